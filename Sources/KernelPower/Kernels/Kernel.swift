@@ -39,6 +39,9 @@ public struct GEMMShape: Sendable {
     public var sharedB: Bool
     /// True for the grouped per-expert products of a mixture-of-experts layer.
     public var grouped: Bool
+    /// The expected number of products when it is not a whole number (the experts that random
+    /// routing hits: 3.5 of 8 for two tokens choosing 2 each), used for work and bytes.
+    public var expectedBatch: Double?
 
     public init(batch: Int = 1, m: Int, n: Int, k: Int, aBytes: Double, bBytes: Double, cBytes: Double,
                 unit: MathUnit, sharedB: Bool = true, grouped: Bool = false) {

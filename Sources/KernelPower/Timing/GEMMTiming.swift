@@ -33,7 +33,7 @@ extension KernelTimer {
     /// (tile quantization). DRAM reads each operand once (L2 reuse under a swizzled raster); L2
     /// serves every tile's (tm + tn)·k operand panel.
     func gemm(_ g: GEMMShape, tile: GEMMTile) -> KernelCost {
-        let batch = Double(g.batch), m = Double(g.m), n = Double(g.n), k = Double(g.k)
+        let batch = g.expectedBatch ?? Double(g.batch), m = Double(g.m), n = Double(g.n), k = Double(g.k)
         let tilesMN = batch * (m / Double(tile.m)).rounded(.up) * (n / Double(tile.n)).rounded(.up)
         // Split-K: skinny products with few tiles split the reduction to fill the SMs.
         let split = tilesMN < sms ? max(1, min((sms / tilesMN).rounded(.down), (k / 256).rounded(.down), 16)) : 1

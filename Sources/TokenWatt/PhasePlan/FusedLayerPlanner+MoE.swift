@@ -31,8 +31,10 @@ extension FusedLayerPlanner {
         let wb = d.expertWeightBytes
         let unit: MathUnit = d.precision.isWeightOnly ? d.mathUnit : b.unit
         func grouped(_ name: String, n: Int, k: Int) -> Kernel {
-            Kernel(name, .gemm(GEMMShape(batch: batch, m: rowsPerExpert, n: n, k: k, aBytes: b.gemmAct,
-                                         bBytes: wb, cBytes: b.act, unit: unit, sharedB: false, grouped: true)))
+            var shape = GEMMShape(batch: batch, m: rowsPerExpert, n: n, k: k, aBytes: b.gemmAct,
+                                  bBytes: wb, cBytes: b.act, unit: unit, sharedB: false, grouped: true)
+            shape.expectedBatch = hit  // weights of the experts hit on average, not rounded up
+            return Kernel(name, .gemm(shape))
         }
         let h = hidden
         let routed = tokens * Double(moe.expertsPerToken) * h
