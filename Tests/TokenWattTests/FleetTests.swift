@@ -33,6 +33,15 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         }
     }
 
+    /// Distribution tails pass any bound: draws are clamped to the 10-million-token range, so a
+    /// far draw can never overflow an Int (the fuzzer found a lognormal that did).
+    @Test func tokenDrawsAreClampedToTheFieldRange() {
+        #expect(KernelFleet.tokens(1e300, atLeast: 1) == 10_000_000)
+        #expect(KernelFleet.tokens(-5, atLeast: 0) == 0)
+        #expect(KernelFleet.tokens(0.2, atLeast: 1) == 1)
+        #expect(KernelFleet.tokens(211.6, atLeast: 1) == 212)
+    }
+
     @Test func gwhPerDayIsTheMeanTimesQueries() throws {
         let r = try runWorkload(kernelWorkload(classes: chatClass(output: #"{"exponential": {"median": 300}}"#)))[0]
         #expect(approx(r.gwhPerDay, r.whPerQuery.mean * 1e7 / 1e9))

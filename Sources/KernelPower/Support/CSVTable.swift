@@ -100,6 +100,9 @@ public struct CSVTable: Sendable {
                 i += 1
                 continue
             }
+            if fieldWasQuoted && c != "," && c != "\r" && c != "\n" && !(c == " " || c == "\t") {
+                throw InputError.syntax(file: file, line: line, message: "text after the closing quote of a quoted field")
+            }
             switch c {
             case "\"":
                 if field.trimmingCharacters(in: .whitespaces).isEmpty { field = ""; inQuotes = true; fieldWasQuoted = true }

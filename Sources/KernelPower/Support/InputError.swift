@@ -24,7 +24,8 @@ public enum InputError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .unknownID(kind, id, suggestions, context):
             let hint = suggestions.isEmpty ? "" : "; did you mean \(suggestions.map { "'\($0)'" }.joined(separator: ", "))?"
             let ctx = context.isEmpty ? "" : "\(context): "
-            return "\(ctx)unknown \(kind) '\(id)'\(hint) (list them with `tokenwatt \(kind == "GPU" ? "gpus" : kind == "model" ? "models" : kind + "s")`)"
+            let listing = ["GPU": " (list them with `tokenwatt gpus`)", "model": " (list them with `tokenwatt models`)"][kind] ?? ""
+            return "\(ctx)unknown \(kind) '\(id)'\(hint)\(listing)"
         case let .duplicateID(file, kind, id):
             return "\(file): duplicate \(kind) id or alias '\(id)'"
         case let .unsupportedSchemaVersion(file, found, highest):

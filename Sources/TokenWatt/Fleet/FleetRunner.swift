@@ -82,7 +82,7 @@ public struct FleetRunner: Sendable {
                 tables: [String: (blend: [Double], untrimmed: [Double])], seed: UInt64) throws -> FleetResult {
         var gwh = 0.0
         var mixed: [Double] = []
-        var rng = SeededRandom(seed: seed)
+        let rng = SeededRandom(seed: seed)
         for (j, c) in m.components.enumerated() {
             guard let r = results[c.scenario] else { throw FleetError(description: "mix \(scenario.name): scenario \(c.scenario) must come earlier") }
             var lever = rng.stream(UInt64(j))

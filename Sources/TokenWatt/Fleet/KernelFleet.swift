@@ -16,10 +16,14 @@ public struct KernelFleet: Sendable {
         var gpuWh: Double, nodeWh: Double
     }
 
+    /// A drawn token count, whole and inside the workload's 10-million-token field range: an
+    /// exponential's tail reaches past any bound, and an Int must hold it.
+    static func tokens(_ x: Double, atLeast low: Double) -> Double { min(10_000_000, max(low, x.rounded())) }
+
     public func run(samples n: Int, seed: UInt64, change: LeverChange? = nil) throws -> FleetResult {
         let classes = kernel.classes.map { apply(change, to: $0) }
         let surfaces = try classes.map { try surface(for: $0, seed: seed, change: change) }
-        var rng = SeededRandom(seed: seed)
+        let rng = SeededRandom(seed: seed)
         var pick = rng.stream(0), lengths = rng.stream(1), gscale = rng.stream(2), hscale = rng.stream(3), pues = rng.stream(4)
         let cumulative = classes.reduce(into: [Double]()) { $0.append(($0.last ?? 0) + $1.share) }
         var draws: [Sample] = []
@@ -28,7 +32,7 @@ public struct KernelFleet: Sendable {
             let u = pick.uniform() * (cumulative.last ?? 1)
             let c = cumulative.firstIndex { u < $0 } ?? classes.count - 1
             let cls = classes[c]
-            let input = max(1, cls.input.sample(&lengths).rounded()), output = max(0, cls.output.sample(&lengths).rounded())
+            let input = Self.tokens(cls.input.sample(&lengths), atLeast: 1), output = Self.tokens(cls.output.sample(&lengths), atLeast: 0)
             let calls = cls.strategy.calls(input: Int(input), output: Int(output), prefixCacheHit: cls.prefixCacheHit)
             let cost = surfaces[c].cost(calls)
             let g = kernel.gpuEnergyScale.sample(&gscale), h = kernel.hostPowerScale.sample(&hscale), p = scenario.pue.sample(&pues)
@@ -66,7 +70,8 @@ public struct KernelFleet: Sendable {
         var rng = SeededRandom(seed: seed).stream(99)
         var resident = 0.0, outputs = 0.0, count = 0.0
         for _ in 0..<2000 {
-            let calls = c.strategy.calls(input: Int(max(1, c.input.sample(&rng).rounded())), output: Int(max(0, c.output.sample(&rng).rounded())),
+            let calls = c.strategy.calls(input: Int(Self.tokens(c.input.sample(&rng), atLeast: 1)),
+                                         output: Int(Self.tokens(c.output.sample(&rng), atLeast: 0)),
                                          prefixCacheHit: c.prefixCacheHit)
             for call in calls { resident += call.residentKVTokens / Double(call.sequences); outputs += Double(call.outputTokens); count += 1 }
         }

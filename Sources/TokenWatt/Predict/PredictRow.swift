@@ -25,7 +25,12 @@ public struct CellError: Error, CustomStringConvertible, Sendable {
     public let line: Int
     public let column: String
     public let message: String
-    public var description: String { "line \(line), column \(column): \(message)" }
+    /// The file, when the error leaves the table it was found in.
+    public var file: String?
+    public init(line: Int, column: String, message: String, file: String? = nil) {
+        self.line = line; self.column = column; self.message = message; self.file = file
+    }
+    public var description: String { "\(file.map { "\($0): " } ?? "")line \(line), column \(column): \(message)" }
 }
 
 /// Reads `predict` rows. Columns are the contract of `tokenwatt predict` (issue 2): `model`, `gpu`,
@@ -38,7 +43,7 @@ public enum PredictRowReader {
                                       "attention", "lm_head", "host_launch_us"]
 
     public static func read(_ row: CSVTable.Row, table: CSVTable) throws -> PredictRequest {
-        var cells = Cells(row: row, table: table)
+        let cells = Cells(row: row, table: table)
         let phase = try cells.choice("phase", PredictPhase.self) ?? .forward
         var d = DeploymentRequest(model: try cells.required("model"), gpu: try cells.required("gpu"))
         d.gpus = try cells.int("gpus", 1...4096)

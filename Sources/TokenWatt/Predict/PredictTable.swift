@@ -40,7 +40,8 @@ public struct PredictTable: Sendable {
 
     static func message(_ error: Error, line: Int) -> String {
         if let e = error as? CellError { return e.description }
-        return "line \(line): \(error)"
+        let text = "\(error)"
+        return text.hasPrefix("line \(line):") ? text : "line \(line): \(text)"
     }
 
     static func score(_ r: PredictRequest, estimator: Estimator, line: Int) throws -> [String: JSONValue] {

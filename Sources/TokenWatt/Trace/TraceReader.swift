@@ -21,7 +21,8 @@ public enum TraceFormat: Sendable, Equatable {
 /// Streams requests out of a log in fixed-size chunks: memory does not grow with the file.
 /// Lines are parsed as bytes (no string per line) so that a core reads millions of rows a second.
 public struct TraceReader {
-    let handle: FileHandle
+    /// nil when the log was given in memory.
+    let handle: FileHandle?
     let name: String
     var buffer: [UInt8] = []
     var position = 0
@@ -42,6 +43,17 @@ public struct TraceReader {
             handle = h
         }
         name = path == "-" ? "(stdin)" : path
+        self.format = format ?? .azure
+        try start(requested: format)
+    }
+
+    /// A log already in memory (tests and the fuzzer).
+    public init(bytes: [UInt8], name: String, format: TraceFormat?) throws {
+        handle = nil
+        self.name = name
+        buffer = bytes
+        eof = true
+        if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { buffer.removeFirst(3) }
         self.format = format ?? .azure
         try start(requested: format)
     }
@@ -113,8 +125,11 @@ public struct TraceReader {
             }
             buffer.removeFirst(position)
             position = 0
+            guard let handle else { eof = true; continue }
             let chunk = handle.readData(ofLength: 1 << 20)
             if chunk.isEmpty { eof = true } else { buffer.append(contentsOf: chunk) }
+            // A UTF-8 byte-order mark at the very start of the log is not part of the header.
+            if line == 0, buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { buffer.removeFirst(3) }
         }
     }
 
@@ -138,14 +153,15 @@ public struct TraceReader {
             if col == columns.input { fields.input = TraceNumbers.integer(f) ?? -1 }
             else if col == columns.output { fields.output = TraceNumbers.integer(f) ?? -1 }
             else if col == columns.time {
-                guard let t = dateTimes ? TraceNumbers.dateTime(f) : TraceNumbers.decimal(f) else { throw bad("timestamp", f) }
+                guard let t = dateTimes ? TraceNumbers.dateTime(f) : TraceNumbers.decimal(f) else { throw bad("timestamp", f, expected: "a finite number or a date-time") }
                 if case let .csv(_, _, _, ms) = format, ms { fields.time = t / 1000 } else { fields.time = t }
             }
             col += 1
             fieldStart = i + 1
         }
-        guard fields.input >= 0 else { throw bad("input tokens", b) }
-        guard fields.output >= 0 else { throw bad("output tokens", b) }
+        guard abs(fields.time) < Self.latestSeconds else { throw bad("timestamp", b, expected: Self.timeRange) }
+        guard fields.input >= 0, fields.input < 1_000_000_000 else { throw bad("input tokens", b) }
+        guard fields.output >= 0, fields.output < 1_000_000_000 else { throw bad("output tokens", b) }
         return TraceRequest(timestamp: fields.time, inputTokens: fields.input, outputTokens: fields.output)
     }
 
@@ -167,15 +183,23 @@ public struct TraceReader {
             }
             return nil
         }
-        guard let t = value("timestamp") else { throw bad("timestamp", b) }
-        guard let i = value("input_length"), i >= 0, i == i.rounded() else { throw bad("input_length", b) }
-        guard let o = value("output_length"), o >= 0, o == o.rounded() else { throw bad("output_length", b) }
+        guard let t = value("timestamp") else { throw bad("timestamp", b, expected: "a finite number of milliseconds") }
+        // A whole count below 1e9 tokens: larger values are not requests, and would not fit an Int.
+        func count(_ x: Double?) -> Bool { x.map { $0 >= 0 && $0 < 1e9 && $0 == $0.rounded() } ?? false }
+        guard let i = value("input_length"), count(i) else { throw bad("input_length", b) }
+        guard let o = value("output_length"), count(o) else { throw bad("output_length", b) }
+        guard abs(t / 1000) < Self.latestSeconds else { throw bad("timestamp", b, expected: Self.timeRange) }
         return TraceRequest(timestamp: t / 1000, inputTokens: Int(i), outputTokens: Int(o))
     }
 
-    func bad(_ what: String, _ b: UnsafeBufferPointer<UInt8>) -> InputError {
+    /// Timestamps beyond ±1e13 s (300,000 years) are corrupt; they would turn durations infinite.
+    static let latestSeconds = 1e13
+    static let timeRange = "a time within ±1e13 s of the epoch"
+
+    func bad(_ what: String, _ b: UnsafeBufferPointer<UInt8>,
+             expected: String = "a whole number of tokens from 0 to 1e9") -> InputError {
         let text = String(decoding: b.prefix(120), as: UTF8.self)
-        return InputError.invalidValue(file: name, field: "line \(line) \(what)", value: text, expected: "a non-negative number")
+        return InputError.invalidValue(file: name, field: "line \(line) \(what)", value: text, expected: expected)
     }
 }
 
@@ -195,7 +219,8 @@ enum TraceNumbers {
 
     static func decimal(_ f: UnsafeBufferPointer<UInt8>) -> Double? {
         if let n = integer(f) { return Double(n) }
-        return Double(String(decoding: f, as: UTF8.self).trimmingCharacters(in: .whitespaces))
+        guard let x = Double(String(decoding: f, as: UTF8.self).trimmingCharacters(in: .whitespaces)), x.isFinite else { return nil }
+        return x
     }
 
     /// `YYYY-MM-DD HH:MM:SS[.fffffff]` (or with `T`) as seconds since 1970-01-01 UTC.

@@ -77,8 +77,11 @@ public struct TraceSummary: Sendable {
         inputTokens += p.request.inputTokens
         outputTokens += p.request.outputTokens
         if p.overloaded { overloaded += 1 }
-        let h = max(0, Int(((p.request.timestamp - t0) / 3600).rounded(.down)))
-        if h < 1_000_000 {
+        // Hours as a Double first: a far-future timestamp must not overflow Int; logs that
+        // span more than a million hours keep their totals but not their profile.
+        let hour = max(0, ((p.request.timestamp - t0) / 3600).rounded(.down))
+        if hour < 1_000_000 {
+            let h = Int(hour)
             while hours.count <= h { hours.append(Hour()) }
             hours[h].requests += 1
             hours[h].wh += p.wh

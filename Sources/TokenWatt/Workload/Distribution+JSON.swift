@@ -23,8 +23,9 @@ extension WorkloadReader.Context {
             try e.finish()
         case "lognormal":
             var l = try o.object("lognormal")
-            let p5 = try l.double("p5", 1e-12...1e15, expected: "a positive 5th percentile")
-            let p95 = try l.double("p95", p5...1e15, expected: "a 95th percentile at least p5")
+            let top = range.upperBound
+            let p5 = try l.double("p5", max(1e-12, range.lowerBound)...top, expected: "a positive 5th percentile up to \(formatNumber(top))")
+            let p95 = try l.double("p95", p5...top, expected: "a 95th percentile from p5 to \(formatNumber(top))")
             try l.finish()
             d = p95 > p5 ? .lognormal(p5: p5, p95: p95) : .fixed(p5)
         case "uniform":
@@ -32,7 +33,7 @@ extension WorkloadReader.Context {
             let lo = try u.double("low"), hi = try u.double("high", lo...1e15, expected: "at least low")
             try u.finish()
             d = .uniform(low: try inRange(lo, "\(path).uniform.low", range), high: try inRange(hi, "\(path).uniform.high", range))
-        case "histogram": d = try histogram(try o.object("histogram"), path: "\(path).histogram")
+        case "histogram": d = try histogram(try o.object("histogram"), path: "\(path).histogram", range: range)
         case "trace": d = try trace(try o.object("trace"), path: "\(path).trace", range: range)
         default:
             throw InputError.unknownKeys(file: file, field: path, keys: [kind], allowed: ["fixed", "exponential", "lognormal", "uniform", "histogram", "trace"])
@@ -49,7 +50,7 @@ extension WorkloadReader.Context {
         return x
     }
 
-    func histogram(_ r: JSONObjectReader, path: String) throws -> Distribution {
+    func histogram(_ r: JSONObjectReader, path: String, range: ClosedRange<Double>) throws -> Distribution {
         var o = r
         func numbers(_ key: String) throws -> [Double] {
             try o.array(key).enumerated().map { i, v in
@@ -61,6 +62,7 @@ extension WorkloadReader.Context {
         }
         let edges = try numbers("edges"), weights = try numbers("weights")
         try o.finish()
+        for (i, e) in edges.enumerated() { _ = try inRange(e, "\(path).edges[\(i)]", range) }
         guard edges.count == weights.count + 1, weights.reduce(0, +) > 0, zip(edges, edges.dropFirst()).allSatisfy({ $0 < $1 }) else {
             throw InputError.invalidValue(file: file, field: path, value: "\(edges.count) edges, \(weights.count) weights",
                                           expected: "increasing edges, one more than the weights, some weight")
@@ -77,7 +79,10 @@ extension WorkloadReader.Context {
         }
         let key = name + "|" + column
         if let values = traceCache[key] { return .empirical(values) }
-        let table = try CSVTable.read(path: dir + "/" + name)
+        let table: CSVTable
+        do { table = try CSVTable.read(path: dir + "/" + name) } catch {
+            throw InputError.invalidValue(file: file, field: "\(path).file", value: name, expected: "a readable CSV trace under \(dir) (\(error))")
+        }
         guard let c = table.column(column) else {
             throw InputError.unknownID(kind: "column", id: column, suggestions: Suggestions.closest(to: column, among: table.header),
                                        context: "\(file): \(path)")

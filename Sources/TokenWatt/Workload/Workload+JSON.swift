@@ -48,6 +48,10 @@ public enum WorkloadReader {
                                                suggestions: Suggestions.closest(to: c.scenario, among: scenarios.map(\.name)),
                                                context: "\(file): scenarios[\(i)].mix[\(j)]")
                 }
+                guard target < i else {
+                    throw InputError.invalidValue(file: file, field: "scenarios[\(i)].mix[\(j)].scenario", value: c.scenario,
+                                                  expected: "a scenario listed before this mix")
+                }
                 if case .mix = scenarios[target].kind {
                     throw InputError.invalidValue(file: file, field: "scenarios[\(i)].mix[\(j)].scenario", value: c.scenario,
                                                   expected: "a kernel or throughput-table scenario (mixes do not nest)")
@@ -131,6 +135,9 @@ extension WorkloadReader.Context {
     func deployment(_ v: JSONValue, path: String) throws -> NamedDeployment {
         var o = try JSONObjectReader(v, file: file, path: path)
         var r = DeploymentRequest(model: try o.string("model"), gpu: try o.string("gpu"))
+        // Ids are checked here so that the error names the file and field, not a later run.
+        _ = try ModelCatalog.bundled.model(r.model, context: "\(file): \(path).model")
+        _ = try GPUCatalog.bundled.gpu(r.gpu, context: "\(file): \(path).gpu")
         r.gpus = try o.optionalInt("gpus", 1...4096, expected: "a GPU count")
         r.tensorParallel = try o.optionalInt("tp", 1...4096, expected: "a tensor-parallel degree")
         r.expertParallel = try o.optionalInt("ep", 1...4096, expected: "an expert-parallel degree")
@@ -200,6 +207,8 @@ extension WorkloadReader.Context {
         c.gpu = try o.optionalString("gpu")
         c.gpus = try o.optionalInt("gpus", 1...4096, expected: "a GPU count")
         c.model = try o.optionalString("model")
+        if let g = c.gpu { _ = try GPUCatalog.bundled.gpu(g, context: "\(file): \(path).gpu") }
+        if let m = c.model { _ = try ModelCatalog.bundled.model(m, context: "\(file): \(path).model") }
         c.maxBatch = try o.optionalInt("maxBatch", 1...1_000_000, expected: "a sequence count")
         c.prefixCacheHit = try o.optionalDouble("prefixCacheHit", 0...1, expected: "a fraction")
         c.powerCapWatts = try o.optionalDouble("powerCapWatts", 1...100_000, expected: "watts")

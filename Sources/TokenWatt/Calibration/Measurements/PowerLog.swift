@@ -62,9 +62,9 @@ public enum PowerLog {
             // Header names the entity column as one field; values carry "GPU" and the id.
             func value(_ name: String) -> Double? {
                 guard let i = fields.firstIndex(of: name), i + 1 < parts.count else { return nil }
-                return Double(parts[i + 1])
+                return Double(parts[i + 1]).flatMap { $0.isFinite ? $0 : nil }
             }
-            guard p + 1 < parts.count, let watts = Double(parts[p + 1]) else {
+            guard p + 1 < parts.count, let watts = Double(parts[p + 1]), watts.isFinite, watts >= 0 else {
                 throw InputError.invalidValue(file: file, field: "line \(n + 1) POWER", value: parts.count > p + 1 ? parts[p + 1] : "",
                                               expected: "watts")
             }
@@ -88,10 +88,10 @@ public enum PowerLog {
     /// nvidia-smi's "YYYY/MM/DD HH:MM:SS.mmm" (local time; only differences matter), or seconds.
     public static func timestamp(_ s: String) -> Double? {
         let t = s.trimmingCharacters(in: .whitespaces)
-        if let x = Double(t) { return x }
+        if let x = Double(t) { return x.isFinite ? x : nil }
         let parts = t.split(whereSeparator: { $0 == " " || $0 == "/" || $0 == ":" || $0 == "-" || $0 == "T" })
         guard parts.count >= 6, let y = Int(parts[0]), let mo = Int(parts[1]), let d = Int(parts[2]),
-              let h = Int(parts[3]), let mi = Int(parts[4]), let sec = Double(parts[5]) else { return nil }
+              let h = Int(parts[3]), let mi = Int(parts[4]), let sec = Double(parts[5]), sec.isFinite else { return nil }
         var c = DateComponents()
         c.year = y; c.month = mo; c.day = d; c.hour = h; c.minute = mi; c.second = 0
         var cal = Calendar(identifier: .gregorian)

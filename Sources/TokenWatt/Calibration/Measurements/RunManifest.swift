@@ -15,6 +15,22 @@ public enum RunManifest {
 
     /// Joins a power log to the manifest's runs.
     public static func join(manifest: CSVTable, samples: [PowerSample]) throws -> [MeasuredRun] {
+        try naming(manifest) { try joinSamples(manifest: manifest, samples: samples) }
+    }
+
+    public static func join(manifest: CSVTable, zeus: [ZeusWindow]) throws -> [MeasuredRun] {
+        try naming(manifest) { try joinZeus(manifest: manifest, zeus: zeus) }
+    }
+
+    /// Errors about a manifest row name the manifest.
+    static func naming<T>(_ manifest: CSVTable, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch var e as CellError {
+            e.file = e.file ?? manifest.file
+            throw e
+        }
+    }
+
+    static func joinSamples(manifest: CSVTable, samples: [PowerSample]) throws -> [MeasuredRun] {
         guard let startCol = manifest.column("start"), let endCol = manifest.column("end") else {
             throw InputError.missingField(file: manifest.file, field: "start, end", expected: "the run's start and end timestamps")
         }
@@ -48,7 +64,7 @@ public enum RunManifest {
 
     /// Joins Zeus-style energy windows (`{"windows": [{"name", "time", "gpu_energy": {"0": J}}]}`)
     /// to manifest rows by their `window` column.
-    public static func join(manifest: CSVTable, zeus: [ZeusWindow]) throws -> [MeasuredRun] {
+    static func joinZeus(manifest: CSVTable, zeus: [ZeusWindow]) throws -> [MeasuredRun] {
         guard let col = manifest.column("window") else {
             throw InputError.missingField(file: manifest.file, field: "window", expected: "the Zeus window name of each run")
         }
