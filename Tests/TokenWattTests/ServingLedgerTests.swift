@@ -29,6 +29,19 @@ import Testing
         #expect(approx(gpuLines, q.serving.queryEnergy.joules, rel: 1e-12))
     }
 
+    /// Clients report the median inter-token latency: the plain decode step while fewer than
+    /// half the steps carry a prompt chunk, a mixed step after that, the mean once every step does.
+    @Test func medianITLIsTheMedianStep() throws {
+        let decode = Time.seconds(0.020), mean = Time.seconds(0.030)
+        let few = [(time: Time.seconds(0.060), share: 0.2)], most = [(time: Time.seconds(0.060), share: 0.7)]
+        #expect(ServingEstimator.medianStep(decode: decode, mixed: few, mean: mean) == decode)
+        #expect(ServingEstimator.medianStep(decode: decode, mixed: most, mean: mean).seconds == 0.060)
+        #expect(ServingEstimator.medianStep(decode: decode, mixed: [(time: Time.seconds(0.06), share: 1.5)], mean: mean) == mean)
+        let s = try Self.estimator.serve(try deployment(), ServingRequest(batch: 64, inputTokens: 1000, outputTokens: 500))
+        #expect(s.medianInterTokenLatency <= s.interTokenLatency)
+        #expect(s.medianInterTokenLatency == s.decodeStep.time)
+    }
+
     @Test func raisingPUEChangesOnlyTheFacilityLine() throws {
         let d = try deployment()
         let a = try estimate(d, settings: try LedgerSettings(pue: 1.1))

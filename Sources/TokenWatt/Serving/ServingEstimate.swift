@@ -23,7 +23,11 @@ public struct ServingEstimate: Sendable {
     public var batchLimitedByMemory: Bool { effectiveBatch < requestedBatch }
     /// Mean time of one engine step (every in-flight sequence emits one token).
     public var stepTime: Time
+    /// Mean time between a sequence's tokens (the mean step, prompt chunks included).
     public var interTokenLatency: Time
+    /// The median step: what clients report as median ITL. Under chunked prefill most steps carry
+    /// no prompt chunk, so it is the plain decode step until half the steps carry one.
+    public var medianInterTokenLatency: Time
     public var timeToFirstToken: Time
     /// Output tokens per second of the whole deployment.
     public var outputTokensPerSecond: Double

@@ -113,8 +113,10 @@ extension ServingEstimator {
         // What each chunk adds to the step it joins, summed over the request's chunks.
         var extraEnergy = Energy.zero, extraTime = Time.zero, extraGap = Energy.zero, ttft = Time.zero
         var mixedPower = Power.zero, limited = decode.powerLimited
+        var steps: [(time: Time, share: Double)] = []
         for (phase, weight) in plan.chunks {
             let mixed = try pass(phase)
+            steps.append((mixed.time, weight * plan.startsPerStep))
             extraEnergy += (mixed.energy - decode.energy) * weight
             extraTime += (mixed.time - decode.time) * weight
             extraGap += (mixed.gapEnergy - decode.gapEnergy) * weight
@@ -123,18 +125,33 @@ extension ServingEstimator {
             limited = limited || mixed.powerLimited
         }
         let step = decode.time + extraTime * plan.startsPerStep
+        let median = Self.medianStep(decode: decode.time, mixed: steps, mean: step)
         let stepEnergy = decode.energy + extraEnergy * plan.startsPerStep
         let tokensPerStep = Double(b) * ranks
         let gpus = Double(d.gpuCount)
         let perToken = gpus / tokensPerStep * Double(r.outputTokens)
         return ServingEstimate(
             requestedBatch: r.batch, effectiveBatch: b * d.attentionRanks, maxBatch: 0, stepTime: step,
-            interTokenLatency: step, timeToFirstToken: ttft, outputTokensPerSecond: tokensPerStep / step.seconds,
+            interTokenLatency: step, medianInterTokenLatency: median, timeToFirstToken: ttft, outputTokensPerSecond: tokensPerStep / step.seconds,
             gpuPower: stepEnergy / step, energyPerOutputToken: stepEnergy * (gpus / tokensPerStep),
             prefill: PhaseCost(time: ttft, energy: extraEnergy * (gpus / ranks), gpuPower: mixedPower, gapEnergy: extraGap * (gpus / ranks)),
             decode: PhaseCost(time: step * Double(r.outputTokens), energy: decode.energy * perToken, gpuPower: decode.averagePower,
                               gapEnergy: decode.gapEnergy * perToken),
             decodeStep: decode, powerLimited: limited, notes: [])
+    }
+
+    /// The median of the step-time distribution: plain decode steps with the share no chunk
+    /// joins, mixed steps with theirs. When chunks join every step (short answers, large
+    /// batches) steps hold several chunks and the mean step stands in.
+    static func medianStep(decode: Time, mixed: [(time: Time, share: Double)], mean: Time) -> Time {
+        let chunkShare = mixed.reduce(0) { $0 + $1.share }
+        guard chunkShare < 1 else { return mean }
+        var cumulative = 0.0
+        for s in ([(time: decode, share: 1 - chunkShare)] + mixed).sorted(by: { $0.time.seconds < $1.time.seconds }) {
+            cumulative += s.share
+            if cumulative >= 0.5 { return s.time }
+        }
+        return mean
     }
 }
 
@@ -163,7 +180,7 @@ extension ServingEstimator {
         let itl = decodeTime / Double(r.outputTokens)
         return ServingEstimate(
             requestedBatch: r.batch, effectiveBatch: b * d.attentionRanks, maxBatch: 0, stepTime: itl,
-            interTokenLatency: itl, timeToFirstToken: prefill.time, outputTokensPerSecond: tokens / batchTime.seconds,
+            interTokenLatency: itl, medianInterTokenLatency: itl, timeToFirstToken: prefill.time, outputTokensPerSecond: tokens / batchTime.seconds,
             gpuPower: (prefill.energy + decodeEnergy) / batchTime, energyPerOutputToken: energy / tokens,
             prefill: PhaseCost(time: prefill.time, energy: prefill.energy * gpusPerQuery, gpuPower: prefill.averagePower,
                                gapEnergy: prefill.gapEnergy * gpusPerQuery),

@@ -24,7 +24,7 @@ public enum MLEnergyValidation {
                 for (metric, measured, predicted) in [
                     ("j_per_token", run.joulesPerOutputToken, s.energyPerOutputToken.joules),
                     ("power_w_per_gpu", run.powerPerGPU, s.gpuPower.watts),
-                    ("itl_ms", run.medianITLMilliseconds, s.interTokenLatency.milliseconds),
+                    ("itl_ms", run.medianITLMilliseconds, s.medianInterTokenLatency.milliseconds),
                     ("tokens_per_s", run.outputTokensPerSecond, s.outputTokensPerSecond),
                 ] {
                     out.records.append(ValidationRecord(dataset: dataset, gpu: "h100-sxm", group: family, metric: metric,
