@@ -208,6 +208,13 @@ import Testing
         }
         let estimators = Set(results.compactMap { $0["estimator"] as? String })
         #expect(estimators.isSuperset(of: ["tokenwatt", "ecologits", "tdp-time", "splitwise-constant"]))
+        // Every data set with measurements in ../shared/data is scored, with enough rows to mean something.
+        let tokenwatt = results.filter { $0["estimator"] as? String == "tokenwatt" }
+        for set in ["energaizer-prefill/fixed", "energaizer-prefill/dvfs", "mlenergy-v3", "mlenergy-v2", "mlenergy-v1", "argonne",
+                    "mlperf-power", "splitwise", "tokenpowerbench"] {
+            let n = tokenwatt.filter { $0["dataset"] as? String == set }.reduce(0.0) { $0 + (($1["n"] as? Double) ?? 0) }
+            #expect(n >= 12, "\(set): \(n) rows scored")
+        }
     }
 
     /// A workload that needs no shared data: fixed and lognormal lengths.

@@ -16,6 +16,8 @@ public struct ValidationSuite: Sendable {
             ("argonne", try ArgonneValidation.run(dataDirectory: d, estimator: e)),
             ("mlperf-power", try MLPerfValidation.run(dataDirectory: d, estimator: e)),
             ("splitwise", try SplitwiseValidation.run(dataDirectory: d, estimator: e)),
+            ("mlenergy-v1", try MLEnergyV1Validation.run(dataDirectory: d, estimator: e)),
+            ("tokenpowerbench", try TokenPowerBenchValidation.run(dataDirectory: d, estimator: e)),
         ]
         for (name, r) in sets {
             suite.records += r.records

@@ -1,0 +1,125 @@
+import Foundation
+import KernelPower
+
+/// ML.ENERGY Leaderboard v1 (2023): Hugging Face transformers through FastChat, batch 1, FP16,
+/// one GPU; energy per response from Zeus. Compared as `hf` static batches of one sequence.
+/// Assumptions: 200 prompt tokens (FastChat's system prompt plus a ShareGPT first turn; the
+/// export has no prompt lengths); the A100 is the SXM4-40GB and the V100 the SXM2-32GB (the
+/// leaderboard names only the GPU). Fine-tunes take their base model's layer shapes, per their
+/// model cards; models whose architecture is not in the catalog (RWKV, Pythia, GPT-NeoX, T5,
+/// XGen, StableLM, BiLLa's extended vocabulary) are skipped with that reason.
+public enum MLEnergyV1Validation {
+    static let promptTokens = 200
+    static let gpuIDs = ["A100": "a100-sxm-40gb", "A40": "a40", "V100": "v100-sxm2-32gb"]
+    static let tasks = ["chat", "chat-concise", "instruct", "instruct-concise"]
+    /// Fine-tune → catalog model with the same layer shapes. LLaMA-13B shares Llama-2-13B's shapes
+    /// (40 layers, hidden 5120, FFN 13824, 40 heads, 32,000 tokens; Touvron et al. 2023, Table 2).
+    static let bases: [String: String] = [
+        "lmsys/vicuna-7B": "huggyllama/llama-7b",                        // lmsys.org/blog/2023-03-30-vicuna
+        "tatsu-lab/alpaca-7B": "huggyllama/llama-7b",                    // crfm.stanford.edu/2023/03/13/alpaca.html
+        "metaai/llama-7B": "huggyllama/llama-7b",
+        "BAIR/koala-7b": "huggyllama/llama-7b",                          // bair.berkeley.edu/blog/2023/04/03/koala
+        "project-baize/baize-v2-7B": "huggyllama/llama-7b",              // huggingface.co/project-baize/baize-v2-7b
+        "h2oai/h2ogpt-gm-oasst1-en-2048-open-llama-7b-preview-300bt-v2": "huggyllama/llama-7b",  // OpenLLaMA 7B: LLaMA-7B shapes
+        "lmsys/vicuna-13B": "meta-llama/Llama-2-13b-hf",
+        "metaai/llama-13B": "meta-llama/Llama-2-13b-hf",
+        "BAIR/koala-13b": "meta-llama/Llama-2-13b-hf",
+        "camel-ai/CAMEL-13B-Combined-Data": "meta-llama/Llama-2-13b-hf", // model card: LLaMA-13B fine-tune
+        "nomic-ai/gpt4all-13b-snoozy": "meta-llama/Llama-2-13b-hf",      // model card: finetuned from LLaMA 13B
+        "openaccess-ai-collective/manticore-13b-chat-pyg": "meta-llama/Llama-2-13b-hf",  // model card: LLaMA 13B
+        "metaai/Llama-2-7b-chat-hf": "meta-llama/Llama-2-7b-chat-hf",
+        "metaai/Llama-2-13b-chat-hf": "meta-llama/Llama-2-13b-chat-hf",
+        "FreedomIntelligence/phoenix-inst-chat-7b": "bigscience/bloom-7b1",  // model card: BLOOMZ-7b1-mt fine-tune
+    ]
+
+    public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {
+        var out = MLEnergyValidation.Result(records: [], skipped: [])
+        for (name, gpu) in gpuIDs.sorted(by: { $0.key < $1.key }) {
+            for task in tasks {
+                let t = try CSVTable.read(path: "\(dataDirectory)/mlenergy-leaderboard-v1-legacy/\(name)_\(task)_benchmark.csv")
+                try score(t, gpu: gpu, task: task, estimator: estimator, into: &out)
+            }
+        }
+        return out
+    }
+
+    static func score(_ t: CSVTable, gpu: String, task: String, estimator: Estimator, into out: inout MLEnergyValidation.Result) throws {
+        let c = try ["model", "throughput", "response_length", "latency", "energy"].map { try ServingDataSets.column(t, $0) }
+        for r in t.rows {
+            let model = r.fields[c[0]]
+            let label = "\(model) 1×\(gpu) \(task)"
+            do {
+                guard let base = bases[model] else { throw DeploymentError.invalidShape("its architecture is not in the model catalog") }
+                let d = try estimator.deployment(DeploymentRequest(model: base, gpu: gpu, gpus: 1, precision: .fp16, framework: .hf), context: label)
+                let output = max(1, Int(try ServingDataSets.number(t, r, c[2]).rounded()))
+                let s = try estimator.serve(d, ServingRequest(batch: 1, inputTokens: promptTokens, outputTokens: output))
+                let energy = try ServingDataSets.number(t, r, c[4]), latency = try ServingDataSets.number(t, r, c[3])
+                let tps = try ServingDataSets.number(t, r, c[1])
+                let baseline = Baselines.Row(dataset: "mlenergy-v1", gpu: d.gpu, model: d.model, gpus: 1, batch: 1, tokensPerSecond: tps,
+                                             time: nil, isPrefill: false, label: label, group: d.model.family)
+                for (metric, m, p) in [("j_per_token", energy / Double(output), s.energyPerOutputToken.joules),
+                                       ("power_w_per_gpu", energy / latency, s.gpuPower.watts),
+                                       ("tokens_per_s", tps, s.outputTokensPerSecond)] {
+                    out.records.append(ValidationRecord(dataset: "mlenergy-v1", gpu: gpu, group: d.model.family, metric: metric,
+                                                        label: label, measured: m, predicted: p))
+                    out.records += Baselines.records(baseline, metric: metric, measured: m)
+                }
+            } catch {
+                out.skipped.append((label, "\(error)"))
+            }
+        }
+    }
+}
+
+/// TokenPowerBench (single node, vLLM, Alpaca prompts): one busy GPU among idle visible ones, on
+/// an H100 NVL (95,830 MiB per GPU; the repository says only "A100/H100"). The busy GPU's power is
+/// the largest per-GPU reading; its energy per output token is that power × the run's duration ÷
+/// tokens. Assumptions: 50 prompt tokens (short Alpaca instructions); the run's concurrency is
+/// the batch setting or the responses, whichever is fewer. Runs shorter than 10 s are skipped:
+/// NVML's power average needs seconds to settle (runs of one configuration read 299 W at 5 s and
+/// 385 W at 20 s). DeepSpeed runs are skipped (the engine is not modelled).
+public enum TokenPowerBenchValidation {
+    static let promptTokens = 50
+    static let shortestSeconds = 10.0
+
+    public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {
+        let t = try CSVTable.read(path: dataDirectory + "/tokenpowerbench/runs.csv")
+        let c = try ["engine", "model", "batch_size", "duration_s", "responses", "total_output_tokens", "per_gpu_power_W"]
+            .map { try ServingDataSets.column(t, $0) }
+        var out = MLEnergyValidation.Result(records: [], skipped: [])
+        for r in t.rows {
+            let f = r.fields
+            let model = "meta-llama/" + f[c[1]].replacingOccurrences(of: "models--meta-llama--", with: "")
+            let label = "\(f[c[1]]) \(f[c[0]]) b\(f[c[2]]) line \(r.line)"
+            do {
+                guard f[c[0]] == "vllm" else { throw DeploymentError.invalidShape("engine \(f[c[0]]) is not modelled") }
+                let seconds = try ServingDataSets.number(t, r, c[3])
+                guard seconds >= shortestSeconds else { throw DeploymentError.invalidShape("a \(formatNumber(seconds)) s run is too short for NVML power") }
+                let responses = try ServingDataSets.number(t, r, c[4]), tokens = try ServingDataSets.number(t, r, c[5])
+                let watts = try busyWatts(f[c[6]], t: t, r: r)
+                let d = try estimator.deployment(DeploymentRequest(model: model, gpu: "h100-nvl", gpus: 1), context: label)
+                let batch = Int(min(try ServingDataSets.number(t, r, c[2]), responses))
+                let output = max(1, Int((tokens / max(1, responses)).rounded()))
+                let s = try estimator.serve(d, ServingRequest(batch: max(1, batch), inputTokens: promptTokens, outputTokens: output))
+                for (metric, m, p) in [("j_per_token", watts * seconds / tokens, s.energyPerOutputToken.joules),
+                                       ("power_w_per_gpu", watts, s.gpuPower.watts),
+                                       ("tokens_per_s", tokens / seconds, s.outputTokensPerSecond)] {
+                    out.records.append(ValidationRecord(dataset: "tokenpowerbench", gpu: "h100-nvl", group: d.model.family, metric: metric,
+                                                        label: label, measured: m, predicted: p))
+                }
+            } catch {
+                out.skipped.append((label, "\(error)"))
+            }
+        }
+        return out
+    }
+
+    /// The busy GPU's mean power: the largest of the `;`-separated per-GPU readings.
+    static func busyWatts(_ cell: String, t: CSVTable, r: CSVTable.Row) throws -> Double {
+        let values = cell.split(separator: ";").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }.filter(\.isFinite)
+        guard let w = values.max(), w > 0 else {
+            throw InputError.invalidValue(file: t.file, field: "line \(r.line) per_gpu_power_W", value: cell, expected: "';'-separated watts")
+        }
+        return w
+    }
+}
