@@ -1,12 +1,14 @@
 /// Runs a `KernelProgram` on one GPU: times every kernel with the scaffold, replays the host's
 /// issue queue to find the idle gaps between kernels, and adds idle power over the gaps.
 ///
-/// The power cap is applied kernel by kernel: a kernel whose power exceeds the cap runs at the
-/// clock where its power equals the cap (compute-bound kernels stretch), as EnergAIzer's
-/// frequency auto-search lowers the clock until the predicted power fits (kernel-power.md §1.8).
-/// The limiter dithers between supported clocks, so the mean clock is continuous (the EnergAIzer
-/// DVFS runs average 1120–1290 MHz under a 250 W cap). Capping per kernel keeps energy additive
-/// over kernels: more work never costs less.
+/// The power cap acts on the pass's mean power, not on each kernel: the limiter averages board
+/// power over a window far longer than a kernel (kernels last microseconds to milliseconds), so
+/// a pass whose mean power exceeds the cap runs at the one clock where its mean equals the cap,
+/// as EnergAIzer's frequency auto-search lowers the clock until the predicted power fits
+/// (kernel-power.md §1.8). Kernels above the cap inside a pass that stays under it run at full
+/// clock: capping them one by one had a large-batch decode step of Llama-3.1-8B at 446 W where
+/// the H100 draws 691 W. The limiter dithers between supported clocks, so the mean clock is
+/// continuous (the EnergAIzer DVFS runs average 1120–1290 MHz under a 250 W cap).
 public struct PassEstimator: Sendable {
     public let gpu: GPUSpec
     public let power: PowerModel
@@ -23,7 +25,45 @@ public struct PassEstimator: Sendable {
     /// Estimates `program` at `clock` (the boost clock if nil) under `powerCap` (the TDP if nil);
     /// the limiter holds power at `capHoldFraction` of the cap.
     public func estimate(_ program: KernelProgram, clock: Frequency? = nil, powerCap: Power? = nil) -> PassEstimate {
-        run(program, at: clock ?? gpu.boostClock, cap: (powerCap ?? gpu.tdp) * power.capHoldFraction)
+        let requested = clock ?? gpu.boostClock, cap = (powerCap ?? gpu.tdp) * power.capHoldFraction
+        let free = run(program, at: requested, cap: nil)
+        guard free.averagePower > cap else { return free }
+        return limited(program, from: requested, free: free, cap: cap)
+    }
+
+    /// The pass at the clock where its mean power meets `cap`, found by the Illinois method
+    /// (modified regula falsi) on whole passes. Work whose power stays above the cap even at the
+    /// lowest clock (memory-bound power barely falls with the SM clock) stalls kernel by kernel.
+    func limited(_ program: KernelProgram, from requested: Frequency, free: PassEstimate, cap: Power) -> PassEstimate {
+        func excess(_ e: PassEstimate) -> Double { e.averagePower.watts - cap.watts }
+        var hi = requested, gHi = excess(free)
+        var lo = max(Frequency.megahertz(210), requested * 0.1)
+        var best = run(program, at: lo, cap: nil)
+        var gLo = excess(best), bestExcess = gLo
+        if gLo > 0 { return run(program, at: lo, cap: cap) }
+        var side = 0
+        // Converge tightly: a loose stop would let a longer pass land further below the cap and
+        // cost less than a shorter one.
+        for _ in 0..<60 where (hi - lo).si > requested.si * 1e-10 && bestExcess < -1e-7 * cap.watts {
+            var mid = Frequency(si: (lo.si * gHi - hi.si * gLo) / (gHi - gLo))
+            if !(mid > lo && mid < hi) { mid = (lo + hi) * 0.5 }
+            let e = run(program, at: mid, cap: nil)
+            let g = excess(e)
+            if g > 0 {
+                hi = mid; gHi = g
+                if side == -1 { gLo /= 2 }
+                side = -1
+            } else {
+                lo = mid; gLo = g; best = e; bestExcess = g
+                if side == 1 { gHi /= 2 }
+                side = 1
+            }
+        }
+        // The limiter holds mean power at the cap; the root finder's residual is not physical.
+        best.requestedClock = requested
+        best.powerLimited = true
+        best.energy = cap * best.time
+        return best
     }
 
     /// One pass with kernels at `clock`, throttled where a kernel exceeds `cap` (no limit if nil).
