@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing (libFuzzer, AddressSanitizer) of every input reader: JSON, workloads,
+# CSV, predict rows, sweep files, grid and facility catalogs, request logs, power logs,
+# calibration files and model catalogs. Fuzz/main.swift picks the reader by the first byte.
+#
+#   scripts/fuzz.sh [RUNS]      default 200000 runs; seeds come from the repository's own files
+# Exit status 0 when no crash was found; a crash leaves its input in .build/fuzz/crash-*.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-200000}
+out=.build/fuzz
+mkdir -p "$out/corpus" "$out/KernelPower.resources" "$out/TokenWatt.resources"
+cp Sources/KernelPower/Resources/*.json "$out/KernelPower.resources/"
+cp Sources/TokenWatt/Resources/*.json "$out/TokenWatt.resources/"
+# SwiftPM generates Bundle.module; a manual build provides its own.
+for m in KernelPower TokenWatt; do
+    printf 'import Foundation\nextension Foundation.Bundle {\n    static let module: Bundle = Bundle(path: "%s")!\n}\n' \
+        "$PWD/$out/$m.resources" > "$out/$m-bundle.swift"
+done
+flags=(-O -parse-as-library -enable-testing -sanitize=fuzzer,address)
+if [ ! -f "$out/TokenWatt.o" ] || [ -n "$(find Sources Fuzz -newer "$out/TokenWatt.o" -name '*.swift' | head -1)" ]; then
+    echo "fuzz: compiling the libraries with coverage (a few minutes)"
+    swiftc "${flags[@]}" -module-name KernelPower -wmo -emit-module -emit-module-path "$out/KernelPower.swiftmodule" \
+        -c $(find Sources/KernelPower -name '*.swift') "$out/KernelPower-bundle.swift" -o "$out/KernelPower.o"
+    swiftc "${flags[@]}" -module-name TokenWatt -wmo -I "$out" -emit-module -emit-module-path "$out/TokenWatt.swiftmodule" \
+        -c $(find Sources/TokenWatt -name '*.swift') "$out/TokenWatt-bundle.swift" -o "$out/TokenWatt.o"
+    swiftc -O -parse-as-library -sanitize=fuzzer,address -I "$out" Fuzz/main.swift "$out/KernelPower.o" "$out/TokenWatt.o" \
+        -o "$out/fuzz-readers" 2>&1 | grep -v "Cannot export local symbol" || true
+fi
+# Seeds: valid inputs of each kind, prefixed with their reader's byte.
+seed() { { printf "\\$(printf '%03o' "$1")"; cat "$2"; } > "$out/corpus/seed-$1-$(basename "$2")"; }
+for f in Workloads/*.json; do seed 1 "$f"; seed 0 "$f"; done
+for f in Workloads/*.csv; do seed 2 "$f"; seed 3 "$f"; done
+seed 5 Sources/TokenWatt/Resources/grids.json
+seed 9 Sources/TokenWatt/Resources/models.json
+head -c 20000 Sources/KernelPower/Resources/coefficients.json > "$out/coeff-head.json"; seed 8 "$out/coeff-head.json"
+printf '{"schemaVersion": 1, "input": 100, "output": 50, "grid": {"model": ["meta-llama/Llama-3.1-8B-Instruct"], "gpu": ["h100-sxm"], "gpus": [1, 2]}}' > "$out/sweep.json"; seed 4 "$out/sweep.json"
+printf 'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:50.9951690,396,109\n' > "$out/azure.csv"; seed 6 "$out/azure.csv"
+printf '{"timestamp": 0, "input_length": 6955, "output_length": 52}\n{"timestamp": 10, "input_length": 5, "output_length": 2}\n' > "$out/mooncake.jsonl"; seed 6 "$out/mooncake.jsonl"
+printf 'timestamp, index, power.draw [W], clocks.sm [MHz]\n2025/01/01 00:00:00.000, 0, 250.1 W, 1410 MHz\n' > "$out/smi.csv"; seed 7 "$out/smi.csv"
+printf '#Entity POWER SMCLK\nGPU 0 250.0 1410\n' > "$out/dcgm.txt"; seed 7 "$out/dcgm.txt"
+echo "fuzz: $runs runs over $(ls "$out/corpus" | wc -l) corpus inputs"
+cd "$out"
+./fuzz-readers -runs="$runs" -max_len=65536 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 corpus 2>&1 | tail -20
