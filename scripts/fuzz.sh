@@ -41,4 +41,8 @@ printf 'timestamp, index, power.draw [W], clocks.sm [MHz]\n2025/01/01 00:00:00.0
 printf '#Entity POWER SMCLK\nGPU 0 250.0 1410\n' > "$out/dcgm.txt"; seed 7 "$out/dcgm.txt"
 echo "fuzz: $runs runs over $(ls "$out/corpus" | wc -l) corpus inputs"
 cd "$out"
-./fuzz-readers -runs="$runs" -max_len=65536 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 corpus 2>&1 | tail -20
+# The whole log stays in .build/fuzz/last-run.log; the summary and any crash are printed.
+./fuzz-readers -runs="$runs" -max_len=65536 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 corpus > last-run.log 2>&1 \
+    && status=0 || status=$?
+tail -20 last-run.log
+exit "$status"

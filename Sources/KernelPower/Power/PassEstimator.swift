@@ -38,7 +38,19 @@ public struct PassEstimator: Sendable {
         func excess(_ e: PassEstimate) -> Double { e.averagePower.watts - cap.watts }
         var hi = requested, gHi = excess(free)
         var lo = max(Frequency.megahertz(210), requested * 0.1)
-        var best = run(program, at: lo, cap: nil)
+        // First bracket: dynamic power falls at least in proportion to the clock (V²f), so the
+        // clock scaled by the share of dynamic power the cap allows usually lands just below the
+        // root; a few Illinois steps finish from there.
+        let idle = gpu.idle(at: requested).watts
+        let share = (cap.watts - idle) / (free.averagePower.watts - idle)
+        var best: PassEstimate
+        if share > 0.1, share < 1 {
+            let guess = requested * share
+            let e = run(program, at: guess, cap: nil)
+            if excess(e) <= 0 { lo = guess; best = e } else { hi = guess; gHi = excess(e); best = run(program, at: lo, cap: nil) }
+        } else {
+            best = run(program, at: lo, cap: nil)
+        }
         var gLo = excess(best), bestExcess = gLo
         if gLo > 0 { return run(program, at: lo, cap: cap) }
         var side = 0

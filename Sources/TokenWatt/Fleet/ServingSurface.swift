@@ -123,9 +123,15 @@ public struct ServingSurface: Sendable {
     /// Per-GPU marginal cost of one chunk of `n` tokens after `past` cached tokens, interpolated
     /// on the grid.
     func chunkCost(_ n: Double, past: Double) -> (Double, Double) {
-        var lo = grid[0], hi = grid[grid.count - 1]
-        for g in grid where g.n <= n { lo = g }
-        for g in grid.reversed() where g.n >= n { hi = g }
+        // Binary search (the grid is sorted by n; trace pricing calls this twice per request):
+        // lo is the last point at or below n, hi the first at or above it, clamped to the ends.
+        var first = 0, end = grid.count
+        while first < end {
+            let mid = (first + end) / 2
+            if grid[mid].n < n { first = mid + 1 } else { end = mid }
+        }
+        let hi = first < grid.count ? grid[first] : grid[grid.count - 1]
+        let lo = first < grid.count && grid[first].n == n ? grid[first] : grid[max(0, first - 1)]
         func interp(_ a: Double, _ b: Double) -> Double {
             guard hi.n > lo.n, a > 0, b > 0, !Self.isLinearSegment(lo.n, hi.n) else { return a + (b - a) * (hi.n > lo.n ? (n - lo.n) / (hi.n - lo.n) : 0) }
             return exp(log(a) + (log(b) - log(a)) * (log(n) - log(lo.n)) / (log(hi.n) - log(lo.n)))
