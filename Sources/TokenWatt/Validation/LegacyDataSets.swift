@@ -57,13 +57,10 @@ public enum MLEnergyV1Validation {
                 let tps = try ServingDataSets.number(t, r, c[1])
                 let baseline = Baselines.Row(dataset: "mlenergy-v1", gpu: d.gpu, model: d.model, gpus: 1, batch: 1, tokensPerSecond: tps,
                                              time: nil, isPrefill: false, label: label, group: d.model.family)
-                for (metric, m, p) in [("j_per_token", energy / Double(output), s.energyPerOutputToken.joules),
-                                       ("power_w_per_gpu", energy / latency, s.gpuPower.watts),
-                                       ("tokens_per_s", tps, s.outputTokensPerSecond)] {
-                    out.records.append(ValidationRecord(dataset: "mlenergy-v1", gpu: gpu, group: d.model.family, metric: metric,
-                                                        label: label, measured: m, predicted: p))
-                    out.records += Baselines.records(baseline, metric: metric, measured: m)
-                }
+                out.add([("j_per_token", energy / Double(output), s.energyPerOutputToken.joules),
+                         ("power_w_per_gpu", energy / latency, s.gpuPower.watts),
+                         ("tokens_per_s", tps, s.outputTokensPerSecond)],
+                        dataset: "mlenergy-v1", gpu: gpu, group: d.model.family, label: label, baseline: baseline)
             } catch {
                 out.skipped.append((label, "\(error)"))
             }
@@ -101,12 +98,10 @@ public enum TokenPowerBenchValidation {
                 let batch = Int(min(try ServingDataSets.number(t, r, c[2]), responses))
                 let output = max(1, Int((tokens / max(1, responses)).rounded()))
                 let s = try estimator.serve(d, ServingRequest(batch: max(1, batch), inputTokens: promptTokens, outputTokens: output))
-                for (metric, m, p) in [("j_per_token", watts * seconds / tokens, s.energyPerOutputToken.joules),
-                                       ("power_w_per_gpu", watts, s.gpuPower.watts),
-                                       ("tokens_per_s", tokens / seconds, s.outputTokensPerSecond)] {
-                    out.records.append(ValidationRecord(dataset: "tokenpowerbench", gpu: "h100-nvl", group: d.model.family, metric: metric,
-                                                        label: label, measured: m, predicted: p))
-                }
+                out.add([("j_per_token", watts * seconds / tokens, s.energyPerOutputToken.joules),
+                         ("power_w_per_gpu", watts, s.gpuPower.watts),
+                         ("tokens_per_s", tokens / seconds, s.outputTokensPerSecond)],
+                        dataset: "tokenpowerbench", gpu: "h100-nvl", group: d.model.family, label: label)
             } catch {
                 out.skipped.append((label, "\(error)"))
             }

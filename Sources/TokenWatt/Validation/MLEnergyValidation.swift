@@ -9,6 +9,17 @@ public enum MLEnergyValidation {
         public var records: [ValidationRecord]
         /// Runs that could not be estimated, with the reason (hybrid models, shapes that do not fit).
         public var skipped: [(label: String, reason: String)]
+
+        /// Records one run's metrics as TokenWatt predicted them and, given the run as a
+        /// `baseline` row, as the baselines predict them on the same run.
+        mutating func add(_ metrics: [(metric: String, measured: Double, predicted: Double)], dataset: String, gpu: String,
+                          group: String, label: String, baseline: Baselines.Row? = nil) {
+            for m in metrics {
+                records.append(ValidationRecord(dataset: dataset, gpu: gpu, group: group, metric: m.metric, label: label,
+                                                measured: m.measured, predicted: m.predicted))
+                if let b = baseline { records += Baselines.records(b, metric: m.metric, measured: m.measured) }
+            }
+        }
     }
 
     public static func run(dataDirectory: String, estimator: Estimator = Estimator()) throws -> Result {
@@ -21,16 +32,11 @@ public enum MLEnergyValidation {
                 let baseline = Baselines.Row(dataset: dataset, gpu: d.gpu, model: d.model, gpus: run.gpus, batch: run.averageBatch,
                                              tokensPerSecond: run.outputTokensPerSecond, time: nil, isPrefill: false,
                                              label: run.label, group: family)
-                for (metric, measured, predicted) in [
-                    ("j_per_token", run.joulesPerOutputToken, s.energyPerOutputToken.joules),
-                    ("power_w_per_gpu", run.powerPerGPU, s.gpuPower.watts),
-                    ("itl_ms", run.medianITLMilliseconds, s.medianInterTokenLatency.milliseconds),
-                    ("tokens_per_s", run.outputTokensPerSecond, s.outputTokensPerSecond),
-                ] {
-                    out.records.append(ValidationRecord(dataset: dataset, gpu: "h100-sxm", group: family, metric: metric,
-                                                        label: run.label, measured: measured, predicted: predicted))
-                    out.records += Baselines.records(baseline, metric: metric, measured: measured)
-                }
+                out.add([("j_per_token", run.joulesPerOutputToken, s.energyPerOutputToken.joules),
+                         ("power_w_per_gpu", run.powerPerGPU, s.gpuPower.watts),
+                         ("itl_ms", run.medianITLMilliseconds, s.medianInterTokenLatency.milliseconds),
+                         ("tokens_per_s", run.outputTokensPerSecond, s.outputTokensPerSecond)],
+                        dataset: dataset, gpu: "h100-sxm", group: family, label: run.label, baseline: baseline)
             } catch {
                 out.skipped.append((run.label, "\(error)"))
             }

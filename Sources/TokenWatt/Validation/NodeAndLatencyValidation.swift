@@ -30,12 +30,10 @@ public enum MLPerfValidation {
                 let (d, s, ledger) = try estimate(model: m, gpu: gpu, gpus: Int(try ServingDataSets.number(t, r, c[2])), estimator: estimator)
                 let tokensPerSecond = try ServingDataSets.number(t, r, c[5])
                 let wall = try ServingDataSets.number(t, r, c[7])
-                for (metric, measured, predicted) in [("node_power_w", wall, ledger.nodePower.watts),
-                                                      ("node_j_per_token", wall / tokensPerSecond, ledger.nodePower.watts / s.outputTokensPerSecond),
-                                                      ("tokens_per_s", tokensPerSecond, s.outputTokensPerSecond)] {
-                    out.records.append(ValidationRecord(dataset: "mlperf-power", gpu: gpu, group: d.model.family, metric: metric,
-                                                        label: label, measured: measured, predicted: predicted))
-                }
+                out.add([("node_power_w", wall, ledger.nodePower.watts),
+                         ("node_j_per_token", wall / tokensPerSecond, ledger.nodePower.watts / s.outputTokensPerSecond),
+                         ("tokens_per_s", tokensPerSecond, s.outputTokensPerSecond)],
+                        dataset: "mlperf-power", gpu: gpu, group: d.model.family, label: label)
             } catch {
                 out.skipped.append((label, "\(error)"))
             }

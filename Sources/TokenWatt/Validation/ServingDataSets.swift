@@ -44,13 +44,10 @@ public enum MLEnergyV2Validation {
                 let baseline = Baselines.Row(dataset: "mlenergy-v2", gpu: d.gpu, model: d.model, gpus: gpus,
                                              batch: try ServingDataSets.number(t, r, c[6]), tokensPerSecond: tps, time: nil,
                                              isPrefill: false, label: label, group: d.model.family)
-                for (metric, m, p) in [("j_per_token", try ServingDataSets.number(t, r, c[8]), s.energyPerOutputToken.joules),
-                                       ("power_w_per_gpu", measuredPower, s.gpuPower.watts),
-                                       ("tokens_per_s", tps, s.outputTokensPerSecond)] {
-                    out.records.append(ValidationRecord(dataset: "mlenergy-v2", gpu: gpu, group: d.model.family, metric: metric,
-                                                        label: label, measured: m, predicted: p))
-                    out.records += Baselines.records(baseline, metric: metric, measured: m)
-                }
+                out.add([("j_per_token", try ServingDataSets.number(t, r, c[8]), s.energyPerOutputToken.joules),
+                         ("power_w_per_gpu", measuredPower, s.gpuPower.watts),
+                         ("tokens_per_s", tps, s.outputTokensPerSecond)],
+                        dataset: "mlenergy-v2", gpu: gpu, group: d.model.family, label: label, baseline: baseline)
             } catch {
                 out.skipped.append((label, "\(error)"))
             }
@@ -87,13 +84,10 @@ public enum ArgonneValidation {
                 let baseline = Baselines.Row(dataset: "argonne", gpu: d.gpu, model: d.model, gpus: 1, batch: Double(batch),
                                              tokensPerSecond: Double(batch * request.outputTokens) / measuredLatency, time: nil,
                                              isPrefill: false, label: label, group: d.model.family)
-                for (metric, m, p) in [("j_per_token", try ServingDataSets.number(t, r, c[8]), s.energyPerOutputToken.joules),
-                                       ("power_w_per_gpu", try ServingDataSets.number(t, r, c[7]), s.gpuPower.watts),
-                                       ("latency_s", measuredLatency, latency)] {
-                    out.records.append(ValidationRecord(dataset: "argonne", gpu: gpu, group: d.model.family, metric: metric,
-                                                        label: label, measured: m, predicted: p))
-                    out.records += Baselines.records(baseline, metric: metric, measured: m)
-                }
+                out.add([("j_per_token", try ServingDataSets.number(t, r, c[8]), s.energyPerOutputToken.joules),
+                         ("power_w_per_gpu", try ServingDataSets.number(t, r, c[7]), s.gpuPower.watts),
+                         ("latency_s", measuredLatency, latency)],
+                        dataset: "argonne", gpu: gpu, group: d.model.family, label: label, baseline: baseline)
             } catch {
                 out.skipped.append((label, "\(error)"))
             }
