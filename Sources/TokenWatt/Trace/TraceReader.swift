@@ -53,7 +53,7 @@ public struct TraceReader {
         self.name = name
         buffer = bytes
         eof = true
-        if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { buffer.removeFirst(3) }
+        Self.dropByteOrderMark(&buffer)
         self.format = format ?? .azure
         try start(requested: format)
     }
@@ -128,8 +128,7 @@ public struct TraceReader {
             guard let handle else { eof = true; continue }
             let chunk = handle.readData(ofLength: 1 << 20)
             if chunk.isEmpty { eof = true } else { buffer.append(contentsOf: chunk) }
-            // A UTF-8 byte-order mark at the very start of the log is not part of the header.
-            if line == 0, buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { buffer.removeFirst(3) }
+            if line == 0 { Self.dropByteOrderMark(&buffer) }
         }
     }
 
@@ -160,8 +159,8 @@ public struct TraceReader {
             fieldStart = i + 1
         }
         guard abs(fields.time) < Self.latestSeconds else { throw bad("timestamp", b, expected: Self.timeRange) }
-        guard fields.input >= 0, fields.input < 1_000_000_000 else { throw bad("input tokens", b) }
-        guard fields.output >= 0, fields.output < 1_000_000_000 else { throw bad("output tokens", b) }
+        guard fields.input >= 0, fields.input < Self.mostTokens else { throw bad("input tokens", b) }
+        guard fields.output >= 0, fields.output < Self.mostTokens else { throw bad("output tokens", b) }
         return TraceRequest(timestamp: fields.time, inputTokens: fields.input, outputTokens: fields.output)
     }
 
@@ -184,13 +183,20 @@ public struct TraceReader {
             return nil
         }
         guard let t = value("timestamp") else { throw bad("timestamp", b, expected: "a finite number of milliseconds") }
-        // A whole count below 1e9 tokens: larger values are not requests, and would not fit an Int.
-        func count(_ x: Double?) -> Bool { x.map { $0 >= 0 && $0 < 1e9 && $0 == $0.rounded() } ?? false }
+        func count(_ x: Double?) -> Bool { x.map { $0 >= 0 && $0 < Double(Self.mostTokens) && $0 == $0.rounded() } ?? false }
         guard let i = value("input_length"), count(i) else { throw bad("input_length", b) }
         guard let o = value("output_length"), count(o) else { throw bad("output_length", b) }
         guard abs(t / 1000) < Self.latestSeconds else { throw bad("timestamp", b, expected: Self.timeRange) }
         return TraceRequest(timestamp: t / 1000, inputTokens: Int(i), outputTokens: Int(o))
     }
+
+    /// A UTF-8 byte-order mark at the very start of a log is not part of its header.
+    static func dropByteOrderMark(_ b: inout [UInt8]) {
+        if b.count >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { b.removeFirst(3) }
+    }
+
+    /// Token counts of a request stay below this: larger values are not requests, and would not fit an Int.
+    static let mostTokens = 1_000_000_000
 
     /// Timestamps beyond ±1e13 s (300,000 years) are corrupt; they would turn durations infinite.
     static let latestSeconds = 1e13
