@@ -27,7 +27,7 @@ public struct PredictTable: Sendable {
             var result: [String: JSONValue] = [:]
             do {
                 let request = try PredictRowReader.read(row, table: table)
-                result = try score(request, estimator: estimator, line: row.line)
+                result = try score(request, estimator: estimator)
             } catch {
                 failed += 1
                 result = ["error": .string(Self.message(error, line: row.line))]
@@ -40,12 +40,12 @@ public struct PredictTable: Sendable {
 
     static func message(_ error: Error, line: Int) -> String {
         if let e = error as? CellError { return e.description }
-        let text = "\(error)"
-        return text.hasPrefix("line \(line):") ? text : "line \(line): \(text)"
+        return "line \(line): \(error)"
     }
 
-    static func score(_ r: PredictRequest, estimator: Estimator, line: Int) throws -> [String: JSONValue] {
-        let d = try estimator.deployment(r.deployment, context: "line \(line)")
+    static func score(_ r: PredictRequest, estimator: Estimator) throws -> [String: JSONValue] {
+        // No context here: `message` puts the line in front of every error of the row once.
+        let d = try estimator.deployment(r.deployment)
         switch r.phase {
         case .forward:
             return passValues(try estimator.forwardPass(d, phase: .prefill(batch: r.batch, tokens: r.inputTokens), lmHead: r.lmHead), d)
