@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TokenWatt
 
@@ -66,6 +67,19 @@ import Testing
         let e = Estimator()
         #expect(throws: DeploymentError.self) {
             _ = try e.deployment(DeploymentRequest(model: m.id, gpu: "h100-sxm"))
+        }
+    }
+
+    @Test func fp8BlockSizeIsReadAndChecked() throws {
+        let base = #"{"schemaVersion": 1, "models": [{"id": "a", "aliases": [], "family": "f", "layers": 2, "hiddenSize": 64, "heads": 4, "kvHeads": 2, "headDim": 16, "ffnSize": 128, "ffnGated": true, "activation": "silu", "norm": "rmsnorm", "positional": "rope", "maxPositions": 4096, "vocabSize": 1000, "tiedEmbeddings": false, "attention": {"kind": "gqa"}, "defaultPrecision": "bf16", "source": "test"}, {"id": "a-fp8", "variantOf": "a", "aliases": [], "defaultPrecision": "fp8", "fp8WeightBlock": BLOCK, "source": "test"}]}"#
+        let ok = try ModelCatalog.load(Data(base.replacingOccurrences(of: "BLOCK", with: "128").utf8), file: "m.json")
+        #expect(try ok.model("a-fp8").fp8WeightBlock == 128)
+        #expect(try ok.model("a").fp8WeightBlock == nil)
+        do {
+            _ = try ModelCatalog.load(Data(base.replacingOccurrences(of: "BLOCK", with: "0").utf8), file: "m.json")
+            Issue.record("accepted a zero FP8 block")
+        } catch {
+            #expect("\(error)".contains("fp8WeightBlock") && "\(error)".contains("m.json"))
         }
     }
 

@@ -58,6 +58,24 @@ import Testing
         #expect(approx(FusedLayerPlanner.activeExperts(experts: 128, perToken: 8, tokens: 100_000), 128, rel: 1e-9))
     }
 
+    @Test func onlyBlockScaledFP8CheckpointsUseTheBlockFP8ExpertKernel() throws {
+        // Qwen's FP8 releases scale weights per 128×128 block (config.json weight_block_size);
+        // Llama 4 Maverick FP8 scales per channel; BF16 has no FP8 scales at all.
+        func blockScaled(_ model: String, gpus: Int) throws -> [Bool] {
+            let d = try deployment(model, gpus: gpus, ep: gpus)
+            let program = try PhasePlanner(deployment: d).program(for: .decode(batch: 16, context: 600))
+            return program.blocks.flatMap(\.kernels).compactMap { k in
+                if case .gemm(let g) = k.shape, g.grouped { return g.blockScaledB }
+                return nil
+            }
+        }
+        let qwen = try blockScaled("Qwen/Qwen3-235B-A22B-Instruct-2507-FP8", gpus: 4)
+        #expect(!qwen.isEmpty && qwen.allSatisfy { $0 })
+        #expect(try blockScaled("meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8", gpus: 8).allSatisfy { !$0 })
+        #expect(try blockScaled("Qwen/Qwen3-235B-A22B-Instruct-2507", gpus: 8).allSatisfy { !$0 })
+        #expect(try Self.estimator.models.model("Qwen/Qwen3-235B-A22B-Instruct-2507-FP8").fp8WeightBlock == 128)
+    }
+
     @Test func invalidParallelismIsRefusedWithReason() throws {
         #expect(throws: DeploymentError.self) { try deployment("meta-llama/Llama-3.1-8B-Instruct", gpus: 3) }
         do {

@@ -58,7 +58,10 @@ extension CoefficientFile {
               ("streamBytesPerCyclePerSM", .num(t.streamBytesPerCyclePerSM)),
               ("groupedGEMMEfficiency", .num(t.groupedGEMMEfficiency)),
               ("groupedMemoryEfficiency", .num(t.groupedMemoryEfficiency)),
-              ("decodeAttentionEfficiency", .num(t.decodeAttentionEfficiency))])
+              ("blockFP8GroupedMemoryEfficiency", .num(t.blockFP8GroupedMemoryEfficiency)),
+              ("decodeAttentionEfficiency", .num(t.decodeAttentionEfficiency)),
+              ("decodeSequenceMicroseconds", .num(t.decodeSequenceTime.microseconds)),
+              ("decodeQueryHeadMicroseconds", .num(t.decodeQueryHeadTime.microseconds))])
     }
 
     static func read(_ data: Data, file: String) throws -> CoefficientFile {
@@ -144,7 +147,10 @@ extension CoefficientFile {
             streamBytesPerCyclePerSM: try t.optionalDouble("streamBytesPerCyclePerSM", 1...1e5, expected: "bytes per cycle") ?? 32,
             groupedGEMMEfficiency: try t.optionalDouble("groupedGEMMEfficiency", frac, expected: "a fraction") ?? 1,
             groupedMemoryEfficiency: try t.optionalDouble("groupedMemoryEfficiency", frac, expected: "a fraction") ?? 1,
-            decodeAttentionEfficiency: try t.optionalDouble("decodeAttentionEfficiency", frac, expected: "a fraction") ?? 1)
+            blockFP8GroupedMemoryEfficiency: try t.optionalDouble("blockFP8GroupedMemoryEfficiency", frac, expected: "a fraction") ?? 1,
+            decodeAttentionEfficiency: try t.optionalDouble("decodeAttentionEfficiency", frac, expected: "a fraction") ?? 1,
+            decodeSequenceTime: .microseconds(try t.optionalDouble("decodeSequenceMicroseconds", 0...1e4, expected: "microseconds") ?? 0),
+            decodeQueryHeadTime: .microseconds(try t.optionalDouble("decodeQueryHeadMicroseconds", 0...1e4, expected: "microseconds") ?? 0))
         try t.finish()
         return m
     }

@@ -42,6 +42,8 @@ public struct GEMMShape: Sendable {
     /// The expected number of products when it is not a whole number (the experts that random
     /// routing hits: 3.5 of 8 for two tokens choosing 2 each), used for work and bytes.
     public var expectedBatch: Double?
+    /// True when B is FP8 with per-block scales (fine-grained FP8 checkpoints such as Qwen3-FP8).
+    public var blockScaledB = false
 
     public init(batch: Int = 1, m: Int, n: Int, k: Int, aBytes: Double, bBytes: Double, cBytes: Double,
                 unit: MathUnit, sharedB: Bool = true, grouped: Bool = false) {

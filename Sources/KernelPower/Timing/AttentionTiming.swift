@@ -38,7 +38,9 @@ extension KernelTimer {
         let pagedEfficiency = s.isDecode ? model.decodeAttentionEfficiency : 1
         let tDram = dram / (bandwidth * pagedEfficiency * max(memoryParallelism, 0.05))
         let tL2 = l2 / l2Bandwidth
-        let work = max(tMath, tDram, tL2)
+        // Each sequence also costs decode a fixed time of its own in every layer, beside its KV stream.
+        let perSequence = s.isDecode ? b * (model.decodeSequenceTime.seconds + h * model.decodeQueryHeadTime.seconds) : 0
+        let work = max(tMath, tDram, tL2) + perSequence
 
         var a = Activity()
         a.tensorFLOPs = s.flops * tensorWeight(s.unit)

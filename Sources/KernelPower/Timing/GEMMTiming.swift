@@ -26,6 +26,13 @@ extension KernelTimer {
         return best!
     }
 
+    /// Fraction of the streaming bandwidth a GEMM reaches on its operands: grouped expert GEMMs
+    /// fall short of dense ones, and block-scaled FP8 expert weights further.
+    func groupedMemoryEfficiency(_ g: GEMMShape) -> Double {
+        guard g.grouped else { return 1 }
+        return g.blockScaledB ? model.blockFP8GroupedMemoryEfficiency : model.groupedMemoryEfficiency
+    }
+
     /// Time and activity of `g` with one tile configuration.
     ///
     /// tiles T = batch·⌈m/tm⌉·⌈n/tn⌉ (× split-K when there are fewer tiles than SMs); the busiest SM
@@ -52,7 +59,7 @@ extension KernelTimer {
         let partials = split > 1 ? batch * m * n * 4 * 2 * split : 0
         let dram = aBytes + bBytes + cBytes + partials
         let l2 = tiles * Double(tile.m + tile.n) * kPerTile * (g.aBytes + g.bBytes) / 2 + cBytes + partials
-        let tDram = dram / (bandwidth * (g.grouped ? model.groupedMemoryEfficiency : 1))
+        let tDram = dram / (bandwidth * groupedMemoryEfficiency(g))
         let tL2 = l2 / l2Bandwidth
         let work = max(tMath, tDram, tL2)
 

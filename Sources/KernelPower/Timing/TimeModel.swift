@@ -31,14 +31,25 @@ public struct TimeModel: Sendable, Equatable {
     public var groupedGEMMEfficiency: Double
     /// Fraction of the streaming bandwidth grouped expert GEMMs reach when reading expert weights.
     public var groupedMemoryEfficiency: Double
+    /// The same for FP8 expert weights scaled per 128×128 block (vLLM's Triton W8A8 block kernel,
+    /// which quantizes activations per token group and applies block scales inside the K loop).
+    public var blockFP8GroupedMemoryEfficiency: Double
     /// Fraction of the streaming bandwidth reached by paged decode attention (scattered KV pages).
     public var decodeAttentionEfficiency: Double
+    /// GPU time a decode step spends per sequence in every layer beyond streaming its KV cache:
+    /// fitted on serving measurements, where step time grows with the sequences served faster
+    /// than their KV bytes explain, at near-TDP power (see ServingCalibration).
+    public var decodeSequenceTime: Time
+    /// The part of that time that grows with the query heads a GPU computes (per sequence and head).
+    public var decodeQueryHeadTime: Time
 
     public init(tensorEfficiency: Double, cudaCoreEfficiency: Double, attentionEfficiency: Double,
                 memoryEfficiency: Double, linkEfficiency: Double, kernelOverhead: Time, collectiveLatency: Time,
                 l2BytesPerCycle: Double, sharedMemoryBytesPerCyclePerSM: Double, specialFunctionsPerCyclePerSM: Double,
                 streamBytesPerCyclePerSM: Double, groupedGEMMEfficiency: Double = 1, groupedMemoryEfficiency: Double = 1,
-                decodeAttentionEfficiency: Double = 1) {
+                blockFP8GroupedMemoryEfficiency: Double = 1,
+                decodeAttentionEfficiency: Double = 1, decodeSequenceTime: Time = .zero,
+                decodeQueryHeadTime: Time = .zero) {
         self.tensorEfficiency = tensorEfficiency; self.cudaCoreEfficiency = cudaCoreEfficiency
         self.attentionEfficiency = attentionEfficiency; self.memoryEfficiency = memoryEfficiency
         self.linkEfficiency = linkEfficiency; self.kernelOverhead = kernelOverhead
@@ -48,7 +59,10 @@ public struct TimeModel: Sendable, Equatable {
         self.streamBytesPerCyclePerSM = streamBytesPerCyclePerSM
         self.groupedGEMMEfficiency = groupedGEMMEfficiency
         self.groupedMemoryEfficiency = groupedMemoryEfficiency
+        self.blockFP8GroupedMemoryEfficiency = blockFP8GroupedMemoryEfficiency
         self.decodeAttentionEfficiency = decodeAttentionEfficiency
+        self.decodeSequenceTime = decodeSequenceTime
+        self.decodeQueryHeadTime = decodeQueryHeadTime
     }
 
     /// Starting values before calibration, with their basis:

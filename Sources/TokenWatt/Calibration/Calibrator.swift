@@ -64,6 +64,7 @@ public enum Calibrator {
         case launch, passOverhead, perSequenceOverhead, tensorEfficiency, memoryEfficiency, kernelOverhead, cudaCoreEfficiency
         case linkEfficiency, collectiveLatency
         case streamBytesPerCyclePerSM, attentionEfficiency, groupedGEMMEfficiency, groupedMemoryEfficiency, decodeAttentionEfficiency
+        case decodeSequenceTime, decodeQueryHeadTime, blockFP8GroupedMemoryEfficiency
 
         var range: ClosedRange<Double> {
             switch self {
@@ -73,9 +74,11 @@ public enum Calibrator {
             case .collectiveLatency: return 0.5...100
             case .linkEfficiency: return 0.05...1
             case .kernelOverhead: return 0.2...50
+            case .decodeSequenceTime: return 0.001...50
+            case .decodeQueryHeadTime: return 0.0001...5
             case .streamBytesPerCyclePerSM: return 4...256
             case .tensorEfficiency, .memoryEfficiency, .cudaCoreEfficiency, .attentionEfficiency,
-                 .groupedGEMMEfficiency, .groupedMemoryEfficiency, .decodeAttentionEfficiency: return 0.05...1
+                 .groupedGEMMEfficiency, .groupedMemoryEfficiency, .decodeAttentionEfficiency, .blockFP8GroupedMemoryEfficiency: return 0.05...1
             }
         }
 
@@ -94,7 +97,10 @@ public enum Calibrator {
             case .attentionEfficiency: return t.attentionEfficiency
             case .groupedGEMMEfficiency: return t.groupedGEMMEfficiency
             case .groupedMemoryEfficiency: return t.groupedMemoryEfficiency
+            case .blockFP8GroupedMemoryEfficiency: return t.blockFP8GroupedMemoryEfficiency
             case .decodeAttentionEfficiency: return t.decodeAttentionEfficiency
+            case .decodeSequenceTime: return max(0.001, t.decodeSequenceTime.microseconds)
+            case .decodeQueryHeadTime: return max(0.0001, t.decodeQueryHeadTime.microseconds)
             }
         }
 
@@ -113,7 +119,10 @@ public enum Calibrator {
             case .attentionEfficiency: t.attentionEfficiency = v
             case .groupedGEMMEfficiency: t.groupedGEMMEfficiency = v
             case .groupedMemoryEfficiency: t.groupedMemoryEfficiency = v
+            case .blockFP8GroupedMemoryEfficiency: t.blockFP8GroupedMemoryEfficiency = v
             case .decodeAttentionEfficiency: t.decodeAttentionEfficiency = v
+            case .decodeSequenceTime: t.decodeSequenceTime = .microseconds(v)
+            case .decodeQueryHeadTime: t.decodeQueryHeadTime = .microseconds(v)
             }
         }
     }

@@ -36,6 +36,7 @@ enum ModelArchitectureReader {
         if let t = try o.optionalDouble("publishedTotalParams", 1...1e14, expected: "a parameter count") { m.publishedTotalParams = t }
         if let a = try o.optionalDouble("publishedActiveParams", 1...1e14, expected: "a parameter count") { m.publishedActiveParams = a }
         if let f = try o.optionalString("family") { m.family = f }
+        if let b = try o.optionalInt("fp8WeightBlock", 1...65_536, expected: "the FP8 scale block side in elements") { m.fp8WeightBlock = b }
         m.source = try o.string("source")
         m.sources = try o.stringMap("sources")
         try o.finish()
@@ -71,6 +72,7 @@ enum ModelArchitectureReader {
             publishedTotalParams: try o.optionalDouble("publishedTotalParams", 1...1e14, expected: "a parameter count"),
             publishedActiveParams: try o.optionalDouble("publishedActiveParams", 1...1e14, expected: "a parameter count"),
             variantOf: nil, source: try o.string("source"), sources: try o.stringMap("sources"))
+        m.fp8WeightBlock = try o.optionalInt("fp8WeightBlock", 1...65_536, expected: "the FP8 scale block side in elements")
         if var k = try o.optionalObject("layerKinds") {
             var kinds: [String: Int] = [:]
             for key in k.keys { kinds[key] = try k.int(key, 0...100_000, expected: "a layer count") }

@@ -67,6 +67,9 @@ public struct ModelArchitecture: Sendable {
     public var defaultPrecision: Precision
     public var publishedTotalParams: Double?
     public var publishedActiveParams: Double?
+    /// Side of the square weight blocks that share one FP8 scale in the checkpoint (128 for
+    /// fine-grained FP8 releases), nil when FP8 weights are scaled per tensor or per channel.
+    public var fp8WeightBlock: Int? = nil
     /// The entry this one is a variant of (same architecture, other weights), if any.
     public var variantOf: String?
     public var source: String

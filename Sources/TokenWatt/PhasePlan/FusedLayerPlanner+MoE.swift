@@ -34,6 +34,7 @@ extension FusedLayerPlanner {
             var shape = GEMMShape(batch: batch, m: rowsPerExpert, n: n, k: k, aBytes: b.gemmAct,
                                   bBytes: wb, cBytes: b.act, unit: unit, sharedB: false, grouped: true)
             shape.expectedBatch = hit  // weights of the experts hit on average, not rounded up
+            shape.blockScaledB = d.precision == .fp8 && m.fp8WeightBlock != nil
             return Kernel(name, .gemm(shape))
         }
         let h = hidden
