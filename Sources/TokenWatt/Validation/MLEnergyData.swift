@@ -30,10 +30,11 @@ public struct MLEnergyRun: Sendable {
     public var batch: Int { max(1, Int(averageBatch.rounded())) }
     public var label: String { "\(model) \(gpus)×\(gpu.uppercased()) \(task) b\(batch)" }
 
-    /// The export lists MoE runs as tp 1, ep N, dp 1 on N GPUs. vLLM builds expert parallelism
-    /// over its tensor-parallel group (`--tensor-parallel-size N --enable-expert-parallel`: experts
-    /// split N ways, attention tensor-parallel N ways), and dp 1 rules out data-parallel
-    /// attention, so such a run is taken as tp N with ep N.
+    /// The export lists MoE runs as tp 1, ep N, dp 1 on N GPUs. The benchmark passes
+    /// `--tensor-parallel-size N` whenever a model's config does not name data parallelism, and the
+    /// MoE configs add `enable-expert-parallel` (ml-energy/benchmark, `mlenergy/benchmark/llm/
+    /// benchmark.py` and `configs/vllm/*/*/H100/monolithic.config.yaml`): experts split N ways,
+    /// attention tensor-parallel N ways. Such a run is taken as tp N with ep N.
     public func deploymentRequest() -> DeploymentRequest {
         let tp = expertParallel > 1 && tensorParallel == 1 ? gpus : tensorParallel
         return DeploymentRequest(model: model, gpu: gpu, gpus: gpus, tensorParallel: tp,
