@@ -38,8 +38,11 @@ extension KernelTimer {
         let pagedEfficiency = s.isDecode ? model.decodeAttentionEfficiency : 1
         let tDram = dram / (bandwidth * pagedEfficiency * max(memoryParallelism, 0.05))
         let tL2 = l2 / l2Bandwidth
-        // Each sequence also costs decode a fixed time of its own in every layer, beside its KV stream.
-        let perSequence = s.isDecode ? b * (model.decodeSequenceTime.seconds + h * model.decodeQueryHeadTime.seconds) : 0
+        // Each sequence also costs decode a fixed time of its own in every layer, beside its KV
+        // stream. It was fitted at the boost clock only; taken as SM work, it stretches at lower
+        // clocks (the conservative choice for what a locked clock saves).
+        let perSequence = s.isDecode
+            ? b * (model.decodeSequenceTime.seconds + h * model.decodeQueryHeadTime.seconds) * (gpu.boostClock.si / clock.si) : 0
         let work = max(tMath, tDram, tL2) + perSequence
 
         var a = Activity()
