@@ -46,7 +46,9 @@ public struct Estimator: Sendable {
 
     /// Default host model per framework: the one fitted with the GPU's coefficients, else
     /// - hf: the host fitted on the EnergAIzer A100 machine (PyTorch eager from Python);
-    /// - vllm: the host fitted on the ML.ENERGY H100 runs, else `defaultVLLMHost`.
+    /// - vllm: the host fitted on the ML.ENERGY H100 runs, else `defaultVLLMHost`. Those runs used
+    ///   async scheduling, vLLM's default since vllm-project/vllm#27614, so this host leaves no
+    ///   per-sequence idle gap; synchronous stacks (vLLM before it) idle the GPU longer.
     public func defaultHost(for framework: Framework, set: CoefficientSet) -> HostModel {
         switch framework {
         case .hf, .vllmEager:
