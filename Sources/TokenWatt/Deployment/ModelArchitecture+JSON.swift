@@ -36,11 +36,16 @@ enum ModelArchitectureReader {
         if let t = try o.optionalDouble("publishedTotalParams", 1...1e14, expected: "a parameter count") { m.publishedTotalParams = t }
         if let a = try o.optionalDouble("publishedActiveParams", 1...1e14, expected: "a parameter count") { m.publishedActiveParams = a }
         if let f = try o.optionalString("family") { m.family = f }
-        if let b = try o.optionalInt("fp8WeightBlock", 1...65_536, expected: "the FP8 scale block side in elements") { m.fp8WeightBlock = b }
+        if let b = try fp8WeightBlock(&o) { m.fp8WeightBlock = b }
         m.source = try o.string("source")
         m.sources = try o.stringMap("sources")
         try o.finish()
         return m
+    }
+
+    /// The optional FP8 scale-block side, read alike for full entries and variants.
+    static func fp8WeightBlock(_ o: inout JSONObjectReader) throws -> Int? {
+        try o.optionalInt("fp8WeightBlock", 1...65_536, expected: "the FP8 scale block side in elements")
     }
 
     static func read(_ v: JSONValue, file: String, path: String) throws -> ModelArchitecture {
@@ -72,7 +77,7 @@ enum ModelArchitectureReader {
             publishedTotalParams: try o.optionalDouble("publishedTotalParams", 1...1e14, expected: "a parameter count"),
             publishedActiveParams: try o.optionalDouble("publishedActiveParams", 1...1e14, expected: "a parameter count"),
             variantOf: nil, source: try o.string("source"), sources: try o.stringMap("sources"))
-        m.fp8WeightBlock = try o.optionalInt("fp8WeightBlock", 1...65_536, expected: "the FP8 scale block side in elements")
+        m.fp8WeightBlock = try fp8WeightBlock(&o)
         if var k = try o.optionalObject("layerKinds") {
             var kinds: [String: Int] = [:]
             for key in k.keys { kinds[key] = try k.int(key, 0...100_000, expected: "a layer count") }
