@@ -217,6 +217,18 @@ import Testing
         }
     }
 
+    /// `validate --rows` lists the scored rows of one data set; an unknown set names the known ones.
+    @Test func validateRowsListsOneDataSet() throws {
+        let r = try Self.run(["validate", "--no-report", "--quick", "--rows", "mlperf-power"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").dropFirst(2)
+        #expect(lines.count >= 12)
+        #expect(lines.allSatisfy { $0.contains("node_power_w") || $0.contains("node_j_per_token") || $0.contains("tokens_per_s") })
+        let bad = try Self.run(["validate", "--no-report", "--quick", "--rows", "mlperf"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("mlperf-power") && bad.stderr.contains("splitwise"))
+    }
+
     /// A workload that needs no shared data: fixed and lognormal lengths.
     static let tinyWorkload = """
         {"schemaVersion": 1, "description": "cli test", "samples": 500, "scenarios": [{"name": "chat", "kind": "kernel",

@@ -6,13 +6,14 @@ import TokenWatt
 enum ValidateCommand {
     static let usage = """
     tokenwatt validate [--format text|json|markdown] [--data-dir DIR] [--calibration FILE] [--by-model]
-                       [-o DIR] [--no-report] [--quick]
+                       [-o DIR] [--no-report] [--quick] [--rows DATASET]
       Writes DIR/validation.md, DIR/validation.json and one SVG per data set (DIR defaults to Reports)
-      and prints the summary. --quick skips the generalization refits; --no-report writes no files.
+      and prints the summary. --quick skips the generalization refits; --no-report writes no files;
+      --rows prints every TokenWatt row of one data set (e.g. mlperf-power) instead of the summary.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["format", "data-dir", "calibration", "o", "output"],
+        let args = try Arguments(argv, valued: ["format", "data-dir", "calibration", "o", "output", "rows"],
                                  boolean: ["by-model", "no-report", "quick"])
         _ = try args.requirePositional(0, usage: usage)
         let format = try args.format([.text, .json, .markdown], default: .text)
@@ -20,6 +21,7 @@ enum ValidateCommand {
         let estimator = try CommonOptions.estimator(args)
         let (report, suite) = try build(data: data, estimator: estimator, quick: args.flag("quick") || args.string("calibration") != nil)
         if !args.flag("no-report") { try write(report, suite: suite, to: args.string("o") ?? args.string("output") ?? "Reports") }
+        if let dataset = args.string("rows") { return try printRows(of: dataset, suite: suite) }
         let rows = args.flag("by-model") ? report.results + report.byFamily : report.results
         switch format {
         case .json: Output.write(JSONWriter().write(report.json()))
@@ -48,6 +50,19 @@ enum ValidateCommand {
             if let svg = report.plot(ds) { try Output.writeFile(svg, to: dir + "/" + ValidationReport.plotName(ds)) }
         }
         print("wrote \(dir)/validation.md, validation.json and its plots")
+    }
+
+    /// Every TokenWatt record of one data set: which rows an error figure comes from.
+    static func printRows(of dataset: String, suite: ValidationSuite) throws -> ExitCode {
+        let known = Set(suite.records.map(\.dataset))
+        guard known.contains(dataset) else {
+            throw UsageError(description: "--rows: unknown data set '\(dataset)'; known: \(known.sorted().joined(separator: ", "))")
+        }
+        let records = suite.records.filter { $0.dataset == dataset && $0.estimator == "tokenwatt" }
+        Output.write(Output.table(["gpu", "row", "metric", "measured", "predicted", "error"], records.map {
+            [$0.gpu, $0.label, $0.metric, formatNumber($0.measured), formatNumber($0.predicted), formatPercent($0.relativeError)]
+        }))
+        return .success
     }
 
     static let header = ["dataset", "gpu", "model", "metric", "estimator", "n", "MAPE", "median APE", "bias", "max APE"]

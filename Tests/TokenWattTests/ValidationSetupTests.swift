@@ -1,0 +1,46 @@
+import KernelPower
+import Testing
+@testable import TokenWatt
+
+/// How the validation data sets are read: the deployments they imply and the rows they drop.
+@Suite struct ValidationSetupTests {
+    static let estimator = Estimator()
+
+    /// MLPerf MaxQ rows run at their submitter's GPU power limit; without it the same
+    /// deployment draws more at the wall.
+    @Test func mlperfRowsRunAtTheSubmittedPowerLimit() throws {
+        let model = try #require(MLPerfValidation.models["llama2-70b"])
+        let sub = try #require(MLPerfValidation.submissions["llama2-70b h100-sxm"])
+        let (d, _, capped) = try MLPerfValidation.estimate(model: model, gpu: "h100-sxm", gpus: 8, submission: sub,
+                                                           batch: sub.offlineBatch, estimator: Self.estimator)
+        #expect(d.powerCap?.watts == 450)
+        #expect(d.tensorParallel == 2)
+        let uncapped = MLPerfValidation.Submission(tp: 2, offlineBatch: 896, serverBatch: 1024, powerLimitWatts: 700)
+        let (_, _, free) = try MLPerfValidation.estimate(model: model, gpu: "h100-sxm", gpus: 8, submission: uncapped,
+                                                         batch: 896, estimator: Self.estimator)
+        #expect(capped.nodePower.watts < free.nodePower.watts)
+    }
+
+    /// Every (model, GPU) the MLPerf loader scores has a published configuration.
+    @Test func everyMLPerfModelAndGPUHasASubmission() {
+        for key in MLPerfValidation.submissions.keys {
+            let parts = key.split(separator: " ").map(String.init)
+            #expect(MLPerfValidation.models[parts[0]] != nil, "\(key)")
+            #expect(MLPerfValidation.gpuIDs.values.contains(parts[1]), "\(key)")
+        }
+    }
+
+    /// A Splitwise profile faster at batch 64 than at batch 32 is dropped with the reason; a
+    /// profile that grows with the batch is kept.
+    @Test func splitwiseDropsProfilesThatDidNotRunTheirBatch() throws {
+        typealias C = SplitwiseValidation.Config
+        let b32 = C(model: "llama2-70b", hardware: "a100-80gb", tp: 2, prompt: 512, batch: 32, tokens: 128)
+        let b64 = C(model: "llama2-70b", hardware: "a100-80gb", tp: 2, prompt: 512, batch: 64, tokens: 128)
+        let broken: [C: (Double, Double, Int)] = [b32: (2 * 6607, 144, 2), b64: (796, 67, 1)]
+        let reason = try #require(SplitwiseValidation.incompleteRun(b64, sums: broken))
+        #expect(reason.contains("batch 64") && reason.contains("batch 32"))
+        #expect(SplitwiseValidation.incompleteRun(b32, sums: broken) == nil)
+        let sound: [C: (Double, Double, Int)] = [b32: (6607, 72, 1), b64: (13_000, 80, 1)]
+        #expect(SplitwiseValidation.incompleteRun(b64, sums: sound) == nil)
+    }
+}
