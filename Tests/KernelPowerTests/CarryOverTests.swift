@@ -1,0 +1,41 @@
+import Testing
+@testable import KernelPower
+
+/// Which measured GPU an unmeasured GPU borrows its coefficients from, and how they are scaled.
+@Suite struct CarryOverTests {
+    static let gpus = GPUCatalog.bundled
+    static let file = CoefficientFile.bundled
+
+    /// Hopper and Blackwell parts take the H100 fit: its time model as is, and its energies per
+    /// operation unscaled (Hopper: same die; Blackwell: assumed equal to Hopper).
+    @Test(arguments: ["h200", "h100-nvl", "b200"])
+    func hopperAndLaterCarryTheH100Fit(_ id: String) throws {
+        let gpu = try Self.gpus.gpu(id)
+        let h100 = try #require(Self.file.fittedSet(for: "h100-sxm"))
+        #expect(CarryOver.baseGPU(for: gpu, fitted: ["a100-pcie-40gb", "a10", "h100-sxm"]) == "h100-sxm")
+        let set = Self.file.coefficients(for: gpu)
+        #expect(set.timeModel == h100.set.timeModel)
+        #expect(set.power.vector == h100.set.power.vector)
+        #expect(set.hosts["vllm"] != nil)
+    }
+
+    /// Without an H100 fit, Hopper falls back to the A100 scaled by the published GH200/A100 ratios.
+    @Test func hopperFallsBackToAmpereScaled() throws {
+        let gpu = try Self.gpus.gpu("h200")
+        #expect(CarryOver.baseGPU(for: gpu, fitted: ["a100-pcie-40gb", "a10"]) == "a100-pcie-40gb")
+        let ampereOnly = CoefficientFile(capHoldFraction: Self.file.capHoldFraction,
+                                         fitted: Self.file.fitted.filter { $0.gpuID != "h100-sxm" }, provenance: "test")
+        let a100 = try #require(Self.file.fittedSet(for: "a100-pcie-40gb"))
+        let set = ampereOnly.coefficients(for: gpu)
+        #expect(set.power.vector == a100.set.power.scaled(by: CarryOver.scale(for: gpu).factors).vector)
+        #expect(set.power.vector != a100.set.power.vector)
+    }
+
+    /// Ampere and CDNA HBM parts keep the A100 base, GDDR parts the A10.
+    @Test func otherGPUsKeepTheirMemoryTechnologyBase() throws {
+        let fitted: Set<String> = ["a100-pcie-40gb", "a10", "h100-sxm"]
+        #expect(CarryOver.baseGPU(for: try Self.gpus.gpu("a100-sxm-80gb"), fitted: fitted) == "a100-pcie-40gb")
+        #expect(CarryOver.baseGPU(for: try Self.gpus.gpu("mi300x"), fitted: fitted) == "a100-pcie-40gb")
+        #expect(CarryOver.baseGPU(for: try Self.gpus.gpu("l40s"), fitted: fitted) == "a10")
+    }
+}
