@@ -15,6 +15,7 @@ import Testing
                                                            batch: sub.offlineBatch, estimator: Self.estimator)
         #expect(d.powerCap?.watts == 450)
         #expect(d.tensorParallel == 2)
+        #expect(d.framework == .trtllm && d.kvPrecision == .fp8)
         let uncapped = MLPerfValidation.Submission(tp: 2, offlineBatch: 896, serverBatch: 1024, powerLimitWatts: 700)
         let (_, _, free) = try MLPerfValidation.estimate(model: model, gpu: "h100-sxm", gpus: 8, submission: uncapped,
                                                          batch: 896, estimator: Self.estimator)
@@ -28,6 +29,20 @@ import Testing
             #expect(MLPerfValidation.models[parts[0]] != nil, "\(key)")
             #expect(MLPerfValidation.gpuIDs.values.contains(parts[1]), "\(key)")
         }
+    }
+
+    /// TensorRT-LLM runs the fused layer without vLLM's per-sequence decode time: its decode steps
+    /// are shorter at a large batch, its prefill is the same.
+    @Test func trtllmDropsOnlyTheDecodeSequenceTime() throws {
+        func pass(_ f: Framework, _ phase: Phase) throws -> Double {
+            let d = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm",
+                                                                    framework: f))
+            return try Self.estimator.forwardPass(d, phase: phase).time.seconds
+        }
+        let decode = Phase.decode(batch: 256, context: 2000)
+        #expect(try pass(.trtllm, decode) < 0.9 * (try pass(.vllm, decode)))
+        let prefill = Phase.prefill(batch: 1, tokens: 2000)
+        #expect(try pass(.trtllm, prefill) == (try pass(.vllm, prefill)))
     }
 
     /// A Splitwise profile faster at batch 64 than at batch 32 is dropped with the reason; a

@@ -143,6 +143,19 @@ import Testing
         #expect(obj["assumptions"] is [String])
     }
 
+    /// `--framework trtllm` is accepted and named in the assumptions; an unknown framework lists the known ones.
+    @Test func estimateTakesTheTensorRTLLMFramework() throws {
+        let base = ["estimate", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--batch", "128", "--input", "500", "--output", "500",
+                    "--format", "json"]
+        let trt = try Self.run(base + ["--framework", "trtllm"])
+        #expect(trt.status == 0, "\(trt.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(trt.stdout.utf8)) as? [String: Any])
+        #expect((obj["assumptions"] as? [String])?.first?.contains("TensorRT-LLM") == true)
+        let bad = try Self.run(base + ["--framework", "tensorrt"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("trtllm"))
+    }
+
     @Test func estimateRejectsImpossibleInput() throws {
         let pue = try Self.run(["estimate", "--model", "qwen3-8b", "--gpu", "h100-sxm", "--batch", "8", "--input", "10",
                                 "--output", "10", "--pue", "0.8"])
@@ -211,6 +224,7 @@ import Testing
         // Every data set with measurements in ../shared/data is scored, with enough rows to mean something.
         let tokenwatt = results.filter { $0["estimator"] as? String == "tokenwatt" }
         for set in ["energaizer-prefill/fixed", "energaizer-prefill/dvfs", "mlenergy-v3", "mlenergy-v2", "mlenergy-v1", "argonne",
+                    "argonne/trtllm",
                     "mlperf-power", "splitwise", "tokenpowerbench"] {
             let n = tokenwatt.filter { $0["dataset"] as? String == set }.reduce(0.0) { $0 + (($1["n"] as? Double) ?? 0) }
             #expect(n >= 12, "\(set): \(n) rows scored")

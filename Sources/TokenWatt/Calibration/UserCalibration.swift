@@ -98,18 +98,24 @@ public enum UserCalibration {
     /// The time constants worth fitting for the phases measured (none when times are missing).
     static func timeParameters(_ rows: [CalibrationRow], framework: Framework) -> [Calibrator.TimeParameter] {
         guard rows.allSatisfy({ $0.measuredTime.seconds > 0 }) else { return [] }
-        let host: [Calibrator.TimeParameter] = framework == .vllm ? [.passOverhead, .perSequenceOverhead] : [.passOverhead, .launch]
+        let host: [Calibrator.TimeParameter] = [.vllm, .trtllm].contains(framework) ? [.passOverhead, .perSequenceOverhead] : [.passOverhead, .launch]
         return [.tensorEfficiency, .memoryEfficiency, .kernelOverhead] + host
     }
 
     /// The host key a framework's host model is stored under.
-    static func hostKey(_ f: Framework) -> String { f == .hf ? "hf" : "vllm" }
+    static func hostKey(_ f: Framework) -> String {
+        switch f {
+        case .hf: return "hf"
+        case .trtllm: return "trtllm"
+        case .vllm, .vllmEager: return "vllm"
+        }
+    }
 
     static func fitGPU(gpu: GPUSpec, rows: [CalibrationRow], estimator: Estimator, framework: Framework,
                        label: String = "user") -> FittedGPU {
         let start = estimator.calibration.coefficients(for: gpu)
         let host = estimator.defaultHost(for: framework, set: start)
-        let (t, h, power) = Calibrator.fitJoint(rows, gpu: gpu, start: start.timeModel, host: host,
+        let (t, h, power) = Calibrator.fitJoint(rows, gpu: gpu, start: framework.timeModel(start.timeModel), host: host,
                                                 parameters: timeParameters(rows, framework: framework),
                                                 prior: PowerCoefficients.published(for: gpu))
         let model = PowerModel(gpu: gpu, coefficients: power, capHoldFraction: estimator.calibration.capHoldFraction)

@@ -9,9 +9,26 @@ public enum Framework: String, Sendable, CaseIterable {
     case vllmEager = "vllm-eager"
     /// Hugging Face transformers on PyTorch eager: one kernel launch per operation, issued from Python.
     case hf
+    /// TensorRT-LLM: the same fused layer (fused QKV and gate-up GEMMs, fused attention) with
+    /// in-flight batching, issued by a C++ runtime. Its decode attention (the XQA/masked-MHA kernels)
+    /// is charged its KV stream only: the per-sequence decode time fitted on vLLM 0.11 is vLLM's.
+    /// No TensorRT-LLM step has been measured separately, so its host is the `vllm` host.
+    case trtllm
 
-    /// Whether the framework runs fused (vLLM-style) kernels with continuous batching.
+    /// Whether the framework runs fused kernels with continuous (in-flight) batching.
     public var isFused: Bool { self != .hf }
+
+    /// Whether decode attention pays the per-sequence time of the time model (vLLM's kernels do).
+    public var paysDecodeSequenceTime: Bool { self != .trtllm }
+
+    /// The time model as this framework's kernels run under it.
+    public func timeModel(_ t: TimeModel) -> TimeModel {
+        guard !paysDecodeSequenceTime else { return t }
+        var u = t
+        u.decodeSequenceTime = .zero
+        u.decodeQueryHeadTime = .zero
+        return u
+    }
 }
 
 /// The attention implementation of the HF framework (vLLM always uses fused attention).

@@ -59,6 +59,8 @@ public struct Estimator: Sendable {
             return h
         case .vllm:
             return set.hosts["vllm"] ?? calibration.fittedSet(for: "h100-sxm")?.set.hosts["vllm"] ?? Self.defaultVLLMHost
+        case .trtllm:
+            return set.hosts["trtllm"] ?? defaultHost(for: .vllm, set: set)
         }
     }
 
@@ -89,7 +91,7 @@ public struct Estimator: Sendable {
         let set = calibration.coefficients(for: d.gpu)
         return PassEstimator(gpu: d.gpu,
                              power: PowerModel(gpu: d.gpu, coefficients: set.power, capHoldFraction: calibration.capHoldFraction),
-                             timeModel: set.timeModel, host: d.host)
+                             timeModel: d.framework.timeModel(set.timeModel), host: d.host)
     }
 
     /// One forward pass (prefill or decode step) of `d`, per GPU.

@@ -28,9 +28,10 @@ public struct QueryEstimate: Sendable {
         let set = estimator.calibration.coefficients(for: d.gpu)
         var a = [
             (d.framework.isFused && r.batching == .continuous
-                ? "vLLM continuous batching, chunked prefill with a \(r.tokenBudget)-token step budget"
+                ? "\(d.framework == .trtllm ? "TensorRT-LLM in-flight" : "vLLM continuous") batching, chunked prefill with a \(r.tokenBudget)-token step budget"
                 : "static batching (prefill of the batch, then decode)")
-                + (d.framework == .vllmEager ? ", kernels launched eagerly (no CUDA graphs)" : ""),
+                + (d.framework == .vllmEager ? ", kernels launched eagerly (no CUDA graphs)" : "")
+                + (d.framework == .trtllm ? "; decode attention charged its KV stream only, host as fitted for vLLM" : ""),
             "\(s.effectiveBatch) sequences in flight of \(r.inputTokens) input + \(r.outputTokens) output tokens (KV cache holds \(s.maxBatch))",
             "\(d.gpuCount) × \(d.gpu.id), tp \(d.tensorParallel), ep \(d.expertParallel), \(d.precision.rawValue) weights, \(d.kvPrecision.rawValue) KV cache, \(formatPercent(r.memoryUtilization, decimals: 0)) of memory",
             d.lockedClock.map { "SM clock locked at \(formatNumber($0.megahertz)) MHz" } ?? "SM clock at boost (\(formatNumber(d.gpu.boostClock.megahertz)) MHz) unless the power cap throttles",

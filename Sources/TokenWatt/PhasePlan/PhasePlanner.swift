@@ -20,10 +20,10 @@ public struct PhasePlanner: Sendable {
             throw DeploymentError.invalidShape("the hf framework batches statically; continuous-batching steps need vllm")
         }
         let b = KernelBuilder(deployment)
-        let graphs = deployment.framework == .vllm && phase.tokens <= Self.cudaGraphMaxTokens
+        let graphs = [.vllm, .trtllm].contains(deployment.framework) && phase.tokens <= Self.cudaGraphMaxTokens
         var blocks: [KernelProgram.Block] = []
         switch deployment.framework {
-        case .vllm, .vllmEager:
+        case .vllm, .vllmEager, .trtllm:
             let p = FusedLayerPlanner(b: b, phase: phase)
             blocks.append(.init(name: "embedding", kernels: p.embedding(), repeats: 1))
             for (variant, count) in LayerVariant.variants(of: deployment.model) {

@@ -1,7 +1,10 @@
 import KernelPower
 
 /// MLPerf Inference Power (closed, datacenter): wall power of 8-accelerator nodes running
-/// TensorRT-LLM. Compared at the node boundary (GPUs + host + PSU losses). Every row in the data is a
+/// TensorRT-LLM (estimated with the `trtllm` framework). Compared at the node boundary (GPUs + host
+/// + PSU losses). GPT-J rows are not estimated: official GPT-J submissions decode with beam search,
+/// 4 beams (mlcommons/inference language/gpt-j/backend.py, `num_beams`: "only beam_size 4 is
+/// allowed for official submission"), which the serving model does not run. Every row in the data is a
 /// "MaxQ" (power-tuned) submission, so each is estimated with the parallelism, engine batch and GPU
 /// power limit its submitter published (`submissions`), FP8 weights (`use_fp8 = True` in the same
 /// configs). Output tokens per sample: 294.45 for Llama-2-70B (mlcommons/inference
@@ -22,11 +25,17 @@ public enum MLPerfValidation {
     /// mlcommons/inference_results_v4.0 (closed/NVIDIA and closed/Dell configs/llama2-70b/{Offline,Server},
     /// classes `H100_SXM_80GB_TP2x4_MaxQ` and `XE9680_H100_SXM_80GBX8`, identical values) and
     /// mlcommons/inference_results_v4.1 (closed/NVIDIA configs/{llama2-70b,gptj,mixtral-8x7b},
-    /// classes `H200_SXM_141GBx8_MaxQ`). The Server batch is the engine's limit; the load is lower.
-    struct Submission { let tp: Int, offlineBatch: Int, serverBatch: Int, powerLimitWatts: Double }
+    /// classes `H200_SXM_141GBx8_MaxQ`). The batch is per engine (one per tensor-parallel group);
+    /// the Server batch is the engine's limit, the load is lower.
+    /// The KV cache is FP8 for Llama-2-70B (NVIDIA's closed/NVIDIA/code/llama2-70b/tensorrt/README.md
+    /// quantizes with `--qformat=fp8 --kv_cache_dtype=fp8`), BF16 where no recipe is published here.
+    struct Submission {
+        let tp: Int, offlineBatch: Int, serverBatch: Int, powerLimitWatts: Double
+        var kvPrecision: Precision = .bf16
+    }
     static let submissions: [String: Submission] = [
-        "llama2-70b h100-sxm": Submission(tp: 2, offlineBatch: 896, serverBatch: 1024, powerLimitWatts: 450),
-        "llama2-70b h200": Submission(tp: 1, offlineBatch: 806, serverBatch: 896, powerLimitWatts: 500),
+        "llama2-70b h100-sxm": Submission(tp: 2, offlineBatch: 896, serverBatch: 1024, powerLimitWatts: 450, kvPrecision: .fp8),
+        "llama2-70b h200": Submission(tp: 1, offlineBatch: 806, serverBatch: 896, powerLimitWatts: 500, kvPrecision: .fp8),
         "mixtral-8x7b h200": Submission(tp: 1, offlineBatch: 3072, serverBatch: 3072, powerLimitWatts: 500),
         "gptj h200": Submission(tp: 1, offlineBatch: 396, serverBatch: 396, powerLimitWatts: 350),
     ]
@@ -43,6 +52,7 @@ public enum MLPerfValidation {
             let label = "\(f[c[0]]) \(key) \(f[c[4]]) 8×\(gpu)"
             do {
                 guard f[c[6]].lowercased() == "tokens/s" else { throw DeploymentError.invalidShape("throughput is in \(f[c[6]]), not tokens/s") }
+                guard key != "gptj" else { throw DeploymentError.invalidShape("GPT-J submissions decode 4 beams per sample; beam search is not modelled") }
                 guard let sub = submissions["\(key) \(gpu)"] else { throw DeploymentError.invalidShape("no published MaxQ configuration for \(key) on \(gpu)") }
                 let batch = f[c[4]] == "Server" ? sub.serverBatch : sub.offlineBatch
                 let (d, s, ledger) = try estimate(model: m, gpu: gpu, gpus: Int(try ServingDataSets.number(t, r, c[2])), submission: sub,
@@ -63,8 +73,10 @@ public enum MLPerfValidation {
     static func estimate(model m: (id: String, input: Int, output: Int), gpu: String, gpus: Int, submission sub: Submission,
                          batch: Int, estimator: Estimator) throws -> (Deployment, ServingEstimate, QueryLedger) {
         let d = try estimator.deployment(DeploymentRequest(model: m.id, gpu: gpu, gpus: gpus, tensorParallel: sub.tp, precision: .fp8,
+                                                           kvPrecision: sub.kvPrecision, framework: .trtllm,
                                                            powerCapWatts: sub.powerLimitWatts))
-        let s = try estimator.serve(d, ServingRequest(batch: batch, inputTokens: m.input, outputTokens: m.output))
+        let engines = gpus / sub.tp
+        let s = try estimator.serve(d, ServingRequest(batch: batch * engines, inputTokens: m.input, outputTokens: m.output))
         let ledger = try QueryLedger.build(serving: s, deployment: d, outputTokens: m.output, settings: try LedgerSettings())
         return (d, s, ledger)
     }

@@ -58,9 +58,13 @@ public enum MLEnergyV2Validation {
 
 /// Argonne LLM-Inference-Bench power runs: one static batch of identical 1024-token prompts and
 /// 1024 output tokens on one GPU. A100 runs are on ALCF Polaris (A100-SXM4-40GB); 455 W measured
-/// on H100 rules out the 350 W PCIe card, so H100 is the SXM part. Only vLLM runs are estimated
-/// (TensorRT-LLM and DeepSpeed-MII kernels are not modelled).
+/// on H100 rules out the 350 W PCIe card, so H100 is the SXM part. vLLM runs are scored as
+/// `argonne`, TensorRT-LLM runs with the `trtllm` framework as `argonne/trtllm`; DeepSpeed-MII is
+/// not modelled.
 public enum ArgonneValidation {
+    static let frameworks: [String: (Framework, dataset: String)] = ["vLLM": (.vllm, "argonne"),
+                                                                     "TensorRT-LLM": (.trtllm, "argonne/trtllm")]
+
     static let gpuIDs = ["Nvidia A100 GPU": "a100-sxm-40gb", "Nvidia H100 GPU": "h100-sxm", "Nvidia GH200 GPU": "gh200"]
 
     public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {
@@ -73,21 +77,24 @@ public enum ArgonneValidation {
             guard let gpu = gpuIDs[f[c[0]]] else { continue }
             let label = "\(f[c[2]]) \(gpu) \(f[c[1]]) b\(f[c[5]])"
             do {
-                guard f[c[1]] == "vLLM" else { throw DeploymentError.invalidShape("framework \(f[c[1]]) is not modelled") }
-                let d = try estimator.deployment(DeploymentRequest(model: f[c[2]], gpu: gpu, gpus: 1, precision: .bf16), context: label)
+                guard let (framework, dataset) = frameworks[f[c[1]]] else {
+                    throw DeploymentError.invalidShape("framework \(f[c[1]]) is not modelled")
+                }
+                let d = try estimator.deployment(DeploymentRequest(model: f[c[2]], gpu: gpu, gpus: 1, precision: .bf16,
+                                                                   framework: framework), context: label)
                 let batch = Int(try ServingDataSets.number(t, r, c[5]))
                 let request = ServingRequest(batch: batch, inputTokens: Int(try ServingDataSets.number(t, r, c[3])),
                                              outputTokens: Int(try ServingDataSets.number(t, r, c[4])), batching: .staticBatch)
                 let s = try estimator.serve(d, request)
                 let latency = Double(request.outputTokens) * Double(s.effectiveBatch) / s.outputTokensPerSecond
                 let measuredLatency = try ServingDataSets.number(t, r, c[6])
-                let baseline = Baselines.Row(dataset: "argonne", gpu: d.gpu, model: d.model, gpus: 1, batch: Double(batch),
+                let baseline = Baselines.Row(dataset: dataset, gpu: d.gpu, model: d.model, gpus: 1, batch: Double(batch),
                                              tokensPerSecond: Double(batch * request.outputTokens) / measuredLatency, time: nil,
                                              isPrefill: false, label: label, group: d.model.family)
                 out.add([("j_per_token", try ServingDataSets.number(t, r, c[8]), s.energyPerOutputToken.joules),
                          ("power_w_per_gpu", try ServingDataSets.number(t, r, c[7]), s.gpuPower.watts),
                          ("latency_s", measuredLatency, latency)],
-                        dataset: "argonne", gpu: gpu, group: d.model.family, label: label, baseline: baseline)
+                        dataset: dataset, gpu: gpu, group: d.model.family, label: label, baseline: baseline)
             } catch {
                 out.skipped.append((label, "\(error)"))
             }

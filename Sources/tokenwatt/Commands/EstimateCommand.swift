@@ -6,7 +6,7 @@ enum EstimateCommand {
     static let usage = """
     tokenwatt estimate --model ID --gpu ID [--gpus N --tp N --ep N] [--precision P] --batch N --input N --output N
                        [--kv-precision P] [--load QPS | --busy-fraction F] [--pue X] [--boundary gpu|node|it|facility]
-                       [--power-cap-w W] [--sm-clock-mhz F] [--framework vllm|hf] [--token-budget N]
+                       [--power-cap-w W] [--sm-clock-mhz F] [--framework vllm|trtllm|hf] [--token-budget N]
                        [--memory-utilization F] [--host-launch-us US] [--calibration FILE] [--format text|json|csv|markdown]
                        [--method kernel|surface [--reference-input N --reference-output N]]
       --method surface gives the closed form that fleet, trace and export-sql use (text or json); the

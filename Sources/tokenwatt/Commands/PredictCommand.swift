@@ -6,7 +6,7 @@ enum PredictCommand {
     static let usage = """
     tokenwatt predict FILE.csv|- [--format csv|json] [--calibration FILE]
       Input columns: model, gpu, gpus, tp, ep, precision, kv_precision, phase (forward|decode-step|serve),
-      batch, input_tokens, output_tokens, sm_clock_mhz, power_cap_w, framework (vllm|hf),
+      batch, input_tokens, output_tokens, sm_clock_mhz, power_cap_w, framework (vllm|trtllm|vllm-eager|hf),
       attention (eager|sdpa|flash), lm_head, host_launch_us. Rows that fail get an `error` cell; exit 1.
     """
 
