@@ -45,6 +45,18 @@ import Testing
         #expect(try pass(.trtllm, prefill) == (try pass(.vllm, prefill)))
     }
 
+    /// An Argonne run finishes every request of its batch: when the KV cache holds fewer, the
+    /// predicted latency covers the waves (Llama-2-7B, 64 × 2048 tokens, does not fit on 40 GB).
+    @Test(.enabled(if: sharedData != nil)) func argonneLatencyCoversEveryRequest() throws {
+        let result = try ArgonneValidation.run(dataDirectory: sharedData!, estimator: Self.estimator)
+        func latency(_ batch: Int) throws -> Double {
+            try #require(result.records.first {
+                $0.metric == "latency_s" && $0.label == "meta-llama/Llama-2-7b-hf a100-sxm-40gb vLLM b\(batch)"
+            }).predicted
+        }
+        #expect(try latency(64) > 1.8 * (try latency(32)))
+    }
+
     /// A Splitwise profile faster at batch 64 than at batch 32 is dropped with the reason; a
     /// profile that grows with the batch is kept.
     @Test func splitwiseDropsProfilesThatDidNotRunTheirBatch() throws {
