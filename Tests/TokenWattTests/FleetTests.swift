@@ -111,6 +111,17 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect(approx(routing.saving, 0.5, rel: 1e-9))
     }
 
+    /// The serving-platform lever: TensorRT-LLM's decode attention pays no per-sequence time, so
+    /// at a large batch it saves energy; an unknown framework lists the known ones.
+    @Test func frameworkLeverSavesAtALargeBatch() throws {
+        let text = kernelWorkload(extra: #""levers": [{"name": "trt", "framework": "trtllm"}]"#,
+                                  deployment: #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm", "maxBatch": 256}"#)
+        let trt = try #require(try runWorkload(text)[0].levers.first { $0.name == "trt" })
+        #expect(trt.saving > 0.02)
+        let message = workloadError(kernelWorkload(extra: #""levers": [{"name": "x", "framework": "tensorrt"}]"#))
+        #expect(message.contains("trtllm") && message.contains("levers[0].framework"))
+    }
+
     @Test func unknownLeverGPUNamesTheScenario() {
         #expect(throws: (any Error).self) { try runWorkload(kernelWorkload(extra: #""levers": [{"name": "x", "gpu": "h900"}]"#)) }
     }

@@ -214,6 +214,7 @@ extension WorkloadReader.Context {
         c.powerCapWatts = try o.optionalDouble("powerCapWatts", 1...100_000, expected: "watts")
         c.smClockMHz = try o.optionalDouble("smClockMHz", 1...10_000, expected: "MHz")
         c.disaggregated = try o.optionalBool("disaggregated")
+        c.framework = try o.optionalString("framework", allowed: Framework.allCases.map(\.rawValue)).flatMap(Framework.init)
         if var s = try o.optionalObject("speculative") {
             c.speculative = (try s.int("draftTokens", 1...64, expected: "draft tokens per step"),
                              try s.double("acceptance", 0...0.999, expected: "an acceptance rate below 1"),

@@ -89,6 +89,8 @@ public struct LeverChange: Sendable {
     public var prefixCacheHit: Double?
     public var powerCapWatts: Double?
     public var smClockMHz: Double?
+    /// The serving framework (the serving-platform lever, e.g. TensorRT-LLM instead of vLLM).
+    public var framework: Framework?
     /// Speculative decoding: draft tokens per step, acceptance rate per token, and the draft
     /// model's energy per drafted token as a fraction of the target's decode energy per token.
     public var speculative: (draftTokens: Int, acceptance: Double, draftCostRatio: Double)?
