@@ -195,6 +195,32 @@ import Testing
         #expect(bad.status == 64)
     }
 
+    /// Runs measured under TensorRT-LLM fit a `trtllm` host and leave the GPU's per-sequence decode
+    /// time (which TensorRT-LLM does not pay) as it was, for vLLM estimates from the same file.
+    @Test func calibrateOnTensorRTLLMRunsKeepsVLLMsDecodeTime() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-cal-trt-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let runs = dir.appendingPathComponent("runs.csv")
+        try """
+        model,gpu,framework,phase,batch,input_tokens,measured_gpu_power_w,measured_time_ms
+        meta-llama/Llama-3.1-8B-Instruct,h100-sxm,trtllm,forward,1,128,250,9
+        meta-llama/Llama-3.1-8B-Instruct,h100-sxm,trtllm,forward,4,512,520,22
+        meta-llama/Llama-3.1-8B-Instruct,h100-sxm,trtllm,forward,8,1024,640,80
+        Qwen/Qwen3-8B,h100-sxm,trtllm,forward,2,512,480,14
+        Qwen/Qwen3-8B,h100-sxm,trtllm,forward,8,512,610,40
+
+        """.write(to: runs, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("cal.json")
+        let r = try Self.run(["calibrate", runs.path, "-o", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])
+        let h100 = try #require((obj["gpus"] as? [String: Any])?["h100-sxm"] as? [String: Any])
+        #expect((h100["hosts"] as? [String: Any])?["trtllm"] != nil)
+        let decode = try #require((h100["timeModel"] as? [String: Any])?["decodeSequenceMicroseconds"] as? Double)
+        #expect(decode > 0.1)
+    }
+
     @Test func calibrateRefusesOneConfiguration() throws {
         let r = try Self.run(["calibrate", "-"], stdin: "")
         #expect(r.status != 0)

@@ -123,7 +123,12 @@ public enum UserCalibration {
         let (summary, residuals) = Calibrator.summarize(rows, predictions)
         var hosts = start.hosts
         hosts[hostKey(framework)] = h
-        return FittedGPU(gpuID: gpu.id, set: CoefficientSet(power: power, timeModel: t, hosts: hosts,
+        // A framework that does not pay the per-sequence decode time cannot refit it: keep the
+        // GPU's own, so vLLM deployments estimated with this file still pay it.
+        var saved = t
+        saved.decodeSequenceTime = start.timeModel.decodeSequenceTime
+        saved.decodeQueryHeadTime = start.timeModel.decodeQueryHeadTime
+        return FittedGPU(gpuID: gpu.id, set: CoefficientSet(power: power, timeModel: saved, hosts: hosts,
                                                            provenance: "fitted on \(rows.count) \(label) runs of \(gpu.id)"),
                          summary: summary, residuals: residuals)
     }
