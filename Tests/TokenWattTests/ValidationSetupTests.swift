@@ -1,3 +1,4 @@
+import Foundation
 import KernelPower
 import Testing
 @testable import TokenWatt
@@ -69,5 +70,41 @@ import Testing
         #expect(SplitwiseValidation.incompleteRun(b32, sums: broken) == nil)
         let sound: [C: (Double, Double, Int)] = [b32: (6607, 72, 1), b64: (13_000, 80, 1)]
         #expect(SplitwiseValidation.incompleteRun(b64, sums: sound) == nil)
+    }
+}
+
+/// Held-back B200 rows, dropped into the same exports, are forecast and scored as B200, never
+/// fitted or pooled with the H100 (simulated here with copies of real rows relabelled).
+@Suite struct HeldBackRowTests {
+    /// A data directory holding `file` (relative to the data directory) with `extra` lines appended.
+    static func dataDirectory(_ file: String, appending extra: (String) -> [String]) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-heldback-\(getpid())-\(file.replacingOccurrences(of: "/", with: "-"))")
+        let target = dir.appendingPathComponent(file)
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let text = try String(contentsOfFile: sharedData! + "/" + file, encoding: .utf8)
+        let lines = text.split(whereSeparator: \.isNewline).map(String.init)
+        try (lines + extra(lines[1])).joined(separator: "\n").appending("\n").write(to: target, atomically: true, encoding: .utf8)
+        return dir.path
+    }
+
+    @Test(.enabled(if: sharedData != nil)) func mlenergyB200RowsAreForecastNotFitted() throws {
+        let dir = try Self.dataDirectory("mlenergy-benchmark-v3/llm_runs.csv") { first in [first.replacingOccurrences(of: ",H100,", with: ",B200,")] }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let runs = try MLEnergyData.load(dataDirectory: dir)
+        let h100Rows = ServingCalibration.rows(runs.filter { $0.gpu != "b200" }, gpu: "h100-sxm", estimator: Estimator())
+        #expect(ServingCalibration.rows(runs, gpu: "h100-sxm", estimator: Estimator()).count == h100Rows.count)
+        let scored = try MLEnergyValidation.run(dataDirectory: dir)
+        #expect(scored.records.filter { $0.gpu == "b200" && $0.estimator == "tokenwatt" }.count == 4)
+    }
+
+    @Test(.enabled(if: sharedData != nil)) func mlperfB200RowsAreForecastFromSpecs() throws {
+        let dir = try Self.dataDirectory("mlperf-inference-power/llm_power_results.csv") { _ in [
+            "v5.1,5.1-0000,NVIDIA,test,NVIDIA B200-SXM-180GB,8,llama2-70b-99,Offline,fp4,50000,Tokens/s,9000,0.18,1125,test",
+            "v5.1,5.1-0000,NVIDIA,test,NVIDIA B200-SXM-180GB,8,llama3.1-405b,Offline,fp4,2000,Tokens/s,9000,4.5,1125,test",
+        ] }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try MLPerfValidation.run(dataDirectory: dir, estimator: Estimator())
+        #expect(result.records.filter { $0.gpu == "b200" }.map(\.metric).sorted() == ["node_j_per_token", "node_power_w", "tokens_per_s"])
+        #expect(result.skipped.contains { $0.label.contains("llama3.1-405b") && $0.reason.contains("no mean input") })
     }
 }

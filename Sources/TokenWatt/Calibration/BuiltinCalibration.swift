@@ -69,7 +69,7 @@ public enum BuiltinCalibration {
         // H100 from serving measurements, starting from what Ampere carries over to it.
         let h100 = try estimator.gpus.gpu("h100-sxm")
         let partial = CoefficientFile(capHoldFraction: hold, fitted: fitted, provenance: provenance)
-        let servingRows = ServingCalibration.rows(try MLEnergyData.load(dataDirectory: dataDirectory),
+        let servingRows = ServingCalibration.rows(try MLEnergyData.load(dataDirectory: dataDirectory), gpu: h100.id,
                                                   estimator: Estimator(calibration: partial))
         fitted.append(ServingCalibration.fit(gpu: h100, rows: servingRows, start: partial.coefficients(for: h100),
                                              capHold: hold, source: "ML.ENERGY v3"))

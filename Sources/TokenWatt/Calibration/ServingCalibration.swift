@@ -7,9 +7,10 @@ public enum ServingCalibration {
     /// and are left out of the power fit (the DVFS rows of the EnergAIzer data are handled alike).
     public static let powerLimitedFraction = 0.92
 
-    public static func rows(_ runs: [MLEnergyRun], estimator: Estimator) -> [CalibrationRow] {
+    /// The runs on `gpu` as calibration rows (runs on other GPUs are forecasts, never fitted).
+    public static func rows(_ runs: [MLEnergyRun], gpu: String, estimator: Estimator) -> [CalibrationRow] {
         runs.filter { !outsideFit.contains($0.model) }.compactMap { run -> CalibrationRow? in
-            guard let d = try? estimator.deployment(run.deploymentRequest(), context: run.label),
+            guard let d = try? estimator.deployment(run.deploymentRequest(), context: run.label), d.gpu.id == gpu,
                   let budget = try? KVCacheBudget(deployment: d, request: run.servingRequest) else { return nil }
             let local = ServingEstimator.localBatch(run.batch, budget: budget, ranks: d.attentionRanks)
             let plan = ContinuousPlan(request: run.servingRequest, local: local)

@@ -26,7 +26,7 @@ public enum Generalization {
         let ampere = CoefficientFile(capHoldFraction: full.capHoldFraction, fitted: full.fitted.filter { $0.gpuID != "h100-sxm" },
                                      provenance: "without h100-sxm")
         let v3 = try MLEnergyValidation.run(dataDirectory: dataDirectory, estimator: Estimator(calibration: ampere))
-        rows += summarize(v3.records, experiment: "h100-sxm forecast from a100-pcie-40gb and a10")
+        rows += summarize(v3.records.filter { $0.gpu == "h100-sxm" }, experiment: "h100-sxm forecast from a100-pcie-40gb and a10")
         return rows
     }
 

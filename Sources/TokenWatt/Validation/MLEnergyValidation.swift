@@ -1,7 +1,8 @@
 import KernelPower
 
-/// Serving estimates against the ML.ENERGY v3 H100 runs: J per output token, W per GPU,
-/// inter-token latency and throughput, each at the run's measured mean batch and output length.
+/// Serving estimates against the ML.ENERGY v3 runs: J per output token, W per GPU, inter-token
+/// latency and throughput, each at the run's measured mean batch and output length. Scored per
+/// GPU: the export holds H100 runs; B200 runs of the same benchmark, held back, score as `b200`.
 public enum MLEnergyValidation {
     public static let dataset = "mlenergy-v3"
 
@@ -36,7 +37,7 @@ public enum MLEnergyValidation {
                          ("power_w_per_gpu", run.powerPerGPU, s.gpuPower.watts),
                          ("itl_ms", run.medianITLMilliseconds, s.medianInterTokenLatency.milliseconds),
                          ("tokens_per_s", run.outputTokensPerSecond, s.outputTokensPerSecond)],
-                        dataset: dataset, gpu: "h100-sxm", group: family, label: run.label, baseline: baseline)
+                        dataset: dataset, gpu: d.gpu.id, group: family, label: run.label, baseline: baseline)
             } catch {
                 out.skipped.append((run.label, "\(error)"))
             }
