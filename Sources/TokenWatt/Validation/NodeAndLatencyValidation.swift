@@ -27,7 +27,7 @@ public enum MLPerfValidation {
     /// and the `power_limit` in watts, from the submitters' harness configs in
     /// mlcommons/inference_results_v4.0 (closed/NVIDIA and closed/Dell configs/llama2-70b/{Offline,Server},
     /// classes `H100_SXM_80GB_TP2x4_MaxQ` and `XE9680_H100_SXM_80GBX8`, identical values) and
-    /// mlcommons/inference_results_v4.1 (closed/NVIDIA configs/{llama2-70b,gptj,mixtral-8x7b},
+    /// mlcommons/inference_results_v4.1 (closed/NVIDIA configs/{llama2-70b,mixtral-8x7b},
     /// classes `H200_SXM_141GBx8_MaxQ`). The batch is per engine (one per tensor-parallel group);
     /// the Server batch is the engine's limit, the load is lower.
     /// The KV cache is FP8 for Llama-2-70B (NVIDIA's closed/NVIDIA/code/llama2-70b/tensorrt/README.md
@@ -40,7 +40,6 @@ public enum MLPerfValidation {
         "llama2-70b h100-sxm": Submission(tp: 2, offlineBatch: 896, serverBatch: 1024, powerLimitWatts: 450, kvPrecision: .fp8),
         "llama2-70b h200": Submission(tp: 1, offlineBatch: 806, serverBatch: 896, powerLimitWatts: 500, kvPrecision: .fp8),
         "mixtral-8x7b h200": Submission(tp: 1, offlineBatch: 3072, serverBatch: 3072, powerLimitWatts: 500),
-        "gptj h200": Submission(tp: 1, offlineBatch: 396, serverBatch: 396, powerLimitWatts: 350),
     ]
 
     public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {
@@ -54,12 +53,7 @@ public enum MLPerfValidation {
             let gpu = gpuIDs[f[c[1]]] ?? f[c[1]]
             let label = "\(f[c[0]]) \(key) \(f[c[4]]) 8×\(gpu)"
             do {
-                guard gpuIDs[f[c[1]]] != nil else { throw DeploymentError.invalidShape("accelerator \(f[c[1]]) is not mapped to a catalog GPU") }
-                guard let m = models[key] else {
-                    throw DeploymentError.invalidShape("no mean input and output length for \(key) (the benchmark publishes none)")
-                }
-                guard f[c[6]].lowercased() == "tokens/s" else { throw DeploymentError.invalidShape("throughput is in \(f[c[6]]), not tokens/s") }
-                guard key != "gptj" else { throw DeploymentError.invalidShape("GPT-J submissions decode 4 beams per sample; beam search is not modelled") }
+                let m = try modelToScore(key, accelerator: f[c[1]], units: f[c[6]])
                 let gpus = Int(try ServingDataSets.number(t, r, c[2]))
                 let sub = try submissions["\(key) \(gpu)"] ?? assumedSubmission(model: m, gpu: gpu, gpus: gpus, estimator: estimator)
                 let batch = f[c[4]] == "Server" ? sub.serverBatch : sub.offlineBatch
@@ -76,6 +70,17 @@ public enum MLPerfValidation {
             }
         }
         return out
+    }
+
+    /// The model of a row that can be scored, or why it cannot.
+    static func modelToScore(_ key: String, accelerator: String, units: String) throws -> (id: String, input: Int, output: Int) {
+        guard gpuIDs[accelerator] != nil else { throw DeploymentError.invalidShape("accelerator \(accelerator) is not mapped to a catalog GPU") }
+        guard let m = models[key] else {
+            throw DeploymentError.invalidShape("no mean input and output length for \(key) (the benchmark publishes none)")
+        }
+        guard units.lowercased() == "tokens/s" else { throw DeploymentError.invalidShape("throughput is in \(units), not tokens/s") }
+        guard key != "gptj" else { throw DeploymentError.invalidShape("GPT-J submissions decode 4 beams per sample; beam search is not modelled") }
+        return m
     }
 
     /// A row whose configuration is not in `submissions` (the held-back B200 rows, say) is
