@@ -171,22 +171,24 @@ import Testing
         #expect(text.stdout.contains("LEDGER") && text.stdout.contains("ASSUMPTIONS"))
     }
 
-    @Test func calibrateWritesAFileThatOtherCommandsRead() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-cal-\(getpid())")
+    /// Writes `rows` under the runs-CSV header in a fresh directory and calibrates on them:
+    /// the directory (removed by the caller), the runs file, the output path and the result.
+    static func calibrate(_ name: String, rows: [String]) throws -> (dir: URL, runs: URL, out: String, result: Result) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-\(name)-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
         let runs = dir.appendingPathComponent("runs.csv")
-        try """
-        model,gpu,framework,phase,batch,input_tokens,measured_gpu_power_w,measured_time_ms
-        qwen2-1.5b,a10,hf,forward,1,128,62,8
-        qwen2-1.5b,a10,hf,forward,4,512,118,30
-        qwen2-1.5b,a10,hf,forward,8,1024,126,120
-        opt-1.3b,a10,hf,forward,2,512,110,25
-        opt-1.3b,a10,hf,forward,8,512,124,60
-
-        """.write(to: runs, atomically: true, encoding: .utf8)
+        let header = "model,gpu,framework,phase,batch,input_tokens,measured_gpu_power_w,measured_time_ms"
+        try ([header] + rows).joined(separator: "\n").appending("\n").write(to: runs, atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("cal.json").path
-        let r = try Self.run(["calibrate", runs.path, "-o", out])
+        return (dir, runs, out, try run(["calibrate", runs.path, "-o", out]))
+    }
+
+    @Test func calibrateWritesAFileThatOtherCommandsRead() throws {
+        let (dir, runs, out, r) = try Self.calibrate("cal", rows: [
+            "qwen2-1.5b,a10,hf,forward,1,128,62,8", "qwen2-1.5b,a10,hf,forward,4,512,118,30",
+            "qwen2-1.5b,a10,hf,forward,8,1024,126,120", "opt-1.3b,a10,hf,forward,2,512,110,25", "opt-1.3b,a10,hf,forward,8,512,124,60",
+        ])
+        defer { try? FileManager.default.removeItem(at: dir) }
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("a10"))
         let p = try Self.run(["predict", "-", "--calibration", out], stdin: "model,gpu,framework,phase,batch,input_tokens\nqwen2-1.5b,a10,hf,forward,4,512\n")
@@ -198,23 +200,13 @@ import Testing
     /// Runs measured under TensorRT-LLM fit a `trtllm` host and leave the GPU's per-sequence decode
     /// time (which TensorRT-LLM does not pay) as it was, for vLLM estimates from the same file.
     @Test func calibrateOnTensorRTLLMRunsKeepsVLLMsDecodeTime() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-cal-trt-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let llama = "meta-llama/Llama-3.1-8B-Instruct,h100-sxm,trtllm,forward", qwen = "Qwen/Qwen3-8B,h100-sxm,trtllm,forward"
+        let (dir, _, out, r) = try Self.calibrate("cal-trt", rows: [
+            "\(llama),1,128,250,9", "\(llama),4,512,520,22", "\(llama),8,1024,640,80", "\(qwen),2,512,480,14", "\(qwen),8,512,610,40",
+        ])
         defer { try? FileManager.default.removeItem(at: dir) }
-        let runs = dir.appendingPathComponent("runs.csv")
-        try """
-        model,gpu,framework,phase,batch,input_tokens,measured_gpu_power_w,measured_time_ms
-        meta-llama/Llama-3.1-8B-Instruct,h100-sxm,trtllm,forward,1,128,250,9
-        meta-llama/Llama-3.1-8B-Instruct,h100-sxm,trtllm,forward,4,512,520,22
-        meta-llama/Llama-3.1-8B-Instruct,h100-sxm,trtllm,forward,8,1024,640,80
-        Qwen/Qwen3-8B,h100-sxm,trtllm,forward,2,512,480,14
-        Qwen/Qwen3-8B,h100-sxm,trtllm,forward,8,512,610,40
-
-        """.write(to: runs, atomically: true, encoding: .utf8)
-        let out = dir.appendingPathComponent("cal.json")
-        let r = try Self.run(["calibrate", runs.path, "-o", out.path])
         #expect(r.status == 0, "\(r.stderr)")
-        let obj = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
         let h100 = try #require((obj["gpus"] as? [String: Any])?["h100-sxm"] as? [String: Any])
         #expect((h100["hosts"] as? [String: Any])?["trtllm"] != nil)
         let decode = try #require((h100["timeModel"] as? [String: Any])?["decodeSequenceMicroseconds"] as? Double)
