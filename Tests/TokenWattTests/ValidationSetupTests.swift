@@ -106,5 +106,10 @@ import Testing
         let result = try MLPerfValidation.run(dataDirectory: dir, estimator: Estimator())
         #expect(result.records.filter { $0.gpu == "b200" }.map(\.metric).sorted() == ["node_j_per_token", "node_power_w", "tokens_per_s"])
         #expect(result.skipped.contains { $0.label.contains("llama3.1-405b") && $0.reason.contains("no mean input") })
+        let model = try #require(MLPerfValidation.models["llama2-70b"])
+        let fp4 = try MLPerfValidation.assumedSubmission(model: model, gpu: "b200", gpus: 8, declared: "NVFP4", estimator: Estimator())
+        let unstated = try MLPerfValidation.assumedSubmission(model: model, gpu: "b200", gpus: 8, estimator: Estimator())
+        #expect(fp4.weights == .mxfp4 && unstated.weights == .fp8)
+        #expect(fp4.powerLimitWatts == 1000 && fp4.kvPrecision == .fp8)
     }
 }

@@ -34,6 +34,7 @@ public enum MLPerfValidation {
     /// quantizes with `--qformat=fp8 --kv_cache_dtype=fp8`), BF16 where no recipe is published here.
     struct Submission {
         let tp: Int, offlineBatch: Int, serverBatch: Int, powerLimitWatts: Double
+        var weights: Precision = .fp8
         var kvPrecision: Precision = .bf16
     }
     static let submissions: [String: Submission] = [
@@ -45,7 +46,7 @@ public enum MLPerfValidation {
     public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {
         let t = try CSVTable.read(path: dataDirectory + "/mlperf-inference-power/llm_power_results.csv")
         let c = try ["result_id", "accelerator", "num_accelerators", "model", "scenario", "performance", "performance_units",
-                     "system_power_W"].map { try ServingDataSets.column(t, $0) }
+                     "system_power_W", "weight_data_types"].map { try ServingDataSets.column(t, $0) }
         var out = MLEnergyValidation.Result(records: [], skipped: [])
         for r in t.rows {
             let f = r.fields
@@ -55,7 +56,8 @@ public enum MLPerfValidation {
             do {
                 let m = try modelToScore(key, accelerator: f[c[1]], units: f[c[6]])
                 let gpus = Int(try ServingDataSets.number(t, r, c[2]))
-                let sub = try submissions["\(key) \(gpu)"] ?? assumedSubmission(model: m, gpu: gpu, gpus: gpus, estimator: estimator)
+                let sub = try submissions["\(key) \(gpu)"]
+                    ?? assumedSubmission(model: m, gpu: gpu, gpus: gpus, declared: f[c[8]], estimator: estimator)
                 let batch = f[c[4]] == "Server" ? sub.serverBatch : sub.offlineBatch
                 let (d, s, ledger) = try estimate(model: m, gpu: gpu, gpus: gpus, submission: sub,
                                                   batch: batch, estimator: estimator)
@@ -84,19 +86,21 @@ public enum MLPerfValidation {
     }
 
     /// A row whose configuration is not in `submissions` (the held-back B200 rows, say) is
-    /// forecast from specs: FP8 weights and KV cache, the GPU's own power limit, the fewest
-    /// tensor-parallel GPUs whose engine holds 256 sequences, and 1,024 sequences per engine
-    /// (what the memory holds, if fewer).
+    /// forecast from specs: FP8 weights and KV cache (4-bit weights, as MXFP4, when the row
+    /// declares an FP4 format), the GPU's own power limit, the fewest tensor-parallel GPUs whose
+    /// engine holds 256 sequences, and 1,024 sequences per engine (what the memory holds, if fewer).
     static func assumedSubmission(model m: (id: String, input: Int, output: Int), gpu: String, gpus: Int,
-                                  estimator: Estimator) throws -> Submission {
+                                  declared: String = "", estimator: Estimator) throws -> Submission {
+        let weights: Precision = declared.lowercased().contains("fp4") ? .mxfp4 : .fp8
         var lastError: Error = DeploymentError.invalidShape("no tensor parallelism up to \(gpus) GPUs fits \(m.id) on \(gpu)")
         for tp in [1, 2, 4, 8] where tp <= gpus && gpus % tp == 0 {
             do {
-                let d = try estimator.deployment(DeploymentRequest(model: m.id, gpu: gpu, gpus: tp, tensorParallel: tp, precision: .fp8,
+                let d = try estimator.deployment(DeploymentRequest(model: m.id, gpu: gpu, gpus: tp, tensorParallel: tp, precision: weights,
                                                                    kvPrecision: .fp8, framework: .trtllm))
                 let budget = try KVCacheBudget(deployment: d, request: ServingRequest(batch: 1024, inputTokens: m.input, outputTokens: m.output))
                 guard budget.maxBatch >= 256 else { continue }
-                return Submission(tp: tp, offlineBatch: 1024, serverBatch: 1024, powerLimitWatts: d.gpu.tdp.watts, kvPrecision: .fp8)
+                return Submission(tp: tp, offlineBatch: 1024, serverBatch: 1024, powerLimitWatts: d.gpu.tdp.watts,
+                                  weights: weights, kvPrecision: .fp8)
             } catch { lastError = error }
         }
         throw lastError
@@ -104,7 +108,7 @@ public enum MLPerfValidation {
 
     static func estimate(model m: (id: String, input: Int, output: Int), gpu: String, gpus: Int, submission sub: Submission,
                          batch: Int, estimator: Estimator) throws -> (Deployment, ServingEstimate, QueryLedger) {
-        let d = try estimator.deployment(DeploymentRequest(model: m.id, gpu: gpu, gpus: gpus, tensorParallel: sub.tp, precision: .fp8,
+        let d = try estimator.deployment(DeploymentRequest(model: m.id, gpu: gpu, gpus: gpus, tensorParallel: sub.tp, precision: sub.weights,
                                                            kvPrecision: sub.kvPrecision, framework: .trtllm,
                                                            powerCapWatts: sub.powerLimitWatts))
         let engines = gpus / sub.tp
