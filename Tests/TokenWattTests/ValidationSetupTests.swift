@@ -113,3 +113,17 @@ import Testing
         #expect(fp4.powerLimitWatts == 1000 && fp4.kvPrecision == .fp8)
     }
 }
+
+/// The software stack, measured: a host refitted on ML.ENERGY v2's H100 runs (vLLM 0.5.4) idles
+/// the GPU per step and per sequence, and forecasts v2's A100 runs better than vLLM 0.11's host.
+@Suite struct SoftwareStackTests {
+    @Test(.enabled(if: sharedData != nil)) func vllm054HostForecastsTheA100Runs() throws {
+        let (rows, host) = try Generalization.softwareStack(dataDirectory: sharedData!)
+        #expect(host.perSequenceOverhead.microseconds > 50 && host.passOverhead.milliseconds > 1)
+        let forecast = try #require(rows.first { $0.experiment.hasPrefix("a100-sxm-40gb forecast") && $0.metric == "j_per_token" })
+        let plain = try MLEnergyV2Validation.run(dataDirectory: sharedData!, estimator: Estimator())
+            .records.filter { $0.gpu == "a100-sxm-40gb" && $0.metric == "j_per_token" && $0.estimator == "tokenwatt" }
+        let plainMAPE = ErrorMetrics(predicted: plain.map(\.predicted), measured: plain.map(\.measured)).mape
+        #expect(forecast.metrics.mape < plainMAPE / 2)
+    }
+}

@@ -10,19 +10,26 @@ public enum ServingCalibration {
     /// The runs on `gpu` as calibration rows (runs on other GPUs are forecasts, never fitted).
     public static func rows(_ runs: [MLEnergyRun], gpu: String, estimator: Estimator) -> [CalibrationRow] {
         runs.filter { !outsideFit.contains($0.model) }.compactMap { run -> CalibrationRow? in
-            guard let d = try? estimator.deployment(run.deploymentRequest(), context: run.label), d.gpu.id == gpu,
-                  let budget = try? KVCacheBudget(deployment: d, request: run.servingRequest) else { return nil }
-            let local = ServingEstimator.localBatch(run.batch, budget: budget, ranks: d.attentionRanks)
-            let plan = ContinuousPlan(request: run.servingRequest, local: local)
-            let planner = PhasePlanner(deployment: d)
-            guard let passes = try? plan.meanStep.map({ (try planner.program(for: $0.phase), $0.weight) }) else { return nil }
-            let tokensPerStep = Double(local * d.attentionRanks)
-            return CalibrationRow(
-                label: run.label, group: "h100-sxm/\(d.model.family)", gpu: d.gpu, passes: passes,
-                lockedClock: d.gpu.boostClock, measuredClock: nil, powerCap: d.gpu.tdp,
-                powerLimited: run.powerPerGPU >= powerLimitedFraction * d.gpu.tdp.watts,
-                measuredTime: .seconds(tokensPerStep / run.outputTokensPerSecond), measuredPower: .watts(run.powerPerGPU))
+            guard let d = try? estimator.deployment(run.deploymentRequest(), context: run.label), d.gpu.id == gpu else { return nil }
+            return row(label: run.label, group: "\(gpu)/\(d.model.family)", deployment: d, request: run.servingRequest,
+                       outputTokensPerSecond: run.outputTokensPerSecond, powerPerGPU: run.powerPerGPU)
         }
+    }
+
+    /// One measured serving run as a calibration row: its mean engine step (decodes of the batch
+    /// the KV cache holds plus the prompt chunks that join them), measured as batch ÷ throughput.
+    static func row(label: String, group: String, deployment d: Deployment, request: ServingRequest,
+                    outputTokensPerSecond: Double, powerPerGPU: Double) -> CalibrationRow? {
+        guard let budget = try? KVCacheBudget(deployment: d, request: request) else { return nil }
+        let local = ServingEstimator.localBatch(request.batch, budget: budget, ranks: d.attentionRanks)
+        let plan = ContinuousPlan(request: request, local: local)
+        let planner = PhasePlanner(deployment: d)
+        guard let passes = try? plan.meanStep.map({ (try planner.program(for: $0.phase), $0.weight) }) else { return nil }
+        let tokensPerStep = Double(local * d.attentionRanks)
+        return CalibrationRow(label: label, group: group, gpu: d.gpu, passes: passes,
+                              lockedClock: d.gpu.boostClock, measuredClock: nil, powerCap: d.gpu.tdp,
+                              powerLimited: powerPerGPU >= powerLimitedFraction * d.gpu.tdp.watts,
+                              measuredTime: .seconds(tokensPerStep / outputTokensPerSecond), measuredPower: .watts(powerPerGPU))
     }
 
     /// Models scored by validation but left out of the fit: their steps take about twice what

@@ -54,6 +54,30 @@ public enum Generalization {
         return out
     }
 
+    /// The software stack, measured: ML.ENERGY v2 ran vLLM 0.5.4, which schedules synchronously.
+    /// Its H100 runs refit the `vllm` host alone (per-step and per-sequence idle time; the kernels
+    /// and energies per operation stay the bundled ones), and the refitted host forecasts the A100 runs.
+    public static func softwareStack(dataDirectory: String) throws -> (rows: [Row], host: HostModel) {
+        let full = CoefficientFile.bundled
+        guard let h100 = full.fittedSet(for: "h100-sxm"), let start = h100.set.hosts["vllm"] else { return ([], Estimator.defaultVLLMHost) }
+        let gpu = try GPUCatalog.bundled.gpu("h100-sxm")
+        let rows = try MLEnergyV2Validation.calibrationRows(dataDirectory: dataDirectory, gpu: gpu.id, estimator: Estimator())
+        let (_, host, _) = Calibrator.fitJoint(rows, gpu: gpu, start: h100.set.timeModel, host: start,
+                                               parameters: [.passOverhead, .perSequenceOverhead], prior: h100.set.power, clock: gpu.boostClock)
+        var set = h100.set
+        set.hosts["vllm"] = host
+        var refit = h100
+        refit.set = set
+        let file = CoefficientFile(capHoldFraction: full.capHoldFraction,
+                                   fitted: full.fitted.map { $0.gpuID == "h100-sxm" ? refit : $0 }, provenance: "v2 host")
+        let v2 = try MLEnergyV2Validation.run(dataDirectory: dataDirectory, estimator: Estimator(calibration: file))
+        let stack = "vLLM 0.5.4 host fitted on mlenergy-v2 h100-sxm (\(formatNumber(host.passOverhead.microseconds, significant: 3)) µs "
+            + "per step + \(formatNumber(host.perSequenceOverhead.microseconds, significant: 3)) µs per sequence idle)"
+        return (summarize(v2.records.filter { $0.gpu == "h100-sxm" }, experiment: "h100-sxm with the \(stack) (in sample)")
+                    + summarize(v2.records.filter { $0.gpu == "a100-sxm-40gb" }, experiment: "a100-sxm-40gb forecast with the \(stack)"),
+                host)
+    }
+
     static func modelFamily(_ dataName: String) -> String {
         (try? ModelCatalog.bundled.model(dataName).family) ?? dataName
     }

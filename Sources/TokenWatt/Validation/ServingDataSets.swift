@@ -23,36 +23,66 @@ public enum MLEnergyV2Validation {
     static let gpuIDs = ["NVIDIA A100-SXM4-40GB": "a100-sxm-40gb", "NVIDIA H100 80GB HBM3": "h100-sxm"]
     static let prompts = ["llm_text_generation/chat": 250, "llm_text_generation/code": 150]
 
-    public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {
+    /// One run of the export as measured: its deployment request, its serving request at the mean
+    /// batch, and what was measured.
+    struct Run {
+        let label: String, gpu: String, gpus: Int, meanBatch: Double
+        let deployment: DeploymentRequest, request: ServingRequest
+        let joulesPerOutputToken: Double, tokensPerSecond: Double, powerPerGPU: Double
+    }
+
+    /// The runs that can be estimated, and the others with the reason.
+    static func runs(dataDirectory: String) throws -> (runs: [Run], skipped: [(label: String, reason: String)]) {
         let t = try CSVTable.read(path: dataDirectory + "/mlenergy-leaderboard-v2/llm_runs.csv")
         let c = try ["task", "model", "gpu", "num_gpus", "tp", "pp", "avg_batch_size", "avg_output_tokens",
                      "energy_per_output_token_J", "token_throughput_tok_per_s", "implied_avg_power_W"].map { try ServingDataSets.column(t, $0) }
-        var out = MLEnergyValidation.Result(records: [], skipped: [])
+        var runs: [Run] = [], skipped: [(label: String, reason: String)] = []
         for r in t.rows {
             let f = r.fields
             guard let input = prompts[f[c[0]]], let gpu = gpuIDs[f[c[2]]] else { continue }
             let label = "\(f[c[1]]) \(f[c[3]])×\(gpu) \(f[c[0]].split(separator: "/").last ?? "") b\(f[c[6]])"
+            guard f[c[5]] == "1" else { skipped.append((label, "pipeline parallelism is not modelled")); continue }
+            let gpus = Int(try ServingDataSets.number(t, r, c[3]))
+            let meanBatch = try ServingDataSets.number(t, r, c[6])
+            let output = max(1, Int(try ServingDataSets.number(t, r, c[7]).rounded()))
+            runs.append(Run(label: label, gpu: gpu, gpus: gpus, meanBatch: meanBatch,
+                            deployment: DeploymentRequest(model: f[c[1]], gpu: gpu, gpus: gpus, precision: nil),
+                            request: ServingRequest(batch: max(1, Int(meanBatch.rounded())), inputTokens: input, outputTokens: output),
+                            joulesPerOutputToken: try ServingDataSets.number(t, r, c[8]),
+                            tokensPerSecond: try ServingDataSets.number(t, r, c[9]),
+                            powerPerGPU: try ServingDataSets.number(t, r, c[10]) / Double(gpus)))
+        }
+        return (runs, skipped)
+    }
+
+    public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {
+        let (runs, skipped) = try runs(dataDirectory: dataDirectory)
+        var out = MLEnergyValidation.Result(records: [], skipped: skipped)
+        for run in runs {
             do {
-                guard f[c[5]] == "1" else { throw DeploymentError.invalidShape("pipeline parallelism is not modelled") }
-                let gpus = Int(try ServingDataSets.number(t, r, c[3]))
-                let d = try estimator.deployment(DeploymentRequest(model: f[c[1]], gpu: gpu, gpus: gpus, precision: nil), context: label)
-                let batch = max(1, Int(try ServingDataSets.number(t, r, c[6]).rounded()))
-                let output = max(1, Int(try ServingDataSets.number(t, r, c[7]).rounded()))
-                let s = try estimator.serve(d, ServingRequest(batch: batch, inputTokens: input, outputTokens: output))
-                let measuredPower = try ServingDataSets.number(t, r, c[10]) / Double(gpus)
-                let tps = try ServingDataSets.number(t, r, c[9])
-                let baseline = Baselines.Row(dataset: "mlenergy-v2", gpu: d.gpu, model: d.model, gpus: gpus,
-                                             batch: try ServingDataSets.number(t, r, c[6]), tokensPerSecond: tps, time: nil,
-                                             isPrefill: false, label: label, group: d.model.family)
-                out.add([("j_per_token", try ServingDataSets.number(t, r, c[8]), s.energyPerOutputToken.joules),
-                         ("power_w_per_gpu", measuredPower, s.gpuPower.watts),
-                         ("tokens_per_s", tps, s.outputTokensPerSecond)],
-                        dataset: "mlenergy-v2", gpu: gpu, group: d.model.family, label: label, baseline: baseline)
+                let d = try estimator.deployment(run.deployment, context: run.label)
+                let s = try estimator.serve(d, run.request)
+                let baseline = Baselines.Row(dataset: "mlenergy-v2", gpu: d.gpu, model: d.model, gpus: run.gpus, batch: run.meanBatch,
+                                             tokensPerSecond: run.tokensPerSecond, time: nil, isPrefill: false, label: run.label,
+                                             group: d.model.family)
+                out.add([("j_per_token", run.joulesPerOutputToken, s.energyPerOutputToken.joules),
+                         ("power_w_per_gpu", run.powerPerGPU, s.gpuPower.watts),
+                         ("tokens_per_s", run.tokensPerSecond, s.outputTokensPerSecond)],
+                        dataset: "mlenergy-v2", gpu: run.gpu, group: d.model.family, label: run.label, baseline: baseline)
             } catch {
-                out.skipped.append((label, "\(error)"))
+                out.skipped.append((run.label, "\(error)"))
             }
         }
         return out
+    }
+
+    /// The runs on `gpu` as calibration rows (for refitting the engine's host on them).
+    static func calibrationRows(dataDirectory: String, gpu: String, estimator: Estimator) throws -> [CalibrationRow] {
+        try runs(dataDirectory: dataDirectory).runs.filter { $0.gpu == gpu }.compactMap { run in
+            guard let d = try? estimator.deployment(run.deployment, context: run.label) else { return nil }
+            return ServingCalibration.row(label: run.label, group: "\(gpu)/\(d.model.family)", deployment: d, request: run.request,
+                                          outputTokensPerSecond: run.tokensPerSecond, powerPerGPU: run.powerPerGPU)
+        }
     }
 }
 
