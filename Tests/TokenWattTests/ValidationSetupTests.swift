@@ -127,3 +127,14 @@ import Testing
         #expect(forecast.metrics.mape < plainMAPE / 2)
     }
 }
+
+extension SoftwareStackTests {
+    /// Splitwise's engine: a per-launch, per-pass and per-sequence host time refitted on its A100
+    /// profiles reproduces them; the fitted per-sequence time is the engine's, not zero.
+    @Test(.enabled(if: sharedData != nil)) func splitwiseHostReproducesItsA100Profiles() throws {
+        let (rows, host) = try Generalization.splitwiseStack(dataDirectory: sharedData!)
+        #expect(host.perSequenceOverhead.microseconds > 100)
+        let decode = try #require(rows.first { $0.experiment.hasPrefix("a100-80gb with") && $0.metric == "decode_step_ms" })
+        #expect(decode.metrics.mape < 0.10)
+    }
+}

@@ -204,7 +204,8 @@ public enum Calibrator {
                 if ok && r.measuredTime.seconds > 0 { timeLoss += abs(log(e.time.seconds / r.measuredTime.seconds)); n += 1 }
             }
             let fit = solvePower(rows, predictions, gpu: gpu, prior: prior, priorWeight: priorWeight, clock: fixedClock)
-            return (timeLoss / Double(max(1, n)) + fit.residual, fit.coefficients)
+            // Rows without a power measurement (latency profiles) fit on time alone.
+            return (timeLoss / Double(max(1, n)) + (fit.residual.isFinite ? fit.residual : 0), fit.coefficients)
         }
         let best = CoordinateSearch.minimize(params) { evaluate($0).0 }
         let (t, h) = models(best)

@@ -107,7 +107,8 @@ public enum UserCalibration {
         switch f {
         case .hf: return "hf"
         case .trtllm: return "trtllm"
-        case .vllm, .vllmEager: return "vllm"
+        case .vllmEager: return "vllm-eager"
+        case .vllm: return "vllm"
         }
     }
 

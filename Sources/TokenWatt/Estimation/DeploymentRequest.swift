@@ -51,6 +51,8 @@ public struct Estimator: Sendable {
     ///   per-sequence idle gap; synchronous stacks (vLLM before it) idle the GPU longer.
     public func defaultHost(for framework: Framework, set: CoefficientSet) -> HostModel {
         switch framework {
+        case .vllmEager where set.hosts["vllm-eager"] != nil:
+            return set.hosts["vllm-eager"]!
         case .hf, .vllmEager:
             // Eager launches from Python cost what the measured HF eager host costs per operation.
             var h = set.hosts["hf"] ?? calibration.fittedSet(for: "a100-pcie-40gb")?.set.hosts["hf"]

@@ -78,6 +78,32 @@ public enum Generalization {
                 host)
     }
 
+    /// The Splitwise engine, measured: its A100 profiles refit the `vllm-eager` host (per-launch,
+    /// per-pass and per-sequence time) and the refitted host forecasts the H100 profiles.
+    public static func splitwiseStack(dataDirectory: String) throws -> (rows: [Row], host: HostModel) {
+        let full = CoefficientFile.bundled
+        let estimator = Estimator()
+        let a100 = try GPUCatalog.bundled.gpu("a100-sxm-80gb")
+        let set = full.coefficients(for: a100)
+        let start = estimator.defaultHost(for: .vllmEager, set: set)
+        let rows = try SplitwiseValidation.calibrationRows(dataDirectory: dataDirectory, hardware: "a100-80gb", estimator: estimator)
+        let (_, host, _) = Calibrator.fitJoint(rows, gpu: a100, start: set.timeModel, host: start,
+                                               parameters: [.launch, .passOverhead, .perSequenceOverhead], prior: set.power)
+        let fitted = full.fitted.map { f -> FittedGPU in
+            var g = f
+            g.set.hosts["vllm-eager"] = host
+            return g
+        }
+        let file = CoefficientFile(capHoldFraction: full.capHoldFraction, fitted: fitted, provenance: "splitwise host")
+        let records = try SplitwiseValidation.run(dataDirectory: dataDirectory, estimator: Estimator(calibration: file)).records
+        let stack = "Splitwise engine host fitted on its a100-80gb profiles (\(formatNumber(host.launchTime.microseconds, significant: 3)) µs "
+            + "per launch, \(formatNumber(host.passOverhead.microseconds, significant: 3)) µs per pass, "
+            + "\(formatNumber(host.perSequenceOverhead.microseconds, significant: 3)) µs per sequence)"
+        return (summarize(records.filter { $0.gpu == "a100-80gb" }, experiment: "a100-80gb with the \(stack) (in sample)")
+                    + summarize(records.filter { $0.gpu == "h100-80gb" }, experiment: "h100-80gb forecast with the \(stack)"),
+                host)
+    }
+
     static func modelFamily(_ dataName: String) -> String {
         (try? ModelCatalog.bundled.model(dataName).family) ?? dataName
     }

@@ -132,7 +132,19 @@ public enum SplitwiseValidation {
 
     struct Config: Hashable { let model: String, hardware: String, tp: Int, prompt: Int, batch: Int, tokens: Int }
 
-    public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {
+    /// One configuration's profile, repeats averaged.
+    struct Profile {
+        let config: Config, label: String, model: String, gpu: String, powerCap: Double?
+        let prefillMilliseconds: Double, decodeMilliseconds: Double
+        var prefill: Phase { .prefill(batch: config.batch, tokens: config.prompt) }
+        var decode: Phase { .decode(batch: config.batch, context: config.prompt + config.tokens / 2) }
+        var request: DeploymentRequest {
+            DeploymentRequest(model: model, gpu: gpu, gpus: config.tp, precision: .fp16, framework: .vllmEager, powerCapWatts: powerCap)
+        }
+    }
+
+    /// The profiles that can be compared, and the others with the reason.
+    static func profiles(dataDirectory: String) throws -> (profiles: [Profile], skipped: [(label: String, reason: String)]) {
         let t = try CSVTable.read(path: dataDirectory + "/splitwise-perf-model/perf_model.csv")
         let c = try ["model", "hardware", "tensor_parallel", "prompt_size", "batch_size", "token_size", "prompt_time", "token_time"]
             .map { try ServingDataSets.column(t, $0) }
@@ -147,26 +159,50 @@ public enum SplitwiseValidation {
             let s = sums[cfg] ?? (0, 0, 0)
             sums[cfg] = (s.0 + (try ServingDataSets.number(t, r, c[6])), s.1 + (try ServingDataSets.number(t, r, c[7])), s.2 + 1)
         }
-        var out = MLEnergyValidation.Result(records: [], skipped: [])
+        var profiles: [Profile] = [], skipped: [(label: String, reason: String)] = []
         for cfg in order {
             guard let model = models[cfg.model], let (gpu, cap) = gpus[cfg.hardware], let s = sums[cfg] else { continue }
             let label = "\(cfg.model) \(cfg.hardware) tp\(cfg.tp) p\(cfg.prompt) b\(cfg.batch) o\(cfg.tokens)"
-            if let reason = incompleteRun(cfg, sums: sums) { out.skipped.append((label, reason)); continue }
+            if let reason = incompleteRun(cfg, sums: sums) { skipped.append((label, reason)); continue }
+            profiles.append(Profile(config: cfg, label: label, model: model, gpu: gpu, powerCap: cap,
+                                    prefillMilliseconds: s.0 / Double(s.2), decodeMilliseconds: s.1 / Double(s.2)))
+        }
+        return (profiles, skipped)
+    }
+
+    public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {
+        let (profiles, skipped) = try profiles(dataDirectory: dataDirectory)
+        var out = MLEnergyValidation.Result(records: [], skipped: skipped)
+        for p in profiles {
             do {
-                let d = try estimator.deployment(DeploymentRequest(model: model, gpu: gpu, gpus: cfg.tp, precision: .fp16,
-                                                                   framework: .vllmEager, powerCapWatts: cap), context: label)
-                let prefill = try estimator.forwardPass(d, phase: .prefill(batch: cfg.batch, tokens: cfg.prompt))
-                let decode = try estimator.forwardPass(d, phase: .decode(batch: cfg.batch, context: cfg.prompt + cfg.tokens / 2))
-                let n = Double(s.2)
-                out.records.append(ValidationRecord(dataset: "splitwise", gpu: cfg.hardware, group: cfg.model, metric: "prefill_ms",
-                                                    label: label, measured: s.0 / n, predicted: prefill.time.milliseconds))
-                out.records.append(ValidationRecord(dataset: "splitwise", gpu: cfg.hardware, group: cfg.model, metric: "decode_step_ms",
-                                                    label: label, measured: s.1 / n, predicted: decode.time.milliseconds))
+                let d = try estimator.deployment(p.request, context: p.label)
+                let prefill = try estimator.forwardPass(d, phase: p.prefill)
+                let decode = try estimator.forwardPass(d, phase: p.decode)
+                out.records.append(ValidationRecord(dataset: "splitwise", gpu: p.config.hardware, group: p.config.model, metric: "prefill_ms",
+                                                    label: p.label, measured: p.prefillMilliseconds, predicted: prefill.time.milliseconds))
+                out.records.append(ValidationRecord(dataset: "splitwise", gpu: p.config.hardware, group: p.config.model,
+                                                    metric: "decode_step_ms", label: p.label, measured: p.decodeMilliseconds,
+                                                    predicted: decode.time.milliseconds))
             } catch {
-                out.skipped.append((label, "\(error)"))
+                out.skipped.append((p.label, "\(error)"))
             }
         }
         return out
+    }
+
+    /// The profiles of one machine as time-only calibration rows (no power was recorded), one per
+    /// prefill and one per decode step.
+    static func calibrationRows(dataDirectory: String, hardware: String, estimator: Estimator) throws -> [CalibrationRow] {
+        try profiles(dataDirectory: dataDirectory).profiles.filter { $0.config.hardware == hardware }.flatMap { p -> [CalibrationRow] in
+            guard let d = try? estimator.deployment(p.request, context: p.label) else { return [] }
+            let planner = PhasePlanner(deployment: d)
+            return [(p.prefill, p.prefillMilliseconds), (p.decode, p.decodeMilliseconds)].compactMap { phase, ms in
+                guard let program = try? planner.program(for: phase) else { return nil }
+                return CalibrationRow(label: p.label, group: "\(hardware)/\(p.config.model)", gpu: d.gpu, passes: [(program, 1)],
+                                      lockedClock: d.gpu.boostClock, measuredClock: d.gpu.boostClock, powerCap: d.gpu.tdp,
+                                      powerLimited: true, measuredTime: .milliseconds(ms), measuredPower: .zero)
+            }
+        }
     }
 
     /// A profile whose batch prefill took less time than half that batch did on the same
