@@ -64,13 +64,7 @@ public enum Generalization {
         let rows = try MLEnergyV2Validation.calibrationRows(dataDirectory: dataDirectory, gpu: gpu.id, estimator: Estimator())
         let (_, host, _) = Calibrator.fitJoint(rows, gpu: gpu, start: h100.set.timeModel, host: start,
                                                parameters: [.passOverhead, .perSequenceOverhead], prior: h100.set.power, clock: gpu.boostClock)
-        var set = h100.set
-        set.hosts["vllm"] = host
-        var refit = h100
-        refit.set = set
-        let file = CoefficientFile(capHoldFraction: full.capHoldFraction,
-                                   fitted: full.fitted.map { $0.gpuID == "h100-sxm" ? refit : $0 }, provenance: "v2 host")
-        let v2 = try MLEnergyV2Validation.run(dataDirectory: dataDirectory, estimator: Estimator(calibration: file))
+        let v2 = try MLEnergyV2Validation.run(dataDirectory: dataDirectory, estimator: Estimator(calibration: bundled(with: host, as: "vllm")))
         let stack = "vLLM 0.5.4 host fitted on mlenergy-v2 h100-sxm (\(formatNumber(host.passOverhead.microseconds, significant: 3)) µs "
             + "per step + \(formatNumber(host.perSequenceOverhead.microseconds, significant: 3)) µs per sequence idle)"
         return (summarize(v2.records.filter { $0.gpu == "h100-sxm" }, experiment: "h100-sxm with the \(stack) (in sample)")
@@ -89,19 +83,24 @@ public enum Generalization {
         let rows = try SplitwiseValidation.calibrationRows(dataDirectory: dataDirectory, hardware: "a100-80gb", estimator: estimator)
         let (_, host, _) = Calibrator.fitJoint(rows, gpu: a100, start: set.timeModel, host: start,
                                                parameters: [.launch, .passOverhead, .perSequenceOverhead], prior: set.power)
-        let fitted = full.fitted.map { f -> FittedGPU in
-            var g = f
-            g.set.hosts["vllm-eager"] = host
-            return g
-        }
-        let file = CoefficientFile(capHoldFraction: full.capHoldFraction, fitted: fitted, provenance: "splitwise host")
-        let records = try SplitwiseValidation.run(dataDirectory: dataDirectory, estimator: Estimator(calibration: file)).records
+        let records = try SplitwiseValidation.run(dataDirectory: dataDirectory,
+                                                  estimator: Estimator(calibration: bundled(with: host, as: "vllm-eager"))).records
         let stack = "Splitwise engine host fitted on its a100-80gb profiles (\(formatNumber(host.launchTime.microseconds, significant: 3)) µs "
             + "per launch, \(formatNumber(host.passOverhead.microseconds, significant: 3)) µs per pass, "
             + "\(formatNumber(host.perSequenceOverhead.microseconds, significant: 3)) µs per sequence)"
         return (summarize(records.filter { $0.gpu == "a100-80gb" }, experiment: "a100-80gb with the \(stack) (in sample)")
                     + summarize(records.filter { $0.gpu == "h100-80gb" }, experiment: "h100-80gb forecast with the \(stack)"),
                 host)
+    }
+
+    /// The bundled coefficients with `host` as every fitted GPU's host for `key`.
+    static func bundled(with host: HostModel, as key: String) -> CoefficientFile {
+        let full = CoefficientFile.bundled
+        return CoefficientFile(capHoldFraction: full.capHoldFraction, fitted: full.fitted.map { f in
+            var g = f
+            g.set.hosts[key] = host
+            return g
+        }, provenance: "bundled, \(key) host refitted")
     }
 
     static func modelFamily(_ dataName: String) -> String {
