@@ -77,8 +77,9 @@ import Testing
 /// fitted or pooled with the H100 (simulated here with copies of real rows relabelled).
 @Suite struct HeldBackRowTests {
     /// A data directory holding `file` (relative to the data directory) with `extra` lines appended.
-    static func dataDirectory(_ file: String, appending extra: (String) -> [String]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-heldback-\(getpid())-\(file.replacingOccurrences(of: "/", with: "-"))")
+    static func dataDirectory(_ file: String, tag: String = "", appending extra: (String) -> [String]) throws -> String {
+        let name = "tw-heldback-\(getpid())-\(tag)\(file.replacingOccurrences(of: "/", with: "-"))"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(name)
         let target = dir.appendingPathComponent(file)
         try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         let text = try String(contentsOfFile: sharedData! + "/" + file, encoding: .utf8)
@@ -95,6 +96,11 @@ import Testing
         #expect(ServingCalibration.rows(runs, gpu: "h100-sxm", estimator: Estimator()).count == h100Rows.count)
         let scored = try MLEnergyValidation.run(dataDirectory: dir)
         #expect(scored.records.filter { $0.gpu == "b200" && $0.estimator == "tokenwatt" }.count == 4)
+        let nvfp4 = try Self.dataDirectory("mlenergy-benchmark-v3/llm_runs.csv", tag: "nvfp4-") { first in
+            [first.replacingOccurrences(of: ",H100,", with: ",B200,").replacingOccurrences(of: ",bfloat16,", with: ",nvfp4,")]
+        }
+        defer { try? FileManager.default.removeItem(atPath: nvfp4) }
+        #expect(try MLEnergyValidation.run(dataDirectory: nvfp4).skipped.contains { $0.reason.contains("nvfp4 is not modelled") })
     }
 
     @Test(.enabled(if: sharedData != nil)) func mlperfB200RowsAreForecastFromSpecs() throws {

@@ -51,6 +51,18 @@ public enum MLEnergyData {
 
     static let precisions = ["bfloat16": Precision.bf16, "fp8": .fp8, "mxfp4": .mxfp4]
 
+    /// Text-task rows whose weight precision the catalog has no format for (NVFP4, say), as
+    /// (label, reason): listed as not estimated rather than dropped unseen.
+    public static func unsupportedPrecisionRows(dataDirectory: String) throws -> [(label: String, reason: String)] {
+        let t = try CSVTable.read(path: dataDirectory + "/" + file)
+        guard let task = t.column("task"), let model = t.column("model_id"), let precision = t.column("weight_precision"),
+              let gpu = t.column("gpu_model") else { return [] }
+        return t.rows.filter { MLEnergyRun.promptTokens[$0.fields[task]] != nil && precisions[$0.fields[precision]] == nil }.map {
+            ("\($0.fields[model]) \($0.fields[gpu]) \($0.fields[task]) line \($0.line)",
+             "weight precision \($0.fields[precision]) is not modelled (known: \(precisions.keys.sorted().joined(separator: ", ")))")
+        }
+    }
+
     /// Text-task runs (chat, reasoning, code); image and video tasks are out of scope.
     public static func load(dataDirectory: String) throws -> [MLEnergyRun] {
         try parse(try CSVTable.read(path: dataDirectory + "/" + file))

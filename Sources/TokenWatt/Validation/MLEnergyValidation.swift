@@ -24,7 +24,7 @@ public enum MLEnergyValidation {
     }
 
     public static func run(dataDirectory: String, estimator: Estimator = Estimator()) throws -> Result {
-        var out = Result(records: [], skipped: [])
+        var out = Result(records: [], skipped: try MLEnergyData.unsupportedPrecisionRows(dataDirectory: dataDirectory))
         for run in try MLEnergyData.load(dataDirectory: dataDirectory) {
             do {
                 let d = try estimator.deployment(run.deploymentRequest(), context: run.label)
