@@ -53,8 +53,7 @@ public enum MLEnergyData {
 
     /// Text-task rows whose weight precision the catalog has no format for (NVFP4, say), as
     /// (label, reason): listed as not estimated rather than dropped unseen.
-    public static func unsupportedPrecisionRows(dataDirectory: String) throws -> [(label: String, reason: String)] {
-        let t = try CSVTable.read(path: dataDirectory + "/" + file)
+    public static func unsupportedPrecisionRows(_ t: CSVTable) -> [(label: String, reason: String)] {
         guard let task = t.column("task"), let model = t.column("model_id"), let precision = t.column("weight_precision"),
               let gpu = t.column("gpu_model") else { return [] }
         return t.rows.filter { MLEnergyRun.promptTokens[$0.fields[task]] != nil && precisions[$0.fields[precision]] == nil }.map {
@@ -65,7 +64,12 @@ public enum MLEnergyData {
 
     /// Text-task runs (chat, reasoning, code); image and video tasks are out of scope.
     public static func load(dataDirectory: String) throws -> [MLEnergyRun] {
-        try parse(try CSVTable.read(path: dataDirectory + "/" + file))
+        try parse(try table(dataDirectory: dataDirectory))
+    }
+
+    /// The export as read from `dataDirectory`.
+    public static func table(dataDirectory: String) throws -> CSVTable {
+        try CSVTable.read(path: dataDirectory + "/" + file)
     }
 
     /// Text-task runs of a table in the export's schema.

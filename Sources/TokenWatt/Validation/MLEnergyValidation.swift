@@ -24,8 +24,9 @@ public enum MLEnergyValidation {
     }
 
     public static func run(dataDirectory: String, estimator: Estimator = Estimator()) throws -> Result {
-        var out = Result(records: [], skipped: try MLEnergyData.unsupportedPrecisionRows(dataDirectory: dataDirectory))
-        for run in try MLEnergyData.load(dataDirectory: dataDirectory) {
+        let table = try MLEnergyData.table(dataDirectory: dataDirectory)
+        var out = Result(records: [], skipped: MLEnergyData.unsupportedPrecisionRows(table))
+        for run in try MLEnergyData.parse(table) {
             do {
                 let d = try estimator.deployment(run.deploymentRequest(), context: run.label)
                 let s = try estimator.serve(d, run.servingRequest)
