@@ -50,9 +50,8 @@ public struct Estimator: Sendable {
     ///   async scheduling, vLLM's default since vllm-project/vllm#27614, so this host leaves no
     ///   per-sequence idle gap; synchronous stacks (vLLM before it) idle the GPU longer.
     public func defaultHost(for framework: Framework, set: CoefficientSet) -> HostModel {
+        if framework == .vllmEager, let fitted = set.hosts["vllm-eager"] { return fitted }
         switch framework {
-        case .vllmEager where set.hosts["vllm-eager"] != nil:
-            return set.hosts["vllm-eager"]!
         case .hf, .vllmEager:
             // Eager launches from Python cost what the measured HF eager host costs per operation.
             var h = set.hosts["hf"] ?? calibration.fittedSet(for: "a100-pcie-40gb")?.set.hosts["hf"]

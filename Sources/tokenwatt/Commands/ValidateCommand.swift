@@ -19,7 +19,10 @@ enum ValidateCommand {
         let format = try args.format([.text, .json, .markdown], default: .text)
         let data = try DataDirectory.resolve(explicit: args.string("data-dir"))
         let estimator = try CommonOptions.estimator(args)
-        let (report, suite) = try build(data: data, estimator: estimator, quick: args.flag("quick") || args.string("calibration") != nil)
+        // The generalization refits only feed the report: rows printed without one skip them.
+        let rowsOnly = args.string("rows") != nil && args.flag("no-report")
+        let (report, suite) = try build(data: data, estimator: estimator,
+                                        quick: args.flag("quick") || args.string("calibration") != nil || rowsOnly)
         if !args.flag("no-report") { try write(report, suite: suite, to: args.string("o") ?? args.string("output") ?? "Reports") }
         if let dataset = args.string("rows") { return try printRows(of: dataset, suite: suite) }
         let rows = args.flag("by-model") ? report.results + report.byFamily : report.results
