@@ -52,16 +52,16 @@ import Testing
         #expect(approx(powers[powers.count - 1], powers[powers.count - 2], rel: 0.01), "flat under the cap: \(powers)")
     }
 
-    @Test func nnlsCalibrationRecoversKnownCoefficients() throws {
-        // Synthesize measured powers from known coefficients, fit, recover them.
-        let gpu = try GPUCatalog.bundled.gpu("a100-pcie-40gb")
-        let truth = PowerCoefficients(tensorJoulesPerFLOP: 0.5e-12, fp32JoulesPerFLOP: 20e-12, sharedMemoryJoulesPerByte: 10e-12,
-                                      l2JoulesPerByte: 30e-12, activeSMJoulesPerCycle: 0.8e-9, hbmJoulesPerByte: 90e-12,
-                                      linkJoulesPerByte: 10.4e-12)
+    static let truth = PowerCoefficients(tensorJoulesPerFLOP: 0.5e-12, fp32JoulesPerFLOP: 20e-12, sharedMemoryJoulesPerByte: 10e-12,
+                                         l2JoulesPerByte: 30e-12, activeSMJoulesPerCycle: 0.8e-9, hbmJoulesPerByte: 90e-12,
+                                         linkJoulesPerByte: 10.4e-12)
+    static let syntheticHost = HostModel(launchTime: .microseconds(25), passOverhead: .microseconds(500))
+
+    /// Prefill passes on the A100-PCIe whose power comes from `truth`: measured rows with known answers.
+    static func syntheticRows(_ gpu: GPUSpec, timeModel: TimeModel) throws -> [CalibrationRow] {
         let estimator = Estimator()
-        let set = CoefficientFile.bundled.coefficients(for: gpu)
-        let host = HostModel(launchTime: .microseconds(25), passOverhead: .microseconds(500))
-        let pe = PassEstimator(gpu: gpu, power: PowerModel(gpu: gpu, coefficients: truth, capHoldFraction: 1), timeModel: set.timeModel, host: host)
+        let pe = PassEstimator(gpu: gpu, power: PowerModel(gpu: gpu, coefficients: truth, capHoldFraction: 1), timeModel: timeModel,
+                               host: syntheticHost)
         var rows: [CalibrationRow] = []
         for model in ["gpt2-124m", "opt-1.3b", "qwen2-1.5b", "bert-large"] {
             for (b, s) in [(1, 128), (4, 512), (8, 1024), (2, 2048), (16, 256)] {
@@ -75,12 +75,56 @@ import Testing
                 }
             }
         }
-        let fit = Calibrator.fitPower(rows, gpu: gpu, timeModel: set.timeModel, host: host, prior: truth, priorWeight: 0)
+        return rows
+    }
+
+    @Test func nnlsCalibrationRecoversKnownCoefficients() throws {
+        // Synthesize measured powers from known coefficients, fit, recover them.
+        let gpu = try GPUCatalog.bundled.gpu("a100-pcie-40gb")
+        let set = CoefficientFile.bundled.coefficients(for: gpu)
+        let rows = try Self.syntheticRows(gpu, timeModel: set.timeModel)
+        let host = Self.syntheticHost
+        let fit = Calibrator.fitPower(rows, gpu: gpu, timeModel: set.timeModel, host: host, prior: Self.truth, priorWeight: 0)
         let model = PowerModel(gpu: gpu, coefficients: fit, capHoldFraction: 1)
         let check = PassEstimator(gpu: gpu, power: model, timeModel: set.timeModel, host: host)
         for r in rows {
             let p = check.run(r.passes[0].program, at: r.lockedClock, cap: nil).averagePower.watts
             #expect(approx(p, r.measuredPower.watts, rel: 1e-6))
         }
+    }
+
+    /// A pinned feature keeps its prior exactly, and the free features still reproduce the rows
+    /// when the pinned value is the true one.
+    @Test func pinnedFeatureKeepsItsPrior() throws {
+        let gpu = try GPUCatalog.bundled.gpu("a100-pcie-40gb")
+        let set = CoefficientFile.bundled.coefficients(for: gpu)
+        let rows = try Self.syntheticRows(gpu, timeModel: set.timeModel)
+        let host = Self.syntheticHost
+        let atTruth = Calibrator.fitPower(rows, gpu: gpu, timeModel: set.timeModel, host: host, prior: Self.truth, priorWeight: 0,
+                                          pinned: [.tensor])
+        #expect(atTruth.tensorJoulesPerFLOP == Self.truth.tensorJoulesPerFLOP)
+        let check = PassEstimator(gpu: gpu, power: PowerModel(gpu: gpu, coefficients: atTruth, capHoldFraction: 1),
+                                  timeModel: set.timeModel, host: host)
+        for r in rows {
+            #expect(approx(check.run(r.passes[0].program, at: r.lockedClock, cap: nil).averagePower.watts, r.measuredPower.watts, rel: 1e-6))
+        }
+        var wrong = Self.truth
+        wrong.tensorJoulesPerFLOP *= 3
+        let atWrong = Calibrator.fitPower(rows, gpu: gpu, timeModel: set.timeModel, host: host, prior: wrong, priorWeight: 0,
+                                          pinned: [.tensor])
+        #expect(atWrong.tensorJoulesPerFLOP == wrong.tensorJoulesPerFLOP)
+        #expect(atWrong.activeSMJoulesPerCycle < Self.truth.activeSMJoulesPerCycle, "the free features give back what the pin took")
+    }
+
+    /// The bundled prefill-only fits hold the tensor energy at its published value (Antepara et
+    /// al.); the H100 serving fit leaves it free.
+    @Test func prefillFitsHoldTheTensorEnergyAtItsPublishedValue() throws {
+        let file = CoefficientFile.bundled
+        for id in ["a100-pcie-40gb", "a10"] {
+            let gpu = try GPUCatalog.bundled.gpu(id)
+            #expect(file.coefficients(for: gpu).power.tensorJoulesPerFLOP == PowerCoefficients.published(for: gpu).tensorJoulesPerFLOP)
+        }
+        let h100 = try GPUCatalog.bundled.gpu("h100-sxm")
+        #expect(file.coefficients(for: h100).power.tensorJoulesPerFLOP != PowerCoefficients.published(for: h100).tensorJoulesPerFLOP)
     }
 }

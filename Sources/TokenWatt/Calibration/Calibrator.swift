@@ -136,29 +136,36 @@ public enum Calibrator {
     /// coefficients are carried to a GPU with other ratios of FP32 rate to bandwidth.
     public static func fitPower(_ rows: [CalibrationRow], gpu: GPUSpec, timeModel: TimeModel, host: HostModel,
                                 prior: PowerCoefficients, priorWeight: Double = defaultPriorWeight,
-                                clock fixedClock: Frequency? = nil) -> PowerCoefficients {
+                                clock fixedClock: Frequency? = nil, pinned: Set<PowerFeature> = []) -> PowerCoefficients {
         let probe = PowerModel(gpu: gpu, coefficients: prior, capHoldFraction: 1)
         let estimator = PassEstimator(gpu: gpu, power: probe, timeModel: timeModel, host: host)
         let predictions = rows.map { r in
             RowPrediction.of(r) { estimator.run($0, at: fixedClock ?? r.lockedClock, cap: nil) }
         }
-        return solvePower(rows, predictions, gpu: gpu, prior: prior, priorWeight: priorWeight, clock: fixedClock).coefficients
+        return solvePower(rows, predictions, gpu: gpu, prior: prior, priorWeight: priorWeight, clock: fixedClock,
+                          pinned: pinned).coefficients
     }
 
     /// The NNLS power fit on given uncapped predictions, and its mean absolute relative residual
-    /// on the rows that are not power-limited.
+    /// on the rows that are not power-limited. Features in `pinned` are held at their prior: their
+    /// power is subtracted from each row's target before the solve.
     static func solvePower(_ rows: [CalibrationRow], _ predictions: [RowPrediction], gpu: GPUSpec, prior: PowerCoefficients,
-                           priorWeight: Double, clock fixedClock: Frequency?) -> (coefficients: PowerCoefficients, residual: Double) {
+                           priorWeight: Double, clock fixedClock: Frequency?,
+                           pinned: Set<PowerFeature> = []) -> (coefficients: PowerCoefficients, residual: Double) {
         let probe = PowerModel(gpu: gpu, coefficients: prior, capHoldFraction: 1)
+        let isPinned = PowerFeature.allCases.map { pinned.contains($0) }
         var a: [[Double]] = []
         var b: [Double] = []
         for (r, e) in zip(rows, predictions) where !r.powerLimited {
             let clock = fixedClock ?? r.lockedClock
             let w = 1 / r.measuredPower.watts
-            a.append(probe.features(e.activity, at: clock).map { $0 / e.time.seconds * w })
-            b.append((r.measuredPower.watts - gpu.idle(at: clock).watts) * w)
+            let x = probe.features(e.activity, at: clock).map { $0 / e.time.seconds * w }
+            let held = zip(zip(x, prior.vector), isPinned).reduce(0.0) { $0 + ($1.1 ? $1.0.0 * $1.0.1 : 0) }
+            a.append(zip(x, isPinned).map { $1 ? 0 : $0 })
+            b.append((r.measuredPower.watts - gpu.idle(at: clock).watts) * w - held)
         }
         let dataRows = a.count
+        // A pinned feature's column is all zeros, so it counts as unobserved and keeps its prior.
         let observed = (0..<PowerFeature.allCases.count).map { j in a.contains { $0[j] != 0 } }
         for (j, p) in prior.vector.enumerated() where observed[j] && p > 0 && priorWeight > 0 {
             var row = [Double](repeating: 0, count: observed.count)
@@ -179,9 +186,14 @@ public enum Calibrator {
     /// absolute log error of time plus the mean absolute relative error of power. Fitting them
     /// jointly keeps the time fit honest: host idle time that shortens nothing on the GPU but
     /// lowers mean power is penalised by the power residual.
+    ///
+    /// Features in `pinned` keep their priors in the returned coefficients. The search itself runs
+    /// with them free: they are pinned because the rows cannot tell them from another feature, and
+    /// how two such features share the power should not steer the time constants.
     public static func fitJoint(_ rows: [CalibrationRow], gpu: GPUSpec, start: TimeModel, host: HostModel,
                                 parameters: [TimeParameter], prior: PowerCoefficients,
-                                priorWeight: Double = defaultPriorWeight, clock fixedClock: Frequency? = nil)
+                                priorWeight: Double = defaultPriorWeight, clock fixedClock: Frequency? = nil,
+                                pinned: Set<PowerFeature> = [])
         -> (TimeModel, HostModel, PowerCoefficients) {
         let params = parameters.map { CoordinateSearch.Parameter(value: $0.get(start, host).clamped(to: $0.range), range: $0.range) }
         func models(_ v: [Double]) -> (TimeModel, HostModel) {
@@ -192,7 +204,7 @@ public enum Calibrator {
         let probe = PowerModel(gpu: gpu, coefficients: prior, capHoldFraction: 1)
         // Rows whose time the model can reproduce without knowing the throttled clock.
         let timed = rows.map { $0.measuredClock != nil || !$0.powerLimited }
-        func evaluate(_ v: [Double]) -> (Double, PowerCoefficients) {
+        func evaluate(_ v: [Double], pinned: Set<PowerFeature> = []) -> (Double, PowerCoefficients) {
             let (t, h) = models(v)
             let estimator = PassEstimator(gpu: gpu, power: probe, timeModel: t, host: h)
             var timeLoss = 0.0, n = 0
@@ -203,13 +215,14 @@ public enum Calibrator {
                 predictions.append(e)
                 if ok && r.measuredTime.seconds > 0 { timeLoss += abs(log(e.time.seconds / r.measuredTime.seconds)); n += 1 }
             }
-            let fit = solvePower(rows, predictions, gpu: gpu, prior: prior, priorWeight: priorWeight, clock: fixedClock)
+            let fit = solvePower(rows, predictions, gpu: gpu, prior: prior, priorWeight: priorWeight, clock: fixedClock,
+                                 pinned: pinned)
             // Rows without a power measurement (latency profiles) fit on time alone.
             return (timeLoss / Double(max(1, n)) + (fit.residual.isFinite ? fit.residual : 0), fit.coefficients)
         }
         let best = CoordinateSearch.minimize(params) { evaluate($0).0 }
         let (t, h) = models(best)
-        return (t, h, evaluate(best).1)
+        return (t, h, evaluate(best, pinned: pinned).1)
     }
 
     /// Predictions for every row with the full estimator path (locked clock, power cap).
