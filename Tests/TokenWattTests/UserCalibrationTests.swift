@@ -23,7 +23,9 @@ import Testing
         let estimator = Estimator()
         let set = estimator.calibration.coefficients(for: gpu)
         let host = HostModel(launchTime: .microseconds(5), passOverhead: .microseconds(300))
-        let pe = PassEstimator(gpu: gpu, power: PowerModel(gpu: gpu, coefficients: truth, capHoldFraction: 1), timeModel: set.timeModel, host: host)
+        // The runs are vLLM's: its kernels run under the serving time model, as the estimator has it.
+        let pe = PassEstimator(gpu: gpu, power: PowerModel(gpu: gpu, coefficients: truth, capHoldFraction: 1),
+                               timeModel: estimator.servingTimeModel(set, gpu: gpu), host: host)
         var rng = LCG(state: 7)
         var log = "timestamp, index, power.draw [W], clocks.sm [MHz], utilization.gpu [%]\n"
         var manifest = "start,end,model,gpu,framework,phase,batch,input_tokens,sm_clock_mhz,passes\n"

@@ -102,33 +102,24 @@ public enum UserCalibration {
         return [.tensorEfficiency, .memoryEfficiency, .kernelOverhead] + host
     }
 
-    /// The host key a framework's host model is stored under.
-    static func hostKey(_ f: Framework) -> String {
-        switch f {
-        case .hf: return "hf"
-        case .trtllm: return "trtllm"
-        case .vllmEager: return "vllm-eager"
-        case .vllm: return "vllm"
-        }
-    }
-
     static func fitGPU(gpu: GPUSpec, rows: [CalibrationRow], estimator: Estimator, framework: Framework,
                        label: String = "user") -> FittedGPU {
         let start = estimator.calibration.coefficients(for: gpu)
         let host = estimator.defaultHost(for: framework, set: start)
-        let (t, h, power) = Calibrator.fitJoint(rows, gpu: gpu, start: framework.timeModel(start.timeModel), host: host,
+        let startTime = framework.isFused ? estimator.servingTimeModel(start, gpu: gpu) : start.timeModel
+        let (t, h, power) = Calibrator.fitJoint(rows, gpu: gpu, start: framework.timeModel(startTime), host: host,
                                                 parameters: timeParameters(rows, framework: framework),
                                                 prior: PowerCoefficients.published(for: gpu))
         let model = PowerModel(gpu: gpu, coefficients: power, capHoldFraction: estimator.calibration.capHoldFraction)
         let predictions = Calibrator.predict(rows, estimator: PassEstimator(gpu: gpu, power: model, timeModel: t, host: h))
         let (summary, residuals) = Calibrator.summarize(rows, predictions)
         var hosts = start.hosts
-        hosts[hostKey(framework)] = h
+        hosts[framework.hostKey] = h
         // A framework that does not pay the per-sequence decode time cannot refit it: keep the
         // GPU's own, so vLLM deployments estimated with this file still pay it.
         var saved = t
-        saved.decodeSequenceTime = start.timeModel.decodeSequenceTime
-        saved.decodeQueryHeadTime = start.timeModel.decodeQueryHeadTime
+        saved.decodeSequenceTime = startTime.decodeSequenceTime
+        saved.decodeQueryHeadTime = startTime.decodeQueryHeadTime
         return FittedGPU(gpuID: gpu.id, set: CoefficientSet(power: power, timeModel: saved, hosts: hosts,
                                                            provenance: "fitted on \(rows.count) \(label) runs of \(gpu.id)"),
                          summary: summary, residuals: residuals)
@@ -149,7 +140,7 @@ public enum UserCalibration {
             let fit = fitGPU(gpu: gpu, rows: training, estimator: estimator, framework: framework, label: "cross-validation")
             let model = PowerModel(gpu: gpu, coefficients: fit.set.power, capHoldFraction: estimator.calibration.capHoldFraction)
             let pe = PassEstimator(gpu: gpu, power: model, timeModel: fit.set.timeModel,
-                                   host: fit.set.hosts[hostKey(framework)] ?? Estimator.defaultVLLMHost)
+                                   host: fit.set.hosts[framework.hostKey] ?? Estimator.defaultVLLMHost)
             for i in held {
                 predicted.append(Calibrator.predict([rows[i]], estimator: pe)[0].averagePower.watts)
                 measured.append(rows[i].measuredPower.watts)

@@ -92,7 +92,7 @@ public struct Estimator: Sendable {
         let set = calibration.coefficients(for: d.gpu)
         return PassEstimator(gpu: d.gpu,
                              power: PowerModel(gpu: d.gpu, coefficients: set.power, capHoldFraction: calibration.capHoldFraction),
-                             timeModel: d.framework.timeModel(set.timeModel), host: d.host)
+                             timeModel: timeModel(for: d, set: set), host: d.host)
     }
 
     /// One forward pass (prefill or decode step) of `d`, per GPU.

@@ -40,6 +40,10 @@ public struct QueryEstimate: Sendable {
             "host: \(d.node.name) (\(d.node.id)), \(formatNumber(d.node.hostActivePower.watts)) W non-GPU power under load for \(d.node.gpuCount) GPUs",
             "PUE \(formatNumber(settings.pue))\(settings.pue == LedgerSettings.defaultPUE ? " (default: industry average, Uptime Institute Global Data Center Survey 2024)" : "")",
         ]
+        if d.framework.isFused, let base = estimator.servingBase(for: set) {
+            a.append("fused-kernel memory efficiency and per-sequence decode time from the \(base.gpuID) serving fit "
+                     + "(\(d.gpu.id) was fitted on HF-eager prefill only)")
+        }
         switch settings.utilization {
         case let .busyFraction(f): a.append("busy \(formatPercent(f)) of the time (given)")
         case let .load(q): a.append("load \(formatNumber(q)) queries/s: busy \(formatPercent(s.queriesPerSecond(outputTokens: r.outputTokens) > 0 ? q / s.queriesPerSecond(outputTokens: r.outputTokens) : 0))")

@@ -81,7 +81,7 @@ public enum Generalization {
         let set = full.coefficients(for: a100)
         let start = estimator.defaultHost(for: .vllmEager, set: set)
         let rows = try SplitwiseValidation.calibrationRows(dataDirectory: dataDirectory, hardware: "a100-80gb", estimator: estimator)
-        let (_, host, _) = Calibrator.fitJoint(rows, gpu: a100, start: set.timeModel, host: start,
+        let (_, host, _) = Calibrator.fitJoint(rows, gpu: a100, start: estimator.servingTimeModel(set, gpu: a100), host: start,
                                                parameters: [.launch, .passOverhead, .perSequenceOverhead], prior: set.power)
         let records = try SplitwiseValidation.run(dataDirectory: dataDirectory,
                                                   estimator: Estimator(calibration: bundled(with: host, as: "vllm-eager"))).records
@@ -93,11 +93,17 @@ public enum Generalization {
                 host)
     }
 
-    /// The bundled coefficients with `host` as every fitted GPU's host for `key`.
+    /// The bundled coefficients with `host` as every fitted GPU's host for `key`. A set that had
+    /// no serving host takes the serving time model with it, as the bundled file gives it: the
+    /// serving host key alone would otherwise mark its HF-eager time model as fitted on serving.
     static func bundled(with host: HostModel, as key: String) -> CoefficientFile {
         let full = CoefficientFile.bundled
+        let estimator = Estimator(calibration: full)
         return CoefficientFile(capHoldFraction: full.capHoldFraction, fitted: full.fitted.map { f in
             var g = f
+            if estimator.servingBase(for: f.set) != nil, let gpu = try? estimator.gpus.gpu(f.gpuID) {
+                g.set.timeModel = estimator.servingTimeModel(f.set, gpu: gpu)
+            }
             g.set.hosts[key] = host
             return g
         }, provenance: "bundled, \(key) host refitted")

@@ -1,0 +1,56 @@
+import KernelPower
+import Testing
+@testable import TokenWatt
+
+/// Fused serving kernels on a GPU fitted only on HF-eager prefill take the serving fit's streaming
+/// and per-sequence constants; everything else stays the GPU's own.
+@Suite struct ServingTimeModelTests {
+    static let estimator = Estimator()
+
+    func timeModel(_ gpu: String, _ framework: Framework, estimator: Estimator = estimator) throws -> TimeModel {
+        let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: gpu, gpus: 1,
+                                                           framework: framework))
+        return estimator.passEstimator(for: d).timeModel
+    }
+
+    @Test func anA100ServingVLLMBorrowsTheH100ServingConstants() throws {
+        let h100 = try #require(CoefficientFile.bundled.fittedSet(for: "h100-sxm")).set.timeModel
+        let a100GPU = try GPUCatalog.bundled.gpu("a100-sxm-40gb")
+        let own = CoefficientFile.bundled.coefficients(for: a100GPU).timeModel
+        let served = try timeModel("a100-sxm-40gb", .vllm)
+        #expect(served.memoryEfficiency == h100.memoryEfficiency)
+        #expect(served.memoryEfficiency != own.memoryEfficiency)
+        // 132 SMs at 1980 MHz against 108 at 1410 MHz: the per-sequence SM work takes 1.72× longer.
+        #expect(approx(served.decodeSequenceTime.seconds / h100.decodeSequenceTime.seconds, 132 * 1980 / (108 * 1410.0), rel: 1e-12))
+        #expect(served.tensorEfficiency == own.tensorEfficiency)
+        #expect(served.kernelOverhead == own.kernelOverhead)
+    }
+
+    @Test func hfKernelsAndGPUsWithAServingFitKeepTheirOwnTimeModel() throws {
+        let a100 = CoefficientFile.bundled.coefficients(for: try GPUCatalog.bundled.gpu("a100-sxm-40gb")).timeModel
+        #expect(try timeModel("a100-sxm-40gb", .hf) == a100)
+        for gpu in ["h100-sxm", "h200"] {
+            let own = CoefficientFile.bundled.coefficients(for: try GPUCatalog.bundled.gpu(gpu)).timeModel
+            #expect(try timeModel(gpu, .vllm) == own)
+        }
+    }
+
+    /// TensorRT-LLM drops the per-sequence decode time after the serving constants are borrowed.
+    @Test func tensorRTLLMStillDropsThePerSequenceTime() throws {
+        let served = try timeModel("a100-sxm-40gb", .trtllm)
+        #expect(served.decodeSequenceTime == .zero)
+        #expect(served.memoryEfficiency == (try timeModel("a100-sxm-40gb", .vllm)).memoryEfficiency)
+    }
+
+    /// A user calibration on fused runs is the GPU's own serving fit: nothing is borrowed over it.
+    @Test func aUserServingFitIsNotOverridden() throws {
+        let bundled = CoefficientFile.bundled
+        var a100 = try #require(bundled.fittedSet(for: "a100-pcie-40gb"))
+        a100.set.hosts[Framework.trtllm.hostKey] = Estimator.defaultVLLMHost
+        a100.set.timeModel.memoryEfficiency = 0.7
+        let file = CoefficientFile(capHoldFraction: bundled.capHoldFraction,
+                                   fitted: bundled.fitted.map { $0.gpuID == a100.gpuID ? a100 : $0 }, provenance: "test")
+        let served = try timeModel("a100-pcie-40gb", .vllm, estimator: Estimator(calibration: file))
+        #expect(served.memoryEfficiency == 0.7)
+    }
+}
