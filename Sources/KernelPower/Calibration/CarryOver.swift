@@ -57,6 +57,8 @@ public enum CarryOver {
         case "cdna3":
             return Scale(factors: [0.46 / 0.70, 11.47 / 28.50, 2.11 / 1.59, 1.39 / 4.71, 11.47 / 28.50, 14.72 / 13.11, 1],
                          source: "Antepara et al. SC'25: MI300A vs A100 energies per operation")
+        case "ampere":
+            return Scale(factors: Array(repeating: 1, count: PowerFeature.allCases.count), source: "1 (Ampere, as fitted)")
         default:
             return Scale(factors: Array(repeating: 1, count: PowerFeature.allCases.count),
                          source: "no published per-operation energies for \(architecture); assumed equal to Ampere")

@@ -42,7 +42,7 @@ public struct QueryEstimate: Sendable {
         ]
         if d.framework.isFused, let base = estimator.servingBase(for: set) {
             a.append("fused-kernel memory efficiency and per-sequence decode time from the \(base.gpuID) serving fit "
-                     + "(\(d.gpu.id) was fitted on HF-eager prefill only)")
+                     + "(\(d.gpu.id)'s own coefficients come from HF-eager prefill only)")
         }
         switch settings.utilization {
         case let .busyFraction(f): a.append("busy \(formatPercent(f)) of the time (given)")
