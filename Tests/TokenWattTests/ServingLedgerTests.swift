@@ -78,6 +78,22 @@ import Testing
         #expect(q.assumptions.contains { $0.contains("does not fit in memory") })
     }
 
+    /// A static batch needs every sequence's full context at once; continuous batching holds the
+    /// sequences at their mean context. Llama-2-7B on an A100-40GB, 1024 + 1024 tokens: 512 KiB of
+    /// KV per token, so 1 GiB per sequence at the end of a static batch and 0.75 GiB on average.
+    @Test func aStaticBatchHoldsEachSequenceAtItsFullContext() throws {
+        let d = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-2-7b-hf", gpu: "a100-sxm-40gb", gpus: 1))
+        let continuous = try KVCacheBudget(deployment: d, request: ServingRequest(batch: 64, inputTokens: 1024, outputTokens: 1024))
+        let batch = try KVCacheBudget(deployment: d, request: ServingRequest(batch: 64, inputTokens: 1024, outputTokens: 1024,
+                                                                            batching: .staticBatch))
+        #expect(batch.bytesPerSequence.bytes == 2048 * d.kvBytesPerTokenPerGPU.bytes)
+        #expect(continuous.bytesPerSequence.bytes == 1536 * d.kvBytesPerTokenPerGPU.bytes)
+        #expect(batch.maxBatch == Int((batch.kvBytesPerGPU.bytes / batch.bytesPerSequence.bytes).rounded(.down)))
+        #expect(batch.maxBatch < continuous.maxBatch)
+        let s = try Self.estimator.serve(d, ServingRequest(batch: 64, inputTokens: 1024, outputTokens: 1024, batching: .staticBatch))
+        #expect(s.effectiveBatch == batch.maxBatch)
+    }
+
     @Test func loadAboveCapacityIsRefused() throws {
         let d = try deployment()
         #expect(throws: DeploymentError.self) {

@@ -34,7 +34,7 @@ public struct ServingEstimator: Sendable {
             notes.append("batch \(r.batch) does not fit in memory: the KV cache holds \(budget.maxBatch) sequences of \(r.inputTokens)+\(r.outputTokens) tokens; using \(local * ranks)")
         }
         var s: ServingEstimate
-        if deployment.framework == .hf || r.batching == .staticBatch {
+        if r.isStatic(on: deployment.framework) {
             s = try staticBatch(r, local: local)
         } else {
             s = try continuous(r, local: local)

@@ -16,6 +16,9 @@ public struct ServingRequest: Sendable, Equatable {
 
     public enum Batching: String, Sendable, CaseIterable { case continuous, staticBatch = "static" }
 
+    /// Whether `framework` serves this request as one static batch: HF transformers always does.
+    public func isStatic(on framework: Framework) -> Bool { framework == .hf || batching == .staticBatch }
+
     public init(batch: Int, inputTokens: Int, outputTokens: Int, tokenBudget: Int = 8192, memoryUtilization: Double = 0.9,
                 batching: Batching = .continuous) {
         self.batch = batch
