@@ -23,15 +23,22 @@ public struct QueryEstimate: Sendable {
     /// Wh per query at every boundary.
     public var whPerQuery: [Boundary: Double] { ledger.totals.mapValues(\.wattHours) }
 
+    /// How `f` batches the request, and what its kernels are charged, in words.
+    static func batchingAssumption(_ f: Framework, _ r: ServingRequest) -> String {
+        let batching = r.isStatic(on: f) ? "static batching (prefill of the batch, then decode)"
+            : "\(f == .trtllm ? "TensorRT-LLM in-flight" : "vLLM continuous") batching, chunked prefill with a \(r.tokenBudget)-token step budget"
+        switch f {
+        case .vllmEager: return batching + ", kernels launched eagerly (no CUDA graphs)"
+        case .trtllm: return batching + "; decode attention charged its KV stream only, host as fitted for vLLM"
+        case .vllm, .hf: return batching
+        }
+    }
+
     static func assumptions(_ d: Deployment, _ r: ServingRequest, _ s: ServingEstimate, _ settings: LedgerSettings,
                             estimator: Estimator) -> [String] {
         let set = estimator.calibration.coefficients(for: d.gpu)
         var a = [
-            (d.framework.isFused && r.batching == .continuous
-                ? "\(d.framework == .trtllm ? "TensorRT-LLM in-flight" : "vLLM continuous") batching, chunked prefill with a \(r.tokenBudget)-token step budget"
-                : "static batching (prefill of the batch, then decode)")
-                + (d.framework == .vllmEager ? ", kernels launched eagerly (no CUDA graphs)" : "")
-                + (d.framework == .trtllm ? "; decode attention charged its KV stream only, host as fitted for vLLM" : ""),
+            batchingAssumption(d.framework, r),
             "\(s.effectiveBatch) sequences in flight of \(r.inputTokens) input + \(r.outputTokens) output tokens (KV cache holds \(s.maxBatch))",
             "\(d.gpuCount) × \(d.gpu.id), tp \(d.tensorParallel), ep \(d.expertParallel), \(d.precision.rawValue) weights, \(d.kvPrecision.rawValue) KV cache, \(formatPercent(r.memoryUtilization, decimals: 0)) of memory",
             d.lockedClock.map { "SM clock locked at \(formatNumber($0.megahertz)) MHz" } ?? "SM clock at boost (\(formatNumber(d.gpu.boostClock.megahertz)) MHz) unless the power cap throttles",
