@@ -98,7 +98,8 @@ public enum UserCalibration {
     /// The time constants worth fitting for the phases measured (none when times are missing).
     static func timeParameters(_ rows: [CalibrationRow], framework: Framework) -> [Calibrator.TimeParameter] {
         guard rows.allSatisfy({ $0.measuredTime.seconds > 0 }) else { return [] }
-        let host: [Calibrator.TimeParameter] = [.vllm, .trtllm].contains(framework) ? [.passOverhead, .perSequenceOverhead] : [.passOverhead, .launch]
+        // Under CUDA graphs the per-launch cost cannot be told apart; eager launches can.
+        let host: [Calibrator.TimeParameter] = framework.capturesCUDAGraphs ? [.passOverhead, .perSequenceOverhead] : [.passOverhead, .launch]
         return [.tensorEfficiency, .memoryEfficiency, .kernelOverhead] + host
     }
 

@@ -18,6 +18,9 @@ public enum Framework: String, Sendable, CaseIterable {
     /// Whether the framework runs fused kernels with continuous (in-flight) batching.
     public var isFused: Bool { self != .hf }
 
+    /// Whether small steps replay as CUDA graphs (one host launch per graph, not per kernel).
+    public var capturesCUDAGraphs: Bool { self == .vllm || self == .trtllm }
+
     /// Whether decode attention pays the per-sequence time of the time model (vLLM's kernels do).
     public var paysDecodeSequenceTime: Bool { self != .trtllm }
 

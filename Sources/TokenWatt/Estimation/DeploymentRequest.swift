@@ -44,13 +44,13 @@ public struct Estimator: Sendable {
     /// and sampler work per step; the per-step cost is refitted on serving measurements.
     public static let defaultVLLMHost = HostModel(launchTime: .microseconds(5), passOverhead: .microseconds(500))
 
-    /// Default host model per framework: the one fitted with the GPU's coefficients, else
+    /// Default host model per framework: the one fitted for it with the GPU's coefficients, else
     /// - hf: the host fitted on the EnergAIzer A100 machine (PyTorch eager from Python);
     /// - vllm: the host fitted on the ML.ENERGY H100 runs, else `defaultVLLMHost`. Those runs used
     ///   async scheduling, vLLM's default since vllm-project/vllm#27614, so this host leaves no
     ///   per-sequence idle gap; synchronous stacks (vLLM before it) idle the GPU longer.
     public func defaultHost(for framework: Framework, set: CoefficientSet) -> HostModel {
-        if framework == .vllmEager, let fitted = set.hosts["vllm-eager"] { return fitted }
+        if let fitted = set.hosts[framework.hostKey] { return fitted }
         switch framework {
         case .hf, .vllmEager:
             // Eager launches from Python cost what the measured HF eager host costs per operation.
@@ -59,9 +59,9 @@ public struct Estimator: Sendable {
             if framework == .vllmEager { h.passOverhead = (set.hosts["vllm"] ?? Self.defaultVLLMHost).passOverhead }
             return h
         case .vllm:
-            return set.hosts["vllm"] ?? calibration.fittedSet(for: "h100-sxm")?.set.hosts["vllm"] ?? Self.defaultVLLMHost
+            return calibration.fittedSet(for: "h100-sxm")?.set.hosts["vllm"] ?? Self.defaultVLLMHost
         case .trtllm:
-            return set.hosts["trtllm"] ?? defaultHost(for: .vllm, set: set)
+            return defaultHost(for: .vllm, set: set)
         }
     }
 

@@ -20,7 +20,7 @@ public struct PhasePlanner: Sendable {
             throw DeploymentError.invalidShape("the hf framework batches statically; continuous-batching steps need vllm")
         }
         let b = KernelBuilder(deployment)
-        let graphs = [.vllm, .trtllm].contains(deployment.framework) && phase.tokens <= Self.cudaGraphMaxTokens
+        let graphs = deployment.framework.capturesCUDAGraphs && phase.tokens <= Self.cudaGraphMaxTokens
         var blocks: [KernelProgram.Block] = []
         switch deployment.framework {
         case .vllm, .vllmEager, .trtllm:

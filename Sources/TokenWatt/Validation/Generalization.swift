@@ -64,7 +64,7 @@ public enum Generalization {
         let rows = try MLEnergyV2Validation.calibrationRows(dataDirectory: dataDirectory, gpu: gpu.id, estimator: Estimator())
         let (_, host, _) = Calibrator.fitJoint(rows, gpu: gpu, start: h100.set.timeModel, host: start,
                                                parameters: [.passOverhead, .perSequenceOverhead], prior: h100.set.power, clock: gpu.boostClock)
-        let v2 = try MLEnergyV2Validation.run(dataDirectory: dataDirectory, estimator: Estimator(calibration: bundled(with: host, as: "vllm")))
+        let v2 = try MLEnergyV2Validation.run(dataDirectory: dataDirectory, estimator: Estimator(calibration: bundled(with: host, for: .vllm)))
         let stack = "vLLM 0.5.4 host fitted on mlenergy-v2 h100-sxm (\(formatNumber(host.passOverhead.microseconds, significant: 3)) µs "
             + "per step + \(formatNumber(host.perSequenceOverhead.microseconds, significant: 3)) µs per sequence idle)"
         return (summarize(v2.records.filter { $0.gpu == "h100-sxm" }, experiment: "h100-sxm with the \(stack) (in sample)")
@@ -84,7 +84,7 @@ public enum Generalization {
         let (_, host, _) = Calibrator.fitJoint(rows, gpu: a100, start: estimator.servingTimeModel(set, gpu: a100), host: start,
                                                parameters: [.launch, .passOverhead, .perSequenceOverhead], prior: set.power)
         let records = try SplitwiseValidation.run(dataDirectory: dataDirectory,
-                                                  estimator: Estimator(calibration: bundled(with: host, as: "vllm-eager"))).records
+                                                  estimator: Estimator(calibration: bundled(with: host, for: .vllmEager))).records
         let stack = "Splitwise engine host fitted on its a100-80gb profiles (\(formatNumber(host.launchTime.microseconds, significant: 3)) µs "
             + "per launch, \(formatNumber(host.passOverhead.microseconds, significant: 3)) µs per pass, "
             + "\(formatNumber(host.perSequenceOverhead.microseconds, significant: 3)) µs per sequence)"
@@ -93,10 +93,10 @@ public enum Generalization {
                 host)
     }
 
-    /// The bundled coefficients with `host` as every fitted GPU's host for `key`. A set that had
+    /// The bundled coefficients with `host` as every fitted GPU's host for `framework`. A set that had
     /// no serving host takes the serving time model with it, as the bundled file gives it: the
     /// serving host key alone would otherwise mark its HF-eager time model as fitted on serving.
-    static func bundled(with host: HostModel, as key: String) -> CoefficientFile {
+    static func bundled(with host: HostModel, for framework: Framework) -> CoefficientFile {
         let full = CoefficientFile.bundled
         let estimator = Estimator(calibration: full)
         return CoefficientFile(capHoldFraction: full.capHoldFraction, fitted: full.fitted.map { f in
@@ -104,9 +104,9 @@ public enum Generalization {
             if estimator.servingBase(for: f.set) != nil, let gpu = try? estimator.gpus.gpu(f.gpuID) {
                 g.set.timeModel = estimator.servingTimeModel(f.set, gpu: gpu)
             }
-            g.set.hosts[key] = host
+            g.set.hosts[framework.hostKey] = host
             return g
-        }, provenance: "bundled, \(key) host refitted")
+        }, provenance: "bundled, \(framework.hostKey) host refitted")
     }
 
     static func modelFamily(_ dataName: String) -> String {
