@@ -52,6 +52,22 @@ import Testing
         #expect((30...50).contains(layer.kernels.count))
     }
 
+    @Test func eagerVLLMLaunchesALayerNormModelsResidualAddsOnTheirOwn() throws {
+        // vLLM fuses the residual add only into RMSNorm; BLOOM's LayerNorm, run eagerly, is two
+        // kernels per norm, while the graph-captured (compiled) vLLM layer keeps one.
+        func norms(_ framework: Framework) throws -> [String] {
+            let d = try deployment("bigscience/bloom", gpus: 8, framework: framework, precision: .fp16)
+            let p = try PhasePlanner(deployment: d).program(for: .decode(batch: 1, context: 600))
+            let layer = try #require(p.blocks.first { $0.name == "layer" })
+            return layer.kernels.map(\.name).filter { $0.contains("norm") }
+        }
+        #expect(try norms(.vllmEager) == ["input_norm_residual_add", "input_norm", "post_attn_norm_residual_add", "post_attn_norm"])
+        #expect(try norms(.vllm) == ["input_norm", "post_attn_norm"])
+        let llama = try deployment("meta-llama/Llama-2-70b-hf", gpus: 8, framework: .vllmEager, precision: .fp16)
+        let layer = try #require(try PhasePlanner(deployment: llama).program(for: .decode(batch: 1, context: 600)).blocks.first { $0.name == "layer" })
+        #expect(layer.kernels.map(\.name).filter { $0.contains("norm") } == ["input_norm", "post_attn_norm"])
+    }
+
     @Test func activeExpertsFollowUniformRouting() {
         // One token hits exactly k experts; very many tokens hit all of them.
         #expect(approx(FusedLayerPlanner.activeExperts(experts: 128, perToken: 8, tokens: 1), 8, rel: 1e-12))

@@ -18,22 +18,30 @@ struct FusedLayerPlanner {
     }
 
     func layer(_ v: LayerVariant) -> [Kernel] {
-        var k: [Kernel] = [norm("input_norm")]
+        var k = norm("input_norm")
         k += attention(window: v.window)
-        k += [b.allReduce("attn_all_reduce", elements: tokens * hidden), norm("post_attn_norm")].compactMap { $0 }
+        if let ar = b.allReduce("attn_all_reduce", elements: tokens * hidden) { k.append(ar) }
+        k += norm("post_attn_norm")
         k += v.moe ? moeFFN() : denseFFN(size: m.ffnSize)
         if let ar = b.allReduce("ffn_all_reduce", elements: tokens * hidden) { k.append(ar) }
         return k
     }
 
-    func norm(_ name: String) -> Kernel {
+    /// The residual add and the norm before a sublayer. vLLM fuses the add into its RMSNorm kernel
+    /// (fused_add_rms_norm), and torch.compile fuses it into a LayerNorm; run eagerly, a LayerNorm
+    /// model (BLOOM, OPT) launches the add and the LayerNorm as two kernels, since vLLM's own
+    /// kernels fuse the add only with RMSNorm (csrc/layernorm_kernels.cu).
+    func norm(_ name: String) -> [Kernel] {
+        let x = tokens * hidden
         if m.norm == .rmsnorm {
             // fused_add_rms_norm: reads x and the residual, writes both.
-            return b.stream(name, elements: tokens * hidden, read: 2 * tokens * hidden * b.act,
-                            written: 2 * tokens * hidden * b.act, flops: 5)
+            return [b.stream(name, elements: x, read: 2 * x * b.act, written: 2 * x * b.act, flops: 5)]
         }
-        return b.stream(name, elements: tokens * hidden, read: 2 * tokens * hidden * b.act,
-                        written: 2 * tokens * hidden * b.act, flops: 8)
+        guard d.framework == .vllmEager else {
+            return [b.stream(name, elements: x, read: 2 * x * b.act, written: 2 * x * b.act, flops: 8)]
+        }
+        return [b.elementwise(name + "_residual_add", x, inputs: 2),
+                b.stream(name, elements: x, read: x * b.act, written: x * b.act, flops: 8)]
     }
 
     func attention(window: Int?) -> [Kernel] {
