@@ -24,7 +24,9 @@ extension ValidationReport {
             [$0.dataset, $0.gpu, $0.group, $0.metric, String($0.metrics.n), formatPercent($0.metrics.mape),
              formatPercent($0.metrics.medianAPE), formatPercent($0.metrics.bias)]
         })
-        s += "\n## Generalization\n\nCoefficients refitted without the named GPU or model family, then used to forecast it.\n\n"
+        s += "\n## Generalization\n\nCoefficients refitted without the named GPU, model family or group, then used to forecast it; "
+            + "the software-stack rows refit an engine (a host, and for Splitwise its kernel efficiencies) on one set of runs "
+            + "and say \"(in sample)\" where they score the runs they were fitted on.\n\n"
         s += table(["experiment", "data set", "metric", "n", "MAPE", "median APE", "bias"], generalization.map {
             [$0.experiment, $0.dataset, $0.metric, String($0.metrics.n), formatPercent($0.metrics.mape),
              formatPercent($0.metrics.medianAPE), formatPercent($0.metrics.bias)]

@@ -72,27 +72,6 @@ public enum Generalization {
                 host)
     }
 
-    /// The Splitwise engine, measured: its A100 profiles refit the `vllm-eager` host (per-launch,
-    /// per-pass and per-sequence time) and the refitted host forecasts the H100 profiles.
-    public static func splitwiseStack(dataDirectory: String) throws -> (rows: [Row], host: HostModel) {
-        let full = CoefficientFile.bundled
-        let estimator = Estimator()
-        let a100 = try GPUCatalog.bundled.gpu("a100-sxm-80gb")
-        let set = full.coefficients(for: a100)
-        let start = estimator.defaultHost(for: .vllmEager, set: set)
-        let rows = try SplitwiseValidation.calibrationRows(dataDirectory: dataDirectory, hardware: "a100-80gb", estimator: estimator)
-        let (_, host, _) = Calibrator.fitJoint(rows, gpu: a100, start: estimator.servingTimeModel(set, gpu: a100), host: start,
-                                               parameters: [.launch, .passOverhead, .perSequenceOverhead], prior: set.power)
-        let records = try SplitwiseValidation.run(dataDirectory: dataDirectory,
-                                                  estimator: Estimator(calibration: bundled(with: host, for: .vllmEager))).records
-        let stack = "Splitwise engine host fitted on its a100-80gb profiles (\(formatNumber(host.launchTime.microseconds, significant: 3)) µs "
-            + "per launch, \(formatNumber(host.passOverhead.microseconds, significant: 3)) µs per pass, "
-            + "\(formatNumber(host.perSequenceOverhead.microseconds, significant: 3)) µs per sequence)"
-        return (summarize(records.filter { $0.gpu == "a100-80gb" }, experiment: "a100-80gb with the \(stack) (in sample)")
-                    + summarize(records.filter { $0.gpu == "h100-80gb" }, experiment: "h100-80gb forecast with the \(stack)"),
-                host)
-    }
-
     /// The bundled coefficients with `host` as every fitted GPU's host for `framework`. A set that had
     /// no serving host takes the serving time model with it, as the bundled file gives it: the
     /// serving host key alone would otherwise mark its HF-eager time model as fitted on serving.

@@ -171,9 +171,14 @@ public enum SplitwiseValidation {
     }
 
     public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {
+        try run(dataDirectory: dataDirectory, estimator: estimator, including: { _ in true })
+    }
+
+    /// The profiles whose configuration `including` accepts, scored.
+    static func run(dataDirectory: String, estimator: Estimator, including: (Config) -> Bool) throws -> MLEnergyValidation.Result {
         let (profiles, skipped) = try profiles(dataDirectory: dataDirectory)
         var out = MLEnergyValidation.Result(records: [], skipped: skipped)
-        for p in profiles {
+        for p in profiles where including(p.config) {
             do {
                 let d = try estimator.deployment(p.request, context: p.label)
                 let prefill = try estimator.forwardPass(d, phase: p.prefill)
@@ -192,13 +197,13 @@ public enum SplitwiseValidation {
 
     /// The profiles of one machine as time-only calibration rows (no power was recorded), one per
     /// prefill and one per decode step.
-    static func calibrationRows(dataDirectory: String, hardware: String, estimator: Estimator) throws -> [CalibrationRow] {
-        try profiles(dataDirectory: dataDirectory).profiles.filter { $0.config.hardware == hardware }.flatMap { p -> [CalibrationRow] in
+    static func calibrationRows(dataDirectory: String, estimator: Estimator, including: (Config) -> Bool) throws -> [CalibrationRow] {
+        try profiles(dataDirectory: dataDirectory).profiles.filter { including($0.config) }.flatMap { p -> [CalibrationRow] in
             guard let d = try? estimator.deployment(p.request, context: p.label) else { return [] }
             let planner = PhasePlanner(deployment: d)
             return [(p.prefill, p.prefillMilliseconds), (p.decode, p.decodeMilliseconds)].compactMap { phase, ms in
                 guard let program = try? planner.program(for: phase) else { return nil }
-                return CalibrationRow(label: p.label, group: "\(hardware)/\(p.config.model)", gpu: d.gpu, passes: [(program, 1)],
+                return CalibrationRow(label: p.label, group: "\(p.config.hardware)/\(p.config.model)", gpu: d.gpu, passes: [(program, 1)],
                                       lockedClock: d.gpu.boostClock, measuredClock: d.gpu.boostClock, powerCap: d.gpu.tdp,
                                       powerLimited: true, measuredTime: .milliseconds(ms), measuredPower: .zero)
             }

@@ -42,7 +42,7 @@ enum ValidateCommand {
     static func build(data: String, estimator: Estimator, quick: Bool) throws -> (ValidationReport, ValidationSuite) {
         let suite = try ValidationSuite.run(dataDirectory: data, estimator: estimator)
         let generalization = quick ? [] : try Generalization.leaveOneGPUOut(dataDirectory: data) + Generalization.leaveOneFamilyOut(dataDirectory: data)
-            + Generalization.softwareStack(dataDirectory: data).rows + Generalization.splitwiseStack(dataDirectory: data).rows
+            + Generalization.softwareStack(dataDirectory: data).rows + Generalization.splitwiseEngine(dataDirectory: data).rows
         return (ValidationReport(suite: suite, generalization: generalization), suite)
     }
 

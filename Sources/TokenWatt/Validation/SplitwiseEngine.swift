@@ -1,0 +1,99 @@
+import KernelPower
+
+/// The Splitwise engine characterized on each of its machines, as a user would calibrate their
+/// own: the latency profiles of one DGX (no power was recorded) refit the `vllm-eager` host (per
+/// launch, per pass, per sequence) and the kernel efficiencies a 2023 software stack sets (tensor,
+/// memory, link), the other kernel constants and all energies staying the bundled ones.
+///
+/// What is reported says how far the model's structure carries once a machine is characterized:
+/// each (model, TP) group forecast by a fit that never saw it, the 350 W power-capped H100
+/// profiles forecast by the uncapped fit (the cap's slowdown is the model's own), and the H100
+/// forecast by the A100's engine (the host is the machine's too). The bundled estimate, which
+/// knows none of this, is the `splitwise` data set's headline score.
+extension Generalization {
+    /// What a machine's profiles refit.
+    static let splitwiseEngineParameters: [Calibrator.TimeParameter] =
+        [.launch, .passOverhead, .perSequenceOverhead, .tensorEfficiency, .memoryEfficiency, .linkEfficiency]
+
+    /// Splitwise hardware label and catalog GPU of each profiled machine.
+    static let splitwiseMachines = [(hardware: "a100-80gb", gpu: "a100-sxm-80gb"), (hardware: "h100-80gb", gpu: "h100-sxm")]
+
+    /// A machine's fitted engine: the time model its kernels ran under and its host.
+    public struct EngineFit: Sendable {
+        public var timeModel: TimeModel
+        public var host: HostModel
+    }
+
+    public static func splitwiseEngine(dataDirectory: String) throws -> (rows: [Row], fits: [String: EngineFit]) {
+        var rows: [Row] = [], fits: [String: EngineFit] = [:]
+        for (hardware, gpuID) in splitwiseMachines {
+            let gpu = try GPUCatalog.bundled.gpu(gpuID)
+            let fit = try fitSplitwiseEngine(dataDirectory: dataDirectory, gpu: gpu) { $0.hardware == hardware }
+            fits[hardware] = fit
+            let own = try splitwiseRecords(dataDirectory, fit, gpu) { $0.hardware == hardware }
+            rows += summarize(own, experiment: "\(hardware) with the Splitwise engine fitted on its profiles (\(describe(fit))) (in sample)")
+            var held: [ValidationRecord] = []
+            for group in Set(try SplitwiseValidation.profiles(dataDirectory: dataDirectory).profiles.map(\.config).filter { $0.hardware == hardware }
+                .map { GroupKey(model: $0.model, tp: $0.tp) }).sorted(by: { ($0.model, $0.tp) < ($1.model, $1.tp) }) {
+                let without = try fitSplitwiseEngine(dataDirectory: dataDirectory, gpu: gpu) { $0.hardware == hardware && !group.holds($0) }
+                held += try splitwiseRecords(dataDirectory, without, gpu) { $0.hardware == hardware && group.holds($0) }
+            }
+            rows += summarize(held, experiment: "\(hardware), each (model, TP) group forecast by the Splitwise engine fitted without it")
+        }
+        let h100 = try GPUCatalog.bundled.gpu("h100-sxm")
+        if let uncapped = fits["h100-80gb"] {
+            let capped = try splitwiseRecords(dataDirectory, uncapped, h100) { $0.hardware == "h100-80gb-pcap" }
+            rows += summarize(capped, experiment: "h100-80gb-pcap (350 W) forecast by the Splitwise engine fitted on uncapped h100-80gb")
+        }
+        if let a100 = fits["a100-80gb"] {
+            let other = try splitwiseRecords(dataDirectory, a100, h100) { $0.hardware == "h100-80gb" }
+            rows += summarize(other, experiment: "h100-80gb forecast by the Splitwise engine fitted on a100-80gb")
+        }
+        return (rows, fits)
+    }
+
+    /// One (model, tensor-parallel) group of profiles.
+    struct GroupKey: Hashable {
+        let model: String, tp: Int
+        func holds(_ c: SplitwiseValidation.Config) -> Bool { c.model == model && c.tp == tp }
+    }
+
+    /// The engine refitted on the profiles `including` accepts, started from the bundled constants.
+    static func fitSplitwiseEngine(dataDirectory: String, gpu: GPUSpec,
+                                   including: (SplitwiseValidation.Config) -> Bool) throws -> EngineFit {
+        let estimator = Estimator()
+        let set = estimator.calibration.coefficients(for: gpu)
+        let rows = try SplitwiseValidation.calibrationRows(dataDirectory: dataDirectory, estimator: estimator, including: including)
+        let (time, host, _) = Calibrator.fitJoint(rows, gpu: gpu, start: estimator.servingTimeModel(set, gpu: gpu),
+                                                  host: estimator.defaultHost(for: .vllmEager, set: set),
+                                                  parameters: splitwiseEngineParameters, prior: set.power)
+        return EngineFit(timeModel: time, host: host)
+    }
+
+    /// The profiles `including` accepts, scored with `fit` as `gpu`'s engine.
+    static func splitwiseRecords(_ dataDirectory: String, _ fit: EngineFit, _ gpu: GPUSpec,
+                                 including: (SplitwiseValidation.Config) -> Bool) throws -> [ValidationRecord] {
+        try SplitwiseValidation.run(dataDirectory: dataDirectory, estimator: Estimator(calibration: bundled(with: fit, on: gpu)),
+                                    including: including).records
+    }
+
+    /// The bundled coefficients with `fit` as `gpu`'s `vllm-eager` engine; a GPU without a fit of
+    /// its own gets one, its energies carried over as the bundled file would carry them.
+    static func bundled(with fit: EngineFit, on gpu: GPUSpec) -> CoefficientFile {
+        let full = CoefficientFile.bundled
+        var set = full.coefficients(for: gpu)
+        set.timeModel = fit.timeModel
+        set.hosts[Framework.vllmEager.hostKey] = fit.host
+        let own = FittedGPU(gpuID: gpu.id, set: set, summary: FitSummary(rows: 0, powerMAPE: 0, energyMAPE: 0, timeMAPE: 0),
+                            residuals: [])
+        return CoefficientFile(capHoldFraction: full.capHoldFraction, fitted: full.fitted.filter { $0.gpuID != gpu.id } + [own],
+                               provenance: "bundled, with the Splitwise engine fitted on \(gpu.id)")
+    }
+
+    static func describe(_ fit: EngineFit) -> String {
+        func n(_ x: Double) -> String { formatNumber(x, significant: 3) }
+        return "\(n(fit.host.launchTime.microseconds)) µs per launch, \(n(fit.host.passOverhead.microseconds)) µs per pass, "
+            + "\(n(fit.host.perSequenceOverhead.microseconds)) µs per sequence; tensor \(n(fit.timeModel.tensorEfficiency)), "
+            + "memory \(n(fit.timeModel.memoryEfficiency)), link \(n(fit.timeModel.linkEfficiency)) of peak"
+    }
+}
