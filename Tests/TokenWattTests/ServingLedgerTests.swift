@@ -31,6 +31,17 @@ import Testing
 
     /// Clients report the median inter-token latency: the plain decode step while fewer than
     /// half the steps carry a prompt chunk, a mixed step after that, the mean once every step does.
+    @Test func mxfp4WithoutFP4TensorCoresSaysItRunsDequantized() throws {
+        // Not a silent fallback: the H100 computes MXFP4 weights at the BF16 rate, the B200 natively.
+        func notes(_ gpu: String) throws -> [String] {
+            let d = try Self.estimator.deployment(DeploymentRequest(model: "openai/gpt-oss-120b", gpu: gpu, gpus: 1, precision: .mxfp4))
+            return try estimate(d, batch: 8).assumptions.filter { $0.contains("dequantized") }
+        }
+        #expect(try notes("h100-sxm") == ["mxfp4 weights dequantized to bf16 for the matrix math (h100-sxm has no FP4 tensor cores): "
+                                          + "weights read at 4 bits, tensor cores at the bf16 rate"])
+        #expect(try notes("b200").isEmpty)
+    }
+
     @Test func medianITLIsTheMedianStep() throws {
         let decode = Time.seconds(0.020), mean = Time.seconds(0.030)
         let few = [(time: Time.seconds(0.060), share: 0.2)], most = [(time: Time.seconds(0.060), share: 0.7)]

@@ -64,6 +64,15 @@ public struct Deployment: Sendable {
     public let mathUnit: MathUnit
 
     public var dataParallel: Int { gpuCount / tensorParallel }
+
+    /// How a weight-only format is computed, for the assumptions: its weights stream at 4 bits but
+    /// the matrix units run at 16 (MXFP4 is native only on FP4 tensor cores), nil otherwise.
+    public var dequantization: String? {
+        guard precision.isWeightOnly, case let .tensor(format) = mathUnit, format != .fp4 else { return nil }
+        let why = precision == .mxfp4 ? "\(gpu.id) has no FP4 tensor cores" : "a weight-only format"
+        return "\(precision.rawValue) weights dequantized to \(format.rawValue) for the matrix math (\(why)): "
+            + "weights read at 4 bits, tensor cores at the \(format.rawValue) rate"
+    }
     /// Heads and KV heads held by one GPU of the tensor-parallel group (KV heads are replicated
     /// when the group is larger than their count, as vLLM does).
     public var localHeads: Int { model.heads / tensorParallel }

@@ -47,6 +47,7 @@ public struct QueryEstimate: Sendable {
             "host: \(d.node.name) (\(d.node.id)), \(formatNumber(d.node.hostActivePower.watts)) W non-GPU power under load for \(d.node.gpuCount) GPUs",
             "PUE \(formatNumber(settings.pue))\(settings.pue == LedgerSettings.defaultPUE ? " (default: industry average, Uptime Institute Global Data Center Survey 2024)" : "")",
         ]
+        if let note = d.dequantization { a.insert(note, at: 3) }
         if d.framework.isFused, let base = estimator.servingBase(for: set) {
             a.append("fused-kernel memory efficiency and per-sequence decode time from the \(base.gpuID) serving fit "
                      + "(\(d.gpu.id)'s own coefficients come from HF-eager prefill only)")

@@ -79,7 +79,7 @@ public struct PowerPlan: Sendable {
             "duty cycle \(formatPercent(inputs.dutyCycle, decimals: 0)) of 8760 h a year serving, idle otherwise; PUE \(formatNumber(inputs.pue))",
             "recommended PSU capacity = peak wall power (every GPU at \(d.powerCap != nil ? "its cap" : "TDP"), host busy) × 1.25 (NEC 210.19(A)(1): continuous loads at 125 %)",
             "cooling load = wall power while serving × 3.412 BTU/h per W (NIST SP 811)",
-        ]
+        ] + [d.dequantization].compactMap { $0 }
     }
 
     public func specJSON() -> JSONValue {
