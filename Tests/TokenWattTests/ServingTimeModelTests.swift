@@ -13,6 +13,17 @@ import Testing
         return estimator.passEstimator(for: d).timeModel
     }
 
+    /// Eager vLLM launches each operation from Python as HF does, and keeps vLLM's per-step
+    /// scheduler and sampler time: the same on every GPU as the graph-launching `vllm` host's.
+    @Test(arguments: ["h100-sxm", "a100-sxm-80gb", "l40s"])
+    func eagerVLLMHasVLLMsPerStepHostTime(_ gpu: String) throws {
+        func host(_ f: Framework) throws -> HostModel {
+            try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: gpu, framework: f)).host
+        }
+        #expect(try host(.vllmEager).passOverhead == host(.vllm).passOverhead)
+        #expect(try host(.vllmEager).launchTime == host(.hf).launchTime)
+    }
+
     @Test func anA100ServingVLLMBorrowsTheH100ServingConstants() throws {
         let h100 = try #require(CoefficientFile.bundled.fittedSet(for: "h100-sxm")).set.timeModel
         let a100GPU = try GPUCatalog.bundled.gpu("a100-sxm-40gb")

@@ -56,7 +56,8 @@ public struct Estimator: Sendable {
             // Eager launches from Python cost what the measured HF eager host costs per operation.
             var h = set.hosts["hf"] ?? calibration.fittedSet(for: "a100-pcie-40gb")?.set.hosts["hf"]
                 ?? HostModel(launchTime: .microseconds(25), passOverhead: .microseconds(100))
-            if framework == .vllmEager { h.passOverhead = (set.hosts["vllm"] ?? Self.defaultVLLMHost).passOverhead }
+            // vLLM's per-step scheduler and sampler time, as the graph-launching `vllm` host has it on this GPU.
+            if framework == .vllmEager { h.passOverhead = defaultHost(for: .vllm, set: set).passOverhead }
             return h
         case .vllm:
             return calibration.fittedSet(for: "h100-sxm")?.set.hosts["vllm"] ?? Self.defaultVLLMHost
