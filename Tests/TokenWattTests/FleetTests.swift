@@ -42,6 +42,20 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect(KernelFleet.tokens(211.6, atLeast: 1) == 212)
     }
 
+    @Test func callsLongerThanTheContextWindowAreCountedInANote() throws {
+        // Llama-2 holds 4,096 tokens; a 3,000-token prompt with an exponential answer (median 700)
+        // runs past it in P(output > 1,096) = 2^(-1096/700) ≈ 34 % of queries.
+        let deployment = #"{"name": "d", "model": "meta-llama/Llama-2-7b-hf", "gpu": "h100-sxm"}"#
+        let long = try runWorkload(kernelWorkload(classes: chatClass(input: #"{"fixed": 3000}"#, output: #"{"exponential": {"median": 700}}"#),
+                                                  deployment: deployment))[0]
+        let note = try #require(long.notes.first { $0.contains("context window") })
+        #expect(note.contains("4096-token context window of meta-llama/Llama-2-7b-hf"))
+        let share = try #require(Double(note.split(separator: " ")[2].dropLast()))
+        #expect(abs(share - 100 * pow(2, -1096.0 / 700)) < 4)
+        let short = try runWorkload(kernelWorkload(classes: chatClass(), deployment: deployment))[0]
+        #expect(!short.notes.contains { $0.contains("context window") })
+    }
+
     @Test func gwhPerDayIsTheMeanTimesQueries() throws {
         let r = try runWorkload(kernelWorkload(classes: chatClass(output: #"{"exponential": {"median": 300}}"#)))[0]
         #expect(approx(r.gwhPerDay, r.whPerQuery.mean * 1e7 / 1e9))

@@ -123,3 +123,22 @@ import Testing
         }
     }
 }
+
+/// predict costs a pass as asked and says when it could not run as asked.
+@Suite struct PredictNoteTests {
+    func notes(_ rows: [String]) throws -> [String] {
+        let csv = "model,gpu,phase,batch,input_tokens,output_tokens\n" + rows.joined(separator: "\n") + "\n"
+        let t = PredictTable.score(try CSVTable.parse(csv, file: "p.csv"), estimator: Estimator())
+        let column = try #require(t.header.firstIndex(of: "note"))
+        return t.rows.map { if case let .string(s) = $0[column] { return s } else { return "" } }
+    }
+
+    @Test func passesBeyondTheContextWindowOrTheKVCacheSaySo() throws {
+        let n = try notes(["meta-llama/Llama-3.1-8B-Instruct,h100-sxm,decode-step,64,1000,",
+                           "meta-llama/Llama-3.1-8B-Instruct,h100-sxm,decode-step,64,100000,",
+                           "meta-llama/Llama-3.1-8B-Instruct,h100-sxm,forward,1,140000,"])
+        #expect(n[0] == "")
+        #expect(n[1].hasPrefix("the KV cache of 64 sequences at 100000 tokens does not fit: it holds 4 on 1 × h100-sxm"))
+        #expect(n[2].hasPrefix("140000 tokens per sequence exceed the 131072-token context window"))
+    }
+}

@@ -42,6 +42,13 @@ import Testing
         #expect(try notes("b200").isEmpty)
     }
 
+    @Test func aQueryLongerThanTheContextWindowIsCostedWithANote() throws {
+        let d = try deployment()
+        let long = try estimate(d, batch: 1, input: 130_000, output: 2_000)
+        #expect(long.assumptions.contains { $0.hasPrefix("132000 tokens per sequence exceed the 131072-token context window") })
+        #expect(!(try estimate(d, batch: 1, input: 120_000, output: 2_000)).assumptions.contains { $0.contains("context window") })
+    }
+
     @Test func medianITLIsTheMedianStep() throws {
         let decode = Time.seconds(0.020), mean = Time.seconds(0.030)
         let few = [(time: Time.seconds(0.060), share: 0.2)], most = [(time: Time.seconds(0.060), share: 0.7)]

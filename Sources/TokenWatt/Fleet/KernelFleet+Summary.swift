@@ -34,6 +34,11 @@ extension KernelFleet {
             if s.localBatch * s.deployment.attentionRanks < (kernel.deployments.first { $0.name == cls.deployment }?.maxBatch ?? 0) {
                 notes.append("class \(cls.name): the KV cache holds \(s.localBatch * s.deployment.attentionRanks) sequences, fewer than the deployment's batch limit")
             }
+            let over = mine.filter(\.overContext).count
+            if over > 0 {
+                notes.append("class \(cls.name): \(formatPercent(Double(over) / Double(mine.count))) of queries have a call longer than the "
+                             + "\(s.deployment.model.maxPositions)-token context window of \(s.deployment.model.id); costed as drawn")
+            }
         }
         let values = draws.map { value($0, idle: idlePerOccupancySecond[$0.cls]) }
         let stats = QueryStatistics(values)

@@ -14,6 +14,8 @@ public struct KernelFleet: Sendable {
         var input: Double, output: Double, gpuScale: Double, hostScale: Double, pue: Double
         var cost: QueryCost
         var gpuWh: Double, nodeWh: Double
+        /// Whether a call of the query is longer than the model's context window.
+        var overContext = false
     }
 
     /// A drawn token count, whole and inside the workload's 10-million-token field range: an
@@ -40,7 +42,9 @@ public struct KernelFleet: Sendable {
             let gpuWh = (cost.prefillJoules + cost.decodeJoules) * g / 3600
             let hostWh = s.hostWattsPerGPU * Double(s.deployment.gpuCount) * cost.occupancySeconds * h / 3600
             let nodeWh = (gpuWh + hostWh) / s.psuEfficiency
-            draws.append(Sample(cls: c, input: input, output: output, gpuScale: g, hostScale: h, pue: p, cost: cost, gpuWh: gpuWh, nodeWh: nodeWh))
+            let window = s.deployment.model.maxPositions
+            draws.append(Sample(cls: c, input: input, output: output, gpuScale: g, hostScale: h, pue: p, cost: cost, gpuWh: gpuWh, nodeWh: nodeWh,
+                                overContext: calls.contains { $0.newTokens + $0.cachedTokens + $0.outputTokens > window }))
         }
         return try summarize(draws, classes: classes, surfaces: surfaces)
     }

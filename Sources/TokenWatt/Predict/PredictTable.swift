@@ -48,15 +48,31 @@ public struct PredictTable: Sendable {
         let d = try estimator.deployment(r.deployment)
         switch r.phase {
         case .forward:
-            return passValues(try estimator.forwardPass(d, phase: .prefill(batch: r.batch, tokens: r.inputTokens), lmHead: r.lmHead), d)
+            return passValues(try estimator.forwardPass(d, phase: .prefill(batch: r.batch, tokens: r.inputTokens), lmHead: r.lmHead), d,
+                              notes: [d.contextNote(tokens: r.inputTokens)])
         case .decodeStep:
-            return passValues(try estimator.forwardPass(d, phase: .decode(batch: r.batch, context: r.inputTokens), lmHead: r.lmHead), d)
+            return passValues(try estimator.forwardPass(d, phase: .decode(batch: r.batch, context: r.inputTokens), lmHead: r.lmHead), d,
+                              notes: [d.contextNote(tokens: r.inputTokens), kvNote(d, batch: r.batch, context: r.inputTokens)])
         case .serve:
             return try ServeColumns.values(estimator: estimator, deployment: d, request: r)
         }
     }
 
-    static func passValues(_ e: PassEstimate, _ d: Deployment) -> [String: JSONValue] {
+    /// A note when a decode step's KV cache (batch × context, in vLLM's 16-token pages, beside the
+    /// weights and one step's activations) does not fit: the step is costed as asked, not shrunk.
+    static func kvNote(_ d: Deployment, batch: Int, context: Int) -> String? {
+        let request = ServingRequest(batch: batch, inputTokens: context, outputTokens: 1, tokenBudget: batch, batching: .staticBatch)
+        do {
+            let budget = try KVCacheBudget(deployment: d, request: request)
+            guard batch > budget.maxBatch else { return nil }
+            return "the KV cache of \(batch) sequences at \(context) tokens does not fit: it holds \(budget.maxBatch) on "
+                + "\(d.gpuCount) × \(d.gpu.id); costed as asked"
+        } catch {
+            return "\(error); costed as asked"
+        }
+    }
+
+    static func passValues(_ e: PassEstimate, _ d: Deployment, notes: [String?] = []) -> [String: JSONValue] {
         let duty = e.dutyCycles
         var v: [String: JSONValue] = [
             "gpu_power_w": .num(e.averagePower.watts),
@@ -75,6 +91,8 @@ public struct PredictTable: Sendable {
                                 (.communication, "communication_share"), (.overhead, "overhead_share")] {
             v[column] = .num(e.timeShare[bound] ?? 0)
         }
+        let said = notes.compactMap { $0 }
+        if !said.isEmpty { v["note"] = .str(said.joined(separator: "; ")) }
         return v
     }
 }
@@ -101,7 +119,7 @@ public enum ServeColumns {
             "prefill_share": .num(s.prefillShare),
             "power_limited": .bool(s.powerLimited),
         ]
-        if s.batchLimitedByMemory { v["note"] = .str(s.notes.joined(separator: "; ")) }
+        if !s.notes.isEmpty { v["note"] = .str(s.notes.joined(separator: "; ")) }
         return v
     }
 }

@@ -29,7 +29,7 @@ public struct ServingEstimator: Sendable {
         let budget = try KVCacheBudget(deployment: deployment, request: r)
         let ranks = deployment.attentionRanks
         let local = Self.localBatch(r.batch, budget: budget, ranks: ranks)
-        var notes: [String] = []
+        var notes = [deployment.contextNote(tokens: r.inputTokens + r.outputTokens)].compactMap { $0 }
         if r.batch > budget.maxBatch {
             notes.append("batch \(r.batch) does not fit in memory: the KV cache holds \(budget.maxBatch) sequences of \(r.inputTokens)+\(r.outputTokens) tokens; using \(local * ranks)")
         }
