@@ -91,6 +91,17 @@ func readAll(_ path: String, _ format: TraceFormat? = nil) throws -> [TraceReque
         #expect(two.hours.count == 2 && two.hours.reduce(0) { $0 + $1.requests } == 2400)
     }
 
+    @Test func requestsLongerThanTheContextWindowAreCounted() throws {
+        var rs = requests(every: 1, count: 200)
+        rs[17].inputTokens = 130_000; rs[17].outputTokens = 2_000   // 132,000 > 131,072
+        rs[18].inputTokens = 129_000; rs[18].outputTokens = 2_000   // 131,000 fits
+        let s = try replay(rs)
+        #expect(s.overContext == 1)
+        let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"))
+        #expect(s.text(deployment: d, options: TraceReplay.Options(), file: "t.csv")
+            .contains("1 requests are longer than the 131072-token context window of meta-llama/Llama-3.1-8B-Instruct"))
+    }
+
     @Test func moreReplicasThanTheLoadNeedsCostMore() throws {
         let rs = requests(every: 0.02, count: 5000)
         let one = try replay(rs), eight = try replay(rs, replicas: 8)

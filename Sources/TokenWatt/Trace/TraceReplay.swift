@@ -26,6 +26,8 @@ public struct TraceReplay {
         public var gpuWh: Double
         public var wh: Double
         public var overloaded: Bool
+        /// Whether the request is longer than the model's context window (costed as logged).
+        public var overContext = false
     }
 
     let deployment: Deployment
@@ -89,7 +91,8 @@ public struct TraceReplay {
         let s = surfaces[hi]
         let batch = Double(surfaces[lo].localBatch) * (1 - w) + Double(s.localBatch) * w
         return Priced(request: r, batch: batch * Double(deployment.attentionRanks), busyFraction: busy, gpuWh: gpuJ / 3600,
-                      wh: wattHours(gpuJoules: gpuJ, occupancy: occ, busy: busy, surface: s), overloaded: overloaded)
+                      wh: wattHours(gpuJoules: gpuJ, occupancy: occ, busy: busy, surface: s), overloaded: overloaded,
+                      overContext: r.inputTokens + r.outputTokens > deployment.model.maxPositions)
     }
 
     /// A request's energy at the chosen boundary, as the fleet ledger counts it.

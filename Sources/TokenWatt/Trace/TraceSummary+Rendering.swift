@@ -11,6 +11,9 @@ extension TraceSummary {
         if overloaded > 0 {
             s += "  overloaded        \(overloaded) requests arrived faster than \(o.replicas) replica(s) can serve at a batch of \(o.maxBatch): add --replicas\n"
         }
+        if overContext > 0 {
+            s += "  over context      \(overContext) requests are longer than the \(d.model.maxPositions)-token context window of \(d.model.id); costed as logged\n"
+        }
         s += "\nHOURLY PROFILE\n"
         s += FleetRendering.table(["hour", "requests", "Wh", "mean W", "Wh/request", "mean batch", "busy"], hours.enumerated().map { h, x in
             [String(h), String(x.requests), formatNumber(x.wh, significant: 4), formatNumber(x.wh, significant: 4),
@@ -37,6 +40,7 @@ extension TraceSummary {
             ("requests", .num(Double(perRequest.count))), ("durationSeconds", .num(durationSeconds)), ("boundary", .str(o.boundary.rawValue)),
             ("totalWh", .num(perRequest.sum)), ("gpuWh", .num(gpuWh)), ("whPerRequest", FleetRendering.stats(perRequest.statistics)),
             ("inputTokens", .num(Double(inputTokens))), ("outputTokens", .num(Double(outputTokens))), ("overloaded", .num(Double(overloaded))),
+            ("overContext", .num(Double(overContext))),
             ("hourly", .array(hours.map { x in
                 .obj([("requests", .num(Double(x.requests))), ("wh", .num(x.wh)), ("meanWatts", .num(x.wh)),
                       ("meanBatch", .num(x.requests > 0 ? x.batch / Double(x.requests) : 0)),

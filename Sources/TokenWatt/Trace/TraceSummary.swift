@@ -61,6 +61,8 @@ public struct TraceSummary: Sendable {
     public var inputTokens = 0
     public var outputTokens = 0
     public var overloaded = 0
+    /// Requests longer than the model's context window.
+    public var overContext = 0
     public var firstTime: Double?
     public var lastTime = 0.0
     /// Hours since the first request.
@@ -77,6 +79,7 @@ public struct TraceSummary: Sendable {
         inputTokens += p.request.inputTokens
         outputTokens += p.request.outputTokens
         if p.overloaded { overloaded += 1 }
+        if p.overContext { overContext += 1 }
         // Hours as a Double first: a far-future timestamp must not overflow Int; logs that
         // span more than a million hours keep their totals but not their profile.
         let hour = max(0, ((p.request.timestamp - t0) / 3600).rounded(.down))
