@@ -73,6 +73,7 @@ public struct Deployment: Sendable {
         return "\(precision.rawValue) weights dequantized to \(format.rawValue) for the matrix math (\(why)): "
             + "weights read at 4 bits, tensor cores at the \(format.rawValue) rate"
     }
+
     /// Heads and KV heads held by one GPU of the tensor-parallel group (KV heads are replicated
     /// when the group is larger than their count, as vLLM does).
     public var localHeads: Int { model.heads / tensorParallel }
