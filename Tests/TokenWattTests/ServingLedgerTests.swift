@@ -49,6 +49,14 @@ import Testing
         #expect(!(try estimate(d, batch: 1, input: 120_000, output: 2_000)).assumptions.contains { $0.contains("context window") })
     }
 
+    @Test func theCSVRowCarriesTheNotes() throws {
+        let shrunk = try estimate(try deployment(), batch: 100_000)
+        let row = shrunk.csvRow()
+        #expect(row.count == QueryEstimate.csvHeader.count)
+        #expect(row.last?.hasPrefix("batch 100000 does not fit in memory") == true)
+        #expect(try estimate(try deployment()).csvRow().last == "")
+    }
+
     @Test func medianITLIsTheMedianStep() throws {
         let decode = Time.seconds(0.020), mean = Time.seconds(0.030)
         let few = [(time: Time.seconds(0.060), share: 0.2)], most = [(time: Time.seconds(0.060), share: 0.7)]

@@ -56,7 +56,7 @@ extension QueryEstimate {
     public static let csvHeader = ["model", "gpu", "gpus", "input_tokens", "output_tokens", "boundary", "wh_per_query",
                                    "wh_gpu", "wh_node", "wh_it", "wh_facility", "prefill_j", "decode_j", "joules_per_output_token",
                                    "output_tokens_per_s", "itl_ms", "ttft_ms", "gpu_power_w", "node_power_w", "effective_batch",
-                                   "busy_fraction", "pue"]
+                                   "busy_fraction", "pue", "note"]
 
     public func csvRow() -> [String] {
         let s = serving, d = deployment
@@ -66,7 +66,8 @@ extension QueryEstimate {
             + [formatNumber(s.prefill.energy.joules), formatNumber(s.decode.energy.joules), formatNumber(s.energyPerOutputToken.joules),
                formatNumber(s.outputTokensPerSecond), formatNumber(s.interTokenLatency.milliseconds),
                formatNumber(s.timeToFirstToken.milliseconds), formatNumber(s.gpuPower.watts), formatNumber(ledger.nodePower.watts),
-               String(s.effectiveBatch), formatNumber(ledger.busyFraction), formatNumber(ledger.pue)]
+               String(s.effectiveBatch), formatNumber(ledger.busyFraction), formatNumber(ledger.pue),
+               s.notes.joined(separator: "; ")]
     }
 
     public func markdown() -> String {
