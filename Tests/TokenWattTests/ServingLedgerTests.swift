@@ -29,8 +29,6 @@ import Testing
         #expect(approx(gpuLines, q.serving.queryEnergy.joules, rel: 1e-12))
     }
 
-    /// Clients report the median inter-token latency: the plain decode step while fewer than
-    /// half the steps carry a prompt chunk, a mixed step after that, the mean once every step does.
     @Test func mxfp4WithoutFP4TensorCoresSaysItRunsDequantized() throws {
         // Not a silent fallback: the H100 computes MXFP4 weights at the BF16 rate, the B200 natively.
         func notes(_ gpu: String) throws -> [String] {
@@ -57,6 +55,8 @@ import Testing
         #expect(try estimate(try deployment()).csvRow().last == "")
     }
 
+    /// Clients report the median inter-token latency: the plain decode step while fewer than
+    /// half the steps carry a prompt chunk, a mixed step after that, the mean once every step does.
     @Test func medianITLIsTheMedianStep() throws {
         let decode = Time.seconds(0.020), mean = Time.seconds(0.030)
         let few = [(time: Time.seconds(0.060), share: 0.2)], most = [(time: Time.seconds(0.060), share: 0.7)]

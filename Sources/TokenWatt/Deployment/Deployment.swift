@@ -168,12 +168,15 @@ public enum DeploymentError: Error, Equatable, CustomStringConvertible, Sendable
 }
 
 extension Deployment {
+    /// Whether a sequence of `tokens` is longer than the model's context window.
+    public func exceedsContext(tokens: Int) -> Bool { tokens > model.maxPositions }
+
     /// A note when sequences of `tokens` are longer than the model's context window: the
     /// arithmetic is costed as asked, but the model was not trained that long and engines refuse it
     /// by default (vLLM caps max_model_len at the config's length unless
     /// VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 is set).
     public func contextNote(tokens: Int) -> String? {
-        guard tokens > model.maxPositions else { return nil }
+        guard exceedsContext(tokens: tokens) else { return nil }
         return "\(tokens) tokens per sequence exceed the \(model.maxPositions)-token context window of \(model.id) "
             + "(max_position_embeddings); costed as asked, as an engine runs it only with that limit lifted"
     }

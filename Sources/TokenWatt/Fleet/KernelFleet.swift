@@ -42,9 +42,8 @@ public struct KernelFleet: Sendable {
             let gpuWh = (cost.prefillJoules + cost.decodeJoules) * g / 3600
             let hostWh = s.hostWattsPerGPU * Double(s.deployment.gpuCount) * cost.occupancySeconds * h / 3600
             let nodeWh = (gpuWh + hostWh) / s.psuEfficiency
-            let window = s.deployment.model.maxPositions
             draws.append(Sample(cls: c, input: input, output: output, gpuScale: g, hostScale: h, pue: p, cost: cost, gpuWh: gpuWh, nodeWh: nodeWh,
-                                overContext: calls.contains { $0.newTokens + $0.cachedTokens + $0.outputTokens > window }))
+                                overContext: calls.contains { s.deployment.exceedsContext(tokens: $0.newTokens + $0.cachedTokens + $0.outputTokens) }))
         }
         return try summarize(draws, classes: classes, surfaces: surfaces)
     }

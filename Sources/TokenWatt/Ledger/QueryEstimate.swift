@@ -41,13 +41,13 @@ public struct QueryEstimate: Sendable {
             batchingAssumption(d.framework, r),
             "\(s.effectiveBatch) sequences in flight of \(r.inputTokens) input + \(r.outputTokens) output tokens (KV cache holds \(s.maxBatch))",
             "\(d.gpuCount) × \(d.gpu.id), tp \(d.tensorParallel), ep \(d.expertParallel), \(d.precision.rawValue) weights, \(d.kvPrecision.rawValue) KV cache, \(formatPercent(r.memoryUtilization, decimals: 0)) of memory",
+        ] + [d.dequantization].compactMap { $0 } + [
             d.lockedClock.map { "SM clock locked at \(formatNumber($0.megahertz)) MHz" } ?? "SM clock at boost (\(formatNumber(d.gpu.boostClock.megahertz)) MHz) unless the power cap throttles",
             "power cap \(formatNumber((d.powerCap ?? d.gpu.tdp).watts)) W\(s.powerLimited ? " (reached: kernels throttled)" : "")",
             "power coefficients: \(set.provenance)",
             "host: \(d.node.name) (\(d.node.id)), \(formatNumber(d.node.hostActivePower.watts)) W non-GPU power under load for \(d.node.gpuCount) GPUs",
             "PUE \(formatNumber(settings.pue))\(settings.pue == LedgerSettings.defaultPUE ? " (default: industry average, Uptime Institute Global Data Center Survey 2024)" : "")",
         ]
-        if let note = d.dequantization { a.insert(note, at: 3) }
         if d.framework.isFused, let base = estimator.servingBase(for: set) {
             a.append("fused-kernel memory efficiency and per-sequence decode time from the \(base.gpuID) serving fit "
                      + "(\(d.gpu.id)'s own coefficients come from HF-eager prefill only)")

@@ -92,7 +92,7 @@ public struct TraceReplay {
         let batch = Double(surfaces[lo].localBatch) * (1 - w) + Double(s.localBatch) * w
         return Priced(request: r, batch: batch * Double(deployment.attentionRanks), busyFraction: busy, gpuWh: gpuJ / 3600,
                       wh: wattHours(gpuJoules: gpuJ, occupancy: occ, busy: busy, surface: s), overloaded: overloaded,
-                      overContext: r.inputTokens + r.outputTokens > deployment.model.maxPositions)
+                      overContext: deployment.exceedsContext(tokens: r.inputTokens + r.outputTokens))
     }
 
     /// A request's energy at the chosen boundary, as the fleet ledger counts it.

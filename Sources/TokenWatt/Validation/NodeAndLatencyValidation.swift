@@ -171,14 +171,16 @@ public enum SplitwiseValidation {
     }
 
     public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {
-        try run(dataDirectory: dataDirectory, estimator: estimator, including: { _ in true })
+        let (profiles, skipped) = try profiles(dataDirectory: dataDirectory)
+        var out = score(profiles, estimator: estimator)
+        out.skipped = skipped + out.skipped
+        return out
     }
 
-    /// The profiles whose configuration `including` accepts, scored.
-    static func run(dataDirectory: String, estimator: Estimator, including: (Config) -> Bool) throws -> MLEnergyValidation.Result {
-        let (profiles, skipped) = try profiles(dataDirectory: dataDirectory)
-        var out = MLEnergyValidation.Result(records: [], skipped: skipped)
-        for p in profiles where including(p.config) {
+    /// `profiles` scored: a prefill and a decode-step record each.
+    static func score(_ profiles: [Profile], estimator: Estimator) -> MLEnergyValidation.Result {
+        var out = MLEnergyValidation.Result(records: [], skipped: [])
+        for p in profiles {
             do {
                 let d = try estimator.deployment(p.request, context: p.label)
                 let prefill = try estimator.forwardPass(d, phase: p.prefill)
@@ -195,10 +197,10 @@ public enum SplitwiseValidation {
         return out
     }
 
-    /// The profiles of one machine as time-only calibration rows (no power was recorded), one per
-    /// prefill and one per decode step.
-    static func calibrationRows(dataDirectory: String, estimator: Estimator, including: (Config) -> Bool) throws -> [CalibrationRow] {
-        try profiles(dataDirectory: dataDirectory).profiles.filter { including($0.config) }.flatMap { p -> [CalibrationRow] in
+    /// `profiles` as time-only calibration rows (no power was recorded), one per prefill and one
+    /// per decode step.
+    static func calibrationRows(_ profiles: [Profile], estimator: Estimator) -> [CalibrationRow] {
+        profiles.flatMap { p -> [CalibrationRow] in
             guard let d = try? estimator.deployment(p.request, context: p.label) else { return [] }
             let planner = PhasePlanner(deployment: d)
             return [(p.prefill, p.prefillMilliseconds), (p.decode, p.decodeMilliseconds)].compactMap { phase, ms in

@@ -25,29 +25,31 @@ extension Generalization {
     }
 
     public static func splitwiseEngine(dataDirectory: String) throws -> (rows: [Row], fits: [String: EngineFit]) {
+        let all = try SplitwiseValidation.profiles(dataDirectory: dataDirectory).profiles
+        func on(_ hardware: String) -> [SplitwiseValidation.Profile] { all.filter { $0.config.hardware == hardware } }
         var rows: [Row] = [], fits: [String: EngineFit] = [:]
         for (hardware, gpuID) in splitwiseMachines {
             let gpu = try GPUCatalog.bundled.gpu(gpuID)
-            let fit = try fitSplitwiseEngine(dataDirectory: dataDirectory, gpu: gpu) { $0.hardware == hardware }
+            let mine = on(hardware)
+            let fit = fitSplitwiseEngine(mine, gpu: gpu)
             fits[hardware] = fit
-            let own = try splitwiseRecords(dataDirectory, fit, gpu) { $0.hardware == hardware }
-            rows += summarize(own, experiment: "\(hardware) with the Splitwise engine fitted on its profiles (\(describe(fit))) (in sample)")
+            rows += summarize(splitwiseRecords(mine, fit, gpu),
+                              experiment: "\(hardware) with the Splitwise engine fitted on its profiles (\(describe(fit))) (in sample)")
             var held: [ValidationRecord] = []
-            for group in Set(try SplitwiseValidation.profiles(dataDirectory: dataDirectory).profiles.map(\.config).filter { $0.hardware == hardware }
-                .map { GroupKey(model: $0.model, tp: $0.tp) }).sorted(by: { ($0.model, $0.tp) < ($1.model, $1.tp) }) {
-                let without = try fitSplitwiseEngine(dataDirectory: dataDirectory, gpu: gpu) { $0.hardware == hardware && !group.holds($0) }
-                held += try splitwiseRecords(dataDirectory, without, gpu) { $0.hardware == hardware && group.holds($0) }
+            for group in Set(mine.map { GroupKey(model: $0.config.model, tp: $0.config.tp) }).sorted(by: { ($0.model, $0.tp) < ($1.model, $1.tp) }) {
+                let without = fitSplitwiseEngine(mine.filter { !group.holds($0.config) }, gpu: gpu)
+                held += splitwiseRecords(mine.filter { group.holds($0.config) }, without, gpu)
             }
             rows += summarize(held, experiment: "\(hardware), each (model, TP) group forecast by the Splitwise engine fitted without it")
         }
         let h100 = try GPUCatalog.bundled.gpu("h100-sxm")
         if let uncapped = fits["h100-80gb"] {
-            let capped = try splitwiseRecords(dataDirectory, uncapped, h100) { $0.hardware == "h100-80gb-pcap" }
-            rows += summarize(capped, experiment: "h100-80gb-pcap (350 W) forecast by the Splitwise engine fitted on uncapped h100-80gb")
+            rows += summarize(splitwiseRecords(on("h100-80gb-pcap"), uncapped, h100),
+                              experiment: "h100-80gb-pcap (350 W) forecast by the Splitwise engine fitted on uncapped h100-80gb")
         }
         if let a100 = fits["a100-80gb"] {
-            let other = try splitwiseRecords(dataDirectory, a100, h100) { $0.hardware == "h100-80gb" }
-            rows += summarize(other, experiment: "h100-80gb forecast by the Splitwise engine fitted on a100-80gb")
+            rows += summarize(splitwiseRecords(on("h100-80gb"), a100, h100),
+                              experiment: "h100-80gb forecast by the Splitwise engine fitted on a100-80gb")
         }
         return (rows, fits)
     }
@@ -58,23 +60,20 @@ extension Generalization {
         func holds(_ c: SplitwiseValidation.Config) -> Bool { c.model == model && c.tp == tp }
     }
 
-    /// The engine refitted on the profiles `including` accepts, started from the bundled constants.
-    static func fitSplitwiseEngine(dataDirectory: String, gpu: GPUSpec,
-                                   including: (SplitwiseValidation.Config) -> Bool) throws -> EngineFit {
+    /// The engine refitted on `profiles`, started from the bundled constants.
+    static func fitSplitwiseEngine(_ profiles: [SplitwiseValidation.Profile], gpu: GPUSpec) -> EngineFit {
         let estimator = Estimator()
         let set = estimator.calibration.coefficients(for: gpu)
-        let rows = try SplitwiseValidation.calibrationRows(dataDirectory: dataDirectory, estimator: estimator, including: including)
+        let rows = SplitwiseValidation.calibrationRows(profiles, estimator: estimator)
         let (time, host, _) = Calibrator.fitJoint(rows, gpu: gpu, start: estimator.servingTimeModel(set, gpu: gpu),
                                                   host: estimator.defaultHost(for: .vllmEager, set: set),
                                                   parameters: splitwiseEngineParameters, prior: set.power)
         return EngineFit(timeModel: time, host: host)
     }
 
-    /// The profiles `including` accepts, scored with `fit` as `gpu`'s engine.
-    static func splitwiseRecords(_ dataDirectory: String, _ fit: EngineFit, _ gpu: GPUSpec,
-                                 including: (SplitwiseValidation.Config) -> Bool) throws -> [ValidationRecord] {
-        try SplitwiseValidation.run(dataDirectory: dataDirectory, estimator: Estimator(calibration: bundled(with: fit, on: gpu)),
-                                    including: including).records
+    /// `profiles` scored with `fit` as `gpu`'s engine.
+    static func splitwiseRecords(_ profiles: [SplitwiseValidation.Profile], _ fit: EngineFit, _ gpu: GPUSpec) -> [ValidationRecord] {
+        SplitwiseValidation.score(profiles, estimator: Estimator(calibration: bundled(with: fit, on: gpu))).records
     }
 
     /// The bundled coefficients with `fit` as `gpu`'s `vllm-eager` engine; a GPU without a fit of
