@@ -15,8 +15,12 @@ extension Generalization {
     static let splitwiseEngineParameters: [Calibrator.TimeParameter] =
         [.launch, .passOverhead, .perSequenceOverhead, .tensorEfficiency, .memoryEfficiency, .linkEfficiency]
 
-    /// Splitwise hardware label and catalog GPU of each profiled machine.
-    static let splitwiseMachines = [(hardware: "a100-80gb", gpu: "a100-sxm-80gb"), (hardware: "h100-80gb", gpu: "h100-sxm")]
+    /// The profiled machines (Splitwise hardware labels; `SplitwiseValidation.gpus` maps them to the catalog).
+    static let splitwiseMachines = ["a100-80gb", "h100-80gb"]
+
+    static func splitwiseGPU(_ hardware: String) throws -> GPUSpec {
+        try GPUCatalog.bundled.gpu(SplitwiseValidation.gpus[hardware]?.0 ?? hardware)
+    }
 
     /// A machine's fitted engine: the time model its kernels ran under and its host.
     public struct EngineFit: Sendable {
@@ -28,8 +32,8 @@ extension Generalization {
         let all = try SplitwiseValidation.profiles(dataDirectory: dataDirectory).profiles
         func on(_ hardware: String) -> [SplitwiseValidation.Profile] { all.filter { $0.config.hardware == hardware } }
         var rows: [Row] = [], fits: [String: EngineFit] = [:]
-        for (hardware, gpuID) in splitwiseMachines {
-            let gpu = try GPUCatalog.bundled.gpu(gpuID)
+        for hardware in splitwiseMachines {
+            let gpu = try splitwiseGPU(hardware)
             let mine = on(hardware)
             let fit = fitSplitwiseEngine(mine, gpu: gpu)
             fits[hardware] = fit
@@ -42,7 +46,7 @@ extension Generalization {
             }
             rows += summarize(held, experiment: "\(hardware), each (model, TP) group forecast by the Splitwise engine fitted without it")
         }
-        let h100 = try GPUCatalog.bundled.gpu("h100-sxm")
+        let h100 = try splitwiseGPU("h100-80gb")
         if let uncapped = fits["h100-80gb"] {
             rows += summarize(splitwiseRecords(on("h100-80gb-pcap"), uncapped, h100),
                               experiment: "h100-80gb-pcap (350 W) forecast by the Splitwise engine fitted on uncapped h100-80gb")
