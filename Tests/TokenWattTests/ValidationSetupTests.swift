@@ -71,6 +71,36 @@ import Testing
         let sound: [C: (Double, Double, Int)] = [b32: (6607, 72, 1), b64: (13_000, 80, 1)]
         #expect(SplitwiseValidation.incompleteRun(b64, sums: sound) == nil)
     }
+
+    /// Capped profiles that are the uncapped ones times one factor per phase are found derived
+    /// (the capped machine, never the uncapped one it mirrors); one profile off the factor makes
+    /// the machine measured again.
+    @Test func splitwiseFindsProfilesScaledFromAnotherMachine() {
+        typealias C = SplitwiseValidation.Config
+        func profile(_ hardware: String, batch: Int, _ prefill: Double, _ decode: Double) -> SplitwiseValidation.Profile {
+            let cfg = C(model: "llama2-70b", hardware: hardware, tp: 8, prompt: 512, batch: batch, tokens: 128)
+            return SplitwiseValidation.Profile(config: cfg, label: "\(hardware) b\(batch)", model: "meta-llama/Llama-2-70b-hf",
+                                               gpu: "h100-sxm", powerCap: hardware.hasSuffix("pcap") ? 350 : nil,
+                                               prefillMilliseconds: prefill, decodeMilliseconds: decode)
+        }
+        let uncapped = [profile("h100-80gb", batch: 1, 56.7, 29.7), profile("h100-80gb", batch: 8, 377.6, 32.4)]
+        let capped = uncapped.map { profile("h100-80gb-pcap", batch: $0.config.batch, $0.prefillMilliseconds * 1.3, $0.decodeMilliseconds) }
+        let found = SplitwiseValidation.derivations(uncapped + capped)
+        #expect(found == ["h100-80gb-pcap": .init(base: "h100-80gb", prefillFactor: 1.3, decodeFactor: 1)])
+        let measured = [capped[0], profile("h100-80gb-pcap", batch: 8, 377.6 * 1.25, 32.4)]
+        #expect(SplitwiseValidation.derivations(uncapped + measured).isEmpty)
+    }
+
+    /// In the shared Splitwise export every capped H100 profile is derived: those rows are scored
+    /// as slowdowns and the capped machine has no latency rows.
+    @Test(.enabled(if: sharedData != nil)) func splitwiseScoresDerivedProfilesAsSlowdowns() throws {
+        let result = try SplitwiseValidation.run(dataDirectory: sharedData!, estimator: Self.estimator)
+        let capped = result.records.filter { $0.gpu == "h100-80gb-pcap" }
+        #expect(Set(capped.map(\.metric)) == ["prefill_slowdown", "decode_slowdown"])
+        #expect(capped.filter { $0.metric == "prefill_slowdown" }.allSatisfy { abs($0.measured - 1.3) < 1e-9 && $0.predicted >= 1 })
+        #expect(result.records.contains { $0.gpu == "h100-80gb" && $0.metric == "prefill_ms" })
+        #expect(result.notes.count == 1 && result.notes[0].contains("× 1.3"))
+    }
 }
 
 /// Held-back B200 rows, dropped into the same exports, are forecast and scored as B200, never

@@ -42,6 +42,10 @@ extension ValidationReport {
         var counts: [String: (Int, String)] = [:]
         for k in suite.skipped { counts[k.dataset] = ((counts[k.dataset]?.0 ?? 0) + 1, counts[k.dataset]?.1 ?? "\(k.label): \(k.reason)") }
         s += table(["data set", "rows", "example"], counts.sorted { $0.key < $1.key }.map { [$0.key, String($0.value.0), $0.value.1] })
+        if !suite.notes.isEmpty {
+            s += "\n## Rows derived, not measured\n\n"
+            s += table(["data set", "note"], suite.notes.map { [$0.dataset, $0.note] })
+        }
         return s
     }
 

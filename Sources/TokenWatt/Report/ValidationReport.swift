@@ -65,6 +65,7 @@ extension ValidationReport {
                       ("measured", .num(r.measured)), ("predicted", .num(r.predicted)), ("error", .num(r.relativeError))])
             } })),
             ("skipped", .array(suite.skipped.map { .obj([("dataset", .str($0.dataset)), ("row", .str($0.label)), ("reason", .str($0.reason))]) })),
+            ("notes", .array(suite.notes.map { .obj([("dataset", .str($0.dataset)), ("note", .str($0.note))]) })),
         ])
     }
 }
@@ -103,6 +104,8 @@ extension ValidationReport {
         case "prefill_ms": return "prefill (ms)"
         case "latency_s": return "batch latency (s)"
         case "node_j_per_token": return "node energy per token (J)"
+        case "prefill_slowdown": return "prefill time, capped ÷ uncapped"
+        case "decode_slowdown": return "decode step time, capped ÷ uncapped"
         default: return metric
         }
     }

@@ -10,6 +10,8 @@ public enum MLEnergyValidation {
         public var records: [ValidationRecord]
         /// Runs that could not be estimated, with the reason (hybrid models, shapes that do not fit).
         public var skipped: [(label: String, reason: String)]
+        /// What a reader of the scores must know about the data set (rows that are derived, not measured).
+        public var notes: [String] = []
 
         /// Records one run's metrics as TokenWatt predicted them and, given the run as a
         /// `baseline` row, as the baselines predict them on the same run.

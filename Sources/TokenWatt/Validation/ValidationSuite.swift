@@ -5,6 +5,8 @@ public struct ValidationSuite: Sendable {
     public var records: [ValidationRecord]
     /// Rows that could not be estimated: (data set, row, reason).
     public var skipped: [(dataset: String, label: String, reason: String)]
+    /// What a reader must know about a data set's rows: (data set, note).
+    public var notes: [(dataset: String, note: String)] = []
 
     public static func run(dataDirectory: String, estimator: Estimator = Estimator()) throws -> ValidationSuite {
         var suite = ValidationSuite(records: try EnergAIzerValidation.records(dataDirectory: dataDirectory, estimator: estimator),
@@ -22,6 +24,7 @@ public struct ValidationSuite: Sendable {
         for (name, r) in sets {
             suite.records += r.records
             suite.skipped += r.skipped.map { (name, $0.label, $0.reason) }
+            suite.notes += r.notes.map { (name, $0) }
         }
         return suite
     }

@@ -35,6 +35,7 @@ enum ValidateCommand {
         for (name, rows) in skippedSets.sorted(by: { $0.key < $1.key }) {
             Output.note("note: \(name): \(rows.count) rows not estimated (e.g. \(rows[0].label): \(rows[0].reason))")
         }
+        for n in suite.notes { Output.note("note: \(n.dataset): \(n.note)") }
         return .success
     }
 
