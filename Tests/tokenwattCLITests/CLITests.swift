@@ -58,6 +58,13 @@ import Testing
         #expect(r.stderr.contains("--format"))
     }
 
+    /// A one-letter option (`-o`) is inside most words; it is not offered for an unrelated one.
+    @Test func unknownOptionIsNotMatchedToAOneLetterOption() throws {
+        let r = try Self.run(["sweep", "Workloads/chat-service.json", "--model", "x"])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("unknown option --model") && !r.stderr.contains("did you mean --o?"))
+    }
+
     @Test func gpusAsJSONListsTheCatalogWithSources() throws {
         let r = try Self.run(["gpus", "--format", "json"])
         #expect(r.status == 0)

@@ -1,14 +1,18 @@
 /// Closest known ids to an unknown one, for "did you mean" hints.
 public enum Suggestions {
     /// Up to `limit` candidates ordered by edit distance (ties by name), keeping only plausible ones:
-    /// a distance at most about half the id's length, or a candidate that contains the id.
+    /// a distance at most about half the id's length, or a candidate that contains the id (or is
+    /// contained in it) where the shorter of the two has at least 3 characters: a one-letter
+    /// option such as `-o` is inside too many words to be a hint for any of them.
     public static func closest(to id: String, among candidates: [String], limit: Int = 3) -> [String] {
         let needle = id.lowercased()
         guard !needle.isEmpty else { return Array(candidates.sorted().prefix(limit)) }
         let scored: [(String, Int)] = candidates.map { c in
             let lc = c.lowercased()
             var d = editDistance(needle, lc)
-            if lc.contains(needle) || needle.contains(lc) { d = min(d, max(1, abs(lc.count - needle.count) / 4)) }
+            if min(lc.count, needle.count) >= 3, lc.contains(needle) || needle.contains(lc) {
+                d = min(d, max(1, abs(lc.count - needle.count) / 4))
+            }
             return (c, d)
         }
         let threshold = max(2, needle.count / 2)
