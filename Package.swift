@@ -23,7 +23,8 @@ let package = Package(
         .target(
             name: "TokenWatt",
             dependencies: ["KernelPower"],
-            resources: [.copy("Resources/models.json"), .copy("Resources/grids.json"), .copy("Resources/facilities.json")],
+            resources: [.copy("Resources/models.json"), .copy("Resources/grids.json"), .copy("Resources/facilities.json"),
+                        .copy("Resources/gemm-throughput.json")],
             swiftSettings: optimized
         ),
         .executableTarget(name: "tokenwatt", dependencies: ["TokenWatt", "KernelPower"]),

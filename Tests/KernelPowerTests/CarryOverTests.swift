@@ -6,17 +6,33 @@ import Testing
     static let gpus = GPUCatalog.bundled
     static let file = CoefficientFile.bundled
 
-    /// Hopper and Blackwell parts take the H100 fit: its time model as is, and its energies per
-    /// operation unscaled (Hopper: same die; Blackwell: assumed equal to Hopper).
+    /// Hopper and Blackwell parts take the H100 fit: its efficiencies, fixed costs and per-sequence
+    /// decode time, and its energies per operation unscaled (Hopper: same die; Blackwell: assumed
+    /// equal to Hopper).
     @Test(arguments: ["h200", "h100-nvl", "b200"])
     func hopperAndLaterCarryTheH100Fit(_ id: String) throws {
         let gpu = try Self.gpus.gpu(id)
         let h100 = try #require(Self.file.fittedSet(for: "h100-sxm"))
         #expect(CarryOver.baseGPU(for: gpu, fitted: ["a100-pcie-40gb", "a10", "h100-sxm"]) == "h100-sxm")
         let set = Self.file.coefficients(for: gpu)
-        #expect(set.timeModel == h100.set.timeModel)
+        #expect(set.timeModel.tensorEfficiency == h100.set.timeModel.tensorEfficiency)
+        #expect(set.timeModel.memoryEfficiency == h100.set.timeModel.memoryEfficiency)
+        #expect(set.timeModel.kernelOverhead == h100.set.timeModel.kernelOverhead)
+        #expect(set.timeModel.decodeSequenceTime == h100.set.timeModel.decodeSequenceTime)
         #expect(set.power.vector == h100.set.power.vector)
         #expect(set.hosts["vllm"] != nil)
+    }
+
+    /// Blackwell carried from the H100 reads L2 at the measured B200/H200 ratio per cycle; Hopper
+    /// parts keep the H100's, and a Blackwell GPU carried from elsewhere gets no such change.
+    @Test func blackwellReadsL2FasterPerCycle() throws {
+        let h100 = try Self.gpus.gpu("h100-sxm"), b200 = try Self.gpus.gpu("b200"), a100 = try Self.gpus.gpu("a100-pcie-40gb")
+        let base = try #require(Self.file.fittedSet(for: "h100-sxm")).set.timeModel
+        let carried = CarryOver.timeModel(for: b200, from: base, baseGPU: h100)
+        #expect(approx(carried.model.l2BytesPerCycle / base.l2BytesPerCycle, 1.68, rel: 1e-9))
+        #expect(carried.source?.contains("Chips and Cheese") == true)
+        #expect(CarryOver.timeModel(for: try Self.gpus.gpu("h200"), from: base, baseGPU: h100).model.l2BytesPerCycle == base.l2BytesPerCycle)
+        #expect(CarryOver.timeModel(for: b200, from: base, baseGPU: a100).source == nil)
     }
 
     /// Without an H100 fit, Hopper falls back to the A100 scaled by the published GH200/A100 ratios.

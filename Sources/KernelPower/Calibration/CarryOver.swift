@@ -66,6 +66,28 @@ public enum CarryOver {
     }
 }
 
+extension CarryOver {
+    /// L2 bytes per cycle of Blackwell relative to Hopper, measured: a B200 reads 16.8 TB/s from
+    /// L2 when the data spans both dies' partitions (21 TB/s within one; Chips and Cheese, "Nvidia's
+    /// B200: Keeping the CUDA Juggernaut Rolling", bandwidth section), an H200 about 10 TB/s up to
+    /// 40 MB (te42kyfo/gpu-benches, gpu-l2-cache/h200.txt), both near 1.98 GHz. The spanning figure is
+    /// the one a whole-chip GEMM sees.
+    static let blackwellL2PerCycle = 16.8 / 10.0
+
+    /// The base GPU's time model as `gpu` runs it: the same efficiencies and fixed costs, with
+    /// Blackwell's L2 bandwidth per cycle (its per-SM tensor rate doubled Hopper's, and its L2 kept
+    /// up) when carried from the Hopper fit. Returns the source of the change, if any. (The
+    /// per-sequence decode time is carried as fitted: scaled by SMs × boost clock, the H100 NVL's
+    /// lower clock made TokenPowerBench J/token 31.1 → 33.6 %.)
+    public static func timeModel(for gpu: GPUSpec, from base: TimeModel, baseGPU: GPUSpec) -> (model: TimeModel, source: String?) {
+        guard gpu.architecture == "blackwell", baseGPU.id == hopperBase.id else { return (base, nil) }
+        var t = base
+        t.l2BytesPerCycle *= blackwellL2PerCycle
+        return (t, "L2 bytes per cycle × \(formatNumber(blackwellL2PerCycle, significant: 3)) (B200 16.8 TB/s across its dies, "
+                    + "Chips and Cheese; H200 ~10 TB/s, te42kyfo/gpu-benches)")
+    }
+}
+
 extension PowerCoefficients {
     /// Published energies per operation for `gpu`'s architecture: the A100 figures of Antepara
     /// et al. (`startingA100`) scaled by the architecture's published ratios. The priors of every fit.
@@ -84,8 +106,11 @@ extension CoefficientFile {
                                   timeModel: .starting, hosts: [:], provenance: "no calibration available")
         }
         let scale = CarryOver.scale(for: gpu, from: base.gpuID)
-        return CoefficientSet(power: base.set.power.scaled(by: scale.factors), timeModel: base.set.timeModel,
+        let baseGPU = (try? GPUCatalog.bundled.gpu(base.gpuID)) ?? gpu
+        let time = CarryOver.timeModel(for: gpu, from: base.set.timeModel, baseGPU: baseGPU)
+        return CoefficientSet(power: base.set.power.scaled(by: scale.factors), timeModel: time.model,
                               hosts: base.set.hosts,
-                              provenance: "carried over from \(base.gpuID) by specs; energy per operation × \(scale.source)")
+                              provenance: "carried over from \(base.gpuID) by specs; energy per operation × \(scale.source)"
+                                  + (time.source.map { "; \($0)" } ?? ""))
     }
 }

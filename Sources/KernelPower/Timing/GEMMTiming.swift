@@ -5,6 +5,10 @@ struct GEMMTile: Sendable {
     /// Main-loop efficiency of this tile relative to the largest tiles: small tiles re-read more
     /// operand bytes per FLOP from shared memory and registers.
     let efficiency: Double
+    /// True for one CTA's half of a Blackwell 2-SM MMA (`cta_group::2`): the pair computes a
+    /// (2m)×n tile, each CTA loading its m rows of A and half of B's n columns, which the MMA
+    /// shares across the pair, so a CTA reads (m + n/2)·k operand elements from L2, not (m + n)·k.
+    var pairedB = false
 
     /// Tiles in the spirit of cuBLAS/CUTLASS kernels for Ampere and Hopper; the timer picks the
     /// fastest for each shape, as cuBLAS's heuristics aim to.
@@ -14,12 +18,25 @@ struct GEMMTile: Sendable {
         GEMMTile(m: 64, n: 128, efficiency: 0.85), GEMMTile(m: 64, n: 64, efficiency: 0.7),
         GEMMTile(m: 32, n: 128, efficiency: 0.6), GEMMTile(m: 16, n: 128, efficiency: 0.5),
     ]
+
+    /// Datacenter Blackwell (tcgen05) adds 2-SM MMA tiles: CUTLASS lists 256×256×128 "with 2SM
+    /// instruction" beside 128×128 and 128×256 1-SM tiles (CUTLASS `media/docs/cpp/
+    /// blackwell_functionality.md`), each CTA supplying A (M/2, K) and B (K, N/2) (NVIDIA Tilus
+    /// tcgen05 docs; JAX Pallas `blackwell_matmul.md`: "each block only loads half of each operand").
+    static let blackwellPairs: [GEMMTile] = [
+        GEMMTile(m: 128, n: 256, efficiency: 1.0, pairedB: true), GEMMTile(m: 128, n: 128, efficiency: 0.95, pairedB: true),
+    ]
+
+    /// The tiles `gpu`'s GEMM libraries choose from.
+    static func candidates(for gpu: GPUSpec) -> [GEMMTile] {
+        gpu.architecture == "blackwell" ? candidates + blackwellPairs : candidates
+    }
 }
 
 extension KernelTimer {
     func gemm(_ g: GEMMShape) -> KernelCost {
         var best: KernelCost?
-        for tile in GEMMTile.candidates {
+        for tile in GEMMTile.candidates(for: gpu) {
             let c = gemm(g, tile: tile)
             if best == nil || c.time < best!.time { best = c }
         }
@@ -58,7 +75,8 @@ extension KernelTimer {
         let cBytes = batch * m * n * g.cBytes
         let partials = split > 1 ? batch * m * n * 4 * 2 * split : 0
         let dram = aBytes + bBytes + cBytes + partials
-        let l2 = tiles * Double(tile.m + tile.n) * kPerTile * (g.aBytes + g.bBytes) / 2 + cBytes + partials
+        let operandColumns = tile.pairedB ? Double(tile.n) / 2 : Double(tile.n)
+        let l2 = tiles * (Double(tile.m) + operandColumns) * kPerTile * (g.aBytes + g.bBytes) / 2 + cBytes + partials
         let tDram = dram / (bandwidth * groupedMemoryEfficiency(g))
         let tL2 = l2 / l2Bandwidth
         let work = max(tMath, tDram, tL2)

@@ -20,6 +20,7 @@ public struct ValidationSuite: Sendable {
             ("splitwise", try SplitwiseValidation.run(dataDirectory: d, estimator: e)),
             ("mlenergy-v1", try MLEnergyV1Validation.run(dataDirectory: d, estimator: e)),
             ("tokenpowerbench", try TokenPowerBenchValidation.run(dataDirectory: d, estimator: e)),
+            ("published-gemm", PublishedGEMM.run(estimator: e)),
         ]
         for (name, r) in sets {
             suite.records += r.records

@@ -1,0 +1,77 @@
+import Foundation
+import KernelPower
+
+/// Published large-GEMM throughput (`gemm-throughput.json`): one dense product timed on one GPU at
+/// its stock power limit. The kernel timer and the power cap are scored against it as data set
+/// `published-gemm`, metric `tflops`, so the compute half of every forecast, B200's included,
+/// carries a measured error. A GPU without a fit of its own runs its carried-over coefficients.
+public enum PublishedGEMM {
+    /// One published measurement.
+    public struct Point: Sendable {
+        public var gpu: String
+        public var format: TensorFormat
+        public var m: Int, n: Int, k: Int
+        public var tflops: Double
+        public var source: String
+
+        public var label: String { "\(gpu) \(format.rawValue) \(m)x\(n)x\(k)" }
+    }
+
+    public static let bundled: [Point] = {
+        do { return try loadBundled() } catch { fatalError("bundled GEMM throughput catalog is invalid: \(error)") }
+    }()
+
+    public static func loadBundled() throws -> [Point] {
+        guard let url = Bundle.module.url(forResource: "gemm-throughput", withExtension: "json") else {
+            throw InputError.unreadable(file: "gemm-throughput.json", reason: "bundled resource missing")
+        }
+        return try load(try Data(contentsOf: url), file: "gemm-throughput.json")
+    }
+
+    public static func load(_ data: Data, file: String) throws -> [Point] {
+        var top = try JSONObjectReader(try JSONParser.parse(data, file: file), file: file, path: "")
+        _ = try top.schemaVersion(highest: 1)
+        _ = try top.optionalString("description")
+        let points = try top.array("points").enumerated().map { i, v -> Point in
+            var o = try JSONObjectReader(v, file: file, path: "points[\(i)]")
+            let format = try o.string("precision", allowed: TensorFormat.allCases.map(\.rawValue))
+            let p = Point(gpu: try o.string("gpu"), format: TensorFormat(rawValue: format) ?? .bf16,
+                          m: try o.int("m", 1...1_000_000), n: try o.int("n", 1...1_000_000), k: try o.int("k", 1...1_000_000),
+                          tflops: try o.double("tflops", 1...100_000, expected: "TFLOPS"), source: try o.string("source"))
+            try o.finish()
+            return p
+        }
+        try top.finish()
+        return points
+    }
+
+    /// TFLOPS the model gives `p`'s product: repeated back to back at the GPU's boost clock under
+    /// its TDP as the power limit, the host never in the way (a benchmark loop of one kernel).
+    public static func predictedTFLOPS(_ p: Point, gpu: GPUSpec, calibration: CoefficientFile) -> Double {
+        let set = calibration.coefficients(for: gpu)
+        let estimator = PassEstimator(gpu: gpu, power: PowerModel(gpu: gpu, coefficients: set.power, capHoldFraction: calibration.capHoldFraction),
+                                      timeModel: set.timeModel, host: HostModel(launchTime: .zero, passOverhead: .zero))
+        let bytes = p.format == .fp8 || p.format == .int8 ? 1.0 : p.format == .fp4 ? 0.5 : 2.0
+        let gemm = GEMMShape(m: p.m, n: p.n, k: p.k, aBytes: bytes, bBytes: bytes, cBytes: 2, unit: .tensor(p.format))
+        let repeats = 100
+        let program = KernelProgram(blocks: [.init(name: "gemm", kernels: [Kernel("gemm", .gemm(gemm))], repeats: repeats)])
+        let run = estimator.estimate(program, clock: gpu.boostClock, powerCap: gpu.tdp)
+        return 2 * Double(p.m) * Double(p.n) * Double(p.k) * Double(repeats) / run.time.seconds / 1e12
+    }
+
+    /// Every point as a `published-gemm` record.
+    public static func run(estimator: Estimator, points: [Point] = bundled) -> MLEnergyValidation.Result {
+        var out = MLEnergyValidation.Result(records: [], skipped: [])
+        for p in points {
+            do {
+                let gpu = try estimator.gpus.gpu(p.gpu, context: "gemm-throughput.json")
+                out.records.append(ValidationRecord(dataset: "published-gemm", gpu: gpu.id, group: p.format.rawValue, metric: "tflops",
+                                                    label: p.label, measured: p.tflops,
+                                                    predicted: predictedTFLOPS(p, gpu: gpu, calibration: estimator.calibration)))
+            } catch {
+                out.skipped.append((p.label, "\(error)"))
+            }
+        }
+        return out
+    }
+}
