@@ -40,6 +40,27 @@ import Testing
         #expect(try notes("b200").isEmpty)
     }
 
+    /// NVFP4 quantizes every linear layer of a dense model (not only experts, as gpt-oss's MXFP4
+    /// does): on the B200 its weights take 0.5625 bytes each and its GEMMs run on FP4 tensor cores
+    /// with FP4 activations, so Llama-2-70B serves more tokens per joule than in FP8; the H100
+    /// runs it dequantized, and says so.
+    @Test func nvfp4QuantizesDenseLayersAndRunsNativelyOnBlackwell() throws {
+        #expect(approx(Precision.nvfp4.weightBytesPerElement, 0.5625))
+        func serve(_ gpu: String, _ p: Precision) throws -> (Deployment, ServingEstimate, [String]) {
+            let d = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-2-70b-hf", gpu: gpu, gpus: 2, precision: p,
+                                                                    kvPrecision: .fp8, framework: .trtllm))
+            let q = try estimate(d, batch: 256, input: 512, output: 294)
+            return (d, q.serving, q.assumptions)
+        }
+        let (nv, nvServe, _) = try serve("b200", .nvfp4)
+        let (fp8, fp8Serve, _) = try serve("b200", .fp8)
+        #expect(nv.mathUnit == .tensor(.fp4) && nv.weightBytesPerGPU.bytes < 0.6 * fp8.weightBytesPerGPU.bytes)
+        #expect(nvServe.energyPerOutputToken < fp8Serve.energyPerOutputToken)
+        #expect(nvServe.outputTokensPerSecond > fp8Serve.outputTokensPerSecond)
+        let (_, _, h100Notes) = try serve("h100-sxm", .nvfp4)
+        #expect(h100Notes.contains { $0.hasPrefix("nvfp4 weights dequantized to bf16") })
+    }
+
     @Test func aQueryLongerThanTheContextWindowIsCostedWithANote() throws {
         let d = try deployment()
         let long = try estimate(d, batch: 1, input: 130_000, output: 2_000)

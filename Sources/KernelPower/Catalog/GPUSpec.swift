@@ -76,8 +76,8 @@ public struct GPUSpec: Sendable {
     /// The math unit a GEMM in `precision` runs on, or nil when this GPU cannot run it.
     ///
     /// FP8 needs FP8 tensor cores (Ada, Hopper, Blackwell, CDNA3); INT8 needs INT8 tensor cores;
-    /// MXFP4 runs natively where FP4 tensor cores exist and is otherwise dequantized to BF16 (as
-    /// vLLM's Marlin/Triton MXFP4 kernels do on Hopper); INT4 is weight-only, computed in FP16/BF16.
+    /// MXFP4 and NVFP4 run natively where FP4 tensor cores exist and are otherwise dequantized to
+    /// BF16 (as vLLM's Marlin/Triton FP4 kernels do on Hopper); INT4 is weight-only, computed in FP16/BF16.
     public func mathUnit(for precision: Precision) -> MathUnit? {
         switch precision {
         case .fp32: return .cudaCoreFP32
@@ -85,7 +85,7 @@ public struct GPUSpec: Sendable {
         case .fp16: return tensorPeaks[.fp16] != nil ? .tensor(.fp16) : nil
         case .fp8: return tensorPeaks[.fp8] != nil ? .tensor(.fp8) : nil
         case .int8: return tensorPeaks[.int8] != nil ? .tensor(.int8) : nil
-        case .mxfp4:
+        case .mxfp4, .nvfp4:
             if tensorPeaks[.fp4] != nil { return .tensor(.fp4) }
             if tensorPeaks[.bf16] != nil { return .tensor(.bf16) }
             return tensorPeaks[.fp16] != nil ? .tensor(.fp16) : nil

@@ -1,28 +1,34 @@
 /// The number format in which a model's weights are stored and its matrix products computed.
 ///
-/// Weight-only formats (`mxfp4` on GPUs without FP4 tensor cores, `int4`) are dequantized to
-/// BF16/FP16 inside the GEMM: memory traffic shrinks, compute runs at the 16-bit rate.
+/// Weight-only formats (the FP4 formats on GPUs without FP4 tensor cores, `int4`) are dequantized
+/// to BF16/FP16 inside the GEMM: memory traffic shrinks, compute runs at the 16-bit rate.
 public enum Precision: String, CaseIterable, Sendable, Codable {
-    case fp32, bf16, fp16, fp8, mxfp4, int8, int4
+    case fp32, bf16, fp16, fp8, mxfp4, nvfp4, int8, int4
 
     /// Bytes per stored weight element, scales included: MXFP4 carries one 8-bit scale per 32
-    /// elements (OCP Microscaling spec v1.0, block size 32); INT4 (AWQ/GPTQ) one FP16 scale per
-    /// group of 128 (AWQ paper, Lin et al. 2024, default group size 128).
+    /// elements (OCP Microscaling spec v1.0, block size 32); NVFP4 one FP8 (E4M3) scale per 16
+    /// plus one FP32 scale per tensor (NVIDIA Technical Blog, "Introducing NVFP4 for Efficient and
+    /// Accurate Low-Precision Inference", 2025: 16-value micro-blocks); INT4 (AWQ/GPTQ) one FP16
+    /// scale per group of 128 (AWQ paper, Lin et al. 2024, default group size 128).
     public var weightBytesPerElement: Double {
         switch self {
         case .fp32: return 4
         case .bf16, .fp16: return 2
         case .fp8, .int8: return 1
         case .mxfp4: return 0.5 + 1.0 / 32.0
+        case .nvfp4: return 0.5 + 1.0 / 16.0
         case .int4: return 0.5 + 2.0 / 128.0
         }
     }
 
-    /// Bytes per element of the activations fed to a GEMM (W8A8 formats quantize activations too).
-    public var gemmActivationBytes: Double {
+    /// Bytes per element of the activations fed to a GEMM running on `unit`: W8A8 formats
+    /// quantize activations too, and so does NVFP4 where FP4 tensor cores run it (W4A4: the
+    /// activation operand is NVFP4 as well; dequantized elsewhere, it is 16-bit).
+    public func gemmActivationBytes(on unit: MathUnit) -> Double {
         switch self {
         case .fp32: return 4
         case .fp8, .int8: return 1
+        case .nvfp4: return unit == .tensor(.fp4) ? weightBytesPerElement : 2
         default: return 2
         }
     }
@@ -33,8 +39,9 @@ public enum Precision: String, CaseIterable, Sendable, Codable {
     /// Default bytes per KV-cache element when the KV precision is not given separately.
     public var defaultKVBytes: Double { self == .fp32 ? 4 : 2 }
 
-    /// Whether a weight-only format is dequantized to 16-bit inside the kernel.
-    public var isWeightOnly: Bool { self == .mxfp4 || self == .int4 }
+    /// Whether the format is 4-bit weights that GPUs without 4-bit tensor cores dequantize to
+    /// 16-bit inside the kernel (INT4 always is).
+    public var isWeightOnly: Bool { self == .mxfp4 || self == .nvfp4 || self == .int4 }
 }
 
 /// The tensor-core number formats a GPU catalog quotes peaks for.

@@ -5,13 +5,13 @@ struct KernelBuilder {
     let deployment: Deployment
     /// Bytes of activations between kernels (2 for BF16/FP16, 4 for FP32).
     let act: Double
-    /// Bytes of the GEMM activation operand (1 for W8A8 formats).
+    /// Bytes of the GEMM activation operand (1 for W8A8 formats, NVFP4's on FP4 tensor cores).
     let gemmAct: Double
 
     init(_ d: Deployment) {
         deployment = d
         act = d.precision.activationBytes
-        gemmAct = d.precision.gemmActivationBytes
+        gemmAct = d.precision.gemmActivationBytes(on: d.mathUnit)
     }
 
     var unit: MathUnit { deployment.mathUnit }

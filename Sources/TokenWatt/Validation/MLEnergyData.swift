@@ -49,9 +49,9 @@ public struct MLEnergyRun: Sendable {
 public enum MLEnergyData {
     public static let file = "mlenergy-benchmark-v3/llm_runs.csv"
 
-    static let precisions = ["bfloat16": Precision.bf16, "fp8": .fp8, "mxfp4": .mxfp4]
+    static let precisions = ["bfloat16": Precision.bf16, "fp8": .fp8, "mxfp4": .mxfp4, "nvfp4": .nvfp4]
 
-    /// Text-task rows whose weight precision the catalog has no format for (NVFP4, say), as
+    /// Text-task rows whose weight precision the catalog has no format for (FP6, say), as
     /// (label, reason): listed as not estimated rather than dropped unseen.
     public static func unsupportedPrecisionRows(_ t: CSVTable) -> [(label: String, reason: String)] {
         guard let task = t.column("task"), let model = t.column("model_id"), let precision = t.column("weight_precision"),

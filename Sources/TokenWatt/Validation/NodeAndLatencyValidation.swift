@@ -86,12 +86,15 @@ public enum MLPerfValidation {
     }
 
     /// A row whose configuration is not in `submissions` (the held-back B200 rows, say) is
-    /// forecast from specs: FP8 weights and KV cache (4-bit weights, as MXFP4, when the row
-    /// declares an FP4 format), the GPU's own power limit, the fewest tensor-parallel GPUs whose
-    /// engine holds 256 sequences, and 1,024 sequences per engine (what the memory holds, if fewer).
+    /// forecast from specs: FP8 weights and KV cache (NVFP4 weights when the row declares an FP4
+    /// format: "NVIDIA TensorRT Model Optimizer software quantized DeepSeek-R1, Llama 3.1 405B,
+    /// Llama 2 70B and Llama 3.1 8B to NVFP4", NVIDIA blog "NVIDIA Blackwell Ultra Sets New
+    /// Inference Records in MLPerf Debut", 2025-09-09), the GPU's own power limit, the fewest
+    /// tensor-parallel GPUs whose engine holds 256 sequences, and 1,024 sequences per engine (what
+    /// the memory holds, if fewer).
     static func assumedSubmission(model m: (id: String, input: Int, output: Int), gpu: String, gpus: Int,
                                   declared: String = "", estimator: Estimator) throws -> Submission {
-        let weights: Precision = declared.lowercased().contains("fp4") ? .mxfp4 : .fp8
+        let weights: Precision = declared.lowercased().contains("fp4") ? .nvfp4 : .fp8
         var lastError: Error = DeploymentError.invalidShape("no tensor parallelism up to \(gpus) GPUs fits \(m.id) on \(gpu)")
         for tp in [1, 2, 4, 8] where tp <= gpus && gpus % tp == 0 {
             do {
