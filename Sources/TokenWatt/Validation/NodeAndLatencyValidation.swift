@@ -4,21 +4,24 @@ import KernelPower
 /// TensorRT-LLM (estimated with the `trtllm` framework). Compared at the node boundary (GPUs + host
 /// + PSU losses). GPT-J rows are not estimated: official GPT-J submissions decode with beam search,
 /// 4 beams (mlcommons/inference language/gpt-j/backend.py, `num_beams`: "only beam_size 4 is
-/// allowed for official submission"), which the serving model does not run. Every row in the data is a
-/// "MaxQ" (power-tuned) submission, so each is estimated with the parallelism, engine batch and GPU
-/// power limit its submitter published (`submissions`), FP8 weights (`use_fp8 = True` in the same
-/// configs). Output tokens per sample: 294.45 for Llama-2-70B (mlcommons/inference
+/// allowed for official submission"), which the serving model does not run. Each row is estimated
+/// with the parallelism, engine batch, GPU power limit and weight format its submitter published
+/// (`submissions`): the H100 and H200 rows are "MaxQ" (power-tuned) with FP8 weights (`use_fp8 =
+/// True` in the same configs); the only B200 power results of v5.1 ran uncapped in NVFP4. Output tokens per sample: 294.45 for Llama-2-70B (mlcommons/inference
 /// language/llama2-70b/README.md, "Tokens per sample"), 146 for Mixtral-8x7B (data README) and 69 for
 /// GPT-J (the factor LoadGen multiplies samples/s by to report GPT-J tokens/s:
 /// `gptj.*.token_latency_scaling_factor = 69` in mlcommons/inference loadgen/mlperf.conf), and
-/// the same for Llama-3.1-8B on the same CNN/DailyMail summaries (assumed). Input tokens 512 for
-/// OpenOrca-based sets and 800 for CNN/DailyMail (assumed: MLPerf bounds the inputs, at 1024 for
-/// OpenOrca, but publishes no mean). Models without such lengths (Llama-3.1-405B, DeepSeek-R1) are
+/// 155 for Llama-3.1-8B (derived: its reference accuracy target, mlcommons/inference
+/// language/llama3.1-8b/README.md, has `gen_len` 8,167,644 characters over `gen_num` 13,368
+/// summaries, 611 characters each, at the 3.94 characters per token of the Llama 3 tokenizer on
+/// English, "The Llama 3 Herd of Models", arXiv 2407.21783, §3.1.1; its harness allows 2,000
+/// new tokens, so GPT-J's 69 does not carry). Input tokens 512 for OpenOrca-based sets and 800
+/// for CNN/DailyMail (assumed: MLPerf bounds the inputs, at 1024 for OpenOrca, but publishes no mean). Models without such lengths (Llama-3.1-405B, DeepSeek-R1) are
 /// listed as not estimated.
 public enum MLPerfValidation {
     static let models: [String: (id: String, input: Int, output: Int)] = [
         "llama2-70b": ("meta-llama/Llama-2-70b-hf", 512, 294), "mixtral-8x7b": ("mistralai/Mixtral-8x7B-Instruct-v0.1", 512, 146),
-        "gptj": ("EleutherAI/gpt-j-6b", 800, 69), "llama3.1-8b": ("meta-llama/Llama-3.1-8B-Instruct", 800, 69),
+        "gptj": ("EleutherAI/gpt-j-6b", 800, 69), "llama3.1-8b": ("meta-llama/Llama-3.1-8B-Instruct", 800, 155),
     ]
     static let gpuIDs = ["NVIDIA H100-SXM-80GB": "h100-sxm", "NVIDIA H200-SXM-141GB": "h200", "NVIDIA H100-PCIe-80GB": "h100-pcie",
                          "NVIDIA B200-SXM-180GB": "b200"]
@@ -32,6 +35,12 @@ public enum MLPerfValidation {
     /// the Server batch is the engine's limit, the load is lower.
     /// The KV cache is FP8 for Llama-2-70B (NVIDIA's closed/NVIDIA/code/llama2-70b/tensorrt/README.md
     /// quantizes with `--qformat=fp8 --kv_cache_dtype=fp8`), BF16 where no recipe is published here.
+    /// B200 (v5.1, the only B200 power results: Lenovo's, whose configs match NVIDIA's
+    /// closed/NVIDIA/configs/B200-SXM-180GBx8): mlcommons/inference_results_v5.1 @ 965182b0,
+    /// closed/Lenovo/configs/SR680a_V3_B200SXMx8/{Offline,Server}/llama2-70b.py and
+    /// SR780a_V3_B200SXMx8/{Offline,Server}/llama3_1-8b.py: `tensor_parallelism` 1, `gpu_batch_size`
+    /// 2048 and 6000, `precision` 'fp4' (NVFP4), `kv_cache_dtype` 'fp8'; registered MaxP only, and
+    /// closed/Lenovo/measurements/*/power_settings.txt: "GPUs ran with original power mode, 1000W".
     struct Submission {
         let tp: Int, offlineBatch: Int, serverBatch: Int, powerLimitWatts: Double
         var weights: Precision = .fp8
@@ -41,6 +50,10 @@ public enum MLPerfValidation {
         "llama2-70b h100-sxm": Submission(tp: 2, offlineBatch: 896, serverBatch: 1024, powerLimitWatts: 450, kvPrecision: .fp8),
         "llama2-70b h200": Submission(tp: 1, offlineBatch: 806, serverBatch: 896, powerLimitWatts: 500, kvPrecision: .fp8),
         "mixtral-8x7b h200": Submission(tp: 1, offlineBatch: 3072, serverBatch: 3072, powerLimitWatts: 500),
+        "llama2-70b b200": Submission(tp: 1, offlineBatch: 2048, serverBatch: 2048, powerLimitWatts: 1000, weights: .nvfp4,
+                                      kvPrecision: .fp8),
+        "llama3.1-8b b200": Submission(tp: 1, offlineBatch: 6000, serverBatch: 6000, powerLimitWatts: 1000, weights: .nvfp4,
+                                       kvPrecision: .fp8),
     ]
 
     public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {
