@@ -26,13 +26,13 @@ import Testing
     /// Blackwell carried from the H100 reads L2 at the measured B200/H200 ratio per cycle; Hopper
     /// parts keep the H100's, and a Blackwell GPU carried from elsewhere gets no such change.
     @Test func blackwellReadsL2FasterPerCycle() throws {
-        let h100 = try Self.gpus.gpu("h100-sxm"), b200 = try Self.gpus.gpu("b200"), a100 = try Self.gpus.gpu("a100-pcie-40gb")
+        let b200 = try Self.gpus.gpu("b200")
         let base = try #require(Self.file.fittedSet(for: "h100-sxm")).set.timeModel
-        let carried = CarryOver.timeModel(for: b200, from: base, baseGPU: h100)
+        let carried = CarryOver.timeModel(for: b200, from: base, baseID: "h100-sxm")
         #expect(approx(carried.model.l2BytesPerCycle / base.l2BytesPerCycle, 1.68, rel: 1e-9))
         #expect(carried.source?.contains("Chips and Cheese") == true)
-        #expect(CarryOver.timeModel(for: try Self.gpus.gpu("h200"), from: base, baseGPU: h100).model.l2BytesPerCycle == base.l2BytesPerCycle)
-        #expect(CarryOver.timeModel(for: b200, from: base, baseGPU: a100).source == nil)
+        #expect(CarryOver.timeModel(for: try Self.gpus.gpu("h200"), from: base, baseID: "h100-sxm").model.l2BytesPerCycle == base.l2BytesPerCycle)
+        #expect(CarryOver.timeModel(for: b200, from: base, baseID: "a100-pcie-40gb").source == nil)
     }
 
     /// Without an H100 fit, Hopper falls back to the A100 scaled by the published GH200/A100 ratios.

@@ -79,8 +79,8 @@ extension CarryOver {
     /// up) when carried from the Hopper fit. Returns the source of the change, if any. (The
     /// per-sequence decode time is carried as fitted: scaled by SMs × boost clock, the H100 NVL's
     /// lower clock made TokenPowerBench J/token 31.1 → 33.6 %.)
-    public static func timeModel(for gpu: GPUSpec, from base: TimeModel, baseGPU: GPUSpec) -> (model: TimeModel, source: String?) {
-        guard gpu.architecture == "blackwell", baseGPU.id == hopperBase.id else { return (base, nil) }
+    public static func timeModel(for gpu: GPUSpec, from base: TimeModel, baseID: String) -> (model: TimeModel, source: String?) {
+        guard gpu.architecture == "blackwell", baseID == hopperBase.id else { return (base, nil) }
         var t = base
         t.l2BytesPerCycle *= blackwellL2PerCycle
         return (t, "L2 bytes per cycle × \(formatNumber(blackwellL2PerCycle, significant: 3)) (B200 16.8 TB/s across its dies, "
@@ -106,8 +106,7 @@ extension CoefficientFile {
                                   timeModel: .starting, hosts: [:], provenance: "no calibration available")
         }
         let scale = CarryOver.scale(for: gpu, from: base.gpuID)
-        let baseGPU = (try? GPUCatalog.bundled.gpu(base.gpuID)) ?? gpu
-        let time = CarryOver.timeModel(for: gpu, from: base.set.timeModel, baseGPU: baseGPU)
+        let time = CarryOver.timeModel(for: gpu, from: base.set.timeModel, baseID: base.gpuID)
         return CoefficientSet(power: base.set.power.scaled(by: scale.factors), timeModel: time.model,
                               hosts: base.set.hosts,
                               provenance: "carried over from \(base.gpuID) by specs; energy per operation × \(scale.source)"

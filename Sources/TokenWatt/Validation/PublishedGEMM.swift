@@ -51,7 +51,12 @@ public enum PublishedGEMM {
         let set = calibration.coefficients(for: gpu)
         let estimator = PassEstimator(gpu: gpu, power: PowerModel(gpu: gpu, coefficients: set.power, capHoldFraction: calibration.capHoldFraction),
                                       timeModel: set.timeModel, host: HostModel(launchTime: .zero, passOverhead: .zero))
-        let bytes = p.format == .fp8 || p.format == .int8 ? 1.0 : p.format == .fp4 ? 0.5 : 2.0
+        let bytes: Double = switch p.format {
+        case .tf32: 4
+        case .bf16, .fp16: 2
+        case .fp8, .int8: 1
+        case .fp4: 0.5
+        }
         let gemm = GEMMShape(m: p.m, n: p.n, k: p.k, aBytes: bytes, bBytes: bytes, cBytes: 2, unit: .tensor(p.format))
         let repeats = 100
         let program = KernelProgram(blocks: [.init(name: "gemm", kernels: [Kernel("gemm", .gemm(gemm))], repeats: repeats)])
