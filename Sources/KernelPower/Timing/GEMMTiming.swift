@@ -27,9 +27,11 @@ struct GEMMTile: Sendable {
         GEMMTile(m: 128, n: 256, efficiency: 1.0, pairedB: true), GEMMTile(m: 128, n: 128, efficiency: 0.95, pairedB: true),
     ]
 
+    static let blackwellCandidates = candidates + blackwellPairs
+
     /// The tiles `gpu`'s GEMM libraries choose from.
     static func candidates(for gpu: GPUSpec) -> [GEMMTile] {
-        gpu.architecture == "blackwell" ? candidates + blackwellPairs : candidates
+        gpu.architecture == "blackwell" ? blackwellCandidates : candidates
     }
 }
 
