@@ -32,7 +32,9 @@ import Testing
         #expect(try Self.catalog.gpu("a100-sxm-80gb").mathUnit(for: .fp8) == nil)
         #expect(try Self.catalog.gpu("h100-sxm").mathUnit(for: .fp8) == .tensor(.fp8))
         #expect(try Self.catalog.gpu("h100-sxm").mathUnit(for: .mxfp4) == .tensor(.bf16))
-        #expect(try Self.catalog.gpu("b200").mathUnit(for: .mxfp4) == .tensor(.fp4))
+        #expect(try Self.catalog.gpu("b200").mathUnit(for: .mxfp4) == .tensor(.bf16))
+        #expect(try Self.catalog.gpu("b200").mathUnit(for: .nvfp4) == .tensor(.fp4))
+        #expect(try Self.catalog.gpu("h100-sxm").mathUnit(for: .nvfp4) == .tensor(.bf16))
         #expect(try Self.catalog.gpu("v100-sxm2-32gb").mathUnit(for: .bf16) == nil)
         #expect(try Self.catalog.gpu("l40s").mathUnit(for: .fp8) == .tensor(.fp8))
     }

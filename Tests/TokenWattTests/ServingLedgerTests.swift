@@ -30,14 +30,17 @@ import Testing
     }
 
     @Test func mxfp4WithoutFP4TensorCoresSaysItRunsDequantized() throws {
-        // Not a silent fallback: the H100 computes MXFP4 weights at the BF16 rate, the B200 natively.
+        // Not a silent fallback: MXFP4 weights with 16-bit activations are computed at the BF16
+        // rate, on the H100 for want of FP4 tensor cores, on the B200 because no tensor-core
+        // product pairs a 16-bit operand with a 4-bit one.
         func notes(_ gpu: String) throws -> [String] {
             let d = try Self.estimator.deployment(DeploymentRequest(model: "openai/gpt-oss-120b", gpu: gpu, gpus: 1, precision: .mxfp4))
             return try estimate(d, batch: 8).assumptions.filter { $0.contains("dequantized") }
         }
         #expect(try notes("h100-sxm") == ["mxfp4 weights dequantized to bf16 for the matrix math (h100-sxm has no FP4 tensor cores): "
                                           + "weights read at 4 bits, tensor cores at the bf16 rate"])
-        #expect(try notes("b200").isEmpty)
+        #expect(try notes("b200") == ["mxfp4 weights dequantized to bf16 for the matrix math (its activations stay 16-bit, and FP4 "
+                                      + "tensor cores multiply only 4-, 6- or 8-bit operands): weights read at 4 bits, tensor cores at the bf16 rate"])
     }
 
     /// NVFP4 quantizes every linear layer of a dense model (not only experts, as gpt-oss's MXFP4

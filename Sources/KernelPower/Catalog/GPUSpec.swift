@@ -75,9 +75,13 @@ public struct GPUSpec: Sendable {
 
     /// The math unit a GEMM in `precision` runs on, or nil when this GPU cannot run it.
     ///
-    /// FP8 needs FP8 tensor cores (Ada, Hopper, Blackwell, CDNA3); INT8 needs INT8 tensor cores;
-    /// MXFP4 and NVFP4 run natively where FP4 tensor cores exist and are otherwise dequantized to
-    /// BF16 (as vLLM's Marlin/Triton FP4 kernels do on Hopper); INT4 is weight-only, computed in FP16/BF16.
+    /// FP8 needs FP8 tensor cores (Ada, Hopper, Blackwell, CDNA3); INT8 needs INT8 tensor cores.
+    /// NVFP4 (W4A4) runs natively where FP4 tensor cores exist and is otherwise dequantized to BF16
+    /// (as vLLM's Marlin FP4 kernels do on Hopper). MXFP4 as gpt-oss ships it keeps 16-bit
+    /// activations, and no tensor-core product takes a 16-bit operand with a 4-bit one (Blackwell's
+    /// `tcgen05.mma` kinds: `f16` for 16-bit pairs, `f8f6f4` and `mxf4`/`mxf4nvf4` for 8-, 6- and
+    /// 4-bit ones; PTX ISA, tcgen05.mma), so its weights are dequantized to BF16 on every GPU.
+    /// INT4 is weight-only, computed in FP16/BF16.
     public func mathUnit(for precision: Precision) -> MathUnit? {
         switch precision {
         case .fp32: return .cudaCoreFP32
@@ -85,11 +89,11 @@ public struct GPUSpec: Sendable {
         case .fp16: return tensorPeaks[.fp16] != nil ? .tensor(.fp16) : nil
         case .fp8: return tensorPeaks[.fp8] != nil ? .tensor(.fp8) : nil
         case .int8: return tensorPeaks[.int8] != nil ? .tensor(.int8) : nil
-        case .mxfp4, .nvfp4:
+        case .nvfp4:
             if tensorPeaks[.fp4] != nil { return .tensor(.fp4) }
             if tensorPeaks[.bf16] != nil { return .tensor(.bf16) }
             return tensorPeaks[.fp16] != nil ? .tensor(.fp16) : nil
-        case .int4:
+        case .mxfp4, .int4:
             if tensorPeaks[.bf16] != nil { return .tensor(.bf16) }
             return tensorPeaks[.fp16] != nil ? .tensor(.fp16) : nil
         }

@@ -66,10 +66,13 @@ public struct Deployment: Sendable {
     public var dataParallel: Int { gpuCount / tensorParallel }
 
     /// How a weight-only format is computed, for the assumptions: its weights stream at 4 bits but
-    /// the matrix units run at 16 (MXFP4 and NVFP4 are native only on FP4 tensor cores), nil otherwise.
+    /// the matrix units run at 16 (NVFP4 is native on FP4 tensor cores; MXFP4, with 16-bit
+    /// activations, is native nowhere), nil otherwise.
     public var dequantization: String? {
         guard precision.isWeightOnly, case let .tensor(format) = mathUnit, format != .fp4 else { return nil }
-        let why = precision == .int4 ? "a weight-only format" : "\(gpu.id) has no FP4 tensor cores"
+        let why = precision == .int4 ? "a weight-only format"
+            : gpu.tensorPeaks[.fp4] == nil ? "\(gpu.id) has no FP4 tensor cores"
+            : "its activations stay 16-bit, and FP4 tensor cores multiply only 4-, 6- or 8-bit operands"
         return "\(precision.rawValue) weights dequantized to \(format.rawValue) for the matrix math (\(why)): "
             + "weights read at 4 bits, tensor cores at the \(format.rawValue) rate"
     }
