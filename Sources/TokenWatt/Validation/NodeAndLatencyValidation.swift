@@ -7,16 +7,17 @@ import KernelPower
 /// allowed for official submission"), which the serving model does not run. Each row is estimated
 /// with the parallelism, engine batch, GPU power limit and weight format its submitter published
 /// (`submissions`): the H100 and H200 rows are "MaxQ" (power-tuned) with FP8 weights (`use_fp8 =
-/// True` in the same configs); the only B200 power results of v5.1 ran uncapped in NVFP4. Output tokens per sample: 294.45 for Llama-2-70B (mlcommons/inference
-/// language/llama2-70b/README.md, "Tokens per sample"), 146 for Mixtral-8x7B (data README) and 69 for
-/// GPT-J (the factor LoadGen multiplies samples/s by to report GPT-J tokens/s:
-/// `gptj.*.token_latency_scaling_factor = 69` in mlcommons/inference loadgen/mlperf.conf), and
-/// 155 for Llama-3.1-8B (derived: its reference accuracy target, mlcommons/inference
-/// language/llama3.1-8b/README.md, has `gen_len` 8,167,644 characters over `gen_num` 13,368
-/// summaries, 611 characters each, at the 3.94 characters per token of the Llama 3 tokenizer on
-/// English, "The Llama 3 Herd of Models", arXiv 2407.21783, §3.1.1; its harness allows 2,000
-/// new tokens, so GPT-J's 69 does not carry). Input tokens 512 for OpenOrca-based sets and 800
-/// for CNN/DailyMail (assumed: MLPerf bounds the inputs, at 1024 for OpenOrca, but publishes no mean). Models without such lengths (Llama-3.1-405B, DeepSeek-R1) are
+/// True` in the same configs); the only B200 power results of v5.1 ran uncapped in NVFP4. Output
+/// tokens per sample: 294.45 for Llama-2-70B (mlcommons/inference language/llama2-70b/README.md,
+/// "Tokens per sample"), 146 for Mixtral-8x7B (data README) and 69 for GPT-J (the factor LoadGen
+/// multiplies samples/s by to report GPT-J tokens/s: `gptj.*.token_latency_scaling_factor = 69` in
+/// mlcommons/inference loadgen/mlperf.conf), and 155 for Llama-3.1-8B (derived: its reference
+/// accuracy target, mlcommons/inference language/llama3.1-8b/README.md, has `gen_len` 8,167,644
+/// characters over `gen_num` 13,368 summaries, 611 characters each, at the 3.94 characters per
+/// token of the Llama 3 tokenizer on English, "The Llama 3 Herd of Models", arXiv 2407.21783,
+/// §3.1.1; its harness allows 2,000 new tokens, so GPT-J's 69 does not carry). Input tokens 512 for
+/// OpenOrca-based sets and 800 for CNN/DailyMail (assumed: MLPerf bounds the inputs, at 1024 for
+/// OpenOrca, but publishes no mean). Models without such lengths (Llama-3.1-405B, DeepSeek-R1) are
 /// listed as not estimated.
 public enum MLPerfValidation {
     static let models: [String: (id: String, input: Int, output: Int)] = [

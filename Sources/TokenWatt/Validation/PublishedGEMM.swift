@@ -49,8 +49,9 @@ public enum PublishedGEMM {
     /// its TDP as the power limit, the host never in the way (a benchmark loop of one kernel).
     public static func predictedTFLOPS(_ p: Point, gpu: GPUSpec, calibration: CoefficientFile) -> Double {
         let set = calibration.coefficients(for: gpu)
-        let estimator = PassEstimator(gpu: gpu, power: PowerModel(gpu: gpu, coefficients: set.power, capHoldFraction: calibration.capHoldFraction),
-                                      timeModel: set.timeModel, host: HostModel(launchTime: .zero, passOverhead: .zero))
+        let power = PowerModel(gpu: gpu, coefficients: set.power, capHoldFraction: calibration.capHoldFraction)
+        let estimator = PassEstimator(gpu: gpu, power: power, timeModel: set.timeModel,
+                                      host: HostModel(launchTime: .zero, passOverhead: .zero))
         let bytes: Double = switch p.format {
         case .tf32: 4
         case .bf16, .fp16: 2
