@@ -99,6 +99,23 @@ import Testing
         }
     }
 
+    /// A one-token step budget leaves one-token prompt chunks and a one-point chunk grid; the
+    /// formula (which once indexed an empty segment list and crashed) treats it as a constant.
+    @Test func oneTokenStepBudgetGivesAFiniteFormula() throws {
+        let e = Estimator()
+        let d = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", gpus: 1))
+        let f = try TokenFormula(estimator: e, deployment: d, batch: 64, input: 100, output: 20, tokenBudget: 1,
+                                 settings: try LedgerSettings(), boundary: .gpu)
+        let s = try ServingSurface(estimator: e, deployment: d, maxBatch: 64, tokenBudget: 1, meanResidentTokens: 110, meanOutput: 20)
+        #expect(f.localBatch == 1)
+        for (i, o) in [(1, 1), (100, 20), (3000, 7)] {
+            let wh = try #require(f.wattHours(input: i, output: o)[.gpu])
+            let c = s.cost([ModelCall(newTokens: i, cachedTokens: 0, outputTokens: o, sequences: 1)])
+            #expect(wh.isFinite && wh > 0)
+            #expect(approx(wh, (c.prefillJoules + c.decodeJoules) / 3600, rel: 1e-12))
+        }
+    }
+
     @Test(arguments: SQLDialect.allCases) func everyDialectIsOneSelectWithoutFunctionsOfItsOwn(dialect: SQLDialect) throws {
         let sql = try SQLExport(formula: try formula(boundary: .facility), dialect: dialect, table: "warehouse.requests",
                                 inputColumn: "prompt_tokens", outputColumn: "completion_tokens").sql()

@@ -128,6 +128,24 @@ import Testing
         #expect(q.assumptions.contains { $0.contains("does not fit in memory") })
     }
 
+    /// Each continuous-batching step holds the decodes plus the prompts that start beside them:
+    /// 16 input tokens per 2 output, so an 8192-token step keeps at most 8192·2/18 = 910 sequences
+    /// decoding. Asking for more changes nothing (it once jumped 40× at 8192, where the prompt
+    /// chunk shrank to one token), and the estimate says why.
+    @Test func continuousBatchIsHeldToWhatAStepsTokenBudgetSustains() throws {
+        let d = try deployment("google/gemma-3-12b-it", gpu: "l4", gpus: 8)
+        let below = try estimate(d, batch: 600, input: 16, output: 2)
+        #expect(below.serving.effectiveBatch == 600 && below.serving.batchLimit == .none)
+        let at = try estimate(d, batch: 910, input: 16, output: 2).ledger.total(at: .gpu).wattHours
+        for batch in [911, 8191, 8192, 20000] {
+            let q = try estimate(d, batch: batch, input: 16, output: 2)
+            #expect(q.serving.effectiveBatch == 910)
+            #expect(q.serving.batchLimit == .stepBudget)
+            #expect(q.ledger.total(at: .gpu).wattHours == at)
+            #expect(q.assumptions.contains { $0.contains("8192-token budget holds 910 decoding sequences") })
+        }
+    }
+
     /// A static batch needs every sequence's full context at once; continuous batching holds the
     /// sequences at their mean context. Llama-2-7B on an A100-40GB, 1024 + 1024 tokens: 512 KiB of
     /// KV per token, so 1 GiB per sequence at the end of a static batch and 0.75 GiB on average.

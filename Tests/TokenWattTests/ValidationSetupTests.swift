@@ -153,6 +153,17 @@ import Testing
         #expect(fp4.weights == .nvfp4 && unstated.weights == .fp8)
         #expect(fp4.powerLimitWatts == 1000 && fp4.kvPrecision == .fp8)
     }
+
+    /// The published engine's step budget holds the batch: Llama-3.1-8B on a B200 with
+    /// `max_num_tokens` 12000 keeps 12000·155/955 = 1947 sequences decoding of its 6000.
+    @Test func mlperfEngineKeepsWhatItsStepBudgetSustains() throws {
+        let sub = try #require(MLPerfValidation.submissions["llama3.1-8b b200"])
+        let model = try #require(MLPerfValidation.models["llama3.1-8b"])
+        let (_, s, _) = try MLPerfValidation.estimate(model: model, gpu: "b200", gpus: 8, submission: sub, batch: sub.offlineBatch,
+                                                      estimator: Estimator())
+        #expect(s.effectiveBatch == 8 * 1947)
+        #expect(s.batchLimit == .stepBudget)
+    }
 }
 
 /// The software stack, measured: a host refitted on ML.ENERGY v2's H100 runs (vLLM 0.5.4) idles

@@ -21,7 +21,7 @@ public enum ServingCalibration {
     static func row(label: String, group: String, deployment d: Deployment, request: ServingRequest,
                     outputTokensPerSecond: Double, powerPerGPU: Double) -> CalibrationRow? {
         guard let budget = try? KVCacheBudget(deployment: d, request: request) else { return nil }
-        let local = ServingEstimator.localBatch(request.batch, budget: budget, ranks: d.attentionRanks)
+        let local = ServingEstimator.localBatch(request, budget: budget, ranks: d.attentionRanks)
         let plan = ContinuousPlan(request: request, local: local)
         let planner = PhasePlanner(deployment: d)
         guard let passes = try? plan.meanStep.map({ (try planner.program(for: $0.phase), $0.weight) }) else { return nil }

@@ -67,7 +67,7 @@ public enum UserCalibration {
         case .decodeStep: passes = [(try planner.program(for: .decode(batch: run.request.batch, context: run.request.inputTokens)), 1)]
         case .serve:
             let request = ServingRequest(batch: run.request.batch, inputTokens: run.request.inputTokens, outputTokens: run.request.outputTokens)
-            let local = ServingEstimator.localBatch(request.batch, budget: try KVCacheBudget(deployment: d, request: request),
+            let local = ServingEstimator.localBatch(request, budget: try KVCacheBudget(deployment: d, request: request),
                                                     ranks: d.attentionRanks)
             passes = try ContinuousPlan(request: request, local: local).meanStep.map { (try planner.program(for: $0.phase), $0.weight) }
         }

@@ -68,7 +68,9 @@ public struct TokenFormula: Sendable {
     }
 
     static func segments(_ grid: [(Double, Double)]) -> [Segment] {
-        zip(grid, grid.dropFirst()).map { lo, hi in
+        // A one-point grid (a one-token chunk) is a constant.
+        if grid.count == 1, let p = grid.first { return [Segment(nLow: p.0, nHigh: p.0, logLog: false, a: p.1, s: 0)] }
+        return zip(grid, grid.dropFirst()).map { lo, hi in
             lo.1 > 0 && hi.1 > 0 && hi.0 > lo.0 && !ServingSurface.isLinearSegment(lo.0, hi.0)
                 ? Segment(nLow: lo.0, nHigh: hi.0, logLog: true, a: log(lo.1), s: (log(hi.1) - log(lo.1)) / (log(hi.0) - log(lo.0)))
                 : Segment(nLow: lo.0, nHigh: hi.0, logLog: false, a: lo.1, s: hi.0 > lo.0 ? (hi.1 - lo.1) / (hi.0 - lo.0) : 0)

@@ -31,8 +31,11 @@ extension KernelFleet {
             hardware.append(HardwareUse(className: cls.name, gpu: s.deployment.gpu.id, node: s.deployment.node.id, gpus: replicas * s.deployment.gpuCount, nodes: classNodes))
             peakWall += Double(replicas) * s.busyWallPower
             for h in 0..<24 { hourlyWall[h] += busy[h] * s.busyWallPower + (Double(replicas) - busy[h]) * s.idleWallPower }
-            if s.localBatch * s.deployment.attentionRanks < (kernel.deployments.first { $0.name == cls.deployment }?.maxBatch ?? 0) {
-                notes.append("class \(cls.name): the KV cache holds \(s.localBatch * s.deployment.attentionRanks) sequences, fewer than the deployment's batch limit")
+            let inFlight = s.localBatch * s.deployment.attentionRanks
+            if inFlight < (kernel.deployments.first { $0.name == cls.deployment }?.maxBatch ?? 0) {
+                notes.append("class \(cls.name): " + (s.batchLimit == .stepBudget
+                    ? "a step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding beside the prompts that join them"
+                    : "the KV cache holds \(inFlight) sequences") + ", fewer than the deployment's batch limit")
             }
             let over = mine.filter(\.overContext).count
             if over > 0 {

@@ -10,6 +10,9 @@ public struct ServingSurface: Sendable {
     /// Sequences per attention rank, from the KV budget at the class's mean context.
     public let localBatch: Int
     public let maxBatch: Int
+    /// What holds `localBatch` below the deployment's batch limit, and the step's token budget.
+    public let batchLimit: BatchLimit
+    public let tokenBudget: Int
     let ranks: Double
     let gpus: Double
     /// Per-GPU decode step: energy `eA + eB·c` (J), time `tA + tB·c` (s), gap energy share.
@@ -36,8 +39,14 @@ public struct ServingSurface: Sendable {
                                    outputTokens: max(1, Int(meanOutput)), tokenBudget: tokenBudget)
         let budget = try KVCacheBudget(deployment: d, request: probe)
         self.maxBatch = budget.maxBatch
-        let b = ServingEstimator.localBatch(maxBatch, budget: budget, ranks: d.attentionRanks)
+        // Continuous batching keeps no more sequences decoding than a step's token budget holds
+        // beside the prompts that join them; a disaggregated decode pool's steps hold decodes only.
+        let memoryBatch = ServingEstimator.localBatch(maxBatch, budget: budget, ranks: d.attentionRanks)
+        let b = change?.disaggregated == true ? min(memoryBatch, max(1, tokenBudget))
+            : ServingEstimator.localBatch(probe, budget: budget, ranks: d.attentionRanks)
         localBatch = b
+        batchLimit = b < memoryBatch ? .stepBudget : maxBatch > budget.maxBatch ? .memory : .none
+        self.tokenBudget = tokenBudget
         func pass(_ p: Phase) throws -> PassEstimate { try estimator.forwardPass(d, phase: p) }
         // Decode steps at two contexts (speculative decoding: verification steps of k+1 tokens).
         let (c1, c2) = (256, 4096)

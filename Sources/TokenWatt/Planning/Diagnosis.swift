@@ -36,7 +36,9 @@ public struct Diagnosis: Sendable {
         let pe = base.serving.prefill.energy.joules, de = base.serving.decode.energy.joules
         energyShares = zip(prefillShares, decodeShares).map { p, q in (p.0, (p.1 * pe + q.1 * de) / max(1e-12, pe + de)) }
         let s = base.serving
-        if s.batchLimitedByMemory {
+        if s.batchLimit == .stepBudget {
+            kvFinding = "the step's \(serving.tokenBudget)-token budget limits the batch: \(s.effectiveBatch) sequences keep decoding of the \(s.requestedBatch) requested, the KV cache has room for \(s.maxBatch)"
+        } else if s.batchLimitedByMemory {
             kvFinding = "the KV cache limits the batch: \(s.effectiveBatch) sequences fit of the \(s.requestedBatch) requested (each holds up to \(serving.inputTokens + serving.outputTokens) tokens)"
         } else {
             kvFinding = "the KV cache does not limit the batch: \(s.requestedBatch) sequences requested, room for \(s.maxBatch)"
@@ -121,7 +123,7 @@ public struct Diagnosis: Sendable {
 
     static func explainBatch(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
         let ea = a.ledger.total(at: .gpu).wattHours, eb = b.ledger.total(at: .gpu).wattHours
-        return "batch \(b.serving.effectiveBatch) (of \(b.serving.requestedBatch) requested): \(eb < ea ? "\(pct(eb, ea)) less" : "\(pct(eb, ea)) more") energy per query, inter-token latency \(ms(a.serving.interTokenLatency)) → \(ms(b.serving.interTokenLatency))" + (b.serving.batchLimitedByMemory ? " (the KV cache caps the batch)" : "") + "."
+        return "batch \(b.serving.effectiveBatch) (of \(b.serving.requestedBatch) requested): \(eb < ea ? "\(pct(eb, ea)) less" : "\(pct(eb, ea)) more") energy per query, inter-token latency \(ms(a.serving.interTokenLatency)) → \(ms(b.serving.interTokenLatency))" + (b.serving.batchLimitedByMemory ? " (the KV cache caps the batch)" : b.serving.batchLimit == .stepBudget ? " (the step's token budget caps the batch)" : "") + "."
     }
 
     public func text() -> String {

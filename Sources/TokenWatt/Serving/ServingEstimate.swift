@@ -12,6 +12,15 @@ public struct PhaseCost: Sendable {
     public var gapEnergy: Energy
 }
 
+/// What limits the sequences in flight below the requested batch.
+public enum BatchLimit: String, Sendable {
+    case none
+    /// The KV cache holds fewer sequences of these lengths.
+    case memory
+    /// A continuous-batching step's token budget keeps fewer decoding (`ServingRequest.budgetLimitedBatch`).
+    case stepBudget = "step-budget"
+}
+
 /// Steady-state serving of a deployment: latencies, throughput, power, and the GPU energy of one
 /// query split into prefill and decode.
 public struct ServingEstimate: Sendable {
@@ -20,7 +29,9 @@ public struct ServingEstimate: Sendable {
     public var effectiveBatch: Int
     /// The largest batch the KV cache holds for these request lengths.
     public var maxBatch: Int
-    public var batchLimitedByMemory: Bool { effectiveBatch < requestedBatch }
+    /// What holds the batch below the requested one, if anything.
+    public var batchLimit: BatchLimit = .none
+    public var batchLimitedByMemory: Bool { batchLimit == .memory }
     /// Mean time of one engine step (every in-flight sequence emits one token).
     public var stepTime: Time
     /// Mean time between a sequence's tokens (the mean step, prompt chunks included).

@@ -28,19 +28,25 @@ public struct ServingEstimator: Sendable {
         }
         let budget = try KVCacheBudget(deployment: deployment, request: r)
         let ranks = deployment.attentionRanks
-        let local = Self.localBatch(r.batch, budget: budget, ranks: ranks)
+        let isStatic = r.isStatic(on: deployment.framework)
+        let memoryLocal = Self.localBatch(r.batch, budget: budget, ranks: ranks)
+        let local = isStatic ? memoryLocal : Self.localBatch(r, budget: budget, ranks: ranks)
         var notes = [deployment.contextNote(tokens: r.inputTokens + r.outputTokens)].compactMap { $0 }
         if r.batch > budget.maxBatch {
-            notes.append("batch \(r.batch) does not fit in memory: the KV cache holds \(budget.maxBatch) sequences of \(r.inputTokens)+\(r.outputTokens) tokens; using \(local * ranks)")
+            notes.append("batch \(r.batch) does not fit in memory: the KV cache holds \(budget.maxBatch) sequences of \(r.inputTokens)+\(r.outputTokens) tokens; using \(memoryLocal * ranks)")
+        }
+        if local < memoryLocal {
+            notes.append("a step's \(r.tokenBudget)-token budget holds \(r.budgetLimitedBatch) decoding sequences per engine plus the prompts that start beside them (\(r.inputTokens) input tokens per \(r.outputTokens) output); using \(local * ranks) of the \(memoryLocal * ranks) sequences")
         }
         var s: ServingEstimate
-        if r.isStatic(on: deployment.framework) {
+        if isStatic {
             s = try staticBatch(r, local: local)
         } else {
             s = try continuous(r, local: local)
         }
         s.requestedBatch = r.batch
         s.maxBatch = budget.maxBatch
+        s.batchLimit = local < memoryLocal ? .stepBudget : r.batch > budget.maxBatch ? .memory : .none
         s.notes = notes
         return s
     }
@@ -49,6 +55,13 @@ public struct ServingEstimator: Sendable {
     /// evenly over the ranks.
     public static func localBatch(_ batch: Int, budget: KVCacheBudget, ranks: Int) -> Int {
         max(1, Int((Double(min(batch, budget.maxBatch)) / Double(ranks)).rounded()))
+    }
+
+    /// Sequences per attention rank under continuous batching: as above, and no more than a
+    /// step's token budget keeps decoding (`ServingRequest.budgetLimitedBatch`; each rank runs
+    /// its own scheduler).
+    public static func localBatch(_ r: ServingRequest, budget: KVCacheBudget, ranks: Int) -> Int {
+        min(localBatch(r.batch, budget: budget, ranks: ranks), r.budgetLimitedBatch)
     }
 
     func pass(_ phase: Phase) throws -> PassEstimate {

@@ -16,6 +16,18 @@ public struct ServingRequest: Sendable, Equatable {
 
     public enum Batching: String, Sendable, CaseIterable { case continuous, staticBatch = "static" }
 
+    /// The most sequences one engine keeps decoding under continuous batching. Every step holds at
+    /// most `tokenBudget` tokens: one per decoding sequence, plus the prompt tokens of the requests
+    /// that start alongside them, I for every O tokens decoded at steady state, so b·(1 + I/O) ≤
+    /// budget. A larger `max_num_seqs` leaves requests waiting for prefill, not decoding. Both
+    /// engines count a decode as one token of the step budget: vLLM schedules decodes first and
+    /// fills what is left with prompt chunks (docs, "Optimization and Tuning", chunked prefill);
+    /// TensorRT-LLM's `max_num_tokens` caps context plus generation tokens per iteration (docs,
+    /// "Tuning Max Batch Size and Max Num Tokens").
+    public var budgetLimitedBatch: Int {
+        max(1, Int((Double(tokenBudget) * Double(outputTokens) / Double(inputTokens + outputTokens)).rounded(.down)))
+    }
+
     /// Whether `framework` serves this request as one static batch: HF transformers always does.
     public func isStatic(on framework: Framework) -> Bool { framework == .hf || batching == .staticBatch }
 

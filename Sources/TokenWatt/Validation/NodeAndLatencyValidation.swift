@@ -42,19 +42,27 @@ public enum MLPerfValidation {
     /// SR780a_V3_B200SXMx8/{Offline,Server}/llama3_1-8b.py: `tensor_parallelism` 1, `gpu_batch_size`
     /// 2048 and 6000, `precision` 'fp4' (NVFP4), `kv_cache_dtype` 'fp8'; registered MaxP only, and
     /// closed/Lenovo/measurements/*/power_settings.txt: "GPUs ran with original power mode, 1000W".
+    /// `maxNumTokens` is the engine's `max_num_tokens`, the tokens one in-flight-batching step
+    /// holds (decodes and prompt chunks): 4096 for Llama-2-70B and 16384 for Mixtral in the v4.1
+    /// configs' base classes (configs/llama2-70b/__init__.py, configs/mixtral-8x7b/__init__.py;
+    /// the v4.0 H100 classes carry the same batches and are taken to share the base), 3584 and
+    /// 12000 in the B200 configs above. Rows without a published configuration take vLLM's 8192.
     struct Submission {
         let tp: Int, offlineBatch: Int, serverBatch: Int, powerLimitWatts: Double
         var weights: Precision = .fp8
         var kvPrecision: Precision = .bf16
+        var maxNumTokens = 8192
     }
     static let submissions: [String: Submission] = [
-        "llama2-70b h100-sxm": Submission(tp: 2, offlineBatch: 896, serverBatch: 1024, powerLimitWatts: 450, kvPrecision: .fp8),
-        "llama2-70b h200": Submission(tp: 1, offlineBatch: 806, serverBatch: 896, powerLimitWatts: 500, kvPrecision: .fp8),
-        "mixtral-8x7b h200": Submission(tp: 1, offlineBatch: 3072, serverBatch: 3072, powerLimitWatts: 500),
+        "llama2-70b h100-sxm": Submission(tp: 2, offlineBatch: 896, serverBatch: 1024, powerLimitWatts: 450, kvPrecision: .fp8,
+                                          maxNumTokens: 4096),
+        "llama2-70b h200": Submission(tp: 1, offlineBatch: 806, serverBatch: 896, powerLimitWatts: 500, kvPrecision: .fp8,
+                                      maxNumTokens: 4096),
+        "mixtral-8x7b h200": Submission(tp: 1, offlineBatch: 3072, serverBatch: 3072, powerLimitWatts: 500, maxNumTokens: 16384),
         "llama2-70b b200": Submission(tp: 1, offlineBatch: 2048, serverBatch: 2048, powerLimitWatts: 1000, weights: .nvfp4,
-                                      kvPrecision: .fp8),
+                                      kvPrecision: .fp8, maxNumTokens: 3584),
         "llama3.1-8b b200": Submission(tp: 1, offlineBatch: 6000, serverBatch: 6000, powerLimitWatts: 1000, weights: .nvfp4,
-                                       kvPrecision: .fp8),
+                                       kvPrecision: .fp8, maxNumTokens: 12000),
     ]
 
     public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {
@@ -129,7 +137,8 @@ public enum MLPerfValidation {
                                                            kvPrecision: sub.kvPrecision, framework: .trtllm,
                                                            powerCapWatts: sub.powerLimitWatts))
         let engines = gpus / sub.tp
-        let s = try estimator.serve(d, ServingRequest(batch: batch * engines, inputTokens: m.input, outputTokens: m.output))
+        let s = try estimator.serve(d, ServingRequest(batch: batch * engines, inputTokens: m.input, outputTokens: m.output,
+                                                      tokenBudget: sub.maxNumTokens))
         let ledger = try QueryLedger.build(serving: s, deployment: d, outputTokens: m.output, settings: try LedgerSettings())
         return (d, s, ledger)
     }
