@@ -145,6 +145,8 @@ extension BadInput {
         Inputs.fleet("\"input\": {\"fixed\": 100}", "\"input\": {\"trace\": {\"file\": \"none.csv\", \"column\": \"x\"}}", mentions: ["none.csv"], name: "workload trace missing"),
         Inputs.fleet("\"input\": {\"fixed\": 100}", "\"input\": {\"gaussian\": {\"mean\": 1}}", mentions: ["gaussian"], name: "workload unknown distribution"),
         Inputs.fleet("\"kind\": \"kernel\",", "\"kind\": \"kernel\", \"diurnal\": [1, 2],", mentions: ["diurnal", "24"], name: "workload diurnal length"),
+        Inputs.fleet("\"kind\": \"kernel\",", "\"kind\": \"kernel\", \"diurnal\": [1, 1, 1, -1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],",
+                     mentions: ["diurnal[3]", "-1", "non-negative"], name: "workload negative diurnal hour"),
         Inputs.fleet("\"kind\": \"kernel\",", "\"kind\": \"kernel\", \"headroom\": -0.2,", mentions: ["headroom"], name: "workload headroom negative"),
         Inputs.fleet("\"kind\": \"kernel\",", "\"kind\": \"kernel\", \"pue\": {\"fixed\": 0.9},", mentions: ["pue"], name: "workload pue below one"),
         Inputs.fleet("\"kind\": \"kernel\",", "\"kind\": \"kernel\", \"sameDrawsAs\": \"t\",", mentions: ["sameDrawsAs", "t"], name: "workload same draws unknown"),

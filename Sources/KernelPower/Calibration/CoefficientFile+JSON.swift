@@ -121,7 +121,7 @@ extension CoefficientFile {
         for (i, v) in (try o.optionalArray("idlePower") ?? []).enumerated() {
             guard case let .array(pair) = v, pair.count == 2, case let .number(mhz) = pair[0], case let .number(w) = pair[1],
                   mhz > 0, w > 0 else {
-                throw InputError.invalidValue(file: o.file, field: "\(o.path).idlePower[\(i)]", value: v.typeName, expected: "[MHz, watts]")
+                throw InputError.invalidValue(file: o.file, field: "\(o.path).idlePower[\(i)]", value: v.shortDescription, expected: "[MHz, watts]")
             }
             idle.append(FittedGPU.IdlePoint(clockMHz: mhz, watts: w))
         }

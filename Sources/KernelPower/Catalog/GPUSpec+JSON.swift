@@ -59,7 +59,7 @@ enum GPUSpecReader {
         var pts: [(x: Double, y: Double)] = []
         for (i, item) in items.enumerated() {
             guard case let .array(pair) = item, pair.count == 2, case let .number(x) = pair[0], case let .number(y) = pair[1] else {
-                throw InputError.invalidValue(file: file, field: "\(path)[\(i)]", value: item.typeName, expected: "a pair [MHz, value]")
+                throw InputError.invalidValue(file: file, field: "\(path)[\(i)]", value: item.shortDescription, expected: "a pair [MHz, value]")
             }
             if let last = pts.last, x <= last.x {
                 throw InputError.invalidValue(file: file, field: "\(path)[\(i)]", value: formatNumber(x), expected: "clocks in increasing order")

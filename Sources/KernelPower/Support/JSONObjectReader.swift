@@ -36,7 +36,7 @@ public struct JSONObjectReader {
     public mutating func optionalDouble(_ key: String, _ range: ClosedRange<Double>? = nil, expected: String = "a number") throws -> Double? {
         guard let v = raw(key) else { return nil }
         guard case let .number(x) = v else {
-            throw InputError.invalidValue(file: file, field: fieldPath(key), value: v.typeName, expected: expected)
+            throw InputError.invalidValue(file: file, field: fieldPath(key), value: v.shortDescription, expected: expected)
         }
         if let r = range, !r.contains(x) {
             throw InputError.invalidValue(file: file, field: fieldPath(key), value: formatNumber(x), expected: expected)
@@ -73,7 +73,7 @@ public struct JSONObjectReader {
     public mutating func optionalString(_ key: String, allowed: [String]? = nil) throws -> String? {
         guard let v = raw(key) else { return nil }
         guard case let .string(s) = v else {
-            throw InputError.invalidValue(file: file, field: fieldPath(key), value: v.typeName,
+            throw InputError.invalidValue(file: file, field: fieldPath(key), value: v.shortDescription,
                                           expected: allowed.map { "one of \($0.joined(separator: ", "))" } ?? "a string")
         }
         if let a = allowed, !a.contains(s) {
@@ -94,7 +94,7 @@ public struct JSONObjectReader {
     public mutating func optionalBool(_ key: String) throws -> Bool? {
         guard let v = raw(key) else { return nil }
         guard case let .bool(b) = v else {
-            throw InputError.invalidValue(file: file, field: fieldPath(key), value: v.typeName, expected: "true or false")
+            throw InputError.invalidValue(file: file, field: fieldPath(key), value: v.shortDescription, expected: "true or false")
         }
         return b
     }
@@ -109,11 +109,11 @@ public struct JSONObjectReader {
     public mutating func stringArray(_ key: String) throws -> [String] {
         guard let v = raw(key) else { return [] }
         guard case let .array(items) = v else {
-            throw InputError.invalidValue(file: file, field: fieldPath(key), value: v.typeName, expected: "an array of strings")
+            throw InputError.invalidValue(file: file, field: fieldPath(key), value: v.shortDescription, expected: "an array of strings")
         }
         return try items.enumerated().map { i, item in
             guard case let .string(s) = item else {
-                throw InputError.invalidValue(file: file, field: "\(fieldPath(key))[\(i)]", value: item.typeName, expected: "a string")
+                throw InputError.invalidValue(file: file, field: "\(fieldPath(key))[\(i)]", value: item.shortDescription, expected: "a string")
             }
             return s
         }
@@ -136,7 +136,7 @@ public struct JSONObjectReader {
             throw InputError.missingField(file: file, field: fieldPath(key), expected: "an array")
         }
         guard case let .array(items) = v else {
-            throw InputError.invalidValue(file: file, field: fieldPath(key), value: v.typeName, expected: "an array")
+            throw InputError.invalidValue(file: file, field: fieldPath(key), value: v.shortDescription, expected: "an array")
         }
         return items
     }
@@ -150,12 +150,12 @@ public struct JSONObjectReader {
     public mutating func stringMap(_ key: String) throws -> [String: String] {
         guard let v = raw(key) else { return [:] }
         guard case let .object(p) = v else {
-            throw InputError.invalidValue(file: file, field: fieldPath(key), value: v.typeName, expected: "an object of strings")
+            throw InputError.invalidValue(file: file, field: fieldPath(key), value: v.shortDescription, expected: "an object of strings")
         }
         var out: [String: String] = [:]
         for (k, item) in p {
             guard case let .string(s) = item else {
-                throw InputError.invalidValue(file: file, field: "\(fieldPath(key)).\(k)", value: item.typeName, expected: "a string")
+                throw InputError.invalidValue(file: file, field: "\(fieldPath(key)).\(k)", value: item.shortDescription, expected: "a string")
             }
             out[k] = s
         }

@@ -33,6 +33,12 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// The value as an error message shows it: a number itself, anything else by its type.
+    public var shortDescription: String {
+        if case let .number(x) = self { return formatNumber(x) }
+        return typeName
+    }
+
     /// Looks up a key in an object (nil for other values or a missing key).
     public subscript(key: String) -> JSONValue? {
         if case let .object(pairs) = self { return pairs.first { $0.key == key }?.value }

@@ -67,7 +67,7 @@ extension WorkloadReader.Context {
         if let raw = try o.optionalArray("values") {
             let v = try raw.enumerated().map { i, x -> Double in
                 guard case let .number(n) = x, n >= 0, n <= 5000 else {
-                    throw InputError.invalidValue(file: file, field: "\(path).values[\(i)]", value: x.typeName, expected: "g CO2e per kWh from 0 to 5000")
+                    throw InputError.invalidValue(file: file, field: "\(path).values[\(i)]", value: x.shortDescription, expected: "g CO2e per kWh from 0 to 5000")
                 }
                 return n
             }

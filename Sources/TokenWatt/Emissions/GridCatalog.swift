@@ -93,7 +93,7 @@ public struct GridCatalog: Sendable {
         if var h = try o.optionalObject("hourlyProfile") {
             let values = try h.array("values").map { v -> Double in
                 guard case let .number(x) = v, x >= 0, x.isFinite else {
-                    throw InputError.invalidValue(file: file, field: "\(path).hourlyProfile.values", value: v.typeName, expected: "non-negative numbers")
+                    throw InputError.invalidValue(file: file, field: "\(path).hourlyProfile.values", value: v.shortDescription, expected: "non-negative numbers")
                 }
                 return x
             }

@@ -29,12 +29,12 @@ extension SweepSpec {
             return try raw.enumerated().map { i, v in try parse(v, "grid.\(key)[\(i)]") }
         }
         func string(_ v: JSONValue, _ field: String) throws -> String {
-            guard case let .string(s) = v else { throw InputError.invalidValue(file: file, field: field, value: v.typeName, expected: "a string") }
+            guard case let .string(s) = v else { throw InputError.invalidValue(file: file, field: field, value: v.shortDescription, expected: "a string") }
             return s
         }
         func int(_ v: JSONValue, _ field: String) throws -> Int {
             guard case let .number(x) = v, x >= 1, x <= 1_000_000, x == x.rounded() else {
-                throw InputError.invalidValue(file: file, field: field, value: v.typeName, expected: "a whole number from 1 to 1000000")
+                throw InputError.invalidValue(file: file, field: field, value: v.shortDescription, expected: "a whole number from 1 to 1000000")
             }
             return Int(x)
         }
@@ -58,7 +58,7 @@ extension SweepSpec {
             batchLimits: try list("maxBatch", int) ?? [256],
             powerCaps: try list("powerCapWatts") { v, f -> Double? in
                 if v == .null { return nil }
-                guard case let .number(x) = v, x > 0, x <= 100_000 else { throw InputError.invalidValue(file: file, field: f, value: v.typeName, expected: "watts or null") }
+                guard case let .number(x) = v, x > 0, x <= 100_000 else { throw InputError.invalidValue(file: file, field: f, value: v.shortDescription, expected: "watts or null") }
                 return x
             } ?? [nil],
             itlTargetMs: nil, ttftTargetMs: nil)

@@ -55,7 +55,7 @@ extension WorkloadReader.Context {
         func numbers(_ key: String) throws -> [Double] {
             try o.array(key).enumerated().map { i, v in
                 guard case let .number(x) = v, x.isFinite, x >= 0 else {
-                    throw InputError.invalidValue(file: file, field: "\(path).\(key)[\(i)]", value: v.typeName, expected: "a non-negative number")
+                    throw InputError.invalidValue(file: file, field: "\(path).\(key)[\(i)]", value: v.shortDescription, expected: "a non-negative number")
                 }
                 return x
             }

@@ -113,7 +113,7 @@ extension WorkloadReader.Context {
             }
             diurnal = try raw.enumerated().map { i, v in
                 guard case let .number(x) = v, x >= 0, x.isFinite else {
-                    throw InputError.invalidValue(file: file, field: "\(path).diurnal[\(i)]", value: v.typeName, expected: "a non-negative number")
+                    throw InputError.invalidValue(file: file, field: "\(path).diurnal[\(i)]", value: v.shortDescription, expected: "a non-negative number")
                 }
                 return x
             }
@@ -235,7 +235,7 @@ extension WorkloadReader.Context {
         }
         let trims = try (try t.optionalArray("blendTrims") ?? []).enumerated().map { i, v -> (Double, Double) in
             guard case let .array(p) = v, p.count == 2, case let .number(lo) = p[0], case let .number(hi) = p[1], 0 <= lo, lo < hi, hi <= 1 else {
-                throw InputError.invalidValue(file: file, field: "\(path).throughputTable.blendTrims[\(i)]", value: v.typeName,
+                throw InputError.invalidValue(file: file, field: "\(path).throughputTable.blendTrims[\(i)]", value: v.shortDescription,
                                               expected: "[low, high] quantiles with 0 ≤ low < high ≤ 1")
             }
             return (lo, hi)
