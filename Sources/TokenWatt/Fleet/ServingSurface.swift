@@ -41,11 +41,11 @@ public struct ServingSurface: Sendable {
         self.maxBatch = budget.maxBatch
         // Continuous batching keeps no more sequences decoding than a step's token budget holds
         // beside the prompts that join them; a disaggregated decode pool's steps hold decodes only.
-        let memoryBatch = ServingEstimator.localBatch(maxBatch, budget: budget, ranks: d.attentionRanks)
-        let b = change?.disaggregated == true ? min(memoryBatch, max(1, tokenBudget))
-            : ServingEstimator.localBatch(probe, budget: budget, ranks: d.attentionRanks)
+        let flight = ServingEstimator.inFlight(maxBatch, budget: budget, ranks: d.attentionRanks,
+                                               stepLimit: change?.disaggregated == true ? max(1, tokenBudget) : probe.budgetLimitedBatch)
+        let b = flight.local
         localBatch = b
-        batchLimit = b < memoryBatch ? .stepBudget : maxBatch > budget.maxBatch ? .memory : .none
+        batchLimit = flight.limit
         self.tokenBudget = tokenBudget
         func pass(_ p: Phase) throws -> PassEstimate { try estimator.forwardPass(d, phase: p) }
         // Decode steps at two contexts (speculative decoding: verification steps of k+1 tokens).

@@ -29,14 +29,14 @@ public struct ServingEstimator: Sendable {
         let budget = try KVCacheBudget(deployment: deployment, request: r)
         let ranks = deployment.attentionRanks
         let isStatic = r.isStatic(on: deployment.framework)
-        let memoryLocal = Self.localBatch(r.batch, budget: budget, ranks: ranks)
-        let local = isStatic ? memoryLocal : Self.localBatch(r, budget: budget, ranks: ranks)
+        let flight = Self.inFlight(r.batch, budget: budget, ranks: ranks, stepLimit: isStatic ? nil : r.budgetLimitedBatch)
+        let local = flight.local
         var notes = [deployment.contextNote(tokens: r.inputTokens + r.outputTokens)].compactMap { $0 }
         if r.batch > budget.maxBatch {
-            notes.append("batch \(r.batch) does not fit in memory: the KV cache holds \(budget.maxBatch) sequences of \(r.inputTokens)+\(r.outputTokens) tokens; using \(memoryLocal * ranks)")
+            notes.append("batch \(r.batch) does not fit in memory: the KV cache holds \(budget.maxBatch) sequences of \(r.inputTokens)+\(r.outputTokens) tokens; using \(flight.memoryLocal * ranks)")
         }
-        if local < memoryLocal {
-            notes.append("a step's \(r.tokenBudget)-token budget holds \(r.budgetLimitedBatch) decoding sequences per engine plus the prompts that start beside them (\(r.inputTokens) input tokens per \(r.outputTokens) output); using \(local * ranks) of the \(memoryLocal * ranks) sequences")
+        if flight.limit == .stepBudget {
+            notes.append("a step's \(r.tokenBudget)-token budget holds \(r.budgetLimitedBatch) decoding sequences per engine plus the prompts that start beside them (\(r.inputTokens) input tokens per \(r.outputTokens) output); using \(local * ranks) of the \(flight.memoryLocal * ranks) sequences")
         }
         var s: ServingEstimate
         if isStatic {
@@ -46,7 +46,7 @@ public struct ServingEstimator: Sendable {
         }
         s.requestedBatch = r.batch
         s.maxBatch = budget.maxBatch
-        s.batchLimit = local < memoryLocal ? .stepBudget : r.batch > budget.maxBatch ? .memory : .none
+        s.batchLimit = flight.limit
         s.notes = notes
         return s
     }
@@ -57,11 +57,26 @@ public struct ServingEstimator: Sendable {
         max(1, Int((Double(min(batch, budget.maxBatch)) / Double(ranks)).rounded()))
     }
 
-    /// Sequences per attention rank under continuous batching: as above, and no more than a
-    /// step's token budget keeps decoding (`ServingRequest.budgetLimitedBatch`; each rank runs
-    /// its own scheduler).
+    /// Sequences per attention rank a deployment runs, what the KV cache alone would allow, and
+    /// what holds them below the requested batch.
+    public struct InFlight: Sendable {
+        public let local: Int
+        public let memoryLocal: Int
+        public let limit: BatchLimit
+    }
+
+    /// The batch per attention rank: what the KV cache holds, and no more than `stepLimit`, the
+    /// sequences a step's token budget keeps decoding (each rank runs its own scheduler; nil for a
+    /// static batch).
+    public static func inFlight(_ batch: Int, budget: KVCacheBudget, ranks: Int, stepLimit: Int?) -> InFlight {
+        let memory = localBatch(batch, budget: budget, ranks: ranks)
+        let local = min(memory, stepLimit ?? memory)
+        return InFlight(local: local, memoryLocal: memory, limit: local < memory ? .stepBudget : batch > budget.maxBatch ? .memory : .none)
+    }
+
+    /// Sequences per attention rank under continuous batching (`ServingRequest.budgetLimitedBatch`).
     public static func localBatch(_ r: ServingRequest, budget: KVCacheBudget, ranks: Int) -> Int {
-        min(localBatch(r.batch, budget: budget, ranks: ranks), r.budgetLimitedBatch)
+        inFlight(r.batch, budget: budget, ranks: ranks, stepLimit: r.budgetLimitedBatch).local
     }
 
     func pass(_ phase: Phase) throws -> PassEstimate {
