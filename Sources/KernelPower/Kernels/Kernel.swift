@@ -44,6 +44,10 @@ public struct GEMMShape: Sendable {
     public var expectedBatch: Double?
     /// True when B is FP8 with per-block scales (fine-grained FP8 checkpoints such as Qwen3-FP8).
     public var blockScaledB = false
+    /// The tile the GEMM library settled on for this product (nil: the timer picks the fastest at
+    /// its clock). `PassEstimator` pins it once per pass, as an autotuner would, so that the
+    /// tile does not change with the clock the power limiter settles on.
+    var tile: GEMMTile?
 
     public init(batch: Int = 1, m: Int, n: Int, k: Int, aBytes: Double, bBytes: Double, cBytes: Double,
                 unit: MathUnit, sharedB: Bool = true, grouped: Bool = false) {

@@ -23,9 +23,11 @@ public struct PassEstimator: Sendable {
     }
 
     /// Estimates `program` at `clock` (the boost clock if nil) under `powerCap` (the TDP if nil);
-    /// the limiter holds power at `capHoldFraction` of the cap.
+    /// the limiter holds power at `capHoldFraction` of the cap. GEMM tiles are chosen first, as
+    /// tuned under that cap (`tuned`), and kept at every clock the limiter tries.
     public func estimate(_ program: KernelProgram, clock: Frequency? = nil, powerCap: Power? = nil) -> PassEstimate {
         let requested = clock ?? gpu.boostClock, cap = (powerCap ?? gpu.tdp) * power.capHoldFraction
+        let program = tuned(program, at: requested, cap: cap)
         let free = run(program, at: requested, cap: nil)
         guard free.averagePower > cap else { return free }
         return limited(program, from: requested, free: free, cap: cap)

@@ -37,6 +37,7 @@ struct GEMMTile: Sendable {
 
 extension KernelTimer {
     func gemm(_ g: GEMMShape) -> KernelCost {
+        if let tile = g.tile { return gemm(g, tile: tile) }
         var best: KernelCost?
         for tile in GEMMTile.candidates(for: gpu) {
             let c = gemm(g, tile: tile)
