@@ -72,8 +72,10 @@ public struct ServingSurface: Sendable {
         tA = norm(s1.time.seconds, plain1.time.seconds) - tB * Double(c1)
         gapShare = s1.energy.joules > 0 ? s1.gapEnergy.joules / s1.energy.joules : 0
         chunk = max(1, tokenBudget - b)
+        let promptTokensPerStep = Double(b) * Double(probe.inputTokens) / Double(probe.outputTokens)
         (grid, pastE, pastT) = try Self.prefillGrid(estimator: estimator, d: d, b: b, chunk: chunk, tokenBudget: tokenBudget,
-                                                    disaggregated: change?.disaggregated == true, decode: s1)
+                                                    disaggregated: change?.disaggregated == true,
+                                                    promptTokensPerStep: promptTokensPerStep)
         let node = d.node
         psuEfficiency = node.psuEfficiency
         hostWattsPerGPU = node.hostActivePower.watts / Double(node.gpuCount)
@@ -86,10 +88,11 @@ public struct ServingSurface: Sendable {
     /// transfer of disaggregated prefill.
     static let linkJoulesPerBit = 1.3e-12
 
-    /// The marginal cost of prompt chunks: a chunk joining a decode step (continuous batching),
+    /// The marginal cost of prompt chunks: chunks joining a decode step (continuous batching;
+    /// as many of that length as carry the step's mean prompt tokens, `ContinuousPlan.chunksPerStep`),
     /// or a prefill-only pass that batches prompts up to the token budget (disaggregated).
     static func prefillGrid(estimator: Estimator, d: Deployment, b: Int, chunk: Int, tokenBudget: Int, disaggregated: Bool,
-                            decode: PassEstimate) throws -> ([(n: Double, e: Double, t: Double)], Double, Double) {
+                            promptTokensPerStep: Double) throws -> ([(n: Double, e: Double, t: Double)], Double, Double) {
         let ns = chunkGrid(chunk)
         func cost(_ tokens: Int, past: Int) throws -> (Double, Double) {
             if disaggregated {
@@ -100,9 +103,11 @@ public struct ServingSurface: Sendable {
                 let link = kv / d.gpu.interconnect.unidirectionalBandwidth.bytesPerSecond
                 return (p.energy.joules / Double(prompts) + kv * 8 * linkJoulesPerBit, p.time.seconds / Double(prompts) + link)
             }
-            let m = try estimator.forwardPass(d, phase: .mixed(decodeBatch: b, context: 1024, prefillTokens: tokens, prefillPast: past))
+            let g = min(max(1, (tokenBudget - b) / tokens), max(1, Int((promptTokensPerStep / Double(tokens)).rounded())))
+            let m = try estimator.forwardPass(d, phase: .mixed(decodeBatch: b, context: 1024, prefillTokens: tokens, prefillPast: past,
+                                                               prefillSequences: g))
             let base = try estimator.forwardPass(d, phase: .decode(batch: b, context: 1024))
-            return (m.energy.joules - base.energy.joules, m.time.seconds - base.time.seconds)
+            return ((m.energy.joules - base.energy.joules) / Double(g), (m.time.seconds - base.time.seconds) / Double(g))
         }
         let grid = try ns.map { n -> (n: Double, e: Double, t: Double) in
             let (e, t) = try cost(n, past: 0)

@@ -5,15 +5,15 @@ public enum Phase: Sendable, Equatable {
     /// One decode step of `batch` sequences, each attending to `context` cached tokens.
     case decode(batch: Int, context: Int)
     /// A continuous-batching step (vLLM chunked prefill): `decodeBatch` sequences decode at
-    /// `context` while one prompt chunk of `prefillTokens` tokens is prefilled after `prefillPast`
-    /// cached tokens, all in the same kernels.
-    case mixed(decodeBatch: Int, context: Int, prefillTokens: Int, prefillPast: Int)
+    /// `context` while `prefillSequences` prompt chunks of `prefillTokens` tokens each are
+    /// prefilled after `prefillPast` cached tokens, all in the same kernels.
+    case mixed(decodeBatch: Int, context: Int, prefillTokens: Int, prefillPast: Int, prefillSequences: Int = 1)
 
     /// Sequences in the pass.
     public var batch: Int {
         switch self {
         case let .prefill(b, _, _), let .decode(b, _): return b
-        case let .mixed(b, _, _, _): return b + 1
+        case let .mixed(b, _, _, _, g): return b + g
         }
     }
 
@@ -22,7 +22,7 @@ public enum Phase: Sendable, Equatable {
         switch self {
         case let .prefill(b, t, _): return b * t
         case let .decode(b, _): return b
-        case let .mixed(b, _, p, _): return b + p
+        case let .mixed(b, _, p, _, g): return b + g * p
         }
     }
 
@@ -36,13 +36,13 @@ public enum Phase: Sendable, Equatable {
         switch self {
         case let .prefill(b, t, p): return [AttentionGroup(batch: b, queryLength: t, kvLength: t + p)]
         case let .decode(b, c): return [AttentionGroup(batch: b, queryLength: 1, kvLength: c)]
-        case let .mixed(b, c, t, p):
-            return [AttentionGroup(batch: b, queryLength: 1, kvLength: c), AttentionGroup(batch: 1, queryLength: t, kvLength: t + p)]
+        case let .mixed(b, c, t, p, g):
+            return [AttentionGroup(batch: b, queryLength: 1, kvLength: c), AttentionGroup(batch: g, queryLength: t, kvLength: t + p)]
         }
     }
 
     var isValid: Bool {
-        tokens >= 1 && attentionGroups.allSatisfy { $0.batch >= 0 && $0.queryLength >= 1 && $0.kvLength >= $0.queryLength }
+        tokens >= 1 && batch >= 1 && attentionGroups.allSatisfy { $0.batch >= 0 && $0.queryLength >= 1 && $0.kvLength >= $0.queryLength }
     }
 }
 

@@ -98,10 +98,18 @@ public struct ContinuousPlan: Sendable {
     public let local: Int
     public let context: Int
     public let decode: Phase
-    /// A request's prompt chunks (each joins a step of `local` decodes) with quadrature weights.
+    /// A request's prompt chunks with quadrature weights. Each phase is a step of `local` decodes
+    /// carrying `chunksPerStep` such chunks, so one chunk costs 1/`chunksPerStep` of what the
+    /// step adds to the decodes.
     public let chunks: [(phase: Phase, weight: Double)]
     /// Requests that start per step per rank: b/O.
     public let startsPerStep: Double
+    /// Prompt chunks in a step that carries any: the chunks started per step (b/O times the
+    /// chunks of a prompt) to the nearest whole, at least one, at most what the budget leaves
+    /// room for. Priced one at a time, a chunk whose rows tip a GEMM into another wave of tiles
+    /// was charged that whole wave b/O times over: per-query prefill energy swung 3.7× between
+    /// batches 377 and 610 (StarCoder2-15B on 2 L40S, 100 + 10 tokens).
+    public let chunksPerStep: Int
 
     public init(request r: ServingRequest, local b: Int) {
         local = b
@@ -109,17 +117,24 @@ public struct ContinuousPlan: Sendable {
         decode = .decode(batch: b, context: context)
         let chunk = max(1, min(r.inputTokens, r.tokenBudget - b))
         let count = (r.inputTokens + chunk - 1) / chunk
+        startsPerStep = Double(b) / Double(r.outputTokens)
+        // Never more chunk tokens than the step budget leaves beside the decodes.
+        let fit = max(1, (r.tokenBudget - b) / chunk)
+        let g = min(fit, max(1, Int((startsPerStep * Double(count)).rounded())))
+        chunksPerStep = g
         chunks = Self.positions(chunks: count, chunk: chunk, input: r.inputTokens).map { past, w in
             (.mixed(decodeBatch: b, context: r.inputTokens + (r.outputTokens + 1) / 2,
-                    prefillTokens: min(chunk, r.inputTokens - past), prefillPast: past), w)
+                    prefillTokens: min(chunk, r.inputTokens - past), prefillPast: past, prefillSequences: g), w)
         }
-        startsPerStep = Double(b) / Double(r.outputTokens)
     }
+
+    /// Share of steps that carry the chunks at one position of weight `weight`.
+    func stepShare(_ weight: Double) -> Double { weight * startsPerStep / Double(chunksPerStep) }
 
     /// Phases whose weighted sum is one mean engine step.
     public var meanStep: [(phase: Phase, weight: Double)] {
-        let chunkWeight = chunks.reduce(0) { $0 + $1.weight } * startsPerStep
-        return [(decode, 1 - chunkWeight)] + chunks.map { ($0.phase, $0.weight * startsPerStep) }
+        let chunkSteps = chunks.reduce(0) { $0 + stepShare($1.weight) }
+        return [(decode, 1 - chunkSteps)] + chunks.map { ($0.phase, stepShare($0.weight)) }
     }
 
     /// Positions (tokens already prefilled) of the chunks of one prompt, with weights: every
@@ -142,12 +157,13 @@ extension ServingEstimator {
         var extraEnergy = Energy.zero, extraTime = Time.zero, extraGap = Energy.zero, ttft = Time.zero
         var mixedPower = Power.zero, limited = decode.powerLimited
         var steps: [(time: Time, share: Double)] = []
+        let perChunk = 1 / Double(plan.chunksPerStep)
         for (phase, weight) in plan.chunks {
             let mixed = try pass(phase)
-            steps.append((mixed.time, weight * plan.startsPerStep))
-            extraEnergy += (mixed.energy - decode.energy) * weight
-            extraTime += (mixed.time - decode.time) * weight
-            extraGap += (mixed.gapEnergy - decode.gapEnergy) * weight
+            steps.append((mixed.time, plan.stepShare(weight)))
+            extraEnergy += (mixed.energy - decode.energy) * (weight * perChunk)
+            extraTime += (mixed.time - decode.time) * (weight * perChunk)
+            extraGap += (mixed.gapEnergy - decode.gapEnergy) * (weight * perChunk)
             ttft += mixed.time * weight
             mixedPower = mixed.averagePower
             limited = limited || mixed.powerLimited
