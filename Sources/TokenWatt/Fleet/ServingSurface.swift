@@ -103,7 +103,7 @@ public struct ServingSurface: Sendable {
                 let link = kv / d.gpu.interconnect.unidirectionalBandwidth.bytesPerSecond
                 return (p.energy.joules / Double(prompts) + kv * 8 * linkJoulesPerBit, p.time.seconds / Double(prompts) + link)
             }
-            let g = min(max(1, (tokenBudget - b) / tokens), max(1, Int((promptTokensPerStep / Double(tokens)).rounded())))
+            let g = ContinuousPlan.chunksPerStep(mean: promptTokensPerStep / Double(tokens), chunk: tokens, room: tokenBudget - b)
             let m = try estimator.forwardPass(d, phase: .mixed(decodeBatch: b, context: 1024, prefillTokens: tokens, prefillPast: past,
                                                                prefillSequences: g))
             let base = try estimator.forwardPass(d, phase: .decode(batch: b, context: 1024))

@@ -118,14 +118,19 @@ public struct ContinuousPlan: Sendable {
         let chunk = max(1, min(r.inputTokens, r.tokenBudget - b))
         let count = (r.inputTokens + chunk - 1) / chunk
         startsPerStep = Double(b) / Double(r.outputTokens)
-        // Never more chunk tokens than the step budget leaves beside the decodes.
-        let fit = max(1, (r.tokenBudget - b) / chunk)
-        let g = min(fit, max(1, Int((startsPerStep * Double(count)).rounded())))
+        let g = Self.chunksPerStep(mean: startsPerStep * Double(count), chunk: chunk, room: r.tokenBudget - b)
         chunksPerStep = g
         chunks = Self.positions(chunks: count, chunk: chunk, input: r.inputTokens).map { past, w in
             (.mixed(decodeBatch: b, context: r.inputTokens + (r.outputTokens + 1) / 2,
                     prefillTokens: min(chunk, r.inputTokens - past), prefillPast: past, prefillSequences: g), w)
         }
+    }
+
+    /// Chunks of `chunk` tokens in a step that carries `mean` of them on average: to the nearest
+    /// whole, at least one, and never more than the `room` tokens the budget leaves beside the
+    /// decodes hold.
+    static func chunksPerStep(mean: Double, chunk: Int, room: Int) -> Int {
+        min(max(1, room / chunk), max(1, Int(mean.rounded())))
     }
 
     /// Share of steps that carry the chunks at one position of weight `weight`.
