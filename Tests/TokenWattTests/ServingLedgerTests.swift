@@ -161,6 +161,9 @@ import Testing
         #expect(wh.max()! / wh.min()! < 1.1)
         let plan = ContinuousPlan(request: ServingRequest(batch: 610, inputTokens: 100, outputTokens: 10), local: 610)
         #expect(plan.chunksPerStep == 61)
+        let q = try estimate(d, batch: 610, input: 100, output: 10)
+        #expect(q.serving.promptChunking == PromptChunking(startsPerStep: 61, chunksPerStep: 61, chunkTokens: 100))
+        #expect(q.assumptions.contains { $0.contains("carries 61 chunks of up to 100 tokens, priced together") })
     }
 
     /// A static batch needs every sequence's full context at once; continuous batching holds the

@@ -48,6 +48,11 @@ public struct QueryEstimate: Sendable {
             "host: \(d.node.name) (\(d.node.id)), \(formatNumber(d.node.hostActivePower.watts)) W non-GPU power under load for \(d.node.gpuCount) GPUs",
             "PUE \(formatNumber(settings.pue))\(settings.pue == LedgerSettings.defaultPUE ? " (default: industry average, Uptime Institute Global Data Center Survey 2024)" : "")",
         ]
+        if let c = s.promptChunking {
+            let carried = c.chunksPerStep == 1 ? "a prompt carries one chunk of up to \(c.chunkTokens) tokens"
+                : "prompts carries \(c.chunksPerStep) chunks of up to \(c.chunkTokens) tokens, priced together as one pass"
+            a.append("\(formatNumber(c.startsPerStep)) requests start per step per engine (batch ÷ output tokens); a step that carries \(carried)")
+        }
         if d.framework.isFused, let base = estimator.servingBase(for: set) {
             a.append("fused-kernel memory efficiency and per-sequence decode time from the \(base.gpuID) serving fit "
                      + "(\(d.gpu.id)'s own coefficients come from HF-eager prefill only)")

@@ -21,6 +21,20 @@ public enum BatchLimit: String, Sendable {
     case stepBudget = "step-budget"
 }
 
+/// How a continuous-batching engine carries prompts beside its decodes.
+public struct PromptChunking: Sendable, Equatable {
+    /// Requests that start per step per engine: batch / output tokens.
+    public let startsPerStep: Double
+    /// Prompt chunks in a step that carries any, priced together as one pass.
+    public let chunksPerStep: Int
+    /// Tokens per chunk: the prompt, or what the step budget leaves beside the decodes.
+    public let chunkTokens: Int
+
+    public init(startsPerStep: Double, chunksPerStep: Int, chunkTokens: Int) {
+        self.startsPerStep = startsPerStep; self.chunksPerStep = chunksPerStep; self.chunkTokens = chunkTokens
+    }
+}
+
 /// Steady-state serving of a deployment: latencies, throughput, power, and the GPU energy of one
 /// query split into prefill and decode.
 public struct ServingEstimate: Sendable {
@@ -55,6 +69,8 @@ public struct ServingEstimate: Sendable {
     /// Whether the power cap throttled any kernel.
     public var powerLimited: Bool
     public var notes: [String]
+    /// How continuous batching carries the prompts (nil for a static batch).
+    public var promptChunking: PromptChunking? = nil
 
     /// GPU energy of one query, all GPUs.
     public var queryEnergy: Energy { prefill.energy + decode.energy }

@@ -110,12 +110,15 @@ public struct ContinuousPlan: Sendable {
     /// was charged that whole wave b/O times over: per-query prefill energy swung 3.7× between
     /// batches 377 and 610 (StarCoder2-15B on 2 L40S, 100 + 10 tokens).
     public let chunksPerStep: Int
+    /// Tokens per prompt chunk: the prompt, or what the budget leaves beside the decodes.
+    public let chunkTokens: Int
 
     public init(request r: ServingRequest, local b: Int) {
         local = b
         context = r.inputTokens + (r.outputTokens + 1) / 2
         decode = .decode(batch: b, context: context)
         let chunk = max(1, min(r.inputTokens, r.tokenBudget - b))
+        chunkTokens = chunk
         let count = (r.inputTokens + chunk - 1) / chunk
         startsPerStep = Double(b) / Double(r.outputTokens)
         let g = Self.chunksPerStep(mean: startsPerStep * Double(count), chunk: chunk, room: r.tokenBudget - b)
@@ -186,7 +189,9 @@ extension ServingEstimator {
             prefill: PhaseCost(time: ttft, energy: extraEnergy * (gpus / ranks), gpuPower: mixedPower, gapEnergy: extraGap * (gpus / ranks)),
             decode: PhaseCost(time: step * Double(r.outputTokens), energy: decode.energy * perToken, gpuPower: decode.averagePower,
                               gapEnergy: decode.gapEnergy * perToken),
-            decodeStep: decode, powerLimited: limited, notes: [])
+            decodeStep: decode, powerLimited: limited, notes: [],
+            promptChunking: PromptChunking(startsPerStep: plan.startsPerStep, chunksPerStep: plan.chunksPerStep,
+                                           chunkTokens: plan.chunkTokens))
     }
 
     /// The median of the step-time distribution: plain decode steps with the share no chunk
