@@ -173,3 +173,25 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         }
     }
 }
+
+/// What a fleet says holds a class's batch, in words that fit the deployment.
+@Suite struct FleetBatchNoteTests {
+    static let deployment = #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm", "tokenBudget": 64}"#
+
+    /// 1000 + 200 tokens in a 64-token step: 64·200/1200 = 10 sequences keep decoding beside the
+    /// prompts that join them.
+    @Test func continuousBatchingNamesThePromptsBesideTheDecodes() throws {
+        let r = try runWorkload(kernelWorkload(deployment: Self.deployment), samples: 200)[0]
+        #expect(r.notes.contains("class chat: a step's 64-token budget keeps 10 sequences decoding beside the prompts that join them, fewer than the deployment's batch limit"))
+    }
+
+    /// A disaggregated decode pool runs no prompts: its 64-token steps hold 64 decodes.
+    @Test func aDecodePoolNamesDecodesOnly() throws {
+        let w = try readWorkload(kernelWorkload(deployment: Self.deployment))
+        guard case let .kernel(k) = w.scenarios[0].kind else { Issue.record("not a kernel scenario"); return }
+        var change = LeverChange()
+        change.disaggregated = true
+        let r = try KernelFleet(scenario: w.scenarios[0], kernel: k, estimator: Estimator()).run(samples: 200, seed: 1, change: change)
+        #expect(r.notes.contains("class chat: a decode step's 64-token budget keeps 64 sequences decoding, fewer than the deployment's batch limit"))
+    }
+}

@@ -33,9 +33,10 @@ extension KernelFleet {
             for h in 0..<24 { hourlyWall[h] += busy[h] * s.busyWallPower + (Double(replicas) - busy[h]) * s.idleWallPower }
             let inFlight = s.localBatch * s.deployment.attentionRanks
             if inFlight < (kernel.deployments.first { $0.name == cls.deployment }?.maxBatch ?? 0) {
-                notes.append("class \(cls.name): " + (s.batchLimit == .stepBudget
-                    ? "a step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding beside the prompts that join them"
-                    : "the KV cache holds \(inFlight) sequences") + ", fewer than the deployment's batch limit")
+                let held = s.batchLimit != .stepBudget ? "the KV cache holds \(inFlight) sequences"
+                    : s.disaggregated ? "a decode step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding"
+                    : "a step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding beside the prompts that join them"
+                notes.append("class \(cls.name): \(held), fewer than the deployment's batch limit")
             }
             let over = mine.filter(\.overContext).count
             if over > 0 {

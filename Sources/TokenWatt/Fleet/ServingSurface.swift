@@ -13,6 +13,8 @@ public struct ServingSurface: Sendable {
     /// What holds `localBatch` below the deployment's batch limit, and the step's token budget.
     public let batchLimit: BatchLimit
     public let tokenBudget: Int
+    /// True for a disaggregated decode pool: its steps hold decodes only, prompts run elsewhere.
+    public let disaggregated: Bool
     let ranks: Double
     let gpus: Double
     /// Per-GPU decode step: energy `eA + eB·c` (J), time `tA + tB·c` (s), gap energy share.
@@ -47,6 +49,7 @@ public struct ServingSurface: Sendable {
         localBatch = b
         batchLimit = flight.limit
         self.tokenBudget = tokenBudget
+        disaggregated = change?.disaggregated == true
         func pass(_ p: Phase) throws -> PassEstimate { try estimator.forwardPass(d, phase: p) }
         // Decode steps at two contexts (speculative decoding: verification steps of k+1 tokens).
         let (c1, c2) = (256, 4096)
