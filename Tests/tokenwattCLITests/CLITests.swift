@@ -148,6 +148,10 @@ import Testing
             #expect(obj[key] is Double, "missing \(key)")
         }
         #expect(obj["assumptions"] is [String])
+        #expect(obj["batchLimit"] as? String == "none")
+        // 64 sequences, 1000 output tokens: 0.064 requests start per step, one 1000-token chunk in a step that carries one.
+        let chunking = try #require(obj["promptChunking"] as? [String: Double])
+        #expect(chunking == ["requestsStartingPerStep": 0.064, "chunksPerStep": 1, "chunkTokens": 1000])
     }
 
     /// `--framework trtllm` is accepted and named in the assumptions; an unknown framework lists the known ones.

@@ -23,9 +23,19 @@ extension QueryEstimate {
             ("gpuPowerWatts", .num(s.gpuPower.watts)), ("nodePowerWatts", .num(ledger.nodePower.watts)),
             ("effectiveBatch", .num(Double(s.effectiveBatch))), ("requestedBatch", .num(Double(s.requestedBatch))),
             ("maxBatch", .num(Double(s.maxBatch))), ("busyFraction", .num(ledger.busyFraction)), ("pue", .num(ledger.pue)),
+            ("batchLimit", .str(s.batchLimit.rawValue)),
             ("prefillShare", .num(s.prefillShare)), ("powerLimited", .bool(s.powerLimited)),
+        ] + promptChunkingJSON + [
             ("assumptions", .array(assumptions.map(JSONValue.str))),
         ])
+    }
+
+    /// How continuous batching carries the prompts (absent for a static batch).
+    var promptChunkingJSON: [(String, JSONValue)] {
+        guard let c = serving.promptChunking else { return [] }
+        return [("promptChunking", .obj([("requestsStartingPerStep", .num(c.startsPerStep)),
+                                         ("chunksPerStep", .num(Double(c.chunksPerStep))),
+                                         ("chunkTokens", .num(Double(c.chunkTokens)))]))]
     }
 
     /// A receipt: the ledger first, then the phases, then the assumptions.
