@@ -1,4 +1,4 @@
-import KernelPower
+@testable import KernelPower
 import Testing
 
 /// GEMM tiles are tuned under the power cap, so capped throughput moves smoothly with the model's
@@ -24,6 +24,29 @@ import Testing
         let sweep = try stride(from: 0.970, through: 1.0, by: 0.001).map { try Self.cappedTFLOPS(tensorEfficiency: $0) }
         for (a, b) in zip(sweep, sweep.dropFirst()) {
             #expect(abs(b / a - 1) < 0.005, "\(a) → \(b) TFLOPS for a 0.001 step in tensor efficiency")
+        }
+    }
+
+    /// A GEMM repeated back to back under the cap runs no slower than with any one tile pinned:
+    /// the tuned choice is the best capped tile, on Ampere, Hopper and Blackwell, for shapes
+    /// from decode-thin to square.
+    @Test(arguments: ["a100-sxm-80gb", "h100-sxm", "h200", "b200"])
+    func tunedTileIsTheBestCappedTile(_ id: String) throws {
+        let gpu = try GPUCatalog.bundled.gpu(id)
+        let set = CoefficientFile.bundled.coefficients(for: gpu)
+        let estimator = PassEstimator(gpu: gpu, power: PowerModel(gpu: gpu, coefficients: set.power, capHoldFraction: 0.963),
+                                      timeModel: set.timeModel, host: HostModel(launchTime: .zero, passOverhead: .zero))
+        for (m, n, k) in [(8, 8192, 8192), (300, 14336, 4096), (1280, 4096, 12032), (8192, 8192, 8192)] {
+            let g = GEMMShape(m: m, n: n, k: k, aBytes: 2, bBytes: 2, cBytes: 2, unit: .tensor(.bf16))
+            func time(_ tile: GEMMTile?) -> Double {
+                var shape = g
+                shape.tile = tile
+                let program = KernelProgram(blocks: [.init(name: "g", kernels: [Kernel("g", .gemm(shape))], repeats: 20)])
+                return estimator.estimate(program, powerCap: gpu.tdp).time.seconds
+            }
+            let tuned = time(nil)
+            let best = GEMMTile.candidates(for: gpu).map(time).min()!
+            #expect(tuned <= best * (1 + 1e-6), "\(id) \(m)×\(n)×\(k): tuned \(tuned) s, best pinned \(best) s")
         }
     }
 
