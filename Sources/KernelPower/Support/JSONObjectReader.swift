@@ -11,7 +11,7 @@ public struct JSONObjectReader {
     public init(_ value: JSONValue, file: String, path: String) throws {
         guard case let .object(p) = value else {
             throw InputError.invalidValue(file: file, field: path.isEmpty ? "(top level)" : path,
-                                          value: value.typeName, expected: "an object")
+                                          value: value.shortDescription, expected: "an object")
         }
         self.file = file
         self.path = path
