@@ -41,15 +41,16 @@ public struct ServingSurface: Sendable {
                                    outputTokens: max(1, Int(meanOutput)), tokenBudget: tokenBudget)
         let budget = try KVCacheBudget(deployment: d, request: probe)
         self.maxBatch = budget.maxBatch
+        let disaggregated = change?.disaggregated == true
+        self.disaggregated = disaggregated
         // Continuous batching keeps no more sequences decoding than a step's token budget holds
         // beside the prompts that join them; a disaggregated decode pool's steps hold decodes only.
         let flight = ServingEstimator.inFlight(maxBatch, budget: budget, ranks: d.attentionRanks,
-                                               stepLimit: change?.disaggregated == true ? max(1, tokenBudget) : probe.budgetLimitedBatch)
+                                               stepLimit: disaggregated ? max(1, tokenBudget) : probe.budgetLimitedBatch)
         let b = flight.local
         localBatch = b
         batchLimit = flight.limit
         self.tokenBudget = tokenBudget
-        disaggregated = change?.disaggregated == true
         func pass(_ p: Phase) throws -> PassEstimate { try estimator.forwardPass(d, phase: p) }
         // Decode steps at two contexts (speculative decoding: verification steps of k+1 tokens).
         let (c1, c2) = (256, 4096)
@@ -77,8 +78,7 @@ public struct ServingSurface: Sendable {
         chunk = max(1, tokenBudget - b)
         let promptTokensPerStep = Double(b) * Double(probe.inputTokens) / Double(probe.outputTokens)
         (grid, pastE, pastT) = try Self.prefillGrid(estimator: estimator, d: d, b: b, chunk: chunk, tokenBudget: tokenBudget,
-                                                    disaggregated: change?.disaggregated == true,
-                                                    promptTokensPerStep: promptTokensPerStep)
+                                                    disaggregated: disaggregated, promptTokensPerStep: promptTokensPerStep)
         let node = d.node
         psuEfficiency = node.psuEfficiency
         hostWattsPerGPU = node.hostActivePower.watts / Double(node.gpuCount)

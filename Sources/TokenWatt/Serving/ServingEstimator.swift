@@ -115,8 +115,9 @@ public struct ContinuousPlan: Sendable {
 
     public init(request r: ServingRequest, local b: Int) {
         local = b
-        context = r.inputTokens + (r.outputTokens + 1) / 2
-        decode = .decode(batch: b, context: context)
+        let mean = r.inputTokens + (r.outputTokens + 1) / 2
+        context = mean
+        decode = .decode(batch: b, context: mean)
         let chunk = max(1, min(r.inputTokens, r.tokenBudget - b))
         chunkTokens = chunk
         let count = (r.inputTokens + chunk - 1) / chunk
@@ -124,7 +125,7 @@ public struct ContinuousPlan: Sendable {
         let g = Self.chunksPerStep(mean: startsPerStep * Double(count), chunk: chunk, room: r.tokenBudget - b)
         chunksPerStep = g
         chunks = Self.positions(chunks: count, chunk: chunk, input: r.inputTokens).map { past, w in
-            (.mixed(decodeBatch: b, context: r.inputTokens + (r.outputTokens + 1) / 2,
+            (.mixed(decodeBatch: b, context: mean,
                     prefillTokens: min(chunk, r.inputTokens - past), prefillPast: past, prefillSequences: g), w)
         }
     }

@@ -18,7 +18,7 @@ extension SplitwiseValidation {
     /// uncapped machine and the factors. (Two such machines are multiples of each other either way;
     /// the cap is what the simulator added, so the capped one is the derived one.)
     static func derivations(_ profiles: [Profile]) -> [String: Derivation] {
-        let byConfig = Dictionary(profiles.map { ($0.config, $0) }, uniquingKeysWith: { a, _ in a })
+        let byConfig = index(profiles)
         let machines = Set(profiles.map(\.config.hardware)).sorted()
         var out: [String: Derivation] = [:]
         for machine in machines {
@@ -43,7 +43,7 @@ extension SplitwiseValidation {
     static func scoreSlowdowns(_ profiles: [Profile], _ derived: [String: Derivation],
                                estimator: Estimator) -> MLEnergyValidation.Result {
         var out = MLEnergyValidation.Result(records: [], skipped: [])
-        let byConfig = Dictionary(profiles.map { ($0.config, $0) }, uniquingKeysWith: { a, _ in a })
+        let byConfig = index(profiles)
         for (machine, how) in derived.sorted(by: { $0.key < $1.key }) {
             out.notes.append("\(profiles.filter { $0.config.hardware == machine }.count) \(machine) profiles are the \(how.base) "
                 + "profiles with prefill × \(formatNumber(how.prefillFactor, significant: 4)) and decode × "
@@ -64,6 +64,11 @@ extension SplitwiseValidation {
             }
         }
         return out
+    }
+
+    /// Profiles by configuration (the first of any duplicates).
+    static func index(_ profiles: [Profile]) -> [Config: Profile] {
+        Dictionary(profiles.map { ($0.config, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// The model's prefill and decode-step times of a profile's configuration, in seconds.
