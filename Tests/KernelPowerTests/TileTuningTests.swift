@@ -4,16 +4,22 @@ import Testing
 /// GEMM tiles are tuned under the power cap, so capped throughput moves smoothly with the model's
 /// constants instead of jumping where two tiles swap places at the boost clock.
 @Suite struct TileTuningTests {
+    /// `gpu` with its bundled coefficients (time model adjusted by `adjust`), the host never in
+    /// the way, the limiter holding power at `capHold` of the cap.
+    static func estimator(_ gpu: GPUSpec, capHold: Double = 0.963, adjust: (inout TimeModel) -> Void = { _ in }) -> PassEstimator {
+        let set = CoefficientFile.bundled.coefficients(for: gpu)
+        var model = set.timeModel
+        adjust(&model)
+        return PassEstimator(gpu: gpu, power: PowerModel(gpu: gpu, coefficients: set.power, capHoldFraction: capHold),
+                             timeModel: model, host: HostModel(launchTime: .zero, passOverhead: .zero))
+    }
+
     /// The published H200 FP8 product (1280×4096×12032) at its TDP: its two best tiles nearly tie
     /// at the boost clock but draw different power, and choosing between them by unthrottled time
     /// made throughput step 9 % between tensor efficiencies 0.988 and 0.990.
     static func cappedTFLOPS(tensorEfficiency: Double) throws -> Double {
         let gpu = try GPUCatalog.bundled.gpu("h200")
-        let set = CoefficientFile.bundled.coefficients(for: gpu)
-        var model = set.timeModel
-        model.tensorEfficiency = tensorEfficiency
-        let estimator = PassEstimator(gpu: gpu, power: PowerModel(gpu: gpu, coefficients: set.power, capHoldFraction: 0.963),
-                                      timeModel: model, host: HostModel(launchTime: .zero, passOverhead: .zero))
+        let estimator = Self.estimator(gpu) { $0.tensorEfficiency = tensorEfficiency }
         let g = GEMMShape(m: 1280, n: 4096, k: 12032, aBytes: 1, bBytes: 1, cBytes: 2, unit: .tensor(.fp8))
         let program = KernelProgram(blocks: [.init(name: "gemm", kernels: [Kernel("gemm", .gemm(g))], repeats: 100)])
         let run = estimator.estimate(program, clock: gpu.boostClock, powerCap: gpu.tdp)
@@ -33,9 +39,7 @@ import Testing
     @Test(arguments: ["a100-sxm-80gb", "h100-sxm", "h200", "b200"])
     func tunedTileIsTheBestCappedTile(_ id: String) throws {
         let gpu = try GPUCatalog.bundled.gpu(id)
-        let set = CoefficientFile.bundled.coefficients(for: gpu)
-        let estimator = PassEstimator(gpu: gpu, power: PowerModel(gpu: gpu, coefficients: set.power, capHoldFraction: 0.963),
-                                      timeModel: set.timeModel, host: HostModel(launchTime: .zero, passOverhead: .zero))
+        let estimator = Self.estimator(gpu)
         for (m, n, k) in [(8, 8192, 8192), (300, 14336, 4096), (1280, 4096, 12032), (8192, 8192, 8192)] {
             let g = GEMMShape(m: m, n: n, k: k, aBytes: 2, bBytes: 2, cBytes: 2, unit: .tensor(.bf16))
             func time(_ tile: GEMMTile?) -> Double {
@@ -54,14 +58,12 @@ import Testing
     /// changes nothing, and a kernel that fits under the cap keeps its fastest tile.
     @Test func tuningPinsTheFastestTileWhenTheCapIsFarAway() throws {
         let gpu = try GPUCatalog.bundled.gpu("h100-sxm")
-        let set = CoefficientFile.bundled.coefficients(for: gpu)
-        let estimator = PassEstimator(gpu: gpu, power: PowerModel(gpu: gpu, coefficients: set.power, capHoldFraction: 1),
-                                      timeModel: set.timeModel, host: HostModel(launchTime: .zero, passOverhead: .zero))
+        let estimator = Self.estimator(gpu, capHold: 1)
         let g = Kernel("gemm", .gemm(GEMMShape(m: 8, n: 8192, k: 8192, aBytes: 2, bBytes: 2, cBytes: 2, unit: .tensor(.bf16))))
         let program = KernelProgram(blocks: [.init(name: "l", kernels: [g], repeats: 10)])
         let once = estimator.tuned(program, at: gpu.boostClock, cap: .watts(10_000))
         let twice = estimator.tuned(once, at: gpu.boostClock, cap: .watts(10_000))
-        let timer = KernelTimer(gpu: gpu, clock: gpu.boostClock, model: set.timeModel)
+        let timer = KernelTimer(gpu: gpu, clock: gpu.boostClock, model: estimator.timeModel)
         let free = timer.cost(g).time
         #expect(timer.cost(once.blocks[0].kernels[0]).time == free)
         #expect(timer.cost(twice.blocks[0].kernels[0]).time == free)
