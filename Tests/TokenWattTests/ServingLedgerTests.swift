@@ -191,6 +191,27 @@ import Testing
         #expect(approx(half.ledger.busyFraction, 0.5))
     }
 
+    /// Little's law: an engine offered less than it can serve settles at the batch whose output
+    /// rate carries the load; one sequence fewer per engine falls short of it.
+    @Test func anOfferedLoadSetsTheBatchInFlight() throws {
+        let d = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 8,
+                                                                tensorParallel: 4, precision: .fp8))
+        let request = ServingRequest(batch: 256, inputTokens: 1000, outputTokens: 300)
+        let full = try Self.estimator.serve(d, request)
+        let half = try Self.estimator.serve(d, request, outputTokensPerSecond: full.outputTokensPerSecond / 2)
+        #expect(!half.overloaded)
+        #expect(half.estimate.outputTokensPerSecond >= full.outputTokensPerSecond / 2)
+        #expect(half.estimate.effectiveBatch < full.effectiveBatch / 2)  // throughput grows slower than the batch
+        var fewer = request
+        fewer.batch = half.estimate.effectiveBatch - d.dataParallel
+        #expect(try Self.estimator.serve(d, fewer).outputTokensPerSecond < full.outputTokensPerSecond / 2)
+        let over = try Self.estimator.serve(d, request, outputTokensPerSecond: full.outputTokensPerSecond * 1.5)
+        #expect(over.overloaded && over.estimate.effectiveBatch == full.effectiveBatch)
+        for bad in [0, -1, Double.nan, .infinity] {
+            #expect(throws: DeploymentError.self) { try Self.estimator.serve(d, request, outputTokensPerSecond: bad) }
+        }
+    }
+
     @Test func impossibleSettingsAreRefused() {
         #expect(throws: DeploymentError.self) { try LedgerSettings(pue: 0.9) }
         #expect(throws: DeploymentError.self) { try LedgerSettings(utilization: .busyFraction(0)) }

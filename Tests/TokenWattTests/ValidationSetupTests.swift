@@ -12,13 +12,13 @@ import Testing
     @Test func mlperfRowsRunAtTheSubmittedPowerLimit() throws {
         let model = try #require(MLPerfValidation.models["llama2-70b"])
         let sub = try #require(MLPerfValidation.submissions["llama2-70b h100-sxm"])
-        let (d, _, capped) = try MLPerfValidation.estimate(model: model, gpu: "h100-sxm", gpus: 8, submission: sub,
+        let (d, _, capped, _) = try MLPerfValidation.estimate(model: model, gpu: "h100-sxm", gpus: 8, submission: sub,
                                                            batch: sub.offlineBatch, estimator: Self.estimator)
         #expect(d.powerCap?.watts == 450)
         #expect(d.tensorParallel == 2)
         #expect(d.framework == .trtllm && d.kvPrecision == .fp8)
         let uncapped = MLPerfValidation.Submission(tp: 2, offlineBatch: 896, serverBatch: 1024, powerLimitWatts: 700)
-        let (_, _, free) = try MLPerfValidation.estimate(model: model, gpu: "h100-sxm", gpus: 8, submission: uncapped,
+        let (_, _, free, _) = try MLPerfValidation.estimate(model: model, gpu: "h100-sxm", gpus: 8, submission: uncapped,
                                                          batch: 896, estimator: Self.estimator)
         #expect(capped.nodePower.watts < free.nodePower.watts)
     }
@@ -154,12 +154,34 @@ import Testing
         #expect(fp4.powerLimitWatts == 1000 && fp4.kvPrecision == .fp8)
     }
 
+    /// A Server row runs at the load its submitter offered, so it scores power and J/token, not
+    /// tokens/s; a run submitted under a second accuracy target is one measurement, counted once.
+    @Test(.enabled(if: sharedData != nil)) func mlperfServerRowsRunAtTheirLoadAndRunsCountOnce() throws {
+        let result = try MLPerfValidation.run(dataDirectory: sharedData!, estimator: Estimator())
+        let mine = result.records.filter { $0.estimator == "tokenwatt" }
+        #expect(!mine.isEmpty)
+        #expect(!mine.contains { $0.label.contains("Server") && $0.metric == "tokens_per_s" })
+        #expect(mine.contains { $0.label.contains("Server") && $0.metric == "node_j_per_token" })
+        let labels = mine.filter { $0.metric == "node_power_w" }.map(\.label)
+        #expect(Set(labels).count == labels.count)
+        #expect(result.skipped.contains { $0.label.contains("llama2-70b-99.9") && $0.reason.contains("counted once") })
+        // The H100 Server load is below the node's estimated capacity: its batch is smaller than the engine's limit.
+        let model = try #require(MLPerfValidation.models["llama2-70b"])
+        let sub = try #require(MLPerfValidation.submissions["llama2-70b h100-sxm"])
+        let (_, full, _, _) = try MLPerfValidation.estimate(model: model, gpu: "h100-sxm", gpus: 8, submission: sub,
+                                                         batch: sub.serverBatch, estimator: Estimator())
+        let (_, atLoad, _, overloaded) = try MLPerfValidation.estimate(model: model, gpu: "h100-sxm", gpus: 8, submission: sub,
+                                                                     batch: sub.serverBatch, load: 14369.7, estimator: Estimator())
+        #expect(!overloaded && atLoad.effectiveBatch < full.effectiveBatch)
+        #expect(atLoad.outputTokensPerSecond >= 14369.7)
+    }
+
     /// The published engine's step budget holds the batch: Llama-3.1-8B on a B200 with
     /// `max_num_tokens` 12000 keeps 12000·155/955 = 1947 sequences decoding of its 6000.
     @Test func mlperfEngineKeepsWhatItsStepBudgetSustains() throws {
         let sub = try #require(MLPerfValidation.submissions["llama3.1-8b b200"])
         let model = try #require(MLPerfValidation.models["llama3.1-8b"])
-        let (_, s, _) = try MLPerfValidation.estimate(model: model, gpu: "b200", gpus: 8, submission: sub, batch: sub.offlineBatch,
+        let (_, s, _, _) = try MLPerfValidation.estimate(model: model, gpu: "b200", gpus: 8, submission: sub, batch: sub.offlineBatch,
                                                       estimator: Estimator())
         #expect(s.effectiveBatch == 8 * 1947)
         #expect(s.batchLimit == .stepBudget)

@@ -70,29 +70,45 @@ public enum MLPerfValidation {
         let c = try ["result_id", "accelerator", "num_accelerators", "model", "scenario", "performance", "performance_units",
                      "system_power_W", "weight_data_types"].map { try ServingDataSets.column(t, $0) }
         var out = MLEnergyValidation.Result(records: [], skipped: [])
+        var runs: [String: String] = [:]
+        var overloaded: [String] = []
         for r in t.rows {
             let f = r.fields
             let key = f[c[3]].components(separatedBy: "-99")[0]
             let gpu = gpuIDs[f[c[1]]] ?? f[c[1]]
             let label = "\(f[c[0]]) \(key) \(f[c[4]]) 8×\(gpu)"
+            // One run submitted under two accuracy targets (llama2-70b-99 and -99.9) is one measurement.
+            let run = [f[c[0]], key, f[c[4]], f[c[5]], f[c[7]]].joined(separator: "|")
+            if let first = runs[run] {
+                out.skipped.append(("\(f[c[0]]) \(f[c[3]]) \(f[c[4]]) 8×\(gpu)",
+                                    "the same run as \(first) (identical tokens/s and wall power, submitted for a second accuracy target); counted once"))
+                continue
+            }
+            runs[run] = "\(f[c[0]]) \(f[c[3]]) \(f[c[4]])"
             do {
                 let m = try modelToScore(key, accelerator: f[c[1]], units: f[c[6]])
                 let gpus = Int(try ServingDataSets.number(t, r, c[2]))
                 let sub = try submissions["\(key) \(gpu)"]
                     ?? assumedSubmission(model: m, gpu: gpu, gpus: gpus, declared: f[c[8]], estimator: estimator)
-                let batch = f[c[4]] == "Server" ? sub.serverBatch : sub.offlineBatch
-                let (d, s, ledger) = try estimate(model: m, gpu: gpu, gpus: gpus, submission: sub,
-                                                  batch: batch, estimator: estimator)
                 let tokensPerSecond = try ServingDataSets.number(t, r, c[5])
                 let wall = try ServingDataSets.number(t, r, c[7])
-                out.add([("node_power_w", wall, ledger.nodePower.watts),
-                         ("node_j_per_token", wall / tokensPerSecond, ledger.nodePower.watts / s.outputTokensPerSecond),
-                         ("tokens_per_s", tokensPerSecond, s.outputTokensPerSecond)],
-                        dataset: "mlperf-power", gpu: gpu, group: d.model.family, label: label)
+                let server = f[c[4]] == "Server"
+                let (d, s, ledger, overload) = try estimate(model: m, gpu: gpu, gpus: gpus, submission: sub,
+                                                            batch: server ? sub.serverBatch : sub.offlineBatch,
+                                                            load: server ? tokensPerSecond : nil, estimator: estimator)
+                if overload { overloaded.append(label) }
+                var metrics = [("node_power_w", wall, ledger.nodePower.watts),
+                               ("node_j_per_token", wall / tokensPerSecond, ledger.nodePower.watts / s.outputTokensPerSecond)]
+                if !server { metrics.append(("tokens_per_s", tokensPerSecond, s.outputTokensPerSecond)) }
+                out.add(metrics, dataset: "mlperf-power", gpu: gpu, group: d.model.family, label: label)
             } catch {
                 out.skipped.append((label, "\(error)"))
             }
         }
+        out.notes.append("Server rows are estimated at the load LoadGen offered (their measured tokens/s, set by the submitter's "
+                         + "server_target_qps), at the batch that carries it; their tokens/s is an input, so only Offline rows score tokens_per_s"
+                         + (overloaded.isEmpty ? "" : "; the load exceeds the estimated capacity of " + overloaded.joined(separator: ", ")
+                            + ", estimated at capacity instead"))
         return out
     }
 
@@ -131,16 +147,21 @@ public enum MLPerfValidation {
         throw lastError
     }
 
+    /// A submission's node at `batch` sequences per engine, or, given a `load` in output tokens per
+    /// second, at the batch up to that which carries it (`overloaded` when none does).
     static func estimate(model m: (id: String, input: Int, output: Int), gpu: String, gpus: Int, submission sub: Submission,
-                         batch: Int, estimator: Estimator) throws -> (Deployment, ServingEstimate, QueryLedger) {
+                         batch: Int, load: Double? = nil, estimator: Estimator)
+        throws -> (Deployment, ServingEstimate, QueryLedger, overloaded: Bool) {
         let d = try estimator.deployment(DeploymentRequest(model: m.id, gpu: gpu, gpus: gpus, tensorParallel: sub.tp, precision: sub.weights,
                                                            kvPrecision: sub.kvPrecision, framework: .trtllm,
                                                            powerCapWatts: sub.powerLimitWatts))
-        let engines = gpus / sub.tp
-        let s = try estimator.serve(d, ServingRequest(batch: batch * engines, inputTokens: m.input, outputTokens: m.output,
-                                                      tokenBudget: sub.maxNumTokens))
+        let request = ServingRequest(batch: batch * d.dataParallel, inputTokens: m.input, outputTokens: m.output, tokenBudget: sub.maxNumTokens)
+        let (s, overloaded) = try load.map { rate in
+            let r = try estimator.serve(d, request, outputTokensPerSecond: rate)
+            return (r.estimate, r.overloaded)
+        } ?? (estimator.serve(d, request), false)
         let ledger = try QueryLedger.build(serving: s, deployment: d, outputTokens: m.output, settings: try LedgerSettings())
-        return (d, s, ledger)
+        return (d, s, ledger, overloaded)
     }
 }
 
