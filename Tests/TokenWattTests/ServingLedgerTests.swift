@@ -212,6 +212,25 @@ import Testing
         }
     }
 
+    /// Under a load, the receipt also prices the load as one engine serves it alone: fewer
+    /// sequences in flight than the batch limit, each query dearer, no idle time to charge.
+    @Test func aLoadIsAlsoPricedAtTheBatchItHolds() throws {
+        let d = try deployment()
+        let full = try estimate(d, batch: 64)
+        let q = full.serving.queriesPerSecond(outputTokens: 300) / 3
+        let loaded = try estimate(d, batch: 64, settings: try LedgerSettings(utilization: .load(queriesPerSecond: q)))
+        let alt = try #require(loaded.atLoad)
+        #expect(alt.sequencesInFlight < 64 && alt.sequencesInFlight > 1)
+        #expect(try #require(alt.whPerQuery[.gpu]) > loaded.ledger.total(at: .gpu).wattHours)
+        #expect(loaded.assumptions.contains { $0.contains("Little's law") && $0.contains("\(alt.sequencesInFlight) sequences") })
+        #expect(try estimate(d, batch: 64, settings: try LedgerSettings(utilization: .busyFraction(0.3))).atLoad == nil)
+        var r = ServingRequest(batch: 64, inputTokens: 500, outputTokens: 300)
+        r.batching = .staticBatch
+        let staticBatch = try QueryEstimate(estimator: Self.estimator, deployment: d, request: r,
+                                            settings: try LedgerSettings(utilization: .load(queriesPerSecond: q)))
+        #expect(staticBatch.atLoad == nil)
+    }
+
     @Test func impossibleSettingsAreRefused() {
         #expect(throws: DeploymentError.self) { try LedgerSettings(pue: 0.9) }
         #expect(throws: DeploymentError.self) { try LedgerSettings(utilization: .busyFraction(0)) }

@@ -25,7 +25,7 @@ extension QueryEstimate {
             ("maxBatch", .num(Double(s.maxBatch))), ("busyFraction", .num(ledger.busyFraction)), ("pue", .num(ledger.pue)),
             ("batchLimit", .str(s.batchLimit.rawValue)),
             ("prefillShare", .num(s.prefillShare)), ("powerLimited", .bool(s.powerLimited)),
-        ] + promptChunkingJSON + [
+        ] + promptChunkingJSON + atLoadJSON + [
             ("assumptions", .array(assumptions.map(JSONValue.str))),
         ])
     }
@@ -36,6 +36,13 @@ extension QueryEstimate {
         return [("promptChunking", .obj([("requestsStartingPerStep", .num(c.startsPerStep)),
                                          ("chunksPerStep", .num(Double(c.chunksPerStep))),
                                          ("chunkTokens", .num(Double(c.chunkTokens)))]))]
+    }
+
+    /// Under a load, the batch a continuous-batching engine holds there and a query's cost at it.
+    var atLoadJSON: [(String, JSONValue)] {
+        guard let a = atLoad else { return [] }
+        return [("atLoad", .obj([("sequencesInFlight", .num(Double(a.sequencesInFlight))),
+                                 ("whPerQuery", .obj(Boundary.allCases.map { ($0.rawValue, .num(a.whPerQuery[$0] ?? 0)) }))]))]
     }
 
     /// A receipt: the ledger first, then the phases, then the assumptions.

@@ -8,6 +8,18 @@ public struct QueryEstimate: Sendable {
     public let ledger: QueryLedger
     public let boundary: Boundary
     public let assumptions: [String]
+    /// Given a load, the same load as a continuous-batching engine serves it (see `LoadAlternative`).
+    public let atLoad: LoadAlternative?
+
+    /// The ledger follows the issue's model of a load: the requested batch, busy a fraction of the
+    /// time. A continuous-batching engine does not gather its batch and then idle: by Little's law
+    /// it holds as many sequences as arrive during one's stay, fewer than its limit when the load
+    /// is light, and runs on at that smaller, costlier batch. This is that case, for comparison.
+    public struct LoadAlternative: Sendable {
+        /// Sequences in flight at the load (whole deployment).
+        public var sequencesInFlight: Int
+        public var whPerQuery: [Boundary: Double]
+    }
 
     public init(estimator: Estimator, deployment d: Deployment, request r: ServingRequest,
                 settings: LedgerSettings, boundary: Boundary = .facility) throws {
@@ -15,9 +27,33 @@ public struct QueryEstimate: Sendable {
         deployment = d
         request = r
         serving = s
-        ledger = try QueryLedger.build(serving: s, deployment: d, outputTokens: r.outputTokens, settings: settings)
+        let ledger = try QueryLedger.build(serving: s, deployment: d, outputTokens: r.outputTokens, settings: settings)
+        self.ledger = ledger
         self.boundary = boundary
+        let alternative = try Self.alternative(estimator, d, r, s, settings)
+        atLoad = alternative
         assumptions = Self.assumptions(d, r, s, settings, estimator: estimator) + s.notes
+            + [alternative.map { Self.describe($0, s, ledger, settings, boundary) }].compactMap { $0 }
+    }
+
+    static func alternative(_ estimator: Estimator, _ d: Deployment, _ r: ServingRequest, _ s: ServingEstimate,
+                            _ settings: LedgerSettings) throws -> LoadAlternative? {
+        guard case let .load(q) = settings.utilization, !r.isStatic(on: d.framework) else { return nil }
+        let at = try estimator.serve(d, r, outputTokensPerSecond: q * Double(r.outputTokens))
+        guard !at.overloaded, at.estimate.effectiveBatch < s.effectiveBatch else { return nil }
+        let ledger = try QueryLedger.build(serving: at.estimate, deployment: d, outputTokens: r.outputTokens, settings: settings)
+        return LoadAlternative(sequencesInFlight: at.estimate.effectiveBatch, whPerQuery: ledger.totals.mapValues(\.wattHours))
+    }
+
+    static func describe(_ a: LoadAlternative, _ s: ServingEstimate, _ ledger: QueryLedger, _ settings: LedgerSettings,
+                         _ boundary: Boundary) -> String {
+        guard case let .load(q) = settings.utilization else { return "" }
+        let here = ledger.total(at: boundary).wattHours, there = a.whPerQuery[boundary] ?? here
+        return "served by this deployment alone (no router packing the load onto fewer engines), \(formatNumber(q)) queries/s "
+            + "keep about \(a.sequencesInFlight) sequences in flight, not \(s.effectiveBatch) (Little's law: the smallest batch whose "
+            + "output rate carries the load), and the engine runs on at that batch: a query would cost \(formatNumber(there, significant: 4)) Wh at the \(boundary.rawValue) boundary "
+            + "(\(there >= here ? "+" : "")\(formatPercent(there / here - 1)) against this ledger's \(formatNumber(here, significant: 4)) Wh at batch \(s.effectiveBatch), "
+            + "busy \(formatPercent(ledger.busyFraction)) of the time)"
     }
 
     /// Wh per query at every boundary.
