@@ -39,10 +39,18 @@ public enum Benchmarks {
                     .ledger.total(at: .facility).joules
             }
         } / 20
+        // The same under a load of half its capacity: the ledger plus the batch the load holds (a bisection).
+        let loaded = try LedgerSettings(utilization: .load(queriesPerSecond: try estimator.serve(d, request).queriesPerSecond(outputTokens: 1000) / 2))
+        let perLoadedQuery = try median(repeats: 11) {
+            for _ in 0..<20 {
+                sink += try QueryEstimate(estimator: estimator, deployment: d, request: request, settings: loaded)
+                    .ledger.total(at: .facility).joules
+            }
+        } / 20
         let mc = try monteCarloTimings(estimator)
         if sink.isNaN { print("") }
         return [("forwardPassMicroseconds", perPass * 1e6), ("forwardPassPlannedMicroseconds", planned * 1e6),
-                ("queryEstimateMicroseconds", perQuery * 1e6)] + mc
+                ("queryEstimateMicroseconds", perQuery * 1e6), ("queryEstimateAtLoadMicroseconds", perLoadedQuery * 1e6)] + mc
             + [("sweepPointsPerSecond", try sweepRate(estimator)), ("traceRowsPerSecond", try traceRate(estimator, deployment: d)),
                ("peakMemoryBytes", peakMemoryBytes())]
     }
