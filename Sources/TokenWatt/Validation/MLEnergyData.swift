@@ -21,11 +21,15 @@ public struct MLEnergyRun: Sendable {
     public var outputTokensPerSecond: Double
     public var medianITLMilliseconds: Double
 
-    /// Prompt lengths are not in the export. Per the serving issue: 250 tokens for lm-arena-chat,
-    /// 350 for gpqa and 2500 for sourcegraph-fim.
-    public static let promptTokens = ["lm-arena-chat": 250, "gpqa": 350, "sourcegraph-fim": 2500]
+    /// Prompt lengths are not in the export. lm-arena-chat ("Text Conversation") and gpqa
+    /// ("Problem Solving") take the published means, 224 and 634 input tokens ("the number of
+    /// input/prompt tokens (mean 634 vs. 224)", J. Chung, "Reading the ML.ENERGY Leaderboard v3.0",
+    /// ml.energy blog, 2026-01-13, ml-energy/blog docs/posts/ml-energy-leaderboard-v3.0.md, whose
+    /// analysis script names the two tasks gpqa and lm-arena-chat); sourcegraph-fim takes the
+    /// serving issue's 2500 (no published mean found).
+    public static let promptTokens = ["lm-arena-chat": 224, "gpqa": 634, "sourcegraph-fim": 2500]
 
-    public var inputTokens: Int { Self.promptTokens[task] ?? 250 }
+    public var inputTokens: Int { Self.promptTokens[task] ?? 224 }
     public var outputTokens: Int { max(1, Int(averageOutputTokens.rounded())) }
     public var batch: Int { max(1, Int(averageBatch.rounded())) }
     public var label: String { "\(model) \(gpus)×\(gpu.uppercased()) \(task) b\(batch)" }

@@ -17,8 +17,8 @@ enum ServingDataSets {
 }
 
 /// ML.ENERGY Leaderboard v2 (vLLM 0.5.4, A100-SXM4-40GB on AWS p4d and H100 on AWS p5). Prompt
-/// lengths are not in the export: 250 tokens for the ShareGPT chat task (as for v3's chat) and 150
-/// for HumanEval+ code prompts (assumed). Pipeline-parallel runs are skipped.
+/// lengths are not in the export: 250 tokens for the ShareGPT chat task (the serving issue's chat
+/// default; v2 publishes no mean) and 150 for HumanEval+ code prompts (assumed). Pipeline-parallel runs are skipped.
 public enum MLEnergyV2Validation {
     static let gpuIDs = ["NVIDIA A100-SXM4-40GB": "a100-sxm-40gb", "NVIDIA H100 80GB HBM3": "h100-sxm"]
     static let prompts = ["llm_text_generation/chat": 250, "llm_text_generation/code": 150]
