@@ -13,13 +13,13 @@ import Testing
         let model = try #require(MLPerfValidation.models["llama2-70b"])
         let sub = try #require(MLPerfValidation.submissions["llama2-70b h100-sxm"])
         let (d, _, capped, _) = try MLPerfValidation.estimate(model: model, gpu: "h100-sxm", gpus: 8, submission: sub,
-                                                           batch: sub.offlineBatch, estimator: Self.estimator)
+                                                              batch: sub.offlineBatch, estimator: Self.estimator)
         #expect(d.powerCap?.watts == 450)
         #expect(d.tensorParallel == 2)
         #expect(d.framework == .trtllm && d.kvPrecision == .fp8)
         let uncapped = MLPerfValidation.Submission(tp: 2, offlineBatch: 896, serverBatch: 1024, powerLimitWatts: 700)
         let (_, _, free, _) = try MLPerfValidation.estimate(model: model, gpu: "h100-sxm", gpus: 8, submission: uncapped,
-                                                         batch: 896, estimator: Self.estimator)
+                                                            batch: 896, estimator: Self.estimator)
         #expect(capped.nodePower.watts < free.nodePower.watts)
     }
 
@@ -182,7 +182,7 @@ import Testing
         let sub = try #require(MLPerfValidation.submissions["llama3.1-8b b200"])
         let model = try #require(MLPerfValidation.models["llama3.1-8b"])
         let (_, s, _, _) = try MLPerfValidation.estimate(model: model, gpu: "b200", gpus: 8, submission: sub, batch: sub.offlineBatch,
-                                                      estimator: Estimator())
+                                                         estimator: Estimator())
         #expect(s.effectiveBatch == 8 * 1947)
         #expect(s.batchLimit == .stepBudget)
     }

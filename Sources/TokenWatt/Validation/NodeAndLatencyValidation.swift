@@ -105,11 +105,16 @@ public enum MLPerfValidation {
                 out.skipped.append((label, "\(error)"))
             }
         }
-        out.notes.append("Server rows are estimated at the load LoadGen offered (their measured tokens/s, set by the submitter's "
-                         + "server_target_qps), at the batch that carries it; their tokens/s is an input, so only Offline rows score tokens_per_s"
-                         + (overloaded.isEmpty ? "" : "; the load exceeds the estimated capacity of " + overloaded.joined(separator: ", ")
-                            + ", estimated at capacity instead"))
+        out.notes.append(serverNote(overloaded: overloaded))
         return out
+    }
+
+    /// How Server rows were scored, naming those whose load the estimated node cannot carry.
+    static func serverNote(overloaded: [String]) -> String {
+        "Server rows are estimated at the load LoadGen offered (their measured tokens/s, set by the submitter's "
+            + "server_target_qps), at the batch that carries it; their tokens/s is an input, so only Offline rows score tokens_per_s"
+            + (overloaded.isEmpty ? "" : "; the load exceeds the estimated capacity of " + overloaded.joined(separator: ", ")
+                + ", estimated at capacity instead")
     }
 
     /// The model of a row that can be scored, or why it cannot.
