@@ -1,0 +1,74 @@
+import Foundation
+import KernelPower
+
+/// Published energy per output token of serving runs whose rows are not in ../shared/data
+/// (`serving-energy.json`): scored as data set `published-serving`, metric `j_per_token`, the same
+/// way `mlenergy-v3` scores its rows (vLLM, the GPU boundary, prefill included). Its points are
+/// B200 runs, so they check the forecast of a GPU the bundled coefficients carry over from the H100
+/// before any held-back B200 row is seen. The source names a run's `max_num_seqs` as its batch
+/// size; the run's mean batch can only be lower, which would make its energy per token higher.
+public enum PublishedServing {
+    /// One published measurement.
+    public struct Point: Sendable {
+        public var label: String
+        public var model: String
+        public var gpu: String
+        public var gpus: Int
+        public var batch: Int
+        public var inputTokens: Int
+        public var outputTokens: Int
+        public var joulesPerOutputToken: Double
+        public var source: String
+    }
+
+    public static let bundled: [Point] = {
+        do { return try loadBundled() } catch { fatalError("bundled serving-energy catalog is invalid: \(error)") }
+    }()
+
+    public static func loadBundled() throws -> [Point] {
+        guard let url = Bundle.module.url(forResource: "serving-energy", withExtension: "json") else {
+            throw InputError.unreadable(file: "serving-energy.json", reason: "bundled resource missing")
+        }
+        return try load(try Data(contentsOf: url), file: "serving-energy.json")
+    }
+
+    public static func load(_ data: Data, file: String) throws -> [Point] {
+        var top = try JSONObjectReader(try JSONParser.parse(data, file: file), file: file, path: "")
+        _ = try top.schemaVersion(highest: 1)
+        _ = try top.optionalString("description")
+        let points = try top.array("points").enumerated().map { i, v -> Point in
+            var o = try JSONObjectReader(v, file: file, path: "points[\(i)]")
+            let p = Point(label: try o.string("label"), model: try o.string("model"), gpu: try o.string("gpu"),
+                          gpus: try o.int("gpus", 1...4096), batch: try o.int("batch", 1...1_000_000),
+                          inputTokens: try o.int("inputTokens", 1...10_000_000), outputTokens: try o.int("outputTokens", 1...10_000_000),
+                          joulesPerOutputToken: try o.double("joulesPerOutputToken", 1e-6...1e4, expected: "joules per output token"),
+                          source: try o.string("source"))
+            try o.finish()
+            return p
+        }
+        try top.finish()
+        return points
+    }
+
+    /// Every point as a `published-serving` record: the model's GPU energy per output token for
+    /// the point's deployment, served by vLLM at its batch with tensor parallelism over its GPUs.
+    public static func run(estimator: Estimator, points: [Point] = bundled) -> MLEnergyValidation.Result {
+        var out = MLEnergyValidation.Result(records: [], skipped: [])
+        for p in points {
+            do {
+                let d = try estimator.deployment(DeploymentRequest(model: p.model, gpu: p.gpu, gpus: p.gpus, framework: .vllm),
+                                                 context: "serving-energy.json: \(p.label)")
+                let s = try estimator.serve(d, ServingRequest(batch: p.batch, inputTokens: p.inputTokens, outputTokens: p.outputTokens))
+                out.records.append(ValidationRecord(dataset: "published-serving", gpu: d.gpu.id, group: d.model.family,
+                                                    metric: "j_per_token", label: p.label, measured: p.joulesPerOutputToken,
+                                                    predicted: s.energyPerOutputToken.joules))
+                if s.effectiveBatch < p.batch {
+                    out.notes.append("\(p.label): the KV cache holds \(s.effectiveBatch) of its \(p.batch) sequences here; estimated at \(s.effectiveBatch)")
+                }
+            } catch {
+                out.skipped.append((p.label, "\(error)"))
+            }
+        }
+        return out
+    }
+}
