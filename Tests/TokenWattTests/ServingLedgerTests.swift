@@ -223,6 +223,7 @@ import Testing
         #expect(alt.sequencesInFlight < 64 && alt.sequencesInFlight > 1)
         #expect(try #require(alt.whPerQuery[.gpu]) > loaded.ledger.total(at: .gpu).wattHours)
         #expect(loaded.assumptions.contains { $0.contains("Little's law") && $0.contains("\(alt.sequencesInFlight) sequences") })
+        #expect(loaded.csvRow().last?.contains("\(alt.sequencesInFlight) sequences in flight") == true)
         #expect(try estimate(d, batch: 64, settings: try LedgerSettings(utilization: .busyFraction(0.3))).atLoad == nil)
         var r = ServingRequest(batch: 64, inputTokens: 500, outputTokens: 300)
         r.batching = .staticBatch

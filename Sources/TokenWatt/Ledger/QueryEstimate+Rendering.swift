@@ -45,6 +45,13 @@ extension QueryEstimate {
                                  ("whPerQuery", .obj(Boundary.allCases.map { ($0.rawValue, .num(a.whPerQuery[$0] ?? 0)) }))]))]
     }
 
+    /// The load served by this deployment alone, in the CSV row's note.
+    var atLoadNote: [String] {
+        guard let a = atLoad else { return [] }
+        return ["served alone at this load: \(a.sequencesInFlight) sequences in flight, "
+                + "\(formatNumber(a.whPerQuery[boundary] ?? 0, significant: 4)) Wh per query (\(boundary.rawValue))"]
+    }
+
     /// A receipt: the ledger first, then the phases, then the assumptions.
     public func receipt() -> String {
         let s = serving, d = deployment
@@ -84,7 +91,7 @@ extension QueryEstimate {
                formatNumber(s.outputTokensPerSecond), formatNumber(s.interTokenLatency.milliseconds),
                formatNumber(s.timeToFirstToken.milliseconds), formatNumber(s.gpuPower.watts), formatNumber(ledger.nodePower.watts),
                String(s.effectiveBatch), formatNumber(ledger.busyFraction), formatNumber(ledger.pue),
-               s.notes.joined(separator: "; ")]
+               (s.notes + atLoadNote).joined(separator: "; ")]
     }
 
     public func markdown() -> String {
