@@ -21,28 +21,15 @@ public enum PublishedGEMM {
         do { return try loadBundled() } catch { fatalError("bundled GEMM throughput catalog is invalid: \(error)") }
     }()
 
-    public static func loadBundled() throws -> [Point] {
-        guard let url = Bundle.module.url(forResource: "gemm-throughput", withExtension: "json") else {
-            throw InputError.unreadable(file: "gemm-throughput.json", reason: "bundled resource missing")
-        }
-        return try load(try Data(contentsOf: url), file: "gemm-throughput.json")
-    }
+    public static func loadBundled() throws -> [Point] { try PublishedPoints.bundled("gemm-throughput", point) }
 
-    public static func load(_ data: Data, file: String) throws -> [Point] {
-        var top = try JSONObjectReader(try JSONParser.parse(data, file: file), file: file, path: "")
-        _ = try top.schemaVersion(highest: 1)
-        _ = try top.optionalString("description")
-        let points = try top.array("points").enumerated().map { i, v -> Point in
-            var o = try JSONObjectReader(v, file: file, path: "points[\(i)]")
-            let format = try o.string("precision", allowed: TensorFormat.allCases.map(\.rawValue))
-            let p = Point(gpu: try o.string("gpu"), format: TensorFormat(rawValue: format) ?? .bf16,
-                          m: try o.int("m", 1...1_000_000), n: try o.int("n", 1...1_000_000), k: try o.int("k", 1...1_000_000),
-                          tflops: try o.double("tflops", 1...100_000, expected: "TFLOPS"), source: try o.string("source"))
-            try o.finish()
-            return p
-        }
-        try top.finish()
-        return points
+    public static func load(_ data: Data, file: String) throws -> [Point] { try PublishedPoints.load(data, file: file, point) }
+
+    static func point(_ o: inout JSONObjectReader) throws -> Point {
+        let format = try o.string("precision", allowed: TensorFormat.allCases.map(\.rawValue))
+        return Point(gpu: try o.string("gpu"), format: TensorFormat(rawValue: format) ?? .bf16,
+                     m: try o.int("m", 1...1_000_000), n: try o.int("n", 1...1_000_000), k: try o.int("k", 1...1_000_000),
+                     tflops: try o.double("tflops", 1...100_000, expected: "TFLOPS"), source: try o.string("source"))
     }
 
     /// TFLOPS the model gives `p`'s product: repeated back to back at the GPU's boost clock under

@@ -25,29 +25,16 @@ public enum PublishedServing {
         do { return try loadBundled() } catch { fatalError("bundled serving-energy catalog is invalid: \(error)") }
     }()
 
-    public static func loadBundled() throws -> [Point] {
-        guard let url = Bundle.module.url(forResource: "serving-energy", withExtension: "json") else {
-            throw InputError.unreadable(file: "serving-energy.json", reason: "bundled resource missing")
-        }
-        return try load(try Data(contentsOf: url), file: "serving-energy.json")
-    }
+    public static func loadBundled() throws -> [Point] { try PublishedPoints.bundled("serving-energy", point) }
 
-    public static func load(_ data: Data, file: String) throws -> [Point] {
-        var top = try JSONObjectReader(try JSONParser.parse(data, file: file), file: file, path: "")
-        _ = try top.schemaVersion(highest: 1)
-        _ = try top.optionalString("description")
-        let points = try top.array("points").enumerated().map { i, v -> Point in
-            var o = try JSONObjectReader(v, file: file, path: "points[\(i)]")
-            let p = Point(label: try o.string("label"), model: try o.string("model"), gpu: try o.string("gpu"),
-                          gpus: try o.int("gpus", 1...4096), batch: try o.int("batch", 1...1_000_000),
-                          inputTokens: try o.int("inputTokens", 1...10_000_000), outputTokens: try o.int("outputTokens", 1...10_000_000),
-                          joulesPerOutputToken: try o.double("joulesPerOutputToken", 1e-6...1e4, expected: "joules per output token"),
-                          source: try o.string("source"))
-            try o.finish()
-            return p
-        }
-        try top.finish()
-        return points
+    public static func load(_ data: Data, file: String) throws -> [Point] { try PublishedPoints.load(data, file: file, point) }
+
+    static func point(_ o: inout JSONObjectReader) throws -> Point {
+        Point(label: try o.string("label"), model: try o.string("model"), gpu: try o.string("gpu"),
+              gpus: try o.int("gpus", 1...4096), batch: try o.int("batch", 1...1_000_000),
+              inputTokens: try o.int("inputTokens", 1...10_000_000), outputTokens: try o.int("outputTokens", 1...10_000_000),
+              joulesPerOutputToken: try o.double("joulesPerOutputToken", 1e-6...1e4, expected: "joules per output token"),
+              source: try o.string("source"))
     }
 
     /// Every point as a `published-serving` record: the model's GPU energy per output token for
