@@ -6,9 +6,11 @@ enum EstimateCommand {
     static let usage = """
     tokenwatt estimate --model ID --gpu ID [--gpus N --tp N --ep N] [--precision P] --batch N --input N --output N
                        [--kv-precision P] [--load QPS | --busy-fraction F] [--pue X] [--boundary gpu|node|it|facility]
-                       [--power-cap-w W] [--sm-clock-mhz F] [--framework vllm|trtllm|hf] [--token-budget N]
+                       [--power-cap-w W] [--sm-clock-mhz F] [--framework vllm|trtllm|vllm-eager|hf] [--token-budget N]
                        [--memory-utilization F] [--host-launch-us US] [--calibration FILE] [--format text|json|csv|markdown]
                        [--method kernel|surface [--reference-input N --reference-output N]]
+      --load QPS runs the batch and charges the idle rest at the it boundary; under continuous batching
+      it also prices the load served by this deployment alone (Little's law: fewer sequences in flight).
       --method surface gives the closed form that fleet, trace and export-sql use (text or json); the
       reference request (default: this one) sets how many sequences the KV cache holds.
     """
