@@ -49,9 +49,9 @@ public enum PublishedServing {
                 out.records.append(ValidationRecord(dataset: "published-serving", gpu: d.gpu.id, group: d.model.family,
                                                     metric: "j_per_token", label: p.label, measured: p.joulesPerOutputToken,
                                                     predicted: s.energyPerOutputToken.joules))
-                if s.effectiveBatch < p.batch {
-                    out.notes.append("\(p.label): the KV cache holds \(s.effectiveBatch) of its \(p.batch) sequences here; estimated at \(s.effectiveBatch)")
-                }
+                // What the serving estimate says about the point (a batch the KV cache or the step
+                // budget does not hold, a context past the model's window), in its own words.
+                out.notes += s.notes.map { "\(p.label): \($0)" }
             } catch {
                 out.skipped.append((p.label, "\(error)"))
             }
