@@ -79,17 +79,26 @@ import Testing
         #expect(try estimate(try deployment()).csvRow().last == "")
     }
 
-    /// Clients report the median inter-token latency: the plain decode step while fewer than
-    /// half the steps carry a prompt chunk, a mixed step after that, the mean once every step does.
+    /// Clients report the median inter-token latency. Prompts start as a Poisson stream, so the
+    /// median step is the plain decode step below ln 2 chunks per step, then the step with the
+    /// Poisson median count of chunks.
     @Test func medianITLIsTheMedianStep() throws {
-        let decode = Time.seconds(0.020), mean = Time.seconds(0.030)
-        let few = [(time: Time.seconds(0.060), share: 0.2)], most = [(time: Time.seconds(0.060), share: 0.7)]
-        #expect(ServingEstimator.medianStep(decode: decode, mixed: few, mean: mean) == decode)
-        #expect(ServingEstimator.medianStep(decode: decode, mixed: most, mean: mean).seconds == 0.060)
-        #expect(ServingEstimator.medianStep(decode: decode, mixed: [(time: Time.seconds(0.06), share: 1.5)], mean: mean) == mean)
-        let s = try Self.estimator.serve(try deployment(), ServingRequest(batch: 64, inputTokens: 1000, outputTokens: 500))
-        #expect(s.medianInterTokenLatency <= s.interTokenLatency)
-        #expect(s.medianInterTokenLatency == s.decodeStep.time)
+        #expect(ServingEstimator.poissonMedian(0) == 0)
+        #expect(ServingEstimator.poissonMedian(0.69) == 0)
+        #expect(ServingEstimator.poissonMedian(0.70) == 1)
+        #expect(ServingEstimator.poissonMedian(2.57) == 2)
+        // The closed form above a mean of 30 agrees with the summed distribution on both sides.
+        #expect(ServingEstimator.poissonMedian(29.99) == 30)
+        #expect(ServingEstimator.poissonMedian(30.0) == 30)
+        #expect(ServingEstimator.poissonMedian(100.7) == 101)
+        let d = try deployment()
+        let few = try Self.estimator.serve(d, ServingRequest(batch: 64, inputTokens: 1000, outputTokens: 500))
+        #expect(few.medianInterTokenLatency == few.decodeStep.time)
+        #expect(few.medianInterTokenLatency < few.interTokenLatency)
+        // 64 / 40 = 1.6 prompts of one chunk start per step: the median step carries one chunk.
+        let some = try Self.estimator.serve(d, ServingRequest(batch: 64, inputTokens: 200, outputTokens: 40))
+        let perChunk = (some.interTokenLatency - some.decodeStep.time) / 1.6
+        #expect(approx(some.medianInterTokenLatency.seconds, (some.decodeStep.time + perChunk).seconds, rel: 1e-9))
     }
 
     @Test func raisingPUEChangesOnlyTheFacilityLine() throws {

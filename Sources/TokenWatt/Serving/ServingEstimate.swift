@@ -50,8 +50,9 @@ public struct ServingEstimate: Sendable {
     public var stepTime: Time
     /// Mean time between a sequence's tokens (the mean step, prompt chunks included).
     public var interTokenLatency: Time
-    /// The median step: what clients report as median ITL. Under chunked prefill most steps carry
-    /// no prompt chunk, so it is the plain decode step until half the steps carry one.
+    /// The median step: what clients report as median ITL. Prompts start as a Poisson stream, so
+    /// it is the plain decode step while more than half the steps carry no prompt chunk (fewer
+    /// than ln 2 ≈ 0.69 chunks per step), then the step with the median count of chunks.
     public var medianInterTokenLatency: Time
     public var timeToFirstToken: Time
     /// Output tokens per second of the whole deployment.

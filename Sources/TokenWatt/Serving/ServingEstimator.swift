@@ -1,3 +1,4 @@
+import Foundation
 import KernelPower
 
 /// Steady-state serving, in closed form over a few representative steps (cost does not grow with
@@ -112,6 +113,8 @@ public struct ContinuousPlan: Sendable {
     public let chunksPerStep: Int
     /// Tokens per prompt chunk: the prompt, or what the budget leaves beside the decodes.
     public let chunkTokens: Int
+    /// Chunks one prompt is split into.
+    public let chunksPerPrompt: Int
 
     public init(request r: ServingRequest, local b: Int) {
         local = b
@@ -121,6 +124,7 @@ public struct ContinuousPlan: Sendable {
         let chunk = max(1, min(r.inputTokens, r.tokenBudget - b))
         chunkTokens = chunk
         let count = (r.inputTokens + chunk - 1) / chunk
+        chunksPerPrompt = count
         startsPerStep = Double(b) / Double(r.outputTokens)
         let g = Self.chunksPerStep(mean: startsPerStep * Double(count), chunk: chunk, room: r.tokenBudget - b)
         chunksPerStep = g
@@ -136,6 +140,11 @@ public struct ContinuousPlan: Sendable {
     static func chunksPerStep(mean: Double, chunk: Int, room: Int) -> Int {
         min(max(1, room / chunk), max(1, Int(mean.rounded())))
     }
+
+    /// Mean prompt chunks that join one step.
+    public var meanChunksPerStep: Double { startsPerStep * Double(chunksPerPrompt) }
+    /// Whether the budget holds every step full of chunks, so that they queue rather than arrive.
+    public var budgetBound: Bool { Double(chunksPerStep) < meanChunksPerStep.rounded() }
 
     /// Share of steps that carry the chunks at one position of weight `weight`.
     func stepShare(_ weight: Double) -> Double { weight * startsPerStep / Double(chunksPerStep) }
@@ -165,11 +174,9 @@ extension ServingEstimator {
         // What each chunk adds to the step it joins, summed over the request's chunks.
         var extraEnergy = Energy.zero, extraTime = Time.zero, extraGap = Energy.zero, ttft = Time.zero
         var mixedPower = Power.zero, limited = decode.powerLimited
-        var steps: [(time: Time, share: Double)] = []
         let perChunk = 1 / Double(plan.chunksPerStep)
         for (phase, weight) in plan.chunks {
             let mixed = try pass(phase)
-            steps.append((mixed.time, plan.stepShare(weight)))
             extraEnergy += (mixed.energy - decode.energy) * (weight * perChunk)
             extraTime += (mixed.time - decode.time) * (weight * perChunk)
             extraGap += (mixed.gapEnergy - decode.gapEnergy) * (weight * perChunk)
@@ -178,7 +185,8 @@ extension ServingEstimator {
             limited = limited || mixed.powerLimited
         }
         let step = decode.time + extraTime * plan.startsPerStep
-        let median = Self.medianStep(decode: decode.time, mixed: steps, mean: step)
+        let median = plan.budgetBound ? step
+            : decode.time + extraTime / Double(plan.chunksPerPrompt) * Double(Self.poissonMedian(plan.meanChunksPerStep))
         let stepEnergy = decode.energy + extraEnergy * plan.startsPerStep
         let tokensPerStep = Double(b) * ranks
         let gpus = Double(d.gpuCount)
@@ -195,18 +203,22 @@ extension ServingEstimator {
                                            chunkTokens: plan.chunkTokens))
     }
 
-    /// The median of the step-time distribution: plain decode steps with the share no chunk
-    /// joins, mixed steps with theirs. When chunks join every step (short answers, large
-    /// batches) steps hold several chunks and the mean step stands in.
-    static func medianStep(decode: Time, mixed: [(time: Time, share: Double)], mean: Time) -> Time {
-        let chunkShare = mixed.reduce(0) { $0 + $1.share }
-        guard chunkShare < 1 else { return mean }
-        var cumulative = 0.0
-        for s in ([(time: decode, share: 1 - chunkShare)] + mixed).sorted(by: { $0.time.seconds < $1.time.seconds }) {
-            cumulative += s.share
-            if cumulative >= 0.5 { return s.time }
+    /// Median of a Poisson count of mean `mean`: the prompt chunks in the median step. Sequences
+    /// of scattered lengths finish independently, and each finish admits a request, so the
+    /// prompts that start in a step form a Poisson stream (the Palm–Khintchine theorem: many
+    /// independent renewal streams superposed); a step with k chunks takes the decode step plus k
+    /// chunks' increments. Above a mean of 30 the median is ⌊mean + 1/3⌋, within one of exact
+    /// (mean − ln 2 ≤ median < mean + 1/3: K. P. Choi, Proc. AMS 121(1), 1994).
+    static func poissonMedian(_ mean: Double) -> Int {
+        guard mean >= 0 else { return 0 }
+        guard mean < 30 else { return Int((mean + 1.0 / 3).rounded(.down)) }
+        var p = exp(-mean), cdf = p, k = 0
+        while cdf < 0.5 {
+            k += 1
+            p *= mean / Double(k)
+            cdf += p
         }
-        return mean
+        return k
     }
 }
 
