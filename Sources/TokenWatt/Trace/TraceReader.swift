@@ -74,24 +74,31 @@ public struct TraceReader {
             return
         }
         let header = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let fmt = try requested ?? detectFormat(header)
+        try bindColumns(of: fmt, in: header)
+        format = fmt
+    }
+
+    /// The CSV layout a header names: Azure's columns, or `input_length`/`output_length` with an
+    /// optional `timestamp` (seconds) or `timestamp_ms`.
+    func detectFormat(_ header: [String]) throws -> TraceFormat {
+        if header.contains("ContextTokens") { return .azure }
+        if header.contains("input_length") && header.contains("output_length") {
+            let ms = header.contains("timestamp_ms")
+            return .csv(timestamp: ms ? "timestamp_ms" : (header.contains("timestamp") ? "timestamp" : nil),
+                        input: "input_length", output: "output_length", milliseconds: ms)
+        }
+        throw InputError.invalidValue(file: name, field: "header", value: header.joined(separator: ","),
+                                      expected: "an Azure (TIMESTAMP,ContextTokens,GeneratedTokens) or Mooncake log, or --input-column/--output-column")
+    }
+
+    /// Finds the columns `fmt` reads; a missing one is named with the closest header names.
+    mutating func bindColumns(of fmt: TraceFormat, in header: [String]) throws {
         func index(_ col: String) throws -> Int {
             guard let i = header.firstIndex(of: col) else {
                 throw InputError.unknownID(kind: "column", id: col, suggestions: Suggestions.closest(to: col, among: header), context: "\(name): header")
             }
             return i
-        }
-        let fmt: TraceFormat
-        switch requested {
-        case .some(let f): fmt = f
-        case .none:
-            if header.contains("ContextTokens") { fmt = .azure }
-            else if header.contains("input_length") && header.contains("output_length") {
-                fmt = .csv(timestamp: header.contains("timestamp_ms") ? "timestamp_ms" : (header.contains("timestamp") ? "timestamp" : nil),
-                           input: "input_length", output: "output_length", milliseconds: header.contains("timestamp_ms"))
-            } else {
-                throw InputError.invalidValue(file: name, field: "header", value: header.joined(separator: ","),
-                                              expected: "an Azure (TIMESTAMP,ContextTokens,GeneratedTokens) or Mooncake log, or --input-column/--output-column")
-            }
         }
         switch fmt {
         case .azure:
@@ -102,7 +109,6 @@ public struct TraceReader {
         case let .csv(t, i, o, _):
             columns = (try t.map(index), try index(i), try index(o), header.count)
         }
-        format = fmt
     }
 
     /// Bounds of the next line in `buffer`, refilling it from the file as needed.
