@@ -16,6 +16,7 @@ public struct QueryEstimate: Sendable {
     /// it holds as many sequences as arrive during one's stay, fewer than its limit when the load
     /// is light, and runs on at that smaller, costlier batch. This is that case, for comparison.
     public struct LoadAlternative: Sendable {
+        public var queriesPerSecond: Double
         /// Sequences in flight at the load (whole deployment).
         public var sequencesInFlight: Int
         public var whPerQuery: [Boundary: Double]
@@ -33,7 +34,7 @@ public struct QueryEstimate: Sendable {
         let alternative = try Self.alternative(estimator, d, r, s, settings)
         atLoad = alternative
         assumptions = Self.assumptions(d, r, s, settings, estimator: estimator) + s.notes
-            + [alternative.map { Self.describe($0, s, ledger, settings, boundary) }].compactMap { $0 }
+            + [alternative.map { Self.describe($0, s, ledger, boundary) }].compactMap { $0 }
     }
 
     static func alternative(_ estimator: Estimator, _ d: Deployment, _ r: ServingRequest, _ s: ServingEstimate,
@@ -42,14 +43,13 @@ public struct QueryEstimate: Sendable {
         let at = try estimator.serve(d, r, outputTokensPerSecond: q * Double(r.outputTokens))
         guard !at.overloaded, at.estimate.effectiveBatch < s.effectiveBatch else { return nil }
         let ledger = try QueryLedger.build(serving: at.estimate, deployment: d, outputTokens: r.outputTokens, settings: settings)
-        return LoadAlternative(sequencesInFlight: at.estimate.effectiveBatch, whPerQuery: ledger.totals.mapValues(\.wattHours))
+        return LoadAlternative(queriesPerSecond: q, sequencesInFlight: at.estimate.effectiveBatch,
+                               whPerQuery: ledger.totals.mapValues(\.wattHours))
     }
 
-    static func describe(_ a: LoadAlternative, _ s: ServingEstimate, _ ledger: QueryLedger, _ settings: LedgerSettings,
-                         _ boundary: Boundary) -> String {
-        guard case let .load(q) = settings.utilization else { return "" }
+    static func describe(_ a: LoadAlternative, _ s: ServingEstimate, _ ledger: QueryLedger, _ boundary: Boundary) -> String {
         let here = ledger.total(at: boundary).wattHours, there = a.whPerQuery[boundary] ?? here
-        return "served by this deployment alone (no router packing the load onto fewer engines), \(formatNumber(q)) queries/s "
+        return "served by this deployment alone (no router packing the load onto fewer engines), \(formatNumber(a.queriesPerSecond)) queries/s "
             + "keep about \(a.sequencesInFlight) sequences in flight, not \(s.effectiveBatch) (Little's law: the smallest batch whose "
             + "output rate carries the load), and the engine runs on at that batch: a query would cost \(formatNumber(there, significant: 4)) Wh at the \(boundary.rawValue) boundary "
             + "(\(there >= here ? "+" : "")\(formatPercent(there / here - 1)) against this ledger's \(formatNumber(here, significant: 4)) Wh at batch \(s.effectiveBatch), "
