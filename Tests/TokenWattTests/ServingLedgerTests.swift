@@ -79,18 +79,24 @@ import Testing
         #expect(try estimate(try deployment()).csvRow().last == "")
     }
 
-    /// Clients report the median inter-token latency. Prompts start as a Poisson stream, so the
-    /// median step is the plain decode step below ln 2 chunks per step, then the step with the
-    /// Poisson median count of chunks.
-    @Test func medianITLIsTheMedianStep() throws {
-        #expect(ServingEstimator.poissonMedian(0) == 0)
-        #expect(ServingEstimator.poissonMedian(0.69) == 0)
-        #expect(ServingEstimator.poissonMedian(0.70) == 1)
-        #expect(ServingEstimator.poissonMedian(2.57) == 2)
+    /// Clients report the median and p90 inter-token latency. Prompts start as a Poisson stream,
+    /// so the median step is the plain decode step below ln 2 chunks per step, then the step with
+    /// the Poisson median count of chunks; the p90 step carries the Poisson 0.9 quantile.
+    @Test func medianAndP90ITLAreStepQuantiles() throws {
+        typealias S = ServingEstimator
+        #expect(S.poissonQuantile(0, .median) == 0)
+        #expect(S.poissonQuantile(0.69, .median) == 0)
+        #expect(S.poissonQuantile(0.70, .median) == 1)
+        #expect(S.poissonQuantile(2.57, .median) == 2)
+        #expect(S.poissonQuantile(0.5, .p90) == 1)
+        #expect(S.poissonQuantile(2.57, .p90) == 5)
         // The closed form above a mean of 30 agrees with the summed distribution on both sides.
-        #expect(ServingEstimator.poissonMedian(29.99) == 30)
-        #expect(ServingEstimator.poissonMedian(30.0) == 30)
-        #expect(ServingEstimator.poissonMedian(100.7) == 101)
+        #expect(S.poissonQuantile(29.99, .median) == 30)
+        #expect(S.poissonQuantile(30.0, .median) == 30)
+        #expect(S.poissonQuantile(100.7, .median) == 101)
+        #expect(S.poissonQuantile(29.99, .p90) == 37)
+        #expect(S.poissonQuantile(30.0, .p90) == 37)
+        #expect(S.poissonQuantile(500, .p90) == 529)
         let d = try deployment()
         let few = try Self.estimator.serve(d, ServingRequest(batch: 64, inputTokens: 1000, outputTokens: 500))
         #expect(few.medianInterTokenLatency == few.decodeStep.time)
@@ -99,6 +105,9 @@ import Testing
         let some = try Self.estimator.serve(d, ServingRequest(batch: 64, inputTokens: 200, outputTokens: 40))
         let perChunk = (some.interTokenLatency - some.decodeStep.time) / 1.6
         #expect(approx(some.medianInterTokenLatency.seconds, (some.decodeStep.time + perChunk).seconds, rel: 1e-9))
+        // 1.6 chunks per step: the p90 step carries 3 (cumulative 0.92).
+        #expect(approx(some.p90InterTokenLatency.seconds, (some.decodeStep.time + perChunk * 3).seconds, rel: 1e-9))
+        #expect(few.p90InterTokenLatency > few.medianInterTokenLatency)
     }
 
     @Test func raisingPUEChangesOnlyTheFacilityLine() throws {

@@ -125,9 +125,9 @@ import Testing
         let h100Rows = ServingCalibration.rows(runs.filter { $0.gpu != "b200" }, gpu: "h100-sxm", estimator: Estimator())
         #expect(ServingCalibration.rows(runs, gpu: "h100-sxm", estimator: Estimator()).count == h100Rows.count)
         let scored = try MLEnergyValidation.run(dataDirectory: dir)
-        #expect(scored.records.filter { $0.gpu == "b200" && $0.estimator == "tokenwatt" }.count == 4)
+        #expect(scored.records.filter { $0.gpu == "b200" && $0.estimator == "tokenwatt" }.count == 5)
         // An NVFP4 checkpoint on the B200 is forecast in NVFP4; a format the catalog lacks is listed, not dropped.
-        for (format, scoredRows) in [("nvfp4", 4), ("fp6", 0)] {
+        for (format, scoredRows) in [("nvfp4", 5), ("fp6", 0)] {
             let d = try Self.dataDirectory("mlenergy-benchmark-v3/llm_runs.csv", tag: "\(format)-") { first in
                 [first.replacingOccurrences(of: ",H100,", with: ",B200,").replacingOccurrences(of: ",bfloat16,", with: ",\(format),")]
             }
@@ -136,6 +136,22 @@ import Testing
             #expect(r.records.filter { $0.gpu == "b200" && $0.estimator == "tokenwatt" }.count == scoredRows)
             #expect(r.skipped.contains { $0.reason.contains("\(format) is not modelled") } == (scoredRows == 0))
         }
+    }
+
+    /// An export without the p90 column (a held-back one, say) scores every other metric.
+    @Test(.enabled(if: sharedData != nil)) func mlenergyRowsWithoutP90AreScoredOnTheRest() throws {
+        let file = "mlenergy-benchmark-v3/llm_runs.csv"
+        let dir = try Self.dataDirectory(file, tag: "nop90-") { _ in [] }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/" + file
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let p90 = try #require(lines[0].firstIndex(of: "p90_itl_ms"))
+        try lines.map { fields in fields.enumerated().filter { $0.offset != p90 }.map(\.element).joined(separator: ",") }
+            .joined(separator: "\n").appending("\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let full = try MLEnergyValidation.run(dataDirectory: sharedData!).records.filter { $0.estimator == "tokenwatt" }
+        let rest = try MLEnergyValidation.run(dataDirectory: dir).records.filter { $0.estimator == "tokenwatt" }
+        #expect(rest.count == full.count - full.filter { $0.metric == "itl_p90_ms" }.count)
+        #expect(!rest.contains { $0.metric == "itl_p90_ms" } && full.contains { $0.metric == "itl_p90_ms" })
     }
 
     @Test(.enabled(if: sharedData != nil)) func mlperfB200RowsAreForecastFromSpecs() throws {

@@ -18,6 +18,7 @@ extension QueryEstimate {
             ("joulesPerOutputToken", .num(s.energyPerOutputToken.joules)),
             ("interTokenLatencyMs", .num(s.interTokenLatency.milliseconds)),
             ("medianInterTokenLatencyMs", .num(s.medianInterTokenLatency.milliseconds)),
+            ("p90InterTokenLatencyMs", .num(s.p90InterTokenLatency.milliseconds)),
             ("timeToFirstTokenMs", .num(s.timeToFirstToken.milliseconds)),
             ("stepTimeMs", .num(s.stepTime.milliseconds)),
             ("gpuPowerWatts", .num(s.gpuPower.watts)), ("nodePowerWatts", .num(ledger.nodePower.watts)),
@@ -70,7 +71,7 @@ extension QueryEstimate {
         }
         out += "\nPHASES (GPU boundary, all GPUs)\n"
         out += "  prefill  \(Self.wh(s.prefill.energy.wattHours)) Wh  TTFT \(formatFixed(s.timeToFirstToken.milliseconds, decimals: 1)) ms  \(formatFixed(s.prefill.gpuPower.watts, decimals: 0)) W/GPU\n"
-        out += "  decode   \(Self.wh(s.decode.energy.wattHours)) Wh  ITL \(formatFixed(s.interTokenLatency.milliseconds, decimals: 2)) ms (median \(formatFixed(s.medianInterTokenLatency.milliseconds, decimals: 2)))  \(formatFixed(s.decode.gpuPower.watts, decimals: 0)) W/GPU\n"
+        out += "  decode   \(Self.wh(s.decode.energy.wattHours)) Wh  ITL \(formatFixed(s.interTokenLatency.milliseconds, decimals: 2)) ms (median \(formatFixed(s.medianInterTokenLatency.milliseconds, decimals: 2)), p90 \(formatFixed(s.p90InterTokenLatency.milliseconds, decimals: 2)))  \(formatFixed(s.decode.gpuPower.watts, decimals: 0)) W/GPU\n"
         out += "  \(formatNumber(s.outputTokensPerSecond, significant: 5)) output tokens/s, \(formatNumber(s.energyPerOutputToken.joules, significant: 4)) J/output token, \(formatFixed(s.gpuPower.watts, decimals: 0)) W/GPU, node \(formatFixed(ledger.nodePower.watts, decimals: 0)) W at the wall\n"
         out += "  prefill share of GPU energy \(formatPercent(s.prefillShare)); batch \(s.effectiveBatch) (requested \(s.requestedBatch), fits \(s.maxBatch))\n"
         out += "\nASSUMPTIONS\n" + assumptions.map { "  - \($0)\n" }.joined()

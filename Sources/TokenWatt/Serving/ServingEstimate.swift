@@ -54,6 +54,8 @@ public struct ServingEstimate: Sendable {
     /// it is the plain decode step while more than half the steps carry no prompt chunk (fewer
     /// than ln 2 ≈ 0.69 chunks per step), then the step with the median count of chunks.
     public var medianInterTokenLatency: Time
+    /// The step nine in ten steps (and tokens) do not exceed: the p90 inter-token latency.
+    public var p90InterTokenLatency: Time
     public var timeToFirstToken: Time
     /// Output tokens per second of the whole deployment.
     public var outputTokensPerSecond: Double

@@ -185,15 +185,19 @@ extension ServingEstimator {
             limited = limited || mixed.powerLimited
         }
         let step = decode.time + extraTime * plan.startsPerStep
-        let median = plan.budgetBound ? step
-            : decode.time + extraTime / Double(plan.chunksPerPrompt) * Double(Self.poissonMedian(plan.meanChunksPerStep))
+        // A step with k prompt chunks takes the decode step plus k chunks' increments.
+        let timePerChunk = extraTime / Double(plan.chunksPerPrompt)
+        func quantile(_ q: StepQuantile) -> Time {
+            plan.budgetBound ? step : decode.time + timePerChunk * Double(Self.poissonQuantile(plan.meanChunksPerStep, q))
+        }
         let stepEnergy = decode.energy + extraEnergy * plan.startsPerStep
         let tokensPerStep = Double(b) * ranks
         let gpus = Double(d.gpuCount)
         let perToken = gpus / tokensPerStep * Double(r.outputTokens)
         return ServingEstimate(
             requestedBatch: r.batch, effectiveBatch: b * d.attentionRanks, maxBatch: 0, stepTime: step,
-            interTokenLatency: step, medianInterTokenLatency: median, timeToFirstToken: ttft, outputTokensPerSecond: tokensPerStep / step.seconds,
+            interTokenLatency: step, medianInterTokenLatency: quantile(.median), p90InterTokenLatency: quantile(.p90),
+            timeToFirstToken: ttft, outputTokensPerSecond: tokensPerStep / step.seconds,
             gpuPower: stepEnergy / step, energyPerOutputToken: stepEnergy * (gpus / tokensPerStep),
             prefill: PhaseCost(time: ttft, energy: extraEnergy * (gpus / ranks), gpuPower: mixedPower, gapEnergy: extraGap * (gpus / ranks)),
             decode: PhaseCost(time: step * Double(r.outputTokens), energy: decode.energy * perToken, gpuPower: decode.averagePower,
@@ -203,17 +207,29 @@ extension ServingEstimator {
                                            chunkTokens: plan.chunkTokens))
     }
 
-    /// Median of a Poisson count of mean `mean`: the prompt chunks in the median step. Sequences
-    /// of scattered lengths finish independently, and each finish admits a request, so the
-    /// prompts that start in a step form a Poisson stream (the Palm–Khintchine theorem: many
-    /// independent renewal streams superposed); a step with k chunks takes the decode step plus k
-    /// chunks' increments. Above a mean of 30 the median is ⌊mean + 1/3⌋, within one of exact
-    /// (mean − ln 2 ≤ median < mean + 1/3: K. P. Choi, Proc. AMS 121(1), 1994).
-    static func poissonMedian(_ mean: Double) -> Int {
+    /// A quantile of the step time, with the standard normal score of its probability.
+    enum StepQuantile {
+        case median, p90
+        var probability: Double { self == .median ? 0.5 : 0.9 }
+        var normalScore: Double { self == .median ? 0 : 1.2815515655446004 }
+    }
+
+    /// The `q` quantile of a Poisson count of mean `mean`: the prompt chunks in that step.
+    /// Sequences of scattered lengths finish independently, and each finish admits a request, so
+    /// the prompts that start in a step form a Poisson stream (the Palm–Khintchine theorem: many
+    /// independent renewal streams superposed). Each step emits one token per sequence, so the
+    /// quantiles of the step time are those of the inter-token latency. Above a mean of 30 the
+    /// quantile is ⌊μ + z√μ + (z² + 2)/6⌋ (the Cornish–Fisher expansion; for the median,
+    /// ⌊μ + 1/3⌋, within one of exact: μ − ln 2 ≤ median < μ + 1/3, K. P. Choi, Proc. AMS 121(1),
+    /// 1994); below it the distribution is summed.
+    static func poissonQuantile(_ mean: Double, _ q: StepQuantile) -> Int {
         guard mean >= 0 else { return 0 }
-        guard mean < 30 else { return Int((mean + 1.0 / 3).rounded(.down)) }
+        guard mean < 30 else {
+            let z = q.normalScore
+            return Int((mean + z * mean.squareRoot() + (z * z + 2) / 6).rounded(.down))
+        }
         var p = exp(-mean), cdf = p, k = 0
-        while cdf < 0.5 {
+        while cdf < q.probability {
             k += 1
             p *= mean / Double(k)
             cdf += p
@@ -247,7 +263,7 @@ extension ServingEstimator {
         let itl = decodeTime / Double(r.outputTokens)
         return ServingEstimate(
             requestedBatch: r.batch, effectiveBatch: b * d.attentionRanks, maxBatch: 0, stepTime: itl,
-            interTokenLatency: itl, medianInterTokenLatency: itl, timeToFirstToken: prefill.time, outputTokensPerSecond: tokens / batchTime.seconds,
+            interTokenLatency: itl, medianInterTokenLatency: itl, p90InterTokenLatency: itl, timeToFirstToken: prefill.time, outputTokensPerSecond: tokens / batchTime.seconds,
             gpuPower: (prefill.energy + decodeEnergy) / batchTime, energyPerOutputToken: energy / tokens,
             prefill: PhaseCost(time: prefill.time, energy: prefill.energy * gpusPerQuery, gpuPower: prefill.averagePower,
                                gapEnergy: prefill.gapEnergy * gpusPerQuery),

@@ -20,6 +20,8 @@ public struct MLEnergyRun: Sendable {
     public var joulesPerOutputToken: Double
     public var outputTokensPerSecond: Double
     public var medianITLMilliseconds: Double
+    /// nil when the export has no `p90_itl_ms` column.
+    public var p90ITLMilliseconds: Double? = nil
 
     /// Prompt lengths are not in the export. lm-arena-chat ("Text Conversation") and gpqa
     /// ("Problem Solving") take the published means, 224 and 634 input tokens ("the number of
@@ -85,6 +87,7 @@ public enum MLEnergyData {
         let c = try ["task", "model_id", "num_gpus", "tensor_parallel", "expert_parallel", "weight_precision", "max_num_seqs",
                      "avg_batch_size", "avg_output_len", "avg_power_watts", "energy_per_token_joules",
                      "output_throughput_tokens_per_sec", "median_itl_ms", "gpu_model"].map(col)
+        let p90 = t.column("p90_itl_ms")
         var runs: [MLEnergyRun] = []
         for r in t.rows {
             let f = r.fields
@@ -100,7 +103,13 @@ public enum MLEnergyData {
                 task: f[c[0]], model: f[c[1]], gpu: f[c[13]].lowercased(), gpus: gpus, tensorParallel: Int(try num(3)), expertParallel: Int(try num(4)),
                 precision: p, maxNumSeqs: Int(try num(6)), averageBatch: try num(7), averageOutputTokens: try num(8),
                 powerPerGPU: try num(9) / Double(gpus), joulesPerOutputToken: try num(10),
-                outputTokensPerSecond: try num(11), medianITLMilliseconds: try num(12)))
+                outputTokensPerSecond: try num(11), medianITLMilliseconds: try num(12),
+                p90ITLMilliseconds: try p90.map { i in
+                    guard let x = Double(f[i]), x.isFinite else {
+                        throw InputError.invalidValue(file: t.file, field: "line \(r.line) p90_itl_ms", value: f[i], expected: "a number")
+                    }
+                    return x
+                }))
         }
         return runs
     }

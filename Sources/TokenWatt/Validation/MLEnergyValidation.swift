@@ -39,7 +39,8 @@ public enum MLEnergyValidation {
                 out.add([("j_per_token", run.joulesPerOutputToken, s.energyPerOutputToken.joules),
                          ("power_w_per_gpu", run.powerPerGPU, s.gpuPower.watts),
                          ("itl_ms", run.medianITLMilliseconds, s.medianInterTokenLatency.milliseconds),
-                         ("tokens_per_s", run.outputTokensPerSecond, s.outputTokensPerSecond)],
+                         ("tokens_per_s", run.outputTokensPerSecond, s.outputTokensPerSecond)]
+                            + (run.p90ITLMilliseconds.map { [("itl_p90_ms", $0, s.p90InterTokenLatency.milliseconds)] } ?? []),
                         dataset: dataset, gpu: d.gpu.id, group: family, label: run.label, baseline: baseline)
             } catch {
                 out.skipped.append((run.label, "\(error)"))
