@@ -92,24 +92,20 @@ public enum MLEnergyData {
         for r in t.rows {
             let f = r.fields
             guard MLEnergyRun.promptTokens[f[c[0]]] != nil, let p = precisions[f[c[5]]] else { continue }
-            func num(_ i: Int) throws -> Double {
-                guard let x = Double(f[c[i]]), x.isFinite else {
-                    throw InputError.invalidValue(file: t.file, field: "line \(r.line) \(t.header[c[i]])", value: f[c[i]], expected: "a number")
+            func value(_ column: Int) throws -> Double {
+                guard let x = Double(f[column]), x.isFinite else {
+                    throw InputError.invalidValue(file: t.file, field: "line \(r.line) \(t.header[column])", value: f[column], expected: "a number")
                 }
                 return x
             }
+            func num(_ i: Int) throws -> Double { try value(c[i]) }
             let gpus = Int(try num(2))
             runs.append(MLEnergyRun(
                 task: f[c[0]], model: f[c[1]], gpu: f[c[13]].lowercased(), gpus: gpus, tensorParallel: Int(try num(3)), expertParallel: Int(try num(4)),
                 precision: p, maxNumSeqs: Int(try num(6)), averageBatch: try num(7), averageOutputTokens: try num(8),
                 powerPerGPU: try num(9) / Double(gpus), joulesPerOutputToken: try num(10),
                 outputTokensPerSecond: try num(11), medianITLMilliseconds: try num(12),
-                p90ITLMilliseconds: try p90.map { i in
-                    guard let x = Double(f[i]), x.isFinite else {
-                        throw InputError.invalidValue(file: t.file, field: "line \(r.line) p90_itl_ms", value: f[i], expected: "a number")
-                    }
-                    return x
-                }))
+                p90ITLMilliseconds: try p90.map(value)))
         }
         return runs
     }
