@@ -68,6 +68,32 @@ import Testing
         #expect(layer.kernels.map(\.name).filter { $0.contains("norm") } == ["input_norm", "post_attn_norm"])
     }
 
+    /// Top-p under vLLM's PyTorch sampler sorts every sampled sequence's logits: two streaming
+    /// kernels over rows × vocabulary (152 and 58 bytes an element), vLLM's default; direct
+    /// sampling and TensorRT-LLM have none, and the sort makes the step longer.
+    @Test func topPSamplingSortsEverySequencesLogitsUnderVLLM() throws {
+        func plan(_ f: Framework, _ s: Sampling?) throws -> (Deployment, KernelProgram) {
+            let d = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm",
+                                                                    framework: f, sampling: s))
+            return (d, try PhasePlanner(deployment: d).program(for: .decode(batch: 64, context: 512)))
+        }
+        func sortBytes(_ p: KernelProgram) -> Double {
+            p.blocks.flatMap(\.kernels).filter { $0.name.hasPrefix("top_p_") }.reduce(0) {
+                if case let .memory(m) = $1.shape { return $0 + m.bytesRead + m.bytesWritten } else { return $0 }
+            }
+        }
+        let (d, topP) = try plan(.vllm, nil)
+        #expect(d.sampling == .topP && d.sortsLogits)
+        #expect(sortBytes(topP) == 64 * 128_256 * (152 + 58))
+        for (f, s) in [(Framework.vllm, Sampling.direct), (.trtllm, nil), (.trtllm, .topP)] {
+            #expect(sortBytes(try plan(f, s).1) == 0, "\(f) \(String(describing: s))")
+        }
+        let direct = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm",
+                                                                     sampling: .direct))
+        let step = Phase.decode(batch: 64, context: 512)
+        #expect(try Self.estimator.forwardPass(d, phase: step).time > (try Self.estimator.forwardPass(direct, phase: step).time))
+    }
+
     @Test func activeExpertsFollowUniformRouting() {
         // One token hits exactly k experts; very many tokens hit all of them.
         #expect(approx(FusedLayerPlanner.activeExperts(experts: 128, perToken: 8, tokens: 1), 8, rel: 1e-12))

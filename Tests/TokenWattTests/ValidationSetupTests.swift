@@ -37,13 +37,23 @@ import Testing
     @Test func trtllmDropsOnlyTheDecodeSequenceTime() throws {
         func pass(_ f: Framework, _ phase: Phase) throws -> Double {
             let d = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm",
-                                                                    framework: f))
+                                                                    framework: f, sampling: .direct))
             return try Self.estimator.forwardPass(d, phase: phase).time.seconds
         }
         let decode = Phase.decode(batch: 256, context: 2000)
         #expect(try pass(.trtllm, decode) < 0.9 * (try pass(.vllm, decode)))
         let prefill = Phase.prefill(batch: 1, tokens: 2000)
         #expect(try pass(.trtllm, prefill) == (try pass(.vllm, prefill)))
+    }
+
+    /// Each data set samples as its client did: ML.ENERGY v3 and the v2 chat task with top-p 0.95,
+    /// the v2 code task greedily, Argonne and TokenPowerBench with vLLM's top-p of 1.0.
+    @Test(.enabled(if: sharedData != nil)) func dataSetsSampleAsTheirClientsDid() throws {
+        let v3 = try MLEnergyData.load(dataDirectory: sharedData!)
+        #expect(!v3.isEmpty && v3.allSatisfy { $0.deploymentRequest().sampling == .topP })
+        let v2 = try MLEnergyV2Validation.runs(dataDirectory: sharedData!).runs
+        #expect(v2.contains { $0.deployment.sampling == .topP } && v2.contains { $0.deployment.sampling == .direct })
+        #expect(v2.allSatisfy { ($0.deployment.sampling == .topP) == $0.label.contains(" chat ") })
     }
 
     /// An Argonne run finishes every request of its batch: when the KV cache holds fewer, the

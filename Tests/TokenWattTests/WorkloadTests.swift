@@ -57,6 +57,7 @@ func workloadError(_ text: String, dataDirectory: String? = nil) -> String {
         (kernelWorkload(extra: #""sameDrawsAs": "later""#), "later"),
         (kernelWorkload(deployment: #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm", "maxBatch": 0}"#), "maxBatch"),
         (kernelWorkload(deployment: #"{"name": "d", "model": "x", "gpu": "h100-sxm"}"#), "deployments[0].model"),
+        (kernelWorkload(deployment: #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm", "sampling": "nucleus"}"#), "sampling"),
         (kernelWorkload(classes: #"{"name": "a", "share": 1, "deployment": "d", "input": {"trace": {"file": "request-length-traces/azure2023_conv.csv", "column": "ContextTokens"}}, "output": {"fixed": 1}}"#), "data"),
         (#"{"schemaVersion": 2, "description": "x", "scenarios": []}"#, "schemaVersion"),
         (#"{"schemaVersion": 1, "description": "x", "scenarios": []}"#, "at least one scenario"),
@@ -66,6 +67,18 @@ func workloadError(_ text: String, dataDirectory: String? = nil) -> String {
         let message = workloadError(text)
         #expect(message.contains("w.json"), "\(message)")
         #expect(message.contains(mention), "\(message)")
+    }
+
+    /// A deployment may say how its tokens are sampled; unsaid, the framework's default applies.
+    @Test func deploymentSamplingParses() throws {
+        func sampling(_ extra: String) throws -> Sampling? {
+            let w = try readWorkload(kernelWorkload(deployment: #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm""# + extra + "}"))
+            guard case let .kernel(k) = w.scenarios[0].kind else { return nil }
+            return k.deployments[0].request.sampling
+        }
+        #expect(try sampling(#", "sampling": "direct""#) == .direct)
+        #expect(try sampling(#", "sampling": "top-p""#) == .topP)
+        #expect(try sampling("") == nil)
     }
 
     @Test func unknownDeploymentSuggestsTheClosest() {

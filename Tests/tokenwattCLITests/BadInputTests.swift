@@ -118,6 +118,7 @@ extension BadInput {
         BadInput(name: "load above capacity", args: Inputs.estimate + ["--load", "1000000"], mentions: ["load", "queries/s"]),
         BadInput(name: "power cap below range", args: Inputs.estimate + ["--power-cap-w", "50"], mentions: ["50", "h100-sxm"]),
         BadInput(name: "hybrid model refused", args: Inputs.estimate(replacing: "--model", with: "nvidia/NVIDIA-Nemotron-Nano-9B-v2"), mentions: ["hybrid"]),
+        BadInput(name: "unknown sampling", args: Inputs.estimate + ["--sampling", "nucleus"], status: 64, mentions: ["--sampling", "nucleus", "top-p"]),
     ]
 
     static let workloads: [BadInput] = [
@@ -178,6 +179,7 @@ extension BadInput {
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,\"128\n", mentions: ["unterminated"], name: "predict unterminated quote"),
         Inputs.predict("meta-llama/Llama-3.1-70B-Instruct,h100-sxm,1,128\n", mentions: ["line 2", "does not fit"], name: "predict model too big"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,a10,1,128,fp8\n", mentions: ["line 2", "fp8", "a10"], name: "predict precision lacking", header: "model,gpu,batch,input_tokens,precision\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128,nucleus\n", mentions: ["line 2", "sampling", "nucleus"], name: "predict unknown sampling", header: "model,gpu,batch,input_tokens,sampling\n"),
     ]
 
     static let traces: [BadInput] = [

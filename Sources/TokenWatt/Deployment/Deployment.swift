@@ -34,6 +34,25 @@ public enum Framework: String, Sendable, CaseIterable {
     }
 }
 
+/// How each step picks the next token from the logits, which decides the sampler's kernels.
+public enum Sampling: String, Sendable, CaseIterable {
+    /// From the logits as they are: greedy, or temperature alone (one pass over the logits).
+    case direct
+    /// Nucleus (top-p) sampling as vLLM's PyTorch sampler does it: every sequence's logits sorted
+    /// over the whole vocabulary, then softmax, cumulative sum, mask and scatter back. vLLM 0.11
+    /// runs this path by default: FlashInfer's sorting-free sampler became opt-in in
+    /// vllm-project/vllm#26859 (2025-10-15); the PR that first brought it (#11394) measured the
+    /// sort at up to ~20 % of throughput in high-throughput serving.
+    case topP = "top-p"
+
+    /// The default per framework: vLLM serves with the model's generation config, whose top-p is
+    /// below 1 for most instruct models (Llama 3.1 0.9, Qwen3 0.8–0.95, Gemma 3 0.95); TensorRT-LLM
+    /// samples with its own kernels and HF's top-p warper is off unless asked for.
+    public static func defaultFor(_ f: Framework) -> Sampling {
+        f == .vllm || f == .vllmEager ? .topP : .direct
+    }
+}
+
 /// The attention implementation of the HF framework (vLLM always uses fused attention).
 public enum AttentionImplementation: String, Sendable, CaseIterable {
     /// Separate QKᵀ, scale, mask, softmax and PV kernels; the score matrix goes through HBM.
@@ -57,6 +76,7 @@ public struct Deployment: Sendable {
     public let kvPrecision: Precision
     public let framework: Framework
     public let attention: AttentionImplementation
+    public let sampling: Sampling
     /// Locked SM clock, or nil for the default (boost, throttled by the power cap).
     public let lockedClock: Frequency?
     public let powerCap: Power?
@@ -64,6 +84,10 @@ public struct Deployment: Sendable {
     public let mathUnit: MathUnit
 
     public var dataParallel: Int { gpuCount / tensorParallel }
+
+    /// Whether each step sorts every sampled sequence's logits: top-p under vLLM's PyTorch sampler.
+    /// TensorRT-LLM's top-p runs in its own sampling kernels; the HF planner has no sampler.
+    public var sortsLogits: Bool { sampling == .topP && (framework == .vllm || framework == .vllmEager) }
 
     /// How a weight-only format is computed, for the assumptions: its weights stream at 4 bits but
     /// the matrix units run at 16 (NVFP4 is native on FP4 tensor cores; MXFP4, with 16-bit
@@ -84,7 +108,8 @@ public struct Deployment: Sendable {
 
     public init(model: ModelArchitecture, gpu: GPUSpec, node: NodeSpec, gpuCount: Int, tensorParallel: Int,
                 expertParallel: Int, precision: Precision, kvPrecision: Precision, framework: Framework,
-                attention: AttentionImplementation, lockedClock: Frequency?, powerCap: Power?, host: HostModel) throws {
+                attention: AttentionImplementation, lockedClock: Frequency?, powerCap: Power?, host: HostModel,
+                sampling: Sampling? = nil) throws {
         if let reason = model.unsupportedReason { throw DeploymentError.unsupportedModel(reason) }
         guard let unit = gpu.mathUnit(for: precision) else {
             throw DeploymentError.unsupportedPrecision(gpu: gpu.id, precision: precision.rawValue,
@@ -122,7 +147,8 @@ public struct Deployment: Sendable {
         self.model = model; self.gpu = gpu; self.node = node; self.gpuCount = gpuCount
         self.tensorParallel = tensorParallel; self.expertParallel = expertParallel
         self.precision = precision; self.kvPrecision = kvPrecision; self.framework = framework
-        self.attention = attention; self.lockedClock = lockedClock; self.powerCap = powerCap
+        self.attention = attention; self.sampling = sampling ?? .defaultFor(framework)
+        self.lockedClock = lockedClock; self.powerCap = powerCap
         self.host = host; self.mathUnit = unit
         try checkWeightsFit()
     }

@@ -15,15 +15,18 @@ public struct DeploymentRequest: Sendable, Equatable {
     public var powerCapWatts: Double?
     /// Host CPU time per framework operation, overriding the calibrated default.
     public var hostLaunchMicroseconds: Double?
+    /// How tokens are sampled; nil takes the framework's default (`Sampling.defaultFor`).
+    public var sampling: Sampling?
 
     public init(model: String, gpu: String, gpus: Int? = nil, tensorParallel: Int? = nil, expertParallel: Int? = nil,
                 precision: Precision? = nil, kvPrecision: Precision? = nil, framework: Framework = .vllm,
                 attention: AttentionImplementation? = nil, smClockMHz: Double? = nil, powerCapWatts: Double? = nil,
-                hostLaunchMicroseconds: Double? = nil) {
+                hostLaunchMicroseconds: Double? = nil, sampling: Sampling? = nil) {
         self.model = model; self.gpu = gpu; self.gpus = gpus; self.tensorParallel = tensorParallel
         self.expertParallel = expertParallel; self.precision = precision; self.kvPrecision = kvPrecision
         self.framework = framework; self.attention = attention; self.smClockMHz = smClockMHz
         self.powerCapWatts = powerCapWatts; self.hostLaunchMicroseconds = hostLaunchMicroseconds
+        self.sampling = sampling
     }
 }
 
@@ -85,7 +88,7 @@ public struct Estimator: Sendable {
             expertParallel: r.expertParallel ?? 1, precision: precision,
             kvPrecision: r.kvPrecision ?? (precision == .fp32 ? .fp32 : .bf16), framework: r.framework,
             attention: attention, lockedClock: r.smClockMHz.map { .megahertz($0) },
-            powerCap: r.powerCapWatts.map { .watts($0) }, host: host)
+            powerCap: r.powerCapWatts.map { .watts($0) }, host: host, sampling: r.sampling)
     }
 
     /// The pass estimator for a deployment's GPU.

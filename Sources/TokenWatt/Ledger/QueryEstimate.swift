@@ -70,6 +70,13 @@ public struct QueryEstimate: Sendable {
         }
     }
 
+    /// What the sampler costs, when it sorts.
+    static func samplingAssumption(_ d: Deployment) -> String? {
+        guard d.sortsLogits else { return nil }
+        return "top-p sampling: vLLM's PyTorch sampler sorts each sequence's \(d.model.vocabSize) logits every step "
+            + "(--sampling direct for greedy or temperature-only requests)"
+    }
+
     static func assumptions(_ d: Deployment, _ r: ServingRequest, _ s: ServingEstimate, _ settings: LedgerSettings,
                             estimator: Estimator) -> [String] {
         let set = estimator.calibration.coefficients(for: d.gpu)
@@ -77,7 +84,7 @@ public struct QueryEstimate: Sendable {
             batchingAssumption(d.framework, r),
             "\(s.effectiveBatch) sequences in flight of \(r.inputTokens) input + \(r.outputTokens) output tokens (KV cache holds \(s.maxBatch))",
             "\(d.gpuCount) × \(d.gpu.id), tp \(d.tensorParallel), ep \(d.expertParallel), \(d.precision.rawValue) weights, \(d.kvPrecision.rawValue) KV cache, \(formatPercent(r.memoryUtilization, decimals: 0)) of memory",
-        ] + [d.dequantization].compactMap { $0 } + [
+        ] + [d.dequantization, samplingAssumption(d)].compactMap { $0 } + [
             d.lockedClock.map { "SM clock locked at \(formatNumber($0.megahertz)) MHz" } ?? "SM clock at boost (\(formatNumber(d.gpu.boostClock.megahertz)) MHz) unless the power cap throttles",
             "power cap \(formatNumber((d.powerCap ?? d.gpu.tdp).watts)) W\(s.powerLimited ? " (reached: kernels throttled)" : "")",
             "power coefficients: \(set.provenance)",

@@ -36,11 +36,11 @@ public struct CellError: Error, CustomStringConvertible, Sendable {
 /// Reads `predict` rows. Columns are the contract of `tokenwatt predict` (issue 2): `model`, `gpu`,
 /// `gpus`, `tp`, `ep`, `precision`, `phase`, `batch`, `input_tokens`, `output_tokens`, and the
 /// optional `sm_clock_mhz`, `power_cap_w`, `framework`, `attention`, `lm_head`, `host_launch_us`,
-/// `kv_precision`.
+/// `kv_precision`, `sampling`.
 public enum PredictRowReader {
     public static let knownColumns = ["model", "gpu", "gpus", "tp", "ep", "precision", "kv_precision", "phase", "batch",
                                       "input_tokens", "output_tokens", "sm_clock_mhz", "power_cap_w", "framework",
-                                      "attention", "lm_head", "host_launch_us"]
+                                      "attention", "lm_head", "host_launch_us", "sampling"]
 
     public static func read(_ row: CSVTable.Row, table: CSVTable) throws -> PredictRequest {
         let cells = Cells(row: row, table: table)
@@ -56,6 +56,7 @@ public enum PredictRowReader {
         d.smClockMHz = try cells.double("sm_clock_mhz", 1...10_000)
         d.powerCapWatts = try cells.double("power_cap_w", 1...100_000)
         d.hostLaunchMicroseconds = try cells.double("host_launch_us", 0...1_000_000)
+        d.sampling = try cells.choice("sampling", Sampling.self)
         let batch = try cells.int("batch", 1...1_000_000) ?? 1
         let input = try cells.int("input_tokens", 1...10_000_000)
         let output = try cells.int("output_tokens", 0...10_000_000)

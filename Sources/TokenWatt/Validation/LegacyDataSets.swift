@@ -74,7 +74,9 @@ public enum MLEnergyV1Validation {
 /// tokens. Assumptions: 50 prompt tokens (short Alpaca instructions); the run's concurrency is
 /// the batch setting or the responses, whichever is fewer. Runs shorter than 10 s are skipped:
 /// NVML's power average needs seconds to settle (runs of one configuration read 299 W at 5 s and
-/// 385 W at 20 s). DeepSpeed runs are skipped (the engine is not modelled).
+/// 385 W at 20 s). DeepSpeed runs are skipped (the engine is not modelled). Its vLLM engine samples
+/// at temperature 0.7 with vLLM's default top-p of 1.0, no top-p filter (chenxuniu/TokenPowerBench
+/// `SingleNode/engines/vllm_engine.py`).
 public enum TokenPowerBenchValidation {
     static let promptTokens = 50
     static let shortestSeconds = 10.0
@@ -94,7 +96,7 @@ public enum TokenPowerBenchValidation {
                 guard seconds >= shortestSeconds else { throw DeploymentError.invalidShape("a \(formatNumber(seconds)) s run is too short for NVML power") }
                 let responses = try ServingDataSets.number(t, r, c[4]), tokens = try ServingDataSets.number(t, r, c[5])
                 let watts = try busyWatts(f[c[6]], t: t, r: r)
-                let d = try estimator.deployment(DeploymentRequest(model: model, gpu: "h100-nvl", gpus: 1), context: label)
+                let d = try estimator.deployment(DeploymentRequest(model: model, gpu: "h100-nvl", gpus: 1, sampling: .direct), context: label)
                 let batch = Int(min(try ServingDataSets.number(t, r, c[2]), responses))
                 let output = max(1, Int((tokens / max(1, responses)).rounded()))
                 let s = try estimator.serve(d, ServingRequest(batch: max(1, batch), inputTokens: promptTokens, outputTokens: output))

@@ -40,11 +40,13 @@ public struct MLEnergyRun: Sendable {
     /// `--tensor-parallel-size N` whenever a model's config does not name data parallelism, and the
     /// MoE configs add `enable-expert-parallel` (ml-energy/benchmark, `mlenergy/benchmark/llm/
     /// benchmark.py` and `configs/vllm/*/*/H100/monolithic.config.yaml`): experts split N ways,
-    /// attention tensor-parallel N ways. Such a run is taken as tp N with ep N.
+    /// attention tensor-parallel N ways. Such a run is taken as tp N with ep N. Requests sample with
+    /// top-p 0.95 at temperature 0.8 (the benchmark's defaults, `LLMArgs.top_p` and `temperature`
+    /// in the same benchmark.py), so vLLM's sampler sorts every sequence's logits.
     public func deploymentRequest() -> DeploymentRequest {
         let tp = expertParallel > 1 && tensorParallel == 1 ? gpus : tensorParallel
         return DeploymentRequest(model: model, gpu: gpu, gpus: gpus, tensorParallel: tp,
-                                 expertParallel: expertParallel, precision: precision, framework: .vllm)
+                                 expertParallel: expertParallel, precision: precision, framework: .vllm, sampling: .topP)
     }
 
     public var servingRequest: ServingRequest {

@@ -180,7 +180,7 @@ public enum MLPerfValidation {
 /// (prompt + half the output). The power-capped H100 profile is taken at 350 W ("power capping by
 /// over 50% (i.e., 700 to 350W)", the paper's own wording); its profiles are the uncapped ones
 /// scaled, so they are scored as slowdowns (`SplitwiseDerived.swift`). Repeats of a configuration
-/// are averaged.
+/// are averaged. How the profiled engine sampled is not published: no top-p filter is charged.
 public enum SplitwiseValidation {
     static let models = ["llama2-70b": "meta-llama/Llama-2-70b-hf", "bloom-176b": "bigscience/bloom"]
     static let gpus: [String: (String, Double?)] = ["a100-80gb": ("a100-sxm-80gb", nil), "h100-80gb": ("h100-sxm", nil),
@@ -195,7 +195,8 @@ public enum SplitwiseValidation {
         var prefill: Phase { .prefill(batch: config.batch, tokens: config.prompt) }
         var decode: Phase { .decode(batch: config.batch, context: config.prompt + config.tokens / 2) }
         var request: DeploymentRequest {
-            DeploymentRequest(model: model, gpu: gpu, gpus: config.tp, precision: .fp16, framework: .vllmEager, powerCapWatts: powerCap)
+            DeploymentRequest(model: model, gpu: gpu, gpus: config.tp, precision: .fp16, framework: .vllmEager, powerCapWatts: powerCap,
+                              sampling: .direct)
         }
     }
 

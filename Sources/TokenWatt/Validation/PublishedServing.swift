@@ -7,6 +7,7 @@ import KernelPower
 /// B200 runs, so they check the forecast of a GPU the bundled coefficients carry over from the H100
 /// before any held-back B200 row is seen. The source names a run's `max_num_seqs` as its batch
 /// size; the run's mean batch can only be lower, which would make its energy per token higher.
+/// The post's runs are the ML.ENERGY benchmark's, which samples with top-p 0.95 (see `MLEnergyRun`).
 public enum PublishedServing {
     /// One published measurement.
     public struct Point: Sendable {
@@ -43,7 +44,7 @@ public enum PublishedServing {
         var out = MLEnergyValidation.Result(records: [], skipped: [])
         for p in points {
             do {
-                let d = try estimator.deployment(DeploymentRequest(model: p.model, gpu: p.gpu, gpus: p.gpus, framework: .vllm),
+                let d = try estimator.deployment(DeploymentRequest(model: p.model, gpu: p.gpu, gpus: p.gpus, framework: .vllm, sampling: .topP),
                                                  context: "serving-energy.json: \(p.label)")
                 let s = try estimator.serve(d, ServingRequest(batch: p.batch, inputTokens: p.inputTokens, outputTokens: p.outputTokens))
                 out.records.append(ValidationRecord(dataset: "published-serving", gpu: d.gpu.id, group: d.model.family,

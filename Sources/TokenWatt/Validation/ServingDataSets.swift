@@ -19,9 +19,13 @@ enum ServingDataSets {
 /// ML.ENERGY Leaderboard v2 (vLLM 0.5.4, A100-SXM4-40GB on AWS p4d and H100 on AWS p5). Prompt
 /// lengths are not in the export: 250 tokens for the ShareGPT chat task (the serving issue's chat
 /// default; v2 publishes no mean) and 150 for HumanEval+ code prompts (assumed). Pipeline-parallel runs are skipped.
+/// The chat client samples with top-p 0.95 at temperature 0.8, the code client greedily
+/// (ml-energy/leaderboard-v2 `benchmark/llm_text_generation/{chat,code}/scripts/benchmark_client.py`);
+/// vLLM 0.5.4's sampler sorts the logits for top-p as vLLM 0.11's does.
 public enum MLEnergyV2Validation {
     static let gpuIDs = ["NVIDIA A100-SXM4-40GB": "a100-sxm-40gb", "NVIDIA H100 80GB HBM3": "h100-sxm"]
     static let prompts = ["llm_text_generation/chat": 250, "llm_text_generation/code": 150]
+    static let sampling: [String: Sampling] = ["llm_text_generation/chat": .topP, "llm_text_generation/code": .direct]
 
     /// One run of the export as measured: its deployment request, its serving request at the mean
     /// batch, and what was measured.
@@ -46,7 +50,8 @@ public enum MLEnergyV2Validation {
             let meanBatch = try ServingDataSets.number(t, r, c[6])
             let output = max(1, Int(try ServingDataSets.number(t, r, c[7]).rounded()))
             runs.append(Run(label: label, gpu: gpu, gpus: gpus, meanBatch: meanBatch,
-                            deployment: DeploymentRequest(model: f[c[1]], gpu: gpu, gpus: gpus, precision: nil),
+                            deployment: DeploymentRequest(model: f[c[1]], gpu: gpu, gpus: gpus, precision: nil,
+                                                          sampling: sampling[f[c[0]]]),
                             request: ServingRequest(batch: max(1, Int(meanBatch.rounded())), inputTokens: input, outputTokens: output),
                             joulesPerOutputToken: try ServingDataSets.number(t, r, c[8]),
                             tokensPerSecond: try ServingDataSets.number(t, r, c[9]),
@@ -90,7 +95,8 @@ public enum MLEnergyV2Validation {
 /// 1024 output tokens on one GPU. A100 runs are on ALCF Polaris (A100-SXM4-40GB); 455 W measured
 /// on H100 rules out the 350 W PCIe card, so H100 is the SXM part. vLLM runs are scored as
 /// `argonne`, TensorRT-LLM runs with the `trtllm` framework as `argonne/trtllm`; DeepSpeed-MII is
-/// not modelled.
+/// not modelled. The vLLM scripts sample at temperature 1.0 with top-p 1.0, no top-p filter
+/// (argonne-lcf/LLM-Inference-Bench `vLLM/*/Power_measurement/benchmark_power.py`).
 public enum ArgonneValidation {
     static let frameworks: [String: (Framework, dataset: String)] = ["vLLM": (.vllm, "argonne"),
                                                                      "TensorRT-LLM": (.trtllm, "argonne/trtllm")]
@@ -111,7 +117,7 @@ public enum ArgonneValidation {
                     throw DeploymentError.invalidShape("framework \(f[c[1]]) is not modelled")
                 }
                 let d = try estimator.deployment(DeploymentRequest(model: f[c[2]], gpu: gpu, gpus: 1, precision: .bf16,
-                                                                   framework: framework), context: label)
+                                                                   framework: framework, sampling: .direct), context: label)
                 let batch = Int(try ServingDataSets.number(t, r, c[5]))
                 let request = ServingRequest(batch: batch, inputTokens: Int(try ServingDataSets.number(t, r, c[3])),
                                              outputTokens: Int(try ServingDataSets.number(t, r, c[4])), batching: .staticBatch)

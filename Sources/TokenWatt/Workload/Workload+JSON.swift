@@ -146,6 +146,7 @@ extension WorkloadReader.Context {
         r.framework = Framework(rawValue: try o.optionalString("framework", allowed: Framework.allCases.map(\.rawValue)) ?? "vllm") ?? .vllm
         r.powerCapWatts = try o.optionalDouble("powerCapWatts", 1...100_000, expected: "watts")
         r.smClockMHz = try o.optionalDouble("smClockMHz", 1...10_000, expected: "MHz")
+        r.sampling = try o.optionalString("sampling", allowed: Sampling.allCases.map(\.rawValue)).flatMap(Sampling.init)
         let d = NamedDeployment(name: try o.string("name"), request: r,
                                 maxBatch: try o.optionalInt("maxBatch", 1...1_000_000, expected: "a sequence count") ?? 256,
                                 tokenBudget: try o.optionalInt("tokenBudget", 1...10_000_000, expected: "tokens per step") ?? 8192)

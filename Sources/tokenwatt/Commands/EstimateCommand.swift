@@ -7,18 +7,21 @@ enum EstimateCommand {
     tokenwatt estimate --model ID --gpu ID [--gpus N --tp N --ep N] [--precision P] --batch N --input N --output N
                        [--kv-precision P] [--load QPS | --busy-fraction F] [--pue X] [--boundary gpu|node|it|facility]
                        [--power-cap-w W] [--sm-clock-mhz F] [--framework vllm|trtllm|vllm-eager|hf] [--token-budget N]
-                       [--memory-utilization F] [--host-launch-us US] [--calibration FILE] [--format text|json|csv|markdown]
+                       [--sampling top-p|direct] [--memory-utilization F] [--host-launch-us US] [--calibration FILE]
+                       [--format text|json|csv|markdown]
                        [--method kernel|surface [--reference-input N --reference-output N]]
       --load QPS runs the batch and charges the idle rest at the it boundary; under continuous batching
       it also prices the load served by this deployment alone (Little's law: fewer sequences in flight).
       --method surface gives the closed form that fleet, trace and export-sql use (text or json); the
       reference request (default: this one) sets how many sequences the KV cache holds.
+      --sampling top-p (vLLM's default, from the model's generation config) sorts every sequence's
+      logits each step under vLLM's PyTorch sampler; direct samples from them as they are.
     """
 
     static let valued: Set<String> = ["model", "gpu", "gpus", "tp", "ep", "precision", "kv-precision", "batch", "input", "output",
                                       "load", "busy-fraction", "pue", "boundary", "power-cap-w", "sm-clock-mhz", "framework",
                                       "token-budget", "memory-utilization", "host-launch-us", "calibration", "format", "attention", "method",
-                                      "reference-input", "reference-output"]
+                                      "reference-input", "reference-output", "sampling"]
 
     static func run(_ argv: [String]) throws -> ExitCode {
         let args = try Arguments(argv, valued: valued, boolean: [])
@@ -83,6 +86,7 @@ enum EstimateCommand {
         r.smClockMHz = try args.double("sm-clock-mhz", 1...10_000)
         r.powerCapWatts = try args.double("power-cap-w", 1...100_000)
         r.hostLaunchMicroseconds = try args.double("host-launch-us", 0...1_000_000)
+        r.sampling = try args.choice("sampling", Sampling.self)
         return r
     }
 
