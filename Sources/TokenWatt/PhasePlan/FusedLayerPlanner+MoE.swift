@@ -90,9 +90,9 @@ extension FusedLayerPlanner {
     /// 8 bytes, then about six digit passes each read and write 12 bytes: ~152 bytes an element),
     /// then softmax, cumulative sum, threshold, masked fill and the scatter back to vocabulary
     /// order (~37 bytes read, 21 written). An estimate from the code path: at 512 × 131,072
-    /// logits it streams 14.9 GB with the sampling pass, 5.0 ms on an H100, where vLLM's sampler
-    /// benchmarks publish 6.15 and 6.19 ms for that PyTorch top-p case (vllm-project/vllm#40376,
-    /// #51507; GPU not stated).
+    /// logits it streams 14.9 GB with the sampling pass, 5.6 ms on an H100 at the fitted memory
+    /// efficiency, where vLLM's sampler benchmarks publish 6.15 and 6.19 ms for that PyTorch top-p
+    /// case (vllm-project/vllm#40376, #51507; GPU not stated).
     func topP(logits: Double) -> [Kernel] {
         [b.stream("top_p_sort", elements: logits, read: logits * 72, written: logits * 80, flops: 2),
          b.stream("top_p_mask", elements: logits, read: logits * 37, written: logits * 21, flops: 4, special: 1)]
