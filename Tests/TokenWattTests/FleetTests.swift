@@ -136,6 +136,20 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect(message.contains("trtllm") && message.contains("levers[0].framework"))
     }
 
+    /// The sampler lever: without the sort of the logits a vLLM deployment saves energy, the more
+    /// the larger its batch; a deployment already sampling directly saves nothing.
+    @Test func samplingLeverSavesTheSortOfTheLogits() throws {
+        func saving(_ deployment: String) throws -> Double {
+            let text = kernelWorkload(extra: #""levers": [{"name": "direct", "sampling": "direct"}]"#, deployment: deployment)
+            return try #require(try runWorkload(text)[0].levers.first { $0.name == "direct" }).saving
+        }
+        let topP = try saving(#"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm", "maxBatch": 256}"#)
+        #expect(topP > 0.01)
+        #expect(try saving(#"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm", "maxBatch": 256, "sampling": "direct"}"#) == 0)
+        let message = workloadError(kernelWorkload(extra: #""levers": [{"name": "x", "sampling": "nucleus"}]"#))
+        #expect(message.contains("top-p") && message.contains("levers[0].sampling"))
+    }
+
     @Test func unknownLeverGPUNamesTheScenario() {
         #expect(throws: (any Error).self) { try runWorkload(kernelWorkload(extra: #""levers": [{"name": "x", "gpu": "h900"}]"#)) }
     }

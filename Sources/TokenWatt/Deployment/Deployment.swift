@@ -36,7 +36,8 @@ public enum Framework: String, Sendable, CaseIterable {
 
 /// How each step picks the next token from the logits, which decides the sampler's kernels.
 public enum Sampling: String, Sendable, CaseIterable {
-    /// From the logits as they are: greedy, or temperature alone (one pass over the logits).
+    /// From the logits as they are: greedy, temperature alone, or top-p by a sampler that does
+    /// not sort (FlashInfer's rejection sampler, opt-in in vLLM 0.11): one pass over the logits.
     case direct
     /// Nucleus (top-p) sampling as vLLM's PyTorch sampler does it: every sequence's logits sorted
     /// over the whole vocabulary, then softmax, cumulative sum, mask and scatter back. vLLM 0.11

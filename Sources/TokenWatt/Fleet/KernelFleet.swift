@@ -68,6 +68,7 @@ public struct KernelFleet: Sendable {
             if let w = ch.powerCapWatts { named.request.powerCapWatts = w }
             if let f = ch.smClockMHz { named.request.smClockMHz = f }
             if let f = ch.framework { named.request.framework = f }
+            if let s = ch.sampling { named.request.sampling = s }
         }
         let d = try estimator.deployment(named.request, context: "scenario \(scenario.name), deployment \(named.name)")
         // The class's mean KV footprint and output per call set the batch the KV cache allows.

@@ -216,6 +216,7 @@ extension WorkloadReader.Context {
         c.smClockMHz = try o.optionalDouble("smClockMHz", 1...10_000, expected: "MHz")
         c.disaggregated = try o.optionalBool("disaggregated")
         c.framework = try o.optionalString("framework", allowed: Framework.allCases.map(\.rawValue)).flatMap(Framework.init)
+        c.sampling = try o.optionalString("sampling", allowed: Sampling.allCases.map(\.rawValue)).flatMap(Sampling.init)
         if var s = try o.optionalObject("speculative") {
             c.speculative = (try s.int("draftTokens", 1...64, expected: "draft tokens per step"),
                              try s.double("acceptance", 0...0.999, expected: "an acceptance rate below 1"),

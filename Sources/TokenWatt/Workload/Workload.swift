@@ -91,6 +91,8 @@ public struct LeverChange: Sendable {
     public var smClockMHz: Double?
     /// The serving framework (the serving-platform lever, e.g. TensorRT-LLM instead of vLLM).
     public var framework: Framework?
+    /// How tokens are sampled (the sampler lever: `direct`, no sort of the logits).
+    public var sampling: Sampling?
     /// Speculative decoding: draft tokens per step, acceptance rate per token, and the draft
     /// model's energy per drafted token as a fraction of the target's decode energy per token.
     public var speculative: (draftTokens: Int, acceptance: Double, draftCostRatio: Double)?
