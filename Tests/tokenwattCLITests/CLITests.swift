@@ -149,6 +149,7 @@ import Testing
         }
         #expect(obj["assumptions"] is [String])
         #expect(obj["batchLimit"] as? String == "none")
+        #expect(obj["framework"] as? String == "vllm" && obj["sampling"] as? String == "top-p")
         // 64 sequences, 1000 output tokens: 0.064 requests start per step, one 1000-token chunk in a step that carries one.
         let chunking = try #require(obj["promptChunking"] as? [String: Double])
         #expect(chunking == ["requestsStartingPerStep": 0.064, "chunksPerStep": 1, "chunkTokens": 1000])

@@ -9,6 +9,7 @@ extension QueryEstimate {
         }
         return .obj([
             ("model", .str(deployment.model.id)), ("gpu", .str(deployment.gpu.id)), ("gpus", .num(Double(deployment.gpuCount))),
+            ("framework", .str(deployment.framework.rawValue)), ("sampling", .str(deployment.sampling.rawValue)),
             ("boundary", .str(boundary.rawValue)),
             ("whPerQuery", .obj(Boundary.allCases.map { ($0.rawValue, .num(ledger.total(at: $0).wattHours)) })),
             ("ledger", .array(ledger.items.map { .obj([("item", .str($0.item)), ("boundary", .str($0.boundary.rawValue)),
