@@ -97,8 +97,11 @@ public struct ServingSurface: Sendable {
     static func prefillGrid(estimator: Estimator, d: Deployment, b: Int, chunk: Int, tokenBudget: Int, disaggregated: Bool,
                             promptTokensPerStep: Double) throws -> ([(n: Double, e: Double, t: Double)], Double, Double) {
         let ns = chunkGrid(chunk)
+        // The plain decode step every chunk's increment is measured against (once, not per chunk);
+        // a disaggregated pool's prompts run as prefill-only passes, beside no decode step.
+        let base = disaggregated ? nil : try estimator.forwardPass(d, phase: .decode(batch: b, context: 1024))
         func cost(_ tokens: Int, past: Int) throws -> (Double, Double) {
-            if disaggregated {
+            guard let base else {  // disaggregated
                 let prompts = max(1, tokenBudget / max(1, tokens + past))
                 let p = try estimator.forwardPass(d, phase: .prefill(batch: prompts, tokens: tokens, pastTokens: past))
                 // KV transfer to the decode pool over the node's links.
@@ -109,7 +112,6 @@ public struct ServingSurface: Sendable {
             let g = ContinuousPlan.chunksPerStep(mean: promptTokensPerStep / Double(tokens), chunk: tokens, room: tokenBudget - b)
             let m = try estimator.forwardPass(d, phase: .mixed(decodeBatch: b, context: 1024, prefillTokens: tokens, prefillPast: past,
                                                                prefillSequences: g))
-            let base = try estimator.forwardPass(d, phase: .decode(batch: b, context: 1024))
             return ((m.energy.joules - base.energy.joules) / Double(g), (m.time.seconds - base.time.seconds) / Double(g))
         }
         let grid = try ns.map { n -> (n: Double, e: Double, t: Double) in
