@@ -24,6 +24,10 @@ public enum Framework: String, Sendable, CaseIterable {
     /// Whether decode attention pays the per-sequence time of the time model (vLLM's kernels do).
     public var paysDecodeSequenceTime: Bool { self != .trtllm }
 
+    /// Whether tokens are picked by vLLM's PyTorch sampler (TensorRT-LLM samples with its own
+    /// kernels; the HF planner has no sampler).
+    public var usesVLLMSampler: Bool { self == .vllm || self == .vllmEager }
+
     /// The time model as this framework's kernels run under it.
     public func timeModel(_ t: TimeModel) -> TimeModel {
         guard !paysDecodeSequenceTime else { return t }
@@ -49,9 +53,7 @@ public enum Sampling: String, Sendable, CaseIterable {
     /// The default per framework: vLLM serves with the model's generation config, whose top-p is
     /// below 1 for most instruct models (Llama 3.1 0.9, Qwen3 0.8–0.95, Gemma 3 0.95); TensorRT-LLM
     /// samples with its own kernels and HF's top-p warper is off unless asked for.
-    public static func defaultFor(_ f: Framework) -> Sampling {
-        f == .vllm || f == .vllmEager ? .topP : .direct
-    }
+    public static func defaultFor(_ f: Framework) -> Sampling { f.usesVLLMSampler ? .topP : .direct }
 }
 
 /// The attention implementation of the HF framework (vLLM always uses fused attention).
@@ -87,8 +89,7 @@ public struct Deployment: Sendable {
     public var dataParallel: Int { gpuCount / tensorParallel }
 
     /// Whether each step sorts every sampled sequence's logits: top-p under vLLM's PyTorch sampler.
-    /// TensorRT-LLM's top-p runs in its own sampling kernels; the HF planner has no sampler.
-    public var sortsLogits: Bool { sampling == .topP && (framework == .vllm || framework == .vllmEager) }
+    public var sortsLogits: Bool { sampling == .topP && framework.usesVLLMSampler }
 
     /// How a weight-only format is computed, for the assumptions: its weights stream at 4 bits but
     /// the matrix units run at 16 (NVFP4 is native on FP4 tensor cores; MXFP4, with 16-bit
