@@ -1,13 +1,14 @@
 import Foundation
 import KernelPower
 
-/// Published energy per output token of serving runs whose rows are not in ../shared/data
-/// (`serving-energy.json`): scored as data set `published-serving`, metric `j_per_token`, the same
-/// way `mlenergy-v3` scores its rows (vLLM, the GPU boundary, prefill included). Its points are
-/// B200 runs, so they check the forecast of a GPU the bundled coefficients carry over from the H100
-/// before any held-back B200 row is seen. The source names a run's `max_num_seqs` as its batch
-/// size; the run's mean batch can only be lower, which would make its energy per token higher.
-/// The post's runs are the ML.ENERGY benchmark's, which samples with top-p 0.95 (see `MLEnergyRun`).
+/// Published serving runs whose rows are not in ../shared/data (`serving-energy.json`), scored as
+/// data set `published-serving` the same way `mlenergy-v3` scores its rows (vLLM, the GPU
+/// boundary, prefill included): GPU energy per output token (`j_per_token`), mean power per GPU
+/// (`power_w_per_gpu`) and median inter-token latency (`itl_ms`), whichever a point publishes.
+/// Its points are B200 runs, so they check the forecast of a GPU the bundled coefficients carry
+/// over from the H100. The source names a run's `max_num_seqs` as its batch size; the run's mean
+/// batch can only be lower, which would make its energy per token higher. The points are the
+/// ML.ENERGY benchmark's runs, which sample with top-p 0.95 (see `MLEnergyRun`).
 public enum PublishedServing {
     /// One published measurement.
     public struct Point: Sendable {
@@ -15,11 +16,43 @@ public enum PublishedServing {
         public var model: String
         public var gpu: String
         public var gpus: Int
+        /// Expert-parallel ranks of a MoE run (attention then tensor-parallel over all its GPUs, as
+        /// the benchmark's `enable-expert-parallel` runs it); nil for tensor parallelism alone.
+        public var expertParallel: Int? = nil
         public var batch: Int
         public var inputTokens: Int
         public var outputTokens: Int
-        public var joulesPerOutputToken: Double
+        public var joulesPerOutputToken: Double? = nil
+        public var gpuPowerWatts: Double? = nil
+        public var medianITLMilliseconds: Double? = nil
         public var source: String
+
+        /// vLLM over the point's GPUs, tensor-parallel over all of them (experts split over
+        /// `expertParallel` ranks where given), sampling top-p as the benchmark's client does.
+        public var deploymentRequest: DeploymentRequest {
+            DeploymentRequest(model: model, gpu: gpu, gpus: gpus, tensorParallel: gpus, expertParallel: expertParallel,
+                              framework: .vllm, sampling: .topP)
+        }
+
+        /// The published figures, each with the metric it is scored as.
+        public var metrics: [(metric: Metric, value: Double)] {
+            let published: [(Metric, Double?)] = [(.joulesPerToken, joulesPerOutputToken), (.powerPerGPU, gpuPowerWatts),
+                                                  (.medianITL, medianITLMilliseconds)]
+            return published.compactMap { metric, value in value.map { (metric, $0) } }
+        }
+    }
+
+    /// A figure a point may publish, named as `mlenergy-v3` names it.
+    public enum Metric: String, Sendable {
+        case joulesPerToken = "j_per_token", powerPerGPU = "power_w_per_gpu", medianITL = "itl_ms"
+
+        func predicted(by s: ServingEstimate) -> Double {
+            switch self {
+            case .joulesPerToken: s.energyPerOutputToken.joules
+            case .powerPerGPU: s.gpuPower.watts
+            case .medianITL: s.medianInterTokenLatency.milliseconds
+            }
+        }
     }
 
     public static let bundled: [Point] = {
@@ -30,26 +63,37 @@ public enum PublishedServing {
 
     public static func load(_ data: Data, file: String) throws -> [Point] { try PublishedPoints.load(data, file: file, point) }
 
+    /// The metrics a point may publish; it must publish at least one.
+    static let metricKeys = ["joulesPerOutputToken", "gpuPowerWatts", "medianITLMs"]
+
     static func point(_ o: inout JSONObjectReader) throws -> Point {
-        Point(label: try o.string("label"), model: try o.string("model"), gpu: try o.string("gpu"),
-              gpus: try o.int("gpus", 1...4096), batch: try o.int("batch", 1...1_000_000),
-              inputTokens: try o.int("inputTokens", 1...10_000_000), outputTokens: try o.int("outputTokens", 1...10_000_000),
-              joulesPerOutputToken: try o.double("joulesPerOutputToken", 1e-6...1e4, expected: "joules per output token"),
-              source: try o.string("source"))
+        let p = Point(label: try o.string("label"), model: try o.string("model"), gpu: try o.string("gpu"),
+                      gpus: try o.int("gpus", 1...4096), expertParallel: try o.optionalInt("expertParallel", 1...4096),
+                      batch: try o.int("batch", 1...1_000_000), inputTokens: try o.int("inputTokens", 1...10_000_000),
+                      outputTokens: try o.int("outputTokens", 1...10_000_000),
+                      joulesPerOutputToken: try o.optionalDouble("joulesPerOutputToken", 1e-6...1e4, expected: "joules per output token"),
+                      gpuPowerWatts: try o.optionalDouble("gpuPowerWatts", 1...5000, expected: "watts per GPU"),
+                      medianITLMilliseconds: try o.optionalDouble("medianITLMs", 1e-3...1e6, expected: "milliseconds"),
+                      source: try o.string("source"))
+        guard !p.metrics.isEmpty else {
+            throw InputError.missingField(file: o.file, field: o.path, expected: "at least one of \(metricKeys.joined(separator: ", "))")
+        }
+        return p
     }
 
-    /// Every point as a `published-serving` record: the model's GPU energy per output token for
-    /// the point's deployment, served by vLLM at its batch with tensor parallelism over its GPUs.
+    /// Every published figure of every point as a `published-serving` record, against the serving
+    /// estimate of the point's deployment: vLLM at its batch, tensor-parallel over its GPUs.
     public static func run(estimator: Estimator, points: [Point] = bundled) -> MLEnergyValidation.Result {
         var out = MLEnergyValidation.Result(records: [], skipped: [])
         for p in points {
             do {
-                let d = try estimator.deployment(DeploymentRequest(model: p.model, gpu: p.gpu, gpus: p.gpus, framework: .vllm, sampling: .topP),
-                                                 context: "serving-energy.json: \(p.label)")
+                let d = try estimator.deployment(p.deploymentRequest, context: "serving-energy.json: \(p.label)")
                 let s = try estimator.serve(d, ServingRequest(batch: p.batch, inputTokens: p.inputTokens, outputTokens: p.outputTokens))
-                out.records.append(ValidationRecord(dataset: "published-serving", gpu: d.gpu.id, group: d.model.family,
-                                                    metric: "j_per_token", label: p.label, measured: p.joulesPerOutputToken,
-                                                    predicted: s.energyPerOutputToken.joules))
+                for (metric, measured) in p.metrics {
+                    out.records.append(ValidationRecord(dataset: "published-serving", gpu: d.gpu.id, group: d.model.family,
+                                                        metric: metric.rawValue, label: p.label, measured: measured,
+                                                        predicted: metric.predicted(by: s)))
+                }
                 // What the serving estimate says about the point (a batch the KV cache or the step
                 // budget does not hold, a context past the model's window), in its own words.
                 out.notes += s.notes.map { "\(p.label): \($0)" }
