@@ -200,6 +200,21 @@ import Testing
         #expect(s.effectiveBatch == batch.maxBatch)
     }
 
+    /// gpt-oss-120b's 18 sliding-window layers (128 tokens) hold their window and the page being
+    /// filled, its 18 full layers the whole context; a context inside the window pays every layer,
+    /// and a model without windows pays every layer at any context.
+    @Test func slidingWindowLayersHoldOnlyTheirWindow() throws {
+        let d = try Self.estimator.deployment(DeploymentRequest(model: "openai/gpt-oss-120b", gpu: "h100-sxm", gpus: 2))
+        let perLayer = d.kvBytesPerTokenPerGPU.bytes / 36
+        #expect(abs(d.kvBytesPerSequencePerGPU(contextTokens: 1504).bytes - perLayer * (18 * 1504 + 18 * 144)) < 1e-6 * perLayer)
+        #expect(abs(d.kvBytesPerSequencePerGPU(contextTokens: 96).bytes - perLayer * 36 * 96) < 1e-6 * perLayer)
+        let budget = try KVCacheBudget(deployment: d, request: ServingRequest(batch: 2048, inputTokens: 634, outputTokens: 1721))
+        #expect(budget.bytesPerSequence == d.kvBytesPerSequencePerGPU(contextTokens: 1504))
+        #expect(budget.maxBatch > 1300 && budget.maxBatch < 1600)  // 1,407; the full-context charge held 771
+        let dense = try deployment()
+        #expect(dense.kvBytesPerSequencePerGPU(contextTokens: 1504).bytes == 1504 * dense.kvBytesPerTokenPerGPU.bytes)
+    }
+
     @Test func loadAboveCapacityIsRefused() throws {
         let d = try deployment()
         #expect(throws: DeploymentError.self) {

@@ -37,4 +37,19 @@ extension Deployment {
         }
         return .bytes(Double(m.layers) * 2 * Double(localKVHeads) * Double(m.headDim) * bytes)
     }
+
+    /// KV-cache bytes on one GPU of a sequence holding `contextTokens`. A sliding-window layer
+    /// keeps only its window, plus the one 16-token page it is filling: vLLM's hybrid KV cache
+    /// manager reserves "slots only for the most recent sliding_window_size tokens" for such layers
+    /// and frees the pages that fall out of the window (docs.vllm.ai, design/hybrid_kv_cache_manager;
+    /// gpt-oss, Gemma 2/3 named there), and TensorRT-LLM keeps one pool per window size
+    /// (nvidia.github.io/TensorRT-LLM, features/kvcache). Without this, gpt-oss-120b on two H100s
+    /// held 771 sequences of ML.ENERGY v3's problem-solving requests where the run averaged 1,915.
+    public func kvBytesPerSequencePerGPU(contextTokens: Double) -> ByteCount {
+        let m = model
+        let perLayerToken = kvBytesPerTokenPerGPU.bytes / Double(m.layers)
+        let windowed = Double(m.windowedLayerCount)
+        let windowTokens = m.attention.slidingWindow.map { min(contextTokens, Double($0 + 16)) } ?? contextTokens
+        return .bytes(perLayerToken * ((Double(m.layers) - windowed) * contextTokens + windowed * windowTokens))
+    }
 }

@@ -32,7 +32,7 @@ public struct KVCacheBudget: Sendable {
         let context = Double(r.inputTokens) + Double(r.outputTokens) / (r.isStatic(on: d.framework) ? 1 : 2)
         let pages = (context / 16).rounded(.up) * 16
         kvBytesPerGPU = .bytes(max(0, free))
-        bytesPerSequence = .bytes(pages * d.kvBytesPerTokenPerGPU.bytes)
+        bytesPerSequence = d.kvBytesPerSequencePerGPU(contextTokens: pages)
         let perRank = Int((max(0, free) / bytesPerSequence.bytes).rounded(.down))
         maxBatch = perRank * d.attentionRanks
         guard maxBatch >= 1 else {
