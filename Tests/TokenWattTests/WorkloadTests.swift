@@ -146,6 +146,25 @@ func workloadError(_ text: String, dataDirectory: String? = nil) -> String {
         #expect(approx(d.mean, (3 * 5 + 1 * 55) / 4.0))
     }
 
+    /// A lognormal PUE (P5 1.05, P95 1.6) puts Φ(−2.03) ≈ 2.1 % of its draws below 1; read from a
+    /// workload, no draw falls below the field's bound, the closed-form mean matches the draws',
+    /// and the summary says how many draws the bound holds.
+    @Test func unboundedDrawsAreHeldToTheFieldRange() throws {
+        let text = kernelWorkload(classes: chatClass(), extra: #""pue": {"lognormal": {"p5": 1.05, "p95": 1.6}}"#)
+        let pue = try readWorkload(text).scenarios[0].pue
+        guard case let .clamped(inner, low, high) = pue else { Issue.record("\(pue) is not clamped"); return }
+        #expect(low == 1 && high == 5)
+        #expect(abs(inner.probability(below: 1) - 0.0212) < 0.001)
+        var rng = SeededRandom(seed: 5)
+        let draws = (0..<100_000).map { _ in pue.sample(&rng) }
+        #expect(draws.min() == 1)
+        #expect(abs(draws.reduce(0, +) / 1e5 / pue.mean - 1) < 0.002)
+        #expect(pue.mean > inner.mean)
+        #expect(pue.summary.contains("2.1 % of draws below 1 taken at the bound"))
+        let bounded = Distribution.clamped(.exponential(median: 300), low: 1, high: 1e7)
+        #expect(abs(bounded.mean - 300 / log(2)) < 0.5)  // the bounds hold almost nothing
+    }
+
     @Test func sameSeedSameStreamDifferentIndexDifferentStream() {
         var a = SeededRandom(seed: 9).stream(1), b = SeededRandom(seed: 9).stream(1), c = SeededRandom(seed: 9).stream(2)
         let xa = (0..<5).map { _ in a.nextUInt64() }, xb = (0..<5).map { _ in b.nextUInt64() }, xc = (0..<5).map { _ in c.nextUInt64() }

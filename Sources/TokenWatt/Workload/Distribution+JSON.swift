@@ -19,7 +19,8 @@ extension WorkloadReader.Context {
         case "fixed": d = .fixed(try inRange(try o.double("fixed"), path, range))
         case "exponential":
             var e = try o.object("exponential")
-            d = .exponential(median: try e.double("median", 1e-9...range.upperBound, expected: "a positive median"))
+            d = .clamped(.exponential(median: try e.double("median", 1e-9...range.upperBound, expected: "a positive median")),
+                         low: range.lowerBound, high: range.upperBound)
             try e.finish()
         case "lognormal":
             var l = try o.object("lognormal")
@@ -27,7 +28,7 @@ extension WorkloadReader.Context {
             let p5 = try l.double("p5", max(1e-12, range.lowerBound)...top, expected: "a positive 5th percentile up to \(formatNumber(top))")
             let p95 = try l.double("p95", p5...top, expected: "a 95th percentile from p5 to \(formatNumber(top))")
             try l.finish()
-            d = p95 > p5 ? .lognormal(p5: p5, p95: p95) : .fixed(p5)
+            d = p95 > p5 ? .clamped(.lognormal(p5: p5, p95: p95), low: range.lowerBound, high: range.upperBound) : .fixed(p5)
         case "uniform":
             var u = try o.object("uniform")
             let lo = try u.double("low"), hi = try u.double("high", lo...1e15, expected: "at least low")

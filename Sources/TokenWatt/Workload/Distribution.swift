@@ -14,6 +14,10 @@ public enum Distribution: Sendable {
     case empirical([Double])
     /// Bins `[edges[i], edges[i+1])` with weights; uniform within a bin.
     case histogram(edges: [Double], weights: [Double])
+    /// An unbounded distribution held to the range its field allows: a draw outside is taken at
+    /// the nearer bound (a lognormal PUE with P5 1.05 puts 2 % of its draws below 1, which no
+    /// facility reaches).
+    indirect case clamped(Distribution, low: Double, high: Double)
 
     public static let z95 = 1.6448536269514722
 
@@ -35,6 +39,7 @@ public enum Distribution: Sendable {
                 u -= w
             }
             return edges.last ?? 0
+        case let .clamped(d, low, high): return min(high, max(low, d.sample(&rng)))
         }
     }
 
@@ -51,8 +56,50 @@ public enum Distribution: Sendable {
         case let .histogram(edges, weights):
             let total = weights.reduce(0, +)
             return zip(weights, zip(edges, edges.dropFirst())).reduce(0) { $0 + $1.0 * ($1.1.0 + $1.1.1) / 2 } / total
+        case let .clamped(d, low, high):
+            // E[clamp(X)] = low·P(X < low) + high·P(X > high) + E[X; low ≤ X ≤ high].
+            return low * d.probability(below: low) + high * (1 - d.probability(below: high)) + d.partialMean(low, high)
         }
     }
+
+    /// P(X < x), for the unbounded kinds a workload may clamp (others: their own bounds hold).
+    public func probability(below x: Double) -> Double {
+        switch self {
+        case let .lognormal(p5, p95):
+            let (mu, sigma) = Self.logParameters(p5: p5, p95: p95)
+            return x > 0 ? Self.phi((log(x) - mu) / sigma) : 0
+        case let .exponential(m): return x > 0 ? 1 - exp(-x * log(2) / m) : 0
+        case let .fixed(v): return v < x ? 1 : 0
+        case let .uniform(lo, hi): return hi > lo ? min(1, max(0, (x - lo) / (hi - lo))) : (lo < x ? 1 : 0)
+        case let .clamped(d, low, high): return x <= low ? 0 : x > high ? 1 : d.probability(below: x)
+        case .empirical, .histogram: return 0
+        }
+    }
+
+    /// E[X; a ≤ X ≤ b] of a lognormal or exponential (the kinds `clamped` wraps).
+    func partialMean(_ a: Double, _ b: Double) -> Double {
+        switch self {
+        case let .lognormal(p5, p95):
+            let (mu, sigma) = Self.logParameters(p5: p5, p95: p95)
+            let z = { (x: Double) in x > 0 ? (log(x) - mu - sigma * sigma) / sigma : -Double.infinity }
+            return exp(mu + sigma * sigma / 2) * (Self.phi(z(b)) - Self.phi(z(a)))
+        case let .exponential(m):
+            let rate = log(2) / m
+            let f = { (x: Double) in -(max(0, x) + 1 / rate) * exp(-rate * max(0, x)) }
+            return f(b) - f(a)
+        default:
+            return mean * (probability(below: b) - probability(below: a))
+        }
+    }
+
+    /// μ and σ of ln X for a lognormal given by its 5th and 95th percentiles.
+    static func logParameters(p5: Double, p95: Double) -> (mu: Double, sigma: Double) {
+        let sigma = (log(p95) - log(p5)) / (2 * z95)
+        return (log(p5) + z95 * sigma, sigma)
+    }
+
+    /// The standard normal CDF.
+    static func phi(_ z: Double) -> Double { 0.5 * erfc(-z / 2.0.squareRoot()) }
 
     /// How a report states it: "lognormal (P5 1.1, P95 1.4)".
     public var summary: String {
@@ -63,9 +110,19 @@ public enum Distribution: Sendable {
         case let .uniform(lo, hi): return "uniform (\(formatNumber(lo))–\(formatNumber(hi)))"
         case let .empirical(v): return "empirical (\(v.count) observations, mean \(formatNumber(mean, significant: 4)))"
         case let .histogram(edges, _): return "histogram (\(edges.count - 1) bins, mean \(formatNumber(mean, significant: 4)))"
+        case let .clamped(d, low, high):
+            let below = d.probability(below: low), above = 1 - d.probability(below: high)
+            let held = [(below, "below \(formatNumber(low))"), (above, "above \(formatNumber(high))")].filter { $0.0 >= 0.0005 }
+            return d.summary + (held.isEmpty ? "" : ", \(held.map { "\(formatPercent($0.0)) of draws \($0.1)" }.joined(separator: " and ")) taken at the bound")
         }
     }
 
     /// Whether the quantity varies (a fixed value is not an uncertain input).
-    public var isRandom: Bool { if case .fixed = self { return false } else { return true } }
+    public var isRandom: Bool {
+        switch self {
+        case .fixed: return false
+        case let .clamped(d, _, _): return d.isRandom
+        default: return true
+        }
+    }
 }
