@@ -40,7 +40,7 @@ public struct QueryEstimate: Sendable {
     static func alternative(_ estimator: Estimator, _ d: Deployment, _ r: ServingRequest, _ s: ServingEstimate,
                             _ settings: LedgerSettings) throws -> LoadAlternative? {
         guard case let .load(q) = settings.utilization, !r.isStatic(on: d.framework) else { return nil }
-        let at = try estimator.serve(d, r, outputTokensPerSecond: q * Double(r.outputTokens))
+        let at = try estimator.serve(d, r, outputTokensPerSecond: q * Double(r.outputTokens), atLimit: s)
         guard !at.overloaded, at.estimate.effectiveBatch < s.effectiveBatch else { return nil }
         let ledger = try QueryLedger.build(serving: at.estimate, deployment: d, outputTokens: r.outputTokens, settings: settings)
         return LoadAlternative(queriesPerSecond: q, sequencesInFlight: at.estimate.effectiveBatch,

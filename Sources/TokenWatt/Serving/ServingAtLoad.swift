@@ -18,8 +18,10 @@ extension Estimator {
     /// the smallest batch per engine, up to `request.batch` ÷ engines, whose output rate carries the
     /// load. Found by bisection; the output rate rises with the batch apart from ripples of a few
     /// per cent where a GEMM gains a wave of tiles, so the batch found is within that ripple of
-    /// the smallest.
-    public func serve(_ d: Deployment, _ request: ServingRequest, outputTokensPerSecond load: Double) throws -> ServingAtLoad {
+    /// the smallest. `atLimit`, when the caller has already served `request` itself, saves
+    /// serving it again (`estimate --load` prices the requested batch first).
+    public func serve(_ d: Deployment, _ request: ServingRequest, outputTokensPerSecond load: Double,
+                      atLimit: ServingEstimate? = nil) throws -> ServingAtLoad {
         guard load.isFinite, load > 0 else {
             throw DeploymentError.invalidShape("an offered load must be a positive number of output tokens per second (got \(load))")
         }
@@ -30,7 +32,8 @@ extension Estimator {
             return try serve(d, r)
         }
         let limit = max(1, request.batch / engines)
-        var carrying = try serving(perEngine: limit)
+        let served = limit * engines == request.batch ? atLimit : nil
+        var carrying = try served ?? serving(perEngine: limit)
         guard carrying.outputTokensPerSecond >= load else { return ServingAtLoad(estimate: carrying, overloaded: true) }
         var short = 0, enough = limit  // `enough` per engine carry the load; `short` do not (none carry nothing)
         while enough - short > 1 {
