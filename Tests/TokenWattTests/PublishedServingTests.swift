@@ -74,6 +74,17 @@ import Testing
         #expect(r.skipped[0].reason.contains("Qwen3-32B"))
     }
 
+    /// The points whose batch the KV cache does not hold are one note with their count; other
+    /// notes stay as they are.
+    @Test func memoryNotesAreGrouped() {
+        let capped = Self.records.notes.filter { $0.contains("does not fit in memory") }
+        #expect(capped.count == 1 && capped[0].contains("points run at the batch the KV cache holds"))
+        let one = ["a: batch 9 does not fit in memory: x", "b: other"]
+        #expect(PublishedServing.groupedMemoryNotes(one) == one)
+        let two = PublishedServing.groupedMemoryNotes(["a: does not fit in memory", "b: other", "c: does not fit in memory"])
+        #expect(two == ["b: other", "2 points run at the batch the KV cache holds, below their published batch, e.g. a: does not fit in memory"])
+    }
+
     /// A point must publish at least one figure; the error names the point.
     @Test func aPointWithoutFiguresIsRefused() {
         let bare = #"{"schemaVersion": 1, "points": [{"label": "x", "model": "Qwen/Qwen3-32B", "gpu": "b200", "gpus": 1, "batch": 8, "inputTokens": 10, "outputTokens": 10, "source": "x"}]}"#

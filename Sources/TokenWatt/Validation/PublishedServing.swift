@@ -101,6 +101,16 @@ public enum PublishedServing {
                 out.skipped.append((p.label, "\(error)"))
             }
         }
+        out.notes = groupedMemoryNotes(out.notes)
         return out
+    }
+
+    /// One line for all the points whose batch the KV cache does not hold (a plotted series runs
+    /// past it at its largest batches; one line each would bury the other notes).
+    static func groupedMemoryNotes(_ notes: [String]) -> [String] {
+        let capped = notes.filter { $0.contains("does not fit in memory") }
+        guard capped.count > 1 else { return notes }
+        return notes.filter { !$0.contains("does not fit in memory") }
+            + ["\(capped.count) points run at the batch the KV cache holds, below their published batch, e.g. \(capped[0])"]
     }
 }
