@@ -23,7 +23,8 @@ TASK_NAME = {"lm-arena-chat": "text conversation", "gpqa": "problem solving", "s
 
 
 def axes_of(svg):
-    """Each axes as (x map, y map, [marker series as [(x, y)]], [annotation (label, x, y)])."""
+    """Each axes as ((x map, y map), series, labels): a series is its markers as (x, y, svg x,
+    svg y) in data and SVG units, a label is an integer text as (text, svg x, svg y)."""
     out = []
     for ax in re.split(r'\n  <g id="axes_\d+">', svg)[1:]:
         maps = [tick_map(ax, k) for k in "xy"]
