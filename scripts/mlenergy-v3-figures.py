@@ -19,6 +19,7 @@ import csv, json, math, re, subprocess, sys
 FIGURES = "docs/posts/assets/ml-energy-leaderboard-v3.0/"
 POST = 'J. Chung, "Reading the ML.ENERGY Leaderboard v3.0", ml.energy blog, 2026-01-13'
 PROMPT = {"lm-arena-chat": 224, "gpqa": 634, "sourcegraph-fim": 2500}  # as MLEnergyRun.promptTokens
+REQUESTS = {"lm-arena-chat": 1024, "gpqa": 198, "sourcegraph-fim": 1024}  # as MLEnergyRun.distinctPrompts
 TASK_NAME = {"lm-arena-chat": "text conversation", "gpqa": "problem solving", "sourcegraph-fim": "code completion"}
 
 
@@ -83,11 +84,12 @@ def main():
              "gpus": gpus}
         if ep:
             p["expertParallel"] = ep
-        p.update({"batch": batch, "inputTokens": PROMPT[task], "outputTokens": output})
+        p.update({"batch": batch, "inputTokens": PROMPT[task], "outputTokens": output, "benchmarkPrompts": REQUESTS[task]})
         p.update({k: float(f"{v:.4g}") for k, v in metrics.items()})
         p["source"] = (f"{POST}: {note}; read from the marker positions of ml-energy/blog@{commit[:12]} {FIGURES}{figure}-light.svg "
                        f"(scripts/mlenergy-v3-figures.py); batch is the run's max_num_seqs; {output} output tokens: {origin}; "
-                       f"input {PROMPT[task]}: the post's mean for the task")
+                       f"input {PROMPT[task]}: the post's mean for the task; {REQUESTS[task]} distinct prompts: ml-energy/benchmark "
+                       f"configs/vllm/{task}/benchmark.yaml num-requests")
         points.append(p)
 
     # Section 3 ("Power and Energy"): energy per token against max_num_seqs, lm-arena-chat, four models.

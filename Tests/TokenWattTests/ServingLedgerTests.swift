@@ -215,6 +215,28 @@ import Testing
         #expect(dense.kvBytesPerSequencePerGPU(contextTokens: 1504).bytes == 1504 * dense.kvBytesPerTokenPerGPU.bytes)
     }
 
+    /// Four copies of each prompt in flight share its KV pages and prefill once: the sequence holds
+    /// I/4 + O/2 tokens of KV, each query pays a quarter of a prefill, and the decode step is the
+    /// same. ML.ENERGY's GPQA runs cycle through 198 questions, so a mean batch of 792 holds four
+    /// copies of each, and one of 150 holds one.
+    @Test func promptCopiesShareTheirPromptKVAndPrefillOnce() throws {
+        let d = try deployment()
+        var r = ServingRequest(batch: 64, inputTokens: 2000, outputTokens: 400)
+        let one = try Self.estimator.serve(d, r), oneBudget = try KVCacheBudget(deployment: d, request: r)
+        r.promptCopies = 4
+        let four = try Self.estimator.serve(d, r), fourBudget = try KVCacheBudget(deployment: d, request: r)
+        #expect(fourBudget.bytesPerSequence == d.kvBytesPerSequencePerGPU(contextTokens: 704))  // 500 + 200 in 16-token pages
+        #expect(oneBudget.bytesPerSequence == d.kvBytesPerSequencePerGPU(contextTokens: 2208))
+        #expect(abs(four.prefill.energy.joules / one.prefill.energy.joules - 0.25) < 0.01)
+        #expect(four.decode.energy == one.decode.energy)
+        #expect(r.budgetLimitedBatch == Int(8192.0 * 400 / 900))
+        let run = { (b: Double) in MLEnergyRun(task: "gpqa", model: "m", gpu: "h100", gpus: 1, tensorParallel: 1, expertParallel: 1,
+                                               precision: .bf16, maxNumSeqs: 1024, averageBatch: b, averageOutputTokens: 400,
+                                               powerPerGPU: 500, joulesPerOutputToken: 1, outputTokensPerSecond: 1, medianITLMilliseconds: 1) }
+        #expect(run(792).servingRequest.promptCopies == 4)
+        #expect(run(150).servingRequest.promptCopies == 1)
+    }
+
     @Test func loadAboveCapacityIsRefused() throws {
         let d = try deployment()
         #expect(throws: DeploymentError.self) {

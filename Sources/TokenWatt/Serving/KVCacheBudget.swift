@@ -29,7 +29,9 @@ public struct KVCacheBudget: Sendable {
     public init(deployment d: Deployment, request r: ServingRequest) throws {
         let usable = d.gpu.memoryCapacity.bytes * r.memoryUtilization
         let free = usable - d.weightBytesPerGPU.bytes - Self.reservedBytes(d, tokenBudget: r.tokenBudget).bytes
-        let context = Double(r.inputTokens) + Double(r.outputTokens) / (r.isStatic(on: d.framework) ? 1 : 2)
+        let isStatic = r.isStatic(on: d.framework)
+        // Copies of a prompt in flight together share its KV pages (continuous batching only).
+        let context = isStatic ? Double(r.inputTokens + r.outputTokens) : r.prefilledTokens + Double(r.outputTokens) / 2
         let pages = (context / 16).rounded(.up) * 16
         kvBytesPerGPU = .bytes(max(0, free))
         bytesPerSequence = d.kvBytesPerSequencePerGPU(contextTokens: pages)

@@ -103,7 +103,8 @@ public struct ContinuousPlan: Sendable {
     /// carrying `chunksPerStep` such chunks, so one chunk costs 1/`chunksPerStep` of what the
     /// step adds to the decodes.
     public let chunks: [(phase: Phase, weight: Double)]
-    /// Requests that start per step per rank: b/O.
+    /// Prompts that start prefilling per step per rank: b/O requests start, one in
+    /// `promptCopies` of them with a prompt the prefix cache does not already hold.
     public let startsPerStep: Double
     /// Prompt chunks in a step that carries any: the chunks started per step (b/O times the
     /// chunks of a prompt) to the nearest whole, at least one, at most what the budget leaves
@@ -125,7 +126,7 @@ public struct ContinuousPlan: Sendable {
         chunkTokens = chunk
         let count = (r.inputTokens + chunk - 1) / chunk
         chunksPerPrompt = count
-        startsPerStep = Double(b) / Double(r.outputTokens)
+        startsPerStep = Double(b) / Double(r.outputTokens) / max(1, r.promptCopies)
         let g = Self.chunksPerStep(mean: startsPerStep * Double(count), chunk: chunk, room: r.tokenBudget - b)
         chunksPerStep = g
         chunks = Self.positions(chunks: count, chunk: chunk, input: r.inputTokens).map { past, w in
@@ -199,7 +200,9 @@ extension ServingEstimator {
             interTokenLatency: step, medianInterTokenLatency: quantile(.median), p90InterTokenLatency: quantile(.p90),
             timeToFirstToken: ttft, outputTokensPerSecond: tokensPerStep / step.seconds,
             gpuPower: stepEnergy / step, energyPerOutputToken: stepEnergy * (gpus / tokensPerStep),
-            prefill: PhaseCost(time: ttft, energy: extraEnergy * (gpus / ranks), gpuPower: mixedPower, gapEnergy: extraGap * (gpus / ranks)),
+            // Per query: one request in `promptCopies` prefills (the rest find the prompt cached).
+            prefill: PhaseCost(time: ttft, energy: extraEnergy * (gpus / ranks / max(1, r.promptCopies)), gpuPower: mixedPower,
+                               gapEnergy: extraGap * (gpus / ranks / max(1, r.promptCopies))),
             decode: PhaseCost(time: step * Double(r.outputTokens), energy: decode.energy * perToken, gpuPower: decode.averagePower,
                               gapEnergy: decode.gapEnergy * perToken),
             decodeStep: decode, powerLimited: limited, notes: [],

@@ -13,6 +13,11 @@ public struct ServingRequest: Sendable, Equatable {
     /// Continuous batching at steady state (a live service), or one static batch of identical
     /// requests submitted at once (an offline benchmark such as Argonne's fixed 1024/1024 runs).
     public var batching: Batching
+    /// Copies of each prompt in flight together (1: every prompt distinct). A benchmark that fills
+    /// more sequences than it has prompts repeats them (ML.ENERGY's `num_request_repeats`), and
+    /// vLLM's prefix cache, on by default in its V1 engine, then holds one copy's prompt KV for all
+    /// of them and prefills one in `promptCopies` requests. Continuous batching only.
+    public var promptCopies: Double = 1
 
     public enum Batching: String, Sendable, CaseIterable { case continuous, staticBatch = "static" }
 
@@ -25,8 +30,11 @@ public struct ServingRequest: Sendable, Equatable {
     /// TensorRT-LLM's `max_num_tokens` caps context plus generation tokens per iteration (docs,
     /// "Tuning Max Batch Size and Max Num Tokens").
     public var budgetLimitedBatch: Int {
-        max(1, Int((Double(tokenBudget) * Double(outputTokens) / Double(inputTokens + outputTokens)).rounded(.down)))
+        max(1, Int((Double(tokenBudget) * Double(outputTokens) / (prefilledTokens + Double(outputTokens))).rounded(.down)))
     }
+
+    /// Prompt tokens prefilled per request: the prompt, once per `promptCopies` requests.
+    public var prefilledTokens: Double { Double(inputTokens) / max(1, promptCopies) }
 
     /// Whether `framework` serves this request as one static batch: HF transformers always does.
     public func isStatic(on framework: Framework) -> Bool { framework == .hf || batching == .staticBatch }

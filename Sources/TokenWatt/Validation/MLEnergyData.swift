@@ -49,8 +49,19 @@ public struct MLEnergyRun: Sendable {
                                  expertParallel: expertParallel, precision: precision, framework: .vllm, sampling: .topP)
     }
 
+    /// Distinct prompts the benchmark sends per task (`--workload.num-requests` in ml-energy/benchmark
+    /// `configs/vllm/{task}/benchmark.yaml`: 1024 for lm-arena-chat and sourcegraph-fim, 198 GPQA
+    /// questions); above that many sequences it repeats them (`num_request_repeats`).
+    public static let distinctPrompts = ["lm-arena-chat": 1024.0, "gpqa": 198, "sourcegraph-fim": 1024]
+
+    /// Copies of each prompt in flight: the engine holds `averageBatch` consecutive requests of a
+    /// list that cycles through the task's distinct prompts.
+    public var promptCopies: Double { max(1, averageBatch / (Self.distinctPrompts[task] ?? .infinity)) }
+
     public var servingRequest: ServingRequest {
-        ServingRequest(batch: batch, inputTokens: inputTokens, outputTokens: outputTokens)
+        var r = ServingRequest(batch: batch, inputTokens: inputTokens, outputTokens: outputTokens)
+        r.promptCopies = promptCopies
+        return r
     }
 }
 

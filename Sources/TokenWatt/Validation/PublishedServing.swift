@@ -25,6 +25,9 @@ public enum PublishedServing {
         public var joulesPerOutputToken: Double? = nil
         public var gpuPowerWatts: Double? = nil
         public var medianITLMilliseconds: Double? = nil
+        /// Distinct prompts the run's benchmark cycles through (ML.ENERGY's `num-requests`); above
+        /// that many sequences copies of one prompt are in flight together (`promptCopies`).
+        public var benchmarkPrompts: Int? = nil
         public var source: String
 
         /// vLLM over the point's GPUs, tensor-parallel over all of them (experts split over
@@ -32,6 +35,17 @@ public enum PublishedServing {
         public var deploymentRequest: DeploymentRequest {
             DeploymentRequest(model: model, gpu: gpu, gpus: gpus, tensorParallel: gpus, expertParallel: expertParallel,
                               framework: .vllm, sampling: .topP)
+        }
+
+        /// The point's requests on `d`, with the prompt copies in flight: the sequences the KV
+        /// cache holds (sized with the copies the published batch implies) over the distinct prompts.
+        public func servingRequest(on d: Deployment) throws -> ServingRequest {
+            var r = ServingRequest(batch: batch, inputTokens: inputTokens, outputTokens: outputTokens)
+            guard let n = benchmarkPrompts.map(Double.init) else { return r }
+            r.promptCopies = max(1, Double(batch) / n)
+            let held = try KVCacheBudget(deployment: d, request: r).maxBatch
+            r.promptCopies = max(1, Double(min(batch, held)) / n)
+            return r
         }
 
         /// The published figures, each with the metric it is scored as.
@@ -74,7 +88,7 @@ public enum PublishedServing {
                       joulesPerOutputToken: try o.optionalDouble("joulesPerOutputToken", 1e-6...1e4, expected: "joules per output token"),
                       gpuPowerWatts: try o.optionalDouble("gpuPowerWatts", 1...5000, expected: "watts per GPU"),
                       medianITLMilliseconds: try o.optionalDouble("medianITLMs", 1e-3...1e6, expected: "milliseconds"),
-                      source: try o.string("source"))
+                      benchmarkPrompts: try o.optionalInt("benchmarkPrompts", 1...100_000_000), source: try o.string("source"))
         guard !p.metrics.isEmpty else {
             throw InputError.missingField(file: o.file, field: o.path, expected: "at least one of \(metricKeys.joined(separator: ", "))")
         }
@@ -88,7 +102,7 @@ public enum PublishedServing {
         for p in points {
             do {
                 let d = try estimator.deployment(p.deploymentRequest, context: "serving-energy.json: \(p.label)")
-                let s = try estimator.serve(d, ServingRequest(batch: p.batch, inputTokens: p.inputTokens, outputTokens: p.outputTokens))
+                let s = try estimator.serve(d, try p.servingRequest(on: d))
                 for (metric, measured) in p.metrics {
                     out.records.append(ValidationRecord(dataset: "published-serving", gpu: d.gpu.id, group: d.model.family,
                                                         metric: metric.rawValue, label: p.label, measured: measured,
