@@ -6,7 +6,9 @@ public struct KVCacheBudget: Sendable {
     public let kvBytesPerGPU: ByteCount
     /// KV bytes one sequence needs on one GPU, in whole 16-token pages (vLLM's default block
     /// size). Under continuous batching the sequences in flight sit uniformly along their decode,
-    /// so one holds the mean context I + O/2. A static batch's sequences grow together and all
+    /// so one holds the mean context I + O/2 (I/c of its prompt when c copies of it share their
+    /// pages, `ServingRequest.promptCopies`; a sliding-window layer no more than its window,
+    /// `Deployment.kvBytesPerSequencePerGPU`). A static batch's sequences grow together and all
     /// hold I + O before any finishes: a batch sized on the mean would run out of pages halfway
     /// and the engine would preempt (Argonne's Llama-2-7B on an A100-40GB takes 1.84× as long for
     /// 32 requests as for 16, the time of about 17 at once).
