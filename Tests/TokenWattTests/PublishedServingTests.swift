@@ -20,7 +20,7 @@ import Testing
     }
 
     /// The case study's three stated figures (Qwen3-32B on one B200) are forecast within 25 %
-    /// (the bundled model: −10.8, +6.1 and −3.0 %).
+    /// (the bundled model: −8.5, +9.9 and −1.5 %).
     @Test func caseStudyIsForecast() throws {
         let study = Self.records.records.filter { $0.label.hasPrefix("Qwen3-32B 1×B200") }
         #expect(study.count == 3)
