@@ -163,6 +163,8 @@ func workloadError(_ text: String, dataDirectory: String? = nil) -> String {
         #expect(pue.summary.contains("2.1 % of draws below 1 taken at the bound"))
         let bounded = Distribution.clamped(.exponential(median: 300), low: 1, high: 1e7)
         #expect(abs(bounded.mean - 300 / log(2)) < 0.5)  // the bounds hold almost nothing
+        // Uniform 0–10 held to 2–5: 0.2·2 + 0.5·5 + ∫₂⁵ x/10 dx = 0.4 + 2.5 + 1.05.
+        #expect(abs(Distribution.clamped(.uniform(low: 0, high: 10), low: 2, high: 5).mean - 3.95) < 1e-12)
     }
 
     @Test func sameSeedSameStreamDifferentIndexDifferentStream() {

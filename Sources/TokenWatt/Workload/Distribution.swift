@@ -76,7 +76,8 @@ public enum Distribution: Sendable {
         }
     }
 
-    /// E[X; a ≤ X ≤ b] of a lognormal or exponential (the kinds `clamped` wraps).
+    /// E[X; a ≤ X ≤ b]: exact for the lognormal and exponential a workload clamps, and for fixed
+    /// and uniform values; the resampled kinds, which a workload never clamps, approximate it.
     func partialMean(_ a: Double, _ b: Double) -> Double {
         switch self {
         case let .lognormal(p5, p95):
@@ -87,6 +88,10 @@ public enum Distribution: Sendable {
             let rate = log(2) / m
             let f = { (x: Double) in -(max(0, x) + 1 / rate) * exp(-rate * max(0, x)) }
             return f(b) - f(a)
+        case let .fixed(v): return (a...b).contains(v) ? v : 0
+        case let .uniform(lo, hi) where hi > lo:
+            let l = max(a, lo), h = min(b, hi)
+            return h > l ? (h * h - l * l) / (2 * (hi - lo)) : 0
         default:
             return mean * (probability(below: b) - probability(below: a))
         }
