@@ -26,8 +26,8 @@ public enum Distribution: Sendable {
         case let .fixed(x): return x
         case let .exponential(m): return -log(rng.uniform()) * m / log(2)
         case let .lognormal(p5, p95):
-            let sigma = (log(p95) - log(p5)) / (2 * Self.z95)
-            return exp(log(p5) + Self.z95 * sigma + sigma * rng.normal())
+            let (mu, sigma) = Self.logParameters(p5: p5, p95: p95)
+            return exp(mu + sigma * rng.normal())
         case let .uniform(lo, hi): return lo + (hi - lo) * rng.uniform()
         case let .empirical(values):
             return values[min(values.count - 1, Int(rng.uniform() * Double(values.count)))]
@@ -49,8 +49,8 @@ public enum Distribution: Sendable {
         case let .fixed(x): return x
         case let .exponential(m): return m / log(2)
         case let .lognormal(p5, p95):
-            let sigma = (log(p95) - log(p5)) / (2 * Self.z95)
-            return exp(log(p5) + Self.z95 * sigma + sigma * sigma / 2)
+            let (mu, sigma) = Self.logParameters(p5: p5, p95: p95)
+            return exp(mu + sigma * sigma / 2)
         case let .uniform(lo, hi): return (lo + hi) / 2
         case let .empirical(v): return v.reduce(0, +) / Double(max(1, v.count))
         case let .histogram(edges, weights):
