@@ -104,7 +104,7 @@ public struct ContinuousPlan: Sendable {
     /// step adds to the decodes.
     public let chunks: [(phase: Phase, weight: Double)]
     /// Prompts that start prefilling per step per rank: b/O requests start, one in
-    /// `promptCopies` of them with a prompt the prefix cache does not already hold.
+    /// `sharingCopies` of them with a prompt the prefix cache does not already hold.
     public let startsPerStep: Double
     /// Prompt chunks in a step that carries any: the chunks started per step (b/O times the
     /// chunks of a prompt) to the nearest whole, at least one, at most what the budget leaves
@@ -126,7 +126,7 @@ public struct ContinuousPlan: Sendable {
         chunkTokens = chunk
         let count = (r.inputTokens + chunk - 1) / chunk
         chunksPerPrompt = count
-        startsPerStep = Double(b) / Double(r.outputTokens) / max(1, r.promptCopies)
+        startsPerStep = Double(b) / Double(r.outputTokens) / r.sharingCopies
         let g = Self.chunksPerStep(mean: startsPerStep * Double(count), chunk: chunk, room: r.tokenBudget - b)
         chunksPerStep = g
         chunks = Self.positions(chunks: count, chunk: chunk, input: r.inputTokens).map { past, w in
@@ -200,9 +200,9 @@ extension ServingEstimator {
             interTokenLatency: step, medianInterTokenLatency: quantile(.median), p90InterTokenLatency: quantile(.p90),
             timeToFirstToken: ttft, outputTokensPerSecond: tokensPerStep / step.seconds,
             gpuPower: stepEnergy / step, energyPerOutputToken: stepEnergy * (gpus / tokensPerStep),
-            // Per query: one request in `promptCopies` prefills (the rest find the prompt cached).
-            prefill: PhaseCost(time: ttft, energy: extraEnergy * (gpus / ranks / max(1, r.promptCopies)), gpuPower: mixedPower,
-                               gapEnergy: extraGap * (gpus / ranks / max(1, r.promptCopies))),
+            // Per query: one request in `sharingCopies` prefills (the rest find the prompt cached).
+            prefill: PhaseCost(time: ttft, energy: extraEnergy * (gpus / ranks / r.sharingCopies), gpuPower: mixedPower,
+                               gapEnergy: extraGap * (gpus / ranks / r.sharingCopies)),
             decode: PhaseCost(time: step * Double(r.outputTokens), energy: decode.energy * perToken, gpuPower: decode.averagePower,
                               gapEnergy: decode.gapEnergy * perToken),
             decodeStep: decode, powerLimited: limited, notes: [],

@@ -33,8 +33,11 @@ public struct ServingRequest: Sendable, Equatable {
         max(1, Int((Double(tokenBudget) * Double(outputTokens) / (prefilledTokens + Double(outputTokens))).rounded(.down)))
     }
 
-    /// Prompt tokens prefilled per request: the prompt, once per `promptCopies` requests.
-    public var prefilledTokens: Double { Double(inputTokens) / max(1, promptCopies) }
+    /// The copies that share each prompt's KV pages and its prefill: `promptCopies`, at least 1.
+    public var sharingCopies: Double { max(1, promptCopies) }
+
+    /// Prompt tokens prefilled per request: the prompt, once per `sharingCopies` requests.
+    public var prefilledTokens: Double { Double(inputTokens) / sharingCopies }
 
     /// Whether `framework` serves this request as one static batch: HF transformers always does.
     public func isStatic(on framework: Framework) -> Bool { framework == .hf || batching == .staticBatch }
