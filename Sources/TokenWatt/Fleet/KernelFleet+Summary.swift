@@ -112,24 +112,26 @@ extension KernelFleet {
         guard !draws.isEmpty else { return [] }
         let sorted = values.sorted()
         let low = QueryStatistics.quantile(sorted, 0.45), high = QueryStatistics.quantile(sorted, 0.55)
-        let band = draws.indices.filter { values[$0] >= low && values[$0] <= high }
-        var sums = [Double](repeating: 0, count: Self.ledgerItems.count)
-        for i in band {
-            for (j, x) in ledgerWattHours(draws[i], idle: idle[draws[i].cls]).enumerated() { sums[j] += x }
-        }
+        let band = draws.indices.filter { values[$0] >= low && values[$0] <= high }.map { draws[$0] }
+        let sums = summedLedger(band, idle: idle)
         let total = sums.reduce(0, +)
         let scale = total > 0 ? median / total : 0
-        let pue = band.reduce(0) { $0 + draws[$1].pue } / Double(max(1, band.count))
+        let pue = band.reduce(0) { $0 + $1.pue } / Double(max(1, band.count))
         return ledger(sums.map { $0 * scale }, pue: pue)
     }
 
     /// The ledger averaged over all samples: the decomposition behind GWh per day.
     func meanLedger(_ draws: [Sample], idle: [Double]) -> [LedgerItem] {
+        ledger(summedLedger(draws, idle: idle).map { $0 / Double(max(1, draws.count)) }, pue: nil)
+    }
+
+    /// Each ledger item's Wh summed over `draws`, in `ledgerItems` order.
+    func summedLedger(_ draws: [Sample], idle: [Double]) -> [Double] {
         var sums = [Double](repeating: 0, count: Self.ledgerItems.count)
         for d in draws {
             for (i, x) in ledgerWattHours(d, idle: idle[d.cls]).enumerated() { sums[i] += x }
         }
-        return ledger(sums.map { $0 / Double(max(1, draws.count)) }, pue: nil)
+        return sums
     }
 
     /// First-order variance shares (first-order Sobol indices): Var(E[Y|X]) / Var(Y) for each
