@@ -18,7 +18,7 @@ import Testing
         #expect(set.timeModel.tensorEfficiency == h100.set.timeModel.tensorEfficiency)
         #expect(set.timeModel.memoryEfficiency == h100.set.timeModel.memoryEfficiency)
         #expect(set.timeModel.kernelOverhead == h100.set.timeModel.kernelOverhead)
-        #expect(set.timeModel.decodeSequenceTime == h100.set.timeModel.decodeSequenceTime)
+        #expect(set.timeModel.decodeSequenceBytes == h100.set.timeModel.decodeSequenceBytes)
         #expect(set.power.vector == h100.set.power.vector)
         #expect(set.hosts["vllm"] != nil)
     }

@@ -5,12 +5,12 @@ import Testing
 @Suite struct ServingTimeTermsTests {
     static let gpu = try! GPUCatalog.bundled.gpu("h100-sxm")
 
-    static func timer(sequence: Double = 0, head: Double = 0, blockFP8: Double = 1) -> KernelTimer {
+    static func timer(sequence: Double = 0, head: Double = 0, blockFP8: Double = 1, clock: Frequency? = nil) -> KernelTimer {
         var m = TimeModel.starting
-        m.decodeSequenceTime = .microseconds(sequence)
-        m.decodeQueryHeadTime = .microseconds(head)
+        m.decodeSequenceBytes = sequence
+        m.decodeQueryHeadBytes = head
         m.blockFP8GroupedMemoryEfficiency = blockFP8
-        return KernelTimer(gpu: gpu, clock: gpu.boostClock, model: m)
+        return KernelTimer(gpu: gpu, clock: clock ?? gpu.boostClock, model: m)
     }
 
     static func attention(batch: Int, queries: Int, heads: Int = 32) -> Kernel {
@@ -18,18 +18,33 @@ import Testing
                                                       headDim: 128, causal: true, qBytes: 2, kvBytes: 2, unit: .tensor(.bf16))))
     }
 
-    @Test func decodeAttentionPaysItsPerSequenceTimeOnce() {
+    /// 2 MB per sequence and 20 kB per sequence and query head take their time at the paged
+    /// bandwidth after the KV stream; they are not counted as HBM traffic.
+    @Test func decodeAttentionReadsItsPerSequenceTrafficOnce() {
+        let bandwidth = TimeModel.starting.pagedDecodeBandwidth(Self.gpu)
         for (batch, heads) in [(8, 32), (256, 32), (256, 8)] {
-            let base = Self.timer().cost(Self.attention(batch: batch, queries: 1, heads: heads)).time.seconds
-            let with = Self.timer(sequence: 1, head: 0.02).cost(Self.attention(batch: batch, queries: 1, heads: heads)).time.seconds
-            #expect(approx(with - base, Double(batch) * (1 + 0.02 * Double(heads)) * 1e-6, rel: 1e-9))
+            let base = Self.timer().cost(Self.attention(batch: batch, queries: 1, heads: heads))
+            let with = Self.timer(sequence: 2e6, head: 2e4).cost(Self.attention(batch: batch, queries: 1, heads: heads))
+            let bytes = Double(batch) * (2e6 + 2e4 * Double(heads))
+            #expect(approx(with.time.seconds - base.time.seconds, bytes / bandwidth, rel: 1e-9))
+            #expect(with.activity.hbmBytes == base.activity.hbmBytes)
         }
     }
 
-    @Test func prefillAttentionHasNoPerSequenceTime() {
-        let base = Self.timer().cost(Self.attention(batch: 4, queries: 512)).time.seconds
-        let with = Self.timer(sequence: 5, head: 0.5).cost(Self.attention(batch: 4, queries: 512)).time.seconds
-        #expect(base == with)
+    /// Fitted at the boost clock only, it stretches at a lower SM clock (the conservative choice).
+    @Test func perSequenceTrafficStretchesAtLowerClocks() {
+        let half = Frequency.megahertz(Self.gpu.boostClock.megahertz / 2)
+        func extra(_ clock: Frequency?) -> Double {
+            let k = Self.attention(batch: 64, queries: 1)
+            return Self.timer(sequence: 2e6, head: 2e4, clock: clock).cost(k).time.seconds - Self.timer(clock: clock).cost(k).time.seconds
+        }
+        #expect(approx(extra(half), 2 * extra(nil), rel: 1e-9))
+    }
+
+    @Test func prefillAttentionHasNoPerSequenceTraffic() {
+        let base = Self.timer().cost(Self.attention(batch: 4, queries: 512))
+        let with = Self.timer(sequence: 5e6, head: 5e5).cost(Self.attention(batch: 4, queries: 512))
+        #expect(base.time == with.time && base.activity.hbmBytes == with.activity.hbmBytes)
     }
 
     static func experts(blockScaled: Bool) -> Kernel {

@@ -20,7 +20,7 @@ import Testing
     }
 
     /// The case study's three stated figures (Qwen3-32B on one B200) are forecast within 25 %
-    /// (the bundled model: −8.5, +9.9 and −1.5 %).
+    /// (the bundled model: −23.7, −15.1 and −11.0 %).
     @Test func caseStudyIsForecast() throws {
         let study = Self.records.records.filter { $0.label.hasPrefix("Qwen3-32B 1×B200") }
         #expect(study.count == 3)
@@ -30,8 +30,8 @@ import Testing
     /// Within each plotted series (one model on one GPU count), the largest batch costs less GPU
     /// energy per token than the smallest, as every published series does (1.4× to 19× less), and
     /// no step to a larger batch costs more than 1 % more (the published Qwen3-235B FP8 series
-    /// rises 7 % from 512 to 1024 sequences; the model rises 0.3 % where the power cap starts to
-    /// throttle a 405B at 2585 sequences).
+    /// rises 7 % from 512 to 1024 sequences; the model's flattest step, Qwen3-235B-A22B on 4 GPUs
+    /// near the power limit, falls 0.1 %).
     @Test func energyPerTokenFallsAlongEachSeries() {
         let energy = Self.records.records.filter { $0.metric == "j_per_token" }
         let series = Dictionary(grouping: energy) { $0.label.components(separatedBy: ", batch").first ?? "" }.filter { $0.value.count > 1 }

@@ -31,8 +31,10 @@ import Testing
         let served = try timeModel("a100-sxm-40gb", .vllm)
         #expect(served.memoryEfficiency == h100.memoryEfficiency)
         #expect(served.memoryEfficiency != own.memoryEfficiency)
-        // 132 SMs at 1980 MHz against 108 at 1410 MHz: the per-sequence SM work takes 1.72× longer.
-        #expect(approx(served.decodeSequenceTime.seconds / h100.decodeSequenceTime.seconds, 132 * 1980 / (108 * 1410.0), rel: 1e-12))
+        // The same per-sequence bytes, read at the A100's 1.555 TB/s: 2.15× the H100's time.
+        #expect(served.decodeSequenceBytes == h100.decodeSequenceBytes && served.decodeQueryHeadBytes == h100.decodeQueryHeadBytes)
+        #expect(approx(h100.pagedDecodeBandwidth(try GPUCatalog.bundled.gpu("h100-sxm")) / served.pagedDecodeBandwidth(a100GPU),
+                       3.35 / 1.555, rel: 0.01))
         #expect(served.tensorEfficiency == own.tensorEfficiency)
         #expect(served.kernelOverhead == own.kernelOverhead)
     }
@@ -49,7 +51,7 @@ import Testing
     /// TensorRT-LLM drops the per-sequence decode time after the serving constants are borrowed.
     @Test func tensorRTLLMStillDropsThePerSequenceTime() throws {
         let served = try timeModel("a100-sxm-40gb", .trtllm)
-        #expect(served.decodeSequenceTime == .zero)
+        #expect(served.decodeSequenceBytes == 0 && served.decodeQueryHeadBytes == 0)
         #expect(served.memoryEfficiency == (try timeModel("a100-sxm-40gb", .vllm)).memoryEfficiency)
     }
 

@@ -77,8 +77,7 @@ extension CarryOver {
     /// The base GPU's time model as `gpu` runs it: the same efficiencies and fixed costs, with
     /// Blackwell's L2 bandwidth per cycle (its per-SM tensor rate doubled Hopper's, and its L2 kept
     /// up) when carried from the Hopper fit. Returns the source of the change, if any. (The
-    /// per-sequence decode time is carried as fitted: scaled by SMs × boost clock, the H100 NVL's
-    /// lower clock made TokenPowerBench J/token 31.1 → 33.6 %.)
+    /// per-sequence decode traffic is carried in bytes, so it reads at the GPU's own bandwidth.)
     public static func timeModel(for gpu: GPUSpec, from base: TimeModel, baseID: String) -> (model: TimeModel, source: String?) {
         guard gpu.architecture == "blackwell", baseID == hopperBase.id else { return (base, nil) }
         var t = base

@@ -60,8 +60,8 @@ extension CoefficientFile {
               ("groupedMemoryEfficiency", .num(t.groupedMemoryEfficiency)),
               ("blockFP8GroupedMemoryEfficiency", .num(t.blockFP8GroupedMemoryEfficiency)),
               ("decodeAttentionEfficiency", .num(t.decodeAttentionEfficiency)),
-              ("decodeSequenceMicroseconds", .num(t.decodeSequenceTime.microseconds)),
-              ("decodeQueryHeadMicroseconds", .num(t.decodeQueryHeadTime.microseconds))])
+              ("decodeSequenceBytes", .num(t.decodeSequenceBytes)),
+              ("decodeQueryHeadBytes", .num(t.decodeQueryHeadBytes))])
     }
 
     static func read(_ data: Data, file: String) throws -> CoefficientFile {
@@ -149,8 +149,8 @@ extension CoefficientFile {
             groupedMemoryEfficiency: try t.optionalDouble("groupedMemoryEfficiency", frac, expected: "a fraction") ?? 1,
             blockFP8GroupedMemoryEfficiency: try t.optionalDouble("blockFP8GroupedMemoryEfficiency", frac, expected: "a fraction") ?? 1,
             decodeAttentionEfficiency: try t.optionalDouble("decodeAttentionEfficiency", frac, expected: "a fraction") ?? 1,
-            decodeSequenceTime: .microseconds(try t.optionalDouble("decodeSequenceMicroseconds", 0...1e4, expected: "microseconds") ?? 0),
-            decodeQueryHeadTime: .microseconds(try t.optionalDouble("decodeQueryHeadMicroseconds", 0...1e4, expected: "microseconds") ?? 0))
+            decodeSequenceBytes: try t.optionalDouble("decodeSequenceBytes", 0...1e10, expected: "bytes") ?? 0,
+            decodeQueryHeadBytes: try t.optionalDouble("decodeQueryHeadBytes", 0...1e10, expected: "bytes") ?? 0)
         try t.finish()
         return m
     }

@@ -38,12 +38,13 @@ extension KernelTimer {
         let pagedEfficiency = s.isDecode ? model.decodeAttentionEfficiency : 1
         let tDram = dram / (bandwidth * pagedEfficiency * max(memoryParallelism, 0.05))
         let tL2 = l2 / l2Bandwidth
-        // Each sequence also costs decode a fixed time of its own in every layer, beside its KV
-        // stream. It was fitted at the boost clock only; taken as SM work, it stretches at lower
-        // clocks (the conservative choice for what a locked clock saves).
-        let perSequence = s.isDecode
-            ? b * (model.decodeSequenceTime.seconds + h * model.decodeQueryHeadTime.seconds) * (gpu.boostClock.si / clock.si) : 0
-        let work = max(tMath, tDram, tL2) + perSequence
+        // Each sequence also costs decode a time of its own in every layer, beside its KV stream:
+        // what its fitted bytes take at the paged bandwidth (TimeModel.decodeSequenceBytes). What
+        // the work is remains unknown, so its bytes are not counted as HBM traffic (its energy is
+        // the active SM-cycles'), and as it was fitted at the boost clock only it stretches at
+        // lower SM clocks as SM work would: the conservative choice for what a locked clock saves.
+        let sequenceBytes = s.isDecode ? b * (model.decodeSequenceBytes + h * model.decodeQueryHeadBytes) : 0
+        let work = max(tMath, tDram, tL2) + sequenceBytes / model.pagedDecodeBandwidth(gpu) * (gpu.boostClock.si / clock.si)
 
         var a = Activity()
         a.tensorFLOPs = s.flops * tensorWeight(s.unit)

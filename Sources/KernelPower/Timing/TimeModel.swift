@@ -36,20 +36,28 @@ public struct TimeModel: Sendable, Equatable {
     public var blockFP8GroupedMemoryEfficiency: Double
     /// Fraction of the streaming bandwidth reached by paged decode attention (scattered KV pages).
     public var decodeAttentionEfficiency: Double
-    /// GPU time a decode step spends per sequence in every layer beyond streaming its KV cache:
-    /// fitted on serving measurements, where step time grows with the sequences served faster
-    /// than their KV bytes explain, at near-TDP power (see ServingCalibration).
-    public var decodeSequenceTime: Time
-    /// The part of that time that grows with the query heads a GPU computes (per sequence and head).
-    public var decodeQueryHeadTime: Time
+    /// The time a decode step spends per sequence in every layer beyond streaming its KV cache,
+    /// as the bytes that would take it at the paged-attention bandwidth: fitted on serving
+    /// measurements, where step time grows with the sequences served faster than their KV bytes
+    /// explain (see ServingCalibration). One GPU's fit gives a time; it is kept in bytes because it
+    /// carries to other GPUs as memory time does: the A100 and B200 forecasts are closer than with
+    /// SM time (methodology §3). Not counted as HBM traffic: what the work is remains unknown.
+    public var decodeSequenceBytes: Double
+    /// The part of that traffic that grows with the query heads a GPU computes (per sequence and head).
+    public var decodeQueryHeadBytes: Double
+
+    /// Bytes per second paged decode attention reads on `gpu`: the KV stream and the per-sequence traffic.
+    public func pagedDecodeBandwidth(_ gpu: GPUSpec) -> Double {
+        gpu.memoryBandwidth.bytesPerSecond * memoryEfficiency * decodeAttentionEfficiency
+    }
 
     public init(tensorEfficiency: Double, cudaCoreEfficiency: Double, attentionEfficiency: Double,
                 memoryEfficiency: Double, linkEfficiency: Double, kernelOverhead: Time, collectiveLatency: Time,
                 l2BytesPerCycle: Double, sharedMemoryBytesPerCyclePerSM: Double, specialFunctionsPerCyclePerSM: Double,
                 streamBytesPerCyclePerSM: Double, groupedGEMMEfficiency: Double = 1, groupedMemoryEfficiency: Double = 1,
                 blockFP8GroupedMemoryEfficiency: Double = 1,
-                decodeAttentionEfficiency: Double = 1, decodeSequenceTime: Time = .zero,
-                decodeQueryHeadTime: Time = .zero) {
+                decodeAttentionEfficiency: Double = 1, decodeSequenceBytes: Double = 0,
+                decodeQueryHeadBytes: Double = 0) {
         self.tensorEfficiency = tensorEfficiency; self.cudaCoreEfficiency = cudaCoreEfficiency
         self.attentionEfficiency = attentionEfficiency; self.memoryEfficiency = memoryEfficiency
         self.linkEfficiency = linkEfficiency; self.kernelOverhead = kernelOverhead
@@ -61,8 +69,8 @@ public struct TimeModel: Sendable, Equatable {
         self.groupedMemoryEfficiency = groupedMemoryEfficiency
         self.blockFP8GroupedMemoryEfficiency = blockFP8GroupedMemoryEfficiency
         self.decodeAttentionEfficiency = decodeAttentionEfficiency
-        self.decodeSequenceTime = decodeSequenceTime
-        self.decodeQueryHeadTime = decodeQueryHeadTime
+        self.decodeSequenceBytes = decodeSequenceBytes
+        self.decodeQueryHeadBytes = decodeQueryHeadBytes
     }
 
     /// Starting values before calibration, with their basis:

@@ -82,7 +82,11 @@ public enum Calibrator {
             }
         }
 
-        func get(_ t: TimeModel, _ h: HostModel) -> Double {
+        /// The per-sequence decode traffic is searched as the time it takes on the fitted GPU, so
+        /// that it holds still while the memory efficiency moves; it is set after the others.
+        var isDecodeTraffic: Bool { self == .decodeSequenceTime || self == .decodeQueryHeadTime }
+
+        func get(_ t: TimeModel, _ h: HostModel, gpu: GPUSpec) -> Double {
             switch self {
             case .launch: return h.launchTime.microseconds
             case .passOverhead: return max(1, h.passOverhead.microseconds)
@@ -99,12 +103,12 @@ public enum Calibrator {
             case .groupedMemoryEfficiency: return t.groupedMemoryEfficiency
             case .blockFP8GroupedMemoryEfficiency: return t.blockFP8GroupedMemoryEfficiency
             case .decodeAttentionEfficiency: return t.decodeAttentionEfficiency
-            case .decodeSequenceTime: return max(0.001, t.decodeSequenceTime.microseconds)
-            case .decodeQueryHeadTime: return max(0.0001, t.decodeQueryHeadTime.microseconds)
+            case .decodeSequenceTime: return max(0.001, t.decodeSequenceBytes / t.pagedDecodeBandwidth(gpu) * 1e6)
+            case .decodeQueryHeadTime: return max(0.0001, t.decodeQueryHeadBytes / t.pagedDecodeBandwidth(gpu) * 1e6)
             }
         }
 
-        func set(_ v: Double, _ t: inout TimeModel, _ h: inout HostModel) {
+        func set(_ v: Double, _ t: inout TimeModel, _ h: inout HostModel, gpu: GPUSpec) {
             switch self {
             case .launch: h.launchTime = .microseconds(v)
             case .passOverhead: h.passOverhead = .microseconds(v)
@@ -121,8 +125,8 @@ public enum Calibrator {
             case .groupedMemoryEfficiency: t.groupedMemoryEfficiency = v
             case .blockFP8GroupedMemoryEfficiency: t.blockFP8GroupedMemoryEfficiency = v
             case .decodeAttentionEfficiency: t.decodeAttentionEfficiency = v
-            case .decodeSequenceTime: t.decodeSequenceTime = .microseconds(v)
-            case .decodeQueryHeadTime: t.decodeQueryHeadTime = .microseconds(v)
+            case .decodeSequenceTime: t.decodeSequenceBytes = v * 1e-6 * t.pagedDecodeBandwidth(gpu)
+            case .decodeQueryHeadTime: t.decodeQueryHeadBytes = v * 1e-6 * t.pagedDecodeBandwidth(gpu)
             }
         }
     }
@@ -195,10 +199,11 @@ public enum Calibrator {
                                 priorWeight: Double = defaultPriorWeight, clock fixedClock: Frequency? = nil,
                                 pinned: Set<PowerFeature> = [])
         -> (TimeModel, HostModel, PowerCoefficients) {
-        let params = parameters.map { CoordinateSearch.Parameter(value: $0.get(start, host).clamped(to: $0.range), range: $0.range) }
+        let params = parameters.map { CoordinateSearch.Parameter(value: $0.get(start, host, gpu: gpu).clamped(to: $0.range), range: $0.range) }
         func models(_ v: [Double]) -> (TimeModel, HostModel) {
             var t = start, h = host
-            for (p, x) in zip(parameters, v) { p.set(x, &t, &h) }
+            for (p, x) in zip(parameters, v) where !p.isDecodeTraffic { p.set(x, &t, &h, gpu: gpu) }
+            for (p, x) in zip(parameters, v) where p.isDecodeTraffic { p.set(x, &t, &h, gpu: gpu) }
             return (t, h)
         }
         let probe = PowerModel(gpu: gpu, coefficients: prior, capHoldFraction: 1)

@@ -45,7 +45,7 @@ public enum ServingCalibration {
     /// (ml-energy/benchmark, configs/vllm/*/*/H100/monolithic.config.yaml), so the engine
     /// schedules step n+1 while the GPU runs step n and its per-sequence work leaves no idle gap;
     /// the GPU measures near its TDP at large batches, which an idle gap would contradict. The
-    /// time that grows with the sequences served is GPU time (`decodeSequenceTime`).
+    /// time that grows with the sequences served is GPU time (`decodeSequenceBytes`).
     public static let timeParameters: [Calibrator.TimeParameter] = [
         .passOverhead, .decodeSequenceTime, .decodeQueryHeadTime, .tensorEfficiency, .memoryEfficiency, .kernelOverhead, .attentionEfficiency,
         .groupedGEMMEfficiency, .groupedMemoryEfficiency, .linkEfficiency, .collectiveLatency, .blockFP8GroupedMemoryEfficiency,

@@ -119,8 +119,8 @@ public enum UserCalibration {
         // A framework that does not pay the per-sequence decode time cannot refit it: keep the
         // GPU's own, so vLLM deployments estimated with this file still pay it.
         var saved = t
-        saved.decodeSequenceTime = startTime.decodeSequenceTime
-        saved.decodeQueryHeadTime = startTime.decodeQueryHeadTime
+        saved.decodeSequenceBytes = startTime.decodeSequenceBytes
+        saved.decodeQueryHeadBytes = startTime.decodeQueryHeadBytes
         return FittedGPU(gpuID: gpu.id, set: CoefficientSet(power: power, timeModel: saved, hosts: hosts,
                                                            provenance: "fitted on \(rows.count) \(label) runs of \(gpu.id)"),
                          summary: summary, residuals: residuals)

@@ -32,8 +32,8 @@ public enum Framework: String, Sendable, CaseIterable {
     public func timeModel(_ t: TimeModel) -> TimeModel {
         guard !paysDecodeSequenceTime else { return t }
         var u = t
-        u.decodeSequenceTime = .zero
-        u.decodeQueryHeadTime = .zero
+        u.decodeSequenceBytes = 0
+        u.decodeQueryHeadBytes = 0
         return u
     }
 }

@@ -24,18 +24,17 @@ extension Estimator {
     /// about vLLM's decode. Those constants come from the serving fit (the H100's: 0.88 of HBM
     /// peak, which A100 read kernels also reach, 88 % on an A100-80GB in NVIDIA's forum thread
     /// "Trouble to reach peak bandwidth of A100", and about 90 % at most in the GTC talk cited
-    /// there). The per-sequence decode time is SM work, so it scales with SMs × boost clock. The
-    /// GPU keeps its own tensor efficiency (its cuBLAS GEMMs were measured), per-kernel and
+    /// there). The per-sequence decode traffic is in bytes, so it reads at the GPU's own bandwidth.
+    /// The GPU keeps its own tensor efficiency (its cuBLAS GEMMs were measured), per-kernel and
     /// collective times and energies per operation.
     public func servingTimeModel(_ set: CoefficientSet, gpu: GPUSpec) -> TimeModel {
-        guard let base = servingBase(for: set), let baseGPU = try? gpus.gpu(base.gpuID) else { return set.timeModel }
+        guard let base = servingBase(for: set) else { return set.timeModel }
         let serving = base.set.timeModel
-        let slower = (Double(baseGPU.smCount) * baseGPU.boostClock.hertz) / (Double(gpu.smCount) * gpu.boostClock.hertz)
         var t = set.timeModel
         t.memoryEfficiency = serving.memoryEfficiency
         t.decodeAttentionEfficiency = serving.decodeAttentionEfficiency
-        t.decodeSequenceTime = serving.decodeSequenceTime * slower
-        t.decodeQueryHeadTime = serving.decodeQueryHeadTime * slower
+        t.decodeSequenceBytes = serving.decodeSequenceBytes
+        t.decodeQueryHeadBytes = serving.decodeQueryHeadBytes
         return t
     }
 
