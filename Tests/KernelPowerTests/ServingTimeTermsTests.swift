@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import KernelPower
 
@@ -63,5 +64,19 @@ import Testing
         #expect(channel.bound == .memory && block.bound == .memory)
         let overhead = t.model.kernelOverhead.seconds
         #expect(approx(block.time.seconds - overhead, (channel.time.seconds - overhead) / 0.4, rel: 0.02))
+    }
+}
+
+/// A coefficient file from before the per-sequence decode time was stored in bytes is refused
+/// with the field and the fix named, not read as if the time were zero.
+@Suite struct LegacyCoefficientFileTests {
+    @Test func microsecondsKeysAskForARecalibration() throws {
+        let current = CoefficientFile.bundled.json()
+        #expect(current.contains("\"decodeSequenceBytes\""))
+        let legacy = current.replacingOccurrences(of: "\"decodeSequenceBytes\"", with: "\"decodeSequenceMicroseconds\"")
+        let error = #expect(throws: InputError.self) { try CoefficientFile.read(Data(legacy.utf8), file: "old.json") }
+        let message = error?.description ?? ""
+        #expect(message.contains("old.json") && message.contains("decodeSequenceMicroseconds") && message.contains("re-run `tokenwatt calibrate`"),
+                "\(message)")
     }
 }

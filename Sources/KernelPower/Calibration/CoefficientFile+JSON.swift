@@ -132,6 +132,12 @@ extension CoefficientFile {
 
     static func readTimeModel(_ r: JSONObjectReader) throws -> TimeModel {
         var t = r
+        // Files written before 2026-12-05 kept the per-sequence decode time in µs of the fitted GPU.
+        for legacy in ["decodeSequenceMicroseconds", "decodeQueryHeadMicroseconds"] where t.has(legacy) {
+            throw InputError.invalidValue(file: t.file, field: t.fieldPath(legacy), value: "\(t.raw(legacy)?.shortDescription ?? "null") µs",
+                                          expected: "decodeSequenceBytes and decodeQueryHeadBytes (the per-sequence decode time is now "
+                                              + "stored as bytes read at the paged bandwidth): re-run `tokenwatt calibrate` on the same rows")
+        }
         let frac = 0.01...1.0
         let m = TimeModel(
             tensorEfficiency: try t.double("tensorEfficiency", frac, expected: "a fraction"),

@@ -20,7 +20,7 @@ public struct JSONObjectReader {
 
     public var keys: [String] { pairs.map(\.key) }
 
-    private func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    public func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     public mutating func raw(_ key: String) -> JSONValue? {
         used.insert(key)
