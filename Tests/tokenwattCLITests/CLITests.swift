@@ -183,60 +183,6 @@ import Testing
         #expect(text.stdout.contains("LEDGER") && text.stdout.contains("ASSUMPTIONS"))
     }
 
-    /// Writes `rows` under the runs-CSV header in a fresh directory and calibrates on them:
-    /// the directory (removed by the caller), the runs file, the output path and the result.
-    static func calibrate(_ name: String, rows: [String]) throws -> (dir: URL, runs: URL, out: String, result: Result) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-\(name)-\(getpid())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let runs = dir.appendingPathComponent("runs.csv")
-        let header = "model,gpu,framework,phase,batch,input_tokens,measured_gpu_power_w,measured_time_ms"
-        try ([header] + rows).joined(separator: "\n").appending("\n").write(to: runs, atomically: true, encoding: .utf8)
-        let out = dir.appendingPathComponent("cal.json").path
-        return (dir, runs, out, try run(["calibrate", runs.path, "-o", out]))
-    }
-
-    @Test func calibrateWritesAFileThatOtherCommandsRead() throws {
-        let (dir, runs, out, r) = try Self.calibrate("cal", rows: [
-            "qwen2-1.5b,a10,hf,forward,1,128,62,8", "qwen2-1.5b,a10,hf,forward,4,512,118,30",
-            "qwen2-1.5b,a10,hf,forward,8,1024,126,120", "opt-1.3b,a10,hf,forward,2,512,110,25", "opt-1.3b,a10,hf,forward,8,512,124,60",
-        ])
-        defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("a10"))
-        let p = try Self.run(["predict", "-", "--calibration", out], stdin: "model,gpu,framework,phase,batch,input_tokens\nqwen2-1.5b,a10,hf,forward,4,512\n")
-        #expect(p.status == 0, "\(p.stderr)")
-        let bad = try Self.run(["calibrate", runs.path, "-o", out, "--manifest"])
-        #expect(bad.status == 64)
-    }
-
-    /// Runs measured under TensorRT-LLM fit a `trtllm` host and leave the GPU's per-sequence decode
-    /// time (which TensorRT-LLM does not pay) as it was, for vLLM estimates from the same file.
-    @Test func calibrateOnTensorRTLLMRunsKeepsVLLMsDecodeTime() throws {
-        let llama = "meta-llama/Llama-3.1-8B-Instruct,h100-sxm,trtllm,forward", qwen = "Qwen/Qwen3-8B,h100-sxm,trtllm,forward"
-        let (dir, _, out, r) = try Self.calibrate("cal-trt", rows: [
-            "\(llama),1,128,250,9", "\(llama),4,512,520,22", "\(llama),8,1024,640,80", "\(qwen),2,512,480,14", "\(qwen),8,512,610,40",
-        ])
-        defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(r.status == 0, "\(r.stderr)")
-        let obj = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
-        let h100 = try #require((obj["gpus"] as? [String: Any])?["h100-sxm"] as? [String: Any])
-        #expect((h100["hosts"] as? [String: Any])?["trtllm"] != nil)
-        // Kept from the bundled H100 fit (TensorRT-LLM does not pay it): about 2 MB per sequence.
-        let decode = try #require((h100["timeModel"] as? [String: Any])?["decodeSequenceBytes"] as? Double)
-        #expect(decode > 1e5)
-    }
-
-    @Test func calibrateRefusesOneConfiguration() throws {
-        let r = try Self.run(["calibrate", "-"], stdin: "")
-        #expect(r.status != 0)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-cal1-\(getpid()).csv")
-        try "model,gpu,phase,batch,input_tokens,measured_gpu_power_w\nqwen2-1.5b,a10,forward,1,128,60\n".write(to: dir, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let one = try Self.run(["calibrate", dir.path, "-o", dir.path + ".out.json"])
-        #expect(one.status == 1)
-        #expect(one.stderr.contains("distinct configuration"))
-    }
-
     static let hasSharedData = FileManager.default.fileExists(atPath: packageRoot.appendingPathComponent("../shared/data/energaizer-prefill").path)
 
     @Test(.enabled(if: hasSharedData))
