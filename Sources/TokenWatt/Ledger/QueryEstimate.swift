@@ -97,8 +97,8 @@ public struct QueryEstimate: Sendable {
             a.append("\(formatNumber(c.startsPerStep)) requests start per step per engine (batch ÷ output tokens); a step that carries \(carried)")
         }
         if d.framework.isFused, let base = estimator.servingBase(for: set) {
-            a.append("fused-kernel memory efficiency and per-sequence decode time from the \(base.gpuID) serving fit "
-                     + "(\(d.gpu.id)'s own coefficients come from HF-eager prefill only)")
+            a.append("fused-kernel memory efficiency and per-sequence decode traffic from the \(base.gpuID) serving fit, "
+                     + "read at \(d.gpu.id)'s bandwidth (its own coefficients come from HF-eager prefill only)")
         }
         switch settings.utilization {
         case let .busyFraction(f): a.append("busy \(formatPercent(f)) of the time (given)")
