@@ -83,6 +83,12 @@ public struct JSONObjectReader {
         return s
     }
 
+    /// An optional string that must name one case of `T` (its raw value), as that case.
+    public mutating func optionalChoice<T: RawRepresentable & CaseIterable>(_ key: String, _: T.Type) throws -> T?
+        where T.RawValue == String {
+        try optionalString(key, allowed: T.allCases.map(\.rawValue)).flatMap(T.init)
+    }
+
     public mutating func string(_ key: String, allowed: [String]? = nil) throws -> String {
         guard let s = try optionalString(key, allowed: allowed) else {
             throw InputError.missingField(file: file, field: fieldPath(key),

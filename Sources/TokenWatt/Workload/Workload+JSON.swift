@@ -141,12 +141,12 @@ extension WorkloadReader.Context {
         r.gpus = try o.optionalInt("gpus", 1...4096, expected: "a GPU count")
         r.tensorParallel = try o.optionalInt("tp", 1...4096, expected: "a tensor-parallel degree")
         r.expertParallel = try o.optionalInt("ep", 1...4096, expected: "an expert-parallel degree")
-        r.precision = try o.optionalString("precision", allowed: Precision.allCases.map(\.rawValue)).flatMap(Precision.init)
-        r.kvPrecision = try o.optionalString("kvPrecision", allowed: Precision.allCases.map(\.rawValue)).flatMap(Precision.init)
-        r.framework = Framework(rawValue: try o.optionalString("framework", allowed: Framework.allCases.map(\.rawValue)) ?? "vllm") ?? .vllm
+        r.precision = try o.optionalChoice("precision", Precision.self)
+        r.kvPrecision = try o.optionalChoice("kvPrecision", Precision.self)
+        r.framework = try o.optionalChoice("framework", Framework.self) ?? .vllm
         r.powerCapWatts = try o.optionalDouble("powerCapWatts", 1...100_000, expected: "watts")
         r.smClockMHz = try o.optionalDouble("smClockMHz", 1...10_000, expected: "MHz")
-        r.sampling = try o.optionalString("sampling", allowed: Sampling.allCases.map(\.rawValue)).flatMap(Sampling.init)
+        r.sampling = try o.optionalChoice("sampling", Sampling.self)
         let d = NamedDeployment(name: try o.string("name"), request: r,
                                 maxBatch: try o.optionalInt("maxBatch", 1...1_000_000, expected: "a sequence count") ?? 256,
                                 tokenBudget: try o.optionalInt("tokenBudget", 1...10_000_000, expected: "tokens per step") ?? 8192)
@@ -204,7 +204,7 @@ extension WorkloadReader.Context {
             return lever
         }
         var c = LeverChange()
-        c.precision = try o.optionalString("precision", allowed: Precision.allCases.map(\.rawValue)).flatMap(Precision.init)
+        c.precision = try o.optionalChoice("precision", Precision.self)
         c.gpu = try o.optionalString("gpu")
         c.gpus = try o.optionalInt("gpus", 1...4096, expected: "a GPU count")
         c.model = try o.optionalString("model")
@@ -215,8 +215,8 @@ extension WorkloadReader.Context {
         c.powerCapWatts = try o.optionalDouble("powerCapWatts", 1...100_000, expected: "watts")
         c.smClockMHz = try o.optionalDouble("smClockMHz", 1...10_000, expected: "MHz")
         c.disaggregated = try o.optionalBool("disaggregated")
-        c.framework = try o.optionalString("framework", allowed: Framework.allCases.map(\.rawValue)).flatMap(Framework.init)
-        c.sampling = try o.optionalString("sampling", allowed: Sampling.allCases.map(\.rawValue)).flatMap(Sampling.init)
+        c.framework = try o.optionalChoice("framework", Framework.self)
+        c.sampling = try o.optionalChoice("sampling", Sampling.self)
         if var s = try o.optionalObject("speculative") {
             c.speculative = (try s.int("draftTokens", 1...64, expected: "draft tokens per step"),
                              try s.double("acceptance", 0...0.999, expected: "an acceptance rate below 1"),
