@@ -49,7 +49,7 @@ import Testing
     /// The source's own ordering holds: more sequences cost less per token, and long reasoning
     /// answers cost more per token than chat answers at the same batch.
     @Test func forecastsKeepThePublishedOrder() throws {
-        let r = PublishedServing.run(estimator: Self.estimator)
+        let r = Self.records
         func predicted(_ label: String) throws -> Double {
             try #require(r.records.first { $0.label.contains(label) }).predicted
         }
