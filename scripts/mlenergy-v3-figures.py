@@ -19,7 +19,7 @@ import csv, json, math, re, subprocess, sys
 FIGURES = "docs/posts/assets/ml-energy-leaderboard-v3.0/"
 POST = 'J. Chung, "Reading the ML.ENERGY Leaderboard v3.0", ml.energy blog, 2026-01-13'
 PROMPT = {"lm-arena-chat": 224, "gpqa": 634, "sourcegraph-fim": 2500}  # as MLEnergyRun.promptTokens
-REQUESTS = {"lm-arena-chat": 1024, "gpqa": 198, "sourcegraph-fim": 1024}  # as MLEnergyRun.distinctPrompts
+REQUESTS = {"lm-arena-chat": 1024, "gpqa": 198, "sourcegraph-fim": 1024}  # for the source text; the tool reads MLEnergyRun.distinctPrompts
 TASK_NAME = {"lm-arena-chat": "text conversation", "gpqa": "problem solving", "sourcegraph-fim": "code completion"}
 
 
@@ -84,7 +84,7 @@ def main():
              "gpus": gpus}
         if ep:
             p["expertParallel"] = ep
-        p.update({"batch": batch, "inputTokens": PROMPT[task], "outputTokens": output, "benchmarkPrompts": REQUESTS[task]})
+        p.update({"batch": batch, "inputTokens": PROMPT[task], "outputTokens": output, "task": task})
         p.update({k: float(f"{v:.4g}") for k, v in metrics.items()})
         p["source"] = (f"{POST}: {note}; read from the marker positions of ml-energy/blog@{commit[:12]} {FIGURES}{figure}-light.svg "
                        f"(scripts/mlenergy-v3-figures.py); batch is the run's max_num_seqs; {output} output tokens: {origin}; "

@@ -96,6 +96,23 @@ import Testing
         }
     }
 
+    /// A point names its benchmark task; the prompt count comes from the v3 scorer's table (one
+    /// place), so copies of a prompt are in flight above it. An unknown task is refused by name.
+    @Test func aPointsTaskSetsItsPromptCopies() throws {
+        #expect(PublishedServing.bundled.allSatisfy { $0.task != nil })
+        let p = try #require(PublishedServing.bundled.first { $0.label == "Qwen3-8B 1×B200 text conversation, batch 1536" })
+        #expect(p.benchmarkPrompts == MLEnergyRun.distinctPrompts["lm-arena-chat"])
+        let d = try Self.estimator.deployment(p.deploymentRequest, context: "test")
+        #expect(try p.servingRequest(on: d).promptCopies == 1.5)
+        let wrong = #"{"schemaVersion": 1, "points": [{"label": "x", "model": "Qwen/Qwen3-32B", "gpu": "b200", "gpus": 1, "batch": 8, "inputTokens": 10, "outputTokens": 10, "task": "chat", "joulesPerOutputToken": 0.2, "source": "x"}]}"#
+        do {
+            _ = try PublishedServing.load(Data(wrong.utf8), file: "s.json")
+            Issue.record("an unknown task accepted")
+        } catch {
+            #expect("\(error)".contains("points[0].task") && "\(error)".contains("lm-arena-chat"))
+        }
+    }
+
     /// An expert-parallel point is served with its experts split over its GPUs.
     @Test func expertParallelPointsSplitTheirExperts() throws {
         let p = try #require(PublishedServing.bundled.first { $0.expertParallel != nil })

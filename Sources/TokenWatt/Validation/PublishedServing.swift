@@ -25,10 +25,14 @@ public enum PublishedServing {
         public var joulesPerOutputToken: Double? = nil
         public var gpuPowerWatts: Double? = nil
         public var medianITLMilliseconds: Double? = nil
-        /// Distinct prompts the run's benchmark cycles through (ML.ENERGY's `num-requests`); above
-        /// that many sequences copies of one prompt are in flight together (`promptCopies`).
-        public var benchmarkPrompts: Int? = nil
+        /// The ML.ENERGY benchmark task the run served (`lm-arena-chat`, `gpqa`, `sourcegraph-fim`);
+        /// nil when the source does not say.
+        public var task: String? = nil
         public var source: String
+
+        /// Distinct prompts the run's benchmark cycles through (`MLEnergyRun.distinctPrompts` of its
+        /// task); above that many sequences copies of one prompt are in flight together.
+        public var benchmarkPrompts: Double? { task.flatMap { MLEnergyRun.distinctPrompts[$0] } }
 
         /// vLLM over the point's GPUs, tensor-parallel over all of them (experts split over
         /// `expertParallel` ranks where given), sampling top-p as the benchmark's client does.
@@ -41,7 +45,7 @@ public enum PublishedServing {
         /// cache holds (sized with the copies the published batch implies) over the distinct prompts.
         public func servingRequest(on d: Deployment) throws -> ServingRequest {
             var r = ServingRequest(batch: batch, inputTokens: inputTokens, outputTokens: outputTokens)
-            guard let n = benchmarkPrompts.map(Double.init) else { return r }
+            guard let n = benchmarkPrompts else { return r }
             r.promptCopies = max(1, Double(batch) / n)
             let held = try KVCacheBudget(deployment: d, request: r).maxBatch
             r.promptCopies = max(1, Double(min(batch, held)) / n)
@@ -88,7 +92,8 @@ public enum PublishedServing {
                       joulesPerOutputToken: try o.optionalDouble("joulesPerOutputToken", 1e-6...1e4, expected: "joules per output token"),
                       gpuPowerWatts: try o.optionalDouble("gpuPowerWatts", 1...5000, expected: "watts per GPU"),
                       medianITLMilliseconds: try o.optionalDouble("medianITLMs", 1e-3...1e6, expected: "milliseconds"),
-                      benchmarkPrompts: try o.optionalInt("benchmarkPrompts", 1...100_000_000), source: try o.string("source"))
+                      task: try o.optionalString("task", allowed: MLEnergyRun.distinctPrompts.keys.sorted()),
+                      source: try o.string("source"))
         guard !p.metrics.isEmpty else {
             throw InputError.missingField(file: o.file, field: o.path, expected: "at least one of \(metricKeys.joined(separator: ", "))")
         }
