@@ -31,8 +31,39 @@ public struct QueryLedger: Sendable {
 }
 
 extension QueryLedger {
-    /// Builds the ledger of one query of `serving` on `deployment`.
-    ///
+    /// Builds the ledger of one query of `serving` on `deployment` (the amounts: `Amounts`).
+    public static func build(serving s: ServingEstimate, deployment d: Deployment, outputTokens: Int,
+                             settings: LedgerSettings) throws -> QueryLedger {
+        let a = try Amounts(serving: s, deployment: d, outputTokens: outputTokens, settings: settings)
+        let items = [
+            LedgerItem(item: "prefill-gpu", boundary: .gpu, energy: a.prefill,
+                       basis: "kernels of the query's prompt chunks, \(d.gpuCount) GPU(s)"),
+            LedgerItem(item: "decode-gpu", boundary: .gpu, energy: a.decode,
+                       basis: "\(outputTokens) tokens × decode step ÷ \(s.effectiveBatch) sequences in flight"),
+            LedgerItem(item: "gpu-idle", boundary: .gpu, energy: a.gaps,
+                       basis: "idle power in host gaps between kernels and steps"),
+            LedgerItem(item: "host", boundary: .node, energy: a.host,
+                       basis: "\(formatNumber(a.hostPerGPU.watts, significant: 4)) W host per GPU (\(d.node.id)) + PSU loss at \(formatPercent(a.psuEfficiency, decimals: 0)) efficiency"),
+            LedgerItem(item: "provisioned-idle", boundary: .it, energy: a.provisionedIdle,
+                       basis: "busy \(formatPercent(a.busy)) of the time; idle \(formatNumber(a.idleWall.watts / Double(d.gpuCount), significant: 4)) W per GPU at the wall"),
+            LedgerItem(item: "facility-overhead", boundary: .facility, energy: a.facilityOverhead,
+                       basis: "PUE \(formatNumber(settings.pue))"),
+        ]
+        let gpus = Double(d.gpuCount)
+        let nodePower = (s.gpuPower * gpus + a.hostPerGPU * gpus) / a.psuEfficiency
+        return QueryLedger(items: items, busyFraction: a.busy, pue: settings.pue, nodePower: nodePower)
+    }
+
+    /// Wh per query at every boundary, as `build(…).totals` gives them, without the lines' words
+    /// (the range rebuilds the ledger twice per estimate).
+    static func totals(serving s: ServingEstimate, deployment d: Deployment, outputTokens: Int,
+                       settings: LedgerSettings) throws -> [Boundary: Double] {
+        let a = try Amounts(serving: s, deployment: d, outputTokens: outputTokens, settings: settings)
+        let gpu = a.prefill + a.decode + a.gaps, node = gpu + a.host, it = node + a.provisionedIdle
+        return [.gpu: gpu.wattHours, .node: node.wattHours, .it: it.wattHours, .facility: (it + a.facilityOverhead).wattHours]
+    }
+
+    /// The ledger's amounts:
     /// - host: the node's non-GPU power under load, per GPU used, over the query's share of the
     ///   deployment's time (output tokens ÷ output tokens per second), plus PSU losses on GPU and
     ///   host power (wall = DC ÷ PSU efficiency);
@@ -40,37 +71,31 @@ extension QueryLedger {
     ///   power, hosts at idle) over the idle time that accompanies each busy second,
     ///   (1 − f)/f, per query;
     /// - facility overhead: (PUE − 1) × the IT total.
-    public static func build(serving s: ServingEstimate, deployment d: Deployment, outputTokens: Int,
-                             settings: LedgerSettings) throws -> QueryLedger {
-        let gpus = Double(d.gpuCount)
-        let eff = d.node.psuEfficiency
-        let queryTime = Time.seconds(Double(outputTokens) / s.outputTokensPerSecond)
-        let hostPerGPU = d.node.hostActivePower / Double(d.node.gpuCount)
-        let gpuEnergy = s.queryEnergy
-        let hostDC = hostPerGPU * gpus * queryTime
-        let psuLoss = (gpuEnergy + hostDC) * (1 / eff - 1)
-        let active = gpuEnergy + hostDC + psuLoss
-        let idleWall = (d.gpu.idle(at: .megahertz(210)) + d.node.hostIdlePower / Double(d.node.gpuCount)) * gpus / eff
-        let busy = try busyFraction(settings.utilization, serving: s, outputTokens: outputTokens, deployment: d,
-                                    activeEnergy: active, idleWall: idleWall, queryTime: queryTime)
-        let idleEnergy = idleWall * queryTime * ((1 - busy) / busy)
-        let it = active + idleEnergy
-        let items = [
-            LedgerItem(item: "prefill-gpu", boundary: .gpu, energy: s.prefill.energy - s.prefill.gapEnergy,
-                       basis: "kernels of the query's prompt chunks, \(d.gpuCount) GPU(s)"),
-            LedgerItem(item: "decode-gpu", boundary: .gpu, energy: s.decode.energy - s.decode.gapEnergy,
-                       basis: "\(outputTokens) tokens × decode step ÷ \(s.effectiveBatch) sequences in flight"),
-            LedgerItem(item: "gpu-idle", boundary: .gpu, energy: s.gapEnergy,
-                       basis: "idle power in host gaps between kernels and steps"),
-            LedgerItem(item: "host", boundary: .node, energy: hostDC + psuLoss,
-                       basis: "\(formatNumber(hostPerGPU.watts, significant: 4)) W host per GPU (\(d.node.id)) + PSU loss at \(formatPercent(eff, decimals: 0)) efficiency"),
-            LedgerItem(item: "provisioned-idle", boundary: .it, energy: idleEnergy,
-                       basis: "busy \(formatPercent(busy)) of the time; idle \(formatNumber(idleWall.watts / gpus, significant: 4)) W per GPU at the wall"),
-            LedgerItem(item: "facility-overhead", boundary: .facility, energy: it * (settings.pue - 1),
-                       basis: "PUE \(formatNumber(settings.pue))"),
-        ]
-        let nodePower = (s.gpuPower * gpus + hostPerGPU * gpus) / eff
-        return QueryLedger(items: items, busyFraction: busy, pue: settings.pue, nodePower: nodePower)
+    struct Amounts {
+        let prefill, decode, gaps, host, provisionedIdle, facilityOverhead: Energy
+        let busy: Double
+        let hostPerGPU, idleWall: Power
+        let psuEfficiency: Double
+
+        init(serving s: ServingEstimate, deployment d: Deployment, outputTokens: Int, settings: LedgerSettings) throws {
+            let gpus = Double(d.gpuCount)
+            psuEfficiency = d.node.psuEfficiency
+            let queryTime = Time.seconds(Double(outputTokens) / s.outputTokensPerSecond)
+            hostPerGPU = d.node.hostActivePower / Double(d.node.gpuCount)
+            let gpuEnergy = s.queryEnergy
+            let hostDC = hostPerGPU * gpus * queryTime
+            let psuLoss = (gpuEnergy + hostDC) * (1 / psuEfficiency - 1)
+            let active = gpuEnergy + hostDC + psuLoss
+            idleWall = (d.gpu.idle(at: .megahertz(210)) + d.node.hostIdlePower / Double(d.node.gpuCount)) * gpus / psuEfficiency
+            busy = try QueryLedger.busyFraction(settings.utilization, serving: s, outputTokens: outputTokens, deployment: d,
+                                                activeEnergy: active, idleWall: idleWall, queryTime: queryTime)
+            prefill = s.prefill.energy - s.prefill.gapEnergy
+            decode = s.decode.energy - s.decode.gapEnergy
+            gaps = s.gapEnergy
+            host = hostDC + psuLoss
+            provisionedIdle = idleWall * queryTime * ((1 - busy) / busy)
+            facilityOverhead = (active + provisionedIdle) * (settings.pue - 1)
+        }
     }
 
     static func busyFraction(_ u: Utilization, serving s: ServingEstimate, outputTokens: Int, deployment d: Deployment,
