@@ -24,7 +24,8 @@ let package = Package(
             name: "TokenWatt",
             dependencies: ["KernelPower"],
             resources: [.copy("Resources/models.json"), .copy("Resources/grids.json"), .copy("Resources/facilities.json"),
-                        .copy("Resources/gemm-throughput.json"), .copy("Resources/serving-energy.json")],
+                        .copy("Resources/gemm-throughput.json"), .copy("Resources/serving-energy.json"),
+                        .copy("Resources/error-bands.json")],
             swiftSettings: optimized
         ),
         .executableTarget(name: "tokenwatt", dependencies: ["TokenWatt", "KernelPower"]),

@@ -27,7 +27,7 @@ extension QueryEstimate {
             ("maxBatch", .num(Double(s.maxBatch))), ("busyFraction", .num(ledger.busyFraction)), ("pue", .num(ledger.pue)),
             ("batchLimit", .str(s.batchLimit.rawValue)),
             ("prefillShare", .num(s.prefillShare)), ("powerLimited", .bool(s.powerLimited)),
-        ] + promptChunkingJSON + atLoadJSON + [
+        ] + promptChunkingJSON + atLoadJSON + rangeJSON + [
             ("assumptions", .array(assumptions.map(JSONValue.str))),
         ])
     }
@@ -45,6 +45,28 @@ extension QueryEstimate {
         guard let a = atLoad else { return [] }
         return [("atLoad", .obj([("sequencesInFlight", .num(Double(a.sequencesInFlight))),
                                  ("whPerQuery", .obj(Boundary.allCases.map { ($0.rawValue, .num(a.whPerQuery[$0] ?? 0)) }))]))]
+    }
+
+    /// The measured error band and the Wh per query at its P5 and P95 (absent without a range).
+    var rangeJSON: [(String, JSONValue)] {
+        guard let g = range else { return [] }
+        let b = g.band
+        func totals(_ t: [Boundary: Double]) -> JSONValue { .obj(Boundary.allCases.map { ($0.rawValue, .num(t[$0] ?? 0)) }) }
+        return [("range", .obj([("band", .str(b.gpu)), ("runs", .num(Double(b.runs))),
+                                ("datasets", .array(b.datasets.map(JSONValue.str))),
+                                ("ratioP5", .num(b.ratioP5)), ("ratioMedian", .num(b.ratioMedian)), ("ratioP95", .num(b.ratioP95)),
+                                ("whPerQueryP5", totals(g.low)), ("whPerQueryP95", totals(g.high))]))]
+    }
+
+    /// The range's lines of the receipt: each boundary's Wh at P5 and P95.
+    var rangeReceipt: String {
+        guard let g = range else { return "" }
+        var out = "\nRANGE (Wh per query, GPU energy at the P5 and P95 of the estimator's measured error)\n"
+        for b in Boundary.allCases {
+            out += "  " + "\(b.rawValue)".padding(toLength: 19, withPad: " ", startingAt: 0)
+                + "\(Self.wh(g.low[b] ?? 0))–\(Self.wh(g.high[b] ?? 0))".leftPadded(17) + (b == boundary ? "  ◀ reported" : "") + "\n"
+        }
+        return out + "  from: \(g.basis)\n"
     }
 
     /// The load served by this deployment alone, in the CSV row's note.
@@ -70,6 +92,7 @@ extension QueryEstimate {
             out += "  " + "total at \(b.rawValue)".padding(toLength: 19, withPad: " ", startingAt: 0)
                 + Self.wh(ledger.total(at: b).wattHours).leftPadded(12) + "   \(b.summary)\(marker)\n"
         }
+        out += rangeReceipt
         out += "\nPHASES (GPU boundary, all GPUs)\n"
         out += "  prefill  \(Self.wh(s.prefill.energy.wattHours)) Wh  TTFT \(formatFixed(s.timeToFirstToken.milliseconds, decimals: 1)) ms  \(formatFixed(s.prefill.gpuPower.watts, decimals: 0)) W/GPU\n"
         out += "  decode   \(Self.wh(s.decode.energy.wattHours)) Wh  ITL \(formatFixed(s.interTokenLatency.milliseconds, decimals: 2)) ms (median \(formatFixed(s.medianInterTokenLatency.milliseconds, decimals: 2)), p90 \(formatFixed(s.p90InterTokenLatency.milliseconds, decimals: 2)))  \(formatFixed(s.decode.gpuPower.watts, decimals: 0)) W/GPU\n"
@@ -82,7 +105,7 @@ extension QueryEstimate {
     public static let csvHeader = ["model", "gpu", "gpus", "input_tokens", "output_tokens", "boundary", "wh_per_query",
                                    "wh_gpu", "wh_node", "wh_it", "wh_facility", "prefill_j", "decode_j", "joules_per_output_token",
                                    "output_tokens_per_s", "itl_ms", "ttft_ms", "gpu_power_w", "node_power_w", "effective_batch",
-                                   "busy_fraction", "pue", "note"]
+                                   "busy_fraction", "pue", "wh_per_query_p5", "wh_per_query_p95", "note"]
 
     public func csvRow() -> [String] {
         let s = serving, d = deployment
@@ -93,6 +116,7 @@ extension QueryEstimate {
                formatNumber(s.outputTokensPerSecond), formatNumber(s.interTokenLatency.milliseconds),
                formatNumber(s.timeToFirstToken.milliseconds), formatNumber(s.gpuPower.watts), formatNumber(ledger.nodePower.watts),
                String(s.effectiveBatch), formatNumber(ledger.busyFraction), formatNumber(ledger.pue),
+               range.map { formatNumber($0.low[boundary] ?? 0) } ?? "", range.map { formatNumber($0.high[boundary] ?? 0) } ?? "",
                (s.notes + atLoadNote).joined(separator: "; ")]
     }
 
@@ -103,6 +127,10 @@ extension QueryEstimate {
         for i in ledger.items { out += "| \(i.item) | \(i.boundary.rawValue) | \(Self.wh(i.energy.wattHours)) | \(i.basis) |\n" }
         out += "\n| boundary | Wh per query |\n|---|---:|\n"
         for b in Boundary.allCases { out += "| \(b.rawValue)\(b == boundary ? " (reported)" : "") | \(Self.wh(ledger.total(at: b).wattHours)) |\n" }
+        if let g = range {
+            out += "\nRange: " + Boundary.allCases.map { "\($0.rawValue) \(Self.wh(g.low[$0] ?? 0))–\(Self.wh(g.high[$0] ?? 0)) Wh" }
+                .joined(separator: ", ") + " (\(g.basis)).\n"
+        }
         out += "\n**Assumptions**\n\n" + assumptions.map { "- \($0)\n" }.joined()
         return out
     }

@@ -10,6 +10,9 @@ public struct QueryEstimate: Sendable {
     public let assumptions: [String]
     /// Given a load, the same load as a continuous-batching engine serves it (see `LoadAlternative`).
     public let atLoad: LoadAlternative?
+    /// Wh per query with the GPU energy at the P5 and P95 of the validation runs' measured ÷
+    /// estimated ratio; nil under a calibration other than the bundled one, which the bands measure.
+    public let range: QueryRange?
 
     /// The ledger follows the model of a load: the requested batch, busy a fraction of the
     /// time. A continuous-batching engine does not gather its batch and then idle: by Little's law
@@ -33,8 +36,12 @@ public struct QueryEstimate: Sendable {
         self.boundary = boundary
         let alternative = try Self.alternative(estimator, d, r, s, settings)
         atLoad = alternative
+        let bundled = estimator.calibration == CoefficientFile.bundled
+        range = bundled ? try QueryRange(band: ErrorBands.bundled.band(for: d.gpu.id), serving: s, deployment: d,
+                                         outputTokens: r.outputTokens, settings: settings) : nil
         assumptions = Self.assumptions(d, r, s, settings, estimator: estimator) + s.notes
             + [alternative.map { Self.describe($0, s, ledger, boundary) }].compactMap { $0 }
+            + (bundled ? [] : ["no range: the measured error bands (error-bands.json) are those of the bundled coefficients"])
     }
 
     static func alternative(_ estimator: Estimator, _ d: Deployment, _ r: ServingRequest, _ s: ServingEstimate,

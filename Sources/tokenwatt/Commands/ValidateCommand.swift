@@ -6,14 +6,16 @@ import TokenWatt
 enum ValidateCommand {
     static let usage = """
     tokenwatt validate [--format text|json|markdown] [--data-dir DIR] [--calibration FILE] [--by-model]
-                       [-o DIR] [--no-report] [--quick] [--rows DATASET]
+                       [-o DIR] [--no-report] [--quick] [--rows DATASET] [--bands-out FILE]
       Writes DIR/validation.md, DIR/validation.json and one SVG per data set (DIR defaults to Reports)
       and prints the summary. --quick skips the generalization refits; --no-report writes no files;
-      --rows prints every TokenWatt row of one data set (e.g. mlperf-power) instead of the summary.
+      --rows prints every TokenWatt row of one data set (e.g. mlperf-power) instead of the summary;
+      --bands-out writes the measured ÷ estimated energy bands that estimate's range reads
+      (the bundled file: Sources/TokenWatt/Resources/error-bands.json).
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["format", "data-dir", "calibration", "o", "output", "rows"],
+        let args = try Arguments(argv, valued: ["format", "data-dir", "calibration", "o", "output", "rows", "bands-out"],
                                  boolean: ["by-model", "no-report", "quick"])
         _ = try args.requirePositional(0, usage: usage)
         let format = try args.format([.text, .json, .markdown], default: .text)
@@ -24,6 +26,10 @@ enum ValidateCommand {
         let (report, suite) = try build(data: data, estimator: estimator,
                                         quick: args.flag("quick") || args.string("calibration") != nil || rowsOnly)
         if !args.flag("no-report") { try write(report, suite: suite, to: args.string("o") ?? args.string("output") ?? "Reports") }
+        if let path = args.string("bands-out") {
+            let bands = ErrorBands.compute(from: suite.records, fitted: Set(estimator.calibration.fitted.map(\.gpuID)))
+            try Output.writeFile(bands.json(), to: path)
+        }
         if let dataset = args.string("rows") { return try printRows(of: dataset, suite: suite) }
         let rows = args.flag("by-model") ? report.results + report.byFamily : report.results
         switch format {

@@ -1,0 +1,49 @@
+import KernelPower
+
+/// The range of one query's Wh: its ledger rebuilt with the GPU energy at the P5 and at the P95
+/// of measured ÷ estimated GPU energy per output token over the validation runs of its GPU
+/// (`ErrorBands`). Only the GPU energy varies; host power, idle power and PUE stay as given, so
+/// the range is the estimator's measured error, carried through the boundaries as the ledger
+/// carries GPU energy (PSU loss, an idle share of active energy, PUE).
+public struct QueryRange: Sendable {
+    public let band: ErrorBand
+    public let low: [Boundary: Double]
+    public let high: [Boundary: Double]
+
+    init(band: ErrorBand, serving s: ServingEstimate, deployment d: Deployment, outputTokens: Int,
+         settings: LedgerSettings) throws {
+        func totals(_ ratio: Double) throws -> [Boundary: Double] {
+            try QueryLedger.totals(serving: s.scalingGPUEnergy(by: ratio), deployment: d, outputTokens: outputTokens,
+                                   settings: settings)
+        }
+        self.band = band
+        low = try totals(band.ratioP5)
+        high = try totals(band.ratioP95)
+    }
+
+    /// Where the band comes from, in words.
+    public var basis: String {
+        let runs = "\(band.runs) runs of " + (band.gpu == "forecast"
+            ? "GPUs without a fit of their own (\(band.pooledGPUs.joined(separator: ", ")))" : band.gpu)
+        return "GPU energy × \(Self.ratio(band.ratioP5))–\(Self.ratio(band.ratioP95)) (median × \(Self.ratio(band.ratioMedian))): "
+            + "P5–P95 of measured ÷ estimated J per output token over \(runs) in \(band.datasets.joined(separator: ", ")); "
+            + "host power, idle power and PUE as above"
+    }
+
+    static func ratio(_ x: Double) -> String { formatNumber(x, significant: 3) }
+}
+
+extension ServingEstimate {
+    /// The same steady state with every GPU energy and power × `ratio` (latencies unchanged).
+    func scalingGPUEnergy(by ratio: Double) -> ServingEstimate {
+        var s = self
+        for phase in [\ServingEstimate.prefill, \ServingEstimate.decode] {
+            s[keyPath: phase].energy = s[keyPath: phase].energy * ratio
+            s[keyPath: phase].gapEnergy = s[keyPath: phase].gapEnergy * ratio
+            s[keyPath: phase].gpuPower = s[keyPath: phase].gpuPower * ratio
+        }
+        s.gpuPower = s.gpuPower * ratio
+        s.energyPerOutputToken = s.energyPerOutputToken * ratio
+        return s
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import KernelPower
+
+/// `error-bands.json`: the bands as `validate --bands-out` writes them and `estimate` reads them.
+extension ErrorBands {
+    public static let generatedBy = "tokenwatt validate --bands-out Sources/TokenWatt/Resources/error-bands.json"
+
+    /// The bands as a file, ratios to 4 significant digits (the file is compared as text).
+    public func json() -> String {
+        JSONWriter(significant: 4, sortKeys: false).write(.obj([
+            ("schemaVersion", .num(1)),
+            ("generatedBy", .str(Self.generatedBy)),
+            ("description", .str("Measured ÷ estimated GPU energy per output token (\(Self.metric)) over the validation runs in "
+                                 + "../shared/data and the bundled published points: P5, median and P95 per GPU with at least "
+                                 + "\(Self.minimumRuns) runs, and the pool of runs on GPUs without a fit of their own (forecast), "
+                                 + "which GPUs with fewer runs take. tokenwatt estimate scales a query's GPU energy by P5 and P95.")),
+            ("leftOut", .obj(Self.leftOut.sorted { $0.key < $1.key }.map { ($0.key, .str($0.value)) })),
+            ("bands", .array(bands.map(Self.value))),
+            ("forecast", Self.value(forecast)),
+        ]))
+    }
+
+    static func value(_ b: ErrorBand) -> JSONValue {
+        .obj([("gpu", .str(b.gpu)), ("runs", .num(Double(b.runs))), ("datasets", .array(b.datasets.map(JSONValue.str)))]
+             + (b.pooledGPUs.isEmpty ? [] : [("pooledGPUs", .array(b.pooledGPUs.map(JSONValue.str)))])
+             + [("ratioP5", .num(b.ratioP5)), ("ratioMedian", .num(b.ratioMedian)), ("ratioP95", .num(b.ratioP95))])
+    }
+
+    /// The bundled bands (a test keeps them equal to a fresh validation run).
+    public static let bundled: ErrorBands = {
+        do {
+            guard let url = Bundle.module.url(forResource: "error-bands", withExtension: "json") else {
+                throw InputError.unreadable(file: "error-bands.json", reason: "bundled resource missing")
+            }
+            return try read(try Data(contentsOf: url), file: "error-bands.json")
+        } catch { fatalError("bundled error-bands.json is invalid: \(error)") }
+    }()
+
+    public static func read(_ data: Data, file: String) throws -> ErrorBands {
+        var top = try JSONObjectReader(try JSONParser.parse(data, file: file), file: file, path: "")
+        _ = try top.schemaVersion(highest: 1)
+        _ = try top.optionalString("generatedBy")
+        _ = try top.optionalString("description")
+        if var left = try top.optionalObject("leftOut") {
+            for key in left.keys { _ = try left.string(key) }
+            try left.finish()
+        }
+        let bands = try top.array("bands").enumerated().map { i, v in try band(v, file: file, path: "bands[\(i)]") }
+        guard let pool = top.raw("forecast") else {
+            throw InputError.missingField(file: file, field: "forecast", expected: "the band of GPUs without runs of their own")
+        }
+        let forecast = try band(pool, file: file, path: "forecast")
+        try top.finish()
+        return ErrorBands(bands: bands, forecast: forecast)
+    }
+
+    static func band(_ v: JSONValue, file: String, path: String) throws -> ErrorBand {
+        var o = try JSONObjectReader(v, file: file, path: path)
+        let ratio = 1e-3...1e3
+        let b = ErrorBand(gpu: try o.string("gpu"), runs: try o.int("runs", 1...1_000_000), datasets: try o.stringArray("datasets"),
+                          pooledGPUs: o.has("pooledGPUs") ? try o.stringArray("pooledGPUs") : [],
+                          ratioP5: try o.double("ratioP5", ratio), ratioMedian: try o.double("ratioMedian", ratio),
+                          ratioP95: try o.double("ratioP95", ratio))
+        try o.finish()
+        guard b.ratioP5 <= b.ratioMedian, b.ratioMedian <= b.ratioP95 else {
+            throw InputError.invalidValue(file: file, field: path, value: "\(b.ratioP5), \(b.ratioMedian), \(b.ratioP95)",
+                                          expected: "ratioP5 ≤ ratioMedian ≤ ratioP95")
+        }
+        return b
+    }
+}

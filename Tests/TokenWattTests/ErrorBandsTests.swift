@@ -1,0 +1,101 @@
+import Foundation
+import KernelPower
+import Testing
+@testable import TokenWatt
+
+/// The measured error bands and the range `estimate` gives with them.
+@Suite struct ErrorBandsTests {
+    static let file = packageRoot.appendingPathComponent("Sources/TokenWatt/Resources/error-bands.json")
+
+    /// A fresh validation run gives the committed bands, byte for byte (refresh with
+    /// `swift run -c release tokenwatt validate --no-report --quick --bands-out Sources/TokenWatt/Resources/error-bands.json`).
+    @Test(.enabled(if: sharedData != nil)) func committedBandsAreCurrent() throws {
+        let suite = try ValidationSuite.run(dataDirectory: sharedData!)
+        let bands = ErrorBands.compute(from: suite.records, fitted: Set(CoefficientFile.bundled.fitted.map(\.gpuID)))
+        let committed = try String(contentsOf: Self.file, encoding: .utf8)
+        #expect(bands.json() == committed, "stale error bands: run `\(ErrorBands.generatedBy)`")
+        #expect(bands.band(for: "h100-sxm").runs > 200)
+    }
+
+    @Test func bundledFileRoundTrips() throws {
+        let committed = try String(contentsOf: Self.file, encoding: .utf8)
+        let again = try ErrorBands.read(Data(committed.utf8), file: "error-bands.json")
+        #expect(again == ErrorBands.bundled)
+        #expect(again.json() == committed)
+    }
+
+    @Test func quantilesInterpolateBetweenOrderStatistics() {
+        let x = [1.0, 2, 3, 4, 5]
+        #expect(approx(ErrorBands.quantile(x, 0.05), 1.2) && ErrorBands.quantile(x, 0.5) == 3 && approx(ErrorBands.quantile(x, 0.95), 4.8))
+        #expect(ErrorBands.quantile([], 0.5) == 1 && ErrorBands.quantile([7], 0.95) == 7)
+    }
+
+    /// A GPU with enough runs gets its own band; runs on unfitted GPUs make the forecast pool,
+    /// which GPUs without a band take. Baselines, other metrics and left-out data sets do not count.
+    @Test func ownBandsAndTheForecastPool() {
+        func rows(_ gpu: String, _ ratios: [Double], dataset: String = "d", metric: String = "j_per_token",
+                  estimator: String = "tokenwatt") -> [ValidationRecord] {
+            ratios.map { ValidationRecord(dataset: dataset, gpu: gpu, group: "m", metric: metric, estimator: estimator,
+                                          label: gpu, measured: $0, predicted: 1) }
+        }
+        let fitted = rows("fit", Array(repeating: 1.1, count: 25))
+        let carried = rows("big", (1...30).map { 0.5 + Double($0) / 30 }) + rows("small", [2, 2, 2])
+        let noise = rows("big", [9], metric: "power_w_per_gpu") + rows("big", [9], estimator: "tdp-time")
+            + rows("big", [9], dataset: "mlenergy-v2")
+        let b = ErrorBands.compute(from: fitted + carried + noise, fitted: ["fit"])
+        #expect(b.bands.map(\.gpu) == ["big", "fit"])
+        #expect(b.band(for: "fit").ratioMedian == 1.1 && b.band(for: "big").runs == 30)
+        #expect(b.forecast.pooledGPUs == ["big", "small"] && b.forecast.runs == 33)
+        #expect(b.band(for: "small") == b.forecast && b.band(for: "unknown") == b.forecast)
+    }
+
+    @Test func theReaderNamesWhatIsWrong() {
+        let good = #"{"gpu": "g", "runs": 3, "datasets": ["d"], "ratioP5": 0.8, "ratioMedian": 1, "ratioP95": 1.2}"#
+        let disordered = #"{"gpu": "g", "runs": 3, "datasets": ["d"], "ratioP5": 1.3, "ratioMedian": 1, "ratioP95": 1.2}"#
+        for (text, expected) in [(#"{"schemaVersion": 1, "bands": [\#(disordered)], "forecast": \#(good)}"#, "bands[0]"),
+                                 (#"{"schemaVersion": 1, "bands": [], "forecast": \#(good), "extra": 1}"#, "extra"),
+                                 (#"{"schemaVersion": 1, "bands": []}"#, "forecast")] {
+            do {
+                _ = try ErrorBands.read(Data(text.utf8), file: "b.json")
+                Issue.record("accepted: \(text)")
+            } catch {
+                #expect("\(error)".contains("b.json") && "\(error)".contains(expected), "\(error)")
+            }
+        }
+    }
+
+    /// The range is the ledger with the GPU energy at P5 and P95: exactly those multiples at the
+    /// GPU boundary, and around the estimate at every boundary when the band spans 1.
+    @Test func theRangeBracketsTheLedger() throws {
+        let e = Estimator()
+        let d = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", gpus: 1))
+        let q = try QueryEstimate(estimator: e, deployment: d, request: ServingRequest(batch: 32, inputTokens: 500, outputTokens: 300),
+                                  settings: try LedgerSettings())
+        let r = try #require(q.range)
+        #expect(r.band.gpu == "h100-sxm" && r.band.ratioP5 < 1 && r.band.ratioP95 > 1)
+        let gpu = q.ledger.total(at: .gpu).wattHours
+        #expect(approx(r.low[.gpu]!, gpu * r.band.ratioP5, rel: 1e-12) && approx(r.high[.gpu]!, gpu * r.band.ratioP95, rel: 1e-12))
+        for b in Boundary.allCases {
+            let wh = q.ledger.total(at: b).wattHours
+            #expect(r.low[b]! < wh && wh < r.high[b]!, "\(b)")
+        }
+        #expect(q.receipt().contains("RANGE") && q.csvRow().count == QueryEstimate.csvHeader.count)
+        let onL40S = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "l40s", gpus: 1))
+        let forecast = try QueryEstimate(estimator: e, deployment: onL40S, request: ServingRequest(batch: 8, inputTokens: 500, outputTokens: 300),
+                                         settings: try LedgerSettings())
+        #expect(forecast.range?.band.gpu == "forecast")
+    }
+
+    /// The bands measure the bundled coefficients: under another calibration no range is given,
+    /// and the assumptions say why.
+    @Test func anotherCalibrationGivesNoRange() throws {
+        var c = CoefficientFile.bundled
+        c.capHoldFraction = 0.9
+        let e = Estimator(calibration: c)
+        let d = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", gpus: 1))
+        let q = try QueryEstimate(estimator: e, deployment: d, request: ServingRequest(batch: 32, inputTokens: 500, outputTokens: 300),
+                                  settings: try LedgerSettings())
+        #expect(q.range == nil && q.assumptions.contains { $0.hasPrefix("no range") })
+        #expect(q.csvRow()[QueryEstimate.csvHeader.firstIndex(of: "wh_per_query_p5")!] == "")
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+
+/// `tokenwatt validate` end to end: the JSON contract, the rows of one data set, the error bands.
+extension CLITests {
+    @Test(.enabled(if: hasSharedData))
+    func validateJSONHasTheContractFields() throws {
+        let r = try Self.run(["validate", "--format", "json", "--no-report", "--quick"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let results = try #require(obj["results"] as? [[String: Any]])
+        #expect(results.count > 20)
+        for row in results {
+            for key in ["dataset", "gpu", "metric", "estimator"] { #expect(row[key] is String, "missing \(key)") }
+            for key in ["n", "mape", "medianAPE", "bias"] { #expect(row[key] is Double, "missing \(key)") }
+        }
+        let estimators = Set(results.compactMap { $0["estimator"] as? String })
+        #expect(estimators.isSuperset(of: ["tokenwatt", "ecologits", "tdp-time", "splitwise-constant"]))
+        // Every data set with measurements in ../shared/data is scored, with enough rows to mean something.
+        let tokenwatt = results.filter { $0["estimator"] as? String == "tokenwatt" }
+        for set in ["energaizer-prefill/fixed", "energaizer-prefill/dvfs", "mlenergy-v3", "mlenergy-v2", "mlenergy-v1", "argonne",
+                    "argonne/trtllm",
+                    "mlperf-power", "splitwise", "tokenpowerbench"] {
+            let n = tokenwatt.filter { $0["dataset"] as? String == set }.reduce(0.0) { $0 + (($1["n"] as? Double) ?? 0) }
+            #expect(n >= 12, "\(set): \(n) rows scored")
+        }
+    }
+
+    /// `validate --rows` lists the scored rows of one data set; an unknown set names the known ones.
+    @Test func validateRowsListsOneDataSet() throws {
+        let r = try Self.run(["validate", "--no-report", "--quick", "--rows", "mlperf-power"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").dropFirst(2)
+        #expect(lines.count >= 12)
+        #expect(lines.allSatisfy { $0.contains("node_power_w") || $0.contains("node_j_per_token") || $0.contains("tokens_per_s") })
+        let bad = try Self.run(["validate", "--no-report", "--quick", "--rows", "mlperf"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("mlperf-power") && bad.stderr.contains("splitwise"))
+    }
+
+    /// `validate --bands-out` writes the bands `estimate` reads: the bundled file, from a fresh run.
+    @Test(.enabled(if: hasSharedData)) func validateWritesTheBundledErrorBands() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("tw-bands-\(getpid()).json")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try Self.run(["validate", "--no-report", "--quick", "--bands-out", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let written = try String(contentsOf: out, encoding: .utf8)
+        let bundled = try String(contentsOf: Self.packageRoot.appendingPathComponent("Sources/TokenWatt/Resources/error-bands.json"), encoding: .utf8)
+        #expect(written == bundled)
+    }
+}
