@@ -71,6 +71,9 @@ import Testing
         let d = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", gpus: 1))
         let q = try QueryEstimate(estimator: e, deployment: d, request: ServingRequest(batch: 32, inputTokens: 500, outputTokens: 300),
                                   settings: try LedgerSettings())
+        // The words-free totals the range uses are the ledger's own, to the bit.
+        #expect(try QueryLedger.totals(serving: q.serving, deployment: d, outputTokens: 300, settings: try LedgerSettings())
+                == q.ledger.totals.mapValues(\.wattHours))
         let r = try #require(q.range)
         #expect(r.band.gpu == "h100-sxm" && r.band.ratioP5 < 1 && r.band.ratioP95 > 1)
         let gpu = q.ledger.total(at: .gpu).wattHours
