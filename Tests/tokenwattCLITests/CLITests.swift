@@ -118,6 +118,28 @@ import Testing
         #expect(rows.first?["gpu_power_w"] is Double)
     }
 
+    /// `phase` = `serve` rows carry issue 3's columns, agree with `estimate` on the same
+    /// deployment, and carry the measured range at the GPU boundary.
+    @Test func predictServeRowsCarryTheContractColumns() throws {
+        let csv = "model,gpu,gpus,tp,precision,phase,batch,input_tokens,output_tokens\nmeta-llama/Llama-3.1-70B,h100-sxm,4,4,bf16,serve,64,1000,1000\n"
+        let r = try Self.run(["predict", "-", "--format", "json"], stdin: csv)
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let row = try #require((obj?["rows"] as? [[String: Any]])?.first)
+        var v: [String: Double] = [:]
+        for column in ["gpu_power_w", "joules_per_output_token", "output_tokens_per_s", "itl_ms", "ttft_ms", "effective_batch",
+                       "node_power_w", "wh_per_query_gpu", "wh_per_query_node", "prefill_share", "wh_per_query_gpu_p5", "wh_per_query_gpu_p95"] {
+            v[column] = row[column] as? Double
+            #expect(v[column] != nil, "missing \(column)")
+        }
+        let e = try Self.run(["estimate", "--model", "meta-llama/Llama-3.1-70B", "--gpu", "h100-sxm", "--gpus", "4", "--tp", "4",
+                              "--precision", "bf16", "--batch", "64", "--input", "1000", "--output", "1000", "--format", "json"])
+        let est = try #require(try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])
+        let wh = try #require(est["whPerQuery"] as? [String: Double])
+        #expect(v["wh_per_query_gpu"] == wh["gpu"] && v["wh_per_query_node"] == wh["node"])
+        #expect(v["wh_per_query_gpu_p5"]! < v["wh_per_query_gpu"]! && v["wh_per_query_gpu"]! < v["wh_per_query_gpu_p95"]!)
+    }
+
     @Test func predictOfAMissingFileFails() throws {
         let r = try Self.run(["predict", "no-such-file.csv"])
         #expect(r.status == 1)

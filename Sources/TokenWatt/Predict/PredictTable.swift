@@ -100,7 +100,8 @@ public struct PredictTable: Sendable {
 /// Result columns of serve rows: steady-state serving at the row's batch (issue 3's contract).
 public enum ServeColumns {
     public static let names = ["joules_per_output_token", "output_tokens_per_s", "itl_ms", "ttft_ms", "effective_batch",
-                               "node_power_w", "wh_per_query_gpu", "wh_per_query_node", "prefill_share"]
+                               "node_power_w", "wh_per_query_gpu", "wh_per_query_node", "prefill_share",
+                               "wh_per_query_gpu_p5", "wh_per_query_gpu_p95"]
 
     static func values(estimator: Estimator, deployment d: Deployment, request r: PredictRequest) throws -> [String: JSONValue] {
         let serving = ServingRequest(batch: r.batch, inputTokens: r.inputTokens, outputTokens: r.outputTokens)
@@ -119,6 +120,11 @@ public enum ServeColumns {
             "prefill_share": .num(s.prefillShare),
             "power_limited": .bool(s.powerLimited),
         ]
+        // The estimator's measured error on this GPU (`QueryRange`); absent under another calibration.
+        if let range = q.range {
+            v["wh_per_query_gpu_p5"] = .num(range.low[.gpu] ?? 0)
+            v["wh_per_query_gpu_p95"] = .num(range.high[.gpu] ?? 0)
+        }
         if !s.notes.isEmpty { v["note"] = .str(s.notes.joined(separator: "; ")) }
         return v
     }
