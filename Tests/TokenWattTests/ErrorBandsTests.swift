@@ -89,6 +89,22 @@ import Testing
         #expect(forecast.range?.band.gpu == "forecast")
     }
 
+    /// A fleet names the measured error on its GPUs beside the GPU-energy uncertainty it draws,
+    /// and says when it draws none (its spread then leaves that error out).
+    @Test func aFleetNamesTheMeasuredErrorBesideWhatItDraws() throws {
+        func note(_ extra: String, gpu: String = "h100-sxm") throws -> String? {
+            let d = #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "\#(gpu)"}"#
+            return try runWorkload(kernelWorkload(extra: extra, deployment: d), samples: 200)[0].notes.first { $0.hasPrefix("estimator error") }
+        }
+        let held = try #require(try note(""))
+        let h100 = ErrorBands.bundled.band(for: "h100-sxm")
+        #expect(held.contains("h100-sxm \(QueryRange.ratio(h100.ratioP5))–\(QueryRange.ratio(h100.ratioP95))"))
+        #expect(held.hasSuffix("so its spread leaves this error out"))
+        let drawn = try #require(try note(#""uncertain": {"gpuEnergyScale": {"lognormal": {"p5": 0.8, "p95": 1.25}}}"#))
+        #expect(drawn.hasSuffix("draws GPU energy × lognormal (P5 0.8, P95 1.25)"))
+        #expect(try note("", gpu: "l40s")?.contains("runs of GPUs without a fit of their own") == true)
+    }
+
     /// The bands measure the bundled coefficients: under another calibration no range is given,
     /// and the assumptions say why.
     @Test func anotherCalibrationGivesNoRange() throws {

@@ -2,6 +2,25 @@ import Foundation
 import KernelPower
 
 extension KernelFleet {
+    /// The estimator's measured error on the scenario's GPUs (`ErrorBands`) beside the GPU-energy
+    /// uncertainty the scenario draws, so a reader sees whether the spread includes that error.
+    /// None under a calibration other than the bundled one, which the bands measure.
+    func estimatorErrorNote(_ surfaces: [ServingSurface]) -> String? {
+        guard estimator.calibration == CoefficientFile.bundled else { return nil }
+        let gpus = surfaces.map(\.deployment.gpu.id).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        guard !gpus.isEmpty else { return nil }
+        let bands = gpus.map { gpu -> String in
+            let b = ErrorBands.bundled.band(for: gpu)
+            let runs = b.gpu == "forecast" ? "\(b.runs) runs of GPUs without a fit of their own" : "\(b.runs) runs"
+            return "\(gpu) \(QueryRange.ratio(b.ratioP5))–\(QueryRange.ratio(b.ratioP95)) (median \(QueryRange.ratio(b.ratioMedian)), \(runs))"
+        }
+        let drawn = kernel.gpuEnergyScale.isRandom
+            ? "this scenario draws GPU energy × \(kernel.gpuEnergyScale.summary)"
+            : "this scenario holds GPU energy as estimated (no uncertain.gpuEnergyScale), so its spread leaves this error out"
+        return "estimator error measured by tokenwatt validate, measured ÷ estimated GPU energy per output token P5–P95: "
+            + bands.joined(separator: ", ") + "; " + drawn
+    }
+
     /// Fleet sizing, per-query idle share, statistics, the median query's ledger and the
     /// variance decomposition. Each class is served by its own replicas of its deployment, sized
     /// for the busiest hour plus headroom; idle provisioned energy is charged to queries in
@@ -44,6 +63,7 @@ extension KernelFleet {
                              + "\(s.deployment.model.maxPositions)-token context window of \(s.deployment.model.id); costed as drawn")
             }
         }
+        notes += estimatorErrorNote(surfaces).map { [$0] } ?? []
         let values = draws.map { value($0, idle: idlePerOccupancySecond[$0.cls]) }
         let stats = QueryStatistics(values)
         let meanPUE = draws.reduce(0) { $0 + $1.pue } / n
