@@ -83,6 +83,12 @@ import Testing
             #expect(r.low[b]! < wh && wh < r.high[b]!, "\(b)")
         }
         #expect(q.receipt().contains("RANGE") && q.csvRow().count == QueryEstimate.csvHeader.count)
+        #expect(!q.assumptions.contains { $0.hasPrefix("the range's runs") })
+        // A cap below TDP is a setting the bands' runs did not use, and the assumptions say so.
+        let capped = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", gpus: 1, powerCapWatts: 400))
+        let atCap = try QueryEstimate(estimator: e, deployment: capped, request: ServingRequest(batch: 32, inputTokens: 500, outputTokens: 300),
+                                      settings: try LedgerSettings())
+        #expect(atCap.range != nil && atCap.assumptions.contains { $0.hasPrefix("the range's runs ran at their GPUs' default clocks") })
         let onL40S = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "l40s", gpus: 1))
         let forecast = try QueryEstimate(estimator: e, deployment: onL40S, request: ServingRequest(batch: 8, inputTokens: 500, outputTokens: 300),
                                          settings: try LedgerSettings())

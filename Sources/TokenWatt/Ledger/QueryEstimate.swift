@@ -42,6 +42,12 @@ public struct QueryEstimate: Sendable {
         assumptions = Self.assumptions(d, r, s, settings, estimator: estimator) + s.notes
             + [alternative.map { Self.describe($0, s, ledger, boundary) }].compactMap { $0 }
             + (bundled ? [] : ["no range: the measured error bands (error-bands.json) are those of the bundled coefficients"])
+            + (bundled && Self.tuned(d) ? ["the range's runs ran at their GPUs' default clocks and power limits, not at this clock or cap"] : [])
+    }
+
+    /// A locked clock, or a power cap below the GPU's TDP: settings the error bands' runs did not use.
+    static func tuned(_ d: Deployment) -> Bool {
+        d.lockedClock != nil || (d.powerCap.map { $0.watts < d.gpu.tdp.watts } ?? false)
     }
 
     static func alternative(_ estimator: Estimator, _ d: Deployment, _ r: ServingRequest, _ s: ServingEstimate,
