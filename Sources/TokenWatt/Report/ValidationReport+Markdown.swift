@@ -31,6 +31,7 @@ extension ValidationReport {
             [$0.experiment, $0.dataset, $0.metric, String($0.metrics.n), formatPercent($0.metrics.mape),
              formatPercent($0.metrics.medianAPE), formatPercent($0.metrics.bias)]
         })
+        s += bandsSection()
         s += "\n## Worst rows\n\n"
         s += table(["data set", "row", "metric", "measured", "predicted", "error"], datasets.flatMap { ds in worst(ds).map {
             [$0.dataset, $0.label, $0.metric, formatNumber($0.measured, significant: 4), formatNumber($0.predicted, significant: 4),
@@ -46,6 +47,20 @@ extension ValidationReport {
             s += "\n## Rows derived, not measured\n\n"
             s += table(["data set", "note"], suite.notes.map { [$0.dataset, $0.note] })
         }
+        return s
+    }
+
+    /// The bands `estimate` draws its range from: measured ÷ estimated GPU energy per output token.
+    func bandsSection() -> String {
+        guard let b = bands else { return "" }
+        var s = "\n## Error bands (the range `tokenwatt estimate` gives)\n\n"
+            + "Measured ÷ estimated GPU energy per output token (`\(ErrorBands.metric)` rows) per GPU with at least "
+            + "\(ErrorBands.minimumRuns) runs; any other GPU takes the forecast pool, the runs on GPUs without a fit of their own. "
+            + "Left out: " + ErrorBands.leftOut.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: "; ") + ".\n\n"
+        s += table(["GPU", "runs", "data sets", "P5", "median", "P95"], (b.bands + [b.forecast]).map {
+            [$0.gpu == "forecast" ? "forecast pool (\($0.pooledGPUs.joined(separator: ", ")))" : $0.gpu, String($0.runs),
+             $0.datasets.joined(separator: ", "), QueryRange.ratio($0.ratioP5), QueryRange.ratio($0.ratioMedian), QueryRange.ratio($0.ratioP95)]
+        })
         return s
     }
 

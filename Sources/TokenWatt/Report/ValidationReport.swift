@@ -4,10 +4,13 @@ import KernelPower
 public struct ValidationReport: Sendable {
     public let suite: ValidationSuite
     public let generalization: [Generalization.Row]
+    /// The measured ÷ estimated bands `estimate` gives its range with (`ErrorBands`).
+    public let bands: ErrorBands?
 
-    public init(suite: ValidationSuite, generalization: [Generalization.Row]) {
+    public init(suite: ValidationSuite, generalization: [Generalization.Row], bands: ErrorBands? = nil) {
         self.suite = suite
         self.generalization = generalization
+        self.bands = bands
     }
 
     /// Summary rows: one per data set, GPU, metric and estimator.
@@ -66,7 +69,7 @@ extension ValidationReport {
             } })),
             ("skipped", .array(suite.skipped.map { .obj([("dataset", .str($0.dataset)), ("row", .str($0.label)), ("reason", .str($0.reason))]) })),
             ("notes", .array(suite.notes.map { .obj([("dataset", .str($0.dataset)), ("note", .str($0.note))]) })),
-        ])
+        ] + (bands.map { b in [("errorBands", .array((b.bands + [b.forecast]).map(ErrorBands.value)))] } ?? []))
     }
 }
 

@@ -26,10 +26,7 @@ enum ValidateCommand {
         let (report, suite) = try build(data: data, estimator: estimator,
                                         quick: args.flag("quick") || args.string("calibration") != nil || rowsOnly)
         if !args.flag("no-report") { try write(report, suite: suite, to: args.string("o") ?? args.string("output") ?? "Reports") }
-        if let path = args.string("bands-out") {
-            let bands = ErrorBands.compute(from: suite.records, fitted: Set(estimator.calibration.fitted.map(\.gpuID)))
-            try Output.writeFile(bands.json(), to: path)
-        }
+        if let path = args.string("bands-out"), let bands = report.bands { try Output.writeFile(bands.json(), to: path) }
         if let dataset = args.string("rows") { return try printRows(of: dataset, suite: suite) }
         let rows = args.flag("by-model") ? report.results + report.byFamily : report.results
         switch format {
@@ -50,7 +47,8 @@ enum ValidateCommand {
         let suite = try ValidationSuite.run(dataDirectory: data, estimator: estimator)
         let generalization = quick ? [] : try Generalization.leaveOneGPUOut(dataDirectory: data) + Generalization.leaveOneFamilyOut(dataDirectory: data)
             + Generalization.softwareStack(dataDirectory: data).rows + Generalization.splitwiseEngine(dataDirectory: data).rows
-        return (ValidationReport(suite: suite, generalization: generalization), suite)
+        let bands = ErrorBands.compute(from: suite.records, fitted: Set(estimator.calibration.fitted.map(\.gpuID)))
+        return (ValidationReport(suite: suite, generalization: generalization, bands: bands), suite)
     }
 
     /// DIR/validation.md, DIR/validation.json and one SVG per data set.
