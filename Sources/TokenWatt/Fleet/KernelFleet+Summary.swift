@@ -11,7 +11,7 @@ extension KernelFleet {
         guard !gpus.isEmpty else { return nil }
         let bands = gpus.map { gpu -> String in
             let b = ErrorBands.bundled.band(for: gpu)
-            let runs = b.gpu == "forecast" ? "\(b.runs) runs of GPUs without a fit of their own" : "\(b.runs) runs"
+            let runs = b.gpu == gpu ? "\(b.runs) runs" : "\(b.runs) runs of \(b.whose)"
             return "\(gpu) \(QueryRange.ratio(b.ratioP5))–\(QueryRange.ratio(b.ratioP95)) (median \(QueryRange.ratio(b.ratioMedian)), \(runs))"
         }
         let drawn = kernel.gpuEnergyScale.isRandom

@@ -23,8 +23,7 @@ public struct QueryRange: Sendable {
 
     /// Where the band comes from, in words.
     public var basis: String {
-        let runs = "\(band.runs) runs of " + (band.gpu == "forecast"
-            ? "GPUs without a fit of their own (\(band.pooledGPUs.joined(separator: ", ")))" : band.gpu)
+        let runs = "\(band.runs) runs of \(band.whose)"
         return "GPU energy × \(Self.ratio(band.ratioP5))–\(Self.ratio(band.ratioP95)) (median × \(Self.ratio(band.ratioMedian))): "
             + "P5–P95 of measured ÷ estimated J per output token over \(runs) in \(band.datasets.joined(separator: ", ")); "
             + "host power, idle power and PUE as above"

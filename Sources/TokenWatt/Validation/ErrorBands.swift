@@ -17,6 +17,11 @@ public struct ErrorBand: Sendable, Equatable {
     public var ratioP5: Double
     public var ratioMedian: Double
     public var ratioP95: Double
+
+    /// Whose runs these are, in words: the GPU, or the pooled GPUs without a fit of their own.
+    public var whose: String {
+        gpu == "forecast" ? "GPUs without a fit of their own (\(pooledGPUs.joined(separator: ", ")))" : gpu
+    }
 }
 
 public struct ErrorBands: Sendable, Equatable {
