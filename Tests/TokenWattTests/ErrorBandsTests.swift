@@ -47,6 +47,9 @@ import Testing
         #expect(b.band(for: "fit").ratioMedian == 1.1 && b.band(for: "big").runs == 30)
         #expect(b.forecast.pooledGPUs == ["big", "small"] && b.forecast.runs == 33)
         #expect(b.band(for: "small") == b.forecast && b.band(for: "unknown") == b.forecast)
+        // Out of sample: "small" (all at 2) lies above the P95 of "big" alone (at most 1.5).
+        let coverage = ErrorBands.leaveOneGPUOutCoverage(fitted + carried + noise, fitted: ["fit"])
+        #expect(coverage.map(\.gpu) == ["big", "small"] && coverage.map(\.runs) == [30, 3] && coverage[1].covered == 0)
     }
 
     @Test func theReaderNamesWhatIsWrong() {

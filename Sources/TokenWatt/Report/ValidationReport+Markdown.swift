@@ -61,6 +61,13 @@ extension ValidationReport {
             [$0.gpu == "forecast" ? "forecast pool (\($0.pooledGPUs.joined(separator: ", ")))" : $0.gpu, String($0.runs),
              $0.datasets.joined(separator: ", "), QueryRange.ratio($0.ratioP5), QueryRange.ratio($0.ratioMedian), QueryRange.ratio($0.ratioP95)]
         })
+        let runs = bandCoverage.reduce(0) { $0 + $1.runs }, covered = bandCoverage.reduce(0) { $0 + $1.covered }
+        guard runs > 0 else { return s }
+        s += "\nOut of sample, the forecast range covers \(formatPercent(Double(covered) / Double(runs), decimals: 0)) of the pooled runs "
+            + "(nominally 90 %): each GPU's runs against the P5–P95 of the pool without it.\n\n"
+        s += table(["GPU left out", "runs", "inside the others' P5–P95"], bandCoverage.map {
+            [$0.gpu, String($0.runs), formatPercent(Double($0.covered) / Double($0.runs), decimals: 0)]
+        })
         return s
     }
 

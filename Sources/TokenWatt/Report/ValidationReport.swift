@@ -6,11 +6,14 @@ public struct ValidationReport: Sendable {
     public let generalization: [Generalization.Row]
     /// The measured ÷ estimated bands `estimate` gives its range with (`ErrorBands`).
     public let bands: ErrorBands?
+    /// Per pooled GPU, the runs the pool of the other GPUs covers (`ErrorBands.leaveOneGPUOutCoverage`).
+    public let bandCoverage: [(gpu: String, runs: Int, covered: Int)]
 
-    public init(suite: ValidationSuite, generalization: [Generalization.Row], bands: ErrorBands? = nil) {
+    public init(suite: ValidationSuite, generalization: [Generalization.Row], fitted: Set<String>? = nil) {
         self.suite = suite
         self.generalization = generalization
-        self.bands = bands
+        bands = fitted.map { ErrorBands.compute(from: suite.records, fitted: $0) }
+        bandCoverage = fitted.map { ErrorBands.leaveOneGPUOutCoverage(suite.records, fitted: $0) } ?? []
     }
 
     /// Summary rows: one per data set, GPU, metric and estimator.
@@ -69,7 +72,10 @@ extension ValidationReport {
             } })),
             ("skipped", .array(suite.skipped.map { .obj([("dataset", .str($0.dataset)), ("row", .str($0.label)), ("reason", .str($0.reason))]) })),
             ("notes", .array(suite.notes.map { .obj([("dataset", .str($0.dataset)), ("note", .str($0.note))]) })),
-        ] + (bands.map { b in [("errorBands", .array((b.bands + [b.forecast]).map(ErrorBands.value)))] } ?? []))
+        ] + (bands.map { b in [("errorBands", .array((b.bands + [b.forecast]).map(ErrorBands.value))),
+                               ("errorBandCoverage", .array(bandCoverage.map {
+                                   .obj([("gpu", .str($0.gpu)), ("runs", .num(Double($0.runs))), ("covered", .num(Double($0.covered)))])
+                               }))] } ?? []))
     }
 }
 

@@ -45,9 +45,7 @@ public struct ErrorBands: Sendable, Equatable {
     /// Bands from a validation run: TokenWatt's `j_per_token` records per GPU; `fitted` are the
     /// GPUs with coefficients of their own (the rest make the forecast pool).
     public static func compute(from records: [ValidationRecord], fitted: Set<String>) -> ErrorBands {
-        let rows = records.filter {
-            $0.estimator == "tokenwatt" && $0.metric == metric && leftOut[$0.dataset] == nil && $0.predicted > 0 && $0.measured > 0
-        }
+        let rows = scored(records)
         let byGPU = Dictionary(grouping: rows, by: \.gpu)
         let own = byGPU.keys.sorted().compactMap { gpu -> ErrorBand? in
             let r = byGPU[gpu]!
@@ -57,6 +55,23 @@ public struct ErrorBands: Sendable, Equatable {
         var pool = band("forecast", carried)
         pool.pooledGPUs = Set(carried.map(\.gpu)).sorted()
         return ErrorBands(bands: own, forecast: pool)
+    }
+
+    /// How honest the forecast range is out of sample: for each GPU of the pool, the share of its
+    /// runs inside the P5–P95 of the pool without it (nominally 90 %).
+    public static func leaveOneGPUOutCoverage(_ records: [ValidationRecord], fitted: Set<String>)
+        -> [(gpu: String, runs: Int, covered: Int)] {
+        let carried = scored(records).filter { !fitted.contains($0.gpu) }
+        return Set(carried.map(\.gpu)).sorted().map { gpu in
+            let others = band("forecast", carried.filter { $0.gpu != gpu })
+            let mine = carried.filter { $0.gpu == gpu }.map { $0.measured / $0.predicted }
+            return (gpu, mine.count, mine.filter { $0 >= others.ratioP5 && $0 <= others.ratioP95 }.count)
+        }
+    }
+
+    /// TokenWatt's `metric` rows of the data sets the bands keep.
+    static func scored(_ records: [ValidationRecord]) -> [ValidationRecord] {
+        records.filter { $0.estimator == "tokenwatt" && $0.metric == metric && leftOut[$0.dataset] == nil && $0.predicted > 0 && $0.measured > 0 }
     }
 
     static func band(_ gpu: String, _ rows: [ValidationRecord]) -> ErrorBand {

@@ -47,8 +47,8 @@ enum ValidateCommand {
         let suite = try ValidationSuite.run(dataDirectory: data, estimator: estimator)
         let generalization = quick ? [] : try Generalization.leaveOneGPUOut(dataDirectory: data) + Generalization.leaveOneFamilyOut(dataDirectory: data)
             + Generalization.softwareStack(dataDirectory: data).rows + Generalization.splitwiseEngine(dataDirectory: data).rows
-        let bands = ErrorBands.compute(from: suite.records, fitted: Set(estimator.calibration.fitted.map(\.gpuID)))
-        return (ValidationReport(suite: suite, generalization: generalization, bands: bands), suite)
+        let fitted = Set(estimator.calibration.fitted.map(\.gpuID))
+        return (ValidationReport(suite: suite, generalization: generalization, fitted: fitted), suite)
     }
 
     /// DIR/validation.md, DIR/validation.json and one SVG per data set.
