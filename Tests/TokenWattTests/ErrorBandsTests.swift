@@ -48,13 +48,28 @@ import Testing
         #expect(b.forecast.pooledGPUs == ["big", "small"] && b.forecast.runs == 33)
         #expect(b.band(for: "small") == b.forecast && b.band(for: "unknown") == b.forecast)
         // Out of sample: "small" (all at 2) lies above the P95 of "big" alone (at most 1.5).
-        let coverage = ErrorBands.leaveOneGPUOutCoverage(fitted + carried + noise, fitted: ["fit"])
+        let coverage = ErrorBands.leaveOneGPUOutCoverage(fitted + carried + noise, fitted: ["fit"], tail: 0.05)
         #expect(coverage.map(\.gpu) == ["big", "small"] && coverage.map(\.runs) == [30, 3] && coverage[1].covered == 0)
     }
 
+    /// The pool's range is the narrowest in the ladder whose leave-one-GPU-out coverage reaches
+    /// 90 %: here P5–P95 of any two GPUs misses the widest third, so the pool widens.
+    @Test func thePoolWidensUntilALeftOutGPUFallsInside() throws {
+        func rows(_ gpu: String, from low: Double, to high: Double) -> [ValidationRecord] {
+            (0..<20).map { ValidationRecord(dataset: "d", gpu: gpu, group: "m", metric: "j_per_token", label: gpu,
+                                            measured: low + (high - low) * Double($0) / 19, predicted: 1) }
+        }
+        let records = rows("a", from: 0.9, to: 1.1) + rows("b", from: 0.85, to: 1.15) + rows("c", from: 0.8, to: 1.2)
+        let pool = ErrorBands.compute(from: records, fitted: []).forecast
+        #expect(pool.tail < 0.05 && (pool.outOfSampleCoverage ?? 0) >= ErrorBands.nominalCoverage)
+        let narrower = ErrorBands.poolTails[try #require(ErrorBands.poolTails.firstIndex(of: pool.tail)) - 1]
+        #expect(ErrorBands.covered(ErrorBands.leaveOneGPUOutCoverage(records, fitted: [], tail: narrower)) < ErrorBands.nominalCoverage)
+        #expect(pool.quantiles == "P\(formatNumber(pool.tail * 100, significant: 3))–P\(formatNumber(100 - pool.tail * 100, significant: 4))")
+    }
+
     @Test func theReaderNamesWhatIsWrong() {
-        let good = #"{"gpu": "g", "runs": 3, "datasets": ["d"], "ratioP5": 0.8, "ratioMedian": 1, "ratioP95": 1.2}"#
-        let disordered = #"{"gpu": "g", "runs": 3, "datasets": ["d"], "ratioP5": 1.3, "ratioMedian": 1, "ratioP95": 1.2}"#
+        let good = #"{"gpu": "g", "runs": 3, "datasets": ["d"], "tail": 0.05, "ratioLow": 0.8, "ratioMedian": 1, "ratioHigh": 1.2}"#
+        let disordered = #"{"gpu": "g", "runs": 3, "datasets": ["d"], "tail": 0.05, "ratioLow": 1.3, "ratioMedian": 1, "ratioHigh": 1.2}"#
         for (text, expected) in [(#"{"schemaVersion": 1, "bands": [\#(disordered)], "forecast": \#(good)}"#, "bands[0]"),
                                  (#"{"schemaVersion": 1, "bands": [], "forecast": \#(good), "extra": 1}"#, "extra"),
                                  (#"{"schemaVersion": 1, "bands": []}"#, "forecast")] {
@@ -78,9 +93,9 @@ import Testing
         #expect(try QueryLedger.totals(serving: q.serving, deployment: d, outputTokens: 300, settings: try LedgerSettings())
                 == q.ledger.totals.mapValues(\.wattHours))
         let r = try #require(q.range)
-        #expect(r.band.gpu == "h100-sxm" && r.band.ratioP5 < 1 && r.band.ratioP95 > 1)
+        #expect(r.band.gpu == "h100-sxm" && r.band.ratioLow < 1 && r.band.ratioHigh > 1)
         let gpu = q.ledger.total(at: .gpu).wattHours
-        #expect(approx(r.low[.gpu]!, gpu * r.band.ratioP5, rel: 1e-12) && approx(r.high[.gpu]!, gpu * r.band.ratioP95, rel: 1e-12))
+        #expect(approx(r.low[.gpu]!, gpu * r.band.ratioLow, rel: 1e-12) && approx(r.high[.gpu]!, gpu * r.band.ratioHigh, rel: 1e-12))
         for b in Boundary.allCases {
             let wh = q.ledger.total(at: b).wattHours
             #expect(r.low[b]! < wh && wh < r.high[b]!, "\(b)")
@@ -107,7 +122,7 @@ import Testing
         }
         let held = try #require(try note(""))
         let h100 = ErrorBands.bundled.band(for: "h100-sxm")
-        #expect(held.contains("h100-sxm \(QueryRange.ratio(h100.ratioP5))–\(QueryRange.ratio(h100.ratioP95))"))
+        #expect(held.contains("h100-sxm \(QueryRange.ratio(h100.ratioLow))–\(QueryRange.ratio(h100.ratioHigh))"))
         #expect(held.hasSuffix("so its spread leaves this error out"))
         let drawn = try #require(try note(#""uncertain": {"gpuEnergyScale": {"lognormal": {"p5": 0.8, "p95": 1.25}}}"#))
         #expect(drawn.hasSuffix("draws GPU energy × lognormal (P5 0.8, P95 1.25)"))
@@ -124,6 +139,6 @@ import Testing
         let q = try QueryEstimate(estimator: e, deployment: d, request: ServingRequest(batch: 32, inputTokens: 500, outputTokens: 300),
                                   settings: try LedgerSettings())
         #expect(q.range == nil && q.assumptions.contains { $0.hasPrefix("no range") })
-        #expect(q.csvRow()[QueryEstimate.csvHeader.firstIndex(of: "wh_per_query_p5")!] == "")
+        #expect(q.csvRow()[QueryEstimate.csvHeader.firstIndex(of: "wh_per_query_low")!] == "")
     }
 }

@@ -128,7 +128,7 @@ import Testing
         let row = try #require((obj?["rows"] as? [[String: Any]])?.first)
         var v: [String: Double] = [:]
         for column in ["gpu_power_w", "joules_per_output_token", "output_tokens_per_s", "itl_ms", "ttft_ms", "effective_batch",
-                       "node_power_w", "wh_per_query_gpu", "wh_per_query_node", "prefill_share", "wh_per_query_gpu_p5", "wh_per_query_gpu_p95"] {
+                       "node_power_w", "wh_per_query_gpu", "wh_per_query_node", "prefill_share", "wh_per_query_gpu_low", "wh_per_query_gpu_high"] {
             v[column] = row[column] as? Double
             #expect(v[column] != nil, "missing \(column)")
         }
@@ -137,7 +137,7 @@ import Testing
         let est = try #require(try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any])
         let wh = try #require(est["whPerQuery"] as? [String: Double])
         #expect(v["wh_per_query_gpu"] == wh["gpu"] && v["wh_per_query_node"] == wh["node"])
-        #expect(v["wh_per_query_gpu_p5"]! < v["wh_per_query_gpu"]! && v["wh_per_query_gpu"]! < v["wh_per_query_gpu_p95"]!)
+        #expect(v["wh_per_query_gpu_low"]! < v["wh_per_query_gpu"]! && v["wh_per_query_gpu"]! < v["wh_per_query_gpu_high"]!)
     }
 
     @Test func predictOfAMissingFileFails() throws {
@@ -177,7 +177,7 @@ import Testing
         #expect(chunking == ["requestsStartingPerStep": 0.064, "chunksPerStep": 1, "chunkTokens": 1000])
         // The measured error band around the facility total: H100 runs of its own.
         let range = try #require(obj["range"] as? [String: Any])
-        let low = try #require(range["whPerQueryP5"] as? [String: Double]), high = try #require(range["whPerQueryP95"] as? [String: Double])
+        let low = try #require(range["whPerQueryLow"] as? [String: Double]), high = try #require(range["whPerQueryHigh"] as? [String: Double])
         #expect(range["band"] as? String == "h100-sxm" && low["facility"]! < wh["facility"]! && wh["facility"]! < high["facility"]!)
     }
 

@@ -47,21 +47,22 @@ extension QueryEstimate {
                                  ("whPerQuery", .obj(Boundary.allCases.map { ($0.rawValue, .num(a.whPerQuery[$0] ?? 0)) }))]))]
     }
 
-    /// The measured error band and the Wh per query at its P5 and P95 (absent without a range).
+    /// The measured error band and the Wh per query at its two ends (absent without a range).
     var rangeJSON: [(String, JSONValue)] {
         guard let g = range else { return [] }
         let b = g.band
         func totals(_ t: [Boundary: Double]) -> JSONValue { .obj(Boundary.allCases.map { ($0.rawValue, .num(t[$0] ?? 0)) }) }
         return [("range", .obj([("band", .str(b.gpu)), ("runs", .num(Double(b.runs))),
                                 ("datasets", .array(b.datasets.map(JSONValue.str))),
-                                ("ratioP5", .num(b.ratioP5)), ("ratioMedian", .num(b.ratioMedian)), ("ratioP95", .num(b.ratioP95)),
-                                ("whPerQueryP5", totals(g.low)), ("whPerQueryP95", totals(g.high))]))]
+                                ("coverage", .num(ErrorBands.nominalCoverage)), ("quantiles", .str(b.quantiles)),
+                                ("ratioLow", .num(b.ratioLow)), ("ratioMedian", .num(b.ratioMedian)), ("ratioHigh", .num(b.ratioHigh)),
+                                ("whPerQueryLow", totals(g.low)), ("whPerQueryHigh", totals(g.high))]))]
     }
 
-    /// The range's lines of the receipt: each boundary's Wh at P5 and P95.
+    /// The range's lines of the receipt: each boundary's Wh at the band's two ends.
     var rangeReceipt: String {
         guard let g = range else { return "" }
-        var out = "\nRANGE (Wh per query, GPU energy at the P5 and P95 of the estimator's measured error)\n"
+        var out = "\nRANGE (Wh per query, GPU energy across the \(formatPercent(ErrorBands.nominalCoverage, decimals: 0)) range of the estimator's measured error)\n"
         for b in Boundary.allCases {
             out += "  " + "\(b.rawValue)".padding(toLength: 19, withPad: " ", startingAt: 0)
                 + "\(Self.wh(g.low[b] ?? 0))–\(Self.wh(g.high[b] ?? 0))".leftPadded(17) + (b == boundary ? "  ◀ reported" : "") + "\n"
@@ -105,7 +106,7 @@ extension QueryEstimate {
     public static let csvHeader = ["model", "gpu", "gpus", "input_tokens", "output_tokens", "boundary", "wh_per_query",
                                    "wh_gpu", "wh_node", "wh_it", "wh_facility", "prefill_j", "decode_j", "joules_per_output_token",
                                    "output_tokens_per_s", "itl_ms", "ttft_ms", "gpu_power_w", "node_power_w", "effective_batch",
-                                   "busy_fraction", "pue", "wh_per_query_p5", "wh_per_query_p95", "note"]
+                                   "busy_fraction", "pue", "wh_per_query_low", "wh_per_query_high", "note"]
 
     public func csvRow() -> [String] {
         let s = serving, d = deployment

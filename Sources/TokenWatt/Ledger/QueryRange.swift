@@ -1,8 +1,8 @@
 import KernelPower
 
-/// The range of one query's Wh: its ledger rebuilt with the GPU energy at the P5 and at the P95
-/// of measured ÷ estimated GPU energy per output token over the validation runs of its GPU
-/// (`ErrorBands`). Only the GPU energy varies; host power, idle power and PUE stay as given, so
+/// The range of one query's Wh: its ledger rebuilt with the GPU energy at the two ends of the
+/// 90 % range of measured ÷ estimated GPU energy per output token over the validation runs of its
+/// GPU (`ErrorBands`). Only the GPU energy varies; host power, idle power and PUE stay as given, so
 /// the range is the estimator's measured error, carried through the boundaries as the ledger
 /// carries GPU energy (PSU loss, an idle share of active energy, PUE).
 public struct QueryRange: Sendable {
@@ -17,16 +17,19 @@ public struct QueryRange: Sendable {
                                    settings: settings)
         }
         self.band = band
-        low = try totals(band.ratioP5)
-        high = try totals(band.ratioP95)
+        low = try totals(band.ratioLow)
+        high = try totals(band.ratioHigh)
     }
 
     /// Where the band comes from, in words.
     public var basis: String {
         let runs = "\(band.runs) runs of \(band.whose)"
-        return "GPU energy × \(Self.ratio(band.ratioP5))–\(Self.ratio(band.ratioP95)) (median × \(Self.ratio(band.ratioMedian))): "
-            + "P5–P95 of measured ÷ estimated J per output token over \(runs) in \(band.datasets.joined(separator: ", ")); "
-            + "host power, idle power and PUE as above"
+        let checked = band.outOfSampleCoverage.map {
+            ", wide enough that, each GPU left out in turn, \(formatPercent($0, decimals: 0)) of the runs fall inside the others' range"
+        } ?? ""
+        return "GPU energy × \(Self.ratio(band.ratioLow))–\(Self.ratio(band.ratioHigh)) (median × \(Self.ratio(band.ratioMedian))): "
+            + "\(band.quantiles) of measured ÷ estimated J per output token over \(runs) in \(band.datasets.joined(separator: ", "))"
+            + "\(checked); host power, idle power and PUE as above"
     }
 
     static func ratio(_ x: Double) -> String { formatNumber(x, significant: 3) }

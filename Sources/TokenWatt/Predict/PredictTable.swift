@@ -101,7 +101,7 @@ public struct PredictTable: Sendable {
 public enum ServeColumns {
     public static let names = ["joules_per_output_token", "output_tokens_per_s", "itl_ms", "ttft_ms", "effective_batch",
                                "node_power_w", "wh_per_query_gpu", "wh_per_query_node", "prefill_share",
-                               "wh_per_query_gpu_p5", "wh_per_query_gpu_p95"]
+                               "wh_per_query_gpu_low", "wh_per_query_gpu_high"]
 
     static func values(estimator: Estimator, deployment d: Deployment, request r: PredictRequest) throws -> [String: JSONValue] {
         let serving = ServingRequest(batch: r.batch, inputTokens: r.inputTokens, outputTokens: r.outputTokens)
@@ -122,8 +122,8 @@ public enum ServeColumns {
         ]
         // The estimator's measured error on this GPU (`QueryRange`); absent under another calibration.
         if let range = q.range {
-            v["wh_per_query_gpu_p5"] = .num(range.low[.gpu] ?? 0)
-            v["wh_per_query_gpu_p95"] = .num(range.high[.gpu] ?? 0)
+            v["wh_per_query_gpu_low"] = .num(range.low[.gpu] ?? 0)
+            v["wh_per_query_gpu_high"] = .num(range.high[.gpu] ?? 0)
         }
         if !s.notes.isEmpty { v["note"] = .str(s.notes.joined(separator: "; ")) }
         return v

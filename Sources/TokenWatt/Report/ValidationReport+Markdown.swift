@@ -50,23 +50,30 @@ extension ValidationReport {
         return s
     }
 
-    /// The bands `estimate` draws its range from: measured ÷ estimated GPU energy per output token.
+    /// The bands `estimate` draws its range from: measured ÷ estimated GPU energy per output token,
+    /// and how often the pool's range holds a GPU it was not read from.
     func bandsSection() -> String {
         guard let b = bands else { return "" }
+        let f = b.forecast
         var s = "\n## Error bands (the range `tokenwatt estimate` gives)\n\n"
-            + "Measured ÷ estimated GPU energy per output token (`\(ErrorBands.metric)` rows) per GPU with at least "
-            + "\(ErrorBands.minimumRuns) runs; any other GPU takes the forecast pool, the runs on GPUs without a fit of their own. "
-            + "Left out: " + ErrorBands.leftOut.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: "; ") + ".\n\n"
-        s += table(["GPU", "runs", "data sets", "P5", "median", "P95"], (b.bands + [b.forecast]).map {
+            + "Measured ÷ estimated GPU energy per output token (`\(ErrorBands.metric)` rows): P5, median and P95 per GPU with at "
+            + "least \(ErrorBands.minimumRuns) runs; any other GPU takes the forecast pool, the runs on GPUs without a fit of their "
+            + "own, whose range is \(f.quantiles): the narrowest at which each pooled GPU, left out, falls inside the range of the "
+            + "others for \(formatPercent(ErrorBands.nominalCoverage, decimals: 0)) of the runs. Left out: "
+            + ErrorBands.leftOut.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: "; ") + ".\n\n"
+        s += table(["GPU", "runs", "data sets", "range", "low", "median", "high"], (b.bands + [f]).map {
             [$0.gpu == "forecast" ? "forecast pool (\($0.pooledGPUs.joined(separator: ", ")))" : $0.gpu, String($0.runs),
-             $0.datasets.joined(separator: ", "), QueryRange.ratio($0.ratioP5), QueryRange.ratio($0.ratioMedian), QueryRange.ratio($0.ratioP95)]
+             $0.datasets.joined(separator: ", "), $0.quantiles, QueryRange.ratio($0.ratioLow), QueryRange.ratio($0.ratioMedian),
+             QueryRange.ratio($0.ratioHigh)]
         })
-        let runs = bandCoverage.reduce(0) { $0 + $1.runs }, covered = bandCoverage.reduce(0) { $0 + $1.covered }
+        let runs = bandCoverage.reduce(0) { $0 + $1.runs }
         guard runs > 0 else { return s }
-        s += "\nOut of sample, the forecast range covers \(formatPercent(Double(covered) / Double(runs), decimals: 0)) of the pooled runs "
-            + "(nominally 90 %): each GPU's runs against the P5–P95 of the pool without it.\n\n"
-        s += table(["GPU left out", "runs", "inside the others' P5–P95"], bandCoverage.map {
-            [$0.gpu, String($0.runs), formatPercent(Double($0.covered) / Double($0.runs), decimals: 0)]
+        func share(_ n: Int, _ of: Int) -> String { formatPercent(Double(n) / Double(of), decimals: 0) }
+        s += "\nEach pooled GPU left out, against the range of the others: \(f.quantiles) holds "
+            + "\(share(bandCoverage.reduce(0) { $0 + $1.covered }, runs)) of the runs, P5–P95 "
+            + "\(share(bandCoverage.reduce(0) { $0 + $1.coveredAtP5 }, runs)).\n\n"
+        s += table(["GPU left out", "runs", "inside the others' \(f.quantiles)", "inside their P5–P95"], bandCoverage.map {
+            [$0.gpu, String($0.runs), share($0.covered, $0.runs), share($0.coveredAtP5, $0.runs)]
         })
         return s
     }

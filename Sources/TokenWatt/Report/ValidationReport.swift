@@ -6,14 +6,19 @@ public struct ValidationReport: Sendable {
     public let generalization: [Generalization.Row]
     /// The measured ÷ estimated bands `estimate` gives its range with (`ErrorBands`).
     public let bands: ErrorBands?
-    /// Per pooled GPU, the runs the pool of the other GPUs covers (`ErrorBands.leaveOneGPUOutCoverage`).
-    public let bandCoverage: [(gpu: String, runs: Int, covered: Int)]
+    /// Per pooled GPU, the runs the pool of the other GPUs covers at the pool's tail, and at 5 %
+    /// (`ErrorBands.leaveOneGPUOutCoverage`).
+    public let bandCoverage: [(gpu: String, runs: Int, covered: Int, coveredAtP5: Int)]
 
     public init(suite: ValidationSuite, generalization: [Generalization.Row], fitted: Set<String>? = nil) {
         self.suite = suite
         self.generalization = generalization
-        bands = fitted.map { ErrorBands.compute(from: suite.records, fitted: $0) }
-        bandCoverage = fitted.map { ErrorBands.leaveOneGPUOutCoverage(suite.records, fitted: $0) } ?? []
+        let bands = fitted.map { ErrorBands.compute(from: suite.records, fitted: $0) }
+        self.bands = bands
+        guard let fitted, let bands else { bandCoverage = []; return }
+        let kept = ErrorBands.leaveOneGPUOutCoverage(suite.records, fitted: fitted, tail: bands.forecast.tail)
+        let atP5 = ErrorBands.leaveOneGPUOutCoverage(suite.records, fitted: fitted, tail: 0.05)
+        bandCoverage = zip(kept, atP5).map { ($0.gpu, $0.runs, $0.covered, $1.covered) }
     }
 
     /// Summary rows: one per data set, GPU, metric and estimator.
@@ -74,7 +79,8 @@ extension ValidationReport {
             ("notes", .array(suite.notes.map { .obj([("dataset", .str($0.dataset)), ("note", .str($0.note))]) })),
         ] + (bands.map { b in [("errorBands", .array((b.bands + [b.forecast]).map(ErrorBands.value))),
                                ("errorBandCoverage", .array(bandCoverage.map {
-                                   .obj([("gpu", .str($0.gpu)), ("runs", .num(Double($0.runs))), ("covered", .num(Double($0.covered)))])
+                                   .obj([("gpu", .str($0.gpu)), ("runs", .num(Double($0.runs))), ("covered", .num(Double($0.covered))),
+                                         ("coveredAtP5P95", .num(Double($0.coveredAtP5)))])
                                }))] } ?? []))
     }
 }

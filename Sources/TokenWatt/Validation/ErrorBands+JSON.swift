@@ -13,7 +13,10 @@ extension ErrorBands {
             ("description", .str("Measured ÷ estimated GPU energy per output token (\(Self.metric)) over the validation runs in "
                                  + "../shared/data and the bundled published points: P5, median and P95 per GPU with at least "
                                  + "\(Self.minimumRuns) runs, and the pool of runs on GPUs without a fit of their own (forecast), "
-                                 + "which GPUs with fewer runs take. tokenwatt estimate scales a query's GPU energy by P5 and P95.")),
+                                 + "which GPUs with fewer runs take; the pool's range leaves `tail` outside each end, the largest "
+                                 + "tail at which each pooled GPU left out falls inside the others' range for "
+                                 + "\(formatPercent(Self.nominalCoverage, decimals: 0)) of the runs (outOfSampleCoverage). "
+                                 + "tokenwatt estimate scales a query's GPU energy by ratioLow and ratioHigh.")),
             ("leftOut", .obj(Self.leftOut.sorted { $0.key < $1.key }.map { ($0.key, .str($0.value)) })),
             ("bands", .array(bands.map(Self.value))),
             ("forecast", Self.value(forecast)),
@@ -23,7 +26,8 @@ extension ErrorBands {
     static func value(_ b: ErrorBand) -> JSONValue {
         .obj([("gpu", .str(b.gpu)), ("runs", .num(Double(b.runs))), ("datasets", .array(b.datasets.map(JSONValue.str)))]
              + (b.pooledGPUs.isEmpty ? [] : [("pooledGPUs", .array(b.pooledGPUs.map(JSONValue.str)))])
-             + [("ratioP5", .num(b.ratioP5)), ("ratioMedian", .num(b.ratioMedian)), ("ratioP95", .num(b.ratioP95))])
+             + [("tail", .num(b.tail)), ("ratioLow", .num(b.ratioLow)), ("ratioMedian", .num(b.ratioMedian)), ("ratioHigh", .num(b.ratioHigh))]
+             + (b.outOfSampleCoverage.map { [("outOfSampleCoverage", .num($0))] } ?? []))
     }
 
     /// The bundled bands (a test keeps them equal to a fresh validation run).
@@ -59,12 +63,14 @@ extension ErrorBands {
         let ratio = 1e-3...1e3
         let b = ErrorBand(gpu: try o.string("gpu"), runs: try o.int("runs", 1...1_000_000), datasets: try o.stringArray("datasets"),
                           pooledGPUs: o.has("pooledGPUs") ? try o.stringArray("pooledGPUs") : [],
-                          ratioP5: try o.double("ratioP5", ratio), ratioMedian: try o.double("ratioMedian", ratio),
-                          ratioP95: try o.double("ratioP95", ratio))
+                          tail: try o.double("tail", 0...0.5, expected: "a quantile from 0 to 0.5"),
+                          ratioLow: try o.double("ratioLow", ratio), ratioMedian: try o.double("ratioMedian", ratio),
+                          ratioHigh: try o.double("ratioHigh", ratio),
+                          outOfSampleCoverage: try o.optionalDouble("outOfSampleCoverage", 0...1, expected: "a share from 0 to 1"))
         try o.finish()
-        guard b.ratioP5 <= b.ratioMedian, b.ratioMedian <= b.ratioP95 else {
-            throw InputError.invalidValue(file: file, field: path, value: "\(b.ratioP5), \(b.ratioMedian), \(b.ratioP95)",
-                                          expected: "ratioP5 ≤ ratioMedian ≤ ratioP95")
+        guard b.ratioLow <= b.ratioMedian, b.ratioMedian <= b.ratioHigh else {
+            throw InputError.invalidValue(file: file, field: path, value: "\(b.ratioLow), \(b.ratioMedian), \(b.ratioHigh)",
+                                          expected: "ratioLow ≤ ratioMedian ≤ ratioHigh")
         }
         return b
     }
