@@ -61,15 +61,28 @@ import Testing
         }
         let records = rows("a", from: 0.9, to: 1.1) + rows("b", from: 0.85, to: 1.15) + rows("c", from: 0.8, to: 1.2)
         let pool = ErrorBands.compute(from: records, fitted: []).forecast
-        #expect(pool.tail < 0.05 && (pool.outOfSampleCoverage ?? 0) >= ErrorBands.nominalCoverage)
-        let narrower = ErrorBands.poolTails[try #require(ErrorBands.poolTails.firstIndex(of: pool.tail)) - 1]
-        #expect(ErrorBands.covered(ErrorBands.leaveOneGPUOutCoverage(records, fitted: [], tail: narrower)) < ErrorBands.nominalCoverage)
+        #expect(pool.tail < 0.05 && pool.outOfSampleCoverage >= ErrorBands.nominalCoverage && pool.leftOut == "GPU")
+        let narrower = ErrorBands.tails[try #require(ErrorBands.tails.firstIndex(of: pool.tail)) - 1]
+        #expect(ErrorBands.covered(ErrorBands.leaveOneOutCoverage(records, by: \.gpu, tail: narrower)) < ErrorBands.nominalCoverage)
         #expect(pool.quantiles == "P\(formatNumber(pool.tail * 100, significant: 3))–P\(formatNumber(100 - pool.tail * 100, significant: 4))")
     }
 
+    /// A GPU's own band is checked against each model family left out; when even its extremes
+    /// keep less than 90 %, the band is min–max and its words say how much it keeps.
+    @Test func anOwnBandSaysWhenAFamilyFallsOutside() {
+        func rows(_ family: String, _ ratio: Double, _ n: Int) -> [ValidationRecord] {
+            (0..<n).map { _ in ValidationRecord(dataset: "d", gpu: "g", group: family, metric: "j_per_token", label: family,
+                                                measured: ratio, predicted: 1) }
+        }
+        let b = ErrorBands.compute(from: rows("f1", 1, 20) + rows("f2", 1, 20) + rows("f3", 1.5, 5), fitted: ["g"]).band(for: "g")
+        #expect(b.gpu == "g" && b.leftOut == "model family" && b.tail == 0 && b.quantiles == "min–max")
+        #expect(approx(b.outOfSampleCoverage, 40.0 / 45) && b.ratioLow == 1 && b.ratioHigh == 1.5)
+        #expect(QueryRange.describe(b).contains("even these extremes hold only 89 % of the runs of a model family left out"))
+    }
+
     @Test func theReaderNamesWhatIsWrong() {
-        let good = #"{"gpu": "g", "runs": 3, "datasets": ["d"], "tail": 0.05, "ratioLow": 0.8, "ratioMedian": 1, "ratioHigh": 1.2}"#
-        let disordered = #"{"gpu": "g", "runs": 3, "datasets": ["d"], "tail": 0.05, "ratioLow": 1.3, "ratioMedian": 1, "ratioHigh": 1.2}"#
+        let good = #"{"gpu": "g", "runs": 3, "datasets": ["d"], "tail": 0.05, "ratioLow": 0.8, "ratioMedian": 1, "ratioHigh": 1.2, "leftOut": "GPU", "outOfSampleCoverage": 0.9}"#
+        let disordered = #"{"gpu": "g", "runs": 3, "datasets": ["d"], "tail": 0.05, "ratioLow": 1.3, "ratioMedian": 1, "ratioHigh": 1.2, "leftOut": "GPU", "outOfSampleCoverage": 0.9}"#
         for (text, expected) in [(#"{"schemaVersion": 1, "bands": [\#(disordered)], "forecast": \#(good)}"#, "bands[0]"),
                                  (#"{"schemaVersion": 1, "bands": [], "forecast": \#(good), "extra": 1}"#, "extra"),
                                  (#"{"schemaVersion": 1, "bands": []}"#, "forecast")] {

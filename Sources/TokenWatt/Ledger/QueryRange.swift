@@ -22,11 +22,14 @@ public struct QueryRange: Sendable {
     }
 
     /// Where the band comes from, in words.
-    public var basis: String {
+    public var basis: String { Self.describe(band) }
+
+    static func describe(_ band: ErrorBand) -> String {
         let runs = "\(band.runs) runs of \(band.whose)"
-        let checked = band.outOfSampleCoverage.map {
-            ", wide enough that, each GPU left out in turn, \(formatPercent($0, decimals: 0)) of the runs fall inside the others' range"
-        } ?? ""
+        let share = formatPercent(band.outOfSampleCoverage, decimals: 0)
+        let checked = band.outOfSampleCoverage >= ErrorBands.nominalCoverage
+            ? ", wide enough that, each \(band.leftOut) left out in turn, \(share) of the runs fall inside the range of the rest"
+            : "; even these extremes hold only \(share) of the runs of a \(band.leftOut) left out against the rest, so a new one may fall outside"
         return "GPU energy × \(Self.ratio(band.ratioLow))–\(Self.ratio(band.ratioHigh)) (median × \(Self.ratio(band.ratioMedian))): "
             + "\(band.quantiles) of measured ÷ estimated J per output token over \(runs) in \(band.datasets.joined(separator: ", "))"
             + "\(checked); host power, idle power and PUE as above"

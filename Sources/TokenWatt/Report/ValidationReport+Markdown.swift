@@ -56,20 +56,21 @@ extension ValidationReport {
         guard let b = bands else { return "" }
         let f = b.forecast
         var s = "\n## Error bands (the range `tokenwatt estimate` gives)\n\n"
-            + "Measured ÷ estimated GPU energy per output token (`\(ErrorBands.metric)` rows): P5, median and P95 per GPU with at "
-            + "least \(ErrorBands.minimumRuns) runs; any other GPU takes the forecast pool, the runs on GPUs without a fit of their "
-            + "own, whose range is \(f.quantiles): the narrowest at which each pooled GPU, left out, falls inside the range of the "
-            + "others for \(formatPercent(ErrorBands.nominalCoverage, decimals: 0)) of the runs. Left out: "
+            + "Measured ÷ estimated GPU energy per output token (`\(ErrorBands.metric)` rows), per GPU with at least "
+            + "\(ErrorBands.minimumRuns) runs; any other GPU takes the forecast pool, the runs on GPUs without a fit of their own. "
+            + "Each range is set for work its runs do not hold: each model family (own band) or GPU (pool) is left out in turn "
+            + "against the range of the rest, and the narrowest range holding \(formatPercent(ErrorBands.nominalCoverage, decimals: 0)) "
+            + "of the runs that way is kept (min–max when none does; the last column says how much it holds). Left out: "
             + ErrorBands.leftOut.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: "; ") + ".\n\n"
-        s += table(["GPU", "runs", "data sets", "range", "low", "median", "high"], (b.bands + [f]).map {
+        s += table(["GPU", "runs", "data sets", "range", "low", "median", "high", "held when left out"], (b.bands + [f]).map {
             [$0.gpu == "forecast" ? "forecast pool (\($0.pooledGPUs.joined(separator: ", ")))" : $0.gpu, String($0.runs),
              $0.datasets.joined(separator: ", "), $0.quantiles, QueryRange.ratio($0.ratioLow), QueryRange.ratio($0.ratioMedian),
-             QueryRange.ratio($0.ratioHigh)]
+             QueryRange.ratio($0.ratioHigh), "\(formatPercent($0.outOfSampleCoverage, decimals: 0)) (each \($0.leftOut))"]
         })
         let runs = bandCoverage.reduce(0) { $0 + $1.runs }
         guard runs > 0 else { return s }
         func share(_ n: Int, _ of: Int) -> String { formatPercent(Double(n) / Double(of), decimals: 0) }
-        s += "\nEach pooled GPU left out, against the range of the others: \(f.quantiles) holds "
+        s += "\nThe pool, each GPU left out against the range of the others: \(f.quantiles) holds "
             + "\(share(bandCoverage.reduce(0) { $0 + $1.covered }, runs)) of the runs, P5–P95 "
             + "\(share(bandCoverage.reduce(0) { $0 + $1.coveredAtP5 }, runs)).\n\n"
         s += table(["GPU left out", "runs", "inside the others' \(f.quantiles)", "inside their P5–P95"], bandCoverage.map {

@@ -11,12 +11,12 @@ extension ErrorBands {
             ("schemaVersion", .num(1)),
             ("generatedBy", .str(Self.generatedBy)),
             ("description", .str("Measured ÷ estimated GPU energy per output token (\(Self.metric)) over the validation runs in "
-                                 + "../shared/data and the bundled published points: P5, median and P95 per GPU with at least "
-                                 + "\(Self.minimumRuns) runs, and the pool of runs on GPUs without a fit of their own (forecast), "
-                                 + "which GPUs with fewer runs take; the pool's range leaves `tail` outside each end, the largest "
-                                 + "tail at which each pooled GPU left out falls inside the others' range for "
-                                 + "\(formatPercent(Self.nominalCoverage, decimals: 0)) of the runs (outOfSampleCoverage). "
-                                 + "tokenwatt estimate scales a query's GPU energy by ratioLow and ratioHigh.")),
+                                 + "../shared/data and the bundled published points, per GPU with at least \(Self.minimumRuns) "
+                                 + "runs, and the pool of runs on GPUs without a fit of their own (forecast), which GPUs with fewer "
+                                 + "runs take. Each range leaves `tail` outside each end: the largest tail at which, each model "
+                                 + "family (own band) or GPU (pool) left out in turn, \(formatPercent(Self.nominalCoverage, decimals: 0)) "
+                                 + "of the runs fall inside the range of the rest (outOfSampleCoverage, the extremes when none "
+                                 + "reaches it). tokenwatt estimate scales a query's GPU energy by ratioLow and ratioHigh.")),
             ("leftOut", .obj(Self.leftOut.sorted { $0.key < $1.key }.map { ($0.key, .str($0.value)) })),
             ("bands", .array(bands.map(Self.value))),
             ("forecast", Self.value(forecast)),
@@ -26,8 +26,8 @@ extension ErrorBands {
     static func value(_ b: ErrorBand) -> JSONValue {
         .obj([("gpu", .str(b.gpu)), ("runs", .num(Double(b.runs))), ("datasets", .array(b.datasets.map(JSONValue.str)))]
              + (b.pooledGPUs.isEmpty ? [] : [("pooledGPUs", .array(b.pooledGPUs.map(JSONValue.str)))])
-             + [("tail", .num(b.tail)), ("ratioLow", .num(b.ratioLow)), ("ratioMedian", .num(b.ratioMedian)), ("ratioHigh", .num(b.ratioHigh))]
-             + (b.outOfSampleCoverage.map { [("outOfSampleCoverage", .num($0))] } ?? []))
+             + [("tail", .num(b.tail)), ("ratioLow", .num(b.ratioLow)), ("ratioMedian", .num(b.ratioMedian)), ("ratioHigh", .num(b.ratioHigh)),
+                ("leftOut", .str(b.leftOut)), ("outOfSampleCoverage", .num(b.outOfSampleCoverage))])
     }
 
     /// The bundled bands (a test keeps them equal to a fresh validation run).
@@ -66,7 +66,8 @@ extension ErrorBands {
                           tail: try o.double("tail", 0...0.5, expected: "a quantile from 0 to 0.5"),
                           ratioLow: try o.double("ratioLow", ratio), ratioMedian: try o.double("ratioMedian", ratio),
                           ratioHigh: try o.double("ratioHigh", ratio),
-                          outOfSampleCoverage: try o.optionalDouble("outOfSampleCoverage", 0...1, expected: "a share from 0 to 1"))
+                          outOfSampleCoverage: try o.double("outOfSampleCoverage", 0...1, expected: "a share from 0 to 1"),
+                          leftOut: try o.string("leftOut", allowed: ["model family", "GPU"]))
         try o.finish()
         guard b.ratioLow <= b.ratioMedian, b.ratioMedian <= b.ratioHigh else {
             throw InputError.invalidValue(file: file, field: path, value: "\(b.ratioLow), \(b.ratioMedian), \(b.ratioHigh)",

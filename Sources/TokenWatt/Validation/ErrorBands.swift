@@ -14,14 +14,17 @@ public struct ErrorBand: Sendable, Equatable {
     public var datasets: [String]
     /// For `forecast`: the GPUs whose runs are pooled.
     public var pooledGPUs: [String] = []
-    /// The quantile each end leaves outside: 0.05 for a GPU's own runs (P5–P95); for the pool, the
-    /// largest tail whose leave-one-GPU-out coverage reaches 90 % (`ErrorBands.compute`).
+    /// The quantile each end leaves outside: the largest whose leave-one-out coverage reaches
+    /// 90 % (`ErrorBands.compute`).
     public var tail: Double
     public var ratioLow: Double
     public var ratioMedian: Double
     public var ratioHigh: Double
-    /// For `forecast`: the share of runs inside the range of the pool without their GPU.
-    public var outOfSampleCoverage: Double? = nil
+    /// The share of runs inside the range of the others when their model family (own band) or
+    /// GPU (pool) is left out.
+    public var outOfSampleCoverage: Double = 0
+    /// What is left out to check the range: `model family` or `GPU`.
+    public var leftOut = ""
 
     /// Whose runs these are, in words: the GPU, or the pooled GPUs without a fit of their own.
     public var whose: String {
@@ -30,7 +33,7 @@ public struct ErrorBand: Sendable, Equatable {
 
     /// The quantiles of the range, e.g. "P5–P95" or "P2.5–P97.5".
     public var quantiles: String {
-        "P\(formatNumber(tail * 100, significant: 3))–P\(formatNumber(100 - tail * 100, significant: 4))"
+        tail == 0 ? "min–max" : "P\(formatNumber(tail * 100, significant: 3))–P\(formatNumber(100 - tail * 100, significant: 4))"
     }
 }
 
@@ -46,8 +49,8 @@ public struct ErrorBands: Sendable, Equatable {
     public static let minimumRuns = 20
     /// The share of runs a range should hold.
     public static let nominalCoverage = 0.9
-    /// Tails tried for the pool, widest last; 0 takes the extremes.
-    static let poolTails = [0.05, 0.04, 0.03, 0.025, 0.02, 0.015, 0.01, 0.005, 0]
+    /// Tails tried, narrowest range first; 0 takes the extremes.
+    static let tails = [0.05, 0.04, 0.03, 0.025, 0.02, 0.015, 0.01, 0.005, 0]
     /// Data sets whose software the serving model does not describe, left out with the reason.
     public static let leftOut = [
         "mlenergy-v2": "vLLM 0.5.4's API server idles the GPU about 16 ms a step, which no bundled framework models (docs/methodology.md §7)",
@@ -57,39 +60,54 @@ public struct ErrorBands: Sendable, Equatable {
     public func band(for gpu: String) -> ErrorBand { bands.first { $0.gpu == gpu } ?? forecast }
 
     /// Bands from a validation run: TokenWatt's `j_per_token` records per GPU; `fitted` are the
-    /// GPUs with coefficients of their own (the rest make the forecast pool). A GPU's own band is
-    /// its P5–P95. The pool stands for GPUs with no runs at all, so its range is checked the way
-    /// it is used: each pooled GPU left out in turn against the pool of the others, and the
-    /// narrowest range whose runs-weighted coverage reaches 90 % is kept.
+    /// GPUs with coefficients of their own (the rest make the forecast pool). Each range is set the
+    /// way it is used, for work its runs do not hold: a GPU's own band for a model family it was
+    /// not read from, the pool for a GPU it was not read from. Each family (or pooled GPU) is left
+    /// out in turn against the range of the rest, and the narrowest range in `tails` whose
+    /// runs-weighted coverage reaches 90 % is kept (the extremes when none does).
     public static func compute(from records: [ValidationRecord], fitted: Set<String>) -> ErrorBands {
         let rows = scored(records)
         let byGPU = Dictionary(grouping: rows, by: \.gpu)
         let own = byGPU.keys.sorted().compactMap { gpu -> ErrorBand? in
             let r = byGPU[gpu]!
-            return r.count >= minimumRuns ? band(gpu, r, tail: 0.05) : nil
+            return r.count >= minimumRuns ? calibrated(gpu, r, leavingOut: \.group) : nil
         }
         let carried = rows.filter { !fitted.contains($0.gpu) }
-        let coverage = poolTails.map { ($0, leaveOneGPUOutCoverage(records, fitted: fitted, tail: $0)) }
-        let (tail, cover) = coverage.first { covered($0.1) >= nominalCoverage } ?? coverage.last!
-        var pool = band("forecast", carried, tail: tail)
+        var pool = calibrated("forecast", carried, leavingOut: \.gpu)
         pool.pooledGPUs = Set(carried.map(\.gpu)).sorted()
-        pool.outOfSampleCoverage = covered(cover)
         return ErrorBands(bands: own, forecast: pool)
+    }
+
+    /// The band of `rows` at the narrowest tail whose leave-one-`key`-out coverage reaches 90 %.
+    static func calibrated(_ gpu: String, _ rows: [ValidationRecord], leavingOut key: KeyPath<ValidationRecord, String>) -> ErrorBand {
+        let tried = tails.map { ($0, covered(leaveOneOutCoverage(rows, by: key, tail: $0))) }
+        let (tail, cover) = tried.first { $0.1 >= nominalCoverage } ?? tried.last!
+        var b = band(gpu, rows, tail: tail)
+        b.outOfSampleCoverage = cover
+        b.leftOut = key == \ValidationRecord.gpu ? "GPU" : "model family"
+        return b
     }
 
     /// For each GPU of the pool, its runs inside the range (`tail` each end) of the pool without it.
     public static func leaveOneGPUOutCoverage(_ records: [ValidationRecord], fitted: Set<String>, tail: Double)
         -> [(gpu: String, runs: Int, covered: Int)] {
-        let carried = scored(records).filter { !fitted.contains($0.gpu) }
-        return Set(carried.map(\.gpu)).sorted().map { gpu in
-            let others = band("forecast", carried.filter { $0.gpu != gpu }, tail: tail)
-            let mine = carried.filter { $0.gpu == gpu }.map { $0.measured / $0.predicted }
-            return (gpu, mine.count, mine.filter { $0 >= others.ratioLow && $0 <= others.ratioHigh }.count)
+        leaveOneOutCoverage(scored(records).filter { !fitted.contains($0.gpu) }, by: \.gpu, tail: tail).map { ($0.key, $0.runs, $0.covered) }
+    }
+
+    /// For each value of `key`, its rows inside the range (`tail` each end) of the other rows.
+    static func leaveOneOutCoverage(_ rows: [ValidationRecord], by key: KeyPath<ValidationRecord, String>, tail: Double)
+        -> [(key: String, runs: Int, covered: Int)] {
+        Set(rows.map { $0[keyPath: key] }).sorted().compactMap { k in
+            let others = rows.filter { $0[keyPath: key] != k }
+            guard !others.isEmpty else { return nil }
+            let range = band("", others, tail: tail)
+            let mine = rows.filter { $0[keyPath: key] == k }.map { $0.measured / $0.predicted }
+            return (k, mine.count, mine.filter { $0 >= range.ratioLow && $0 <= range.ratioHigh }.count)
         }
     }
 
     /// The share of all runs covered, 0 when there are none.
-    static func covered(_ c: [(gpu: String, runs: Int, covered: Int)]) -> Double {
+    static func covered(_ c: [(key: String, runs: Int, covered: Int)]) -> Double {
         let runs = c.reduce(0) { $0 + $1.runs }
         return runs > 0 ? Double(c.reduce(0) { $0 + $1.covered }) / Double(runs) : 0
     }
