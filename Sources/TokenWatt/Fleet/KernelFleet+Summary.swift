@@ -12,12 +12,13 @@ extension KernelFleet {
         let bands = gpus.map { gpu -> String in
             let b = ErrorBands.bundled.band(for: gpu)
             let runs = b.gpu == gpu ? "\(b.runs) runs" : "\(b.runs) runs of \(b.whose)"
-            return "\(gpu) \(QueryRange.ratio(b.ratioLow))–\(QueryRange.ratio(b.ratioHigh)) (median \(QueryRange.ratio(b.ratioMedian)), \(runs))"
+            return "\(gpu) \(QueryRange.ratio(b.ratioLow))–\(QueryRange.ratio(b.ratioHigh)) (\(b.quantiles) of \(runs), median "
+                + "\(QueryRange.ratio(b.ratioMedian)); it keeps \(formatPercent(b.outOfSampleCoverage, decimals: 0)) of a left-out \(b.leftOut)'s runs)"
         }
         let drawn = kernel.gpuEnergyScale.isRandom
             ? "this scenario draws GPU energy × \(kernel.gpuEnergyScale.summary)"
             : "this scenario holds GPU energy as estimated (no uncertain.gpuEnergyScale), so its spread leaves this error out"
-        return "estimator error measured by tokenwatt validate, measured ÷ estimated GPU energy per output token, 90 % range: "
+        return "estimator error measured by tokenwatt validate, measured ÷ estimated GPU energy per output token: "
             + bands.joined(separator: ", ") + "; " + drawn
     }
 

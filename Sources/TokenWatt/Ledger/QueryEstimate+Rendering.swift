@@ -54,7 +54,7 @@ extension QueryEstimate {
         func totals(_ t: [Boundary: Double]) -> JSONValue { .obj(Boundary.allCases.map { ($0.rawValue, .num(t[$0] ?? 0)) }) }
         return [("range", .obj([("band", .str(b.gpu)), ("runs", .num(Double(b.runs))),
                                 ("datasets", .array(b.datasets.map(JSONValue.str))),
-                                ("coverage", .num(ErrorBands.nominalCoverage)), ("quantiles", .str(b.quantiles)),
+                                ("quantiles", .str(b.quantiles)), ("leftOut", .str(b.leftOut)), ("outOfSampleCoverage", .num(b.outOfSampleCoverage)),
                                 ("ratioLow", .num(b.ratioLow)), ("ratioMedian", .num(b.ratioMedian)), ("ratioHigh", .num(b.ratioHigh)),
                                 ("whPerQueryLow", totals(g.low)), ("whPerQueryHigh", totals(g.high))]))]
     }
@@ -62,7 +62,7 @@ extension QueryEstimate {
     /// The range's lines of the receipt: each boundary's Wh at the band's two ends.
     var rangeReceipt: String {
         guard let g = range else { return "" }
-        var out = "\nRANGE (Wh per query, GPU energy across the \(formatPercent(ErrorBands.nominalCoverage, decimals: 0)) range of the estimator's measured error)\n"
+        var out = "\nRANGE (Wh per query, GPU energy across the estimator's measured error)\n"
         for b in Boundary.allCases {
             out += "  " + "\(b.rawValue)".padding(toLength: 19, withPad: " ", startingAt: 0)
                 + "\(Self.wh(g.low[b] ?? 0))–\(Self.wh(g.high[b] ?? 0))".leftPadded(17) + (b == boundary ? "  ◀ reported" : "") + "\n"
