@@ -102,6 +102,26 @@ func readAll(_ path: String, _ format: TraceFormat? = nil) throws -> [TraceReque
             .contains("1 requests are longer than the 131072-token context window of meta-llama/Llama-3.1-8B-Instruct"))
     }
 
+    /// The log's total range moves only the GPU energy: one more Wh of GPU energy adds exactly
+    /// `whPerGPUWh` at each boundary (the PSU loss, and the PUE at the facility).
+    @Test func theTotalRangeScalesTheGPUEnergyThroughTheBoundaries() throws {
+        let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"))
+        let rs = requests(every: 0.5, count: 500)
+        for boundary in Boundary.allCases {
+            var o = TraceReplay.Options()
+            o.boundary = boundary
+            let r = try TraceReplay(estimator: estimator, deployment: d, options: o, sample: rs)
+            let more = r.wattHours(gpuJoules: 7200, occupancy: 1, busy: 0.5, surface: r.surfaces[0])
+                - r.wattHours(gpuJoules: 3600, occupancy: 1, busy: 0.5, surface: r.surfaces[0])
+            #expect(approx(more, r.whPerGPUWh, rel: 1e-12), "\(boundary)")
+            let s = try replay(rs, boundary: boundary)
+            let range = try #require(r.totalRange(s))
+            #expect(range.band == ErrorBands.bundled.band(for: "h100-sxm"))
+            #expect(range.low < s.perRequest.sum && s.perRequest.sum < range.high)
+            #expect(approx(range.high - s.perRequest.sum, (range.band.ratioHigh - 1) * s.gpuWh * r.whPerGPUWh, rel: 1e-9))
+        }
+    }
+
     @Test func moreReplicasThanTheLoadNeedsCostMore() throws {
         let rs = requests(every: 0.02, count: 5000)
         let one = try replay(rs), eight = try replay(rs, replicas: 8)

@@ -22,9 +22,10 @@ public struct QueryRange: Sendable {
     }
 
     /// Where the band comes from, in words.
-    public var basis: String { Self.describe(band) }
+    public var basis: String { Self.describe(band) + "; host power, idle power and PUE as above" }
 
-    static func describe(_ band: ErrorBand) -> String {
+    /// The band in words: its ends, median, quantiles, runs and what it keeps out of sample.
+    public static func describe(_ band: ErrorBand) -> String {
         let runs = "\(band.runs) runs of \(band.whose)"
         let share = formatPercent(band.outOfSampleCoverage, decimals: 0)
         let checked = band.outOfSampleCoverage >= ErrorBands.nominalCoverage
@@ -32,7 +33,7 @@ public struct QueryRange: Sendable {
             : "; even these extremes hold only \(share) of the runs of a \(band.leftOut) left out against the rest, so a new one may fall outside"
         return "GPU energy × \(Self.ratio(band.ratioLow))–\(Self.ratio(band.ratioHigh)) (median × \(Self.ratio(band.ratioMedian))): "
             + "\(band.quantiles) of measured ÷ estimated J per output token over \(runs) in \(band.datasets.joined(separator: ", "))"
-            + "\(checked); host power, idle power and PUE as above"
+            + checked
     }
 
     static func ratio(_ x: Double) -> String { formatNumber(x, significant: 3) }

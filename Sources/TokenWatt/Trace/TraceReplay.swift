@@ -36,6 +36,8 @@ public struct TraceReplay {
     let surfaces: [ServingSurface]
     let capacity: [Double]
     let meanCalls: [ModelCall]
+    /// The estimator's measured error on this GPU (`ErrorBands`); nil under another calibration.
+    public let errorBand: ErrorBand?
     var rate = 0.0
     var lastTime: Double?
 
@@ -44,6 +46,7 @@ public struct TraceReplay {
         guard !sample.isEmpty else { throw FleetError(description: "the request log holds no requests") }
         deployment = d
         self.options = options
+        errorBand = estimator.calibration == CoefficientFile.bundled ? ErrorBands.bundled.band(for: d.gpu.id) : nil
         let meanIn = sample.reduce(0.0) { $0 + Double($1.inputTokens) } / Double(sample.count)
         let meanOut = max(1, sample.reduce(0.0) { $0 + Double($1.outputTokens) } / Double(sample.count))
         let mean = [ModelCall(newTokens: max(1, Int(meanIn.rounded())), cachedTokens: 0, outputTokens: max(1, Int(meanOut.rounded())), sequences: 1)]
@@ -93,6 +96,22 @@ public struct TraceReplay {
         return Priced(request: r, batch: batch * Double(deployment.attentionRanks), busyFraction: busy, gpuWh: gpuJ / 3600,
                       wh: wattHours(gpuJoules: gpuJ, occupancy: occ, busy: busy, surface: s), overloaded: overloaded,
                       overContext: deployment.exceedsContext(tokens: r.inputTokens + r.outputTokens))
+    }
+
+    /// Wh at the chosen boundary per Wh of GPU energy: host, idle and PUE terms do not move with
+    /// it, the PSU loss and the facility overhead do (as in `wattHours`).
+    public var whPerGPUWh: Double {
+        switch options.boundary {
+        case .gpu: return 1
+        case .node, .it: return 1 / deployment.node.psuEfficiency
+        case .facility: return options.pue / deployment.node.psuEfficiency
+        }
+    }
+
+    /// The log's total Wh with its GPU energy at both ends of the measured error band.
+    public func totalRange(_ s: TraceSummary) -> (band: ErrorBand, low: Double, high: Double)? {
+        guard let b = errorBand else { return nil }
+        return (b, s.perRequest.sum + (b.ratioLow - 1) * s.gpuWh * whPerGPUWh, s.perRequest.sum + (b.ratioHigh - 1) * s.gpuWh * whPerGPUWh)
     }
 
     /// A request's energy at the chosen boundary, as the fleet ledger counts it.

@@ -2,11 +2,16 @@ import Foundation
 import KernelPower
 
 extension TraceSummary {
-    public func text(deployment d: Deployment, options o: TraceReplay.Options, file: String) -> String {
+    public func text(deployment d: Deployment, options o: TraceReplay.Options, file: String,
+                     range: (band: ErrorBand, low: Double, high: Double)? = nil) -> String {
         let q = perRequest.statistics
         var s = "TokenWatt trace — \(file) on \(o.replicas) × [\(d.gpuCount) × \(d.gpu.id), \(d.model.id), \(d.precision.rawValue)]\n\n"
         s += "  requests          \(perRequest.count) over \(formatNumber(durationSeconds / 3600, significant: 4)) h (\(inputTokens) input, \(outputTokens) output tokens)\n"
         s += "  energy            \(formatNumber(perRequest.sum, significant: 5)) Wh at the \(o.boundary.rawValue) boundary (GPUs while busy: \(formatNumber(gpuWh, significant: 5)) Wh)\n"
+        if let r = range {
+            s += "  range             \(formatNumber(r.low, significant: 5))–\(formatNumber(r.high, significant: 5)) Wh: "
+                + QueryRange.describe(r.band) + "; host, idle and PUE terms held\n"
+        }
         s += "  per request (Wh)  median \(formatNumber(q.median, significant: 3)), mean \(formatNumber(q.mean, significant: 3)), P5–P95 \(formatNumber(q.p5, significant: 3))–\(formatNumber(q.p95, significant: 3)), IQR \(formatNumber(q.p25, significant: 3))–\(formatNumber(q.p75, significant: 3))\n"
         if overloaded > 0 {
             s += "  overloaded        \(overloaded) requests arrived faster than \(o.replicas) replica(s) can serve at a batch of \(o.maxBatch): add --replicas\n"
@@ -35,10 +40,12 @@ extension TraceSummary {
         }).joined(separator: "\n") + "\n"
     }
 
-    public func json(options o: TraceReplay.Options) -> JSONValue {
+    public func json(options o: TraceReplay.Options, range: (band: ErrorBand, low: Double, high: Double)? = nil) -> JSONValue {
         .obj([
             ("requests", .num(Double(perRequest.count))), ("durationSeconds", .num(durationSeconds)), ("boundary", .str(o.boundary.rawValue)),
-            ("totalWh", .num(perRequest.sum)), ("gpuWh", .num(gpuWh)), ("whPerRequest", FleetRendering.stats(perRequest.statistics)),
+            ("totalWh", .num(perRequest.sum)), ("gpuWh", .num(gpuWh)),
+        ] + (range.map { r in [("totalWhLow", .num(r.low)), ("totalWhHigh", .num(r.high)), ("errorBand", ErrorBands.value(r.band))] } ?? []) + [
+            ("whPerRequest", FleetRendering.stats(perRequest.statistics)),
             ("inputTokens", .num(Double(inputTokens))), ("outputTokens", .num(Double(outputTokens))), ("overloaded", .num(Double(overloaded))),
             ("overContext", .num(Double(overContext))),
             ("hourly", .array(hours.map { x in

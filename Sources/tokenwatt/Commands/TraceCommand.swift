@@ -53,8 +53,9 @@ enum TraceCommand {
         }
         if let hourly = args.string("hourly") { try Output.writeFile(summary.hourlyCSV(), to: hourly) }
         if args.string("per-request") == "-" { return .success }
-        Output.write(format == .json ? JSONWriter(sortKeys: false).write(summary.json(options: options))
-                                     : summary.text(deployment: deployment, options: options, file: file))
+        let range = replay.totalRange(summary)
+        Output.write(format == .json ? JSONWriter(sortKeys: false).write(summary.json(options: options, range: range))
+                                     : summary.text(deployment: deployment, options: options, file: file, range: range))
         return .success
     }
 
