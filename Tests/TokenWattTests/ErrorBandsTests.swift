@@ -131,7 +131,9 @@ import Testing
     @Test func aFleetNamesTheMeasuredErrorBesideWhatItDraws() throws {
         func note(_ extra: String, gpu: String = "h100-sxm") throws -> String? {
             let d = #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "\#(gpu)"}"#
-            return try runWorkload(kernelWorkload(extra: extra, deployment: d), samples: 200)[0].notes.first { $0.hasPrefix("estimator error") }
+            let r = try runWorkload(kernelWorkload(extra: extra, deployment: d), samples: 200)[0]
+            #expect(r.estimatorError == [GPUErrorBand(gpu: gpu, band: ErrorBands.bundled.band(for: gpu))])
+            return r.notes.first { $0.hasPrefix("estimator error") }
         }
         let held = try #require(try note(""))
         let h100 = ErrorBands.bundled.band(for: "h100-sxm")

@@ -59,9 +59,18 @@ public struct FleetResult: Sendable {
     /// Share of the mean Wh per query that is facility overhead (0 below the facility boundary).
     public var overheadShare: Double = 0
     public var levers: [LeverResult]
+    /// The estimator's measured error on each GPU the scenario serves on (kernel scenarios, the
+    /// bundled calibration; `ErrorBands`).
+    public var estimatorError: [GPUErrorBand] = []
     public var notes: [String]
     /// The sample of Wh per query at the boundary (kept for reports and charts).
     public var samples: [Double]
+}
+
+/// The error band an estimate on `gpu` takes (its own, or the forecast pool).
+public struct GPUErrorBand: Sendable, Equatable {
+    public var gpu: String
+    public var band: ErrorBand
 }
 
 /// GPUs and nodes provisioned for one class.

@@ -2,15 +2,20 @@ import Foundation
 import KernelPower
 
 extension KernelFleet {
-    /// The estimator's measured error on the scenario's GPUs (`ErrorBands`) beside the GPU-energy
-    /// uncertainty the scenario draws, so a reader sees whether the spread includes that error.
-    /// None under a calibration other than the bundled one, which the bands measure.
-    func estimatorErrorNote(_ surfaces: [ServingSurface]) -> String? {
-        guard estimator.calibration == CoefficientFile.bundled else { return nil }
+    /// The measured error band of each GPU the scenario serves on; none under a calibration other
+    /// than the bundled one, which the bands measure.
+    func estimatorError(_ surfaces: [ServingSurface]) -> [GPUErrorBand] {
+        guard estimator.calibration == CoefficientFile.bundled else { return [] }
         let gpus = surfaces.map(\.deployment.gpu.id).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        guard !gpus.isEmpty else { return nil }
-        let bands = gpus.map { gpu -> String in
-            let b = ErrorBands.bundled.band(for: gpu)
+        return gpus.map { GPUErrorBand(gpu: $0, band: ErrorBands.bundled.band(for: $0)) }
+    }
+
+    /// The bands in words beside the GPU-energy uncertainty the scenario draws, so a reader sees
+    /// whether the spread includes that error.
+    func estimatorErrorNote(_ error: [GPUErrorBand]) -> String? {
+        guard !error.isEmpty else { return nil }
+        let bands = error.map { e -> String in
+            let gpu = e.gpu, b = e.band
             let runs = b.gpu == gpu ? "\(b.runs) runs" : "\(b.runs) runs of \(b.whose)"
             return "\(gpu) \(QueryRange.ratio(b.ratioLow))–\(QueryRange.ratio(b.ratioHigh)) (\(b.quantiles) of \(runs), median "
                 + "\(QueryRange.ratio(b.ratioMedian)); it keeps \(formatPercent(b.outOfSampleCoverage, decimals: 0)) of a left-out \(b.leftOut)'s runs)"
@@ -64,7 +69,8 @@ extension KernelFleet {
                              + "\(s.deployment.model.maxPositions)-token context window of \(s.deployment.model.id); costed as drawn")
             }
         }
-        notes += estimatorErrorNote(surfaces).map { [$0] } ?? []
+        let error = estimatorError(surfaces)
+        notes += estimatorErrorNote(error).map { [$0] } ?? []
         let values = draws.map { value($0, idle: idlePerOccupancySecond[$0.cls]) }
         let stats = QueryStatistics(values)
         let meanPUE = draws.reduce(0) { $0 + $1.pue } / n
@@ -86,6 +92,7 @@ extension KernelFleet {
             },
             levers: [], notes: notes, samples: values)
         result.hardware = hardware
+        result.estimatorError = error
         if scenario.boundary == .facility, stats.mean > 0, let overhead = mean.last?.energy.wattHours {
             result.overheadShare = overhead / stats.mean
         }

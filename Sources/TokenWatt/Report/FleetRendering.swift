@@ -29,6 +29,7 @@ public enum FleetRendering {
             ("levers", .array(r.levers.map { .obj([("name", .str($0.name)), ("meanWhPerQuery", .num($0.meanWhPerQuery)),
                                                     ("gwhPerDay", .num($0.gwhPerDay)), ("saving", .num($0.saving))]) })),
             ("hourlyFacilityMegawatts", .array(r.hourlyMegawatts.map(JSONValue.num))),
+            ("estimatorError", .array(r.estimatorError.map { .obj([("gpu", .str($0.gpu)), ("band", ErrorBands.value($0.band))]) })),
             ("notes", .array(r.notes.map(JSONValue.str))),
         ])
     }
