@@ -80,6 +80,16 @@ import Testing
         #expect(QueryRange.describe(b).contains("even these extremes hold only 89 % of the runs of a model family left out"))
     }
 
+    /// Runs of one model family cannot be checked by leaving one out: the band is their P5–P95,
+    /// marked unchecked, and its words say so rather than claim a coverage of 0.
+    @Test func aBandOfOneFamilyIsMarkedUnchecked() {
+        let rows = (0..<30).map { ValidationRecord(dataset: "d", gpu: "g", group: "only", metric: "j_per_token", label: "x",
+                                                   measured: 0.8 + Double($0) / 50, predicted: 1) }
+        let b = ErrorBands.compute(from: rows, fitted: ["g"]).band(for: "g")
+        #expect(b.leftOut == "none" && b.tail == 0.05 && b.quantiles == "P5–P95")
+        #expect(QueryRange.describe(b).hasSuffix("its runs are of one model family, so the range is not checked out of sample"))
+    }
+
     @Test func theReaderNamesWhatIsWrong() {
         let good = #"{"gpu": "g", "runs": 3, "datasets": ["d"], "tail": 0.05, "ratioLow": 0.8, "ratioMedian": 1, "ratioHigh": 1.2, "leftOut": "GPU", "outOfSampleCoverage": 0.9}"#
         let disordered = #"{"gpu": "g", "runs": 3, "datasets": ["d"], "tail": 0.05, "ratioLow": 1.3, "ratioMedian": 1, "ratioHigh": 1.2, "leftOut": "GPU", "outOfSampleCoverage": 0.9}"#

@@ -28,7 +28,8 @@ public struct QueryRange: Sendable {
     public static func describe(_ band: ErrorBand) -> String {
         let runs = "\(band.runs) runs of \(band.whose)"
         let share = formatPercent(band.outOfSampleCoverage, decimals: 0)
-        let checked = band.outOfSampleCoverage >= ErrorBands.nominalCoverage
+        let checked = band.leftOut == "none" ? "; its runs are of one model family, so the range is not checked out of sample"
+            : band.outOfSampleCoverage >= ErrorBands.nominalCoverage
             ? ", wide enough that, each \(band.leftOut) left out in turn, \(share) of the runs fall inside the range of the rest"
             : "; even these extremes hold only \(share) of the runs of a \(band.leftOut) left out against the rest, so a new one may fall outside"
         return "GPU energy × \(Self.ratio(band.ratioLow))–\(Self.ratio(band.ratioHigh)) (median × \(Self.ratio(band.ratioMedian))): "

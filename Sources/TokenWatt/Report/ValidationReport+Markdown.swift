@@ -65,7 +65,8 @@ extension ValidationReport {
         s += table(["GPU", "runs", "data sets", "range", "low", "median", "high", "held when left out"], (b.bands + [f]).map {
             [$0.gpu == "forecast" ? "forecast pool (\($0.pooledGPUs.joined(separator: ", ")))" : $0.gpu, String($0.runs),
              $0.datasets.joined(separator: ", "), $0.quantiles, QueryRange.ratio($0.ratioLow), QueryRange.ratio($0.ratioMedian),
-             QueryRange.ratio($0.ratioHigh), "\(formatPercent($0.outOfSampleCoverage, decimals: 0)) (each \($0.leftOut))"]
+             QueryRange.ratio($0.ratioHigh), $0.leftOut == "none" ? "not checked (one family)"
+                : "\(formatPercent($0.outOfSampleCoverage, decimals: 0)) (each \($0.leftOut))"]
         })
         let runs = bandCoverage.reduce(0) { $0 + $1.runs }
         guard runs > 0 else { return s }

@@ -67,7 +67,7 @@ extension ErrorBands {
                           ratioLow: try o.double("ratioLow", ratio), ratioMedian: try o.double("ratioMedian", ratio),
                           ratioHigh: try o.double("ratioHigh", ratio),
                           outOfSampleCoverage: try o.double("outOfSampleCoverage", 0...1, expected: "a share from 0 to 1"),
-                          leftOut: try o.string("leftOut", allowed: ["model family", "GPU"]))
+                          leftOut: try o.string("leftOut", allowed: ["model family", "GPU", "none"]))
         try o.finish()
         guard b.ratioLow <= b.ratioMedian, b.ratioMedian <= b.ratioHigh else {
             throw InputError.invalidValue(file: file, field: path, value: "\(b.ratioLow), \(b.ratioMedian), \(b.ratioHigh)",

@@ -23,7 +23,8 @@ public struct ErrorBand: Sendable, Equatable {
     /// The share of runs inside the range of the others when their model family (own band) or
     /// GPU (pool) is left out.
     public var outOfSampleCoverage: Double = 0
-    /// What is left out to check the range: `model family` or `GPU`.
+    /// What is left out to check the range: `model family`, `GPU`, or `none` when the runs hold
+    /// only one, so the range is not checked out of sample.
     public var leftOut = ""
 
     /// Whose runs these are, in words: the GPU, or the pooled GPUs without a fit of their own.
@@ -79,7 +80,13 @@ public struct ErrorBands: Sendable, Equatable {
     }
 
     /// The band of `rows` at the narrowest tail whose leave-one-`key`-out coverage reaches 90 %.
+    /// With one family (or GPU) nothing can be left out: the band is its P5–P95, marked unchecked.
     static func calibrated(_ gpu: String, _ rows: [ValidationRecord], leavingOut key: KeyPath<ValidationRecord, String>) -> ErrorBand {
+        guard Set(rows.map { $0[keyPath: key] }).count > 1 else {
+            var b = band(gpu, rows, tail: 0.05)
+            b.leftOut = "none"
+            return b
+        }
         let tried = tails.map { ($0, covered(leaveOneOutCoverage(rows, by: key, tail: $0))) }
         let (tail, cover) = tried.first { $0.1 >= nominalCoverage } ?? tried.last!
         var b = band(gpu, rows, tail: tail)
