@@ -35,11 +35,21 @@ public struct Estimator: Sendable {
     public let gpus: GPUCatalog
     public let models: ModelCatalog
     public let calibration: CoefficientFile
+    /// Whether `calibration` is the bundled one, whose error the bundled bands measure (compared
+    /// once here rather than on every estimate).
+    let calibrationIsBundled: Bool
 
     public init(gpus: GPUCatalog = .bundled, models: ModelCatalog = .bundled, calibration: CoefficientFile = .bundled) {
         self.gpus = gpus
         self.models = models
         self.calibration = calibration
+        calibrationIsBundled = calibration == .bundled
+    }
+
+    /// The measured error band an estimate on `gpu` takes (`ErrorBands`): nil under a calibration
+    /// other than the bundled one, which the bands do not measure.
+    public func errorBand(for gpu: String) -> ErrorBand? {
+        calibrationIsBundled ? ErrorBands.bundled.band(for: gpu) : nil
     }
 
     /// vLLM's host before calibration: 5 µs per kernel launched outside CUDA graphs (a CUDA

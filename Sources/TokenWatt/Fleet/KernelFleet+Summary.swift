@@ -5,9 +5,8 @@ extension KernelFleet {
     /// The measured error band of each GPU the scenario serves on; none under a calibration other
     /// than the bundled one, which the bands measure.
     func estimatorError(_ surfaces: [ServingSurface]) -> [GPUErrorBand] {
-        guard estimator.calibration == CoefficientFile.bundled else { return [] }
         let gpus = surfaces.map(\.deployment.gpu.id).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        return gpus.map { GPUErrorBand(gpu: $0, band: ErrorBands.bundled.band(for: $0)) }
+        return gpus.compactMap { gpu in estimator.errorBand(for: gpu).map { GPUErrorBand(gpu: gpu, band: $0) } }
     }
 
     /// The bands in words beside the GPU-energy uncertainty the scenario draws, so a reader sees

@@ -36,13 +36,12 @@ public struct QueryEstimate: Sendable {
         self.boundary = boundary
         let alternative = try Self.alternative(estimator, d, r, s, settings)
         atLoad = alternative
-        let bundled = estimator.calibration == CoefficientFile.bundled
-        range = bundled ? try QueryRange(band: ErrorBands.bundled.band(for: d.gpu.id), serving: s, deployment: d,
-                                         outputTokens: r.outputTokens, settings: settings) : nil
+        let band = estimator.errorBand(for: d.gpu.id)
+        range = try band.map { try QueryRange(band: $0, serving: s, deployment: d, outputTokens: r.outputTokens, settings: settings) }
         assumptions = Self.assumptions(d, r, s, settings, estimator: estimator) + s.notes
             + [alternative.map { Self.describe($0, s, ledger, boundary) }].compactMap { $0 }
-            + (bundled ? [] : ["no range: the measured error bands (error-bands.json) are those of the bundled coefficients"])
-            + (bundled && Self.tuned(d) ? ["the range's runs ran at their GPUs' default clocks and power limits, not at this clock or cap"] : [])
+            + (band != nil ? [] : ["no range: the measured error bands (error-bands.json) are those of the bundled coefficients"])
+            + (band != nil && Self.tuned(d) ? ["the range's runs ran at their GPUs' default clocks and power limits, not at this clock or cap"] : [])
     }
 
     /// A locked clock, or a power cap below the GPU's TDP: settings the error bands' runs did not use.

@@ -46,7 +46,7 @@ public struct TraceReplay {
         guard !sample.isEmpty else { throw FleetError(description: "the request log holds no requests") }
         deployment = d
         self.options = options
-        errorBand = estimator.calibration == CoefficientFile.bundled ? ErrorBands.bundled.band(for: d.gpu.id) : nil
+        errorBand = estimator.errorBand(for: d.gpu.id)
         let meanIn = sample.reduce(0.0) { $0 + Double($1.inputTokens) } / Double(sample.count)
         let meanOut = max(1, sample.reduce(0.0) { $0 + Double($1.outputTokens) } / Double(sample.count))
         let mean = [ModelCall(newTokens: max(1, Int(meanIn.rounded())), cachedTokens: 0, outputTokens: max(1, Int(meanOut.rounded())), sequences: 1)]
