@@ -108,10 +108,17 @@ public struct TraceReplay {
         }
     }
 
-    /// The log's total Wh with its GPU energy at both ends of the measured error band.
-    public func totalRange(_ s: TraceSummary) -> (band: ErrorBand, low: Double, high: Double)? {
+    /// A log's total Wh with its GPU energy at both ends of the measured error band.
+    public struct TotalRange: Sendable {
+        public var band: ErrorBand
+        public var low: Double
+        public var high: Double
+    }
+
+    public func totalRange(_ s: TraceSummary) -> TotalRange? {
         guard let b = errorBand else { return nil }
-        return (b, s.perRequest.sum + (b.ratioLow - 1) * s.gpuWh * whPerGPUWh, s.perRequest.sum + (b.ratioHigh - 1) * s.gpuWh * whPerGPUWh)
+        return TotalRange(band: b, low: s.perRequest.sum + (b.ratioLow - 1) * s.gpuWh * whPerGPUWh,
+                          high: s.perRequest.sum + (b.ratioHigh - 1) * s.gpuWh * whPerGPUWh)
     }
 
     /// A request's energy at the chosen boundary, as the fleet ledger counts it.

@@ -3,7 +3,7 @@ import KernelPower
 
 extension TraceSummary {
     public func text(deployment d: Deployment, options o: TraceReplay.Options, file: String,
-                     range: (band: ErrorBand, low: Double, high: Double)? = nil) -> String {
+                     range: TraceReplay.TotalRange? = nil) -> String {
         let q = perRequest.statistics
         var s = "TokenWatt trace — \(file) on \(o.replicas) × [\(d.gpuCount) × \(d.gpu.id), \(d.model.id), \(d.precision.rawValue)]\n\n"
         s += "  requests          \(perRequest.count) over \(formatNumber(durationSeconds / 3600, significant: 4)) h (\(inputTokens) input, \(outputTokens) output tokens)\n"
@@ -40,7 +40,7 @@ extension TraceSummary {
         }).joined(separator: "\n") + "\n"
     }
 
-    public func json(options o: TraceReplay.Options, range: (band: ErrorBand, low: Double, high: Double)? = nil) -> JSONValue {
+    public func json(options o: TraceReplay.Options, range: TraceReplay.TotalRange? = nil) -> JSONValue {
         .obj([
             ("requests", .num(Double(perRequest.count))), ("durationSeconds", .num(durationSeconds)), ("boundary", .str(o.boundary.rawValue)),
             ("totalWh", .num(perRequest.sum)), ("gpuWh", .num(gpuWh)),
