@@ -130,11 +130,9 @@ public struct ErrorBands: Sendable, Equatable {
                          ratioLow: quantile(ratios, tail), ratioMedian: quantile(ratios, 0.5), ratioHigh: quantile(ratios, 1 - tail))
     }
 
-    /// Linear interpolation between order statistics (the common "type 7" quantile); 1 when empty.
+    /// Linear interpolation between order statistics (`QueryStatistics.quantile`); 1, no error,
+    /// when there are no runs.
     static func quantile(_ sorted: [Double], _ q: Double) -> Double {
-        guard !sorted.isEmpty else { return 1 }
-        let h = Double(sorted.count - 1) * q
-        let lo = Int(h.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
-        return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
+        sorted.isEmpty ? 1 : QueryStatistics.quantile(sorted, q)
     }
 }
