@@ -27,8 +27,8 @@ import Testing
         return rows
     }
 
-    /// Runs `sql` over a `requests` table of `rows` and returns `wh` by row id.
-    func runSQLite(_ sql: String, rows: [(Int, Int)], python: String) throws -> [Double] {
+    /// Runs `sql` over a `requests` table of `rows` and returns the columns it adds (by name) by row id.
+    func runSQLite(_ sql: String, rows: [(Int, Int)], python: String) throws -> [[String: Double]] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-sql-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -43,9 +43,12 @@ import Testing
             i, o = line.strip().split(',')
             c.execute('INSERT INTO requests VALUES (?, ?, ?, ?)', (k, int(i), int(o), 'row%d' % k))
         q = open(d + '/q.sql').read()
-        for row in c.execute(q):
-            assert row[3] == 'row%d' % row[0] and len(row) == 5
-            print(row[0], repr(row[-1]))
+        cur = c.execute(q)
+        names = [x[0] for x in cur.description]
+        assert names[:4] == ['id', 'input_tokens', 'output_tokens', 'note'], names
+        for row in cur:
+            assert row[3] == 'row%d' % row[0]
+            print(row[0], ' '.join('%s=%r' % (n, v) for n, v in zip(names[4:], row[4:])))
         """
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
@@ -58,10 +61,13 @@ import Testing
         let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         try #require(p.terminationStatus == 0, "sqlite run failed: \(errors)")
-        var result = [Double](repeating: .nan, count: rows.count)
+        var result = [[String: Double]](repeating: [:], count: rows.count)
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
             let parts = line.split(separator: " ")
-            result[Int(parts[0])!] = Double(parts[1])!
+            for cell in parts.dropFirst() {
+                let kv = cell.split(separator: "=")
+                result[Int(parts[0])!][String(kv[0])] = Double(kv[1])
+            }
         }
         return result
     }
@@ -73,7 +79,12 @@ import Testing
         let got = try runSQLite(try SQLExport(formula: f, dialect: .sqlite).sql(), rows: rows, python: try #require(Self.python))
         for (k, (i, o)) in rows.enumerated() {
             let want = try #require(f.wattHours(input: i, output: o)[boundary])
-            #expect(abs(got[k] - want) <= 1e-9 * max(abs(want), 1e-12), "row \(k) (\(i), \(o)): sql \(got[k]) vs \(want)")
+            let range = try #require(f.range(input: i, output: o))
+            for (column, value) in [("wh", want), ("wh_gpu", f.wattHours(input: i, output: o)[.gpu]!),
+                                    ("wh_low", range.low[boundary]!), ("wh_high", range.high[boundary]!)] {
+                let sql = try #require(got[k][column], "row \(k) has no \(column)")
+                #expect(abs(sql - value) <= 1e-9 * max(abs(value), 1e-12), "row \(k) (\(i), \(o)) \(column): sql \(sql) vs \(value)")
+            }
         }
     }
 
@@ -82,10 +93,40 @@ import Testing
         for f in [try formula(boundary: .it, utilization: .default), try formula(boundary: .facility, gpus: 8)] {
             let got = try runSQLite(try SQLExport(formula: f, dialect: .sqlite).sql(), rows: rows, python: try #require(Self.python))
             for (k, (i, o)) in rows.enumerated() {
-                let want = f.wattHours(input: i, output: o)[f.boundary]!
-                #expect(abs(got[k] - want) <= 1e-9 * max(abs(want), 1e-12), "row \(k)")
+                let want = f.wattHours(input: i, output: o)[f.boundary]!, range = try #require(f.range(input: i, output: o))
+                for (column, value) in [("wh", want), ("wh_low", range.low[f.boundary]!), ("wh_high", range.high[f.boundary]!)] {
+                    let sql = try #require(got[k][column])
+                    #expect(abs(sql - value) <= 1e-9 * max(abs(value), 1e-12), "row \(k) \(column)")
+                }
             }
         }
+    }
+
+    /// The range moves the GPU energy alone: at the GPU boundary its ends are the band's ratios
+    /// times the estimate, and at the facility each further GPU Wh costs PUE ÷ PSU efficiency
+    /// (the idle time of a busy fraction is held).
+    @Test func rangeScalesOnlyTheGPUEnergy() throws {
+        let f = try formula(boundary: .facility)
+        let band = try #require(f.errorBand)
+        for (i, o) in [(1, 1), (700, 300), (20_000, 50)] {
+            let wh = f.wattHours(input: i, output: o), r = try #require(f.range(input: i, output: o))
+            #expect(approx(r.low[.gpu]!, wh[.gpu]! * band.ratioLow, rel: 1e-12))
+            #expect(approx(r.high[.gpu]!, wh[.gpu]! * band.ratioHigh, rel: 1e-12))
+            #expect(approx(r.high[.facility]! - wh[.facility]!, (band.ratioHigh - 1) * wh[.gpu]! * f.pue / f.psuEfficiency, rel: 1e-9))
+            #expect(r.low[.facility]! < wh[.facility]! && wh[.facility]! < r.high[.facility]!)
+        }
+    }
+
+    /// Under another calibration the bands say nothing: the SQL adds no wh_low or wh_high.
+    @Test func anotherCalibrationWritesNoRangeColumns() throws {
+        var c = CoefficientFile.bundled
+        c.capHoldFraction = 0.9
+        let e = Estimator(calibration: c)
+        let d = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", gpus: 1))
+        let f = try TokenFormula(estimator: e, deployment: d, batch: 32, input: 500, output: 300, settings: try LedgerSettings(), boundary: .it)
+        #expect(f.errorBand == nil && f.range(input: 500, output: 300) == nil)
+        let sql = try SQLExport(formula: f, dialect: .postgres).sql()
+        #expect(sql.contains("AS wh\nFROM (SELECT r.*") && !sql.contains("wh_low"))
     }
 
     /// The formula is the serving surface `fleet` and `trace` price queries with.
@@ -120,7 +161,8 @@ import Testing
         let sql = try SQLExport(formula: try formula(boundary: .facility), dialect: dialect, table: "warehouse.requests",
                                 inputColumn: "prompt_tokens", outputColumn: "completion_tokens").sql()
         let code = sql.split(separator: "\n").filter { !$0.hasPrefix("--") }.joined(separator: "\n")
-        #expect(code.hasPrefix("SELECT r.*, ") && code.hasSuffix("AS wh\nFROM warehouse.requests AS r;"))
+        #expect(code.hasPrefix("SELECT t.*, ") && code.hasSuffix("FROM warehouse.requests AS r) AS t;"))
+        #expect(code.components(separatedBy: "SELECT").count == 3 && code.contains("AS wh_low") && code.contains("AS wh_high"))
         #expect(code.contains("r.prompt_tokens") && code.contains("r.completion_tokens") && !code.contains("CREATE FUNCTION"))
         #expect(code.components(separatedBy: "(").count == code.components(separatedBy: ")").count)
         #expect(throws: (any Error).self) { try SQLExport(formula: try formula(boundary: .gpu), dialect: dialect, table: "x; DROP TABLE y") }

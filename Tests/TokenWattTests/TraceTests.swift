@@ -122,6 +122,39 @@ func readAll(_ path: String, _ format: TraceFormat? = nil) throws -> [TraceReque
         }
     }
 
+    /// Each per-request row carries its own range (its GPU energy at the band's two ends), and
+    /// the rows' ends add up to the log's total range; another calibration leaves both cells empty.
+    @Test func perRequestRangesAddUpToTheTotalRange() throws {
+        let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"))
+        let rs = requests(every: 0.5, count: 400)
+        var o = TraceReplay.Options()
+        o.boundary = .facility
+        var r = try TraceReplay(estimator: estimator, deployment: d, options: o, sample: rs)
+        var s = TraceSummary()
+        var low = 0.0, high = 0.0
+        for q in rs {
+            let p = r.price(q)
+            s.add(p)
+            let (l, h) = (try #require(p.whLow), try #require(p.whHigh))
+            #expect(l < p.wh && p.wh < h)
+            low += l
+            high += h
+        }
+        let total = try #require(r.totalRange(s))
+        #expect(approx(low, total.low, rel: 1e-9) && approx(high, total.high, rel: 1e-9))
+        #expect(TraceReplay.Priced.csvHeader.hasSuffix(",wh,wh_low,wh_high\n"))
+
+        var c = CoefficientFile.bundled
+        c.capHoldFraction = 0.9
+        let other = Estimator(calibration: c)
+        var unbanded = try TraceReplay(estimator: other, deployment: try other.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm")),
+                                       options: o, sample: rs)
+        let p = unbanded.price(rs[0])
+        #expect(p.whLow == nil && p.whHigh == nil && p.csvRow(index: 0).hasSuffix(",,\n"))
+        #expect(p.csvRow(index: 0).split(separator: ",", omittingEmptySubsequences: false).count
+                == TraceReplay.Priced.csvHeader.split(separator: ",").count)
+    }
+
     @Test func moreReplicasThanTheLoadNeedsCostMore() throws {
         let rs = requests(every: 0.02, count: 5000)
         let one = try replay(rs), eight = try replay(rs, replicas: 8)

@@ -317,7 +317,7 @@ import Testing
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(obj["requests"] as? Double == 300)
         let lines = try String(contentsOf: rows, encoding: .utf8).split(separator: "\n")
-        #expect(lines.count == 301 && lines[0] == "index,timestamp_s,input_tokens,output_tokens,batch,busy_fraction,wh_gpu,wh")
+        #expect(lines.count == 301 && lines[0] == "index,timestamp_s,input_tokens,output_tokens,batch,busy_fraction,wh_gpu,wh,wh_low,wh_high")
         #expect(try String(contentsOf: hourly, encoding: .utf8).hasPrefix("hour,requests,wh,mean_watts"))
         let bad = dir.appendingPathComponent("bad-rows.csv")
         let broken = try Self.run(["trace", "-", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--per-request", bad.path],
@@ -336,7 +336,8 @@ import Testing
         let sql = try Self.run(["export-sql", "--dialect", "sqlite", "--input", "700", "--output", "300"] + flags)
         #expect(sql.status == 0, "\(sql.stderr)")
         let script = "import sqlite3,sys\nc=sqlite3.connect(':memory:')\nc.execute('CREATE TABLE requests (input_tokens INTEGER, output_tokens INTEGER)')\n"
-            + "c.executemany('INSERT INTO requests VALUES (?,?)', [(700,300),(5000,20),(12,900)])\nfor r in c.execute(sys.stdin.read()): print(repr(r[2]))\n"
+            + "c.executemany('INSERT INTO requests VALUES (?,?)', [(700,300),(5000,20),(12,900)])\ncur=c.execute(sys.stdin.read())\n"
+            + "names=[x[0] for x in cur.description]\nfor r in cur: d=dict(zip(names,r)); print(repr(d['wh']), repr(d['wh_low']), repr(d['wh_high']))\n"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try #require(Self.python))
         p.arguments = ["-c", script]
@@ -346,16 +347,22 @@ import Testing
         try p.run()
         inp.fileHandleForWriting.write(Data(sql.stdout.utf8))
         inp.fileHandleForWriting.closeFile()
-        let values = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").compactMap { Double($0) }
+        let values = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+            .map { $0.split(separator: " ").compactMap { Double($0) } }
         p.waitUntilExit()
-        #expect(values.count == 3)
+        #expect(values.count == 3 && values.allSatisfy { $0.count == 3 })
         // The batch the KV cache holds is set by the reference shape (--input/--output) in both commands.
         for (k, (i, o)) in [(700, 300), (5000, 20), (12, 900)].enumerated() where k < values.count {
             let e = try Self.run(["estimate", "--method", "surface", "--format", "json", "--input", String(i), "--output", String(o),
                                   "--reference-input", "700", "--reference-output", "300"] + flags)
             let obj = try #require(try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as? [String: Any], "\(e.stderr)")
             let wh = try #require(obj["wh"] as? Double)
-            #expect(abs(values[k] / wh - 1) < 1e-9, "sql \(values[k]) vs estimate \(wh) for \(i)+\(o)")
+            let range = try #require(obj["range"] as? [String: Any])
+            let low = try #require((range["whPerQueryLow"] as? [String: Double])?["it"])
+            let high = try #require((range["whPerQueryHigh"] as? [String: Double])?["it"])
+            for (sql, want) in zip(values[k], [wh, low, high]) {
+                #expect(abs(sql / want - 1) < 1e-9, "sql \(sql) vs estimate \(want) for \(i)+\(o)")
+            }
         }
     }
 }

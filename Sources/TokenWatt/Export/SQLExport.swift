@@ -66,6 +66,10 @@ public struct SQLExport: Sendable {
         return "(\(full) + \(rest))"
     }
 
+    /// One SELECT over a derived table: the inner query adds each row's GPU energy (`wh_gpu`) and
+    /// the deployment time it occupies (`occupancy_s`), each written once; the outer query prices
+    /// them at the chosen boundary (`wh`) and, where the GPU has a measured error band, at the
+    /// band's two ends (`wh_low`, `wh_high`), host, idle power and PUE held.
     public func sql() -> String {
         let f = formula, d = f.deployment
         let i = "CAST(r.\(inputColumn) AS \(dialect.doubleType))", o = "CAST(r.\(outputColumn) AS \(dialect.doubleType))"
@@ -73,28 +77,44 @@ public struct SQLExport: Sendable {
         let b = Double(f.localBatch)
         let gpuJ = "(\(prefill(f.energySegments, past: f.pastE, input: i)) * \(Self.lit(f.gpus)) / \(Self.lit(f.ranks)) + (\(Self.lit(f.eA)) + \(Self.lit(f.eB)) * \(context)) * \(Self.lit(f.gpus)) / (\(Self.lit(f.ranks)) * \(Self.lit(b))) * \(o))"
         let occupancy = "(\(prefill(f.timeSegments, past: f.pastT, input: i)) / \(Self.lit(f.ranks)) + (\(Self.lit(f.tA)) + \(Self.lit(f.tB)) * \(context)) / (\(Self.lit(f.ranks)) * \(Self.lit(b))) * \(o))"
-        let nodeJ = "((\(gpuJ) + \(Self.lit(f.hostWattsPerGPU)) * \(Self.lit(f.gpus)) * \(occupancy)) / \(Self.lit(f.psuEfficiency)))"
-        let idleJ: String
-        if let busy = f.busy {
-            idleJ = "\(Self.lit(f.idleWallPower)) * \(occupancy) * (1 - \(Self.lit(busy))) / \(Self.lit(busy))"
-        } else if case let .idleShareOfActive(share) = f.utilization {
-            idleJ = "\(Self.lit(share)) * \(nodeJ)"
-        } else {
-            idleJ = "0"
-        }
-        let wh: String
-        switch f.boundary {
-        case .gpu: wh = "\(gpuJ) / 3600"
-        case .node: wh = "\(nodeJ) / 3600"
-        case .it: wh = "(\(nodeJ) + \(idleJ)) / 3600"
-        case .facility: wh = "(\(nodeJ) + \(idleJ)) * \(Self.lit(f.pue)) / 3600"
+        var priced = ["\(boundaryWh(gpuJoules: "(t.wh_gpu * 3600)")) AS wh"]
+        var returns = "wh"
+        var bandLine: [String] = []
+        if let band = f.errorBand {
+            priced += [("wh_low", band.ratioLow), ("wh_high", band.ratioHigh)].map { name, ratio in
+                "\(boundaryWh(gpuJoules: "(t.wh_gpu * 3600 * \(Self.lit(ratio)))")) AS \(name)"
+            }
+            returns = "wh, wh_low, wh_high"
+            bandLine = ["-- wh_low/wh_high: " + QueryRange.describe(band)]
         }
         let header = [
             "-- TokenWatt export-sql (\(dialect.rawValue)): Wh per request at the \(f.boundary.rawValue) boundary",
             "-- \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), tp \(d.tensorParallel), \(d.precision.rawValue); \(Int(b * f.ranks)) sequences in flight, prompts in chunks of \(Int(f.chunk)) tokens",
             "-- PUE \(formatNumber(f.pue)); the same numbers as `tokenwatt estimate --method surface` with these flags",
-            "-- Reads \(table)(\(inputColumn), \(outputColumn)); returns every column plus wh.",
-        ]
-        return header.joined(separator: "\n") + "\nSELECT r.*, \(wh) AS wh\nFROM \(table) AS r;\n"
+            "-- Reads \(table)(\(inputColumn), \(outputColumn)); returns every column plus wh_gpu (GPU Wh), occupancy_s (deployment seconds), \(returns).",
+        ] + bandLine
+        return header.joined(separator: "\n")
+            + "\nSELECT t.*, \(priced.joined(separator: ", "))\nFROM (SELECT r.*, \(gpuJ) / 3600 AS wh_gpu, \(occupancy) AS occupancy_s\n      FROM \(table) AS r) AS t;\n"
+    }
+
+    /// The Wh at the formula's boundary of a request whose GPU energy is `gpuJoules` (an SQL
+    /// expression), its occupancy read from the inner query: `TokenFormula.wattHours` in SQL.
+    func boundaryWh(gpuJoules gpuJ: String) -> String {
+        let f = formula
+        let nodeJ = "((\(gpuJ) + \(Self.lit(f.hostWattsPerGPU)) * \(Self.lit(f.gpus)) * t.occupancy_s) / \(Self.lit(f.psuEfficiency)))"
+        let idleJ: String
+        if let busy = f.busy {
+            idleJ = "\(Self.lit(f.idleWallPower)) * t.occupancy_s * (1 - \(Self.lit(busy))) / \(Self.lit(busy))"
+        } else if case let .idleShareOfActive(share) = f.utilization {
+            idleJ = "\(Self.lit(share)) * \(nodeJ)"
+        } else {
+            idleJ = "0"
+        }
+        switch f.boundary {
+        case .gpu: return "\(gpuJ) / 3600"
+        case .node: return "\(nodeJ) / 3600"
+        case .it: return "(\(nodeJ) + \(idleJ)) / 3600"
+        case .facility: return "(\(nodeJ) + \(idleJ)) * \(Self.lit(f.pue)) / 3600"
+        }
     }
 }

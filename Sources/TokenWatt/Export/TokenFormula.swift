@@ -30,6 +30,8 @@ public struct TokenFormula: Sendable {
     let hostWattsPerGPU: Double, psuEfficiency: Double, idleWallPower: Double
     /// Busy fraction for `.busyFraction` and `.load` (nil: idle is a share of active energy).
     let busy: Double?
+    /// The estimator's measured error on this GPU (`ErrorBands`); nil under another calibration.
+    public let errorBand: ErrorBand?
 
     /// The batch is `batch` or what the KV cache holds for the reference request (`input`, `output`).
     public init(estimator: Estimator, deployment d: Deployment, batch: Int, input: Int, output: Int, tokenBudget: Int = 8192,
@@ -51,6 +53,7 @@ public struct TokenFormula: Sendable {
         hostWattsPerGPU = s.hostWattsPerGPU
         psuEfficiency = s.psuEfficiency
         idleWallPower = s.idleWallPower
+        errorBand = estimator.errorBand(for: d.gpu.id)
         switch settings.utilization {
         case let .busyFraction(f): busy = f
         case let .load(q):
@@ -91,15 +94,25 @@ public struct TokenFormula: Sendable {
         return full + rest
     }
 
-    /// Wh of one request at every boundary.
-    public func wattHours(input: Int, output: Int) -> [Boundary: Double] {
+    /// Wh of one request at every boundary, its GPU energy × `gpuEnergyScale` (the range's ends;
+    /// host, idle power and PUE held, as the ledger's range holds them).
+    public func wattHours(input: Int, output: Int, gpuEnergyScale: Double = 1) -> [Boundary: Double] {
         let i = Double(input), o = Double(output)
         let context = i + o / 2
-        let gpuJ = prefill(i, segments: energySegments, past: pastE) * gpus / ranks + (eA + eB * context) * gpus / (ranks * Double(localBatch)) * o
+        let gpuJ = (prefill(i, segments: energySegments, past: pastE) * gpus / ranks
+                    + (eA + eB * context) * gpus / (ranks * Double(localBatch)) * o) * gpuEnergyScale
         let occupancy = prefill(i, segments: timeSegments, past: pastT) / ranks + (tA + tB * context) / (ranks * Double(localBatch)) * o
         let nodeJ = (gpuJ + hostWattsPerGPU * gpus * occupancy) / psuEfficiency
         let idleJ: Double
         if let f = busy { idleJ = idleWallPower * occupancy * (1 - f) / f } else if case let .idleShareOfActive(share) = utilization { idleJ = share * nodeJ } else { idleJ = 0 }
         return [.gpu: gpuJ / 3600, .node: nodeJ / 3600, .it: (nodeJ + idleJ) / 3600, .facility: (nodeJ + idleJ) * pue / 3600]
+    }
+
+    /// Wh at every boundary with the GPU energy at the two ends of the measured error band (nil
+    /// without a band: another calibration's error is not measured here).
+    public func range(input: Int, output: Int) -> (band: ErrorBand, low: [Boundary: Double], high: [Boundary: Double])? {
+        guard let b = errorBand else { return nil }
+        return (b, wattHours(input: input, output: output, gpuEnergyScale: b.ratioLow),
+                wattHours(input: input, output: output, gpuEnergyScale: b.ratioHigh))
     }
 }

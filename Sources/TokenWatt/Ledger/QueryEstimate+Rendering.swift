@@ -50,13 +50,7 @@ extension QueryEstimate {
     /// The measured error band and the Wh per query at its two ends (absent without a range).
     var rangeJSON: [(String, JSONValue)] {
         guard let g = range else { return [] }
-        let b = g.band
-        func totals(_ t: [Boundary: Double]) -> JSONValue { .obj(Boundary.allCases.map { ($0.rawValue, .num(t[$0] ?? 0)) }) }
-        return [("range", .obj([("band", .str(b.gpu)), ("runs", .num(Double(b.runs))),
-                                ("datasets", .array(b.datasets.map(JSONValue.str))),
-                                ("quantiles", .str(b.quantiles)), ("leftOut", .str(b.leftOut)), ("outOfSampleCoverage", .num(b.outOfSampleCoverage)),
-                                ("ratioLow", .num(b.ratioLow)), ("ratioMedian", .num(b.ratioMedian)), ("ratioHigh", .num(b.ratioHigh)),
-                                ("whPerQueryLow", totals(g.low)), ("whPerQueryHigh", totals(g.high))]))]
+        return [("range", QueryRange.json(g.band, low: g.low, high: g.high))]
     }
 
     /// The range's lines of the receipt: each boundary's Wh at the band's two ends.

@@ -38,6 +38,15 @@ public struct QueryRange: Sendable {
     }
 
     static func ratio(_ x: Double) -> String { formatNumber(x, significant: 3) }
+
+    /// A range as JSON: the band, what it keeps out of sample, and the Wh per query at its two ends.
+    public static func json(_ b: ErrorBand, low: [Boundary: Double], high: [Boundary: Double]) -> JSONValue {
+        func totals(_ t: [Boundary: Double]) -> JSONValue { .obj(Boundary.allCases.map { ($0.rawValue, .num(t[$0] ?? 0)) }) }
+        return .obj([("band", .str(b.gpu)), ("runs", .num(Double(b.runs))), ("datasets", .array(b.datasets.map(JSONValue.str))),
+                     ("quantiles", .str(b.quantiles)), ("leftOut", .str(b.leftOut)), ("outOfSampleCoverage", .num(b.outOfSampleCoverage)),
+                     ("ratioLow", .num(b.ratioLow)), ("ratioMedian", .num(b.ratioMedian)), ("ratioHigh", .num(b.ratioHigh)),
+                     ("whPerQueryLow", totals(low)), ("whPerQueryHigh", totals(high))])
+    }
 }
 
 extension ServingEstimate {

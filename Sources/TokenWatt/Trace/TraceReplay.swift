@@ -25,6 +25,9 @@ public struct TraceReplay {
         public var busyFraction: Double
         public var gpuWh: Double
         public var wh: Double
+        /// `wh` with the GPU energy at the two ends of the measured error band (nil without a band).
+        public var whLow: Double?
+        public var whHigh: Double?
         public var overloaded: Bool
         /// Whether the request is longer than the model's context window (costed as logged).
         public var overContext = false
@@ -93,8 +96,10 @@ public struct TraceReplay {
         let busy = overloaded ? 1 : min(1, perReplica * meanOcc)
         let s = surfaces[hi]
         let batch = Double(surfaces[lo].localBatch) * (1 - w) + Double(s.localBatch) * w
+        let wh = wattHours(gpuJoules: gpuJ, occupancy: occ, busy: busy, surface: s)
         return Priced(request: r, batch: batch * Double(deployment.attentionRanks), busyFraction: busy, gpuWh: gpuJ / 3600,
-                      wh: wattHours(gpuJoules: gpuJ, occupancy: occ, busy: busy, surface: s), overloaded: overloaded,
+                      wh: wh, whLow: errorBand.map { wh + ($0.ratioLow - 1) * gpuJ / 3600 * whPerGPUWh },
+                      whHigh: errorBand.map { wh + ($0.ratioHigh - 1) * gpuJ / 3600 * whPerGPUWh }, overloaded: overloaded,
                       overContext: deployment.exceedsContext(tokens: r.inputTokens + r.outputTokens))
     }
 

@@ -58,10 +58,13 @@ extension TraceSummary {
 }
 
 extension TraceReplay.Priced {
-    public static let csvHeader = "index,timestamp_s,input_tokens,output_tokens,batch,busy_fraction,wh_gpu,wh\n"
+    /// `wh_low` and `wh_high` are empty under a calibration without a measured error band.
+    public static let csvHeader = "index,timestamp_s,input_tokens,output_tokens,batch,busy_fraction,wh_gpu,wh,wh_low,wh_high\n"
 
     /// One CSV row, formatted without Foundation's formatters (this runs a million times a second).
     public func csvRow(index: Int) -> String {
-        "\(index),\(request.timestamp),\(request.inputTokens),\(request.outputTokens),\(batch),\(busyFraction),\(gpuWh),\(wh)\n"
+        var range = ","
+        if let low = whLow, let high = whHigh { range = "\(low),\(high)" }
+        return "\(index),\(request.timestamp),\(request.inputTokens),\(request.outputTokens),\(batch),\(busyFraction),\(gpuWh),\(wh),\(range)\n"
     }
 }
