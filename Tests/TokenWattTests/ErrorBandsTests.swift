@@ -154,6 +154,26 @@ import Testing
         #expect(try note("", gpu: "l40s")?.contains("runs of GPUs without a fit of their own") == true)
     }
 
+    /// A fleet's day at the band's two ends moves every query's GPU energy at once, in place of
+    /// the scale the scenario draws per query: at the GPU boundary it is the day × the band's
+    /// ratios; at the facility a drawn GPU scale leaves it where it is, and it brackets the day.
+    @Test func aFleetsDayRangeMovesEveryQuerysGPUEnergyAtOnce() throws {
+        let band = ErrorBands.bundled.band(for: "h100-sxm")
+        let gpu = try runWorkload(kernelWorkload(extra: #""boundary": "gpu""#), samples: 500)[0]
+        let g = try #require(gpu.gwhPerDayRange)
+        #expect(approx(g.low, gpu.gwhPerDay * band.ratioLow, rel: 1e-12) && approx(g.high, gpu.gwhPerDay * band.ratioHigh, rel: 1e-12))
+        let held = try runWorkload(kernelWorkload(extra: #""pue": {"fixed": 1.3}"#), samples: 500)[0]
+        let drawn = try runWorkload(kernelWorkload(extra: #""pue": {"fixed": 1.3}, "uncertain": {"gpuEnergyScale": {"lognormal": {"p5": 0.8, "p95": 1.25}}}"#),
+                                    samples: 500)[0]
+        let (h, d) = (try #require(held.gwhPerDayRange), try #require(drawn.gwhPerDayRange))
+        #expect(held.gwhPerDay != drawn.gwhPerDay)
+        #expect(approx(h.low, d.low, rel: 1e-12) && approx(h.high, d.high, rel: 1e-12))
+        #expect(h.low < held.gwhPerDay && held.gwhPerDay < h.high)
+        let json = JSONWriter(sortKeys: false).write(FleetRendering.scenarioJSON(held))
+        let text = FleetRendering.text(try readWorkload(kernelWorkload()), [held])
+        #expect(json.contains("\"gwhPerDayLow\"") && text.contains("with the GPU energy at the ends"))
+    }
+
     /// The bands measure the bundled coefficients: under another calibration no range is given,
     /// and the assumptions say why.
     @Test func anotherCalibrationGivesNoRange() throws {

@@ -37,6 +37,9 @@ public struct FleetResult: Sendable {
     public var boundary: Boundary
     public var whPerQuery: QueryStatistics
     public var gwhPerDay: Double
+    /// GWh per day with every query's GPU energy at the two ends of its GPU's measured error
+    /// band (kernel scenarios, the bundled calibration; nil otherwise).
+    public var gwhPerDayRange: EnergyRange?
     public var queriesPerDay: Double
     /// GPUs provisioned for the peak hour with headroom (nil for throughput-table scenarios).
     public var gpus: Int?
@@ -65,6 +68,12 @@ public struct FleetResult: Sendable {
     public var notes: [String]
     /// The sample of Wh per query at the boundary (kept for reports and charts).
     public var samples: [Double]
+}
+
+/// An energy's two ends (GWh per day, in `FleetResult`).
+public struct EnergyRange: Sendable, Equatable {
+    public var low: Double
+    public var high: Double
 }
 
 /// The error band an estimate on `gpu` takes (its own, or the forecast pool).

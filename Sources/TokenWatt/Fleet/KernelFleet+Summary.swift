@@ -93,10 +93,35 @@ extension KernelFleet {
             levers: [], notes: notes, samples: values)
         result.hardware = hardware
         result.estimatorError = error
+        result.gwhPerDayRange = gwhPerDayRange(draws, surfaces: surfaces, idle: idlePerOccupancySecond)
         if scenario.boundary == .facility, stats.mean > 0, let overhead = mean.last?.energy.wattHours {
             result.overheadShare = overhead / stats.mean
         }
         return result
+    }
+
+    /// GWh per day with every query's GPU energy at the two ends of its GPU's measured error band,
+    /// in place of the scale the scenario drew for it: the band is a systematic error, which moves
+    /// every query at once, where a drawn scale is independent per query and averages out of the
+    /// day. Host power, idle replicas and PUE stay as drawn. Nil when a class's GPU has no band
+    /// (another calibration).
+    func gwhPerDayRange(_ draws: [Sample], surfaces: [ServingSurface], idle: [Double]) -> EnergyRange? {
+        guard !draws.isEmpty else { return nil }
+        var bands: [ErrorBand] = []
+        for s in surfaces {
+            guard let b = estimator.errorBand(for: s.deployment.gpu.id) else { return nil }
+            bands.append(b)
+        }
+        func gwh(_ ratio: (ErrorBand) -> Double) -> Double {
+            let sum = draws.reduce(0.0) { sum, d in
+                var moved = d
+                moved.gpuWh = (d.cost.prefillJoules + d.cost.decodeJoules) * ratio(bands[d.cls]) / 3600
+                moved.nodeWh = d.nodeWh + (moved.gpuWh - d.gpuWh) / surfaces[d.cls].psuEfficiency
+                return sum + value(moved, idle: idle[d.cls])
+            }
+            return sum / Double(draws.count) * scenario.queriesPerDay / 1e9
+        }
+        return EnergyRange(low: gwh(\.ratioLow), high: gwh(\.ratioHigh))
     }
 
     /// A sample's Wh per query at the scenario's boundary.

@@ -15,7 +15,9 @@ public enum FleetRendering {
     public static func scenarioJSON(_ r: FleetResult) -> JSONValue {
         .obj([
             ("name", .str(r.name)), ("description", .str(r.description)), ("boundary", .str(r.boundary.rawValue)),
-            ("whPerQuery", stats(r.whPerQuery)), ("gwhPerDay", .num(r.gwhPerDay)), ("queriesPerDay", .num(r.queriesPerDay)),
+            ("whPerQuery", stats(r.whPerQuery)), ("gwhPerDay", .num(r.gwhPerDay)),
+            ("gwhPerDayLow", .optionalNumber(r.gwhPerDayRange?.low)), ("gwhPerDayHigh", .optionalNumber(r.gwhPerDayRange?.high)),
+            ("queriesPerDay", .num(r.queriesPerDay)),
             ("gpus", .optionalNumber(r.gpus.map(Double.init))), ("nodes", .optionalNumber(r.nodes.map(Double.init))),
             ("megawatts", .num(r.megawatts)), ("facilityMegawatts", .num(r.facilityMegawatts)),
             ("idleGWhPerDay", .num(r.idleGWhPerDay)),
@@ -54,6 +56,13 @@ public enum FleetRendering {
 
     static func wh(_ x: Double) -> String { formatNumber(x, significant: 3) }
 
+    /// The day's range in words, or nothing without one.
+    static func rangeWords(_ r: FleetResult, unit: String = "") -> String {
+        guard let g = r.gwhPerDayRange else { return "" }
+        return " (\(formatNumber(g.low, significant: 3))–\(formatNumber(g.high, significant: 3))\(unit) with the GPU energy at the ends of "
+            + "the estimator's measured error band)"
+    }
+
     public static func text(_ w: Workload, _ results: [FleetResult]) -> String {
         var s = ""
         let header = ["scenario", "boundary", "median Wh", "mean Wh", "P5–P95 Wh", "GWh/day", "GPUs", "MW (facility)"]
@@ -65,7 +74,7 @@ public enum FleetRendering {
         s += table(header, rows)
         for r in results {
             s += "\n\(r.name): \(r.description)\n"
-            s += "  Wh per query at \(r.boundary.rawValue): median \(wh(r.whPerQuery.median)) (IQR \(wh(r.whPerQuery.p25))–\(wh(r.whPerQuery.p75))), mean \(wh(r.whPerQuery.mean)); \(queries(r.queriesPerDay)) queries/day → \(formatNumber(r.gwhPerDay, significant: 3)) GWh/day\n"
+            s += "  Wh per query at \(r.boundary.rawValue): median \(wh(r.whPerQuery.median)) (IQR \(wh(r.whPerQuery.p25))–\(wh(r.whPerQuery.p75))), mean \(wh(r.whPerQuery.mean)); \(queries(r.queriesPerDay)) queries/day → \(formatNumber(r.gwhPerDay, significant: 3)) GWh/day\(rangeWords(r))\n"
             if let g = r.gpus {
                 s += "  fleet: \(g) GPUs in \(r.nodes ?? 0) nodes; peak \(formatNumber(r.megawatts, significant: 3)) MW at the wall, \(formatNumber(r.facilityMegawatts, significant: 3)) MW at the facility; idle capacity \(formatNumber(r.idleGWhPerDay, significant: 3)) GWh/day\n"
             }
@@ -102,6 +111,8 @@ public enum FleetRendering {
 
     static func markdownSection(_ r: FleetResult) -> String {
         var s = "## \(r.name)\n\n\(r.description)\n\n"
+        s += "Mean \(wh(r.whPerQuery.mean)) Wh per query at the \(r.boundary.rawValue) boundary: \(formatNumber(r.gwhPerDay, significant: 3)) GWh/day"
+            + rangeWords(r, unit: " GWh/day") + ".\n\n"
         if let g = r.gpus {
             s += "Fleet: \(g) GPUs in \(r.nodes ?? 0) nodes; peak \(formatNumber(r.megawatts, significant: 3)) MW at the wall, \(formatNumber(r.facilityMegawatts, significant: 3)) MW at the facility; idle provisioned capacity \(formatNumber(r.idleGWhPerDay, significant: 3)) GWh/day.\n\n"
         }

@@ -91,7 +91,7 @@ extension WorkloadReport {
         "gpus", "nodes", "megawatts", "facility_megawatts", "grid_region", "location_g_per_kwh", "market_g_per_kwh",
         "location_g_per_query", "market_g_per_query", "water_onsite_l_per_query", "water_offsite_l_per_query", "embodied_g_per_query",
         "location_t_per_day", "market_t_per_day", "water_m3_per_day", "embodied_t_per_day", "period_days", "location_t_per_period",
-        "market_t_per_period", "cost_per_day", "currency",
+        "market_t_per_period", "cost_per_day", "currency", "gwh_per_day_low", "gwh_per_day_high",
     ]
 
     func csv() -> String {
@@ -107,6 +107,7 @@ extension WorkloadReport {
                 n(e.perDay.locationGrams / 1e6), n(e.perDay.marketGrams / 1e6), n((e.perDay.waterOnsiteLitres + e.perDay.waterOffsiteLitres) / 1e3),
                 n(e.perDay.embodiedGrams / 1e6), n(e.periodDays), n(e.perPeriod.locationGrams / 1e6), n(e.perPeriod.marketGrams / 1e6),
                 e.perDay.cost.map(n) ?? "", e.perDay.cost == nil ? "" : e.currency,
+                f.gwhPerDayRange.map { n($0.low) } ?? "", f.gwhPerDayRange.map { n($0.high) } ?? "",
             ]))
         }
         return lines.joined(separator: "\n") + "\n"

@@ -68,7 +68,7 @@ public struct WorkloadReport: Sendable {
     func section(_ s: ScenarioReport, charts: Bool) -> [ReportBlock] {
         let f = s.fleet
         var b: [ReportBlock] = [.heading(2, "Scenario `\(f.name)`"), .paragraph(f.description.isEmpty ? "(no description)" : f.description)]
-        b.append(.paragraph("Wh per query at the `\(f.boundary.rawValue)` boundary: median \(wh(f.whPerQuery.median)) (IQR \(wh(f.whPerQuery.p25))–\(wh(f.whPerQuery.p75)), P5–P95 \(wh(f.whPerQuery.p5))–\(wh(f.whPerQuery.p95))), mean \(wh(f.whPerQuery.mean)); \(FleetRendering.queries(f.queriesPerDay)) queries a day use \(formatNumber(f.gwhPerDay, significant: 3)) GWh."))
+        b.append(.paragraph("Wh per query at the `\(f.boundary.rawValue)` boundary: median \(wh(f.whPerQuery.median)) (IQR \(wh(f.whPerQuery.p25))–\(wh(f.whPerQuery.p75)), P5–P95 \(wh(f.whPerQuery.p5))–\(wh(f.whPerQuery.p95))), mean \(wh(f.whPerQuery.mean)); \(FleetRendering.queries(f.queriesPerDay)) queries a day use \(formatNumber(f.gwhPerDay, significant: 3)) GWh\(FleetRendering.rangeWords(f, unit: " GWh"))."))
         if let g = f.gpus {
             b.append(.paragraph("Fleet: \(g) GPUs in \(f.nodes ?? 0) nodes (" + f.hardware.map { "\($0.className): \($0.gpus) × \($0.gpu) in \($0.nodes) × \($0.node)" }.joined(separator: "; ") + "); peak \(formatNumber(f.megawatts, significant: 3)) MW at the wall, \(formatNumber(f.facilityMegawatts, significant: 3)) MW at the facility; idle provisioned capacity uses \(formatNumber(f.idleGWhPerDay, significant: 3)) GWh a day."))
         }
