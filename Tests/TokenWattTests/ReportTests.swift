@@ -43,6 +43,23 @@ import Testing
         #expect(table.header.contains("location_g_per_query") && table.header.contains("market_g_per_query"))
     }
 
+    /// The day's carbon range is its energy range at the same load-weighted intensities, and it
+    /// brackets the day's carbon; the CSV carries both in tonnes.
+    @Test func dayCarbonRangeFollowsTheEnergyRange() throws {
+        let r = try tinyReport()
+        let s = try #require(r.scenarios.first)
+        let g = try #require(s.fleet.gwhPerDayRange), c = try #require(s.dayCarbonRange)
+        let day = s.emissions.perDay
+        #expect(approx(c.location.low / day.locationGrams, g.low / s.fleet.gwhPerDay, rel: 1e-12))
+        #expect(approx(c.market.high / day.marketGrams, g.high / s.fleet.gwhPerDay, rel: 1e-12))
+        #expect(c.location.low < day.locationGrams && day.locationGrams < c.location.high)
+        let files = r.files()
+        #expect(files[0].text.contains("With the GPU energy at the two ends of the estimator's measured error band, a day emits"))
+        let table = try CSVTable.parse(files[2].text, file: "tiny.csv")
+        let low = try #require(table.header.firstIndex(of: "location_t_per_day_low"))
+        #expect(approx(try #require(Double(table.rows[0].fields[low])), c.location.low / 1e6, rel: 1e-5))
+    }
+
     @Test func sameInputsSameBytes() throws {
         let a = try tinyReport().files(), b = try tinyReport().files()
         #expect(a.map(\.text) == b.map(\.text))

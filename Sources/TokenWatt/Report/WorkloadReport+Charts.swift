@@ -92,6 +92,7 @@ extension WorkloadReport {
         "location_g_per_query", "market_g_per_query", "water_onsite_l_per_query", "water_offsite_l_per_query", "embodied_g_per_query",
         "location_t_per_day", "market_t_per_day", "water_m3_per_day", "embodied_t_per_day", "period_days", "location_t_per_period",
         "market_t_per_period", "cost_per_day", "currency", "gwh_per_day_low", "gwh_per_day_high",
+        "location_t_per_day_low", "location_t_per_day_high", "market_t_per_day_low", "market_t_per_day_high",
     ]
 
     func csv() -> String {
@@ -99,7 +100,11 @@ extension WorkloadReport {
         for s in scenarios {
             let f = s.fleet, e = s.emissions, q = f.whPerQuery
             let n = { (x: Double) in formatNumber(x, significant: 6) }
-            lines.append(CSVWriter.line([
+            let carbonRange: [String] = s.dayCarbonRange.map { c in
+                [c.location.low, c.location.high, c.market.low, c.market.high].map { n($0 / 1e6) }
+            } ?? ["", "", "", ""]
+            let energyRange: [String] = f.gwhPerDayRange.map { [n($0.low), n($0.high)] } ?? ["", ""]
+            let fields: [String] = [
                 f.name, f.boundary.rawValue, n(q.median), n(q.mean), n(q.p5), n(q.p25), n(q.p75), n(q.p95), n(f.gwhPerDay), n(f.queriesPerDay),
                 f.gpus.map(String.init) ?? "", f.nodes.map(String.init) ?? "", n(f.megawatts), n(f.facilityMegawatts), e.regionID,
                 n(e.locationGramsPerKWh), n(e.marketGramsPerKWh), n(e.perQuery.locationGrams), n(e.perQuery.marketGrams),
@@ -107,8 +112,8 @@ extension WorkloadReport {
                 n(e.perDay.locationGrams / 1e6), n(e.perDay.marketGrams / 1e6), n((e.perDay.waterOnsiteLitres + e.perDay.waterOffsiteLitres) / 1e3),
                 n(e.perDay.embodiedGrams / 1e6), n(e.periodDays), n(e.perPeriod.locationGrams / 1e6), n(e.perPeriod.marketGrams / 1e6),
                 e.perDay.cost.map(n) ?? "", e.perDay.cost == nil ? "" : e.currency,
-                f.gwhPerDayRange.map { n($0.low) } ?? "", f.gwhPerDayRange.map { n($0.high) } ?? "",
-            ]))
+            ]
+            lines.append(CSVWriter.line(fields + energyRange + carbonRange))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -128,6 +133,10 @@ extension WorkloadReport {
                 fields.append(("emissions", .obj([
                     ("region", .str(e.regionID)), ("locationGramsPerKWh", .num(e.locationGramsPerKWh)), ("marketGramsPerKWh", .num(e.marketGramsPerKWh)),
                     ("perQuery", impact(e.perQuery)), ("perDay", impact(e.perDay)), ("perPeriod", impact(e.perPeriod)), ("periodDays", .num(e.periodDays)),
+                    ("locationGramsPerDayLow", .optionalNumber(s.dayCarbonRange?.location.low)),
+                    ("locationGramsPerDayHigh", .optionalNumber(s.dayCarbonRange?.location.high)),
+                    ("marketGramsPerDayLow", .optionalNumber(s.dayCarbonRange?.market.low)),
+                    ("marketGramsPerDayHigh", .optionalNumber(s.dayCarbonRange?.market.high)),
                     ("currency", .str(e.currency)), ("hourlyGramsPerKWh", .array(e.hourlyIntensity.map(JSONValue.num))),
                     ("hourlyKilograms", .array(e.hourlyKilograms.map(JSONValue.num))),
                     ("factors", .array(e.factors.map { .obj([("name", .str($0.name)), ("value", .str($0.value)), ("source", .str($0.source))]) })),

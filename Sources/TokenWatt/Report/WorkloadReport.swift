@@ -6,6 +6,17 @@ public struct ScenarioReport: Sendable {
     public var scenario: Scenario
     public var fleet: FleetResult
     public var emissions: EmissionsResult
+
+    /// A day's location- and market-based carbon, g, with every query's GPU energy at one end of
+    /// its GPU's measured error band (the fleet's day range), priced at the same load-weighted
+    /// intensities: their hourly weights follow the provisioned power, which the band does not move.
+    public var dayCarbonRange: (location: EnergyRange, market: EnergyRange)? {
+        guard let g = fleet.gwhPerDayRange, fleet.gwhPerDay > 0 else { return nil }
+        let d = emissions.perDay
+        func at(_ gwh: Double) -> Double { gwh / fleet.gwhPerDay }
+        return (EnergyRange(low: d.locationGrams * at(g.low), high: d.locationGrams * at(g.high)),
+                EnergyRange(low: d.marketGrams * at(g.low), high: d.marketGrams * at(g.high)))
+    }
 }
 
 /// The report of one workload file: `NAME.md`, `NAME.html`, `NAME.csv`, `NAME.json`.
@@ -85,6 +96,11 @@ public struct WorkloadReport: Sendable {
                             }, numeric: [2, 3, 4]))
         }
         b += emissionsTable(s.emissions)
+        if let c = s.dayCarbonRange {
+            b.append(.paragraph("With the GPU energy at the two ends of the estimator's measured error band, a day emits "
+                                + "\(ReportUnits.mass(c.location.low))–\(ReportUnits.mass(c.location.high)) location-based and "
+                                + "\(ReportUnits.mass(c.market.low))–\(ReportUnits.mass(c.market.high)) market-based."))
+        }
         if !f.levers.isEmpty {
             b.append(.paragraph("Levers, each applied alone and ranked by the energy it saves:"))
             b.append(.table(["lever", "mean Wh/query", "GWh/day", "saving"],
