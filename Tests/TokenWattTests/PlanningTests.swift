@@ -105,6 +105,17 @@ import Testing
             #expect(!ok.contains { $0.whPerQuery < f.whPerQuery && $0.itlMs < f.itlMs }, "point \(f.index) is dominated")
         }
         #expect(Sweep.csv(points) == Sweep.csv(try Sweep.run(s, estimator: Estimator(), workers: 1)))
+        // Every point that ran carries its GPU's measured error band: its own on the H100, the
+        // forecast pool on the A100-80GB, which has no serving runs of its own.
+        for p in points where p.error == nil {
+            let r = try #require(p.whPerQueryRange)
+            #expect(r.low < p.whPerQuery && p.whPerQuery < r.high, "point \(p.index)")
+        }
+        for p in points where p.error != nil { #expect(p.whPerQueryRange == nil) }
+        let h100 = try #require(points.first { $0.error == nil && $0.request.gpu == "h100-sxm" })
+        let a100 = try #require(points.first { $0.error == nil && $0.request.gpu == "a100-sxm-80gb" })
+        func spread(_ p: SweepPoint) -> Double { p.whPerQueryRange!.high / p.whPerQueryRange!.low }
+        #expect(spread(a100) > spread(h100))
     }
 
     @Test(arguments: [

@@ -44,6 +44,9 @@ public struct SweepPoint: Sendable {
     public var request: DeploymentRequest
     public var batchLimit: Int
     public var whPerQuery = 0.0
+    /// `whPerQuery` with the GPU energy at the two ends of the GPU's measured error band (nil
+    /// without a band: another calibration, or a point that did not run).
+    public var whPerQueryRange: EnergyRange?
     public var gpuWhPerQuery = 0.0
     public var ttftMs = 0.0
     public var itlMs = 0.0
@@ -82,6 +85,10 @@ public enum Sweep {
             let s = try estimator.serve(d, ServingRequest(batch: batch, inputTokens: spec.inputTokens, outputTokens: spec.outputTokens))
             let ledger = try QueryLedger.build(serving: s, deployment: d, outputTokens: spec.outputTokens, settings: settings)
             p.whPerQuery = ledger.total(at: spec.boundary).wattHours
+            if let band = estimator.errorBand(for: d.gpu.id) {
+                let r = try QueryRange(band: band, serving: s, deployment: d, outputTokens: spec.outputTokens, settings: settings)
+                p.whPerQueryRange = EnergyRange(low: r.low[spec.boundary] ?? 0, high: r.high[spec.boundary] ?? 0)
+            }
             p.gpuWhPerQuery = ledger.total(at: .gpu).wattHours
             p.ttftMs = s.timeToFirstToken.seconds * 1000
             p.itlMs = s.interTokenLatency.seconds * 1000
