@@ -32,6 +32,7 @@ extension ValidationReport {
              formatPercent($0.metrics.medianAPE), formatPercent($0.metrics.bias)]
         })
         s += bandsSection()
+        s += leversSection()
         s += "\n## Worst rows\n\n"
         s += table(["data set", "row", "metric", "measured", "predicted", "error"], datasets.flatMap { ds in worst(ds).map {
             [$0.dataset, $0.label, $0.metric, formatNumber($0.measured, significant: 4), formatNumber($0.predicted, significant: 4),
@@ -47,6 +48,27 @@ extension ValidationReport {
             s += "\n## Rows derived, not measured\n\n"
             s += table(["data set", "note"], suite.notes.map { [$0.dataset, $0.note] })
         }
+        return s
+    }
+
+    /// Predicted against measured change for runs that differ in one lever.
+    func leversSection() -> String {
+        let rows = levers
+        guard !rows.isEmpty else { return "" }
+        var s = "\n## Levers (predicted change against measured change)\n\n"
+            + "Two runs of one campaign whose settings differ in one lever alone (neighbouring values of a number, every two "
+            + "values of a name) give a measured and a predicted ratio of energy per output token (per pass for EnergAIzer's "
+            + "prefill). Error = predicted ratio ÷ measured ratio − 1; \"same direction\" counts the pairs whose measured change "
+            + "is at least \(formatPercent(LeverValidation.decisiveChange, decimals: 0)) and that the estimator moves the same way.\n\n"
+        s += table(["lever", "campaign", "pairs", "MAPE", "median APE", "bias", "same direction"], rows.map { l in
+            [l.lever, l.campaign, String(l.pairs), formatPercent(l.mape), formatPercent(l.medianAPE), formatPercent(l.bias),
+             l.sameDirection.map { "\(formatPercent($0, decimals: 0)) of \(l.decisivePairs)" } ?? "–"]
+        })
+        let worst = leverPairs.sorted { abs($0.error) != abs($1.error) ? abs($0.error) > abs($1.error) : $0.shared < $1.shared }.prefix(8)
+        s += "\nLargest errors:\n\n" + table(["lever", "change", "shared setting", "measured ratio", "predicted ratio", "error"], worst.map {
+            [$0.lever, "\($0.from) → \($0.to)", $0.shared, formatNumber($0.measuredRatio, significant: 3),
+             formatNumber($0.predictedRatio, significant: 3), formatPercent($0.error)]
+        })
         return s
     }
 

@@ -21,6 +21,10 @@ public struct ValidationReport: Sendable {
         bandCoverage = zip(kept, atP5).map { ($0.gpu, $0.runs, $0.covered, $1.covered) }
     }
 
+    /// Lever pairs (runs that differ in one setting) and their summary per lever and campaign.
+    public var leverPairs: [LeverValidation.Pair] { LeverValidation.pairs(suite.records) }
+    public var levers: [LeverValidation.Row] { LeverValidation.summarize(leverPairs) }
+
     /// Summary rows: one per data set, GPU, metric and estimator.
     public var results: [ValidationSummaryRow] { ValidationSummary.summarize(suite.records, byGroup: false) }
     /// TokenWatt per model family.
@@ -75,6 +79,11 @@ extension ValidationReport {
                 .obj([("dataset", .str(r.dataset)), ("row", .str(r.label)), ("metric", .str(r.metric)),
                       ("measured", .num(r.measured)), ("predicted", .num(r.predicted)), ("error", .num(r.relativeError))])
             } })),
+            ("levers", .array(levers.map { l in
+                .obj([("lever", .str(l.lever)), ("campaign", .str(l.campaign)), ("pairs", .num(Double(l.pairs))),
+                      ("mape", .num(l.mape)), ("medianAPE", .num(l.medianAPE)), ("bias", .num(l.bias)),
+                      ("decisivePairs", .num(Double(l.decisivePairs))), ("sameDirection", .optionalNumber(l.sameDirection))])
+            })),
             ("skipped", .array(suite.skipped.map { .obj([("dataset", .str($0.dataset)), ("row", .str($0.label)), ("reason", .str($0.reason))]) })),
             ("notes", .array(suite.notes.map { .obj([("dataset", .str($0.dataset)), ("note", .str($0.note))]) })),
         ] + (bands.map { b in [("errorBands", .array((b.bands + [b.forecast]).map(ErrorBands.value))),

@@ -17,7 +17,11 @@ public enum EnergAIzerValidation {
             let e = try estimator.forwardPass(d, phase: .prefill(batch: row.batch, tokens: row.sequenceLength), lmHead: false)
             let campaign = row.campaign == "dvfs_sweep" ? "dvfs" : "fixed"
             let base = ValidationRecord(dataset: "\(dataset)/\(campaign)", gpu: row.gpuID, group: row.model, metric: "",
-                                        label: row.label, measured: 0, predicted: 0)
+                                        label: row.label, measured: 0, predicted: 0,
+                                        setting: ["campaign": "energaizer-\(campaign)", "model": row.model, "gpu": row.gpuID,
+                                                  "precision": row.precision.rawValue, "batch": String(row.batch),
+                                                  "sequence": String(row.sequenceLength), "attention": row.attention,
+                                                  "clock": formatNumber(row.lockedClockMHz)])
             let baseline = Baselines.Row(dataset: base.dataset, gpu: d.gpu, model: d.model, gpus: 1, batch: Double(row.batch),
                                          tokensPerSecond: nil, time: row.timeSeconds, isPrefill: true, label: row.label, group: row.model)
             for (metric, m, p) in [("power_w", row.powerWatts, e.averagePower.watts),

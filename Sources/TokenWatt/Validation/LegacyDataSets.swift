@@ -60,7 +60,8 @@ public enum MLEnergyV1Validation {
                 out.add([("j_per_token", energy / Double(output), s.energyPerOutputToken.joules),
                          ("power_w_per_gpu", energy / latency, s.gpuPower.watts),
                          ("tokens_per_s", tps, s.outputTokensPerSecond)],
-                        dataset: "mlenergy-v1", gpu: gpu, group: d.model.family, label: label, baseline: baseline)
+                        dataset: "mlenergy-v1", gpu: gpu, group: d.model.family, label: label, baseline: baseline,
+                        setting: ["campaign": "mlenergy-v1", "model": model, "task": task, "gpu": gpu])
             } catch {
                 out.skipped.append((label, "\(error)"))
             }
@@ -103,7 +104,8 @@ public enum TokenPowerBenchValidation {
                 out.add([("j_per_token", watts * seconds / tokens, s.energyPerOutputToken.joules),
                          ("power_w_per_gpu", watts, s.gpuPower.watts),
                          ("tokens_per_s", tokens / seconds, s.outputTokensPerSecond)],
-                        dataset: "tokenpowerbench", gpu: "h100-nvl", group: d.model.family, label: label)
+                        dataset: "tokenpowerbench", gpu: "h100-nvl", group: d.model.family, label: label,
+                        setting: ["campaign": "tokenpowerbench", "model": model, "batch": f[c[2]]])
             } catch {
                 out.skipped.append((label, "\(error)"))
             }

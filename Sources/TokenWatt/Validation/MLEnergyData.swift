@@ -32,6 +32,13 @@ public struct MLEnergyRun: Sendable {
     public static let promptTokens = ["lm-arena-chat": 224, "gpqa": 634, "sourcegraph-fim": 2500]
 
     public var inputTokens: Int { Self.promptTokens[task] ?? 224 }
+
+    /// The run's levers: the benchmark's `max_num_seqs` is the batch it sets, and an `-FP8`
+    /// checkpoint is its model at another precision.
+    public var setting: [String: String] {
+        ["campaign": "mlenergy-v3", "model": model.hasSuffix("-FP8") ? String(model.dropLast(4)) : model, "task": task,
+         "gpu": gpu, "gpus": String(gpus), "precision": precision.rawValue, "batch": String(maxNumSeqs)]
+    }
     public var outputTokens: Int { max(1, Int(averageOutputTokens.rounded())) }
     public var batch: Int { max(1, Int(averageBatch.rounded())) }
     public var label: String { "\(model) \(gpus)×\(gpu.uppercased()) \(task) b\(batch)" }

@@ -16,10 +16,10 @@ public enum MLEnergyValidation {
         /// Records one run's metrics as TokenWatt predicted them and, given the run as a
         /// `baseline` row, as the baselines predict them on the same run.
         mutating func add(_ metrics: [(metric: String, measured: Double, predicted: Double)], dataset: String, gpu: String,
-                          group: String, label: String, baseline: Baselines.Row? = nil) {
+                          group: String, label: String, baseline: Baselines.Row? = nil, setting: [String: String]? = nil) {
             for m in metrics {
                 records.append(ValidationRecord(dataset: dataset, gpu: gpu, group: group, metric: m.metric, label: label,
-                                                measured: m.measured, predicted: m.predicted))
+                                                measured: m.measured, predicted: m.predicted, setting: setting))
                 if let b = baseline { records += Baselines.records(b, metric: m.metric, measured: m.measured) }
             }
         }
@@ -41,7 +41,7 @@ public enum MLEnergyValidation {
                          ("itl_ms", run.medianITLMilliseconds, s.medianInterTokenLatency.milliseconds),
                          ("tokens_per_s", run.outputTokensPerSecond, s.outputTokensPerSecond)]
                             + (run.p90ITLMilliseconds.map { [("itl_p90_ms", $0, s.p90InterTokenLatency.milliseconds)] } ?? []),
-                        dataset: dataset, gpu: d.gpu.id, group: family, label: run.label, baseline: baseline)
+                        dataset: dataset, gpu: d.gpu.id, group: family, label: run.label, baseline: baseline, setting: run.setting)
             } catch {
                 out.skipped.append((run.label, "\(error)"))
             }

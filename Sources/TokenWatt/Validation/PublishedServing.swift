@@ -111,7 +111,9 @@ public enum PublishedServing {
                 for (metric, measured) in p.metrics {
                     out.records.append(ValidationRecord(dataset: "published-serving", gpu: d.gpu.id, group: d.model.family,
                                                         metric: metric.rawValue, label: p.label, measured: measured,
-                                                        predicted: metric.predicted(by: s)))
+                                                        predicted: metric.predicted(by: s),
+                                                        setting: ["campaign": "published-serving", "model": p.model, "gpu": p.gpu,
+                                                                  "gpus": String(p.gpus), "task": p.task ?? "", "batch": String(p.batch)]))
                 }
                 // What the serving estimate says about the point (a batch the KV cache or the step
                 // budget does not hold, a context past the model's window), in its own words.

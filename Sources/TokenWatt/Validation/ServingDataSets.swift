@@ -131,7 +131,8 @@ public enum ArgonneValidation {
                 out.add([("j_per_token", try ServingDataSets.number(t, r, c[8]), s.energyPerOutputToken.joules),
                          ("power_w_per_gpu", try ServingDataSets.number(t, r, c[7]), s.gpuPower.watts),
                          ("latency_s", measuredLatency, latency)],
-                        dataset: dataset, gpu: gpu, group: d.model.family, label: label, baseline: baseline)
+                        dataset: dataset, gpu: gpu, group: d.model.family, label: label, baseline: baseline,
+                        setting: ["campaign": "argonne", "model": f[c[2]], "gpu": gpu, "framework": framework.rawValue, "batch": String(batch)])
             } catch {
                 out.skipped.append((label, "\(error)"))
             }

@@ -11,11 +11,16 @@ public struct ValidationRecord: Sendable {
     public var label: String
     public var measured: Double
     public var predicted: Double
+    /// The run's setting by lever (`campaign`, `model`, `gpu`, `gpus`, `precision`, `framework`,
+    /// `batch`, `clock`, `task`), where the data set controls them: two runs whose settings differ
+    /// in one lever alone measure what that lever changes (`LeverValidation`). Nil elsewhere.
+    public var setting: [String: String]?
 
     public init(dataset: String, gpu: String, group: String, metric: String, estimator: String = "tokenwatt",
-                label: String, measured: Double, predicted: Double) {
+                label: String, measured: Double, predicted: Double, setting: [String: String]? = nil) {
         self.dataset = dataset; self.gpu = gpu; self.group = group; self.metric = metric
         self.estimator = estimator; self.label = label; self.measured = measured; self.predicted = predicted
+        self.setting = setting
     }
 
     public var relativeError: Double { (predicted - measured) / measured }

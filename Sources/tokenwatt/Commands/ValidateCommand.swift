@@ -32,7 +32,13 @@ enum ValidateCommand {
         switch format {
         case .json: Output.write(JSONWriter().write(report.json()))
         case .markdown: Output.write(report.markdown())
-        default: Output.write(Output.table(header, rows.filter { $0.estimator == "tokenwatt" || !args.flag("by-model") }.map(cells)))
+        default:
+            Output.write(Output.table(header, rows.filter { $0.estimator == "tokenwatt" || !args.flag("by-model") }.map(cells)))
+            Output.write("\nLEVERS (runs that differ in one setting: predicted ÷ measured change − 1)\n" + Output.table(
+                ["lever", "campaign", "pairs", "MAPE", "median", "bias", "same direction"], report.levers.map { l in
+                    [l.lever, l.campaign, String(l.pairs), formatPercent(l.mape), formatPercent(l.medianAPE), formatPercent(l.bias),
+                     l.sameDirection.map { "\(formatPercent($0, decimals: 0)) of \(l.decisivePairs)" } ?? "–"]
+                }))
         }
         let skippedSets = Dictionary(grouping: suite.skipped, by: \.dataset)
         for (name, rows) in skippedSets.sorted(by: { $0.key < $1.key }) {

@@ -1,0 +1,124 @@
+import Foundation
+import KernelPower
+
+/// How well the estimator predicts what a lever changes, which is what an efficiency study reads:
+/// two runs of one campaign whose settings differ in one lever alone (batch, GPU, GPU count,
+/// precision, framework, model, clock, prompt length) give a measured ratio of energy per output
+/// token (per pass for EnergAIzer's prefill) and a predicted one. An estimator can be off by 20 %
+/// on both runs and still get the change right, or right on both within 10 % and get a 15 % saving
+/// backwards; these pairs say which.
+public enum LeverValidation {
+    /// The energy metrics a lever is judged on.
+    static let metrics = ["j_per_token", "energy_j"]
+    /// Setting entries that name where a run belongs rather than a lever.
+    static let notLevers: Set<String> = ["campaign", "task"]
+    /// A measured change smaller than this is too small for its direction to count.
+    public static let decisiveChange = 0.05
+
+    /// One pair: the lever, the campaign, the two values it took, and the two ratios (to ÷ from).
+    public struct Pair: Sendable, Equatable {
+        public var lever: String
+        public var campaign: String
+        public var from: String, to: String
+        /// The settings both runs share, in words (for the report's worst pairs).
+        public var shared: String
+        public var measuredRatio: Double
+        public var predictedRatio: Double
+
+        /// Predicted change ÷ measured change − 1.
+        public var error: Double { predictedRatio / measuredRatio - 1 }
+        /// Whether the measured change is large enough for its direction to count.
+        public var decisive: Bool { abs(measuredRatio - 1) >= LeverValidation.decisiveChange }
+        /// Whether the prediction moves the same way as the measurement.
+        public var sameDirection: Bool { (measuredRatio > 1) == (predictedRatio > 1) && predictedRatio != 1 }
+    }
+
+    /// A run's setting with its measured and predicted energy, repeats averaged.
+    struct Run {
+        var setting: [String: String]
+        var measured: Double, predicted: Double
+    }
+
+    /// Every lever pair among `records` (TokenWatt's, with a setting, on an energy metric).
+    public static func pairs(_ records: [ValidationRecord]) -> [Pair] {
+        metrics.flatMap { metric in
+            let runs = averaged(records.filter { $0.estimator == "tokenwatt" && $0.metric == metric && $0.setting != nil })
+            let levers = Set(runs.flatMap { $0.setting.keys }).subtracting(notLevers).sorted()
+            return levers.flatMap { pairs(of: $0, in: runs) }
+        }
+    }
+
+    /// Repeats of one setting (TokenPowerBench runs a configuration several times) as one run.
+    static func averaged(_ records: [ValidationRecord]) -> [Run] {
+        var order: [String] = [], sums: [String: Run] = [:], counts: [String: Double] = [:]
+        for r in records {
+            guard let s = r.setting, r.measured > 0, r.predicted > 0 else { continue }
+            let key = s.keys.sorted().map { "\($0)=\(s[$0]!)" }.joined(separator: "\u{1F}")
+            if sums[key] == nil { order.append(key); sums[key] = Run(setting: s, measured: 0, predicted: 0) }
+            sums[key]!.measured += r.measured
+            sums[key]!.predicted += r.predicted
+            counts[key, default: 0] += 1
+        }
+        return order.map { k in
+            var run = sums[k]!
+            run.measured /= counts[k]!
+            run.predicted /= counts[k]!
+            return run
+        }
+    }
+
+    /// Pairs of runs that share every setting but `lever`: neighbours in order for a numeric lever
+    /// (batch 8 → 16 → 32), every two values for a named one (GPUs, frameworks, models).
+    static func pairs(of lever: String, in runs: [Run]) -> [Pair] {
+        var groups: [String: [Run]] = [:], order: [String] = []
+        for run in runs {
+            guard run.setting[lever] != nil else { continue }
+            let rest = run.setting.filter { $0.key != lever }
+            let key = rest.keys.sorted().map { "\($0)=\(rest[$0]!)" }.joined(separator: ", ")
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(run)
+        }
+        return order.flatMap { key -> [Pair] in
+            let members = groups[key]!
+            let numeric = members.allSatisfy { Double($0.setting[lever]!) != nil }
+            let sorted = members.sorted { a, b in
+                numeric ? Double(a.setting[lever]!)! < Double(b.setting[lever]!)! : a.setting[lever]! < b.setting[lever]!
+            }
+            let indices = numeric ? zip(sorted.indices, sorted.indices.dropFirst()).map { ($0, $1) }
+                : sorted.indices.flatMap { i in sorted.indices.filter { $0 > i }.map { (i, $0) } }
+            return indices.map { i, j in
+                let a = sorted[i], b = sorted[j]
+                return Pair(lever: lever, campaign: a.setting["campaign"] ?? "", from: a.setting[lever]!, to: b.setting[lever]!,
+                            shared: key, measuredRatio: b.measured / a.measured, predictedRatio: b.predicted / a.predicted)
+            }
+        }
+    }
+
+    /// One lever in one campaign: how far the predicted changes are from the measured ones.
+    public struct Row: Sendable {
+        public var lever: String
+        public var campaign: String
+        public var pairs: Int
+        /// Mean and median |predicted ÷ measured change − 1|, and the mean signed error.
+        public var mape: Double, medianAPE: Double, bias: Double
+        /// Pairs whose measured change is at least `decisiveChange`, and the share of them the
+        /// estimator moves the same way.
+        public var decisivePairs: Int
+        public var sameDirection: Double?
+    }
+
+    public static func summarize(_ pairs: [Pair]) -> [Row] {
+        let keys = pairs.map { [$0.lever, $0.campaign] }.reduce(into: [[String]]()) { if !$0.contains($1) { $0.append($1) } }
+            .sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }
+        return keys.map { k in
+            let mine = pairs.filter { $0.lever == k[0] && $0.campaign == k[1] }
+            let errors = mine.map(\.error)
+            let decisive = mine.filter(\.decisive)
+            return Row(lever: k[0], campaign: k[1], pairs: mine.count,
+                       mape: errors.reduce(0) { $0 + abs($1) } / Double(errors.count),
+                       medianAPE: QueryStatistics.quantile(errors.map(abs).sorted(), 0.5),
+                       bias: errors.reduce(0, +) / Double(errors.count), decisivePairs: decisive.count,
+                       sameDirection: decisive.isEmpty ? nil : Double(decisive.filter(\.sameDirection).count) / Double(decisive.count))
+        }
+    }
+}

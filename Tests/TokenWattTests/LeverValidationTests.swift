@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import TokenWatt
+
+@Suite struct LeverValidationTests {
+    func record(_ setting: [String: String], measured: Double, predicted: Double, metric: String = "j_per_token",
+                estimator: String = "tokenwatt") -> ValidationRecord {
+        ValidationRecord(dataset: "d", gpu: setting["gpu"] ?? "g", group: "f", metric: metric, estimator: estimator, label: "r",
+                         measured: measured, predicted: predicted, setting: setting)
+    }
+
+    func run(gpu: String, batch: Int) -> [String: String] {
+        ["campaign": "c", "model": "m", "gpu": gpu, "batch": String(batch), "task": "chat"]
+    }
+
+    /// Runs that differ in one setting pair up: neighbouring batches (8 → 16 → 32, not 8 → 32,
+    /// and in numeric order, so 8 before 16), every two GPUs; repeats are averaged; other
+    /// estimators, other metrics and runs without a setting are left out.
+    @Test func pairsRunsThatDifferInOneLever() throws {
+        let records = [
+            record(run(gpu: "a", batch: 16), measured: 1.0, predicted: 1.1),
+            record(run(gpu: "a", batch: 8), measured: 2.0, predicted: 2.0),
+            record(run(gpu: "a", batch: 8), measured: 2.0, predicted: 2.4),  // a repeat: averages to 2.2
+            record(run(gpu: "a", batch: 32), measured: 0.6, predicted: 0.55),
+            record(run(gpu: "b", batch: 8), measured: 1.0, predicted: 1.21),
+            record(run(gpu: "b", batch: 8), measured: 9, predicted: 9, estimator: "tdp-time"),
+            record(run(gpu: "b", batch: 8), measured: 9, predicted: 9, metric: "power_w_per_gpu"),
+            ValidationRecord(dataset: "d", gpu: "b", group: "f", metric: "j_per_token", label: "no setting", measured: 5, predicted: 1),
+        ]
+        let pairs = LeverValidation.pairs(records)
+        let batch = pairs.filter { $0.lever == "batch" }
+        #expect(batch.map { "\($0.from)→\($0.to)" } == ["8→16", "16→32"])
+        #expect(abs(batch[0].measuredRatio - 0.5) < 1e-12 && abs(batch[0].predictedRatio - 0.5) < 1e-12 && abs(batch[0].error) < 1e-12)
+        #expect(abs(batch[1].error - (0.5 / 0.6 - 1)) < 1e-12)
+        let gpu = try #require(pairs.first { $0.lever == "gpu" })
+        #expect(gpu.from == "a" && gpu.to == "b" && abs(gpu.measuredRatio - 0.5) < 1e-12 && abs(gpu.predictedRatio - 0.55) < 1e-12)
+        #expect(gpu.shared == "batch=8, campaign=c, model=m, task=chat")
+        #expect(!pairs.contains { $0.lever == "campaign" || $0.lever == "task" || $0.lever == "model" })
+        #expect(pairs.count == 3)
+    }
+
+    /// The summary: mean and median absolute error, the signed bias, and the direction counted
+    /// only where the measured change is at least 5 %.
+    @Test func summarizesErrorAndDirection() throws {
+        func pair(_ m: Double, _ p: Double) -> LeverValidation.Pair {
+            LeverValidation.Pair(lever: "batch", campaign: "c", from: "1", to: "2", shared: "", measuredRatio: m, predictedRatio: p)
+        }
+        let rows = LeverValidation.summarize([pair(0.5, 0.55), pair(0.8, 0.72), pair(1.02, 0.98), pair(1.5, 0.9)])
+        let r = try #require(rows.first)
+        #expect(rows.count == 1 && r.pairs == 4 && r.decisivePairs == 3)
+        #expect(abs((r.sameDirection ?? 0) - 2.0 / 3) < 1e-12)  // 1.5 → 0.9 goes the wrong way
+        let errors = [0.1, -0.1, 0.98 / 1.02 - 1, -0.4]
+        #expect(abs(r.mape - errors.map(abs).reduce(0, +) / 4) < 1e-12 && abs(r.bias - errors.reduce(0, +) / 4) < 1e-12)
+        #expect(abs(r.medianAPE - 0.1) < 1e-12)
+    }
+
+    /// On the shared data, every controlled lever the data sets hold is scored: batch on ML.ENERGY
+    /// v3, GPU generation on Argonne and ML.ENERGY v1, the clock on EnergAIzer's sweep.
+    @Test(.enabled(if: sharedData != nil)) func sharedDataScoresTheLevers() throws {
+        let suite = try ValidationSuite.run(dataDirectory: try #require(sharedData))
+        let rows = ValidationReport(suite: suite, generalization: []).levers
+        for (lever, campaign) in [("batch", "mlenergy-v3"), ("gpu", "argonne"), ("gpu", "mlenergy-v1"), ("clock", "energaizer-dvfs"),
+                                  ("framework", "argonne"), ("precision", "mlenergy-v3"), ("gpus", "mlenergy-v3")] {
+            let row = try #require(rows.first { $0.lever == lever && $0.campaign == campaign }, "\(lever) \(campaign)")
+            #expect(row.pairs >= 10 && row.mape.isFinite && row.sameDirection != nil, "\(lever) \(campaign)")
+        }
+    }
+}
