@@ -65,4 +65,28 @@ import Testing
             #expect(row.pairs >= 10 && row.mape.isFinite && row.sameDirection != nil, "\(lever) \(campaign)")
         }
     }
+
+    /// A fleet lever of one measured kind cites how well such changes were predicted; a lever of
+    /// another kind, or of several at once, cites nothing.
+    @Test func fleetLeversCiteTheMeasuredAccuracyOfTheirKind() throws {
+        let levers = #""levers": [{"name": "fp8", "precision": "fp8"}, {"name": "b16", "maxBatch": 16}, "#
+            + #"{"name": "both", "precision": "fp8", "maxBatch": 16}, {"name": "cache", "prefixCacheHit": 0.5}]"#
+        let r = try runWorkload(kernelWorkload(extra: levers), samples: 300)[0]
+        func measured(_ name: String) -> LeverValidation.Row? { r.levers.first { $0.name == name }?.measured }
+        #expect(measured("fp8") == ErrorBands.bundled.lever("precision") && measured("fp8") != nil)
+        #expect(measured("b16")?.lever == "batch" && measured("both") == nil && measured("cache") == nil)
+        let text = FleetRendering.text(try readWorkload(kernelWorkload()), [r])
+        #expect(text.contains("precision changes where measured:") && text.contains("the right way in"))
+    }
+
+    /// The bundled file holds every kind of lever the shared data measures, and reads back.
+    @Test func bundledLeversRoundTrip() throws {
+        let bands = ErrorBands.bundled
+        for lever in ["batch", "gpu", "gpus", "precision", "framework", "clock", "model"] {
+            let row = try #require(bands.lever(lever), "\(lever)")
+            #expect(row.pairs > 0 && row.mape >= 0 && row.campaign.isEmpty == false)
+        }
+        let again = try ErrorBands.read(Data(bands.json().utf8), file: "error-bands.json")
+        #expect(again.levers == bands.levers)
+    }
 }

@@ -52,6 +52,12 @@ public struct Estimator: Sendable {
         calibrationIsBundled ? ErrorBands.bundled.band(for: gpu) : nil
     }
 
+    /// How well changes of one kind of lever were predicted where measured (`LeverValidation`,
+    /// bundled with the bands); nil under another calibration, as for the bands.
+    public func leverAccuracy(_ lever: String) -> LeverValidation.Row? {
+        calibrationIsBundled ? ErrorBands.bundled.lever(lever) : nil
+    }
+
     /// vLLM's host before calibration: 5 µs per kernel launched outside CUDA graphs (a CUDA
     /// launch costs a few µs of CPU; NVIDIA CUDA C++ Best Practices Guide) and 0.5 ms of scheduler
     /// and sampler work per step; the per-step cost is refitted on serving measurements.

@@ -106,6 +106,9 @@ public struct LeverResult: Sendable {
     public var gwhPerDay: Double
     /// Fraction of the baseline's energy per day saved (negative: costs more).
     public var saving: Double
+    /// How well `validate` found changes of this kind of lever predicted (nil: a kind it does not
+    /// measure, several at once, or another calibration).
+    public var measured: LeverValidation.Row? = nil
 }
 
 /// Why a workload cannot be run.

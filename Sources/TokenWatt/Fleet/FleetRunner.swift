@@ -45,7 +45,8 @@ public struct FleetRunner: Sendable {
             case let .mechanistic(change):
                 let r = try fleet.run(samples: n, seed: seed, change: change)
                 base.levers.append(LeverResult(name: lever.name, meanWhPerQuery: r.whPerQuery.mean, gwhPerDay: r.gwhPerDay,
-                                               saving: 1 - r.gwhPerDay / base.gwhPerDay))
+                                               saving: 1 - r.gwhPerDay / base.gwhPerDay,
+                                               measured: change.measuredLever.flatMap(estimator.leverAccuracy)))
             case let .divisor(d):
                 var rng = SeededRandom(seed: seed).stream(1000 + UInt64(j))
                 let mean = base.samples.reduce(0) { $0 + $1 / d.sample(&rng) } / Double(max(1, base.samples.count))

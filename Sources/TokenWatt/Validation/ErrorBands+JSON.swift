@@ -16,11 +16,21 @@ extension ErrorBands {
                                  + "runs take. Each range leaves `tail` outside each end: the largest tail at which, each model "
                                  + "family (own band) or GPU (pool) left out in turn, \(formatPercent(Self.nominalCoverage, decimals: 0)) "
                                  + "of the runs fall inside the range of the rest (outOfSampleCoverage, the extremes when none "
-                                 + "reaches it). tokenwatt estimate scales a query's GPU energy by ratioLow and ratioHigh.")),
+                                 + "reaches it). tokenwatt estimate scales a query's GPU energy by ratioLow and ratioHigh. Levers: "
+                                 + "pairs of runs of one campaign that differ in one setting alone, predicted ÷ measured change "
+                                 + "of energy per output token − 1, every campaign pooled; tokenwatt fleet cites them beside its levers.")),
             ("leftOut", .obj(Self.leftOut.sorted { $0.key < $1.key }.map { ($0.key, .str($0.value)) })),
             ("bands", .array(bands.map(Self.value))),
             ("forecast", Self.value(forecast)),
+            ("levers", .array(levers.map(Self.value))),
         ]))
+    }
+
+    /// A lever's measured accuracy (predicted ÷ measured change − 1 over pairs of runs).
+    static func value(_ l: LeverValidation.Row) -> JSONValue {
+        .obj([("lever", .str(l.lever)), ("campaigns", .str(l.campaign)), ("pairs", .num(Double(l.pairs))), ("mape", .num(l.mape)),
+              ("medianAPE", .num(l.medianAPE)), ("bias", .num(l.bias)), ("decisivePairs", .num(Double(l.decisivePairs))),
+              ("sameDirection", .optionalNumber(l.sameDirection))])
     }
 
     static func value(_ b: ErrorBand) -> JSONValue {
@@ -54,8 +64,20 @@ extension ErrorBands {
             throw InputError.missingField(file: file, field: "forecast", expected: "the band of GPUs without runs of their own")
         }
         let forecast = try band(pool, file: file, path: "forecast")
+        let levers = top.has("levers") ? try top.array("levers").enumerated().map { i, v in try lever(v, file: file, path: "levers[\(i)]") } : []
         try top.finish()
-        return ErrorBands(bands: bands, forecast: forecast)
+        return ErrorBands(bands: bands, forecast: forecast, levers: levers)
+    }
+
+    static func lever(_ v: JSONValue, file: String, path: String) throws -> LeverValidation.Row {
+        var o = try JSONObjectReader(v, file: file, path: path)
+        let share = 0.0...1000.0
+        let row = LeverValidation.Row(lever: try o.string("lever"), campaign: try o.string("campaigns"), pairs: try o.int("pairs", 1...10_000_000),
+                                      mape: try o.double("mape", share), medianAPE: try o.double("medianAPE", share),
+                                      bias: try o.double("bias", -1000...1000), decisivePairs: try o.int("decisivePairs", 0...10_000_000),
+                                      sameDirection: try o.optionalDouble("sameDirection", 0...1))
+        try o.finish()
+        return row
     }
 
     static func band(_ v: JSONValue, file: String, path: String) throws -> ErrorBand {

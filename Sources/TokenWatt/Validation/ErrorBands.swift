@@ -42,6 +42,15 @@ public struct ErrorBands: Sendable, Equatable {
     public var bands: [ErrorBand]
     /// Runs on GPUs with no fit of their own: the error of carrying coefficients over by specs.
     public var forecast: ErrorBand
+    /// How well each kind of lever's change was predicted, every campaign pooled (`LeverValidation`).
+    public var levers: [LeverValidation.Row] = []
+
+    public init(bands: [ErrorBand], forecast: ErrorBand, levers: [LeverValidation.Row] = []) {
+        self.bands = bands; self.forecast = forecast; self.levers = levers
+    }
+
+    /// The measured accuracy of changes of one kind of lever (`batch`, `gpu`, `precision`, …).
+    public func lever(_ name: String) -> LeverValidation.Row? { levers.first { $0.lever == name } }
 
     /// The metric the bands are read from: GPU energy per output token, the GPU boundary.
     public static let metric = "j_per_token"
@@ -76,7 +85,7 @@ public struct ErrorBands: Sendable, Equatable {
         let carried = rows.filter { !fitted.contains($0.gpu) }
         var pool = calibrated("forecast", carried, leavingOut: \.gpu)
         pool.pooledGPUs = Set(carried.map(\.gpu)).sorted()
-        return ErrorBands(bands: own, forecast: pool)
+        return ErrorBands(bands: own, forecast: pool, levers: LeverValidation.summarize(LeverValidation.pairs(records), pooled: true))
     }
 
     /// The band of `rows` at the narrowest tail whose leave-one-`key`-out coverage reaches 90 %.

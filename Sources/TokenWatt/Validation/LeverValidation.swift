@@ -94,8 +94,9 @@ public enum LeverValidation {
         }
     }
 
-    /// One lever in one campaign: how far the predicted changes are from the measured ones.
-    public struct Row: Sendable {
+    /// One lever in one campaign (or, pooled, in every campaign, which `campaign` then lists):
+    /// how far the predicted changes are from the measured ones.
+    public struct Row: Sendable, Equatable {
         public var lever: String
         public var campaign: String
         public var pairs: Int
@@ -107,14 +108,17 @@ public enum LeverValidation {
         public var sameDirection: Double?
     }
 
-    public static func summarize(_ pairs: [Pair]) -> [Row] {
-        let keys = pairs.map { [$0.lever, $0.campaign] }.reduce(into: [[String]]()) { if !$0.contains($1) { $0.append($1) } }
+    /// Per lever and campaign, or per lever over every campaign (`pooled`; `campaign` then
+    /// lists them, comma-separated).
+    public static func summarize(_ pairs: [Pair], pooled: Bool = false) -> [Row] {
+        let keys = pairs.map { [$0.lever, pooled ? "" : $0.campaign] }.reduce(into: [[String]]()) { if !$0.contains($1) { $0.append($1) } }
             .sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }
         return keys.map { k in
-            let mine = pairs.filter { $0.lever == k[0] && $0.campaign == k[1] }
+            let mine = pairs.filter { $0.lever == k[0] && (pooled || $0.campaign == k[1]) }
             let errors = mine.map(\.error)
             let decisive = mine.filter(\.decisive)
-            return Row(lever: k[0], campaign: k[1], pairs: mine.count,
+            let campaign = pooled ? Set(mine.map(\.campaign)).sorted().joined(separator: ", ") : k[1]
+            return Row(lever: k[0], campaign: campaign, pairs: mine.count,
                        mape: errors.reduce(0) { $0 + abs($1) } / Double(errors.count),
                        medianAPE: QueryStatistics.quantile(errors.map(abs).sorted(), 0.5),
                        bias: errors.reduce(0, +) / Double(errors.count), decisivePairs: decisive.count,

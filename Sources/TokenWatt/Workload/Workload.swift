@@ -98,6 +98,19 @@ public struct LeverChange: Sendable {
     public var speculative: (draftTokens: Int, acceptance: Double, draftCostRatio: Double)?
     /// Disaggregated prefill and decode on separate GPU pools.
     public var disaggregated: Bool?
+
+    /// The kind of lever `validate` measures changes of (`LeverValidation`) that this change is,
+    /// when it changes one such setting alone: precision, GPU, GPU count, model, batch limit,
+    /// locked clock or framework. Nil for other changes and for several at once.
+    public var measuredLever: String? {
+        let kinds: [(Bool, String)] = [(precision != nil, "precision"), (gpu != nil, "gpu"), (gpus != nil, "gpus"), (model != nil, "model"),
+                                       (maxBatch != nil, "batch"), (smClockMHz != nil, "clock"), (framework != nil, "framework"),
+                                       (prefixCacheHit != nil || powerCapWatts != nil || sampling != nil || speculative != nil
+                                        || disaggregated != nil, "")]
+        let set = kinds.filter(\.0)
+        guard set.count == 1, let only = set.first, !only.1.isEmpty else { return nil }
+        return only.1
+    }
 }
 
 /// Oviedo et al.'s released method: node power × utilization × PUE over measured throughput.
