@@ -17,6 +17,9 @@ public struct Diagnosis: Sendable {
         public var overheadAndIdleShare: Double
         /// Why it differs, in plain words with the numbers; nil when it could not be run.
         public var explanation: String
+        /// How well `validate` found changes of this kind predicted where measured (nil under
+        /// another calibration).
+        public var measured: LeverValidation.Row? = nil
     }
 
     public let base: QueryEstimate
@@ -55,13 +58,14 @@ public struct Diagnosis: Sendable {
     static func alternatives(estimator: Estimator, request r: DeploymentRequest, serving: ServingRequest, base: QueryEstimate) -> [Alternative] {
         var out: [Alternative] = []
         let d = base.deployment
-        func run(_ change: String, _ req: DeploymentRequest, _ sr: ServingRequest, explain: (QueryEstimate) -> String) {
+        func run(_ change: String, lever: String, _ req: DeploymentRequest, _ sr: ServingRequest, explain: (QueryEstimate) -> String) {
             do {
                 let e = try QueryEstimate(estimator: estimator, deployment: try estimator.deployment(req), request: sr, settings: try LedgerSettings(), boundary: .gpu)
                 let step = e.serving.decodeStep
                 out.append(Alternative(change: change, gpuWhPerQuery: e.ledger.total(at: .gpu).wattHours, itlMs: e.serving.interTokenLatency.seconds * 1000,
                                        effectiveBatch: e.serving.effectiveBatch, stepMs: step.time.seconds * 1000, wattsPerGPU: e.serving.gpuPower.watts,
-                                       overheadAndIdleShare: (step.timeShare[.overhead] ?? 0) + step.idleShare, explanation: explain(e)))
+                                       overheadAndIdleShare: (step.timeShare[.overhead] ?? 0) + step.idleShare, explanation: explain(e),
+                                       measured: estimator.leverAccuracy(lever)))
             } catch {
                 out.append(Alternative(change: change, gpuWhPerQuery: 0, itlMs: 0, effectiveBatch: 0, stepMs: 0, wattsPerGPU: 0,
                                        overheadAndIdleShare: 0, explanation: "not possible: \(error)"))
@@ -71,16 +75,16 @@ public struct Diagnosis: Sendable {
         if let p = other {
             var req = r
             req.precision = p
-            run("\(p.rawValue) weights instead of \(d.precision.rawValue)", req, serving) { e in explainPrecision(base, e) }
+            run("\(p.rawValue) weights instead of \(d.precision.rawValue)", lever: "precision", req, serving) { e in explainPrecision(base, e) }
         }
         var more = r
         more.gpus = d.gpuCount * 2
         more.tensorParallel = d.tensorParallel * 2
-        run("\(d.gpuCount * 2) GPUs (tp \(d.tensorParallel * 2)) instead of \(d.gpuCount)", more, serving) { e in explainGPUs(base, e) }
+        run("\(d.gpuCount * 2) GPUs (tp \(d.tensorParallel * 2)) instead of \(d.gpuCount)", lever: "gpus", more, serving) { e in explainGPUs(base, e) }
         for b in [max(1, serving.batch / 4), serving.batch * 4] where b != serving.batch {
             var sr = serving
             sr.batch = b
-            run("batch \(b) instead of \(serving.batch)", r, sr) { e in explainBatch(base, e) }
+            run("batch \(b) instead of \(serving.batch)", lever: "batch", r, sr) { e in explainBatch(base, e) }
         }
         return out
     }
@@ -142,6 +146,11 @@ public struct Diagnosis: Sendable {
                    formatNumber(a.itlMs, significant: 4), String(a.effectiveBatch), formatNumber(a.wattsPerGPU, significant: 4)]
         })
         t += "\nWHY\n" + alternatives.map { "  - \($0.change): \($0.explanation)\n" }.joined()
+        let measured = alternatives.compactMap(\.measured).reduce(into: [LeverValidation.Row]()) { if !$0.contains($1) { $0.append($1) } }
+        if !measured.isEmpty {
+            t += "\nHOW WELL SUCH CHANGES ARE PREDICTED (tokenwatt validate, pairs of measured runs)\n"
+                + measured.map { "  - \(FleetRendering.accuracyWords($0))\n" }.joined()
+        }
         return t
     }
 }
