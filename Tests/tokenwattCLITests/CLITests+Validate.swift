@@ -35,7 +35,23 @@ extension CLITests {
         #expect(lines.allSatisfy { $0.contains("node_power_w") || $0.contains("node_j_per_token") || $0.contains("tokens_per_s") })
         let bad = try Self.run(["validate", "--no-report", "--quick", "--rows", "mlperf"])
         #expect(bad.status != 0)
-        #expect(bad.stderr.contains("mlperf-power") && bad.stderr.contains("splitwise"))
+        #expect(bad.stderr.contains("mlperf-power") && bad.stderr.contains("splitwise") && bad.stderr.contains("levers"))
+    }
+
+    /// `validate --rows levers` lists the pairs behind the lever table, the wrong-way ones marked,
+    /// and the text summary ends with that table; JSON has `levers`.
+    @Test(.enabled(if: hasSharedData)) func validateListsLeverPairs() throws {
+        let r = try Self.run(["validate", "--no-report", "--quick", "--rows", "levers"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").dropFirst(2)
+        #expect(lines.count > 1000 && lines.contains { $0.hasPrefix("batch") && $0.contains("64 → 96") })
+        #expect(lines.contains { $0.hasSuffix("wrong way") })
+        let summary = try Self.run(["validate", "--no-report", "--quick"])
+        #expect(summary.stdout.contains("LEVERS (runs that differ in one setting"))
+        let json = try Self.run(["validate", "--no-report", "--quick", "--format", "json"])
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let levers = try #require(obj["levers"] as? [[String: Any]])
+        #expect(levers.contains { $0["lever"] as? String == "gpu" && ($0["pairs"] as? Double ?? 0) > 100 })
     }
 
     /// `validate --bands-out` writes the bands `estimate` reads: the bundled file, from a fresh run.

@@ -9,7 +9,8 @@ enum ValidateCommand {
                        [-o DIR] [--no-report] [--quick] [--rows DATASET] [--bands-out FILE]
       Writes DIR/validation.md, DIR/validation.json and one SVG per data set (DIR defaults to Reports)
       and prints the summary. --quick skips the generalization refits; --no-report writes no files;
-      --rows prints every TokenWatt row of one data set (e.g. mlperf-power) instead of the summary;
+      --rows prints every TokenWatt row of one data set (e.g. mlperf-power) instead of the summary,
+      --rows levers every pair of runs behind the lever table (measured and predicted change);
       --bands-out writes the measured ÷ estimated energy bands that estimate's range reads
       (the bundled file: Sources/TokenWatt/Resources/error-bands.json).
     """
@@ -69,13 +70,24 @@ enum ValidateCommand {
 
     /// Every TokenWatt record of one data set: which rows an error figure comes from.
     static func printRows(of dataset: String, suite: ValidationSuite) throws -> ExitCode {
+        if dataset == "levers" { return printLeverPairs(suite) }
         let known = Set(suite.records.map(\.dataset))
         guard known.contains(dataset) else {
-            throw UsageError(description: "--rows: unknown data set '\(dataset)'; known: \(known.sorted().joined(separator: ", "))")
+            throw UsageError(description: "--rows: unknown data set '\(dataset)'; known: \((known.sorted() + ["levers"]).joined(separator: ", "))")
         }
         let records = suite.records.filter { $0.dataset == dataset && $0.estimator == "tokenwatt" }
         Output.write(Output.table(["gpu", "row", "metric", "measured", "predicted", "error"], records.map {
             [$0.gpu, $0.label, $0.metric, formatNumber($0.measured), formatNumber($0.predicted), formatPercent($0.relativeError)]
+        }))
+        return .success
+    }
+
+    /// Every lever pair: the runs behind each lever's figure, the ones moved the wrong way marked.
+    static func printLeverPairs(_ suite: ValidationSuite) -> ExitCode {
+        Output.write(Output.table(["lever", "campaign", "change", "shared setting", "measured", "predicted", "error", ""],
+                                  LeverValidation.pairs(suite.records).map { p in
+            [p.lever, p.campaign, "\(p.from) → \(p.to)", p.shared, formatNumber(p.measuredRatio, significant: 4),
+             formatNumber(p.predictedRatio, significant: 4), formatPercent(p.error), p.decisive && !p.sameDirection ? "wrong way" : ""]
         }))
         return .success
     }
