@@ -77,6 +77,22 @@ import Testing
         #expect(measured("b16")?.lever == "batch" && measured("both") == nil && measured("cache") == nil)
         let text = FleetRendering.text(try readWorkload(kernelWorkload()), [r])
         #expect(text.contains("precision changes where measured:") && text.contains("the right way in"))
+        // The saving's range brackets it, and none is given where nothing was measured.
+        for l in r.levers {
+            if let range = l.savingRange { #expect(range.low <= l.saving && l.saving <= range.high, "\(l.name)") }
+            #expect((l.savingRange == nil) == (l.measured == nil), "\(l.name)")
+        }
+    }
+
+    /// At the GPU boundary every Wh moves with GPU energy, so the lever's day at an error e of its
+    /// kind is its predicted day ÷ (1 + e), exactly.
+    @Test func aLeversSavingRangeDividesItsGPUEnergyByTheMeasuredError() throws {
+        let text = kernelWorkload(extra: #""boundary": "gpu", "levers": [{"name": "fp8", "precision": "fp8"}]"#)
+        let r = try runWorkload(text, samples: 300)[0]
+        let fp8 = try #require(r.levers.first), m = try #require(fp8.measured), range = try #require(fp8.savingRange)
+        #expect(abs(r.gpuProportionalGWhPerDay - r.gwhPerDay) <= 1e-12 * r.gwhPerDay)
+        #expect(abs(range.low - (1 - fp8.gwhPerDay / (1 + m.errorP5) / r.gwhPerDay)) < 1e-12)
+        #expect(abs(range.high - (1 - fp8.gwhPerDay / (1 + m.errorP95) / r.gwhPerDay)) < 1e-12)
     }
 
     /// The bundled file holds every kind of lever the shared data measures, and reads back.

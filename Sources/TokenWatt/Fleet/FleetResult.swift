@@ -40,6 +40,9 @@ public struct FleetResult: Sendable {
     /// GWh per day with every query's GPU energy at the two ends of its GPU's measured error
     /// band (kernel scenarios, the bundled calibration; nil otherwise).
     public var gwhPerDayRange: EnergyRange?
+    /// The part of `gwhPerDay` that moves with GPU energy (with its PSU loss and PUE; kernel
+    /// scenarios, 0 otherwise): what a lever's measured error scales.
+    public var gpuProportionalGWhPerDay = 0.0
     public var queriesPerDay: Double
     /// GPUs provisioned for the peak hour with headroom (nil for throughput-table scenarios).
     public var gpus: Int?
@@ -109,6 +112,9 @@ public struct LeverResult: Sendable {
     /// How well `validate` found changes of this kind of lever predicted (nil: a kind it does not
     /// measure, several at once, or another calibration).
     public var measured: LeverValidation.Row? = nil
+    /// The saving with the lever's predicted change of GPU energy at the P5 and P95 of the
+    /// measured errors of its kind (`measured`): low ≤ `saving` ≤ high.
+    public var savingRange: EnergyRange? = nil
 }
 
 /// Why a workload cannot be run.

@@ -44,9 +44,16 @@ public struct FleetRunner: Sendable {
             switch lever.kind {
             case let .mechanistic(change):
                 let r = try fleet.run(samples: n, seed: seed, change: change)
-                base.levers.append(LeverResult(name: lever.name, meanWhPerQuery: r.whPerQuery.mean, gwhPerDay: r.gwhPerDay,
-                                               saving: 1 - r.gwhPerDay / base.gwhPerDay,
-                                               measured: change.measuredLever.flatMap(estimator.leverAccuracy)))
+                var result = LeverResult(name: lever.name, meanWhPerQuery: r.whPerQuery.mean, gwhPerDay: r.gwhPerDay,
+                                         saving: 1 - r.gwhPerDay / base.gwhPerDay, measured: change.measuredLever.flatMap(estimator.leverAccuracy))
+                if let m = result.measured, base.gwhPerDay > 0 {
+                    // The lever's GPU energy, measured against the base, is its prediction ÷ (1 + error).
+                    let fixed = r.gwhPerDay - r.gpuProportionalGWhPerDay
+                    let low = 1 - (fixed + r.gpuProportionalGWhPerDay / (1 + m.errorP5)) / base.gwhPerDay
+                    let high = 1 - (fixed + r.gpuProportionalGWhPerDay / (1 + m.errorP95)) / base.gwhPerDay
+                    result.savingRange = EnergyRange(low: min(low, high), high: max(low, high))
+                }
+                base.levers.append(result)
             case let .divisor(d):
                 var rng = SeededRandom(seed: seed).stream(1000 + UInt64(j))
                 let mean = base.samples.reduce(0) { $0 + $1 / d.sample(&rng) } / Double(max(1, base.samples.count))

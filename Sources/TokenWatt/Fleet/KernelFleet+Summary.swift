@@ -94,6 +94,9 @@ extension KernelFleet {
         result.hardware = hardware
         result.estimatorError = error
         result.gwhPerDayRange = gwhPerDayRange(draws, surfaces: surfaces, idle: idlePerOccupancySecond)
+        if !draws.isEmpty {
+            result.gpuProportionalGWhPerDay = result.gwhPerDay - gwhPerDay(draws, surfaces: surfaces, idle: idlePerOccupancySecond) { _ in 0 }
+        }
         if scenario.boundary == .facility, stats.mean > 0, let overhead = mean.last?.energy.wattHours {
             result.overheadShare = overhead / stats.mean
         }
@@ -113,15 +116,21 @@ extension KernelFleet {
             bands.append(b)
         }
         func gwh(_ ratio: (ErrorBand) -> Double) -> Double {
-            let sum = draws.reduce(0.0) { sum, d in
-                var moved = d
-                moved.gpuWh = (d.cost.prefillJoules + d.cost.decodeJoules) * ratio(bands[d.cls]) / 3600
-                moved.nodeWh = d.nodeWh + (moved.gpuWh - d.gpuWh) / surfaces[d.cls].psuEfficiency
-                return sum + value(moved, idle: idle[d.cls])
-            }
-            return sum / Double(draws.count) * scenario.queriesPerDay / 1e9
+            gwhPerDay(draws, surfaces: surfaces, idle: idle) { d in (d.cost.prefillJoules + d.cost.decodeJoules) * ratio(bands[d.cls]) / 3600 }
         }
         return EnergyRange(low: gwh(\.ratioLow), high: gwh(\.ratioHigh))
+    }
+
+    /// GWh per day with each draw's GPU energy replaced by `gpuWh` (host, idle replicas and PUE as
+    /// drawn; the PSU loss follows the GPU energy as `value` charges it).
+    func gwhPerDay(_ draws: [Sample], surfaces: [ServingSurface], idle: [Double], gpuWh: (Sample) -> Double) -> Double {
+        let sum = draws.reduce(0.0) { sum, d in
+            var moved = d
+            moved.gpuWh = gpuWh(d)
+            moved.nodeWh = d.nodeWh + (moved.gpuWh - d.gpuWh) / surfaces[d.cls].psuEfficiency
+            return sum + value(moved, idle: idle[d.cls])
+        }
+        return sum / Double(max(1, draws.count)) * scenario.queriesPerDay / 1e9
     }
 
     /// A sample's Wh per query at the scenario's boundary.

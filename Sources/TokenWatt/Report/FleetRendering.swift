@@ -30,6 +30,8 @@ public enum FleetRendering {
             })),
             ("levers", .array(r.levers.map { .obj([("name", .str($0.name)), ("meanWhPerQuery", .num($0.meanWhPerQuery)),
                                                     ("gwhPerDay", .num($0.gwhPerDay)), ("saving", .num($0.saving)),
+                                                    ("savingLow", .optionalNumber($0.savingRange?.low)),
+                                                    ("savingHigh", .optionalNumber($0.savingRange?.high)),
                                                     ("measuredAccuracy", $0.measured.map(leverAccuracyJSON) ?? .null)]) })),
             ("hourlyFacilityMegawatts", .array(r.hourlyMegawatts.map(JSONValue.num))),
             ("estimatorError", .array(r.estimatorError.map { .obj([("gpu", .str($0.gpu)), ("band", ErrorBands.value($0.band))]) })),
@@ -39,14 +41,25 @@ public enum FleetRendering {
 
     static func leverAccuracyJSON(_ l: LeverValidation.Row) -> JSONValue {
         .obj([("lever", .str(l.lever)), ("pairs", .num(Double(l.pairs))), ("mape", .num(l.mape)), ("bias", .num(l.bias)),
-              ("sameDirection", .optionalNumber(l.sameDirection))])
+              ("errorP5", .num(l.errorP5)), ("errorP95", .num(l.errorP95)), ("sameDirection", .optionalNumber(l.sameDirection))])
     }
 
     /// A lever's measured accuracy in words: "gpu changes where measured: 8.5 % off on average
     /// (213 pairs), the right way in 97 %".
     static func accuracyWords(_ l: LeverValidation.Row) -> String {
-        "\(l.lever) changes where measured: \(formatPercent(l.mape)) off on average (\(l.pairs) pairs)"
+        "\(l.lever) changes where measured: \(formatPercent(l.mape)) off on average (\(l.pairs) pairs, P5–P95 "
+            + "\(signedPercent(l.errorP5))…\(signedPercent(l.errorP95)))"
             + (l.sameDirection.map { ", the right way in \(formatPercent($0, decimals: 0))" } ?? "")
+    }
+
+    static func signedPercent(_ x: Double, decimals: Int = 1) -> String { (x > 0 ? "+" : "") + formatPercent(x, decimals: decimals) }
+
+    /// A lever's saving, with its range at the measured error of its kind when it has one:
+    /// "saves 30 % (24.8–35.1 % across the measured error of precision changes)".
+    static func savingWords(_ l: LeverResult) -> String {
+        let base = "\(l.saving >= 0 ? "saves" : "costs") \(formatPercent(abs(l.saving), decimals: 0))"
+        guard let r = l.savingRange, let m = l.measured else { return base }
+        return base + " (saving \(signedPercent(r.low))…\(signedPercent(r.high)) across the measured error of \(m.lever) changes)"
     }
 
     static func ledgerJSON(_ items: [LedgerItem]) -> JSONValue {
@@ -104,8 +117,8 @@ public enum FleetRendering {
                 s += "  variance explained (first-order; the class overlaps the lengths it sets): " + r.varianceShares.map { "\($0.input) \(formatPercent($0.share, decimals: 0))" }.joined(separator: ", ") + "\n"
             }
             for l in r.levers {
-                s += "  lever \(l.name): \(formatNumber(l.gwhPerDay, significant: 3)) GWh/day (\(l.saving >= 0 ? "saves" : "costs") \(formatPercent(abs(l.saving), decimals: 0))"
-                    + (l.measured.map { "; \(accuracyWords($0))" } ?? "") + ")\n"
+                s += "  lever \(l.name): \(formatNumber(l.gwhPerDay, significant: 3)) GWh/day, \(savingWords(l))"
+                    + (l.measured.map { "; \(accuracyWords($0))" } ?? "") + "\n"
             }
             for n in r.notes { s += "  note: \(n)\n" }
         }
@@ -148,9 +161,10 @@ public enum FleetRendering {
             s += "Variance explained: " + r.varianceShares.map { "\($0.input) \(formatPercent($0.share, decimals: 0))" }.joined(separator: ", ") + ".\n\n"
         }
         if !r.levers.isEmpty {
-            s += "| lever | mean Wh | GWh/day | saving | such changes, measured |\n|---|---:|---:|---:|---|\n"
+            s += "| lever | mean Wh | GWh/day | saving | saving across measured error | such changes, measured |\n|---|---:|---:|---:|---|---|\n"
             for l in r.levers {
                 s += "| \(l.name) | \(wh(l.meanWhPerQuery)) | \(formatNumber(l.gwhPerDay, significant: 3)) | \(formatPercent(l.saving, decimals: 0)) | "
+                    + (l.savingRange.map { "\(signedPercent($0.low))…\(signedPercent($0.high))" } ?? "–") + " | "
                     + (l.measured.map(accuracyWords) ?? "–") + " |\n"
             }
             s += "\n"

@@ -60,8 +60,9 @@ extension ValidationReport {
             + "values of a name) give a measured and a predicted ratio of energy per output token (per pass for EnergAIzer's "
             + "prefill). Error = predicted ratio ÷ measured ratio − 1; \"same direction\" counts the pairs whose measured change "
             + "is at least \(formatPercent(LeverValidation.decisiveChange, decimals: 0)) and that the estimator moves the same way.\n\n"
-        s += table(["lever", "campaign", "pairs", "MAPE", "median APE", "bias", "same direction"], rows.map { l in
+        s += table(["lever", "campaign", "pairs", "MAPE", "median APE", "bias", "P5–P95 error", "same direction"], rows.map { l in
             [l.lever, l.campaign, String(l.pairs), formatPercent(l.mape), formatPercent(l.medianAPE), formatPercent(l.bias),
+             "\(formatPercent(l.errorP5))…\(formatPercent(l.errorP95))",
              l.sameDirection.map { "\(formatPercent($0, decimals: 0)) of \(l.decisivePairs)" } ?? "–"]
         })
         let worst = leverPairs.sorted { abs($0.error) != abs($1.error) ? abs($0.error) > abs($1.error) : $0.shared < $1.shared }.prefix(8)

@@ -82,6 +82,7 @@ extension ValidationReport {
             ("levers", .array(levers.map { l in
                 .obj([("lever", .str(l.lever)), ("campaign", .str(l.campaign)), ("pairs", .num(Double(l.pairs))),
                       ("mape", .num(l.mape)), ("medianAPE", .num(l.medianAPE)), ("bias", .num(l.bias)),
+                      ("errorP5", .num(l.errorP5)), ("errorP95", .num(l.errorP95)),
                       ("decisivePairs", .num(Double(l.decisivePairs))), ("sameDirection", .optionalNumber(l.sameDirection))])
             })),
             ("skipped", .array(suite.skipped.map { .obj([("dataset", .str($0.dataset)), ("row", .str($0.label)), ("reason", .str($0.reason))]) })),

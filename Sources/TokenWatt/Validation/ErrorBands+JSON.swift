@@ -29,7 +29,8 @@ extension ErrorBands {
     /// A lever's measured accuracy (predicted ÷ measured change − 1 over pairs of runs).
     static func value(_ l: LeverValidation.Row) -> JSONValue {
         .obj([("lever", .str(l.lever)), ("campaigns", .str(l.campaign)), ("pairs", .num(Double(l.pairs))), ("mape", .num(l.mape)),
-              ("medianAPE", .num(l.medianAPE)), ("bias", .num(l.bias)), ("decisivePairs", .num(Double(l.decisivePairs))),
+              ("medianAPE", .num(l.medianAPE)), ("bias", .num(l.bias)), ("errorP5", .num(l.errorP5)), ("errorP95", .num(l.errorP95)),
+              ("decisivePairs", .num(Double(l.decisivePairs))),
               ("sameDirection", .optionalNumber(l.sameDirection))])
     }
 
@@ -74,7 +75,10 @@ extension ErrorBands {
         let share = 0.0...1000.0
         let row = LeverValidation.Row(lever: try o.string("lever"), campaign: try o.string("campaigns"), pairs: try o.int("pairs", 1...10_000_000),
                                       mape: try o.double("mape", share), medianAPE: try o.double("medianAPE", share),
-                                      bias: try o.double("bias", -1000...1000), decisivePairs: try o.int("decisivePairs", 0...10_000_000),
+                                      bias: try o.double("bias", -1000...1000),
+                                      errorP5: try o.double("errorP5", -0.999...1000, expected: "a relative error above −1"),
+                                      errorP95: try o.double("errorP95", -0.999...1000, expected: "a relative error above −1"),
+                                      decisivePairs: try o.int("decisivePairs", 0...10_000_000),
                                       sameDirection: try o.optionalDouble("sameDirection", 0...1))
         try o.finish()
         return row

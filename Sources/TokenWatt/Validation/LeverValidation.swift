@@ -102,6 +102,8 @@ public enum LeverValidation {
         public var pairs: Int
         /// Mean and median |predicted ÷ measured change − 1|, and the mean signed error.
         public var mape: Double, medianAPE: Double, bias: Double
+        /// P5 and P95 of the signed error: the range a predicted change of this kind is read with.
+        public var errorP5: Double, errorP95: Double
         /// Pairs whose measured change is at least `decisiveChange`, and the share of them the
         /// estimator moves the same way.
         public var decisivePairs: Int
@@ -110,6 +112,12 @@ public enum LeverValidation {
 
     /// Per lever and campaign, or per lever over every campaign (`pooled`; `campaign` then
     /// lists them, comma-separated).
+    /// A predicted ratio (new ÷ old energy) at the two ends of the measured errors of its kind:
+    /// the measured ratio is the predicted one ÷ (1 + error).
+    public static func ratioRange(_ predicted: Double, _ row: Row) -> (low: Double, high: Double) {
+        (predicted / (1 + row.errorP95), predicted / (1 + row.errorP5))
+    }
+
     public static func summarize(_ pairs: [Pair], pooled: Bool = false) -> [Row] {
         let keys = pairs.map { [$0.lever, pooled ? "" : $0.campaign] }.reduce(into: [[String]]()) { if !$0.contains($1) { $0.append($1) } }
             .sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }
@@ -121,7 +129,9 @@ public enum LeverValidation {
             return Row(lever: k[0], campaign: campaign, pairs: mine.count,
                        mape: errors.reduce(0) { $0 + abs($1) } / Double(errors.count),
                        medianAPE: QueryStatistics.quantile(errors.map(abs).sorted(), 0.5),
-                       bias: errors.reduce(0, +) / Double(errors.count), decisivePairs: decisive.count,
+                       bias: errors.reduce(0, +) / Double(errors.count),
+                       errorP5: QueryStatistics.quantile(errors.sorted(), 0.05), errorP95: QueryStatistics.quantile(errors.sorted(), 0.95),
+                       decisivePairs: decisive.count,
                        sameDirection: decisive.isEmpty ? nil : Double(decisive.filter(\.sameDirection).count) / Double(decisive.count))
         }
     }

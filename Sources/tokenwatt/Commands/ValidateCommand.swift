@@ -36,8 +36,9 @@ enum ValidateCommand {
         default:
             Output.write(Output.table(header, rows.filter { $0.estimator == "tokenwatt" || !args.flag("by-model") }.map(cells)))
             Output.write("\nLEVERS (runs that differ in one setting: predicted ÷ measured change − 1)\n" + Output.table(
-                ["lever", "campaign", "pairs", "MAPE", "median", "bias", "same direction"], report.levers.map { l in
+                ["lever", "campaign", "pairs", "MAPE", "median", "bias", "P5–P95", "same direction"], report.levers.map { l in
                     [l.lever, l.campaign, String(l.pairs), formatPercent(l.mape), formatPercent(l.medianAPE), formatPercent(l.bias),
+                     "\(formatPercent(l.errorP5))…\(formatPercent(l.errorP95))",
                      l.sameDirection.map { "\(formatPercent($0, decimals: 0)) of \(l.decisivePairs)" } ?? "–"]
                 }))
         }
