@@ -45,7 +45,7 @@ import Testing
 
     /// The day's carbon range is its energy range at the same load-weighted intensities, and it
     /// brackets the day's carbon; the CSV carries both in tonnes.
-    @Test func dayCarbonRangeFollowsTheEnergyRange() throws {
+    @Test func dayCarbonRangeFollowsTheBounds() throws {
         let r = try tinyReport()
         let s = try #require(r.scenarios.first)
         let g = try #require(s.fleet.gwhPerDayRange), c = try #require(s.dayCarbonRange)

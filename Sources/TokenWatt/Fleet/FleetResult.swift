@@ -39,7 +39,7 @@ public struct FleetResult: Sendable {
     public var gwhPerDay: Double
     /// GWh per day with every query's GPU energy at the two ends of its GPU's measured error
     /// band (kernel scenarios, the bundled calibration; nil otherwise).
-    public var gwhPerDayRange: EnergyRange?
+    public var gwhPerDayRange: Bounds?
     /// The part of `gwhPerDay` that moves with GPU energy (with its PSU loss and PUE; kernel
     /// scenarios, 0 otherwise): what a lever's measured error scales.
     public var gpuProportionalGWhPerDay = 0.0
@@ -73,8 +73,8 @@ public struct FleetResult: Sendable {
     public var samples: [Double]
 }
 
-/// An energy's two ends (GWh per day, in `FleetResult`).
-public struct EnergyRange: Sendable, Equatable {
+/// A quantity's two ends, low ≤ high: GWh per day, Wh per query, grams of carbon, a saving.
+public struct Bounds: Sendable, Equatable {
     public var low: Double
     public var high: Double
 }
@@ -114,7 +114,7 @@ public struct LeverResult: Sendable {
     public var measured: LeverValidation.Row? = nil
     /// The saving with the lever's predicted change of GPU energy at the P5 and P95 of the
     /// measured errors of its kind (`measured`): low ≤ `saving` ≤ high.
-    public var savingRange: EnergyRange? = nil
+    public var savingRange: Bounds? = nil
 }
 
 /// Why a workload cannot be run.

@@ -51,7 +51,7 @@ public struct FleetRunner: Sendable {
                     let fixed = r.gwhPerDay - r.gpuProportionalGWhPerDay
                     let low = 1 - (fixed + r.gpuProportionalGWhPerDay / (1 + m.errorP5)) / base.gwhPerDay
                     let high = 1 - (fixed + r.gpuProportionalGWhPerDay / (1 + m.errorP95)) / base.gwhPerDay
-                    result.savingRange = EnergyRange(low: min(low, high), high: max(low, high))
+                    result.savingRange = Bounds(low: min(low, high), high: max(low, high))
                 }
                 base.levers.append(result)
             case let .divisor(d):

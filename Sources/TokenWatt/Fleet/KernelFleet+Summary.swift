@@ -108,7 +108,7 @@ extension KernelFleet {
     /// every query at once, where a drawn scale is independent per query and averages out of the
     /// day. Host power, idle replicas and PUE stay as drawn. Nil when a class's GPU has no band
     /// (another calibration).
-    func gwhPerDayRange(_ draws: [Sample], surfaces: [ServingSurface], idle: [Double]) -> EnergyRange? {
+    func gwhPerDayRange(_ draws: [Sample], surfaces: [ServingSurface], idle: [Double]) -> Bounds? {
         guard !draws.isEmpty else { return nil }
         var bands: [ErrorBand] = []
         for s in surfaces {
@@ -118,7 +118,7 @@ extension KernelFleet {
         func gwh(_ ratio: (ErrorBand) -> Double) -> Double {
             gwhPerDay(draws, surfaces: surfaces, idle: idle) { d in (d.cost.prefillJoules + d.cost.decodeJoules) * ratio(bands[d.cls]) / 3600 }
         }
-        return EnergyRange(low: gwh(\.ratioLow), high: gwh(\.ratioHigh))
+        return Bounds(low: gwh(\.ratioLow), high: gwh(\.ratioHigh))
     }
 
     /// GWh per day with each draw's GPU energy replaced by `gpuWh` (host, idle replicas and PUE as

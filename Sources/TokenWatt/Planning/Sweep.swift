@@ -46,7 +46,7 @@ public struct SweepPoint: Sendable {
     public var whPerQuery = 0.0
     /// `whPerQuery` with the GPU energy at the two ends of the GPU's measured error band (nil
     /// without a band: another calibration, or a point that did not run).
-    public var whPerQueryRange: EnergyRange?
+    public var whPerQueryRange: Bounds?
     public var gpuWhPerQuery = 0.0
     public var ttftMs = 0.0
     public var itlMs = 0.0
@@ -87,7 +87,7 @@ public enum Sweep {
             p.whPerQuery = ledger.total(at: spec.boundary).wattHours
             if let band = estimator.errorBand(for: d.gpu.id) {
                 let r = try QueryRange(band: band, serving: s, deployment: d, outputTokens: spec.outputTokens, settings: settings)
-                p.whPerQueryRange = EnergyRange(low: r.low[spec.boundary] ?? 0, high: r.high[spec.boundary] ?? 0)
+                p.whPerQueryRange = Bounds(low: r.low[spec.boundary] ?? 0, high: r.high[spec.boundary] ?? 0)
             }
             p.gpuWhPerQuery = ledger.total(at: .gpu).wattHours
             p.ttftMs = s.timeToFirstToken.seconds * 1000

@@ -10,12 +10,12 @@ public struct ScenarioReport: Sendable {
     /// A day's location- and market-based carbon, g, with every query's GPU energy at one end of
     /// its GPU's measured error band (the fleet's day range), priced at the same load-weighted
     /// intensities: their hourly weights follow the provisioned power, which the band does not move.
-    public var dayCarbonRange: (location: EnergyRange, market: EnergyRange)? {
+    public var dayCarbonRange: (location: Bounds, market: Bounds)? {
         guard let g = fleet.gwhPerDayRange, fleet.gwhPerDay > 0 else { return nil }
         let d = emissions.perDay
         func at(_ gwh: Double) -> Double { gwh / fleet.gwhPerDay }
-        return (EnergyRange(low: d.locationGrams * at(g.low), high: d.locationGrams * at(g.high)),
-                EnergyRange(low: d.marketGrams * at(g.low), high: d.marketGrams * at(g.high)))
+        return (Bounds(low: d.locationGrams * at(g.low), high: d.locationGrams * at(g.high)),
+                Bounds(low: d.marketGrams * at(g.low), high: d.marketGrams * at(g.high)))
     }
 }
 

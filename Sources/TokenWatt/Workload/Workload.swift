@@ -103,13 +103,10 @@ public struct LeverChange: Sendable {
     /// when it changes one such setting alone: precision, GPU, GPU count, model, batch limit,
     /// locked clock or framework. Nil for other changes and for several at once.
     public var measuredLever: String? {
-        let kinds: [(Bool, String)] = [(precision != nil, "precision"), (gpu != nil, "gpu"), (gpus != nil, "gpus"), (model != nil, "model"),
-                                       (maxBatch != nil, "batch"), (smClockMHz != nil, "clock"), (framework != nil, "framework"),
-                                       (prefixCacheHit != nil || powerCapWatts != nil || sampling != nil || speculative != nil
-                                        || disaggregated != nil, "")]
-        let set = kinds.filter(\.0)
-        guard set.count == 1, let only = set.first, !only.1.isEmpty else { return nil }
-        return only.1
+        let measured = [(precision != nil, "precision"), (gpu != nil, "gpu"), (gpus != nil, "gpus"), (model != nil, "model"),
+                        (maxBatch != nil, "batch"), (smClockMHz != nil, "clock"), (framework != nil, "framework")].filter(\.0).map(\.1)
+        let unmeasured = prefixCacheHit != nil || powerCapWatts != nil || sampling != nil || speculative != nil || disaggregated != nil
+        return measured.count == 1 && !unmeasured ? measured[0] : nil
     }
 }
 
