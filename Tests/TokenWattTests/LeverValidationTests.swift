@@ -76,7 +76,7 @@ import Testing
         #expect(measured("fp8") == ErrorBands.bundled.lever("precision") && measured("fp8") != nil)
         #expect(measured("b16")?.lever == "batch" && measured("both") == nil && measured("cache") == nil)
         let text = FleetRendering.text(try readWorkload(kernelWorkload()), [r])
-        #expect(text.contains("precision changes where measured:") && text.contains("the right way in"))
+        #expect(text.contains("across the measured error of precision changes: ") && text.contains("the right way in"))
         // The saving's range brackets it, and none is given where nothing was measured.
         for l in r.levers {
             if let range = l.savingRange { #expect(range.low <= l.saving && l.saving <= range.high, "\(l.name)") }

@@ -55,11 +55,13 @@ public enum FleetRendering {
     static func signedPercent(_ x: Double, decimals: Int = 1) -> String { (x > 0 ? "+" : "") + formatPercent(x, decimals: decimals) }
 
     /// A lever's saving, with its range at the measured error of its kind when it has one:
-    /// "saves 30 % (24.8–35.1 % across the measured error of precision changes)".
+    /// "saves 30 % (saving +17.6 %…+32.8 % across the measured error of precision changes: 9.4 %
+    /// off on average over 83 pairs, the right way in 100 %)".
     static func savingWords(_ l: LeverResult) -> String {
         let base = "\(l.saving >= 0 ? "saves" : "costs") \(formatPercent(abs(l.saving), decimals: 0))"
         guard let r = l.savingRange, let m = l.measured else { return base }
-        return base + " (saving \(signedPercent(r.low))…\(signedPercent(r.high)) across the measured error of \(m.lever) changes)"
+        return base + " (saving \(signedPercent(r.low))…\(signedPercent(r.high)) across the measured error of \(m.lever) changes: "
+            + "\(formatPercent(m.mape)) off on average over \(m.pairs) pairs" + (m.sameDirection.map { ", the right way in \(formatPercent($0, decimals: 0))" } ?? "") + ")"
     }
 
     static func ledgerJSON(_ items: [LedgerItem]) -> JSONValue {
@@ -117,8 +119,7 @@ public enum FleetRendering {
                 s += "  variance explained (first-order; the class overlaps the lengths it sets): " + r.varianceShares.map { "\($0.input) \(formatPercent($0.share, decimals: 0))" }.joined(separator: ", ") + "\n"
             }
             for l in r.levers {
-                s += "  lever \(l.name): \(formatNumber(l.gwhPerDay, significant: 3)) GWh/day, \(savingWords(l))"
-                    + (l.measured.map { "; \(accuracyWords($0))" } ?? "") + "\n"
+                s += "  lever \(l.name): \(formatNumber(l.gwhPerDay, significant: 3)) GWh/day, \(savingWords(l))\n"
             }
             for n in r.notes { s += "  note: \(n)\n" }
         }
