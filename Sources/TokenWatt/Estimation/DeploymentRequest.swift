@@ -37,7 +37,7 @@ public struct Estimator: Sendable {
     public let calibration: CoefficientFile
     /// Whether `calibration` is the bundled one, whose error the bundled bands measure (compared
     /// once here rather than on every estimate).
-    let calibrationIsBundled: Bool
+    public let calibrationIsBundled: Bool
 
     public init(gpus: GPUCatalog = .bundled, models: ModelCatalog = .bundled, calibration: CoefficientFile = .bundled) {
         self.gpus = gpus

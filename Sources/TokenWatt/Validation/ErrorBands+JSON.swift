@@ -23,6 +23,7 @@ extension ErrorBands {
             ("bands", .array(bands.map(Self.value))),
             ("forecast", Self.value(forecast)),
             ("levers", .array(levers.map(Self.value))),
+            ("runsByDataSet", .obj(runsByDataSet.sorted { $0.key < $1.key }.map { ($0.key, .num(Double($0.value))) })),
         ]))
     }
 
@@ -66,8 +67,13 @@ extension ErrorBands {
         }
         let forecast = try band(pool, file: file, path: "forecast")
         let levers = top.has("levers") ? try top.array("levers").enumerated().map { i, v in try lever(v, file: file, path: "levers[\(i)]") } : []
+        var runs: [String: Int] = [:]
+        if var o = try top.optionalObject("runsByDataSet") {
+            for key in o.keys { runs[key] = try o.int(key, 0...100_000_000, expected: "a count of runs") }
+            try o.finish()
+        }
         try top.finish()
-        return ErrorBands(bands: bands, forecast: forecast, levers: levers)
+        return ErrorBands(bands: bands, forecast: forecast, levers: levers, runsByDataSet: runs)
     }
 
     static func lever(_ v: JSONValue, file: String, path: String) throws -> LeverValidation.Row {

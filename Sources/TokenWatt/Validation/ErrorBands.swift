@@ -44,9 +44,27 @@ public struct ErrorBands: Sendable, Equatable {
     public var forecast: ErrorBand
     /// How well each kind of lever's change was predicted, every campaign pooled (`LeverValidation`).
     public var levers: [LeverValidation.Row] = []
+    /// The runs the file was computed from, per "data set/GPU" (TokenWatt's energy records): when
+    /// ../shared/data holds others (held-back runs dropped into its files), the bundled file
+    /// describes the data it was made from, not that, and says so.
+    public var runsByDataSet: [String: Int] = [:]
 
-    public init(bands: [ErrorBand], forecast: ErrorBand, levers: [LeverValidation.Row] = []) {
-        self.bands = bands; self.forecast = forecast; self.levers = levers
+    public init(bands: [ErrorBand], forecast: ErrorBand, levers: [LeverValidation.Row] = [], runsByDataSet: [String: Int] = [:]) {
+        self.bands = bands; self.forecast = forecast; self.levers = levers; self.runsByDataSet = runsByDataSet
+    }
+
+    /// How `runs` differs from the runs this file was computed from, in words ("mlenergy-v3/b200
+    /// 0 → 90"); nil when they are the same.
+    public func staleness(against runs: [String: Int]) -> String? {
+        let keys = Set(runs.keys).union(runsByDataSet.keys).sorted().filter { runs[$0] != runsByDataSet[$0] }
+        guard !keys.isEmpty else { return nil }
+        return keys.map { "\($0) \(runsByDataSet[$0] ?? 0) → \(runs[$0] ?? 0)" }.joined(separator: ", ")
+    }
+
+    /// TokenWatt's energy records (what the bands and the lever pairs read) per "data set/GPU".
+    public static func runs(_ records: [ValidationRecord]) -> [String: Int] {
+        records.filter { $0.estimator == "tokenwatt" && LeverValidation.metrics.contains($0.metric) }
+            .reduce(into: [String: Int]()) { $0["\($1.dataset)/\($1.gpu)", default: 0] += 1 }
     }
 
     /// The measured accuracy of changes of one kind of lever (`batch`, `gpu`, `precision`, …).
@@ -85,7 +103,8 @@ public struct ErrorBands: Sendable, Equatable {
         let carried = rows.filter { !fitted.contains($0.gpu) }
         var pool = calibrated("forecast", carried, leavingOut: \.gpu)
         pool.pooledGPUs = Set(carried.map(\.gpu)).sorted()
-        return ErrorBands(bands: own, forecast: pool, levers: LeverValidation.summarize(LeverValidation.pairs(records), pooled: true))
+        return ErrorBands(bands: own, forecast: pool, levers: LeverValidation.summarize(LeverValidation.pairs(records), pooled: true),
+                          runsByDataSet: runs(records))
     }
 
     /// The band of `rows` at the narrowest tail whose leave-one-`key`-out coverage reaches 90 %.

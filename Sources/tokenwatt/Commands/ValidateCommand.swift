@@ -47,6 +47,10 @@ enum ValidateCommand {
             Output.note("note: \(name): \(rows.count) rows not estimated (e.g. \(rows[0].label): \(rows[0].reason))")
         }
         for n in suite.notes { Output.note("note: \(n.dataset): \(n.note)") }
+        if estimator.calibrationIsBundled, let changed = ErrorBands.bundled.staleness(against: ErrorBands.runs(suite.records)) {
+            Output.note("note: the bundled error bands and lever figures (estimate's range, fleet's levers) were computed from other runs "
+                        + "(\(changed)); `tokenwatt \(ErrorBands.generatedBy.dropFirst("tokenwatt ".count))` updates them")
+        }
         return .success
     }
 
