@@ -30,12 +30,16 @@ public struct Tuning: Sendable {
     public let serving: ServingRequest
     public let targets: Targets
     public let points: [Point]
+    /// How well `validate` found locked-clock changes predicted where measured (nil under another
+    /// calibration); power caps have no measured pairs.
+    public let clockAccuracy: LeverValidation.Row?
 
     /// Caps from the GPU's lowest allowed to its TDP and clocks from 30 % of boost to boost, in `steps` each.
     public init(estimator: Estimator, base: DeploymentRequest, serving: ServingRequest, targets: Targets, steps: Int = 12) throws {
         self.base = base
         self.serving = serving
         self.targets = targets
+        clockAccuracy = estimator.leverAccuracy("clock")
         let gpu = try estimator.gpus.gpu(base.gpu)
         func point(_ knob: Knob, _ value: Double) throws -> Point {
             var r = base
@@ -100,6 +104,10 @@ public struct Tuning: Sendable {
         if let p = bestQuery {
             s += "one setting for both: \(Tuning.label(p)) — \(formatNumber(p.queryJoules / 3600, significant: 4)) Wh per query at the GPUs (saves \(saving(p.queryJoules, b.queryJoules)))\n"
         } else { s += "one setting for both: none meets both targets\n" }
+        if let c = clockAccuracy {
+            s += "\nhow well such changes are predicted (pairs of measured runs in \(c.campaign), forward passes at locked clocks): "
+                + FleetRendering.accuracyWords(c) + "; power caps have no measured pairs\n"
+        }
         return s
     }
 
