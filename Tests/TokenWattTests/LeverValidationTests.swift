@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KernelPower
 @testable import TokenWatt
 
 @Suite struct LeverValidationTests {
@@ -84,13 +85,24 @@ import Testing
         }
     }
 
+    /// A day of no queries still prices each lever per query: no NaN saving (once "costs null %").
+    @Test func leversOfADayWithoutQueriesArePricedPerQuery() throws {
+        let text = kernelWorkload(extra: #""levers": [{"name": "fp8", "precision": "fp8"}]"#)
+            .replacingOccurrences(of: #""queriesPerDay": 1e7"#, with: #""queriesPerDay": 0"#)
+        let r = try runWorkload(text, samples: 300)[0]
+        let fp8 = try #require(r.levers.first), range = try #require(fp8.savingRange)
+        #expect(r.gwhPerDay == 0 && fp8.saving.isFinite && fp8.saving > 0 && range.low.isFinite && range.high.isFinite)
+        let out = FleetRendering.text(try readWorkload(text), [r]) + JSONWriter(sortKeys: false).write(FleetRendering.scenarioJSON(r))
+        #expect(!out.contains("null %") && !out.lowercased().contains("nan"))
+    }
+
     /// At the GPU boundary every Wh moves with GPU energy, so the lever's day at an error e of its
     /// kind is its predicted day ÷ (1 + e), exactly.
     @Test func aLeversSavingRangeDividesItsGPUEnergyByTheMeasuredError() throws {
         let text = kernelWorkload(extra: #""boundary": "gpu", "levers": [{"name": "fp8", "precision": "fp8"}]"#)
         let r = try runWorkload(text, samples: 300)[0]
         let fp8 = try #require(r.levers.first), m = try #require(fp8.measured), range = try #require(fp8.savingRange)
-        #expect(abs(r.gpuProportionalGWhPerDay - r.gwhPerDay) <= 1e-12 * r.gwhPerDay)
+        #expect(abs(r.gpuProportionalWhPerQuery - r.whPerQuery.mean) <= 1e-12 * r.whPerQuery.mean)
         #expect(abs(range.low - (1 - fp8.gwhPerDay / (1 + m.errorP5) / r.gwhPerDay)) < 1e-12)
         #expect(abs(range.high - (1 - fp8.gwhPerDay / (1 + m.errorP95) / r.gwhPerDay)) < 1e-12)
     }

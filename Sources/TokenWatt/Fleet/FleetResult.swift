@@ -40,9 +40,9 @@ public struct FleetResult: Sendable {
     /// GWh per day with every query's GPU energy at the two ends of its GPU's measured error
     /// band (kernel scenarios, the bundled calibration; nil otherwise).
     public var gwhPerDayRange: Bounds?
-    /// The part of `gwhPerDay` that moves with GPU energy (with its PSU loss and PUE; kernel
-    /// scenarios, 0 otherwise): what a lever's measured error scales.
-    public var gpuProportionalGWhPerDay = 0.0
+    /// The part of the mean Wh per query that moves with GPU energy (with its PSU loss and PUE;
+    /// kernel scenarios, 0 otherwise): what a lever's measured error scales.
+    public var gpuProportionalWhPerQuery = 0.0
     public var queriesPerDay: Double
     /// GPUs provisioned for the peak hour with headroom (nil for throughput-table scenarios).
     public var gpus: Int?

@@ -44,13 +44,16 @@ public struct FleetRunner: Sendable {
             switch lever.kind {
             case let .mechanistic(change):
                 let r = try fleet.run(samples: n, seed: seed, change: change)
+                // A day of no queries has no GWh to compare: the saving is then per query.
+                let saving = base.gwhPerDay > 0 ? 1 - r.gwhPerDay / base.gwhPerDay
+                    : base.whPerQuery.mean > 0 ? 1 - r.whPerQuery.mean / base.whPerQuery.mean : 0
                 var result = LeverResult(name: lever.name, meanWhPerQuery: r.whPerQuery.mean, gwhPerDay: r.gwhPerDay,
-                                         saving: 1 - r.gwhPerDay / base.gwhPerDay, measured: change.measuredLever.flatMap(estimator.leverAccuracy))
-                if let m = result.measured, base.gwhPerDay > 0 {
+                                         saving: saving, measured: change.measuredLever.flatMap(estimator.leverAccuracy))
+                if let m = result.measured, base.whPerQuery.mean > 0 {
                     // The lever's GPU energy, measured against the base, is its prediction ÷ (1 + error).
-                    let fixed = r.gwhPerDay - r.gpuProportionalGWhPerDay
-                    let low = 1 - (fixed + r.gpuProportionalGWhPerDay / (1 + m.errorP5)) / base.gwhPerDay
-                    let high = 1 - (fixed + r.gpuProportionalGWhPerDay / (1 + m.errorP95)) / base.gwhPerDay
+                    let part = r.gpuProportionalWhPerQuery, fixed = r.whPerQuery.mean - part
+                    let low = 1 - (fixed + part / (1 + m.errorP5)) / base.whPerQuery.mean
+                    let high = 1 - (fixed + part / (1 + m.errorP95)) / base.whPerQuery.mean
                     result.savingRange = Bounds(low: min(low, high), high: max(low, high))
                 }
                 base.levers.append(result)

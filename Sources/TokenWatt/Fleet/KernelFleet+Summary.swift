@@ -95,7 +95,7 @@ extension KernelFleet {
         result.estimatorError = error
         result.gwhPerDayRange = gwhPerDayRange(draws, surfaces: surfaces, idle: idlePerOccupancySecond)
         if !draws.isEmpty {
-            result.gpuProportionalGWhPerDay = result.gwhPerDay - gwhPerDay(draws, surfaces: surfaces, idle: idlePerOccupancySecond) { _ in 0 }
+            result.gpuProportionalWhPerQuery = stats.mean - meanWattHours(draws, surfaces: surfaces, idle: idlePerOccupancySecond) { _ in 0 }
         }
         if scenario.boundary == .facility, stats.mean > 0, let overhead = mean.last?.energy.wattHours {
             result.overheadShare = overhead / stats.mean
@@ -124,13 +124,18 @@ extension KernelFleet {
     /// GWh per day with each draw's GPU energy replaced by `gpuWh` (host, idle replicas and PUE as
     /// drawn; the PSU loss follows the GPU energy as `value` charges it).
     func gwhPerDay(_ draws: [Sample], surfaces: [ServingSurface], idle: [Double], gpuWh: (Sample) -> Double) -> Double {
+        meanWattHours(draws, surfaces: surfaces, idle: idle, gpuWh: gpuWh) * scenario.queriesPerDay / 1e9
+    }
+
+    /// The mean Wh per query with each draw's GPU energy replaced by `gpuWh`.
+    func meanWattHours(_ draws: [Sample], surfaces: [ServingSurface], idle: [Double], gpuWh: (Sample) -> Double) -> Double {
         let sum = draws.reduce(0.0) { sum, d in
             var moved = d
             moved.gpuWh = gpuWh(d)
             moved.nodeWh = d.nodeWh + (moved.gpuWh - d.gpuWh) / surfaces[d.cls].psuEfficiency
             return sum + value(moved, idle: idle[d.cls])
         }
-        return sum / Double(max(1, draws.count)) * scenario.queriesPerDay / 1e9
+        return sum / Double(max(1, draws.count))
     }
 
     /// A sample's Wh per query at the scenario's boundary.
