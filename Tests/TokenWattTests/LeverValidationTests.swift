@@ -117,4 +117,16 @@ import KernelPower
         let again = try ErrorBands.read(Data(bands.json().utf8), file: "error-bands.json")
         #expect(again.levers == bands.levers)
     }
+
+    /// The bundled file knows the runs it was read from, and names what changed when the data
+    /// holds others (held-back rows dropped in) rather than failing as stale.
+    @Test func bundledFileNamesTheRunsItPredates() throws {
+        let bands = ErrorBands.bundled
+        #expect(!bands.runsByDataSet.isEmpty && bands.staleness(against: bands.runsByDataSet) == nil)
+        var more = bands.runsByDataSet
+        more["mlenergy-v3/b200"] = 22
+        more["mlenergy-v3/h100-sxm", default: 0] += 1
+        let words = try #require(bands.staleness(against: more))
+        #expect(words.contains("mlenergy-v3/b200 0 → 22") && words.contains("mlenergy-v3/h100-sxm \(bands.runsByDataSet["mlenergy-v3/h100-sxm"] ?? 0) → "))
+    }
 }
