@@ -40,6 +40,7 @@ extension ValidationReport {
         } })
         s += "\n## Plots\n\n"
         for ds in datasets where plot(ds) != nil { s += "- [\(ds)](\(Self.plotName(ds)))\n" }
+        if !leverPairs.isEmpty { s += "- [levers: predicted against measured change](\(Self.leverPlotName))\n" }
         s += "\n## Rows not estimated\n\n"
         var counts: [String: (Int, String)] = [:]
         for k in suite.skipped { counts[k.dataset] = ((counts[k.dataset]?.0 ?? 0) + 1, counts[k.dataset]?.1 ?? "\(k.label): \(k.reason)") }

@@ -116,6 +116,25 @@ extension ValidationReport {
         return chart.render()
     }
 
+    /// Every lever pair's predicted change against its measured one, one series per kind of
+    /// lever: points on the diagonal are changes predicted exactly.
+    public func leverPlot() -> String? {
+        let pairs = leverPairs
+        guard !pairs.isEmpty else { return nil }
+        var chart = SVGChart(title: "Levers: predicted against measured change of energy per output token",
+                             xTitle: "measured ratio (after ÷ before)", yTitle: "predicted ratio (after ÷ before)")
+        chart.xScale = .log
+        chart.yScale = .log
+        chart.identityLine = true
+        let levers = pairs.map(\.lever).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        chart.series = levers.map { l in
+            SVGChart.Series(name: l, points: pairs.filter { $0.lever == l }.map { ($0.measuredRatio, $0.predictedRatio) })
+        }
+        return chart.render()
+    }
+
+    public static let leverPlotName = "validation-levers.svg"
+
     static func metricName(_ metric: String) -> String {
         switch metric {
         case "energy_j": return "energy per pass (J)"

@@ -70,6 +70,7 @@ enum ValidateCommand {
         for ds in Set(suite.records.map(\.dataset)).sorted() {
             if let svg = report.plot(ds) { try Output.writeFile(svg, to: dir + "/" + ValidationReport.plotName(ds)) }
         }
+        if let svg = report.leverPlot() { try Output.writeFile(svg, to: dir + "/" + ValidationReport.leverPlotName) }
         print("wrote \(dir)/validation.md, validation.json and its plots")
     }
 
