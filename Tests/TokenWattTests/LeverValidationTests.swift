@@ -65,6 +65,10 @@ import KernelPower
             let row = try #require(rows.first { $0.lever == lever && $0.campaign == campaign }, "\(lever) \(campaign)")
             #expect(row.pairs >= 10 && row.mape.isFinite && row.sameDirection != nil, "\(lever) \(campaign)")
         }
+        // The same pairs on latency: median ITL on ML.ENERGY v3, time per pass on EnergAIzer.
+        let latency = ValidationReport(suite: suite, generalization: []).latencyLevers
+        #expect(latency.contains { $0.lever == "batch" && $0.campaign == "mlenergy-v3" && $0.pairs >= 100 })
+        #expect(latency.contains { $0.lever == "clock" && $0.campaign == "energaizer-dvfs" })
     }
 
     /// A fleet lever of one measured kind cites how well such changes were predicted; a lever of

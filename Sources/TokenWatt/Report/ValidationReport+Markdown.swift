@@ -66,6 +66,15 @@ extension ValidationReport {
              "\(formatPercent(l.errorP5))…\(formatPercent(l.errorP95))",
              l.sameDirection.map { "\(formatPercent($0, decimals: 0)) of \(l.decisivePairs)" } ?? "–"]
         })
+        let latency = latencyLevers
+        if !latency.isEmpty {
+            s += "\nThe same pairs on latency (median inter-token latency for ML.ENERGY and the B200 points, time per pass for "
+                + "EnergAIzer, the static batch's run for Argonne):\n\n"
+            s += table(["lever", "campaign", "pairs", "MAPE", "bias", "same direction"], latency.map { l in
+                [l.lever, l.campaign, String(l.pairs), formatPercent(l.mape), formatPercent(l.bias),
+                 l.sameDirection.map { "\(formatPercent($0, decimals: 0)) of \(l.decisivePairs)" } ?? "–"]
+            })
+        }
         let worst = leverPairs.sorted { abs($0.error) != abs($1.error) ? abs($0.error) > abs($1.error) : $0.shared < $1.shared }.prefix(8)
         s += "\nLargest errors:\n\n" + table(["lever", "change", "shared setting", "measured ratio", "predicted ratio", "error"], worst.map {
             [$0.lever, "\($0.from) → \($0.to)", $0.shared, formatNumber($0.measuredRatio, significant: 3),

@@ -24,6 +24,10 @@ public struct ValidationReport: Sendable {
     /// Lever pairs (runs that differ in one setting) and their summary per lever and campaign.
     public var leverPairs: [LeverValidation.Pair] { LeverValidation.pairs(suite.records) }
     public var levers: [LeverValidation.Row] { LeverValidation.summarize(leverPairs) }
+    /// The same pairs on latency: what a lever does to the inter-token latency, a pass or a run.
+    public var latencyLevers: [LeverValidation.Row] {
+        LeverValidation.summarize(LeverValidation.pairs(suite.records, metrics: LeverValidation.latencyMetrics))
+    }
 
     /// Summary rows: one per data set, GPU, metric and estimator.
     public var results: [ValidationSummaryRow] { ValidationSummary.summarize(suite.records, byGroup: false) }
@@ -79,6 +83,11 @@ extension ValidationReport {
                 .obj([("dataset", .str(r.dataset)), ("row", .str(r.label)), ("metric", .str(r.metric)),
                       ("measured", .num(r.measured)), ("predicted", .num(r.predicted)), ("error", .num(r.relativeError))])
             } })),
+            ("latencyLevers", .array(latencyLevers.map { l in
+                .obj([("lever", .str(l.lever)), ("campaign", .str(l.campaign)), ("pairs", .num(Double(l.pairs))),
+                      ("mape", .num(l.mape)), ("bias", .num(l.bias)), ("decisivePairs", .num(Double(l.decisivePairs))),
+                      ("sameDirection", .optionalNumber(l.sameDirection))])
+            })),
             ("levers", .array(levers.map { l in
                 .obj([("lever", .str(l.lever)), ("campaign", .str(l.campaign)), ("pairs", .num(Double(l.pairs))),
                       ("mape", .num(l.mape)), ("medianAPE", .num(l.medianAPE)), ("bias", .num(l.bias)),

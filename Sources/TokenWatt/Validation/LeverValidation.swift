@@ -9,7 +9,9 @@ import KernelPower
 /// backwards; these pairs say which.
 public enum LeverValidation {
     /// The energy metrics a lever is judged on.
-    static let metrics = ["j_per_token", "energy_j"]
+    public static let metrics = ["j_per_token", "energy_j"]
+    /// The latency metrics the same pairs give (median ITL, time per pass, a static batch's run).
+    public static let latencyMetrics = ["itl_ms", "time_s", "latency_s"]
     /// Setting entries that name where a run belongs rather than a lever.
     static let notLevers: Set<String> = ["campaign", "task"]
     /// A measured change smaller than this is too small for its direction to count.
@@ -39,8 +41,9 @@ public enum LeverValidation {
         var measured: Double, predicted: Double
     }
 
-    /// Every lever pair among `records` (TokenWatt's, with a setting, on an energy metric).
-    public static func pairs(_ records: [ValidationRecord]) -> [Pair] {
+    /// Every lever pair among `records` (TokenWatt's, with a setting, on an energy metric, or on
+    /// the `metrics` given).
+    public static func pairs(_ records: [ValidationRecord], metrics: [String] = metrics) -> [Pair] {
         metrics.flatMap { metric in
             let runs = averaged(records.filter { $0.estimator == "tokenwatt" && $0.metric == metric && $0.setting != nil })
             let levers = Set(runs.flatMap { $0.setting.keys }).subtracting(notLevers).sorted()
