@@ -69,6 +69,7 @@ import KernelPower
         let latency = ValidationReport(suite: suite, generalization: []).latencyLevers
         #expect(latency.contains { $0.lever == "batch" && $0.campaign == "mlenergy-v3" && $0.pairs >= 100 })
         #expect(latency.contains { $0.lever == "clock" && $0.campaign == "energaizer-dvfs" })
+        #expect(latency.contains { $0.lever == "gpus" && $0.campaign == "splitwise" && $0.pairs >= 100 })
     }
 
     /// A fleet lever of one measured kind cites how well such changes were predicted; a lever of

@@ -10,8 +10,9 @@ import KernelPower
 public enum LeverValidation {
     /// The energy metrics a lever is judged on.
     public static let metrics = ["j_per_token", "energy_j"]
-    /// The latency metrics the same pairs give (median ITL, time per pass, a static batch's run).
-    public static let latencyMetrics = ["itl_ms", "time_s", "latency_s"]
+    /// The latency metrics the same pairs give (median ITL, time per pass, a static batch's run,
+    /// Splitwise's prefill and decode step).
+    public static let latencyMetrics = ["itl_ms", "time_s", "latency_s", "prefill_ms", "decode_step_ms"]
     /// Setting entries that name where a run belongs rather than a lever.
     static let notLevers: Set<String> = ["campaign", "task"]
     /// A measured change smaller than this is too small for its direction to count.

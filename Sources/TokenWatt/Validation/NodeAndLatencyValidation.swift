@@ -193,6 +193,11 @@ public enum SplitwiseValidation {
         let config: Config, label: String, model: String, gpu: String, powerCap: Double?
         let prefillMilliseconds: Double, decodeMilliseconds: Double
         var prefill: Phase { .prefill(batch: config.batch, tokens: config.prompt) }
+        /// The profile's levers (`LeverValidation`): the output length sets the decode context.
+        var setting: [String: String] {
+            ["campaign": "splitwise", "model": config.model, "gpu": config.hardware, "gpus": String(config.tp),
+             "batch": String(config.batch), "sequence": String(config.prompt), "output": String(config.tokens)]
+        }
         var decode: Phase { .decode(batch: config.batch, context: config.prompt + config.tokens / 2) }
         var request: DeploymentRequest {
             DeploymentRequest(model: model, gpu: gpu, gpus: config.tp, precision: .fp16, framework: .vllmEager, powerCapWatts: powerCap,
@@ -247,10 +252,11 @@ public enum SplitwiseValidation {
                 let prefill = try estimator.forwardPass(d, phase: p.prefill)
                 let decode = try estimator.forwardPass(d, phase: p.decode)
                 out.records.append(ValidationRecord(dataset: "splitwise", gpu: p.config.hardware, group: p.config.model, metric: "prefill_ms",
-                                                    label: p.label, measured: p.prefillMilliseconds, predicted: prefill.time.milliseconds))
+                                                    label: p.label, measured: p.prefillMilliseconds, predicted: prefill.time.milliseconds,
+                                                    setting: p.setting))
                 out.records.append(ValidationRecord(dataset: "splitwise", gpu: p.config.hardware, group: p.config.model,
                                                     metric: "decode_step_ms", label: p.label, measured: p.decodeMilliseconds,
-                                                    predicted: decode.time.milliseconds))
+                                                    predicted: decode.time.milliseconds, setting: p.setting))
             } catch {
                 out.skipped.append((p.label, "\(error)"))
             }
