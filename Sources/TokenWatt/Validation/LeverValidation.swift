@@ -116,12 +116,6 @@ public enum LeverValidation {
 
     /// Per lever and campaign, or per lever over every campaign (`pooled`; `campaign` then
     /// lists them, comma-separated).
-    /// A predicted ratio (new ÷ old energy) at the two ends of the measured errors of its kind:
-    /// the measured ratio is the predicted one ÷ (1 + error).
-    public static func ratioRange(_ predicted: Double, _ row: Row) -> (low: Double, high: Double) {
-        (predicted / (1 + row.errorP95), predicted / (1 + row.errorP5))
-    }
-
     public static func summarize(_ pairs: [Pair], pooled: Bool = false) -> [Row] {
         let keys = pairs.map { [$0.lever, pooled ? "" : $0.campaign] }.reduce(into: [[String]]()) { if !$0.contains($1) { $0.append($1) } }
             .sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }
