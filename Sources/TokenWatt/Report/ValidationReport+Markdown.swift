@@ -61,18 +61,13 @@ extension ValidationReport {
             + "values of a name) give a measured and a predicted ratio of energy per output token (per pass for EnergAIzer's "
             + "prefill). Error = predicted ratio ÷ measured ratio − 1; \"same direction\" counts the pairs whose measured change "
             + "is at least \(formatPercent(LeverValidation.decisiveChange, decimals: 0)) and that the estimator moves the same way.\n\n"
-        s += table(["lever", "campaign", "pairs", "MAPE", "median APE", "bias", "P5–P95 error", "same direction"], rows.map { l in
-            [l.lever, l.campaign, String(l.pairs), formatPercent(l.mape), formatPercent(l.medianAPE), formatPercent(l.bias),
-             "\(formatPercent(l.errorP5))…\(formatPercent(l.errorP95))",
-             l.sameDirection.map { "\(formatPercent($0, decimals: 0)) of \(l.decisivePairs)" } ?? "–"]
-        })
+        s += table(Self.leverHeader, rows.map(Self.leverCells))
         let latency = latencyLevers
         if !latency.isEmpty {
             s += "\nThe same pairs on latency (median inter-token latency for ML.ENERGY and the B200 points, time per pass for "
                 + "EnergAIzer, the static batch's run for Argonne):\n\n"
             s += table(["lever", "campaign", "pairs", "MAPE", "bias", "same direction"], latency.map { l in
-                [l.lever, l.campaign, String(l.pairs), formatPercent(l.mape), formatPercent(l.bias),
-                 l.sameDirection.map { "\(formatPercent($0, decimals: 0)) of \(l.decisivePairs)" } ?? "–"]
+                [l.lever, l.campaign, String(l.pairs), formatPercent(l.mape), formatPercent(l.bias), Self.sameDirection(l)]
             })
         }
         let worst = leverPairs.sorted { abs($0.error) != abs($1.error) ? abs($0.error) > abs($1.error) : $0.shared < $1.shared }.prefix(8)

@@ -9,10 +9,16 @@ public struct ValidationReport: Sendable {
     /// Per pooled GPU, the runs the pool of the other GPUs covers at the pool's tail, and at 5 %
     /// (`ErrorBands.leaveOneGPUOutCoverage`).
     public let bandCoverage: [(gpu: String, runs: Int, covered: Int, coveredAtP5: Int)]
+    /// Lever pairs (runs that differ in one setting) on energy, and the same pairs on latency;
+    /// found once here, read by the tables, the plot and the JSON.
+    public let leverPairs: [LeverValidation.Pair]
+    public let latencyPairs: [LeverValidation.Pair]
 
     public init(suite: ValidationSuite, generalization: [Generalization.Row], fitted: Set<String>? = nil) {
         self.suite = suite
         self.generalization = generalization
+        leverPairs = LeverValidation.pairs(suite.records)
+        latencyPairs = LeverValidation.pairs(suite.records, metrics: LeverValidation.latencyMetrics)
         let bands = fitted.map { ErrorBands.compute(from: suite.records, fitted: $0) }
         self.bands = bands
         guard let fitted, let bands else { bandCoverage = []; return }
@@ -21,12 +27,22 @@ public struct ValidationReport: Sendable {
         bandCoverage = zip(kept, atP5).map { ($0.gpu, $0.runs, $0.covered, $1.covered) }
     }
 
-    /// Lever pairs (runs that differ in one setting) and their summary per lever and campaign.
-    public var leverPairs: [LeverValidation.Pair] { LeverValidation.pairs(suite.records) }
+    /// The lever pairs summarised per lever and campaign.
     public var levers: [LeverValidation.Row] { LeverValidation.summarize(leverPairs) }
     /// The same pairs on latency: what a lever does to the inter-token latency, a pass or a run.
-    public var latencyLevers: [LeverValidation.Row] {
-        LeverValidation.summarize(LeverValidation.pairs(suite.records, metrics: LeverValidation.latencyMetrics))
+    public var latencyLevers: [LeverValidation.Row] { LeverValidation.summarize(latencyPairs) }
+
+    /// Column names and cells of the lever table, as `validation.md` and `validate`'s text print it.
+    public static let leverHeader = ["lever", "campaign", "pairs", "MAPE", "median APE", "bias", "P5–P95 error", "same direction"]
+
+    public static func leverCells(_ l: LeverValidation.Row) -> [String] {
+        [l.lever, l.campaign, String(l.pairs), formatPercent(l.mape), formatPercent(l.medianAPE), formatPercent(l.bias),
+         "\(formatPercent(l.errorP5))…\(formatPercent(l.errorP95))", sameDirection(l)]
+    }
+
+    /// "92 % of 72": the share of decisive pairs moved the right way, and how many there are.
+    static func sameDirection(_ l: LeverValidation.Row) -> String {
+        l.sameDirection.map { "\(formatPercent($0, decimals: 0)) of \(l.decisivePairs)" } ?? "–"
     }
 
     /// Summary rows: one per data set, GPU, metric and estimator.

@@ -28,7 +28,7 @@ enum ValidateCommand {
                                         quick: args.flag("quick") || args.string("calibration") != nil || rowsOnly)
         if !args.flag("no-report") { try write(report, suite: suite, to: args.string("o") ?? args.string("output") ?? "Reports") }
         if let path = args.string("bands-out"), let bands = report.bands { try Output.writeFile(bands.json(), to: path) }
-        if let dataset = args.string("rows") { return try printRows(of: dataset, suite: suite) }
+        if let dataset = args.string("rows") { return try printRows(of: dataset, report: report) }
         let rows = args.flag("by-model") ? report.results + report.byFamily : report.results
         switch format {
         case .json: Output.write(JSONWriter().write(report.json()))
@@ -36,18 +36,15 @@ enum ValidateCommand {
         default:
             Output.write(Output.table(header, rows.filter { $0.estimator == "tokenwatt" || !args.flag("by-model") }.map(cells)))
             Output.write("\nLEVERS (runs that differ in one setting: predicted ÷ measured change − 1)\n" + Output.table(
-                ["lever", "campaign", "pairs", "MAPE", "median", "bias", "P5–P95", "same direction"], report.levers.map { l in
-                    [l.lever, l.campaign, String(l.pairs), formatPercent(l.mape), formatPercent(l.medianAPE), formatPercent(l.bias),
-                     "\(formatPercent(l.errorP5))…\(formatPercent(l.errorP95))",
-                     l.sameDirection.map { "\(formatPercent($0, decimals: 0)) of \(l.decisivePairs)" } ?? "–"]
-                }))
+                ["lever", "campaign", "pairs", "MAPE", "median", "bias", "P5–P95", "same direction"], report.levers.map(ValidationReport.leverCells)))
         }
         let skippedSets = Dictionary(grouping: suite.skipped, by: \.dataset)
         for (name, rows) in skippedSets.sorted(by: { $0.key < $1.key }) {
             Output.note("note: \(name): \(rows.count) rows not estimated (e.g. \(rows[0].label): \(rows[0].reason))")
         }
         for n in suite.notes { Output.note("note: \(n.dataset): \(n.note)") }
-        if estimator.calibrationIsBundled, let changed = ErrorBands.bundled.staleness(against: ErrorBands.runs(suite.records)) {
+        if estimator.calibrationIsBundled,
+           let changed = ErrorBands.bundled.staleness(against: report.bands?.runsByDataSet ?? ErrorBands.runs(suite.records)) {
             Output.note("note: the bundled error bands and lever figures (estimate's range, fleet's levers) were computed from other runs "
                         + "(\(changed)); `tokenwatt \(ErrorBands.generatedBy.dropFirst("tokenwatt ".count))` updates them")
         }
@@ -75,8 +72,9 @@ enum ValidateCommand {
     }
 
     /// Every TokenWatt record of one data set: which rows an error figure comes from.
-    static func printRows(of dataset: String, suite: ValidationSuite) throws -> ExitCode {
-        if dataset == "levers" { return printLeverPairs(suite) }
+    static func printRows(of dataset: String, report: ValidationReport) throws -> ExitCode {
+        if dataset == "levers" { return printLeverPairs(report.leverPairs) }
+        let suite = report.suite
         let known = Set(suite.records.map(\.dataset))
         guard known.contains(dataset) else {
             throw UsageError(description: "--rows: unknown data set '\(dataset)'; known: \((known.sorted() + ["levers"]).joined(separator: ", "))")
@@ -89,9 +87,9 @@ enum ValidateCommand {
     }
 
     /// Every lever pair: the runs behind each lever's figure, the ones moved the wrong way marked.
-    static func printLeverPairs(_ suite: ValidationSuite) -> ExitCode {
+    static func printLeverPairs(_ pairs: [LeverValidation.Pair]) -> ExitCode {
         Output.write(Output.table(["lever", "campaign", "change", "shared setting", "measured", "predicted", "error", ""],
-                                  LeverValidation.pairs(suite.records).map { p in
+                                  pairs.map { p in
             [p.lever, p.campaign, "\(p.from) → \(p.to)", p.shared, formatNumber(p.measuredRatio, significant: 4),
              formatNumber(p.predictedRatio, significant: 4), formatPercent(p.error), p.decisive && !p.sameDirection ? "wrong way" : ""]
         }))
