@@ -129,14 +129,14 @@ extension WorkloadReport {
             ("seed", .num(Double(seed))), ("samples", .num(Double(samples))),
             ("scenarios", .array(scenarios.map { s in
                 guard case var .object(fields) = FleetRendering.scenarioJSON(s.fleet) else { return .null }
-                let e = s.emissions
+                let e = s.emissions, carbon = s.dayCarbonRange
                 fields.append(("emissions", .obj([
                     ("region", .str(e.regionID)), ("locationGramsPerKWh", .num(e.locationGramsPerKWh)), ("marketGramsPerKWh", .num(e.marketGramsPerKWh)),
                     ("perQuery", impact(e.perQuery)), ("perDay", impact(e.perDay)), ("perPeriod", impact(e.perPeriod)), ("periodDays", .num(e.periodDays)),
-                    ("locationGramsPerDayLow", .optionalNumber(s.dayCarbonRange?.location.low)),
-                    ("locationGramsPerDayHigh", .optionalNumber(s.dayCarbonRange?.location.high)),
-                    ("marketGramsPerDayLow", .optionalNumber(s.dayCarbonRange?.market.low)),
-                    ("marketGramsPerDayHigh", .optionalNumber(s.dayCarbonRange?.market.high)),
+                    ("locationGramsPerDayLow", .optionalNumber(carbon?.location.low)),
+                    ("locationGramsPerDayHigh", .optionalNumber(carbon?.location.high)),
+                    ("marketGramsPerDayLow", .optionalNumber(carbon?.market.low)),
+                    ("marketGramsPerDayHigh", .optionalNumber(carbon?.market.high)),
                     ("currency", .str(e.currency)), ("hourlyGramsPerKWh", .array(e.hourlyIntensity.map(JSONValue.num))),
                     ("hourlyKilograms", .array(e.hourlyKilograms.map(JSONValue.num))),
                     ("factors", .array(e.factors.map { .obj([("name", .str($0.name)), ("value", .str($0.value)), ("source", .str($0.source))]) })),
