@@ -10,8 +10,9 @@ public struct QueryEstimate: Sendable {
     public let assumptions: [String]
     /// Given a load, the same load as a continuous-batching engine serves it (see `LoadAlternative`).
     public let atLoad: LoadAlternative?
-    /// Wh per query with the GPU energy at the P5 and P95 of the validation runs' measured ÷
-    /// estimated ratio; nil under a calibration other than the bundled one, which the bands measure.
+    /// Wh per query with the GPU energy at the two ends of its GPU's measured error band (the
+    /// band's own quantiles, `ErrorBand.quantiles`); nil under a calibration other than the
+    /// bundled one, which the bands measure.
     public let range: QueryRange?
 
     /// The ledger follows the model of a load: the requested batch, busy a fraction of the

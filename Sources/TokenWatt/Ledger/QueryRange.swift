@@ -1,8 +1,8 @@
 import KernelPower
 
 /// The range of one query's Wh: its ledger rebuilt with the GPU energy at the two ends of the
-/// 90 % range of measured ÷ estimated GPU energy per output token over the validation runs of its
-/// GPU (`ErrorBands`). Only the GPU energy varies; host power, idle power and PUE stay as given, so
+/// band of measured ÷ estimated GPU energy per output token over the validation runs of its GPU
+/// (`ErrorBands`: the narrowest range that holds 90 % of a left-out family's or GPU's runs). Only the GPU energy varies; host power, idle power and PUE stay as given, so
 /// the range is the estimator's measured error, carried through the boundaries as the ledger
 /// carries GPU energy (PSU loss, an idle share of active energy, PUE).
 public struct QueryRange: Sendable {
