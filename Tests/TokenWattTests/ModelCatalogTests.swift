@@ -39,7 +39,7 @@ import Testing
 
     /// Parameter counts computed from the architecture fields agree with the published counts:
     /// a wrong layer count or FFN size shows here. Qwen3-VL-8B's published count includes its
-    /// vision tower, which the catalog does not describe. Hybrids (Mamba layers) are not counted.
+    /// vision tower, which the catalog does not describe. Hybrids the estimator refuses are not counted.
     @Test(arguments: ModelCatalog.bundled.models.filter { $0.variantOf == nil && $0.publishedTotalParams != nil && $0.layerKinds == nil }.map(\.id))
     func computedParametersMatchPublished(_ id: String) throws {
         let m = try Self.catalog.model(id)
@@ -61,12 +61,13 @@ import Testing
                 "\(id): computed \(computed / 1e9) B vs published \(published / 1e9) B")
     }
 
-    @Test func hybridModelsLoadButAreRefused() throws {
-        let m = try Self.catalog.model("nvidia/NVIDIA-Nemotron-Nano-9B-v2")
-        #expect(m.unsupportedReason != nil)
-        let e = Estimator()
+    @Test func hybridLayerKindsTheEstimatorCannotPlanAreRefused() throws {
+        let json = #"{"schemaVersion": 1, "models": [{"id": "lin", "aliases": [], "family": "f", "layers": 4, "hiddenSize": 64, "heads": 4, "kvHeads": 2, "headDim": 16, "ffnSize": 128, "ffnGated": true, "activation": "silu", "norm": "rmsnorm", "positional": "rope", "maxPositions": 4096, "vocabSize": 1000, "tiedEmbeddings": false, "attention": {"kind": "gqa"}, "layerKinds": {"linear_attention": 3, "attention": 1}, "defaultPrecision": "bf16", "source": "test"}]}"#
+        let catalog = try ModelCatalog.load(Data(json.utf8), file: "m.json")
+        let m = try catalog.model("lin")
+        #expect(m.unsupportedReason?.contains("3 linear_attention") == true)
         #expect(throws: DeploymentError.self) {
-            _ = try e.deployment(DeploymentRequest(model: m.id, gpu: "h100-sxm"))
+            _ = try Estimator(models: catalog).deployment(DeploymentRequest(model: "lin", gpu: "h100-sxm"))
         }
     }
 

@@ -117,7 +117,7 @@ extension BadInput {
         BadInput(name: "ep not dividing experts", args: ["estimate", "--model", "mistralai/Mixtral-8x7B-Instruct-v0.1", "--gpu", "h100-sxm", "--gpus", "3", "--tp", "1", "--ep", "3", "--batch", "1", "--input", "10", "--output", "10"], mentions: ["ep", "3"]),
         BadInput(name: "load above capacity", args: Inputs.estimate + ["--load", "1000000"], mentions: ["load", "queries/s"]),
         BadInput(name: "power cap below range", args: Inputs.estimate + ["--power-cap-w", "50"], mentions: ["50", "h100-sxm"]),
-        BadInput(name: "hybrid model refused", args: Inputs.estimate(replacing: "--model", with: "nvidia/NVIDIA-Nemotron-Nano-9B-v2"), mentions: ["hybrid"]),
+        BadInput(name: "hybrid model under hf refused", args: Inputs.estimate(replacing: "--model", with: "nvidia/NVIDIA-Nemotron-Nano-9B-v2") + ["--framework", "hf"], mentions: ["hf framework", "Mamba-2", "vllm"]),
         BadInput(name: "unknown sampling", args: Inputs.estimate + ["--sampling", "nucleus"], status: 64, mentions: ["--sampling", "nucleus", "top-p"]),
     ]
 

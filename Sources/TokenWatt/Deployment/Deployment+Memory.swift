@@ -28,17 +28,34 @@ extension Deployment {
         return .bytes(denseLinear * denseWeightBytes / tp + routed * expertWeightBytes / expertShards + embeddings / tp)
     }
 
-    /// KV-cache bytes of one token on one GPU (all layers; MLA stores the compressed latent).
+    /// KV-cache bytes of one token on one GPU (all attention layers; MLA stores the compressed latent).
     public var kvBytesPerTokenPerGPU: ByteCount {
         let m = model
         let bytes = kvPrecision.weightBytesPerElement
+        let layers = Double(m.attentionLayerCount)
         if let mla = m.attention.mla {
-            return .bytes(Double(m.layers) * Double(mla.kvLoraRank + mla.qkRopeHeadDim) * bytes)
+            return .bytes(layers * Double(mla.kvLoraRank + mla.qkRopeHeadDim) * bytes)
         }
-        return .bytes(Double(m.layers) * 2 * Double(localKVHeads) * Double(m.headDim) * bytes)
+        return .bytes(layers * 2 * Double(localKVHeads) * Double(m.headDim) * bytes)
     }
 
-    /// KV-cache bytes on one GPU of a sequence holding `contextTokens`. A sliding-window layer
+    /// Mamba-2 heads held by one GPU (vLLM splits the SSM heads over the tensor-parallel group).
+    public var localMambaHeads: Int { (model.hybrid?.mamba.heads ?? 0) / tensorParallel }
+
+    /// Bytes of one sequence's Mamba-2 state on one GPU, the same at every context length: per
+    /// layer the SSM state (local heads × head dim × state size, at the state cache's precision)
+    /// and the last `convKernel − 1` inputs of the causal convolution (vLLM's MambaMixer2 state
+    /// shapes), in the model's activation precision.
+    public var mambaStateBytesPerSequencePerGPU: ByteCount {
+        guard let h = model.hybrid else { return .bytes(0) }
+        let s = h.mamba, tp = Double(tensorParallel)
+        let ssm = Double(localMambaHeads * s.headDim * s.stateSize) * s.stateBytes
+        let conv = Double(s.convChannels) / tp * Double(s.convKernel - 1) * precision.activationBytes
+        return .bytes(Double(h.mambaLayers) * (ssm + conv))
+    }
+
+    /// KV-cache bytes on one GPU of a sequence holding `contextTokens`, with a hybrid's Mamba-2
+    /// state (which vLLM holds in the same cache, one slot per sequence). A sliding-window layer
     /// keeps only its window, plus the one 16-token page it is filling: vLLM's hybrid KV cache
     /// manager reserves "slots only for the most recent sliding_window_size tokens" for such layers
     /// and frees the pages that fall out of the window (docs.vllm.ai, design/hybrid_kv_cache_manager;
@@ -47,9 +64,11 @@ extension Deployment {
     /// held 771 sequences of ML.ENERGY v3's problem-solving requests where the run averaged 1,915.
     public func kvBytesPerSequencePerGPU(contextTokens: Double) -> ByteCount {
         let m = model
-        let perLayerToken = kvBytesPerTokenPerGPU.bytes / Double(m.layers)
+        let layers = Double(m.attentionLayerCount)
+        let perLayerToken = layers > 0 ? kvBytesPerTokenPerGPU.bytes / layers : 0
         let windowed = Double(m.windowedLayerCount)
         let windowTokens = m.attention.slidingWindow.map { min(contextTokens, Double($0 + 16)) } ?? contextTokens
-        return .bytes(perLayerToken * ((Double(m.layers) - windowed) * contextTokens + windowed * windowTokens))
+        let kv = perLayerToken * ((layers - windowed) * contextTokens + windowed * windowTokens)
+        return .bytes(kv + mambaStateBytesPerSequencePerGPU.bytes)
     }
 }

@@ -129,6 +129,14 @@ public struct Deployment: Sendable {
         guard model.kvHeads % tensorParallel == 0 || tensorParallel % model.kvHeads == 0 else {
             throw DeploymentError.invalidParallelism("tp \(tensorParallel) and the \(model.kvHeads) KV heads of \(model.id) must divide one another")
         }
+        if let s = model.hybrid?.mamba {
+            // vLLM's MambaMixer2 shards SSM heads and B/C groups over the group (a single group is
+            // replicated instead).
+            guard s.heads % tensorParallel == 0, s.groups % tensorParallel == 0 || s.groups == 1 else {
+                throw DeploymentError.invalidParallelism(
+                    "tp \(tensorParallel) must divide the \(s.heads) Mamba-2 heads and \(s.groups) groups of \(model.id)")
+            }
+        }
         if expertParallel > 1 {
             guard let moe = model.moe else {
                 throw DeploymentError.invalidParallelism("ep \(expertParallel) needs a mixture-of-experts model; \(model.id) is dense")

@@ -84,7 +84,12 @@ enum ModelArchitectureReader {
             try k.finish()
             m.layerKinds = kinds
         }
+        m.hybrid = try o.optionalObject("hybrid").map { try readHybrid($0, layers: layers, file: file, path: path) }
         try o.finish()
+        if m.hybrid != nil, m.moe != nil {
+            throw InputError.invalidValue(file: file, field: "\(path).moe", value: "an object",
+                                          expected: "no moe in a hybrid model (Mamba-2 hybrids with experts are not modelled)")
+        }
         if let moe = m.moe, moe.expertsPerToken > moe.experts {
             throw InputError.invalidValue(file: file, field: "\(path).moe.expertsPerToken", value: String(moe.expertsPerToken),
                                           expected: "at most moe.experts (\(moe.experts))")
@@ -122,5 +127,35 @@ enum ModelArchitectureReader {
             layerInterval: try o.optionalInt("layerInterval", 1...1000, expected: "a positive interval") ?? 1)
         try o.finish()
         return m
+    }
+
+    /// A Mamba-2 hybrid's block counts (which must add up to `layers`) and its mixer's shape.
+    static func readHybrid(_ r: JSONObjectReader, layers: Int, file: String, path: String) throws -> ModelArchitecture.Hybrid {
+        var o = r
+        let count = 0...100_000
+        let mambaLayers = try o.int("mambaLayers", count, expected: "a layer count")
+        let attentionLayers = try o.int("attentionLayers", count, expected: "a layer count")
+        let mlpLayers = try o.int("mlpLayers", count, expected: "a layer count")
+        var s = try o.object("mamba2")
+        let positive = 1...Int(1e9)
+        let mamba = ModelArchitecture.Mamba2(
+            heads: try s.int("heads", positive, expected: "a positive head count"),
+            headDim: try s.int("headDim", positive, expected: "a positive size"),
+            groups: try s.int("groups", positive, expected: "a positive group count"),
+            stateSize: try s.int("stateSize", positive, expected: "a positive size"),
+            convKernel: try s.int("convKernel", 1...64, expected: "a kernel width of 1 to 64"),
+            chunkSize: try s.int("chunkSize", positive, expected: "a positive token count"),
+            stateBytes: try s.double("stateBytes", 1...4, expected: "bytes per state element (2 for BF16, 4 for FP32)"))
+        try s.finish()
+        try o.finish()
+        guard mambaLayers + attentionLayers + mlpLayers == layers else {
+            throw InputError.invalidValue(file: file, field: "\(path).hybrid", value: "\(mambaLayers) + \(attentionLayers) + \(mlpLayers) blocks",
+                                          expected: "block counts that add up to layers (\(layers))")
+        }
+        guard mamba.heads % mamba.groups == 0 else {
+            throw InputError.invalidValue(file: file, field: "\(path).hybrid.mamba2.groups", value: String(mamba.groups),
+                                          expected: "a divisor of heads (\(mamba.heads))")
+        }
+        return ModelArchitecture.Hybrid(mambaLayers: mambaLayers, attentionLayers: attentionLayers, mlpLayers: mlpLayers, mamba: mamba)
     }
 }

@@ -51,8 +51,23 @@ extension ModelArchitecture {
     /// The LM head, zero when tied to the embeddings.
     public var lmHeadParams: Double { tiedEmbeddings ? 0 : Double(vocabSize) * hidden }
 
+    /// Weights of one Mamba-2 mixer: the input projection (z, x, B, C, dt), the depthwise causal
+    /// convolution with its bias, A, D and the dt bias per head, the gated norm, the output projection.
+    public var mambaParamsPerLayer: Double {
+        guard let s = hybrid?.mamba else { return 0 }
+        let conv = Double(s.convChannels * (s.convKernel + 1))
+        return hidden * Double(s.inProjSize) + conv + 3 * Double(s.heads) + Double(s.innerSize)
+            + Double(s.innerSize) * hidden
+    }
+
     /// All weights.
     public var totalParams: Double {
+        if let h = hybrid {
+            // One norm per block (its mixer's), not two.
+            let blocks = Double(h.attentionLayers) * attentionParamsPerLayer + Double(h.mambaLayers) * mambaParamsPerLayer
+                + Double(h.mlpLayers) * ffnParams(ffnSize)
+            return blocks + Double(layers) * normParamsPerLayer / 2 + embeddingParams + lmHeadParams + hidden
+        }
         let perLayerCommon = attentionParamsPerLayer + normParamsPerLayer
         return Double(layers) * perLayerCommon
             + Double(denseLayerCount) * ffnParams(ffnSize)

@@ -40,6 +40,36 @@ public struct ModelArchitecture: Sendable {
         public var layerInterval: Int
     }
 
+    /// A hybrid stack (Nemotron-H): every block holds one mixer, Mamba-2, attention or an MLP,
+    /// each behind its own norm and residual, where a transformer layer holds attention and an FFN.
+    public struct Hybrid: Sendable {
+        public var mambaLayers: Int
+        public var attentionLayers: Int
+        public var mlpLayers: Int
+        public var mamba: Mamba2
+    }
+
+    /// A Mamba-2 mixer (state-space duality, Dao & Gu 2024): `heads` SSM heads of `headDim`
+    /// channels, B and C shared by `groups` groups of heads, a `stateSize`-wide state per channel.
+    public struct Mamba2: Sendable {
+        public var heads: Int
+        public var headDim: Int
+        public var groups: Int
+        public var stateSize: Int
+        public var convKernel: Int
+        /// Tokens per chunk of the chunked scan that prefills.
+        public var chunkSize: Int
+        /// Bytes per element of the cached SSM state (the engine's `mamba_ssm_cache_dtype`).
+        public var stateBytes: Double
+
+        /// Channels of x (heads × head dim), the SSM's inner width.
+        public var innerSize: Int { heads * headDim }
+        /// Channels through the causal convolution: x, B and C.
+        public var convChannels: Int { innerSize + 2 * groups * stateSize }
+        /// Output width of the input projection: z, x, B, C and dt.
+        public var inProjSize: Int { 2 * innerSize + 2 * groups * stateSize + heads }
+    }
+
     public var id: String
     public var aliases: [String]
     public var family: String
@@ -62,8 +92,11 @@ public struct ModelArchitecture: Sendable {
     public var mlpBias: Bool
     public var attention: Attention
     public var moe: MoE?
-    /// Layer kinds of hybrid models (Mamba, linear attention); non-nil means the estimator refuses it.
+    /// Layer kinds of hybrid models the estimator cannot plan (linear attention, other SSMs);
+    /// non-nil means the estimator refuses the model.
     public var layerKinds: [String: Int]?
+    /// The block mix of a Mamba-2 hybrid the estimator plans.
+    public var hybrid: Hybrid? = nil
     public var defaultPrecision: Precision
     public var publishedTotalParams: Double?
     public var publishedActiveParams: Double?
@@ -86,6 +119,13 @@ public struct ModelArchitecture: Sendable {
         return nil
     }
 
+    /// Blocks with attention, which hold the KV cache.
+    public var attentionLayerCount: Int { hybrid?.attentionLayers ?? layers }
+    /// Blocks with an FFN (dense or MoE).
+    public var ffnLayerCount: Int { hybrid?.mlpLayers ?? layers }
+    /// Blocks with a Mamba-2 mixer, which hold a fixed-size state per sequence.
+    public var mambaLayerCount: Int { hybrid?.mambaLayers ?? 0 }
+
     /// Number of MoE layers and dense layers.
     public var moeLayerCount: Int {
         guard let m = moe else { return 0 }
@@ -93,11 +133,11 @@ public struct ModelArchitecture: Sendable {
         return m.layerInterval <= 1 ? rest : rest / m.layerInterval
     }
 
-    public var denseLayerCount: Int { layers - moeLayerCount }
+    public var denseLayerCount: Int { ffnLayerCount - moeLayerCount }
 
     /// Layers that use the sliding window.
     public var windowedLayerCount: Int {
         guard attention.slidingWindow != nil else { return 0 }
-        return min(layers, attention.slidingWindowLayers ?? layers)
+        return min(attentionLayerCount, attention.slidingWindowLayers ?? attentionLayerCount)
     }
 }

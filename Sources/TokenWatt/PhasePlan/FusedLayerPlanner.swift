@@ -18,12 +18,25 @@ struct FusedLayerPlanner {
     }
 
     func layer(_ v: LayerVariant) -> [Kernel] {
+        switch v.mixer {
+        case .transformer: break
+        case .attention: return block(attention(window: v.window), allReduce: "attn_all_reduce")
+        case .mlp: return block(denseFFN(size: m.ffnSize), allReduce: "ffn_all_reduce")
+        case .mamba2: return block(mamba2(), allReduce: "mixer_all_reduce")
+        }
         var k = norm("input_norm")
         k += attention(window: v.window)
         if let ar = b.allReduce("attn_all_reduce", elements: tokens * hidden) { k.append(ar) }
         k += norm("post_attn_norm")
         k += v.moe ? moeFFN() : denseFFN(size: m.ffnSize)
         if let ar = b.allReduce("ffn_all_reduce", elements: tokens * hidden) { k.append(ar) }
+        return k
+    }
+
+    /// A hybrid's block: the norm, its one mixer and the tensor-parallel all-reduce after it.
+    func block(_ mixer: [Kernel], allReduce name: String) -> [Kernel] {
+        var k = norm("input_norm") + mixer
+        if let ar = b.allReduce(name, elements: tokens * hidden) { k.append(ar) }
         return k
     }
 

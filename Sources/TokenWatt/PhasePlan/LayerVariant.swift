@@ -1,11 +1,24 @@
-/// A kind of transformer layer: which FFN it has and whether its attention is windowed.
+/// A kind of layer: which mixers it holds, which FFN it has and whether its attention is windowed.
 /// Layers of one variant are identical, so each variant is planned (and costed) once.
 struct LayerVariant: Hashable {
+    /// What one block holds: a transformer layer holds attention and an FFN; a hybrid's block
+    /// holds one of them, or a Mamba-2 mixer.
+    enum Mixer: Hashable { case transformer, attention, mlp, mamba2 }
+
     let moe: Bool
     let window: Int?
+    var mixer: Mixer = .transformer
 
     /// The variants of a model with their layer counts, MoE and windowed layers spread evenly.
     static func variants(of m: ModelArchitecture) -> [(LayerVariant, Int)] {
+        if let h = m.hybrid {
+            let counts: [(LayerVariant, Int)] = [
+                (LayerVariant(moe: false, window: nil, mixer: .mamba2), h.mambaLayers),
+                (LayerVariant(moe: false, window: nil, mixer: .attention), h.attentionLayers),
+                (LayerVariant(moe: false, window: nil, mixer: .mlp), h.mlpLayers),
+            ]
+            return counts.filter { $0.1 > 0 }
+        }
         let moeCount = m.moeLayerCount
         let windowed = m.windowedLayerCount
         let layers = m.layers

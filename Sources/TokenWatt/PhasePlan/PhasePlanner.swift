@@ -16,6 +16,10 @@ public struct PhasePlanner: Sendable {
         guard phase.isValid else {
             throw DeploymentError.invalidShape("batch and token counts must be at least 1")
         }
+        if deployment.model.hybrid != nil, deployment.framework == .hf {
+            throw DeploymentError.invalidShape(
+                "the hf framework is modelled for transformer layers only; run the Mamba-2 hybrid \(deployment.model.id) under vllm or trtllm")
+        }
         if case .mixed = phase, deployment.framework == .hf {
             throw DeploymentError.invalidShape("the hf framework batches statically; continuous-batching steps need vllm")
         }
@@ -48,19 +52,34 @@ public struct PhasePlanner: Sendable {
 
     /// Piecewise CUDA graphs: everything between attention calls replays from one host launch per
     /// piece; attention kernels are launched by the host (vLLM keeps attention outside the graphs).
+    /// So is a Mamba-2 mixer: `vllm.mamba_mixer2` is one of the splitting ops of vLLM's compilation
+    /// config (vllm/config/compilation.py), so each of its kernels (all but the block's norm and
+    /// all-reduce) is launched by the host too.
     static func graphed(_ blocks: [KernelProgram.Block]) -> [KernelProgram.Block] {
         blocks.enumerated().map { i, block in
+            let mixer = block.name == LayerVariant(moe: false, window: nil, mixer: .mamba2).blockName
             let kernels = block.kernels.enumerated().map { j, k -> Kernel in
                 if case .attention = k.shape { return k.withHostOps(1) }
+                if mixer, j > 0, !isCollective(k) { return k.withHostOps(1) }
                 return k.withHostOps(i == 0 && j == 0 ? 1 : 0)
             }
             return KernelProgram.Block(name: block.name, kernels: kernels, repeats: block.repeats)
         }
     }
+
+    static func isCollective(_ k: Kernel) -> Bool {
+        if case .collective = k.shape { return true }
+        return false
+    }
 }
 
 extension LayerVariant {
     var blockName: String {
-        (moe ? "moe-layer" : "layer") + (window.map { "-window\($0)" } ?? "")
+        switch mixer {
+        case .transformer: return (moe ? "moe-layer" : "layer") + (window.map { "-window\($0)" } ?? "")
+        case .attention: return "attention-block"
+        case .mlp: return "mlp-block"
+        case .mamba2: return "mamba2-block"
+        }
     }
 }
