@@ -133,3 +133,26 @@ extension ModelArchitecture {
         return m
     }
 }
+
+@Suite struct SSMStatePrecisionTests {
+    let estimator = Estimator()
+
+    /// vLLM's `--mamba-ssm-cache-dtype`: a BF16 state halves the state bytes a sequence holds.
+    @Test func theRequestSetsTheStatePrecision() throws {
+        var r = DeploymentRequest(model: HybridModelTests.nano9B, gpu: "h100-sxm")
+        let fp32 = try estimator.deployment(r).mambaStateBytesPerSequencePerGPU.bytes
+        r.ssmStatePrecision = .bf16
+        let bf16 = try estimator.deployment(r).mambaStateBytesPerSequencePerGPU.bytes
+        let conv = 27.0 * 12288 * 3 * 2
+        #expect(bf16 - conv == (fp32 - conv) / 2)
+    }
+
+    @Test func aStatePrecisionNeedsAHybridAndOneVLLMCaches() throws {
+        var transformer = DeploymentRequest(model: "Qwen/Qwen3-8B", gpu: "h100-sxm")
+        transformer.ssmStatePrecision = .bf16
+        #expect(throws: DeploymentError.self) { _ = try estimator.deployment(transformer) }
+        var fp8 = DeploymentRequest(model: HybridModelTests.nano9B, gpu: "h100-sxm")
+        fp8.ssmStatePrecision = .fp8
+        #expect(throws: DeploymentError.self) { _ = try estimator.deployment(fp8) }
+    }
+}

@@ -9,6 +9,9 @@ public struct DeploymentRequest: Sendable, Equatable {
     public var expertParallel: Int?
     public var precision: Precision?
     public var kvPrecision: Precision?
+    /// Precision of a Mamba-2 hybrid's cached SSM state (vLLM's `mamba_ssm_cache_dtype`): fp32,
+    /// bf16 or fp16; nil keeps the model catalog's.
+    public var ssmStatePrecision: Precision?
     public var framework: Framework
     public var attention: AttentionImplementation?
     public var smClockMHz: Double?
@@ -87,7 +90,8 @@ public struct Estimator: Sendable {
 
     /// Resolves ids, fills defaults and validates.
     public func deployment(_ r: DeploymentRequest, context: String = "") throws -> Deployment {
-        let model = try models.model(r.model, context: context)
+        var model = try models.model(r.model, context: context)
+        if let p = r.ssmStatePrecision { try model.setSSMStatePrecision(p) }
         var gpu = try gpus.gpu(r.gpu, context: context)
         if let idle = calibration.fittedSet(for: gpu.id)?.idlePoints, !idle.isEmpty {
             gpu = gpu.withIdlePower(.table(PiecewiseLinear(points: idle.map { ($0.clockMHz, $0.watts) })))
@@ -119,5 +123,22 @@ public struct Estimator: Sendable {
     public func forwardPass(_ d: Deployment, phase: Phase, lmHead: Bool = true) throws -> PassEstimate {
         let program = try PhasePlanner(deployment: d, includeLMHead: lmHead).program(for: phase)
         return passEstimator(for: d).estimate(program, clock: d.lockedClock, powerCap: d.powerCap)
+    }
+}
+
+extension ModelArchitecture {
+    /// The precisions vLLM's `--mamba-ssm-cache-dtype` takes (float32, bfloat16, float16).
+    public static let ssmStatePrecisions: [Precision] = [.fp32, .bf16, .fp16]
+
+    /// Caches the SSM state at `p` instead of the catalog's precision.
+    mutating func setSSMStatePrecision(_ p: Precision) throws {
+        guard hybrid != nil else {
+            throw DeploymentError.invalidShape("an SSM state precision applies to Mamba-2 hybrids; \(id) has no SSM state")
+        }
+        guard Self.ssmStatePrecisions.contains(p) else {
+            throw DeploymentError.invalidShape(
+                "SSM state precision \(p.rawValue) is not one vLLM caches; use \(Self.ssmStatePrecisions.map(\.rawValue).joined(separator: ", "))")
+        }
+        hybrid?.mamba.stateBytes = p.activationBytes
     }
 }

@@ -83,6 +83,15 @@ public struct QueryEstimate: Sendable {
         }
     }
 
+    /// What a Mamba-2 hybrid's sequences hold besides their KV cache.
+    static func stateAssumption(_ d: Deployment) -> String? {
+        guard let h = d.model.hybrid else { return nil }
+        let megabytes = formatNumber(d.mambaStateBytesPerSequencePerGPU.bytes / 1e6, significant: 3)
+        let precision = h.mamba.stateBytes == 4 ? "fp32" : "16-bit"
+        return "Mamba-2 state of \(h.mambaLayers) layers: \(megabytes) MB per sequence per GPU (SSM state in \(precision), "
+            + "--ssm-state-precision), read and rewritten every decode step; KV cache in the \(h.attentionLayers) attention layers only"
+    }
+
     /// What the sampler costs, when it sorts.
     static func samplingAssumption(_ d: Deployment) -> String? {
         guard d.sortsLogits else { return nil }
@@ -97,7 +106,7 @@ public struct QueryEstimate: Sendable {
             batchingAssumption(d.framework, r),
             "\(s.effectiveBatch) sequences in flight of \(r.inputTokens) input + \(r.outputTokens) output tokens (KV cache holds \(s.maxBatch))",
             "\(d.gpuCount) × \(d.gpu.id), tp \(d.tensorParallel), ep \(d.expertParallel), \(d.precision.rawValue) weights, \(d.kvPrecision.rawValue) KV cache, \(formatPercent(r.memoryUtilization, decimals: 0)) of memory",
-        ] + [d.dequantization, samplingAssumption(d)].compactMap { $0 } + [
+        ] + [d.dequantization, stateAssumption(d), samplingAssumption(d)].compactMap { $0 } + [
             d.lockedClock.map { "SM clock locked at \(formatNumber($0.megahertz)) MHz" } ?? "SM clock at boost (\(formatNumber(d.gpu.boostClock.megahertz)) MHz) unless the power cap throttles",
             "power cap \(formatNumber((d.powerCap ?? d.gpu.tdp).watts)) W\(s.powerLimited ? " (reached: kernels throttled)" : "")",
             "power coefficients: \(set.provenance)",

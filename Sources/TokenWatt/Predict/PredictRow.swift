@@ -36,11 +36,11 @@ public struct CellError: Error, CustomStringConvertible, Sendable {
 /// Reads `predict` rows. Columns are the contract of `tokenwatt predict` (issue 2): `model`, `gpu`,
 /// `gpus`, `tp`, `ep`, `precision`, `phase`, `batch`, `input_tokens`, `output_tokens`, and the
 /// optional `sm_clock_mhz`, `power_cap_w`, `framework`, `attention`, `lm_head`, `host_launch_us`,
-/// `kv_precision`, `sampling`.
+/// `kv_precision`, `ssm_state_precision`, `sampling`.
 public enum PredictRowReader {
     public static let knownColumns = ["model", "gpu", "gpus", "tp", "ep", "precision", "kv_precision", "phase", "batch",
                                       "input_tokens", "output_tokens", "sm_clock_mhz", "power_cap_w", "framework",
-                                      "attention", "lm_head", "host_launch_us", "sampling"]
+                                      "attention", "lm_head", "host_launch_us", "sampling", "ssm_state_precision"]
 
     public static func read(_ row: CSVTable.Row, table: CSVTable) throws -> PredictRequest {
         let cells = Cells(row: row, table: table)
@@ -51,6 +51,7 @@ public enum PredictRowReader {
         d.expertParallel = try cells.int("ep", 1...4096)
         d.precision = try cells.choice("precision", Precision.self)
         d.kvPrecision = try cells.choice("kv_precision", Precision.self)
+        d.ssmStatePrecision = try cells.choice("ssm_state_precision", Precision.self)
         d.framework = try cells.choice("framework", Framework.self) ?? .vllm
         d.attention = try cells.choice("attention", AttentionImplementation.self)
         d.smClockMHz = try cells.double("sm_clock_mhz", 1...10_000)

@@ -143,6 +143,7 @@ extension WorkloadReader.Context {
         r.expertParallel = try o.optionalInt("ep", 1...4096, expected: "an expert-parallel degree")
         r.precision = try o.optionalChoice("precision", Precision.self)
         r.kvPrecision = try o.optionalChoice("kvPrecision", Precision.self)
+        r.ssmStatePrecision = try o.optionalChoice("ssmStatePrecision", Precision.self)
         r.framework = try o.optionalChoice("framework", Framework.self) ?? .vllm
         r.powerCapWatts = try o.optionalDouble("powerCapWatts", 1...100_000, expected: "watts")
         r.smClockMHz = try o.optionalDouble("smClockMHz", 1...10_000, expected: "MHz")
