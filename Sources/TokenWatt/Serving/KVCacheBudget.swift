@@ -41,7 +41,7 @@ public struct KVCacheBudget: Sendable {
         maxBatch = perRank * d.attentionRanks
         guard maxBatch >= 1 else {
             throw DeploymentError.invalidShape(
-                "no sequence of \(r.inputTokens)+\(r.outputTokens) tokens fits: \(formatNumber(max(0, free) / 1e9, significant: 3)) GB per GPU is left for the KV cache after weights and activations, one sequence needs \(formatNumber(bytesPerSequence.bytes / 1e9, significant: 3)) GB; use more GPUs or shorter requests")
+                "no sequence of \(r.inputTokens)+\(r.outputTokens) tokens fits: \(formatNumber(max(0, free) / 1e9, significant: 3)) GB per GPU is left for the KV cache after weights and activations, one sequence needs \(formatNumber(bytesPerSequence.bytes / 1e9, significant: 3)) GB\(d.model.hybrid != nil ? " with its Mamba-2 state" : ""); use more GPUs or shorter requests")
         }
     }
 }
