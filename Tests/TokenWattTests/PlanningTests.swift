@@ -158,4 +158,16 @@ import Testing
         #expect(more.explanation.contains("Counter-intuitive") && more.explanation.contains("sequences instead of"))
         #expect(approx(d.decodeShares.reduce(0) { $0 + $1.1 }, 1, rel: 0.02))
     }
+
+    /// A hybrid's diagnosis offers the other SSM state precision and says what it streams.
+    @Test func aHybridsStatePrecisionIsANearbyConfiguration() throws {
+        let d = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: "nvidia/NVIDIA-Nemotron-Nano-9B-v2", gpu: "h100-sxm"),
+                              serving: ServingRequest(batch: 128, inputTokens: 634, outputTokens: 5400))
+        let state = try #require(d.alternatives.first { $0.change.hasPrefix("Mamba-2 state in bf16") })
+        #expect(state.gpuWhPerQuery < 0.9 * d.base.ledger.total(at: .gpu).wattHours)
+        #expect(state.explanation.contains("144 to 72.8 MB"))
+        let dense = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: "Qwen/Qwen3-8B", gpu: "h100-sxm"),
+                                  serving: ServingRequest(batch: 128, inputTokens: 634, outputTokens: 5400))
+        #expect(!dense.alternatives.contains { $0.change.contains("Mamba-2") })
+    }
 }

@@ -77,6 +77,12 @@ public struct Diagnosis: Sendable {
             req.precision = p
             run("\(p.rawValue) weights instead of \(d.precision.rawValue)", lever: "precision", req, serving) { e in explainPrecision(base, e) }
         }
+        if let state = d.model.hybrid?.mamba.stateBytes {
+            var req = r
+            req.ssmStatePrecision = state == 4 ? .bf16 : .fp32
+            let name = state == 4 ? "bf16" : "fp32"
+            run("Mamba-2 state in \(name) instead of \(state == 4 ? "fp32" : "16-bit")", lever: "ssm-state", req, serving) { e in explainState(base, e) }
+        }
         var more = r
         more.gpus = d.gpuCount * 2
         more.tensorParallel = d.tensorParallel * 2
@@ -123,6 +129,17 @@ public struct Diagnosis: Sendable {
             s += "; communication takes \(formatPercent(b.serving.decodeStep.timeShare[.communication] ?? 0, decimals: 0)) of the step"
         }
         return s + "."
+    }
+
+    /// Every decode step reads and rewrites each sequence's SSM state, so its precision scales the
+    /// step's state traffic (and how many sequences fit).
+    static func explainState(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
+        let ea = a.ledger.total(at: .gpu).wattHours, eb = b.ledger.total(at: .gpu).wattHours
+        let mb = { (q: QueryEstimate) in formatNumber(q.deployment.mambaStateBytesPerSequencePerGPU.bytes / 1e6, significant: 3) }
+        return "the state each sequence holds and streams every decode step goes from \(mb(a)) to \(mb(b)) MB per GPU: "
+            + "\(eb < ea ? "\(pct(eb, ea)) less" : "\(pct(eb, ea)) more") energy per query, decode step \(ms(a.serving.decodeStep.time)) → "
+            + "\(ms(b.serving.decodeStep.time)), batch \(a.serving.effectiveBatch) → \(b.serving.effectiveBatch) (vLLM's --mamba-ssm-cache-dtype; "
+            + "NVIDIA recommends float32 for these models' accuracy)."
     }
 
     static func explainBatch(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
