@@ -78,6 +78,7 @@ import Testing
         let r = try Self.run(["models", "--format", "csv"])
         #expect(r.status == 0)
         #expect(r.stdout.hasPrefix("id,family,layers"))
+        #expect(r.stdout.contains("gqa ×4 + mamba2 ×27"), "a hybrid's block mix is listed")
     }
 
     @Test func predictScoresGoodRowsAndReportsBadOnes() throws {

@@ -56,7 +56,7 @@ enum ListCommand {
         let header = ["id", "family", "layers", "hidden", "heads", "kv_heads", "attention", "experts", "total_params_b",
                       "active_params_b", "precision", "supported"]
         let rows: [[String]] = catalog.models.map { m in
-            [m.id, m.family, String(m.layers), String(m.hiddenSize), String(m.heads), String(m.kvHeads), m.attention.kind.rawValue,
+            [m.id, m.family, String(m.layers), String(m.hiddenSize), String(m.heads), String(m.kvHeads), mixers(m),
              m.moe.map { "\($0.expertsPerToken)/\($0.experts)" } ?? "-", formatNumber(m.totalParams / 1e9, significant: 4),
              formatNumber(m.activeParams / 1e9, significant: 4), m.defaultPrecision.rawValue, m.unsupportedReason == nil ? "yes" : "no (hybrid)"]
         }
@@ -71,12 +71,20 @@ enum ListCommand {
         return .success
     }
 
+    /// The attention kind, with a hybrid's block mix (`gqa ×4 + mamba2 ×27`).
+    static func mixers(_ m: ModelArchitecture) -> String {
+        guard let h = m.hybrid else { return m.attention.kind.rawValue }
+        return "\(m.attention.kind.rawValue) ×\(h.attentionLayers) + mamba2 ×\(h.mambaLayers)"
+    }
+
     static func modelJSON(_ m: ModelArchitecture) -> JSONValue {
         .obj([
             ("id", .str(m.id)), ("aliases", .array(m.aliases.map(JSONValue.str))), ("family", .str(m.family)),
             ("layers", .num(Double(m.layers))), ("hiddenSize", .num(Double(m.hiddenSize))), ("heads", .num(Double(m.heads))),
             ("kvHeads", .num(Double(m.kvHeads))), ("headDim", .num(Double(m.headDim))), ("ffnSize", .num(Double(m.ffnSize))),
             ("attention", .str(m.attention.kind.rawValue)), ("moeExperts", .optionalNumber(m.moe.map { Double($0.experts) })),
+            ("hybrid", m.hybrid.map { h in .obj([("mambaLayers", .num(Double(h.mambaLayers))), ("attentionLayers", .num(Double(h.attentionLayers))),
+                                                  ("mlpLayers", .num(Double(h.mlpLayers))), ("ssmStateBytes", .num(h.mamba.stateBytes))]) } ?? .null),
             ("totalParams", .num(m.totalParams)), ("activeParams", .num(m.activeParams)),
             ("publishedTotalParams", .optionalNumber(m.publishedTotalParams)), ("defaultPrecision", .str(m.defaultPrecision.rawValue)),
             ("variantOf", m.variantOf.map(JSONValue.str) ?? .null), ("unsupportedReason", m.unsupportedReason.map(JSONValue.str) ?? .null),
