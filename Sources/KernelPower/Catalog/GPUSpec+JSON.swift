@@ -115,6 +115,7 @@ enum NodeSpecReader {
         try top.finish()
         return try items.enumerated().map { i, v in
             var o = try JSONObjectReader(v, file: file, path: "nodes[\(i)]")
+            let scaleOut = try o.optionalDouble("scaleOutBytesPerSecondPerGPU", 1e6...1e13, expected: "bytes per second per GPU")
             let maxW = try o.double("maxPowerWatts", 1...1e7, expected: "watts")
             let idle = try o.double("hostIdleWatts", 0...maxW, expected: "watts below maxPowerWatts")
             let node = NodeSpec(
@@ -125,7 +126,9 @@ enum NodeSpecReader {
                 psuEfficiency: try o.optionalDouble("psuEfficiency", 0.5...1, expected: "a fraction between 0.5 and 1") ?? 1,
                 source: try o.string("source"), sources: try o.stringMap("sources"))
             try o.finish()
-            return node
+            var withNetwork = node
+            withNetwork.scaleOutBandwidthPerGPU = scaleOut.map { .bytesPerSecond($0) }
+            return withNetwork
         }
     }
 }

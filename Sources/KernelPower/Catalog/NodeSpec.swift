@@ -12,6 +12,9 @@ public struct NodeSpec: Sendable {
     public let hostActivePower: Power
     /// AC→DC efficiency of the power supplies at typical load.
     public let psuEfficiency: Double
+    /// Scale-out (InfiniBand/Ethernet) bandwidth per GPU and direction, which tensor- and
+    /// expert-parallel groups larger than one node cross; nil where the catalog does not know it.
+    public var scaleOutBandwidthPerGPU: Bandwidth? = nil
     public let source: String
     public let sources: [String: String]
 

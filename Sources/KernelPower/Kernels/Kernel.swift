@@ -143,9 +143,28 @@ public struct CollectiveShape: Sendable {
     /// The message each GPU contributes, in bytes.
     public var bytes: Double
     public var participants: Int
+    /// Nodes the group spans (1: every GPU on one node's NVLink/PCIe fabric).
+    public var nodes: Int = 1
+    /// Each GPU's scale-out network bandwidth, for a group that spans nodes.
+    public var scaleOutBytesPerSecond: Double = 0
 
-    public init(kind: Kind, bytes: Double, participants: Int) {
+    public init(kind: Kind, bytes: Double, participants: Int, nodes: Int = 1, scaleOutBytesPerSecond: Double = 0) {
         self.kind = kind; self.bytes = bytes; self.participants = participants
+        self.nodes = nodes; self.scaleOutBytesPerSecond = scaleOutBytesPerSecond
+    }
+
+    /// Bytes each GPU sends within its node and across nodes when the group spans `nodes` nodes
+    /// of g = p / nodes GPUs. An all-reduce runs hierarchically, as NCCL does across nodes:
+    /// reduce-scatter and all-gather within the node (2(g−1)/g of the message over NVLink), and
+    /// between them a ring all-reduce across the nodes of each GPU's 1/g shard (2(N−1)/N of it,
+    /// over the GPU's own NIC). All-to-all and all-gather send (p−g)/p of the message off the node.
+    public var hierarchicalBytes: (intra: Double, inter: Double) {
+        guard nodes > 1 else { return (bytesOnWire, 0) }
+        let p = Double(participants), n = Double(nodes), g = p / n
+        switch kind {
+        case .allReduce: return (2 * (g - 1) / g * bytes, 2 * (n - 1) / n * bytes / g)
+        case .allToAll, .allGather: return ((g - 1) / p * bytes, (p - g) / p * bytes)
+        }
     }
 
     /// Bytes each GPU sends over its links: ring all-reduce 2(p−1)/p, all-to-all and

@@ -83,11 +83,19 @@ extension KernelTimer {
         let link = gpu.interconnect.unidirectionalBandwidth.bytesPerSecond * model.linkEfficiency
         // One synchronisation latency (NCCL's low-latency protocols and vLLM's custom all-reduce
         // pipeline the ring steps) plus the bytes each GPU sends at the link rate.
-        let tWire = c.bytesOnWire / link
-        let tLatency = model.collectiveLatency.seconds
+        var tWire = c.bytesOnWire / link
+        var tLatency = model.collectiveLatency.seconds
+        let (intra, inter) = c.hierarchicalBytes
+        if c.nodes > 1 {
+            // Across nodes: a second synchronisation, and the NIC's share at its own rate, after
+            // the node's part for a hierarchical all-reduce, beside it for the other kinds.
+            let tIntra = intra / link, tInter = inter / (c.scaleOutBytesPerSecond * model.linkEfficiency)
+            tWire = c.kind == .allReduce ? tIntra + tInter : max(tIntra, tInter)
+            tLatency *= 2
+        }
         let work = tWire + tLatency
         var a = Activity()
-        a.linkBytes = c.bytesOnWire
+        a.linkBytes = intra + inter
         a.hbmBytes = c.bytes * 3          // read own buffer, write received, read for reduction
         a.l2Bytes = c.bytes * 3
         a.fp32FLOPs = c.kind == .allReduce ? c.bytes / 2 * (p - 1) / p * 2 : 0

@@ -160,6 +160,7 @@ public struct Deployment: Sendable {
         self.attention = attention; self.sampling = sampling ?? .defaultFor(framework)
         self.lockedClock = lockedClock; self.powerCap = powerCap
         self.host = host; self.mathUnit = unit
+        try checkGroupsFitNodes()
         try checkWeightsFit()
     }
 
@@ -218,5 +219,43 @@ extension Deployment {
         guard exceedsContext(tokens: tokens) else { return nil }
         return "\(tokens) tokens per sequence exceed the \(model.maxPositions)-token context window of \(model.id) "
             + "(max_position_embeddings); costed as asked, as an engine runs it only with that limit lifted"
+    }
+}
+
+extension Deployment {
+    /// Nodes a group of `participants` GPUs spans (groups fill whole nodes, as vLLM places them).
+    public func nodesSpanned(by participants: Int) -> Int {
+        participants > node.gpuCount ? (participants + node.gpuCount - 1) / node.gpuCount : 1
+    }
+
+    /// A collective over `participants` GPUs: within a node over the GPU's interconnect; a group
+    /// larger than a node also crosses the node's scale-out network.
+    func collective(_ kind: CollectiveShape.Kind, bytes: Double, participants: Int) -> CollectiveShape {
+        CollectiveShape(kind: kind, bytes: bytes, participants: participants, nodes: nodesSpanned(by: participants),
+                        scaleOutBytesPerSecond: node.scaleOutBandwidthPerGPU?.bytesPerSecond ?? 0)
+    }
+
+    /// A note when a tensor- or expert-parallel group crosses nodes.
+    public var scaleOutNote: String? {
+        let crossing = [("tp", tensorParallel), ("ep", expertParallel)].filter { $0.1 > node.gpuCount }
+        guard let first = crossing.first, let bw = node.scaleOutBandwidthPerGPU else { return nil }
+        let groups = crossing.map { "\($0.0) \($0.1)" }.joined(separator: " and ")
+        return "\(groups) span\(crossing.count == 1 ? "s" : "") \(nodesSpanned(by: first.1)) \(node.id) nodes: collectives cross the scale-out network at "
+            + "\(formatNumber(bw.gigabytesPerSecond, significant: 3)) GB/s per GPU (all-reduces hierarchically: NVLink within the node, the GPU's NIC between nodes)"
+    }
+
+    /// Refuses a tensor- or expert-parallel group that spans nodes the catalog has no network
+    /// for, or that fills its nodes unevenly.
+    func checkGroupsFitNodes() throws {
+        for (name, size) in [("tp", tensorParallel), ("ep", expertParallel)] where size > node.gpuCount {
+            guard size % node.gpuCount == 0 else {
+                throw DeploymentError.invalidParallelism(
+                    "\(name) \(size) spans \(node.id) nodes of \(node.gpuCount) GPUs unevenly; use a multiple of \(node.gpuCount)")
+            }
+            guard node.scaleOutBandwidthPerGPU != nil else {
+                throw DeploymentError.invalidParallelism(
+                    "\(name) \(size) spans \(size / node.gpuCount) \(node.id) nodes, and the node catalog has no scale-out network bandwidth for \(node.id); keep \(name) within \(node.gpuCount) GPUs (more GPUs run as data-parallel replicas)")
+            }
+        }
     }
 }

@@ -46,7 +46,7 @@ extension FusedLayerPlanner {
             b.stream("permute", elements: assignments * h, read: assignments * h * b.act, written: assignments * h * b.gemmAct),
         ]
         if ranks > 1 {
-            k.append(Kernel("moe_dispatch", .collective(CollectiveShape(kind: .allToAll, bytes: routed * b.gemmAct, participants: ep))))
+            k.append(Kernel("moe_dispatch", .collective(d.collective(.allToAll, bytes: routed * b.gemmAct, participants: ep))))
         }
         k += [
             grouped("experts_gate_up", n: (m.ffnGated ? 2 : 1) * f, k: m.hiddenSize),
@@ -55,7 +55,7 @@ extension FusedLayerPlanner {
             grouped("experts_down", n: m.hiddenSize, k: f),
         ]
         if ranks > 1 {
-            k.append(Kernel("moe_combine", .collective(CollectiveShape(kind: .allToAll, bytes: routed * b.act, participants: ep))))
+            k.append(Kernel("moe_combine", .collective(d.collective(.allToAll, bytes: routed * b.act, participants: ep))))
         }
         k.append(b.stream("combine", elements: assignments * h, read: assignments * h * b.act, written: tokens * h * b.act, flops: 2))
         if moe.sharedExperts > 0 {
@@ -75,8 +75,8 @@ extension FusedLayerPlanner {
         let vocab = m.vocabSize / d.tensorParallel
         k.append(b.linear("lm_head", tokens: rows, n: vocab, k: m.hiddenSize, weightBytes: d.embeddingBytes))
         if d.tensorParallel > 1 {
-            k.append(Kernel("logits_gather", .collective(CollectiveShape(kind: .allGather, bytes: Double(rows * vocab) * 4,
-                                                                         participants: d.tensorParallel))))
+            k.append(Kernel("logits_gather", .collective(d.collective(.allGather, bytes: Double(rows * vocab) * 4,
+                                                                      participants: d.tensorParallel))))
         }
         let logits = Double(rows * m.vocabSize)
         if d.sortsLogits { k += topP(logits: logits) }

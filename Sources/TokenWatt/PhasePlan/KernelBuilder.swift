@@ -57,6 +57,6 @@ struct KernelBuilder {
     func allReduce(_ name: String, elements: Double) -> Kernel? {
         let tp = deployment.tensorParallel
         guard tp > 1 else { return nil }
-        return Kernel(name, .collective(CollectiveShape(kind: .allReduce, bytes: elements * act, participants: tp)))
+        return Kernel(name, .collective(deployment.collective(.allReduce, bytes: elements * act, participants: tp)))
     }
 }
