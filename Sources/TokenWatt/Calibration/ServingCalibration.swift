@@ -21,6 +21,8 @@ public enum ServingCalibration {
     /// the KV cache holds plus the prompt chunks that join them), measured as batch ÷ throughput.
     static func row(label: String, group: String, deployment d: Deployment, request: ServingRequest,
                     outputTokensPerSecond: Double, powerPerGPU: Double) -> CalibrationRow? {
+        // A pipeline's cycle is not one program; such runs are scored, not fitted.
+        guard d.pipelineParallel == 1 else { return nil }
         guard let budget = try? KVCacheBudget(deployment: d, request: request) else { return nil }
         let local = ServingEstimator.localBatch(request, budget: budget, ranks: d.attentionRanks)
         let plan = ContinuousPlan(request: request, local: local)

@@ -60,6 +60,9 @@ public enum UserCalibration {
     /// The calibration row of a measured run (a pass, or the mean step of a serving run).
     static func calibrationRow(_ run: MeasuredRun, estimator: Estimator) throws -> CalibrationRow {
         let d = try estimator.deployment(run.request.deployment, context: run.label)
+        guard d.pipelineParallel == 1 else {
+            throw DeploymentError.invalidParallelism("\(run.label): calibrating on pipeline-parallel runs is not supported; measure with pp 1")
+        }
         let planner = PhasePlanner(deployment: d, includeLMHead: run.request.lmHead)
         let passes: [(program: KernelProgram, weight: Double)]
         switch run.request.phase {

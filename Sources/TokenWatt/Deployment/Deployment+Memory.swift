@@ -24,15 +24,19 @@ extension Deployment {
         let expertShards = Double(max(tensorParallel, expertParallel))
         let routed = Double(m.moeLayerCount) * Double(m.moe?.experts ?? 0) * m.expertParams
         let denseLinear = m.totalParams - routed - m.embeddingParams - m.lmHeadParams
-        let embeddings = (m.embeddingParams + m.lmHeadParams) * embeddingBytes
-        return .bytes(denseLinear * denseWeightBytes / tp + routed * expertWeightBytes / expertShards + embeddings / tp)
+        // Under pipeline parallelism the first stage holds the embedding and the last the LM head
+        // (tied, a copy of the embedding): the heavier end stage sizes the GPU.
+        let head = m.lmHeadParams > 0 ? m.lmHeadParams : m.embeddingParams
+        let ends = (pipelineParallel > 1 ? max(m.embeddingParams, head) : m.embeddingParams + m.lmHeadParams) * embeddingBytes
+        let layers = (denseLinear * denseWeightBytes / tp + routed * expertWeightBytes / expertShards) * heaviestStageShare
+        return .bytes(layers + ends / tp)
     }
 
     /// KV-cache bytes of one token on one GPU (all attention layers; MLA stores the compressed latent).
     public var kvBytesPerTokenPerGPU: ByteCount {
         let m = model
         let bytes = kvPrecision.weightBytesPerElement
-        let layers = Double(m.attentionLayerCount)
+        let layers = Double(m.attentionLayerCount) * heaviestStageShare
         if let mla = m.attention.mla {
             return .bytes(layers * Double(mla.kvLoraRank + mla.qkRopeHeadDim) * bytes)
         }
@@ -51,7 +55,7 @@ extension Deployment {
         let s = h.mamba, tp = Double(tensorParallel)
         let ssm = Double(localMambaHeads * s.headDim * s.stateSize) * s.stateBytes
         let conv = Double(s.convChannels) / tp * Double(s.convKernel - 1) * precision.activationBytes
-        return .bytes(Double(h.mambaLayers) * (ssm + conv))
+        return .bytes(Double(h.mambaLayers) * heaviestStageShare * (ssm + conv))
     }
 
     /// KV-cache bytes on one GPU of a sequence holding `contextTokens`, with a hybrid's Mamba-2
@@ -64,9 +68,9 @@ extension Deployment {
     /// held 771 sequences of ML.ENERGY v3's problem-solving requests where the run averaged 1,915.
     public func kvBytesPerSequencePerGPU(contextTokens: Double) -> ByteCount {
         let m = model
-        let layers = Double(m.attentionLayerCount)
+        let layers = Double(m.attentionLayerCount) * heaviestStageShare
         let perLayerToken = layers > 0 ? kvBytesPerTokenPerGPU.bytes / layers : 0
-        let windowed = Double(m.windowedLayerCount)
+        let windowed = Double(m.windowedLayerCount) * heaviestStageShare
         let windowTokens = m.attention.slidingWindow.map { min(contextTokens, Double($0 + 16)) } ?? contextTokens
         let kv = perLayerToken * ((layers - windowed) * contextTokens + windowed * windowTokens)
         return .bytes(kv + mambaStateBytesPerSequencePerGPU.bytes)

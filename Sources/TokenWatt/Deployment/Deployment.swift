@@ -71,9 +71,11 @@ public struct Deployment: Sendable {
     public let model: ModelArchitecture
     public let gpu: GPUSpec
     public let node: NodeSpec
-    /// GPUs of the deployment (tensor-parallel group × data-parallel replicas).
+    /// GPUs of the deployment (tensor-parallel group × pipeline stages × data-parallel replicas).
     public let gpuCount: Int
     public let tensorParallel: Int
+    /// Pipeline stages: each holds a contiguous 1/pp of the layers on its own tensor-parallel group.
+    public let pipelineParallel: Int
     public let expertParallel: Int
     public let precision: Precision
     public let kvPrecision: Precision
@@ -86,7 +88,7 @@ public struct Deployment: Sendable {
     public let host: HostModel
     public let mathUnit: MathUnit
 
-    public var dataParallel: Int { gpuCount / tensorParallel }
+    public var dataParallel: Int { gpuCount / (tensorParallel * pipelineParallel) }
 
     /// Whether each step sorts every sampled sequence's logits: top-p under vLLM's PyTorch sampler.
     public var sortsLogits: Bool { sampling == .topP && framework.usesVLLMSampler }
@@ -111,7 +113,7 @@ public struct Deployment: Sendable {
     public init(model: ModelArchitecture, gpu: GPUSpec, node: NodeSpec, gpuCount: Int, tensorParallel: Int,
                 expertParallel: Int, precision: Precision, kvPrecision: Precision, framework: Framework,
                 attention: AttentionImplementation, lockedClock: Frequency?, powerCap: Power?, host: HostModel,
-                sampling: Sampling? = nil) throws {
+                sampling: Sampling? = nil, pipelineParallel: Int = 1) throws {
         if let reason = model.unsupportedReason { throw DeploymentError.unsupportedModel(reason) }
         guard let unit = gpu.mathUnit(for: precision) else {
             throw DeploymentError.unsupportedPrecision(gpu: gpu.id, precision: precision.rawValue,
@@ -123,6 +125,8 @@ public struct Deployment: Sendable {
         guard gpuCount % tensorParallel == 0 else {
             throw DeploymentError.invalidParallelism("tp \(tensorParallel) does not divide gpus \(gpuCount)")
         }
+        try Self.checkPipeline(pipelineParallel, gpuCount: gpuCount, tensorParallel: tensorParallel, expertParallel: expertParallel,
+                               layers: model.layers, framework: framework)
         guard model.heads % tensorParallel == 0 else {
             throw DeploymentError.invalidParallelism("tp \(tensorParallel) does not divide the \(model.heads) attention heads of \(model.id)")
         }
@@ -155,7 +159,7 @@ public struct Deployment: Sendable {
             throw DeploymentError.powerCapOutOfRange(gpu: gpu.id, watts: cap.watts, range: gpu.powerCapRange)
         }
         self.model = model; self.gpu = gpu; self.node = node; self.gpuCount = gpuCount
-        self.tensorParallel = tensorParallel; self.expertParallel = expertParallel
+        self.tensorParallel = tensorParallel; self.expertParallel = expertParallel; self.pipelineParallel = pipelineParallel
         self.precision = precision; self.kvPrecision = kvPrecision; self.framework = framework
         self.attention = attention; self.sampling = sampling ?? .defaultFor(framework)
         self.lockedClock = lockedClock; self.powerCap = powerCap
@@ -235,10 +239,16 @@ extension Deployment {
                         scaleOutBytesPerSecond: node.scaleOutBandwidthPerGPU?.bytesPerSecond ?? 0)
     }
 
-    /// A note when a tensor- or expert-parallel group crosses nodes.
+    /// A note when a tensor- or expert-parallel group, or a pipeline's stages, cross nodes.
     public var scaleOutNote: String? {
         let crossing = [("tp", tensorParallel), ("ep", expertParallel)].filter { $0.1 > node.gpuCount }
-        guard let first = crossing.first, let bw = node.scaleOutBandwidthPerGPU else { return nil }
+        guard let bw = node.scaleOutBandwidthPerGPU else { return nil }
+        guard let first = crossing.first else {
+            let nodes = nodesSpanned(by: tensorParallel * pipelineParallel)
+            guard pipelineParallel > 1, nodes > 1 else { return nil }
+            return "pp \(pipelineParallel) stages span \(nodes) \(node.id) nodes: a stage hands its activations to the next over the scale-out network at "
+                + "\(formatNumber(bw.gigabytesPerSecond, significant: 3)) GB/s per GPU"
+        }
         let groups = crossing.map { "\($0.0) \($0.1)" }.joined(separator: " and ")
         return "\(groups) span\(crossing.count == 1 ? "s" : "") \(nodesSpanned(by: first.1)) \(node.id) nodes: collectives cross the scale-out network at "
             + "\(formatNumber(bw.gigabytesPerSecond, significant: 3)) GB/s per GPU (all-reduces hierarchically: NVLink within the node, the GPU's NIC between nodes)"
@@ -256,6 +266,11 @@ extension Deployment {
                 throw DeploymentError.invalidParallelism(
                     "\(name) \(size) spans \(size / node.gpuCount) \(node.id) nodes, and the node catalog has no scale-out network bandwidth for \(node.id); keep \(name) within \(node.gpuCount) GPUs (more GPUs run as data-parallel replicas)")
             }
+        }
+        let pipeline = tensorParallel * pipelineParallel
+        if pipelineParallel > 1, pipeline > node.gpuCount, node.scaleOutBandwidthPerGPU == nil {
+            throw DeploymentError.invalidParallelism(
+                "tp \(tensorParallel) × pp \(pipelineParallel) spans \(node.id) nodes, and the node catalog has no scale-out network bandwidth for \(node.id)")
         }
     }
 }

@@ -7,6 +7,8 @@ public struct DeploymentRequest: Sendable, Equatable {
     public var gpus: Int?
     public var tensorParallel: Int?
     public var expertParallel: Int?
+    /// Pipeline stages (vLLM's `--pipeline-parallel-size`); nil is 1.
+    public var pipelineParallel: Int?
     public var precision: Precision?
     public var kvPrecision: Precision?
     /// Precision of a Mamba-2 hybrid's cached SSM state (vLLM's `mamba_ssm_cache_dtype`): fp32,
@@ -24,12 +26,13 @@ public struct DeploymentRequest: Sendable, Equatable {
     public init(model: String, gpu: String, gpus: Int? = nil, tensorParallel: Int? = nil, expertParallel: Int? = nil,
                 precision: Precision? = nil, kvPrecision: Precision? = nil, framework: Framework = .vllm,
                 attention: AttentionImplementation? = nil, smClockMHz: Double? = nil, powerCapWatts: Double? = nil,
-                hostLaunchMicroseconds: Double? = nil, sampling: Sampling? = nil) {
+                hostLaunchMicroseconds: Double? = nil, sampling: Sampling? = nil, pipelineParallel: Int? = nil) {
         self.model = model; self.gpu = gpu; self.gpus = gpus; self.tensorParallel = tensorParallel
         self.expertParallel = expertParallel; self.precision = precision; self.kvPrecision = kvPrecision
         self.framework = framework; self.attention = attention; self.smClockMHz = smClockMHz
         self.powerCapWatts = powerCapWatts; self.hostLaunchMicroseconds = hostLaunchMicroseconds
         self.sampling = sampling
+        self.pipelineParallel = pipelineParallel
     }
 }
 
@@ -96,8 +99,9 @@ public struct Estimator: Sendable {
         if let idle = calibration.fittedSet(for: gpu.id)?.idlePoints, !idle.isEmpty {
             gpu = gpu.withIdlePower(.table(PiecewiseLinear(points: idle.map { ($0.clockMHz, $0.watts) })))
         }
-        let count = r.gpus ?? r.tensorParallel ?? 1
-        let tp = r.tensorParallel ?? count
+        let pp = r.pipelineParallel ?? 1
+        let count = r.gpus ?? (r.tensorParallel ?? 1) * pp
+        let tp = r.tensorParallel ?? count / pp
         let precision = r.precision ?? model.defaultPrecision
         let set = calibration.coefficients(for: gpu)
         var host = defaultHost(for: r.framework, set: set)
@@ -108,7 +112,7 @@ public struct Estimator: Sendable {
             expertParallel: r.expertParallel ?? 1, precision: precision,
             kvPrecision: r.kvPrecision ?? (precision == .fp32 ? .fp32 : .bf16), framework: r.framework,
             attention: attention, lockedClock: r.smClockMHz.map { .megahertz($0) },
-            powerCap: r.powerCapWatts.map { .watts($0) }, host: host, sampling: r.sampling)
+            powerCap: r.powerCapWatts.map { .watts($0) }, host: host, sampling: r.sampling, pipelineParallel: pp)
     }
 
     /// The pass estimator for a deployment's GPU.
@@ -121,6 +125,7 @@ public struct Estimator: Sendable {
 
     /// One forward pass (prefill or decode step) of `d`, per GPU.
     public func forwardPass(_ d: Deployment, phase: Phase, lmHead: Bool = true) throws -> PassEstimate {
+        if d.pipelineParallel > 1 { return try pipelinePass(d, phase: phase, lmHead: lmHead) }
         let program = try PhasePlanner(deployment: d, includeLMHead: lmHead).program(for: phase)
         return passEstimator(for: d).estimate(program, clock: d.lockedClock, powerCap: d.powerCap)
     }

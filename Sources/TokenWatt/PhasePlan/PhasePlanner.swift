@@ -12,7 +12,10 @@ public struct PhasePlanner: Sendable {
         self.includeLMHead = includeLMHead
     }
 
-    public func program(for phase: Phase) throws -> KernelProgram {
+    /// The kernels of a whole pass, or, under pipeline parallelism, of one stage's part of it:
+    /// the first stage embeds, each stage runs its layers and hands its activations on, the last
+    /// runs the head.
+    public func program(for phase: Phase, stage: Int? = nil) throws -> KernelProgram {
         guard phase.isValid else {
             throw DeploymentError.invalidShape("batch and token counts must be at least 1")
         }
@@ -25,15 +28,23 @@ public struct PhasePlanner: Sendable {
         }
         let b = KernelBuilder(deployment)
         let graphs = deployment.framework.capturesCUDAGraphs && phase.tokens <= Self.cudaGraphMaxTokens
+        let stages = deployment.pipelineParallel
+        let s = stage ?? 0
+        let first = stage == nil || s == 0, last = stage == nil || s == stages - 1
+        func count(_ n: Int) -> Int { stage == nil ? n : deployment.stageCount(n, stage: s) }
         var blocks: [KernelProgram.Block] = []
         switch deployment.framework {
         case .vllm, .vllmEager, .trtllm:
             let p = FusedLayerPlanner(b: b, phase: phase)
-            blocks.append(.init(name: "embedding", kernels: p.embedding(), repeats: 1))
-            for (variant, count) in LayerVariant.variants(of: deployment.model) {
-                blocks.append(.init(name: variant.blockName, kernels: p.layer(variant), repeats: count))
+            if first { blocks.append(.init(name: "embedding", kernels: p.embedding(), repeats: 1)) }
+            for (variant, n) in LayerVariant.variants(of: deployment.model) where count(n) > 0 {
+                blocks.append(.init(name: variant.blockName, kernels: p.layer(variant), repeats: count(n)))
             }
-            blocks.append(.init(name: "head", kernels: p.head(lmHead: includeLMHead), repeats: 1))
+            if last {
+                blocks.append(.init(name: "head", kernels: p.head(lmHead: includeLMHead), repeats: 1))
+            } else {
+                blocks.append(.init(name: "stage-send", kernels: [deployment.stageSend(tokens: Double(phase.tokens))], repeats: 1))
+            }
         case .hf:
             let p = EagerLayerPlanner(b: b, phase: phase)
             blocks.append(.init(name: "embedding", kernels: p.embedding(), repeats: 1))
@@ -60,6 +71,8 @@ public struct PhasePlanner: Sendable {
             let mixer = block.name == LayerVariant(moe: false, window: nil, mixer: .mamba2).blockName
             let kernels = block.kernels.enumerated().map { j, k -> Kernel in
                 if case .attention = k.shape { return k.withHostOps(1) }
+                // A stage's send to the next runs between graph replays (torch.distributed P2P).
+                if block.name == "stage-send" { return k.withHostOps(1) }
                 if mixer, j > 0, !isCollective(k) { return k.withHostOps(1) }
                 return k.withHostOps(i == 0 && j == 0 ? 1 : 0)
             }

@@ -40,7 +40,7 @@ public struct CellError: Error, CustomStringConvertible, Sendable {
 public enum PredictRowReader {
     public static let knownColumns = ["model", "gpu", "gpus", "tp", "ep", "precision", "kv_precision", "phase", "batch",
                                       "input_tokens", "output_tokens", "sm_clock_mhz", "power_cap_w", "framework",
-                                      "attention", "lm_head", "host_launch_us", "sampling", "ssm_state_precision"]
+                                      "attention", "lm_head", "host_launch_us", "sampling", "ssm_state_precision", "pp"]
 
     public static func read(_ row: CSVTable.Row, table: CSVTable) throws -> PredictRequest {
         let cells = Cells(row: row, table: table)
@@ -49,6 +49,7 @@ public enum PredictRowReader {
         d.gpus = try cells.int("gpus", 1...4096)
         d.tensorParallel = try cells.int("tp", 1...4096)
         d.expertParallel = try cells.int("ep", 1...4096)
+        d.pipelineParallel = try cells.int("pp", 1...4096)
         d.precision = try cells.choice("precision", Precision.self)
         d.kvPrecision = try cells.choice("kv_precision", Precision.self)
         d.ssmStatePrecision = try cells.choice("ssm_state_precision", Precision.self)

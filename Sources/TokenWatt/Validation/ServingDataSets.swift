@@ -45,13 +45,13 @@ public enum MLEnergyV2Validation {
             let f = r.fields
             guard let input = prompts[f[c[0]]], let gpu = gpuIDs[f[c[2]]] else { continue }
             let label = "\(f[c[1]]) \(f[c[3]])×\(gpu) \(f[c[0]].split(separator: "/").last ?? "") b\(f[c[6]])"
-            guard f[c[5]] == "1" else { skipped.append((label, "pipeline parallelism is not modelled")); continue }
             let gpus = Int(try ServingDataSets.number(t, r, c[3]))
+            let pp = Int(try ServingDataSets.number(t, r, c[5]))
             let meanBatch = try ServingDataSets.number(t, r, c[6])
             let output = max(1, Int(try ServingDataSets.number(t, r, c[7]).rounded()))
             runs.append(Run(label: label, gpu: gpu, gpus: gpus, meanBatch: meanBatch,
-                            deployment: DeploymentRequest(model: f[c[1]], gpu: gpu, gpus: gpus, precision: nil,
-                                                          sampling: sampling[f[c[0]]]),
+                            deployment: DeploymentRequest(model: f[c[1]], gpu: gpu, gpus: gpus, tensorParallel: gpus / max(1, pp),
+                                                          precision: nil, sampling: sampling[f[c[0]]], pipelineParallel: pp),
                             request: ServingRequest(batch: max(1, Int(meanBatch.rounded())), inputTokens: input, outputTokens: output),
                             joulesPerOutputToken: try ServingDataSets.number(t, r, c[8]),
                             tokensPerSecond: try ServingDataSets.number(t, r, c[9]),

@@ -140,6 +140,7 @@ extension WorkloadReader.Context {
         _ = try GPUCatalog.bundled.gpu(r.gpu, context: "\(file): \(path).gpu")
         r.gpus = try o.optionalInt("gpus", 1...4096, expected: "a GPU count")
         r.tensorParallel = try o.optionalInt("tp", 1...4096, expected: "a tensor-parallel degree")
+        r.pipelineParallel = try o.optionalInt("pp", 1...4096, expected: "a pipeline-parallel degree")
         r.expertParallel = try o.optionalInt("ep", 1...4096, expected: "an expert-parallel degree")
         r.precision = try o.optionalChoice("precision", Precision.self)
         r.kvPrecision = try o.optionalChoice("kvPrecision", Precision.self)

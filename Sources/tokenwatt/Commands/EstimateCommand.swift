@@ -4,7 +4,7 @@ import TokenWatt
 /// `tokenwatt estimate`: Wh per query of one deployment at steady state, as a receipt.
 enum EstimateCommand {
     static let usage = """
-    tokenwatt estimate --model ID --gpu ID [--gpus N --tp N --ep N] [--precision P] --batch N --input N --output N
+    tokenwatt estimate --model ID --gpu ID [--gpus N --tp N --ep N --pp N] [--precision P] --batch N --input N --output N
                        [--kv-precision P] [--ssm-state-precision P] [--load QPS | --busy-fraction F] [--pue X] [--boundary gpu|node|it|facility]
                        [--power-cap-w W] [--sm-clock-mhz F] [--framework vllm|trtllm|vllm-eager|hf] [--token-budget N]
                        [--sampling top-p|direct] [--memory-utilization F] [--host-launch-us US] [--calibration FILE]
@@ -19,7 +19,7 @@ enum EstimateCommand {
       logits each step under vLLM's PyTorch sampler; direct samples from them as they are.
     """
 
-    static let valued: Set<String> = ["model", "gpu", "gpus", "tp", "ep", "precision", "kv-precision", "ssm-state-precision", "batch", "input", "output",
+    static let valued: Set<String> = ["model", "gpu", "gpus", "tp", "ep", "pp", "precision", "kv-precision", "ssm-state-precision", "batch", "input", "output",
                                       "load", "busy-fraction", "pue", "boundary", "power-cap-w", "sm-clock-mhz", "framework",
                                       "token-budget", "memory-utilization", "host-launch-us", "calibration", "format", "attention", "method",
                                       "reference-input", "reference-output", "sampling"]
@@ -88,6 +88,7 @@ enum EstimateCommand {
         r.gpus = try args.int("gpus", 1...4096)
         r.tensorParallel = try args.int("tp", 1...4096)
         r.expertParallel = try args.int("ep", 1...4096)
+        r.pipelineParallel = try args.int("pp", 1...4096)
         r.precision = try args.choice("precision", Precision.self)
         r.kvPrecision = try args.choice("kv-precision", Precision.self)
         r.ssmStatePrecision = try args.choice("ssm-state-precision", Precision.self)

@@ -1,0 +1,58 @@
+import KernelPower
+
+/// Pipeline parallelism (vLLM's `--pipeline-parallel-size`): the layers are cut into `pp`
+/// contiguous stages, each on its own tensor-parallel group; the first stage also holds the
+/// embedding, the last the LM head and the sampler.
+extension Deployment {
+    static func checkPipeline(_ pp: Int, gpuCount: Int, tensorParallel tp: Int, expertParallel ep: Int, layers: Int,
+                              framework: Framework) throws {
+        guard pp >= 1 else { throw DeploymentError.invalidParallelism("pp must be at least 1") }
+        guard pp > 1 else { return }
+        guard gpuCount % (tp * pp) == 0 else {
+            throw DeploymentError.invalidParallelism("tp \(tp) × pp \(pp) = \(tp * pp) does not divide gpus \(gpuCount)")
+        }
+        guard pp <= layers else {
+            throw DeploymentError.invalidParallelism("pp \(pp) is more stages than the model's \(layers) layers")
+        }
+        guard ep == 1 else {
+            throw DeploymentError.invalidParallelism("pp with ep is not modelled; use one of them")
+        }
+        guard framework.isFused, framework != .trtllm else {
+            throw DeploymentError.invalidParallelism("pp is modelled for vllm and vllm-eager only")
+        }
+    }
+
+    /// What a pipeline does, for the assumptions.
+    public var pipelineNote: String? {
+        guard pipelineParallel > 1 else { return nil }
+        let per = (Double(model.layers) / Double(pipelineParallel)).rounded(.up)
+        return "pp \(pipelineParallel): \(pipelineParallel) stages of up to \(formatNumber(per)) layers on tp \(tensorParallel) each; each engine's batch "
+            + "runs as \(pipelineParallel) microbatches, and in a cycle every stage runs every microbatch once (the cycle is the busiest stage's "
+            + "work or the slowest microbatch's trip through the stages, whichever is longer)"
+    }
+
+    /// Layers of each variant on `stage`: the stages split every variant's layers as evenly as
+    /// whole layers allow, the earlier stages taking the remainder.
+    func stageCount(_ count: Int, stage: Int) -> Int {
+        count / pipelineParallel + (stage < count % pipelineParallel ? 1 : 0)
+    }
+
+    /// The share of the layers the most loaded stage holds (1 without pipeline parallelism), which
+    /// sizes weights, KV cache and state per GPU.
+    var heaviestStageShare: Double {
+        guard pipelineParallel > 1 else { return 1 }
+        let layers = Double(model.layers)
+        return (layers / Double(pipelineParallel)).rounded(.up) / layers
+    }
+
+    /// The activations one stage hands the next: every token's hidden state, point to point, over
+    /// the node's fabric, or its scale-out network when the stages sit on different nodes.
+    func stageSend(tokens: Double) -> Kernel {
+        let bytes = tokens * Double(model.hiddenSize) * precision.activationBytes
+        let crossesNodes = tensorParallel * pipelineParallel > node.gpuCount
+        // A two-party exchange of twice the message puts exactly the message on the wire.
+        let shape = CollectiveShape(kind: .allToAll, bytes: 2 * bytes, participants: 2, nodes: crossesNodes ? 2 : 1,
+                                    scaleOutBytesPerSecond: node.scaleOutBandwidthPerGPU?.bytesPerSecond ?? 0)
+        return Kernel("pp_send", .collective(shape))
+    }
+}
