@@ -92,6 +92,17 @@ import Testing
         #expect(keys.count == 32)
     }
 
+    /// Pipeline stages are a grid dimension: the tensor-parallel degree left out is the GPUs per stage.
+    @Test func pipelineStagesAreADimension() throws {
+        let s = try spec(#""model": ["meta-llama/Llama-3.1-70B-Instruct"], "gpu": ["h100-sxm"], "gpus": [4], "pp": [1, 2, 4]"#)
+        #expect(s.pointCount == 3)
+        let requests = (0..<3).map { s.point($0).request }
+        #expect(requests.map { $0.pipelineParallel } == [1, 2, 4] && requests.map { $0.tensorParallel } == [4, 2, 1])
+        let points = try Sweep.run(s, estimator: Estimator(), workers: 1)
+        #expect(points.allSatisfy { $0.error == nil })
+        #expect(Sweep.csv(points).split(separator: "\n")[1].hasSuffix(",1") && Sweep.csvHeader.last == "pp")
+    }
+
     @Test func paretoPointsAreNotDominatedAndFailuresAreRows() throws {
         let s = try spec(#""model": ["meta-llama/Llama-3.1-70B-Instruct"], "gpu": ["h100-sxm", "a100-sxm-80gb"], "gpus": [1, 2, 4], "precision": ["bf16", "fp8"], "maxBatch": [1, 16, 128]"#)
         let points = try Sweep.run(s, estimator: Estimator(), workers: 2)

@@ -21,18 +21,22 @@ public struct SweepSpec: Sendable {
     public var powerCaps: [Double?]
     public var itlTargetMs: Double?
     public var ttftTargetMs: Double?
+    /// Pipeline stages; a tensor-parallel degree of nil is then the GPU count ÷ the stages.
+    public var pipelineParallel: [Int] = [1]
 
     public var pointCount: Int {
-        models.count * gpus.count * gpuCounts.count * tensorParallel.count * precisions.count * batchLimits.count * powerCaps.count
+        models.count * gpus.count * gpuCounts.count * tensorParallel.count * pipelineParallel.count * precisions.count
+            * batchLimits.count * powerCaps.count
     }
 
     /// The i-th grid point, last dimension fastest.
     public func point(_ i: Int) -> (request: DeploymentRequest, batch: Int) {
         var k = i
         func take<T>(_ values: [T]) -> T { let v = values[k % values.count]; k /= values.count; return v }
-        let cap = take(powerCaps), batch = take(batchLimits), precision = take(precisions), tp = take(tensorParallel)
-        let count = take(gpuCounts), gpu = take(gpus), model = take(models)
-        var r = DeploymentRequest(model: model, gpu: gpu, gpus: count, tensorParallel: tp ?? count)
+        let cap = take(powerCaps), batch = take(batchLimits), precision = take(precisions), pp = take(pipelineParallel)
+        let tp = take(tensorParallel), count = take(gpuCounts), gpu = take(gpus), model = take(models)
+        var r = DeploymentRequest(model: model, gpu: gpu, gpus: count, tensorParallel: tp ?? max(1, count / pp),
+                                  pipelineParallel: pp)
         r.precision = precision
         r.powerCapWatts = cap
         return (r, batch)
