@@ -62,7 +62,7 @@ public struct KernelFleet: Sendable {
         if let ch = change {
             if let p = ch.precision { named.request.precision = p }
             if let g = ch.gpu { named.request.gpu = g }
-            if let n = ch.gpus { named.request.gpus = n; named.request.tensorParallel = n }
+            if let n = ch.gpus { named.request.gpus = n; named.request.tensorParallel = max(1, n / (named.request.pipelineParallel ?? 1)) }
             if let m = ch.model { named.request.model = m }
             if let b = ch.maxBatch { named.maxBatch = b }
             if let w = ch.powerCapWatts { named.request.powerCapWatts = w }
