@@ -42,6 +42,15 @@ import Testing
         #expect(d.nodesSpanned(by: d.tensorParallel) == 1 && d.scaleOutNote == nil)
     }
 
+    /// A one-GPU default node (a workstation A100 PCIe, a GH200 server) says nothing of how several
+    /// are linked: their groups keep the GPU's own interconnect.
+    @Test func oneGPUNodesKeepTheGPUsInterconnect() throws {
+        for gpu in ["a100-pcie-40gb", "gh200"] {
+            let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: gpu, gpus: 2, pipelineParallel: 2))
+            #expect(d.nodesSpanned(by: 2) == 1 && d.scaleOutNote == nil)
+        }
+    }
+
     /// Nodes without a catalogued network, and groups that fill nodes unevenly, are refused.
     @Test func groupsTheCatalogCannotPlaceAreRefused() {
         func reason(_ r: DeploymentRequest) -> String {

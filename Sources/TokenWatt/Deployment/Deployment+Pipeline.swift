@@ -49,7 +49,7 @@ extension Deployment {
     /// the node's fabric, or its scale-out network when the stages sit on different nodes.
     func stageSend(tokens: Double) -> Kernel {
         let bytes = tokens * Double(model.hiddenSize) * precision.activationBytes
-        let crossesNodes = tensorParallel * pipelineParallel > node.gpuCount
+        let crossesNodes = nodesSpanned(by: tensorParallel * pipelineParallel) > 1
         // A two-party exchange of twice the message puts exactly the message on the wire.
         let shape = CollectiveShape(kind: .allToAll, bytes: 2 * bytes, participants: 2, nodes: crossesNodes ? 2 : 1,
                                     scaleOutBytesPerSecond: node.scaleOutBandwidthPerGPU?.bytesPerSecond ?? 0)

@@ -228,8 +228,11 @@ extension Deployment {
 
 extension Deployment {
     /// Nodes a group of `participants` GPUs spans (groups fill whole nodes, as vLLM places them).
+    /// A one-GPU default node (a workstation, a single GH200) describes one GPU's host, not how
+    /// several are built: their groups link over the GPU's own interconnect, as they always did.
     public func nodesSpanned(by participants: Int) -> Int {
-        participants > node.gpuCount ? (participants + node.gpuCount - 1) / node.gpuCount : 1
+        guard node.gpuCount > 1 else { return 1 }
+        return participants > node.gpuCount ? (participants + node.gpuCount - 1) / node.gpuCount : 1
     }
 
     /// A collective over `participants` GPUs: within a node over the GPU's interconnect; a group
@@ -257,6 +260,7 @@ extension Deployment {
     /// Refuses a tensor- or expert-parallel group that spans nodes the catalog has no network
     /// for, or that fills its nodes unevenly.
     func checkGroupsFitNodes() throws {
+        guard node.gpuCount > 1 else { return }
         for (name, size) in [("tp", tensorParallel), ("ep", expertParallel)] where size > node.gpuCount {
             guard size % node.gpuCount == 0 else {
                 throw DeploymentError.invalidParallelism(
