@@ -173,11 +173,13 @@ public struct Deployment: Sendable {
         let usable = gpu.memoryCapacity.bytes * Self.memoryUtilization
         let perGPU = weightBytesPerGPU.bytes
         guard perGPU > usable else { return }
-        let total = perGPU * Double(tensorParallel)
-        var needed = tensorParallel
+        // Every stage holds about the heaviest stage's share.
+        let group = tensorParallel * pipelineParallel
+        let total = perGPU * Double(group)
+        var needed = group
         while total / Double(needed) > usable && needed < 1024 { needed *= 2 }
         throw DeploymentError.doesNotFit(model: model.id, gpu: gpu.id, weightsGB: total / 1e9,
-                                         usableGB: usable / 1e9, gpusNeeded: needed)
+                                         usableGB: usable / 1e9, gpusNeeded: needed, pipelined: pipelineParallel > 1)
     }
 
     /// Fraction of GPU memory the framework may use (vLLM's `gpu_memory_utilization` default, 0.9).
@@ -191,7 +193,7 @@ public enum DeploymentError: Error, Equatable, CustomStringConvertible, Sendable
     case invalidParallelism(String)
     case clockOutOfRange(gpu: String, clockMHz: Double, maxMHz: Double)
     case powerCapOutOfRange(gpu: String, watts: Double, range: ClosedRange<Double>)
-    case doesNotFit(model: String, gpu: String, weightsGB: Double, usableGB: Double, gpusNeeded: Int)
+    case doesNotFit(model: String, gpu: String, weightsGB: Double, usableGB: Double, gpusNeeded: Int, pipelined: Bool = false)
     case invalidShape(String)
 
     public var description: String {
@@ -204,8 +206,9 @@ public enum DeploymentError: Error, Equatable, CustomStringConvertible, Sendable
             return "SM clock \(formatNumber(f)) MHz is outside what \(gpu) runs at (100 to \(formatNumber(maxF)) MHz)"
         case let .powerCapOutOfRange(gpu, w, r):
             return "power cap \(formatNumber(w)) W is outside the range \(gpu) allows (\(formatNumber(r.lowerBound)) to \(formatNumber(r.upperBound)) W)"
-        case let .doesNotFit(model, gpu, w, u, n):
-            return "\(model) does not fit: its weights need \(formatNumber(w, significant: 4)) GB, but this tensor-parallel group holds \(formatNumber(u, significant: 4)) GB per \(gpu) (90 % of memory); it needs at least \(n) GPUs (tp \(n))"
+        case let .doesNotFit(model, gpu, w, u, n, pipelined):
+            let group = pipelined ? "this pipeline" : "this tensor-parallel group"
+            return "\(model) does not fit: its weights need \(formatNumber(w, significant: 4)) GB, but \(group) holds \(formatNumber(u, significant: 4)) GB per \(gpu) (90 % of memory); it needs at least \(n) GPUs (\(pipelined ? "tp × pp" : "tp") \(n))"
         case let .invalidShape(r): return r
         }
     }
