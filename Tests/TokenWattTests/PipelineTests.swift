@@ -73,4 +73,15 @@ import Testing
                                           pipelineParallel: 2)))
         #expect(refused(DeploymentRequest(model: "Qwen/Qwen3-8B", gpu: "h100-sxm", gpus: 2, tensorParallel: 1, framework: .hf, pipelineParallel: 2)))
     }
+
+    /// A pipeline too small for the weights says what all its stages need.
+    @Test func aPipelineThatDoesNotFitCountsEveryStage() {
+        do {
+            _ = try estimator.deployment(DeploymentRequest(model: "deepseek-ai/DeepSeek-V3.1", gpu: "h100-sxm", gpus: 8, tensorParallel: 4,
+                                                           pipelineParallel: 2))
+            Issue.record("DeepSeek-V3.1 in FP8 does not fit 8 H100s")
+        } catch {
+            #expect("\(error)".contains("this pipeline") && "\(error)".contains("tp × pp 16"), "\(error)")
+        }
+    }
 }
