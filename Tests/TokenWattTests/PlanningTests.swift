@@ -170,6 +170,15 @@ import Testing
         #expect(approx(d.decodeShares.reduce(0) { $0 + $1.1 }, 1, rel: 0.02))
     }
 
+    /// A tensor-parallel deployment is offered as two pipeline stages on the same GPUs.
+    @Test func twoPipelineStagesAreANearbyConfiguration() throws {
+        let d = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 8),
+                              serving: ServingRequest(batch: 256, inputTokens: 1000, outputTokens: 1000))
+        let staged = try #require(d.alternatives.first { $0.change == "tp 4 × pp 2 instead of tp 8" })
+        #expect(staged.gpuWhPerQuery > 0 && staged.explanation.contains("each stage reads its weights once per microbatch"))
+        #expect(staged.measured == nil, "no measured pipeline pairs")
+    }
+
     /// A hybrid's diagnosis offers the other SSM state precision and says what it streams.
     @Test func aHybridsStatePrecisionIsANearbyConfiguration() throws {
         let d = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: "nvidia/NVIDIA-Nemotron-Nano-9B-v2", gpu: "h100-sxm"),

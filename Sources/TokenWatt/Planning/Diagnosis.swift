@@ -83,6 +83,13 @@ public struct Diagnosis: Sendable {
             let name = state == 4 ? "bf16" : "fp32"
             run("Mamba-2 state in \(name) instead of \(state == 4 ? "fp32" : "16-bit")", lever: "ssm-state", req, serving) { e in explainState(base, e) }
         }
+        if d.pipelineParallel == 1, d.tensorParallel >= 2, d.tensorParallel % 2 == 0, d.expertParallel == 1, d.framework.isFused, d.framework != .trtllm {
+            var staged = r
+            staged.gpus = d.gpuCount
+            staged.tensorParallel = d.tensorParallel / 2
+            staged.pipelineParallel = 2
+            run("tp \(d.tensorParallel / 2) × pp 2 instead of tp \(d.tensorParallel)", lever: "pp", staged, serving) { e in explainPipeline(base, e) }
+        }
         var more = r
         more.gpus = d.gpuCount * 2
         more.tensorParallel = d.tensorParallel * 2
@@ -129,6 +136,16 @@ public struct Diagnosis: Sendable {
             s += "; communication takes \(formatPercent(b.serving.decodeStep.timeShare[.communication] ?? 0, decimals: 0)) of the step"
         }
         return s + "."
+    }
+
+    /// Two stages on half the tensor-parallel GPUs each: half the all-reduce traffic per GPU and
+    /// no collective across the stage boundary, but each stage reads its weights once per microbatch.
+    static func explainPipeline(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
+        let ea = a.ledger.total(at: .gpu).wattHours, eb = b.ledger.total(at: .gpu).wattHours
+        let comm = { (q: QueryEstimate) in formatPercent(q.serving.decodeStep.timeShare[.communication] ?? 0, decimals: 0) }
+        return "two pipeline stages use \(eb < ea ? "\(pct(eb, ea)) less" : "\(pct(eb, ea)) more") GPU energy per query: the decode cycle is "
+            + "\(ms(b.serving.decodeStep.time)) against a step of \(ms(a.serving.decodeStep.time)), as each stage reads its weights once per "
+            + "microbatch (2 per cycle), while the time bound by communication falls from \(comm(a)) to \(comm(b))."
     }
 
     /// Every decode step reads and rewrites each sequence's SSM state, so its precision scales the
