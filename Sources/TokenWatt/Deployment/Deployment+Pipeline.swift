@@ -22,6 +22,11 @@ extension Deployment {
         }
     }
 
+    /// The parallel layout in words (`tp 4`, `tp 4 × pp 2`, `tp 1, ep 8`).
+    public var parallelism: String {
+        "tp \(tensorParallel)" + (pipelineParallel > 1 ? " × pp \(pipelineParallel)" : "") + (expertParallel > 1 ? ", ep \(expertParallel)" : "")
+    }
+
     /// What a pipeline does, for the assumptions.
     public var pipelineNote: String? {
         guard pipelineParallel > 1 else { return nil }

@@ -89,7 +89,7 @@ public struct SQLExport: Sendable {
         }
         let header = [
             "-- TokenWatt export-sql (\(dialect.rawValue)): Wh per request at the \(f.boundary.rawValue) boundary",
-            "-- \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), tp \(d.tensorParallel), \(d.precision.rawValue); \(Int(b * f.ranks)) sequences in flight, prompts in chunks of \(Int(f.chunk)) tokens",
+            "-- \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.precision.rawValue); \(Int(b * f.ranks)) sequences in flight, prompts in chunks of \(Int(f.chunk)) tokens",
             "-- PUE \(formatNumber(f.pue)); the same numbers as `tokenwatt estimate --method surface` with these flags",
             "-- Reads \(table)(\(inputColumn), \(outputColumn)); returns every column plus wh_gpu (GPU Wh), occupancy_s (deployment seconds), \(returns).",
         ] + bandLine

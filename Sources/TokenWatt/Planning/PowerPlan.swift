@@ -74,7 +74,7 @@ public struct PowerPlan: Sendable {
         let d = deployment, m = d.model
         return [
             "model \(m.id): \(m.layers) layers, hidden \(m.hiddenSize), \(m.heads) heads (\(m.kvHeads) KV), FFN \(m.ffnSize), \(formatNumber(m.totalParams / 1e9, significant: 4))B parameters; \(m.source)",
-            "\(d.gpuCount) × \(d.gpu.id), tp \(d.tensorParallel), \(d.precision.rawValue) weights, vLLM continuous batching of \(serving.effectiveBatch) sequences (requested \(inputs.batch)) of \(inputs.inputTokens) + \(inputs.outputTokens) tokens",
+            "\(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.precision.rawValue) weights, vLLM continuous batching of \(serving.effectiveBatch) sequences (requested \(inputs.batch)) of \(inputs.inputTokens) + \(inputs.outputTokens) tokens",
             "host: \(d.node.name) (\(d.node.id)), \(formatNumber(d.node.hostActivePower.watts)) W busy / \(formatNumber(d.node.hostIdlePower.watts)) W idle for \(d.node.gpuCount) GPUs, PSU efficiency \(formatPercent(d.node.psuEfficiency, decimals: 0))",
             "duty cycle \(formatPercent(inputs.dutyCycle, decimals: 0)) of 8760 h a year serving, idle otherwise; PUE \(formatNumber(inputs.pue))",
             "recommended PSU capacity = peak wall power (every GPU at \(d.powerCap != nil ? "its cap" : "TDP"), host busy) × 1.25 (NEC 210.19(A)(1): continuous loads at 125 %)",
