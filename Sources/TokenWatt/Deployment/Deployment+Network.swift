@@ -1,0 +1,56 @@
+import KernelPower
+
+/// Groups of GPUs across nodes: which network their collectives cross, what a deployment says of it,
+/// and which layouts the node catalog cannot place.
+extension Deployment {
+    /// Nodes a group of `participants` GPUs spans (groups fill whole nodes, as vLLM places them).
+    /// A one-GPU default node (a workstation, a single GH200) describes one GPU's host, not how
+    /// several are built: their groups link over the GPU's own interconnect, as they always did.
+    public func nodesSpanned(by participants: Int) -> Int {
+        guard node.gpuCount > 1 else { return 1 }
+        return participants > node.gpuCount ? (participants + node.gpuCount - 1) / node.gpuCount : 1
+    }
+
+    /// A collective over `participants` GPUs: within a node over the GPU's interconnect; a group
+    /// larger than a node also crosses the node's scale-out network.
+    func collective(_ kind: CollectiveShape.Kind, bytes: Double, participants: Int) -> CollectiveShape {
+        CollectiveShape(kind: kind, bytes: bytes, participants: participants, nodes: nodesSpanned(by: participants),
+                        scaleOutBytesPerSecond: node.scaleOutBandwidthPerGPU?.bytesPerSecond ?? 0)
+    }
+
+    /// A note when a tensor- or expert-parallel group, or a pipeline's stages, cross nodes.
+    public var scaleOutNote: String? {
+        let crossing = [("tp", tensorParallel), ("ep", expertParallel)].filter { $0.1 > node.gpuCount }
+        guard let bw = node.scaleOutBandwidthPerGPU else { return nil }
+        guard let first = crossing.first else {
+            let nodes = nodesSpanned(by: tensorParallel * pipelineParallel)
+            guard pipelineParallel > 1, nodes > 1 else { return nil }
+            return "pp \(pipelineParallel) stages span \(nodes) \(node.id) nodes: a stage hands its activations to the next over the scale-out network at "
+                + "\(formatNumber(bw.gigabytesPerSecond, significant: 3)) GB/s per GPU"
+        }
+        let groups = crossing.map { "\($0.0) \($0.1)" }.joined(separator: " and ")
+        return "\(groups) span\(crossing.count == 1 ? "s" : "") \(nodesSpanned(by: first.1)) \(node.id) nodes: collectives cross the scale-out network at "
+            + "\(formatNumber(bw.gigabytesPerSecond, significant: 3)) GB/s per GPU (all-reduces hierarchically: NVLink within the node, the GPU's NIC between nodes)"
+    }
+
+    /// Refuses a tensor- or expert-parallel group that spans nodes the catalog has no network
+    /// for, or that fills its nodes unevenly.
+    func checkGroupsFitNodes() throws {
+        guard node.gpuCount > 1 else { return }
+        for (name, size) in [("tp", tensorParallel), ("ep", expertParallel)] where size > node.gpuCount {
+            guard size % node.gpuCount == 0 else {
+                throw DeploymentError.invalidParallelism(
+                    "\(name) \(size) spans \(node.id) nodes of \(node.gpuCount) GPUs unevenly; use a multiple of \(node.gpuCount)")
+            }
+            guard node.scaleOutBandwidthPerGPU != nil else {
+                throw DeploymentError.invalidParallelism(
+                    "\(name) \(size) spans \(size / node.gpuCount) \(node.id) nodes, and the node catalog has no scale-out network bandwidth for \(node.id); keep \(name) within \(node.gpuCount) GPUs (more GPUs run as data-parallel replicas)")
+            }
+        }
+        let pipeline = tensorParallel * pipelineParallel
+        if pipelineParallel > 1, pipeline > node.gpuCount, node.scaleOutBandwidthPerGPU == nil {
+            throw DeploymentError.invalidParallelism(
+                "tp \(tensorParallel) × pp \(pipelineParallel) spans \(node.id) nodes, and the node catalog has no scale-out network bandwidth for \(node.id)")
+        }
+    }
+}
