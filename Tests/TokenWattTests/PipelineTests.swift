@@ -63,6 +63,7 @@ import Testing
         #expect(e.ledger.total(at: .gpu).wattHours > 0)
         #expect(e.assumptions.contains { $0.hasPrefix("pp 2: 2 stages of up to 40 layers") })
         #expect(e.assumptions.contains { $0.contains("stages span 2 dgx-h100 nodes") })
+        #expect(e.json()["pipelineParallel"] == .number(2) && e.json()["tensorParallel"] == .number(8))
     }
 
     @Test func pipelinesTheModelCannotRunAreRefused() {

@@ -9,6 +9,8 @@ extension QueryEstimate {
         }
         return .obj([
             ("model", .str(deployment.model.id)), ("gpu", .str(deployment.gpu.id)), ("gpus", .num(Double(deployment.gpuCount))),
+            ("tensorParallel", .num(Double(deployment.tensorParallel))), ("expertParallel", .num(Double(deployment.expertParallel))),
+            ("pipelineParallel", .num(Double(deployment.pipelineParallel))),
             ("framework", .str(deployment.framework.rawValue)), ("sampling", .str(deployment.sampling.rawValue)),
             ("boundary", .str(boundary.rawValue)),
             ("whPerQuery", .obj(Boundary.allCases.map { ($0.rawValue, .num(ledger.total(at: $0).wattHours)) })),
