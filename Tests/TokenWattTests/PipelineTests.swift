@@ -69,6 +69,7 @@ import Testing
     @Test func pipelinesTheModelCannotRunAreRefused() {
         func refused(_ r: DeploymentRequest) -> Bool { (try? estimator.deployment(r)) == nil }
         #expect(refused(DeploymentRequest(model: Self.model70B, gpu: "h100-sxm", gpus: 12, tensorParallel: 4, pipelineParallel: 2)))
+        #expect(refused(DeploymentRequest(model: Self.model70B, gpu: "h100-sxm", gpus: 4, pipelineParallel: 0)))
         #expect(refused(DeploymentRequest(model: "Qwen/Qwen3-8B", gpu: "h100-sxm", gpus: 40, tensorParallel: 1, pipelineParallel: 40)))
         #expect(refused(DeploymentRequest(model: "mistralai/Mixtral-8x7B-v0.1", gpu: "h100-sxm", gpus: 4, tensorParallel: 1, expertParallel: 2,
                                           pipelineParallel: 2)))

@@ -100,6 +100,7 @@ public struct Estimator: Sendable {
             gpu = gpu.withIdlePower(.table(PiecewiseLinear(points: idle.map { ($0.clockMHz, $0.watts) })))
         }
         let pp = r.pipelineParallel ?? 1
+        guard pp >= 1 else { throw DeploymentError.invalidParallelism("pp must be at least 1") }
         let count = r.gpus ?? (r.tensorParallel ?? 1) * pp
         let tp = r.tensorParallel ?? count / pp
         let precision = r.precision ?? model.defaultPrecision
