@@ -8,7 +8,7 @@ public enum MLEnergyValidation {
 
     public struct Result: Sendable {
         public var records: [ValidationRecord]
-        /// Runs that could not be estimated, with the reason (hybrid models, shapes that do not fit).
+        /// Runs that could not be estimated, with the reason (a precision the catalog lacks, shapes that do not fit).
         public var skipped: [(label: String, reason: String)]
         /// What a reader of the scores must know about the data set (rows that are derived, not measured).
         public var notes: [String] = []
