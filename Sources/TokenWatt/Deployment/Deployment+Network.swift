@@ -12,15 +12,15 @@ extension Deployment {
     }
 
     /// A collective over `participants` GPUs: within a node over the GPU's interconnect; a group
-    /// larger than a node also crosses the node's scale-out network.
-    func collective(_ kind: CollectiveShape.Kind, bytes: Double, participants: Int) -> CollectiveShape {
-        CollectiveShape(kind: kind, bytes: bytes, participants: participants, nodes: nodesSpanned(by: participants),
+    /// larger than a node (or, given, spread over `nodes` nodes) also crosses the node's scale-out network.
+    func collective(_ kind: CollectiveShape.Kind, bytes: Double, participants: Int, nodes: Int? = nil) -> CollectiveShape {
+        CollectiveShape(kind: kind, bytes: bytes, participants: participants, nodes: nodes ?? nodesSpanned(by: participants),
                         scaleOutBytesPerSecond: node.scaleOutBandwidthPerGPU?.bytesPerSecond ?? 0)
     }
 
     /// A note when a tensor- or expert-parallel group, or a pipeline's stages, cross nodes.
     public var scaleOutNote: String? {
-        let crossing = [("tp", tensorParallel), ("ep", expertParallel)].filter { $0.1 > node.gpuCount }
+        let crossing = [("tp", tensorParallel), ("ep", expertParallel)].filter { nodesSpanned(by: $0.1) > 1 }
         guard let bw = node.scaleOutBandwidthPerGPU else { return nil }
         guard let first = crossing.first else {
             let nodes = nodesSpanned(by: tensorParallel * pipelineParallel)
@@ -36,8 +36,7 @@ extension Deployment {
     /// Refuses a tensor- or expert-parallel group that spans nodes the catalog has no network
     /// for, or that fills its nodes unevenly.
     func checkGroupsFitNodes() throws {
-        guard node.gpuCount > 1 else { return }
-        for (name, size) in [("tp", tensorParallel), ("ep", expertParallel)] where size > node.gpuCount {
+        for (name, size) in [("tp", tensorParallel), ("ep", expertParallel)] where nodesSpanned(by: size) > 1 {
             guard size % node.gpuCount == 0 else {
                 throw DeploymentError.invalidParallelism(
                     "\(name) \(size) spans \(node.id) nodes of \(node.gpuCount) GPUs unevenly; use a multiple of \(node.gpuCount)")
@@ -47,8 +46,7 @@ extension Deployment {
                     "\(name) \(size) spans \(size / node.gpuCount) \(node.id) nodes, and the node catalog has no scale-out network bandwidth for \(node.id); keep \(name) within \(node.gpuCount) GPUs (more GPUs run as data-parallel replicas)")
             }
         }
-        let pipeline = tensorParallel * pipelineParallel
-        if pipelineParallel > 1, pipeline > node.gpuCount, node.scaleOutBandwidthPerGPU == nil {
+        if pipelineParallel > 1, nodesSpanned(by: tensorParallel * pipelineParallel) > 1, node.scaleOutBandwidthPerGPU == nil {
             throw DeploymentError.invalidParallelism(
                 "tp \(tensorParallel) × pp \(pipelineParallel) spans \(node.id) nodes, and the node catalog has no scale-out network bandwidth for \(node.id)")
         }

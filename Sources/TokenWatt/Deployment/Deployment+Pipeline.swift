@@ -56,8 +56,6 @@ extension Deployment {
         let bytes = tokens * Double(model.hiddenSize) * precision.activationBytes
         let crossesNodes = nodesSpanned(by: tensorParallel * pipelineParallel) > 1
         // A two-party exchange of twice the message puts exactly the message on the wire.
-        let shape = CollectiveShape(kind: .allToAll, bytes: 2 * bytes, participants: 2, nodes: crossesNodes ? 2 : 1,
-                                    scaleOutBytesPerSecond: node.scaleOutBandwidthPerGPU?.bytesPerSecond ?? 0)
-        return Kernel("pp_send", .collective(shape))
+        return Kernel("pp_send", .collective(collective(.allToAll, bytes: 2 * bytes, participants: 2, nodes: crossesNodes ? 2 : 1)))
     }
 }
