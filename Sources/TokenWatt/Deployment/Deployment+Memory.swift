@@ -45,6 +45,16 @@ extension Deployment {
 
     /// Mamba-2 heads held by one GPU (vLLM splits the SSM heads over the tensor-parallel group).
     public var localMambaHeads: Int { (model.hybrid?.mamba.heads ?? 0) / tensorParallel }
+    /// B/C groups held by one GPU: split like the heads, except a single group, which is replicated.
+    public var localMambaGroups: Int {
+        guard let s = model.hybrid?.mamba else { return 0 }
+        return s.groups == 1 ? 1 : s.groups / tensorParallel
+    }
+    /// Channels through one GPU's causal convolution: its share of x, and its groups' B and C.
+    public var localMambaConvChannels: Int {
+        guard let s = model.hybrid?.mamba else { return 0 }
+        return s.innerSize / tensorParallel + 2 * localMambaGroups * s.stateSize
+    }
 
     /// Bytes of one sequence's Mamba-2 state on one GPU, the same at every context length: per
     /// layer the SSM state (local heads × head dim × state size, at the state cache's precision)
@@ -52,9 +62,9 @@ extension Deployment {
     /// shapes), in the model's activation precision.
     public var mambaStateBytesPerSequencePerGPU: ByteCount {
         guard let h = model.hybrid else { return .bytes(0) }
-        let s = h.mamba, tp = Double(tensorParallel)
+        let s = h.mamba
         let ssm = Double(localMambaHeads * s.headDim * s.stateSize) * s.stateBytes
-        let conv = Double(s.convChannels) / tp * Double(s.convKernel - 1) * precision.activationBytes
+        let conv = Double(localMambaConvChannels * (s.convKernel - 1)) * precision.activationBytes
         return .bytes(Double(h.mambaLayers) * heaviestStageShare * (ssm + conv))
     }
 

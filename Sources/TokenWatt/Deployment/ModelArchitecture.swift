@@ -68,6 +68,8 @@ public struct ModelArchitecture: Sendable {
         public var convChannels: Int { innerSize + 2 * groups * stateSize }
         /// Output width of the input projection: z, x, B, C and dt.
         public var inProjSize: Int { 2 * innerSize + 2 * groups * stateSize + heads }
+        /// The cached state's precision in words: FP32, or one of the 16-bit formats.
+        public var stateName: String { stateBytes == 4 ? "fp32" : "16-bit" }
     }
 
     public var id: String

@@ -87,8 +87,7 @@ public struct QueryEstimate: Sendable {
     static func stateAssumption(_ d: Deployment) -> String? {
         guard let h = d.model.hybrid else { return nil }
         let megabytes = formatNumber(d.mambaStateBytesPerSequencePerGPU.bytes / 1e6, significant: 3)
-        let precision = h.mamba.stateBytes == 4 ? "fp32" : "16-bit"
-        return "Mamba-2 state of \(h.mambaLayers) layers: \(megabytes) MB per sequence per GPU (SSM state in \(precision), "
+        return "Mamba-2 state of \(h.mambaLayers) layers: \(megabytes) MB per sequence per GPU (SSM state in \(h.mamba.stateName), "
             + "--ssm-state-precision), read and rewritten every decode step; KV cache in the \(h.attentionLayers) attention layers only"
     }
 

@@ -8,12 +8,10 @@ import KernelPower
 extension FusedLayerPlanner {
     func mamba2() -> [Kernel] {
         guard let s = m.hybrid?.mamba else { return [] }
-        let tp = d.tensorParallel
-        let heads = d.localMambaHeads
-        let groups = s.groups == 1 ? 1 : s.groups / tp
-        let inner = s.innerSize / tp
-        let conv = inner + 2 * groups * s.stateSize
-        var k = [b.linear("in_proj", tokens: phase.tokens, n: 2 * inner + 2 * groups * s.stateSize + heads, k: m.hiddenSize)]
+        let heads = d.localMambaHeads, groups = d.localMambaGroups, conv = d.localMambaConvChannels
+        let inner = s.innerSize / d.tensorParallel
+        // z, then x, B and C (the convolution's channels), then dt.
+        var k = [b.linear("in_proj", tokens: phase.tokens, n: inner + conv + heads, k: m.hiddenSize)]
         for g in phase.attentionGroups where g.batch > 0 {
             let rows = Double(g.batch * g.queryLength)
             k.append(convolution(rows: rows, sequences: Double(g.batch), channels: Double(conv), width: s.convKernel, decode: g.isDecode))

@@ -77,11 +77,11 @@ public struct Diagnosis: Sendable {
             req.precision = p
             run("\(p.rawValue) weights instead of \(d.precision.rawValue)", lever: "precision", req, serving) { e in explainPrecision(base, e) }
         }
-        if let state = d.model.hybrid?.mamba.stateBytes {
+        if let state = d.model.hybrid?.mamba {
             var req = r
-            req.ssmStatePrecision = state == 4 ? .bf16 : .fp32
-            let name = state == 4 ? "bf16" : "fp32"
-            run("Mamba-2 state in \(name) instead of \(state == 4 ? "fp32" : "16-bit")", lever: "ssm-state", req, serving) { e in explainState(base, e) }
+            let other: Precision = state.stateBytes == 4 ? .bf16 : .fp32
+            req.ssmStatePrecision = other
+            run("Mamba-2 state in \(other.rawValue) instead of \(state.stateName)", lever: "ssm-state", req, serving) { e in explainState(base, e) }
         }
         if d.pipelineParallel == 1, d.tensorParallel >= 2, d.tensorParallel % 2 == 0, d.expertParallel == 1, d.framework.isFused, d.framework != .trtllm {
             var staged = r
