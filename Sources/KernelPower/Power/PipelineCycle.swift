@@ -15,9 +15,9 @@ extension PassEstimator {
         var activity = Activity()
         var shares: [Bound: Double] = [:]
         for (s, stage) in runs.enumerated() {
-            let wait = cycle - busy[s]
-            energy += stage.reduce(0) { $0 + $1.energy.joules } + (idle * Time.seconds(wait)).joules
-            gap += stage.reduce(0) { $0 + $1.gapEnergy.joules } + (idle * Time.seconds(wait)).joules
+            let wait = cycle - busy[s], waiting = (idle * Time.seconds(wait)).joules
+            energy += stage.reduce(0) { $0 + $1.energy.joules } + waiting
+            gap += stage.reduce(0) { $0 + $1.gapEnergy.joules } + waiting
             kernelBusy += stage.reduce(0) { $0 + $1.busyTime.seconds }
             clockTime += stage.reduce(0) { $0 + $1.clock.si * $1.time.seconds } + requested.si * wait
             for run in stage {
