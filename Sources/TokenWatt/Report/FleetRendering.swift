@@ -32,16 +32,11 @@ public enum FleetRendering {
                                                     ("gwhPerDay", .num($0.gwhPerDay)), ("saving", .num($0.saving)),
                                                     ("savingLow", .optionalNumber($0.savingRange?.low)),
                                                     ("savingHigh", .optionalNumber($0.savingRange?.high)),
-                                                    ("measuredAccuracy", $0.measured.map(leverAccuracyJSON) ?? .null)]) })),
+                                                    ("measuredAccuracy", $0.measured.map(\.json) ?? .null)]) })),
             ("hourlyFacilityMegawatts", .array(r.hourlyMegawatts.map(JSONValue.num))),
             ("estimatorError", .array(r.estimatorError.map { .obj([("gpu", .str($0.gpu)), ("band", ErrorBands.value($0.band))]) })),
             ("notes", .array(r.notes.map(JSONValue.str))),
         ])
-    }
-
-    static func leverAccuracyJSON(_ l: LeverValidation.Row) -> JSONValue {
-        .obj([("lever", .str(l.lever)), ("pairs", .num(Double(l.pairs))), ("mape", .num(l.mape)), ("bias", .num(l.bias)),
-              ("errorP5", .num(l.errorP5)), ("errorP95", .num(l.errorP95)), ("sameDirection", .optionalNumber(l.sameDirection))])
     }
 
     /// A lever's measured accuracy in words: "gpu changes where measured: 8.5 % off on average

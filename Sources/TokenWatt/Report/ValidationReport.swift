@@ -99,17 +99,8 @@ extension ValidationReport {
                 .obj([("dataset", .str(r.dataset)), ("row", .str(r.label)), ("metric", .str(r.metric)),
                       ("measured", .num(r.measured)), ("predicted", .num(r.predicted)), ("error", .num(r.relativeError))])
             } })),
-            ("latencyLevers", .array(latencyLevers.map { l in
-                .obj([("lever", .str(l.lever)), ("campaign", .str(l.campaign)), ("pairs", .num(Double(l.pairs))),
-                      ("mape", .num(l.mape)), ("bias", .num(l.bias)), ("decisivePairs", .num(Double(l.decisivePairs))),
-                      ("sameDirection", .optionalNumber(l.sameDirection))])
-            })),
-            ("levers", .array(levers.map { l in
-                .obj([("lever", .str(l.lever)), ("campaign", .str(l.campaign)), ("pairs", .num(Double(l.pairs))),
-                      ("mape", .num(l.mape)), ("medianAPE", .num(l.medianAPE)), ("bias", .num(l.bias)),
-                      ("errorP5", .num(l.errorP5)), ("errorP95", .num(l.errorP95)),
-                      ("decisivePairs", .num(Double(l.decisivePairs))), ("sameDirection", .optionalNumber(l.sameDirection))])
-            })),
+            ("latencyLevers", .array(latencyLevers.map(\.json))),
+            ("levers", .array(levers.map(\.json))),
             ("skipped", .array(suite.skipped.map { .obj([("dataset", .str($0.dataset)), ("row", .str($0.label)), ("reason", .str($0.reason))]) })),
             ("notes", .array(suite.notes.map { .obj([("dataset", .str($0.dataset)), ("note", .str($0.note))]) })),
         ] + (bands.map { b in [("errorBands", .array((b.bands + [b.forecast]).map(ErrorBands.value))),

@@ -22,17 +22,9 @@ extension ErrorBands {
             ("leftOut", .obj(Self.leftOut.sorted { $0.key < $1.key }.map { ($0.key, .str($0.value)) })),
             ("bands", .array(bands.map(Self.value))),
             ("forecast", Self.value(forecast)),
-            ("levers", .array(levers.map(Self.value))),
+            ("levers", .array(levers.map(\.json))),
             ("runsByDataSet", .obj(runsByDataSet.sorted { $0.key < $1.key }.map { ($0.key, .num(Double($0.value))) })),
         ]))
-    }
-
-    /// A lever's measured accuracy (predicted ÷ measured change − 1 over pairs of runs).
-    static func value(_ l: LeverValidation.Row) -> JSONValue {
-        .obj([("lever", .str(l.lever)), ("campaigns", .str(l.campaign)), ("pairs", .num(Double(l.pairs))), ("mape", .num(l.mape)),
-              ("medianAPE", .num(l.medianAPE)), ("bias", .num(l.bias)), ("errorP5", .num(l.errorP5)), ("errorP95", .num(l.errorP95)),
-              ("decisivePairs", .num(Double(l.decisivePairs))),
-              ("sameDirection", .optionalNumber(l.sameDirection))])
     }
 
     static func value(_ b: ErrorBand) -> JSONValue {
@@ -79,7 +71,7 @@ extension ErrorBands {
     static func lever(_ v: JSONValue, file: String, path: String) throws -> LeverValidation.Row {
         var o = try JSONObjectReader(v, file: file, path: path)
         let share = 0.0...1000.0
-        let row = LeverValidation.Row(lever: try o.string("lever"), campaign: try o.string("campaigns"), pairs: try o.int("pairs", 1...10_000_000),
+        let row = LeverValidation.Row(lever: try o.string("lever"), campaign: try campaign(&o), pairs: try o.int("pairs", 1...10_000_000),
                                       mape: try o.double("mape", share), medianAPE: try o.double("medianAPE", share),
                                       bias: try o.double("bias", -1000...1000),
                                       errorP5: try o.double("errorP5", -0.999...1000, expected: "a relative error above −1"),
@@ -88,6 +80,11 @@ extension ErrorBands {
                                       sameDirection: try o.optionalDouble("sameDirection", 0...1))
         try o.finish()
         return row
+    }
+
+    /// Files written before the lever rows shared one form call the campaigns `campaigns`.
+    static func campaign(_ o: inout JSONObjectReader) throws -> String {
+        try o.optionalString("campaigns") ?? o.string("campaign")
     }
 
     static func band(_ v: JSONValue, file: String, path: String) throws -> ErrorBand {

@@ -112,6 +112,14 @@ public enum LeverValidation {
         /// estimator moves the same way.
         public var decisivePairs: Int
         public var sameDirection: Double?
+
+        /// The one JSON form of a row: `validate`'s report, the bundled error bands and `fleet`'s
+        /// levers all write it.
+        public var json: JSONValue {
+            .obj([("lever", .str(lever)), ("campaign", .str(campaign)), ("pairs", .num(Double(pairs))), ("mape", .num(mape)),
+                  ("medianAPE", .num(medianAPE)), ("bias", .num(bias)), ("errorP5", .num(errorP5)), ("errorP95", .num(errorP95)),
+                  ("decisivePairs", .num(Double(decisivePairs))), ("sameDirection", .optionalNumber(sameDirection))])
+        }
     }
 
     /// Per lever and campaign, or per lever over every campaign (`pooled`; `campaign` then
