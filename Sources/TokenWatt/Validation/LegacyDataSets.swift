@@ -50,7 +50,7 @@ public enum MLEnergyV1Validation {
             let label = "\(model) 1×\(gpu) \(task)"
             do {
                 guard let base = bases[model] else { throw DeploymentError.invalidShape("its architecture is not in the model catalog") }
-                let d = try estimator.deployment(DeploymentRequest(model: base, gpu: gpu, gpus: 1, precision: .fp16, framework: .hf), context: label)
+                let d = try estimator.deployment(DeploymentRequest(model: base, gpu: gpu, gpus: 1, precision: .fp16, framework: .hf))
                 let output = max(1, Int(try ServingDataSets.number(t, r, c[2]).rounded()))
                 let s = try estimator.serve(d, ServingRequest(batch: 1, inputTokens: promptTokens, outputTokens: output))
                 let energy = try ServingDataSets.number(t, r, c[4]), latency = try ServingDataSets.number(t, r, c[3])
@@ -97,7 +97,7 @@ public enum TokenPowerBenchValidation {
                 guard seconds >= shortestSeconds else { throw DeploymentError.invalidShape("a \(formatNumber(seconds)) s run is too short for NVML power") }
                 let responses = try ServingDataSets.number(t, r, c[4]), tokens = try ServingDataSets.number(t, r, c[5])
                 let watts = try busyWatts(f[c[6]], t: t, r: r)
-                let d = try estimator.deployment(DeploymentRequest(model: model, gpu: "h100-nvl", gpus: 1, sampling: .direct), context: label)
+                let d = try estimator.deployment(DeploymentRequest(model: model, gpu: "h100-nvl", gpus: 1, sampling: .direct))
                 let batch = Int(min(try ServingDataSets.number(t, r, c[2]), responses))
                 let output = max(1, Int((tokens / max(1, responses)).rounded()))
                 let s = try estimator.serve(d, ServingRequest(batch: max(1, batch), inputTokens: promptTokens, outputTokens: output))

@@ -30,7 +30,7 @@ public enum MLEnergyValidation {
         var out = Result(records: [], skipped: MLEnergyData.unsupportedPrecisionRows(table))
         for run in try MLEnergyData.parse(table) {
             do {
-                let d = try estimator.deployment(run.deploymentRequest(), context: run.label)
+                let d = try estimator.deployment(run.deploymentRequest())
                 let s = try estimator.serve(d, run.servingRequest)
                 let family = d.model.family
                 let baseline = Baselines.Row(dataset: dataset, gpu: d.gpu, model: d.model, gpus: run.gpus, batch: run.averageBatch,

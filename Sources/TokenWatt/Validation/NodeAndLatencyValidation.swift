@@ -248,7 +248,7 @@ public enum SplitwiseValidation {
         var out = MLEnergyValidation.Result(records: [], skipped: [])
         for p in profiles {
             do {
-                let d = try estimator.deployment(p.request, context: p.label)
+                let d = try estimator.deployment(p.request)
                 let prefill = try estimator.forwardPass(d, phase: p.prefill)
                 let decode = try estimator.forwardPass(d, phase: p.decode)
                 out.records.append(ValidationRecord(dataset: "splitwise", gpu: p.config.hardware, group: p.config.model, metric: "prefill_ms",

@@ -65,7 +65,7 @@ public enum MLEnergyV2Validation {
         var out = MLEnergyValidation.Result(records: [], skipped: skipped)
         for run in runs {
             do {
-                let d = try estimator.deployment(run.deployment, context: run.label)
+                let d = try estimator.deployment(run.deployment)
                 let s = try estimator.serve(d, run.request)
                 let baseline = Baselines.Row(dataset: "mlenergy-v2", gpu: d.gpu, model: d.model, gpus: run.gpus, batch: run.meanBatch,
                                              tokensPerSecond: run.tokensPerSecond, time: nil, isPrefill: false, label: run.label,
@@ -84,7 +84,7 @@ public enum MLEnergyV2Validation {
     /// The runs on `gpu` as calibration rows (for refitting the engine's host on them).
     static func calibrationRows(dataDirectory: String, gpu: String, estimator: Estimator) throws -> [CalibrationRow] {
         try runs(dataDirectory: dataDirectory).runs.filter { $0.gpu == gpu }.compactMap { run in
-            guard let d = try? estimator.deployment(run.deployment, context: run.label) else { return nil }
+            guard let d = try? estimator.deployment(run.deployment) else { return nil }
             return ServingCalibration.row(label: run.label, group: "\(gpu)/\(d.model.family)", deployment: d, request: run.request,
                                           outputTokensPerSecond: run.tokensPerSecond, powerPerGPU: run.powerPerGPU)
         }
@@ -117,7 +117,7 @@ public enum ArgonneValidation {
                     throw DeploymentError.invalidShape("framework \(f[c[1]]) is not modelled")
                 }
                 let d = try estimator.deployment(DeploymentRequest(model: f[c[2]], gpu: gpu, gpus: 1, precision: .bf16,
-                                                                   framework: framework, sampling: .direct), context: label)
+                                                                   framework: framework, sampling: .direct))
                 let batch = Int(try ServingDataSets.number(t, r, c[5]))
                 let request = ServingRequest(batch: batch, inputTokens: Int(try ServingDataSets.number(t, r, c[3])),
                                              outputTokens: Int(try ServingDataSets.number(t, r, c[4])), batching: .staticBatch)
