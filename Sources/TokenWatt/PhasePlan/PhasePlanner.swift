@@ -32,28 +32,32 @@ public struct PhasePlanner: Sendable {
         let s = stage ?? 0
         let first = stage == nil || s == 0, last = stage == nil || s == stages - 1
         func count(_ n: Int) -> Int { stage == nil ? n : deployment.stageCount(n, stage: s) }
-        var blocks: [KernelProgram.Block] = []
+        var planned: [(block: KernelProgram.Block, rule: GraphRule)] = []
+        func add(_ name: String, _ kernels: [Kernel], _ repeats: Int = 1, _ rule: GraphRule = .captured) {
+            planned.append((.init(name: name, kernels: kernels, repeats: repeats), rule))
+        }
         switch deployment.framework {
         case .vllm, .vllmEager, .trtllm:
             let p = FusedLayerPlanner(b: b, phase: phase)
-            if first { blocks.append(.init(name: "embedding", kernels: p.embedding(), repeats: 1)) }
+            if first { add("embedding", p.embedding()) }
             for (variant, n) in LayerVariant.variants(of: deployment.model) where count(n) > 0 {
-                blocks.append(.init(name: variant.blockName, kernels: p.layer(variant), repeats: count(n)))
+                add(variant.blockName, p.layer(variant), count(n), variant.graphRule)
             }
             if last {
-                blocks.append(.init(name: "head", kernels: p.head(lmHead: includeLMHead), repeats: 1))
+                add("head", p.head(lmHead: includeLMHead))
             } else {
-                blocks.append(.init(name: "stage-send", kernels: [deployment.stageSend(tokens: Double(phase.tokens))], repeats: 1))
+                // A stage's send to the next runs between graph replays (torch.distributed P2P).
+                add("stage-send", [deployment.stageSend(tokens: Double(phase.tokens))], 1, .hostLaunched)
             }
         case .hf:
             let p = EagerLayerPlanner(b: b, phase: phase)
-            blocks.append(.init(name: "embedding", kernels: p.embedding(), repeats: 1))
+            add("embedding", p.embedding())
             for (variant, count) in LayerVariant.variants(of: deployment.model) {
-                blocks.append(.init(name: variant.blockName, kernels: p.layer(variant), repeats: count))
+                add(variant.blockName, p.layer(variant), count)
             }
-            blocks.append(.init(name: "head", kernels: p.head(lmHead: includeLMHead), repeats: 1))
+            add("head", p.head(lmHead: includeLMHead))
         }
-        if graphs { blocks = Self.graphed(blocks) }
+        let blocks = graphs ? Self.graphed(planned) : planned.map(\.block)
         return KernelProgram(blocks: blocks, sequences: phase.batch)
     }
 
@@ -66,17 +70,17 @@ public struct PhasePlanner: Sendable {
     /// So is a Mamba-2 mixer: `vllm.mamba_mixer2` is one of the splitting ops of vLLM's compilation
     /// config (vllm/config/compilation.py), so each of its kernels (all but the block's norm and
     /// all-reduce) is launched by the host too.
-    static func graphed(_ blocks: [KernelProgram.Block]) -> [KernelProgram.Block] {
-        blocks.enumerated().map { i, block in
-            let mixer = block.name == LayerVariant(moe: false, window: nil, mixer: .mamba2).blockName
-            let kernels = block.kernels.enumerated().map { j, k -> Kernel in
+    static func graphed(_ planned: [(block: KernelProgram.Block, rule: GraphRule)]) -> [KernelProgram.Block] {
+        planned.enumerated().map { i, p in
+            let kernels = p.block.kernels.enumerated().map { j, k -> Kernel in
                 if case .attention = k.shape { return k.withHostOps(1) }
-                // A stage's send to the next runs between graph replays (torch.distributed P2P).
-                if block.name == "stage-send" { return k.withHostOps(1) }
-                if mixer, j > 0, !isCollective(k) { return k.withHostOps(1) }
-                return k.withHostOps(i == 0 && j == 0 ? 1 : 0)
+                switch p.rule {
+                case .hostLaunched: return k.withHostOps(1)
+                case .splittingMixer where j > 0 && !isCollective(k): return k.withHostOps(1)
+                default: return k.withHostOps(i == 0 && j == 0 ? 1 : 0)
+                }
             }
-            return KernelProgram.Block(name: block.name, kernels: kernels, repeats: block.repeats)
+            return KernelProgram.Block(name: p.block.name, kernels: kernels, repeats: p.block.repeats)
         }
     }
 
@@ -86,7 +90,19 @@ public struct PhasePlanner: Sendable {
     }
 }
 
+/// How a block's kernels run under piecewise CUDA graphs.
+enum GraphRule {
+    /// Replayed from the graph of its piece (attention kernels are still launched by the host).
+    case captured
+    /// Every kernel launched by the host.
+    case hostLaunched
+    /// A splitting op: every kernel but the block's first (its norm) and its collectives launched by the host.
+    case splittingMixer
+}
+
 extension LayerVariant {
+    var graphRule: GraphRule { mixer == .mamba2 ? .splittingMixer : .captured }
+
     var blockName: String {
         switch mixer {
         case .transformer: return (moe ? "moe-layer" : "layer") + (window.map { "-window\($0)" } ?? "")
