@@ -1,7 +1,7 @@
 import KernelPower
 
 extension EagerLayerPlanner {
-    func attention(window: Int?) -> [Kernel] {
+    func attention(_ v: LayerVariant) -> [Kernel] {
         let hd = m.headDim, hl = d.localHeads, kvl = d.localKVHeads
         var k = projections(hl: hl, kvl: kvl, hd: hd)
         if m.positional == .rope {
@@ -11,6 +11,8 @@ extension EagerLayerPlanner {
                 k += [b.elementwise("rope_\(name)_cos", e, inputs: 2), b.elementwise("rope_\(name)_neg", e / 2),
                       b.elementwise("rope_\(name)_cat", e), b.elementwise("rope_\(name)_sin", e, inputs: 2),
                       b.elementwise("rope_\(name)_add", e, inputs: 2)]
+                // GPT-NeoX rotates only part of each head and joins the rest back with a cat.
+                if m.family == "gpt-neox" { k.append(b.elementwise("rope_\(name)_join", e)) }
             }
         }
         if group.kvLength > group.queryLength {
@@ -20,11 +22,11 @@ extension EagerLayerPlanner {
             k.append(b.stream("kv_cat_v", elements: cache, read: cache * act, written: cache * act))
         }
         if d.attention == .eager {
-            k += eagerScores(hl: hl, kvl: kvl, hd: hd, window: window)
+            k += eagerScores(hl: hl, kvl: kvl, hd: hd)
         } else {
             k.append(Kernel("sdpa", .attention(AttentionShape(
                 batch: group.batch, heads: hl, kvHeads: kvl, queryLength: group.queryLength, kvLength: group.kvLength,
-                headDim: hd, causal: m.kind == .decoder, window: window, qBytes: act, kvBytes: act,
+                headDim: hd, causal: m.kind == .decoder, window: v.window, verticalStride: v.verticalStride, qBytes: act, kvBytes: act,
                 unit: b.activationUnit))))
         }
         let out = tokens * Double(hl * hd)
@@ -33,10 +35,11 @@ extension EagerLayerPlanner {
         return k
     }
 
-    /// Separate Q, K and V projections (GPT-2's fused c_attn is one GEMM); biases fuse into addmm.
+    /// Separate Q, K and V projections (GPT-2's c_attn and GPT-NeoX's query_key_value are one
+    /// fused GEMM); biases fuse into addmm.
     func projections(hl: Int, kvl: Int, hd: Int) -> [Kernel] {
-        if m.family == "gpt2" {
-            return [b.linear("c_attn", tokens: phase.tokens, n: (hl + 2 * kvl) * hd, k: m.hiddenSize)]
+        if ["gpt2", "gpt-neox"].contains(m.family) {
+            return [b.linear(m.family == "gpt2" ? "c_attn" : "query_key_value", tokens: phase.tokens, n: (hl + 2 * kvl) * hd, k: m.hiddenSize)]
         }
         var k = [b.linear("q_proj", tokens: phase.tokens, n: hl * hd, k: m.hiddenSize),
                  b.linear("k_proj", tokens: phase.tokens, n: kvl * hd, k: m.hiddenSize),
@@ -48,7 +51,7 @@ extension EagerLayerPlanner {
     /// Eager attention: repeat_kv copies for GQA, QKᵀ, scale, mask, softmax (FP32 for
     /// Llama-style models, then a cast back), PV. The score matrix makes several HBM round trips,
     /// which is why long prompts lower power (memory-bound softmax) in the EnergAIzer data.
-    func eagerScores(hl: Int, kvl: Int, hd: Int, window: Int?) -> [Kernel] {
+    func eagerScores(hl: Int, kvl: Int, hd: Int) -> [Kernel] {
         let q = group.queryLength, kv = group.kvLength
         let bh = group.batch * hl
         let scores = Double(bh) * Double(q) * Double(kv)
