@@ -52,6 +52,19 @@ import Testing
         #expect((30...50).contains(layer.kernels.count))
     }
 
+    @Test func eagerGPTNeoXProjectsQKVInOneGEMMAndJoinsItsPartialRotary() throws {
+        // transformers' GPT-NeoX: one query_key_value Linear, then rotary on part of each head and
+        // a cat that joins the rest back, for queries and keys.
+        let d = try deployment("EleutherAI/pythia-12b", gpu: "a100-sxm-40gb", framework: .hf, precision: .fp16)
+        let p = try PhasePlanner(deployment: d).program(for: .decode(batch: 1, context: 300))
+        let layer = try #require(p.blocks.first { $0.name == "layer" })
+        let names = layer.kernels.map(\.name)
+        #expect(names.filter { $0 == "query_key_value" }.count == 1 && !names.contains("q_proj"))
+        #expect(names.contains("rope_q_join") && names.contains("rope_k_join"))
+        let gemms = layer.kernels.filter { if case .gemm = $0.shape { return true } else { return false } }.count
+        #expect(gemms == 6, "query_key_value, QKᵀ, PV, dense, dense_h_to_4h, dense_4h_to_h")
+    }
+
     @Test func eagerVLLMLaunchesALayerNormModelsResidualAddsOnTheirOwn() throws {
         // vLLM fuses the residual add only into RMSNorm; BLOOM's LayerNorm, run eagerly, is two
         // kernels per norm, while the graph-captured (compiled) vLLM layer keeps one.

@@ -73,6 +73,10 @@ public struct AttentionShape: Sendable {
     public var causal: Bool
     /// Sliding window in tokens, if any.
     public var window: Int?
+    /// Block-sparse attention: past the `window`, each head attends every `verticalStride`-th
+    /// block of keys, the heads of a KV group at different offsets (Phi-3-small,
+    /// blocksparse_homo_head_pattern false).
+    public var verticalStride: Int?
     public var qBytes: Double
     public var kvBytes: Double
     public var unit: MathUnit
@@ -80,11 +84,12 @@ public struct AttentionShape: Sendable {
     public var isDecode: Bool { queryLength == 1 }
 
     public init(batch: Int, heads: Int, kvHeads: Int, queryLength: Int, kvLength: Int, headDim: Int,
-                valueHeadDim: Int? = nil, causal: Bool, window: Int? = nil, qBytes: Double, kvBytes: Double,
+                valueHeadDim: Int? = nil, causal: Bool, window: Int? = nil, verticalStride: Int? = nil, qBytes: Double, kvBytes: Double,
                 unit: MathUnit) {
         self.batch = batch; self.heads = heads; self.kvHeads = kvHeads
         self.queryLength = queryLength; self.kvLength = kvLength; self.headDim = headDim
         self.valueHeadDim = valueHeadDim ?? headDim; self.causal = causal; self.window = window
+        self.verticalStride = verticalStride
         self.qBytes = qBytes; self.kvBytes = kvBytes; self.unit = unit
     }
 
@@ -99,8 +104,22 @@ public struct AttentionShape: Sendable {
         } else {
             attended = kv
         }
-        if let w = window { attended = min(attended, Double(w)) }
+        if let w = window {
+            let near = min(attended, Double(w))
+            attended = near + (verticalStride.map { max(0, attended - near) / Double($0) } ?? 0)
+        }
         return max(1, attended)
+    }
+
+    /// Keys per sequence read from memory for each KV head: the context, or the window (plus the
+    /// new queries) and, under block-sparse attention, the blocks any head of the group strides to.
+    public var keysRead: Double {
+        let q = Double(queryLength), kv = Double(kvLength)
+        guard let w = window else { return kv }
+        let near = min(kv, Double(w) + q)
+        guard let stride = verticalStride else { return near }
+        let stripes = min(Double(stride), Double(heads) / Double(kvHeads))
+        return near + max(0, kv - near) * stripes / Double(stride)
     }
 
     /// Score elements computed (batch × heads × queries × attended keys).

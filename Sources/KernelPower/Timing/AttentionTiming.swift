@@ -8,7 +8,7 @@ extension KernelTimer {
         let b = Double(s.batch), h = Double(s.heads), kvh = Double(s.kvHeads)
         let q = Double(s.queryLength), dk = Double(s.headDim), dv = Double(s.valueHeadDim)
         let keys = s.meanAttendedKeys
-        let kvRead = b * kvh * min(Double(s.kvLength), s.window.map { Double($0) + q } ?? .infinity) * (dk + dv) * s.kvBytes
+        let kvRead = b * kvh * s.keysRead * (dk + dv) * s.kvBytes
         let qoBytes = b * q * h * (dk + dv) * s.qBytes
         let dram = kvRead + qoBytes
         let scores = s.scoreElements

@@ -90,6 +90,16 @@ enum ModelArchitectureReader {
             throw InputError.invalidValue(file: file, field: "\(path).moe", value: "an object",
                                           expected: "no moe in a hybrid model (Mamba-2 hybrids with experts are not modelled)")
         }
+        if let bs = m.attention.blockSparse {
+            let field = "\(path).attention.blockSparse"
+            guard bs.layers <= layers else {
+                throw InputError.invalidValue(file: file, field: field + ".layers", value: String(bs.layers), expected: "at most layers (\(layers))")
+            }
+            guard m.attention.slidingWindow == nil, m.moe == nil, m.hybrid == nil else {
+                throw InputError.invalidValue(file: file, field: field, value: "an object",
+                                              expected: "block-sparse attention in a dense transformer without a sliding window (the combination is not modelled)")
+            }
+        }
         if let moe = m.moe, moe.expertsPerToken > moe.experts {
             throw InputError.invalidValue(file: file, field: "\(path).moe.expertsPerToken", value: String(moe.expertsPerToken),
                                           expected: "at most moe.experts (\(moe.experts))")
@@ -103,6 +113,14 @@ enum ModelArchitectureReader {
         var a = ModelArchitecture.Attention(
             kind: kind, slidingWindow: try o.optionalInt("slidingWindow", 1...Int(1e9), expected: "a positive token count"),
             slidingWindowLayers: try o.optionalInt("slidingWindowLayers", 0...Int(1e9), expected: "a layer count"), mla: nil)
+        if var s = try o.optionalObject("blockSparse") {
+            a.blockSparse = ModelArchitecture.BlockSparse(
+                blockSize: try s.int("blockSize", 1...1_000_000, expected: "tokens per block"),
+                localBlocks: try s.int("localBlocks", 1...1_000_000, expected: "a block count"),
+                verticalStride: try s.int("verticalStride", 1...1_000_000, expected: "a block stride"),
+                layers: try s.int("layers", 0...100_000, expected: "a layer count"))
+            try s.finish()
+        }
         if kind == .mla {
             a.mla = ModelArchitecture.MLA(
                 qLoraRank: try o.optionalInt("qLoraRank", 1...Int(1e9), expected: "a positive rank"),

@@ -7,6 +7,8 @@ public struct ModelArchitecture: Sendable {
     public enum Positional: String, Sendable { case rope, learned, alibi, none }
     public enum Activation: String, Sendable, CaseIterable {
         case silu, gelu, geluTanh = "gelu-tanh", relu, swigluOAI = "swiglu-oai"
+        /// Phi-3-small's clamped GEGLU: quick_gelu of one half of the up projection times the other half plus one.
+        case gegelu
     }
 
     public enum AttentionKind: String, Sendable { case mha, gqa, mqa, mla }
@@ -17,6 +19,19 @@ public struct ModelArchitecture: Sendable {
         /// Layers that use the window (the rest attend globally).
         public var slidingWindowLayers: Int?
         public var mla: MLA?
+        public var blockSparse: BlockSparse? = nil
+    }
+
+    /// Block-sparse attention (Phi-3-small; vLLM's blocksparse attention): keys come in blocks of
+    /// `blockSize` tokens; a query attends its `localBlocks` most recent blocks and, further back,
+    /// every `verticalStride`-th block, each head of a KV group at its own offset.
+    public struct BlockSparse: Sendable, Hashable {
+        public var blockSize: Int
+        public var localBlocks: Int
+        public var verticalStride: Int
+        /// Layers that attend block-sparsely (the rest attend densely).
+        public var layers: Int
+        public var localTokens: Int { blockSize * localBlocks }
     }
 
     /// Multi-head latent attention ranks (DeepSeek-V2/V3).

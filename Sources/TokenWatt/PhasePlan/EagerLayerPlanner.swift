@@ -48,7 +48,7 @@ struct EagerLayerPlanner {
     func layer(_ v: LayerVariant) -> [Kernel] {
         var k: [Kernel] = []
         if m.kind == .decoder { k += norm("input_norm") }
-        k += attention(window: v.window)
+        k += attention(v)
         if m.kind == .encoder {
             k.append(b.elementwise("attn_residual", tokens * hidden, inputs: 2))
             k += norm("attn_norm")

@@ -20,12 +20,12 @@ struct FusedLayerPlanner {
     func layer(_ v: LayerVariant) -> [Kernel] {
         switch v.mixer {
         case .transformer: break
-        case .attention: return block(attention(window: v.window), allReduce: "attn_all_reduce")
+        case .attention: return block(attention(v), allReduce: "attn_all_reduce")
         case .mlp: return block(denseFFN(size: m.ffnSize), allReduce: "ffn_all_reduce")
         case .mamba2: return block(mamba2(), allReduce: "mixer_all_reduce")
         }
         var k = norm("input_norm")
-        k += attention(window: v.window)
+        k += attention(v)
         if let ar = b.allReduce("attn_all_reduce", elements: tokens * hidden) { k.append(ar) }
         k += norm("post_attn_norm")
         k += v.moe ? moeFFN() : denseFFN(size: m.ffnSize)
@@ -57,7 +57,7 @@ struct FusedLayerPlanner {
                 b.stream(name, elements: x, read: x * b.act, written: x * b.act, flops: 8)]
     }
 
-    func attention(window: Int?) -> [Kernel] {
+    func attention(_ v: LayerVariant) -> [Kernel] {
         if m.attention.mla != nil { return mlaAttention() }
         let hd = m.headDim, hl = d.localHeads, kvl = d.localKVHeads
         var k: [Kernel] = [b.linear("qkv_proj", tokens: phase.tokens, n: (hl + 2 * kvl) * hd, k: m.hiddenSize)]
@@ -68,7 +68,7 @@ struct FusedLayerPlanner {
         for g in phase.attentionGroups where g.batch > 0 {
             k.append(Kernel(g.isDecode ? "decode_attention" : "prefill_attention", .attention(AttentionShape(
                 batch: g.batch, heads: hl, kvHeads: kvl, queryLength: g.queryLength, kvLength: g.kvLength,
-                headDim: hd, causal: m.kind == .decoder, window: window, qBytes: b.act,
+                headDim: hd, causal: m.kind == .decoder, window: v.window, verticalStride: v.verticalStride, qBytes: b.act,
                 kvBytes: d.kvPrecision.weightBytesPerElement, unit: b.activationUnit))))
         }
         k.append(b.linear("o_proj", tokens: phase.tokens, n: m.hiddenSize, k: hl * hd))

@@ -8,6 +8,8 @@ struct LayerVariant: Hashable {
     let moe: Bool
     let window: Int?
     var mixer: Mixer = .transformer
+    /// Block-sparse attention: past the local `window`, every `verticalStride`-th block of keys.
+    var verticalStride: Int? = nil
 
     /// The variants of a model with their layer counts, MoE and windowed layers spread evenly.
     static func variants(of m: ModelArchitecture) -> [(LayerVariant, Int)] {
@@ -16,6 +18,13 @@ struct LayerVariant: Hashable {
                 (LayerVariant(moe: false, window: nil, mixer: .mamba2), h.mambaLayers),
                 (LayerVariant(moe: false, window: nil, mixer: .attention), h.attentionLayers),
                 (LayerVariant(moe: false, window: nil, mixer: .mlp), h.mlpLayers),
+            ]
+            return counts.filter { $0.1 > 0 }
+        }
+        if let bs = m.attention.blockSparse {
+            let counts: [(LayerVariant, Int)] = [
+                (LayerVariant(moe: false, window: nil), m.layers - bs.layers),
+                (LayerVariant(moe: false, window: bs.localTokens, verticalStride: bs.verticalStride), bs.layers),
             ]
             return counts.filter { $0.1 > 0 }
         }

@@ -29,7 +29,7 @@ public enum GenericArchitecture {
             id: "generic-decoder-\(label)", aliases: [], family: "generic", kind: .decoder, layers: layers, hiddenSize: d,
             heads: d / headDim, kvHeads: kvHeads, headDim: headDim, ffnSize: ffn, ffnGated: true, activation: .silu, norm: .rmsnorm,
             positional: .rope, maxPositions: 131_072, vocabSize: vocabulary, tiedEmbeddings: false, qkvBias: false, outputBias: false,
-            mlpBias: false, attention: .init(kind: .gqa, slidingWindow: nil, slidingWindowLayers: nil, mla: nil), moe: nil, layerKinds: nil,
+            mlpBias: false, attention: .init(kind: .gqa, slidingWindow: nil, slidingWindowLayers: nil, mla: nil, blockSparse: nil), moe: nil, layerKinds: nil,
             defaultPrecision: precision, publishedTotalParams: nil, publishedActiveParams: nil, variantOf: nil,
             source: "derived from the parameter count by TokenWatt's generic-decoder rule (Llama-3 shapes; see GenericArchitecture.swift)",
             sources: [:])

@@ -71,10 +71,14 @@ enum ListCommand {
         return .success
     }
 
-    /// The attention kind, with a hybrid's block mix (`gqa ×4 + mamba2 ×27`).
+    /// The attention kind, with a hybrid's block mix (`gqa ×4 + mamba2 ×27`) or the layers that
+    /// attend in a window (`gqa, window 4096 ×21`) or block-sparsely (`gqa, block-sparse ×16`).
     static func mixers(_ m: ModelArchitecture) -> String {
-        guard let h = m.hybrid else { return m.attention.kind.rawValue }
-        return "\(m.attention.kind.rawValue) ×\(h.attentionLayers) + mamba2 ×\(h.mambaLayers)"
+        let kind = m.attention.kind.rawValue
+        if let h = m.hybrid { return "\(kind) ×\(h.attentionLayers) + mamba2 ×\(h.mambaLayers)" }
+        if let bs = m.attention.blockSparse { return "\(kind), block-sparse ×\(bs.layers)" }
+        if let w = m.attention.slidingWindow { return "\(kind), window \(w) ×\(m.windowedLayerCount)" }
+        return kind
     }
 
     static func modelJSON(_ m: ModelArchitecture) -> JSONValue {
