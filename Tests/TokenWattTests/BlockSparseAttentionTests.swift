@@ -46,6 +46,17 @@ import Testing
         #expect(approx(inside, denseInside, rel: 1e-12), "\(inside) vs \(denseInside)")
     }
 
+    /// Under `hf` the block-sparse layers run the remote code's Triton kernel, the dense ones
+    /// eager attention.
+    @Test func hfRunsTheSparseLayersThroughOneKernel() throws {
+        let d = try estimator.deployment(DeploymentRequest(model: Self.phi3Small, gpu: "a100-sxm-40gb", framework: .hf))
+        let p = try PhasePlanner(deployment: d).program(for: .decode(batch: 1, context: 3000))
+        let sparse = try #require(p.blocks.first { $0.name == "layer-blocksparse" }).kernels.map(\.name)
+        let dense = try #require(p.blocks.first { $0.name == "layer" }).kernels.map(\.name)
+        #expect(sparse.contains("blocksparse_attention") && !sparse.contains("qk_matmul"))
+        #expect(dense.contains("qk_matmul") && !dense.contains("blocksparse_attention"))
+    }
+
     /// The KV cache holds every token of a block-sparse layer, as of a dense one.
     @Test func theCacheKeepsEveryToken() throws {
         let m = try estimator.models.model(Self.phi3Small)

@@ -21,10 +21,12 @@ extension EagerLayerPlanner {
             k.append(b.stream("kv_cat_k", elements: cache, read: cache * act, written: cache * act))
             k.append(b.stream("kv_cat_v", elements: cache, read: cache * act, written: cache * act))
         }
-        if d.attention == .eager {
+        // Phi-3-small's remote code runs its block-sparse layers through a Triton kernel whatever
+        // the attention implementation asked for (modeling_phi3_small.py, _apply_blocksparse_attention).
+        if d.attention == .eager && v.verticalStride == nil {
             k += eagerScores(hl: hl, kvl: kvl, hd: hd)
         } else {
-            k.append(Kernel("sdpa", .attention(AttentionShape(
+            k.append(Kernel(v.verticalStride == nil ? "sdpa" : "blocksparse_attention", .attention(AttentionShape(
                 batch: group.batch, heads: hl, kvHeads: kvl, queryLength: group.queryLength, kvLength: group.kvLength,
                 headDim: hd, causal: m.kind == .decoder, window: v.window, verticalStride: v.verticalStride, qBytes: act, kvBytes: act,
                 unit: b.activationUnit))))

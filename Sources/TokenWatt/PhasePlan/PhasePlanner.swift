@@ -105,6 +105,7 @@ extension LayerVariant {
 
     var blockName: String {
         switch mixer {
+        case .transformer where verticalStride != nil: return "layer-blocksparse"
         case .transformer: return (moe ? "moe-layer" : "layer") + (window.map { "-window\($0)" } ?? "")
         case .attention: return "attention-block"
         case .mlp: return "mlp-block"
