@@ -71,6 +71,16 @@ import Testing
         #expect(!(try estimate(d, batch: 1, input: 120_000, output: 2_000)).assumptions.contains { $0.contains("context window") })
     }
 
+    /// The receipt says which layers do not attend the whole context, and only for models with such layers.
+    @Test func theAttentionPatternIsAnAssumption() throws {
+        func notes(_ model: String) throws -> [String] {
+            try estimate(try Self.estimator.deployment(DeploymentRequest(model: model, gpu: "h100-sxm")), batch: 8).assumptions
+        }
+        #expect(try notes("gpt-oss-20b").contains("12 of 24 attention layers attend a 128-token sliding window; their KV cache holds the window"))
+        #expect(try notes("phi-3-small-8k-instruct").contains { $0.hasPrefix("16 of 32 layers attend block-sparsely: their 1024 most recent keys") })
+        #expect(try !notes("qwen3-8b").contains { $0.contains("attend") })
+    }
+
     @Test func theCSVRowCarriesTheNotes() throws {
         let shrunk = try estimate(try deployment(), batch: 100_000)
         let row = shrunk.csvRow()

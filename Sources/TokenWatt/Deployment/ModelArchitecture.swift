@@ -152,6 +152,18 @@ public struct ModelArchitecture: Sendable {
 
     public var denseLayerCount: Int { ffnLayerCount - moeLayerCount }
 
+    /// The attention pattern in words when not every layer attends the whole context, for the
+    /// assumptions (`12 of 24 layers attend a 128-token sliding window; their KV cache holds it`).
+    public var attentionPatternNote: String? {
+        if let bs = attention.blockSparse {
+            return "\(bs.layers) of \(layers) layers attend block-sparsely: their \(bs.localTokens) most recent keys and every "
+                + "\(bs.verticalStride)th \(bs.blockSize)-token block before them; the KV cache keeps every token"
+        }
+        guard let w = attention.slidingWindow, windowedLayerCount > 0 else { return nil }
+        return "\(windowedLayerCount) of \(attentionLayerCount) attention layers attend a \(w)-token sliding window; "
+            + "their KV cache holds the window"
+    }
+
     /// Layers that use the sliding window.
     public var windowedLayerCount: Int {
         guard attention.slidingWindow != nil else { return 0 }
