@@ -37,6 +37,12 @@ public enum MLEnergyV1Validation {
         "databricks/dolly-v2-12b": "EleutherAI/pythia-12b",
     ]
 
+    /// Why the models left out are left out (their model cards and configs).
+    static let unmodelled: [String: String] = [
+        "RWKV/rwkv-raven-7b": "RWKV-4 (time-mix and channel-mix recurrent blocks, no attention) is not modelled",
+        "lmsys/fastchat-t5-3b-v1.0": "FastChat-T5 is an encoder-decoder (a Flan-T5-XL fine-tune), which is not modelled",
+    ]
+
     public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {
         var out = MLEnergyValidation.Result(records: [], skipped: [])
         for (name, gpu) in gpuIDs.sorted(by: { $0.key < $1.key }) {
@@ -55,7 +61,7 @@ public enum MLEnergyV1Validation {
             let label = "\(model) 1×\(gpu) \(task)"
             do {
                 guard let base = bases[model] ?? (try? estimator.models.model(model)).map(\.id) else {
-                    throw DeploymentError.invalidShape("its architecture is not in the model catalog")
+                    throw DeploymentError.invalidShape(unmodelled[model] ?? "its architecture is not in the model catalog")
                 }
                 let d = try estimator.deployment(DeploymentRequest(model: base, gpu: gpu, gpus: 1, precision: .fp16, framework: .hf))
                 let output = max(1, Int(try ServingDataSets.number(t, r, c[2]).rounded()))
