@@ -94,7 +94,8 @@ public struct AttentionShape: Sendable {
     }
 
     /// Mean number of keys each query attends to: causal prefill sees half the prompt on
-    /// average (plus any earlier context), a window caps it.
+    /// average (plus any earlier context), a window caps it, and a block-sparse stride thins what
+    /// lies beyond the window.
     public var meanAttendedKeys: Double {
         let q = Double(queryLength), kv = Double(kvLength)
         var attended: Double
