@@ -81,6 +81,18 @@ import Testing
         #expect(r.stdout.contains("gqa ×4 + mamba2 ×27"), "a hybrid's block mix is listed")
     }
 
+    /// `--match` keeps the catalog entries whose names contain the text; no match names the closest ids.
+    @Test func catalogsFilterByMatch() throws {
+        let models = try Self.run(["models", "--match", "QWEN2.5", "--format", "csv"])
+        #expect(models.status == 0)
+        let ids = models.stdout.split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) }
+        #expect(ids.count >= 10 && ids.allSatisfy { $0.lowercased().contains("qwen2.5") || $0.contains("Distill-Qwen") }, "\(ids)")
+        let gpus = try Self.run(["gpus", "--match", "blackwell", "--format", "csv"])
+        #expect(gpus.status == 0 && gpus.stdout.contains("b200") && !gpus.stdout.contains("h100"))
+        let none = try Self.run(["gpus", "--match", "h300"])
+        #expect(none.status != 0 && none.stderr.contains("no GPU matches 'h300'") && none.stderr.contains("h200"))
+    }
+
     @Test func predictScoresGoodRowsAndReportsBadOnes() throws {
         let csv = """
         model,gpu,gpus,precision,phase,batch,input_tokens

@@ -7,6 +7,14 @@ public struct GPUCatalog: Sendable {
     private let gpuIndex: [String: Int]
     private let nodeIndex: [String: Int]
 
+    /// The GPUs whose id, name, an alias or the architecture contains `text`, case-insensitively
+    /// (all of them for an empty text).
+    public func matching(_ text: String) -> [GPUSpec] {
+        let needle = text.lowercased()
+        guard !needle.isEmpty else { return gpus }
+        return gpus.filter { g in ([g.id, g.name, g.architecture] + g.aliases).contains { $0.lowercased().contains(needle) } }
+    }
+
     public static let highestSchemaVersion = 1
 
     /// The bundled catalog, loaded once. A broken bundled catalog is a build defect that the

@@ -37,6 +37,14 @@ public struct ModelCatalog: Sendable {
         self.index = idx
     }
 
+    /// The models whose id, an alias or the family contains `text`, case-insensitively (all of
+    /// them for an empty text).
+    public func matching(_ text: String) -> [ModelArchitecture] {
+        let needle = text.lowercased()
+        guard !needle.isEmpty else { return models }
+        return models.filter { m in ([m.id, m.family] + m.aliases).contains { $0.lowercased().contains(needle) } }
+    }
+
     /// Looks up a model by Hugging Face id or alias, case-insensitively.
     public func model(_ id: String, context: String = "") throws -> ModelArchitecture {
         if let i = index[id.lowercased()] { return models[i] }

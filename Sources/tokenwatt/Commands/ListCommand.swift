@@ -4,17 +4,26 @@ import TokenWatt
 /// `tokenwatt gpus` and `tokenwatt models`: the catalogs, with the sources of their numbers in
 /// the JSON form.
 enum ListCommand {
-    static let gpuUsage = "tokenwatt gpus [--format text|json|csv]"
-    static let modelUsage = "tokenwatt models [--format text|json|csv]"
+    static let gpuUsage = "tokenwatt gpus [--match TEXT] [--format text|json|csv]"
+    static let modelUsage = "tokenwatt models [--match TEXT] [--format text|json|csv]"
+
+    /// `--match TEXT`: the entries whose names contain it; none is an error naming the closest ids.
+    static func filtered<T>(_ args: Arguments, _ kind: String, _ all: [T], ids: (T) -> [String], matching: (String) -> [T]) throws -> [T] {
+        guard let text = args.string("match") else { return all }
+        let found = matching(text)
+        guard found.isEmpty else { return found }
+        let near = Suggestions.closest(to: text, among: all.flatMap(ids))
+        throw UsageError(description: "--match: no \(kind) matches '\(text)'" + (near.isEmpty ? "" : "; closest: \(near.joined(separator: ", "))"))
+    }
 
     static func gpus(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["format"], boolean: [])
+        let args = try Arguments(argv, valued: ["format", "match"], boolean: [])
         _ = try args.requirePositional(0, usage: gpuUsage)
         let format = try args.format([.text, .json, .csv], default: .text)
-        let catalog = GPUCatalog.bundled
+        let gpus = try filtered(args, "GPU", GPUCatalog.bundled.gpus, ids: { [$0.id] + $0.aliases }, matching: GPUCatalog.bundled.matching)
         let header = ["id", "name", "sms", "boost_mhz", "bf16_tflops", "fp8_tflops", "memory_gb", "bandwidth_gbps", "tdp_w",
                       "idle_w_at_boost", "node"]
-        let rows: [[String]] = catalog.gpus.map { g in
+        let rows: [[String]] = gpus.map { g in
             [g.id, g.name, String(g.smCount), formatNumber(g.boostClock.megahertz),
              g.tensorPeaks[.bf16].map { formatNumber($0.teraflopsPerSecond) } ?? "-",
              g.tensorPeaks[.fp8].map { formatNumber($0.teraflopsPerSecond) } ?? "-",
@@ -23,7 +32,7 @@ enum ListCommand {
         }
         switch format {
         case .json:
-            Output.write(JSONWriter().write(.obj([("gpus", .array(catalog.gpus.map(gpuJSON)))])))
+            Output.write(JSONWriter().write(.obj([("gpus", .array(gpus.map(gpuJSON)))])))
         case .csv:
             Output.write(([header] + rows).map(CSVWriter.line).joined(separator: "\n") + "\n")
         default:
@@ -49,20 +58,21 @@ enum ListCommand {
     }
 
     static func models(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["format"], boolean: [])
+        let args = try Arguments(argv, valued: ["format", "match"], boolean: [])
         _ = try args.requirePositional(0, usage: modelUsage)
         let format = try args.format([.text, .json, .csv], default: .text)
-        let catalog = ModelCatalog.bundled
+        let models = try filtered(args, "model", ModelCatalog.bundled.models, ids: { [$0.id] + $0.aliases },
+                                  matching: ModelCatalog.bundled.matching)
         let header = ["id", "family", "layers", "hidden", "heads", "kv_heads", "attention", "experts", "total_params_b",
                       "active_params_b", "precision", "supported"]
-        let rows: [[String]] = catalog.models.map { m in
+        let rows: [[String]] = models.map { m in
             [m.id, m.family, String(m.layers), String(m.hiddenSize), String(m.heads), String(m.kvHeads), mixers(m),
              m.moe.map { "\($0.expertsPerToken)/\($0.experts)" } ?? "-", formatNumber(m.totalParams / 1e9, significant: 4),
              formatNumber(m.activeParams / 1e9, significant: 4), m.defaultPrecision.rawValue, m.unsupportedReason == nil ? "yes" : "no (hybrid)"]
         }
         switch format {
         case .json:
-            Output.write(JSONWriter().write(.obj([("models", .array(catalog.models.map(modelJSON)))])))
+            Output.write(JSONWriter().write(.obj([("models", .array(models.map(modelJSON)))])))
         case .csv:
             Output.write(([header] + rows).map(CSVWriter.line).joined(separator: "\n") + "\n")
         default:
