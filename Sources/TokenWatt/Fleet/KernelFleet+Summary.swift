@@ -5,7 +5,7 @@ extension KernelFleet {
     /// The measured error band of each GPU the scenario serves on; none under a calibration other
     /// than the bundled one, which the bands measure.
     func estimatorError(_ surfaces: [ServingSurface]) -> [GPUErrorBand] {
-        let gpus = surfaces.map(\.deployment.gpu.id).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let gpus = surfaces.map(\.deployment.gpu.id).uniqued()
         return gpus.compactMap { gpu in estimator.errorBand(for: gpu).map { GPUErrorBand(gpu: gpu, band: $0) } }
     }
 

@@ -105,6 +105,12 @@ public struct Diagnosis: Sendable {
     static func pct(_ a: Double, _ b: Double) -> String { formatPercent(abs(a / b - 1), decimals: 0) }
     static func ms(_ t: Time) -> String { "\(formatNumber(t.seconds * 1000, significant: 3)) ms" }
 
+    /// How `b`'s GPU energy per query compares with `a`'s: "12 % less" or "3 % more".
+    static func energyChange(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
+        let ea = a.ledger.total(at: .gpu).wattHours, eb = b.ledger.total(at: .gpu).wattHours
+        return "\(pct(eb, ea)) \(eb < ea ? "less" : "more")"
+    }
+
     /// A lower precision halves the weight bytes each decode step reads, but the saving is small when
     /// the step is dominated by fixed per-kernel overhead and launch gaps, and scaling kernels add work.
     static func explainPrecision(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
@@ -126,8 +132,7 @@ public struct Diagnosis: Sendable {
     /// and shorter memory-bound steps.
     static func explainGPUs(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
         let ea = a.ledger.total(at: .gpu).wattHours, eb = b.ledger.total(at: .gpu).wattHours
-        let verb = eb < ea ? "uses \(pct(eb, ea)) less" : "uses \(pct(eb, ea)) more"
-        var s = "\(b.deployment.gpuCount) GPUs \(verb) GPU energy per query: decode step \(ms(a.serving.decodeStep.time)) → \(ms(b.serving.decodeStep.time)), batch \(a.serving.effectiveBatch) → \(b.serving.effectiveBatch)"
+        var s = "\(b.deployment.gpuCount) GPUs uses \(energyChange(a, b)) GPU energy per query: decode step \(ms(a.serving.decodeStep.time)) → \(ms(b.serving.decodeStep.time)), batch \(a.serving.effectiveBatch) → \(b.serving.effectiveBatch)"
         if eb < ea && b.serving.effectiveBatch > a.serving.effectiveBatch {
             s += ". Counter-intuitive but real: the extra memory holds \(b.serving.effectiveBatch) sequences instead of \(a.serving.effectiveBatch), so each step's weight reads serve \(formatNumber(Double(b.serving.effectiveBatch) / Double(max(1, a.serving.effectiveBatch)), significant: 3))× as many tokens"
         } else if eb < ea {
@@ -141,9 +146,8 @@ public struct Diagnosis: Sendable {
     /// Two stages on half the tensor-parallel GPUs each: half the all-reduce traffic per GPU and
     /// no collective across the stage boundary, but each stage reads its weights once per microbatch.
     static func explainPipeline(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
-        let ea = a.ledger.total(at: .gpu).wattHours, eb = b.ledger.total(at: .gpu).wattHours
         let comm = { (q: QueryEstimate) in formatPercent(q.serving.decodeStep.timeShare[.communication] ?? 0, decimals: 0) }
-        return "two pipeline stages use \(eb < ea ? "\(pct(eb, ea)) less" : "\(pct(eb, ea)) more") GPU energy per query: the decode cycle is "
+        return "two pipeline stages use \(energyChange(a, b)) GPU energy per query: the decode cycle is "
             + "\(ms(b.serving.decodeStep.time)) against a step of \(ms(a.serving.decodeStep.time)), as each stage reads its weights once per "
             + "microbatch (2 per cycle), while the time bound by communication falls from \(comm(a)) to \(comm(b))."
     }
@@ -151,17 +155,15 @@ public struct Diagnosis: Sendable {
     /// Every decode step reads and rewrites each sequence's SSM state, so its precision scales the
     /// step's state traffic (and how many sequences fit).
     static func explainState(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
-        let ea = a.ledger.total(at: .gpu).wattHours, eb = b.ledger.total(at: .gpu).wattHours
         let mb = { (q: QueryEstimate) in formatNumber(q.deployment.mambaStateBytesPerSequencePerGPU.bytes / 1e6, significant: 3) }
         return "the state each sequence holds and streams every decode step goes from \(mb(a)) to \(mb(b)) MB per GPU: "
-            + "\(eb < ea ? "\(pct(eb, ea)) less" : "\(pct(eb, ea)) more") energy per query, decode step \(ms(a.serving.decodeStep.time)) → "
+            + "\(energyChange(a, b)) energy per query, decode step \(ms(a.serving.decodeStep.time)) → "
             + "\(ms(b.serving.decodeStep.time)), batch \(a.serving.effectiveBatch) → \(b.serving.effectiveBatch) (vLLM's --mamba-ssm-cache-dtype; "
             + "NVIDIA recommends float32 for these models' accuracy)."
     }
 
     static func explainBatch(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
-        let ea = a.ledger.total(at: .gpu).wattHours, eb = b.ledger.total(at: .gpu).wattHours
-        return "batch \(b.serving.effectiveBatch) (of \(b.serving.requestedBatch) requested): \(eb < ea ? "\(pct(eb, ea)) less" : "\(pct(eb, ea)) more") energy per query, inter-token latency \(ms(a.serving.interTokenLatency)) → \(ms(b.serving.interTokenLatency))" + (b.serving.batchLimitedByMemory ? " (the KV cache caps the batch)" : b.serving.batchLimit == .stepBudget ? " (the step's token budget caps the batch)" : "") + "."
+        "batch \(b.serving.effectiveBatch) (of \(b.serving.requestedBatch) requested): \(energyChange(a, b)) energy per query, inter-token latency \(ms(a.serving.interTokenLatency)) → \(ms(b.serving.interTokenLatency))" + (b.serving.batchLimitedByMemory ? " (the KV cache caps the batch)" : b.serving.batchLimit == .stepBudget ? " (the step's token budget caps the batch)" : "") + "."
     }
 
     public func text() -> String {
@@ -180,7 +182,7 @@ public struct Diagnosis: Sendable {
                    formatNumber(a.itlMs, significant: 4), String(a.effectiveBatch), formatNumber(a.wattsPerGPU, significant: 4)]
         })
         t += "\nWHY\n" + alternatives.map { "  - \($0.change): \($0.explanation)\n" }.joined()
-        let measured = alternatives.compactMap(\.measured).reduce(into: [LeverValidation.Row]()) { if !$0.contains($1) { $0.append($1) } }
+        let measured = alternatives.compactMap(\.measured).uniqued()
         if !measured.isEmpty {
             t += "\nHOW WELL SUCH CHANGES ARE PREDICTED (tokenwatt validate, pairs of measured runs)\n"
                 + measured.map { "  - \(FleetRendering.accuracyWords($0))\n" }.joined()

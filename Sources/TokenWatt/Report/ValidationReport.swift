@@ -142,7 +142,7 @@ extension ValidationReport {
         chart.xScale = .log
         chart.yScale = .log
         chart.identityLine = true
-        let levers = pairs.map(\.lever).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let levers = pairs.map(\.lever).uniqued()
         chart.series = levers.map { l in
             SVGChart.Series(name: l, points: pairs.filter { $0.lever == l }.map { ($0.measuredRatio, $0.predictedRatio) })
         }

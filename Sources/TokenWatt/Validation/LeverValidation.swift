@@ -125,18 +125,18 @@ public enum LeverValidation {
     /// Per lever and campaign, or per lever over every campaign (`pooled`; `campaign` then
     /// lists them, comma-separated).
     public static func summarize(_ pairs: [Pair], pooled: Bool = false) -> [Row] {
-        let keys = pairs.map { [$0.lever, pooled ? "" : $0.campaign] }.reduce(into: [[String]]()) { if !$0.contains($1) { $0.append($1) } }
+        let keys = pairs.map { [$0.lever, pooled ? "" : $0.campaign] }.uniqued()
             .sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }
         return keys.map { k in
             let mine = pairs.filter { $0.lever == k[0] && (pooled || $0.campaign == k[1]) }
-            let errors = mine.map(\.error)
+            let errors = mine.map(\.error), sorted = errors.sorted()
             let decisive = mine.filter(\.decisive)
             let campaign = pooled ? Set(mine.map(\.campaign)).sorted().joined(separator: ", ") : k[1]
             return Row(lever: k[0], campaign: campaign, pairs: mine.count,
                        mape: errors.reduce(0) { $0 + abs($1) } / Double(errors.count),
                        medianAPE: QueryStatistics.quantile(errors.map(abs).sorted(), 0.5),
                        bias: errors.reduce(0, +) / Double(errors.count),
-                       errorP5: QueryStatistics.quantile(errors.sorted(), 0.05), errorP95: QueryStatistics.quantile(errors.sorted(), 0.95),
+                       errorP5: QueryStatistics.quantile(sorted, 0.05), errorP95: QueryStatistics.quantile(sorted, 0.95),
                        decisivePairs: decisive.count,
                        sameDirection: decisive.isEmpty ? nil : Double(decisive.filter(\.sameDirection).count) / Double(decisive.count))
         }
