@@ -43,11 +43,18 @@ public enum FleetRendering {
     /// (213 pairs), the right way in 97 %".
     static func accuracyWords(_ l: LeverValidation.Row) -> String {
         "\(l.lever) changes where measured: \(formatPercent(l.mape)) off on average (\(l.pairs) pairs, P5–P95 "
-            + "\(signedPercent(l.errorP5))…\(signedPercent(l.errorP95)))"
-            + (l.sameDirection.map { ", the right way in \(formatPercent($0, decimals: 0))" } ?? "")
+            + "\(signedRange(Bounds(low: l.errorP5, high: l.errorP95))))" + rightWay(l)
+    }
+
+    /// ", the right way in 97 %" when the row has decisive pairs, else nothing.
+    static func rightWay(_ l: LeverValidation.Row) -> String {
+        l.sameDirection.map { ", the right way in \(formatPercent($0, decimals: 0))" } ?? ""
     }
 
     static func signedPercent(_ x: Double, decimals: Int = 1) -> String { (x > 0 ? "+" : "") + formatPercent(x, decimals: decimals) }
+
+    /// "+17.6 %…+32.8 %": a range of signed percentages.
+    static func signedRange(_ b: Bounds) -> String { "\(signedPercent(b.low))…\(signedPercent(b.high))" }
 
     /// A lever's saving, with its range at the measured error of its kind when it has one:
     /// "saves 30 % (saving +17.6 %…+32.8 % across the measured error of precision changes: 9.4 %
@@ -55,8 +62,8 @@ public enum FleetRendering {
     static func savingWords(_ l: LeverResult) -> String {
         let base = "\(l.saving >= 0 ? "saves" : "costs") \(formatPercent(abs(l.saving), decimals: 0))"
         guard let r = l.savingRange, let m = l.measured else { return base }
-        return base + " (saving \(signedPercent(r.low))…\(signedPercent(r.high)) across the measured error of \(m.lever) changes: "
-            + "\(formatPercent(m.mape)) off on average over \(m.pairs) pairs" + (m.sameDirection.map { ", the right way in \(formatPercent($0, decimals: 0))" } ?? "") + ")"
+        return base + " (saving \(signedRange(r)) across the measured error of \(m.lever) changes: "
+            + "\(formatPercent(m.mape)) off on average over \(m.pairs) pairs" + rightWay(m) + ")"
     }
 
     static func ledgerJSON(_ items: [LedgerItem]) -> JSONValue {
@@ -160,7 +167,7 @@ public enum FleetRendering {
             s += "| lever | mean Wh | GWh/day | saving | saving across measured error | such changes, measured |\n|---|---:|---:|---:|---|---|\n"
             for l in r.levers {
                 s += "| \(l.name) | \(wh(l.meanWhPerQuery)) | \(formatNumber(l.gwhPerDay, significant: 3)) | \(formatPercent(l.saving, decimals: 0)) | "
-                    + (l.savingRange.map { "\(signedPercent($0.low))…\(signedPercent($0.high))" } ?? "–") + " | "
+                    + (l.savingRange.map(signedRange) ?? "–") + " | "
                     + (l.measured.map(accuracyWords) ?? "–") + " |\n"
             }
             s += "\n"

@@ -105,7 +105,7 @@ public struct WorkloadReport: Sendable {
             b.append(.paragraph("Levers, each applied alone and ranked by the energy it saves:"))
             b.append(.table(["lever", "mean Wh/query", "GWh/day", "saving", "saving across measured error", "such changes, measured"],
                             f.levers.map { [$0.name, wh($0.meanWhPerQuery), formatNumber($0.gwhPerDay, significant: 3), formatPercent($0.saving, decimals: 1),
-                                            $0.savingRange.map { "\(FleetRendering.signedPercent($0.low))…\(FleetRendering.signedPercent($0.high))" } ?? "–",
+                                            $0.savingRange.map(FleetRendering.signedRange) ?? "–",
                                             $0.measured.map(FleetRendering.accuracyWords) ?? "–"] },
                             numeric: [1, 2, 3]))
             if charts { b.append(.chart(leverChart(f))) }
