@@ -35,10 +35,6 @@ public enum PublishedGEMM {
     /// TFLOPS the model gives `p`'s product: repeated back to back at the GPU's boost clock under
     /// its TDP as the power limit, the host never in the way (a benchmark loop of one kernel).
     public static func predictedTFLOPS(_ p: Point, gpu: GPUSpec, calibration: CoefficientFile) -> Double {
-        let set = calibration.coefficients(for: gpu)
-        let power = PowerModel(gpu: gpu, coefficients: set.power, capHoldFraction: calibration.capHoldFraction)
-        let estimator = PassEstimator(gpu: gpu, power: power, timeModel: set.timeModel,
-                                      host: HostModel(launchTime: .zero, passOverhead: .zero))
         let bytes: Double = switch p.format {
         case .tf32: 4
         case .bf16, .fp16: 2
@@ -47,8 +43,7 @@ public enum PublishedGEMM {
         }
         let gemm = GEMMShape(m: p.m, n: p.n, k: p.k, aBytes: bytes, bBytes: bytes, cBytes: 2, unit: .tensor(p.format))
         let repeats = 100
-        let program = KernelProgram(blocks: [.init(name: "gemm", kernels: [Kernel("gemm", .gemm(gemm))], repeats: repeats)])
-        let run = estimator.estimate(program, clock: gpu.boostClock, powerCap: gpu.tdp)
+        let run = PublishedPoints.benchmarkLoop(Kernel("gemm", .gemm(gemm)), repeats: repeats, gpu: gpu, calibration: calibration)
         return 2 * Double(p.m) * Double(p.n) * Double(p.k) * Double(repeats) / run.time.seconds / 1e12
     }
 

@@ -12,6 +12,18 @@ enum PublishedPoints {
         return try load(try Data(contentsOf: url), file: "\(resource).json", point)
     }
 
+    /// `kernel` launched `repeats` times back to back on `gpu` at its boost clock under its TDP as
+    /// the power limit, the host never in the way (a benchmark loop of one kernel), with the
+    /// calibration's coefficients for that GPU (carried over when it has no fit of its own).
+    static func benchmarkLoop(_ kernel: Kernel, repeats: Int, gpu: GPUSpec, calibration: CoefficientFile) -> PassEstimate {
+        let set = calibration.coefficients(for: gpu)
+        let power = PowerModel(gpu: gpu, coefficients: set.power, capHoldFraction: calibration.capHoldFraction)
+        let estimator = PassEstimator(gpu: gpu, power: power, timeModel: set.timeModel,
+                                      host: HostModel(launchTime: .zero, passOverhead: .zero))
+        let program = KernelProgram(blocks: [.init(name: kernel.name, kernels: [kernel], repeats: repeats)])
+        return estimator.estimate(program, clock: gpu.boostClock, powerCap: gpu.tdp)
+    }
+
     static func load<P>(_ data: Data, file: String, _ point: (inout JSONObjectReader) throws -> P) throws -> [P] {
         var top = try JSONObjectReader(try JSONParser.parse(data, file: file), file: file, path: "")
         _ = try top.schemaVersion(highest: 1)

@@ -42,14 +42,9 @@ public enum PublishedRoofline {
     /// The model's power and FLOP rate for `p`'s kernel: a billion pairs per launch, 100 launches
     /// back to back at the GPU's boost clock under its TDP, the host never in the way.
     public static func predicted(_ p: Point, gpu: GPUSpec, calibration: CoefficientFile) -> (watts: Double, gflops: Double) {
-        let set = calibration.coefficients(for: gpu)
-        let power = PowerModel(gpu: gpu, coefficients: set.power, capHoldFraction: calibration.capHoldFraction)
-        let estimator = PassEstimator(gpu: gpu, power: power, timeModel: set.timeModel,
-                                      host: HostModel(launchTime: .zero, passOverhead: .zero))
         let pairs = 1e9, repeats = 100
         let kernel = MemoryOpShape(elements: pairs, bytesRead: 8 * pairs, bytesWritten: 0, flopsPerElement: p.flopsPerPair)
-        let program = KernelProgram(blocks: [.init(name: "roofline", kernels: [Kernel("roofline", .memory(kernel))], repeats: repeats)])
-        let run = estimator.estimate(program, clock: gpu.boostClock, powerCap: gpu.tdp)
+        let run = PublishedPoints.benchmarkLoop(Kernel("roofline", .memory(kernel)), repeats: repeats, gpu: gpu, calibration: calibration)
         return (run.energy.joules / run.time.seconds, pairs * p.flopsPerPair * Double(repeats) / run.time.seconds / 1e9)
     }
 
