@@ -83,14 +83,14 @@ extension KernelTimer {
         let link = gpu.interconnect.unidirectionalBandwidth.bytesPerSecond * model.linkEfficiency
         // One synchronisation latency (NCCL's low-latency protocols and vLLM's custom all-reduce
         // pipeline the ring steps) plus the bytes each GPU sends at the link rate.
-        var tWire = c.bytesOnWire / link
-        var tLatency = model.collectiveLatency.seconds
         let (intra, inter) = c.hierarchicalBytes
+        var tWire = intra / link
+        var tLatency = model.collectiveLatency.seconds
         if c.nodes > 1 {
             // Across nodes: a second synchronisation, and the NIC's share at its own rate, after
             // the node's part for a hierarchical all-reduce, beside it for the other kinds.
-            let tIntra = intra / link, tInter = inter / (c.scaleOutBytesPerSecond * model.linkEfficiency)
-            tWire = c.kind == .allReduce ? tIntra + tInter : max(tIntra, tInter)
+            let tInter = inter / (c.scaleOutBytesPerSecond * model.linkEfficiency)
+            tWire = c.kind == .allReduce ? tWire + tInter : max(tWire, tInter)
             tLatency *= 2
         }
         let work = tWire + tLatency

@@ -13,20 +13,19 @@ struct LayerVariant: Hashable {
 
     /// The variants of a model with their layer counts, MoE and windowed layers spread evenly.
     static func variants(of m: ModelArchitecture) -> [(LayerVariant, Int)] {
+        counts(of: m).filter { $0.1 > 0 }
+    }
+
+    /// Every variant a model's kind of stack has, with its layer count (zero for a variant it lacks).
+    private static func counts(of m: ModelArchitecture) -> [(LayerVariant, Int)] {
         if let h = m.hybrid {
-            let counts: [(LayerVariant, Int)] = [
-                (LayerVariant(moe: false, window: nil, mixer: .mamba2), h.mambaLayers),
-                (LayerVariant(moe: false, window: nil, mixer: .attention), h.attentionLayers),
-                (LayerVariant(moe: false, window: nil, mixer: .mlp), h.mlpLayers),
-            ]
-            return counts.filter { $0.1 > 0 }
+            return [(LayerVariant(moe: false, window: nil, mixer: .mamba2), h.mambaLayers),
+                    (LayerVariant(moe: false, window: nil, mixer: .attention), h.attentionLayers),
+                    (LayerVariant(moe: false, window: nil, mixer: .mlp), h.mlpLayers)]
         }
         if let bs = m.attention.blockSparse {
-            let counts: [(LayerVariant, Int)] = [
-                (LayerVariant(moe: false, window: nil), m.layers - bs.layers),
-                (LayerVariant(moe: false, window: bs.localTokens, verticalStride: bs.verticalStride), bs.layers),
-            ]
-            return counts.filter { $0.1 > 0 }
+            return [(LayerVariant(moe: false, window: nil), m.layers - bs.layers),
+                    (LayerVariant(moe: false, window: bs.localTokens, verticalStride: bs.verticalStride), bs.layers)]
         }
         let moeCount = m.moeLayerCount
         let windowed = m.windowedLayerCount
@@ -34,12 +33,9 @@ struct LayerVariant: Hashable {
         // Windowed layers are assumed spread evenly over dense and MoE layers.
         let moeWindowed = layers > 0 ? Int((Double(moeCount) * Double(windowed) / Double(layers)).rounded()) : 0
         let denseWindowed = windowed - moeWindowed
-        let counts: [(LayerVariant, Int)] = [
-            (LayerVariant(moe: false, window: nil), layers - moeCount - denseWindowed),
-            (LayerVariant(moe: false, window: m.attention.slidingWindow), denseWindowed),
-            (LayerVariant(moe: true, window: nil), moeCount - moeWindowed),
-            (LayerVariant(moe: true, window: m.attention.slidingWindow), moeWindowed),
-        ]
-        return counts.filter { $0.1 > 0 }
+        return [(LayerVariant(moe: false, window: nil), layers - moeCount - denseWindowed),
+                (LayerVariant(moe: false, window: m.attention.slidingWindow), denseWindowed),
+                (LayerVariant(moe: true, window: nil), moeCount - moeWindowed),
+                (LayerVariant(moe: true, window: m.attention.slidingWindow), moeWindowed)]
     }
 }
