@@ -32,7 +32,8 @@ public struct ValidationReport: Sendable {
     /// The same pairs on latency: what a lever does to the inter-token latency, a pass or a run.
     public var latencyLevers: [LeverValidation.Row] { LeverValidation.summarize(latencyPairs) }
 
-    /// Column names and cells of the lever table, as `validation.md` and `validate`'s text print it.
+    /// Column names and cells of the lever table: `validation.md` prints both, `validate`'s text the
+    /// cells under its own shorter column names.
     public static let leverHeader = ["lever", "campaign", "pairs", "MAPE", "median APE", "bias", "P5–P95 error", "same direction"]
 
     public static func leverCells(_ l: LeverValidation.Row) -> [String] {
