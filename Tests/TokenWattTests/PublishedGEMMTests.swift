@@ -8,14 +8,33 @@ import Testing
 @Suite struct PublishedGEMMTests {
     static let estimator = Estimator()
 
-    /// Every published point is reproduced within 25 % (the bundled model is within 19 %; before
-    /// Blackwell's 2-SM tiles and L2 rate the B200 points were 46-57 % low).
+    /// The Ampere GPUs take the tensor efficiency the EnergAIzer prefill fit found for HF eager
+    /// passes on an A100 PCIe (0.64 of peak), which a best-shape cuBLAS GEMM beats.
+    static func fromPrefillFit(_ p: PublishedGEMM.Point) throws -> Bool {
+        try Self.estimator.gpus.gpu(p.gpu).architecture == "ampere"
+    }
+
+    /// Every published point of a Hopper or Blackwell GPU is reproduced within 25 % (the bundled
+    /// model is within 19 %; before Blackwell's 2-SM tiles and L2 rate the B200 points were 46-57 % low).
     @Test(arguments: PublishedGEMM.bundled.indices)
     func publishedPointIsReproduced(_ i: Int) throws {
         let p = PublishedGEMM.bundled[i]
+        guard try !Self.fromPrefillFit(p) else { return }
         let gpu = try Self.estimator.gpus.gpu(p.gpu)
         let predicted = PublishedGEMM.predictedTFLOPS(p, gpu: gpu, calibration: Self.estimator.calibration)
         #expect(abs(predicted / p.tflops - 1) < 0.25, "\(p.label): \(predicted) TFLOPS against \(p.tflops) published")
+    }
+
+    /// The A100's known gap, as documented (docs/methodology.md §7, published-gemm): its best shape
+    /// runs 20-35 % under the published 271 TFLOPS. A refit that closes or widens the gap fails
+    /// here, so the note is updated with it.
+    @Test func ampereGapIsTheDocumentedOne() throws {
+        let points = try PublishedGEMM.bundled.filter(Self.fromPrefillFit)
+        #expect(!points.isEmpty)
+        for p in points {
+            let predicted = PublishedGEMM.predictedTFLOPS(p, gpu: try Self.estimator.gpus.gpu(p.gpu), calibration: Self.estimator.calibration)
+            #expect((0.65...0.80).contains(predicted / p.tflops), "\(p.label): \(predicted) TFLOPS against \(p.tflops) published")
+        }
     }
 
     /// One source, one method: B200 runs its best BF16 and FP8 shapes 2.20× and 2.45× as fast as the
