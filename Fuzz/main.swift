@@ -34,7 +34,10 @@ public func fuzzOne(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         _ = try? PowerLog.nvidiaSMI(text, file: "fuzz.csv")
         _ = try? PowerLog.dcgmDmon(text, file: "fuzz.txt", intervalSeconds: 0.1)
     case 8: _ = try? CoefficientFile.read(data, file: "fuzz.json")
-    default: _ = try? ModelCatalog.load(data, file: "fuzz.json")
+    default:
+        _ = try? ModelCatalog.load(data, file: "fuzz.json")
+        _ = try? ModelCatalog.bundled.adding(data, file: "fuzz.json")
+        _ = try? HuggingFaceConfig.catalogFile(data, file: "config.json", id: "fuzz/model", source: nil)
     }
     return 0
 }

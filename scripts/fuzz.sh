@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (libFuzzer, AddressSanitizer) of every input reader: JSON, workloads,
 # CSV, predict rows, sweep files, grid and facility catalogs, request logs, power logs,
-# calibration files and model catalogs. Fuzz/main.swift picks the reader by the first byte.
+# calibration files, model catalogs and Hugging Face configs. Fuzz/main.swift picks the reader by the first byte.
 #
 #   scripts/fuzz.sh [RUNS]      default 200000 runs; seeds come from the repository's own files
 # Exit status 0 when no crash was found; a crash leaves its input in .build/fuzz/crash-*.
@@ -33,6 +33,8 @@ for f in Workloads/*.json; do seed 1 "$f"; seed 0 "$f"; done
 for f in Workloads/*.csv; do seed 2 "$f"; seed 3 "$f"; done
 seed 5 Sources/TokenWatt/Resources/grids.json
 seed 9 Sources/TokenWatt/Resources/models.json
+printf '{"model_type": "qwen3_moe", "hidden_size": 2048, "intermediate_size": 6144, "moe_intermediate_size": 768, "num_experts": 128, "num_experts_per_tok": 8, "num_hidden_layers": 48, "num_attention_heads": 32, "num_key_value_heads": 4, "head_dim": 128, "max_position_embeddings": 262144, "vocab_size": 151936, "sliding_window": null, "torch_dtype": "bfloat16", "quantization_config": {"quant_method": "fp8", "weight_block_size": [128, 128]}}' > "$out/hf-config.json"; seed 9 "$out/hf-config.json"
+printf '{"model_type": "gemma3", "torch_dtype": "bfloat16", "text_config": {"model_type": "gemma3_text", "hidden_size": 2560, "intermediate_size": 10240, "num_hidden_layers": 34, "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256, "max_position_embeddings": 131072, "vocab_size": 262208, "sliding_window": 1024, "sliding_window_pattern": 6}}' > "$out/hf-gemma.json"; seed 9 "$out/hf-gemma.json"
 head -c 20000 Sources/KernelPower/Resources/coefficients.json > "$out/coeff-head.json"; seed 8 "$out/coeff-head.json"
 printf '{"schemaVersion": 1, "input": 100, "output": 50, "grid": {"model": ["meta-llama/Llama-3.1-8B-Instruct"], "gpu": ["h100-sxm"], "gpus": [1, 2]}}' > "$out/sweep.json"; seed 4 "$out/sweep.json"
 printf 'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:50.9951690,396,109\n' > "$out/azure.csv"; seed 6 "$out/azure.csv"

@@ -1,14 +1,15 @@
 import KernelPower
 
 /// Reads and validates `models.json`: full entries first, then variants (`variantOf`) that reuse
-/// a full entry's architecture with other weights.
+/// a full entry's architecture with other weights. A user's catalog file may also name a full
+/// entry of the catalog it extends (`known`, keyed by lowercased id) as a variant's base.
 enum ModelArchitectureReader {
-    static func readAll(_ root: JSONValue, file: String) throws -> [ModelArchitecture] {
+    static func readAll(_ root: JSONValue, file: String, known: [String: ModelArchitecture] = [:]) throws -> [ModelArchitecture] {
         var top = try JSONObjectReader(root, file: file, path: "")
         _ = try top.schemaVersion(highest: ModelCatalog.highestSchemaVersion)
         let items = try top.array("models")
         try top.finish()
-        var full: [String: ModelArchitecture] = [:]
+        var full = known
         var out: [ModelArchitecture] = []
         var variants: [(Int, JSONValue)] = []
         for (i, v) in items.enumerated() {

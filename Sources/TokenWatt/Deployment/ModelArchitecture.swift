@@ -43,7 +43,7 @@ public struct ModelArchitecture: Sendable {
         public var vHeadDim: Int
     }
 
-    public struct MoE: Sendable {
+    public struct MoE: Sendable, Equatable {
         public var experts: Int
         public var expertsPerToken: Int
         public var sharedExperts: Int

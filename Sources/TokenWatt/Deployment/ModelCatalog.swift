@@ -24,6 +24,31 @@ public struct ModelCatalog: Sendable {
         try ModelCatalog(models: ModelArchitectureReader.readAll(try JSONParser.parse(data, file: file), file: file), file: file)
     }
 
+    /// This catalog with the models of a user's catalog file (the schema of `models.json`; its
+    /// variants may name a model of this catalog in `variantOf`). An id or alias this catalog
+    /// already holds is an error naming the file, not a silent override: a bundled model keeps
+    /// its sourced numbers in every result.
+    public func adding(_ data: Data, file: String) throws -> ModelCatalog {
+        let known = Dictionary(models.filter { $0.variantOf == nil }.map { ($0.id.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+        let added = try ModelArchitectureReader.readAll(try JSONParser.parse(data, file: file), file: file, known: known)
+        for m in added {
+            if let taken = ([m.id] + m.aliases).first(where: { index[$0.lowercased()] != nil }) {
+                throw InputError.invalidValue(file: file, field: "model \(m.id)", value: taken,
+                                              expected: "an id and aliases the catalog does not hold yet ('\(taken)' is \(models[index[taken.lowercased()]!].id)); "
+                                                  + "a fine-tune of a catalog model can name it in variantOf")
+            }
+        }
+        return try ModelCatalog(models: models + added, file: file)
+    }
+
+    /// `adding(_:file:)` on the file at `path`.
+    public func adding(path: String) throws -> ModelCatalog {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError.unreadable(file: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
+        }
+        return try adding(data, file: path)
+    }
+
     public init(models: [ModelArchitecture], file: String = "models.json") throws {
         var idx: [String: Int] = [:]
         for (i, m) in models.enumerated() {

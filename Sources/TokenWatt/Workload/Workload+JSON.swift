@@ -4,21 +4,25 @@ import KernelPower
 /// Reads and validates a workload file: strict keys, ranges, references between deployments and
 /// classes, shares that sum to 1, and distributions with sane parameters.
 public enum WorkloadReader {
-    public static func read(path: String, dataDirectory: String?) throws -> Workload {
+    /// Reads the workload at `path`; its model and GPU ids are checked against `models` and `gpus`
+    /// (the bundled catalogs, or those a user's catalog files extend).
+    public static func read(path: String, dataDirectory: String?, models: ModelCatalog = .bundled,
+                            gpus: GPUCatalog = .bundled) throws -> Workload {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError.unreadable(file: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
         }
-        return try read(data, file: path, dataDirectory: dataDirectory)
+        return try read(data, file: path, dataDirectory: dataDirectory, models: models, gpus: gpus)
     }
 
-    public static func read(_ data: Data, file: String, dataDirectory: String?) throws -> Workload {
+    public static func read(_ data: Data, file: String, dataDirectory: String?, models: ModelCatalog = .bundled,
+                            gpus: GPUCatalog = .bundled) throws -> Workload {
         var top = try JSONObjectReader(try JSONParser.parse(data, file: file), file: file, path: "")
         _ = try top.schemaVersion(highest: Workload.highestSchemaVersion)
         let description = try top.string("description")
         let samples = try top.optionalInt("samples", 1...10_000_000, expected: "a sample count from 1 to 10000000") ?? 10_000
         let seed = try top.optionalInt("seed", 0...Int(Int32.max), expected: "a non-negative whole number") ?? 42
         let items = try top.array("scenarios")
-        var ctx = Context(file: file, dataDirectory: dataDirectory)
+        var ctx = Context(file: file, dataDirectory: dataDirectory, models: models, gpus: gpus)
         let emissions = try top.optionalObject("emissions").map { try ctx.emissions($0, path: "emissions") } ?? EmissionsSettings()
         try top.finish()
         guard !items.isEmpty else { throw InputError.invalidValue(file: file, field: "scenarios", value: "[]", expected: "at least one scenario") }
@@ -64,6 +68,8 @@ public enum WorkloadReader {
     struct Context {
         let file: String
         let dataDirectory: String?
+        let models: ModelCatalog
+        let gpus: GPUCatalog
         var traceCache: [String: [Double]] = [:]
     }
 }
@@ -136,8 +142,8 @@ extension WorkloadReader.Context {
         var o = try JSONObjectReader(v, file: file, path: path)
         var r = DeploymentRequest(model: try o.string("model"), gpu: try o.string("gpu"))
         // Ids are checked here so that the error names the file and field, not a later run.
-        _ = try ModelCatalog.bundled.model(r.model, context: "\(file): \(path).model")
-        _ = try GPUCatalog.bundled.gpu(r.gpu, context: "\(file): \(path).gpu")
+        _ = try models.model(r.model, context: "\(file): \(path).model")
+        _ = try gpus.gpu(r.gpu, context: "\(file): \(path).gpu")
         r.gpus = try o.optionalInt("gpus", 1...4096, expected: "a GPU count")
         r.tensorParallel = try o.optionalInt("tp", 1...4096, expected: "a tensor-parallel degree")
         r.pipelineParallel = try o.optionalInt("pp", 1...4096, expected: "a pipeline-parallel degree")
@@ -210,8 +216,8 @@ extension WorkloadReader.Context {
         c.gpu = try o.optionalString("gpu")
         c.gpus = try o.optionalInt("gpus", 1...4096, expected: "a GPU count")
         c.model = try o.optionalString("model")
-        if let g = c.gpu { _ = try GPUCatalog.bundled.gpu(g, context: "\(file): \(path).gpu") }
-        if let m = c.model { _ = try ModelCatalog.bundled.model(m, context: "\(file): \(path).model") }
+        if let g = c.gpu { _ = try gpus.gpu(g, context: "\(file): \(path).gpu") }
+        if let m = c.model { _ = try models.model(m, context: "\(file): \(path).model") }
         c.maxBatch = try o.optionalInt("maxBatch", 1...1_000_000, expected: "a sequence count")
         c.prefixCacheHit = try o.optionalDouble("prefixCacheHit", 0...1, expected: "a fraction")
         c.powerCapWatts = try o.optionalDouble("powerCapWatts", 1...100_000, expected: "watts")

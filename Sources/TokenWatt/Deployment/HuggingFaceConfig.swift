@@ -1,0 +1,210 @@
+import Foundation
+import KernelPower
+
+/// Turns a Hugging Face `config.json` into an entry of the model catalog's schema
+/// (`tokenwatt models --from-hf`), so that a model the bundled catalog lacks can be estimated
+/// from its own published shapes (`--model-catalog FILE`). Only the transformer families whose
+/// layers the planner already models are converted; anything the config does not state is taken
+/// from the family's `transformers` defaults and named in the entry's `sources`, so the reader
+/// can check it. The entry is validated by the catalog's own reader before it is returned.
+public enum HuggingFaceConfig {
+    /// The `model_type`s converted, and the family name each entry gets.
+    public static let supported: [String: String] = [
+        "llama": "llama", "mistral": "mistral", "mixtral": "mixtral", "qwen2": "qwen2", "qwen2_moe": "qwen2-moe",
+        "qwen3": "qwen3", "qwen3_moe": "qwen3-moe", "gemma2": "gemma-2", "gemma3_text": "gemma-3",
+    ]
+
+    /// A one-model catalog file (`{"schemaVersion": 1, "models": [entry]}`) for `config`.
+    /// `id` names the entry (default: the config's `_name_or_path`); `source` says where the
+    /// config was published (default: the file it was read from).
+    public static func catalogFile(_ data: Data, file: String, id: String?, source: String?) throws -> JSONValue {
+        let entry = try catalogEntry(try JSONParser.parse(data, file: file), file: file, id: id, source: source)
+        _ = try ModelArchitectureReader.read(entry, file: file, path: "converted entry")
+        return .obj([("schemaVersion", .num(1)), ("models", .array([entry]))])
+    }
+
+    static func catalogEntry(_ root: JSONValue, file: String, id: String?, source: String?) throws -> JSONValue {
+        // Multimodal wrappers (Gemma 3 4B and up) keep the language model's shape in text_config.
+        let c = root["num_hidden_layers"] == nil ? (root["text_config"] ?? root) : root
+        var r = Reader(config: c, file: file, notes: [])
+        let type = try r.string("model_type", in: root["num_hidden_layers"] == nil && root["text_config"] != nil ? "text_config" : "")
+        let modelType = type == "gemma3" ? "gemma3_text" : type
+        guard let family = supported[modelType] else {
+            throw InputError.invalidValue(file: file, field: "model_type", value: type,
+                                          expected: "one of " + supported.keys.sorted().joined(separator: ", ")
+                                              + " (other families need a hand-written catalog entry; see models.json)")
+        }
+        guard let name = id ?? root["_name_or_path"].flatMap(stringValue), !name.isEmpty else {
+            throw InputError.invalidValue(file: file, field: "_name_or_path", value: "missing", expected: "a model id (or pass --id ID)")
+        }
+        let heads = try r.int("num_attention_heads")
+        let kvHeads = try r.int("num_key_value_heads", default: heads)
+        let hidden = try r.int("hidden_size")
+        let layers = try r.int("num_hidden_layers")
+        let gemma = modelType.hasPrefix("gemma")
+        let qwen2 = modelType.hasPrefix("qwen2")
+        let bias = try r.bool("attention_bias", default: false)
+        var pairs: [(String, JSONValue)] = [
+            ("id", .str(name)), ("aliases", .array([])), ("family", .str(family)), ("kind", .str("decoder")),
+            ("layers", .num(Double(layers))), ("hiddenSize", .num(Double(hidden))), ("heads", .num(Double(heads))),
+            ("kvHeads", .num(Double(kvHeads))), ("headDim", .num(Double(try r.int("head_dim", default: hidden / max(1, heads))))),
+            ("ffnSize", .num(Double(try r.int("intermediate_size")))), ("ffnGated", .bool(true)),
+            ("activation", .str(try activation(&r, gemma: gemma))), ("norm", .str("rmsnorm")), ("positional", .str("rope")),
+            ("maxPositions", .num(Double(try r.int("max_position_embeddings")))), ("vocabSize", .num(Double(try r.int("vocab_size")))),
+            ("tiedEmbeddings", .bool(try r.bool("tie_word_embeddings", default: gemma))),
+            // Qwen2's attention has q/k/v biases and no output bias (modeling_qwen2); the others
+            // put attention_bias on all four projections.
+            ("qkvBias", .bool(qwen2 || bias)), ("outputBias", .bool(!qwen2 && bias)),
+            ("mlpBias", .bool(try r.bool("mlp_bias", default: false))),
+            ("attention", try attention(&r, modelType: modelType, layers: layers, heads: heads, kvHeads: kvHeads)),
+        ]
+        if let moe = try moe(&r, modelType: modelType, layers: layers) { pairs.append(("moe", moe)) }
+        let (precision, block) = try precision(&r, root: root)
+        pairs.append(("defaultPrecision", .str(precision.rawValue)))
+        if let block { pairs.append(("fp8WeightBlock", .num(Double(block)))) }
+        pairs.append(("source", .str(source ?? "\(file) (Hugging Face config.json, converted by tokenwatt models --from-hf)")))
+        pairs.append(("sources", .obj(r.notes.isEmpty ? [] : [("converter", .str(r.notes.joined(separator: "; ")))])))
+        return .obj(pairs)
+    }
+
+    static func activation(_ r: inout Reader, gemma: Bool) throws -> String {
+        let key = r.config["hidden_activation"] != nil ? "hidden_activation" : "hidden_act"
+        let act = try r.string(key, default: gemma ? "gelu_pytorch_tanh" : "silu")
+        switch act {
+        case "silu", "swish": return "silu"
+        case "gelu_pytorch_tanh", "gelu_new", "gelu_fast": return "gelu-tanh"
+        case "gelu": return "gelu"
+        case "relu": return "relu"
+        default:
+            throw InputError.invalidValue(file: r.file, field: key, value: act, expected: "silu, gelu, gelu_pytorch_tanh, gelu_new or relu")
+        }
+    }
+
+    /// Attention kind and sliding window: Mistral's window on every layer; Gemma 2 alternates
+    /// local and global layers; Gemma 3 has one global layer in `sliding_window_pattern` (or the
+    /// layers `layer_types` calls sliding). Qwen's optional window is not converted.
+    static func attention(_ r: inout Reader, modelType: String, layers: Int, heads: Int, kvHeads: Int) throws -> JSONValue {
+        let kind = kvHeads == heads ? "mha" : kvHeads == 1 ? "mqa" : "gqa"
+        var pairs: [(String, JSONValue)] = [("kind", .str(kind))]
+        let window = r.config["sliding_window"].flatMap(numberValue) == nil ? nil : try r.int("sliding_window")
+        if modelType.hasPrefix("qwen"), try r.bool("use_sliding_window", default: false) {
+            throw InputError.invalidValue(file: r.file, field: "use_sliding_window", value: "true",
+                                          expected: "false (Qwen's per-layer window is not converted; write attention.slidingWindowLayers by hand)")
+        }
+        guard let window, !modelType.hasPrefix("qwen") else { return .obj(pairs) }
+        let windowed: Int
+        switch modelType {
+        case "gemma2": windowed = layers / 2
+        case "gemma3_text":
+            if case let .array(types)? = r.config["layer_types"] {
+                windowed = types.filter { stringValue($0) == "sliding_attention" }.count
+            } else {
+                let pattern = try r.int("sliding_window_pattern", default: 6)
+                windowed = layers - layers / max(1, pattern)
+            }
+        default: windowed = layers
+        }
+        pairs += [("slidingWindow", .num(Double(window))), ("slidingWindowLayers", .num(Double(windowed)))]
+        return .obj(pairs)
+    }
+
+    static func moe(_ r: inout Reader, modelType: String, layers: Int) throws -> JSONValue? {
+        switch modelType {
+        case "mixtral":
+            let ffn = try r.int("intermediate_size")
+            return .obj([("experts", .num(Double(try r.int("num_local_experts")))),
+                         ("expertsPerToken", .num(Double(try r.int("num_experts_per_tok")))), ("expertFfnSize", .num(Double(ffn)))])
+        case "qwen2_moe", "qwen3_moe":
+            var pairs: [(String, JSONValue)] = [
+                ("experts", .num(Double(try r.int("num_experts")))), ("expertsPerToken", .num(Double(try r.int("num_experts_per_tok")))),
+                ("expertFfnSize", .num(Double(try r.int("moe_intermediate_size")))),
+                ("layerInterval", .num(Double(try r.int("decoder_sparse_step", default: 1)))),
+            ]
+            if case let .array(dense)? = r.config["mlp_only_layers"], !dense.isEmpty {
+                pairs.append(("denseLayers", .num(Double(dense.count))))
+                r.notes.append("mlp_only_layers \(dense.count) dense layers counted as the first ones")
+            }
+            if modelType == "qwen2_moe" {
+                pairs += [("sharedExperts", .num(1)), ("sharedExpertFfnSize", .num(Double(try r.int("shared_expert_intermediate_size"))))]
+            }
+            return .obj(pairs)
+        default:
+            return nil
+        }
+    }
+
+    /// The weights' precision: an FP8 checkpoint (`quantization_config.quant_method` "fp8", with its
+    /// scale block) or the dtype it was saved in (FP32 ones as vLLM serves them).
+    static func precision(_ r: inout Reader, root: JSONValue) throws -> (Precision, Int?) {
+        if let q = root["quantization_config"] {
+            let method = q["quant_method"].flatMap(stringValue) ?? "unknown"
+            guard method == "fp8" else {
+                throw InputError.invalidValue(file: r.file, field: "quantization_config.quant_method", value: method,
+                                              expected: "fp8 or no quantization_config (set defaultPrecision by hand for other formats)")
+            }
+            if case let .array(block)? = q["weight_block_size"], let side = block.first.flatMap(numberValue) {
+                guard (1...65_536).contains(side), side == side.rounded() else {
+                    throw InputError.invalidValue(file: r.file, field: "quantization_config.weight_block_size", value: formatNumber(side),
+                                                  expected: "a block side from 1 to 65536")
+                }
+                return (.fp8, Int(side))
+            }
+            return (.fp8, nil)
+        }
+        let key = root["torch_dtype"] != nil ? "torch_dtype" : "dtype"
+        let dtype = root[key].flatMap(stringValue) ?? r.config[key].flatMap(stringValue)
+        switch dtype {
+        case "bfloat16": return (.bf16, nil)
+        case "float16": return (.fp16, nil)
+        case "float32":
+            // vLLM's `--dtype auto` serves FP32 checkpoints in FP16 (vLLM docs, engine arguments).
+            r.notes.append("\(key) float32: served in fp16, as vLLM's --dtype auto does")
+            return (.fp16, nil)
+        default:
+            r.notes.append("\(key) \(dtype ?? "missing"): defaultPrecision bf16 assumed")
+            return (.bf16, nil)
+        }
+    }
+
+    /// Lenient reads of a config (configs carry many keys the catalog does not need); a default
+    /// taken for a missing key is noted.
+    struct Reader {
+        let config: JSONValue
+        let file: String
+        var notes: [String]
+
+        func string(_ key: String, in parent: String) throws -> String {
+            guard let s = config[key].flatMap(stringValue) else {
+                throw InputError.invalidValue(file: file, field: parent.isEmpty ? key : "\(parent).\(key)", value: "missing", expected: "a string")
+            }
+            return s
+        }
+
+        mutating func string(_ key: String, default d: String) throws -> String {
+            guard let v = config[key] else { notes.append("\(key) missing: \(d) assumed"); return d }
+            guard let s = stringValue(v) else { throw InputError.invalidValue(file: file, field: key, value: v.shortDescription, expected: "a string") }
+            return s
+        }
+
+        mutating func int(_ key: String, default d: Int? = nil) throws -> Int {
+            guard let v = config[key], v != .null else {
+                guard let d else { throw InputError.invalidValue(file: file, field: key, value: "missing", expected: "a positive whole number") }
+                notes.append("\(key) missing: \(d) assumed")
+                return d
+            }
+            guard let x = numberValue(v), x >= 1, x == x.rounded(), x < 1e12 else {
+                throw InputError.invalidValue(file: file, field: key, value: v.shortDescription, expected: "a positive whole number")
+            }
+            return Int(x)
+        }
+
+        mutating func bool(_ key: String, default d: Bool) throws -> Bool {
+            guard let v = config[key], v != .null else { notes.append("\(key) missing: \(d) assumed"); return d }
+            guard case let .bool(b) = v else { throw InputError.invalidValue(file: file, field: key, value: v.shortDescription, expected: "true or false") }
+            return b
+        }
+    }
+
+    static func stringValue(_ v: JSONValue) -> String? { if case let .string(s) = v { return s } else { return nil } }
+    static func numberValue(_ v: JSONValue) -> Double? { if case let .number(x) = v { return x } else { return nil } }
+}

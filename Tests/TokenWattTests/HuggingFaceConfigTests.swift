@@ -1,0 +1,137 @@
+import Foundation
+import KernelPower
+import Testing
+@testable import TokenWatt
+
+/// `tokenwatt models --from-hf` and `--model-catalog`: a Hugging Face config.json becomes a
+/// catalog entry, and a user's catalog file extends the bundled one.
+@Suite struct HuggingFaceConfigTests {
+    /// The published config.json of each model, cut to the keys the converter reads plus a few it
+    /// must ignore (values as on the model's Hugging Face page, the `source` of its bundled entry).
+    static let configs: [String: String] = [
+        "Qwen/Qwen3-8B": """
+        {"architectures": ["Qwen3ForCausalLM"], "attention_bias": false, "head_dim": 128, "hidden_act": "silu",
+         "hidden_size": 4096, "intermediate_size": 12288, "max_position_embeddings": 40960, "max_window_layers": 36,
+         "model_type": "qwen3", "num_attention_heads": 32, "num_hidden_layers": 36, "num_key_value_heads": 8,
+         "rms_norm_eps": 1e-06, "rope_theta": 1000000, "sliding_window": null, "tie_word_embeddings": false,
+         "torch_dtype": "bfloat16", "use_sliding_window": false, "vocab_size": 151936}
+        """,
+        "mistralai/Mixtral-8x7B-v0.1": """
+        {"architectures": ["MixtralForCausalLM"], "hidden_act": "silu", "hidden_size": 4096, "intermediate_size": 14336,
+         "max_position_embeddings": 32768, "model_type": "mixtral", "num_attention_heads": 32, "num_experts_per_tok": 2,
+         "num_hidden_layers": 32, "num_key_value_heads": 8, "num_local_experts": 8, "rope_theta": 1e6,
+         "sliding_window": null, "tie_word_embeddings": false, "torch_dtype": "bfloat16", "vocab_size": 32000}
+        """,
+        "Qwen/Qwen3-30B-A3B-Instruct-2507": """
+        {"architectures": ["Qwen3MoeForCausalLM"], "attention_bias": false, "decoder_sparse_step": 1, "head_dim": 128,
+         "hidden_act": "silu", "hidden_size": 2048, "intermediate_size": 6144, "max_position_embeddings": 262144,
+         "mlp_only_layers": [], "model_type": "qwen3_moe", "moe_intermediate_size": 768, "num_attention_heads": 32,
+         "num_experts": 128, "num_experts_per_tok": 8, "num_hidden_layers": 48, "num_key_value_heads": 4,
+         "tie_word_embeddings": false, "torch_dtype": "bfloat16", "use_sliding_window": false, "vocab_size": 151936}
+        """,
+        "Qwen/Qwen2.5-7B-Instruct": """
+        {"architectures": ["Qwen2ForCausalLM"], "hidden_act": "silu", "hidden_size": 3584, "intermediate_size": 18944,
+         "max_position_embeddings": 32768, "max_window_layers": 28, "model_type": "qwen2", "num_attention_heads": 28,
+         "num_hidden_layers": 28, "num_key_value_heads": 4, "sliding_window": 131072, "tie_word_embeddings": false,
+         "torch_dtype": "bfloat16", "use_sliding_window": false, "vocab_size": 152064}
+        """,
+        "google/gemma-2-2b-it": """
+        {"architectures": ["Gemma2ForCausalLM"], "head_dim": 256, "hidden_activation": "gelu_pytorch_tanh", "hidden_size": 2304,
+         "intermediate_size": 9216, "max_position_embeddings": 8192, "model_type": "gemma2", "num_attention_heads": 8,
+         "num_hidden_layers": 26, "num_key_value_heads": 4, "sliding_window": 4096, "torch_dtype": "float32", "vocab_size": 256000}
+        """,
+        "google/gemma-3-1b-it": """
+        {"architectures": ["Gemma3ForCausalLM"], "head_dim": 256, "hidden_activation": "gelu_pytorch_tanh", "hidden_size": 1152,
+         "intermediate_size": 6912, "max_position_embeddings": 32768, "model_type": "gemma3_text", "num_attention_heads": 4,
+         "num_hidden_layers": 26, "num_key_value_heads": 1, "sliding_window": 512, "sliding_window_pattern": 6,
+         "torch_dtype": "bfloat16", "vocab_size": 262144}
+        """,
+    ]
+
+    static func convert(_ json: String, id: String?) throws -> ModelArchitecture {
+        let file = try HuggingFaceConfig.catalogFile(Data(json.utf8), file: "config.json", id: id, source: nil)
+        return try #require(try ModelCatalog.load(Data(JSONWriter().write(file).utf8), file: "converted.json").models.first)
+    }
+
+    /// Each converted config describes the layers its hand-written bundled entry does: the same
+    /// shapes, window, experts, biases and parameter count.
+    @Test(arguments: configs.keys.sorted())
+    func convertedConfigMatchesTheBundledEntry(_ id: String) throws {
+        let m = try Self.convert(try #require(Self.configs[id]), id: "test/\(id)")
+        let b = try ModelCatalog.bundled.model(id)
+        let shape = { (a: ModelArchitecture) -> [Int] in [a.layers, a.hiddenSize, a.heads, a.kvHeads, a.headDim, a.maxPositions, a.vocabSize] }
+        #expect(shape(m) == shape(b))
+        #expect(m.activation == b.activation)
+        #expect(m.attention.kind == b.attention.kind)
+        #expect(m.tiedEmbeddings == b.tiedEmbeddings)
+        #expect(m.attention.slidingWindow == b.attention.slidingWindow)
+        #expect(m.windowedLayerCount == b.windowedLayerCount)
+        #expect([m.qkvBias, m.outputBias] == [b.qkvBias, b.outputBias])
+        #expect(m.moe == b.moe)
+        #expect([m.totalParams, m.activeParams] == [b.totalParams, b.activeParams])
+    }
+
+    /// An FP8 checkpoint keeps its format and scale block; the dtype sets the rest.
+    @Test func fp8CheckpointKeepsItsBlock() throws {
+        var json = try #require(Self.configs["Qwen/Qwen3-8B"])
+        json = json.replacingOccurrences(of: "\"vocab_size\": 151936}",
+                                         with: "\"vocab_size\": 151936, \"quantization_config\": {\"quant_method\": \"fp8\", \"weight_block_size\": [128, 128]}}")
+        let m = try Self.convert(json, id: "test/qwen3-8b-fp8")
+        #expect(m.defaultPrecision == .fp8 && m.fp8WeightBlock == 128)
+    }
+
+    /// What the converter cannot describe is refused with the field that says so.
+    @Test func unsupportedConfigsNameTheirField() throws {
+        let qwen = try #require(Self.configs["Qwen/Qwen3-8B"])
+        let cases: [(String, String)] = [
+            (qwen.replacingOccurrences(of: "\"model_type\": \"qwen3\"", with: "\"model_type\": \"rwkv\""), "model_type"),
+            (qwen.replacingOccurrences(of: "\"use_sliding_window\": false", with: "\"use_sliding_window\": true"), "use_sliding_window"),
+            (qwen.replacingOccurrences(of: "\"vocab_size\": 151936}", with: "\"vocab_size\": 151936, \"quantization_config\": {\"quant_method\": \"awq\"}}"),
+             "quantization_config.quant_method"),
+            (qwen.replacingOccurrences(of: "\"num_hidden_layers\": 36,", with: "\"num_hidden_layers\": -2,"), "num_hidden_layers"),
+        ]
+        for (json, field) in cases {
+            do {
+                _ = try Self.convert(json, id: "test/x")
+                Issue.record("accepted a config with a bad \(field)")
+            } catch {
+                #expect("\(error)".contains("config.json") && "\(error)".contains(field), "\(error)")
+            }
+        }
+        #expect(throws: InputError.self) { _ = try Self.convert(qwen, id: nil) }
+    }
+
+    /// A user's catalog joins the bundled one: a fine-tune named as a variant of a bundled model
+    /// costs what its base does; a new id that the bundle already holds is refused, naming the file.
+    @Test func userCatalogExtendsTheBundledOne() throws {
+        let user = """
+        {"schemaVersion": 1, "models": [
+          {"id": "acme/support-bot-8b", "variantOf": "meta-llama/Llama-3.1-8B-Instruct", "aliases": [], "source": "acme model card"}]}
+        """
+        let catalog = try ModelCatalog.bundled.adding(Data(user.utf8), file: "acme.json")
+        #expect(catalog.models.count == ModelCatalog.bundled.models.count + 1)
+        let estimator = Estimator(models: catalog)
+        func joules(_ model: String) throws -> Double {
+            try estimator.serve(try estimator.deployment(DeploymentRequest(model: model, gpu: "h100-sxm")),
+                                ServingRequest(batch: 32, inputTokens: 500, outputTokens: 200)).energyPerOutputToken.joules
+        }
+        #expect(try joules("acme/support-bot-8b") == joules("meta-llama/Llama-3.1-8B-Instruct"))
+        let clash = user.replacingOccurrences(of: "acme/support-bot-8b", with: "llama-3.1-8b-instruct")
+        do {
+            _ = try ModelCatalog.bundled.adding(Data(clash.utf8), file: "acme.json")
+            Issue.record("a bundled alias was overridden")
+        } catch {
+            #expect("\(error)".contains("acme.json") && "\(error)".contains("variantOf"), "\(error)")
+        }
+    }
+
+    /// A workload may name a model of the user's catalog when it is read with that catalog.
+    @Test func workloadReadsTheExtendedCatalog() throws {
+        let user = #"{"schemaVersion": 1, "models": [{"id": "acme/bot", "variantOf": "Qwen/Qwen3-8B", "aliases": [], "source": "x"}]}"#
+        let catalog = try ModelCatalog.bundled.adding(Data(user.utf8), file: "acme.json")
+        let workload = kernelWorkload(deployment: #"{"name": "d", "model": "acme/bot", "gpu": "h100-sxm"}"#)
+        #expect(throws: InputError.self) { _ = try WorkloadReader.read(Data(workload.utf8), file: "w.json", dataDirectory: nil) }
+        let w = try WorkloadReader.read(Data(workload.utf8), file: "w.json", dataDirectory: nil, models: catalog)
+        #expect(w.scenarios.count == 1)
+    }
+}
