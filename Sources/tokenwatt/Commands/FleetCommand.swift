@@ -4,18 +4,19 @@ import TokenWatt
 
 /// `tokenwatt fleet FILE`: the main job: Wh-per-query distributions and GWh per day of a workload.
 enum FleetCommand {
-    static let usage = "tokenwatt fleet FILE.json [--samples N] [--seed S] [--format text|json|markdown] [--data-dir DIR] [--calibration FILE]"
+    static let usage = "tokenwatt fleet FILE.json [--samples N] [--seed S] [--format text|json|markdown] [--data-dir DIR] [--calibration FILE] [--model-catalog FILE]"
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["samples", "seed", "format", "data-dir", "calibration"], boolean: [])
+        let args = try Arguments(argv, valued: ["samples", "seed", "format", "data-dir", "calibration", "model-catalog"], boolean: [])
         let file = try args.requirePositional(1, usage: usage)[0]
         let format = try args.format([.text, .json, .markdown], default: .text)
         let samples = try args.int("samples", 1...10_000_000)
         let seed = try args.int("seed", 0...Int(Int32.max)).map { UInt64($0) }
         let data = args.string("data-dir") != nil ? try DataDirectory.resolve(explicit: args.string("data-dir"))
                                                  : try? DataDirectory.resolve(explicit: nil)
-        let workload = try WorkloadReader.read(path: file, dataDirectory: data)
-        let results = try FleetRunner(estimator: try CommonOptions.estimator(args), dataDirectory: data)
+        let estimator = try CommonOptions.estimator(args)
+        let workload = try WorkloadReader.read(path: file, dataDirectory: data, models: estimator.models)
+        let results = try FleetRunner(estimator: estimator, dataDirectory: data)
             .run(workload, samples: samples, seed: seed)
         switch format {
         case .json: Output.write(JSONWriter(sortKeys: false).write(FleetRendering.json(workload, results)))

@@ -1,3 +1,4 @@
+import Foundation
 import KernelPower
 import TokenWatt
 
@@ -5,7 +6,13 @@ import TokenWatt
 /// the JSON form.
 enum ListCommand {
     static let gpuUsage = "tokenwatt gpus [--match TEXT] [--format text|json|csv]"
-    static let modelUsage = "tokenwatt models [--match TEXT] [--format text|json|csv]"
+    static let modelUsage = """
+    tokenwatt models [--match TEXT] [--model-catalog FILE] [--format text|json|csv]
+    tokenwatt models --from-hf CONFIG.json [--id ID] [--source URL]
+      --from-hf writes a catalog file for a Hugging Face config.json (llama, mistral, mixtral, qwen2, qwen2_moe,
+      qwen3, qwen3_moe, gemma2, gemma3): check it, save it, and pass it to any command as --model-catalog FILE
+      (or set TOKENWATT_MODEL_CATALOG). Its variants may name a bundled model in variantOf.
+    """
 
     /// `--match TEXT`: the entries whose names contain it; none is an error naming the closest ids.
     static func filtered<T>(_ args: Arguments, _ kind: String, _ all: [T], ids: (T) -> [String], matching: (String) -> [T]) throws -> [T] {
@@ -58,11 +65,12 @@ enum ListCommand {
     }
 
     static func models(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["format", "match"], boolean: [])
+        let args = try Arguments(argv, valued: ["format", "match", "model-catalog", "from-hf", "id", "source"], boolean: [])
         _ = try args.requirePositional(0, usage: modelUsage)
+        if let config = args.string("from-hf") { return try fromHuggingFace(config, args) }
         let format = try args.format([.text, .json, .csv], default: .text)
-        let models = try filtered(args, "model", ModelCatalog.bundled.models, ids: { [$0.id] + $0.aliases },
-                                  matching: ModelCatalog.bundled.matching)
+        let catalog = try CommonOptions.models(args)
+        let models = try filtered(args, "model", catalog.models, ids: { [$0.id] + $0.aliases }, matching: catalog.matching)
         let header = ["id", "family", "layers", "hidden", "heads", "kv_heads", "attention", "experts", "total_params_b",
                       "active_params_b", "precision", "supported"]
         let rows: [[String]] = models.map { m in
@@ -78,6 +86,18 @@ enum ListCommand {
         default:
             Output.write(Output.table(header, rows))
         }
+        return .success
+    }
+
+    /// `--from-hf CONFIG.json`: the one-model catalog file for a Hugging Face config, on stdout.
+    static func fromHuggingFace(_ path: String, _ args: Arguments) throws -> ExitCode {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError.unreadable(file: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
+        }
+        let file = try HuggingFaceConfig.catalogFile(data, file: path, id: args.string("id"), source: args.string("source"))
+        // The entry must also join the bundled catalog: an id it already holds is refused here.
+        _ = try ModelCatalog.bundled.adding(Data(JSONWriter(sortKeys: false).write(file).utf8), file: path)
+        Output.write(JSONWriter(sortKeys: false).write(file))
         return .success
     }
 

@@ -1,10 +1,11 @@
+import Foundation
 import KernelPower
 import TokenWatt
 
 /// `tokenwatt predict FILE.csv`: one output row per input row.
 enum PredictCommand {
     static let usage = """
-    tokenwatt predict FILE.csv|- [--format csv|json] [--calibration FILE]
+    tokenwatt predict FILE.csv|- [--format csv|json] [--calibration FILE] [--model-catalog FILE]
       Input columns: model, gpu, gpus, tp, ep, precision, kv_precision, phase (forward|decode-step|serve),
       batch, input_tokens, output_tokens, sm_clock_mhz, power_cap_w, framework (vllm|trtllm|vllm-eager|hf),
       attention (eager|sdpa|flash), lm_head, host_launch_us, sampling (top-p|direct). Rows that fail get
@@ -12,7 +13,7 @@ enum PredictCommand {
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["format", "calibration"], boolean: [])
+        let args = try Arguments(argv, valued: ["format", "calibration", "model-catalog"], boolean: [])
         let file = try args.requirePositional(1, usage: usage)[0]
         let format = try args.format([.csv, .json], default: .csv)
         let estimator = try CommonOptions.estimator(args)
@@ -39,11 +40,17 @@ enum PredictCommand {
 
 /// Options several commands share.
 enum CommonOptions {
-    /// The estimator with the bundled catalogs and either the bundled or a user calibration.
+    /// The estimator with the bundled calibration or a user's (`--calibration FILE`), and the
+    /// bundled model catalog extended by a user's catalog file (`--model-catalog FILE`, or the
+    /// file `TOKENWATT_MODEL_CATALOG` names), e.g. one `tokenwatt models --from-hf` wrote.
     static func estimator(_ args: Arguments) throws -> Estimator {
-        if let path = args.string("calibration") {
-            return Estimator(calibration: try CoefficientFile.read(path: path))
-        }
-        return Estimator()
+        let calibration = try args.string("calibration").map { try CoefficientFile.read(path: $0) } ?? .bundled
+        return Estimator(models: try models(args), calibration: calibration)
+    }
+
+    static func models(_ args: Arguments) throws -> ModelCatalog {
+        let env = ProcessInfo.processInfo.environment["TOKENWATT_MODEL_CATALOG"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let path = args.string("model-catalog") ?? env else { return .bundled }
+        return try ModelCatalog.bundled.adding(path: path)
     }
 }

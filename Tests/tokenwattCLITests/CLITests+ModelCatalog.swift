@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+
+/// `models --from-hf` writes a catalog file that `--model-catalog` (or `TOKENWATT_MODEL_CATALOG`)
+/// then adds to every command's model catalog.
+extension CLITests {
+    static let mistralConfig = """
+    {"architectures": ["MistralForCausalLM"], "hidden_act": "silu", "hidden_size": 4096, "intermediate_size": 14336,
+     "max_position_embeddings": 32768, "model_type": "mistral", "num_attention_heads": 32, "num_hidden_layers": 32,
+     "num_key_value_heads": 8, "rope_theta": 1000000.0, "sliding_window": null, "tie_word_embeddings": false,
+     "torch_dtype": "bfloat16", "vocab_size": 32768, "_name_or_path": "acme/mistral-7b-support"}
+    """
+
+    @Test func convertedConfigIsEstimatedThroughAModelCatalog() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-hf-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let config = dir.appendingPathComponent("config.json")
+        try Self.mistralConfig.write(to: config, atomically: true, encoding: .utf8)
+
+        let converted = try Self.run(["models", "--from-hf", config.path, "--source", "https://example.org/config.json"])
+        #expect(converted.status == 0, "\(converted.stderr)")
+        #expect(converted.stdout.contains("\"id\": \"acme/mistral-7b-support\"") && converted.stdout.contains("https://example.org/config.json"))
+        let catalog = dir.appendingPathComponent("models.json")
+        try converted.stdout.write(to: catalog, atomically: true, encoding: .utf8)
+
+        let args = ["estimate", "--model", "acme/mistral-7b-support", "--gpu", "h100-sxm", "--batch", "16", "--input", "500",
+                    "--output", "200", "--format", "json"]
+        let without = try Self.run(args)
+        #expect(without.status != 0 && without.stderr.contains("--from-hf"), "\(without.stderr)")
+        let with = try Self.run(args + ["--model-catalog", catalog.path])
+        #expect(with.status == 0 && with.stdout.contains("\"whPerQuery\""), "\(with.stderr)")
+        let listed = try Self.run(["models", "--model-catalog", catalog.path, "--match", "acme", "--format", "csv"])
+        #expect(listed.status == 0 && listed.stdout.contains("acme/mistral-7b-support,mistral,32"), "\(listed.stdout)")
+
+        // Converting it again under a bundled id is refused, naming the id that is taken.
+        let clash = try Self.run(["models", "--from-hf", config.path, "--id", "mistral-7b-instruct-v0.3"])
+        #expect(clash.status != 0 && clash.stdout.isEmpty && clash.stderr.contains("variantOf"), "\(clash.stderr)")
+        let missing = try Self.run(args + ["--model-catalog", dir.appendingPathComponent("nope.json").path])
+        #expect(missing.status != 0 && missing.stderr.contains("nope.json"))
+    }
+}
