@@ -25,6 +25,7 @@ public func fuzzOne(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     case 5:
         _ = try? GridCatalog.load(data, file: "fuzz.json")
         _ = try? FacilityCatalog.load(data, file: "fuzz.json")
+        _ = try? GPUCatalog.bundled.adding(data, file: "fuzz.json")
     case 6:
         if var r = try? TraceReader(bytes: bytes, name: "fuzz.log", format: nil) {
             var n = 0

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (libFuzzer, AddressSanitizer) of every input reader: JSON, workloads,
 # CSV, predict rows, sweep files, grid and facility catalogs, request logs, power logs,
-# calibration files, model catalogs and Hugging Face configs. Fuzz/main.swift picks the reader by the first byte.
+# calibration files, model and GPU catalogs and Hugging Face configs. Fuzz/main.swift picks the reader by the first byte.
 #
 #   scripts/fuzz.sh [RUNS]      default 200000 runs; seeds come from the repository's own files
 # Exit status 0 when no crash was found; a crash leaves its input in .build/fuzz/crash-*.
@@ -32,6 +32,7 @@ seed() { { printf "\\$(printf '%03o' "$1")"; cat "$2"; } > "$out/corpus/seed-$1-
 for f in Workloads/*.json; do seed 1 "$f"; seed 0 "$f"; done
 for f in Workloads/*.csv; do seed 2 "$f"; seed 3 "$f"; done
 seed 5 Sources/TokenWatt/Resources/grids.json
+python3 -c "import json; d=json.load(open('Sources/KernelPower/Resources/gpus.json')); g=[x for x in d['gpus'] if x['id']=='l40s'][0]; g['id']='user-l40s'; g['aliases']=[]; n={'id':'user-node','name':'n','gpu':'user-l40s','gpuCount':4,'maxPowerWatts':2200,'hostIdleWatts':300,'hostActiveWatts':500,'source':'s','sources':{}}; g['defaultNode']='user-node'; print(json.dumps({'schemaVersion':1,'gpus':[g],'nodes':[n]}))" > "$out/user-gpus.json"; seed 5 "$out/user-gpus.json"
 seed 9 Sources/TokenWatt/Resources/models.json
 printf '{"model_type": "qwen3_moe", "hidden_size": 2048, "intermediate_size": 6144, "moe_intermediate_size": 768, "num_experts": 128, "num_experts_per_tok": 8, "num_hidden_layers": 48, "num_attention_heads": 32, "num_key_value_heads": 4, "head_dim": 128, "max_position_embeddings": 262144, "vocab_size": 151936, "sliding_window": null, "torch_dtype": "bfloat16", "quantization_config": {"quant_method": "fp8", "weight_block_size": [128, 128]}}' > "$out/hf-config.json"; seed 9 "$out/hf-config.json"
 printf '{"model_type": "gemma3", "torch_dtype": "bfloat16", "text_config": {"model_type": "gemma3_text", "hidden_size": 2560, "intermediate_size": 10240, "num_hidden_layers": 34, "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256, "max_position_embeddings": 131072, "vocab_size": 262208, "sliding_window": 1024, "sliding_window_pattern": 6}}' > "$out/hf-gemma.json"; seed 9 "$out/hf-gemma.json"

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import KernelPower
 
@@ -64,5 +65,53 @@ import Testing
     @Test func catalogRejectsDuplicateIDs() throws {
         let g = try Self.catalog.gpu("a10")
         #expect(throws: InputError.self) { try GPUCatalog(gpus: [g, g], nodes: Self.catalog.nodes) }
+    }
+}
+
+/// A user's GPU catalog file (`--gpu-catalog FILE`) extends the bundled one.
+@Suite struct UserGPUCatalogTests {
+    /// The L40S entry under another id, with its own node: a GPU the bundle lacks.
+    static func userFile(id: String = "acme-l40s", memory: String = "gddr", node: String = "acme-node", withNode: Bool = true) -> String {
+        let gpu = """
+        {"id": "\(id)", "aliases": [], "name": "ACME L40S variant", "vendor": "nvidia", "architecture": "ada", "formFactor": "pcie",
+         "smCount": 142, "baseClockMHz": 1110, "boostClockMHz": 2520, "peakClockMHz": 2520,
+         "tensorPeakTFLOPS": {"bf16": 362.05, "fp16": 362.05, "fp8": 733}, "fp32TFLOPS": 91.6,
+         "hbmCapacityBytes": 51539607552, "hbmBandwidthBytesPerSecond": 864000000000, "l2Bytes": 100663296,
+         "tdpWatts": 350, "powerCapMinWatts": 100, "powerCapMaxWatts": 350, "idlePower": {"kind": "rule", "minWatts": 67.4, "maxWatts": 102.1},
+         "interconnect": {"kind": "pcie4", "bandwidthBytesPerSecond": 64000000000}, "memoryTechnology": "\(memory)",
+         "defaultNode": "\(node)", "source": "test", "sources": {}}
+        """
+        let nodes = withNode ? """
+        , "nodes": [{"id": "acme-node", "name": "ACME 4-GPU box", "gpu": "\(id)", "gpuCount": 4, "maxPowerWatts": 2200,
+                     "hostIdleWatts": 300, "hostActiveWatts": 500, "source": "test", "sources": {}}]
+        """ : ""
+        return #"{"schemaVersion": 1, "gpus": ["# + gpu + "]" + nodes + "}"
+    }
+
+    @Test func newGPUWithItsNodeJoinsTheCatalog() throws {
+        let c = try GPUCatalog.bundled.adding(Data(Self.userFile().utf8), file: "acme.json")
+        #expect(c.gpus.count == GPUCatalog.bundled.gpus.count + 1)
+        let g = try c.gpu("acme-l40s")
+        #expect(try c.node(g.defaultNodeID).gpuCount == 4)
+        // A GDDR part is carried over from the GDDR fit, an HBM one from the HBM fits.
+        #expect(CarryOver.baseGPU(for: g, fitted: ["a100-pcie-40gb", "a10", "h100-sxm"]) == "a10")
+        let hbm = try GPUCatalog.bundled.adding(Data(Self.userFile(memory: "hbm").utf8), file: "acme.json").gpu("acme-l40s")
+        #expect(CarryOver.baseGPU(for: hbm, fitted: ["a100-pcie-40gb", "a10", "h100-sxm"]) == "a100-pcie-40gb")
+    }
+
+    /// What the file may not do is refused with the file and the entry named.
+    @Test(arguments: [
+        (userFile(id: "l40s"), "l40s"),                                   // a bundled id is not overridden
+        (userFile(node: "nowhere", withNode: false), "nowhere"),          // a default node that exists nowhere
+        (userFile(memory: "gddr7"), "memoryTechnology"),                   // hbm or gddr
+        (#"{"schemaVersion": 1}"#, "gpus"),                                // nothing to add
+    ])
+    func badUserFilesNameTheProblem(_ text: String, _ needle: String) {
+        do {
+            _ = try GPUCatalog.bundled.adding(Data(text.utf8), file: "acme.json")
+            Issue.record("accepted: \(needle)")
+        } catch {
+            #expect("\(error)".contains("acme.json") && "\(error)".contains(needle), "\(error)")
+        }
     }
 }

@@ -14,16 +14,13 @@ public enum CarryOver {
     /// GPUs of Hopper and later, the H100 when it is fitted (the same SM generation or the nearest,
     /// measured under the same serving stack); for other HBM GPUs, the A100.
     public static func baseGPU(for gpu: GPUSpec, fitted: Set<String>) -> String {
-        if gddrGPUs.contains(gpu.id) { return "a10" }
+        if gpu.memoryTechnology == .gddr { return "a10" }
         if hopperBase.architectures.contains(gpu.architecture), fitted.contains(hopperBase.id) { return hopperBase.id }
         return "a100-pcie-40gb"
     }
 
     /// The measured Hopper GPU and the architectures carried over from it.
     static let hopperBase = (id: "h100-sxm", architecture: "hopper", architectures: Set(["hopper", "blackwell"]))
-
-    /// GPUs whose memory is GDDR6/GDDR6X rather than HBM (their datasheets).
-    static let gddrGPUs: Set<String> = ["a10", "a40", "l4", "l40s"]
 
     /// Energy-per-operation ratios to Ampere, feature order tensor, fp32, sharedMemory, l2,
     /// activeSM, hbm, link. Antepara et al., "Benchmark-driven Models for Energy Analysis and
@@ -32,27 +29,27 @@ public enum CarryOver {
     /// matrix 0.70 pJ/FLOP, FP64 vector 28.50 pJ/FLOP; GH200 11.68, 4.87, 1.45, 0.52, 23.60;
     /// MI300A 14.72, 1.39, 2.11, 0.46, 11.47. Active-SM and FP32 energy follow the vector-FLOP ratio
     /// (core logic on the same process); links are not scaled.
-    public static func scale(for gpu: GPUSpec) -> Scale { scale(architecture: gpu.architecture, id: gpu.id) }
+    public static func scale(for gpu: GPUSpec) -> Scale { scale(architecture: gpu.architecture, memory: gpu.memoryTechnology) }
 
     /// The scale from the base GPU `baseID` to `gpu`: both ratios to Ampere, divided.
     public static func scale(for gpu: GPUSpec, from baseID: String) -> Scale {
         let target = scale(for: gpu)
         guard baseID == hopperBase.id else { return target }
-        let base = scale(architecture: hopperBase.architecture, id: baseID)
+        let base = scale(architecture: hopperBase.architecture, memory: .hbm)
         let factors = zip(target.factors, base.factors).map { $0 / $1 }
         let source = factors.allSatisfy { $0 == 1 } ? "none (same energies per operation as the H100 fit: \(target.source))"
             : "\(target.source), relative to the H100"
         return Scale(factors: factors, source: source)
     }
 
-    static func scale(architecture: String, id: String) -> Scale {
+    static func scale(architecture: String, memory: GPUSpec.MemoryTechnology) -> Scale {
         let hopper: [Double] = [0.52 / 0.70, 23.60 / 28.50, 1.45 / 1.59, 4.87 / 4.71, 23.60 / 28.50, 11.68 / 13.11, 1]
         switch architecture {
         case "hopper":
             return Scale(factors: hopper, source: "Antepara et al. SC'25: GH200 vs A100 energies per operation")
         case "blackwell", "ada":
             // No published per-operation energies; same TSMC 4N-class process as Hopper.
-            let f = gddrGPUs.contains(id) ? Array(hopper[0..<5]) + [1, 1] : hopper
+            let f = memory == .gddr ? Array(hopper[0..<5]) + [1, 1] : hopper
             return Scale(factors: f, source: "assumed equal to Hopper (TSMC 4N-class process); Antepara et al. SC'25 GH200 vs A100")
         case "cdna3":
             return Scale(factors: [0.46 / 0.70, 11.47 / 28.50, 2.11 / 1.59, 1.39 / 4.71, 11.47 / 28.50, 14.72 / 13.11, 1],

@@ -38,6 +38,41 @@ public struct GPUCatalog: Sendable {
         return try GPUCatalog(gpus: gpus, nodes: nodes, gpusFile: gpusFile, nodesFile: nodesFile)
     }
 
+    /// This catalog with the GPUs and nodes of a user's catalog file: `{"schemaVersion": 1,
+    /// "gpus": [...], "nodes": [...]}` with the entries of `gpus.json` and `nodes.json` (either
+    /// array may be left out). A new GPU's `defaultNode` may be a bundled node or one of the file's;
+    /// an id or alias this catalog already holds is refused, naming the file, so a bundled GPU keeps
+    /// its sourced numbers in every result.
+    public func adding(_ data: Data, file: String) throws -> GPUCatalog {
+        var top = try JSONObjectReader(try JSONParser.parse(data, file: file), file: file, path: "")
+        _ = try top.schemaVersion(highest: Self.highestSchemaVersion)
+        let gpuItems = try top.optionalArray("gpus") ?? [], nodeItems = try top.optionalArray("nodes") ?? []
+        try top.finish()
+        guard !gpuItems.isEmpty || !nodeItems.isEmpty else {
+            throw InputError.invalidValue(file: file, field: "gpus", value: "missing", expected: "a gpus or a nodes array with at least one entry")
+        }
+        let added = try gpuItems.enumerated().map { i, v in try GPUSpecReader.read(v, file: file, path: "gpus[\(i)]") }
+        let addedNodes = try nodeItems.enumerated().map { i, v in try NodeSpecReader.read(v, file: file, path: "nodes[\(i)]") }
+        for g in added {
+            if let taken = ([g.id] + g.aliases).first(where: { gpuIndex[$0.lowercased()] != nil }) {
+                throw InputError.invalidValue(file: file, field: "GPU \(g.id)", value: taken,
+                                              expected: "an id and aliases the catalog does not hold yet ('\(taken)' is \(gpus[gpuIndex[taken.lowercased()]!].id))")
+            }
+        }
+        if let n = addedNodes.first(where: { nodeIndex[$0.id.lowercased()] != nil }) {
+            throw InputError.invalidValue(file: file, field: "node \(n.id)", value: n.id, expected: "a node id the catalog does not hold yet")
+        }
+        return try GPUCatalog(gpus: gpus + added, nodes: nodes + addedNodes, gpusFile: file, nodesFile: file)
+    }
+
+    /// `adding(_:file:)` on the file at `path`.
+    public func adding(path: String) throws -> GPUCatalog {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError.unreadable(file: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
+        }
+        return try adding(data, file: path)
+    }
+
     public init(gpus: [GPUSpec], nodes: [NodeSpec], gpusFile: String = "gpus.json", nodesFile: String = "nodes.json") throws {
         var gi: [String: Int] = [:]
         for (i, g) in gpus.enumerated() {

@@ -36,7 +36,7 @@ enum GPUSpecReader {
         let interconnect = Interconnect(kind: try ic.string("kind"),
                                         bidirectionalBandwidth: .bytesPerSecond(try ic.double("bandwidthBytesPerSecond", positive, expected: "bytes per second")))
         try ic.finish()
-        let spec = GPUSpec(
+        var spec = GPUSpec(
             id: id, aliases: try o.stringArray("aliases"), name: try o.string("name"),
             vendor: try o.string("vendor", allowed: ["nvidia", "amd"]),
             architecture: try o.string("architecture"), formFactor: try o.string("formFactor"),
@@ -50,6 +50,8 @@ enum GPUSpecReader {
             tdp: .watts(tdp), powerCapRange: capMin...capMax, idlePower: idle, voltage: voltage,
             interconnect: interconnect, defaultNodeID: try o.string("defaultNode"),
             source: try o.string("source"), sources: try o.stringMap("sources"))
+        let memory = try o.optionalString("memoryTechnology", allowed: GPUSpec.MemoryTechnology.allCases.map(\.rawValue))
+        spec.memoryTechnology = memory.flatMap(GPUSpec.MemoryTechnology.init) ?? .hbm
         try o.finish()
         if peaks[.bf16] == nil && peaks[.fp16] == nil { throw bad("tensorPeakTFLOPS", "{}", "at least a bf16 or fp16 peak") }
         return spec
@@ -113,22 +115,24 @@ enum NodeSpecReader {
         _ = try top.schemaVersion(highest: GPUCatalog.highestSchemaVersion)
         let items = try top.array("nodes")
         try top.finish()
-        return try items.enumerated().map { i, v in
-            var o = try JSONObjectReader(v, file: file, path: "nodes[\(i)]")
-            let scaleOut = try o.optionalDouble("scaleOutBytesPerSecondPerGPU", 1e6...1e13, expected: "bytes per second per GPU")
-            let maxW = try o.double("maxPowerWatts", 1...1e7, expected: "watts")
-            let idle = try o.double("hostIdleWatts", 0...maxW, expected: "watts below maxPowerWatts")
-            let node = NodeSpec(
-                id: try o.string("id"), name: try o.string("name"), gpuID: try o.string("gpu"),
-                gpuCount: try o.int("gpuCount", 1...1024, expected: "a positive GPU count"),
-                maxPower: .watts(maxW), hostIdlePower: .watts(idle),
-                hostActivePower: .watts(try o.double("hostActiveWatts", idle...maxW, expected: "watts between hostIdleWatts and maxPowerWatts")),
-                psuEfficiency: try o.optionalDouble("psuEfficiency", 0.5...1, expected: "a fraction between 0.5 and 1") ?? 1,
-                source: try o.string("source"), sources: try o.stringMap("sources"))
-            try o.finish()
-            var withNetwork = node
-            withNetwork.scaleOutBandwidthPerGPU = scaleOut.map { .bytesPerSecond($0) }
-            return withNetwork
-        }
+        return try items.enumerated().map { i, v in try read(v, file: file, path: "nodes[\(i)]") }
+    }
+
+    static func read(_ v: JSONValue, file: String, path: String) throws -> NodeSpec {
+        var o = try JSONObjectReader(v, file: file, path: path)
+        let scaleOut = try o.optionalDouble("scaleOutBytesPerSecondPerGPU", 1e6...1e13, expected: "bytes per second per GPU")
+        let maxW = try o.double("maxPowerWatts", 1...1e7, expected: "watts")
+        let idle = try o.double("hostIdleWatts", 0...maxW, expected: "watts below maxPowerWatts")
+        let node = NodeSpec(
+            id: try o.string("id"), name: try o.string("name"), gpuID: try o.string("gpu"),
+            gpuCount: try o.int("gpuCount", 1...1024, expected: "a positive GPU count"),
+            maxPower: .watts(maxW), hostIdlePower: .watts(idle),
+            hostActivePower: .watts(try o.double("hostActiveWatts", idle...maxW, expected: "watts between hostIdleWatts and maxPowerWatts")),
+            psuEfficiency: try o.optionalDouble("psuEfficiency", 0.5...1, expected: "a fraction between 0.5 and 1") ?? 1,
+            source: try o.string("source"), sources: try o.stringMap("sources"))
+        try o.finish()
+        var withNetwork = node
+        withNetwork.scaleOutBandwidthPerGPU = scaleOut.map { .bytesPerSecond($0) }
+        return withNetwork
     }
 }

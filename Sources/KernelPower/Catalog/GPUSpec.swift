@@ -27,6 +27,11 @@ public struct GPUSpec: Sendable {
     public let defaultNodeID: String
     public let source: String
     public let sources: [String: String]
+    /// The memory's technology: which measured GPU's energies per operation a GPU without its
+    /// own fit is carried from (`CarryOver.baseGPU`).
+    public var memoryTechnology: MemoryTechnology = .hbm
+
+    public enum MemoryTechnology: String, Sendable, CaseIterable { case hbm, gddr }
 
     public init(id: String, aliases: [String], name: String, vendor: String, architecture: String,
                 formFactor: String, smCount: Int, baseClock: Frequency, boostClock: Frequency,
@@ -46,11 +51,13 @@ public struct GPUSpec: Sendable {
 
     /// The same GPU with another idle curve (a user's measured idle readings).
     public func withIdlePower(_ curve: IdlePowerCurve) -> GPUSpec {
-        GPUSpec(id: id, aliases: aliases, name: name, vendor: vendor, architecture: architecture, formFactor: formFactor,
+        var g = GPUSpec(id: id, aliases: aliases, name: name, vendor: vendor, architecture: architecture, formFactor: formFactor,
                 smCount: smCount, baseClock: baseClock, boostClock: boostClock, peakClock: peakClock, tensorPeaks: tensorPeaks,
                 fp32Peak: fp32Peak, memoryCapacity: memoryCapacity, memoryBandwidth: memoryBandwidth, l2Size: l2Size, tdp: tdp,
                 powerCapRange: powerCapRange, idlePower: curve, voltage: voltage, interconnect: interconnect,
                 defaultNodeID: defaultNodeID, source: source, sources: sources)
+        g.memoryTechnology = memoryTechnology
+        return g
     }
 
     /// The source of a field, falling back to the entry's main source.

@@ -14,14 +14,14 @@ enum CalibrateCommand {
       start and end (timestamps in the log's clock) or a Zeus window name per run, optionally gpu_indices,
       passes or output_tokens_generated. Writes a calibration file (default calibration.json) that every
       command reads with --calibration FILE. --builtin refits the bundled coefficients on ../shared/data.
-      --model-catalog FILE adds the models a user's runs name (see `tokenwatt models --from-hf`).
+      --model-catalog FILE and --gpu-catalog FILE add the models and GPUs a user's runs name.
     """
 
     static let resourcePath = "Sources/KernelPower/Resources/coefficients.json"
 
     static func run(_ argv: [String]) throws -> ExitCode {
         let args = try Arguments(argv, valued: ["o", "output", "data-dir", "manifest", "power-log", "log-format", "interval-ms",
-                                                "zeus", "calibration", "model-catalog"], boolean: ["builtin"])
+                                                "zeus", "calibration", "model-catalog", "gpu-catalog"], boolean: ["builtin"])
         if args.flag("builtin") {
             _ = try args.requirePositional(0, usage: usage)
             return try builtin(args)

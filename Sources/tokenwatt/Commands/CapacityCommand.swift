@@ -6,13 +6,13 @@ import TokenWatt
 enum CapacityCommand {
     static let usage = """
     tokenwatt capacity FILE.json --budget-mw MW [--gpus ID,ID,...] [--caps W,W,...] [--samples N]
-                       [--format text|json] [--data-dir DIR] [--calibration FILE] [--model-catalog FILE]
+                       [--format text|json] [--data-dir DIR] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       For each kernel scenario of the workload, each GPU (default: the workload's own) and each cap
       (default: none), the queries a day, GPUs and Wh per query that fill the budget.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["budget-mw", "gpus", "caps", "samples", "format", "data-dir", "calibration", "model-catalog"], boolean: [])
+        let args = try Arguments(argv, valued: ["budget-mw", "gpus", "caps", "samples", "format", "data-dir", "calibration", "model-catalog", "gpu-catalog"], boolean: [])
         let file = try args.requirePositional(1, usage: usage)[0]
         let format = try args.format([.text, .json], default: .text)
         guard let budget = try args.double("budget-mw", 1e-6...1e6) else { throw UsageError(description: "--budget-mw is required; usage: \(usage)") }
@@ -33,7 +33,7 @@ enum CapacityCommand {
                 return v
             }
         } ?? [nil]
-        let capacity = try Capacity(workload: try WorkloadReader.read(path: file, dataDirectory: data, models: estimator.models),
+        let capacity = try Capacity(workload: try WorkloadReader.read(path: file, dataDirectory: data, models: estimator.models, gpus: estimator.gpus),
                                     runner: FleetRunner(estimator: estimator, dataDirectory: data), budgetMegawatts: budget,
                                     gpus: gpus, caps: caps, samples: try args.int("samples", 100...10_000_000))
         Output.write(format == .json ? JSONWriter(sortKeys: false).write(capacity.json()) : capacity.text())

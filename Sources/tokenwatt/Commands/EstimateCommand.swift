@@ -7,7 +7,7 @@ enum EstimateCommand {
     tokenwatt estimate --model ID --gpu ID [--gpus N --tp N --ep N --pp N] [--precision P] --batch N --input N --output N
                        [--kv-precision P] [--ssm-state-precision P] [--load QPS | --busy-fraction F] [--pue X] [--boundary gpu|node|it|facility]
                        [--power-cap-w W] [--sm-clock-mhz F] [--framework vllm|trtllm|vllm-eager|hf] [--token-budget N]
-                       [--sampling top-p|direct] [--memory-utilization F] [--host-launch-us US] [--calibration FILE] [--model-catalog FILE]
+                       [--sampling top-p|direct] [--memory-utilization F] [--host-launch-us US] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
                        [--format text|json|csv|markdown]
                        [--method kernel|surface [--reference-input N --reference-output N]]
       --load QPS runs the batch and charges the idle rest at the it boundary; under continuous batching
@@ -21,7 +21,7 @@ enum EstimateCommand {
 
     static let valued: Set<String> = ["model", "gpu", "gpus", "tp", "ep", "pp", "precision", "kv-precision", "ssm-state-precision", "batch", "input", "output",
                                       "load", "busy-fraction", "pue", "boundary", "power-cap-w", "sm-clock-mhz", "framework",
-                                      "token-budget", "memory-utilization", "host-launch-us", "calibration", "model-catalog", "format", "attention", "method",
+                                      "token-budget", "memory-utilization", "host-launch-us", "calibration", "model-catalog", "gpu-catalog", "format", "attention", "method",
                                       "reference-input", "reference-output", "sampling"]
 
     static func run(_ argv: [String]) throws -> ExitCode {

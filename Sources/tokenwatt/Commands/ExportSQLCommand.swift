@@ -7,7 +7,7 @@ enum ExportSQLCommand {
     static let usage = """
     tokenwatt export-sql --model ID --gpu ID [--gpus N --tp N --ep N --precision P] --batch N --dialect duckdb|spark|bigquery|postgres|sqlite
                          [--reference-input N --reference-output N] [--busy-fraction F | --load QPS] [--pue X] [--boundary B]
-                         [--table T] [--input-column C] [--output-column C] [--power-cap-w W] [--sm-clock-mhz F] [--calibration FILE] [--model-catalog FILE]
+                         [--table T] [--input-column C] [--output-column C] [--power-cap-w W] [--sm-clock-mhz F] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       The reference request (default 1000 + 250 tokens; --input/--output are accepted for it too) sets how
       many sequences the KV cache holds. Each row then gets what `tokenwatt estimate --method surface` gives
       for its tokens with the same flags and reference.

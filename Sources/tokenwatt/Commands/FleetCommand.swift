@@ -4,10 +4,10 @@ import TokenWatt
 
 /// `tokenwatt fleet FILE`: the main job: Wh-per-query distributions and GWh per day of a workload.
 enum FleetCommand {
-    static let usage = "tokenwatt fleet FILE.json [--samples N] [--seed S] [--format text|json|markdown] [--data-dir DIR] [--calibration FILE] [--model-catalog FILE]"
+    static let usage = "tokenwatt fleet FILE.json [--samples N] [--seed S] [--format text|json|markdown] [--data-dir DIR] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]"
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["samples", "seed", "format", "data-dir", "calibration", "model-catalog"], boolean: [])
+        let args = try Arguments(argv, valued: ["samples", "seed", "format", "data-dir", "calibration", "model-catalog", "gpu-catalog"], boolean: [])
         let file = try args.requirePositional(1, usage: usage)[0]
         let format = try args.format([.text, .json, .markdown], default: .text)
         let samples = try args.int("samples", 1...10_000_000)
@@ -15,7 +15,7 @@ enum FleetCommand {
         let data = args.string("data-dir") != nil ? try DataDirectory.resolve(explicit: args.string("data-dir"))
                                                  : try? DataDirectory.resolve(explicit: nil)
         let estimator = try CommonOptions.estimator(args)
-        let workload = try WorkloadReader.read(path: file, dataDirectory: data, models: estimator.models)
+        let workload = try WorkloadReader.read(path: file, dataDirectory: data, models: estimator.models, gpus: estimator.gpus)
         let results = try FleetRunner(estimator: estimator, dataDirectory: data)
             .run(workload, samples: samples, seed: seed)
         switch format {

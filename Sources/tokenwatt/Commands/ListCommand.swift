@@ -5,7 +5,7 @@ import TokenWatt
 /// `tokenwatt gpus` and `tokenwatt models`: the catalogs, with the sources of their numbers in
 /// the JSON form.
 enum ListCommand {
-    static let gpuUsage = "tokenwatt gpus [--match TEXT] [--format text|json|csv]"
+    static let gpuUsage = "tokenwatt gpus [--match TEXT] [--gpu-catalog FILE] [--format text|json|csv]"
     static let modelUsage = """
     tokenwatt models [--match TEXT] [--model-catalog FILE] [--format text|json|csv]
     tokenwatt models --from-hf CONFIG.json [--id ID] [--source URL]
@@ -24,10 +24,11 @@ enum ListCommand {
     }
 
     static func gpus(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["format", "match"], boolean: [])
+        let args = try Arguments(argv, valued: ["format", "match", "gpu-catalog"], boolean: [])
         _ = try args.requirePositional(0, usage: gpuUsage)
         let format = try args.format([.text, .json, .csv], default: .text)
-        let gpus = try filtered(args, "GPU", GPUCatalog.bundled.gpus, ids: { [$0.id] + $0.aliases }, matching: GPUCatalog.bundled.matching)
+        let catalog = try CommonOptions.gpus(args)
+        let gpus = try filtered(args, "GPU", catalog.gpus, ids: { [$0.id] + $0.aliases }, matching: catalog.matching)
         let header = ["id", "name", "sms", "boost_mhz", "bf16_tflops", "fp8_tflops", "memory_gb", "bandwidth_gbps", "tdp_w",
                       "idle_w_at_boost", "node"]
         let rows: [[String]] = gpus.map { g in

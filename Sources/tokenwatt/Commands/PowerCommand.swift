@@ -7,14 +7,14 @@ enum PowerCommand {
     static let usage = """
     tokenwatt power (--params N | --model ID) --gpu ID [--gpus N --tp N] [--precision P] [--batch N]
                     (--seq-length N | --input N --output N) [--duty-cycle F] [--pue X] [--price-per-kwh P]
-                    [--power-cap-w W] [--sm-clock-mhz F] [--spec FILE] [--format text|json] [--calibration FILE] [--model-catalog FILE]
+                    [--power-cap-w W] [--sm-clock-mhz F] [--spec FILE] [--format text|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       --params builds a generic Llama-3-shaped decoder of that size; a sequence of --seq-length tokens
       is half prompt, half answer unless --input/--output say otherwise.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
         let args = try Arguments(argv, valued: ["params", "model", "gpu", "gpus", "tp", "precision", "batch", "seq-length", "input", "output",
-                                                "duty-cycle", "pue", "price-per-kwh", "power-cap-w", "sm-clock-mhz", "spec", "format", "calibration", "model-catalog"],
+                                                "duty-cycle", "pue", "price-per-kwh", "power-cap-w", "sm-clock-mhz", "spec", "format", "calibration", "model-catalog", "gpu-catalog"],
                                  boolean: [])
         _ = try args.requirePositional(0, usage: usage)
         let format = try args.format([.text, .json], default: .text)

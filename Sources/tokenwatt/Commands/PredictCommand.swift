@@ -5,7 +5,7 @@ import TokenWatt
 /// `tokenwatt predict FILE.csv`: one output row per input row.
 enum PredictCommand {
     static let usage = """
-    tokenwatt predict FILE.csv|- [--format csv|json] [--calibration FILE] [--model-catalog FILE]
+    tokenwatt predict FILE.csv|- [--format csv|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       Input columns: model, gpu, gpus, tp, ep, precision, kv_precision, phase (forward|decode-step|serve),
       batch, input_tokens, output_tokens, sm_clock_mhz, power_cap_w, framework (vllm|trtllm|vllm-eager|hf),
       attention (eager|sdpa|flash), lm_head, host_launch_us, sampling (top-p|direct). Rows that fail get
@@ -13,7 +13,7 @@ enum PredictCommand {
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["format", "calibration", "model-catalog"], boolean: [])
+        let args = try Arguments(argv, valued: ["format", "calibration", "model-catalog", "gpu-catalog"], boolean: [])
         let file = try args.requirePositional(1, usage: usage)[0]
         let format = try args.format([.csv, .json], default: .csv)
         let estimator = try CommonOptions.estimator(args)
@@ -41,16 +41,26 @@ enum PredictCommand {
 /// Options several commands share.
 enum CommonOptions {
     /// The estimator with the bundled calibration or a user's (`--calibration FILE`), and the
-    /// bundled model catalog extended by a user's catalog file (`--model-catalog FILE`, or the
-    /// file `TOKENWATT_MODEL_CATALOG` names), e.g. one `tokenwatt models --from-hf` wrote.
+    /// bundled catalogs extended by a user's catalog files: models (`--model-catalog FILE`, or the
+    /// file `TOKENWATT_MODEL_CATALOG` names; `tokenwatt models --from-hf` writes one) and GPUs with
+    /// their nodes (`--gpu-catalog FILE` or `TOKENWATT_GPU_CATALOG`).
     static func estimator(_ args: Arguments) throws -> Estimator {
         let calibration = try args.string("calibration").map { try CoefficientFile.read(path: $0) } ?? .bundled
-        return Estimator(models: try models(args), calibration: calibration)
+        return Estimator(gpus: try gpus(args), models: try models(args), calibration: calibration)
     }
 
     static func models(_ args: Arguments) throws -> ModelCatalog {
-        let env = ProcessInfo.processInfo.environment["TOKENWATT_MODEL_CATALOG"].flatMap { $0.isEmpty ? nil : $0 }
-        guard let path = args.string("model-catalog") ?? env else { return .bundled }
+        guard let path = catalogPath(args, option: "model-catalog", variable: "TOKENWATT_MODEL_CATALOG") else { return .bundled }
         return try ModelCatalog.bundled.adding(path: path)
+    }
+
+    static func gpus(_ args: Arguments) throws -> GPUCatalog {
+        guard let path = catalogPath(args, option: "gpu-catalog", variable: "TOKENWATT_GPU_CATALOG") else { return .bundled }
+        return try GPUCatalog.bundled.adding(path: path)
+    }
+
+    /// The option's file, else the environment variable's (an empty variable counts as unset).
+    static func catalogPath(_ args: Arguments, option: String, variable: String) -> String? {
+        args.string(option) ?? ProcessInfo.processInfo.environment[variable].flatMap { $0.isEmpty ? nil : $0 }
     }
 }

@@ -7,12 +7,12 @@ import TokenWatt
 enum ReportCommand {
     static let usage = """
     tokenwatt report FILE.json [-o DIR] | --all [-o DIR] [--workloads DIR] [--skip-validation]
-                     [--samples N] [--seed S] [--data-dir DIR] [--calibration FILE] [--model-catalog FILE]
+                     [--samples N] [--seed S] [--data-dir DIR] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       --all regenerates everything in Reports/: every workload's report and the validation report.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["o", "output", "workloads", "samples", "seed", "data-dir", "calibration", "model-catalog"],
+        let args = try Arguments(argv, valued: ["o", "output", "workloads", "samples", "seed", "data-dir", "calibration", "model-catalog", "gpu-catalog"],
                                  boolean: ["all", "skip-validation"])
         let all = args.flag("all")
         let files: [String]
@@ -29,7 +29,8 @@ enum ReportCommand {
         let samples = try args.int("samples", 1...10_000_000)
         let seed = try args.int("seed", 0...Int(Int32.max)).map { UInt64($0) }
         let reports = try files.map { file in
-            try WorkloadReport.build(try WorkloadReader.read(path: file, dataDirectory: data, models: runner.estimator.models),
+            try WorkloadReport.build(try WorkloadReader.read(path: file, dataDirectory: data, models: runner.estimator.models,
+                                                               gpus: runner.estimator.gpus),
                                      name: reportName(file), source: file,
                                      runner: runner, samples: samples, seed: seed)
         }

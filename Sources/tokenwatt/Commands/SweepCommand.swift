@@ -5,7 +5,7 @@ import TokenWatt
 /// `tokenwatt sweep FILE`: every point of a design grid and its Pareto frontier.
 enum SweepCommand {
     static let usage = """
-    tokenwatt sweep FILE.json [--format csv|json] [-o FILE] [--svg FILE] [--workers N] [--calibration FILE] [--model-catalog FILE]
+    tokenwatt sweep FILE.json [--format csv|json] [-o FILE] [--svg FILE] [--workers N] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       Writes one CSV row per grid point (or a JSON summary with the Pareto frontier); a progress
       line goes to the terminal when stderr is one.
     """
@@ -15,7 +15,7 @@ enum SweepCommand {
     }
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["format", "o", "output", "svg", "workers", "calibration", "model-catalog"], boolean: [])
+        let args = try Arguments(argv, valued: ["format", "o", "output", "svg", "workers", "calibration", "model-catalog", "gpu-catalog"], boolean: [])
         let file = try args.requirePositional(1, usage: usage)[0]
         let format = try args.format([.csv, .json], default: .csv)
         let spec = try SweepSpec.read(path: file)

@@ -8,7 +8,7 @@ enum TraceCommand {
     tokenwatt trace FILE|- --model ID --gpu ID [--gpus N --tp N --ep N --precision P --power-cap-w W]
                     [--log-format azure|mooncake|csv] [--time-column C --input-column C --output-column C --time-unit s|ms]
                     [--max-batch N] [--replicas N] [--window-s S] [--boundary B] [--pue X]
-                    [--per-request FILE|-] [--hourly FILE] [--format text|json] [--calibration FILE] [--model-catalog FILE]
+                    [--per-request FILE|-] [--hourly FILE] [--format text|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       Streams the log (any size, constant memory). Azure (TIMESTAMP,ContextTokens,GeneratedTokens) and
       Mooncake (JSON lines or timestamp_ms,input_length,output_length) logs are recognised by their header.
     """

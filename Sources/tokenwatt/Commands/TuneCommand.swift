@@ -6,7 +6,7 @@ import TokenWatt
 enum TuneCommand {
     static let usage = """
     tokenwatt tune --model ID --gpu ID [--gpus N --tp N --ep N --precision P] --batch N --input N --output N
-                   [--ttft-ms T] [--itl-ms T] [--steps N] [--svg FILE] [--format text|csv] [--calibration FILE] [--model-catalog FILE]
+                   [--ttft-ms T] [--itl-ms T] [--steps N] [--svg FILE] [--format text|csv] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `models --from-hf` writes a catalog file that `--model-catalog` (or `TOKENWATT_MODEL_CATALOG`)
-/// then adds to every command's model catalog.
+/// then adds to every command's model catalog; `--gpu-catalog` adds GPUs and nodes.
 extension CLITests {
     static let mistralConfig = """
     {"architectures": ["MistralForCausalLM"], "hidden_act": "silu", "hidden_size": 4096, "intermediate_size": 14336,
@@ -38,5 +38,34 @@ extension CLITests {
         #expect(clash.status != 0 && clash.stdout.isEmpty && clash.stderr.contains("variantOf"), "\(clash.stderr)")
         let missing = try Self.run(args + ["--model-catalog", dir.appendingPathComponent("nope.json").path])
         #expect(missing.status != 0 && missing.stderr.contains("nope.json"))
+    }
+
+    @Test func userGPUIsEstimatedThroughAGPUCatalog() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-gpu-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // The bundled L40S entry under a new id and no aliases: a GPU the catalog lacks.
+        let bundled = try String(contentsOf: Self.packageRoot.appendingPathComponent("Sources/KernelPower/Resources/gpus.json"), encoding: .utf8)
+        let id = try #require(bundled.range(of: "\"id\": \"l40s\""))
+        let open = try #require(bundled[..<id.lowerBound].lastIndex(of: "{"))
+        let close = try #require(bundled[id.upperBound...].range(of: "\n    }")).upperBound
+        let aliases = try #require(bundled[id.upperBound...].range(of: "\"aliases\": ["))
+        let aliasesEnd = try #require(bundled[aliases.upperBound...].firstIndex(of: "]"))
+        let gpu = String(bundled[open..<id.lowerBound]) + "\"id\": \"acme-l40s\"" + String(bundled[id.upperBound..<aliases.upperBound])
+            + String(bundled[aliasesEnd..<close])
+        let file = dir.appendingPathComponent("gpus.json")
+        try ("{\"schemaVersion\": 1, \"gpus\": [" + gpu + "]}").write(to: file, atomically: true, encoding: .utf8)
+
+        let args = ["estimate", "--model", "Qwen/Qwen3-8B", "--batch", "16", "--input", "500", "--output", "200"]
+        let without = try Self.run(args + ["--gpu", "acme-l40s"])
+        #expect(without.status != 0 && without.stderr.contains("acme-l40s"))
+        let with = try Self.run(args + ["--gpu", "acme-l40s", "--gpu-catalog", file.path])
+        #expect(with.status == 0 && with.stdout.contains("carried over from a10"), "\(with.stderr)")
+        // The same numbers as the bundled entry it copies.
+        let same = try Self.run(args + ["--gpu", "l40s"])
+        let total = { (s: String) in s.split(separator: "\n").first { $0.contains("total at gpu") }.map(String.init) }
+        #expect(total(with.stdout) != nil && total(with.stdout) == total(same.stdout))
+        let listed = try Self.run(["gpus", "--gpu-catalog", file.path, "--match", "acme", "--format", "csv"])
+        #expect(listed.status == 0 && listed.stdout.contains("acme-l40s,"), "\(listed.stderr)")
     }
 }
