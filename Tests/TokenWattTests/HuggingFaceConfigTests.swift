@@ -46,6 +46,31 @@ import Testing
          "num_hidden_layers": 26, "num_key_value_heads": 1, "sliding_window": 512, "sliding_window_pattern": 6,
          "torch_dtype": "bfloat16", "vocab_size": 262144}
         """,
+        "deepseek-ai/DeepSeek-V3.1": """
+        {"architectures": ["DeepseekV3ForCausalLM"], "first_k_dense_replace": 3, "hidden_act": "silu", "hidden_size": 7168,
+         "intermediate_size": 18432, "kv_lora_rank": 512, "max_position_embeddings": 163840, "model_type": "deepseek_v3",
+         "moe_intermediate_size": 2048, "moe_layer_freq": 1, "n_group": 8, "n_routed_experts": 256, "n_shared_experts": 1,
+         "num_attention_heads": 128, "num_experts_per_tok": 8, "num_hidden_layers": 61, "num_key_value_heads": 128,
+         "num_nextn_predict_layers": 1, "q_lora_rank": 1536, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64,
+         "quantization_config": {"activation_scheme": "dynamic", "fmt": "e4m3", "quant_method": "fp8", "weight_block_size": [128, 128]},
+         "tie_word_embeddings": false, "torch_dtype": "bfloat16", "v_head_dim": 128, "vocab_size": 129280}
+        """,
+        "zai-org/GLM-4.5-Air": """
+        {"architectures": ["Glm4MoeForCausalLM"], "attention_bias": true, "first_k_dense_replace": 1, "head_dim": 128,
+         "hidden_act": "silu", "hidden_size": 4096, "intermediate_size": 10944, "max_position_embeddings": 131072,
+         "model_type": "glm4_moe", "moe_intermediate_size": 1408, "n_routed_experts": 128, "n_shared_experts": 1,
+         "num_attention_heads": 96, "num_experts_per_tok": 8, "num_hidden_layers": 46, "num_key_value_heads": 8,
+         "num_nextn_predict_layers": 1, "partial_rotary_factor": 0.5, "tie_word_embeddings": false, "torch_dtype": "bfloat16",
+         "use_qk_norm": false, "vocab_size": 151552}
+        """,
+        "openai/gpt-oss-120b": """
+        {"architectures": ["GptOssForCausalLM"], "experts_per_token": 4, "head_dim": 64, "hidden_act": "silu", "hidden_size": 2880,
+         "intermediate_size": 2880, "layer_types": \(String(repeating: #""sliding_attention", "full_attention", "#, count: 18).dropLast(2).description.asJSONArray),
+         "max_position_embeddings": 131072, "model_type": "gpt_oss", "num_attention_heads": 64, "num_experts_per_tok": 4,
+         "num_hidden_layers": 36, "num_key_value_heads": 8, "num_local_experts": 128,
+         "quantization_config": {"modules_to_not_convert": ["model.layers.*.self_attn"], "quant_method": "mxfp4"},
+         "sliding_window": 128, "swiglu_limit": 7.0, "tie_word_embeddings": false, "torch_dtype": "bfloat16", "vocab_size": 201088}
+        """,
     ]
 
     static func convert(_ json: String, id: String?) throws -> ModelArchitecture {
@@ -134,4 +159,9 @@ import Testing
         let w = try WorkloadReader.read(Data(workload.utf8), file: "w.json", dataDirectory: nil, models: catalog)
         #expect(w.scenarios.count == 1)
     }
+}
+
+extension String {
+    /// `"a", "b"` as the JSON array `["a", "b"]`.
+    var asJSONArray: String { "[" + self + "]" }
 }

@@ -12,6 +12,7 @@ public enum HuggingFaceConfig {
     public static let supported: [String: String] = [
         "llama": "llama", "mistral": "mistral", "mixtral": "mixtral", "qwen2": "qwen2", "qwen2_moe": "qwen2-moe",
         "qwen3": "qwen3", "qwen3_moe": "qwen3-moe", "gemma2": "gemma-2", "gemma3_text": "gemma-3",
+        "deepseek_v3": "deepseek-v3", "kimi_k2": "deepseek-v3", "glm4_moe": "glm-4.5", "gpt_oss": "gpt-oss",
     ]
 
     /// A one-model catalog file (`{"schemaVersion": 1, "models": [entry]}`) for `config`.
@@ -42,20 +43,27 @@ public enum HuggingFaceConfig {
         let hidden = try r.int("hidden_size")
         let layers = try r.int("num_hidden_layers")
         let gemma = modelType.hasPrefix("gemma")
-        let qwen2 = modelType.hasPrefix("qwen2")
-        let bias = try r.bool("attention_bias", default: false)
+        let gptOSS = modelType == "gpt_oss"
+        // Qwen2's and GLM-4.5's attention have q/k/v biases and no output bias (modeling_qwen2,
+        // modeling_glm4_moe); gpt-oss biases every projection; the others put attention_bias on
+        // all four projections.
+        let attentionBias = try r.bool("attention_bias", default: false)
+        let mlpBias = try r.bool("mlp_bias", default: false)
+        let qkvOnly = modelType.hasPrefix("qwen2") || (modelType == "glm4_moe" && attentionBias)
+        let bias = gptOSS || (!qkvOnly && attentionBias)
+        let mla = ["deepseek_v3", "kimi_k2"].contains(modelType)
         var pairs: [(String, JSONValue)] = [
             ("id", .str(name)), ("aliases", .array([])), ("family", .str(family)), ("kind", .str("decoder")),
             ("layers", .num(Double(layers))), ("hiddenSize", .num(Double(hidden))), ("heads", .num(Double(heads))),
-            ("kvHeads", .num(Double(kvHeads))), ("headDim", .num(Double(try r.int("head_dim", default: hidden / max(1, heads))))),
+            ("kvHeads", .num(Double(kvHeads))),
+            ("headDim", .num(Double(try headDim(&r, mla: mla, hidden: hidden, heads: heads)))),
             ("ffnSize", .num(Double(try r.int("intermediate_size")))), ("ffnGated", .bool(true)),
-            ("activation", .str(try activation(&r, gemma: gemma))), ("norm", .str("rmsnorm")), ("positional", .str("rope")),
+            ("activation", .str(gptOSS ? "swiglu-oai" : try activation(&r, gemma: gemma))), ("norm", .str("rmsnorm")),
+            ("positional", .str("rope")),
             ("maxPositions", .num(Double(try r.int("max_position_embeddings")))), ("vocabSize", .num(Double(try r.int("vocab_size")))),
             ("tiedEmbeddings", .bool(try r.bool("tie_word_embeddings", default: gemma))),
-            // Qwen2's attention has q/k/v biases and no output bias (modeling_qwen2); the others
-            // put attention_bias on all four projections.
-            ("qkvBias", .bool(qwen2 || bias)), ("outputBias", .bool(!qwen2 && bias)),
-            ("mlpBias", .bool(try r.bool("mlp_bias", default: false))),
+            ("qkvBias", .bool(qkvOnly || bias)), ("outputBias", .bool(bias)),
+            ("mlpBias", .bool(gptOSS || mlpBias)),
             ("attention", try attention(&r, modelType: modelType, layers: layers, heads: heads, kvHeads: kvHeads)),
         ]
         if let moe = try moe(&r, modelType: modelType, layers: layers) { pairs.append(("moe", moe)) }
@@ -65,6 +73,12 @@ public enum HuggingFaceConfig {
         pairs.append(("source", .str(source ?? "\(file) (Hugging Face config.json, converted by tokenwatt models --from-hf)")))
         pairs.append(("sources", .obj(r.notes.isEmpty ? [] : [("converter", .str(r.notes.joined(separator: "; ")))])))
         return .obj(pairs)
+    }
+
+    /// Query/key head size: MLA's no-rope and rope parts together, else `head_dim` or hidden ÷ heads.
+    static func headDim(_ r: inout Reader, mla: Bool, hidden: Int, heads: Int) throws -> Int {
+        if mla { return try r.int("qk_nope_head_dim") + r.int("qk_rope_head_dim") }
+        return try r.int("head_dim", default: hidden / max(1, heads))
     }
 
     static func activation(_ r: inout Reader, gemma: Bool) throws -> String {
@@ -84,6 +98,7 @@ public enum HuggingFaceConfig {
     /// local and global layers; Gemma 3 has one global layer in `sliding_window_pattern` (or the
     /// layers `layer_types` calls sliding). Qwen's optional window is not converted.
     static func attention(_ r: inout Reader, modelType: String, layers: Int, heads: Int, kvHeads: Int) throws -> JSONValue {
+        if ["deepseek_v3", "kimi_k2"].contains(modelType) { return try latentAttention(&r) }
         let kind = kvHeads == heads ? "mha" : kvHeads == 1 ? "mqa" : "gqa"
         var pairs: [(String, JSONValue)] = [("kind", .str(kind))]
         let window = r.config["sliding_window"].flatMap(numberValue) == nil ? nil : try r.int("sliding_window")
@@ -93,23 +108,47 @@ public enum HuggingFaceConfig {
         }
         guard let window, !modelType.hasPrefix("qwen") else { return .obj(pairs) }
         let windowed: Int
-        switch modelType {
-        case "gemma2": windowed = layers / 2
-        case "gemma3_text":
-            if case let .array(types)? = r.config["layer_types"] {
-                windowed = types.filter { stringValue($0) == "sliding_attention" }.count
-            } else {
-                let pattern = try r.int("sliding_window_pattern", default: 6)
-                windowed = layers - layers / max(1, pattern)
+        if case let .array(types)? = r.config["layer_types"] {
+            windowed = types.filter { stringValue($0) == "sliding_attention" }.count
+        } else {
+            switch modelType {
+            case "gemma2", "gpt_oss": windowed = layers / 2
+            case "gemma3_text": windowed = layers - layers / max(1, try r.int("sliding_window_pattern", default: 6))
+            default: windowed = layers
             }
-        default: windowed = layers
         }
         pairs += [("slidingWindow", .num(Double(window))), ("slidingWindowLayers", .num(Double(windowed)))]
         return .obj(pairs)
     }
 
+    /// DeepSeek-V3's multi-head latent attention (Kimi K2 shares the architecture).
+    static func latentAttention(_ r: inout Reader) throws -> JSONValue {
+        var pairs: [(String, JSONValue)] = [("kind", .str("mla"))]
+        // V2-Lite-style configs project queries directly (q_lora_rank null).
+        if let q = r.config["q_lora_rank"], q != .null { pairs.append(("qLoraRank", .num(Double(try r.int("q_lora_rank"))))) }
+        for (key, field) in [("kv_lora_rank", "kvLoraRank"), ("qk_nope_head_dim", "qkNopeHeadDim"), ("qk_rope_head_dim", "qkRopeHeadDim"),
+                             ("v_head_dim", "vHeadDim")] {
+            pairs.append((field, .num(Double(try r.int(key)))))
+        }
+        return .obj(pairs)
+    }
+
     static func moe(_ r: inout Reader, modelType: String, layers: Int) throws -> JSONValue? {
         switch modelType {
+        case "deepseek_v3", "kimi_k2", "glm4_moe":
+            let expert = try r.int("moe_intermediate_size")
+            let shared = try r.count("n_shared_experts", default: 0)
+            let dense = try r.count("first_k_dense_replace", default: 0)
+            return .obj([("experts", .num(Double(try r.int("n_routed_experts")))),
+                         ("expertsPerToken", .num(Double(try r.int("num_experts_per_tok")))),
+                         ("sharedExperts", .num(Double(shared))), ("expertFfnSize", .num(Double(expert))),
+                         ("sharedExpertFfnSize", .num(Double(shared > 0 ? expert : 0))), ("denseLayers", .num(Double(dense))),
+                         ("layerInterval", .num(Double(try r.int("moe_layer_freq", default: 1))))])
+        case "gpt_oss":
+            let perToken = r.config["num_experts_per_tok"] != nil ? "num_experts_per_tok" : "experts_per_token"
+            return .obj([("experts", .num(Double(try r.int("num_local_experts")))),
+                         ("expertsPerToken", .num(Double(try r.int(perToken)))),
+                         ("expertFfnSize", .num(Double(try r.int("intermediate_size"))))])
         case "mixtral":
             let ffn = try r.int("intermediate_size")
             return .obj([("experts", .num(Double(try r.int("num_local_experts")))),
@@ -138,9 +177,10 @@ public enum HuggingFaceConfig {
     static func precision(_ r: inout Reader, root: JSONValue) throws -> (Precision, Int?) {
         if let q = root["quantization_config"] {
             let method = q["quant_method"].flatMap(stringValue) ?? "unknown"
+            if method == "mxfp4" { return (.mxfp4, nil) }
             guard method == "fp8" else {
                 throw InputError.invalidValue(file: r.file, field: "quantization_config.quant_method", value: method,
-                                              expected: "fp8 or no quantization_config (set defaultPrecision by hand for other formats)")
+                                              expected: "fp8, mxfp4 or no quantization_config (set defaultPrecision by hand for other formats)")
             }
             if case let .array(block)? = q["weight_block_size"], let side = block.first.flatMap(numberValue) {
                 guard (1...65_536).contains(side), side == side.rounded() else {
@@ -186,14 +226,20 @@ public enum HuggingFaceConfig {
             return s
         }
 
-        mutating func int(_ key: String, default d: Int? = nil) throws -> Int {
+        mutating func int(_ key: String, default d: Int? = nil) throws -> Int { try whole(key, default: d, least: 1) }
+
+        /// A count that may be 0 (shared experts, leading dense layers).
+        mutating func count(_ key: String, default d: Int) throws -> Int { try whole(key, default: d, least: 0) }
+
+        mutating func whole(_ key: String, default d: Int?, least: Double) throws -> Int {
+            let expected = least > 0 ? "a positive whole number" : "a whole number, 0 or more"
             guard let v = config[key], v != .null else {
-                guard let d else { throw InputError.invalidValue(file: file, field: key, value: "missing", expected: "a positive whole number") }
+                guard let d else { throw InputError.invalidValue(file: file, field: key, value: "missing", expected: expected) }
                 notes.append("\(key) missing: \(d) assumed")
                 return d
             }
-            guard let x = numberValue(v), x >= 1, x == x.rounded(), x < 1e12 else {
-                throw InputError.invalidValue(file: file, field: key, value: v.shortDescription, expected: "a positive whole number")
+            guard let x = numberValue(v), x >= least, x == x.rounded(), x < 1e12 else {
+                throw InputError.invalidValue(file: file, field: key, value: v.shortDescription, expected: expected)
             }
             return Int(x)
         }
