@@ -26,9 +26,9 @@ public enum HuggingFaceConfig {
 
     static func catalogEntry(_ root: JSONValue, file: String, id: String?, source: String?) throws -> JSONValue {
         // Multimodal wrappers (Gemma 3 4B and up) keep the language model's shape in text_config.
-        let c = root["num_hidden_layers"] == nil ? (root["text_config"] ?? root) : root
-        var r = Reader(config: c, file: file, notes: [])
-        let type = try r.string("model_type", in: root["num_hidden_layers"] == nil && root["text_config"] != nil ? "text_config" : "")
+        let nested = root["num_hidden_layers"] == nil && root["text_config"] != nil
+        var r = Reader(config: nested ? root["text_config"]! : root, file: file, notes: [])
+        let type = try r.string("model_type", in: nested ? "text_config" : "")
         let modelType = type == "gemma3" ? "gemma3_text" : type
         guard let family = supported[modelType] else {
             throw InputError.invalidValue(file: file, field: "model_type", value: type,
@@ -38,46 +38,54 @@ public enum HuggingFaceConfig {
         guard let name = id ?? root["_name_or_path"].flatMap(stringValue), !name.isEmpty else {
             throw InputError.invalidValue(file: file, field: "_name_or_path", value: "missing", expected: "a model id (or pass --id ID)")
         }
-        let heads = try r.int("num_attention_heads")
-        let kvHeads = try r.int("num_key_value_heads", default: heads)
-        let hidden = try r.int("hidden_size")
         let layers = try r.int("num_hidden_layers")
-        let gemma = modelType.hasPrefix("gemma")
-        let gptOSS = modelType == "gpt_oss"
-        // Qwen2's and GLM-4.5's attention have q/k/v biases and no output bias (modeling_qwen2,
-        // modeling_glm4_moe); gpt-oss biases every projection; the others put attention_bias on
-        // all four projections.
-        let attentionBias = try r.bool("attention_bias", default: false)
-        let mlpBias = try r.bool("mlp_bias", default: false)
-        let qkvOnly = modelType.hasPrefix("qwen2") || (modelType == "glm4_moe" && attentionBias)
-        let bias = gptOSS || (!qkvOnly && attentionBias)
-        let mla = ["deepseek_v3", "kimi_k2"].contains(modelType)
-        var pairs: [(String, JSONValue)] = [
-            ("id", .str(name)), ("aliases", .array([])), ("family", .str(family)), ("kind", .str("decoder")),
-            ("layers", .num(Double(layers))), ("hiddenSize", .num(Double(hidden))), ("heads", .num(Double(heads))),
-            ("kvHeads", .num(Double(kvHeads))),
-            ("headDim", .num(Double(try headDim(&r, mla: mla, hidden: hidden, heads: heads)))),
-            ("ffnSize", .num(Double(try r.int("intermediate_size")))), ("ffnGated", .bool(true)),
-            ("activation", .str(gptOSS ? "swiglu-oai" : try activation(&r, gemma: gemma))), ("norm", .str("rmsnorm")),
-            ("positional", .str("rope")),
-            ("maxPositions", .num(Double(try r.int("max_position_embeddings")))), ("vocabSize", .num(Double(try r.int("vocab_size")))),
-            ("tiedEmbeddings", .bool(try r.bool("tie_word_embeddings", default: gemma))),
-            ("qkvBias", .bool(qkvOnly || bias)), ("outputBias", .bool(bias)),
-            ("mlpBias", .bool(gptOSS || mlpBias)),
-            ("attention", try attention(&r, modelType: modelType, layers: layers, heads: heads, kvHeads: kvHeads)),
-        ]
+        var pairs: [(String, JSONValue)] = [("id", .str(name)), ("aliases", .array([])), ("family", .str(family)), ("kind", .str("decoder"))]
+        pairs += try shape(&r, modelType: modelType, layers: layers)
+        pairs += try biases(&r, modelType: modelType)
+        pairs.append(("attention", try attention(&r, modelType: modelType, layers: layers)))
         if let moe = try moe(&r, modelType: modelType, layers: layers) { pairs.append(("moe", moe)) }
         let (precision, block) = try precision(&r, root: root)
         pairs.append(("defaultPrecision", .str(precision.rawValue)))
         if let block { pairs.append(("fp8WeightBlock", .num(Double(block)))) }
         pairs.append(("source", .str(source ?? "\(file) (Hugging Face config.json, converted by tokenwatt models --from-hf)")))
-        pairs.append(("sources", .obj(r.notes.isEmpty ? [] : [("converter", .str(r.notes.joined(separator: "; ")))])))
+        pairs.append(("sources", .obj(r.notes.isEmpty ? [] : [("converter", .str(r.notes.uniqued().joined(separator: "; ")))])))
         return .obj(pairs)
     }
 
+    /// Sizes, activation and embeddings: every family here is a pre-norm RMSNorm, RoPE, gated-FFN
+    /// decoder.
+    static func shape(_ r: inout Reader, modelType: String, layers: Int) throws -> [(String, JSONValue)] {
+        let heads = try r.int("num_attention_heads"), hidden = try r.int("hidden_size")
+        let gemma = modelType.hasPrefix("gemma")
+        return [
+            ("layers", .num(Double(layers))), ("hiddenSize", .num(Double(hidden))), ("heads", .num(Double(heads))),
+            ("kvHeads", .num(Double(try r.int("num_key_value_heads", default: heads)))),
+            ("headDim", .num(Double(try headDim(&r, modelType: modelType, hidden: hidden, heads: heads)))),
+            ("ffnSize", .num(Double(try r.int("intermediate_size")))), ("ffnGated", .bool(true)),
+            ("activation", .str(modelType == "gpt_oss" ? "swiglu-oai" : try activation(&r, gemma: gemma))),
+            ("norm", .str("rmsnorm")), ("positional", .str("rope")),
+            ("maxPositions", .num(Double(try r.int("max_position_embeddings")))), ("vocabSize", .num(Double(try r.int("vocab_size")))),
+            ("tiedEmbeddings", .bool(try r.bool("tie_word_embeddings", default: gemma))),
+        ]
+    }
+
+    /// Qwen2's and GLM-4.5's attention have q/k/v biases and no output bias (modeling_qwen2,
+    /// modeling_glm4_moe); gpt-oss biases every projection; the others put `attention_bias` on
+    /// all four projections and `mlp_bias` on the FFN.
+    static func biases(_ r: inout Reader, modelType: String) throws -> [(String, JSONValue)] {
+        let gptOSS = modelType == "gpt_oss"
+        let attentionBias = try r.bool("attention_bias", default: false)
+        let mlpBias = try r.bool("mlp_bias", default: false)
+        let qkvOnly = modelType.hasPrefix("qwen2") || (modelType == "glm4_moe" && attentionBias)
+        let all = gptOSS || (!qkvOnly && attentionBias)
+        return [("qkvBias", .bool(qkvOnly || all)), ("outputBias", .bool(all)), ("mlpBias", .bool(gptOSS || mlpBias))]
+    }
+
+    static let latentAttentionTypes: Set<String> = ["deepseek_v3", "kimi_k2"]
+
     /// Query/key head size: MLA's no-rope and rope parts together, else `head_dim` or hidden ÷ heads.
-    static func headDim(_ r: inout Reader, mla: Bool, hidden: Int, heads: Int) throws -> Int {
-        if mla { return try r.int("qk_nope_head_dim") + r.int("qk_rope_head_dim") }
+    static func headDim(_ r: inout Reader, modelType: String, hidden: Int, heads: Int) throws -> Int {
+        if latentAttentionTypes.contains(modelType) { return try r.int("qk_nope_head_dim") + r.int("qk_rope_head_dim") }
         return try r.int("head_dim", default: hidden / max(1, heads))
     }
 
@@ -97,8 +105,10 @@ public enum HuggingFaceConfig {
     /// Attention kind and sliding window: Mistral's window on every layer; Gemma 2 alternates
     /// local and global layers; Gemma 3 has one global layer in `sliding_window_pattern` (or the
     /// layers `layer_types` calls sliding). Qwen's optional window is not converted.
-    static func attention(_ r: inout Reader, modelType: String, layers: Int, heads: Int, kvHeads: Int) throws -> JSONValue {
-        if ["deepseek_v3", "kimi_k2"].contains(modelType) { return try latentAttention(&r) }
+    static func attention(_ r: inout Reader, modelType: String, layers: Int) throws -> JSONValue {
+        if latentAttentionTypes.contains(modelType) { return try latentAttention(&r) }
+        let heads = try r.int("num_attention_heads")
+        let kvHeads = try r.int("num_key_value_heads", default: heads)
         let kind = kvHeads == heads ? "mha" : kvHeads == 1 ? "mqa" : "gqa"
         var pairs: [(String, JSONValue)] = [("kind", .str(kind))]
         let window = r.config["sliding_window"].flatMap(numberValue) == nil ? nil : try r.int("sliding_window")
