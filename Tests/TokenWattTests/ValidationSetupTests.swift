@@ -220,6 +220,29 @@ import Testing
         #expect(atLoad.outputTokensPerSecond >= 14369.7)
     }
 
+    /// GPT-J's beam search: an engine of 192 samples decodes 768 sequences that share their
+    /// samples' prompts, so a counted token costs more than greedy decoding of 192 samples but far
+    /// less than 4 independent requests each (which would prefill every prompt 4 times).
+    @Test func gptjBeamsShareTheirPromptAndOneSummaryCounts() throws {
+        let model = try #require(MLPerfValidation.models["gptj"])
+        let beam = try #require(MLPerfValidation.submissions["gptj h100-sxm"])
+        #expect(beam.beams == 4)
+        var greedy = beam
+        greedy.beams = 1
+        func run(_ s: MLPerfValidation.Submission, batch: Int) throws -> (ServingEstimate, Double) {
+            let (_, e, ledger, _) = try MLPerfValidation.estimate(model: model, gpu: "h100-sxm", gpus: 8, submission: s, batch: batch,
+                                                                  estimator: Estimator())
+            return (e, ledger.nodePower.watts / (e.outputTokensPerSecond / Double(s.beams)))
+        }
+        let (b, beamJoules) = try run(beam, batch: 192)
+        let (_, greedyJoules) = try run(greedy, batch: 192)
+        let (independent, independentJoules) = try run(greedy, batch: 768)
+        #expect(b.effectiveBatch == 8 * 768)
+        #expect(beamJoules > greedyJoules && beamJoules < 4 * independentJoules)
+        // Each sequence carries a quarter of its sample's prefill.
+        #expect(b.prefill.energy < 0.3 * independent.prefill.energy)
+    }
+
     /// The published engine's step budget holds the batch: Llama-3.1-8B on a B200 with
     /// `max_num_tokens` 12000 keeps 12000·155/955 = 1947 sequences decoding of its 6000.
     @Test func mlperfEngineKeepsWhatItsStepBudgetSustains() throws {

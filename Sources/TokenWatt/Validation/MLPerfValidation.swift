@@ -1,10 +1,13 @@
+import Foundation
 import KernelPower
 
 /// MLPerf Inference Power (closed, datacenter): wall power of 8-accelerator nodes running
 /// TensorRT-LLM (estimated with the `trtllm` framework). Compared at the node boundary (GPUs + host
-/// + PSU losses). GPT-J rows are not estimated: official GPT-J submissions decode with beam search,
-/// 4 beams (mlcommons/inference language/gpt-j/backend.py, `num_beams`: "only beam_size 4 is
-/// allowed for official submission"), which the serving model does not run. Each row is estimated
+/// + PSU losses). GPT-J decodes with beam search, 4 beams per sample (mlcommons/inference
+/// language/gpt-j/backend.py, `num_beams`: "only beam_size 4 is allowed for official submission"):
+/// each sample prefills its article once and decodes 4 sequences that share its KV pages, and one
+/// summary of 69 tokens counts. Its v3.1 and v4.0 rows report samples (Offline) or queries
+/// (Server) per second, which LoadGen turns into tokens at 69 per sample (`tokensPerSecond`). Each row is estimated
 /// with the parallelism, engine batch, GPU power limit and weight format its submitter published
 /// (`submissions`): the H100 and H200 rows are "MaxQ" (power-tuned) with FP8 weights (`use_fp8 =
 /// True` in the same configs); the only B200 power results of v5.1 ran uncapped in NVFP4. Output
@@ -52,6 +55,9 @@ public enum MLPerfValidation {
         var weights: Precision = .fp8
         var kvPrecision: Precision = .bf16
         var maxNumTokens = 8192
+        /// Beams each sample decodes: an engine of `batch` samples runs `batch × beams` sequences
+        /// (TensorRT-LLM's `max_batch_size` counts requests, `max_beam_width` their beams).
+        var beams = 1
     }
     static let submissions: [String: Submission] = [
         "llama2-70b h100-sxm": Submission(tp: 2, offlineBatch: 896, serverBatch: 1024, powerLimitWatts: 450, kvPrecision: .fp8,
@@ -63,12 +69,26 @@ public enum MLPerfValidation {
                                       kvPrecision: .fp8, maxNumTokens: 3584),
         "llama3.1-8b b200": Submission(tp: 1, offlineBatch: 6000, serverBatch: 6000, powerLimitWatts: 1000, weights: .nvfp4,
                                        kvPrecision: .fp8, maxNumTokens: 12000),
+        // GPT-J MaxQ, FP8, one GPU per engine: mlcommons/inference_results_v4.0 @ 3c4a1cf1 and
+        // inference_results_v4.1 @ a2f5d66d, closed/NVIDIA/configs/gptj/{Offline,Server}/__init__.py,
+        // classes H100_SXM_80GBx8_MaxQ (gpu_batch_size 192 Offline, 256 Server; power_limit 350) and
+        // H200_SXM_141GBx8_MaxQ (396 both; 350). Dell's XE9680 H100 rows take NVIDIA's classes.
+        // The KV cache is taken as FP8: only then do the published engines hold their samples
+        // (192 H100 samples of 800 + 4 × 69/2 tokens need 83 GB of BF16 KV, 41 GB of FP8).
+        "gptj h100-sxm": Submission(tp: 1, offlineBatch: 192, serverBatch: 256, powerLimitWatts: 350, kvPrecision: .fp8, beams: 4),
+        "gptj h200": Submission(tp: 1, offlineBatch: 396, serverBatch: 396, powerLimitWatts: 350, kvPrecision: .fp8, beams: 4),
     ]
+
+    /// Rounds whose GPT-J ran software the configurations above do not describe: the same DGX H100
+    /// MaxQ served 64.5 samples/s in v3.1 and 178.9 in v4.0 (2.8×, in this data set), when NVIDIA's
+    /// harness moved to TensorRT-LLM's in-flight batching; v3.1's Offline configuration is not in
+    /// the index to say what ran before.
+    static let gptjRoundsBefore = "v4.0"
 
     public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {
         let t = try CSVTable.read(path: dataDirectory + "/mlperf-inference-power/llm_power_results.csv")
         let c = try ["result_id", "accelerator", "num_accelerators", "model", "scenario", "performance", "performance_units",
-                     "system_power_W", "weight_data_types"].map { try ServingDataSets.column(t, $0) }
+                     "system_power_W", "weight_data_types", "mlperf_version"].map { try ServingDataSets.column(t, $0) }
         var out = MLEnergyValidation.Result(records: [], skipped: [])
         var runs: [String: String] = [:]
         var overloaded: [String] = []
@@ -86,20 +106,22 @@ public enum MLPerfValidation {
             }
             runs[run] = "\(f[c[0]]) \(f[c[3]]) \(f[c[4]])"
             do {
-                let m = try modelToScore(key, accelerator: f[c[1]], units: f[c[6]])
+                let m = try modelToScore(key, accelerator: f[c[1]], units: f[c[6]], round: f[c[9]])
                 let gpus = Int(try ServingDataSets.number(t, r, c[2]))
                 let sub = try submissions["\(key) \(gpu)"]
                     ?? assumedSubmission(model: m, gpu: gpu, gpus: gpus, declared: f[c[8]], estimator: estimator)
-                let tokensPerSecond = try ServingDataSets.number(t, r, c[5])
+                let tokensPerSecond = tokens(try ServingDataSets.number(t, r, c[5]), units: f[c[6]], outputPerSample: m.output)
                 let wall = try ServingDataSets.number(t, r, c[7])
                 let server = f[c[4]] == "Server"
                 let (d, s, ledger, overload) = try estimate(model: m, gpu: gpu, gpus: gpus, submission: sub,
                                                             batch: server ? sub.serverBatch : sub.offlineBatch,
                                                             load: server ? tokensPerSecond : nil, estimator: estimator)
                 if overload { overloaded.append(label) }
+                // Of a beam search's sequences, one summary per sample counts.
+                let served = s.outputTokensPerSecond / Double(sub.beams)
                 var metrics = [("node_power_w", wall, ledger.nodePower.watts),
-                               ("node_j_per_token", wall / tokensPerSecond, ledger.nodePower.watts / s.outputTokensPerSecond)]
-                if !server { metrics.append(("tokens_per_s", tokensPerSecond, s.outputTokensPerSecond)) }
+                               ("node_j_per_token", wall / tokensPerSecond, ledger.nodePower.watts / served)]
+                if !server { metrics.append(("tokens_per_s", tokensPerSecond, served)) }
                 out.add(metrics, dataset: "mlperf-power", gpu: gpu, group: d.model.family, label: label)
             } catch {
                 out.skipped.append((label, "\(error)"))
@@ -120,14 +142,24 @@ public enum MLPerfValidation {
     }
 
     /// The model of a row that can be scored, or why it cannot.
-    static func modelToScore(_ key: String, accelerator: String, units: String) throws -> (id: String, input: Int, output: Int) {
+    static func modelToScore(_ key: String, accelerator: String, units: String, round: String) throws -> (id: String, input: Int, output: Int) {
         guard gpuIDs[accelerator] != nil else { throw DeploymentError.invalidShape("accelerator \(accelerator) is not mapped to a catalog GPU") }
         guard let m = models[key] else {
             throw DeploymentError.invalidShape("no mean input and output length for \(key) (the benchmark publishes none)")
         }
-        guard units.lowercased() == "tokens/s" else { throw DeploymentError.invalidShape("throughput is in \(units), not tokens/s") }
-        guard key != "gptj" else { throw DeploymentError.invalidShape("GPT-J submissions decode 4 beams per sample; beam search is not modelled") }
+        let perSample = ["samples/s", "queries/s"].contains(units.lowercased()) && key == "gptj"
+        guard units.lowercased() == "tokens/s" || perSample else { throw DeploymentError.invalidShape("throughput is in \(units), not tokens/s") }
+        if key == "gptj", round.compare(gptjRoundsBefore, options: .numeric) == .orderedAscending {
+            throw DeploymentError.invalidShape("\(round) GPT-J ran before TensorRT-LLM's in-flight batching (the same DGX H100 served "
+                                               + "2.8× the samples in v4.0); no configuration of that round is in the index")
+        }
         return m
+    }
+
+    /// Output tokens per second of a row's throughput: GPT-J's samples or queries per second at
+    /// its 69 tokens per sample, the factor LoadGen itself reports tokens with.
+    static func tokens(_ value: Double, units: String, outputPerSample: Int) -> Double {
+        units.lowercased() == "tokens/s" ? value : value * Double(outputPerSample)
     }
 
     /// A row whose configuration is not in `submissions` (the held-back B200 rows, say) is
@@ -162,9 +194,12 @@ public enum MLPerfValidation {
         let d = try estimator.deployment(DeploymentRequest(model: m.id, gpu: gpu, gpus: gpus, tensorParallel: sub.tp, precision: sub.weights,
                                                            kvPrecision: sub.kvPrecision, framework: .trtllm,
                                                            powerCapWatts: sub.powerLimitWatts))
-        let request = ServingRequest(batch: batch * d.dataParallel, inputTokens: m.input, outputTokens: m.output, tokenBudget: sub.maxNumTokens)
+        // Beams are sequences that share their sample's prompt: prefilled once, KV pages shared.
+        var request = ServingRequest(batch: batch * sub.beams * d.dataParallel, inputTokens: m.input, outputTokens: m.output,
+                                     tokenBudget: sub.maxNumTokens)
+        request.promptCopies = Double(sub.beams)
         let (s, overloaded) = try load.map { rate in
-            let r = try estimator.serve(d, request, outputTokensPerSecond: rate)
+            let r = try estimator.serve(d, request, outputTokensPerSecond: rate * Double(sub.beams))
             return (r.estimate, r.overloaded)
         } ?? (estimator.serve(d, request), false)
         let ledger = try QueryLedger.build(serving: s, deployment: d, outputTokens: m.output, settings: try LedgerSettings())
