@@ -96,6 +96,7 @@ func workloadError(_ text: String, dataDirectory: String? = nil) -> String {
             (#"{"kind": "long-reasoning", "factor": 15}"#, Strategy.longReasoning(factor: 15)),
             (#"{"kind": "best-of-n", "n": 8}"#, .parallelSamples(n: 8, kind: "best-of-n", factor: 1)),
             (#"{"kind": "self-consistency", "n": 16, "factor": 4}"#, .parallelSamples(n: 16, kind: "self-consistency", factor: 4)),
+            (#"{"kind": "beam-search", "beams": 4}"#, .parallelSamples(n: 4, kind: "beam-search", factor: 1)),
             (#"{"kind": "sequential-revision", "rounds": 3}"#, .sequentialRevision(rounds: 3)),
             (#"{"kind": "agent-loop", "calls": 5, "toolTokens": 800}"#, .agentLoop(calls: 5, toolTokens: 800)),
         ]

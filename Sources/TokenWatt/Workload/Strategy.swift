@@ -4,8 +4,9 @@ public enum Strategy: Sendable, Equatable {
     case single
     /// Long reasoning: the answer is `factor` × the base output length.
     case longReasoning(factor: Double)
-    /// Best-of-N and self-consistency: one prefill, `n` parallel decodes sharing the prompt's KV
-    /// cache (prefix caching), then a choice (best-of-N by a scorer, self-consistency by a vote).
+    /// Best-of-N, self-consistency and beam search: one prefill, `n` parallel decodes sharing the
+    /// prompt's KV cache (prefix caching), then a choice (best-of-N by a scorer, self-consistency
+    /// by a vote, beam search by the hypotheses' likelihood).
     /// Each sample is `factor` × the base output length (reasoning paths are often long).
     case parallelSamples(n: Int, kind: String, factor: Double)
     /// Sequential revision: `rounds` rounds, each re-reading the prompt and every earlier answer.

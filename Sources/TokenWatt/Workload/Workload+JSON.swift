@@ -186,13 +186,17 @@ extension WorkloadReader.Context {
 
     func strategy(_ r: JSONObjectReader) throws -> Strategy {
         var o = r
-        let kind = try o.string("kind", allowed: ["single", "long-reasoning", "best-of-n", "self-consistency", "sequential-revision", "agent-loop"])
+        let kind = try o.string("kind", allowed: ["single", "long-reasoning", "best-of-n", "self-consistency", "beam-search",
+                                                  "sequential-revision", "agent-loop"])
         let s: Strategy
         switch kind {
         case "long-reasoning": s = .longReasoning(factor: try o.double("factor", 1...1000, expected: "an output multiplier from 1 to 1000"))
         case "best-of-n", "self-consistency":
             s = .parallelSamples(n: try o.int("n", 1...1024, expected: "samples from 1 to 1024"), kind: kind,
                                  factor: try o.optionalDouble("factor", 1...1000, expected: "an output multiplier from 1 to 1000") ?? 1)
+        // Beam search keeps `beams` hypotheses decoding side by side from one prefill and returns one
+        // (MLPerf's GPT-J: 4 beams), which costs what `beams` samples sharing the prompt do.
+        case "beam-search": s = .parallelSamples(n: try o.int("beams", 1...64, expected: "beams from 1 to 64"), kind: kind, factor: 1)
         case "sequential-revision": s = .sequentialRevision(rounds: try o.int("rounds", 1...1000, expected: "rounds from 1 to 1000"))
         case "agent-loop":
             s = .agentLoop(calls: try o.int("calls", 1...10_000, expected: "calls from 1 to 10000"),
