@@ -79,6 +79,9 @@ import Testing
         let fit = try #require(result.fitted.first)
         #expect(fit.gpuID == Self.gpu.id)
         #expect(fit.summary.powerMAPE < 0.01, "power MAPE \(fit.summary.powerMAPE)")
+        // The bundled coefficients, which the synthetic truth departs from, are scored before the fit.
+        let before = try #require(result.before[Self.gpu.id])
+        #expect(before.rows == fit.summary.rows && before.powerMAPE > 5 * fit.summary.powerMAPE, "\(before.powerMAPE)")
         for (feature, (recovered, truth)) in zip(PowerFeature.allCases, zip(fit.set.power.vector, Self.truth.vector))
         where [.activeSM, .hbm].contains(feature) {
             #expect(abs(recovered / truth - 1) < 0.10, "\(feature): \(recovered) vs \(truth)")

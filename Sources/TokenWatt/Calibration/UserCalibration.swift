@@ -15,6 +15,10 @@ public enum UserCalibration {
         public var fitted: [FittedGPU]
         /// Runs that could not be modelled (e.g. hybrid models), with the reason.
         public var skipped: [(label: String, reason: String)]
+        /// Per GPU id, how far the calibration it started from (the bundled one, or
+        /// `--calibration FILE`) was from these runs before the fit: the error a user of the
+        /// uncalibrated tool would see on this hardware.
+        public var before: [String: FitSummary] = [:]
     }
 
     /// Fewest distinct configurations per GPU.
@@ -40,11 +44,13 @@ public enum UserCalibration {
             throw Refusal(description: "none of the \(runs.count) runs can be modelled; the first: \(skipped[0].label): \(skipped[0].reason)")
         }
         var fitted: [FittedGPU] = []
+        var before: [String: FitSummary] = [:]
         for gpuID in rowsByGPU.keys.sorted() {
             let rows = rowsByGPU[gpuID]!
             let gpu = rows[0].gpu
             try checkNotDegenerate(rows, gpu: gpu)
             let framework = frameworkByGPU[gpuID] ?? .vllm
+            before[gpuID] = startingError(gpu: gpu, rows: rows, estimator: estimator, framework: framework)
             var fit = fitGPU(gpu: gpu, rows: rows, estimator: estimator, framework: framework)
             fit.crossValidation = crossValidate(gpu: gpu, rows: rows, estimator: estimator, framework: framework)
             fit.idlePoints = idleTable(idleByGPU[gpuID] ?? [])
@@ -54,7 +60,17 @@ public enum UserCalibration {
         let merged = base.fitted.filter { b in !fitted.contains { $0.gpuID == b.gpuID } } + fitted
         let file = CoefficientFile(capHoldFraction: base.capHoldFraction, fitted: merged,
                                    provenance: "user calibration of \(fitted.map(\.gpuID).joined(separator: ", ")) on \(runs.count) runs; other GPUs: \(base.provenance)")
-        return Result(file: file, fitted: fitted, skipped: skipped)
+        return Result(file: file, fitted: fitted, skipped: skipped, before: before)
+    }
+
+    /// The rows predicted with the coefficients the fit starts from, scored before any fitting.
+    static func startingError(gpu: GPUSpec, rows: [CalibrationRow], estimator: Estimator, framework: Framework) -> FitSummary {
+        let start = estimator.calibration.coefficients(for: gpu)
+        let time = framework.isFused ? estimator.servingTimeModel(start, gpu: gpu) : start.timeModel
+        let model = PowerModel(gpu: gpu, coefficients: start.power, capHoldFraction: estimator.calibration.capHoldFraction)
+        let pe = PassEstimator(gpu: gpu, power: model, timeModel: framework.timeModel(time),
+                               host: estimator.defaultHost(for: framework, set: start))
+        return Calibrator.summarize(rows, Calibrator.predict(rows, estimator: pe)).0
     }
 
     /// The calibration row of a measured run (a pass, or the mean step of a serving run).

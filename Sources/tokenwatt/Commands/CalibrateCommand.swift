@@ -37,12 +37,16 @@ enum CalibrateCommand {
         for (label, reason) in result.skipped { Output.note("warning: skipped \(label): \(reason)") }
         let out = args.string("o") ?? args.string("output") ?? "calibration.json"
         try Output.writeFile(result.file.json(), to: out)
-        let rows = result.fitted.map { f in
-            [f.gpuID, String(f.summary.rows), formatPercent(f.summary.powerMAPE),
-             f.crossValidation.map { "\(formatPercent($0.powerMAPE)) (\($0.groups) groups)" } ?? "-",
-             f.summary.timeMAPE > 0 ? formatPercent(f.summary.timeMAPE) : "not measured", String(f.idlePoints.count)]
+        // The error before the fit is what the uncalibrated tool gets on this hardware.
+        let rows = result.fitted.map { f -> [String] in
+            let before = result.before[f.gpuID]
+            let time = { (s: FitSummary?) in s.map { $0.timeMAPE > 0 ? formatPercent($0.timeMAPE) : "not measured" } ?? "-" }
+            return [f.gpuID, String(f.summary.rows), before.map { formatPercent($0.powerMAPE) } ?? "-", formatPercent(f.summary.powerMAPE),
+                    f.crossValidation.map { "\(formatPercent($0.powerMAPE)) (\($0.groups) groups)" } ?? "-",
+                    time(before), time(f.summary), String(f.idlePoints.count)]
         }
-        Output.write(Output.table(["gpu", "runs", "power MAPE", "cross-validated", "time MAPE", "idle points"], rows))
+        Output.write(Output.table(["gpu", "runs", "power MAPE before", "power MAPE", "cross-validated", "time MAPE before", "time MAPE",
+                                   "idle points"], rows))
         Output.write("wrote \(out); use it with --calibration \(out)\n")
         return .success
     }
