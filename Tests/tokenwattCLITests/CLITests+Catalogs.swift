@@ -18,7 +18,7 @@ extension CLITests {
         let config = dir.appendingPathComponent("config.json")
         try Self.mistralConfig.write(to: config, atomically: true, encoding: .utf8)
 
-        let converted = try Self.run(["models", "--from-hf", config.path, "--source", "https://example.org/config.json"])
+        let converted = try Self.run(["models", "--from-hf", dir.path, "--source", "https://example.org/config.json"])
         #expect(converted.status == 0, "\(converted.stderr)")
         #expect(converted.stdout.contains("\"id\": \"acme/mistral-7b-support\"") && converted.stdout.contains("https://example.org/config.json"))
         let catalog = dir.appendingPathComponent("models.json")

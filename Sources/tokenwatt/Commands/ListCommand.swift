@@ -8,7 +8,7 @@ enum ListCommand {
     static let gpuUsage = "tokenwatt gpus [--match TEXT] [--gpu-catalog FILE] [--format text|json|csv]"
     static let modelUsage = """
     tokenwatt models [--match TEXT] [--model-catalog FILE] [--format text|json|csv]
-    tokenwatt models --from-hf CONFIG.json [--id ID] [--source URL]
+    tokenwatt models --from-hf CONFIG.json|MODEL_DIR [--id ID] [--source URL]
       --from-hf writes a catalog file for a Hugging Face config.json (llama, mistral, mixtral, qwen2, qwen2_moe,
       qwen3, qwen3_moe, gemma2, gemma3, deepseek_v3, kimi_k2, glm4_moe, gpt_oss): check it, save it, and pass it
       to any command as --model-catalog FILE (or set TOKENWATT_MODEL_CATALOG). A catalog file's variants may
@@ -92,7 +92,11 @@ enum ListCommand {
     }
 
     /// `--from-hf CONFIG.json`: the one-model catalog file for a Hugging Face config, on stdout.
-    static func fromHuggingFace(_ path: String, _ args: Arguments) throws -> ExitCode {
+    static func fromHuggingFace(_ given: String, _ args: Arguments) throws -> ExitCode {
+        // A downloaded model's directory holds its config.json.
+        var isDirectory: ObjCBool = false
+        let path = FileManager.default.fileExists(atPath: given, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? (given as NSString).appendingPathComponent("config.json") : given
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError.unreadable(file: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
         }
