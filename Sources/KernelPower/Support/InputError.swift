@@ -24,7 +24,11 @@ public enum InputError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .unknownID(kind, id, suggestions, context):
             let hint = suggestions.isEmpty ? "" : "; did you mean \(suggestions.map { "'\($0)'" }.joined(separator: ", "))?"
             let ctx = context.isEmpty ? "" : "\(context): "
-            let listing = ["GPU": " (list them with `tokenwatt gpus`)", "model": " (list them with `tokenwatt models`; add one from its Hugging Face config.json with `tokenwatt models --from-hf` and --model-catalog FILE)"][kind] ?? ""
+            let listing = [
+                "GPU": " (list them with `tokenwatt gpus`; add one with --gpu-catalog FILE)",
+                "model": " (list them with `tokenwatt models`; add one from its Hugging Face config.json with `tokenwatt models --from-hf` "
+                    + "and --model-catalog FILE)",
+            ][kind] ?? ""
             return "\(ctx)unknown \(kind) '\(id)'\(hint)\(listing)"
         case let .duplicateID(file, kind, id):
             return "\(file): duplicate \(kind) id or alias '\(id)'"
