@@ -141,6 +141,10 @@ import Testing
                                 ServingRequest(batch: 32, inputTokens: 500, outputTokens: 200)).energyPerOutputToken.joules
         }
         #expect(try joules("acme/support-bot-8b") == joules("meta-llama/Llama-3.1-8B-Instruct"))
+        // A bundled variant (an FP8 release), named by an alias, may be a base too.
+        let fp8 = #"{"schemaVersion": 1, "models": [{"id": "acme/bot-fp8", "variantOf": "qwen3-235b-a22b-instruct-2507-fp8", "aliases": [], "source": "x"}]}"#
+        let m = try ModelCatalog.bundled.adding(Data(fp8.utf8), file: "acme.json").model("acme/bot-fp8")
+        #expect(m.defaultPrecision == .fp8 && m.fp8WeightBlock == 128)
         let clash = user.replacingOccurrences(of: "acme/support-bot-8b", with: "llama-3.1-8b-instruct")
         do {
             _ = try ModelCatalog.bundled.adding(Data(clash.utf8), file: "acme.json")

@@ -29,7 +29,8 @@ public struct ModelCatalog: Sendable {
     /// already holds is an error naming the file, not a silent override: a bundled model keeps
     /// its sourced numbers in every result.
     public func adding(_ data: Data, file: String) throws -> ModelCatalog {
-        let known = Dictionary(models.filter { $0.variantOf == nil }.map { ($0.id.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+        // Any catalog model, by id or alias, may be a variant's base (an FP8 release's fine-tune too).
+        let known = Dictionary(models.flatMap { m in ([m.id] + m.aliases).map { ($0.lowercased(), m) } }, uniquingKeysWith: { a, _ in a })
         let added = try ModelArchitectureReader.readAll(try JSONParser.parse(data, file: file), file: file, known: known)
         for m in added {
             if let taken = ([m.id] + m.aliases).first(where: { index[$0.lowercased()] != nil }) {
