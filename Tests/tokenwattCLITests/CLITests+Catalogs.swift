@@ -30,6 +30,7 @@ extension CLITests {
         #expect(without.status != 0 && without.stderr.contains("--from-hf"), "\(without.stderr)")
         let with = try Self.run(args + ["--model-catalog", catalog.path])
         #expect(with.status == 0 && with.stdout.contains("\"whPerQuery\""), "\(with.stderr)")
+        #expect(with.stdout.contains("model acme/mistral-7b-support from a user catalog, source: https://example.org/config.json"))
         let listed = try Self.run(["models", "--model-catalog", catalog.path, "--match", "acme", "--format", "csv"])
         #expect(listed.status == 0 && listed.stdout.contains("acme/mistral-7b-support,mistral,32"), "\(listed.stdout)")
 

@@ -101,6 +101,9 @@ public struct GPUCatalog: Sendable {
         self.nodeIndex = ni
     }
 
+    /// Whether `id` is a GPU id or alias of this catalog (case-insensitive).
+    public func contains(_ id: String) -> Bool { gpuIndex[id.lowercased()] != nil }
+
     /// Looks up a GPU by id or alias, case-insensitively; unknown ids get the closest known ones.
     public func gpu(_ id: String, context: String = "") throws -> GPUSpec {
         if let i = gpuIndex[id.lowercased()] { return gpus[i] }

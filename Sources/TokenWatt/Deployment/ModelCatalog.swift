@@ -71,6 +71,9 @@ public struct ModelCatalog: Sendable {
         return models.filter { m in ([m.id, m.family] + m.aliases).contains { $0.lowercased().contains(needle) } }
     }
 
+    /// Whether `id` is a model id or alias of this catalog (case-insensitive).
+    public func contains(_ id: String) -> Bool { index[id.lowercased()] != nil }
+
     /// Looks up a model by Hugging Face id or alias, case-insensitively.
     public func model(_ id: String, context: String = "") throws -> ModelArchitecture {
         if let i = index[id.lowercased()] { return models[i] }

@@ -91,6 +91,15 @@ public struct QueryEstimate: Sendable {
             + "--ssm-state-precision), read and rewritten every decode step; KV cache in the \(h.attentionLayers) attention layers only"
     }
 
+    /// Where a model or GPU that a user's catalog file added (`--model-catalog`, `--gpu-catalog`)
+    /// takes its numbers from, so that a receipt names every source the bundle does not.
+    static func userCatalogAssumption(_ d: Deployment) -> String? {
+        let model = !ModelCatalog.bundled.contains(d.model.id) ? "model \(d.model.id) from a user catalog, source: \(d.model.source)" : nil
+        let gpu = !GPUCatalog.bundled.contains(d.gpu.id) ? "GPU \(d.gpu.id) from a user catalog, source: \(d.gpu.source)" : nil
+        let parts = [model, gpu].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
+
     /// What the sampler costs, when it sorts.
     static func samplingAssumption(_ d: Deployment) -> String? {
         guard d.sortsLogits else { return nil }
@@ -105,8 +114,8 @@ public struct QueryEstimate: Sendable {
             batchingAssumption(d.framework, r),
             "\(s.effectiveBatch) sequences in flight of \(r.inputTokens) input + \(r.outputTokens) output tokens (KV cache holds \(s.maxBatch))",
             "\(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.precision.rawValue) weights, \(d.kvPrecision.rawValue) KV cache, \(formatPercent(r.memoryUtilization, decimals: 0)) of memory",
-        ] + [d.model.attentionPatternNote, d.dequantization, d.pipelineNote, d.scaleOutNote, stateAssumption(d),
-             samplingAssumption(d)].compactMap { $0 } + [
+        ] + [userCatalogAssumption(d), d.model.attentionPatternNote, d.dequantization, d.pipelineNote, d.scaleOutNote,
+             stateAssumption(d), samplingAssumption(d)].compactMap { $0 } + [
             d.lockedClock.map { "SM clock locked at \(formatNumber($0.megahertz)) MHz" } ?? "SM clock at boost (\(formatNumber(d.gpu.boostClock.megahertz)) MHz) unless the power cap throttles",
             "power cap \(formatNumber((d.powerCap ?? d.gpu.tdp).watts)) W\(s.powerLimited ? " (reached: kernels throttled)" : "")",
             "power coefficients: \(set.provenance)",
