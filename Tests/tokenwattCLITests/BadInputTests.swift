@@ -104,7 +104,7 @@ extension BadInput {
     static let ids: [BadInput] = [
         BadInput(name: "unknown model", args: Inputs.estimate(replacing: "--model", with: "meta-llama/Llama-3.1-8B-Instrukt"), mentions: ["Llama-3.1-8B-Instrukt", "did you mean", "Llama-3.1-8B-Instruct"]),
         BadInput(name: "unknown gpu", args: Inputs.estimate(replacing: "--gpu", with: "h1000"), mentions: ["h1000", "did you mean", "h100"]),
-        BadInput(name: "unknown gpu in capacity", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--gpus", "h200,b300"], files: ["w.json": Inputs.workload], mentions: ["b300", "b200"]),
+        BadInput(name: "unknown gpu in capacity", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--gpus", "h200,b250"], files: ["w.json": Inputs.workload], mentions: ["b250", "b200"]),
         BadInput(name: "unknown calibration file", args: Inputs.estimate + ["--calibration", "{dir}/none.json"], mentions: ["none.json", "no such file"]),
         BadInput(name: "calibration file not JSON", args: Inputs.estimate + ["--calibration", "{dir}/c.json"], files: ["c.json": "coefficients: yes"], mentions: ["c.json:1", "JSON value"]),
         BadInput(name: "calibration file wrong schema", args: Inputs.estimate + ["--calibration", "{dir}/c.json"], files: ["c.json": #"{"schemaVersion": 1}"#], mentions: ["c.json"]),
