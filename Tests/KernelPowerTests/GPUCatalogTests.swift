@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct GPUCatalogTests {
     static let requiredIDs = ["v100-sxm2-32gb", "a100-pcie-40gb", "a100-sxm-40gb", "a100-sxm-80gb", "a10", "a40", "l4", "l40s",
-                              "h100-pcie", "h100-sxm", "h100-nvl", "h200", "gh200", "h20", "b200", "b300", "mi300x"]
+                              "h100-pcie", "h100-sxm", "h100-nvl", "h200", "gh200", "h20", "b200", "b300", "gb200", "mi300x", "mi325x"]
     static let catalog = GPUCatalog.bundled
 
     @Test func everyRequiredGPUIsPresent() throws {
