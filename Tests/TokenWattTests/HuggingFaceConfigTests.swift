@@ -46,6 +46,18 @@ import Testing
          "num_hidden_layers": 26, "num_key_value_heads": 1, "sliding_window": 512, "sliding_window_pattern": 6,
          "torch_dtype": "bfloat16", "vocab_size": 262144}
         """,
+        "microsoft/Phi-3-mini-4k-instruct": """
+        {"architectures": ["Phi3ForCausalLM"], "attention_bias": false, "hidden_act": "silu", "hidden_size": 3072,
+         "intermediate_size": 8192, "max_position_embeddings": 4096, "model_type": "phi3", "num_attention_heads": 32,
+         "num_hidden_layers": 32, "num_key_value_heads": 32, "rope_theta": 10000.0, "sliding_window": 2047,
+         "tie_word_embeddings": false, "torch_dtype": "bfloat16", "vocab_size": 32064}
+        """,
+        "microsoft/phi-4": """
+        {"architectures": ["Phi3ForCausalLM"], "attention_bias": false, "hidden_act": "silu", "hidden_size": 5120,
+         "intermediate_size": 17920, "max_position_embeddings": 16384, "model_type": "phi3", "num_attention_heads": 40,
+         "num_hidden_layers": 40, "num_key_value_heads": 10, "rope_theta": 250000, "sliding_window": null,
+         "tie_word_embeddings": false, "torch_dtype": "bfloat16", "vocab_size": 100352}
+        """,
         "deepseek-ai/DeepSeek-V3.1": """
         {"architectures": ["DeepseekV3ForCausalLM"], "first_k_dense_replace": 3, "hidden_act": "silu", "hidden_size": 7168,
          "intermediate_size": 18432, "kv_lora_rank": 512, "max_position_embeddings": 163840, "model_type": "deepseek_v3",

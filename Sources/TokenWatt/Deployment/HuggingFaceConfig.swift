@@ -13,6 +13,7 @@ public enum HuggingFaceConfig {
         "llama": "llama", "mistral": "mistral", "mixtral": "mixtral", "qwen2": "qwen2", "qwen2_moe": "qwen2-moe",
         "qwen3": "qwen3", "qwen3_moe": "qwen3-moe", "gemma2": "gemma-2", "gemma3_text": "gemma-3",
         "deepseek_v3": "deepseek-v3", "kimi_k2": "deepseek-v3", "glm4_moe": "glm-4.5", "gpt_oss": "gpt-oss",
+        "phi3": "phi-3",
     ]
 
     /// A one-model catalog file (`{"schemaVersion": 1, "models": [entry]}`) for `config`.

@@ -10,7 +10,7 @@ enum ListCommand {
     tokenwatt models [--match TEXT] [--model-catalog FILE] [--format text|json|csv]
     tokenwatt models --from-hf CONFIG.json|MODEL_DIR [--id ID] [--source URL]
       --from-hf writes a catalog file for a Hugging Face config.json (llama, mistral, mixtral, qwen2, qwen2_moe,
-      qwen3, qwen3_moe, gemma2, gemma3, deepseek_v3, kimi_k2, glm4_moe, gpt_oss): check it, save it, and pass it
+      qwen3, qwen3_moe, gemma2, gemma3, deepseek_v3, kimi_k2, glm4_moe, gpt_oss, phi3): check it, save it, and pass it
       to any command as --model-catalog FILE (or set TOKENWATT_MODEL_CATALOG). A catalog file's variants may
       name a bundled model in variantOf.
     """
