@@ -31,9 +31,6 @@ public struct CoefficientFile: Sendable, Equatable {
 
     /// Reads a calibration file (the bundled one or a user's `--calibration FILE`).
     public static func read(path: String) throws -> CoefficientFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError.unreadable(file: path, reason: "no such file or not readable")
-        }
-        return try read(data, file: path)
+        try read(try InputFile.data(path), file: path)
     }
 }

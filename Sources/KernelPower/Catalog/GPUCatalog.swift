@@ -67,10 +67,7 @@ public struct GPUCatalog: Sendable {
 
     /// `adding(_:file:)` on the file at `path`.
     public func adding(path: String) throws -> GPUCatalog {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError.unreadable(file: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
-        }
-        return try adding(data, file: path)
+        try adding(try InputFile.data(path), file: path)
     }
 
     public init(gpus: [GPUSpec], nodes: [NodeSpec], gpusFile: String = "gpus.json", nodesFile: String = "nodes.json") throws {

@@ -27,10 +27,7 @@ public struct CSVTable: Sendable {
         if path == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
-            guard let d = FileManager.default.contents(atPath: path) else {
-                throw InputError.unreadable(file: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
-            }
-            data = d
+            data = try InputFile.data(path)
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw InputError.unreadable(file: path == "-" ? "<stdin>" : path, reason: "is not UTF-8 text")

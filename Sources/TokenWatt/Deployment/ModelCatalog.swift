@@ -44,10 +44,7 @@ public struct ModelCatalog: Sendable {
 
     /// `adding(_:file:)` on the file at `path`.
     public func adding(path: String) throws -> ModelCatalog {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError.unreadable(file: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
-        }
-        return try adding(data, file: path)
+        try adding(try InputFile.data(path), file: path)
     }
 
     public init(models: [ModelArchitecture], file: String = "models.json") throws {

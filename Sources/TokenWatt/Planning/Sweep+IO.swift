@@ -9,10 +9,7 @@ extension SweepSpec {
     ///   "grid": {"model": [...], "gpu": [...], "gpus": [...], "tp": [...], "pp": [...], "precision": [...], "maxBatch": [...],
     ///            "powerCapWatts": [null, 500]}, "targets": {"itlMs": 50, "ttftMs": 2000}}`
     public static func read(path: String) throws -> SweepSpec {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError.unreadable(file: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
-        }
-        return try read(data, file: path)
+        try read(try InputFile.data(path), file: path)
     }
 
     public static func read(_ data: Data, file: String) throws -> SweepSpec {

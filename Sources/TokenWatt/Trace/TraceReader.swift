@@ -37,9 +37,7 @@ public struct TraceReader {
         if path == "-" {
             handle = .standardInput
         } else {
-            guard let h = FileHandle(forReadingAtPath: path) else {
-                throw InputError.unreadable(file: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
-            }
+            guard let h = FileHandle(forReadingAtPath: path) else { throw InputFile.unreadable(path) }
             handle = h
         }
         name = path == "-" ? "(stdin)" : path

@@ -8,10 +8,7 @@ public enum WorkloadReader {
     /// (the bundled catalogs, or those a user's catalog files extend).
     public static func read(path: String, dataDirectory: String?, models: ModelCatalog = .bundled,
                             gpus: GPUCatalog = .bundled) throws -> Workload {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError.unreadable(file: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
-        }
-        return try read(data, file: path, dataDirectory: dataDirectory, models: models, gpus: gpus)
+        try read(try InputFile.data(path), file: path, dataDirectory: dataDirectory, models: models, gpus: gpus)
     }
 
     public static func read(_ data: Data, file: String, dataDirectory: String?, models: ModelCatalog = .bundled,

@@ -56,10 +56,7 @@ enum CalibrateCommand {
             _ = try args.requirePositional(0, usage: usage)
             let manifest = try CSVTable.read(path: manifestPath)
             if let zeus = args.string("zeus") {
-                guard let data = FileManager.default.contents(atPath: zeus) else {
-                    throw InputError.unreadable(file: zeus, reason: "no such file")
-                }
-                return try RunManifest.join(manifest: manifest, zeus: try ZeusWindow.read(data, file: zeus))
+                return try RunManifest.join(manifest: manifest, zeus: try ZeusWindow.read(try InputFile.data(zeus), file: zeus))
             }
             guard let log = args.string("power-log") else {
                 throw UsageError(description: "--manifest needs --power-log LOG or --zeus WINDOWS.json")

@@ -98,13 +98,11 @@ enum ListCommand {
         var isDirectory: ObjCBool = false
         let path = FileManager.default.fileExists(atPath: given, isDirectory: &isDirectory) && isDirectory.boolValue
             ? (given as NSString).appendingPathComponent("config.json") : given
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError.unreadable(file: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
-        }
-        let file = try HuggingFaceConfig.catalogFile(data, file: path, id: args.string("id"), source: args.string("source"))
+        let file = try HuggingFaceConfig.catalogFile(try InputFile.data(path), file: path, id: args.string("id"), source: args.string("source"))
+        let text = JSONWriter(sortKeys: false).write(file)
         // The entry must also join the bundled catalog: an id it already holds is refused here.
-        _ = try ModelCatalog.bundled.adding(Data(JSONWriter(sortKeys: false).write(file).utf8), file: path)
-        Output.write(JSONWriter(sortKeys: false).write(file))
+        _ = try ModelCatalog.bundled.adding(Data(text.utf8), file: path)
+        Output.write(text)
         return .success
     }
 
