@@ -40,27 +40,29 @@ public enum HuggingFaceConfig {
             throw InputError.invalidValue(file: file, field: "_name_or_path", value: "missing", expected: "a model id (or pass --id ID)")
         }
         let layers = try r.int("num_hidden_layers")
+        let heads = try r.int("num_attention_heads")
+        let kvHeads = try r.int("num_key_value_heads", default: heads)
         var pairs: [(String, JSONValue)] = [("id", .str(name)), ("aliases", .array([])), ("family", .str(family)), ("kind", .str("decoder"))]
-        pairs += try shape(&r, modelType: modelType, layers: layers)
+        pairs += try shape(&r, modelType: modelType, layers: layers, heads: heads, kvHeads: kvHeads)
         pairs += try biases(&r, modelType: modelType)
-        pairs.append(("attention", try attention(&r, modelType: modelType, layers: layers)))
-        if let moe = try moe(&r, modelType: modelType, layers: layers) { pairs.append(("moe", moe)) }
+        pairs.append(("attention", try attention(&r, modelType: modelType, layers: layers, heads: heads, kvHeads: kvHeads)))
+        if let moe = try moe(&r, modelType: modelType) { pairs.append(("moe", moe)) }
         let (precision, block) = try precision(&r, root: root)
         pairs.append(("defaultPrecision", .str(precision.rawValue)))
         if let block { pairs.append(("fp8WeightBlock", .num(Double(block)))) }
         pairs.append(("source", .str(source ?? "\(file) (Hugging Face config.json, converted by tokenwatt models --from-hf)")))
-        pairs.append(("sources", .obj(r.notes.isEmpty ? [] : [("converter", .str(r.notes.uniqued().joined(separator: "; ")))])))
+        pairs.append(("sources", .obj(r.notes.isEmpty ? [] : [("converter", .str(r.notes.joined(separator: "; ")))])))
         return .obj(pairs)
     }
 
     /// Sizes, activation and embeddings: every family here is a pre-norm RMSNorm, RoPE, gated-FFN
     /// decoder.
-    static func shape(_ r: inout Reader, modelType: String, layers: Int) throws -> [(String, JSONValue)] {
-        let heads = try r.int("num_attention_heads"), hidden = try r.int("hidden_size")
+    static func shape(_ r: inout Reader, modelType: String, layers: Int, heads: Int, kvHeads: Int) throws -> [(String, JSONValue)] {
+        let hidden = try r.int("hidden_size")
         let gemma = modelType.hasPrefix("gemma")
         return [
             ("layers", .num(Double(layers))), ("hiddenSize", .num(Double(hidden))), ("heads", .num(Double(heads))),
-            ("kvHeads", .num(Double(try r.int("num_key_value_heads", default: heads)))),
+            ("kvHeads", .num(Double(kvHeads))),
             ("headDim", .num(Double(try headDim(&r, modelType: modelType, hidden: hidden, heads: heads)))),
             ("ffnSize", .num(Double(try r.int("intermediate_size")))), ("ffnGated", .bool(true)),
             ("activation", .str(modelType == "gpt_oss" ? "swiglu-oai" : try activation(&r, gemma: gemma))),
@@ -106,10 +108,8 @@ public enum HuggingFaceConfig {
     /// Attention kind and sliding window: Mistral's window on every layer; Gemma 2 alternates
     /// local and global layers; Gemma 3 has one global layer in `sliding_window_pattern` (or the
     /// layers `layer_types` calls sliding). Qwen's optional window is not converted.
-    static func attention(_ r: inout Reader, modelType: String, layers: Int) throws -> JSONValue {
+    static func attention(_ r: inout Reader, modelType: String, layers: Int, heads: Int, kvHeads: Int) throws -> JSONValue {
         if latentAttentionTypes.contains(modelType) { return try latentAttention(&r) }
-        let heads = try r.int("num_attention_heads")
-        let kvHeads = try r.int("num_key_value_heads", default: heads)
         let kind = kvHeads == heads ? "mha" : kvHeads == 1 ? "mqa" : "gqa"
         var pairs: [(String, JSONValue)] = [("kind", .str(kind))]
         let window = r.config["sliding_window"].flatMap(numberValue) == nil ? nil : try r.int("sliding_window")
@@ -144,7 +144,7 @@ public enum HuggingFaceConfig {
         return .obj(pairs)
     }
 
-    static func moe(_ r: inout Reader, modelType: String, layers: Int) throws -> JSONValue? {
+    static func moe(_ r: inout Reader, modelType: String) throws -> JSONValue? {
         switch modelType {
         case "deepseek_v3", "kimi_k2", "glm4_moe":
             let expert = try r.int("moe_intermediate_size")
@@ -155,15 +155,12 @@ public enum HuggingFaceConfig {
                          ("sharedExperts", .num(Double(shared))), ("expertFfnSize", .num(Double(expert))),
                          ("sharedExpertFfnSize", .num(Double(shared > 0 ? expert : 0))), ("denseLayers", .num(Double(dense))),
                          ("layerInterval", .num(Double(try r.int("moe_layer_freq", default: 1))))])
-        case "gpt_oss":
-            let perToken = r.config["num_experts_per_tok"] != nil ? "num_experts_per_tok" : "experts_per_token"
+        case "mixtral", "gpt_oss":
+            // Every layer is MoE and intermediate_size is the expert's; gpt-oss may name top-k experts_per_token.
+            let perToken = modelType == "gpt_oss" && r.config["num_experts_per_tok"] == nil ? "experts_per_token" : "num_experts_per_tok"
             return .obj([("experts", .num(Double(try r.int("num_local_experts")))),
                          ("expertsPerToken", .num(Double(try r.int(perToken)))),
                          ("expertFfnSize", .num(Double(try r.int("intermediate_size"))))])
-        case "mixtral":
-            let ffn = try r.int("intermediate_size")
-            return .obj([("experts", .num(Double(try r.int("num_local_experts")))),
-                         ("expertsPerToken", .num(Double(try r.int("num_experts_per_tok")))), ("expertFfnSize", .num(Double(ffn)))])
         case "qwen2_moe", "qwen3_moe":
             var pairs: [(String, JSONValue)] = [
                 ("experts", .num(Double(try r.int("num_experts")))), ("expertsPerToken", .num(Double(try r.int("num_experts_per_tok")))),

@@ -7,7 +7,7 @@ import KernelPower
 /// language/gpt-j/backend.py, `num_beams`: "only beam_size 4 is allowed for official submission"):
 /// each sample prefills its article once and decodes 4 sequences that share its KV pages, and one
 /// summary of 69 tokens counts. Its v3.1 and v4.0 rows report samples (Offline) or queries
-/// (Server) per second, which LoadGen turns into tokens at 69 per sample (`tokensPerSecond`). Each row is estimated
+/// (Server) per second, which LoadGen turns into tokens at 69 per sample (`tokens(_:units:outputPerSample:)`). Each row is estimated
 /// with the parallelism, engine batch, GPU power limit and weight format its submitter published
 /// (`submissions`): the H100 and H200 rows are "MaxQ" (power-tuned) with FP8 weights (`use_fp8 =
 /// True` in the same configs); the only B200 power results of v5.1 ran uncapped in NVFP4. Output
@@ -37,8 +37,8 @@ public enum MLPerfValidation {
     /// mlcommons/inference_results_v4.1 (closed/NVIDIA configs/{llama2-70b,mixtral-8x7b},
     /// classes `H200_SXM_141GBx8_MaxQ`). The batch is per engine (one per tensor-parallel group);
     /// the Server batch is the engine's limit, the load is lower.
-    /// The KV cache is FP8 for Llama-2-70B (NVIDIA's closed/NVIDIA/code/llama2-70b/tensorrt/README.md
-    /// quantizes with `--qformat=fp8 --kv_cache_dtype=fp8`), BF16 where no recipe is published here.
+    /// The KV cache is FP8 for Llama-2-70B and GPT-J (NVIDIA's closed/NVIDIA/code/{llama2-70b,gptj}/tensorrt/README.md
+    /// quantize with `--qformat=fp8 --kv_cache_dtype=fp8`), BF16 where no recipe is published here.
     /// B200 (v5.1, the only B200 power results: Lenovo's, whose configs match NVIDIA's
     /// closed/NVIDIA/configs/B200-SXM-180GBx8): mlcommons/inference_results_v5.1 @ 965182b0,
     /// closed/Lenovo/configs/SR680a_V3_B200SXMx8/{Offline,Server}/llama2-70b.py and
@@ -73,8 +73,8 @@ public enum MLPerfValidation {
         // inference_results_v4.1 @ a2f5d66d, closed/NVIDIA/configs/gptj/{Offline,Server}/__init__.py,
         // classes H100_SXM_80GBx8_MaxQ (gpu_batch_size 192 Offline, 256 Server; power_limit 350) and
         // H200_SXM_141GBx8_MaxQ (396 both; 350). Dell's XE9680 H100 rows take NVIDIA's classes.
-        // The KV cache is taken as FP8: only then do the published engines hold their samples
-        // (192 H100 samples of 800 + 4 × 69/2 tokens need 83 GB of BF16 KV, 41 GB of FP8).
+        // FP8 KV cache per NVIDIA's GPT-J README (v4.0 @ 3c4a1cf1); only in FP8 do the published engines
+        // hold their samples (192 H100 samples of 800 + 4 × 69/2 tokens need 83 GB of BF16 KV, 41 GB of FP8).
         "gptj h100-sxm": Submission(tp: 1, offlineBatch: 192, serverBatch: 256, powerLimitWatts: 350, kvPrecision: .fp8, beams: 4),
         "gptj h200": Submission(tp: 1, offlineBatch: 396, serverBatch: 396, powerLimitWatts: 350, kvPrecision: .fp8, beams: 4),
     ]
