@@ -3,7 +3,7 @@ import KernelPower
 
 /// A bundled catalog of published measurements, `{"schemaVersion": 1, "description": …,
 /// "points": [{…}, …]}`, read strictly: each point's keys are checked by `point` and nothing else
-/// may appear. `gemm-throughput.json` and `serving-energy.json` share this shape.
+/// may appear. `gemm-throughput.json`, `roofline-power.json` and `serving-energy.json` share this shape.
 enum PublishedPoints {
     static func bundled<P>(_ resource: String, _ point: (inout JSONObjectReader) throws -> P) throws -> [P] {
         guard let url = Bundle.module.url(forResource: resource, withExtension: "json") else {
