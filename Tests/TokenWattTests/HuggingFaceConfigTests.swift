@@ -83,7 +83,42 @@ import Testing
          "quantization_config": {"modules_to_not_convert": ["model.layers.*.self_attn"], "quant_method": "mxfp4"},
          "sliding_window": 128, "swiglu_limit": 7.0, "tie_word_embeddings": false, "torch_dtype": "bfloat16", "vocab_size": 201088}
         """,
+        "Qwen/Qwen3-Next-80B-A3B-Instruct": """
+        {"architectures": ["Qwen3NextForCausalLM"], "decoder_sparse_step": 1, "full_attention_interval": 4, "head_dim": 256,
+         "hidden_act": "silu", "hidden_size": 2048, "intermediate_size": 5120, "linear_conv_kernel_dim": 4, "linear_key_head_dim": 128,
+         "linear_num_key_heads": 16, "linear_num_value_heads": 32, "linear_value_head_dim": 128, "max_position_embeddings": 262144,
+         "mlp_only_layers": [], "model_type": "qwen3_next", "moe_intermediate_size": 512, "norm_topk_prob": true,
+         "num_attention_heads": 16, "num_experts": 512, "num_experts_per_tok": 10, "num_hidden_layers": 48, "num_key_value_heads": 2,
+         "partial_rotary_factor": 0.25, "rope_theta": 10000000, "shared_expert_intermediate_size": 512, "tie_word_embeddings": false,
+         "torch_dtype": "bfloat16", "vocab_size": 151936}
+        """,
+        "Qwen/Qwen3.5-27B": """
+        {"architectures": ["Qwen3_5ForConditionalGeneration"], "model_type": "qwen3_5", "tie_word_embeddings": false,
+         "text_config": {"attention_bias": false, "attn_output_gate": true, "dtype": "bfloat16", "full_attention_interval": 4,
+          "head_dim": 256, "hidden_act": "silu", "hidden_size": 5120, "intermediate_size": 17408,
+          "layer_types": \(qwen35LayerTypes(64)), "linear_conv_kernel_dim": 4, "linear_key_head_dim": 128,
+          "linear_num_key_heads": 16, "linear_num_value_heads": 48, "linear_value_head_dim": 128, "mamba_ssm_dtype": "float32",
+          "max_position_embeddings": 262144, "model_type": "qwen3_5_text", "mtp_num_hidden_layers": 1, "num_attention_heads": 24,
+          "num_hidden_layers": 64, "num_key_value_heads": 4, "vocab_size": 248320},
+         "vision_config": {"depth": 27, "hidden_size": 1152}}
+        """,
+        "Qwen/Qwen3.5-35B-A3B": """
+        {"architectures": ["Qwen3_5MoeForConditionalGeneration"], "model_type": "qwen3_5_moe", "tie_word_embeddings": false,
+         "text_config": {"attention_bias": false, "attn_output_gate": true, "dtype": "bfloat16", "full_attention_interval": 4,
+          "head_dim": 256, "hidden_act": "silu", "hidden_size": 2048, "layer_types": \(qwen35LayerTypes(40)),
+          "linear_conv_kernel_dim": 4, "linear_key_head_dim": 128, "linear_num_key_heads": 16, "linear_num_value_heads": 32,
+          "linear_value_head_dim": 128, "mamba_ssm_dtype": "float32", "max_position_embeddings": 262144,
+          "model_type": "qwen3_5_moe_text", "moe_intermediate_size": 512, "num_attention_heads": 16, "num_experts": 256,
+          "num_experts_per_tok": 8, "num_hidden_layers": 40, "num_key_value_heads": 2, "shared_expert_intermediate_size": 512,
+          "vocab_size": 248320}}
+        """,
     ]
+
+    /// Qwen3.5's `layer_types`: three linear-attention layers, then one full-attention layer.
+    static func qwen35LayerTypes(_ layers: Int) -> String {
+        String(repeating: #""linear_attention", "linear_attention", "linear_attention", "full_attention", "#, count: layers / 4)
+            .dropLast(2).description.asJSONArray
+    }
 
     static func convert(_ json: String, id: String?) throws -> ModelArchitecture {
         let file = try HuggingFaceConfig.catalogFile(Data(json.utf8), file: "config.json", id: id, source: nil)
@@ -105,6 +140,8 @@ import Testing
         #expect(m.windowedLayerCount == b.windowedLayerCount)
         #expect([m.qkvBias, m.outputBias] == [b.qkvBias, b.outputBias])
         #expect(m.moe == b.moe)
+        #expect(m.linearAttention == b.linearAttention)
+        #expect(m.attention.outputGate == b.attention.outputGate)
         #expect([m.totalParams, m.activeParams] == [b.totalParams, b.activeParams])
     }
 

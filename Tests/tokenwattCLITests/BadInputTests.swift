@@ -121,7 +121,7 @@ extension BadInput {
         BadInput(name: "pp not dividing the gpus", args: ["estimate", "--model", "meta-llama/Llama-3.1-70B-Instruct", "--gpu", "h100-sxm", "--gpus", "12", "--tp", "4", "--pp", "2", "--batch", "1", "--input", "10", "--output", "10"], mentions: ["tp 4 × pp 2", "gpus 12"]),
         BadInput(name: "pp with ep", args: ["estimate", "--model", "mistralai/Mixtral-8x7B-v0.1", "--gpu", "h100-sxm", "--gpus", "4", "--tp", "1", "--ep", "2", "--pp", "2", "--batch", "1", "--input", "10", "--output", "10"], mentions: ["pp with ep"]),
         BadInput(name: "tp across nodes without a network", args: ["estimate", "--model", "meta-llama/Llama-3.1-70B-Instruct", "--gpu", "h100-pcie", "--gpus", "16", "--batch", "1", "--input", "10", "--output", "10"], mentions: ["tp 16", "pcie-server-8x-h100-pcie", "scale-out"]),
-        BadInput(name: "ssm state precision on a transformer", args: Inputs.estimate + ["--ssm-state-precision", "bf16"], mentions: ["Mamba-2", "no SSM state"]),
+        BadInput(name: "ssm state precision on a transformer", args: Inputs.estimate + ["--ssm-state-precision", "bf16"], mentions: ["Mamba-2", "Gated DeltaNet", "no recurrent state"]),
         BadInput(name: "ssm state precision vllm lacks", args: Inputs.estimate(replacing: "--model", with: "nvidia/NVIDIA-Nemotron-Nano-9B-v2") + ["--ssm-state-precision", "fp8"], mentions: ["fp8", "fp32, bf16, fp16"]),
         BadInput(name: "unknown sampling", args: Inputs.estimate + ["--sampling", "nucleus"], status: 64, mentions: ["--sampling", "nucleus", "top-p"]),
     ]

@@ -68,8 +68,34 @@ extension Deployment {
         return .bytes(Double(h.mambaLayers) * heaviestStageShare * (ssm + conv))
     }
 
+    /// Gated DeltaNet value heads held by one GPU, and its query/key heads (vLLM's
+    /// Qwen3NextGatedDeltaNet splits both over the tensor-parallel group).
+    public var localLinearValueHeads: Int { (model.linearAttention?.valueHeads ?? 0) / tensorParallel }
+    public var localLinearKeyHeads: Int { (model.linearAttention?.keyHeads ?? 0) / tensorParallel }
+    /// Channels through one GPU's causal convolution: its share of q, k and v.
+    public var localLinearConvChannels: Int {
+        guard let g = model.linearAttention else { return 0 }
+        return g.convChannels / tensorParallel
+    }
+
+    /// Bytes of one sequence's Gated DeltaNet state on one GPU, the same at every context length:
+    /// per layer the recurrent state (local value heads × key dim × value dim, at the state
+    /// cache's precision) and the last `convKernel − 1` inputs of the causal convolution over q,
+    /// k and v, in the activation precision (vLLM's GatedDeltaNet state shapes).
+    public var linearStateBytesPerSequencePerGPU: ByteCount {
+        guard let g = model.linearAttention else { return .bytes(0) }
+        let state = Double(localLinearValueHeads * g.keyHeadDim * g.valueHeadDim) * g.stateBytes
+        let conv = Double(localLinearConvChannels * (g.convKernel - 1)) * precision.activationBytes
+        return .bytes(Double(g.layers) * heaviestStageShare * (state + conv))
+    }
+
+    /// The fixed-size state of one sequence on one GPU, whichever recurrent mixer holds it.
+    public var recurrentStateBytesPerSequencePerGPU: ByteCount {
+        .bytes(mambaStateBytesPerSequencePerGPU.bytes + linearStateBytesPerSequencePerGPU.bytes)
+    }
+
     /// KV-cache bytes on one GPU of a sequence holding `contextTokens`, with a hybrid's Mamba-2
-    /// state (which vLLM holds in the same cache, one slot per sequence). A sliding-window layer
+    /// or Gated DeltaNet state (which vLLM holds in the same cache, one slot per sequence). A sliding-window layer
     /// keeps only its window, plus the one 16-token page it is filling: vLLM's hybrid KV cache
     /// manager reserves "slots only for the most recent sliding_window_size tokens" for such layers
     /// and frees the pages that fall out of the window (docs.vllm.ai, design/hybrid_kv_cache_manager;
@@ -83,6 +109,6 @@ extension Deployment {
         let windowed = Double(m.windowedLayerCount) * heaviestStageShare
         let windowTokens = m.attention.slidingWindow.map { min(contextTokens, Double($0 + 16)) } ?? contextTokens
         let kv = perLayerToken * ((layers - windowed) * contextTokens + windowed * windowTokens)
-        return .bytes(kv + mambaStateBytesPerSequencePerGPU.bytes)
+        return .bytes(kv + recurrentStateBytesPerSequencePerGPU.bytes)
     }
 }

@@ -141,6 +141,13 @@ public struct Deployment: Sendable {
                     "tp \(tensorParallel) must divide the \(s.heads) Mamba-2 heads and \(s.groups) groups of \(model.id)")
             }
         }
+        if let g = model.linearAttention {
+            // vLLM's GatedDeltaNet shards its key and value heads over the group.
+            guard g.keyHeads % tensorParallel == 0, g.valueHeads % tensorParallel == 0 else {
+                throw DeploymentError.invalidParallelism(
+                    "tp \(tensorParallel) must divide the \(g.keyHeads) key heads and \(g.valueHeads) value heads of \(model.id)'s Gated DeltaNet layers")
+            }
+        }
         if expertParallel > 1 {
             guard let moe = model.moe else {
                 throw DeploymentError.invalidParallelism("ep \(expertParallel) needs a mixture-of-experts model; \(model.id) is dense")

@@ -13,7 +13,7 @@ public enum HuggingFaceConfig {
         "llama": "llama", "mistral": "mistral", "mixtral": "mixtral", "qwen2": "qwen2", "qwen2_moe": "qwen2-moe",
         "qwen3": "qwen3", "qwen3_moe": "qwen3-moe", "gemma2": "gemma-2", "gemma3_text": "gemma-3",
         "deepseek_v3": "deepseek-v3", "kimi_k2": "deepseek-v3", "glm4_moe": "glm-4.5", "gpt_oss": "gpt-oss",
-        "phi3": "phi-3",
+        "phi3": "phi-3", "qwen3_next": "qwen3-next", "qwen3_5_text": "qwen3.5", "qwen3_5_moe_text": "qwen3.5-moe",
     ]
 
     /// A one-model catalog file (`{"schemaVersion": 1, "models": [entry]}`) for `config`.
@@ -28,7 +28,7 @@ public enum HuggingFaceConfig {
     static func catalogEntry(_ root: JSONValue, file: String, id: String?, source: String?) throws -> JSONValue {
         // Multimodal wrappers (Gemma 3 4B and up) keep the language model's shape in text_config.
         let nested = root["num_hidden_layers"] == nil && root["text_config"] != nil
-        var r = Reader(config: nested ? root["text_config"]! : root, file: file, notes: [])
+        var r = Reader(config: nested ? inheriting(root["text_config"]!, from: root) : root, file: file, notes: [])
         let type = try r.string("model_type", in: nested ? "text_config" : "")
         let modelType = type == "gemma3" ? "gemma3_text" : type
         guard let family = supported[modelType] else {
@@ -47,6 +47,7 @@ public enum HuggingFaceConfig {
         pairs += try biases(&r, modelType: modelType)
         pairs.append(("attention", try attention(&r, modelType: modelType, layers: layers, heads: heads, kvHeads: kvHeads)))
         if let moe = try moe(&r, modelType: modelType) { pairs.append(("moe", moe)) }
+        if let linear = try gatedDeltaNet(&r, modelType: modelType, layers: layers) { pairs.append(("linearAttention", linear)) }
         let (precision, block) = try precision(&r, root: root)
         pairs.append(("defaultPrecision", .str(precision.rawValue)))
         if let block { pairs.append(("fp8WeightBlock", .num(Double(block)))) }
@@ -64,7 +65,7 @@ public enum HuggingFaceConfig {
             ("layers", .num(Double(layers))), ("hiddenSize", .num(Double(hidden))), ("heads", .num(Double(heads))),
             ("kvHeads", .num(Double(kvHeads))),
             ("headDim", .num(Double(try headDim(&r, modelType: modelType, hidden: hidden, heads: heads)))),
-            ("ffnSize", .num(Double(try r.int("intermediate_size")))), ("ffnGated", .bool(true)),
+            ("ffnSize", .num(Double(try ffnSize(&r, modelType: modelType)))), ("ffnGated", .bool(true)),
             ("activation", .str(modelType == "gpt_oss" ? "swiglu-oai" : try activation(&r, gemma: gemma))),
             ("norm", .str("rmsnorm")), ("positional", .str("rope")),
             ("maxPositions", .num(Double(try r.int("max_position_embeddings")))), ("vocabSize", .num(Double(try r.int("vocab_size")))),
@@ -117,6 +118,7 @@ public enum HuggingFaceConfig {
             throw InputError.invalidValue(file: r.file, field: "use_sliding_window", value: "true",
                                           expected: "false (Qwen's per-layer window is not converted; write attention.slidingWindowLayers by hand)")
         }
+        if gatedAttentionTypes.contains(modelType), try r.bool("attn_output_gate", default: true) { pairs.append(("outputGate", .bool(true))) }
         guard let window, !modelType.hasPrefix("qwen") else { return .obj(pairs) }
         let windowed: Int
         if case let .array(types)? = r.config["layer_types"] {
@@ -161,7 +163,7 @@ public enum HuggingFaceConfig {
             return .obj([("experts", .num(Double(try r.int("num_local_experts")))),
                          ("expertsPerToken", .num(Double(try r.int(perToken)))),
                          ("expertFfnSize", .num(Double(try r.int("intermediate_size"))))])
-        case "qwen2_moe", "qwen3_moe":
+        case "qwen2_moe", "qwen3_moe", "qwen3_next", "qwen3_5_moe_text":
             var pairs: [(String, JSONValue)] = [
                 ("experts", .num(Double(try r.int("num_experts")))), ("expertsPerToken", .num(Double(try r.int("num_experts_per_tok")))),
                 ("expertFfnSize", .num(Double(try r.int("moe_intermediate_size")))),
@@ -171,7 +173,7 @@ public enum HuggingFaceConfig {
                 pairs.append(("denseLayers", .num(Double(dense.count))))
                 r.notes.append("mlp_only_layers \(dense.count) dense layers counted as the first ones")
             }
-            if modelType == "qwen2_moe" {
+            if modelType != "qwen3_moe" {
                 pairs += [("sharedExperts", .num(1)), ("sharedExpertFfnSize", .num(Double(try r.int("shared_expert_intermediate_size"))))]
             }
             return .obj(pairs)

@@ -86,6 +86,7 @@ enum ModelArchitectureReader {
             m.layerKinds = kinds
         }
         m.hybrid = try o.optionalObject("hybrid").map { try readHybrid($0, layers: layers, file: file, path: path) }
+        m.linearAttention = try o.optionalObject("linearAttention").map { try readGatedDeltaNet($0, of: m, file: file, path: path) }
         try o.finish()
         if m.hybrid != nil, m.moe != nil {
             throw InputError.invalidValue(file: file, field: "\(path).moe", value: "an object",
@@ -114,6 +115,7 @@ enum ModelArchitectureReader {
         var a = ModelArchitecture.Attention(
             kind: kind, slidingWindow: try o.optionalInt("slidingWindow", 1...Int(1e9), expected: "a positive token count"),
             slidingWindowLayers: try o.optionalInt("slidingWindowLayers", 0...Int(1e9), expected: "a layer count"), mla: nil)
+        a.outputGate = try o.optionalBool("outputGate") ?? false
         if var s = try o.optionalObject("blockSparse") {
             a.blockSparse = ModelArchitecture.BlockSparse(
                 blockSize: try s.int("blockSize", 1...1_000_000, expected: "tokens per block"),
@@ -146,6 +148,34 @@ enum ModelArchitectureReader {
             layerInterval: try o.optionalInt("layerInterval", 1...1000, expected: "a positive interval") ?? 1)
         try o.finish()
         return m
+    }
+
+    /// A Gated DeltaNet mixer's shape, and the layers it replaces attention in. It combines with
+    /// full attention (GQA or MHA) and experts, not with another hybrid form, a window or MLA.
+    static func readGatedDeltaNet(_ r: JSONObjectReader, of m: ModelArchitecture, file: String, path: String) throws -> ModelArchitecture.GatedDeltaNet {
+        var o = r
+        let positive = 1...Int(1e9)
+        let g = ModelArchitecture.GatedDeltaNet(
+            layers: try o.int("layers", 1...m.layers, expected: "a layer count from 1 to layers (\(m.layers))"),
+            keyHeads: try o.int("keyHeads", positive, expected: "a positive head count"),
+            valueHeads: try o.int("valueHeads", positive, expected: "a positive head count"),
+            keyHeadDim: try o.int("keyHeadDim", positive, expected: "a positive size"),
+            valueHeadDim: try o.int("valueHeadDim", positive, expected: "a positive size"),
+            convKernel: try o.int("convKernel", 1...64, expected: "a kernel width of 1 to 64"),
+            chunkSize: try o.int("chunkSize", positive, expected: "a positive token count"),
+            stateBytes: try o.double("stateBytes", 1...4, expected: "bytes per state element (2 for BF16, 4 for FP32)"))
+        try o.finish()
+        let field = "\(path).linearAttention"
+        guard g.valueHeads % g.keyHeads == 0 else {
+            throw InputError.invalidValue(file: file, field: field + ".keyHeads", value: String(g.keyHeads),
+                                          expected: "a divisor of valueHeads (\(g.valueHeads))")
+        }
+        guard m.hybrid == nil, m.attention.slidingWindow == nil, m.attention.blockSparse == nil, m.attention.mla == nil else {
+            throw InputError.invalidValue(file: file, field: field, value: "an object",
+                                          expected: "Gated DeltaNet beside full GQA or MHA attention (with a Mamba-2 hybrid, a sliding window, "
+                                              + "block-sparse or latent attention it is not modelled)")
+        }
+        return g
     }
 
     /// A Mamba-2 hybrid's block counts (which must add up to `layers`) and its mixer's shape.

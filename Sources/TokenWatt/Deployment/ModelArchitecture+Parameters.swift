@@ -14,8 +14,10 @@ extension ModelArchitecture {
             let o = h * Double(m.vHeadDim) * hidden
             return q + kvA + kvB + o
         }
-        var p = hidden * (h + 2 * kv) * d + h * d * hidden
-        if qkvBias { p += (h + 2 * kv) * d }
+        // An output gate doubles the query projection (queries and gates).
+        let q = attention.outputGate ? 2 * h : h
+        var p = hidden * (q + 2 * kv) * d + h * d * hidden
+        if qkvBias { p += (q + 2 * kv) * d }
         if outputBias { p += hidden }
         return p
     }
@@ -60,6 +62,20 @@ extension ModelArchitecture {
             + Double(s.innerSize) * hidden
     }
 
+    /// Weights of one Gated DeltaNet mixer: the projection to q, k, v and the gate z, the
+    /// projection to the per-head β and decay inputs, the causal convolution over q, k and v (no
+    /// bias), A and the dt bias per value head, the gated norm over a value head, the output projection.
+    public var linearAttentionParamsPerLayer: Double {
+        guard let g = linearAttention else { return 0 }
+        return hidden * Double(g.qkvzSize + 2 * g.valueHeads) + Double(g.convChannels * g.convKernel)
+            + 2 * Double(g.valueHeads) + Double(g.valueHeadDim) + Double(g.valueWidth) * hidden
+    }
+
+    /// Token-mixer weights of all layers: attention, with Gated DeltaNet in its layers.
+    var mixerParams: Double {
+        Double(attentionLayerCount) * attentionParamsPerLayer + Double(linearAttentionLayerCount) * linearAttentionParamsPerLayer
+    }
+
     /// All weights.
     public var totalParams: Double {
         if let h = hybrid {
@@ -68,8 +84,7 @@ extension ModelArchitecture {
                 + Double(h.mlpLayers) * ffnParams(ffnSize)
             return blocks + Double(layers) * normParamsPerLayer / 2 + embeddingParams + lmHeadParams + hidden
         }
-        let perLayerCommon = attentionParamsPerLayer + normParamsPerLayer
-        return Double(layers) * perLayerCommon
+        return mixerParams + Double(layers) * normParamsPerLayer
             + Double(denseLayerCount) * ffnParams(ffnSize)
             + Double(moeLayerCount) * moeFFNParams
             + embeddingParams + lmHeadParams + (norm == .layernorm ? 2 : 1) * hidden

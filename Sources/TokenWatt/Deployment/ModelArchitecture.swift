@@ -20,6 +20,9 @@ public struct ModelArchitecture: Sendable {
         public var slidingWindowLayers: Int?
         public var mla: MLA?
         public var blockSparse: BlockSparse? = nil
+        /// A sigmoid gate on the attention output (Qwen3-Next, Qwen3.5): the query projection
+        /// also produces one gate per output element, applied before the output projection.
+        public var outputGate = false
     }
 
     /// Block-sparse attention (Phi-3-small; vLLM's blocksparse attention): keys come in blocks of
@@ -87,6 +90,32 @@ public struct ModelArchitecture: Sendable {
         public var stateName: String { stateBytes == 4 ? "fp32" : "16-bit" }
     }
 
+    /// Gated DeltaNet linear attention (Yang, Kautz & Hatamizadeh, "Gated Delta Networks:
+    /// Improving Mamba2 with Delta Rule", ICLR 2025), the token mixer of `layers` of the model's
+    /// layers in Qwen3-Next and Qwen3.5 (the rest attend fully). Each of `valueHeads` heads keeps
+    /// a `keyHeadDim × valueHeadDim` state that every token decays, corrects by the delta rule
+    /// and reads with its query; `keyHeads` query/key heads are shared by groups of value heads.
+    public struct GatedDeltaNet: Sendable, Equatable {
+        public var layers: Int
+        public var keyHeads: Int
+        public var valueHeads: Int
+        public var keyHeadDim: Int
+        public var valueHeadDim: Int
+        public var convKernel: Int
+        /// Tokens per chunk of the chunked delta rule that prefills (64 in flash-linear-attention).
+        public var chunkSize: Int
+        /// Bytes per element of the cached recurrent state (the engine's `mamba_ssm_cache_dtype`).
+        public var stateBytes: Double
+
+        public var keyWidth: Int { keyHeads * keyHeadDim }
+        public var valueWidth: Int { valueHeads * valueHeadDim }
+        /// Channels through the causal convolution: q, k and v.
+        public var convChannels: Int { 2 * keyWidth + valueWidth }
+        /// Outputs of the fused input projection: q, k, v and the output gate z.
+        public var qkvzSize: Int { 2 * keyWidth + 2 * valueWidth }
+        public var stateName: String { stateBytes == 4 ? "fp32" : "16-bit" }
+    }
+
     public var id: String
     public var aliases: [String]
     public var family: String
@@ -114,6 +143,8 @@ public struct ModelArchitecture: Sendable {
     public var layerKinds: [String: Int]?
     /// The block mix of a Mamba-2 hybrid the estimator plans.
     public var hybrid: Hybrid? = nil
+    /// The linear-attention mixer of the layers that do not attend fully, if any.
+    public var linearAttention: GatedDeltaNet? = nil
     public var defaultPrecision: Precision
     public var publishedTotalParams: Double?
     public var publishedActiveParams: Double?
@@ -137,7 +168,9 @@ public struct ModelArchitecture: Sendable {
     }
 
     /// Blocks with attention, which hold the KV cache.
-    public var attentionLayerCount: Int { hybrid?.attentionLayers ?? layers }
+    public var attentionLayerCount: Int { hybrid?.attentionLayers ?? (layers - linearAttentionLayerCount) }
+    /// Layers whose token mixer is Gated DeltaNet, which hold a fixed-size state per sequence.
+    public var linearAttentionLayerCount: Int { linearAttention?.layers ?? 0 }
     /// Blocks with an FFN (dense or MoE).
     public var ffnLayerCount: Int { hybrid?.mlpLayers ?? layers }
     /// Blocks with a Mamba-2 mixer, which hold a fixed-size state per sequence.
@@ -159,9 +192,18 @@ public struct ModelArchitecture: Sendable {
             return "\(bs.layers) of \(layers) layers attend block-sparsely: their \(bs.localTokens) most recent keys and every "
                 + "\(bs.verticalStride)th \(bs.blockSize)-token block before them; the KV cache keeps every token"
         }
+        if let g = linearAttention {
+            return "\(g.layers) of \(layers) layers mix tokens by Gated DeltaNet linear attention (a fixed-size state per sequence); "
+                + "the other \(attentionLayerCount) attend the whole context and hold the KV cache"
+        }
         guard let w = attention.slidingWindow, windowedLayerCount > 0 else { return nil }
         return "\(windowedLayerCount) of \(attentionLayerCount) attention layers attend a \(w)-token sliding window; "
             + "their KV cache holds the window"
+    }
+
+    /// The recurrent mixer a hybrid model holds (`Mamba-2`, `Gated DeltaNet`), nil for a transformer.
+    public var recurrentMixerName: String? {
+        hybrid != nil ? "Mamba-2" : linearAttention != nil ? "Gated DeltaNet" : nil
     }
 
     /// Layers that use the sliding window.

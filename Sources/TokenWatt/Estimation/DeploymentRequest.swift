@@ -136,15 +136,16 @@ extension ModelArchitecture {
     /// The precisions vLLM's `--mamba-ssm-cache-dtype` takes (float32, bfloat16, float16).
     public static let ssmStatePrecisions: [Precision] = [.fp32, .bf16, .fp16]
 
-    /// Caches the SSM state at `p` instead of the catalog's precision.
+    /// Caches the SSM (or Gated DeltaNet) state at `p` instead of the catalog's precision.
     mutating func setSSMStatePrecision(_ p: Precision) throws {
-        guard hybrid != nil else {
-            throw DeploymentError.invalidShape("an SSM state precision applies to Mamba-2 hybrids; \(id) has no SSM state")
+        guard recurrentMixerName != nil else {
+            throw DeploymentError.invalidShape("an SSM state precision applies to Mamba-2 and Gated DeltaNet hybrids; \(id) has no recurrent state")
         }
         guard Self.ssmStatePrecisions.contains(p) else {
             throw DeploymentError.invalidShape(
                 "SSM state precision \(p.rawValue) is not one vLLM caches; use \(Self.ssmStatePrecisions.map(\.rawValue).joined(separator: ", "))")
         }
         hybrid?.mamba.stateBytes = p.activationBytes
+        linearAttention?.stateBytes = p.activationBytes
     }
 }

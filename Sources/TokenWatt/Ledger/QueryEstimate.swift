@@ -83,12 +83,16 @@ public struct QueryEstimate: Sendable {
         }
     }
 
-    /// What a Mamba-2 hybrid's sequences hold besides their KV cache.
+    /// What a hybrid's sequences hold besides their KV cache.
     static func stateAssumption(_ d: Deployment) -> String? {
-        guard let h = d.model.hybrid else { return nil }
-        let megabytes = formatNumber(d.mambaStateBytesPerSequencePerGPU.bytes / 1e6, significant: 3)
-        return "Mamba-2 state of \(h.mambaLayers) layers: \(megabytes) MB per sequence per GPU (SSM state in \(h.mamba.stateName), "
-            + "--ssm-state-precision), read and rewritten every decode step; KV cache in the \(h.attentionLayers) attention layers only"
+        let megabytes = formatNumber(d.recurrentStateBytesPerSequencePerGPU.bytes / 1e6, significant: 3)
+        let (layers, precision): (Int, String)
+        if let h = d.model.hybrid { (layers, precision) = (h.mambaLayers, h.mamba.stateName) }
+        else if let g = d.model.linearAttention { (layers, precision) = (g.layers, g.stateName) }
+        else { return nil }
+        return "\(d.model.recurrentMixerName ?? "") state of \(layers) layers: \(megabytes) MB per sequence per GPU (state in \(precision), "
+            + "--ssm-state-precision), read and rewritten every decode step; KV cache in the \(d.model.attentionLayerCount) attention layers only"
+            + (d.model.linearAttention != nil ? "; its kernels are priced from their shapes, as no run of a Gated DeltaNet model is among the measurements" : "")
     }
 
     /// Where a model or GPU that a user's catalog file added (`--model-catalog`, `--gpu-catalog`)

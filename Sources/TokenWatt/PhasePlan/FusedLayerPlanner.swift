@@ -25,7 +25,7 @@ struct FusedLayerPlanner {
         case .mamba2: return block(mamba2(), allReduce: "mixer_all_reduce")
         }
         var k = norm("input_norm")
-        k += attention(v)
+        k += v.linear ? gatedDeltaNet() : attention(v)
         if let ar = b.allReduce("attn_all_reduce", elements: tokens * hidden) { k.append(ar) }
         k += norm("post_attn_norm")
         k += v.moe ? moeFFN() : denseFFN(size: m.ffnSize)
@@ -60,7 +60,8 @@ struct FusedLayerPlanner {
     func attention(_ v: LayerVariant) -> [Kernel] {
         if m.attention.mla != nil { return mlaAttention() }
         let hd = m.headDim, hl = d.localHeads, kvl = d.localKVHeads
-        var k: [Kernel] = [b.linear("qkv_proj", tokens: phase.tokens, n: (hl + 2 * kvl) * hd, k: m.hiddenSize)]
+        let gate = m.attention.outputGate
+        var k: [Kernel] = [b.linear("qkv_proj", tokens: phase.tokens, n: ((gate ? 2 : 1) * hl + 2 * kvl) * hd, k: m.hiddenSize)]
         if m.positional == .rope {
             k.append(b.elementwise("rotary", tokens * Double((hl + kvl) * hd), flops: 3))
         }
@@ -70,6 +71,10 @@ struct FusedLayerPlanner {
                 batch: g.batch, heads: hl, kvHeads: kvl, queryLength: g.queryLength, kvLength: g.kvLength,
                 headDim: hd, causal: m.kind == .decoder, window: v.window, verticalStride: v.verticalStride, qBytes: b.act,
                 kvBytes: d.kvPrecision.weightBytesPerElement, unit: b.activationUnit))))
+        }
+        if gate {
+            // The attention output times the sigmoid of its gate.
+            k.append(b.elementwise("attn_output_gate", tokens * Double(hl * hd), inputs: 2, flops: 4, special: 1))
         }
         k.append(b.linear("o_proj", tokens: phase.tokens, n: m.hiddenSize, k: hl * hd))
         return k

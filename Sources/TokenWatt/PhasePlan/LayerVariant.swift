@@ -10,6 +10,8 @@ struct LayerVariant: Hashable {
     var mixer: Mixer = .transformer
     /// Block-sparse attention: past the local `window`, every `verticalStride`-th block of keys.
     var verticalStride: Int? = nil
+    /// A transformer layer whose token mixer is Gated DeltaNet instead of attention.
+    var linear = false
 
     /// The variants of a model with their layer counts, MoE and windowed layers spread evenly.
     static func variants(of m: ModelArchitecture) -> [(LayerVariant, Int)] {
@@ -28,14 +30,17 @@ struct LayerVariant: Hashable {
                     (LayerVariant(moe: false, window: bs.localTokens, verticalStride: bs.verticalStride), bs.layers)]
         }
         let moeCount = m.moeLayerCount
-        let windowed = m.windowedLayerCount
+        // The layers that differ from plain full attention: windowed ones, or Gated DeltaNet ones
+        // (a model has one kind or the other), assumed spread evenly over dense and MoE layers.
+        let linear = m.linearAttentionLayerCount > 0
+        let special = linear ? m.linearAttentionLayerCount : m.windowedLayerCount
         let layers = m.layers
-        // Windowed layers are assumed spread evenly over dense and MoE layers.
-        let moeWindowed = layers > 0 ? Int((Double(moeCount) * Double(windowed) / Double(layers)).rounded()) : 0
-        let denseWindowed = windowed - moeWindowed
-        return [(LayerVariant(moe: false, window: nil), layers - moeCount - denseWindowed),
-                (LayerVariant(moe: false, window: m.attention.slidingWindow), denseWindowed),
-                (LayerVariant(moe: true, window: nil), moeCount - moeWindowed),
-                (LayerVariant(moe: true, window: m.attention.slidingWindow), moeWindowed)]
+        let moeSpecial = layers > 0 ? Int((Double(moeCount) * Double(special) / Double(layers)).rounded()) : 0
+        let denseSpecial = special - moeSpecial
+        let window = linear ? nil : m.attention.slidingWindow
+        return [(LayerVariant(moe: false, window: nil), layers - moeCount - denseSpecial),
+                (LayerVariant(moe: false, window: window, linear: linear), denseSpecial),
+                (LayerVariant(moe: true, window: nil), moeCount - moeSpecial),
+                (LayerVariant(moe: true, window: window, linear: linear), moeSpecial)]
     }
 }

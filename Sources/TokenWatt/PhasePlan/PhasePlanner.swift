@@ -19,9 +19,9 @@ public struct PhasePlanner: Sendable {
         guard phase.isValid else {
             throw DeploymentError.invalidShape("batch and token counts must be at least 1")
         }
-        if deployment.model.hybrid != nil, deployment.framework == .hf {
+        if deployment.framework == .hf, let kind = deployment.model.recurrentMixerName {
             throw DeploymentError.invalidShape(
-                "the hf framework is modelled for transformer layers only; run the Mamba-2 hybrid \(deployment.model.id) under vllm or trtllm")
+                "the hf framework is modelled for transformer layers only; run the \(kind) hybrid \(deployment.model.id) under vllm or trtllm")
         }
         if case .mixed = phase, deployment.framework == .hf {
             throw DeploymentError.invalidShape("the hf framework batches statically; continuous-batching steps need vllm")
@@ -69,11 +69,13 @@ public struct PhasePlanner: Sendable {
     /// piece; attention kernels are launched by the host (vLLM keeps attention outside the graphs).
     /// So is a Mamba-2 mixer: `vllm.mamba_mixer2` is one of the splitting ops of vLLM's compilation
     /// config (vllm/config/compilation.py), so each of its kernels (all but the block's norm and
-    /// all-reduce) is launched by the host too.
+    /// all-reduce) is launched by the host too, and so is Gated DeltaNet's `vllm.gdn_attention`
+    /// (the kernels between its projections and its gated norm).
     static func graphed(_ planned: [(block: KernelProgram.Block, rule: GraphRule)]) -> [KernelProgram.Block] {
         planned.enumerated().map { i, p in
             let kernels = p.block.kernels.enumerated().map { j, k -> Kernel in
                 if case .attention = k.shape { return k.withHostOps(1) }
+                if FusedLayerPlanner.gdnOpKernels.contains(k.name) { return k.withHostOps(1) }
                 switch p.rule {
                 case .hostLaunched: return k.withHostOps(1)
                 case .splittingMixer where j > 0 && !isCollective(k): return k.withHostOps(1)
@@ -106,7 +108,7 @@ extension LayerVariant {
     var blockName: String {
         switch mixer {
         case .transformer where verticalStride != nil: return "layer-blocksparse"
-        case .transformer: return (moe ? "moe-layer" : "layer") + (window.map { "-window\($0)" } ?? "")
+        case .transformer: return (moe ? "moe-layer" : "layer") + (linear ? "-gdn" : "") + (window.map { "-window\($0)" } ?? "")
         case .attention: return "attention-block"
         case .mlp: return "mlp-block"
         case .mamba2: return "mamba2-block"

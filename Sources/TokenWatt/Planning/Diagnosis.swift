@@ -77,11 +77,13 @@ public struct Diagnosis: Sendable {
             req.precision = p
             run("\(p.rawValue) weights instead of \(d.precision.rawValue)", lever: "precision", req, serving) { e in explainPrecision(base, e) }
         }
-        if let state = d.model.hybrid?.mamba {
+        if let kind = d.model.recurrentMixerName, let bytes = d.model.hybrid?.mamba.stateBytes ?? d.model.linearAttention?.stateBytes {
             var req = r
-            let other: Precision = state.stateBytes == 4 ? .bf16 : .fp32
+            let other: Precision = bytes == 4 ? .bf16 : .fp32
             req.ssmStatePrecision = other
-            run("Mamba-2 state in \(other.rawValue) instead of \(state.stateName)", lever: "ssm-state", req, serving) { e in explainState(base, e) }
+            run("\(kind) state in \(other.rawValue) instead of \(bytes == 4 ? "fp32" : "16-bit")", lever: "ssm-state", req, serving) { e in
+                explainState(base, e)
+            }
         }
         if d.pipelineParallel == 1, d.tensorParallel >= 2, d.tensorParallel % 2 == 0, d.expertParallel == 1, d.framework.isFused, d.framework != .trtllm {
             var staged = r
@@ -155,11 +157,12 @@ public struct Diagnosis: Sendable {
     /// Every decode step reads and rewrites each sequence's SSM state, so its precision scales the
     /// step's state traffic (and how many sequences fit).
     static func explainState(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
-        let mb = { (q: QueryEstimate) in formatNumber(q.deployment.mambaStateBytesPerSequencePerGPU.bytes / 1e6, significant: 3) }
+        let mb = { (q: QueryEstimate) in formatNumber(q.deployment.recurrentStateBytesPerSequencePerGPU.bytes / 1e6, significant: 3) }
         return "the state each sequence holds and streams every decode step goes from \(mb(a)) to \(mb(b)) MB per GPU: "
             + "\(energyChange(a, b)) energy per query, decode step \(ms(a.serving.decodeStep.time)) → "
             + "\(ms(b.serving.decodeStep.time)), batch \(a.serving.effectiveBatch) → \(b.serving.effectiveBatch) (vLLM's --mamba-ssm-cache-dtype; "
-            + "NVIDIA recommends float32 for these models' accuracy)."
+            + (a.deployment.model.hybrid != nil ? "NVIDIA recommends float32 for these models' accuracy)."
+                : "Qwen3.5's config asks for float32, mamba_ssm_dtype).")
     }
 
     static func explainBatch(_ a: QueryEstimate, _ b: QueryEstimate) -> String {

@@ -111,6 +111,7 @@ enum ListCommand {
     static func mixers(_ m: ModelArchitecture) -> String {
         let kind = m.attention.kind.rawValue
         if let h = m.hybrid { return "\(kind) ×\(h.attentionLayers) + mamba2 ×\(h.mambaLayers)" }
+        if let g = m.linearAttention { return "\(kind) ×\(m.attentionLayerCount) + gated-deltanet ×\(g.layers)" }
         if let bs = m.attention.blockSparse { return "\(kind), block-sparse ×\(bs.layers)" }
         if let w = m.attention.slidingWindow { return "\(kind), window \(w) ×\(m.windowedLayerCount)" }
         return kind
@@ -129,6 +130,8 @@ enum ListCommand {
             ("moeExperts", .optionalNumber(m.moe.map { Double($0.experts) })),
             ("hybrid", m.hybrid.map { h in .obj([("mambaLayers", .num(Double(h.mambaLayers))), ("attentionLayers", .num(Double(h.attentionLayers))),
                                                   ("mlpLayers", .num(Double(h.mlpLayers))), ("ssmStateBytes", .num(h.mamba.stateBytes))]) } ?? .null),
+            ("linearAttention", m.linearAttention.map { g in .obj([("kind", .str("gated-deltanet")), ("layers", .num(Double(g.layers))),
+                                                                    ("stateBytes", .num(g.stateBytes))]) } ?? .null),
             ("totalParams", .num(m.totalParams)), ("activeParams", .num(m.activeParams)),
             ("publishedTotalParams", .optionalNumber(m.publishedTotalParams)), ("defaultPrecision", .str(m.defaultPrecision.rawValue)),
             ("variantOf", m.variantOf.map(JSONValue.str) ?? .null), ("unsupportedReason", m.unsupportedReason.map(JSONValue.str) ?? .null),
