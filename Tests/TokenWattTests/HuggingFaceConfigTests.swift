@@ -67,6 +67,16 @@ import Testing
          "quantization_config": {"activation_scheme": "dynamic", "fmt": "e4m3", "quant_method": "fp8", "weight_block_size": [128, 128]},
          "tie_word_embeddings": false, "torch_dtype": "bfloat16", "v_head_dim": 128, "vocab_size": 129280}
         """,
+        "deepseek-ai/DeepSeek-V3.2": """
+        {"architectures": ["DeepseekV32ForCausalLM"], "first_k_dense_replace": 3, "hidden_act": "silu", "hidden_size": 7168,
+         "index_head_dim": 128, "index_n_heads": 64, "index_topk": 2048,
+         "intermediate_size": 18432, "kv_lora_rank": 512, "max_position_embeddings": 163840, "model_type": "deepseek_v32",
+         "moe_intermediate_size": 2048, "moe_layer_freq": 1, "n_group": 8, "n_routed_experts": 256, "n_shared_experts": 1,
+         "num_attention_heads": 128, "num_experts_per_tok": 8, "num_hidden_layers": 61, "num_key_value_heads": 128,
+         "num_nextn_predict_layers": 1, "q_lora_rank": 1536, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64,
+         "quantization_config": {"activation_scheme": "dynamic", "fmt": "e4m3", "quant_method": "fp8", "weight_block_size": [128, 128]},
+         "tie_word_embeddings": false, "torch_dtype": "bfloat16", "v_head_dim": 128, "vocab_size": 129280}
+        """,
         "zai-org/GLM-4.5-Air": """
         {"architectures": ["Glm4MoeForCausalLM"], "attention_bias": true, "first_k_dense_replace": 1, "head_dim": 128,
          "hidden_act": "silu", "hidden_size": 4096, "intermediate_size": 10944, "max_position_embeddings": 131072,
@@ -142,6 +152,7 @@ import Testing
         #expect(m.moe == b.moe)
         #expect(m.linearAttention == b.linearAttention)
         #expect(m.attention.outputGate == b.attention.outputGate)
+        #expect(m.attention.sparseIndex == b.attention.sparseIndex)
         #expect([m.totalParams, m.activeParams] == [b.totalParams, b.activeParams])
     }
 

@@ -28,7 +28,10 @@ extension Deployment {
         // (tied, a copy of the embedding): the heavier end stage sizes the GPU.
         let head = m.lmHeadParams > 0 ? m.lmHeadParams : m.embeddingParams
         let ends = (pipelineParallel > 1 ? max(m.embeddingParams, head) : m.embeddingParams + m.lmHeadParams) * embeddingBytes
-        let layers = (denseLinear * denseWeightBytes / tp + routed * expertWeightBytes / expertShards) * heaviestStageShare
+        // The lightning indexer is replicated on every GPU of the group (vLLM: ReplicatedLinear).
+        let indexer = Double(m.layers) * m.indexerParamsPerLayer
+        let layers = ((denseLinear - indexer) * denseWeightBytes / tp + indexer * denseWeightBytes
+                      + routed * expertWeightBytes / expertShards) * heaviestStageShare
         return .bytes(layers + ends / tp)
     }
 
@@ -38,9 +41,19 @@ extension Deployment {
         let bytes = kvPrecision.weightBytesPerElement
         let layers = Double(m.attentionLayerCount) * heaviestStageShare
         if let mla = m.attention.mla {
-            return .bytes(layers * Double(mla.kvLoraRank + mla.qkRopeHeadDim) * bytes)
+            guard let index = m.attention.sparseIndex else { return .bytes(layers * Double(mla.kvLoraRank + mla.qkRopeHeadDim) * bytes) }
+            return .bytes(layers * (sparseMLACacheBytesPerToken(mla) + Double(index.cacheBytesPerToken)))
         }
         return .bytes(layers * 2 * Double(localKVHeads) * Double(m.headDim) * bytes)
+    }
+
+    /// Bytes of one token's MLA cache entry in one layer of a sparse-attention model: vLLM stores
+    /// DeepSeek-V3.2's FP8 cache as `fp8_ds_mla` (the latent in FP8 with one FP32 scale per 128
+    /// values, the rope key in BF16: 656 bytes; FlashMLA's "FP8 with scale" format), its 16-bit
+    /// cache as the plain latent and rope key.
+    func sparseMLACacheBytesPerToken(_ mla: ModelArchitecture.MLA) -> Double {
+        guard kvPrecision.weightBytesPerElement < 2 else { return Double(mla.kvLoraRank + mla.qkRopeHeadDim) * 2 }
+        return Double(mla.kvLoraRank + (mla.kvLoraRank + 127) / 128 * 4 + mla.qkRopeHeadDim * 2)
     }
 
     /// Mamba-2 heads held by one GPU (vLLM splits the SSM heads over the tensor-parallel group).

@@ -122,6 +122,12 @@ public struct Deployment: Sendable {
         guard gpuCount >= 1, tensorParallel >= 1, expertParallel >= 1 else {
             throw DeploymentError.invalidParallelism("gpus, tp and ep must be at least 1")
         }
+        // The indexer scores in FP8 (DeepGEMM's mqa_logits) and the sparse MLA kernels are
+        // FlashMLA's: Hopper and Blackwell (or AMD's FP8 GPUs), not GPUs without FP8 tensor cores.
+        if model.attention.sparseIndex != nil, gpu.tensorPeaks[.fp8] == nil {
+            throw DeploymentError.unsupportedModel(
+                "\(model.id)'s sparse attention needs FP8 tensor cores (its indexer scores in FP8; vLLM runs it on Hopper and Blackwell); \(gpu.id) has none")
+        }
         guard gpuCount % tensorParallel == 0 else {
             throw DeploymentError.invalidParallelism("tp \(tensorParallel) does not divide gpus \(gpuCount)")
         }

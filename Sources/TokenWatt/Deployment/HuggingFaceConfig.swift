@@ -12,7 +12,7 @@ public enum HuggingFaceConfig {
     public static let supported: [String: String] = [
         "llama": "llama", "mistral": "mistral", "mixtral": "mixtral", "qwen2": "qwen2", "qwen2_moe": "qwen2-moe",
         "qwen3": "qwen3", "qwen3_moe": "qwen3-moe", "gemma2": "gemma-2", "gemma3_text": "gemma-3",
-        "deepseek_v3": "deepseek-v3", "kimi_k2": "deepseek-v3", "glm4_moe": "glm-4.5", "gpt_oss": "gpt-oss",
+        "deepseek_v3": "deepseek-v3", "kimi_k2": "deepseek-v3", "deepseek_v32": "deepseek-v3.2", "glm4_moe": "glm-4.5", "gpt_oss": "gpt-oss",
         "phi3": "phi-3", "qwen3_next": "qwen3-next", "qwen3_5_text": "qwen3.5", "qwen3_5_moe_text": "qwen3.5-moe",
     ]
 
@@ -85,7 +85,7 @@ public enum HuggingFaceConfig {
         return [("qkvBias", .bool(qkvOnly || all)), ("outputBias", .bool(all)), ("mlpBias", .bool(gptOSS || mlpBias))]
     }
 
-    static let latentAttentionTypes: Set<String> = ["deepseek_v3", "kimi_k2"]
+    static let latentAttentionTypes: Set<String> = ["deepseek_v3", "kimi_k2", "deepseek_v32"]
 
     /// Query/key head size: MLA's no-rope and rope parts together, else `head_dim` or hidden ÷ heads.
     static func headDim(_ r: inout Reader, modelType: String, hidden: Int, heads: Int) throws -> Int {
@@ -110,7 +110,7 @@ public enum HuggingFaceConfig {
     /// local and global layers; Gemma 3 has one global layer in `sliding_window_pattern` (or the
     /// layers `layer_types` calls sliding). Qwen's optional window is not converted.
     static func attention(_ r: inout Reader, modelType: String, layers: Int, heads: Int, kvHeads: Int) throws -> JSONValue {
-        if latentAttentionTypes.contains(modelType) { return try latentAttention(&r) }
+        if latentAttentionTypes.contains(modelType) { return try latentAttention(&r, sparse: modelType == "deepseek_v32") }
         let kind = kvHeads == heads ? "mha" : kvHeads == 1 ? "mqa" : "gqa"
         var pairs: [(String, JSONValue)] = [("kind", .str(kind))]
         let window = r.config["sliding_window"].flatMap(numberValue) == nil ? nil : try r.int("sliding_window")
@@ -134,8 +134,9 @@ public enum HuggingFaceConfig {
         return .obj(pairs)
     }
 
-    /// DeepSeek-V3's multi-head latent attention (Kimi K2 shares the architecture).
-    static func latentAttention(_ r: inout Reader) throws -> JSONValue {
+    /// DeepSeek-V3's multi-head latent attention (Kimi K2 shares the architecture), with
+    /// DeepSeek-V3.2's lightning indexer (`index_n_heads`, `index_head_dim`, `index_topk`).
+    static func latentAttention(_ r: inout Reader, sparse: Bool) throws -> JSONValue {
         var pairs: [(String, JSONValue)] = [("kind", .str("mla"))]
         // V2-Lite-style configs project queries directly (q_lora_rank null).
         if let q = r.config["q_lora_rank"], q != .null { pairs.append(("qLoraRank", .num(Double(try r.int("q_lora_rank"))))) }
@@ -143,12 +144,17 @@ public enum HuggingFaceConfig {
                              ("v_head_dim", "vHeadDim")] {
             pairs.append((field, .num(Double(try r.int(key)))))
         }
+        if sparse {
+            pairs.append(("sparseIndex", .obj([("heads", .num(Double(try r.int("index_n_heads")))),
+                                               ("headDim", .num(Double(try r.int("index_head_dim")))),
+                                               ("topK", .num(Double(try r.int("index_topk"))))])))
+        }
         return .obj(pairs)
     }
 
     static func moe(_ r: inout Reader, modelType: String) throws -> JSONValue? {
         switch modelType {
-        case "deepseek_v3", "kimi_k2", "glm4_moe":
+        case "deepseek_v3", "kimi_k2", "deepseek_v32", "glm4_moe":
             let expert = try r.int("moe_intermediate_size")
             let shared = try r.count("n_shared_experts", default: 0)
             let dense = try r.count("first_k_dense_replace", default: 0)

@@ -124,6 +124,17 @@ enum ModelArchitectureReader {
                 layers: try s.int("layers", 0...100_000, expected: "a layer count"))
             try s.finish()
         }
+        if var x = try o.optionalObject("sparseIndex") {
+            a.sparseIndex = ModelArchitecture.SparseIndex(
+                heads: try x.int("heads", 1...100_000, expected: "a positive head count"),
+                headDim: try x.int("headDim", 1...100_000, expected: "a positive size"),
+                topK: try x.int("topK", 1...Int(1e9), expected: "a positive token count"))
+            try x.finish()
+            guard kind == .mla else {
+                throw InputError.invalidValue(file: o.file, field: o.path + ".sparseIndex", value: "an object",
+                                              expected: "a sparse index with mla attention only (DeepSeek sparse attention selects MLA's tokens)")
+            }
+        }
         if kind == .mla {
             a.mla = ModelArchitecture.MLA(
                 qLoraRank: try o.optionalInt("qLoraRank", 1...Int(1e9), expected: "a positive rank"),

@@ -12,7 +12,7 @@ extension ModelArchitecture {
             let kvA = hidden * Double(m.kvLoraRank + m.qkRopeHeadDim) + Double(m.kvLoraRank)
             let kvB = Double(m.kvLoraRank) * h * Double(m.qkNopeHeadDim + m.vHeadDim)
             let o = h * Double(m.vHeadDim) * hidden
-            return q + kvA + kvB + o
+            return q + kvA + kvB + o + indexerParamsPerLayer
         }
         // An output gate doubles the query projection (queries and gates).
         let q = attention.outputGate ? 2 * h : h
@@ -20,6 +20,15 @@ extension ModelArchitecture {
         if qkvBias { p += (q + 2 * kv) * d }
         if outputBias { p += hidden }
         return p
+    }
+
+    /// Weights of one layer's lightning indexer (DeepSeek-V3.2 inference/model.py, Indexer): its
+    /// query projection from MLA's query latent, its key projection and key LayerNorm, and the
+    /// per-head weights projection.
+    public var indexerParamsPerLayer: Double {
+        guard let x = attention.sparseIndex, let m = attention.mla else { return 0 }
+        let width = Double(x.heads * x.headDim)
+        return Double(m.qLoraRank ?? hiddenSize) * width + hidden * Double(x.headDim) + 2 * Double(x.headDim) + hidden * Double(x.heads)
     }
 
     /// Weights of a dense FFN of intermediate size `f`.

@@ -23,6 +23,24 @@ public struct ModelArchitecture: Sendable {
         /// A sigmoid gate on the attention output (Qwen3-Next, Qwen3.5): the query projection
         /// also produces one gate per output element, applied before the output projection.
         public var outputGate = false
+        /// DeepSeek sparse attention (DeepSeek-V3.2): a lightning indexer picks the tokens MLA attends.
+        public var sparseIndex: SparseIndex? = nil
+    }
+
+    /// DeepSeek sparse attention's lightning indexer (DeepSeek-AI, "DeepSeek-V3.2-Exp: Boosting
+    /// Long-Context Efficiency with DeepSeek Sparse Attention", 2025): `heads` small FP8 heads of
+    /// `headDim` score every past token of every query (a ReLU of q·k, weighted per head and summed),
+    /// and MLA then attends the `topK` best-scoring ones only, so its cost stops growing with the
+    /// context beyond `topK` tokens while the indexer's (about a seventeenth of MLA's per token pair) does not.
+    public struct SparseIndex: Sendable, Equatable {
+        public var heads: Int
+        public var headDim: Int
+        public var topK: Int
+
+        /// Bytes of one token's indexer key in one layer: FP8 values and one FP32 scale per 128
+        /// (vLLM's DeepseekV32IndexerCache: head_dim + head_dim / 128 × 4).
+        public static func cacheBytesPerToken(_ headDim: Int) -> Int { headDim + (headDim + 127) / 128 * 4 }
+        public var cacheBytesPerToken: Int { Self.cacheBytesPerToken(headDim) }
     }
 
     /// Block-sparse attention (Phi-3-small; vLLM's blocksparse attention): keys come in blocks of
@@ -191,6 +209,11 @@ public struct ModelArchitecture: Sendable {
         if let bs = attention.blockSparse {
             return "\(bs.layers) of \(layers) layers attend block-sparsely: their \(bs.localTokens) most recent keys and every "
                 + "\(bs.verticalStride)th \(bs.blockSize)-token block before them; the KV cache keeps every token"
+        }
+        if let s = attention.sparseIndex {
+            return "every layer's MLA attends the \(s.topK) past tokens its lightning indexer (\(s.heads) FP8 heads of \(s.headDim)) "
+                + "scores highest; the indexer scores every past token and keeps a \(s.cacheBytesPerToken)-byte key per token and layer "
+                + "(priced from the kernels' shapes: no run of a sparse-attention model is among the measurements)"
         }
         if let g = linearAttention {
             return "\(g.layers) of \(layers) layers mix tokens by Gated DeltaNet linear attention (a fixed-size state per sequence); "

@@ -90,17 +90,10 @@ struct FusedLayerPlanner {
     /// (one shared KV head of kvLoraRank + rope dims), as vLLM's MLA backends do.
     func mlaAttention() -> [Kernel] {
         guard let a = m.attention.mla else { return [] }
+        if let index = m.attention.sparseIndex { return sparseMLAAttention(a, index) }
         let hl = d.localHeads
         let qk = a.qkNopeHeadDim + a.qkRopeHeadDim
-        var k: [Kernel] = []
-        if let r = a.qLoraRank {
-            k.append(b.linear("q_a_proj", tokens: phase.tokens, n: r, k: m.hiddenSize))
-            k.append(b.linear("q_b_proj", tokens: phase.tokens, n: hl * qk, k: r))
-        } else {
-            k.append(b.linear("q_proj", tokens: phase.tokens, n: hl * qk, k: m.hiddenSize))
-        }
-        k.append(b.linear("kv_a_proj", tokens: phase.tokens, n: a.kvLoraRank + a.qkRopeHeadDim, k: m.hiddenSize))
-        k.append(b.elementwise("rotary", tokens * Double((hl + 1) * a.qkRopeHeadDim), flops: 3))
+        var k = mlaProjections(a)
         k.append(cacheWrite(elementsPerToken: Double(a.kvLoraRank + a.qkRopeHeadDim)))
         let kvBytes = d.kvPrecision.weightBytesPerElement
         for g in phase.attentionGroups where g.batch > 0 {
@@ -121,6 +114,23 @@ struct FusedLayerPlanner {
             }
         }
         k.append(b.linear("o_proj", tokens: phase.tokens, n: m.hiddenSize, k: hl * a.vHeadDim))
+        return k
+    }
+
+    /// MLA's query projections (through the query latent when the model has one), its latent
+    /// KV projection and the rotary embedding of the query and key rope parts.
+    func mlaProjections(_ a: ModelArchitecture.MLA) -> [Kernel] {
+        let hl = d.localHeads
+        let qk = a.qkNopeHeadDim + a.qkRopeHeadDim
+        var k: [Kernel] = []
+        if let r = a.qLoraRank {
+            k.append(b.linear("q_a_proj", tokens: phase.tokens, n: r, k: m.hiddenSize))
+            k.append(b.linear("q_b_proj", tokens: phase.tokens, n: hl * qk, k: r))
+        } else {
+            k.append(b.linear("q_proj", tokens: phase.tokens, n: hl * qk, k: m.hiddenSize))
+        }
+        k.append(b.linear("kv_a_proj", tokens: phase.tokens, n: a.kvLoraRank + a.qkRopeHeadDim, k: m.hiddenSize))
+        k.append(b.elementwise("rotary", tokens * Double((hl + 1) * a.qkRopeHeadDim), flops: 3))
         return k
     }
 

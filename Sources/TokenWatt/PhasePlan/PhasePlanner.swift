@@ -70,12 +70,13 @@ public struct PhasePlanner: Sendable {
     /// So is a Mamba-2 mixer: `vllm.mamba_mixer2` is one of the splitting ops of vLLM's compilation
     /// config (vllm/config/compilation.py), so each of its kernels (all but the block's norm and
     /// all-reduce) is launched by the host too, and so is Gated DeltaNet's `vllm.gdn_attention`
-    /// (the kernels between its projections and its gated norm).
+    /// (the kernels between its projections and its gated norm), and DeepSeek-V3.2's
+    /// `vllm.sparse_attn_indexer` (the indexer's key cache, scores and top-k).
     static func graphed(_ planned: [(block: KernelProgram.Block, rule: GraphRule)]) -> [KernelProgram.Block] {
         planned.enumerated().map { i, p in
             let kernels = p.block.kernels.enumerated().map { j, k -> Kernel in
                 if case .attention = k.shape { return k.withHostOps(1) }
-                if FusedLayerPlanner.gdnOpKernels.contains(k.name) { return k.withHostOps(1) }
+                if splitOpKernels.contains(k.name) { return k.withHostOps(1) }
                 switch p.rule {
                 case .hostLaunched: return k.withHostOps(1)
                 case .splittingMixer where j > 0 && !isCollective(k): return k.withHostOps(1)
@@ -85,6 +86,9 @@ public struct PhasePlanner: Sendable {
             return KernelProgram.Block(name: p.block.name, kernels: kernels, repeats: p.block.repeats)
         }
     }
+
+    /// Kernels inside other splitting ops of a captured layer (Gated DeltaNet's core, DeepSeek's indexer).
+    static let splitOpKernels = FusedLayerPlanner.gdnOpKernels.union(FusedLayerPlanner.indexerOpKernels)
 
     static func isCollective(_ k: Kernel) -> Bool {
         if case .collective = k.shape { return true }

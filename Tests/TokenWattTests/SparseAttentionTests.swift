@@ -1,0 +1,83 @@
+import Foundation
+import KernelPower
+import Testing
+@testable import TokenWatt
+
+/// DeepSeek sparse attention (DeepSeek-V3.2): a lightning indexer scores every past token in FP8
+/// and MLA attends the 2,048 best; the numbers follow from the published config and vLLM's formats.
+@Suite struct SparseAttentionTests {
+    static let v32 = "deepseek-ai/DeepSeek-V3.2"
+    let estimator = Estimator()
+
+    /// Per layer the indexer holds wq_b (1,536 → 64 × 128), wk (7,168 → 128), the key LayerNorm
+    /// and weights_proj (7,168 → 64): 13.96 M, 0.85 B over 61 layers on top of V3's weights.
+    @Test func indexerParametersFollowTheConfig() throws {
+        let m = try ModelCatalog.bundled.model(Self.v32)
+        let perLayer: Double = 1536 * 8192 + 7168 * 128 + 2 * 128 + 7168 * 64
+        #expect(m.indexerParamsPerLayer == perLayer)
+        let v31 = try ModelCatalog.bundled.model("deepseek-ai/DeepSeek-V3.1")
+        #expect(m.totalParams - v31.totalParams == 61 * perLayer)
+    }
+
+    /// A token's cache per layer: the indexer's 128 FP8 values and FP32 scale (132 B) beside MLA's
+    /// entry, 1,152 B in BF16 or vLLM's 656 B fp8_ds_mla.
+    @Test func theCacheHoldsTheIndexerKeys() throws {
+        var r = DeploymentRequest(model: Self.v32, gpu: "h200", gpus: 8, tensorParallel: 8)
+        r.kvPrecision = .bf16
+        #expect(try estimator.deployment(r).kvBytesPerTokenPerGPU.bytes == 61 * (1152 + 132))
+        r.kvPrecision = .fp8
+        #expect(try estimator.deployment(r).kvBytesPerTokenPerGPU.bytes == 61 * (656 + 132))
+    }
+
+    @Test func aQueryAttendsItsPositionUpToTopK() {
+        let f = FusedLayerPlanner.selectedTokens
+        #expect(f(1, 100, 2048) == 100)
+        #expect(f(1, 100_000, 2048) == 2048)
+        #expect(f(1000, 1000, 2048) == 501)
+        // Positions 1…2,048 attend themselves, the 2,048 after them 2,048 each: 1,536.25 on average.
+        #expect(f(4096, 4096, 2048) == 1536)
+        #expect(f(1000, 100_000, 2048) == 2048)
+    }
+
+    /// In decode MLA reads the 2,048 selected entries whatever the context, while the indexer
+    /// scores every past token.
+    @Test func decodeAttendsTheSelectedTokensOnly() throws {
+        let d = try estimator.deployment(DeploymentRequest(model: Self.v32, gpu: "h200", gpus: 8, tensorParallel: 8))
+        let program = try PhasePlanner(deployment: d).program(for: .decode(batch: 4, context: 100_000))
+        let layer = try #require(program.blocks.first { $0.name == "moe-layer" })
+        guard case let .attention(a)? = layer.kernels.first(where: { $0.name == "decode_attention" })?.shape,
+              case let .gemm(scores)? = layer.kernels.first(where: { $0.name == "indexer_logits" })?.shape else {
+            Issue.record("missing kernels"); return
+        }
+        // 16 local heads run padded to FlashMLA's 64.
+        #expect(a.kvLength == 2048 && a.heads == 64 && a.headDim == 576 && a.valueHeadDim == 512)
+        #expect(scores.n == 100_000 && scores.m == 64 && scores.k == 128 && scores.batch == 4)
+        let hosted = Set(layer.kernels.filter { $0.hostOps == 1 }.map(\.name))
+        #expect(hosted.isSuperset(of: ["indexer_k_cache_write", "indexer_logits", "indexer_topk", "decode_attention"]))
+    }
+
+    /// From 8k to 128k tokens of context a V3.2 decode step grows far less than V3.1's, whose MLA
+    /// reads every token's latent.
+    @Test func decodeGrowsLessWithContextThanV31s() throws {
+        func added(_ model: String) throws -> Double {
+            let d = try estimator.deployment(DeploymentRequest(model: model, gpu: "h200", gpus: 8, tensorParallel: 8))
+            let short = try estimator.forwardPass(d, phase: .decode(batch: 8, context: 8192))
+            let long = try estimator.forwardPass(d, phase: .decode(batch: 8, context: 131_072))
+            return long.time.seconds - short.time.seconds
+        }
+        let sparse = try added(Self.v32), dense = try added("deepseek-ai/DeepSeek-V3.1")
+        #expect(sparse > 0 && sparse < 0.5 * dense, "V3.2 +\(sparse) s, V3.1 +\(dense) s")
+    }
+
+    @Test func aGPUWithoutFP8IsRefused() throws {
+        #expect(throws: DeploymentError.self) {
+            _ = try estimator.deployment(DeploymentRequest(model: Self.v32, gpu: "a100-sxm-80gb", gpus: 8, tensorParallel: 8,
+                                                           precision: .bf16))
+        }
+    }
+
+    @Test func aSparseIndexNeedsLatentAttention() throws {
+        let json = #"{"schemaVersion": 1, "models": [{"id": "s", "aliases": [], "family": "f", "layers": 2, "hiddenSize": 64, "heads": 4, "kvHeads": 2, "headDim": 16, "ffnSize": 128, "ffnGated": true, "activation": "silu", "norm": "rmsnorm", "positional": "rope", "maxPositions": 4096, "vocabSize": 1000, "tiedEmbeddings": false, "attention": {"kind": "gqa", "sparseIndex": {"heads": 4, "headDim": 16, "topK": 64}}, "defaultPrecision": "bf16", "source": "test"}]}"#
+        #expect(throws: InputError.self) { _ = try ModelCatalog.load(Data(json.utf8), file: "m.json") }
+    }
+}
