@@ -77,6 +77,15 @@ import Testing
          "quantization_config": {"activation_scheme": "dynamic", "fmt": "e4m3", "quant_method": "fp8", "weight_block_size": [128, 128]},
          "tie_word_embeddings": false, "torch_dtype": "bfloat16", "v_head_dim": 128, "vocab_size": 129280}
         """,
+        "MiniMaxAI/MiniMax-M2": """
+        {"architectures": ["MiniMaxM2ForCausalLM"], "attn_type_list": \(String(repeating: "1, ", count: 62).dropLast(2).description.asJSONArray),
+         "head_dim": 128, "hidden_act": "silu", "hidden_size": 3072, "intermediate_size": 1536, "max_position_embeddings": 196608,
+         "mlp_intermediate_size": 8192, "model_type": "minimax_m2", "num_attention_heads": 48, "num_experts_per_tok": 8,
+         "num_hidden_layers": 62, "num_key_value_heads": 8, "num_local_experts": 256,
+         "quantization_config": {"activation_scheme": "dynamic", "fmt": "float8_e4m3fn", "quant_method": "fp8", "weight_block_size": [128, 128],
+          "modules_to_not_convert": ["gate", "e_score_correction_bias", "lm_head"]},
+         "rotary_dim": 64, "shared_intermediate_size": 0, "tie_word_embeddings": false, "use_qk_norm": true, "vocab_size": 200064}
+        """,
         "zai-org/GLM-4.5-Air": """
         {"architectures": ["Glm4MoeForCausalLM"], "attention_bias": true, "first_k_dense_replace": 1, "head_dim": 128,
          "hidden_act": "silu", "hidden_size": 4096, "intermediate_size": 10944, "max_position_embeddings": 131072,

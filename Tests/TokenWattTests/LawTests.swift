@@ -7,14 +7,15 @@ import Testing
 @Suite struct LawTests {
     static let estimator = Estimator()
 
-    /// Every (GPU, model) pair with the fewest GPUs (1, 2, 4 or 8) that serve it.
+    /// Every (GPU, model) pair with the fewest GPUs (1, 2, 4 or 8) that serve it: one sequence of
+    /// the longest request the laws price (512 + 64 tokens) fits beside the weights.
     static let pairs: [Deployment] = {
         var out: [Deployment] = []
         for gpu in estimator.gpus.gpus {
             for model in estimator.models.models where model.unsupportedReason == nil && model.kind == .decoder {
                 for n in [1, 2, 4, 8] {
                     guard let d = try? estimator.deployment(DeploymentRequest(model: model.id, gpu: gpu.id, gpus: n)),
-                          (try? estimator.serve(d, ServingRequest(batch: 1, inputTokens: 256, outputTokens: 64))) != nil else { continue }
+                          (try? estimator.serve(d, ServingRequest(batch: 1, inputTokens: 512, outputTokens: 64))) != nil else { continue }
                     out.append(d)
                     break
                 }

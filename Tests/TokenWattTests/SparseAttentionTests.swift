@@ -81,3 +81,29 @@ import Testing
         #expect(throws: InputError.self) { _ = try ModelCatalog.load(Data(json.utf8), file: "m.json") }
     }
 }
+
+/// Checkpoints that quantize the routed experts only (Kimi-K2-Thinking's INT4 experts beside BF16
+/// attention, shared expert and dense layer).
+@Suite struct ExpertOnlyQuantizationTests {
+    let estimator = Estimator()
+
+    @Test func onlyTheExpertsStreamAtFourBits() throws {
+        let d = try estimator.deployment(DeploymentRequest(model: "moonshotai/Kimi-K2-Thinking", gpu: "h200", gpus: 8, tensorParallel: 8))
+        #expect(d.precision == .int4 && d.expertWeightBytes == Precision.int4.weightBytesPerElement && d.denseWeightBytes == 2)
+        let m = d.model
+        let routed = Double(m.moeLayerCount * 384) * m.expertParams
+        let dense = m.totalParams - routed - m.embeddingParams - m.lmHeadParams
+        let expected = (routed * Precision.int4.weightBytesPerElement + dense * 2 + (m.embeddingParams + m.lmHeadParams) * 2) / 8
+        #expect(abs(d.weightBytesPerGPU.bytes / expected - 1) < 1e-9)
+        // The 16-bit layers run on the 16-bit tensor cores.
+        let program = try PhasePlanner(deployment: d).program(for: .decode(batch: 8, context: 1000))
+        let layer = try #require(program.blocks.first { $0.name == "moe-layer" })
+        guard case let .gemm(q)? = layer.kernels.first(where: { $0.name == "q_a_proj" })?.shape else { Issue.record("no q_a_proj"); return }
+        #expect(q.bBytes == 2)
+    }
+
+    @Test func aDenseModelCannotQuantizeExpertsOnly() throws {
+        let json = #"{"schemaVersion": 1, "models": [{"id": "q", "aliases": [], "family": "f", "layers": 2, "hiddenSize": 64, "heads": 4, "kvHeads": 2, "headDim": 16, "ffnSize": 128, "ffnGated": true, "activation": "silu", "norm": "rmsnorm", "positional": "rope", "maxPositions": 4096, "vocabSize": 1000, "tiedEmbeddings": false, "attention": {"kind": "gqa"}, "quantizedModules": "experts", "defaultPrecision": "int4", "source": "test"}]}"#
+        #expect(throws: InputError.self) { _ = try ModelCatalog.load(Data(json.utf8), file: "m.json") }
+    }
+}

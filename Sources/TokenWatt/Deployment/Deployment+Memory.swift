@@ -3,9 +3,17 @@ import KernelPower
 /// Weight bytes as stored on the deployment's GPUs.
 extension Deployment {
     /// Bytes per element of the attention and dense-FFN weights. MXFP4 checkpoints (gpt-oss)
-    /// quantize only the expert weights and keep attention in BF16 (gpt-oss model card).
+    /// quantize only the expert weights and keep attention in BF16 (gpt-oss model card), as do
+    /// checkpoints the catalog marks `quantizedModules: experts` under a sub-16-bit precision.
     public var denseWeightBytes: Double {
-        precision == .mxfp4 ? 2 : precision.weightBytesPerElement
+        let expertsOnly = precision == .mxfp4 || model.quantizedModules == .experts
+        return expertsOnly ? max(2, min(4, precision.weightBytesPerElement)) : precision.weightBytesPerElement
+    }
+
+    /// The weights' precision in words, naming the 16-bit rest of an experts-only checkpoint.
+    public var weightsInWords: String {
+        guard denseWeightBytes != precision.weightBytesPerElement else { return "\(precision.rawValue) weights" }
+        return "\(precision.rawValue) expert weights (attention, shared and dense layers \(denseWeightBytes == 4 ? "fp32" : "16-bit"))"
     }
 
     /// Bytes per element of routed-expert weights.

@@ -13,7 +13,7 @@ public enum HuggingFaceConfig {
         "llama": "llama", "mistral": "mistral", "mixtral": "mixtral", "qwen2": "qwen2", "qwen2_moe": "qwen2-moe",
         "qwen3": "qwen3", "qwen3_moe": "qwen3-moe", "gemma2": "gemma-2", "gemma3_text": "gemma-3",
         "deepseek_v3": "deepseek-v3", "kimi_k2": "deepseek-v3", "deepseek_v32": "deepseek-v3.2", "glm4_moe": "glm-4.5", "gpt_oss": "gpt-oss",
-        "phi3": "phi-3", "qwen3_next": "qwen3-next", "qwen3_5_text": "qwen3.5", "qwen3_5_moe_text": "qwen3.5-moe",
+        "phi3": "phi-3", "minimax_m2": "minimax-m2", "qwen3_next": "qwen3-next", "qwen3_5_text": "qwen3.5", "qwen3_5_moe_text": "qwen3.5-moe",
     ]
 
     /// A one-model catalog file (`{"schemaVersion": 1, "models": [entry]}`) for `config`.
@@ -163,7 +163,7 @@ public enum HuggingFaceConfig {
                          ("sharedExperts", .num(Double(shared))), ("expertFfnSize", .num(Double(expert))),
                          ("sharedExpertFfnSize", .num(Double(shared > 0 ? expert : 0))), ("denseLayers", .num(Double(dense))),
                          ("layerInterval", .num(Double(try r.int("moe_layer_freq", default: 1))))])
-        case "mixtral", "gpt_oss":
+        case "mixtral", "gpt_oss", "minimax_m2":
             // Every layer is MoE and intermediate_size is the expert's; gpt-oss may name top-k experts_per_token.
             let perToken = modelType == "gpt_oss" && r.config["num_experts_per_tok"] == nil ? "experts_per_token" : "num_experts_per_tok"
             return .obj([("experts", .num(Double(try r.int("num_local_experts")))),

@@ -79,6 +79,12 @@ enum ModelArchitectureReader {
             publishedActiveParams: try o.optionalDouble("publishedActiveParams", 1...1e14, expected: "a parameter count"),
             variantOf: nil, source: try o.string("source"), sources: try o.stringMap("sources"))
         m.fp8WeightBlock = try fp8WeightBlock(&o)
+        if let q = try o.optionalString("quantizedModules", allowed: ["all", "experts"]) {
+            m.quantizedModules = ModelArchitecture.QuantizedModules(rawValue: q)!
+            guard m.quantizedModules == .all || m.moe != nil else {
+                throw InputError.invalidValue(file: file, field: "\(path).quantizedModules", value: q, expected: "all (\(id) has no experts)")
+            }
+        }
         if var k = try o.optionalObject("layerKinds") {
             var kinds: [String: Int] = [:]
             for key in k.keys { kinds[key] = try k.int(key, 0...100_000, expected: "a layer count") }

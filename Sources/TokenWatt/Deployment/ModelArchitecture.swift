@@ -169,6 +169,11 @@ public struct ModelArchitecture: Sendable {
     /// Side of the square weight blocks that share one FP8 scale in the checkpoint (128 for
     /// fine-grained FP8 releases), nil when FP8 weights are scaled per tensor or per channel.
     public var fp8WeightBlock: Int? = nil
+    /// Which weights the checkpoint's default precision quantizes: all linear layers, or the routed
+    /// experts only (Kimi-K2-Thinking's INT4 experts beside BF16 attention, shared expert and dense
+    /// layers); the rest stay 16-bit. (MXFP4 checkpoints quantize the experts only whatever this says.)
+    public enum QuantizedModules: String, Sendable { case all, experts }
+    public var quantizedModules = QuantizedModules.all
     /// The entry this one is a variant of (same architecture, other weights), if any.
     public var variantOf: String?
     public var source: String

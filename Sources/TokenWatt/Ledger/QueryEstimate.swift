@@ -117,7 +117,7 @@ public struct QueryEstimate: Sendable {
         var a = [
             batchingAssumption(d.framework, r),
             "\(s.effectiveBatch) sequences in flight of \(r.inputTokens) input + \(r.outputTokens) output tokens (KV cache holds \(s.maxBatch))",
-            "\(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.precision.rawValue) weights, \(d.kvPrecision.rawValue) KV cache, \(formatPercent(r.memoryUtilization, decimals: 0)) of memory",
+            "\(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.weightsInWords), \(d.kvPrecision.rawValue) KV cache, \(formatPercent(r.memoryUtilization, decimals: 0)) of memory",
         ] + [userCatalogAssumption(d), d.model.attentionPatternNote, d.dequantization, d.pipelineNote, d.scaleOutNote,
              stateAssumption(d), samplingAssumption(d)].compactMap { $0 } + [
             d.lockedClock.map { "SM clock locked at \(formatNumber($0.megahertz)) MHz" } ?? "SM clock at boost (\(formatNumber(d.gpu.boostClock.megahertz)) MHz) unless the power cap throttles",

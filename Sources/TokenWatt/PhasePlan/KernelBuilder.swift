@@ -29,8 +29,10 @@ struct KernelBuilder {
     /// A linear layer `tokens × k → tokens × n` against dense (non-expert) weights.
     func linear(_ name: String, tokens: Int, n: Int, k: Int, weightBytes: Double? = nil) -> Kernel {
         let wb = weightBytes ?? deployment.denseWeightBytes
-        // Weight-only formats dequantize to 16-bit inside the GEMM.
-        let u: MathUnit = wb >= 2 && deployment.precision.isWeightOnly ? activationUnit : unit
+        // Weight-only formats dequantize to 16-bit inside the GEMM; the 16-bit layers of an
+        // experts-only checkpoint run on the 16-bit units too.
+        let sixteenBit = deployment.precision.isWeightOnly || (weightBytes == nil && deployment.model.quantizedModules == .experts)
+        let u: MathUnit = wb >= 2 && sixteenBit ? activationUnit : unit
         return Kernel(name, .gemm(GEMMShape(m: tokens, n: n, k: k, aBytes: wb >= 2 ? act : gemmAct,
                                             bBytes: wb, cBytes: act, unit: u)))
     }
