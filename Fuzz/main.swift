@@ -36,9 +36,21 @@ public func fuzzOne(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         _ = try? PowerLog.dcgmDmon(text, file: "fuzz.txt", intervalSeconds: 0.1)
     case 8: _ = try? CoefficientFile.read(data, file: "fuzz.json")
     default:
-        _ = try? ModelCatalog.load(data, file: "fuzz.json")
+        if let c = try? ModelCatalog.load(data, file: "fuzz.json") { plan(c) }
         _ = try? ModelCatalog.bundled.adding(data, file: "fuzz.json")
-        _ = try? HuggingFaceConfig.catalogFile(data, file: "config.json", id: "fuzz/model", source: nil)
+        if let file = try? HuggingFaceConfig.catalogFile(data, file: "config.json", id: "fuzz/model", source: nil),
+           let c = try? ModelCatalog.load(Data(JSONWriter().write(file).utf8), file: "converted.json") { plan(c) }
     }
     return 0
+}
+
+/// Plans a decode step and a prompt of the first models a fuzzed catalog describes, so that the
+/// shapes it allows reach the planner's arithmetic (an overflow there traps).
+func plan(_ c: ModelCatalog) {
+    let e = Estimator(models: c)
+    for m in c.models.prefix(2) {
+        guard let d = try? e.deployment(DeploymentRequest(model: m.id, gpu: "h100-sxm", gpus: 8)) else { continue }
+        _ = try? e.forwardPass(d, phase: .decode(batch: 4, context: 3000))
+        _ = try? e.forwardPass(d, phase: .prefill(batch: 2, tokens: 700, pastTokens: 300))
+    }
 }

@@ -105,7 +105,7 @@ extension Deployment {
     /// k and v, in the activation precision (vLLM's GatedDeltaNet state shapes).
     public var linearStateBytesPerSequencePerGPU: ByteCount {
         guard let g = model.linearAttention else { return .bytes(0) }
-        let state = Double(localLinearValueHeads * g.keyHeadDim * g.valueHeadDim) * g.stateBytes
+        let state = Double(localLinearValueHeads) * Double(g.keyHeadDim) * Double(g.valueHeadDim) * g.stateBytes
         let conv = Double(localLinearConvChannels * (g.convKernel - 1)) * precision.activationBytes
         return .bytes(Double(g.layers) * heaviestStageShare * (state + conv))
     }

@@ -132,8 +132,8 @@ enum ModelArchitectureReader {
         }
         if var x = try o.optionalObject("sparseIndex") {
             a.sparseIndex = ModelArchitecture.SparseIndex(
-                heads: try x.int("heads", 1...100_000, expected: "a positive head count"),
-                headDim: try x.int("headDim", 1...100_000, expected: "a positive size"),
+                heads: try x.int("heads", 1...100_000, expected: "a head count from 1 to 100000"),
+                headDim: try x.int("headDim", 1...100_000, expected: "a size from 1 to 100000"),
                 topK: try x.int("topK", 1...Int(1e9), expected: "a positive token count"))
             try x.finish()
             guard kind == .mla else {
@@ -171,15 +171,16 @@ enum ModelArchitectureReader {
     /// full attention (GQA or MHA) and experts, not with another hybrid form, a window or MLA.
     static func readGatedDeltaNet(_ r: JSONObjectReader, of m: ModelArchitecture, file: String, path: String) throws -> ModelArchitecture.GatedDeltaNet {
         var o = r
-        let positive = 1...Int(1e9)
+        // Bounds far above any published model, low enough that no product of them overflows.
+        let size = 1...100_000
         let g = ModelArchitecture.GatedDeltaNet(
             layers: try o.int("layers", 1...m.layers, expected: "a layer count from 1 to layers (\(m.layers))"),
-            keyHeads: try o.int("keyHeads", positive, expected: "a positive head count"),
-            valueHeads: try o.int("valueHeads", positive, expected: "a positive head count"),
-            keyHeadDim: try o.int("keyHeadDim", positive, expected: "a positive size"),
-            valueHeadDim: try o.int("valueHeadDim", positive, expected: "a positive size"),
+            keyHeads: try o.int("keyHeads", size, expected: "a head count from 1 to 100000"),
+            valueHeads: try o.int("valueHeads", size, expected: "a head count from 1 to 100000"),
+            keyHeadDim: try o.int("keyHeadDim", size, expected: "a size from 1 to 100000"),
+            valueHeadDim: try o.int("valueHeadDim", size, expected: "a size from 1 to 100000"),
             convKernel: try o.int("convKernel", 1...64, expected: "a kernel width of 1 to 64"),
-            chunkSize: try o.int("chunkSize", positive, expected: "a positive token count"),
+            chunkSize: try o.int("chunkSize", 1...65_536, expected: "a token count from 1 to 65536"),
             stateBytes: try o.double("stateBytes", 1...4, expected: "bytes per state element (2 for BF16, 4 for FP32)"))
         try o.finish()
         let field = "\(path).linearAttention"

@@ -46,7 +46,7 @@ extension FusedLayerPlanner {
     /// decay, the key's read-out (Sk), the rank-one delta-rule correction and the query's read-out.
     func recurrentDeltaRule(_ s: ModelArchitecture.GatedDeltaNet, sequences: Int) -> Kernel {
         let heads = d.localLinearValueHeads
-        let states = Double(sequences * heads * s.keyHeadDim * s.valueHeadDim)
+        let states = Double(sequences) * Double(heads) * Double(s.keyHeadDim) * Double(s.valueHeadDim)
         let n = Double(sequences)
         return b.stream("gdn_recurrent_update", elements: states, read: states * s.stateBytes + n * deltaRuleInputBytes(s),
                         written: states * s.stateBytes + n * Double(heads * s.valueHeadDim) * b.act, flops: 7)
@@ -65,8 +65,8 @@ extension FusedLayerPlanner {
         let c = Int((Double(g.queryLength) / Double(perSequence)).rounded(.up))
         let batch = g.batch * perSequence * heads
         let rows = Double(g.batch * g.queryLength)
-        let state = Double(g.batch * heads * s.keyHeadDim * s.valueHeadDim) * s.stateBytes
-        let square = Double(batch * c * c)
+        let state = Double(g.batch) * Double(heads) * Double(s.keyHeadDim) * Double(s.valueHeadDim) * s.stateBytes
+        let square = Double(batch) * Double(c) * Double(c)
         return [
             b.stream("gdn_post_conv_prep", elements: rows * Double(d.localLinearConvChannels), read: rows * deltaRuleInputBytes(s),
                      written: rows * (Double(d.localLinearConvChannels) * b.act + Double(heads) * (4 + b.act)), flops: 4, special: 1),

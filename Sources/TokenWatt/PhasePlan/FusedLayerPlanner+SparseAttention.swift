@@ -55,7 +55,7 @@ extension FusedLayerPlanner {
         let pairs = rows * Double(keys)
         let topK = b.stream("indexer_topk", elements: pairs, read: pairs * 4, written: rows * Double(min(x.topK, keys)) * 4, flops: 2)
         guard !g.isDecode else { return [scores, topK] }
-        let context = Double(g.batch * g.kvLength * x.cacheBytesPerToken)
+        let context = Double(g.batch) * Double(g.kvLength) * Double(x.cacheBytesPerToken)
         return [b.stream("indexer_k_gather", elements: context, read: context, written: context, flops: 0), scores, topK]
     }
 

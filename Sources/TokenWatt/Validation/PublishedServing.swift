@@ -5,10 +5,11 @@ import KernelPower
 /// data set `published-serving` the same way `mlenergy-v3` scores its rows (vLLM, the GPU
 /// boundary, prefill included): GPU energy per output token (`j_per_token`), mean power per GPU
 /// (`power_w_per_gpu`) and median inter-token latency (`itl_ms`), whichever a point publishes.
-/// Its points are B200 runs, so they check the forecast of a GPU the bundled coefficients carry
-/// over from the H100. The source names a run's `max_num_seqs` as its batch size; the run's mean
-/// batch can only be lower, which would make its energy per token higher. The points are the
-/// ML.ENERGY benchmark's runs, which sample with top-p 0.95 (see `MLEnergyRun`).
+/// Most points are B200 runs of the ML.ENERGY benchmark, so they check the forecast of a GPU the
+/// bundled coefficients carry over from the H100; its source names a run's `max_num_seqs` as its
+/// batch size (the run's mean batch can only be lower, which would make its energy per token
+/// higher), and it samples with top-p 0.95 (see `MLEnergyRun`). The last points are `vllm bench
+/// serve` runs of architectures measured nowhere else here (DeepSeek-V3.2, Qwen3-Next).
 public enum PublishedServing {
     /// One published measurement.
     public struct Point: Sendable {
