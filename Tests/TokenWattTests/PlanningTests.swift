@@ -190,4 +190,18 @@ import Testing
                                   serving: ServingRequest(batch: 128, inputTokens: 634, outputTokens: 5400))
         #expect(!dense.alternatives.contains { $0.change.contains("Mamba-2") })
     }
+
+    /// A MoE model at tp 8 is offered vLLM's data-parallel attention with the experts over 8 ranks:
+    /// DeepSeek-V3.2's latent cache then sits once, not on every GPU, and no GPU repeats the
+    /// indexer or pads its heads, so it costs less; a dense model is not offered it.
+    @Test func aMoEModelIsOfferedDataParallelAttention() throws {
+        let d = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: "deepseek-ai/DeepSeek-V3.2", gpu: "h200", gpus: 8),
+                              serving: ServingRequest(batch: 128, inputTokens: 2000, outputTokens: 4000))
+        let dp = try #require(d.alternatives.first { $0.change.hasPrefix("attention data-parallel") })
+        #expect(dp.gpuWhPerQuery < 0.9 * d.base.ledger.total(at: .gpu).wattHours)
+        #expect(dp.explanation.contains("held once"))
+        let dense = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 4),
+                                  serving: ServingRequest(batch: 64, inputTokens: 1000, outputTokens: 1000))
+        #expect(!dense.alternatives.contains { $0.change.hasPrefix("attention data-parallel") })
+    }
 }

@@ -92,6 +92,13 @@ public struct Diagnosis: Sendable {
             staged.pipelineParallel = 2
             run("tp \(d.tensorParallel / 2) × pp 2 instead of tp \(d.tensorParallel)", lever: "pp", staged, serving) { e in explainPipeline(base, e) }
         }
+        if d.model.moe != nil, d.tensorParallel > 1, d.expertParallel == 1, d.pipelineParallel == 1, d.framework.isFused, d.framework != .trtllm {
+            var dp = r
+            dp.tensorParallel = 1
+            dp.expertParallel = d.tensorParallel
+            run("attention data-parallel, experts over \(d.tensorParallel) ranks (tp 1, ep \(d.tensorParallel)) instead of tp \(d.tensorParallel)",
+                lever: "ep", dp, serving) { e in explainDataParallelAttention(base, e) }
+        }
         var more = r
         more.gpus = d.gpuCount * 2
         more.tensorParallel = d.tensorParallel * 2
@@ -152,6 +159,19 @@ public struct Diagnosis: Sendable {
         return "two pipeline stages use \(energyChange(a, b)) GPU energy per query: the decode cycle is "
             + "\(ms(b.serving.decodeStep.time)) against a step of \(ms(a.serving.decodeStep.time)), as each stage reads its weights once per "
             + "microbatch (2 per cycle), while the time bound by communication falls from \(comm(a)) to \(comm(b))."
+    }
+
+    /// vLLM's data-parallel attention with expert parallelism: each GPU attends its own share of
+    /// the sequences with every head, so KV heads (or MLA's latent, which tensor parallelism
+    /// replicates) are held once, and no GPU pads or repeats per-head work; the experts split over the ranks.
+    static func explainDataParallelAttention(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
+        let m = a.deployment.model
+        let replicated = m.attention.mla != nil || m.kvHeads < a.deployment.tensorParallel
+        return "each GPU attends its own share of the sequences with every head"
+            + (replicated ? ", so the KV cache is held once rather than on every GPU of the tensor-parallel group" : "")
+            + ", while the experts split over the ranks: \(energyChange(a, b)) energy per query, "
+            + "decode step \(ms(a.serving.decodeStep.time)) → \(ms(b.serving.decodeStep.time)), batch \(a.serving.effectiveBatch) → "
+            + "\(b.serving.effectiveBatch) (vLLM's --data-parallel-size with --enable-expert-parallel)."
     }
 
     /// Every decode step reads and rewrites each sequence's SSM state, so its precision scales the
