@@ -100,7 +100,19 @@ import Testing
         #expect(requests.map { $0.pipelineParallel } == [1, 2, 4] && requests.map { $0.tensorParallel } == [4, 2, 1])
         let points = try Sweep.run(s, estimator: Estimator(), workers: 1)
         #expect(points.allSatisfy { $0.error == nil })
-        #expect(Sweep.csv(points).split(separator: "\n")[1].hasSuffix(",1") && Sweep.csvHeader.last == "pp")
+        #expect(Sweep.csv(points).split(separator: "\n")[1].hasSuffix(",1,1") && Sweep.csvHeader.suffix(2) == ["pp", "ep"])
+    }
+
+    /// Expert-parallel ranks are a grid dimension too: tp 1 with ep 4 is vLLM's data-parallel
+    /// attention, which for Qwen3-30B-A3B (4 KV heads) on 4 GPUs differs from tp 4.
+    @Test func expertParallelRanksAreADimension() throws {
+        let s = try spec(#""model": ["Qwen/Qwen3-30B-A3B"], "gpu": ["h100-sxm"], "gpus": [4], "tp": [4, 1], "ep": [null, 4]"#)
+        #expect(s.pointCount == 4)
+        let points = try Sweep.run(s, estimator: Estimator(), workers: 1)
+        let dp = try #require(points.first { $0.request.tensorParallel == 1 && $0.request.expertParallel == 4 })
+        let tp = try #require(points.first { $0.request.tensorParallel == 4 && $0.request.expertParallel == nil })
+        #expect(dp.error == nil && tp.error == nil && dp.whPerQuery != tp.whPerQuery)
+        #expect(Sweep.csv(points).split(separator: "\n").contains { $0.hasSuffix(",1,4") })
     }
 
     @Test func paretoPointsAreNotDominatedAndFailuresAreRows() throws {

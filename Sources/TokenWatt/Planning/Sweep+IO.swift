@@ -6,7 +6,7 @@ extension SweepSpec {
     public static let highestSchemaVersion = 1
 
     /// `{"schemaVersion": 1, "description": "...", "input": 1000, "output": 500, "boundary": "facility", "pue": 1.3,
-    ///   "grid": {"model": [...], "gpu": [...], "gpus": [...], "tp": [...], "pp": [...], "precision": [...], "maxBatch": [...],
+    ///   "grid": {"model": [...], "gpu": [...], "gpus": [...], "tp": [...], "pp": [...], "ep": [...], "precision": [...], "maxBatch": [...],
     ///            "powerCapWatts": [null, 500]}, "targets": {"itlMs": 50, "ttftMs": 2000}}`
     public static func read(path: String) throws -> SweepSpec {
         try read(try InputFile.data(path), file: path)
@@ -61,6 +61,7 @@ extension SweepSpec {
             itlTargetMs: nil, ttftTargetMs: nil)
         var s = spec
         s.pipelineParallel = try list("pp", int) ?? [1]
+        s.expertParallel = try list("ep") { v, f in v == .null ? nil : try int(v, f) } ?? [nil]
         try g.finish()
         if var t = try o.optionalObject("targets") {
             s.itlTargetMs = try t.optionalDouble("itlMs", 0.001...1e9, expected: "milliseconds")
@@ -78,7 +79,7 @@ extension SweepSpec {
 extension Sweep {
     public static let csvHeader = ["index", "model", "gpu", "gpus", "tp", "precision", "max_batch", "power_cap_w", "effective_batch",
                                    "wh_per_query", "wh_per_query_gpu", "ttft_ms", "itl_ms", "output_tokens_per_s", "gpu_w",
-                                   "meets_targets", "pareto", "error", "wh_per_query_low", "wh_per_query_high", "pp"]
+                                   "meets_targets", "pareto", "error", "wh_per_query_low", "wh_per_query_high", "pp", "ep"]
 
     public static func csv(_ points: [SweepPoint]) -> String {
         var lines = [CSVWriter.line(csvHeader)]
@@ -92,7 +93,7 @@ extension Sweep {
                 n(p.whPerQuery), n(p.gpuWhPerQuery), n(p.ttftMs), n(p.itlMs), n(p.outputTokensPerSecond), n(p.gpuWatts),
                 ok ? (p.meetsTargets ? "yes" : "no") : "", p.pareto ? "yes" : "no", p.error ?? "",
                 p.whPerQueryRange.map { n($0.low) } ?? "", p.whPerQueryRange.map { n($0.high) } ?? "",
-                String(r.pipelineParallel ?? 1),
+                String(r.pipelineParallel ?? 1), String(r.expertParallel ?? 1),
             ]))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -105,7 +106,7 @@ extension Sweep {
             ("pareto", .array(points.filter(\.pareto).map { p in
                 .obj([("index", .num(Double(p.index))), ("model", .str(p.request.model)), ("gpu", .str(p.request.gpu)),
                       ("gpus", .num(Double(p.request.gpus ?? 1))), ("tp", .num(Double(p.request.tensorParallel ?? p.request.gpus ?? 1))),
-                      ("pp", .num(Double(p.request.pipelineParallel ?? 1))),
+                      ("pp", .num(Double(p.request.pipelineParallel ?? 1))), ("ep", .num(Double(p.request.expertParallel ?? 1))),
                       ("precision", p.request.precision.map { .str($0.rawValue) } ?? .null), ("maxBatch", .num(Double(p.batchLimit))),
                       ("powerCapWatts", .optionalNumber(p.request.powerCapWatts)), ("whPerQuery", .num(p.whPerQuery)),
                       ("whPerQueryLow", .optionalNumber(p.whPerQueryRange?.low)), ("whPerQueryHigh", .optionalNumber(p.whPerQueryRange?.high)),

@@ -23,20 +23,22 @@ public struct SweepSpec: Sendable {
     public var ttftTargetMs: Double?
     /// Pipeline stages; a tensor-parallel degree of nil is then the GPU count ÷ the stages.
     public var pipelineParallel: [Int] = [1]
+    /// Expert-parallel ranks of a MoE model (with tp 1: vLLM's data-parallel attention); nil = none.
+    public var expertParallel: [Int?] = [nil]
 
     public var pointCount: Int {
-        models.count * gpus.count * gpuCounts.count * tensorParallel.count * pipelineParallel.count * precisions.count
-            * batchLimits.count * powerCaps.count
+        models.count * gpus.count * gpuCounts.count * tensorParallel.count * pipelineParallel.count * expertParallel.count
+            * precisions.count * batchLimits.count * powerCaps.count
     }
 
     /// The i-th grid point, last dimension fastest.
     public func point(_ i: Int) -> (request: DeploymentRequest, batch: Int) {
         var k = i
         func take<T>(_ values: [T]) -> T { let v = values[k % values.count]; k /= values.count; return v }
-        let cap = take(powerCaps), batch = take(batchLimits), precision = take(precisions), pp = take(pipelineParallel)
-        let tp = take(tensorParallel), count = take(gpuCounts), gpu = take(gpus), model = take(models)
+        let cap = take(powerCaps), batch = take(batchLimits), precision = take(precisions), ep = take(expertParallel)
+        let pp = take(pipelineParallel), tp = take(tensorParallel), count = take(gpuCounts), gpu = take(gpus), model = take(models)
         var r = DeploymentRequest(model: model, gpu: gpu, gpus: count, tensorParallel: tp ?? max(1, count / pp),
-                                  pipelineParallel: pp)
+                                  expertParallel: ep, pipelineParallel: pp)
         r.precision = precision
         r.powerCapWatts = cap
         return (r, batch)
