@@ -69,6 +69,14 @@ import Testing
         #expect(sparse > 0 && sparse < 0.5 * dense, "V3.2 +\(sparse) s, V3.1 +\(dense) s")
     }
 
+    /// The hf planner has no indexer: it would price dense attention, so it refuses.
+    @Test func theHFFrameworkIsRefused() throws {
+        var r = DeploymentRequest(model: Self.v32, gpu: "h200", gpus: 8, tensorParallel: 8)
+        r.framework = .hf
+        let d = try estimator.deployment(r)
+        #expect(throws: DeploymentError.self) { _ = try estimator.forwardPass(d, phase: .decode(batch: 1, context: 100)) }
+    }
+
     @Test func aGPUWithoutFP8IsRefused() throws {
         #expect(throws: DeploymentError.self) {
             _ = try estimator.deployment(DeploymentRequest(model: Self.v32, gpu: "a100-sxm-80gb", gpus: 8, tensorParallel: 8,

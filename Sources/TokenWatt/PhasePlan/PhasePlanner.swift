@@ -23,6 +23,10 @@ public struct PhasePlanner: Sendable {
             throw DeploymentError.invalidShape(
                 "the hf framework is modelled for transformer layers only; run the \(kind) hybrid \(deployment.model.id) under vllm or trtllm")
         }
+        if deployment.framework == .hf, deployment.model.attention.sparseIndex != nil {
+            throw DeploymentError.invalidShape(
+                "the hf framework is modelled for dense attention; run \(deployment.model.id)'s sparse attention under vllm or trtllm")
+        }
         if case .mixed = phase, deployment.framework == .hf {
             throw DeploymentError.invalidShape("the hf framework batches statically; continuous-batching steps need vllm")
         }
