@@ -4,7 +4,8 @@ import KernelPower
 /// Published serving runs whose rows are not in ../shared/data (`serving-energy.json`), scored as
 /// data set `published-serving` the same way `mlenergy-v3` scores its rows (vLLM, the GPU
 /// boundary, prefill included): GPU energy per output token (`j_per_token`), mean power per GPU
-/// (`power_w_per_gpu`) and median inter-token latency (`itl_ms`), whichever a point publishes.
+/// (`power_w_per_gpu`), median inter-token latency (`itl_ms`) and the deployment's output tokens
+/// per second (`tokens_per_s`), whichever a point publishes.
 /// Most points are B200 runs of the ML.ENERGY benchmark, so they check the forecast of a GPU the
 /// bundled coefficients carry over from the H100; its source names a run's `max_num_seqs` as its
 /// batch size (the run's mean batch can only be lower, which would make its energy per token
@@ -26,6 +27,8 @@ public enum PublishedServing {
         public var joulesPerOutputToken: Double? = nil
         public var gpuPowerWatts: Double? = nil
         public var medianITLMilliseconds: Double? = nil
+        /// Output tokens per second of the whole deployment.
+        public var outputTokensPerSecond: Double? = nil
         /// The ML.ENERGY benchmark task the run served (`lm-arena-chat`, `gpqa`, `sourcegraph-fim`);
         /// nil when the source does not say.
         public var task: String? = nil
@@ -56,20 +59,21 @@ public enum PublishedServing {
         /// The published figures, each with the metric it is scored as.
         public var metrics: [(metric: Metric, value: Double)] {
             let published: [(Metric, Double?)] = [(.joulesPerToken, joulesPerOutputToken), (.powerPerGPU, gpuPowerWatts),
-                                                  (.medianITL, medianITLMilliseconds)]
+                                                  (.medianITL, medianITLMilliseconds), (.tokensPerSecond, outputTokensPerSecond)]
             return published.compactMap { metric, value in value.map { (metric, $0) } }
         }
     }
 
     /// A figure a point may publish, named as `mlenergy-v3` names it.
     public enum Metric: String, Sendable {
-        case joulesPerToken = "j_per_token", powerPerGPU = "power_w_per_gpu", medianITL = "itl_ms"
+        case joulesPerToken = "j_per_token", powerPerGPU = "power_w_per_gpu", medianITL = "itl_ms", tokensPerSecond = "tokens_per_s"
 
         func predicted(by s: ServingEstimate) -> Double {
             switch self {
             case .joulesPerToken: s.energyPerOutputToken.joules
             case .powerPerGPU: s.gpuPower.watts
             case .medianITL: s.medianInterTokenLatency.milliseconds
+            case .tokensPerSecond: s.outputTokensPerSecond
             }
         }
     }
@@ -83,7 +87,7 @@ public enum PublishedServing {
     public static func load(_ data: Data, file: String) throws -> [Point] { try PublishedPoints.load(data, file: file, point) }
 
     /// The metrics a point may publish; it must publish at least one.
-    static let metricKeys = ["joulesPerOutputToken", "gpuPowerWatts", "medianITLMs"]
+    static let metricKeys = ["joulesPerOutputToken", "gpuPowerWatts", "medianITLMs", "outputTokensPerSecond"]
 
     static func point(_ o: inout JSONObjectReader) throws -> Point {
         let p = Point(label: try o.string("label"), model: try o.string("model"), gpu: try o.string("gpu"),
@@ -93,6 +97,7 @@ public enum PublishedServing {
                       joulesPerOutputToken: try o.optionalDouble("joulesPerOutputToken", 1e-6...1e4, expected: "joules per output token"),
                       gpuPowerWatts: try o.optionalDouble("gpuPowerWatts", 1...5000, expected: "watts per GPU"),
                       medianITLMilliseconds: try o.optionalDouble("medianITLMs", 1e-3...1e6, expected: "milliseconds"),
+                      outputTokensPerSecond: try o.optionalDouble("outputTokensPerSecond", 1e-3...1e9, expected: "output tokens per second"),
                       task: try o.optionalString("task", allowed: MLEnergyRun.distinctPrompts.keys.sorted()),
                       source: try o.string("source"))
         guard !p.metrics.isEmpty else {
