@@ -106,12 +106,14 @@ enum ListCommand {
         return .success
     }
 
-    /// The attention kind, with a hybrid's block mix (`gqa ×4 + mamba2 ×27`) or the layers that
-    /// attend in a window (`gqa, window 4096 ×21`) or block-sparsely (`gqa, block-sparse ×16`).
+    /// The attention kind, with a hybrid's block mix (`gqa ×4 + mamba2 ×27`, `gqa ×12 + gated-deltanet ×36`),
+    /// the layers that attend in a window (`gqa, window 4096 ×21`) or block-sparsely (`gqa, block-sparse ×16`),
+    /// or DeepSeek's sparse selection (`mla, sparse top-2048`).
     static func mixers(_ m: ModelArchitecture) -> String {
         let kind = m.attention.kind.rawValue
         if let h = m.hybrid { return "\(kind) ×\(h.attentionLayers) + mamba2 ×\(h.mambaLayers)" }
         if let g = m.linearAttention { return "\(kind) ×\(m.attentionLayerCount) + gated-deltanet ×\(g.layers)" }
+        if let x = m.attention.sparseIndex { return "\(kind), sparse top-\(x.topK)" }
         if let bs = m.attention.blockSparse { return "\(kind), block-sparse ×\(bs.layers)" }
         if let w = m.attention.slidingWindow { return "\(kind), window \(w) ×\(m.windowedLayerCount)" }
         return kind
@@ -130,6 +132,8 @@ enum ListCommand {
             ("moeExperts", .optionalNumber(m.moe.map { Double($0.experts) })),
             ("hybrid", m.hybrid.map { h in .obj([("mambaLayers", .num(Double(h.mambaLayers))), ("attentionLayers", .num(Double(h.attentionLayers))),
                                                   ("mlpLayers", .num(Double(h.mlpLayers))), ("ssmStateBytes", .num(h.mamba.stateBytes))]) } ?? .null),
+            ("sparseIndex", m.attention.sparseIndex.map { x in .obj([("heads", .num(Double(x.heads))), ("headDim", .num(Double(x.headDim))),
+                                                                    ("topK", .num(Double(x.topK)))]) } ?? .null),
             ("linearAttention", m.linearAttention.map { g in .obj([("kind", .str("gated-deltanet")), ("layers", .num(Double(g.layers))),
                                                                     ("stateBytes", .num(g.stateBytes))]) } ?? .null),
             ("totalParams", .num(m.totalParams)), ("activeParams", .num(m.activeParams)),
