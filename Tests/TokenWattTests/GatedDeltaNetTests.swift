@@ -59,10 +59,7 @@ import Testing
     /// added time.
     @Test func decodeCostGrowsLessWithContextThanATransformers() throws {
         func added(_ model: String) throws -> Double {
-            let d = try estimator.deployment(DeploymentRequest(model: model, gpu: "h100-sxm", gpus: 4, tensorParallel: 4))
-            let short = try estimator.forwardPass(d, phase: .decode(batch: 16, context: 1024))
-            let long = try estimator.forwardPass(d, phase: .decode(batch: 16, context: 32768))
-            return long.time.seconds - short.time.seconds
+            try estimator.decodeTimeAdded(model, gpu: "h100-sxm", gpus: 4, batch: 16, from: 1024, to: 32768)
         }
         let hybrid = try added(Self.next)
         let transformer = try added("Qwen/Qwen3-32B")

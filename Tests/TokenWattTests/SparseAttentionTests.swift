@@ -60,10 +60,7 @@ import Testing
     /// reads every token's latent.
     @Test func decodeGrowsLessWithContextThanV31s() throws {
         func added(_ model: String) throws -> Double {
-            let d = try estimator.deployment(DeploymentRequest(model: model, gpu: "h200", gpus: 8, tensorParallel: 8))
-            let short = try estimator.forwardPass(d, phase: .decode(batch: 8, context: 8192))
-            let long = try estimator.forwardPass(d, phase: .decode(batch: 8, context: 131_072))
-            return long.time.seconds - short.time.seconds
+            try estimator.decodeTimeAdded(model, gpu: "h200", gpus: 8, batch: 8, from: 8192, to: 131_072)
         }
         let sparse = try added(Self.v32), dense = try added("deepseek-ai/DeepSeek-V3.1")
         #expect(sparse > 0 && sparse < 0.5 * dense, "V3.2 +\(sparse) s, V3.1 +\(dense) s")

@@ -11,3 +11,14 @@ let sharedData: String? = try? DataDirectory.resolve(explicit: nil)
 
 /// The package root (for committed files such as the bundled coefficients).
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+extension Estimator {
+    /// Seconds a decode step of `batch` sequences on `gpus` GPUs (tensor-parallel) gains from
+    /// `short` to `long` tokens of context: what the context adds, whatever the weights cost.
+    func decodeTimeAdded(_ model: String, gpu: String, gpus: Int, batch: Int, from short: Int, to long: Int) throws -> Double {
+        let d = try deployment(DeploymentRequest(model: model, gpu: gpu, gpus: gpus, tensorParallel: gpus))
+        let a = try forwardPass(d, phase: .decode(batch: batch, context: short))
+        let b = try forwardPass(d, phase: .decode(batch: batch, context: long))
+        return b.time.seconds - a.time.seconds
+    }
+}
