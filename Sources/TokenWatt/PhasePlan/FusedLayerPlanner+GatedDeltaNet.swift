@@ -37,7 +37,7 @@ extension FusedLayerPlanner {
     ]
 
     /// Per token, the bytes of q, k and v after the convolution, and of the β and decay inputs.
-    func deltaRuleInputBytes(_ s: ModelArchitecture.GatedDeltaNet) -> Double {
+    func deltaRuleInputBytes() -> Double {
         Double(d.localLinearConvChannels) * b.act + Double(2 * d.localLinearValueHeads) * b.act
     }
 
@@ -48,7 +48,7 @@ extension FusedLayerPlanner {
         let heads = d.localLinearValueHeads
         let states = Double(sequences) * Double(heads) * Double(s.keyHeadDim) * Double(s.valueHeadDim)
         let n = Double(sequences)
-        return b.stream("gdn_recurrent_update", elements: states, read: states * s.stateBytes + n * deltaRuleInputBytes(s),
+        return b.stream("gdn_recurrent_update", elements: states, read: states * s.stateBytes + n * deltaRuleInputBytes(),
                         written: states * s.stateBytes + n * Double(heads * s.valueHeadDim) * b.act, flops: 7)
     }
 
@@ -68,7 +68,7 @@ extension FusedLayerPlanner {
         let state = Double(g.batch) * Double(heads) * Double(s.keyHeadDim) * Double(s.valueHeadDim) * s.stateBytes
         let square = Double(batch) * Double(c) * Double(c)
         return [
-            b.stream("gdn_post_conv_prep", elements: rows * Double(d.localLinearConvChannels), read: rows * deltaRuleInputBytes(s),
+            b.stream("gdn_post_conv_prep", elements: rows * Double(d.localLinearConvChannels), read: rows * deltaRuleInputBytes(),
                      written: rows * (Double(d.localLinearConvChannels) * b.act + Double(heads) * (4 + b.act)), flops: 4, special: 1),
             b.stream("gdn_chunk_cumsum", elements: rows * Double(heads), read: rows * Double(heads) * 4,
                      written: rows * Double(heads) * 4, flops: 1),
