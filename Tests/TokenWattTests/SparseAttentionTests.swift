@@ -94,17 +94,25 @@ import Testing
 
     @Test func onlyTheExpertsStreamAtFourBits() throws {
         let d = try estimator.deployment(DeploymentRequest(model: "moonshotai/Kimi-K2-Thinking", gpu: "h200", gpus: 8, tensorParallel: 8))
-        #expect(d.precision == .int4 && d.expertWeightBytes == Precision.int4.weightBytesPerElement && d.denseWeightBytes == 2)
+        // INT4 in groups of 32 weights, each with a 16-bit scale: 0.5625 bytes per weight.
+        #expect(d.precision == .int4 && d.expertWeightBytes == 0.5625 && d.denseWeightBytes == 2)
         let m = d.model
         let routed = Double(m.moeLayerCount * 384) * m.expertParams
         let dense = m.totalParams - routed - m.embeddingParams - m.lmHeadParams
-        let expected = (routed * Precision.int4.weightBytesPerElement + dense * 2 + (m.embeddingParams + m.lmHeadParams) * 2) / 8
+        let expected = (routed * 0.5625 + dense * 2 + (m.embeddingParams + m.lmHeadParams) * 2) / 8
         #expect(abs(d.weightBytesPerGPU.bytes / expected - 1) < 1e-9)
         // The 16-bit layers run on the 16-bit tensor cores.
         let program = try PhasePlanner(deployment: d).program(for: .decode(batch: 8, context: 1000))
         let layer = try #require(program.blocks.first { $0.name == "moe-layer" })
         guard case let .gemm(q)? = layer.kernels.first(where: { $0.name == "q_a_proj" })?.shape else { Issue.record("no q_a_proj"); return }
         #expect(q.bBytes == 2)
+    }
+
+    /// Without a group size of its own an INT4 checkpoint takes the precision's 128.
+    @Test func anINT4CheckpointWithoutAGroupSizeTakes128() throws {
+        var r = DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm")
+        r.precision = .int4
+        #expect(try estimator.deployment(r).expertWeightBytes == Precision.int4.weightBytesPerElement)
     }
 
     @Test func aDenseModelCannotQuantizeExpertsOnly() throws {

@@ -7,17 +7,24 @@ extension Deployment {
     /// checkpoints the catalog marks `quantizedModules: experts` under a sub-16-bit precision.
     public var denseWeightBytes: Double {
         let expertsOnly = precision == .mxfp4 || model.quantizedModules == .experts
-        return expertsOnly ? max(2, min(4, precision.weightBytesPerElement)) : precision.weightBytesPerElement
+        return expertsOnly ? max(2, min(4, quantizedWeightBytes)) : quantizedWeightBytes
+    }
+
+    /// Bytes per weight at the deployment's precision, scales included: an INT4 checkpoint's own
+    /// group size where the catalog gives one (`int4GroupSize`), else the precision's.
+    public var quantizedWeightBytes: Double {
+        if precision == .int4, let g = model.int4GroupSize { return 0.5 + 2 / Double(g) }
+        return precision.weightBytesPerElement
     }
 
     /// The weights' precision in words, naming the 16-bit rest of an experts-only checkpoint.
     public var weightsInWords: String {
-        guard denseWeightBytes != precision.weightBytesPerElement else { return "\(precision.rawValue) weights" }
+        guard denseWeightBytes != quantizedWeightBytes else { return "\(precision.rawValue) weights" }
         return "\(precision.rawValue) expert weights (attention, shared and dense layers \(denseWeightBytes == 4 ? "fp32" : "16-bit"))"
     }
 
     /// Bytes per element of routed-expert weights.
-    public var expertWeightBytes: Double { precision.weightBytesPerElement }
+    public var expertWeightBytes: Double { quantizedWeightBytes }
 
     /// Embeddings and the LM head stay in 16-bit in quantized checkpoints (FP8 and MXFP4
     /// checkpoints quantize the linear layers of the blocks only).

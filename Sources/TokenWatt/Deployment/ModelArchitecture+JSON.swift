@@ -38,10 +38,16 @@ enum ModelArchitectureReader {
         if let a = try o.optionalDouble("publishedActiveParams", 1...1e14, expected: "a parameter count") { m.publishedActiveParams = a }
         if let f = try o.optionalString("family") { m.family = f }
         if let b = try fp8WeightBlock(&o) { m.fp8WeightBlock = b }
+        if let g = try int4GroupSize(&o) { m.int4GroupSize = g }
         m.source = try o.string("source")
         m.sources = try o.stringMap("sources")
         try o.finish()
         return m
+    }
+
+    /// The optional INT4 scale-group size, read alike for full entries and variants.
+    static func int4GroupSize(_ o: inout JSONObjectReader) throws -> Int? {
+        try o.optionalInt("int4GroupSize", 8...65_536, expected: "weights per INT4 scale group, 8 or more")
     }
 
     /// The optional FP8 scale-block side, read alike for full entries and variants.
@@ -79,6 +85,7 @@ enum ModelArchitectureReader {
             publishedActiveParams: try o.optionalDouble("publishedActiveParams", 1...1e14, expected: "a parameter count"),
             variantOf: nil, source: try o.string("source"), sources: try o.stringMap("sources"))
         m.fp8WeightBlock = try fp8WeightBlock(&o)
+        m.int4GroupSize = try int4GroupSize(&o)
         if let q = try o.optionalString("quantizedModules", allowed: ["all", "experts"]) {
             m.quantizedModules = ModelArchitecture.QuantizedModules(rawValue: q)!
             guard m.quantizedModules == .all || m.moe != nil else {

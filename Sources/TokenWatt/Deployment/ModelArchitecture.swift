@@ -169,6 +169,9 @@ public struct ModelArchitecture: Sendable {
     /// Side of the square weight blocks that share one FP8 scale in the checkpoint (128 for
     /// fine-grained FP8 releases), nil when FP8 weights are scaled per tensor or per channel.
     public var fp8WeightBlock: Int? = nil
+    /// Weights that share one 16-bit scale in an INT4 checkpoint, when not the 128 the `int4`
+    /// precision assumes (Kimi-K2-Thinking's groups of 32).
+    public var int4GroupSize: Int? = nil
     /// Which weights the checkpoint's default precision quantizes: all linear layers, or the routed
     /// experts only (Kimi-K2-Thinking's INT4 experts beside BF16 attention, shared expert and dense
     /// layers); the rest stay 16-bit. (MXFP4 checkpoints quantize the experts only whatever this says.)
