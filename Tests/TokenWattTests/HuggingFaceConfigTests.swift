@@ -86,6 +86,18 @@ import Testing
           "modules_to_not_convert": ["gate", "e_score_correction_bias", "lm_head"]},
          "rotary_dim": 64, "shared_intermediate_size": 0, "tie_word_embeddings": false, "use_qk_norm": true, "vocab_size": 200064}
         """,
+        "moonshotai/Kimi-K2-Thinking": """
+        {"architectures": ["DeepseekV3ForCausalLM"], "first_k_dense_replace": 1, "hidden_act": "silu", "hidden_size": 7168,
+         "intermediate_size": 18432, "kv_lora_rank": 512, "max_position_embeddings": 262144, "model_type": "kimi_k2",
+         "moe_intermediate_size": 2048, "moe_layer_freq": 1, "n_routed_experts": 384, "n_shared_experts": 1,
+         "num_attention_heads": 64, "num_experts_per_tok": 8, "num_hidden_layers": 61, "num_key_value_heads": 64,
+         "q_lora_rank": 1536, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128, "vocab_size": 163840,
+         "tie_word_embeddings": false, "torch_dtype": "bfloat16",
+         "quantization_config": {"quant_method": "compressed-tensors", "format": "pack-quantized",
+          "config_groups": {"group_0": {"targets": ["Linear"], "input_activations": null,
+           "weights": {"num_bits": 4, "type": "int", "strategy": "group", "group_size": 32, "symmetric": true}}},
+          "ignore": ["lm_head", "re:.*self_attn.*", "re:.*shared_experts.*", "re:.*mlp\\\\.(gate|up|gate_up|down)_proj.*"]}}
+        """,
         "zai-org/GLM-4.5-Air": """
         {"architectures": ["Glm4MoeForCausalLM"], "attention_bias": true, "first_k_dense_replace": 1, "head_dim": 128,
          "hidden_act": "silu", "hidden_size": 4096, "intermediate_size": 10944, "max_position_embeddings": 131072,
@@ -162,7 +174,30 @@ import Testing
         #expect(m.linearAttention == b.linearAttention)
         #expect(m.attention.outputGate == b.attention.outputGate)
         #expect(m.attention.sparseIndex == b.attention.sparseIndex)
+        // A quantized checkpoint's format is the entry's (an unquantized FP32 one is served in
+        // FP16 by the converter, where a hand-written entry may say BF16).
+        if try #require(Self.configs[id]).contains("quantization_config") {
+            #expect(m.defaultPrecision == b.defaultPrecision && m.fp8WeightBlock == b.fp8WeightBlock)
+            #expect(m.int4GroupSize == b.int4GroupSize && m.quantizedModules == b.quantizedModules)
+        }
         #expect([m.totalParams, m.activeParams] == [b.totalParams, b.activeParams])
+    }
+
+    /// A 4-bit AWQ or GPTQ checkpoint is INT4 with its scale group; a compressed-tensors FP8
+    /// checkpoint scaled in 128-wide blocks keeps its block.
+    @Test func integerAndCompressedCheckpointsKeepTheirFormat() throws {
+        let qwen = try #require(Self.configs["Qwen/Qwen3-8B"])
+        func with(_ q: String) throws -> ModelArchitecture {
+            try Self.convert(qwen.replacingOccurrences(of: "\"vocab_size\": 151936}", with: "\"vocab_size\": 151936, \"quantization_config\": \(q)}"), id: "t/q")
+        }
+        let awq = try with(#"{"quant_method": "awq", "bits": 4, "group_size": 128, "zero_point": true, "version": "gemm"}"#)
+        #expect(awq.defaultPrecision == .int4 && awq.int4GroupSize == nil && awq.quantizedModules == .all)
+        let gptq = try with(#"{"quant_method": "gptq", "bits": 4, "group_size": 32, "desc_act": false}"#)
+        #expect(gptq.defaultPrecision == .int4 && gptq.int4GroupSize == 32)
+        let fp8 = try with(#"{"quant_method": "compressed-tensors", "config_groups": {"g": {"weights": {"num_bits": 8, "type": "float", "strategy": "block", "block_structure": [128, 128]}}}}"#)
+        #expect(fp8.defaultPrecision == .fp8 && fp8.fp8WeightBlock == 128)
+        let nvfp4 = try with(#"{"quant_method": "compressed-tensors", "format": "nvfp4-pack-quantized", "config_groups": {"g": {"weights": {"num_bits": 4, "type": "float", "group_size": 16}}}}"#)
+        #expect(nvfp4.defaultPrecision == .nvfp4)
     }
 
     /// An FP8 checkpoint keeps its format and scale block; the dtype sets the rest.
@@ -180,8 +215,10 @@ import Testing
         let cases: [(String, String)] = [
             (qwen.replacingOccurrences(of: "\"model_type\": \"qwen3\"", with: "\"model_type\": \"rwkv\""), "model_type"),
             (qwen.replacingOccurrences(of: "\"use_sliding_window\": false", with: "\"use_sliding_window\": true"), "use_sliding_window"),
-            (qwen.replacingOccurrences(of: "\"vocab_size\": 151936}", with: "\"vocab_size\": 151936, \"quantization_config\": {\"quant_method\": \"awq\"}}"),
+            (qwen.replacingOccurrences(of: "\"vocab_size\": 151936}", with: "\"vocab_size\": 151936, \"quantization_config\": {\"quant_method\": \"bitsandbytes\"}}"),
              "quantization_config.quant_method"),
+            (qwen.replacingOccurrences(of: "\"vocab_size\": 151936}", with: "\"vocab_size\": 151936, \"quantization_config\": {\"quant_method\": \"gptq\", \"bits\": 8}}"),
+             "quantization_config.bits"),
             (qwen.replacingOccurrences(of: "\"num_hidden_layers\": 36,", with: "\"num_hidden_layers\": -2,"), "num_hidden_layers"),
         ]
         for (json, field) in cases {

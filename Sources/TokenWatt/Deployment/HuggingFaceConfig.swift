@@ -48,9 +48,11 @@ public enum HuggingFaceConfig {
         pairs.append(("attention", try attention(&r, modelType: modelType, layers: layers, heads: heads, kvHeads: kvHeads)))
         if let moe = try moe(&r, modelType: modelType) { pairs.append(("moe", moe)) }
         if let linear = try gatedDeltaNet(&r, modelType: modelType, layers: layers) { pairs.append(("linearAttention", linear)) }
-        let (precision, block) = try precision(&r, root: root)
-        pairs.append(("defaultPrecision", .str(precision.rawValue)))
-        if let block { pairs.append(("fp8WeightBlock", .num(Double(block)))) }
+        let q = try quantization(&r, root: root, moe: pairs.contains { $0.0 == "moe" })
+        pairs.append(("defaultPrecision", .str(q.precision.rawValue)))
+        if let block = q.fp8Block { pairs.append(("fp8WeightBlock", .num(Double(block)))) }
+        if let group = q.int4Group { pairs.append(("int4GroupSize", .num(Double(group)))) }
+        if q.expertsOnly { pairs.append(("quantizedModules", .str("experts"))) }
         pairs.append(("source", .str(source ?? "\(file) (Hugging Face config.json, converted by tokenwatt models --from-hf)")))
         pairs.append(("sources", .obj(r.notes.isEmpty ? [] : [("converter", .str(r.notes.joined(separator: "; ")))])))
         return .obj(pairs)
@@ -188,37 +190,21 @@ public enum HuggingFaceConfig {
         }
     }
 
-    /// The weights' precision: an FP8 checkpoint (`quantization_config.quant_method` "fp8", with its
-    /// scale block) or the dtype it was saved in (FP32 ones as vLLM serves them).
-    static func precision(_ r: inout Reader, root: JSONValue) throws -> (Precision, Int?) {
-        if let q = root["quantization_config"] {
-            let method = q["quant_method"].flatMap(stringValue) ?? "unknown"
-            if method == "mxfp4" { return (.mxfp4, nil) }
-            guard method == "fp8" else {
-                throw InputError.invalidValue(file: r.file, field: "quantization_config.quant_method", value: method,
-                                              expected: "fp8, mxfp4 or no quantization_config (set defaultPrecision by hand for other formats)")
-            }
-            if case let .array(block)? = q["weight_block_size"], let side = block.first.flatMap(numberValue) {
-                guard (1...65_536).contains(side), side == side.rounded() else {
-                    throw InputError.invalidValue(file: r.file, field: "quantization_config.weight_block_size", value: formatNumber(side),
-                                                  expected: "a block side from 1 to 65536")
-                }
-                return (.fp8, Int(side))
-            }
-            return (.fp8, nil)
-        }
+    /// The weights' precision when the checkpoint is not quantized: the dtype it was saved in
+    /// (FP32 ones as vLLM serves them).
+    static func dtypePrecision(_ r: inout Reader, root: JSONValue) -> Precision {
         let key = root["torch_dtype"] != nil ? "torch_dtype" : "dtype"
         let dtype = root[key].flatMap(stringValue) ?? r.config[key].flatMap(stringValue)
         switch dtype {
-        case "bfloat16": return (.bf16, nil)
-        case "float16": return (.fp16, nil)
+        case "bfloat16": return .bf16
+        case "float16": return .fp16
         case "float32":
             // vLLM's `--dtype auto` serves FP32 checkpoints in FP16 (vLLM docs, engine arguments).
             r.notes.append("\(key) float32: served in fp16, as vLLM's --dtype auto does")
-            return (.fp16, nil)
+            return .fp16
         default:
             r.notes.append("\(key) \(dtype ?? "missing"): defaultPrecision bf16 assumed")
-            return (.bf16, nil)
+            return .bf16
         }
     }
 
