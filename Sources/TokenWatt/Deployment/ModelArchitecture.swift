@@ -221,7 +221,7 @@ public struct ModelArchitecture: Sendable {
         if let s = attention.sparseIndex {
             return "every layer's MLA attends the \(s.topK) past tokens its lightning indexer (\(s.heads) FP8 heads of \(s.headDim)) "
                 + "scores highest; the indexer scores every past token and keeps a \(s.cacheBytesPerToken)-byte key per token and layer "
-                + "(priced from the kernels' shapes: no run of a sparse-attention model is among the measurements)"
+                + "(priced from the kernels' shapes, never fitted; published-serving in tokenwatt validate scores them on published runs)"
         }
         if let g = linearAttention {
             return "\(g.layers) of \(layers) layers mix tokens by Gated DeltaNet linear attention (a fixed-size state per sequence); "

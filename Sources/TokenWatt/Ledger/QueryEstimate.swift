@@ -92,7 +92,7 @@ public struct QueryEstimate: Sendable {
         else { return nil }
         return "\(d.model.recurrentMixerName ?? "") state of \(layers) layers: \(megabytes) MB per sequence per GPU (state in \(precision), "
             + "--ssm-state-precision), read and rewritten every decode step; KV cache in the \(d.model.attentionLayerCount) attention layers only"
-            + (d.model.linearAttention != nil ? "; its kernels are priced from their shapes, as no run of a Gated DeltaNet model is among the measurements" : "")
+            + (d.model.linearAttention != nil ? "; its kernels are priced from their shapes, never fitted (published-serving in tokenwatt validate scores them on published runs)" : "")
     }
 
     /// Where a model or GPU that a user's catalog file added (`--model-catalog`, `--gpu-catalog`)
