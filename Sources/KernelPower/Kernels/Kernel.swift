@@ -13,14 +13,21 @@ public struct Kernel: Sendable {
     public let shape: Shape
     /// Host-side operations the framework issues for this kernel (0 inside a CUDA graph).
     public let hostOps: Int
+    /// Whether the host launches it even where its neighbours replay from a CUDA graph: the
+    /// kernels of an op the engine keeps out of its graphs (vLLM's splitting ops).
+    public let outsideGraphs: Bool
 
-    public init(_ name: String, _ shape: Shape, hostOps: Int = 1) {
+    public init(_ name: String, _ shape: Shape, hostOps: Int = 1, outsideGraphs: Bool = false) {
         self.name = name
         self.shape = shape
         self.hostOps = hostOps
+        self.outsideGraphs = outsideGraphs
     }
 
-    public func withHostOps(_ n: Int) -> Kernel { Kernel(name, shape, hostOps: n) }
+    public func withHostOps(_ n: Int) -> Kernel { Kernel(name, shape, hostOps: n, outsideGraphs: outsideGraphs) }
+
+    /// The same kernel, launched by the host whatever graph its block replays.
+    public func launchedOutsideGraphs() -> Kernel { Kernel(name, shape, hostOps: hostOps, outsideGraphs: true) }
 }
 
 /// A (batched) matrix product `C[b] = A[b] · B[b]` with `A: m×k`, `B: k×n`.

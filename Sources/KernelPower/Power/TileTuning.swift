@@ -37,6 +37,6 @@ extension PassEstimator {
             if best == nil || run.cost.time.seconds < best!.seconds { best = (option.tile, run.cost.time.seconds) }
         }
         g.tile = best?.tile
-        return Kernel(kernel.name, .gemm(g), hostOps: kernel.hostOps)
+        return Kernel(kernel.name, .gemm(g), hostOps: kernel.hostOps, outsideGraphs: kernel.outsideGraphs)
     }
 }

@@ -96,10 +96,9 @@ extension Deployment {
         return .bytes(Double(h.mambaLayers) * heaviestStageShare * (ssm + conv))
     }
 
-    /// Gated DeltaNet value heads held by one GPU, and its query/key heads (vLLM's
-    /// Qwen3NextGatedDeltaNet splits both over the tensor-parallel group).
+    /// Gated DeltaNet value heads held by one GPU (vLLM's GatedDeltaNet splits its key and value
+    /// heads over the tensor-parallel group).
     public var localLinearValueHeads: Int { (model.linearAttention?.valueHeads ?? 0) / tensorParallel }
-    public var localLinearKeyHeads: Int { (model.linearAttention?.keyHeads ?? 0) / tensorParallel }
     /// Channels through one GPU's causal convolution: its share of q, k and v.
     public var localLinearConvChannels: Int {
         guard let g = model.linearAttention else { return 0 }

@@ -8,13 +8,12 @@ extension HuggingFaceConfig {
     /// unless the config turns it off; Qwen3-Next's configs do not state it).
     static let gatedAttentionTypes: Set<String> = ["qwen3_next", "qwen3_5_text", "qwen3_5_moe_text"]
 
-    /// A multimodal wrapper's text part, with the wrapper's `tie_word_embeddings` and
-    /// quantization when the text part does not repeat them (Qwen3.5 keeps them at the top level).
+    /// A multimodal wrapper's text part, with the wrapper's `tie_word_embeddings` when the text
+    /// part does not repeat it (Qwen3.5 keeps it at the top level; the quantization is read from
+    /// the top level anyway).
     static func inheriting(_ text: JSONValue, from root: JSONValue) -> JSONValue {
-        guard case var .object(pairs) = text else { return text }
-        for key in ["tie_word_embeddings"] where text[key] == nil {
-            if let v = root[key] { pairs.append((key: key, value: v)) }
-        }
+        guard case var .object(pairs) = text, text["tie_word_embeddings"] == nil, let tied = root["tie_word_embeddings"] else { return text }
+        pairs.append((key: "tie_word_embeddings", value: tied))
         return .object(pairs)
     }
 

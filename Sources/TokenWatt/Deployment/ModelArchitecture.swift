@@ -39,8 +39,7 @@ public struct ModelArchitecture: Sendable {
 
         /// Bytes of one token's indexer key in one layer: FP8 values and one FP32 scale per 128
         /// (vLLM's DeepseekV32IndexerCache: head_dim + head_dim / 128 × 4).
-        public static func cacheBytesPerToken(_ headDim: Int) -> Int { headDim + (headDim + 127) / 128 * 4 }
-        public var cacheBytesPerToken: Int { Self.cacheBytesPerToken(headDim) }
+        public var cacheBytesPerToken: Int { headDim + (headDim + 127) / 128 * 4 }
     }
 
     /// Block-sparse attention (Phi-3-small; vLLM's blocksparse attention): keys come in blocks of
@@ -104,8 +103,6 @@ public struct ModelArchitecture: Sendable {
         public var convChannels: Int { innerSize + 2 * groups * stateSize }
         /// Output width of the input projection: z, x, B, C and dt.
         public var inProjSize: Int { 2 * innerSize + 2 * groups * stateSize + heads }
-        /// The cached state's precision in words: FP32, or one of the 16-bit formats.
-        public var stateName: String { stateBytes == 4 ? "fp32" : "16-bit" }
     }
 
     /// Gated DeltaNet linear attention (Yang, Kautz & Hatamizadeh, "Gated Delta Networks:
@@ -131,7 +128,6 @@ public struct ModelArchitecture: Sendable {
         public var convChannels: Int { 2 * keyWidth + valueWidth }
         /// Outputs of the fused input projection: q, k, v and the output gate z.
         public var qkvzSize: Int { 2 * keyWidth + 2 * valueWidth }
-        public var stateName: String { stateBytes == 4 ? "fp32" : "16-bit" }
     }
 
     public var id: String
@@ -232,9 +228,21 @@ public struct ModelArchitecture: Sendable {
             + "their KV cache holds the window"
     }
 
-    /// The recurrent mixer a hybrid model holds (`Mamba-2`, `Gated DeltaNet`), nil for a transformer.
-    public var recurrentMixerName: String? {
-        hybrid != nil ? "Mamba-2" : linearAttention != nil ? "Gated DeltaNet" : nil
+    /// The fixed-size state a hybrid's recurrent layers keep per sequence: which mixer
+    /// (`Mamba-2`, `Gated DeltaNet`), in how many layers, at what cached precision.
+    public struct RecurrentState: Sendable {
+        public var mixer: String
+        public var layers: Int
+        public var stateBytes: Double
+        /// The cached state's precision in words: FP32, or one of the 16-bit formats.
+        public var precisionName: String { stateBytes == 4 ? "fp32" : "16-bit" }
+    }
+
+    /// The recurrent state of a hybrid model, nil for a transformer.
+    public var recurrentState: RecurrentState? {
+        if let h = hybrid { return RecurrentState(mixer: "Mamba-2", layers: h.mambaLayers, stateBytes: h.mamba.stateBytes) }
+        if let g = linearAttention { return RecurrentState(mixer: "Gated DeltaNet", layers: g.layers, stateBytes: g.stateBytes) }
+        return nil
     }
 
     /// Layers that use the sliding window.

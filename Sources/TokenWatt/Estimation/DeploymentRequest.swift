@@ -138,7 +138,7 @@ extension ModelArchitecture {
 
     /// Caches the SSM (or Gated DeltaNet) state at `p` instead of the catalog's precision.
     mutating func setSSMStatePrecision(_ p: Precision) throws {
-        guard recurrentMixerName != nil else {
+        guard recurrentState != nil else {
             throw DeploymentError.invalidShape("an SSM state precision applies to Mamba-2 and Gated DeltaNet hybrids; \(id) has no recurrent state")
         }
         guard Self.ssmStatePrecisions.contains(p) else {

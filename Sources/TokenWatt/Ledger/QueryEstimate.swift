@@ -85,12 +85,9 @@ public struct QueryEstimate: Sendable {
 
     /// What a hybrid's sequences hold besides their KV cache.
     static func stateAssumption(_ d: Deployment) -> String? {
+        guard let state = d.model.recurrentState else { return nil }
         let megabytes = formatNumber(d.recurrentStateBytesPerSequencePerGPU.bytes / 1e6, significant: 3)
-        let (layers, precision): (Int, String)
-        if let h = d.model.hybrid { (layers, precision) = (h.mambaLayers, h.mamba.stateName) }
-        else if let g = d.model.linearAttention { (layers, precision) = (g.layers, g.stateName) }
-        else { return nil }
-        return "\(d.model.recurrentMixerName ?? "") state of \(layers) layers: \(megabytes) MB per sequence per GPU (state in \(precision), "
+        return "\(state.mixer) state of \(state.layers) layers: \(megabytes) MB per sequence per GPU (state in \(state.precisionName), "
             + "--ssm-state-precision), read and rewritten every decode step; KV cache in the \(d.model.attentionLayerCount) attention layers only"
             + (d.model.linearAttention != nil ? "; its kernels are priced from their shapes, never fitted (published-serving in tokenwatt validate scores them on published runs)" : "")
     }

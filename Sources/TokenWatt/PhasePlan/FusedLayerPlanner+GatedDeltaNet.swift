@@ -19,8 +19,10 @@ extension FusedLayerPlanner {
                  b.elementwise("qkvz_unpack", tokens * Double(qkvz))]
         for g in phase.attentionGroups where g.batch > 0 {
             let rows = Double(g.batch * g.queryLength)
-            k.append(convolution(rows: rows, sequences: Double(g.batch), channels: Double(conv), width: s.convKernel, decode: g.isDecode))
-            k += g.isDecode ? [recurrentDeltaRule(s, sequences: g.batch)] : chunkedDeltaRule(s, group: g)
+            // Inside vLLM's `gdn_attention_core` op, a splitting op of its piecewise CUDA graphs.
+            let core = [convolution(rows: rows, sequences: Double(g.batch), channels: Double(conv), width: s.convKernel, decode: g.isDecode)]
+                + (g.isDecode ? [recurrentDeltaRule(s, sequences: g.batch)] : chunkedDeltaRule(s, group: g))
+            k += core.map { $0.launchedOutsideGraphs() }
         }
         // RMSNorm over each value head, times SiLU(z): reads the output and z, writes the result.
         let y = tokens * Double(value)
@@ -28,13 +30,6 @@ extension FusedLayerPlanner {
         k.append(b.linear("out_proj", tokens: phase.tokens, n: m.hiddenSize, k: value))
         return k
     }
-
-    /// The kernels inside vLLM's `gdn_attention_core` op, a splitting op of its piecewise CUDA
-    /// graphs (launched by the host, as attention is).
-    static let gdnOpKernels: Set<String> = [
-        "conv1d", "conv1d_update", "gdn_recurrent_update", "gdn_post_conv_prep", "gdn_chunk_cumsum", "gdn_chunk_kkt",
-        "gdn_solve_tril", "gdn_recompute_w_u", "gdn_chunk_state", "gdn_state_io", "gdn_chunk_output",
-    ]
 
     /// Per token, the bytes of q, k and v after the convolution, and of the β and decay inputs.
     func deltaRuleInputBytes() -> Double {

@@ -22,10 +22,6 @@ extension FusedLayerPlanner {
         return k
     }
 
-    /// The kernels inside vLLM's `sparse_attn_indexer` op (a splitting op of its piecewise CUDA
-    /// graphs, launched by the host as attention is), and the upconvert before sparse MLA.
-    static let indexerOpKernels: Set<String> = ["indexer_k_cache_write", "indexer_k_gather", "indexer_logits", "indexer_topk", "mla_upconvert"]
-
     /// The indexer's query (from MLA's query latent, FP8 weights in the checkpoint) and its key and
     /// head weights (one BF16 GEMM in vLLM), the query's rope and FP8 quantization, and the key's
     /// norm, rope and FP8 write into the indexer cache.
@@ -37,14 +33,16 @@ extension FusedLayerPlanner {
             b.linear("indexer_k_weights_proj", tokens: phase.tokens, n: x.headDim + x.heads, k: m.hiddenSize, weightBytes: 2),
             b.stream("indexer_q_rope_quant", elements: q, read: q * b.act + tokens * Double(x.heads) * b.act,
                      written: q + tokens * Double(x.heads) * 4, flops: 4),
+            // Inside vLLM's `sparse_attn_indexer` op, a splitting op of its piecewise CUDA graphs.
             b.stream("indexer_k_cache_write", elements: tokens * Double(x.headDim), read: tokens * Double(x.headDim) * b.act,
-                     written: tokens * Double(x.cacheBytesPerToken), flops: 8, special: 1),
+                     written: tokens * Double(x.cacheBytesPerToken), flops: 8, special: 1).launchedOutsideGraphs(),
         ]
     }
 
     /// Every query's scores of the keys before it: a ReLU of q·k per indexer head, weighted and
     /// summed over heads into one FP32 score per key (2 · heads · headDim FP8 FLOPs per pair), then
-    /// the top-k of each query's row. A prompt's chunk first gathers its context's keys from the paged cache.
+    /// the top-k of each query's row. A prompt's chunk first gathers its context's keys from the
+    /// paged cache. All inside vLLM's `sparse_attn_indexer` op, launched by the host.
     func indexerScores(_ x: ModelArchitecture.SparseIndex, group g: AttentionGroup) -> [Kernel] {
         let keys = max(1, g.kvLength - g.queryLength / 2)
         let rows = Double(g.batch * g.queryLength)
@@ -54,9 +52,9 @@ extension FusedLayerPlanner {
             unit: .tensor(.fp8), sharedB: false)))
         let pairs = rows * Double(keys)
         let topK = b.stream("indexer_topk", elements: pairs, read: pairs * 4, written: rows * Double(min(x.topK, keys)) * 4, flops: 2)
-        guard !g.isDecode else { return [scores, topK] }
         let context = Double(g.batch) * Double(g.kvLength) * Double(x.cacheBytesPerToken)
-        return [b.stream("indexer_k_gather", elements: context, read: context, written: context, flops: 0), scores, topK]
+        let gather = g.isDecode ? [] : [b.stream("indexer_k_gather", elements: context, read: context, written: context, flops: 0)]
+        return (gather + [scores, topK]).map { $0.launchedOutsideGraphs() }
     }
 
     /// MLA over each query's selected tokens: `topK` of them once the context is longer. A prompt
@@ -72,7 +70,8 @@ extension FusedLayerPlanner {
         var k: [Kernel] = []
         if upconvert {
             let n = Double(g.batch * g.kvLength)
-            k.append(b.stream("mla_upconvert", elements: n * Double(width), read: n * entryBytes, written: n * Double(width) * 2, flops: 1))
+            k.append(b.stream("mla_upconvert", elements: n * Double(width), read: n * entryBytes, written: n * Double(width) * 2, flops: 1)
+                .launchedOutsideGraphs())
         }
         k.append(Kernel(g.isDecode ? "decode_attention" : "prefill_attention", .attention(AttentionShape(
             batch: g.batch, heads: padded, kvHeads: 1, queryLength: g.queryLength,

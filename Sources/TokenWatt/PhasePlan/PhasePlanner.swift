@@ -19,7 +19,7 @@ public struct PhasePlanner: Sendable {
         guard phase.isValid else {
             throw DeploymentError.invalidShape("batch and token counts must be at least 1")
         }
-        if deployment.framework == .hf, let kind = deployment.model.recurrentMixerName {
+        if deployment.framework == .hf, let kind = deployment.model.recurrentState?.mixer {
             throw DeploymentError.invalidShape(
                 "the hf framework is modelled for transformer layers only; run the \(kind) hybrid \(deployment.model.id) under vllm or trtllm")
         }
@@ -75,12 +75,13 @@ public struct PhasePlanner: Sendable {
     /// config (vllm/config/compilation.py), so each of its kernels (all but the block's norm and
     /// all-reduce) is launched by the host too, and so is Gated DeltaNet's `vllm.gdn_attention`
     /// (the kernels between its projections and its gated norm), and DeepSeek-V3.2's
-    /// `vllm.sparse_attn_indexer` (the indexer's key cache, scores and top-k).
+    /// `vllm.sparse_attn_indexer` (the indexer's key cache, scores and top-k): their planners mark
+    /// those kernels `outsideGraphs`.
     static func graphed(_ planned: [(block: KernelProgram.Block, rule: GraphRule)]) -> [KernelProgram.Block] {
         planned.enumerated().map { i, p in
             let kernels = p.block.kernels.enumerated().map { j, k -> Kernel in
                 if case .attention = k.shape { return k.withHostOps(1) }
-                if splitOpKernels.contains(k.name) { return k.withHostOps(1) }
+                if k.outsideGraphs { return k.withHostOps(1) }
                 switch p.rule {
                 case .hostLaunched: return k.withHostOps(1)
                 case .splittingMixer where j > 0 && !isCollective(k): return k.withHostOps(1)
@@ -90,9 +91,6 @@ public struct PhasePlanner: Sendable {
             return KernelProgram.Block(name: p.block.name, kernels: kernels, repeats: p.block.repeats)
         }
     }
-
-    /// Kernels inside other splitting ops of a captured layer (Gated DeltaNet's core, DeepSeek's indexer).
-    static let splitOpKernels = FusedLayerPlanner.gdnOpKernels.union(FusedLayerPlanner.indexerOpKernels)
 
     static func isCollective(_ k: Kernel) -> Bool {
         if case .collective = k.shape { return true }

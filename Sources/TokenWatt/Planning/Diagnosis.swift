@@ -77,11 +77,11 @@ public struct Diagnosis: Sendable {
             req.precision = p
             run("\(p.rawValue) weights instead of \(d.precision.rawValue)", lever: "precision", req, serving) { e in explainPrecision(base, e) }
         }
-        if let kind = d.model.recurrentMixerName, let bytes = d.model.hybrid?.mamba.stateBytes ?? d.model.linearAttention?.stateBytes {
+        if let state = d.model.recurrentState {
             var req = r
-            let other: Precision = bytes == 4 ? .bf16 : .fp32
+            let other: Precision = state.stateBytes == 4 ? .bf16 : .fp32
             req.ssmStatePrecision = other
-            run("\(kind) state in \(other.rawValue) instead of \(bytes == 4 ? "fp32" : "16-bit")", lever: "ssm-state", req, serving) { e in
+            run("\(state.mixer) state in \(other.rawValue) instead of \(state.precisionName)", lever: "ssm-state", req, serving) { e in
                 explainState(base, e)
             }
         }
