@@ -39,6 +39,23 @@ extension CLITests {
         #expect(bad.stderr.contains("mlperf-power") && bad.stderr.contains("splitwise") && bad.stderr.contains("levers"))
     }
 
+    /// A partial run (here `--rows` with `--quick`) never overwrites the committed Reports: it writes
+    /// the report only where `-o` says. An experiment with another calibration once did.
+    @Test(.enabled(if: hasSharedData)) func partialValidateRunsLeaveReportsAlone() throws {
+        let committed = Self.packageRoot.appendingPathComponent("Reports/validation.md").path
+        let before = try? FileManager.default.attributesOfItem(atPath: committed)[.modificationDate] as? Date
+        let r = try Self.run(["validate", "--quick", "--rows", "mlperf-power"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stdout.contains("wrote "))
+        let after = try? FileManager.default.attributesOfItem(atPath: committed)[.modificationDate] as? Date
+        #expect(before == after)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-partial-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let explicit = try Self.run(["validate", "--quick", "--rows", "mlperf-power", "-o", dir.path])
+        #expect(explicit.status == 0, "\(explicit.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("validation.md").path))
+    }
+
     /// `validate --rows levers` lists the pairs behind the lever table, the wrong-way ones marked,
     /// and the text summary ends with that table; JSON has `levers`.
     @Test(.enabled(if: hasSharedData)) func validateListsLeverPairs() throws {

@@ -9,6 +9,8 @@ enum ValidateCommand {
                        [-o DIR] [--no-report] [--quick] [--rows DATASET] [--bands-out FILE]
       Writes DIR/validation.md, DIR/validation.json and one SVG per data set (DIR defaults to Reports)
       and prints the summary. --quick skips the generalization refits; --no-report writes no files;
+      a partial run (--quick, --rows or --calibration) writes files only to a DIR given with -o, so an
+      experiment never overwrites the committed Reports;
       --rows prints every TokenWatt row of one data set (e.g. mlperf-power) instead of the summary,
       --rows levers every pair of runs behind the lever table (measured and predicted change);
       --bands-out writes the measured ÷ estimated energy bands that estimate's range reads
@@ -22,11 +24,14 @@ enum ValidateCommand {
         let format = try args.format([.text, .json, .markdown], default: .text)
         let data = try DataDirectory.resolve(explicit: args.string("data-dir"))
         let estimator = try CommonOptions.estimator(args)
-        // The generalization refits only feed the report: rows printed without one skip them.
-        let rowsOnly = args.string("rows") != nil && args.flag("no-report")
+        let partial = args.flag("quick") || args.string("calibration") != nil || args.string("rows") != nil
+        let explicitDir = args.string("o") ?? args.string("output")
+        // Reports/ holds the bundled model's full run only: a partial run writes where -o says, or nowhere.
+        let reportDir = args.flag("no-report") ? nil : partial ? explicitDir : explicitDir ?? "Reports"
+        // The generalization refits only feed the report: a run that writes none skips them.
         let (report, suite) = try build(data: data, estimator: estimator,
-                                        quick: args.flag("quick") || args.string("calibration") != nil || rowsOnly)
-        if !args.flag("no-report") { try write(report, suite: suite, to: args.string("o") ?? args.string("output") ?? "Reports") }
+                                        quick: args.flag("quick") || args.string("calibration") != nil || reportDir == nil)
+        if let dir = reportDir { try write(report, suite: suite, to: dir) }
         if let path = args.string("bands-out"), let bands = report.bands { try Output.writeFile(bands.json(), to: path) }
         if let dataset = args.string("rows") { return try printRows(of: dataset, report: report) }
         let rows = args.flag("by-model") ? report.results + report.byFamily : report.results
