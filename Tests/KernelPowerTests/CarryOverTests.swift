@@ -35,6 +35,20 @@ import Testing
         #expect(CarryOver.timeModel(for: b200, from: base, baseID: "a100-pcie-40gb").source == nil)
     }
 
+    /// CDNA parts read their L2 and LDS at AMD's published rates per clock, not the A100's: 8 XCDs
+    /// × 2 KB of L2, and 128 B (CDNA 3) or 256 B (CDNA 4) of LDS per CU; the rest of the A100 time
+    /// model carries unchanged.
+    @Test func cdnaReadsOnChipAtAMDsPublishedRates() throws {
+        let a100 = try #require(Self.file.fittedSet(for: "a100-pcie-40gb")).set.timeModel
+        for (id, lds) in [("mi300x", 128.0), ("mi325x", 128.0), ("mi355x", 256.0), ("mi350x", 256.0)] {
+            let carried = CarryOver.timeModel(for: try Self.gpus.gpu(id), from: a100, baseID: "a100-pcie-40gb")
+            #expect(carried.model.l2BytesPerCycle == 16_384 && carried.model.sharedMemoryBytesPerCyclePerSM == lds, "\(id)")
+            #expect(carried.model.tensorEfficiency == a100.tensorEfficiency && carried.source?.contains("CDNA") == true)
+        }
+        let rtx = CarryOver.timeModel(for: try Self.gpus.gpu("rtx-pro-6000-server"), from: a100, baseID: "a10")
+        #expect(rtx.source == nil && rtx.model.l2BytesPerCycle == a100.l2BytesPerCycle)
+    }
+
     /// Without an H100 fit, Hopper falls back to the A100 scaled by the published GH200/A100 ratios.
     @Test func hopperFallsBackToAmpereScaled() throws {
         let gpu = try Self.gpus.gpu("h200")
@@ -53,5 +67,18 @@ import Testing
         #expect(CarryOver.baseGPU(for: try Self.gpus.gpu("a100-sxm-80gb"), fitted: fitted) == "a100-pcie-40gb")
         #expect(CarryOver.baseGPU(for: try Self.gpus.gpu("mi300x"), fitted: fitted) == "a100-pcie-40gb")
         #expect(CarryOver.baseGPU(for: try Self.gpus.gpu("l40s"), fitted: fitted) == "a10")
+        #expect(CarryOver.baseGPU(for: try Self.gpus.gpu("mi355x"), fitted: fitted) == "a100-pcie-40gb")
+        // A GDDR7 Blackwell card is a GDDR part first: the A10's fit, not the H100's.
+        #expect(CarryOver.baseGPU(for: try Self.gpus.gpu("rtx-pro-6000-server"), fitted: fitted) == "a10")
+    }
+
+    /// CDNA 4 has no published energies per operation: it takes CDNA 3's measured ratios and says
+    /// so, rather than falling through to Ampere's.
+    @Test func cdna4TakesCDNA3RatiosAsAnAssumption() throws {
+        let cdna4 = CarryOver.scale(for: try Self.gpus.gpu("mi355x"))
+        let cdna3 = CarryOver.scale(for: try Self.gpus.gpu("mi300x"))
+        #expect(cdna4.factors == cdna3.factors)
+        #expect(cdna4.factors != Array(repeating: 1, count: cdna4.factors.count))
+        #expect(cdna4.source.hasPrefix("assumed equal to CDNA 3"))
     }
 }

@@ -4,7 +4,8 @@ import Testing
 
 @Suite struct GPUCatalogTests {
     static let requiredIDs = ["v100-sxm2-32gb", "a100-pcie-40gb", "a100-sxm-40gb", "a100-sxm-80gb", "a10", "a40", "l4", "l40s",
-                              "h100-pcie", "h100-sxm", "h100-nvl", "h200", "gh200", "h20", "b200", "b300", "gb200", "mi300x", "mi325x"]
+                              "h100-pcie", "h100-sxm", "h100-nvl", "h200", "gh200", "h20", "b200", "b300", "gb200", "gb300", "h800-sxm", "mi300x", "mi325x",
+                              "mi350x", "mi355x", "rtx-pro-6000-server"]
     static let catalog = GPUCatalog.bundled
 
     @Test func everyRequiredGPUIsPresent() throws {
@@ -38,6 +39,14 @@ import Testing
         #expect(try Self.catalog.gpu("h100-sxm").mathUnit(for: .nvfp4) == .tensor(.bf16))
         #expect(try Self.catalog.gpu("v100-sxm2-32gb").mathUnit(for: .bf16) == nil)
         #expect(try Self.catalog.gpu("l40s").mathUnit(for: .fp8) == .tensor(.fp8))
+        // FP4 tensor cores: NVIDIA's take NVFP4 (datacenter and GDDR7 Blackwell alike); CDNA 4's
+        // take only the MX format, so an NVFP4 checkpoint is dequantized there.
+        #expect(try Self.catalog.gpu("rtx-pro-6000-server").mathUnit(for: .nvfp4) == .tensor(.fp4))
+        #expect(try Self.catalog.gpu("gb300").mathUnit(for: .nvfp4) == .tensor(.fp4))
+        #expect(try Self.catalog.gpu("mi355x").mathUnit(for: .nvfp4) == .tensor(.bf16))
+        #expect(try Self.catalog.gpu("mi355x").mathUnit(for: .fp8) == .tensor(.fp8))
+        // CDNA 4 dropped TF32 matrix instructions; the catalog lists no TF32 peak for it.
+        #expect(try Self.catalog.gpu("mi355x").tensorPeaks[.tf32] == nil)
     }
 
     @Test func idsMatchCaseInsensitivelyAndAliasesResolve() throws {

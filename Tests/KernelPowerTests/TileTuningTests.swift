@@ -54,6 +54,17 @@ import Testing
         }
     }
 
+    /// Only the HBM (sm_100-class) Blackwell parts choose 2-SM tiles; a GDDR7 Blackwell card keeps
+    /// the warp-level MMA tiles of earlier generations.
+    @Test func pairedTilesAreDatacenterBlackwellOnly() throws {
+        for id in ["b200", "b300", "gb300"] {
+            #expect(GEMMTile.candidates(for: try GPUCatalog.bundled.gpu(id)).contains { $0.pairedB }, "\(id)")
+        }
+        for id in ["rtx-pro-6000-server", "h100-sxm", "mi355x"] {
+            #expect(!GEMMTile.candidates(for: try GPUCatalog.bundled.gpu(id)).contains { $0.pairedB }, "\(id)")
+        }
+    }
+
     /// A pinned tile is the one the pass keeps at every clock the limiter tries: tuning twice
     /// changes nothing, and a kernel that fits under the cap keeps its fastest tile.
     @Test func tuningPinsTheFastestTileWhenTheCapIsFarAway() throws {

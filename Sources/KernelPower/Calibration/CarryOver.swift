@@ -44,6 +44,7 @@ public enum CarryOver {
 
     static func scale(architecture: String, memory: GPUSpec.MemoryTechnology) -> Scale {
         let hopper: [Double] = [0.52 / 0.70, 23.60 / 28.50, 1.45 / 1.59, 4.87 / 4.71, 23.60 / 28.50, 11.68 / 13.11, 1]
+        let cdna3: [Double] = [0.46 / 0.70, 11.47 / 28.50, 2.11 / 1.59, 1.39 / 4.71, 11.47 / 28.50, 14.72 / 13.11, 1]
         switch architecture {
         case "hopper":
             return Scale(factors: hopper, source: "Antepara et al. SC'25: GH200 vs A100 energies per operation")
@@ -52,8 +53,12 @@ public enum CarryOver {
             let f = memory == .gddr ? Array(hopper[0..<5]) + [1, 1] : hopper
             return Scale(factors: f, source: "assumed equal to Hopper (TSMC 4N-class process); Antepara et al. SC'25 GH200 vs A100")
         case "cdna3":
-            return Scale(factors: [0.46 / 0.70, 11.47 / 28.50, 2.11 / 1.59, 1.39 / 4.71, 11.47 / 28.50, 14.72 / 13.11, 1],
-                         source: "Antepara et al. SC'25: MI300A vs A100 energies per operation")
+            return Scale(factors: cdna3, source: "Antepara et al. SC'25: MI300A vs A100 energies per operation")
+        case "cdna4":
+            // No published per-operation energies for CDNA 4 (MI350 series); its compute dies are a
+            // shrink of CDNA 3's (TSMC N3P for N5) with the same HBM3E and Infinity Fabric, so the
+            // measured MI300A ratios stand in. A shrink lowers core energy, so this errs high.
+            return Scale(factors: cdna3, source: "assumed equal to CDNA 3 (no published CDNA 4 figures); Antepara et al. SC'25 MI300A vs A100")
         case "ampere":
             return Scale(factors: Array(repeating: 1, count: PowerFeature.allCases.count), source: "1 (Ampere, as fitted)")
         default:
@@ -71,16 +76,34 @@ extension CarryOver {
     /// the one a whole-chip GEMM sees.
     static let blackwellL2PerCycle = 16.8 / 10.0
 
+    /// AMD's on-chip read rates, published per clock where the A100 fit carries NVIDIA's: eight
+    /// XCDs each read 2 KB per clock from their L2 (16 channels × 128 B; AMD CDNA 3 white paper,
+    /// "up to 34.4 TB/s aggregate read bandwidth" at 2.1 GHz; CDNA 4 keeps the 4 MB, 16-channel L2
+    /// and AMD's profiler the same 128 B per channel), and a CU reads its LDS at 128 B per clock
+    /// on CDNA 3 (32 banks × 4 B) and 256 B on CDNA 4 (AMD CDNA 4 white paper: 160 KB, read
+    /// bandwidth doubled "to 256 bytes per clock"; Chips and Cheese, "AMD's CDNA 4 Architecture
+    /// Announcement").
+    static let cdnaL2BytesPerCycle = 8.0 * 16 * 128
+    static let cdnaLDSBytesPerCyclePerCU = ["cdna3": 128.0, "cdna4": 256.0]
+
     /// The base GPU's time model as `gpu` runs it: the same efficiencies and fixed costs, with
     /// Blackwell's L2 bandwidth per cycle (its per-SM tensor rate doubled Hopper's, and its L2 kept
-    /// up) when carried from the Hopper fit. Returns the source of the change, if any. (The
-    /// per-sequence decode traffic is carried in bytes, so it reads at the GPU's own bandwidth.)
+    /// up) when carried from the Hopper fit, and AMD's published L2 and LDS rates for CDNA parts.
+    /// Returns the source of the change, if any. (The per-sequence decode traffic is carried in
+    /// bytes, so it reads at the GPU's own bandwidth.)
     public static func timeModel(for gpu: GPUSpec, from base: TimeModel, baseID: String) -> (model: TimeModel, source: String?) {
-        guard gpu.architecture == "blackwell", baseID == hopperBase.id else { return (base, nil) }
         var t = base
-        t.l2BytesPerCycle *= blackwellL2PerCycle
-        return (t, "L2 bytes per cycle × \(formatNumber(blackwellL2PerCycle, significant: 3)) (B200 16.8 TB/s across its dies, "
-                    + "Chips and Cheese; H200 ~10 TB/s, te42kyfo/gpu-benches)")
+        if gpu.architecture == "blackwell", baseID == hopperBase.id {
+            t.l2BytesPerCycle *= blackwellL2PerCycle
+            return (t, "L2 bytes per cycle × \(formatNumber(blackwellL2PerCycle, significant: 3)) (B200 16.8 TB/s across its dies, "
+                        + "Chips and Cheese; H200 ~10 TB/s, te42kyfo/gpu-benches)")
+        }
+        if let lds = cdnaLDSBytesPerCyclePerCU[gpu.architecture] {
+            t.l2BytesPerCycle = cdnaL2BytesPerCycle
+            t.sharedMemoryBytesPerCyclePerSM = lds
+            return (t, "L2 \(Int(cdnaL2BytesPerCycle)) B and LDS \(Int(lds)) B per CU per clock (AMD CDNA 3 and CDNA 4 white papers)")
+        }
+        return (base, nil)
     }
 }
 

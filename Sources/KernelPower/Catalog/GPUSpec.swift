@@ -88,7 +88,9 @@ public struct GPUSpec: Sendable {
     /// activations, and no tensor-core product takes a 16-bit operand with a 4-bit one (Blackwell's
     /// `tcgen05.mma` kinds: `f16` for 16-bit pairs, `f8f6f4` and `mxf4`/`mxf4nvf4` for 8-, 6- and
     /// 4-bit ones; PTX ISA, tcgen05.mma), so its weights are dequantized to BF16 on every GPU.
-    /// INT4 is weight-only, computed in FP16/BF16.
+    /// INT4 is weight-only, computed in FP16/BF16. AMD's FP4 matrix cores (CDNA 4) take the OCP
+    /// microscaling format, an 8-bit power-of-two scale per 32 elements (AMD quotes the MI355X's
+    /// FP4 rate for MXFP4/MXFP6), not NVFP4's FP8 scale per 16, so NVFP4 is dequantized there.
     public func mathUnit(for precision: Precision) -> MathUnit? {
         switch precision {
         case .fp32: return .cudaCoreFP32
@@ -97,7 +99,7 @@ public struct GPUSpec: Sendable {
         case .fp8: return tensorPeaks[.fp8] != nil ? .tensor(.fp8) : nil
         case .int8: return tensorPeaks[.int8] != nil ? .tensor(.int8) : nil
         case .nvfp4:
-            if tensorPeaks[.fp4] != nil { return .tensor(.fp4) }
+            if tensorPeaks[.fp4] != nil, vendor == "nvidia" { return .tensor(.fp4) }
             if tensorPeaks[.bf16] != nil { return .tensor(.bf16) }
             return tensorPeaks[.fp16] != nil ? .tensor(.fp16) : nil
         case .mxfp4, .int4:
