@@ -24,7 +24,7 @@ let package = Package(
             name: "TokenWatt",
             dependencies: ["KernelPower"],
             resources: [.copy("Resources/models.json"), .copy("Resources/grids.json"), .copy("Resources/facilities.json"),
-                        .copy("Resources/gemm-throughput.json"), .copy("Resources/serving-energy.json"),
+                        .copy("Resources/gemm-throughput.json"), .copy("Resources/attention-throughput.json"), .copy("Resources/serving-energy.json"),
                         .copy("Resources/error-bands.json"), .copy("Resources/roofline-power.json")],
             swiftSettings: optimized
         ),

@@ -52,6 +52,7 @@ enum GPUSpecReader {
             source: try o.string("source"), sources: try o.stringMap("sources"))
         let memory = try o.optionalString("memoryTechnology", allowed: GPUSpec.MemoryTechnology.allCases.map(\.rawValue))
         spec.memoryTechnology = memory.flatMap(GPUSpec.MemoryTechnology.init) ?? .hbm
+        spec.specialFunctionsPerCyclePerSM = try o.optionalDouble("specialFunctionsPerCyclePerSM", 1...1024, expected: "results per clock per SM")
         try o.finish()
         if peaks[.bf16] == nil && peaks[.fp16] == nil { throw bad("tensorPeakTFLOPS", "{}", "at least a bf16 or fp16 peak") }
         return spec

@@ -33,6 +33,10 @@ public struct GPUSpec: Sendable {
 
     public enum MemoryTechnology: String, Sendable, CaseIterable { case hbm, gddr }
 
+    /// Special-function results (MUFU: exp2, reciprocal, …) per clock per SM where the catalog
+    /// gives the chip's own figure; nil takes the time model's (16, as on Ampere through Blackwell).
+    public var specialFunctionsPerCyclePerSM: Double?
+
     public init(id: String, aliases: [String], name: String, vendor: String, architecture: String,
                 formFactor: String, smCount: Int, baseClock: Frequency, boostClock: Frequency,
                 peakClock: Frequency, tensorPeaks: [TensorFormat: FLOPRate], fp32Peak: FLOPRate,
@@ -57,6 +61,7 @@ public struct GPUSpec: Sendable {
                 powerCapRange: powerCapRange, idlePower: curve, voltage: voltage, interconnect: interconnect,
                 defaultNodeID: defaultNodeID, source: source, sources: sources)
         g.memoryTechnology = memoryTechnology
+        g.specialFunctionsPerCyclePerSM = specialFunctionsPerCyclePerSM
         return g
     }
 
@@ -110,6 +115,11 @@ public struct GPUSpec: Sendable {
 
     /// The precisions this GPU can run.
     public var supportedPrecisions: [Precision] { Precision.allCases.filter { mathUnit(for: $0) != nil } }
+
+    /// True for datacenter Blackwell (sm_100/sm_103, the HBM parts): tcgen05 tensor cores that run
+    /// asynchronously into tensor memory, with 2-SM MMA. The GDDR7 Blackwell chips (GB20x, sm_120)
+    /// issue warp-level MMA without tensor memory; CUTLASS builds them as a separate target.
+    public var hasTensorMemory: Bool { architecture == "blackwell" && memoryTechnology == .hbm }
 
     /// Idle board power at SM clock `clock`.
     public func idle(at clock: Frequency) -> Power { idlePower.power(at: clock, gpu: self) }

@@ -32,7 +32,7 @@ extension KernelTimer {
         let tTensor = perSM * tileFLOPs / (rate * model.attentionEfficiency)
         let softmaxFLOPs = scores * 5
         let tSoftmax = softmaxFLOPs / (fp32Rate * model.cudaCoreEfficiency) * (perSM * sms / tiles) + scores / sfuRate
-        let tMath = s.isDecode ? max(tTensor, tSoftmax) : tTensor + tSoftmax
+        let tMath = s.isDecode || gpu.hasTensorMemory ? max(tTensor, tSoftmax) : tTensor + tSoftmax
         // Too few blocks cannot keep enough loads in flight to saturate HBM.
         let memoryParallelism = min(1, tiles / sms)
         let pagedEfficiency = s.isDecode ? model.decodeAttentionEfficiency : 1

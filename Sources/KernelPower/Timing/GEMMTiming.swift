@@ -29,12 +29,10 @@ struct GEMMTile: Sendable {
 
     static let blackwellCandidates = candidates + blackwellPairs
 
-    /// The tiles `gpu`'s GEMM libraries choose from. Only datacenter Blackwell (sm_100/sm_103, the
-    /// HBM parts) has tcgen05 and its 2-SM MMA: the GDDR7 Blackwell chips (GB20x, sm_120) issue
-    /// warp-level MMA with no tensor memory, and CUTLASS builds them as a separate target (CUTLASS
+    /// The tiles `gpu`'s GEMM libraries choose from: 2-SM tiles only where tcgen05 exists (CUTLASS
     /// docs, "Blackwell SM100 GEMMs": sm100a kernels "are NOT compatible" with sm_120).
     static func candidates(for gpu: GPUSpec) -> [GEMMTile] {
-        gpu.architecture == "blackwell" && gpu.memoryTechnology == .hbm ? blackwellCandidates : candidates
+        gpu.hasTensorMemory ? blackwellCandidates : candidates
     }
 }
 

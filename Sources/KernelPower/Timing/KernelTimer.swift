@@ -23,7 +23,7 @@ public struct KernelTimer: Sendable {
         bandwidth = gpu.memoryBandwidth.bytesPerSecond * model.memoryEfficiency
         l2Bandwidth = model.l2BytesPerCycle * clock.hertz
         fp32Rate = gpu.fp32Rate(at: clock).flopsPerSecond
-        sfuRate = model.specialFunctionsPerCyclePerSM * Double(gpu.smCount) * clock.hertz
+        sfuRate = (gpu.specialFunctionsPerCyclePerSM ?? model.specialFunctionsPerCyclePerSM) * Double(gpu.smCount) * clock.hertz
         streamRate = model.streamBytesPerCyclePerSM * Double(gpu.smCount) * clock.hertz
     }
 

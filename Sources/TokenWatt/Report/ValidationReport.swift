@@ -117,7 +117,7 @@ extension ValidationReport {
 extension ValidationReport {
     /// Predicted against measured for a data set's energy-like metric, one series per GPU.
     public func plot(_ dataset: String) -> String? {
-        let preferred = ["energy_j", "j_per_token", "node_power_w", "decode_step_ms", "tflops", "power_w"]
+        let preferred = ["energy_j", "j_per_token", "node_power_w", "decode_step_ms", "tflops", "power_w", "time_us"]
         let mine = suite.records.filter { $0.dataset == dataset && $0.estimator == "tokenwatt" }
         guard let metric = preferred.first(where: { m in mine.contains { $0.metric == m } }) else { return nil }
         var chart = SVGChart(title: "\(dataset): \(Self.metricName(metric))", xTitle: "measured \(Self.metricName(metric))",
@@ -166,6 +166,7 @@ extension ValidationReport {
         case "latency_s": return "batch latency (s)"
         case "node_j_per_token": return "node energy per token (J)"
         case "tflops": return "dense GEMM throughput (TFLOPS)"
+        case "time_us": return "attention kernel time (µs)"
         case "gflops": return "FP32 throughput (GFLOP/s)"
         case "prefill_slowdown": return "prefill time, capped ÷ uncapped"
         case "decode_slowdown": return "decode step time, capped ÷ uncapped"

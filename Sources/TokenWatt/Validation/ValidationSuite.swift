@@ -21,6 +21,7 @@ public struct ValidationSuite: Sendable {
             ("mlenergy-v1", try MLEnergyV1Validation.run(dataDirectory: d, estimator: e)),
             ("tokenpowerbench", try TokenPowerBenchValidation.run(dataDirectory: d, estimator: e)),
             ("published-gemm", PublishedGEMM.run(estimator: e)),
+            ("published-attention", PublishedAttention.run(estimator: e)),
             ("published-roofline", PublishedRoofline.run(estimator: e)),
             ("published-serving", PublishedServing.run(estimator: e)),
         ]
