@@ -32,6 +32,9 @@ extension KernelTimer {
         let tTensor = perSM * tileFLOPs / (rate * model.attentionEfficiency)
         let softmaxFLOPs = scores * 5
         let tSoftmax = softmaxFLOPs / (fp32Rate * model.cudaCoreEfficiency) * (perSM * sms / tiles) + scores / sfuRate
+        // A Hopper prefill tile waits for its softmax between QKᵀ and PV; tcgen05 MMAs run
+        // asynchronously into tensor memory beside the softmax of the previous tile (FlashAttention-4,
+        // trtllm-gen), as decode's split-KV blocks overlap theirs.
         let tMath = s.isDecode || gpu.hasTensorMemory ? max(tTensor, tSoftmax) : tTensor + tSoftmax
         // Too few blocks cannot keep enough loads in flight to saturate HBM.
         let memoryParallelism = min(1, tiles / sms)
