@@ -16,11 +16,24 @@ import Testing
         return (errors.map(abs).reduce(0, +) / Double(errors.count), errors.reduce(0, +) / Double(errors.count), errors.count)
     }
 
-    /// FA3 in FP8 on an H200 (32 shapes, 4k-128k tokens, 1-128 sequences): the Hopper form, MMA and
-    /// softmax one after the other within a tile, lands within 12 % (9.6 %, the model a little fast).
-    @Test func hopperFA3IsReproduced() throws {
+    /// FA3 in FP8 on an H200 (32 shapes, 4k-128k tokens, 1-128 sequences) sets the Hopper attention
+    /// efficiency, which the serving rows cannot: the bundled value is the one the kernel times
+    /// choose (0.80), and with it the Hopper form, MMA and softmax one after the other within a
+    /// tile, reproduces them at 2.9 % (9.6 % at the 1.0 the serving fit had left at its bound).
+    @Test func hopperAttentionEfficiencyComesFromTheH200KernelTimes() throws {
+        let h100 = try #require(Self.estimator.calibration.fittedSet(for: "h100-sxm")).set
+        let chosen = try PublishedAttention.fittedEfficiency(set: h100, capHold: Self.estimator.calibration.capHoldFraction,
+                                                             points: PublishedAttention.hopperFit, gpus: Self.estimator.gpus)
+        #expect(chosen == h100.timeModel.attentionEfficiency && chosen < 1)
         let r = try Self.mape(gpu: "h200")
-        #expect(r.n == 32 && r.mape < 0.12, "\(r)")
+        #expect(r.n == 32 && r.mape < 0.05, "\(r)")
+    }
+
+    /// The H100's FA3 and CUTLASS FMHA times, out of that fit (another source, BF16, its GPU's
+    /// power limit not stated): 12.6 % (15.5 % before).
+    @Test func h100KernelTimesAreAForecast() throws {
+        let r = try Self.mape(gpu: "h100-sxm")
+        #expect(r.n == 11 && r.mape < 0.15, "\(r)")
     }
 
     /// On B200 the MMAs run asynchronously into tensor memory while the softmax warps work, so a

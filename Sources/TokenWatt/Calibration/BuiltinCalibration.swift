@@ -80,8 +80,9 @@ public enum BuiltinCalibration {
         let partial = CoefficientFile(capHoldFraction: hold, fitted: fitted, provenance: provenance)
         let servingRows = ServingCalibration.rows(try MLEnergyData.load(dataDirectory: dataDirectory), gpu: h100.id,
                                                   estimator: Estimator(calibration: partial))
-        fitted.append(ServingCalibration.fit(gpu: h100, rows: servingRows, start: partial.coefficients(for: h100),
-                                             capHold: hold, source: "ML.ENERGY v3"))
+        fitted.append(try ServingCalibration.fit(gpu: h100, rows: servingRows, start: partial.coefficients(for: h100),
+                                                 capHold: hold, source: "ML.ENERGY v3",
+                                                 attention: (PublishedAttention.hopperFit, estimator.gpus)))
         return CoefficientFile(capHoldFraction: hold, fitted: fitted, provenance: provenance)
     }
 }

@@ -53,15 +53,21 @@ public enum ServingCalibration {
     /// schedules step n+1 while the GPU runs step n and its per-sequence work leaves no idle gap;
     /// the GPU measures near its TDP at large batches, which an idle gap would contradict. The
     /// time that grows with the sequences served is GPU time (`decodeSequenceBytes`).
+    /// The attention efficiency is not among them either: the serving rows cannot identify it
+    /// (their prompts are short), so it comes from published FlashAttention-3 times on an H200
+    /// (`PublishedAttention.fittedEfficiency`).
     public static let timeParameters: [Calibrator.TimeParameter] = [
-        .passOverhead, .decodeSequenceTime, .decodeQueryHeadTime, .tensorEfficiency, .memoryEfficiency, .kernelOverhead, .attentionEfficiency,
+        .passOverhead, .decodeSequenceTime, .decodeQueryHeadTime, .tensorEfficiency, .memoryEfficiency, .kernelOverhead,
         .groupedGEMMEfficiency, .groupedMemoryEfficiency, .linkEfficiency, .collectiveLatency, .blockFP8GroupedMemoryEfficiency,
     ]
 
     /// Fits a GPU on serving rows, starting from its carried-over time model and its published
     /// energies per operation (time and power jointly, `Calibrator.fitJoint`).
-    public static func fit(gpu: GPUSpec, rows: [CalibrationRow], start: CoefficientSet, capHold: Double, source: String) -> FittedGPU {
+    public static func fit(gpu: GPUSpec, rows: [CalibrationRow], start: CoefficientSet, capHold: Double, source: String,
+                           attention: (points: [PublishedAttention.Point], gpus: GPUCatalog)? = nil) throws -> FittedGPU {
         var timeModel = start.timeModel
+        // Fused attention at the kernels' peak until the kernel times below set it.
+        timeModel.attentionEfficiency = 1
         // Paged decode attention streams the KV cache at the kernels' memory efficiency: the long
         // reasoning runs (gpqa, ~8000 output tokens) add ~0.19 ms per sequence per step for
         // Qwen3-8B, what 640 MB of KV at 3.35 TB/s takes.
@@ -74,6 +80,11 @@ public enum ServingCalibration {
                                                                   parameters: timeParameters, prior: prior, clock: gpu.boostClock)
         timeModel = fittedTime
         host = fittedHost
+        if let attention, !attention.points.isEmpty {
+            timeModel.attentionEfficiency = try PublishedAttention.fittedEfficiency(
+                set: CoefficientSet(power: power, timeModel: timeModel, hosts: [:], provenance: ""), capHold: capHold,
+                points: attention.points, gpus: attention.gpus)
+        }
         let model = PowerModel(gpu: gpu, coefficients: power, capHoldFraction: capHold)
         let predictions = Calibrator.predict(rows, estimator: PassEstimator(gpu: gpu, power: model, timeModel: timeModel, host: host))
         let (summary, residuals) = Calibrator.summarize(rows, predictions)

@@ -53,13 +53,39 @@ public enum PublishedAttention {
     /// Microseconds the model gives one launch of `p`'s kernel, repeated back to back at the GPU's
     /// boost clock under its TDP as the power limit (a benchmark loop of one kernel).
     public static func predictedMicroseconds(_ p: Point, gpu: GPUSpec, calibration: CoefficientFile) -> Double {
+        predictedMicroseconds(p, gpu: gpu, set: calibration.coefficients(for: gpu), capHold: calibration.capHoldFraction)
+    }
+
+    static func predictedMicroseconds(_ p: Point, gpu: GPUSpec, set: CoefficientSet, capHold: Double) -> Double {
         let s = p.shape, bytes: Double = p.format == .fp8 ? 1 : 2
         let attention = AttentionShape(batch: s.batch, heads: s.heads, kvHeads: s.kvHeads, queryLength: s.queryLength,
                                        kvLength: s.keyLength, headDim: s.headDim, valueHeadDim: s.valueHeadDim, causal: p.causal,
                                        qBytes: bytes, kvBytes: bytes, unit: .tensor(p.format))
         let repeats = 20
-        let run = PublishedPoints.benchmarkLoop(Kernel("attention", .attention(attention)), repeats: repeats, gpu: gpu, calibration: calibration)
+        let run = PublishedPoints.benchmarkLoop(Kernel("attention", .attention(attention)), repeats: repeats, gpu: gpu, set: set, capHold: capHold)
         return run.time.seconds / Double(repeats) * 1e6
+    }
+
+    /// The points that identify the Hopper attention efficiency: FlashAttention-3 on the H200, one
+    /// source with its GPU and conditions stated. The H100 points (GPU variant and power limit not
+    /// stated) and the B200's stay out, as checks.
+    public static var hopperFit: [Point] { bundled.filter { $0.gpu == "h200" } }
+
+    /// The attention efficiency (0.50–1.00, in steps of 0.01) whose kernel times come closest to
+    /// `points` (least mean absolute percentage error) with `set`'s other constants, each point run
+    /// on its own GPU, which must carry `set` unchanged (a Hopper part for the H100's set). The
+    /// serving fit cannot identify it: ML.ENERGY v3's prompts are short enough that its in-fit
+    /// errors are the same at any value from 0.6 to 1.
+    public static func fittedEfficiency(set: CoefficientSet, capHold: Double, points: [Point], gpus: GPUCatalog) throws -> Double {
+        let shapes = try points.map { (point: $0, gpu: try gpus.gpu($0.gpu, context: "attention-throughput.json")) }
+        func mape(_ efficiency: Double) -> Double {
+            var trial = set
+            trial.timeModel.attentionEfficiency = efficiency
+            return shapes.map { abs(predictedMicroseconds($0.point, gpu: $0.gpu, set: trial, capHold: capHold) / $0.point.microseconds - 1) }
+                .reduce(0, +) / Double(shapes.count)
+        }
+        let scored = stride(from: 50, through: 100, by: 1).map { Double($0) / 100 }.map { (efficiency: $0, error: mape($0)) }
+        return scored.min { $0.error < $1.error }?.efficiency ?? set.timeModel.attentionEfficiency
     }
 
     /// Every point as a `published-attention` record.

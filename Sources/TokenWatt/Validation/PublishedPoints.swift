@@ -16,8 +16,12 @@ enum PublishedPoints {
     /// the power limit, the host never in the way (a benchmark loop of one kernel), with the
     /// calibration's coefficients for that GPU (carried over when it has no fit of its own).
     static func benchmarkLoop(_ kernel: Kernel, repeats: Int, gpu: GPUSpec, calibration: CoefficientFile) -> PassEstimate {
-        let set = calibration.coefficients(for: gpu)
-        let power = PowerModel(gpu: gpu, coefficients: set.power, capHoldFraction: calibration.capHoldFraction)
+        benchmarkLoop(kernel, repeats: repeats, gpu: gpu, set: calibration.coefficients(for: gpu), capHold: calibration.capHoldFraction)
+    }
+
+    /// The same loop with a coefficient set in hand (during a fit, before any file exists).
+    static func benchmarkLoop(_ kernel: Kernel, repeats: Int, gpu: GPUSpec, set: CoefficientSet, capHold: Double) -> PassEstimate {
+        let power = PowerModel(gpu: gpu, coefficients: set.power, capHoldFraction: capHold)
         let estimator = PassEstimator(gpu: gpu, power: power, timeModel: set.timeModel,
                                       host: HostModel(launchTime: .zero, passOverhead: .zero))
         let program = KernelProgram(blocks: [.init(name: kernel.name, kernels: [kernel], repeats: repeats)])
