@@ -98,11 +98,11 @@ import Testing
 
     /// An ML.ENERGY point names its benchmark task; the prompt count comes from the v3 scorer's
     /// table (one place), so copies of a prompt are in flight above it. (The `vllm bench serve`
-    /// points draw random prompts, each its own.) An unknown task is refused by name.
+    /// and InferenceMAX points draw random prompts, each its own.) An unknown task is refused by name.
     @Test func aPointsTaskSetsItsPromptCopies() throws {
-        let benchServe = PublishedServing.bundled.filter { $0.source.contains("vllm bench serve") }
-        #expect(benchServe.count == 11 && benchServe.allSatisfy { $0.task == nil })
-        #expect(PublishedServing.bundled.filter { !$0.source.contains("vllm bench serve") }.allSatisfy { $0.task != nil })
+        let randomPrompts = PublishedServing.bundled.filter { $0.source.contains("vllm bench serve") || $0.label.hasPrefix("InferenceMAX") }
+        #expect(randomPrompts.count == 44 && randomPrompts.allSatisfy { $0.task == nil })
+        #expect(PublishedServing.bundled.filter { p in !randomPrompts.contains { $0.label == p.label } }.allSatisfy { $0.task != nil })
         let p = try #require(PublishedServing.bundled.first { $0.label == "Qwen3-8B 1×B200 text conversation, batch 1536" })
         #expect(p.benchmarkPrompts == MLEnergyRun.distinctPrompts["lm-arena-chat"])
         let d = try Self.estimator.deployment(p.deploymentRequest, context: "test")
@@ -121,5 +121,24 @@ import Testing
         let p = try #require(PublishedServing.bundled.first { $0.expertParallel != nil })
         let d = try Self.estimator.deployment(p.deploymentRequest, context: "test")
         #expect(d.expertParallel == p.expertParallel && d.tensorParallel == p.gpus)
+    }
+
+    /// The AMD caveat every AMD estimate carries states what the InferenceMAX runs measured: the
+    /// estimated output throughput 1.3-4.3× the measured. A model change that moves these points
+    /// fails here until the caveat says the new range.
+    @Test func amdCaveatStatesTheMeasuredGap() throws {
+        let amd = Self.records.records.filter { ["mi300x", "mi325x", "mi355x"].contains($0.gpu) && $0.metric == "tokens_per_s" }
+        #expect(amd.count == 10)
+        let ratios = amd.map { $0.predicted / $0.measured }
+        #expect(ratios.allSatisfy { (1.25...4.35).contains($0) }, "\(ratios)")
+        #expect((ratios.min() ?? 0) < 1.35 && (ratios.max() ?? 0) > 4.25, "\(ratios)")
+        #expect(PublishedServing.amdServingCaveat.contains("1.3–4.3×"))
+    }
+
+    /// A run's `--kv-cache-dtype fp8` reaches its deployment.
+    @Test func aPointsKVPrecisionIsDeployed() throws {
+        let p = try #require(PublishedServing.bundled.first { $0.kvPrecision == .fp8 })
+        let d = try Self.estimator.deployment(p.deploymentRequest, context: "test")
+        #expect(d.kvPrecision == .fp8)
     }
 }

@@ -22,6 +22,9 @@ public enum PublishedServing {
         /// the benchmark's `enable-expert-parallel` runs it); nil for tensor parallelism alone.
         public var expertParallel: Int? = nil
         public var batch: Int
+        /// The KV cache's precision where the run set one (`--kv-cache-dtype fp8`); nil for the
+        /// model's own.
+        public var kvPrecision: Precision? = nil
         public var inputTokens: Int
         public var outputTokens: Int
         public var joulesPerOutputToken: Double? = nil
@@ -42,7 +45,7 @@ public enum PublishedServing {
         /// `expertParallel` ranks where given), sampling top-p as the benchmark's client does.
         public var deploymentRequest: DeploymentRequest {
             DeploymentRequest(model: model, gpu: gpu, gpus: gpus, tensorParallel: gpus, expertParallel: expertParallel,
-                              framework: .vllm, sampling: .topP)
+                              kvPrecision: kvPrecision, framework: .vllm, sampling: .topP)
         }
 
         /// The point's requests on `d`, with the prompt copies in flight: the sequences the KV
@@ -82,6 +85,14 @@ public enum PublishedServing {
         do { return try loadBundled() } catch { fatalError("bundled serving-energy catalog is invalid: \(error)") }
     }()
 
+    /// What the published AMD serving runs say of this model's AMD estimates, stated wherever an
+    /// AMD GPU is priced (estimate's assumptions, fleet notes). No AMD serving run is fitted; the
+    /// InferenceMAX points are its only check, and a test holds these figures to them.
+    public static let amdServingCaveat = "no AMD serving run is fitted: on InferenceMAX's DeepSeek-R1-0528 FP8 runs (SGLang, "
+        + "8 × MI300X, MI325X or MI355X, 1,024 + 1,024 tokens, 4 to 64 requests in flight) the measured output throughput was "
+        + "1.3–4.3× lower than estimated, most at 4 requests (tokenwatt validate, published-serving): read AMD estimates as optimistic"
+
+
     public static func loadBundled() throws -> [Point] { try PublishedPoints.bundled("serving-energy", point) }
 
     public static func load(_ data: Data, file: String) throws -> [Point] { try PublishedPoints.load(data, file: file, point) }
@@ -92,7 +103,9 @@ public enum PublishedServing {
     static func point(_ o: inout JSONObjectReader) throws -> Point {
         let p = Point(label: try o.string("label"), model: try o.string("model"), gpu: try o.string("gpu"),
                       gpus: try o.int("gpus", 1...4096), expertParallel: try o.optionalInt("expertParallel", 1...4096),
-                      batch: try o.int("batch", 1...1_000_000), inputTokens: try o.int("inputTokens", 1...10_000_000),
+                      batch: try o.int("batch", 1...1_000_000),
+                      kvPrecision: try o.optionalString("kvPrecision", allowed: ["fp8", "bf16", "fp16"]).flatMap(Precision.init),
+                      inputTokens: try o.int("inputTokens", 1...10_000_000),
                       outputTokens: try o.int("outputTokens", 1...10_000_000),
                       joulesPerOutputToken: try o.optionalDouble("joulesPerOutputToken", 1e-6...1e4, expected: "joules per output token"),
                       gpuPowerWatts: try o.optionalDouble("gpuPowerWatts", 1...5000, expected: "watts per GPU"),
