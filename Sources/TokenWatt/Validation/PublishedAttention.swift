@@ -90,17 +90,8 @@ public enum PublishedAttention {
 
     /// Every point as a `published-attention` record.
     public static func run(estimator: Estimator, points: [Point] = bundled) -> MLEnergyValidation.Result {
-        var out = MLEnergyValidation.Result(records: [], skipped: [])
-        for p in points {
-            do {
-                let gpu = try estimator.gpus.gpu(p.gpu, context: "attention-throughput.json")
-                out.records.append(ValidationRecord(dataset: "published-attention", gpu: gpu.id, group: p.format.rawValue, metric: "time_us",
-                                                    label: p.label, measured: p.microseconds,
-                                                    predicted: predictedMicroseconds(p, gpu: gpu, calibration: estimator.calibration)))
-            } catch {
-                out.skipped.append((p.label, "\(error)"))
-            }
-        }
-        return out
+        PublishedPoints.records(points, estimator: estimator, catalog: "attention-throughput.json", dataset: "published-attention",
+                                metric: "time_us", describe: { ($0.gpu, $0.format.rawValue, $0.label, $0.microseconds) },
+                                predict: { predictedMicroseconds($0, gpu: $1, calibration: estimator.calibration) })
     }
 }

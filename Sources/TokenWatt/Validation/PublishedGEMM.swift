@@ -49,17 +49,8 @@ public enum PublishedGEMM {
 
     /// Every point as a `published-gemm` record.
     public static func run(estimator: Estimator, points: [Point] = bundled) -> MLEnergyValidation.Result {
-        var out = MLEnergyValidation.Result(records: [], skipped: [])
-        for p in points {
-            do {
-                let gpu = try estimator.gpus.gpu(p.gpu, context: "gemm-throughput.json")
-                out.records.append(ValidationRecord(dataset: "published-gemm", gpu: gpu.id, group: p.format.rawValue, metric: "tflops",
-                                                    label: p.label, measured: p.tflops,
-                                                    predicted: predictedTFLOPS(p, gpu: gpu, calibration: estimator.calibration)))
-            } catch {
-                out.skipped.append((p.label, "\(error)"))
-            }
-        }
-        return out
+        PublishedPoints.records(points, estimator: estimator, catalog: "gemm-throughput.json", dataset: "published-gemm", metric: "tflops",
+                                describe: { ($0.gpu, $0.format.rawValue, $0.label, $0.tflops) },
+                                predict: { predictedTFLOPS($0, gpu: $1, calibration: estimator.calibration) })
     }
 }

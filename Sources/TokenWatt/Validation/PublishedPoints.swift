@@ -28,6 +28,25 @@ enum PublishedPoints {
         return estimator.estimate(program, clock: gpu.boostClock, powerCap: gpu.tdp)
     }
 
+    /// One record per point, each predicted on its own GPU; a point that names a GPU the catalog
+    /// lacks is listed as not estimated, with the closest ids.
+    static func records<P>(_ points: [P], estimator: Estimator, catalog: String, dataset: String, metric: String,
+                           describe: (P) -> (gpu: String, group: String, label: String, measured: Double),
+                           predict: (P, GPUSpec) -> Double) -> MLEnergyValidation.Result {
+        var out = MLEnergyValidation.Result(records: [], skipped: [])
+        for p in points {
+            let d = describe(p)
+            do {
+                let gpu = try estimator.gpus.gpu(d.gpu, context: catalog)
+                out.records.append(ValidationRecord(dataset: dataset, gpu: gpu.id, group: d.group, metric: metric,
+                                                    label: d.label, measured: d.measured, predicted: predict(p, gpu)))
+            } catch {
+                out.skipped.append((d.label, "\(error)"))
+            }
+        }
+        return out
+    }
+
     static func load<P>(_ data: Data, file: String, _ point: (inout JSONObjectReader) throws -> P) throws -> [P] {
         var top = try JSONObjectReader(try JSONParser.parse(data, file: file), file: file, path: "")
         _ = try top.schemaVersion(highest: 1)
