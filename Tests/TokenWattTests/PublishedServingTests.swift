@@ -135,6 +135,17 @@ import Testing
         #expect(PublishedServing.amdServingCaveat.contains("1.3–4.3×"))
     }
 
+    /// Every AMD estimate carries the caveat in its assumptions; an NVIDIA one does not.
+    @Test func amdEstimatesSayTheGap() throws {
+        func assumptions(_ gpu: String) throws -> [String] {
+            let d = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: gpu, gpus: 1))
+            return try QueryEstimate(estimator: Self.estimator, deployment: d, request: ServingRequest(batch: 16, inputTokens: 500, outputTokens: 300),
+                                     settings: try LedgerSettings()).assumptions
+        }
+        #expect(try assumptions("mi355x").contains(PublishedServing.amdServingCaveat))
+        #expect(try !assumptions("h100-sxm").contains(PublishedServing.amdServingCaveat))
+    }
+
     /// A run's `--kv-cache-dtype fp8` reaches its deployment.
     @Test func aPointsKVPrecisionIsDeployed() throws {
         let p = try #require(PublishedServing.bundled.first { $0.kvPrecision == .fp8 })
