@@ -21,7 +21,7 @@ public struct GPUSpec: Sendable {
     public let l2Size: ByteCount
     public let tdp: Power
     public let powerCapRange: ClosedRange<Double>
-    public let idlePower: IdlePowerCurve
+    public private(set) var idlePower: IdlePowerCurve
     public let voltage: VoltageCurve
     public let interconnect: Interconnect
     public let defaultNodeID: String
@@ -55,13 +55,8 @@ public struct GPUSpec: Sendable {
 
     /// The same GPU with another idle curve (a user's measured idle readings).
     public func withIdlePower(_ curve: IdlePowerCurve) -> GPUSpec {
-        var g = GPUSpec(id: id, aliases: aliases, name: name, vendor: vendor, architecture: architecture, formFactor: formFactor,
-                smCount: smCount, baseClock: baseClock, boostClock: boostClock, peakClock: peakClock, tensorPeaks: tensorPeaks,
-                fp32Peak: fp32Peak, memoryCapacity: memoryCapacity, memoryBandwidth: memoryBandwidth, l2Size: l2Size, tdp: tdp,
-                powerCapRange: powerCapRange, idlePower: curve, voltage: voltage, interconnect: interconnect,
-                defaultNodeID: defaultNodeID, source: source, sources: sources)
-        g.memoryTechnology = memoryTechnology
-        g.specialFunctionsPerCyclePerSM = specialFunctionsPerCyclePerSM
+        var g = self
+        g.idlePower = curve
         return g
     }
 

@@ -64,7 +64,7 @@ public enum ServingCalibration {
     /// Fits a GPU on serving rows, starting from its carried-over time model and its published
     /// energies per operation (time and power jointly, `Calibrator.fitJoint`).
     public static func fit(gpu: GPUSpec, rows: [CalibrationRow], start: CoefficientSet, capHold: Double, source: String,
-                           attention: (points: [PublishedAttention.Point], gpus: GPUCatalog)? = nil) throws -> FittedGPU {
+                           attention: (points: [PublishedAttention.Point], gpus: GPUCatalog)) throws -> FittedGPU {
         var timeModel = start.timeModel
         // Fused attention at the kernels' peak until the kernel times below set it.
         timeModel.attentionEfficiency = 1
@@ -80,7 +80,7 @@ public enum ServingCalibration {
                                                                   parameters: timeParameters, prior: prior, clock: gpu.boostClock)
         timeModel = fittedTime
         host = fittedHost
-        if let attention, !attention.points.isEmpty {
+        if !attention.points.isEmpty {
             timeModel.attentionEfficiency = try PublishedAttention.fittedEfficiency(
                 set: CoefficientSet(power: power, timeModel: timeModel, hosts: [:], provenance: ""), capHold: capHold,
                 points: attention.points, gpus: attention.gpus)

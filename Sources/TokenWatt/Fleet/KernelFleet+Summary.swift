@@ -71,7 +71,7 @@ extension KernelFleet {
         }
         let error = estimatorError(surfaces)
         notes += estimatorErrorNote(error).map { [$0] } ?? []
-        if surfaces.contains(where: { $0.deployment.gpu.vendor == "amd" }) { notes.append(PublishedServing.amdServingCaveat) }
+        notes += surfaces.compactMap { PublishedServing.servingCaveat(for: $0.deployment.gpu) }.uniqued()
         let values = draws.map { value($0, idle: idlePerOccupancySecond[$0.cls]) }
         let stats = QueryStatistics(values)
         let meanPUE = draws.reduce(0) { $0 + $1.pue } / n

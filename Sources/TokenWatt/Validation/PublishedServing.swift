@@ -88,6 +88,9 @@ public enum PublishedServing {
     /// What the published AMD serving runs say of this model's AMD estimates, stated wherever an
     /// AMD GPU is priced (estimate's assumptions, fleet notes). No AMD serving run is fitted; the
     /// InferenceMAX points are its only check, and a test holds these figures to them.
+    /// The caveat an estimate on `gpu` carries, if any: AMD parts only.
+    public static func servingCaveat(for gpu: GPUSpec) -> String? { gpu.vendor == "amd" ? amdServingCaveat : nil }
+
     public static let amdServingCaveat = "no AMD serving run is fitted: on InferenceMAX's DeepSeek-R1-0528 FP8 runs (SGLang, "
         + "8 × MI300X, MI325X or MI355X, 1,024 + 1,024 tokens, 4 to 64 requests in flight) the measured output throughput was "
         + "1.3–4.3× lower than estimated, most at 4 requests (tokenwatt validate, published-serving): read AMD estimates as optimistic"
