@@ -9,8 +9,9 @@ import KernelPower
 /// Most points are B200 runs of the ML.ENERGY benchmark, so they check the forecast of a GPU the
 /// bundled coefficients carry over from the H100; its source names a run's `max_num_seqs` as its
 /// batch size (the run's mean batch can only be lower, which would make its energy per token
-/// higher), and it samples with top-p 0.95 (see `MLEnergyRun`). The last points are `vllm bench
-/// serve` runs of architectures measured nowhere else here (DeepSeek-V3.2, Qwen3-Next).
+/// higher), and it samples with top-p 0.95 (see `MLEnergyRun`). Then come `vllm bench serve` runs
+/// of architectures measured nowhere else here (DeepSeek-V3.2, Qwen3-Next), and InferenceMAX's
+/// fixed-concurrency runs across NVIDIA and AMD GPUs (output tokens per second).
 public enum PublishedServing {
     /// One published measurement.
     public struct Point: Sendable {
@@ -85,16 +86,15 @@ public enum PublishedServing {
         do { return try loadBundled() } catch { fatalError("bundled serving-energy catalog is invalid: \(error)") }
     }()
 
-    /// What the published AMD serving runs say of this model's AMD estimates, stated wherever an
-    /// AMD GPU is priced (estimate's assumptions, fleet notes). No AMD serving run is fitted; the
-    /// InferenceMAX points are its only check, and a test holds these figures to them.
     /// The caveat an estimate on `gpu` carries, if any: AMD parts only.
     public static func servingCaveat(for gpu: GPUSpec) -> String? { gpu.vendor == "amd" ? amdServingCaveat : nil }
 
+    /// What the published AMD serving runs say of this model's AMD estimates, stated wherever an
+    /// AMD GPU is priced (estimate's assumptions, fleet notes). No AMD serving run is fitted; the
+    /// InferenceMAX points are its only check, and a test holds these figures to them.
     public static let amdServingCaveat = "no AMD serving run is fitted: on InferenceMAX's DeepSeek-R1-0528 FP8 runs (SGLang, "
         + "8 × MI300X, MI325X or MI355X, 1,024 + 1,024 tokens, 4 to 64 requests in flight) the measured output throughput was "
         + "1.3–4.3× lower than estimated, most at 4 requests (tokenwatt validate, published-serving): read AMD estimates as optimistic"
-
 
     public static func loadBundled() throws -> [Point] { try PublishedPoints.bundled("serving-energy", point) }
 

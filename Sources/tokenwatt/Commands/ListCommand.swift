@@ -6,13 +6,13 @@ import TokenWatt
 /// the JSON form.
 enum ListCommand {
     static let gpuUsage = "tokenwatt gpus [--match TEXT] [--gpu-catalog FILE] [--format text|json|csv]"
+    // The converter's model types come from its own table, so the usage cannot fall behind it.
     static let modelUsage = """
     tokenwatt models [--match TEXT] [--model-catalog FILE] [--format text|json|csv]
     tokenwatt models --from-hf CONFIG.json|MODEL_DIR [--id ID] [--source URL]
-      --from-hf writes a catalog file for a Hugging Face config.json (llama, mistral, mixtral, qwen2, qwen2_moe,
-      qwen3, qwen3_moe, gemma2, gemma3, deepseek_v3, kimi_k2, glm4_moe, gpt_oss, phi3): check it, save it, and pass it
-      to any command as --model-catalog FILE (or set TOKENWATT_MODEL_CATALOG). A catalog file's variants may
-      name a bundled model in variantOf.
+      --from-hf writes a catalog file for a Hugging Face config.json (model_type \(HuggingFaceConfig.supported.keys.sorted().joined(separator: ", "))):
+      check it, save it, and pass it to any command as --model-catalog FILE (or set TOKENWATT_MODEL_CATALOG).
+      A catalog file's variants may name a bundled model in variantOf.
     """
 
     /// `--match TEXT`: the entries whose names contain it; none is an error naming the closest ids.
