@@ -9,12 +9,23 @@ enum ReportCommand {
     tokenwatt report FILE.json [-o DIR] | --all [-o DIR] [--workloads DIR] [--skip-validation]
                      [--samples N] [--seed S] [--data-dir DIR] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       --all regenerates everything in Reports/: every workload's report and the validation report.
+      A report made with --calibration, --model-catalog or --gpu-catalog is an experiment: it is written
+      only to a DIR given with -o, so it never overwrites the committed Reports/.
     """
+
+    /// Options that swap in another model than the bundled one.
+    static let experimentOptions = ["calibration", "model-catalog", "gpu-catalog"]
 
     static func run(_ argv: [String]) throws -> ExitCode {
         let args = try Arguments(argv, valued: ["o", "output", "workloads", "samples", "seed", "data-dir", "calibration", "model-catalog", "gpu-catalog"],
                                  boolean: ["all", "skip-validation"])
         let all = args.flag("all")
+        let explicitDir = args.string("o") ?? args.string("output")
+        // Reports/ holds the bundled model's reports only (as for validate's partial runs).
+        if explicitDir == nil, let option = experimentOptions.first(where: { args.string($0) != nil }) {
+            throw UsageError(description: "--\(option) makes an experiment's reports; name their folder with -o DIR "
+                                 + "(Reports/ holds the bundled model's reports only)")
+        }
         let files: [String]
         if all {
             guard args.positional.isEmpty else { throw UsageError(description: "--all takes no FILE; usage: \(usage)") }
@@ -22,7 +33,7 @@ enum ReportCommand {
         } else {
             files = [try args.requirePositional(1, usage: usage)[0]]
         }
-        let dir = args.string("o") ?? args.string("output") ?? "Reports"
+        let dir = explicitDir ?? "Reports"
         let data = args.string("data-dir") != nil ? try DataDirectory.resolve(explicit: args.string("data-dir"))
                                                  : try? DataDirectory.resolve(explicit: nil)
         let runner = FleetRunner(estimator: try CommonOptions.estimator(args), dataDirectory: data)
