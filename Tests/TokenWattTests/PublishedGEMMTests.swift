@@ -23,7 +23,7 @@ import Testing
     @Test(arguments: PublishedGEMM.bundled.indices)
     func publishedPointIsReproduced(_ i: Int) throws {
         let p = PublishedGEMM.bundled[i]
-        guard try !Self.fromPrefillFit(p), !Self.shortKEpilogueBound(p) else { return }
+        guard try !Self.fromPrefillFit(p), !Self.shortKEpilogueBound(p), p.groups == nil else { return }
         let gpu = try Self.estimator.gpus.gpu(p.gpu)
         let predicted = PublishedGEMM.predictedTFLOPS(p, gpu: gpu, calibration: Self.estimator.calibration)
         #expect(abs(predicted / p.tflops - 1) < 0.25, "\(p.label): \(predicted) TFLOPS against \(p.tflops) published")
@@ -44,7 +44,7 @@ import Testing
     /// DeepGEMM's table times one product at many shapes, most of them decode-thin (M = 64, 128) and
     /// memory-bound. Carried from the H100 fit unchanged, the H800 (the H100's die) reproduces its
     /// 18 dense FP8 shapes at 9.4 % MAPE; a regression in the thin-GEMM timing shows here first.
-    static let deepGEMM = PublishedGEMM.bundled.filter { $0.source.contains("DeepGEMM") }
+    static let deepGEMM = PublishedGEMM.bundled.filter { $0.source.contains("DeepGEMM") && $0.groups == nil }
 
     /// A large-M product with K = 512 writes far more output than it reads: DeepGEMM's tiles run
     /// their epilogue after a short main loop, which the model's overlap of compute and memory
@@ -58,6 +58,26 @@ import Testing
         #expect(errors.map(abs).reduce(0, +) / Double(errors.count) < 0.12, "\(errors)")
         for (p, e) in zip(Self.deepGEMM, errors) where Self.shortKEpilogueBound(p) {
             #expect(e > 0 && e < 0.5, "\(p.label): \(e)")
+        }
+    }
+
+    /// DeepGEMM's grouped expert products, block-scaled FP8 on the H800. The contiguous layout
+    /// (prefill: 32,768 rows over 4 or 8 experts) is compute-bound and reproduced within 10 %. The
+    /// masked layout at 256 rows per expert is bound by streaming the experts' weights, which
+    /// DeepGEMM does at 2.05 TB/s (62 % of peak) and the model at vLLM's block-FP8 grouped-GEMM
+    /// efficiency fitted on the H100 serving runs (0.48 of its 0.80 streaming efficiency, 38 % of
+    /// peak): 35-45 % slow, documented in docs/methodology.md, not refitted to one library's kernel.
+    @Test func deepGEMMGroupedProductsShowTheBlockFP8StreamingGap() throws {
+        let grouped = PublishedGEMM.bundled.filter { $0.source.contains("DeepGEMM") && $0.groups != nil }
+        #expect(grouped.count == 10)
+        let gpu = try Self.estimator.gpus.gpu("h800-sxm")
+        for p in grouped {
+            let e = PublishedGEMM.predictedTFLOPS(p, gpu: gpu, calibration: Self.estimator.calibration) / p.tflops - 1
+            switch p.m {
+            case 4096...: #expect(abs(e) < 0.10, "\(p.label): \(e)")
+            case 512...: #expect(abs(e) < 0.30, "\(p.label): \(e)")
+            default: #expect(e > -0.45 && e < -0.35, "\(p.label): \(e)")
+            }
         }
     }
 
