@@ -101,7 +101,7 @@ import Testing
     /// and InferenceMAX points draw random prompts, each its own.) An unknown task is refused by name.
     @Test func aPointsTaskSetsItsPromptCopies() throws {
         let randomPrompts = PublishedServing.bundled.filter { $0.source.contains("vllm bench serve") || $0.label.hasPrefix("InferenceMAX") }
-        #expect(randomPrompts.count == 44 && randomPrompts.allSatisfy { $0.task == nil })
+        #expect(randomPrompts.count == 48 && randomPrompts.allSatisfy { $0.task == nil })
         #expect(PublishedServing.bundled.filter { p in !randomPrompts.contains { $0.label == p.label } }.allSatisfy { $0.task != nil })
         let p = try #require(PublishedServing.bundled.first { $0.label == "Qwen3-8B 1×B200 text conversation, batch 1536" })
         #expect(p.benchmarkPrompts == MLEnergyRun.distinctPrompts["lm-arena-chat"])
@@ -151,5 +151,27 @@ import Testing
         let p = try #require(PublishedServing.bundled.first { $0.kvPrecision == .fp8 })
         let d = try Self.estimator.deployment(p.deploymentRequest, context: "test")
         #expect(d.kvPrecision == .fp8)
+    }
+
+    /// TensorRT-LLM runs are priced with the `trtllm` engine, and the model is slow on them as
+    /// documented (docs/methodology.md §7): gpt-oss-120b on B200 under TensorRT-LLM 1.2, 3–13 ms
+    /// steps, 9–31 % fewer tokens per second estimated than measured. An engine the catalog does not
+    /// price is refused by name.
+    @Test func tensorRTLLMPointsRunOnTheirEngine() throws {
+        let trt = PublishedServing.bundled.filter { $0.framework == .trtllm }
+        #expect(trt.count == 4 && trt.allSatisfy { $0.label.contains("TensorRT-LLM") })
+        for p in trt {
+            #expect(try Self.estimator.deployment(p.deploymentRequest, context: "test").framework == .trtllm)
+        }
+        let scored = Self.records.records.filter { r in trt.contains { $0.label == r.label } }
+        #expect(scored.count == 4)
+        #expect(scored.allSatisfy { (-0.35 ... -0.05).contains($0.predicted / $0.measured - 1) }, "\(scored.map { $0.predicted / $0.measured })")
+        let wrong = #"{"schemaVersion": 1, "points": [{"label": "x", "model": "Qwen/Qwen3-32B", "gpu": "b200", "gpus": 1, "batch": 8, "inputTokens": 10, "outputTokens": 10, "framework": "sglang", "outputTokensPerSecond": 100, "source": "x"}]}"#
+        do {
+            _ = try PublishedServing.load(Data(wrong.utf8), file: "s.json")
+            Issue.record("an unknown engine accepted")
+        } catch {
+            #expect("\(error)".contains("points[0].framework") && "\(error)".contains("trtllm"))
+        }
     }
 }

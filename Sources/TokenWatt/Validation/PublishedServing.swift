@@ -33,6 +33,10 @@ public enum PublishedServing {
         public var medianITLMilliseconds: Double? = nil
         /// Output tokens per second of the whole deployment.
         public var outputTokensPerSecond: Double? = nil
+        /// The serving engine's kernel set and host (`trtllm` for TensorRT-LLM runs); vLLM when
+        /// the source does not say otherwise (SGLang runs are priced as vLLM, their kernels being
+        /// of the same kinds).
+        public var framework: Framework = .vllm
         /// The ML.ENERGY benchmark task the run served (`lm-arena-chat`, `gpqa`, `sourcegraph-fim`);
         /// nil when the source does not say.
         public var task: String? = nil
@@ -42,11 +46,11 @@ public enum PublishedServing {
         /// task); above that many sequences copies of one prompt are in flight together.
         public var benchmarkPrompts: Double? { task.flatMap { MLEnergyRun.distinctPrompts[$0] } }
 
-        /// vLLM over the point's GPUs, tensor-parallel over all of them (experts split over
+        /// The point's engine over its GPUs, tensor-parallel over all of them (experts split over
         /// `expertParallel` ranks where given), sampling top-p as the benchmark's client does.
         public var deploymentRequest: DeploymentRequest {
             DeploymentRequest(model: model, gpu: gpu, gpus: gpus, tensorParallel: gpus, expertParallel: expertParallel,
-                              kvPrecision: kvPrecision, framework: .vllm, sampling: .topP)
+                              kvPrecision: kvPrecision, framework: framework, sampling: .topP)
         }
 
         /// The point's requests on `d`, with the prompt copies in flight: the sequences the KV
@@ -114,6 +118,8 @@ public enum PublishedServing {
                       gpuPowerWatts: try o.optionalDouble("gpuPowerWatts", 1...5000, expected: "watts per GPU"),
                       medianITLMilliseconds: try o.optionalDouble("medianITLMs", 1e-3...1e6, expected: "milliseconds"),
                       outputTokensPerSecond: try o.optionalDouble("outputTokensPerSecond", 1e-3...1e9, expected: "output tokens per second"),
+                      framework: try o.optionalString("framework", allowed: [Framework.vllm, .trtllm].map(\.rawValue))
+                          .flatMap(Framework.init) ?? .vllm,
                       task: try o.optionalString("task", allowed: MLEnergyRun.distinctPrompts.keys.sorted()),
                       source: try o.string("source"))
         guard !p.metrics.isEmpty else {
