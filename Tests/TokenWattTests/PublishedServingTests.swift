@@ -174,4 +174,14 @@ import Testing
             #expect("\(error)".contains("points[0].framework") && "\(error)".contains("trtllm"))
         }
     }
+
+    /// InferenceMAX's client asks for greedy decoding (temperature 0), so its points are priced
+    /// without vLLM's top-p sort; every other point samples top-p as its client or model asks.
+    @Test func inferenceMAXPointsDecodeGreedily() throws {
+        let greedy = PublishedServing.bundled.filter { $0.sampling == .direct }
+        #expect(greedy.count == 37 && greedy.allSatisfy { $0.label.hasPrefix("InferenceMAX") })
+        #expect(PublishedServing.bundled.filter { $0.label.hasPrefix("InferenceMAX") }.count == greedy.count)
+        let p = try #require(greedy.first)
+        #expect(try Self.estimator.deployment(p.deploymentRequest, context: "test").sampling == .direct)
+    }
 }

@@ -37,6 +37,10 @@ public enum PublishedServing {
         /// the source does not say otherwise (SGLang runs are priced as vLLM, their kernels being
         /// of the same kinds).
         public var framework: Framework = .vllm
+        /// How the engine samples: top-p (the ML.ENERGY client's 0.95, or a model's generation
+        /// config under `vllm bench serve`) unless the client asks for greedy decoding, as
+        /// InferenceMAX's does (`direct`).
+        public var sampling: Sampling = .topP
         /// The ML.ENERGY benchmark task the run served (`lm-arena-chat`, `gpqa`, `sourcegraph-fim`);
         /// nil when the source does not say.
         public var task: String? = nil
@@ -47,10 +51,10 @@ public enum PublishedServing {
         public var benchmarkPrompts: Double? { task.flatMap { MLEnergyRun.distinctPrompts[$0] } }
 
         /// The point's engine over its GPUs, tensor-parallel over all of them (experts split over
-        /// `expertParallel` ranks where given), sampling top-p as the benchmark's client does.
+        /// `expertParallel` ranks where given), sampling as the benchmark's client asks.
         public var deploymentRequest: DeploymentRequest {
             DeploymentRequest(model: model, gpu: gpu, gpus: gpus, tensorParallel: gpus, expertParallel: expertParallel,
-                              kvPrecision: kvPrecision, framework: framework, sampling: .topP)
+                              kvPrecision: kvPrecision, framework: framework, sampling: sampling)
         }
 
         /// The point's requests on `d`, with the prompt copies in flight: the sequences the KV
@@ -120,6 +124,7 @@ public enum PublishedServing {
                       outputTokensPerSecond: try o.optionalDouble("outputTokensPerSecond", 1e-3...1e9, expected: "output tokens per second"),
                       framework: try o.optionalString("framework", allowed: [Framework.vllm, .trtllm].map(\.rawValue))
                           .flatMap(Framework.init) ?? .vllm,
+                      sampling: try o.optionalChoice("sampling", Sampling.self) ?? .topP,
                       task: try o.optionalString("task", allowed: MLEnergyRun.distinctPrompts.keys.sorted()),
                       source: try o.string("source"))
         guard !p.metrics.isEmpty else {
