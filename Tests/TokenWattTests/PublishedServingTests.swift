@@ -9,6 +9,16 @@ import Testing
     static let estimator = Estimator()
     static let records = PublishedServing.run(estimator: estimator)
 
+    /// A catalog text the loader must refuse, with an error naming every one of `words`.
+    static func expectRefused(_ json: String, _ what: String, mentioning words: [String]) {
+        do {
+            _ = try PublishedServing.load(Data(json.utf8), file: "s.json")
+            Issue.record("\(what)")
+        } catch {
+            for w in words { #expect("\(error)".contains(w), "\(error)") }
+        }
+    }
+
     /// Every point is estimated, and scored once for each figure it publishes, under the metric
     /// names `mlenergy-v3` (and, for throughput, `mlperf-power`) uses.
     @Test func everyPublishedFigureIsScored() {
@@ -61,12 +71,7 @@ import Testing
     /// estimated with the closest ids.
     @Test func catalogIsReadStrictlyAndUnknownModelsAreSkipped() {
         let typo = #"{"schemaVersion": 1, "points": [{"label": "x", "model": "Qwen/Qwen3-32B", "gpu": "b200", "gpus": 1, "batch": 8, "inputTokens": 10, "outputTokens": 10, "joulesPerToken": 0.2, "source": "x"}]}"#
-        do {
-            _ = try PublishedServing.load(Data(typo.utf8), file: "s.json")
-            Issue.record("misspelt key accepted")
-        } catch {
-            #expect("\(error)".contains("points[0]"))
-        }
+        Self.expectRefused(typo, "misspelt key accepted", mentioning: ["points[0]"])
         let p = PublishedServing.Point(label: "typo", model: "Qwen/Qwen3-33B", gpu: "b200", gpus: 1, batch: 8, inputTokens: 10,
                                        outputTokens: 10, joulesPerOutputToken: 0.2, source: "test")
         let r = PublishedServing.run(estimator: Self.estimator, points: [p])
@@ -88,12 +93,7 @@ import Testing
     /// A point must publish at least one figure; the error names the point.
     @Test func aPointWithoutFiguresIsRefused() {
         let bare = #"{"schemaVersion": 1, "points": [{"label": "x", "model": "Qwen/Qwen3-32B", "gpu": "b200", "gpus": 1, "batch": 8, "inputTokens": 10, "outputTokens": 10, "source": "x"}]}"#
-        do {
-            _ = try PublishedServing.load(Data(bare.utf8), file: "s.json")
-            Issue.record("a point without figures accepted")
-        } catch {
-            #expect("\(error)".contains("points[0]") && "\(error)".contains("gpuPowerWatts"))
-        }
+        Self.expectRefused(bare, "a point without figures accepted", mentioning: ["points[0]", "gpuPowerWatts"])
     }
 
     /// An ML.ENERGY point names its benchmark task; the prompt count comes from the v3 scorer's
@@ -108,12 +108,7 @@ import Testing
         let d = try Self.estimator.deployment(p.deploymentRequest, context: "test")
         #expect(try p.servingRequest(on: d).promptCopies == 1.5)
         let wrong = #"{"schemaVersion": 1, "points": [{"label": "x", "model": "Qwen/Qwen3-32B", "gpu": "b200", "gpus": 1, "batch": 8, "inputTokens": 10, "outputTokens": 10, "task": "chat", "joulesPerOutputToken": 0.2, "source": "x"}]}"#
-        do {
-            _ = try PublishedServing.load(Data(wrong.utf8), file: "s.json")
-            Issue.record("an unknown task accepted")
-        } catch {
-            #expect("\(error)".contains("points[0].task") && "\(error)".contains("lm-arena-chat"))
-        }
+        Self.expectRefused(wrong, "an unknown task accepted", mentioning: ["points[0].task", "lm-arena-chat"])
     }
 
     /// An expert-parallel point is served with its experts split over its GPUs.
@@ -167,12 +162,7 @@ import Testing
         #expect(scored.count == 4)
         #expect(scored.allSatisfy { (-0.35 ... -0.05).contains($0.predicted / $0.measured - 1) }, "\(scored.map { $0.predicted / $0.measured })")
         let wrong = #"{"schemaVersion": 1, "points": [{"label": "x", "model": "Qwen/Qwen3-32B", "gpu": "b200", "gpus": 1, "batch": 8, "inputTokens": 10, "outputTokens": 10, "framework": "sglang", "outputTokensPerSecond": 100, "source": "x"}]}"#
-        do {
-            _ = try PublishedServing.load(Data(wrong.utf8), file: "s.json")
-            Issue.record("an unknown engine accepted")
-        } catch {
-            #expect("\(error)".contains("points[0].framework") && "\(error)".contains("trtllm"))
-        }
+        Self.expectRefused(wrong, "an unknown engine accepted", mentioning: ["points[0].framework", "trtllm"])
     }
 
     /// InferenceMAX's client asks for greedy decoding (temperature 0), so its points are priced
