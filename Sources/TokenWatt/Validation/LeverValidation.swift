@@ -12,7 +12,7 @@ public enum LeverValidation {
     public static let metrics = ["j_per_token", "energy_j"]
     /// The latency metrics the same pairs give (median ITL, time per pass, a static batch's run,
     /// Splitwise's prefill and decode step).
-    public static let latencyMetrics = ["itl_ms", "time_s", "latency_s", "prefill_ms", "decode_step_ms"]
+    public static let latencyMetrics = ["itl_ms", "tpot_ms", "time_s", "latency_s", "prefill_ms", "decode_step_ms"]
     /// Setting entries that name where a run belongs rather than a lever.
     static let notLevers: Set<String> = ["campaign", "task"]
     /// A measured change smaller than this is too small for its direction to count.

@@ -31,6 +31,10 @@ public enum PublishedServing {
         public var joulesPerOutputToken: Double? = nil
         public var gpuPowerWatts: Double? = nil
         public var medianITLMilliseconds: Double? = nil
+        /// Median over requests of each request's time per output token after its first
+        /// ((latency − TTFT) ÷ (tokens − 1)), as benchmark_serving reports TPOT: a request's mean
+        /// step, prompt chunks included, which does not depend on how the run ramps up and drains.
+        public var medianTPOTMilliseconds: Double? = nil
         /// Output tokens per second of the whole deployment.
         public var outputTokensPerSecond: Double? = nil
         /// The serving engine's kernel set and host (`trtllm` for TensorRT-LLM runs); vLLM when
@@ -71,7 +75,8 @@ public enum PublishedServing {
         /// The published figures, each with the metric it is scored as.
         public var metrics: [(metric: Metric, value: Double)] {
             let published: [(Metric, Double?)] = [(.joulesPerToken, joulesPerOutputToken), (.powerPerGPU, gpuPowerWatts),
-                                                  (.medianITL, medianITLMilliseconds), (.tokensPerSecond, outputTokensPerSecond)]
+                                                  (.medianITL, medianITLMilliseconds), (.timePerOutputToken, medianTPOTMilliseconds),
+                                                  (.tokensPerSecond, outputTokensPerSecond)]
             return published.compactMap { metric, value in value.map { (metric, $0) } }
         }
     }
@@ -79,12 +84,14 @@ public enum PublishedServing {
     /// A figure a point may publish, named as `mlenergy-v3` names it.
     public enum Metric: String, Sendable {
         case joulesPerToken = "j_per_token", powerPerGPU = "power_w_per_gpu", medianITL = "itl_ms", tokensPerSecond = "tokens_per_s"
+        case timePerOutputToken = "tpot_ms"
 
         func predicted(by s: ServingEstimate) -> Double {
             switch self {
             case .joulesPerToken: s.energyPerOutputToken.joules
             case .powerPerGPU: s.gpuPower.watts
             case .medianITL: s.medianInterTokenLatency.milliseconds
+            case .timePerOutputToken: s.interTokenLatency.milliseconds
             case .tokensPerSecond: s.outputTokensPerSecond
             }
         }
@@ -109,7 +116,7 @@ public enum PublishedServing {
     public static func load(_ data: Data, file: String) throws -> [Point] { try PublishedPoints.load(data, file: file, point) }
 
     /// The metrics a point may publish; it must publish at least one.
-    static let metricKeys = ["joulesPerOutputToken", "gpuPowerWatts", "medianITLMs", "outputTokensPerSecond"]
+    static let metricKeys = ["joulesPerOutputToken", "gpuPowerWatts", "medianITLMs", "medianTPOTMs", "outputTokensPerSecond"]
 
     static func point(_ o: inout JSONObjectReader) throws -> Point {
         let p = Point(label: try o.string("label"), model: try o.string("model"), gpu: try o.string("gpu"),
@@ -121,6 +128,7 @@ public enum PublishedServing {
                       joulesPerOutputToken: try o.optionalDouble("joulesPerOutputToken", 1e-6...1e4, expected: "joules per output token"),
                       gpuPowerWatts: try o.optionalDouble("gpuPowerWatts", 1...5000, expected: "watts per GPU"),
                       medianITLMilliseconds: try o.optionalDouble("medianITLMs", 1e-3...1e6, expected: "milliseconds"),
+                      medianTPOTMilliseconds: try o.optionalDouble("medianTPOTMs", 1e-3...1e6, expected: "milliseconds"),
                       outputTokensPerSecond: try o.optionalDouble("outputTokensPerSecond", 1e-3...1e9, expected: "output tokens per second"),
                       framework: try o.optionalString("framework", allowed: [Framework.vllm, .trtllm].map(\.rawValue))
                           .flatMap(Framework.init) ?? .vllm,
