@@ -193,4 +193,24 @@ import Testing
             else { #expect((0.30...0.70).contains(e), "\(r.label): \(e)") }
         }
     }
+
+    /// The block-FP8 MoE caveat states DeepSeek-R1's measured steps: 1.35-1.64× shorter than
+    /// estimated at 16 and 64 requests on H200 and B200, within 10 % at 4. A block-FP8 MoE estimate
+    /// carries it; a BF16 one and a dense FP8 one do not.
+    @Test func blockFP8MoECaveatStatesTheMeasuredGap() throws {
+        let r1 = Self.records.records.filter { $0.metric == "tpot_ms" && $0.label.contains("DeepSeek-R1") && $0.label.contains("1024/1024")
+            && ["h200", "b200"].contains($0.gpu) }
+        let moderate = r1.filter { !$0.label.hasSuffix("concurrency 4 (SGLang)") }.map { $0.predicted / $0.measured }
+        #expect(moderate.count == 4 && moderate.allSatisfy { (1.345...1.645).contains($0) }, "\(moderate)")
+        #expect((moderate.min() ?? 0) < 1.36 && (moderate.max() ?? 0) > 1.63, "\(moderate)")
+        #expect(r1.filter { $0.label.hasSuffix("concurrency 4 (SGLang)") }.allSatisfy { abs($0.predicted / $0.measured - 1) < 0.10 })
+        #expect(PublishedServing.blockFP8MoECaveat.contains("1.35–1.64×") && PublishedServing.blockFP8MoECaveat.contains("within 10 %"))
+        func caveats(_ model: String, _ precision: Precision? = nil) throws -> [String] {
+            PublishedServing.servingCaveats(for: try Self.estimator.deployment(
+                DeploymentRequest(model: model, gpu: "h200", gpus: 8, precision: precision)))
+        }
+        #expect(try caveats("deepseek-ai/DeepSeek-R1-0528").contains(PublishedServing.blockFP8MoECaveat))
+        #expect(try !caveats("Qwen/Qwen3-235B-A22B-Instruct-2507").contains(PublishedServing.blockFP8MoECaveat))
+        #expect(try !caveats("Qwen/Qwen3-32B-FP8").contains(PublishedServing.blockFP8MoECaveat))
+    }
 }

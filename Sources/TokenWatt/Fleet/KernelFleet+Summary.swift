@@ -71,7 +71,7 @@ extension KernelFleet {
         }
         let error = estimatorError(surfaces)
         notes += estimatorErrorNote(error).map { [$0] } ?? []
-        notes += surfaces.compactMap { PublishedServing.servingCaveat(for: $0.deployment.gpu) }.uniqued()
+        notes += surfaces.flatMap { PublishedServing.servingCaveats(for: $0.deployment) }.uniqued()
         let values = draws.map { value($0, idle: idlePerOccupancySecond[$0.cls]) }
         let stats = QueryStatistics(values)
         let meanPUE = draws.reduce(0) { $0 + $1.pue } / n

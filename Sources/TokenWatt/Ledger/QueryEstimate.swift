@@ -128,7 +128,7 @@ public struct QueryEstimate: Sendable {
                 : "prompts carries \(c.chunksPerStep) chunks of up to \(c.chunkTokens) tokens, priced together as one pass"
             a.append("\(formatNumber(c.startsPerStep)) requests start per step per engine (batch ÷ output tokens); a step that carries \(carried)")
         }
-        a += PublishedServing.servingCaveat(for: d.gpu).map { [$0] } ?? []
+        a += PublishedServing.servingCaveats(for: d)
         if d.framework.isFused, let base = estimator.servingBase(for: set) {
             a.append("fused-kernel memory efficiency and per-sequence decode traffic from the \(base.gpuID) serving fit, "
                      + "read at \(d.gpu.id)'s bandwidth (its own coefficients come from HF-eager prefill only)")

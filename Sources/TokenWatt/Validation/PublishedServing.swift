@@ -101,8 +101,25 @@ public enum PublishedServing {
         do { return try loadBundled() } catch { fatalError("bundled serving-energy catalog is invalid: \(error)") }
     }()
 
-    /// The caveat an estimate on `gpu` carries, if any: AMD parts only.
-    public static func servingCaveat(for gpu: GPUSpec) -> String? { gpu.vendor == "amd" ? amdServingCaveat : nil }
+    /// The caveats an estimate of `d` carries: what the published serving runs say of estimates like
+    /// it (AMD GPUs; block-FP8 mixture-of-experts models under a fused engine).
+    public static func servingCaveats(for d: Deployment) -> [String] {
+        var caveats: [String] = []
+        if d.gpu.vendor == "amd" { caveats.append(amdServingCaveat) }
+        if d.model.moe != nil, d.precision == .fp8, d.model.fp8WeightBlock != nil, d.framework.isFused {
+            caveats.append(blockFP8MoECaveat)
+        }
+        return caveats
+    }
+
+    /// What DeepSeek's serving runs say of block-FP8 expert GEMMs, whose streaming efficiency was
+    /// fitted on Qwen3's FP8 experts under vLLM 0.11 (ML.ENERGY v3, H100). A test holds the range
+    /// to the InferenceMAX points.
+    public static let blockFP8MoECaveat = "block-scaled FP8 expert GEMMs stream at the efficiency fitted on Qwen3's FP8 "
+        + "experts under vLLM 0.11 on H100; DeepSeek-R1-0528 FP8 on SGLang 0.5.6 (InferenceMAX, 8 × H200 or B200, 16 and 64 "
+        + "requests in flight) measured steps 1.35–1.64× shorter than estimated (within 10 % at 4 requests), and DeepSeek-V3.2 "
+        + "on vLLM 0.13 1.46× (tokenwatt validate, published-serving): under other engines read such estimates at moderate "
+        + "batch as pessimistic"
 
     /// What the published AMD serving runs say of this model's AMD estimates, stated wherever an
     /// AMD GPU is priced (estimate's assumptions, fleet notes). No AMD serving run is fitted; the
