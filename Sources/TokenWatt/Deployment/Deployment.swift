@@ -14,12 +14,20 @@ public enum Framework: String, Sendable, CaseIterable {
     /// is charged its KV stream only: the per-sequence decode time fitted on vLLM 0.11 is vLLM's.
     /// No TensorRT-LLM step has been measured separately, so its host is the `vllm` host.
     case trtllm
+    /// SGLang: vLLM's kinds of kernels (fused layers, FlashInfer or FA3 attention, CUDA graphs in
+    /// decode) and vLLM's host, with two differences that are its own. It samples with FlashInfer's
+    /// sorting-free kernels by default (sgl-project/sglang, python/sglang/srt/server_args.py:
+    /// `sampling_backend` falls back to "flashinfer"), and its block-FP8 expert GEMMs stream like
+    /// 16-bit ones: DeepSeek-R1's steps on SGLang 0.5.6 (InferenceMAX, H200 and B200) grow with the
+    /// experts a batch touches at about the dense rate, not at the block-FP8 efficiency fitted on
+    /// vLLM 0.11's kernel for Qwen3 (docs/methodology.md §7, published-serving).
+    case sglang
 
     /// Whether the framework runs fused kernels with continuous (in-flight) batching.
     public var isFused: Bool { self != .hf }
 
     /// Whether small steps replay as CUDA graphs (one host launch per graph, not per kernel).
-    public var capturesCUDAGraphs: Bool { self == .vllm || self == .trtllm }
+    public var capturesCUDAGraphs: Bool { self == .vllm || self == .trtllm || self == .sglang }
 
     /// Whether decode attention pays the per-sequence time of the time model (vLLM's kernels do).
     public var paysDecodeSequenceTime: Bool { self != .trtllm }
@@ -30,10 +38,12 @@ public enum Framework: String, Sendable, CaseIterable {
 
     /// The time model as this framework's kernels run under it.
     public func timeModel(_ t: TimeModel) -> TimeModel {
-        guard !paysDecodeSequenceTime else { return t }
         var u = t
-        u.decodeSequenceBytes = 0
-        u.decodeQueryHeadBytes = 0
+        if !paysDecodeSequenceTime {
+            u.decodeSequenceBytes = 0
+            u.decodeQueryHeadBytes = 0
+        }
+        if self == .sglang { u.blockFP8GroupedMemoryEfficiency = u.groupedMemoryEfficiency }
         return u
     }
 }

@@ -86,7 +86,7 @@ public struct Estimator: Sendable {
             return h
         case .vllm:
             return calibration.fittedSet(for: "h100-sxm")?.set.hosts["vllm"] ?? Self.defaultVLLMHost
-        case .trtllm:
+        case .trtllm, .sglang:
             return defaultHost(for: .vllm, set: set)
         }
     }

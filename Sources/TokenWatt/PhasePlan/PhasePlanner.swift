@@ -41,7 +41,7 @@ public struct PhasePlanner: Sendable {
             planned.append((.init(name: name, kernels: kernels, repeats: repeats), rule))
         }
         switch deployment.framework {
-        case .vllm, .vllmEager, .trtllm:
+        case .vllm, .vllmEager, .trtllm, .sglang:
             let p = FusedLayerPlanner(b: b, phase: phase)
             if first { add("embedding", p.embedding()) }
             for (variant, n) in LayerVariant.variants(of: deployment.model) where count(n) > 0 {

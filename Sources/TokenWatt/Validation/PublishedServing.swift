@@ -37,9 +37,8 @@ public enum PublishedServing {
         public var medianTPOTMilliseconds: Double? = nil
         /// Output tokens per second of the whole deployment.
         public var outputTokensPerSecond: Double? = nil
-        /// The serving engine's kernel set and host (`trtllm` for TensorRT-LLM runs); vLLM when
-        /// the source does not say otherwise (SGLang runs are priced as vLLM, their kernels being
-        /// of the same kinds).
+        /// The serving engine's kernel set and host (`trtllm` for TensorRT-LLM runs, `sglang` for
+        /// SGLang's); vLLM when the source does not say otherwise.
         public var framework: Framework = .vllm
         /// How the engine samples: top-p (the ML.ENERGY client's 0.95, or a model's generation
         /// config under `vllm bench serve`) unless the client asks for greedy decoding, as
@@ -106,20 +105,20 @@ public enum PublishedServing {
     public static func servingCaveats(for d: Deployment) -> [String] {
         var caveats: [String] = []
         if d.gpu.vendor == "amd" { caveats.append(amdServingCaveat) }
-        if d.model.moe != nil, d.precision == .fp8, d.model.fp8WeightBlock != nil, d.framework.isFused {
+        if d.model.moe != nil, d.precision == .fp8, d.model.fp8WeightBlock != nil, d.framework.isFused, d.framework != .sglang {
             caveats.append(blockFP8MoECaveat)
         }
         return caveats
     }
 
-    /// What DeepSeek's serving runs say of block-FP8 expert GEMMs, whose streaming efficiency was
-    /// fitted on Qwen3's FP8 experts under vLLM 0.11 (ML.ENERGY v3, H100). A test holds the range
-    /// to the InferenceMAX points.
+    /// What DeepSeek's serving runs say of block-FP8 expert GEMMs priced at the streaming efficiency
+    /// fitted on Qwen3's FP8 experts under vLLM 0.11 (ML.ENERGY v3, H100): every engine but `sglang`
+    /// prices them so. A test holds the range to the InferenceMAX points.
     public static let blockFP8MoECaveat = "block-scaled FP8 expert GEMMs stream at the efficiency fitted on Qwen3's FP8 "
-        + "experts under vLLM 0.11 on H100; DeepSeek-R1-0528 FP8 on SGLang 0.5.6 (InferenceMAX, 8 × H200 or B200, 16 and 64 "
-        + "requests in flight) measured steps 1.35–1.64× shorter than estimated (within 10 % at 4 requests), and DeepSeek-V3.2 "
-        + "on vLLM 0.13 1.46× (tokenwatt validate, published-serving): under other engines read such estimates at moderate "
-        + "batch as pessimistic"
+        + "experts under vLLM 0.11 on H100; priced so, DeepSeek-R1-0528 FP8 on SGLang 0.5.6 (InferenceMAX, 8 × H200 or B200, "
+        + "16 and 64 requests in flight) measured steps 1.35–1.64× shorter than estimated (within 10 % at 4 requests), and "
+        + "DeepSeek-V3.2 on vLLM 0.13 1.46× (tokenwatt validate, published-serving): under engines whose expert kernels "
+        + "stream like 16-bit ones read such estimates as pessimistic, or price them with --framework sglang"
 
     /// What the published AMD serving runs say of this model's AMD estimates, stated wherever an
     /// AMD GPU is priced (estimate's assumptions, fleet notes). No AMD serving run is fitted; the
@@ -147,7 +146,7 @@ public enum PublishedServing {
                       medianITLMilliseconds: try o.optionalDouble("medianITLMs", 1e-3...1e6, expected: "milliseconds"),
                       medianTPOTMilliseconds: try o.optionalDouble("medianTPOTMs", 1e-3...1e6, expected: "milliseconds"),
                       outputTokensPerSecond: try o.optionalDouble("outputTokensPerSecond", 1e-3...1e9, expected: "output tokens per second"),
-                      framework: try o.optionalString("framework", allowed: [Framework.vllm, .trtllm].map(\.rawValue))
+                      framework: try o.optionalString("framework", allowed: [Framework.vllm, .trtllm, .sglang].map(\.rawValue))
                           .flatMap(Framework.init) ?? .vllm,
                       sampling: try o.optionalChoice("sampling", Sampling.self) ?? .topP,
                       task: try o.optionalString("task", allowed: MLEnergyRun.distinctPrompts.keys.sorted()),

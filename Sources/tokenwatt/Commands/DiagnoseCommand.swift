@@ -6,7 +6,7 @@ import TokenWatt
 enum DiagnoseCommand {
     static let usage = """
     tokenwatt diagnose --model ID --gpu ID [--gpus N --tp N --ep N --precision P] --batch N --input N --output N
-                       [--power-cap-w W] [--sm-clock-mhz F] [--framework vllm|trtllm|hf] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
+                       [--power-cap-w W] [--sm-clock-mhz F] [--framework vllm|trtllm|sglang|hf] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {

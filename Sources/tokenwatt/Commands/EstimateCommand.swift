@@ -6,7 +6,7 @@ enum EstimateCommand {
     static let usage = """
     tokenwatt estimate --model ID --gpu ID [--gpus N --tp N --ep N --pp N] [--precision P] --batch N --input N --output N
                        [--kv-precision P] [--ssm-state-precision P] [--load QPS | --busy-fraction F] [--pue X] [--boundary gpu|node|it|facility]
-                       [--power-cap-w W] [--sm-clock-mhz F] [--framework vllm|trtllm|vllm-eager|hf] [--token-budget N]
+                       [--power-cap-w W] [--sm-clock-mhz F] [--framework vllm|trtllm|sglang|vllm-eager|hf] [--token-budget N]
                        [--sampling top-p|direct] [--memory-utilization F] [--host-launch-us US] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
                        [--format text|json|csv|markdown]
                        [--method kernel|surface [--reference-input N --reference-output N]]
