@@ -108,8 +108,16 @@ public enum PublishedServing {
         if d.model.moe != nil, d.precision == .fp8, d.model.fp8WeightBlock != nil, d.framework.isFused, d.framework != .sglang {
             caveats.append(blockFP8MoECaveat)
         }
+        if d.framework == .trtllm { caveats.append(tensorRTLLMCaveat) }
         return caveats
     }
+
+    /// What TensorRT-LLM 1.2's runs say of the `trtllm` engine, whose per-step host time is vLLM
+    /// 0.11's (the 2024 release Argonne measured fits it). A test holds the range to the points.
+    public static let tensorRTLLMCaveat = "TensorRT-LLM is priced with vLLM 0.11's per-step host time, which its 2024 "
+        + "release fits (Argonne, MLPerf); on TensorRT-LLM 1.2 (InferenceMAX, gpt-oss-120b on 1–2 B200, 8–128 requests) the "
+        + "measured steps were 1.12–1.50× shorter than estimated, most at the fewest requests (tokenwatt validate, "
+        + "published-serving): for recent releases read small-batch estimates as pessimistic"
 
     /// What DeepSeek's serving runs say of block-FP8 expert GEMMs priced at the streaming efficiency
     /// fitted on Qwen3's FP8 experts under vLLM 0.11 (ML.ENERGY v3, H100): every engine but `sglang`
