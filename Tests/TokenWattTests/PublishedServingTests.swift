@@ -98,10 +98,13 @@ import Testing
 
     /// An ML.ENERGY point names its benchmark task; the prompt count comes from the v3 scorer's
     /// table (one place), so copies of a prompt are in flight above it. (The `vllm bench serve`
-    /// and InferenceMAX points draw random prompts, each its own.) An unknown task is refused by name.
+    /// and InferenceMAX points draw random prompts, each its own, as vLLM's benchmark_latency does
+    /// for the Oracle points.) An unknown task is refused by name.
     @Test func aPointsTaskSetsItsPromptCopies() throws {
-        let randomPrompts = PublishedServing.bundled.filter { $0.source.contains("vllm bench serve") || $0.label.hasPrefix("InferenceMAX") }
-        #expect(randomPrompts.count == 108 && randomPrompts.allSatisfy { $0.task == nil })
+        let randomPrompts = PublishedServing.bundled.filter {
+            $0.source.contains("vllm bench serve") || $0.label.hasPrefix("InferenceMAX") || $0.label.hasSuffix("(vLLM benchmark_latency)")
+        }
+        #expect(randomPrompts.count == 117 && randomPrompts.allSatisfy { $0.task == nil })
         #expect(PublishedServing.bundled.filter { p in !randomPrompts.contains { $0.label == p.label } }.allSatisfy { $0.task != nil })
         let p = try #require(PublishedServing.bundled.first { $0.label == "Qwen3-8B 1×B200 text conversation, batch 1536" })
         #expect(p.benchmarkPrompts == MLEnergyRun.distinctPrompts["lm-arena-chat"])
@@ -123,11 +126,15 @@ import Testing
     /// fails here until the caveat says the new range.
     @Test func amdCaveatStatesTheMeasuredGap() throws {
         let amd = Self.records.records.filter { ["mi300x", "mi325x", "mi355x"].contains($0.gpu) && $0.metric == "tokens_per_s" }
-        #expect(amd.count == 10)
-        let ratios = amd.map { $0.predicted / $0.measured }
+        let (deepSeek, llama) = (amd.filter { $0.label.hasPrefix("InferenceMAX") }, amd.filter { $0.label.hasPrefix("Llama-3.1-405B") })
+        #expect(deepSeek.count == 10 && llama.count == 9)
+        let ratios = deepSeek.map { $0.predicted / $0.measured }
         #expect(ratios.allSatisfy { (1.25...4.35).contains($0) }, "\(ratios)")
         #expect((ratios.min() ?? 0) < 1.35 && (ratios.max() ?? 0) > 4.25, "\(ratios)")
         #expect(PublishedServing.amdServingCaveat.contains("1.3–4.3×"))
+        let dense = llama.map { $0.predicted / $0.measured }
+        #expect(dense.allSatisfy { (1.55...1.75).contains($0) }, "\(dense)")
+        #expect(PublishedServing.amdServingCaveat.contains("1.6–1.7×"))
     }
 
     /// Every AMD estimate carries the caveat in its assumptions; an NVIDIA one does not.
@@ -174,12 +181,13 @@ import Testing
         Self.expectRefused(wrong, "an unknown engine accepted", mentioning: ["points[0].framework", "trtllm"])
     }
 
-    /// InferenceMAX's client asks for greedy decoding (temperature 0), so its points are priced
-    /// without vLLM's top-p sort; every other point samples top-p as its client or model asks.
+    /// InferenceMAX's client asks for greedy decoding (temperature 0), and vLLM's benchmark_latency
+    /// samples with top-p 1.0 (no filter), so those points are priced without vLLM's top-p sort;
+    /// every other point samples top-p as its client or model asks.
     @Test func inferenceMAXPointsDecodeGreedily() throws {
         let greedy = PublishedServing.bundled.filter { $0.sampling == .direct }
-        #expect(greedy.count == 97 && greedy.allSatisfy { $0.label.hasPrefix("InferenceMAX") })
-        #expect(PublishedServing.bundled.filter { $0.label.hasPrefix("InferenceMAX") }.count == greedy.count)
+        #expect(greedy.count == 106 && greedy.allSatisfy { $0.label.hasPrefix("InferenceMAX") || $0.label.hasSuffix("(vLLM benchmark_latency)") })
+        #expect(PublishedServing.bundled.filter { $0.label.hasPrefix("InferenceMAX") }.count == 97)
         let p = try #require(greedy.first)
         #expect(try Self.estimator.deployment(p.deploymentRequest, context: "test").sampling == .direct)
     }

@@ -133,7 +133,8 @@ public enum PublishedServing {
     /// InferenceMAX points are its only check, and a test holds these figures to them.
     public static let amdServingCaveat = "no AMD serving run is fitted: on InferenceMAX's DeepSeek-R1-0528 FP8 runs (SGLang, "
         + "8 × MI300X, MI325X or MI355X, 1,024 + 1,024 tokens, 4 to 64 requests in flight) the measured output throughput was "
-        + "1.3–4.3× lower than estimated, most at 4 requests (tokenwatt validate, published-serving): read AMD estimates as optimistic"
+        + "1.3–4.3× lower than estimated, most at 4 requests, and on Llama-3.1-405B FP8 under vLLM (Oracle, 8 × MI300X, batch 1 "
+        + "to 256) 1.6–1.7× lower at every batch (tokenwatt validate, published-serving): read AMD estimates as optimistic"
 
     public static func loadBundled() throws -> [Point] { try PublishedPoints.bundled("serving-energy", point) }
 
