@@ -100,42 +100,6 @@ public enum PublishedServing {
         do { return try loadBundled() } catch { fatalError("bundled serving-energy catalog is invalid: \(error)") }
     }()
 
-    /// The caveats an estimate of `d` carries: what the published serving runs say of estimates like
-    /// it (AMD GPUs; block-FP8 mixture-of-experts models under a fused engine).
-    public static func servingCaveats(for d: Deployment) -> [String] {
-        var caveats: [String] = []
-        if d.gpu.vendor == "amd" { caveats.append(amdServingCaveat) }
-        if d.model.moe != nil, d.precision == .fp8, d.model.fp8WeightBlock != nil, d.framework.isFused, d.framework != .sglang {
-            caveats.append(blockFP8MoECaveat)
-        }
-        if d.framework == .trtllm { caveats.append(tensorRTLLMCaveat) }
-        return caveats
-    }
-
-    /// What TensorRT-LLM 1.2's runs say of the `trtllm` engine, whose per-step host time is vLLM
-    /// 0.11's (the 2024 release Argonne measured fits it). A test holds the range to the points.
-    public static let tensorRTLLMCaveat = "TensorRT-LLM is priced with vLLM 0.11's per-step host time, which its 2024 "
-        + "release fits (Argonne, MLPerf); on TensorRT-LLM 1.2 (InferenceMAX, gpt-oss-120b on 1–2 B200, 8–128 requests) the "
-        + "measured steps were 1.12–1.50× shorter than estimated, most at the fewest requests (tokenwatt validate, "
-        + "published-serving): for recent releases read small-batch estimates as pessimistic"
-
-    /// What DeepSeek's serving runs say of block-FP8 expert GEMMs priced at the streaming efficiency
-    /// fitted on Qwen3's FP8 experts under vLLM 0.11 (ML.ENERGY v3, H100): every engine but `sglang`
-    /// prices them so. A test holds the range to the InferenceMAX points.
-    public static let blockFP8MoECaveat = "block-scaled FP8 expert GEMMs stream at the efficiency fitted on Qwen3's FP8 "
-        + "experts under vLLM 0.11 on H100; priced so, DeepSeek-R1-0528 FP8 on SGLang 0.5.6 (InferenceMAX, 8 × H200 or B200, "
-        + "16 and 64 requests in flight) measured steps 1.35–1.64× shorter than estimated (within 10 % at 4 requests), and "
-        + "DeepSeek-V3.2 on vLLM 0.13 1.46× (tokenwatt validate, published-serving): under engines whose expert kernels "
-        + "stream like 16-bit ones read such estimates as pessimistic, or price them with --framework sglang"
-
-    /// What the published AMD serving runs say of this model's AMD estimates, stated wherever an
-    /// AMD GPU is priced (estimate's assumptions, fleet notes). No AMD serving run is fitted; the
-    /// InferenceMAX points are its only check, and a test holds these figures to them.
-    public static let amdServingCaveat = "no AMD serving run is fitted: on InferenceMAX's DeepSeek-R1-0528 FP8 runs (SGLang, "
-        + "8 × MI300X, MI325X or MI355X, 1,024 + 1,024 tokens, 4 to 64 requests in flight) the measured output throughput was "
-        + "1.3–4.3× lower than estimated, most at 4 requests, and on Llama-3.1-405B FP8 under vLLM (Oracle, 8 × MI300X, batch 1 "
-        + "to 256) 1.6–1.7× lower at every batch (tokenwatt validate, published-serving): read AMD estimates as optimistic"
-
     public static func loadBundled() throws -> [Point] { try PublishedPoints.bundled("serving-energy", point) }
 
     public static func load(_ data: Data, file: String) throws -> [Point] { try PublishedPoints.load(data, file: file, point) }
