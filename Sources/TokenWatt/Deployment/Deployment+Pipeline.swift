@@ -17,7 +17,7 @@ extension Deployment {
         guard ep == 1 else {
             throw DeploymentError.invalidParallelism("pp with ep is not modelled; use one of them")
         }
-        guard framework == .vllm || framework == .vllmEager else {
+        guard framework.supportsPipelineParallel else {
             throw DeploymentError.invalidParallelism("pp is modelled for vllm and vllm-eager only")
         }
     }

@@ -36,6 +36,13 @@ public enum Framework: String, Sendable, CaseIterable {
     /// kernels; the HF planner has no sampler).
     public var usesVLLMSampler: Bool { self == .vllm || self == .vllmEager }
 
+    /// Whether its expert kernels stream block-FP8 weights at the 16-bit grouped efficiency rather
+    /// than the block-FP8 one fitted on vLLM 0.11 (SGLang's do).
+    public var streamsBlockFP8LikeSixteenBit: Bool { self == .sglang }
+
+    /// Whether pipeline parallelism is modelled for it (vLLM's stages, graphs or eager).
+    public var supportsPipelineParallel: Bool { self == .vllm || self == .vllmEager }
+
     /// The time model as this framework's kernels run under it.
     public func timeModel(_ t: TimeModel) -> TimeModel {
         var u = t
@@ -43,7 +50,7 @@ public enum Framework: String, Sendable, CaseIterable {
             u.decodeSequenceBytes = 0
             u.decodeQueryHeadBytes = 0
         }
-        if self == .sglang { u.blockFP8GroupedMemoryEfficiency = u.groupedMemoryEfficiency }
+        if streamsBlockFP8LikeSixteenBit { u.blockFP8GroupedMemoryEfficiency = u.groupedMemoryEfficiency }
         return u
     }
 }

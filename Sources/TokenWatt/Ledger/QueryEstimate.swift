@@ -74,8 +74,13 @@ public struct QueryEstimate: Sendable {
 
     /// How `f` batches the request, and what its kernels are charged, in words.
     static func batchingAssumption(_ f: Framework, _ r: ServingRequest) -> String {
+        let engine = switch f {
+        case .trtllm: "TensorRT-LLM in-flight"
+        case .sglang: "SGLang continuous"
+        case .vllm, .vllmEager, .hf: "vLLM continuous"
+        }
         let batching = r.isStatic(on: f) ? "static batching (prefill of the batch, then decode)"
-            : "\(f == .trtllm ? "TensorRT-LLM in-flight" : f == .sglang ? "SGLang continuous" : "vLLM continuous") batching, chunked prefill with a \(r.tokenBudget)-token step budget"
+            : "\(engine) batching, chunked prefill with a \(r.tokenBudget)-token step budget"
         switch f {
         case .vllmEager: return batching + ", kernels launched eagerly (no CUDA graphs)"
         case .trtllm: return batching + "; decode attention charged its KV stream only, host as fitted for vLLM"

@@ -85,7 +85,7 @@ public struct Diagnosis: Sendable {
                 explainState(base, e)
             }
         }
-        if d.pipelineParallel == 1, d.tensorParallel >= 2, d.tensorParallel % 2 == 0, d.expertParallel == 1, [.vllm, .vllmEager].contains(d.framework) {
+        if d.pipelineParallel == 1, d.tensorParallel >= 2, d.tensorParallel % 2 == 0, d.expertParallel == 1, d.framework.supportsPipelineParallel {
             var staged = r
             staged.gpus = d.gpuCount
             staged.tensorParallel = d.tensorParallel / 2

@@ -2,8 +2,9 @@ import Foundation
 import KernelPower
 
 /// Published GEMM throughput (`gemm-throughput.json`): one dense product, or one grouped product of
-/// a mixture-of-experts layer (a weight matrix per group), timed on one GPU at its stock power limit. The kernel timer and the power cap are scored against it as data set
-/// `published-gemm`, metric `tflops`, so the compute half of every forecast, B200's included,
+/// a mixture-of-experts layer (a weight matrix per group), timed on one GPU at its stock power
+/// limit. The kernel timer and the power cap are scored against it as data set `published-gemm`,
+/// metric `tflops`, so the compute half of every forecast, B200's included,
 /// carries a measured error. A GPU without a fit of its own runs its carried-over coefficients.
 public enum PublishedGEMM {
     /// One published measurement.

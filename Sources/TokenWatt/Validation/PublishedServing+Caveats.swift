@@ -9,7 +9,8 @@ extension PublishedServing {
     public static func servingCaveats(for d: Deployment) -> [String] {
         var caveats: [String] = []
         if d.gpu.vendor == "amd" { caveats.append(amdServingCaveat) }
-        if d.model.moe != nil, d.precision == .fp8, d.model.fp8WeightBlock != nil, d.framework.isFused, d.framework != .sglang {
+        if d.model.moe != nil, d.precision == .fp8, d.model.fp8WeightBlock != nil, d.framework.isFused,
+           !d.framework.streamsBlockFP8LikeSixteenBit {
             caveats.append(blockFP8MoECaveat)
         }
         if d.framework == .trtllm { caveats.append(tensorRTLLMCaveat) }
@@ -34,7 +35,7 @@ extension PublishedServing {
 
     /// What the published AMD serving runs say of this model's AMD estimates, stated wherever an
     /// AMD GPU is priced (estimate's assumptions, fleet notes). No AMD serving run is fitted; the
-    /// InferenceMAX points are its only check, and a test holds these figures to them.
+    /// InferenceMAX and Oracle points are its only checks, and a test holds these figures to them.
     public static let amdServingCaveat = "no AMD serving run is fitted: on InferenceMAX's DeepSeek-R1-0528 FP8 runs (SGLang, "
         + "8 × MI300X, MI325X or MI355X, 1,024 + 1,024 tokens, 4 to 64 requests in flight) the measured output throughput was "
         + "1.3–4.3× lower than estimated, most at 4 requests, and on Llama-3.1-405B FP8 under vLLM (Oracle, 8 × MI300X, batch 1 "

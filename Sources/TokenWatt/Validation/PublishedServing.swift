@@ -4,14 +4,16 @@ import KernelPower
 /// Published serving runs whose rows are not in ../shared/data (`serving-energy.json`), scored as
 /// data set `published-serving` the same way `mlenergy-v3` scores its rows (vLLM, the GPU
 /// boundary, prefill included): GPU energy per output token (`j_per_token`), mean power per GPU
-/// (`power_w_per_gpu`), median inter-token latency (`itl_ms`) and the deployment's output tokens
-/// per second (`tokens_per_s`), whichever a point publishes.
+/// (`power_w_per_gpu`), median inter-token latency (`itl_ms`), median time per output token
+/// (`tpot_ms`) and the deployment's output tokens per second (`tokens_per_s`), whichever a point
+/// publishes, each priced with the point's engine and sampling.
 /// Most points are B200 runs of the ML.ENERGY benchmark, so they check the forecast of a GPU the
 /// bundled coefficients carry over from the H100; its source names a run's `max_num_seqs` as its
 /// batch size (the run's mean batch can only be lower, which would make its energy per token
 /// higher), and it samples with top-p 0.95 (see `MLEnergyRun`). Then come `vllm bench serve` runs
-/// of architectures measured nowhere else here (DeepSeek-V3.2, Qwen3-Next), and InferenceMAX's
-/// fixed-concurrency runs across NVIDIA and AMD GPUs (output tokens per second).
+/// of architectures measured nowhere else here (DeepSeek-V3.2, Qwen3-Next), InferenceMAX's
+/// fixed-concurrency runs across NVIDIA and AMD GPUs and engines, and Oracle's vLLM
+/// benchmark_latency runs of Llama-3.1-405B on MI300X.
 public enum PublishedServing {
     /// One published measurement.
     public struct Point: Sendable {
