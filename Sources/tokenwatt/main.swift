@@ -37,6 +37,8 @@ enum CLI {
             usage: SweepCommand.usage, run: SweepCommand.run),
     Command(name: "diagnose", summary: "where a configuration's energy goes, and why nearby configurations cost more or less",
             usage: DiagnoseCommand.usage, run: DiagnoseCommand.run),
+    Command(name: "kernels", summary: "the kernel list of one pass: each kernel's time, bound, watts and duty cycles",
+            usage: KernelsCommand.usage, run: KernelsCommand.run),
     Command(name: "trace", summary: "price every request of a log (Azure, Mooncake, any CSV) at the load it arrived into",
             usage: TraceCommand.usage, run: TraceCommand.run),
     Command(name: "export-sql", summary: "one SQL statement that adds the Wh of every request to a warehouse table",

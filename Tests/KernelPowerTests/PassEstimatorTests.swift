@@ -78,3 +78,39 @@ import Testing
         #expect(approx(fast.busy, slow.busy, rel: 1e-9))
     }
 }
+
+/// `breakdown`: the kernel list of a pass adds up to the pass `estimate` gives, under every
+/// branch of the power limiter.
+@Suite struct PassBreakdownTests {
+    static func program(_ m: Int) -> KernelProgram {
+        let stream = Kernel("copy", .memory(MemoryOpShape(elements: 1e8, bytesRead: 4e8, bytesWritten: 4e8)))
+        return KernelProgram(blocks: [.init(name: "layer", kernels: [PassEstimatorTests.gemm(m), stream], repeats: 12),
+                                      .init(name: "head", kernels: [PassEstimatorTests.gemm(64)], repeats: 1)])
+    }
+
+    /// Uncapped, held by the cap at a lower clock, and stalled below the lowest clock.
+    @Test(arguments: [nil, 150.0, 70.0])
+    func linesAddUpToThePass(cap: Double?) {
+        let e = PassEstimatorTests.estimator(host: 30)
+        let p = Self.program(8192)
+        let pass = e.estimate(p, powerCap: cap.map { .watts($0) })
+        let b = e.breakdown(p, powerCap: cap.map { .watts($0) })
+        #expect(b.pass.time == pass.time && b.pass.energy == pass.energy && b.pass.clock == pass.clock)
+        #expect(b.kernels.count == 3 && b.kernels.map(\.launches) == [12, 12, 1])
+        let time = b.kernels.reduce(0) { $0 + $1.totalTime.seconds } + b.gapTime.seconds
+        let energy = b.kernels.reduce(0) { $0 + $1.totalEnergy.joules } + pass.gapEnergy.joules
+        #expect(approx(time, pass.time.seconds, rel: 1e-12))
+        #expect(approx(energy, pass.energy.joules, rel: 1e-12))
+        #expect(b.gapTime.seconds > 0)
+        if let cap { #expect(pass.powerLimited && pass.averagePower.watts <= cap + 1e-9) }
+        #expect(b.kernels.allSatisfy { $0.throttled == (cap == 70) })
+    }
+
+    @Test func memoryBoundKernelsAreNamedAndBusyTheirUnit() {
+        let b = PassEstimatorTests.estimator().breakdown(Self.program(16384))
+        let copy = b.kernels[1], gemm = b.kernels[0]
+        #expect(copy.kernel == "copy" && copy.bound == .memory && copy.dutyCycles.hbm > 0.5)
+        #expect(gemm.bound == .compute && gemm.dutyCycles.tensor > 0.5)
+        #expect(gemm.power > copy.power)
+    }
+}

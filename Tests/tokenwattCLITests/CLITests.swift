@@ -320,6 +320,24 @@ import Testing
         #expect(diag.stdout.contains("HOW WELL SUCH CHANGES ARE PREDICTED") && diag.stdout.contains("batch changes where measured"))
     }
 
+    @Test func kernelsListsAPassThatAddsUp() throws {
+        let base = ["kernels", "--model", "openai/gpt-oss-120b", "--gpu", "b200", "--batch", "64", "--input", "1024", "--output", "1024"]
+        let text = try Self.run(base)
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("decode step of 64 sequences at 1536 tokens of context") && text.stdout.contains("experts_gate_up"))
+        let csv = try Self.run(base + ["--format", "csv", "--pass", "prefill"])
+        #expect(csv.status == 0, "\(csv.stderr)")
+        let lines = csv.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(lines[0].prefix(4) == ["block", "kernel", "launches", "us_each"])
+        #expect(lines.last?.first == "idle")
+        let share = lines.dropFirst().compactMap { Double($0[5]) }.reduce(0, +)
+        #expect(abs(share - 1) < 0.01)
+        let json = try Self.run(base + ["--format", "json", "--context", "8192"])
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((obj["phase"] as? String)?.contains("8192 tokens of context") == true)
+        #expect(((obj["kernels"] as? [[String: Any]])?.count ?? 0) > 10)
+    }
+
     @Test func traceReadsStdinAndWritesPerRequestRowsOrNothing() throws {
         let log = "TIMESTAMP,ContextTokens,GeneratedTokens\n" + (0..<300).map { "2023-11-16 18:\(10 + $0 / 60):\(String(format: "%02d", $0 % 60)).5,\(100 + $0),\(20 + $0 % 30)" }.joined(separator: "\n") + "\n"
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tokenwatt-cli-trace-\(getpid())")

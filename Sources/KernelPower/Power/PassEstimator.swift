@@ -26,17 +26,31 @@ public struct PassEstimator: Sendable {
     /// the limiter holds power at `capHoldFraction` of the cap. GEMM tiles are chosen first, as
     /// tuned under that cap (`tuned`), and kept at every clock the limiter tries.
     public func estimate(_ program: KernelProgram, clock: Frequency? = nil, powerCap: Power? = nil) -> PassEstimate {
+        settle(program, clock: clock, powerCap: powerCap).pass
+    }
+
+    /// A pass as the limiter settled it, with what its last run needs to be replayed kernel by
+    /// kernel (`breakdown`): the tuned program, the clock it ran at and the cap each kernel ran
+    /// under (nil unless even the lowest clock left the pass above the cap).
+    struct Settled {
+        let program: KernelProgram
+        let pass: PassEstimate
+        let clock: Frequency
+        let kernelCap: Power?
+    }
+
+    func settle(_ program: KernelProgram, clock: Frequency?, powerCap: Power?) -> Settled {
         let requested = clock ?? gpu.boostClock, cap = (powerCap ?? gpu.tdp) * power.capHoldFraction
         let program = tuned(program, at: requested, cap: cap)
         let free = run(program, at: requested, cap: nil)
-        guard free.averagePower > cap else { return free }
+        guard free.averagePower > cap else { return Settled(program: program, pass: free, clock: requested, kernelCap: nil) }
         return limited(program, from: requested, free: free, cap: cap)
     }
 
     /// The pass at the clock where its mean power meets `cap`, found by the Illinois method
     /// (modified regula falsi) on whole passes. Work whose power stays above the cap even at the
     /// lowest clock (memory-bound power barely falls with the SM clock) stalls kernel by kernel.
-    func limited(_ program: KernelProgram, from requested: Frequency, free: PassEstimate, cap: Power) -> PassEstimate {
+    func limited(_ program: KernelProgram, from requested: Frequency, free: PassEstimate, cap: Power) -> Settled {
         func excess(_ e: PassEstimate) -> Double { e.averagePower.watts - cap.watts }
         var hi = requested, gHi = excess(free)
         var lo = max(Frequency.megahertz(210), requested * 0.1)
@@ -54,7 +68,7 @@ public struct PassEstimator: Sendable {
             best = run(program, at: lo, cap: nil)
         }
         var gLo = excess(best), bestExcess = gLo
-        if gLo > 0 { return run(program, at: lo, cap: cap) }
+        if gLo > 0 { return Settled(program: program, pass: run(program, at: lo, cap: cap), clock: lo, kernelCap: cap) }
         var side = 0
         // Converge tightly: a loose stop would let a longer pass land further below the cap and
         // cost less than a shorter one.
@@ -77,11 +91,17 @@ public struct PassEstimator: Sendable {
         best.requestedClock = requested
         best.powerLimited = true
         best.energy = cap * best.time
-        return best
+        return Settled(program: program, pass: best, clock: lo, kernelCap: nil)
     }
 
     /// One pass with kernels at `clock`, throttled where a kernel exceeds `cap` (no limit if nil).
     public func run(_ program: KernelProgram, at clock: Frequency, cap: Power?) -> PassEstimate {
+        run(program, at: clock, cap: cap, record: nil)
+    }
+
+    /// `run`, handing each kernel as run (once per block, not per repeat) to `record`.
+    func run(_ program: KernelProgram, at clock: Frequency, cap: Power?,
+             record: ((KernelProgram.Block, Kernel, KernelRun) -> Void)?) -> PassEstimate {
         let timer = KernelTimer(gpu: gpu, clock: clock, model: timeModel)
         var queue = IssueQueue(launch: host.launchTime.seconds)
         var activity = Activity()
@@ -92,6 +112,7 @@ public struct PassEstimator: Sendable {
             let runs = block.kernels.map { throttled($0, cost: timer.cost($0), clock: clock, cap: cap) }
             queue.replay(times: runs.map(\.cost.time.seconds), hostOps: block.kernels.map(\.hostOps), repeats: block.repeats)
             let reps = Double(block.repeats)
+            if let record { for (kernel, r) in zip(block.kernels, runs) { record(block, kernel, r) } }
             for r in runs {
                 activity += r.cost.activity * reps
                 boundTime[r.cost.bound, default: 0] += r.cost.time.seconds * reps

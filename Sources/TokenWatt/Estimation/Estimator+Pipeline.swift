@@ -7,19 +7,23 @@ extension Estimator {
     func pipelinePass(_ d: Deployment, phase: Phase, lmHead: Bool) throws -> PassEstimate {
         let microbatches = Self.microbatches(of: phase, count: d.pipelineParallel)
         let planner = PhasePlanner(deployment: d, includeLMHead: lmHead)
-        let first = passEstimator(for: d)
-        // The scheduler runs once per microbatch, on the first stage's host; the others only
-        // launch their kernels.
-        var workerHost = d.host
-        workerHost.passOverhead = .zero
-        workerHost.perSequenceOverhead = .zero
-        let worker = PassEstimator(gpu: first.gpu, power: first.power, timeModel: first.timeModel, host: workerHost)
+        let first = passEstimator(for: d), worker = Self.worker(of: first)
+        let estimators = (0..<d.pipelineParallel).map { $0 == 0 ? first : worker }
         let runs = try (0..<d.pipelineParallel).map { stage in
             try microbatches.map { mb in
-                (stage == 0 ? first : worker).estimate(try planner.program(for: mb, stage: stage), clock: d.lockedClock, powerCap: d.powerCap)
+                estimators[stage].estimate(try planner.program(for: mb, stage: stage), clock: d.lockedClock, powerCap: d.powerCap)
             }
         }
-        return first.pipelineCycle(runs)
+        return estimators[0].pipelineCycle(runs)
+    }
+
+    /// The pass estimator of a stage after the first. The scheduler runs once per microbatch, on
+    /// the first stage's host; the others only launch their kernels.
+    static func worker(of first: PassEstimator) -> PassEstimator {
+        var host = first.host
+        host.passOverhead = .zero
+        host.perSequenceOverhead = .zero
+        return PassEstimator(gpu: first.gpu, power: first.power, timeModel: first.timeModel, host: host)
     }
 
     /// `phase` split into up to `count` microbatches of near-equal sequences (a microbatch with no

@@ -6,8 +6,9 @@ enum EstimateCommand {
     static let usage = """
     tokenwatt estimate --model ID --gpu ID [--gpus N --tp N --ep N --pp N] [--precision P] --batch N --input N --output N
                        [--kv-precision P] [--ssm-state-precision P] [--load QPS | --busy-fraction F] [--pue X] [--boundary gpu|node|it|facility]
-                       [--power-cap-w W] [--sm-clock-mhz F] [--framework vllm|trtllm|sglang|vllm-eager|hf] [--token-budget N]
-                       [--sampling top-p|direct] [--memory-utilization F] [--host-launch-us US] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
+                       [--power-cap-w W] [--sm-clock-mhz F] [--framework \(frameworks)] [--token-budget N]
+                       [--sampling top-p|direct] [--attention eager|sdpa|flash] [--memory-utilization F] [--host-launch-us US]
+                       [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
                        [--format text|json|csv|markdown]
                        [--method kernel|surface [--reference-input N --reference-output N]]
       --load QPS runs the batch and charges the idle rest at the it boundary; under continuous batching
@@ -19,10 +20,20 @@ enum EstimateCommand {
       logits each step under vLLM's PyTorch sampler; direct samples from them as they are.
     """
 
-    static let valued: Set<String> = ["model", "gpu", "gpus", "tp", "ep", "pp", "precision", "kv-precision", "ssm-state-precision", "batch", "input", "output",
-                                      "load", "busy-fraction", "pue", "boundary", "power-cap-w", "sm-clock-mhz", "framework",
-                                      "token-budget", "memory-utilization", "host-launch-us", "calibration", "model-catalog", "gpu-catalog", "format", "attention", "method",
-                                      "reference-input", "reference-output", "sampling"]
+    /// The serving engines `--framework` takes, for usage texts.
+    static let frameworks = Framework.allCases.map(\.rawValue).joined(separator: "|")
+
+    /// The flags `deploymentRequest` reads.
+    static let deploymentFlags: Set<String> = ["model", "gpu", "gpus", "tp", "ep", "pp", "precision", "kv-precision", "ssm-state-precision",
+                                               "framework", "attention", "sm-clock-mhz", "power-cap-w", "host-launch-us", "sampling"]
+    /// The catalog and calibration flags `CommonOptions.estimator` reads.
+    static let catalogFlags: Set<String> = ["calibration", "model-catalog", "gpu-catalog"]
+    /// The flags `servingRequest` reads.
+    static let servingFlags: Set<String> = ["batch", "input", "output", "token-budget", "memory-utilization"]
+    /// The flags `ledgerSettings` reads, and the boundary.
+    static let ledgerFlags: Set<String> = ["load", "busy-fraction", "pue", "boundary"]
+    static let valued = deploymentFlags.union(catalogFlags).union(servingFlags).union(ledgerFlags)
+        .union(["format", "method", "reference-input", "reference-output"])
 
     static func run(_ argv: [String]) throws -> ExitCode {
         let args = try Arguments(argv, valued: valued, boolean: [])
@@ -30,12 +41,7 @@ enum EstimateCommand {
         let format = try args.format([.text, .json, .csv, .markdown], default: .text)
         let estimator = try CommonOptions.estimator(args)
         let request = try deploymentRequest(args)
-        let serving = ServingRequest(
-            batch: try required(args.int("batch", 1...1_000_000), "batch"),
-            inputTokens: try required(args.int("input", 1...10_000_000), "input"),
-            outputTokens: try required(args.int("output", 1...10_000_000), "output"),
-            tokenBudget: try args.int("token-budget", 1...10_000_000) ?? 8192,
-            memoryUtilization: try args.double("memory-utilization", 0.05...1) ?? 0.9)
+        let serving = try servingRequest(args)
         let settings = try ledgerSettings(args)
         let boundary = try args.choice("boundary", Boundary.self) ?? .facility
         let deployment = try estimator.deployment(request)
@@ -82,7 +88,17 @@ enum EstimateCommand {
         return v
     }
 
-    /// The deployment flags shared by `estimate` and `export-sql`.
+    /// The request shape shared by `estimate`, `diagnose`, `tune` and `kernels`.
+    static func servingRequest(_ args: Arguments) throws -> ServingRequest {
+        ServingRequest(
+            batch: try required(args.int("batch", 1...1_000_000), "batch"),
+            inputTokens: try required(args.int("input", 1...10_000_000), "input"),
+            outputTokens: try required(args.int("output", 1...10_000_000), "output"),
+            tokenBudget: try args.int("token-budget", 1...10_000_000) ?? 8192,
+            memoryUtilization: try args.double("memory-utilization", 0.05...1) ?? 0.9)
+    }
+
+    /// The deployment flags shared by every command that prices one deployment.
     static func deploymentRequest(_ args: Arguments) throws -> DeploymentRequest {
         var r = DeploymentRequest(model: try required(args.string("model"), "model"), gpu: try required(args.string("gpu"), "gpu"))
         r.gpus = try args.int("gpus", 1...4096)

@@ -14,7 +14,9 @@ enum ExportSQLCommand {
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: EstimateCommand.valued.union(["dialect", "table", "input-column", "output-column"]), boolean: [])
+        let args = try Arguments(argv, valued: EstimateCommand.deploymentFlags.union(EstimateCommand.catalogFlags).union(EstimateCommand.ledgerFlags)
+                                    .union(["batch", "input", "output", "token-budget", "reference-input", "reference-output",
+                                            "dialect", "table", "input-column", "output-column"]), boolean: [])
         _ = try args.requirePositional(0, usage: usage)
         guard let d = try args.choice("dialect", SQLDialect.self) else { throw UsageError(description: "--dialect is required; usage: \(usage)") }
         let estimator = try CommonOptions.estimator(args)

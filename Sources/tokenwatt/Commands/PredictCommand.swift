@@ -7,7 +7,7 @@ enum PredictCommand {
     static let usage = """
     tokenwatt predict FILE.csv|- [--format csv|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       Input columns: model, gpu, gpus, tp, ep, precision, kv_precision, phase (forward|decode-step|serve),
-      batch, input_tokens, output_tokens, sm_clock_mhz, power_cap_w, framework (vllm|trtllm|sglang|vllm-eager|hf),
+      batch, input_tokens, output_tokens, sm_clock_mhz, power_cap_w, framework (\(EstimateCommand.frameworks)),
       attention (eager|sdpa|flash), lm_head, host_launch_us, sampling (top-p|direct). Rows that fail get
       an `error` cell; exit 1.
     """

@@ -16,9 +16,9 @@ enum TraceCommand {
     static let sampleSize = 10_000
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: EstimateCommand.valued.union([
+        let args = try Arguments(argv, valued: EstimateCommand.deploymentFlags.union(EstimateCommand.catalogFlags).union([
             "log-format", "time-column", "input-column", "output-column", "time-unit", "max-batch", "replicas", "window-s",
-            "per-request", "hourly"]), boolean: [])
+            "per-request", "hourly", "boundary", "pue", "format"]), boolean: [])
         let file = try args.requirePositional(1, usage: usage)[0]
         let format = try args.format([.text, .json], default: .text)
         let estimator = try CommonOptions.estimator(args)

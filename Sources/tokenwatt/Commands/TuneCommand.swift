@@ -5,12 +5,15 @@ import TokenWatt
 /// `tokenwatt tune`: the power cap or locked clock that minimises energy under latency targets.
 enum TuneCommand {
     static let usage = """
-    tokenwatt tune --model ID --gpu ID [--gpus N --tp N --ep N --precision P] --batch N --input N --output N
-                   [--ttft-ms T] [--itl-ms T] [--steps N] [--svg FILE] [--format text|csv] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
+    tokenwatt tune --model ID --gpu ID [--gpus N --tp N --ep N --pp N] [--precision P] --batch N --input N --output N
+                   [--ttft-ms T] [--itl-ms T] [--steps N] [--svg FILE] [--format text|csv]
+                   [--kv-precision P] [--ssm-state-precision P] [--framework \(EstimateCommand.frameworks)] [--sampling top-p|direct]
+                   [--token-budget N] [--memory-utilization F] [--host-launch-us US] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: EstimateCommand.valued.union(["ttft-ms", "itl-ms", "steps", "svg"]), boolean: [])
+        let args = try Arguments(argv, valued: EstimateCommand.deploymentFlags.union(EstimateCommand.catalogFlags).union(EstimateCommand.servingFlags)
+                                    .union(["ttft-ms", "itl-ms", "steps", "svg", "format"]), boolean: [])
         _ = try args.requirePositional(0, usage: usage)
         let format = try args.format([.text, .csv], default: .text)
         let estimator = try CommonOptions.estimator(args)
@@ -18,9 +21,7 @@ enum TuneCommand {
         if request.powerCapWatts != nil || request.smClockMHz != nil {
             throw UsageError(description: "tune chooses the power cap and clock itself; leave out --power-cap-w and --sm-clock-mhz")
         }
-        let serving = ServingRequest(batch: try EstimateCommand.required(args.int("batch", 1...1_000_000), "batch"),
-                                     inputTokens: try EstimateCommand.required(args.int("input", 1...10_000_000), "input"),
-                                     outputTokens: try EstimateCommand.required(args.int("output", 1...10_000_000), "output"))
+        let serving = try EstimateCommand.servingRequest(args)
         let tuning = try Tuning(estimator: estimator, base: request, serving: serving,
                                 targets: Tuning.Targets(ttftMs: try args.double("ttft-ms", 0.001...1e9), itlMs: try args.double("itl-ms", 0.001...1e9)),
                                 steps: try args.int("steps", 2...200) ?? 12)

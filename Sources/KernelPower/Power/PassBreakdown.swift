@@ -1,0 +1,61 @@
+/// One kernel of a pass as it ran: the line of the kernel list that EnergAIzer-style estimation
+/// sums (each kernel's time, and its duty cycles giving watts).
+public struct KernelLine: Sendable {
+    /// The block (embedding, a layer variant, head) the kernel belongs to.
+    public let block: String
+    public let kernel: String
+    /// Times the kernel runs in the pass: its block's repeats (the layers of that variant).
+    public let launches: Int
+    /// One launch's time, a power-limiter stall included.
+    public let time: Time
+    /// One launch's board energy, idle power included.
+    public let energy: Energy
+    /// The SM clock it ran at (below the pass's when the cap throttled it alone).
+    public let clock: Frequency
+    public let bound: Bound
+    /// Whether the cap throttled this kernel on its own (only when the whole pass stayed above
+    /// the cap at the lowest clock).
+    public let throttled: Bool
+    /// Busy fraction of each unit's peak rate over the launch.
+    public let dutyCycles: DutyCycles
+
+    public var power: Power { time.seconds > 0 ? energy / time : .zero }
+    public var totalTime: Time { time * Double(launches) }
+    public var totalEnergy: Energy { energy * Double(launches) }
+}
+
+/// A pass and the kernels it is made of. The kernels' total time plus `gapTime` is the pass
+/// time, and their total energy plus the pass's gap energy is the pass energy.
+public struct PassBreakdown: Sendable {
+    public let pass: PassEstimate
+    public let kernels: [KernelLine]
+
+    /// Time the GPU idles in the pass: launch gaps where the host falls behind, and the host's
+    /// per-pass work (scheduling, sampling bookkeeping) between steps.
+    public var gapTime: Time { pass.time - pass.busyTime }
+}
+
+extension PassEstimator {
+    /// `estimate`, kernel by kernel: the settled pass replayed at the clock (and per-kernel cap)
+    /// it settled at, so that every line is what the pass total is made of.
+    public func breakdown(_ program: KernelProgram, clock: Frequency? = nil, powerCap: Power? = nil) -> PassBreakdown {
+        let settled = settle(program, clock: clock, powerCap: powerCap)
+        var lines: [KernelLine] = []
+        let replay = run(settled.program, at: settled.clock, cap: settled.kernelCap) { block, kernel, r in
+            lines.append(KernelLine(block: block.name, kernel: kernel.name, launches: block.repeats, time: r.cost.time,
+                                    energy: r.energy, clock: r.clock, bound: r.cost.bound, throttled: r.limited,
+                                    dutyCycles: dutyCycles(r.cost.activity, time: r.cost.time.seconds, clock: r.clock)))
+        }
+        // When the limiter settled the whole pass, it holds the pass at the cap exactly, and the
+        // replay's energy differs from that by the root finder's residual (under 1e-7 of the
+        // cap): the kernels are scaled to the pass so that the lines add up to it.
+        let busy = replay.energy - replay.gapEnergy
+        let target = settled.pass.energy - settled.pass.gapEnergy
+        let scale = busy.joules > 0 ? target / busy : 1
+        let scaled = lines.map { l in
+            KernelLine(block: l.block, kernel: l.kernel, launches: l.launches, time: l.time, energy: l.energy * scale,
+                       clock: l.clock, bound: l.bound, throttled: l.throttled, dutyCycles: l.dutyCycles)
+        }
+        return PassBreakdown(pass: settled.pass, kernels: scaled)
+    }
+}

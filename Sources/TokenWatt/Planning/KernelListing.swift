@@ -1,0 +1,146 @@
+import KernelPower
+
+/// The kernels of one pass of a deployment as `estimate` prices it (`tokenwatt kernels`): each
+/// kernel's time, bound, power and duty cycles, and the idle gaps, adding up to the pass.
+public struct KernelListing: Sendable {
+    /// Which of the passes a serving estimate is built from.
+    public enum Pass: String, CaseIterable, Sendable {
+        /// The decode step at the mean context of the in-flight sequences.
+        case decode
+        /// The pass that carries a prompt's first tokens: under continuous batching the step that
+        /// takes its first chunk beside the decodes; under static batching the batch's prefill.
+        case prefill
+    }
+
+    public let deployment: Deployment
+    public let pass: Pass
+    public let phase: Phase
+    /// The pipeline stage listed (0-based) and the microbatches a pass is split into (1 without pp).
+    public let stage: Int
+    public let microbatches: Int
+    public let breakdown: PassBreakdown
+    public let notes: [String]
+
+    /// Lists `pass` of `serving` on `deployment`. The batch is the one the serving estimate runs
+    /// (the KV cache or the step's token budget may hold it below the requested one); `context`
+    /// overrides the decode context; `stage` (0-based) picks a pipeline stage.
+    public init(estimator: Estimator, deployment d: Deployment, serving r: ServingRequest, pass: Pass,
+                context: Int? = nil, stage: Int = 0) throws {
+        guard (0..<d.pipelineParallel).contains(stage) else {
+            throw DeploymentError.invalidShape("stage \(stage + 1) does not exist: the pipeline has \(d.pipelineParallel) stage(s)")
+        }
+        let serving = try estimator.serve(d, r)
+        let local = max(1, serving.effectiveBatch / d.attentionRanks)
+        var phase: Phase
+        switch (pass, r.isStatic(on: d.framework)) {
+        case (.decode, _):
+            phase = .decode(batch: local, context: context ?? ContinuousPlan(request: r, local: local).context)
+        case (.prefill, true):
+            phase = .prefill(batch: local, tokens: r.inputTokens)
+        case (.prefill, false):
+            phase = ContinuousPlan(request: r, local: local).chunks[0].phase
+        }
+        var notes = serving.notes
+        if context != nil, pass == .prefill { notes.append("--context applies to the decode step; the prefill step decodes at the mean context") }
+        let planner = PhasePlanner(deployment: d)
+        microbatches = d.pipelineParallel
+        if d.pipelineParallel > 1 {
+            let parts = Estimator.microbatches(of: phase, count: d.pipelineParallel)
+            phase = parts[0]
+            notes.append("stage \(stage + 1) of \(d.pipelineParallel): one microbatch of the \(parts.count) a pipeline cycle runs")
+        }
+        let first = estimator.passEstimator(for: d)
+        let runner = stage == 0 ? first : Estimator.worker(of: first)
+        breakdown = runner.breakdown(try planner.program(for: phase, stage: d.pipelineParallel > 1 ? stage : nil),
+                                     clock: d.lockedClock, powerCap: d.powerCap)
+        self.deployment = d
+        self.pass = pass
+        self.phase = phase
+        self.stage = stage
+        self.notes = notes
+    }
+}
+
+// MARK: - Rendering
+
+extension KernelListing {
+    public static let csvHeader = ["block", "kernel", "launches", "us_each", "ms_total", "time_share", "bound", "clock_mhz",
+                                   "watts", "joules_total", "energy_share", "duty_tensor", "duty_fp32", "duty_smem", "duty_l2",
+                                   "duty_hbm", "duty_sm", "duty_link"]
+
+    /// One row per kernel, then one `idle` row for the gaps; the rows add up to the pass.
+    public var rows: [[String]] {
+        let p = breakdown.pass
+        let kernels = breakdown.kernels.map { k -> [String] in
+            [k.block, k.kernel, String(k.launches), formatNumber(k.time.seconds * 1e6, significant: 4),
+             formatNumber(k.totalTime.seconds * 1e3, significant: 4), formatNumber(k.totalTime / p.time, significant: 3),
+             k.bound.rawValue + (k.throttled ? " (capped)" : ""), formatNumber(k.clock.megahertz, significant: 4),
+             formatNumber(k.power.watts, significant: 4), formatNumber(k.totalEnergy.joules, significant: 4),
+             formatNumber(k.totalEnergy / p.energy, significant: 3)]
+                + k.dutyCycles.values.map { formatNumber($0, significant: 3) }
+        }
+        let gap = breakdown.gapTime
+        let idle = ["idle", "gaps", "", "", formatNumber(gap.seconds * 1e3, significant: 4), formatNumber(gap / p.time, significant: 3),
+                    "host", formatNumber(p.clock.megahertz, significant: 4),
+                    formatNumber(gap.seconds > 0 ? p.gapEnergy.joules / gap.seconds : 0, significant: 4),
+                    formatNumber(p.gapEnergy.joules, significant: 4), formatNumber(p.gapEnergy / p.energy, significant: 3)]
+            + Array(repeating: "0", count: DutyCycles.columns.count)
+        return kernels + [idle]
+    }
+
+    public func csv() -> String {
+        ([CSVWriter.line(Self.csvHeader)] + rows.map { CSVWriter.line($0) }).joined(separator: "\n") + "\n"
+    }
+
+    public func json() -> JSONValue {
+        let p = breakdown.pass
+        let numeric: Set<String> = Set(Self.csvHeader).subtracting(["block", "kernel", "bound"])
+        let kernels: [JSONValue] = rows.map { row in
+            .obj(zip(Self.csvHeader, row).map { key, cell in
+                (key, numeric.contains(key) ? (Double(cell).map(JSONValue.num) ?? .null) : .str(cell))
+            })
+        }
+        let d = deployment
+        let setup: [(String, JSONValue)] = [
+            ("model", .str(d.model.id)), ("gpu", .str(d.gpu.id)), ("gpus", .num(Double(d.gpuCount))),
+            ("precision", .str(d.precision.rawValue)), ("framework", .str(d.framework.rawValue)),
+            ("pass", .str(pass.rawValue)), ("phase", .str(phaseWords)),
+        ]
+        let totals: [(String, JSONValue)] = [
+            ("passMs", .num(p.time.seconds * 1e3)), ("passJoules", .num(p.energy.joules)), ("gpuWatts", .num(p.averagePower.watts)),
+            ("clockMHz", .num(p.clock.megahertz)), ("powerLimited", .bool(p.powerLimited)),
+        ]
+        return .obj(setup + totals + [("kernels", .array(kernels)), ("notes", .array(notes.map(JSONValue.str)))])
+    }
+
+    /// The pass in words: "decode step of 64 sequences at 4,608 tokens of context".
+    public var phaseWords: String {
+        switch phase {
+        case let .decode(b, c): return "decode step of \(b) sequences at \(c) tokens of context"
+        case let .prefill(b, t, _): return "prefill of \(b) prompts of \(t) tokens"
+        case let .mixed(b, c, t, past, g):
+            return "step of \(b) decodes at \(c) tokens of context carrying \(g) prompt chunk(s) of \(t) tokens (after \(past))"
+        }
+    }
+
+    public func text() -> String {
+        let d = deployment, p = breakdown.pass
+        var s = "TokenWatt kernels — \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.precision.rawValue), \(d.framework.rawValue): \(phaseWords)\n\n"
+        s += "pass \(formatNumber(p.time.seconds * 1e3, significant: 4)) ms at \(formatNumber(p.clock.megahertz, significant: 4)) MHz"
+            + (p.powerLimited ? " (held by the power cap)" : "")
+            + ", \(formatNumber(p.averagePower.watts, significant: 4)) W and \(formatNumber(p.energy.joules, significant: 4)) J per GPU; "
+            + "kernels busy \(formatNumber(p.busyTime.seconds * 1e3, significant: 4)) ms, idle \(formatNumber(breakdown.gapTime.seconds * 1e3, significant: 4)) ms "
+            + "(launch gaps and the host's per-step work, at idle power)\n\n"
+        let header = ["block", "kernel", "runs", "µs each", "ms", "time", "bound", "W", "J", "energy"]
+            + DutyCycles.columns.map { "\($0) %" }
+        let body = rows.map { r -> [String] in
+            let pct = { (cell: String) in Double(cell).map { formatPercent($0, decimals: 0) } ?? cell }
+            return [r[0], r[1], r[2], r[3], r[4], pct(r[5]), r[6], r[8], r[9], pct(r[10])]
+                + r[11...].map { Double($0).map { formatFixed($0 * 100, decimals: 0) } ?? $0 }
+        }
+        s += FleetRendering.table(header, body)
+        s += "\nduty: each unit's busy fraction of its peak rate over the kernel (tensor at the 16-bit rate, sm = SMs switched on)\n"
+        s += notes.map { "note: \($0)\n" }.joined()
+        return s
+    }
+}

@@ -1,0 +1,38 @@
+import KernelPower
+import TokenWatt
+
+/// `tokenwatt kernels`: the kernel list of one pass, each kernel's time, bound, watts and duty cycles.
+enum KernelsCommand {
+    static let usage = """
+    tokenwatt kernels --model ID --gpu ID [--gpus N --tp N --ep N --pp N] [--precision P] --batch N --input N --output N
+                      [--pass decode|prefill] [--context N] [--stage N] [--kv-precision P] [--power-cap-w W] [--sm-clock-mhz F]
+                      [--framework \(EstimateCommand.frameworks)] [--sampling top-p|direct] [--token-budget N]
+                      [--memory-utilization F] [--host-launch-us US] [--format text|csv|json]
+                      [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
+      Lists the kernels of one GPU's pass as `estimate` prices it, with the idle gaps; the rows add up to
+      the pass's time and energy. --pass decode (default): the decode step of the sequences in flight
+      at their mean context (--context N to choose it); --pass prefill: the step that carries a
+      prompt's first chunk beside the decodes (continuous batching) or the batch's prefill (hf).
+      --stage N picks a pipeline stage (1 to --pp) and lists one of its microbatches.
+    """
+
+    static func run(_ argv: [String]) throws -> ExitCode {
+        let valued = EstimateCommand.deploymentFlags.union(EstimateCommand.catalogFlags).union(EstimateCommand.servingFlags)
+            .union(["pass", "context", "stage", "format"])
+        let args = try Arguments(argv, valued: valued, boolean: [])
+        _ = try args.requirePositional(0, usage: usage)
+        let format = try args.format([.text, .csv, .json], default: .text)
+        let estimator = try CommonOptions.estimator(args)
+        let deployment = try estimator.deployment(try EstimateCommand.deploymentRequest(args))
+        let listing = try KernelListing(
+            estimator: estimator, deployment: deployment, serving: try EstimateCommand.servingRequest(args),
+            pass: try args.choice("pass", KernelListing.Pass.self) ?? .decode,
+            context: try args.int("context", 1...100_000_000), stage: (try args.int("stage", 1...4096) ?? 1) - 1)
+        switch format {
+        case .csv: Output.write(listing.csv())
+        case .json: Output.write(JSONWriter(sortKeys: false).write(listing.json()))
+        default: Output.write(listing.text())
+        }
+        return .success
+    }
+}
