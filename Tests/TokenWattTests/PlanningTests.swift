@@ -182,6 +182,16 @@ import Testing
         #expect(approx(d.decodeShares.reduce(0) { $0 + $1.1 }, 1, rel: 0.02))
     }
 
+    /// A wider format than the deployment's is explained by its bytes, not by fixed per-step costs.
+    @Test(arguments: [("openai/gpt-oss-120b", "b200", "1.88× the bytes of mxfp4"), ("Qwen/Qwen3-8B-FP8", "h100-sxm", "2× the bytes of fp8")])
+    func aWiderFormatCostsItsBytes(model: String, gpu: String, words: String) throws {
+        let d = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: model, gpu: gpu),
+                              serving: ServingRequest(batch: 64, inputTokens: 1024, outputTokens: 1024))
+        let wider = try #require(d.alternatives.first { $0.change.contains(" weights instead of ") })
+        #expect(wider.gpuWhPerQuery > d.base.ledger.total(at: .gpu).wattHours)
+        #expect(wider.explanation.contains(words) && !wider.explanation.contains("does not shrink"))
+    }
+
     /// A tensor-parallel deployment is offered as two pipeline stages on the same GPUs.
     @Test func twoPipelineStagesAreANearbyConfiguration() throws {
         let d = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 8),

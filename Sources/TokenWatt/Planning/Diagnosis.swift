@@ -122,6 +122,7 @@ public struct Diagnosis: Sendable {
 
     /// A lower precision halves the weight bytes each decode step reads, but the saving is small when
     /// the step is dominated by fixed per-kernel overhead and launch gaps, and scaling kernels add work.
+    /// A higher one (FP8 instead of MXFP4, BF16 instead of FP8) reads more bytes every step.
     static func explainPrecision(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
         let ea = a.ledger.total(at: .gpu).wattHours, eb = b.ledger.total(at: .gpu).wattHours
         let sa = a.serving.decodeStep, sb = b.serving.decodeStep
@@ -129,7 +130,11 @@ public struct Diagnosis: Sendable {
         let verb = eb > ea ? "costs \(pct(eb, ea)) more" : "saves \(pct(eb, ea))"
         var s = "\(b.deployment.precision.rawValue) \(verb) per query: the decode step goes from \(ms(sa.time)) to \(ms(sb.time)) and power per GPU from \(formatNumber(a.serving.gpuPower.watts, significant: 3)) to \(formatNumber(b.serving.gpuPower.watts, significant: 3)) W"
         if b.serving.effectiveBatch != a.serving.effectiveBatch { s += "; the batch that fits goes from \(a.serving.effectiveBatch) to \(b.serving.effectiveBatch)" }
-        if eb > ea {
+        let bytes = b.deployment.precision.weightBytesPerElement / a.deployment.precision.weightBytesPerElement
+        if bytes > 1 {
+            s += ". Its weights take \(formatNumber(bytes, significant: 3))× the bytes of \(a.deployment.precision.rawValue) ones, and every decode step reads them"
+            if eb < ea { s += "; it still saves because \(a.deployment.precision.rawValue)'s scaling and dequantization work outweighs those bytes here" }
+        } else if eb > ea {
             s += ". It costs more because \(formatPercent(fixed, decimals: 0)) of the step at batch \(a.serving.effectiveBatch) is per-kernel overhead and launch gaps that precision does not shrink, while the step runs its kernels at higher power"
         } else if fixed > 0.3 {
             s += ". The saving is limited: \(formatPercent(fixed, decimals: 0)) of the step is per-kernel overhead and launch gaps that precision does not shrink"
