@@ -139,7 +139,8 @@ extension KernelListing {
                 + r[11...].map { Double($0).map { formatFixed($0 * 100, decimals: 0) } ?? $0 }
         }
         s += FleetRendering.table(header, body)
-        s += "\nduty: each unit's busy fraction of its peak rate over the kernel (tensor at the 16-bit rate, sm = SMs switched on)\n"
+        s += "\nduty: each unit's busy fraction of its peak rate over the kernel (tensor at the 16-bit rate, sm = SMs switched on);\n"
+            + "smem is counted for energy (operands land once and are read about twice), not as a time limit, so it can pass 100 %\n"
         s += notes.map { "note: \($0)\n" }.joined()
         return s
     }
