@@ -192,6 +192,18 @@ import Testing
         #expect(wider.explanation.contains(words) && !wider.explanation.contains("does not shrink"))
     }
 
+    /// The diagnosis names the decode step's largest kernels, and the totals by kernel add up to the step.
+    @Test func theDecodeStepsLargestKernelsAreNamed() throws {
+        let d = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"),
+                              serving: ServingRequest(batch: 64, inputTokens: 4000, outputTokens: 500))
+        let totals = d.decodeKernels.totalsByKernel
+        #expect(d.decodeKernels.breakdown.pass.time == d.base.serving.decodeStep.time)
+        #expect(approx(totals.reduce(0) { $0 + $1.energy.joules }, d.decodeKernels.breakdown.pass.energy.joules, rel: 1e-9))
+        #expect(totals.first?.kernel == "decode_attention", "4,250 tokens of context at batch 64: the KV stream leads")
+        #expect(zip(totals, totals.dropFirst()).allSatisfy { $0.energy >= $1.energy })
+        #expect(d.text().contains("WHERE THE DECODE STEP'S ENERGY GOES") && d.text().contains("decode_attention"))
+    }
+
     /// A tensor-parallel deployment is offered as two pipeline stages on the same GPUs.
     @Test func twoPipelineStagesAreANearbyConfiguration() throws {
         let d = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 8),

@@ -29,6 +29,8 @@ public struct Diagnosis: Sendable {
     public let energyShares: [(String, Double)]
     public let kvFinding: String
     public let alternatives: [Alternative]
+    /// The decode step kernel by kernel (`tokenwatt kernels`).
+    public let decodeKernels: KernelListing
 
     public init(estimator: Estimator, request: DeploymentRequest, serving: ServingRequest) throws {
         let d = try estimator.deployment(request)
@@ -47,6 +49,7 @@ public struct Diagnosis: Sendable {
             kvFinding = "the KV cache does not limit the batch: \(s.requestedBatch) sequences requested, room for \(s.maxBatch)"
         }
         alternatives = Self.alternatives(estimator: estimator, request: request, serving: serving, base: base)
+        decodeKernels = try KernelListing(estimator: estimator, deployment: d, serving: serving, pass: .decode)
     }
 
     static func shares(_ p: PassEstimate) -> [(String, Double)] {
@@ -202,6 +205,12 @@ public struct Diagnosis: Sendable {
         t += "WHERE THE TIME GOES (share of each phase's time; energy share weighted by phase energy)\n"
         t += FleetRendering.table(["", "prefill", "decode", "energy"], prefillShares.indices.map { i in
             [prefillShares[i].0, formatPercent(prefillShares[i].1, decimals: 0), formatPercent(decodeShares[i].1, decimals: 0), formatPercent(energyShares[i].1, decimals: 0)]
+        })
+        t += "\nWHERE THE DECODE STEP'S ENERGY GOES (largest kernels per step; tokenwatt kernels lists every one)\n"
+        let step = decodeKernels.breakdown.pass
+        t += FleetRendering.table(["kernel", "ms", "energy", "W"], decodeKernels.totalsByKernel.prefix(6).map { k in
+            [k.kernel, formatNumber(k.time.seconds * 1000, significant: 3), formatPercent(k.energy / step.energy, decimals: 0),
+             formatNumber(k.power.watts, significant: 3)]
         })
         t += "\nKV CACHE: \(kvFinding)\n\nNEARBY CONFIGURATIONS (GPU boundary)\n"
         t += FleetRendering.table(["change", "Wh/query", "vs now", "ITL ms", "batch", "W/GPU"], alternatives.map { a in

@@ -61,6 +61,30 @@ public struct KernelListing: Sendable {
     }
 }
 
+extension KernelListing {
+    /// One kernel name's part of the pass, summed over the blocks that run it.
+    public struct KernelTotal: Sendable {
+        public let kernel: String
+        public let time: Time
+        public let energy: Energy
+        public var power: Power { time.seconds > 0 ? energy / time : .zero }
+    }
+
+    /// Each kernel name's time and energy over the pass, the idle gaps as `gaps`, largest energy first.
+    public var totalsByKernel: [KernelTotal] {
+        var order: [String] = []
+        var sums: [String: (Time, Energy)] = [:]
+        for k in breakdown.kernels {
+            if sums[k.kernel] == nil { order.append(k.kernel) }
+            let (t, e) = sums[k.kernel] ?? (.zero, .zero)
+            sums[k.kernel] = (t + k.totalTime, e + k.totalEnergy)
+        }
+        let kernels = order.map { KernelTotal(kernel: $0, time: sums[$0]!.0, energy: sums[$0]!.1) }
+        let gaps = KernelTotal(kernel: "gaps", time: breakdown.gapTime, energy: breakdown.pass.gapEnergy)
+        return (kernels + [gaps]).sorted { $0.energy > $1.energy }
+    }
+}
+
 // MARK: - Rendering
 
 extension KernelListing {
