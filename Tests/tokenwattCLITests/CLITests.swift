@@ -336,6 +336,12 @@ import Testing
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect((obj["phase"] as? String)?.contains("8192 tokens of context") == true)
         #expect(((obj["kernels"] as? [[String: Any]])?.count ?? 0) > 10)
+        let query = try Self.run(base + ["--per-query", "--format", "csv"])
+        #expect(query.status == 0, "\(query.stderr)")
+        let estimate = try Self.run(["estimate"] + base.dropFirst() + ["--format", "json", "--boundary", "gpu"])
+        let wh = try #require(((try JSONSerialization.jsonObject(with: Data(estimate.stdout.utf8)) as? [String: Any])?["whPerQuery"] as? [String: Any])?["gpu"] as? Double)
+        let summed = query.stdout.split(separator: "\n").dropFirst().compactMap { Double($0.split(separator: ",")[3]) }.reduce(0, +)
+        #expect(abs(summed / wh - 1) < 0.002, "per-query kernels \(summed) Wh against estimate's \(wh) Wh")
     }
 
     @Test func traceReadsStdinAndWritesPerRequestRowsOrNothing() throws {

@@ -5,7 +5,7 @@ import TokenWatt
 enum KernelsCommand {
     static let usage = """
     tokenwatt kernels --model ID --gpu ID [--gpus N --tp N --ep N --pp N] [--precision P] --batch N --input N --output N
-                      [--pass decode|prefill] [--context N] [--stage N] [--kv-precision P] [--power-cap-w W] [--sm-clock-mhz F]
+                      [--pass decode|prefill | --per-query] [--context N] [--stage N] [--kv-precision P] [--power-cap-w W] [--sm-clock-mhz F]
                       [--framework \(EstimateCommand.frameworks)] [--sampling top-p|direct] [--token-budget N]
                       [--memory-utilization F] [--host-launch-us US] [--format text|csv|json]
                       [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
@@ -14,16 +14,29 @@ enum KernelsCommand {
       at their mean context (--context N to choose it); --pass prefill: the step that carries a
       prompt's first chunk beside the decodes (continuous batching) or the batch's prefill (hf).
       --stage N picks a pipeline stage (1 to --pp) and lists one of its microbatches.
+      --per-query splits one query's GPU energy (estimate's GPU boundary) by kernel, prefill and decode.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
         let valued = EstimateCommand.deploymentFlags.union(EstimateCommand.catalogFlags).union(EstimateCommand.servingFlags)
             .union(["pass", "context", "stage", "format"])
-        let args = try Arguments(argv, valued: valued, boolean: [])
+        let args = try Arguments(argv, valued: valued, boolean: ["per-query"])
         _ = try args.requirePositional(0, usage: usage)
         let format = try args.format([.text, .csv, .json], default: .text)
         let estimator = try CommonOptions.estimator(args)
         let deployment = try estimator.deployment(try EstimateCommand.deploymentRequest(args))
+        if args.flag("per-query") {
+            for flag in ["pass", "context", "stage"] where args.string(flag) != nil {
+                throw UsageError(description: "--\(flag) lists one pass; --per-query splits a whole query, leave one of them out")
+            }
+            let q = try QueryKernels(estimator: estimator, deployment: deployment, serving: try EstimateCommand.servingRequest(args))
+            switch format {
+            case .csv: Output.write(q.csv())
+            case .json: Output.write(JSONWriter(sortKeys: false).write(q.json()))
+            default: Output.write(q.text())
+            }
+            return .success
+        }
         let listing = try KernelListing(
             estimator: estimator, deployment: deployment, serving: try EstimateCommand.servingRequest(args),
             pass: try args.choice("pass", KernelListing.Pass.self) ?? .decode,

@@ -1,0 +1,119 @@
+import KernelPower
+
+/// One query's GPU energy kernel by kernel (`tokenwatt kernels --per-query`): what each kernel
+/// name costs the query in its prefill and its decode, the idle gaps as `gaps`, adding up to the
+/// GPU boundary of `estimate`'s ledger. Built from the same steps the serving estimate weighs:
+/// under continuous batching, what each prompt chunk adds to the step it joins (the mixed step's
+/// kernels less the decode step's) and the query's share of every decode step; under static
+/// batching, the batch's prefill pass and decode steps at the quadrature's contexts.
+public struct QueryKernels: Sendable {
+    public struct Line: Sendable {
+        public let kernel: String
+        public var prefill: Energy
+        public var decode: Energy
+        public var total: Energy { prefill + decode }
+    }
+
+    public let deployment: Deployment
+    public let request: ServingRequest
+    /// Largest total first.
+    public let lines: [Line]
+    public var total: Energy { lines.reduce(.zero) { $0 + $1.total } }
+
+    public init(estimator: Estimator, deployment d: Deployment, serving r: ServingRequest) throws {
+        guard d.pipelineParallel == 1 else {
+            throw DeploymentError.invalidShape(
+                "--per-query splits a query by kernel without pipeline stages; with --pp list one stage's pass with --stage")
+        }
+        let local = max(1, try estimator.serve(d, r).effectiveBatch / d.attentionRanks)
+        let runner = estimator.passEstimator(for: d), planner = PhasePlanner(deployment: d)
+        func pass(_ phase: Phase) throws -> [String: Energy] {
+            Self.energies(runner.breakdown(try planner.program(for: phase), clock: d.lockedClock, powerCap: d.powerCap))
+        }
+        var prefill: [String: Energy] = [:], decode: [String: Energy] = [:]
+        let gpus = Double(d.gpuCount)
+        if r.isStatic(on: d.framework) {
+            // Per query: the batch's passes on the tensor-parallel group, shared by its sequences.
+            let perQuery = Double(d.tensorParallel) / Double(local)
+            prefill = try pass(.prefill(batch: local, tokens: r.inputTokens)).mapValues { $0 * perQuery }
+            for node in ServingEstimator.gaussLegendre {
+                let context = max(1, r.inputTokens + Int(node.x * Double(r.outputTokens)))
+                Self.add(try pass(.decode(batch: local, context: context)), times: node.w * Double(r.outputTokens) * perQuery, to: &decode)
+            }
+        } else {
+            let plan = ContinuousPlan(request: r, local: local)
+            let step = try pass(plan.decode)
+            for (phase, weight) in plan.chunks {
+                let extra = try pass(phase).merging(step.mapValues { $0 * -1 }) { $0 + $1 }
+                Self.add(extra, times: weight / Double(plan.chunksPerStep) * gpus / Double(d.attentionRanks) / r.sharingCopies, to: &prefill)
+            }
+            Self.add(step, times: gpus / Double(local * d.attentionRanks) * Double(r.outputTokens), to: &decode)
+        }
+        // A kernel the chunk leaves alone differs between the two steps by rounding alone (1e-19 Wh):
+        // below a billionth of the query it is zero.
+        let floor = (prefill.values.reduce(.zero, +) + decode.values.reduce(.zero, +)).joules * 1e-9
+        func clean(_ e: Energy?) -> Energy { e.map { abs($0.joules) < floor ? .zero : $0 } ?? .zero }
+        let names = Set(prefill.keys).union(decode.keys)
+        lines = names.map { Line(kernel: $0, prefill: clean(prefill[$0]), decode: clean(decode[$0])) }
+            .sorted { $0.total.joules != $1.total.joules ? $0.total.joules > $1.total.joules : $0.kernel < $1.kernel }
+        deployment = d
+        request = r
+    }
+
+    /// A pass's energy per kernel name (summed over the blocks that run it) and its gaps as `gaps`.
+    static func energies(_ b: PassBreakdown) -> [String: Energy] {
+        var e: [String: Energy] = ["gaps": b.pass.gapEnergy]
+        for k in b.kernels { e[k.kernel, default: .zero] += k.totalEnergy }
+        return e
+    }
+
+    static func add(_ e: [String: Energy], times f: Double, to sum: inout [String: Energy]) {
+        for (k, v) in e { sum[k, default: .zero] += v * f }
+    }
+}
+
+// MARK: - Rendering
+
+extension QueryKernels {
+    public static let csvHeader = ["kernel", "prefill_wh", "decode_wh", "wh", "share"]
+
+    public var rows: [[String]] {
+        let all = total
+        return lines.map { l in
+            [l.kernel, formatNumber(l.prefill.wattHours, significant: 4), formatNumber(l.decode.wattHours, significant: 4),
+             formatNumber(l.total.wattHours, significant: 4), formatNumber(all.joules > 0 ? l.total / all : 0, significant: 3)]
+        }
+    }
+
+    public func csv() -> String {
+        ([CSVWriter.line(Self.csvHeader)] + rows.map { CSVWriter.line($0) }).joined(separator: "\n") + "\n"
+    }
+
+    public func json() -> JSONValue {
+        let kernels: [JSONValue] = lines.map { l in
+            .obj([("kernel", .str(l.kernel)), ("prefillWh", .num(l.prefill.wattHours)), ("decodeWh", .num(l.decode.wattHours)),
+                  ("wh", .num(l.total.wattHours))])
+        }
+        let d = deployment
+        let head: [(String, JSONValue)] = [
+            ("model", .str(d.model.id)), ("gpu", .str(d.gpu.id)), ("gpus", .num(Double(d.gpuCount))),
+            ("inputTokens", .num(Double(request.inputTokens))), ("outputTokens", .num(Double(request.outputTokens))),
+        ]
+        return .obj(head + [("gpuWhPerQuery", .num(total.wattHours)), ("kernels", .array(kernels))])
+    }
+
+    public func text() -> String {
+        let d = deployment, r = request
+        var s = "TokenWatt kernels — \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.precision.rawValue), \(d.framework.rawValue): "
+            + "one query of \(r.inputTokens) + \(r.outputTokens) tokens at batch \(r.batch), GPU boundary\n\n"
+        s += "\(formatNumber(total.wattHours, significant: 4)) Wh per query at the GPUs, kernel by kernel (gaps: idle power between kernels and steps)\n\n"
+        s += FleetRendering.table(["kernel", "prefill Wh", "decode Wh", "Wh", "share"], rows.map { r in
+            [r[0], r[1], r[2], r[3], Double(r[4]).map { formatPercent($0, decimals: 1) } ?? r[4]]
+        })
+        s += "\nprefill: what the query's prompt chunks add to the steps they join"
+        if lines.contains(where: { $0.prefill.joules < 0 }) {
+            s += "; a negative entry is a kernel the chunk makes cheaper (the step it joins runs at the power cap, at a lower clock)"
+        }
+        return s + "\ndecode: the query's share of every decode step it is in flight for\n"
+    }
+}

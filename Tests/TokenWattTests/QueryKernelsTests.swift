@@ -1,0 +1,41 @@
+import Testing
+@testable import TokenWatt
+import KernelPower
+
+/// `tokenwatt kernels --per-query`: a query's GPU energy split by kernel adds up to the ledger's GPU boundary.
+@Suite struct QueryKernelsTests {
+    let estimator = Estimator()
+
+    func check(_ r: DeploymentRequest, _ s: ServingRequest) throws -> QueryKernels {
+        let d = try estimator.deployment(r)
+        let q = try QueryKernels(estimator: estimator, deployment: d, serving: s)
+        let e = try QueryEstimate(estimator: estimator, deployment: d, request: s, settings: try LedgerSettings(), boundary: .gpu)
+        #expect(approx(q.total.wattHours, e.ledger.total(at: .gpu).wattHours, rel: 1e-7), "\(r.model) on \(r.gpu)")
+        #expect(approx(q.lines.reduce(0) { $0 + $1.decode.joules }, e.serving.decode.energy.joules, rel: 1e-7))
+        #expect(zip(q.lines, q.lines.dropFirst()).allSatisfy { $0.total.joules >= $1.total.joules })
+        return q
+    }
+
+    @Test func continuousBatchingAddsUpToTheLedger() throws {
+        let q = try check(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"),
+                          ServingRequest(batch: 64, inputTokens: 4000, outputTokens: 500))
+        let attention = try #require(q.lines.first { $0.kernel == "prefill_attention" })
+        #expect(attention.decode == .zero && attention.prefill.joules > 0)
+        #expect(q.lines.first?.kernel == "decode_attention", "4,250 tokens of context: the KV stream costs the query most")
+    }
+
+    @Test func staticBatchingAndExpertsAddUpToo() throws {
+        _ = try check(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "a100-sxm-80gb", framework: .hf),
+                      ServingRequest(batch: 8, inputTokens: 500, outputTokens: 200))
+        let moe = try check(DeploymentRequest(model: "Qwen/Qwen3-30B-A3B", gpu: "h200", gpus: 2, tensorParallel: 1, expertParallel: 2),
+                            ServingRequest(batch: 128, inputTokens: 1000, outputTokens: 1000))
+        #expect(moe.lines.contains { $0.kernel == "moe_dispatch" } && moe.lines.contains { $0.kernel == "experts_gate_up" })
+    }
+
+    @Test func pipelinesAreRefusedWithAWayOut() throws {
+        var r = DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 4, tensorParallel: 2)
+        r.pipelineParallel = 2
+        let d = try estimator.deployment(r)
+        #expect(throws: DeploymentError.self) { try QueryKernels(estimator: estimator, deployment: d, serving: ServingRequest(batch: 8, inputTokens: 100, outputTokens: 100)) }
+    }
+}
