@@ -47,7 +47,7 @@ public struct PassEstimator: Sendable {
         return limited(program, from: requested, free: free, cap: cap)
     }
 
-    /// The pass at the clock where its mean power meets `cap`, found by the Illinois method
+    /// The pass settled at the clock where its mean power meets `cap`, found by the Illinois method
     /// (modified regula falsi) on whole passes. Work whose power stays above the cap even at the
     /// lowest clock (memory-bound power barely falls with the SM clock) stalls kernel by kernel.
     func limited(_ program: KernelProgram, from requested: Frequency, free: PassEstimate, cap: Power) -> Settled {

@@ -34,6 +34,8 @@ public struct KernelListing: Sendable {
         var phase: Phase
         switch (pass, r.isStatic(on: d.framework)) {
         case (.decode, _):
+            // The mean context of the in-flight sequences, I + (O + 1)/2; a static batch's steps
+            // are integrated around the same midpoint.
             phase = .decode(batch: local, context: context ?? ContinuousPlan(request: r, local: local).context)
         case (.prefill, true):
             phase = .prefill(batch: local, tokens: r.inputTokens)
@@ -43,7 +45,7 @@ public struct KernelListing: Sendable {
         var notes = serving.notes
         if context != nil, pass == .prefill { notes.append("--context applies to the decode step; the prefill step decodes at the mean context") }
         let planner = PhasePlanner(deployment: d)
-        microbatches = d.pipelineParallel
+        microbatches = d.pipelineParallel > 1 ? Estimator.microbatches(of: phase, count: d.pipelineParallel).count : 1
         if d.pipelineParallel > 1 {
             let parts = Estimator.microbatches(of: phase, count: d.pipelineParallel)
             phase = parts[0]
