@@ -114,3 +114,20 @@ import Testing
         #expect(gemm.power > copy.power)
     }
 }
+
+/// A kernel's shape in words: what a listing prints beside its time.
+@Suite struct KernelSummaryTests {
+    @Test func shapesReadAsAProfilerWouldShowThem() {
+        var experts = GEMMShape(batch: 111, m: 3, n: 5760, k: 2880, aBytes: 2, bBytes: 0.53125, cBytes: 2, unit: .tensor(.bf16),
+                                sharedB: false, grouped: true)
+        experts.expectedBatch = 110.6
+        #expect(Kernel.Shape.gemm(experts).summary == "gemm 111 × 3×5760×2880 bf16 tensor, B 4.25 bit")
+        let dense = GEMMShape(m: 64, n: 5120, k: 2880, aBytes: 2, bBytes: 2, cBytes: 2, unit: .tensor(.bf16))
+        #expect(Kernel.Shape.gemm(dense).summary == "gemm 64×5120×2880 bf16 tensor")
+        let attention = AttentionShape(batch: 64, heads: 64, kvHeads: 8, queryLength: 1, kvLength: 1536, headDim: 64, causal: true,
+                                       window: 128, qBytes: 2, kvBytes: 2, unit: .tensor(.bf16))
+        #expect(Kernel.Shape.attention(attention).summary == "attention b64 h64/8 q1 kv1536 d64 window 128")
+        #expect(Kernel.Shape.collective(CollectiveShape(kind: .allReduce, bytes: 1.05e6, participants: 4)).summary == "all_reduce 1.05 MB × 4")
+        #expect(Kernel.Shape.memory(MemoryOpShape(elements: 1, bytesRead: 600, bytesWritten: 138)).summary == "stream 738 B")
+    }
+}

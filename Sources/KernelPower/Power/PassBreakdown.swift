@@ -4,6 +4,8 @@ public struct KernelLine: Sendable {
     /// The block (embedding, a layer variant, head) the kernel belongs to.
     public let block: String
     public let kernel: String
+    /// What it computes or moves (`Kernel.Shape.summary`).
+    public let shape: String
     /// Times the kernel runs in the pass: its block's repeats (the layers of that variant).
     public let launches: Int
     /// One launch's time, a power-limiter stall included.
@@ -42,7 +44,7 @@ extension PassEstimator {
         let settled = settle(program, clock: clock, powerCap: powerCap)
         var lines: [KernelLine] = []
         let replay = run(settled.program, at: settled.clock, cap: settled.kernelCap) { block, kernel, r in
-            lines.append(KernelLine(block: block.name, kernel: kernel.name, launches: block.repeats, time: r.cost.time,
+            lines.append(KernelLine(block: block.name, kernel: kernel.name, shape: kernel.shape.summary, launches: block.repeats, time: r.cost.time,
                                     energy: r.energy, clock: r.clock, bound: r.cost.bound, throttled: r.limited,
                                     dutyCycles: dutyCycles(r.cost.activity, time: r.cost.time.seconds, clock: r.clock)))
         }
@@ -53,7 +55,7 @@ extension PassEstimator {
         let target = settled.pass.energy - settled.pass.gapEnergy
         let scale = busy.joules > 0 ? target / busy : 1
         let scaled = lines.map { l in
-            KernelLine(block: l.block, kernel: l.kernel, launches: l.launches, time: l.time, energy: l.energy * scale,
+            KernelLine(block: l.block, kernel: l.kernel, shape: l.shape, launches: l.launches, time: l.time, energy: l.energy * scale,
                        clock: l.clock, bound: l.bound, throttled: l.throttled, dutyCycles: l.dutyCycles)
         }
         return PassBreakdown(pass: settled.pass, kernels: scaled)

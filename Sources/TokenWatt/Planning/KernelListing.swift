@@ -92,7 +92,7 @@ extension KernelListing {
 extension KernelListing {
     public static let csvHeader = ["block", "kernel", "launches", "us_each", "ms_total", "time_share", "bound", "clock_mhz",
                                    "watts", "joules_total", "energy_share", "duty_tensor", "duty_fp32", "duty_smem", "duty_l2",
-                                   "duty_hbm", "duty_sm", "duty_link"]
+                                   "duty_hbm", "duty_sm", "duty_link", "shape"]
 
     /// One row per kernel, then one `idle` row for the gaps; the rows add up to the pass.
     public var rows: [[String]] {
@@ -103,14 +103,14 @@ extension KernelListing {
              k.bound.rawValue + (k.throttled ? " (capped)" : ""), formatNumber(k.clock.megahertz, significant: 4),
              formatNumber(k.power.watts, significant: 4), formatNumber(k.totalEnergy.joules, significant: 4),
              formatNumber(k.totalEnergy / p.energy, significant: 3)]
-                + k.dutyCycles.values.map { formatNumber($0, significant: 3) }
+                + k.dutyCycles.values.map { formatNumber($0, significant: 3) } + [k.shape]
         }
         let gap = breakdown.gapTime
         let idle = ["idle", "gaps", "", "", formatNumber(gap.seconds * 1e3, significant: 4), formatNumber(gap / p.time, significant: 3),
                     "host", formatNumber(p.clock.megahertz, significant: 4),
                     formatNumber(gap.seconds > 0 ? p.gapEnergy.joules / gap.seconds : 0, significant: 4),
                     formatNumber(p.gapEnergy.joules, significant: 4), formatNumber(p.gapEnergy / p.energy, significant: 3)]
-            + Array(repeating: "0", count: DutyCycles.columns.count)
+            + Array(repeating: "0", count: DutyCycles.columns.count) + ["host work and launch gaps"]
         return kernels + [idle]
     }
 
@@ -120,7 +120,7 @@ extension KernelListing {
 
     public func json() -> JSONValue {
         let p = breakdown.pass
-        let numeric: Set<String> = Set(Self.csvHeader).subtracting(["block", "kernel", "bound"])
+        let numeric: Set<String> = Set(Self.csvHeader).subtracting(["block", "kernel", "bound", "shape"])
         let kernels: [JSONValue] = rows.map { row in
             .obj(zip(Self.csvHeader, row).map { key, cell in
                 (key, numeric.contains(key) ? (Double(cell).map(JSONValue.num) ?? .null) : .str(cell))
@@ -158,11 +158,11 @@ extension KernelListing {
             + "kernels busy \(formatNumber(p.busyTime.seconds * 1e3, significant: 4)) ms, idle \(formatNumber(breakdown.gapTime.seconds * 1e3, significant: 4)) ms "
             + "(launch gaps and the host's per-step work, at idle power)\n\n"
         let header = ["block", "kernel", "runs", "µs each", "ms", "time", "bound", "W", "J", "energy"]
-            + DutyCycles.columns.map { "\($0) %" }
+            + DutyCycles.columns.map { "\($0) %" } + ["shape"]
         let body = rows.map { r -> [String] in
             let pct = { (cell: String) in Double(cell).map { formatPercent($0, decimals: 0) } ?? cell }
             return [r[0], r[1], r[2], r[3], r[4], pct(r[5]), r[6], r[8], r[9], pct(r[10])]
-                + r[11...].map { Double($0).map { formatFixed($0 * 100, decimals: 0) } ?? $0 }
+                + r[11..<(r.count - 1)].map { Double($0).map { formatFixed($0 * 100, decimals: 0) } ?? $0 } + [r[r.count - 1]]
         }
         s += FleetRendering.table(header, body)
         s += "\nduty: each unit's busy fraction of its peak rate over the kernel (tensor at the 16-bit rate, sm = SMs switched on);\n"
