@@ -318,6 +318,15 @@ import Testing
         let diag = try Self.run(["diagnose", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--batch", "4", "--input", "500", "--output", "200"])
         #expect(diag.status == 0 && diag.stdout.contains("WHERE THE TIME GOES") && diag.stdout.contains("WHY"))
         #expect(diag.stdout.contains("HOW WELL SUCH CHANGES ARE PREDICTED") && diag.stdout.contains("batch changes where measured"))
+        let query = ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--batch", "4", "--input", "500", "--output", "200"]
+        let json = try Self.run(["diagnose"] + query + ["--format", "json"])
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let estimate = try Self.run(["estimate"] + query + ["--format", "json", "--boundary", "gpu"])
+        let wh = ((try JSONSerialization.jsonObject(with: Data(estimate.stdout.utf8)) as? [String: Any])?["whPerQuery"] as? [String: Any])?["gpu"] as? Double
+        #expect(wh != nil && (obj["gpuWhPerQuery"] as? Double).map { abs($0 / wh! - 1) < 1e-5 } == true)
+        let alternatives = try #require(obj["alternatives"] as? [[String: Any]])
+        #expect(alternatives.count >= 3 && alternatives.allSatisfy { $0["change"] is String && $0["explanation"] is String })
+        #expect((obj["decodeKernels"] as? [[String: Any]])?.first?["kernel"] is String)
     }
 
     @Test func kernelsListsAPassThatAddsUp() throws {
