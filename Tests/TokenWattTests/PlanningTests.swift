@@ -196,7 +196,7 @@ import Testing
     @Test func theDecodeStepsLargestKernelsAreNamed() throws {
         let d = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"),
                               serving: ServingRequest(batch: 64, inputTokens: 4000, outputTokens: 500))
-        let totals = d.decodeKernels.totalsByKernel
+        let totals = d.decodeKernels.breakdown.totalsByKernel
         #expect(d.decodeKernels.breakdown.pass.time == d.base.serving.decodeStep.time)
         #expect(approx(totals.reduce(0) { $0 + $1.energy.joules }, d.decodeKernels.breakdown.pass.energy.joules, rel: 1e-9))
         #expect(totals.first?.kernel == "decode_attention", "4,250 tokens of context at batch 64: the KV stream leads")

@@ -11,7 +11,7 @@ public struct KernelLine: Sendable {
     /// One launch's time, a power-limiter stall included.
     public let time: Time
     /// One launch's board energy, idle power included.
-    public let energy: Energy
+    public fileprivate(set) var energy: Energy
     /// The SM clock it ran at (below the pass's when the cap throttled it alone).
     public let clock: Frequency
     public let bound: Bound
@@ -54,10 +54,30 @@ extension PassEstimator {
         let busy = replay.energy - replay.gapEnergy
         let target = settled.pass.energy - settled.pass.gapEnergy
         let scale = busy.joules > 0 ? target / busy : 1
-        let scaled = lines.map { l in
-            KernelLine(block: l.block, kernel: l.kernel, shape: l.shape, launches: l.launches, time: l.time, energy: l.energy * scale,
-                       clock: l.clock, bound: l.bound, throttled: l.throttled, dutyCycles: l.dutyCycles)
+        for i in lines.indices { lines[i].energy = lines[i].energy * scale }
+        return PassBreakdown(pass: settled.pass, kernels: lines)
+    }
+}
+
+extension PassBreakdown {
+    /// One kernel name's part of a pass, summed over the blocks that run it.
+    public struct KernelTotal: Sendable {
+        public let kernel: String
+        public let time: Time
+        public let energy: Energy
+        public var power: Power { time.seconds > 0 ? energy / time : .zero }
+    }
+
+    /// Each kernel name's time and energy over the pass, the idle gaps as `gaps`, largest energy first.
+    public var totalsByKernel: [KernelTotal] {
+        var order: [String] = []
+        var sums: [String: (Time, Energy)] = [:]
+        for k in kernels {
+            if sums[k.kernel] == nil { order.append(k.kernel) }
+            let (t, e) = sums[k.kernel] ?? (.zero, .zero)
+            sums[k.kernel] = (t + k.totalTime, e + k.totalEnergy)
         }
-        return PassBreakdown(pass: settled.pass, kernels: scaled)
+        let named = order.map { KernelTotal(kernel: $0, time: sums[$0]!.0, energy: sums[$0]!.1) }
+        return (named + [KernelTotal(kernel: "gaps", time: gapTime, energy: pass.gapEnergy)]).sorted { $0.energy > $1.energy }
     }
 }

@@ -8,13 +8,12 @@ extension Estimator {
         let microbatches = Self.microbatches(of: phase, count: d.pipelineParallel)
         let planner = PhasePlanner(deployment: d, includeLMHead: lmHead)
         let first = passEstimator(for: d), worker = Self.worker(of: first)
-        let estimators = (0..<d.pipelineParallel).map { $0 == 0 ? first : worker }
         let runs = try (0..<d.pipelineParallel).map { stage in
             try microbatches.map { mb in
-                estimators[stage].estimate(try planner.program(for: mb, stage: stage), clock: d.lockedClock, powerCap: d.powerCap)
+                (stage == 0 ? first : worker).estimate(try planner.program(for: mb, stage: stage), clock: d.lockedClock, powerCap: d.powerCap)
             }
         }
-        return estimators[0].pipelineCycle(runs)
+        return first.pipelineCycle(runs)
     }
 
     /// The pass estimator of a stage after the first. The scheduler runs once per microbatch, on

@@ -8,7 +8,7 @@ extension Diagnosis {
         let d = base.deployment, s = base.serving
         func shares(_ list: [(String, Double)]) -> JSONValue { .obj(list.map { ($0.0, .num($0.1)) }) }
         let step = decodeKernels.breakdown.pass
-        let kernels: [JSONValue] = decodeKernels.totalsByKernel.map { k in
+        let kernels: [JSONValue] = decodeKernels.breakdown.totalsByKernel.map { k in
             .obj([("kernel", .str(k.kernel)), ("ms", .num(k.time.seconds * 1000)), ("energyShare", .num(k.energy / step.energy)),
                   ("watts", .num(k.power.watts))])
         }

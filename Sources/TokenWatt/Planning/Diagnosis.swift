@@ -49,7 +49,7 @@ public struct Diagnosis: Sendable {
             kvFinding = "the KV cache does not limit the batch: \(s.requestedBatch) sequences requested, room for \(s.maxBatch)"
         }
         alternatives = Self.alternatives(estimator: estimator, request: request, serving: serving, base: base)
-        decodeKernels = try KernelListing(estimator: estimator, deployment: d, serving: serving, pass: .decode)
+        decodeKernels = try KernelListing(estimator: estimator, deployment: d, serving: serving, pass: .decode, estimate: base.serving)
     }
 
     static func shares(_ p: PassEstimate) -> [(String, Double)] {
@@ -208,7 +208,7 @@ public struct Diagnosis: Sendable {
         })
         t += "\nWHERE THE DECODE STEP'S ENERGY GOES (largest kernels per step; tokenwatt kernels lists every one)\n"
         let step = decodeKernels.breakdown.pass
-        t += FleetRendering.table(["kernel", "ms", "energy", "W"], decodeKernels.totalsByKernel.prefix(6).map { k in
+        t += FleetRendering.table(["kernel", "ms", "energy", "W"], decodeKernels.breakdown.totalsByKernel.prefix(6).map { k in
             [k.kernel, formatNumber(k.time.seconds * 1000, significant: 3), formatPercent(k.energy / step.energy, decimals: 0),
              formatNumber(k.power.watts, significant: 3)]
         })

@@ -23,13 +23,14 @@ public struct KernelListing: Sendable {
 
     /// Lists `pass` of `serving` on `deployment`. The batch is the one the serving estimate runs
     /// (the KV cache or the step's token budget may hold it below the requested one); `context`
-    /// overrides the decode context; `stage` (0-based) picks a pipeline stage.
+    /// overrides the decode context; `stage` (0-based) picks a pipeline stage. `estimate` is the
+    /// serving estimate of `r` on `d` where the caller has it already.
     public init(estimator: Estimator, deployment d: Deployment, serving r: ServingRequest, pass: Pass,
-                context: Int? = nil, stage: Int = 0) throws {
+                context: Int? = nil, stage: Int = 0, estimate: ServingEstimate? = nil) throws {
         guard (0..<d.pipelineParallel).contains(stage) else {
             throw DeploymentError.invalidShape("stage \(stage + 1) does not exist: the pipeline has \(d.pipelineParallel) stage(s)")
         }
-        let serving = try estimator.serve(d, r)
+        let serving = try estimate ?? estimator.serve(d, r)
         let local = max(1, serving.effectiveBatch / d.attentionRanks)
         var phase: Phase
         switch (pass, r.isStatic(on: d.framework)) {
@@ -45,12 +46,14 @@ public struct KernelListing: Sendable {
         var notes = serving.notes
         if context != nil, pass == .prefill { notes.append("--context applies to the decode step; the prefill step decodes at the mean context") }
         let planner = PhasePlanner(deployment: d)
-        microbatches = d.pipelineParallel > 1 ? Estimator.microbatches(of: phase, count: d.pipelineParallel).count : 1
+        var microbatchCount = 1
         if d.pipelineParallel > 1 {
             let parts = Estimator.microbatches(of: phase, count: d.pipelineParallel)
             phase = parts[0]
+            microbatchCount = parts.count
             notes.append("stage \(stage + 1) of \(d.pipelineParallel): one microbatch of the \(parts.count) a pipeline cycle runs")
         }
+        microbatches = microbatchCount
         let first = estimator.passEstimator(for: d)
         let runner = stage == 0 ? first : Estimator.worker(of: first)
         breakdown = runner.breakdown(try planner.program(for: phase, stage: d.pipelineParallel > 1 ? stage : nil),
@@ -60,30 +63,6 @@ public struct KernelListing: Sendable {
         self.phase = phase
         self.stage = stage
         self.notes = notes
-    }
-}
-
-extension KernelListing {
-    /// One kernel name's part of the pass, summed over the blocks that run it.
-    public struct KernelTotal: Sendable {
-        public let kernel: String
-        public let time: Time
-        public let energy: Energy
-        public var power: Power { time.seconds > 0 ? energy / time : .zero }
-    }
-
-    /// Each kernel name's time and energy over the pass, the idle gaps as `gaps`, largest energy first.
-    public var totalsByKernel: [KernelTotal] {
-        var order: [String] = []
-        var sums: [String: (Time, Energy)] = [:]
-        for k in breakdown.kernels {
-            if sums[k.kernel] == nil { order.append(k.kernel) }
-            let (t, e) = sums[k.kernel] ?? (.zero, .zero)
-            sums[k.kernel] = (t + k.totalTime, e + k.totalEnergy)
-        }
-        let kernels = order.map { KernelTotal(kernel: $0, time: sums[$0]!.0, energy: sums[$0]!.1) }
-        let gaps = KernelTotal(kernel: "gaps", time: breakdown.gapTime, energy: breakdown.pass.gapEnergy)
-        return (kernels + [gaps]).sorted { $0.energy > $1.energy }
     }
 }
 

@@ -62,9 +62,7 @@ public struct QueryKernels: Sendable {
 
     /// A pass's energy per kernel name (summed over the blocks that run it) and its gaps as `gaps`.
     static func energies(_ b: PassBreakdown) -> [String: Energy] {
-        var e: [String: Energy] = ["gaps": b.pass.gapEnergy]
-        for k in b.kernels { e[k.kernel, default: .zero] += k.totalEnergy }
-        return e
+        Dictionary(uniqueKeysWithValues: b.totalsByKernel.map { ($0.kernel, $0.energy) })
     }
 
     static func add(_ e: [String: Energy], times f: Double, to sum: inout [String: Energy]) {
