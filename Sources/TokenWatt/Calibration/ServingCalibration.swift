@@ -55,11 +55,20 @@ public enum ServingCalibration {
     /// time that grows with the sequences served is GPU time (`decodeSequenceBytes`).
     /// The attention efficiency is not among them either: the serving rows cannot identify it
     /// (their prompts are short), so it comes from published FlashAttention-3 times on an H200
-    /// (`PublishedAttention.fittedEfficiency`).
+    /// (`PublishedAttention.fittedEfficiency`). Nor is the per-kernel cost (`graphKernelOverhead`).
     public static let timeParameters: [Calibrator.TimeParameter] = [
-        .passOverhead, .decodeSequenceTime, .decodeQueryHeadTime, .tensorEfficiency, .memoryEfficiency, .kernelOverhead,
+        .passOverhead, .decodeSequenceTime, .decodeQueryHeadTime, .tensorEfficiency, .memoryEfficiency,
         .groupedGEMMEfficiency, .groupedMemoryEfficiency, .linkEfficiency, .collectiveLatency, .blockFP8GroupedMemoryEfficiency,
     ]
+
+    /// What each kernel of a CUDA graph costs an H100 beyond its work: about 1.3 µs of launch and
+    /// teardown in which the GPU does no useful work (Spector, Juravsky et al., "Look Ma, No
+    /// Bubbles! Designing a Low-Latency Megakernel for Llama-1B", Hazy Research, 2025-05-27,
+    /// https://hazyresearch.stanford.edu/blog/2025-05-27-no-bubbles, measured with CUDA graphs).
+    /// Held, not fitted: a step's time is its kernels plus a per-step cost, and the serving rows
+    /// barely tell the two apart. Free, the search ended at 1.32 µs and 1.44 ms per step from one
+    /// coordinate order and at 0.58 µs and 1.97 ms from the reverse one, at nearly equal loss.
+    public static let graphKernelOverhead = Time.microseconds(1.3)
 
     /// Fits a GPU on serving rows, starting from its carried-over time model and its published
     /// energies per operation (time and power jointly, `Calibrator.fitJoint`).
@@ -73,6 +82,7 @@ public enum ServingCalibration {
         // Qwen3-8B, what 640 MB of KV at 3.35 TB/s takes.
         timeModel.decodeAttentionEfficiency = 1
         timeModel.memoryEfficiency = min(timeModel.memoryEfficiency, 0.9)
+        timeModel.kernelOverhead = graphKernelOverhead
         var host = start.hosts["vllm"] ?? Estimator.defaultVLLMHost
         host.perSequenceOverhead = .zero
         let prior = PowerCoefficients.published(for: gpu)
