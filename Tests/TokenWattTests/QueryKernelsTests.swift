@@ -32,10 +32,20 @@ import KernelPower
         #expect(moe.lines.contains { $0.kernel == "moe_dispatch" } && moe.lines.contains { $0.kernel == "experts_gate_up" })
     }
 
-    @Test func pipelinesAreRefusedWithAWayOut() throws {
+    /// Each step is a cycle of every stage's microbatches; the stages that finish first wait at
+    /// idle power, and that wait is the query's too.
+    @Test func pipelinesAddUpWithTheirWaits() throws {
         var r = DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 4, tensorParallel: 2)
         r.pipelineParallel = 2
-        let d = try estimator.deployment(r)
-        #expect(throws: DeploymentError.self) { try QueryKernels(estimator: estimator, deployment: d, serving: ServingRequest(batch: 8, inputTokens: 100, outputTokens: 100)) }
+        let q = try check(r, ServingRequest(batch: 64, inputTokens: 2000, outputTokens: 500))
+        let wait = try #require(q.lines.first { $0.kernel == "pipeline_wait" })
+        #expect(wait.prefill.joules > 0, "a prompt chunk lengthens one microbatch, and the other stage waits for it")
+        #expect(q.lines.contains { $0.kernel == "pp_send" && $0.total.joules > 0 })
+        // Three sequences in two microbatches (2 and 1): the stages run unequal work and wait.
+        let uneven = try check(r, ServingRequest(batch: 3, inputTokens: 100, outputTokens: 100))
+        #expect(try #require(uneven.lines.first { $0.kernel == "pipeline_wait" }).decode.joules > 0)
+        var hf = r
+        hf.framework = .vllmEager
+        _ = try check(hf, ServingRequest(batch: 16, inputTokens: 300, outputTokens: 300))
     }
 }

@@ -5,7 +5,9 @@ import KernelPower
 /// GPU boundary of `estimate`'s ledger. Built from the same steps the serving estimate weighs:
 /// under continuous batching, what each prompt chunk adds to the step it joins (the mixed step's
 /// kernels less the decode step's) and the query's share of every decode step; under static
-/// batching, the batch's prefill pass and decode steps at the quadrature's contexts.
+/// batching, the batch's prefill pass and decode steps at the quadrature's contexts. Under pipeline
+/// parallelism each step is a cycle of every stage's microbatches, with the stages' waits for the
+/// slowest as `pipeline_wait`.
 public struct QueryKernels: Sendable {
     public struct Line: Sendable {
         public let kernel: String
@@ -21,15 +23,8 @@ public struct QueryKernels: Sendable {
     public var total: Energy { lines.reduce(.zero) { $0 + $1.total } }
 
     public init(estimator: Estimator, deployment d: Deployment, serving r: ServingRequest) throws {
-        guard d.pipelineParallel == 1 else {
-            throw DeploymentError.invalidShape(
-                "--per-query splits a query by kernel without pipeline stages; with --pp list one stage's pass with --stage")
-        }
         let local = max(1, try estimator.serve(d, r).effectiveBatch / d.attentionRanks)
-        let runner = estimator.passEstimator(for: d), planner = PhasePlanner(deployment: d)
-        func pass(_ phase: Phase) throws -> [String: Energy] {
-            Self.energies(runner.breakdown(try planner.program(for: phase), clock: d.lockedClock, powerCap: d.powerCap))
-        }
+        func pass(_ phase: Phase) throws -> [String: Energy] { try Self.energies(of: phase, on: d, estimator: estimator) }
         var prefill: [String: Energy] = [:], decode: [String: Energy] = [:]
         let gpus = Double(d.gpuCount)
         if r.isStatic(on: d.framework) {
@@ -63,6 +58,29 @@ public struct QueryKernels: Sendable {
     /// A pass's energy per kernel name (summed over the blocks that run it) and its gaps as `gaps`.
     static func energies(_ b: PassBreakdown) -> [String: Energy] {
         Dictionary(uniqueKeysWithValues: b.totalsByKernel.map { ($0.kernel, $0.energy) })
+    }
+
+    /// The energy per GPU of the pass `estimate` prices for `phase`, by kernel name. Under pipeline
+    /// parallelism that is one cycle: every stage runs every microbatch, and a stage that finishes
+    /// before the cycle does waits at idle power (`pipeline_wait`); summed over the stages and
+    /// divided by them, as `PassEstimator.pipelineCycle` does.
+    static func energies(of phase: Phase, on d: Deployment, estimator: Estimator) throws -> [String: Energy] {
+        let planner = PhasePlanner(deployment: d), first = estimator.passEstimator(for: d)
+        guard d.pipelineParallel > 1 else {
+            return energies(first.breakdown(try planner.program(for: phase), clock: d.lockedClock, powerCap: d.powerCap))
+        }
+        let worker = Estimator.worker(of: first), microbatches = Estimator.microbatches(of: phase, count: d.pipelineParallel)
+        let runs = try (0..<d.pipelineParallel).map { stage in
+            try microbatches.map { mb in
+                (stage == 0 ? first : worker).breakdown(try planner.program(for: mb, stage: stage), clock: d.lockedClock, powerCap: d.powerCap)
+            }
+        }
+        var sum: [String: Energy] = [:]
+        for run in runs.joined() { add(energies(run), times: 1, to: &sum) }
+        let stages = Double(d.pipelineParallel)
+        let cycle = first.pipelineCycle(runs.map { $0.map(\.pass) })
+        sum["pipeline_wait"] = cycle.energy * stages - runs.joined().reduce(.zero) { $0 + $1.pass.energy }
+        return sum.mapValues { $0 * (1 / stages) }
     }
 
     static func add(_ e: [String: Energy], times f: Double, to sum: inout [String: Energy]) {
@@ -112,6 +130,10 @@ extension QueryKernels {
         if lines.contains(where: { $0.prefill.joules < 0 }) {
             s += "; a negative entry is a kernel the chunk makes cheaper (the step it joins runs at the power cap, at a lower clock)"
         }
-        return s + "\ndecode: the query's share of every decode step it is in flight for\n"
+        s += "\ndecode: the query's share of every decode step it is in flight for\n"
+        if d.pipelineParallel > 1 {
+            s += "pipeline_wait: idle power while a stage waits for the slowest stage or microbatch of each cycle (pp \(d.pipelineParallel))\n"
+        }
+        return s
     }
 }
