@@ -22,6 +22,7 @@ public struct ValidationSuite: Sendable {
             ("tokenpowerbench", try TokenPowerBenchValidation.run(dataDirectory: d, estimator: e)),
             ("published-gemm", PublishedGEMM.run(estimator: e)),
             ("published-attention", PublishedAttention.run(estimator: e)),
+            ("published-ops", PublishedOps.run(estimator: e)),
             ("published-roofline", PublishedRoofline.run(estimator: e)),
             ("published-serving", PublishedServing.run(estimator: e)),
         ]
