@@ -26,6 +26,30 @@ import KernelPower
         #expect(approx(shares, 1, rel: 0.01) && approx(energy, 1, rel: 0.01))
     }
 
+    /// The decode attention row says how much of it is the fitted per-sequence time: the sequences
+    /// times their fitted bytes at the paged bandwidth, the rest being the KV stream (Llama-3.1-8B,
+    /// 64 sequences at 1,250 tokens: 328 MB of KV per layer, 123 µs at 80 % of 3.35 TB/s). A
+    /// prefill pass, and every other kernel, has none.
+    @Test func theDecodeAttentionRowNamesItsFittedTime() throws {
+        let r = DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm")
+        let s = ServingRequest(batch: 64, inputTokens: 1000, outputTokens: 500)
+        let (l, _) = try listing(r, s)
+        let attention = try #require(l.breakdown.kernels.first { $0.kernel == "decode_attention" })
+        let model = CoefficientFile.bundled.coefficients(for: l.deployment.gpu).timeModel
+        let perSequence = 64 * (model.decodeSequenceBytes + 32 * model.decodeQueryHeadBytes) / model.pagedDecodeBandwidth(l.deployment.gpu)
+        #expect(approx(attention.fittedTime.seconds, perSequence, rel: 1e-12))
+        let kvBytes = 64.0 * 8 * 1250 * 256 * 2
+        let stream = kvBytes / model.pagedDecodeBandwidth(l.deployment.gpu)
+        #expect(approx((attention.time - attention.fittedTime).seconds, stream + model.kernelOverhead.seconds, rel: 0.02))
+        #expect(l.breakdown.kernels.filter { $0.kernel != "decode_attention" }.allSatisfy { $0.fittedTime == .zero })
+        let fittedColumn = try #require(KernelListing.csvHeader.firstIndex(of: "fitted_us"))
+        #expect(l.rows.contains { $0[1] == "decode_attention" && approx(Double($0[fittedColumn]) ?? 0, perSequence * 1e6, rel: 1e-3) })
+        #expect(l.text().contains("decode_attention: \(formatNumber(perSequence * 1e6, significant: 3)) of its"))
+        let (prefill, _) = try listing(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", framework: .hf),
+                                       ServingRequest(batch: 8, inputTokens: 500, outputTokens: 100), pass: .prefill)
+        #expect(prefill.breakdown.kernels.allSatisfy { $0.fittedTime == .zero } && !prefill.text().contains("fitted_us"))
+    }
+
     @Test func aLongerContextOnlyLengthensAttention() throws {
         let r = DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm")
         let s = ServingRequest(batch: 32, inputTokens: 500, outputTokens: 200)

@@ -10,6 +10,10 @@ public struct KernelLine: Sendable {
     public let launches: Int
     /// One launch's time, a power-limiter stall included.
     public let time: Time
+    /// The part of `time` that is the fitted per-sequence decode time (`TimeModel.decodeSequenceTime`),
+    /// not the kernel's own streams or math: what a profiler's trace of the kernel alone would not
+    /// show. Zero for every kernel but decode attention.
+    public let fittedTime: Time
     /// One launch's board energy, idle power included.
     public fileprivate(set) var energy: Energy
     /// The SM clock it ran at (below the pass's when the cap throttled it alone).
@@ -44,8 +48,10 @@ extension PassEstimator {
         let settled = settle(program, clock: clock, powerCap: powerCap)
         var lines: [KernelLine] = []
         let replay = run(settled.program, at: settled.clock, cap: settled.kernelCap) { block, kernel, r in
+            var fitted = Time.zero
+            if case let .attention(shape) = kernel.shape { fitted = timeModel.decodeSequenceTime(shape, gpu: gpu, clock: r.clock) }
             lines.append(KernelLine(block: block.name, kernel: kernel.name, shape: kernel.shape.summary, launches: block.repeats, time: r.cost.time,
-                                    energy: r.energy, clock: r.clock, bound: r.cost.bound, throttled: r.limited,
+                                    fittedTime: fitted, energy: r.energy, clock: r.clock, bound: r.cost.bound, throttled: r.limited,
                                     dutyCycles: dutyCycles(r.cost.activity, time: r.cost.time.seconds, clock: r.clock)))
         }
         // When the limiter settled the whole pass, it holds the pass at the cap exactly, and the

@@ -41,13 +41,7 @@ extension KernelTimer {
         let pagedEfficiency = s.isDecode ? model.decodeAttentionEfficiency : 1
         let tDram = dram / (bandwidth * pagedEfficiency * max(memoryParallelism, 0.05))
         let tL2 = l2 / l2Bandwidth
-        // Each sequence also costs decode a time of its own in every layer, beside its KV stream:
-        // what its fitted bytes take at the paged bandwidth (TimeModel.decodeSequenceBytes). What
-        // the work is remains unknown, so its bytes are not counted as HBM traffic (its energy is
-        // the active SM-cycles'), and as it was fitted at the boost clock only it stretches at
-        // lower SM clocks as SM work would: the conservative choice for what a locked clock saves.
-        let sequenceBytes = s.isDecode ? b * (model.decodeSequenceBytes + h * model.decodeQueryHeadBytes) : 0
-        let work = max(tMath, tDram, tL2) + sequenceBytes / model.pagedDecodeBandwidth(gpu) * (gpu.boostClock.si / clock.si)
+        let work = max(tMath, tDram, tL2) + model.decodeSequenceTime(s, gpu: gpu, clock: clock).seconds
 
         var a = Activity()
         a.tensorFLOPs = s.flops * tensorWeight(s.unit)
@@ -58,5 +52,20 @@ extension KernelTimer {
         let occupied = tMath >= max(tDram, tL2) ? tiles / (perSM * sms) : tiles / sms
         a.activeSMCycles = min(1, occupied) * sms * (work + model.kernelOverhead.seconds) * hz
         return finish(work: work, limits: [(.compute, tMath), (.memory, max(tDram, tL2))], activity: a)
+    }
+}
+
+extension TimeModel {
+    /// What a decode attention kernel spends on its sequences beside their KV stream, at `clock`.
+    /// Each sequence costs decode a time of its own in every layer: what its fitted bytes take at
+    /// the paged bandwidth (`decodeSequenceBytes`, and `decodeQueryHeadBytes` per query head). What
+    /// the work is remains unknown, so its bytes are not counted as HBM traffic (its energy is the
+    /// active SM-cycles'), and as it was fitted at the boost clock only it stretches at lower SM
+    /// clocks as SM work would: the conservative choice for what a locked clock saves. Zero for
+    /// prefill attention.
+    public func decodeSequenceTime(_ s: AttentionShape, gpu: GPUSpec, clock: Frequency) -> Time {
+        guard s.isDecode else { return .zero }
+        let sequenceBytes = Double(s.batch) * (decodeSequenceBytes + Double(s.heads) * decodeQueryHeadBytes)
+        return .seconds(sequenceBytes / pagedDecodeBandwidth(gpu) * (gpu.boostClock.si / clock.si))
     }
 }

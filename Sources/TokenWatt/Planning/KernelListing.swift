@@ -71,7 +71,7 @@ public struct KernelListing: Sendable {
 extension KernelListing {
     public static let csvHeader = ["block", "kernel", "launches", "us_each", "ms_total", "time_share", "bound", "clock_mhz",
                                    "watts", "joules_total", "energy_share", "duty_tensor", "duty_fp32", "duty_smem", "duty_l2",
-                                   "duty_hbm", "duty_sm", "duty_link", "shape"]
+                                   "duty_hbm", "duty_sm", "duty_link", "shape", "fitted_us"]
 
     /// One row per kernel, then one `idle` row for the gaps; the rows add up to the pass.
     public var rows: [[String]] {
@@ -82,14 +82,14 @@ extension KernelListing {
              k.bound.rawValue + (k.throttled ? " (capped)" : ""), formatNumber(k.clock.megahertz, significant: 4),
              formatNumber(k.power.watts, significant: 4), formatNumber(k.totalEnergy.joules, significant: 4),
              formatNumber(k.totalEnergy / p.energy, significant: 3)]
-                + k.dutyCycles.values.map { formatNumber($0, significant: 3) } + [k.shape]
+                + k.dutyCycles.values.map { formatNumber($0, significant: 3) } + [k.shape, formatNumber(k.fittedTime.seconds * 1e6, significant: 4)]
         }
         let gap = breakdown.gapTime
         let idle = ["idle", "gaps", "", "", formatNumber(gap.seconds * 1e3, significant: 4), formatNumber(gap / p.time, significant: 3),
                     "host", formatNumber(p.clock.megahertz, significant: 4),
                     formatNumber(gap.seconds > 0 ? p.gapEnergy.joules / gap.seconds : 0, significant: 4),
                     formatNumber(p.gapEnergy.joules, significant: 4), formatNumber(p.gapEnergy / p.energy, significant: 3)]
-            + Array(repeating: "0", count: DutyCycles.columns.count) + ["host work and launch gaps"]
+            + Array(repeating: "0", count: DutyCycles.columns.count) + ["host work and launch gaps", "0"]
         return kernels + [idle]
     }
 
@@ -140,13 +140,24 @@ extension KernelListing {
             + DutyCycles.columns.map { "\($0) %" } + ["shape"]
         let body = rows.map { r -> [String] in
             let pct = { (cell: String) in Double(cell).map { formatPercent($0, decimals: 0) } ?? cell }
+            let duty = 11..<(11 + DutyCycles.columns.count)
             return [r[0], r[1], r[2], r[3], r[4], pct(r[5]), r[6], r[8], r[9], pct(r[10])]
-                + r[11..<(r.count - 1)].map { Double($0).map { formatFixed($0 * 100, decimals: 0) } ?? $0 } + [r[r.count - 1]]
+                + r[duty].map { Double($0).map { formatFixed($0 * 100, decimals: 0) } ?? $0 } + [r[duty.upperBound]]
         }
         s += FleetRendering.table(header, body)
         s += "\nduty: each unit's busy fraction of its peak rate over the kernel (tensor at the 16-bit rate, sm = SMs switched on);\n"
             + "smem is counted for energy (operands land once and are read about twice), not as a time limit, so it can pass 100 %\n"
+        s += fittedNote
         s += notes.map { "note: \($0)\n" }.joined()
         return s
+    }
+
+    /// What of the decode attention kernel's time is the fitted per-sequence decode time, so that
+    /// the row can be held against a profiler's trace of the kernel alone.
+    var fittedNote: String {
+        guard let k = breakdown.kernels.first(where: { $0.fittedTime.seconds > 0 }) else { return "" }
+        let us = { (t: Time) in formatNumber(t.seconds * 1e6, significant: 3) }
+        return "\(k.kernel): \(us(k.fittedTime)) of its \(us(k.time)) µs per launch is the per-sequence decode time the fit carries "
+            + "(work the measured steps need and no kernel names, methodology §3), not its KV stream (column fitted_us)\n"
     }
 }
