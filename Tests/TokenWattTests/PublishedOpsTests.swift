@@ -15,24 +15,27 @@ import Testing
         }
     }
 
-    /// Every point is a sourced FP16 product of a real layer's shard: 168 of them on two GPUs.
+    /// Every point is a sourced FP16 product of a real layer's shard: 360 of them on two GPUs.
     @Test func catalogHoldsEveryPointWithItsSource() {
         let points = PublishedOps.bundled
-        #expect(points.count == 168)
+        #expect(points.count == 360)
         #expect(Set(points.map(\.gpu)) == ["h100-sxm", "a100-sxm-80gb"])
         #expect(points.allSatisfy { $0.source.hasPrefix("Vidur, data/profiling/compute/") && $0.microseconds > 0 })
     }
 
-    /// The H100's weight-streaming products (1–64 tokens) come within 9 % on average, as the H100
-    /// serving fit's memory efficiency says (documented: 8.7 %); the few under 20 µs run short,
-    /// since a launch costs them more than the 1.3 µs the model adds.
+    /// The H100's weight-streaming products (1–64 tokens) come within 8 % on average (documented:
+    /// 8.0 %), but not evenly: those under 20 µs run short and those over 50 µs long, as a start-up
+    /// per kernel longer than the 1.3 µs the model adds and a streaming rate above the serving
+    /// fit's 0.80 would make them (methodology §7, published-ops).
     @Test func hopperDecodeProductsStreamAtTheFittedRate() throws {
         let e = try errors(gpu: "h100-sxm") { $0.m <= 64 }
-        #expect(e.count == 36)
+        #expect(e.count == 84)
         let mape = e.map(abs).reduce(0, +) / Double(e.count)
         #expect(mape < 0.10, "H100 decode-sized products: MAPE \(mape)")
+        func mean(_ x: [Double]) -> Double { x.reduce(0, +) / Double(max(1, x.count)) }
         let small = try errors(gpu: "h100-sxm") { $0.m <= 64 && $0.microseconds < 20 }
-        #expect(!small.isEmpty && small.allSatisfy { $0 < 0 }, "\(small)")
+        let large = try errors(gpu: "h100-sxm") { $0.m <= 64 && $0.microseconds > 50 }
+        #expect(mean(small) < -0.05 && mean(large) > 0.02, "small \(mean(small)), large \(mean(large))")
     }
 
     /// The A100 takes the tensor efficiency of the HF-eager prefill fit (0.64 of peak, §5), which
