@@ -15,11 +15,11 @@ import Testing
         }
     }
 
-    /// Every point is a sourced FP16 product of a real layer's shard: 360 of them on two GPUs.
+    /// Every point is a sourced FP16 product of a real layer's shard: 504 of them on three GPUs.
     @Test func catalogHoldsEveryPointWithItsSource() {
         let points = PublishedOps.bundled
-        #expect(points.count == 360)
-        #expect(Set(points.map(\.gpu)) == ["h100-sxm", "a100-sxm-80gb"])
+        #expect(points.count == 504)
+        #expect(Set(points.map(\.gpu)) == ["h100-sxm", "a100-sxm-80gb", "a40"])
         #expect(points.allSatisfy { $0.source.hasPrefix("Vidur, data/profiling/compute/") && $0.microseconds > 0 })
     }
 
