@@ -204,6 +204,20 @@ import Testing
         #expect(d.text().contains("WHERE THE DECODE STEP'S ENERGY GOES") && d.text().contains("decode_attention"))
     }
 
+    /// A pipelined deployment's diagnosis says that its idle share holds the stages' waits, and
+    /// that its kernel table is one stage's microbatch; an unpipelined one says neither.
+    @Test func aPipelinesDiagnosisNamesItsWaitsAndItsStage() throws {
+        var r = DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 4, tensorParallel: 2)
+        r.pipelineParallel = 2
+        let s = ServingRequest(batch: 64, inputTokens: 2000, outputTokens: 500)
+        let staged = try Diagnosis(estimator: Estimator(), request: r, serving: s).text()
+        #expect(staged.contains("with pp 2, idle includes the time each stage waits"))
+        #expect(staged.contains("pipeline stage 1, one of the 2 microbatches of a cycle"))
+        r.pipelineParallel = 1
+        let flat = try Diagnosis(estimator: Estimator(), request: r, serving: s).text()
+        #expect(!flat.contains("with pp") && !flat.contains("pipeline stage 1"))
+    }
+
     /// A tensor-parallel deployment is offered as two pipeline stages on the same GPUs.
     @Test func twoPipelineStagesAreANearbyConfiguration() throws {
         let d = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 8),

@@ -206,7 +206,13 @@ public struct Diagnosis: Sendable {
         t += FleetRendering.table(["", "prefill", "decode", "energy"], prefillShares.indices.map { i in
             [prefillShares[i].0, formatPercent(prefillShares[i].1, decimals: 0), formatPercent(decodeShares[i].1, decimals: 0), formatPercent(energyShares[i].1, decimals: 0)]
         })
+        if d.pipelineParallel > 1 {
+            t += "with pp \(d.pipelineParallel), idle includes the time each stage waits for the cycle's slowest stage or microbatch\n"
+        }
         t += "\nWHERE THE DECODE STEP'S ENERGY GOES (largest kernels per step; tokenwatt kernels lists every one)\n"
+        if d.pipelineParallel > 1 {
+            t += "pipeline stage 1, one of the \(decodeKernels.microbatches) microbatches of a cycle (tokenwatt kernels --stage N lists the others)\n"
+        }
         let step = decodeKernels.breakdown.pass
         t += FleetRendering.table(["kernel", "ms", "energy", "W"], decodeKernels.breakdown.totalsByKernel.prefix(6).map { k in
             [k.kernel, formatNumber(k.time.seconds * 1000, significant: 3), formatPercent(k.energy / step.energy, decimals: 0),
