@@ -167,7 +167,7 @@ extension ValidationReport {
         case "latency_s": return "batch latency (s)"
         case "node_j_per_token": return "node energy per token (J)"
         case "tflops": return "GEMM throughput (TFLOPS)"
-        case "time_us": return "attention kernel time (µs)"
+        case "time_us": return "kernel time per launch (µs)"
         case "gflops": return "FP32 throughput (GFLOP/s)"
         case "prefill_slowdown": return "prefill time, capped ÷ uncapped"
         case "decode_slowdown": return "decode step time, capped ÷ uncapped"
