@@ -5,20 +5,30 @@ import KernelPower
 /// in which every sequence advances as in one step of an unpipelined engine.
 extension Estimator {
     func pipelinePass(_ d: Deployment, phase: Phase, lmHead: Bool) throws -> PassEstimate {
-        let microbatches = Self.microbatches(of: phase, count: d.pipelineParallel)
-        let planner = PhasePlanner(deployment: d, includeLMHead: lmHead)
-        let first = passEstimator(for: d), worker = Self.worker(of: first)
-        let runs = try (0..<d.pipelineParallel).map { stage in
-            try microbatches.map { mb in
-                (stage == 0 ? first : worker).estimate(try planner.program(for: mb, stage: stage), clock: d.lockedClock, powerCap: d.powerCap)
-            }
-        }
-        return first.pipelineCycle(runs)
+        passEstimator(for: d).pipelineCycle(try pipelineRuns(d, phase: phase, lmHead: lmHead) {
+            $0.estimate($1, clock: d.lockedClock, powerCap: d.powerCap)
+        })
     }
 
-    /// The pass estimator of a stage after the first. The scheduler runs once per microbatch, on
-    /// the first stage's host; the others only launch their kernels.
-    static func worker(of first: PassEstimator) -> PassEstimator {
+    /// Every stage's run of every microbatch of `phase` on `d`, each priced by `run` with its
+    /// stage's pass estimator and program: rows are stages and columns microbatches, as
+    /// `PassEstimator.pipelineCycle` takes them (`tokenwatt kernels --per-query` runs breakdowns).
+    func pipelineRuns<T>(_ d: Deployment, phase: Phase, lmHead: Bool = true,
+                         _ run: (PassEstimator, KernelProgram) -> T) throws -> [[T]] {
+        let microbatches = Self.microbatches(of: phase, count: d.pipelineParallel)
+        let planner = PhasePlanner(deployment: d, includeLMHead: lmHead)
+        let first = passEstimator(for: d)
+        let stages = (0..<d.pipelineParallel).map { Self.stageEstimator(first, stage: $0) }
+        return try stages.enumerated().map { stage, estimator in
+            try microbatches.map { run(estimator, try planner.program(for: $0, stage: stage)) }
+        }
+    }
+
+    /// The pass estimator of pipeline stage `stage` (0-based), given the first stage's. The
+    /// scheduler runs once per microbatch, on the first stage's host; the others only launch their
+    /// kernels.
+    static func stageEstimator(_ first: PassEstimator, stage: Int) -> PassEstimator {
+        guard stage > 0 else { return first }
         var host = first.host
         host.passOverhead = .zero
         host.perSequenceOverhead = .zero

@@ -54,8 +54,7 @@ public struct KernelListing: Sendable {
             notes.append("stage \(stage + 1) of \(d.pipelineParallel): one microbatch of the \(parts.count) a pipeline cycle runs")
         }
         microbatches = microbatchCount
-        let first = estimator.passEstimator(for: d)
-        let runner = stage == 0 ? first : Estimator.worker(of: first)
+        let runner = Estimator.stageEstimator(estimator.passEstimator(for: d), stage: stage)
         breakdown = runner.breakdown(try planner.program(for: phase, stage: d.pipelineParallel > 1 ? stage : nil),
                                      clock: d.lockedClock, powerCap: d.powerCap)
         self.deployment = d

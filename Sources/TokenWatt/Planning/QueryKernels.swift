@@ -65,16 +65,11 @@ public struct QueryKernels: Sendable {
     /// before the cycle does waits at idle power (`pipeline_wait`); summed over the stages and
     /// divided by them, as `PassEstimator.pipelineCycle` does.
     static func energies(of phase: Phase, on d: Deployment, estimator: Estimator) throws -> [String: Energy] {
-        let planner = PhasePlanner(deployment: d), first = estimator.passEstimator(for: d)
+        let first = estimator.passEstimator(for: d)
         guard d.pipelineParallel > 1 else {
-            return energies(first.breakdown(try planner.program(for: phase), clock: d.lockedClock, powerCap: d.powerCap))
+            return energies(first.breakdown(try PhasePlanner(deployment: d).program(for: phase), clock: d.lockedClock, powerCap: d.powerCap))
         }
-        let worker = Estimator.worker(of: first), microbatches = Estimator.microbatches(of: phase, count: d.pipelineParallel)
-        let runs = try (0..<d.pipelineParallel).map { stage in
-            try microbatches.map { mb in
-                (stage == 0 ? first : worker).breakdown(try planner.program(for: mb, stage: stage), clock: d.lockedClock, powerCap: d.powerCap)
-            }
-        }
+        let runs = try estimator.pipelineRuns(d, phase: phase) { $0.breakdown($1, clock: d.lockedClock, powerCap: d.powerCap) }
         var sum: [String: Energy] = [:]
         for run in runs.joined() { add(energies(run), times: 1, to: &sum) }
         let stages = Double(d.pipelineParallel)
