@@ -12,8 +12,7 @@ enum DiagnoseCommand {
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: EstimateCommand.deploymentFlags.union(EstimateCommand.catalogFlags).union(EstimateCommand.servingFlags)
-                                    .union(["format"]), boolean: [])
+        let args = try Arguments(argv, valued: EstimateCommand.requestFlags.union(["format"]), boolean: [])
         _ = try args.requirePositional(0, usage: usage)
         let format = try args.format([.text, .json], default: .text)
         let serving = try EstimateCommand.servingRequest(args)

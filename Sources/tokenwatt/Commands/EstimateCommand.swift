@@ -32,8 +32,9 @@ enum EstimateCommand {
     static let servingFlags: Set<String> = ["batch", "input", "output", "token-budget", "memory-utilization"]
     /// The flags `ledgerSettings` reads, and the boundary.
     static let ledgerFlags: Set<String> = ["load", "busy-fraction", "pue", "boundary"]
-    static let valued = deploymentFlags.union(catalogFlags).union(servingFlags).union(ledgerFlags)
-        .union(["format", "method", "reference-input", "reference-output"])
+    /// The flags that price one deployment serving one request shape (`diagnose`, `tune`, `kernels`).
+    static let requestFlags = deploymentFlags.union(catalogFlags).union(servingFlags)
+    static let valued = requestFlags.union(ledgerFlags).union(["format", "method", "reference-input", "reference-output"])
 
     static func run(_ argv: [String]) throws -> ExitCode {
         let args = try Arguments(argv, valued: valued, boolean: [])

@@ -20,8 +20,7 @@ enum KernelsCommand {
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let valued = EstimateCommand.deploymentFlags.union(EstimateCommand.catalogFlags).union(EstimateCommand.servingFlags)
-            .union(["pass", "context", "stage", "format"])
+        let valued = EstimateCommand.requestFlags.union(["pass", "context", "stage", "format"])
         let args = try Arguments(argv, valued: valued, boolean: ["per-query"])
         _ = try args.requirePositional(0, usage: usage)
         let format = try args.format([.text, .csv, .json], default: .text)

@@ -12,8 +12,7 @@ enum TuneCommand {
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: EstimateCommand.deploymentFlags.union(EstimateCommand.catalogFlags).union(EstimateCommand.servingFlags)
-                                    .union(["ttft-ms", "itl-ms", "steps", "svg", "format"]), boolean: [])
+        let args = try Arguments(argv, valued: EstimateCommand.requestFlags.union(["ttft-ms", "itl-ms", "steps", "svg", "format"]), boolean: [])
         _ = try args.requirePositional(0, usage: usage)
         let format = try args.format([.text, .csv], default: .text)
         let estimator = try CommonOptions.estimator(args)
