@@ -180,6 +180,35 @@ import Testing
         #expect(!rest.contains { $0.metric == "itl_p90_ms" } && full.contains { $0.metric == "itl_p90_ms" })
     }
 
+    /// The EnergAIzer artifact's H100 runs (held back) would come under the artifact's own names:
+    /// each is scored as a forecast of its catalogued GPU and never enters the Ampere fits or their
+    /// power-limiter hold; a GPU the catalog lacks is listed with the closest ids, not dropped.
+    @Test(.enabled(if: sharedData != nil)) func energaizerH100RowsAreForecastNotFitted() throws {
+        let file = "energaizer-prefill/forward_pass_measurements.csv"
+        let dir = try Self.dataDirectory(file) { first in
+            ["H100-SXM (inferred),700,", "H100-PCIe,350,", "H100-SXM (inferred),700,", "Z100-PCIe,250,"].map {
+                first.replacingOccurrences(of: "A100-40GB-PCIe,250,", with: $0)
+            }
+        }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let plain = try EnergAIzerValidation.run(dataDirectory: sharedData!)
+        let dropped = try EnergAIzerValidation.run(dataDirectory: dir)
+        func count(_ r: MLEnergyValidation.Result, _ gpu: String) -> Int {
+            r.records.filter { $0.gpu == gpu && $0.estimator == "tokenwatt" && $0.metric == "energy_j" }.count
+        }
+        #expect(count(dropped, "h100-sxm") == count(plain, "h100-sxm") + 2)
+        #expect(count(dropped, "h100-pcie") == count(plain, "h100-pcie") + 1)
+        #expect(dropped.records.filter { $0.gpu.hasPrefix("h100") }.allSatisfy { $0.predicted.isFinite && $0.predicted > 0 })
+        let unknown = try #require(dropped.skipped.first { $0.label.hasPrefix("Z100-PCIe ") })
+        #expect(unknown.reason.contains("not in the catalog") && unknown.reason.contains("a100-pcie"))
+        #expect(dropped.notes.contains { $0.contains("h100-pcie, h100-sxm: forecast, not fitted") })
+        // The fit's rows and its power-limiter hold are those of the Ampere GPUs alone.
+        let fitted = try BuiltinCalibration.rows(dataDirectory: sharedData!), withH100 = try BuiltinCalibration.rows(dataDirectory: dir)
+        #expect(withH100.count == fitted.count && Set(withH100.map(\.gpu.id)).isSubset(of: Set(EnergAIzerData.fittedGPUs)))
+        #expect(BuiltinCalibration.capHold(withH100) == BuiltinCalibration.capHold(fitted))
+        #expect(try GPUCatalog.bundled.gpu(EnergAIzerData.catalogName("A100-80GB (SXM4 inferred)")).id == "a100-sxm-80gb")
+    }
+
     @Test(.enabled(if: sharedData != nil)) func mlperfB200RowsAreForecastFromSpecs() throws {
         let dir = try Self.dataDirectory("mlperf-inference-power/llm_power_results.csv") { _ in [
             "v5.1,5.1-0000,NVIDIA,test,NVIDIA B200-SXM-180GB,8,llama2-70b-99,Offline,fp4,50000,Tokens/s,9000,0.18,1125,test",

@@ -11,11 +11,13 @@ public enum BuiltinCalibration {
         "../shared/data/mlenergy-benchmark-v3/llm_runs.csv: H100 text-task runs of supported models (vLLM 0.11.1), " +
         "prompt lengths 250/350/2500 tokens for lm-arena-chat/gpqa/sourcegraph-fim; runs above 92 % of TDP are left out of the power fit"
 
-    /// Prepares the measurements of the EnergAIzer data set as calibration rows.
+    /// Prepares the measurements of the EnergAIzer data set as calibration rows: those of the GPUs
+    /// it fits (`EnergAIzerData.fittedGPUs`), so that rows of another GPU dropped into the file
+    /// (the held-back H100 runs) stay a forecast and do not move the power-limiter hold either.
     public static func rows(dataDirectory: String, estimator: Estimator = Estimator()) throws -> [CalibrationRow] {
-        try EnergAIzerData.load(dataDirectory: dataDirectory).map { row in
-            try calibrationRow(row, estimator: estimator)
-        }
+        try EnergAIzerData.load(dataDirectory: dataDirectory, catalog: estimator.gpus)
+            .filter { EnergAIzerData.fittedGPUs.contains($0.gpuID) }
+            .map { try calibrationRow($0, estimator: estimator) }
     }
 
     static func calibrationRow(_ row: EnergAIzerRow, estimator: Estimator) throws -> CalibrationRow {
@@ -69,7 +71,7 @@ public enum BuiltinCalibration {
         let all = try rows(dataDirectory: dataDirectory, estimator: estimator)
         let hold = capHold(all)
         var fitted: [FittedGPU] = []
-        for gpuID in ["a100-pcie-40gb", "a10"] {
+        for gpuID in EnergAIzerData.fittedGPUs {
             let gpu = try estimator.gpus.gpu(gpuID)
             let rows = all.filter { $0.gpu.id == gpuID }
             guard !rows.isEmpty else { continue }

@@ -37,7 +37,7 @@ public enum Generalization {
         let hold = BuiltinCalibration.capHold(all)
         let energaizer = try EnergAIzerData.load(dataDirectory: dataDirectory)
         var out: [Row] = []
-        for gpuID in ["a100-pcie-40gb", "a10"] {
+        for gpuID in EnergAIzerData.fittedGPUs {
             let gpu = try GPUCatalog.bundled.gpu(gpuID)
             let gpuRows = all.filter { $0.gpu.id == gpuID }
             let families = Array(Set(energaizer.filter { $0.gpuID == gpuID }.map(\.model))).sorted()

@@ -9,10 +9,10 @@ public struct ValidationSuite: Sendable {
     public var notes: [(dataset: String, note: String)] = []
 
     public static func run(dataDirectory: String, estimator: Estimator = Estimator()) throws -> ValidationSuite {
-        var suite = ValidationSuite(records: try EnergAIzerValidation.records(dataDirectory: dataDirectory, estimator: estimator),
-                                    skipped: [])
+        var suite = ValidationSuite(records: [], skipped: [])
         let d = dataDirectory, e = estimator
         let sets: [(String, MLEnergyValidation.Result)] = [
+            ("energaizer-prefill", try EnergAIzerValidation.run(dataDirectory: d, estimator: e)),
             ("mlenergy-v3", try MLEnergyValidation.run(dataDirectory: d, estimator: e)),
             ("mlenergy-v2", try MLEnergyV2Validation.run(dataDirectory: d, estimator: e)),
             ("argonne", try ArgonneValidation.run(dataDirectory: d, estimator: e)),
