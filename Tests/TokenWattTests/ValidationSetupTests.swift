@@ -209,6 +209,26 @@ import Testing
         #expect(try GPUCatalog.bundled.gpu(EnergAIzerData.catalogName("A100-80GB (SXM4 inferred)")).id == "a100-sxm-80gb")
     }
 
+    /// A row of hardware a loader does not map (a held-back GPU under a name no one mapped yet) is
+    /// listed as not estimated with its name, never dropped unseen.
+    @Test(.enabled(if: sharedData != nil)) func unmappedHardwareIsListedNotDropped() throws {
+        let cases: [(file: String, from: String, to: String, run: (String) throws -> MLEnergyValidation.Result)] = [
+            ("argonne-llm-inference-bench/power_runs.csv", "Nvidia A100 GPU,", "Nvidia X200 GPU,",
+             { try ArgonneValidation.run(dataDirectory: $0, estimator: Estimator()) }),
+            ("mlenergy-leaderboard-v2/llm_runs.csv", ",NVIDIA A100-SXM4-40GB,", ",NVIDIA X200,",
+             { try MLEnergyV2Validation.run(dataDirectory: $0, estimator: Estimator()) }),
+            ("splitwise-perf-model/perf_model.csv", ",a100-80gb,", ",x200-192gb,",
+             { try SplitwiseValidation.run(dataDirectory: $0, estimator: Estimator()) }),
+        ]
+        for c in cases {
+            let dir = try Self.dataDirectory(c.file, tag: "unmapped-") { first in [first.replacingOccurrences(of: c.from, with: c.to)] }
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let r = try c.run(dir)
+            let name = c.to.trimmingCharacters(in: CharacterSet(charactersIn: ","))
+            #expect(r.skipped.contains { $0.reason.contains("'\(name)' is not mapped") }, "\(c.file)")
+        }
+    }
+
     @Test(.enabled(if: sharedData != nil)) func mlperfB200RowsAreForecastFromSpecs() throws {
         let dir = try Self.dataDirectory("mlperf-inference-power/llm_power_results.csv") { _ in [
             "v5.1,5.1-0000,NVIDIA,test,NVIDIA B200-SXM-180GB,8,llama2-70b-99,Offline,fp4,50000,Tokens/s,9000,0.18,1125,test",

@@ -43,7 +43,11 @@ public enum MLEnergyV2Validation {
         var runs: [Run] = [], skipped: [(label: String, reason: String)] = []
         for r in t.rows {
             let f = r.fields
-            guard let input = prompts[f[c[0]]], let gpu = gpuIDs[f[c[2]]] else { continue }
+            guard let input = prompts[f[c[0]]] else { continue }  // the VLM task is out of scope
+            guard let gpu = gpuIDs[f[c[2]]] else {
+                skipped.append(("\(f[c[1]]) \(f[c[3]])×\(f[c[2]]) b\(f[c[6]])", "GPU '\(f[c[2]])' is not mapped to a catalog GPU"))
+                continue
+            }
             let label = "\(f[c[1]]) \(f[c[3]])×\(gpu) \(f[c[0]].split(separator: "/").last ?? "") b\(f[c[6]])"
             let gpus = Int(try ServingDataSets.number(t, r, c[3]))
             let pp = Int(try ServingDataSets.number(t, r, c[5]))
@@ -110,7 +114,10 @@ public enum ArgonneValidation {
         var out = MLEnergyValidation.Result(records: [], skipped: [])
         for r in t.rows {
             let f = r.fields
-            guard let gpu = gpuIDs[f[c[0]]] else { continue }
+            guard let gpu = gpuIDs[f[c[0]]] else {
+                out.skipped.append(("\(f[c[2]]) \(f[c[0]]) \(f[c[1]]) b\(f[c[5]])", "hardware '\(f[c[0]])' is not mapped to a catalog GPU"))
+                continue
+            }
             let label = "\(f[c[2]]) \(gpu) \(f[c[1]]) b\(f[c[5]])"
             do {
                 guard let (framework, dataset) = frameworks[f[c[1]]] else {

@@ -51,8 +51,12 @@ public enum SplitwiseValidation {
         }
         var profiles: [Profile] = [], skipped: [(label: String, reason: String)] = []
         for cfg in order {
-            guard let model = models[cfg.model], let (gpu, cap) = gpus[cfg.hardware], let s = sums[cfg] else { continue }
             let label = "\(cfg.model) \(cfg.hardware) tp\(cfg.tp) p\(cfg.prompt) b\(cfg.batch) o\(cfg.tokens)"
+            guard let model = models[cfg.model], let (gpu, cap) = gpus[cfg.hardware], let s = sums[cfg] else {
+                skipped.append((label, models[cfg.model] == nil ? "model '\(cfg.model)' is not mapped to a catalog model"
+                                                                : "hardware '\(cfg.hardware)' is not mapped to a catalog GPU"))
+                continue
+            }
             if let reason = incompleteRun(cfg, sums: sums) { skipped.append((label, reason)); continue }
             profiles.append(Profile(config: cfg, label: label, model: model, gpu: gpu, powerCap: cap,
                                     prefillMilliseconds: s.0 / Double(s.2), decodeMilliseconds: s.1 / Double(s.2)))
