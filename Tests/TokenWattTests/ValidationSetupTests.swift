@@ -207,6 +207,13 @@ import Testing
         #expect(withH100.count == fitted.count && Set(withH100.map(\.gpu.id)).isSubset(of: Set(EnergAIzerData.fittedGPUs)))
         #expect(BuiltinCalibration.capHold(withH100) == BuiltinCalibration.capHold(fitted))
         #expect(try GPUCatalog.bundled.gpu(EnergAIzerData.catalogName("A100-80GB (SXM4 inferred)")).id == "a100-sxm-80gb")
+        // And EnergAIzer's own experiment: the same rows forecast from the Ampere fits alone.
+        let full = CoefficientFile.bundled
+        let ampereFits = CoefficientFile(capHoldFraction: full.capHoldFraction, fitted: full.fitted.filter { $0.gpuID != "h100-sxm" },
+                                         provenance: "without h100-sxm")
+        let ampere = Generalization.energaizerFromAmpere(try EnergAIzerData.load(dataDirectory: dir), ampere: ampereFits)
+            .filter { $0.experiment == "h100-sxm forecast from a100-pcie-40gb and a10" }
+        #expect(ampere.map(\.metric).sorted() == ["energy_j", "power_w", "time_s"] && ampere.allSatisfy { $0.metrics.n >= 2 })
     }
 
     /// A row of hardware a loader does not map (a held-back GPU under a name no one mapped yet) is

@@ -27,7 +27,21 @@ public enum Generalization {
                                      provenance: "without h100-sxm")
         let v3 = try MLEnergyValidation.run(dataDirectory: dataDirectory, estimator: Estimator(calibration: ampere))
         rows += summarize(v3.records.filter { $0.gpu == "h100-sxm" }, experiment: "h100-sxm forecast from a100-pcie-40gb and a10")
-        return rows
+        return rows + energaizerFromAmpere(energaizer, ampere: ampere)
+    }
+
+    /// EnergAIzer rows of GPUs it does not fit (the artifact's held-back H100 runs, when dropped
+    /// in), forecast from the Ampere fits alone, as EnergAIzer forecasts them. A row the
+    /// estimator refuses is listed by the scored set already.
+    static func energaizerFromAmpere(_ energaizer: [EnergAIzerRow], ampere: CoefficientFile) -> [Row] {
+        let others = energaizer.filter { !EnergAIzerData.fittedGPUs.contains($0.gpuID) }
+        let estimator = Estimator(calibration: ampere)
+        return Set(others.map(\.gpuID)).sorted().flatMap { gpu in
+            let records = others.filter { $0.gpuID == gpu }.flatMap { row in
+                (try? EnergAIzerValidation.records(row: row, estimator: estimator)) ?? []
+            }
+            return summarize(records, experiment: "\(gpu) forecast from a100-pcie-40gb and a10")
+        }
     }
 
     /// Leave one model family out of the EnergAIzer fits: refit each GPU without a family and
