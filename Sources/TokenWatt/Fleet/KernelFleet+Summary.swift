@@ -27,10 +27,52 @@ extension KernelFleet {
             + bands.joined(separator: ", ") + "; " + drawn
     }
 
+    /// One class's replicas, sized for its busiest hour plus headroom, and what they draw.
+    struct ClassSizing {
+        var gpus = 0, nodes = 0
+        var idleJoulesPerDay = 0.0, idlePerOccupancySecond = 0.0
+        var peakWall = 0.0
+        var hourlyWall: [Double] = []
+        var hardware: HardwareUse
+        var notes: [String] = []
+    }
+
+    /// Sizes class `cls` from its draws `mine` (not empty) on its serving surface `s`; idle
+    /// provisioned energy is charged to its queries in proportion to the deployment time they occupy.
+    func size(_ cls: QueryClass, draws mine: [Sample], surface s: ServingSurface) -> ClassSizing {
+        let perDay = scenario.queriesPerDay
+        let meanTau = mine.reduce(0) { $0 + $1.cost.occupancySeconds } / Double(mine.count)
+        let busy = kernel.diurnal.map { perDay * cls.share * $0 / 3600 * meanTau }
+        let replicas = max(1, Int(((busy.max() ?? 0) * (1 + kernel.headroom)).rounded(.up)))
+        let idleJ = busy.reduce(0) { $0 + (Double(replicas) - $1) * s.idleWallPower * 3600 }
+        let occupancyPerDay = perDay * cls.share * meanTau
+        let classNodes = Int((Double(replicas * s.deployment.gpuCount) / Double(s.deployment.node.gpuCount)).rounded(.up))
+        var sizing = ClassSizing(hardware: HardwareUse(className: cls.name, gpu: s.deployment.gpu.id, node: s.deployment.node.id,
+                                                       gpus: replicas * s.deployment.gpuCount, nodes: classNodes))
+        sizing.gpus = replicas * s.deployment.gpuCount
+        sizing.nodes = classNodes
+        sizing.idleJoulesPerDay = idleJ
+        sizing.idlePerOccupancySecond = occupancyPerDay > 0 ? idleJ / occupancyPerDay : 0
+        sizing.peakWall = Double(replicas) * s.busyWallPower
+        sizing.hourlyWall = (0..<24).map { h in busy[h] * s.busyWallPower + (Double(replicas) - busy[h]) * s.idleWallPower }
+        let inFlight = s.localBatch * s.deployment.attentionRanks
+        if inFlight < (kernel.deployments.first { $0.name == cls.deployment }?.maxBatch ?? 0) {
+            let held = s.batchLimit != .stepBudget ? "the KV cache holds \(inFlight) sequences"
+                : s.disaggregated ? "a decode step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding"
+                : "a step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding beside the prompts that join them"
+            sizing.notes.append("class \(cls.name): \(held), fewer than the deployment's batch limit")
+        }
+        let over = mine.filter(\.overContext).count
+        if over > 0 {
+            sizing.notes.append("class \(cls.name): \(formatPercent(Double(over) / Double(mine.count))) of queries have a call longer than "
+                                + "the \(s.deployment.model.maxPositions)-token context window of \(s.deployment.model.id); costed as drawn")
+        }
+        return sizing
+    }
+
     /// Fleet sizing, per-query idle share, statistics, the median query's ledger and the
-    /// variance decomposition. Each class is served by its own replicas of its deployment, sized
-    /// for the busiest hour plus headroom; idle provisioned energy is charged to queries in
-    /// proportion to the deployment time they occupy.
+    /// variance decomposition. Each class is served by its own replicas of its deployment
+    /// (`size`).
     func summarize(_ draws: [Sample], classes: [QueryClass], surfaces: [ServingSurface]) throws -> FleetResult {
         let n = Double(max(1, draws.count))
         let perDay = scenario.queriesPerDay
@@ -42,32 +84,15 @@ extension KernelFleet {
         for (c, cls) in classes.enumerated() {
             let mine = draws.filter { $0.cls == c }
             guard !mine.isEmpty else { continue }
-            let s = surfaces[c]
-            let meanTau = mine.reduce(0) { $0 + $1.cost.occupancySeconds } / Double(mine.count)
-            let busy = kernel.diurnal.map { perDay * cls.share * $0 / 3600 * meanTau }
-            let replicas = max(1, Int(((busy.max() ?? 0) * (1 + kernel.headroom)).rounded(.up)))
-            let idleJ = busy.reduce(0) { $0 + (Double(replicas) - $1) * s.idleWallPower * 3600 }
-            idleJoulesPerDay += idleJ
-            let occupancyPerDay = perDay * cls.share * meanTau
-            idlePerOccupancySecond[c] = occupancyPerDay > 0 ? idleJ / occupancyPerDay : 0
-            let classNodes = Int((Double(replicas * s.deployment.gpuCount) / Double(s.deployment.node.gpuCount)).rounded(.up))
-            gpus += replicas * s.deployment.gpuCount
-            nodes += classNodes
-            hardware.append(HardwareUse(className: cls.name, gpu: s.deployment.gpu.id, node: s.deployment.node.id, gpus: replicas * s.deployment.gpuCount, nodes: classNodes))
-            peakWall += Double(replicas) * s.busyWallPower
-            for h in 0..<24 { hourlyWall[h] += busy[h] * s.busyWallPower + (Double(replicas) - busy[h]) * s.idleWallPower }
-            let inFlight = s.localBatch * s.deployment.attentionRanks
-            if inFlight < (kernel.deployments.first { $0.name == cls.deployment }?.maxBatch ?? 0) {
-                let held = s.batchLimit != .stepBudget ? "the KV cache holds \(inFlight) sequences"
-                    : s.disaggregated ? "a decode step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding"
-                    : "a step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding beside the prompts that join them"
-                notes.append("class \(cls.name): \(held), fewer than the deployment's batch limit")
-            }
-            let over = mine.filter(\.overContext).count
-            if over > 0 {
-                notes.append("class \(cls.name): \(formatPercent(Double(over) / Double(mine.count))) of queries have a call longer than the "
-                             + "\(s.deployment.model.maxPositions)-token context window of \(s.deployment.model.id); costed as drawn")
-            }
+            let sizing = size(cls, draws: mine, surface: surfaces[c])
+            idleJoulesPerDay += sizing.idleJoulesPerDay
+            idlePerOccupancySecond[c] = sizing.idlePerOccupancySecond
+            gpus += sizing.gpus
+            nodes += sizing.nodes
+            hardware.append(sizing.hardware)
+            peakWall += sizing.peakWall
+            for h in 0..<24 { hourlyWall[h] += sizing.hourlyWall[h] }
+            notes += sizing.notes
         }
         let error = estimatorError(surfaces)
         notes += estimatorErrorNote(error).map { [$0] } ?? []
