@@ -19,6 +19,7 @@ extension ValidationReport {
 
         """
         s += summaryTable()
+        s += targetsSection()
         s += "\n## By model family (TokenWatt)\n\n"
         s += table(["data set", "GPU", "family", "metric", "n", "MAPE", "median APE", "bias"], byFamily.map {
             [$0.dataset, $0.gpu, $0.group, $0.metric, String($0.metrics.n), formatPercent($0.metrics.mape),
@@ -50,6 +51,19 @@ extension ValidationReport {
             s += table(["data set", "note"], suite.notes.map { [$0.dataset, $0.note] })
         }
         return s
+    }
+
+    /// The issues' accuracy targets against the summary rows they name.
+    func targetsSection() -> String {
+        let checks = targets
+        guard !checks.isEmpty else { return "" }
+        let why = checks.filter { !$0.met }.compactMap { c in c.target.whenMissed.map { "\(c.target.dataset): \($0)" } }.uniqued()
+        return "\n## Targets\n\nThe MAPE limits set by the issues, each held against its summary row: "
+            + AccuracyTarget.summary(checks) + "." + why.map { " Not met, " + $0 + "." }.joined() + "\n\n"
+            + table(["data set", "GPU", "metric", "n", "MAPE", "target", "met", "set in"], checks.map { c in
+                [c.row.dataset, c.row.gpu, c.row.metric, String(c.row.metrics.n), formatPercent(c.row.metrics.mape),
+                 formatPercent(c.target.limit, decimals: 0), c.met ? "yes" : "no", c.target.source]
+            })
     }
 
     /// Predicted against measured change for runs that differ in one lever.

@@ -53,6 +53,9 @@ public struct ValidationReport: Sendable {
         ValidationSummary.summarize(suite.records.filter { $0.estimator == "tokenwatt" }, byGroup: true)
     }
 
+    /// The issues' accuracy targets, each against the summary row it names.
+    public var targets: [AccuracyTarget.Check] { AccuracyTarget.check(results) }
+
     public static let estimators = ["tokenwatt", "ecologits", "ecologits-measured-batch", "tdp-time", "splitwise-constant"]
 
     /// Data sets in report order.
@@ -90,6 +93,11 @@ extension ValidationReport {
     public func json() -> JSONValue {
         .obj([
             ("results", .array(results.map { Self.rowJSON($0) })),
+            ("targets", .array(targets.map { c in
+                .obj([("dataset", .str(c.row.dataset)), ("gpu", .str(c.row.gpu)), ("metric", .str(c.row.metric)),
+                      ("mape", .num(c.row.metrics.mape)), ("target", .num(c.target.limit)), ("met", .bool(c.met)),
+                      ("source", .str(c.target.source))])
+            })),
             ("byFamily", .array(byFamily.map { Self.rowJSON($0, group: true) })),
             ("generalization", .array(generalization.map { g in
                 .obj([("experiment", .str(g.experiment)), ("dataset", .str(g.dataset)), ("metric", .str(g.metric)),

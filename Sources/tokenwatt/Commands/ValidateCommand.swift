@@ -40,6 +40,7 @@ enum ValidateCommand {
         case .markdown: Output.write(report.markdown())
         default:
             Output.write(Output.table(header, rows.filter { $0.estimator == "tokenwatt" || !args.flag("by-model") }.map(cells)))
+            Output.write("\nTARGETS (MAPE limits set by the issues): " + AccuracyTarget.summary(report.targets) + "\n")
             Output.write("\nLEVERS (runs that differ in one setting: predicted ÷ measured change − 1)\n" + Output.table(
                 ["lever", "campaign", "pairs", "MAPE", "median", "bias", "P5–P95", "same direction"], report.levers.map(ValidationReport.leverCells)))
         }

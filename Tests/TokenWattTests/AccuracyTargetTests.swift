@@ -1,0 +1,44 @@
+import Foundation
+import KernelPower
+import Testing
+@testable import TokenWatt
+
+/// The issues' accuracy targets, as `validate` publishes them.
+@Suite struct AccuracyTargetTests {
+    static func row(_ dataset: String, _ gpu: String, _ metric: String, mape: Double, estimator: String = "tokenwatt") -> ValidationSummaryRow {
+        ValidationSummaryRow(dataset: dataset, gpu: gpu, group: "all", metric: metric, estimator: estimator,
+                             metrics: ErrorMetrics(predicted: [1 + mape], measured: [1]))
+    }
+
+    /// A target holds each GPU's row of the metrics it names, at its limit inclusive; baselines and
+    /// other metrics are not held to it.
+    @Test func checksTheNamedRowsAgainstTheLimit() throws {
+        let rows = [Self.row("mlenergy-v3", "h100-sxm", "j_per_token", mape: 0.119),
+                    Self.row("mlenergy-v3", "b200", "j_per_token", mape: 0.125),
+                    Self.row("mlenergy-v3", "h100-sxm", "j_per_token", mape: 0.5, estimator: "tdp-time"),
+                    Self.row("mlenergy-v3", "h100-sxm", "itl_ms", mape: 0.5),
+                    Self.row("splitwise", "h100-80gb", "prefill_ms", mape: 0.412)]
+        let checks = AccuracyTarget.check(rows)
+        #expect(checks.map { "\($0.row.dataset) \($0.row.gpu) \($0.met)" } == ["mlenergy-v3 h100-sxm true", "mlenergy-v3 b200 false",
+                                                                              "splitwise h100-80gb false"])
+        let summary = AccuracyTarget.summary(checks)
+        #expect(summary.hasPrefix("1 of 3 met; not met: mlenergy-v3 b200 j_per_token 12.5 % (target 12 %)"))
+        #expect(try #require(checks.last).target.whenMissed?.contains("methodology") == true)
+    }
+
+    /// The targets the bundled model meets on the shared data stay met: ML.ENERGY v3 within 12 %,
+    /// Argonne (vLLM and TensorRT-LLM) and MLPerf Power within 15 %. (Splitwise's latencies are not
+    /// met, docs/methodology.md §7; GPUs added later by held-back rows are scored, not held here.)
+    @Test(.enabled(if: sharedData != nil)) func bundledModelMeetsTheServingTargets() throws {
+        let e = Estimator()
+        let records = try MLEnergyValidation.run(dataDirectory: sharedData!, estimator: e).records
+            + ArgonneValidation.run(dataDirectory: sharedData!, estimator: e).records
+            + MLPerfValidation.run(dataDirectory: sharedData!, estimator: e).records
+        let checks = AccuracyTarget.check(ValidationSummary.summarize(records, byGroup: false))
+        let held: Set<String> = ["mlenergy-v3 h100-sxm", "argonne a100-sxm-40gb", "argonne h100-sxm", "argonne/trtllm a100-sxm-40gb",
+                                 "argonne/trtllm gh200", "argonne/trtllm h100-sxm", "mlperf-power h100-sxm", "mlperf-power h200"]
+        let mine = checks.filter { held.contains("\($0.row.dataset) \($0.row.gpu)") }
+        #expect(mine.count == 2 + 3 * 5 + 2 * 2)
+        for c in mine { #expect(c.met, "\(c.row.dataset) \(c.row.gpu) \(c.row.metric) \(formatPercent(c.row.metrics.mape))") }
+    }
+}
