@@ -47,7 +47,8 @@ extension ValidationReport {
         for k in suite.skipped { counts[k.dataset] = ((counts[k.dataset]?.0 ?? 0) + 1, counts[k.dataset]?.1 ?? "\(k.label): \(k.reason)") }
         s += table(["data set", "rows", "example"], counts.sorted { $0.key < $1.key }.map { [$0.key, String($0.value.0), $0.value.1] })
         if !suite.notes.isEmpty {
-            s += "\n## Rows derived, not measured\n\n"
+            // Rows a set derives rather than measures, rows scored under a stated assumption, rows forecast where the set is fitted.
+            s += "\n## Notes on the rows\n\n"
             s += table(["data set", "note"], suite.notes.map { [$0.dataset, $0.note] })
         }
         return s

@@ -88,9 +88,10 @@ public enum EnergAIzerData {
             }
             let name = f[cols[0]], precisionName = f[cols[4]]
             let shape = "\(f[cols[2]]) \(precisionName) b\(f[cols[5]]) s\(f[cols[6]]) @\(f[cols[8]])MHz (line \(r.line))"
-            guard let gpu = try? catalog.gpu(catalogName(name)) else {
-                guard !catalogName(name).isEmpty else { loaded.skipped.append(("(no GPU) \(shape)", "the gpu field is empty")); continue }
-                let near = Suggestions.closest(to: catalogName(name), among: catalog.gpus.flatMap { [$0.id] + $0.aliases })
+            let bare = catalogName(name)
+            guard let gpu = try? catalog.gpu(bare) else {
+                guard !bare.isEmpty else { loaded.skipped.append(("(no GPU) \(shape)", "the gpu field is empty")); continue }
+                let near = Suggestions.closest(to: bare, among: catalog.gpus.flatMap { [$0.id] + $0.aliases })
                 loaded.skipped.append(("\(name) \(shape)", "GPU '\(name)' is not in the catalog"
                                         + (near.isEmpty ? "" : " (closest: \(near.joined(separator: ", ")))")))
                 continue
