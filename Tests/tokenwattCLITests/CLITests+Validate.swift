@@ -37,6 +37,12 @@ extension CLITests {
         let bad = try Self.run(["validate", "--no-report", "--quick", "--rows", "mlperf"])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("mlperf-power") && bad.stderr.contains("splitwise") && bad.stderr.contains("levers"))
+        // A split data set's name lists every part, each row with its part.
+        guard Self.hasSharedData else { return }
+        let parts = try Self.run(["validate", "--no-report", "--quick", "--rows", "energaizer-prefill"])
+        #expect(parts.status == 0, "\(parts.stderr)")
+        let rows = parts.stdout.split(separator: "\n").dropFirst(2)
+        #expect(rows.contains { $0.hasPrefix("energaizer-prefill/fixed ") } && rows.contains { $0.hasPrefix("energaizer-prefill/dvfs ") })
     }
 
     /// A partial run (here `--rows` with `--quick`) never overwrites the committed Reports: it writes

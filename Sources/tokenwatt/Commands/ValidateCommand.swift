@@ -11,7 +11,8 @@ enum ValidateCommand {
       and prints the summary. --quick skips the generalization refits; --no-report writes no files;
       a partial run (--quick, --rows or --calibration) writes files only to a DIR given with -o, so an
       experiment never overwrites the committed Reports;
-      --rows prints every TokenWatt row of one data set (e.g. mlperf-power) instead of the summary,
+      --rows prints every TokenWatt row of one data set (e.g. mlperf-power, or energaizer-prefill for
+      both its parts) instead of the summary,
       --rows levers every pair of runs behind the lever table (measured and predicted change);
       --bands-out writes the measured ÷ estimated energy bands that estimate's range reads
       (the bundled file: Sources/TokenWatt/Resources/error-bands.json).
@@ -77,17 +78,21 @@ enum ValidateCommand {
         print("wrote \(dir)/validation.md, validation.json and its plots")
     }
 
-    /// Every TokenWatt record of one data set: which rows an error figure comes from.
+    /// Every TokenWatt record of one data set, or of every part of a split one
+    /// (`energaizer-prefill` is `/fixed` and `/dvfs`): which rows an error figure comes from.
     static func printRows(of dataset: String, report: ValidationReport) throws -> ExitCode {
         if dataset == "levers" { return printLeverPairs(report.leverPairs) }
         let suite = report.suite
         let known = Set(suite.records.map(\.dataset))
-        guard known.contains(dataset) else {
+        let sets = known.contains(dataset) ? [dataset] : known.filter { $0.hasPrefix(dataset + "/") }.sorted()
+        guard !sets.isEmpty else {
             throw UsageError(description: "--rows: unknown data set '\(dataset)'; known: \((known.sorted() + ["levers"]).joined(separator: ", "))")
         }
-        let records = suite.records.filter { $0.dataset == dataset && $0.estimator == "tokenwatt" }
-        Output.write(Output.table(["gpu", "row", "metric", "measured", "predicted", "error"], records.map {
-            [$0.gpu, $0.label, $0.metric, formatNumber($0.measured), formatNumber($0.predicted), formatPercent($0.relativeError)]
+        let records = suite.records.filter { sets.contains($0.dataset) && $0.estimator == "tokenwatt" }
+        let parts = sets.count > 1
+        Output.write(Output.table((parts ? ["data set"] : []) + ["gpu", "row", "metric", "measured", "predicted", "error"], records.map {
+            (parts ? [$0.dataset] : [])
+                + [$0.gpu, $0.label, $0.metric, formatNumber($0.measured), formatNumber($0.predicted), formatPercent($0.relativeError)]
         }))
         return .success
     }
