@@ -188,6 +188,10 @@ import Testing
         let dir = try Self.dataDirectory(file) { first in
             ["H100-SXM (inferred),700,", "H100-PCIe,350,", "H100-SXM (inferred),700,", "Z100-PCIe,250,"].map {
                 first.replacingOccurrences(of: "A100-40GB-PCIe,250,", with: $0)
+            } + ["flash_attention_2", "xformers"].map { attention in
+                // The artifact's other attention backend is run as FlashAttention; one it does not name is listed.
+                first.replacingOccurrences(of: "A100-40GB-PCIe,250,", with: "H100-SXM,700,")
+                    .replacingOccurrences(of: ",unrecorded,", with: ",\(attention),").replacingOccurrences(of: ",eager,", with: ",\(attention),")
             }
         }
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -196,7 +200,9 @@ import Testing
         func count(_ r: MLEnergyValidation.Result, _ gpu: String) -> Int {
             r.records.filter { $0.gpu == gpu && $0.estimator == "tokenwatt" && $0.metric == "energy_j" }.count
         }
-        #expect(count(dropped, "h100-sxm") == count(plain, "h100-sxm") + 2)
+        #expect(count(dropped, "h100-sxm") == count(plain, "h100-sxm") + 3)
+        #expect(dropped.records.contains { $0.gpu == "h100-sxm" && $0.label.contains(" bf16 flash b") })
+        #expect(dropped.skipped.contains { $0.reason.contains("'xformers' is not modelled") })
         #expect(count(dropped, "h100-pcie") == count(plain, "h100-pcie") + 1)
         #expect(dropped.records.filter { $0.gpu.hasPrefix("h100") }.allSatisfy { $0.predicted.isFinite && $0.predicted > 0 })
         let unknown = try #require(dropped.skipped.first { $0.label.hasPrefix("Z100-PCIe ") })

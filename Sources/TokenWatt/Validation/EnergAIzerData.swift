@@ -19,15 +19,17 @@ public struct EnergAIzerRow: Sendable {
     public var powerLimitWatts: Double
     public var powerLimited: Bool
 
+    /// The run as a row name; a fused attention backend is named (eager, the default, is not).
     public var label: String {
-        "\(gpuID) \(model) \(precision.rawValue) b\(batch) s\(sequenceLength) @\(formatNumber(lockedClockMHz))MHz"
+        let fused = EnergAIzerData.attentionImplementation(attention).flatMap { $0 == .eager ? nil : " \($0.rawValue)" } ?? ""
+        return "\(gpuID) \(model) \(precision.rawValue)\(fused) b\(batch) s\(sequenceLength) @\(formatNumber(lockedClockMHz))MHz"
     }
 
     /// The `predict` request that reproduces this measurement: HF eager, no LM head (the artifact
     /// ran the base `*Model` classes), the locked clock and the board's power limit.
     public func request(host: Double? = nil) -> PredictRequest {
         var d = DeploymentRequest(model: model, gpu: gpuID, gpus: 1, precision: precision, framework: .hf,
-                                  attention: attention == "sdpa" ? .sdpa : .eager)
+                                  attention: EnergAIzerData.attentionImplementation(attention) ?? .eager)
         d.smClockMHz = lockedClockMHz
         d.powerCapWatts = powerLimitWatts
         d.hostLaunchMicroseconds = host
@@ -55,6 +57,18 @@ public enum EnergAIzerData {
     /// All language-model rows that did not fail (vision models are outside TokenWatt's scope).
     public static func load(dataDirectory: String, catalog: GPUCatalog = .bundled) throws -> [EnergAIzerRow] {
         try loadAll(dataDirectory: dataDirectory, catalog: catalog).rows
+    }
+
+    /// The `attn_impl` column as the HF planner runs it: `eager` and the rows whose run name does
+    /// not record it (`unrecorded`, all eager by the artifact's traces: see the data set's README)
+    /// as separate kernels, `sdpa` as PyTorch's fused kernel, FlashAttention-2 (the artifact's
+    /// other backend, "flash_attention_2" in HF's naming) as `flash`. Nil for anything else.
+    static func attentionImplementation(_ name: String) -> AttentionImplementation? {
+        let n = name.lowercased()
+        if ["eager", "unrecorded", "none", ""].contains(n) { return .eager }
+        if n == "sdpa" { return .sdpa }
+        if n.contains("flash") || n == "fa2" { return .flash }
+        return nil
     }
 
     /// The artifact names a GPU by product with a qualifier the catalog does not carry
@@ -98,6 +112,11 @@ public enum EnergAIzerData {
             }
             guard let precision = Precision(rawValue: precisionName) else {
                 loaded.skipped.append(("\(gpu.id) \(shape)", "precision '\(precisionName)' is not modelled"))
+                continue
+            }
+            guard attentionImplementation(f[cols[7]]) != nil else {
+                loaded.skipped.append(("\(gpu.id) \(shape)", "attention implementation '\(f[cols[7]])' is not modelled "
+                                        + "(eager, sdpa or flash_attention_2)"))
                 continue
             }
             loaded.rows.append(EnergAIzerRow(
