@@ -92,7 +92,8 @@ public enum EnergAIzerData {
         var loaded = Loaded()
         for r in table.rows {
             let f = r.fields
-            guard f[cols[3]] == "text", f[cols[14]] == "ok" else { continue }
+            // Vision models are out of scope, and `failed` runs stopped early (the data set's README).
+            guard f[cols[3]] == "text", f[cols[14]] != "failed" else { continue }
             func num(_ i: Int) throws -> Double {
                 guard let x = Double(f[cols[i]]), x.isFinite else {
                     throw InputError.invalidValue(file: table.file, field: "line \(r.line) \(table.header[cols[i]])",
@@ -102,6 +103,10 @@ public enum EnergAIzerData {
             }
             let name = f[cols[0]], precisionName = f[cols[4]]
             let shape = "\(f[cols[2]]) \(precisionName) b\(f[cols[5]]) s\(f[cols[6]]) @\(f[cols[8]])MHz (line \(r.line))"
+            guard ["ok", ""].contains(f[cols[14]]) else {
+                loaded.skipped.append(("\(name) \(shape)", "status '\(f[cols[14]])' is neither ok nor failed"))
+                continue
+            }
             let bare = catalogName(name)
             guard let gpu = try? catalog.gpu(bare) else {
                 guard !bare.isEmpty else { loaded.skipped.append(("(no GPU) \(shape)", "the gpu field is empty")); continue }
