@@ -164,6 +164,19 @@ import Testing
         #expect(hybrid.allSatisfy { $0.predicted.isFinite && $0.predicted > 0 })
     }
 
+    /// A run of a task the loader does not know is listed, not dropped; image and video runs stay out unseen.
+    @Test(.enabled(if: sharedData != nil)) func mlenergyRunsOfAnUnknownTaskAreListed() throws {
+        let dir = try Self.dataDirectory("mlenergy-benchmark-v3/llm_runs.csv", tag: "task-") { first in
+            ["arena-hard," + first.drop { $0 != "," }.dropFirst()]
+        }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let plain = try MLEnergyValidation.run(dataDirectory: sharedData!)
+        let r = try MLEnergyValidation.run(dataDirectory: dir)
+        #expect(r.skipped.count == plain.skipped.count + 1)
+        #expect(r.skipped.contains { $0.reason.contains("task 'arena-hard' has no prompt length") })
+        #expect(!plain.skipped.contains { $0.reason.contains("has no prompt length") })
+    }
+
     /// An export without the p90 column (a held-back one, say) scores every other metric.
     @Test(.enabled(if: sharedData != nil)) func mlenergyRowsWithoutP90AreScoredOnTheRest() throws {
         let file = "mlenergy-benchmark-v3/llm_runs.csv"

@@ -88,6 +88,19 @@ public enum MLEnergyData {
         }
     }
 
+    /// The export's image and video tasks, out of scope: their runs are left out without a word.
+    public static let multimodalTasks: Set<String> = ["image-chat", "video-chat"]
+
+    /// Rows of a task that is neither a text task with a prompt length nor a known image or video
+    /// task (a held-back export's new task, say), listed as not estimated rather than dropped unseen.
+    public static func unknownTaskRows(_ t: CSVTable) -> [(label: String, reason: String)] {
+        guard let task = t.column("task"), let model = t.column("model_id"), let gpu = t.column("gpu_model") else { return [] }
+        return t.rows.filter { MLEnergyRun.promptTokens[$0.fields[task]] == nil && !multimodalTasks.contains($0.fields[task]) }.map {
+            ("\($0.fields[model]) \($0.fields[gpu]) \($0.fields[task]) line \($0.line)",
+             "task '\($0.fields[task])' has no prompt length (text tasks: \(MLEnergyRun.promptTokens.keys.sorted().joined(separator: ", ")))")
+        }
+    }
+
     /// Text-task runs (chat, reasoning, code); image and video tasks are out of scope.
     public static func load(dataDirectory: String) throws -> [MLEnergyRun] {
         try parse(try table(dataDirectory: dataDirectory))
