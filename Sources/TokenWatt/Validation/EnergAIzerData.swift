@@ -101,36 +101,46 @@ public enum EnergAIzerData {
                 }
                 return x
             }
-            let name = f[cols[0]], precisionName = f[cols[4]]
-            let shape = "\(f[cols[2]]) \(precisionName) b\(f[cols[5]]) s\(f[cols[6]]) @\(f[cols[8]])MHz (line \(r.line))"
-            guard ["ok", ""].contains(f[cols[14]]) else {
-                loaded.skipped.append(("\(name) \(shape)", "status '\(f[cols[14]])' is neither ok nor failed"))
-                continue
+            switch resolve(gpu: f[cols[0]], precision: f[cols[4]], attention: f[cols[7]], status: f[cols[14]], catalog: catalog,
+                           shape: "\(f[cols[2]]) \(f[cols[4]]) b\(f[cols[5]]) s\(f[cols[6]]) @\(f[cols[8]])MHz (line \(r.line))") {
+            case let .skip(label, reason):
+                loaded.skipped.append((label, reason))
+            case let .run(gpu, precision):
+                loaded.rows.append(EnergAIzerRow(
+                    gpuID: gpu.id, campaign: f[cols[1]], model: f[cols[2]], precision: precision,
+                    batch: Int(try num(5)), sequenceLength: Int(try num(6)), attention: f[cols[7]],
+                    lockedClockMHz: try num(8), averageClockMHz: try num(9), timeSeconds: try num(10) / 1000,
+                    energyJoules: try num(11), powerWatts: try num(12), powerLimitWatts: try num(13),
+                    powerLimited: f[cols[15]].contains("power-limited")))
             }
-            let bare = catalogName(name)
-            guard let gpu = try? catalog.gpu(bare) else {
-                guard !bare.isEmpty else { loaded.skipped.append(("(no GPU) \(shape)", "the gpu field is empty")); continue }
-                let near = Suggestions.closest(to: bare, among: catalog.gpus.flatMap { [$0.id] + $0.aliases })
-                loaded.skipped.append(("\(name) \(shape)", "GPU '\(name)' is not in the catalog"
-                                        + (near.isEmpty ? "" : " (closest: \(near.joined(separator: ", ")))")))
-                continue
-            }
-            guard let precision = Precision(rawValue: precisionName) else {
-                loaded.skipped.append(("\(gpu.id) \(shape)", "precision '\(precisionName)' is not modelled"))
-                continue
-            }
-            guard attentionImplementation(f[cols[7]]) != nil else {
-                loaded.skipped.append(("\(gpu.id) \(shape)", "attention implementation '\(f[cols[7]])' is not modelled "
-                                        + "(eager, sdpa or flash_attention_2)"))
-                continue
-            }
-            loaded.rows.append(EnergAIzerRow(
-                gpuID: gpu.id, campaign: f[cols[1]], model: f[cols[2]], precision: precision,
-                batch: Int(try num(5)), sequenceLength: Int(try num(6)), attention: f[cols[7]],
-                lockedClockMHz: try num(8), averageClockMHz: try num(9), timeSeconds: try num(10) / 1000,
-                energyJoules: try num(11), powerWatts: try num(12), powerLimitWatts: try num(13),
-                powerLimited: f[cols[15]].contains("power-limited")))
         }
         return loaded
+    }
+
+    /// What a row runs on, or why it cannot run.
+    enum Resolution {
+        case run(GPUSpec, Precision)
+        case skip(label: String, reason: String)
+    }
+
+    /// A row's status, GPU, precision and attention backend checked in turn; `shape` names the row.
+    static func resolve(gpu name: String, precision precisionName: String, attention: String, status: String,
+                        catalog: GPUCatalog, shape: String) -> Resolution {
+        guard ["ok", ""].contains(status) else { return .skip(label: "\(name) \(shape)", reason: "status '\(status)' is neither ok nor failed") }
+        let bare = catalogName(name)
+        guard let gpu = try? catalog.gpu(bare) else {
+            guard !bare.isEmpty else { return .skip(label: "(no GPU) \(shape)", reason: "the gpu field is empty") }
+            let near = Suggestions.closest(to: bare, among: catalog.gpus.flatMap { [$0.id] + $0.aliases })
+            return .skip(label: "\(name) \(shape)", reason: "GPU '\(name)' is not in the catalog"
+                            + (near.isEmpty ? "" : " (closest: \(near.joined(separator: ", ")))"))
+        }
+        guard let precision = Precision(rawValue: precisionName) else {
+            return .skip(label: "\(gpu.id) \(shape)", reason: "precision '\(precisionName)' is not modelled")
+        }
+        guard attentionImplementation(attention) != nil else {
+            return .skip(label: "\(gpu.id) \(shape)",
+                         reason: "attention implementation '\(attention)' is not modelled (eager, sdpa or flash_attention_2)")
+        }
+        return .run(gpu, precision)
     }
 }
