@@ -257,6 +257,17 @@ import Testing
             let name = c.to.trimmingCharacters(in: CharacterSet(charactersIn: ","))
             #expect(r.skipped.contains { $0.reason.contains("'\(name)' is not mapped") }, "\(c.file)")
         }
+        // A name the catalog knows, vendor word and "GPU" aside, is scored under that GPU.
+        let dir = try Self.dataDirectory("argonne-llm-inference-bench/power_runs.csv", tag: "h200-") { first in
+            [first.replacingOccurrences(of: "Nvidia A100 GPU,", with: "Nvidia H200 GPU,")]
+        }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let plain = try ArgonneValidation.run(dataDirectory: sharedData!, estimator: Estimator())
+        let withH200 = try ArgonneValidation.run(dataDirectory: dir, estimator: Estimator())
+        let h200 = { (r: MLEnergyValidation.Result) in r.records.filter { $0.gpu == "h200" && $0.estimator == "tokenwatt" }.count }
+        #expect(h200(withH200) == h200(plain) + 3)
+        #expect(ServingDataSets.gpuID("AMD MI300X GPU", mapped: [:], catalog: .bundled) == "mi300x")
+        #expect(ServingDataSets.gpuID("Nvidia A100 GPU", mapped: ArgonneValidation.gpuIDs, catalog: .bundled) == "a100-sxm-40gb")
     }
 
     @Test(.enabled(if: sharedData != nil)) func mlperfB200RowsAreForecastFromSpecs() throws {

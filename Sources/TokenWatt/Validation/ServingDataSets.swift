@@ -8,6 +8,18 @@ enum ServingDataSets {
         return i
     }
 
+    /// A data set's GPU name as a catalog id: the set's own map first (its names can be loose:
+    /// Argonne's "Nvidia A100 GPU" is the 40 GB SXM part), then the catalog, by the name itself or
+    /// without the vendor word and a trailing "GPU" ("Nvidia B200 GPU" is `b200`), so a held-back
+    /// run on another GPU is scored rather than lost. Nil when neither knows it.
+    static func gpuID(_ name: String, mapped: [String: String], catalog: GPUCatalog) -> String? {
+        if let id = mapped[name] { return id }
+        var words = name.split(separator: " ").map(String.init)
+        if words.count > 1, words.last?.lowercased() == "gpu" { words.removeLast() }
+        if words.count > 1, let first = words.first?.lowercased(), ["nvidia", "amd"].contains(first) { words.removeFirst() }
+        return [name, words.joined(separator: " ")].lazy.compactMap { try? catalog.gpu($0).id }.first
+    }
+
     static func number(_ t: CSVTable, _ r: CSVTable.Row, _ c: Int) throws -> Double {
         guard let x = Double(r.fields[c]), x.isFinite else {
             throw InputError.invalidValue(file: t.file, field: "line \(r.line) \(t.header[c])", value: r.fields[c], expected: "a number")
@@ -36,7 +48,7 @@ public enum MLEnergyV2Validation {
     }
 
     /// The runs that can be estimated, and the others with the reason.
-    static func runs(dataDirectory: String) throws -> (runs: [Run], skipped: [(label: String, reason: String)]) {
+    static func runs(dataDirectory: String, catalog: GPUCatalog = .bundled) throws -> (runs: [Run], skipped: [(label: String, reason: String)]) {
         let t = try CSVTable.read(path: dataDirectory + "/mlenergy-leaderboard-v2/llm_runs.csv")
         let c = try ["task", "model", "gpu", "num_gpus", "tp", "pp", "avg_batch_size", "avg_output_tokens",
                      "energy_per_output_token_J", "token_throughput_tok_per_s", "implied_avg_power_W"].map { try ServingDataSets.column(t, $0) }
@@ -44,7 +56,7 @@ public enum MLEnergyV2Validation {
         for r in t.rows {
             let f = r.fields
             guard let input = prompts[f[c[0]]] else { continue }  // the VLM task is out of scope
-            guard let gpu = gpuIDs[f[c[2]]] else {
+            guard let gpu = ServingDataSets.gpuID(f[c[2]], mapped: gpuIDs, catalog: catalog) else {
                 skipped.append(("\(f[c[1]]) \(f[c[3]])×\(f[c[2]]) b\(f[c[6]])", "GPU '\(f[c[2]])' is not mapped to a catalog GPU"))
                 continue
             }
@@ -65,7 +77,7 @@ public enum MLEnergyV2Validation {
     }
 
     public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {
-        let (runs, skipped) = try runs(dataDirectory: dataDirectory)
+        let (runs, skipped) = try runs(dataDirectory: dataDirectory, catalog: estimator.gpus)
         var out = MLEnergyValidation.Result(records: [], skipped: skipped)
         for run in runs {
             do {
@@ -87,7 +99,7 @@ public enum MLEnergyV2Validation {
 
     /// The runs on `gpu` as calibration rows (for refitting the engine's host on them).
     static func calibrationRows(dataDirectory: String, gpu: String, estimator: Estimator) throws -> [CalibrationRow] {
-        try runs(dataDirectory: dataDirectory).runs.filter { $0.gpu == gpu }.compactMap { run in
+        try runs(dataDirectory: dataDirectory, catalog: estimator.gpus).runs.filter { $0.gpu == gpu }.compactMap { run in
             guard let d = try? estimator.deployment(run.deployment) else { return nil }
             return ServingCalibration.row(label: run.label, group: "\(gpu)/\(d.model.family)", deployment: d, request: run.request,
                                           outputTokensPerSecond: run.tokensPerSecond, powerPerGPU: run.powerPerGPU)
@@ -114,7 +126,7 @@ public enum ArgonneValidation {
         var out = MLEnergyValidation.Result(records: [], skipped: [])
         for r in t.rows {
             let f = r.fields
-            guard let gpu = gpuIDs[f[c[0]]] else {
+            guard let gpu = ServingDataSets.gpuID(f[c[0]], mapped: gpuIDs, catalog: estimator.gpus) else {
                 out.skipped.append(("\(f[c[2]]) \(f[c[0]]) \(f[c[1]]) b\(f[c[5]])", "hardware '\(f[c[0]])' is not mapped to a catalog GPU"))
                 continue
             }
