@@ -274,6 +274,9 @@ import Testing
         let dir = try Self.dataDirectory("mlperf-inference-power/llm_power_results.csv") { _ in [
             "v5.1,5.1-0000,NVIDIA,test,NVIDIA B200-SXM-180GB,8,llama2-70b-99,Offline,fp4,50000,Tokens/s,9000,0.18,1125,test",
             "v5.1,5.1-0000,NVIDIA,test,NVIDIA B200-SXM-180GB,8,llama3.1-405b,Offline,fp4,2000,Tokens/s,9000,4.5,1125,test",
+            // An accelerator name the set's map lacks is looked up in the catalog; one nobody knows is listed.
+            "v5.1,5.1-0001,NVIDIA,test,NVIDIA H200,8,llama2-70b-99,Offline,fp8,30000,Tokens/s,9000,0.3,1125,test",
+            "v5.1,5.1-0002,NVIDIA,test,NVIDIA X900,8,llama2-70b-99,Offline,fp8,30000,Tokens/s,9000,0.3,1125,test",
         ] }
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let result = try MLPerfValidation.run(dataDirectory: dir, estimator: Estimator())
@@ -281,6 +284,9 @@ import Testing
         #expect(result.records.filter { $0.gpu == "b200" && $0.label.hasPrefix("5.1-0000 ") }.map(\.metric).sorted()
                 == ["node_j_per_token", "node_power_w", "tokens_per_s"])
         #expect(result.skipped.contains { $0.label.contains("llama3.1-405b") && $0.reason.contains("no mean input") })
+        #expect(result.records.filter { $0.gpu == "h200" && $0.label.hasPrefix("5.1-0001 ") }.map(\.metric).sorted()
+                == ["node_j_per_token", "node_power_w", "tokens_per_s"])
+        #expect(result.skipped.contains { $0.label.hasPrefix("5.1-0002 ") && $0.reason.contains("NVIDIA X900 is not mapped") })
         let model = try #require(MLPerfValidation.models["llama2-70b"])
         let fp4 = try MLPerfValidation.assumedSubmission(model: model, gpu: "b200", gpus: 8, declared: "NVFP4", estimator: Estimator())
         let unstated = try MLPerfValidation.assumedSubmission(model: model, gpu: "b200", gpus: 8, estimator: Estimator())

@@ -95,7 +95,8 @@ public enum MLPerfValidation {
         for r in t.rows {
             let f = r.fields
             let key = f[c[3]].components(separatedBy: "-99")[0]
-            let gpu = gpuIDs[f[c[1]]] ?? f[c[1]]
+            let mapped = ServingDataSets.gpuID(f[c[1]], mapped: gpuIDs, catalog: estimator.gpus)
+            let gpu = mapped ?? f[c[1]]
             let label = "\(f[c[0]]) \(key) \(f[c[4]]) 8×\(gpu)"
             // One run submitted under two accuracy targets (llama2-70b-99 and -99.9) is one measurement.
             let run = [f[c[0]], key, f[c[4]], f[c[5]], f[c[7]]].joined(separator: "|")
@@ -106,7 +107,8 @@ public enum MLPerfValidation {
             }
             runs[run] = "\(f[c[0]]) \(f[c[3]]) \(f[c[4]])"
             do {
-                let m = try modelToScore(key, accelerator: f[c[1]], units: f[c[6]], round: f[c[9]])
+                guard mapped != nil else { throw DeploymentError.invalidShape("accelerator \(f[c[1]]) is not mapped to a catalog GPU") }
+                let m = try modelToScore(key, units: f[c[6]], round: f[c[9]])
                 let gpus = Int(try ServingDataSets.number(t, r, c[2]))
                 let sub = try submissions["\(key) \(gpu)"]
                     ?? assumedSubmission(model: m, gpu: gpu, gpus: gpus, declared: f[c[8]], estimator: estimator)
@@ -142,8 +144,7 @@ public enum MLPerfValidation {
     }
 
     /// The model of a row that can be scored, or why it cannot.
-    static func modelToScore(_ key: String, accelerator: String, units: String, round: String) throws -> (id: String, input: Int, output: Int) {
-        guard gpuIDs[accelerator] != nil else { throw DeploymentError.invalidShape("accelerator \(accelerator) is not mapped to a catalog GPU") }
+    static func modelToScore(_ key: String, units: String, round: String) throws -> (id: String, input: Int, output: Int) {
         guard let m = models[key] else {
             throw DeploymentError.invalidShape("no mean input and output length for \(key) (the benchmark publishes none)")
         }
