@@ -43,6 +43,12 @@ extension CLITests {
         #expect(parts.status == 0, "\(parts.stderr)")
         let rows = parts.stdout.split(separator: "\n").dropFirst(2)
         #expect(rows.contains { $0.hasPrefix("energaizer-prefill/fixed ") } && rows.contains { $0.hasPrefix("energaizer-prefill/dvfs ") })
+        // The issues' targets, one row each, met or not.
+        let targets = try Self.run(["validate", "--no-report", "--quick", "--rows", "targets"])
+        #expect(targets.status == 0, "\(targets.stderr)")
+        let targetRows = targets.stdout.split(separator: "\n").dropFirst(2)
+        #expect(targetRows.contains { $0.hasPrefix("mlenergy-v3 ") && $0.contains("j_per_token") && $0.contains(" yes ") })
+        #expect(targetRows.contains { $0.hasPrefix("splitwise ") && $0.contains(" no ") })
     }
 
     /// A partial run (here `--rows` with `--quick`) never overwrites the committed Reports: it writes

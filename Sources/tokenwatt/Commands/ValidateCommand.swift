@@ -13,7 +13,8 @@ enum ValidateCommand {
       experiment never overwrites the committed Reports;
       --rows prints every TokenWatt row of one data set (e.g. mlperf-power, or energaizer-prefill for
       both its parts) instead of the summary,
-      --rows levers every pair of runs behind the lever table (measured and predicted change);
+      --rows levers every pair of runs behind the lever table (measured and predicted change),
+      --rows targets every MAPE limit the issues set against its row, met or not;
       --bands-out writes the measured ÷ estimated energy bands that estimate's range reads
       (the bundled file: Sources/TokenWatt/Resources/error-bands.json).
     """
@@ -82,17 +83,27 @@ enum ValidateCommand {
     /// (`energaizer-prefill` is `/fixed` and `/dvfs`): which rows an error figure comes from.
     static func printRows(of dataset: String, report: ValidationReport) throws -> ExitCode {
         if dataset == "levers" { return printLeverPairs(report.leverPairs) }
+        if dataset == "targets" { return printTargets(report.targets) }
         let suite = report.suite
         let known = Set(suite.records.map(\.dataset))
         let sets = known.contains(dataset) ? [dataset] : known.filter { $0.hasPrefix(dataset + "/") }.sorted()
         guard !sets.isEmpty else {
-            throw UsageError(description: "--rows: unknown data set '\(dataset)'; known: \((known.sorted() + ["levers"]).joined(separator: ", "))")
+            throw UsageError(description: "--rows: unknown data set '\(dataset)'; known: \((known.sorted() + ["levers", "targets"]).joined(separator: ", "))")
         }
         let records = suite.records.filter { sets.contains($0.dataset) && $0.estimator == "tokenwatt" }
         let parts = sets.count > 1
         Output.write(Output.table((parts ? ["data set"] : []) + ["gpu", "row", "metric", "measured", "predicted", "error"], records.map {
             (parts ? [$0.dataset] : [])
                 + [$0.gpu, $0.label, $0.metric, formatNumber($0.measured), formatNumber($0.predicted), formatPercent($0.relativeError)]
+        }))
+        return .success
+    }
+
+    /// Every target of the issues against its summary row, met or not.
+    static func printTargets(_ checks: [AccuracyTarget.Check]) -> ExitCode {
+        Output.write(Output.table(["dataset", "gpu", "metric", "n", "MAPE", "target", "met", "set in"], checks.map { c in
+            [c.row.dataset, c.row.gpu, c.row.metric, String(c.row.metrics.n), formatPercent(c.row.metrics.mape),
+             formatPercent(c.target.limit, decimals: 0), c.met ? "yes" : "no", c.target.source]
         }))
         return .success
     }
