@@ -77,27 +77,25 @@ public enum MLEnergyData {
 
     static let precisions = ["bfloat16": Precision.bf16, "fp8": .fp8, "mxfp4": .mxfp4, "nvfp4": .nvfp4]
 
-    /// Text-task rows whose weight precision the catalog has no format for (FP6, say), as
-    /// (label, reason): listed as not estimated rather than dropped unseen.
-    public static func unsupportedPrecisionRows(_ t: CSVTable) -> [(label: String, reason: String)] {
-        guard let task = t.column("task"), let model = t.column("model_id"), let precision = t.column("weight_precision"),
-              let gpu = t.column("gpu_model") else { return [] }
-        return t.rows.filter { MLEnergyRun.promptTokens[$0.fields[task]] != nil && precisions[$0.fields[precision]] == nil }.map {
-            ("\($0.fields[model]) \($0.fields[gpu]) \($0.fields[task]) line \($0.line)",
-             "weight precision \($0.fields[precision]) is not modelled (known: \(precisions.keys.sorted().joined(separator: ", ")))")
-        }
-    }
-
     /// The export's image and video tasks, out of scope: their runs are left out without a word.
     public static let multimodalTasks: Set<String> = ["image-chat", "video-chat"]
 
-    /// Rows of a task that is neither a text task with a prompt length nor a known image or video
-    /// task (a held-back export's new task, say), listed as not estimated rather than dropped unseen.
-    public static func unknownTaskRows(_ t: CSVTable) -> [(label: String, reason: String)] {
-        guard let task = t.column("task"), let model = t.column("model_id"), let gpu = t.column("gpu_model") else { return [] }
-        return t.rows.filter { MLEnergyRun.promptTokens[$0.fields[task]] == nil && !multimodalTasks.contains($0.fields[task]) }.map {
-            ("\($0.fields[model]) \($0.fields[gpu]) \($0.fields[task]) line \($0.line)",
-             "task '\($0.fields[task])' has no prompt length (text tasks: \(MLEnergyRun.promptTokens.keys.sorted().joined(separator: ", ")))")
+    /// Rows `parse` leaves out that are not out of scope, as (label, reason): listed as not
+    /// estimated rather than dropped unseen. A task that is neither a text task with a prompt
+    /// length nor a known image or video task (a held-back export's new task, say), and a text
+    /// task whose weight precision the catalog has no format for (FP6, say).
+    public static func unscoredRows(_ t: CSVTable) -> [(label: String, reason: String)] {
+        guard let task = t.column("task"), let model = t.column("model_id"), let precision = t.column("weight_precision"),
+              let gpu = t.column("gpu_model") else { return [] }
+        return t.rows.compactMap { r in
+            let f = r.fields
+            let label = "\(f[model]) \(f[gpu]) \(f[task]) line \(r.line)"
+            if MLEnergyRun.promptTokens[f[task]] == nil {
+                return multimodalTasks.contains(f[task]) ? nil
+                    : (label, "task '\(f[task])' has no prompt length (text tasks: \(MLEnergyRun.promptTokens.keys.sorted().joined(separator: ", ")))")
+            }
+            guard precisions[f[precision]] == nil else { return nil }
+            return (label, "weight precision \(f[precision]) is not modelled (known: \(precisions.keys.sorted().joined(separator: ", ")))")
         }
     }
 

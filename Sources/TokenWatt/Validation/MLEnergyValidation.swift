@@ -27,7 +27,7 @@ public enum MLEnergyValidation {
 
     public static func run(dataDirectory: String, estimator: Estimator = Estimator()) throws -> Result {
         let table = try MLEnergyData.table(dataDirectory: dataDirectory)
-        var out = Result(records: [], skipped: MLEnergyData.unsupportedPrecisionRows(table) + MLEnergyData.unknownTaskRows(table))
+        var out = Result(records: [], skipped: MLEnergyData.unscoredRows(table))
         for run in try MLEnergyData.parse(table) {
             do {
                 let d = try estimator.deployment(run.deploymentRequest())
