@@ -61,10 +61,7 @@ extension ValidationReport {
         let why = checks.filter { !$0.met }.compactMap { c in c.target.whenMissed.map { "\(c.target.dataset): \($0)" } }.uniqued()
         return "\n## Targets\n\nThe MAPE limits set by the issues, each held against its summary row: "
             + AccuracyTarget.summary(checks) + "." + why.map { " Not met, " + $0 + "." }.joined() + "\n\n"
-            + table(["data set", "GPU", "metric", "n", "MAPE", "target", "met", "set in"], checks.map { c in
-                [c.row.dataset, c.row.gpu, c.row.metric, String(c.row.metrics.n), formatPercent(c.row.metrics.mape),
-                 formatPercent(c.target.limit, decimals: 0), c.met ? "yes" : "no", c.target.source]
-            })
+            + table(Self.targetHeader, checks.map(Self.targetCells))
     }
 
     /// Predicted against measured change for runs that differ in one lever.

@@ -56,6 +56,15 @@ public struct ValidationReport: Sendable {
     /// The issues' accuracy targets, each against the summary row it names.
     public var targets: [AccuracyTarget.Check] { AccuracyTarget.check(results) }
 
+    /// Cells of the targets table: `validation.md` prints them under `targetHeader`, `validate
+    /// --rows targets` under its own column names.
+    public static let targetHeader = ["data set", "GPU", "metric", "n", "MAPE", "target", "met", "set in"]
+
+    public static func targetCells(_ c: AccuracyTarget.Check) -> [String] {
+        [c.row.dataset, c.row.gpu, c.row.metric, String(c.row.metrics.n), formatPercent(c.row.metrics.mape),
+         formatPercent(c.target.limit, decimals: 0), c.met ? "yes" : "no", c.target.source]
+    }
+
     public static let estimators = ["tokenwatt", "ecologits", "ecologits-measured-batch", "tdp-time", "splitwise-constant"]
 
     /// Data sets in report order.

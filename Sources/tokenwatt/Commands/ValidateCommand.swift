@@ -101,10 +101,7 @@ enum ValidateCommand {
 
     /// Every target of the issues against its summary row, met or not.
     static func printTargets(_ checks: [AccuracyTarget.Check]) -> ExitCode {
-        Output.write(Output.table(["dataset", "gpu", "metric", "n", "MAPE", "target", "met", "set in"], checks.map { c in
-            [c.row.dataset, c.row.gpu, c.row.metric, String(c.row.metrics.n), formatPercent(c.row.metrics.mape),
-             formatPercent(c.target.limit, decimals: 0), c.met ? "yes" : "no", c.target.source]
-        }))
+        Output.write(Output.table(["dataset", "gpu", "metric", "n", "MAPE", "target", "met", "set in"], checks.map(ValidationReport.targetCells)))
         return .success
     }
 
