@@ -229,7 +229,7 @@ import Testing
         let fitted = try BuiltinCalibration.rows(dataDirectory: sharedData!), withH100 = try BuiltinCalibration.rows(dataDirectory: dir)
         #expect(withH100.count == fitted.count && Set(withH100.map(\.gpu.id)).isSubset(of: Set(EnergAIzerData.fittedGPUs)))
         #expect(BuiltinCalibration.capHold(withH100) == BuiltinCalibration.capHold(fitted))
-        #expect(try GPUCatalog.bundled.gpu(EnergAIzerData.catalogName("A100-80GB (SXM4 inferred)")).id == "a100-sxm-80gb")
+        #expect(DataSetGPU.id("A100-80GB (SXM4 inferred)", catalog: .bundled) == "a100-sxm-80gb")
         // And EnergAIzer's own experiment: the same rows forecast from the Ampere fits alone.
         let full = CoefficientFile.bundled
         let ampereFits = CoefficientFile(capHoldFraction: full.capHoldFraction, fitted: full.fitted.filter { $0.gpuID != "h100-sxm" },
@@ -266,8 +266,8 @@ import Testing
         let withH200 = try ArgonneValidation.run(dataDirectory: dir, estimator: Estimator())
         let h200 = { (r: MLEnergyValidation.Result) in r.records.filter { $0.gpu == "h200" && $0.estimator == "tokenwatt" }.count }
         #expect(h200(withH200) == h200(plain) + 3)
-        #expect(ServingDataSets.gpuID("AMD MI300X GPU", mapped: [:], catalog: .bundled) == "mi300x")
-        #expect(ServingDataSets.gpuID("Nvidia A100 GPU", mapped: ArgonneValidation.gpuIDs, catalog: .bundled) == "a100-sxm-40gb")
+        #expect(DataSetGPU.id("AMD MI300X GPU", mapped: [:], catalog: .bundled) == "mi300x")
+        #expect(DataSetGPU.id("Nvidia A100 GPU", mapped: ArgonneValidation.gpuIDs, catalog: .bundled) == "a100-sxm-40gb")
     }
 
     @Test(.enabled(if: sharedData != nil)) func mlperfB200RowsAreForecastFromSpecs() throws {

@@ -71,13 +71,6 @@ public enum EnergAIzerData {
         return nil
     }
 
-    /// The artifact names a GPU by product with a qualifier the catalog does not carry
-    /// ("H100-SXM (inferred)", "A100-80GB (SXM4 inferred)"): the name before the parenthesis is looked up.
-    static func catalogName(_ name: String) -> String {
-        let bare = name.split(separator: "(", maxSplits: 1).first.map(String.init) ?? name
-        return bare.trimmingCharacters(in: .whitespaces)
-    }
-
     public static func loadAll(dataDirectory: String, catalog: GPUCatalog = .bundled) throws -> Loaded {
         let table = try CSVTable.read(path: dataDirectory + "/" + file)
         let c = { (name: String) throws -> Int in
@@ -127,8 +120,9 @@ public enum EnergAIzerData {
     static func resolve(gpu name: String, precision precisionName: String, attention: String, status: String,
                         catalog: GPUCatalog, shape: String) -> Resolution {
         guard ["ok", ""].contains(status) else { return .skip(label: "\(name) \(shape)", reason: "status '\(status)' is neither ok nor failed") }
-        let bare = catalogName(name)
-        guard let gpu = try? catalog.gpu(bare) else {
+        // The artifact qualifies some names ("H100-SXM (inferred)"); DataSetGPU drops that.
+        guard let id = DataSetGPU.id(name, catalog: catalog), let gpu = try? catalog.gpu(id) else {
+            let bare = DataSetGPU.bare(name)
             guard !bare.isEmpty else { return .skip(label: "(no GPU) \(shape)", reason: "the gpu field is empty") }
             let near = Suggestions.closest(to: bare, among: catalog.gpus.flatMap { [$0.id] + $0.aliases })
             return .skip(label: "\(name) \(shape)", reason: "GPU '\(name)' is not in the catalog"

@@ -95,7 +95,7 @@ public enum MLPerfValidation {
         for r in t.rows {
             let f = r.fields
             let key = f[c[3]].components(separatedBy: "-99")[0]
-            let mapped = ServingDataSets.gpuID(f[c[1]], mapped: gpuIDs, catalog: estimator.gpus)
+            let mapped = DataSetGPU.id(f[c[1]], mapped: gpuIDs, catalog: estimator.gpus)
             let gpu = mapped ?? f[c[1]]
             let label = "\(f[c[0]]) \(key) \(f[c[4]]) 8×\(gpu)"
             // One run submitted under two accuracy targets (llama2-70b-99 and -99.9) is one measurement.

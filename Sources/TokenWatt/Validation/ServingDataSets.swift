@@ -8,18 +8,6 @@ enum ServingDataSets {
         return i
     }
 
-    /// A data set's GPU name as a catalog id: the set's own map first (its names can be loose:
-    /// Argonne's "Nvidia A100 GPU" is the 40 GB SXM part), then the catalog, by the name itself or
-    /// without the vendor word and a trailing "GPU" ("Nvidia B200 GPU" is `b200`), so a held-back
-    /// run on another GPU is scored rather than lost. Nil when neither knows it.
-    static func gpuID(_ name: String, mapped: [String: String], catalog: GPUCatalog) -> String? {
-        if let id = mapped[name] { return id }
-        var words = name.split(separator: " ").map(String.init)
-        if words.count > 1, words.last?.lowercased() == "gpu" { words.removeLast() }
-        if words.count > 1, let first = words.first?.lowercased(), ["nvidia", "amd"].contains(first) { words.removeFirst() }
-        return [name, words.joined(separator: " ")].lazy.compactMap { try? catalog.gpu($0).id }.first
-    }
-
     static func number(_ t: CSVTable, _ r: CSVTable.Row, _ c: Int) throws -> Double {
         guard let x = Double(r.fields[c]), x.isFinite else {
             throw InputError.invalidValue(file: t.file, field: "line \(r.line) \(t.header[c])", value: r.fields[c], expected: "a number")
@@ -56,7 +44,7 @@ public enum MLEnergyV2Validation {
         for r in t.rows {
             let f = r.fields
             guard let input = prompts[f[c[0]]] else { continue }  // the VLM task is out of scope
-            guard let gpu = ServingDataSets.gpuID(f[c[2]], mapped: gpuIDs, catalog: catalog) else {
+            guard let gpu = DataSetGPU.id(f[c[2]], mapped: gpuIDs, catalog: catalog) else {
                 skipped.append(("\(f[c[1]]) \(f[c[3]])×\(f[c[2]]) b\(f[c[6]])", "GPU '\(f[c[2]])' is not mapped to a catalog GPU"))
                 continue
             }
@@ -126,7 +114,7 @@ public enum ArgonneValidation {
         var out = MLEnergyValidation.Result(records: [], skipped: [])
         for r in t.rows {
             let f = r.fields
-            guard let gpu = ServingDataSets.gpuID(f[c[0]], mapped: gpuIDs, catalog: estimator.gpus) else {
+            guard let gpu = DataSetGPU.id(f[c[0]], mapped: gpuIDs, catalog: estimator.gpus) else {
                 out.skipped.append(("\(f[c[2]]) \(f[c[0]]) \(f[c[1]]) b\(f[c[5]])", "hardware '\(f[c[0]])' is not mapped to a catalog GPU"))
                 continue
             }
