@@ -156,6 +156,22 @@ import Testing
         #expect(q.assumptions.contains { $0.contains("does not fit in memory") })
     }
 
+    /// Every data-parallel replica is priced with the same whole number of sequences, so a batch
+    /// that does not split evenly is served as another batch; the estimate says which (it used to
+    /// turn 100 over 8 replicas into 104, and 1 over 4 into 4, without a word).
+    @Test func aBatchThatDoesNotSplitOverTheReplicasSaysWhatIsPriced() throws {
+        let d = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", gpus: 8, tensorParallel: 1))
+        let uneven = try estimate(d, batch: 100)
+        #expect(uneven.serving.effectiveBatch == 104)
+        #expect(uneven.assumptions.contains("batch 100 does not split evenly over 8 data-parallel replicas: each is priced with 13 sequences, 104 in all"))
+        let few = try estimate(d, batch: 3)
+        #expect(few.serving.effectiveBatch == 8)
+        #expect(few.assumptions.contains { $0.hasPrefix("batch 3 is fewer sequences than the 8 data-parallel replicas") && $0.hasSuffix("5 would sit idle") })
+        let even = try estimate(d, batch: 96)
+        #expect(even.serving.effectiveBatch == 96)
+        #expect(!even.assumptions.contains { $0.contains("data-parallel replicas") })
+    }
+
     /// Each continuous-batching step holds the decodes plus the prompts that start beside them:
     /// 16 input tokens per 2 output, so an 8192-token step keeps at most 8192·2/18 = 910 sequences
     /// decoding. Asking for more changes nothing (it once jumped 40× at 8192, where the prompt

@@ -36,6 +36,9 @@ public struct ServingEstimator: Sendable {
         if r.batch > budget.maxBatch {
             notes.append("batch \(r.batch) does not fit in memory: the KV cache holds \(budget.maxBatch) sequences of \(r.inputTokens)+\(r.outputTokens) tokens; using \(flight.memoryLocal * ranks)")
         }
+        if let note = Self.replicaSplitNote(min(r.batch, budget.maxBatch), perRank: flight.memoryLocal, ranks: ranks) {
+            notes.append(note)
+        }
         if flight.limit == .stepBudget {
             notes.append("a step's \(r.tokenBudget)-token budget holds \(r.budgetLimitedBatch) decoding sequences per engine plus the prompts that start beside them (\(r.inputTokens) input tokens per \(r.outputTokens) output); using \(local * ranks) of the \(flight.memoryLocal * ranks) sequences")
         }
@@ -56,6 +59,17 @@ public struct ServingEstimator: Sendable {
     /// evenly over the ranks.
     public static func localBatch(_ batch: Int, budget: KVCacheBudget, ranks: Int) -> Int {
         max(1, Int((Double(min(batch, budget.maxBatch)) / Double(ranks)).rounded()))
+    }
+
+    /// Says so when the batch does not split evenly over the data-parallel replicas: every
+    /// replica is priced with the same whole number of sequences, so the deployment's batch and
+    /// throughput are that number times the replicas, not the batch asked for.
+    static func replicaSplitNote(_ batch: Int, perRank: Int, ranks: Int) -> String? {
+        guard ranks > 1, perRank * ranks != batch else { return nil }
+        if batch < ranks {
+            return "batch \(batch) is fewer sequences than the \(ranks) data-parallel replicas: each replica is priced with one sequence (\(ranks) in all), as if every replica were serving; with \(batch) in flight, \(ranks - batch) would sit idle"
+        }
+        return "batch \(batch) does not split evenly over \(ranks) data-parallel replicas: each is priced with \(perRank) sequences, \(perRank * ranks) in all"
     }
 
     /// Sequences per attention rank a deployment runs, what the KV cache alone would allow, and
