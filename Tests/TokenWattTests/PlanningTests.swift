@@ -171,6 +171,21 @@ import Testing
         }
     }
 
+    /// A fleet shrinks by whole replicas: a budget below one replica of every class is refused
+    /// with the smallest budget that serves the mix (100 W once "served" 5,700 queries a day on
+    /// 0 GPUs), and the GPU column counts whole replicas.
+    @Test func aBudgetBelowOneReplicaIsRefusedAndGPUsComeInWholeReplicas() throws {
+        let w = try readWorkload(kernelWorkload(deployment: #"{"name": "d", "model": "meta-llama/Llama-3.1-70B-Instruct", "gpu": "h100-sxm", "gpus": 4}"#))
+        let runner = FleetRunner(dataDirectory: nil)
+        let tiny = try Capacity(workload: w, runner: runner, budgetMegawatts: 0.0001, gpus: [nil], caps: [nil])
+        #expect(tiny.rows.isEmpty)
+        let reason = try #require(tiny.failures.first?.reason)
+        #expect(reason.hasPrefix("0.0001 MW does not power one replica of each query class"), "\(reason)")
+        let site = try Capacity(workload: w, runner: runner, budgetMegawatts: 0.3, gpus: [nil], caps: [nil])
+        let row = try #require(site.rows.first)
+        #expect(row.gpus > 0 && row.gpus % 4 == 0)
+    }
+
     /// More GPUs can cost less energy when their memory unlocks a bigger batch; the diagnosis says why.
     @Test func moreGPUsUnlockingABatchIsExplained() throws {
         let d = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 2),

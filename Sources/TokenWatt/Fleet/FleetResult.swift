@@ -92,6 +92,8 @@ public struct HardwareUse: Sendable, Equatable {
     public var node: String
     public var gpus: Int
     public var nodes: Int
+    /// GPUs of one replica: the smallest step the class's fleet can shrink or grow by.
+    public var gpusPerReplica: Int
 }
 
 public struct ClassResult: Sendable {

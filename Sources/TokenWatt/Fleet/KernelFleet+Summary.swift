@@ -48,7 +48,8 @@ extension KernelFleet {
         let occupancyPerDay = perDay * cls.share * meanTau
         let classNodes = Int((Double(replicas * s.deployment.gpuCount) / Double(s.deployment.node.gpuCount)).rounded(.up))
         var sizing = ClassSizing(hardware: HardwareUse(className: cls.name, gpu: s.deployment.gpu.id, node: s.deployment.node.id,
-                                                       gpus: replicas * s.deployment.gpuCount, nodes: classNodes))
+                                                       gpus: replicas * s.deployment.gpuCount, nodes: classNodes,
+                                                       gpusPerReplica: s.deployment.gpuCount))
         sizing.gpus = replicas * s.deployment.gpuCount
         sizing.nodes = classNodes
         sizing.idleJoulesPerDay = idleJ

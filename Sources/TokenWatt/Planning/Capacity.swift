@@ -41,9 +41,14 @@ public struct Capacity: Sendable {
                         let r = try fleet.run(samples: samples ?? w.samples, seed: w.seed &+ UInt64(i) &* 1_000_003, change: change)
                         guard r.facilityMegawatts > 0 else { failures.append((label, "the fleet draws no power")); continue }
                         let scale = budgetMegawatts / r.facilityMegawatts
+                        if let floor = Self.smallestScale(r), scale < floor {
+                            failures.append((label, "\(formatNumber(budgetMegawatts)) MW does not power one replica of each query class; "
+                                             + "the smallest fleet for this traffic mix needs \(formatNumber(r.facilityMegawatts * floor, significant: 3)) MW at the facility"))
+                            continue
+                        }
                         let perDay = scenario.queriesPerDay * scale
                         rows.append(Row(scenario: scenario.name, gpu: gpuName, powerCapWatts: cap, queriesPerDay: perDay, averageQPS: perDay / 86_400,
-                                        peakQPS: perDay / 86_400 * peakShare, gpus: Int((Double(r.gpus ?? 0) * scale).rounded(.down)),
+                                        peakQPS: perDay / 86_400 * peakShare, gpus: Self.wholeReplicaGPUs(r, scale: scale),
                                         whPerQuery: r.whPerQuery.mean, boundary: r.boundary))
                     } catch {
                         failures.append((label, "\(error)"))
@@ -56,6 +61,21 @@ public struct Capacity: Sendable {
         }
         self.rows = rows.sorted { $0.scenario != $1.scenario ? $0.scenario < $1.scenario : $0.queriesPerDay > $1.queriesPerDay }
         self.failures = failures
+    }
+
+    /// The least a fleet can be scaled by and still run every class on at least one whole
+    /// replica: below it the linear scaling would serve queries on a fraction of a replica.
+    static func smallestScale(_ r: FleetResult) -> Double? {
+        let used = r.hardware.filter { $0.gpus > 0 }
+        return used.map { (h: HardwareUse) -> Double in Double(h.gpusPerReplica) / Double(h.gpus) }.max()
+    }
+
+    /// GPUs of the scaled fleet, each class rounded down to whole replicas.
+    static func wholeReplicaGPUs(_ r: FleetResult, scale: Double) -> Int {
+        r.hardware.reduce(0) { sum, h in
+            let replicas = h.gpusPerReplica > 0 ? Int((Double(h.gpus) * scale / Double(h.gpusPerReplica)).rounded(.down)) : 0
+            return sum + replicas * h.gpusPerReplica
+        }
     }
 
     public func text() -> String {
