@@ -90,13 +90,16 @@ import KernelPower
         }
     }
 
-    /// A day of no queries still prices each lever per query: no NaN saving (once "costs null %").
+    /// A day of no queries still prices each lever per query: no NaN saving (once "costs null %"),
+    /// and provisions no GPUs.
     @Test func leversOfADayWithoutQueriesArePricedPerQuery() throws {
         let text = kernelWorkload(extra: #""levers": [{"name": "fp8", "precision": "fp8"}]"#)
             .replacingOccurrences(of: #""queriesPerDay": 1e7"#, with: #""queriesPerDay": 0"#)
         let r = try runWorkload(text, samples: 300)[0]
         let fp8 = try #require(r.levers.first), range = try #require(fp8.savingRange)
         #expect(r.gwhPerDay == 0 && fp8.saving.isFinite && fp8.saving > 0 && range.low.isFinite && range.high.isFinite)
+        // No traffic, no fleet: a replica kept for it drew power no day's total counted (12 GPUs, 0.0122 MW).
+        #expect(r.gpus == 0 && r.facilityMegawatts == 0 && r.idleGWhPerDay == 0)
         let out = FleetRendering.text(try readWorkload(text), [r]) + JSONWriter(sortKeys: false).write(FleetRendering.scenarioJSON(r))
         #expect(!out.contains("null %") && !out.lowercased().contains("nan"))
     }

@@ -43,7 +43,9 @@ extension KernelFleet {
         let perDay = scenario.queriesPerDay
         let meanTau = mine.reduce(0) { $0 + $1.cost.occupancySeconds } / Double(mine.count)
         let busy = kernel.diurnal.map { perDay * cls.share * $0 / 3600 * meanTau }
-        let replicas = max(1, Int(((busy.max() ?? 0) * (1 + kernel.headroom)).rounded(.up)))
+        // No traffic, no fleet: a replica kept for a class nobody sends would draw idle power
+        // that no query is charged and no day's total counts.
+        let replicas = perDay * cls.share > 0 ? max(1, Int(((busy.max() ?? 0) * (1 + kernel.headroom)).rounded(.up))) : 0
         let idleJ = busy.reduce(0) { $0 + (Double(replicas) - $1) * s.idleWallPower * 3600 }
         let occupancyPerDay = perDay * cls.share * meanTau
         let classNodes = Int((Double(replicas * s.deployment.gpuCount) / Double(s.deployment.node.gpuCount)).rounded(.up))
