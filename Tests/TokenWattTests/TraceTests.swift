@@ -73,6 +73,27 @@ func readAll(_ path: String, _ format: TraceFormat? = nil) throws -> [TraceReque
         (0..<count).map { TraceRequest(timestamp: Double($0) * seconds, inputTokens: 800 + ($0 % 7) * 100, outputTokens: 150 + ($0 % 5) * 40) }
     }
 
+    /// A log slightly out of time order starts at the rate of its sample's span and is priced
+    /// about as the sorted log is; the rows out of order are counted, and the duration runs from
+    /// the earliest arrival (three requests within 7 s once cost 41.7 Wh out of order and 1.09 Wh
+    /// sorted: the warm-up rate was read from the first and last rows only).
+    @Test func aLogOutOfTimeOrderIsPricedAsTheSortedLogAndCounted() throws {
+        let sorted = requests(every: 2, count: 40)
+        var shuffled = sorted
+        shuffled.swapAt(0, 39)  // the sample's first row is its latest, its last row its earliest
+        shuffled.swapAt(20, 25)
+        let a = try replay(sorted), b = try replay(shuffled)
+        #expect(a.outOfOrder == 0 && b.outOfOrder == 4)  // 78, 2; 25, 21; 24, 20; 76, 0
+        #expect(approx(b.perRequest.sum, a.perRequest.sum, rel: 0.05), "\(b.perRequest.sum) vs \(a.perRequest.sum)")
+        #expect(a.durationSeconds == 78 && b.durationSeconds == 78)
+        let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"))
+        #expect(b.text(deployment: d, options: TraceReplay.Options(), file: "log").contains("out of order      4 requests"))
+        // Times before the epoch are times too: the span of −100 s and −50 s is 50 s, not 100.
+        let early = try replay([TraceRequest(timestamp: -100, inputTokens: 100, outputTokens: 10),
+                                TraceRequest(timestamp: -50, inputTokens: 100, outputTokens: 10)])
+        #expect(early.durationSeconds == 50)
+    }
+
     @Test func aQuietPeriodCostsMorePerQuery() throws {
         let busy = try replay(requests(every: 0.05, count: 4000)), quiet = try replay(requests(every: 5, count: 4000))
         #expect(quiet.perRequest.statistics.mean > 2 * busy.perRequest.statistics.mean)

@@ -66,7 +66,10 @@ public struct TraceReplay {
         }
         surfaces = ladder
         capacity = ladder.map { 1 / max(1e-12, $0.cost(mean).occupancySeconds) }
-        if sample.count > 1, let first = sample.first?.timestamp, let last = sample.last?.timestamp, last > first {
+        // The span of the sample, not its first and last rows: a log slightly out of time order
+        // would otherwise start with no arrival rate at all.
+        let times = sample.map(\.timestamp)
+        if sample.count > 1, let first = times.min(), let last = times.max(), last > first {
             rate = Double(sample.count - 1) / (last - first)
         }
     }

@@ -19,6 +19,9 @@ extension TraceSummary {
         if overContext > 0 {
             s += "  over context      \(overContext) requests are longer than the \(d.model.maxPositions)-token context window of \(d.model.id); costed as logged\n"
         }
+        if outOfOrder > 0 {
+            s += "  out of order      \(outOfOrder) requests are logged earlier than the request before them: each was priced at the arrival rate so far, as if it came no earlier than that request\n"
+        }
         s += "\nHOURLY PROFILE\n"
         s += FleetRendering.table(["hour", "requests", "Wh", "mean W", "Wh/request", "mean batch", "busy"], hours.enumerated().map { h, x in
             [String(h), String(x.requests), formatNumber(x.wh, significant: 4), formatNumber(x.wh, significant: 4),
@@ -47,7 +50,7 @@ extension TraceSummary {
         ] + (range.map { r in [("totalWhLow", .num(r.low)), ("totalWhHigh", .num(r.high)), ("errorBand", ErrorBands.value(r.band))] } ?? []) + [
             ("whPerRequest", FleetRendering.stats(perRequest.statistics)),
             ("inputTokens", .num(Double(inputTokens))), ("outputTokens", .num(Double(outputTokens))), ("overloaded", .num(Double(overloaded))),
-            ("overContext", .num(Double(overContext))),
+            ("overContext", .num(Double(overContext))), ("outOfOrder", .num(Double(outOfOrder))),
             ("hourly", .array(hours.map { x in
                 .obj([("requests", .num(Double(x.requests))), ("wh", .num(x.wh)), ("meanWatts", .num(x.wh)),
                       ("meanBatch", .num(x.requests > 0 ? x.batch / Double(x.requests) : 0)),

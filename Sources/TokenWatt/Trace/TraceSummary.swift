@@ -63,8 +63,13 @@ public struct TraceSummary: Sendable {
     public var overloaded = 0
     /// Requests longer than the model's context window.
     public var overContext = 0
+    /// Requests logged earlier than the request before them (the log is not in time order).
+    public var outOfOrder = 0
     public var firstTime: Double?
-    public var lastTime = 0.0
+    /// The latest arrival (−∞ before the first: a log may be timed before its epoch).
+    public var lastTime = -Double.infinity
+    var previousTime: Double?
+    var earliestTime = Double.infinity
     /// Hours since the first request.
     public var hours: [Hour] = []
 
@@ -73,6 +78,9 @@ public struct TraceSummary: Sendable {
     public mutating func add(_ p: TraceReplay.Priced) {
         let t0 = firstTime ?? p.request.timestamp
         firstTime = t0
+        if let prev = previousTime, p.request.timestamp < prev { outOfOrder += 1 }
+        previousTime = p.request.timestamp
+        earliestTime = min(earliestTime, p.request.timestamp)
         lastTime = max(lastTime, p.request.timestamp)
         perRequest.add(p.wh)
         gpuWh += p.gpuWh
@@ -94,5 +102,5 @@ public struct TraceSummary: Sendable {
         }
     }
 
-    public var durationSeconds: Double { max(0, lastTime - (firstTime ?? lastTime)) }
+    public var durationSeconds: Double { firstTime == nil ? 0 : max(0, lastTime - earliestTime) }
 }
