@@ -186,6 +186,17 @@ import Testing
         #expect(row.gpus > 0 && row.gpus % 4 == 0)
     }
 
+    /// A small all-reduce is bound by its synchronisation, not its bytes, and is still
+    /// communication: at batch 1 on two GPUs the collectives take about a fifth of the step
+    /// (they were filed under per-kernel overhead, and the diagnosis said 0 %).
+    @Test func latencyBoundCollectivesCountAsCommunication() throws {
+        let d = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"),
+                              serving: ServingRequest(batch: 1, inputTokens: 1, outputTokens: 1))
+        let tp2 = try #require(d.alternatives.first { $0.change.hasPrefix("2 GPUs") })
+        let share = try #require(tp2.explanation.firstMatch(of: /communication takes (\d+) %/)).1
+        #expect(Int(share)! >= 10, "\(tp2.explanation)")
+    }
+
     /// More GPUs can cost less energy when their memory unlocks a bigger batch; the diagnosis says why.
     @Test func moreGPUsUnlockingABatchIsExplained() throws {
         let d = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 2),

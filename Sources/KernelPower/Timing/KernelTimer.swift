@@ -102,7 +102,9 @@ extension KernelTimer {
         // NCCL runs on a handful of SMs (channels): about 1/8 of the chip.
         a.activeSMCycles = sms / 8 * (work + model.kernelOverhead.seconds) * hz
         let overhead = model.kernelOverhead.seconds
-        return KernelCost(time: .seconds(work + overhead), activity: a,
-                          bound: tWire > tLatency ? .communication : .overhead)
+        // A collective is communication whether its bytes or its synchronisation dominate: the
+        // latency is the links' and the protocol's, not a launch cost (a small all-reduce was
+        // once filed under per-kernel overhead, so `diagnose` said TP's collectives took 0 %).
+        return KernelCost(time: .seconds(work + overhead), activity: a, bound: .communication)
     }
 }

@@ -129,7 +129,8 @@ public struct Diagnosis: Sendable {
     static func explainPrecision(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
         let ea = a.ledger.total(at: .gpu).wattHours, eb = b.ledger.total(at: .gpu).wattHours
         let sa = a.serving.decodeStep, sb = b.serving.decodeStep
-        let fixed = (sa.timeShare[.overhead] ?? 0) + sa.idleShare
+        // Weight precision shrinks neither launches nor collectives (activations stay 16-bit).
+        let fixed = (sa.timeShare[.overhead] ?? 0) + (sa.timeShare[.communication] ?? 0) + sa.idleShare
         let verb = eb > ea ? "costs \(pct(eb, ea)) more" : "saves \(pct(eb, ea))"
         var s = "\(b.deployment.precision.rawValue) \(verb) per query: the decode step goes from \(ms(sa.time)) to \(ms(sb.time)) and power per GPU from \(formatNumber(a.serving.gpuPower.watts, significant: 3)) to \(formatNumber(b.serving.gpuPower.watts, significant: 3)) W"
         if b.serving.effectiveBatch != a.serving.effectiveBatch { s += "; the batch that fits goes from \(a.serving.effectiveBatch) to \(b.serving.effectiveBatch)" }
@@ -138,9 +139,9 @@ public struct Diagnosis: Sendable {
             s += ". Its weights take \(formatNumber(bytes, significant: 3))× the bytes of \(a.deployment.precision.rawValue) ones, and every decode step reads them"
             if eb < ea { s += "; it still saves because \(a.deployment.precision.rawValue)'s scaling and dequantization work outweighs those bytes here" }
         } else if eb > ea {
-            s += ". It costs more because \(formatPercent(fixed, decimals: 0)) of the step at batch \(a.serving.effectiveBatch) is per-kernel overhead and launch gaps that precision does not shrink, while the step runs its kernels at higher power"
+            s += ". It costs more because \(formatPercent(fixed, decimals: 0)) of the step at batch \(a.serving.effectiveBatch) is per-kernel overhead, collectives and launch gaps that precision does not shrink, while the step runs its kernels at higher power"
         } else if fixed > 0.3 {
-            s += ". The saving is limited: \(formatPercent(fixed, decimals: 0)) of the step is per-kernel overhead and launch gaps that precision does not shrink"
+            s += ". The saving is limited: \(formatPercent(fixed, decimals: 0)) of the step is per-kernel overhead, collectives and launch gaps that precision does not shrink"
         }
         return s + "."
     }
