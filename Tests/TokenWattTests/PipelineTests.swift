@@ -66,6 +66,19 @@ import Testing
         #expect(e.json()["pipelineParallel"] == .number(2) && e.json()["tensorParallel"] == .number(8))
     }
 
+    /// Fewer sequences than stages leave microbatches empty; the receipt says so (it said the
+    /// batch of 3 ran as 4 microbatches), and says nothing when every microbatch has work.
+    @Test func aBatchSmallerThanThePipelineSaysWhichMicrobatchesRun() throws {
+        let d = try deployment(tp: 2, pp: 4)
+        func assumptions(_ batch: Int) throws -> [String] {
+            try QueryEstimate(estimator: estimator, deployment: d, request: ServingRequest(batch: batch, inputTokens: 1000, outputTokens: 500),
+                              settings: try LedgerSettings(), boundary: .gpu).assumptions
+        }
+        #expect(try assumptions(3).contains { $0.hasPrefix("3 sequences per engine fill only 3 of the 4 microbatches") })
+        #expect(try assumptions(1).contains { $0.hasPrefix("1 sequence per engine fills only 1 of the 4 microbatches") })
+        #expect(try !assumptions(8).contains { $0.contains("fill only") || $0.contains("fills only") })
+    }
+
     @Test func pipelinesTheModelCannotRunAreRefused() {
         func refused(_ r: DeploymentRequest) -> Bool { (try? estimator.deployment(r)) == nil }
         #expect(refused(DeploymentRequest(model: Self.model70B, gpu: "h100-sxm", gpus: 12, tensorParallel: 4, pipelineParallel: 2)))

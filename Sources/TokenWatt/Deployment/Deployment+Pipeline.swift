@@ -32,7 +32,7 @@ extension Deployment {
         guard pipelineParallel > 1 else { return nil }
         let per = (Double(model.layers) / Double(pipelineParallel)).rounded(.up)
         return "pp \(pipelineParallel): \(pipelineParallel) stages of up to \(formatNumber(per)) layers on tp \(tensorParallel) each; each engine's batch "
-            + "runs as \(pipelineParallel) microbatches, and in a cycle every stage runs every microbatch once (the cycle is the busiest stage's "
+            + "runs as up to \(pipelineParallel) microbatches, and in a cycle every stage runs every microbatch once (the cycle is the busiest stage's "
             + "work or the slowest microbatch's trip through the stages, whichever is longer)"
     }
 
