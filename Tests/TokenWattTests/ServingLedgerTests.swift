@@ -313,6 +313,24 @@ import Testing
         #expect(staticBatch.atLoad == nil)
     }
 
+    /// A model whose own precision the GPU cannot run is refused with the way out, not as if the
+    /// user had asked for it (a BF16 model on a V100 said "cannot run precision bf16" to a user
+    /// who never named one).
+    @Test func aModelsOwnPrecisionTheGPULacksNamesTheFlag() throws {
+        let request = DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "v100-sxm2-32gb")
+        #expect { try Self.estimator.deployment(request) } throws: { e in
+            guard case let .unsupportedDefaultPrecision(_, gpu, p, _)? = e as? DeploymentError else { return false }
+            return gpu == "v100-sxm2-32gb" && p == "bf16" && "\(e)".contains("--precision") && "\(e)".contains("--dtype half")
+        }
+        var asked = request
+        asked.precision = .bf16
+        #expect(throws: DeploymentError.unsupportedPrecision(gpu: "v100-sxm2-32gb", precision: "bf16", supported: ["fp32", "fp16", "mxfp4", "nvfp4", "int4"])) {
+            try Self.estimator.deployment(asked)
+        }
+        asked.precision = .fp16
+        #expect(try Self.estimator.deployment(asked).precision == .fp16)
+    }
+
     @Test func impossibleSettingsAreRefused() {
         #expect(throws: DeploymentError.self) { try LedgerSettings(pue: 0.9) }
         #expect(throws: DeploymentError.self) { try LedgerSettings(utilization: .busyFraction(0)) }

@@ -220,6 +220,8 @@ public struct Deployment: Sendable {
 public enum DeploymentError: Error, Equatable, CustomStringConvertible, Sendable {
     case unsupportedModel(String)
     case unsupportedPrecision(gpu: String, precision: String, supported: [String])
+    /// The model's own precision, taken because none was asked for, is one the GPU cannot run.
+    case unsupportedDefaultPrecision(model: String, gpu: String, precision: String, supported: [String])
     case invalidParallelism(String)
     case clockOutOfRange(gpu: String, clockMHz: Double, maxMHz: Double)
     case powerCapOutOfRange(gpu: String, watts: Double, range: ClosedRange<Double>)
@@ -231,6 +233,11 @@ public enum DeploymentError: Error, Equatable, CustomStringConvertible, Sendable
         case let .unsupportedModel(r): return r
         case let .unsupportedPrecision(gpu, p, s):
             return "GPU \(gpu) cannot run precision \(p) (no such tensor cores); it supports \(s.joined(separator: ", "))"
+        case let .unsupportedDefaultPrecision(model, gpu, p, s):
+            // vLLM refuses BF16 below compute capability 8.0 and asks for --dtype half (FP16).
+            let hint = p == "bf16" && s.contains("fp16") ? " (fp16 is what vLLM's --dtype half runs)" : ""
+            return "\(model)'s weights are \(p), which \(gpu) has no tensor cores for; it supports \(s.joined(separator: ", ")); "
+                + "choose one with --precision, or a precision column or field\(hint)"
         case let .invalidParallelism(r): return r
         case let .clockOutOfRange(gpu, f, maxF):
             return "SM clock \(formatNumber(f)) MHz is outside what \(gpu) runs at (100 to \(formatNumber(maxF)) MHz)"

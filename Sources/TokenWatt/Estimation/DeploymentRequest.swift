@@ -108,12 +108,16 @@ public struct Estimator: Sendable {
         var host = defaultHost(for: r.framework, set: set)
         if let us = r.hostLaunchMicroseconds { host.launchTime = .microseconds(us) }
         let attention = r.attention ?? (r.framework.isFused ? .flash : .eager)
-        return try Deployment(
-            model: model, gpu: gpu, node: gpus.defaultNode(of: gpu), gpuCount: count, tensorParallel: tp,
-            expertParallel: r.expertParallel ?? 1, precision: precision,
-            kvPrecision: r.kvPrecision ?? (precision == .fp32 ? .fp32 : .bf16), framework: r.framework,
-            attention: attention, lockedClock: r.smClockMHz.map { .megahertz($0) },
-            powerCap: r.powerCapWatts.map { .watts($0) }, host: host, sampling: r.sampling, pipelineParallel: pp)
+        do {
+            return try Deployment(
+                model: model, gpu: gpu, node: gpus.defaultNode(of: gpu), gpuCount: count, tensorParallel: tp,
+                expertParallel: r.expertParallel ?? 1, precision: precision,
+                kvPrecision: r.kvPrecision ?? (precision == .fp32 ? .fp32 : .bf16), framework: r.framework,
+                attention: attention, lockedClock: r.smClockMHz.map { .megahertz($0) },
+                powerCap: r.powerCapWatts.map { .watts($0) }, host: host, sampling: r.sampling, pipelineParallel: pp)
+        } catch let DeploymentError.unsupportedPrecision(g, p, supported) where r.precision == nil && p == precision.rawValue {
+            throw DeploymentError.unsupportedDefaultPrecision(model: model.id, gpu: g, precision: p, supported: supported)
+        }
     }
 
     /// The pass estimator for a deployment's GPU.
