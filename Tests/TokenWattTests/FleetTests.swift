@@ -13,6 +13,16 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
 }
 
 @Suite struct FleetLawTests {
+    /// A lever the deployment cannot take is named and left out; the baseline and the other
+    /// levers stand (a 70B model on an L4 lever once aborted the whole run).
+    @Test func aLeverThatCannotRunIsNamedAndTheRestStand() throws {
+        let text = kernelWorkload(extra: #""levers": [{"name": "on l4", "gpu": "l4"}, {"name": "fp8", "precision": "fp8"}]"#,
+                                  deployment: #"{"name": "d", "model": "meta-llama/Llama-3.1-70B-Instruct", "gpu": "h100-sxm", "gpus": 4}"#)
+        let r = try runWorkload(text, samples: 300)[0]
+        #expect(r.whPerQuery.mean > 0 && r.levers.map(\.name) == ["fp8"])
+        #expect(r.notes.contains { $0.hasPrefix("lever on l4 not run: ") && $0.contains("does not fit") })
+    }
+
     @Test func sameSeedSameBytesOtherSeedOtherBytes() throws {
         let text = kernelWorkload(classes: chatClass(input: #"{"lognormal": {"p5": 100, "p95": 4000}}"#, output: #"{"exponential": {"median": 300}}"#),
                                   extra: #""pue": {"lognormal": {"p5": 1.1, "p95": 1.4}}"#)

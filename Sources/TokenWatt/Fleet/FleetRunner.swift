@@ -43,7 +43,15 @@ public struct FleetRunner: Sendable {
         for (j, lever) in k.levers.enumerated() {
             switch lever.kind {
             case let .mechanistic(change):
-                let r = try fleet.run(samples: n, seed: seed, change: change)
+                // A lever the deployment cannot take (the model does not fit the other GPU, a
+                // precision it lacks) is named and left out; the baseline and the other levers stand.
+                let r: FleetResult
+                do {
+                    r = try fleet.run(samples: n, seed: seed, change: change)
+                } catch {
+                    base.notes.append("lever \(lever.name) not run: \(error)")
+                    continue
+                }
                 // A day of no queries has no GWh to compare: the saving is then per query.
                 let saving = base.gwhPerDay > 0 ? 1 - r.gwhPerDay / base.gwhPerDay
                     : base.whPerQuery.mean > 0 ? 1 - r.whPerQuery.mean / base.whPerQuery.mean : 0
