@@ -147,6 +147,8 @@ extension BadInput {
         Inputs.fleet("\"samples\": 200", "\"samples\": -3", mentions: ["samples"], name: "workload samples negative"),
         Inputs.fleet("\"samples\": 200", "\"samples\": 200, \"colour\": \"red\"", mentions: ["colour"], name: "workload unknown top key"),
         Inputs.fleet("\"kind\": \"kernel\"", "\"kind\": \"kernal\"", mentions: ["kernal", "kernel"], name: "workload scenario kind"),
+        Inputs.fleet("\"gpu\": \"h100-sxm\"", "\"gpu\": \"v100-sxm2-32gb\"", mentions: ["scenario s, deployment d", "bf16", "--precision"],
+                     name: "workload deployment the GPU cannot run"),
         Inputs.fleet("\"share\": 1", "\"share\": 0.7", mentions: ["share", "sum to 1"], name: "workload shares"),
         Inputs.fleet("\"share\": 1", "\"share\": \"NaN\"", mentions: ["share"], name: "workload share NaN string"),
         Inputs.fleet("\"deployment\": \"d\"", "\"deployment\": \"dd\"", mentions: ["dd", "\"d\"".replacingOccurrences(of: "\"", with: "")], name: "workload unknown deployment"),

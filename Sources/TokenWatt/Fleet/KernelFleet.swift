@@ -70,7 +70,14 @@ public struct KernelFleet: Sendable {
             if let f = ch.framework { named.request.framework = f }
             if let s = ch.sampling { named.request.sampling = s }
         }
-        let d = try estimator.deployment(named.request, context: "scenario \(scenario.name), deployment \(named.name)")
+        let context = "scenario \(scenario.name), deployment \(named.name)"
+        let d: Deployment
+        do {
+            d = try estimator.deployment(named.request, context: context)
+        } catch let e as DeploymentError {
+            // The deployment's own refusal says what is wrong but not where: name the scenario and deployment.
+            throw FleetError(description: "\(context): \(e)")
+        }
         // The class's mean KV footprint and output per call set the batch the KV cache allows.
         var rng = SeededRandom(seed: seed).stream(99)
         var resident = 0.0, outputs = 0.0, count = 0.0

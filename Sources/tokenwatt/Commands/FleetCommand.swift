@@ -16,8 +16,9 @@ enum FleetCommand {
                                                  : try? DataDirectory.resolve(explicit: nil)
         let estimator = try CommonOptions.estimator(args)
         let workload = try WorkloadReader.read(path: file, dataDirectory: data, models: estimator.models, gpus: estimator.gpus)
-        let results = try FleetRunner(estimator: estimator, dataDirectory: data)
-            .run(workload, samples: samples, seed: seed)
+        let results = try FleetError.naming(file) {
+            try FleetRunner(estimator: estimator, dataDirectory: data).run(workload, samples: samples, seed: seed)
+        }
         switch format {
         case .json: Output.write(JSONWriter(sortKeys: false).write(FleetRendering.json(workload, results)))
         case .markdown: Output.write(FleetRendering.markdown(workload, results))

@@ -40,10 +40,10 @@ enum ReportCommand {
         let samples = try args.int("samples", 1...10_000_000)
         let seed = try args.int("seed", 0...Int(Int32.max)).map { UInt64($0) }
         let reports = try files.map { file in
-            try WorkloadReport.build(try WorkloadReader.read(path: file, dataDirectory: data, models: runner.estimator.models,
-                                                               gpus: runner.estimator.gpus),
-                                     name: reportName(file), source: file,
-                                     runner: runner, samples: samples, seed: seed)
+            let workload = try WorkloadReader.read(path: file, dataDirectory: data, models: runner.estimator.models, gpus: runner.estimator.gpus)
+            return try FleetError.naming(file) {
+                try WorkloadReport.build(workload, name: reportName(file), source: file, runner: runner, samples: samples, seed: seed)
+            }
         }
         // The validation report too, so that one command regenerates all of Reports/.
         let validation = try all && !args.flag("skip-validation")
