@@ -23,7 +23,8 @@ public enum MeasurementReader {
         guard power != nil else {
             throw InputError.missingField(file: table.file, field: "measured_gpu_power_w", expected: "mean board power per GPU in W")
         }
-        return try table.rows.map { row in
+        // A bad cell names the file too: the error leaves the table it was found in.
+        return try RunManifest.naming(table) { try table.rows.map { row in
             let req = try PredictRowReader.read(row, table: table)
             let cells = PredictRowReader.Cells(row: row, table: table)
             guard let watts = try cells.double("measured_gpu_power_w", 1...5000) else {
@@ -31,7 +32,7 @@ public enum MeasurementReader {
             }
             return MeasuredRun(request: req, label: "\(table.file):\(row.line)", gpuPowerWatts: watts,
                                unitTimeSeconds: try unitTime(req, watts: watts, cells: cells))
-        }
+        } }
     }
 
     /// Time of the unit of work from the measured columns a row has.
