@@ -94,6 +94,18 @@ func readAll(_ path: String, _ format: TraceFormat? = nil) throws -> [TraceReque
         #expect(early.durationSeconds == 50)
     }
 
+    /// A steady load draws the same mean power in every hour, the last partial one included: its
+    /// Wh are over the half hour the log covers (they were divided by a whole hour, and the
+    /// hourly profile showed the power halving at the end of the log).
+    @Test func theLastPartialHourDrawsTheSteadyPower() throws {
+        let s = try replay(requests(every: 10, count: 900))  // 2.5 h
+        #expect(s.hours.count == 3)
+        let w = try (0..<3).map { try #require(s.meanWatts(hour: $0)) }
+        #expect(approx(w[2], w[1], rel: 0.05) && approx(w[0], w[1], rel: 0.05), "\(w)")
+        #expect(approx(s.hours[2].wh, s.hours[1].wh / 2, rel: 0.05))
+        #expect(s.hourlyCSV().split(separator: "\n")[3].split(separator: ",")[3] == Substring(formatNumber(w[2], significant: 8)))
+    }
+
     @Test func aQuietPeriodCostsMorePerQuery() throws {
         let busy = try replay(requests(every: 0.05, count: 4000)), quiet = try replay(requests(every: 5, count: 4000))
         #expect(quiet.perRequest.statistics.mean > 2 * busy.perRequest.statistics.mean)

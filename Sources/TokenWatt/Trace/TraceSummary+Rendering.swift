@@ -24,7 +24,7 @@ extension TraceSummary {
         }
         s += "\nHOURLY PROFILE\n"
         s += FleetRendering.table(["hour", "requests", "Wh", "mean W", "Wh/request", "mean batch", "busy"], hours.enumerated().map { h, x in
-            [String(h), String(x.requests), formatNumber(x.wh, significant: 4), formatNumber(x.wh, significant: 4),
+            [String(h), String(x.requests), formatNumber(x.wh, significant: 4), meanWatts(hour: h).map { formatNumber($0, significant: 4) } ?? "–",
              x.requests > 0 ? formatNumber(x.wh / Double(x.requests), significant: 3) : "–",
              x.requests > 0 ? formatNumber(x.batch / Double(x.requests), significant: 3) : "–",
              x.requests > 0 ? formatPercent(x.busy / Double(x.requests), decimals: 0) : "–"]
@@ -36,7 +36,7 @@ extension TraceSummary {
 
     public func hourlyCSV() -> String {
         ([CSVWriter.line(Self.hourlyHeader)] + hours.enumerated().map { h, x in
-            CSVWriter.line([String(h), String(x.requests), formatNumber(x.wh, significant: 8), formatNumber(x.wh, significant: 8),
+            CSVWriter.line([String(h), String(x.requests), formatNumber(x.wh, significant: 8), meanWatts(hour: h).map { formatNumber($0, significant: 8) } ?? "",
                             x.requests > 0 ? formatNumber(x.wh / Double(x.requests), significant: 8) : "",
                             x.requests > 0 ? formatNumber(x.batch / Double(x.requests), significant: 6) : "",
                             x.requests > 0 ? formatNumber(x.busy / Double(x.requests), significant: 6) : ""])
@@ -51,8 +51,8 @@ extension TraceSummary {
             ("whPerRequest", FleetRendering.stats(perRequest.statistics)),
             ("inputTokens", .num(Double(inputTokens))), ("outputTokens", .num(Double(outputTokens))), ("overloaded", .num(Double(overloaded))),
             ("overContext", .num(Double(overContext))), ("outOfOrder", .num(Double(outOfOrder))),
-            ("hourly", .array(hours.map { x in
-                .obj([("requests", .num(Double(x.requests))), ("wh", .num(x.wh)), ("meanWatts", .num(x.wh)),
+            ("hourly", .array(hours.enumerated().map { h, x in
+                .obj([("requests", .num(Double(x.requests))), ("wh", .num(x.wh)), ("meanWatts", .optionalNumber(meanWatts(hour: h))),
                       ("meanBatch", .num(x.requests > 0 ? x.batch / Double(x.requests) : 0)),
                       ("busyFraction", .num(x.requests > 0 ? x.busy / Double(x.requests) : 0))])
             })),

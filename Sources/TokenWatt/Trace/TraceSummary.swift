@@ -102,5 +102,15 @@ public struct TraceSummary: Sendable {
         }
     }
 
+    /// Mean power over hour `h` of the log: its Wh over the part of the hour the log covers (the
+    /// last hour ends at the last arrival; dividing by a whole hour understated it; hour 0 also
+    /// holds arrivals logged before the first row). Nil when the log covers none of it.
+    public func meanWatts(hour h: Int) -> Double? {
+        guard let t0 = firstTime, hours.indices.contains(h) else { return nil }
+        let start = h == 0 ? min(t0, earliestTime) : t0 + 3600 * Double(h)
+        let covered = min(lastTime, t0 + 3600 * Double(h + 1)) - start
+        return covered > 0 ? hours[h].wh * 3600 / covered : nil
+    }
+
     public var durationSeconds: Double { firstTime == nil ? 0 : max(0, lastTime - earliestTime) }
 }
