@@ -114,6 +114,11 @@ import Testing
         (userFile(node: "nowhere", withNode: false), "nowhere"),          // a default node that exists nowhere
         (userFile(memory: "gddr7"), "memoryTechnology"),                   // hbm or gddr
         (#"{"schemaVersion": 1}"#, "gpus"),                                // nothing to add
+        // A figure in the wrong unit (TB/s, GB, FLOP/s, kW) is out of any accelerator's range:
+        (userFile().replacingOccurrences(of: "864000000000", with: "0.864"), "3.35e12"),
+        (userFile().replacingOccurrences(of: "51539607552", with: "48"), "hbmCapacityBytes"),
+        (userFile().replacingOccurrences(of: "\"fp8\": 733", with: "\"fp8\": 7.33e14"), "2250"),
+        (userFile().replacingOccurrences(of: "\"tdpWatts\": 350", with: "\"tdpWatts\": 0.35"), "tdpWatts"),
     ])
     func badUserFilesNameTheProblem(_ text: String, _ needle: String) {
         do {

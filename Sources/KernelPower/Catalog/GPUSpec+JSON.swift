@@ -12,7 +12,9 @@ enum GPUSpecReader {
         var o = try JSONObjectReader(value, file: file, path: path)
         let id = try o.string("id")
         let p = "\(path) (\(id))"
-        let positive = 1e-9...1e30
+        // Ranges no accelerator leaves, so that a figure in the wrong unit (3.35 for 3.35 TB/s,
+        // 80 for 80 GB) is refused instead of estimated (a 1 B/s memory once gave an ITL of 2e13 ms).
+        let tflops = 0.1...100_000.0, watts = 10.0...5_000.0
         func bad(_ field: String, _ value: String, _ expected: String) -> InputError {
             .invalidValue(file: file, field: "\(p).\(field)", value: value, expected: expected)
         }
@@ -23,18 +25,18 @@ enum GPUSpecReader {
         var peaks: [TensorFormat: FLOPRate] = [:]
         var tp = try o.object("tensorPeakTFLOPS")
         for f in TensorFormat.allCases {
-            if let v = try tp.optionalDouble(f.rawValue, positive, expected: "a positive TFLOPS value") { peaks[f] = .teraflopsPerSecond(v) }
+            if let v = try tp.optionalDouble(f.rawValue, tflops, expected: "TFLOPS (0.1 to 1e5; 2.25 PFLOPS is 2250)") { peaks[f] = .teraflopsPerSecond(v) }
         }
         try tp.finish()
-        let tdp = try o.double("tdpWatts", positive, expected: "watts")
-        let capMin = try o.double("powerCapMinWatts", positive, expected: "watts")
-        let capMax = try o.double("powerCapMaxWatts", positive, expected: "watts")
+        let tdp = try o.double("tdpWatts", watts, expected: "watts per GPU (10 to 5000)")
+        let capMin = try o.double("powerCapMinWatts", watts, expected: "watts per GPU (10 to 5000)")
+        let capMax = try o.double("powerCapMaxWatts", watts, expected: "watts per GPU (10 to 5000)")
         guard capMin <= capMax else { throw bad("powerCapMinWatts", formatNumber(capMin), "at most powerCapMaxWatts") }
         let idle = try readIdle(try o.object("idlePower"), tdp: tdp)
         let voltage = try o.optionalObject("voltage").map { try readVoltage($0) } ?? VoltageCurve.defaultRule(boost: .megahertz(boost))
         var ic = try o.object("interconnect")
         let interconnect = Interconnect(kind: try ic.string("kind"),
-                                        bidirectionalBandwidth: .bytesPerSecond(try ic.double("bandwidthBytesPerSecond", positive, expected: "bytes per second")))
+                                        bidirectionalBandwidth: .bytesPerSecond(try ic.double("bandwidthBytesPerSecond", 1e8...1e14, expected: "bytes per second (1e8 to 1e14; 900 GB/s is 9e11)")))
         try ic.finish()
         var spec = GPUSpec(
             id: id, aliases: try o.stringArray("aliases"), name: try o.string("name"),
@@ -43,10 +45,10 @@ enum GPUSpecReader {
             smCount: try o.int("smCount", 1...10_000, expected: "a positive SM/CU count"),
             baseClock: .megahertz(base), boostClock: .megahertz(boost), peakClock: .megahertz(peakClock),
             tensorPeaks: peaks,
-            fp32Peak: .teraflopsPerSecond(try o.double("fp32TFLOPS", positive, expected: "a positive TFLOPS value")),
-            memoryCapacity: .bytes(try o.double("hbmCapacityBytes", positive, expected: "bytes")),
-            memoryBandwidth: .bytesPerSecond(try o.double("hbmBandwidthBytesPerSecond", positive, expected: "bytes per second")),
-            l2Size: .bytes(try o.double("l2Bytes", positive, expected: "bytes")),
+            fp32Peak: .teraflopsPerSecond(try o.double("fp32TFLOPS", tflops, expected: "TFLOPS (0.1 to 1e5)")),
+            memoryCapacity: .bytes(try o.double("hbmCapacityBytes", 1e8...1e13, expected: "bytes (1e8 to 1e13; 80 GB is 8e10)")),
+            memoryBandwidth: .bytesPerSecond(try o.double("hbmBandwidthBytesPerSecond", 1e10...1e14, expected: "bytes per second (1e10 to 1e14; 3.35 TB/s is 3.35e12)")),
+            l2Size: .bytes(try o.double("l2Bytes", 1e5...1e10, expected: "bytes (1e5 to 1e10; 50 MB is 5e7)")),
             tdp: .watts(tdp), powerCapRange: capMin...capMax, idlePower: idle, voltage: voltage,
             interconnect: interconnect, defaultNodeID: try o.string("defaultNode"),
             source: try o.string("source"), sources: try o.stringMap("sources"))
