@@ -106,6 +106,17 @@ func readAll(_ path: String, _ format: TraceFormat? = nil) throws -> [TraceReque
         #expect(s.hourlyCSV().split(separator: "\n")[3].split(separator: ",")[3] == Substring(formatNumber(w[2], significant: 8)))
     }
 
+    /// A rate window that holds few arrivals is named, with the window that would hold enough.
+    @Test func aShortRateWindowIsNamed() throws {
+        var o = TraceReplay.Options()
+        o.windowSeconds = 60
+        let sparse = try replay(requests(every: 5, count: 200)), dense = try replay(requests(every: 0.05, count: 4000))
+        let note = try #require(sparse.windowNote(o))
+        #expect(note.hasPrefix("the 60 s rate window holds 12 arrivals") && note.hasSuffix("(use --window-s 250 or more)"), "\(note)")
+        #expect(dense.windowNote(o) == nil)
+        #expect(sparse.json(options: o)["windowNote"] == .string(note))
+    }
+
     @Test func aQuietPeriodCostsMorePerQuery() throws {
         let busy = try replay(requests(every: 0.05, count: 4000)), quiet = try replay(requests(every: 5, count: 4000))
         #expect(quiet.perRequest.statistics.mean > 2 * busy.perRequest.statistics.mean)

@@ -19,6 +19,9 @@ extension TraceSummary {
         if overContext > 0 {
             s += "  over context      \(overContext) requests are longer than the \(d.model.maxPositions)-token context window of \(d.model.id); costed as logged\n"
         }
+        if let note = windowNote(o) {
+            s += "  short window      \(note)\n"
+        }
         if outOfOrder > 0 {
             s += "  out of order      \(outOfOrder) requests are logged earlier than the request before them: each was priced at the arrival rate so far, as if it came no earlier than that request\n"
         }
@@ -30,6 +33,23 @@ extension TraceSummary {
              x.requests > 0 ? formatPercent(x.busy / Double(x.requests), decimals: 0) : "–"]
         })
         return s
+    }
+
+    /// Arrivals a rate window should hold on average: with fewer, each request sees the rate of
+    /// its own burst, and the quiet stretches, seen by few requests, are charged too little idle
+    /// (Azure 2023 code hour on 1,000 replicas: the total is within 6 % from 30 s to 3,000 s,
+    /// 29 % low at 10 s and 70 % low at 1 s).
+    static let arrivalsPerWindow = 50.0
+
+    /// Says so when `--window-s` is short for this log's arrival rate.
+    func windowNote(_ o: TraceReplay.Options) -> String? {
+        guard perRequest.count > 1, durationSeconds > 0 else { return nil }
+        let rate = Double(perRequest.count - 1) / durationSeconds
+        let held = rate * o.windowSeconds
+        guard held < Self.arrivalsPerWindow else { return nil }
+        return "the \(formatNumber(o.windowSeconds)) s rate window holds \(formatNumber(held, significant: 2)) arrivals at this log's mean rate; "
+            + "with fewer than \(formatNumber(Self.arrivalsPerWindow)) the idle charged understates the replicas' idle time on bursty logs "
+            + "(use --window-s \(formatNumber((Self.arrivalsPerWindow / rate).rounded(.up))) or more)"
     }
 
     public static let hourlyHeader = ["hour", "requests", "wh", "mean_watts", "wh_per_request", "mean_batch", "busy_fraction"]
@@ -51,6 +71,7 @@ extension TraceSummary {
             ("whPerRequest", FleetRendering.stats(perRequest.statistics)),
             ("inputTokens", .num(Double(inputTokens))), ("outputTokens", .num(Double(outputTokens))), ("overloaded", .num(Double(overloaded))),
             ("overContext", .num(Double(overContext))), ("outOfOrder", .num(Double(outOfOrder))),
+            ("windowNote", windowNote(o).map { .str($0) } ?? .null),
             ("hourly", .array(hours.enumerated().map { h, x in
                 .obj([("requests", .num(Double(x.requests))), ("wh", .num(x.wh)), ("meanWatts", .optionalNumber(meanWatts(hour: h))),
                       ("meanBatch", .num(x.requests > 0 ? x.batch / Double(x.requests) : 0)),
