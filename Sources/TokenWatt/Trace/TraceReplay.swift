@@ -31,6 +31,8 @@ public struct TraceReplay {
         public var overloaded: Bool
         /// Whether the request is longer than the model's context window (costed as logged).
         public var overContext = false
+        /// Whether it is logged earlier than the request before it (priced at the rate so far).
+        public var outOfOrder = false
     }
 
     let deployment: Deployment
@@ -76,6 +78,7 @@ public struct TraceReplay {
 
     /// Prices the next request of the log (in arrival order).
     public mutating func price(_ r: TraceRequest) -> Priced {
+        let outOfOrder = lastTime.map { r.timestamp < $0 } ?? false
         if let t = lastTime {
             let dt = max(0, r.timestamp - t)
             rate = rate * exp(-dt / options.windowSeconds) + 1 / options.windowSeconds
@@ -103,7 +106,7 @@ public struct TraceReplay {
         return Priced(request: r, batch: batch * Double(deployment.attentionRanks), busyFraction: busy, gpuWh: gpuJ / 3600,
                       wh: wh, whLow: errorBand.map { wh + ($0.ratioLow - 1) * gpuJ / 3600 * whPerGPUWh },
                       whHigh: errorBand.map { wh + ($0.ratioHigh - 1) * gpuJ / 3600 * whPerGPUWh }, overloaded: overloaded,
-                      overContext: deployment.exceedsContext(tokens: r.inputTokens + r.outputTokens))
+                      overContext: deployment.exceedsContext(tokens: r.inputTokens + r.outputTokens), outOfOrder: outOfOrder)
     }
 
     /// Wh at the chosen boundary per Wh of GPU energy: host, idle and PUE terms do not move with

@@ -68,7 +68,6 @@ public struct TraceSummary: Sendable {
     public var firstTime: Double?
     /// The latest arrival (−∞ before the first: a log may be timed before its epoch).
     public var lastTime = -Double.infinity
-    var previousTime: Double?
     var earliestTime = Double.infinity
     /// Hours since the first request.
     public var hours: [Hour] = []
@@ -78,8 +77,7 @@ public struct TraceSummary: Sendable {
     public mutating func add(_ p: TraceReplay.Priced) {
         let t0 = firstTime ?? p.request.timestamp
         firstTime = t0
-        if let prev = previousTime, p.request.timestamp < prev { outOfOrder += 1 }
-        previousTime = p.request.timestamp
+        if p.outOfOrder { outOfOrder += 1 }
         earliestTime = min(earliestTime, p.request.timestamp)
         lastTime = max(lastTime, p.request.timestamp)
         perRequest.add(p.wh)
