@@ -114,15 +114,6 @@ public struct QueryEstimate: Sendable {
             + "(--sampling direct for greedy or temperature-only requests)"
     }
 
-    /// A pipeline whose engine holds fewer sequences than stages cannot fill its microbatches:
-    /// the empty ones are not run, and each stage waits while the others work.
-    static func pipelineFillAssumption(_ d: Deployment, _ s: ServingEstimate) -> String? {
-        let perEngine = s.effectiveBatch / max(1, d.attentionRanks)
-        guard d.pipelineParallel > 1, perEngine < d.pipelineParallel else { return nil }
-        return "\(perEngine) sequence\(perEngine == 1 ? "" : "s") per engine fill\(perEngine == 1 ? "s" : "") only \(perEngine) of the \(d.pipelineParallel) "
-            + "microbatches (the empty ones are not run): each stage idles while the others work, and a microbatch's trip through the stages sets the cycle"
-    }
-
     static func assumptions(_ d: Deployment, _ r: ServingRequest, _ s: ServingEstimate, _ settings: LedgerSettings,
                             estimator: Estimator) -> [String] {
         let set = estimator.calibration.coefficients(for: d.gpu)
@@ -130,7 +121,7 @@ public struct QueryEstimate: Sendable {
             batchingAssumption(d.framework, r),
             "\(s.effectiveBatch) sequences in flight of \(r.inputTokens) input + \(r.outputTokens) output tokens (KV cache holds \(s.maxBatch))",
             "\(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.weightsInWords), \(d.kvPrecision.rawValue) KV cache, \(formatPercent(r.memoryUtilization, decimals: 0)) of memory",
-        ] + [userCatalogAssumption(d), d.model.attentionPatternNote, d.dequantization, d.pipelineNote, pipelineFillAssumption(d, s), d.scaleOutNote,
+        ] + [userCatalogAssumption(d), d.model.attentionPatternNote, d.dequantization, d.pipelineNote, d.scaleOutNote,
              stateAssumption(d), samplingAssumption(d)].compactMap { $0 } + [
             d.lockedClock.map { "SM clock locked at \(formatNumber($0.megahertz)) MHz" } ?? "SM clock at boost (\(formatNumber(d.gpu.boostClock.megahertz)) MHz) unless the power cap throttles",
             "power cap \(formatNumber((d.powerCap ?? d.gpu.tdp).watts)) W\(s.powerLimited ? " (reached: kernels throttled)" : "")",

@@ -42,6 +42,9 @@ public struct ServingEstimator: Sendable {
         if flight.limit == .stepBudget {
             notes.append("a step's \(r.tokenBudget)-token budget holds \(r.budgetLimitedBatch) decoding sequences per engine plus the prompts that start beside them (\(r.inputTokens) input tokens per \(r.outputTokens) output); using \(local * ranks) of the \(flight.memoryLocal * ranks) sequences")
         }
+        if let note = Self.pipelineFillNote(local, stages: deployment.pipelineParallel) {
+            notes.append(note)
+        }
         var s: ServingEstimate
         if isStatic {
             s = try staticBatch(r, local: local)
@@ -70,6 +73,14 @@ public struct ServingEstimator: Sendable {
             return "batch \(batch) is fewer sequences than the \(ranks) data-parallel replicas: each replica is priced with one sequence (\(ranks) in all), as if every replica were serving; with \(batch) in flight, \(ranks - batch) would sit idle"
         }
         return "batch \(batch) does not split evenly over \(ranks) data-parallel replicas: each is priced with \(perRank) sequences, \(perRank * ranks) in all"
+    }
+
+    /// A pipeline whose engine holds fewer sequences than stages cannot fill its microbatches:
+    /// the empty ones are not run, and each stage waits while the others work.
+    static func pipelineFillNote(_ perEngine: Int, stages: Int) -> String? {
+        guard stages > 1, perEngine < stages else { return nil }
+        return "\(perEngine) sequence\(perEngine == 1 ? "" : "s") per engine fill\(perEngine == 1 ? "s" : "") only \(perEngine) of the \(stages) "
+            + "microbatches (the empty ones are not run): each stage idles while the others work, and a microbatch's trip through the stages sets the cycle"
     }
 
     /// Sequences per attention rank a deployment runs, what the KV cache alone would allow, and
