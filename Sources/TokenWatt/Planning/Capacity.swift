@@ -66,8 +66,7 @@ public struct Capacity: Sendable {
     /// The least a fleet can be scaled by and still run every class on at least one whole
     /// replica: below it the linear scaling would serve queries on a fraction of a replica.
     static func smallestScale(_ r: FleetResult) -> Double? {
-        let used = r.hardware.filter { $0.gpus > 0 }
-        return used.map { (h: HardwareUse) -> Double in Double(h.gpusPerReplica) / Double(h.gpus) }.max()
+        r.hardware.filter { $0.gpus > 0 }.map { Double($0.gpusPerReplica) / Double($0.gpus) }.max()
     }
 
     /// GPUs of the scaled fleet, each class rounded down to whole replicas.
