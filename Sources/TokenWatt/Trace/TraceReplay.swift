@@ -45,6 +45,8 @@ public struct TraceReplay {
     public let errorBand: ErrorBand?
     var rate = 0.0
     var lastTime: Double?
+    /// The replicas' idle time, so that the requests' idle charges add up to it.
+    var idle = IdleLedger()
 
     /// Builds the batch ladder for requests shaped like `sample` (the log's first rows).
     public init(estimator: Estimator, deployment d: Deployment, options: Options, sample: [TraceRequest]) throws {
@@ -102,7 +104,9 @@ public struct TraceReplay {
         let busy = overloaded ? 1 : min(1, perReplica * meanOcc)
         let s = surfaces[hi]
         let batch = Double(surfaces[lo].localBatch) * (1 - w) + Double(s.localBatch) * w
-        let wh = wattHours(gpuJoules: gpuJ, occupancy: occ, busy: busy, surface: s)
+        let idleSeconds = idle.charge(arrivalAt: r.timestamp, replicas: options.replicas, windowSeconds: options.windowSeconds,
+                                      estimate: busy > 0 ? occ * (1 - busy) / busy : 0, occupancy: occ)
+        let wh = wattHours(gpuJoules: gpuJ, occupancy: occ, idleSeconds: idleSeconds, surface: s)
         return Priced(request: r, batch: batch * Double(deployment.attentionRanks), busyFraction: busy, gpuWh: gpuJ / 3600,
                       wh: wh, whLow: errorBand.map { wh + ($0.ratioLow - 1) * gpuJ / 3600 * whPerGPUWh },
                       whHigh: errorBand.map { wh + ($0.ratioHigh - 1) * gpuJ / 3600 * whPerGPUWh }, overloaded: overloaded,
@@ -128,15 +132,34 @@ public struct TraceReplay {
 
     public func totalRange(_ s: TraceSummary) -> TotalRange? {
         guard let b = errorBand else { return nil }
-        return TotalRange(band: b, low: s.perRequest.sum + (b.ratioLow - 1) * s.gpuWh * whPerGPUWh,
-                          high: s.perRequest.sum + (b.ratioHigh - 1) * s.gpuWh * whPerGPUWh)
+        return TotalRange(band: b, low: s.totalWh + (b.ratioLow - 1) * s.gpuWh * whPerGPUWh,
+                          high: s.totalWh + (b.ratioHigh - 1) * s.gpuWh * whPerGPUWh)
     }
 
-    /// A request's energy at the chosen boundary, as the fleet ledger counts it.
-    func wattHours(gpuJoules: Double, occupancy: Double, busy: Double, surface s: ServingSurface) -> Double {
+    /// Idle Wh at the chosen boundary that no request had been charged when the log ended (the
+    /// part of the replicas' idle time the rate window had not yet passed on; `IdleLedger`).
+    public var owedIdleWh: Double { idleWattHours(replicaSeconds: idle.owedSeconds) }
+
+    /// Adds what is owed to the summary's total, once the log has been read.
+    public func close(_ summary: inout TraceSummary) {
+        summary.owedIdleWh = owedIdleWh
+    }
+
+    func idleWattHours(replicaSeconds: Double) -> Double {
+        let wh = surfaces[0].idleWallPower * replicaSeconds / 3600
+        switch options.boundary {
+        case .gpu, .node: return 0
+        case .it: return wh
+        case .facility: return wh * options.pue
+        }
+    }
+
+    /// A request's energy at the chosen boundary, as the fleet ledger counts it, with
+    /// `idleSeconds` replica-seconds of idle (at the `it` boundary and beyond).
+    func wattHours(gpuJoules: Double, occupancy: Double, idleSeconds: Double, surface s: ServingSurface) -> Double {
         let gpus = Double(deployment.gpuCount)
         let node = (gpuJoules + s.hostWattsPerGPU * gpus * occupancy) / s.psuEfficiency
-        let idle = busy > 0 ? s.idleWallPower * occupancy * (1 - busy) / busy : 0
+        let idle = s.idleWallPower * idleSeconds
         switch options.boundary {
         case .gpu: return gpuJoules / 3600
         case .node: return node / 3600

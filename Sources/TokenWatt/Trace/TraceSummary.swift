@@ -71,6 +71,12 @@ public struct TraceSummary: Sendable {
     var earliestTime = Double.infinity
     /// Hours since the first request.
     public var hours: [Hour] = []
+    /// Idle Wh of the replicas that no request had been charged when the log ended
+    /// (`TraceReplay.close`); counted in the total and in the hour of the last arrival.
+    public var owedIdleWh = 0.0
+
+    /// Wh of the whole log at the chosen boundary: the requests' and the idle still owed.
+    public var totalWh: Double { perRequest.sum + owedIdleWh }
 
     public init() {}
 
@@ -107,7 +113,14 @@ public struct TraceSummary: Sendable {
         guard let t0 = firstTime, hours.indices.contains(h) else { return nil }
         let start = h == 0 ? min(t0, earliestTime) : t0 + 3600 * Double(h)
         let covered = min(lastTime, t0 + 3600 * Double(h + 1)) - start
-        return covered > 0 ? hours[h].wh * 3600 / covered : nil
+        return covered > 0 ? wattHours(hour: h) * 3600 / covered : nil
+    }
+
+    /// Wh of hour `h`: its requests', and in the hour of the last arrival the idle still owed.
+    public func wattHours(hour h: Int) -> Double {
+        guard let t0 = firstTime, hours.indices.contains(h) else { return 0 }
+        let last = Int(max(0, min(1e6, ((lastTime - t0) / 3600).rounded(.down))))
+        return hours[h].wh + (h == last ? owedIdleWh : 0)
     }
 
     public var durationSeconds: Double { firstTime == nil ? 0 : max(0, lastTime - earliestTime) }

@@ -46,6 +46,7 @@ enum TraceCommand {
             }
             for r in sample { handle(r) }
             while let r = try reader.next() { handle(r) }
+            replay.close(&summary)
             try perRequest?.finish()
         } catch {
             perRequest?.abandon()
