@@ -39,8 +39,8 @@ public struct TraceReplay {
     let options: Options
     /// Surfaces at a ladder of batch sizes, with the requests per second each can carry.
     let surfaces: [ServingSurface]
+    /// Requests per second each rung carries: 1 / the mean occupancy of the sample's requests.
     let capacity: [Double]
-    let meanCalls: [ModelCall]
     /// The estimator's measured error on this GPU (`ErrorBands`); nil under another calibration.
     public let errorBand: ErrorBand?
     var rate = 0.0
@@ -56,8 +56,6 @@ public struct TraceReplay {
         errorBand = estimator.errorBand(for: d.gpu.id)
         let meanIn = sample.reduce(0.0) { $0 + Double($1.inputTokens) } / Double(sample.count)
         let meanOut = max(1, sample.reduce(0.0) { $0 + Double($1.outputTokens) } / Double(sample.count))
-        let mean = [ModelCall(newTokens: max(1, Int(meanIn.rounded())), cachedTokens: 0, outputTokens: max(1, Int(meanOut.rounded())), sequences: 1)]
-        meanCalls = mean
         var ladder: [ServingSurface] = []
         var b = 1
         while true {
@@ -69,7 +67,11 @@ public struct TraceReplay {
             b = min(options.maxBatch, b * 2)
         }
         surfaces = ladder
-        capacity = ladder.map { 1 / max(1e-12, $0.cost(mean).occupancySeconds) }
+        // The mean occupancy of the sample's requests, not the occupancy of its mean request:
+        // prefill grows faster than the prompt, so a log of mixed lengths holds a replica longer
+        // than its mean request would (the fleet's busy share counts it so too).
+        let calls = sample.map(Self.call)
+        capacity = ladder.map { s in Double(calls.count) / max(1e-12, calls.reduce(0) { $0 + s.cost($1).occupancySeconds }) }
         // The span of the sample, not its first and last rows: a log slightly out of time order
         // would otherwise start with no arrival rate at all.
         let times = sample.map(\.timestamp)
@@ -95,7 +97,7 @@ public struct TraceReplay {
             t = (log(perReplica) - log(capacity[hi - 1])) / (log(capacity[hi]) - log(capacity[hi - 1]))
         }
         let lo = max(0, hi - 1)
-        let call = [ModelCall(newTokens: max(1, r.inputTokens), cachedTokens: 0, outputTokens: r.outputTokens, sequences: 1)]
+        let call = Self.call(r)
         let a = surfaces[lo].cost(call), c = surfaces[hi].cost(call)
         let w = hi == lo ? 1 : max(0, min(1, t))
         let gpuJ = (a.prefillJoules + a.decodeJoules) * (1 - w) + (c.prefillJoules + c.decodeJoules) * w
@@ -111,6 +113,11 @@ public struct TraceReplay {
                       wh: wh, whLow: errorBand.map { wh + ($0.ratioLow - 1) * gpuJ / 3600 * whPerGPUWh },
                       whHigh: errorBand.map { wh + ($0.ratioHigh - 1) * gpuJ / 3600 * whPerGPUWh }, overloaded: overloaded,
                       overContext: deployment.exceedsContext(tokens: r.inputTokens + r.outputTokens), outOfOrder: outOfOrder)
+    }
+
+    /// A logged request as the serving surface prices it (a prompt of at least one token).
+    static func call(_ r: TraceRequest) -> [ModelCall] {
+        [ModelCall(newTokens: max(1, r.inputTokens), cachedTokens: 0, outputTokens: r.outputTokens, sequences: 1)]
     }
 
     /// Wh at the chosen boundary per Wh of GPU energy: host, idle and PUE terms do not move with
