@@ -107,6 +107,38 @@ import Testing
         #expect(try Self.estimator.forwardPass(d, phase: step).time > (try Self.estimator.forwardPass(direct, phase: step).time))
     }
 
+    /// Whatever the expert-parallel degree, the GPUs together do the expert work of the tokens in
+    /// flight and each holds 1/max(tp, ep) of the experts. An ep below tp once computed
+    /// experts/ep whole experts on every GPU of the group: DeepSeek-V3.1 on 16 B200s at tp 16 cost
+    /// 0.297 Wh of GPU energy a query at ep 1, 1.325 at ep 2 and 0.267 at ep 16; now 0.297, 0.281, 0.267.
+    @Test func everyExpertParallelDegreeSplitsTheExpertWorkOverAllGPUs() throws {
+        let model = "deepseek-ai/DeepSeek-V3.1"
+        // Expert GEMM rows × columns over all GPUs, per token in flight (512 a rank: every expert is
+        // hit, and whole rows per expert round the work up by at most 1/16).
+        func expertWork(tp: Int, ep: Int) throws -> (perToken: Double, weights: Double) {
+            let d = try Self.estimator.deployment(DeploymentRequest(model: model, gpu: "b200", gpus: 16, tensorParallel: tp, expertParallel: ep))
+            let program = try PhasePlanner(deployment: d).program(for: .decode(batch: 512, context: 1000))
+            var work = 0.0
+            for k in program.blocks.flatMap(\.kernels) where k.name == "experts_gate_up" {
+                if case .gemm(let g) = k.shape { work += (g.expectedBatch ?? Double(g.batch)) * Double(g.m * g.n) }
+            }
+            return (work * 16 / Double(512 * d.dataParallel), d.weightBytesPerGPU.bytes)
+        }
+        let whole = try expertWork(tp: 16, ep: 1)
+        for (tp, ep) in [(16, 2), (16, 4), (16, 16), (4, 16), (2, 8), (4, 2), (8, 4)] {
+            let x = try expertWork(tp: tp, ep: ep)
+            #expect(approx(x.perToken, whole.perToken, rel: 0.07), "tp \(tp) ep \(ep): \(x.perToken) vs \(whole.perToken)")
+        }
+        let energy = try [1, 2, 4, 8, 16].map { ep in
+            let d = try Self.estimator.deployment(DeploymentRequest(model: model, gpu: "b200", gpus: 16, tensorParallel: 16, expertParallel: ep))
+            return try Self.estimator.serve(d, ServingRequest(batch: 64, inputTokens: 1000, outputTokens: 250)).energyPerOutputToken.joules
+        }
+        #expect(energy == energy.sorted(by: >), "\(energy)")
+        #expect(throws: DeploymentError.self) {
+            try Self.estimator.deployment(DeploymentRequest(model: model, gpu: "b200", gpus: 24, tensorParallel: 6, expertParallel: 4))
+        }
+    }
+
     @Test func activeExpertsFollowUniformRouting() {
         // One token hits exactly k experts; very many tokens hit all of them.
         #expect(approx(FusedLayerPlanner.activeExperts(experts: 128, perToken: 8, tokens: 1), 8, rel: 1e-12))

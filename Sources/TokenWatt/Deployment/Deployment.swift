@@ -181,6 +181,11 @@ public struct Deployment: Sendable {
             guard expertParallel <= gpuCount, gpuCount % expertParallel == 0 else {
                 throw DeploymentError.invalidParallelism("ep \(expertParallel) must divide gpus \(gpuCount)")
             }
+            // Each expert is sliced over the tp/ep GPUs that hold it (or whole on each when ep ≥ tp).
+            guard tensorParallel % expertParallel == 0 || expertParallel % tensorParallel == 0 else {
+                throw DeploymentError.invalidParallelism("ep \(expertParallel) and tp \(tensorParallel): one must divide the other "
+                    + "(an ep below tp slices each expert over tp/ep GPUs)")
+            }
         }
         if let f = lockedClock, f > gpu.boostClock || f.megahertz < 100 {
             throw DeploymentError.clockOutOfRange(gpu: gpu.id, clockMHz: f.megahertz, maxMHz: gpu.boostClock.megahertz)

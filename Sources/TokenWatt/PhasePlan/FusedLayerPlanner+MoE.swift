@@ -12,15 +12,21 @@ extension FusedLayerPlanner {
     /// vLLM's fused MoE: router GEMM, top-k, token permutation, grouped gate-up GEMM over the
     /// experts hit, fused activation, grouped down GEMM, weighted combine; shared experts as a
     /// dense FFN. With ep = 1 every GPU holds every expert sliced by tp. With ep > 1 each GPU holds
-    /// experts/ep whole experts and computes the assignments routed to them; when attention is
+    /// experts/ep experts and computes the assignments routed to them; when attention is
     /// data-parallel (tp < gpus) the tokens of all ranks meet in the MoE layer through an
     /// all-to-all dispatch and combine (vLLM's expert parallelism with data-parallel attention).
+    /// An ep smaller than tp slices each expert over the tp/ep GPUs that share it (SGLang's
+    /// `--ep-size` below `--tp-size`; the weights per GPU are experts ÷ max(tp, ep), as the memory
+    /// counts them). An ep times that slice short of the GPU count leaves several groups holding
+    /// the same experts, each serving its share of the tokens. Each GPU thus does 1/gpus of the
+    /// expert work.
     func moeFFN() -> [Kernel] {
         guard let moe = m.moe else { return denseFFN(size: m.ffnSize) }
         let ep = d.expertParallel
-        let slice = ep > 1 ? 1 : d.tensorParallel
+        let slice = ep > 1 ? max(1, d.tensorParallel / ep) : d.tensorParallel
+        let groups = ep > 1 ? Double(max(1, d.tensorParallel * d.dataParallel / (ep * slice))) : 1
         let ranks = ep > 1 ? Double(d.dataParallel) : 1
-        let globalTokens = tokens * ranks
+        let globalTokens = tokens * ranks / groups
         let localExperts = moe.experts / ep
         let assignments = globalTokens * Double(moe.expertsPerToken) / Double(ep)
         let hit = max(1, Self.activeExperts(experts: moe.experts, perToken: moe.expertsPerToken, tokens: globalTokens)
