@@ -111,13 +111,39 @@ import Testing
         let few = try Self.estimator.serve(d, ServingRequest(batch: 64, inputTokens: 1000, outputTokens: 500))
         #expect(few.medianInterTokenLatency == few.decodeStep.time)
         #expect(few.medianInterTokenLatency < few.interTokenLatency)
-        // 64 / 40 = 1.6 prompts of one chunk start per step: the median step carries one chunk.
+        // 64 / 40 = 1.6 prompts of one chunk start per step, 1.575 of them the other 63 places':
+        // the median step a sequence waits on carries one chunk.
         let some = try Self.estimator.serve(d, ServingRequest(batch: 64, inputTokens: 200, outputTokens: 40))
-        let perChunk = (some.interTokenLatency - some.decodeStep.time) / 1.6
+        let perChunk = (some.interTokenLatency - some.decodeStep.time) / (1.6 * 63 / 64)
         #expect(approx(some.medianInterTokenLatency.seconds, (some.decodeStep.time + perChunk).seconds, rel: 1e-9))
-        // 1.6 chunks per step: the p90 step carries 3 (cumulative 0.92).
+        // 1.575 chunks per step: the p90 step carries 3 (cumulative 0.92).
         #expect(approx(some.p90InterTokenLatency.seconds, (some.decodeStep.time + perChunk * 3).seconds, rel: 1e-9))
         #expect(few.p90InterTokenLatency > few.medianInterTokenLatency)
+    }
+
+    /// A request holds its place in the batch through every chunk of its prompt, and only its
+    /// last chunk emits a token. At batch 1 a 30,000-token prompt (4 chunks) and 16 output tokens
+    /// are therefore served in TTFT + 15 decode steps, its tokens come one decode step apart, and
+    /// the mean power lies between the phases'. With b/O starts a step, 30,000 + 1 tokens were
+    /// served in 0.87 of their own TTFT at 679 W, above the prefill's 674 W; 128,000 + 1 tokens
+    /// on 16 B200s capped at 600 W drew 605 W. The fleet's closed form counts the same steps.
+    @Test func aLongPromptHoldsItsPlaceThroughItsChunks() throws {
+        let d = try deployment()
+        for output in [1, 16] {
+            let s = try Self.estimator.serve(d, ServingRequest(batch: 1, inputTokens: 30_000, outputTokens: output))
+            let served = s.timeToFirstToken + s.decodeStep.time * Double(output - 1)
+            #expect(approx(Double(output) / s.outputTokensPerSecond, served.seconds, rel: 0.01), "output \(output)")
+            #expect(approx(s.interTokenLatency.seconds, s.decodeStep.time.seconds, rel: 1e-9))
+            #expect(s.gpuPower <= max(s.prefill.gpuPower, s.decode.gpuPower) * 1.001)
+            let surface = try ServingSurface(estimator: Self.estimator, deployment: d, maxBatch: 1, tokenBudget: 8192,
+                                             meanResidentTokens: 30_000 + Double(output) / 2, meanOutput: Double(output))
+            let cost = surface.cost([ModelCall(newTokens: 30_000, cachedTokens: 0, outputTokens: output, sequences: 1)])
+            #expect(approx(cost.occupancySeconds, served.seconds, rel: 0.05), "\(cost.occupancySeconds) vs \(served.seconds)")
+        }
+        let capped = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "b200", gpus: 16,
+                                                                     tensorParallel: 16, powerCapWatts: 600))
+        let long = try Self.estimator.serve(capped, ServingRequest(batch: 1, inputTokens: 128_000, outputTokens: 1))
+        #expect(long.gpuPower.watts <= 600)
     }
 
     @Test func raisingPUEChangesOnlyTheFacilityLine() throws {

@@ -66,6 +66,14 @@ public struct SQLExport: Sendable {
         return "(\(full) + \(rest))"
     }
 
+    /// Steps the row's request holds its place in the batch beside its token steps: its prompt
+    /// chunks before the last (`TokenFormula.heldSteps`).
+    func heldSteps(input i: String) -> String {
+        let c = Self.lit(formula.chunk)
+        let k = "FLOOR(\(i) / \(c))"
+        return "(CASE WHEN \(i) > 0 THEN \(k) + CASE WHEN \(i) - \(k) * \(c) > 0 THEN 1 ELSE 0 END - 1 ELSE 0 END)"
+    }
+
     /// One SELECT over a derived table: the inner query adds each row's GPU energy (`wh_gpu`) and
     /// the deployment time it occupies (`occupancy_s`), each written once; the outer query prices
     /// them at the chosen boundary (`wh`) and, where the GPU has a measured error band, at the
@@ -75,8 +83,12 @@ public struct SQLExport: Sendable {
         let i = "CAST(r.\(inputColumn) AS \(dialect.doubleType))", o = "CAST(r.\(outputColumn) AS \(dialect.doubleType))"
         let context = "(\(i) + \(o) / 2)"
         let b = Double(f.localBatch)
-        let gpuJ = "(\(prefill(f.energySegments, past: f.pastE, input: i)) * \(Self.lit(f.gpus)) / \(Self.lit(f.ranks)) + (\(Self.lit(f.eA)) + \(Self.lit(f.eB)) * \(context)) * \(Self.lit(f.gpus)) / (\(Self.lit(f.ranks)) * \(Self.lit(b))) * \(o))"
-        let occupancy = "(\(prefill(f.timeSegments, past: f.pastT, input: i)) / \(Self.lit(f.ranks)) + (\(Self.lit(f.tA)) + \(Self.lit(f.tB)) * \(context)) / (\(Self.lit(f.ranks)) * \(Self.lit(b))) * \(o))"
+        let steps = "(\(o) + \(heldSteps(input: i)))"
+        // A negative token count is no request: NULL, as a NULL count gives (it priced as a
+        // prompt of 8,155 tokens at -5, where `estimate` refuses it).
+        let invalid = "\(i) < 0 OR \(o) < 0"
+        let gpuJ = "(CASE WHEN \(invalid) THEN NULL ELSE \(prefill(f.energySegments, past: f.pastE, input: i)) * \(Self.lit(f.gpus)) / \(Self.lit(f.ranks)) + (\(Self.lit(f.eA)) + \(Self.lit(f.eB)) * \(context)) * \(Self.lit(f.gpus)) / (\(Self.lit(f.ranks)) * \(Self.lit(b))) * \(steps) END)"
+        let occupancy = "(CASE WHEN \(invalid) THEN NULL ELSE \(prefill(f.timeSegments, past: f.pastT, input: i)) / \(Self.lit(f.ranks)) + (\(Self.lit(f.tA)) + \(Self.lit(f.tB)) * \(context)) / (\(Self.lit(f.ranks)) * \(Self.lit(b))) * \(steps) END)"
         var priced = ["\(boundaryWh(gpuJoules: "(t.wh_gpu * 3600)")) AS wh"]
         var returns = "wh"
         var bandLine: [String] = []

@@ -94,14 +94,23 @@ public struct TokenFormula: Sendable {
         return full + rest
     }
 
+    /// Steps the request holds its place in the batch beside its O token steps: its prompt
+    /// chunks before the last (`ServingSurface.cost`).
+    func heldSteps(_ input: Double) -> Double {
+        guard input > 0 else { return 0 }
+        let k = (input / chunk).rounded(.down)
+        return k + (input - k * chunk > 0 ? 1 : 0) - 1
+    }
+
     /// Wh of one request at every boundary, its GPU energy × `gpuEnergyScale` (the range's ends;
     /// host, idle power and PUE held, as the ledger's range holds them).
     public func wattHours(input: Int, output: Int, gpuEnergyScale: Double = 1) -> [Boundary: Double] {
         let i = Double(input), o = Double(output)
         let context = i + o / 2
+        let steps = o + heldSteps(i)
         let gpuJ = (prefill(i, segments: energySegments, past: pastE) * gpus / ranks
-                    + (eA + eB * context) * gpus / (ranks * Double(localBatch)) * o) * gpuEnergyScale
-        let occupancy = prefill(i, segments: timeSegments, past: pastT) / ranks + (tA + tB * context) / (ranks * Double(localBatch)) * o
+                    + (eA + eB * context) * gpus / (ranks * Double(localBatch)) * steps) * gpuEnergyScale
+        let occupancy = prefill(i, segments: timeSegments, past: pastT) / ranks + (tA + tB * context) / (ranks * Double(localBatch)) * steps
         let nodeJ = (gpuJ + hostWattsPerGPU * gpus * occupancy) / psuEfficiency
         let idleJ: Double
         if let f = busy { idleJ = idleWallPower * occupancy * (1 - f) / f } else if case let .idleShareOfActive(share) = utilization { idleJ = share * nodeJ } else { idleJ = 0 }

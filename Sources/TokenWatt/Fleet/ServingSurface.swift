@@ -176,6 +176,7 @@ extension ServingSurface {
         let perSequenceStep = gpus / (ranks * Double(localBatch))
         for call in calls {
             var past = Double(call.cachedTokens), left = Double(call.newTokens)
+            var chunks = 0.0
             while left > 0 {
                 let n = min(left, Double(chunk))
                 let (e, t) = chunkCost(n, past: past)
@@ -183,8 +184,15 @@ extension ServingSurface {
                 q.occupancySeconds += t / ranks
                 past += n
                 left -= n
+                chunks += 1
             }
             let c = call.meanDecodeContext
+            // The place in the batch the prompt holds through its chunks before the last (which
+            // emits the first token), as `ContinuousPlan.slotSteps` counts it; a disaggregated
+            // decode pool takes the request only once its prompt is read elsewhere.
+            let held = disaggregated ? 0 : Double(call.sequences) * max(0, chunks - 1)
+            q.prefillJoules += (eA + eB * c) * perSequenceStep * held
+            q.occupancySeconds += (tA + tB * c) / (ranks * Double(localBatch)) * held
             let tokens = Double(call.sequences * call.outputTokens)
             let e = (eA + eB * c) * perSequenceStep * tokens
             q.decodeJoules += e

@@ -132,7 +132,7 @@ public struct QueryEstimate: Sendable {
         if let c = s.promptChunking {
             let carried = c.chunksPerStep == 1 ? "a prompt carries one chunk of up to \(c.chunkTokens) tokens"
                 : "prompts carries \(c.chunksPerStep) chunks of up to \(c.chunkTokens) tokens, priced together as one pass"
-            a.append("\(formatNumber(c.startsPerStep)) requests start per step per engine (batch ÷ output tokens); a step that carries \(carried)")
+            a.append("\(formatNumber(c.startsPerStep)) requests start per step per engine (batch ÷ the steps a request holds its place: its output tokens, and its prompt chunks after the first); a step that carries \(carried)")
         }
         a += PublishedServing.servingCaveats(for: d)
         if d.framework.isFused, let base = estimator.servingBase(for: set) {

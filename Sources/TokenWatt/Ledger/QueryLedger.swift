@@ -37,7 +37,7 @@ extension QueryLedger {
         let a = try Amounts(serving: s, deployment: d, outputTokens: outputTokens, settings: settings)
         let items = [
             LedgerItem(item: "prefill-gpu", boundary: .gpu, energy: a.prefill,
-                       basis: "kernels of the query's prompt chunks, \(d.gpuCount) GPU(s)"),
+                       basis: "kernels of the query's prompt chunks and the batch place they hold, \(d.gpuCount) GPU(s)"),
             LedgerItem(item: "decode-gpu", boundary: .gpu, energy: a.decode,
                        basis: "\(outputTokens) tokens × decode step ÷ \(s.effectiveBatch) sequences in flight"),
             LedgerItem(item: "gpu-idle", boundary: .gpu, energy: a.gaps,

@@ -128,9 +128,14 @@ public struct ContinuousPlan: Sendable {
     /// carrying `chunksPerStep` such chunks, so one chunk costs 1/`chunksPerStep` of what the
     /// step adds to the decodes.
     public let chunks: [(phase: Phase, weight: Double)]
-    /// Prompts that start prefilling per step per rank: b/O requests start, one in
+    /// Prompts that start prefilling per step per rank: b/`slotSteps` requests start, one in
     /// `sharingCopies` of them with a prompt the prefix cache does not already hold.
     public let startsPerStep: Double
+    /// Steps a request holds its place in the batch: its O token steps (the last prompt chunk
+    /// emits the first token), and before them the steps of its other prompt chunks, which emit
+    /// nothing. With b/O starts a step, a 128,000-token prompt in 16 chunks at batch 1 was served
+    /// in less than its own time to first token, at a mean power above both phases'.
+    public let slotSteps: Double
     /// Prompt chunks in a step that carries any: the chunks started per step (b/O times the
     /// chunks of a prompt) to the nearest whole, at least one, at most what the budget leaves
     /// room for. Priced one at a time, a chunk whose rows tip a GEMM into another wave of tiles
@@ -151,7 +156,9 @@ public struct ContinuousPlan: Sendable {
         chunkTokens = chunk
         let count = (r.inputTokens + chunk - 1) / chunk
         chunksPerPrompt = count
-        startsPerStep = Double(b) / Double(r.outputTokens) / r.sharingCopies
+        outputTokens = r.outputTokens
+        slotSteps = Double(r.outputTokens) + Double(count - 1) / r.sharingCopies
+        startsPerStep = Double(b) / slotSteps / r.sharingCopies
         let g = Self.chunksPerStep(mean: startsPerStep * Double(count), chunk: chunk, room: r.tokenBudget - b)
         chunksPerStep = g
         chunks = Self.positions(chunks: count, chunk: chunk, input: r.inputTokens).map { past, w in
@@ -169,6 +176,10 @@ public struct ContinuousPlan: Sendable {
 
     /// Mean prompt chunks that join one step.
     public var meanChunksPerStep: Double { startsPerStep * Double(chunksPerPrompt) }
+    /// Tokens a step emits per rank: each place in the batch emits O tokens in `slotSteps` steps.
+    public var tokensPerStep: Double { Double(local) * Double(outputTokens) / slotSteps }
+    /// A place's share of a step, per request: O token steps and the steps of its other chunks.
+    let outputTokens: Int
     /// Whether the budget holds every step full of chunks, so that they queue rather than arrive.
     public var budgetBound: Bool { Double(chunksPerStep) < meanChunksPerStep.rounded() }
 
@@ -211,25 +222,33 @@ extension ServingEstimator {
             limited = limited || mixed.powerLimited
         }
         let step = decode.time + extraTime * plan.startsPerStep
+        // A decoding sequence waits on the chunks of the other b − 1 places, never on its own
+        // (they ran before its first token): at batch 1 its tokens come one decode step apart.
+        let others = Double(b - 1) / Double(b)
+        let itl = decode.time + extraTime * (plan.startsPerStep * others)
         // A step with k prompt chunks takes the decode step plus k chunks' increments.
         let timePerChunk = extraTime / Double(plan.chunksPerPrompt)
         func quantile(_ q: StepQuantile) -> Time {
-            plan.budgetBound ? step : decode.time + timePerChunk * Double(Self.poissonQuantile(plan.meanChunksPerStep, q))
+            plan.budgetBound ? itl : decode.time + timePerChunk * Double(Self.poissonQuantile(plan.meanChunksPerStep * others, q))
         }
         let stepEnergy = decode.energy + extraEnergy * plan.startsPerStep
-        let tokensPerStep = Double(b) * ranks
+        let tokensPerStep = plan.tokensPerStep * ranks
         let gpus = Double(d.gpuCount)
-        let perToken = gpus / tokensPerStep * Double(r.outputTokens)
+        // A query's place in the batch for its O token steps (decode), and for the steps of its
+        // earlier prompt chunks (prefill: the place is held while the prompt is read).
+        let perPlaceStep = gpus / (ranks * Double(b))
+        let decodeSteps = Double(r.outputTokens), heldSteps = plan.slotSteps - decodeSteps
         return ServingEstimate(
             requestedBatch: r.batch, effectiveBatch: b * d.attentionRanks, maxBatch: 0, stepTime: step,
-            interTokenLatency: step, medianInterTokenLatency: quantile(.median), p90InterTokenLatency: quantile(.p90),
+            interTokenLatency: itl, medianInterTokenLatency: quantile(.median), p90InterTokenLatency: quantile(.p90),
             timeToFirstToken: ttft, outputTokensPerSecond: tokensPerStep / step.seconds,
             gpuPower: stepEnergy / step, energyPerOutputToken: stepEnergy * (gpus / tokensPerStep),
             // Per query: one request in `sharingCopies` prefills (the rest find the prompt cached).
-            prefill: PhaseCost(time: ttft, energy: extraEnergy * (gpus / ranks / r.sharingCopies), gpuPower: mixedPower,
-                               gapEnergy: extraGap * (gpus / ranks / r.sharingCopies)),
-            decode: PhaseCost(time: step * Double(r.outputTokens), energy: decode.energy * perToken, gpuPower: decode.averagePower,
-                              gapEnergy: decode.gapEnergy * perToken),
+            prefill: PhaseCost(time: ttft, energy: extraEnergy * (gpus / ranks / r.sharingCopies) + decode.energy * (perPlaceStep * heldSteps),
+                               gpuPower: mixedPower,
+                               gapEnergy: extraGap * (gpus / ranks / r.sharingCopies) + decode.gapEnergy * (perPlaceStep * heldSteps)),
+            decode: PhaseCost(time: itl * decodeSteps, energy: decode.energy * (perPlaceStep * decodeSteps), gpuPower: decode.averagePower,
+                              gapEnergy: decode.gapEnergy * (perPlaceStep * decodeSteps)),
             decodeStep: decode, powerLimited: limited, notes: [],
             promptChunking: PromptChunking(startsPerStep: plan.startsPerStep, chunksPerStep: plan.chunksPerStep,
                                            chunkTokens: plan.chunkTokens))
