@@ -102,6 +102,21 @@ import Testing
         }
     }
 
+    /// A negative token count is no request: NULL, where it priced -5 input tokens as a prompt
+    /// of 8,155 (FLOOR(-5 / 8160) = -1) and -10 output tokens as energy given back. A prompt
+    /// longer than the step budget holds its place in the batch through its chunks, as in Swift.
+    @Test(.enabled(if: python != nil)) func negativeTokenCountsGiveNull() throws {
+        let f = try formula(boundary: .facility)
+        let rows = [(-5, 250), (1000, -10), (1000, 250), (20_000, 10)]
+        let got = try runSQLite(try SQLExport(formula: f, dialect: .sqlite).sql(), rows: rows, python: try #require(Self.python))
+        #expect(got[0]["wh"] == nil && got[0]["wh_gpu"] == nil && got[1]["wh"] == nil && got[1]["occupancy_s"] == nil)
+        for k in 2...3 {
+            let want = f.wattHours(input: rows[k].0, output: rows[k].1)[.facility]!
+            #expect(approx(try #require(got[k]["wh"]), want, rel: 1e-9), "row \(k)")
+        }
+        #expect(f.heldSteps(20_000) == 2 && f.heldSteps(Double(Int(f.chunk))) == 0 && f.heldSteps(f.chunk + 1) == 1)
+    }
+
     /// The range moves the GPU energy alone: at the GPU boundary its ends are the band's ratios
     /// times the estimate, and at the facility each further GPU Wh costs PUE ÷ PSU efficiency
     /// (the idle time of a busy fraction is held).
