@@ -23,6 +23,23 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect(r.notes.contains { $0.hasPrefix("lever on l4 not run: ") && $0.contains("does not fit") })
     }
 
+    /// At every boundary the median query's items within it add up to the median, and the
+    /// shares are of that figure; the items beyond it are listed without one. All six items were
+    /// scaled to the median, so at the gpu boundary the GPU items of a 0.106 Wh median came to
+    /// 0.054 Wh, and the shares were of the facility ledger (33 % shown where 63 % is right).
+    @Test func theMedianLedgerAddsUpWithinItsBoundary() throws {
+        for boundary in Boundary.allCases {
+            let text = kernelWorkload(classes: chatClass(input: #"{"lognormal": {"p5": 100, "p95": 4000}}"#),
+                                      extra: #""boundary": "\#(boundary.rawValue)", "pue": {"lognormal": {"p5": 1.1, "p95": 1.4}}"#)
+            let r = try runWorkload(text, samples: 2000)[0]
+            let within = FleetRendering.withinTotal(r.medianLedger, boundary: boundary)
+            #expect(approx(within, r.whPerQuery.median, rel: 1e-9), "\(boundary): \(within) vs \(r.whPerQuery.median)")
+            #expect(approx(FleetRendering.withinTotal(r.meanLedger, boundary: boundary), r.whPerQuery.mean, rel: 1e-9), "\(boundary)")
+            let line = FleetRendering.ledgerLine(r.meanLedger, boundary: boundary)
+            #expect(line.contains("facility-overhead") && (boundary == .facility) != line.contains("(outside \(boundary.rawValue))"), "\(line)")
+        }
+    }
+
     @Test func sameSeedSameBytesOtherSeedOtherBytes() throws {
         let text = kernelWorkload(classes: chatClass(input: #"{"lognormal": {"p5": 100, "p95": 4000}}"#, output: #"{"exponential": {"median": 300}}"#),
                                   extra: #""pue": {"lognormal": {"p5": 1.1, "p95": 1.4}}"#)

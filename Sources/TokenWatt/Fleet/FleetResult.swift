@@ -54,7 +54,7 @@ public struct FleetResult: Sendable {
     public var idleGWhPerDay: Double
     /// Ledger of the median query (kernel scenarios).
     public var medianLedger: [LedgerItem]
-    /// Ledger averaged over the samples (its items sum to the mean at the facility boundary).
+    /// Ledger averaged over the samples (its items within the scenario's boundary sum to the mean).
     public var meanLedger: [LedgerItem]
     public var varianceShares: [VarianceShare]
     /// Per-hour mean power at the facility, MW (24 values; kernel scenarios).

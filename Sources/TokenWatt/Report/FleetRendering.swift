@@ -71,10 +71,22 @@ public enum FleetRendering {
     }
 
     /// "item x Wh (share)" for each ledger item.
-    static func ledgerLine(_ items: [LedgerItem]) -> String {
-        let total = items.reduce(0) { $0 + $1.energy.wattHours }
-        return items.map { "\($0.item) \(wh($0.energy.wattHours))" + (total > 0 ? " (\(formatPercent($0.energy.wattHours / total, decimals: 0)))" : "") }
+    /// A ledger's items with their shares of what the items within `boundary` add up to; an
+    /// item beyond the boundary is listed without a share (it is not in the scenario's figure).
+    static func ledgerLine(_ items: [LedgerItem], boundary: Boundary) -> String {
+        let total = withinTotal(items, boundary: boundary)
+        return items.map { "\($0.item) \(wh($0.energy.wattHours))" + (total > 0 ? " (\(share($0, of: total, boundary: boundary)))" : "") }
             .joined(separator: ", ") + " Wh"
+    }
+
+    /// Wh of the ledger items within `boundary`: the scenario's Wh per query.
+    static func withinTotal(_ items: [LedgerItem], boundary: Boundary) -> Double {
+        items.filter { $0.boundary <= boundary }.reduce(0) { $0 + $1.energy.wattHours }
+    }
+
+    /// An item's share of `total`, or "outside" for an item beyond the boundary.
+    static func share(_ item: LedgerItem, of total: Double, boundary: Boundary, decimals: Int = 0) -> String {
+        item.boundary <= boundary ? formatPercent(item.energy.wattHours / total, decimals: decimals) : "outside \(boundary.rawValue)"
     }
 
     /// A query count in words past a million ("100 million", "1 billion").
@@ -112,10 +124,10 @@ public enum FleetRendering {
                 s += "  class \(c.name) (\(c.strategy), \(formatPercent(c.share, decimals: 0))): median \(wh(c.whPerQuery.median)) Wh, mean \(wh(c.whPerQuery.mean)) Wh, \(formatNumber(c.meanOutputTokens, significant: 4)) output tokens, batch \(c.effectiveBatch)\n"
             }
             if !r.medianLedger.isEmpty {
-                s += "  median query: " + ledgerLine(r.medianLedger) + "\n"
+                s += "  median query: " + ledgerLine(r.medianLedger, boundary: r.boundary) + "\n"
             }
             if !r.meanLedger.isEmpty {
-                s += "  mean query:   " + ledgerLine(r.meanLedger) + "\n"
+                s += "  mean query:   " + ledgerLine(r.meanLedger, boundary: r.boundary) + "\n"
             }
             if !r.varianceShares.isEmpty {
                 s += "  variance explained (first-order; the class overlaps the lengths it sets): " + r.varianceShares.map { "\($0.input) \(formatPercent($0.share, decimals: 0))" }.joined(separator: ", ") + "\n"

@@ -89,10 +89,11 @@ public struct WorkloadReport: Sendable {
                                              formatNumber($0.meanOutputTokens, significant: 4), String($0.effectiveBatch)] }, numeric: [2, 3, 4, 5, 6]))
         }
         if !f.meanLedger.isEmpty {
-            let total = f.meanLedger.reduce(0) { $0 + $1.energy.wattHours }
+            let total = FleetRendering.withinTotal(f.meanLedger, boundary: f.boundary)
             b.append(.table(["ledger item", "boundary", "median query Wh", "mean query Wh", "share of mean"],
                             zip(f.medianLedger, f.meanLedger).map { m, a in
-                                [m.item, m.boundary.rawValue, wh(m.energy.wattHours), wh(a.energy.wattHours), total > 0 ? formatPercent(a.energy.wattHours / total, decimals: 1) : "–"]
+                                [m.item, m.boundary.rawValue, wh(m.energy.wattHours), wh(a.energy.wattHours),
+                                 total > 0 ? FleetRendering.share(a, of: total, boundary: f.boundary, decimals: 1) : "–"]
                             }, numeric: [2, 3, 4]))
         }
         b += emissionsTable(s.emissions)
