@@ -40,6 +40,26 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         }
     }
 
+    /// A mix's mean query is its components' means blended as its day blends them, so the mean
+    /// times the queries a day is the day (a resampled draw's mean missed it by 6 % on a 50/50
+    /// mix); a mix of scenarios reported at different boundaries is refused (it added GPU-only
+    /// Wh to facility Wh and called the sum facility).
+    @Test func aMixAddsUpAndKeepsToOneBoundary() throws {
+        let long = chatClass(input: #"{"lognormal": {"p5": 100, "p95": 8000}}"#, output: #"{"exponential": {"median": 300}}"#)
+        func mixText(_ second: String) -> String {
+            kernelWorkload(classes: long, scenarioName: "a", more: #"""
+            {"name": "b", "kind": "kernel", "queriesPerDay": 1e7\#(second), "deployments": [{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm", "precision": "fp8"}], "classes": [\#(long)]},
+            {"name": "m", "kind": "mix", "queriesPerDay": 1e8, "mix": [{"scenario": "a", "share": 0.5}, {"scenario": "b", "share": 0.5}]}
+            """#)
+        }
+        let m = try runWorkload(mixText(""), samples: 500)[2]
+        #expect(approx(m.whPerQuery.mean * m.queriesPerDay / 1e9, m.gwhPerDay, rel: 1e-9), "\(m.whPerQuery.mean) vs \(m.gwhPerDay)")
+        #expect(m.gpus == nil && FleetRendering.scenarioJSON(m)["megawatts"] == .null)
+        #expect { try runWorkload(mixText(#", "boundary": "gpu""#), samples: 300) } throws: {
+            "\($0)".contains("scenario b reports at the gpu boundary, the mix at facility")
+        }
+    }
+
     @Test func sameSeedSameBytesOtherSeedOtherBytes() throws {
         let text = kernelWorkload(classes: chatClass(input: #"{"lognormal": {"p5": 100, "p95": 4000}}"#, output: #"{"exponential": {"median": 300}}"#),
                                   extra: #""pue": {"lognormal": {"p5": 1.1, "p95": 1.4}}"#)

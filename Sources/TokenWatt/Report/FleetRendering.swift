@@ -19,8 +19,11 @@ public enum FleetRendering {
             ("gwhPerDayLow", .optionalNumber(r.gwhPerDayRange?.low)), ("gwhPerDayHigh", .optionalNumber(r.gwhPerDayRange?.high)),
             ("queriesPerDay", .num(r.queriesPerDay)),
             ("gpus", .optionalNumber(r.gpus.map(Double.init))), ("nodes", .optionalNumber(r.nodes.map(Double.init))),
-            ("megawatts", .num(r.megawatts)), ("facilityMegawatts", .num(r.facilityMegawatts)),
-            ("idleGWhPerDay", .num(r.idleGWhPerDay)),
+            // A scenario with no fleet of its own has no wall power or idle capacity (null, not 0),
+            // and its facility MW is the day's mean.
+            ("megawatts", r.gpus == nil ? .null : .num(r.megawatts)), ("facilityMegawatts", .num(r.facilityMegawatts)),
+            ("facilityMegawattsIsMean", .bool(r.gpus == nil)),
+            ("idleGWhPerDay", r.gpus == nil ? .null : .num(r.idleGWhPerDay)),
             ("medianLedger", ledgerJSON(r.medianLedger)), ("meanLedger", ledgerJSON(r.meanLedger)),
             ("varianceShares", .array(r.varianceShares.map { .obj([("input", .str($0.input)), ("share", .num($0.share))]) })),
             ("classes", .array(r.classes.map { c in
@@ -105,13 +108,19 @@ public enum FleetRendering {
             + "the estimator's measured error band)"
     }
 
+    /// The facility MW of the summary tables: a sized fleet's provisioned peak, or, for a
+    /// scenario with no fleet of its own (throughput tables, mixes), the day's mean power, marked so.
+    static func facilityMW(_ r: FleetResult) -> String {
+        formatNumber(r.facilityMegawatts, significant: 3) + (r.gpus == nil ? " (mean)" : "")
+    }
+
     public static func text(_ w: Workload, _ results: [FleetResult]) -> String {
         var s = ""
         let header = ["scenario", "boundary", "median Wh", "mean Wh", "P5–P95 Wh", "GWh/day", "GPUs", "MW (facility)"]
         let rows = results.map { r in
             [r.name, r.boundary.rawValue, wh(r.whPerQuery.median), wh(r.whPerQuery.mean),
              "\(wh(r.whPerQuery.p5))–\(wh(r.whPerQuery.p95))", formatNumber(r.gwhPerDay, significant: 3),
-             r.gpus.map(String.init) ?? "-", formatNumber(r.facilityMegawatts, significant: 3)]
+             r.gpus.map(String.init) ?? "-", facilityMW(r)]
         }
         s += table(header, rows)
         for r in results {
@@ -145,7 +154,7 @@ public enum FleetRendering {
         s += "| scenario | boundary | median Wh | IQR Wh | P5–P95 Wh | mean Wh | GWh/day | GPUs | MW facility |\n|---|---|---:|---|---|---:|---:|---:|---:|\n"
         for r in results {
             let q = r.whPerQuery
-            s += "| \(r.name) | \(r.boundary.rawValue) | \(wh(q.median)) | \(wh(q.p25))–\(wh(q.p75)) | \(wh(q.p5))–\(wh(q.p95)) | \(wh(q.mean)) | \(formatNumber(r.gwhPerDay, significant: 3)) | \(r.gpus.map(String.init) ?? "–") | \(formatNumber(r.facilityMegawatts, significant: 3)) |\n"
+            s += "| \(r.name) | \(r.boundary.rawValue) | \(wh(q.median)) | \(wh(q.p25))–\(wh(q.p75)) | \(wh(q.p5))–\(wh(q.p95)) | \(wh(q.mean)) | \(formatNumber(r.gwhPerDay, significant: 3)) | \(r.gpus.map(String.init) ?? "–") | \(facilityMW(r)) |\n"
         }
         for r in results { s += "\n" + markdownSection(r) }
         return s

@@ -65,15 +65,30 @@ public struct WorkloadReport: Sendable {
         let rows = scenarios.map { s -> [String] in
             let f = s.fleet, e = s.emissions
             return [f.name, f.boundary.rawValue, wh(f.whPerQuery.median), wh(f.whPerQuery.mean), "\(wh(f.whPerQuery.p5))–\(wh(f.whPerQuery.p95))",
-                    formatNumber(f.gwhPerDay, significant: 3), f.gpus.map(String.init) ?? "–", formatNumber(f.facilityMegawatts, significant: 3),
+                    formatNumber(f.gwhPerDay, significant: 3), f.gpus.map(String.init) ?? "–", FleetRendering.facilityMW(f),
                     ReportUnits.mass(e.perQuery.locationGrams), ReportUnits.mass(e.perQuery.marketGrams),
-                    ReportUnits.water(e.perQuery.waterOnsiteLitres + e.perQuery.waterOffsiteLitres), ReportUnits.mass(e.perQuery.embodiedGrams)]
+                    ReportUnits.water(e.perQuery.waterOnsiteLitres + e.perQuery.waterOffsiteLitres),
+                    f.gpus == nil ? "–" : ReportUnits.mass(e.perQuery.embodiedGrams)]
         }
         return [.heading(2, "Summary"),
-                .paragraph("Per query figures are for the mean query (they add up to the day's totals); the median and the P5–P95 range show the spread."),
+                .paragraph("Per query figures are for the mean query; the median and the P5–P95 range show the spread. "
+                           + dayTotalsSentence() + " MW (facility) is a sized fleet's provisioned peak, or the day's mean power where marked."),
                 .table(["scenario", "boundary", "median Wh", "mean Wh", "P5–P95 Wh", "GWh/day", "GPUs", "MW (facility)",
                         "CO2e/query, location", "CO2e/query, market", "water/query (on- + off-site)", "embodied CO2e/query"],
                        rows, numeric: Set(2...11))]
+    }
+
+    /// Whether the day's totals are the mean query's × the queries a day, and where not, by how
+    /// much (a throughput table's fleet overhead and untrimmed mean; the notes say which).
+    func dayTotalsSentence() -> String {
+        let off = scenarios.map(\.fleet).compactMap { f -> String? in
+            let perQuery = f.whPerQuery.mean * f.queriesPerDay / 1e9
+            guard perQuery > 0, abs(f.gwhPerDay / perQuery - 1) > 0.005 else { return nil }
+            return "`\(f.name)` (× \(formatNumber(f.gwhPerDay / perQuery, significant: 3)))"
+        }
+        guard !off.isEmpty else { return "A day's totals are the mean query's times the queries a day." }
+        return "A day's totals are the mean query's times the queries a day, except in " + off.joined(separator: ", ")
+            + ", whose day carries more than the mean query does (each scenario's notes say what)."
     }
 
     func section(_ s: ScenarioReport, charts: Bool) -> [ReportBlock] {
