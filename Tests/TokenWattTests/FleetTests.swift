@@ -60,6 +60,18 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         }
     }
 
+    /// The hourly facility power integrates to the day's facility energy: a busy replica draws
+    /// what its queries' node energy over their occupancy says (one decode step's power left the
+    /// chat service's profile 12 % short of its day).
+    @Test func theHourlyProfileIntegratesToTheDay() throws {
+        let text = kernelWorkload(classes: chatClass(input: #"{"lognormal": {"p5": 100, "p95": 8000}}"#, output: #"{"exponential": {"median": 300}}"#),
+                                  extra: #""diurnal": [1,1,1,1,1,2,3,4,5,6,6,6,6,6,6,5,5,4,4,3,3,2,2,1], "pue": 1.2"#)
+        let r = try runWorkload(text, samples: 3000)[0]
+        #expect(r.hourlyMegawatts.count == 24)
+        #expect(approx(r.hourlyMegawatts.reduce(0, +) / 1e3, r.gwhPerDay, rel: 0.002), "\(r.hourlyMegawatts.reduce(0, +) / 1e3) vs \(r.gwhPerDay)")
+        #expect(r.hourlyMegawatts.allSatisfy { $0 <= r.facilityMegawatts * (1 + 1e-9) })
+    }
+
     @Test func sameSeedSameBytesOtherSeedOtherBytes() throws {
         let text = kernelWorkload(classes: chatClass(input: #"{"lognormal": {"p5": 100, "p95": 4000}}"#, output: #"{"exponential": {"median": 300}}"#),
                                   extra: #""pue": {"lognormal": {"p5": 1.1, "p95": 1.4}}"#)
