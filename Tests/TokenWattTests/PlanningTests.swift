@@ -166,7 +166,8 @@ import Testing
         let two = try Capacity(workload: w, runner: runner, budgetMegawatts: 2, gpus: ["h100-sxm", "h200"], caps: [nil, 400])
         #expect(one.rows.count == 4)
         for (a, b) in zip(one.rows, two.rows) {
-            #expect(approx(b.queriesPerDay, 2 * a.queriesPerDay) && approx(a.whPerQuery, b.whPerQuery))
+            // Twice the budget, twice the replicas, each class rounded down to whole ones.
+            #expect(approx(b.queriesPerDay, 2 * a.queriesPerDay, rel: 0.01) && approx(a.whPerQuery, b.whPerQuery))
             #expect(a.peakQPS >= a.averageQPS)
         }
     }
@@ -184,6 +185,28 @@ import Testing
         let site = try Capacity(workload: w, runner: runner, budgetMegawatts: 0.3, gpus: [nil], caps: [nil])
         let row = try #require(site.rows.first)
         #expect(row.gpus > 0 && row.gpus % 4 == 0)
+    }
+
+    /// The queries a budget serves are what its whole replicas carry, so a small site is not
+    /// credited with more traffic per GPU than a large one (at the smallest budget 24 GPUs were
+    /// credited with the traffic of 27.9), the smallest budget quoted is enough, and scenarios
+    /// that share their draws (`sameDrawsAs`) get the same fleet (they disagreed by 1 %).
+    @Test func queriesFollowTheWholeReplicasAndSharedDraws() throws {
+        let text = kernelWorkload(classes: chatClass(input: #"{"lognormal": {"p5": 100, "p95": 4000}}"#),
+                                  deployment: #"{"name": "d", "model": "meta-llama/Llama-3.1-70B-Instruct", "gpu": "h100-sxm", "gpus": 4}"#,
+                                  more: #"{"name": "t", "kind": "kernel", "queriesPerDay": 1e7, "sameDrawsAs": "s", "boundary": "it", "deployments": [{"name": "d", "model": "meta-llama/Llama-3.1-70B-Instruct", "gpu": "h100-sxm", "gpus": 4}], "classes": [\#(chatClass(input: #"{"lognormal": {"p5": 100, "p95": 4000}}"#))]}"#)
+        let w = try readWorkload(text)
+        let runner = FleetRunner(dataDirectory: nil)
+        let tiny = try Capacity(workload: w, runner: runner, budgetMegawatts: 0.0001, gpus: [nil], caps: [nil])
+        let match = try #require(tiny.failures.first?.reason.firstMatch(of: /needs ([0-9.]+) MW/))
+        let need = try #require(Double(match.1))
+        let small = try Capacity(workload: w, runner: runner, budgetMegawatts: need, gpus: [nil], caps: [nil])
+        let large = try Capacity(workload: w, runner: runner, budgetMegawatts: 20, gpus: [nil], caps: [nil])
+        #expect(small.rows.count == 2 && large.rows.count == 2)
+        let perGPU = { (r: Capacity.Row) in r.queriesPerDay / Double(r.gpus) }
+        #expect(perGPU(small.rows[0]) <= perGPU(large.rows[0]) * 1.001, "\(perGPU(small.rows[0])) vs \(perGPU(large.rows[0]))")
+        #expect(small.rows[0].queriesPerDay == small.rows[1].queriesPerDay && large.rows[0].gpus == large.rows[1].gpus)
+        #expect(Capacity.roundedUp(0.03293) == 0.033 && Capacity.roundedUp(1234.5) == 1240)
     }
 
     /// A small all-reduce is bound by its synchronisation, not its bytes, and is still

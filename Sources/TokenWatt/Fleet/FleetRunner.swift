@@ -11,15 +11,24 @@ public struct FleetRunner: Sendable {
         self.dataDirectory = dataDirectory
     }
 
+    /// Each scenario's seed: its own, or that of the earlier scenario whose draws it shares
+    /// (`sameDrawsAs`), so that scenarios differing only in what they report draw the same queries.
+    static func scenarioSeeds(_ w: Workload, seed s: UInt64) -> [UInt64] {
+        var seeds: [String: UInt64] = [:]
+        return w.scenarios.enumerated().map { i, scenario in
+            let own = scenario.sameDrawsAs.flatMap { seeds[$0] } ?? (s &+ UInt64(i) &* 1_000_003)
+            seeds[scenario.name] = own
+            return own
+        }
+    }
+
     public func run(_ w: Workload, samples: Int? = nil, seed: UInt64? = nil) throws -> [FleetResult] {
         let n = samples ?? w.samples, s = seed ?? w.seed
         var results: [String: FleetResult] = [:]
         var tables: [String: (blend: [Double], untrimmed: [Double])] = [:]
         var out: [FleetResult] = []
-        var seeds: [String: UInt64] = [:]
-        for (i, scenario) in w.scenarios.enumerated() {
-            let scenarioSeed = scenario.sameDrawsAs.flatMap { seeds[$0] } ?? (s &+ UInt64(i) &* 1_000_003)
-            seeds[scenario.name] = scenarioSeed
+        let seeds = Self.scenarioSeeds(w, seed: s)
+        for (scenario, scenarioSeed) in zip(w.scenarios, seeds) {
             let r: FleetResult
             switch scenario.kind {
             case let .kernel(k):

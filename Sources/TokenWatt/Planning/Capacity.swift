@@ -26,6 +26,9 @@ public struct Capacity: Sendable {
     public init(workload w: Workload, runner: FleetRunner, budgetMegawatts: Double, gpus: [String?], caps: [Double?], samples: Int? = nil) throws {
         self.budgetMegawatts = budgetMegawatts
         var rows: [Row] = [], failures: [(String, String)] = []
+        // The seeds `fleet` gives each scenario (a scenario that shares another's draws was
+        // drawn afresh here, and the Google workload's four boundaries disagreed by 1 %).
+        let seeds = FleetRunner.scenarioSeeds(w, seed: w.seed)
         for (i, scenario) in w.scenarios.enumerated() {
             guard case let .kernel(k) = scenario.kind else { continue }
             let fleet = KernelFleet(scenario: scenario, kernel: k, estimator: runner.estimator)
@@ -38,15 +41,17 @@ public struct Capacity: Sendable {
                     let gpuName = gpu ?? Set(k.deployments.map(\.request.gpu)).sorted().joined(separator: "+")
                     let label = "\(scenario.name) on \(gpuName)" + (cap.map { " capped at \(formatNumber($0)) W" } ?? "")
                     do {
-                        let r = try fleet.run(samples: samples ?? w.samples, seed: w.seed &+ UInt64(i) &* 1_000_003, change: change)
+                        let r = try fleet.run(samples: samples ?? w.samples, seed: seeds[i], change: change)
                         guard r.facilityMegawatts > 0 else { failures.append((label, "the fleet draws no power")); continue }
                         let scale = budgetMegawatts / r.facilityMegawatts
                         if let floor = Self.smallestScale(r), scale < floor {
                             failures.append((label, "\(formatNumber(budgetMegawatts)) MW does not power one replica of each query class; "
-                                             + "the smallest fleet for this traffic mix needs \(formatNumber(r.facilityMegawatts * floor, significant: 3)) MW at the facility"))
+                                             + "the smallest fleet for this traffic mix needs \(formatNumber(Self.roundedUp(r.facilityMegawatts * floor), significant: 3)) MW at the facility"))
                             continue
                         }
-                        let perDay = scenario.queriesPerDay * scale
+                        // The traffic the whole replicas the budget powers can carry: the class
+                        // whose replicas round down furthest sets it.
+                        let perDay = scenario.queriesPerDay * Self.wholeReplicaScale(r, scale: scale)
                         rows.append(Row(scenario: scenario.name, gpu: gpuName, powerCapWatts: cap, queriesPerDay: perDay, averageQPS: perDay / 86_400,
                                         peakQPS: perDay / 86_400 * peakShare, gpus: Self.wholeReplicaGPUs(r, scale: scale),
                                         whPerQuery: r.whPerQuery.mean, boundary: r.boundary))
@@ -63,10 +68,29 @@ public struct Capacity: Sendable {
         self.failures = failures
     }
 
+    /// `x` rounded up to three significant figures: a budget quoted as enough must be enough
+    /// (0.03293 MW was quoted as 0.0329, which was then refused).
+    static func roundedUp(_ x: Double) -> Double {
+        guard x > 0 else { return x }
+        let unit = pow(10, (log10(x)).rounded(.down) - 2)
+        return (x / unit).rounded(.up) * unit
+    }
+
     /// The least a fleet can be scaled by and still run every class on at least one whole
     /// replica: below it the linear scaling would serve queries on a fraction of a replica.
     static func smallestScale(_ r: FleetResult) -> Double? {
         r.hardware.filter { $0.gpus > 0 }.map { Double($0.gpusPerReplica) / Double($0.gpus) }.max()
+    }
+
+    /// The share of the workload's traffic the scaled fleet carries once each class is rounded
+    /// down to whole replicas: the least of the classes' whole replicas over the replicas their
+    /// share of the unscaled traffic needs. Queries scaled with the budget while the GPUs were
+    /// whole, so at 0.0283 MW 24 GPUs were credited with the traffic of 27.9.
+    static func wholeReplicaScale(_ r: FleetResult, scale: Double) -> Double {
+        r.hardware.filter { $0.gpus > 0 && $0.gpusPerReplica > 0 }.map { h in
+            let replicas = Double(h.gpus / h.gpusPerReplica)
+            return (replicas * scale).rounded(.down) / replicas
+        }.min() ?? scale
     }
 
     /// GPUs of the scaled fleet, each class rounded down to whole replicas.
