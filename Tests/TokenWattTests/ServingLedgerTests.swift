@@ -43,6 +43,16 @@ import Testing
                                       + "tensor cores multiply only 4-, 6- or 8-bit operands): weights read at 4 bits, tensor cores at the bf16 rate"])
     }
 
+    /// MXFP4 asked of a dense model is refused, naming what would give 4-bit dense weights: it
+    /// quantizes experts only, and a dense Llama priced at exactly its BF16 cost under notes that
+    /// said "weights read at 4 bits". A GPU's list of precisions leaves it out for a dense model.
+    @Test func mxfp4OnADenseModelIsRefused() throws {
+        #expect { try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", precision: .mxfp4)) }
+            throws: { "\($0)".contains("is dense") && "\($0)".contains("nvfp4 or int4") }
+        #expect { try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "v100-sxm2-32gb")) }
+            throws: { !"\($0)".contains("mxfp4") && "\($0)".contains("fp16") }
+    }
+
     /// NVFP4 quantizes every linear layer of a dense model (not only experts, as gpt-oss's MXFP4
     /// does): on the B200 its weights take 0.5625 bytes each and its GEMMs run on FP4 tensor cores
     /// with FP4 activations, so Llama-2-70B serves more tokens per joule than in FP8; the H100
@@ -350,7 +360,7 @@ import Testing
         }
         var asked = request
         asked.precision = .bf16
-        #expect(throws: DeploymentError.unsupportedPrecision(gpu: "v100-sxm2-32gb", precision: "bf16", supported: ["fp32", "fp16", "mxfp4", "nvfp4", "int4"])) {
+        #expect(throws: DeploymentError.unsupportedPrecision(gpu: "v100-sxm2-32gb", precision: "bf16", supported: ["fp32", "fp16", "nvfp4", "int4"])) {
             try Self.estimator.deployment(asked)
         }
         asked.precision = .fp16

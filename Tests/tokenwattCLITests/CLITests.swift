@@ -212,7 +212,7 @@ import Testing
                                 "--output", "10", "--pue", "0.8"])
         #expect(pue.status == 64)
         #expect(pue.stderr.contains("PUE"))
-        let fp4 = try Self.run(["estimate", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--precision", "mxfp4",
+        let fp4 = try Self.run(["estimate", "--model", "Qwen/Qwen3-8B", "--gpu", "h100-sxm", "--precision", "nvfp4",
                                 "--batch", "8", "--input", "10", "--output", "10", "--tp", "3", "--gpus", "3"])
         #expect(fp4.status == 1)
         #expect(fp4.stderr.contains("tp 3"))

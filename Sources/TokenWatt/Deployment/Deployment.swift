@@ -132,9 +132,14 @@ public struct Deployment: Sendable {
                 attention: AttentionImplementation, lockedClock: Frequency?, powerCap: Power?, host: HostModel,
                 sampling: Sampling? = nil, pipelineParallel: Int = 1) throws {
         if let reason = model.unsupportedReason { throw DeploymentError.unsupportedModel(reason) }
+        // MXFP4 checkpoints (gpt-oss) quantize the experts only: a dense model would keep every
+        // weight in 16 bits and cost exactly what BF16 does, under a 4-bit label.
+        let offered = gpu.supportedPrecisions.filter { $0 != .mxfp4 || model.moe != nil }.map(\.rawValue)
         guard let unit = gpu.mathUnit(for: precision) else {
-            throw DeploymentError.unsupportedPrecision(gpu: gpu.id, precision: precision.rawValue,
-                                                       supported: gpu.supportedPrecisions.map(\.rawValue))
+            throw DeploymentError.unsupportedPrecision(gpu: gpu.id, precision: precision.rawValue, supported: offered)
+        }
+        if precision == .mxfp4, model.moe == nil {
+            throw DeploymentError.expertsOnlyPrecision(model: model.id, precision: precision.rawValue, supported: offered)
         }
         guard gpuCount >= 1, tensorParallel >= 1, expertParallel >= 1 else {
             throw DeploymentError.invalidParallelism("gpus, tp and ep must be at least 1")
@@ -232,6 +237,8 @@ public enum DeploymentError: Error, Equatable, CustomStringConvertible, Sendable
     case powerCapOutOfRange(gpu: String, watts: Double, range: ClosedRange<Double>)
     case doesNotFit(model: String, gpu: String, weightsGB: Double, usableGB: Double, gpusNeeded: Int, pipelined: Bool = false)
     case invalidShape(String)
+    /// A precision that quantizes experts only (MXFP4), asked of a dense model.
+    case expertsOnlyPrecision(model: String, precision: String, supported: [String])
 
     public var description: String {
         switch self {
@@ -252,6 +259,9 @@ public enum DeploymentError: Error, Equatable, CustomStringConvertible, Sendable
             let group = pipelined ? "this pipeline" : "this tensor-parallel group"
             return "\(model) does not fit: its weights need \(formatNumber(w, significant: 4)) GB, but \(group) holds \(formatNumber(u, significant: 4)) GB per \(gpu) (90 % of memory); it needs at least \(n) GPUs (\(pipelined ? "tp × pp" : "tp") \(n))"
         case let .invalidShape(r): return r
+        case let .expertsOnlyPrecision(model, p, s):
+            return "\(model) is dense, and \(p) checkpoints (gpt-oss) quantize a mixture-of-experts model's experts only: every weight "
+                + "would stay 16-bit; choose one of \(s.joined(separator: ", ")) (nvfp4 or int4 for 4-bit dense weights)"
         }
     }
 }
