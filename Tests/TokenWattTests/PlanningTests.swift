@@ -70,6 +70,15 @@ import Testing
         #expect(t.svg().components(separatedBy: "class=\"mark\"").count > 20)
     }
 
+    /// A batch that does not fit is priced at what fits, and the header says so (it printed the
+    /// 4,096 asked for above figures priced at 296).
+    @Test func aBatchThatDoesNotFitIsNamed() throws {
+        let t = try Tuning(estimator: Estimator(), base: DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"),
+                           serving: ServingRequest(batch: 4096, inputTokens: 1000, outputTokens: 1000), targets: .init(), steps: 2)
+        #expect(t.effectiveBatch < 4096)
+        #expect(t.text().contains("batch \(t.effectiveBatch) (requested 4096)") && t.text().contains("does not fit in memory"))
+    }
+
     @Test func anImpossibleTargetIsSaidSo() throws {
         let t = try Tuning(estimator: Estimator(), base: base, serving: serving, targets: .init(itlMs: 0.01), steps: 3)
         #expect(t.bestDecode == nil && t.bestQuery == nil)

@@ -33,6 +33,10 @@ public struct Tuning: Sendable {
     /// How well `validate` found locked-clock changes predicted where measured (nil under another
     /// calibration); power caps have no measured pairs.
     public let clockAccuracy: LeverValidation.Row?
+    /// Sequences in flight as priced (what fits, which may be fewer than asked) and what the
+    /// default setting's estimate says about it.
+    public let effectiveBatch: Int
+    public let notes: [String]
 
     /// Caps from the GPU's lowest allowed to its TDP and clocks from 30 % of boost to boost, in `steps` each.
     public init(estimator: Estimator, base: DeploymentRequest, serving: ServingRequest, targets: Targets, steps: Int = 12) throws {
@@ -41,6 +45,9 @@ public struct Tuning: Sendable {
         self.targets = targets
         clockAccuracy = estimator.leverAccuracy("clock")
         let gpu = try estimator.gpus.gpu(base.gpu)
+        let first = try ServingEstimator(estimator: estimator, deployment: try estimator.deployment(base)).estimate(serving)
+        effectiveBatch = first.effectiveBatch
+        notes = first.notes
         func point(_ knob: Knob, _ value: Double) throws -> Point {
             var r = base
             r.powerCapWatts = knob == .powerCap ? value : base.powerCapWatts
@@ -89,7 +96,9 @@ public struct Tuning: Sendable {
     public func text() -> String {
         let b = baseline
         func saving(_ x: Double, _ y: Double) -> String { y > 0 ? formatPercent(1 - x / y, decimals: 1) : "–" }
-        var s = "TokenWatt tune — \(base.model) on \(base.gpus ?? 1) × \(base.gpu), batch \(serving.batch), \(serving.inputTokens) + \(serving.outputTokens) tokens\n"
+        let batch = effectiveBatch == serving.batch ? "batch \(serving.batch)" : "batch \(effectiveBatch) (requested \(serving.batch))"
+        var s = "TokenWatt tune — \(base.model) on \(base.gpus ?? 1) × \(base.gpu), \(batch), \(serving.inputTokens) + \(serving.outputTokens) tokens\n"
+        for note in notes { s += "note: \(note)\n" }
         s += "targets: TTFT \(targets.ttftMs.map { "≤ \(formatNumber($0)) ms" } ?? "none"), ITL \(targets.itlMs.map { "≤ \(formatNumber($0)) ms" } ?? "none")\n\n"
         let rows = points.map { p in [Tuning.label(p), formatNumber(p.ttftMs, significant: 4), formatNumber(p.itlMs, significant: 4),
                                        formatNumber(p.prefillJoules, significant: 4), formatNumber(p.decodeJoules, significant: 4),
