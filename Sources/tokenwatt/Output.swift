@@ -18,7 +18,40 @@ enum Output {
     /// Writes `text` to `path` through a temporary file in the same folder and a rename, so a
     /// failure never leaves half a file.
     static func writeFile(_ text: String, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
+        try writeFiles([(path, text)])
+    }
+
+    /// Writes a set of files all or none: every destination is checked and every temporary
+    /// file written before the first is renamed into place, so a failure leaves the old set
+    /// whole (a report whose third file could not be written left two new files beside two old
+    /// ones that disagreed with them).
+    static func writeFiles(_ files: [(path: String, text: String)]) throws {
+        for f in files { try checkDestination(f.path) }
+        var staged: [(tmp: URL, path: String)] = []
+        do {
+            for f in files {
+                let url = URL(fileURLWithPath: f.path)
+                let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+                staged.append((tmp, f.path))
+                do { try Data(f.text.utf8).write(to: tmp) } catch {
+                    throw InputError.unreadable(file: f.path, reason: "could not be written: \(error.localizedDescription)")
+                }
+            }
+        } catch {
+            for s in staged { try? FileManager.default.removeItem(at: s.tmp) }
+            throw error
+        }
+        for (i, s) in staged.enumerated() where rename(s.tmp.path, s.path) != 0 {
+            // rename(2) replaces a target atomically; one failing after the checks is rare.
+            let code = errno
+            for rest in staged[i...] { try? FileManager.default.removeItem(at: rest.tmp) }
+            throw InputError.unreadable(file: s.path, reason: "could not be renamed into place (errno \(code))")
+        }
+    }
+
+    /// Refuses a destination that is a folder or not a regular file, and makes its folder (or
+    /// says which part of the path is a file, not a folder).
+    static func checkDestination(_ path: String) throws {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
             let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
@@ -26,18 +59,12 @@ enum Output {
                 throw InputError.unreadable(file: path, reason: "exists and is not a regular file; refusing to replace it")
             }
         }
-        let dir = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        do {
-            try Data(text.utf8).write(to: tmp)
-            // rename(2) replaces the target atomically.
-            guard rename(tmp.path, url.path) == 0 else {
-                throw InputError.unreadable(file: path, reason: "could not be renamed into place (errno \(errno))")
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw InputError.unreadable(file: path, reason: "could not be written: \(error.localizedDescription)")
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
+        if FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), !isDir.boolValue {
+            throw InputError.unreadable(file: dir.path, reason: "is a file, not a folder to write \(URL(fileURLWithPath: path).lastPathComponent) into")
+        }
+        do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
+            throw InputError.unreadable(file: dir.path, reason: "could not be made a folder: \(error.localizedDescription)")
         }
     }
 

@@ -274,6 +274,18 @@ import Testing
         let bad = try Self.run(["report", file.path, "-o", dir.appendingPathComponent("bad").path])
         #expect(bad.status != 0 && bad.stderr.contains("region") && bad.stderr.contains("tiny.json"), "\(bad.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("bad").path))
+        // A file that cannot be written leaves the set as it was: all four old files, no new one
+        // (the first two were replaced before the third failed).
+        let before = try String(contentsOf: dir.appendingPathComponent("out/tiny.md"), encoding: .utf8)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("out/tiny.csv"))
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("out/tiny.csv"), withIntermediateDirectories: false)
+        try Self.tinyWorkload.replacingOccurrences(of: "\"samples\": 500,", with: "\"samples\": 700,").write(to: file, atomically: true, encoding: .utf8)
+        let blocked = try Self.run(["report", file.path, "-o", dir.appendingPathComponent("out").path])
+        #expect(blocked.status != 0 && blocked.stderr.contains("tiny.csv") && blocked.stdout.isEmpty, "\(blocked.stderr)")
+        #expect(try String(contentsOf: dir.appendingPathComponent("out/tiny.md"), encoding: .utf8) == before)
+        // -o naming a file, not a folder, is said so (it was a raw Foundation error).
+        let onFile = try Self.run(["report", file.path, "-o", file.path])
+        #expect(onFile.status != 0 && onFile.stderr.contains("is a file, not a folder"), "\(onFile.stderr)")
     }
 
     @Test func powerWritesASpecWithTheContractKeys() throws {

@@ -50,13 +50,10 @@ enum ReportCommand {
             ? ValidateCommand.build(data: try DataDirectory.resolve(explicit: args.string("data-dir")), estimator: runner.estimator,
                                     quick: args.string("calibration") != nil)
             : nil
-        for r in reports {
-            for (ext, text) in r.files() {
-                let path = "\(dir)/\(r.name).\(ext)"
-                try Output.writeFile(text, to: path)
-                print("wrote \(path)")
-            }
-        }
+        // Every report's files at once: all of them or none.
+        let written = reports.flatMap { r in r.files().map { ext, text in (path: "\(dir)/\(r.name).\(ext)", text: text) } }
+        try Output.writeFiles(written)
+        for f in written { print("wrote \(f.path)") }
         if let (report, suite) = validation { try ValidateCommand.write(report, suite: suite, to: dir) }
         return .success
     }

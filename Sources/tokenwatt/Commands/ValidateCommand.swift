@@ -70,12 +70,12 @@ enum ValidateCommand {
 
     /// DIR/validation.md, DIR/validation.json and one SVG per data set.
     static func write(_ report: ValidationReport, suite: ValidationSuite, to dir: String) throws {
-        try Output.writeFile(report.markdown(), to: dir + "/validation.md")
-        try Output.writeFile(JSONWriter().write(report.json()), to: dir + "/validation.json")
+        var files = [(path: dir + "/validation.md", text: report.markdown()), (path: dir + "/validation.json", text: JSONWriter().write(report.json()))]
         for ds in Set(suite.records.map(\.dataset)).sorted() {
-            if let svg = report.plot(ds) { try Output.writeFile(svg, to: dir + "/" + ValidationReport.plotName(ds)) }
+            if let svg = report.plot(ds) { files.append((dir + "/" + ValidationReport.plotName(ds), svg)) }
         }
-        if let svg = report.leverPlot() { try Output.writeFile(svg, to: dir + "/" + ValidationReport.leverPlotName) }
+        if let svg = report.leverPlot() { files.append((dir + "/" + ValidationReport.leverPlotName, svg)) }
+        try Output.writeFiles(files)
         print("wrote \(dir)/validation.md, validation.json and its plots")
     }
 
