@@ -72,6 +72,15 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect(r.hourlyMegawatts.allSatisfy { $0 <= r.facilityMegawatts * (1 + 1e-9) })
     }
 
+    /// A class whose requests the KV cache cannot hold names its scenario, deployment and class
+    /// (the error named only the token counts, and `report --all` could not say which workload).
+    @Test func aClassThatDoesNotFitIsNamed() throws {
+        let text = kernelWorkload(classes: chatClass(input: #"{"fixed": 1000000}"#, output: #"{"fixed": 1000000}"#))
+        #expect { try runWorkload(text, samples: 100) } throws: {
+            "\($0)".contains("scenario s, deployment d, class chat: no sequence of 1000000+1000000 tokens fits")
+        }
+    }
+
     @Test func sameSeedSameBytesOtherSeedOtherBytes() throws {
         let text = kernelWorkload(classes: chatClass(input: #"{"lognormal": {"p5": 100, "p95": 4000}}"#, output: #"{"exponential": {"median": 300}}"#),
                                   extra: #""pue": {"lognormal": {"p5": 1.1, "p95": 1.4}}"#)

@@ -87,7 +87,12 @@ public struct KernelFleet: Sendable {
                                          prefixCacheHit: c.prefixCacheHit)
             for call in calls { resident += call.residentKVTokens / Double(call.sequences); outputs += Double(call.outputTokens); count += 1 }
         }
-        return try ServingSurface(estimator: estimator, deployment: d, maxBatch: named.maxBatch, tokenBudget: named.tokenBudget,
-                                  meanResidentTokens: max(1, resident / count), meanOutput: max(1, outputs / count), change: change)
+        do {
+            return try ServingSurface(estimator: estimator, deployment: d, maxBatch: named.maxBatch, tokenBudget: named.tokenBudget,
+                                      meanResidentTokens: max(1, resident / count), meanOutput: max(1, outputs / count), change: change)
+        } catch let e as DeploymentError {
+            // A class whose mean request the KV cache cannot hold: say which class of which scenario.
+            throw FleetError(description: "\(context), class \(c.name): \(e)")
+        }
     }
 }
