@@ -79,6 +79,8 @@ extension BadInput {
         BadInput(name: "power cap negative", args: Inputs.estimate(replacing: "--power-cap-w", with: "-300"), status: 64, mentions: ["--power-cap-w", "-300"]),
         BadInput(name: "estimate without output", args: ["estimate", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "1", "--input", "5"], status: 64, mentions: ["--output"]),
         BadInput(name: "estimate method unknown", args: Inputs.estimate + ["--method", "magic"], status: 64, mentions: ["--method", "magic"]),
+        BadInput(name: "HF attention on a fused engine", args: Inputs.estimate + ["--attention", "eager"], mentions: ["--framework hf", "attention eager"]),
+        BadInput(name: "mxfp4 on a dense model", args: Inputs.estimate + ["--precision", "mxfp4"], mentions: ["is dense", "nvfp4"]),
         BadInput(name: "fleet without a file", args: ["fleet"], status: 64, mentions: ["missing argument"]),
         BadInput(name: "fleet two files", args: ["fleet", "a.json", "b.json"], status: 64, mentions: ["unexpected argument", "b.json"]),
         BadInput(name: "fleet samples zero", args: ["fleet", "{dir}/w.json", "--samples", "0"], files: ["w.json": Inputs.workload], status: 64, mentions: ["--samples", "0"]),

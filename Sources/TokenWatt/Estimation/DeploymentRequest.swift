@@ -107,6 +107,11 @@ public struct Estimator: Sendable {
         let set = calibration.coefficients(for: gpu)
         var host = defaultHost(for: r.framework, set: set)
         if let us = r.hostLaunchMicroseconds { host.launchTime = .microseconds(us) }
+        // Fused engines run their own attention kernels: an HF attention choice would change nothing.
+        if let a = r.attention, r.framework.isFused, a != .flash {
+            throw DeploymentError.invalidShape("attention \(a.rawValue) is an HF transformers choice (--framework hf); "
+                                               + "\(r.framework.rawValue) runs its own fused attention kernels")
+        }
         let attention = r.attention ?? (r.framework.isFused ? .flash : .eager)
         do {
             return try Deployment(
