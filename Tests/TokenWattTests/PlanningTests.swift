@@ -218,6 +218,20 @@ import Testing
         #expect(Capacity.roundedUp(0.03293) == 0.033 && Capacity.roundedUp(1234.5) == 1240)
     }
 
+    /// The batch alternatives are around the batch that runs: asked for 100,000 where the KV
+    /// cache holds 392, the diagnosis compared 25,000 and 400,000, both cut back to 392 (+0 %).
+    /// The doubled-GPU label names the expert parallelism it keeps.
+    @Test func batchAlternativesAreAroundTheBatchThatRuns() throws {
+        let d = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"),
+                              serving: ServingRequest(batch: 100_000, inputTokens: 1000, outputTokens: 250))
+        let batches = d.alternatives.filter { $0.change.hasPrefix("batch ") }
+        let running = d.base.serving.effectiveBatch
+        #expect(batches.map(\.change) == ["batch \(running / 4) instead of \(running)"], "\(batches.map(\.change))")
+        let moe = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: "Qwen/Qwen3-30B-A3B", gpu: "h100-sxm", gpus: 2, tensorParallel: 1, expertParallel: 2),
+                                serving: ServingRequest(batch: 32, inputTokens: 1000, outputTokens: 250))
+        #expect(moe.alternatives.contains { $0.change == "4 GPUs (tp 2, ep 2) instead of 2" }, "\(moe.alternatives.map(\.change))")
+    }
+
     /// A small all-reduce is bound by its synchronisation, not its bytes, and is still
     /// communication: at batch 1 on two GPUs the collectives take about a fifth of the step
     /// (they were filed under per-kernel overhead, and the diagnosis said 0 %).

@@ -105,11 +105,15 @@ public struct Diagnosis: Sendable {
         var more = r
         more.gpus = d.gpuCount * 2
         more.tensorParallel = d.tensorParallel * 2
-        run("\(d.gpuCount * 2) GPUs (tp \(d.tensorParallel * 2)) instead of \(d.gpuCount)", lever: "gpus", more, serving) { e in explainGPUs(base, e) }
-        for b in [max(1, serving.batch / 4), serving.batch * 4] where b != serving.batch {
+        let ep = d.expertParallel > 1 ? ", ep \(d.expertParallel)" : ""
+        run("\(d.gpuCount * 2) GPUs (tp \(d.tensorParallel * 2)\(ep)) instead of \(d.gpuCount)", lever: "gpus", more, serving) { e in explainGPUs(base, e) }
+        // Around the batch that runs, not the one asked for: a batch the KV cache cut from 100,000
+        // to 392 was compared with 25,000 and 400,000, both cut to 392 again (+0 % each).
+        let running = base.serving.effectiveBatch
+        for b in [max(1, running / 4), running * 4] where b != running && !(b > running && base.serving.batchLimit != .none) {
             var sr = serving
             sr.batch = b
-            run("batch \(b) instead of \(serving.batch)", lever: "batch", r, sr) { e in explainBatch(base, e) }
+            run("batch \(b) instead of \(running)", lever: "batch", r, sr) { e in explainBatch(base, e) }
         }
         return out
     }
