@@ -204,6 +204,21 @@ import Testing
         return t.rows.map { if case let .string(s) = $0[column] { return s } else { return "" } }
     }
 
+    /// A row the deployment refuses names the column that holds the refused value, as a cell
+    /// that does not parse does (a cap of 900 W said only "line 2").
+    @Test func aRefusedValueNamesItsColumn() throws {
+        let csv = "model,gpu,phase,batch,input_tokens,output_tokens,power_cap_w,sm_clock_mhz,precision\n"
+            + "meta-llama/Llama-3.1-8B-Instruct,h100-sxm,serve,8,100,50,900,,\n"
+            + "meta-llama/Llama-3.1-8B-Instruct,h100-sxm,serve,8,100,50,,5000,\n"
+            + "meta-llama/Llama-3.1-8B-Instruct,nogpu,serve,8,100,50,,,\n"
+            + "meta-llama/Llama-3.1-8B-Instruct,a100-sxm-80gb,serve,8,100,50,,,fp8\n"
+        let t = PredictTable.score(try CSVTable.parse(csv, file: "p.csv"), estimator: Estimator())
+        let column = try #require(t.header.firstIndex(of: "error"))
+        let errors = t.rows.map { if case let .string(s) = $0[column] { return s } else { return "" } }
+        #expect(errors.map { $0.prefix(30) } == ["line 2, column power_cap_w: po", "line 3, column sm_clock_mhz: S",
+                                                  "line 4, column gpu: unknown GP", "line 5, column precision: GPU "], "\(errors)")
+    }
+
     @Test func passesBeyondTheContextWindowOrTheKVCacheSaySo() throws {
         let n = try notes(["meta-llama/Llama-3.1-8B-Instruct,h100-sxm,decode-step,64,1000,",
                            "meta-llama/Llama-3.1-8B-Instruct,h100-sxm,decode-step,64,100000,",

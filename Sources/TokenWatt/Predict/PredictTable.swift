@@ -30,7 +30,7 @@ public struct PredictTable: Sendable {
                 result = try score(request, estimator: estimator)
             } catch {
                 failed += 1
-                result = ["error": .string(Self.message(error, line: row.line))]
+                result = ["error": .string(Self.message(error, line: row.line, columns: Set(table.header)))]
             }
             values += resultColumns.map { result[$0] ?? .null }
             out.append(values)
@@ -38,9 +38,21 @@ public struct PredictTable: Sendable {
         return PredictTable(header: echoed + resultColumns, rows: out, failedRows: failed)
     }
 
-    static func message(_ error: Error, line: Int) -> String {
+    static func message(_ error: Error, line: Int, columns: Set<String> = []) -> String {
         if let e = error as? CellError { return e.description }
+        if let c = column(of: error), columns.contains(c) { return "line \(line), column \(c): \(error)" }
         return "line \(line): \(error)"
+    }
+
+    /// The column a deployment's refusal is about, where one column holds the value refused.
+    static func column(of error: Error) -> String? {
+        switch error {
+        case let InputError.unknownID(kind, _, _, _): return kind == "GPU" ? "gpu" : kind == "model" ? "model" : nil
+        case DeploymentError.powerCapOutOfRange: return "power_cap_w"
+        case DeploymentError.clockOutOfRange: return "sm_clock_mhz"
+        case DeploymentError.unsupportedPrecision, DeploymentError.expertsOnlyPrecision: return "precision"
+        default: return nil
+        }
     }
 
     static func score(_ r: PredictRequest, estimator: Estimator) throws -> [String: JSONValue] {
