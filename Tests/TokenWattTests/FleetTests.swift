@@ -81,6 +81,21 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         }
     }
 
+    /// A lever that sets nothing, or a second lever of the same name, is refused (one was
+    /// reported as "saves 0 %", the other left two rows a report could not tell apart); a lever
+    /// that cuts a class's batch says so beside its cost.
+    @Test func leversSayWhatTheyChange() throws {
+        let d = #"{"name": "d", "model": "meta-llama/Llama-3.1-70B-Instruct", "gpu": "h100-sxm", "gpus": 4}"#
+        #expect { try readWorkload(kernelWorkload(extra: #""levers": [{"name": "nothing"}]"#, deployment: d)) } throws: {
+            "\($0)".contains("levers[0]") && "\($0)".contains("a lever that sets one of")
+        }
+        #expect { try readWorkload(kernelWorkload(extra: #""levers": [{"name": "a", "precision": "fp8"}, {"name": "a", "gpus": 8}]"#, deployment: d)) } throws: {
+            "\($0)".contains("levers[].name")
+        }
+        let r = try runWorkload(kernelWorkload(extra: #""levers": [{"name": "fp32", "precision": "fp32"}]"#, deployment: d), samples: 300)[0]
+        #expect(r.notes.contains { $0.hasPrefix("lever fp32: class chat runs ") && $0.contains("where the baseline runs") }, "\(r.notes)")
+    }
+
     @Test func sameSeedSameBytesOtherSeedOtherBytes() throws {
         let text = kernelWorkload(classes: chatClass(input: #"{"lognormal": {"p5": 100, "p95": 4000}}"#, output: #"{"exponential": {"median": 300}}"#),
                                   extra: #""pue": {"lognormal": {"p5": 1.1, "p95": 1.4}}"#)

@@ -61,6 +61,12 @@ public struct FleetRunner: Sendable {
                     base.notes.append("lever \(lever.name) not run: \(error)")
                     continue
                 }
+                // A lever that cuts a class's batch (more bytes per weight, fewer GPUs) costs
+                // through it; say so, as the baseline's own notes do.
+                for (c, b) in zip(r.classes, base.classes) where change.maxBatch == nil && c.effectiveBatch * 2 <= b.effectiveBatch {
+                    base.notes.append("lever \(lever.name): class \(c.name) runs \(c.effectiveBatch) sequences where the baseline runs "
+                                      + "\(b.effectiveBatch) (what the KV cache or step budget holds)")
+                }
                 // A day of no queries has no GWh to compare: the saving is then per query.
                 let saving = base.gwhPerDay > 0 ? 1 - r.gwhPerDay / base.gwhPerDay
                     : base.whPerQuery.mean > 0 ? 1 - r.whPerQuery.mean / base.whPerQuery.mean : 0

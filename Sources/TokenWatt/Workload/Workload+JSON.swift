@@ -130,6 +130,10 @@ extension WorkloadReader.Context {
         let hostScale = try unc?.raw("hostPowerScale").map { try distribution($0, path: "\(path).uncertain.hostPowerScale", range: 0...100) } ?? .fixed(1)
         try unc?.finish()
         let levers = try (try o.optionalArray("levers") ?? []).enumerated().map { i, v in try lever(v, path: "\(path).levers[\(i)]") }
+        // Reports and charts find a lever by its name.
+        if let twice = Dictionary(grouping: levers.map(\.name), by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+            throw InputError.invalidValue(file: file, field: "\(path).levers[].name", value: twice, expected: "a name no other lever of the scenario has")
+        }
         return KernelScenario(deployments: deployments, classes: classes, diurnal: diurnal.map { $0 / sum },
                               headroom: try o.optionalDouble("headroom", 0...10, expected: "a fraction from 0 to 10") ?? 0.2,
                               gpuEnergyScale: gpuScale, hostPowerScale: hostScale, levers: levers)
@@ -233,6 +237,12 @@ extension WorkloadReader.Context {
             try s.finish()
         }
         try o.finish()
+        // A lever that sets nothing is the baseline again, reported as "saves 0 %".
+        guard !c.isEmpty else {
+            throw InputError.invalidValue(file: file, field: path, value: name,
+                                          expected: "a lever that sets one of divisor, precision, gpu, gpus, model, maxBatch, prefixCacheHit, "
+                                              + "powerCapWatts, smClockMHz, disaggregated, framework, sampling, speculative")
+        }
         return Lever(name: name, kind: .mechanistic(c))
     }
 

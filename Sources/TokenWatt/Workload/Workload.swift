@@ -99,6 +99,12 @@ public struct LeverChange: Sendable {
     /// Disaggregated prefill and decode on separate GPU pools.
     public var disaggregated: Bool?
 
+    /// Whether the change sets anything at all.
+    public var isEmpty: Bool {
+        precision == nil && gpu == nil && gpus == nil && model == nil && maxBatch == nil && prefixCacheHit == nil
+            && powerCapWatts == nil && smClockMHz == nil && framework == nil && sampling == nil && speculative == nil && disaggregated == nil
+    }
+
     /// The kind of lever `validate` measures changes of (`LeverValidation`) that this change is,
     /// when it changes one such setting alone: precision, GPU, GPU count, model, batch limit,
     /// locked clock or framework. Nil for other changes and for several at once.
