@@ -60,7 +60,9 @@ extension WorkloadReport {
     /// Each lever alone: the energy a day it leaves and what it saves (or adds) from the baseline.
     func leverChart(_ f: FleetResult) -> String {
         var c = BarChart(id: "\(name)-\(f.name)-levers", title: "Levers for \(f.name): GWh a day, each lever alone",
-                         xTitle: "GWh per day", segmentNames: ["energy with the lever", "saved", "added"])
+                         // A lever that costs energy shows the baseline's then what it adds: the
+                         // first segment is the lever's energy only up to the baseline's.
+                         xTitle: "GWh per day", segmentNames: ["energy with the lever, up to the baseline's", "saved", "added beyond the baseline"])
         c.bars = [BarChart.Bar(label: "baseline", segments: [f.gwhPerDay, 0, 0], valueLabel: formatNumber(f.gwhPerDay, significant: 3))]
         c.bars += f.levers.map { l in
             let keep = min(l.gwhPerDay, f.gwhPerDay)
