@@ -109,7 +109,16 @@ import Testing
         #expect(requests.map { $0.pipelineParallel } == [1, 2, 4] && requests.map { $0.tensorParallel } == [4, 2, 1])
         let points = try Sweep.run(s, estimator: Estimator(), workers: 1)
         #expect(points.allSatisfy { $0.error == nil })
-        #expect(Sweep.csv(points).split(separator: "\n")[1].hasSuffix(",1,1") && Sweep.csvHeader.suffix(2) == ["pp", "ep"])
+        #expect(Sweep.csv(points).split(separator: "\n")[1].hasSuffix(",1,1,") && Sweep.csvHeader.suffix(3) == ["pp", "ep", "note"])
+    }
+
+    /// A point whose batch was cut to what fits, or rounded up to a sequence per data-parallel
+    /// replica (effective_batch above max_batch), says so in its `note` cell, as `estimate` does.
+    @Test func aPointSaysWhyItsBatchDiffers() throws {
+        let s = try spec(#""model": ["meta-llama/Llama-3.1-8B-Instruct"], "gpu": ["h100-sxm"], "gpus": [8], "tp": [1], "maxBatch": [3, 4096]"#)
+        let points = try Sweep.run(s, estimator: Estimator(), workers: 1)
+        #expect(points[0].effectiveBatch == 8 && points[0].notes.contains { $0.contains("fewer sequences than the 8 data-parallel replicas") })
+        #expect(points[1].effectiveBatch < 4096 && points[1].notes.contains { $0.contains("does not fit in memory") })
     }
 
     /// Expert-parallel ranks are a grid dimension too: tp 1 with ep 4 is vLLM's data-parallel
@@ -121,7 +130,7 @@ import Testing
         let dp = try #require(points.first { $0.request.tensorParallel == 1 && $0.request.expertParallel == 4 })
         let tp = try #require(points.first { $0.request.tensorParallel == 4 && $0.request.expertParallel == nil })
         #expect(dp.error == nil && tp.error == nil && dp.whPerQuery != tp.whPerQuery)
-        #expect(Sweep.csv(points).split(separator: "\n").contains { $0.hasSuffix(",1,4") })
+        #expect(Sweep.csv(points).split(separator: "\n").contains { $0.hasSuffix(",1,4,") })
     }
 
     @Test func paretoPointsAreNotDominatedAndFailuresAreRows() throws {

@@ -79,7 +79,7 @@ extension SweepSpec {
 extension Sweep {
     public static let csvHeader = ["index", "model", "gpu", "gpus", "tp", "precision", "max_batch", "power_cap_w", "effective_batch",
                                    "wh_per_query", "wh_per_query_gpu", "ttft_ms", "itl_ms", "output_tokens_per_s", "gpu_w",
-                                   "meets_targets", "pareto", "error", "wh_per_query_low", "wh_per_query_high", "pp", "ep"]
+                                   "meets_targets", "pareto", "error", "wh_per_query_low", "wh_per_query_high", "pp", "ep", "note"]
 
     public static func csv(_ points: [SweepPoint]) -> String {
         var lines = [CSVWriter.line(csvHeader)]
@@ -93,7 +93,7 @@ extension Sweep {
                 n(p.whPerQuery), n(p.gpuWhPerQuery), n(p.ttftMs), n(p.itlMs), n(p.outputTokensPerSecond), n(p.gpuWatts),
                 ok ? (p.meetsTargets ? "yes" : "no") : "", p.pareto ? "yes" : "no", p.error ?? "",
                 p.whPerQueryRange.map { n($0.low) } ?? "", p.whPerQueryRange.map { n($0.high) } ?? "",
-                String(r.pipelineParallel ?? 1), String(r.expertParallel ?? 1),
+                String(r.pipelineParallel ?? 1), String(r.expertParallel ?? 1), p.notes.joined(separator: "; "),
             ]))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -110,7 +110,8 @@ extension Sweep {
                       ("precision", p.request.precision.map { .str($0.rawValue) } ?? .null), ("maxBatch", .num(Double(p.batchLimit))),
                       ("powerCapWatts", .optionalNumber(p.request.powerCapWatts)), ("whPerQuery", .num(p.whPerQuery)),
                       ("whPerQueryLow", .optionalNumber(p.whPerQueryRange?.low)), ("whPerQueryHigh", .optionalNumber(p.whPerQueryRange?.high)),
-                      ("ttftMs", .num(p.ttftMs)), ("itlMs", .num(p.itlMs)), ("effectiveBatch", .num(Double(p.effectiveBatch)))])
+                      ("ttftMs", .num(p.ttftMs)), ("itlMs", .num(p.itlMs)), ("effectiveBatch", .num(Double(p.effectiveBatch))),
+                      ("notes", .array(p.notes.map(JSONValue.str)))])
             })),
         ])
     }

@@ -62,6 +62,9 @@ public struct SweepPoint: Sendable {
     public var meetsTargets = false
     public var pareto = false
     public var error: String?
+    /// What the estimate says about the point (a batch cut to what fits, or rounded to whole
+    /// sequences per data-parallel replica, so that `effective_batch` exceeds `max_batch`).
+    public var notes: [String] = []
 }
 
 public enum Sweep {
@@ -99,6 +102,7 @@ public enum Sweep {
             p.ttftMs = s.timeToFirstToken.seconds * 1000
             p.itlMs = s.interTokenLatency.seconds * 1000
             p.effectiveBatch = s.effectiveBatch
+            p.notes = s.notes
             p.outputTokensPerSecond = s.outputTokensPerSecond
             p.gpuWatts = s.gpuPower.watts
             p.meetsTargets = spec.itlTargetMs.map { p.itlMs <= $0 } ?? true
