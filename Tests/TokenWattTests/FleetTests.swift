@@ -96,6 +96,14 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect(r.notes.contains { $0.hasPrefix("lever fp32: class chat runs ") && $0.contains("where the baseline runs") }, "\(r.notes)")
     }
 
+    /// A number outside its range says the range ("expected days" alone did not say that 0.5
+    /// is below the least of 1).
+    @Test func anOutOfRangeNumberNamesTheRange() throws {
+        #expect { try readWorkload(kernelWorkload(extra: #""emissions": {"reportingPeriodDays": 0.5}"#)) } throws: {
+            "\($0)".contains("reportingPeriodDays") && "\($0)".contains("expected days from 1 to 36500")
+        }
+    }
+
     @Test func sameSeedSameBytesOtherSeedOtherBytes() throws {
         let text = kernelWorkload(classes: chatClass(input: #"{"lognormal": {"p5": 100, "p95": 4000}}"#, output: #"{"exponential": {"median": 300}}"#),
                                   extra: #""pue": {"lognormal": {"p5": 1.1, "p95": 1.4}}"#)

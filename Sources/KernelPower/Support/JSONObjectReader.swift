@@ -39,9 +39,16 @@ public struct JSONObjectReader {
             throw InputError.invalidValue(file: file, field: fieldPath(key), value: v.shortDescription, expected: expected)
         }
         if let r = range, !r.contains(x) {
-            throw InputError.invalidValue(file: file, field: fieldPath(key), value: formatNumber(x), expected: expected)
+            throw InputError.invalidValue(file: file, field: fieldPath(key), value: formatNumber(x),
+                                          expected: Self.within(expected, formatNumber(r.lowerBound), formatNumber(r.upperBound)))
         }
         return x
+    }
+
+    /// `expected` with the range it was checked against, unless it already states one ("days"
+    /// alone did not say that 0.5 is below the least of 1).
+    static func within(_ expected: String, _ low: String, _ high: String) -> String {
+        expected.contains(where: \.isNumber) ? expected : "\(expected) from \(low) to \(high)"
     }
 
     public mutating func double(_ key: String, _ range: ClosedRange<Double>? = nil, expected: String = "a number") throws -> Double {
@@ -58,7 +65,8 @@ public struct JSONObjectReader {
         }
         let i = Int(x)
         if let r = range, !r.contains(i) {
-            throw InputError.invalidValue(file: file, field: fieldPath(key), value: String(i), expected: expected)
+            throw InputError.invalidValue(file: file, field: fieldPath(key), value: String(i),
+                                          expected: Self.within(expected, String(r.lowerBound), String(r.upperBound)))
         }
         return i
     }
