@@ -104,6 +104,14 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         }
     }
 
+    /// A region asked for by its name suggests its id, and a mix that lists itself is told so
+    /// ("unknown scenario 'm'; did you mean 'm'?" before).
+    @Test func namesAndSelfReferencesAreAnswered() throws {
+        #expect { try readWorkload(kernelWorkload(extra: #""emissions": {"region": "germany"}"#)) } throws: { "\($0)".contains("did you mean 'de'") }
+        let selfMix = kernelWorkload(more: #"{"name": "m", "kind": "mix", "mix": [{"scenario": "m", "share": 1}]}"#)
+        #expect { try readWorkload(selfMix) } throws: { "\($0)".contains("a mix cannot contain itself") }
+    }
+
     @Test func sameSeedSameBytesOtherSeedOtherBytes() throws {
         let text = kernelWorkload(classes: chatClass(input: #"{"lognormal": {"p5": 100, "p95": 4000}}"#, output: #"{"exponential": {"median": 300}}"#),
                                   extra: #""pue": {"lognormal": {"p5": 1.1, "p95": 1.4}}"#)

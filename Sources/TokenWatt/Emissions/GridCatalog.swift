@@ -58,8 +58,10 @@ public struct GridCatalog: Sendable {
         let key = id.lowercased()
         if let r = regions.first(where: { $0.id == key }) { return (r, nil) }
         if let c = cloudRegions.first(where: { $0.id == key }), let r = regions.first(where: { $0.id == c.region }) { return (r, c) }
+        // A region asked for by its name ("germany") suggests its id ("de") first.
+        let byName = regions.filter { $0.name.lowercased() == key || $0.name.lowercased().hasPrefix(key + " ") }.map(\.id)
         throw InputError.unknownID(kind: "grid or cloud region", id: id,
-                                   suggestions: Suggestions.closest(to: key, among: regions.map(\.id) + cloudRegions.map(\.id)),
+                                   suggestions: byName + Suggestions.closest(to: key, among: regions.map(\.id) + cloudRegions.map(\.id)).filter { !byName.contains($0) },
                                    context: context)
     }
 

@@ -44,9 +44,13 @@ public enum WorkloadReader {
             }
             guard case let .mix(m) = s.kind else { continue }
             for (j, c) in m.components.enumerated() {
-                guard let target = scenarios.firstIndex(where: { $0.name == c.scenario }), target != i else {
+                guard c.scenario != s.name else {
+                    throw InputError.invalidValue(file: file, field: "scenarios[\(i)].mix[\(j)].scenario", value: c.scenario,
+                                                  expected: "another scenario (a mix cannot contain itself)")
+                }
+                guard let target = scenarios.firstIndex(where: { $0.name == c.scenario }) else {
                     throw InputError.unknownID(kind: "scenario", id: c.scenario,
-                                               suggestions: Suggestions.closest(to: c.scenario, among: scenarios.map(\.name)),
+                                               suggestions: Suggestions.closest(to: c.scenario, among: scenarios.map(\.name).filter { $0 != s.name }),
                                                context: "\(file): scenarios[\(i)].mix[\(j)]")
                 }
                 guard target < i else {
