@@ -52,6 +52,13 @@ import Testing
         }
         let capped = try plan("meta-llama/Llama-3.1-8B-Instruct", batch: 64, cap: 300)
         #expect(capped.wattsPerGPU <= 300 * 1.01 && capped.verdict.contains("power cap"))
+        // A low locked clock, not the batch, is what holds the power down (the verdict blamed the batch).
+        let e = Estimator()
+        var r = DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 4)
+        r.smClockMHz = 600
+        let slow = try PowerPlan(estimator: e, deployment: try e.deployment(r),
+                                 inputs: .init(batch: 8, inputTokens: 1000, outputTokens: 1000, dutyCycle: 0.5, pue: 1.3, pricePerKWh: nil))
+        #expect(slow.shareOfLimit < 0.5 && slow.verdict.contains("SM clock locked at 600 MHz"), "\(slow.verdict)")
     }
 }
 

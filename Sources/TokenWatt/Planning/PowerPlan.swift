@@ -64,6 +64,10 @@ public struct PowerPlan: Sendable {
     public var verdict: String {
         let limit = deployment.powerCap != nil ? "the power cap" : "TDP"
         if shareOfLimit < 0.5 {
+            // A clock locked well below boost holds the power down whatever the batch.
+            if let f = deployment.lockedClock, f.megahertz < 0.8 * deployment.gpu.boostClock.megahertz {
+                return "below 50 % of \(limit): the SM clock locked at \(formatNumber(f.megahertz)) MHz (boost \(formatNumber(deployment.gpu.boostClock.megahertz))) holds the power down"
+            }
             return "below 50 % of \(limit): the batch is too small to keep the GPUs busy, or the deployment has more GPUs than it needs"
         }
         if shareOfLimit > 0.9 { return "above 90 % of \(limit): expect power-limit throttling (clocks drop to hold the limit)" }
