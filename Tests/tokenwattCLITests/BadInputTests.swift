@@ -79,6 +79,7 @@ extension BadInput {
         BadInput(name: "power cap negative", args: Inputs.estimate(replacing: "--power-cap-w", with: "-300"), status: 64, mentions: ["--power-cap-w", "-300"]),
         BadInput(name: "estimate without output", args: ["estimate", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "1", "--input", "5"], status: 64, mentions: ["--output"]),
         BadInput(name: "estimate method unknown", args: Inputs.estimate + ["--method", "magic"], status: 64, mentions: ["--method", "magic"]),
+        BadInput(name: "power params not a number", args: ["power", "--params", "nan", "--gpu", "h100-sxm", "--seq-length", "100"], mentions: ["value nan", "1e8 to 1e13"]),
         BadInput(name: "HF attention on a fused engine", args: Inputs.estimate + ["--attention", "eager"], mentions: ["--framework hf", "attention eager"]),
         BadInput(name: "mxfp4 on a dense model", args: Inputs.estimate + ["--precision", "mxfp4"], mentions: ["is dense", "nvfp4"]),
         BadInput(name: "fleet without a file", args: ["fleet"], status: 64, mentions: ["missing argument"]),

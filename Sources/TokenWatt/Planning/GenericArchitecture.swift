@@ -15,7 +15,7 @@ public enum GenericArchitecture {
 
     public static func decoder(parameters n: Double, precision: Precision) throws -> ModelArchitecture {
         guard n.isFinite, n >= 1e8, n <= 1e13 else {
-            throw InputError.invalidValue(file: "--params", field: "params", value: formatNumber(n), expected: "a parameter count from 1e8 to 1e13")
+            throw InputError.invalidValue(file: "--params", field: "params", value: n.isFinite ? formatNumber(n) : "\(n)", expected: "a parameter count from 1e8 to 1e13")
         }
         // Aspect-ratio estimate of the layer count (per layer ≈ 12.5 d², d = 128 L), then d.
         let l0 = pow(n / (12.5 * 128 * 128), 1.0 / 3)
