@@ -8,7 +8,8 @@ import KernelPower
 /// and fills the rest of the token budget with prompt chunks. At steady state the in-flight
 /// sequences sit uniformly along their decode, so one decode step at the mean context
 /// I + (O+1)/2 represents every step (decode attention is linear in context); a request's prefill
-/// costs what its chunks add to the steps they join; and b/O requests start per step per rank.
+/// costs what its chunks add to the steps they join; and b/(O + K − 1) requests start per step per
+/// rank (a request holds its place through its K prompt chunks, the last emitting its first token).
 /// HF (static batching): one prefill pass of the batch, then O decode steps whose context grows
 /// from I to I+O, integrated with 3-point Gauss–Legendre quadrature.
 public struct ServingEstimator: Sendable {
@@ -136,8 +137,8 @@ public struct ContinuousPlan: Sendable {
     /// nothing. With b/O starts a step, a 128,000-token prompt in 16 chunks at batch 1 was served
     /// in less than its own time to first token, at a mean power above both phases'.
     public let slotSteps: Double
-    /// Prompt chunks in a step that carries any: the chunks started per step (b/O times the
-    /// chunks of a prompt) to the nearest whole, at least one, at most what the budget leaves
+    /// Prompt chunks in a step that carries any: the chunks started per step (`startsPerStep` times
+    /// the chunks of a prompt) to the nearest whole, at least one, at most what the budget leaves
     /// room for. Priced one at a time, a chunk whose rows tip a GEMM into another wave of tiles
     /// was charged that whole wave b/O times over: per-query prefill energy swung 3.7× between
     /// batches 377 and 610 (StarCoder2-15B on 2 L40S, 100 + 10 tokens).
@@ -178,7 +179,7 @@ public struct ContinuousPlan: Sendable {
     public var meanChunksPerStep: Double { startsPerStep * Double(chunksPerPrompt) }
     /// Tokens a step emits per rank: each place in the batch emits O tokens in `slotSteps` steps.
     public var tokensPerStep: Double { Double(local) * Double(outputTokens) / slotSteps }
-    /// A place's share of a step, per request: O token steps and the steps of its other chunks.
+    /// Output tokens of the request shape (O).
     let outputTokens: Int
     /// Whether the budget holds every step full of chunks, so that they queue rather than arrive.
     public var budgetBound: Bool { Double(chunksPerStep) < meanChunksPerStep.rounded() }
