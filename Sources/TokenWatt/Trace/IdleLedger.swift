@@ -30,15 +30,18 @@ struct IdleLedger: Sendable {
     /// the request that arrived: its rate-based share `estimate`, plus the part of what is owed
     /// that a gap of this length releases (1 − e^(−gap/window)), never below zero. The request's
     /// own `occupancy` (replica-seconds) then joins the queue.
+    /// `known` is a gap whose decay e^(−gap/window) the caller has already computed (the rate's
+    /// own, the same gap unless the log ran out of time order): one exponential a row, not two.
     mutating func charge(arrivalAt time: Double, replicas: Int, windowSeconds: Double,
-                         estimate: Double, occupancy: Double) -> Double {
+                         estimate: Double, occupancy: Double, known: (gap: Double, decay: Double)? = nil) -> Double {
         let gap = latest.map { max(0, time - $0) } ?? 0
         latest = max(latest ?? time, time)
         let available = Double(replicas) * gap
         let served = min(backlogSeconds, available)
         idleSeconds += available - served
         backlogSeconds -= served
-        let release = owedSeconds * (1 - exp(-gap / windowSeconds))
+        let decay = known.flatMap { $0.gap == gap ? $0.decay : nil } ?? exp(-gap / windowSeconds)
+        let release = owedSeconds * (1 - decay)
         let charged = max(0, estimate + release)
         chargedSeconds += charged
         backlogSeconds += occupancy

@@ -83,9 +83,11 @@ public struct TraceReplay {
     /// Prices the next request of the log (in arrival order).
     public mutating func price(_ r: TraceRequest) -> Priced {
         let outOfOrder = lastTime.map { r.timestamp < $0 } ?? false
+        var decay = 1.0, dt = 0.0
         if let t = lastTime {
-            let dt = max(0, r.timestamp - t)
-            rate = rate * exp(-dt / options.windowSeconds) + 1 / options.windowSeconds
+            dt = max(0, r.timestamp - t)
+            decay = exp(-dt / options.windowSeconds)
+            rate = rate * decay + 1 / options.windowSeconds
         }
         lastTime = r.timestamp
         let perReplica = rate / Double(options.replicas)
@@ -107,7 +109,7 @@ public struct TraceReplay {
         let s = surfaces[hi]
         let batch = Double(surfaces[lo].localBatch) * (1 - w) + Double(s.localBatch) * w
         let idleSeconds = idle.charge(arrivalAt: r.timestamp, replicas: options.replicas, windowSeconds: options.windowSeconds,
-                                      estimate: busy > 0 ? occ * (1 - busy) / busy : 0, occupancy: occ)
+                                      estimate: busy > 0 ? occ * (1 - busy) / busy : 0, occupancy: occ, known: (dt, decay))
         let wh = wattHours(gpuJoules: gpuJ, occupancy: occ, idleSeconds: idleSeconds, surface: s)
         return Priced(request: r, batch: batch * Double(deployment.attentionRanks), busyFraction: busy, gpuWh: gpuJ / 3600,
                       wh: wh, whLow: errorBand.map { wh + ($0.ratioLow - 1) * gpuJ / 3600 * whPerGPUWh },
