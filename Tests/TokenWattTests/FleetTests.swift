@@ -112,6 +112,16 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect { try readWorkload(selfMix) } throws: { "\($0)".contains("a mix cannot contain itself") }
     }
 
+    /// A mean drawn from too few samples says how far the draws alone may put it: a
+    /// heavy-tailed class drawn 100 times put `capacity` 48 % from its 20,000-draw answer silently.
+    @Test func aMeanFromFewDrawsSaysHowUncertainItIs() throws {
+        let text = kernelWorkload(classes: chatClass(input: #"{"lognormal": {"p5": 100, "p95": 4000}}"#, output: #"{"exponential": {"median": 300}}"#))
+        let few = try runWorkload(text, samples: 100)[0], many = try runWorkload(text, samples: 100_000)[0]
+        #expect(few.notes.contains { $0.hasPrefix("the mean Wh per query (and GWh a day) is uncertain by ±") && $0.contains("from its 100 draws") })
+        #expect(!many.notes.contains { $0.contains("uncertain by ±") })
+        #expect(FleetRunner.samplingNote([1, 1, 1]) == nil && FleetRunner.samplingNote([1]) == nil)
+    }
+
     @Test func sameSeedSameBytesOtherSeedOtherBytes() throws {
         let text = kernelWorkload(classes: chatClass(input: #"{"lognormal": {"p5": 100, "p95": 4000}}"#, output: #"{"exponential": {"median": 300}}"#),
                                   extra: #""pue": {"lognormal": {"p5": 1.1, "p95": 1.4}}"#)

@@ -22,10 +22,12 @@ public struct Capacity: Sendable {
     public let rows: [Row]
     /// Candidates that could not be run (the model does not fit, a cap outside the GPU's range).
     public let failures: [(candidate: String, reason: String)]
+    /// What qualifies a row (the sampling error of a fleet drawn from few samples).
+    public let notes: [String]
 
     public init(workload w: Workload, runner: FleetRunner, budgetMegawatts: Double, gpus: [String?], caps: [Double?], samples: Int? = nil) throws {
         self.budgetMegawatts = budgetMegawatts
-        var rows: [Row] = [], failures: [(String, String)] = []
+        var rows: [Row] = [], failures: [(String, String)] = [], notes: [String] = []
         // The seeds `fleet` gives each scenario (a scenario that shares another's draws was
         // drawn afresh here, and the Google workload's four boundaries disagreed by 1 %).
         let seeds = FleetRunner.scenarioSeeds(w, seed: w.seed)
@@ -52,6 +54,7 @@ public struct Capacity: Sendable {
                         // The traffic the whole replicas the budget powers can carry: the class
                         // whose replicas round down furthest sets it.
                         let perDay = scenario.queriesPerDay * Self.wholeReplicaScale(r, scale: scale)
+                        if let note = FleetRunner.samplingNote(r.samples) { notes.append("\(label): \(note)") }
                         rows.append(Row(scenario: scenario.name, gpu: gpuName, powerCapWatts: cap, queriesPerDay: perDay, averageQPS: perDay / 86_400,
                                         peakQPS: perDay / 86_400 * peakShare, gpus: Self.wholeReplicaGPUs(r, scale: scale),
                                         whPerQuery: r.whPerQuery.mean, boundary: r.boundary))
@@ -66,6 +69,7 @@ public struct Capacity: Sendable {
         }
         self.rows = rows.sorted { $0.scenario != $1.scenario ? $0.scenario < $1.scenario : $0.queriesPerDay > $1.queriesPerDay }
         self.failures = failures
+        self.notes = notes
     }
 
     /// `x` rounded up to three significant figures: a budget quoted as enough must be enough
@@ -109,6 +113,7 @@ public struct Capacity: Sendable {
              "\(formatNumber(r.whPerQuery, significant: 3)) (\(r.boundary.rawValue))"]
         })
         for f in failures { s += "not run: \(f.candidate): \(f.reason)\n" }
+        for n in notes { s += "note: \(n)\n" }
         return s
     }
 
@@ -119,6 +124,7 @@ public struct Capacity: Sendable {
                         ("queriesPerDay", .num(r.queriesPerDay)), ("averageQPS", .num(r.averageQPS)), ("peakQPS", .num(r.peakQPS)),
                         ("gpus", .num(Double(r.gpus))), ("whPerQuery", .num(r.whPerQuery)), ("boundary", .str(r.boundary.rawValue))])
               })),
-              ("failures", .array(failures.map { .obj([("candidate", .str($0.candidate)), ("reason", .str($0.reason))]) }))])
+              ("failures", .array(failures.map { .obj([("candidate", .str($0.candidate)), ("reason", .str($0.reason))]) })),
+              ("notes", .array(notes.map(JSONValue.str)))])
     }
 }
