@@ -122,6 +122,14 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect(FleetRunner.samplingNote([1, 1, 1]) == nil && FleetRunner.samplingNote([1]) == nil)
     }
 
+    /// A class too rare for the draws is named: it is in no figure, not even the fleet's GPUs.
+    @Test func aClassWithNoDrawsIsNamed() throws {
+        let classes = #"{"name": "common", "share": 0.9999, "deployment": "d", "input": {"fixed": 1000}, "output": {"fixed": 200}}, "#
+            + #"{"name": "rare", "share": 0.0001, "deployment": "d", "input": {"fixed": 1000}, "output": {"fixed": 200}}"#
+        let r = try runWorkload(kernelWorkload(classes: classes), samples: 200)[0]
+        #expect(r.notes.contains("class rare (0.01 % of queries) got none of the 200 draws: its queries and replicas are in no figure here; raise samples"), "\(r.notes)")
+    }
+
     @Test func sameSeedSameBytesOtherSeedOtherBytes() throws {
         let text = kernelWorkload(classes: chatClass(input: #"{"lognormal": {"p5": 100, "p95": 4000}}"#, output: #"{"exponential": {"median": 300}}"#),
                                   extra: #""pue": {"lognormal": {"p5": 1.1, "p95": 1.4}}"#)

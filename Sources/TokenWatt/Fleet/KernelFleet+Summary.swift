@@ -91,7 +91,14 @@ extension KernelFleet {
         var notes: [String] = []
         for (c, cls) in classes.enumerated() {
             let mine = draws.filter { $0.cls == c }
-            guard !mine.isEmpty else { continue }
+            guard !mine.isEmpty else {
+                // A class too rare for the draws is in no figure, not even its fleet: say so.
+                if cls.share > 0 {
+                    notes.append("class \(cls.name) (\(formatNumber(cls.share * 100, significant: 2)) % of queries) got none of the \(draws.count) draws: "
+                                 + "its queries and replicas are in no figure here; raise samples")
+                }
+                continue
+            }
             let sizing = size(cls, draws: mine, surface: surfaces[c])
             idleJoulesPerDay += sizing.idleJoulesPerDay
             idlePerOccupancySecond[c] = sizing.idlePerOccupancySecond
