@@ -45,23 +45,27 @@ public struct Tuning: Sendable {
         self.targets = targets
         clockAccuracy = estimator.leverAccuracy("clock")
         let gpu = try estimator.gpus.gpu(base.gpu)
-        let first = try ServingEstimator(estimator: estimator, deployment: try estimator.deployment(base)).estimate(serving)
-        effectiveBatch = first.effectiveBatch
-        notes = first.notes
-        func point(_ knob: Knob, _ value: Double) throws -> Point {
+        func estimate(_ knob: Knob, _ value: Double) throws -> ServingEstimate {
             var r = base
             r.powerCapWatts = knob == .powerCap ? value : base.powerCapWatts
             r.smClockMHz = knob == .clock ? value : base.smClockMHz
-            let e = try ServingEstimator(estimator: estimator, deployment: try estimator.deployment(r)).estimate(serving)
-            return Point(knob: knob, value: value, ttftMs: e.timeToFirstToken.seconds * 1000, itlMs: e.interTokenLatency.seconds * 1000,
-                         prefillJoules: e.prefill.energy.joules, decodeJoules: e.decode.energy.joules, gpuWatts: e.gpuPower.watts)
+            return try ServingEstimator(estimator: estimator, deployment: try estimator.deployment(r)).estimate(serving)
         }
+        func point(_ knob: Knob, _ value: Double, _ e: ServingEstimate) -> Point {
+            Point(knob: knob, value: value, ttftMs: e.timeToFirstToken.seconds * 1000, itlMs: e.interTokenLatency.seconds * 1000,
+                  prefillJoules: e.prefill.energy.joules, decodeJoules: e.decode.energy.joules, gpuWatts: e.gpuPower.watts)
+        }
+        // The default setting's estimate gives the batch that runs and its notes, and the first point.
+        let first = try estimate(.none, 0)
+        effectiveBatch = first.effectiveBatch
+        notes = first.notes
         let n = max(2, steps)
         let low: Double = gpu.powerCapRange.lowerBound, tdp: Double = gpu.tdp.watts, boost: Double = gpu.boostClock.megahertz
         let fractions: [Double] = (0..<n).map { Double($0) / Double(n - 1) }
         let caps: [Double] = fractions.map { low + (tdp - low) * $0 }
         let clocks: [Double] = fractions.map { f in (boost * (0.3 + 0.7 * f) / 15).rounded() * 15 }
-        points = try [point(.none, 0)] + caps.map { try point(.powerCap, $0) } + clocks.map { try point(.clock, $0) }
+        points = try [point(.none, 0, first)] + caps.map { point(.powerCap, $0, try estimate(.powerCap, $0)) }
+            + clocks.map { point(.clock, $0, try estimate(.clock, $0)) }
     }
 
     func meets(_ p: Point, prefill: Bool, decode: Bool) -> Bool {
