@@ -154,6 +154,7 @@ public struct TraceReplay {
         summary.owedIdleWh = owedIdleWh
     }
 
+    /// Wh at the chosen boundary of replica-seconds of idle: none inside the node boundary.
     func idleWattHours(replicaSeconds: Double) -> Double {
         let wh = surfaces[0].idleWallPower * replicaSeconds / 3600
         switch options.boundary {
@@ -164,16 +165,16 @@ public struct TraceReplay {
     }
 
     /// A request's energy at the chosen boundary, as the fleet ledger counts it, with
-    /// `idleSeconds` replica-seconds of idle (at the `it` boundary and beyond).
+    /// `idleSeconds` replica-seconds of idle (`idleWattHours`: at the `it` boundary and beyond).
     func wattHours(gpuJoules: Double, occupancy: Double, idleSeconds: Double, surface s: ServingSurface) -> Double {
         let gpus = Double(deployment.gpuCount)
         let node = (gpuJoules + s.hostWattsPerGPU * gpus * occupancy) / s.psuEfficiency
-        let idle = s.idleWallPower * idleSeconds
+        let active: Double
         switch options.boundary {
-        case .gpu: return gpuJoules / 3600
-        case .node: return node / 3600
-        case .it: return (node + idle) / 3600
-        case .facility: return (node + idle) * options.pue / 3600
+        case .gpu: active = gpuJoules
+        case .node, .it: active = node
+        case .facility: active = node * options.pue
         }
+        return active / 3600 + idleWattHours(replicaSeconds: idleSeconds)
     }
 }
