@@ -92,17 +92,18 @@ public struct Capacity: Sendable {
     /// whole, so at 0.0283 MW 24 GPUs were credited with the traffic of 27.9.
     static func wholeReplicaScale(_ r: FleetResult, scale: Double) -> Double {
         r.hardware.filter { $0.gpus > 0 && $0.gpusPerReplica > 0 }.map { h in
-            let replicas = Double(h.gpus / h.gpusPerReplica)
-            return (replicas * scale).rounded(.down) / replicas
+            Double(wholeReplicas(h, scale: scale)) / Double(h.gpus / h.gpusPerReplica)
         }.min() ?? scale
     }
 
     /// GPUs of the scaled fleet, each class rounded down to whole replicas.
     static func wholeReplicaGPUs(_ r: FleetResult, scale: Double) -> Int {
-        r.hardware.reduce(0) { sum, h in
-            let replicas = h.gpusPerReplica > 0 ? Int((Double(h.gpus) * scale / Double(h.gpusPerReplica)).rounded(.down)) : 0
-            return sum + replicas * h.gpusPerReplica
-        }
+        r.hardware.reduce(0) { $0 + wholeReplicas($1, scale: scale) * $1.gpusPerReplica }
+    }
+
+    /// A class's replicas in the scaled fleet, rounded down to whole ones.
+    static func wholeReplicas(_ h: HardwareUse, scale: Double) -> Int {
+        h.gpusPerReplica > 0 ? Int((Double(h.gpus) * scale / Double(h.gpusPerReplica)).rounded(.down)) : 0
     }
 
     public func text() -> String {
