@@ -19,8 +19,8 @@ public struct FleetRunner: Sendable {
         guard n > 1 else { return nil }
         let mean = values.reduce(0, +) / n
         guard mean > 0 else { return nil }
-        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
-        let half = 1.96 * (variance / n).squareRoot() / mean
+        // `variance` divides by n; the sample variance of the mean's interval by n − 1.
+        let half = 1.96 * (variance(values) / (n - 1)).squareRoot() / mean
         guard half > 0.02 else { return nil }
         return "the mean Wh per query (and GWh a day) is uncertain by ±\(formatPercent(half, decimals: 1)) from its \(values.count) draws alone "
             + "(95 % interval of the sample mean; a heavy tail can put it further off); raise samples for a tighter figure"

@@ -59,8 +59,7 @@ extension KernelFleet {
         // A replica's wall power while busy: the class's node energy over the deployment time it
         // occupies, prompts, host and drawn scales included. The decode step's power alone left
         // the hourly profile 9–16 % short of the day's energy (chat service: 27.2 against 30.9 MWh).
-        let busyWall = occupancyPerDay > 0
-            ? mine.reduce(0) { $0 + $1.nodeWh * 3600 } / mine.reduce(0) { $0 + $1.cost.occupancySeconds } : s.busyWallPower
+        let busyWall = occupancyPerDay > 0 ? mine.reduce(0) { $0 + $1.nodeWh * 3600 } / Double(mine.count) / meanTau : s.busyWallPower
         sizing.peakWall = Double(replicas) * busyWall
         sizing.hourlyWall = (0..<24).map { h in busy[h] * busyWall + (Double(replicas) - busy[h]) * s.idleWallPower }
         let inFlight = s.localBatch * s.deployment.attentionRanks
