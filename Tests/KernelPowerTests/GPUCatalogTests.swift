@@ -30,6 +30,14 @@ import Testing
         #expect(try Self.catalog.node(g.defaultNodeID).gpuID == g.id)
     }
 
+    /// GDDR6 keeps its ECC in-band: with ECC on (the default) a 24 or 48 GB board gives the engine
+    /// about 15/16 of it, so the catalog carries the driver's total, not the vendor's round figure.
+    @Test(arguments: [("a10", 24.0), ("l4", 24.0), ("a40", 48.0), ("l40s", 48.0)])
+    func gddr6BoardsCarryTheirECCOnTotal(_ id: String, _ vendorGB: Double) throws {
+        let share = try Self.catalog.gpu(id).memoryCapacity.gibibytes / vendorGB
+        #expect(abs(share - 15.0 / 16.0) < 0.002, "\(id): \(share) of the vendor figure")
+    }
+
     @Test func precisionSupportFollowsTheHardware() throws {
         #expect(try Self.catalog.gpu("a100-sxm-80gb").mathUnit(for: .fp8) == nil)
         #expect(try Self.catalog.gpu("h100-sxm").mathUnit(for: .fp8) == .tensor(.fp8))
