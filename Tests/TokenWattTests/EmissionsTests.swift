@@ -38,6 +38,15 @@ enum TestCatalogs {
         return try runWorkload(text)[0]
     }
 
+    /// The ledger's default PUE is the facility catalog's, and the receipt names the survey the
+    /// catalog cites, so a user never reads two defaults or a stale year.
+    @Test func theDefaultPUEIsTheFacilityCatalogs() throws {
+        let catalog = FacilityCatalog.bundled.defaultPUE
+        #expect(LedgerSettings.defaultPUE == catalog.value)
+        #expect(catalog.source.hasPrefix(LedgerSettings.defaultPUESource.replacingOccurrences(of: "industry average, ", with: "")))
+        #expect(try LedgerSettings().pue == catalog.value)
+    }
+
     @Test func locationAndMarketAreBothReportedFromTheirOwnFactors() throws {
         let r = try fleet(hour: 18)
         var s = EmissionsSettings()

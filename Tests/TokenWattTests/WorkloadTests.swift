@@ -62,6 +62,7 @@ func workloadError(_ text: String, dataDirectory: String? = nil) -> String {
         (#"{"schemaVersion": 2, "description": "x", "scenarios": []}"#, "schemaVersion"),
         (#"{"schemaVersion": 1, "description": "x", "scenarios": []}"#, "at least one scenario"),
         (#"{"schemaVersion": 1, "description": "x", "scenarios": [{"name": "m", "kind": "mix", "mix": [{"scenario": "nope", "share": 1}]}]}"#, "nope"),
+        (kernelWorkload(more: #"{"name": "m", "kind": "mix", "pue": 1.1, "mix": [{"scenario": "s", "share": 1}]}"#), "scenarios[1].pue"),
     ])
     func badInputIsNamed(text: String, mention: String) {
         let message = workloadError(text)

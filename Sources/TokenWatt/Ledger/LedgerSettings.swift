@@ -7,8 +7,9 @@ public enum Utilization: Sendable, Equatable {
     /// Offered load in queries per second (must not exceed capacity).
     case load(queriesPerSecond: Double)
     /// Idle capacity adds this fraction of the active (GPU + host) energy. The default, 0.12,
-    /// is Google's 2025 fleet split: 0.02 Wh of idle provisioned machines on 0.20 Wh of active
-    /// accelerators, host CPU and DRAM per median Gemini prompt (Elsworth et al., arXiv 2508.15734).
+    /// is Google's 2025 fleet split of a median Gemini prompt: idle provisioned machines 10 % over
+    /// active accelerators 58 % + host CPU and DRAM 25 % (Elsworth et al., arXiv 2508.15734; its
+    /// rounded 0.02 Wh on 0.20 Wh would give 0.10).
     case idleShareOfActive(Double)
 
     public static let `default` = Utilization.idleShareOfActive(0.12)
@@ -20,10 +21,13 @@ public struct LedgerSettings: Sendable, Equatable {
     public var pue: Double
     public var utilization: Utilization
 
-    /// Default PUE 1.56: the industry average annual PUE reported by operators for their largest
-    /// data centre (Uptime Institute Global Data Center Survey 2024). Hyperscale sites run
-    /// 1.1–1.2 (Google fleet 1.09 in its 2025 accounting); set `--pue` for your site.
-    public static let defaultPUE = 1.56
+    /// Default PUE: the industry average annual PUE operators report for their largest data
+    /// centre, read from the facility catalog with its source (1.54, Uptime Institute Global Data
+    /// Center Survey 2025), so the ledger and the reports cannot quote two defaults. Hyperscale
+    /// sites run 1.1–1.2 (Google fleet 1.09 in its 2025 accounting); set `--pue` for your site.
+    public static let defaultPUE = FacilityCatalog.bundled.defaultPUE.value
+    /// How the receipt names the default's source (the catalog entry holds the full citation).
+    public static let defaultPUESource = "industry average, Uptime Institute Global Data Center Survey 2025"
 
     public init(pue: Double = LedgerSettings.defaultPUE, utilization: Utilization = .default) throws {
         guard pue.isFinite, pue >= 1, pue <= 5 else {

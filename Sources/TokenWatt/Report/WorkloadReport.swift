@@ -170,7 +170,7 @@ public struct WorkloadReport: Sendable {
     func assumptions() -> [ReportBlock] {
         var seen = Set<String>(), rows: [[String]] = []
         for s in scenarios {
-            rows.append(["PUE, scenario \(s.fleet.name)", s.scenario.pue.summary, "workload file \(source)"])
+            if let row = pueRow(s) { rows.append(row) }
             if case let .kernel(k) = s.scenario.kind {
                 for d in k.deployments {
                     let r = d.request
@@ -184,6 +184,14 @@ public struct WorkloadReport: Sendable {
             for f in s.emissions.factors where seen.insert(f.name + "|" + f.value).inserted { rows.append([f.name, f.value, f.source]) }
         }
         return [.heading(2, "Assumptions and sources"), .table(["what", "value", "source"], rows, numeric: [])]
+    }
+
+    /// A mix has no PUE of its own (its components' rows carry theirs); a scenario without one
+    /// runs at the facility catalog's default, which is cited rather than the workload file.
+    func pueRow(_ s: ScenarioReport) -> [String]? {
+        if case .mix = s.scenario.kind { return nil }
+        let source = s.scenario.pueIsDefault ? "default (the file sets none): \(FacilityCatalog.bundled.defaultPUE.source)" : "workload file \(self.source)"
+        return ["PUE, scenario \(s.fleet.name)", s.scenario.pue.summary, source]
     }
 
     func wh(_ x: Double) -> String { formatNumber(x, significant: 3) }

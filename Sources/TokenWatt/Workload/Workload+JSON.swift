@@ -85,7 +85,12 @@ extension WorkloadReader.Context {
         let perDay = try o.optionalDouble("queriesPerDay", 0...1e15, expected: "queries per day (0 to 1e15)") ?? 1e9
         let sameDrawsAs = try o.optionalString("sameDrawsAs")
         let accounting = try o.optionalObject("emissions").map { try emissions($0, path: "\(path).emissions") }
-        let pue = try o.raw("pue").map { try distribution($0, path: "\(path).pue", range: 1...5) } ?? .fixed(LedgerSettings.defaultPUE)
+        let givenPUE = try o.raw("pue").map { try distribution($0, path: "\(path).pue", range: 1...5) }
+        if kind == "mix", let given = givenPUE {
+            // A mix is priced from its components' draws, each at its own scenario's PUE.
+            throw InputError.invalidValue(file: file, field: "\(path).pue", value: given.summary,
+                                          expected: "no pue on a mix scenario: each component scenario's own pue applies; set it there")
+        }
         let k: Scenario.Kind
         switch kind {
         case "kernel": k = .kernel(try kernel(&o, path: path))
@@ -93,7 +98,8 @@ extension WorkloadReader.Context {
         default: k = .mix(try mix(&o, path: path))
         }
         try o.finish()
-        return Scenario(name: name, description: description, kind: k, boundary: boundary, queriesPerDay: perDay, pue: pue, sameDrawsAs: sameDrawsAs, emissions: accounting)
+        return Scenario(name: name, description: description, kind: k, boundary: boundary, queriesPerDay: perDay,
+                        pue: givenPUE ?? .fixed(LedgerSettings.defaultPUE), pueIsDefault: givenPUE == nil, sameDrawsAs: sameDrawsAs, emissions: accounting)
     }
 
     mutating func kernel(_ o: inout JSONObjectReader, path: String) throws -> KernelScenario {

@@ -21,6 +21,8 @@ public struct Scenario: Sendable {
     public var boundary: Boundary
     public var queriesPerDay: Double
     public var pue: Distribution
+    /// The file gave no pue: the facility catalog's default applies (reports cite its source).
+    public var pueIsDefault = false
     /// An earlier scenario whose random draws this one reuses (same queries, same uncertain
     /// inputs), so that two scenarios differing only in, say, boundary compare sample for sample.
     public var sameDrawsAs: String?
