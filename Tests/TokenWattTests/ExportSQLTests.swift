@@ -18,7 +18,8 @@ import Testing
     /// Sample requests: the first rows of the Azure 2023 conversation trace when the shared data is
     /// here, and edge cases (empty prompt or answer, exactly one chunk, several chunks).
     func sample() throws -> [(Int, Int)] {
-        var rows: [(Int, Int)] = [(0, 10), (1, 0), (8128, 1), (8129, 5), (30_000, 300), (16, 16), (17, 1), (1024, 1025)]
+        var rows: [(Int, Int)] = [(0, 10), (1, 0), (8128, 1), (8129, 5), (30_000, 300), (16, 16), (17, 1), (1024, 1025),
+                                  (100_000, 50), (65_536, 3), (200_000, 10)]  // across the cached-token segments, and past the last
         if let dir = sharedData {
             let t = try CSVTableLoader.load(dir + "/request-length-traces/azure2023_conv.csv")
             let i = try #require(t.column("ContextTokens")), o = try #require(t.column("GeneratedTokens"))

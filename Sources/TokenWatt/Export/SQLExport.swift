@@ -58,12 +58,35 @@ public struct SQLExport: Sendable {
     }
 
     /// The prompt cost of the row's input tokens (K full chunks, then the remainder).
-    func prefill(_ segments: [TokenFormula.Segment], past: Double, input i: String) -> String {
+    func prefill(_ segments: [TokenFormula.Segment], past: CostCurve, input i: String) -> String {
         let c = formula.chunk
         let k = "FLOOR(\(i) / \(Self.lit(c)))", r = "(\(i) - FLOOR(\(i) / \(Self.lit(c))) * \(Self.lit(c)))"
-        let full = "CASE WHEN \(k) > 0 THEN \(k) * \(Self.lit(TokenFormula.interpolate(segments, c))) + \(Self.lit(c)) * \(Self.lit(c)) * \(Self.lit(past)) * \(k) * (\(k) - 1) / 2 ELSE 0 END"
-        let rest = "CASE WHEN \(r) > 0 THEN \(interpolation(segments, r)) + \(r) * \(k) * \(Self.lit(c)) * \(Self.lit(past)) ELSE 0 END"
+        let full = "CASE WHEN \(k) > 0 THEN \(k) * \(Self.lit(TokenFormula.interpolate(segments, c))) + \(Self.lit(c)) * \(sumAtMultiples(past, step: c, count: k)) ELSE 0 END"
+        let rest = "CASE WHEN \(r) > 0 THEN \(interpolation(segments, r)) + \(r) * \(value(past, "(\(k) * \(Self.lit(c)))")) ELSE 0 END"
         return "(\(full) + \(rest))"
+    }
+
+    /// `CostCurve.value` at x: a CASE over the segments' ends.
+    func value(_ curve: CostCurve, _ x: String) -> String {
+        let cases = curve.segments.enumerated().map { i, seg -> String in
+            let v = "(\(Self.lit(seg.y)) + \(Self.lit(seg.slope)) * (\(x) - \(Self.lit(seg.x0))))"
+            return (i == curve.segments.count - 1 ? "ELSE " : "WHEN \(x) <= \(Self.lit(seg.x1)) THEN ") + v
+        }
+        return "CASE " + cases.joined(separator: " ") + " END"
+    }
+
+    /// `CostCurve.sumAtMultiples`: per segment, the arithmetic series over the multiples
+    /// j = lo … min(hi, count − 1) it prices; lo and hi are constants, only the count is the row's.
+    func sumAtMultiples(_ curve: CostCurve, step: Double, count k: String) -> String {
+        let terms = curve.segments.indices.map { i -> String in
+            let seg = curve.segments[i], (lo, hi) = curve.multiples(i, step: step)
+            let base = Self.lit(seg.y - seg.slope * seg.x0), slope = Self.lit(seg.slope * step)
+            func series(_ to: String) -> String { "(\(to) - \(Self.lit(lo)) + 1) * (\(base) + \(slope) * (\(Self.lit(lo)) + \(to)) / 2)" }
+            let open = "WHEN \(k) - 1 >= \(Self.lit(lo)) THEN \(series("(\(k) - 1)"))"
+            guard hi.isFinite else { return "CASE \(open) ELSE 0 END" }
+            return "CASE WHEN \(k) - 1 >= \(Self.lit(hi)) THEN \(Self.lit(CostCurve.seriesSum(seg, step: step, from: lo, to: hi))) \(open) ELSE 0 END"
+        }
+        return "(" + terms.joined(separator: " + ") + ")"
     }
 
     /// Steps the row's request holds its place in the batch beside its token steps: its prompt
@@ -87,8 +110,8 @@ public struct SQLExport: Sendable {
         // A negative token count is no request: NULL, as a NULL count gives (it priced as a
         // prompt of 8,155 tokens at -5, where `estimate` refuses it).
         let invalid = "\(i) < 0 OR \(o) < 0"
-        let gpuJ = "(CASE WHEN \(invalid) THEN NULL ELSE \(prefill(f.energySegments, past: f.pastE, input: i)) * \(Self.lit(f.gpus)) / \(Self.lit(f.ranks)) + (\(Self.lit(f.eA)) + \(Self.lit(f.eB)) * \(context)) * \(Self.lit(f.gpus)) / (\(Self.lit(f.ranks)) * \(Self.lit(b))) * \(steps) END)"
-        let occupancy = "(CASE WHEN \(invalid) THEN NULL ELSE \(prefill(f.timeSegments, past: f.pastT, input: i)) / \(Self.lit(f.ranks)) + (\(Self.lit(f.tA)) + \(Self.lit(f.tB)) * \(context)) / (\(Self.lit(f.ranks)) * \(Self.lit(b))) * \(steps) END)"
+        let gpuJ = "(CASE WHEN \(invalid) THEN NULL ELSE \(prefill(f.energySegments, past: f.pastEnergy, input: i)) * \(Self.lit(f.gpus)) / \(Self.lit(f.ranks)) + (\(value(f.decodeEnergy, context))) * \(Self.lit(f.gpus)) / (\(Self.lit(f.ranks)) * \(Self.lit(b))) * \(steps) END)"
+        let occupancy = "(CASE WHEN \(invalid) THEN NULL ELSE \(prefill(f.timeSegments, past: f.pastTime, input: i)) / \(Self.lit(f.ranks)) + (\(value(f.decodeTime, context))) / (\(Self.lit(f.ranks)) * \(Self.lit(b))) * \(steps) END)"
         var priced = ["\(boundaryWh(gpuJoules: "(t.wh_gpu * 3600)")) AS wh"]
         var returns = "wh"
         var bandLine: [String] = []

@@ -3,8 +3,8 @@ import KernelPower
 
 /// Wh per request as a closed form of its token counts, for a deployment serving at steady
 /// state: the serving surface `fleet` and `trace` price queries with (decode-step energy and time
-/// linear in context, prompt chunks log-log interpolated on a grid of chunk lengths with a term
-/// per cached token), and the ledger's boundaries. `estimate --method surface` evaluates it in
+/// piecewise linear in context, prompt chunks log-log interpolated on a grid of chunk lengths with
+/// a term per cached token), and the ledger's boundaries. `estimate --method surface` evaluates it in
 /// Swift; `export-sql` writes the same arithmetic as SQL, so a warehouse gets the same numbers.
 public struct TokenFormula: Sendable {
     /// One grid segment of prompt-chunk cost: for n in (nLow, nHigh], value = exp(a + s·(ln n − ln nLow)),
@@ -24,9 +24,11 @@ public struct TokenFormula: Sendable {
     public let localBatch: Int
     let chunk: Double
     let ranks: Double, gpus: Double
-    let eA: Double, eB: Double, tA: Double, tB: Double
+    /// Per-GPU decode step (J, s) by mean context, and a prompt chunk's extra cost per token by
+    /// the tokens cached before it: the surface's curves.
+    let decodeEnergy: CostCurve, decodeTime: CostCurve
     let energySegments: [Segment], timeSegments: [Segment]
-    let pastE: Double, pastT: Double
+    let pastEnergy: CostCurve, pastTime: CostCurve
     let hostWattsPerGPU: Double, psuEfficiency: Double, idleWallPower: Double
     /// Busy fraction for `.busyFraction` and `.load` (nil: idle is a share of active energy).
     let busy: Double?
@@ -46,8 +48,8 @@ public struct TokenFormula: Sendable {
         chunk = Double(s.chunk)
         ranks = Double(d.attentionRanks)
         gpus = Double(d.gpuCount)
-        (eA, eB, tA, tB) = (s.eA, s.eB, s.tA, s.tB)
-        (pastE, pastT) = (s.pastE, s.pastT)
+        (decodeEnergy, decodeTime) = (s.decodeEnergy, s.decodeTime)
+        (pastEnergy, pastTime) = (s.pastEnergy, s.pastTime)
         energySegments = Self.segments(s.grid.map { ($0.n, $0.e) })
         timeSegments = Self.segments(s.grid.map { ($0.n, $0.t) })
         hostWattsPerGPU = s.hostWattsPerGPU
@@ -85,12 +87,12 @@ public struct TokenFormula: Sendable {
         (segments.first { n <= $0.nHigh } ?? segments[segments.count - 1]).value(n)
     }
 
-    /// Prompt cost of `input` new tokens, all GPUs: K full chunks and a remainder, each after the
+    /// Prompt cost of `input` new tokens, per GPU: K full chunks and a remainder, each after the
     /// tokens before it (closed form of the chunk loop).
-    func prefill(_ input: Double, segments: [Segment], past: Double) -> Double {
+    func prefill(_ input: Double, segments: [Segment], past: CostCurve) -> Double {
         let k = (input / chunk).rounded(.down), r = input - k * chunk
-        let full = k > 0 ? k * Self.interpolate(segments, chunk) + chunk * chunk * past * k * (k - 1) / 2 : 0
-        let rest = r > 0 ? Self.interpolate(segments, r) + r * k * chunk * past : 0
+        let full = k > 0 ? k * Self.interpolate(segments, chunk) + chunk * past.sumAtMultiples(of: chunk, count: Int(k)) : 0
+        let rest = r > 0 ? Self.interpolate(segments, r) + r * past.value(k * chunk) : 0
         return full + rest
     }
 
@@ -108,9 +110,10 @@ public struct TokenFormula: Sendable {
         let i = Double(input), o = Double(output)
         let context = i + o / 2
         let steps = o + heldSteps(i)
-        let gpuJ = (prefill(i, segments: energySegments, past: pastE) * gpus / ranks
-                    + (eA + eB * context) * gpus / (ranks * Double(localBatch)) * steps) * gpuEnergyScale
-        let occupancy = prefill(i, segments: timeSegments, past: pastT) / ranks + (tA + tB * context) / (ranks * Double(localBatch)) * steps
+        let gpuJ = (prefill(i, segments: energySegments, past: pastEnergy) * gpus / ranks
+                    + decodeEnergy.value(context) * gpus / (ranks * Double(localBatch)) * steps) * gpuEnergyScale
+        let occupancy = prefill(i, segments: timeSegments, past: pastTime) / ranks
+            + decodeTime.value(context) / (ranks * Double(localBatch)) * steps
         let nodeJ = (gpuJ + hostWattsPerGPU * gpus * occupancy) / psuEfficiency
         let idleJ: Double
         if let f = busy { idleJ = idleWallPower * occupancy * (1 - f) / f } else if case let .idleShareOfActive(share) = utilization { idleJ = share * nodeJ } else { idleJ = 0 }

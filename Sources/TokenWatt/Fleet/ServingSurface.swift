@@ -2,9 +2,9 @@ import Foundation
 import KernelPower
 
 /// A deployment's steady state for one traffic class, reduced to a few numbers so that a
-/// Monte Carlo query costs microseconds: decode-step energy and time linear in context (decode
-/// attention is linear in the context it reads), and the marginal cost of prompt chunks on a
-/// log-spaced grid of chunk lengths, plus their growth with the tokens already cached.
+/// Monte Carlo query costs microseconds: decode-step energy and time piecewise linear in context
+/// on a grid of contexts, and the marginal cost of prompt chunks on a log-spaced grid of chunk
+/// lengths, plus their growth with the tokens already cached.
 public struct ServingSurface: Sendable {
     public let deployment: Deployment
     /// Sequences per attention rank, from the KV budget at the class's mean context.
@@ -17,12 +17,19 @@ public struct ServingSurface: Sendable {
     public let disaggregated: Bool
     let ranks: Double
     let gpus: Double
-    /// Per-GPU decode step: energy `eA + eB·c` (J), time `tA + tB·c` (s), gap energy share.
-    let eA: Double, eB: Double, tA: Double, tB: Double, gapShare: Double
+    /// Per-GPU decode step at each context of `decodeContexts`: energy and host-gap energy (J),
+    /// time (s), per emitted token. Linear between the points, and beyond the ends along the end
+    /// segments. A straight line through two contexts (256 and 4,096) had priced sliding-window
+    /// and sparse attention, whose cost flattens past the window, 8 % low at 1,000 + 3,000 tokens
+    /// and 18 % high at 30,000 + 1,000 (DeepSeek-V3.2 on 8 H200s), and every model 5–8 % low at
+    /// 100,000-token prompts.
+    let decodeEnergy: CostCurve, decodeGap: CostCurve, decodeTime: CostCurve
     /// Marginal per-GPU cost of a prompt chunk of n tokens after no cached tokens, and the
-    /// extra per chunk token per cached token.
+    /// extra per chunk token by the tokens cached before it (J, s): piecewise linear on doubling
+    /// lengths, since sparse attention's cost stops growing with them. A straight line from 8,192
+    /// cached tokens had priced DeepSeek-V3.2's 100,000-token prompts 13 % high.
     let grid: [(n: Double, e: Double, t: Double)]
-    let pastE: Double, pastT: Double
+    let pastEnergy: CostCurve, pastTime: CostCurve
     let chunk: Int
     /// Full-load and idle wall power of the whole deployment (W).
     public let busyWallPower: Double
@@ -52,38 +59,58 @@ public struct ServingSurface: Sendable {
         batchLimit = flight.limit
         self.tokenBudget = tokenBudget
         func pass(_ p: Phase) throws -> PassEstimate { try estimator.forwardPass(d, phase: p) }
-        // Decode steps at two contexts (speculative decoding: verification steps of k+1 tokens).
-        let (c1, c2) = (256, 4096)
+        // Decode steps (speculative decoding: verification steps of k+1 tokens).
         func step(_ c: Int) throws -> PassEstimate {
             if let s = change?.speculative { return try pass(.prefill(batch: b, tokens: s.draftTokens + 1, pastTokens: c)) }
             return try pass(.decode(batch: b, context: c))
         }
-        let s1 = try step(c1), s2 = try step(c2)
-        var tokensPerStep = 1.0
-        var draftRatio = 0.0
-        if let s = change?.speculative {
-            tokensPerStep = (1 - pow(s.acceptance, Double(s.draftTokens + 1))) / (1 - s.acceptance)
-            draftRatio = s.draftCostRatio * Double(s.draftTokens)
-        }
-        let plain1 = change?.speculative == nil ? s1 : try pass(.decode(batch: b, context: c1))
-        let plain2 = change?.speculative == nil ? s2 : try pass(.decode(batch: b, context: c2))
-        // Energy per step normalised to one emitted token per sequence; the draft model's cost is
-        // a fraction of a plain decode step per drafted token.
-        func norm(_ x: Double, _ plain: Double) -> Double { (x + draftRatio * plain) / tokensPerStep }
-        eB = (norm(s2.energy.joules, plain2.energy.joules) - norm(s1.energy.joules, plain1.energy.joules)) / Double(c2 - c1)
-        eA = norm(s1.energy.joules, plain1.energy.joules) - eB * Double(c1)
-        tB = (norm(s2.time.seconds, plain2.time.seconds) - norm(s1.time.seconds, plain1.time.seconds)) / Double(c2 - c1)
-        tA = norm(s1.time.seconds, plain1.time.seconds) - tB * Double(c1)
-        gapShare = s1.energy.joules > 0 ? s1.gapEnergy.joules / s1.energy.joules : 0
+        let steps = try Self.decodeSteps(contexts: Self.doublings(from: 256, upTo: max(4096, d.model.maxPositions), below: [16, 64]),
+                                         speculative: change?.speculative, step: step, plain: { try pass(.decode(batch: b, context: $0)) })
+        decodeEnergy = CostCurve(steps.map { ($0.c, $0.e) })
+        decodeGap = CostCurve(steps.map { ($0.c, $0.gap) })
+        decodeTime = CostCurve(steps.map { ($0.c, $0.t) })
+        let s1 = try step(256)
         chunk = max(1, tokenBudget - b)
         let promptTokensPerStep = Double(b) * Double(probe.inputTokens) / Double(probe.outputTokens)
-        (grid, pastE, pastT) = try Self.prefillGrid(estimator: estimator, d: d, b: b, chunk: chunk, tokenBudget: tokenBudget,
-                                                    disaggregated: disaggregated, promptTokensPerStep: promptTokensPerStep)
+        (grid, pastEnergy, pastTime) = try Self.prefillGrid(estimator: estimator, d: d, b: b, chunk: chunk, tokenBudget: tokenBudget,
+                                                    disaggregated: disaggregated, promptTokensPerStep: promptTokensPerStep,
+                                                    decodeContext: max(1, Int(meanResidentTokens.rounded())), window: d.model.maxPositions)
         let node = d.node
         psuEfficiency = node.psuEfficiency
         hostWattsPerGPU = node.hostActivePower.watts / Double(node.gpuCount)
         busyWallPower = (s1.averagePower.watts + hostWattsPerGPU) * gpus / psuEfficiency
         idleWallPower = (d.gpu.idle(at: .megahertz(210)).watts + node.hostIdlePower.watts / Double(node.gpuCount)) * gpus / psuEfficiency
+    }
+
+    /// Lengths a cost is priced at: `below`, then doublings from `start` to at least `top` (the
+    /// model's context window), so each segment spans a factor of two where sliding windows and
+    /// sparse top-k selections bend the cost.
+    static func doublings(from start: Int, upTo top: Int, below: [Int] = []) -> [Int] {
+        var xs = below + [start]
+        while xs.last! < top { xs.append(xs.last! * 2) }
+        return xs
+    }
+
+    /// The decode step at each context, per emitted token (speculative decoding: a verification
+    /// step of k + 1 tokens emits the accepted ones, and the draft model costs a fraction of a
+    /// plain decode step per drafted token).
+    static func decodeSteps(contexts: [Int], speculative: LeverChange.Speculation?, step: (Int) throws -> PassEstimate,
+                            plain: (Int) throws -> PassEstimate) throws -> [(c: Double, e: Double, gap: Double, t: Double)] {
+        var tokensPerStep = 1.0, draftRatio = 0.0
+        if let s = speculative {
+            tokensPerStep = (1 - pow(s.acceptance, Double(s.draftTokens + 1))) / (1 - s.acceptance)
+            draftRatio = s.draftCostRatio * Double(s.draftTokens)
+        }
+        return try contexts.map { c in
+            let s = try step(c), p = speculative == nil ? s : try plain(c)
+            func norm(_ x: Double, _ plain: Double) -> Double { (x + draftRatio * plain) / tokensPerStep }
+            return (Double(c), norm(s.energy.joules, p.energy.joules), norm(s.gapEnergy.joules, p.gapEnergy.joules), norm(s.time.seconds, p.time.seconds))
+        }
+    }
+
+    /// Per-GPU decode step at mean context `c`: energy, host-gap energy (J) and time (s).
+    func decodeStep(_ c: Double) -> (e: Double, gap: Double, t: Double) {
+        (decodeEnergy.value(c), decodeGap.value(c), decodeTime.value(c))
     }
 
     /// Energy to move one bit between GPUs: 1.3 pJ/bit, NVIDIA's figure for NVLink ("What Is
@@ -95,11 +122,12 @@ public struct ServingSurface: Sendable {
     /// as many of that length as carry the step's mean prompt tokens, `ContinuousPlan.chunksPerStep`),
     /// or a prefill-only pass that batches prompts up to the token budget (disaggregated).
     static func prefillGrid(estimator: Estimator, d: Deployment, b: Int, chunk: Int, tokenBudget: Int, disaggregated: Bool,
-                            promptTokensPerStep: Double) throws -> ([(n: Double, e: Double, t: Double)], Double, Double) {
+                            promptTokensPerStep: Double, decodeContext: Int, window: Int) throws
+        -> ([(n: Double, e: Double, t: Double)], CostCurve, CostCurve) {
         let ns = chunkGrid(chunk)
         // The plain decode step every chunk's increment is measured against (once, not per chunk);
         // a disaggregated pool's prompts run as prefill-only passes, beside no decode step.
-        let base = disaggregated ? nil : try estimator.forwardPass(d, phase: .decode(batch: b, context: 1024))
+        let base = disaggregated ? nil : try estimator.forwardPass(d, phase: .decode(batch: b, context: decodeContext))
         func cost(_ tokens: Int, past: Int) throws -> (Double, Double) {
             guard let base else {  // disaggregated
                 let prompts = max(1, tokenBudget / max(1, tokens + past))
@@ -110,7 +138,7 @@ public struct ServingSurface: Sendable {
                 return (p.energy.joules / Double(prompts) + kv * 8 * linkJoulesPerBit, p.time.seconds / Double(prompts) + link)
             }
             let g = ContinuousPlan.chunksPerStep(mean: promptTokensPerStep / Double(tokens), chunk: tokens, room: tokenBudget - b)
-            let m = try estimator.forwardPass(d, phase: .mixed(decodeBatch: b, context: 1024, prefillTokens: tokens, prefillPast: past,
+            let m = try estimator.forwardPass(d, phase: .mixed(decodeBatch: b, context: decodeContext, prefillTokens: tokens, prefillPast: past,
                                                                prefillSequences: g))
             return ((m.energy.joules - base.energy.joules) / Double(g), (m.time.seconds - base.time.seconds) / Double(g))
         }
@@ -118,11 +146,13 @@ public struct ServingSurface: Sendable {
             let (e, t) = try cost(n, past: 0)
             return (Double(n), max(0, e), max(0, t))
         }
-        let past = 8192
         let (e0, t0) = (grid.last!.e, grid.last!.t)
-        let (ep, tp) = try cost(chunk, past: past)
-        let denominator = Double(chunk) * Double(past)
-        return (grid, max(0, ep - e0) / denominator, max(0, tp - t0) / denominator)
+        let pasts = try doublings(from: 8192, upTo: max(16384, window)).map { past -> (Double, Double, Double) in
+            let (e, t) = try cost(chunk, past: past)
+            return (Double(past), max(0, e - e0) / Double(chunk), max(0, t - t0) / Double(chunk))
+        }
+        let points = [(0.0, 0.0, 0.0)] + pasts
+        return (grid, CostCurve(points.map { ($0.0, $0.1) }), CostCurve(points.map { ($0.0, $0.2) }))
     }
 
     /// Chunk lengths to evaluate: 1, 2, 4, 8, then every 16 tokens to 1024 (GEMM tile waves make
@@ -155,7 +185,7 @@ public struct ServingSurface: Sendable {
             guard hi.n > lo.n, a > 0, b > 0, !Self.isLinearSegment(lo.n, hi.n) else { return a + (b - a) * (hi.n > lo.n ? (n - lo.n) / (hi.n - lo.n) : 0) }
             return exp(log(a) + (log(b) - log(a)) * (log(n) - log(lo.n)) / (log(hi.n) - log(lo.n)))
         }
-        return (interp(lo.e, hi.e) + n * past * pastE, interp(lo.t, hi.t) + n * past * pastT)
+        return (interp(lo.e, hi.e) + n * pastEnergy.value(past), interp(lo.t, hi.t) + n * pastTime.value(past))
     }
 }
 
@@ -186,18 +216,17 @@ extension ServingSurface {
                 left -= n
                 chunks += 1
             }
-            let c = call.meanDecodeContext
+            let step = decodeStep(call.meanDecodeContext)
             // The place in the batch the prompt holds through its chunks before the last (which
             // emits the first token), as `ContinuousPlan.slotSteps` counts it; a disaggregated
             // decode pool takes the request only once its prompt is read elsewhere.
             let held = disaggregated ? 0 : Double(call.sequences) * max(0, chunks - 1)
-            q.prefillJoules += (eA + eB * c) * perSequenceStep * held
-            q.occupancySeconds += (tA + tB * c) / (ranks * Double(localBatch)) * held
+            q.prefillJoules += step.e * perSequenceStep * held
+            q.occupancySeconds += step.t / (ranks * Double(localBatch)) * held
             let tokens = Double(call.sequences * call.outputTokens)
-            let e = (eA + eB * c) * perSequenceStep * tokens
-            q.decodeJoules += e
-            q.gapJoules += e * gapShare
-            q.occupancySeconds += (tA + tB * c) / (ranks * Double(localBatch)) * tokens
+            q.decodeJoules += step.e * perSequenceStep * tokens
+            q.gapJoules += step.gap * perSequenceStep * tokens
+            q.occupancySeconds += step.t / (ranks * Double(localBatch)) * tokens
             q.outputTokens += tokens
         }
         return q

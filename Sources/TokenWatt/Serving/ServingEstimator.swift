@@ -194,12 +194,17 @@ public struct ContinuousPlan: Sendable {
     }
 
     /// Positions (tokens already prefilled) of the chunks of one prompt, with weights: every
-    /// chunk when there are few, otherwise Gauss–Legendre nodes over the prompt.
+    /// chunk when there are few; otherwise Gauss–Legendre nodes over the full chunks' positions,
+    /// and the short last chunk on its own. Nodes taken at whole chunks over all K chunks had
+    /// priced the last chunk full: a 100,000-token prompt read as 106,444 tokens (Llama-3.1-8B on
+    /// an H100: prefill 10 % high).
     static func positions(chunks: Int, chunk: Int, input: Int) -> [(Int, Double)] {
         if chunks <= 8 { return (0..<chunks).map { ($0 * chunk, 1.0) } }
-        return ServingEstimator.gaussLegendre.map { node in
-            (min(input - 1, Int(node.x * Double(chunks)) * chunk), node.w * Double(chunks))
+        let full = input / chunk, last = full * chunk
+        let nodes = ServingEstimator.gaussLegendre.map { node in
+            (Int((node.x * Double((full - 1) * chunk)).rounded()), node.w * Double(full))
         }
+        return last < input ? nodes + [(last, 1.0)] : nodes
     }
 }
 

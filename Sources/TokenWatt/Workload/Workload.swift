@@ -97,7 +97,8 @@ public struct LeverChange: Sendable {
     public var sampling: Sampling?
     /// Speculative decoding: draft tokens per step, acceptance rate per token, and the draft
     /// model's energy per drafted token as a fraction of the target's decode energy per token.
-    public var speculative: (draftTokens: Int, acceptance: Double, draftCostRatio: Double)?
+    public var speculative: Speculation?
+    public typealias Speculation = (draftTokens: Int, acceptance: Double, draftCostRatio: Double)
     /// Disaggregated prefill and decode on separate GPU pools.
     public var disaggregated: Bool?
 
