@@ -168,6 +168,11 @@ extension BadInput {
         Inputs.fleet("\"kind\": \"kernel\",", "\"kind\": \"kernel\", \"diurnal\": [1, 2],", mentions: ["diurnal", "24"], name: "workload diurnal length"),
         Inputs.fleet("\"kind\": \"kernel\",", "\"kind\": \"kernel\", \"diurnal\": [1, 1, 1, -1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],",
                      mentions: ["diurnal[3]", "-1", "non-negative"], name: "workload negative diurnal hour"),
+        // Trapped ("Range requires lowerBound <= upperBound") before low was checked.
+        Inputs.fleet("\"kind\": \"kernel\",", "\"kind\": \"kernel\", \"pue\": {\"uniform\": {\"low\": 2e15, \"high\": 3e15}},",
+                     mentions: ["pue.uniform.low", "from 1 to 5"], name: "workload uniform low above the range"),
+        Inputs.fleet("\"kind\": \"kernel\",", "\"kind\": \"kernel\", \"pue\": {\"uniform\": {\"low\": 1.2, \"high\": 9}},",
+                     mentions: ["pue.uniform.high", "to 5"], name: "workload uniform high above the range"),
         Inputs.fleet("\"kind\": \"kernel\",", "\"kind\": \"kernel\", \"headroom\": -0.2,", mentions: ["headroom"], name: "workload headroom negative"),
         Inputs.fleet("\"kind\": \"kernel\",", "\"kind\": \"kernel\", \"pue\": {\"fixed\": 0.9},", mentions: ["pue"], name: "workload pue below one"),
         Inputs.fleet("\"kind\": \"kernel\",", "\"kind\": \"kernel\", \"sameDrawsAs\": \"t\",", mentions: ["sameDrawsAs", "t"], name: "workload same draws unknown"),
