@@ -225,6 +225,10 @@ extension BadInput {
         Inputs.trace("{\"timestamp\": 1e300, \"input_length\": 5, \"output_length\": 5}\n", mentions: ["line 1", "timestamp", "1e13"], name: "trace jsonl timestamp far future"),
         Inputs.trace("t,in,out\n1e300,5,5\n", mentions: ["line 2", "timestamp"], name: "trace csv timestamp far future", extra: ["--log-format", "csv", "--time-column", "t", "--input-column", "in", "--output-column", "out"]),
         Inputs.trace("t,in,out\n1,5,123456789012345\n", mentions: ["line 2", "output"], name: "trace csv tokens beyond 1e9", extra: ["--log-format", "csv", "--time-column", "t", "--input-column", "in", "--output-column", "out"]),
+        // FileHandle opened the folder and trapped on the first read.
+        BadInput(name: "trace a directory", args: ["trace", "{dir}", "--model", Inputs.model8B, "--gpu", "h100-sxm"], mentions: ["is a directory"]),
+        BadInput(name: "trace per-request under a file", args: ["trace", "{dir}/t.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--per-request", "{dir}/t.csv/x.csv"],
+                 files: ["t.csv": Inputs.azureHeader + "2023-11-16 18:15:46.68,374,44\n"], mentions: ["t.csv", "is a file, not a folder"]),
         BadInput(name: "trace missing file", args: ["trace", "{dir}/none.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm"], mentions: ["none.csv", "no such file"]),
     ]
 

@@ -37,6 +37,11 @@ public struct TraceReader {
         if path == "-" {
             handle = .standardInput
         } else {
+            // FileHandle opens a folder and then traps on the first read: refuse it by name.
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+                throw InputError.unreadable(file: path, reason: "is a directory; expected a request log file")
+            }
             guard let h = FileHandle(forReadingAtPath: path) else { throw InputFile.unreadable(path) }
             handle = h
         }
@@ -58,7 +63,7 @@ public struct TraceReader {
 
     /// Reads the header line (CSV) or peeks at the first line (JSONL) and fixes the columns.
     mutating func start(requested: TraceFormat?) throws {
-        guard let (start, end) = nextLineRange() else {
+        guard let (start, end) = try nextLineRange() else {
             throw InputError.invalidValue(file: name, field: "line 1", value: "empty", expected: "a request log")
         }
         let text = String(decoding: buffer[start..<end], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -110,7 +115,7 @@ public struct TraceReader {
     }
 
     /// Bounds of the next line in `buffer`, refilling it from the file as needed.
-    mutating func nextLineRange() -> (Int, Int)? {
+    mutating func nextLineRange() throws -> (Int, Int)? {
         while true {
             if let nl = buffer[position...].firstIndex(of: 10) {
                 let start = position
@@ -130,7 +135,11 @@ public struct TraceReader {
             buffer.removeFirst(position)
             position = 0
             guard let handle else { eof = true; continue }
-            let chunk = handle.readData(ofLength: 1 << 20)
+            // readData(ofLength:) traps on a read error; read(upToCount:) throws it.
+            let chunk: Data
+            do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
+                throw InputError.unreadable(file: name, reason: "could not be read: \(error.localizedDescription)")
+            }
             if chunk.isEmpty { eof = true } else { buffer.append(contentsOf: chunk) }
             if line == 0 { Self.dropByteOrderMark(&buffer) }
         }
@@ -138,7 +147,7 @@ public struct TraceReader {
 
     /// The next request, skipping blank lines; a malformed line is an error naming it.
     public mutating func next() throws -> TraceRequest? {
-        while let (start, end) = nextLineRange() {
+        while let (start, end) = try nextLineRange() {
             if end == start { continue }
             let r = try buffer.withUnsafeBufferPointer { b in try parse(UnsafeBufferPointer(rebasing: b[start..<end])) }
             return r
