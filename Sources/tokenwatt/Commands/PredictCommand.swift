@@ -59,6 +59,14 @@ enum CommonOptions {
         return try GPUCatalog.bundled.adding(path: path)
     }
 
+    /// The files the catalog and calibration options name, as inputs no output may replace.
+    static func inputFiles(_ args: Arguments) -> [(String, String)] {
+        [("--calibration", args.string("calibration")),
+         ("the model catalog", catalogPath(args, option: "model-catalog", variable: "TOKENWATT_MODEL_CATALOG")),
+         ("the GPU catalog", catalogPath(args, option: "gpu-catalog", variable: "TOKENWATT_GPU_CATALOG"))]
+            .compactMap { what, path in path.map { (what, $0) } }
+    }
+
     /// The option's file, else the environment variable's (an empty variable counts as unset).
     static func catalogPath(_ args: Arguments, option: String, variable: String) -> String? {
         args.string(option) ?? ProcessInfo.processInfo.environment[variable].flatMap { $0.isEmpty ? nil : $0 }

@@ -11,7 +11,7 @@ enum SweepCommand {
     """
 
     @Sendable static func showProgress(_ done: Int, _ total: Int) {
-        FileHandle.standardError.write(Data("\r  sweep: \(done)/\(total) points".utf8))
+        _ = Output.writeAll(STDERR_FILENO, "\r  sweep: \(done)/\(total) points")
     }
 
     static func run(_ argv: [String]) throws -> ExitCode {
@@ -26,7 +26,7 @@ enum SweepCommand {
         let workers = try args.int("workers", 1...256) ?? ProcessInfo.processInfo.activeProcessorCount
         let points: [SweepPoint] = try Sweep.run(spec, estimator: try CommonOptions.estimator(args), workers: workers, progress: progress)
         let frontier = points.filter { $0.pareto }.count
-        if tty { FileHandle.standardError.write(Data("\r  sweep: \(total)/\(total) points, \(frontier) on the Pareto frontier\n".utf8)) }
+        if tty { _ = Output.writeAll(STDERR_FILENO, "\r  sweep: \(total)/\(total) points, \(frontier) on the Pareto frontier\n") }
         let text = format == .json ? JSONWriter(sortKeys: false).write(Sweep.json(spec, points)) : Sweep.csv(points)
         if let out = args.string("o") ?? args.string("output") { try Output.writeFile(text, to: out) } else { Output.write(text) }
         if let svg = args.string("svg") { try Output.writeFile(Sweep.svg(spec, points), to: svg) }

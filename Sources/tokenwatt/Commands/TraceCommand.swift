@@ -29,30 +29,34 @@ enum TraceCommand {
         options.windowSeconds = try args.double("window-s", 1...1e7) ?? 300
         options.boundary = try args.choice("boundary", Boundary.self) ?? .facility
         options.pue = try args.double("pue", 1...5) ?? LedgerSettings.defaultPUE
+        let perRequestPath = args.string("per-request"), hourlyPath = args.string("hourly")
+        try Output.refuseOverlaps(outputs: [("--per-request", perRequestPath), ("--hourly", hourlyPath)].compactMap { f, p in p.map { (f, $0) } },
+                                  inputs: [("the request log", file)] + CommonOptions.inputFiles(args))
         var reader = try TraceReader(path: file, format: try logFormat(args))
         var sample: [TraceRequest] = []
         while sample.count < sampleSize, let r = try reader.next() { sample.append(r) }
         var replay = try TraceReplay(estimator: estimator, deployment: deployment, options: options, sample: sample)
-        let perRequest = try args.string("per-request").map(StreamingOutput.init)
+        if let h = hourlyPath { try Output.checkDestination(h) }  // before the log is read, not after
+        let perRequest = try perRequestPath.map(StreamingOutput.init)
         var summary = TraceSummary()
         var index = 0
         do {
-            perRequest?.write(TraceReplay.Priced.csvHeader)
-            func handle(_ r: TraceRequest) {
+            try perRequest?.write(TraceReplay.Priced.csvHeader)
+            func handle(_ r: TraceRequest) throws {
                 let p = replay.price(r)
                 summary.add(p)
-                perRequest?.write(p.csvRow(index: index))
+                try perRequest?.write(p.csvRow(index: index))
                 index += 1
             }
-            for r in sample { handle(r) }
-            while let r = try reader.next() { handle(r) }
+            for r in sample { try handle(r) }
+            while let r = try reader.next() { try handle(r) }
             replay.close(&summary)
-            try perRequest?.finish()
         } catch {
             perRequest?.abandon()
             throw error
         }
-        if let hourly = args.string("hourly") { try Output.writeFile(summary.hourlyCSV(), to: hourly) }
+        // Both outputs or neither: the per-request file is renamed only once the hourly one is staged.
+        try Output.writeFiles(hourlyPath.map { [($0, summary.hourlyCSV())] } ?? [], streams: perRequest.map { [$0] } ?? [])
         if args.string("per-request") == "-" { return .success }
         let range = replay.totalRange(summary)
         Output.write(format == .json ? JSONWriter(sortKeys: false).write(summary.json(options: options, range: range))
