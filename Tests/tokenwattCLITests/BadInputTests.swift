@@ -204,6 +204,13 @@ extension BadInput {
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,\"128\n", mentions: ["unterminated"], name: "predict unterminated quote"),
         Inputs.predict("meta-llama/Llama-3.1-70B-Instruct,h100-sxm,1,128\n", mentions: ["line 2", "does not fit"], name: "predict model too big"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,a10,1,128,fp8\n", mentions: ["line 2", "fp8", "a10"], name: "predict precision lacking", header: "model,gpu,batch,input_tokens,precision\n"),
+        // Misspelt columns were ignored and the rows priced at the defaults (a forward pass, no cap, batch 1), exit 0.
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,64,1024,serve\n", mentions: ["p.csv:1", "'phse'", "did you mean 'phase'", "x_"],
+                       name: "predict misspelt phase column", header: "model,gpu,batch,input_tokens,phse\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,64,1024,300\n", mentions: ["p.csv:1", "'power_cap'", "'power_cap_w'"],
+                       name: "predict misspelt cap column", header: "model,gpu,batch,input_tokens,power_cap\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1024,64\n", mentions: ["'batchsize'", "'batch'"],
+                       name: "predict batch column run together", header: "model,gpu,input_tokens,batchsize\n"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128,nucleus\n", mentions: ["line 2", "sampling", "nucleus"], name: "predict unknown sampling", header: "model,gpu,batch,input_tokens,sampling\n"),
     ]
 

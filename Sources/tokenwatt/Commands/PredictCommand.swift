@@ -8,8 +8,9 @@ enum PredictCommand {
     tokenwatt predict FILE.csv|- [--format csv|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       Input columns: model, gpu, gpus, tp, ep, precision, kv_precision, phase (forward|decode-step|serve),
       batch, input_tokens, output_tokens, sm_clock_mhz, power_cap_w, framework (\(EstimateCommand.frameworks)),
-      attention (eager|sdpa|flash), lm_head, host_launch_us, sampling (top-p|direct). Rows that fail get
-      an `error` cell; exit 1.
+      attention (eager|sdpa|flash), lm_head, host_launch_us, sampling (top-p|direct). Other columns are
+      echoed; one that looks like a misspelt input column (phse, power_cap) is refused: prefix it with
+      x_ to echo it. Rows that fail get an `error` cell; exit 1.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
@@ -18,6 +19,7 @@ enum PredictCommand {
         let format = try args.format([.csv, .json], default: .csv)
         let estimator = try CommonOptions.estimator(args)
         let table = try CSVTable.read(path: file)
+        try PredictTable.checkColumns(table)
         let result = PredictTable.score(table, estimator: estimator)
         switch format {
         case .json:
