@@ -73,6 +73,10 @@ enum CalibrateCommand {
             }
             return try RunManifest.join(manifest: manifest, samples: samples)
         }
+        // Without a manifest these were ignored, and the runs fitted without the log named.
+        for flag in ["zeus", "power-log", "log-format", "interval-ms"] where args.string(flag) != nil {
+            throw UsageError(description: "--\(flag) needs --manifest RUNS.csv (the runs whose windows the log is cut into)")
+        }
         let file = try args.requirePositional(1, usage: usage)[0]
         let table = try CSVTable.read(path: file)
         return MeasurementReader.isMLEnergy(table) ? try MeasurementReader.mlEnergy(table) : try MeasurementReader.plainCSV(table)
