@@ -14,6 +14,8 @@ struct BadInput: CustomStringConvertible, Sendable {
     /// Outputs the command was asked to write, which must not exist afterwards.
     var outputs: [String] = []
     var description: String { name }
+
+    func with(status: Int32) -> BadInput { var c = self; c.status = status; return c }
 }
 
 enum Inputs {
@@ -223,15 +225,28 @@ extension BadInput {
         Inputs.trace(Inputs.azureHeader + "2023-13-16 18:15:46.68,374,44\n", mentions: ["line 2", "timestamp"], name: "trace month 13"),
         Inputs.trace(Inputs.azureHeader + "2023-11-16 18:15:46.68,374,100000000000000000000\n", mentions: ["line 2", "output"], name: "trace tokens huge"),
         Inputs.trace("t,in,out\nnan,5,5\n", mentions: ["line 2", "timestamp", "nan"], name: "trace timestamp nan", extra: ["--log-format", "csv", "--time-column", "t", "--input-column", "in", "--output-column", "out"]),
-        Inputs.trace("t,in,out\n1,5,5\n", mentions: ["t.csv", "tokns"], name: "trace unknown column", extra: ["--log-format", "csv", "--input-column", "tokns", "--output-column", "out"]),
+        Inputs.trace("t,in,out\n1,5,5\n", mentions: ["t.csv", "tokns"], name: "trace unknown column", extra: ["--log-format", "csv", "--time-column", "t", "--input-column", "tokns", "--output-column", "out"]),
         Inputs.trace("{\"timestamp\": 0, \"input_length\": 5}\n", mentions: ["line 1", "output_length"], name: "trace jsonl missing key"),
-        Inputs.trace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 5}\n{\"timestamp\": 1, \"input_le", mentions: ["line 2"], name: "trace jsonl truncated"),
+        Inputs.trace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 5}\n{\"timestamp\": 1, \"input_le", mentions: ["t.csv:2"], name: "trace jsonl truncated"),
         Inputs.trace("{\"timestamp\": 0, \"input_length\": 5.5, \"output_length\": 5}\n", mentions: ["line 1", "input_length"], name: "trace jsonl fractional tokens"),
         // Found by the fuzzer: a 50-digit count trapped converting to Int.
         Inputs.trace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 20496382304121724007777770000000000000000000000}\n", mentions: ["line 1", "output_length", "1e9"], name: "trace jsonl tokens huge"),
         Inputs.trace("{\"timestamp\": 1e300, \"input_length\": 5, \"output_length\": 5}\n", mentions: ["line 1", "timestamp", "1e13"], name: "trace jsonl timestamp far future"),
         Inputs.trace("t,in,out\n1e300,5,5\n", mentions: ["line 2", "timestamp"], name: "trace csv timestamp far future", extra: ["--log-format", "csv", "--time-column", "t", "--input-column", "in", "--output-column", "out"]),
         Inputs.trace("t,in,out\n1,5,123456789012345\n", mentions: ["line 2", "output"], name: "trace csv tokens beyond 1e9", extra: ["--log-format", "csv", "--time-column", "t", "--input-column", "in", "--output-column", "out"]),
+        // Extra fields and duplicate names were read silently; a quoted comma shifted the columns.
+        Inputs.trace(Inputs.azureHeader + "2023-11-16 18:15:46.68,374,44,extra\n", mentions: ["t.csv:2", "4 fields", "3 columns"], name: "trace row with an extra field"),
+        Inputs.trace("TIMESTAMP,ContextTokens,GeneratedTokens,ContextTokens\n2023-11-16 18:15:46.68,374,44,9\n", mentions: ["t.csv:1", "duplicate column 'ContextTokens'"], name: "trace duplicate header"),
+        Inputs.trace("timestamp,prompt,input_length,output_length\n1,\"a, 5000\n", mentions: ["t.csv:2", "unterminated"], name: "trace quote across lines"),
+        // Hour 99 and 31 February stretched the log and its idle.
+        Inputs.trace(Inputs.azureHeader + "2023-11-16 99:99:99.0,374,44\n", mentions: ["line 2", "timestamp", "hour 0–23"], name: "trace impossible hour"),
+        Inputs.trace(Inputs.azureHeader + "2023-02-31 10:00:00.0,374,44\n", mentions: ["line 2", "timestamp", "a day the month has"], name: "trace impossible date"),
+        // Without times every request arrived at once and the rows did not add up to the total.
+        Inputs.trace("in,out\n5,5\n", mentions: ["--time-column"], name: "trace csv without a time column", extra: ["--input-column", "in", "--output-column", "out"]).with(status: 64),
+        Inputs.trace("input_length,output_length\n5,5\n", mentions: ["t.csv", "time column"], name: "trace mooncake csv without a time column"),
+        Inputs.trace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 5, \"input_length\": 9000}\n", mentions: ["t.csv:1", "duplicate"], name: "trace jsonl duplicate key"),
+        Inputs.trace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 5\n", mentions: ["t.csv:1"], name: "trace jsonl without its closing brace"),
+        Inputs.trace("{\"meta\": {\"input_length\": 7}, \"timestamp\": 0, \"output_length\": 5}\n", mentions: ["line 1", "input_length"], name: "trace jsonl nested key only"),
         // FileHandle opened the folder and trapped on the first read.
         BadInput(name: "trace a directory", args: ["trace", "{dir}", "--model", Inputs.model8B, "--gpu", "h100-sxm"], mentions: ["is a directory"]),
         BadInput(name: "trace per-request under a file", args: ["trace", "{dir}/t.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--per-request", "{dir}/t.csv/x.csv"],
