@@ -310,6 +310,18 @@ extension BadInput {
         #expect(Set(BadInput.cases.map(\.name)).count == BadInput.cases.count)
     }
 
+    /// kernels priced a decode step whose KV cache cannot exist with no note; predict and
+    /// estimate said so for the same step.
+    @Test func kernelsContextBeyondTheCacheSaysSo() throws {
+        let r = try CLITests.run(["kernels", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "32", "--input", "1000", "--output", "200",
+                                  "--context", "100000000"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("exceed the 131072-token context window") && r.stdout.contains("KV cache"), "\(r.stdout)")
+        let fits = try CLITests.run(["kernels", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "32", "--input", "1000", "--output", "200",
+                                     "--context", "2000"])
+        #expect(!fits.stdout.contains("context window") && !fits.stdout.contains("does not fit"), "\(fits.stdout)")
+    }
+
     @Test(arguments: BadInput.cases)
     func isRejectedClearly(_ c: BadInput) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-bad-\(getpid())-\(abs(c.name.hashValue))")
