@@ -404,6 +404,34 @@ extension BadInput {
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.path + "/link") == dir.path + "/target.txt")
     }
 
+    /// sweep wrote -o, then failed on --svg; -o naming the spec or --svg replaced it.
+    @Test func sweepWritesBothOutputsOrNeitherAndNeverItsSpec() throws {
+        let dir = try scratch("sweep")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = dir.appendingPathComponent("s.json")
+        try Inputs.sweep.write(to: spec, atomically: true, encoding: .utf8)
+        try "OLD".write(to: dir.appendingPathComponent("out.csv"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("svgdir"), withIntermediateDirectories: true)
+        let r = try CLITests.run(["sweep", spec.path, "-o", dir.path + "/out.csv", "--svg", dir.path + "/svgdir"])
+        #expect(r.status == 1 && r.stderr.contains("svgdir"), "\(r.stderr)")
+        #expect(text(dir.appendingPathComponent("out.csv")) == "OLD")
+        let same = try CLITests.run(["sweep", spec.path, "-o", spec.path])
+        #expect(same.status == 64 && same.stderr.contains("the sweep spec"), "\(same.stderr)")
+        let twice = try CLITests.run(["sweep", spec.path, "-o", dir.path + "/x", "--svg", dir.path + "/x"])
+        #expect(twice.status == 64 && twice.stderr.contains("--svg") && twice.stderr.contains("-o"), "\(twice.stderr)")
+        #expect(text(spec) == Inputs.sweep && !FileManager.default.fileExists(atPath: dir.path + "/x"))
+    }
+
+    /// validate wrote its report, then failed on --bands-out.
+    @Test func validateWritesReportAndBandsOrNeither() throws {
+        let dir = try scratch("validate")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("bands.json"), withIntermediateDirectories: true)
+        let r = try CLITests.run(["validate", "--quick", "-o", dir.path + "/report", "--bands-out", dir.path + "/bands.json"])
+        #expect(r.status == 1 && r.stderr.contains("bands.json"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/report/validation.md"))
+    }
+
     /// A bad --hourly path left the per-request file replaced: now neither is written.
     @Test func traceWritesBothOutputsOrNeither() throws {
         let dir = try scratch("both")

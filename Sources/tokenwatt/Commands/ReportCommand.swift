@@ -52,9 +52,10 @@ enum ReportCommand {
             : nil
         // Every report's files at once: all of them or none.
         let written = reports.flatMap { r in r.files().map { ext, text in (path: "\(dir)/\(r.name).\(ext)", text: text) } }
-        try Output.writeFiles(written)
-        for f in written { print("wrote \(f.path)") }
-        if let (report, suite) = validation { try ValidateCommand.write(report, suite: suite, to: dir) }
+        let validationFiles = validation.map { ValidateCommand.files($0.0, suite: $0.1, dir: dir) } ?? []
+        try Output.writeFiles(written + validationFiles)
+        for f in written { Output.write("wrote \(f.path)\n") }
+        if validation != nil { Output.write("wrote \(dir)/validation.md, validation.json and its plots\n") }
         return .success
     }
 
