@@ -297,6 +297,12 @@ extension BadInput {
     static let reports: [BadInput] = [
         BadInput(name: "report into a directory path", args: ["report", "{dir}/w.json", "-o", "{dir}/w.json"], files: ["w.json": Inputs.workload], mentions: ["w.json"]),
         BadInput(name: "power spec into a directory", args: ["power", "--params", "7e9", "--gpu", "h100-sxm", "--seq-length", "100", "--spec", "{dir}"], mentions: ["not a regular file"]),
+        // --spec read like an input and replaced a workload passed to it.
+        BadInput(name: "power spec over a workload", args: ["power", "--params", "7e9", "--gpu", "h100-sxm", "--seq-length", "100", "--spec", "{dir}/w.json"],
+                 files: ["w.json": Inputs.workload], mentions: ["w.json", "not a power spec", "output"]),
+        BadInput(name: "power spec over its calibration", args: ["power", "--params", "7e9", "--gpu", "h100-sxm", "--seq-length", "100",
+                                                               "--calibration", "Sources/KernelPower/Resources/coefficients.json", "--spec", "Sources/KernelPower/Resources/coefficients.json"],
+                 status: 64, mentions: ["--spec", "--calibration"]),
         BadInput(name: "capacity with no kernel scenario", args: ["capacity", "{dir}/o.json", "--budget-mw", "1"],
                  files: ["o.json": #"{"schemaVersion": 1, "description": "x", "scenarios": [{"name": "m", "kind": "throughput-table", "throughputTable": {"file": "oviedo-throughput/model_throughput_DB.csv", "inputTokens": 500, "models": [{"name": "Llama 3.1 70B", "nodePowerKW": 10}], "output": {"fixed": 300}, "powerUtilization": {"fixed": 0.5}}}]}"#],
                  mentions: ["kernel scenario"]),
