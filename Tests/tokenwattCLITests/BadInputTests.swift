@@ -274,6 +274,8 @@ extension BadInput {
         BadInput(name: "calibrate zeus without a manifest", args: ["calibrate", "{dir}/r.csv", "--zeus", "{dir}/z.json", "-o", "{dir}/cal.json"],
                  files: ["r.csv": Inputs.calibrateHeader + "\(Inputs.model8B),h100-sxm,8,512,forward,400,20\n"], status: 64,
                  mentions: ["--zeus", "--manifest"], outputs: ["cal.json"]),
+        BadInput(name: "calibrate output over its runs", args: ["calibrate", "{dir}/r.csv", "-o", "{dir}/r.csv"],
+                 files: ["r.csv": Inputs.calibrateHeader + "\(Inputs.model8B),h100-sxm,8,512,forward,400,20\n"], status: 64, mentions: ["-o", "the runs"]),
         BadInput(name: "calibrate power log without samples", args: ["calibrate", "--manifest", "{dir}/m.csv", "--power-log", "{dir}/log.csv", "-o", "{dir}/cal.json"],
                  files: ["m.csv": "start,end,model,gpu,batch,input_tokens\n0,10,\(Inputs.model8B),h100-sxm,8,512\n", "log.csv": "timestamp, index, power.draw [W]\n"],
                  mentions: ["m.csv", "line 2", "power samples"], outputs: ["cal.json"]),

@@ -26,6 +26,10 @@ enum CalibrateCommand {
             _ = try args.requirePositional(0, usage: usage)
             return try builtin(args)
         }
+        let out = args.string("o") ?? args.string("output") ?? "calibration.json"
+        let inputs = [("the runs", args.positional.first), ("--manifest", args.string("manifest")), ("--power-log", args.string("power-log")),
+                      ("--zeus", args.string("zeus"))].compactMap { what, path in path.map { (what, $0) } }
+        try Output.refuseOverlaps(outputs: [("-o", out)], inputs: inputs + CommonOptions.inputFiles(args))
         let runs = try measuredRuns(args)
         let result: UserCalibration.Result
         do {
@@ -35,7 +39,6 @@ enum CalibrateCommand {
             return .failure
         }
         for (label, reason) in result.skipped { Output.note("warning: skipped \(label): \(reason)") }
-        let out = args.string("o") ?? args.string("output") ?? "calibration.json"
         try Output.writeFile(result.file.json(), to: out)
         // The error before the fit is what the uncalibrated tool gets on this hardware.
         let rows = result.fitted.map { f -> [String] in
