@@ -54,11 +54,16 @@ enum Inputs {
                  mentions: ["s.json"] + mentions, outputs: ["out.csv"])
     }
 
+    static let table = #"{"schemaVersion": 1, "description": "x", "scenarios": [{"name": "m", "kind": "throughput-table", "throughputTable": {"file": "oviedo-throughput/model_throughput_DB.csv", "inputTokens": 500, "models": [{"name": "Llama 3.1 70B", "nodePowerKW": 10}], "output": {"fixed": 300}, "powerUtilization": {"fixed": 0.5}}}]}"#
+    static func table(_ from: String, _ to: String, mentions: [String], name: String) -> BadInput {
+        BadInput(name: name, args: ["fleet", "{dir}/o.json"], files: ["o.json": table.replacingOccurrences(of: from, with: to)], mentions: ["o.json"] + mentions)
+    }
+
     static let calibrateHeader = "model,gpu,batch,input_tokens,phase,measured_gpu_power_w,measured_time_ms\n"
 }
 
 extension BadInput {
-    static let cases: [BadInput] = usage + ids + deployments + workloads + predicts + traces + calibrations + sweeps + reports
+    static let cases: [BadInput] = usage + ids + deployments + workloads + tables + predicts + traces + calibrations + sweeps + reports
     static let usage: [BadInput] = [
         BadInput(name: "unknown command", args: ["estimmate"], status: 64, mentions: ["estimmate", "estimate"]),
         BadInput(name: "unknown option", args: Inputs.estimate + ["--bacth", "4"], status: 64, mentions: ["--bacth", "--batch"]),
@@ -188,6 +193,17 @@ extension BadInput {
         Inputs.fleet("\"description\": \"x\",", "\"description\": \"x\", \"emissions\": {\"hourlyIntensity\": {\"values\": [1, 2, 3]}},", mentions: ["hourlyIntensity", "24"], name: "workload hourly intensity length"),
         Inputs.fleet("{\"name\": \"s\"", "{\"name\": \"s\", \"kind\": \"kernel\", \"deployments\": [], \"classes\": []}, {\"name\": \"s\"", mentions: ["deployments"], name: "workload empty deployments"),
         Inputs.fleet("\"scenarios\": [{", "\"scenarios\": [{\"name\": \"m\", \"kind\": \"mix\", \"mix\": [{\"scenario\": \"s\", \"share\": 1}]}, {", mentions: ["s"], name: "workload mix before its scenario"),
+    ]
+
+    static let tables: [BadInput] = [
+        // Counted twice in the blend (median 0.309 -> 0.444 Wh); a top 100 of 5 models was accepted.
+        Inputs.table(#"[{"name": "Llama 3.1 70B", "nodePowerKW": 10}]"#, #"[{"name": "Llama 3.1 70B", "nodePowerKW": 10}, {"name": "Llama 3.1 70B", "nodePowerKW": 11}]"#,
+                     mentions: ["scenarios[0].throughputTable.models[1].name", "models[0]"], name: "table duplicate model"),
+        Inputs.table(#""inputTokens": 500"#, #""inputTokens": 500, "blendTop": 4"#, mentions: ["throughputTable.blendTop", "at most 1"], name: "table blend top above the models"),
+        // No suggestion, no field, and for a missing file not even the workload.
+        Inputs.table("Llama 3.1 70B", "Llama 3.1 71B", mentions: ["scenarios[0].throughputTable.models[0].name", "did you mean 'Llama 3.1 70B'"], name: "table unknown model"),
+        Inputs.table(#""inputTokens": 500"#, #""inputTokens": 500, "quantization": "FP9""#, mentions: ["throughputTable.quantization", "FP9", "FP8", "FP16"], name: "table unknown quantization"),
+        Inputs.table("model_throughput_DB.csv", "nope.csv", mentions: ["scenarios[0].throughputTable.file", "nope.csv", "no such file"], name: "table missing file"),
     ]
 
     static let predicts: [BadInput] = [
@@ -328,6 +344,19 @@ extension BadInput {
         let fits = try CLITests.run(["kernels", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "32", "--input", "1000", "--output", "200",
                                      "--context", "2000"])
         #expect(!fits.stdout.contains("context window") && !fits.stdout.contains("does not fit"), "\(fits.stdout)")
+    }
+
+    /// An input length beyond what the table measured was extrapolated with no word.
+    @Test func tableExtrapolationSaysSo() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-table-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let far = dir.appendingPathComponent("far.json"), near = dir.appendingPathComponent("near.json")
+        try Inputs.table.replacingOccurrences(of: "500", with: "7777777").write(to: far, atomically: true, encoding: .utf8)
+        try Inputs.table.write(to: near, atomically: true, encoding: .utf8)
+        let r = try CLITests.run(["fleet", far.path]), n = try CLITests.run(["fleet", near.path])
+        #expect(r.status == 0 && r.stdout.contains("inputTokens 7777777 is outside the input lengths"), "\(r.stdout) \(r.stderr)")
+        #expect(n.status == 0 && !n.stdout.contains("outside the input lengths"), "\(n.stdout)")
     }
 
     @Test(arguments: BadInput.cases)
