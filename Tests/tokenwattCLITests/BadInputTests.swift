@@ -346,6 +346,15 @@ extension BadInput {
         #expect(!fits.stdout.contains("context window") && !fits.stdout.contains("does not fit"), "\(fits.stdout)")
     }
 
+    /// A wrong TOKENWATT_DATA was dropped and the user asked to set it; a wrong catalog
+    /// variable gave "no such file" with no word of where the path came from.
+    @Test func badEnvironmentPathsAreNamed() throws {
+        let data = try CLITests.run(["fleet", "Workloads/chat-service.json"], environment: ["TOKENWATT_DATA": "/nonexistent"])
+        #expect(data.status == 1 && data.stderr.contains("/nonexistent") && data.stderr.contains("named by TOKENWATT_DATA"), "\(data.stderr)")
+        let models = try CLITests.run(["models"], environment: ["TOKENWATT_MODEL_CATALOG": "/nonexistent"])
+        #expect(models.status == 1 && models.stderr.contains("named by TOKENWATT_MODEL_CATALOG"), "\(models.stderr)")
+    }
+
     /// An input length beyond what the table measured was extrapolated with no word.
     @Test func tableExtrapolationSaysSo() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-table-\(getpid())")

@@ -80,7 +80,8 @@ extension WorkloadReader.Context {
         let name = try o.string("file"), column = try o.string("column")
         try o.finish()
         guard let dir = dataDirectory else {
-            throw InputError.unreadable(file: name, reason: "\(file): \(path) needs the shared data directory (--data-dir DIR or TOKENWATT_DATA)")
+            throw InputError.unreadable(file: file, reason: "\(path) reads \(name) from the shared data directory, which was not found "
+                + "(pass --data-dir DIR or set TOKENWATT_DATA)")
         }
         let key = name + "|" + column
         if let values = traceCache[key] { return .empirical(values) }

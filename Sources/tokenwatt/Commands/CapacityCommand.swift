@@ -16,7 +16,7 @@ enum CapacityCommand {
         let file = try args.requirePositional(1, usage: usage)[0]
         let format = try args.format([.text, .json], default: .text)
         guard let budget = try args.double("budget-mw", 1e-6...1e6) else { throw UsageError(description: "--budget-mw is required; usage: \(usage)") }
-        let data = args.string("data-dir") != nil ? try DataDirectory.resolve(explicit: args.string("data-dir")) : try? DataDirectory.resolve(explicit: nil)
+        let data = try DataDirectory.resolveIfNamed(explicit: args.string("data-dir"))
         let estimator = try CommonOptions.estimator(args)
         let gpus: [String?] = try args.string("gpus").map { list in
             try list.split(separator: ",").map { id in

@@ -53,12 +53,20 @@ enum CommonOptions {
 
     static func models(_ args: Arguments) throws -> ModelCatalog {
         guard let path = catalogPath(args, option: "model-catalog", variable: "TOKENWATT_MODEL_CATALOG") else { return .bundled }
-        return try ModelCatalog.bundled.adding(path: path)
+        return try naming(args, option: "model-catalog", variable: "TOKENWATT_MODEL_CATALOG") { try ModelCatalog.bundled.adding(path: path) }
     }
 
     static func gpus(_ args: Arguments) throws -> GPUCatalog {
         guard let path = catalogPath(args, option: "gpu-catalog", variable: "TOKENWATT_GPU_CATALOG") else { return .bundled }
-        return try GPUCatalog.bundled.adding(path: path)
+        return try naming(args, option: "gpu-catalog", variable: "TOKENWATT_GPU_CATALOG") { try GPUCatalog.bundled.adding(path: path) }
+    }
+
+    /// A catalog file that cannot be read says it came from the environment variable, when it
+    /// did: "/nonexistent: no such file" named no option the user had given.
+    static func naming<T>(_ args: Arguments, option: String, variable: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let InputError.unreadable(file, reason) where args.string(option) == nil {
+            throw InputError.unreadable(file: file, reason: "\(reason) (named by \(variable))")
+        }
     }
 
     /// The files the catalog and calibration options name, as inputs no output may replace.

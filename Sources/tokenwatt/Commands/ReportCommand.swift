@@ -34,8 +34,7 @@ enum ReportCommand {
             files = [try args.requirePositional(1, usage: usage)[0]]
         }
         let dir = explicitDir ?? "Reports"
-        let data = args.string("data-dir") != nil ? try DataDirectory.resolve(explicit: args.string("data-dir"))
-                                                 : try? DataDirectory.resolve(explicit: nil)
+        let data = try DataDirectory.resolveIfNamed(explicit: args.string("data-dir"))
         let runner = FleetRunner(estimator: try CommonOptions.estimator(args), dataDirectory: data)
         let samples = try args.int("samples", 1...10_000_000)
         let seed = try args.int("seed", 0...Int(Int32.max)).map { UInt64($0) }
