@@ -4,15 +4,34 @@ import KernelPower
 /// Writing results: stdout for results, stderr for errors, files atomically.
 enum Output {
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        _ = writeAll(STDERR_FILENO, "error: \(message)\n")
     }
 
     static func note(_ message: String) {
-        FileHandle.standardError.write(Data("\(message)\n".utf8))
+        _ = writeAll(STDERR_FILENO, "\(message)\n")
     }
 
+    /// Results to standard output. A write that fails (a full disk, `> /dev/full`) ends the run
+    /// with an error and exit 1: nothing after it could reach the reader, and exit 0 would pass
+    /// a truncated result on as whole (FileHandle.write trapped instead).
     static func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        guard let code = writeAll(STDOUT_FILENO, text) else { return }
+        error("could not write to standard output: \(String(cString: strerror(code)))")
+        exit(ExitCode.failure.rawValue)
+    }
+
+    /// Writes every byte of `text` to `fd`; the errno of a failed write, or nil.
+    static func writeAll(_ fd: Int32, _ text: String) -> Int32? {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            bytes = bytes.dropFirst(n)
+        }
+        return nil
     }
 
     /// Writes `text` to `path` through a temporary file in the same folder and a rename, so a
@@ -25,7 +44,7 @@ enum Output {
     /// file written before the first is renamed into place, so a failure leaves the old set
     /// whole (a report whose third file could not be written left two new files beside two old
     /// ones that disagreed with them).
-    static func writeFiles(_ files: [(path: String, text: String)]) throws {
+    static func writeFiles(_ files: [(path: String, text: String)], streams: [StreamingOutput] = []) throws {
         for f in files { try checkDestination(f.path) }
         var staged: [(tmp: URL, path: String)] = []
         do {
@@ -37,8 +56,11 @@ enum Output {
                     throw InputError.unreadable(file: f.path, reason: "could not be written: \(error.localizedDescription)")
                 }
             }
+            // A streamed output joins the set once its last piece is on disk.
+            for s in streams { if let tmp = try s.close() { staged.append((URL(fileURLWithPath: tmp), s.path)) } }
         } catch {
             for s in staged { try? FileManager.default.removeItem(at: s.tmp) }
+            for s in streams { s.abandon() }
             throw error
         }
         for (i, s) in staged.enumerated() where rename(s.tmp.path, s.path) != 0 {
@@ -47,6 +69,28 @@ enum Output {
             for rest in staged[i...] { try? FileManager.default.removeItem(at: rest.tmp) }
             throw InputError.unreadable(file: s.path, reason: "could not be renamed into place (errno \(code))")
         }
+    }
+
+    /// Refuses a run whose outputs name one of its inputs or each other (`trace LOG --per-request
+    /// LOG` replaced the log; `sweep -o X --svg X` kept only the SVG): each pair is (what names
+    /// it, the path), and `-` (standard output) is not a file.
+    static func refuseOverlaps(outputs: [(String, String)], inputs: [(String, String)] = []) throws {
+        var seen: [(String, String)] = inputs.filter { $0.1 != "-" }.map { ($0.0, identity($0.1)) }
+        for (what, path) in outputs where path != "-" {
+            let id = identity(path)
+            if let clash = seen.first(where: { $0.1 == id }) {
+                throw UsageError(description: "\(what) \(path) is the same file as \(clash.0); choose another path")
+            }
+            seen.append((what, id))
+        }
+    }
+
+    /// A path with its folder's symbolic links resolved, so that `./a.csv`, `a.csv` and a link
+    /// to it compare equal (the file itself need not exist yet).
+    static func identity(_ path: String) -> String {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        if FileManager.default.fileExists(atPath: url.path) { return url.resolvingSymlinksInPath().path }
+        return url.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(url.lastPathComponent).path
     }
 
     /// Refuses a destination that is a folder or not a regular file, and makes its folder (or
@@ -117,12 +161,10 @@ final class StreamingOutput {
             temporary = nil
             return
         }
+        // The same checks as every other output: no folder, link, FIFO or device is replaced,
+        // and a part of the path that is a file is named as such.
+        try Output.checkDestination(path)
         let url = URL(fileURLWithPath: path)
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
-            throw InputError.unreadable(file: path, reason: "is a directory; refusing to replace it")
-        }
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
         guard FileManager.default.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp) else {
             throw InputError.unreadable(file: path, reason: "could not be created")
@@ -131,24 +173,31 @@ final class StreamingOutput {
         temporary = tmp
     }
 
-    func write(_ s: String) {
+    func write(_ s: String) throws {
         pending += s
-        if pending.utf8.count >= 1 << 16 { flush() }
+        if pending.utf8.count >= 1 << 16 { try flush() }
     }
 
-    func flush() {
-        handle.write(Data(pending.utf8))
-        pending = ""
-    }
-
-    func finish() throws {
-        flush()
-        guard let tmp = temporary else { return }
-        try handle.close()
-        guard rename(tmp, path) == 0 else {
-            try? FileManager.default.removeItem(atPath: tmp)
-            throw InputError.unreadable(file: path, reason: "could not be renamed into place (errno \(errno))")
+    func flush() throws {
+        defer { pending = "" }
+        guard let tmp = temporary else { return Output.write(pending) }
+        do { try handle.write(contentsOf: Data(pending.utf8)) } catch {
+            throw InputError.unreadable(file: path, reason: "could not be written (\(tmp)): \(error.localizedDescription)")
         }
+    }
+
+    /// Flushes and closes the temporary file and returns it (nil for standard output), for
+    /// `Output.writeFiles` to rename with the rest of the run's outputs.
+    func close() throws -> String? {
+        try flush()
+        guard let tmp = temporary else { return nil }
+        try handle.close()
+        return tmp
+    }
+
+    /// Renames the output into place (the run's only output).
+    func finish() throws {
+        try Output.writeFiles([], streams: [self])
     }
 
     /// Removes the temporary file of an output that will not be finished.

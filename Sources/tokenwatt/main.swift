@@ -63,7 +63,7 @@ func helpText() -> String {
 func main() -> ExitCode {
     var args = Array(CommandLine.arguments.dropFirst())
     guard let name = args.first else {
-        FileHandle.standardError.write(Data(helpText().utf8))
+        _ = Output.writeAll(STDERR_FILENO, helpText())
         return .usage
     }
     args.removeFirst()

@@ -204,6 +204,18 @@ import Testing
         return t.rows.map { if case let .string(s) = $0[column] { return s } else { return "" } }
     }
 
+    /// A column a letter or two from a known one the file lacks is refused as a misspelling;
+    /// an unrelated column, an `x_` one, a result column and one beside its look-alike are echoed.
+    @Test func misspeltColumnsAreRefusedOthersEchoed() throws {
+        func check(_ header: String) throws { try PredictTable.checkColumns(try CSVTable.parse(header + "\n", file: "p.csv")) }
+        for bad in ["phse", "power_cap", "precison", "batchsize", "sm_clock", "output_token"] {
+            #expect(throws: InputError.self, "\(bad)") { try check("model,gpu,input_tokens,\(bad)") }
+        }
+        for fine in ["id", "x_batchsize", "note", "input_error", "gpu_type", "comment"] {
+            #expect(throws: Never.self, "\(fine)") { try check("model,gpu,input_tokens,batch,\(fine)") }
+        }
+    }
+
     /// A row the deployment refuses names the column that holds the refused value, as a cell
     /// that does not parse does (a cap of 900 W said only "line 2").
     @Test func aRefusedValueNamesItsColumn() throws {

@@ -44,6 +44,28 @@ func readAll(_ path: String, _ format: TraceFormat? = nil) throws -> [TraceReque
         #expect(read[59_999] == TraceRequest(timestamp: 119.998, inputTokens: 59_999 % 900 + 1, outputTokens: 59_999 % 50))
     }
 
+    /// A quoted field with commas in it was split at them: 100/50 tokens were read as 5000/70.
+    @Test func quotedFieldsAreOneField() throws {
+        let f = try temporaryFile("quoted.csv", "timestamp,prompt,input_length,output_length\n1,\"a, 5000, 70, \"\"b\"\"\",100,50\n2,plain,100,50\n")
+        defer { try? FileManager.default.removeItem(at: f) }
+        #expect(try readAll(f.path) == [TraceRequest(timestamp: 1, inputTokens: 100, outputTokens: 50), TraceRequest(timestamp: 2, inputTokens: 100, outputTokens: 50)])
+    }
+
+    /// The top-level keys of a JSON line, not a nested key that appears first in its text.
+    @Test func mooncakeLinesReadTheirTopLevelKeys() throws {
+        let j = try temporaryFile("nested.jsonl", "{\"meta\": {\"input_length\": 7}, \"timestamp\": 1000, \"input_length\": 100, \"output_length\": 50}\n")
+        defer { try? FileManager.default.removeItem(at: j) }
+        #expect(try readAll(j.path) == [TraceRequest(timestamp: 1, inputTokens: 100, outputTokens: 50)])
+    }
+
+    /// Any CSV takes date-times in its time column, as its documentation said it did.
+    @Test func anyCSVReadsDateTimes() throws {
+        let f = try temporaryFile("dt.csv", "when,in,out\n2023-11-16 18:15:46.5,10,5\n2023-11-16T18:15:48Z,10,5\n")
+        defer { try? FileManager.default.removeItem(at: f) }
+        let rows = try readAll(f.path, .csv(timestamp: "when", input: "in", output: "out", milliseconds: false))
+        #expect(rows.count == 2 && approx(rows[1].timestamp - rows[0].timestamp, 1.5, rel: 1e-9))
+    }
+
     @Test func aBadLineIsNamed() throws {
         let f = try temporaryFile("bad.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:47.0,lots,44\n")
         defer { try? FileManager.default.removeItem(at: f) }

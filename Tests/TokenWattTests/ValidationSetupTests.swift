@@ -4,6 +4,23 @@ import Testing
 @testable import TokenWatt
 
 /// How the validation data sets are read: the deployments they imply and the rows they drop.
+/// A measured power, energy, throughput or time of zero or less in the curated data is a
+/// corrupt row, refused with its file, line and column: -483 W entered the error statistics.
+@Suite struct CorruptMeasurementTests {
+    static let header = "task,model_id,num_gpus,tensor_parallel,expert_parallel,weight_precision,max_num_seqs,avg_batch_size,avg_output_len,"
+        + "avg_power_watts,energy_per_token_joules,output_throughput_tokens_per_sec,median_itl_ms,gpu_model\n"
+
+    @Test(arguments: ["-483,0.87,553,14.4", "483,0,553,14.4", "483,0.87,553,0"])
+    func mlEnergyRefusesNonPositiveMeasurements(_ measured: String) throws {
+        let row = "gpqa,Qwen/Qwen3-14B,1,1,1,bfloat16,8,7.99,6930,\(measured),H100\n"
+        #expect { try MLEnergyData.parse(try CSVTable.parse(Self.header + row, file: "runs.csv")) } throws: { e in
+            "\(e)".contains("runs.csv") && "\(e)".contains("line 2") && "\(e)".contains("a positive measurement")
+        }
+        #expect(throws: Never.self) { try MLEnergyData.parse(try CSVTable.parse(Self.header + row.replacingOccurrences(of: "-483", with: "483")
+            .replacingOccurrences(of: ",0,", with: ",0.87,").replacingOccurrences(of: ",0,H100", with: ",14.4,H100"), file: "runs.csv")) }
+    }
+}
+
 @Suite struct ValidationSetupTests {
     static let estimator = Estimator()
 

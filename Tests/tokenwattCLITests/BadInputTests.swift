@@ -14,6 +14,8 @@ struct BadInput: CustomStringConvertible, Sendable {
     /// Outputs the command was asked to write, which must not exist afterwards.
     var outputs: [String] = []
     var description: String { name }
+
+    func with(status: Int32) -> BadInput { var c = self; c.status = status; return c }
 }
 
 enum Inputs {
@@ -52,11 +54,16 @@ enum Inputs {
                  mentions: ["s.json"] + mentions, outputs: ["out.csv"])
     }
 
+    static let table = #"{"schemaVersion": 1, "description": "x", "scenarios": [{"name": "m", "kind": "throughput-table", "throughputTable": {"file": "oviedo-throughput/model_throughput_DB.csv", "inputTokens": 500, "models": [{"name": "Llama 3.1 70B", "nodePowerKW": 10}], "output": {"fixed": 300}, "powerUtilization": {"fixed": 0.5}}}]}"#
+    static func table(_ from: String, _ to: String, mentions: [String], name: String) -> BadInput {
+        BadInput(name: name, args: ["fleet", "{dir}/o.json"], files: ["o.json": table.replacingOccurrences(of: from, with: to)], mentions: ["o.json"] + mentions)
+    }
+
     static let calibrateHeader = "model,gpu,batch,input_tokens,phase,measured_gpu_power_w,measured_time_ms\n"
 }
 
 extension BadInput {
-    static let cases: [BadInput] = usage + ids + deployments + workloads + predicts + traces + calibrations + sweeps + reports
+    static let cases: [BadInput] = usage + ids + deployments + workloads + tables + predicts + traces + calibrations + sweeps + reports
     static let usage: [BadInput] = [
         BadInput(name: "unknown command", args: ["estimmate"], status: 64, mentions: ["estimmate", "estimate"]),
         BadInput(name: "unknown option", args: Inputs.estimate + ["--bacth", "4"], status: 64, mentions: ["--bacth", "--batch"]),
@@ -106,6 +113,10 @@ extension BadInput {
         BadInput(name: "export-sql unknown dialect", args: ["export-sql", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "8", "--dialect", "oracle"], status: 64, mentions: ["oracle", "sqlite"]),
         BadInput(name: "export-sql table injection", args: ["export-sql", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "8", "--dialect", "sqlite", "--table", "t; DROP TABLE u"], mentions: ["table", "identifier"]),
         BadInput(name: "capacity without budget", args: ["capacity", "{dir}/w.json"], files: ["w.json": Inputs.workload], status: 64, mentions: ["--budget-mw"]),
+        BadInput(name: "capacity gpus empty", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--gpus", ""], files: ["w.json": Inputs.workload], status: 64, mentions: ["--gpus", "separated by commas"]),
+        BadInput(name: "capacity gpus empty item", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--gpus", "h100-sxm,,h200"], files: ["w.json": Inputs.workload], status: 64, mentions: ["--gpus", "none empty"]),
+        BadInput(name: "capacity caps empty", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--caps", ""], files: ["w.json": Inputs.workload], status: 64, mentions: ["--caps"]),
+        BadInput(name: "capacity no candidate runs", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--caps", "50"], files: ["w.json": Inputs.workload], mentions: ["error: none of the 1 candidates", "50"]),
         BadInput(name: "capacity caps text", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--caps", "high"], files: ["w.json": Inputs.workload], status: 64, mentions: ["--caps", "high"]),
         BadInput(name: "trace unknown log format", args: ["trace", "x.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--log-format", "splunk"], status: 64, mentions: ["splunk"]),
         BadInput(name: "trace csv without columns", args: ["trace", "x.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--log-format", "csv"], status: 64, mentions: ["--input-column"]),
@@ -168,6 +179,11 @@ extension BadInput {
         Inputs.fleet("\"kind\": \"kernel\",", "\"kind\": \"kernel\", \"diurnal\": [1, 2],", mentions: ["diurnal", "24"], name: "workload diurnal length"),
         Inputs.fleet("\"kind\": \"kernel\",", "\"kind\": \"kernel\", \"diurnal\": [1, 1, 1, -1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],",
                      mentions: ["diurnal[3]", "-1", "non-negative"], name: "workload negative diurnal hour"),
+        // Trapped ("Range requires lowerBound <= upperBound") before low was checked.
+        Inputs.fleet("\"kind\": \"kernel\",", "\"kind\": \"kernel\", \"pue\": {\"uniform\": {\"low\": 2e15, \"high\": 3e15}},",
+                     mentions: ["pue.uniform.low", "from 1 to 5"], name: "workload uniform low above the range"),
+        Inputs.fleet("\"kind\": \"kernel\",", "\"kind\": \"kernel\", \"pue\": {\"uniform\": {\"low\": 1.2, \"high\": 9}},",
+                     mentions: ["pue.uniform.high", "to 5"], name: "workload uniform high above the range"),
         Inputs.fleet("\"kind\": \"kernel\",", "\"kind\": \"kernel\", \"headroom\": -0.2,", mentions: ["headroom"], name: "workload headroom negative"),
         Inputs.fleet("\"kind\": \"kernel\",", "\"kind\": \"kernel\", \"pue\": {\"fixed\": 0.9},", mentions: ["pue"], name: "workload pue below one"),
         Inputs.fleet("\"kind\": \"kernel\",", "\"kind\": \"kernel\", \"sameDrawsAs\": \"t\",", mentions: ["sameDrawsAs", "t"], name: "workload same draws unknown"),
@@ -181,6 +197,17 @@ extension BadInput {
         Inputs.fleet("\"description\": \"x\",", "\"description\": \"x\", \"emissions\": {\"hourlyIntensity\": {\"values\": [1, 2, 3]}},", mentions: ["hourlyIntensity", "24"], name: "workload hourly intensity length"),
         Inputs.fleet("{\"name\": \"s\"", "{\"name\": \"s\", \"kind\": \"kernel\", \"deployments\": [], \"classes\": []}, {\"name\": \"s\"", mentions: ["deployments"], name: "workload empty deployments"),
         Inputs.fleet("\"scenarios\": [{", "\"scenarios\": [{\"name\": \"m\", \"kind\": \"mix\", \"mix\": [{\"scenario\": \"s\", \"share\": 1}]}, {", mentions: ["s"], name: "workload mix before its scenario"),
+    ]
+
+    static let tables: [BadInput] = [
+        // Counted twice in the blend (median 0.309 -> 0.444 Wh); a top 100 of 5 models was accepted.
+        Inputs.table(#"[{"name": "Llama 3.1 70B", "nodePowerKW": 10}]"#, #"[{"name": "Llama 3.1 70B", "nodePowerKW": 10}, {"name": "Llama 3.1 70B", "nodePowerKW": 11}]"#,
+                     mentions: ["scenarios[0].throughputTable.models[1].name", "models[0]"], name: "table duplicate model"),
+        Inputs.table(#""inputTokens": 500"#, #""inputTokens": 500, "blendTop": 4"#, mentions: ["throughputTable.blendTop", "at most 1"], name: "table blend top above the models"),
+        // No suggestion, no field, and for a missing file not even the workload.
+        Inputs.table("Llama 3.1 70B", "Llama 3.1 71B", mentions: ["scenarios[0].throughputTable.models[0].name", "did you mean 'Llama 3.1 70B'"], name: "table unknown model"),
+        Inputs.table(#""inputTokens": 500"#, #""inputTokens": 500, "quantization": "FP9""#, mentions: ["throughputTable.quantization", "FP9", "FP8", "FP16"], name: "table unknown quantization"),
+        Inputs.table("model_throughput_DB.csv", "nope.csv", mentions: ["scenarios[0].throughputTable.file", "nope.csv", "no such file"], name: "table missing file"),
     ]
 
     static let predicts: [BadInput] = [
@@ -199,6 +226,13 @@ extension BadInput {
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,\"128\n", mentions: ["unterminated"], name: "predict unterminated quote"),
         Inputs.predict("meta-llama/Llama-3.1-70B-Instruct,h100-sxm,1,128\n", mentions: ["line 2", "does not fit"], name: "predict model too big"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,a10,1,128,fp8\n", mentions: ["line 2", "fp8", "a10"], name: "predict precision lacking", header: "model,gpu,batch,input_tokens,precision\n"),
+        // Misspelt columns were ignored and the rows priced at the defaults (a forward pass, no cap, batch 1), exit 0.
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,64,1024,serve\n", mentions: ["p.csv:1", "'phse'", "did you mean 'phase'", "x_"],
+                       name: "predict misspelt phase column", header: "model,gpu,batch,input_tokens,phse\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,64,1024,300\n", mentions: ["p.csv:1", "'power_cap'", "'power_cap_w'"],
+                       name: "predict misspelt cap column", header: "model,gpu,batch,input_tokens,power_cap\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1024,64\n", mentions: ["'batchsize'", "'batch'"],
+                       name: "predict batch column run together", header: "model,gpu,input_tokens,batchsize\n"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128,nucleus\n", mentions: ["line 2", "sampling", "nucleus"], name: "predict unknown sampling", header: "model,gpu,batch,input_tokens,sampling\n"),
     ]
 
@@ -211,15 +245,32 @@ extension BadInput {
         Inputs.trace(Inputs.azureHeader + "2023-13-16 18:15:46.68,374,44\n", mentions: ["line 2", "timestamp"], name: "trace month 13"),
         Inputs.trace(Inputs.azureHeader + "2023-11-16 18:15:46.68,374,100000000000000000000\n", mentions: ["line 2", "output"], name: "trace tokens huge"),
         Inputs.trace("t,in,out\nnan,5,5\n", mentions: ["line 2", "timestamp", "nan"], name: "trace timestamp nan", extra: ["--log-format", "csv", "--time-column", "t", "--input-column", "in", "--output-column", "out"]),
-        Inputs.trace("t,in,out\n1,5,5\n", mentions: ["t.csv", "tokns"], name: "trace unknown column", extra: ["--log-format", "csv", "--input-column", "tokns", "--output-column", "out"]),
+        Inputs.trace("t,in,out\n1,5,5\n", mentions: ["t.csv", "tokns"], name: "trace unknown column", extra: ["--log-format", "csv", "--time-column", "t", "--input-column", "tokns", "--output-column", "out"]),
         Inputs.trace("{\"timestamp\": 0, \"input_length\": 5}\n", mentions: ["line 1", "output_length"], name: "trace jsonl missing key"),
-        Inputs.trace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 5}\n{\"timestamp\": 1, \"input_le", mentions: ["line 2"], name: "trace jsonl truncated"),
+        Inputs.trace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 5}\n{\"timestamp\": 1, \"input_le", mentions: ["t.csv:2"], name: "trace jsonl truncated"),
         Inputs.trace("{\"timestamp\": 0, \"input_length\": 5.5, \"output_length\": 5}\n", mentions: ["line 1", "input_length"], name: "trace jsonl fractional tokens"),
         // Found by the fuzzer: a 50-digit count trapped converting to Int.
         Inputs.trace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 20496382304121724007777770000000000000000000000}\n", mentions: ["line 1", "output_length", "1e9"], name: "trace jsonl tokens huge"),
         Inputs.trace("{\"timestamp\": 1e300, \"input_length\": 5, \"output_length\": 5}\n", mentions: ["line 1", "timestamp", "1e13"], name: "trace jsonl timestamp far future"),
         Inputs.trace("t,in,out\n1e300,5,5\n", mentions: ["line 2", "timestamp"], name: "trace csv timestamp far future", extra: ["--log-format", "csv", "--time-column", "t", "--input-column", "in", "--output-column", "out"]),
         Inputs.trace("t,in,out\n1,5,123456789012345\n", mentions: ["line 2", "output"], name: "trace csv tokens beyond 1e9", extra: ["--log-format", "csv", "--time-column", "t", "--input-column", "in", "--output-column", "out"]),
+        // Extra fields and duplicate names were read silently; a quoted comma shifted the columns.
+        Inputs.trace(Inputs.azureHeader + "2023-11-16 18:15:46.68,374,44,extra\n", mentions: ["t.csv:2", "4 fields", "3 columns"], name: "trace row with an extra field"),
+        Inputs.trace("TIMESTAMP,ContextTokens,GeneratedTokens,ContextTokens\n2023-11-16 18:15:46.68,374,44,9\n", mentions: ["t.csv:1", "duplicate column 'ContextTokens'"], name: "trace duplicate header"),
+        Inputs.trace("timestamp,prompt,input_length,output_length\n1,\"a, 5000\n", mentions: ["t.csv:2", "unterminated"], name: "trace quote across lines"),
+        // Hour 99 and 31 February stretched the log and its idle.
+        Inputs.trace(Inputs.azureHeader + "2023-11-16 99:99:99.0,374,44\n", mentions: ["line 2", "timestamp", "hour 0–23"], name: "trace impossible hour"),
+        Inputs.trace(Inputs.azureHeader + "2023-02-31 10:00:00.0,374,44\n", mentions: ["line 2", "timestamp", "a day the month has"], name: "trace impossible date"),
+        // Without times every request arrived at once and the rows did not add up to the total.
+        Inputs.trace("in,out\n5,5\n", mentions: ["--time-column"], name: "trace csv without a time column", extra: ["--input-column", "in", "--output-column", "out"]).with(status: 64),
+        Inputs.trace("input_length,output_length\n5,5\n", mentions: ["t.csv", "time column"], name: "trace mooncake csv without a time column"),
+        Inputs.trace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 5, \"input_length\": 9000}\n", mentions: ["t.csv:1", "duplicate"], name: "trace jsonl duplicate key"),
+        Inputs.trace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 5\n", mentions: ["t.csv:1"], name: "trace jsonl without its closing brace"),
+        Inputs.trace("{\"meta\": {\"input_length\": 7}, \"timestamp\": 0, \"output_length\": 5}\n", mentions: ["line 1", "input_length"], name: "trace jsonl nested key only"),
+        // FileHandle opened the folder and trapped on the first read.
+        BadInput(name: "trace a directory", args: ["trace", "{dir}", "--model", Inputs.model8B, "--gpu", "h100-sxm"], mentions: ["is a directory"]),
+        BadInput(name: "trace per-request under a file", args: ["trace", "{dir}/t.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--per-request", "{dir}/t.csv/x.csv"],
+                 files: ["t.csv": Inputs.azureHeader + "2023-11-16 18:15:46.68,374,44\n"], mentions: ["t.csv", "is a file, not a folder"]),
         BadInput(name: "trace missing file", args: ["trace", "{dir}/none.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm"], mentions: ["none.csv", "no such file"]),
     ]
 
@@ -233,6 +284,18 @@ extension BadInput {
                  files: ["r.csv": Inputs.calibrateHeader + "\(Inputs.model8B),h100-sxm,8,512,forward,-400,20\n"], mentions: ["r.csv", "line 2", "measured_gpu_power_w", "-400"], outputs: ["cal.json"]),
         BadInput(name: "calibrate power infinite", args: ["calibrate", "{dir}/r.csv", "-o", "{dir}/cal.json"],
                  files: ["r.csv": Inputs.calibrateHeader + "\(Inputs.model8B),h100-sxm,8,512,forward,inf,20\n"], mentions: ["r.csv", "line 2", "inf"], outputs: ["cal.json"]),
+        BadInput(name: "calibrate misspelt measured column", args: ["calibrate", "{dir}/r.csv", "-o", "{dir}/cal.json"],
+                 files: ["r.csv": Inputs.calibrateHeader.replacingOccurrences(of: "measured_time_ms", with: "measured_time") + "\(Inputs.model8B),h100-sxm,8,512,forward,400,20\n"],
+                 mentions: ["r.csv:1", "'measured_time'", "'measured_time_ms'"], outputs: ["cal.json"]),
+        // 5000 W on one H100 (700 W) was fitted and written.
+        BadInput(name: "calibrate power above the GPU's limit", args: ["calibrate", "{dir}/r.csv", "-o", "{dir}/cal.json"],
+                 files: ["r.csv": Inputs.calibrateHeader + ["8,512,forward,5000", "1,128,forward,300", "64,2048,forward,650"].map { "\(Inputs.model8B),h100-sxm,\($0),20\n" }.joined()],
+                 mentions: ["r.csv:2", "measured_gpu_power_w", "5000", "power limit", "700"], outputs: ["cal.json"]),
+        BadInput(name: "calibrate zeus without a manifest", args: ["calibrate", "{dir}/r.csv", "--zeus", "{dir}/z.json", "-o", "{dir}/cal.json"],
+                 files: ["r.csv": Inputs.calibrateHeader + "\(Inputs.model8B),h100-sxm,8,512,forward,400,20\n"], status: 64,
+                 mentions: ["--zeus", "--manifest"], outputs: ["cal.json"]),
+        BadInput(name: "calibrate output over its runs", args: ["calibrate", "{dir}/r.csv", "-o", "{dir}/r.csv"],
+                 files: ["r.csv": Inputs.calibrateHeader + "\(Inputs.model8B),h100-sxm,8,512,forward,400,20\n"], status: 64, mentions: ["-o", "the runs"]),
         BadInput(name: "calibrate power log without samples", args: ["calibrate", "--manifest", "{dir}/m.csv", "--power-log", "{dir}/log.csv", "-o", "{dir}/cal.json"],
                  files: ["m.csv": "start,end,model,gpu,batch,input_tokens\n0,10,\(Inputs.model8B),h100-sxm,8,512\n", "log.csv": "timestamp, index, power.draw [W]\n"],
                  mentions: ["m.csv", "line 2", "power samples"], outputs: ["cal.json"]),
@@ -256,6 +319,12 @@ extension BadInput {
     static let reports: [BadInput] = [
         BadInput(name: "report into a directory path", args: ["report", "{dir}/w.json", "-o", "{dir}/w.json"], files: ["w.json": Inputs.workload], mentions: ["w.json"]),
         BadInput(name: "power spec into a directory", args: ["power", "--params", "7e9", "--gpu", "h100-sxm", "--seq-length", "100", "--spec", "{dir}"], mentions: ["not a regular file"]),
+        // --spec read like an input and replaced a workload passed to it.
+        BadInput(name: "power spec over a workload", args: ["power", "--params", "7e9", "--gpu", "h100-sxm", "--seq-length", "100", "--spec", "{dir}/w.json"],
+                 files: ["w.json": Inputs.workload], mentions: ["w.json", "not a power spec", "output"]),
+        BadInput(name: "power spec over its calibration", args: ["power", "--params", "7e9", "--gpu", "h100-sxm", "--seq-length", "100",
+                                                               "--calibration", "Sources/KernelPower/Resources/coefficients.json", "--spec", "Sources/KernelPower/Resources/coefficients.json"],
+                 status: 64, mentions: ["--spec", "--calibration"]),
         BadInput(name: "capacity with no kernel scenario", args: ["capacity", "{dir}/o.json", "--budget-mw", "1"],
                  files: ["o.json": #"{"schemaVersion": 1, "description": "x", "scenarios": [{"name": "m", "kind": "throughput-table", "throughputTable": {"file": "oviedo-throughput/model_throughput_DB.csv", "inputTokens": 500, "models": [{"name": "Llama 3.1 70B", "nodePowerKW": 10}], "output": {"fixed": 300}, "powerUtilization": {"fixed": 0.5}}}]}"#],
                  mentions: ["kernel scenario"]),
@@ -267,6 +336,40 @@ extension BadInput {
     @Test func thereAreAtLeastAHundredDistinctCases() {
         #expect(BadInput.cases.count >= 100)
         #expect(Set(BadInput.cases.map(\.name)).count == BadInput.cases.count)
+    }
+
+    /// kernels priced a decode step whose KV cache cannot exist with no note; predict and
+    /// estimate said so for the same step.
+    @Test func kernelsContextBeyondTheCacheSaysSo() throws {
+        let r = try CLITests.run(["kernels", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "32", "--input", "1000", "--output", "200",
+                                  "--context", "100000000"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("exceed the 131072-token context window") && r.stdout.contains("KV cache"), "\(r.stdout)")
+        let fits = try CLITests.run(["kernels", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "32", "--input", "1000", "--output", "200",
+                                     "--context", "2000"])
+        #expect(!fits.stdout.contains("context window") && !fits.stdout.contains("does not fit"), "\(fits.stdout)")
+    }
+
+    /// A wrong TOKENWATT_DATA was dropped and the user asked to set it; a wrong catalog
+    /// variable gave "no such file" with no word of where the path came from.
+    @Test func badEnvironmentPathsAreNamed() throws {
+        let data = try CLITests.run(["fleet", "Workloads/chat-service.json"], environment: ["TOKENWATT_DATA": "/nonexistent"])
+        #expect(data.status == 1 && data.stderr.contains("/nonexistent") && data.stderr.contains("named by TOKENWATT_DATA"), "\(data.stderr)")
+        let models = try CLITests.run(["models"], environment: ["TOKENWATT_MODEL_CATALOG": "/nonexistent"])
+        #expect(models.status == 1 && models.stderr.contains("named by TOKENWATT_MODEL_CATALOG"), "\(models.stderr)")
+    }
+
+    /// An input length beyond what the table measured was extrapolated with no word.
+    @Test func tableExtrapolationSaysSo() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-table-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let far = dir.appendingPathComponent("far.json"), near = dir.appendingPathComponent("near.json")
+        try Inputs.table.replacingOccurrences(of: "500", with: "7777777").write(to: far, atomically: true, encoding: .utf8)
+        try Inputs.table.write(to: near, atomically: true, encoding: .utf8)
+        let r = try CLITests.run(["fleet", far.path]), n = try CLITests.run(["fleet", near.path])
+        #expect(r.status == 0 && r.stdout.contains("inputTokens 7777777 is outside the input lengths"), "\(r.stdout) \(r.stderr)")
+        #expect(n.status == 0 && !n.stdout.contains("outside the input lengths"), "\(n.stdout)")
     }
 
     @Test(arguments: BadInput.cases)
@@ -287,5 +390,108 @@ extension BadInput {
         for o in c.outputs { #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(o).path), "\(c.name): \(o) was written") }
         let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: dir.path))?.filter { $0.contains(".tmp-") } ?? []
         #expect(leftovers.isEmpty, "\(c.name): temporary files left: \(leftovers)")
+    }
+}
+
+/// Outputs that must not be replaced, half-written or written beside a failure: the request
+/// log itself, links, FIFOs, another output of the same run, and standard output that fails.
+@Suite struct BadOutputTests {
+    static let log = Inputs.azureHeader + "2023-11-16 18:15:46.68,374,44\n2023-11-16 18:15:47.00,200,30\n"
+    static let trace = ["--model", Inputs.model8B, "--gpu", "h100-sxm"]
+
+    func scratch(_ name: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-out-\(getpid())-\(name)")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    func text(_ url: URL) -> String? { try? String(contentsOf: url, encoding: .utf8) }
+
+    /// A full disk under standard output is an error and exit 1, not a trap.
+    @Test func aFailedWriteToStandardOutputIsAnError() throws {
+        let exe = try #require(CLITests.binary)
+        let full = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+        let p = Process(), err = Pipe()
+        p.executableURL = exe
+        p.arguments = ["gpus"]
+        p.standardOutput = full
+        p.standardError = err
+        try p.run()
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 1, "\(e)")
+        #expect(e.hasPrefix("error: could not write to standard output"), "\(e)")
+    }
+
+    @Test func tracePerRequestRefusesTheLogItself() throws {
+        let dir = try scratch("same")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("t.csv")
+        try Self.log.write(to: log, atomically: true, encoding: .utf8)
+        let r = try CLITests.run(["trace", log.path] + Self.trace + ["--per-request", dir.path + "/./t.csv"])
+        #expect(r.status == 64 && r.stderr.contains("--per-request") && r.stderr.contains("the request log"), "\(r.stderr)")
+        #expect(text(log) == Self.log)
+        let both = try CLITests.run(["trace", log.path] + Self.trace + ["--per-request", dir.path + "/p.csv", "--hourly", dir.path + "/p.csv"])
+        #expect(both.status == 64 && both.stderr.contains("--hourly") && both.stderr.contains("--per-request"), "\(both.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/p.csv"))
+    }
+
+    /// --per-request replaced links and FIFOs with regular files where --hourly refused them.
+    @Test func tracePerRequestRefusesLinksAndFIFOs() throws {
+        let dir = try scratch("links")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.log.write(to: dir.appendingPathComponent("t.csv"), atomically: true, encoding: .utf8)
+        try "target".write(to: dir.appendingPathComponent("target.txt"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/link", withDestinationPath: dir.path + "/target.txt")
+        #expect(mkfifo(dir.path + "/fifo", 0o644) == 0)
+        for name in ["link", "fifo"] {
+            let r = try CLITests.run(["trace", dir.path + "/t.csv"] + Self.trace + ["--per-request", dir.path + "/" + name])
+            #expect(r.status == 1 && r.stderr.contains("not a regular file"), "\(name): \(r.stderr)")
+        }
+        let attributes = try FileManager.default.attributesOfItem(atPath: dir.path + "/fifo")
+        #expect(attributes[.type] as? FileAttributeType != .typeRegular)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.path + "/link") == dir.path + "/target.txt")
+    }
+
+    /// sweep wrote -o, then failed on --svg; -o naming the spec or --svg replaced it.
+    @Test func sweepWritesBothOutputsOrNeitherAndNeverItsSpec() throws {
+        let dir = try scratch("sweep")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = dir.appendingPathComponent("s.json")
+        try Inputs.sweep.write(to: spec, atomically: true, encoding: .utf8)
+        try "OLD".write(to: dir.appendingPathComponent("out.csv"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("svgdir"), withIntermediateDirectories: true)
+        let r = try CLITests.run(["sweep", spec.path, "-o", dir.path + "/out.csv", "--svg", dir.path + "/svgdir"])
+        #expect(r.status == 1 && r.stderr.contains("svgdir"), "\(r.stderr)")
+        #expect(text(dir.appendingPathComponent("out.csv")) == "OLD")
+        let same = try CLITests.run(["sweep", spec.path, "-o", spec.path])
+        #expect(same.status == 64 && same.stderr.contains("the sweep spec"), "\(same.stderr)")
+        let twice = try CLITests.run(["sweep", spec.path, "-o", dir.path + "/x", "--svg", dir.path + "/x"])
+        #expect(twice.status == 64 && twice.stderr.contains("--svg") && twice.stderr.contains("-o"), "\(twice.stderr)")
+        #expect(text(spec) == Inputs.sweep && !FileManager.default.fileExists(atPath: dir.path + "/x"))
+    }
+
+    /// validate wrote its report, then failed on --bands-out.
+    @Test func validateWritesReportAndBandsOrNeither() throws {
+        let dir = try scratch("validate")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("bands.json"), withIntermediateDirectories: true)
+        let r = try CLITests.run(["validate", "--quick", "-o", dir.path + "/report", "--bands-out", dir.path + "/bands.json"])
+        #expect(r.status == 1 && r.stderr.contains("bands.json"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/report/validation.md"))
+    }
+
+    /// A bad --hourly path left the per-request file replaced: now neither is written.
+    @Test func traceWritesBothOutputsOrNeither() throws {
+        let dir = try scratch("both")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.log.write(to: dir.appendingPathComponent("t.csv"), atomically: true, encoding: .utf8)
+        try "OLD".write(to: dir.appendingPathComponent("p.csv"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("h.csv"), withIntermediateDirectories: true)
+        let r = try CLITests.run(["trace", dir.path + "/t.csv"] + Self.trace + ["--per-request", dir.path + "/p.csv", "--hourly", dir.path + "/h.csv"])
+        #expect(r.status == 1 && r.stderr.contains("h.csv"), "\(r.stderr)")
+        #expect(text(dir.appendingPathComponent("p.csv")) == "OLD")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.contains(".tmp-") })
     }
 }

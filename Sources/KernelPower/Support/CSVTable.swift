@@ -63,14 +63,29 @@ public struct CSVTable: Sendable {
         return CSVTable(file: file, header: header, rows: records)
     }
 
+    /// The fields of one line of a streamed CSV file (line `line`), by the same rules as `parse`:
+    /// a reader that cannot hold the file (a request log) still splits quoted fields as RFC 4180
+    /// says. A quoted field that runs past the end of the line is an error, not the next line.
+    public static func fields(ofLine text: String, file: String, line: Int) throws -> [String] {
+        let records: [Row]
+        do { records = try splitRecords(text, file: file, firstLine: line) } catch let InputError.syntax(f, l, message)
+            where message == "unterminated quoted field" {
+            throw InputError.syntax(file: f, line: l, message: "unterminated quoted field (a quoted field cannot span lines here: one request a line)")
+        }
+        guard records.count == 1 else {
+            throw InputError.syntax(file: file, line: line, message: "a quoted field spans lines; expected one record a line")
+        }
+        return records[0].fields
+    }
+
     /// Splits text into records, honouring quotes (a quoted field may contain commas and newlines).
-    private static func splitRecords(_ text: String, file: String) throws -> [Row] {
+    private static func splitRecords(_ text: String, file: String, firstLine: Int = 1) throws -> [Row] {
         var rows: [Row] = []
         var fields: [String] = []
         var field = ""
         var inQuotes = false
-        var line = 1
-        var recordLine = 1
+        var line = firstLine
+        var recordLine = firstLine
         var fieldWasQuoted = false
         var scalars = Array(text.unicodeScalars)
         if scalars.first == "\u{FEFF}" { scalars.removeFirst() }

@@ -32,7 +32,9 @@ public enum UserCalibration {
         var skipped: [(label: String, reason: String)] = []
         for run in runs {
             let row: CalibrationRow
-            do { row = try calibrationRow(run, estimator: estimator) } catch {
+            do { row = try calibrationRow(run, estimator: estimator) } catch let refusal as Refusal {
+                throw refusal  // an impossible reading is wrong data, not a run this model cannot handle
+            } catch {
                 skipped.append((run.label, "\(error)"))
                 continue
             }
@@ -91,10 +93,23 @@ public enum UserCalibration {
             passes = try ContinuousPlan(request: request, local: local).meanStep.map { (try planner.program(for: $0.phase), $0.weight) }
         }
         let cap = d.powerCap ?? d.gpu.tdp
+        try checkPlausible(run, limit: cap, gpu: d.gpu.id)
         return CalibrationRow(label: run.label, group: d.model.family, gpu: d.gpu, passes: passes,
                               lockedClock: d.lockedClock ?? d.gpu.boostClock, measuredClock: nil, powerCap: cap,
                               powerLimited: run.gpuPowerWatts >= ServingCalibration.powerLimitedFraction * cap.watts,
                               measuredTime: .seconds(run.unitTimeSeconds ?? 0), measuredPower: .watts(run.gpuPowerWatts))
+    }
+
+    /// A steady-state mean above the GPU's power limit by this factor is not one GPU's board
+    /// power (a node's, or a unit slip): boards hold their limit within a few percent.
+    static let mostPowerOverLimit = 1.1
+
+    /// Refuses a reading no GPU under this limit can draw (5000 W on a 250 W-capped A100 was fitted).
+    static func checkPlausible(_ run: MeasuredRun, limit: Power, gpu: String) throws {
+        guard run.gpuPowerWatts > mostPowerOverLimit * limit.watts else { return }
+        throw Refusal(description: "\(run.label): measured_gpu_power_w \(formatNumber(run.gpuPowerWatts)) W is above \(gpu)'s power limit "
+            + "(\(formatNumber(limit.watts)) W, its cap or TDP); expected the mean board power of one GPU, at most "
+            + "\(formatNumber(mostPowerOverLimit * limit.watts, significant: 4)) W")
     }
 
     /// One configuration, constant power and capped-only data cannot pin coefficients down.

@@ -122,6 +122,7 @@ public struct FleetRunner: Sendable {
             varianceShares: [], hourlyMegawatts: [], classes: [], levers: [],
             notes: ["throughput-table mode (Oviedo et al.): blend of \(chosen.map { t.models[$0].name }.joined(separator: ", ")); fleet energy from the untrimmed mean × \(formatNumber(t.fleetOverhead, significant: 5))"],
             samples: blend)
+        if let note = ThroughputTableModel.extrapolationNote(t, fits: fits) { result.notes.append(note) }
         result.overheadShare = 1 - 1 / scenario.pue.mean
         return (result, (blend, untrimmed))
     }

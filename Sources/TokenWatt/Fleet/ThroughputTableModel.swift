@@ -13,6 +13,8 @@ public struct ThroughputTableModel: Sendable {
         public var name: String
         public var coefficients: [Double]?   // b0, b1, b2 or nil for a constant
         public var cap: Double
+        /// The input lengths the model was measured at: the fit extrapolates outside them.
+        public var inputLengths: ClosedRange<Double> = 1...1
 
         public func tps(input: Double, output: Double) -> Double {
             guard let b = coefficients else { return cap }
@@ -21,26 +23,53 @@ public struct ThroughputTableModel: Sendable {
     }
 
     public static func fits(_ s: ThroughputScenario, dataDirectory: String) throws -> [Fit] {
-        let t = try CSVTable.read(path: dataDirectory + "/" + s.file)
+        let t: CSVTable
+        do { t = try CSVTable.read(path: dataDirectory + "/" + s.file) } catch {
+            throw FleetError(description: "\(s.field).file '\(s.file)': \(error)")
+        }
         guard let model = t.column("Model"), let q = t.column("Quantization"), let tps = t.column("Tokens per Second (TPS)"),
               let li = t.column("Input Length"), let lo = t.column("Output Length") else {
             throw InputError.missingField(file: t.file, field: "Model, Quantization, Tokens per Second (TPS), Input Length, Output Length",
                                           expected: "the columns of model_throughput_DB.csv")
         }
-        return try s.models.map { m in
+        let quantizations = t.rows.map { $0.fields[q] }.uniqued()
+        guard quantizations.contains(s.quantization) else {
+            throw FleetError(description: "\(s.field).quantization: \(t.file) has no '\(s.quantization)' rows"
+                + Self.hint(s.quantization, among: quantizations, kind: "quantizations"))
+        }
+        return try s.models.enumerated().map { i, m in
             let rows = t.rows.filter { $0.fields[model] == m.name && $0.fields[q] == s.quantization }
                 .compactMap { r -> (Double, Double, Double)? in
                     guard let a = Double(r.fields[li]), let b = Double(r.fields[lo]), let y = Double(r.fields[tps]), a > 0, b > 0, y > 0, y.isFinite else { return nil }
                     return (a, b, y)
                 }
-            guard let cap = rows.map(\.2).max() else {
-                throw FleetError(description: "\(t.file): no \(s.quantization) rows with numeric lengths for model '\(m.name)'")
+            guard let cap = rows.map(\.2).max(), let shortest = rows.map(\.0).min(), let longest = rows.map(\.0).max() else {
+                let names = t.rows.filter { $0.fields[q] == s.quantization }.map { $0.fields[model] }.uniqued()
+                throw FleetError(description: "\(s.field).models[\(i)].name: \(t.file) has no \(s.quantization) rows with numeric lengths for model '\(m.name)'"
+                    + Self.hint(m.name, among: names, kind: "\(s.quantization) models"))
             }
-            guard rows.count >= 3 else { return Fit(name: m.name, coefficients: nil, cap: cap) }
+            guard rows.count >= 3 else { return Fit(name: m.name, coefficients: nil, cap: cap, inputLengths: shortest...longest) }
             let a = rows.map { [1, log($0.0), log($0.1)] }
             let b = rows.map { log($0.2) }
-            return Fit(name: m.name, coefficients: NNLS.leastSquares(a, b, columns: [0, 1, 2]), cap: cap)
+            return Fit(name: m.name, coefficients: NNLS.leastSquares(a, b, columns: [0, 1, 2]), cap: cap, inputLengths: shortest...longest)
         }
+    }
+
+    /// "; did you mean 'X'? (the table's ...: A, B)" for an id the table lacks.
+    static func hint(_ id: String, among names: [String], kind: String) -> String {
+        let near = Suggestions.closest(to: id, among: names)
+        return (near.isEmpty ? "" : "; did you mean \(near.map { "'\($0)'" }.joined(separator: ", "))?")
+            + " (the table's \(kind): \(names.sorted().joined(separator: ", ")))"
+    }
+
+    /// A note when the scenario's input length lies outside what a blended model was measured
+    /// at: its TPS is then the fit's extrapolation (7,777,777 tokens gave 66 Wh with no word).
+    public static func extrapolationNote(_ s: ThroughputScenario, fits: [Fit]) -> String? {
+        let outside = fits.filter { !$0.inputLengths.contains(s.inputTokens) }
+        guard !outside.isEmpty else { return nil }
+        let ranges = outside.map { "\($0.name) \(formatNumber($0.inputLengths.lowerBound))–\(formatNumber($0.inputLengths.upperBound))" }
+        return "inputTokens \(formatNumber(s.inputTokens, significant: 12)) is outside the input lengths the table measured (\(ranges.joined(separator: "; "))): "
+            + "their throughput is the fit's extrapolation"
     }
 
     /// Samples of Wh per query for each model (facility boundary: PUE included).

@@ -45,6 +45,11 @@ public struct KernelListing: Sendable {
         }
         var notes = serving.notes
         if context != nil, pass == .prefill { notes.append("--context applies to the decode step; the prefill step decodes at the mean context") }
+        if let c = context, pass == .decode, case let .decode(b, _) = phase {
+            // The notes predict gives the same decode step: a context past the window, or a KV
+            // cache that cannot exist (32 × 1e8 tokens was priced with nothing said).
+            notes += [d.contextNote(tokens: c), PredictTable.kvNote(d, batch: b, context: c)].compactMap { $0 }
+        }
         let planner = PhasePlanner(deployment: d)
         var microbatchCount = 1
         if d.pipelineParallel > 1 {

@@ -42,6 +42,37 @@ public enum PredictRowReader {
                                       "input_tokens", "output_tokens", "sm_clock_mhz", "power_cap_w", "framework",
                                       "attention", "lm_head", "host_launch_us", "sampling", "ssm_state_precision", "pp"]
 
+    /// Refuses a header column that is a near miss of a known column the header lacks
+    /// (`phse`, `power_cap`, `precison`, `batchsize`): it was ignored, and the row priced at the
+    /// default, with exit 0. Other columns (an `id`, a re-scored file's results) are carried
+    /// through unread; an `x_` prefix carries one that looks like a typo.
+    /// - Parameters:
+    ///   - extra: columns the caller reads besides the predict contract (calibrate's measured ones).
+    ///   - echoed: columns the caller writes itself (predict's results), never suggested.
+    public static func checkColumns(_ table: CSVTable, extra: [String] = [], echoed: [String] = []) throws {
+        let known = knownColumns + extra
+        for column in table.header where !known.contains(column) && !echoed.contains(column) && !column.hasPrefix("x_") {
+            let missing = known.filter { !table.header.contains($0) }
+            guard let near = nearMiss(column, among: missing) else { continue }
+            throw InputError.syntax(file: table.file, line: 1, message: "unknown column '\(column)'; did you mean '\(near)'? "
+                + "(known columns: \(known.joined(separator: ", ")); rename it, or prefix it with x_ to carry it through unread)")
+        }
+    }
+
+    /// The known column `column` is most likely a misspelling of: one or two edits for a name
+    /// of 8 characters or more, one below that, or a name it contains or is contained in
+    /// (`batchsize`, `measured_time`). Looser than that, `id` would be taken for `tp`.
+    static func nearMiss(_ column: String, among known: [String]) -> String? {
+        let c = column.lowercased()
+        let scored = known.map { k -> (String, Int) in
+            let lk = k.lowercased()
+            let contains = min(lk.count, c.count) >= 3 && (lk.contains(c) || c.contains(lk))
+            return (k, contains ? 0 : Suggestions.editDistance(c, lk))
+        }
+        let limit = c.count >= 8 ? 2 : 1
+        return scored.filter { $0.1 <= limit }.min { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }?.0
+    }
+
     public static func read(_ row: CSVTable.Row, table: CSVTable) throws -> PredictRequest {
         let cells = Cells(row: row, table: table)
         let phase = try cells.choice("phase", PredictPhase.self) ?? .forward

@@ -15,8 +15,16 @@ public struct PredictTable: Sendable {
         "compute_bound_share", "memory_bound_share", "communication_share", "overhead_share", "idle_share", "kernels",
     ]
 
+    /// The columns `score` adds to each row.
+    public static let resultColumns = passColumns + ServeColumns.names + ["note", "error"]
+
+    /// Refuses a misspelt input column (`PredictRowReader.checkColumns`); result columns and
+    /// their `input_` echoes (a re-scored output) are not misspellings.
+    public static func checkColumns(_ table: CSVTable) throws {
+        try PredictRowReader.checkColumns(table, echoed: resultColumns + resultColumns.map { "input_\($0)" })
+    }
+
     public static func score(_ table: CSVTable, estimator: Estimator) -> PredictTable {
-        let resultColumns = passColumns + ServeColumns.names + ["note", "error"]
         // Result columns keep their contract names; an input column that has one of those names
         // (a re-scored output file, say) is echoed as `input_<name>`.
         let echoed = table.header.map { resultColumns.contains($0) ? "input_\($0)" : $0 }

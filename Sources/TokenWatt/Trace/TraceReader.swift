@@ -30,13 +30,17 @@ public struct TraceReader {
     public private(set) var line = 0
     var format: TraceFormat
     var columns: (time: Int?, input: Int, output: Int, count: Int) = (nil, 0, 1, 2)
-    var dateTimes = false
 
     /// Opens `path` (`-` for standard input) and reads its header; `format` nil detects it.
     public init(path: String, format: TraceFormat?) throws {
         if path == "-" {
             handle = .standardInput
         } else {
+            // FileHandle opens a folder and then traps on the first read: refuse it by name.
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+                throw InputError.unreadable(file: path, reason: "is a directory; expected a request log file")
+            }
             guard let h = FileHandle(forReadingAtPath: path) else { throw InputFile.unreadable(path) }
             handle = h
         }
@@ -58,7 +62,7 @@ public struct TraceReader {
 
     /// Reads the header line (CSV) or peeks at the first line (JSONL) and fixes the columns.
     mutating func start(requested: TraceFormat?) throws {
-        guard let (start, end) = nextLineRange() else {
+        guard let (start, end) = try nextLineRange() else {
             throw InputError.invalidValue(file: name, field: "line 1", value: "empty", expected: "a request log")
         }
         let text = String(decoding: buffer[start..<end], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -71,7 +75,9 @@ public struct TraceReader {
             line = 0
             return
         }
-        let header = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        // The project's CSV rules: quoted names, and no duplicate or empty ones (the first of two
+        // ContextTokens columns was read silently).
+        let header = try CSVTable.parse(text, file: name).header
         let fmt = try requested ?? detectFormat(header)
         try bindColumns(of: fmt, in: header)
         format = fmt
@@ -101,16 +107,22 @@ public struct TraceReader {
         switch fmt {
         case .azure:
             columns = (try index("TIMESTAMP"), try index("ContextTokens"), try index("GeneratedTokens"), header.count)
-            dateTimes = true
         case .mooncake:
             throw InputError.invalidValue(file: name, field: "line 1", value: "a CSV header", expected: "JSON lines for the mooncake format")
         case let .csv(t, i, o, _):
-            columns = (try t.map(index), try index(i), try index(o), header.count)
+            // Without arrival times every request arrived at once: the per-request Wh then
+            // charged idle the replicas never had (they summed to 1.5 × the total), silently.
+            guard let t else {
+                throw InputError.invalidValue(file: name, field: "header", value: header.joined(separator: ","),
+                                              expected: "a time column (--time-column C, or timestamp / timestamp_ms): "
+                                                  + "each request is priced at the load it arrived into, so the log needs arrival times")
+            }
+            columns = (try index(t), try index(i), try index(o), header.count)
         }
     }
 
     /// Bounds of the next line in `buffer`, refilling it from the file as needed.
-    mutating func nextLineRange() -> (Int, Int)? {
+    mutating func nextLineRange() throws -> (Int, Int)? {
         while true {
             if let nl = buffer[position...].firstIndex(of: 10) {
                 let start = position
@@ -130,7 +142,11 @@ public struct TraceReader {
             buffer.removeFirst(position)
             position = 0
             guard let handle else { eof = true; continue }
-            let chunk = handle.readData(ofLength: 1 << 20)
+            // readData(ofLength:) traps on a read error; read(upToCount:) throws it.
+            let chunk: Data
+            do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
+                throw InputError.unreadable(file: name, reason: "could not be read: \(error.localizedDescription)")
+            }
             if chunk.isEmpty { eof = true } else { buffer.append(contentsOf: chunk) }
             if line == 0 { Self.dropByteOrderMark(&buffer) }
         }
@@ -138,7 +154,7 @@ public struct TraceReader {
 
     /// The next request, skipping blank lines; a malformed line is an error naming it.
     public mutating func next() throws -> TraceRequest? {
-        while let (start, end) = nextLineRange() {
+        while let (start, end) = try nextLineRange() {
             if end == start { continue }
             let r = try buffer.withUnsafeBufferPointer { b in try parse(UnsafeBufferPointer(rebasing: b[start..<end])) }
             return r
@@ -148,19 +164,57 @@ public struct TraceReader {
 
     func parse(_ b: UnsafeBufferPointer<UInt8>) throws -> TraceRequest {
         if case .mooncake = format { return try parseJSONLine(b) }
-        var fields: (time: Double, input: Int, output: Int) = (0, -1, -1)
+        // A quote means RFC 4180 fields (a prompt with commas in it): the project's CSV parser
+        // splits them. Other lines are split on commas here, bytes only, which is the same.
+        if b.contains(34) { return try parseQuoted(b) }
+        var fields = Fields()
         var col = 0, fieldStart = 0
         for i in 0...b.count {
             if i < b.count && b[i] != 44 { continue }  // ','
-            let f = UnsafeBufferPointer(rebasing: b[fieldStart..<i])
-            if col == columns.input { fields.input = TraceNumbers.integer(f) ?? -1 }
-            else if col == columns.output { fields.output = TraceNumbers.integer(f) ?? -1 }
-            else if col == columns.time {
-                guard let t = dateTimes ? TraceNumbers.dateTime(f) : TraceNumbers.decimal(f) else { throw bad("timestamp", f, expected: "a finite number or a date-time") }
-                if case let .csv(_, _, _, ms) = format, ms { fields.time = t / 1000 } else { fields.time = t }
-            }
+            try read(UnsafeBufferPointer(rebasing: b[fieldStart..<i]), column: col, into: &fields, line: b)
             col += 1
             fieldStart = i + 1
+        }
+        return try request(fields, count: col, line: b)
+    }
+
+    /// The columns a request is read from, as they are found on a line.
+    struct Fields {
+        var time = 0.0, input = -1, output = -1
+    }
+
+    func parseQuoted(_ b: UnsafeBufferPointer<UInt8>) throws -> TraceRequest {
+        let cells = try CSVTable.fields(ofLine: String(decoding: b, as: UTF8.self), file: name, line: line)
+        var fields = Fields()
+        for (col, cell) in cells.enumerated() {
+            var bytes = Array(cell.utf8)
+            try bytes.withUnsafeMutableBufferPointer { try read(UnsafeBufferPointer($0), column: col, into: &fields, line: b) }
+        }
+        return try request(fields, count: cells.count, line: b)
+    }
+
+    /// Reads field `f` if column `column` is one a request needs.
+    func read(_ f: UnsafeBufferPointer<UInt8>, column: Int, into fields: inout Fields, line b: UnsafeBufferPointer<UInt8>) throws {
+        if column == columns.input { fields.input = TraceNumbers.integer(f) ?? -1 }
+        else if column == columns.output { fields.output = TraceNumbers.integer(f) ?? -1 }
+        else if column == columns.time {
+            var ms = false
+            if case let .csv(_, _, _, m) = format { ms = m }
+            let parsed: Double?
+            do { parsed = try TraceNumbers.time(f, milliseconds: ms) } catch {
+                throw bad("timestamp", f, expected: "a real date and time: month 1–12, a day the month has, hour 0–23, minutes and seconds 0–59")
+            }
+            guard let t = parsed else {
+                throw bad("timestamp", f, expected: "a number of seconds\(ms ? " (milliseconds with --time-unit ms)" : "") or a date-time YYYY-MM-DD HH:MM:SS[.f]")
+            }
+            fields.time = t
+        }
+    }
+
+    /// The request a line's fields make, once the line is known to have the header's columns.
+    func request(_ fields: Fields, count: Int, line b: UnsafeBufferPointer<UInt8>) throws -> TraceRequest {
+        guard count == columns.count else {
+            throw InputError.syntax(file: name, line: line, message: "\(count) fields, but the header has \(columns.count) columns")
         }
         guard abs(fields.time) < Self.latestSeconds else { throw bad("timestamp", b, expected: Self.timeRange) }
         guard fields.input >= 0, fields.input < Self.mostTokens else { throw bad("input tokens", b) }
@@ -168,23 +222,22 @@ public struct TraceReader {
         return TraceRequest(timestamp: fields.time, inputTokens: fields.input, outputTokens: fields.output)
     }
 
-    /// `{"timestamp": 27482, "input_length": 6955, "output_length": 52, ...}`: the three keys by name.
+    /// `{"timestamp": 27482, "input_length": 6955, "output_length": 52, ...}`: the three keys of
+    /// the line's top-level object, read by the project's JSON parser. Scanning for the key text
+    /// took a nested `"input_length"` for the request's, the first of two duplicates, and a
+    /// line with no closing brace.
     func parseJSONLine(_ b: UnsafeBufferPointer<UInt8>) throws -> TraceRequest {
-        func value(_ key: String) -> Double? {
-            let k = Array("\"\(key)\"".utf8)
-            guard b.count > k.count else { return nil }
-            var i = 0
-            while i + k.count <= b.count {
-                if b[i] == k[0] && zip(k.indices, k).allSatisfy({ b[i + $0] == $1 }) {
-                    var j = i + k.count
-                    while j < b.count && (b[j] == 32 || b[j] == 58) { j += 1 }  // spaces and ':'
-                    var e = j
-                    while e < b.count && ((b[e] >= 48 && b[e] <= 57) || b[e] == 46 || b[e] == 45 || b[e] == 101 || b[e] == 69 || b[e] == 43) { e += 1 }
-                    return TraceNumbers.decimal(UnsafeBufferPointer(rebasing: b[j..<e]))
-                }
-                i += 1
+        let object: [String: JSONValue]
+        do {
+            guard case let .object(pairs) = try JSONParser.parse(String(decoding: b, as: UTF8.self), file: name) else {
+                throw bad("line", b, expected: "a JSON object with timestamp, input_length and output_length")
             }
-            return nil
+            object = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        } catch let InputError.syntax(_, _, message) {
+            throw InputError.syntax(file: name, line: line, message: message)
+        }
+        func value(_ key: String) -> Double? {
+            if case let .number(x)? = object[key] { return x } else { return nil }
         }
         guard let t = value("timestamp") else { throw bad("timestamp", b, expected: "a finite number of milliseconds") }
         func count(_ x: Double?) -> Bool { x.map { $0 >= 0 && $0 < Double(Self.mostTokens) && $0 == $0.rounded() } ?? false }
@@ -233,21 +286,47 @@ enum TraceNumbers {
         return x
     }
 
-    /// `YYYY-MM-DD HH:MM:SS[.fffffff]` (or with `T`) as seconds since 1970-01-01 UTC.
-    static func dateTime(_ f: UnsafeBufferPointer<UInt8>) -> Double? {
-        guard f.count >= 19 else { return decimal(f) }
+    /// A time field: a date-time (`YYYY-MM-DD HH:MM:SS[.f]`, in any log format), else a number
+    /// of seconds, or of milliseconds. nil when it is neither; a date-time that names no real
+    /// moment (hour 99, 31 February) is an error saying so.
+    static func time(_ f: UnsafeBufferPointer<UInt8>, milliseconds: Bool) throws -> Double? {
+        guard f.count >= 10, f[4] == 45 else { return decimal(f).map { milliseconds ? $0 / 1000 : $0 } }
+        return try dateTime(f)
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS[.fffffff]` (or with `T`) as seconds since 1970-01-01 UTC. Impossible
+    /// fields are refused: hour 99 stretched a log to 82 h and charged 27.6 kWh of idle.
+    static func dateTime(_ f: UnsafeBufferPointer<UInt8>) throws -> Double? {
+        guard f.count >= 19 else { return nil }
         func num(_ a: Int, _ n: Int) -> Int? {
             var v = 0
             for i in a..<(a + n) { guard f[i] >= 48 && f[i] <= 57 else { return nil }; v = v * 10 + Int(f[i] - 48) }
             return v
         }
-        guard f[4] == 45, f[7] == 45, f[13] == 58, f[16] == 58, let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2),
-              let h = num(11, 2), let mi = num(14, 2), let s = num(17, 2), (1...12).contains(mo), (1...31).contains(d) else { return nil }
+        guard f[4] == 45, f[7] == 45, f[10] == 32 || f[10] == 84, f[13] == 58, f[16] == 58, let y = num(0, 4), let mo = num(5, 2),
+              let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2), let s = num(17, 2) else { return nil }
+        guard (1...12).contains(mo), (1...daysIn(month: mo, year: y)).contains(d), h < 24, mi < 60, s < 60 else {
+            throw ImpossibleDateTime()
+        }
         var frac = 0.0, scale = 0.1
-        if f.count > 20 && f[19] == 46 {
+        if f.count == 20 && f[19] == 90 { return seconds(y, mo, d, h, mi, s, 0) }  // a trailing Z: UTC, as assumed
+        if f.count > 19 {
+            guard f[19] == 46, f.count > 20 else { return nil }
             for i in 20..<f.count { guard f[i] >= 48 && f[i] <= 57 else { return nil }; frac += Double(f[i] - 48) * scale; scale /= 10 }
         }
-        return Double(daysFromCivil(y, mo, d)) * 86_400 + Double(h * 3600 + mi * 60 + s) + frac
+        return seconds(y, mo, d, h, mi, s, frac)
+    }
+
+    static func seconds(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int, _ frac: Double) -> Double {
+        Double(daysFromCivil(y, mo, d)) * 86_400 + Double(h * 3600 + mi * 60 + s) + frac
+    }
+
+    /// Thrown by `dateTime` for a well-formed date-time that names no real moment.
+    struct ImpossibleDateTime: Error {}
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).

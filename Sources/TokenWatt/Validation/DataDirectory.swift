@@ -9,7 +9,9 @@ public enum DataDirectory {
 
     public static func resolve(explicit: String?) throws -> String {
         if let e = explicit { return try check(e) }
-        if let env = ProcessInfo.processInfo.environment[environmentVariable], !env.isEmpty { return try check(env) }
+        if let env = ProcessInfo.processInfo.environment[environmentVariable], !env.isEmpty {
+            return try check(env, reason: "is not a directory with the shared measurement data (named by \(environmentVariable))")
+        }
         var dir = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         for _ in 0..<6 {
             for candidate in [dir.appendingPathComponent("../shared/data"), dir.appendingPathComponent("shared/data")] {
@@ -22,10 +24,20 @@ public enum DataDirectory {
                                     reason: "measurement data not found; pass --data-dir DIR or set \(environmentVariable)")
     }
 
-    static func check(_ path: String) throws -> String {
+    /// The data directory when one is given or found, nil when none is: commands whose
+    /// workloads may not need it. A directory that was named (`explicit` or the environment
+    /// variable) and is wrong is an error, not nil: `fleet` dropped it and then asked for the
+    /// variable that was set.
+    public static func resolveIfNamed(explicit: String?) throws -> String? {
+        let env = ProcessInfo.processInfo.environment[environmentVariable] ?? ""
+        if explicit != nil || !env.isEmpty { return try resolve(explicit: explicit) }
+        return try? resolve(explicit: nil)
+    }
+
+    static func check(_ path: String, reason: String = "is not a directory with the shared measurement data") throws -> String {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
-            throw InputError.unreadable(file: path, reason: "is not a directory with the shared measurement data")
+            throw InputError.unreadable(file: path, reason: reason)
         }
         return path
     }

@@ -92,6 +92,11 @@ public enum EnergAIzerData {
                     throw InputError.invalidValue(file: table.file, field: "line \(r.line) \(table.header[cols[i]])",
                                                   value: f[cols[i]], expected: "a number")
                 }
+                // Time, energy and power of a pass are measurements: zero or less is a corrupt row.
+                guard !(10...12).contains(i) || x > 0 else {
+                    throw InputError.invalidValue(file: table.file, field: "line \(r.line) \(table.header[cols[i]])",
+                                                  value: f[cols[i]], expected: "a positive measurement")
+                }
                 return x
             }
             switch resolve(gpu: f[cols[0]], precision: f[cols[4]], attention: f[cols[7]], status: f[cols[14]], catalog: catalog,

@@ -129,7 +129,15 @@ public enum MLEnergyData {
                 }
                 return x
             }
-            func num(_ i: Int) throws -> Double { try value(c[i]) }
+            func num(_ i: Int) throws -> Double {
+                let x = try value(c[i])
+                // A measurement (power, J/token, throughput, ITL) of zero or less is a corrupt
+                // row: -483 W entered the error statistics, a 0 J/token row dropped out unsaid.
+                guard i < 9 || x > 0 else {
+                    throw InputError.invalidValue(file: t.file, field: "line \(r.line) \(t.header[c[i]])", value: f[c[i]], expected: "a positive measurement")
+                }
+                return x
+            }
             let gpus = Int(try num(2))
             runs.append(MLEnergyRun(
                 task: f[c[0]], model: f[c[1]], gpu: f[c[13]].lowercased(), gpus: gpus, tensorParallel: Int(try num(3)), expertParallel: Int(try num(4)),

@@ -31,9 +31,13 @@ extension WorkloadReader.Context {
             d = p95 > p5 ? .clamped(.lognormal(p5: p5, p95: p95), low: range.lowerBound, high: range.upperBound) : .fixed(p5)
         case "uniform":
             var u = try o.object("uniform")
-            let lo = try u.double("low"), hi = try u.double("high", lo...1e15, expected: "at least low")
+            // low is checked first: a low above the field's top would make low...top an
+            // inverted range, which traps instead of naming the field.
+            let lo = try inRange(try u.double("low"), "\(path).uniform.low", range)
+            let hi = try u.double("high", lo...range.upperBound,
+                                  expected: "a value from low (\(formatNumber(lo))) to \(formatNumber(range.upperBound))")
             try u.finish()
-            d = .uniform(low: try inRange(lo, "\(path).uniform.low", range), high: try inRange(hi, "\(path).uniform.high", range))
+            d = .uniform(low: lo, high: hi)
         case "histogram": d = try histogram(try o.object("histogram"), path: "\(path).histogram", range: range)
         case "trace": d = try trace(try o.object("trace"), path: "\(path).trace", range: range)
         default:
@@ -76,7 +80,8 @@ extension WorkloadReader.Context {
         let name = try o.string("file"), column = try o.string("column")
         try o.finish()
         guard let dir = dataDirectory else {
-            throw InputError.unreadable(file: name, reason: "\(file): \(path) needs the shared data directory (--data-dir DIR or TOKENWATT_DATA)")
+            throw InputError.unreadable(file: file, reason: "\(path) reads \(name) from the shared data directory, which was not found "
+                + "(pass --data-dir DIR or set TOKENWATT_DATA)")
         }
         let key = name + "|" + column
         if let values = traceCache[key] { return .empirical(values) }

@@ -280,9 +280,23 @@ extension WorkloadReader.Context {
                                                path: "\(path).throughputTable.powerUtilization", range: 0.001...2),
             samplesPerModel: try t.optionalInt("samplesPerModel", 100...10_000_000, expected: "samples") ?? 100_000,
             blendTop: try t.optionalInt("blendTop", 1...100, expected: "a model count") ?? 3, blendTrims: trims,
-            fleetOverhead: try t.optionalDouble("fleetOverhead", 1...10, expected: "a multiplier ≥ 1") ?? 1)
+            fleetOverhead: try t.optionalDouble("fleetOverhead", 1...10, expected: "a multiplier ≥ 1") ?? 1,
+            field: "\(path).throughputTable")
+        let explicitTop = try t.optionalInt("blendTop", 1...100, expected: "a model count")
         try t.finish()
         guard !models.isEmpty else { throw InputError.invalidValue(file: file, field: "\(path).throughputTable.models", value: "[]", expected: "models") }
+        // A model listed twice was blended twice (median 0.309 -> 0.444 Wh), as deployments,
+        // classes and levers are not allowed to be.
+        for (i, m) in models.enumerated() {
+            if let j = models.prefix(i).firstIndex(where: { $0.0 == m.0 }) {
+                throw InputError.invalidValue(file: file, field: "\(path).throughputTable.models[\(i)].name", value: "'\(m.0)'",
+                                              expected: "a model not already listed (it is models[\(j)])")
+            }
+        }
+        if let top = explicitTop, top > models.count {
+            throw InputError.invalidValue(file: file, field: "\(path).throughputTable.blendTop", value: String(top),
+                                          expected: "at most \(models.count), the number of models listed")
+        }
         return s
     }
 

@@ -135,6 +135,9 @@ public struct ThroughputScenario: Sendable {
     public var blendTrims: [(Double, Double)]
     /// Multiplier on fleet energy for orchestration and backup (Oviedo's 1.10 × 1.076 × 1.12).
     public var fleetOverhead: Double
+    /// Where the scenario sits in its workload (`scenarios[0].throughputTable`), for errors
+    /// found once the table is read.
+    public var field = "throughputTable"
 }
 
 /// A traffic mix of other scenarios, each optionally divided by a lever drawn per sample.

@@ -26,6 +26,10 @@ enum CalibrateCommand {
             _ = try args.requirePositional(0, usage: usage)
             return try builtin(args)
         }
+        let out = args.string("o") ?? args.string("output") ?? "calibration.json"
+        let inputs = [("the runs", args.positional.first), ("--manifest", args.string("manifest")), ("--power-log", args.string("power-log")),
+                      ("--zeus", args.string("zeus"))].compactMap { what, path in path.map { (what, $0) } }
+        try Output.refuseOverlaps(outputs: [("-o", out)], inputs: inputs + CommonOptions.inputFiles(args))
         let runs = try measuredRuns(args)
         let result: UserCalibration.Result
         do {
@@ -35,7 +39,6 @@ enum CalibrateCommand {
             return .failure
         }
         for (label, reason) in result.skipped { Output.note("warning: skipped \(label): \(reason)") }
-        let out = args.string("o") ?? args.string("output") ?? "calibration.json"
         try Output.writeFile(result.file.json(), to: out)
         // The error before the fit is what the uncalibrated tool gets on this hardware.
         let rows = result.fitted.map { f -> [String] in
@@ -72,6 +75,10 @@ enum CalibrateCommand {
             default: throw UsageError(description: "--log-format \(format): expected nvidia-smi or dcgm")
             }
             return try RunManifest.join(manifest: manifest, samples: samples)
+        }
+        // Without a manifest these were ignored, and the runs fitted without the log named.
+        for flag in ["zeus", "power-log", "log-format", "interval-ms"] where args.string(flag) != nil {
+            throw UsageError(description: "--\(flag) needs --manifest RUNS.csv (the runs whose windows the log is cut into)")
         }
         let file = try args.requirePositional(1, usage: usage)[0]
         let table = try CSVTable.read(path: file)

@@ -16,17 +16,16 @@ enum CapacityCommand {
         let file = try args.requirePositional(1, usage: usage)[0]
         let format = try args.format([.text, .json], default: .text)
         guard let budget = try args.double("budget-mw", 1e-6...1e6) else { throw UsageError(description: "--budget-mw is required; usage: \(usage)") }
-        let data = args.string("data-dir") != nil ? try DataDirectory.resolve(explicit: args.string("data-dir")) : try? DataDirectory.resolve(explicit: nil)
+        let data = try DataDirectory.resolveIfNamed(explicit: args.string("data-dir"))
         let estimator = try CommonOptions.estimator(args)
         let gpus: [String?] = try args.string("gpus").map { list in
-            try list.split(separator: ",").map { id in
-                let s = String(id).trimmingCharacters(in: .whitespaces)
+            try items(list, flag: "gpus", example: "h100-sxm,h200").map { s in
                 _ = try estimator.gpus.gpu(s, context: "--gpus")
                 return s
             }
         } ?? [nil]
         let caps: [Double?] = try args.string("caps").map { list in
-            try list.split(separator: ",").map { w -> Double? in
+            try items(list, flag: "caps", example: "500,600,700").map { w -> Double? in
                 guard let v = Double(w.trimmingCharacters(in: .whitespaces)), v > 0, v.isFinite else {
                     throw UsageError(description: "--caps \(list): expected watts separated by commas, e.g. 500,600,700")
                 }
@@ -37,6 +36,25 @@ enum CapacityCommand {
                                     runner: FleetRunner(estimator: estimator, dataDirectory: data), budgetMegawatts: budget,
                                     gpus: gpus, caps: caps, samples: try args.int("samples", 100...10_000_000))
         Output.write(format == .json ? JSONWriter(sortKeys: false).write(capacity.json()) : capacity.text())
-        return capacity.rows.isEmpty ? .failure : .success
+        // Candidates that could not run were only "not run:" lines on stdout, even when none ran.
+        if capacity.rows.isEmpty {
+            Output.error("none of the \(capacity.failures.count) candidates could be run; the first: \(capacity.failures.first.map { "\($0.candidate): \($0.reason)" } ?? "-")")
+            return .failure
+        }
+        if !capacity.failures.isEmpty {
+            Output.note("note: \(capacity.failures.count) of \(capacity.failures.count + capacity.rows.count) candidates not run (see the 'not run' lines): "
+                        + capacity.failures.map(\.candidate).joined(separator: ", "))
+        }
+        return .success
+    }
+
+    /// The items of a comma-separated list; an empty list or item is refused (`--gpus ""` fell
+    /// through to "needs a workload with at least one kernel scenario", `h100-sxm,,h200` lost one).
+    static func items(_ list: String, flag: String, example: String) throws -> [String] {
+        let items = list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !items.contains(where: \.isEmpty) else {
+            throw UsageError(description: "--\(flag) \"\(list)\": expected values separated by commas, e.g. \(example), with none empty")
+        }
+        return items
     }
 }

@@ -12,8 +12,7 @@ enum FleetCommand {
         let format = try args.format([.text, .json, .markdown], default: .text)
         let samples = try args.int("samples", 1...10_000_000)
         let seed = try args.int("seed", 0...Int(Int32.max)).map { UInt64($0) }
-        let data = args.string("data-dir") != nil ? try DataDirectory.resolve(explicit: args.string("data-dir"))
-                                                 : try? DataDirectory.resolve(explicit: nil)
+        let data = try DataDirectory.resolveIfNamed(explicit: args.string("data-dir"))
         let estimator = try CommonOptions.estimator(args)
         let workload = try WorkloadReader.read(path: file, dataDirectory: data, models: estimator.models, gpus: estimator.gpus)
         let results = try FleetError.naming(file) {

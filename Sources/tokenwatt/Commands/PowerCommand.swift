@@ -9,7 +9,8 @@ enum PowerCommand {
                     (--seq-length N | --input N --output N) [--duty-cycle F] [--pue X] [--price-per-kwh P]
                     [--power-cap-w W] [--sm-clock-mhz F] [--spec FILE] [--format text|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       --params builds a generic Llama-3-shaped decoder of that size; a sequence of --seq-length tokens
-      is half prompt, half answer unless --input/--output say otherwise.
+      is half prompt, half answer unless --input/--output say otherwise. --spec FILE is an output: it
+      writes the power spec as JSON to FILE, and replaces only a spec an earlier --spec wrote.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
@@ -18,6 +19,7 @@ enum PowerCommand {
                                  boolean: [])
         _ = try args.requirePositional(0, usage: usage)
         let format = try args.format([.text, .json], default: .text)
+        if let spec = args.string("spec") { try checkSpecDestination(spec, args: args) }
         var estimator = try CommonOptions.estimator(args)
         let precision = try args.choice("precision", Precision.self)
         var modelID = args.string("model")
@@ -48,6 +50,25 @@ enum PowerCommand {
         default: Output.write(plan.text())
         }
         return .success
+    }
+
+    /// `--spec` sat beside input flags with no word that it writes, and replaced a workload
+    /// passed to it: it refuses an input of the run and any existing file that is not a spec
+    /// an earlier `--spec` wrote (a JSON object with its `wattsPerGPU` and `recommendedPSUWatts`).
+    static func checkSpecDestination(_ path: String, args: Arguments) throws {
+        try Output.refuseOverlaps(outputs: [("--spec", path)], inputs: CommonOptions.inputFiles(args))
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else { return }
+        let keys: [String]
+        if let data = FileManager.default.contents(atPath: path), case let .object(pairs)? = try? JSONParser.parse(data, file: path) {
+            keys = pairs.map(\.key)
+        } else {
+            keys = []
+        }
+        guard keys.contains("wattsPerGPU"), keys.contains("recommendedPSUWatts") else {
+            throw InputError.unreadable(file: path, reason: "exists and is not a power spec an earlier --spec wrote; --spec FILE is an output, "
+                + "refusing to replace it (remove it or choose another path)")
+        }
     }
 
     static func lengths(_ args: Arguments) throws -> (Int, Int) {

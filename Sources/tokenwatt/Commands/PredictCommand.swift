@@ -8,8 +8,9 @@ enum PredictCommand {
     tokenwatt predict FILE.csv|- [--format csv|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       Input columns: model, gpu, gpus, tp, ep, precision, kv_precision, phase (forward|decode-step|serve),
       batch, input_tokens, output_tokens, sm_clock_mhz, power_cap_w, framework (\(EstimateCommand.frameworks)),
-      attention (eager|sdpa|flash), lm_head, host_launch_us, sampling (top-p|direct). Rows that fail get
-      an `error` cell; exit 1.
+      attention (eager|sdpa|flash), lm_head, host_launch_us, sampling (top-p|direct). Other columns are
+      echoed; one that looks like a misspelt input column (phse, power_cap) is refused: prefix it with
+      x_ to echo it. Rows that fail get an `error` cell; exit 1.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
@@ -18,6 +19,7 @@ enum PredictCommand {
         let format = try args.format([.csv, .json], default: .csv)
         let estimator = try CommonOptions.estimator(args)
         let table = try CSVTable.read(path: file)
+        try PredictTable.checkColumns(table)
         let result = PredictTable.score(table, estimator: estimator)
         switch format {
         case .json:
@@ -51,12 +53,28 @@ enum CommonOptions {
 
     static func models(_ args: Arguments) throws -> ModelCatalog {
         guard let path = catalogPath(args, option: "model-catalog", variable: "TOKENWATT_MODEL_CATALOG") else { return .bundled }
-        return try ModelCatalog.bundled.adding(path: path)
+        return try naming(args, option: "model-catalog", variable: "TOKENWATT_MODEL_CATALOG") { try ModelCatalog.bundled.adding(path: path) }
     }
 
     static func gpus(_ args: Arguments) throws -> GPUCatalog {
         guard let path = catalogPath(args, option: "gpu-catalog", variable: "TOKENWATT_GPU_CATALOG") else { return .bundled }
-        return try GPUCatalog.bundled.adding(path: path)
+        return try naming(args, option: "gpu-catalog", variable: "TOKENWATT_GPU_CATALOG") { try GPUCatalog.bundled.adding(path: path) }
+    }
+
+    /// A catalog file that cannot be read says it came from the environment variable, when it
+    /// did: "/nonexistent: no such file" named no option the user had given.
+    static func naming<T>(_ args: Arguments, option: String, variable: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let InputError.unreadable(file, reason) where args.string(option) == nil {
+            throw InputError.unreadable(file: file, reason: "\(reason) (named by \(variable))")
+        }
+    }
+
+    /// The files the catalog and calibration options name, as inputs no output may replace.
+    static func inputFiles(_ args: Arguments) -> [(String, String)] {
+        [("--calibration", args.string("calibration")),
+         ("the model catalog", catalogPath(args, option: "model-catalog", variable: "TOKENWATT_MODEL_CATALOG")),
+         ("the GPU catalog", catalogPath(args, option: "gpu-catalog", variable: "TOKENWATT_GPU_CATALOG"))]
+            .compactMap { what, path in path.map { (what, $0) } }
     }
 
     /// The option's file, else the environment variable's (an empty variable counts as unset).

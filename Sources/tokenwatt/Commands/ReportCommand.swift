@@ -34,8 +34,7 @@ enum ReportCommand {
             files = [try args.requirePositional(1, usage: usage)[0]]
         }
         let dir = explicitDir ?? "Reports"
-        let data = args.string("data-dir") != nil ? try DataDirectory.resolve(explicit: args.string("data-dir"))
-                                                 : try? DataDirectory.resolve(explicit: nil)
+        let data = try DataDirectory.resolveIfNamed(explicit: args.string("data-dir"))
         let runner = FleetRunner(estimator: try CommonOptions.estimator(args), dataDirectory: data)
         let samples = try args.int("samples", 1...10_000_000)
         let seed = try args.int("seed", 0...Int(Int32.max)).map { UInt64($0) }
@@ -52,9 +51,10 @@ enum ReportCommand {
             : nil
         // Every report's files at once: all of them or none.
         let written = reports.flatMap { r in r.files().map { ext, text in (path: "\(dir)/\(r.name).\(ext)", text: text) } }
-        try Output.writeFiles(written)
-        for f in written { print("wrote \(f.path)") }
-        if let (report, suite) = validation { try ValidateCommand.write(report, suite: suite, to: dir) }
+        let validationFiles = validation.map { ValidateCommand.files($0.0, suite: $0.1, dir: dir) } ?? []
+        try Output.writeFiles(written + validationFiles)
+        for f in written { Output.write("wrote \(f.path)\n") }
+        if validation != nil { Output.write("wrote \(dir)/validation.md, validation.json and its plots\n") }
         return .success
     }
 

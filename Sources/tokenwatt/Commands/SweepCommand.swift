@@ -11,13 +11,16 @@ enum SweepCommand {
     """
 
     @Sendable static func showProgress(_ done: Int, _ total: Int) {
-        FileHandle.standardError.write(Data("\r  sweep: \(done)/\(total) points".utf8))
+        _ = Output.writeAll(STDERR_FILENO, "\r  sweep: \(done)/\(total) points")
     }
 
     static func run(_ argv: [String]) throws -> ExitCode {
         let args = try Arguments(argv, valued: ["format", "o", "output", "svg", "workers", "calibration", "model-catalog", "gpu-catalog"], boolean: [])
         let file = try args.requirePositional(1, usage: usage)[0]
         let format = try args.format([.csv, .json], default: .csv)
+        let out = args.string("o") ?? args.string("output"), svg = args.string("svg")
+        try Output.refuseOverlaps(outputs: [("-o", out), ("--svg", svg)].compactMap { f, p in p.map { (f, $0) } },
+                                  inputs: [("the sweep spec", file)] + CommonOptions.inputFiles(args))
         let spec = try SweepSpec.read(path: file)
         let total = spec.pointCount
         let tty = isatty(STDERR_FILENO) == 1
@@ -26,10 +29,11 @@ enum SweepCommand {
         let workers = try args.int("workers", 1...256) ?? ProcessInfo.processInfo.activeProcessorCount
         let points: [SweepPoint] = try Sweep.run(spec, estimator: try CommonOptions.estimator(args), workers: workers, progress: progress)
         let frontier = points.filter { $0.pareto }.count
-        if tty { FileHandle.standardError.write(Data("\r  sweep: \(total)/\(total) points, \(frontier) on the Pareto frontier\n".utf8)) }
+        if tty { _ = Output.writeAll(STDERR_FILENO, "\r  sweep: \(total)/\(total) points, \(frontier) on the Pareto frontier\n") }
         let text = format == .json ? JSONWriter(sortKeys: false).write(Sweep.json(spec, points)) : Sweep.csv(points)
-        if let out = args.string("o") ?? args.string("output") { try Output.writeFile(text, to: out) } else { Output.write(text) }
-        if let svg = args.string("svg") { try Output.writeFile(Sweep.svg(spec, points), to: svg) }
+        // -o and --svg are one set, written all or none (a bad --svg left -o replaced).
+        try Output.writeFiles((out.map { [($0, text)] } ?? []) + (svg.map { [($0, Sweep.svg(spec, points))] } ?? []))
+        if out == nil { Output.write(text) }
         let failed = points.filter { $0.error != nil }.count
         if failed > 0 { Output.note("note: \(failed) of \(total) points could not be estimated (see the error column)") }
         return failed == total ? .failure : .success

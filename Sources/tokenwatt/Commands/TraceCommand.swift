@@ -6,11 +6,13 @@ import TokenWatt
 enum TraceCommand {
     static let usage = """
     tokenwatt trace FILE|- --model ID --gpu ID [--gpus N --tp N --ep N --precision P --power-cap-w W]
-                    [--log-format azure|mooncake|csv] [--time-column C --input-column C --output-column C --time-unit s|ms]
+                    [--log-format azure|mooncake|csv] [--time-column C --input-column C --output-column C [--time-unit s|ms]]
                     [--max-batch N] [--replicas N] [--window-s S] [--boundary B] [--pue X]
                     [--per-request FILE|-] [--hourly FILE] [--format text|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       Streams the log (any size, constant memory). Azure (TIMESTAMP,ContextTokens,GeneratedTokens) and
       Mooncake (JSON lines or timestamp_ms,input_length,output_length) logs are recognised by their header.
+      Any other CSV needs all three columns; times are seconds (ms with --time-unit ms) or date-times
+      YYYY-MM-DD HH:MM:SS[.f] (UTC). Fields may be quoted (RFC 4180), one request a line.
     """
 
     static let sampleSize = 10_000
@@ -29,35 +31,52 @@ enum TraceCommand {
         options.windowSeconds = try args.double("window-s", 1...1e7) ?? 300
         options.boundary = try args.choice("boundary", Boundary.self) ?? .facility
         options.pue = try args.double("pue", 1...5) ?? LedgerSettings.defaultPUE
+        let perRequestPath = args.string("per-request"), hourlyPath = args.string("hourly")
+        try Output.refuseOverlaps(outputs: [("--per-request", perRequestPath), ("--hourly", hourlyPath)].compactMap { f, p in p.map { (f, $0) } },
+                                  inputs: [("the request log", file)] + CommonOptions.inputFiles(args))
         var reader = try TraceReader(path: file, format: try logFormat(args))
         var sample: [TraceRequest] = []
         while sample.count < sampleSize, let r = try reader.next() { sample.append(r) }
         var replay = try TraceReplay(estimator: estimator, deployment: deployment, options: options, sample: sample)
-        let perRequest = try args.string("per-request").map(StreamingOutput.init)
+        if let h = hourlyPath { try Output.checkDestination(h) }  // before the log is read, not after
+        let perRequest = try perRequestPath.map(StreamingOutput.init)
         var summary = TraceSummary()
         var index = 0
         do {
-            perRequest?.write(TraceReplay.Priced.csvHeader)
-            func handle(_ r: TraceRequest) {
+            try perRequest?.write(TraceReplay.Priced.csvHeader)
+            func handle(_ r: TraceRequest) throws {
                 let p = replay.price(r)
                 summary.add(p)
-                perRequest?.write(p.csvRow(index: index))
+                try perRequest?.write(p.csvRow(index: index))
                 index += 1
             }
-            for r in sample { handle(r) }
-            while let r = try reader.next() { handle(r) }
+            for r in sample { try handle(r) }
+            while let r = try reader.next() { try handle(r) }
             replay.close(&summary)
-            try perRequest?.finish()
         } catch {
             perRequest?.abandon()
             throw error
         }
-        if let hourly = args.string("hourly") { try Output.writeFile(summary.hourlyCSV(), to: hourly) }
+        // Both outputs or neither: the per-request file is renamed only once the hourly one is staged.
+        try Output.writeFiles(hourlyPath.map { [($0, summary.hourlyCSV())] } ?? [], streams: perRequest.map { [$0] } ?? [])
+        if perRequest != nil, let note = perRequestNote(summary) { Output.note(note) }
         if args.string("per-request") == "-" { return .success }
         let range = replay.totalRange(summary)
         Output.write(format == .json ? JSONWriter(sortKeys: false).write(summary.json(options: options, range: range))
                                      : summary.text(deployment: deployment, options: options, file: file, range: range))
         return .success
+    }
+
+    /// Why the per-request rows do not add up to the total, when they do not by more than
+    /// rounding: the idle still owed (or charged ahead) when the log ended is the log's, not a
+    /// request's. A burst at one timestamp summed to 169.6 Wh against a total of 110.6 Wh.
+    static func perRequestNote(_ s: TraceSummary) -> String? {
+        guard abs(s.owedIdleWh) > 0.001 * abs(s.totalWh) else { return nil }
+        let rows = s.perRequest.sum
+        let why = s.owedIdleWh > 0 ? "the replicas' idle time not yet charged to a request when the log ended"
+                                   : "idle charged to the requests beyond the replicas' idle time up to the last arrival"
+        return "note: the per-request wh add up to \(formatNumber(rows, significant: 4)) Wh; the log's total is \(formatNumber(s.totalWh, significant: 4)) Wh, "
+            + "with \(formatNumber(s.owedIdleWh, significant: 3)) Wh of \(why) (owedIdleWh)"
     }
 
     static func logFormat(_ args: Arguments) throws -> TraceFormat? {
@@ -68,6 +87,9 @@ enum TraceCommand {
             fallthrough
         case "csv":
             guard let i = input, let o = output else { throw UsageError(description: "--log-format csv needs --input-column and --output-column") }
+            guard args.string("time-column") != nil else {
+                throw UsageError(description: "--log-format csv needs --time-column C: each request is priced at the load it arrived into, so the log needs arrival times")
+            }
             let unit = args.string("time-unit") ?? "s"
             guard unit == "s" || unit == "ms" else { throw UsageError(description: "--time-unit \(unit): expected s or ms") }
             return .csv(timestamp: args.string("time-column"), input: i, output: o, milliseconds: unit == "ms")

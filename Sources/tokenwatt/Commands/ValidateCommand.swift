@@ -33,8 +33,14 @@ enum ValidateCommand {
         // The generalization refits only feed the report: a run that writes none skips them.
         let (report, suite) = try build(data: data, estimator: estimator,
                                         quick: args.flag("quick") || args.string("calibration") != nil || reportDir == nil)
-        if let dir = reportDir { try write(report, suite: suite, to: dir) }
-        if let path = args.string("bands-out"), let bands = report.bands { try Output.writeFile(bands.json(), to: path) }
+        // The report and the bands are one set, written all or none: a bad --bands-out left a
+        // new report beside the old bands.
+        var outputs = reportDir.map { Self.files(report, suite: suite, dir: $0) } ?? []
+        if let path = args.string("bands-out"), let bands = report.bands { outputs.append((path, bands.json())) }
+        try Output.refuseOverlaps(outputs: outputs.map { ($0.path == args.string("bands-out") ? "--bands-out" : "the report", $0.path) },
+                                  inputs: CommonOptions.inputFiles(args))
+        try Output.writeFiles(outputs)
+        if let dir = reportDir { Output.write("wrote \(dir)/validation.md, validation.json and its plots\n") }
         if let dataset = args.string("rows") { return try printRows(of: dataset, report: report) }
         let rows = args.flag("by-model") ? report.results + report.byFamily : report.results
         switch format {
@@ -69,14 +75,13 @@ enum ValidateCommand {
     }
 
     /// DIR/validation.md, DIR/validation.json and one SVG per data set.
-    static func write(_ report: ValidationReport, suite: ValidationSuite, to dir: String) throws {
+    static func files(_ report: ValidationReport, suite: ValidationSuite, dir: String) -> [(path: String, text: String)] {
         var files = [(path: dir + "/validation.md", text: report.markdown()), (path: dir + "/validation.json", text: JSONWriter().write(report.json()))]
         for ds in Set(suite.records.map(\.dataset)).sorted() {
             if let svg = report.plot(ds) { files.append((dir + "/" + ValidationReport.plotName(ds), svg)) }
         }
         if let svg = report.leverPlot() { files.append((dir + "/" + ValidationReport.leverPlotName, svg)) }
-        try Output.writeFiles(files)
-        print("wrote \(dir)/validation.md, validation.json and its plots")
+        return files
     }
 
     /// Every TokenWatt record of one data set, or of every part of a split one

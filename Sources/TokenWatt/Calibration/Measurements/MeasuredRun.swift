@@ -23,6 +23,7 @@ public enum MeasurementReader {
         guard power != nil else {
             throw InputError.missingField(file: table.file, field: "measured_gpu_power_w", expected: "mean board power per GPU in W")
         }
+        try PredictRowReader.checkColumns(table, extra: measuredColumns)
         // A bad cell names the file too: the error leaves the table it was found in.
         return try RunManifest.naming(table) { try table.rows.map { row in
             let req = try PredictRowReader.read(row, table: table)
@@ -34,6 +35,10 @@ public enum MeasurementReader {
                                unitTimeSeconds: try unitTime(req, watts: watts, cells: cells))
         } }
     }
+
+    /// The measurement columns `plainCSV` reads beside the `predict` ones.
+    public static let measuredColumns = ["measured_gpu_power_w", "measured_forward_energy_j", "measured_time_ms",
+                                         "measured_joules_per_output_token"]
 
     /// Time of the unit of work from the measured columns a row has.
     static func unitTime(_ r: PredictRequest, watts: Double, cells: PredictRowReader.Cells) throws -> Double? {
