@@ -234,6 +234,25 @@ import Testing
         #expect(Capacity.roundedUp(0.03293) == 0.033 && Capacity.roundedUp(1234.5) == 1240)
     }
 
+    /// The traffic a budget serves is what `fleet` fits in it: the fleet at that traffic fills the
+    /// budget to within one replica and has the GPUs and Wh per query the row gives. Scaling the
+    /// fleet of 1 M queries a day, its 13 replicas rounded up, credited 1 MW with 253 M queries on
+    /// 1,013 GPUs at 0.0815 Wh, where `fleet` fits 314 M.
+    @Test func theTrafficABudgetServesIsWhatFleetFitsInIt() throws {
+        let text = #"{"schemaVersion": 1, "description": "t", "samples": 200, "seed": 1, "scenarios": [{"name": "s", "kind": "kernel", "#
+            + #""queriesPerDay": 1e6, "pue": 1.3, "headroom": 0, "deployments": [{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "#
+            + #""gpu": "h100-sxm", "maxBatch": 8}], "classes": [{"name": "c", "share": 1, "deployment": "d", "input": {"fixed": 1000}, "output": {"fixed": 250}}]}]}"#
+        let w = try readWorkload(text)
+        let runner = FleetRunner(dataDirectory: nil)
+        let row = try #require(try Capacity(workload: w, runner: runner, budgetMegawatts: 1, gpus: [nil], caps: [nil]).rows.first)
+        var filled = w
+        filled.scenarios[0].queriesPerDay = row.queriesPerDay
+        let f = try #require(try runner.run(filled).first)
+        let replicaMW = f.facilityMegawatts / Double(f.hardware[0].gpus)  // one GPU per replica
+        #expect(f.facilityMegawatts <= 1 + 1e-9 && f.facilityMegawatts > 1 - replicaMW, "\(f.facilityMegawatts) MW")
+        #expect(f.hardware[0].gpus == row.gpus && approx(f.whPerQuery.mean, row.whPerQuery, rel: 1e-9))
+    }
+
     /// The batch alternatives are around the batch that runs: asked for 100,000 where the KV
     /// cache holds 392, the diagnosis compared 25,000 and 400,000, both cut back to 392 (+0 %).
     /// The doubled-GPU label names the expert parallelism it keeps.

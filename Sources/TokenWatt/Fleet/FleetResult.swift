@@ -94,6 +94,10 @@ public struct HardwareUse: Sendable, Equatable {
     public var nodes: Int
     /// GPUs of one replica: the smallest step the class's fleet can shrink or grow by.
     public var gpusPerReplica: Int
+    /// Replicas the busiest hour needs with headroom, before rounding up to whole ones.
+    public var replicasNeeded = 0.0
+    /// Wall power of one replica while busy (W): what each replica adds to the peak.
+    public var replicaWallWatts = 0.0
 }
 
 public struct ClassResult: Sendable {

@@ -45,7 +45,8 @@ extension KernelFleet {
         let busy = kernel.diurnal.map { perDay * cls.share * $0 / 3600 * meanTau }
         // No traffic, no fleet: a replica kept for a class nobody sends would draw idle power
         // that no query is charged and no day's total counts.
-        let replicas = perDay * cls.share > 0 ? max(1, Int(((busy.max() ?? 0) * (1 + kernel.headroom)).rounded(.up))) : 0
+        let needed = perDay * cls.share > 0 ? (busy.max() ?? 0) * (1 + kernel.headroom) : 0
+        let replicas = perDay * cls.share > 0 ? max(1, Int(needed.rounded(.up))) : 0
         let idleJ = busy.reduce(0) { $0 + (Double(replicas) - $1) * s.idleWallPower * 3600 }
         let occupancyPerDay = perDay * cls.share * meanTau
         let classNodes = Int((Double(replicas * s.deployment.gpuCount) / Double(s.deployment.node.gpuCount)).rounded(.up))
@@ -61,6 +62,8 @@ extension KernelFleet {
         // the hourly profile 9–16 % short of the day's energy (chat service: 27.2 against 30.9 MWh).
         let busyWall = occupancyPerDay > 0 ? mine.reduce(0) { $0 + $1.nodeWh * 3600 } / Double(mine.count) / meanTau : s.busyWallPower
         sizing.peakWall = Double(replicas) * busyWall
+        sizing.hardware.replicasNeeded = needed
+        sizing.hardware.replicaWallWatts = busyWall
         sizing.hourlyWall = (0..<24).map { h in busy[h] * busyWall + (Double(replicas) - busy[h]) * s.idleWallPower }
         let inFlight = s.localBatch * s.deployment.attentionRanks
         if inFlight < (kernel.deployments.first { $0.name == cls.deployment }?.maxBatch ?? 0) {
