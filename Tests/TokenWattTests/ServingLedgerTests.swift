@@ -240,10 +240,10 @@ import Testing
         for (a, b) in zip(wh, wh.dropFirst()) { #expect(abs(b / a - 1) < 0.05, "\(a) → \(b) Wh") }
         #expect(wh.max()! / wh.min()! < 1.1)
         let plan = ContinuousPlan(request: ServingRequest(batch: 610, inputTokens: 100, outputTokens: 10), local: 610)
-        #expect(plan.chunksPerStep == 61)
+        #expect(plan.chunkMix == ChunkMix(mean: 61, chunk: 100, room: 8192 - 610) && plan.chunkMix.low == 61 && plan.chunkMix.high == 61)
         let q = try estimate(d, batch: 610, input: 100, output: 10)
         #expect(q.serving.promptChunking == PromptChunking(startsPerStep: 61, chunksPerStep: 61, chunkTokens: 100))
-        #expect(q.assumptions.contains { $0.contains("carries 61 chunks of up to 100 tokens, priced together") })
+        #expect(q.assumptions.contains { $0.contains("steps carry 61 prompt chunks of up to 100 tokens, priced together as one pass") })
     }
 
     /// A static batch needs every sequence's full context at once; continuous batching holds the

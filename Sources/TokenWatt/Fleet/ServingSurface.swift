@@ -119,7 +119,7 @@ public struct ServingSurface: Sendable {
     static let linkJoulesPerBit = 1.3e-12
 
     /// The marginal cost of prompt chunks: chunks joining a decode step (continuous batching;
-    /// as many of that length as carry the step's mean prompt tokens, `ContinuousPlan.chunksPerStep`),
+    /// as many of that length as carry the step's mean prompt tokens, `ChunkMix`),
     /// or a prefill-only pass that batches prompts up to the token budget (disaggregated).
     static func prefillGrid(estimator: Estimator, d: Deployment, b: Int, chunk: Int, tokenBudget: Int, disaggregated: Bool,
                             promptTokensPerStep: Double, decodeContext: Int, window: Int) throws
@@ -137,10 +137,15 @@ public struct ServingSurface: Sendable {
                 let link = kv / d.gpu.interconnect.unidirectionalBandwidth.bytesPerSecond
                 return (p.energy.joules / Double(prompts) + kv * 8 * linkJoulesPerBit, p.time.seconds / Double(prompts) + link)
             }
-            let g = ContinuousPlan.chunksPerStep(mean: promptTokensPerStep / Double(tokens), chunk: tokens, room: tokenBudget - b)
-            let m = try estimator.forwardPass(d, phase: .mixed(decodeBatch: b, context: decodeContext, prefillTokens: tokens, prefillPast: past,
-                                                               prefillSequences: g))
-            return ((m.energy.joules - base.energy.joules) / Double(g), (m.time.seconds - base.time.seconds) / Double(g))
+            let mix = ChunkMix(mean: promptTokensPerStep / Double(tokens), chunk: tokens, room: tokenBudget - b)
+            func added(_ g: Int) throws -> (Double, Double) {
+                guard g > 0 else { return (0, 0) }
+                let m = try estimator.forwardPass(d, phase: .mixed(decodeBatch: b, context: decodeContext, prefillTokens: tokens,
+                                                                   prefillPast: past, prefillSequences: g))
+                return (m.energy.joules - base.energy.joules, m.time.seconds - base.time.seconds)
+            }
+            let high = try added(mix.high), low = mix.low == mix.high ? high : try added(mix.low)
+            return (mix.perChunk(low.0, high.0), mix.perChunk(low.1, high.1))
         }
         let grid = try ns.map { n -> (n: Double, e: Double, t: Double) in
             let (e, t) = try cost(n, past: 0)

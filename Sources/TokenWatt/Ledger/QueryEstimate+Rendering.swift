@@ -38,7 +38,7 @@ extension QueryEstimate {
     var promptChunkingJSON: [(String, JSONValue)] {
         guard let c = serving.promptChunking else { return [] }
         return [("promptChunking", .obj([("requestsStartingPerStep", .num(c.startsPerStep)),
-                                         ("chunksPerStep", .num(Double(c.chunksPerStep))),
+                                         ("chunksPerStep", .num(c.chunksPerStep)),
                                          ("chunkTokens", .num(Double(c.chunkTokens)))]))]
     }
 

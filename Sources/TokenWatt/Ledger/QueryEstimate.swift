@@ -130,9 +130,12 @@ public struct QueryEstimate: Sendable {
             "PUE \(formatNumber(settings.pue))\(settings.pue == LedgerSettings.defaultPUE ? " (default: \(LedgerSettings.defaultPUESource))" : "")",
         ]
         if let c = s.promptChunking {
-            let carried = c.chunksPerStep == 1 ? "a prompt carries one chunk of up to \(c.chunkTokens) tokens"
-                : "prompts carries \(c.chunksPerStep) chunks of up to \(c.chunkTokens) tokens, priced together as one pass"
-            a.append("\(formatNumber(c.startsPerStep)) requests start per step per engine (batch ÷ the steps a request holds its place: its output tokens, and its prompt chunks after the first); a step that carries \(carried)")
+            let (low, high) = (Int(c.chunksPerStep.rounded(.down)), Int(c.chunksPerStep.rounded(.up)))
+            let carried = c.chunksPerStep <= 1 ? "a step that carries a prompt carries one chunk of up to \(c.chunkTokens) tokens"
+                : low == high ? "steps carry \(low) prompt chunks of up to \(c.chunkTokens) tokens, priced together as one pass"
+                : "steps carry \(formatNumber(c.chunksPerStep, significant: 3)) prompt chunks of up to \(c.chunkTokens) tokens on average, "
+                    + "as steps of \(low) and of \(high) chunks, each priced as one pass"
+            a.append("\(formatNumber(c.startsPerStep)) requests start per step per engine (batch ÷ the steps a request holds its place: its output tokens, and its prompt chunks after the first); \(carried)")
         }
         a += PublishedServing.servingCaveats(for: d)
         if d.framework.isFused, let base = estimator.servingBase(for: set) {

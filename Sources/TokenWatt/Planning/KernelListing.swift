@@ -41,7 +41,7 @@ public struct KernelListing: Sendable {
         case (.prefill, true):
             phase = .prefill(batch: local, tokens: r.inputTokens)
         case (.prefill, false):
-            phase = ContinuousPlan(request: r, local: local).chunks[0].phase
+            phase = ContinuousPlan(request: r, local: local).chunks[0].high
         }
         var notes = serving.notes
         if context != nil, pass == .prefill { notes.append("--context applies to the decode step; the prefill step decodes at the mean context") }

@@ -38,9 +38,16 @@ public struct QueryKernels: Sendable {
         } else {
             let plan = ContinuousPlan(request: r, local: local)
             let step = try pass(plan.decode)
-            for (phase, weight) in plan.chunks {
-                let extra = try pass(phase).merging(step.mapValues { $0 * -1 }) { $0 + $1 }
-                Self.add(extra, times: weight / Double(plan.chunksPerStep) * gpus / Double(d.attentionRanks) / r.sharingCopies, to: &prefill)
+            let mix = plan.chunkMix, scale = gpus / Double(d.attentionRanks) / r.sharingCopies
+            for chunk in plan.chunks {
+                // What each kernel adds in the steps of `high` and of `low` chunks, as the
+                // estimate weighs them (`ChunkMix.perChunk`, linear in the two).
+                let high = try pass(chunk.high).merging(step.mapValues { $0 * -1 }) { $0 + $1 }
+                Self.add(high, times: mix.perChunk(0, 1) * chunk.weight * scale, to: &prefill)
+                if let low = chunk.low {
+                    let added = try pass(low).merging(step.mapValues { $0 * -1 }) { $0 + $1 }
+                    Self.add(added, times: mix.perChunk(1, 0) * chunk.weight * scale, to: &prefill)
+                }
             }
             Self.add(step, times: gpus / Double(local * d.attentionRanks) * Double(r.outputTokens), to: &decode)
         }

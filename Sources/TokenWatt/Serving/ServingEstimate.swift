@@ -25,12 +25,13 @@ public enum BatchLimit: String, Sendable {
 public struct PromptChunking: Sendable, Equatable {
     /// Requests that start per step per engine: batch / output tokens.
     public let startsPerStep: Double
-    /// Prompt chunks in a step that carries any, priced together as one pass.
-    public let chunksPerStep: Int
+    /// Prompt chunks per step that carries any, on average (`ChunkMix.mean`): steps of the whole
+    /// numbers either side, each priced as one pass.
+    public let chunksPerStep: Double
     /// Tokens per chunk: the prompt, or what the step budget leaves beside the decodes.
     public let chunkTokens: Int
 
-    public init(startsPerStep: Double, chunksPerStep: Int, chunkTokens: Int) {
+    public init(startsPerStep: Double, chunksPerStep: Double, chunkTokens: Int) {
         self.startsPerStep = startsPerStep; self.chunksPerStep = chunksPerStep; self.chunkTokens = chunkTokens
     }
 }

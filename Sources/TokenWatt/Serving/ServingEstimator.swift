@@ -118,6 +118,36 @@ public struct ServingEstimator: Sendable {
 
 // MARK: - Continuous batching (vLLM)
 
+/// Prompt chunks in the steps that carry a share of them: `mean` on average, as `low` = ⌊mean⌋
+/// chunks in a share 1 − `highShare` of those steps and `high` = ⌈mean⌉ in `highShare` (the least
+/// spread with that mean), or as many as fill the budget when it holds fewer. Rounded to one whole
+/// number, 1.78 prompts a step were priced as 1.78 one-chunk steps stacked in one (gpt-oss-20b on
+/// a B200 at 1,066 W on a 1,000 W board), and one more output token moved a query's energy by
+/// −10 to +43 % where the rounding flipped.
+public struct ChunkMix: Sendable, Equatable {
+    public let low: Int, high: Int
+    public let highShare: Double
+    public let mean: Double
+
+    /// `mean` chunks of `chunk` tokens a step, at most as many as the `room` tokens the budget
+    /// leaves beside the decodes hold (the scheduler splits a prompt anywhere to fill a step, so a
+    /// step of 7,282 free tokens takes 1.78 prompts of 4,096 on average, in steps of one and two).
+    public init(mean: Double, chunk: Int, room: Int) {
+        let m = min(mean, max(1, Double(room) / Double(max(1, chunk))))
+        let whole = Int(m.rounded(.down)), share = m - Double(whole)
+        (low, high, highShare, self.mean) = share > 0 ? (whole, whole + 1, share, m) : (whole, whole, 0, m)
+    }
+
+    /// What one chunk adds, from what a step of `low` and one of `high` chunks add to the decodes
+    /// (`addedLow` is 0 when `low` is).
+    public func perChunk(_ addedLow: Double, _ addedHigh: Double) -> Double {
+        mean > 0 && low != high ? ((1 - highShare) * addedLow + highShare * addedHigh) / mean : addedHigh / Double(high)
+    }
+
+    /// Share of the chunks that run in a step of `high` chunks.
+    public var highChunkShare: Double { low == high || mean <= 0 ? 1 : highShare * Double(high) / mean }
+}
+
 /// The representative steps of continuous batching for one request shape: a decode step at the
 /// mean context, and the mixed steps that carry one request's prompt chunks, with weights.
 public struct ContinuousPlan: Sendable {
@@ -125,10 +155,10 @@ public struct ContinuousPlan: Sendable {
     public let local: Int
     public let context: Int
     public let decode: Phase
-    /// A request's prompt chunks with quadrature weights. Each phase is a step of `local` decodes
-    /// carrying `chunksPerStep` such chunks, so one chunk costs 1/`chunksPerStep` of what the
-    /// step adds to the decodes.
-    public let chunks: [(phase: Phase, weight: Double)]
+    /// A request's prompt chunks with quadrature weights. Each chunk runs in a step of `local`
+    /// decodes carrying `chunkMix.low` or `chunkMix.high` such chunks (`low` nil when it is 0),
+    /// and costs its share of what those steps add to the decodes (`ChunkMix.perChunk`).
+    public let chunks: [(low: Phase?, high: Phase, weight: Double)]
     /// Prompts that start prefilling per step per rank: b/`slotSteps` requests start, one in
     /// `sharingCopies` of them with a prompt the prefix cache does not already hold.
     public let startsPerStep: Double
@@ -137,12 +167,12 @@ public struct ContinuousPlan: Sendable {
     /// nothing. With b/O starts a step, a 128,000-token prompt in 16 chunks at batch 1 was served
     /// in less than its own time to first token, at a mean power above both phases'.
     public let slotSteps: Double
-    /// Prompt chunks in a step that carries any: the chunks started per step (`startsPerStep` times
-    /// the chunks of a prompt) to the nearest whole, at least one, at most what the budget leaves
-    /// room for. Priced one at a time, a chunk whose rows tip a GEMM into another wave of tiles
-    /// was charged that whole wave b/O times over: per-query prefill energy swung 3.7× between
-    /// batches 377 and 610 (StarCoder2-15B on 2 L40S, 100 + 10 tokens).
-    public let chunksPerStep: Int
+    /// Prompt chunks per step: the chunks started per step (`startsPerStep` times the chunks of a
+    /// prompt), as steps of the whole numbers either side, each priced as one pass, at most what
+    /// the budget leaves room for. Priced one at a time, a chunk whose rows tip a GEMM into
+    /// another wave of tiles was charged that whole wave b/O times over: per-query prefill energy
+    /// swung 3.7× between batches 377 and 610 (StarCoder2-15B on 2 L40S, 100 + 10 tokens).
+    public let chunkMix: ChunkMix
     /// Tokens per prompt chunk: the prompt, or what the budget leaves beside the decodes.
     public let chunkTokens: Int
     /// Chunks one prompt is split into.
@@ -160,19 +190,14 @@ public struct ContinuousPlan: Sendable {
         outputTokens = r.outputTokens
         slotSteps = Double(r.outputTokens) + Double(count - 1) / r.sharingCopies
         startsPerStep = Double(b) / slotSteps / r.sharingCopies
-        let g = Self.chunksPerStep(mean: startsPerStep * Double(count), chunk: chunk, room: r.tokenBudget - b)
-        chunksPerStep = g
+        let mix = ChunkMix(mean: startsPerStep * Double(count), chunk: chunk, room: r.tokenBudget - b)
+        chunkMix = mix
         chunks = Self.positions(chunks: count, chunk: chunk, input: r.inputTokens).map { past, w in
-            (.mixed(decodeBatch: b, context: mean,
-                    prefillTokens: min(chunk, r.inputTokens - past), prefillPast: past, prefillSequences: g), w)
+            func step(_ g: Int) -> Phase {
+                .mixed(decodeBatch: b, context: mean, prefillTokens: min(chunk, r.inputTokens - past), prefillPast: past, prefillSequences: g)
+            }
+            return (mix.low > 0 ? step(mix.low) : nil, step(mix.high), w)
         }
-    }
-
-    /// Chunks of `chunk` tokens in a step that carries `mean` of them on average: to the nearest
-    /// whole, at least one, and never more than the `room` tokens the budget leaves beside the
-    /// decodes hold.
-    static func chunksPerStep(mean: Double, chunk: Int, room: Int) -> Int {
-        min(max(1, room / chunk), max(1, Int(mean.rounded())))
     }
 
     /// Mean prompt chunks that join one step.
@@ -182,15 +207,17 @@ public struct ContinuousPlan: Sendable {
     /// Output tokens of the request shape (O).
     let outputTokens: Int
     /// Whether the budget holds every step full of chunks, so that they queue rather than arrive.
-    public var budgetBound: Bool { Double(chunksPerStep) < meanChunksPerStep.rounded() }
+    public var budgetBound: Bool { chunkMix.mean < meanChunksPerStep }
 
-    /// Share of steps that carry the chunks at one position of weight `weight`.
-    func stepShare(_ weight: Double) -> Double { weight * startsPerStep / Double(chunksPerStep) }
-
-    /// Phases whose weighted sum is one mean engine step.
+    /// Phases whose weighted sum is one mean engine step: per chunk position, its share of the
+    /// steps that carry `low` chunks (plain decode steps when `low` is 0) and `high` chunks.
     public var meanStep: [(phase: Phase, weight: Double)] {
-        let chunkSteps = chunks.reduce(0) { $0 + stepShare($1.weight) }
-        return [(decode, 1 - chunkSteps)] + chunks.map { ($0.phase, stepShare($0.weight)) }
+        let m = chunkMix
+        let steps = chunks.flatMap { c -> [(phase: Phase, weight: Double)] in
+            let share = c.weight * startsPerStep / m.mean
+            return (c.low.map { [($0, share * (1 - m.highShare))] } ?? []) + [(c.high, share * m.highShare)]
+        }
+        return [(decode, 1 - steps.reduce(0) { $0 + $1.weight })] + steps
     }
 
     /// Positions (tokens already prefilled) of the chunks of one prompt, with weights: every
@@ -217,15 +244,20 @@ extension ServingEstimator {
         // What each chunk adds to the step it joins, summed over the request's chunks.
         var extraEnergy = Energy.zero, extraTime = Time.zero, extraGap = Energy.zero, ttft = Time.zero
         var mixedPower = Power.zero, limited = decode.powerLimited
-        let perChunk = 1 / Double(plan.chunksPerStep)
-        for (phase, weight) in plan.chunks {
-            let mixed = try pass(phase)
-            extraEnergy += (mixed.energy - decode.energy) * (weight * perChunk)
-            extraTime += (mixed.time - decode.time) * (weight * perChunk)
-            extraGap += (mixed.gapEnergy - decode.gapEnergy) * (weight * perChunk)
-            ttft += mixed.time * weight
-            mixedPower = mixed.averagePower
-            limited = limited || mixed.powerLimited
+        let mix = plan.chunkMix
+        for chunk in plan.chunks {
+            let high = try pass(chunk.high), low = try chunk.low.map(pass)
+            func added(_ x: (PassEstimate) -> Double) -> Double {
+                mix.perChunk(low.map { x($0) - x(decode) } ?? 0, x(high) - x(decode)) * chunk.weight
+            }
+            extraEnergy += .joules(added { $0.energy.joules })
+            extraTime += .seconds(added { $0.time.seconds })
+            extraGap += .joules(added { $0.gapEnergy.joules })
+            // A chunk waits for the step it runs in: one of `high` chunks, or of `low`.
+            let inHigh = low == nil ? 1 : mix.highChunkShare
+            ttft += .seconds((high.time.seconds * inHigh + (low?.time.seconds ?? 0) * (1 - inHigh)) * chunk.weight)
+            mixedPower = high.averagePower
+            limited = limited || high.powerLimited || (low?.powerLimited ?? false)
         }
         let step = decode.time + extraTime * plan.startsPerStep
         // A decoding sequence waits on the chunks of the other b − 1 places, never on its own
@@ -256,7 +288,7 @@ extension ServingEstimator {
             decode: PhaseCost(time: itl * decodeSteps, energy: decode.energy * (perPlaceStep * decodeSteps), gpuPower: decode.averagePower,
                               gapEnergy: decode.gapEnergy * (perPlaceStep * decodeSteps)),
             decodeStep: decode, powerLimited: limited, notes: [],
-            promptChunking: PromptChunking(startsPerStep: plan.startsPerStep, chunksPerStep: plan.chunksPerStep,
+            promptChunking: PromptChunking(startsPerStep: plan.startsPerStep, chunksPerStep: mix.low == 0 ? 1 : mix.mean,
                                            chunkTokens: plan.chunkTokens))
     }
 
