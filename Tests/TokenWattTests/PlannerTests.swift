@@ -231,6 +231,22 @@ import Testing
                                                   "line 4, column gpu: unknown GP", "line 5, column precision: GPU "], "\(errors)")
     }
 
+    /// `batch` is the deployment's in every phase: two replicas of batch 64 run 32 each, the step
+    /// `kernels` lists, and the energy column counts both GPUs (it priced 64 on each, twice).
+    @Test func aPassRowsBatchIsTheDeployments() throws {
+        let csv = "model,gpu,gpus,tp,phase,batch,input_tokens\n"
+            + "meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,1,decode-step,32,1000\n"
+            + "meta-llama/Llama-3.1-8B-Instruct,h100-sxm,2,1,decode-step,64,1000\n"
+            + "meta-llama/Llama-3.1-8B-Instruct,h100-sxm,2,1,forward,4,1000\n"
+            + "meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,1,forward,2,1000\n"
+            + "meta-llama/Llama-3.1-8B-Instruct,h100-sxm,2,1,decode-step,63,1000\n"
+        let t = PredictTable.score(try CSVTable.parse(csv, file: "p.csv"), estimator: Estimator())
+        let energy = try #require(t.header.firstIndex(of: "forward_energy_j")), note = try #require(t.header.firstIndex(of: "note"))
+        let j = t.rows.map { if case let .number(x) = $0[energy] { return x } else { return -1 } }
+        #expect(approx(j[1], 2 * j[0], rel: 1e-12) && approx(j[2], 2 * j[3], rel: 1e-12), "\(j)")
+        if case let .string(s) = t.rows[4][note] { #expect(s.contains("does not split evenly over 2 data-parallel replicas")) } else { Issue.record("no note") }
+    }
+
     @Test func passesBeyondTheContextWindowOrTheKVCacheSaySo() throws {
         let n = try notes(["meta-llama/Llama-3.1-8B-Instruct,h100-sxm,decode-step,64,1000,",
                            "meta-llama/Llama-3.1-8B-Instruct,h100-sxm,decode-step,64,100000,",

@@ -66,13 +66,18 @@ public struct PredictTable: Sendable {
     static func score(_ r: PredictRequest, estimator: Estimator) throws -> [String: JSONValue] {
         // No context here: `message` puts the line in front of every error of the row once.
         let d = try estimator.deployment(r.deployment)
+        // `batch` is the deployment's, as in serve rows and `kernels`: each data-parallel replica
+        // (attention rank) runs its share. Read per replica, a 2-replica row of batch 64 was
+        // priced as 128 sequences while its energy column counts every GPU.
+        let ranks = d.attentionRanks, perRank = max(1, Int((Double(r.batch) / Double(ranks)).rounded()))
+        let split = ServingEstimator.replicaSplitNote(r.batch, perRank: perRank, ranks: ranks)
         switch r.phase {
         case .forward:
-            return passValues(try estimator.forwardPass(d, phase: .prefill(batch: r.batch, tokens: r.inputTokens), lmHead: r.lmHead), d,
-                              notes: [d.contextNote(tokens: r.inputTokens)])
+            return passValues(try estimator.forwardPass(d, phase: .prefill(batch: perRank, tokens: r.inputTokens), lmHead: r.lmHead), d,
+                              notes: [d.contextNote(tokens: r.inputTokens), split])
         case .decodeStep:
-            return passValues(try estimator.forwardPass(d, phase: .decode(batch: r.batch, context: r.inputTokens), lmHead: r.lmHead), d,
-                              notes: [d.contextNote(tokens: r.inputTokens), kvNote(d, batch: r.batch, context: r.inputTokens)])
+            return passValues(try estimator.forwardPass(d, phase: .decode(batch: perRank, context: r.inputTokens), lmHead: r.lmHead), d,
+                              notes: [d.contextNote(tokens: r.inputTokens), kvNote(d, batch: r.batch, context: r.inputTokens), split])
         case .serve:
             return try ServeColumns.values(estimator: estimator, deployment: d, request: r)
         }
