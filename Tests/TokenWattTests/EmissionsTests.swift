@@ -47,6 +47,23 @@ enum TestCatalogs {
         #expect(try LedgerSettings().pue == catalog.value)
     }
 
+    /// Hardware without a published footprint is named, and a report cell says what the figure
+    /// covers: "0 g" had read as a GPU with no manufacturing emissions, and a server-only figure
+    /// sat beside full ones unmarked.
+    @Test func embodiedFiguresSayWhatTheyLeaveOut() throws {
+        let r = try fleet(hour: 12)
+        var s = EmissionsSettings()
+        s.region = "xx"
+        #expect(try TestCatalogs.accountant.account(r, settings: s).embodiedMissing.isEmpty)
+        var noGPU = TestCatalogs.accountant
+        noGPU.facilities = try FacilityCatalog.load(Data(#"{"schemaVersion": 1, "embodiedGPUs": [], "embodiedNodes": [{"node": "dgx-h100", "kgCO2eExcludingGPUs": 1000, "scope": "t", "source": "t"}], "lifetimeYears": {"gpu": {"value": 4, "source": "t"}, "node": {"value": 5, "source": "t"}}, "providers": [], "defaults": {"pue": {"value": 1.5, "source": "t"}, "wueLitresPerKWh": {"value": 1.8, "per": "facility", "source": "t"}}}"#.utf8), file: "f.json")
+        let e = try noGPU.account(r, settings: s)
+        #expect(e.embodiedMissing == EmbodiedMissing(gpus: ["h100-sxm"], nodes: []))
+        #expect(e.embodiedMissing.label(e.perQuery.embodiedGrams, ReportUnits.mass).hasSuffix(" g (servers only)"))
+        #expect(EmbodiedMissing(gpus: ["b300"], nodes: ["dgx-b300"]).label(0, ReportUnits.mass) == "not published")
+        #expect(EmbodiedMissing().label(0.5, ReportUnits.mass) == ReportUnits.mass(0.5))
+    }
+
     @Test func locationAndMarketAreBothReportedFromTheirOwnFactors() throws {
         let r = try fleet(hour: 18)
         var s = EmissionsSettings()

@@ -48,6 +48,24 @@ public struct EmissionsResult: Sendable {
     public var currency: String
     public var factors: [AccountingFactor]
     public var notes: [String]
+    /// What the embodied figure leaves out for want of a published footprint.
+    public var embodiedMissing = EmbodiedMissing()
+}
+
+/// The provisioned hardware an embodied figure could not count: GPUs and servers with no
+/// published footprint. A report must not print a partial sum as the whole, nor 0 as none.
+public struct EmbodiedMissing: Sendable, Equatable {
+    public var gpus: [String] = []
+    public var nodes: [String] = []
+    public var isEmpty: Bool { gpus.isEmpty && nodes.isEmpty }
+
+    /// What a figure of `grams` covers, for a table cell: the figure, marked where it is partial,
+    /// or "not published" where nothing was counted.
+    public func label(_ grams: Double, _ mass: (Double) -> String) -> String {
+        if isEmpty { return mass(grams) }
+        if grams <= 0 { return "not published" }
+        return mass(grams) + (nodes.isEmpty ? " (servers only)" : gpus.isEmpty ? " (GPUs only)" : " (partial)")
+    }
 }
 
 /// Turns a fleet result into an emissions account.
@@ -70,7 +88,8 @@ public struct EmissionsAccountant: Sendable {
         let (hourly, location) = locationIntensity(r, grid: grid, settings: s, factors: &factors, notes: &notes)
         let market = marketIntensity(grid: grid, settings: s, factors: &factors, notes: &notes)
         let (wue, ewif) = waterFactors(r, grid: grid, settings: s, factors: &factors, notes: &notes)
-        let embodiedPerDay = s.embodied ? embodiedGramsPerDay(r, settings: s, factors: &factors, notes: &notes) : 0
+        var missing = EmbodiedMissing()
+        let embodiedPerDay = s.embodied ? embodiedGramsPerDay(r, settings: s, factors: &factors, notes: &notes, missing: &missing) : 0
         if let p = s.pricePerKWh { factors.append(AccountingFactor(name: "electricity price", value: "\(formatNumber(p)) \(s.currency)/kWh", source: "workload file")) }
 
         let wh = r.whPerQuery.mean
@@ -92,7 +111,7 @@ public struct EmissionsAccountant: Sendable {
             medianQueryLocationGrams: r.whPerQuery.median / 1000 * location, p5QueryLocationGrams: r.whPerQuery.p5 / 1000 * location,
             p95QueryLocationGrams: r.whPerQuery.p95 / 1000 * location, hourlyIntensity: hourly,
             hourlyKilograms: (0..<24).map { dayKWh * weights[$0] * hourly[$0] / 1000 },
-            currency: s.currency, factors: factors, notes: notes)
+            currency: s.currency, factors: factors, notes: notes, embodiedMissing: missing)
     }
 
     /// Share of the day's energy in each hour: the fleet's hourly power where there is a fleet,
@@ -184,7 +203,8 @@ public struct EmissionsAccountant: Sendable {
 
     /// Manufacturing emissions of the provisioned GPUs and servers, amortised over their
     /// lifetimes: the fleet is sized for this workload, so all of its time is the workload's.
-    func embodiedGramsPerDay(_ r: FleetResult, settings s: EmissionsSettings, factors: inout [AccountingFactor], notes: inout [String]) -> Double {
+    func embodiedGramsPerDay(_ r: FleetResult, settings s: EmissionsSettings, factors: inout [AccountingFactor], notes: inout [String],
+                             missing: inout EmbodiedMissing) -> Double {
         guard !r.hardware.isEmpty else {
             notes.append("no provisioned fleet in this scenario (\(r.gpus == nil ? "throughput-table or mix" : "empty")): embodied emissions are not counted")
             return 0
@@ -201,6 +221,7 @@ public struct EmissionsAccountant: Sendable {
                 }
             } else if seen.insert("gpu " + h.gpu).inserted {
                 notes.append("no published embodied figure for \(h.gpu): its GPUs' manufacturing is not counted")
+                missing.gpus.append(h.gpu)
             }
             if let n = facilities.nodes.first(where: { $0.id == h.node }) {
                 grams += Double(h.nodes) * n.kgCO2e * 1000 / (nodeLife.value * 365)
@@ -209,6 +230,7 @@ public struct EmissionsAccountant: Sendable {
                 }
             } else if seen.insert("node " + h.node).inserted {
                 notes.append("no published embodied figure for \(h.node): its servers' manufacturing is not counted")
+                missing.nodes.append(h.node)
             }
         }
         factors.append(AccountingFactor(name: "lifetime (GPU / server)", value: "\(formatNumber(gpuLife.value)) / \(formatNumber(nodeLife.value)) years",

@@ -95,6 +95,7 @@ extension WorkloadReport {
         "location_t_per_day", "market_t_per_day", "water_m3_per_day", "embodied_t_per_day", "period_days", "location_t_per_period",
         "market_t_per_period", "cost_per_day", "currency", "gwh_per_day_low", "gwh_per_day_high",
         "location_t_per_day_low", "location_t_per_day_high", "market_t_per_day_low", "market_t_per_day_high",
+        "embodied_not_counted",
     ]
 
     func csv() -> String {
@@ -115,7 +116,9 @@ extension WorkloadReport {
                 n(e.perDay.embodiedGrams / 1e6), n(e.periodDays), n(e.perPeriod.locationGrams / 1e6), n(e.perPeriod.marketGrams / 1e6),
                 e.perDay.cost.map(n) ?? "", e.perDay.cost == nil ? "" : e.currency,
             ]
-            lines.append(CSVWriter.line(fields + energyRange + carbonRange))
+            // GPUs and servers without a published footprint: embodied_* leave them out.
+            let missing = (e.embodiedMissing.gpus.map { "gpu \($0)" } + e.embodiedMissing.nodes.map { "server \($0)" }).joined(separator: "; ")
+            lines.append(CSVWriter.line(fields + energyRange + carbonRange + [missing]))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -143,6 +146,8 @@ extension WorkloadReport {
                     ("hourlyKilograms", .array(e.hourlyKilograms.map(JSONValue.num))),
                     ("factors", .array(e.factors.map { .obj([("name", .str($0.name)), ("value", .str($0.value)), ("source", .str($0.source))]) })),
                     ("notes", .array(e.notes.map(JSONValue.str))),
+                    ("embodiedNotCounted", .obj([("gpus", .array(e.embodiedMissing.gpus.map(JSONValue.str))),
+                                                 ("servers", .array(e.embodiedMissing.nodes.map(JSONValue.str)))])),
                 ])))
                 return .object(fields)
             })),

@@ -68,7 +68,7 @@ public struct WorkloadReport: Sendable {
                     formatNumber(f.gwhPerDay, significant: 3), f.gpus.map(String.init) ?? "–", FleetRendering.facilityMW(f),
                     ReportUnits.mass(e.perQuery.locationGrams), ReportUnits.mass(e.perQuery.marketGrams),
                     ReportUnits.water(e.perQuery.waterOnsiteLitres + e.perQuery.waterOffsiteLitres),
-                    f.gpus == nil ? "–" : ReportUnits.mass(e.perQuery.embodiedGrams)]
+                    f.gpus == nil ? "–" : e.embodiedMissing.label(e.perQuery.embodiedGrams, ReportUnits.mass)]
         }
         return [.heading(2, "Summary"),
                 .paragraph("Per query figures are for the mean query; the median and the P5–P95 range show the spread. "
@@ -143,7 +143,7 @@ public struct WorkloadReport: Sendable {
             ["carbon, market-based", ReportUnits.mass(q.marketGrams), ReportUnits.mass(d.marketGrams), ReportUnits.mass(p.marketGrams)],
             ["water, on-site", ReportUnits.water(q.waterOnsiteLitres), ReportUnits.water(d.waterOnsiteLitres), ReportUnits.water(p.waterOnsiteLitres)],
             ["water, off-site (electricity)", ReportUnits.water(q.waterOffsiteLitres), ReportUnits.water(d.waterOffsiteLitres), ReportUnits.water(p.waterOffsiteLitres)],
-            ["embodied carbon (amortised)", ReportUnits.mass(q.embodiedGrams), ReportUnits.mass(d.embodiedGrams), ReportUnits.mass(p.embodiedGrams)],
+            ["embodied carbon (amortised)"] + [q, d, p].map { e.embodiedMissing.label($0.embodiedGrams, ReportUnits.mass) },
         ]
         if let c = q.cost, let cd = d.cost, let cp = p.cost {
             rows.append(["electricity cost", ReportUnits.money(c, e.currency), ReportUnits.money(cd, e.currency), ReportUnits.money(cp, e.currency)])
