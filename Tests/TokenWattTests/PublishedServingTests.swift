@@ -122,19 +122,20 @@ import Testing
     }
 
     /// The AMD caveat every AMD estimate carries states what the InferenceMAX runs measured: the
-    /// estimated output throughput 1.3-4.3× the measured. A model change that moves these points
+    /// estimated output throughput 1.2-3.8× the measured (1.3-4.3× until the serving fit's
+    /// collective latency was carried to the AMD parts, 2026-12-06). A model change that moves these points
     /// fails here until the caveat says the new range.
     @Test func amdCaveatStatesTheMeasuredGap() throws {
         let amd = Self.records.records.filter { ["mi300x", "mi325x", "mi355x"].contains($0.gpu) && $0.metric == "tokens_per_s" }
         let (deepSeek, llama) = (amd.filter { $0.label.hasPrefix("InferenceMAX") }, amd.filter { $0.label.hasPrefix("Llama-3.1-405B") })
         #expect(deepSeek.count == 10 && llama.count == 9)
         let ratios = deepSeek.map { $0.predicted / $0.measured }
-        #expect(ratios.allSatisfy { (1.25...4.35).contains($0) }, "\(ratios)")
-        #expect((ratios.min() ?? 0) < 1.35 && (ratios.max() ?? 0) > 4.25, "\(ratios)")
-        #expect(PublishedServing.amdServingCaveat.contains("1.3–4.3×"))
+        #expect(ratios.allSatisfy { (1.15...3.85).contains($0) }, "\(ratios)")
+        #expect((ratios.min() ?? 0) < 1.25 && (ratios.max() ?? 0) > 3.75, "\(ratios)")
+        #expect(PublishedServing.amdServingCaveat.contains("1.2–3.8×"))
         let dense = llama.map { $0.predicted / $0.measured }
-        #expect(dense.allSatisfy { (1.55...1.75).contains($0) }, "\(dense)")
-        #expect(PublishedServing.amdServingCaveat.contains("1.6–1.7×"))
+        #expect(dense.allSatisfy { (1.45...1.65).contains($0) }, "\(dense)")
+        #expect(PublishedServing.amdServingCaveat.contains("1.5–1.6×"))
     }
 
     /// Every AMD estimate carries the caveat in its assumptions; an NVIDIA one does not.

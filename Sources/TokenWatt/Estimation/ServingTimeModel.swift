@@ -25,8 +25,8 @@ extension Estimator {
     /// peak, which A100 read kernels also reach, 88 % on an A100-80GB in NVIDIA's forum thread
     /// "Trouble to reach peak bandwidth of A100", and about 90 % at most in the GTC talk cited
     /// there). The per-sequence decode traffic is in bytes, so it reads at the GPU's own bandwidth.
-    /// The GPU keeps its own tensor efficiency (its cuBLAS GEMMs were measured), per-kernel and
-    /// collective times and energies per operation.
+    /// The GPU keeps its own tensor efficiency (its cuBLAS GEMMs were measured), per-kernel times
+    /// and energies per operation; a collective's fixed time is the serving stack's.
     public func servingTimeModel(_ set: CoefficientSet, gpu: GPUSpec) -> TimeModel {
         guard let base = servingBase(for: set) else { return set.timeModel }
         let serving = base.set.timeModel
@@ -35,6 +35,12 @@ extension Estimator {
         t.decodeAttentionEfficiency = serving.decodeAttentionEfficiency
         t.decodeSequenceBytes = serving.decodeSequenceBytes
         t.decodeQueryHeadBytes = serving.decodeQueryHeadBytes
+        // A collective's fixed time is the serving stack's launch and synchronisation (vLLM's
+        // all-reduce, NCCL), which the serving fit measured and a prefill fit on one GPU never
+        // saw: left at the scaffold's 8 µs, an A100 ran an all-reduce in half an H100's time and
+        // beat it at tensor-parallel small batches (Llama-3.1-8B on 8 GPUs, batch 1: ITL 3.46
+        // against 3.80 ms).
+        t.collectiveLatency = serving.collectiveLatency
         return t
     }
 
