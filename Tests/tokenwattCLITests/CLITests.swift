@@ -388,6 +388,20 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.hasPrefix(".") })
     }
 
+    /// A fleet deployment's token budget reaches a trace too (`trace` refused --token-budget, so
+    /// a workload with another budget could not be re-priced request by request).
+    @Test func traceTakesTheTokenBudget() throws {
+        let log = "TIMESTAMP,ContextTokens,GeneratedTokens\n" + (0..<60).map { "2023-11-16 18:10:\(String(format: "%02d", $0)).5,\(900 + $0),20" }.joined(separator: "\n") + "\n"
+        func total(_ extra: [String]) throws -> Double {
+            let r = try Self.run(["trace", "-", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--format", "json"] + extra, stdin: log)
+            #expect(r.status == 0, "\(r.stderr)")
+            let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            return try #require(obj["totalWh"] as? Double)
+        }
+        let standard = try total([]), small = try total(["--token-budget", "300"])
+        #expect(small > standard, "prompts of ~900 tokens in 300-token steps: \(small) against \(standard) Wh")
+    }
+
     static let python: String? = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// export-sql run in SQLite gives what `estimate --method surface` prints for the same tokens.

@@ -5,7 +5,8 @@ import TokenWatt
 /// `tokenwatt export-sql`: the per-request Wh of a deployment as one SQL statement.
 enum ExportSQLCommand {
     static let usage = """
-    tokenwatt export-sql --model ID --gpu ID [--gpus N --tp N --ep N --precision P] --batch N --dialect duckdb|spark|bigquery|postgres|sqlite
+    tokenwatt export-sql --model ID --gpu ID [--gpus N --tp N --ep N --pp N --precision P --kv-precision P --framework F --sampling S]
+                         --batch N --dialect duckdb|spark|bigquery|postgres|sqlite [--token-budget N]
                          [--reference-input N --reference-output N] [--busy-fraction F | --load QPS] [--pue X] [--boundary B]
                          [--table T] [--input-column C] [--output-column C] [--power-cap-w W] [--sm-clock-mhz F] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       The reference request (default 1000 + 250 tokens; --input/--output are accepted for it too) sets how

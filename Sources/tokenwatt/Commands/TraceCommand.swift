@@ -5,9 +5,10 @@ import TokenWatt
 /// `tokenwatt trace FILE`: every request of a log priced at the load it arrived into.
 enum TraceCommand {
     static let usage = """
-    tokenwatt trace FILE|- --model ID --gpu ID [--gpus N --tp N --ep N --precision P --power-cap-w W]
+    tokenwatt trace FILE|- --model ID --gpu ID [--gpus N --tp N --ep N --pp N --precision P --kv-precision P --power-cap-w W
+                    --sm-clock-mhz F --framework F --sampling S]
                     [--log-format azure|mooncake|csv] [--time-column C --input-column C --output-column C [--time-unit s|ms]]
-                    [--max-batch N] [--replicas N] [--window-s S] [--boundary B] [--pue X]
+                    [--max-batch N] [--token-budget N] [--replicas N] [--window-s S] [--boundary B] [--pue X]
                     [--per-request FILE|-] [--hourly FILE] [--format text|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       Streams the log (any size, constant memory). Azure (TIMESTAMP,ContextTokens,GeneratedTokens) and
       Mooncake (JSON lines or timestamp_ms,input_length,output_length) logs are recognised by their header.
@@ -20,13 +21,15 @@ enum TraceCommand {
     static func run(_ argv: [String]) throws -> ExitCode {
         let args = try Arguments(argv, valued: EstimateCommand.deploymentFlags.union(EstimateCommand.catalogFlags).union([
             "log-format", "time-column", "input-column", "output-column", "time-unit", "max-batch", "replicas", "window-s",
-            "per-request", "hourly", "boundary", "pue", "format"]), boolean: [])
+            "per-request", "hourly", "boundary", "pue", "format", "token-budget"]), boolean: [])
         let file = try args.requirePositional(1, usage: usage)[0]
         let format = try args.format([.text, .json], default: .text)
         let estimator = try CommonOptions.estimator(args)
         let deployment = try estimator.deployment(try EstimateCommand.deploymentRequest(args))
         var options = TraceReplay.Options()
         options.maxBatch = try args.int("max-batch", 1...1_000_000) ?? 256
+        // A fleet deployment's tokenBudget, so a trace can price what `fleet` priced.
+        options.tokenBudget = try args.int("token-budget", 1...10_000_000) ?? 8192
         options.replicas = try args.int("replicas", 1...1_000_000) ?? 1
         options.windowSeconds = try args.double("window-s", 1...1e7) ?? 300
         options.boundary = try args.choice("boundary", Boundary.self) ?? .facility
