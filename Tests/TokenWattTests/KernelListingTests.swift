@@ -13,6 +13,18 @@ import KernelPower
                 try estimator.serve(d, s))
     }
 
+    /// A kernel listed above the board's limit says what its watts are (B300 FP8 prefill under an
+    /// 825 W cap listed attention at ~2 kW with nothing said); a decode step within it says nothing.
+    @Test func kernelsAboveTheBoardsLimitSaySo() throws {
+        var r = DeploymentRequest(model: "deepseek-ai/DeepSeek-V3", gpu: "b300", gpus: 8, precision: .fp8)
+        r.powerCapWatts = 825
+        let (hot, _) = try listing(r, ServingRequest(batch: 7, inputTokens: 9000, outputTokens: 500), pass: .prefill)
+        #expect(hot.notes.contains { $0.contains("draw more than the 825 W limit on their own") }, "\(hot.notes)")
+        let (cool, _) = try listing(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"),
+                                    ServingRequest(batch: 64, inputTokens: 1000, outputTokens: 500))
+        #expect(!cool.notes.contains { $0.contains("limit on their own") })
+    }
+
     @Test func theDecodeStepIsTheEstimates() throws {
         let (l, s) = try listing(DeploymentRequest(model: "Qwen/Qwen3-30B-A3B", gpu: "h100-sxm"),
                                  ServingRequest(batch: 64, inputTokens: 1000, outputTokens: 500))
