@@ -53,22 +53,39 @@ public struct PassEstimator: Sendable {
         let board = gpu.tdp * power.capHoldFraction, cap = (powerCap ?? gpu.tdp) * power.capHoldFraction
         let stock = settle(tuned(program, at: requested, cap: board), from: requested, cap: cap)
         guard cap < board, stock.pass.powerLimited else { return stock }
-        let underCap = settle(tuned(program, at: requested, cap: cap), from: requested, cap: cap)
+        // A tiling already settled is not settled again (the limiter's search is the cost).
+        var settled: [[String]: Settled] = [Self.tiles(stock.program): stock]
+        func run(_ p: KernelProgram) -> Settled {
+            let key = Self.tiles(p)
+            if let known = settled[key] { return known }
+            let s = settle(p, from: requested, cap: cap)
+            settled[key] = s
+            return s
+        }
         func faster(_ a: Settled, _ b: Settled) -> Settled {
             (b.pass.time.seconds, b.pass.energy.joules) < (a.pass.time.seconds, a.pass.energy.joules) ? b : a
         }
+        let underCap = run(tuned(program, at: requested, cap: cap))
         var best = faster(stock, underCap)
         for seed in [stock, underCap] {
             // Retuned at the settled clock until that stops helping (a few rounds at most).
             var current = seed
             for _ in 0..<3 {
-                let next = settle(tuned(program, at: current.clock, cap: board), from: requested, cap: cap)
+                let next = run(tuned(program, at: current.clock, cap: board))
                 guard next.pass.time.seconds < current.pass.time.seconds * (1 - 1e-12) else { break }
                 current = next
             }
             best = faster(best, current)
         }
         return best
+    }
+
+    /// The tiles a tuned program's GEMMs run, in order: programs that tile alike settle alike.
+    static func tiles(_ program: KernelProgram) -> [String] {
+        program.blocks.flatMap(\.kernels).compactMap { kernel in
+            guard case let .gemm(g) = kernel.shape, let t = g.tile else { return nil }
+            return "\(t.m)x\(t.n):\(t.efficiency):\(t.pairedB)"
+        }
     }
 
     /// A tuned program at `requested`, settled by the limiter under `cap`.
