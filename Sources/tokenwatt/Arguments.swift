@@ -35,6 +35,12 @@ struct Arguments {
                         i += 1
                         guard i < args.count else { throw UsageError(description: "option --\(name) needs a value") }
                         value = args[i]
+                        // `--model --gpu h100-sxm` took "--gpu" as the model and then blamed
+                        // "h100-sxm"; a value is never one of the command's own options.
+                        let next = args[i].hasPrefix("--") ? String(args[i].dropFirst(2).prefix { $0 != "=" }) : ""
+                        if valued.contains(next) || boolean.contains(next) {
+                            throw UsageError(description: "option --\(name) needs a value (got the option \(args[i]))")
+                        }
                     }
                     if options[name] != nil { throw UsageError(description: "option --\(name) given twice") }
                     options[name] = value

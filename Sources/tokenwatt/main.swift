@@ -70,6 +70,11 @@ func main() -> ExitCode {
     if name == "help" || name == "--help" || name == "-h" {
         if let sub = args.first, let c = CLI.commands.first(where: { $0.name == sub }) {
             print("USAGE: \(c.usage)")
+        } else if let sub = args.first {
+            // `help flet` printed the general help with exit 0, as if flet were a topic.
+            let near = Suggestions.closest(to: sub, among: CLI.commands.map(\.name), limit: 1)
+            Output.error("unknown command '\(sub)'" + (near.isEmpty ? "" : " (did you mean '\(near[0])'?)") + "; run `tokenwatt help`")
+            return .usage
         } else {
             print(helpText(), terminator: "")
         }
