@@ -343,3 +343,13 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect(r.notes.contains("class chat: a decode step's 64-token budget keeps 64 sequences decoding, fewer than the deployment's batch limit"))
     }
 }
+
+/// A fleet of whole replicas for little traffic says that its queries carry its idle draw.
+@Suite struct MostlyIdleFleetTests {
+    @Test func littleTrafficSaysTheIdleIsMostOfTheEnergy() throws {
+        let busy = try runWorkload(kernelWorkload(), samples: 500)[0]
+        let idle = try runWorkload(kernelWorkload().replacingOccurrences(of: "\"queriesPerDay\": 1e7", with: "\"queriesPerDay\": 0.5"), samples: 500)[0]
+        #expect(!busy.notes.contains { $0.hasPrefix("idle provisioned capacity is") })
+        #expect(idle.notes.contains { $0.hasPrefix("idle provisioned capacity is") && $0.contains("0.5 queries a day") }, "\(idle.notes)")
+    }
+}

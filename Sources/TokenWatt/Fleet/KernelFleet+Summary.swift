@@ -80,6 +80,15 @@ extension KernelFleet {
         return sizing
     }
 
+    /// Says so when idle provisioned capacity is most of a query's energy: a fleet of whole
+    /// replicas for little traffic (0.5 queries a day gave 72,600 Wh per query with nothing said).
+    static func mostlyIdleNote(_ ledger: [LedgerItem], gpus: Int, queriesPerDay: Double) -> String? {
+        let total = ledger.reduce(0) { $0 + $1.energy.joules }
+        guard total > 0, let idle = ledger.first(where: { $0.item == "provisioned-idle" })?.energy.joules, idle > 0.5 * total else { return nil }
+        return "idle provisioned capacity is \(formatPercent(idle / total)) of the mean query's energy: \(gpus) GPU\(gpus == 1 ? "" : "s") of whole replicas "
+            + "for \(formatNumber(queriesPerDay, significant: 3)) queries a day sit mostly idle, and each query carries their idle draw"
+    }
+
     /// Fleet sizing, per-query idle share, statistics, the median query's ledger and the
     /// variance decomposition. Each class is served by its own replicas of its deployment
     /// (`size`).
@@ -118,6 +127,7 @@ extension KernelFleet {
         let stats = QueryStatistics(values)
         let meanPUE = draws.reduce(0) { $0 + $1.pue } / n
         let mean = draws.isEmpty ? [] : meanLedger(draws, idle: idlePerOccupancySecond)
+        if let note = Self.mostlyIdleNote(mean, gpus: gpus, queriesPerDay: perDay) { notes.append(note) }
         var result = FleetResult(
             name: scenario.name, description: scenario.description, boundary: scenario.boundary, whPerQuery: stats,
             gwhPerDay: stats.mean * perDay / 1e9, queriesPerDay: perDay, gpus: gpus, nodes: nodes,
