@@ -353,3 +353,14 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect(idle.notes.contains { $0.hasPrefix("idle provisioned capacity is") && $0.contains("0.5 queries a day") }, "\(idle.notes)")
     }
 }
+
+/// A lever the scenario already runs saves nothing, says so, and carries no measured range.
+@Suite struct NoOpLeverTests {
+    @Test func aLeverThatChangesNothingSaysSo() throws {
+        let r = try runWorkload(kernelWorkload(extra: #""levers": [{"name": "bf16", "precision": "bf16"}, {"name": "fp8", "precision": "fp8"}]"#), samples: 500)[0]
+        let same = try #require(r.levers.first { $0.name == "bf16" }), fp8 = try #require(r.levers.first { $0.name == "fp8" })
+        #expect(same.saving == 0 && same.measured == nil && same.savingRange == nil)
+        #expect(fp8.measured != nil && fp8.savingRange != nil)
+        #expect(r.notes.contains("lever bf16 changes nothing here: the scenario already runs that way"), "\(r.notes)")
+    }
+}

@@ -86,8 +86,12 @@ public struct FleetRunner: Sendable {
                 // A day of no queries has no GWh to compare: the saving is then per query.
                 let saving = base.gwhPerDay > 0 ? 1 - r.gwhPerDay / base.gwhPerDay
                     : base.whPerQuery.mean > 0 ? 1 - r.whPerQuery.mean / base.whPerQuery.mean : 0
+                // A lever the scenario already runs (bf16 on a bf16 deployment) saves nothing, and
+                // no measured error makes that a range (it printed "-17.1 %…+4.4 %" about a no-op).
+                let noOp = r.whPerQuery == base.whPerQuery && r.gwhPerDay == base.gwhPerDay
+                if noOp { base.notes.append("lever \(lever.name) changes nothing here: the scenario already runs that way") }
                 var result = LeverResult(name: lever.name, meanWhPerQuery: r.whPerQuery.mean, gwhPerDay: r.gwhPerDay,
-                                         saving: saving, measured: change.measuredLever.flatMap(estimator.leverAccuracy))
+                                         saving: saving, measured: noOp ? nil : change.measuredLever.flatMap(estimator.leverAccuracy))
                 if let m = result.measured, base.whPerQuery.mean > 0 {
                     // The lever's GPU energy, measured against the base, is its prediction ÷ (1 + error).
                     let part = r.gpuProportionalWhPerQuery, fixed = r.whPerQuery.mean - part
