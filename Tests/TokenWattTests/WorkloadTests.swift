@@ -63,6 +63,10 @@ func workloadError(_ text: String, dataDirectory: String? = nil) -> String {
         (#"{"schemaVersion": 1, "description": "x", "scenarios": []}"#, "at least one scenario"),
         (#"{"schemaVersion": 1, "description": "x", "scenarios": [{"name": "m", "kind": "mix", "mix": [{"scenario": "nope", "share": 1}]}]}"#, "nope"),
         (kernelWorkload(more: #"{"name": "m", "kind": "mix", "pue": 1.1, "mix": [{"scenario": "s", "share": 1}]}"#), "scenarios[1].pue"),
+        (kernelWorkload(classes: ""), "at least one query class"),
+        (kernelWorkload(more: #"{"name": "m", "kind": "mix", "mix": []}"#), "at least one component scenario"),
+        (kernelWorkload(scenarioName: " "), "not blank"),
+        (#"{"schemaVersion": 1, "description": "x", "seed": 1e20, "scenarios": []}"#, "2147483647"),
     ])
     func badInputIsNamed(text: String, mention: String) {
         let message = workloadError(text)

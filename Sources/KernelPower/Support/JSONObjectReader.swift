@@ -61,7 +61,9 @@ public struct JSONObjectReader {
     public mutating func optionalInt(_ key: String, _ range: ClosedRange<Int>? = nil, expected: String = "a whole number") throws -> Int? {
         guard let x = try optionalDouble(key, nil, expected: expected) else { return nil }
         guard x.rounded() == x, abs(x) < 1e15 else {
-            throw InputError.invalidValue(file: file, field: fieldPath(key), value: formatNumber(x), expected: expected)
+            // 1e20 is a whole number too: say the range, not only the kind.
+            throw InputError.invalidValue(file: file, field: fieldPath(key), value: formatNumber(x),
+                                          expected: range.map { Self.within(expected, String($0.lowerBound), String($0.upperBound)) } ?? expected)
         }
         let i = Int(x)
         if let r = range, !r.contains(i) {

@@ -79,6 +79,10 @@ extension WorkloadReader.Context {
     mutating func scenario(_ v: JSONValue, path: String) throws -> Scenario {
         var o = try JSONObjectReader(v, file: file, path: path)
         let name = try o.string("name")
+        // A blank name is a blank first cell in every table, and no other scenario can name it.
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw InputError.invalidValue(file: file, field: "\(path).name", value: "\"\(name)\"", expected: "a scenario name that is not blank")
+        }
         let kind = try o.string("kind", allowed: ["kernel", "throughput-table", "mix"])
         let description = try o.optionalString("description") ?? ""
         let boundary = Boundary(rawValue: try o.optionalString("boundary", allowed: Boundary.allCases.map(\.rawValue)) ?? "facility")!
@@ -115,8 +119,11 @@ extension WorkloadReader.Context {
             if classes.contains(where: { $0.name == c.name }) { throw InputError.duplicateID(file: file, kind: "class", id: c.name) }
             classes.append(c)
         }
+        guard !classes.isEmpty else {
+            throw InputError.invalidValue(file: file, field: "\(path).classes", value: "[]", expected: "at least one query class")
+        }
         let total = classes.reduce(0) { $0 + $1.share }
-        guard !classes.isEmpty, abs(total - 1) < 1e-6 else {
+        guard abs(total - 1) < 1e-6 else {
             throw InputError.invalidValue(file: file, field: "\(path).classes[].share", value: formatNumber(total), expected: "shares that sum to 1")
         }
         var diurnal = [Double](repeating: 1, count: 24)
@@ -307,6 +314,9 @@ extension WorkloadReader.Context {
                      try c.raw("divisor").map { try distribution($0, path: "\(path).mix[\(i)].divisor", range: 0.01...1000) })
             try c.finish()
             return r
+        }
+        guard !comps.isEmpty else {
+            throw InputError.invalidValue(file: file, field: "\(path).mix", value: "[]", expected: "at least one component scenario")
         }
         guard abs(comps.reduce(0) { $0 + $1.1 } - 1) < 1e-6 else {
             throw InputError.invalidValue(file: file, field: "\(path).mix[].share", value: formatNumber(comps.reduce(0) { $0 + $1.1 }),

@@ -20,6 +20,10 @@ enum ExportSQLCommand {
                                             "dialect", "table", "input-column", "output-column"]), boolean: [])
         _ = try args.requirePositional(0, usage: usage)
         guard let d = try args.choice("dialect", SQLDialect.self) else { throw UsageError(description: "--dialect is required; usage: \(usage)") }
+        // Two names for one reference: given both, which one sets the batch would be a guess.
+        for (alias, flag) in [("input", "reference-input"), ("output", "reference-output")] where args.string(alias) != nil && args.string(flag) != nil {
+            throw UsageError(description: "--\(alias) and --\(flag) both set the reference request's \(alias) tokens; give one")
+        }
         let estimator = try CommonOptions.estimator(args)
         let deployment = try estimator.deployment(try EstimateCommand.deploymentRequest(args))
         let formula = try TokenFormula(
