@@ -71,6 +71,7 @@ extension BadInput {
         BadInput(name: "option taking the next option as its value", args: ["estimate", "--model", "--gpu", "h100-sxm"], status: 64,
                  mentions: ["--model needs a value", "got the option --gpu"]),
         BadInput(name: "help for an unknown command", args: ["help", "flet"], status: 64, mentions: ["flet", "fleet"]),
+        BadInput(name: "empty model id", args: Inputs.estimate(replacing: "--model", with: ""), mentions: ["no model given", "tokenwatt models"]),
         BadInput(name: "export-sql reference given twice", args: ["export-sql", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm",
                  "--batch", "8", "--dialect", "sqlite", "--input", "100", "--reference-input", "200"], status: 64, mentions: ["--input", "--reference-input"]),
         BadInput(name: "option twice", args: Inputs.estimate + ["--batch", "4"], status: 64, mentions: ["--batch", "twice"]),

@@ -22,13 +22,16 @@ public enum InputError: Error, Equatable, CustomStringConvertible, Sendable {
             let place = field.isEmpty ? "" : " in '\(field)'"
             return "\(file): unknown key\(keys.count == 1 ? "" : "s") \(keys.map { "'\($0)'" }.joined(separator: ", "))\(place); allowed keys: \(allowed.joined(separator: ", "))"
         case let .unknownID(kind, id, suggestions, context):
-            let hint = suggestions.isEmpty ? "" : "; did you mean \(suggestions.map { "'\($0)'" }.joined(separator: ", "))?"
+            // An empty id is closest to nothing: suggestions for it were arbitrary catalog entries.
+            let hint = suggestions.isEmpty || id.trimmingCharacters(in: .whitespaces).isEmpty ? ""
+                : "; did you mean \(suggestions.map { "'\($0)'" }.joined(separator: ", "))?"
             let ctx = context.isEmpty ? "" : "\(context): "
             let listing = [
                 "GPU": " (list them with `tokenwatt gpus`; add one with --gpu-catalog FILE)",
                 "model": " (list them with `tokenwatt models`; add one from its Hugging Face config.json with `tokenwatt models --from-hf` "
                     + "and --model-catalog FILE)",
             ][kind] ?? ""
+            if id.trimmingCharacters(in: .whitespaces).isEmpty { return "\(ctx)no \(kind) given (the id is empty)\(listing)" }
             return "\(ctx)unknown \(kind) '\(id)'\(hint)\(listing)"
         case let .duplicateID(file, kind, id):
             return "\(file): duplicate \(kind) id or alias '\(id)'"
