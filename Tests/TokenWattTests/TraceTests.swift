@@ -96,6 +96,17 @@ func readAll(_ path: String, _ format: TraceFormat? = nil) throws -> [TraceReque
         (0..<count).map { TraceRequest(timestamp: Double($0) * seconds, inputTokens: 800 + ($0 % 7) * 100, outputTokens: 150 + ($0 % 5) * 40) }
     }
 
+    /// An overloaded log says its hours' power is the work that arrived, which can pass what the
+    /// replicas draw flat out (1,647 W an hour against 1,184 W possible was printed unexplained).
+    @Test func overloadedHoursSayTheirPowerIsTheArrivingWork() throws {
+        let burst = requests(every: 0.001, count: 3000)
+        let s = try replay(burst)
+        #expect(s.overloaded > 0)
+        let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"))
+        let text = s.text(deployment: d, options: TraceReplay.Options(), file: "burst.csv")
+        #expect(text.contains("a queue would carry that work into later hours"), "\(text)")
+    }
+
     /// A log slightly out of time order starts at the rate of its sample's span and is priced
     /// about as the sorted log is; the rows out of order are counted, and the duration runs from
     /// the earliest arrival (three requests within 7 s once cost 41.7 Wh out of order and 1.09 Wh

@@ -19,7 +19,9 @@ extension TraceSummary {
         }
         s += "  per request (Wh)  median \(formatNumber(q.median, significant: 3)), mean \(formatNumber(q.mean, significant: 3)), P5–P95 \(formatNumber(q.p5, significant: 3))–\(formatNumber(q.p95, significant: 3)), IQR \(formatNumber(q.p25, significant: 3))–\(formatNumber(q.p75, significant: 3))\n"
         if overloaded > 0 {
-            s += "  overloaded        \(overloaded) requests arrived faster than \(o.replicas) replica(s) can serve at a batch of \(o.maxBatch): add --replicas\n"
+            s += "  overloaded        \(overloaded) requests arrived faster than \(o.replicas) replica(s) can serve at a batch of \(o.maxBatch): add --replicas"
+                + " (their hours' energy is the work they brought, priced at the top batch, and an hour's mean power can pass what the replicas"
+                + " draw flat out: a queue would carry that work into later hours)\n"
         }
         if overContext > 0 {
             s += "  over context      \(overContext) requests are longer than the \(d.model.maxPositions)-token context window of \(d.model.id); costed as logged\n"
