@@ -22,7 +22,7 @@ import Testing
     /// Sliding-window (Gemma 3: 1,024-token windows in five layers of six) and sparse (DeepSeek-V3.2:
     /// 2,048 selected tokens) attention stop growing with the context. A straight line through
     /// decode steps at 256 and 4,096 tokens, and through a chunk's cost after 0 and 8,192 cached
-    /// tokens, had put the surface 8 % low at 1,000 + 3,000 tokens and 13–18 % high past 30,000.
+    /// tokens, had put the surface 8 % low at 1,000 + 3,000 tokens and 18–23 % high past 30,000.
     @Test(arguments: [
         (DeploymentRequest(model: "google/gemma-3-27b-it", gpu: "h100-sxm", gpus: 1), 32, 1000, 3000),
         (DeploymentRequest(model: "google/gemma-3-27b-it", gpu: "h100-sxm", gpus: 1), 32, 30000, 1000),

@@ -17,17 +17,16 @@ public struct ServingSurface: Sendable {
     public let disaggregated: Bool
     let ranks: Double
     let gpus: Double
-    /// Per-GPU decode step at each context of `decodeContexts`: energy and host-gap energy (J),
-    /// time (s), per emitted token. Linear between the points, and beyond the ends along the end
-    /// segments. A straight line through two contexts (256 and 4,096) had priced sliding-window
-    /// and sparse attention, whose cost flattens past the window, 8 % low at 1,000 + 3,000 tokens
-    /// and 18 % high at 30,000 + 1,000 (DeepSeek-V3.2 on 8 H200s), and every model 5–8 % low at
-    /// 100,000-token prompts.
+    /// Per-GPU decode step by mean context (16, 64, then doublings from 256 to the model's
+    /// window): energy and host-gap energy (J), time (s), per emitted token. A straight line
+    /// through two contexts (256 and 4,096) had priced sliding-window and sparse attention, whose
+    /// cost flattens past the window, 8 % low at 1,000 + 3,000 tokens and 18 % high at
+    /// 30,000 + 1,000 (DeepSeek-V3.2 on 8 H200s).
     let decodeEnergy: CostCurve, decodeGap: CostCurve, decodeTime: CostCurve
     /// Marginal per-GPU cost of a prompt chunk of n tokens after no cached tokens, and the
     /// extra per chunk token by the tokens cached before it (J, s): piecewise linear on doubling
     /// lengths, since sparse attention's cost stops growing with them. A straight line from 8,192
-    /// cached tokens had priced DeepSeek-V3.2's 100,000-token prompts 13 % high.
+    /// cached tokens had priced DeepSeek-V3.2's 100,000-token prompts 13 % above `estimate`.
     let grid: [(n: Double, e: Double, t: Double)]
     let pastEnergy: CostCurve, pastTime: CostCurve
     let chunk: Int
