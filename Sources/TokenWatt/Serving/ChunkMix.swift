@@ -8,6 +8,8 @@ import Foundation
 /// −10 to +43 % where the rounding flipped.
 public struct ChunkMix: Sendable, Equatable {
     public let low: Int, high: Int
+    /// Share of the carrying steps with `high` chunks: 1 when the mean is whole (`low` = `high`,
+    /// so a plan prices one step, not the same one twice).
     public let highShare: Double
     public let mean: Double
 
@@ -17,7 +19,7 @@ public struct ChunkMix: Sendable, Equatable {
     public init(mean: Double, chunk: Int, room: Int) {
         let m = min(mean, max(1, Double(room) / Double(max(1, chunk))))
         let whole = Int(m.rounded(.down)), share = m - Double(whole)
-        (low, high, highShare, self.mean) = share > 0 ? (whole, whole + 1, share, m) : (whole, whole, 0, m)
+        (low, high, highShare, self.mean) = share > 0 ? (whole, whole + 1, share, m) : (whole, whole, 1, m)
     }
 
     /// What one chunk adds, from what a step of `low` and one of `high` chunks add to the decodes

@@ -62,7 +62,13 @@ public struct ServingEstimator: Sendable {
     /// Sequences per attention rank: the requested batch, or what the KV cache holds, split
     /// evenly over the ranks.
     public static func localBatch(_ batch: Int, budget: KVCacheBudget, ranks: Int) -> Int {
-        max(1, Int((Double(min(batch, budget.maxBatch)) / Double(ranks)).rounded()))
+        perRank(min(batch, budget.maxBatch), ranks: ranks)
+    }
+
+    /// A deployment's batch split evenly over its attention ranks (data-parallel replicas), to
+    /// the nearest whole sequence and at least one each.
+    public static func perRank(_ batch: Int, ranks: Int) -> Int {
+        max(1, Int((Double(batch) / Double(ranks)).rounded()))
     }
 
     /// Says so when the batch does not split evenly over the data-parallel replicas: every
@@ -126,7 +132,8 @@ public struct ContinuousPlan: Sendable {
     public let context: Int
     public let decode: Phase
     /// A request's prompt chunks with quadrature weights. Each chunk runs in a step of `local`
-    /// decodes carrying `chunkMix.low` or `chunkMix.high` such chunks (`low` nil when it is 0),
+    /// decodes carrying `chunkMix.low` or `chunkMix.high` such chunks (`low` nil when it is 0 or
+    /// `high`),
     /// and costs its share of what those steps add to the decodes (`ChunkMix.perChunk`).
     public let chunks: [(low: Phase?, high: Phase, weight: Double)]
     /// Prompts that start prefilling per step per rank: b/`slotSteps` requests start, one in
@@ -166,7 +173,7 @@ public struct ContinuousPlan: Sendable {
             func step(_ g: Int) -> Phase {
                 .mixed(decodeBatch: b, context: mean, prefillTokens: min(chunk, r.inputTokens - past), prefillPast: past, prefillSequences: g)
             }
-            return (mix.low > 0 ? step(mix.low) : nil, step(mix.high), w)
+            return (mix.low > 0 && mix.low != mix.high ? step(mix.low) : nil, step(mix.high), w)
         }
     }
 
