@@ -66,13 +66,9 @@ public struct SQLExport: Sendable {
         return "(\(full) + \(rest))"
     }
 
-    /// `CostCurve.value` at x: a CASE over the segments' ends.
+    /// `CostCurve.value` at x: its straight segments written as the chunk grid's linear ones.
     func value(_ curve: CostCurve, _ x: String) -> String {
-        let cases = curve.segments.enumerated().map { i, seg -> String in
-            let v = "(\(Self.lit(seg.y)) + \(Self.lit(seg.slope)) * (\(x) - \(Self.lit(seg.x0))))"
-            return (i == curve.segments.count - 1 ? "ELSE " : "WHEN \(x) <= \(Self.lit(seg.x1)) THEN ") + v
-        }
-        return "CASE " + cases.joined(separator: " ") + " END"
+        interpolation(curve.segments.map { TokenFormula.Segment(nLow: $0.x0, nHigh: $0.x1, logLog: false, a: $0.y, s: $0.slope) }, x)
     }
 
     /// `CostCurve.sumAtMultiples`: per segment, the arithmetic series over the multiples

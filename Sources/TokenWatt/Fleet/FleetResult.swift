@@ -98,6 +98,10 @@ public struct HardwareUse: Sendable, Equatable {
     public var replicasNeeded = 0.0
     /// Wall power of one replica while busy (W): what each replica adds to the peak.
     public var replicaWallWatts = 0.0
+
+    /// The whole replicas a class with traffic runs for `needed` (at least one): the rule
+    /// `fleet` sizes by and `capacity` fills a budget by.
+    public static func wholeReplicas(needed: Double) -> Int { max(1, Int(needed.rounded(.up))) }
 }
 
 public struct ClassResult: Sendable {

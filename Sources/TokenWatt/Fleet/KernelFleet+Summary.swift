@@ -46,7 +46,7 @@ extension KernelFleet {
         // No traffic, no fleet: a replica kept for a class nobody sends would draw idle power
         // that no query is charged and no day's total counts.
         let needed = perDay * cls.share > 0 ? (busy.max() ?? 0) * (1 + kernel.headroom) : 0
-        let replicas = perDay * cls.share > 0 ? max(1, Int(needed.rounded(.up))) : 0
+        let replicas = perDay * cls.share > 0 ? HardwareUse.wholeReplicas(needed: needed) : 0
         let idleJ = busy.reduce(0) { $0 + (Double(replicas) - $1) * s.idleWallPower * 3600 }
         let occupancyPerDay = perDay * cls.share * meanTau
         let classNodes = Int((Double(replicas * s.deployment.gpuCount) / Double(s.deployment.node.gpuCount)).rounded(.up))

@@ -89,7 +89,7 @@ public struct Capacity: Sendable {
     static func facilityWatts(_ r: FleetResult, scale: Double) -> Double {
         let pue = r.megawatts > 0 ? r.facilityMegawatts / r.megawatts : 1
         return pue * r.hardware.filter { $0.gpus > 0 }.reduce(0) { total, h in
-            total + Double(max(1, Int((h.replicasNeeded * scale).rounded(.up)))) * h.replicaWallWatts
+            total + Double(HardwareUse.wholeReplicas(needed: h.replicasNeeded * scale)) * h.replicaWallWatts
         }
     }
 

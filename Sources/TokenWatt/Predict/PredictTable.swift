@@ -69,7 +69,7 @@ public struct PredictTable: Sendable {
         // `batch` is the deployment's, as in serve rows and `kernels`: each data-parallel replica
         // (attention rank) runs its share. Read per replica, a 2-replica row of batch 64 was
         // priced as 128 sequences while its energy column counts every GPU.
-        let ranks = d.attentionRanks, perRank = max(1, Int((Double(r.batch) / Double(ranks)).rounded()))
+        let ranks = d.attentionRanks, perRank = ServingEstimator.perRank(r.batch, ranks: ranks)
         let split = ServingEstimator.replicaSplitNote(r.batch, perRank: perRank, ranks: ranks)
         switch r.phase {
         case .forward:
