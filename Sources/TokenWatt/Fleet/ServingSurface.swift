@@ -63,12 +63,14 @@ public struct ServingSurface: Sendable {
             if let s = change?.speculative { return try pass(.prefill(batch: b, tokens: s.draftTokens + 1, pastTokens: c)) }
             return try pass(.decode(batch: b, context: c))
         }
+        // The 256-token step sets the busy wall power too; the grid reuses it rather than pricing it again.
+        let s1 = try step(256)
         let steps = try Self.decodeSteps(contexts: Self.doublings(from: 256, upTo: max(4096, d.model.maxPositions), below: [16, 64]),
-                                         speculative: change?.speculative, step: step, plain: { try pass(.decode(batch: b, context: $0)) })
+                                         speculative: change?.speculative, step: { $0 == 256 ? s1 : try step($0) },
+                                         plain: { try pass(.decode(batch: b, context: $0)) })
         decodeEnergy = CostCurve(steps.map { ($0.c, $0.e) })
         decodeGap = CostCurve(steps.map { ($0.c, $0.gap) })
         decodeTime = CostCurve(steps.map { ($0.c, $0.t) })
-        let s1 = try step(256)
         chunk = max(1, tokenBudget - b)
         let promptTokensPerStep = Double(b) * Double(probe.inputTokens) / Double(probe.outputTokens)
         (grid, pastEnergy, pastTime) = try Self.prefillGrid(estimator: estimator, d: d, b: b, chunk: chunk, tokenBudget: tokenBudget,
