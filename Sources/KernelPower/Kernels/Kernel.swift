@@ -49,6 +49,9 @@ public struct GEMMShape: Sendable {
     /// The expected number of products when it is not a whole number (the experts that random
     /// routing hits: 3.5 of 8 for two tokens choosing 2 each), used for work and bytes.
     public var expectedBatch: Double?
+    /// The routing that deals rows to the products of a grouped expert GEMM: tiles are counted
+    /// expert by expert over its random counts, not at the mean `m` (nil: every product has `m`).
+    public var routing: ExpertRouting?
     /// True when B is FP8 with per-block scales (fine-grained FP8 checkpoints such as Qwen3-FP8).
     public var blockScaledB = false
     /// The tile the GEMM library settled on for this product (nil: the timer picks the fastest at

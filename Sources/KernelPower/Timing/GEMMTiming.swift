@@ -56,13 +56,15 @@ extension KernelTimer {
 
     /// Time and activity of `g` with one tile configuration.
     ///
-    /// tiles T = batch·⌈m/tm⌉·⌈n/tn⌉ (× split-K when there are fewer tiles than SMs); the busiest SM
+    /// tiles T = batch·⌈m/tm⌉·⌈n/tn⌉ (× split-K when there are fewer tiles than SMs), with
+    /// Σ_experts E[⌈rows/tm⌉] for batch·⌈m/tm⌉ when routing deals the rows; the busiest SM
     /// runs ⌈T/S⌉ tiles (wave quantization); each tile does 2·tm·tn·k FLOPs padded to the tile
     /// (tile quantization). DRAM reads each operand once (L2 reuse under a swizzled raster); L2
     /// serves every tile's (tm + tn)·k operand panel.
     func gemm(_ g: GEMMShape, tile: GEMMTile) -> KernelCost {
         let batch = g.expectedBatch ?? Double(g.batch), m = Double(g.m), n = Double(g.n), k = Double(g.k)
-        let tilesMN = batch * (m / Double(tile.m)).rounded(.up) * (n / Double(tile.n)).rounded(.up)
+        let rowTiles = g.routing?.expectedTiles(rowsPerTile: tile.m) ?? batch * (m / Double(tile.m)).rounded(.up)
+        let tilesMN = rowTiles * (n / Double(tile.n)).rounded(.up)
         // Split-K: skinny products with few tiles split the reduction to fill the SMs.
         let split = tilesMN < sms ? max(1, min((sms / tilesMN).rounded(.down), (k / 256).rounded(.down), 16)) : 1
         let tiles = tilesMN * split
@@ -74,10 +76,12 @@ extension KernelTimer {
         let eff = (g.unit == .cudaCoreFP32 ? model.cudaCoreEfficiency : model.tensorEfficiency * tile.efficiency) * grouped
         let tMath = perSM * tileFLOPs / (rate * eff)
 
-        let aBytes = batch * m * k * g.aBytes
+        // Rows of A over all the products: routed rows as dealt, not each expert's mean rounded up.
+        let rows = g.routing?.rows ?? batch * m
+        let aBytes = rows * k * g.aBytes
         let bBytes = (g.sharedB ? 1 : batch) * k * n * g.bBytes
-        let cBytes = batch * m * n * g.cBytes
-        let partials = split > 1 ? batch * m * n * 4 * 2 * split : 0
+        let cBytes = rows * n * g.cBytes
+        let partials = split > 1 ? rows * n * 4 * 2 * split : 0
         let dram = aBytes + bBytes + cBytes + partials
         let operandColumns = tile.pairedB ? Double(tile.n) / 2 : Double(tile.n)
         let l2 = tiles * (Double(tile.m) + operandColumns) * kPerTile * (g.aBytes + g.bBytes) / 2 + cBytes + partials
@@ -90,7 +94,7 @@ extension KernelTimer {
         // Power follows the products of real rows and columns: a tile's padding multiplies zeros,
         // which toggle almost nothing. Counting it made decode's tensor activity the same at
         // batch 8 and 700 (a 64-row tile either way), so the power fit could not use it.
-        let useful = 2 * batch * m * n * k
+        let useful = 2 * rows * n * k
         if g.unit == .cudaCoreFP32 {
             a.fp32FLOPs = executed
         } else {

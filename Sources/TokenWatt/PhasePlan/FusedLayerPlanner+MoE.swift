@@ -31,7 +31,8 @@ extension FusedLayerPlanner {
         let assignments = globalTokens * Double(moe.expertsPerToken) / Double(ep)
         let hit = max(1, Self.activeExperts(experts: moe.experts, perToken: moe.expertsPerToken, tokens: globalTokens)
                       * Double(localExperts) / Double(moe.experts))
-        let rowsPerExpert = max(1, Int((assignments / hit).rounded(.up)))
+        // The mean rows an expert hit gets, for the listing; time and bytes follow `routing`.
+        let rowsPerExpert = max(1, Int((assignments / hit).rounded()))
         let f = moe.expertFFNSize / slice
         let batch = Int(hit.rounded(.up))
         let wb = d.expertWeightBytes
@@ -40,6 +41,8 @@ extension FusedLayerPlanner {
             var shape = GEMMShape(batch: batch, m: rowsPerExpert, n: n, k: k, aBytes: b.gemmAct,
                                   bBytes: wb, cBytes: b.act, unit: unit, sharedB: false, grouped: true)
             shape.expectedBatch = hit  // weights of the experts hit on average, not rounded up
+            shape.routing = ExpertRouting(experts: Double(localExperts), tokens: globalTokens,
+                                          probability: Double(moe.expertsPerToken) / Double(moe.experts))
             shape.blockScaledB = d.precision == .fp8 && m.fp8WeightBlock != nil
             return Kernel(name, .gemm(shape))
         }

@@ -21,7 +21,7 @@ extension PublishedServing {
     /// 0.11's (the 2024 release Argonne measured fits it). A test holds the range to the points.
     public static let tensorRTLLMCaveat = "TensorRT-LLM is priced with vLLM 0.11's per-step host time, which its 2024 "
         + "release fits (Argonne, MLPerf); on TensorRT-LLM 1.2 (InferenceMAX, gpt-oss-120b on 1–2 B200, 8–128 requests) the "
-        + "measured steps were 1.13–1.45× shorter than estimated, most at the fewest requests (tokenwatt validate, "
+        + "measured steps were 1.12–1.49× shorter than estimated, most at the fewest requests (tokenwatt validate, "
         + "published-serving): for recent releases read small-batch estimates as pessimistic"
 
     /// What DeepSeek's serving runs say of block-FP8 expert GEMMs priced at the streaming efficiency
