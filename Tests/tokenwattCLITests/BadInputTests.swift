@@ -67,6 +67,13 @@ extension BadInput {
     static let usage: [BadInput] = [
         BadInput(name: "unknown command", args: ["estimmate"], status: 64, mentions: ["estimmate", "estimate"]),
         BadInput(name: "unknown option", args: Inputs.estimate + ["--bacth", "4"], status: 64, mentions: ["--bacth", "--batch"]),
+        // "did you mean --ep?": any two-letter option is within two edits of a one-letter one.
+        BadInput(name: "unknown short option", args: Inputs.estimate + ["-o", "x"], status: 64, mentions: ["unknown option -o", "standard output", "> FILE"]),
+        BadInput(name: "unknown short option with a known capital", args: ["sweep", "{dir}/s.json", "-O", "{dir}/out.csv"], files: ["s.json": Inputs.sweep],
+                 status: 64, mentions: ["unknown option -O", "did you mean -o?"], outputs: ["out.csv"]),
+        // -o won and --output was dropped without a word.
+        BadInput(name: "output as -o and --output", args: ["sweep", "{dir}/s.json", "-o", "{dir}/a.csv", "--output", "{dir}/b.csv"],
+                 files: ["s.json": Inputs.sweep], status: 64, mentions: ["-o given twice", "--output"], outputs: ["a.csv", "b.csv"]),
         BadInput(name: "option without value", args: ["estimate", "--model"], status: 64, mentions: ["--model", "needs a value"]),
         BadInput(name: "option taking the next option as its value", args: ["estimate", "--model", "--gpu", "h100-sxm"], status: 64,
                  mentions: ["--model needs a value", "got the option --gpu"]),
@@ -81,6 +88,8 @@ extension BadInput {
         BadInput(name: "batch huge", args: Inputs.estimate(replacing: "--batch", with: "99999999999999999999"), status: 64, mentions: ["--batch"]),
         BadInput(name: "input NaN", args: Inputs.estimate(replacing: "--input", with: "NaN"), status: 64, mentions: ["--input", "NaN"]),
         BadInput(name: "pue below one", args: Inputs.estimate(replacing: "--pue", with: "0.8"), status: 64, mentions: ["--pue", "0.8", "below 1"]),
+        // Exit 1 and "PUE 1e30 is impossible" from the ledger, where 0.5 was a usage error.
+        BadInput(name: "pue above five", args: Inputs.estimate(replacing: "--pue", with: "1e30"), status: 64, mentions: ["--pue 1e30", "from 1 to 5"]),
         BadInput(name: "pue infinite", args: Inputs.estimate(replacing: "--pue", with: "inf"), status: 64, mentions: ["--pue", "inf"]),
         BadInput(name: "pue nan", args: Inputs.estimate(replacing: "--pue", with: "nan"), status: 64, mentions: ["--pue", "nan"]),
         BadInput(name: "busy fraction above one", args: Inputs.estimate(replacing: "--busy-fraction", with: "1.5"), status: 64, mentions: ["--busy-fraction", "1.5"]),

@@ -18,7 +18,7 @@ enum SweepCommand {
         let args = try Arguments(argv, valued: ["format", "o", "output", "svg", "workers", "calibration", "model-catalog", "gpu-catalog"], boolean: [])
         let file = try args.requirePositional(1, usage: usage)[0]
         let format = try args.format([.csv, .json], default: .csv)
-        let out = args.string("o") ?? args.string("output"), svg = args.string("svg")
+        let out = try args.outputPath(), svg = args.string("svg")
         try Output.refuseOverlaps(outputs: [("-o", out), ("--svg", svg)].compactMap { f, p in p.map { (f, $0) } },
                                   inputs: [("the sweep spec", file)] + CommonOptions.inputFiles(args))
         let spec = try SweepSpec.read(path: file)
