@@ -237,6 +237,10 @@ extension BadInput {
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1\n", mentions: ["p.csv:2", "3 fields"], name: "predict short row"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128\n", mentions: ["duplicate column"], name: "predict duplicate column", header: "model,gpu,batch,batch\n"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128\n", mentions: ["input_tokens"], name: "predict missing column", header: "model,gpu,batch,tokens\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128\n", mentions: ["'Model'", "'model'", "case-sensitive"], name: "predict capitalised column",
+                       header: "Model,GPU,batch,input_tokens\n"),
+        // Exit 0 with the header alone and no word that nothing was scored.
+        Inputs.predict("", mentions: ["p.csv", "no rows", "nothing was scored"], name: "predict header only").with(status: 0),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,\"12\"8\n", mentions: ["p.csv:2", "closing quote"], name: "predict stray quote"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,\"128\n", mentions: ["unterminated"], name: "predict unterminated quote"),
         Inputs.predict("meta-llama/Llama-3.1-70B-Instruct,h100-sxm,1,128\n", mentions: ["line 2", "does not fit"], name: "predict model too big"),
