@@ -104,7 +104,7 @@ struct Arguments {
     func pue() throws -> Double? {
         guard let v = options["pue"] else { return nil }
         guard let x = Double(v), x.isFinite, (1...5).contains(x) else {
-            throw UsageError(description: "--pue \(v): expected a number from 1 to 5 (facility power ÷ IT power; below 1 is impossible)")
+            throw UsageError(description: "--pue \(v): expected a PUE from 1 to 5 (facility power ÷ IT power; below 1 is impossible)")
         }
         return x
     }
