@@ -89,7 +89,7 @@ extension BadInput {
         BadInput(name: "input NaN", args: Inputs.estimate(replacing: "--input", with: "NaN"), status: 64, mentions: ["--input", "NaN"]),
         BadInput(name: "pue below one", args: Inputs.estimate(replacing: "--pue", with: "0.8"), status: 64, mentions: ["--pue", "0.8", "below 1"]),
         // Exit 1 and "PUE 1e30 is impossible" from the ledger, where 0.5 was a usage error.
-        BadInput(name: "pue above five", args: Inputs.estimate(replacing: "--pue", with: "1e30"), status: 64, mentions: ["--pue 1e30", "from 1 to 5"]),
+        BadInput(name: "pue above five", args: Inputs.estimate(replacing: "--pue", with: "1e30"), status: 64, mentions: ["--pue 1e30", "PUE from 1 to 5"]),
         BadInput(name: "pue infinite", args: Inputs.estimate(replacing: "--pue", with: "inf"), status: 64, mentions: ["--pue", "inf"]),
         BadInput(name: "pue nan", args: Inputs.estimate(replacing: "--pue", with: "nan"), status: 64, mentions: ["--pue", "nan"]),
         BadInput(name: "busy fraction above one", args: Inputs.estimate(replacing: "--busy-fraction", with: "1.5"), status: 64, mentions: ["--busy-fraction", "1.5"]),
@@ -241,6 +241,10 @@ extension BadInput {
                        header: "Model,GPU,batch,input_tokens\n"),
         // Exit 0 with the header alone and no word that nothing was scored.
         Inputs.predict("", mentions: ["p.csv", "no rows", "nothing was scored"], name: "predict header only").with(status: 0),
+        // A pass is one step: the output count was dropped without a word.
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128,forward,500\nmeta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128,decode-step,9\n",
+                       mentions: ["p.csv", "2 forward or decode-step rows", "line 2", "only serve rows read"], name: "predict output tokens on a pass",
+                       header: "model,gpu,batch,input_tokens,phase,output_tokens\n").with(status: 0),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,\"12\"8\n", mentions: ["p.csv:2", "closing quote"], name: "predict stray quote"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,\"128\n", mentions: ["unterminated"], name: "predict unterminated quote"),
         Inputs.predict("meta-llama/Llama-3.1-70B-Instruct,h100-sxm,1,128\n", mentions: ["line 2", "does not fit"], name: "predict model too big"),
