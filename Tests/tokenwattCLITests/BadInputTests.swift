@@ -382,6 +382,18 @@ extension BadInput {
         #expect(models.status == 1 && models.stderr.contains("named by TOKENWATT_MODEL_CATALOG"), "\(models.stderr)")
     }
 
+    /// Candidates that could not run were "not run:" lines among the results on stdout.
+    @Test func capacityCandidatesNotRunGoToStandardError() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-capacity-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let w = dir.appendingPathComponent("w.json")
+        try Inputs.workload.write(to: w, atomically: true, encoding: .utf8)
+        let r = try CLITests.run(["capacity", w.path, "--budget-mw", "1", "--caps", "50,400"])
+        #expect(r.status == 0 && r.stdout.contains("400 W") && !r.stdout.contains("not run"), "\(r.stdout)")
+        #expect(r.stderr.contains("note: not run: ") && r.stderr.contains("50"), "\(r.stderr)")
+    }
+
     /// An input length beyond what the table measured was extrapolated with no word.
     @Test func tableExtrapolationSaysSo() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-table-\(getpid())")
