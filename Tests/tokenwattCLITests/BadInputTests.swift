@@ -233,6 +233,7 @@ extension BadInput {
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,abc,128\n", mentions: ["line 2", "batch", "abc"], name: "predict batch text"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,0,128\n", mentions: ["line 2", "batch"], name: "predict batch zero"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,nan\n", mentions: ["line 2", "input_tokens", "nan"], name: "predict input nan"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,12\u{1B}8\n", mentions: ["line 2", "input_tokens", "'12\\x1B8'"], name: "predict control byte in a cell"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,1e40\n", mentions: ["line 2", "input_tokens"], name: "predict input huge"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1\n", mentions: ["p.csv:2", "3 fields"], name: "predict short row"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128\n", mentions: ["duplicate column"], name: "predict duplicate column", header: "model,gpu,batch,batch\n"),
@@ -264,6 +265,8 @@ extension BadInput {
         Inputs.trace("time,prompt,answer\n1,2,3\n", mentions: ["t.csv", "--input-column"], name: "trace unknown header"),
         Inputs.trace(Inputs.azureHeader + "2023-11-16 18:15:46.68,374,44\n2023-11-16 18:15:47.00,lots,44\n", mentions: ["line 3", "lots"], name: "trace tokens text"),
         Inputs.trace(Inputs.azureHeader + "2023-11-16 18:15:46.68,-374,44\n", mentions: ["line 2", "-374"], name: "trace tokens negative"),
+        // The stray CR of a \r\r\n line end was echoed invisibly: "has value …,44".
+        Inputs.trace(Inputs.azureHeader + "2023-11-16 18:15:46.68,374,44\r\r\n", mentions: ["line 2", "374,44\\r;"], name: "trace stray carriage return"),
         Inputs.trace(Inputs.azureHeader + "yesterday,374,44\n", mentions: ["line 2", "timestamp", "yesterday"], name: "trace timestamp text"),
         Inputs.trace(Inputs.azureHeader + "2023-13-16 18:15:46.68,374,44\n", mentions: ["line 2", "timestamp"], name: "trace month 13"),
         Inputs.trace(Inputs.azureHeader + "2023-11-16 18:15:46.68,374,100000000000000000000\n", mentions: ["line 2", "output"], name: "trace tokens huge"),

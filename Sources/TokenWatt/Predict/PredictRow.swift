@@ -30,7 +30,7 @@ public struct CellError: Error, CustomStringConvertible, Sendable {
     public init(line: Int, column: String, message: String, file: String? = nil) {
         self.line = line; self.column = column; self.message = message; self.file = file
     }
-    public var description: String { "\(file.map { "\($0): " } ?? "")line \(line), column \(column): \(message)" }
+    public var description: String { "\(file.map { "\($0): " } ?? "")line \(line), column \(column): \(message.escapingControlCharacters)" }
 }
 
 /// Reads `predict` rows. Columns are the contract of `tokenwatt predict` (issue 2): `model`, `gpu`,
