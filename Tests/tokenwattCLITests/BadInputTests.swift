@@ -144,6 +144,13 @@ extension BadInput {
         BadInput(name: "unknown gpu in capacity", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--gpus", "h200,b250"], files: ["w.json": Inputs.workload], mentions: ["b250", "b200"]),
         BadInput(name: "unknown calibration file", args: Inputs.estimate + ["--calibration", "{dir}/none.json"], mentions: ["none.json", "no such file"]),
         BadInput(name: "calibration file not JSON", args: Inputs.estimate + ["--calibration", "{dir}/c.json"], files: ["c.json": "coefficients: yes"], mentions: ["c.json:1", "JSON value"]),
+        // "cannot be read", "cannot be read" and "missing field 'capHoldFraction'".
+        BadInput(name: "workload a directory", args: ["fleet", "{dir}"], mentions: ["is a directory", "expected a workload JSON file"]),
+        BadInput(name: "model catalog a device", args: ["models", "--model-catalog", "/dev/null"], mentions: ["/dev/null", "not a regular file", "a model catalog JSON file"]),
+        BadInput(name: "calibration file a workload", args: Inputs.estimate + ["--calibration", "{dir}/w.json"], files: ["w.json": Inputs.workload],
+                 mentions: ["w.json", "this is a workload file", "not a calibration file"]),
+        BadInput(name: "workload a calibration file", args: ["fleet", "Sources/KernelPower/Resources/coefficients.json"],
+                 mentions: ["coefficients.json", "this is a calibration file", "not a workload file"]),
         BadInput(name: "calibration file wrong schema", args: Inputs.estimate + ["--calibration", "{dir}/c.json"], files: ["c.json": #"{"schemaVersion": 1}"#], mentions: ["c.json"]),
     ]
 

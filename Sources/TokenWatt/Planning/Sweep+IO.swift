@@ -9,11 +9,11 @@ extension SweepSpec {
     ///   "grid": {"model": [...], "gpu": [...], "gpus": [...], "tp": [...], "pp": [...], "ep": [...], "precision": [...], "maxBatch": [...],
     ///            "powerCapWatts": [null, 500]}, "targets": {"itlMs": 50, "ttftMs": 2000}}`
     public static func read(path: String) throws -> SweepSpec {
-        try read(try InputFile.data(path), file: path)
+        try read(try InputFile.data(path, expected: "a sweep JSON file"), file: path)
     }
 
     public static func read(_ data: Data, file: String) throws -> SweepSpec {
-        var o = try JSONObjectReader(try JSONParser.parse(data, file: file), file: file, path: "")
+        var o = try JSONObjectReader(try JSONFileKind.sweep.parse(data, file: file), file: file, path: "")
         _ = try o.schemaVersion(highest: highestSchemaVersion)
         let description = try o.optionalString("description") ?? ""
         let input = try o.int("input", 1...10_000_000, expected: "prompt tokens"), output = try o.int("output", 1...10_000_000, expected: "output tokens")

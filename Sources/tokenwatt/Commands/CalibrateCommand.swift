@@ -60,7 +60,7 @@ enum CalibrateCommand {
             _ = try args.requirePositional(0, usage: usage)
             let manifest = try CSVTable.read(path: manifestPath)
             if let zeus = args.string("zeus") {
-                return try RunManifest.join(manifest: manifest, zeus: try ZeusWindow.read(try InputFile.data(zeus), file: zeus))
+                return try RunManifest.join(manifest: manifest, zeus: try ZeusWindow.read(try InputFile.data(zeus, expected: "a Zeus windows JSON file"), file: zeus))
             }
             guard let log = args.string("power-log") else {
                 throw UsageError(description: "--manifest needs --power-log LOG or --zeus WINDOWS.json")
