@@ -346,7 +346,10 @@ extension BadInput {
         Inputs.sweep("\"input\": 100", "\"input\": 0", mentions: ["input"], name: "sweep zero input"),
         Inputs.sweep("\"grid\": {", "\"targets\": {\"itlMs\": -5}, \"grid\": {", mentions: ["itlMs"], name: "sweep negative target"),
         Inputs.sweep("\"model\": [\"meta-llama/Llama-3.1-8B-Instruct\"], \"gpu\": [\"h100-sxm\"]", "\"model\": [\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\",\"k\"], \"gpu\": [\"g0\",\"g1\",\"g2\",\"g3\",\"g4\",\"g5\",\"g6\",\"g7\",\"g8\",\"g9\"], \"gpus\": [1,2,3,4,5,6,7,8,9,10], \"maxBatch\": [1,2,3,4,5,6,7,8,9,10], \"powerCapWatts\": [100,200,300,400,500,600,700,800,900,1000], \"tp\": [1,2,3,4,5,6,7,8,9,10], \"precision\": [\"bf16\",\"fp8\",\"fp16\",\"int8\",\"int4\",\"mxfp4\",\"fp32\",\"bf16\",\"fp8\",\"fp16\"]", mentions: ["grid", "10,000,000"], name: "sweep too many points"),
-        BadInput(name: "sweep only unknown models", args: ["sweep", "{dir}/s.json"], files: ["s.json": Inputs.sweep.replacingOccurrences(of: "meta-llama/Llama-3.1-8B-Instruct", with: "gpt-9")], mentions: ["could not be estimated"]),
+        // Each unknown id was one identical error row per point, exit 1 after running them all.
+        BadInput(name: "sweep only unknown models", args: ["sweep", "{dir}/s.json"], files: ["s.json": Inputs.sweep.replacingOccurrences(of: "meta-llama/Llama-3.1-8B-Instruct", with: "gpt-9")],
+                 mentions: ["s.json: grid.model[0]", "unknown model 'gpt-9'"]),
+        Inputs.sweep("\"gpu\": [\"h100-sxm\"]", "\"gpu\": [\"h100-sxm\", \"h1000\"]", mentions: ["grid.gpu[1]", "'h1000'", "did you mean", "h100"], name: "sweep unknown gpu"),
     ]
 
     static let reports: [BadInput] = [
@@ -402,6 +405,18 @@ extension BadInput {
         let r = try CLITests.run(["capacity", w.path, "--budget-mw", "1", "--caps", "50,400"])
         #expect(r.status == 0 && r.stdout.contains("400 W") && !r.stdout.contains("not run"), "\(r.stdout)")
         #expect(r.stderr.contains("note: not run: ") && r.stderr.contains("50"), "\(r.stderr)")
+    }
+
+    /// Three names of one GPU ran every point three times.
+    @Test func sweepAliasesOfOneGPURunOnce() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-sweep-alias-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = dir.appendingPathComponent("s.json")
+        try Inputs.sweep.replacingOccurrences(of: "[\"h100-sxm\"]", with: "[\"h100-sxm\", \"h100\", \"H100\"]").write(to: spec, atomically: true, encoding: .utf8)
+        let r = try CLITests.run(["sweep", spec.path])
+        #expect(r.status == 0 && r.stdout.split(separator: "\n").count == 2, "\(r.stdout)")
+        #expect(r.stderr.contains("grid.gpu[1] 'h100' names h100-sxm, as grid.gpu[0] 'h100-sxm' does; dropped") && r.stderr.contains("grid.gpu[2] 'H100'"), "\(r.stderr)")
     }
 
     /// An input length beyond what the table measured was extrapolated with no word.

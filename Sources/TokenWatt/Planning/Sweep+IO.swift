@@ -76,6 +76,37 @@ extension SweepSpec {
     }
 }
 
+extension SweepSpec {
+    /// The spec with its grid's model and GPU ids checked against the catalogs, and ids that
+    /// name one entry already named (`h100`, `H100` beside `h100-sxm`) dropped, with a note for
+    /// each: an unknown id was priced as one identical error row per point, and aliases of one GPU
+    /// ran every point twice.
+    /// - Throws: `InputError.unknownID` for the first unknown id, naming its grid entry and the
+    ///   closest known ids.
+    public func resolvingIDs(models: ModelCatalog, gpus: GPUCatalog, file: String) throws -> (spec: SweepSpec, notes: [String]) {
+        var s = self, notes: [String] = []
+        s.models = try Self.distinct(self.models, field: "grid.model", file: file, notes: &notes) { try models.model($0, context: $1).id }
+        s.gpus = try Self.distinct(self.gpus, field: "grid.gpu", file: file, notes: &notes) { try gpus.gpu($0, context: $1).id }
+        return (s, notes)
+    }
+
+    /// The ids of `field` with the first of each catalog entry kept; `resolve` gives the entry.
+    static func distinct(_ ids: [String], field: String, file: String, notes: inout [String],
+                         resolve: (String, String) throws -> String) throws -> [String] {
+        var first: [String: Int] = [:], kept: [String] = []
+        for (i, id) in ids.enumerated() {
+            let entry = try resolve(id, "\(file): \(field)[\(i)]")
+            if let j = first[entry] {
+                notes.append("\(file): \(field)[\(i)] '\(id)' names \(entry), as \(field)[\(j)] '\(ids[j])' does; dropped, so each point runs once")
+            } else {
+                first[entry] = i
+                kept.append(id)
+            }
+        }
+        return kept
+    }
+}
+
 extension Sweep {
     public static let csvHeader = ["index", "model", "gpu", "gpus", "tp", "precision", "max_batch", "power_cap_w", "effective_batch",
                                    "wh_per_query", "wh_per_query_gpu", "ttft_ms", "itl_ms", "output_tokens_per_s", "gpu_w",
