@@ -28,25 +28,24 @@ struct Arguments {
                     name = String(name[..<eq])
                 }
                 if boolean.contains(name) {
-                    if value != nil { throw UsageError(description: "option --\(name) takes no value") }
+                    if value != nil { throw UsageError(description: "option \(Self.dashed(name)) takes no value") }
                     flags.insert(name)
                 } else if valued.contains(name) {
                     if value == nil {
                         i += 1
-                        guard i < args.count else { throw UsageError(description: "option --\(name) needs a value") }
+                        guard i < args.count else { throw UsageError(description: "option \(Self.dashed(name)) needs a value") }
                         value = args[i]
                         // `--model --gpu h100-sxm` took "--gpu" as the model and then blamed
                         // "h100-sxm"; a value is never one of the command's own options.
                         let next = args[i].hasPrefix("--") ? String(args[i].dropFirst(2).prefix { $0 != "=" }) : ""
                         if valued.contains(next) || boolean.contains(next) {
-                            throw UsageError(description: "option --\(name) needs a value (got the option \(args[i]))")
+                            throw UsageError(description: "option \(Self.dashed(name)) needs a value (got the option \(args[i]))")
                         }
                     }
-                    if options[name] != nil { throw UsageError(description: "option --\(name) given twice") }
+                    if options[name] != nil { throw UsageError(description: "option \(Self.dashed(name)) given twice") }
                     options[name] = value
                 } else {
-                    let near = Suggestions.closest(to: name, among: Array(valued.union(boolean)), limit: 1)
-                    throw UsageError(description: "unknown option \(a)" + (near.isEmpty ? "" : " (did you mean --\(near[0])?)"))
+                    throw UsageError(description: "unknown option \(a)" + Self.hint(for: name, known: valued.union(boolean)))
                 }
             } else {
                 positional.append(a)
@@ -55,7 +54,32 @@ struct Arguments {
         }
     }
 
+    /// The "did you mean" for an unknown option. A one-letter name is within two edits of every
+    /// short option (`-o` came out as "did you mean --ep?"), so it gets only a known option with
+    /// that letter, or for `-o` the way to a file, which commands without `-o` write to stdout.
+    static func hint(for name: String, known: Set<String>) -> String {
+        guard name.count == 1 else {
+            let near = Suggestions.closest(to: name, among: Array(known), limit: 1)
+            return near.isEmpty ? "" : " (did you mean --\(near[0])?)"
+        }
+        if name == "o" { return " (this command writes to standard output; redirect it with > FILE)" }
+        let same = known.filter { $0.count == 1 && $0.lowercased() == name.lowercased() }
+        return same.first.map { " (did you mean -\($0)?)" } ?? ""
+    }
+
+    /// An option as it is typed: `-o`, `--output`.
+    static func dashed(_ name: String) -> String { name.count == 1 ? "-\(name)" : "--\(name)" }
+
     func flag(_ name: String) -> Bool { flags.contains(name) }
+
+    /// `-o FILE` or `--output FILE`: two spellings of one option, so both at once is the option
+    /// given twice (`-o a --output b` wrote a and dropped b without a word).
+    func outputPath() throws -> String? {
+        if let short = options["o"], let long = options["output"] {
+            throw UsageError(description: "option -o given twice (-o \(short) and --output \(long) are the same option); give one")
+        }
+        return options["o"] ?? options["output"]
+    }
 
     func string(_ name: String) -> String? { options[name] }
 
@@ -71,6 +95,16 @@ struct Arguments {
         guard let v = options[name] else { return nil }
         guard let x = Double(v), x.isFinite, range.contains(x) else {
             throw UsageError(description: "--\(name) \(v): expected a number from \(formatNumber(range.lowerBound)) to \(formatNumber(range.upperBound))")
+        }
+        return x
+    }
+
+    /// `--pue X`, in the range the ledger takes, refused as a usage error whichever side it
+    /// misses: 0.5 was one and 1e30 a ledger failure (exit 1) with another message.
+    func pue() throws -> Double? {
+        guard let v = options["pue"] else { return nil }
+        guard let x = Double(v), x.isFinite, (1...5).contains(x) else {
+            throw UsageError(description: "--pue \(v): expected a PUE from 1 to 5 (facility power ÷ IT power; below 1 is impossible)")
         }
         return x
     }

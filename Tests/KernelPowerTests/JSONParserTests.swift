@@ -10,9 +10,17 @@ import Testing
     }
 
     @Test(arguments: [
-        ("{\"a\": 1,}", 1, "expected a quoted key"),
+        ("{\"a\": 1,}", 1, "a trailing comma before '}'"),
+        ("{\"a\": 1, 2}", 1, "expected a quoted key, found the character '2'"),
+        // A trailing comma and a comment both read "expected a quoted key"; a NUL "expected ',' or '}'".
+        ("{\n \"a\": 1,\n}\n", 3, "a trailing comma before '}'"),
+        ("[1, 2,\n]", 2, "a trailing comma before ']'"),
+        ("{\n // note\n \"a\": 1}", 2, "JSON has no comments"),
+        ("{\"a\": 1 /* note */}", 1, "JSON has no comments"),
+        ("{\"a\": 1\u{0}}", 1, "NUL byte"),
+        ("{\"a\": [1\u{7}]}", 1, "control byte (\\x07)"),
         ("{\"a\": 1, \"a\": 2}", 1, "duplicate key"),
-        ("{\"a\": NaN}", 1, "unexpected character"),
+        ("{\"a\": NaN}", 1, "expected a JSON value, found the character 'N'"),
         ("{\n\"a\": [1, 2\n", 3, "truncated"),
         ("", 1, "empty"),
         ("{\"a\": 01}", 1, "leading zeros"),

@@ -220,6 +220,10 @@ import Testing
             (qwen.replacingOccurrences(of: "\"vocab_size\": 151936}", with: "\"vocab_size\": 151936, \"quantization_config\": {\"quant_method\": \"gptq\", \"bits\": 8}}"),
              "quantization_config.bits"),
             (qwen.replacingOccurrences(of: "\"num_hidden_layers\": 36,", with: "\"num_hidden_layers\": -2,"), "num_hidden_layers"),
+            // Named "field 'converted entry.kvHeads'", a name the config does not have.
+            (qwen.replacingOccurrences(of: "\"num_key_value_heads\": 8", with: "\"num_key_value_heads\": 5"), "num_key_value_heads"),
+            (qwen.replacingOccurrences(of: "\"num_key_value_heads\": 8", with: "\"num_key_value_heads\": 64"), "num_attention_heads (32)"),
+            (qwen.replacingOccurrences(of: "\"num_hidden_layers\": 36,", with: "\"num_hidden_layers\": 5000000000,"), "'num_hidden_layers (the entry's layers)'"),
         ]
         for (json, field) in cases {
             do {
@@ -230,6 +234,16 @@ import Testing
             }
         }
         #expect(throws: InputError.self) { _ = try Self.convert(qwen, id: nil) }
+    }
+
+    /// A dtype the converter does not map was recorded only inside the entry's `sources`, with
+    /// BF16 assumed; it is now a warning the command prints.
+    @Test func unmappedDtypeIsAWarning() throws {
+        let qwen = try #require(Self.configs["Qwen/Qwen3-8B"])
+        let odd = try HuggingFaceConfig.conversion(Data(qwen.replacingOccurrences(of: "\"bfloat16\"", with: "\"float8\"").utf8),
+                                                   file: "config.json", id: "t/x", source: nil)
+        #expect(odd.warnings.count == 1 && odd.warnings[0].contains("'float8'") && odd.warnings[0].contains("bf16"), "\(odd.warnings)")
+        #expect(try HuggingFaceConfig.conversion(Data(qwen.utf8), file: "config.json", id: "t/x", source: nil).warnings.isEmpty)
     }
 
     /// A user's catalog joins the bundled one: a fine-tune named as a variant of a bundled model

@@ -67,6 +67,13 @@ extension BadInput {
     static let usage: [BadInput] = [
         BadInput(name: "unknown command", args: ["estimmate"], status: 64, mentions: ["estimmate", "estimate"]),
         BadInput(name: "unknown option", args: Inputs.estimate + ["--bacth", "4"], status: 64, mentions: ["--bacth", "--batch"]),
+        // "did you mean --ep?": any two-letter option is within two edits of a one-letter one.
+        BadInput(name: "unknown short option", args: Inputs.estimate + ["-o", "x"], status: 64, mentions: ["unknown option -o", "standard output", "> FILE"]),
+        BadInput(name: "unknown short option with a known capital", args: ["sweep", "{dir}/s.json", "-O", "{dir}/out.csv"], files: ["s.json": Inputs.sweep],
+                 status: 64, mentions: ["unknown option -O", "did you mean -o?"], outputs: ["out.csv"]),
+        // -o won and --output was dropped without a word.
+        BadInput(name: "output as -o and --output", args: ["sweep", "{dir}/s.json", "-o", "{dir}/a.csv", "--output", "{dir}/b.csv"],
+                 files: ["s.json": Inputs.sweep], status: 64, mentions: ["-o given twice", "--output"], outputs: ["a.csv", "b.csv"]),
         BadInput(name: "option without value", args: ["estimate", "--model"], status: 64, mentions: ["--model", "needs a value"]),
         BadInput(name: "option taking the next option as its value", args: ["estimate", "--model", "--gpu", "h100-sxm"], status: 64,
                  mentions: ["--model needs a value", "got the option --gpu"]),
@@ -81,6 +88,8 @@ extension BadInput {
         BadInput(name: "batch huge", args: Inputs.estimate(replacing: "--batch", with: "99999999999999999999"), status: 64, mentions: ["--batch"]),
         BadInput(name: "input NaN", args: Inputs.estimate(replacing: "--input", with: "NaN"), status: 64, mentions: ["--input", "NaN"]),
         BadInput(name: "pue below one", args: Inputs.estimate(replacing: "--pue", with: "0.8"), status: 64, mentions: ["--pue", "0.8", "below 1"]),
+        // Exit 1 and "PUE 1e30 is impossible" from the ledger, where 0.5 was a usage error.
+        BadInput(name: "pue above five", args: Inputs.estimate(replacing: "--pue", with: "1e30"), status: 64, mentions: ["--pue 1e30", "PUE from 1 to 5"]),
         BadInput(name: "pue infinite", args: Inputs.estimate(replacing: "--pue", with: "inf"), status: 64, mentions: ["--pue", "inf"]),
         BadInput(name: "pue nan", args: Inputs.estimate(replacing: "--pue", with: "nan"), status: 64, mentions: ["--pue", "nan"]),
         BadInput(name: "busy fraction above one", args: Inputs.estimate(replacing: "--busy-fraction", with: "1.5"), status: 64, mentions: ["--busy-fraction", "1.5"]),
@@ -135,6 +144,13 @@ extension BadInput {
         BadInput(name: "unknown gpu in capacity", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--gpus", "h200,b250"], files: ["w.json": Inputs.workload], mentions: ["b250", "b200"]),
         BadInput(name: "unknown calibration file", args: Inputs.estimate + ["--calibration", "{dir}/none.json"], mentions: ["none.json", "no such file"]),
         BadInput(name: "calibration file not JSON", args: Inputs.estimate + ["--calibration", "{dir}/c.json"], files: ["c.json": "coefficients: yes"], mentions: ["c.json:1", "JSON value"]),
+        // "cannot be read", "cannot be read" and "missing field 'capHoldFraction'".
+        BadInput(name: "workload a directory", args: ["fleet", "{dir}"], mentions: ["is a directory", "expected a workload JSON file"]),
+        BadInput(name: "model catalog a device", args: ["models", "--model-catalog", "/dev/null"], mentions: ["/dev/null", "not a regular file", "a model catalog JSON file"]),
+        BadInput(name: "calibration file a workload", args: Inputs.estimate + ["--calibration", "{dir}/w.json"], files: ["w.json": Inputs.workload],
+                 mentions: ["w.json", "this is a workload file", "not a calibration file"]),
+        BadInput(name: "workload a calibration file", args: ["fleet", "Sources/KernelPower/Resources/coefficients.json"],
+                 mentions: ["coefficients.json", "this is a calibration file", "not a workload file"]),
         BadInput(name: "calibration file wrong schema", args: Inputs.estimate + ["--calibration", "{dir}/c.json"], files: ["c.json": #"{"schemaVersion": 1}"#], mentions: ["c.json"]),
     ]
 
@@ -224,10 +240,19 @@ extension BadInput {
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,abc,128\n", mentions: ["line 2", "batch", "abc"], name: "predict batch text"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,0,128\n", mentions: ["line 2", "batch"], name: "predict batch zero"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,nan\n", mentions: ["line 2", "input_tokens", "nan"], name: "predict input nan"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,12\u{1B}8\n", mentions: ["line 2", "input_tokens", "'12\\x1B8'"], name: "predict control byte in a cell"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,1e40\n", mentions: ["line 2", "input_tokens"], name: "predict input huge"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1\n", mentions: ["p.csv:2", "3 fields"], name: "predict short row"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128\n", mentions: ["duplicate column"], name: "predict duplicate column", header: "model,gpu,batch,batch\n"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128\n", mentions: ["input_tokens"], name: "predict missing column", header: "model,gpu,batch,tokens\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128\n", mentions: ["'Model'", "'model'", "case-sensitive"], name: "predict capitalised column",
+                       header: "Model,GPU,batch,input_tokens\n"),
+        // Exit 0 with the header alone and no word that nothing was scored.
+        Inputs.predict("", mentions: ["p.csv", "no rows", "nothing was scored"], name: "predict header only").with(status: 0),
+        // A pass is one step: the output count was dropped without a word.
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128,forward,500\nmeta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128,decode-step,9\n",
+                       mentions: ["p.csv", "2 forward or decode-step rows", "line 2", "only serve rows read"], name: "predict output tokens on a pass",
+                       header: "model,gpu,batch,input_tokens,phase,output_tokens\n").with(status: 0),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,\"12\"8\n", mentions: ["p.csv:2", "closing quote"], name: "predict stray quote"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,\"128\n", mentions: ["unterminated"], name: "predict unterminated quote"),
         Inputs.predict("meta-llama/Llama-3.1-70B-Instruct,h100-sxm,1,128\n", mentions: ["line 2", "does not fit"], name: "predict model too big"),
@@ -247,6 +272,8 @@ extension BadInput {
         Inputs.trace("time,prompt,answer\n1,2,3\n", mentions: ["t.csv", "--input-column"], name: "trace unknown header"),
         Inputs.trace(Inputs.azureHeader + "2023-11-16 18:15:46.68,374,44\n2023-11-16 18:15:47.00,lots,44\n", mentions: ["line 3", "lots"], name: "trace tokens text"),
         Inputs.trace(Inputs.azureHeader + "2023-11-16 18:15:46.68,-374,44\n", mentions: ["line 2", "-374"], name: "trace tokens negative"),
+        // The stray CR of a \r\r\n line end was echoed invisibly: "has value …,44".
+        Inputs.trace(Inputs.azureHeader + "2023-11-16 18:15:46.68,374,44\r\r\n", mentions: ["line 2", "374,44\\r;"], name: "trace stray carriage return"),
         Inputs.trace(Inputs.azureHeader + "yesterday,374,44\n", mentions: ["line 2", "timestamp", "yesterday"], name: "trace timestamp text"),
         Inputs.trace(Inputs.azureHeader + "2023-13-16 18:15:46.68,374,44\n", mentions: ["line 2", "timestamp"], name: "trace month 13"),
         Inputs.trace(Inputs.azureHeader + "2023-11-16 18:15:46.68,374,100000000000000000000\n", mentions: ["line 2", "output"], name: "trace tokens huge"),
@@ -319,7 +346,10 @@ extension BadInput {
         Inputs.sweep("\"input\": 100", "\"input\": 0", mentions: ["input"], name: "sweep zero input"),
         Inputs.sweep("\"grid\": {", "\"targets\": {\"itlMs\": -5}, \"grid\": {", mentions: ["itlMs"], name: "sweep negative target"),
         Inputs.sweep("\"model\": [\"meta-llama/Llama-3.1-8B-Instruct\"], \"gpu\": [\"h100-sxm\"]", "\"model\": [\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\",\"k\"], \"gpu\": [\"g0\",\"g1\",\"g2\",\"g3\",\"g4\",\"g5\",\"g6\",\"g7\",\"g8\",\"g9\"], \"gpus\": [1,2,3,4,5,6,7,8,9,10], \"maxBatch\": [1,2,3,4,5,6,7,8,9,10], \"powerCapWatts\": [100,200,300,400,500,600,700,800,900,1000], \"tp\": [1,2,3,4,5,6,7,8,9,10], \"precision\": [\"bf16\",\"fp8\",\"fp16\",\"int8\",\"int4\",\"mxfp4\",\"fp32\",\"bf16\",\"fp8\",\"fp16\"]", mentions: ["grid", "10,000,000"], name: "sweep too many points"),
-        BadInput(name: "sweep only unknown models", args: ["sweep", "{dir}/s.json"], files: ["s.json": Inputs.sweep.replacingOccurrences(of: "meta-llama/Llama-3.1-8B-Instruct", with: "gpt-9")], mentions: ["could not be estimated"]),
+        // Each unknown id was one identical error row per point, exit 1 after running them all.
+        BadInput(name: "sweep only unknown models", args: ["sweep", "{dir}/s.json"], files: ["s.json": Inputs.sweep.replacingOccurrences(of: "meta-llama/Llama-3.1-8B-Instruct", with: "gpt-9")],
+                 mentions: ["s.json: grid.model[0]", "unknown model 'gpt-9'"]),
+        Inputs.sweep("\"gpu\": [\"h100-sxm\"]", "\"gpu\": [\"h100-sxm\", \"h1000\"]", mentions: ["grid.gpu[1]", "'h1000'", "did you mean", "h100"], name: "sweep unknown gpu"),
     ]
 
     static let reports: [BadInput] = [
@@ -363,6 +393,30 @@ extension BadInput {
         #expect(data.status == 1 && data.stderr.contains("/nonexistent") && data.stderr.contains("named by TOKENWATT_DATA"), "\(data.stderr)")
         let models = try CLITests.run(["models"], environment: ["TOKENWATT_MODEL_CATALOG": "/nonexistent"])
         #expect(models.status == 1 && models.stderr.contains("named by TOKENWATT_MODEL_CATALOG"), "\(models.stderr)")
+    }
+
+    /// Candidates that could not run were "not run:" lines among the results on stdout.
+    @Test func capacityCandidatesNotRunGoToStandardError() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-capacity-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let w = dir.appendingPathComponent("w.json")
+        try Inputs.workload.write(to: w, atomically: true, encoding: .utf8)
+        let r = try CLITests.run(["capacity", w.path, "--budget-mw", "1", "--caps", "50,400"])
+        #expect(r.status == 0 && r.stdout.contains("400 W") && !r.stdout.contains("not run"), "\(r.stdout)")
+        #expect(r.stderr.contains("note: not run: ") && r.stderr.contains("50"), "\(r.stderr)")
+    }
+
+    /// Three names of one GPU ran every point three times.
+    @Test func sweepAliasesOfOneGPURunOnce() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-sweep-alias-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = dir.appendingPathComponent("s.json")
+        try Inputs.sweep.replacingOccurrences(of: "[\"h100-sxm\"]", with: "[\"h100-sxm\", \"h100\", \"H100\"]").write(to: spec, atomically: true, encoding: .utf8)
+        let r = try CLITests.run(["sweep", spec.path])
+        #expect(r.status == 0 && r.stdout.split(separator: "\n").count == 2, "\(r.stdout)")
+        #expect(r.stderr.contains("grid.gpu[1] 'h100' names h100-sxm, as grid.gpu[0] 'h100-sxm' does; dropped") && r.stderr.contains("grid.gpu[2] 'H100'"), "\(r.stderr)")
     }
 
     /// An input length beyond what the table measured was extrapolated with no word.

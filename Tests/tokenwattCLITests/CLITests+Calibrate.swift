@@ -58,4 +58,15 @@ extension CLITests {
         #expect(one.status == 1)
         #expect(one.stderr.contains("distinct configuration"))
     }
+
+    /// `--builtin` without -o wrote Sources/KernelPower/Resources/coefficients.json under whatever
+    /// folder it was run in, creating the tree.
+    @Test func calibrateBuiltinWritesTheBundledFileOnlyFromThePackageRoot() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-cal-builtin-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Self.run(["calibrate", "--builtin"], directory: dir)
+        #expect(r.status == 64 && r.stderr.contains("package root") && r.stderr.contains("-o FILE"), "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
 }

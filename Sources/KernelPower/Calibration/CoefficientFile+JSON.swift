@@ -65,7 +65,7 @@ extension CoefficientFile {
     }
 
     static func read(_ data: Data, file: String) throws -> CoefficientFile {
-        var top = try JSONObjectReader(try JSONParser.parse(data, file: file), file: file, path: "")
+        var top = try JSONObjectReader(try JSONFileKind.calibration.parse(data, file: file), file: file, path: "")
         _ = try top.schemaVersion(highest: highestSchemaVersion)
         _ = try top.optionalString("generatedBy")
         let provenance = try top.optionalString("provenance") ?? ""

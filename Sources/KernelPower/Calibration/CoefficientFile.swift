@@ -31,6 +31,6 @@ public struct CoefficientFile: Sendable, Equatable {
 
     /// Reads a calibration file (the bundled one or a user's `--calibration FILE`).
     public static func read(path: String) throws -> CoefficientFile {
-        try read(try InputFile.data(path), file: path)
+        try read(try InputFile.data(path, expected: "a calibration JSON file"), file: path)
     }
 }

@@ -67,7 +67,7 @@ public struct GPUCatalog: Sendable {
 
     /// `adding(_:file:)` on the file at `path`.
     public func adding(path: String) throws -> GPUCatalog {
-        try adding(try InputFile.data(path), file: path)
+        try adding(try InputFile.data(path, expected: "a GPU catalog JSON file"), file: path)
     }
 
     public init(gpus: [GPUSpec], nodes: [NodeSpec], gpusFile: String = "gpus.json", nodesFile: String = "nodes.json") throws {

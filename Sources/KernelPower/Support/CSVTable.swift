@@ -27,7 +27,7 @@ public struct CSVTable: Sendable {
         if path == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
-            data = try InputFile.data(path)
+            data = try InputFile.data(path, expected: "a CSV file")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw InputError.unreadable(file: path == "-" ? "<stdin>" : path, reason: "is not UTF-8 text")

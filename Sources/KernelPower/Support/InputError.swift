@@ -17,7 +17,7 @@ public enum InputError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .missingField(file, field, expected):
             return "\(file): missing field '\(field)' (expected \(expected))"
         case let .invalidValue(file, field, value, expected):
-            return "\(file): field '\(field)' has value \(value); expected \(expected)"
+            return "\(file): field '\(field)' has value \(value.escapingControlCharacters); expected \(expected)"
         case let .unknownKeys(file, field, keys, allowed):
             let place = field.isEmpty ? "" : " in '\(field)'"
             return "\(file): unknown key\(keys.count == 1 ? "" : "s") \(keys.map { "'\($0)'" }.joined(separator: ", "))\(place); allowed keys: \(allowed.joined(separator: ", "))"
@@ -32,7 +32,7 @@ public enum InputError: Error, Equatable, CustomStringConvertible, Sendable {
                     + "and --model-catalog FILE)",
             ][kind] ?? ""
             if id.trimmingCharacters(in: .whitespaces).isEmpty { return "\(ctx)no \(kind) given (the id is empty)\(listing)" }
-            return "\(ctx)unknown \(kind) '\(id)'\(hint)\(listing)"
+            return "\(ctx)unknown \(kind) '\(id.escapingControlCharacters)'\(hint)\(listing)"
         case let .duplicateID(file, kind, id):
             return "\(file): duplicate \(kind) id or alias '\(id)'"
         case let .unsupportedSchemaVersion(file, found, highest):
@@ -41,4 +41,27 @@ public enum InputError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(file): \(reason)"
         }
     }
+}
+
+extension String {
+    /// The text with control characters written as escapes (`\r`, `\t`, `\n`, `\0`, `\x1B`), for
+    /// echoing a value in a message: a stray carriage return of a `\r\r\n` line end printed as
+    /// nothing, and "has value …,44" did not show why 44 was refused.
+    public var escapingControlCharacters: String {
+        guard unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return self }
+        var out = ""
+        for u in unicodeScalars {
+            switch u {
+            case "\r": out += "\\r"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\0": out += "\\0"
+            case _ where u.value < 0x20 || u.value == 0x7F: out += "\\x" + String(u.value, radix: 16, uppercase: true).leftPadded(to: 2)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    private func leftPadded(to n: Int) -> String { String(repeating: "0", count: max(0, n - count)) + self }
 }

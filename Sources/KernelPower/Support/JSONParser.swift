@@ -38,7 +38,7 @@ public struct JSONParser {
         if index >= bytes.count { throw fail("the file is empty; expected a JSON value") }
         let value = try parseValue(depth: 0)
         skipWhitespace()
-        if index < bytes.count { throw fail("unexpected text after the JSON value") }
+        if index < bytes.count { throw fail("unexpected text after the JSON value: \(found())") }
         return value
     }
 
@@ -65,8 +65,27 @@ public struct JSONParser {
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
         default:
-            throw fail("unexpected character '\(printable(bytes[index]))'; expected a JSON value")
+            throw fail("expected a JSON value, found \(found())")
         }
+    }
+
+    /// What sits at the current byte, for the "expected ..." messages: a comment, an invisible
+    /// control byte (a NUL read only as "expected ',' or '}'") or the character itself.
+    private func found() -> String {
+        guard index < bytes.count else { return "the end of the file" }
+        switch bytes[index] {
+        case 0x00: return "a NUL byte (0x00; a binary or UTF-16 file?)"
+        case 0x01..<0x20, 0x7F: return "a control byte (\(printable(bytes[index])))"
+        case UInt8(ascii: "/"): return "'/' (JSON has no comments)"
+        case let b: return "the character '\(printable(b))'"
+        }
+    }
+
+    /// Refuses a `}` or `]` right after a comma, which JSON does not allow and which otherwise
+    /// read as a missing key or value.
+    private func refuseTrailingComma(before close: UInt8) throws {
+        guard index < bytes.count, bytes[index] == close else { return }
+        throw fail("a trailing comma before '\(printable(close))'; JSON allows none (remove the comma)")
     }
 
     private func printable(_ b: UInt8) -> String {
@@ -87,10 +106,12 @@ public struct JSONParser {
         var seen = Set<String>()
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(pairs) }
+        var afterComma = false
         while true {
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of file inside an object; the JSON is truncated") }
-            guard bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a quoted key") }
+            if afterComma { try refuseTrailingComma(before: UInt8(ascii: "}")) }
+            guard bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a quoted key, found \(found())") }
             let keyLine = line
             let key = try parseString()
             if !seen.insert(key).inserted {
@@ -105,9 +126,9 @@ public struct JSONParser {
             pairs.append((key: key, value: value))
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of file inside an object; the JSON is truncated") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; afterComma = true; continue }
             if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(pairs) }
-            throw fail("expected ',' or '}' in an object")
+            throw fail("expected ',' or '}' in an object, found \(found())")
         }
     }
 
@@ -117,12 +138,13 @@ public struct JSONParser {
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
         while true {
+            if !items.isEmpty { skipWhitespace(); try refuseTrailingComma(before: UInt8(ascii: "]")) }
             items.append(try parseValue(depth: depth + 1))
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of file inside an array; the JSON is truncated") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
             if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
-            throw fail("expected ',' or ']' in an array")
+            throw fail("expected ',' or ']' in an array, found \(found())")
         }
     }
 

@@ -33,7 +33,11 @@ extension Deployment {
     /// Weights held by one GPU: dense layers split over the tensor-parallel group, experts over
     /// the expert-parallel group (or the tensor-parallel group when ep = 1), vocabulary-parallel
     /// embeddings and LM head.
-    public var weightBytesPerGPU: ByteCount {
+    public var weightBytesPerGPU: ByteCount { weightBytesPerGPU(tensorParallel: tensorParallel, pipelineParallel: pipelineParallel) }
+
+    /// `weightBytesPerGPU` had the deployment `tensorParallel` × `pipelineParallel` GPUs (for the
+    /// smallest shape that would hold the weights).
+    func weightBytesPerGPU(tensorParallel: Int, pipelineParallel: Int) -> ByteCount {
         let m = model
         let tp = Double(tensorParallel)
         let expertShards = Double(max(tensorParallel, expertParallel))
@@ -46,7 +50,7 @@ extension Deployment {
         // The lightning indexer is replicated on every GPU of the group (vLLM: ReplicatedLinear).
         let indexer = Double(m.layers) * m.indexerParamsPerLayer
         let layers = ((denseLinear - indexer) * denseWeightBytes / tp + indexer * denseWeightBytes
-                      + routed * expertWeightBytes / expertShards) * heaviestStageShare
+                      + routed * expertWeightBytes / expertShards) * heaviestStageShare(stages: pipelineParallel)
         return .bytes(layers + ends / tp)
     }
 

@@ -44,10 +44,13 @@ extension Deployment {
 
     /// The share of the layers the most loaded stage holds (1 without pipeline parallelism), which
     /// sizes weights, KV cache and state per GPU.
-    var heaviestStageShare: Double {
-        guard pipelineParallel > 1 else { return 1 }
+    var heaviestStageShare: Double { heaviestStageShare(stages: pipelineParallel) }
+
+    /// `heaviestStageShare` had the model `stages` pipeline stages.
+    func heaviestStageShare(stages: Int) -> Double {
+        guard stages > 1 else { return 1 }
         let layers = Double(model.layers)
-        return (layers / Double(pipelineParallel)).rounded(.up) / layers
+        return (layers / Double(stages)).rounded(.up) / layers
     }
 
     /// The activations one stage hands the next: every token's hidden state, point to point, over

@@ -208,22 +208,52 @@ public struct Deployment: Sendable {
         try checkWeightsFit()
     }
 
-    /// Raises `doesNotFit` with the GPU count needed when the weights alone exceed memory.
+    /// Raises `doesNotFit` with the smallest deployment the model's heads and layers allow that
+    /// holds the weights, or none.
     func checkWeightsFit() throws {
         let usable = gpu.memoryCapacity.bytes * Self.memoryUtilization
         let perGPU = weightBytesPerGPU.bytes
         guard perGPU > usable else { return }
         // Every stage holds about the heaviest stage's share.
-        let group = tensorParallel * pipelineParallel
-        let total = perGPU * Double(group)
-        var needed = group
-        while total / Double(needed) > usable && needed < 1024 { needed *= 2 }
-        throw DeploymentError.doesNotFit(model: model.id, gpu: gpu.id, weightsGB: total / 1e9,
-                                         usableGB: usable / 1e9, gpusNeeded: needed, pipelined: pipelineParallel > 1)
+        let total = perGPU * Double(tensorParallel * pipelineParallel)
+        throw DeploymentError.doesNotFit(model: model.id, gpu: gpu.id, weightsGB: total / 1e9, usableGB: usable / 1e9,
+                                         fit: smallestFit(usableBytes: usable), largest: largestFit,
+                                         pipelined: pipelineParallel > 1)
     }
+
+    /// The fewest GPUs whose weights per GPU fit `usableBytes`, as tp × pp with tp dividing the
+    /// attention heads (and dividing or divided by the KV heads) and pp at most the layers where
+    /// the framework pipelines; fewer stages first. Nil when even the largest such shape is too
+    /// small: the suggestion stopped at "1024 GPUs (tp 1024)", which a 32-head model cannot run
+    /// and which held a 2.5-billionth of the weights.
+    func smallestFit(usableBytes: Double) -> ParallelFit? {
+        allowedTensorParallel.compactMap { t -> ParallelFit? in
+            (1...allowedStages).first { weightBytesPerGPU(tensorParallel: t, pipelineParallel: $0).bytes <= usableBytes }
+                .map { ParallelFit(tp: t, pp: $0) }
+        }.min { ($0.gpus, $0.pp) < ($1.gpus, $1.pp) }
+    }
+
+    /// The most GPUs the weights can be spread over by tp and pp.
+    var largestFit: ParallelFit { ParallelFit(tp: allowedTensorParallel.last ?? 1, pp: allowedStages) }
+
+    /// Tensor-parallel degrees the attention heads allow, ascending.
+    var allowedTensorParallel: [Int] {
+        (1...max(1, model.heads)).filter { t in model.heads % t == 0 && (model.kvHeads % t == 0 || t % model.kvHeads == 0) }
+    }
+
+    /// Pipeline stages the framework allows: one per layer at most, none beside ep.
+    var allowedStages: Int { framework.supportsPipelineParallel && expertParallel == 1 ? model.layers : 1 }
 
     /// Fraction of GPU memory the framework may use (vLLM's `gpu_memory_utilization` default, 0.9).
     public static let memoryUtilization = 0.9
+}
+
+/// A tensor- and pipeline-parallel shape: `tp` × `pp` GPUs.
+public struct ParallelFit: Equatable, Sendable {
+    public let tp: Int
+    public let pp: Int
+    public var gpus: Int { tp * pp }
+    public var description: String { pp > 1 ? "tp \(tp) × pp \(pp)" : "tp \(tp)" }
 }
 
 /// Why a deployment cannot be estimated.
@@ -235,7 +265,9 @@ public enum DeploymentError: Error, Equatable, CustomStringConvertible, Sendable
     case invalidParallelism(String)
     case clockOutOfRange(gpu: String, clockMHz: Double, maxMHz: Double)
     case powerCapOutOfRange(gpu: String, watts: Double, range: ClosedRange<Double>)
-    case doesNotFit(model: String, gpu: String, weightsGB: Double, usableGB: Double, gpusNeeded: Int, pipelined: Bool = false)
+    /// `fit`: the smallest deployment that holds the weights, nil when none the model allows does.
+    /// `largest`: the most GPUs the model's heads and layers can be spread over.
+    case doesNotFit(model: String, gpu: String, weightsGB: Double, usableGB: Double, fit: ParallelFit?, largest: ParallelFit, pipelined: Bool = false)
     case invalidShape(String)
     /// A precision that quantizes experts only (MXFP4), asked of a dense model.
     case expertsOnlyPrecision(model: String, precision: String, supported: [String])
@@ -255,9 +287,12 @@ public enum DeploymentError: Error, Equatable, CustomStringConvertible, Sendable
             return "SM clock \(formatNumber(f)) MHz is outside what \(gpu) runs at (100 to \(formatNumber(maxF)) MHz)"
         case let .powerCapOutOfRange(gpu, w, r):
             return "power cap \(formatNumber(w)) W is outside the range \(gpu) allows (\(formatNumber(r.lowerBound)) to \(formatNumber(r.upperBound)) W)"
-        case let .doesNotFit(model, gpu, w, u, n, pipelined):
+        case let .doesNotFit(model, gpu, w, u, fit, largest, pipelined):
             let group = pipelined ? "this pipeline" : "this tensor-parallel group"
-            return "\(model) does not fit: its weights need \(formatNumber(w, significant: 4)) GB, but \(group) holds \(formatNumber(u, significant: 4)) GB per \(gpu) (90 % of memory); it needs at least \(n) GPUs (\(pipelined ? "tp × pp" : "tp") \(n))"
+            let need = fit.map { "it needs at least \($0.gpus) GPUs (\($0.description))" }
+                ?? "it cannot fit on any deployment its attention heads and layers allow: the largest, \(largest.description) "
+                + "(\(largest.gpus) GPUs), holds \(formatNumber(u * Double(largest.gpus), significant: 4)) GB"
+            return "\(model) does not fit: its weights need \(formatNumber(w, significant: 4)) GB, but \(group) holds \(formatNumber(u, significant: 4)) GB per \(gpu) (90 % of memory); \(need)"
         case let .invalidShape(r): return r
         case let .expertsOnlyPrecision(model, p, s):
             return "\(model) is dense, and \(p) checkpoints (gpt-oss) quantize a mixture-of-experts model's experts only: every weight "

@@ -20,12 +20,32 @@ public enum HuggingFaceConfig {
     /// `id` names the entry (default: the config's `_name_or_path`); `source` says where the
     /// config was published (default: the file it was read from).
     public static func catalogFile(_ data: Data, file: String, id: String?, source: String?) throws -> JSONValue {
-        let entry = try catalogEntry(try JSONParser.parse(data, file: file), file: file, id: id, source: source)
-        _ = try ModelArchitectureReader.read(entry, file: file, path: "converted entry")
-        return .obj([("schemaVersion", .num(1)), ("models", .array([entry]))])
+        try conversion(data, file: file, id: id, source: source).file
     }
 
-    static func catalogEntry(_ root: JSONValue, file: String, id: String?, source: String?) throws -> JSONValue {
+    /// `catalogFile`, with the assumptions the user should see before using the entry (a dtype
+    /// the converter does not map), which are otherwise only in the entry's `sources`.
+    public static func conversion(_ data: Data, file: String, id: String?, source: String?) throws -> (file: JSONValue, warnings: [String]) {
+        var warnings: [String] = []
+        let entry = try catalogEntry(try JSONParser.parse(data, file: file), file: file, id: id, source: source, warnings: &warnings)
+        do {
+            _ = try ModelArchitectureReader.read(entry, file: file, path: convertedPath)
+        } catch let InputError.invalidValue(f, field, value, expected) where field.hasPrefix(convertedPath + ".") {
+            // The entry's own field names ("converted entry.layers") are not in the user's file.
+            let own = String(field.dropFirst(convertedPath.count + 1))
+            throw InputError.invalidValue(file: f, field: configKeys[own].map { "\($0) (the entry's \(own))" } ?? field, value: value, expected: expected)
+        }
+        return (.obj([("schemaVersion", .num(1)), ("models", .array([entry]))]), warnings)
+    }
+
+    static let convertedPath = "converted entry"
+
+    /// The config key each simple entry field comes from.
+    static let configKeys = ["layers": "num_hidden_layers", "hiddenSize": "hidden_size", "heads": "num_attention_heads",
+                             "kvHeads": "num_key_value_heads", "headDim": "head_dim", "ffnSize": "intermediate_size",
+                             "maxPositions": "max_position_embeddings", "vocabSize": "vocab_size"]
+
+    static func catalogEntry(_ root: JSONValue, file: String, id: String?, source: String?, warnings: inout [String]) throws -> JSONValue {
         // Multimodal wrappers (Gemma 3 4B and up) keep the language model's shape in text_config.
         let nested = root["num_hidden_layers"] == nil && root["text_config"] != nil
         var r = Reader(config: nested ? inheriting(root["text_config"]!, from: root) : root, file: file, notes: [])
@@ -42,6 +62,11 @@ public enum HuggingFaceConfig {
         let layers = try r.int("num_hidden_layers")
         let heads = try r.int("num_attention_heads")
         let kvHeads = try r.int("num_key_value_heads", default: heads)
+        // Grouped-query attention shares each KV head among a whole number of query heads.
+        guard kvHeads <= heads, heads % kvHeads == 0 else {
+            throw InputError.invalidValue(file: file, field: "num_key_value_heads", value: String(kvHeads),
+                                          expected: "a divisor of num_attention_heads (\(heads))")
+        }
         var pairs: [(String, JSONValue)] = [("id", .str(name)), ("aliases", .array([])), ("family", .str(family)), ("kind", .str("decoder"))]
         pairs += try shape(&r, modelType: modelType, layers: layers, heads: heads, kvHeads: kvHeads)
         pairs += try biases(&r, modelType: modelType)
@@ -49,6 +74,7 @@ public enum HuggingFaceConfig {
         if let moe = try moe(&r, modelType: modelType) { pairs.append(("moe", moe)) }
         if let linear = try gatedDeltaNet(&r, modelType: modelType, layers: layers) { pairs.append(("linearAttention", linear)) }
         let q = try quantization(&r, root: root, moe: pairs.contains { $0.0 == "moe" })
+        warnings += r.warnings
         pairs.append(("defaultPrecision", .str(q.precision.rawValue)))
         if let block = q.fp8Block { pairs.append(("fp8WeightBlock", .num(Double(block)))) }
         if let group = q.int4Group { pairs.append(("int4GroupSize", .num(Double(group)))) }
@@ -204,6 +230,8 @@ public enum HuggingFaceConfig {
             return .fp16
         default:
             r.notes.append("\(key) \(dtype ?? "missing"): defaultPrecision bf16 assumed")
+            r.warnings.append("\(r.file): \(key) \(dtype.map { "'\($0)' is not one the converter maps (bfloat16, float16, float32)" } ?? "is missing"); "
+                              + "the entry assumes bf16 weights (defaultPrecision); edit it, or pass --precision, if the checkpoint is otherwise")
             return .bf16
         }
     }
@@ -214,6 +242,8 @@ public enum HuggingFaceConfig {
         let config: JSONValue
         let file: String
         var notes: [String]
+        /// Assumptions that change the figures, said on stderr as well as in the notes.
+        var warnings: [String] = []
 
         func string(_ key: String, in parent: String) throws -> String {
             guard let s = config[key].flatMap(stringValue) else {

@@ -31,7 +31,7 @@ public struct ModelCatalog: Sendable {
     public func adding(_ data: Data, file: String) throws -> ModelCatalog {
         // Any catalog model, by id or alias, may be a variant's base (an FP8 release's fine-tune too).
         let known = Dictionary(models.flatMap { m in ([m.id] + m.aliases).map { ($0.lowercased(), m) } }, uniquingKeysWith: { a, _ in a })
-        let added = try ModelArchitectureReader.readAll(try JSONParser.parse(data, file: file), file: file, known: known)
+        let added = try ModelArchitectureReader.readAll(try JSONFileKind.modelCatalog.parse(data, file: file), file: file, known: known)
         for m in added {
             if let taken = ([m.id] + m.aliases).first(where: { index[$0.lowercased()] != nil }) {
                 throw InputError.invalidValue(file: file, field: "model \(m.id)", value: taken,
@@ -44,7 +44,7 @@ public struct ModelCatalog: Sendable {
 
     /// `adding(_:file:)` on the file at `path`.
     public func adding(path: String) throws -> ModelCatalog {
-        try adding(try InputFile.data(path), file: path)
+        try adding(try InputFile.data(path, expected: "a model catalog JSON file"), file: path)
     }
 
     public init(models: [ModelArchitecture], file: String = "models.json") throws {

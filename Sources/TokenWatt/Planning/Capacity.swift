@@ -116,7 +116,6 @@ public struct Capacity: Sendable {
              formatNumber(r.averageQPS, significant: 4), formatNumber(r.peakQPS, significant: 4), String(r.gpus),
              "\(formatNumber(r.whPerQuery, significant: 3)) (\(r.boundary.rawValue))"]
         })
-        for f in failures { s += "not run: \(f.candidate): \(f.reason)\n" }
         for n in notes { s += "note: \(n)\n" }
         return s
     }

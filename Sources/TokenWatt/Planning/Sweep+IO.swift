@@ -9,11 +9,11 @@ extension SweepSpec {
     ///   "grid": {"model": [...], "gpu": [...], "gpus": [...], "tp": [...], "pp": [...], "ep": [...], "precision": [...], "maxBatch": [...],
     ///            "powerCapWatts": [null, 500]}, "targets": {"itlMs": 50, "ttftMs": 2000}}`
     public static func read(path: String) throws -> SweepSpec {
-        try read(try InputFile.data(path), file: path)
+        try read(try InputFile.data(path, expected: "a sweep JSON file"), file: path)
     }
 
     public static func read(_ data: Data, file: String) throws -> SweepSpec {
-        var o = try JSONObjectReader(try JSONParser.parse(data, file: file), file: file, path: "")
+        var o = try JSONObjectReader(try JSONFileKind.sweep.parse(data, file: file), file: file, path: "")
         _ = try o.schemaVersion(highest: highestSchemaVersion)
         let description = try o.optionalString("description") ?? ""
         let input = try o.int("input", 1...10_000_000, expected: "prompt tokens"), output = try o.int("output", 1...10_000_000, expected: "output tokens")
@@ -73,6 +73,37 @@ extension SweepSpec {
             throw InputError.invalidValue(file: file, field: "grid", value: "\(s.pointCount) points", expected: "at most 10,000,000 points")
         }
         return s
+    }
+}
+
+extension SweepSpec {
+    /// The spec with its grid's model and GPU ids checked against the catalogs, and ids that
+    /// name one entry already named (`h100`, `H100` beside `h100-sxm`) dropped, with a note for
+    /// each: an unknown id was priced as one identical error row per point, and aliases of one GPU
+    /// ran every point twice.
+    /// - Throws: `InputError.unknownID` for the first unknown id, naming its grid entry and the
+    ///   closest known ids.
+    public func resolvingIDs(models: ModelCatalog, gpus: GPUCatalog, file: String) throws -> (spec: SweepSpec, notes: [String]) {
+        var s = self, notes: [String] = []
+        s.models = try Self.distinct(self.models, field: "grid.model", file: file, notes: &notes) { try models.model($0, context: $1).id }
+        s.gpus = try Self.distinct(self.gpus, field: "grid.gpu", file: file, notes: &notes) { try gpus.gpu($0, context: $1).id }
+        return (s, notes)
+    }
+
+    /// The ids of `field` with the first of each catalog entry kept; `resolve` gives the entry.
+    static func distinct(_ ids: [String], field: String, file: String, notes: inout [String],
+                         resolve: (String, String) throws -> String) throws -> [String] {
+        var first: [String: Int] = [:], kept: [String] = []
+        for (i, id) in ids.enumerated() {
+            let entry = try resolve(id, "\(file): \(field)[\(i)]")
+            if let j = first[entry] {
+                notes.append("\(file): \(field)[\(i)] '\(id)' names \(entry), as \(field)[\(j)] '\(ids[j])' does; dropped, so each point runs once")
+            } else {
+                first[entry] = i
+                kept.append(id)
+            }
+        }
+        return kept
     }
 }
 

@@ -30,7 +30,7 @@ public struct CellError: Error, CustomStringConvertible, Sendable {
     public init(line: Int, column: String, message: String, file: String? = nil) {
         self.line = line; self.column = column; self.message = message; self.file = file
     }
-    public var description: String { "\(file.map { "\($0): " } ?? "")line \(line), column \(column): \(message)" }
+    public var description: String { "\(file.map { "\($0): " } ?? "")line \(line), column \(column): \(message.escapingControlCharacters)" }
 }
 
 /// Reads `predict` rows. Columns are the contract of `tokenwatt predict` (issue 2): `model`, `gpu`,
@@ -54,7 +54,9 @@ public enum PredictRowReader {
         for column in table.header where !known.contains(column) && !echoed.contains(column) && !column.hasPrefix("x_") {
             let missing = known.filter { !table.header.contains($0) }
             guard let near = nearMiss(column, among: missing) else { continue }
-            throw InputError.syntax(file: table.file, line: 1, message: "unknown column '\(column)'; did you mean '\(near)'? "
+            // 'Model' for 'model' is no typo to the eye: say why it is unknown.
+            let caseOnly = column.lowercased() == near.lowercased() ? " Column names are case-sensitive." : ""
+            throw InputError.syntax(file: table.file, line: 1, message: "unknown column '\(column)'; did you mean '\(near)'?\(caseOnly) "
                 + "(known columns: \(known.joined(separator: ", ")); rename it, or prefix it with x_ to carry it through unread)")
         }
     }

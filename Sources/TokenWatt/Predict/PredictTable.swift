@@ -7,6 +7,9 @@ public struct PredictTable: Sendable {
     public let header: [String]
     public let rows: [[JSONValue]]
     public let failedRows: Int
+    /// Lines of forward and decode-step rows that give output_tokens, which only serve rows read:
+    /// a pass is one step, so the count was dropped without a word.
+    public var unreadOutputTokenLines: [Int] = []
 
     /// Result columns of forward and decode-step rows.
     public static let passColumns = [
@@ -29,12 +32,13 @@ public struct PredictTable: Sendable {
         // (a re-scored output file, say) is echoed as `input_<name>`.
         let echoed = table.header.map { resultColumns.contains($0) ? "input_\($0)" : $0 }
         var out: [[JSONValue]] = []
-        var failed = 0
+        var failed = 0, unread: [Int] = []
         for row in table.rows {
             var values = row.fields.map { JSONValue.string($0) }
             var result: [String: JSONValue] = [:]
             do {
                 let request = try PredictRowReader.read(row, table: table)
+                if request.phase != .serve, row.value(table.column("output_tokens")) != nil { unread.append(row.line) }
                 result = try score(request, estimator: estimator)
             } catch {
                 failed += 1
@@ -43,7 +47,7 @@ public struct PredictTable: Sendable {
             values += resultColumns.map { result[$0] ?? .null }
             out.append(values)
         }
-        return PredictTable(header: echoed + resultColumns, rows: out, failedRows: failed)
+        return PredictTable(header: echoed + resultColumns, rows: out, failedRows: failed, unreadOutputTokenLines: unread)
     }
 
     static func message(_ error: Error, line: Int, columns: Set<String> = []) -> String {

@@ -8,12 +8,12 @@ public enum WorkloadReader {
     /// (the bundled catalogs, or those a user's catalog files extend).
     public static func read(path: String, dataDirectory: String?, models: ModelCatalog = .bundled,
                             gpus: GPUCatalog = .bundled) throws -> Workload {
-        try read(try InputFile.data(path), file: path, dataDirectory: dataDirectory, models: models, gpus: gpus)
+        try read(try InputFile.data(path, expected: "a workload JSON file"), file: path, dataDirectory: dataDirectory, models: models, gpus: gpus)
     }
 
     public static func read(_ data: Data, file: String, dataDirectory: String?, models: ModelCatalog = .bundled,
                             gpus: GPUCatalog = .bundled) throws -> Workload {
-        var top = try JSONObjectReader(try JSONParser.parse(data, file: file), file: file, path: "")
+        var top = try JSONObjectReader(try JSONFileKind.workload.parse(data, file: file), file: file, path: "")
         _ = try top.schemaVersion(highest: Workload.highestSchemaVersion)
         let description = try top.string("description")
         let samples = try top.optionalInt("samples", 1...10_000_000, expected: "a sample count from 1 to 10000000") ?? 10_000

@@ -13,7 +13,8 @@ enum CalibrateCommand {
       measured_time_ms or measured_joules_per_output_token; or the ML.ENERGY export schema. A manifest adds
       start and end (timestamps in the log's clock) or a Zeus window name per run, optionally gpu_indices,
       passes or output_tokens_generated. Writes a calibration file (default calibration.json) that every
-      command reads with --calibration FILE. --builtin refits the bundled coefficients on ../shared/data.
+      command reads with --calibration FILE. --builtin refits the bundled coefficients on ../shared/data,
+      replacing Sources/KernelPower/Resources/coefficients.json when run from the package root without -o.
       --model-catalog FILE and --gpu-catalog FILE add the models and GPUs a user's runs name.
     """
 
@@ -26,7 +27,7 @@ enum CalibrateCommand {
             _ = try args.requirePositional(0, usage: usage)
             return try builtin(args)
         }
-        let out = args.string("o") ?? args.string("output") ?? "calibration.json"
+        let out = try args.outputPath() ?? "calibration.json"
         let inputs = [("the runs", args.positional.first), ("--manifest", args.string("manifest")), ("--power-log", args.string("power-log")),
                       ("--zeus", args.string("zeus"))].compactMap { what, path in path.map { (what, $0) } }
         try Output.refuseOverlaps(outputs: [("-o", out)], inputs: inputs + CommonOptions.inputFiles(args))
@@ -59,7 +60,7 @@ enum CalibrateCommand {
             _ = try args.requirePositional(0, usage: usage)
             let manifest = try CSVTable.read(path: manifestPath)
             if let zeus = args.string("zeus") {
-                return try RunManifest.join(manifest: manifest, zeus: try ZeusWindow.read(try InputFile.data(zeus), file: zeus))
+                return try RunManifest.join(manifest: manifest, zeus: try ZeusWindow.read(try InputFile.data(zeus, expected: "a Zeus windows JSON file"), file: zeus))
             }
             guard let log = args.string("power-log") else {
                 throw UsageError(description: "--manifest needs --power-log LOG or --zeus WINDOWS.json")
@@ -85,10 +86,23 @@ enum CalibrateCommand {
         return MeasurementReader.isMLEnergy(table) ? try MeasurementReader.mlEnergy(table) : try MeasurementReader.plainCSV(table)
     }
 
+    /// The bundled coefficients' path, which `--builtin` replaces only from the package root: run
+    /// anywhere else it created Sources/KernelPower/Resources/ under the current folder.
+    static func bundledResource() throws -> String {
+        let fm = FileManager.default
+        var folder: ObjCBool = false
+        let resources = (resourcePath as NSString).deletingLastPathComponent
+        guard fm.fileExists(atPath: "Package.swift"), fm.fileExists(atPath: resources, isDirectory: &folder), folder.boolValue else {
+            throw UsageError(description: "--builtin without -o replaces \(resourcePath) and is run from the package root "
+                             + "(the folder with Package.swift and \(resources)); run it there, or give -o FILE")
+        }
+        return resourcePath
+    }
+
     static func builtin(_ args: Arguments) throws -> ExitCode {
+        let out = try args.outputPath() ?? bundledResource()
         let data = try DataDirectory.resolve(explicit: args.string("data-dir"))
         let file = try BuiltinCalibration.run(dataDirectory: data)
-        let out = args.string("o") ?? args.string("output") ?? resourcePath
         try Output.writeFile(file.json(), to: out)
         var rows: [[String]] = []
         for f in file.fitted {

@@ -36,13 +36,15 @@ enum CapacityCommand {
                                     runner: FleetRunner(estimator: estimator, dataDirectory: data), budgetMegawatts: budget,
                                     gpus: gpus, caps: caps, samples: try args.int("samples", 100...10_000_000))
         Output.write(format == .json ? JSONWriter(sortKeys: false).write(capacity.json()) : capacity.text())
-        // Candidates that could not run were only "not run:" lines on stdout, even when none ran.
+        // Why each candidate did not run is a diagnostic, not a row of the result: stderr (they
+        // were "not run:" lines on stdout, even when none ran).
+        for f in capacity.failures { Output.note("note: not run: \(f.candidate): \(f.reason)") }
         if capacity.rows.isEmpty {
             Output.error("none of the \(capacity.failures.count) candidates could be run; the first: \(capacity.failures.first.map { "\($0.candidate): \($0.reason)" } ?? "-")")
             return .failure
         }
         if !capacity.failures.isEmpty {
-            Output.note("note: \(capacity.failures.count) of \(capacity.failures.count + capacity.rows.count) candidates not run (see the 'not run' lines): "
+            Output.note("note: \(capacity.failures.count) of \(capacity.failures.count + capacity.rows.count) candidates not run: "
                         + capacity.failures.map(\.candidate).joined(separator: ", "))
         }
         return .success

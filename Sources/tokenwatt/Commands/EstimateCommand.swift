@@ -123,9 +123,7 @@ enum EstimateCommand {
         let busy = try args.double("busy-fraction", 1e-9...1)
         if load != nil && busy != nil { throw UsageError(description: "give --load or --busy-fraction, not both") }
         let utilization: Utilization = load.map { .load(queriesPerSecond: $0) } ?? busy.map { .busyFraction($0) } ?? .default
-        guard let pueText = args.string("pue") else { return try LedgerSettings(utilization: utilization) }
-        guard let pue = Double(pueText), pue.isFinite else { throw UsageError(description: "--pue \(pueText): expected a number ≥ 1") }
-        guard pue >= 1 else { throw UsageError(description: "--pue \(pueText): a PUE below 1 is impossible (facility power ≥ IT power)") }
+        guard let pue = try args.pue() else { return try LedgerSettings(utilization: utilization) }
         return try LedgerSettings(pue: pue, utilization: utilization)
     }
 }

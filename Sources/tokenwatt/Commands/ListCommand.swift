@@ -98,10 +98,13 @@ enum ListCommand {
         var isDirectory: ObjCBool = false
         let path = FileManager.default.fileExists(atPath: given, isDirectory: &isDirectory) && isDirectory.boolValue
             ? (given as NSString).appendingPathComponent("config.json") : given
-        let file = try HuggingFaceConfig.catalogFile(try InputFile.data(path), file: path, id: args.string("id"), source: args.string("source"))
+        let (file, warnings) = try HuggingFaceConfig.conversion(try InputFile.data(path, expected: "a Hugging Face config.json"), file: path,
+                                                                id: args.string("id"), source: args.string("source"))
         let text = JSONWriter(sortKeys: false).write(file)
         // The entry must also join the bundled catalog: an id it already holds is refused here.
         _ = try ModelCatalog.bundled.adding(Data(text.utf8), file: path)
+        // A dtype the converter does not map was only a phrase inside the entry's sources.
+        for w in warnings { Output.note("note: \(w)") }
         Output.write(text)
         return .success
     }

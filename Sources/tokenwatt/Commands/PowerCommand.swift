@@ -39,7 +39,7 @@ enum PowerCommand {
         request.smClockMHz = try args.double("sm-clock-mhz", 1...10_000)
         let (input, output) = try lengths(args)
         let inputs = PowerPlan.Inputs(batch: try args.int("batch", 1...1_000_000) ?? 8, inputTokens: input, outputTokens: output,
-                                      dutyCycle: try args.double("duty-cycle", 0...1) ?? 1, pue: try args.double("pue", 1...5) ?? 1,
+                                      dutyCycle: try args.double("duty-cycle", 0...1) ?? 1, pue: try args.pue() ?? 1,
                                       pricePerKWh: try args.double("price-per-kwh", 0...100))
         let plan = try PowerPlan(estimator: estimator, deployment: try estimator.deployment(request), inputs: inputs)
         if let spec = args.string("spec") {

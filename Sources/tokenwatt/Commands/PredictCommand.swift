@@ -7,10 +7,11 @@ enum PredictCommand {
     static let usage = """
     tokenwatt predict FILE.csv|- [--format csv|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       Input columns: model, gpu, gpus, tp, ep, precision, kv_precision, phase (forward|decode-step|serve),
-      batch, input_tokens, output_tokens, sm_clock_mhz, power_cap_w, framework (\(EstimateCommand.frameworks)),
+      batch, input_tokens, output_tokens (serve rows only), sm_clock_mhz, power_cap_w, framework (\(EstimateCommand.frameworks)),
       attention (eager|sdpa|flash), lm_head, host_launch_us, sampling (top-p|direct). Other columns are
       echoed; one that looks like a misspelt input column (phse, power_cap) is refused: prefix it with
-      x_ to echo it. Rows that fail get an `error` cell; exit 1.
+      x_ to echo it. Column names are case-sensitive. Rows that fail get an `error` cell; exit 1. A file
+      with a header and no rows writes the header alone and says so on stderr (exit 0).
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
@@ -32,6 +33,13 @@ enum PredictCommand {
             for r in result.rows { out += CSVWriter.line(r.map(Output.csvCell)) + "\n" }
             Output.write(out)
         }
+        // A header-only file printed its header and exit 0, as if every row had been scored.
+        if let first = result.unreadOutputTokenLines.first {
+            let n = result.unreadOutputTokenLines.count
+            Output.note("note: \(table.file): \(n) forward or decode-step row\(n == 1 ? "" : "s") (first on line \(first)) give output_tokens, "
+                        + "which only serve rows read; a pass is priced from batch and input_tokens alone")
+        }
+        if table.rows.isEmpty { Output.note("note: \(table.file) has a header and no rows; nothing was scored") }
         if result.failedRows > 0 {
             Output.error("\(result.failedRows) of \(result.rows.count) rows could not be scored (see the error column)")
             return .failure

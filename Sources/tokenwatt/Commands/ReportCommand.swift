@@ -20,7 +20,7 @@ enum ReportCommand {
         let args = try Arguments(argv, valued: ["o", "output", "workloads", "samples", "seed", "data-dir", "calibration", "model-catalog", "gpu-catalog"],
                                  boolean: ["all", "skip-validation"])
         let all = args.flag("all")
-        let explicitDir = args.string("o") ?? args.string("output")
+        let explicitDir = try args.outputPath()
         // Reports/ holds the bundled model's reports only (as for validate's partial runs).
         if explicitDir == nil, let option = experimentOptions.first(where: { args.string($0) != nil }) {
             throw UsageError(description: "--\(option) makes an experiment's reports; name their folder with -o DIR "

@@ -18,16 +18,18 @@ enum SweepCommand {
         let args = try Arguments(argv, valued: ["format", "o", "output", "svg", "workers", "calibration", "model-catalog", "gpu-catalog"], boolean: [])
         let file = try args.requirePositional(1, usage: usage)[0]
         let format = try args.format([.csv, .json], default: .csv)
-        let out = args.string("o") ?? args.string("output"), svg = args.string("svg")
+        let out = try args.outputPath(), svg = args.string("svg")
         try Output.refuseOverlaps(outputs: [("-o", out), ("--svg", svg)].compactMap { f, p in p.map { (f, $0) } },
                                   inputs: [("the sweep spec", file)] + CommonOptions.inputFiles(args))
-        let spec = try SweepSpec.read(path: file)
+        let estimator = try CommonOptions.estimator(args)
+        let (spec, notes) = try SweepSpec.read(path: file).resolvingIDs(models: estimator.models, gpus: estimator.gpus, file: file)
+        for n in notes { Output.note("note: \(n)") }
         let total = spec.pointCount
         let tty = isatty(STDERR_FILENO) == 1
         var progress: (@Sendable (Int) -> Void)? = nil
         if tty { progress = { done in showProgress(done, total) } }
         let workers = try args.int("workers", 1...256) ?? ProcessInfo.processInfo.activeProcessorCount
-        let points: [SweepPoint] = try Sweep.run(spec, estimator: try CommonOptions.estimator(args), workers: workers, progress: progress)
+        let points: [SweepPoint] = try Sweep.run(spec, estimator: estimator, workers: workers, progress: progress)
         let frontier = points.filter { $0.pareto }.count
         if tty { _ = Output.writeAll(STDERR_FILENO, "\r  sweep: \(total)/\(total) points, \(frontier) on the Pareto frontier\n") }
         let text = format == .json ? JSONWriter(sortKeys: false).write(Sweep.json(spec, points)) : Sweep.csv(points)

@@ -33,7 +33,7 @@ enum TraceCommand {
         options.replicas = try args.int("replicas", 1...1_000_000) ?? 1
         options.windowSeconds = try args.double("window-s", 1...1e7) ?? 300
         options.boundary = try args.choice("boundary", Boundary.self) ?? .facility
-        options.pue = try args.double("pue", 1...5) ?? LedgerSettings.defaultPUE
+        options.pue = try args.pue() ?? LedgerSettings.defaultPUE
         let perRequestPath = args.string("per-request"), hourlyPath = args.string("hourly")
         try Output.refuseOverlaps(outputs: [("--per-request", perRequestPath), ("--hourly", hourlyPath)].compactMap { f, p in p.map { (f, $0) } },
                                   inputs: [("the request log", file)] + CommonOptions.inputFiles(args))

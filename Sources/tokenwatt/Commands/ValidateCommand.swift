@@ -27,7 +27,7 @@ enum ValidateCommand {
         let data = try DataDirectory.resolve(explicit: args.string("data-dir"))
         let estimator = try CommonOptions.estimator(args)
         let partial = args.flag("quick") || args.string("calibration") != nil || args.string("rows") != nil
-        let explicitDir = args.string("o") ?? args.string("output")
+        let explicitDir = try args.outputPath()
         // Reports/ holds the bundled model's full run only: a partial run writes where -o says, or nowhere.
         let reportDir = args.flag("no-report") ? nil : partial ? explicitDir : explicitDir ?? "Reports"
         // The generalization refits only feed the report: a run that writes none skips them.

@@ -1,0 +1,39 @@
+import KernelPower
+import Testing
+@testable import TokenWatt
+
+/// The "does not fit" refusal names a deployment that holds the weights, or says none does.
+@Suite struct DeploymentFitTests {
+    static func refusal(_ e: Estimator, _ r: DeploymentRequest) -> DeploymentError? {
+        do { _ = try e.deployment(r); return nil } catch { return error as? DeploymentError }
+    }
+
+    /// The shape suggested holds the weights (the doubling suggestion could name a tp the heads
+    /// do not allow, and a count whose stages, rounded to whole layers, still did not fit).
+    @Test(arguments: [("meta-llama/Llama-3.1-405B-Instruct", "a10", Framework.vllm), ("meta-llama/Llama-3.1-405B-Instruct", "a10", .hf),
+                      ("meta-llama/Llama-3.1-70B-Instruct", "l4", .vllm), ("deepseek-ai/DeepSeek-V3", "h100-sxm", .vllm)])
+    func theSuggestedShapeHoldsTheWeights(_ model: String, _ gpu: String, _ framework: Framework) throws {
+        let e = Estimator()
+        guard case let .doesNotFit(_, _, _, _, fit?, _, _)? = Self.refusal(e, DeploymentRequest(model: model, gpu: gpu, framework: framework)) else {
+            Issue.record("\(model) on one \(gpu) was not refused with a shape"); return
+        }
+        let r = DeploymentRequest(model: model, gpu: gpu, gpus: fit.gpus, tensorParallel: fit.tp, framework: framework,
+                                  pipelineParallel: fit.pp)
+        if case .doesNotFit? = Self.refusal(e, r) { Issue.record("\(fit.description) does not hold \(model) on \(gpu)") }
+    }
+
+    /// 9.6e10 bytes a layer on 32 heads and 32 layers: no tp × pp the model allows holds it (it
+    /// said "at least 1024 GPUs (tp 1024)").
+    @Test func aModelNoShapeHoldsSaysSo() throws {
+        var m = try ModelCatalog.bundled.model("meta-llama/Llama-3.1-8B-Instruct")
+        m.id = "test/huge"
+        m.aliases = []
+        m.hiddenSize *= 250
+        m.ffnSize *= 250
+        let e = Estimator(models: try ModelCatalog(models: [m]))
+        let error = try #require(Self.refusal(e, DeploymentRequest(model: m.id, gpu: "h100-sxm")))
+        let text = "\(error)"
+        #expect(text.contains("cannot fit on any deployment its attention heads and layers allow")
+                && text.contains("tp 32 × pp 32 (1024 GPUs)") && !text.contains("needs at least"), "\(text)")
+    }
+}
