@@ -360,11 +360,24 @@ import Testing
         }
         var asked = request
         asked.precision = .bf16
-        #expect(throws: DeploymentError.unsupportedPrecision(gpu: "v100-sxm2-32gb", precision: "bf16", supported: ["fp32", "fp16", "nvfp4", "int4"])) {
+        #expect(throws: DeploymentError.unsupportedPrecision(gpu: "v100-sxm2-32gb", precision: "bf16", supported: ["fp32", "fp16", "int4"])) {
             try Self.estimator.deployment(asked)
         }
         asked.precision = .fp16
         #expect(try Self.estimator.deployment(asked).precision == .fp16)
+    }
+
+    /// 4-bit float weights need vLLM's FP4 Marlin kernels, compute capability 7.5 or later: a V100
+    /// (7.0) listed NVFP4 among what it runs and priced it. GPTQ INT4 runs there.
+    @Test func voltaRunsNoFourBitFloats() throws {
+        for p in [Precision.nvfp4, .mxfp4] {
+            let r = DeploymentRequest(model: p == .mxfp4 ? "openai/gpt-oss-20b" : "meta-llama/Llama-3.1-8B-Instruct", gpu: "v100-sxm2-32gb", precision: p)
+            #expect(throws: DeploymentError.self) { try Self.estimator.deployment(r) }
+        }
+        let int4 = DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "v100-sxm2-32gb", precision: .int4)
+        #expect(try Self.estimator.deployment(int4).mathUnit == .tensor(.fp16))
+        #expect(try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "a100-sxm-80gb", precision: .nvfp4))
+                    .mathUnit == .tensor(.bf16))
     }
 
     @Test func impossibleSettingsAreRefused() {

@@ -100,13 +100,23 @@ public struct GPUSpec: Sendable {
         case .int8: return tensorPeaks[.int8] != nil ? .tensor(.int8) : nil
         case .nvfp4:
             if tensorPeaks[.fp4] != nil, vendor == "nvidia" { return .tensor(.fp4) }
-            if tensorPeaks[.bf16] != nil { return .tensor(.bf16) }
-            return tensorPeaks[.fp16] != nil ? .tensor(.fp16) : nil
-        case .mxfp4, .int4:
-            if tensorPeaks[.bf16] != nil { return .tensor(.bf16) }
-            return tensorPeaks[.fp16] != nil ? .tensor(.fp16) : nil
+            return dequantizesFP4 ? sixteenBitUnit : nil
+        case .mxfp4:
+            return dequantizesFP4 ? sixteenBitUnit : nil
+        case .int4:
+            return sixteenBitUnit
         }
     }
+
+    /// The 16-bit tensor unit weight-only formats dequantize to: BF16, or FP16 where there is none.
+    var sixteenBitUnit: MathUnit? {
+        tensorPeaks[.bf16] != nil ? .tensor(.bf16) : tensorPeaks[.fp16] != nil ? .tensor(.fp16) : nil
+    }
+
+    /// Whether a 4-bit float format can be dequantized here: vLLM's FP4 Marlin kernels need compute
+    /// capability 7.5 or later (`marlin_utils_fp4.is_fp4_marlin_supported`), so Volta (7.0) runs
+    /// neither NVFP4 nor MXFP4; INT4 (GPTQ) runs from 6.0.
+    var dequantizesFP4: Bool { architecture != "volta" }
 
     /// The precisions this GPU can run.
     public var supportedPrecisions: [Precision] { Precision.allCases.filter { mathUnit(for: $0) != nil } }

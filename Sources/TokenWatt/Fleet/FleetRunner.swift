@@ -89,7 +89,11 @@ public struct FleetRunner: Sendable {
                 // A lever the scenario already runs (bf16 on a bf16 deployment) saves nothing, and
                 // no measured error makes that a range (it printed "-17.1 %…+4.4 %" about a no-op).
                 let noOp = r.whPerQuery == base.whPerQuery && r.gwhPerDay == base.gwhPerDay
-                if noOp { base.notes.append("lever \(lever.name) changes nothing here: the scenario already runs that way") }
+                if noOp {
+                    base.notes.append("lever \(lever.name) changes nothing here: the scenario already runs that way, "
+                                      + "or the model prices both alike (fp16 and bf16 run at one rate)")
+                }
+                base.notes += Self.otherGPUNotes(lever: lever.name, base: base, changed: r)
                 var result = LeverResult(name: lever.name, meanWhPerQuery: r.whPerQuery.mean, gwhPerDay: r.gwhPerDay,
                                          saving: saving, measured: noOp ? nil : change.measuredLever.flatMap(estimator.leverAccuracy))
                 if let m = result.measured, base.whPerQuery.mean > 0 {
@@ -109,6 +113,27 @@ public struct FleetRunner: Sendable {
         }
         base.levers.sort { $0.saving != $1.saving ? $0.saving > $1.saving : $0.name < $1.name }
         return base
+    }
+
+    /// What a lever onto another GPU inherits that its measured range leaves out: the other GPU's
+    /// own measured bias (measured ÷ estimated GPU energy at its band's median: 1.25 for the B200
+    /// against the H100's 1.03, so an H100 → B200 lever printed 39 % where the medians give 30 %,
+    /// outside its range from NVIDIA A100/H100 pairs) and the caveats its estimates carry (AMD's).
+    static func otherGPUNotes(lever name: String, base: FleetResult, changed r: FleetResult) -> [String] {
+        var notes: [String] = []
+        if base.estimatorError.count == 1, r.estimatorError.count == 1, r.estimatorError[0].gpu != base.estimatorError[0].gpu,
+           case let (b, l) = (base.estimatorError[0].band, r.estimatorError[0].band),
+           base.whPerQuery.mean > 0, abs(l.ratioMedian / b.ratioMedian - 1) > 0.005 {
+            func corrected(_ x: FleetResult, _ m: Double) -> Double { x.whPerQuery.mean + x.gpuProportionalWhPerQuery * (m - 1) }
+            let saving = 1 - corrected(r, l.ratioMedian) / corrected(base, b.ratioMedian)
+            // A GPU without runs of its own takes the pool's band (GPUs forecast from specs).
+            func median(_ e: GPUErrorBand) -> String { "\(e.gpu) \(QueryRange.ratio(e.band.ratioMedian))" + (e.band.gpu == e.gpu ? "" : " (pooled)") }
+            let gpus = "\(median(r.estimatorError[0])), \(median(base.estimatorError[0]))"
+            notes.append("lever \(name): with each GPU's energy at its measured median (measured ÷ estimated: \(gpus); tokenwatt validate) "
+                         + "it \(saving >= 0 ? "saves" : "costs") \(formatPercent(abs(saving), decimals: 0))")
+        }
+        notes += r.notes.filter { PublishedServing.isServingCaveat($0) && !base.notes.contains($0) }.map { "lever \(name): \($0)" }
+        return notes
     }
 
     func runTable(_ scenario: Scenario, _ t: ThroughputScenario, seed: UInt64) throws -> (FleetResult, (blend: [Double], untrimmed: [Double])) {

@@ -61,8 +61,13 @@ public struct KernelFleet: Sendable {
         }
         if let ch = change {
             if let p = ch.precision { named.request.precision = p }
+            if let p = ch.kvPrecision { named.request.kvPrecision = p }
             if let g = ch.gpu { named.request.gpu = g }
-            if let n = ch.gpus { named.request.gpus = n; named.request.tensorParallel = max(1, n / (named.request.pipelineParallel ?? 1)) }
+            // The count alone, as an edit of the deployment would: setting tp to it as well
+            // turned an attention-data-parallel layout (tp 1, ep 8) into tp 8 under "gpus 8".
+            if let n = ch.gpus { named.request.gpus = n }
+            if let t = ch.tensorParallel { named.request.tensorParallel = t }
+            if let e = ch.expertParallel { named.request.expertParallel = e }
             if let m = ch.model { named.request.model = m }
             if let b = ch.maxBatch { named.maxBatch = b }
             if let w = ch.powerCapWatts { named.request.powerCapWatts = w }

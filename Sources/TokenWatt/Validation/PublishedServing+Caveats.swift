@@ -17,6 +17,11 @@ extension PublishedServing {
         return caveats
     }
 
+    /// Whether `note` is one of the caveats `servingCaveats` gives.
+    public static func isServingCaveat(_ note: String) -> Bool {
+        [amdServingCaveat, blockFP8MoECaveat, tensorRTLLMCaveat].contains(note)
+    }
+
     /// What TensorRT-LLM 1.2's runs say of the `trtllm` engine, whose per-step host time is vLLM
     /// 0.11's (the 2024 release Argonne measured fits it). A test holds the range to the points.
     public static let tensorRTLLMCaveat = "TensorRT-LLM is priced with vLLM 0.11's per-step host time, which its 2024 "

@@ -235,8 +235,11 @@ extension WorkloadReader.Context {
         }
         var c = LeverChange()
         c.precision = try o.optionalChoice("precision", Precision.self)
+        c.kvPrecision = try o.optionalChoice("kvPrecision", Precision.self)
         c.gpu = try o.optionalString("gpu")
         c.gpus = try o.optionalInt("gpus", 1...4096, expected: "a GPU count")
+        c.tensorParallel = try o.optionalInt("tp", 1...4096, expected: "a tensor-parallel degree")
+        c.expertParallel = try o.optionalInt("ep", 1...4096, expected: "an expert-parallel degree")
         c.model = try o.optionalString("model")
         if let g = c.gpu { _ = try gpus.gpu(g, context: "\(file): \(path).gpu") }
         if let m = c.model { _ = try models.model(m, context: "\(file): \(path).model") }
@@ -257,8 +260,8 @@ extension WorkloadReader.Context {
         // A lever that sets nothing is the baseline again, reported as "saves 0 %".
         guard !c.isEmpty else {
             throw InputError.invalidValue(file: file, field: path, value: name,
-                                          expected: "a lever that sets one of divisor, precision, gpu, gpus, model, maxBatch, prefixCacheHit, "
-                                              + "powerCapWatts, smClockMHz, disaggregated, framework, sampling, speculative")
+                                          expected: "a lever that sets one of divisor, precision, kvPrecision, gpu, gpus, tp, ep, model, maxBatch, "
+                                              + "prefixCacheHit, powerCapWatts, smClockMHz, disaggregated, framework, sampling, speculative")
         }
         return Lever(name: name, kind: .mechanistic(c))
     }

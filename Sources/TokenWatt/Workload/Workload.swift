@@ -84,8 +84,16 @@ public struct Lever: Sendable {
 /// What a mechanistic lever changes (nil = unchanged).
 public struct LeverChange: Sendable {
     public var precision: Precision?
+    /// KV-cache precision, beside or instead of the weights' (`fp8` for an FP8 KV cache).
+    public var kvPrecision: Precision?
     public var gpu: String?
+    /// GPUs per replica; the deployment's tp, ep and pp stay as it sets them (tp follows the
+    /// count only where the deployment leaves it to its default, gpus ÷ pp), as an edit of the
+    /// deployment's `gpus` would.
     public var gpus: Int?
+    /// Tensor- and expert-parallel degree.
+    public var tensorParallel: Int?
+    public var expertParallel: Int?
     public var model: String?
     public var maxBatch: Int?
     public var prefixCacheHit: Double?
@@ -104,17 +112,21 @@ public struct LeverChange: Sendable {
 
     /// Whether the change sets anything at all.
     public var isEmpty: Bool {
-        precision == nil && gpu == nil && gpus == nil && model == nil && maxBatch == nil && prefixCacheHit == nil
+        precision == nil && kvPrecision == nil && gpu == nil && gpus == nil && tensorParallel == nil && expertParallel == nil
+            && model == nil && maxBatch == nil && prefixCacheHit == nil
             && powerCapWatts == nil && smClockMHz == nil && framework == nil && sampling == nil && speculative == nil && disaggregated == nil
     }
 
     /// The kind of lever `validate` measures changes of (`LeverValidation`) that this change is,
-    /// when it changes one such setting alone: precision, GPU, GPU count, model, batch limit,
-    /// locked clock or framework. Nil for other changes and for several at once.
+    /// when it changes one such setting alone: precision, GPU, GPU count (with or without the tp
+    /// that spans it, as the measured GPU-count pairs change both), model, batch limit, locked
+    /// clock or framework. Nil for other changes and for several at once: a KV-cache precision or
+    /// an expert-parallel layout has no measured pairs.
     public var measuredLever: String? {
         let measured = [(precision != nil, "precision"), (gpu != nil, "gpu"), (gpus != nil, "gpus"), (model != nil, "model"),
                         (maxBatch != nil, "batch"), (smClockMHz != nil, "clock"), (framework != nil, "framework")].filter(\.0).map(\.1)
         let unmeasured = prefixCacheHit != nil || powerCapWatts != nil || sampling != nil || speculative != nil || disaggregated != nil
+            || kvPrecision != nil || expertParallel != nil || (tensorParallel != nil && gpus == nil)
         return measured.count == 1 && !unmeasured ? measured[0] : nil
     }
 }
