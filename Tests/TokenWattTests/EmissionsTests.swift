@@ -8,14 +8,16 @@ enum TestCatalogs {
     static let profile = (0..<24).map { h in h < 12 ? 0.8 : 1.2 }
     static let grids = try! GridCatalog.load(Data("""
         {"schemaVersion": 1, "regions": [
-          {"id": "world", "name": "World", "kind": "world", "location": {"gramsPerKWh": 480, "year": 2023, "source": "test"},
+          {"id": "world", "name": "World", "kind": "world", "location": {"gramsPerKWh": 480, "year": 2023, "basis": "lifecycle", "source": "test"},
            "waterLitresPerKWh": {"value": 3, "source": "test world water"}},
-          {"id": "xx", "name": "Testland", "kind": "country", "location": {"gramsPerKWh": 400, "year": 2023, "source": "test annual"},
-           "residualMix": {"gramsPerKWh": 500, "year": 2023, "source": "test residual"},
+          {"id": "xx", "name": "Testland", "kind": "country", "location": {"gramsPerKWh": 400, "year": 2023, "basis": "lifecycle", "source": "test annual"},
+           "residualMix": {"gramsPerKWh": 500, "year": 2023, "basis": "direct", "source": "test residual"},
            "waterLitresPerKWh": {"value": 2, "source": "test water"},
            "hourlyProfile": {"values": \(profile), "year": 2023, "source": "test profile"}},
-          {"id": "yy", "name": "Flatland", "kind": "country", "location": {"gramsPerKWh": 100, "source": "test"}}],
-         "cloudRegions": [{"id": "cloud-x", "provider": "test", "location": "Testville", "region": "xx", "source": "test mapping"}]}
+          {"id": "yy", "name": "Flatland", "kind": "country", "location": {"gramsPerKWh": 100, "basis": "direct", "source": "test"}}],
+         "cloudRegions": [{"id": "cloud-x", "provider": "test", "location": "Testville", "region": "xx", "source": "test mapping"},
+                          {"id": "cloud-y", "provider": "test", "location": "Hydroville", "region": "yy", "source": "test mapping",
+                           "standsInFor": {"grid": "Hydro Province", "relative": "cleaner"}}]}
         """.utf8), file: "grids-test.json")
     static let facilities = try! FacilityCatalog.load(Data("""
         {"schemaVersion": 1,
@@ -60,8 +62,78 @@ enum TestCatalogs {
         let e = try noGPU.account(r, settings: s)
         #expect(e.embodiedMissing == EmbodiedMissing(gpus: ["h100-sxm"], nodes: []))
         #expect(e.embodiedMissing.label(e.perQuery.embodiedGrams, ReportUnits.mass).hasSuffix(" g (servers only)"))
-        #expect(EmbodiedMissing(gpus: ["b300"], nodes: ["dgx-b300"]).label(0, ReportUnits.mass) == "not published")
+        #expect(EmbodiedMissing(gpus: ["b300"], nodes: ["dgx-b300"]).label(nil, ReportUnits.mass) == "not counted")
         #expect(EmbodiedMissing().label(0.5, ReportUnits.mass) == ReportUnits.mass(0.5))
+        // A fleet none of whose hardware has a footprint has no figure, not 0 g.
+        var none = noGPU
+        none.facilities = try FacilityCatalog.load(Data(#"{"schemaVersion": 1, "embodiedGPUs": [], "embodiedNodes": [], "lifetimeYears": {"gpu": {"value": 4, "source": "t"}, "node": {"value": 5, "source": "t"}}, "providers": [], "defaults": {"pue": {"value": 1.5, "source": "t"}, "wueLitresPerKWh": {"value": 1.8, "per": "facility", "source": "t"}}}"#.utf8), file: "f.json")
+        let nothing = try none.account(r, settings: s)
+        #expect(nothing.perQuery.embodiedGrams == nil && nothing.perDay.embodiedGrams == nil && nothing.perPeriod.embodiedGrams == nil)
+        #expect(nothing.embodiedMissing.label(nothing.perQuery.embodiedGrams, ReportUnits.mass) == "not counted")
+    }
+
+    /// A mix's embodied grams per query are its parts' blended by share, as its energy is; it
+    /// had printed 0 g with nothing named as not counted. A part with no figure (a throughput
+    /// table, no fleet) leaves the mix with none, and the part is named.
+    @Test func aMixBlendsItsPartsEmbodiedFigures() throws {
+        let r = try fleet(hour: 12)
+        let s = EmissionsSettings()
+        let part = try TestCatalogs.accountant.account(r, settings: s)
+        let parts = [MixPart(scenario: "a", share: 0.9, emissions: part, divided: false),
+                     MixPart(scenario: "b", share: 0.1, emissions: part, divided: false)]
+        var mix = r
+        mix.hardware = []
+        mix.queriesPerDay = 2e9
+        let e = try TestCatalogs.accountant.account(mix, settings: s, mixParts: parts)
+        let perQuery = try #require(part.perQuery.embodiedGrams)
+        #expect(approx(try #require(e.perQuery.embodiedGrams), perQuery))
+        #expect(approx(try #require(e.perDay.embodiedGrams), perQuery * 2e9))
+        #expect(e.embodiedMissing.isEmpty)
+        var table = part
+        table.perQuery.embodiedGrams = nil
+        table.embodiedMissing = EmbodiedMissing(scenarios: ["b"])
+        let partial = try TestCatalogs.accountant.account(mix, settings: s, mixParts: [parts[0], MixPart(scenario: "b", share: 0.1, emissions: table, divided: false)])
+        #expect(partial.perQuery.embodiedGrams == nil && partial.perDay.embodiedGrams == nil)
+        #expect(partial.embodiedMissing.scenarios == ["b"] && partial.embodiedMissing.csvCell == "no fleet: b")
+        // A scenario with no fleet and no parts counts nothing and names itself.
+        let alone = try TestCatalogs.accountant.account(mix, settings: s)
+        #expect(alone.perQuery.embodiedGrams == nil && alone.embodiedMissing.scenarios == [mix.name])
+    }
+
+    /// Each factor states its basis, and a location- and market-based pair on different bases
+    /// (Ember lifecycle beside an AIB direct residual mix) is noted; it had sat under "Scope 2
+    /// dual reporting" with the basis only inside the source strings.
+    @Test func factorsStateTheirBasisAndAMixedPairIsNoted() throws {
+        let r = try fleet(hour: 12)
+        var s = EmissionsSettings()
+        s.region = "xx"
+        let e = try TestCatalogs.accountant.account(r, settings: s)
+        #expect(e.locationBasis == .lifecycle && e.marketBasis == .direct)
+        #expect(e.notes.contains { $0.contains("different bases") })
+        #expect(e.factors.contains { $0.value.contains("lifecycle CO2e") } && e.factors.contains { $0.value.contains("direct combustion") })
+        s.region = "yy"
+        let same = try TestCatalogs.accountant.account(r, settings: s)
+        #expect(same.locationBasis == .direct && same.marketBasis == .direct && !same.notes.contains { $0.contains("different bases") })
+        s.residualMixGramsPerKWh = 300
+        #expect(try TestCatalogs.accountant.account(r, settings: s).marketBasis == nil)
+        #expect(throws: (any Error).self) {
+            try GridCatalog.load(Data(#"{"schemaVersion": 1, "regions": [{"id": "x", "name": "X", "kind": "country", "location": {"gramsPerKWh": 1, "source": "t"}}], "cloudRegions": []}"#.utf8), file: "g.json")
+        }
+    }
+
+    /// A cloud region whose grid figure is a wider average standing in for a sub-grid known to
+    /// differ says so in the report (Montréal's regions took Canada's mean with no note).
+    @Test func aStandInGridIsNoted() throws {
+        let r = try fleet(hour: 12)
+        var s = EmissionsSettings()
+        s.region = "cloud-y"
+        let e = try TestCatalogs.accountant.account(r, settings: s)
+        #expect(e.notes.contains { $0.contains("Hydro Province") && $0.contains("overstated") })
+        s.region = "cloud-x"
+        #expect(!(try TestCatalogs.accountant.account(r, settings: s)).notes.contains { $0.contains("stands in") })
+        let bundled = try GridCatalog.loadBundled()
+        let montreal = try #require(bundled.cloudRegions.first { $0.id == "aws-ca-central-1" })
+        #expect(montreal.standsInFor?.relative == "cleaner")
     }
 
     @Test func locationAndMarketAreBothReportedFromTheirOwnFactors() throws {
@@ -108,8 +180,8 @@ enum TestCatalogs {
         let e = try TestCatalogs.accountant.account(r, settings: EmissionsSettings())
         let gpus = Double(r.hardware.reduce(0) { $0 + $1.gpus }), nodes = Double(r.hardware.reduce(0) { $0 + $1.nodes })
         #expect(gpus == 8 * nodes)
-        #expect(approx(e.perDay.embodiedGrams, gpus * 100_000 / (4 * 365) + nodes * 1_000_000 / (5 * 365)))
-        #expect(approx(e.perQuery.embodiedGrams * 1e7, e.perDay.embodiedGrams))
+        #expect(approx(try #require(e.perDay.embodiedGrams), gpus * 100_000 / (4 * 365) + nodes * 1_000_000 / (5 * 365)))
+        #expect(approx(try #require(e.perQuery.embodiedGrams) * 1e7, try #require(e.perDay.embodiedGrams)))
         #expect(approx(e.perPeriod.locationGrams, e.perDay.locationGrams * 365))
     }
 
@@ -127,6 +199,23 @@ enum TestCatalogs {
         let bad = text.replacingOccurrences(of: "ci.csv", with: "missing.csv")
         try bad.write(to: file, atomically: true, encoding: .utf8)
         #expect(throws: (any Error).self) { try WorkloadReader.read(path: file.path, dataDirectory: nil) }
+    }
+
+    /// A scenario's `emissions` object is merged over the workload's key by key: setting only a
+    /// region had silently dropped the workload's price, period, provider, PPA and lifetimes.
+    @Test func aScenarioEmissionsObjectMergesOverTheWorkloads() throws {
+        let top = #""emissions": {"region": "xx-unused", "contractualShare": 0.4, "pricePerKWh": 0.12, "currency": "EUR", "reportingPeriodDays": 30, "provider": "google", "gpuLifetimeYears": 4}, "scenarios": ["#
+        let text = kernelWorkload(extra: #""emissions": {"region": "us-egrid-camx", "reportingPeriodDays": 7}"#)
+            .replacingOccurrences(of: #""scenarios": ["#, with: top.replacingOccurrences(of: "xx-unused", with: "de"))
+        let w = try readWorkload(text)
+        let s = try #require(w.scenarios[0].emissions)
+        #expect(s.region == "us-egrid-camx" && s.reportingPeriodDays == 7)
+        #expect(s.pricePerKWh == 0.12 && s.currency == "EUR" && s.provider == "google" && s.contractualShare == 0.4 && s.gpuLifetimeYears == 4)
+        // The PPA and price belong to the workload's grid: the scenario on another is told.
+        #expect(s.notes.contains { $0.contains("`contractualShare`") && $0.contains("`pricePerKWh`") })
+        let same = try readWorkload(kernelWorkload(extra: #""emissions": {"reportingPeriodDays": 7}"#)
+            .replacingOccurrences(of: #""scenarios": ["#, with: top.replacingOccurrences(of: "xx-unused", with: "de")))
+        #expect(try #require(same.scenarios[0].emissions).notes.isEmpty && same.scenarios[0].emissions?.region == "de")
     }
 
     @Test func unknownRegionSuggestsTheClosest() {

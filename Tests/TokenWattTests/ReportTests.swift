@@ -62,6 +62,70 @@ import Testing
         #expect(approx(try #require(Double(table.rows[0].fields[low])), c.location.low / 1e6, rel: 1e-5))
     }
 
+    /// A scenario of the workload as the test-time table needs it: one deployment, its classes.
+    func scenario(_ name: String, boundary: String = "facility", _ classes: String...) -> String {
+        #"{"name": "\#(name)", "kind": "kernel", "boundary": "\#(boundary)", "queriesPerDay": 1e7, "#
+            + #""deployments": [{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm"}], "classes": [\#(classes.joined(separator: ", "))]}"#
+    }
+
+    func namedClass(_ name: String, share: Double = 1, input: Int = 1000, strategy: String? = nil) -> String {
+        chatClass(input: #"{"fixed": \#(input)}"#, strategy: strategy).replacingOccurrences(of: #""name": "chat", "share": 1"#, with: #""name": "\#(name)", "share": \#(share)"#)
+    }
+
+    func report(_ scenarios: String...) throws -> WorkloadReport {
+        let text = #"{"schemaVersion": 1, "description": "test", "samples": 500, "seed": 7, "scenarios": [\#(scenarios.joined(separator: ", "))]}"#
+        return try WorkloadReport.build(try readWorkload(text), name: "t", source: "w.json", runner: FleetRunner(dataDirectory: nil), accountant: TestCatalogs.accountant)
+    }
+
+    /// The test-time table divides a class by the same class of the first scenario at the same
+    /// boundary. A `gpu`-boundary best-of-8 had read 1.75 × a `facility` single (3.85 like for
+    /// like), and a class was divided by a several-class base's whole-scenario mean.
+    @Test func testTimeComputeComparesLikeWithLike() throws {
+        let bo = #"{"kind": "best-of-n", "n": 8}"#
+        let r = try report(scenario("base", namedClass("chat", share: 0.5), namedClass("code", share: 0.5, input: 6000)),
+                           scenario("code-bo", namedClass("code", input: 6000, strategy: bo)),
+                           scenario("chat-bo-gpu", boundary: "gpu", namedClass("chat", strategy: bo)),
+                           scenario("other-bo", namedClass("other", strategy: bo)))
+        let md = r.files()[0].text
+        let base = r.scenarios[0].fleet, code = try #require(r.scenarios[1].fleet.classes.first)
+        let baseCode = try #require(base.classes.first { $0.name == "code" })
+        let ratio = formatNumber(code.whPerQuery.mean / baseCode.whPerQuery.mean, significant: 3)
+        #expect(ratio != formatNumber(code.whPerQuery.mean / base.whPerQuery.mean, significant: 3))
+        let rows = md.split(separator: "\n").map(String.init)
+        #expect(rows.contains { $0.hasPrefix("| code-bo | code | best-of-n |") && $0.hasSuffix("| \(ratio) |") }, "\(md)")
+        #expect(rows.contains { $0.hasPrefix("| chat-bo-gpu | chat | best-of-n |") && $0.hasSuffix("| – |") })
+        #expect(rows.contains { $0.hasPrefix("| other-bo | other | best-of-n |") && $0.hasSuffix("| – |") })
+        #expect(md.contains("- `chat-bo-gpu` class `chat`: at the `gpu` boundary, `base` at `facility`"))
+        #expect(md.contains("- `other-bo` class `other`: `base` has no class `other`"))
+    }
+
+    /// Rows that are all one strategy on several scenarios compare the scenarios (models), and
+    /// the caption says so; it had read "Each strategy's cost" over a model comparison.
+    @Test func testTimeCaptionSaysWhatIsCompared() throws {
+        let lr = #"{"kind": "long-reasoning", "factor": 4}"#
+        let models = try report(scenario("a", namedClass("chat", strategy: lr)), scenario("b", namedClass("chat", input: 3000, strategy: lr))).files()[0].text
+        #expect(models.contains("Each scenario's `long-reasoning` queries, mean Wh per query against the same class of the first scenario (`a`"))
+        let strategies = try report(scenario("single", namedClass("chat")), scenario("lr", namedClass("chat", strategy: lr)),
+                                    scenario("bo", namedClass("chat", strategy: #"{"kind": "best-of-n", "n": 4}"#))).files()[0].text
+        #expect(strategies.contains("Each strategy's queries, mean Wh per query against the same class of the first scenario (`single`"))
+    }
+
+    /// A mix's embodied figure is its parts' blended by share in the markdown, CSV and JSON
+    /// alike; it had printed 0 g with `embodied_not_counted` empty.
+    @Test func aMixsEmbodiedFigureIsBlendedInEveryFormat() throws {
+        let mix = #"{"name": "m", "kind": "mix", "queriesPerDay": 1e7, "mix": [{"scenario": "a", "share": 0.75}, {"scenario": "b", "share": 0.25}]}"#
+        let r = try report(scenario("a", namedClass("chat")), scenario("b", namedClass("chat", input: 8000)), mix)
+        let parts = try r.scenarios[..<2].map { try #require($0.emissions.perQuery.embodiedGrams) }
+        let blended = 0.75 * parts[0] + 0.25 * parts[1]
+        #expect(approx(try #require(r.scenarios[2].emissions.perQuery.embodiedGrams), blended))
+        let files = r.files()
+        let csv = try CSVTable.parse(files[2].text, file: "t.csv")
+        let col = try #require(csv.header.firstIndex(of: "embodied_g_per_query"))
+        #expect(approx(try #require(Double(csv.rows[2].fields[col])), blended, rel: 1e-5))
+        #expect(files[0].text.contains("| embodied carbon (amortised) | \(ReportUnits.mass(blended)) |"))
+        #expect(files[3].text.contains("\"locationBasis\""))
+    }
+
     @Test func sameInputsSameBytes() throws {
         let a = try tinyReport().files(), b = try tinyReport().files()
         #expect(a.map(\.text) == b.map(\.text))

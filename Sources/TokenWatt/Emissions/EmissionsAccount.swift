@@ -9,13 +9,15 @@ public struct Impact: Sendable, Equatable {
     public var marketGrams = 0.0
     public var waterOnsiteLitres = 0.0
     public var waterOffsiteLitres = 0.0
-    public var embodiedGrams = 0.0
+    /// Nil where nothing was counted (no provisioned fleet, no published footprint, or the
+    /// workload turned it off): reports print "not counted", never 0 g.
+    public var embodiedGrams: Double?
     public var cost: Double?
 
     func scaled(_ k: Double) -> Impact {
         Impact(energyWh: energyWh * k, locationGrams: locationGrams * k, marketGrams: marketGrams * k,
                waterOnsiteLitres: waterOnsiteLitres * k, waterOffsiteLitres: waterOffsiteLitres * k,
-               embodiedGrams: embodiedGrams * k, cost: cost.map { $0 * k })
+               embodiedGrams: embodiedGrams.map { $0 * k }, cost: cost.map { $0 * k })
     }
 }
 
@@ -50,6 +52,23 @@ public struct EmissionsResult: Sendable {
     public var notes: [String]
     /// What the embodied figure leaves out for want of a published footprint.
     public var embodiedMissing = EmbodiedMissing()
+    /// What the location- and market-based factors count (nil: the workload's own figure, whose
+    /// basis the file does not state).
+    public var locationBasis: CarbonBasis?
+    public var marketBasis: CarbonBasis?
+}
+
+/// A mix's component as its embodied blend needs it: its share of the mix's queries, its own
+/// account, and whether the mix divides its energy by a lever.
+public struct MixPart: Sendable {
+    public var scenario: String
+    public var share: Double
+    public var emissions: EmissionsResult
+    public var divided: Bool
+
+    public init(scenario: String, share: Double, emissions: EmissionsResult, divided: Bool) {
+        self.scenario = scenario; self.share = share; self.emissions = emissions; self.divided = divided
+    }
 }
 
 /// The provisioned hardware an embodied figure could not count: GPUs and servers with no
@@ -57,14 +76,28 @@ public struct EmissionsResult: Sendable {
 public struct EmbodiedMissing: Sendable, Equatable {
     public var gpus: [String] = []
     public var nodes: [String] = []
-    public var isEmpty: Bool { gpus.isEmpty && nodes.isEmpty }
+    /// Scenarios (a throughput table, or a mix's part) that provision no fleet to count.
+    public var scenarios: [String] = []
+    public var isEmpty: Bool { gpus.isEmpty && nodes.isEmpty && scenarios.isEmpty }
 
     /// What a figure of `grams` covers, for a table cell: the figure, marked where it is partial,
-    /// or "not published" where nothing was counted.
-    public func label(_ grams: Double, _ mass: (Double) -> String) -> String {
-        if isEmpty { return mass(grams) }
-        if grams <= 0 { return "not published" }
-        return mass(grams) + (nodes.isEmpty ? " (servers only)" : gpus.isEmpty ? " (GPUs only)" : " (partial)")
+    /// or "not counted" where there is none.
+    public func label(_ grams: Double?, _ mass: (Double) -> String) -> String {
+        guard let g = grams else { return "not counted" }
+        if isEmpty { return mass(g) }
+        return mass(g) + (nodes.isEmpty && scenarios.isEmpty ? " (servers only)" : gpus.isEmpty && scenarios.isEmpty ? " (GPUs only)" : " (partial)")
+    }
+
+    /// The list a CSV cell carries: `gpu X; server Y; no fleet: Z`.
+    public var csvCell: String {
+        (gpus.map { "gpu \($0)" } + nodes.map { "server \($0)" } + scenarios.map { "no fleet: \($0)" }).joined(separator: "; ")
+    }
+
+    /// Adds another account's gaps, each name once.
+    mutating func merge(_ o: EmbodiedMissing) {
+        gpus += o.gpus.filter { !gpus.contains($0) }
+        nodes += o.nodes.filter { !nodes.contains($0) }
+        scenarios += o.scenarios.filter { !scenarios.contains($0) }
     }
 }
 
@@ -78,27 +111,32 @@ public struct EmissionsAccountant: Sendable {
         self.facilities = facilities
     }
 
-    public func account(_ r: FleetResult, settings s: EmissionsSettings) throws -> EmissionsResult {
+    /// - Parameter mixParts: for a mix scenario, its components' accounts (its embodied figure
+    ///   blends theirs); nil for a scenario that provisions its own fleet or none.
+    public func account(_ r: FleetResult, settings s: EmissionsSettings, mixParts: [MixPart]? = nil) throws -> EmissionsResult {
         let (grid, cloud) = try grids.region(s.region, context: "scenario \(r.name): emissions.region")
         var factors: [AccountingFactor] = []
-        var notes: [String] = []
+        var notes = s.notes
         if let c = cloud {
             factors.append(AccountingFactor(name: "cloud region \(c.id)", value: "\(c.location) → grid \(grid.id)", source: c.source))
+            if let note = Self.standInNote(c, grid: grid) { notes.append(note) }
         }
         let (hourly, location) = locationIntensity(r, grid: grid, settings: s, factors: &factors, notes: &notes)
         let market = marketIntensity(grid: grid, settings: s, factors: &factors, notes: &notes)
+        let bases = Self.bases(grid: grid, settings: s)
+        if let note = Self.basisNote(bases) { notes.append(note) }
         let (wue, ewif) = waterFactors(r, grid: grid, settings: s, factors: &factors, notes: &notes)
         var missing = EmbodiedMissing()
-        let embodiedPerDay = s.embodied ? embodiedGramsPerDay(r, settings: s, factors: &factors, notes: &notes, missing: &missing) : 0
+        let embodiedPerDay = embodiedGrams(r, settings: s, mixParts: mixParts, factors: &factors, notes: &notes, missing: &missing)
         if let p = s.pricePerKWh { factors.append(AccountingFactor(name: "electricity price", value: "\(formatNumber(p)) \(s.currency)/kWh", source: "workload file")) }
 
         let wh = r.whPerQuery.mean
         let itWh = wh * (1 - r.overheadShare)
         var perQuery = Impact(energyWh: wh, locationGrams: wh / 1000 * location, marketGrams: wh / 1000 * market,
                               waterOnsiteLitres: itWh / 1000 * wue, waterOffsiteLitres: wh / 1000 * ewif,
-                              embodiedGrams: r.queriesPerDay > 0 ? embodiedPerDay / r.queriesPerDay : 0,
+                              embodiedGrams: embodiedPerDay.map { r.queriesPerDay > 0 ? $0 / r.queriesPerDay : 0 },
                               cost: s.pricePerKWh.map { wh / 1000 * $0 })
-        if r.queriesPerDay == 0 { perQuery.embodiedGrams = 0 }
+        if r.queriesPerDay == 0, perQuery.embodiedGrams != nil { perQuery.embodiedGrams = 0 }
         // A day's figures follow the day's energy (which may carry fleet-level factors the mean
         // query does not, e.g. Oviedo et al.'s orchestration overhead); embodied is per day already.
         var perDay = perQuery.scaled(wh > 0 ? r.gwhPerDay * 1e9 / wh : r.queriesPerDay)
@@ -111,7 +149,42 @@ public struct EmissionsAccountant: Sendable {
             medianQueryLocationGrams: r.whPerQuery.median / 1000 * location, p5QueryLocationGrams: r.whPerQuery.p5 / 1000 * location,
             p95QueryLocationGrams: r.whPerQuery.p95 / 1000 * location, hourlyIntensity: hourly,
             hourlyKilograms: (0..<24).map { dayKWh * weights[$0] * hourly[$0] / 1000 },
-            currency: s.currency, factors: factors, notes: notes, embodiedMissing: missing)
+            currency: s.currency, factors: factors, notes: notes, embodiedMissing: missing,
+            locationBasis: bases.location, marketBasis: bases.market)
+    }
+
+    /// The basis of each factor: the catalog's, unless the workload gives its own figure (an
+    /// hourly series, a residual mix, or instruments covering all consumption).
+    static func bases(grid: GridRegion, settings s: EmissionsSettings) -> (location: CarbonBasis?, market: CarbonBasis?) {
+        let residual = s.residualMixGramsPerKWh != nil ? nil : (grid.residualMix ?? grid.location).basis
+        return (s.hourlyIntensity == nil ? grid.location.basis : nil, s.contractualShare < 1 ? residual : nil)
+    }
+
+    /// Sources mix bases (Ember lifecycle beside AIB's direct residual mixes), so a location-
+    /// and a market-based figure can differ by what they count rather than by contracts.
+    static func basisNote(_ b: (location: CarbonBasis?, market: CarbonBasis?)) -> String? {
+        guard let l = b.location, let m = b.market, l != m else { return nil }
+        return "the location-based factor is \(l.words) and the market-based one \(m.words): they are on different bases "
+            + "(lifecycle adds fuel supply and plant construction, which the GHG Protocol counts in Scope 3 category 3, not Scope 2), "
+            + "so part of the gap between the two figures is the basis, not the contracts"
+    }
+
+    /// A cloud region on a sub-grid the catalog has no figure for takes a wider average; the
+    /// catalog says which and which way it errs, and the report repeats it beside the figures.
+    static func standInNote(_ c: CloudRegion, grid: GridRegion) -> String? {
+        guard let sub = c.standsInFor else { return nil }
+        let effect = switch sub.relative {
+        case "cleaner": "that grid is cleaner, so the carbon figures here are likely overstated"
+        case "dirtier": "that grid is dirtier, so the carbon figures here are likely understated"
+        default: "that grid's intensity may differ substantially either way"
+        }
+        return "cloud region \(c.id) (\(c.location)) draws on the \(sub.grid) grid, which has no figure in the catalog: the \(grid.name) average "
+            + "(\(formatNumber(grid.location.value, significant: 4)) g CO2e/kWh) stands in for it; \(effect)"
+    }
+
+    /// A factor's year and basis, as its value cell shows them.
+    static func yearAndBasis(_ v: SourcedValue) -> String {
+        ([v.year.map(String.init) ?? "year n/a"] + [v.basis?.words].compactMap { $0 }).joined(separator: ", ")
     }
 
     /// Share of the day's energy in each hour: the fleet's hourly power where there is a fleet,
@@ -134,7 +207,7 @@ public struct EmissionsAccountant: Sendable {
         } else {
             let annual = grid.location
             factors.append(AccountingFactor(name: "grid intensity, \(grid.name) (location-based)",
-                                            value: "\(formatNumber(annual.value)) g CO2e/kWh (\(annual.year.map(String.init) ?? "year n/a"))", source: annual.source))
+                                            value: "\(formatNumber(annual.value)) g CO2e/kWh (\(Self.yearAndBasis(annual)))", source: annual.source))
             if let p = grid.hourlyProfile {
                 hourly = p.values.map { $0 * annual.value }
                 factors.append(AccountingFactor(name: "daily shape of intensity, \(grid.name)",
@@ -160,7 +233,7 @@ public struct EmissionsAccountant: Sendable {
         } else if let m = grid.residualMix {
             residual = m.value
             factors.append(AccountingFactor(name: "residual mix, \(grid.name) (market-based)",
-                                            value: "\(formatNumber(m.value)) g CO2e/kWh (\(m.year.map(String.init) ?? "year n/a"))", source: m.source))
+                                            value: "\(formatNumber(m.value)) g CO2e/kWh (\(Self.yearAndBasis(m)))", source: m.source))
         } else {
             residual = grid.location.value
             notes.append("no published residual mix for \(grid.id): the market-based figure uses the location-based annual factor for uncovered consumption")
@@ -201,21 +274,55 @@ public struct EmissionsAccountant: Sendable {
         return (perIT, ewif?.value ?? 0)
     }
 
+    /// A day's embodied grams: the scenario's own fleet's, or for a mix its parts' blended; nil
+    /// where none is counted.
+    func embodiedGrams(_ r: FleetResult, settings s: EmissionsSettings, mixParts: [MixPart]?, factors: inout [AccountingFactor],
+                       notes: inout [String], missing: inout EmbodiedMissing) -> Double? {
+        guard s.embodied else {
+            notes.append("embodied emissions are not counted: the workload sets \"embodied\": false")
+            return nil
+        }
+        if let parts = mixParts { return Self.blendedEmbodied(parts, notes: &notes, missing: &missing).map { $0 * r.queriesPerDay } }
+        return embodiedGramsPerDay(r, settings: s, factors: &factors, notes: &notes, missing: &missing)
+    }
+
+    /// A mix's embodied grams per query: its parts' own per-query figures weighted by their
+    /// shares of its queries, as its energy is (its day is the mix's queries × that). Where a
+    /// part has none the mix has none, and names what that part left out.
+    static func blendedEmbodied(_ parts: [MixPart], notes: inout [String], missing: inout EmbodiedMissing) -> Double? {
+        for p in parts { missing.merge(p.emissions.embodiedMissing) }
+        let uncounted = parts.filter { $0.emissions.perQuery.embodiedGrams == nil }.map(\.scenario)
+        guard uncounted.isEmpty else {
+            notes.append("embodied emissions are not counted: \(uncounted.count == 1 ? "part" : "parts") \(uncounted.joined(separator: ", ")) of this mix \(uncounted.count == 1 ? "has" : "have") no embodied figure")
+            return nil
+        }
+        notes.append("embodied emissions: the parts' per-query figures weighted by their shares ("
+                     + parts.map { "\(formatPercent($0.share, decimals: 0)) \($0.scenario)" }.joined(separator: ", ") + ")")
+        if parts.contains(where: \.divided) {
+            // A lever's divisor is an energy gain; it need not shrink the hardware bought.
+            notes.append("the mix's levers divide its energy, not its parts' embodied figures")
+        }
+        return parts.reduce(0) { $0 + $1.share * ($1.emissions.perQuery.embodiedGrams ?? 0) }
+    }
+
     /// Manufacturing emissions of the provisioned GPUs and servers, amortised over their
     /// lifetimes: the fleet is sized for this workload, so all of its time is the workload's.
+    /// Nil where the scenario provisions no fleet or none of its hardware has a footprint.
     func embodiedGramsPerDay(_ r: FleetResult, settings s: EmissionsSettings, factors: inout [AccountingFactor], notes: inout [String],
-                             missing: inout EmbodiedMissing) -> Double {
+                             missing: inout EmbodiedMissing) -> Double? {
         guard !r.hardware.isEmpty else {
-            notes.append("no provisioned fleet in this scenario (\(r.gpus == nil ? "throughput-table or mix" : "empty")): embodied emissions are not counted")
-            return 0
+            notes.append("no provisioned fleet in this scenario (\(r.gpus == nil ? "throughput-table" : "empty")): embodied emissions are not counted")
+            missing.scenarios.append(r.name)
+            return nil
         }
         let gpuLife = s.gpuLifetimeYears.map { SourcedValue($0, source: "workload file") } ?? facilities.gpuLifetimeYears
         let nodeLife = s.nodeLifetimeYears.map { SourcedValue($0, source: "workload file") } ?? facilities.nodeLifetimeYears
-        var grams = 0.0
+        var grams = 0.0, counted = false
         var seen = Set<String>()
         for h in r.hardware {
             if let g = facilities.gpus.first(where: { $0.id == h.gpu }) {
                 grams += Double(h.gpus) * g.kgCO2e * 1000 / (gpuLife.value * 365)
+                counted = true
                 if seen.insert("gpu " + h.gpu).inserted {
                     factors.append(AccountingFactor(name: "embodied, one \(h.gpu) (\(g.scope))", value: "\(formatNumber(g.kgCO2e)) kg CO2e", source: g.source))
                 }
@@ -225,6 +332,7 @@ public struct EmissionsAccountant: Sendable {
             }
             if let n = facilities.nodes.first(where: { $0.id == h.node }) {
                 grams += Double(h.nodes) * n.kgCO2e * 1000 / (nodeLife.value * 365)
+                counted = true
                 if seen.insert("node " + h.node).inserted {
                     factors.append(AccountingFactor(name: "embodied, one \(h.node) without GPUs (\(n.scope))", value: "\(formatNumber(n.kgCO2e)) kg CO2e", source: n.source))
                 }
@@ -235,6 +343,6 @@ public struct EmissionsAccountant: Sendable {
         }
         factors.append(AccountingFactor(name: "lifetime (GPU / server)", value: "\(formatNumber(gpuLife.value)) / \(formatNumber(nodeLife.value)) years",
                                         source: gpuLife.source == nodeLife.source ? gpuLife.source : "\(gpuLife.source); \(nodeLife.source)"))
-        return grams
+        return counted ? grams : nil
     }
 }

@@ -3,7 +3,10 @@ import KernelPower
 
 /// Where and how a workload's electricity is accounted: the `emissions` object of a workload
 /// file (for all scenarios, or one scenario's own). Values given here are the user's and are
-/// reported as coming from the workload file; everything left out comes from the catalogs.
+/// reported as coming from the workload file; everything left out comes from the catalogs. A
+/// scenario's object is merged key by key over the workload's: its keys override, the rest are
+/// inherited (replacing the whole object had dropped the price, period, provider, PPA and
+/// lifetimes of any scenario that set only its region).
 public struct EmissionsSettings: Sendable {
     /// A grid region or cloud region id (`grids.json`).
     public var region = "world"
@@ -27,37 +30,63 @@ public struct EmissionsSettings: Sendable {
     public var reportingPeriodDays = 365.0
     public var pricePerKWh: Double?
     public var currency = "USD"
+    /// The keys the file gave (a scenario's: its own and those it inherits), so that a merge
+    /// knows what was set rather than defaulted.
+    public var givenKeys: Set<String> = []
+    /// Notes the report prints beside the account (a scenario on another region inheriting
+    /// the workload's region-bound figures).
+    public var notes: [String] = []
 
     public init() {}
+
+    /// Keys whose figure belongs to one grid: a scenario that moves to another region but
+    /// inherits them is told so.
+    static let regionBoundKeys = ["hourlyIntensity", "contractualShare", "contractualGramsPerKWh", "residualMixGramsPerKWh",
+                                  "waterLitresPerKWh", "pricePerKWh"]
 }
 
 extension WorkloadReader.Context {
     /// Parses an `emissions` object; a `hourlyIntensity.file` is read relative to the workload file.
-    func emissions(_ r: JSONObjectReader, path: String) throws -> EmissionsSettings {
+    /// - Parameter base: the workload's settings, for a scenario's object (merged key by key:
+    ///   each key given here overrides, every other is inherited).
+    func emissions(_ r: JSONObjectReader, path: String, base: EmissionsSettings = EmissionsSettings()) throws -> EmissionsSettings {
         var o = r
-        var s = EmissionsSettings()
+        var s = base
+        s.givenKeys = base.givenKeys.union(o.keys)
         s.region = try o.optionalString("region") ?? s.region
         _ = try GridCatalog.bundled.region(s.region, context: "\(file): \(path).region")
         if var h = try o.optionalObject("hourlyIntensity") {
             (s.hourlyIntensity, s.hourlySource) = try hourly(&h, path: "\(path).hourlyIntensity")
             try h.finish()
         }
-        s.contractualShare = try o.optionalDouble("contractualShare", 0...1, expected: "a fraction of consumption from 0 to 1") ?? 0
-        s.contractualGramsPerKWh = try o.optionalDouble("contractualGramsPerKWh", 0...2000, expected: "g CO2e per kWh") ?? 0
+        s.contractualShare = try o.optionalDouble("contractualShare", 0...1, expected: "a fraction of consumption from 0 to 1") ?? s.contractualShare
+        s.contractualGramsPerKWh = try o.optionalDouble("contractualGramsPerKWh", 0...2000, expected: "g CO2e per kWh") ?? s.contractualGramsPerKWh
         s.contractualInstrument = try o.optionalString("contractualInstrument") ?? s.contractualInstrument
-        s.residualMixGramsPerKWh = try o.optionalDouble("residualMixGramsPerKWh", 0...2000, expected: "g CO2e per kWh")
-        s.provider = try o.optionalString("provider")
+        s.residualMixGramsPerKWh = try o.optionalDouble("residualMixGramsPerKWh", 0...2000, expected: "g CO2e per kWh") ?? s.residualMixGramsPerKWh
+        s.provider = try o.optionalString("provider") ?? s.provider
         if let p = s.provider { _ = try FacilityCatalog.bundled.provider(p, context: "\(file): \(path).provider") }
-        s.wueLitresPerKWh = try o.optionalDouble("wueLitresPerKWh", 0...20, expected: "litres per kWh")
-        s.waterLitresPerKWh = try o.optionalDouble("waterLitresPerKWh", 0...100, expected: "litres per kWh")
-        s.embodied = try o.optionalBool("embodied") ?? true
-        s.gpuLifetimeYears = try o.optionalDouble("gpuLifetimeYears", 0.5...30, expected: "years")
-        s.nodeLifetimeYears = try o.optionalDouble("nodeLifetimeYears", 0.5...30, expected: "years")
-        s.reportingPeriodDays = try o.optionalDouble("reportingPeriodDays", 1...36_500, expected: "days") ?? 365
-        s.pricePerKWh = try o.optionalDouble("pricePerKWh", 0...100, expected: "a price per kWh")
+        s.wueLitresPerKWh = try o.optionalDouble("wueLitresPerKWh", 0...20, expected: "litres per kWh") ?? s.wueLitresPerKWh
+        s.waterLitresPerKWh = try o.optionalDouble("waterLitresPerKWh", 0...100, expected: "litres per kWh") ?? s.waterLitresPerKWh
+        s.embodied = try o.optionalBool("embodied") ?? s.embodied
+        s.gpuLifetimeYears = try o.optionalDouble("gpuLifetimeYears", 0.5...30, expected: "years") ?? s.gpuLifetimeYears
+        s.nodeLifetimeYears = try o.optionalDouble("nodeLifetimeYears", 0.5...30, expected: "years") ?? s.nodeLifetimeYears
+        s.reportingPeriodDays = try o.optionalDouble("reportingPeriodDays", 1...36_500, expected: "days") ?? s.reportingPeriodDays
+        s.pricePerKWh = try o.optionalDouble("pricePerKWh", 0...100, expected: "a price per kWh") ?? s.pricePerKWh
         s.currency = try o.optionalString("currency") ?? s.currency
         try o.finish()
+        if let note = Self.inheritedAcrossRegions(base: base, own: Set(r.keys), region: s.region) { s.notes.append(note) }
         return s
+    }
+
+    /// A scenario on another grid than the workload's that inherits figures bound to the
+    /// workload's grid (its hourly series, PPA, residual mix, water, price) keeps them, as any
+    /// inherited key; the report names them so that a reader can check they still hold.
+    static func inheritedAcrossRegions(base: EmissionsSettings, own: Set<String>, region: String) -> String? {
+        guard own.contains("region"), region.lowercased() != base.region.lowercased() else { return nil }
+        let kept = EmissionsSettings.regionBoundKeys.filter { base.givenKeys.contains($0) && !own.contains($0) }
+        guard !kept.isEmpty else { return nil }
+        return "this scenario's region (\(region)) differs from the workload's (\(base.region)), yet it inherits the workload's "
+            + kept.map { "`\($0)`" }.joined(separator: ", ") + ": set them in the scenario's emissions object if they do not hold here"
     }
 
     /// `{"values": [24 g/kWh]}` or `{"file": "x.csv", "column": "c"}`: an hourly series starting

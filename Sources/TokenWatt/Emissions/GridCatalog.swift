@@ -6,10 +6,24 @@ public struct SourcedValue: Sendable, Equatable {
     public var value: Double
     public var year: Int?
     public var source: String
+    /// For a grid carbon factor: what its grams count (nil for other figures).
+    public var basis: CarbonBasis?
 
-    public init(_ value: Double, year: Int? = nil, source: String) {
-        self.value = value; self.year = year; self.source = source
+    public init(_ value: Double, year: Int? = nil, source: String, basis: CarbonBasis? = nil) {
+        self.value = value; self.year = year; self.source = source; self.basis = basis
     }
+}
+
+/// What a grid carbon factor counts. Sources differ: Ember's country figures are lifecycle CO2e
+/// (fuel supply, plant construction and methane leaks included), eGRID's and the residual mixes
+/// of AIB and Green-e are direct combustion at the plant. The GHG Protocol puts the upstream
+/// part in Scope 3 category 3, so a location- and a market-based figure on different bases
+/// differ partly by basis, not only by contracts; reports say which each is.
+public enum CarbonBasis: String, Sendable, CaseIterable {
+    case lifecycle, direct
+
+    /// The basis as a report's sentence names it.
+    public var words: String { self == .lifecycle ? "lifecycle CO2e" : "direct combustion" }
 }
 
 /// An electricity grid region: a country, a US eGRID subregion or the world, with its
@@ -35,6 +49,17 @@ public struct CloudRegion: Sendable {
     public var location: String
     public var region: String
     public var source: String
+    /// The finer grid this region's factor stands in for, where it is a national (or wider)
+    /// average for a sub-grid known to differ (Montréal's cloud regions on Québec's hydro grid
+    /// take Canada's mean): a report says so beside the figure.
+    public var standsInFor: StandIn?
+
+    /// A sub-grid without a figure of its own here, and whether it is known to be cleaner or
+    /// dirtier than the average used (nil: known to differ, direction not sourced).
+    public struct StandIn: Sendable {
+        public var grid: String
+        public var relative: String?
+    }
 }
 
 /// The bundled grid catalog (`grids.json`).
@@ -72,8 +97,12 @@ public struct GridCatalog: Sendable {
         let regions = try top.array("regions").enumerated().map { i, v in try region(v, file: file, path: "regions[\(i)]") }
         let clouds = try top.array("cloudRegions").enumerated().map { i, v -> CloudRegion in
             var o = try JSONObjectReader(v, file: file, path: "cloudRegions[\(i)]")
-            let c = CloudRegion(id: try o.string("id"), provider: try o.string("provider"), location: try o.string("location"),
+            var c = CloudRegion(id: try o.string("id"), provider: try o.string("provider"), location: try o.string("location"),
                                 region: try o.string("region"), source: try o.string("source"))
+            if var x = try o.optionalObject("standsInFor") {
+                c.standsInFor = .init(grid: try x.string("grid"), relative: try x.optionalString("relative", allowed: ["cleaner", "dirtier"]))
+                try x.finish()
+            }
             try o.finish()
             guard regions.contains(where: { $0.id == c.region }) else {
                 throw InputError.invalidValue(file: file, field: "cloudRegions[\(i)].region", value: c.region, expected: "a region id of this file")
@@ -89,8 +118,8 @@ public struct GridCatalog: Sendable {
     static func region(_ v: JSONValue, file: String, path: String) throws -> GridRegion {
         var o = try JSONObjectReader(v, file: file, path: path)
         var r = GridRegion(id: try o.string("id"), name: try o.string("name"), kind: try o.string("kind"),
-                           location: try sourced(try o.object("location"), key: "gramsPerKWh", range: 0...2000))
-        r.residualMix = try o.optionalObject("residualMix").map { try sourced($0, key: "gramsPerKWh", range: 0...2000) }
+                           location: try carbon(try o.object("location")))
+        r.residualMix = try o.optionalObject("residualMix").map(carbon)
         r.waterLitresPerKWh = try o.optionalObject("waterLitresPerKWh").map { try sourced($0, key: "value", range: 0...100) }
         if var h = try o.optionalObject("hourlyProfile") {
             let values = try h.array("values").map { v -> Double in
@@ -112,10 +141,17 @@ public struct GridCatalog: Sendable {
         return r
     }
 
-    static func sourced(_ r: JSONObjectReader, key: String, range: ClosedRange<Double>) throws -> SourcedValue {
+    static func sourced(_ r: JSONObjectReader, key: String, range: ClosedRange<Double>, basis: Bool = false) throws -> SourcedValue {
         var o = r
-        let v = SourcedValue(try o.double(key, range), year: try o.optionalInt("year", 1990...2100), source: try o.string("source"))
+        var v = SourcedValue(try o.double(key, range), year: try o.optionalInt("year", 1990...2100), source: try o.string("source"))
+        if basis { v.basis = CarbonBasis(rawValue: try o.string("basis", allowed: CarbonBasis.allCases.map(\.rawValue))) }
         try o.finish()
         return v
+    }
+
+    /// A carbon factor, g CO2e/kWh, which must state its basis: sources mix lifecycle and
+    /// direct figures, and a report that pairs them has to say so.
+    static func carbon(_ r: JSONObjectReader) throws -> SourcedValue {
+        try sourced(r, key: "gramsPerKWh", range: 0...2000, basis: true)
     }
 }

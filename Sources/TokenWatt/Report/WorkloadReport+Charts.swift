@@ -95,7 +95,7 @@ extension WorkloadReport {
         "location_t_per_day", "market_t_per_day", "water_m3_per_day", "embodied_t_per_day", "period_days", "location_t_per_period",
         "market_t_per_period", "cost_per_day", "currency", "gwh_per_day_low", "gwh_per_day_high",
         "location_t_per_day_low", "location_t_per_day_high", "market_t_per_day_low", "market_t_per_day_high",
-        "embodied_not_counted",
+        "embodied_not_counted", "location_basis", "market_basis",
     ]
 
     func csv() -> String {
@@ -111,14 +111,15 @@ extension WorkloadReport {
                 f.name, f.boundary.rawValue, n(q.median), n(q.mean), n(q.p5), n(q.p25), n(q.p75), n(q.p95), n(f.gwhPerDay), n(f.queriesPerDay),
                 f.gpus.map(String.init) ?? "", f.nodes.map(String.init) ?? "", n(f.megawatts), n(f.facilityMegawatts), e.regionID,
                 n(e.locationGramsPerKWh), n(e.marketGramsPerKWh), n(e.perQuery.locationGrams), n(e.perQuery.marketGrams),
-                n(e.perQuery.waterOnsiteLitres), n(e.perQuery.waterOffsiteLitres), n(e.perQuery.embodiedGrams),
+                n(e.perQuery.waterOnsiteLitres), n(e.perQuery.waterOffsiteLitres), e.perQuery.embodiedGrams.map(n) ?? "",
                 n(e.perDay.locationGrams / 1e6), n(e.perDay.marketGrams / 1e6), n((e.perDay.waterOnsiteLitres + e.perDay.waterOffsiteLitres) / 1e3),
-                n(e.perDay.embodiedGrams / 1e6), n(e.periodDays), n(e.perPeriod.locationGrams / 1e6), n(e.perPeriod.marketGrams / 1e6),
+                e.perDay.embodiedGrams.map { n($0 / 1e6) } ?? "", n(e.periodDays), n(e.perPeriod.locationGrams / 1e6), n(e.perPeriod.marketGrams / 1e6),
                 e.perDay.cost.map(n) ?? "", e.perDay.cost == nil ? "" : e.currency,
             ]
-            // GPUs and servers without a published footprint: embodied_* leave them out.
-            let missing = (e.embodiedMissing.gpus.map { "gpu \($0)" } + e.embodiedMissing.nodes.map { "server \($0)" }).joined(separator: "; ")
-            lines.append(CSVWriter.line(fields + energyRange + carbonRange + [missing]))
+            // GPUs and servers without a published footprint, and scenarios with no fleet:
+            // embodied_* leave them out (and are empty where nothing was counted).
+            let bases = [e.locationBasis?.rawValue ?? "", e.marketBasis?.rawValue ?? ""]
+            lines.append(CSVWriter.line(fields + energyRange + carbonRange + [e.embodiedMissing.csvCell] + bases))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -127,7 +128,7 @@ extension WorkloadReport {
         func impact(_ i: Impact) -> JSONValue {
             .obj([("energyWh", .num(i.energyWh)), ("locationGrams", .num(i.locationGrams)), ("marketGrams", .num(i.marketGrams)),
                   ("waterOnsiteLitres", .num(i.waterOnsiteLitres)), ("waterOffsiteLitres", .num(i.waterOffsiteLitres)),
-                  ("embodiedGrams", .num(i.embodiedGrams)), ("cost", .optionalNumber(i.cost))])
+                  ("embodiedGrams", .optionalNumber(i.embodiedGrams)), ("cost", .optionalNumber(i.cost))])
         }
         return .obj([
             ("name", .str(name)), ("source", .str(source)), ("description", .str(workload.description)),
@@ -137,6 +138,7 @@ extension WorkloadReport {
                 let e = s.emissions, carbon = s.dayCarbonRange
                 fields.append(("emissions", .obj([
                     ("region", .str(e.regionID)), ("locationGramsPerKWh", .num(e.locationGramsPerKWh)), ("marketGramsPerKWh", .num(e.marketGramsPerKWh)),
+                    ("locationBasis", e.locationBasis.map { .str($0.rawValue) } ?? .null), ("marketBasis", e.marketBasis.map { .str($0.rawValue) } ?? .null),
                     ("perQuery", impact(e.perQuery)), ("perDay", impact(e.perDay)), ("perPeriod", impact(e.perPeriod)), ("periodDays", .num(e.periodDays)),
                     ("locationGramsPerDayLow", .optionalNumber(carbon?.location.low)),
                     ("locationGramsPerDayHigh", .optionalNumber(carbon?.location.high)),
@@ -147,7 +149,8 @@ extension WorkloadReport {
                     ("factors", .array(e.factors.map { .obj([("name", .str($0.name)), ("value", .str($0.value)), ("source", .str($0.source))]) })),
                     ("notes", .array(e.notes.map(JSONValue.str))),
                     ("embodiedNotCounted", .obj([("gpus", .array(e.embodiedMissing.gpus.map(JSONValue.str))),
-                                                 ("servers", .array(e.embodiedMissing.nodes.map(JSONValue.str)))])),
+                                                 ("servers", .array(e.embodiedMissing.nodes.map(JSONValue.str))),
+                                                 ("scenariosWithoutFleet", .array(e.embodiedMissing.scenarios.map(JSONValue.str)))])),
                 ])))
                 return .object(fields)
             })),

@@ -33,8 +33,17 @@ public struct WorkloadReport: Sendable {
     public static func build(_ w: Workload, name: String, source: String, runner: FleetRunner,
                              accountant: EmissionsAccountant = EmissionsAccountant(), samples: Int? = nil, seed: UInt64? = nil) throws -> WorkloadReport {
         let results = try runner.run(w, samples: samples, seed: seed)
-        let scenarios = try zip(w.scenarios, results).map { s, r in
-            ScenarioReport(scenario: s, fleet: r, emissions: try accountant.account(r, settings: s.emissions ?? w.emissions))
+        var scenarios: [ScenarioReport] = []
+        for (s, r) in zip(w.scenarios, results) {
+            // A mix's parts come earlier in the file, so their accounts exist to blend.
+            let parts: [MixPart]? = if case let .mix(m) = s.kind {
+                m.components.compactMap { c in
+                    scenarios.first { $0.scenario.name == c.scenario }.map {
+                        MixPart(scenario: c.scenario, share: c.share, emissions: $0.emissions, divided: c.divisor != nil)
+                    }
+                }
+            } else { nil }
+            scenarios.append(ScenarioReport(scenario: s, fleet: r, emissions: try accountant.account(r, settings: s.emissions ?? w.emissions, mixParts: parts)))
         }
         return WorkloadReport(name: name, source: source, workload: w, scenarios: scenarios, samples: samples ?? w.samples, seed: seed ?? w.seed)
     }
@@ -68,7 +77,7 @@ public struct WorkloadReport: Sendable {
                     formatNumber(f.gwhPerDay, significant: 3), f.gpus.map(String.init) ?? "–", FleetRendering.facilityMW(f),
                     ReportUnits.mass(e.perQuery.locationGrams), ReportUnits.mass(e.perQuery.marketGrams),
                     ReportUnits.water(e.perQuery.waterOnsiteLitres + e.perQuery.waterOffsiteLitres),
-                    f.gpus == nil ? "–" : e.embodiedMissing.label(e.perQuery.embodiedGrams, ReportUnits.mass)]
+                    e.embodiedMissing.label(e.perQuery.embodiedGrams, ReportUnits.mass)]
         }
         return [.heading(2, "Summary"),
                 .paragraph("Per query figures are for the mean query; the median and the P5–P95 range show the spread. "
@@ -149,21 +158,50 @@ public struct WorkloadReport: Sendable {
             rows.append(["electricity cost", ReportUnits.money(c, e.currency), ReportUnits.money(cd, e.currency), ReportUnits.money(cp, e.currency)])
         }
         return [
-            .paragraph("Carbon both ways (GHG Protocol Scope 2 dual reporting) on the grid of \(e.regionName) (`\(e.regionID)`): location-based \(formatNumber(e.locationGramsPerKWh, significant: 4)) g CO2e/kWh (weighted by the hour the energy is used), market-based \(formatNumber(e.marketGramsPerKWh, significant: 4)) g CO2e/kWh. The median query emits \(ReportUnits.mass(e.medianQueryLocationGrams)) location-based (P5–P95 \(ReportUnits.mass(e.p5QueryLocationGrams))–\(ReportUnits.mass(e.p95QueryLocationGrams)))."),
+            .paragraph("Carbon both ways (GHG Protocol Scope 2 dual reporting) on the grid of \(e.regionName) (`\(e.regionID)`): location-based \(formatNumber(e.locationGramsPerKWh, significant: 4)) g CO2e/kWh (\(Self.basisWords(e.locationBasis)); weighted by the hour the energy is used), market-based \(formatNumber(e.marketGramsPerKWh, significant: 4)) g CO2e/kWh (\(Self.basisWords(e.marketBasis))). The median query emits \(ReportUnits.mass(e.medianQueryLocationGrams)) location-based (P5–P95 \(ReportUnits.mass(e.p5QueryLocationGrams))–\(ReportUnits.mass(e.p95QueryLocationGrams)))."),
             .table(["", "per query (mean)", "per day", "per \(formatNumber(e.periodDays)) days"], rows, numeric: [1, 2, 3]),
         ]
     }
 
-    /// Scenarios whose classes think harder than one answer, against the workload's first scenario.
+    static func basisWords(_ b: CarbonBasis?) -> String { b?.words ?? "the workload file's figure, basis not stated" }
+
+    /// Classes that think harder than one answer, each against the same class of the workload's
+    /// first scenario at the same boundary: Wh at different boundaries, or of different
+    /// queries, are no multiple of each other (a `gpu`-boundary row had read 1.75 × a
+    /// `facility` single whose like-for-like factor was 3.85).
     func testTimeCompute() -> [ReportBlock] {
-        let rows = scenarios.flatMap { s in s.fleet.classes.map { (s, $0) } }.filter { $0.1.strategy != "single" }
+        let rows = scenarios.flatMap { s in s.fleet.classes.map { (s.fleet, $0) } }.filter { $0.1.strategy != "single" }
         guard !rows.isEmpty, let base = scenarios.first?.fleet else { return [] }
-        return [.heading(2, "Test-time compute"),
-                .paragraph("Each strategy's cost against the first scenario (`\(base.name)`, mean \(wh(base.whPerQuery.mean)) Wh per query). The batch is what the KV cache allows: long contexts and many samples per query leave room for fewer sequences."),
-                .table(["scenario", "class", "strategy", "output tokens", "batch", "mean Wh", "× \(base.name)"],
-                       rows.map { s, c in [s.fleet.name, c.name, c.strategy, formatNumber(c.meanOutputTokens, significant: 4), String(c.effectiveBatch),
-                                           wh(c.whPerQuery.mean), base.whPerQuery.mean > 0 ? formatNumber(c.whPerQuery.mean / base.whPerQuery.mean, significant: 3) : "–"] },
-                       numeric: [3, 4, 5, 6])]
+        let ratios = rows.map { f, c in Self.ttcRatio(f, c, base: base) }
+        let strategies = Set(rows.map(\.1.strategy)), models = Set(rows.map(\.0.name)).count > 1 && strategies.count == 1
+        let what = models ? "Each scenario's `\(rows[0].1.strategy)` queries" : "Each strategy's queries"
+        var b: [ReportBlock] = [
+            .heading(2, "Test-time compute"),
+            .paragraph("\(what), mean Wh per query against the same class of the first scenario (`\(base.name)`, at the `\(base.boundary.rawValue)` boundary; where it has one class, against that class). The batch is what the KV cache allows: long contexts and many samples per query leave room for fewer sequences."),
+            .table(["scenario", "class", "strategy", "output tokens", "batch", "mean Wh", "× \(base.name)"],
+                   zip(rows, ratios).map { r, x in
+                       let (f, c) = r
+                       return [f.name, c.name, c.strategy, formatNumber(c.meanOutputTokens, significant: 4), String(c.effectiveBatch),
+                               wh(c.whPerQuery.mean), x.ratio.map { formatNumber($0, significant: 3) } ?? "–"]
+                   },
+                   numeric: [3, 4, 5, 6]),
+        ]
+        let notes = zip(rows, ratios).compactMap { r, x in x.why.map { "`\(r.0.name)` class `\(r.1.name)`: \($0)" } }
+        if !notes.isEmpty { b.append(.list(notes.map { $0 + " (–: not comparable)" })) }
+        return b
+    }
+
+    /// A class's mean Wh as a multiple of the base scenario's same class (or its only class),
+    /// or why there is none.
+    static func ttcRatio(_ f: FleetResult, _ c: ClassResult, base: FleetResult) -> (ratio: Double?, why: String?) {
+        guard f.boundary == base.boundary else {
+            return (nil, "at the `\(f.boundary.rawValue)` boundary, `\(base.name)` at `\(base.boundary.rawValue)`")
+        }
+        guard let same = base.classes.first(where: { $0.name == c.name }) ?? (base.classes.count == 1 ? base.classes[0] : nil) else {
+            return (nil, "`\(base.name)` has no class `\(c.name)` and several others")
+        }
+        guard same.whPerQuery.mean > 0 else { return (nil, "`\(base.name)` class `\(same.name)` uses no energy") }
+        return (c.whPerQuery.mean / same.whPerQuery.mean, nil)
     }
 
     /// Every factor used, once, with its source; the scenarios' inputs as the workload states them.

@@ -21,6 +21,7 @@ public enum WorkloadReader {
         let items = try top.array("scenarios")
         var ctx = Context(file: file, dataDirectory: dataDirectory, models: models, gpus: gpus)
         let emissions = try top.optionalObject("emissions").map { try ctx.emissions($0, path: "emissions") } ?? EmissionsSettings()
+        ctx.workloadEmissions = emissions
         try top.finish()
         guard !items.isEmpty else { throw InputError.invalidValue(file: file, field: "scenarios", value: "[]", expected: "at least one scenario") }
         var scenarios: [Scenario] = []
@@ -72,6 +73,8 @@ public enum WorkloadReader {
         let models: ModelCatalog
         let gpus: GPUCatalog
         var traceCache: [String: [Double]] = [:]
+        /// The workload's `emissions`, which a scenario's own object is merged over.
+        var workloadEmissions = EmissionsSettings()
     }
 }
 
@@ -88,7 +91,7 @@ extension WorkloadReader.Context {
         let boundary = Boundary(rawValue: try o.optionalString("boundary", allowed: Boundary.allCases.map(\.rawValue)) ?? "facility")!
         let perDay = try o.optionalDouble("queriesPerDay", 0...1e15, expected: "queries per day (0 to 1e15)") ?? 1e9
         let sameDrawsAs = try o.optionalString("sameDrawsAs")
-        let accounting = try o.optionalObject("emissions").map { try emissions($0, path: "\(path).emissions") }
+        let accounting = try o.optionalObject("emissions").map { try emissions($0, path: "\(path).emissions", base: workloadEmissions) }
         let givenPUE = try o.raw("pue").map { try distribution($0, path: "\(path).pue", range: 1...5) }
         if kind == "mix", let given = givenPUE {
             // A mix is priced from its components' draws, each at its own scenario's PUE.

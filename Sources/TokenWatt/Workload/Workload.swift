@@ -26,7 +26,8 @@ public struct Scenario: Sendable {
     /// An earlier scenario whose random draws this one reuses (same queries, same uncertain
     /// inputs), so that two scenarios differing only in, say, boundary compare sample for sample.
     public var sameDrawsAs: String?
-    /// This scenario's own accounting settings (nil: the workload's).
+    /// This scenario's accounting settings: its own `emissions` object merged key by key over
+    /// the workload's (nil: it has none, and the workload's apply).
     public var emissions: EmissionsSettings?
 
     public enum Kind: Sendable {
