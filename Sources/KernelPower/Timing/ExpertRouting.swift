@@ -9,31 +9,38 @@ import Foundation
 /// with every expert at the mean count, all experts crossed a tile edge at once: one more
 /// sequence (128 → 129 on two H20s) added 45 % to Mixtral's energy per query, where uneven counts
 /// had already put about half the experts over the edge.
-public struct ExpertRouting: Sendable, Equatable {
+public struct ExpertRouting: Sendable {
     /// Expert products on one GPU.
     public let experts: Double
-    /// Tokens routed (Binomial trials); need not be whole (a mean over steps).
-    public let tokens: Double
-    /// Chance that one token picks a given expert: k/E.
-    public let probability: Double
-    /// E[⌈X/t⌉] for the tile heights the GEMM libraries use (16, 32, …, 256 rows), summed once
-    /// here rather than for each tile tried and each product of the layer.
-    private let ceilings: [Double]
+    /// Rows over all the products: the routed assignments, experts · tokens · probability.
+    public let rows: Double
+    /// experts · E[⌈X/t⌉] for the tile heights the GEMM libraries use (16, 32, 64, 128, 256 rows),
+    /// summed once here rather than for each tile tried and each product of the layer. Plain
+    /// Doubles: every kernel of every pass carries a GEMM shape, and an array in it (a reference
+    /// count on each copy) or a 16-byte-aligned vector cost a dense model's forward pass 8–10 %
+    /// (an object, 12 %); inline it costs about 6 %.
+    private let tiles: (Double, Double, Double, Double, Double)
 
+    /// `experts` products fed by `tokens` routed tokens (Binomial trials; need not be whole, a mean
+    /// over steps), each picking a given expert with `probability` k/E.
     public init(experts: Double, tokens: Double, probability: Double) {
-        self.experts = experts; self.tokens = tokens; self.probability = probability
-        ceilings = Self.tileHeights.map { Self.expectedCeiling(trials: tokens, probability: probability, divisor: $0) }
+        self.experts = experts
+        rows = experts * tokens * probability
+        func t(_ height: Int) -> Double { experts * Self.expectedCeiling(trials: tokens, probability: probability, divisor: height) }
+        tiles = (t(16), t(32), t(64), t(128), t(256))
     }
 
-    static let tileHeights = [16, 32, 64, 128, 256]
-
-    /// Rows over all the products: the routed assignments, experts · tokens · probability.
-    public var rows: Double { experts * tokens * probability }
-
-    /// Expected row tiles of `tileRows` rows over all the products: experts · E[⌈X/tileRows⌉].
+    /// Expected row tiles of `tileRows` rows over all the products: experts · E[⌈X/tileRows⌉]; a
+    /// height outside the libraries' set takes every expert at the mean count.
     public func expectedTiles(rowsPerTile tileRows: Int) -> Double {
-        if let i = Self.tileHeights.firstIndex(of: tileRows) { return experts * ceilings[i] }
-        return experts * Self.expectedCeiling(trials: tokens, probability: probability, divisor: tileRows)
+        switch tileRows {
+        case 16: return tiles.0
+        case 32: return tiles.1
+        case 64: return tiles.2
+        case 128: return tiles.3
+        case 256: return tiles.4
+        default: return experts * (rows / max(experts, 1e-300) / Double(tileRows)).rounded(.up)
+        }
     }
 
     /// E[⌈X/t⌉] for X ~ Binomial(n, p), = Σ_{j≥0} P(X > j·t). Exact (the probabilities summed)
