@@ -114,6 +114,12 @@ enum TestCatalogs {
         s.region = "yy"
         let same = try TestCatalogs.accountant.account(r, settings: s)
         #expect(same.locationBasis == .direct && same.marketBasis == .direct && !same.notes.contains { $0.contains("different bases") })
+        #expect(!same.notes.contains { $0.contains("Scope 3") })
+        // Both lifecycle (a market figure that falls back to a lifecycle location one): no gap,
+        // but neither figure is Scope 2 as the GHG Protocol counts it.
+        s.region = "world"
+        let lifecycle = try TestCatalogs.accountant.account(r, settings: s)
+        #expect(lifecycle.locationBasis == .lifecycle && lifecycle.notes.contains { $0.contains("as Scope 2 they overstate") })
         s.residualMixGramsPerKWh = 300
         #expect(try TestCatalogs.accountant.account(r, settings: s).marketBasis == nil)
         #expect(throws: (any Error).self) {

@@ -162,11 +162,16 @@ public struct EmissionsAccountant: Sendable {
 
     /// Sources mix bases (Ember lifecycle beside AIB's direct residual mixes), so a location-
     /// and a market-based figure can differ by what they count rather than by contracts.
+    /// Both lifecycle (Canada, whose market figure falls back to the location one): no gap to
+    /// explain, but neither is a Scope 2 figure as the GHG Protocol counts it.
     static func basisNote(_ b: (location: CarbonBasis?, market: CarbonBasis?)) -> String? {
-        guard let l = b.location, let m = b.market, l != m else { return nil }
-        return "the location-based factor is \(l.words) and the market-based one \(m.words): they are on different bases "
-            + "(lifecycle adds fuel supply and plant construction, which the GHG Protocol counts in Scope 3 category 3, not Scope 2), "
-            + "so part of the gap between the two figures is the basis, not the contracts"
+        let upstream = "lifecycle adds fuel supply and plant construction, which the GHG Protocol counts in Scope 3 category 3, not Scope 2"
+        if let l = b.location, let m = b.market, l != m {
+            return "the location-based factor is \(l.words) and the market-based one \(m.words): they are on different bases "
+                + "(\(upstream)), so part of the gap between the two figures is the basis, not the contracts"
+        }
+        guard [b.location, b.market].contains(.lifecycle) else { return nil }
+        return "the grid factors are lifecycle figures (\(upstream)): as Scope 2 they overstate by that upstream share"
     }
 
     /// A cloud region on a sub-grid the catalog has no figure for takes a wider average; the
