@@ -42,6 +42,26 @@ import KernelPower
 
     /// The summary: mean and median absolute error, the signed bias, and the direction counted
     /// only where the measured change is at least 5 %.
+    /// A lever's range for serving reads its serving pairs where there are 10 or more: the FP8
+    /// lever's had read 72 FP32 → BF16 forward passes beside 11 serving pairs, and came out
+    /// narrower than those 11 alone. Forward passes still set a lever that has no serving pairs.
+    @Test func servingPairsAloneSetALeversRangeWhereThereAreEnough() throws {
+        func pair(_ lever: String, _ campaign: String, _ error: Double) -> LeverValidation.Pair {
+            LeverValidation.Pair(lever: lever, campaign: campaign, from: "a", to: "b", shared: "", measuredRatio: 0.8, predictedRatio: 0.8 * (1 + error))
+        }
+        var pairs: [LeverValidation.Pair] = (0..<11).map { pair("precision", "mlenergy-v3", Double($0) * 0.02 - 0.1) }
+        pairs += Array(repeating: pair("precision", "energaizer-dvfs", 0), count: 72)
+        pairs += Array(repeating: pair("batch", "argonne", 0.01), count: 9)
+        pairs += Array(repeating: pair("batch", "energaizer-fixed", 0), count: 40)
+        pairs += Array(repeating: pair("clock", "energaizer-dvfs", 0.02), count: 30)
+        let kept = LeverValidation.servingFirst(pairs)
+        #expect(kept.filter { $0.lever == "precision" }.allSatisfy { $0.campaign == "mlenergy-v3" })
+        #expect(kept.filter { $0.lever == "batch" }.count == 49 && kept.filter { $0.lever == "clock" }.count == 30)
+        let precision = try #require(LeverValidation.summarize(kept, pooled: true).first { $0.lever == "precision" })
+        #expect(precision.campaign == "mlenergy-v3" && precision.errorP5 < -0.05)
+        #expect(ErrorBands.bundled.lever("precision")?.campaign == "mlenergy-v3")
+    }
+
     @Test func summarizesErrorAndDirection() throws {
         func pair(_ m: Double, _ p: Double) -> LeverValidation.Pair {
             LeverValidation.Pair(lever: "batch", campaign: "c", from: "1", to: "2", shared: "", measuredRatio: m, predictedRatio: p)

@@ -18,7 +18,7 @@ extension ErrorBands {
                                  + "of the runs fall inside the range of the rest (outOfSampleCoverage, the extremes when none "
                                  + "reaches it). tokenwatt estimate scales a query's GPU energy by ratioLow and ratioHigh. Levers: "
                                  + "pairs of runs of one campaign that differ in one setting alone, predicted ÷ measured change "
-                                 + "of energy per output token − 1, every campaign pooled; tokenwatt fleet cites them beside its levers.")),
+                                 + "of energy per output token − 1, the campaigns pooled (serving ones alone where a lever has 10 serving pairs or more, forward-pass ones otherwise); tokenwatt fleet cites them beside its levers.")),
             ("leftOut", .obj(Self.leftOut.sorted { $0.key < $1.key }.map { ($0.key, .str($0.value)) })),
             ("bands", .array(bands.map(Self.value))),
             ("forecast", Self.value(forecast)),

@@ -42,7 +42,8 @@ public struct ErrorBands: Sendable, Equatable {
     public var bands: [ErrorBand]
     /// Runs on GPUs with no fit of their own: the error of carrying coefficients over by specs.
     public var forecast: ErrorBand
-    /// How well each kind of lever's change was predicted, every campaign pooled (`LeverValidation`).
+    /// How well each kind of lever's change was predicted, the campaigns pooled: the serving
+    /// ones alone where a lever has enough of them (`LeverValidation.servingFirst`).
     public var levers: [LeverValidation.Row] = []
     /// The runs the file was computed from, per "data set/GPU" (TokenWatt's energy records): when
     /// ../shared/data holds others (held-back runs dropped into its files), the bundled file
@@ -103,7 +104,7 @@ public struct ErrorBands: Sendable, Equatable {
         let carried = rows.filter { !fitted.contains($0.gpu) }
         var pool = calibrated("forecast", carried, leavingOut: \.gpu)
         pool.pooledGPUs = Set(carried.map(\.gpu)).sorted()
-        return ErrorBands(bands: own, forecast: pool, levers: LeverValidation.summarize(LeverValidation.pairs(records), pooled: true),
+        return ErrorBands(bands: own, forecast: pool, levers: LeverValidation.summarize(LeverValidation.servingFirst(LeverValidation.pairs(records)), pooled: true),
                           runsByDataSet: runs(records))
     }
 
