@@ -117,7 +117,7 @@ public struct FleetRunner: Sendable {
 
     /// What a lever onto another GPU inherits that its measured range leaves out: the other GPU's
     /// own measured bias (measured ÷ estimated GPU energy at its band's median: 1.25 for the B200
-    /// against the H100's 1.03, so an H100 → B200 lever printed 39 % where the medians give 30 %,
+    /// against the H100's 1.03, so an H100 → B200 lever printed 39 % where the medians give 31 %,
     /// outside its range from NVIDIA A100/H100 pairs) and the caveats its estimates carry (AMD's).
     static func otherGPUNotes(lever name: String, base: FleetResult, changed r: FleetResult) -> [String] {
         var notes: [String] = []
