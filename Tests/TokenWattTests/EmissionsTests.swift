@@ -70,6 +70,12 @@ enum TestCatalogs {
         let nothing = try none.account(r, settings: s)
         #expect(nothing.perQuery.embodiedGrams == nil && nothing.perDay.embodiedGrams == nil && nothing.perPeriod.embodiedGrams == nil)
         #expect(nothing.embodiedMissing.label(nothing.perQuery.embodiedGrams, ReportUnits.mass) == "not counted")
+        // A day of no queries keeps the day's embodied share but has none per query (it read 0 g).
+        var idle = r
+        idle.queriesPerDay = 0
+        let none0 = try TestCatalogs.accountant.account(idle, settings: s)
+        #expect(none0.perQuery.embodiedGrams == nil && none0.perDay.embodiedGrams != nil)
+        #expect(none0.notes.contains { $0.hasPrefix("no queries a day") })
     }
 
     /// A mix's embodied grams per query are its parts' blended by share, as its energy is; it

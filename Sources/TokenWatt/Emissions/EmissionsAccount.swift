@@ -134,9 +134,12 @@ public struct EmissionsAccountant: Sendable {
         let itWh = wh * (1 - r.overheadShare)
         var perQuery = Impact(energyWh: wh, locationGrams: wh / 1000 * location, marketGrams: wh / 1000 * market,
                               waterOnsiteLitres: itWh / 1000 * wue, waterOffsiteLitres: wh / 1000 * ewif,
-                              embodiedGrams: embodiedPerDay.map { r.queriesPerDay > 0 ? $0 / r.queriesPerDay : 0 },
+                              embodiedGrams: r.queriesPerDay > 0 ? embodiedPerDay.map { $0 / r.queriesPerDay } : nil,
                               cost: s.pricePerKWh.map { wh / 1000 * $0 })
-        if r.queriesPerDay == 0, perQuery.embodiedGrams != nil { perQuery.embodiedGrams = 0 }
+        // A day without queries has its hardware's share per day but none per query (it read 0 g).
+        if r.queriesPerDay == 0, embodiedPerDay != nil {
+            notes.append("no queries a day: embodied carbon has no per-query figure (the day's is the fleet's share)")
+        }
         // A day's figures follow the day's energy (which may carry fleet-level factors the mean
         // query does not, e.g. Oviedo et al.'s orchestration overhead); embodied is per day already.
         var perDay = perQuery.scaled(wh > 0 ? r.gwhPerDay * 1e9 / wh : r.queriesPerDay)
