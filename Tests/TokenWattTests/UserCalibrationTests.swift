@@ -153,4 +153,22 @@ import Testing
         #expect(approx(runs[0].gpuPowerWatts, 260))
         #expect(approx(runs[0].unitTimeSeconds ?? 0, 0.1))
     }
+
+    /// Zeus measures every visible GPU; the idle ones were averaged in (129 W read for 330 W).
+    @Test func readsOnlyTheRunsGPUsFromZeusWindows() throws {
+        let json = #"{"windows": [{"name": "w", "time": 10, "gpu_energy": {"0": 3000, "1": 620, "2": 2800, "3": 3000}}]}"#
+        let w = try ZeusWindow.read(Data(json.utf8), file: "z.json")
+        let manifest = """
+        window,model,gpu,gpus,phase,batch,input_tokens,passes,gpu_indices
+        w,qwen2-1.5b,a10,2,forward,8,512,100,2;3
+        w,qwen2-1.5b,a10,1,forward,8,512,100,
+        w,qwen2-1.5b,a10,1,forward,8,512,100,5
+
+        """
+        let table = try CSVTable.parse(manifest, file: "m.csv")
+        #expect(throws: CellError.self) { try RunManifest.join(manifest: table, zeus: w) }
+        let ok = try CSVTable.parse(manifest.components(separatedBy: "\n").prefix(3).joined(separator: "\n") + "\n", file: "m.csv")
+        let runs = try RunManifest.join(manifest: ok, zeus: w)
+        #expect(approx(runs[0].gpuPowerWatts, 290) && approx(runs[1].gpuPowerWatts, 300), "\(runs.map(\.gpuPowerWatts))")
+    }
 }
