@@ -75,6 +75,21 @@ extension CLITests {
         #expect(text.contains("2 of 7 runs at or above 92 % of the power cap left out"))
     }
 
+    /// validate and fleet under a user file said nothing of it, and --bands-out stamped bands
+    /// measured on the user file as the bundled ones.
+    @Test func validateAndFleetSayAUserCalibrationIsInUse() throws {
+        let (dir, _, out, r) = try Self.calibrate("cal-note", rows: Self.a10Runs)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(r.status == 0, "\(r.stderr)")
+        let v = try Self.run(["validate", "--quick", "--no-report", "--format", "json", "--calibration", out])
+        #expect(v.status == 0 && v.stdout.contains("\"calibration\": \"user calibration \(out) in use"), "\(v.stderr)")
+        let f = try Self.run(["fleet", "Workloads/chat-service.json", "--samples", "200", "--calibration", out])
+        #expect(f.status == 0 && f.stdout.contains("note: user calibration \(out) in use") && f.stdout.contains("not applied"), "\(f.stderr)")
+        let bands = dir.appendingPathComponent("bands.json").path
+        let b = try Self.run(["validate", "--quick", "--no-report", "--calibration", out, "--bands-out", bands])
+        #expect(b.status == 64 && b.stderr.contains("--bands-out") && !FileManager.default.fileExists(atPath: bands))
+    }
+
     @Test func calibrateRefusesOneConfiguration() throws {
         let r = try Self.run(["calibrate", "-"], stdin: "")
         #expect(r.status != 0)
