@@ -253,4 +253,11 @@ import Testing
         let runs = try RunManifest.join(manifest: ok, zeus: w)
         #expect(approx(runs[0].gpuPowerWatts, 290) && approx(runs[1].gpuPowerWatts, 300), "\(runs.map(\.gpuPowerWatts))")
     }
+
+    /// The unknown-GPU refusal printed the run's label twice ("m.csv:2: m.csv:2: unknown GPU").
+    @Test func namesAnUnmodellableRunOnce() throws {
+        let csv = "model,gpu,phase,batch,input_tokens,measured_gpu_power_w,measured_time_ms\nqwen2-1.5b,acme-x1,forward,1,128,60,8\n"
+        let message = try #require(Self.refusal(try MeasurementReader.plainCSV(try CSVTable.parse(csv, file: "m.csv")), Estimator()))
+        #expect(message.contains("m.csv:2") && !message.contains("m.csv:2: m.csv:2"), "\(message)")
+    }
 }
