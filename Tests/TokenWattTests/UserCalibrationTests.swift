@@ -130,6 +130,20 @@ import Testing
         } catch let r as UserCalibration.Refusal {
             #expect(r.description.contains("power cap"))
         }
+        // Every run capped at one power was blamed on idle GPUs: the constant-power check ran first.
+        let cappedFlat = """
+        model,gpu,phase,batch,input_tokens,measured_gpu_power_w,measured_time_ms
+        qwen2-1.5b,a10,forward,1,128,145,8
+        qwen2-1.5b,a10,forward,4,512,145,20
+        qwen2-1.5b,a10,forward,8,1024,145,90
+
+        """
+        do {
+            _ = try UserCalibration.run(try MeasurementReader.plainCSV(try CSVTable.parse(cappedFlat, file: "m.csv")))
+            Issue.record("fitted capped data")
+        } catch let r as UserCalibration.Refusal {
+            #expect(r.description.contains("power cap") && !r.description.contains("constant"), "\(r.description)")
+        }
     }
 
     @Test func readsNvidiaSMIWithAndWithoutUnitsAndDCGM() throws {
@@ -152,5 +166,98 @@ import Testing
         let runs = try RunManifest.join(manifest: try CSVTable.parse(manifest, file: "m.csv"), zeus: w)
         #expect(approx(runs[0].gpuPowerWatts, 260))
         #expect(approx(runs[0].unitTimeSeconds ?? 0, 0.1))
+    }
+
+    /// Every `stride`-th run of the synthesized campaign, joined to its log.
+    static func syntheticRuns(stride: Int = 4) throws -> (runs: [MeasuredRun], estimator: Estimator) {
+        let (log, manifest, estimator) = try synthesize()
+        let runs = try RunManifest.join(manifest: try CSVTable.parse(manifest, file: "runs.csv"),
+                                        samples: try PowerLog.nvidiaSMI(log, file: "smi.csv"))
+        return (runs.enumerated().filter { $0.offset % stride == 0 }.map(\.element), estimator)
+    }
+
+    static func refusal(_ runs: [MeasuredRun], _ estimator: Estimator) -> String? {
+        do { _ = try UserCalibration.run(runs, estimator: estimator) } catch { return "\(error)" }
+        return nil
+    }
+
+    /// Idle GPUs measured (wrong gpu_indices, a DCGM log at the wrong interval) were fitted: 62 W on
+    /// an A100 whose idle is 82 W at 1410 MHz became the idle table and zeroed two energies.
+    @Test func refusesRunsMeasuredBelowIdle() throws {
+        var (runs, estimator) = try Self.syntheticRuns()
+        runs[1].gpuPowerWatts = 50
+        let message = try #require(Self.refusal(runs, estimator))
+        #expect(message.contains("below the GPU's idle power") && message.contains(runs[1].label) && message.contains("gpu_indices"), "\(message)")
+    }
+
+    /// Seconds or microseconds in measured_time_ms were fitted (time MAPE 79,531 % and 97.9 %).
+    @Test(arguments: [(0.001, "were seconds written"), (1000, "were microseconds written")])
+    func refusesTimesInTheWrongUnit(scale: Double, hint: String) throws {
+        var (runs, estimator) = try Self.syntheticRuns()
+        for i in runs.indices { runs[i].unitTimeSeconds = runs[i].unitTimeSeconds.map { $0 * scale } }
+        let message = try #require(Self.refusal(runs, estimator))
+        #expect(message.contains("misses the measured times") && message.contains(hint), "\(message)")
+    }
+
+    /// Runs at 92 % of the cap or more are left out of the fit; the result says how many.
+    @Test func countsTheCappedRunsItLeavesOut() throws {
+        var (runs, estimator) = try Self.syntheticRuns()
+        let limit = 0.92 * Self.gpu.tdp.watts
+        // The campaign's large forward passes reach the cap already; two more are pushed there.
+        for i in runs.indices.filter({ runs[$0].gpuPowerWatts < limit }).prefix(2) { runs[i].gpuPowerWatts = 390 }
+        let capped = runs.filter { $0.gpuPowerWatts >= limit }.count
+        let result = try UserCalibration.run(runs, estimator: estimator)
+        #expect(result.leftOut[Self.gpu.id] == capped)
+        let fit = try #require(result.fitted.first)
+        #expect(fit.set.provenance.contains("\(capped) of \(runs.count) runs at or above 92 % of the power cap left out"), "\(fit.set.provenance)")
+    }
+
+    /// Six decode steps all at one batch were fitted without a word (tensor efficiency at its bound).
+    @Test func warnsWhenTheRunsDoNotVaryTheWorkPerPass() throws {
+        let (all, estimator) = try Self.syntheticRuns(stride: 1)
+        let runs = all.filter { $0.request.phase == .decodeStep && $0.request.batch == 64 }
+        #expect(runs.count == 6)
+        let result = try UserCalibration.run(runs, estimator: estimator)
+        #expect(result.warnings.contains { $0.contains("64 to 64 tokens per pass") }, "\(result.warnings)")
+        #expect(try #require(result.fitted.first).set.provenance.contains("warning: the fitted runs process 64 to 64 tokens"))
+    }
+
+    /// An efficiency or an upper bound the fit ends at is named; a fixed cost at its floor ("none") is not.
+    @Test func namesConstantsAtTheirSearchBounds() throws {
+        let (all, estimator) = try Self.syntheticRuns()
+        let rows = try all.map { try UserCalibration.calibrationRow($0, estimator: estimator) }
+        var set = estimator.calibration.coefficients(for: Self.gpu)
+        set.timeModel.tensorEfficiency = 1
+        set.timeModel.kernelOverhead = .microseconds(0.2)
+        set.hosts["vllm"] = HostModel(launchTime: .microseconds(5), passOverhead: .microseconds(50_000))
+        let fit = FittedGPU(gpuID: Self.gpu.id, set: set, summary: FitSummary(rows: 0, powerMAPE: 0, energyMAPE: 0, timeMAPE: 0), residuals: [])
+        let warning = UserCalibration.atBounds(fit, rows: rows, framework: .vllm).joined()
+        #expect(warning.contains("tensorEfficiency 1 (upper bound)") && warning.contains("passOverhead 50000 (upper bound)"), "\(warning)")
+        #expect(!warning.contains("kernelOverhead"))
+    }
+
+    /// Zeus measures every visible GPU; the idle ones were averaged in (129 W read for 330 W).
+    @Test func readsOnlyTheRunsGPUsFromZeusWindows() throws {
+        let json = #"{"windows": [{"name": "w", "time": 10, "gpu_energy": {"0": 3000, "1": 620, "2": 2800, "3": 3000}}]}"#
+        let w = try ZeusWindow.read(Data(json.utf8), file: "z.json")
+        let manifest = """
+        window,model,gpu,gpus,phase,batch,input_tokens,passes,gpu_indices
+        w,qwen2-1.5b,a10,2,forward,8,512,100,2;3
+        w,qwen2-1.5b,a10,1,forward,8,512,100,
+        w,qwen2-1.5b,a10,1,forward,8,512,100,5
+
+        """
+        let table = try CSVTable.parse(manifest, file: "m.csv")
+        #expect(throws: CellError.self) { try RunManifest.join(manifest: table, zeus: w) }
+        let ok = try CSVTable.parse(manifest.components(separatedBy: "\n").prefix(3).joined(separator: "\n") + "\n", file: "m.csv")
+        let runs = try RunManifest.join(manifest: ok, zeus: w)
+        #expect(approx(runs[0].gpuPowerWatts, 290) && approx(runs[1].gpuPowerWatts, 300), "\(runs.map(\.gpuPowerWatts))")
+    }
+
+    /// The unknown-GPU refusal printed the run's label twice ("m.csv:2: m.csv:2: unknown GPU").
+    @Test func namesAnUnmodellableRunOnce() throws {
+        let csv = "model,gpu,phase,batch,input_tokens,measured_gpu_power_w,measured_time_ms\nqwen2-1.5b,acme-x1,forward,1,128,60,8\n"
+        let message = try #require(Self.refusal(try MeasurementReader.plainCSV(try CSVTable.parse(csv, file: "m.csv")), Estimator()))
+        #expect(message.contains("m.csv:2") && !message.contains("m.csv:2: m.csv:2"), "\(message)")
     }
 }

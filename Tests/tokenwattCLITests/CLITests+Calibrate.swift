@@ -17,10 +17,7 @@ extension CLITests {
     }
 
     @Test func calibrateWritesAFileThatOtherCommandsRead() throws {
-        let (dir, runs, out, r) = try Self.calibrate("cal", rows: [
-            "qwen2-1.5b,a10,hf,forward,1,128,62,8", "qwen2-1.5b,a10,hf,forward,4,512,118,30",
-            "qwen2-1.5b,a10,hf,forward,8,1024,126,120", "opt-1.3b,a10,hf,forward,2,512,110,25", "opt-1.3b,a10,hf,forward,8,512,124,60",
-        ])
+        let (dir, runs, out, r) = try Self.calibrate("cal", rows: Self.a10Runs)
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("a10"))
@@ -35,7 +32,7 @@ extension CLITests {
     @Test func calibrateOnTensorRTLLMRunsKeepsVLLMsDecodeTime() throws {
         let llama = "meta-llama/Llama-3.1-8B-Instruct,h100-sxm,trtllm,forward", qwen = "Qwen/Qwen3-8B,h100-sxm,trtllm,forward"
         let (dir, _, out, r) = try Self.calibrate("cal-trt", rows: [
-            "\(llama),1,128,250,9", "\(llama),4,512,520,22", "\(llama),8,1024,640,80", "\(qwen),2,512,480,14", "\(qwen),8,512,610,40",
+            "\(llama),1,128,250,9", "\(llama),4,512,520,45", "\(llama),8,1024,640,170", "\(qwen),2,512,480,25", "\(qwen),8,512,610,85",
         ])
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(r.status == 0, "\(r.stderr)")
@@ -46,6 +43,51 @@ extension CLITests {
         let decode = try #require((h100["timeModel"] as? [String: Any])?["decodeSequenceBytes"] as? Double)
         let bundled = try #require(CoefficientFile.bundled.fittedSet(for: "h100-sxm")).set.timeModel.decodeSequenceBytes
         #expect(bundled > 1e6 && abs(decode / bundled - 1) < 1e-9, "\(decode) against \(bundled)")
+    }
+
+    /// Physically possible A10 runs (times within 20 % of the bundled model's at their power).
+    static let a10Runs = [
+        "qwen2-1.5b,a10,hf,forward,1,128,62,27", "qwen2-1.5b,a10,hf,forward,4,512,118,120",
+        "qwen2-1.5b,a10,hf,forward,8,1024,126,520", "opt-1.3b,a10,hf,forward,2,512,110,55", "opt-1.3b,a10,hf,forward,8,512,124,210",
+    ]
+
+    /// Seconds written into measured_time_ms were fitted with exit 0 (time MAPE 79,531 %).
+    @Test func calibrateRefusesTimesInTheWrongUnit() throws {
+        let seconds = Self.a10Runs.map { row -> String in
+            let cells = row.split(separator: ",").map(String.init)
+            return (cells.dropLast() + [formatNumber(Double(cells.last!)! / 1000)]).joined(separator: ",")
+        }
+        let (dir, _, out, r) = try Self.calibrate("cal-sec", rows: seconds)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(r.status == 1 && r.stderr.contains("were seconds written there") && r.stderr.contains("runs.csv:"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    /// Runs at 92 % of the cap or more were left out of the fit while the table said "runs 7".
+    @Test func calibrateSaysHowManyCappedRunsItLeftOut() throws {
+        let (dir, _, out, r) = try Self.calibrate("cal-capped", rows: Self.a10Runs + [
+            "qwen2-1.5b,a10,hf,forward,16,2048,145,3200", "opt-1.3b,a10,hf,forward,16,1024,147,1400",
+        ])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("a10: 2 of 7 runs at or above 92 % of the power cap left out"), "\(r.stdout)")
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(text.contains("2 of 7 runs at or above 92 % of the power cap left out"))
+    }
+
+    /// validate and fleet under a user file said nothing of it, and --bands-out stamped bands
+    /// measured on the user file as the bundled ones.
+    @Test func validateAndFleetSayAUserCalibrationIsInUse() throws {
+        let (dir, _, out, r) = try Self.calibrate("cal-note", rows: Self.a10Runs)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(r.status == 0, "\(r.stderr)")
+        let v = try Self.run(["validate", "--quick", "--no-report", "--format", "json", "--calibration", out])
+        #expect(v.status == 0 && v.stdout.contains("\"calibration\": \"user calibration \(out) in use"), "\(v.stderr)")
+        let f = try Self.run(["fleet", "Workloads/chat-service.json", "--samples", "200", "--calibration", out])
+        #expect(f.status == 0 && f.stdout.contains("note: user calibration \(out) in use") && f.stdout.contains("not applied"), "\(f.stderr)")
+        let bands = dir.appendingPathComponent("bands.json").path
+        let b = try Self.run(["validate", "--quick", "--no-report", "--calibration", out, "--bands-out", bands])
+        #expect(b.status == 64 && b.stderr.contains("--bands-out") && !FileManager.default.fileExists(atPath: bands))
     }
 
     @Test func calibrateRefusesOneConfiguration() throws {

@@ -82,6 +82,13 @@ public enum Calibrator {
             }
         }
 
+        /// A time paid per launch, pass, sequence or kernel (its range starts near zero), rather
+        /// than an efficiency or a rate.
+        var isFixedCost: Bool {
+            [.launch, .passOverhead, .perSequenceOverhead, .kernelOverhead, .collectiveLatency, .decodeSequenceTime,
+             .decodeQueryHeadTime].contains(self)
+        }
+
         /// The per-sequence decode traffic is searched as the time it takes on the fitted GPU, so
         /// that it holds still while the memory efficiency moves; it is set after the others.
         var isDecodeTraffic: Bool { self == .decodeSequenceTime || self == .decodeQueryHeadTime }

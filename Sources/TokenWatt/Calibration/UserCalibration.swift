@@ -19,6 +19,12 @@ public enum UserCalibration {
         /// `--calibration FILE`) was from these runs before the fit: the error a user of the
         /// uncalibrated tool would see on this hardware.
         public var before: [String: FitSummary] = [:]
+        /// Per GPU id, how many runs were at or above `ServingCalibration.powerLimitedFraction` of
+        /// their power cap and so left out of the power and time fit.
+        public var leftOut: [String: Int] = [:]
+        /// What the data could not pin down, prefixed with the GPU id: printed on stderr, and kept
+        /// in the set's provenance.
+        public var warnings: [String] = []
     }
 
     /// Fewest distinct configurations per GPU.
@@ -26,53 +32,86 @@ public enum UserCalibration {
 
     public static func run(_ runs: [MeasuredRun], estimator: Estimator = Estimator()) throws -> Result {
         guard !runs.isEmpty else { throw Refusal(description: "no measured runs; give a CSV of runs or a manifest with a power log") }
-        var rowsByGPU: [String: [CalibrationRow]] = [:]
-        var idleByGPU: [String: [(Double, Double)]] = [:]
-        var frameworkByGPU: [String: Framework] = [:]
+        let prepared = try prepare(runs, estimator: estimator)
+        var result = Result(file: estimator.calibration, fitted: [], skipped: prepared.skipped)
+        for gpuID in prepared.rows.keys.sorted() {
+            let fit = try fitChecked(rows: prepared.rows[gpuID]!, tokens: prepared.tokens[gpuID]!, estimator: estimator,
+                                     framework: prepared.framework[gpuID] ?? .vllm, into: &result)
+            var f = fit
+            f.idlePoints = idleTable(prepared.idle[gpuID] ?? [])
+            result.fitted.append(f)
+        }
+        let base = estimator.calibration
+        let merged = base.fitted.filter { b in !result.fitted.contains { $0.gpuID == b.gpuID } } + result.fitted
+        result.file = CoefficientFile(capHoldFraction: base.capHoldFraction, fitted: merged,
+                                      provenance: "user calibration of \(result.fitted.map(\.gpuID).joined(separator: ", ")) on \(runs.count) runs; other GPUs: \(base.provenance)")
+        return result
+    }
+
+    /// The runs as calibration rows per GPU, with each row's tokens per pass and the runs skipped.
+    struct Prepared {
+        var rows: [String: [CalibrationRow]] = [:]
+        var tokens: [String: [Int]] = [:]
+        var idle: [String: [(Double, Double)]] = [:]
+        var framework: [String: Framework] = [:]
         var skipped: [(label: String, reason: String)] = []
+    }
+
+    static func prepare(_ runs: [MeasuredRun], estimator: Estimator) throws -> Prepared {
+        var p = Prepared()
         for run in runs {
             let row: CalibrationRow
             do { row = try calibrationRow(run, estimator: estimator) } catch let refusal as Refusal {
                 throw refusal  // an impossible reading is wrong data, not a run this model cannot handle
             } catch {
-                skipped.append((run.label, "\(error)"))
+                p.skipped.append((run.label, "\(error)"))
                 continue
             }
-            rowsByGPU[row.gpu.id, default: []].append(row)
-            idleByGPU[row.gpu.id, default: []] += run.idleSamples
-            frameworkByGPU[row.gpu.id] = run.request.deployment.framework
+            p.rows[row.gpu.id, default: []].append(row)
+            p.tokens[row.gpu.id, default: []].append(tokensPerPass(run.request))
+            p.idle[row.gpu.id, default: []] += run.idleSamples
+            p.framework[row.gpu.id] = run.request.deployment.framework
         }
-        guard !rowsByGPU.isEmpty else {
-            throw Refusal(description: "none of the \(runs.count) runs can be modelled; the first: \(skipped[0].label): \(skipped[0].reason)")
+        guard !p.rows.isEmpty else {
+            let first = p.skipped[0]
+            // The reason usually names the run already (the deployment is read with it as context).
+            let reason = first.reason.hasPrefix(first.label) ? first.reason : "\(first.label): \(first.reason)"
+            throw Refusal(description: "none of the \(runs.count) runs can be modelled; the first: \(reason)")
         }
-        var fitted: [FittedGPU] = []
-        var before: [String: FitSummary] = [:]
-        for gpuID in rowsByGPU.keys.sorted() {
-            let rows = rowsByGPU[gpuID]!
-            let gpu = rows[0].gpu
-            try checkNotDegenerate(rows, gpu: gpu)
-            let framework = frameworkByGPU[gpuID] ?? .vllm
-            before[gpuID] = startingError(gpu: gpu, rows: rows, estimator: estimator, framework: framework)
-            var fit = fitGPU(gpu: gpu, rows: rows, estimator: estimator, framework: framework)
-            fit.crossValidation = crossValidate(gpu: gpu, rows: rows, estimator: estimator, framework: framework)
-            fit.idlePoints = idleTable(idleByGPU[gpuID] ?? [])
-            fitted.append(fit)
+        return p
+    }
+
+    /// One GPU's checks, fit and cross-validation; what the fit could not use or pin down goes to
+    /// `result.warnings`, `result.leftOut` and the set's provenance.
+    static func fitChecked(rows: [CalibrationRow], tokens: [Int], estimator: Estimator, framework: Framework,
+                           into result: inout Result) throws -> FittedGPU {
+        let gpu = rows[0].gpu
+        try checkAboveIdle(rows, gpu: gpu)
+        try checkNotDegenerate(rows, gpu: gpu)
+        let starting = startingPredictions(gpu: gpu, rows: rows, estimator: estimator, framework: framework)
+        result.before[gpu.id] = Calibrator.summarize(rows, starting).0
+        var fit = fitGPU(gpu: gpu, rows: rows, estimator: estimator, framework: framework)
+        try checkTimeFit(rows, fit.residuals, starting: starting, gpu: gpu)
+        let leftOut = rows.filter(\.powerLimited).count
+        if leftOut > 0 {
+            result.leftOut[gpu.id] = leftOut
+            fit.set.provenance += "; \(leftOutNote(leftOut, of: rows.count))"
         }
-        let base = estimator.calibration
-        let merged = base.fitted.filter { b in !fitted.contains { $0.gpuID == b.gpuID } } + fitted
-        let file = CoefficientFile(capHoldFraction: base.capHoldFraction, fitted: merged,
-                                   provenance: "user calibration of \(fitted.map(\.gpuID).joined(separator: ", ")) on \(runs.count) runs; other GPUs: \(base.provenance)")
-        return Result(file: file, fitted: fitted, skipped: skipped, before: before)
+        let warnings = unidentified(rows, tokens: tokens, framework: framework) + atBounds(fit, rows: rows, framework: framework)
+        result.warnings += warnings.map { "\(gpu.id): \($0)" }
+        if !warnings.isEmpty { fit.set.provenance += "; warning: " + warnings.joined(separator: "; ") }
+        fit.crossValidation = crossValidate(gpu: gpu, rows: rows, estimator: estimator, framework: framework)
+        return fit
     }
 
     /// The rows predicted with the coefficients the fit starts from, scored before any fitting.
-    static func startingError(gpu: GPUSpec, rows: [CalibrationRow], estimator: Estimator, framework: Framework) -> FitSummary {
+    static func startingPredictions(gpu: GPUSpec, rows: [CalibrationRow], estimator: Estimator, framework: Framework) -> [RowPrediction] {
         let start = estimator.calibration.coefficients(for: gpu)
         let time = framework.isFused ? estimator.servingTimeModel(start, gpu: gpu) : start.timeModel
         let model = PowerModel(gpu: gpu, coefficients: start.power, capHoldFraction: estimator.calibration.capHoldFraction)
         let pe = PassEstimator(gpu: gpu, power: model, timeModel: framework.timeModel(time),
                                host: estimator.defaultHost(for: framework, set: start))
-        return Calibrator.summarize(rows, Calibrator.predict(rows, estimator: pe)).0
+        return Calibrator.predict(rows, estimator: pe)
     }
 
     /// The calibration row of a measured run (a pass, or the mean step of a serving run).
@@ -110,23 +149,6 @@ public enum UserCalibration {
         throw Refusal(description: "\(run.label): measured_gpu_power_w \(formatNumber(run.gpuPowerWatts)) W is above \(gpu)'s power limit "
             + "(\(formatNumber(limit.watts)) W, its cap or TDP); expected the mean board power of one GPU, at most "
             + "\(formatNumber(mostPowerOverLimit * limit.watts, significant: 4)) W")
-    }
-
-    /// One configuration, constant power and capped-only data cannot pin coefficients down.
-    static func checkNotDegenerate(_ rows: [CalibrationRow], gpu: GPUSpec) throws {
-        let configurations = Set(rows.map { "\($0.group)|\($0.passes.map { "\($0.program.kernelCount)/\($0.program.sequences)" })|\($0.lockedClock.megahertz)|\($0.measuredTime.seconds)" })
-        guard configurations.count >= minimumConfigurations else {
-            throw Refusal(description: "\(gpu.id): only \(configurations.count) distinct configuration(s); measure at least \(minimumConfigurations) that differ in batch size, sequence length or SM clock (for example batch 1, 8 and 64), so that memory-bound and compute-bound work both appear")
-        }
-        let watts = rows.map(\.measuredPower.watts)
-        let mean = watts.reduce(0, +) / Double(watts.count)
-        let sd = (watts.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(watts.count)).squareRoot()
-        guard sd / mean >= 0.01 else {
-            throw Refusal(description: "\(gpu.id): power is constant (\(formatNumber(mean, significant: 4)) W ± \(formatNumber(sd, significant: 2)) W) across the runs; the GPU may have been idle, capped or not running the workload; check the GPU indices and vary the batch size")
-        }
-        guard rows.contains(where: { !$0.powerLimited }) else {
-            throw Refusal(description: "\(gpu.id): every run is at the power cap, which hides the coefficients; measure smaller batches, a lower locked clock or a higher cap")
-        }
     }
 
     /// The time constants worth fitting for the phases measured (none when times are missing).

@@ -18,6 +18,8 @@ extension ValidationReport {
 
 
         """
+        // The paragraph above describes the bundled coefficients; a user file's report says it is not them.
+        if let note = calibrationNote { s += "> **Note:** \(note).\n\n" }
         s += summaryTable()
         s += targetsSection()
         s += "\n## By model family (TokenWatt)\n\n"

@@ -13,6 +13,9 @@ public struct ValidationReport: Sendable {
     /// found once here, read by the tables, the plot and the JSON.
     public let leverPairs: [LeverValidation.Pair]
     public let latencyPairs: [LeverValidation.Pair]
+    /// Set when the report scores a user calibration (`validate --calibration FILE`): the report
+    /// says so at its top, and `json()` carries it as `calibration`.
+    public var calibrationNote: String?
 
     public init(suite: ValidationSuite, generalization: [Generalization.Row], fitted: Set<String>? = nil) {
         self.suite = suite
@@ -100,7 +103,8 @@ extension ValidationReport {
     }
 
     public func json() -> JSONValue {
-        .obj([
+        let calibration: [(String, JSONValue)] = calibrationNote.map { [("calibration", .str($0))] } ?? []
+        return .obj(calibration + [
             ("results", .array(results.map { Self.rowJSON($0) })),
             ("targets", .array(targets.map { c in
                 .obj([("dataset", .str(c.row.dataset)), ("gpu", .str(c.row.gpu)), ("metric", .str(c.row.metric)),

@@ -40,6 +40,7 @@ enum CalibrateCommand {
             return .failure
         }
         for (label, reason) in result.skipped { Output.note("warning: skipped \(label): \(reason)") }
+        for warning in result.warnings { Output.note("warning: \(warning)") }
         try Output.writeFile(result.file.json(), to: out)
         // The error before the fit is what the uncalibrated tool gets on this hardware.
         let rows = result.fitted.map { f -> [String] in
@@ -51,6 +52,10 @@ enum CalibrateCommand {
         }
         Output.write(Output.table(["gpu", "runs", "power MAPE before", "power MAPE", "cross-validated", "time MAPE before", "time MAPE",
                                    "idle points"], rows))
+        for (gpu, count) in result.leftOut.sorted(by: { $0.key < $1.key }) {
+            let total = result.fitted.first { $0.gpuID == gpu }?.summary.rows ?? count
+            Output.write("\(gpu): \(UserCalibration.leftOutNote(count, of: total))\n")
+        }
         Output.write("wrote \(out); use it with --calibration \(out)\n")
         return .success
     }

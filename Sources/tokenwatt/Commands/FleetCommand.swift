@@ -15,9 +15,11 @@ enum FleetCommand {
         let data = try DataDirectory.resolveIfNamed(explicit: args.string("data-dir"))
         let estimator = try CommonOptions.estimator(args)
         let workload = try WorkloadReader.read(path: file, dataDirectory: data, models: estimator.models, gpus: estimator.gpus)
-        let results = try FleetError.naming(file) {
+        var results = try FleetError.naming(file) {
             try FleetRunner(estimator: estimator, dataDirectory: data).run(workload, samples: samples, seed: seed)
         }
+        // Each scenario's notes reach the text, markdown and JSON alike.
+        if let note = CommonOptions.userCalibrationNote(args, estimator: estimator) { for i in results.indices { results[i].notes.insert(note, at: 0) } }
         switch format {
         case .json: Output.write(JSONWriter(sortKeys: false).write(FleetRendering.json(workload, results)))
         case .markdown: Output.write(FleetRendering.markdown(workload, results))

@@ -59,6 +59,16 @@ enum CommonOptions {
         return Estimator(gpus: try gpus(args), models: try models(args), calibration: calibration)
     }
 
+    /// The line saying a user calibration is in use, or nil under the bundled one. The error bands
+    /// and lever ranges measure the bundled coefficients against the data sets, so they say nothing
+    /// about another file's error and are not applied under it.
+    static func userCalibrationNote(_ args: Arguments, estimator: Estimator) -> String? {
+        // A copy of the bundled file is the bundled calibration: its bands apply.
+        guard let path = args.string("calibration"), !estimator.calibrationIsBundled else { return nil }
+        return "user calibration \(path) in use, not the bundled coefficients: the error bands and lever error ranges "
+            + "are the bundled calibration's, so they are not applied"
+    }
+
     static func models(_ args: Arguments) throws -> ModelCatalog {
         guard let path = catalogPath(args, option: "model-catalog", variable: "TOKENWATT_MODEL_CATALOG") else { return .bundled }
         return try naming(args, option: "model-catalog", variable: "TOKENWATT_MODEL_CATALOG") { try ModelCatalog.bundled.adding(path: path) }

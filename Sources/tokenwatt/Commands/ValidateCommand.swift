@@ -16,7 +16,7 @@ enum ValidateCommand {
       --rows levers every pair of runs behind the lever table (measured and predicted change),
       --rows targets every MAPE limit the issues set against its row, met or not;
       --bands-out writes the measured ÷ estimated energy bands that estimate's range reads
-      (the bundled file: Sources/TokenWatt/Resources/error-bands.json).
+      (the bundled file: Sources/TokenWatt/Resources/error-bands.json); not with --calibration FILE.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
@@ -25,14 +25,24 @@ enum ValidateCommand {
         _ = try args.requirePositional(0, usage: usage)
         let format = try args.format([.text, .json, .markdown], default: .text)
         let data = try DataDirectory.resolve(explicit: args.string("data-dir"))
+        // The bands file is what estimate reads as the bundled coefficients' error; bands measured
+        // on a user file would be presented as those.
+        if args.string("calibration") != nil, args.string("bands-out") != nil {
+            throw UsageError(description: "--bands-out writes the error bands of the bundled coefficients (the file estimate reads); "
+                             + "with --calibration FILE they would measure your file instead: leave out one of the two")
+        }
         let estimator = try CommonOptions.estimator(args)
         let partial = args.flag("quick") || args.string("calibration") != nil || args.string("rows") != nil
         let explicitDir = try args.outputPath()
         // Reports/ holds the bundled model's full run only: a partial run writes where -o says, or nowhere.
         let reportDir = args.flag("no-report") ? nil : partial ? explicitDir : explicitDir ?? "Reports"
         // The generalization refits only feed the report: a run that writes none skips them.
-        let (report, suite) = try build(data: data, estimator: estimator,
+        var (report, suite) = try build(data: data, estimator: estimator,
                                         quick: args.flag("quick") || args.string("calibration") != nil || reportDir == nil)
+        let calibrationNote = CommonOptions.userCalibrationNote(args, estimator: estimator).map {
+            "\($0); the figures below score that file, and the targets, levers and bands below are recomputed with it"
+        }
+        report.calibrationNote = calibrationNote
         // The report and the bands are one set, written all or none: a bad --bands-out left a
         // new report beside the old bands.
         var outputs = reportDir.map { Self.files(report, suite: suite, dir: $0) } ?? []
@@ -47,6 +57,7 @@ enum ValidateCommand {
         case .json: Output.write(JSONWriter().write(report.json()))
         case .markdown: Output.write(report.markdown())
         default:
+            if let note = calibrationNote { Output.write("note: \(note)\n\n") }
             Output.write(Output.table(header, rows.filter { $0.estimator == "tokenwatt" || !args.flag("by-model") }.map(cells)))
             Output.write("\nTARGETS (MAPE limits set by the issues): " + AccuracyTarget.summary(report.targets) + "\n")
             Output.write("\nLEVERS (runs that differ in one setting: predicted ÷ measured change − 1)\n" + Output.table(

@@ -63,7 +63,8 @@ public enum RunManifest {
     }
 
     /// Joins Zeus-style energy windows (`{"windows": [{"name", "time", "gpu_energy": {"0": J}}]}`)
-    /// to manifest rows by their `window` column.
+    /// to manifest rows by their `window` column, averaging the GPUs of the row's `gpu_indices`
+    /// (without the column, GPUs 0 to gpus − 1), as the power-log join does.
     static func joinZeus(manifest: CSVTable, zeus: [ZeusWindow]) throws -> [MeasuredRun] {
         guard let col = manifest.column("window") else {
             throw InputError.missingField(file: manifest.file, field: "window", expected: "the Zeus window name of each run")
@@ -74,10 +75,19 @@ public enum RunManifest {
             guard let w = windows[row.fields[col]] else {
                 throw CellError(line: row.line, column: "window", message: "no Zeus window named '\(row.fields[col])'")
             }
-            let watts = w.energyJoules.values.reduce(0, +) / Double(max(1, w.energyJoules.count)) / w.seconds
+            // Zeus measures every visible GPU by default, idle ones too: average only the run's.
+            let gpus = try indices(row, manifest, default: req.deployment.gpus ?? req.deployment.tensorParallel ?? 1)
+            let joules = try gpus.map { g in
+                guard let j = w.energyJoules[g] else {
+                    throw CellError(line: row.line, column: "gpu_indices", message: "Zeus window '\(w.name)' has no energy for GPU \(g); "
+                                    + "it has GPUs \(w.energyJoules.keys.sorted().map(String.init).joined(separator: ";"))")
+                }
+                return j
+            }
+            let watts = joules.reduce(0, +) / Double(gpus.count) / w.seconds
             let cells = PredictRowReader.Cells(row: row, table: manifest)
             return MeasuredRun(request: req, label: "\(manifest.file):\(row.line)", gpuPowerWatts: watts,
-                               unitTimeSeconds: try unitTime(req, cells: cells, seconds: w.seconds, watts: watts, gpus: w.energyJoules.count))
+                               unitTimeSeconds: try unitTime(req, cells: cells, seconds: w.seconds, watts: watts, gpus: gpus.count))
         }
     }
 
