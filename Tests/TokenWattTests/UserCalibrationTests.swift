@@ -91,6 +91,23 @@ import Testing
         #expect(fit.crossValidation != nil)
     }
 
+    /// GPUs carried over from a refitted one say whose fit they now carry: the file had said that
+    /// other GPUs keep the bundled coefficients while a user's H100 fit moved the B200 by 17 %.
+    @Test func gpusCarriedFromAUserFitSaySo() throws {
+        let estimator = Estimator()
+        let bundled = estimator.calibration
+        var h100 = try #require(bundled.fittedSet(for: "h100-sxm"))
+        h100.set.provenance = "fitted on 12 user runs of h100-sxm; 2 of 12 runs at the cap left out"
+        let file = CoefficientFile(capHoldFraction: bundled.capHoldFraction,
+                                   fitted: bundled.fitted.filter { $0.gpuID != "h100-sxm" } + [h100], provenance: "t")
+        let b200 = try GPUCatalog.bundled.gpu("b200")
+        #expect(file.coefficients(for: b200).provenance.hasPrefix("carried over from h100-sxm (fitted on 12 user runs of h100-sxm, not the bundled fit) by specs"))
+        #expect(!bundled.coefficients(for: b200).provenance.contains("user runs"))
+        let note = UserCalibration.carriedNote(fitted: ["h100-sxm"], merged: file.fitted.map(\.gpuID), estimator: estimator)
+        #expect(note.contains("not the bundled one") && note.contains("b200") && note.contains("h200") && !note.contains("a40"), "\(note)")
+        #expect(UserCalibration.carriedNote(fitted: [Self.gpu.id], merged: bundled.fitted.map(\.gpuID) + [Self.gpu.id], estimator: estimator).isEmpty)
+    }
+
     @Test func refusesDegenerateData() throws {
         let csv = """
         model,gpu,phase,batch,input_tokens,measured_gpu_power_w,measured_time_ms

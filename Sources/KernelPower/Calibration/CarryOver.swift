@@ -116,6 +116,13 @@ extension PowerCoefficients {
 }
 
 extension CoefficientFile {
+    /// Where a carried-over set's base is a user's fit (`calibrate RUNS.csv`), the receipt says so:
+    /// "carried over from h100-sxm" had read as the bundled fit.
+    static func userFitNote(_ base: CoefficientSet) -> String {
+        guard base.provenance.contains(" user runs of ") else { return "" }
+        return " (\(base.provenance.split(separator: ";").first.map(String.init) ?? base.provenance), not the bundled fit)"
+    }
+
     /// The coefficient set for `gpu`: its own fit when it has one, otherwise carried over.
     public func coefficients(for gpu: GPUSpec) -> CoefficientSet {
         if let f = fittedSet(for: gpu.id) { return f.set }
@@ -128,7 +135,7 @@ extension CoefficientFile {
         let time = CarryOver.timeModel(for: gpu, from: base.set.timeModel, baseID: base.gpuID)
         return CoefficientSet(power: base.set.power.scaled(by: scale.factors), timeModel: time.model,
                               hosts: base.set.hosts,
-                              provenance: "carried over from \(base.gpuID) by specs; energy per operation × \(scale.source)"
+                              provenance: "carried over from \(base.gpuID)\(Self.userFitNote(base.set)) by specs; energy per operation × \(scale.source)"
                                   + (time.source.map { "; \($0)" } ?? ""))
     }
 }

@@ -44,8 +44,22 @@ public enum UserCalibration {
         let base = estimator.calibration
         let merged = base.fitted.filter { b in !result.fitted.contains { $0.gpuID == b.gpuID } } + result.fitted
         result.file = CoefficientFile(capHoldFraction: base.capHoldFraction, fitted: merged,
-                                      provenance: "user calibration of \(result.fitted.map(\.gpuID).joined(separator: ", ")) on \(runs.count) runs; other GPUs: \(base.provenance)")
+                                      provenance: "user calibration of \(result.fitted.map(\.gpuID).joined(separator: ", ")) on \(runs.count) runs; "
+                                          + carriedNote(fitted: result.fitted.map(\.gpuID), merged: merged.map(\.gpuID), estimator: estimator)
+                                          + "other GPUs: \(base.provenance)")
         return result
+    }
+
+    /// The GPUs without a fit of their own that now carry over from the user's fit rather than the
+    /// bundled one (a user fit of the H100 moves the B200 and H200 with it: +17 % and +7.5 % in one
+    /// probe, where the file had said that other GPUs keep the bundled coefficients).
+    static func carriedNote(fitted: [String], merged: [String], estimator: Estimator) -> String {
+        let ids = Set(merged), user = Set(fitted)
+        let moved = estimator.gpus.gpus.filter { !ids.contains($0.id) && user.contains(CarryOver.baseGPU(for: $0, fitted: ids)) }
+        guard !moved.isEmpty else { return "" }
+        let bases = Set(moved.map { CarryOver.baseGPU(for: $0, fitted: ids) }).sorted().joined(separator: ", ")
+        return "GPUs without a fit of their own carried over from this fit of \(bases), not the bundled one: "
+            + moved.map(\.id).sorted().joined(separator: ", ") + "; "
     }
 
     /// The runs as calibration rows per GPU, with each row's tokens per pass and the runs skipped.
