@@ -315,6 +315,10 @@ extension BadInput {
                  files: ["r.csv": "model,gpu,batch,input_tokens\n\(Inputs.model8B),h100-sxm,8,512\n"], mentions: ["r.csv", "measured_gpu_power_w"], outputs: ["cal.json"]),
         BadInput(name: "calibrate negative power", args: ["calibrate", "{dir}/r.csv", "-o", "{dir}/cal.json"],
                  files: ["r.csv": Inputs.calibrateHeader + "\(Inputs.model8B),h100-sxm,8,512,forward,-400,20\n"], mentions: ["r.csv", "line 2", "measured_gpu_power_w", "-400"], outputs: ["cal.json"]),
+        // 350,000 mW read as 'expected a number from 1 to 5000', with no word of the unit.
+        BadInput(name: "calibrate power in milliwatts", args: ["calibrate", "{dir}/r.csv", "-o", "{dir}/cal.json"],
+                 files: ["r.csv": Inputs.calibrateHeader + "\(Inputs.model8B),h100-sxm,8,512,forward,350000,20\n"],
+                 mentions: ["r.csv", "line 2", "350000", "watts per GPU", "milliwatts"], outputs: ["cal.json"]),
         BadInput(name: "calibrate power infinite", args: ["calibrate", "{dir}/r.csv", "-o", "{dir}/cal.json"],
                  files: ["r.csv": Inputs.calibrateHeader + "\(Inputs.model8B),h100-sxm,8,512,forward,inf,20\n"], mentions: ["r.csv", "line 2", "inf"], outputs: ["cal.json"]),
         BadInput(name: "calibrate misspelt measured column", args: ["calibrate", "{dir}/r.csv", "-o", "{dir}/cal.json"],

@@ -28,7 +28,8 @@ public enum MeasurementReader {
         return try RunManifest.naming(table) { try table.rows.map { row in
             let req = try PredictRowReader.read(row, table: table)
             let cells = PredictRowReader.Cells(row: row, table: table)
-            guard let watts = try cells.double("measured_gpu_power_w", 1...5000) else {
+            guard let watts = try cells.double("measured_gpu_power_w", 1...5000,
+                                               unit: "(watts per GPU: NVML's nvmlDeviceGetPowerUsage reports milliwatts, which need dividing by 1,000)") else {
                 throw CellError(line: row.line, column: "measured_gpu_power_w", message: "missing; expected watts per GPU")
             }
             return MeasuredRun(request: req, label: "\(table.file):\(row.line)", gpuPowerWatts: watts,
