@@ -108,58 +108,21 @@ import Testing
         #expect(UserCalibration.carriedNote(fitted: [Self.gpu.id], merged: bundled.fitted.map(\.gpuID) + [Self.gpu.id], estimator: estimator).isEmpty)
     }
 
-    @Test func refusesDegenerateData() throws {
-        let csv = """
-        model,gpu,phase,batch,input_tokens,measured_gpu_power_w,measured_time_ms
-        qwen2-1.5b,a10,forward,1,128,60,8
-        qwen2-1.5b,a10,forward,1,128,61,8
-
-        """
-        do {
-            _ = try UserCalibration.run(try MeasurementReader.plainCSV(try CSVTable.parse(csv, file: "m.csv")))
-            Issue.record("fitted one configuration")
-        } catch let r as UserCalibration.Refusal {
-            #expect(r.description.contains("distinct configuration"))
-        }
-        let flat = """
-        model,gpu,phase,batch,input_tokens,measured_gpu_power_w,measured_time_ms
-        qwen2-1.5b,a10,forward,1,128,100,8
-        qwen2-1.5b,a10,forward,4,512,100,20
-        qwen2-1.5b,a10,forward,8,1024,100,90
-
-        """
-        do {
-            _ = try UserCalibration.run(try MeasurementReader.plainCSV(try CSVTable.parse(flat, file: "m.csv")))
-            Issue.record("fitted constant power")
-        } catch let r as UserCalibration.Refusal {
-            #expect(r.description.contains("constant"))
-        }
-        let capped = """
-        model,gpu,phase,batch,input_tokens,measured_gpu_power_w,measured_time_ms
-        qwen2-1.5b,a10,forward,1,128,141,8
-        qwen2-1.5b,a10,forward,4,512,145,20
-        qwen2-1.5b,a10,forward,8,1024,149,90
-
-        """
-        do {
-            _ = try UserCalibration.run(try MeasurementReader.plainCSV(try CSVTable.parse(capped, file: "m.csv")))
-            Issue.record("fitted capped data")
-        } catch let r as UserCalibration.Refusal {
-            #expect(r.description.contains("power cap"))
-        }
-        // Every run capped at one power was blamed on idle GPUs: the constant-power check ran first.
-        let cappedFlat = """
-        model,gpu,phase,batch,input_tokens,measured_gpu_power_w,measured_time_ms
-        qwen2-1.5b,a10,forward,1,128,145,8
-        qwen2-1.5b,a10,forward,4,512,145,20
-        qwen2-1.5b,a10,forward,8,1024,145,90
-
-        """
-        do {
-            _ = try UserCalibration.run(try MeasurementReader.plainCSV(try CSVTable.parse(cappedFlat, file: "m.csv")))
-            Issue.record("fitted capped data")
-        } catch let r as UserCalibration.Refusal {
-            #expect(r.description.contains("power cap") && !r.description.contains("constant"), "\(r.description)")
+    /// Data that cannot identify a fit is refused with the reason: one configuration, constant
+    /// power, every run at the cap, and every run capped at one power (blamed on idle GPUs while
+    /// the constant-power check ran first).
+    @Test(arguments: [
+        (["1,128,60,8", "1,128,61,8"], "distinct configuration", nil),
+        (["1,128,100,8", "4,512,100,20", "8,1024,100,90"], "constant", nil),
+        (["1,128,141,8", "4,512,145,20", "8,1024,149,90"], "power cap", nil),
+        (["1,128,145,8", "4,512,145,20", "8,1024,145,90"], "power cap", "constant"),
+    ] as [([String], String, String?)])
+    func refusesDegenerateData(runs: [String], reason: String, notReason: String?) throws {
+        let csv = "model,gpu,phase,batch,input_tokens,measured_gpu_power_w,measured_time_ms\n"
+            + runs.map { "qwen2-1.5b,a10,forward,\($0)\n" }.joined()
+        #expect { try UserCalibration.run(try MeasurementReader.plainCSV(try CSVTable.parse(csv, file: "m.csv"))) } throws: { e in
+            guard let r = e as? UserCalibration.Refusal else { return false }
+            return r.description.contains(reason) && !(notReason.map { r.description.contains($0) } ?? false)
         }
     }
 
