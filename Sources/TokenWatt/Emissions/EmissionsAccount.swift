@@ -132,7 +132,7 @@ public struct EmissionsAccountant: Sendable {
 
         let wh = r.whPerQuery.mean
         let itWh = wh * (1 - r.overheadShare)
-        var perQuery = Impact(energyWh: wh, locationGrams: wh / 1000 * location, marketGrams: wh / 1000 * market,
+        let perQuery = Impact(energyWh: wh, locationGrams: wh / 1000 * location, marketGrams: wh / 1000 * market,
                               waterOnsiteLitres: itWh / 1000 * wue, waterOffsiteLitres: wh / 1000 * ewif,
                               embodiedGrams: r.queriesPerDay > 0 ? embodiedPerDay.map { $0 / r.queriesPerDay } : nil,
                               cost: s.pricePerKWh.map { wh / 1000 * $0 })
