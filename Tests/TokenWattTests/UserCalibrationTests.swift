@@ -170,6 +170,14 @@ import Testing
         #expect(message.contains("below the GPU's idle power") && message.contains(runs[1].label) && message.contains("gpu_indices"), "\(message)")
     }
 
+    /// A run is named by its file and line and, where the file has one, its `id`: residuals and
+    /// refusals read "m.csv:3" alone, which a user's notes do not.
+    @Test func namesARunByItsID() throws {
+        let csv = "id,model,gpu,phase,batch,input_tokens,measured_gpu_power_w,measured_time_ms\nwarm-up,qwen2-1.5b,a10,forward,1,128,60,8\n,qwen2-1.5b,a10,forward,4,512,90,20\n"
+        let runs = try MeasurementReader.plainCSV(try CSVTable.parse(csv, file: "m.csv"))
+        #expect(runs.map(\.label) == ["m.csv:2 (warm-up)", "m.csv:3"])
+    }
+
     /// Seconds or microseconds in measured_time_ms were fitted (time MAPE 79,531 % and 97.9 %).
     @Test(arguments: [(0.001, "were seconds written"), (1000, "were microseconds written")])
     func refusesTimesInTheWrongUnit(scale: Double, hint: String) throws {

@@ -32,9 +32,16 @@ public enum MeasurementReader {
                                                unit: "(watts per GPU: NVML's nvmlDeviceGetPowerUsage reports milliwatts, which need dividing by 1,000)") else {
                 throw CellError(line: row.line, column: "measured_gpu_power_w", message: "missing; expected watts per GPU")
             }
-            return MeasuredRun(request: req, label: "\(table.file):\(row.line)", gpuPowerWatts: watts,
+            return MeasuredRun(request: req, label: runLabel(table, row), gpuPowerWatts: watts,
                                unitTimeSeconds: try unitTime(req, watts: watts, cells: cells))
         } }
+    }
+
+    /// A run's name in messages and residuals: its file and line, and the `id` (or `run_id`) cell
+    /// where the file has one, which is how a user finds the run in their own notes.
+    static func runLabel(_ table: CSVTable, _ row: CSVTable.Row) -> String {
+        let id = ["id", "run_id"].lazy.compactMap { table.column($0) }.first.map { row.fields[$0].trimmingCharacters(in: .whitespaces) }
+        return "\(table.file):\(row.line)" + (id.map { $0.isEmpty ? "" : " (\($0))" } ?? "")
     }
 
     /// The measurement columns `plainCSV` reads beside the `predict` ones.

@@ -55,7 +55,7 @@ public enum RunManifest {
             }
             let watts = means.reduce(0, +) / Double(means.count)
             let cells = PredictRowReader.Cells(row: row, table: manifest)
-            var run = MeasuredRun(request: req, label: "\(manifest.file):\(row.line)", gpuPowerWatts: watts,
+            var run = MeasuredRun(request: req, label: MeasurementReader.runLabel(manifest, row), gpuPowerWatts: watts,
                                   unitTimeSeconds: try unitTime(req, cells: cells, seconds: end - start, watts: watts, gpus: gpus.count))
             run.idleSamples = idle
             return run
@@ -86,7 +86,7 @@ public enum RunManifest {
             }
             let watts = joules.reduce(0, +) / Double(gpus.count) / w.seconds
             let cells = PredictRowReader.Cells(row: row, table: manifest)
-            return MeasuredRun(request: req, label: "\(manifest.file):\(row.line)", gpuPowerWatts: watts,
+            return MeasuredRun(request: req, label: MeasurementReader.runLabel(manifest, row), gpuPowerWatts: watts,
                                unitTimeSeconds: try unitTime(req, cells: cells, seconds: w.seconds, watts: watts, gpus: gpus.count))
         }
     }
