@@ -170,6 +170,24 @@ import Testing
         #expect(message.contains("below the GPU's idle power") && message.contains(runs[1].label) && message.contains("gpu_indices"), "\(message)")
     }
 
+    /// Idle readings between the runs of a continuous log join the idle table: only those inside
+    /// windows counted, so a log of busy runs with idle gaps between gave none.
+    @Test func readsIdleBetweenRuns() throws {
+        var log = "timestamp, index, power.draw [W], clocks.sm [MHz], utilization.gpu [%]\n"
+        var manifest = "start,end,model,gpu,phase,batch,input_tokens,passes\n"
+        var t = 1_767_225_600.0
+        for batch in [1, 8] {
+            for i in 0..<20 { log += "\(Self.stamp(t + Double(i) * 0.1)), 0, 61.00 W, 210 MHz, 0 %\n" }   // idle gap
+            t += 2
+            for i in 0..<20 { log += "\(Self.stamp(t + Double(i) * 0.1)), 0, 250.00 W, 1410 MHz, 95 %\n" }
+            manifest += "\(Self.stamp(t)),\(Self.stamp(t + 1.9)),meta-llama/Llama-3.1-8B-Instruct,\(Self.gpu.id),forward,\(batch),512,10\n"
+            t += 2
+        }
+        let runs = try RunManifest.join(manifest: try CSVTable.parse(manifest, file: "runs.csv"), samples: try PowerLog.nvidiaSMI(log, file: "smi.csv"))
+        #expect(runs[0].idleSamples.count == 40 && runs[1].idleSamples.isEmpty)
+        #expect(runs[0].idleSamples.allSatisfy { $0.0 == 210 && $0.1 == 61 })
+    }
+
     /// A run is named by its file and line and, where the file has one, its `id`: residuals and
     /// refusals read "m.csv:3" alone, which a user's notes do not.
     @Test func namesARunByItsID() throws {

@@ -35,7 +35,8 @@ public enum RunManifest {
             throw InputError.missingField(file: manifest.file, field: "start, end", expected: "the run's start and end timestamps")
         }
         let byGPU = Dictionary(grouping: samples, by: \.gpu)
-        return try manifest.rows.map { row in
+        var windows: [(gpus: [Int], start: Double, end: Double)] = []
+        var runs: [MeasuredRun] = try manifest.rows.map { row in
             let req = try PredictRowReader.read(row, table: manifest)
             guard let start = PowerLog.timestamp(row.fields[startCol]), let end = PowerLog.timestamp(row.fields[endCol]), end > start else {
                 throw CellError(line: row.line, column: "start", message: "start and end must be timestamps with end after start")
@@ -58,7 +59,26 @@ public enum RunManifest {
             var run = MeasuredRun(request: req, label: MeasurementReader.runLabel(manifest, row), gpuPowerWatts: watts,
                                   unitTimeSeconds: try unitTime(req, cells: cells, seconds: end - start, watts: watts, gpus: gpus.count))
             run.idleSamples = idle
+            windows.append((gpus, start, end))
             return run
+        }
+        addIdleBetweenRuns(&runs, windows: windows, byGPU: byGPU)
+        return runs
+    }
+
+    /// The idle readings a continuous log holds between the runs (0 % utilization, outside every
+    /// window) go to the first run on that GPU, so they join its GPU's idle table: only the
+    /// idle readings inside windows counted, so a log of busy runs with idle gaps between them
+    /// gave no idle table at all.
+    static func addIdleBetweenRuns(_ runs: inout [MeasuredRun], windows: [(gpus: [Int], start: Double, end: Double)],
+                                   byGPU: [Int: [PowerSample]]) {
+        var claimed = Set<Int>()
+        for (i, w) in windows.enumerated() {
+            for g in w.gpus where !claimed.contains(g) {
+                claimed.insert(g)
+                let outside = (byGPU[g] ?? []).filter { s in s.utilization == 0 && !windows.contains { $0.gpus.contains(g) && s.time >= $0.start && s.time <= $0.end } }
+                runs[i].idleSamples += outside.compactMap { s in s.smClockMHz.map { ($0, s.watts) } }
+            }
         }
     }
 
