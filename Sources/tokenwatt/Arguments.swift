@@ -1,4 +1,5 @@
 import KernelPower
+import TokenWatt
 
 /// A usage error: the command line itself is wrong (exit 64).
 struct UsageError: Error, CustomStringConvertible {
@@ -103,8 +104,10 @@ struct Arguments {
     /// misses: 0.5 was one and 1e30 a ledger failure (exit 1) with another message.
     func pue() throws -> Double? {
         guard let v = options["pue"] else { return nil }
-        guard let x = Double(v), x.isFinite, (1...5).contains(x) else {
-            throw UsageError(description: "--pue \(v): expected a PUE from 1 to 5 (facility power ÷ IT power; below 1 is impossible)")
+        let range = LedgerSettings.pueRange
+        guard let x = Double(v), x.isFinite, range.contains(x) else {
+            throw UsageError(description: "--pue \(v): expected a PUE from \(formatNumber(range.lowerBound)) to \(formatNumber(range.upperBound)) "
+                             + "(facility power ÷ IT power; below 1 is impossible)")
         }
         return x
     }

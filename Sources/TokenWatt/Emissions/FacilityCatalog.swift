@@ -73,13 +73,13 @@ public struct FacilityCatalog: Sendable {
         let providers = try top.array("providers").enumerated().map { i, v -> Provider in
             var o = try JSONObjectReader(v, file: file, path: "providers[\(i)]")
             let p = Provider(id: try o.string("id"), name: try o.string("name"), year: try o.optionalInt("year", 1990...2100),
-                             pue: try o.optionalObject("pue").map { try GridCatalog.sourced($0, key: "value", range: 1...5) },
+                             pue: try o.optionalObject("pue").map { try GridCatalog.sourced($0, key: "value", range: LedgerSettings.pueRange) },
                              wue: try o.optionalObject("wueLitresPerKWh").map { try Self.wue($0, file: file, path: "providers[\(i)].wueLitresPerKWh") })
             try o.finish()
             return p
         }
         var defaults = try top.object("defaults")
-        let pue = try GridCatalog.sourced(try defaults.object("pue"), key: "value", range: 1...5)
+        let pue = try GridCatalog.sourced(try defaults.object("pue"), key: "value", range: LedgerSettings.pueRange)
         let water = try Self.wue(try defaults.object("wueLitresPerKWh"), file: file, path: "defaults.wueLitresPerKWh")
         try defaults.finish()
         try top.finish()

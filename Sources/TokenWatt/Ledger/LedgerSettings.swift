@@ -29,9 +29,15 @@ public struct LedgerSettings: Sendable, Equatable {
     /// How the receipt names the default's source (the catalog entry holds the full citation).
     public static let defaultPUESource = "industry average, Uptime Institute Global Data Center Survey 2025"
 
+    /// The PUEs every reader takes (flags, workloads, sweeps, the facility catalog): 1 is no
+    /// facility overhead and below it is impossible; 5 is a sanity bound far above any surveyed
+    /// average (the catalog's 1.54), so that a mistyped 15 is refused rather than priced.
+    public static let pueRange: ClosedRange<Double> = 1...5
+
     public init(pue: Double = LedgerSettings.defaultPUE, utilization: Utilization = .default) throws {
-        guard pue.isFinite, pue >= 1, pue <= 5 else {
-            throw DeploymentError.invalidShape("PUE \(formatNumber(pue)) is impossible; expected a value from 1 to 5 (1 = no facility overhead)")
+        guard pue.isFinite, Self.pueRange.contains(pue) else {
+            throw DeploymentError.invalidShape("PUE \(formatNumber(pue)) is impossible; expected a value from "
+                + "\(formatNumber(Self.pueRange.lowerBound)) to \(formatNumber(Self.pueRange.upperBound)) (1 = no facility overhead)")
         }
         switch utilization {
         case let .busyFraction(f) where !(f > 0 && f <= 1):

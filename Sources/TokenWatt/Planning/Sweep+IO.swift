@@ -18,7 +18,7 @@ extension SweepSpec {
         let description = try o.optionalString("description") ?? ""
         let input = try o.int("input", 1...10_000_000, expected: "prompt tokens"), output = try o.int("output", 1...10_000_000, expected: "output tokens")
         let boundary = Boundary(rawValue: try o.optionalString("boundary", allowed: Boundary.allCases.map(\.rawValue)) ?? "facility")!
-        let pue = try o.optionalDouble("pue", 1...5, expected: "a PUE from 1 to 5") ?? LedgerSettings.defaultPUE
+        let pue = try o.optionalDouble("pue", LedgerSettings.pueRange, expected: "a PUE from \(formatNumber(LedgerSettings.pueRange.lowerBound)) to \(formatNumber(LedgerSettings.pueRange.upperBound))") ?? LedgerSettings.defaultPUE
         var g = try o.object("grid")
         func list<T>(_ key: String, _ parse: (JSONValue, String) throws -> T) throws -> [T]? {
             guard let raw = try g.optionalArray(key) else { return nil }

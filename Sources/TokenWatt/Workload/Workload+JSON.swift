@@ -92,7 +92,7 @@ extension WorkloadReader.Context {
         let perDay = try o.optionalDouble("queriesPerDay", 0...1e15, expected: "queries per day (0 to 1e15)") ?? 1e9
         let sameDrawsAs = try o.optionalString("sameDrawsAs")
         let accounting = try o.optionalObject("emissions").map { try emissions($0, path: "\(path).emissions", base: workloadEmissions) }
-        let givenPUE = try o.raw("pue").map { try distribution($0, path: "\(path).pue", range: 1...5) }
+        let givenPUE = try o.raw("pue").map { try distribution($0, path: "\(path).pue", range: LedgerSettings.pueRange) }
         if kind == "mix", let given = givenPUE {
             // A mix is priced from its components' draws, each at its own scenario's PUE.
             throw InputError.invalidValue(file: file, field: "\(path).pue", value: given.summary,
