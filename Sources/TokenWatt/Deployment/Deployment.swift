@@ -155,27 +155,7 @@ public struct Deployment: Sendable {
         }
         try Self.checkPipeline(pipelineParallel, gpuCount: gpuCount, tensorParallel: tensorParallel, expertParallel: expertParallel,
                                layers: model.layers, framework: framework)
-        guard model.heads % tensorParallel == 0 else {
-            throw DeploymentError.invalidParallelism("tp \(tensorParallel) does not divide the \(model.heads) attention heads of \(model.id)")
-        }
-        guard model.kvHeads % tensorParallel == 0 || tensorParallel % model.kvHeads == 0 else {
-            throw DeploymentError.invalidParallelism("tp \(tensorParallel) and the \(model.kvHeads) KV heads of \(model.id) must divide one another")
-        }
-        if let s = model.hybrid?.mamba {
-            // vLLM's MambaMixer2 shards SSM heads and B/C groups over the group (a single group is
-            // replicated instead).
-            guard s.heads % tensorParallel == 0, s.groups % tensorParallel == 0 || s.groups == 1 else {
-                throw DeploymentError.invalidParallelism(
-                    "tp \(tensorParallel) must divide the \(s.heads) Mamba-2 heads and \(s.groups) groups of \(model.id)")
-            }
-        }
-        if let g = model.linearAttention {
-            // vLLM's GatedDeltaNet shards its key and value heads over the group.
-            guard g.keyHeads % tensorParallel == 0, g.valueHeads % tensorParallel == 0 else {
-                throw DeploymentError.invalidParallelism(
-                    "tp \(tensorParallel) must divide the \(g.keyHeads) key heads and \(g.valueHeads) value heads of \(model.id)'s Gated DeltaNet layers")
-            }
-        }
+        if let problem = Self.tensorParallelProblem(tensorParallel, model: model) { throw DeploymentError.invalidParallelism(problem) }
         if expertParallel > 1 {
             guard let moe = model.moe else {
                 throw DeploymentError.invalidParallelism("ep \(expertParallel) needs a mixture-of-experts model; \(model.id) is dense")
@@ -221,8 +201,8 @@ public struct Deployment: Sendable {
                                          pipelined: pipelineParallel > 1)
     }
 
-    /// The fewest GPUs whose weights per GPU fit `usableBytes`, as tp × pp with tp dividing the
-    /// attention heads (and dividing or divided by the KV heads) and pp at most the layers where
+    /// The fewest GPUs whose weights per GPU fit `usableBytes`, as tp × pp with a tp the model's
+    /// heads allow (`tensorParallelProblem`) and pp at most the layers where
     /// the framework pipelines; fewer stages first. Nil when even the largest such shape is too
     /// small: the suggestion stopped at "1024 GPUs (tp 1024)", which a 32-head model cannot run
     /// and which held a 2.5-billionth of the weights.
@@ -236,9 +216,30 @@ public struct Deployment: Sendable {
     /// The most GPUs the weights can be spread over by tp and pp.
     var largestFit: ParallelFit { ParallelFit(tp: allowedTensorParallel.last ?? 1, pp: allowedStages) }
 
-    /// Tensor-parallel degrees the attention heads allow, ascending.
+    /// Tensor-parallel degrees the model's heads allow, ascending.
     var allowedTensorParallel: [Int] {
-        (1...max(1, model.heads)).filter { t in model.heads % t == 0 && (model.kvHeads % t == 0 || t % model.kvHeads == 0) }
+        (1...max(1, model.heads)).filter { Self.tensorParallelProblem($0, model: model) == nil }
+    }
+
+    /// Why `model`'s layers cannot be sharded over `tp` GPUs, or nil when they can: the one rule
+    /// the deployment checks and the does-not-fit suggestion searches by (the search had its own
+    /// copy of the attention-head part and could suggest a tp a hybrid's Mamba-2 or Gated
+    /// DeltaNet heads refuse).
+    static func tensorParallelProblem(_ tp: Int, model: ModelArchitecture) -> String? {
+        if model.heads % tp != 0 { return "tp \(tp) does not divide the \(model.heads) attention heads of \(model.id)" }
+        if model.kvHeads % tp != 0 && tp % model.kvHeads != 0 {
+            return "tp \(tp) and the \(model.kvHeads) KV heads of \(model.id) must divide one another"
+        }
+        // vLLM's MambaMixer2 shards SSM heads and B/C groups over the group (a single group is
+        // replicated instead).
+        if let s = model.hybrid?.mamba, s.heads % tp != 0 || (s.groups % tp != 0 && s.groups != 1) {
+            return "tp \(tp) must divide the \(s.heads) Mamba-2 heads and \(s.groups) groups of \(model.id)"
+        }
+        // vLLM's GatedDeltaNet shards its key and value heads over the group.
+        if let g = model.linearAttention, g.keyHeads % tp != 0 || g.valueHeads % tp != 0 {
+            return "tp \(tp) must divide the \(g.keyHeads) key heads and \(g.valueHeads) value heads of \(model.id)'s Gated DeltaNet layers"
+        }
+        return nil
     }
 
     /// Pipeline stages the framework allows: one per layer at most, none beside ep.
