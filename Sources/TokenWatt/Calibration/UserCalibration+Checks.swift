@@ -32,7 +32,7 @@ extension UserCalibration {
     static func checkNotDegenerate(_ rows: [CalibrationRow], gpu: GPUSpec) throws {
         let fitted = rows.filter { !$0.powerLimited }
         guard !fitted.isEmpty else {
-            throw Refusal(description: "\(gpu.id): every run is at or above \(percent(ServingCalibration.powerLimitedFraction)) of its "
+            throw Refusal(description: "\(gpu.id): every run is at or above \(formatPercent(ServingCalibration.powerLimitedFraction, decimals: 0)) of its "
                 + "power cap, where the power limiter sets the clock and hides the coefficients; measure smaller batches, a lower "
                 + "locked clock or a higher cap")
         }
@@ -40,7 +40,7 @@ extension UserCalibration {
         let configurations = Set(fitted.map { "\($0.group)|\($0.passes.map { "\($0.program.kernelCount)/\($0.program.sequences)" })|\($0.lockedClock.megahertz)|\($0.measuredTime.seconds)" })
         guard configurations.count >= minimumConfigurations else {
             throw Refusal(description: "\(gpu.id): only \(configurations.count) distinct configuration(s)"
-                + (capped > 0 ? " below \(percent(ServingCalibration.powerLimitedFraction)) of the power cap (\(capped) capped run(s) left out)" : "")
+                + (capped > 0 ? " below \(formatPercent(ServingCalibration.powerLimitedFraction, decimals: 0)) of the power cap (\(capped) capped run(s) left out)" : "")
                 + "; measure at least \(minimumConfigurations) that differ in batch size, sequence length or SM clock (for example batch 1, 8 and 64), so that memory-bound and compute-bound work both appear")
         }
         let watts = fitted.map(\.measuredPower.watts)
@@ -97,7 +97,7 @@ extension UserCalibration {
 
     /// Notes the runs left out of the fit because the limiter set their clock.
     public static func leftOutNote(_ count: Int, of total: Int) -> String {
-        "\(count) of \(total) runs at or above \(percent(ServingCalibration.powerLimitedFraction)) of the power cap left out of "
+        "\(count) of \(total) runs at or above \(formatPercent(ServingCalibration.powerLimitedFraction, decimals: 0)) of the power cap left out of "
             + "the power and time fit (the power limiter sets their clock, which the runs do not record); they are scored, not fitted"
     }
 
@@ -140,6 +140,4 @@ extension UserCalibration {
     static func tokensPerPass(_ r: PredictRequest) -> Int {
         r.phase == .forward ? r.batch * r.inputTokens : r.batch
     }
-
-    static func percent(_ x: Double) -> String { "\(formatNumber(x * 100)) %" }
 }

@@ -35,11 +35,10 @@ public enum UserCalibration {
         let prepared = try prepare(runs, estimator: estimator)
         var result = Result(file: estimator.calibration, fitted: [], skipped: prepared.skipped)
         for gpuID in prepared.rows.keys.sorted() {
-            let fit = try fitChecked(rows: prepared.rows[gpuID]!, tokens: prepared.tokens[gpuID]!, estimator: estimator,
+            var fit = try fitChecked(rows: prepared.rows[gpuID]!, tokens: prepared.tokens[gpuID]!, estimator: estimator,
                                      framework: prepared.framework[gpuID] ?? .vllm, into: &result)
-            var f = fit
-            f.idlePoints = idleTable(prepared.idle[gpuID] ?? [])
-            result.fitted.append(f)
+            fit.idlePoints = idleTable(prepared.idle[gpuID] ?? [])
+            result.fitted.append(fit)
         }
         let base = estimator.calibration
         let merged = base.fitted.filter { b in !result.fitted.contains { $0.gpuID == b.gpuID } } + result.fitted

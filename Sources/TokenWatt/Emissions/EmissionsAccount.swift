@@ -95,9 +95,9 @@ public struct EmbodiedMissing: Sendable, Equatable {
 
     /// Adds another account's gaps, each name once.
     mutating func merge(_ o: EmbodiedMissing) {
-        gpus += o.gpus.filter { !gpus.contains($0) }
-        nodes += o.nodes.filter { !nodes.contains($0) }
-        scenarios += o.scenarios.filter { !scenarios.contains($0) }
+        gpus = (gpus + o.gpus).uniqued()
+        nodes = (nodes + o.nodes).uniqued()
+        scenarios = (scenarios + o.scenarios).uniqued()
     }
 }
 
