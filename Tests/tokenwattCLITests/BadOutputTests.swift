@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+/// Outputs that must not be replaced, half-written or written beside a failure: the request
+/// log itself, links, FIFOs, another output of the same run, and standard output that fails.
+@Suite struct BadOutputTests {
+    static let log = Inputs.azureHeader + "2023-11-16 18:15:46.68,374,44\n2023-11-16 18:15:47.00,200,30\n"
+    static let trace = ["--model", Inputs.model8B, "--gpu", "h100-sxm"]
+
+    func scratch(_ name: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-out-\(getpid())-\(name)")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    func text(_ url: URL) -> String? { try? String(contentsOf: url, encoding: .utf8) }
+
+    /// A full disk under standard output is an error and exit 1, not a trap.
+    @Test func aFailedWriteToStandardOutputIsAnError() throws {
+        let exe = try #require(CLITests.binary)
+        let full = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+        let p = Process(), err = Pipe()
+        p.executableURL = exe
+        p.arguments = ["gpus"]
+        p.standardOutput = full
+        p.standardError = err
+        try p.run()
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 1, "\(e)")
+        #expect(e.hasPrefix("error: could not write to standard output"), "\(e)")
+    }
+
+    @Test func tracePerRequestRefusesTheLogItself() throws {
+        let dir = try scratch("same")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("t.csv")
+        try Self.log.write(to: log, atomically: true, encoding: .utf8)
+        let r = try CLITests.run(["trace", log.path] + Self.trace + ["--per-request", dir.path + "/./t.csv"])
+        #expect(r.status == 64 && r.stderr.contains("--per-request") && r.stderr.contains("the request log"), "\(r.stderr)")
+        #expect(text(log) == Self.log)
+        let both = try CLITests.run(["trace", log.path] + Self.trace + ["--per-request", dir.path + "/p.csv", "--hourly", dir.path + "/p.csv"])
+        #expect(both.status == 64 && both.stderr.contains("--hourly") && both.stderr.contains("--per-request"), "\(both.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/p.csv"))
+    }
+
+    /// --per-request replaced links and FIFOs with regular files where --hourly refused them.
+    @Test func tracePerRequestRefusesLinksAndFIFOs() throws {
+        let dir = try scratch("links")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.log.write(to: dir.appendingPathComponent("t.csv"), atomically: true, encoding: .utf8)
+        try "target".write(to: dir.appendingPathComponent("target.txt"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/link", withDestinationPath: dir.path + "/target.txt")
+        #expect(mkfifo(dir.path + "/fifo", 0o644) == 0)
+        for name in ["link", "fifo"] {
+            let r = try CLITests.run(["trace", dir.path + "/t.csv"] + Self.trace + ["--per-request", dir.path + "/" + name])
+            #expect(r.status == 1 && r.stderr.contains("not a regular file"), "\(name): \(r.stderr)")
+        }
+        let attributes = try FileManager.default.attributesOfItem(atPath: dir.path + "/fifo")
+        #expect(attributes[.type] as? FileAttributeType != .typeRegular)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.path + "/link") == dir.path + "/target.txt")
+    }
+
+    /// sweep wrote -o, then failed on --svg; -o naming the spec or --svg replaced it.
+    @Test func sweepWritesBothOutputsOrNeitherAndNeverItsSpec() throws {
+        let dir = try scratch("sweep")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = dir.appendingPathComponent("s.json")
+        try Inputs.sweep.write(to: spec, atomically: true, encoding: .utf8)
+        try "OLD".write(to: dir.appendingPathComponent("out.csv"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("svgdir"), withIntermediateDirectories: true)
+        let r = try CLITests.run(["sweep", spec.path, "-o", dir.path + "/out.csv", "--svg", dir.path + "/svgdir"])
+        #expect(r.status == 1 && r.stderr.contains("svgdir"), "\(r.stderr)")
+        #expect(text(dir.appendingPathComponent("out.csv")) == "OLD")
+        let same = try CLITests.run(["sweep", spec.path, "-o", spec.path])
+        #expect(same.status == 64 && same.stderr.contains("the sweep spec"), "\(same.stderr)")
+        let twice = try CLITests.run(["sweep", spec.path, "-o", dir.path + "/x", "--svg", dir.path + "/x"])
+        #expect(twice.status == 64 && twice.stderr.contains("--svg") && twice.stderr.contains("-o"), "\(twice.stderr)")
+        #expect(text(spec) == Inputs.sweep && !FileManager.default.fileExists(atPath: dir.path + "/x"))
+    }
+
+    /// validate wrote its report, then failed on --bands-out.
+    @Test func validateWritesReportAndBandsOrNeither() throws {
+        let dir = try scratch("validate")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("bands.json"), withIntermediateDirectories: true)
+        let r = try CLITests.run(["validate", "--quick", "-o", dir.path + "/report", "--bands-out", dir.path + "/bands.json"])
+        #expect(r.status == 1 && r.stderr.contains("bands.json"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/report/validation.md"))
+    }
+
+    /// A bad --hourly path left the per-request file replaced: now neither is written.
+    @Test func traceWritesBothOutputsOrNeither() throws {
+        let dir = try scratch("both")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.log.write(to: dir.appendingPathComponent("t.csv"), atomically: true, encoding: .utf8)
+        try "OLD".write(to: dir.appendingPathComponent("p.csv"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("h.csv"), withIntermediateDirectories: true)
+        let r = try CLITests.run(["trace", dir.path + "/t.csv"] + Self.trace + ["--per-request", dir.path + "/p.csv", "--hourly", dir.path + "/h.csv"])
+        #expect(r.status == 1 && r.stderr.contains("h.csv"), "\(r.stderr)")
+        #expect(text(dir.appendingPathComponent("p.csv")) == "OLD")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.contains(".tmp-") })
+    }
+}
