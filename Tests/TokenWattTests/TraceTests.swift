@@ -66,6 +66,17 @@ func readAll(_ path: String, _ format: TraceFormat? = nil) throws -> [TraceReque
         #expect(rows.count == 2 && approx(rows[1].timestamp - rows[0].timestamp, 1.5, rel: 1e-9))
     }
 
+    /// Epoch milliseconds in a column read as seconds put an hour's log 40 days long and cost
+    /// ×285: they are refused with the flag that reads them.
+    @Test func millisecondsReadAsSecondsAreRefused() throws {
+        let f = try temporaryFile("ms.csv", "ts,in,out\n1700158546680,374,44\n1700158547000,200,30\n")
+        defer { try? FileManager.default.removeItem(at: f) }
+        #expect { try readAll(f.path, .csv(timestamp: "ts", input: "in", output: "out", milliseconds: false)) } throws: {
+            "\($0)".contains("line 2 timestamp") && "\($0)".contains("--time-unit ms")
+        }
+        #expect(try readAll(f.path, .csv(timestamp: "ts", input: "in", output: "out", milliseconds: true)).count == 2)
+    }
+
     @Test func aBadLineIsNamed() throws {
         let f = try temporaryFile("bad.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:47.0,lots,44\n")
         defer { try? FileManager.default.removeItem(at: f) }
@@ -87,7 +98,10 @@ func readAll(_ path: String, _ format: TraceFormat? = nil) throws -> [TraceReque
         o.windowSeconds = windowSeconds
         var r = try TraceReplay(estimator: estimator, deployment: d, options: o, sample: requests)
         var s = TraceSummary()
-        for q in requests { s.add(r.price(q)) }
+        var order = TraceOrder()
+        for q in requests { if let e = order.add(q) { s.add(r.price(e.request)) } }  // as `tokenwatt trace` reads a log
+        while let e = order.next() { s.add(r.price(e.request)) }
+        s.outOfOrder = order.outOfOrder
         r.close(&s)
         return s
     }
@@ -107,25 +121,76 @@ func readAll(_ path: String, _ format: TraceFormat? = nil) throws -> [TraceReque
         #expect(text.contains("a queue would carry that work into later hours"), "\(text)")
     }
 
-    /// A log slightly out of time order starts at the rate of its sample's span and is priced
-    /// about as the sorted log is; the rows out of order are counted, and the duration runs from
-    /// the earliest arrival (three requests within 7 s once cost 41.7 Wh out of order and 1.09 Wh
-    /// sorted: the warm-up rate was read from the first and last rows only).
+    /// A log out of time order is priced as the sorted log is, and its rows out of order are
+    /// counted. Priced in file order, each row earlier than the one before it set the clock back,
+    /// so the next gap was too long, the rate too low and the batch too small: ±0.5 s of jitter
+    /// on the Azure conversation hour cost +46 %, adjacent rows swapped on a steady log +45 %.
     @Test func aLogOutOfTimeOrderIsPricedAsTheSortedLogAndCounted() throws {
-        let sorted = requests(every: 2, count: 40)
+        let sorted = requests(every: 1, count: 600)
+        var swapped = sorted
+        for i in stride(from: 0, to: 600, by: 2) { swapped.swapAt(i, i + 1) }
+        var rng = SeededRandom(seed: 5)
         var shuffled = sorted
-        shuffled.swapAt(0, 39)  // the sample's first row is its latest, its last row its earliest
-        shuffled.swapAt(20, 25)
-        let a = try replay(sorted), b = try replay(shuffled)
-        #expect(a.outOfOrder == 0 && b.outOfOrder == 4)  // 78, 2; 25, 21; 24, 20; 76, 0
-        #expect(approx(b.perRequest.sum, a.perRequest.sum, rel: 0.05), "\(b.perRequest.sum) vs \(a.perRequest.sum)")
-        #expect(a.durationSeconds == 78 && b.durationSeconds == 78)
+        for i in stride(from: shuffled.count - 1, to: 0, by: -1) { shuffled.swapAt(i, Int(rng.uniform() * Double(i + 1))) }
+        let a = try replay(sorted), b = try replay(swapped), c = try replay(shuffled)
+        #expect(a.outOfOrder == 0 && b.outOfOrder == 300 && c.outOfOrder > 500)
+        #expect(approx(b.totalWh, a.totalWh, rel: 1e-12) && approx(c.totalWh, a.totalWh, rel: 1e-12), "\(b.totalWh), \(c.totalWh) vs \(a.totalWh)")
+        #expect(a.durationSeconds == 599 && c.durationSeconds == 599)
         let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"))
-        #expect(b.text(deployment: d, options: TraceReplay.Options(), file: "log").contains("out of order      4 requests"))
+        #expect(b.text(deployment: d, options: TraceReplay.Options(), file: "log").contains("out of order      300 requests"))
+        // Further out of place than the order's depth: released next, to be priced at the latest
+        // time so far (row 20, logged at 1 s, in a log read 4 rows ahead).
+        var late = TraceOrder(depth: 4)
+        let rows = sorted.prefix(20).map { $0 } + [TraceRequest(timestamp: 1, inputTokens: 100, outputTokens: 10)]
+        let released = rows.compactMap { late.add($0) } + Array(sequence(state: late) { $0.next() })
+        #expect(released.map(\.index) == Array(0..<16) + [20] + Array(16..<20) && late.outOfOrder == 1)
         // Times before the epoch are times too: the span of −100 s and −50 s is 50 s, not 100.
         let early = try replay([TraceRequest(timestamp: -100, inputTokens: 100, outputTokens: 10),
                                 TraceRequest(timestamp: -50, inputTokens: 100, outputTokens: 10)])
         #expect(early.durationSeconds == 50)
+    }
+
+    /// A quiet stretch's idle is in the hours it happened and is spread over the requests after
+    /// it. A 3-day gap put 72 hours of idle into the hour that ended it (348 kW for one 4-GPU
+    /// node, 0 W in the 71 hours before) and onto its first request (94 kWh).
+    @Test func aQuietStretchIdlesInItsOwnHours() throws {
+        let before = requests(every: 1, count: 600)
+        let after = before.map { TraceRequest(timestamp: $0.timestamp + 3 * 86_400, inputTokens: $0.inputTokens, outputTokens: $0.outputTokens) }
+        let s = try replay(before + after)
+        let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"))
+        let idleWatts = try ServingSurface(estimator: estimator, deployment: d, maxBatch: 1, tokenBudget: 8192,
+                                           meanResidentTokens: 1000, meanOutput: 230).idleWallPower
+        #expect(s.hours.count == 73)
+        for h in 1..<72 { #expect(approx(try #require(s.meanWatts(hour: h)), idleWatts, rel: 1e-9), "hour \(h)") }
+        #expect(approx(s.hours.indices.reduce(0) { $0 + s.wattHours(hour: $1) }, s.totalWh, rel: 1e-9))
+        let gapWh = idleWatts * 3 * 86_400 / 3600
+        #expect(s.perRequest.max < 0.03 * gapWh, "\(s.perRequest.max) of \(gapWh)")  // a 60 s window: 1.7 % to the first
+    }
+
+    /// A log all at one instant is a burst, not a load of zero: its second request was charged
+    /// 300 s of idle per replica (114 Wh against 1.3), which no later request could take back.
+    @Test func aBurstAtOneInstantChargesNoIdleItNeverHad() throws {
+        let burst = (0..<300).map { TraceRequest(timestamp: 0, inputTokens: 1000, outputTokens: 250 + $0 % 3) }
+        let s = try replay(burst)
+        #expect(s.perRequest.max < 3 * s.perRequest.statistics.median, "\(s.perRequest.max) vs \(s.perRequest.statistics.median)")
+        #expect(abs(s.owedIdleWh) < 0.01 * s.totalWh)
+    }
+
+    /// Between two rungs of the batch ladder a request is priced at the batch that carries the
+    /// load, in 1/batch: linear in log capacity the middle of a rung cost up to 11 % more than
+    /// the batch the row reported (0.5 q/s between batches 8 and 16 on Llama-3.1-70B, 4 × H100).
+    @Test func aSteadyLoadIsPricedAtTheBatchThatCarriesIt() throws {
+        let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 4))
+        let log = (0..<1800).map { TraceRequest(timestamp: Double($0) * 2, inputTokens: 1000, outputTokens: 1000) }
+        var r = try TraceReplay(estimator: estimator, deployment: d, options: TraceReplay.Options(), sample: log)
+        let p = (0..<1800).map { r.price(log[$0]) }.last!
+        let below = p.batch.rounded(.down), above = p.batch.rounded(.up)
+        func gpuWh(_ b: Double) throws -> Double {
+            try estimator.serve(d, ServingRequest(batch: Int(b), inputTokens: 1000, outputTokens: 1000)).queryEnergy.joules / 3600
+        }
+        let low = try gpuWh(above), high = try gpuWh(below)
+        #expect(below >= 8 && above <= 16 && below < above, "\(p.batch)")
+        #expect(p.gpuWh <= high * 1.01 && p.gpuWh >= low * 0.99, "\(p.gpuWh) at batch \(p.batch): \(high) at \(below), \(low) at \(above)")
     }
 
     /// A steady load draws the same mean power in every hour, the last partial one included: its

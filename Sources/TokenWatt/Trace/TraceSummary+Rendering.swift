@@ -30,7 +30,8 @@ extension TraceSummary {
             s += "  short window      \(note)\n"
         }
         if outOfOrder > 0 {
-            s += "  out of order      \(outOfOrder) requests are logged earlier than the request before them: each was priced at the arrival rate so far, as if it came no earlier than that request\n"
+            s += "  out of order      \(outOfOrder) requests are logged earlier than a request before them: priced in time order (the log is read \(TraceOrder.defaultDepth) rows ahead)"
+                + (late > 0 ? "; \(late) further out of place, each at the arrival rate so far, as if it came no earlier than the latest request before it" : "") + "\n"
         }
         s += "\nHOURLY PROFILE\n"
         s += FleetRendering.table(["hour", "requests", "Wh", "mean W", "Wh/request", "mean batch", "busy"], hours.enumerated().map { h, x in
@@ -79,7 +80,7 @@ extension TraceSummary {
         ] + (range.map { r in [("totalWhLow", .num(r.low)), ("totalWhHigh", .num(r.high)), ("errorBand", ErrorBands.value(r.band))] } ?? []) + [
             ("whPerRequest", FleetRendering.stats(perRequest.statistics)),
             ("inputTokens", .num(Double(inputTokens))), ("outputTokens", .num(Double(outputTokens))), ("overloaded", .num(Double(overloaded))),
-            ("overContext", .num(Double(overContext))), ("outOfOrder", .num(Double(outOfOrder))),
+            ("overContext", .num(Double(overContext))), ("outOfOrder", .num(Double(outOfOrder))), ("late", .num(Double(late))),
             ("windowNote", windowNote(o).map { .str($0) } ?? .null),
             ("hourly", .array(hours.enumerated().map { h, x in
                 .obj([("requests", .num(Double(x.requests))), ("wh", .num(wattHours(hour: h))), ("meanWatts", .optionalNumber(meanWatts(hour: h))),

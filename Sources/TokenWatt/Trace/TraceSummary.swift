@@ -63,8 +63,11 @@ public struct TraceSummary: Sendable {
     public var overloaded = 0
     /// Requests longer than the model's context window.
     public var overContext = 0
-    /// Requests logged earlier than the request before them (the log is not in time order).
+    /// Requests logged earlier than a request before them (the log is not in time order; set
+    /// from `TraceOrder`, which puts them back in order within its depth).
     public var outOfOrder = 0
+    /// Requests further out of place than `TraceOrder`'s depth, priced at the latest time so far.
+    public var late = 0
     public var firstTime: Double?
     /// The latest arrival (−∞ before the first: a log may be timed before its epoch).
     public var lastTime = -Double.infinity
@@ -72,7 +75,7 @@ public struct TraceSummary: Sendable {
     /// Hours since the first request.
     public var hours: [Hour] = []
     /// Idle Wh of the replicas that no request had been charged when the log ended
-    /// (`TraceReplay.close`); counted in the total and in the hour of the last arrival.
+    /// (`TraceReplay.close`); counted in the total. The hours hold the idle where it happened.
     public var owedIdleWh = 0.0
 
     /// Wh of the whole log at the chosen boundary: the requests' and the idle still owed.
@@ -83,7 +86,7 @@ public struct TraceSummary: Sendable {
     public mutating func add(_ p: TraceReplay.Priced) {
         let t0 = firstTime ?? p.request.timestamp
         firstTime = t0
-        if p.outOfOrder { outOfOrder += 1 }
+        if p.outOfOrder { late += 1 }
         earliestTime = min(earliestTime, p.request.timestamp)
         lastTime = max(lastTime, p.request.timestamp)
         perRequest.add(p.wh)
@@ -92,17 +95,42 @@ public struct TraceSummary: Sendable {
         outputTokens += p.request.outputTokens
         if p.overloaded { overloaded += 1 }
         if p.overContext { overContext += 1 }
-        // Hours as a Double first: a far-future timestamp must not overflow Int; logs that
-        // span more than a million hours keep their totals but not their profile.
-        let hour = max(0, ((p.request.timestamp - t0) / 3600).rounded(.down))
-        if hour < 1_000_000 {
-            let h = Int(hour)
-            while hours.count <= h { hours.append(Hour()) }
-            hours[h].requests += 1
-            hours[h].wh += p.wh
-            hours[h].gpuWh += p.gpuWh
-            hours[h].busy += p.busyFraction
-            hours[h].batch += p.batch
+        // A request's hour holds its active energy; the replicas' idle goes to the hours in which
+        // they stood idle, not to the request it was charged to (after a 3-day gap one hour held
+        // 72 hours of idle: 348 kW for one 4-GPU node, and the 71 hours before it 0 W).
+        guard let h = hourIndex(p.request.timestamp, t0) else { return }
+        hours[h].requests += 1
+        hours[h].wh += p.wh - p.idleWh
+        hours[h].gpuWh += p.gpuWh
+        hours[h].busy += p.busyFraction
+        hours[h].batch += p.batch
+        if let idle = p.idleBefore { book(idle, t0) }
+    }
+
+    /// The hour of the log `time` falls in (earlier times in hour 0), growing the profile to it;
+    /// nil past a million hours: a far-future timestamp must not overflow Int, and logs that
+    /// span more than that keep their totals but not their profile.
+    mutating func hourIndex(_ time: Double, _ t0: Double) -> Int? {
+        let hour = max(0, ((time - t0) / 3600).rounded(.down))
+        guard hour < 1_000_000 else { return nil }
+        let h = Int(hour)
+        while hours.count <= h { hours.append(Hour()) }
+        return h
+    }
+
+    /// Spreads an idle stretch over the hours it overlaps.
+    mutating func book(_ idle: TraceReplay.IdleStretch, _ t0: Double) {
+        guard var h = hourIndex(idle.from, t0) else { return }
+        var from = idle.from
+        while true {
+            let end = min(idle.to, t0 + 3600 * Double(h + 1))
+            if end > from {
+                hours[h].wh += (end - from) * idle.wattHoursPerSecond
+                from = end
+            }
+            guard from < idle.to, h + 1 < 1_000_000 else { return }
+            h += 1
+            if hours.count <= h { hours.append(Hour()) }
         }
     }
 
@@ -116,11 +144,10 @@ public struct TraceSummary: Sendable {
         return covered > 0 ? wattHours(hour: h) * 3600 / covered : nil
     }
 
-    /// Wh of hour `h`: its requests', and in the hour of the last arrival the idle still owed.
+    /// Wh of hour `h`: its requests' active energy and the replicas' idle in it. The hours add up
+    /// to the total: the idle the requests were charged and the idle still owed are the idle time.
     public func wattHours(hour h: Int) -> Double {
-        guard let t0 = firstTime, hours.indices.contains(h) else { return 0 }
-        let last = Int(max(0, min(1e6, ((lastTime - t0) / 3600).rounded(.down))))
-        return hours[h].wh + (h == last ? owedIdleWh : 0)
+        hours.indices.contains(h) ? hours[h].wh : 0
     }
 
     public var durationSeconds: Double { firstTime == nil ? 0 : max(0, lastTime - earliestTime) }

@@ -44,17 +44,19 @@ enum TraceCommand {
         if let h = hourlyPath { try Output.checkDestination(h) }  // before the log is read, not after
         let perRequest = try perRequestPath.map(StreamingOutput.init)
         var summary = TraceSummary()
-        var index = 0
+        var order = TraceOrder()
         do {
             try perRequest?.write(TraceReplay.Priced.csvHeader)
-            func handle(_ r: TraceRequest) throws {
-                let p = replay.price(r)
+            func handle(_ e: TraceOrder.Entry?) throws {
+                guard let e else { return }
+                let p = replay.price(e.request)
                 summary.add(p)
-                try perRequest?.write(p.csvRow(index: index))
-                index += 1
+                try perRequest?.write(p.csvRow(index: e.index))
             }
-            for r in sample { try handle(r) }
-            while let r = try reader.next() { try handle(r) }
+            for r in sample { try handle(order.add(r)) }
+            while let r = try reader.next() { try handle(order.add(r)) }
+            while let e = order.next() { try handle(e) }
+            summary.outOfOrder = order.outOfOrder
             replay.close(&summary)
         } catch {
             perRequest?.abandon()
