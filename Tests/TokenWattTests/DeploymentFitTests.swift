@@ -4,6 +4,17 @@ import Testing
 
 /// The "does not fit" refusal names a deployment that holds the weights, or says none does.
 @Suite struct DeploymentFitTests {
+    /// A GPU without BF16 keeps an FP16 model's cache in FP16 (a V100 said "bf16 KV cache"), and
+    /// Blackwell may keep an NVFP4 cache.
+    @Test func theDefaultCacheIsTheModelsActivationType() throws {
+        let e = Estimator()
+        let volta = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-2-7b-hf", gpu: "v100-sxm2-32gb"))
+        #expect(volta.precision == .fp16 && volta.kvPrecision == .fp16)
+        let fp8 = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", precision: .fp8))
+        #expect(fp8.kvPrecision == .bf16)
+        #expect(try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "b200", kvPrecision: .nvfp4)).kvPrecision == .nvfp4)
+    }
+
     static func refusal(_ e: Estimator, _ r: DeploymentRequest) -> DeploymentError? {
         do { _ = try e.deployment(r); return nil } catch { return error as? DeploymentError }
     }

@@ -155,6 +155,12 @@ extension BadInput {
     ]
 
     static let deployments: [BadInput] = [
+        BadInput(name: "tensorrt-llm on an amd gpu", args: Inputs.estimate(replacing: "--gpu", with: "mi300x") + ["--framework", "trtllm"], mentions: ["TensorRT-LLM", "mi300x", "vllm"]),
+        BadInput(name: "flashattention-2 on volta", args: ["estimate", "--model", "meta-llama/Llama-2-7b-hf", "--gpu", "v100-sxm2-32gb", "--framework", "hf", "--attention", "flash",
+                                                          "--batch", "1", "--input", "10", "--output", "10"], mentions: ["FlashAttention-2", "v100-sxm2-32gb", "sdpa"]),
+        BadInput(name: "kv cache in int8", args: Inputs.estimate + ["--kv-precision", "int8"], mentions: ["int8", "fp8"]),
+        BadInput(name: "fp32 kv cache beside bf16 weights", args: Inputs.estimate + ["--kv-precision", "fp32"], mentions: ["FP32 KV cache", "bf16 weights"]),
+        BadInput(name: "nvfp4 kv cache before blackwell", args: Inputs.estimate + ["--kv-precision", "nvfp4"], mentions: ["NVFP4 KV cache", "h100-sxm"]),
         BadInput(name: "model larger than memory", args: ["estimate", "--model", "meta-llama/Llama-3.1-405B-Instruct", "--gpu", "a10", "--batch", "1", "--input", "10", "--output", "10"], mentions: ["does not fit", "811.7 GB", "a10"]),
         BadInput(name: "precision the gpu lacks", args: Inputs.estimate(replacing: "--gpu", with: "a100-sxm-80gb") + ["--precision", "fp8"], mentions: ["a100-sxm-80gb", "fp8"]),
         BadInput(name: "tp not dividing heads", args: ["estimate", "--model", "meta-llama/Llama-3.1-70B-Instruct", "--gpu", "h100-sxm", "--gpus", "3", "--batch", "1", "--input", "10", "--output", "10"], mentions: ["tp 3", "64 attention heads"]),

@@ -141,6 +141,9 @@ public struct Deployment: Sendable {
         if precision == .mxfp4, model.moe == nil {
             throw DeploymentError.expertsOnlyPrecision(model: model.id, precision: precision.rawValue, supported: offered)
         }
+        if let problem = Self.softwareProblem(gpu: gpu, framework: framework, attention: attention, precision: precision, kvPrecision: kvPrecision) {
+            throw DeploymentError.invalidShape(problem)
+        }
         guard gpuCount >= 1, tensorParallel >= 1, expertParallel >= 1 else {
             throw DeploymentError.invalidParallelism("gpus, tp and ep must be at least 1")
         }

@@ -117,7 +117,7 @@ public struct Estimator: Sendable {
             return try Deployment(
                 model: model, gpu: gpu, node: gpus.defaultNode(of: gpu), gpuCount: count, tensorParallel: tp,
                 expertParallel: r.expertParallel ?? 1, precision: precision,
-                kvPrecision: r.kvPrecision ?? (precision == .fp32 ? .fp32 : .bf16), framework: r.framework,
+                kvPrecision: r.kvPrecision ?? Deployment.defaultKVPrecision(weights: precision, gpu: gpu), framework: r.framework,
                 attention: attention, lockedClock: r.smClockMHz.map { .megahertz($0) },
                 powerCap: r.powerCapWatts.map { .watts($0) }, host: host, sampling: r.sampling, pipelineParallel: pp)
         } catch let DeploymentError.unsupportedPrecision(g, p, supported) where r.precision == nil && p == precision.rawValue {
