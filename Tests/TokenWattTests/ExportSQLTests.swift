@@ -28,28 +28,32 @@ import Testing
         return rows
     }
 
-    /// Runs `sql` over a `requests` table of `rows` and returns the columns it adds (by name) by row id.
-    func runSQLite(_ sql: String, rows: [(Int, Int)], python: String) throws -> [[String: Double]] {
+    /// Runs `sql` over a `requests` table of `rows` and returns the columns it adds (by name) by row
+    /// id. The table may hold further REAL columns (`existing`), each 1e6 in every row.
+    func runSQLite(_ sql: String, rows: [(Int, Int)], existing: [String] = [], python: String) throws -> [[String: Double]] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-sql-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         try sql.write(to: dir.appendingPathComponent("q.sql"), atomically: true, encoding: .utf8)
         try rows.map { "\($0.0),\($0.1)" }.joined(separator: "\n").write(to: dir.appendingPathComponent("rows.csv"), atomically: true, encoding: .utf8)
+        let table = ["id", "input_tokens", "output_tokens", "note"] + existing
         let script = """
         import sqlite3, sys
         d = sys.argv[1]
+        table = \(table)
         c = sqlite3.connect(':memory:')
-        c.execute('CREATE TABLE requests (id INTEGER PRIMARY KEY, input_tokens INTEGER, output_tokens INTEGER, note TEXT)')
+        c.execute('CREATE TABLE requests (id INTEGER PRIMARY KEY, input_tokens INTEGER, output_tokens INTEGER, note TEXT'
+                  + ''.join(', %s REAL' % n for n in table[4:]) + ')')
         for k, line in enumerate(open(d + '/rows.csv')):
             i, o = line.strip().split(',')
-            c.execute('INSERT INTO requests VALUES (?, ?, ?, ?)', (k, int(i), int(o), 'row%d' % k))
+            c.execute('INSERT INTO requests VALUES (%s)' % ', '.join('?' * len(table)), (k, int(i), int(o), 'row%d' % k) + (1e6,) * (len(table) - 4))
         q = open(d + '/q.sql').read()
         cur = c.execute(q)
         names = [x[0] for x in cur.description]
-        assert names[:4] == ['id', 'input_tokens', 'output_tokens', 'note'], names
+        assert names[:len(table)] == table, names
         for row in cur:
-            assert row[3] == 'row%d' % row[0]
-            print(row[0], ' '.join('%s=%r' % (n, v) for n, v in zip(names[4:], row[4:])))
+            assert row[3] == 'row%d' % row[0] and all(v == 1e6 for v in row[4:len(table)])
+            print(row[0], ' '.join('%s=%r' % (n, v) for n, v in zip(names[len(table):], row[len(table):])))
         """
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
@@ -103,6 +107,23 @@ import Testing
         }
     }
 
+    /// A table that already has columns of the names the export adds (`trace`'s `--per-request`
+    /// rows, or a table made from an earlier export) gets the new values beside its own: the
+    /// export read the table's `wh_gpu` and `occupancy_s` instead of its own, and `wh` came out
+    /// 12.7× too high on `trace`'s rows (3.530 Wh for 1000 + 250 tokens against 0.2770).
+    @Test(.enabled(if: python != nil)) func columnsOfTheSameNameInTheTableChangeNothing() throws {
+        let f = try formula(boundary: .facility)
+        let rows = [(1000, 250), (5000, 20), (30_000, 300)]
+        let got = try runSQLite(try SQLExport(formula: f, dialect: .sqlite).sql(), rows: rows,
+                                existing: ["wh_gpu", "occupancy_s", "wh", "wh_low", "wh_high"], python: try #require(Self.python))
+        for (k, (i, o)) in rows.enumerated() {
+            let wh = f.wattHours(input: i, output: o), range = try #require(f.range(input: i, output: o))
+            for (column, want) in [("wh", wh[.facility]!), ("wh_gpu", wh[.gpu]!), ("wh_low", range.low[.facility]!), ("wh_high", range.high[.facility]!)] {
+                #expect(approx(try #require(got[k][column], "row \(k) has no new \(column)"), want, rel: 1e-9), "row \(k) \(column)")
+            }
+        }
+    }
+
     /// A negative token count is no request: NULL, where it priced -5 input tokens as a prompt
     /// of 8,155 (FLOOR(-5 / 8160) = -1) and -10 output tokens as energy given back. A prompt
     /// longer than the step budget holds its place in the batch through its chunks, as in Swift.
@@ -142,7 +163,7 @@ import Testing
         let f = try TokenFormula(estimator: e, deployment: d, batch: 32, input: 500, output: 300, settings: try LedgerSettings(), boundary: .it)
         #expect(f.errorBand == nil && f.range(input: 500, output: 300) == nil)
         let sql = try SQLExport(formula: f, dialect: .postgres).sql()
-        #expect(sql.contains("AS wh\nFROM (SELECT r.*") && !sql.contains("wh_low"))
+        #expect(sql.contains("AS wh\nFROM requests AS r;") && !sql.contains("wh_low"))
     }
 
     /// The formula is the serving surface `fleet` and `trace` price queries with.
@@ -177,8 +198,8 @@ import Testing
         let sql = try SQLExport(formula: try formula(boundary: .facility), dialect: dialect, table: "warehouse.requests",
                                 inputColumn: "prompt_tokens", outputColumn: "completion_tokens").sql()
         let code = sql.split(separator: "\n").filter { !$0.hasPrefix("--") }.joined(separator: "\n")
-        #expect(code.hasPrefix("SELECT t.*, ") && code.hasSuffix("FROM warehouse.requests AS r) AS t;"))
-        #expect(code.components(separatedBy: "SELECT").count == 3 && code.contains("AS wh_low") && code.contains("AS wh_high"))
+        #expect(code.hasPrefix("SELECT r.*,\n") && code.hasSuffix("\nFROM warehouse.requests AS r;"))
+        #expect(code.components(separatedBy: "SELECT").count == 2 && code.contains("AS wh_low") && code.contains("AS wh_high"))
         #expect(code.contains("r.prompt_tokens") && code.contains("r.completion_tokens") && !code.contains("CREATE FUNCTION"))
         #expect(code.components(separatedBy: "(").count == code.components(separatedBy: ")").count)
         #expect(throws: (any Error).self) { try SQLExport(formula: try formula(boundary: .gpu), dialect: dialect, table: "x; DROP TABLE y") }

@@ -93,59 +93,79 @@ public struct SQLExport: Sendable {
         return "(CASE WHEN \(i) > 0 THEN \(k) + CASE WHEN \(i) - \(k) * \(c) > 0 THEN 1 ELSE 0 END - 1 ELSE 0 END)"
     }
 
-    /// One SELECT over a derived table: the inner query adds each row's GPU energy (`wh_gpu`) and
-    /// the deployment time it occupies (`occupancy_s`), each written once; the outer query prices
-    /// them at the chosen boundary (`wh`) and, where the GPU has a measured error band, at the
-    /// band's two ends (`wh_low`, `wh_high`), host, idle power and PUE held.
+    /// One SELECT over the table: each added column is computed from the row's two token columns
+    /// alone, so a column of the table that has the name of one of them (a table priced before,
+    /// `trace`'s `--per-request` rows) neither feeds nor replaces it; it is returned as it was,
+    /// beside the new one. Added: the row's GPU energy (`wh_gpu`), the deployment time it occupies
+    /// (`occupancy_s`), its Wh at the chosen boundary (`wh`) and, where the GPU has a measured error
+    /// band, at the band's two ends (`wh_low`, `wh_high`), host, idle power and PUE held.
+    ///
+    /// Each column writes the GPU energy and occupancy again rather than reading them from a
+    /// derived table: a derived table's `r.*` carries the table's own `wh_gpu` and `occupancy_s`,
+    /// and SQLite read those (a table already holding `trace`'s batch-1 `wh_gpu` came out 12.7×
+    /// too high), while helper columns of other names would ride along into the result and into
+    /// any table made from it, where the next export would read them back.
     public func sql() -> String {
         let f = formula, d = f.deployment
         let i = "CAST(r.\(inputColumn) AS \(dialect.doubleType))", o = "CAST(r.\(outputColumn) AS \(dialect.doubleType))"
-        let context = "(\(i) + \(o) / 2)"
-        let b = Double(f.localBatch)
-        let steps = "(\(o) + \(heldSteps(input: i)))"
+        let gpuJ = gpuJoules(input: i, output: o), occupancy = occupancySeconds(input: i, output: o)
         // A negative token count is no request: NULL, as a NULL count gives (it priced as a
         // prompt of 8,155 tokens at -5, where `estimate` refuses it).
-        let invalid = "\(i) < 0 OR \(o) < 0"
-        let gpuJ = "(CASE WHEN \(invalid) THEN NULL ELSE \(prefill(f.energySegments, past: f.pastEnergy, input: i)) * \(Self.lit(f.gpus)) / \(Self.lit(f.ranks)) + (\(value(f.decodeEnergy, context))) * \(Self.lit(f.gpus)) / (\(Self.lit(f.ranks)) * \(Self.lit(b))) * \(steps) END)"
-        let occupancy = "(CASE WHEN \(invalid) THEN NULL ELSE \(prefill(f.timeSegments, past: f.pastTime, input: i)) / \(Self.lit(f.ranks)) + (\(value(f.decodeTime, context))) / (\(Self.lit(f.ranks)) * \(Self.lit(b))) * \(steps) END)"
-        var priced = ["\(boundaryWh(gpuJoules: "(t.wh_gpu * 3600)")) AS wh"]
-        var returns = "wh"
+        func perRow(_ value: String) -> String { "CASE WHEN \(i) < 0 OR \(o) < 0 THEN NULL ELSE \(value) END" }
+        var added = [("wh_gpu", "\(gpuJ) / 3600"), ("occupancy_s", occupancy), ("wh", boundaryWh(gpuJoules: gpuJ, occupancy: occupancy))]
         var bandLine: [String] = []
         if let band = f.errorBand {
-            priced += [("wh_low", band.ratioLow), ("wh_high", band.ratioHigh)].map { name, ratio in
-                "\(boundaryWh(gpuJoules: "(t.wh_gpu * 3600 * \(Self.lit(ratio)))")) AS \(name)"
+            added += [("wh_low", band.ratioLow), ("wh_high", band.ratioHigh)].map { name, ratio in
+                (name, boundaryWh(gpuJoules: "\(gpuJ) * \(Self.lit(ratio))", occupancy: occupancy))
             }
-            returns = "wh, wh_low, wh_high"
             bandLine = ["-- wh_low/wh_high: " + QueryRange.describe(band)]
         }
+        let returns = added.dropFirst(2).map(\.0).joined(separator: ", ")
         let header = [
             "-- TokenWatt export-sql (\(dialect.rawValue)): Wh per request at the \(f.boundary.rawValue) boundary",
-            "-- \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.precision.rawValue); \(Int(b * f.ranks)) sequences in flight, prompts in chunks of \(Int(f.chunk)) tokens",
+            "-- \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.precision.rawValue); \(Int(Double(f.localBatch) * f.ranks)) sequences in flight, prompts in chunks of \(Int(f.chunk)) tokens",
             "-- PUE \(formatNumber(f.pue)); the same numbers as `tokenwatt estimate --method surface` with these flags",
             "-- Reads \(table)(\(inputColumn), \(outputColumn)); returns every column plus wh_gpu (GPU Wh), occupancy_s (deployment seconds), \(returns).",
+            "-- Each added column is computed from the two token columns alone; a column of the table with the same name is returned too, before it.",
         ] + bandLine
         return header.joined(separator: "\n")
-            + "\nSELECT t.*, \(priced.joined(separator: ", "))\nFROM (SELECT r.*, \(gpuJ) / 3600 AS wh_gpu, \(occupancy) AS occupancy_s\n      FROM \(table) AS r) AS t;\n"
+            + "\nSELECT r.*,\n" + added.map { "  \(perRow($0.1)) AS \($0.0)" }.joined(separator: ",\n") + "\nFROM \(table) AS r;\n"
     }
 
-    /// The Wh at the formula's boundary of a request whose GPU energy is `gpuJoules` (an SQL
-    /// expression), its occupancy read from the inner query: `TokenFormula.wattHours` in SQL.
-    func boundaryWh(gpuJoules gpuJ: String) -> String {
+    /// A row's GPU energy in J (an SQL expression of its input and output token counts).
+    func gpuJoules(input i: String, output o: String) -> String {
         let f = formula
-        let nodeJ = "((\(gpuJ) + \(Self.lit(f.hostWattsPerGPU)) * \(Self.lit(f.gpus)) * t.occupancy_s) / \(Self.lit(f.psuEfficiency)))"
-        let idleJ: String
-        if let busy = f.busy {
-            idleJ = "\(Self.lit(f.idleWallPower)) * t.occupancy_s * (1 - \(Self.lit(busy))) / \(Self.lit(busy))"
-        } else if case let .idleShareOfActive(share) = f.utilization {
-            idleJ = "\(Self.lit(share)) * \(nodeJ)"
-        } else {
-            idleJ = "0"
+        return "(\(prefill(f.energySegments, past: f.pastEnergy, input: i)) * \(Self.lit(f.gpus)) / \(Self.lit(f.ranks)) + (\(value(f.decodeEnergy, context(input: i, output: o)))) * \(Self.lit(f.gpus)) / (\(Self.lit(f.ranks)) * \(Self.lit(Double(f.localBatch)))) * \(steps(input: i, output: o)))"
+    }
+
+    /// The deployment seconds a row occupies (an SQL expression of its token counts).
+    func occupancySeconds(input i: String, output o: String) -> String {
+        let f = formula
+        return "(\(prefill(f.timeSegments, past: f.pastTime, input: i)) / \(Self.lit(f.ranks)) + (\(value(f.decodeTime, context(input: i, output: o)))) / (\(Self.lit(f.ranks)) * \(Self.lit(Double(f.localBatch)))) * \(steps(input: i, output: o)))"
+    }
+
+    func context(input i: String, output o: String) -> String { "(\(i) + \(o) / 2)" }
+    func steps(input i: String, output o: String) -> String { "(\(o) + \(heldSteps(input: i)))" }
+
+    /// The Wh at the formula's boundary of a request whose GPU energy is `gpuJoules` and whose
+    /// occupancy is `occupancy` (SQL expressions, each written once): `TokenFormula.wattHours` as
+    /// (G + k·occupancy) / PSU efficiency · m / 3600, with k the host power (and at `it` and
+    /// `facility` under a busy fraction, the idle wall power over the idle time per busy second,
+    /// times the PSU efficiency) and m the idle share and PUE factors.
+    func boundaryWh(gpuJoules gpuJ: String, occupancy: String) -> String {
+        let f = formula
+        var k = f.hostWattsPerGPU * f.gpus, m = 1.0
+        if f.boundary == .it || f.boundary == .facility {
+            if let busy = f.busy {
+                k += f.psuEfficiency * f.idleWallPower * (1 - busy) / busy
+            } else if case let .idleShareOfActive(share) = f.utilization {
+                m = 1 + share
+            }
         }
+        if f.boundary == .facility { m *= f.pue }
         switch f.boundary {
         case .gpu: return "\(gpuJ) / 3600"
-        case .node: return "\(nodeJ) / 3600"
-        case .it: return "(\(nodeJ) + \(idleJ)) / 3600"
-        case .facility: return "(\(nodeJ) + \(idleJ)) * \(Self.lit(f.pue)) / 3600"
+        case .node, .it, .facility: return "(\(gpuJ) + \(occupancy) * \(Self.lit(k))) / \(Self.lit(f.psuEfficiency)) * \(Self.lit(m)) / 3600"
         }
     }
 }
