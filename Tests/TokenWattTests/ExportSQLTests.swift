@@ -31,6 +31,11 @@ import Testing
     /// Runs `sql` over a `requests` table of `rows` and returns the columns it adds (by name) by row
     /// id. The table may hold further REAL columns (`existing`), each 1e6 in every row.
     func runSQLite(_ sql: String, rows: [(Int, Int)], existing: [String] = [], python: String) throws -> [[String: Double]] {
+        try runSQLite(sql, literals: rows.map { (String($0.0), String($0.1)) }, existing: existing, python: python)
+    }
+
+    /// As above, the token cells given as Python literals (`'abc'`, `None`, `1e300`) in INTEGER columns.
+    func runSQLite(_ sql: String, literals rows: [(String, String)], existing: [String] = [], python: String) throws -> [[String: Double]] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-sql-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -38,15 +43,15 @@ import Testing
         try rows.map { "\($0.0),\($0.1)" }.joined(separator: "\n").write(to: dir.appendingPathComponent("rows.csv"), atomically: true, encoding: .utf8)
         let table = ["id", "input_tokens", "output_tokens", "note"] + existing
         let script = """
-        import sqlite3, sys
+        import ast, sqlite3, sys
         d = sys.argv[1]
         table = \(table)
         c = sqlite3.connect(':memory:')
         c.execute('CREATE TABLE requests (id INTEGER PRIMARY KEY, input_tokens INTEGER, output_tokens INTEGER, note TEXT'
                   + ''.join(', %s REAL' % n for n in table[4:]) + ')')
         for k, line in enumerate(open(d + '/rows.csv')):
-            i, o = line.strip().split(',')
-            c.execute('INSERT INTO requests VALUES (%s)' % ', '.join('?' * len(table)), (k, int(i), int(o), 'row%d' % k) + (1e6,) * (len(table) - 4))
+            i, o = (ast.literal_eval(x) for x in line.rstrip('\\n').split(','))
+            c.execute('INSERT INTO requests VALUES (%s)' % ', '.join('?' * len(table)), (k, i, o, 'row%d' % k) + (1e6,) * (len(table) - 4))
         q = open(d + '/q.sql').read()
         cur = c.execute(q)
         names = [x[0] for x in cur.description]
@@ -139,6 +144,27 @@ import Testing
         #expect(f.heldSteps(20_000) == 2 && f.heldSteps(Double(Int(f.chunk))) == 0 && f.heldSteps(f.chunk + 1) == 1)
     }
 
+    /// A row no engine could run is NULL in every added column, as `trace` refuses it: 1e9 tokens
+    /// or more (1e9 + 1 priced 1.33e9 Wh, 1e300 infinity), not whole (10.5), or in SQLite not a
+    /// number (`CAST('abc' AS REAL)` and `CAST('' AS REAL)` are 0, so both priced as 0 tokens).
+    /// Numeric text is read as its number, and a request longer than the context window is priced
+    /// as logged with `over_context` 1 (it had no flag).
+    @Test(.enabled(if: python != nil)) func rowsNoEngineCouldRunGiveNullAndLongOnesAreFlagged() throws {
+        let f = try formula(boundary: .facility)
+        let window = f.deployment.model.maxPositions
+        let refused = [("1000000000", "1"), ("1e300", "1"), ("9223372036854775807", "1"), ("10.5", "20"), ("'abc'", "10"), ("''", "10"),
+                       ("10", "'x'"), ("None", "10"), ("100", "-1"), ("100", "2.5")]
+        let priced: [(String, String, Int, Int, Int)] = [("999999999", "1", 999_999_999, 1, 1), ("'100'", "20", 100, 20, 0), ("200000", "10", 200_000, 10, 1),
+                                                         (String(window - 72), "72", window - 72, 72, 0), (String(window - 72), "73", window - 72, 73, 1)]
+        let got = try runSQLite(try SQLExport(formula: f, dialect: .sqlite).sql(), literals: refused + priced.map { ($0.0, $0.1) }, python: try #require(Self.python))
+        for k in refused.indices { #expect(got[k].isEmpty, "\(refused[k]) gave \(got[k])") }
+        for (k, row) in priced.enumerated() {
+            let cells = got[refused.count + k]
+            #expect(approx(try #require(cells["wh"], "\(row)"), f.wattHours(input: row.2, output: row.3)[.facility]!, rel: 1e-9), "\(row)")
+            #expect(cells["over_context"] == Double(row.4), "\(row)")
+        }
+    }
+
     /// The range moves the GPU energy alone: at the GPU boundary its ends are the band's ratios
     /// times the estimate, and at the facility each further GPU Wh costs PUE ÷ PSU efficiency
     /// (the idle time of a busy fraction is held).
@@ -163,7 +189,7 @@ import Testing
         let f = try TokenFormula(estimator: e, deployment: d, batch: 32, input: 500, output: 300, settings: try LedgerSettings(), boundary: .it)
         #expect(f.errorBand == nil && f.range(input: 500, output: 300) == nil)
         let sql = try SQLExport(formula: f, dialect: .postgres).sql()
-        #expect(sql.contains("AS wh\nFROM requests AS r;") && !sql.contains("wh_low"))
+        #expect(sql.contains(" AS wh,\n") && sql.contains(" AS over_context\nFROM requests AS r;") && !sql.contains("wh_low"))
     }
 
     /// The formula is the serving surface `fleet` and `trace` price queries with.

@@ -98,7 +98,11 @@ public struct SQLExport: Sendable {
     /// `trace`'s `--per-request` rows) neither feeds nor replaces it; it is returned as it was,
     /// beside the new one. Added: the row's GPU energy (`wh_gpu`), the deployment time it occupies
     /// (`occupancy_s`), its Wh at the chosen boundary (`wh`) and, where the GPU has a measured error
-    /// band, at the band's two ends (`wh_low`, `wh_high`), host, idle power and PUE held.
+    /// band, at the band's two ends (`wh_low`, `wh_high`), host, idle power and PUE held; and
+    /// `over_context`, 1 where input + output exceed the model's context window (priced as logged,
+    /// as `trace` prices and counts them), else 0. Every added column is NULL where a token count
+    /// is no request's: not a whole number in [0, 1e9) (`TraceReader.mostTokens`), or, in SQLite,
+    /// not a number.
     ///
     /// Each column writes the GPU energy and occupancy again rather than reading them from a
     /// derived table: a derived table's `r.*` carries the table's own `wh_gpu` and `occupancy_s`,
@@ -109,9 +113,18 @@ public struct SQLExport: Sendable {
         let f = formula, d = f.deployment
         let i = "CAST(r.\(inputColumn) AS \(dialect.doubleType))", o = "CAST(r.\(outputColumn) AS \(dialect.doubleType))"
         let gpuJ = gpuJoules(input: i, output: o), occupancy = occupancySeconds(input: i, output: o)
-        // A negative token count is no request: NULL, as a NULL count gives (it priced as a
-        // prompt of 8,155 tokens at -5, where `estimate` refuses it).
-        func perRow(_ value: String) -> String { "CASE WHEN \(i) < 0 OR \(o) < 0 THEN NULL ELSE \(value) END" }
+        // A row no engine could run is no request: NULL, as a NULL count gives, where a token
+        // count is negative (-5 priced as a prompt of 8,155 tokens), 1e9 or more (`trace`
+        // refuses those; one such row priced 1.3 GWh, 1e300 infinity), not whole, or in SQLite
+        // not a number at all (its CAST reads 'abc' and '' as 0: `CAST(x AS REAL) = x` holds for
+        // numbers and numeric text only). The other dialects' CAST of such text fails or is NULL.
+        let most = Self.lit(Double(TraceReader.mostTokens))
+        var whole = "FLOOR(\(i)) = \(i) AND FLOOR(\(o)) = \(o)"
+        if dialect == .sqlite { whole += " AND \(i) = r.\(inputColumn) AND \(o) = r.\(outputColumn)" }
+        func perRow(_ value: String) -> String {
+            // FLOOR only once the count is in range: Spark's FLOOR returns a BIGINT, which 1e300 overflows.
+            "CASE WHEN \(i) >= 0 AND \(i) < \(most) AND \(o) >= 0 AND \(o) < \(most) THEN CASE WHEN \(whole) THEN \(value) END END"
+        }
         var added = [("wh_gpu", "\(gpuJ) / 3600"), ("occupancy_s", occupancy), ("wh", boundaryWh(gpuJoules: gpuJ, occupancy: occupancy))]
         var bandLine: [String] = []
         if let band = f.errorBand {
@@ -120,12 +133,16 @@ public struct SQLExport: Sendable {
             }
             bandLine = ["-- wh_low/wh_high: " + QueryRange.describe(band)]
         }
+        // Priced as logged, as `trace` prices them, but flagged: engines refuse such a request by default.
+        added.append(("over_context", "CASE WHEN \(i) + \(o) > \(Self.lit(Double(d.model.maxPositions))) THEN 1 ELSE 0 END"))
         let returns = added.dropFirst(2).map(\.0).joined(separator: ", ")
         let header = [
             "-- TokenWatt export-sql (\(dialect.rawValue)): Wh per request at the \(f.boundary.rawValue) boundary",
             "-- \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.precision.rawValue); \(Int(Double(f.localBatch) * f.ranks)) sequences in flight, prompts in chunks of \(Int(f.chunk)) tokens",
             "-- PUE \(formatNumber(f.pue)); the same numbers as `tokenwatt estimate --method surface` with these flags",
-            "-- Reads \(table)(\(inputColumn), \(outputColumn)); returns every column plus wh_gpu (GPU Wh), occupancy_s (deployment seconds), \(returns).",
+            "-- Reads \(table)(\(inputColumn), \(outputColumn)); returns every column plus wh_gpu (GPU Wh), occupancy_s (deployment seconds), \(returns)",
+            "-- (1 where input + output exceed the \(d.model.maxPositions)-token context window, else 0: priced as logged, as `trace` does).",
+            "-- Every added column is NULL where a token count is not a whole number from 0 to 999,999,999\(dialect == .sqlite ? " (or not a number: 'abc', '')" : "").",
             "-- Each added column is computed from the two token columns alone; a column of the table with the same name is returned too, before it.",
         ] + bandLine
         return header.joined(separator: "\n")
