@@ -165,6 +165,29 @@ import Testing
         }
     }
 
+    /// An empty prompt is priced as the one-token prompt `trace` prices it as (`TraceReplay.call`
+    /// takes max(1, input)), in Swift and in SQL: 0 + 10 tokens came to 0.00609 Wh in SQL where
+    /// `trace` priced a one-token prompt, and 0 + 0 to 0 Wh.
+    @Test(.enabled(if: python != nil)) func anEmptyPromptIsPricedAsOneTokenAsTraceDoes() throws {
+        let f = try formula(boundary: .facility)
+        let s = try ServingSurface(estimator: Estimator(), deployment: f.deployment, maxBatch: 64, tokenBudget: 8192, meanResidentTokens: 1125, meanOutput: 250)
+        let outputs = [0, 10, 250]
+        for o in outputs {
+            let c = s.cost(TraceReplay.call(TraceRequest(timestamp: 0, inputTokens: 0, outputTokens: o)))
+            #expect(approx(f.wattHours(input: 0, output: o)[.gpu]!, (c.prefillJoules + c.decodeJoules) / 3600, rel: 1e-12), "0 + \(o)")
+        }
+        let got = try runSQLite(try SQLExport(formula: f, dialect: .sqlite).sql(), rows: outputs.map { (0, $0) } + outputs.map { (1, $0) }, python: try #require(Self.python))
+        for (k, o) in outputs.enumerated() {
+            let one = f.wattHours(input: 1, output: o), range = try #require(f.range(input: 1, output: o))
+            for (column, want) in [("wh", one[.facility]!), ("wh_gpu", one[.gpu]!), ("wh_low", range.low[.facility]!), ("wh_high", range.high[.facility]!)] {
+                for row in [k, outputs.count + k] {
+                    #expect(approx(try #require(got[row][column]), want, rel: 1e-9), "\(row < outputs.count ? 0 : 1) + \(o) \(column)")
+                }
+            }
+            #expect(approx(try #require(got[k]["occupancy_s"]), try #require(got[outputs.count + k]["occupancy_s"]), rel: 1e-9) && got[k]["over_context"] == 0)
+        }
+    }
+
     /// The range moves the GPU energy alone: at the GPU boundary its ends are the band's ratios
     /// times the estimate, and at the facility each further GPU Wh costs PUE ÷ PSU efficiency
     /// (the idle time of a busy fraction is held).

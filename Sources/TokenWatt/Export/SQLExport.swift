@@ -112,7 +112,6 @@ public struct SQLExport: Sendable {
     public func sql() -> String {
         let f = formula, d = f.deployment
         let i = "CAST(r.\(inputColumn) AS \(dialect.doubleType))", o = "CAST(r.\(outputColumn) AS \(dialect.doubleType))"
-        let gpuJ = gpuJoules(input: i, output: o), occupancy = occupancySeconds(input: i, output: o)
         // A row no engine could run is no request: NULL, as a NULL count gives, where a token
         // count is negative (-5 priced as a prompt of 8,155 tokens), 1e9 or more (`trace`
         // refuses those; one such row priced 1.3 GWh, 1e300 infinity), not whole, or in SQLite
@@ -125,14 +124,16 @@ public struct SQLExport: Sendable {
             // FLOOR only once the count is in range: Spark's FLOOR returns a BIGINT, which 1e300 overflows.
             "CASE WHEN \(i) >= 0 AND \(i) < \(most) AND \(o) >= 0 AND \(o) < \(most) THEN CASE WHEN \(whole) THEN \(value) END END"
         }
-        var added = [("wh_gpu", "\(gpuJ) / 3600"), ("occupancy_s", occupancy), ("wh", boundaryWh(gpuJoules: gpuJ, occupancy: occupancy))]
-        var bandLine: [String] = []
-        if let band = f.errorBand {
-            added += [("wh_low", band.ratioLow), ("wh_high", band.ratioHigh)].map { name, ratio in
-                (name, boundaryWh(gpuJoules: "\(gpuJ) * \(Self.lit(ratio))", occupancy: occupancy))
-            }
-            bandLine = ["-- wh_low/wh_high: " + QueryRange.describe(band)]
+        // The priced columns for a prompt; an empty one is priced as one token, as `trace` does
+        // (it was priced as none: 0 + 0 tokens as 0 Wh).
+        func priced(_ p: Prompt) -> [(String, String)] {
+            let gpuJ = gpuJoules(p, output: o), occupancy = occupancySeconds(p, output: o)
+            let band = f.errorBand.map { [("wh_low", $0.ratioLow), ("wh_high", $0.ratioHigh)] } ?? []
+            return [("wh_gpu", "\(gpuJ) / 3600"), ("occupancy_s", occupancy), ("wh", boundaryWh(gpuJoules: gpuJ, occupancy: occupancy))]
+                + band.map { name, ratio in (name, boundaryWh(gpuJoules: "\(gpuJ) * \(Self.lit(ratio))", occupancy: occupancy)) }
         }
+        var added = zip(priced(.tokens(i)), priced(.one)).map { tokens, one in (tokens.0, "CASE WHEN \(i) < 1 THEN \(one.1) ELSE \(tokens.1) END") }
+        let bandLine = f.errorBand.map { ["-- wh_low/wh_high: " + QueryRange.describe($0)] } ?? []
         // Priced as logged, as `trace` prices them, but flagged: engines refuse such a request by default.
         added.append(("over_context", "CASE WHEN \(i) + \(o) > \(Self.lit(Double(d.model.maxPositions))) THEN 1 ELSE 0 END"))
         let returns = added.dropFirst(2).map(\.0).joined(separator: ", ")
@@ -142,27 +143,56 @@ public struct SQLExport: Sendable {
             "-- PUE \(formatNumber(f.pue)); the same numbers as `tokenwatt estimate --method surface` with these flags",
             "-- Reads \(table)(\(inputColumn), \(outputColumn)); returns every column plus wh_gpu (GPU Wh), occupancy_s (deployment seconds), \(returns)",
             "-- (1 where input + output exceed the \(d.model.maxPositions)-token context window, else 0: priced as logged, as `trace` does).",
-            "-- Every added column is NULL where a token count is not a whole number from 0 to 999,999,999\(dialect == .sqlite ? " (or not a number: 'abc', '')" : "").",
+            "-- Every added column is NULL where a token count is not a whole number from 0 to 999,999,999\(dialect == .sqlite ? " (or not a number: 'abc', '')" : ""); an empty prompt is priced as one token, as `trace` does.",
             "-- Each added column is computed from the two token columns alone; a column of the table with the same name is returned too, before it.",
         ] + bandLine
         return header.joined(separator: "\n")
             + "\nSELECT r.*,\n" + added.map { "  \(perRow($0.1)) AS \($0.0)" }.joined(separator: ",\n") + "\nFROM \(table) AS r;\n"
     }
 
-    /// A row's GPU energy in J (an SQL expression of its input and output token counts).
-    func gpuJoules(input i: String, output o: String) -> String {
-        let f = formula
-        return "(\(prefill(f.energySegments, past: f.pastEnergy, input: i)) * \(Self.lit(f.gpus)) / \(Self.lit(f.ranks)) + (\(value(f.decodeEnergy, context(input: i, output: o)))) * \(Self.lit(f.gpus)) / (\(Self.lit(f.ranks)) * \(Self.lit(Double(f.localBatch)))) * \(steps(input: i, output: o)))"
+    /// The prompt a row is priced with: its input tokens (an SQL expression), or the one token
+    /// an empty prompt is priced as (`TokenFormula.wattHours`, `TraceReplay.call`), whose
+    /// prefill is a constant.
+    enum Prompt {
+        case tokens(String)
+        case one
+
+        var sql: String {
+            switch self {
+            case let .tokens(i): return i
+            case .one: return SQLExport.lit(1)
+            }
+        }
     }
 
-    /// The deployment seconds a row occupies (an SQL expression of its token counts).
-    func occupancySeconds(input i: String, output o: String) -> String {
+    /// A row's GPU energy in J (an SQL expression of its prompt and output token count).
+    func gpuJoules(_ p: Prompt, output o: String) -> String {
         let f = formula
-        return "(\(prefill(f.timeSegments, past: f.pastTime, input: i)) / \(Self.lit(f.ranks)) + (\(value(f.decodeTime, context(input: i, output: o)))) / (\(Self.lit(f.ranks)) * \(Self.lit(Double(f.localBatch)))) * \(steps(input: i, output: o)))"
+        return "(\(prefill(f.energySegments, past: f.pastEnergy, prompt: p)) * \(Self.lit(f.gpus)) / \(Self.lit(f.ranks)) + (\(value(f.decodeEnergy, context(p, output: o)))) * \(Self.lit(f.gpus)) / (\(Self.lit(f.ranks)) * \(Self.lit(Double(f.localBatch)))) * \(steps(p, output: o)))"
     }
 
-    func context(input i: String, output o: String) -> String { "(\(i) + \(o) / 2)" }
-    func steps(input i: String, output o: String) -> String { "(\(o) + \(heldSteps(input: i)))" }
+    /// The deployment seconds a row occupies (an SQL expression of its prompt and output token count).
+    func occupancySeconds(_ p: Prompt, output o: String) -> String {
+        let f = formula
+        return "(\(prefill(f.timeSegments, past: f.pastTime, prompt: p)) / \(Self.lit(f.ranks)) + (\(value(f.decodeTime, context(p, output: o)))) / (\(Self.lit(f.ranks)) * \(Self.lit(Double(f.localBatch)))) * \(steps(p, output: o)))"
+    }
+
+    func context(_ p: Prompt, output o: String) -> String { "(\(p.sql) + \(o) / 2)" }
+
+    func steps(_ p: Prompt, output o: String) -> String {
+        switch p {
+        case let .tokens(i): return "(\(o) + \(heldSteps(input: i)))"
+        case .one: return "(\(o) + \(Self.lit(formula.heldSteps(1))))"
+        }
+    }
+
+    /// The prompt cost of a row: the closed form below, or for the one-token prompt its value.
+    func prefill(_ segments: [TokenFormula.Segment], past: CostCurve, prompt: Prompt) -> String {
+        switch prompt {
+        case let .tokens(i): return prefill(segments, past: past, input: i)
+        case .one: return Self.lit(formula.prefill(1, segments: segments, past: past))
+        }
+    }
 
     /// The Wh at the formula's boundary of a request whose GPU energy is `gpuJoules` and whose
     /// occupancy is `occupancy` (SQL expressions, each written once): `TokenFormula.wattHours` as
