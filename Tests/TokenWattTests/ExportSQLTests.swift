@@ -34,24 +34,26 @@ import Testing
         try runSQLite(sql, literals: rows.map { (String($0.0), String($0.1)) }, existing: existing, python: python)
     }
 
-    /// As above, the token cells given as Python literals (`'abc'`, `None`, `1e300`) in INTEGER columns.
-    func runSQLite(_ sql: String, literals rows: [(String, String)], existing: [String] = [], python: String) throws -> [[String: Double]] {
+    /// As above, the token cells given as Python literals (`'abc'`, `None`, `1e300`) in INTEGER
+    /// columns, and the table and token columns named as given.
+    func runSQLite(_ sql: String, literals rows: [(String, String)], existing: [String] = [], table name: String = "requests",
+                   columns: (String, String) = ("input_tokens", "output_tokens"), python: String) throws -> [[String: Double]] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-sql-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         try sql.write(to: dir.appendingPathComponent("q.sql"), atomically: true, encoding: .utf8)
         try rows.map { "\($0.0),\($0.1)" }.joined(separator: "\n").write(to: dir.appendingPathComponent("rows.csv"), atomically: true, encoding: .utf8)
-        let table = ["id", "input_tokens", "output_tokens", "note"] + existing
+        let table = ["id", columns.0, columns.1, "note"] + existing
         let script = """
         import ast, sqlite3, sys
         d = sys.argv[1]
         table = \(table)
         c = sqlite3.connect(':memory:')
-        c.execute('CREATE TABLE requests (id INTEGER PRIMARY KEY, input_tokens INTEGER, output_tokens INTEGER, note TEXT'
+        c.execute('CREATE TABLE "\(name)" (id INTEGER PRIMARY KEY, "%s" INTEGER, "%s" INTEGER, note TEXT' % (table[1], table[2])
                   + ''.join(', %s REAL' % n for n in table[4:]) + ')')
         for k, line in enumerate(open(d + '/rows.csv')):
             i, o = (ast.literal_eval(x) for x in line.rstrip('\\n').split(','))
-            c.execute('INSERT INTO requests VALUES (%s)' % ', '.join('?' * len(table)), (k, i, o, 'row%d' % k) + (1e6,) * (len(table) - 4))
+            c.execute('INSERT INTO "\(name)" VALUES (%s)' % ', '.join('?' * len(table)), (k, i, o, 'row%d' % k) + (1e6,) * (len(table) - 4))
         q = open(d + '/q.sql').read()
         cur = c.execute(q)
         names = [x[0] for x in cur.description]
@@ -212,7 +214,7 @@ import Testing
         let f = try TokenFormula(estimator: e, deployment: d, batch: 32, input: 500, output: 300, settings: try LedgerSettings(), boundary: .it)
         #expect(f.errorBand == nil && f.range(input: 500, output: 300) == nil)
         let sql = try SQLExport(formula: f, dialect: .postgres).sql()
-        #expect(sql.contains(" AS wh,\n") && sql.contains(" AS over_context\nFROM requests AS r;") && !sql.contains("wh_low"))
+        #expect(sql.contains(" AS wh,\n") && sql.contains(" AS over_context\nFROM \"requests\" AS r;") && !sql.contains("wh_low"))
     }
 
     /// The formula is the serving surface `fleet` and `trace` price queries with.
@@ -243,14 +245,45 @@ import Testing
         }
     }
 
+    /// Backticks in Spark and BigQuery, where a double-quoted name is a string; ANSI double quotes elsewhere.
+    static func quote(_ d: SQLDialect) -> String { d == .spark || d == .bigquery ? "`" : "\"" }
+
     @Test(arguments: SQLDialect.allCases) func everyDialectIsOneSelectWithoutFunctionsOfItsOwn(dialect: SQLDialect) throws {
         let sql = try SQLExport(formula: try formula(boundary: .facility), dialect: dialect, table: "warehouse.requests",
                                 inputColumn: "prompt_tokens", outputColumn: "completion_tokens").sql()
         let code = sql.split(separator: "\n").filter { !$0.hasPrefix("--") }.joined(separator: "\n")
-        #expect(code.hasPrefix("SELECT r.*,\n") && code.hasSuffix("\nFROM warehouse.requests AS r;"))
+        let q = Self.quote(dialect)
+        #expect(code.hasPrefix("SELECT r.*,\n") && code.hasSuffix("\nFROM \(q)warehouse\(q).\(q)requests\(q) AS r;"))
         #expect(code.components(separatedBy: "SELECT").count == 2 && code.contains("AS wh_low") && code.contains("AS wh_high"))
-        #expect(code.contains("r.prompt_tokens") && code.contains("r.completion_tokens") && !code.contains("CREATE FUNCTION"))
+        #expect(code.contains("r.\(q)prompt_tokens\(q)") && code.contains("r.\(q)completion_tokens\(q)") && !code.contains("CREATE FUNCTION"))
         #expect(code.components(separatedBy: "(").count == code.components(separatedBy: ")").count)
         #expect(throws: (any Error).self) { try SQLExport(formula: try formula(boundary: .gpu), dialect: dialect, table: "x; DROP TABLE y") }
+    }
+    /// Names are quoted part by part for the dialect: reserved words (`order`, `select`) passed
+    /// the check and broke the SQL at run time, and BigQuery's usual `my-project.dataset.table`
+    /// was refused for its hyphen. Nothing that could close the quotes or leave them is let in.
+    @Test(arguments: SQLDialect.allCases) func namesAreQuotedAndStayInsideTheirQuotes(dialect: SQLDialect) throws {
+        let f = try formula(boundary: .gpu)
+        let sql = try SQLExport(formula: f, dialect: dialect, table: "my-project.logs.order", inputColumn: "select", outputColumn: "Completion-Tokens").sql()
+        let q = Self.quote(dialect)
+        #expect(sql.hasSuffix("\nFROM \(q)my-project\(q).\(q)logs\(q).\(q)order\(q) AS r;\n"))
+        #expect(sql.contains("CAST(r.\(q)select\(q) AS ") && sql.contains("CAST(r.\(q)Completion-Tokens\(q) AS "))
+        for bad in ["", ".", "a..b", "logs.", "t\"x", "t`x", "t\\x", "t; DROP TABLE y", "a b", "x\u{200B}", "t'x", "t\nx", "x/*"] {
+            #expect(throws: InputError.self, "table \(bad.debugDescription)") { try SQLExport(formula: f, dialect: dialect, table: bad) }
+            #expect(throws: InputError.self, "column \(bad.debugDescription)") { try SQLExport(formula: f, dialect: dialect, inputColumn: bad) }
+        }
+    }
+
+    /// The quoted names run: a table `order` with columns `select` and `ContextTokens` is priced in
+    /// SQLite (it failed with a syntax error near "order").
+    @Test(.enabled(if: python != nil)) func reservedWordsRunInSQLite() throws {
+        let f = try formula(boundary: .facility)
+        let rows = [(1000, 250), (20_000, 10)]
+        let sql = try SQLExport(formula: f, dialect: .sqlite, table: "main.order", inputColumn: "select", outputColumn: "ContextTokens").sql()
+        let got = try runSQLite(sql, literals: rows.map { (String($0.0), String($0.1)) }, table: "order", columns: ("select", "ContextTokens"),
+                                python: try #require(Self.python))
+        for (k, (i, o)) in rows.enumerated() {
+            #expect(approx(try #require(got[k]["wh"]), f.wattHours(input: i, output: o)[.facility]!, rel: 1e-9))
+        }
     }
 }

@@ -15,20 +15,35 @@ public enum SQLDialect: String, Sendable, CaseIterable {
         case .sqlite: return "REAL"
         }
     }
+
+    /// What a quoted identifier is enclosed in: ANSI double quotes, or backticks in Spark and
+    /// BigQuery (where a double-quoted name is a string).
+    var identifierQuote: Character {
+        switch self {
+        case .duckdb, .postgres, .sqlite: return "\""
+        case .spark, .bigquery: return "`"
+        }
+    }
 }
 
 public struct SQLExport: Sendable {
     public var formula: TokenFormula
     public var dialect: SQLDialect
-    public var table = "requests"
-    public var inputColumn = "input_tokens"
-    public var outputColumn = "output_tokens"
+    /// The table and its two token columns, as given (`.` between the parts of a path); the SQL
+    /// quotes each part.
+    public let table: String
+    public let inputColumn: String
+    public let outputColumn: String
 
+    /// - Throws: `InputError.invalidValue` for a name with a part that is empty or holds anything
+    ///   but letters, digits, `_` and `-`: nothing that could close the quotes (`"`, `` ` ``, `\`)
+    ///   or start a comment or a statement outside them.
     public init(formula: TokenFormula, dialect: SQLDialect, table: String = "requests", inputColumn: String = "input_tokens",
                 outputColumn: String = "output_tokens") throws {
         for (what, name) in [("table", table), ("input column", inputColumn), ("output column", outputColumn)] {
-            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }), !(name.first?.isNumber ?? true) else {
-                throw InputError.invalidValue(file: "export-sql", field: what, value: name, expected: "an SQL identifier (letters, digits, _ and .)")
+            guard Self.isIdentifierPath(name) else {
+                throw InputError.invalidValue(file: "export-sql", field: what, value: name,
+                                              expected: "an SQL identifier: letters, digits, _ and -, with . between the parts of a path (each part is quoted)")
             }
         }
         self.formula = formula
@@ -36,6 +51,24 @@ public struct SQLExport: Sendable {
         self.table = table
         self.inputColumn = inputColumn
         self.outputColumn = outputColumn
+    }
+
+    static let identifierCharacters = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "_-"))
+
+    /// Whether every `.`-separated part of `name` is a nonempty run of letters, digits, `_` and `-`
+    /// (BigQuery project ids have hyphens: `my-project.logs.requests`).
+    static func isIdentifierPath(_ name: String) -> Bool {
+        name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { part in
+            !part.isEmpty && part.unicodeScalars.allSatisfy { identifierCharacters.contains($0) }
+        }
+    }
+
+    /// `name` quoted for the dialect part by part, so reserved words (`order`, `select`), names
+    /// that start with a digit or hold a hyphen, and mixed case in Postgres (which folds an
+    /// unquoted `ContextTokens` to `contexttokens`) all name what they say.
+    func quoted(_ name: String) -> String {
+        let q = dialect.identifierQuote
+        return name.split(separator: ".", omittingEmptySubsequences: false).map { "\(q)\($0)\(q)" }.joined(separator: ".")
     }
 
     /// A literal that reads back as the same double.
@@ -111,7 +144,8 @@ public struct SQLExport: Sendable {
     /// any table made from it, where the next export would read them back.
     public func sql() -> String {
         let f = formula, d = f.deployment
-        let i = "CAST(r.\(inputColumn) AS \(dialect.doubleType))", o = "CAST(r.\(outputColumn) AS \(dialect.doubleType))"
+        let input = "r.\(quoted(inputColumn))", output = "r.\(quoted(outputColumn))"
+        let i = "CAST(\(input) AS \(dialect.doubleType))", o = "CAST(\(output) AS \(dialect.doubleType))"
         // A row no engine could run is no request: NULL, as a NULL count gives, where a token
         // count is negative (-5 priced as a prompt of 8,155 tokens), 1e9 or more (`trace`
         // refuses those; one such row priced 1.3 GWh, 1e300 infinity), not whole, or in SQLite
@@ -119,7 +153,7 @@ public struct SQLExport: Sendable {
         // numbers and numeric text only). The other dialects' CAST of such text fails or is NULL.
         let most = Self.lit(Double(TraceReader.mostTokens))
         var whole = "FLOOR(\(i)) = \(i) AND FLOOR(\(o)) = \(o)"
-        if dialect == .sqlite { whole += " AND \(i) = r.\(inputColumn) AND \(o) = r.\(outputColumn)" }
+        if dialect == .sqlite { whole += " AND \(i) = \(input) AND \(o) = \(output)" }
         func perRow(_ value: String) -> String {
             // FLOOR only once the count is in range: Spark's FLOOR returns a BIGINT, which 1e300 overflows.
             "CASE WHEN \(i) >= 0 AND \(i) < \(most) AND \(o) >= 0 AND \(o) < \(most) THEN CASE WHEN \(whole) THEN \(value) END END"
@@ -147,7 +181,7 @@ public struct SQLExport: Sendable {
             "-- Each added column is computed from the two token columns alone; a column of the table with the same name is returned too, before it.",
         ] + bandLine
         return header.joined(separator: "\n")
-            + "\nSELECT r.*,\n" + added.map { "  \(perRow($0.1)) AS \($0.0)" }.joined(separator: ",\n") + "\nFROM \(table) AS r;\n"
+            + "\nSELECT r.*,\n" + added.map { "  \(perRow($0.1)) AS \($0.0)" }.joined(separator: ",\n") + "\nFROM \(quoted(table)) AS r;\n"
     }
 
     /// The prompt a row is priced with: its input tokens (an SQL expression), or the one token
