@@ -135,7 +135,7 @@ public struct SQLExport: Sendable {
     /// `over_context`, 1 where input + output exceed the model's context window (priced as logged,
     /// as `trace` prices and counts them), else 0. Every added column is NULL where a token count
     /// is no request's: not a whole number in [0, 1e9) (`TraceReader.mostTokens`), or, in SQLite,
-    /// not a number.
+    /// not a number. An empty prompt is priced as one token, as `trace` prices it.
     ///
     /// Each column writes the GPU energy and occupancy again rather than reading them from a
     /// derived table: a derived table's `r.*` carries the table's own `wh_gpu` and `occupancy_s`,
