@@ -28,28 +28,39 @@ import Testing
         return rows
     }
 
-    /// Runs `sql` over a `requests` table of `rows` and returns the columns it adds (by name) by row id.
-    func runSQLite(_ sql: String, rows: [(Int, Int)], python: String) throws -> [[String: Double]] {
+    /// Runs `sql` over a `requests` table of `rows` and returns the columns it adds (by name) by row
+    /// id. The table may hold further REAL columns (`existing`), each 1e6 in every row.
+    func runSQLite(_ sql: String, rows: [(Int, Int)], existing: [String] = [], python: String) throws -> [[String: Double]] {
+        try runSQLite(sql, literals: rows.map { (String($0.0), String($0.1)) }, existing: existing, python: python)
+    }
+
+    /// As above, the token cells given as Python literals (`'abc'`, `None`, `1e300`) in INTEGER
+    /// columns, and the table and token columns named as given.
+    func runSQLite(_ sql: String, literals rows: [(String, String)], existing: [String] = [], table name: String = "requests",
+                   columns: (String, String) = ("input_tokens", "output_tokens"), python: String) throws -> [[String: Double]] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-sql-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         try sql.write(to: dir.appendingPathComponent("q.sql"), atomically: true, encoding: .utf8)
         try rows.map { "\($0.0),\($0.1)" }.joined(separator: "\n").write(to: dir.appendingPathComponent("rows.csv"), atomically: true, encoding: .utf8)
+        let table = ["id", columns.0, columns.1, "note"] + existing
         let script = """
-        import sqlite3, sys
+        import ast, sqlite3, sys
         d = sys.argv[1]
+        table = \(table)
         c = sqlite3.connect(':memory:')
-        c.execute('CREATE TABLE requests (id INTEGER PRIMARY KEY, input_tokens INTEGER, output_tokens INTEGER, note TEXT)')
+        c.execute('CREATE TABLE "\(name)" (id INTEGER PRIMARY KEY, "%s" INTEGER, "%s" INTEGER, note TEXT' % (table[1], table[2])
+                  + ''.join(', %s REAL' % n for n in table[4:]) + ')')
         for k, line in enumerate(open(d + '/rows.csv')):
-            i, o = line.strip().split(',')
-            c.execute('INSERT INTO requests VALUES (?, ?, ?, ?)', (k, int(i), int(o), 'row%d' % k))
+            i, o = (ast.literal_eval(x) for x in line.rstrip('\\n').split(','))
+            c.execute('INSERT INTO "\(name)" VALUES (%s)' % ', '.join('?' * len(table)), (k, i, o, 'row%d' % k) + (1e6,) * (len(table) - 4))
         q = open(d + '/q.sql').read()
         cur = c.execute(q)
         names = [x[0] for x in cur.description]
-        assert names[:4] == ['id', 'input_tokens', 'output_tokens', 'note'], names
+        assert names[:len(table)] == table, names
         for row in cur:
-            assert row[3] == 'row%d' % row[0]
-            print(row[0], ' '.join('%s=%r' % (n, v) for n, v in zip(names[4:], row[4:])))
+            assert row[3] == 'row%d' % row[0] and all(v == 1e6 for v in row[4:len(table)])
+            print(row[0], ' '.join('%s=%r' % (n, v) for n, v in zip(names[len(table):], row[len(table):])))
         """
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
@@ -103,6 +114,23 @@ import Testing
         }
     }
 
+    /// A table that already has columns of the names the export adds (`trace`'s `--per-request`
+    /// rows, or a table made from an earlier export) gets the new values beside its own: the
+    /// export read the table's `wh_gpu` and `occupancy_s` instead of its own, and `wh` came out
+    /// 12.7× too high on `trace`'s rows (3.530 Wh for 1000 + 250 tokens against 0.2770).
+    @Test(.enabled(if: python != nil)) func columnsOfTheSameNameInTheTableChangeNothing() throws {
+        let f = try formula(boundary: .facility)
+        let rows = [(1000, 250), (5000, 20), (30_000, 300)]
+        let got = try runSQLite(try SQLExport(formula: f, dialect: .sqlite).sql(), rows: rows,
+                                existing: ["wh_gpu", "occupancy_s", "wh", "wh_low", "wh_high"], python: try #require(Self.python))
+        for (k, (i, o)) in rows.enumerated() {
+            let wh = f.wattHours(input: i, output: o), range = try #require(f.range(input: i, output: o))
+            for (column, want) in [("wh", wh[.facility]!), ("wh_gpu", wh[.gpu]!), ("wh_low", range.low[.facility]!), ("wh_high", range.high[.facility]!)] {
+                #expect(approx(try #require(got[k][column], "row \(k) has no new \(column)"), want, rel: 1e-9), "row \(k) \(column)")
+            }
+        }
+    }
+
     /// A negative token count is no request: NULL, where it priced -5 input tokens as a prompt
     /// of 8,155 (FLOOR(-5 / 8160) = -1) and -10 output tokens as energy given back. A prompt
     /// longer than the step budget holds its place in the batch through its chunks, as in Swift.
@@ -116,6 +144,50 @@ import Testing
             #expect(approx(try #require(got[k]["wh"]), want, rel: 1e-9), "row \(k)")
         }
         #expect(f.heldSteps(20_000) == 2 && f.heldSteps(Double(Int(f.chunk))) == 0 && f.heldSteps(f.chunk + 1) == 1)
+    }
+
+    /// A row no engine could run is NULL in every added column, as `trace` refuses it: 1e9 tokens
+    /// or more (1e9 + 1 priced 1.33e9 Wh, 1e300 infinity), not whole (10.5), or in SQLite not a
+    /// number (`CAST('abc' AS REAL)` and `CAST('' AS REAL)` are 0, so both priced as 0 tokens).
+    /// Numeric text is read as its number, and a request longer than the context window is priced
+    /// as logged with `over_context` 1 (it had no flag).
+    @Test(.enabled(if: python != nil)) func rowsNoEngineCouldRunGiveNullAndLongOnesAreFlagged() throws {
+        let f = try formula(boundary: .facility)
+        let window = f.deployment.model.maxPositions
+        let refused = [("1000000000", "1"), ("1e300", "1"), ("9223372036854775807", "1"), ("10.5", "20"), ("'abc'", "10"), ("''", "10"),
+                       ("10", "'x'"), ("None", "10"), ("100", "-1"), ("100", "2.5")]
+        let priced: [(String, String, Int, Int, Int)] = [("999999999", "1", 999_999_999, 1, 1), ("'100'", "20", 100, 20, 0), ("200000", "10", 200_000, 10, 1),
+                                                         (String(window - 72), "72", window - 72, 72, 0), (String(window - 72), "73", window - 72, 73, 1)]
+        let got = try runSQLite(try SQLExport(formula: f, dialect: .sqlite).sql(), literals: refused + priced.map { ($0.0, $0.1) }, python: try #require(Self.python))
+        for k in refused.indices { #expect(got[k].isEmpty, "\(refused[k]) gave \(got[k])") }
+        for (k, row) in priced.enumerated() {
+            let cells = got[refused.count + k]
+            #expect(approx(try #require(cells["wh"], "\(row)"), f.wattHours(input: row.2, output: row.3)[.facility]!, rel: 1e-9), "\(row)")
+            #expect(cells["over_context"] == Double(row.4), "\(row)")
+        }
+    }
+
+    /// An empty prompt is priced as the one-token prompt `trace` prices it as (`TraceReplay.call`
+    /// takes max(1, input)), in Swift and in SQL: 0 + 10 tokens came to 0.00609 Wh in SQL where
+    /// `trace` priced a one-token prompt, and 0 + 0 to 0 Wh.
+    @Test(.enabled(if: python != nil)) func anEmptyPromptIsPricedAsOneTokenAsTraceDoes() throws {
+        let f = try formula(boundary: .facility)
+        let s = try ServingSurface(estimator: Estimator(), deployment: f.deployment, maxBatch: 64, tokenBudget: 8192, meanResidentTokens: 1125, meanOutput: 250)
+        let outputs = [0, 10, 250]
+        for o in outputs {
+            let c = s.cost(TraceReplay.call(TraceRequest(timestamp: 0, inputTokens: 0, outputTokens: o)))
+            #expect(approx(f.wattHours(input: 0, output: o)[.gpu]!, (c.prefillJoules + c.decodeJoules) / 3600, rel: 1e-12), "0 + \(o)")
+        }
+        let got = try runSQLite(try SQLExport(formula: f, dialect: .sqlite).sql(), rows: outputs.map { (0, $0) } + outputs.map { (1, $0) }, python: try #require(Self.python))
+        for (k, o) in outputs.enumerated() {
+            let one = f.wattHours(input: 1, output: o), range = try #require(f.range(input: 1, output: o))
+            for (column, want) in [("wh", one[.facility]!), ("wh_gpu", one[.gpu]!), ("wh_low", range.low[.facility]!), ("wh_high", range.high[.facility]!)] {
+                for row in [k, outputs.count + k] {
+                    #expect(approx(try #require(got[row][column]), want, rel: 1e-9), "\(row < outputs.count ? 0 : 1) + \(o) \(column)")
+                }
+            }
+            #expect(approx(try #require(got[k]["occupancy_s"]), try #require(got[outputs.count + k]["occupancy_s"]), rel: 1e-9) && got[k]["over_context"] == 0)
+        }
     }
 
     /// The range moves the GPU energy alone: at the GPU boundary its ends are the band's ratios
@@ -142,7 +214,7 @@ import Testing
         let f = try TokenFormula(estimator: e, deployment: d, batch: 32, input: 500, output: 300, settings: try LedgerSettings(), boundary: .it)
         #expect(f.errorBand == nil && f.range(input: 500, output: 300) == nil)
         let sql = try SQLExport(formula: f, dialect: .postgres).sql()
-        #expect(sql.contains("AS wh\nFROM (SELECT r.*") && !sql.contains("wh_low"))
+        #expect(sql.contains(" AS wh,\n") && sql.contains(" AS over_context\nFROM \"requests\" AS r;") && !sql.contains("wh_low"))
     }
 
     /// The formula is the serving surface `fleet` and `trace` price queries with.
@@ -173,14 +245,45 @@ import Testing
         }
     }
 
+    /// Backticks in Spark and BigQuery, where a double-quoted name is a string; ANSI double quotes elsewhere.
+    static func quote(_ d: SQLDialect) -> String { d == .spark || d == .bigquery ? "`" : "\"" }
+
     @Test(arguments: SQLDialect.allCases) func everyDialectIsOneSelectWithoutFunctionsOfItsOwn(dialect: SQLDialect) throws {
         let sql = try SQLExport(formula: try formula(boundary: .facility), dialect: dialect, table: "warehouse.requests",
                                 inputColumn: "prompt_tokens", outputColumn: "completion_tokens").sql()
         let code = sql.split(separator: "\n").filter { !$0.hasPrefix("--") }.joined(separator: "\n")
-        #expect(code.hasPrefix("SELECT t.*, ") && code.hasSuffix("FROM warehouse.requests AS r) AS t;"))
-        #expect(code.components(separatedBy: "SELECT").count == 3 && code.contains("AS wh_low") && code.contains("AS wh_high"))
-        #expect(code.contains("r.prompt_tokens") && code.contains("r.completion_tokens") && !code.contains("CREATE FUNCTION"))
+        let q = Self.quote(dialect)
+        #expect(code.hasPrefix("SELECT r.*,\n") && code.hasSuffix("\nFROM \(q)warehouse\(q).\(q)requests\(q) AS r;"))
+        #expect(code.components(separatedBy: "SELECT").count == 2 && code.contains("AS wh_low") && code.contains("AS wh_high"))
+        #expect(code.contains("r.\(q)prompt_tokens\(q)") && code.contains("r.\(q)completion_tokens\(q)") && !code.contains("CREATE FUNCTION"))
         #expect(code.components(separatedBy: "(").count == code.components(separatedBy: ")").count)
         #expect(throws: (any Error).self) { try SQLExport(formula: try formula(boundary: .gpu), dialect: dialect, table: "x; DROP TABLE y") }
+    }
+    /// Names are quoted part by part for the dialect: reserved words (`order`, `select`) passed
+    /// the check and broke the SQL at run time, and BigQuery's usual `my-project.dataset.table`
+    /// was refused for its hyphen. Nothing that could close the quotes or leave them is let in.
+    @Test(arguments: SQLDialect.allCases) func namesAreQuotedAndStayInsideTheirQuotes(dialect: SQLDialect) throws {
+        let f = try formula(boundary: .gpu)
+        let sql = try SQLExport(formula: f, dialect: dialect, table: "my-project.logs.order", inputColumn: "select", outputColumn: "Completion-Tokens").sql()
+        let q = Self.quote(dialect)
+        #expect(sql.hasSuffix("\nFROM \(q)my-project\(q).\(q)logs\(q).\(q)order\(q) AS r;\n"))
+        #expect(sql.contains("CAST(r.\(q)select\(q) AS ") && sql.contains("CAST(r.\(q)Completion-Tokens\(q) AS "))
+        for bad in ["", ".", "a..b", "logs.", "t\"x", "t`x", "t\\x", "t; DROP TABLE y", "a b", "x\u{200B}", "t'x", "t\nx", "x/*"] {
+            #expect(throws: InputError.self, "table \(bad.debugDescription)") { try SQLExport(formula: f, dialect: dialect, table: bad) }
+            #expect(throws: InputError.self, "column \(bad.debugDescription)") { try SQLExport(formula: f, dialect: dialect, inputColumn: bad) }
+        }
+    }
+
+    /// The quoted names run: a table `order` with columns `select` and `ContextTokens` is priced in
+    /// SQLite (it failed with a syntax error near "order").
+    @Test(.enabled(if: python != nil)) func reservedWordsRunInSQLite() throws {
+        let f = try formula(boundary: .facility)
+        let rows = [(1000, 250), (20_000, 10)]
+        let sql = try SQLExport(formula: f, dialect: .sqlite, table: "main.order", inputColumn: "select", outputColumn: "ContextTokens").sql()
+        let got = try runSQLite(sql, literals: rows.map { (String($0.0), String($0.1)) }, table: "order", columns: ("select", "ContextTokens"),
+                                python: try #require(Self.python))
+        for (k, (i, o)) in rows.enumerated() {
+            #expect(approx(try #require(got[k]["wh"]), f.wattHours(input: i, output: o)[.facility]!, rel: 1e-9))
+        }
     }
 }

@@ -127,6 +127,8 @@ extension BadInput {
         BadInput(name: "export-sql without dialect", args: ["export-sql", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "8"], status: 64, mentions: ["--dialect"]),
         BadInput(name: "export-sql unknown dialect", args: ["export-sql", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "8", "--dialect", "oracle"], status: 64, mentions: ["oracle", "sqlite"]),
         BadInput(name: "export-sql table injection", args: ["export-sql", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "8", "--dialect", "sqlite", "--table", "t; DROP TABLE u"], mentions: ["table", "identifier"]),
+        BadInput(name: "export-sql backtick in a BigQuery name", args: ["export-sql", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "8", "--dialect", "bigquery", "--table", "p.d.t` UNION SELECT 1 --"], mentions: ["table", "identifier"]),
+        BadInput(name: "export-sql empty part of a path", args: ["export-sql", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "8", "--dialect", "duckdb", "--input-column", "a..b"], mentions: ["input column", "identifier"]),
         BadInput(name: "capacity without budget", args: ["capacity", "{dir}/w.json"], files: ["w.json": Inputs.workload], status: 64, mentions: ["--budget-mw"]),
         BadInput(name: "capacity gpus empty", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--gpus", ""], files: ["w.json": Inputs.workload], status: 64, mentions: ["--gpus", "separated by commas"]),
         BadInput(name: "capacity gpus empty item", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--gpus", "h100-sxm,,h200"], files: ["w.json": Inputs.workload], status: 64, mentions: ["--gpus", "none empty"]),

@@ -15,20 +15,35 @@ public enum SQLDialect: String, Sendable, CaseIterable {
         case .sqlite: return "REAL"
         }
     }
+
+    /// What a quoted identifier is enclosed in: ANSI double quotes, or backticks in Spark and
+    /// BigQuery (where a double-quoted name is a string).
+    var identifierQuote: Character {
+        switch self {
+        case .duckdb, .postgres, .sqlite: return "\""
+        case .spark, .bigquery: return "`"
+        }
+    }
 }
 
 public struct SQLExport: Sendable {
     public var formula: TokenFormula
     public var dialect: SQLDialect
-    public var table = "requests"
-    public var inputColumn = "input_tokens"
-    public var outputColumn = "output_tokens"
+    /// The table and its two token columns, as given (`.` between the parts of a path); the SQL
+    /// quotes each part.
+    public let table: String
+    public let inputColumn: String
+    public let outputColumn: String
 
+    /// - Throws: `InputError.invalidValue` for a name with a part that is empty or holds anything
+    ///   but letters, digits, `_` and `-`: nothing that could close the quotes (`"`, `` ` ``, `\`)
+    ///   or start a comment or a statement outside them.
     public init(formula: TokenFormula, dialect: SQLDialect, table: String = "requests", inputColumn: String = "input_tokens",
                 outputColumn: String = "output_tokens") throws {
         for (what, name) in [("table", table), ("input column", inputColumn), ("output column", outputColumn)] {
-            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }), !(name.first?.isNumber ?? true) else {
-                throw InputError.invalidValue(file: "export-sql", field: what, value: name, expected: "an SQL identifier (letters, digits, _ and .)")
+            guard Self.isIdentifierPath(name) else {
+                throw InputError.invalidValue(file: "export-sql", field: what, value: name,
+                                              expected: "an SQL identifier: letters, digits, _ and -, with . between the parts of a path (each part is quoted)")
             }
         }
         self.formula = formula
@@ -36,6 +51,24 @@ public struct SQLExport: Sendable {
         self.table = table
         self.inputColumn = inputColumn
         self.outputColumn = outputColumn
+    }
+
+    static let identifierCharacters = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "_-"))
+
+    /// Whether every `.`-separated part of `name` is a nonempty run of letters, digits, `_` and `-`
+    /// (BigQuery project ids have hyphens: `my-project.logs.requests`).
+    static func isIdentifierPath(_ name: String) -> Bool {
+        name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { part in
+            !part.isEmpty && part.unicodeScalars.allSatisfy { identifierCharacters.contains($0) }
+        }
+    }
+
+    /// `name` quoted for the dialect part by part, so reserved words (`order`, `select`), names
+    /// that start with a digit or hold a hyphen, and mixed case in Postgres (which folds an
+    /// unquoted `ContextTokens` to `contexttokens`) all name what they say.
+    func quoted(_ name: String) -> String {
+        let q = dialect.identifierQuote
+        return name.split(separator: ".", omittingEmptySubsequences: false).map { "\(q)\($0)\(q)" }.joined(separator: ".")
     }
 
     /// A literal that reads back as the same double.
@@ -93,59 +126,127 @@ public struct SQLExport: Sendable {
         return "(CASE WHEN \(i) > 0 THEN \(k) + CASE WHEN \(i) - \(k) * \(c) > 0 THEN 1 ELSE 0 END - 1 ELSE 0 END)"
     }
 
-    /// One SELECT over a derived table: the inner query adds each row's GPU energy (`wh_gpu`) and
-    /// the deployment time it occupies (`occupancy_s`), each written once; the outer query prices
-    /// them at the chosen boundary (`wh`) and, where the GPU has a measured error band, at the
-    /// band's two ends (`wh_low`, `wh_high`), host, idle power and PUE held.
+    /// One SELECT over the table: each added column is computed from the row's two token columns
+    /// alone, so a column of the table that has the name of one of them (a table priced before,
+    /// `trace`'s `--per-request` rows) neither feeds nor replaces it; it is returned as it was,
+    /// beside the new one. Added: the row's GPU energy (`wh_gpu`), the deployment time it occupies
+    /// (`occupancy_s`), its Wh at the chosen boundary (`wh`) and, where the GPU has a measured error
+    /// band, at the band's two ends (`wh_low`, `wh_high`), host, idle power and PUE held; and
+    /// `over_context`, 1 where input + output exceed the model's context window (priced as logged,
+    /// as `trace` prices and counts them), else 0. Every added column is NULL where a token count
+    /// is no request's: not a whole number in [0, 1e9) (`TraceReader.mostTokens`), or, in SQLite,
+    /// not a number. An empty prompt is priced as one token, as `trace` prices it.
+    ///
+    /// Each column writes the GPU energy and occupancy again rather than reading them from a
+    /// derived table: a derived table's `r.*` carries the table's own `wh_gpu` and `occupancy_s`,
+    /// and SQLite read those (a table already holding `trace`'s batch-1 `wh_gpu` came out 12.7×
+    /// too high), while helper columns of other names would ride along into the result and into
+    /// any table made from it, where the next export would read them back.
     public func sql() -> String {
         let f = formula, d = f.deployment
-        let i = "CAST(r.\(inputColumn) AS \(dialect.doubleType))", o = "CAST(r.\(outputColumn) AS \(dialect.doubleType))"
-        let context = "(\(i) + \(o) / 2)"
-        let b = Double(f.localBatch)
-        let steps = "(\(o) + \(heldSteps(input: i)))"
-        // A negative token count is no request: NULL, as a NULL count gives (it priced as a
-        // prompt of 8,155 tokens at -5, where `estimate` refuses it).
-        let invalid = "\(i) < 0 OR \(o) < 0"
-        let gpuJ = "(CASE WHEN \(invalid) THEN NULL ELSE \(prefill(f.energySegments, past: f.pastEnergy, input: i)) * \(Self.lit(f.gpus)) / \(Self.lit(f.ranks)) + (\(value(f.decodeEnergy, context))) * \(Self.lit(f.gpus)) / (\(Self.lit(f.ranks)) * \(Self.lit(b))) * \(steps) END)"
-        let occupancy = "(CASE WHEN \(invalid) THEN NULL ELSE \(prefill(f.timeSegments, past: f.pastTime, input: i)) / \(Self.lit(f.ranks)) + (\(value(f.decodeTime, context))) / (\(Self.lit(f.ranks)) * \(Self.lit(b))) * \(steps) END)"
-        var priced = ["\(boundaryWh(gpuJoules: "(t.wh_gpu * 3600)")) AS wh"]
-        var returns = "wh"
-        var bandLine: [String] = []
-        if let band = f.errorBand {
-            priced += [("wh_low", band.ratioLow), ("wh_high", band.ratioHigh)].map { name, ratio in
-                "\(boundaryWh(gpuJoules: "(t.wh_gpu * 3600 * \(Self.lit(ratio)))")) AS \(name)"
-            }
-            returns = "wh, wh_low, wh_high"
-            bandLine = ["-- wh_low/wh_high: " + QueryRange.describe(band)]
+        let input = "r.\(quoted(inputColumn))", output = "r.\(quoted(outputColumn))"
+        let i = "CAST(\(input) AS \(dialect.doubleType))", o = "CAST(\(output) AS \(dialect.doubleType))"
+        // A row no engine could run is no request: NULL, as a NULL count gives, where a token
+        // count is negative (-5 priced as a prompt of 8,155 tokens), 1e9 or more (`trace`
+        // refuses those; one such row priced 1.3 GWh, 1e300 infinity), not whole, or in SQLite
+        // not a number at all (its CAST reads 'abc' and '' as 0: `CAST(x AS REAL) = x` holds for
+        // numbers and numeric text only). The other dialects' CAST of such text fails or is NULL.
+        let most = Self.lit(Double(TraceReader.mostTokens))
+        var whole = "FLOOR(\(i)) = \(i) AND FLOOR(\(o)) = \(o)"
+        if dialect == .sqlite { whole += " AND \(i) = \(input) AND \(o) = \(output)" }
+        func perRow(_ value: String) -> String {
+            // FLOOR only once the count is in range: Spark's FLOOR returns a BIGINT, which 1e300 overflows.
+            "CASE WHEN \(i) >= 0 AND \(i) < \(most) AND \(o) >= 0 AND \(o) < \(most) THEN CASE WHEN \(whole) THEN \(value) END END"
         }
+        // The priced columns for a prompt; an empty one is priced as one token, as `trace` does
+        // (it was priced as none: 0 + 0 tokens as 0 Wh).
+        func priced(_ p: Prompt) -> [(String, String)] {
+            let gpuJ = gpuJoules(p, output: o), occupancy = occupancySeconds(p, output: o)
+            let band = f.errorBand.map { [("wh_low", $0.ratioLow), ("wh_high", $0.ratioHigh)] } ?? []
+            return [("wh_gpu", "\(gpuJ) / 3600"), ("occupancy_s", occupancy), ("wh", boundaryWh(gpuJoules: gpuJ, occupancy: occupancy))]
+                + band.map { name, ratio in (name, boundaryWh(gpuJoules: "\(gpuJ) * \(Self.lit(ratio))", occupancy: occupancy)) }
+        }
+        var added = zip(priced(.tokens(i)), priced(.one)).map { tokens, one in (tokens.0, "CASE WHEN \(i) < 1 THEN \(one.1) ELSE \(tokens.1) END") }
+        let bandLine = f.errorBand.map { ["-- wh_low/wh_high: " + QueryRange.describe($0)] } ?? []
+        // Priced as logged, as `trace` prices them, but flagged: engines refuse such a request by default.
+        added.append(("over_context", "CASE WHEN \(i) + \(o) > \(Self.lit(Double(d.model.maxPositions))) THEN 1 ELSE 0 END"))
+        let returns = added.dropFirst(2).map(\.0).joined(separator: ", ")
         let header = [
             "-- TokenWatt export-sql (\(dialect.rawValue)): Wh per request at the \(f.boundary.rawValue) boundary",
-            "-- \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.precision.rawValue); \(Int(b * f.ranks)) sequences in flight, prompts in chunks of \(Int(f.chunk)) tokens",
+            "-- \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.precision.rawValue); \(Int(Double(f.localBatch) * f.ranks)) sequences in flight, prompts in chunks of \(Int(f.chunk)) tokens",
             "-- PUE \(formatNumber(f.pue)); the same numbers as `tokenwatt estimate --method surface` with these flags",
-            "-- Reads \(table)(\(inputColumn), \(outputColumn)); returns every column plus wh_gpu (GPU Wh), occupancy_s (deployment seconds), \(returns).",
+            "-- Reads \(table)(\(inputColumn), \(outputColumn)); returns every column plus wh_gpu (GPU Wh), occupancy_s (deployment seconds), \(returns)",
+            "-- (1 where input + output exceed the \(d.model.maxPositions)-token context window, else 0: priced as logged, as `trace` does).",
+            "-- Every added column is NULL where a token count is not a whole number from 0 to 999,999,999\(dialect == .sqlite ? " (or not a number: 'abc', '')" : ""); an empty prompt is priced as one token, as `trace` does.",
+            "-- Each added column is computed from the two token columns alone; a column of the table with the same name is returned too, before it.",
         ] + bandLine
         return header.joined(separator: "\n")
-            + "\nSELECT t.*, \(priced.joined(separator: ", "))\nFROM (SELECT r.*, \(gpuJ) / 3600 AS wh_gpu, \(occupancy) AS occupancy_s\n      FROM \(table) AS r) AS t;\n"
+            + "\nSELECT r.*,\n" + added.map { "  \(perRow($0.1)) AS \($0.0)" }.joined(separator: ",\n") + "\nFROM \(quoted(table)) AS r;\n"
     }
 
-    /// The Wh at the formula's boundary of a request whose GPU energy is `gpuJoules` (an SQL
-    /// expression), its occupancy read from the inner query: `TokenFormula.wattHours` in SQL.
-    func boundaryWh(gpuJoules gpuJ: String) -> String {
-        let f = formula
-        let nodeJ = "((\(gpuJ) + \(Self.lit(f.hostWattsPerGPU)) * \(Self.lit(f.gpus)) * t.occupancy_s) / \(Self.lit(f.psuEfficiency)))"
-        let idleJ: String
-        if let busy = f.busy {
-            idleJ = "\(Self.lit(f.idleWallPower)) * t.occupancy_s * (1 - \(Self.lit(busy))) / \(Self.lit(busy))"
-        } else if case let .idleShareOfActive(share) = f.utilization {
-            idleJ = "\(Self.lit(share)) * \(nodeJ)"
-        } else {
-            idleJ = "0"
+    /// The prompt a row is priced with: its input tokens (an SQL expression), or the one token
+    /// an empty prompt is priced as (`TokenFormula.wattHours`, `TraceReplay.call`), whose
+    /// prefill is a constant.
+    enum Prompt {
+        case tokens(String)
+        case one
+
+        var sql: String {
+            switch self {
+            case let .tokens(i): return i
+            case .one: return SQLExport.lit(1)
+            }
         }
+    }
+
+    /// A row's GPU energy in J (an SQL expression of its prompt and output token count).
+    func gpuJoules(_ p: Prompt, output o: String) -> String {
+        let f = formula
+        return "(\(prefill(f.energySegments, past: f.pastEnergy, prompt: p)) * \(Self.lit(f.gpus)) / \(Self.lit(f.ranks)) + (\(value(f.decodeEnergy, context(p, output: o)))) * \(Self.lit(f.gpus)) / (\(Self.lit(f.ranks)) * \(Self.lit(Double(f.localBatch)))) * \(steps(p, output: o)))"
+    }
+
+    /// The deployment seconds a row occupies (an SQL expression of its prompt and output token count).
+    func occupancySeconds(_ p: Prompt, output o: String) -> String {
+        let f = formula
+        return "(\(prefill(f.timeSegments, past: f.pastTime, prompt: p)) / \(Self.lit(f.ranks)) + (\(value(f.decodeTime, context(p, output: o)))) / (\(Self.lit(f.ranks)) * \(Self.lit(Double(f.localBatch)))) * \(steps(p, output: o)))"
+    }
+
+    func context(_ p: Prompt, output o: String) -> String { "(\(p.sql) + \(o) / 2)" }
+
+    func steps(_ p: Prompt, output o: String) -> String {
+        switch p {
+        case let .tokens(i): return "(\(o) + \(heldSteps(input: i)))"
+        case .one: return "(\(o) + \(Self.lit(formula.heldSteps(1))))"
+        }
+    }
+
+    /// The prompt cost of a row: the closed form below, or for the one-token prompt its value.
+    func prefill(_ segments: [TokenFormula.Segment], past: CostCurve, prompt: Prompt) -> String {
+        switch prompt {
+        case let .tokens(i): return prefill(segments, past: past, input: i)
+        case .one: return Self.lit(formula.prefill(1, segments: segments, past: past))
+        }
+    }
+
+    /// The Wh at the formula's boundary of a request whose GPU energy is `gpuJoules` and whose
+    /// occupancy is `occupancy` (SQL expressions, each written once): `TokenFormula.wattHours` as
+    /// (G + k·occupancy) / PSU efficiency · m / 3600, with k the host power (and at `it` and
+    /// `facility` under a busy fraction, the idle wall power over the idle time per busy second,
+    /// times the PSU efficiency) and m the idle share and PUE factors.
+    func boundaryWh(gpuJoules gpuJ: String, occupancy: String) -> String {
+        let f = formula
+        var k = f.hostWattsPerGPU * f.gpus, m = 1.0
+        if f.boundary == .it || f.boundary == .facility {
+            if let busy = f.busy {
+                k += f.psuEfficiency * f.idleWallPower * (1 - busy) / busy
+            } else if case let .idleShareOfActive(share) = f.utilization {
+                m = 1 + share
+            }
+        }
+        if f.boundary == .facility { m *= f.pue }
         switch f.boundary {
         case .gpu: return "\(gpuJ) / 3600"
-        case .node: return "\(nodeJ) / 3600"
-        case .it: return "(\(nodeJ) + \(idleJ)) / 3600"
-        case .facility: return "(\(nodeJ) + \(idleJ)) * \(Self.lit(f.pue)) / 3600"
+        case .node, .it, .facility: return "(\(gpuJ) + \(occupancy) * \(Self.lit(k))) / \(Self.lit(f.psuEfficiency)) * \(Self.lit(m)) / 3600"
         }
     }
 }

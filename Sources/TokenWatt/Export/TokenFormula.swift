@@ -105,9 +105,11 @@ public struct TokenFormula: Sendable {
     }
 
     /// Wh of one request at every boundary, its GPU energy × `gpuEnergyScale` (the range's ends;
-    /// host, idle power and PUE held, as the ledger's range holds them).
+    /// host, idle power and PUE held, as the ledger's range holds them). An empty prompt is priced
+    /// as one token, as `trace` prices it (`TraceReplay.call`): a request is at least one token of
+    /// prompt through the model before its first output token.
     public func wattHours(input: Int, output: Int, gpuEnergyScale: Double = 1) -> [Boundary: Double] {
-        let i = Double(input), o = Double(output)
+        let i = Double(max(1, input)), o = Double(output)
         let context = i + o / 2
         let steps = o + heldSteps(i)
         let gpuJ = (prefill(i, segments: energySegments, past: pastEnergy) * gpus / ranks
