@@ -193,3 +193,24 @@ import Testing
         #expect(q.csvRow()[QueryEstimate.csvHeader.firstIndex(of: "wh_per_query_low")!] == "")
     }
 }
+
+/// A locked clock or cap that saves more decode energy than has been measured says so, in
+/// `estimate` and in `tune` (Llama-3.1-8B at batch 1 on an H100 at 600 MHz: 69 % less).
+@Suite struct DecodeClockCaveatTests {
+    let e = Estimator()
+    func estimate(clock: Double?, batch: Int) throws -> QueryEstimate {
+        let d = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", smClockMHz: clock))
+        return try QueryEstimate(estimator: e, deployment: d, request: ServingRequest(batch: batch, inputTokens: 1000, outputTokens: 500),
+                                 settings: try LedgerSettings())
+    }
+
+    @Test func aDecodeSavingBeyondTheMeasuredIsAnUpperBound() throws {
+        let slow = try estimate(clock: 600, batch: 1)
+        #expect(slow.assumptions.contains { $0.contains("more than the largest saving measured") && $0.contains("HBM energy fits to 0") })
+        #expect(!(try estimate(clock: nil, batch: 1)).assumptions.contains { $0.contains("upper bound") })
+        #expect(!(try estimate(clock: 1830, batch: 256)).assumptions.contains { $0.contains("upper bound") })
+        let t = try Tuning(estimator: e, base: DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"),
+                           serving: ServingRequest(batch: 1, inputTokens: 1000, outputTokens: 500), targets: Tuning.Targets())
+        #expect(t.text().contains("read it as an upper bound"))
+    }
+}

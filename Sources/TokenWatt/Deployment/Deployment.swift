@@ -100,8 +100,8 @@ public struct Deployment: Sendable {
     public let attention: AttentionImplementation
     public let sampling: Sampling
     /// Locked SM clock, or nil for the default (boost, throttled by the power cap).
-    public let lockedClock: Frequency?
-    public let powerCap: Power?
+    public private(set) var lockedClock: Frequency?
+    public private(set) var powerCap: Power?
     public let host: HostModel
     public let mathUnit: MathUnit
 
@@ -189,6 +189,14 @@ public struct Deployment: Sendable {
         self.host = host; self.mathUnit = unit
         try checkGroupsFitNodes()
         try checkWeightsFit()
+    }
+
+    /// The same deployment at its GPU's default clock and power limit.
+    public var atDefaultSettings: Deployment {
+        var d = self
+        d.lockedClock = nil
+        d.powerCap = nil
+        return d
     }
 
     /// Raises `doesNotFit` with the smallest deployment the model's heads and layers allow that

@@ -37,6 +37,8 @@ public struct Tuning: Sendable {
     /// default setting's estimate says about it.
     public let effectiveBatch: Int
     public let notes: [String]
+    /// The GPU's fitted HBM energy, for `DecodeClockCaveat`'s note on the chosen decode setting.
+    let hbmJoulesPerByte: Double
 
     /// Caps from the GPU's lowest allowed to its TDP and clocks from 30 % of boost to boost, in `steps` each.
     public init(estimator: Estimator, base: DeploymentRequest, serving: ServingRequest, targets: Targets, steps: Int = 12) throws {
@@ -45,6 +47,7 @@ public struct Tuning: Sendable {
         self.targets = targets
         clockAccuracy = estimator.leverAccuracy("clock")
         let gpu = try estimator.gpus.gpu(base.gpu)
+        hbmJoulesPerByte = estimator.calibration.coefficients(for: gpu).power.hbmJoulesPerByte
         func estimate(_ knob: Knob, _ value: Double) throws -> ServingEstimate {
             var r = base
             r.powerCapWatts = knob == .powerCap ? value : base.powerCapWatts
@@ -113,6 +116,9 @@ public struct Tuning: Sendable {
         } else { s += "prefill: no setting meets the TTFT target\n" }
         if let p = bestDecode {
             s += "decode:  \(Tuning.label(p)) — \(formatNumber(p.decodeJoules, significant: 4)) J per query (saves \(saving(p.decodeJoules, b.decodeJoules))), ITL \(formatNumber(p.itlMs, significant: 4)) ms (was \(formatNumber(b.itlMs, significant: 4)))\n"
+            if let note = DecodeClockCaveat.note(decodeJoules: p.decodeJoules, defaultJoules: b.decodeJoules, hbmJoulesPerByte: hbmJoulesPerByte) {
+                s += "         note: \(note)\n"
+            }
         } else { s += "decode:  no setting meets the ITL target\n" }
         if let p = bestQuery {
             s += "one setting for both: \(Tuning.label(p)) — \(formatNumber(p.queryJoules / 3600, significant: 4)) Wh per query at the GPUs (saves \(saving(p.queryJoules, b.queryJoules)))\n"
