@@ -214,3 +214,18 @@ import Testing
         #expect(t.text().contains("read it as an upper bound"))
     }
 }
+
+/// A range that holds a figure most of which is idle capacity says so (±1 % around a load of 0.1
+/// query/s whose facility figure was 95 % idle read as a tight estimate).
+@Suite struct IdleDominatedRangeTests {
+    @Test func theRangeSaysWhatItHolds() throws {
+        let e = Estimator()
+        let d = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"))
+        let r = ServingRequest(batch: 64, inputTokens: 1000, outputTokens: 500)
+        let light = try QueryEstimate(estimator: e, deployment: d, request: r, settings: try LedgerSettings(utilization: .load(queriesPerSecond: 0.1)))
+        let busy = try QueryEstimate(estimator: e, deployment: d, request: r, settings: try LedgerSettings())
+        #expect(try #require(light.range).basis.contains("of the it and facility figures is provisioned idle capacity"))
+        #expect(try #require(light.range).provisionedIdleShare > 0.9)
+        #expect(!(try #require(busy.range).basis.contains("provisioned idle capacity")))
+    }
+}

@@ -38,7 +38,12 @@ public struct QueryEstimate: Sendable {
         let alternative = try Self.alternative(estimator, d, r, s, settings)
         atLoad = alternative
         let band = estimator.errorBand(for: d.gpu.id)
-        range = try band.map { try QueryRange(band: $0, serving: s, deployment: d, outputTokens: r.outputTokens, settings: settings) }
+        range = try band.map {
+            var q = try QueryRange(band: $0, serving: s, deployment: d, outputTokens: r.outputTokens, settings: settings)
+            let it = ledger.total(at: .it).wattHours
+            q.provisionedIdleShare = it > 0 ? (ledger.items.first { $0.item == "provisioned-idle" }?.energy.wattHours ?? 0) / it : 0
+            return q
+        }
         assumptions = Self.assumptions(d, r, s, settings, estimator: estimator) + s.notes
             + [alternative.map { Self.describe($0, s, ledger, boundary) }].compactMap { $0 }
             + (band != nil ? [] : ["no range: the measured error bands (error-bands.json) are those of the bundled coefficients"])
