@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+/// Output contracts: numbers in JSON and CSV, the formats each command writes, Markdown tables,
+/// duplicate candidates and the trace summary's keys.
+extension CLITests {
+    static func scratch(_ name: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tokenwatt-cli-\(name)-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func csvLines(_ text: String) -> [[String]] {
+        text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    /// Significant digits of a number as written (`0.00123400` has 4, `1.5e-9` 2).
+    static func significantDigits(_ cell: String) -> Int {
+        let mantissa = cell.split(separator: "e").first.map(String.init) ?? cell
+        var digits = mantissa.filter(\.isNumber).drop { $0 == "0" }
+        if mantissa.contains(".") { while digits.last == "0" { digits.removeLast() } }
+        return digits.count
+    }
+
+    /// Integers in JSON are whole: six significant digits wrote the V100's 6291456-byte L2 as
+    /// 6291460 and its 34359738368 bytes of memory as 34359700000.
+    @Test func gpuBytesAreWholeInJSON() throws {
+        let r = try Self.run(["gpus", "--match", "v100", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("\"memoryBytes\": 34359738368") && r.stdout.contains("\"l2Bytes\": 6291456,"), "\(r.stdout)")
+    }
+
+    /// A trace's counts are whole in JSON: token totals past a million were rounded to six digits.
+    @Test func traceCountsAreWholeInJSON() throws {
+        let log = "timestamp,input_length,output_length\n" + (0..<9).map { "\($0 * 20),123457,\(1000 + $0)" }.joined(separator: "\n") + "\n"
+        let r = try Self.run(["trace", "-", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--format", "json"], stdin: log)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("\"inputTokens\": 1111113,"), "\(r.stdout)")
+    }
+}
