@@ -37,4 +37,18 @@ extension CLITests {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("\"inputTokens\": 1111113,"), "\(r.stdout)")
     }
+
+    /// `--gpus h100-sxm,h100-sxm` and `--caps 700,700` printed each candidate twice.
+    @Test func capacityRunsEachCandidateOnce() throws {
+        let dir = try Self.scratch("capacity-once")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let w = dir.appendingPathComponent("w.json")
+        try Inputs.workload.write(to: w, atomically: true, encoding: .utf8)
+        let r = try Self.run(["capacity", w.path, "--budget-mw", "1", "--gpus", "h100-sxm,h100,h100-sxm", "--caps", "700,700.0", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect((obj["rows"] as? [Any])?.count == 1, "\(r.stdout)")
+        #expect(r.stderr.contains("--gpus names 'h100' and 'h100-sxm', the same candidate") && r.stderr.contains("--gpus names 'h100-sxm' twice")
+                && r.stderr.contains("--caps names '700.0' and '700'"), "\(r.stderr)")
+    }
 }
