@@ -38,6 +38,31 @@ extension CLITests {
         #expect(r.stdout.contains("\"inputTokens\": 1111113,"), "\(r.stdout)")
     }
 
+    /// The surface method wrote tab-separated headerless lines of raw doubles for csv and
+    /// markdown, and 17-digit JSON (`0.90000000000000002`).
+    @Test func theSurfaceMethodWritesEachFormat() throws {
+        let base = ["estimate", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--batch", "64", "--input", "1000",
+                    "--output", "1000", "--method", "surface"]
+        let csv = try Self.run(base + ["--format", "csv"])
+        #expect(csv.status == 0, "\(csv.stderr)")
+        let lines = Self.csvLines(csv.stdout)
+        #expect(lines.count == 2 && lines[0].prefix(7) == ["model", "gpu", "gpus", "input_tokens", "output_tokens", "boundary", "wh_per_query"], "\(csv.stdout)")
+        #expect(!csv.stdout.contains("\t") && lines[1].allSatisfy { Double($0) == nil || Self.significantDigits($0) <= 6 }, "\(csv.stdout)")
+        let row = Dictionary(uniqueKeysWithValues: zip(lines[0], lines[1]))
+        #expect(row["boundary"] == "facility" && row["wh_per_query"] == row["wh_facility"] && row["input_tokens"] == "1000")
+        let json = try Self.run(base + ["--format", "json"])
+        let numbers = json.stdout.matches(of: /: (-?[0-9][0-9.e-]*)/).map { String($0.1) }
+        #expect(!numbers.isEmpty && numbers.allSatisfy { Self.significantDigits($0) <= 6 || !$0.contains(".") }, "\(json.stdout)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let wh = try #require(obj["wh"] as? Double)
+        #expect(abs(wh / (Double(row["wh_per_query"] ?? "") ?? 0) - 1) < 1e-9)
+        let md = try Self.run(base + ["--format", "markdown"])
+        #expect(md.status == 0 && md.stdout.hasPrefix("## meta-llama/") && md.stdout.contains("| facility (reported) |"), "\(md.stdout)")
+        let text = try Self.run(base)
+        #expect(text.stdout.split(separator: "\n").count == 4 && text.stdout.split(separator: "\t").allSatisfy { Self.significantDigits(String($0.split(separator: "\n")[0])) <= 6 },
+                "\(text.stdout)")
+    }
+
     /// `--gpus h100-sxm,h100-sxm` and `--caps 700,700` printed each candidate twice.
     @Test func capacityRunsEachCandidateOnce() throws {
         let dir = try Self.scratch("capacity-once")
