@@ -94,6 +94,10 @@ extension BadInput {
         BadInput(name: "pue nan", args: Inputs.estimate(replacing: "--pue", with: "nan"), status: 64, mentions: ["--pue", "nan"]),
         BadInput(name: "busy fraction above one", args: Inputs.estimate(replacing: "--busy-fraction", with: "1.5"), status: 64, mentions: ["--busy-fraction", "1.5"]),
         BadInput(name: "load and busy fraction", args: Inputs.estimate + ["--load", "1", "--busy-fraction", "0.5"], status: 64, mentions: ["--load", "--busy-fraction"]),
+        // A reference shape without the surface method was ignored silently.
+        BadInput(name: "reference input without the surface", args: Inputs.estimate + ["--reference-input", "500"], status: 64, mentions: ["--reference-input", "--method surface"]),
+        BadInput(name: "reference output with the kernel method", args: Inputs.estimate + ["--method", "kernel", "--reference-output", "500"], status: 64,
+                 mentions: ["--reference-output", "--method surface"]),
         BadInput(name: "unknown precision", args: Inputs.estimate(replacing: "--precision", with: "fp9"), status: 64, mentions: ["--precision", "fp9", "fp8"]),
         BadInput(name: "unknown format", args: Inputs.estimate(replacing: "--format", with: "xml"), status: 64, mentions: ["--format", "xml"]),
         BadInput(name: "unknown boundary", args: Inputs.estimate(replacing: "--boundary", with: "planet"), status: 64, mentions: ["--boundary", "planet", "facility"]),

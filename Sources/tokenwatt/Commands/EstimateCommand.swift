@@ -48,7 +48,11 @@ enum EstimateCommand {
         let boundary = try args.choice("boundary", Boundary.self) ?? .facility
         let deployment = try estimator.deployment(request)
         switch args.string("method") ?? "kernel" {
-        case "kernel": break
+        case "kernel":
+            // The kernel path prices the request itself: a reference shape there was ignored silently.
+            for flag in ["reference-input", "reference-output"] where args.string(flag) != nil {
+                throw UsageError(description: "--\(flag) sets the reference request of --method surface; it has no effect on --method kernel")
+            }
         case "surface":
             let f = try TokenFormula(estimator: estimator, deployment: deployment, batch: serving.batch,
                                      input: try args.int("reference-input", 1...10_000_000) ?? serving.inputTokens,
