@@ -63,6 +63,23 @@ extension CLITests {
                 "\(text.stdout)")
     }
 
+    /// A scenario named `a|b` split its row of the fleet's Markdown table into one cell too many.
+    @Test func fleetMarkdownEscapesPipes() throws {
+        let dir = try Self.scratch("pipe")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let w = dir.appendingPathComponent("w.json")
+        try Inputs.workload.replacingOccurrences(of: #""name": "s""#, with: #""name": "a|b""#)
+            .replacingOccurrences(of: #""name": "c""#, with: #""name": "c|d""#).write(to: w, atomically: true, encoding: .utf8)
+        let r = try Self.run(["fleet", w.path, "--format", "markdown"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("| a\\|b | ") && r.stdout.contains("| c\\|d | "), "\(r.stdout)")
+        // Every row of a table has its header's cells.
+        for table in r.stdout.components(separatedBy: "\n\n") where table.hasPrefix("| ") {
+            let cells = table.split(separator: "\n").map { $0.replacingOccurrences(of: "\\|", with: "").filter { $0 == "|" }.count }
+            #expect(Set(cells).count == 1, "\(table)")
+        }
+    }
+
     /// `--gpus h100-sxm,h100-sxm` and `--caps 700,700` printed each candidate twice.
     @Test func capacityRunsEachCandidateOnce() throws {
         let dir = try Self.scratch("capacity-once")
