@@ -51,6 +51,15 @@ func readAll(_ path: String, _ format: TraceFormat? = nil) throws -> [TraceReque
         #expect(try readAll(f.path) == [TraceRequest(timestamp: 1, inputTokens: 100, outputTokens: 50), TraceRequest(timestamp: 2, inputTokens: 100, outputTokens: 50)])
     }
 
+    /// `--log-format mooncake` takes Mooncake's CSV form as detection does: it refused it as
+    /// "expected JSON lines for the mooncake format".
+    @Test func theMooncakeFormatReadsItsCSVForm() throws {
+        let c = try temporaryFile("mc-asked.csv", "timestamp_ms,input_length,output_length\n0,6758,500\n2500,7322,490\n")
+        defer { try? FileManager.default.removeItem(at: c) }
+        let asked = try readAll(c.path, .mooncake)
+        #expect(asked == (try readAll(c.path)) && asked.map(\.timestamp) == [0, 2.5] && asked[1].inputTokens == 7322)
+    }
+
     /// The top-level keys of a JSON line, not a nested key that appears first in its text.
     @Test func mooncakeLinesReadTheirTopLevelKeys() throws {
         let j = try temporaryFile("nested.jsonl", "{\"meta\": {\"input_length\": 7}, \"timestamp\": 1000, \"input_length\": 100, \"output_length\": 50}\n")

@@ -38,6 +38,15 @@ extension CLITests {
         #expect(r.stdout.contains("\"inputTokens\": 1111113,"), "\(r.stdout)")
     }
 
+    /// `--log-format mooncake` refused Mooncake's CSV, which detection reads.
+    @Test func theMooncakeLogFormatTakesItsCSV() throws {
+        let log = "timestamp_ms,input_length,output_length\n0,700,100\n1500,900,50\n4000,300,20\n"
+        let args = ["trace", "-", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--format", "json"]
+        let asked = try Self.run(args + ["--log-format", "mooncake"], stdin: log), found = try Self.run(args, stdin: log)
+        #expect(asked.status == 0 && found.status == 0, "\(asked.stderr)")
+        #expect(asked.stdout == found.stdout)
+    }
+
     /// The surface method wrote tab-separated headerless lines of raw doubles for csv and
     /// markdown, and 17-digit JSON (`0.90000000000000002`).
     @Test func theSurfaceMethodWritesEachFormat() throws {

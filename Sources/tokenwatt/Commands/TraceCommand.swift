@@ -13,7 +13,8 @@ enum TraceCommand {
       Streams the log (any size, constant memory). Azure (TIMESTAMP,ContextTokens,GeneratedTokens) and
       Mooncake (JSON lines or timestamp_ms,input_length,output_length) logs are recognised by their header.
       Any other CSV needs all three columns; times are seconds (ms with --time-unit ms) or date-times
-      YYYY-MM-DD HH:MM:SS[.f] (UTC). Fields may be quoted (RFC 4180), one request a line.
+      YYYY-MM-DD HH:MM:SS[.f] (UTC). Fields may be quoted (RFC 4180), one request a line. --log-format
+      mooncake reads either Mooncake form.
     """
 
     static let sampleSize = 10_000
