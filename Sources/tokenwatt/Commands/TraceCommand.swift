@@ -15,6 +15,8 @@ enum TraceCommand {
       Any other CSV needs all three columns; times are seconds (ms with --time-unit ms) or date-times
       YYYY-MM-DD HH:MM:SS[.f] (UTC). Fields may be quoted (RFC 4180), one request a line. --log-format
       mooncake reads either Mooncake form.
+      --per-request - writes the rows to standard output in place of the summary (no --format then:
+      give --per-request FILE to have both).
     """
 
     static let sampleSize = 10_000
@@ -36,6 +38,11 @@ enum TraceCommand {
         options.boundary = try args.choice("boundary", Boundary.self) ?? .facility
         options.pue = try args.pue() ?? LedgerSettings.defaultPUE
         let perRequestPath = args.string("per-request"), hourlyPath = args.string("hourly")
+        // The rows take standard output: a summary asked for there went nowhere, silently.
+        if perRequestPath == "-", let f = args.string("format") {
+            throw UsageError(description: "--per-request - writes the rows to standard output in place of the summary, so --format \(f) "
+                             + "would write nothing; give --per-request FILE to have the rows and the summary")
+        }
         try Output.refuseOverlaps(outputs: [("--per-request", perRequestPath), ("--hourly", hourlyPath)].compactMap { f, p in p.map { (f, $0) } },
                                   inputs: [("the request log", file)] + CommonOptions.inputFiles(args))
         var reader = try TraceReader(path: file, format: try logFormat(args))
