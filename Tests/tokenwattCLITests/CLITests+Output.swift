@@ -38,6 +38,18 @@ extension CLITests {
         #expect(r.stdout.contains("\"inputTokens\": 1111113,"), "\(r.stdout)")
     }
 
+    /// The JSON's hours lacked the `hour` and `whPerRequest` that the `--hourly` CSV has.
+    @Test func traceHoursCarryTheCSVKeys() throws {
+        let log = "timestamp,input_length,output_length\n" + (0..<9).map { "\($0 * 20),1000,\(100 + $0)" }.joined(separator: "\n") + "\n"
+        let r = try Self.run(["trace", "-", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--format", "json"], stdin: log)
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let hour = try #require((obj["hourly"] as? [[String: Any]])?.first)
+        #expect(hour["hour"] as? Double == 0 && hour["requests"] as? Double == 9)
+        let wh = try #require(hour["wh"] as? Double), per = try #require(hour["whPerRequest"] as? Double)
+        #expect(abs(per * 9 / wh - 1) < 1e-5, "\(hour)")
+    }
+
     /// `--log-format mooncake` refused Mooncake's CSV, which detection reads.
     @Test func theMooncakeLogFormatTakesItsCSV() throws {
         let log = "timestamp_ms,input_length,output_length\n0,700,100\n1500,900,50\n4000,300,20\n"
