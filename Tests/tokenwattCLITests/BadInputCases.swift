@@ -308,10 +308,15 @@ extension BadInput {
         BadInput(name: "trace a directory", args: ["trace", "{dir}", "--model", Inputs.model8B, "--gpu", "h100-sxm"], mentions: ["is a directory"]),
         BadInput(name: "trace per-request under a file", args: ["trace", "{dir}/t.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--per-request", "{dir}/t.csv/x.csv"],
                  files: ["t.csv": Inputs.azureHeader + "2023-11-16 18:15:46.68,374,44\n"], mentions: ["t.csv", "is a file, not a folder"]),
+        // A header with no requests named no file.
+        Inputs.trace(Inputs.azureHeader, mentions: ["t.csv: the request log holds no requests"], name: "trace header only"),
         // A summary asked for beside the rows on stdout went nowhere.
         BadInput(name: "trace rows to stdout with a json summary", args: ["trace", "{dir}/t.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm",
                                                                           "--per-request", "-", "--format", "json"],
                  files: ["t.csv": Inputs.azureHeader + "2023-11-16 18:15:46.68,374,44\n"], status: 64, mentions: ["--per-request -", "--format json", "--per-request FILE"]),
+        // Rows no replica holds alone: the error named the sample's mean request, not the file or lines.
+        Inputs.trace("timestamp,input_length,output_length\n0,999999999,10\n1,900000000,10\n", mentions: ["t.csv", "lines 2 and 3", "no sequence of"],
+                     name: "trace only requests too long to hold"),
         BadInput(name: "trace missing file", args: ["trace", "{dir}/none.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm"], mentions: ["none.csv", "no such file"]),
     ]
 

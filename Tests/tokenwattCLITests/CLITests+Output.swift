@@ -59,6 +59,21 @@ extension CLITests {
         #expect(asked.stdout == found.stdout)
     }
 
+    /// A request no replica holds alone, among the first 10,000, failed the trace with an error
+    /// naming the sample's mean request (`no sequence of 333333999+170 tokens fits`) and no line;
+    /// it is left out of the ladder's sample, named by file and line, and priced as logged.
+    @Test func aRequestTooLongToHoldIsNamedAndPriced() throws {
+        let dir = try Self.scratch("huge")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("onehuge.csv")
+        try "timestamp,input_length,output_length\n0,1000,250\n1,999999999,10\n2,1000,250\n".write(to: log, atomically: true, encoding: .utf8)
+        let r = try Self.run(["trace", log.path, "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("onehuge.csv: line 3: no sequence that long fits") && r.stderr.contains("priced as logged"), "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(obj["requests"] as? Double == 3 && obj["overContext"] as? Double == 1)
+    }
+
     /// The surface method wrote tab-separated headerless lines of raw doubles for csv and
     /// markdown, and 17-digit JSON (`0.90000000000000002`).
     @Test func theSurfaceMethodWritesEachFormat() throws {
