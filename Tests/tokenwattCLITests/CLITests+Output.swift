@@ -99,6 +99,27 @@ extension CLITests {
                 "\(text.stdout)")
     }
 
+    /// Kernel CSVs had 4 significant digits (3 for shares: one query's kernel shares summed to
+    /// 1.00076), tune's 5 and 4 (gpu_w): six, as estimate and sweep write.
+    @Test func kernelAndTuneCSVsCarrySixDigits() throws {
+        let base = ["--model", "openai/gpt-oss-120b", "--gpu", "b200", "--batch", "64", "--input", "1024", "--output", "8192"]
+        let query = try Self.run(["kernels"] + base + ["--per-query", "--format", "csv"])
+        #expect(query.status == 0, "\(query.stderr)")
+        let shares = Self.csvLines(query.stdout).dropFirst().compactMap { Double($0[4]) }.reduce(0, +)
+        #expect(abs(shares - 1) < 2e-5, "\(shares)")
+        let pass = try Self.run(["kernels"] + base + ["--format", "csv"])
+        let passLines = Self.csvLines(pass.stdout)
+        #expect(passLines.dropFirst().map { Self.significantDigits($0[9]) }.max() == 6, "\(pass.stdout)")
+        let tune = try Self.run(["tune", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--batch", "32", "--input", "1000",
+                                 "--output", "200", "--format", "csv"])
+        #expect(tune.status == 0, "\(tune.stderr)")
+        let t = Self.csvLines(tune.stdout)
+        for column in ["ttft_ms", "gpu_w", "prefill_j"] {
+            let i = try #require(t[0].firstIndex(of: column))
+            #expect(t.dropFirst().map { Self.significantDigits($0[i]) }.max() == 6, "\(column): \(tune.stdout)")
+        }
+    }
+
     /// A scenario named `a|b` split its row of the fleet's Markdown table into one cell too many.
     @Test func fleetMarkdownEscapesPipes() throws {
         let dir = try Self.scratch("pipe")
