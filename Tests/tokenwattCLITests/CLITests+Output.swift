@@ -30,6 +30,20 @@ extension CLITests {
         #expect(r.stdout.contains("\"memoryBytes\": 34359738368") && r.stdout.contains("\"l2Bytes\": 6291456,"), "\(r.stdout)")
     }
 
+    /// The GPU CSV left "-" in a missing number's cell, where every other CSV leaves it empty.
+    @Test func gpuCSVLeavesMissingNumbersEmpty() throws {
+        let r = try Self.run(["gpus", "--format", "csv"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = Self.csvLines(r.stdout)
+        #expect(lines.allSatisfy { !$0.contains("-") }, "\(lines.filter { $0.contains("-") })")
+        let v100 = try #require(lines.first { $0.first == "v100" || $0.first?.hasPrefix("v100") == true })
+        let bf16 = try #require(lines[0].firstIndex(of: "bf16_tflops"))
+        #expect(v100[bf16] == "", "\(v100)")
+        let models = try Self.run(["models", "--format", "csv"])
+        #expect(Self.csvLines(models.stdout).allSatisfy { !$0.contains("-") })
+        #expect(try Self.run(["help", "gpus"]).stdout.contains("bandwidth_gbps in GB/s"))
+    }
+
     /// A trace's counts are whole in JSON: token totals past a million were rounded to six digits.
     @Test func traceCountsAreWholeInJSON() throws {
         let log = "timestamp,input_length,output_length\n" + (0..<9).map { "\($0 * 20),123457,\(1000 + $0)" }.joined(separator: "\n") + "\n"
