@@ -47,6 +47,8 @@ extension TokenFormula {
         return out
     }
 
+    /// The request's Wh at the chosen boundary (`wh`) and at each (`whPerQuery`), the batch, and
+    /// the measured error range (`range`) where the GPU has a band.
     public func json(input: Int, output: Int) -> JSONValue {
         let wh = wattHours(input: input, output: output), range = self.range(input: input, output: output)
         let keys = Boundary.allCases.map { ($0.rawValue, JSONValue.num(wh[$0] ?? 0)) }
