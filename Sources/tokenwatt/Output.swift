@@ -138,7 +138,7 @@ enum Output {
         switch v {
         case .null: return ""
         case let .bool(b): return b ? "true" : "false"
-        case let .number(x): return formatNumber(x)
+        case let .number(x): return formatDataNumber(x)
         case let .string(s): return s
         default: return JSONWriter().write(v).trimmingCharacters(in: .whitespacesAndNewlines)
         }

@@ -71,4 +71,11 @@ import Testing
         #expect(text == "{\n  \"a\": [1, \"q\\\"\"],\n  \"b\": 0.3\n}\n")
         #expect(JSONWriter().write(v) == text)
     }
+
+    /// Every number went through six significant digits: a trace's 1,234,567 requests were
+    /// written 1234570, a capacity of 983,930,832 queries a day 983931000 (over the budget).
+    @Test func writerKeepsIntegersWhole() {
+        let v = JSONValue.obj([("requests", .num(1_234_567)), ("queriesPerDay", .num(983_930_832)), ("wh", .num(1234.56789))])
+        #expect(JSONWriter().write(v) == "{\n  \"queriesPerDay\": 983930832,\n  \"requests\": 1234567,\n  \"wh\": 1234.57\n}\n")
+    }
 }

@@ -30,7 +30,20 @@ import Testing
         #expect(formatNumber(x) == expected)
     }
 
+    /// Integers a program reads (counts, bytes, queries a day) are written whole: six significant
+    /// digits made 1,234,567 requests 1234570 and an H100's 6291456-byte L2 6291460.
+    @Test(arguments: [
+        (1_234_567, "1234567"), (6_291_456, "6291456"), (34_359_738_368, "34359738368"), (983_930_832, "983930832"),
+        (-2_779_553_304, "-2779553304"), (9_007_199_254_740_991, "9007199254740991"), (0, "0"), (-0.0, "0"), (700, "700"),
+        // Not integers, or beyond 2^53: six significant digits as before.
+        (1_234_567.4, "1234570"), (0.1 + 0.2, "0.3"), (1e20, "1e20"), (9_007_199_254_740_992, "9007200000000000"),
+    ])
+    func dataNumbersKeepIntegersWhole(_ x: Double, _ expected: String) {
+        #expect(formatDataNumber(x) == expected)
+    }
+
     @Test func nonFiniteBecomesNull() {
+        #expect(formatDataNumber(.nan) == "null")
         #expect(formatNumber(.nan) == "null")
         #expect(formatNumber(.infinity) == "null")
     }

@@ -244,6 +244,21 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect(r.varianceShares.first.map { $0.share > 0.8 } == true, "\(r.varianceShares)")
     }
 
+    /// An input that never varies explains none of the variance, and with nothing varying there
+    /// is none to explain: fixed lengths were given 100 % each (the shares summed to 200 %), as
+    /// was a query class with a share of 0, because every draw tied and Y varied by rounding.
+    @Test func inputsThatNeverVaryExplainNothing() throws {
+        let fixed = try runWorkload(kernelWorkload(), samples: 500)[0]
+        #expect(fixed.varianceShares.allSatisfy { $0.share == 0 }, "\(fixed.varianceShares)")
+        let pue = try runWorkload(kernelWorkload(extra: #""pue": {"uniform": {"low": 1.1, "high": 1.3}}"#), samples: 500)[0]
+        let shares = Dictionary(uniqueKeysWithValues: pue.varianceShares.map { ($0.input, $0.share) })
+        #expect(shares["PUE"].map { $0 > 0.99 } == true && shares["input tokens"] == 0 && shares["output tokens"] == 0, "\(shares)")
+        let empty = chatClass().replacingOccurrences(of: #""name": "chat", "share": 1"#, with: #""name": "none", "share": 0"#)
+        let classes = try runWorkload(kernelWorkload(classes: chatClass(output: #"{"lognormal": {"p5": 100, "p95": 1000}}"#) + ", " + empty), samples: 500)[0]
+        #expect(classes.varianceShares.first { $0.input == "query class" }?.share == 0, "\(classes.varianceShares)")
+        #expect(classes.varianceShares.reduce(0) { $0 + $1.share } < 1.05, "\(classes.varianceShares)")
+    }
+
     @Test func fleetIsSizedForThePeakWithHeadroom() throws {
         let flat = try runWorkload(kernelWorkload(extra: #""headroom": 0"#))[0]
         let peaky = try runWorkload(kernelWorkload(extra: #""headroom": 0.5, "diurnal": [0,0,0,0,0,0,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,0,0]"#))[0]

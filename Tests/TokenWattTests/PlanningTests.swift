@@ -253,6 +253,30 @@ import Testing
         #expect(f.hardware[0].gpus == row.gpus && approx(f.whPerQuery.mean, row.whPerQuery, rel: 1e-9))
     }
 
+    /// A capacity is whole queries, rounded down, and written whole: 983,930,832 queries a day
+    /// were written 983931000 in JSON and "984 million" in text, and fed back into `fleet` the
+    /// JSON figure needed one more replica and drew 20.0004 MW on a 20 MW budget.
+    @Test func aCapacityIsWholeQueriesRoundedDown() throws {
+        let text = #"{"schemaVersion": 1, "description": "t", "samples": 200, "seed": 1, "scenarios": [{"name": "s", "kind": "kernel", "#
+            + #""queriesPerDay": 1e6, "pue": 1.3, "headroom": 0, "deployments": [{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "#
+            + #""gpu": "h100-sxm", "maxBatch": 8}], "classes": [{"name": "c", "share": 1, "deployment": "d", "input": {"fixed": 1000}, "output": {"fixed": 250}}]}]}"#
+        let w = try readWorkload(text)
+        let runner = FleetRunner(dataDirectory: nil)
+        let capacity = try Capacity(workload: w, runner: runner, budgetMegawatts: 1.1, gpus: [nil], caps: [nil])
+        let row = try #require(capacity.rows.first)
+        #expect(row.queriesPerDay == row.queriesPerDay.rounded(.down) && row.queriesPerDay.truncatingRemainder(dividingBy: 1000) != 0,
+                "\(row.queriesPerDay)")
+        let json = JSONWriter().write(capacity.json())
+        let written = try #require(json.firstMatch(of: /"queriesPerDay": ([0-9]+),/).flatMap { Double($0.1) }, "\(json)")
+        #expect(written == row.queriesPerDay)
+        var filled = w
+        filled.scenarios[0].queriesPerDay = written
+        let f = try #require(try runner.run(filled).first)
+        #expect(f.facilityMegawatts <= 1.1 && f.hardware[0].gpus == row.gpus, "\(f.facilityMegawatts) MW")
+        #expect(Capacity.roundedDown(983_930_832) == 983_000_000 && Capacity.roundedDown(999.9) == 999 && Capacity.roundedDown(1_999_999) == 1_990_000)
+        #expect(capacity.text().contains(FleetRendering.queries(Capacity.roundedDown(row.queriesPerDay))))
+    }
+
     /// The batch alternatives are around the batch that runs: asked for 100,000 where the KV
     /// cache holds 392, the diagnosis compared 25,000 and 400,000, both cut back to 392 (+0 %).
     /// The doubled-GPU label names the expert parallelism it keeps.

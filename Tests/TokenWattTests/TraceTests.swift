@@ -51,6 +51,15 @@ func readAll(_ path: String, _ format: TraceFormat? = nil) throws -> [TraceReque
         #expect(try readAll(f.path) == [TraceRequest(timestamp: 1, inputTokens: 100, outputTokens: 50), TraceRequest(timestamp: 2, inputTokens: 100, outputTokens: 50)])
     }
 
+    /// `--log-format mooncake` takes Mooncake's CSV form as detection does: it refused it as
+    /// "expected JSON lines for the mooncake format".
+    @Test func theMooncakeFormatReadsItsCSVForm() throws {
+        let c = try temporaryFile("mc-asked.csv", "timestamp_ms,input_length,output_length\n0,6758,500\n2500,7322,490\n")
+        defer { try? FileManager.default.removeItem(at: c) }
+        let asked = try readAll(c.path, .mooncake)
+        #expect(asked == (try readAll(c.path)) && asked.map(\.timestamp) == [0, 2.5] && asked[1].inputTokens == 7322)
+    }
+
     /// The top-level keys of a JSON line, not a nested key that appears first in its text.
     @Test func mooncakeLinesReadTheirTopLevelKeys() throws {
         let j = try temporaryFile("nested.jsonl", "{\"meta\": {\"input_length\": 7}, \"timestamp\": 1000, \"input_length\": 100, \"output_length\": 50}\n")
@@ -363,6 +372,27 @@ func readAll(_ path: String, _ format: TraceFormat? = nil) throws -> [TraceReque
         #expect(p.whLow == nil && p.whHigh == nil && p.csvRow(index: 0).hasSuffix(",,\n"))
         #expect(p.csvRow(index: 0).split(separator: ",", omittingEmptySubsequences: false).count
                 == TraceReplay.Priced.csvHeader.split(separator: ",").count)
+    }
+
+    /// A request no replica could hold alone is left out of the sample that sets the batch
+    /// ladder, by line, and still priced: one such row among the first 10,000 made the sample's
+    /// mean request too long to fit, and the whole trace failed naming that mean, not the row.
+    @Test func aRequestTooLongToHoldIsLeftOutOfTheLadderSample() throws {
+        let f = try temporaryFile("huge.csv", "timestamp,input_length,output_length\n0,1000,250\n1,999999999,10\n2,1000,250\n3,800,200\n")
+        defer { try? FileManager.default.removeItem(at: f) }
+        let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"))
+        var reader = try TraceReader(path: f.path, format: nil)
+        let sample = try TraceSample.read(&reader, deployment: d, tokenBudget: 8192)
+        #expect(sample.requests.count == 4 && sample.ladder.count == 3 && sample.leftOutLines == [3] && sample.leftOutWords == "line 3")
+        #expect(throws: DeploymentError.self) { try TraceReplay(estimator: estimator, deployment: d, options: .init(), sample: sample.requests) }
+        var r = try TraceReplay(estimator: estimator, deployment: d, options: .init(), sample: sample.ladder)
+        let priced = sample.requests.map { r.price($0) }
+        #expect(priced[1].wh > 1000 * priced[0].wh && priced[1].overContext)
+        var many = TraceSample()
+        many.leftOutLines = [2, 5, 9, 12, 40, 41, 77]
+        #expect(many.leftOutWords == "lines 2, 5, 9, 12, 40 and 2 more")
+        many.leftOutLines = [2, 5]
+        #expect(many.leftOutWords == "lines 2 and 5")
     }
 
     @Test func moreReplicasThanTheLoadNeedsCostMore() throws {

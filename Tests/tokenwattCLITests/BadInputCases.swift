@@ -94,6 +94,10 @@ extension BadInput {
         BadInput(name: "pue nan", args: Inputs.estimate(replacing: "--pue", with: "nan"), status: 64, mentions: ["--pue", "nan"]),
         BadInput(name: "busy fraction above one", args: Inputs.estimate(replacing: "--busy-fraction", with: "1.5"), status: 64, mentions: ["--busy-fraction", "1.5"]),
         BadInput(name: "load and busy fraction", args: Inputs.estimate + ["--load", "1", "--busy-fraction", "0.5"], status: 64, mentions: ["--load", "--busy-fraction"]),
+        // A reference shape without the surface method was ignored silently.
+        BadInput(name: "reference input without the surface", args: Inputs.estimate + ["--reference-input", "500"], status: 64, mentions: ["--reference-input", "--method surface"]),
+        BadInput(name: "reference output with the kernel method", args: Inputs.estimate + ["--method", "kernel", "--reference-output", "500"], status: 64,
+                 mentions: ["--reference-output", "--method surface"]),
         BadInput(name: "unknown precision", args: Inputs.estimate(replacing: "--precision", with: "fp9"), status: 64, mentions: ["--precision", "fp9", "fp8"]),
         BadInput(name: "unknown format", args: Inputs.estimate(replacing: "--format", with: "xml"), status: 64, mentions: ["--format", "xml"]),
         BadInput(name: "unknown boundary", args: Inputs.estimate(replacing: "--boundary", with: "planet"), status: 64, mentions: ["--boundary", "planet", "facility"]),
@@ -312,6 +316,15 @@ extension BadInput {
         BadInput(name: "trace a directory", args: ["trace", "{dir}", "--model", Inputs.model8B, "--gpu", "h100-sxm"], mentions: ["is a directory"]),
         BadInput(name: "trace per-request under a file", args: ["trace", "{dir}/t.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--per-request", "{dir}/t.csv/x.csv"],
                  files: ["t.csv": Inputs.azureHeader + "2023-11-16 18:15:46.68,374,44\n"], mentions: ["t.csv", "is a file, not a folder"]),
+        // A header with no requests named no file.
+        Inputs.trace(Inputs.azureHeader, mentions: ["t.csv: the request log holds no requests"], name: "trace header only"),
+        // A summary asked for beside the rows on stdout went nowhere.
+        BadInput(name: "trace rows to stdout with a json summary", args: ["trace", "{dir}/t.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm",
+                                                                          "--per-request", "-", "--format", "json"],
+                 files: ["t.csv": Inputs.azureHeader + "2023-11-16 18:15:46.68,374,44\n"], status: 64, mentions: ["--per-request -", "--format json", "--per-request FILE"]),
+        // Rows no replica holds alone: the error named the sample's mean request, not the file or lines.
+        Inputs.trace("timestamp,input_length,output_length\n0,999999999,10\n1,900000000,10\n", mentions: ["t.csv", "lines 2 and 3", "no sequence of"],
+                     name: "trace only requests too long to hold"),
         BadInput(name: "trace missing file", args: ["trace", "{dir}/none.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm"], mentions: ["none.csv", "no such file"]),
     ]
 

@@ -96,8 +96,10 @@ extension CLITests {
             let range = try #require(obj["range"] as? [String: Any])
             let low = try #require((range["whPerQueryLow"] as? [String: Double])?["it"])
             let high = try #require((range["whPerQueryHigh"] as? [String: Double])?["it"])
+            // estimate writes six significant digits, as every command's JSON does; the SQL
+            // equals the Swift formula to 1e-9 (ExportSQLTests).
             for (sql, want) in zip(values[k], [wh, low, high]) {
-                #expect(abs(sql / want - 1) < 1e-9, "sql \(sql) vs estimate \(want) for \(i)+\(o)")
+                #expect(abs(sql / want - 1) < 5e-6, "sql \(sql) vs estimate \(want) for \(i)+\(o)")
             }
         }
     }

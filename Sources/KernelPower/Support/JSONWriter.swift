@@ -1,8 +1,9 @@
-/// Writes `JSONValue`s deterministically: keys sorted, numbers through `formatNumber`, two-space
-/// indentation, a trailing newline. Same value, same bytes.
+/// Writes `JSONValue`s deterministically: keys sorted, numbers through `formatDataNumber`
+/// (integers exact, other numbers to `significant` digits), two-space indentation, a trailing
+/// newline. Same value, same bytes.
 public struct JSONWriter {
-    /// Significant digits for numbers. Reports use 6; files that must round-trip exactly
-    /// (calibration coefficients) use 17.
+    /// Significant digits for numbers that are not integers (an integer below 2^53 is written
+    /// whole). Reports use 6; files that must round-trip exactly (calibration coefficients) use 17.
     public var significant: Int
     public var sortKeys: Bool
 
@@ -22,7 +23,7 @@ public struct JSONWriter {
         switch value {
         case .null: out.append("null")
         case let .bool(b): out.append(b ? "true" : "false")
-        case let .number(x): out.append(formatNumber(x, significant: significant))
+        case let .number(x): out.append(formatDataNumber(x, significant: significant))
         case let .string(s): out.append(Self.quote(s))
         case let .array(items):
             if items.isEmpty { out.append("[]"); return }

@@ -44,6 +44,16 @@ public func formatNumber(_ x: Double, significant: Int = 6) -> String {
     return negative ? "-" + result : result
 }
 
+/// Formats a number for output a program reads (JSON, CSV): an integer-valued number of
+/// magnitude below 2^53 (where every integer is a `Double`) exactly, `1234567` and `6291456`;
+/// any other number as `formatNumber(x, significant:)` does. Counts, byte sizes and queries a
+/// day are integers, and rounding them to six digits made them wrong: a trace's `requests`
+/// read 1234570 for 1,234,567, an L2 cache 6291460 bytes for 6291456.
+public func formatDataNumber(_ x: Double, significant: Int = 6) -> String {
+    guard x.isFinite, x == x.rounded(), abs(x) < 9_007_199_254_740_992 else { return formatNumber(x, significant: significant) }
+    return x == 0 ? "0" : String(Int64(x))
+}
+
 /// Formats with a fixed number of decimals (for tables), locale-free; `-0.0` prints as `0.0`.
 public func formatFixed(_ x: Double, decimals: Int) -> String {
     guard x.isFinite else { return "null" }

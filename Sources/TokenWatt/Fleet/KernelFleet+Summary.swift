@@ -257,19 +257,30 @@ extension KernelFleet {
     }
 
     /// First-order variance shares (first-order Sobol indices): Var(E[Y|X]) / Var(Y) for each
-    /// uncertain input X.
+    /// uncertain input X. None when Y does not vary (beyond rounding: a mean summed from equal
+    /// values differs from them in the last bit), and 0 for an input that took one value in
+    /// every draw: the rank estimator pairs such draws in draw order, and on a Y that varies by
+    /// rounding alone it gave fixed input and output lengths 100 % each.
     func varianceShares(_ draws: [Sample], values: [Double], classes: [QueryClass]) -> [VarianceShare] {
         let inputs: [(String, (Sample) -> Double, Bool)] = [
             ("query class", { Double($0.cls) }, classes.count > 1), ("input tokens", { $0.input }, true),
             ("output tokens", { $0.output }, true), ("gpu energy scale", { $0.gpuScale }, kernel.gpuEnergyScale.isRandom),
             ("host power scale", { $0.hostScale }, kernel.hostPowerScale.isRandom), ("PUE", { $0.pue }, scenario.pue.isRandom),
         ]
+        guard varies(values) else { return [] }
         let total = variance(values)
-        guard total > 0 else { return [] }
         return inputs.filter(\.2).map { name, key, _ in
-            VarianceShare(input: name, share: min(1, conditionalVariance(draws.map(key), values) / total))
+            let x = draws.map(key)
+            return VarianceShare(input: name, share: varies(x) ? min(1, conditionalVariance(x, values) / total) : 0)
         }.sorted { $0.share != $1.share ? $0.share > $1.share : $0.input < $1.input }
     }
+}
+
+/// Whether `v` holds values more than rounding apart: a standard deviation above 1e-9 of the
+/// largest magnitude (a sum of equal values divided by their count can miss them by an ulp).
+func varies(_ v: [Double]) -> Bool {
+    guard let scale = v.map(abs).max(), scale > 0 else { return false }
+    return variance(v).squareRoot() > 1e-9 * scale
 }
 
 func variance(_ v: [Double]) -> Double {

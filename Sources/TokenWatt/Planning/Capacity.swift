@@ -52,8 +52,15 @@ public struct Capacity: Sendable {
                                              + "the smallest fleet for this traffic mix needs \(formatNumber(Self.roundedUp(Self.facilityWatts(r, scale: 0) / 1e6), significant: 3)) MW at the facility"))
                             continue
                         }
+                        // A capacity is whole queries, rounded down: 983,930,832 a day printed as
+                        // 983931000 needed one more replica when fed back into `fleet` (20.0004 MW
+                        // on a 20 MW budget).
                         var filled = scenario
-                        filled.queriesPerDay = scenario.queriesPerDay * scale
+                        filled.queriesPerDay = (scenario.queriesPerDay * scale).rounded(.down)
+                        guard filled.queriesPerDay >= 1 else {
+                            failures.append((label, "\(formatNumber(budgetMegawatts)) MW serves less than one query a day"))
+                            continue
+                        }
                         let f = try KernelFleet(scenario: filled, kernel: k, estimator: runner.estimator)
                             .run(samples: samples ?? w.samples, seed: seeds[i], change: change)
                         let perDay = filled.queriesPerDay
@@ -109,10 +116,18 @@ public struct Capacity: Sendable {
         return lo
     }
 
+    /// `x` rounded down to three significant figures: a capacity quoted must fit the budget
+    /// (983,930,832 queries a day read "984 million", which does not).
+    static func roundedDown(_ x: Double) -> Double {
+        guard x >= 1000 else { return x.rounded(.down) }
+        let unit = pow(10, (log10(x)).rounded(.down) - 2)
+        return (x / unit).rounded(.down) * unit
+    }
+
     public func text() -> String {
         var s = "TokenWatt capacity — \(formatNumber(budgetMegawatts)) MW at the facility\n\n"
         s += FleetRendering.table(["scenario", "GPU", "cap", "queries/day", "mean QPS", "peak QPS", "GPUs", "Wh/query (mean)"], rows.map { r in
-            [r.scenario, r.gpu, r.powerCapWatts.map { "\(formatNumber($0)) W" } ?? "TDP", FleetRendering.queries(r.queriesPerDay),
+            [r.scenario, r.gpu, r.powerCapWatts.map { "\(formatNumber($0)) W" } ?? "TDP", FleetRendering.queries(Self.roundedDown(r.queriesPerDay)),
              formatNumber(r.averageQPS, significant: 4), formatNumber(r.peakQPS, significant: 4), String(r.gpus),
              "\(formatNumber(r.whPerQuery, significant: 3)) (\(r.boundary.rawValue))"]
         })

@@ -91,34 +91,40 @@ extension KernelListing {
                                    "watts", "joules_total", "energy_share", "duty_tensor", "duty_fp32", "duty_smem", "duty_l2",
                                    "duty_hbm", "duty_sm", "duty_link", "shape", "fitted_us"]
 
-    /// One row per kernel, then one `idle` row for the gaps; the rows add up to the pass.
-    public var rows: [[String]] {
+    /// One row per kernel, then one `idle` row for the gaps, to the text table's digits; the rows
+    /// add up to the pass.
+    public var rows: [[String]] { rows(significant: nil) }
+
+    /// The rows with every number to `significant` digits (nil: the text table's 3 or 4). The
+    /// CSV and JSON take 6, as `estimate` and `sweep` write (at 3 the shares do not add up to 1).
+    public func rows(significant digits: Int?) -> [[String]] {
+        func n(_ x: Double, _ display: Int) -> String { formatNumber(x, significant: digits ?? display) }
         let p = breakdown.pass
         let kernels = breakdown.kernels.map { k -> [String] in
-            [k.block, k.kernel, String(k.launches), formatNumber(k.time.seconds * 1e6, significant: 4),
-             formatNumber(k.totalTime.seconds * 1e3, significant: 4), formatNumber(k.totalTime / p.time, significant: 3),
-             k.bound.rawValue + (k.throttled ? " (capped)" : ""), formatNumber(k.clock.megahertz, significant: 4),
-             formatNumber(k.power.watts, significant: 4), formatNumber(k.totalEnergy.joules, significant: 4),
-             formatNumber(k.totalEnergy / p.energy, significant: 3)]
-                + k.dutyCycles.values.map { formatNumber($0, significant: 3) } + [k.shape, formatNumber(k.fittedTime.seconds * 1e6, significant: 4)]
+            [k.block, k.kernel, String(k.launches), n(k.time.seconds * 1e6, 4),
+             n(k.totalTime.seconds * 1e3, 4), n(k.totalTime / p.time, 3),
+             k.bound.rawValue + (k.throttled ? " (capped)" : ""), n(k.clock.megahertz, 4),
+             n(k.power.watts, 4), n(k.totalEnergy.joules, 4),
+             n(k.totalEnergy / p.energy, 3)]
+                + k.dutyCycles.values.map { n($0, 3) } + [k.shape, n(k.fittedTime.seconds * 1e6, 4)]
         }
         let gap = breakdown.gapTime
-        let idle = ["idle", "gaps", "", "", formatNumber(gap.seconds * 1e3, significant: 4), formatNumber(gap / p.time, significant: 3),
-                    "host", formatNumber(p.clock.megahertz, significant: 4),
-                    formatNumber(gap.seconds > 0 ? p.gapEnergy.joules / gap.seconds : 0, significant: 4),
-                    formatNumber(p.gapEnergy.joules, significant: 4), formatNumber(p.gapEnergy / p.energy, significant: 3)]
+        let idle = ["idle", "gaps", "", "", n(gap.seconds * 1e3, 4), n(gap / p.time, 3),
+                    "host", n(p.clock.megahertz, 4),
+                    n(gap.seconds > 0 ? p.gapEnergy.joules / gap.seconds : 0, 4),
+                    n(p.gapEnergy.joules, 4), n(p.gapEnergy / p.energy, 3)]
             + Array(repeating: "0", count: DutyCycles.columns.count) + ["host work and launch gaps", "0"]
         return kernels + [idle]
     }
 
     public func csv() -> String {
-        ([CSVWriter.line(Self.csvHeader)] + rows.map { CSVWriter.line($0) }).joined(separator: "\n") + "\n"
+        ([CSVWriter.line(Self.csvHeader)] + rows(significant: 6).map { CSVWriter.line($0) }).joined(separator: "\n") + "\n"
     }
 
     public func json() -> JSONValue {
         let p = breakdown.pass
         let numeric: Set<String> = Set(Self.csvHeader).subtracting(["block", "kernel", "bound", "shape"])
-        let kernels: [JSONValue] = rows.map { row in
+        let kernels: [JSONValue] = rows(significant: 6).map { row in
             .obj(zip(Self.csvHeader, row).map { key, cell in
                 (key, numeric.contains(key) ? (Double(cell).map(JSONValue.num) ?? .null) : .str(cell))
             })

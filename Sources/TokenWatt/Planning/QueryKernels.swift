@@ -98,16 +98,21 @@ public struct QueryKernels: Sendable {
 extension QueryKernels {
     public static let csvHeader = ["kernel", "prefill_wh", "decode_wh", "wh", "share"]
 
-    public var rows: [[String]] {
+    /// One row per kernel, to the text table's digits.
+    public var rows: [[String]] { rows(significant: nil) }
+
+    /// The rows with every number to `significant` digits (nil: the text table's 3 or 4). The
+    /// CSV takes 6, as `estimate` and `sweep` write: at 3 the share column summed to 1.00076.
+    public func rows(significant digits: Int?) -> [[String]] {
         let all = total
+        func n(_ x: Double, _ display: Int) -> String { formatNumber(x, significant: digits ?? display) }
         return lines.map { l in
-            [l.kernel, formatNumber(l.prefill.wattHours, significant: 4), formatNumber(l.decode.wattHours, significant: 4),
-             formatNumber(l.total.wattHours, significant: 4), formatNumber(all.joules > 0 ? l.total / all : 0, significant: 3)]
+            [l.kernel, n(l.prefill.wattHours, 4), n(l.decode.wattHours, 4), n(l.total.wattHours, 4), n(all.joules > 0 ? l.total / all : 0, 3)]
         }
     }
 
     public func csv() -> String {
-        ([CSVWriter.line(Self.csvHeader)] + rows.map { CSVWriter.line($0) }).joined(separator: "\n") + "\n"
+        ([CSVWriter.line(Self.csvHeader)] + rows(significant: 6).map { CSVWriter.line($0) }).joined(separator: "\n") + "\n"
     }
 
     public func json() -> JSONValue {

@@ -117,10 +117,10 @@ extension Sweep {
         lines.reserveCapacity(points.count + 1)
         for p in points {
             let r = p.request, ok = p.error == nil
-            let n = { (x: Double) in ok ? formatNumber(x, significant: 6) : "" }
+            let n = { (x: Double) in ok ? formatDataNumber(x, significant: 6) : "" }
             lines.append(CSVWriter.line([
                 String(p.index), r.model, r.gpu, String(r.gpus ?? 1), String(r.tensorParallel ?? r.gpus ?? 1), r.precision?.rawValue ?? "",
-                String(p.batchLimit), r.powerCapWatts.map { formatNumber($0) } ?? "", ok ? String(p.effectiveBatch) : "",
+                String(p.batchLimit), r.powerCapWatts.map { formatDataNumber($0) } ?? "", ok ? String(p.effectiveBatch) : "",
                 n(p.whPerQuery), n(p.gpuWhPerQuery), n(p.ttftMs), n(p.itlMs), n(p.outputTokensPerSecond), n(p.gpuWatts),
                 ok ? (p.meetsTargets ? "yes" : "no") : "", p.pareto ? "yes" : "no", p.error ?? "",
                 p.whPerQueryRange.map { n($0.low) } ?? "", p.whPerQueryRange.map { n($0.high) } ?? "",

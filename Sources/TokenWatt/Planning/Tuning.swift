@@ -93,9 +93,10 @@ public struct Tuning: Sendable {
 
     public func csv() -> String {
         ([CSVWriter.line(Self.csvHeader)] + points.map { p in
-            CSVWriter.line([p.knob.rawValue, formatNumber(p.value, significant: 6), formatNumber(p.ttftMs, significant: 5), formatNumber(p.itlMs, significant: 5),
-                            formatNumber(p.prefillJoules, significant: 5), formatNumber(p.decodeJoules, significant: 5),
-                            formatNumber(p.queryJoules / 3600, significant: 5), formatNumber(p.gpuWatts, significant: 4),
+            // Six significant digits, as `estimate` and `sweep` write (the times and energies had 5, watts 4).
+            CSVWriter.line([p.knob.rawValue, formatNumber(p.value), formatNumber(p.ttftMs), formatNumber(p.itlMs),
+                            formatNumber(p.prefillJoules), formatNumber(p.decodeJoules),
+                            formatNumber(p.queryJoules / 3600), formatNumber(p.gpuWatts),
                             meets(p, prefill: true, decode: true) ? "yes" : "no"])
         }).joined(separator: "\n") + "\n"
     }

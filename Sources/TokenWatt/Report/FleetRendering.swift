@@ -154,7 +154,7 @@ public enum FleetRendering {
         s += "| scenario | boundary | median Wh | IQR Wh | P5–P95 Wh | mean Wh | GWh/day | GPUs | MW facility |\n|---|---|---:|---|---|---:|---:|---:|---:|\n"
         for r in results {
             let q = r.whPerQuery
-            s += "| \(r.name) | \(r.boundary.rawValue) | \(wh(q.median)) | \(wh(q.p25))–\(wh(q.p75)) | \(wh(q.p5))–\(wh(q.p95)) | \(wh(q.mean)) | \(formatNumber(r.gwhPerDay, significant: 3)) | \(r.gpus.map(String.init) ?? "–") | \(facilityMW(r)) |\n"
+            s += "| \(cell(r.name)) | \(r.boundary.rawValue) | \(wh(q.median)) | \(wh(q.p25))–\(wh(q.p75)) | \(wh(q.p5))–\(wh(q.p95)) | \(wh(q.mean)) | \(formatNumber(r.gwhPerDay, significant: 3)) | \(r.gpus.map(String.init) ?? "–") | \(facilityMW(r)) |\n"
         }
         for r in results { s += "\n" + markdownSection(r) }
         return s
@@ -170,14 +170,14 @@ public enum FleetRendering {
         if !r.classes.isEmpty {
             s += "| class | strategy | share | median Wh | mean Wh | output tokens | batch |\n|---|---|---:|---:|---:|---:|---:|\n"
             for c in r.classes {
-                s += "| \(c.name) | \(c.strategy) | \(formatPercent(c.share, decimals: 0)) | \(wh(c.whPerQuery.median)) | \(wh(c.whPerQuery.mean)) | \(formatNumber(c.meanOutputTokens, significant: 4)) | \(c.effectiveBatch) |\n"
+                s += "| \(cell(c.name)) | \(cell(c.strategy)) | \(formatPercent(c.share, decimals: 0)) | \(wh(c.whPerQuery.median)) | \(wh(c.whPerQuery.mean)) | \(formatNumber(c.meanOutputTokens, significant: 4)) | \(c.effectiveBatch) |\n"
             }
             s += "\n"
         }
         if !r.meanLedger.isEmpty {
             s += "| ledger item | boundary | median query Wh | mean query Wh |\n|---|---|---:|---:|\n"
             for (m, a) in zip(r.medianLedger, r.meanLedger) {
-                s += "| \(m.item) | \(m.boundary.rawValue) | \(wh(m.energy.wattHours)) | \(wh(a.energy.wattHours)) |\n"
+                s += "| \(cell(m.item)) | \(m.boundary.rawValue) | \(wh(m.energy.wattHours)) | \(wh(a.energy.wattHours)) |\n"
             }
             s += "\n"
         }
@@ -187,14 +187,21 @@ public enum FleetRendering {
         if !r.levers.isEmpty {
             s += "| lever | mean Wh | GWh/day | saving | saving across measured error | such changes, measured |\n|---|---:|---:|---:|---|---|\n"
             for l in r.levers {
-                s += "| \(l.name) | \(wh(l.meanWhPerQuery)) | \(formatNumber(l.gwhPerDay, significant: 3)) | \(formatPercent(l.saving, decimals: 0)) | "
+                s += "| \(cell(l.name)) | \(wh(l.meanWhPerQuery)) | \(formatNumber(l.gwhPerDay, significant: 3)) | \(formatPercent(l.saving, decimals: 0)) | "
                     + (l.savingRange.map(signedRange) ?? "–") + " | "
-                    + (l.measured.map(accuracyWords) ?? "–") + " |\n"
+                    + cell(l.measured.map(accuracyWords) ?? "–") + " |\n"
             }
             s += "\n"
         }
         for n in r.notes { s += "- \(n)\n" }
         return s
+    }
+
+    /// A Markdown table cell: `|` escaped, as the report's tables write it (a scenario named `a|b`
+    /// split its row into one cell too many), and a line break as a space (it ended the row).
+    static func cell(_ s: String) -> String {
+        s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\r\n", with: " ")
+            .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
     }
 
     static func table(_ header: [String], _ rows: [[String]]) -> String {

@@ -102,7 +102,7 @@ extension WorkloadReport {
         var lines = [CSVWriter.line(Self.csvHeader)]
         for s in scenarios {
             let f = s.fleet, e = s.emissions, q = f.whPerQuery
-            let n = { (x: Double) in formatNumber(x, significant: 6) }
+            let n = { (x: Double) in formatDataNumber(x, significant: 6) }
             let carbonRange: [String] = s.dayCarbonRange.map { c in
                 [c.location.low, c.location.high, c.market.low, c.market.high].map { n($0 / 1e6) }
             } ?? ["", "", "", ""]

@@ -13,6 +13,7 @@ public enum TraceFormat: Sendable, Equatable {
     /// Azure LLM inference traces: `TIMESTAMP,ContextTokens,GeneratedTokens`, wall-clock times.
     case azure
     /// Mooncake JSONL: one object per line with `timestamp` (ms), `input_length`, `output_length`.
+    /// Asked for a log with a CSV header, the reader takes Mooncake's CSV columns (`mooncakeCSV`).
     case mooncake
     /// Any CSV: the named columns; times in seconds or milliseconds, or date-times.
     case csv(timestamp: String?, input: String, output: String, milliseconds: Bool)
@@ -78,7 +79,10 @@ public struct TraceReader {
         // The project's CSV rules: quoted names, and no duplicate or empty ones (the first of two
         // ContextTokens columns was read silently).
         let header = try CSVTable.parse(text, file: name).header
-        let fmt = try requested ?? detectFormat(header)
+        var fmt = try requested ?? detectFormat(header)
+        // Mooncake's CSV form, which detection reads, is Mooncake too (`--log-format mooncake`
+        // refused it as "expected JSON lines").
+        if fmt == .mooncake { fmt = Self.mooncakeCSV(header) }
         try bindColumns(of: fmt, in: header)
         format = fmt
     }
@@ -87,13 +91,17 @@ public struct TraceReader {
     /// optional `timestamp` (seconds) or `timestamp_ms`.
     func detectFormat(_ header: [String]) throws -> TraceFormat {
         if header.contains("ContextTokens") { return .azure }
-        if header.contains("input_length") && header.contains("output_length") {
-            let ms = header.contains("timestamp_ms")
-            return .csv(timestamp: ms ? "timestamp_ms" : (header.contains("timestamp") ? "timestamp" : nil),
-                        input: "input_length", output: "output_length", milliseconds: ms)
-        }
+        if header.contains("input_length") && header.contains("output_length") { return Self.mooncakeCSV(header) }
         throw InputError.invalidValue(file: name, field: "header", value: header.joined(separator: ","),
                                       expected: "an Azure (TIMESTAMP,ContextTokens,GeneratedTokens) or Mooncake log, or --input-column/--output-column")
+    }
+
+    /// Mooncake's CSV columns: `input_length`, `output_length` and `timestamp_ms`, or `timestamp`
+    /// in seconds (a missing one is named when the columns are bound).
+    static func mooncakeCSV(_ header: [String]) -> TraceFormat {
+        let ms = header.contains("timestamp_ms")
+        return .csv(timestamp: ms ? "timestamp_ms" : (header.contains("timestamp") ? "timestamp" : nil),
+                    input: "input_length", output: "output_length", milliseconds: ms)
     }
 
     /// Finds the columns `fmt` reads; a missing one is named with the closest header names.

@@ -82,8 +82,11 @@ extension TraceSummary {
             ("inputTokens", .num(Double(inputTokens))), ("outputTokens", .num(Double(outputTokens))), ("overloaded", .num(Double(overloaded))),
             ("overContext", .num(Double(overContext))), ("outOfOrder", .num(Double(outOfOrder))), ("late", .num(Double(late))),
             ("windowNote", windowNote(o).map { .str($0) } ?? .null),
+            // The `--hourly` CSV's columns, hour and Wh per request (null in an hour with none) included.
             ("hourly", .array(hours.enumerated().map { h, x in
-                .obj([("requests", .num(Double(x.requests))), ("wh", .num(wattHours(hour: h))), ("meanWatts", .optionalNumber(meanWatts(hour: h))),
+                .obj([("hour", .num(Double(h))), ("requests", .num(Double(x.requests))), ("wh", .num(wattHours(hour: h))),
+                      ("meanWatts", .optionalNumber(meanWatts(hour: h))),
+                      ("whPerRequest", x.requests > 0 ? .num(wattHours(hour: h) / Double(x.requests)) : .null),
                       ("meanBatch", .num(x.requests > 0 ? x.batch / Double(x.requests) : 0)),
                       ("busyFraction", .num(x.requests > 0 ? x.busy / Double(x.requests) : 0))])
             })),

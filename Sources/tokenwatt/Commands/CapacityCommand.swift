@@ -18,19 +18,20 @@ enum CapacityCommand {
         guard let budget = try args.double("budget-mw", 1e-6...1e6) else { throw UsageError(description: "--budget-mw is required; usage: \(usage)") }
         let data = try DataDirectory.resolveIfNamed(explicit: args.string("data-dir"))
         let estimator = try CommonOptions.estimator(args)
+        // A candidate named twice (an id and its alias, 700 and 700.0) runs once: it printed two
+        // identical rows.
         let gpus: [String?] = try args.string("gpus").map { list in
-            try items(list, flag: "gpus", example: "h100-sxm,h200").map { s in
-                _ = try estimator.gpus.gpu(s, context: "--gpus")
-                return s
-            }
+            let named = try items(list, flag: "gpus", example: "h100-sxm,h200").map { s in (s, try estimator.gpus.gpu(s, context: "--gpus").id) }
+            return once(named, flag: "gpus").map { $0.given }
         } ?? [nil]
         let caps: [Double?] = try args.string("caps").map { list in
-            try items(list, flag: "caps", example: "500,600,700").map { w -> Double? in
+            let named = try items(list, flag: "caps", example: "500,600,700").map { w -> (String, Double) in
                 guard let v = Double(w.trimmingCharacters(in: .whitespaces)), v > 0, v.isFinite else {
                     throw UsageError(description: "--caps \(list): expected watts separated by commas, e.g. 500,600,700")
                 }
-                return v
+                return (w, v)
             }
+            return once(named, flag: "caps").map { $0.value }
         } ?? [nil]
         let capacity = try Capacity(workload: try WorkloadReader.read(path: file, dataDirectory: data, models: estimator.models, gpus: estimator.gpus),
                                     runner: FleetRunner(estimator: estimator, dataDirectory: data), budgetMegawatts: budget,
@@ -48,6 +49,21 @@ enum CapacityCommand {
                         + capacity.failures.map(\.candidate).joined(separator: ", "))
         }
         return .success
+    }
+
+    /// The first item of each value (a GPU's catalog id, a cap's watts), in order; a repeat is
+    /// named in a note and dropped, so each candidate runs once.
+    static func once<T: Hashable>(_ named: [(given: String, value: T)], flag: String) -> [(given: String, value: T)] {
+        var seen: [T: String] = [:], kept: [(given: String, value: T)] = []
+        for (given, value) in named {
+            if let first = seen[value] {
+                Output.note("note: --\(flag) names \(given == first ? "'\(given)' twice" : "'\(given)' and '\(first)', the same candidate"); run once")
+                continue
+            }
+            seen[value] = given
+            kept.append((given, value))
+        }
+        return kept
     }
 
     /// The items of a comma-separated list; an empty list or item is refused (`--gpus ""` fell

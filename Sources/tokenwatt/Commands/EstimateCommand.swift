@@ -14,8 +14,9 @@ enum EstimateCommand {
       --load QPS runs the batch and charges the idle rest at the it boundary; under continuous batching
       it also prices the load served by this deployment alone (Little's law: fewer sequences in flight).
       --method surface gives the closed form that fleet, trace and export-sql use (text: each boundary's
-      Wh, then the measured error range's two ends; or json); the reference request (default: this
-      one) sets how many sequences the KV cache holds.
+      Wh, then the measured error range's two ends, tab-separated; csv, markdown or json); the reference
+      request (--reference-input/--reference-output, surface only; default: this one) sets how many
+      sequences the KV cache holds.
       --sampling top-p (vLLM's default, from the model's generation config) sorts every sequence's
       logits each step under vLLM's PyTorch sampler; direct samples from them as they are.
     """
@@ -47,13 +48,23 @@ enum EstimateCommand {
         let boundary = try args.choice("boundary", Boundary.self) ?? .facility
         let deployment = try estimator.deployment(request)
         switch args.string("method") ?? "kernel" {
-        case "kernel": break
+        case "kernel":
+            // The kernel path prices the request itself: a reference shape there was ignored silently.
+            for flag in ["reference-input", "reference-output"] where args.string(flag) != nil {
+                throw UsageError(description: "--\(flag) sets the reference request of --method surface; it has no effect on --method kernel")
+            }
         case "surface":
             let f = try TokenFormula(estimator: estimator, deployment: deployment, batch: serving.batch,
                                      input: try args.int("reference-input", 1...10_000_000) ?? serving.inputTokens,
                                      output: try args.int("reference-output", 1...10_000_000) ?? serving.outputTokens,
                                      tokenBudget: serving.tokenBudget, settings: settings, boundary: boundary)
-            Output.write(surface(f, input: serving.inputTokens, output: serving.outputTokens, format: format))
+            let (i, o) = (serving.inputTokens, serving.outputTokens)
+            switch format {
+            case .json: Output.write(JSONWriter(sortKeys: false).write(f.json(input: i, output: o)))
+            case .csv: Output.write(f.csv(input: i, output: o))
+            case .markdown: Output.write(f.markdown(input: i, output: o))
+            case .text: Output.write(f.text(input: i, output: o))
+            }
             return .success
         case let other: throw UsageError(description: "--method \(other): expected kernel or surface")
         }
@@ -65,23 +76,6 @@ enum EstimateCommand {
         case .text: Output.write(e.receipt())
         }
         return .success
-    }
-
-    /// The closed form's Wh per query: JSON, or one line per boundary (`boundary<TAB>wh`, then the
-    /// range's two ends where the GPU has a measured error band).
-    static func surface(_ f: TokenFormula, input: Int, output: Int, format: OutputFormat) -> String {
-        let wh = f.wattHours(input: input, output: output), range = f.range(input: input, output: output)
-        guard format == .json else {
-            return Boundary.allCases.map { b in
-                "\(b.rawValue)\t\(wh[b] ?? 0)" + (range.map { "\t\($0.low[b] ?? 0)\t\($0.high[b] ?? 0)" } ?? "")
-            }.joined(separator: "\n") + "\n"
-        }
-        let keys = Boundary.allCases.map { ($0.rawValue, JSONValue.num(wh[$0] ?? 0)) }
-        let rangeJSON = range.map { r in [("range", QueryRange.json(r.band, low: r.low, high: r.high))] } ?? []
-        return JSONWriter(significant: 17, sortKeys: false).write(.obj([
-            ("method", .str("surface")), ("boundary", .str(f.boundary.rawValue)), ("wh", .num(wh[f.boundary] ?? 0)), ("whPerQuery", .obj(keys)),
-            ("effectiveBatch", .num(Double(f.localBatch * f.deployment.attentionRanks))),
-        ] + rangeJSON))
     }
 
     static func required<T>(_ v: T?, _ name: String) throws -> T {

@@ -5,7 +5,11 @@ import TokenWatt
 /// `tokenwatt gpus` and `tokenwatt models`: the catalogs, with the sources of their numbers in
 /// the JSON form.
 enum ListCommand {
-    static let gpuUsage = "tokenwatt gpus [--match TEXT] [--gpu-catalog FILE] [--format text|json|csv]"
+    static let gpuUsage = """
+    tokenwatt gpus [--match TEXT] [--gpu-catalog FILE] [--format text|json|csv]
+      Columns: memory_gb in GB (1e9 bytes), bandwidth_gbps in GB/s (gigabytes, not gigabits, a second), tdp_w
+      and idle_w_at_boost in W, bf16_tflops and fp8_tflops the tensor peaks (empty in CSV where the GPU has none).
+    """
     // The converter's model types come from its own table, so the usage cannot fall behind it.
     static let modelUsage = """
     tokenwatt models [--match TEXT] [--model-catalog FILE] [--format text|json|csv]
@@ -32,10 +36,13 @@ enum ListCommand {
         let gpus = try filtered(args, "GPU", catalog.gpus, ids: { [$0.id] + $0.aliases }, matching: catalog.matching)
         let header = ["id", "name", "sms", "boost_mhz", "bf16_tflops", "fp8_tflops", "memory_gb", "bandwidth_gbps", "tdp_w",
                       "idle_w_at_boost", "node"]
+        // A missing number is an empty cell in CSV, as in every other CSV ("-" made the column text
+        // to pandas and spreadsheets), and "-" in the text table.
+        let missing = format == .csv ? "" : "-"
         let rows: [[String]] = gpus.map { g in
             [g.id, g.name, String(g.smCount), formatNumber(g.boostClock.megahertz),
-             g.tensorPeaks[.bf16].map { formatNumber($0.teraflopsPerSecond) } ?? "-",
-             g.tensorPeaks[.fp8].map { formatNumber($0.teraflopsPerSecond) } ?? "-",
+             g.tensorPeaks[.bf16].map { formatNumber($0.teraflopsPerSecond) } ?? missing,
+             g.tensorPeaks[.fp8].map { formatNumber($0.teraflopsPerSecond) } ?? missing,
              formatNumber(g.memoryCapacity.gigabytes, significant: 4), formatNumber(g.memoryBandwidth.gigabytesPerSecond, significant: 4),
              formatNumber(g.tdp.watts), formatFixed(g.idle(at: g.boostClock).watts, decimals: 1), g.defaultNodeID]
         }
@@ -76,9 +83,10 @@ enum ListCommand {
         let models = try filtered(args, "model", catalog.models, ids: { [$0.id] + $0.aliases }, matching: catalog.matching)
         let header = ["id", "family", "layers", "hidden", "heads", "kv_heads", "attention", "experts", "total_params_b",
                       "active_params_b", "precision", "supported"]
+        let missing = format == .csv ? "" : "-"  // as in `gpus`
         let rows: [[String]] = models.map { m in
             [m.id, m.family, String(m.layers), String(m.hiddenSize), String(m.heads), String(m.kvHeads), mixers(m),
-             m.moe.map { "\($0.expertsPerToken)/\($0.experts)" } ?? "-", formatNumber(m.totalParams / 1e9, significant: 4),
+             m.moe.map { "\($0.expertsPerToken)/\($0.experts)" } ?? missing, formatNumber(m.totalParams / 1e9, significant: 4),
              formatNumber(m.activeParams / 1e9, significant: 4), m.defaultPrecision.rawValue, m.unsupportedReason == nil ? "yes" : "no (hybrid)"]
         }
         switch format {

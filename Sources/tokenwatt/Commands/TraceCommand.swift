@@ -13,10 +13,13 @@ enum TraceCommand {
       Streams the log (any size, constant memory). Azure (TIMESTAMP,ContextTokens,GeneratedTokens) and
       Mooncake (JSON lines or timestamp_ms,input_length,output_length) logs are recognised by their header.
       Any other CSV needs all three columns; times are seconds (ms with --time-unit ms) or date-times
-      YYYY-MM-DD HH:MM:SS[.f] (UTC). Fields may be quoted (RFC 4180), one request a line.
+      YYYY-MM-DD HH:MM:SS[.f] (UTC). Fields may be quoted (RFC 4180), one request a line. --log-format
+      mooncake reads either Mooncake form.
+      --per-request - writes the rows to standard output in place of the summary (no --format then:
+      give --per-request FILE to have both).
+      The first \(TraceSample.size) requests set the batch ladder; one too long for a replica to hold alone
+      is left out of them (with a note naming its line) and priced as logged.
     """
-
-    static let sampleSize = 10_000
 
     static func run(_ argv: [String]) throws -> ExitCode {
         let args = try Arguments(argv, valued: EstimateCommand.deploymentFlags.union(EstimateCommand.catalogFlags).union([
@@ -35,12 +38,33 @@ enum TraceCommand {
         options.boundary = try args.choice("boundary", Boundary.self) ?? .facility
         options.pue = try args.pue() ?? LedgerSettings.defaultPUE
         let perRequestPath = args.string("per-request"), hourlyPath = args.string("hourly")
+        // The rows take standard output: a summary asked for there went nowhere, silently.
+        if perRequestPath == "-", let f = args.string("format") {
+            throw UsageError(description: "--per-request - writes the rows to standard output in place of the summary, so --format \(f) "
+                             + "would write nothing; give --per-request FILE to have the rows and the summary")
+        }
         try Output.refuseOverlaps(outputs: [("--per-request", perRequestPath), ("--hourly", hourlyPath)].compactMap { f, p in p.map { (f, $0) } },
                                   inputs: [("the request log", file)] + CommonOptions.inputFiles(args))
         var reader = try TraceReader(path: file, format: try logFormat(args))
-        var sample: [TraceRequest] = []
-        while sample.count < sampleSize, let r = try reader.next() { sample.append(r) }
-        var replay = try TraceReplay(estimator: estimator, deployment: deployment, options: options, sample: sample)
+        let taken = try TraceSample.read(&reader, deployment: deployment, tokenBudget: options.tokenBudget)
+        let sample = taken.requests
+        let name = file == "-" ? "(stdin)" : file
+        guard !sample.isEmpty else {
+            throw FleetError(description: "\(name): the request log holds no requests (a header and no request lines)")
+        }
+        if !taken.leftOutLines.isEmpty && !taken.ladder.isEmpty {
+            Output.note("note: \(name): \(taken.leftOutWords): no sequence that long fits the KV cache of one replica, even alone; "
+                        + "left out of the requests that set the batch ladder, and priced as logged")
+        }
+        var replay: TraceReplay
+        do {
+            // With no request that fits, the full sample: the deployment's own error says why.
+            replay = try TraceReplay(estimator: estimator, deployment: deployment, options: options,
+                                     sample: taken.ladder.isEmpty ? sample : taken.ladder)
+        } catch let e as DeploymentError {
+            let lines = taken.ladder.isEmpty && !taken.leftOutLines.isEmpty ? " (\(taken.leftOutWords))" : ""
+            throw FleetError(description: "\(name): the first \(sample.count) requests\(lines), which set the batch ladder: \(e)")
+        }
         if let h = hourlyPath { try Output.checkDestination(h) }  // before the log is read, not after
         let perRequest = try perRequestPath.map(StreamingOutput.init)
         var summary = TraceSummary()
