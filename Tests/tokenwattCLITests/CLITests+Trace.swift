@@ -103,4 +103,15 @@ extension CLITests {
             }
         }
     }
+
+    /// A request far from the surface's reference is priced as a share of each step, not of the
+    /// KV cache it holds, and stderr says so (1000 + 8000 tokens against 1000 + 500: 0.56 Wh where
+    /// `estimate` gives 1.16).
+    @Test func aSurfacePriceFarFromItsReferenceSaysWhatItCounts() throws {
+        let base = ["estimate", "--model", "Qwen/Qwen3-30B-A3B", "--gpu", "h100-sxm", "--batch", "256", "--method", "surface",
+                    "--reference-input", "1000", "--reference-output", "500", "--input", "1000"]
+        let far = try Self.run(base + ["--output", "8000"]), near = try Self.run(base + ["--output", "600"])
+        #expect(far.status == 0 && far.stderr.contains("4× the reference request's tokens") && far.stderr.contains("not of the cache"), "\(far.stderr)")
+        #expect(near.status == 0 && near.stderr.isEmpty, "\(near.stderr)")
+    }
 }

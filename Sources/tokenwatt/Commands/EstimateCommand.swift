@@ -59,6 +59,7 @@ enum EstimateCommand {
                                      output: try args.int("reference-output", 1...10_000_000) ?? serving.outputTokens,
                                      tokenBudget: serving.tokenBudget, settings: settings, boundary: boundary)
             let (i, o) = (serving.inputTokens, serving.outputTokens)
+            if let note = f.shareNote(input: i, output: o) { Output.note("note: " + note) }
             switch format {
             case .json: Output.write(JSONWriter(sortKeys: false).write(f.json(input: i, output: o)))
             case .csv: Output.write(f.csv(input: i, output: o))
