@@ -342,4 +342,20 @@ import Testing
         #expect(alternatives.count >= 3 && alternatives.allSatisfy { $0["change"] is String && $0["explanation"] is String })
         #expect((obj["decodeKernels"] as? [[String: Any]])?.first?["kernel"] is String)
     }
+
+    /// A report names its workload the same way however the path is spelled (an absolute path
+    /// changed the regenerate line and a factor's source, so the bytes differed).
+    @Test func reportBytesDoNotDependOnHowThePathIsSpelled() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("tw-report-path-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: out) }
+        var texts: [String] = []
+        for (i, path) in ["Workloads/google-boundary.json", "./Workloads/google-boundary.json",
+                          Self.packageRoot.appendingPathComponent("Workloads/google-boundary.json").path].enumerated() {
+            let dir = out.appendingPathComponent("\(i)").path
+            let r = try Self.run(["report", path, "-o", dir, "--samples", "300"])
+            #expect(r.status == 0, "\(r.stderr)")
+            texts.append(try String(contentsOfFile: dir + "/google-boundary.md", encoding: .utf8) + String(contentsOfFile: dir + "/google-boundary.json", encoding: .utf8))
+        }
+        #expect(texts[0].contains("tokenwatt report Workloads/google-boundary.json") && Set(texts).count == 1)
+    }
 }

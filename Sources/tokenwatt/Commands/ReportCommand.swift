@@ -31,7 +31,7 @@ enum ReportCommand {
             guard args.positional.isEmpty else { throw UsageError(description: "--all takes no FILE; usage: \(usage)") }
             files = try workloadFiles(in: args.string("workloads") ?? "Workloads")
         } else {
-            files = [try args.requirePositional(1, usage: usage)[0]]
+            files = [shownPath(try args.requirePositional(1, usage: usage)[0])]
         }
         let dir = explicitDir ?? "Reports"
         let data = try DataDirectory.resolveIfNamed(explicit: args.string("data-dir"))
@@ -71,5 +71,16 @@ enum ReportCommand {
     static func reportName(_ file: String) -> String {
         let base = URL(fileURLWithPath: file).lastPathComponent
         return base.hasSuffix(".json") ? String(base.dropLast(5)) : base
+    }
+
+    /// A workload path as the report names it: relative to the working directory when the file is
+    /// under it, so `Workloads/x.json`, `./Workloads/x.json` and its absolute path give the same
+    /// bytes (the report quotes its path in its regenerate line and its sources).
+    static func shownPath(_ path: String) -> String {
+        guard path != "-" else { return path }
+        let file = URL(fileURLWithPath: path).standardizedFileURL.path
+        let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL.path
+        let prefix = here.hasSuffix("/") ? here : here + "/"
+        return file.hasPrefix(prefix) ? String(file.dropFirst(prefix.count)) : path
     }
 }
