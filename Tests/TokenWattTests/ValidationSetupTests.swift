@@ -73,6 +73,27 @@ import Testing
         #expect(v2.allSatisfy { ($0.deployment.sampling == .topP) == $0.label.contains(" chat ") })
     }
 
+    /// TokenPowerBench runs with two busy GPUs are tensor-parallel over both: their energy is both
+    /// GPUs' and their estimate a two-GPU deployment. Scored as one GPU with the larger reading,
+    /// line 180 measured 0.0253 J/token against the file's 0.0504, and its error was +35 %.
+    @Test(.enabled(if: sharedData != nil)) func tokenPowerBenchCountsEveryBusyGPU() throws {
+        let result = try TokenPowerBenchValidation.run(dataDirectory: sharedData!, estimator: Self.estimator)
+        let line180 = result.records.filter { $0.label.hasSuffix("line 180") && $0.estimator == "tokenwatt" }
+        let jPerToken = try #require(line180.first { $0.metric == "j_per_token" })
+        #expect(abs(jPerToken.measured / 0.0504456 - 1) < 0.01, "\(jPerToken.measured)")
+        #expect(abs(jPerToken.predicted / jPerToken.measured - 1) < 0.05, "\(jPerToken.predicted)")
+        #expect(jPerToken.setting?["gpus"] == "2")
+        let oneGPU = result.records.first { $0.label.hasSuffix("line 44") && $0.metric == "j_per_token" }
+        #expect(oneGPU?.setting?["gpus"] == "1")
+    }
+
+    /// EnergAIzer's `unrecorded` runs are eager, so they are no attention change from `eager` runs
+    /// (15 such pairs scored repeat noise as an "attention" lever at 1.1 %).
+    @Test func unrecordedAttentionIsEagerInTheLeverSettings() {
+        #expect(EnergAIzerValidation.attentionSetting("unrecorded") == EnergAIzerValidation.attentionSetting("eager"))
+        #expect(EnergAIzerValidation.attentionSetting("sdpa") != EnergAIzerValidation.attentionSetting("eager"))
+    }
+
     /// An Argonne run finishes every request of its batch: when the KV cache holds fewer, the
     /// predicted latency covers the waves (Llama-2-7B, 64 × 2048 tokens, does not fit on 40 GB).
     @Test(.enabled(if: sharedData != nil)) func argonneLatencyCoversEveryRequest() throws {

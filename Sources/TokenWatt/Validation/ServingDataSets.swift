@@ -18,7 +18,7 @@ enum ServingDataSets {
 
 /// ML.ENERGY Leaderboard v2 (vLLM 0.5.4, A100-SXM4-40GB on AWS p4d and H100 on AWS p5). Prompt
 /// lengths are not in the export: 250 tokens for the ShareGPT chat task (the serving issue's chat
-/// default; v2 publishes no mean) and 150 for HumanEval+ code prompts (assumed). Pipeline-parallel runs are skipped.
+/// default; v2 publishes no mean) and 150 for HumanEval+ code prompts (assumed). Pipeline-parallel runs are scored, not fitted.
 /// The chat client samples with top-p 0.95 at temperature 0.8, the code client greedily
 /// (ml-energy/leaderboard-v2 `benchmark/llm_text_generation/{chat,code}/scripts/benchmark_client.py`);
 /// vLLM 0.5.4's sampler sorts the logits for top-p as vLLM 0.11's does.
