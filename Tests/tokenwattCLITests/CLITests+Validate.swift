@@ -100,4 +100,14 @@ extension CLITests {
         }
         #expect(written == bundled)
     }
+
+    /// `--rows` writes CSV and JSON for scripts (it printed the text table whatever --format said).
+    @Test(.enabled(if: hasSharedData)) func validateRowsWriteCSVAndJSON() throws {
+        let csv = try Self.run(["validate", "--rows", "tokenpowerbench", "--format", "csv", "--quick"])
+        #expect(csv.status == 0 && csv.stdout.hasPrefix("dataset,gpu,row,metric,measured,predicted,relative_error\n"), "\(csv.stderr)")
+        let json = try Self.run(["validate", "--rows", "tokenpowerbench", "--format", "json", "--quick"])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == csv.stdout.split(separator: "\n").count - 1 && rows.allSatisfy { $0["measured"] is Double })
+        #expect(try Self.run(["validate", "--rows", "levers", "--format", "csv", "--quick"]).status == 64)
+    }
 }

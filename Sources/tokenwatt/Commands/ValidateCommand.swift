@@ -12,7 +12,7 @@ enum ValidateCommand {
       a partial run (--quick, --rows or --calibration) writes files only to a DIR given with -o, so an
       experiment never overwrites the committed Reports;
       --rows prints every TokenWatt row of one data set (e.g. mlperf-power, or energaizer-prefill for
-      both its parts) instead of the summary,
+      both its parts) instead of the summary (--format csv or json: measured, predicted, relative error),
       --rows levers every pair of runs behind the lever table (measured and predicted change),
       --rows targets every MAPE limit the issues set against its row, met or not;
       --bands-out writes the measured ÷ estimated energy bands that estimate's range reads
@@ -23,7 +23,9 @@ enum ValidateCommand {
         let args = try Arguments(argv, valued: ["format", "data-dir", "calibration", "o", "output", "rows", "bands-out"],
                                  boolean: ["by-model", "no-report", "quick"])
         _ = try args.requirePositional(0, usage: usage)
-        let format = try args.format([.text, .json, .markdown], default: .text)
+        // Rows are a table: text, CSV or JSON (they printed the text table whatever --format said).
+        let format = args.string("rows") == nil ? try args.format([.text, .json, .markdown], default: .text)
+            : try args.format([.text, .csv, .json], default: .text)
         let data = try DataDirectory.resolve(explicit: args.string("data-dir"))
         // The bands file is what estimate reads as the bundled coefficients' error; bands measured
         // on a user file would be presented as those.
@@ -51,7 +53,7 @@ enum ValidateCommand {
                                   inputs: CommonOptions.inputFiles(args))
         try Output.writeFiles(outputs)
         if let dir = reportDir { Output.write("wrote \(dir)/validation.md, validation.json and its plots\n") }
-        if let dataset = args.string("rows") { return try printRows(of: dataset, report: report) }
+        if let dataset = args.string("rows") { return try printRows(of: dataset, report: report, format: format) }
         let rows = args.flag("by-model") ? report.results + report.byFamily : report.results
         switch format {
         case .json: Output.write(JSONWriter().write(report.json()))
@@ -97,7 +99,10 @@ enum ValidateCommand {
 
     /// Every TokenWatt record of one data set, or of every part of a split one
     /// (`energaizer-prefill` is `/fixed` and `/dvfs`): which rows an error figure comes from.
-    static func printRows(of dataset: String, report: ValidationReport) throws -> ExitCode {
+    static func printRows(of dataset: String, report: ValidationReport, format: OutputFormat = .text) throws -> ExitCode {
+        if ["levers", "targets"].contains(dataset), format != .text {
+            throw UsageError(description: "--rows \(dataset) prints a text table; --format \(format.rawValue) is for a data set's rows")
+        }
         if dataset == "levers" { return printLeverPairs(report.leverPairs) }
         if dataset == "targets" { return printTargets(report.targets) }
         let suite = report.suite
@@ -107,6 +112,21 @@ enum ValidateCommand {
             throw UsageError(description: "--rows: unknown data set '\(dataset)'; known: \((known.sorted() + ["levers", "targets"]).joined(separator: ", "))")
         }
         let records = suite.records.filter { sets.contains($0.dataset) && $0.estimator == "tokenwatt" }
+        switch format {
+        case .csv:
+            Output.write(([CSVWriter.line(["dataset", "gpu", "row", "metric", "measured", "predicted", "relative_error"])] + records.map {
+                CSVWriter.line([$0.dataset, $0.gpu, $0.label, $0.metric, formatDataNumber($0.measured), formatDataNumber($0.predicted),
+                                formatDataNumber($0.relativeError)])
+            }).joined(separator: "\n") + "\n")
+            return .success
+        case .json:
+            Output.write(JSONWriter(sortKeys: false).write(.array(records.map {
+                .obj([("dataset", .str($0.dataset)), ("gpu", .str($0.gpu)), ("row", .str($0.label)), ("metric", .str($0.metric)),
+                      ("measured", .num($0.measured)), ("predicted", .num($0.predicted)), ("relativeError", .num($0.relativeError))])
+            })))
+            return .success
+        default: break
+        }
         let parts = sets.count > 1
         Output.write(Output.table((parts ? ["data set"] : []) + ["gpu", "row", "metric", "measured", "predicted", "error"], records.map {
             (parts ? [$0.dataset] : [])
