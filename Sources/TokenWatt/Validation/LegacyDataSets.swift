@@ -67,7 +67,10 @@ public enum MLEnergyV1Validation {
                 let output = max(1, Int(try ServingDataSets.number(t, r, c[2]).rounded()))
                 let s = try estimator.serve(d, ServingRequest(batch: 1, inputTokens: promptTokens, outputTokens: output))
                 let energy = try ServingDataSets.number(t, r, c[4]), latency = try ServingDataSets.number(t, r, c[3])
-                let tps = try ServingDataSets.number(t, r, c[1])
+                // Tokens per second as the energy and power are read: the mean response's length over
+                // its mean latency. The `throughput` column is a mean of per-response rates (0.80–1.63
+                // times this), while the estimate is one request of the mean length.
+                let tps = try ServingDataSets.number(t, r, c[2]) / latency
                 let baseline = Baselines.Row(dataset: "mlenergy-v1", gpu: d.gpu, model: d.model, gpus: 1, batch: 1, tokensPerSecond: tps,
                                              time: nil, isPrefill: false, label: label, group: d.model.family)
                 out.add([("j_per_token", energy / Double(output), s.energyPerOutputToken.joules),
