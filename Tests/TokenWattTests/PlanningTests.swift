@@ -234,15 +234,17 @@ import Testing
         #expect(Capacity.roundedUp(0.03293) == 0.033 && Capacity.roundedUp(1234.5) == 1240)
     }
 
+    /// One class of 1,000 + 250 tokens on one-GPU replicas of Llama-3.1-8B, for the capacity tests.
+    static let oneClassFleet = #"{"schemaVersion": 1, "description": "t", "samples": 200, "seed": 1, "scenarios": [{"name": "s", "kind": "kernel", "#
+        + #""queriesPerDay": 1e6, "pue": 1.3, "headroom": 0, "deployments": [{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "#
+        + #""gpu": "h100-sxm", "maxBatch": 8}], "classes": [{"name": "c", "share": 1, "deployment": "d", "input": {"fixed": 1000}, "output": {"fixed": 250}}]}]}"#
+
     /// The traffic a budget serves is what `fleet` fits in it: the fleet at that traffic fills the
     /// budget to within one replica and has the GPUs and Wh per query the row gives. Scaling the
     /// fleet of 1 M queries a day, its 13 replicas rounded up, credited 1 MW with 253 M queries on
     /// 1,013 GPUs at 0.0815 Wh, where `fleet` fits 314 M.
     @Test func theTrafficABudgetServesIsWhatFleetFitsInIt() throws {
-        let text = #"{"schemaVersion": 1, "description": "t", "samples": 200, "seed": 1, "scenarios": [{"name": "s", "kind": "kernel", "#
-            + #""queriesPerDay": 1e6, "pue": 1.3, "headroom": 0, "deployments": [{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "#
-            + #""gpu": "h100-sxm", "maxBatch": 8}], "classes": [{"name": "c", "share": 1, "deployment": "d", "input": {"fixed": 1000}, "output": {"fixed": 250}}]}]}"#
-        let w = try readWorkload(text)
+        let w = try readWorkload(Self.oneClassFleet)
         let runner = FleetRunner(dataDirectory: nil)
         let row = try #require(try Capacity(workload: w, runner: runner, budgetMegawatts: 1, gpus: [nil], caps: [nil]).rows.first)
         var filled = w
@@ -257,10 +259,7 @@ import Testing
     /// were written 983931000 in JSON and "984 million" in text, and fed back into `fleet` the
     /// JSON figure needed one more replica and drew 20.0004 MW on a 20 MW budget.
     @Test func aCapacityIsWholeQueriesRoundedDown() throws {
-        let text = #"{"schemaVersion": 1, "description": "t", "samples": 200, "seed": 1, "scenarios": [{"name": "s", "kind": "kernel", "#
-            + #""queriesPerDay": 1e6, "pue": 1.3, "headroom": 0, "deployments": [{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "#
-            + #""gpu": "h100-sxm", "maxBatch": 8}], "classes": [{"name": "c", "share": 1, "deployment": "d", "input": {"fixed": 1000}, "output": {"fixed": 250}}]}]}"#
-        let w = try readWorkload(text)
+        let w = try readWorkload(Self.oneClassFleet)
         let runner = FleetRunner(dataDirectory: nil)
         let capacity = try Capacity(workload: w, runner: runner, budgetMegawatts: 1.1, gpus: [nil], caps: [nil])
         let row = try #require(capacity.rows.first)
