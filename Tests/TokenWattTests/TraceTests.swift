@@ -86,6 +86,16 @@ func readAll(_ path: String, _ format: TraceFormat? = nil) throws -> [TraceReque
         #expect(try readAll(f.path, .csv(timestamp: "ts", input: "in", output: "out", milliseconds: true)).count == 2)
     }
 
+    /// A time is a decimal number of seconds (or a date-time): "0x10" was read as 16 s.
+    @Test func hexadecimalTimesAreRefused() throws {
+        let f = try temporaryFile("hex.csv", "t,in,out\n0x10,10,5\n")
+        defer { try? FileManager.default.removeItem(at: f) }
+        #expect { try readAll(f.path, .csv(timestamp: "t", input: "in", output: "out", milliseconds: false)) } throws: { "\($0)".contains("line 2 timestamp") }
+        let g = try temporaryFile("dec.csv", "t,in,out\n1.5e2,10,5\n-3.25,10,5\n")
+        defer { try? FileManager.default.removeItem(at: g) }
+        #expect(try readAll(g.path, .csv(timestamp: "t", input: "in", output: "out", milliseconds: false)).map(\.timestamp) == [150, -3.25])
+    }
+
     @Test func aBadLineIsNamed() throws {
         let f = try temporaryFile("bad.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:47.0,lots,44\n")
         defer { try? FileManager.default.removeItem(at: f) }

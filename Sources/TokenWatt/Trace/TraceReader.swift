@@ -297,7 +297,10 @@ enum TraceNumbers {
 
     static func decimal(_ f: UnsafeBufferPointer<UInt8>) -> Double? {
         if let n = integer(f) { return Double(n) }
-        guard let x = Double(String(decoding: f, as: UTF8.self).trimmingCharacters(in: .whitespaces)), x.isFinite else { return nil }
+        // Digits, a sign, a point and an exponent: Swift's Double(String) also reads "0x10" (16)
+        // and "nan", which no log means as a time.
+        guard f.allSatisfy({ ($0 >= 48 && $0 <= 57) || [32, 43, 45, 46, 69, 101].contains($0) }),
+              let x = Double(String(decoding: f, as: UTF8.self).trimmingCharacters(in: .whitespaces)), x.isFinite else { return nil }
         return x
     }
 
