@@ -236,6 +236,17 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect(warm < cold && cold > 6 * single * 0.9)
     }
 
+    /// One round of revision re-reads nothing, whatever its hit: it costs what a single answer
+    /// at hit 0 does, draw for draw (its prompt had been 90 % cached, so a revision with the
+    /// prefix cache compared its cached prompt with the baseline's full one).
+    @Test func aRevisionsHitLeavesItsPromptToBeReadInFull() throws {
+        let once = try runWorkload(kernelWorkload(classes: chatClass(strategy: #"{"kind": "sequential-revision", "rounds": 1}"#, hit: 0.9)))[0]
+        let single = try runWorkload(kernelWorkload(classes: chatClass()))[0]
+        #expect(approx(once.whPerQuery.mean, single.whPerQuery.mean, rel: 1e-12), "\(once.whPerQuery.mean) vs \(single.whPerQuery.mean)")
+        let cached = try runWorkload(kernelWorkload(classes: chatClass(hit: 0.9)))[0]
+        #expect(cached.whPerQuery.mean < single.whPerQuery.mean, "a single answer's hit is a share of its prompt")
+    }
+
     @Test func theDominantUncertainInputRanksFirst() throws {
         let text = kernelWorkload(classes: chatClass(input: #"{"fixed": 500}"#, output: #"{"lognormal": {"p5": 100, "p95": 1000}}"#),
                                   extra: #""pue": {"uniform": {"low": 1.1, "high": 1.12}}"#)
