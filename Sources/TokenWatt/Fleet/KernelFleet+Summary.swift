@@ -67,17 +67,36 @@ extension KernelFleet {
         sizing.hourlyWall = (0..<24).map { h in busy[h] * busyWall + (Double(replicas) - busy[h]) * s.idleWallPower }
         let inFlight = s.localBatch * s.deployment.attentionRanks
         if inFlight < (kernel.deployments.first { $0.name == cls.deployment }?.maxBatch ?? 0) {
-            let held = s.batchLimit != .stepBudget ? "the KV cache holds \(inFlight) sequences"
+            let held = s.batchLimit != .stepBudget ? "the KV cache holds \(formatCount(inFlight, "sequence"))"
                 : s.disaggregated ? "a decode step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding"
                 : "a step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding beside the prompts that join them"
             sizing.notes.append("class \(cls.name): \(held), fewer than the deployment's batch limit")
         }
+        sizing.notes += Self.kvNotes(cls, draws: mine, surface: s)
         let over = mine.filter(\.overContext).count
         if over > 0 {
             sizing.notes.append("class \(cls.name): \(formatPercent(Double(over) / Double(mine.count))) of queries have a call longer than "
                                 + "the \(s.deployment.model.maxPositions)-token context window of \(s.deployment.model.id); costed as drawn")
         }
         return sizing
+    }
+
+    /// What a class's calls ask of one engine's KV cache and batch that its pricing does not
+    /// give them: queries whose largest call does not fit even alone (priced as drawn, at the
+    /// class's batch: a budget sized at the mean context had priced a 37,000-token answer on a
+    /// cache of 31,471 tokens at batch 1 with nothing said).
+    static func kvNotes(_ cls: QueryClass, draws mine: [Sample], surface s: ServingSurface) -> [String] {
+        var notes: [String] = []
+        let free = s.kvBudget.kvBytesPerGPU.bytes
+        let overflow = mine.filter { $0.largestCallBytes > free }
+        if let worst = overflow.max(by: { $0.largestCallBytes < $1.largestCallBytes }), let call = worst.largestCall {
+            notes.append("class \(cls.name): \(formatPercent(Double(overflow.count) / Double(mine.count))) of queries have a call that does not fit "
+                         + "in the KV cache even alone: the largest, \(callWords(call)), holds \(formatNumber(worst.largestCallBytes / 1e9, significant: 3)) GB per GPU "
+                         + "at its last token, where \(formatNumber(free / 1e9, significant: 3)) GB per GPU is left for the KV cache after weights and activations; "
+                         + "an engine would refuse such a request (vLLM starts no engine whose max_model_len needs more KV cache than is free) or preempt it; "
+                         + "costed as drawn, at the class's batch of \(s.localBatch * s.deployment.attentionRanks)")
+        }
+        return notes
     }
 
     /// Says so when idle provisioned capacity is most of a query's energy: a fleet of whole
