@@ -71,4 +71,14 @@ import Testing
         let q = try QueryEstimate(estimator: e, deployment: d, request: fits, settings: try LedgerSettings())
         #expect(q.assumptions.contains { $0.contains("1 sequence in flight of 1000 input + 30000 output tokens (KV cache holds 1 sequence)") }, "\(q.assumptions)")
     }
+
+    /// More samples than an engine keeps in flight decode in turns: said in the class's notes
+    /// (1,024 samples on a deployment of 256 sequences were priced with nothing said).
+    @Test func samplesBeyondTheBatchAreNoted() throws {
+        let wide = chatClass(output: #"{"fixed": 100}"#, strategy: #"{"kind": "best-of-n", "n": 300}"#)
+        let r = try runWorkload(kernelWorkload(classes: wide), samples: 200)[0]
+        #expect(r.notes.contains { $0.contains("a query's 300 samples are more than the 256 sequences an engine keeps in flight (its batch limit)") }, "\(r.notes)")
+        let narrow = chatClass(output: #"{"fixed": 100}"#, strategy: #"{"kind": "best-of-n", "n": 8}"#)
+        #expect(try !runWorkload(kernelWorkload(classes: narrow), samples: 200)[0].notes.contains { $0.contains("an engine keeps in flight") })
+    }
 }

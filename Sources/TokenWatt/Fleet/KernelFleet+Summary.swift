@@ -84,7 +84,8 @@ extension KernelFleet {
     /// What a class's calls ask of one engine's KV cache and batch that its pricing does not
     /// give them: queries whose largest call does not fit even alone (priced as drawn, at the
     /// class's batch: a budget sized at the mean context had priced a 37,000-token answer on a
-    /// cache of 31,471 tokens at batch 1 with nothing said).
+    /// cache of 31,471 tokens at batch 1 with nothing said), and parallel samples more than an
+    /// engine keeps in flight (1,024 samples on 256 sequences were priced with nothing said).
     static func kvNotes(_ cls: QueryClass, draws mine: [Sample], surface s: ServingSurface) -> [String] {
         var notes: [String] = []
         let free = s.kvBudget.kvBytesPerGPU.bytes
@@ -96,7 +97,22 @@ extension KernelFleet {
                          + "an engine would refuse such a request (vLLM starts no engine whose max_model_len needs more KV cache than is free) or preempt it; "
                          + "costed as drawn, at the class's batch of \(s.localBatch * s.deployment.attentionRanks)")
         }
+        if case let .parallelSamples(n, kind, _) = cls.strategy, n > s.localBatch {
+            notes.append("class \(cls.name): a query's \(n) \(kind == "beam-search" ? "beams" : "samples") are more than the "
+                         + "\(formatCount(s.localBatch, "sequence")) an engine keeps in flight (\(Self.limitWords(s.batchLimit))): they cannot decode "
+                         + "together but in turns, so a query takes several times as long as one answer and its shared prompt is held or read "
+                         + "again for each turn; the energy is priced as \(n) shares of a decode step")
+        }
         return notes
+    }
+
+    /// What holds an engine's batch where it is, in words.
+    static func limitWords(_ limit: BatchLimit) -> String {
+        switch limit {
+        case .none: return "its batch limit"
+        case .memory: return "what its KV cache holds"
+        case .stepBudget: return "what a step's token budget keeps decoding"
+        }
     }
 
     /// Says so when idle provisioned capacity is most of a query's energy: a fleet of whole
@@ -157,10 +173,18 @@ extension KernelFleet {
             hourlyMegawatts: hourlyWall.map { $0 * meanPUE / 1e6 },
             classes: classes.enumerated().map { c, cls in
                 let mine = draws.indices.filter { draws[$0].cls == c }
-                return ClassResult(name: cls.name, strategy: cls.strategy.name, share: cls.share,
-                                   whPerQuery: QueryStatistics(mine.map { values[$0] }),
-                                   effectiveBatch: surfaces[c].localBatch * surfaces[c].deployment.attentionRanks,
-                                   meanOutputTokens: mine.reduce(0) { $0 + draws[$1].cost.outputTokens } / Double(max(1, mine.count)))
+                let s = surfaces[c], count = Double(max(1, mine.count))
+                var r = ClassResult(name: cls.name, strategy: cls.strategy.name, share: cls.share,
+                                    whPerQuery: QueryStatistics(mine.map { values[$0] }),
+                                    effectiveBatch: s.localBatch * s.deployment.attentionRanks,
+                                    meanOutputTokens: mine.reduce(0) { $0 + draws[$1].cost.outputTokens } / count)
+                r.queryStrategy = cls.strategy
+                r.prefixCacheHit = cls.prefixCacheHit
+                r.engineBatch = s.localBatch
+                r.engineBatchLimit = s.batchLimit
+                r.overContextShare = Double(mine.filter { draws[$0].overContext }.count) / count
+                r.kvOverflowShare = Double(mine.filter { draws[$0].largestCallBytes > s.kvBudget.kvBytesPerGPU.bytes }.count) / count
+                return r
             },
             levers: [], notes: notes, samples: values)
         result.hardware = hardware
