@@ -81,4 +81,13 @@ import Testing
         let narrow = chatClass(output: #"{"fixed": 100}"#, strategy: #"{"kind": "best-of-n", "n": 8}"#)
         #expect(try !runWorkload(kernelWorkload(classes: narrow), samples: 200)[0].notes.contains { $0.contains("an engine keeps in flight") })
     }
+
+    /// A beam-search class carries the underestimate `validate` measures on MLPerf's GPT-J beam
+    /// search (the README had said those rows "validate" it).
+    @Test func beamSearchCarriesItsMeasuredUnderestimate() throws {
+        let beams = try runWorkload(kernelWorkload(classes: chatClass(strategy: #"{"kind": "beam-search", "beams": 4}"#)), samples: 200)[0]
+        #expect(beams.notes.contains { $0.contains("beam search is priced as") && $0.contains("J per token 20–29 % low") }, "\(beams.notes)")
+        let samples = try runWorkload(kernelWorkload(classes: chatClass(strategy: #"{"kind": "best-of-n", "n": 4}"#)), samples: 200)[0]
+        #expect(!samples.notes.contains { $0.contains("beam search") })
+    }
 }
