@@ -92,9 +92,9 @@ import Testing
         let ratio = formatNumber(code.whPerQuery.mean / baseCode.whPerQuery.mean, significant: 3)
         #expect(ratio != formatNumber(code.whPerQuery.mean / base.whPerQuery.mean, significant: 3))
         let rows = md.split(separator: "\n").map(String.init)
-        #expect(rows.contains { $0.hasPrefix("| code-bo | code | best-of-n |") && $0.contains("| \(ratio) |") }, "\(md)")
-        #expect(rows.contains { $0.hasPrefix("| chat-bo-gpu | chat | best-of-n |") && $0.hasSuffix("| – |  |") })
-        #expect(rows.contains { $0.hasPrefix("| other-bo | other | best-of-n |") && $0.hasSuffix("| – |  |") })
+        #expect(rows.contains { $0.hasPrefix("| code-bo | code | best-of-n: n 8 |") && $0.contains("| \(ratio) |") }, "\(md)")
+        #expect(rows.contains { $0.hasPrefix("| chat-bo-gpu | chat | best-of-n: n 8 |") && $0.hasSuffix("| – |  |") })
+        #expect(rows.contains { $0.hasPrefix("| other-bo | other | best-of-n: n 8 |") && $0.hasSuffix("| – |  |") })
         #expect(md.contains("- `chat-bo-gpu` class `chat`: at the `gpu` boundary, `base` at `facility`"))
         #expect(md.contains("- `other-bo` class `other`: `base` has no class `other`"))
     }
@@ -135,6 +135,17 @@ import Testing
                                 same(scenario("b", namedClass("chat", strategy: lr)).replacingOccurrences(of: #""gpu": "h100-sxm""#, with: #""gpu": "h200""#))
                                     .replacingOccurrences(of: #""sameDrawsAs": "single""#, with: #""sameDrawsAs": "a""#)).files()[0].text
         #expect(models.contains("its multiple compares deployments (model, GPU, layout), which differ by design") && !models.contains("caveats"), "\(models)")
+    }
+
+    /// The class and test-time tables name each strategy with its parameters, and the
+    /// assumptions list each class strategy with the scenarios that run it and its source.
+    @Test func strategiesAreShownWithTheirParameters() throws {
+        let sc = #"{"kind": "self-consistency", "n": 16, "factor": 4}"#
+        let md = try report(scenario("single", namedClass("chat")), scenario("sc", namedClass("chat", strategy: sc)),
+                            scenario("sc2", namedClass("chat", strategy: sc))).files()[0].text
+        #expect(md.contains("| chat | self-consistency: n 16, factor 4 | 100 % |"), "\(md)")
+        #expect(md.contains("| sc | chat | self-consistency: n 16, factor 4 |"))
+        #expect(md.contains("| strategy of class `chat`, scenarios `sc`, `sc2` | self-consistency: n 16, factor 4 | workload file w.json |"), "\(md)")
     }
 
     /// Rows that are all one strategy on several scenarios compare the scenarios (models), and

@@ -212,6 +212,20 @@ func workloadError(_ text: String, dataDirectory: String? = nil) -> String {
         }
     }
 
+    /// Reports name a strategy with its parameters and hit, as the workload file gives them: the
+    /// class and test-time tables had shown the kind alone, "self-consistency" for 16 paths and
+    /// for 16 paths × 4 alike.
+    @Test func aStrategyIsNamedWithItsParameters() {
+        #expect(Strategy.single.words(prefixCacheHit: 0) == "single")
+        #expect(Strategy.single.words(prefixCacheHit: 0.5) == "single: prefixCacheHit 0.5 of the prompt")
+        #expect(Strategy.longReasoning(factor: 15).words(prefixCacheHit: 0) == "long-reasoning: factor 15")
+        #expect(Strategy.parallelSamples(n: 8, kind: "best-of-n", factor: 1).words(prefixCacheHit: 0) == "best-of-n: n 8")
+        #expect(Strategy.parallelSamples(n: 16, kind: "self-consistency", factor: 4).words(prefixCacheHit: 0) == "self-consistency: n 16, factor 4")
+        #expect(Strategy.parallelSamples(n: 4, kind: "beam-search", factor: 1).words(prefixCacheHit: 0) == "beam-search: beams 4")
+        #expect(Strategy.sequentialRevision(rounds: 4).words(prefixCacheHit: 0.9) == "sequential-revision: rounds 4; prefixCacheHit 0.9 of re-reads")
+        #expect(Strategy.agentLoop(calls: 10, toolTokens: 1000).words(prefixCacheHit: 0) == "agent-loop: calls 10, toolTokens 1000")
+    }
+
     @Test func parallelSamplesShareOnePrompt() {
         let call = Strategy.parallelSamples(n: 8, kind: "best-of-n", factor: 2).calls(input: 500, output: 100, prefixCacheHit: 0)
         #expect(call.count == 1 && call[0].sequences == 8 && call[0].outputTokens == 200 && call[0].newTokens == 500)

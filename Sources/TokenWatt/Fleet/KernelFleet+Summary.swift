@@ -191,6 +191,9 @@ extension KernelFleet {
                 r.engineBatchLimit = s.batchLimit
                 r.overContextShare = Double(mine.filter { draws[$0].overContext }.count) / count
                 r.kvOverflowShare = Double(mine.filter { draws[$0].largestCallBytes > s.kvBudget.kvBytesPerGPU.bytes }.count) / count
+                r.meanCalls = mine.reduce(0) { $0 + draws[$1].calls } / count
+                r.meanPrefilledTokens = mine.reduce(0) { $0 + draws[$1].prefilled } / count
+                r.meanCachedTokens = mine.reduce(0) { $0 + draws[$1].cached } / count
                 return r
             },
             levers: [], notes: notes, samples: values)

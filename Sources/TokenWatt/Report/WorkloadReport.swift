@@ -109,7 +109,7 @@ public struct WorkloadReport: Sendable {
         }
         if !f.classes.isEmpty {
             b.append(.table(["class", "strategy", "share", "median Wh", "mean Wh", "output tokens", "batch"],
-                            f.classes.map { [$0.name, $0.strategy, formatPercent($0.share, decimals: 0), wh($0.whPerQuery.median), wh($0.whPerQuery.mean),
+                            f.classes.map { [$0.name, $0.strategyWords, formatPercent($0.share, decimals: 0), wh($0.whPerQuery.median), wh($0.whPerQuery.mean),
                                              formatNumber($0.meanOutputTokens, significant: 4), String($0.effectiveBatch)] }, numeric: [2, 3, 4, 5, 6]))
         }
         if !f.meanLedger.isEmpty {
@@ -196,7 +196,7 @@ public struct WorkloadReport: Sendable {
             .table(header,
                    zip(zip(rows, ratios), caveats).map { rx, cav in
                        let ((s, c), x) = rx
-                       let cells = [s.fleet.name, c.name, c.strategy, formatNumber(c.meanOutputTokens, significant: 4), String(c.effectiveBatch),
+                       let cells = [s.fleet.name, c.name, c.strategyWords, formatNumber(c.meanOutputTokens, significant: 4), String(c.effectiveBatch),
                                     wh(c.whPerQuery.mean), x.ratio.map { formatNumber($0, significant: 3) } ?? "–"]
                        return marked ? cells + [cav.map(\.short).joined(separator: "; ")] : cells
                    },
@@ -317,7 +317,31 @@ public struct WorkloadReport: Sendable {
             }
             for f in s.emissions.factors where seen.insert(f.name + "|" + f.value).inserted { rows.append([f.name, f.value, f.source]) }
         }
+        rows += strategyRows()
         return [.heading(2, "Assumptions and sources"), .table(["what", "value", "source"], rows, numeric: [])]
+    }
+
+    /// One row per class strategy other than a plain single answer, with its parameters and
+    /// prefix-cache hit and the scenarios that run it: the reports had named the kind alone
+    /// ("self-consistency" for 16 paths and for 16 paths × 4). Their source is the workload file
+    /// (the bundled ones' descriptions say which figures are illustrative).
+    func strategyRows() -> [[String]] {
+        var rows: [(name: String, words: String, scenarios: [String])] = []
+        for s in scenarios {
+            guard case let .kernel(k) = s.scenario.kind else { continue }
+            for c in k.classes where c.strategy != .single || c.prefixCacheHit > 0 {
+                let words = c.strategy.words(prefixCacheHit: c.prefixCacheHit)
+                if let i = rows.firstIndex(where: { $0.name == c.name && $0.words == words }) {
+                    rows[i].scenarios.append("`\(s.scenario.name)`")
+                } else {
+                    rows.append((c.name, words, ["`\(s.scenario.name)`"]))
+                }
+            }
+        }
+        return rows.map { r in
+            ["strategy of class `\(r.name)`, scenario\(r.scenarios.count == 1 ? "" : "s") " + r.scenarios.joined(separator: ", "), r.words,
+             "workload file \(source)"]
+        }
     }
 
     /// A mix has no PUE of its own (its components' rows carry theirs); a scenario without one

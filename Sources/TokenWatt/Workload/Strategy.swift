@@ -1,3 +1,5 @@
+import KernelPower
+
 /// How a query spends tokens: test-time compute strategies as first-class shapes of work.
 public enum Strategy: Sendable, Equatable {
     /// One prompt, one answer.
@@ -23,6 +25,29 @@ public enum Strategy: Sendable, Equatable {
         case .sequentialRevision: return "sequential-revision"
         case .agentLoop: return "agent-loop"
         }
+    }
+
+    /// The strategy's parameters by the names the workload file gives them (`factor`, `n`,
+    /// `beams`, `rounds`, `calls`, `toolTokens`); none for a single answer.
+    public var parameters: [(name: String, value: Double)] {
+        switch self {
+        case .single: return []
+        case let .longReasoning(factor): return [("factor", factor)]
+        case let .parallelSamples(n, kind, factor): return kind == "beam-search" ? [("beams", Double(n))] : [("n", Double(n)), ("factor", factor)]
+        case let .sequentialRevision(rounds): return [("rounds", Double(rounds))]
+        case let .agentLoop(calls, tool): return [("calls", Double(calls)), ("toolTokens", Double(tool))]
+        }
+    }
+
+    /// The strategy, its parameters and a class's prefix-cache hit, as reports show them:
+    /// "self-consistency: n 16, factor 4", "sequential-revision: rounds 4; prefixCacheHit 0.9 of
+    /// re-reads", "single: prefixCacheHit 0.5 of the prompt", "single". A parallel-samples
+    /// factor of 1 (the file's default) is left out.
+    public func words(prefixCacheHit hit: Double) -> String {
+        let shown = parameters.filter { !($0.name == "factor" && $0.value == 1 && name != "long-reasoning") }
+        var parts = shown.isEmpty ? [] : [shown.map { "\($0.name) \(formatNumber($0.value))" }.joined(separator: ", ")]
+        if hit > 0 { parts.append("prefixCacheHit \(formatNumber(hit)) of \(rereadsItsOwnContext ? "re-reads" : "the prompt")") }
+        return parts.isEmpty ? name : name + ": " + parts.joined(separator: "; ")
     }
 
     /// Whether the strategy's calls re-read the query's own earlier context (sequential revision,
