@@ -77,7 +77,7 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
     @Test func aClassThatDoesNotFitIsNamed() throws {
         let text = kernelWorkload(classes: chatClass(input: #"{"fixed": 1000000}"#, output: #"{"fixed": 1000000}"#))
         #expect { try runWorkload(text, samples: 100) } throws: {
-            "\($0)".contains("scenario s, deployment d, class chat: no sequence of 1000000+1000000 tokens fits")
+            "\($0)".contains("scenario s, deployment d, class chat: its calls do not fit in the KV cache: they hold 1000000 + 1000000 tokens on average")
         }
     }
 
@@ -234,6 +234,41 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         let warm = try runWorkload(kernelWorkload(classes: chatClass(strategy: loop, hit: 0.9)))[0].whPerQuery.median
         let single = try runWorkload(kernelWorkload(classes: chatClass()))[0].whPerQuery.median
         #expect(warm < cold && cold > 6 * single * 0.9)
+    }
+
+    /// One round of revision re-reads nothing, whatever its hit: it costs what a single answer
+    /// at hit 0 does, draw for draw (its prompt had been 90 % cached, so a revision with the
+    /// prefix cache compared its cached prompt with the baseline's full one).
+    @Test func aRevisionsHitLeavesItsPromptToBeReadInFull() throws {
+        let once = try runWorkload(kernelWorkload(classes: chatClass(strategy: #"{"kind": "sequential-revision", "rounds": 1}"#, hit: 0.9)))[0]
+        let single = try runWorkload(kernelWorkload(classes: chatClass()))[0]
+        #expect(approx(once.whPerQuery.mean, single.whPerQuery.mean, rel: 1e-12), "\(once.whPerQuery.mean) vs \(single.whPerQuery.mean)")
+        let cached = try runWorkload(kernelWorkload(classes: chatClass(hit: 0.9)))[0]
+        #expect(cached.whPerQuery.mean < single.whPerQuery.mean, "a single answer's hit is a share of its prompt")
+    }
+
+    /// Fleet JSON carries each class's strategy parameters, hit, calls and prefilled and cached
+    /// tokens per query, so a strategy's accounting can be checked from the output: an agent loop
+    /// of 10 calls on 1,000 + 500 tokens with 1,000 tool tokens prefills 77,500 tokens, and with
+    /// 95 % hits its first call still reads its 1,000 in full.
+    @Test func fleetJSONCarriesEachClassesTokenAccounting() throws {
+        let loop = #"{"kind": "agent-loop", "calls": 10, "toolTokens": 1000}"#
+        func json(_ hit: Double) throws -> [String: JSONValue] {
+            let r = try runWorkload(kernelWorkload(classes: chatClass(output: #"{"fixed": 500}"#, strategy: loop, hit: hit)), samples: 100)[0]
+            guard case let .array(classes) = FleetRendering.scenarioJSON(r)["classes"] ?? .null, case let .object(c) = classes.first ?? .null else { return [:] }
+            return Dictionary(uniqueKeysWithValues: c.map { ($0.key, $0.value) })
+        }
+        let cold = try json(0), warm = try json(0.95)
+        #expect(cold["meanCalls"] == JSONValue.number(10), "\(cold)")
+        #expect(cold["meanPrefilledTokens"] == JSONValue.number(77_500))
+        #expect(cold["meanCachedTokens"] == JSONValue.number(0))
+        let parameters: JSONValue = .obj([("calls", .num(10)), ("toolTokens", .num(1000))])
+        #expect(cold["strategyParameters"] == parameters)
+        #expect(warm["prefixCacheHit"] == JSONValue.number(0.95))
+        var cached = 0.0
+        for k in 1...9 { cached += (Double(1000 + (k - 1) * 1500) * 0.95).rounded() }
+        #expect(warm["meanCachedTokens"] == JSONValue.number(cached), "\(warm)")
+        #expect(warm["meanPrefilledTokens"] == JSONValue.number(77_500 - cached))
     }
 
     @Test func theDominantUncertainInputRanksFirst() throws {

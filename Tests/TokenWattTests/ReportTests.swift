@@ -92,11 +92,60 @@ import Testing
         let ratio = formatNumber(code.whPerQuery.mean / baseCode.whPerQuery.mean, significant: 3)
         #expect(ratio != formatNumber(code.whPerQuery.mean / base.whPerQuery.mean, significant: 3))
         let rows = md.split(separator: "\n").map(String.init)
-        #expect(rows.contains { $0.hasPrefix("| code-bo | code | best-of-n |") && $0.hasSuffix("| \(ratio) |") }, "\(md)")
-        #expect(rows.contains { $0.hasPrefix("| chat-bo-gpu | chat | best-of-n |") && $0.hasSuffix("| – |") })
-        #expect(rows.contains { $0.hasPrefix("| other-bo | other | best-of-n |") && $0.hasSuffix("| – |") })
+        #expect(rows.contains { $0.hasPrefix("| code-bo | code | best-of-n: n 8 |") && $0.contains("| \(ratio) |") }, "\(md)")
+        #expect(rows.contains { $0.hasPrefix("| chat-bo-gpu | chat | best-of-n: n 8 |") && $0.hasSuffix("| – |  |") })
+        #expect(rows.contains { $0.hasPrefix("| other-bo | other | best-of-n: n 8 |") && $0.hasSuffix("| – |  |") })
         #expect(md.contains("- `chat-bo-gpu` class `chat`: at the `gpu` boundary, `base` at `facility`"))
         #expect(md.contains("- `other-bo` class `other`: `base` has no class `other`"))
+    }
+
+    /// A multiple that is not like for like is marked, and the list says why: a best-of-8 on other
+    /// queries, on another GPU, at another PUE, with its prompt in the prefix cache, on queries
+    /// drawn apart, or with more samples than an engine holds had read "3.76 × single" and the like
+    /// with nothing said. A row like for like, and a revision whose hit is a share of its re-reads,
+    /// carry none; a row running the base's own strategy compares deployments, on purpose.
+    @Test func testTimeMarksWhatIsNotLikeForLike() throws {
+        let bo = #"{"kind": "best-of-n", "n": 8}"#
+        func same(_ s: String) -> String { s.replacingOccurrences(of: #""kind": "kernel","#, with: #""kind": "kernel", "sameDrawsAs": "single","#) }
+        let r = try report(scenario("single", namedClass("chat")),
+                           same(scenario("alike", namedClass("chat", strategy: bo))),
+                           same(scenario("longer", namedClass("chat", input: 5000, strategy: bo))),
+                           same(scenario("h200", namedClass("chat", strategy: bo)).replacingOccurrences(of: #""gpu": "h100-sxm""#, with: #""gpu": "h200""#)),
+                           same(scenario("pue", namedClass("chat", strategy: bo)).replacingOccurrences(of: #""queriesPerDay": 1e7"#, with: #""queriesPerDay": 1e7, "pue": 1.2"#)),
+                           same(scenario("cached", namedClass("chat", strategy: bo).replacingOccurrences(of: #""prefixCacheHit": 0.0"#, with: #""prefixCacheHit": 0.5"#))),
+                           same(scenario("revision", namedClass("chat", strategy: #"{"kind": "sequential-revision", "rounds": 3}"#)
+                                .replacingOccurrences(of: #""prefixCacheHit": 0.0"#, with: #""prefixCacheHit": 0.9"#))),
+                           scenario("apart", namedClass("chat", strategy: bo)),
+                           same(scenario("wide", namedClass("chat", strategy: #"{"kind": "best-of-n", "n": 300}"#))))
+        let md = r.files()[0].text
+        let rows = md.split(separator: "\n").map(String.init)
+        func row(_ name: String) -> String { rows.first { $0.hasPrefix("| \(name) | chat |") } ?? "" }
+        #expect(md.contains("| scenario | class | strategy | output tokens | batch | mean Wh | × single | caveats |"), "\(md)")
+        #expect(row("alike").hasSuffix(" |  |") && row("revision").hasSuffix(" |  |"), "\(row("alike")) \(row("revision"))")
+        #expect(row("longer").hasSuffix("| other queries |") && row("h200").hasSuffix("| other deployment |"), "\(row("longer")) \(row("h200"))")
+        #expect(row("pue").hasSuffix("| other PUE |") && row("cached").hasSuffix("| prompt cached 50 % |"), "\(row("pue")) \(row("cached"))")
+        #expect(row("apart").hasSuffix("| own draws |") && row("wide").hasSuffix("| n > batch |"), "\(row("apart")) \(row("wide"))")
+        #expect(md.contains("- `longer` class `chat`: other queries than `single`'s: input lengths 5000 against 1000"))
+        #expect(md.contains("- `h200` class `chat`: another deployment than `single`'s: meta-llama/Llama-3.1-8B-Instruct on 1 × h200"))
+        #expect(md.contains("- `cached` class `chat`: 50 % of its prompt is found in the prefix cache, 0 % of `single`'s"))
+        #expect(md.contains("- `wide` class `chat`: a query's 300 samples are more than the 256 sequences an engine keeps in flight"))
+        // The base's own strategy on another deployment: a comparison of deployments, unmarked.
+        let lr = #"{"kind": "long-reasoning", "factor": 4}"#
+        let models = try report(scenario("a", namedClass("chat", strategy: lr)),
+                                same(scenario("b", namedClass("chat", strategy: lr)).replacingOccurrences(of: #""gpu": "h100-sxm""#, with: #""gpu": "h200""#))
+                                    .replacingOccurrences(of: #""sameDrawsAs": "single""#, with: #""sameDrawsAs": "a""#)).files()[0].text
+        #expect(models.contains("its multiple compares deployments (model, GPU, layout), which differ by design") && !models.contains("caveats"), "\(models)")
+    }
+
+    /// The class and test-time tables name each strategy with its parameters, and the
+    /// assumptions list each class strategy with the scenarios that run it and its source.
+    @Test func strategiesAreShownWithTheirParameters() throws {
+        let sc = #"{"kind": "self-consistency", "n": 16, "factor": 4}"#
+        let md = try report(scenario("single", namedClass("chat")), scenario("sc", namedClass("chat", strategy: sc)),
+                            scenario("sc2", namedClass("chat", strategy: sc))).files()[0].text
+        #expect(md.contains("| chat | self-consistency: n 16, factor 4 | 100 % |"), "\(md)")
+        #expect(md.contains("| sc | chat | self-consistency: n 16, factor 4 |"))
+        #expect(md.contains("| strategy of class `chat`, scenarios `sc`, `sc2` | self-consistency: n 16, factor 4 | workload file w.json |"), "\(md)")
     }
 
     /// Rows that are all one strategy on several scenarios compare the scenarios (models), and

@@ -194,6 +194,38 @@ func workloadError(_ text: String, dataDirectory: String? = nil) -> String {
         #expect(calls[2].cachedTokens == 990 && calls[2].newTokens == 210)
     }
 
+    /// A revision's or agent loop's hit is a share of what its later calls re-read: its first
+    /// call reads the prompt fresh, as a single answer at hit 0 pays it (the first call's prompt
+    /// had been 90 % cached too, so the bundled revision with the prefix cache read 2.51 × single
+    /// where it costs 3.04 ×). A one-call strategy's hit is a share of its prompt, as before.
+    @Test func theFirstCallOfAQueryThatRereadsItselfReadsItsPromptFresh() {
+        for s in [Strategy.sequentialRevision(rounds: 3), .agentLoop(calls: 3, toolTokens: 100)] {
+            let calls = s.calls(input: 1000, output: 100, prefixCacheHit: 0.9)
+            #expect(calls[0].newTokens == 1000 && calls[0].cachedTokens == 0, "\(s): \(calls[0])")
+            #expect(calls[1].cachedTokens == 900, "\(s): \(calls[1])")
+            #expect(s.promptCacheHit(0.9) == 0)
+        }
+        for s in [Strategy.single, .longReasoning(factor: 4), .parallelSamples(n: 4, kind: "best-of-n", factor: 1)] {
+            let call = s.calls(input: 1000, output: 100, prefixCacheHit: 0.5)[0]
+            #expect(call.newTokens == 500 && call.cachedTokens == 500, "\(s): \(call)")
+            #expect(s.promptCacheHit(0.5) == 0.5)
+        }
+    }
+
+    /// Reports name a strategy with its parameters and hit, as the workload file gives them: the
+    /// class and test-time tables had shown the kind alone, "self-consistency" for 16 paths and
+    /// for 16 paths × 4 alike.
+    @Test func aStrategyIsNamedWithItsParameters() {
+        #expect(Strategy.single.words(prefixCacheHit: 0) == "single")
+        #expect(Strategy.single.words(prefixCacheHit: 0.5) == "single: prefixCacheHit 0.5 of the prompt")
+        #expect(Strategy.longReasoning(factor: 15).words(prefixCacheHit: 0) == "long-reasoning: factor 15")
+        #expect(Strategy.parallelSamples(n: 8, kind: "best-of-n", factor: 1).words(prefixCacheHit: 0) == "best-of-n: n 8")
+        #expect(Strategy.parallelSamples(n: 16, kind: "self-consistency", factor: 4).words(prefixCacheHit: 0) == "self-consistency: n 16, factor 4")
+        #expect(Strategy.parallelSamples(n: 4, kind: "beam-search", factor: 1).words(prefixCacheHit: 0) == "beam-search: beams 4")
+        #expect(Strategy.sequentialRevision(rounds: 4).words(prefixCacheHit: 0.9) == "sequential-revision: rounds 4; prefixCacheHit 0.9 of re-reads")
+        #expect(Strategy.agentLoop(calls: 10, toolTokens: 1000).words(prefixCacheHit: 0) == "agent-loop: calls 10, toolTokens 1000")
+    }
+
     @Test func parallelSamplesShareOnePrompt() {
         let call = Strategy.parallelSamples(n: 8, kind: "best-of-n", factor: 2).calls(input: 500, output: 100, prefixCacheHit: 0)
         #expect(call.count == 1 && call[0].sequences == 8 && call[0].outputTokens == 200 && call[0].newTokens == 500)

@@ -27,6 +27,10 @@ enum Inputs {
         return a
     }
 
+    /// Qwen3-32B BF16 on one H100 holds about 31,500 tokens of KV cache: 37,000 do not fit.
+    static let longerThanTheCache = ["estimate", "--model", "Qwen/Qwen3-32B", "--gpu", "h100-sxm", "--gpus", "1", "--precision", "bf16",
+                                     "--batch", "256", "--input", "1000", "--output", "36000"]
+
     static let workload = """
         {"schemaVersion": 1, "description": "x", "samples": 200, "scenarios": [{"name": "s", "kind": "kernel",
           "deployments": [{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm"}],
@@ -108,6 +112,9 @@ extension BadInput {
         BadInput(name: "power params not a number", args: ["power", "--params", "nan", "--gpu", "h100-sxm", "--seq-length", "100"], mentions: ["value nan", "1e8 to 1e13"]),
         BadInput(name: "HF attention on a fused engine", args: Inputs.estimate + ["--attention", "eager"], mentions: ["--framework hf", "attention eager"]),
         BadInput(name: "mxfp4 on a dense model", args: Inputs.estimate + ["--precision", "mxfp4"], mentions: ["is dense", "nvfp4"]),
+        // A request the whole KV cache cannot hold was priced at batch 1 ("KV cache holds 1").
+        BadInput(name: "request longer than the KV cache", args: Inputs.longerThanTheCache, mentions: ["1000+36000 tokens", "does not fit in the KV cache even alone", "9.7 GB", "8.25 GB"]),
+        BadInput(name: "request longer than the KV cache, surface", args: Inputs.longerThanTheCache + ["--method", "surface"], mentions: ["1000+36000 tokens", "even alone"]),
         BadInput(name: "fleet without a file", args: ["fleet"], status: 64, mentions: ["missing argument"]),
         BadInput(name: "fleet two files", args: ["fleet", "a.json", "b.json"], status: 64, mentions: ["unexpected argument", "b.json"]),
         BadInput(name: "fleet samples zero", args: ["fleet", "{dir}/w.json", "--samples", "0"], files: ["w.json": Inputs.workload], status: 64, mentions: ["--samples", "0"]),

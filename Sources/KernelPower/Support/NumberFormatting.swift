@@ -66,3 +66,9 @@ public func formatFixed(_ x: Double, decimals: Int) -> String {
 public func formatPercent(_ fraction: Double, decimals: Int = 1) -> String {
     formatFixed(fraction * 100, decimals: decimals) + " %"
 }
+
+/// A whole count with its noun, singular for one: "1 sequence", "256 sequences" (the notes had
+/// said "the KV cache holds 1 sequences").
+public func formatCount(_ n: Int, _ singular: String, plural: String? = nil) -> String {
+    "\(n) \(n == 1 ? singular : plural ?? singular + "s")"
+}

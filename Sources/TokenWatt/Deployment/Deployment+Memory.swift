@@ -134,12 +134,25 @@ extension Deployment {
     /// (nvidia.github.io/TensorRT-LLM, features/kvcache). Without this, gpt-oss-120b on two H100s
     /// held 771 sequences of ML.ENERGY v3's problem-solving requests where the run averaged 1,915.
     public func kvBytesPerSequencePerGPU(contextTokens: Double) -> ByteCount {
+        kvBytesPerCallPerGPU(promptTokens: contextTokens, outputTokens: 0, sequences: 1)
+    }
+
+    /// KV-cache bytes on one GPU of one model call at its last token: `sequences` sequences of
+    /// `outputTokens` each decoded from one prompt of `promptTokens`, whose pages the prefix cache
+    /// holds once for all of them (best-of-N, self-consistency, beam search). Full-attention
+    /// layers hold P + n·O tokens, a sliding-window layer min(P + O, window + 16) for the first
+    /// sequence and min(O, window + 16) for each other, and every sequence its recurrent state
+    /// (`kvBytesPerSequencePerGPU`). Whole 16-token pages are the caller's to round to.
+    public func kvBytesPerCallPerGPU(promptTokens: Double, outputTokens: Double, sequences: Int) -> ByteCount {
         let m = model
+        let n = Double(max(1, sequences))
         let layers = Double(m.attentionLayerCount) * heaviestStageShare
         let perLayerToken = layers > 0 ? kvBytesPerTokenPerGPU.bytes / layers : 0
         let windowed = Double(m.windowedLayerCount) * heaviestStageShare
-        let windowTokens = m.attention.slidingWindow.map { min(contextTokens, Double($0 + 16)) } ?? contextTokens
-        let kv = perLayerToken * ((layers - windowed) * contextTokens + windowed * windowTokens)
-        return .bytes(kv + recurrentStateBytesPerSequencePerGPU.bytes)
+        let first = promptTokens + outputTokens
+        func inWindow(_ t: Double) -> Double { m.attention.slidingWindow.map { min(t, Double($0 + 16)) } ?? t }
+        let kv = perLayerToken * ((layers - windowed) * (promptTokens + n * outputTokens)
+                                  + windowed * (inWindow(first) + (n - 1) * inWindow(outputTokens)))
+        return .bytes(kv + n * recurrentStateBytesPerSequencePerGPU.bytes)
     }
 }

@@ -111,6 +111,31 @@ public struct ClassResult: Sendable {
     public var whPerQuery: QueryStatistics
     public var effectiveBatch: Int
     public var meanOutputTokens: Double
+    /// The class's strategy with its parameters, and its prefix-cache hit (`Strategy.calls`).
+    public var queryStrategy: Strategy = .single
+    public var prefixCacheHit = 0.0
+    /// Sequences one engine (attention rank) keeps in flight, and what holds it there.
+    public var engineBatch = 0
+    public var engineBatchLimit: BatchLimit = .none
+    /// Share of the class's queries with a call longer than the model's context window, and with
+    /// a call that does not fit in one engine's KV cache even alone (`KVCacheBudget.fits`).
+    public var overContextShare = 0.0
+    public var kvOverflowShare = 0.0
+    /// Per query, on average: model calls, prompt tokens prefilled, and prompt tokens found in
+    /// the prefix cache (what `Strategy.calls` gives the sampled lengths), so that a strategy's
+    /// token accounting can be checked from the output.
+    public var meanCalls = 0.0
+    public var meanPrefilledTokens = 0.0
+    public var meanCachedTokens = 0.0
+
+    /// The strategy, its parameters and the prefix-cache hit in words (`Strategy.words`).
+    public var strategyWords: String { queryStrategy.words(prefixCacheHit: prefixCacheHit) }
+
+    /// Sequences one query decodes side by side: a parallel-samples strategy's n, else 1.
+    public var sequencesPerQuery: Int {
+        if case let .parallelSamples(n, _, _) = queryStrategy { return n }
+        return 1
+    }
 }
 
 public struct LeverResult: Sendable {

@@ -67,17 +67,59 @@ extension KernelFleet {
         sizing.hourlyWall = (0..<24).map { h in busy[h] * busyWall + (Double(replicas) - busy[h]) * s.idleWallPower }
         let inFlight = s.localBatch * s.deployment.attentionRanks
         if inFlight < (kernel.deployments.first { $0.name == cls.deployment }?.maxBatch ?? 0) {
-            let held = s.batchLimit != .stepBudget ? "the KV cache holds \(inFlight) sequences"
+            let held = s.batchLimit != .stepBudget ? "the KV cache holds \(formatCount(inFlight, "sequence"))"
                 : s.disaggregated ? "a decode step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding"
                 : "a step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding beside the prompts that join them"
             sizing.notes.append("class \(cls.name): \(held), fewer than the deployment's batch limit")
         }
+        sizing.notes += Self.kvNotes(cls, draws: mine, surface: s)
         let over = mine.filter(\.overContext).count
         if over > 0 {
             sizing.notes.append("class \(cls.name): \(formatPercent(Double(over) / Double(mine.count))) of queries have a call longer than "
                                 + "the \(s.deployment.model.maxPositions)-token context window of \(s.deployment.model.id); costed as drawn")
         }
         return sizing
+    }
+
+    /// What a class's calls ask of one engine's KV cache and batch that its pricing does not
+    /// give them: queries whose largest call does not fit even alone (priced as drawn, at the
+    /// class's batch: a budget sized at the mean context had priced a 37,000-token answer on a
+    /// cache of 31,471 tokens at batch 1 with nothing said), parallel samples more than an engine
+    /// keeps in flight (1,024 samples on 256 sequences were priced with nothing said), and beam
+    /// search's measured underestimate (`validate`'s MLPerf GPT-J rows).
+    static func kvNotes(_ cls: QueryClass, draws mine: [Sample], surface s: ServingSurface) -> [String] {
+        var notes: [String] = []
+        let free = s.kvBudget.kvBytesPerGPU.bytes
+        let overflow = mine.filter { $0.largestCallBytes > free }
+        if let worst = overflow.max(by: { $0.largestCallBytes < $1.largestCallBytes }), let call = worst.largestCall {
+            notes.append("class \(cls.name): \(formatPercent(Double(overflow.count) / Double(mine.count))) of queries have a call that does not fit "
+                         + "in the KV cache even alone: the largest, \(callWords(call)), holds \(formatNumber(worst.largestCallBytes / 1e9, significant: 3)) GB per GPU "
+                         + "at its last token, where \(formatNumber(free / 1e9, significant: 3)) GB per GPU is left for the KV cache after weights and activations; "
+                         + "an engine would refuse such a request (vLLM starts no engine whose max_model_len needs more KV cache than is free) or preempt it; "
+                         + "costed as drawn, at the class's batch of \(s.localBatch * s.deployment.attentionRanks)")
+        }
+        if case let .parallelSamples(n, kind, _) = cls.strategy, n > s.localBatch {
+            notes.append("class \(cls.name): a query's \(n) \(kind == "beam-search" ? "beams" : "samples") are more than the "
+                         + "\(formatCount(s.localBatch, "sequence")) an engine keeps in flight (\(Self.limitWords(s.batchLimit))): they cannot decode "
+                         + "together but in turns, so a query takes several times as long as one answer and its shared prompt is held or read "
+                         + "again for each turn; the energy is priced as \(n) shares of a decode step")
+        }
+        if case .parallelSamples(_, "beam-search", _) = cls.strategy {
+            notes.append("class \(cls.name): beam search is priced as its beams decoding side by side from one shared prompt (each beam's KV held as a "
+                         + "separate answer); on MLPerf's GPT-J beam-search rows (4 beams, TensorRT-LLM) tokenwatt validate finds the Offline runs "
+                         + "30–46 % faster in the model than measured and their J per token 20–29 % low (docs/methodology.md §7: the beam search's "
+                         + "own kernels are not counted), so this class's GPU energy is likely low by about as much")
+        }
+        return notes
+    }
+
+    /// What holds an engine's batch where it is, in words.
+    static func limitWords(_ limit: BatchLimit) -> String {
+        switch limit {
+        case .none: return "its batch limit"
+        case .memory: return "what its KV cache holds"
+        case .stepBudget: return "what a step's token budget keeps decoding"
+        }
     }
 
     /// Says so when idle provisioned capacity is most of a query's energy: a fleet of whole
@@ -138,10 +180,21 @@ extension KernelFleet {
             hourlyMegawatts: hourlyWall.map { $0 * meanPUE / 1e6 },
             classes: classes.enumerated().map { c, cls in
                 let mine = draws.indices.filter { draws[$0].cls == c }
-                return ClassResult(name: cls.name, strategy: cls.strategy.name, share: cls.share,
-                                   whPerQuery: QueryStatistics(mine.map { values[$0] }),
-                                   effectiveBatch: surfaces[c].localBatch * surfaces[c].deployment.attentionRanks,
-                                   meanOutputTokens: mine.reduce(0) { $0 + draws[$1].cost.outputTokens } / Double(max(1, mine.count)))
+                let s = surfaces[c], count = Double(max(1, mine.count))
+                var r = ClassResult(name: cls.name, strategy: cls.strategy.name, share: cls.share,
+                                    whPerQuery: QueryStatistics(mine.map { values[$0] }),
+                                    effectiveBatch: s.localBatch * s.deployment.attentionRanks,
+                                    meanOutputTokens: mine.reduce(0) { $0 + draws[$1].cost.outputTokens } / count)
+                r.queryStrategy = cls.strategy
+                r.prefixCacheHit = cls.prefixCacheHit
+                r.engineBatch = s.localBatch
+                r.engineBatchLimit = s.batchLimit
+                r.overContextShare = Double(mine.filter { draws[$0].overContext }.count) / count
+                r.kvOverflowShare = Double(mine.filter { draws[$0].largestCallBytes > s.kvBudget.kvBytesPerGPU.bytes }.count) / count
+                r.meanCalls = mine.reduce(0) { $0 + draws[$1].calls } / count
+                r.meanPrefilledTokens = mine.reduce(0) { $0 + draws[$1].prefilled } / count
+                r.meanCachedTokens = mine.reduce(0) { $0 + draws[$1].cached } / count
+                return r
             },
             levers: [], notes: notes, samples: values)
         result.hardware = hardware

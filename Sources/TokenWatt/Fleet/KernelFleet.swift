@@ -16,6 +16,18 @@ public struct KernelFleet: Sendable {
         var gpuWh: Double, nodeWh: Double
         /// Whether a call of the query is longer than the model's context window.
         var overContext = false
+        /// The query's call that holds the most KV cache at its last token, and those bytes per GPU.
+        var largestCall: ModelCall? = nil
+        var largestCallBytes = 0.0
+        /// Tokens the query's calls prefill and find in the prefix cache, and its calls.
+        var prefilled = 0.0, cached = 0.0, calls = 0.0
+    }
+
+    /// The call of `calls` that holds the most KV cache on one GPU at its last token, and those bytes.
+    static func largest(_ calls: [ModelCall], on d: Deployment) -> (call: ModelCall, bytes: Double)? {
+        calls.map { c in
+            (c, KVCacheBudget.callBytes(d, promptTokens: c.newTokens + c.cachedTokens, outputTokens: c.outputTokens, sequences: c.sequences).bytes)
+        }.max { $0.1 < $1.1 }
     }
 
     /// A drawn token count, whole and inside the workload's 10-million-token field range: an
@@ -42,8 +54,12 @@ public struct KernelFleet: Sendable {
             let gpuWh = (cost.prefillJoules + cost.decodeJoules) * g / 3600
             let hostWh = s.hostWattsPerGPU * Double(s.deployment.gpuCount) * cost.occupancySeconds * h / 3600
             let nodeWh = (gpuWh + hostWh) / s.psuEfficiency
+            let big = Self.largest(calls, on: s.deployment)
             draws.append(Sample(cls: c, input: input, output: output, gpuScale: g, hostScale: h, pue: p, cost: cost, gpuWh: gpuWh, nodeWh: nodeWh,
-                                overContext: calls.contains { s.deployment.exceedsContext(tokens: $0.newTokens + $0.cachedTokens + $0.outputTokens) }))
+                                overContext: calls.contains { s.deployment.exceedsContext(tokens: $0.newTokens + $0.cachedTokens + $0.outputTokens) },
+                                largestCall: big?.call, largestCallBytes: big?.bytes ?? 0,
+                                prefilled: Double(calls.reduce(0) { $0 + $1.newTokens }), cached: Double(calls.reduce(0) { $0 + $1.cachedTokens }),
+                                calls: Double(calls.count)))
         }
         return try summarize(draws, classes: classes, surfaces: surfaces)
     }
@@ -86,18 +102,37 @@ public struct KernelFleet: Sendable {
         // The class's mean KV footprint and output per call set the batch the KV cache allows.
         var rng = SeededRandom(seed: seed).stream(99)
         var resident = 0.0, outputs = 0.0, count = 0.0
+        var largest: (call: ModelCall, bytes: Double)? = nil
         for _ in 0..<2000 {
             let calls = c.strategy.calls(input: Int(Self.tokens(c.input.sample(&rng), atLeast: 1)),
                                          output: Int(Self.tokens(c.output.sample(&rng), atLeast: 0)),
                                          prefixCacheHit: c.prefixCacheHit)
             for call in calls { resident += call.residentKVTokens / Double(call.sequences); outputs += Double(call.outputTokens); count += 1 }
+            if let big = Self.largest(calls, on: d), big.bytes > (largest?.bytes ?? -1) { largest = big }
         }
         do {
             return try ServingSurface(estimator: estimator, deployment: d, maxBatch: named.maxBatch, tokenBudget: named.tokenBudget,
                                       meanResidentTokens: max(1, resident / count), meanOutput: max(1, outputs / count), change: change)
         } catch let e as DeploymentError {
-            // A class whose mean request the KV cache cannot hold: say which class of which scenario.
-            throw FleetError(description: "\(context), class \(c.name): \(e)")
+            // A class whose mean call the KV cache cannot hold: say which class of which scenario,
+            // and name its largest call too (the error had named the mean one alone, 5,245,750 + 500
+            // tokens for an agent loop whose last call holds 10.5 million).
+            let free = max(0, KVCacheBudget.freeBytes(d, tokenBudget: named.tokenBudget, memoryUtilization: ServingRequest(batch: 1, inputTokens: 1, outputTokens: 1).memoryUtilization))
+            let mean = d.kvBytesPerSequencePerGPU(contextTokens: KVCacheBudget.pages(max(1, resident / count))).bytes
+            guard let big = largest, mean > free else { throw FleetError(description: "\(context), class \(c.name): \(e)") }
+            throw FleetError(description: "\(context), class \(c.name): its calls do not fit in the KV cache: they hold "
+                             + "\(max(1, Int(resident / count - outputs / count / 2))) + \(max(1, Int(outputs / count))) tokens "
+                             + "on average (the mean sets the batch), and the largest of the 2000 drawn to size it holds \(Self.callWords(big.call)), "
+                             + "\(formatNumber(big.bytes / 1e9, significant: 3)) GB per GPU at its last token; \(formatNumber(free / 1e9, significant: 3)) GB per GPU "
+                             + "is left for the KV cache after weights and activations; use more GPUs or shorter requests")
         }
+    }
+
+    /// A call's tokens in words: "1000 + 36000 tokens", or for parallel samples "16 sequences of
+    /// 2000 tokens from one 1000-token prompt".
+    static func callWords(_ c: ModelCall) -> String {
+        let prompt = c.newTokens + c.cachedTokens
+        return c.sequences > 1 ? "\(c.sequences) sequences of \(c.outputTokens) tokens from one \(prompt)-token prompt"
+            : "\(prompt) + \(c.outputTokens) tokens"
     }
 }

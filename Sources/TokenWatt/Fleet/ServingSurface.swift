@@ -15,6 +15,9 @@ public struct ServingSurface: Sendable {
     public let tokenBudget: Int
     /// True for a disaggregated decode pool: its steps hold decodes only, prompts run elsewhere.
     public let disaggregated: Bool
+    /// The KV cache of one engine (attention rank): what is left per GPU after weights and
+    /// activations. A call needing more (`KVCacheBudget.fits`) does not fit even alone.
+    public let kvBudget: KVCacheBudget
     let ranks: Double
     let gpus: Double
     /// Per-GPU decode step by mean context (16, 64, then doublings from 256 to the model's
@@ -46,6 +49,7 @@ public struct ServingSurface: Sendable {
         let probe = ServingRequest(batch: maxBatch, inputTokens: max(1, Int(meanResidentTokens - meanOutput / 2)),
                                    outputTokens: max(1, Int(meanOutput)), tokenBudget: tokenBudget)
         let budget = try KVCacheBudget(deployment: d, request: probe)
+        kvBudget = budget
         self.maxBatch = budget.maxBatch
         let disaggregated = change?.disaggregated == true
         self.disaggregated = disaggregated

@@ -69,7 +69,7 @@ extension QueryEstimate {
     /// The load served by this deployment alone, in the CSV row's note.
     var atLoadNote: [String] {
         guard let a = atLoad else { return [] }
-        return ["served alone at this load: \(a.sequencesInFlight) sequences in flight, "
+        return ["served alone at this load: \(formatCount(a.sequencesInFlight, "sequence")) in flight, "
                 + "\(formatNumber(a.whPerQuery[boundary] ?? 0, significant: 4)) Wh per query (\(boundary.rawValue))"]
     }
 

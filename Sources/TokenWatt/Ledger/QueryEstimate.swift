@@ -77,7 +77,7 @@ public struct QueryEstimate: Sendable {
     static func describe(_ a: LoadAlternative, _ s: ServingEstimate, _ ledger: QueryLedger, _ boundary: Boundary) -> String {
         let here = ledger.total(at: boundary).wattHours, there = a.whPerQuery[boundary] ?? here
         return "served by this deployment alone (no router packing the load onto fewer engines), \(formatNumber(a.queriesPerSecond)) queries/s "
-            + "keep about \(a.sequencesInFlight) sequences in flight, not \(s.effectiveBatch) (Little's law: the smallest batch whose "
+            + "keep about \(formatCount(a.sequencesInFlight, "sequence")) in flight, not \(s.effectiveBatch) (Little's law: the smallest batch whose "
             + "output rate carries the load), and the engine runs on at that batch: a query would cost \(formatNumber(there, significant: 4)) Wh at the \(boundary.rawValue) boundary "
             + "(\(there >= here ? "+" : "")\(formatPercent(there / here - 1)) against this ledger's \(formatNumber(here, significant: 4)) Wh at batch \(s.effectiveBatch), "
             + "busy \(formatPercent(ledger.busyFraction)) of the time)"
@@ -133,7 +133,7 @@ public struct QueryEstimate: Sendable {
         let set = estimator.calibration.coefficients(for: d.gpu)
         var a = [
             batchingAssumption(d.framework, r),
-            "\(s.effectiveBatch) sequences in flight of \(r.inputTokens) input + \(r.outputTokens) output tokens (KV cache holds \(s.maxBatch))",
+            "\(formatCount(s.effectiveBatch, "sequence")) in flight of \(r.inputTokens) input + \(r.outputTokens) output tokens (KV cache holds \(formatCount(s.maxBatch, "sequence")))",
             "\(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.weightsInWords), \(d.kvPrecision.rawValue) KV cache, \(formatPercent(r.memoryUtilization, decimals: 0)) of memory",
         ] + [userCatalogAssumption(d), d.model.attentionPatternNote, d.dequantization, d.pipelineNote, d.scaleOutNote,
              stateAssumption(d), samplingAssumption(d)].compactMap { $0 } + [

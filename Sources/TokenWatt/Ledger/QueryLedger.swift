@@ -39,7 +39,7 @@ extension QueryLedger {
             LedgerItem(item: "prefill-gpu", boundary: .gpu, energy: a.prefill,
                        basis: "kernels of the query's prompt chunks and the batch place they hold, \(d.gpuCount) GPU(s)"),
             LedgerItem(item: "decode-gpu", boundary: .gpu, energy: a.decode,
-                       basis: "\(outputTokens) tokens × decode step ÷ \(s.effectiveBatch) sequences in flight"),
+                       basis: "\(outputTokens) tokens × decode step ÷ \(formatCount(s.effectiveBatch, "sequence")) in flight"),
             LedgerItem(item: "gpu-idle", boundary: .gpu, energy: a.gaps,
                        basis: "idle power in host gaps between kernels and steps"),
             LedgerItem(item: "host", boundary: .node, energy: a.host,

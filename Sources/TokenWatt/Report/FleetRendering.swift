@@ -27,9 +27,13 @@ public enum FleetRendering {
             ("medianLedger", ledgerJSON(r.medianLedger)), ("meanLedger", ledgerJSON(r.meanLedger)),
             ("varianceShares", .array(r.varianceShares.map { .obj([("input", .str($0.input)), ("share", .num($0.share))]) })),
             ("classes", .array(r.classes.map { c in
-                .obj([("name", .str(c.name)), ("strategy", .str(c.strategy)), ("share", .num(c.share)),
+                .obj([("name", .str(c.name)), ("strategy", .str(c.strategy)),
+                      ("strategyParameters", .obj(c.queryStrategy.parameters.map { ($0.name, .num($0.value)) })),
+                      ("prefixCacheHit", .num(c.prefixCacheHit)), ("share", .num(c.share)),
                       ("whPerQuery", stats(c.whPerQuery)), ("effectiveBatch", .num(Double(c.effectiveBatch))),
-                      ("meanOutputTokens", .num(c.meanOutputTokens))])
+                      ("meanOutputTokens", .num(c.meanOutputTokens)), ("meanCalls", .num(c.meanCalls)),
+                      ("meanPrefilledTokens", .num(c.meanPrefilledTokens)), ("meanCachedTokens", .num(c.meanCachedTokens)),
+                      ("overContextShare", .num(c.overContextShare)), ("kvOverflowShare", .num(c.kvOverflowShare))])
             })),
             ("levers", .array(r.levers.map { .obj([("name", .str($0.name)), ("meanWhPerQuery", .num($0.meanWhPerQuery)),
                                                     ("gwhPerDay", .num($0.gwhPerDay)), ("saving", .num($0.saving)),
@@ -130,7 +134,7 @@ public enum FleetRendering {
                 s += "  fleet: \(g) GPUs in \(r.nodes ?? 0) nodes; peak \(formatNumber(r.megawatts, significant: 3)) MW at the wall, \(formatNumber(r.facilityMegawatts, significant: 3)) MW at the facility; idle capacity \(formatNumber(r.idleGWhPerDay, significant: 3)) GWh/day\n"
             }
             for c in r.classes {
-                s += "  class \(c.name) (\(c.strategy), \(formatPercent(c.share, decimals: 0))): median \(wh(c.whPerQuery.median)) Wh, mean \(wh(c.whPerQuery.mean)) Wh, \(formatNumber(c.meanOutputTokens, significant: 4)) output tokens, batch \(c.effectiveBatch)\n"
+                s += "  class \(c.name) (\(c.strategyWords), \(formatPercent(c.share, decimals: 0))): median \(wh(c.whPerQuery.median)) Wh, mean \(wh(c.whPerQuery.mean)) Wh, \(formatNumber(c.meanOutputTokens, significant: 4)) output tokens, batch \(c.effectiveBatch)\n"
             }
             if !r.medianLedger.isEmpty {
                 s += "  median query: " + ledgerLine(r.medianLedger, boundary: r.boundary) + "\n"
@@ -170,7 +174,7 @@ public enum FleetRendering {
         if !r.classes.isEmpty {
             s += "| class | strategy | share | median Wh | mean Wh | output tokens | batch |\n|---|---|---:|---:|---:|---:|---:|\n"
             for c in r.classes {
-                s += "| \(cell(c.name)) | \(cell(c.strategy)) | \(formatPercent(c.share, decimals: 0)) | \(wh(c.whPerQuery.median)) | \(wh(c.whPerQuery.mean)) | \(formatNumber(c.meanOutputTokens, significant: 4)) | \(c.effectiveBatch) |\n"
+                s += "| \(cell(c.name)) | \(cell(c.strategyWords)) | \(formatPercent(c.share, decimals: 0)) | \(wh(c.whPerQuery.median)) | \(wh(c.whPerQuery.mean)) | \(formatNumber(c.meanOutputTokens, significant: 4)) | \(c.effectiveBatch) |\n"
             }
             s += "\n"
         }

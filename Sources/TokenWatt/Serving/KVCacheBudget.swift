@@ -28,9 +28,13 @@ public struct KVCacheBudget: Sendable {
         return .bytes(activations + 1.5 * 1_073_741_824)
     }
 
+    /// Bytes per GPU left for the KV cache (may be negative: the weights and activations do not fit).
+    static func freeBytes(_ d: Deployment, tokenBudget: Int, memoryUtilization: Double) -> Double {
+        d.gpu.memoryCapacity.bytes * memoryUtilization - d.weightBytesPerGPU.bytes - reservedBytes(d, tokenBudget: tokenBudget).bytes
+    }
+
     public init(deployment d: Deployment, request r: ServingRequest) throws {
-        let usable = d.gpu.memoryCapacity.bytes * r.memoryUtilization
-        let free = usable - d.weightBytesPerGPU.bytes - Self.reservedBytes(d, tokenBudget: r.tokenBudget).bytes
+        let free = Self.freeBytes(d, tokenBudget: r.tokenBudget, memoryUtilization: r.memoryUtilization)
         let isStatic = r.isStatic(on: d.framework)
         // Copies of a prompt in flight together share its KV pages (continuous batching only).
         let context = isStatic ? Double(r.inputTokens + r.outputTokens) : r.prefilledTokens + Double(r.outputTokens) / 2
@@ -43,6 +47,39 @@ public struct KVCacheBudget: Sendable {
             throw DeploymentError.invalidShape(
                 "no sequence of \(r.inputTokens)+\(r.outputTokens) tokens fits: \(formatNumber(max(0, free) / 1e9, significant: 3)) GB per GPU is left for the KV cache after weights and activations, one sequence needs \(formatNumber(bytesPerSequence.bytes / 1e9, significant: 3)) GB\(d.model.hybrid != nil ? " with its Mamba-2 state" : ""); use more GPUs or shorter requests")
         }
+    }
+}
+
+extension KVCacheBudget {
+    /// Tokens rounded up to whole 16-token pages (vLLM's default block size).
+    static func pages(_ tokens: Double) -> Double { (tokens / 16).rounded(.up) * 16 }
+
+    /// What one model call holds in one engine's KV cache at its last token, per GPU
+    /// (`Deployment.kvBytesPerCallPerGPU`, prompt and answers in whole pages).
+    public static func callBytes(_ d: Deployment, promptTokens: Int, outputTokens: Int, sequences: Int) -> ByteCount {
+        d.kvBytesPerCallPerGPU(promptTokens: pages(Double(promptTokens)), outputTokens: pages(Double(outputTokens)), sequences: sequences)
+    }
+
+    /// Whether one model call fits in the KV cache of one engine even alone: a sequence lives on
+    /// one attention rank, and under continuous batching a budget sized at the mean context I + O/2
+    /// says nothing of whether a request's full I + O fits. One that does not is refused by vLLM,
+    /// whose engine does not start with a `max_model_len` needing more KV cache than is free
+    /// (`check_enough_kv_cache_memory`, vllm/v1/core/kv_cache_utils.py: "To serve at least one
+    /// request with the model's max seq len … KV cache is needed, which is larger than the
+    /// available KV cache memory"), or, admitted, it is preempted when its pages run out.
+    public func fits(_ call: ByteCount) -> Bool { call.bytes <= kvBytesPerGPU.bytes }
+
+    /// Throws when one sequence of the request, at its full length (input + output tokens), does
+    /// not fit in the KV cache even alone (`fits`): `estimate` refuses such a request.
+    public func requireRoomForOneSequence(_ r: ServingRequest, on d: Deployment) throws {
+        let need = Self.callBytes(d, promptTokens: r.inputTokens, outputTokens: r.outputTokens, sequences: 1)
+        guard !fits(need) else { return }
+        throw DeploymentError.invalidShape(
+            "one sequence of \(r.inputTokens)+\(r.outputTokens) tokens does not fit in the KV cache even alone: at its last token it holds "
+                + "\(formatNumber(need.bytes / 1e9, significant: 3)) GB per GPU\(d.model.recurrentState != nil ? " with its recurrent state" : ""), "
+                + "and \(formatNumber(kvBytesPerGPU.bytes / 1e9, significant: 3)) GB per GPU is left for the KV cache after weights and activations; "
+                + "an engine would refuse the request (vLLM starts no engine whose max_model_len needs more KV cache than is free) or preempt it; "
+                + "use more GPUs, an fp8 KV cache (--kv-precision fp8) or a shorter request")
     }
 }
 

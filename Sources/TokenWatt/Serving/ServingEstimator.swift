@@ -35,7 +35,7 @@ public struct ServingEstimator: Sendable {
         let local = flight.local
         var notes = [deployment.contextNote(tokens: r.inputTokens + r.outputTokens)].compactMap { $0 }
         if r.batch > budget.maxBatch {
-            notes.append("batch \(r.batch) does not fit in memory: the KV cache holds \(budget.maxBatch) sequences of \(r.inputTokens)+\(r.outputTokens) tokens; using \(flight.memoryLocal * ranks)")
+            notes.append("batch \(r.batch) does not fit in memory: the KV cache holds \(formatCount(budget.maxBatch, "sequence")) of \(r.inputTokens)+\(r.outputTokens) tokens; using \(flight.memoryLocal * ranks)")
         }
         if let note = Self.replicaSplitNote(min(r.batch, budget.maxBatch), perRank: flight.memoryLocal, ranks: ranks) {
             notes.append(note)

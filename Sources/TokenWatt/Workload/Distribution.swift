@@ -2,7 +2,7 @@ import Foundation
 import KernelPower
 
 /// A distribution of an uncertain quantity, as a workload file writes it.
-public enum Distribution: Sendable {
+public enum Distribution: Sendable, Equatable {
     case fixed(Double)
     /// Exponential with the given median (λ = ln 2 / median), as Oviedo et al. sample output lengths.
     case exponential(median: Double)

@@ -1,3 +1,5 @@
+import KernelPower
+
 /// How a query spends tokens: test-time compute strategies as first-class shapes of work.
 public enum Strategy: Sendable, Equatable {
     /// One prompt, one answer.
@@ -25,12 +27,57 @@ public enum Strategy: Sendable, Equatable {
         }
     }
 
+    /// The strategy's parameters by the names the workload file gives them (`factor`, `n`,
+    /// `beams`, `rounds`, `calls`, `toolTokens`); none for a single answer.
+    public var parameters: [(name: String, value: Double)] {
+        switch self {
+        case .single: return []
+        case let .longReasoning(factor): return [("factor", factor)]
+        case let .parallelSamples(n, kind, factor): return kind == "beam-search" ? [("beams", Double(n))] : [("n", Double(n)), ("factor", factor)]
+        case let .sequentialRevision(rounds): return [("rounds", Double(rounds))]
+        case let .agentLoop(calls, tool): return [("calls", Double(calls)), ("toolTokens", Double(tool))]
+        }
+    }
+
+    /// The strategy, its parameters and a class's prefix-cache hit, as reports show them:
+    /// "self-consistency: n 16, factor 4", "sequential-revision: rounds 4; prefixCacheHit 0.9 of
+    /// re-reads", "single: prefixCacheHit 0.5 of the prompt", "single". A parallel-samples
+    /// factor of 1 (the file's default) is left out.
+    public func words(prefixCacheHit hit: Double) -> String {
+        let shown = parameters.filter { !($0.name == "factor" && $0.value == 1 && name != "long-reasoning") }
+        var parts = shown.isEmpty ? [] : [shown.map { "\($0.name) \(formatNumber($0.value))" }.joined(separator: ", ")]
+        if hit > 0 { parts.append("prefixCacheHit \(formatNumber(hit)) of \(rereadsItsOwnContext ? "re-reads" : "the prompt")") }
+        return parts.isEmpty ? name : name + ": " + parts.joined(separator: "; ")
+    }
+
+    /// Whether the strategy's calls re-read the query's own earlier context (sequential revision,
+    /// agent loop): its `prefixCacheHit` is then a share of those re-reads, not of the prompt.
+    public var rereadsItsOwnContext: Bool {
+        switch self {
+        case .sequentialRevision, .agentLoop: return true
+        case .single, .longReasoning, .parallelSamples: return false
+        }
+    }
+
+    /// The share of the query's prompt (its first call's) found in the prefix cache, for a class
+    /// whose `prefixCacheHit` is `hit`: 0 for a strategy that re-reads its own context, whose hit
+    /// is a share of those re-reads; `hit` for a one-call strategy, whose prompt is all it reads
+    /// (a shared system prompt, a conversation's earlier turns).
+    public func promptCacheHit(_ hit: Double) -> Double { rereadsItsOwnContext ? 0 : hit }
+
     /// The model calls one query makes, given its sampled input and output lengths.
     ///
-    /// `prefixCacheHit` is the fraction of a call's prompt found in the prefix cache (a shared
-    /// system prompt, the conversation so far, earlier rounds): only the rest is prefilled.
+    /// `prefixCacheHit` is the share of re-read tokens found in the prefix cache; only the rest is
+    /// prefilled. Sequential revision and agent loops re-read the prompt and the earlier answers
+    /// (and tool output) in every call after the first, and the hit is a share of those: the first
+    /// call reads its prompt fresh, as a `single` answer at hit 0 pays it, so that the two compare
+    /// like for like. (Until 2026-12-06 the first call's prompt was cached too: the bundled
+    /// revision with 90 % hits read 2.51 × single where it costs 3.04 ×, the agent loop with 95 %
+    /// 21.9 × where it costs 22.5 ×.) A one-call strategy (single, long reasoning, parallel samples)
+    /// has only its prompt to re-read: the hit is the share of it that earlier traffic left in
+    /// the cache (`promptCacheHit`).
     public func calls(input: Int, output: Int, prefixCacheHit: Double) -> [ModelCall] {
-        let first = ModelCall.reading(seen: input, fresh: 0, output: output, hit: prefixCacheHit)
+        let first = ModelCall.reading(seen: input, fresh: 0, output: output, hit: promptCacheHit(prefixCacheHit))
         switch self {
         case .single:
             return [first]

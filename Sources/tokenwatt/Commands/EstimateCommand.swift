@@ -47,6 +47,9 @@ enum EstimateCommand {
         let settings = try ledgerSettings(args)
         let boundary = try args.choice("boundary", Boundary.self) ?? .facility
         let deployment = try estimator.deployment(request)
+        // A request whose own input + output the whole KV cache cannot hold is refused, as an
+        // engine would refuse it; the budget at its mean context had priced it at batch 1.
+        try KVCacheBudget(deployment: deployment, request: serving).requireRoomForOneSequence(serving, on: deployment)
         switch args.string("method") ?? "kernel" {
         case "kernel":
             // The kernel path prices the request itself: a reference shape there was ignored silently.

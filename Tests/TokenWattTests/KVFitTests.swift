@@ -1,0 +1,93 @@
+import Foundation
+import KernelPower
+import Testing
+@testable import TokenWatt
+
+/// A call the KV cache of one engine cannot hold even alone is said so, not priced at batch 1 in
+/// silence: the budget is sized at the mean context I + O/2, so a 37,000-token answer on a cache
+/// of about 31,500 tokens (Qwen3-32B BF16 on one H100) had read "the KV cache holds 1 sequences".
+@Suite struct KVFitTests {
+    static let qwenOnOne = #"{"name": "d", "model": "Qwen/Qwen3-32B", "gpu": "h100-sxm", "gpus": 1, "tp": 1, "precision": "bf16"}"#
+
+    @Test func aCallThatDoesNotFitEvenAloneIsNoted() throws {
+        let text = kernelWorkload(classes: chatClass(output: #"{"fixed": 2000}"#, strategy: #"{"kind": "long-reasoning", "factor": 18}"#),
+                                  deployment: Self.qwenOnOne)
+        let r = try runWorkload(text, samples: 200)[0]
+        let note = try #require(r.notes.first { $0.contains("does not fit in the KV cache even alone") }, "\(r.notes)")
+        #expect(note.contains("100.0 % of queries") && note.contains("1000 + 36000 tokens") && note.contains("9.7 GB per GPU")
+                    && note.contains("8.25 GB per GPU is left") && note.contains("refuse"), "\(note)")
+        #expect(r.notes.contains { $0.contains("the KV cache holds 1 sequence,") }, "\(r.notes)")
+    }
+
+    /// An agent loop's last call is its longest: 1,000 + 7 × 4,500 + 500 = 33,000 tokens.
+    @Test func anAgentLoopsLastCallIsChecked() throws {
+        let text = kernelWorkload(classes: chatClass(output: #"{"fixed": 500}"#, strategy: #"{"kind": "agent-loop", "calls": 8, "toolTokens": 4000}"#),
+                                  deployment: Self.qwenOnOne)
+        let note = try #require(try runWorkload(text, samples: 200)[0].notes.first { $0.contains("even alone") })
+        #expect(note.contains("32500 + 500 tokens"), "\(note)")
+    }
+
+    /// Parallel samples hold their prompt once and each answer: 64 answers of 10,000 tokens do
+    /// not fit one engine together, though each would alone.
+    @Test func parallelSamplesAreCheckedTogether() throws {
+        let many = chatClass(output: #"{"fixed": 1000}"#, strategy: #"{"kind": "best-of-n", "n": 64, "factor": 10}"#)
+        let note = try #require(try runWorkload(kernelWorkload(classes: many), samples: 200)[0].notes.first { $0.contains("even alone") })
+        #expect(note.contains("64 sequences of 10000 tokens from one 1000-token prompt"), "\(note)")
+        let few = chatClass(output: #"{"fixed": 1000}"#, strategy: #"{"kind": "best-of-n", "n": 4, "factor": 10}"#)
+        #expect(try !runWorkload(kernelWorkload(classes: few), samples: 200)[0].notes.contains { $0.contains("even alone") })
+    }
+
+    /// What one call holds: the prompt once, each sequence's answer, in whole pages.
+    @Test func aCallHoldsItsPromptOnceAndEachAnswer() throws {
+        let d = try Estimator().deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"))
+        let perToken = d.kvBytesPerTokenPerGPU.bytes
+        #expect(approx(KVCacheBudget.callBytes(d, promptTokens: 1000, outputTokens: 100, sequences: 8).bytes, perToken * (1008 + 8 * 112)))
+        #expect(approx(KVCacheBudget.callBytes(d, promptTokens: 1000, outputTokens: 100, sequences: 1).bytes,
+                       d.kvBytesPerSequencePerGPU(contextTokens: 1008 + 112).bytes))
+    }
+
+    /// A class whose mean call does not fit names its largest call too (an agent loop of 1,000
+    /// calls had been named by its mean, 5,245,750 + 500 tokens).
+    @Test func aClassThatDoesNotFitNamesItsLargestCall() throws {
+        let text = kernelWorkload(classes: chatClass(output: #"{"fixed": 500}"#, strategy: #"{"kind": "agent-loop", "calls": 1000, "toolTokens": 10000}"#),
+                                  deployment: Self.qwenOnOne)
+        #expect { try runWorkload(text, samples: 100) } throws: {
+            "\($0)".contains("class chat: its calls do not fit in the KV cache: they hold 5245750 + 500 tokens on average")
+                && "\($0)".contains("the largest of the 2000 drawn to size it holds 10490500 + 500 tokens")
+        }
+    }
+
+    /// `estimate` refuses a request whose own input and output the KV cache cannot hold, and
+    /// writes "1 sequence" where one fits.
+    @Test func estimateRefusesARequestLongerThanTheCache() throws {
+        let e = Estimator()
+        let d = try e.deployment(DeploymentRequest(model: "Qwen/Qwen3-32B", gpu: "h100-sxm", gpus: 1, precision: .bf16))
+        let long = ServingRequest(batch: 256, inputTokens: 1000, outputTokens: 36000)
+        #expect { try KVCacheBudget(deployment: d, request: long).requireRoomForOneSequence(long, on: d) } throws: {
+            "\($0)".contains("one sequence of 1000+36000 tokens does not fit in the KV cache even alone") && "\($0)".contains("9.7 GB per GPU")
+        }
+        let fits = ServingRequest(batch: 256, inputTokens: 1000, outputTokens: 30000)
+        try KVCacheBudget(deployment: d, request: fits).requireRoomForOneSequence(fits, on: d)
+        let q = try QueryEstimate(estimator: e, deployment: d, request: fits, settings: try LedgerSettings())
+        #expect(q.assumptions.contains { $0.contains("1 sequence in flight of 1000 input + 30000 output tokens (KV cache holds 1 sequence)") }, "\(q.assumptions)")
+    }
+
+    /// More samples than an engine keeps in flight decode in turns: said in the class's notes
+    /// (1,024 samples on a deployment of 256 sequences were priced with nothing said).
+    @Test func samplesBeyondTheBatchAreNoted() throws {
+        let wide = chatClass(output: #"{"fixed": 100}"#, strategy: #"{"kind": "best-of-n", "n": 300}"#)
+        let r = try runWorkload(kernelWorkload(classes: wide), samples: 200)[0]
+        #expect(r.notes.contains { $0.contains("a query's 300 samples are more than the 256 sequences an engine keeps in flight (its batch limit)") }, "\(r.notes)")
+        let narrow = chatClass(output: #"{"fixed": 100}"#, strategy: #"{"kind": "best-of-n", "n": 8}"#)
+        #expect(try !runWorkload(kernelWorkload(classes: narrow), samples: 200)[0].notes.contains { $0.contains("an engine keeps in flight") })
+    }
+
+    /// A beam-search class carries the underestimate `validate` measures on MLPerf's GPT-J beam
+    /// search (the README had said those rows "validate" it).
+    @Test func beamSearchCarriesItsMeasuredUnderestimate() throws {
+        let beams = try runWorkload(kernelWorkload(classes: chatClass(strategy: #"{"kind": "beam-search", "beams": 4}"#)), samples: 200)[0]
+        #expect(beams.notes.contains { $0.contains("beam search is priced as") && $0.contains("J per token 20–29 % low") }, "\(beams.notes)")
+        let samples = try runWorkload(kernelWorkload(classes: chatClass(strategy: #"{"kind": "best-of-n", "n": 4}"#)), samples: 200)[0]
+        #expect(!samples.notes.contains { $0.contains("beam search") })
+    }
+}
