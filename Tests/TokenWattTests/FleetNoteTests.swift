@@ -1,0 +1,121 @@
+import Foundation
+import KernelPower
+import Testing
+@testable import TokenWatt
+
+/// The JSON contract of `tokenwatt fleet --format json`.
+@Suite struct FleetContractTests {
+    @Test func jsonHasTheContractKeys() throws {
+        let w = try readWorkload(kernelWorkload())
+        let json = FleetRendering.json(w, try FleetRunner(dataDirectory: nil).run(w))
+        let parsed = try JSONParser.parse(Data(JSONWriter().write(json).utf8), file: "out")
+        guard case let .object(top) = parsed, case let .array(list)? = top.first(where: { $0.0 == "scenarios" })?.1,
+              case let .object(s)? = list.first else { Issue.record("no scenarios"); return }
+        let keys = Set(s.map(\.0))
+        for k in ["name", "whPerQuery", "gwhPerDay", "gpus", "megawatts", "boundary"] { #expect(keys.contains(k), "\(k)") }
+        guard case let .object(q)? = s.first(where: { $0.0 == "whPerQuery" })?.1 else { Issue.record("whPerQuery"); return }
+        #expect(Set(q.map(\.0)) == ["median", "mean", "p5", "p25", "p75", "p95"])
+    }
+}
+
+/// Oviedo et al.'s published v2 figures, reproduced by the bundled workload.
+@Suite struct OviedoReproductionTests {
+    @Test(.enabled(if: sharedData != nil)) func reproducesThePublishedFiguresWithin3Percent() throws {
+        let w = try WorkloadReader.read(path: packageRoot.appendingPathComponent("Workloads/oviedo-2026.json").path, dataDirectory: sharedData)
+        let results = try FleetRunner(dataDirectory: sharedData).run(w)
+        func r(_ name: String) throws -> FleetResult { try #require(results.first { $0.name == name }) }
+        let checks: [(String, Double, Double)] = [
+            ("traditional median", try r("traditional").whPerQuery.median, 0.31), ("traditional P25", try r("traditional").whPerQuery.p25, 0.16),
+            ("traditional P75", try r("traditional").whPerQuery.p75, 0.60), ("long median", try r("long").whPerQuery.median, 3.91),
+            ("traditional GWh/day", try r("traditional").gwhPerDay, 0.73), ("mixed GWh/day", try r("mixed").gwhPerDay, 1.71),
+            ("mixed-improved GWh/day", try r("mixed-improved").gwhPerDay, 0.81),
+        ]
+        for (name, got, published) in checks {
+            #expect(abs(got / published - 1) <= 0.03, "\(name): \(got) vs \(published)")
+        }
+    }
+}
+
+/// What a fleet says holds a class's batch, in words that fit the deployment.
+@Suite struct FleetBatchNoteTests {
+    static let deployment = #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm", "tokenBudget": 64}"#
+
+    /// 1000 + 200 tokens in a 64-token step: 64·200/1200 = 10 sequences keep decoding beside the
+    /// prompts that join them.
+    @Test func continuousBatchingNamesThePromptsBesideTheDecodes() throws {
+        let r = try runWorkload(kernelWorkload(deployment: Self.deployment), samples: 200)[0]
+        #expect(r.notes.contains("class chat: a step's 64-token budget keeps 10 sequences decoding beside the prompts that join them, fewer than the deployment's batch limit"))
+    }
+
+    /// A disaggregated decode pool runs no prompts: its 64-token steps hold 64 decodes.
+    @Test func aDecodePoolNamesDecodesOnly() throws {
+        let w = try readWorkload(kernelWorkload(deployment: Self.deployment))
+        guard case let .kernel(k) = w.scenarios[0].kind else { Issue.record("not a kernel scenario"); return }
+        var change = LeverChange()
+        change.disaggregated = true
+        let r = try KernelFleet(scenario: w.scenarios[0], kernel: k, estimator: Estimator()).run(samples: 200, seed: 1, change: change)
+        #expect(r.notes.contains("class chat: a decode step's 64-token budget keeps 64 sequences decoding, fewer than the deployment's batch limit"))
+    }
+}
+
+/// A fleet of whole replicas for little traffic says that its queries carry its idle draw.
+@Suite struct MostlyIdleFleetTests {
+    @Test func littleTrafficSaysTheIdleIsMostOfTheEnergy() throws {
+        let busy = try runWorkload(kernelWorkload(), samples: 500)[0]
+        let idle = try runWorkload(kernelWorkload().replacingOccurrences(of: "\"queriesPerDay\": 1e7", with: "\"queriesPerDay\": 0.5"), samples: 500)[0]
+        #expect(!busy.notes.contains { $0.hasPrefix("idle provisioned capacity is") })
+        #expect(idle.notes.contains { $0.hasPrefix("idle provisioned capacity is") && $0.contains("0.5 queries a day") }, "\(idle.notes)")
+    }
+}
+
+/// A lever the scenario already runs saves nothing, says so, and carries no measured range.
+@Suite struct NoOpLeverTests {
+    @Test func aLeverThatChangesNothingSaysSo() throws {
+        let r = try runWorkload(kernelWorkload(extra: #""levers": [{"name": "bf16", "precision": "bf16"}, {"name": "fp8", "precision": "fp8"}]"#), samples: 500)[0]
+        let same = try #require(r.levers.first { $0.name == "bf16" }), fp8 = try #require(r.levers.first { $0.name == "fp8" })
+        #expect(same.saving == 0 && same.measured == nil && same.savingRange == nil)
+        #expect(fp8.measured != nil && fp8.savingRange != nil)
+        #expect(r.notes.contains { $0.hasPrefix("lever bf16 changes nothing here: the scenario already runs that way") }, "\(r.notes)")
+    }
+}
+
+/// A lever is the edit of the deployment it names, and says what its range leaves out.
+@Suite struct LeverLayoutTests {
+    static func gwh(_ text: String) throws -> Double { try runWorkload(text, samples: 300)[0].gwhPerDay }
+
+    /// `gpus` changes the count as an edit of the deployment would: an attention-data-parallel
+    /// layout (tp 1, ep 2) at its own count changes nothing (it was re-laid as tp 2, "costs 63 %"
+    /// for DeepSeek-V3.2 at tp 1 × ep 8), and with `tp` the lever equals the edited workload.
+    @Test func aGPUCountLeverKeepsTheLayoutItDoesNotSet() throws {
+        let dp = #"{"name": "d", "model": "Qwen/Qwen3-30B-A3B-Instruct-2507", "gpu": "h100-sxm", "gpus": 2, "tp": 1, "ep": 2}"#
+        let same = try runWorkload(kernelWorkload(extra: #""levers": [{"name": "two", "gpus": 2}]"#, deployment: dp), samples: 300)[0]
+        #expect(try #require(same.levers.first).saving == 0, "\(same.levers)")
+        let tp4 = #"{"name": "d", "model": "meta-llama/Llama-3.1-70B-Instruct", "gpu": "h100-sxm", "gpus": 4, "tp": 4}"#
+        for (lever, edited) in [(#"{"name": "8", "gpus": 8}"#, #""gpus": 8, "tp": 4"#), (#"{"name": "8", "gpus": 8, "tp": 8}"#, #""gpus": 8, "tp": 8"#)] {
+            let r = try runWorkload(kernelWorkload(extra: #""levers": [\#(lever)]"#, deployment: tp4), samples: 300)[0]
+            let direct = try Self.gwh(kernelWorkload(deployment: tp4.replacingOccurrences(of: #""gpus": 4, "tp": 4"#, with: edited)))
+            #expect(approx(try #require(r.levers.first).gwhPerDay, direct, rel: 1e-12), "\(lever)")
+        }
+    }
+
+    /// `kvPrecision` reaches the KV cache: a lever "fp8 weights and KV" had converted the weights
+    /// alone (saves 20 % where both save 45 % in ttc-long-reasoning).
+    @Test func aKVPrecisionLeverEqualsTheEditedDeployment() throws {
+        let d = #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm"}"#
+        let r = try runWorkload(kernelWorkload(extra: #""levers": [{"name": "kv", "precision": "fp8", "kvPrecision": "fp8"}]"#, deployment: d), samples: 300)[0]
+        let direct = try Self.gwh(kernelWorkload(deployment: d.replacingOccurrences(of: "}", with: #", "precision": "fp8", "kvPrecision": "fp8"}"#)))
+        let lever = try #require(r.levers.first)
+        #expect(approx(lever.gwhPerDay, direct, rel: 1e-12) && lever.measured == nil)
+    }
+
+    /// A lever onto another GPU names that GPU's measured bias and its caveats, which the range
+    /// from the measured GPU-change pairs (NVIDIA only) leaves out.
+    @Test func aGPULeverNamesTheOtherGPUsBiasAndCaveats() throws {
+        let d = #"{"name": "d", "model": "meta-llama/Llama-3.1-70B-Instruct", "gpu": "h100-sxm", "gpus": 4, "precision": "fp8"}"#
+        let r = try runWorkload(kernelWorkload(extra: #""levers": [{"name": "b200", "gpu": "b200"}, {"name": "mi300x", "gpu": "mi300x"}]"#, deployment: d),
+                                samples: 300)[0]
+        #expect(r.notes.contains { $0.hasPrefix("lever b200: with each GPU's energy at its measured median") && $0.contains("b200 1.25") }, "\(r.notes)")
+        #expect(r.notes.contains("lever mi300x: " + PublishedServing.amdServingCaveat), "\(r.notes)")
+        #expect(!r.notes.contains(PublishedServing.amdServingCaveat))
+    }
+}
