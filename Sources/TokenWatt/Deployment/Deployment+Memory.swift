@@ -144,15 +144,33 @@ extension Deployment {
     /// sequence and min(O, window + 16) for each other, and every sequence its recurrent state
     /// (`kvBytesPerSequencePerGPU`). Whole 16-token pages are the caller's to round to.
     public func kvBytesPerCallPerGPU(promptTokens: Double, outputTokens: Double, sequences: Int) -> ByteCount {
-        let m = model
+        .bytes(kvCallModel.bytes(promptTokens: promptTokens, outputTokens: outputTokens, sequences: sequences))
+    }
+
+    /// `kvBytesPerCallPerGPU` with the model's layer counts read once, for pricing many calls
+    /// (a fleet's draws): reading them on every call cost the Monte Carlo a quarter of its time.
+    public var kvCallModel: KVCallModel {
+        let layers = Double(model.attentionLayerCount) * heaviestStageShare
+        return KVCallModel(perLayerToken: layers > 0 ? kvBytesPerTokenPerGPU.bytes / layers : 0, layers: layers,
+                           windowed: Double(model.windowedLayerCount) * heaviestStageShare,
+                           window: model.attention.slidingWindow.map { Double($0 + 16) },
+                           recurrentBytes: recurrentStateBytesPerSequencePerGPU.bytes)
+    }
+}
+
+/// What one model call holds in the KV cache of one GPU at its last token: its prompt once and each
+/// sequence's output in every full-attention layer, at most a window of them in a sliding-window
+/// layer, and each sequence's recurrent state.
+public struct KVCallModel: Sendable {
+    let perLayerToken: Double, layers: Double, windowed: Double
+    let window: Double?
+    let recurrentBytes: Double
+
+    public func bytes(promptTokens: Double, outputTokens: Double, sequences: Int) -> Double {
         let n = Double(max(1, sequences))
-        let layers = Double(m.attentionLayerCount) * heaviestStageShare
-        let perLayerToken = layers > 0 ? kvBytesPerTokenPerGPU.bytes / layers : 0
-        let windowed = Double(m.windowedLayerCount) * heaviestStageShare
-        let first = promptTokens + outputTokens
-        func inWindow(_ t: Double) -> Double { m.attention.slidingWindow.map { min(t, Double($0 + 16)) } ?? t }
+        func inWindow(_ t: Double) -> Double { window.map { min(t, $0) } ?? t }
         let kv = perLayerToken * ((layers - windowed) * (promptTokens + n * outputTokens)
-                                  + windowed * (inWindow(first) + (n - 1) * inWindow(outputTokens)))
-        return .bytes(kv + n * recurrentStateBytesPerSequencePerGPU.bytes)
+                                  + windowed * (inWindow(promptTokens + outputTokens) + (n - 1) * inWindow(outputTokens)))
+        return kv + n * recurrentBytes
     }
 }

@@ -24,10 +24,19 @@ public struct KernelFleet: Sendable {
     }
 
     /// The call of `calls` that holds the most KV cache on one GPU at its last token, and those bytes.
-    static func largest(_ calls: [ModelCall], on d: Deployment) -> (call: ModelCall, bytes: Double)? {
-        calls.map { c in
-            (c, KVCacheBudget.callBytes(d, promptTokens: c.newTokens + c.cachedTokens, outputTokens: c.outputTokens, sequences: c.sequences).bytes)
-        }.max { $0.1 < $1.1 }
+    /// The cache a call holds grows with its tokens (the prompt once, each sequence's output), so
+    /// the call with the most is found by counting and only its bytes are priced: pricing every
+    /// call of every draw cost the Monte Carlo 28 % (100,000 draws 0.173 → 0.222 s).
+    static func largest(_ calls: [ModelCall], on kv: KVCallModel) -> (call: ModelCall, bytes: Double)? {
+        var best: ModelCall?, most = -1
+        for c in calls {
+            let held = c.newTokens + c.cachedTokens + c.sequences * c.outputTokens
+            if held > most { best = c; most = held }
+        }
+        return best.map { c in
+            (c, kv.bytes(promptTokens: KVCacheBudget.pages(Double(c.newTokens + c.cachedTokens)),
+                         outputTokens: KVCacheBudget.pages(Double(c.outputTokens)), sequences: c.sequences))
+        }
     }
 
     /// A drawn token count, whole and inside the workload's 10-million-token field range: an
@@ -42,6 +51,7 @@ public struct KernelFleet: Sendable {
         let cumulative = classes.reduce(into: [Double]()) { $0.append(($0.last ?? 0) + $1.share) }
         var draws: [Sample] = []
         draws.reserveCapacity(n)
+        let kvModels = surfaces.map(\.deployment.kvCallModel)
         for _ in 0..<n {
             let u = pick.uniform() * (cumulative.last ?? 1)
             let c = cumulative.firstIndex { u < $0 } ?? classes.count - 1
@@ -54,7 +64,7 @@ public struct KernelFleet: Sendable {
             let gpuWh = (cost.prefillJoules + cost.decodeJoules) * g / 3600
             let hostWh = s.hostWattsPerGPU * Double(s.deployment.gpuCount) * cost.occupancySeconds * h / 3600
             let nodeWh = (gpuWh + hostWh) / s.psuEfficiency
-            let big = Self.largest(calls, on: s.deployment)
+            let big = Self.largest(calls, on: kvModels[c])
             draws.append(Sample(cls: c, input: input, output: output, gpuScale: g, hostScale: h, pue: p, cost: cost, gpuWh: gpuWh, nodeWh: nodeWh,
                                 overContext: calls.contains { s.deployment.exceedsContext(tokens: $0.newTokens + $0.cachedTokens + $0.outputTokens) },
                                 largestCall: big?.call, largestCallBytes: big?.bytes ?? 0,
@@ -103,12 +113,13 @@ public struct KernelFleet: Sendable {
         var rng = SeededRandom(seed: seed).stream(99)
         var resident = 0.0, outputs = 0.0, count = 0.0
         var largest: (call: ModelCall, bytes: Double)? = nil
+        let kv = d.kvCallModel
         for _ in 0..<2000 {
             let calls = c.strategy.calls(input: Int(Self.tokens(c.input.sample(&rng), atLeast: 1)),
                                          output: Int(Self.tokens(c.output.sample(&rng), atLeast: 0)),
                                          prefixCacheHit: c.prefixCacheHit)
             for call in calls { resident += call.residentKVTokens / Double(call.sequences); outputs += Double(call.outputTokens); count += 1 }
-            if let big = Self.largest(calls, on: d), big.bytes > (largest?.bytes ?? -1) { largest = big }
+            if let big = Self.largest(calls, on: kv), big.bytes > (largest?.bytes ?? -1) { largest = big }
         }
         do {
             return try ServingSurface(estimator: estimator, deployment: d, maxBatch: named.maxBatch, tokenBudget: named.tokenBudget,
