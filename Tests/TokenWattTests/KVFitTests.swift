@@ -72,6 +72,22 @@ import Testing
         #expect(q.assumptions.contains { $0.contains("1 sequence in flight of 1000 input + 30000 output tokens (KV cache holds 1 sequence)") }, "\(q.assumptions)")
     }
 
+    /// Every path that prices one query refuses it too: `predict`'s serve rows, `diagnose` and
+    /// `tune` (through `QueryEstimate` and `Tuning`) and `kernels --per-query` had priced a
+    /// 1,000 + 36,000-token request at batch 1.
+    @Test func everyQueryPathRefusesARequestLongerThanTheCache() throws {
+        let e = Estimator()
+        let r = DeploymentRequest(model: "Qwen/Qwen3-32B", gpu: "h100-sxm", gpus: 1, precision: .bf16)
+        let d = try e.deployment(r)
+        let long = ServingRequest(batch: 16, inputTokens: 1000, outputTokens: 36000)
+        func refused(_ f: () throws -> Void) -> Bool {
+            do { try f(); return false } catch { return "\(error)".contains("does not fit in the KV cache even alone") }
+        }
+        #expect(refused { _ = try QueryEstimate(estimator: e, deployment: d, request: long, settings: try LedgerSettings()) })
+        #expect(refused { _ = try Tuning(estimator: e, base: r, serving: long, targets: Tuning.Targets(), steps: 2) })
+        #expect(refused { _ = try QueryKernels(estimator: e, deployment: d, serving: long) })
+    }
+
     /// More samples than an engine keeps in flight decode in turns: said in the class's notes
     /// (1,024 samples on a deployment of 256 sequences were priced with nothing said).
     @Test func samplesBeyondTheBatchAreNoted() throws {

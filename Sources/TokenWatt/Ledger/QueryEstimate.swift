@@ -28,6 +28,7 @@ public struct QueryEstimate: Sendable {
 
     public init(estimator: Estimator, deployment d: Deployment, request r: ServingRequest,
                 settings: LedgerSettings, boundary: Boundary = .facility) throws {
+        try KVCacheBudget.requireRoom(r, on: d)
         let s = try estimator.serve(d, r)
         deployment = d
         request = r

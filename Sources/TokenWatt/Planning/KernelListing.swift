@@ -145,8 +145,8 @@ extension KernelListing {
     /// The pass in words: "decode step of 64 sequences at 4,608 tokens of context".
     public var phaseWords: String {
         switch phase {
-        case let .decode(b, c): return "decode step of \(b) sequences at \(c) tokens of context"
-        case let .prefill(b, t, _): return "prefill of \(b) prompts of \(t) tokens"
+        case let .decode(b, c): return "decode step of \(b) sequence\(b == 1 ? "" : "s") at \(c) tokens of context"
+        case let .prefill(b, t, _): return "prefill of \(b) prompt\(b == 1 ? "" : "s") of \(t) tokens"
         case let .mixed(b, c, t, past, g):
             return "step of \(b) decodes at \(c) tokens of context carrying \(g) prompt chunk(s) of \(t) tokens (after \(past))"
         }

@@ -23,6 +23,7 @@ public struct QueryKernels: Sendable {
     public var total: Energy { lines.reduce(.zero) { $0 + $1.total } }
 
     public init(estimator: Estimator, deployment d: Deployment, serving r: ServingRequest) throws {
+        try KVCacheBudget.requireRoom(r, on: d)
         let local = max(1, try estimator.serve(d, r).effectiveBatch / d.attentionRanks)
         func pass(_ phase: Phase) throws -> [String: Energy] { try Self.energies(of: phase, on: d, estimator: estimator) }
         var prefill: [String: Energy] = [:], decode: [String: Energy] = [:]

@@ -58,6 +58,7 @@ public struct Tuning: Sendable {
             Point(knob: knob, value: value, ttftMs: e.timeToFirstToken.seconds * 1000, itlMs: e.interTokenLatency.seconds * 1000,
                   prefillJoules: e.prefill.energy.joules, decodeJoules: e.decode.energy.joules, gpuWatts: e.gpuPower.watts)
         }
+        try KVCacheBudget.requireRoom(serving, on: try estimator.deployment(base))
         // The default setting's estimate gives the batch that runs and its notes, and the first point.
         let first = try estimate(.none, 0)
         effectiveBatch = first.effectiveBatch

@@ -70,7 +70,8 @@ extension KVCacheBudget {
     public func fits(_ call: ByteCount) -> Bool { call.bytes <= kvBytesPerGPU.bytes }
 
     /// Throws when one sequence of the request, at its full length (input + output tokens), does
-    /// not fit in the KV cache even alone (`fits`): `estimate` refuses such a request.
+    /// not fit in the KV cache even alone (`fits`): `estimate`, `predict`'s serve rows, `diagnose`,
+    /// `tune` and `kernels` refuse such a request (all but `estimate` had priced it at batch 1).
     public func requireRoomForOneSequence(_ r: ServingRequest, on d: Deployment) throws {
         let need = Self.callBytes(d, promptTokens: r.inputTokens, outputTokens: r.outputTokens, sequences: 1)
         guard !fits(need) else { return }
@@ -80,6 +81,11 @@ extension KVCacheBudget {
                 + "and \(formatNumber(kvBytesPerGPU.bytes / 1e9, significant: 3)) GB per GPU is left for the KV cache after weights and activations; "
                 + "an engine would refuse the request (vLLM starts no engine whose max_model_len needs more KV cache than is free) or preempt it; "
                 + "use more GPUs, an fp8 KV cache (--kv-precision fp8) or a shorter request")
+    }
+
+    /// `requireRoomForOneSequence` for `r` on `d`, with the budget `r` leaves.
+    public static func requireRoom(_ r: ServingRequest, on d: Deployment) throws {
+        try KVCacheBudget(deployment: d, request: r).requireRoomForOneSequence(r, on: d)
     }
 }
 

@@ -49,7 +49,7 @@ enum EstimateCommand {
         let deployment = try estimator.deployment(request)
         // A request whose own input + output the whole KV cache cannot hold is refused, as an
         // engine would refuse it; the budget at its mean context had priced it at batch 1.
-        try KVCacheBudget(deployment: deployment, request: serving).requireRoomForOneSequence(serving, on: deployment)
+        try KVCacheBudget.requireRoom(serving, on: deployment)
         switch args.string("method") ?? "kernel" {
         case "kernel":
             // The kernel path prices the request itself: a reference shape there was ignored silently.
