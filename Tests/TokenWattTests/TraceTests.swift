@@ -14,11 +14,8 @@ import Testing
         o.windowSeconds = windowSeconds
         var r = try TraceReplay(estimator: estimator, deployment: d, options: o, sample: requests)
         var s = TraceSummary()
-        var order = TraceOrder()
-        for q in requests { if let e = order.add(q) { s.add(r.price(e.request)) } }  // as `tokenwatt trace` reads a log
-        while let e = order.next() { s.add(r.price(e.request)) }
-        s.outOfOrder = order.outOfOrder
-        r.close(&s)
+        var rows = requests.makeIterator()
+        try r.price(all: { rows.next() }, into: &s)  // as `tokenwatt trace` reads a log
         return s
     }
 

@@ -79,9 +79,7 @@ public enum Benchmarks {
         var summary = TraceSummary()
         let start = DispatchTime.now().uptimeNanoseconds
         reader = try TraceReader(path: url.path, format: nil)
-        var order = TraceOrder()
-        while let r = try reader.next() { if let e = order.add(r) { summary.add(replay.price(e.request)) } }
-        while let e = order.next() { summary.add(replay.price(e.request)) }
+        try replay.price(all: { try reader.next() }, into: &summary)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         guard summary.perRequest.count == rows else { throw FleetError(description: "bench trace: read \(summary.perRequest.count) of \(rows) rows") }
         return Double(rows) / seconds

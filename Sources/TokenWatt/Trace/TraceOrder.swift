@@ -90,3 +90,22 @@ public struct TraceOrder: Sendable {
         }
     }
 }
+
+extension TraceReplay {
+    /// Prices every request `next` yields in time order (`TraceOrder`) into `summary`, hands each
+    /// priced request and its position in the log to `each`, and closes the summary: the one
+    /// path `tokenwatt trace`, the benchmark and the tests price a log by.
+    public mutating func price(all next: () throws -> TraceRequest?, into summary: inout TraceSummary,
+                               each: (Priced, Int) throws -> Void = { _, _ in }) throws {
+        var order = TraceOrder()
+        func handle(_ e: TraceOrder.Entry) throws {
+            let p = price(e.request)
+            summary.add(p)
+            try each(p, e.index)
+        }
+        while let r = try next() { if let e = order.add(r) { try handle(e) } }
+        while let e = order.next() { try handle(e) }
+        summary.outOfOrder = order.outOfOrder
+        close(&summary)
+    }
+}

@@ -46,42 +46,20 @@ enum TraceCommand {
         try Output.refuseOverlaps(outputs: [("--per-request", perRequestPath), ("--hourly", hourlyPath)].compactMap { f, p in p.map { (f, $0) } },
                                   inputs: [("the request log", file)] + CommonOptions.inputFiles(args))
         var reader = try TraceReader(path: file, format: try logFormat(args))
-        let taken = try TraceSample.read(&reader, deployment: deployment, tokenBudget: options.tokenBudget)
-        let sample = taken.requests
         let name = file == "-" ? "(stdin)" : file
-        guard !sample.isEmpty else {
-            throw FleetError(description: "\(name): the request log holds no requests (a header and no request lines)")
-        }
-        if !taken.leftOutLines.isEmpty && !taken.ladder.isEmpty {
-            Output.note("note: \(name): \(taken.leftOutWords): no sequence that long fits the KV cache of one replica, even alone; "
-                        + "left out of the requests that set the batch ladder, and priced as logged")
-        }
-        var replay: TraceReplay
-        do {
-            // With no request that fits, the full sample: the deployment's own error says why.
-            replay = try TraceReplay(estimator: estimator, deployment: deployment, options: options,
-                                     sample: taken.ladder.isEmpty ? sample : taken.ladder)
-        } catch let e as DeploymentError {
-            let lines = taken.ladder.isEmpty && !taken.leftOutLines.isEmpty ? " (\(taken.leftOutWords))" : ""
-            throw FleetError(description: "\(name): the first \(sample.count) requests\(lines), which set the batch ladder: \(e)")
-        }
+        let (started, sample) = try startReplay(&reader, name: name, estimator: estimator, deployment: deployment, options: options)
+        var replay = started
         if let h = hourlyPath { try Output.checkDestination(h) }  // before the log is read, not after
         let perRequest = try perRequestPath.map(StreamingOutput.init)
         var summary = TraceSummary()
-        var order = TraceOrder()
         do {
             try perRequest?.write(TraceReplay.Priced.csvHeader)
-            func handle(_ e: TraceOrder.Entry?) throws {
-                guard let e else { return }
-                let p = replay.price(e.request)
-                summary.add(p)
-                try perRequest?.write(p.csvRow(index: e.index))
-            }
-            for r in sample { try handle(order.add(r)) }
-            while let r = try reader.next() { try handle(order.add(r)) }
-            while let e = order.next() { try handle(e) }
-            summary.outOfOrder = order.outOfOrder
-            replay.close(&summary)
+            var read = 0  // the sample first, then the rest of the log
+            try replay.price(all: {
+                guard read < sample.count else { return try reader.next() }
+                read += 1
+                return sample[read - 1]
+            }, into: &summary) { p, index in try perRequest?.write(p.csvRow(index: index)) }
         } catch {
             perRequest?.abandon()
             throw error
@@ -94,6 +72,30 @@ enum TraceCommand {
         Output.write(format == .json ? JSONWriter(sortKeys: false).write(summary.json(options: options, range: range))
                                      : summary.text(deployment: deployment, options: options, file: file, range: range))
         return .success
+    }
+
+    /// Reads the log's first requests and builds the replay's batch ladder from them (those a
+    /// replica can hold); returns the replay and every request read, all of which are priced.
+    static func startReplay(_ reader: inout TraceReader, name: String, estimator: Estimator, deployment: Deployment,
+                            options: TraceReplay.Options) throws -> (TraceReplay, [TraceRequest]) {
+        let taken = try TraceSample.read(&reader, deployment: deployment, tokenBudget: options.tokenBudget)
+        let sample = taken.requests
+        guard !sample.isEmpty else {
+            throw FleetError(description: "\(name): the request log holds no requests (a header and no request lines)")
+        }
+        if !taken.leftOutLines.isEmpty && !taken.ladder.isEmpty {
+            Output.note("note: \(name): \(taken.leftOutWords): no sequence that long fits the KV cache of one replica, even alone; "
+                        + "left out of the requests that set the batch ladder, and priced as logged")
+        }
+        do {
+            // With no request that fits, the full sample: the deployment's own error says why.
+            let replay = try TraceReplay(estimator: estimator, deployment: deployment, options: options,
+                                         sample: taken.ladder.isEmpty ? sample : taken.ladder)
+            return (replay, sample)
+        } catch let e as DeploymentError {
+            let lines = taken.ladder.isEmpty && !taken.leftOutLines.isEmpty ? " (\(taken.leftOutWords))" : ""
+            throw FleetError(description: "\(name): the first \(sample.count) requests\(lines), which set the batch ladder: \(e)")
+        }
     }
 
     /// Why the per-request rows do not add up to the total, when they do not by more than
