@@ -216,7 +216,7 @@ public struct WorkloadReport: Sendable {
         guard f.boundary == base.boundary else {
             return (nil, "at the `\(f.boundary.rawValue)` boundary, `\(base.name)` at `\(base.boundary.rawValue)`")
         }
-        guard let same = base.classes.first(where: { $0.name == c.name }) ?? (base.classes.count == 1 ? base.classes[0] : nil) else {
+        guard let same = counterpart(c, in: base) else {
             return (nil, "`\(base.name)` has no class `\(c.name)` and several others")
         }
         guard same.whPerQuery.mean > 0 else { return (nil, "`\(base.name)` class `\(same.name)` uses no energy") }
@@ -225,9 +225,13 @@ public struct WorkloadReport: Sendable {
 
     /// The base scenario's class a class is compared with (`ttcRatio`), its result and its input.
     static func baseClass(_ c: ClassResult, base: ScenarioReport) -> (result: ClassResult, input: QueryClass?)? {
-        let f = base.fleet
-        guard let same = f.classes.first(where: { $0.name == c.name }) ?? (f.classes.count == 1 ? f.classes[0] : nil) else { return nil }
+        guard let same = counterpart(c, in: base.fleet) else { return nil }
         return (same, kernelClass(base, named: same.name)?.0)
+    }
+
+    /// The class of `f` a class is compared with: the one of the same name, or `f`'s only class.
+    static func counterpart(_ c: ClassResult, in f: FleetResult) -> ClassResult? {
+        f.classes.first { $0.name == c.name } ?? (f.classes.count == 1 ? f.classes[0] : nil)
     }
 
     /// A kernel scenario's class and the deployment it runs on, as the workload file gives them.

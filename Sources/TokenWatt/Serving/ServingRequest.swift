@@ -42,7 +42,7 @@ public struct ServingRequest: Sendable, Equatable {
     /// Whether `framework` serves this request as one static batch: HF transformers always does.
     public func isStatic(on framework: Framework) -> Bool { framework == .hf || batching == .staticBatch }
 
-    public init(batch: Int, inputTokens: Int, outputTokens: Int, tokenBudget: Int = 8192, memoryUtilization: Double = 0.9,
+    public init(batch: Int, inputTokens: Int, outputTokens: Int, tokenBudget: Int = 8192, memoryUtilization: Double = Deployment.memoryUtilization,
                 batching: Batching = .continuous) {
         self.batch = batch
         self.inputTokens = inputTokens
