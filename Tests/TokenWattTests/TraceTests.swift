@@ -299,6 +299,30 @@ import Testing
         #expect(many.leftOutWords == "lines 2 and 5")
     }
 
+    /// The ladder's sample and the count of requests no replica can hold test a request's full
+    /// length, as `estimate` refuses it (`OneSequenceRoom`), not its mean context I + O/2: a
+    /// request whose mean fits and whose last token does not had set the ladder in silence.
+    @Test func aRequestWhoseLastTokenDoesNotFitIsCountedAndLeftOut() throws {
+        // An L4 holds about 20,000 tokens beside the weights: inside the 131,072-token context.
+        let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "l4"))
+        let free = try KVCacheBudget(deployment: d, request: ServingRequest(batch: 1, inputTokens: 1000, outputTokens: 1000)).kvBytesPerGPU.bytes
+        let capacityTokens = free / d.kvBytesPerTokenPerGPU.bytes
+        let output = Int(2 * (0.8 * capacityTokens - 1000))  // mean context 0.8 of the cache, full length 1.6
+        let f = try temporaryFile("long.csv", "timestamp,input_length,output_length\n0,1000,250\n1,1000,\(output)\n2,800,200\n")
+        defer { try? FileManager.default.removeItem(at: f) }
+        var reader = try TraceReader(path: f.path, format: nil)
+        let sample = try TraceSample.read(&reader, deployment: d, tokenBudget: 8192)
+        #expect(sample.ladder.count == 2 && sample.leftOutLines == [3])
+        #expect(throws: DeploymentError.self) {
+            try KVCacheBudget.requireRoom(ServingRequest(batch: 1, inputTokens: 1000, outputTokens: output), on: d)
+        }
+        var r = try TraceReplay(estimator: estimator, deployment: d, options: .init(), sample: sample.ladder)
+        var summary = TraceSummary()
+        for q in sample.requests { summary.add(r.price(q)) }
+        #expect(summary.overKVCache == 1 && summary.overContext == 0)
+        #expect(summary.text(deployment: d, options: .init(), file: "long.csv").contains("over KV cache     1 requests"))
+    }
+
     @Test func moreReplicasThanTheLoadNeedsCostMore() throws {
         let rs = requests(every: 0.02, count: 5000)
         let one = try replay(rs), eight = try replay(rs, replicas: 8)

@@ -89,6 +89,26 @@ extension KVCacheBudget {
     }
 }
 
+/// `KVCacheBudget.requireRoomForOneSequence`'s test for many requests on one deployment (a log's
+/// rows): whether one sequence at its full length fits in one engine's KV cache alone, with the
+/// free bytes and the layer counts read once.
+public struct OneSequenceRoom: Sendable {
+    let model: KVCallModel
+    /// Bytes per GPU left for the KV cache (negative when the weights do not fit).
+    let freeBytes: Double
+
+    public init(deployment d: Deployment, tokenBudget: Int, memoryUtilization: Double = Deployment.memoryUtilization) {
+        model = d.kvCallModel
+        freeBytes = KVCacheBudget.freeBytes(d, tokenBudget: tokenBudget, memoryUtilization: memoryUtilization)
+    }
+
+    public func fits(inputTokens: Int, outputTokens: Int) -> Bool {
+        let need = model.bytes(promptTokens: KVCacheBudget.pages(Double(max(1, inputTokens))),
+                               outputTokens: KVCacheBudget.pages(Double(max(0, outputTokens))), sequences: 1)
+        return freeBytes > 0 && need <= freeBytes
+    }
+}
+
 extension Deployment {
     /// Groups that hold their own KV cache and sequences: data-parallel replicas (or the
     /// data-parallel attention ranks of an expert-parallel MoE deployment).

@@ -31,6 +31,9 @@ public struct TraceReplay {
         public var overloaded: Bool
         /// Whether the request is longer than the model's context window (costed as logged).
         public var overContext = false
+        /// Whether one sequence of it at its full length does not fit in a replica's KV cache even
+        /// alone (`OneSequenceRoom`): an engine would refuse or preempt it; costed as logged.
+        public var overKVCache = false
         /// Whether it is logged earlier than the request before it (priced at the rate so far).
         public var outOfOrder = false
         /// Of `wh`, the replicas' idle charged to this request (none inside the `it` boundary).
@@ -53,6 +56,8 @@ public struct TraceReplay {
     let surfaces: [ServingSurface]
     /// Requests per second each rung carries: 1 / the mean occupancy of the sample's requests.
     let capacity: [Double]
+    /// Whether a request fits in a replica's KV cache alone.
+    let room: OneSequenceRoom
     /// The estimator's measured error on this GPU (`ErrorBands`); nil under another calibration.
     public let errorBand: ErrorBand?
     var rate = 0.0
@@ -66,6 +71,7 @@ public struct TraceReplay {
         deployment = d
         self.options = options
         errorBand = estimator.errorBand(for: d.gpu.id)
+        room = OneSequenceRoom(deployment: d, tokenBudget: options.tokenBudget)
         let meanIn = sample.reduce(0.0) { $0 + Double($1.inputTokens) } / Double(sample.count)
         let meanOut = max(1, sample.reduce(0.0) { $0 + Double($1.outputTokens) } / Double(sample.count))
         var ladder: [ServingSurface] = []
@@ -138,6 +144,7 @@ public struct TraceReplay {
                        wh: wh, whLow: errorBand.map { wh + ($0.ratioLow - 1) * gpuJ / 3600 * whPerGPUWh },
                        whHigh: errorBand.map { wh + ($0.ratioHigh - 1) * gpuJ / 3600 * whPerGPUWh }, overloaded: overloaded,
                        overContext: deployment.exceedsContext(tokens: r.inputTokens + r.outputTokens), outOfOrder: outOfOrder)
+        p.overKVCache = !room.fits(inputTokens: r.inputTokens, outputTokens: r.outputTokens)
         p.idleWh = idleWattHours(replicaSeconds: charge.seconds)
         if let from = charge.idleFrom, let to = charge.idleTo {
             p.idleBefore = IdleStretch(from: from, to: to, wattHoursPerSecond: idleWattHours(replicaSeconds: Double(options.replicas)))

@@ -19,21 +19,15 @@ public struct TraceSample: Sendable {
     /// Requests read for the sample.
     public static let size = 10_000
 
-    /// Reads up to `size` requests of `reader`, leaving out of the ladder each one whose KV cache
-    /// alone exceeds what `deployment` holds (`KVCacheBudget` at batch 1, with `tokenBudget`).
+    /// Reads up to `size` requests of `reader`, leaving out of the ladder each one that does not
+    /// fit in a replica's KV cache even alone at its full length (`OneSequenceRoom`, the test
+    /// `estimate` refuses a request by, and the one `TraceReplay` counts in `overKVCache`).
     public static func read(_ reader: inout TraceReader, deployment: Deployment, tokenBudget: Int, size: Int = size) throws -> TraceSample {
         var s = TraceSample()
-        var fits: [Int: Bool] = [:]  // by input and output tokens: logs repeat their shapes
+        let room = OneSequenceRoom(deployment: deployment, tokenBudget: tokenBudget)
         while s.requests.count < size, let r = try reader.next() {
             s.requests.append(r)
-            let key = r.inputTokens &* 1_000_000_007 &+ r.outputTokens
-            let ok = fits[key] ?? {
-                let alone = ServingRequest(batch: 1, inputTokens: max(1, r.inputTokens), outputTokens: max(1, r.outputTokens), tokenBudget: tokenBudget)
-                let ok = (try? KVCacheBudget(deployment: deployment, request: alone)) != nil
-                fits[key] = ok
-                return ok
-            }()
-            if ok { s.ladder.append(r) } else { s.leftOutLines.append(reader.line) }
+            if room.fits(inputTokens: r.inputTokens, outputTokens: r.outputTokens) { s.ladder.append(r) } else { s.leftOutLines.append(reader.line) }
         }
         return s
     }

@@ -26,6 +26,10 @@ extension TraceSummary {
         if overContext > 0 {
             s += "  over context      \(overContext) requests are longer than the \(d.model.maxPositions)-token context window of \(d.model.id); costed as logged\n"
         }
+        if overKVCache > 0 {
+            s += "  over KV cache     \(overKVCache) requests do not fit in one replica's KV cache even alone at their full length"
+                + " (an engine would refuse or preempt them; use more GPUs per replica or an fp8 KV cache); costed as logged\n"
+        }
         if let note = windowNote(o) {
             s += "  short window      \(note)\n"
         }
@@ -80,7 +84,7 @@ extension TraceSummary {
         ] + (range.map { r in [("totalWhLow", .num(r.low)), ("totalWhHigh", .num(r.high)), ("errorBand", ErrorBands.value(r.band))] } ?? []) + [
             ("whPerRequest", FleetRendering.stats(perRequest.statistics)),
             ("inputTokens", .num(Double(inputTokens))), ("outputTokens", .num(Double(outputTokens))), ("overloaded", .num(Double(overloaded))),
-            ("overContext", .num(Double(overContext))), ("outOfOrder", .num(Double(outOfOrder))), ("late", .num(Double(late))),
+            ("overContext", .num(Double(overContext))), ("overKVCache", .num(Double(overKVCache))), ("outOfOrder", .num(Double(outOfOrder))), ("late", .num(Double(late))),
             ("windowNote", windowNote(o).map { .str($0) } ?? .null),
             // The `--hourly` CSV's columns, hour and Wh per request (null in an hour with none) included.
             ("hourly", .array(hours.enumerated().map { h, x in

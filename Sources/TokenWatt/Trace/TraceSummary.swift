@@ -63,6 +63,8 @@ public struct TraceSummary: Sendable {
     public var overloaded = 0
     /// Requests longer than the model's context window.
     public var overContext = 0
+    /// Requests one replica's KV cache cannot hold even alone at their full length.
+    public var overKVCache = 0
     /// Requests logged earlier than a request before them (the log is not in time order; set
     /// from `TraceOrder`, which puts them back in order within its depth).
     public var outOfOrder = 0
@@ -95,6 +97,7 @@ public struct TraceSummary: Sendable {
         outputTokens += p.request.outputTokens
         if p.overloaded { overloaded += 1 }
         if p.overContext { overContext += 1 }
+        if p.overKVCache { overKVCache += 1 }
         // A request's hour holds its active energy; the replicas' idle goes to the hours in which
         // they stood idle, not to the request it was charged to (after a 3-day gap one hour held
         // 72 hours of idle: 348 kW for one 4-GPU node, and the 71 hours before it 0 W).
