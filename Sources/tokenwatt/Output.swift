@@ -52,6 +52,7 @@ enum Output {
                 let url = URL(fileURLWithPath: f.path)
                 let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
                 staged.append((tmp, f.path))
+                TemporaryFiles.remember(tmp.path)
                 do { try Data(f.text.utf8).write(to: tmp) } catch {
                     throw InputError.unreadable(file: f.path, reason: "could not be written: \(error.localizedDescription)")
                 }
@@ -59,10 +60,11 @@ enum Output {
             // A streamed output joins the set once its last piece is on disk.
             for s in streams { if let tmp = try s.close() { staged.append((URL(fileURLWithPath: tmp), s.path)) } }
         } catch {
-            for s in staged { try? FileManager.default.removeItem(at: s.tmp) }
+            for s in staged { try? FileManager.default.removeItem(at: s.tmp); TemporaryFiles.forget(s.tmp.path) }
             for s in streams { s.abandon() }
             throw error
         }
+        defer { for s in staged { TemporaryFiles.forget(s.tmp.path) } }
         for (i, s) in staged.enumerated() where rename(s.tmp.path, s.path) != 0 {
             // rename(2) replaces a target atomically; one failing after the checks is rare.
             let code = errno
@@ -171,6 +173,7 @@ final class StreamingOutput {
         }
         handle = h
         temporary = tmp
+        TemporaryFiles.remember(tmp)
     }
 
     func write(_ s: String) throws {
@@ -205,5 +208,6 @@ final class StreamingOutput {
         guard let tmp = temporary else { return }
         try? handle.close()
         try? FileManager.default.removeItem(atPath: tmp)
+        TemporaryFiles.forget(tmp)
     }
 }

@@ -100,4 +100,5 @@ func main() -> ExitCode {
     }
 }
 
+TemporaryFiles.removeOnSignal()
 exit(main().rawValue)

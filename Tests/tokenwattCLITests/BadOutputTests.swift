@@ -102,4 +102,38 @@ import Testing
         #expect(text(dir.appendingPathComponent("p.csv")) == "OLD")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.contains(".tmp-") })
     }
+
+    /// A run stopped by SIGTERM (a scheduler's, or `timeout`) removes the temporary file of its
+    /// streamed output (`TemporaryFiles`) and still dies of the signal: it had left
+    /// `.p.csv.tmp-PID`, as large as the rows written so far, beside the target.
+    @Test func aTraceStoppedBySIGTERMLeavesNoTemporaryFile() throws {
+        let dir = try scratch("sigterm")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = Process(), inp = Pipe()
+        p.executableURL = try #require(CLITests.binary)
+        p.arguments = ["trace", "-"] + Self.trace + ["--per-request", dir.path + "/p.csv"]
+        p.currentDirectoryURL = CLITests.packageRoot
+        p.standardInput = inp
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // More rows than the ladder's sample and one read, so the run is past them and writing, and the log
+        // left open: the run waits for more, mid-way, until the signal.
+        let rows = (0..<100_000).map { "\($0),500,100\n" }.joined()  // over the reader's 1 MB chunk
+        inp.fileHandleForWriting.write(Data(("timestamp,input_length,output_length\n" + rows).utf8))
+        func temporaries() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.contains(".tmp-") }
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while temporaries().isEmpty && Date() < deadline { usleep(20_000) }
+        #expect(!temporaries().isEmpty, "the run never started its per-request file")
+        p.terminate()
+        let stop = Date().addingTimeInterval(30)
+        while p.isRunning && Date() < stop { usleep(20_000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }  // a failure, not a hung suite
+        p.waitUntilExit()
+        inp.fileHandleForWriting.closeFile()
+        #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGTERM)
+        #expect(temporaries().isEmpty && !FileManager.default.fileExists(atPath: dir.path + "/p.csv"))
+    }
 }
