@@ -9,7 +9,7 @@ public enum BuiltinCalibration {
         "../shared/data/energaizer-prefill/forward_pass_measurements.csv: language-model rows with status ok " +
         "(A100-40GB-PCIe fixed 900 MHz and DVFS 510-1410 MHz; A10 fixed 900 MHz); power-limited rows fit only capHoldFraction. " +
         "../shared/data/mlenergy-benchmark-v3/llm_runs.csv: H100 text-task runs of supported models (vLLM 0.11.1), " +
-        "prompt lengths 224/634/2500 tokens for lm-arena-chat/gpqa/sourcegraph-fim (the published means; 2500 assumed); runs above 92 % of TDP are left out of the power fit"
+        "prompt lengths 224/634/2500 tokens for lm-arena-chat/gpqa/sourcegraph-fim (the benchmark authors' Qwen3-32B means from a draft of their v3.0 post, ml-energy/blog 2bfa158; 2500 assumed); runs above 92 % of TDP are left out of the power fit"
 
     /// Prepares the measurements of the EnergAIzer data set as calibration rows: those of the GPUs
     /// it fits (`EnergAIzerData.fittedGPUs`), so that rows of another GPU dropped into the file

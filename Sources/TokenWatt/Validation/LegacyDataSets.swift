@@ -3,13 +3,20 @@ import KernelPower
 
 /// ML.ENERGY Leaderboard v1 (2023): Hugging Face transformers through FastChat, batch 1, FP16,
 /// one GPU; energy per response from Zeus. Compared as `hf` static batches of one sequence.
-/// Assumptions: 200 prompt tokens (FastChat's system prompt plus a ShareGPT first turn; the
-/// export has no prompt lengths); the A100 is the SXM4-40GB and the V100 the SXM2-32GB (the
+/// Prompt tokens per task (`promptTokens`); the A100 is the SXM4-40GB and the V100 the SXM2-32GB (the
 /// leaderboard names only the GPU). A model the catalog holds is run as itself; a fine-tune takes
 /// its base model's layer shapes, per its model card. RWKV (a recurrent mixer) and FastChat-T5
 /// (an encoder-decoder) are not in the catalog and are skipped with that reason.
 public enum MLEnergyV1Validation {
-    static let promptTokens = 200
+    /// The export has no prompt lengths and none is published. These are counted here from the
+    /// prompts the benchmark sent (derived, 2026-12-06): the 2,978 ShareGPT first turns of
+    /// ml-energy/leaderboard-v2 at 01bc423 (`sharegpt/sg_90k_part1_html_cleaned_lang_first_sampled_sorted.json`,
+    /// the default input of `scripts/benchmark.py` there), each in FastChat's conversation template
+    /// with the task's system prompt (`SYSTEM_PROMPTS`), cut at 1,535 tokens (a 2,048 context less
+    /// 512 new tokens), counted with the Llama-2 tokenizer plus BOS: means 177.5, 187.3, 159.8 and
+    /// 167.6 (medians 77, 87, 59, 67). Other models' tokenizers differ by about 10–20 %. Until
+    /// 2026-12-06 every task took an assumed 200.
+    static let promptTokens = ["chat": 178, "chat-concise": 187, "instruct": 160, "instruct-concise": 168]
     static let gpuIDs = ["A100": "a100-sxm-40gb", "A40": "a40", "V100": "v100-sxm2-32gb"]
     static let tasks = ["chat", "chat-concise", "instruct", "instruct-concise"]
     /// Fine-tune → catalog model with the same layer shapes. LLaMA-13B shares Llama-2-13B's shapes
@@ -65,7 +72,7 @@ public enum MLEnergyV1Validation {
                 }
                 let d = try estimator.deployment(DeploymentRequest(model: base, gpu: gpu, gpus: 1, precision: .fp16, framework: .hf))
                 let output = max(1, Int(try ServingDataSets.number(t, r, c[2]).rounded()))
-                let s = try estimator.serve(d, ServingRequest(batch: 1, inputTokens: promptTokens, outputTokens: output))
+                let s = try estimator.serve(d, ServingRequest(batch: 1, inputTokens: promptTokens[task] ?? 178, outputTokens: output))
                 let energy = try ServingDataSets.number(t, r, c[4]), latency = try ServingDataSets.number(t, r, c[3])
                 // Tokens per second as the energy and power are read: the mean response's length over
                 // its mean latency. The `throughput` column is a mean of per-response rates (0.80–1.63
@@ -88,14 +95,20 @@ public enum MLEnergyV1Validation {
 /// TokenPowerBench (single node, vLLM, Alpaca prompts): one busy GPU among idle visible ones, or
 /// two running tensor-parallel, on an H100 NVL (95,830 MiB per GPU; the repository says only
 /// "A100/H100"; the two-GPU runs leave the memory column blank and are taken to be the same). The
-/// busy GPUs' energy per output token is their power × the run's duration ÷ tokens. Assumptions: 50 prompt tokens (short Alpaca instructions); the run's concurrency is
+/// busy GPUs' energy per output token is their power × the run's duration ÷ tokens. Prompts: 12 tokens (`promptTokens`); the run's concurrency is
 /// the batch setting or the responses, whichever is fewer. Runs shorter than 10 s are skipped:
 /// NVML's power average needs seconds to settle (runs of one configuration read 299 W at 5 s and
 /// 385 W at 20 s). DeepSpeed runs are skipped (the engine is not modelled). Its vLLM engine samples
 /// at temperature 0.7 with vLLM's default top-p of 1.0, no top-p filter (chenxuniu/TokenPowerBench
 /// `SingleNode/engines/vllm_engine.py`).
 public enum TokenPowerBenchValidation {
-    static let promptTokens = 50
+    /// The benchmark sends the `instruction` field of tatsu-lab/alpaca alone, raw (no chat
+    /// template), the first `num_samples` of them in the data set's order (chenxuniu/TokenPowerBench
+    /// at ec00f52, `SingleNode/llm_benchmark.py` `load_alpaca_dataset`, `engines/vllm_engine.py`
+    /// `run_benchmark`); the first 64 average 11.9 tokens (median 11, at most 24) with the Llama-2
+    /// tokenizer plus BOS (derived, 2026-12-06; Llama 3's tokenizer gives about as many). Until
+    /// 2026-12-06 an assumed 50.
+    static let promptTokens = 12
     static let shortestSeconds = 10.0
 
     public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {

@@ -23,12 +23,16 @@ public struct MLEnergyRun: Sendable {
     /// nil when the export has no `p90_itl_ms` column.
     public var p90ITLMilliseconds: Double? = nil
 
-    /// Prompt lengths are not in the export. lm-arena-chat ("Text Conversation") and gpqa
-    /// ("Problem Solving") take the published means, 224 and 634 input tokens ("the number of
-    /// input/prompt tokens (mean 634 vs. 224)", J. Chung, "Reading the ML.ENERGY Leaderboard v3.0",
-    /// ml.energy blog, 2026-01-13, ml-energy/blog docs/posts/ml-energy-leaderboard-v3.0.md, whose
-    /// analysis script names the two tasks gpqa and lm-arena-chat); sourcegraph-fim takes the
-    /// serving issue's 2500 (no published mean found).
+    /// Prompt lengths are not in the export, and no mean is published. lm-arena-chat ("Text
+    /// Conversation") and gpqa ("Problem Solving") take 224 and 634 input tokens, the benchmark
+    /// authors' means for one model: "the number of input/prompt tokens (mean 634 vs. 224)", said
+    /// of the Qwen 3 32B on one B200 case study in a draft of J. Chung, "Reading the ML.ENERGY
+    /// Leaderboard v3.0" (ml-energy/blog PR #3, docs/posts/ml-energy-leaderboard-v3.0.md line 68 at
+    /// draft commits eff5bae–2bfa158, 2026-01-14/22), a sentence removed (5e8370b) before the post
+    /// was published (548e2b4, 2026-01-29). Other models' tokenizers and chat templates differ. The
+    /// serving issue's stand-ins, 250 and 350, move the refitted v3 scores by 0.1–0.2 points (J/token
+    /// 11.7 → 11.8 %, W/GPU 8.6 → 8.7 %). sourcegraph-fim takes the issue's 2500 (no mean found:
+    /// the benchmark computes each prompt's length but does not export it).
     public static let promptTokens = ["lm-arena-chat": 224, "gpqa": 634, "sourcegraph-fim": 2500]
 
     public var inputTokens: Int { Self.promptTokens[task] ?? 224 }
