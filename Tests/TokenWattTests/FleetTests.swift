@@ -119,7 +119,24 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         let few = try runWorkload(text, samples: 100)[0], many = try runWorkload(text, samples: 100_000)[0]
         #expect(few.notes.contains { $0.hasPrefix("the mean Wh per query (and GWh a day) is uncertain by ±") && $0.contains("from its 100 draws") })
         #expect(!many.notes.contains { $0.contains("uncertain by ±") })
-        #expect(FleetRunner.samplingNote([1, 1, 1]) == nil && FleetRunner.samplingNote([1]) == nil)
+        #expect(KernelFleet.samplingHalfWidth([1, 1, 1], classes: [0, 0, 1], mean: 1) == 0)
+        #expect(KernelFleet.samplingHalfWidth([1], classes: [0], mean: 1) == nil)
+    }
+
+    /// Each class gets its share of the draws, so the day's energy weighs the classes as the
+    /// fleet, the hourly profile and the idle energy do: drawn at random per query, 3,000 draws of
+    /// the chat service put its hourly profile 4.1 % above its GWh a day.
+    @Test func classesAreDrawnInProportionToTheirShares() throws {
+        #expect(KernelFleet.drawCounts(shares: [0.7, 0.2, 0.1], samples: 3001) == [2101, 600, 300])
+        #expect(KernelFleet.drawCounts(shares: [0.5, 0.5], samples: 3) == [2, 1])
+        #expect(KernelFleet.drawCounts(shares: [1, 0], samples: 5) == [5, 0])
+        let classes = #"{"name": "short", "share": 0.97, "deployment": "d", "input": {"lognormal": {"p5": 100, "p95": 2000}}, "output": {"fixed": 200}}, "#
+            + #"{"name": "long", "share": 0.03, "deployment": "d", "input": {"lognormal": {"p5": 20000, "p95": 60000}}, "output": {"fixed": 500}}"#
+        let r = try runWorkload(kernelWorkload(classes: classes), samples: 1000)[0]
+        let blended = r.classes.reduce(0) { $0 + $1.share * $1.whPerQuery.mean }
+        #expect(abs(blended / r.whPerQuery.mean - 1) < 1e-9, "\(blended) against \(r.whPerQuery.mean)")
+        let hourly = r.hourlyMegawatts.reduce(0, +) / 1e3  // GWh over the day's 24 hours
+        #expect(abs(hourly / r.gwhPerDay - 1) < 0.01, "\(hourly) against \(r.gwhPerDay)")
     }
 
     /// A class too rare for the draws is named: it is in no figure, not even the fleet's GPUs.

@@ -71,6 +71,9 @@ public struct FleetResult: Sendable {
     public var notes: [String]
     /// The sample of Wh per query at the boundary (kept for reports and charts).
     public var samples: [Double]
+    /// Half the 95 % interval of the mean Wh per query from the draws alone, as a share of the
+    /// mean (`KernelFleet.samplingHalfWidth`; kernel scenarios).
+    public var meanSamplingHalfWidth: Double? = nil
 }
 
 /// A quantity's two ends, low ≤ high: GWh per day, Wh per query, grams of carbon, a saving.

@@ -12,17 +12,12 @@ public struct FleetRunner: Sendable {
     }
 
     /// Says so when the mean Wh per query, and with it GWh a day, is uncertain by more than 2 %
-    /// from the draws alone (95 % interval of the sample mean): a heavy-tailed class drawn 100
-    /// times put `capacity` 48 % from its answer at 20,000 draws, without a word.
-    static func samplingNote(_ values: [Double]) -> String? {
-        let n = Double(values.count)
-        guard n > 1 else { return nil }
-        let mean = values.reduce(0, +) / n
-        guard mean > 0 else { return nil }
-        // `variance` divides by n; the sample variance of the mean's interval by n − 1.
-        let half = 1.96 * (variance(values) / (n - 1)).squareRoot() / mean
-        guard half > 0.02 else { return nil }
-        return "the mean Wh per query (and GWh a day) is uncertain by ±\(formatPercent(half, decimals: 1)) from its \(values.count) draws alone "
+    /// from the draws alone (`FleetResult.meanSamplingHalfWidth`, the 95 % interval of the sample
+    /// mean): a heavy-tailed class drawn 100 times put `capacity` 48 % from its answer at 20,000
+    /// draws, without a word.
+    static func samplingNote(_ r: FleetResult) -> String? {
+        guard let half = r.meanSamplingHalfWidth, half > 0.02 else { return nil }
+        return "the mean Wh per query (and GWh a day) is uncertain by ±\(formatPercent(half, decimals: 1)) from its \(r.samples.count) draws alone "
             + "(95 % interval of the sample mean; a heavy tail can put it further off); raise samples for a tighter figure"
     }
 
@@ -64,7 +59,7 @@ public struct FleetRunner: Sendable {
     func runKernel(_ scenario: Scenario, _ k: KernelScenario, samples n: Int, seed: UInt64) throws -> FleetResult {
         let fleet = KernelFleet(scenario: scenario, kernel: k, estimator: estimator)
         var base = try fleet.run(samples: n, seed: seed)
-        if let note = Self.samplingNote(base.samples) { base.notes.append(note) }
+        if let note = Self.samplingNote(base) { base.notes.append(note) }
         for (j, lever) in k.levers.enumerated() {
             switch lever.kind {
             case let .mechanistic(change):

@@ -131,6 +131,21 @@ extension KernelFleet {
             + "for \(formatNumber(queriesPerDay, significant: 3)) queries a day sit mostly idle, and each query carries their idle draw"
     }
 
+    /// Half the 95 % interval of the mean of `values`, as a share of `mean`, for draws stratified by
+    /// class (`drawCounts`): Σ n_c s_c² / N² is the stratified mean's variance, each class's sample
+    /// variance s_c² (n_c − 1) over its n_c draws. Nil with one draw or a mean of 0.
+    static func samplingHalfWidth(_ values: [Double], classes: [Int], mean: Double) -> Double? {
+        guard values.count > 1, mean > 0 else { return nil }
+        var byClass: [Int: [Double]] = [:]
+        for (v, c) in zip(values, classes) { byClass[c, default: []].append(v) }
+        let spread = byClass.values.reduce(0.0) { sum, xs in
+            guard xs.count > 1 else { return sum }
+            let m = xs.reduce(0, +) / Double(xs.count)
+            return sum + xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } * Double(xs.count) / Double(xs.count - 1)
+        }
+        return 1.96 * spread.squareRoot() / Double(values.count) / mean
+    }
+
     /// Fleet sizing, per-query idle share, statistics, the median query's ledger and the
     /// variance decomposition. Each class is served by its own replicas of its deployment
     /// (`size`).
@@ -200,6 +215,7 @@ extension KernelFleet {
         result.hardware = hardware
         result.estimatorError = error
         result.gwhPerDayRange = gwhPerDayRange(draws, surfaces: surfaces, idle: idlePerOccupancySecond)
+        result.meanSamplingHalfWidth = Self.samplingHalfWidth(values, classes: draws.map(\.cls), mean: stats.mean)
         if !draws.isEmpty {
             result.gpuProportionalWhPerQuery = stats.mean - meanWattHours(draws, surfaces: surfaces, idle: idlePerOccupancySecond) { _ in 0 }
         }

@@ -64,7 +64,7 @@ public struct Capacity: Sendable {
                         let f = try KernelFleet(scenario: filled, kernel: k, estimator: runner.estimator)
                             .run(samples: samples ?? w.samples, seed: seeds[i], change: change)
                         let perDay = filled.queriesPerDay
-                        if let note = FleetRunner.samplingNote(f.samples) { notes.append("\(label): \(note)") }
+                        if let note = FleetRunner.samplingNote(f) { notes.append("\(label): \(note)") }
                         rows.append(Row(scenario: scenario.name, gpu: gpuName, powerCapWatts: cap, queriesPerDay: perDay, averageQPS: perDay / 86_400,
                                         peakQPS: perDay / 86_400 * peakShare, gpus: f.hardware.reduce(0) { $0 + $1.gpus },
                                         whPerQuery: f.whPerQuery.mean, boundary: f.boundary))
