@@ -194,6 +194,16 @@ func workloadError(_ text: String, dataDirectory: String? = nil) -> String {
         #expect(calls[2].cachedTokens == 990 && calls[2].newTokens == 210)
     }
 
+    /// A full prefix-cache hit still prefills the prompt's last block: vLLM caches whole 16-token
+    /// blocks and recomputes the last token for its logits. `prefixCacheHit: 1` priced 0 tokens.
+    @Test func aFullHitStillPrefillsTheLastBlock() {
+        let full = Strategy.single.calls(input: 1000, output: 10, prefixCacheHit: 1)[0]
+        #expect(full.cachedTokens == 992 && full.newTokens == 8)
+        #expect(Strategy.single.calls(input: 1024, output: 10, prefixCacheHit: 1)[0].newTokens == 16)
+        #expect(Strategy.single.calls(input: 1, output: 10, prefixCacheHit: 1)[0].newTokens == 1)
+        #expect(Strategy.single.calls(input: 1000, output: 10, prefixCacheHit: 0.5)[0].cachedTokens == 500)
+    }
+
     /// A revision's or agent loop's hit is a share of what its later calls re-read: its first
     /// call reads the prompt fresh, as a single answer at hit 0 pays it (the first call's prompt
     /// had been 90 % cached too, so the bundled revision with the prefix cache read 2.51 × single
