@@ -44,6 +44,19 @@ import Testing
         }
     }
 
+    /// A request whose one sequence does not fit in the KV cache even alone is refused, with
+    /// `estimate`'s message (it was priced at batch 1: 69.33 W per L4, 96 % of TDP).
+    @Test func refusesARequestTheKVCacheCannotHold() throws {
+        let e = Estimator()
+        let d = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "l4"))
+        do {
+            _ = try PowerPlan(estimator: e, deployment: d, inputs: .init(batch: 1, inputTokens: 15000, outputTokens: 12000))
+            Issue.record("expected a refusal")
+        } catch {
+            #expect("\(error)".contains("one sequence of 15000+12000 tokens does not fit in the KV cache even alone"), "\(error)")
+        }
+    }
+
     @Test func verdictFollowsTheShareOfTheLimit() throws {
         for p in [try plan("meta-llama/Llama-3.1-8B-Instruct", batch: 1), try plan("meta-llama/Llama-3.1-70B-Instruct", gpus: 8, batch: 1),
                   try plan("meta-llama/Llama-3.1-70B-Instruct", gpus: 4, batch: 256), try plan("meta-llama/Llama-3.1-8B-Instruct", batch: 64, cap: 300)] {
@@ -166,6 +179,17 @@ import Testing
         #expect(spread(a100) > spread(h100))
     }
 
+    /// A point whose one sequence does not fit in the KV cache even alone cannot run: it is an
+    /// error row, as `estimate` refuses it, and never on the frontier (Llama-3.1-8B on an L4 at
+    /// 15,000 + 12,000 tokens was priced at batch 1, 75.4 Wh, and marked Pareto).
+    @Test func aPointTheKVCacheCannotHoldIsAnErrorRow() throws {
+        let s = try SweepSpec.read(Data(#"{"schemaVersion": 1, "input": 15000, "output": 12000, "grid": {"model": ["meta-llama/Llama-3.1-8B-Instruct"], "gpu": ["l4", "h100-sxm"], "maxBatch": [1, 8]}}"#.utf8), file: "s.json")
+        let points = try Sweep.run(s, estimator: Estimator(), workers: 1)
+        let l4 = points.filter { $0.request.gpu == "l4" }, h100 = points.filter { $0.request.gpu == "h100-sxm" }
+        #expect(l4.count == 2 && l4.allSatisfy { $0.error?.contains("does not fit in the KV cache even alone") == true && !$0.pareto })
+        #expect(h100.allSatisfy { $0.error == nil } && h100.contains(where: \.pareto))
+    }
+
     @Test(arguments: [
         (#""gpu": ["h100-sxm"]"#, "grid.model"),
         (#""model": ["x"], "gpu": ["h100-sxm"], "gpus": [0]"#, "grid.gpus[0]"),
@@ -195,6 +219,15 @@ import Testing
             #expect(approx(b.queriesPerDay, 2 * a.queriesPerDay, rel: 0.01) && approx(a.whPerQuery, b.whPerQuery))
             #expect(a.peakQPS >= a.averageQPS)
         }
+    }
+
+    /// A candidate GPU whose KV cache cannot hold a class's call even alone is noted, as `fleet`
+    /// notes it (capacity on an L4 at 15,000 + 12,000 tokens of Llama-3.1-8B said nothing).
+    @Test func capacityNotesCallsTheKVCacheCannotHold() throws {
+        let w = try readWorkload(kernelWorkload(classes: #"{"name": "long", "share": 1, "deployment": "d", "input": {"fixed": 15000}, "output": {"fixed": 12000}}"#))
+        let c = try Capacity(workload: w, runner: FleetRunner(dataDirectory: nil), budgetMegawatts: 1, gpus: ["l4", "h100-sxm"], caps: [nil])
+        #expect(c.notes.contains { $0.contains("on l4") && $0.contains("class long's queries have a call that does not fit in the KV cache even alone") }, "\(c.notes)")
+        #expect(!c.notes.contains { $0.contains("on h100-sxm") && $0.contains("KV cache") })
     }
 
     /// A fleet shrinks by whole replicas: a budget below one replica of every class is refused

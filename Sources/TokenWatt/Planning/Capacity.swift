@@ -65,6 +65,12 @@ public struct Capacity: Sendable {
                             .run(samples: samples ?? w.samples, seed: seeds[i], change: change)
                         let perDay = filled.queriesPerDay
                         if let note = FleetRunner.samplingNote(f.samples) { notes.append("\(label): \(note)") }
+                        // A candidate GPU with less memory than the workload's own can leave a
+                        // class's calls too long for its KV cache; `fleet` notes it, capacity had not.
+                        for c in f.classes where c.kvOverflowShare > 0 {
+                            notes.append("\(label): \(formatPercent(c.kvOverflowShare)) of class \(c.name)'s queries have a call that does not fit in the KV cache "
+                                         + "even alone, which an engine would refuse or preempt; costed as drawn, as `fleet` does")
+                        }
                         rows.append(Row(scenario: scenario.name, gpu: gpuName, powerCapWatts: cap, queriesPerDay: perDay, averageQPS: perDay / 86_400,
                                         peakQPS: perDay / 86_400 * peakShare, gpus: f.hardware.reduce(0) { $0 + $1.gpus },
                                         whPerQuery: f.whPerQuery.mean, boundary: f.boundary))

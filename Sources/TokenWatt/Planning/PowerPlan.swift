@@ -42,7 +42,10 @@ public struct PowerPlan: Sendable {
     public init(estimator: Estimator, deployment d: Deployment, inputs: Inputs) throws {
         deployment = d
         self.inputs = inputs
-        serving = try ServingEstimator(estimator: estimator, deployment: d).estimate(ServingRequest(batch: inputs.batch, inputTokens: inputs.inputTokens, outputTokens: inputs.outputTokens))
+        let request = ServingRequest(batch: inputs.batch, inputTokens: inputs.inputTokens, outputTokens: inputs.outputTokens)
+        // Refused as `estimate` refuses it: priced at batch 1, it gave a power no engine draws.
+        try KVCacheBudget.requireRoom(request, on: d)
+        serving = try ServingEstimator(estimator: estimator, deployment: d).estimate(request)
         let n = Double(d.gpuCount), node = d.node
         let hostPerGPU = node.hostActivePower.watts / Double(node.gpuCount)
         let hostIdlePerGPU = node.hostIdlePower.watts / Double(node.gpuCount)
