@@ -20,6 +20,25 @@ import Testing
         #expect(throws: (any Error).self) { try GenericArchitecture.decoder(parameters: 1000, precision: .bf16) }
         #expect(throws: (any Error).self) { try GenericArchitecture.decoder(parameters: .nan, precision: .bf16) }
     }
+
+    /// Below 1e9 the count is built near the request (4e8–6e8 had been one layer × 2048 of
+    /// 0.58B, up to +45 %), and below the smallest build it is refused (1e8 and 2e8 had been
+    /// built as 0.278B under the labels "100M" and "200M").
+    @Test(arguments: [3e8, 4e8, 5e8, 6e8, 7e8, 9e8])
+    func smallCountsAreBuiltNearTheRequest(n: Double) throws {
+        let m = try GenericArchitecture.decoder(parameters: n, precision: .bf16)
+        #expect(abs(m.totalParams / n - 1) < 0.03, "\(m.layers) × \(m.hiddenSize): \(m.totalParams) for \(n)")
+    }
+
+    @Test func refusesBelowTheSmallestBuild() throws {
+        let smallest = GenericArchitecture.smallestParameters
+        #expect(approx(smallest, 2.779e8, rel: 0.001))
+        let m = try GenericArchitecture.decoder(parameters: smallest, precision: .bf16)
+        #expect(m.layers == 1 && m.hiddenSize == 1024 && approx(m.totalParams, smallest))
+        for n in [1e8, 2e8, smallest * 0.99] {
+            #expect(throws: (any Error).self) { try GenericArchitecture.decoder(parameters: n, precision: .bf16) }
+        }
+    }
 }
 
 @Suite struct PowerPlanTests {

@@ -109,7 +109,7 @@ extension BadInput {
         BadInput(name: "power cap negative", args: Inputs.estimate(replacing: "--power-cap-w", with: "-300"), status: 64, mentions: ["--power-cap-w", "-300"]),
         BadInput(name: "estimate without output", args: ["estimate", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "1", "--input", "5"], status: 64, mentions: ["--output"]),
         BadInput(name: "estimate method unknown", args: Inputs.estimate + ["--method", "magic"], status: 64, mentions: ["--method", "magic"]),
-        BadInput(name: "power params not a number", args: ["power", "--params", "nan", "--gpu", "h100-sxm", "--seq-length", "100"], mentions: ["value nan", "1e8 to 1e13"]),
+        BadInput(name: "power params not a number", args: ["power", "--params", "nan", "--gpu", "h100-sxm", "--seq-length", "100"], status: 64, mentions: ["--params nan", "2.779e8", "1e13"]),
         BadInput(name: "HF attention on a fused engine", args: Inputs.estimate + ["--attention", "eager"], mentions: ["--framework hf", "attention eager"]),
         BadInput(name: "mxfp4 on a dense model", args: Inputs.estimate + ["--precision", "mxfp4"], mentions: ["is dense", "nvfp4"]),
         // A request the whole KV cache cannot hold was priced at batch 1 ("KV cache holds 1").
@@ -129,7 +129,12 @@ extension BadInput {
                  mentions: ["--gpu-catalog", "-o DIR"]),
         BadInput(name: "power without size", args: ["power", "--gpu", "h100-sxm", "--seq-length", "100"], status: 64, mentions: ["--params", "--model"]),
         BadInput(name: "power params nonsense", args: ["power", "--params", "seventy", "--gpu", "h100-sxm", "--seq-length", "100"], status: 64, mentions: ["--params", "seventy"]),
-        BadInput(name: "power params tiny", args: ["power", "--params", "1000", "--gpu", "h100-sxm", "--seq-length", "100"], mentions: ["params", "1e8"]),
+        BadInput(name: "power params tiny", args: ["power", "--params", "1000", "--gpu", "h100-sxm", "--seq-length", "100"], status: 64, mentions: ["--params 1000", "2.779e8"]),
+        // Out of range exited 1 where every other flag's range error exits 64.
+        BadInput(name: "power params zero", args: ["power", "--params", "0", "--gpu", "h100-sxm", "--seq-length", "2048"], status: 64, mentions: ["--params 0", "2.779e8"]),
+        // 1e8 was accepted and built as the smallest model the rule makes, 0.278B, labelled "100M".
+        BadInput(name: "power params below the smallest build", args: ["power", "--params", "1e8", "--gpu", "h100-sxm", "--seq-length", "2000"], status: 64,
+                 mentions: ["--params 1e8", "2.779e8", "smallest the generic rule builds"]),
         BadInput(name: "power duty cycle above one", args: ["power", "--params", "7e9", "--gpu", "h100-sxm", "--seq-length", "100", "--duty-cycle", "2"], status: 64, mentions: ["--duty-cycle", "2"]),
         BadInput(name: "power seq length and input", args: ["power", "--params", "7e9", "--gpu", "h100-sxm", "--seq-length", "100", "--input", "5", "--output", "5"], status: 64, mentions: ["--seq-length", "not both"]),
         BadInput(name: "tune with a cap", args: ["tune", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "1", "--input", "5", "--output", "5", "--power-cap-w", "300"], status: 64, mentions: ["--power-cap-w"]),

@@ -8,7 +8,7 @@ enum PowerCommand {
     tokenwatt power (--params N | --model ID) --gpu ID [--gpus N --tp N] [--precision P] [--batch N]
                     (--seq-length N | --input N --output N) [--duty-cycle F] [--pue X] [--price-per-kwh P]
                     [--power-cap-w W] [--sm-clock-mhz F] [--spec FILE] [--format text|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
-      --params builds a generic Llama-3-shaped decoder of that size; a sequence of --seq-length tokens
+      --params builds a generic Llama-3-shaped decoder of that size (2.779e8 to 1e13); a sequence of --seq-length tokens
       is half prompt, half answer unless --input/--output say otherwise. --spec FILE is an output: it
       writes the power spec as JSON to FILE, and replaces only a spec an earlier --spec wrote.
     """
@@ -25,7 +25,10 @@ enum PowerCommand {
         var modelID = args.string("model")
         if let p = args.string("params") {
             guard modelID == nil else { throw UsageError(description: "give --params or --model, not both") }
-            guard let n = Double(p) else { throw UsageError(description: "--params \(p): expected a parameter count such as 70e9") }
+            // Out of range is a usage error like every other flag's (0 had exited 1).
+            guard let n = Double(p), n.isFinite, GenericArchitecture.parameterRange.contains(n) else {
+                throw UsageError(description: "--params \(p): expected \(GenericArchitecture.parameterRangeText), such as 70e9")
+            }
             let generic = try GenericArchitecture.decoder(parameters: n, precision: precision ?? .bf16)
             estimator = Estimator(gpus: estimator.gpus, models: try ModelCatalog(models: [generic]), calibration: estimator.calibration)
             modelID = generic.id
