@@ -26,7 +26,7 @@ enum CapacityCommand {
         } ?? [nil]
         let caps: [Double?] = try args.string("caps").map { list in
             let named = try items(list, flag: "caps", example: "500,600,700").map { w -> (String, Double) in
-                guard let v = Double(w.trimmingCharacters(in: .whitespaces)), v > 0, v.isFinite else {
+                guard let v = Double(decimal: w.trimmingCharacters(in: .whitespaces)), v > 0 else {
                     throw UsageError(description: "--caps \(list): expected watts separated by commas, e.g. 500,600,700")
                 }
                 return (w, v)

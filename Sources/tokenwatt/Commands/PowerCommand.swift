@@ -26,7 +26,7 @@ enum PowerCommand {
         if let p = args.string("params") {
             guard modelID == nil else { throw UsageError(description: "give --params or --model, not both") }
             // Out of range is a usage error like every other flag's (0 had exited 1).
-            guard let n = Double(p), n.isFinite, GenericArchitecture.parameterRange.contains(n) else {
+            guard let n = Double(decimal: p), GenericArchitecture.parameterRange.contains(n) else {
                 throw UsageError(description: "--params \(p): expected \(GenericArchitecture.parameterRangeText), such as 70e9")
             }
             let generic = try GenericArchitecture.decoder(parameters: n, precision: precision ?? .bf16)
