@@ -306,6 +306,22 @@ import Testing
         #expect(both.status == 64 && both.stderr.contains("not both"))
     }
 
+    /// power's defaults are stated in its usage text, and its PUE is the facility catalog's, as
+    /// estimate's is: it took 1, so its year's kWh read 1.54 times below estimate's facility energy.
+    @Test func powerTakesEstimatesPUEAndStatesItsDefaults() throws {
+        let args = ["power", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--input", "1000", "--output", "500", "--format", "json"]
+        let plain = try Self.run(args), it = try Self.run(args + ["--pue", "1"])
+        #expect(plain.status == 0 && it.status == 0, "\(plain.stderr) \(it.stderr)")
+        let a = try #require(try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as? [String: Any])
+        let b = try #require(try JSONSerialization.jsonObject(with: Data(it.stdout.utf8)) as? [String: Any])
+        #expect(a["pue"] as? Double == 1.54)
+        let kWh = try #require(a["annualKilowattHours"] as? Double), itKWh = try #require(b["annualKilowattHours"] as? Double)
+        #expect(abs(kWh / itKWh - 1.54) < 1e-4)  // JSON carries six significant figures
+        #expect((a["assumptions"] as? [String])?.contains { $0.contains("PUE 1.54 (default:") } == true)
+        let help = try Self.run(["help", "power"])
+        for d in ["--batch 8", "--duty-cycle 1", "--pue 1.54", "--gpus 1"] { #expect(help.stdout.contains(d) || help.stderr.contains(d), "\(d)") }
+    }
+
     @Test func sweepTuneCapacityAndDiagnoseRun() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tokenwatt-cli-plan-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

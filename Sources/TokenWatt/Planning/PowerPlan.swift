@@ -14,7 +14,10 @@ public struct PowerPlan: Sendable {
         public var pue: Double
         public var pricePerKWh: Double?
 
-        public init(batch: Int, inputTokens: Int, outputTokens: Int, dutyCycle: Double = 1, pue: Double = 1, pricePerKWh: Double? = nil) {
+        /// `pue` defaults to the facility catalog's, as every other command's does: at 1 the
+        /// year's kWh had read 1.54 times lower than `estimate`'s facility energy with nothing said.
+        public init(batch: Int, inputTokens: Int, outputTokens: Int, dutyCycle: Double = 1, pue: Double = LedgerSettings.defaultPUE,
+                    pricePerKWh: Double? = nil) {
             self.batch = batch; self.inputTokens = inputTokens; self.outputTokens = outputTokens
             self.dutyCycle = dutyCycle; self.pue = pue; self.pricePerKWh = pricePerKWh
         }
@@ -83,7 +86,8 @@ public struct PowerPlan: Sendable {
             "model \(m.id): \(m.layers) layers, hidden \(m.hiddenSize), \(m.heads) heads (\(m.kvHeads) KV), FFN \(m.ffnSize), \(formatNumber(m.totalParams / 1e9, significant: 4))B parameters; \(m.source)",
             "\(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.precision.rawValue) weights, vLLM continuous batching of \(serving.effectiveBatch) sequences (requested \(inputs.batch)) of \(inputs.inputTokens) + \(inputs.outputTokens) tokens",
             "host: \(d.node.name) (\(d.node.id)), \(formatNumber(d.node.hostActivePower.watts)) W busy / \(formatNumber(d.node.hostIdlePower.watts)) W idle for \(d.node.gpuCount) GPUs, PSU efficiency \(formatPercent(d.node.psuEfficiency, decimals: 0))",
-            "duty cycle \(formatPercent(inputs.dutyCycle, decimals: 0)) of 8760 h a year serving, idle otherwise; PUE \(formatNumber(inputs.pue))",
+            "duty cycle \(formatPercent(inputs.dutyCycle, decimals: 0)) of 8760 h a year serving, idle otherwise; PUE \(formatNumber(inputs.pue))"
+                + (inputs.pue == LedgerSettings.defaultPUE ? " (default: \(LedgerSettings.defaultPUESource))" : ""),
             "recommended PSU capacity = peak wall power (every GPU at \(d.powerCap != nil ? "its cap" : "TDP"), host busy) × 1.25 (NEC 210.19(A)(1): continuous loads at 125 %)",
             "cooling load = wall power while serving × 3.412 BTU/h per W (NIST SP 811)",
         ] + [d.dequantization].compactMap { $0 }

@@ -11,6 +11,8 @@ enum PowerCommand {
       --params builds a generic Llama-3-shaped decoder of that size (2.779e8 to 1e13); a sequence of --seq-length tokens
       is half prompt, half answer unless --input/--output say otherwise. --spec FILE is an output: it
       writes the power spec as JSON to FILE, and replaces only a spec an earlier --spec wrote.
+      Defaults: --gpus 1, --batch 8 sequences in flight, --duty-cycle 1 (serving all year), --pue \(formatNumber(LedgerSettings.defaultPUE))
+      (the facility catalog's default, as in estimate; --pue 1 for IT energy alone), no price, no cap.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
@@ -42,7 +44,7 @@ enum PowerCommand {
         request.smClockMHz = try args.double("sm-clock-mhz", 1...10_000)
         let (input, output) = try lengths(args)
         let inputs = PowerPlan.Inputs(batch: try args.int("batch", 1...1_000_000) ?? 8, inputTokens: input, outputTokens: output,
-                                      dutyCycle: try args.double("duty-cycle", 0...1) ?? 1, pue: try args.pue() ?? 1,
+                                      dutyCycle: try args.double("duty-cycle", 0...1) ?? 1, pue: try args.pue() ?? LedgerSettings.defaultPUE,
                                       pricePerKWh: try args.double("price-per-kwh", 0...100))
         let plan = try PowerPlan(estimator: estimator, deployment: try estimator.deployment(request), inputs: inputs)
         if let spec = args.string("spec") {
