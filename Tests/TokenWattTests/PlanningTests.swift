@@ -84,6 +84,12 @@ import Testing
         }
         let capped = try plan("meta-llama/Llama-3.1-8B-Instruct", batch: 64, cap: 300)
         #expect(capped.wattsPerGPU <= 300 * 1.01 && capped.verdict.contains("power cap"))
+        // JSON gives the share the verdict judges and the limit in watts beside shareOfTDP (a
+        // consumer saw 0.41 next to "above 90 % of the power cap").
+        guard case let .object(pairs) = capped.specJSON() else { Issue.record("not an object"); return }
+        let keys = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        #expect(keys["powerLimitWatts"] == .number(300) && keys["shareOfPowerLimit"] == .number(capped.wattsPerGPU / 300))
+        #expect(keys["shareOfTDP"] == .number(capped.wattsPerGPU / 700))
         // A low locked clock, not the batch, is what holds the power down (the verdict blamed the batch).
         let e = Estimator()
         var r = DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 4)

@@ -39,6 +39,9 @@ public struct PowerPlan: Sendable {
     public let idleWatts: Double
     /// Worst-case wall power: every GPU at its cap (or TDP) and the host busy.
     public let peakWatts: Double
+    /// The per-GPU limit in force: the power cap, else TDP.
+    public let powerLimitWatts: Double
+    /// `wattsPerGPU` ÷ `powerLimitWatts`, what the verdict judges.
     public let shareOfLimit: Double
     public let annualKilowattHours: Double
 
@@ -57,6 +60,7 @@ public struct PowerPlan: Sendable {
         totalWatts = (wattsPerGPU + hostPerGPU) * n / node.psuEfficiency
         idleWatts = (d.gpu.idle(at: .megahertz(210)).watts + hostIdlePerGPU) * n / node.psuEfficiency
         let limit = d.powerCap?.watts ?? d.gpu.tdp.watts
+        powerLimitWatts = limit
         peakWatts = (limit + hostPerGPU) * n / node.psuEfficiency
         shareOfLimit = wattsPerGPU / limit
         annualKilowattHours = (totalWatts * inputs.dutyCycle + idleWatts * (1 - inputs.dutyCycle)) * 8760 / 1000 * inputs.pue
@@ -97,7 +101,10 @@ public struct PowerPlan: Sendable {
         .obj([
             ("model", .str(deployment.model.id)), ("gpu", .str(deployment.gpu.id)), ("gpus", .num(Double(deployment.gpuCount))),
             ("wattsPerGPU", .num(wattsPerGPU)), ("totalWatts", .num(totalWatts)), ("gpuWatts", .num(gpuWatts)), ("idleWatts", .num(idleWatts)),
+            // The verdict is judged against the limit in force (the cap, else TDP): beside
+            // shareOfTDP alone, "above 90 % of the power cap" sat next to 0.41.
             ("peakWatts", .num(peakWatts)), ("shareOfTDP", .num(wattsPerGPU / deployment.gpu.tdp.watts)),
+            ("powerLimitWatts", .num(powerLimitWatts)), ("shareOfPowerLimit", .num(shareOfLimit)),
             ("coolingBTUPerHour", .num(coolingBTUPerHour)), ("recommendedPSUWatts", .num(recommendedPSUWatts)),
             ("psuHeadroom", .num(Self.psuHeadroom)), ("dutyCycle", .num(inputs.dutyCycle)), ("pue", .num(inputs.pue)),
             ("annualKilowattHours", .num(annualKilowattHours)), ("annualCost", .optionalNumber(annualCost)),
@@ -108,7 +115,7 @@ public struct PowerPlan: Sendable {
 
     public func text() -> String {
         var s = "TokenWatt power — \(deployment.model.id) on \(deployment.gpuCount) × \(deployment.gpu.id)\n\n"
-        s += "  per GPU            \(formatNumber(wattsPerGPU, significant: 4)) W  (\(formatPercent(shareOfLimit, decimals: 0)) of \(deployment.powerCap != nil ? "the cap" : "TDP"), \(formatNumber(deployment.powerCap?.watts ?? deployment.gpu.tdp.watts)) W)\n"
+        s += "  per GPU            \(formatNumber(wattsPerGPU, significant: 4)) W  (\(formatPercent(shareOfLimit, decimals: 0)) of \(deployment.powerCap != nil ? "the cap" : "TDP"), \(formatNumber(powerLimitWatts)) W)\n"
         s += "  all GPUs           \(formatNumber(gpuWatts, significant: 4)) W\n"
         s += "  at the wall        \(formatNumber(totalWatts, significant: 4)) W while serving, \(formatNumber(idleWatts, significant: 4)) W idle, \(formatNumber(peakWatts, significant: 4)) W worst case\n"
         s += "  cooling            \(formatNumber(coolingBTUPerHour, significant: 4)) BTU/h\n"
