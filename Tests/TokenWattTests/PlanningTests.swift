@@ -215,6 +215,31 @@ import Testing
         #expect(h100.allSatisfy { $0.error == nil } && h100.contains(where: \.pareto))
     }
 
+    /// Rows and frontier entries name the catalog's GPU id, not the alias typed (`a100-sxm4-80gb`
+    /// where estimate prints `a100-sxm-80gb`), and the JSON frontier carries the CSV's GPU Wh,
+    /// GPU watts and output tokens per second.
+    @Test func rowsNameCatalogIDsAndTheFrontierCarriesTheCSVFigures() throws {
+        let s = try spec(#""model": ["meta-llama/Llama-3.1-8B-Instruct"], "gpu": ["h100", "a100-sxm4-80gb"], "maxBatch": [8, 64]"#)
+        let (resolved, notes) = try s.resolvingIDs(models: ModelCatalog.bundled, gpus: GPUCatalog.bundled, file: "s.json")
+        #expect(resolved.gpus == ["h100-sxm", "a100-sxm-80gb"] && notes.isEmpty)
+        let points = try Sweep.run(resolved, estimator: Estimator(), workers: 1)
+        let csvGPUs = Set(Sweep.csv(points).split(separator: "\n").dropFirst().map { $0.split(separator: ",")[2] })
+        #expect(csvGPUs == ["h100-sxm", "a100-sxm-80gb"])
+        guard case let .object(top) = Sweep.json(resolved, points), case let .array(frontier)? = top.first(where: { $0.key == "pareto" })?.value else {
+            Issue.record("no pareto array"); return
+        }
+        #expect(!frontier.isEmpty)
+        for entry in frontier {
+            guard case let .object(pairs) = entry else { Issue.record("not an object"); continue }
+            let keys = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+            guard case let .number(index)? = keys["index"] else { Issue.record("no index"); continue }
+            let p = points[Int(index)]
+            #expect(keys["gpu"] == .string(p.request.gpu) && ["h100-sxm", "a100-sxm-80gb"].contains(p.request.gpu))
+            #expect(keys["whPerQueryGPU"] == .number(p.gpuWhPerQuery) && keys["gpuWatts"] == .number(p.gpuWatts)
+                    && keys["outputTokensPerSecond"] == .number(p.outputTokensPerSecond))
+        }
+    }
+
     @Test(arguments: [
         (#""gpu": ["h100-sxm"]"#, "grid.model"),
         (#""model": ["x"], "gpu": ["h100-sxm"], "gpus": [0]"#, "grid.gpus[0]"),
@@ -244,6 +269,13 @@ import Testing
             #expect(approx(b.queriesPerDay, 2 * a.queriesPerDay, rel: 0.01) && approx(a.whPerQuery, b.whPerQuery))
             #expect(a.peakQPS >= a.averageQPS)
         }
+    }
+
+    /// A row names the catalog's GPU id where the workload names an alias (`h100` was printed as typed).
+    @Test func capacityRowsNameTheCatalogID() throws {
+        let w = try readWorkload(kernelWorkload(deployment: #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100"}"#))
+        let c = try Capacity(workload: w, runner: FleetRunner(dataDirectory: nil), budgetMegawatts: 1, gpus: [nil], caps: [nil])
+        #expect(c.rows.map(\.gpu) == ["h100-sxm"])
     }
 
     /// A candidate GPU whose KV cache cannot hold a class's call even alone is noted, as `fleet`

@@ -339,10 +339,12 @@ import Testing
         #expect(tune.stdout.contains("clock changes where measured:") && tune.stdout.contains("power caps have no measured pairs"))
         let workload = dir.appendingPathComponent("w.json")
         try Self.tinyWorkload.write(to: workload, atomically: true, encoding: .utf8)
-        let cap = try Self.run(["capacity", workload.path, "--budget-mw", "5", "--gpus", "h100-sxm,h200", "--format", "json"])
+        // An alias on the command line is printed as the catalog's id (it was printed as typed).
+        let cap = try Self.run(["capacity", workload.path, "--budget-mw", "5", "--gpus", "h100,h200", "--format", "json"])
         #expect(cap.status == 0, "\(cap.stderr)")
         let rows = try #require((try JSONSerialization.jsonObject(with: Data(cap.stdout.utf8)) as? [String: Any])?["rows"] as? [[String: Any]])
         #expect(rows.count == 2)
+        #expect(Set(rows.compactMap { $0["gpu"] as? String }) == ["h100-sxm", "h200"], "\(rows)")
         let bad = try Self.run(["capacity", workload.path, "--budget-mw", "5", "--gpus", "h100-sxn"])
         #expect(bad.status != 0 && bad.stderr.contains("h100-sxm"))
         let diag = try Self.run(["diagnose", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--batch", "4", "--input", "500", "--output", "200"])

@@ -41,7 +41,9 @@ public struct Capacity: Sendable {
                     var change = LeverChange()
                     change.gpu = gpu
                     change.powerCapWatts = cap
-                    let gpuName = gpu ?? Set(k.deployments.map(\.request.gpu)).sorted().joined(separator: "+")
+                    // The catalog's id, not the workload's alias, as estimate and fleet name it.
+                    let gpuName = gpu ?? Set(k.deployments.map { (try? runner.estimator.gpus.gpu($0.request.gpu).id) ?? $0.request.gpu })
+                        .sorted().joined(separator: "+")
                     let label = "\(scenario.name) on \(gpuName)" + (cap.map { " capped at \(formatNumber($0)) W" } ?? "")
                     do {
                         let r = try fleet.run(samples: samples ?? w.samples, seed: seeds[i], change: change)
