@@ -94,7 +94,7 @@ struct Arguments {
 
     func double(_ name: String, _ range: ClosedRange<Double>) throws -> Double? {
         guard let v = options[name] else { return nil }
-        guard let x = Double(v), x.isFinite, range.contains(x) else {
+        guard let x = Double(decimal: v), range.contains(x) else {
             throw UsageError(description: "--\(name) \(v): expected a number from \(formatNumber(range.lowerBound)) to \(formatNumber(range.upperBound))")
         }
         return x
@@ -105,7 +105,7 @@ struct Arguments {
     func pue() throws -> Double? {
         guard let v = options["pue"] else { return nil }
         let range = LedgerSettings.pueRange
-        guard let x = Double(v), x.isFinite, range.contains(x) else {
+        guard let x = Double(decimal: v), range.contains(x) else {
             throw UsageError(description: "--pue \(v): expected a PUE from \(formatNumber(range.lowerBound)) to \(formatNumber(range.upperBound)) "
                              + "(facility power ÷ IT power; below 1 is impossible)")
         }

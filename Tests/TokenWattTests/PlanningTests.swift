@@ -20,6 +20,25 @@ import Testing
         #expect(throws: (any Error).self) { try GenericArchitecture.decoder(parameters: 1000, precision: .bf16) }
         #expect(throws: (any Error).self) { try GenericArchitecture.decoder(parameters: .nan, precision: .bf16) }
     }
+
+    /// Below 1e9 the count is built near the request (4e8–6e8 had been one layer × 2048 of
+    /// 0.58B, up to +45 %), and below the smallest build it is refused (1e8 and 2e8 had been
+    /// built as 0.278B under the labels "100M" and "200M").
+    @Test(arguments: [3e8, 4e8, 5e8, 6e8, 7e8, 9e8])
+    func smallCountsAreBuiltNearTheRequest(n: Double) throws {
+        let m = try GenericArchitecture.decoder(parameters: n, precision: .bf16)
+        #expect(abs(m.totalParams / n - 1) < 0.03, "\(m.layers) × \(m.hiddenSize): \(m.totalParams) for \(n)")
+    }
+
+    @Test func refusesBelowTheSmallestBuild() throws {
+        let smallest = GenericArchitecture.smallestParameters
+        #expect(approx(smallest, 2.779e8, rel: 0.001))
+        let m = try GenericArchitecture.decoder(parameters: smallest, precision: .bf16)
+        #expect(m.layers == 1 && m.hiddenSize == 1024 && approx(m.totalParams, smallest))
+        for n in [1e8, 2e8, smallest * 0.99] {
+            #expect(throws: (any Error).self) { try GenericArchitecture.decoder(parameters: n, precision: .bf16) }
+        }
+    }
 }
 
 @Suite struct PowerPlanTests {
@@ -44,6 +63,19 @@ import Testing
         }
     }
 
+    /// A request whose one sequence does not fit in the KV cache even alone is refused, with
+    /// `estimate`'s message (it was priced at batch 1: 69.33 W per L4, 96 % of TDP).
+    @Test func refusesARequestTheKVCacheCannotHold() throws {
+        let e = Estimator()
+        let d = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "l4"))
+        do {
+            _ = try PowerPlan(estimator: e, deployment: d, inputs: .init(batch: 1, inputTokens: 15000, outputTokens: 12000))
+            Issue.record("expected a refusal")
+        } catch {
+            #expect("\(error)".contains("one sequence of 15000+12000 tokens does not fit in the KV cache even alone"), "\(error)")
+        }
+    }
+
     @Test func verdictFollowsTheShareOfTheLimit() throws {
         for p in [try plan("meta-llama/Llama-3.1-8B-Instruct", batch: 1), try plan("meta-llama/Llama-3.1-70B-Instruct", gpus: 8, batch: 1),
                   try plan("meta-llama/Llama-3.1-70B-Instruct", gpus: 4, batch: 256), try plan("meta-llama/Llama-3.1-8B-Instruct", batch: 64, cap: 300)] {
@@ -52,6 +84,12 @@ import Testing
         }
         let capped = try plan("meta-llama/Llama-3.1-8B-Instruct", batch: 64, cap: 300)
         #expect(capped.wattsPerGPU <= 300 * 1.01 && capped.verdict.contains("power cap"))
+        // JSON gives the share the verdict judges and the limit in watts beside shareOfTDP (a
+        // consumer saw 0.41 next to "above 90 % of the power cap").
+        guard case let .object(pairs) = capped.specJSON() else { Issue.record("not an object"); return }
+        let keys = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        #expect(keys["powerLimitWatts"] == .number(300) && keys["shareOfPowerLimit"] == .number(capped.wattsPerGPU / 300))
+        #expect(keys["shareOfTDP"] == .number(capped.wattsPerGPU / 700))
         // A low locked clock, not the batch, is what holds the power down (the verdict blamed the batch).
         let e = Estimator()
         var r = DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 4)
@@ -166,6 +204,42 @@ import Testing
         #expect(spread(a100) > spread(h100))
     }
 
+    /// A point whose one sequence does not fit in the KV cache even alone cannot run: it is an
+    /// error row, as `estimate` refuses it, and never on the frontier (Llama-3.1-8B on an L4 at
+    /// 15,000 + 12,000 tokens was priced at batch 1, 75.4 Wh, and marked Pareto).
+    @Test func aPointTheKVCacheCannotHoldIsAnErrorRow() throws {
+        let s = try SweepSpec.read(Data(#"{"schemaVersion": 1, "input": 15000, "output": 12000, "grid": {"model": ["meta-llama/Llama-3.1-8B-Instruct"], "gpu": ["l4", "h100-sxm"], "maxBatch": [1, 8]}}"#.utf8), file: "s.json")
+        let points = try Sweep.run(s, estimator: Estimator(), workers: 1)
+        let l4 = points.filter { $0.request.gpu == "l4" }, h100 = points.filter { $0.request.gpu == "h100-sxm" }
+        #expect(l4.count == 2 && l4.allSatisfy { $0.error?.contains("does not fit in the KV cache even alone") == true && !$0.pareto })
+        #expect(h100.allSatisfy { $0.error == nil } && h100.contains(where: \.pareto))
+    }
+
+    /// Rows and frontier entries name the catalog's GPU id, not the alias typed (`a100-sxm4-80gb`
+    /// where estimate prints `a100-sxm-80gb`), and the JSON frontier carries the CSV's GPU Wh,
+    /// GPU watts and output tokens per second.
+    @Test func rowsNameCatalogIDsAndTheFrontierCarriesTheCSVFigures() throws {
+        let s = try spec(#""model": ["meta-llama/Llama-3.1-8B-Instruct"], "gpu": ["h100", "a100-sxm4-80gb"], "maxBatch": [8, 64]"#)
+        let (resolved, notes) = try s.resolvingIDs(models: ModelCatalog.bundled, gpus: GPUCatalog.bundled, file: "s.json")
+        #expect(resolved.gpus == ["h100-sxm", "a100-sxm-80gb"] && notes.isEmpty)
+        let points = try Sweep.run(resolved, estimator: Estimator(), workers: 1)
+        let csvGPUs = Set(Sweep.csv(points).split(separator: "\n").dropFirst().map { $0.split(separator: ",")[2] })
+        #expect(csvGPUs == ["h100-sxm", "a100-sxm-80gb"])
+        guard case let .object(top) = Sweep.json(resolved, points), case let .array(frontier)? = top.first(where: { $0.key == "pareto" })?.value else {
+            Issue.record("no pareto array"); return
+        }
+        #expect(!frontier.isEmpty)
+        for entry in frontier {
+            guard case let .object(pairs) = entry else { Issue.record("not an object"); continue }
+            let keys = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+            guard case let .number(index)? = keys["index"] else { Issue.record("no index"); continue }
+            let p = points[Int(index)]
+            #expect(keys["gpu"] == .string(p.request.gpu) && ["h100-sxm", "a100-sxm-80gb"].contains(p.request.gpu))
+            #expect(keys["whPerQueryGPU"] == .number(p.gpuWhPerQuery) && keys["gpuWatts"] == .number(p.gpuWatts)
+                    && keys["outputTokensPerSecond"] == .number(p.outputTokensPerSecond))
+        }
+    }
+
     @Test(arguments: [
         (#""gpu": ["h100-sxm"]"#, "grid.model"),
         (#""model": ["x"], "gpu": ["h100-sxm"], "gpus": [0]"#, "grid.gpus[0]"),
@@ -195,6 +269,22 @@ import Testing
             #expect(approx(b.queriesPerDay, 2 * a.queriesPerDay, rel: 0.01) && approx(a.whPerQuery, b.whPerQuery))
             #expect(a.peakQPS >= a.averageQPS)
         }
+    }
+
+    /// A row names the catalog's GPU id where the workload names an alias (`h100` was printed as typed).
+    @Test func capacityRowsNameTheCatalogID() throws {
+        let w = try readWorkload(kernelWorkload(deployment: #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100"}"#))
+        let c = try Capacity(workload: w, runner: FleetRunner(dataDirectory: nil), budgetMegawatts: 1, gpus: [nil], caps: [nil])
+        #expect(c.rows.map(\.gpu) == ["h100-sxm"])
+    }
+
+    /// A candidate GPU whose KV cache cannot hold a class's call even alone is noted, as `fleet`
+    /// notes it (capacity on an L4 at 15,000 + 12,000 tokens of Llama-3.1-8B said nothing).
+    @Test func capacityNotesCallsTheKVCacheCannotHold() throws {
+        let w = try readWorkload(kernelWorkload(classes: #"{"name": "long", "share": 1, "deployment": "d", "input": {"fixed": 15000}, "output": {"fixed": 12000}}"#))
+        let c = try Capacity(workload: w, runner: FleetRunner(dataDirectory: nil), budgetMegawatts: 1, gpus: ["l4", "h100-sxm"], caps: [nil])
+        #expect(c.notes.contains { $0.contains("on l4") && $0.contains("class long's queries have a call that does not fit in the KV cache even alone") }, "\(c.notes)")
+        #expect(!c.notes.contains { $0.contains("on h100-sxm") && $0.contains("KV cache") })
     }
 
     /// A fleet shrinks by whole replicas: a budget below one replica of every class is refused

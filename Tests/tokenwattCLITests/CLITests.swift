@@ -306,6 +306,22 @@ import Testing
         #expect(both.status == 64 && both.stderr.contains("not both"))
     }
 
+    /// power's defaults are stated in its usage text, and its PUE is the facility catalog's, as
+    /// estimate's is: it took 1, so its year's kWh read 1.54 times below estimate's facility energy.
+    @Test func powerTakesEstimatesPUEAndStatesItsDefaults() throws {
+        let args = ["power", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--input", "1000", "--output", "500", "--format", "json"]
+        let plain = try Self.run(args), it = try Self.run(args + ["--pue", "1"])
+        #expect(plain.status == 0 && it.status == 0, "\(plain.stderr) \(it.stderr)")
+        let a = try #require(try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as? [String: Any])
+        let b = try #require(try JSONSerialization.jsonObject(with: Data(it.stdout.utf8)) as? [String: Any])
+        #expect(a["pue"] as? Double == 1.54)
+        let kWh = try #require(a["annualKilowattHours"] as? Double), itKWh = try #require(b["annualKilowattHours"] as? Double)
+        #expect(abs(kWh / itKWh - 1.54) < 1e-4)  // JSON carries six significant figures
+        #expect((a["assumptions"] as? [String])?.contains { $0.contains("PUE 1.54 (default:") } == true)
+        let help = try Self.run(["help", "power"])
+        for d in ["--batch 8", "--duty-cycle 1", "--pue 1.54", "--gpus 1"] { #expect(help.stdout.contains(d) || help.stderr.contains(d), "\(d)") }
+    }
+
     @Test func sweepTuneCapacityAndDiagnoseRun() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tokenwatt-cli-plan-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -323,10 +339,12 @@ import Testing
         #expect(tune.stdout.contains("clock changes where measured:") && tune.stdout.contains("power caps have no measured pairs"))
         let workload = dir.appendingPathComponent("w.json")
         try Self.tinyWorkload.write(to: workload, atomically: true, encoding: .utf8)
-        let cap = try Self.run(["capacity", workload.path, "--budget-mw", "5", "--gpus", "h100-sxm,h200", "--format", "json"])
+        // An alias on the command line is printed as the catalog's id (it was printed as typed).
+        let cap = try Self.run(["capacity", workload.path, "--budget-mw", "5", "--gpus", "h100,h200", "--format", "json"])
         #expect(cap.status == 0, "\(cap.stderr)")
         let rows = try #require((try JSONSerialization.jsonObject(with: Data(cap.stdout.utf8)) as? [String: Any])?["rows"] as? [[String: Any]])
         #expect(rows.count == 2)
+        #expect(Set(rows.compactMap { $0["gpu"] as? String }) == ["h100-sxm", "h200"], "\(rows)")
         let bad = try Self.run(["capacity", workload.path, "--budget-mw", "5", "--gpus", "h100-sxn"])
         #expect(bad.status != 0 && bad.stderr.contains("h100-sxm"))
         let diag = try Self.run(["diagnose", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--batch", "4", "--input", "500", "--output", "200"])

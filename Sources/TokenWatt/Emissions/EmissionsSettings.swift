@@ -110,7 +110,7 @@ extension WorkloadReader.Context {
             throw InputError.unknownID(kind: "column", id: column, suggestions: Suggestions.closest(to: column, among: table.header), context: "\(file): \(path)")
         }
         let values = try table.rows.map { row -> Double in
-            guard c < row.fields.count, let x = Double(row.fields[c]), x >= 0, x <= 5000 else {
+            guard c < row.fields.count, let x = Double(decimal: row.fields[c]), x >= 0, x <= 5000 else {
                 throw InputError.invalidValue(file: table.file, field: "line \(row.line) \(column)", value: c < row.fields.count ? row.fields[c] : "",
                                               expected: "g CO2e per kWh from 0 to 5000")
             }

@@ -40,7 +40,7 @@ public struct ThroughputTableModel: Sendable {
         return try s.models.enumerated().map { i, m in
             let rows = t.rows.filter { $0.fields[model] == m.name && $0.fields[q] == s.quantization }
                 .compactMap { r -> (Double, Double, Double)? in
-                    guard let a = Double(r.fields[li]), let b = Double(r.fields[lo]), let y = Double(r.fields[tps]), a > 0, b > 0, y > 0, y.isFinite else { return nil }
+                    guard let a = Double(decimal: r.fields[li]), let b = Double(decimal: r.fields[lo]), let y = Double(decimal: r.fields[tps]), a > 0, b > 0 else { return nil }
                     return (a, b, y)
                 }
             guard let cap = rows.map(\.2).max(), let shortest = rows.map(\.0).min(), let longest = rows.map(\.0).max() else {

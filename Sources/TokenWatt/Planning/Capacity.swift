@@ -41,7 +41,9 @@ public struct Capacity: Sendable {
                     var change = LeverChange()
                     change.gpu = gpu
                     change.powerCapWatts = cap
-                    let gpuName = gpu ?? Set(k.deployments.map(\.request.gpu)).sorted().joined(separator: "+")
+                    // The catalog's id, not the workload's alias, as estimate and fleet name it.
+                    let gpuName = gpu ?? Set(k.deployments.map { (try? runner.estimator.gpus.gpu($0.request.gpu).id) ?? $0.request.gpu })
+                        .sorted().joined(separator: "+")
                     let label = "\(scenario.name) on \(gpuName)" + (cap.map { " capped at \(formatNumber($0)) W" } ?? "")
                     do {
                         let r = try fleet.run(samples: samples ?? w.samples, seed: seeds[i], change: change)
@@ -65,6 +67,12 @@ public struct Capacity: Sendable {
                             .run(samples: samples ?? w.samples, seed: seeds[i], change: change)
                         let perDay = filled.queriesPerDay
                         if let note = FleetRunner.samplingNote(f) { notes.append("\(label): \(note)") }
+                        // A candidate GPU with less memory than the workload's own can leave a
+                        // class's calls too long for its KV cache; `fleet` notes it, capacity had not.
+                        for c in f.classes where c.kvOverflowShare > 0 {
+                            notes.append("\(label): \(formatPercent(c.kvOverflowShare)) of class \(c.name)'s queries have a call that does not fit in the KV cache "
+                                         + "even alone, which an engine would refuse or preempt; costed as drawn, as `fleet` does")
+                        }
                         rows.append(Row(scenario: scenario.name, gpu: gpuName, powerCapWatts: cap, queriesPerDay: perDay, averageQPS: perDay / 86_400,
                                         peakQPS: perDay / 86_400 * peakShare, gpus: f.hardware.reduce(0) { $0 + $1.gpus },
                                         whPerQuery: f.whPerQuery.mean, boundary: f.boundary))

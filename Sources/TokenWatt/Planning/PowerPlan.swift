@@ -14,7 +14,10 @@ public struct PowerPlan: Sendable {
         public var pue: Double
         public var pricePerKWh: Double?
 
-        public init(batch: Int, inputTokens: Int, outputTokens: Int, dutyCycle: Double = 1, pue: Double = 1, pricePerKWh: Double? = nil) {
+        /// `pue` defaults to the facility catalog's, as every other command's does: at 1 the
+        /// year's kWh had read 1.54 times lower than `estimate`'s facility energy with nothing said.
+        public init(batch: Int, inputTokens: Int, outputTokens: Int, dutyCycle: Double = 1, pue: Double = LedgerSettings.defaultPUE,
+                    pricePerKWh: Double? = nil) {
             self.batch = batch; self.inputTokens = inputTokens; self.outputTokens = outputTokens
             self.dutyCycle = dutyCycle; self.pue = pue; self.pricePerKWh = pricePerKWh
         }
@@ -36,13 +39,19 @@ public struct PowerPlan: Sendable {
     public let idleWatts: Double
     /// Worst-case wall power: every GPU at its cap (or TDP) and the host busy.
     public let peakWatts: Double
+    /// The per-GPU limit in force: the power cap, else TDP.
+    public let powerLimitWatts: Double
+    /// `wattsPerGPU` ÷ `powerLimitWatts`, what the verdict judges.
     public let shareOfLimit: Double
     public let annualKilowattHours: Double
 
     public init(estimator: Estimator, deployment d: Deployment, inputs: Inputs) throws {
         deployment = d
         self.inputs = inputs
-        serving = try ServingEstimator(estimator: estimator, deployment: d).estimate(ServingRequest(batch: inputs.batch, inputTokens: inputs.inputTokens, outputTokens: inputs.outputTokens))
+        let request = ServingRequest(batch: inputs.batch, inputTokens: inputs.inputTokens, outputTokens: inputs.outputTokens)
+        // Refused as `estimate` refuses it: priced at batch 1, it gave a power no engine draws.
+        try KVCacheBudget.requireRoom(request, on: d)
+        serving = try ServingEstimator(estimator: estimator, deployment: d).estimate(request)
         let n = Double(d.gpuCount), node = d.node
         let hostPerGPU = node.hostActivePower.watts / Double(node.gpuCount)
         let hostIdlePerGPU = node.hostIdlePower.watts / Double(node.gpuCount)
@@ -51,6 +60,7 @@ public struct PowerPlan: Sendable {
         totalWatts = (wattsPerGPU + hostPerGPU) * n / node.psuEfficiency
         idleWatts = (d.gpu.idle(at: .megahertz(210)).watts + hostIdlePerGPU) * n / node.psuEfficiency
         let limit = d.powerCap?.watts ?? d.gpu.tdp.watts
+        powerLimitWatts = limit
         peakWatts = (limit + hostPerGPU) * n / node.psuEfficiency
         shareOfLimit = wattsPerGPU / limit
         annualKilowattHours = (totalWatts * inputs.dutyCycle + idleWatts * (1 - inputs.dutyCycle)) * 8760 / 1000 * inputs.pue
@@ -80,7 +90,8 @@ public struct PowerPlan: Sendable {
             "model \(m.id): \(m.layers) layers, hidden \(m.hiddenSize), \(m.heads) heads (\(m.kvHeads) KV), FFN \(m.ffnSize), \(formatNumber(m.totalParams / 1e9, significant: 4))B parameters; \(m.source)",
             "\(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.precision.rawValue) weights, vLLM continuous batching of \(serving.effectiveBatch) sequences (requested \(inputs.batch)) of \(inputs.inputTokens) + \(inputs.outputTokens) tokens",
             "host: \(d.node.name) (\(d.node.id)), \(formatNumber(d.node.hostActivePower.watts)) W busy / \(formatNumber(d.node.hostIdlePower.watts)) W idle for \(d.node.gpuCount) GPUs, PSU efficiency \(formatPercent(d.node.psuEfficiency, decimals: 0))",
-            "duty cycle \(formatPercent(inputs.dutyCycle, decimals: 0)) of 8760 h a year serving, idle otherwise; PUE \(formatNumber(inputs.pue))",
+            "duty cycle \(formatPercent(inputs.dutyCycle, decimals: 0)) of 8760 h a year serving, idle otherwise; PUE \(formatNumber(inputs.pue))"
+                + (inputs.pue == LedgerSettings.defaultPUE ? " (default: \(LedgerSettings.defaultPUESource))" : ""),
             "recommended PSU capacity = peak wall power (every GPU at \(d.powerCap != nil ? "its cap" : "TDP"), host busy) × 1.25 (NEC 210.19(A)(1): continuous loads at 125 %)",
             "cooling load = wall power while serving × 3.412 BTU/h per W (NIST SP 811)",
         ] + [d.dequantization].compactMap { $0 }
@@ -90,7 +101,10 @@ public struct PowerPlan: Sendable {
         .obj([
             ("model", .str(deployment.model.id)), ("gpu", .str(deployment.gpu.id)), ("gpus", .num(Double(deployment.gpuCount))),
             ("wattsPerGPU", .num(wattsPerGPU)), ("totalWatts", .num(totalWatts)), ("gpuWatts", .num(gpuWatts)), ("idleWatts", .num(idleWatts)),
+            // The verdict is judged against the limit in force (the cap, else TDP): beside
+            // shareOfTDP alone, "above 90 % of the power cap" sat next to 0.41.
             ("peakWatts", .num(peakWatts)), ("shareOfTDP", .num(wattsPerGPU / deployment.gpu.tdp.watts)),
+            ("powerLimitWatts", .num(powerLimitWatts)), ("shareOfPowerLimit", .num(shareOfLimit)),
             ("coolingBTUPerHour", .num(coolingBTUPerHour)), ("recommendedPSUWatts", .num(recommendedPSUWatts)),
             ("psuHeadroom", .num(Self.psuHeadroom)), ("dutyCycle", .num(inputs.dutyCycle)), ("pue", .num(inputs.pue)),
             ("annualKilowattHours", .num(annualKilowattHours)), ("annualCost", .optionalNumber(annualCost)),
@@ -101,7 +115,7 @@ public struct PowerPlan: Sendable {
 
     public func text() -> String {
         var s = "TokenWatt power — \(deployment.model.id) on \(deployment.gpuCount) × \(deployment.gpu.id)\n\n"
-        s += "  per GPU            \(formatNumber(wattsPerGPU, significant: 4)) W  (\(formatPercent(shareOfLimit, decimals: 0)) of \(deployment.powerCap != nil ? "the cap" : "TDP"), \(formatNumber(deployment.powerCap?.watts ?? deployment.gpu.tdp.watts)) W)\n"
+        s += "  per GPU            \(formatNumber(wattsPerGPU, significant: 4)) W  (\(formatPercent(shareOfLimit, decimals: 0)) of \(deployment.powerCap != nil ? "the cap" : "TDP"), \(formatNumber(powerLimitWatts)) W)\n"
         s += "  all GPUs           \(formatNumber(gpuWatts, significant: 4)) W\n"
         s += "  at the wall        \(formatNumber(totalWatts, significant: 4)) W while serving, \(formatNumber(idleWatts, significant: 4)) W idle, \(formatNumber(peakWatts, significant: 4)) W worst case\n"
         s += "  cooling            \(formatNumber(coolingBTUPerHour, significant: 4)) BTU/h\n"

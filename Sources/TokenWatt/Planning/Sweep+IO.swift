@@ -77,10 +77,11 @@ extension SweepSpec {
 }
 
 extension SweepSpec {
-    /// The spec with its grid's model and GPU ids checked against the catalogs, and ids that
-    /// name one entry already named (`h100`, `H100` beside `h100-sxm`) dropped, with a note for
-    /// each: an unknown id was priced as one identical error row per point, and aliases of one GPU
-    /// ran every point twice.
+    /// The spec with its grid's model and GPU ids checked against the catalogs and replaced by
+    /// the catalog's ids, and ids that name one entry already named (`h100`, `H100` beside
+    /// `h100-sxm`) dropped, with a note for each: an unknown id was priced as one identical error
+    /// row per point, aliases of one GPU ran every point twice, and rows named a GPU as typed
+    /// (`a100-sxm4-80gb` where `estimate` prints `a100-sxm-80gb`), which broke joins.
     /// - Throws: `InputError.unknownID` for the first unknown id, naming its grid entry and the
     ///   closest known ids.
     public func resolvingIDs(models: ModelCatalog, gpus: GPUCatalog, file: String) throws -> (spec: SweepSpec, notes: [String]) {
@@ -100,7 +101,7 @@ extension SweepSpec {
                 notes.append("\(file): \(field)[\(i)] '\(id)' names \(entry), as \(field)[\(j)] '\(ids[j])' does; dropped, so each point runs once")
             } else {
                 first[entry] = i
-                kept.append(id)
+                kept.append(entry)
             }
         }
         return kept
@@ -141,6 +142,7 @@ extension Sweep {
                       ("precision", p.request.precision.map { .str($0.rawValue) } ?? .null), ("maxBatch", .num(Double(p.batchLimit))),
                       ("powerCapWatts", .optionalNumber(p.request.powerCapWatts)), ("whPerQuery", .num(p.whPerQuery)),
                       ("whPerQueryLow", .optionalNumber(p.whPerQueryRange?.low)), ("whPerQueryHigh", .optionalNumber(p.whPerQueryRange?.high)),
+                      ("whPerQueryGPU", .num(p.gpuWhPerQuery)), ("gpuWatts", .num(p.gpuWatts)), ("outputTokensPerSecond", .num(p.outputTokensPerSecond)),
                       ("ttftMs", .num(p.ttftMs)), ("itlMs", .num(p.itlMs)), ("effectiveBatch", .num(Double(p.effectiveBatch))),
                       ("notes", .array(p.notes.map(JSONValue.str)))])
             })),

@@ -91,7 +91,11 @@ public enum Sweep {
         var p = SweepPoint(index: i, request: request, batchLimit: batch)
         do {
             let d = try estimator.deployment(request)
-            let s = try estimator.serve(d, ServingRequest(batch: batch, inputTokens: spec.inputTokens, outputTokens: spec.outputTokens))
+            let serving = ServingRequest(batch: batch, inputTokens: spec.inputTokens, outputTokens: spec.outputTokens)
+            // A point whose one sequence does not fit even alone cannot run (estimate refuses it);
+            // priced at batch 1 it had reached the frontier.
+            try KVCacheBudget.requireRoom(serving, on: d)
+            let s = try estimator.serve(d, serving)
             let ledger = try QueryLedger.build(serving: s, deployment: d, outputTokens: spec.outputTokens, settings: settings)
             p.whPerQuery = ledger.total(at: spec.boundary).wattHours
             if let band = estimator.errorBand(for: d.gpu.id) {

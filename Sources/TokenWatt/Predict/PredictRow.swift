@@ -128,7 +128,7 @@ public enum PredictRowReader {
         /// `unit` follows the range in the message, so a value in the wrong unit says which is meant.
         func double(_ c: String, _ range: ClosedRange<Double>, unit: String? = nil) throws -> Double? {
             guard let v = raw(c) else { return nil }
-            guard let x = Double(v), x.isFinite, range.contains(x) else {
+            guard let x = Double(decimal: v), range.contains(x) else {
                 throw CellError(line: row.line, column: c,
                                 message: "value '\(v)'; expected a number from \(formatNumber(range.lowerBound)) to \(formatNumber(range.upperBound))"
                                     + (unit.map { " \($0)" } ?? ""))

@@ -19,14 +19,14 @@ enum CapacityCommand {
         let data = try DataDirectory.resolveIfNamed(explicit: args.string("data-dir"))
         let estimator = try CommonOptions.estimator(args)
         // A candidate named twice (an id and its alias, 700 and 700.0) runs once: it printed two
-        // identical rows.
+        // identical rows. Rows name the catalog id, as estimate does (`h100` was printed as typed).
         let gpus: [String?] = try args.string("gpus").map { list in
             let named = try items(list, flag: "gpus", example: "h100-sxm,h200").map { s in (s, try estimator.gpus.gpu(s, context: "--gpus").id) }
-            return once(named, flag: "gpus").map { $0.given }
+            return once(named, flag: "gpus").map { $0.value }
         } ?? [nil]
         let caps: [Double?] = try args.string("caps").map { list in
             let named = try items(list, flag: "caps", example: "500,600,700").map { w -> (String, Double) in
-                guard let v = Double(w.trimmingCharacters(in: .whitespaces)), v > 0, v.isFinite else {
+                guard let v = Double(decimal: w.trimmingCharacters(in: .whitespaces)), v > 0 else {
                     throw UsageError(description: "--caps \(list): expected watts separated by commas, e.g. 500,600,700")
                 }
                 return (w, v)

@@ -8,9 +8,11 @@ enum PowerCommand {
     tokenwatt power (--params N | --model ID) --gpu ID [--gpus N --tp N] [--precision P] [--batch N]
                     (--seq-length N | --input N --output N) [--duty-cycle F] [--pue X] [--price-per-kwh P]
                     [--power-cap-w W] [--sm-clock-mhz F] [--spec FILE] [--format text|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
-      --params builds a generic Llama-3-shaped decoder of that size; a sequence of --seq-length tokens
+      --params builds a generic Llama-3-shaped decoder of that size (2.779e8 to 1e13); a sequence of --seq-length tokens
       is half prompt, half answer unless --input/--output say otherwise. --spec FILE is an output: it
       writes the power spec as JSON to FILE, and replaces only a spec an earlier --spec wrote.
+      Defaults: --gpus 1, --batch 8 sequences in flight, --duty-cycle 1 (serving all year), --pue \(formatNumber(LedgerSettings.defaultPUE))
+      (the facility catalog's default, as in estimate; --pue 1 for IT energy alone), no price, no cap.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
@@ -25,7 +27,10 @@ enum PowerCommand {
         var modelID = args.string("model")
         if let p = args.string("params") {
             guard modelID == nil else { throw UsageError(description: "give --params or --model, not both") }
-            guard let n = Double(p) else { throw UsageError(description: "--params \(p): expected a parameter count such as 70e9") }
+            // Out of range is a usage error like every other flag's (0 had exited 1).
+            guard let n = Double(decimal: p), GenericArchitecture.parameterRange.contains(n) else {
+                throw UsageError(description: "--params \(p): expected \(GenericArchitecture.parameterRangeText), such as 70e9")
+            }
             let generic = try GenericArchitecture.decoder(parameters: n, precision: precision ?? .bf16)
             estimator = Estimator(gpus: estimator.gpus, models: try ModelCatalog(models: [generic]), calibration: estimator.calibration)
             modelID = generic.id
@@ -39,7 +44,7 @@ enum PowerCommand {
         request.smClockMHz = try args.double("sm-clock-mhz", 1...10_000)
         let (input, output) = try lengths(args)
         let inputs = PowerPlan.Inputs(batch: try args.int("batch", 1...1_000_000) ?? 8, inputTokens: input, outputTokens: output,
-                                      dutyCycle: try args.double("duty-cycle", 0...1) ?? 1, pue: try args.pue() ?? 1,
+                                      dutyCycle: try args.double("duty-cycle", 0...1) ?? 1, pue: try args.pue() ?? LedgerSettings.defaultPUE,
                                       pricePerKWh: try args.double("price-per-kwh", 0...100))
         let plan = try PowerPlan(estimator: estimator, deployment: try estimator.deployment(request), inputs: inputs)
         if let spec = args.string("spec") {

@@ -62,9 +62,9 @@ public enum PowerLog {
             // Header names the entity column as one field; values carry "GPU" and the id.
             func value(_ name: String) -> Double? {
                 guard let i = fields.firstIndex(of: name), i + 1 < parts.count else { return nil }
-                return Double(parts[i + 1]).flatMap { $0.isFinite ? $0 : nil }
+                return Double(decimal: parts[i + 1])
             }
-            guard p + 1 < parts.count, let watts = Double(parts[p + 1]), watts.isFinite, watts >= 0 else {
+            guard p + 1 < parts.count, let watts = Double(decimal: parts[p + 1]), watts >= 0 else {
                 throw InputError.invalidValue(file: file, field: "line \(n + 1) POWER", value: parts.count > p + 1 ? parts[p + 1] : "",
                                               expected: "watts")
             }
@@ -81,17 +81,17 @@ public enum PowerLog {
     static func number(_ s: String, unit: String) -> Double? {
         var t = s.trimmingCharacters(in: .whitespaces)
         if t.hasSuffix(unit) { t = String(t.dropLast(unit.count)).trimmingCharacters(in: .whitespaces) }
-        guard let x = Double(t), x.isFinite else { return nil }
+        guard let x = Double(decimal: t) else { return nil }
         return x
     }
 
     /// nvidia-smi's "YYYY/MM/DD HH:MM:SS.mmm" (local time; only differences matter), or seconds.
     public static func timestamp(_ s: String) -> Double? {
         let t = s.trimmingCharacters(in: .whitespaces)
-        if let x = Double(t) { return x.isFinite ? x : nil }
+        if let x = Double(decimal: t) { return x }
         let parts = t.split(whereSeparator: { $0 == " " || $0 == "/" || $0 == ":" || $0 == "-" || $0 == "T" })
         guard parts.count >= 6, let y = Int(parts[0]), let mo = Int(parts[1]), let d = Int(parts[2]),
-              let h = Int(parts[3]), let mi = Int(parts[4]), let sec = Double(parts[5]), sec.isFinite else { return nil }
+              let h = Int(parts[3]), let mi = Int(parts[4]), let sec = Double(decimal: parts[5]) else { return nil }
         var c = DateComponents()
         c.year = y; c.month = mo; c.day = d; c.hour = h; c.minute = mi; c.second = 0
         var cal = Calendar(identifier: .gregorian)
