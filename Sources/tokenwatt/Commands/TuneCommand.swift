@@ -9,12 +9,15 @@ enum TuneCommand {
                    [--ttft-ms T] [--itl-ms T] [--steps N] [--svg FILE] [--format text|csv]
                    [--kv-precision P] [--ssm-state-precision P] [--framework \(EstimateCommand.frameworks)] [--sampling top-p|direct]
                    [--token-budget N] [--memory-utilization F] [--host-launch-us US] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
+      --svg FILE draws energy against latency for both phases; it replaces only an SVG, never an input of the run.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
         let args = try Arguments(argv, valued: EstimateCommand.requestFlags.union(["ttft-ms", "itl-ms", "steps", "svg", "format"]), boolean: [])
         _ = try args.requirePositional(0, usage: usage)
         let format = try args.format([.text, .csv], default: .text)
+        let svg = args.string("svg")
+        if let svg { try checkSVGDestination(svg, args: args) }
         let estimator = try CommonOptions.estimator(args)
         let request = try EstimateCommand.deploymentRequest(args)
         if request.powerCapWatts != nil || request.smClockMHz != nil {
@@ -24,8 +27,16 @@ enum TuneCommand {
         let tuning = try Tuning(estimator: estimator, base: request, serving: serving,
                                 targets: Tuning.Targets(ttftMs: try args.double("ttft-ms", 0.001...1e9), itlMs: try args.double("itl-ms", 0.001...1e9)),
                                 steps: try args.int("steps", 2...200) ?? 12)
-        if let svg = args.string("svg") { try Output.writeFile(tuning.svg(), to: svg) }
+        if let svg { try Output.writeFile(tuning.svg(), to: svg) }
         Output.write(format == .csv ? tuning.csv() : tuning.text())
         return .success
+    }
+
+    /// `--svg` replaced any file it named, the run's own GPU catalog included: it refuses an
+    /// input of the run, as `sweep --svg` does, and, as `power --spec` does, any existing file
+    /// that is not an SVG.
+    static func checkSVGDestination(_ path: String, args: Arguments) throws {
+        try Output.refuseOverlaps(outputs: [("--svg", path)], inputs: CommonOptions.inputFiles(args))
+        try Output.refuseReplacingForeign(path, flag: "--svg", kind: "an SVG", isOurs: Output.isSVG)
     }
 }
