@@ -86,6 +86,18 @@ import Testing
         #expect(t.text().contains("batch \(t.effectiveBatch) (requested 4096)") && t.text().contains("does not fit in memory"))
     }
 
+    /// The header named the request, not the deployment: "1 × h100" for tp 2 and for tp 2 × pp 2.
+    @Test(arguments: [("meta-llama/Llama-3.1-8B-Instruct", "h100", 2, 1, "2 × h100-sxm"),
+                      ("meta-llama/Llama-3.1-70B-Instruct", "h100-sxm", 2, 2, "4 × h100-sxm")])
+    func theHeaderNamesTheResolvedDeployment(model: String, gpu: String, tp: Int, pp: Int, expected: String) throws {
+        var r = DeploymentRequest(model: model, gpu: gpu)
+        r.tensorParallel = tp
+        r.pipelineParallel = pp
+        let t = try Tuning(estimator: Estimator(), base: r, serving: ServingRequest(batch: 16, inputTokens: 500, outputTokens: 100),
+                           targets: .init(), steps: 2)
+        #expect(t.text().hasPrefix("TokenWatt tune — \(model) on \(expected), "), "\(t.text().prefix(120))")
+    }
+
     @Test func anImpossibleTargetIsSaidSo() throws {
         let t = try Tuning(estimator: Estimator(), base: base, serving: serving, targets: .init(itlMs: 0.01), steps: 3)
         #expect(t.bestDecode == nil && t.bestQuery == nil)

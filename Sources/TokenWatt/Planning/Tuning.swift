@@ -37,6 +37,11 @@ public struct Tuning: Sendable {
     /// default setting's estimate says about it.
     public let effectiveBatch: Int
     public let notes: [String]
+    /// The deployment as resolved: catalog ids and every GPU it runs on (the header had shown the
+    /// request's `--gpus`, 1 when absent, and the GPU as typed, so tp 2 read "1 × h100").
+    public let modelID: String
+    public let gpuID: String
+    public let gpuCount: Int
     /// The GPU's fitted HBM energy, for `DecodeClockCaveat`'s note on the chosen decode setting.
     let hbmJoulesPerByte: Double
 
@@ -58,7 +63,9 @@ public struct Tuning: Sendable {
             Point(knob: knob, value: value, ttftMs: e.timeToFirstToken.seconds * 1000, itlMs: e.interTokenLatency.seconds * 1000,
                   prefillJoules: e.prefill.energy.joules, decodeJoules: e.decode.energy.joules, gpuWatts: e.gpuPower.watts)
         }
-        try KVCacheBudget.requireRoom(serving, on: try estimator.deployment(base))
+        let deployment = try estimator.deployment(base)
+        try KVCacheBudget.requireRoom(serving, on: deployment)
+        (modelID, gpuID, gpuCount) = (deployment.model.id, deployment.gpu.id, deployment.gpuCount)
         // The default setting's estimate gives the batch that runs and its notes, and the first point.
         let first = try estimate(.none, 0)
         effectiveBatch = first.effectiveBatch
@@ -106,7 +113,7 @@ public struct Tuning: Sendable {
         let b = baseline
         func saving(_ x: Double, _ y: Double) -> String { y > 0 ? formatPercent(1 - x / y, decimals: 1) : "–" }
         let batch = effectiveBatch == serving.batch ? "batch \(serving.batch)" : "batch \(effectiveBatch) (requested \(serving.batch))"
-        var s = "TokenWatt tune — \(base.model) on \(base.gpus ?? 1) × \(base.gpu), \(batch), \(serving.inputTokens) + \(serving.outputTokens) tokens\n"
+        var s = "TokenWatt tune — \(modelID) on \(gpuCount) × \(gpuID), \(batch), \(serving.inputTokens) + \(serving.outputTokens) tokens\n"
         for note in notes { s += "note: \(note)\n" }
         s += "targets: TTFT \(targets.ttftMs.map { "≤ \(formatNumber($0)) ms" } ?? "none"), ITL \(targets.itlMs.map { "≤ \(formatNumber($0)) ms" } ?? "none")\n\n"
         let rows = points.map { p in [Tuning.label(p), formatNumber(p.ttftMs, significant: 4), formatNumber(p.itlMs, significant: 4),
