@@ -98,6 +98,22 @@ import Testing
         #expect(t.text().hasPrefix("TokenWatt tune — \(model) on \(expected), "), "\(t.text().prefix(120))")
     }
 
+    /// Clocks are on the 15 MHz grid, each once, and the top one is boost itself (an L4 at 200
+    /// steps repeated 96 rows; the GB200's top row was 2055 MHz against its 2062 boost).
+    @Test(arguments: ["l4", "gb200", "rtx-pro-6000-server", "h100-sxm"])
+    func clockStepsAreDistinctAndEndAtBoost(gpu: String) throws {
+        let boost = try Estimator().gpus.gpu(gpu).boostClock.megahertz
+        for n in [2, 12, 200] {
+            let clocks = Tuning.clockSteps((0..<n).map { Double($0) / Double(n - 1) }, boost: boost)
+            #expect(Set(clocks).count == clocks.count && clocks.last == boost && clocks.allSatisfy { $0 <= boost })
+            #expect(clocks.dropLast().allSatisfy { $0.truncatingRemainder(dividingBy: 15) == 0 })
+        }
+        let t = try Tuning(estimator: Estimator(), base: DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: gpu),
+                           serving: ServingRequest(batch: 16, inputTokens: 500, outputTokens: 200), targets: .init(), steps: 3)
+        let top = try #require(t.points.last)
+        #expect(top.knob == .clock && top.value == boost)
+    }
+
     @Test func anImpossibleTargetIsSaidSo() throws {
         let t = try Tuning(estimator: Estimator(), base: base, serving: serving, targets: .init(itlMs: 0.01), steps: 3)
         #expect(t.bestDecode == nil && t.bestQuery == nil)

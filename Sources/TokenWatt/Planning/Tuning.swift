@@ -73,10 +73,24 @@ public struct Tuning: Sendable {
         let n = max(2, steps)
         let low: Double = gpu.powerCapRange.lowerBound, tdp: Double = gpu.tdp.watts, boost: Double = gpu.boostClock.megahertz
         let fractions: [Double] = (0..<n).map { Double($0) / Double(n - 1) }
-        let caps: [Double] = fractions.map { low + (tdp - low) * $0 }
-        let clocks: [Double] = fractions.map { f in (boost * (0.3 + 0.7 * f) / 15).rounded() * 15 }
+        let caps = Self.distinct(fractions.map { low + (tdp - low) * $0 })
+        let clocks = Self.clockSteps(fractions, boost: boost)
         points = try [point(.none, 0, first)] + caps.map { point(.powerCap, $0, try estimate(.powerCap, $0)) }
             + clocks.map { point(.clock, $0, try estimate(.clock, $0)) }
+    }
+
+    /// Clocks from 30 % of boost to boost at `fractions` of the way, on the 15 MHz grid drivers
+    /// accept, and boost itself at the top: boosts off that grid (GB200 2062, RTX PRO 6000 2493
+    /// MHz) had their top row at 2055 or 2490 MHz, not the default clock, and many steps repeated
+    /// a rounded clock (96 duplicate rows at `--steps 200` on an L4).
+    static func clockSteps(_ fractions: [Double], boost: Double) -> [Double] {
+        distinct(fractions.map { f in f >= 1 ? boost : min(boost, (boost * (0.3 + 0.7 * f) / 15).rounded() * 15) })
+    }
+
+    /// The values in order, each once.
+    static func distinct(_ values: [Double]) -> [Double] {
+        var seen = Set<Double>()
+        return values.filter { seen.insert($0).inserted }
     }
 
     func meets(_ p: Point, prefill: Bool, decode: Bool) -> Bool {
