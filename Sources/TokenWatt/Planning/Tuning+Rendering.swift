@@ -109,6 +109,40 @@ extension Tuning {
             + "the host keeps drawing over its longer steps\n"
     }
 
+    /// The run's settings, every row and the chosen settings, keys in `estimate`'s style (units in
+    /// the names; `whPerQuery` by boundary): the CSV dropped the chosen settings, and tools scraped the text.
+    public func json() -> JSONValue {
+        func opt(_ x: Double?) -> JSONValue { x.map(JSONValue.num) ?? .null }
+        func picks(_ at: Boundary) -> [(String, JSONValue)] {
+            Phase.allCases.map { phase in ("best" + phase.rawValue.prefix(1).uppercased() + phase.rawValue.dropFirst(), best(phase, at: at).map(json) ?? .null) }
+        }
+        return .obj([
+            ("model", .str(modelID)), ("gpu", .str(gpuID)), ("gpus", .num(Double(gpuCount))),
+            ("inputTokens", .num(Double(serving.inputTokens))), ("outputTokens", .num(Double(serving.outputTokens))),
+            ("requestedBatch", .num(Double(serving.batch))), ("effectiveBatch", .num(Double(effectiveBatch))),
+            ("boundary", .str(boundary.rawValue)), ("pue", .num(pue)),
+            ("targets", .obj([("timeToFirstTokenMs", opt(targets.ttftMs)), ("interTokenLatencyMs", opt(targets.itlMs))])),
+            ("points", .array(points.map(json))),
+        ] + picks(boundary) + [
+            ("atGPUs", .obj(picks(.gpu))),
+            ("notes", .array(notes.map(JSONValue.str))),
+        ])
+    }
+
+    /// One setting: its knob and value (`powerCapWatts` or `smClockMHz`, null for the other), its
+    /// latencies, GPU energy per phase, Wh per query at every boundary and the phases at the boundary.
+    func json(_ p: Point) -> JSONValue {
+        .obj([
+            ("knob", .str(p.knob.rawValue)),
+            ("powerCapWatts", p.knob == .powerCap ? .num(p.value) : .null), ("smClockMHz", p.knob == .clock ? .num(p.value) : .null),
+            ("timeToFirstTokenMs", .num(p.ttftMs)), ("interTokenLatencyMs", .num(p.itlMs)),
+            ("prefillJoules", .num(p.prefillJoules)), ("decodeJoules", .num(p.decodeJoules)), ("gpuPowerWatts", .num(p.gpuWatts)),
+            ("whPerQuery", .obj(Boundary.allCases.map { ($0.rawValue, .num(p.whPerQuery[$0] ?? 0)) })),
+            ("prefillJoulesAtBoundary", .num(p.joules(.prefill, at: boundary))), ("decodeJoulesAtBoundary", .num(p.joules(.decode, at: boundary))),
+            ("meetsTargets", .bool(meets(p, for: .query))),
+        ])
+    }
+
     /// Energy at the boundary against latency for each phase, caps and clocks as two series, side by side.
     public func svg() -> String {
         func chart(_ title: String, _ x: String, _ y: String, _ px: (Point) -> Double, _ py: (Point) -> Double) -> String {

@@ -5,8 +5,8 @@ import TokenWatt
 enum KernelsCommand {
     static let usage = """
     tokenwatt kernels --model ID --gpu ID [--gpus N --tp N --ep N --pp N] [--precision P] --batch N --input N --output N
-                      [--pass decode|prefill | --per-query] [--context N] [--stage N] [--kv-precision P] [--power-cap-w W] [--sm-clock-mhz F]
-                      [--framework \(EstimateCommand.frameworks)] [--sampling top-p|direct] [--token-budget N]
+                      [--pass decode|prefill | --per-query] [--context N] [--stage N] [--kv-precision P] [--ssm-state-precision P] [--power-cap-w W]
+                      [--sm-clock-mhz F] [--framework \(EstimateCommand.frameworks)] [--sampling top-p|direct] [--attention eager|sdpa|flash] [--token-budget N]
                       [--memory-utilization F] [--host-launch-us US] [--format text|csv|json]
                       [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       Lists the kernels of one GPU's pass as `estimate` prices it, with the idle gaps; the rows add up to
