@@ -358,6 +358,27 @@ import Testing
         #expect(Int(share)! >= 10, "\(tp2.explanation)")
     }
 
+    /// A large prefill's GEMMs are limited by the L2 cache's bandwidth (tensor cores 78 % busy,
+    /// HBM 9 %), not by HBM: they were filed as memory-bound, so the diagnosis called the prefill
+    /// 82 % memory-bound and an H200 gives the same TTFT. Only the labels moved: the pass's time
+    /// is still the sum of its kernels' and its shares still add up to 1.
+    @Test func anL2LimitedPrefillIsNotCalledMemoryBound() throws {
+        let e = Estimator()
+        let r = DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm")
+        let serving = ServingRequest(batch: 1, inputTokens: 8000, outputTokens: 10)
+        let d = try Diagnosis(estimator: e, request: r, serving: serving)
+        let shares = Dictionary(uniqueKeysWithValues: d.prefillShares)
+        #expect(shares["L2-bound"]! > 0.6 && shares["memory-bound"]! < 0.15, "\(d.prefillShares)")
+        #expect(approx(d.prefillShares.reduce(0) { $0 + $1.1 }, 1, rel: 1e-9) && d.text().contains("L2-bound"))
+        #expect(approx(d.base.serving.timeToFirstToken.seconds * 1000, 216.26, rel: 1e-3), "\(d.base.serving.timeToFirstToken.seconds)")
+        let prefill = try KernelListing(estimator: e, deployment: try e.deployment(r), serving: serving, pass: .prefill)
+        let gateUp = try #require(prefill.breakdown.kernels.first { $0.kernel == "gate_up_proj" })
+        #expect(gateUp.bound == .l2)
+        #expect(prefill.csv().contains(",l2,"))
+        let decode = try KernelListing(estimator: e, deployment: try e.deployment(r), serving: serving, pass: .decode)
+        #expect(decode.breakdown.kernels.first { $0.kernel == "gate_up_proj" }?.bound == .memory)
+    }
+
     /// More GPUs can cost less energy when their memory unlocks a bigger batch; the diagnosis says why.
     @Test func moreGPUsUnlockingABatchIsExplained() throws {
         let d = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 2),

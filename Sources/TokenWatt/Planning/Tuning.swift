@@ -2,9 +2,9 @@ import Foundation
 import KernelPower
 
 /// Power caps and locked clocks against latency targets: the setting that minimises energy per
-/// query at a boundary, for each phase and for the query as a whole. Prefill is compute-bound and
-/// slows almost in proportion to the clock; decode is memory-bound and barely slows, so a cap
-/// saves more there. Beyond the GPUs the host keeps drawing over the longer steps, so the setting
+/// query at a boundary, for each phase and for the query as a whole. Prefill is bound by the
+/// tensor cores or the L2 cache, both on the SM clock, and slows almost in proportion to it;
+/// decode is bound by HBM and barely slows, so a cap saves more there. Beyond the GPUs the host keeps drawing over the longer steps, so the setting
 /// that saves the most GPU energy can cost more at the wall: the boundary is the facility by
 /// default, as in `estimate`.
 public struct Tuning: Sendable {
