@@ -95,6 +95,25 @@ enum Output {
         return url.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(url.lastPathComponent).path
     }
 
+    /// Refuses to replace an existing file that `isOurs` does not recognise as an earlier output
+    /// of `flag` (`tune --svg` replaced a workload it was pointed at): an output flag beside
+    /// input flags may name a file the user meant to keep. A missing file or a folder passes
+    /// (`checkDestination` says what is wrong with a folder).
+    static func refuseReplacingForeign(_ path: String, flag: String, kind: String, isOurs: (Data) -> Bool) throws {
+        var isDir: ObjCBool = false
+        guard path != "-", FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else { return }
+        guard let data = FileManager.default.contents(atPath: path), isOurs(data) else {
+            throw InputError.unreadable(file: path, reason: "exists and is not \(kind) an earlier \(flag) wrote; \(flag) FILE is an output, "
+                + "refusing to replace it (remove it or choose another path)")
+        }
+    }
+
+    /// Whether `data` is an SVG document as this tool writes them (its first tag is `<svg`).
+    static func isSVG(_ data: Data) -> Bool {
+        let head = String(decoding: data.prefix(256), as: UTF8.self).drop { $0.isWhitespace }
+        return head.hasPrefix("<svg")
+    }
+
     /// Refuses a destination that is a folder or not a regular file, and makes its folder (or
     /// says which part of the path is a file, not a folder).
     static func checkDestination(_ path: String) throws {

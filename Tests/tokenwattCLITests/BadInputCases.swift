@@ -142,6 +142,8 @@ extension BadInput {
         BadInput(name: "power duty cycle above one", args: ["power", "--params", "7e9", "--gpu", "h100-sxm", "--seq-length", "100", "--duty-cycle", "2"], status: 64, mentions: ["--duty-cycle", "2"]),
         BadInput(name: "power seq length and input", args: ["power", "--params", "7e9", "--gpu", "h100-sxm", "--seq-length", "100", "--input", "5", "--output", "5"], status: 64, mentions: ["--seq-length", "not both"]),
         BadInput(name: "tune with a cap", args: ["tune", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "1", "--input", "5", "--output", "5", "--power-cap-w", "300"], status: 64, mentions: ["--power-cap-w"]),
+        BadInput(name: "tune boundary", args: ["tune", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "1", "--input", "5", "--output", "5", "--boundary", "wall"], status: 64, mentions: ["--boundary"]),
+        BadInput(name: "tune pue", args: ["tune", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "1", "--input", "5", "--output", "5", "--pue", "0.9"], status: 64, mentions: ["--pue"]),
         BadInput(name: "tune steps one", args: ["tune", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "1", "--input", "5", "--output", "5", "--steps", "1"], status: 64, mentions: ["--steps"]),
         BadInput(name: "diagnose with a flag it does not read", args: ["diagnose", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "1", "--input", "5", "--output", "5", "--pue", "1.2"], status: 64, mentions: ["--pue"]),
         BadInput(name: "kernels unknown pass", args: ["kernels", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "1", "--input", "5", "--output", "5", "--pass", "prefil"], status: 64, mentions: ["--pass", "prefil", "prefill"]),

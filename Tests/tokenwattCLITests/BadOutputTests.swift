@@ -80,6 +80,30 @@ import Testing
         #expect(text(spec) == Inputs.sweep && !FileManager.default.fileExists(atPath: dir.path + "/x"))
     }
 
+    /// tune --svg replaced any file it named without a word: the run's own GPU catalog, a workload.
+    /// It now refuses an input of the run and an existing file that is not an SVG, and replaces
+    /// its own earlier SVG.
+    @Test func tuneSVGNeverReplacesAnInputOrAFileThatIsNotAnSVG() throws {
+        let dir = try scratch("tune")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let tune = ["tune", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "16", "--input", "500", "--output", "200", "--steps", "2"]
+        let catalog = dir.appendingPathComponent("gpus.json"), workload = dir.appendingPathComponent("w.json")
+        try "{}".write(to: catalog, atomically: true, encoding: .utf8)
+        try "{\"schemaVersion\": 1}".write(to: workload, atomically: true, encoding: .utf8)
+        let input = try CLITests.run(tune + ["--gpu-catalog", catalog.path, "--svg", dir.path + "/./gpus.json"])
+        #expect(input.status == 64 && input.stderr.contains("the GPU catalog"), "\(input.stderr)")
+        #expect(text(catalog) == "{}")
+        let other = try CLITests.run(tune + ["--svg", workload.path])
+        #expect(other.status == 1 && other.stderr.contains("is not an SVG"), "\(other.stderr)")
+        #expect(text(workload) == "{\"schemaVersion\": 1}")
+        let svg = dir.path + "/t.svg"
+        for _ in 0..<2 {
+            let r = try CLITests.run(tune + ["--svg", svg])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        #expect(text(URL(fileURLWithPath: svg))?.hasPrefix("<svg") == true)
+    }
+
     /// validate wrote its report, then failed on --bands-out.
     @Test func validateWritesReportAndBandsOrNeither() throws {
         let dir = try scratch("validate")

@@ -165,3 +165,41 @@ extension CLITests {
                 && r.stderr.contains("--caps names '700.0' and '700'"), "\(r.stderr)")
     }
 }
+
+extension CLITests {
+    /// The flags that price one deployment serving one request shape (`EstimateCommand.requestFlags`).
+    static let requestFlags = ["model", "gpu", "gpus", "tp", "ep", "pp", "precision", "kv-precision", "ssm-state-precision",
+                               "framework", "attention", "sm-clock-mhz", "power-cap-w", "host-launch-us", "sampling",
+                               "calibration", "model-catalog", "gpu-catalog", "batch", "input", "output", "token-budget", "memory-utilization"]
+
+    /// tune, diagnose and kernels take `--attention` (kernels also `--ssm-state-precision`), but
+    /// their usage texts did not list them; tune refuses a cap or clock of its own.
+    @Test(arguments: ["tune", "diagnose", "kernels"])
+    func theUsageListsEveryFlagTheCommandTakes(command: String) throws {
+        let help = try Self.run(["help", command])
+        let skipped: Set<String> = command == "tune" ? ["sm-clock-mhz", "power-cap-w"] : []
+        for flag in Self.requestFlags where !skipped.contains(flag) {
+            #expect(help.stdout.range(of: "--\(flag)\\b", options: .regularExpression) != nil, "\(command) usage lacks --\(flag)")
+        }
+    }
+
+    /// tune was the one lever command without JSON (tools scraped the CSV, which drops the chosen
+    /// settings): the rows are the CSV's, and the chosen settings at the boundary and at the GPUs.
+    @Test func tuneWritesJSON() throws {
+        let base = ["tune", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--batch", "16", "--input", "500", "--output", "200",
+                    "--steps", "4", "--itl-ms", "11"]
+        let r = try Self.run(base + ["--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let points = try #require(o["points"] as? [[String: Any]])
+        #expect(points.count == Self.csvLines(try Self.run(base + ["--format", "csv"]).stdout).count - 1)
+        #expect(o["boundary"] as? String == "facility" && o["gpus"] as? Int == 1 && o["gpu"] as? String == "h100-sxm")
+        let q = try #require(o["bestQuery"] as? [String: Any]), wh = try #require(q["whPerQuery"] as? [String: Double])
+        #expect(points.allSatisfy { p in (p["meetsTargets"] as? Bool) != true || ((p["whPerQuery"] as? [String: Double])?["facility"] ?? 0) >= wh["facility"]! })
+        #expect((q["interTokenLatencyMs"] as? Double ?? 99) <= 11 && o["bestPrefill"] is [String: Any] && o["bestDecode"] is [String: Any])
+        let gpu = try #require(o["atGPUs"] as? [String: Any])
+        #expect(gpu["bestQuery"] is [String: Any])
+        let none = try Self.run(base.dropLast() + ["0.01", "--format", "json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(none.stdout.utf8)) as? [String: Any])?["bestQuery"] is NSNull)
+    }
+}

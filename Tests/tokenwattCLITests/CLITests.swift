@@ -337,6 +337,9 @@ import Testing
                                  "--itl-ms", "30", "--steps", "4"])
         #expect(tune.status == 0 && tune.stdout.contains("decode:"), "\(tune.stderr)")
         #expect(tune.stdout.contains("clock changes where measured:") && tune.stdout.contains("power caps have no measured pairs"))
+        let node = try Self.run(["tune", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--batch", "16", "--input", "500", "--output", "200",
+                                 "--steps", "3", "--boundary", "node", "--pue", "1.2", "--format", "csv"])
+        #expect(node.status == 0 && Self.csvLines(node.stdout).dropFirst().allSatisfy { $0[9] == "node" }, "\(node.stderr)")
         let workload = dir.appendingPathComponent("w.json")
         try Self.tinyWorkload.write(to: workload, atomically: true, encoding: .utf8)
         // An alias on the command line is printed as the catalog's id (it was printed as typed).

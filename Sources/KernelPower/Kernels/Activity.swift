@@ -46,8 +46,13 @@ public struct Activity: Sendable, Equatable {
 public enum Bound: String, Sendable, CaseIterable {
     /// Tensor or CUDA-core math.
     case compute
-    /// HBM or L2 bandwidth.
+    /// HBM (DRAM) bandwidth.
     case memory
+    /// The on-chip L2 cache's bandwidth, which scales with the SM clock: a large prefill GEMM's
+    /// operand traffic runs there (tensor cores 78 % busy, HBM 9 %), so faster HBM does not
+    /// shorten it. Filed under `memory`, it had `diagnose` call such a prefill 82 %
+    /// memory-bound, pointing at HBM bandwidth.
+    case l2
     /// GPU-to-GPU links.
     case communication
     /// The fixed per-kernel cost (launch latency, pipeline fill and drain) exceeds the work.

@@ -51,7 +51,7 @@ extension KernelTimer {
         a.hbmBytes = dram
         let occupied = tMath >= max(tDram, tL2) ? tiles / (perSM * sms) : tiles / sms
         a.activeSMCycles = min(1, occupied) * sms * (work + model.kernelOverhead.seconds) * hz
-        return finish(work: work, limits: [(.compute, tMath), (.memory, max(tDram, tL2))], activity: a)
+        return finish(work: work, limits: [(.compute, tMath), (.memory, tDram), (.l2, tL2)], activity: a)
     }
 }
 

@@ -108,6 +108,6 @@ extension KernelTimer {
         // SMs empty). Memory-bound: the tiles are co-resident and stream together.
         let occupied = tMath >= max(tDram, tL2) ? tiles / (perSM * sms) : tiles / sms
         a.activeSMCycles = min(1, occupied) * sms * (work + model.kernelOverhead.seconds) * hz
-        return finish(work: work, limits: [(.compute, tMath), (.memory, max(tDram, tL2))], activity: a)
+        return finish(work: work, limits: [(.compute, tMath), (.memory, tDram), (.l2, tL2)], activity: a)
     }
 }

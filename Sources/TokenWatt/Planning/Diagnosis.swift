@@ -23,7 +23,7 @@ public struct Diagnosis: Sendable {
     }
 
     public let base: QueryEstimate
-    /// Share of each phase's time by what bounds it (compute, memory, communication, overhead, idle).
+    /// Share of each phase's time by what bounds it (compute, HBM memory, L2 cache, communication, overhead, idle).
     public let prefillShares: [(String, Double)]
     public let decodeShares: [(String, Double)]
     public let energyShares: [(String, Double)]
@@ -53,7 +53,7 @@ public struct Diagnosis: Sendable {
     }
 
     static func shares(_ p: PassEstimate) -> [(String, Double)] {
-        let bounds: [(String, Bound)] = [("compute-bound", .compute), ("memory-bound", .memory), ("communication", .communication),
+        let bounds: [(String, Bound)] = [("compute-bound", .compute), ("memory-bound", .memory), ("L2-bound", .l2), ("communication", .communication),
                                          ("per-kernel overhead", .overhead)]
         return bounds.map { ($0.0, p.timeShare[$0.1] ?? 0) } + [("idle (launch gaps)", p.idleShare)]
     }
@@ -211,6 +211,7 @@ public struct Diagnosis: Sendable {
         t += FleetRendering.table(["", "prefill", "decode", "energy"], prefillShares.indices.map { i in
             [prefillShares[i].0, formatPercent(prefillShares[i].1, decimals: 0), formatPercent(decodeShares[i].1, decimals: 0), formatPercent(energyShares[i].1, decimals: 0)]
         })
+        t += "memory-bound: HBM bandwidth; L2-bound: the on-chip L2 cache's, which follows the SM clock (faster HBM does not help)\n"
         if d.pipelineParallel > 1 {
             t += "with pp \(d.pipelineParallel), idle includes the time each stage waits for the cycle's slowest stage or microbatch\n"
         }

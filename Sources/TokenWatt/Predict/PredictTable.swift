@@ -116,10 +116,11 @@ public struct PredictTable: Sendable {
         for (name, x) in zip(["duty_tensor", "duty_fp32", "duty_smem", "duty_l2", "duty_hbm", "duty_sm", "duty_link"], duty.values) {
             v[name] = .num(x)
         }
-        for (bound, column) in [(Bound.compute, "compute_bound_share"), (.memory, "memory_bound_share"),
-                                (.communication, "communication_share"), (.overhead, "overhead_share")] {
+        for (bound, column) in [(Bound.compute, "compute_bound_share"), (.communication, "communication_share"), (.overhead, "overhead_share")] {
             v[column] = .num(e.timeShare[bound] ?? 0)
         }
+        // The column's contract predates the L2 bound: bandwidth-bound time, HBM or L2.
+        v["memory_bound_share"] = .num((e.timeShare[.memory] ?? 0) + (e.timeShare[.l2] ?? 0))
         let said = notes.compactMap { $0 }
         if !said.isEmpty { v["note"] = .str(said.joined(separator: "; ")) }
         return v

@@ -7,7 +7,7 @@ enum DiagnoseCommand {
     static let usage = """
     tokenwatt diagnose --model ID --gpu ID [--gpus N --tp N --ep N --pp N] [--precision P] --batch N --input N --output N
                        [--kv-precision P] [--ssm-state-precision P] [--power-cap-w W] [--sm-clock-mhz F] [--framework \(EstimateCommand.frameworks)]
-                       [--sampling top-p|direct] [--token-budget N] [--memory-utilization F] [--host-launch-us US]
+                       [--sampling top-p|direct] [--attention eager|sdpa|flash] [--token-budget N] [--memory-utilization F] [--host-launch-us US]
                        [--format text|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
     """
 

@@ -5,8 +5,8 @@ import TokenWatt
 enum KernelsCommand {
     static let usage = """
     tokenwatt kernels --model ID --gpu ID [--gpus N --tp N --ep N --pp N] [--precision P] --batch N --input N --output N
-                      [--pass decode|prefill | --per-query] [--context N] [--stage N] [--kv-precision P] [--power-cap-w W] [--sm-clock-mhz F]
-                      [--framework \(EstimateCommand.frameworks)] [--sampling top-p|direct] [--token-budget N]
+                      [--pass decode|prefill | --per-query] [--context N] [--stage N] [--kv-precision P] [--ssm-state-precision P] [--power-cap-w W]
+                      [--sm-clock-mhz F] [--framework \(EstimateCommand.frameworks)] [--sampling top-p|direct] [--attention eager|sdpa|flash] [--token-budget N]
                       [--memory-utilization F] [--host-launch-us US] [--format text|csv|json]
                       [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       Lists the kernels of one GPU's pass as `estimate` prices it, with the idle gaps; the rows add up to
@@ -15,7 +15,8 @@ enum KernelsCommand {
       prompt's first chunk beside the decodes (continuous batching) or the batch's prefill (hf).
       --stage N picks a pipeline stage (1 to --pp) and lists one of its microbatches.
       --per-query splits one query's GPU energy (estimate's GPU boundary) by kernel, prefill and decode.
-      Column fitted_us: the part of a decode attention launch that is the fitted per-sequence decode
+      Column bound: compute, memory (HBM bandwidth), l2 (the on-chip L2 cache's bandwidth), communication
+      or overhead; host for the idle row. Column fitted_us: the part of a decode attention launch that is the fitted per-sequence decode
       time, not the kernel's KV stream.
     """
 

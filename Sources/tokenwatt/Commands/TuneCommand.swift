@@ -6,15 +6,23 @@ import TokenWatt
 enum TuneCommand {
     static let usage = """
     tokenwatt tune --model ID --gpu ID [--gpus N --tp N --ep N --pp N] [--precision P] --batch N --input N --output N
-                   [--ttft-ms T] [--itl-ms T] [--steps N] [--svg FILE] [--format text|csv]
+                   [--ttft-ms T] [--itl-ms T] [--boundary gpu|node|it|facility] [--pue X] [--steps N] [--svg FILE] [--format text|csv|json]
                    [--kv-precision P] [--ssm-state-precision P] [--framework \(EstimateCommand.frameworks)] [--sampling top-p|direct]
+                   [--attention eager|sdpa|flash]
                    [--token-budget N] [--memory-utilization F] [--host-launch-us US] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
+      --boundary (default facility, as estimate) is where the energy the best settings minimise is counted: beyond the
+      GPUs the host draws over longer steps, so the least GPU energy can cost more at the wall (the output says so).
+      --format json: the table's rows (points) and the settings chosen at the boundary (bestPrefill, bestDecode,
+      bestQuery; null where no setting meets the targets) and at the GPUs alone (atGPUs).
+      --svg FILE draws energy against latency for both phases; it replaces only an SVG, never an input of the run.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: EstimateCommand.requestFlags.union(["ttft-ms", "itl-ms", "steps", "svg", "format"]), boolean: [])
+        let args = try Arguments(argv, valued: EstimateCommand.requestFlags.union(["ttft-ms", "itl-ms", "steps", "svg", "format", "boundary", "pue"]), boolean: [])
         _ = try args.requirePositional(0, usage: usage)
-        let format = try args.format([.text, .csv], default: .text)
+        let format = try args.format([.text, .csv, .json], default: .text)
+        let svg = args.string("svg")
+        if let svg { try checkSVGDestination(svg, args: args) }
         let estimator = try CommonOptions.estimator(args)
         let request = try EstimateCommand.deploymentRequest(args)
         if request.powerCapWatts != nil || request.smClockMHz != nil {
@@ -23,9 +31,23 @@ enum TuneCommand {
         let serving = try EstimateCommand.servingRequest(args)
         let tuning = try Tuning(estimator: estimator, base: request, serving: serving,
                                 targets: Tuning.Targets(ttftMs: try args.double("ttft-ms", 0.001...1e9), itlMs: try args.double("itl-ms", 0.001...1e9)),
-                                steps: try args.int("steps", 2...200) ?? 12)
-        if let svg = args.string("svg") { try Output.writeFile(tuning.svg(), to: svg) }
-        Output.write(format == .csv ? tuning.csv() : tuning.text())
+                                steps: try args.int("steps", 2...200) ?? 12,
+                                boundary: try args.choice("boundary", Boundary.self) ?? .facility,
+                                settings: try args.pue().map { try LedgerSettings(pue: $0) })
+        if let svg { try Output.writeFile(tuning.svg(), to: svg) }
+        switch format {
+        case .csv: Output.write(tuning.csv())
+        case .json: Output.write(JSONWriter(sortKeys: false).write(tuning.json()))
+        default: Output.write(tuning.text())
+        }
         return .success
+    }
+
+    /// `--svg` replaced any file it named, the run's own GPU catalog included: it refuses an
+    /// input of the run, as `sweep --svg` does, and, as `power --spec` does, any existing file
+    /// that is not an SVG.
+    static func checkSVGDestination(_ path: String, args: Arguments) throws {
+        try Output.refuseOverlaps(outputs: [("--svg", path)], inputs: CommonOptions.inputFiles(args))
+        try Output.refuseReplacingForeign(path, flag: "--svg", kind: "an SVG", isOurs: Output.isSVG)
     }
 }

@@ -1,0 +1,164 @@
+import Foundation
+import KernelPower
+
+/// Renderings of a `Tuning`: a text table with the chosen settings, CSV and an SVG.
+extension Tuning {
+    public static func label(_ p: Point) -> String {
+        switch p.knob {
+        case .none: return "default (TDP, boost clock)"
+        case .powerCap: return "cap \(formatNumber(p.value, significant: 4)) W"
+        case .clock: return "clock \(formatNumber(p.value, significant: 4)) MHz"
+        }
+    }
+
+    /// Where an energy figure is counted, in words ("at the facility").
+    static func place(_ b: Boundary) -> String {
+        switch b {
+        case .gpu: return "at the GPUs"
+        case .node: return "at the nodes"
+        case .it: return "at the IT boundary"
+        case .facility: return "at the facility"
+        }
+    }
+
+    /// `prefill_j`, `decode_j` and `query_wh_gpu` are at the GPUs; `wh_per_query` and the phases'
+    /// `_at_boundary` columns at `boundary`, the figures the best settings minimise.
+    public static let csvHeader = ["knob", "value", "ttft_ms", "itl_ms", "prefill_j", "decode_j", "query_wh_gpu", "gpu_w", "meets_targets",
+                                   "boundary", "prefill_j_at_boundary", "decode_j_at_boundary", "wh_per_query"]
+
+    public func csv() -> String {
+        ([CSVWriter.line(Self.csvHeader)] + points.map { p in
+            // Six significant digits, as `estimate` and `sweep` write (the times and energies had 5, watts 4).
+            CSVWriter.line([p.knob.rawValue, formatNumber(p.value), formatNumber(p.ttftMs), formatNumber(p.itlMs),
+                            formatNumber(p.prefillJoules), formatNumber(p.decodeJoules),
+                            formatNumber(p.queryJoules / 3600), formatNumber(p.gpuWatts),
+                            meets(p, prefill: true, decode: true) ? "yes" : "no", boundary.rawValue,
+                            formatNumber(p.joules(.prefill, at: boundary)), formatNumber(p.joules(.decode, at: boundary)),
+                            formatNumber(p.whPerQuery[boundary] ?? 0)])
+        }).joined(separator: "\n") + "\n"
+    }
+
+    public func text() -> String {
+        let batch = effectiveBatch == serving.batch ? "batch \(serving.batch)" : "batch \(effectiveBatch) (requested \(serving.batch))"
+        var s = "TokenWatt tune — \(modelID) on \(gpuCount) × \(gpuID), \(batch), \(serving.inputTokens) + \(serving.outputTokens) tokens\n"
+        for note in notes { s += "note: \(note)\n" }
+        s += "targets: TTFT \(targets.ttftMs.map { "≤ \(formatNumber($0)) ms" } ?? "none"), ITL \(targets.itlMs.map { "≤ \(formatNumber($0)) ms" } ?? "none")\n"
+        let scope = boundary == .facility ? "PUE \(formatNumber(pue))" : boundary.summary
+        s += "boundary: \(boundary.rawValue) (\(scope)), where the best settings below are chosen; prefill J and decode J at the GPUs\n\n"
+        s += table() + "\n" + picks()
+        if let c = clockAccuracy {
+            s += "\nhow well such changes are predicted (pairs of measured runs in \(c.campaign), forward passes at locked clocks): "
+                + FleetRendering.accuracyWords(c) + "; power caps have no measured pairs\n"
+        }
+        return s
+    }
+
+    /// One row per setting: latency, GPU energy per phase, watts, Wh per query at the GPUs and at the boundary.
+    func table() -> String {
+        let wide = boundary != .gpu
+        let rows = points.map { p in
+            [Tuning.label(p), formatNumber(p.ttftMs, significant: 4), formatNumber(p.itlMs, significant: 4),
+             formatNumber(p.prefillJoules, significant: 4), formatNumber(p.decodeJoules, significant: 4),
+             formatNumber(p.gpuWatts, significant: 4), formatNumber(p.queryJoules / 3600, significant: 4)]
+                + (wide ? [formatNumber(p.whPerQuery[boundary] ?? 0, significant: 4)] : [])
+                + [meets(p, prefill: true, decode: true) ? "yes" : "no"]
+        }
+        let header = ["setting", "TTFT ms", "ITL ms", "prefill J", "decode J", "W/GPU", "Wh GPU"] + (wide ? ["Wh \(boundary.rawValue)"] : []) + ["meets"]
+        return FleetRendering.table(header, rows)
+    }
+
+    /// The best setting for each phase at the boundary, and the GPUs' own best where it differs.
+    func picks() -> String {
+        let b = baseline, at = Self.place(boundary)
+        func saving(_ x: Double, _ y: Double) -> String { y > 0 ? formatPercent(1 - x / y, decimals: 1) : "–" }
+        var s = ""
+        if let p = bestPrefill {
+            let j = p.joules(.prefill, at: boundary)
+            s += "prefill: \(Tuning.label(p)) — \(formatNumber(j, significant: 4)) J per query \(at) (saves \(saving(j, b.joules(.prefill, at: boundary)))), TTFT \(formatNumber(p.ttftMs, significant: 4)) ms (was \(formatNumber(b.ttftMs, significant: 4)))\n"
+            s += gpuPickNote(.prefill, chosen: p)
+        } else { s += "prefill: no setting meets the TTFT target\n" }
+        if let p = bestDecode {
+            let j = p.joules(.decode, at: boundary)
+            s += "decode:  \(Tuning.label(p)) — \(formatNumber(j, significant: 4)) J per query \(at) (saves \(saving(j, b.joules(.decode, at: boundary)))), ITL \(formatNumber(p.itlMs, significant: 4)) ms (was \(formatNumber(b.itlMs, significant: 4)))\n"
+            if let note = DecodeClockCaveat.note(decodeJoules: p.decodeJoules, defaultJoules: b.decodeJoules, hbmJoulesPerByte: hbmJoulesPerByte) {
+                s += "         note: \(note)\n"
+            }
+            s += gpuPickNote(.decode, chosen: p)
+        } else { s += "decode:  no setting meets the ITL target\n" }
+        if let p = bestQuery {
+            let wh = p.whPerQuery[boundary] ?? 0
+            s += "one setting for both: \(Tuning.label(p)) — \(formatNumber(wh, significant: 4)) Wh per query \(at) (saves \(saving(wh, b.whPerQuery[boundary] ?? 0)))\n"
+            s += gpuPickNote(.query, chosen: p)
+        } else { s += "one setting for both: none meets both targets\n" }
+        return s
+    }
+
+    /// Where the least GPU energy is another setting than the least at the boundary, what that
+    /// setting saves at the GPUs and costs at the boundary (the host draws over its longer steps).
+    func gpuPickNote(_ phase: Phase, chosen: Point) -> String {
+        guard boundary != .gpu, let g = best(phase, at: .gpu), g != chosen else { return "" }
+        let b = baseline
+        let unit = phase == .query ? "Wh" : "J", scale = phase == .query ? 1.0 / 3600 : 1
+        func figure(_ p: Point, _ at: Boundary) -> String { formatNumber(p.joules(phase, at: at) * scale, significant: 4) + " \(unit)" }
+        func change(_ p: Point, _ at: Boundary) -> String {
+            let x = p.joules(phase, at: at), y = b.joules(phase, at: at)
+            return y > 0 ? FleetRendering.signedPercent(x / y - 1) : "–"
+        }
+        return "         at the GPUs alone the least is \(Tuning.label(g)) (\(figure(g, .gpu)), \(change(g, .gpu)) against the default), "
+            + "but \(Self.place(boundary)) it costs \(figure(g, boundary)) (\(change(g, boundary))), more than \(Tuning.label(chosen)): "
+            + "the host keeps drawing over its longer steps\n"
+    }
+
+    /// The run's settings, every row and the chosen settings, keys in `estimate`'s style (units in
+    /// the names; `whPerQuery` by boundary): the CSV dropped the chosen settings, and tools scraped the text.
+    public func json() -> JSONValue {
+        func opt(_ x: Double?) -> JSONValue { x.map(JSONValue.num) ?? .null }
+        func picks(_ at: Boundary) -> [(String, JSONValue)] {
+            Phase.allCases.map { phase in ("best" + phase.rawValue.prefix(1).uppercased() + phase.rawValue.dropFirst(), best(phase, at: at).map(json) ?? .null) }
+        }
+        return .obj([
+            ("model", .str(modelID)), ("gpu", .str(gpuID)), ("gpus", .num(Double(gpuCount))),
+            ("inputTokens", .num(Double(serving.inputTokens))), ("outputTokens", .num(Double(serving.outputTokens))),
+            ("requestedBatch", .num(Double(serving.batch))), ("effectiveBatch", .num(Double(effectiveBatch))),
+            ("boundary", .str(boundary.rawValue)), ("pue", .num(pue)),
+            ("targets", .obj([("timeToFirstTokenMs", opt(targets.ttftMs)), ("interTokenLatencyMs", opt(targets.itlMs))])),
+            ("points", .array(points.map(json))),
+        ] + picks(boundary) + [
+            ("atGPUs", .obj(picks(.gpu))),
+            ("notes", .array(notes.map(JSONValue.str))),
+        ])
+    }
+
+    /// One setting: its knob and value (`powerCapWatts` or `smClockMHz`, null for the other), its
+    /// latencies, GPU energy per phase, Wh per query at every boundary and the phases at the boundary.
+    func json(_ p: Point) -> JSONValue {
+        .obj([
+            ("knob", .str(p.knob.rawValue)),
+            ("powerCapWatts", p.knob == .powerCap ? .num(p.value) : .null), ("smClockMHz", p.knob == .clock ? .num(p.value) : .null),
+            ("timeToFirstTokenMs", .num(p.ttftMs)), ("interTokenLatencyMs", .num(p.itlMs)),
+            ("prefillJoules", .num(p.prefillJoules)), ("decodeJoules", .num(p.decodeJoules)), ("gpuPowerWatts", .num(p.gpuWatts)),
+            ("whPerQuery", .obj(Boundary.allCases.map { ($0.rawValue, .num(p.whPerQuery[$0] ?? 0)) })),
+            ("prefillJoulesAtBoundary", .num(p.joules(.prefill, at: boundary))), ("decodeJoulesAtBoundary", .num(p.joules(.decode, at: boundary))),
+            ("meetsTargets", .bool(meets(p, for: .query))),
+        ])
+    }
+
+    /// Energy at the boundary against latency for each phase, caps and clocks as two series, side by side.
+    public func svg() -> String {
+        func chart(_ title: String, _ x: String, _ y: String, _ px: (Point) -> Double, _ py: (Point) -> Double) -> String {
+            var c = SVGChart(title: title, xTitle: x, yTitle: y)
+            for knob in [Knob.powerCap, .clock] {
+                c.series.append(SVGChart.Series(name: knob.rawValue, points: points.filter { $0.knob == knob }.map { (px($0), py($0)) }, style: .markers))
+            }
+            return c.render()
+        }
+        let at = Self.place(boundary)
+        let left = chart("Prefill: energy against time to first token", "TTFT, ms", "prefill energy per query \(at), J",
+                         { $0.ttftMs }, { $0.joules(.prefill, at: self.boundary) })
+        let right = chart("Decode: energy against inter-token latency", "ITL, ms", "decode energy per query \(at), J",
+                          { $0.itlMs }, { $0.joules(.decode, at: self.boundary) })
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 1280 460\" width=\"1280\" height=\"460\">\n"
+            + left.replacingOccurrences(of: "<svg xmlns=\"http://www.w3.org/2000/svg\" ", with: "<svg x=\"0\" ")
+            + right.replacingOccurrences(of: "<svg xmlns=\"http://www.w3.org/2000/svg\" ", with: "<svg x=\"640\" ") + "</svg>\n"
+    }
+}
