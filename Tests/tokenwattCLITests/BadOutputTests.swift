@@ -78,6 +78,10 @@ import Testing
         let twice = try CLITests.run(["sweep", spec.path, "-o", dir.path + "/x", "--svg", dir.path + "/x"])
         #expect(twice.status == 64 && twice.stderr.contains("--svg") && twice.stderr.contains("-o"), "\(twice.stderr)")
         #expect(text(spec) == Inputs.sweep && !FileManager.default.fileExists(atPath: dir.path + "/x"))
+        // --svg replaces an SVG, never another file (it replaced a CSV beside the spec).
+        let foreign = try CLITests.run(["sweep", spec.path, "-o", dir.path + "/y.csv", "--svg", dir.path + "/out.csv"])
+        #expect(foreign.status == 1 && foreign.stderr.contains("is not an SVG"), "\(foreign.stderr)")
+        #expect(text(dir.appendingPathComponent("out.csv")) == "OLD" && !FileManager.default.fileExists(atPath: dir.path + "/y.csv"))
     }
 
     /// tune --svg replaced any file it named without a word: the run's own GPU catalog, a workload.
