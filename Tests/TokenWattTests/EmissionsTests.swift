@@ -187,6 +187,33 @@ enum TestCatalogs {
         #expect(flat.notes.contains { $0.contains("figure for World") } && flat.notes.contains { $0.contains("residual mix") })
     }
 
+    /// One fleet at every boundary: its kernel scenarios draw the same queries at PUE 1.5.
+    func boundaries(_ names: [String]) throws -> [FleetResult] {
+        let deployment = #"[{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm"}]"#
+        let more = names.dropFirst().map { b in
+            #"{"name": "\#(b)", "kind": "kernel", "boundary": "\#(b)", "sameDrawsAs": "\#(names[0])", "queriesPerDay": 1e7, "pue": {"fixed": 1.5}, "deployments": \#(deployment), "classes": [\#(chatClass())]}"#
+        }.joined(separator: ", ")
+        return try runWorkload(kernelWorkload(extra: #""boundary": "\#(names[0])", "pue": {"fixed": 1.5}"#, scenarioName: names[0], more: more), samples: 300)
+    }
+
+    /// On-site water is the site's: a WUE per facility kWh is per IT kWh × the site's PUE at every
+    /// boundary, so a fleet's `it` and `facility` rows agree and a `gpu` row charges its GPU kWh
+    /// the site's water per IT kWh, as its carbon charges them the grid's. Below the facility it
+    /// had multiplied litres per facility kWh by IT kWh: low by the PUE (a third at PUE 3).
+    @Test func onSiteWaterIsTheSitesAtEveryBoundary() throws {
+        let r = try boundaries(["gpu", "it", "facility"])
+        var s = EmissionsSettings()
+        s.region = "xx"
+        let e = try r.map { try TestCatalogs.accountant.account($0, settings: s) }
+        #expect(approx(e[2].perQuery.waterOnsiteLitres, r[2].whPerQuery.mean / 1000 * 1.8))
+        #expect(approx(e[1].perQuery.waterOnsiteLitres, e[2].perQuery.waterOnsiteLitres), "\(e[1].perQuery.waterOnsiteLitres) vs \(e[2].perQuery.waterOnsiteLitres)")
+        #expect(approx(e[0].perQuery.waterOnsiteLitres, r[0].whPerQuery.mean / 1000 * 1.8 * 1.5))
+        s.provider = "acme"  // 0.5 L per IT kWh: no conversion
+        let it = try r.map { try TestCatalogs.accountant.account($0, settings: s) }
+        #expect(approx(it[0].perQuery.waterOnsiteLitres, r[0].whPerQuery.mean / 1000 * 0.5))
+        #expect(approx(it[1].perQuery.waterOnsiteLitres, it[2].perQuery.waterOnsiteLitres))
+    }
+
     @Test func embodiedIsAmortisedOverLifetimes() throws {
         let r = try fleet(hour: 12)
         let e = try TestCatalogs.accountant.account(r, settings: EmissionsSettings())

@@ -131,6 +131,7 @@ public struct EmissionsAccountant: Sendable {
         if let p = s.pricePerKWh { factors.append(AccountingFactor(name: "electricity price", value: "\(formatNumber(p)) \(s.currency)/kWh", source: "workload file")) }
 
         let wh = r.whPerQuery.mean
+        // The IT energy within the boundary: all of it below the facility, less the overhead at it.
         let itWh = wh * (1 - r.overheadShare)
         let perQuery = Impact(energyWh: wh, locationGrams: wh / 1000 * location, marketGrams: wh / 1000 * market,
                               waterOnsiteLitres: itWh / 1000 * wue, waterOffsiteLitres: wh / 1000 * ewif,
@@ -254,15 +255,17 @@ public struct EmissionsAccountant: Sendable {
         return s.contractualShare * s.contractualGramsPerKWh + (1 - s.contractualShare) * residual
     }
 
-    /// On-site water per kWh of IT energy (for a WUE stated per facility kWh, converted with
-    /// the scenario's PUE) and the off-site water intensity of the electricity.
+    /// On-site water per kWh of IT energy and the off-site water intensity of the electricity.
+    /// A WUE stated per facility kWh is per IT kWh × the site's PUE at every boundary: the water
+    /// is the site's, and below the facility the scenario's energy is all IT energy, which had
+    /// been charged the per-facility figure (low by the PUE, a third at PUE 3).
     func waterFactors(_ r: FleetResult, grid: GridRegion, settings s: EmissionsSettings,
                       factors: inout [AccountingFactor], notes: inout [String]) -> (Double, Double) {
         var wue = facilities.defaultWUE
         if let x = s.wueLitresPerKWh { wue = .init(litresPerKWh: SourcedValue(x, source: "workload file"), perFacilityKWh: false) }
         else if let p = s.provider.flatMap({ id in facilities.providers.first { $0.id == id.lowercased() } }), let w = p.wue { wue = w }
         var perIT = wue.litresPerKWh.value
-        if wue.perFacilityKWh { perIT *= 1 / max(1e-9, 1 - r.overheadShare) }
+        if wue.perFacilityKWh { perIT *= r.sitePUE }
         factors.append(AccountingFactor(name: "on-site water (WUE)", value: "\(formatNumber(wue.litresPerKWh.value)) L per kWh of \(wue.perFacilityKWh ? "facility" : "IT") energy",
                                         source: wue.litresPerKWh.source))
         var ewif: SourcedValue? = s.waterLitresPerKWh.map { SourcedValue($0, source: "workload file") } ?? grid.waterLitresPerKWh

@@ -64,6 +64,10 @@ public struct FleetResult: Sendable {
     public var hardware: [HardwareUse] = []
     /// Share of the mean Wh per query that is facility overhead (0 below the facility boundary).
     public var overheadShare: Double = 0
+    /// The site's PUE as the mean query meets it, at every boundary: facility ÷ IT energy of the
+    /// mean ledger (a throughput table's mean PUE). On-site water belongs to the site, so a WUE
+    /// published per facility kWh is that × this per IT kWh whatever the scenario's boundary.
+    public var sitePUE: Double = 1
     public var levers: [LeverResult]
     /// The estimator's measured error on each GPU the scenario serves on (kernel scenarios, the
     /// bundled calibration; `ErrorBands`).

@@ -153,6 +153,7 @@ public struct FleetRunner: Sendable {
             samples: blend)
         if let note = ThroughputTableModel.extrapolationNote(t, fits: fits) { result.notes.append(note) }
         result.overheadShare = 1 - 1 / scenario.pue.mean
+        result.sitePUE = scenario.pue.mean
         return (result, (blend, untrimmed))
     }
 

@@ -206,7 +206,17 @@ extension KernelFleet {
         if scenario.boundary == .facility, stats.mean > 0, let overhead = mean.last?.energy.wattHours {
             result.overheadShare = overhead / stats.mean
         }
+        result.sitePUE = Self.sitePUE(mean, drawn: meanPUE)
         return result
+    }
+
+    /// Facility ÷ IT energy of a mean ledger: the PUE weighted by each draw's IT energy, which is
+    /// what converts the site's water per facility kWh to per IT kWh. `drawn` (the draws' mean
+    /// PUE) where the ledger has no IT energy.
+    static func sitePUE(_ ledger: [LedgerItem], drawn: Double) -> Double {
+        let it = ledger.filter { $0.boundary <= .it }.reduce(0) { $0 + $1.energy.wattHours }
+        let all = ledger.reduce(0) { $0 + $1.energy.wattHours }
+        return it > 0 ? all / it : drawn
     }
 
     /// GWh per day with every query's GPU energy at the two ends of its GPU's measured error band,
