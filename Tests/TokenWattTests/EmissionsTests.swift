@@ -214,6 +214,30 @@ enum TestCatalogs {
         #expect(approx(it[1].perQuery.waterOnsiteLitres, it[2].perQuery.waterOnsiteLitres))
     }
 
+    /// Two parts of unequal energy at PUE 3 and PUE 1, and their 50/50 mix.
+    func mixOfUnequalParts(_ a: String = "", _ b: String = "") throws -> [FleetResult] {
+        let heavy = chatClass(output: #"{"fixed": 2000}"#)
+        return try runWorkload(kernelWorkload(extra: #""pue": {"fixed": 3}"# + a, scenarioName: "a", more: #"""
+            {"name": "b", "kind": "kernel", "queriesPerDay": 1e7, "pue": {"fixed": 1}\#(b), "deployments": [{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm"}], "classes": [\#(heavy)]},
+            {"name": "m", "kind": "mix", "queriesPerDay": 1e7, "mix": [{"scenario": "a", "share": 0.5}, {"scenario": "b", "share": 0.5}]}
+            """#), samples: 300)
+    }
+
+    /// A mix's on-site water is its parts' blended by share, whatever the WUE's basis: its parts'
+    /// overhead shares had been averaged by query share, so a heavy part at PUE 1 took half of a
+    /// light PUE-3 part's overhead (16 % low).
+    @Test func aMixsOnSiteWaterIsItsPartsBlended() throws {
+        let r = try mixOfUnequalParts()
+        for wue in [nil, 1.0] {  // the catalog's default per facility kWh; the workload's own per IT kWh
+            var s = EmissionsSettings()
+            s.region = "xx"
+            s.wueLitresPerKWh = wue
+            let e = try r.map { try TestCatalogs.accountant.account($0, settings: s) }
+            let blend = 0.5 * e[0].perQuery.waterOnsiteLitres + 0.5 * e[1].perQuery.waterOnsiteLitres
+            #expect(approx(e[2].perQuery.waterOnsiteLitres, blend), "\(e[2].perQuery.waterOnsiteLitres) vs \(blend)")
+        }
+    }
+
     @Test func embodiedIsAmortisedOverLifetimes() throws {
         let r = try fleet(hour: 12)
         let e = try TestCatalogs.accountant.account(r, settings: EmissionsSettings())

@@ -163,6 +163,7 @@ public struct FleetRunner: Sendable {
                 tables: [String: (blend: [Double], untrimmed: [Double])], seed: UInt64) throws -> FleetResult {
         var gwh = 0.0, mean = 0.0
         var mixed: [Double] = []
+        var parts: [MixShare] = []
         let rng = SeededRandom(seed: seed)
         for (j, c) in m.components.enumerated() {
             guard let r = results[c.scenario] else { throw FleetError(description: "mix \(scenario.name): scenario \(c.scenario) must come earlier") }
@@ -182,7 +183,9 @@ public struct FleetRunner: Sendable {
             // The components' own means, blended as the day's energy blends them (a resampled
             // draw's mean missed it by 3 % on the bundled frontier mix, 6 % on a 50/50 mix).
             let blendMean = blend.reduce(0, +) / Double(max(1, blend.count)), untrimmedMean = untrimmed.reduce(0, +) / Double(max(1, untrimmed.count))
-            mean += c.share * dividedMean * (untrimmedMean > 0 ? blendMean / untrimmedMean : 1)
+            let queryWh = c.share * dividedMean * (untrimmedMean > 0 ? blendMean / untrimmedMean : 1)
+            mean += queryWh
+            parts.append(MixShare(part: r, queryWh: queryWh))
             var pick = rng.stream(100 + UInt64(j))
             let count = Int((c.share * Double(max(blend.count, 1))).rounded())
             mixed += (0..<count).map { _ in
@@ -198,7 +201,24 @@ public struct FleetRunner: Sendable {
                            hourlyMegawatts: [], classes: [], levers: [],
                            notes: ["mix of " + m.components.map { "\(formatPercent($0.share, decimals: 0)) \($0.scenario)\($0.divisor != nil ? " (with levers)" : "")" }.joined(separator: ", ")],
                            samples: mixed)
-        result.overheadShare = m.components.reduce(0) { $0 + $1.share * (results[$1.scenario]?.overheadShare ?? 0) }
+        (result.overheadShare, result.sitePUE) = Self.site(parts)
         return result
+    }
+
+    /// What one part adds to a mix's mean query, Wh (its share × its mean, divided by its lever).
+    struct MixShare {
+        var part: FleetResult
+        var queryWh: Double
+    }
+
+    /// A mix's overhead share and site PUE: its parts', weighted by the energy each adds to its
+    /// mean query (IT energy for the PUE), so that its IT energy and on-site water are its parts'
+    /// blended by share. Averaged by query share, a heavy part at PUE 1 took half of a light
+    /// PUE-3 part's overhead and the mix's on-site water came out 16 % low.
+    static func site(_ parts: [MixShare]) -> (overheadShare: Double, pue: Double) {
+        let wh = parts.reduce(0) { $0 + $1.queryWh }
+        let it = parts.reduce(0) { $0 + $1.queryWh * (1 - $1.part.overheadShare) }
+        let facility = parts.reduce(0) { $0 + $1.queryWh * (1 - $1.part.overheadShare) * $1.part.sitePUE }
+        return (wh > 0 ? 1 - it / wh : 0, it > 0 ? facility / it : 1)
     }
 }
