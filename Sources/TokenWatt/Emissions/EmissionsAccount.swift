@@ -196,12 +196,10 @@ public struct EmissionsAccountant: Sendable {
         ([v.year.map(String.init) ?? "year n/a"] + [v.basis?.words].compactMap { $0 }).joined(separator: ", ")
     }
 
-    /// Share of the day's energy in each hour: the fleet's hourly power where there is a fleet,
+    /// Share of the day's energy in each hour: the fleet's hourly power (a mix's parts', blended),
     /// otherwise flat.
     func loadWeights(_ r: FleetResult) -> [Double] {
-        let total = r.hourlyMegawatts.reduce(0, +)
-        guard r.hourlyMegawatts.count == 24, total > 0 else { return [Double](repeating: 1.0 / 24, count: 24) }
-        return r.hourlyMegawatts.map { $0 / total }
+        r.hourlyEnergyShares.count == 24 ? r.hourlyEnergyShares : [Double](repeating: 1.0 / 24, count: 24)
     }
 
     /// The location-based intensity by hour and weighted by the load: the user's hourly series,
@@ -226,7 +224,7 @@ public struct EmissionsAccountant: Sendable {
                 notes.append("no published daily shape for \(grid.id): the annual intensity is used at every hour")
             }
         }
-        if r.hourlyMegawatts.count != 24 { notes.append("no diurnal fleet power in this scenario: energy is spread evenly over the day") }
+        if r.hourlyEnergyShares.count != 24 { notes.append("no diurnal fleet power in this scenario: energy is spread evenly over the day") }
         let w = loadWeights(r)
         return (hourly, zip(w, hourly).reduce(0) { $0 + $1.0 * $1.1 })
     }

@@ -185,7 +185,7 @@ public struct FleetRunner: Sendable {
             let blendMean = blend.reduce(0, +) / Double(max(1, blend.count)), untrimmedMean = untrimmed.reduce(0, +) / Double(max(1, untrimmed.count))
             let queryWh = c.share * dividedMean * (untrimmedMean > 0 ? blendMean / untrimmedMean : 1)
             mean += queryWh
-            parts.append(MixShare(part: r, queryWh: queryWh))
+            parts.append(MixShare(part: r, queryWh: queryWh, dayWh: c.share * dividedMean * overhead))
             var pick = rng.stream(100 + UInt64(j))
             let count = Int((c.share * Double(max(blend.count, 1))).rounded())
             mixed += (0..<count).map { _ in
@@ -202,13 +202,36 @@ public struct FleetRunner: Sendable {
                            notes: ["mix of " + m.components.map { "\(formatPercent($0.share, decimals: 0)) \($0.scenario)\($0.divisor != nil ? " (with levers)" : "")" }.joined(separator: ", ")],
                            samples: mixed)
         (result.overheadShare, result.sitePUE) = Self.site(parts)
+        result.hourlyEnergyShares = Self.hourlyEnergyShares(parts)
+        let flat = parts.filter { $0.part.hourlyEnergyShares.isEmpty }.map(\.part.name).uniqued()
+        if !result.hourlyEnergyShares.isEmpty, !flat.isEmpty {
+            result.notes.append("no diurnal fleet power in \(flat.joined(separator: ", ")): \(flat.count == 1 ? "its" : "their") energy is spread evenly over the mix's day")
+        }
         return result
     }
 
-    /// What one part adds to a mix's mean query, Wh (its share × its mean, divided by its lever).
+    /// What one part adds to a mix's mean query and to its day (per query of the mix, with a
+    /// throughput table's fleet overhead), Wh; each is its share × its mean, divided by its lever.
     struct MixShare {
         var part: FleetResult
         var queryWh: Double
+        var dayWh: Double
+    }
+
+    /// A mix's day by hour: its parts' hourly shares weighted by the energy each adds to the day
+    /// (a part without a profile spread evenly), so its load-weighted intensity is its parts'
+    /// blended. Empty where no part has a profile. It had none at all, and took the flat annual
+    /// factor: 3.9 % above its parts' blend in Spain, whose grid is cleanest at midday.
+    static func hourlyEnergyShares(_ parts: [MixShare]) -> [Double] {
+        guard parts.contains(where: { $0.part.hourlyEnergyShares.count == 24 }) else { return [] }
+        let total = parts.reduce(0) { $0 + $1.dayWh }
+        guard total > 0 else { return [Double](repeating: 1.0 / 24, count: 24) }
+        return (0..<24).map { h in
+            parts.reduce(0) { sum, p in
+                let shares = p.part.hourlyEnergyShares
+                return sum + p.dayWh * (shares.count == 24 ? shares[h] : 1.0 / 24)
+            } / total
+        }
     }
 
     /// A mix's overhead share and site PUE: its parts', weighted by the energy each adds to its

@@ -207,6 +207,9 @@ extension KernelFleet {
             result.overheadShare = overhead / stats.mean
         }
         result.sitePUE = Self.sitePUE(mean, drawn: meanPUE)
+        let hourlyTotal = result.hourlyMegawatts.reduce(0, +)
+        // A fleet with no power in any hour (no traffic) spreads its nothing evenly.
+        result.hourlyEnergyShares = result.hourlyMegawatts.map { hourlyTotal > 0 ? $0 / hourlyTotal : 1.0 / 24 }
         return result
     }
 
