@@ -253,6 +253,17 @@ enum TestCatalogs {
         #expect(!e[2].notes.contains { $0.hasPrefix("no diurnal fleet power") }, "\(e[2].notes)")
     }
 
+    /// The basis note names the factor that is lifecycle: the market factor of a workload's own
+    /// residual mix has no stated basis, and the note had called both lifecycle.
+    @Test func theBasisNoteNamesTheLifecycleFactor() throws {
+        let location = try #require(EmissionsAccountant.basisNote((location: .lifecycle, market: nil)))
+        #expect(location.hasPrefix("the location-based factor is lifecycle CO2e") && location.contains("it overstates"), "\(location)")
+        let market = try #require(EmissionsAccountant.basisNote((location: nil, market: .lifecycle)))
+        #expect(market.hasPrefix("the market-based factor is lifecycle CO2e"), "\(market)")
+        #expect(try #require(EmissionsAccountant.basisNote((location: .lifecycle, market: .lifecycle))).hasPrefix("both grid factors are lifecycle"))
+        #expect(EmissionsAccountant.basisNote((location: .direct, market: nil)) == nil)
+    }
+
     @Test func embodiedIsAmortisedOverLifetimes() throws {
         let r = try fleet(hour: 12)
         let e = try TestCatalogs.accountant.account(r, settings: EmissionsSettings())

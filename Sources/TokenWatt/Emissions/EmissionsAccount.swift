@@ -167,15 +167,25 @@ public struct EmissionsAccountant: Sendable {
     /// Sources mix bases (Ember lifecycle beside AIB's direct residual mixes), so a location-
     /// and a market-based figure can differ by what they count rather than by contracts.
     /// Both lifecycle (Canada, whose market figure falls back to the location one): no gap to
-    /// explain, but neither is a Scope 2 figure as the GHG Protocol counts it.
+    /// explain, but neither is a Scope 2 figure as the GHG Protocol counts it. One lifecycle
+    /// beside the workload's own figure (nil: basis not stated): the note names that one, where
+    /// it had called both factors lifecycle.
     static func basisNote(_ b: (location: CarbonBasis?, market: CarbonBasis?)) -> String? {
         let upstream = "lifecycle adds fuel supply and plant construction, which the GHG Protocol counts in Scope 3 category 3, not Scope 2"
         if let l = b.location, let m = b.market, l != m {
             return "the location-based factor is \(l.words) and the market-based one \(m.words): they are on different bases "
                 + "(\(upstream)), so part of the gap between the two figures is the basis, not the contracts"
         }
-        guard [b.location, b.market].contains(.lifecycle) else { return nil }
-        return "the grid factors are lifecycle figures (\(upstream)): as Scope 2 they overstate by that upstream share"
+        switch (b.location == .lifecycle, b.market == .lifecycle) {
+        case (true, true):
+            return "both grid factors are lifecycle figures (\(upstream)): as Scope 2 they overstate by that upstream share"
+        case (true, false), (false, true):
+            let which = b.location == .lifecycle ? "location" : "market"
+            return "the \(which)-based factor is \(CarbonBasis.lifecycle.words) (\(upstream)): as Scope 2 it overstates by that upstream share; "
+                + "the \(which == "location" ? "market" : "location")-based one is the workload's own, basis not stated"
+        case (false, false):
+            return nil
+        }
     }
 
     /// A cloud region on a sub-grid the catalog has no figure for takes a wider average; the
