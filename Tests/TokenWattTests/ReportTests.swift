@@ -175,6 +175,18 @@ import Testing
         #expect(files[3].text.contains("\"locationBasis\""))
     }
 
+    /// What a scenario does not have is none, not 0: a mix has no wall power (the CSV read 0 MW
+    /// beside 30 MW at the facility) and a workload without a price no currency.
+    @Test func noneIsAnEmptyCellAndNull() throws {
+        let mix = #"{"name": "m", "kind": "mix", "queriesPerDay": 1e7, "mix": [{"scenario": "a", "share": 1}]}"#
+        let files = try report(scenario("a", namedClass("chat")), mix).files()
+        let csv = try CSVTable.parse(files[2].text, file: "t.csv")
+        let mw = try #require(csv.header.firstIndex(of: "megawatts")), currency = try #require(csv.header.firstIndex(of: "currency"))
+        #expect(csv.rows[0].fields[mw] != "" && csv.rows[1].fields[mw] == "")
+        #expect(csv.rows.allSatisfy { $0.fields[currency] == "" })
+        #expect(files[3].text.contains("\"currency\": null") && !files[3].text.contains("\"currency\": \"USD\""))
+    }
+
     @Test func sameInputsSameBytes() throws {
         let a = try tinyReport().files(), b = try tinyReport().files()
         #expect(a.map(\.text) == b.map(\.text))

@@ -109,7 +109,8 @@ extension WorkloadReport {
             let energyRange: [String] = f.gwhPerDayRange.map { [n($0.low), n($0.high)] } ?? ["", ""]
             let fields: [String] = [
                 f.name, f.boundary.rawValue, n(q.median), n(q.mean), n(q.p5), n(q.p25), n(q.p75), n(q.p95), n(f.gwhPerDay), n(f.queriesPerDay),
-                f.gpus.map(String.init) ?? "", f.nodes.map(String.init) ?? "", n(f.megawatts), n(f.facilityMegawatts), e.regionID,
+                // No fleet of its own, no wall power: empty, as the JSON's null (it read 0 MW beside the facility's 30).
+                f.gpus.map(String.init) ?? "", f.nodes.map(String.init) ?? "", f.gpus == nil ? "" : n(f.megawatts), n(f.facilityMegawatts), e.regionID,
                 n(e.locationGramsPerKWh), n(e.marketGramsPerKWh), n(e.perQuery.locationGrams), n(e.perQuery.marketGrams),
                 n(e.perQuery.waterOnsiteLitres), n(e.perQuery.waterOffsiteLitres), e.perQuery.embodiedGrams.map(n) ?? "",
                 n(e.perDay.locationGrams / 1e6), n(e.perDay.marketGrams / 1e6), n((e.perDay.waterOnsiteLitres + e.perDay.waterOffsiteLitres) / 1e3),
@@ -144,7 +145,8 @@ extension WorkloadReport {
                     ("locationGramsPerDayHigh", .optionalNumber(carbon?.location.high)),
                     ("marketGramsPerDayLow", .optionalNumber(carbon?.market.low)),
                     ("marketGramsPerDayHigh", .optionalNumber(carbon?.market.high)),
-                    ("currency", .str(e.currency)), ("hourlyGramsPerKWh", .array(e.hourlyIntensity.map(JSONValue.num))),
+                    // A currency without a price names nothing (the CSV's cell is empty).
+                    ("currency", e.perQuery.cost == nil ? .null : .str(e.currency)), ("hourlyGramsPerKWh", .array(e.hourlyIntensity.map(JSONValue.num))),
                     ("hourlyKilograms", .array(e.hourlyKilograms.map(JSONValue.num))),
                     ("factors", .array(e.factors.map { .obj([("name", .str($0.name)), ("value", .str($0.value)), ("source", .str($0.source))]) })),
                     ("notes", .array(e.notes.map(JSONValue.str))),
