@@ -187,6 +187,20 @@ import Testing
         #expect(files[3].text.contains("\"currency\": null") && !files[3].text.contains("\"currency\": \"USD\""))
     }
 
+    /// A class without queries has no figures: "–" in the tables, null in the JSON (it read 0 Wh
+    /// and 0 output tokens, as if its queries cost nothing).
+    @Test func aClassWithoutQueriesHasNoFigures() throws {
+        let r = try report(scenario("a", namedClass("chat"), namedClass("rare", share: 0, input: 8000)))
+        let files = r.files()
+        for text in [files[0].text, FleetRendering.markdown(r.workload, [r.scenarios[0].fleet])] {
+            #expect(text.contains("| rare | single | 0 % | – | – | – |"), "\(text)")
+        }
+        #expect(FleetRendering.text(r.workload, [r.scenarios[0].fleet]).contains("class rare (single, 0 %): no queries"))
+        guard case let .object(s) = FleetRendering.scenarioJSON(r.scenarios[0].fleet), case let .array(classes)? = s.first(where: { $0.0 == "classes" })?.1,
+              case let .object(rare)? = classes.last else { Issue.record("no classes"); return }
+        for key in ["whPerQuery", "meanOutputTokens", "meanCalls"] { #expect(rare.first { $0.0 == key }?.1 == .null, "\(key)") }
+    }
+
     @Test func sameInputsSameBytes() throws {
         let a = try tinyReport().files(), b = try tinyReport().files()
         #expect(a.map(\.text) == b.map(\.text))

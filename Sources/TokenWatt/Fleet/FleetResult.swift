@@ -136,6 +136,9 @@ public struct ClassResult: Sendable {
     public var meanCalls = 0.0
     public var meanPrefilledTokens = 0.0
     public var meanCachedTokens = 0.0
+    /// The class's draws. None (no traffic, or too rare for the draws): its Wh, tokens and shares
+    /// are none, not 0, and reports print "–" or null (a 0 % class had read 0 Wh per query).
+    public var draws = 0
 
     /// The strategy, its parameters and the prefix-cache hit in words (`Strategy.words`).
     public var strategyWords: String { queryStrategy.words(prefixCacheHit: prefixCacheHit) }

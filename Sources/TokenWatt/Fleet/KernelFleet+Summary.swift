@@ -196,6 +196,7 @@ extension KernelFleet {
                 r.meanCalls = mine.reduce(0) { $0 + draws[$1].calls } / count
                 r.meanPrefilledTokens = mine.reduce(0) { $0 + draws[$1].prefilled } / count
                 r.meanCachedTokens = mine.reduce(0) { $0 + draws[$1].cached } / count
+                r.draws = mine.count
                 return r
             },
             levers: [], notes: notes, samples: values)
