@@ -201,6 +201,18 @@ import Testing
         for key in ["whPerQuery", "meanOutputTokens", "meanCalls"] { #expect(rare.first { $0.0 == key }?.1 == .null, "\(key)") }
     }
 
+    /// The ledger chart labels each bar with its scenario's figure, at its boundary, and marks the
+    /// lines beyond it, as the tables do: a `gpu` row read 0.209 Wh (every line) beside 0.110.
+    @Test func theLedgerChartLabelsEachBarAtItsBoundary() throws {
+        let r = try report(scenario("g", boundary: "gpu", namedClass("chat")), scenario("f", namedClass("chat")))
+        let chart = try #require(r.ledgerChart())
+        let g = r.scenarios[0].fleet, f = r.scenarios[1].fleet
+        let within = FleetRendering.withinTotal(g.meanLedger, boundary: .gpu)
+        #expect(chart.contains(">\(r.wh(within)) Wh at gpu<"), "\(chart)")
+        #expect(chart.contains("host \(formatNumber(g.meanLedger[3].energy.wattHours, significant: 3)) (outside gpu)"))
+        #expect(chart.contains(">\(r.wh(FleetRendering.withinTotal(f.meanLedger, boundary: .facility))) Wh<"))
+    }
+
     @Test func sameInputsSameBytes() throws {
         let a = try tinyReport().files(), b = try tinyReport().files()
         #expect(a.map(\.text) == b.map(\.text))
