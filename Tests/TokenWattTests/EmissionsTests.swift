@@ -187,6 +187,83 @@ enum TestCatalogs {
         #expect(flat.notes.contains { $0.contains("figure for World") } && flat.notes.contains { $0.contains("residual mix") })
     }
 
+    /// One fleet at every boundary: its kernel scenarios draw the same queries at PUE 1.5.
+    func boundaries(_ names: [String]) throws -> [FleetResult] {
+        let deployment = #"[{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm"}]"#
+        let more = names.dropFirst().map { b in
+            #"{"name": "\#(b)", "kind": "kernel", "boundary": "\#(b)", "sameDrawsAs": "\#(names[0])", "queriesPerDay": 1e7, "pue": {"fixed": 1.5}, "deployments": \#(deployment), "classes": [\#(chatClass())]}"#
+        }.joined(separator: ", ")
+        return try runWorkload(kernelWorkload(extra: #""boundary": "\#(names[0])", "pue": {"fixed": 1.5}"#, scenarioName: names[0], more: more), samples: 300)
+    }
+
+    /// On-site water is the site's: a WUE per facility kWh is per IT kWh × the site's PUE at every
+    /// boundary, so a fleet's `it` and `facility` rows agree and a `gpu` row charges its GPU kWh
+    /// the site's water per IT kWh, as its carbon charges them the grid's. Below the facility it
+    /// had multiplied litres per facility kWh by IT kWh: low by the PUE (a third at PUE 3).
+    @Test func onSiteWaterIsTheSitesAtEveryBoundary() throws {
+        let r = try boundaries(["gpu", "it", "facility"])
+        var s = EmissionsSettings()
+        s.region = "xx"
+        let e = try r.map { try TestCatalogs.accountant.account($0, settings: s) }
+        #expect(approx(e[2].perQuery.waterOnsiteLitres, r[2].whPerQuery.mean / 1000 * 1.8))
+        #expect(approx(e[1].perQuery.waterOnsiteLitres, e[2].perQuery.waterOnsiteLitres), "\(e[1].perQuery.waterOnsiteLitres) vs \(e[2].perQuery.waterOnsiteLitres)")
+        #expect(approx(e[0].perQuery.waterOnsiteLitres, r[0].whPerQuery.mean / 1000 * 1.8 * 1.5))
+        s.provider = "acme"  // 0.5 L per IT kWh: no conversion
+        let it = try r.map { try TestCatalogs.accountant.account($0, settings: s) }
+        #expect(approx(it[0].perQuery.waterOnsiteLitres, r[0].whPerQuery.mean / 1000 * 0.5))
+        #expect(approx(it[1].perQuery.waterOnsiteLitres, it[2].perQuery.waterOnsiteLitres))
+    }
+
+    /// Two parts of unequal energy at PUE 3 and PUE 1, and their 50/50 mix.
+    func mixOfUnequalParts(_ a: String = "", _ b: String = "") throws -> [FleetResult] {
+        let heavy = chatClass(output: #"{"fixed": 2000}"#)
+        return try runWorkload(kernelWorkload(extra: #""pue": {"fixed": 3}"# + a, scenarioName: "a", more: #"""
+            {"name": "b", "kind": "kernel", "queriesPerDay": 1e7, "pue": {"fixed": 1}\#(b), "deployments": [{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm"}], "classes": [\#(heavy)]},
+            {"name": "m", "kind": "mix", "queriesPerDay": 1e7, "mix": [{"scenario": "a", "share": 0.5}, {"scenario": "b", "share": 0.5}]}
+            """#), samples: 300)
+    }
+
+    /// A mix's on-site water is its parts' blended by share, whatever the WUE's basis: its parts'
+    /// overhead shares had been averaged by query share, so a heavy part at PUE 1 took half of a
+    /// light PUE-3 part's overhead (16 % low).
+    @Test func aMixsOnSiteWaterIsItsPartsBlended() throws {
+        let r = try mixOfUnequalParts()
+        for wue in [nil, 1.0] {  // the catalog's default per facility kWh; the workload's own per IT kWh
+            var s = EmissionsSettings()
+            s.region = "xx"
+            s.wueLitresPerKWh = wue
+            let e = try r.map { try TestCatalogs.accountant.account($0, settings: s) }
+            let blend = 0.5 * e[0].perQuery.waterOnsiteLitres + 0.5 * e[1].perQuery.waterOnsiteLitres
+            #expect(approx(e[2].perQuery.waterOnsiteLitres, blend), "\(e[2].perQuery.waterOnsiteLitres) vs \(blend)")
+        }
+    }
+
+    /// A mix's day follows its parts' hours, weighted by their energy: its location-based carbon
+    /// is its parts' blended. It had taken the flat annual factor and said its fleet had no
+    /// diurnal power (3.9 % high in Spain).
+    @Test func aMixsCarbonFollowsItsPartsHours() throws {
+        func hour(_ h: Int) -> String { #", "diurnal": \#((0..<24).map { $0 == h ? 1.0 : 0 })"# }
+        let r = try mixOfUnequalParts(hour(6), hour(18))
+        var s = EmissionsSettings()
+        s.region = "xx"
+        let e = try r.map { try TestCatalogs.accountant.account($0, settings: s) }
+        let blend = 0.5 * e[0].perQuery.locationGrams + 0.5 * e[1].perQuery.locationGrams
+        #expect(approx(e[2].perQuery.locationGrams, blend), "\(e[2].perQuery.locationGrams) vs \(blend)")
+        #expect(approx(e[2].hourlyKilograms.reduce(0, +) * 1000, e[2].perDay.locationGrams))
+        #expect(!e[2].notes.contains { $0.hasPrefix("no diurnal fleet power") }, "\(e[2].notes)")
+    }
+
+    /// The basis note names the factor that is lifecycle: the market factor of a workload's own
+    /// residual mix has no stated basis, and the note had called both lifecycle.
+    @Test func theBasisNoteNamesTheLifecycleFactor() throws {
+        let location = try #require(EmissionsAccountant.basisNote((location: .lifecycle, market: nil)))
+        #expect(location.hasPrefix("the location-based factor is lifecycle CO2e") && location.contains("it overstates"), "\(location)")
+        let market = try #require(EmissionsAccountant.basisNote((location: nil, market: .lifecycle)))
+        #expect(market.hasPrefix("the market-based factor is lifecycle CO2e"), "\(market)")
+        #expect(try #require(EmissionsAccountant.basisNote((location: .lifecycle, market: .lifecycle))).hasPrefix("both grid factors are lifecycle"))
+        #expect(EmissionsAccountant.basisNote((location: .direct, market: nil)) == nil)
+    }
+
     @Test func embodiedIsAmortisedOverLifetimes() throws {
         let r = try fleet(hour: 12)
         let e = try TestCatalogs.accountant.account(r, settings: EmissionsSettings())

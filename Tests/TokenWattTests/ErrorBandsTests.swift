@@ -30,6 +30,20 @@ import Testing
         #expect(again.json() == committed)
     }
 
+    /// A band prints the same wherever it is printed: validate's table formats the figures it
+    /// writes to error-bands.json, which estimate and fleet read. Rounded twice, the H100's median
+    /// 1.0351 read 1.04 in validation.md and 1.03 (its stored 1.035) in fleet's notes.
+    @Test func aBandPrintsAsItsStoredFigures() throws {
+        var fresh = ErrorBand(gpu: "h100-sxm", runs: 290, datasets: ["x"], tail: 0.025, ratioLow: 0.79807, ratioMedian: 1.0351, ratioHigh: 1.50542)
+        fresh.leftOut = "model family"
+        var pool = fresh
+        pool.gpu = "forecast"
+        let stored = try ErrorBands.read(Data(ErrorBands(bands: [fresh], forecast: pool).json().utf8), file: "error-bands.json").bands[0]
+        for (x, y) in [(fresh.ratioLow, stored.ratioLow), (fresh.ratioMedian, stored.ratioMedian), (fresh.ratioHigh, stored.ratioHigh)] {
+            #expect(QueryRange.ratio(x) == QueryRange.ratio(y), "\(x) → \(QueryRange.ratio(x)), stored \(y) → \(QueryRange.ratio(y))")
+        }
+    }
+
     @Test func quantilesInterpolateBetweenOrderStatistics() {
         let x = [1.0, 2, 3, 4, 5]
         #expect(approx(ErrorBands.quantile(x, 0.05), 1.2) && ErrorBands.quantile(x, 0.5) == 3 && approx(ErrorBands.quantile(x, 0.95), 4.8))

@@ -66,6 +66,14 @@ import Testing
         #expect(!busy.notes.contains { $0.hasPrefix("idle provisioned capacity is") })
         #expect(idle.notes.contains { $0.hasPrefix("idle provisioned capacity is") && $0.contains("0.5 queries a day") }, "\(idle.notes)")
     }
+
+    /// Idle capacity is weighed against the IT energy, which PUE does not move: at PUE 3 a fleet
+    /// idle 99.99 % of its IT energy was a third of the facility total and said nothing.
+    @Test func theIdleShareDoesNotDependOnPUE() throws {
+        let text = kernelWorkload(extra: #""pue": {"fixed": 3}"#).replacingOccurrences(of: "\"queriesPerDay\": 1e7", with: "\"queriesPerDay\": 0.5")
+        let idle = try runWorkload(text, samples: 300)[0]
+        #expect(idle.notes.contains { $0.hasPrefix("idle provisioned capacity is 100.0 % of the mean query's IT energy") }, "\(idle.notes)")
+    }
 }
 
 /// A lever the scenario already runs saves nothing, says so, and carries no measured range.

@@ -102,6 +102,10 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect { try readWorkload(kernelWorkload(extra: #""emissions": {"reportingPeriodDays": 0.5}"#)) } throws: {
             "\($0)".contains("reportingPeriodDays") && "\($0)".contains("expected days from 1 to 36500")
         }
+        // A lognormal PUE's 5th percentile states the field's lower bound (it said "positive").
+        #expect { try readWorkload(kernelWorkload(extra: #""pue": {"lognormal": {"p5": 0.8, "p95": 1.5}}"#)) } throws: {
+            "\($0)".contains("pue.lognormal.p5") && "\($0)".contains("expected a 5th percentile from 1 to 5")
+        }
     }
 
     /// A region asked for by its name suggests its id, and a mix that lists itself is told so

@@ -175,6 +175,44 @@ import Testing
         #expect(files[3].text.contains("\"locationBasis\""))
     }
 
+    /// What a scenario does not have is none, not 0: a mix has no wall power (the CSV read 0 MW
+    /// beside 30 MW at the facility) and a workload without a price no currency.
+    @Test func noneIsAnEmptyCellAndNull() throws {
+        let mix = #"{"name": "m", "kind": "mix", "queriesPerDay": 1e7, "mix": [{"scenario": "a", "share": 1}]}"#
+        let files = try report(scenario("a", namedClass("chat")), mix).files()
+        let csv = try CSVTable.parse(files[2].text, file: "t.csv")
+        let mw = try #require(csv.header.firstIndex(of: "megawatts")), currency = try #require(csv.header.firstIndex(of: "currency"))
+        #expect(csv.rows[0].fields[mw] != "" && csv.rows[1].fields[mw] == "")
+        #expect(csv.rows.allSatisfy { $0.fields[currency] == "" })
+        #expect(files[3].text.contains("\"currency\": null") && !files[3].text.contains("\"currency\": \"USD\""))
+    }
+
+    /// A class without queries has no figures: "–" in the tables, null in the JSON (it read 0 Wh
+    /// and 0 output tokens, as if its queries cost nothing).
+    @Test func aClassWithoutQueriesHasNoFigures() throws {
+        let r = try report(scenario("a", namedClass("chat"), namedClass("rare", share: 0, input: 8000)))
+        let files = r.files()
+        for text in [files[0].text, FleetRendering.markdown(r.workload, [r.scenarios[0].fleet])] {
+            #expect(text.contains("| rare | single | 0 % | – | – | – |"), "\(text)")
+        }
+        #expect(FleetRendering.text(r.workload, [r.scenarios[0].fleet]).contains("class rare (single, 0 %): no queries"))
+        guard case let .object(s) = FleetRendering.scenarioJSON(r.scenarios[0].fleet), case let .array(classes)? = s.first(where: { $0.0 == "classes" })?.1,
+              case let .object(rare)? = classes.last else { Issue.record("no classes"); return }
+        for key in ["whPerQuery", "meanOutputTokens", "meanCalls"] { #expect(rare.first { $0.0 == key }?.1 == .null, "\(key)") }
+    }
+
+    /// The ledger chart labels each bar with its scenario's figure, at its boundary, and marks the
+    /// lines beyond it, as the tables do: a `gpu` row read 0.209 Wh (every line) beside 0.110.
+    @Test func theLedgerChartLabelsEachBarAtItsBoundary() throws {
+        let r = try report(scenario("g", boundary: "gpu", namedClass("chat")), scenario("f", namedClass("chat")))
+        let chart = try #require(r.ledgerChart())
+        let g = r.scenarios[0].fleet, f = r.scenarios[1].fleet
+        let within = FleetRendering.withinTotal(g.meanLedger, boundary: .gpu)
+        #expect(chart.contains(">\(r.wh(within)) Wh at gpu<"), "\(chart)")
+        #expect(chart.contains("host \(formatNumber(g.meanLedger[3].energy.wattHours, significant: 3)) (outside gpu)"))
+        #expect(chart.contains(">\(r.wh(FleetRendering.withinTotal(f.meanLedger, boundary: .facility))) Wh<"))
+    }
+
     @Test func sameInputsSameBytes() throws {
         let a = try tinyReport().files(), b = try tinyReport().files()
         #expect(a.map(\.text) == b.map(\.text))

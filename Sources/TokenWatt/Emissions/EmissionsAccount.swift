@@ -131,6 +131,7 @@ public struct EmissionsAccountant: Sendable {
         if let p = s.pricePerKWh { factors.append(AccountingFactor(name: "electricity price", value: "\(formatNumber(p)) \(s.currency)/kWh", source: "workload file")) }
 
         let wh = r.whPerQuery.mean
+        // The IT energy within the boundary: all of it below the facility, less the overhead at it.
         let itWh = wh * (1 - r.overheadShare)
         let perQuery = Impact(energyWh: wh, locationGrams: wh / 1000 * location, marketGrams: wh / 1000 * market,
                               waterOnsiteLitres: itWh / 1000 * wue, waterOffsiteLitres: wh / 1000 * ewif,
@@ -166,15 +167,25 @@ public struct EmissionsAccountant: Sendable {
     /// Sources mix bases (Ember lifecycle beside AIB's direct residual mixes), so a location-
     /// and a market-based figure can differ by what they count rather than by contracts.
     /// Both lifecycle (Canada, whose market figure falls back to the location one): no gap to
-    /// explain, but neither is a Scope 2 figure as the GHG Protocol counts it.
+    /// explain, but neither is a Scope 2 figure as the GHG Protocol counts it. One lifecycle
+    /// beside the workload's own figure (nil: basis not stated): the note names that one, where
+    /// it had called both factors lifecycle.
     static func basisNote(_ b: (location: CarbonBasis?, market: CarbonBasis?)) -> String? {
         let upstream = "lifecycle adds fuel supply and plant construction, which the GHG Protocol counts in Scope 3 category 3, not Scope 2"
         if let l = b.location, let m = b.market, l != m {
             return "the location-based factor is \(l.words) and the market-based one \(m.words): they are on different bases "
                 + "(\(upstream)), so part of the gap between the two figures is the basis, not the contracts"
         }
-        guard [b.location, b.market].contains(.lifecycle) else { return nil }
-        return "the grid factors are lifecycle figures (\(upstream)): as Scope 2 they overstate by that upstream share"
+        switch (b.location == .lifecycle, b.market == .lifecycle) {
+        case (true, true):
+            return "both grid factors are lifecycle figures (\(upstream)): as Scope 2 they overstate by that upstream share"
+        case (true, false), (false, true):
+            let which = b.location == .lifecycle ? "location" : "market"
+            return "the \(which)-based factor is \(CarbonBasis.lifecycle.words) (\(upstream)): as Scope 2 it overstates by that upstream share; "
+                + "the \(which == "location" ? "market" : "location")-based one is the workload's own, basis not stated"
+        case (false, false):
+            return nil
+        }
     }
 
     /// A cloud region on a sub-grid the catalog has no figure for takes a wider average; the
@@ -195,12 +206,10 @@ public struct EmissionsAccountant: Sendable {
         ([v.year.map(String.init) ?? "year n/a"] + [v.basis?.words].compactMap { $0 }).joined(separator: ", ")
     }
 
-    /// Share of the day's energy in each hour: the fleet's hourly power where there is a fleet,
+    /// Share of the day's energy in each hour: the fleet's hourly power (a mix's parts', blended),
     /// otherwise flat.
     func loadWeights(_ r: FleetResult) -> [Double] {
-        let total = r.hourlyMegawatts.reduce(0, +)
-        guard r.hourlyMegawatts.count == 24, total > 0 else { return [Double](repeating: 1.0 / 24, count: 24) }
-        return r.hourlyMegawatts.map { $0 / total }
+        r.hourlyEnergyShares.count == 24 ? r.hourlyEnergyShares : [Double](repeating: 1.0 / 24, count: 24)
     }
 
     /// The location-based intensity by hour and weighted by the load: the user's hourly series,
@@ -225,7 +234,7 @@ public struct EmissionsAccountant: Sendable {
                 notes.append("no published daily shape for \(grid.id): the annual intensity is used at every hour")
             }
         }
-        if r.hourlyMegawatts.count != 24 { notes.append("no diurnal fleet power in this scenario: energy is spread evenly over the day") }
+        if r.hourlyEnergyShares.count != 24 { notes.append("no diurnal fleet power in this scenario: energy is spread evenly over the day") }
         let w = loadWeights(r)
         return (hourly, zip(w, hourly).reduce(0) { $0 + $1.0 * $1.1 })
     }
@@ -254,15 +263,17 @@ public struct EmissionsAccountant: Sendable {
         return s.contractualShare * s.contractualGramsPerKWh + (1 - s.contractualShare) * residual
     }
 
-    /// On-site water per kWh of IT energy (for a WUE stated per facility kWh, converted with
-    /// the scenario's PUE) and the off-site water intensity of the electricity.
+    /// On-site water per kWh of IT energy and the off-site water intensity of the electricity.
+    /// A WUE stated per facility kWh is per IT kWh × the site's PUE at every boundary: the water
+    /// is the site's, and below the facility the scenario's energy is all IT energy, which had
+    /// been charged the per-facility figure (low by the PUE, a third at PUE 3).
     func waterFactors(_ r: FleetResult, grid: GridRegion, settings s: EmissionsSettings,
                       factors: inout [AccountingFactor], notes: inout [String]) -> (Double, Double) {
         var wue = facilities.defaultWUE
         if let x = s.wueLitresPerKWh { wue = .init(litresPerKWh: SourcedValue(x, source: "workload file"), perFacilityKWh: false) }
         else if let p = s.provider.flatMap({ id in facilities.providers.first { $0.id == id.lowercased() } }), let w = p.wue { wue = w }
         var perIT = wue.litresPerKWh.value
-        if wue.perFacilityKWh { perIT *= 1 / max(1e-9, 1 - r.overheadShare) }
+        if wue.perFacilityKWh { perIT *= r.sitePUE }
         factors.append(AccountingFactor(name: "on-site water (WUE)", value: "\(formatNumber(wue.litresPerKWh.value)) L per kWh of \(wue.perFacilityKWh ? "facility" : "IT") energy",
                                         source: wue.litresPerKWh.source))
         var ewif: SourcedValue? = s.waterLitresPerKWh.map { SourcedValue($0, source: "workload file") } ?? grid.waterLitresPerKWh

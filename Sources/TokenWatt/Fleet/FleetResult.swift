@@ -59,11 +59,20 @@ public struct FleetResult: Sendable {
     public var varianceShares: [VarianceShare]
     /// Per-hour mean power at the facility, MW (24 values; kernel scenarios).
     public var hourlyMegawatts: [Double]
+    /// Share of the day's energy used in each local hour (24 values adding up to 1), which weights
+    /// the grid's hourly intensity: a fleet's hourly power, or a mix's parts' shares weighted by
+    /// the energy each adds to its day. Empty where no fleet behind the scenario has a daily
+    /// profile (a throughput table): its energy is then spread evenly over the day.
+    public var hourlyEnergyShares: [Double] = []
     public var classes: [ClassResult]
     /// The provisioned hardware, per class (kernel scenarios; empty otherwise).
     public var hardware: [HardwareUse] = []
     /// Share of the mean Wh per query that is facility overhead (0 below the facility boundary).
     public var overheadShare: Double = 0
+    /// The site's PUE as the mean query meets it, at every boundary: facility ÷ IT energy of the
+    /// mean ledger (a throughput table's mean PUE). On-site water belongs to the site, so a WUE
+    /// published per facility kWh is that × this per IT kWh whatever the scenario's boundary.
+    public var sitePUE: Double = 1
     public var levers: [LeverResult]
     /// The estimator's measured error on each GPU the scenario serves on (kernel scenarios, the
     /// bundled calibration; `ErrorBands`).
@@ -130,6 +139,9 @@ public struct ClassResult: Sendable {
     public var meanCalls = 0.0
     public var meanPrefilledTokens = 0.0
     public var meanCachedTokens = 0.0
+    /// The class's draws. None (no traffic, or too rare for the draws): its Wh, tokens and shares
+    /// are none, not 0, and reports print "–" or null (a 0 % class had read 0 Wh per query).
+    public var draws = 0
 
     /// The strategy, its parameters and the prefix-cache hit in words (`Strategy.words`).
     public var strategyWords: String { queryStrategy.words(prefixCacheHit: prefixCacheHit) }

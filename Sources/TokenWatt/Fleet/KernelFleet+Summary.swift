@@ -124,10 +124,12 @@ extension KernelFleet {
 
     /// Says so when idle provisioned capacity is most of a query's energy: a fleet of whole
     /// replicas for little traffic (0.5 queries a day gave 72,600 Wh per query with nothing said).
+    /// The share is of the IT energy, which PUE does not move: of the facility total, a fleet
+    /// idle 99.99 % of its IT energy was 33 % at PUE 3 and said nothing.
     static func mostlyIdleNote(_ ledger: [LedgerItem], gpus: Int, queriesPerDay: Double) -> String? {
-        let total = ledger.reduce(0) { $0 + $1.energy.joules }
-        guard total > 0, let idle = ledger.first(where: { $0.item == "provisioned-idle" })?.energy.joules, idle > 0.5 * total else { return nil }
-        return "idle provisioned capacity is \(formatPercent(idle / total)) of the mean query's energy: \(gpus) GPU\(gpus == 1 ? "" : "s") of whole replicas "
+        let it = ledger.filter { $0.boundary <= .it }.reduce(0) { $0 + $1.energy.joules }
+        guard it > 0, let idle = ledger.first(where: { $0.item == "provisioned-idle" })?.energy.joules, idle > 0.5 * it else { return nil }
+        return "idle provisioned capacity is \(formatPercent(idle / it)) of the mean query's IT energy: \(gpus) GPU\(gpus == 1 ? "" : "s") of whole replicas "
             + "for \(formatNumber(queriesPerDay, significant: 3)) queries a day sit mostly idle, and each query carries their idle draw"
     }
 
@@ -209,6 +211,7 @@ extension KernelFleet {
                 r.meanCalls = mine.reduce(0) { $0 + draws[$1].calls } / count
                 r.meanPrefilledTokens = mine.reduce(0) { $0 + draws[$1].prefilled } / count
                 r.meanCachedTokens = mine.reduce(0) { $0 + draws[$1].cached } / count
+                r.draws = mine.count
                 return r
             },
             levers: [], notes: notes, samples: values)
@@ -222,7 +225,20 @@ extension KernelFleet {
         if scenario.boundary == .facility, stats.mean > 0, let overhead = mean.last?.energy.wattHours {
             result.overheadShare = overhead / stats.mean
         }
+        result.sitePUE = Self.sitePUE(mean, drawn: meanPUE)
+        let hourlyTotal = result.hourlyMegawatts.reduce(0, +)
+        // A fleet with no power in any hour (no traffic) spreads its nothing evenly.
+        result.hourlyEnergyShares = result.hourlyMegawatts.map { hourlyTotal > 0 ? $0 / hourlyTotal : 1.0 / 24 }
         return result
+    }
+
+    /// Facility ÷ IT energy of a mean ledger: the PUE weighted by each draw's IT energy, which is
+    /// what converts the site's water per facility kWh to per IT kWh. `drawn` (the draws' mean
+    /// PUE) where the ledger has no IT energy.
+    static func sitePUE(_ ledger: [LedgerItem], drawn: Double) -> Double {
+        let it = ledger.filter { $0.boundary <= .it }.reduce(0) { $0 + $1.energy.wattHours }
+        let all = ledger.reduce(0) { $0 + $1.energy.wattHours }
+        return it > 0 ? all / it : drawn
     }
 
     /// GWh per day with every query's GPU energy at the two ends of its GPU's measured error band,

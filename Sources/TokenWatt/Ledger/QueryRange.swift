@@ -45,7 +45,10 @@ public struct QueryRange: Sendable {
             + checked
     }
 
-    static func ratio(_ x: Double) -> String { formatNumber(x, significant: 3) }
+    /// A band's ratio as every output prints it: from the figure `error-bands.json` stores, so
+    /// validate's fresh band reads as estimate's and fleet's (rounded twice, the H100's median
+    /// 1.0351 read 1.04 in validation.md and, stored as 1.035, 1.03 in fleet's notes).
+    static func ratio(_ x: Double) -> String { formatNumber(ErrorBands.stored(x), significant: 3) }
 
     /// A range as JSON: the band, what it keeps out of sample, and the Wh per query at its two ends.
     public static func json(_ b: ErrorBand, low: [Boundary: Double], high: [Boundary: Double]) -> JSONValue {

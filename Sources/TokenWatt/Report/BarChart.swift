@@ -15,6 +15,10 @@ public struct BarChart {
         public var whisker: (low: Double, high: Double)?
         /// Text printed at the end of the bar.
         public var valueLabel: String?
+        /// Segments drawn faded and named with `outsideLabel` in their tooltip: a ledger's lines
+        /// beyond its scenario's boundary, which its figure leaves out.
+        public var outside: Set<Int> = []
+        public var outsideLabel = ""
 
         public init(label: String, segments: [Double], start: Double = 0, whisker: (Double, Double)? = nil, valueLabel: String? = nil) {
             self.label = label; self.segments = segments; self.start = start
@@ -84,7 +88,8 @@ public struct BarChart {
         s += "<text x=\"\(f(left - 8))\" y=\"\(f(cy + 4))\" text-anchor=\"end\">\(SVGChart.escape(shown))</text>"
         var x = bar.start
         for (j, v) in bar.segments.enumerated() where v > 0 {
-            s += "<rect class=\"mark\" x=\"\(f(sx(x)))\" y=\"\(f(cy - h / 2))\" width=\"\(f(max(0.5, sx(x + v) - sx(x))))\" height=\"\(f(h))\" fill=\"url(#\(id)-p\(j))\" stroke=\"#333\" stroke-width=\"0.5\"><title>\(SVGChart.escape(bar.label)): \(SVGChart.escape(segmentNames[j])) \(formatNumber(v, significant: 3))</title></rect>"
+            let out = bar.outside.contains(j)
+            s += "<rect class=\"mark\" x=\"\(f(sx(x)))\" y=\"\(f(cy - h / 2))\" width=\"\(f(max(0.5, sx(x + v) - sx(x))))\" height=\"\(f(h))\" fill=\"url(#\(id)-p\(j))\"\(out ? " fill-opacity=\"0.35\"" : "") stroke=\"#333\" stroke-width=\"0.5\"><title>\(SVGChart.escape(bar.label)): \(SVGChart.escape(segmentNames[j])) \(formatNumber(v, significant: 3))\(out ? " (\(SVGChart.escape(bar.outsideLabel)))" : "")</title></rect>"
             x += v
         }
         if let w = bar.whisker {

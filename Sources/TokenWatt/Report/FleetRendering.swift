@@ -27,13 +27,15 @@ public enum FleetRendering {
             ("medianLedger", ledgerJSON(r.medianLedger)), ("meanLedger", ledgerJSON(r.meanLedger)),
             ("varianceShares", .array(r.varianceShares.map { .obj([("input", .str($0.input)), ("share", .num($0.share))]) })),
             ("classes", .array(r.classes.map { c in
-                .obj([("name", .str(c.name)), ("strategy", .str(c.strategy)),
+                // A class without draws has no figures: null, not 0.
+                func drawn(_ x: Double) -> JSONValue { c.draws > 0 ? .num(x) : .null }
+                return .obj([("name", .str(c.name)), ("strategy", .str(c.strategy)),
                       ("strategyParameters", .obj(c.queryStrategy.parameters.map { ($0.name, .num($0.value)) })),
                       ("prefixCacheHit", .num(c.prefixCacheHit)), ("share", .num(c.share)),
-                      ("whPerQuery", stats(c.whPerQuery)), ("effectiveBatch", .num(Double(c.effectiveBatch))),
-                      ("meanOutputTokens", .num(c.meanOutputTokens)), ("meanCalls", .num(c.meanCalls)),
-                      ("meanPrefilledTokens", .num(c.meanPrefilledTokens)), ("meanCachedTokens", .num(c.meanCachedTokens)),
-                      ("overContextShare", .num(c.overContextShare)), ("kvOverflowShare", .num(c.kvOverflowShare))])
+                      ("whPerQuery", c.draws > 0 ? stats(c.whPerQuery) : .null), ("effectiveBatch", .num(Double(c.effectiveBatch))),
+                      ("meanOutputTokens", drawn(c.meanOutputTokens)), ("meanCalls", drawn(c.meanCalls)),
+                      ("meanPrefilledTokens", drawn(c.meanPrefilledTokens)), ("meanCachedTokens", drawn(c.meanCachedTokens)),
+                      ("overContextShare", drawn(c.overContextShare)), ("kvOverflowShare", drawn(c.kvOverflowShare))])
             })),
             ("levers", .array(r.levers.map { .obj([("name", .str($0.name)), ("meanWhPerQuery", .num($0.meanWhPerQuery)),
                                                     ("gwhPerDay", .num($0.gwhPerDay)), ("saving", .num($0.saving)),
@@ -96,6 +98,13 @@ public enum FleetRendering {
         item.boundary <= boundary ? formatPercent(item.energy.wattHours / total, decimals: decimals) : "outside \(boundary.rawValue)"
     }
 
+    /// A class's median Wh, mean Wh and mean output tokens as table cells, or "–" for a class
+    /// without draws, whose queries cost nothing only because there are none.
+    static func classFigures(_ c: ClassResult) -> [String] {
+        guard c.draws > 0 else { return ["–", "–", "–"] }
+        return [wh(c.whPerQuery.median), wh(c.whPerQuery.mean), formatNumber(c.meanOutputTokens, significant: 4)]
+    }
+
     /// A query count in words past a million ("100 million", "1 billion").
     static func queries(_ x: Double) -> String {
         if x >= 1e9 { return "\(formatNumber(x / 1e9, significant: 3)) billion" }
@@ -134,7 +143,10 @@ public enum FleetRendering {
                 s += "  fleet: \(g) GPUs in \(r.nodes ?? 0) nodes; peak \(formatNumber(r.megawatts, significant: 3)) MW at the wall, \(formatNumber(r.facilityMegawatts, significant: 3)) MW at the facility; idle capacity \(formatNumber(r.idleGWhPerDay, significant: 3)) GWh/day\n"
             }
             for c in r.classes {
-                s += "  class \(c.name) (\(c.strategyWords), \(formatPercent(c.share, decimals: 0))): median \(wh(c.whPerQuery.median)) Wh, mean \(wh(c.whPerQuery.mean)) Wh, \(formatNumber(c.meanOutputTokens, significant: 4)) output tokens, batch \(c.effectiveBatch)\n"
+                let figures = c.draws > 0
+                    ? "median \(wh(c.whPerQuery.median)) Wh, mean \(wh(c.whPerQuery.mean)) Wh, \(formatNumber(c.meanOutputTokens, significant: 4)) output tokens"
+                    : "no queries"
+                s += "  class \(c.name) (\(c.strategyWords), \(formatPercent(c.share, decimals: 0))): \(figures), batch \(c.effectiveBatch)\n"
             }
             if !r.medianLedger.isEmpty {
                 s += "  median query: " + ledgerLine(r.medianLedger, boundary: r.boundary) + "\n"
@@ -174,7 +186,7 @@ public enum FleetRendering {
         if !r.classes.isEmpty {
             s += "| class | strategy | share | median Wh | mean Wh | output tokens | batch |\n|---|---|---:|---:|---:|---:|---:|\n"
             for c in r.classes {
-                s += "| \(cell(c.name)) | \(cell(c.strategyWords)) | \(formatPercent(c.share, decimals: 0)) | \(wh(c.whPerQuery.median)) | \(wh(c.whPerQuery.mean)) | \(formatNumber(c.meanOutputTokens, significant: 4)) | \(c.effectiveBatch) |\n"
+                s += "| \(cell(c.name)) | \(cell(c.strategyWords)) | \(formatPercent(c.share, decimals: 0)) | " + classFigures(c).joined(separator: " | ") + " | \(c.effectiveBatch) |\n"
             }
             s += "\n"
         }

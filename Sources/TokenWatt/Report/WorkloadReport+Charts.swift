@@ -44,15 +44,26 @@ extension WorkloadReport {
         return chart.render()
     }
 
-    /// The mean query's ledger, one stacked bar per scenario that has one.
+    /// The mean query's ledger, one stacked bar per scenario that has one. Each bar stacks every
+    /// line, and a scenario reported below the facility has the lines beyond its boundary faded
+    /// and its label at its boundary, as the tables give it: a `gpu` row had read 0.209 Wh (every
+    /// line) where its table said 0.110.
     func ledgerChart() -> String? {
         let withLedger = scenarios.filter { !$0.fleet.meanLedger.isEmpty }
         guard let first = withLedger.first else { return nil }
-        var c = BarChart(id: "\(name)-ledger", title: "Where the mean query's energy goes", xTitle: "Wh per query (mean), every ledger item",
+        let anyOutside = withLedger.contains { s in s.fleet.meanLedger.contains { $0.boundary > s.fleet.boundary && $0.energy.wattHours > 0 } }
+        var c = BarChart(id: "\(name)-ledger", title: "Where the mean query's energy goes",
+                         xTitle: "Wh per query (mean), every ledger item" + (anyOutside ? "; faded: outside the scenario's boundary" : ""),
                          segmentNames: first.fleet.meanLedger.map(\.item))
         c.bars = withLedger.map { s in
-            let items = s.fleet.meanLedger.map(\.energy.wattHours)
-            return BarChart.Bar(label: s.fleet.name, segments: items, valueLabel: "\(wh(items.reduce(0, +))) Wh")
+            let f = s.fleet, items = f.meanLedger.map(\.energy.wattHours), all = items.reduce(0, +)
+            let outside = Set(f.meanLedger.indices.filter { f.meanLedger[$0].boundary > f.boundary && items[$0] > 0 })
+            // Short: the label's length is taken from the plot's width.
+            let label = outside.isEmpty ? "\(wh(all)) Wh" : "\(wh(FleetRendering.withinTotal(f.meanLedger, boundary: f.boundary))) Wh at \(f.boundary.rawValue)"
+            var bar = BarChart.Bar(label: f.name, segments: items, valueLabel: label)
+            bar.outside = outside
+            bar.outsideLabel = "outside \(f.boundary.rawValue)"
+            return bar
         }
         return c.render()
     }
@@ -109,7 +120,8 @@ extension WorkloadReport {
             let energyRange: [String] = f.gwhPerDayRange.map { [n($0.low), n($0.high)] } ?? ["", ""]
             let fields: [String] = [
                 f.name, f.boundary.rawValue, n(q.median), n(q.mean), n(q.p5), n(q.p25), n(q.p75), n(q.p95), n(f.gwhPerDay), n(f.queriesPerDay),
-                f.gpus.map(String.init) ?? "", f.nodes.map(String.init) ?? "", n(f.megawatts), n(f.facilityMegawatts), e.regionID,
+                // No fleet of its own, no wall power: empty, as the JSON's null (it read 0 MW beside the facility's 30).
+                f.gpus.map(String.init) ?? "", f.nodes.map(String.init) ?? "", f.gpus == nil ? "" : n(f.megawatts), n(f.facilityMegawatts), e.regionID,
                 n(e.locationGramsPerKWh), n(e.marketGramsPerKWh), n(e.perQuery.locationGrams), n(e.perQuery.marketGrams),
                 n(e.perQuery.waterOnsiteLitres), n(e.perQuery.waterOffsiteLitres), e.perQuery.embodiedGrams.map(n) ?? "",
                 n(e.perDay.locationGrams / 1e6), n(e.perDay.marketGrams / 1e6), n((e.perDay.waterOnsiteLitres + e.perDay.waterOffsiteLitres) / 1e3),
@@ -144,7 +156,8 @@ extension WorkloadReport {
                     ("locationGramsPerDayHigh", .optionalNumber(carbon?.location.high)),
                     ("marketGramsPerDayLow", .optionalNumber(carbon?.market.low)),
                     ("marketGramsPerDayHigh", .optionalNumber(carbon?.market.high)),
-                    ("currency", .str(e.currency)), ("hourlyGramsPerKWh", .array(e.hourlyIntensity.map(JSONValue.num))),
+                    // A currency without a price names nothing (the CSV's cell is empty).
+                    ("currency", e.perQuery.cost == nil ? .null : .str(e.currency)), ("hourlyGramsPerKWh", .array(e.hourlyIntensity.map(JSONValue.num))),
                     ("hourlyKilograms", .array(e.hourlyKilograms.map(JSONValue.num))),
                     ("factors", .array(e.factors.map { .obj([("name", .str($0.name)), ("value", .str($0.value)), ("source", .str($0.source))]) })),
                     ("notes", .array(e.notes.map(JSONValue.str))),

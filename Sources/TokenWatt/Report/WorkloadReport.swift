@@ -109,8 +109,8 @@ public struct WorkloadReport: Sendable {
         }
         if !f.classes.isEmpty {
             b.append(.table(["class", "strategy", "share", "median Wh", "mean Wh", "output tokens", "batch"],
-                            f.classes.map { [$0.name, $0.strategyWords, formatPercent($0.share, decimals: 0), wh($0.whPerQuery.median), wh($0.whPerQuery.mean),
-                                             formatNumber($0.meanOutputTokens, significant: 4), String($0.effectiveBatch)] }, numeric: [2, 3, 4, 5, 6]))
+                            f.classes.map { [$0.name, $0.strategyWords, formatPercent($0.share, decimals: 0)] + FleetRendering.classFigures($0) + [String($0.effectiveBatch)] },
+                            numeric: [2, 3, 4, 5, 6]))
         }
         if !f.meanLedger.isEmpty {
             let total = FleetRendering.withinTotal(f.meanLedger, boundary: f.boundary)
@@ -196,8 +196,9 @@ public struct WorkloadReport: Sendable {
             .table(header,
                    zip(zip(rows, ratios), caveats).map { rx, cav in
                        let ((s, c), x) = rx
-                       let cells = [s.fleet.name, c.name, c.strategyWords, formatNumber(c.meanOutputTokens, significant: 4), String(c.effectiveBatch),
-                                    wh(c.whPerQuery.mean), x.ratio.map { formatNumber($0, significant: 3) } ?? "–"]
+                       let figures = FleetRendering.classFigures(c)
+                       let cells = [s.fleet.name, c.name, c.strategyWords, figures[2], String(c.effectiveBatch),
+                                    figures[1], x.ratio.map { formatNumber($0, significant: 3) } ?? "–"]
                        return marked ? cells + [cav.map(\.short).joined(separator: "; ")] : cells
                    },
                    numeric: [3, 4, 5, 6]),
@@ -219,6 +220,9 @@ public struct WorkloadReport: Sendable {
         guard let same = counterpart(c, in: base) else {
             return (nil, "`\(base.name)` has no class `\(c.name)` and several others")
         }
+        // A class without draws has no mean to divide (its 0 had read "0 × single").
+        guard c.draws > 0 else { return (nil, "no queries drawn in this class") }
+        guard same.draws > 0 else { return (nil, "`\(base.name)` class `\(same.name)` has no queries drawn") }
         guard same.whPerQuery.mean > 0 else { return (nil, "`\(base.name)` class `\(same.name)` uses no energy") }
         return (c.whPerQuery.mean / same.whPerQuery.mean, nil)
     }

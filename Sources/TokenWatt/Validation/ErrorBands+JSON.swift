@@ -5,9 +5,16 @@ import KernelPower
 extension ErrorBands {
     public static let generatedBy = "tokenwatt validate --bands-out Sources/TokenWatt/Resources/error-bands.json"
 
+    /// Significant digits of the file's numbers.
+    static let storedDigits = 4
+
+    /// A figure as the file stores it (`storedDigits` significant digits): what `estimate` and
+    /// `fleet` read, so what every printed band is formatted from.
+    static func stored(_ x: Double) -> Double { Double(formatDataNumber(x, significant: storedDigits)) ?? x }
+
     /// The bands as a file, ratios to 4 significant digits (the file is compared as text).
     public func json() -> String {
-        JSONWriter(significant: 4, sortKeys: false).write(.obj([
+        JSONWriter(significant: Self.storedDigits, sortKeys: false).write(.obj([
             ("schemaVersion", .num(1)),
             ("generatedBy", .str(Self.generatedBy)),
             ("description", .str("Measured ÷ estimated GPU energy per output token (\(Self.metric)) over the validation runs in "

@@ -25,7 +25,9 @@ extension WorkloadReader.Context {
         case "lognormal":
             var l = try o.object("lognormal")
             let top = range.upperBound
-            let p5 = try l.double("p5", max(1e-12, range.lowerBound)...top, expected: "a positive 5th percentile up to \(formatNumber(top))")
+            // A field with a floor (PUE 1) names it: "a positive 5th percentile" refused 0.8.
+            let floor = range.lowerBound > 0 ? "a 5th percentile from \(formatNumber(range.lowerBound)) to" : "a positive 5th percentile up to"
+            let p5 = try l.double("p5", max(1e-12, range.lowerBound)...top, expected: "\(floor) \(formatNumber(top))")
             let p95 = try l.double("p95", p5...top, expected: "a 95th percentile from p5 to \(formatNumber(top))")
             try l.finish()
             d = p95 > p5 ? .clamped(.lognormal(p5: p5, p95: p95), low: range.lowerBound, high: range.upperBound) : .fixed(p5)
