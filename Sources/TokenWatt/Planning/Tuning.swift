@@ -4,9 +4,9 @@ import KernelPower
 /// Power caps and locked clocks against latency targets: the setting that minimises energy per
 /// query at a boundary, for each phase and for the query as a whole. Prefill is bound by the
 /// tensor cores or the L2 cache, both on the SM clock, and slows almost in proportion to it;
-/// decode is bound by HBM and barely slows, so a cap saves more there. Beyond the GPUs the host keeps drawing over the longer steps, so the setting
-/// that saves the most GPU energy can cost more at the wall: the boundary is the facility by
-/// default, as in `estimate`.
+/// decode is bound by HBM and barely slows, so a cap saves more there. Beyond the GPUs the host
+/// keeps drawing over the longer steps, so the setting that saves the most GPU energy can cost
+/// more at the wall: the boundary is the facility by default, as in `estimate`.
 public struct Tuning: Sendable {
     public enum Knob: String, Sendable { case none = "default", powerCap = "power cap", clock = "locked clock" }
     /// What a setting is chosen for: prefill (TTFT target), decode (ITL target) or the whole query (both).
