@@ -123,8 +123,9 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         let few = try runWorkload(text, samples: 100)[0], many = try runWorkload(text, samples: 100_000)[0]
         #expect(few.notes.contains { $0.hasPrefix("the mean Wh per query (and GWh a day) is uncertain by ±") && $0.contains("from its 100 draws") })
         #expect(!many.notes.contains { $0.contains("uncertain by ±") })
-        #expect(KernelFleet.samplingHalfWidth([1, 1, 1], classes: [0, 0, 1], mean: 1) == 0)
-        #expect(KernelFleet.samplingHalfWidth([1], classes: [0], mean: 1) == nil)
+        let fixed = kernelWorkload()  // one class of fixed lengths: every draw alike
+        #expect(try runWorkload(fixed, samples: 3)[0].meanSamplingHalfWidth == 0)
+        #expect(try runWorkload(fixed, samples: 1)[0].meanSamplingHalfWidth == nil)
     }
 
     /// Each class gets its share of the draws, so the day's energy weighs the classes as the
@@ -141,14 +142,24 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect(abs(blended / r.whPerQuery.mean - 1) < 1e-9, "\(blended) against \(r.whPerQuery.mean)")
         let hourly = r.hourlyMegawatts.reduce(0, +) / 1e3  // GWh over the day's 24 hours
         #expect(abs(hourly / r.gwhPerDay - 1) < 0.01, "\(hourly) against \(r.gwhPerDay)")
+        // Too few draws to split by share: the mean still weighs each class by it (at 7 draws a
+        // 90/10 mix had read 6/7 and 1/7).
+        let few = try runWorkload(kernelWorkload(classes: classes), samples: 7)[0]
+        let fewBlend = few.classes.reduce(0) { $0 + $1.share * $1.whPerQuery.mean }
+        #expect(abs(fewBlend / few.whPerQuery.mean - 1) < 1e-9, "\(fewBlend) against \(few.whPerQuery.mean)")
     }
 
     /// A class too rare for the draws is named: it is in no figure, not even the fleet's GPUs.
     @Test func aClassWithNoDrawsIsNamed() throws {
         let classes = #"{"name": "common", "share": 0.9999, "deployment": "d", "input": {"fixed": 1000}, "output": {"fixed": 200}}, "#
             + #"{"name": "rare", "share": 0.0001, "deployment": "d", "input": {"fixed": 1000}, "output": {"fixed": 200}}"#
-        let r = try runWorkload(kernelWorkload(classes: classes), samples: 200)[0]
-        #expect(r.notes.contains("class rare (0.01 % of queries) got none of the 200 draws: its queries and replicas are in no figure here; raise samples"), "\(r.notes)")
+        let r = try runWorkload(kernelWorkload(classes: classes), samples: 1)[0]
+        #expect(r.notes.contains("class rare (0.01 % of queries) got none of the 1 draws: Wh per query and GWh a day count its queries at the "
+                                 + "other classes' mean, and its replicas are in no GPU, MW or hourly figure; raise samples"), "\(r.notes)")
+        #expect(r.undrawnClasses == ["rare"])
+        // With a draw to go round, every class with traffic gets one, and the mean weighs it by its share.
+        let two = try runWorkload(kernelWorkload(classes: classes), samples: 2)[0]
+        #expect(two.undrawnClasses.isEmpty && two.classes.allSatisfy { $0.draws == 1 })
     }
 
     @Test func sameSeedSameBytesOtherSeedOtherBytes() throws {
@@ -287,7 +298,7 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect(cold["strategyParameters"] == parameters)
         #expect(warm["prefixCacheHit"] == JSONValue.number(0.95))
         var cached = 0.0
-        for k in 1...9 { cached += (Double(1000 + (k - 1) * 1500) * 0.95).rounded() }
+        for k in 1...9 { cached += ((Double(1000 + (k - 1) * 1500) * 0.95).rounded() / 16).rounded(.down) * 16 }  // whole blocks
         #expect(warm["meanCachedTokens"] == JSONValue.number(cached), "\(warm)")
         #expect(warm["meanPrefilledTokens"] == JSONValue.number(77_500 - cached))
     }

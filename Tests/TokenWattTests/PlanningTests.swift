@@ -74,6 +74,14 @@ import Testing
         } catch {
             #expect("\(error)".contains("one sequence of 15000+12000 tokens does not fit in the KV cache even alone"), "\(error)")
         }
+        // Far past the cache, where the mean context does not fit either, the message is still the
+        // full length's, with its fp8 hint (it had been the budget's, at the mean context).
+        do {
+            try KVCacheBudget.requireRoom(ServingRequest(batch: 1, inputTokens: 40000, outputTokens: 40000), on: d)
+            Issue.record("expected a refusal")
+        } catch {
+            #expect("\(error)".contains("at its last token") && "\(error)".contains("--kv-precision fp8"), "\(error)")
+        }
     }
 
     @Test func verdictFollowsTheShareOfTheLimit() throws {

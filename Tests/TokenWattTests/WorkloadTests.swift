@@ -74,6 +74,22 @@ func workloadError(_ text: String, dataDirectory: String? = nil) -> String {
         #expect(message.contains(mention), "\(message)")
     }
 
+    /// A trace of token counts takes decimal whole numbers, as every other table cell: 0x200 read as
+    /// 512 tokens and 512.5 passed.
+    @Test func aTraceTakesWholeDecimalTokenCounts() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-trace-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = kernelWorkload(classes: #"{"name": "a", "share": 1, "deployment": "d", "input": {"trace": {"file": "t.csv", "column": "n"}}, "output": {"fixed": 1}}"#)
+        for bad in ["0x200", "512.5", "inf"] {
+            try "n\n100\n\(bad)\n".write(to: dir.appendingPathComponent("t.csv"), atomically: true, encoding: .utf8)
+            let message = workloadError(text, dataDirectory: dir.path)
+            #expect(message.contains("line 3 n") && message.contains("a whole token count"), "\(bad): \(message)")
+        }
+        try "n\n100\n512\n".write(to: dir.appendingPathComponent("t.csv"), atomically: true, encoding: .utf8)
+        #expect(throws: Never.self) { try readWorkload(text, dataDirectory: dir.path) }
+    }
+
     /// A deployment may say how its tokens are sampled; unsaid, the framework's default applies.
     @Test func deploymentSamplingParses() throws {
         func sampling(_ extra: String) throws -> Sampling? {
@@ -190,8 +206,8 @@ func workloadError(_ text: String, dataDirectory: String? = nil) -> String {
 
     @Test func prefixCacheMovesReReadTokensToTheCache() {
         let calls = Strategy.sequentialRevision(rounds: 3).calls(input: 1000, output: 100, prefixCacheHit: 0.9)
-        #expect(calls[1].cachedTokens == 900 && calls[1].newTokens == 200)
-        #expect(calls[2].cachedTokens == 990 && calls[2].newTokens == 210)
+        #expect(calls[1].cachedTokens == 896 && calls[1].newTokens == 204)  // 900 in whole 16-token blocks
+        #expect(calls[2].cachedTokens == 976 && calls[2].newTokens == 224)
     }
 
     /// A full prefix-cache hit still prefills the prompt's last block: vLLM caches whole 16-token
@@ -201,7 +217,8 @@ func workloadError(_ text: String, dataDirectory: String? = nil) -> String {
         #expect(full.cachedTokens == 992 && full.newTokens == 8)
         #expect(Strategy.single.calls(input: 1024, output: 10, prefixCacheHit: 1)[0].newTokens == 16)
         #expect(Strategy.single.calls(input: 1, output: 10, prefixCacheHit: 1)[0].newTokens == 1)
-        #expect(Strategy.single.calls(input: 1000, output: 10, prefixCacheHit: 0.5)[0].cachedTokens == 500)
+        #expect(Strategy.single.calls(input: 1000, output: 10, prefixCacheHit: 0.5)[0].cachedTokens == 496)
+        #expect(Strategy.single.calls(input: 33, output: 10, prefixCacheHit: 0.5)[0].cachedTokens == 16)
     }
 
     /// A revision's or agent loop's hit is a share of what its later calls re-read: its first
@@ -212,12 +229,12 @@ func workloadError(_ text: String, dataDirectory: String? = nil) -> String {
         for s in [Strategy.sequentialRevision(rounds: 3), .agentLoop(calls: 3, toolTokens: 100)] {
             let calls = s.calls(input: 1000, output: 100, prefixCacheHit: 0.9)
             #expect(calls[0].newTokens == 1000 && calls[0].cachedTokens == 0, "\(s): \(calls[0])")
-            #expect(calls[1].cachedTokens == 900, "\(s): \(calls[1])")
+            #expect(calls[1].cachedTokens == 896, "\(s): \(calls[1])")  // 900 in whole 16-token blocks
             #expect(s.promptCacheHit(0.9) == 0)
         }
         for s in [Strategy.single, .longReasoning(factor: 4), .parallelSamples(n: 4, kind: "best-of-n", factor: 1)] {
             let call = s.calls(input: 1000, output: 100, prefixCacheHit: 0.5)[0]
-            #expect(call.newTokens == 500 && call.cachedTokens == 500, "\(s): \(call)")
+            #expect(call.newTokens == 504 && call.cachedTokens == 496, "\(s): \(call)")
             #expect(s.promptCacheHit(0.5) == 0.5)
         }
     }

@@ -199,6 +199,10 @@ extension CLITests {
         #expect((q["interTokenLatencyMs"] as? Double ?? 99) <= 11 && o["bestPrefill"] is [String: Any] && o["bestDecode"] is [String: Any])
         let gpu = try #require(o["atGPUs"] as? [String: Any])
         #expect(gpu["bestQuery"] is [String: Any])
+        // A prefill pick is judged on the TTFT target alone, and says so; the layout is named.
+        let prefill = try #require(o["bestPrefill"] as? [String: Any])
+        #expect(prefill["meetsTimeToFirstToken"] as? Bool == true && prefill["meetsInterTokenLatency"] is Bool)
+        #expect(o["tensorParallel"] as? Int == 1 && o["pipelineParallel"] as? Int == 1 && o["expertParallel"] as? Int == 1)
         let none = try Self.run(base.dropLast() + ["0.01", "--format", "json"])
         #expect((try JSONSerialization.jsonObject(with: Data(none.stdout.utf8)) as? [String: Any])?["bestQuery"] is NSNull)
     }

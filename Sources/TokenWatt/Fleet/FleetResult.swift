@@ -83,6 +83,9 @@ public struct FleetResult: Sendable {
     /// Half the 95 % interval of the mean Wh per query from the draws alone, as a share of the
     /// mean (`KernelFleet.samplingHalfWidth`; kernel scenarios).
     public var meanSamplingHalfWidth: Double? = nil
+    /// Classes with a share of the traffic that got none of the draws (kernel scenarios): their
+    /// queries are counted at the other classes' mean, their replicas nowhere.
+    public var undrawnClasses: [String] = []
 }
 
 /// A quantity's two ends, low ≤ high: GWh per day, Wh per query, grams of carbon, a saving.

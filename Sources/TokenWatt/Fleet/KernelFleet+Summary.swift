@@ -133,39 +133,61 @@ extension KernelFleet {
             + "for \(formatNumber(queriesPerDay, significant: 3)) queries a day sit mostly idle, and each query carries their idle draw"
     }
 
-    /// Half the 95 % interval of the mean of `values`, as a share of `mean`, for draws stratified by
-    /// class (`drawCounts`): Σ n_c s_c² / N² is the stratified mean's variance, each class's sample
-    /// variance s_c² (n_c − 1) over its n_c draws. Nil with one draw or a mean of 0.
-    static func samplingHalfWidth(_ values: [Double], classes: [Int], mean: Double) -> Double? {
-        guard values.count > 1, mean > 0 else { return nil }
-        var byClass: [Int: [Double]] = [:]
-        for (v, c) in zip(values, classes) { byClass[c, default: []].append(v) }
-        let spread = byClass.values.reduce(0.0) { sum, xs in
-            guard xs.count > 1 else { return sum }
-            let m = xs.reduce(0, +) / Double(xs.count)
-            return sum + xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } * Double(xs.count) / Double(xs.count - 1)
+    /// Each draw weighted by its class's share over the class's draws, the shares of the classes
+    /// drawn scaled to add up to 1, so the day's mean weighs the classes as the fleet does even
+    /// where rounding, or too few samples, gave a class more or fewer draws than its share: at 7
+    /// draws a 90/10 workload had been weighed 6/7 and 1/7 (0.942 Wh for 0.665).
+    static func weighted(_ draws: [Sample], shares: [Double]) -> [Sample] {
+        var counts: [Int: Int] = [:]
+        for d in draws { counts[d.cls, default: 0] += 1 }
+        let drawnShare = counts.keys.reduce(0.0) { $0 + shares[$1] }
+        return draws.map { d in
+            var w = d
+            w.weight = drawnShare > 0 ? shares[d.cls] / drawnShare / Double(counts[d.cls]!) : 1 / Double(draws.count)
+            return w
         }
-        return 1.96 * spread.squareRoot() / Double(values.count) / mean
+    }
+
+    /// Half the 95 % interval of the weighted mean of `values`, as a share of `mean`, for draws
+    /// stratified by class (`drawCounts`, `weighted`): Σ W_c² s_c² / n_c is the stratified
+    /// mean's variance, each class's weight W_c and sample variance s_c² (n_c − 1) over its n_c
+    /// draws. Nil with one draw or a mean of 0.
+    static func samplingHalfWidth(_ values: [Double], draws: [Sample], mean: Double) -> Double? {
+        guard values.count > 1, mean > 0 else { return nil }
+        var byClass: [Int: (weight: Double, values: [Double])] = [:]
+        for (v, d) in zip(values, draws) {
+            byClass[d.cls, default: (0, [])].weight += d.weight
+            byClass[d.cls]!.values.append(v)
+        }
+        let variance = byClass.values.reduce(0.0) { sum, c in
+            guard c.values.count > 1 else { return sum }
+            let n = Double(c.values.count), m = c.values.reduce(0, +) / n
+            let s2 = c.values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)
+            return sum + c.weight * c.weight * s2 / n
+        }
+        return 1.96 * variance.squareRoot() / mean
     }
 
     /// Fleet sizing, per-query idle share, statistics, the median query's ledger and the
     /// variance decomposition. Each class is served by its own replicas of its deployment
     /// (`size`).
-    func summarize(_ draws: [Sample], classes: [QueryClass], surfaces: [ServingSurface]) throws -> FleetResult {
-        let n = Double(max(1, draws.count))
+    func summarize(_ drawn: [Sample], classes: [QueryClass], surfaces: [ServingSurface]) throws -> FleetResult {
+        let draws = Self.weighted(drawn, shares: classes.map(\.share))
         let perDay = scenario.queriesPerDay
         var idlePerOccupancySecond = [Double](repeating: 0, count: classes.count)
         var gpus = 0, nodes = 0, peakWall = 0.0, idleJoulesPerDay = 0.0
         var hourlyWall = [Double](repeating: 0, count: 24)
         var hardware: [HardwareUse] = []
-        var notes: [String] = []
+        var notes: [String] = [], undrawn: [String] = []
         for (c, cls) in classes.enumerated() {
             let mine = draws.filter { $0.cls == c }
             guard !mine.isEmpty else {
                 // A class too rare for the draws is in no figure, not even its fleet: say so.
                 if cls.share > 0 {
                     notes.append("class \(cls.name) (\(formatNumber(cls.share * 100, significant: 2)) % of queries) got none of the \(draws.count) draws: "
-                                 + "its queries and replicas are in no figure here; raise samples")
+                                 + "Wh per query and GWh a day count its queries at the other classes' mean, and its replicas are in no GPU, MW "
+                                 + "or hourly figure; raise samples")
+                    undrawn.append(cls.name)
                 }
                 continue
             }
@@ -183,8 +205,10 @@ extension KernelFleet {
         notes += estimatorErrorNote(error).map { [$0] } ?? []
         notes += surfaces.flatMap { PublishedServing.servingCaveats(for: $0.deployment) }.uniqued()
         let values = draws.map { value($0, idle: idlePerOccupancySecond[$0.cls]) }
-        let stats = QueryStatistics(values)
-        let meanPUE = draws.reduce(0) { $0 + $1.pue } / n
+        // Quantiles of the draws as drawn; the mean weighs each class by its share.
+        var stats = QueryStatistics(values)
+        stats.mean = zip(draws, values).reduce(0) { $0 + $1.0.weight * $1.1 }
+        let meanPUE = draws.reduce(0) { $0 + $1.weight * $1.pue }
         let mean = draws.isEmpty ? [] : meanLedger(draws, idle: idlePerOccupancySecond)
         if let note = Self.mostlyIdleNote(mean, gpus: gpus, queriesPerDay: perDay) { notes.append(note) }
         var result = FleetResult(
@@ -218,7 +242,8 @@ extension KernelFleet {
         result.hardware = hardware
         result.estimatorError = error
         result.gwhPerDayRange = gwhPerDayRange(draws, surfaces: surfaces, idle: idlePerOccupancySecond)
-        result.meanSamplingHalfWidth = Self.samplingHalfWidth(values, classes: draws.map(\.cls), mean: stats.mean)
+        result.meanSamplingHalfWidth = Self.samplingHalfWidth(values, draws: draws, mean: stats.mean)
+        result.undrawnClasses = undrawn
         if !draws.isEmpty {
             result.gpuProportionalWhPerQuery = stats.mean - meanWattHours(draws, surfaces: surfaces, idle: idlePerOccupancySecond) { _ in 0 }
         }
@@ -267,13 +292,12 @@ extension KernelFleet {
 
     /// The mean Wh per query with each draw's GPU energy replaced by `gpuWh`.
     func meanWattHours(_ draws: [Sample], surfaces: [ServingSurface], idle: [Double], gpuWh: (Sample) -> Double) -> Double {
-        let sum = draws.reduce(0.0) { sum, d in
+        draws.reduce(0.0) { sum, d in
             var moved = d
             moved.gpuWh = gpuWh(d)
             moved.nodeWh = d.nodeWh + (moved.gpuWh - d.gpuWh) / surfaces[d.cls].psuEfficiency
-            return sum + value(moved, idle: idle[d.cls])
+            return sum + d.weight * value(moved, idle: idle[d.cls])
         }
-        return sum / Double(max(1, draws.count))
     }
 
     /// A sample's Wh per query at the scenario's boundary.
@@ -327,16 +351,16 @@ extension KernelFleet {
         return ledger(sums.map { $0 * scale }, pue: pue)
     }
 
-    /// The ledger averaged over all samples: the decomposition behind GWh per day.
+    /// The ledger averaged over all samples, each at its weight: the decomposition behind GWh per day.
     func meanLedger(_ draws: [Sample], idle: [Double]) -> [LedgerItem] {
-        ledger(summedLedger(draws, idle: idle).map { $0 / Double(max(1, draws.count)) }, pue: nil)
+        ledger(summedLedger(draws, idle: idle, weight: \.weight), pue: nil)
     }
 
-    /// Each ledger item's Wh summed over `draws`, in `ledgerItems` order.
-    func summedLedger(_ draws: [Sample], idle: [Double]) -> [Double] {
+    /// Each ledger item's Wh summed over `draws` (each times `weight`, 1 unless given), in `ledgerItems` order.
+    func summedLedger(_ draws: [Sample], idle: [Double], weight: (Sample) -> Double = { _ in 1 }) -> [Double] {
         var sums = [Double](repeating: 0, count: Self.ledgerItems.count)
         for d in draws {
-            for (i, x) in ledgerWattHours(d, idle: idle[d.cls]).enumerated() { sums[i] += x }
+            for (i, x) in ledgerWattHours(d, idle: idle[d.cls]).enumerated() { sums[i] += weight(d) * x }
         }
         return sums
     }

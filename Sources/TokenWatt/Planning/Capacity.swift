@@ -67,6 +67,11 @@ public struct Capacity: Sendable {
                             .run(samples: samples ?? w.samples, seed: seeds[i], change: change)
                         let perDay = filled.queriesPerDay
                         if let note = FleetRunner.samplingNote(f) { notes.append("\(label): \(note)") }
+                        // Replicas of a class with no draws are in no GPU or MW figure, so its budget looks roomier than it is.
+                        for name in f.undrawnClasses {
+                            notes.append("\(label): class \(name) got none of the draws, so its replicas are in no GPU or MW figure and the capacity "
+                                         + "is overstated; raise --samples")
+                        }
                         // A candidate GPU with less memory than the workload's own can leave a
                         // class's calls too long for its KV cache; `fleet` notes it, capacity had not.
                         for c in f.classes where c.kvOverflowShare > 0 {

@@ -118,6 +118,8 @@ extension Tuning {
         }
         return .obj([
             ("model", .str(modelID)), ("gpu", .str(gpuID)), ("gpus", .num(Double(gpuCount))),
+            ("tensorParallel", .num(Double(parallelism.tensor))), ("pipelineParallel", .num(Double(parallelism.pipeline))),
+            ("expertParallel", .num(Double(parallelism.expert))),
             ("inputTokens", .num(Double(serving.inputTokens))), ("outputTokens", .num(Double(serving.outputTokens))),
             ("requestedBatch", .num(Double(serving.batch))), ("effectiveBatch", .num(Double(effectiveBatch))),
             ("boundary", .str(boundary.rawValue)), ("pue", .num(pue)),
@@ -139,7 +141,9 @@ extension Tuning {
             ("prefillJoules", .num(p.prefillJoules)), ("decodeJoules", .num(p.decodeJoules)), ("gpuPowerWatts", .num(p.gpuWatts)),
             ("whPerQuery", .obj(Boundary.allCases.map { ($0.rawValue, .num(p.whPerQuery[$0] ?? 0)) })),
             ("prefillJoulesAtBoundary", .num(p.joules(.prefill, at: boundary))), ("decodeJoulesAtBoundary", .num(p.joules(.decode, at: boundary))),
-            ("meetsTargets", .bool(meets(p, for: .query))),
+            // Each phase's pick is judged on its own target: a prefill pick may miss the ITL target.
+            ("meetsTargets", .bool(meets(p, for: .query))), ("meetsTimeToFirstToken", .bool(meets(p, for: .prefill))),
+            ("meetsInterTokenLatency", .bool(meets(p, for: .decode))),
         ])
     }
 

@@ -67,6 +67,9 @@ public struct Tuning: Sendable {
     public let modelID: String
     public let gpuID: String
     public let gpuCount: Int
+    /// Tensor, pipeline and expert parallelism as resolved (4 GPUs at tp 2 × pp 2 and at tp 2 ×
+    /// ep 2 read alike in JSON without them).
+    public let parallelism: (tensor: Int, pipeline: Int, expert: Int)
     /// The GPU's fitted HBM energy, for `DecodeClockCaveat`'s note on the chosen decode setting.
     let hbmJoulesPerByte: Double
 
@@ -100,6 +103,7 @@ public struct Tuning: Sendable {
         let deployment = try estimator.deployment(base)
         try KVCacheBudget.requireRoom(serving, on: deployment)
         (modelID, gpuID, gpuCount) = (deployment.model.id, deployment.gpu.id, deployment.gpuCount)
+        parallelism = (deployment.tensorParallel, deployment.pipelineParallel, deployment.expertParallel)
         // The default setting's estimate gives the batch that runs and its notes, and the first point.
         let first = try estimate(.none, 0)
         effectiveBatch = first.0.effectiveBatch

@@ -73,18 +73,27 @@ extension KVCacheBudget {
     /// not fit in the KV cache even alone (`fits`): `estimate`, `predict`'s serve rows, `diagnose`,
     /// `tune` and `kernels` refuse such a request (all but `estimate` had priced it at batch 1).
     public func requireRoomForOneSequence(_ r: ServingRequest, on d: Deployment) throws {
+        try Self.requireRoomForOneSequence(r, on: d, freeBytes: kvBytesPerGPU.bytes)
+    }
+
+    static func requireRoomForOneSequence(_ r: ServingRequest, on d: Deployment, freeBytes free: Double) throws {
         let need = Self.callBytes(d, promptTokens: r.inputTokens, outputTokens: r.outputTokens, sequences: 1)
-        guard !fits(need) else { return }
+        guard need.bytes > free else { return }
         throw DeploymentError.invalidShape(
             "one sequence of \(r.inputTokens)+\(r.outputTokens) tokens does not fit in the KV cache even alone: at its last token it holds "
                 + "\(formatNumber(need.bytes / 1e9, significant: 3)) GB per GPU\(d.model.recurrentState != nil ? " with its recurrent state" : ""), "
-                + "and \(formatNumber(kvBytesPerGPU.bytes / 1e9, significant: 3)) GB per GPU is left for the KV cache after weights and activations; "
+                + "and \(formatNumber(free / 1e9, significant: 3)) GB per GPU is left for the KV cache after weights and activations; "
                 + "an engine would refuse the request (vLLM starts no engine whose max_model_len needs more KV cache than is free) or preempt it; "
                 + "use more GPUs, an fp8 KV cache (--kv-precision fp8) or a shorter request")
     }
 
-    /// `requireRoomForOneSequence` for `r` on `d`, with the budget `r` leaves.
+    /// `requireRoomForOneSequence` for `r` on `d`, with the budget `r` leaves. The full length is
+    /// tested first, so a request far past the cache gets that message (the bytes at its last
+    /// token and the fp8 hint), not the budget's own about its mean context, as it had when the
+    /// mean did not fit either; weights that leave no room at all get the budget's.
     public static func requireRoom(_ r: ServingRequest, on d: Deployment) throws {
+        let free = freeBytes(d, tokenBudget: r.tokenBudget, memoryUtilization: r.memoryUtilization)
+        if free > 0 { try requireRoomForOneSequence(r, on: d, freeBytes: free) }
         try KVCacheBudget(deployment: d, request: r).requireRoomForOneSequence(r, on: d)
     }
 }

@@ -96,8 +96,9 @@ extension WorkloadReader.Context {
                                        context: "\(file): \(path)")
         }
         let values = try table.rows.map { row -> Double in
-            guard let x = Double(row.fields[c]), range.contains(x) else {
-                throw InputError.invalidValue(file: table.file, field: "line \(row.line) \(column)", value: row.fields[c], expected: "a token count")
+            // Decimal whole numbers only, as every other table cell: 0x200 read as 512 and 512.5 tokens passed.
+            guard let x = Double(decimal: row.fields[c]), x == x.rounded(), range.contains(x) else {
+                throw InputError.invalidValue(file: table.file, field: "line \(row.line) \(column)", value: row.fields[c], expected: "a whole token count")
             }
             return x
         }

@@ -117,7 +117,8 @@ public struct ModelCall: Sendable, Equatable {
     public var residentKVTokens: Double { Double(newTokens + cachedTokens) + Double(sequences) * Double(outputTokens) / 2 }
 
     /// A call that re-reads `seen` tokens (a fraction `hit` of them from the prefix cache) plus
-    /// `fresh` new ones. The cache serves whole 16-token blocks and never the prompt's last token,
+    /// `fresh` new ones. The cache serves whole 16-token blocks (the hit rounded down to them) and
+    /// never the prompt's last token,
     /// whose logits the first output token needs: vLLM caps a hit at the prompt's length − 1,
     /// block-aligned (`max_cache_hit_length = request.num_tokens - 1`, "when all tokens hit the
     /// cache, we must recompute the last token to obtain logits", vllm/v1/core/kv_cache_manager.py
@@ -125,7 +126,7 @@ public struct ModelCall: Sendable, Equatable {
     /// 2026-12-06 `prefixCacheHit: 1` priced a prompt's prefill at exactly 0.
     static func reading(seen: Int, fresh: Int, output: Int, hit: Double) -> ModelCall {
         let cacheable = max(0, (seen + fresh - 1) / blockTokens * blockTokens)
-        let cached = min(Int((Double(seen) * hit).rounded()), cacheable)
+        let cached = min(Int((Double(seen) * hit).rounded()) / blockTokens * blockTokens, cacheable)
         return ModelCall(newTokens: seen - cached + fresh, cachedTokens: cached, outputTokens: output, sequences: 1)
     }
 
