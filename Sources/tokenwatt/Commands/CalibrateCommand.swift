@@ -9,8 +9,10 @@ enum CalibrateCommand {
     tokenwatt calibrate --manifest RUNS.csv --power-log LOG [--log-format nvidia-smi|dcgm] [--interval-ms N] [-o FILE]
     tokenwatt calibrate --manifest RUNS.csv --zeus WINDOWS.json [-o FILE]
     tokenwatt calibrate --builtin [-o FILE] [--data-dir DIR]
-      RUNS.csv: the columns of `tokenwatt predict` plus measured_gpu_power_w and measured_forward_energy_j,
-      measured_time_ms or measured_joules_per_output_token; or the ML.ENERGY export schema. A manifest adds
+      RUNS.csv: the columns of `tokenwatt predict` plus measured_gpu_power_w (W per GPU) and measured_time_ms
+      (per pass), measured_forward_energy_j (per pass, all GPUs; checked against power × time × GPUs when both
+      are given) or measured_joules_per_output_token (serve rows, all GPUs); a run without a time fits power
+      only; another measured_* column is refused. Or the ML.ENERGY export schema. A manifest adds
       start and end (timestamps in the log's clock) or a Zeus window name per run, optionally gpu_indices,
       passes or output_tokens_generated. Writes a calibration file (default calibration.json) that every
       command reads with --calibration FILE. --builtin refits the bundled coefficients on ../shared/data,
@@ -39,7 +41,7 @@ enum CalibrateCommand {
             Output.error("cannot calibrate: \(refusal.description)")
             return .failure
         }
-        for (label, reason) in result.skipped { Output.note("warning: skipped \(label): \(reason)") }
+        for (label, reason) in result.skipped { Output.note("warning: skipped \(UserCalibration.named(label, reason))") }
         for warning in result.warnings { Output.note("warning: \(warning)") }
         try Output.writeFile(result.file.json(), to: out)
         // The error before the fit is what the uncalibrated tool gets on this hardware.
