@@ -41,9 +41,11 @@ enum CalibrateCommand {
             Output.error("cannot calibrate: \(refusal.description)")
             return .failure
         }
+        var file = result.file
+        file.generatedBy = generatedBy(args)
         for (label, reason) in result.skipped { Output.note("warning: skipped \(UserCalibration.named(label, reason))") }
         for warning in result.warnings { Output.note("warning: \(warning)") }
-        try Output.writeFile(result.file.json(), to: out)
+        try Output.writeFile(file.json(), to: out)
         // The error before the fit is what the uncalibrated tool gets on this hardware.
         let rows = result.fitted.map { f -> [String] in
             let before = result.before[f.gpuID]
@@ -60,6 +62,19 @@ enum CalibrateCommand {
         }
         Output.write("wrote \(out); use it with --calibration \(out)\n")
         return .success
+    }
+
+    /// The command that wrote a user's file, with its input files by name (no folders, so the
+    /// file is the same wherever it was made).
+    static func generatedBy(_ args: Arguments) -> String {
+        let name = { (path: String) in path == "-" ? "-" : (path as NSString).lastPathComponent }
+        var words = ["tokenwatt", "calibrate"]
+        if let runs = args.positional.first { words.append(name(runs)) }
+        for flag in ["manifest", "power-log", "log-format", "interval-ms", "zeus", "calibration", "model-catalog", "gpu-catalog"] {
+            guard let value = args.string(flag) else { continue }
+            words += ["--\(flag)", ["log-format", "interval-ms"].contains(flag) ? value : name(value)]
+        }
+        return words.joined(separator: " ")
     }
 
     static func measuredRuns(_ args: Arguments) throws -> [MeasuredRun] {
