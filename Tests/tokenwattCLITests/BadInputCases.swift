@@ -279,7 +279,7 @@ extension BadInput {
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,1e40\n", mentions: ["line 2", "input_tokens"], name: "predict input huge"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128,0x12C\n", mentions: ["line 2", "power_cap_w", "0x12C"], name: "predict cap in hexadecimal",
                        header: "model,gpu,batch,input_tokens,power_cap_w\n"),
-        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1\n", mentions: ["p.csv:2", "3 fields"], name: "predict short row"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1\n", mentions: ["line 2", "3 fields", "could not be scored"], name: "predict short row"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128\n", mentions: ["duplicate column"], name: "predict duplicate column", header: "model,gpu,batch,batch\n"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128\n", mentions: ["input_tokens"], name: "predict missing column", header: "model,gpu,batch,tokens\n"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128\n", mentions: ["'Model'", "'model'", "case-sensitive"], name: "predict capitalised column",

@@ -19,7 +19,8 @@ enum PredictCommand {
         let file = try args.requirePositional(1, usage: usage)[0]
         let format = try args.format([.csv, .json], default: .csv)
         let estimator = try CommonOptions.estimator(args)
-        let table = try CSVTable.read(path: file)
+        // A ragged row (a trailing comma) is that row's error, not the table's.
+        let table = try CSVTable.read(path: file, keepingRaggedRows: true)
         try PredictTable.checkColumns(table)
         let result = PredictTable.score(table, estimator: estimator)
         switch format {
