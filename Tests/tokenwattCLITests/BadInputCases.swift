@@ -280,6 +280,8 @@ extension BadInput {
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128,0x12C\n", mentions: ["line 2", "power_cap_w", "0x12C"], name: "predict cap in hexadecimal",
                        header: "model,gpu,batch,input_tokens,power_cap_w\n"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1\n", mentions: ["line 2", "3 fields", "could not be scored"], name: "predict short row"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,serve,8,512,128,false\n", mentions: ["line 2", "column lm_head", "serve row"],
+                       name: "predict serve row without the LM head", header: "model,gpu,phase,batch,input_tokens,output_tokens,lm_head\n"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128\n", mentions: ["duplicate column"], name: "predict duplicate column", header: "model,gpu,batch,batch\n"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128\n", mentions: ["input_tokens"], name: "predict missing column", header: "model,gpu,batch,tokens\n"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128\n", mentions: ["'Model'", "'model'", "case-sensitive"], name: "predict capitalised column",
