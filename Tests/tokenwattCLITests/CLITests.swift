@@ -135,6 +135,15 @@ import Testing
         #expect(lines[3].contains("line 4: 2 fields"), "\(lines[3])")
     }
 
+    /// `help predict` left out pp and ssm_state_precision, which predict reads, and the kernels
+    /// column it writes.
+    @Test func predictHelpNamesEveryColumnItReadsAndTheKernelsItWrites() throws {
+        let r = try Self.run(["help", "predict"])
+        #expect(r.status == 0)
+        let help = r.stdout + r.stderr
+        for column in ["ep, pp,", "ssm_state_precision", "kernels (kernel launches"] { #expect(help.contains(column), "\(column)") }
+    }
+
     @Test func predictJSONEchoesInputColumns() throws {
         let csv = "model,gpu,phase,batch,input_tokens,comment,note\nqwen2-1.5b,a10,forward,1,128,hello,mine\n"
         let r = try Self.run(["predict", "-", "--format", "json"], stdin: csv)
