@@ -272,6 +272,9 @@ import Testing
             #expect(throws: InputError.self, "table \(bad.debugDescription)") { try SQLExport(formula: f, dialect: dialect, table: bad) }
             #expect(throws: InputError.self, "column \(bad.debugDescription)") { try SQLExport(formula: f, dialect: dialect, inputColumn: bad) }
         }
+        // A column is one name: `in.put` was written r."in"."put", a path no dialect runs.
+        #expect { try SQLExport(formula: f, dialect: dialect, inputColumn: "in.put") } throws: { "\($0)".contains("no '.'") }
+        #expect(throws: InputError.self) { try SQLExport(formula: f, dialect: dialect, outputColumn: "a.b") }
     }
 
     /// The quoted names run: a table `order` with columns `select` and `ContextTokens` is priced in

@@ -27,6 +27,16 @@ extension CLITests {
         #expect(bad.status == 64)
     }
 
+    /// A user's file said `"generatedBy": "tokenwatt calibrate --builtin"`, as the bundled one does.
+    @Test func calibrateNamesTheCommandThatWroteAUserFile() throws {
+        let (dir, _, out, r) = try Self.calibrate("cal-by", rows: Self.a10Runs)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(text.contains("\"generatedBy\": \"tokenwatt calibrate runs.csv\""), "\(text.prefix(200))")
+        #expect(try CoefficientFile.read(path: out).generatedBy == "tokenwatt calibrate runs.csv")
+    }
+
     /// Runs measured under TensorRT-LLM fit a `trtllm` host and leave the GPU's per-sequence decode
     /// time (which TensorRT-LLM does not pay) as it was, for vLLM estimates from the same file.
     @Test func calibrateOnTensorRTLLMRunsKeepsVLLMsDecodeTime() throws {

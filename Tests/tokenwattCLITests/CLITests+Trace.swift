@@ -27,6 +27,16 @@ extension CLITests {
         #expect(abs(summed / wh - 1) < 0.002, "per-query kernels \(summed) Wh against estimate's \(wh) Wh")
     }
 
+    /// --context beside --pass prefill was ignored with nothing said in CSV (the note went only
+    /// into the text and JSON listings).
+    @Test func kernelsCSVSaysWhatItsNotesSay() throws {
+        let r = try Self.run(["kernels", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--batch", "16", "--input", "1000",
+                              "--output", "500", "--pass", "prefill", "--context", "100", "--format", "csv"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("note: --context applies to the decode step"), "\(r.stderr)")
+        #expect(!r.stdout.contains("note"))
+    }
+
     @Test func traceReadsStdinAndWritesPerRequestRowsOrNothing() throws {
         let log = "TIMESTAMP,ContextTokens,GeneratedTokens\n" + (0..<300).map { "2023-11-16 18:\(10 + $0 / 60):\(String(format: "%02d", $0 % 60)).5,\(100 + $0),\(20 + $0 % 30)" }.joined(separator: "\n") + "\n"
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tokenwatt-cli-trace-\(getpid())")

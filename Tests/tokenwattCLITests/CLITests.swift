@@ -122,6 +122,28 @@ import Testing
         #expect(r.stderr.contains("3 of 4 rows"))
     }
 
+    /// A trailing comma on one row aborted the whole table with no output, where the README
+    /// promises an `error` cell for a row that cannot be scored and the others scored.
+    @Test func predictScoresTheRowsBesideARaggedOne() throws {
+        let good = "meta-llama/Llama-3.1-8B-Instruct,h100-sxm,forward,1,128"
+        let r = try Self.run(["predict", "-"], stdin: "model,gpu,phase,batch,input_tokens\n\(good)\n\(good),\nqwen2-1.5b,a10\n")
+        #expect(r.status == 1 && r.stderr.contains("2 of 3 rows could not be scored"), "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4)
+        #expect(lines[1].contains("h100-sxm,forward,1,128,") && !lines[1].contains("line 2"))
+        #expect(lines[2].contains("line 3: 6 fields, but the header has 5 columns"), "\(lines[2])")
+        #expect(lines[3].contains("line 4: 2 fields"), "\(lines[3])")
+    }
+
+    /// `help predict` left out pp and ssm_state_precision, which predict reads, and the kernels
+    /// column it writes.
+    @Test func predictHelpNamesEveryColumnItReadsAndTheKernelsItWrites() throws {
+        let r = try Self.run(["help", "predict"])
+        #expect(r.status == 0)
+        let help = r.stdout + r.stderr
+        for column in ["ep, pp,", "ssm_state_precision", "kernels (kernel launches"] { #expect(help.contains(column), "\(column)") }
+    }
+
     @Test func predictJSONEchoesInputColumns() throws {
         let csv = "model,gpu,phase,batch,input_tokens,comment,note\nqwen2-1.5b,a10,forward,1,128,hello,mine\n"
         let r = try Self.run(["predict", "-", "--format", "json"], stdin: csv)

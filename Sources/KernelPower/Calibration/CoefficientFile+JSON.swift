@@ -10,7 +10,7 @@ extension CoefficientFile {
     func jsonValue() -> JSONValue {
         .obj([
             ("schemaVersion", .num(1)),
-            ("generatedBy", .str("tokenwatt calibrate --builtin")),
+            ("generatedBy", .str(generatedBy)),
             ("provenance", .str(provenance)),
             ("capHoldFraction", .num(capHoldFraction)),
             ("gpus", .obj(fitted.map { ($0.gpuID, Self.fittedValue($0)) })),
@@ -67,7 +67,7 @@ extension CoefficientFile {
     static func read(_ data: Data, file: String) throws -> CoefficientFile {
         var top = try JSONObjectReader(try JSONFileKind.calibration.parse(data, file: file), file: file, path: "")
         _ = try top.schemaVersion(highest: highestSchemaVersion)
-        _ = try top.optionalString("generatedBy")
+        let generatedBy = try top.optionalString("generatedBy") ?? builtinCommand
         let provenance = try top.optionalString("provenance") ?? ""
         let hold = try top.double("capHoldFraction", 0.5...1, expected: "a fraction between 0.5 and 1")
         var gpus = try top.object("gpus")
@@ -77,7 +77,7 @@ extension CoefficientFile {
         }
         try gpus.finish()
         try top.finish()
-        return CoefficientFile(capHoldFraction: hold, fitted: fitted, provenance: provenance)
+        return CoefficientFile(capHoldFraction: hold, fitted: fitted, provenance: provenance, generatedBy: generatedBy)
     }
 
     static func readFitted(_ r: JSONObjectReader, gpuID: String) throws -> FittedGPU {

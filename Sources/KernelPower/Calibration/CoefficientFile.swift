@@ -8,13 +8,19 @@ public struct CoefficientFile: Sendable, Equatable {
     public var fitted: [FittedGPU]
     /// Where the fit data came from (files and row filters), for the reader.
     public var provenance: String
+    /// The command that wrote the file: `builtinCommand` for the bundled one, `tokenwatt calibrate`
+    /// and its input files' names for a user's (every file had claimed to be the bundled fit).
+    public var generatedBy: String
 
     public static let highestSchemaVersion = 1
+    /// The command that regenerates the bundled file.
+    public static let builtinCommand = "tokenwatt calibrate --builtin"
 
-    public init(capHoldFraction: Double, fitted: [FittedGPU], provenance: String) {
+    public init(capHoldFraction: Double, fitted: [FittedGPU], provenance: String, generatedBy: String = builtinCommand) {
         self.capHoldFraction = capHoldFraction
         self.fitted = fitted
         self.provenance = provenance
+        self.generatedBy = generatedBy
     }
 
     public func fittedSet(for gpuID: String) -> FittedGPU? { fitted.first { $0.gpuID == gpuID } }

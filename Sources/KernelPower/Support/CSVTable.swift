@@ -21,8 +21,10 @@ public struct CSVTable: Sendable {
         self.rows = rows
     }
 
-    /// Reads a CSV file from disk (or stdin for `-`).
-    public static func read(path: String) throws -> CSVTable {
+    /// Reads a CSV file from disk (or stdin for `-`). With `keepingRaggedRows`, a row whose field
+    /// count differs from the header's is kept for the caller to report (`raggedMessage`) rather
+    /// than refusing the file: `predict` scores the other rows.
+    public static func read(path: String, keepingRaggedRows: Bool = false) throws -> CSVTable {
         let data: Data
         if path == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
@@ -32,10 +34,10 @@ public struct CSVTable: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw InputError.unreadable(file: path == "-" ? "<stdin>" : path, reason: "is not UTF-8 text")
         }
-        return try parse(text, file: path == "-" ? "<stdin>" : path)
+        return try parse(text, file: path == "-" ? "<stdin>" : path, keepingRaggedRows: keepingRaggedRows)
     }
 
-    public static func parse(_ text: String, file: String) throws -> CSVTable {
+    public static func parse(_ text: String, file: String, keepingRaggedRows: Bool = false) throws -> CSVTable {
         var records = try splitRecords(text, file: file)
         guard let first = records.first else {
             throw InputError.syntax(file: file, line: 1, message: "the file is empty; expected a header line")
@@ -56,11 +58,16 @@ public struct CSVTable: Sendable {
                 throw InputError.syntax(file: file, line: first.line, message: "duplicate column '\(h)' in the header")
             }
         }
-        for r in records where r.fields.count != header.count {
-            throw InputError.syntax(file: file, line: r.line,
-                                    message: "\(r.fields.count) fields, but the header has \(header.count) columns")
+        let table = CSVTable(file: file, header: header, rows: records)
+        if !keepingRaggedRows, let r = records.first(where: { table.raggedMessage($0) != nil }) {
+            throw InputError.syntax(file: file, line: r.line, message: table.raggedMessage(r)!)
         }
-        return CSVTable(file: file, header: header, rows: records)
+        return table
+    }
+
+    /// Why `row` does not fit the header (a trailing comma, a missing field), or nil when it does.
+    public func raggedMessage(_ row: Row) -> String? {
+        row.fields.count == header.count ? nil : "\(row.fields.count) fields, but the header has \(header.count) columns"
     }
 
     /// The fields of one line of a streamed CSV file (line `line`), by the same rules as `parse`:

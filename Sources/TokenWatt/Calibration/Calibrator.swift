@@ -89,6 +89,10 @@ public enum Calibrator {
              .decodeQueryHeadTime].contains(self)
         }
 
+        /// A constant of the host (`HostModel`) rather than of the GPU's time model: a fit over
+        /// several frameworks has one of each per framework.
+        var isHost: Bool { self == .launch || self == .passOverhead || self == .perSequenceOverhead }
+
         /// The per-sequence decode traffic is searched as the time it takes on the fitted GPU, so
         /// that it holds still while the memory efficiency moves; it is set after the others.
         var isDecodeTraffic: Bool { self == .decodeSequenceTime || self == .decodeQueryHeadTime }
@@ -206,11 +210,38 @@ public enum Calibrator {
                                 priorWeight: Double = defaultPriorWeight, clock fixedClock: Frequency? = nil,
                                 pinned: Set<PowerFeature> = [])
         -> (TimeModel, HostModel, PowerCoefficients) {
-        let params = parameters.map { CoordinateSearch.Parameter(value: $0.get(start, host, gpu: gpu).clamped(to: $0.range), range: $0.range) }
-        func models(_ v: [Double]) -> (TimeModel, HostModel) {
-            var t = start, h = host
-            for (p, x) in zip(parameters, v) where !p.isDecodeTraffic { p.set(x, &t, &h, gpu: gpu) }
-            for (p, x) in zip(parameters, v) where p.isDecodeTraffic { p.set(x, &t, &h, gpu: gpu) }
+        let hosts = HostGroups(hosts: [host], ofRow: rows.map { _ in 0 }, adapt: [{ $0 }])
+        let (t, h, power) = fitJoint(rows, gpu: gpu, start: start, hosts: hosts, parameters: parameters.map { ($0, 0) },
+                                     prior: prior, priorWeight: priorWeight, clock: fixedClock, pinned: pinned)
+        return (t, h[0], power)
+    }
+
+    /// The hosts one fit searches, one per group of rows that share a host (a user's runs of one
+    /// framework on the GPU), and how the shared time model runs under each group's kernels
+    /// (`Framework.timeModel`). One GPU's runs can mix frameworks: each is predicted with its own.
+    struct HostGroups {
+        var hosts: [HostModel]
+        /// Index into `hosts` of each row.
+        var ofRow: [Int]
+        /// The shared time model as each group runs it.
+        var adapt: [(TimeModel) -> TimeModel]
+    }
+
+    /// `fitJoint` over several host groups: a time parameter is shared by all of them, a host
+    /// parameter (`launch`, `passOverhead`, `perSequenceOverhead`) belongs to the group named
+    /// beside it. With one group this is the single-host fit, operation for operation.
+    static func fitJoint(_ rows: [CalibrationRow], gpu: GPUSpec, start: TimeModel, hosts: HostGroups,
+                         parameters: [(parameter: TimeParameter, group: Int)], prior: PowerCoefficients,
+                         priorWeight: Double = defaultPriorWeight, clock fixedClock: Frequency? = nil,
+                         pinned: Set<PowerFeature> = [])
+        -> (TimeModel, [HostModel], PowerCoefficients) {
+        let params = parameters.map { p, g in
+            CoordinateSearch.Parameter(value: p.get(start, hosts.hosts[g], gpu: gpu).clamped(to: p.range), range: p.range)
+        }
+        func models(_ v: [Double]) -> (TimeModel, [HostModel]) {
+            var t = start, h = hosts.hosts
+            for ((p, g), x) in zip(parameters, v) where !p.isDecodeTraffic { p.set(x, &t, &h[g], gpu: gpu) }
+            for ((p, g), x) in zip(parameters, v) where p.isDecodeTraffic { p.set(x, &t, &h[g], gpu: gpu) }
             return (t, h)
         }
         let probe = PowerModel(gpu: gpu, coefficients: prior, capHoldFraction: 1)
@@ -218,12 +249,12 @@ public enum Calibrator {
         let timed = rows.map { $0.measuredClock != nil || !$0.powerLimited }
         func evaluate(_ v: [Double], pinned: Set<PowerFeature> = []) -> (Double, PowerCoefficients) {
             let (t, h) = models(v)
-            let estimator = PassEstimator(gpu: gpu, power: probe, timeModel: t, host: h)
+            let estimators = h.indices.map { PassEstimator(gpu: gpu, power: probe, timeModel: hosts.adapt[$0](t), host: h[$0]) }
             var timeLoss = 0.0, n = 0
             var predictions: [RowPrediction] = []
-            for (r, ok) in zip(rows, timed) {
+            for (i, (r, ok)) in zip(rows, timed).enumerated() {
                 let clock = fixedClock ?? r.measuredClock ?? r.lockedClock
-                let e = RowPrediction.of(r) { estimator.run($0, at: clock, cap: nil) }
+                let e = RowPrediction.of(r) { estimators[hosts.ofRow[i]].run($0, at: clock, cap: nil) }
                 predictions.append(e)
                 if ok && r.measuredTime.seconds > 0 { timeLoss += abs(log(e.time.seconds / r.measuredTime.seconds)); n += 1 }
             }

@@ -29,21 +29,24 @@ extension UserCalibration {
 
     /// Capped-only data, too few configurations below the cap, and constant power cannot pin the
     /// coefficients down. Checked in that order, so that capped runs are not blamed on idle GPUs.
-    static func checkNotDegenerate(_ rows: [CalibrationRow], gpu: GPUSpec) throws {
-        let fitted = rows.filter { !$0.powerLimited }
+    static func checkNotDegenerate(_ runs: [UserRun], gpu: GPUSpec) throws {
+        let rows = runs.map(\.row)
+        let fitted = runs.filter { !$0.row.powerLimited }
         guard !fitted.isEmpty else {
             throw Refusal(description: "\(gpu.id): every run is at or above \(formatPercent(ServingCalibration.powerLimitedFraction, decimals: 0)) of its "
                 + "power cap, where the power limiter sets the clock and hides the coefficients; measure smaller batches, a lower "
                 + "locked clock or a higher cap")
         }
         let capped = rows.count - fitted.count
-        let configurations = Set(fitted.map { "\($0.group)|\($0.passes.map { "\($0.program.kernelCount)/\($0.program.sequences)" })|\($0.lockedClock.megahertz)|\($0.measuredTime.seconds)" })
+        // Judged on the inputs alone: repeats of one operating point with noisy readings counted
+        // as several (4 repeats of one decode step passed, and moved batch-1 estimates by +40 %).
+        let configurations = Set(fitted.map(\.configuration))
         guard configurations.count >= minimumConfigurations else {
             throw Refusal(description: "\(gpu.id): only \(configurations.count) distinct configuration(s)"
                 + (capped > 0 ? " below \(formatPercent(ServingCalibration.powerLimitedFraction, decimals: 0)) of the power cap (\(capped) capped run(s) left out)" : "")
                 + "; measure at least \(minimumConfigurations) that differ in batch size, sequence length or SM clock (for example batch 1, 8 and 64), so that memory-bound and compute-bound work both appear")
         }
-        let watts = fitted.map(\.measuredPower.watts)
+        let watts = fitted.map(\.row.measuredPower.watts)
         let mean = watts.reduce(0, +) / Double(watts.count)
         let sd = (watts.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(watts.count)).squareRoot()
         guard sd / mean >= 0.01 else {
@@ -60,38 +63,72 @@ extension UserCalibration {
     /// MAPEs of 79,531 % and 97.9 % with the constants at their bounds) or a wrong pass count.
     static let mostTimeMiss = 2.0
 
-    /// Refuses a fit whose times miss by more than `mostTimeMiss`, saying which unit looks wrong.
-    static func checkTimeFit(_ rows: [CalibrationRow], _ residuals: [FitResidual], starting: [RowPrediction], gpu: GPUSpec) throws {
-        guard rows.allSatisfy({ $0.measuredTime.seconds > 0 }) else { return }
-        let timed = rows.indices.filter { !rows[$0].powerLimited }
+    /// Refuses a fit whose times miss by more than `mostTimeMiss`, over the timed runs below the
+    /// cap or over the runs on any one GPU count (energy given per GPU rather than for all of them
+    /// makes only the multi-GPU runs' times short), saying which unit looks wrong.
+    static func checkTimeFit(_ runs: [UserRun], _ residuals: [FitResidual], starting: [RowPrediction], gpu: GPUSpec) throws {
+        let timed = runs.indices.filter { runs[$0].isTimed && !runs[$0].row.powerLimited }
         func miss(_ i: Int) -> Double { abs(log(residuals[i].predictedTimeSeconds / residuals[i].measuredTimeSeconds)) }
-        let factor = exp(timed.map(miss).reduce(0, +) / Double(max(1, timed.count)))
-        guard factor > mostTimeMiss else { return }
-        let worst = timed.sorted { miss($0) > miss($1) }.prefix(3).map { i in
-            "\(rows[i].label): measured \(formatNumber(residuals[i].measuredTimeSeconds * 1000, significant: 3)) ms, "
+        func factor(_ indices: [Int]) -> Double { exp(indices.map(miss).reduce(0, +) / Double(max(1, indices.count))) }
+        let byGPUs = Dictionary(grouping: timed) { runs[$0].gpus }
+        let worstCount = byGPUs.keys.sorted().max { factor(byGPUs[$0]!) < factor(byGPUs[$1]!) }
+        let whole = factor(timed)
+        let (indices, overall): ([Int], Bool) = whole > mostTimeMiss ? (timed, true)
+            : worstCount.map { factor(byGPUs[$0]!) > mostTimeMiss ? (byGPUs[$0]!, false) : ([], true) } ?? ([], true)
+        guard !indices.isEmpty else { return }
+        let worst = indices.sorted { miss($0) > miss($1) }.prefix(3).map { i in
+            let source = runs[i].timeColumn == "measured_time_ms" ? "measured" : "\(runs[i].timeColumn ?? "its time") gives"
+            return "\(runs[i].row.label): \(source) \(formatNumber(residuals[i].measuredTimeSeconds * 1000, significant: 3)) ms, "
                 + "fitted \(formatNumber(residuals[i].predictedTimeSeconds * 1000, significant: 3)) ms"
         }
-        throw Refusal(description: "\(gpu.id): even fitted, the model misses the measured times by a factor "
-            + "\(formatNumber(factor, significant: 3)) on average (a fit on sound data is within 10-20 %): "
-            + "\(unitHint(rows, starting: starting, timed: timed)); worst: \(worst.joined(separator: "; "))")
+        let scope = overall ? "" : " on the runs on \(runs[indices[0]].gpus) GPUs"
+        throw Refusal(description: "\(gpu.id): even fitted, the model misses the measured times\(scope) by a factor "
+            + "\(formatNumber(factor(indices), significant: 3)) on average (a fit on sound data is within 10-20 %): "
+            + "\(unitHint(runs, starting: starting, timed: indices, gpuCount: overall ? nil : runs[indices[0]].gpus)); "
+            + "worst: \(worst.joined(separator: "; "))")
     }
 
     /// Which unit looks wrong, from how far the times are from the uncalibrated model's: that one
-    /// is within tens of percent on hardware it has not seen, never a factor 30.
-    static func unitHint(_ rows: [CalibrationRow], starting: [RowPrediction], timed: [Int]) -> String {
-        let ratios = timed.map { rows[$0].measuredTime.seconds / starting[$0].time.seconds }.sorted()
+    /// is within tens of percent on hardware it has not seen, never a factor 30. Names the column
+    /// the runs' times came from, and for one GPU count the energy of one GPU given for all.
+    static func unitHint(_ runs: [UserRun], starting: [RowPrediction], timed: [Int], gpuCount: Int? = nil) -> String {
+        let ratios = timed.map { runs[$0].row.measuredTime.seconds / starting[$0].time.seconds }.sorted()
         let median = ratios[ratios.count / 2]
+        let columns = Dictionary(grouping: timed.compactMap { runs[$0].timeColumn }) { $0 }
+        let column = columns.keys.sorted().max { columns[$0]!.count < columns[$1]!.count } ?? "measured_time_ms"
+        if let n = gpuCount, column == "measured_forward_energy_j" {
+            return "the times of the runs on \(n) GPUs, read from measured_forward_energy_j ÷ (power × GPUs), are about "
+                + "\(formatNumber(1 / median, significant: 2))× shorter than the uncalibrated model's: measured_forward_energy_j "
+                + "is the energy of one pass on all the run's GPUs; was it given per GPU?"
+        }
+        let slip: (shorter: String, longer: String)? = switch column {
+        case "measured_time_ms": ("measured_time_ms is in milliseconds: were seconds written there?",
+                                  "measured_time_ms is in milliseconds: were microseconds written there?")
+        case "measured_forward_energy_j": ("measured_forward_energy_j is in joules: were kJ written there?",
+                                           "measured_forward_energy_j is in joules: were mJ written there?")
+        case "measured_joules_per_output_token": ("measured_joules_per_output_token is in joules per token: were Wh or kJ per token written there?",
+                                                  "measured_joules_per_output_token is in joules per token: were mJ per token written there?")
+        default: nil
+        }
         if median < 1.0 / 30 {
             return "the times are about \(formatNumber(1 / median, significant: 2))× shorter than the uncalibrated model's; "
-                + "measured_time_ms is in milliseconds: were seconds written there (or kJ in measured_forward_energy_j)?"
+                + (slip?.shorter ?? "check the windows' start and end and the \(column) counts")
         }
         if median > 30 {
             return "the times are about \(formatNumber(median, significant: 2))× longer than the uncalibrated model's; "
-                + "measured_time_ms is in milliseconds: were microseconds written there (or mJ in measured_forward_energy_j)?"
+                + (slip?.longer ?? "check the windows' start and end and the \(column) counts")
         }
-        return "check measured_time_ms (milliseconds), measured_forward_energy_j (joules per pass, all GPUs), "
-            + "and the passes or output_tokens_generated counts of each window"
+        return "check \(column) (\(columnMeaning[column] ?? "the window's count of work")), "
+            + "and the configuration of each run (batch, lengths, GPUs, framework)"
     }
+
+    /// What each time column holds, for the messages.
+    static let columnMeaning = [
+        "measured_time_ms": "milliseconds per pass", "measured_forward_energy_j": "joules per pass, all GPUs",
+        "measured_joules_per_output_token": "joules per output token, all GPUs",
+        "passes": "passes in the window", "output_tokens_generated": "output tokens generated in the window",
+        "output_throughput_tokens_per_sec": "output tokens per second",
+    ]
 
     // MARK: - Warnings
 
@@ -107,10 +144,31 @@ extension UserCalibration {
     /// tokens and both kinds of term explain it; the bundled fits span 1 to thousands.
     static let leastTokenSpread = 4.0
 
-    /// A warning when the fitted runs do not vary the work per pass enough to identify the time terms.
-    static func unidentified(_ rows: [CalibrationRow], tokens: [Int], framework: Framework) -> [String] {
-        guard !timeParameters(rows, framework: framework).isEmpty else { return [] }
-        let fitted = rows.indices.filter { !rows[$0].powerLimited }.map { Double(tokens[$0]) }
+    /// A note of the runs with no time, which fit power only (one empty cell had turned off the
+    /// time fit and the unit check for every run).
+    static func untimed(_ runs: [UserRun]) -> [String] {
+        let missing = runs.filter { !$0.isTimed }
+        guard !missing.isEmpty, missing.count < runs.count else { return [] }
+        return ["\(missing.count) of \(runs.count) runs have no measured time (\(missing.prefix(3).map(\.row.label).joined(separator: ", "))"
+            + "\(missing.count > 3 ? ", ..." : "")); they fit power only, and the time constants are fitted on the other \(runs.count - missing.count)"]
+    }
+
+    /// A note of runs that repeat another exactly, inputs and readings: a row pasted twice, which
+    /// the fit would count as two measurements.
+    static func repeated(_ runs: [UserRun]) -> [String] {
+        var seen: [String: String] = [:], copies: [String] = []
+        for run in runs {
+            let key = "\(run.configuration)|\(run.row.measuredPower.watts)|\(run.row.measuredTime.seconds)"
+            if let first = seen[key] { copies.append("\(run.row.label) repeats \(first)") } else { seen[key] = run.row.label }
+        }
+        guard !copies.isEmpty else { return [] }
+        return ["\(copies.count) run(s) repeat another run's configuration and readings exactly (\(copies.prefix(3).joined(separator: ", "))"
+            + "\(copies.count > 3 ? ", ..." : "")); each is fitted as a measurement of its own: remove pasted copies"]
+    }
+
+    /// A warning when the timed runs do not vary the work per pass enough to identify the time terms.
+    static func unidentified(_ runs: [UserRun]) -> [String] {
+        let fitted = runs.filter { $0.isTimed && !$0.row.powerLimited }.map { Double($0.tokens) }
         guard let lo = fitted.min(), let hi = fitted.max(), hi < leastTokenSpread * lo else { return [] }
         return ["the fitted runs process \(formatNumber(lo)) to \(formatNumber(hi)) tokens per pass (batch × prompt for forward "
             + "passes, batch for decode steps and serving), under a \(formatNumber(leastTokenSpread))× spread, so the tensor and "
@@ -118,21 +176,30 @@ extension UserCalibration {
             + "add runs at batch 1 and 64 or more, or forward passes"]
     }
 
-    /// A warning naming the fitted time constants that ended at their search bounds: the data
-    /// pushed them as far as allowed, so they absorb something the model does not describe.
-    static func atBounds(_ fit: FittedGPU, rows: [CalibrationRow], framework: Framework) -> [String] {
-        let host = fit.set.hosts[framework.hostKey] ?? Estimator.defaultVLLMHost
-        let stuck = timeParameters(rows, framework: framework).compactMap { p -> String? in
-            let v = p.get(fit.set.timeModel, host, gpu: rows[0].gpu)
+    /// A warning naming the fitted time constants that the fit moved to their search bounds: the
+    /// data pushed them as far as allowed, so they absorb something the model does not describe.
+    /// A constant that started at its bound (the bundled H100 tensor efficiency is 1) and stayed
+    /// there is no sign of that: runs that agree with the bundled fit raised a unit warning.
+    static func atBounds(_ fit: FittedGPU, runs: [UserRun], estimator: Estimator) -> [String] {
+        let gpu = runs[0].row.gpu
+        let frameworks = frameworks(runs)
+        let start = estimator.calibration.coefficients(for: gpu)
+        let startTime = startTime(gpu: gpu, frameworks: frameworks, estimator: estimator)
+        let stuck = timeParameters(runs, frameworks: frameworks).compactMap { p, g -> String? in
+            let f = frameworks[g]
+            let v = p.get(fit.set.timeModel, estimator.defaultHost(for: f, set: fit.set), gpu: gpu)
+            let v0 = p.get(startTime, estimator.defaultHost(for: f, set: start), gpu: gpu)
+            let name = p.isHost && frameworks.count > 1 ? "\(p.rawValue) (\(f.rawValue))" : p.rawValue
             // 1 %: the search's last steps are 0.2 %, so a constant this close was stopped by the bound.
             // A fixed cost's lower bound is "none", which sound data may say (the probe's consistent
             // synthetic runs end there); an efficiency's lower bound, and every upper bound, is not.
-            if v <= p.range.lowerBound * 1.01 && !p.isFixedCost { return "\(p.rawValue) \(formatNumber(v, significant: 3)) (lower bound)" }
-            if v >= p.range.upperBound / 1.01 { return "\(p.rawValue) \(formatNumber(v, significant: 3)) (upper bound)" }
+            let low = p.range.lowerBound * 1.01, high = p.range.upperBound / 1.01
+            if v <= low && v0 > low && !p.isFixedCost { return "\(name) \(formatNumber(v, significant: 3)) (lower bound)" }
+            if v >= high && v0 < high { return "\(name) \(formatNumber(v, significant: 3)) (upper bound)" }
             return nil
         }
         guard !stuck.isEmpty else { return [] }
-        return ["fitted constants at their search bounds: \(stuck.joined(separator: ", ")); the runs ask for more than the model "
+        return ["fitted constants moved to their search bounds: \(stuck.joined(separator: ", ")); the runs ask for more than the model "
             + "allows, so check their units and configurations before trusting this file"]
     }
 

@@ -34,9 +34,8 @@ public enum UserCalibration {
         guard !runs.isEmpty else { throw Refusal(description: "no measured runs; give a CSV of runs or a manifest with a power log") }
         let prepared = try prepare(runs, estimator: estimator)
         var result = Result(file: estimator.calibration, fitted: [], skipped: prepared.skipped)
-        for gpuID in prepared.rows.keys.sorted() {
-            var fit = try fitChecked(rows: prepared.rows[gpuID]!, tokens: prepared.tokens[gpuID]!, estimator: estimator,
-                                     framework: prepared.framework[gpuID] ?? .vllm, into: &result)
+        for gpuID in prepared.runs.keys.sorted() {
+            var fit = try fitChecked(prepared.runs[gpuID]!, estimator: estimator, into: &result)
             fit.idlePoints = idleTable(prepared.idle[gpuID] ?? [])
             result.fitted.append(fit)
         }
@@ -61,74 +60,121 @@ public enum UserCalibration {
             + moved.map(\.id).sorted().joined(separator: ", ") + "; "
     }
 
-    /// The runs as calibration rows per GPU, with each row's tokens per pass and the runs skipped.
+    /// One measured run ready to fit: its calibration row and what the checks need of it.
+    struct UserRun {
+        var row: CalibrationRow
+        /// The framework it ran under, which sets its host costs and how the time model applies.
+        var framework: Framework
+        /// Tokens one pass processes (`tokensPerPass`).
+        var tokens: Int
+        var gpus: Int
+        /// The column its time was read from; nil when it has none.
+        var timeColumn: String?
+        /// Its inputs as resolved (everything a `predict` row sets), never what was measured: runs
+        /// with the same are repeats of one configuration, however their readings scatter.
+        var configuration: String
+        var isTimed: Bool { row.measuredTime.seconds > 0 }
+    }
+
+    /// The runs per GPU, their idle readings, and the runs skipped.
     struct Prepared {
-        var rows: [String: [CalibrationRow]] = [:]
-        var tokens: [String: [Int]] = [:]
+        var runs: [String: [UserRun]] = [:]
         var idle: [String: [(Double, Double)]] = [:]
-        var framework: [String: Framework] = [:]
         var skipped: [(label: String, reason: String)] = []
     }
 
     static func prepare(_ runs: [MeasuredRun], estimator: Estimator) throws -> Prepared {
         var p = Prepared()
         for run in runs {
-            let row: CalibrationRow
-            do { row = try calibrationRow(run, estimator: estimator) } catch let refusal as Refusal {
+            let user: UserRun
+            do { user = try userRun(run, estimator: estimator) } catch let refusal as Refusal {
                 throw refusal  // an impossible reading is wrong data, not a run this model cannot handle
+            } catch let error as InputError {
+                // An unknown model or GPU is a typo in the file, not a run to skip with exit 0.
+                guard case .unknownID = error else { p.skipped.append((run.label, "\(error)")); continue }
+                throw Refusal(description: named(run.label, "\(error)"))
             } catch {
                 p.skipped.append((run.label, "\(error)"))
                 continue
             }
-            p.rows[row.gpu.id, default: []].append(row)
-            p.tokens[row.gpu.id, default: []].append(tokensPerPass(run.request))
-            p.idle[row.gpu.id, default: []] += run.idleSamples
-            p.framework[row.gpu.id] = run.request.deployment.framework
+            p.runs[user.row.gpu.id, default: []].append(user)
+            p.idle[user.row.gpu.id, default: []] += run.idleSamples
         }
-        guard !p.rows.isEmpty else {
+        guard !p.runs.isEmpty else {
             let first = p.skipped[0]
-            // The reason usually names the run already (the deployment is read with it as context).
-            let reason = first.reason.hasPrefix(first.label) ? first.reason : "\(first.label): \(first.reason)"
-            throw Refusal(description: "none of the \(runs.count) runs can be modelled; the first: \(reason)")
+            throw Refusal(description: "none of the \(runs.count) runs can be modelled; the first: \(named(first.label, first.reason))")
         }
         return p
     }
 
+    /// A run's reason prefixed with its label, once: the deployment is read with the label as
+    /// context, so its errors usually name the run already.
+    public static func named(_ label: String, _ reason: String) -> String {
+        reason.hasPrefix(label) ? reason : "\(label): \(reason)"
+    }
+
+    /// The distinct frameworks of a GPU's runs, in a fixed order: one host group each.
+    static func frameworks(_ runs: [UserRun]) -> [Framework] {
+        Array(Set(runs.map(\.framework))).sorted { $0.rawValue < $1.rawValue }
+    }
+
     /// One GPU's checks, fit and cross-validation; what the fit could not use or pin down goes to
     /// `result.warnings`, `result.leftOut` and the set's provenance.
-    static func fitChecked(rows: [CalibrationRow], tokens: [Int], estimator: Estimator, framework: Framework,
-                           into result: inout Result) throws -> FittedGPU {
+    static func fitChecked(_ runs: [UserRun], estimator: Estimator, into result: inout Result) throws -> FittedGPU {
+        let rows = runs.map(\.row)
         let gpu = rows[0].gpu
         try checkAboveIdle(rows, gpu: gpu)
-        try checkNotDegenerate(rows, gpu: gpu)
-        let starting = startingPredictions(gpu: gpu, rows: rows, estimator: estimator, framework: framework)
+        try checkNotDegenerate(runs, gpu: gpu)
+        let starting = startingPredictions(gpu: gpu, runs: runs, estimator: estimator)
         result.before[gpu.id] = Calibrator.summarize(rows, starting).0
-        var fit = fitGPU(gpu: gpu, rows: rows, estimator: estimator, framework: framework)
-        try checkTimeFit(rows, fit.residuals, starting: starting, gpu: gpu)
+        var fit = fitGPU(gpu: gpu, runs: runs, estimator: estimator)
+        try checkTimeFit(runs, fit.residuals, starting: starting, gpu: gpu)
         let leftOut = rows.filter(\.powerLimited).count
         if leftOut > 0 {
             result.leftOut[gpu.id] = leftOut
             fit.set.provenance += "; \(leftOutNote(leftOut, of: rows.count))"
         }
-        let warnings = unidentified(rows, tokens: tokens, framework: framework) + atBounds(fit, rows: rows, framework: framework)
+        let warnings = untimed(runs) + repeated(runs) + unidentified(runs) + atBounds(fit, runs: runs, estimator: estimator)
         result.warnings += warnings.map { "\(gpu.id): \($0)" }
         if !warnings.isEmpty { fit.set.provenance += "; warning: " + warnings.joined(separator: "; ") }
-        fit.crossValidation = crossValidate(gpu: gpu, rows: rows, estimator: estimator, framework: framework)
+        fit.crossValidation = crossValidate(gpu: gpu, runs: runs, estimator: estimator)
         return fit
     }
 
-    /// The rows predicted with the coefficients the fit starts from, scored before any fitting.
-    static func startingPredictions(gpu: GPUSpec, rows: [CalibrationRow], estimator: Estimator, framework: Framework) -> [RowPrediction] {
+    /// Each run predicted with its own framework's time model and host (a GPU's runs may mix
+    /// frameworks; taking one for all fitted half of a mixed file with the wrong host).
+    static func predict(_ runs: [UserRun], gpu: GPUSpec, power: PowerCoefficients, estimator: Estimator,
+                        timeModel: (Framework) -> TimeModel, host: (Framework) -> HostModel) -> [RowPrediction] {
+        let model = PowerModel(gpu: gpu, coefficients: power, capHoldFraction: estimator.calibration.capHoldFraction)
+        return runs.map { run in
+            let pe = PassEstimator(gpu: gpu, power: model, timeModel: timeModel(run.framework), host: host(run.framework))
+            return Calibrator.predict([run.row], estimator: pe)[0]
+        }
+    }
+
+    /// The runs predicted with the coefficients the fit starts from, as `predict` prices them.
+    static func startingPredictions(gpu: GPUSpec, runs: [UserRun], estimator: Estimator) -> [RowPrediction] {
         let start = estimator.calibration.coefficients(for: gpu)
-        let time = framework.isFused ? estimator.servingTimeModel(start, gpu: gpu) : start.timeModel
-        let model = PowerModel(gpu: gpu, coefficients: start.power, capHoldFraction: estimator.calibration.capHoldFraction)
-        let pe = PassEstimator(gpu: gpu, power: model, timeModel: framework.timeModel(time),
-                               host: estimator.defaultHost(for: framework, set: start))
-        return Calibrator.predict(rows, estimator: pe)
+        return predict(runs, gpu: gpu, power: start.power, estimator: estimator,
+                       timeModel: { f in f.timeModel(f.isFused ? estimator.servingTimeModel(start, gpu: gpu) : start.timeModel) },
+                       host: { estimator.defaultHost(for: $0, set: start) })
+    }
+
+    /// The time model a GPU's fit starts from. With a run on a fused framework the fit stores that
+    /// framework's host, after which every framework on the GPU runs the set's own time model, so
+    /// the fit starts from the serving one (`Estimator.servingTimeModel`) that such runs use now.
+    static func startTime(gpu: GPUSpec, frameworks: [Framework], estimator: Estimator) -> TimeModel {
+        let start = estimator.calibration.coefficients(for: gpu)
+        return frameworks.contains(where: \.isFused) ? estimator.servingTimeModel(start, gpu: gpu) : start.timeModel
     }
 
     /// The calibration row of a measured run (a pass, or the mean step of a serving run).
     static func calibrationRow(_ run: MeasuredRun, estimator: Estimator) throws -> CalibrationRow {
+        try userRun(run, estimator: estimator).row
+    }
+
+    /// A measured run planned: its row and the inputs that say which configuration it is.
+    static func userRun(_ run: MeasuredRun, estimator: Estimator) throws -> UserRun {
         let d = try estimator.deployment(run.request.deployment, context: run.label)
         guard d.pipelineParallel == 1 else {
             throw DeploymentError.invalidParallelism("\(run.label): calibrating on pipeline-parallel runs is not supported; measure with pp 1")
@@ -146,10 +192,22 @@ public enum UserCalibration {
         }
         let cap = d.powerCap ?? d.gpu.tdp
         try checkPlausible(run, limit: cap, gpu: d.gpu.id)
-        return CalibrationRow(label: run.label, group: d.model.family, gpu: d.gpu, passes: passes,
-                              lockedClock: d.lockedClock ?? d.gpu.boostClock, measuredClock: nil, powerCap: cap,
-                              powerLimited: run.gpuPowerWatts >= ServingCalibration.powerLimitedFraction * cap.watts,
-                              measuredTime: .seconds(run.unitTimeSeconds ?? 0), measuredPower: .watts(run.gpuPowerWatts))
+        let row = CalibrationRow(label: run.label, group: d.model.family, gpu: d.gpu, passes: passes,
+                                 lockedClock: d.lockedClock ?? d.gpu.boostClock, measuredClock: nil, powerCap: cap,
+                                 powerLimited: run.gpuPowerWatts >= ServingCalibration.powerLimitedFraction * cap.watts,
+                                 measuredTime: .seconds(run.unitTimeSeconds ?? 0), measuredPower: .watts(run.gpuPowerWatts))
+        return UserRun(row: row, framework: d.framework, tokens: tokensPerPass(run.request), gpus: d.gpuCount,
+                       timeColumn: run.unitTimeSeconds == nil ? nil : run.timeColumn, configuration: configuration(run.request, d))
+    }
+
+    /// What makes a run its configuration: every input of the deployment and the work, resolved
+    /// (so `gpus` left out and `gpus` 1 are one), never a measured value.
+    static func configuration(_ r: PredictRequest, _ d: Deployment) -> String {
+        let work = r.phase == .serve ? "\(r.batch)/\(r.inputTokens)/\(r.outputTokens)" : "\(r.batch)/\(r.inputTokens)"
+        return [d.model.id, d.gpu.id, "\(d.gpuCount)", "tp\(d.tensorParallel)", "ep\(d.expertParallel)", d.precision.rawValue,
+                d.kvPrecision.rawValue, r.deployment.ssmStatePrecision?.rawValue ?? "-", d.framework.rawValue, d.attention.rawValue,
+                d.sampling.rawValue, "\(d.lockedClock?.megahertz ?? 0)MHz", "\(d.powerCap?.watts ?? 0)W",
+                "\(d.host.launchTime.microseconds)us", r.phase.rawValue, work, "\(r.lmHead)"].joined(separator: "|")
     }
 
     /// A steady-state mean above the GPU's power limit by this factor is not one GPU's board
@@ -164,40 +222,47 @@ public enum UserCalibration {
             + "\(formatNumber(mostPowerOverLimit * limit.watts, significant: 4)) W")
     }
 
-    /// The time constants worth fitting for the phases measured (none when times are missing).
-    static func timeParameters(_ rows: [CalibrationRow], framework: Framework) -> [Calibrator.TimeParameter] {
-        guard rows.allSatisfy({ $0.measuredTime.seconds > 0 }) else { return [] }
-        // Under CUDA graphs the per-launch cost cannot be told apart; eager launches can.
-        let host: [Calibrator.TimeParameter] = framework.capturesCUDAGraphs ? [.passOverhead, .perSequenceOverhead] : [.passOverhead, .launch]
-        return [.tensorEfficiency, .memoryEfficiency, .kernelOverhead] + host
+    /// The time constants worth fitting, each with the host group (index into `frameworks`) it
+    /// belongs to: the shared ones when any run has a time, and a framework's host costs when
+    /// its own runs have one. Runs without a time still fit power; the others fit time.
+    static func timeParameters(_ runs: [UserRun], frameworks: [Framework]) -> [(parameter: Calibrator.TimeParameter, group: Int)] {
+        guard runs.contains(where: \.isTimed) else { return [] }
+        var parameters: [(parameter: Calibrator.TimeParameter, group: Int)] = [(.tensorEfficiency, 0), (.memoryEfficiency, 0), (.kernelOverhead, 0)]
+        for (g, f) in frameworks.enumerated() where runs.contains(where: { $0.framework == f && $0.isTimed }) {
+            // Under CUDA graphs the per-launch cost cannot be told apart; eager launches can.
+            let host: [Calibrator.TimeParameter] = f.capturesCUDAGraphs ? [.passOverhead, .perSequenceOverhead] : [.passOverhead, .launch]
+            parameters += host.map { ($0, g) }
+        }
+        return parameters
     }
 
-    static func fitGPU(gpu: GPUSpec, rows: [CalibrationRow], estimator: Estimator, framework: Framework,
-                       label: String = "user") -> FittedGPU {
+    static func fitGPU(gpu: GPUSpec, runs: [UserRun], estimator: Estimator, label: String = "user") -> FittedGPU {
         let start = estimator.calibration.coefficients(for: gpu)
-        let host = estimator.defaultHost(for: framework, set: start)
-        let startTime = framework.isFused ? estimator.servingTimeModel(start, gpu: gpu) : start.timeModel
-        let (t, h, power) = Calibrator.fitJoint(rows, gpu: gpu, start: framework.timeModel(startTime), host: host,
-                                                parameters: timeParameters(rows, framework: framework),
+        let frameworks = frameworks(runs)
+        let startTime = startTime(gpu: gpu, frameworks: frameworks, estimator: estimator)
+        let groups = Calibrator.HostGroups(hosts: frameworks.map { estimator.defaultHost(for: $0, set: start) },
+                                           ofRow: runs.map { r in frameworks.firstIndex(of: r.framework)! },
+                                           adapt: frameworks.map { f in { f.timeModel($0) } })
+        let rows = runs.map(\.row)
+        let (t, h, power) = Calibrator.fitJoint(rows, gpu: gpu, start: startTime, hosts: groups,
+                                                parameters: timeParameters(runs, frameworks: frameworks),
                                                 prior: PowerCoefficients.published(for: gpu))
-        let model = PowerModel(gpu: gpu, coefficients: power, capHoldFraction: estimator.calibration.capHoldFraction)
-        let predictions = Calibrator.predict(rows, estimator: PassEstimator(gpu: gpu, power: model, timeModel: t, host: h))
+        let predictions = predict(runs, gpu: gpu, power: power, estimator: estimator, timeModel: { $0.timeModel(t) },
+                                  host: { h[frameworks.firstIndex(of: $0)!] })
         let (summary, residuals) = Calibrator.summarize(rows, predictions)
         var hosts = start.hosts
-        hosts[framework.hostKey] = h
-        // A framework that does not pay the per-sequence decode time cannot refit it: keep the
-        // GPU's own, so vLLM deployments estimated with this file still pay it.
-        var saved = t
-        saved.decodeSequenceBytes = startTime.decodeSequenceBytes
-        saved.decodeQueryHeadBytes = startTime.decodeQueryHeadBytes
-        return FittedGPU(gpuID: gpu.id, set: CoefficientSet(power: power, timeModel: saved, hosts: hosts,
+        for (f, host) in zip(frameworks, h) { hosts[f.hostKey] = host }
+        // `t` is the shared model before any framework's adjustment (`Framework.timeModel`), so it
+        // keeps the per-sequence decode time that TensorRT-LLM runs do not pay, for vLLM estimates.
+        return FittedGPU(gpuID: gpu.id, set: CoefficientSet(power: power, timeModel: t, hosts: hosts,
                                                            provenance: "fitted on \(rows.count) \(label) runs of \(gpu.id)"),
                          summary: summary, residuals: residuals)
     }
 
-    /// Leave one model family out (or one run, with a single family): refit, forecast the rest.
-    static func crossValidate(gpu: GPUSpec, rows: [CalibrationRow], estimator: Estimator,
-                              framework: Framework) -> (powerMAPE: Double, groups: Int)? {
+    /// Leave one model family out (or one run, with a single family): refit, forecast the rest,
+    /// each held-out run under its own framework.
+    static func crossValidate(gpu: GPUSpec, runs: [UserRun], estimator: Estimator) -> (powerMAPE: Double, groups: Int)? {
+        let rows = runs.map(\.row)
         let families = Array(Set(rows.map(\.group))).sorted()
         let groups: [[Int]] = families.count >= 2
             ? families.map { f in rows.indices.filter { rows[$0].group == f } }
@@ -205,16 +270,13 @@ public enum UserCalibration {
         guard groups.count >= 2 else { return nil }
         var predicted: [Double] = [], measured: [Double] = []
         for held in groups {
-            let training = rows.indices.filter { !held.contains($0) }.map { rows[$0] }
+            let training = runs.indices.filter { !held.contains($0) }.map { runs[$0] }
             guard training.count >= 2 else { continue }
-            let fit = fitGPU(gpu: gpu, rows: training, estimator: estimator, framework: framework, label: "cross-validation")
-            let model = PowerModel(gpu: gpu, coefficients: fit.set.power, capHoldFraction: estimator.calibration.capHoldFraction)
-            let pe = PassEstimator(gpu: gpu, power: model, timeModel: fit.set.timeModel,
-                                   host: fit.set.hosts[framework.hostKey] ?? Estimator.defaultVLLMHost)
-            for i in held {
-                predicted.append(Calibrator.predict([rows[i]], estimator: pe)[0].averagePower.watts)
-                measured.append(rows[i].measuredPower.watts)
-            }
+            let fit = fitGPU(gpu: gpu, runs: training, estimator: estimator, label: "cross-validation")
+            let forecast = predict(held.map { runs[$0] }, gpu: gpu, power: fit.set.power, estimator: estimator,
+                                   timeModel: { $0.timeModel(fit.set.timeModel) }, host: { estimator.defaultHost(for: $0, set: fit.set) })
+            predicted += forecast.map(\.averagePower.watts)
+            measured += held.map { rows[$0].measuredPower.watts }
         }
         guard !predicted.isEmpty else { return nil }
         return (ErrorMetrics(predicted: predicted, measured: measured).mape, groups.count)

@@ -29,22 +29,27 @@ public enum SQLDialect: String, Sendable, CaseIterable {
 public struct SQLExport: Sendable {
     public var formula: TokenFormula
     public var dialect: SQLDialect
-    /// The table and its two token columns, as given (`.` between the parts of a path); the SQL
-    /// quotes each part.
+    /// The table and its two token columns, as given: the table may be a path (`.` between its
+    /// parts, each quoted), a column is one name.
     public let table: String
     public let inputColumn: String
     public let outputColumn: String
 
     /// - Throws: `InputError.invalidValue` for a name with a part that is empty or holds anything
     ///   but letters, digits, `_` and `-`: nothing that could close the quotes (`"`, `` ` ``, `\`)
-    ///   or start a comment or a statement outside them.
+    ///   or start a comment or a statement outside them; and for a column name with a `.`.
     public init(formula: TokenFormula, dialect: SQLDialect, table: String = "requests", inputColumn: String = "input_tokens",
                 outputColumn: String = "output_tokens") throws {
-        for (what, name) in [("table", table), ("input column", inputColumn), ("output column", outputColumn)] {
-            guard Self.isIdentifierPath(name) else {
-                throw InputError.invalidValue(file: "export-sql", field: what, value: name,
-                                              expected: "an SQL identifier: letters, digits, _ and -, with . between the parts of a path (each part is quoted)")
-            }
+        guard Self.isIdentifierPath(table) else {
+            throw InputError.invalidValue(file: "export-sql", field: "table", value: table,
+                                          expected: "an SQL identifier: letters, digits, _ and -, with . between the parts of a path (each part is quoted)")
+        }
+        // A column is read as r.<column>: a dotted name became a path (r."in"."put"), which no
+        // dialect reads as a column of r, and quoted whole BigQuery still reads `in.put` as one.
+        for (what, name) in [("input column", inputColumn), ("output column", outputColumn)] where name.contains(".") || !Self.isIdentifierPath(name) {
+            throw InputError.invalidValue(file: "export-sql", field: what, value: name,
+                                          expected: "one SQL identifier naming a column of the table: letters, digits, _ and - (quoted), no '.'; "
+                                              + "select a nested field into a column of its own first")
         }
         self.formula = formula
         self.dialect = dialect

@@ -101,8 +101,14 @@ public enum PredictRowReader {
         if phase == .serve && (output ?? 0) < 1 {
             throw CellError(line: row.line, column: "output_tokens", message: "serve rows need output_tokens ≥ 1")
         }
+        let lmHead = try cells.bool("lm_head") ?? true
+        // Every serving step samples a token, so it runs the LM head: false was priced as true.
+        if phase == .serve && !lmHead {
+            throw CellError(line: row.line, column: "lm_head", message: "false on a serve row; every serving step ends with the LM head "
+                            + "(each step samples a token), so lm_head applies to forward and decode-step rows only")
+        }
         return PredictRequest(deployment: d, phase: phase, batch: batch, inputTokens: inputTokens,
-                              outputTokens: output ?? 0, lmHead: try cells.bool("lm_head") ?? true)
+                              outputTokens: output ?? 0, lmHead: lmHead)
     }
 
     /// Typed access to one row's cells.

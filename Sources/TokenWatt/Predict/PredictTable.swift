@@ -34,9 +34,11 @@ public struct PredictTable: Sendable {
         var out: [[JSONValue]] = []
         var failed = 0, unread: [Int] = []
         for row in table.rows {
-            var values = row.fields.map { JSONValue.string($0) }
+            // A ragged row echoes the header's columns, so every output row has the same count.
+            var values = table.header.indices.map { JSONValue.string($0 < row.fields.count ? row.fields[$0] : "") }
             var result: [String: JSONValue] = [:]
             do {
+                if let ragged = table.raggedMessage(row) { throw RaggedRow(description: ragged) }
                 let request = try PredictRowReader.read(row, table: table)
                 if request.phase != .serve, row.value(table.column("output_tokens")) != nil { unread.append(row.line) }
                 result = try score(request, estimator: estimator)
@@ -49,6 +51,9 @@ public struct PredictTable: Sendable {
         }
         return PredictTable(header: echoed + resultColumns, rows: out, failedRows: failed, unreadOutputTokenLines: unread)
     }
+
+    /// A row whose field count is not the header's; `message` puts its line in front.
+    struct RaggedRow: Error, CustomStringConvertible { let description: String }
 
     static func message(_ error: Error, line: Int, columns: Set<String> = []) -> String {
         if let e = error as? CellError { return e.description }

@@ -9,8 +9,10 @@ enum CalibrateCommand {
     tokenwatt calibrate --manifest RUNS.csv --power-log LOG [--log-format nvidia-smi|dcgm] [--interval-ms N] [-o FILE]
     tokenwatt calibrate --manifest RUNS.csv --zeus WINDOWS.json [-o FILE]
     tokenwatt calibrate --builtin [-o FILE] [--data-dir DIR]
-      RUNS.csv: the columns of `tokenwatt predict` plus measured_gpu_power_w and measured_forward_energy_j,
-      measured_time_ms or measured_joules_per_output_token; or the ML.ENERGY export schema. A manifest adds
+      RUNS.csv: the columns of `tokenwatt predict` plus measured_gpu_power_w (W per GPU) and measured_time_ms
+      (per pass), measured_forward_energy_j (per pass, all GPUs; checked against power × time × GPUs when both
+      are given) or measured_joules_per_output_token (serve rows, all GPUs); a run without a time fits power
+      only; another measured_* column is refused. Or the ML.ENERGY export schema. A manifest adds
       start and end (timestamps in the log's clock) or a Zeus window name per run, optionally gpu_indices,
       passes or output_tokens_generated. Writes a calibration file (default calibration.json) that every
       command reads with --calibration FILE. --builtin refits the bundled coefficients on ../shared/data,
@@ -39,9 +41,11 @@ enum CalibrateCommand {
             Output.error("cannot calibrate: \(refusal.description)")
             return .failure
         }
-        for (label, reason) in result.skipped { Output.note("warning: skipped \(label): \(reason)") }
+        var file = result.file
+        file.generatedBy = generatedBy(args)
+        for (label, reason) in result.skipped { Output.note("warning: skipped \(UserCalibration.named(label, reason))") }
         for warning in result.warnings { Output.note("warning: \(warning)") }
-        try Output.writeFile(result.file.json(), to: out)
+        try Output.writeFile(file.json(), to: out)
         // The error before the fit is what the uncalibrated tool gets on this hardware.
         let rows = result.fitted.map { f -> [String] in
             let before = result.before[f.gpuID]
@@ -58,6 +62,19 @@ enum CalibrateCommand {
         }
         Output.write("wrote \(out); use it with --calibration \(out)\n")
         return .success
+    }
+
+    /// The command that wrote a user's file, with its input files by name (no folders, so the
+    /// file is the same wherever it was made).
+    static func generatedBy(_ args: Arguments) -> String {
+        let name = { (path: String) in path == "-" ? "-" : (path as NSString).lastPathComponent }
+        var words = ["tokenwatt", "calibrate"]
+        if let runs = args.positional.first { words.append(name(runs)) }
+        for flag in ["manifest", "power-log", "log-format", "interval-ms", "zeus", "calibration", "model-catalog", "gpu-catalog"] {
+            guard let value = args.string(flag) else { continue }
+            words += ["--\(flag)", ["log-format", "interval-ms"].contains(flag) ? value : name(value)]
+        }
+        return words.joined(separator: " ")
     }
 
     static func measuredRuns(_ args: Arguments) throws -> [MeasuredRun] {

@@ -11,8 +11,9 @@ enum ExportSQLCommand {
                          [--table T] [--input-column C] [--output-column C] [--power-cap-w W] [--sm-clock-mhz F] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       The reference request (default 1000 + 250 tokens; --input/--output are accepted for it too) sets how
       many sequences the KV cache holds. Each row then gets what `tokenwatt estimate --method surface` gives
-      for its tokens with the same flags and reference. Names are quoted for the dialect (a path's parts, such as
-      BigQuery's my-project.logs.requests, one by one), so give them as stored, case included.
+      for its tokens with the same flags and reference. Names are quoted for the dialect (a table path's parts, such
+      as BigQuery's my-project.logs.requests, one by one; a column is one name, without '.'), so give them as
+      stored, case included.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {

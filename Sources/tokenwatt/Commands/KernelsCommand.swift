@@ -44,7 +44,11 @@ enum KernelsCommand {
             pass: try args.choice("pass", KernelListing.Pass.self) ?? .decode,
             context: try args.int("context", 1...100_000_000), stage: (try args.int("stage", 1...4096) ?? 1) - 1)
         switch format {
-        case .csv: Output.write(listing.csv())
+        case .csv:
+            Output.write(listing.csv())
+            // The CSV has no place for them; text and JSON carry them (--context beside --pass
+            // prefill was ignored in CSV with nothing said).
+            for note in listing.notes { Output.note("note: \(note)") }
         case .json: Output.write(JSONWriter(sortKeys: false).write(listing.json()))
         default: Output.write(listing.text())
         }

@@ -6,12 +6,16 @@ import TokenWatt
 enum PredictCommand {
     static let usage = """
     tokenwatt predict FILE.csv|- [--format csv|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
-      Input columns: model, gpu, gpus, tp, ep, precision, kv_precision, phase (forward|decode-step|serve),
-      batch, input_tokens, output_tokens (serve rows only), sm_clock_mhz, power_cap_w, framework (\(EstimateCommand.frameworks)),
-      attention (eager|sdpa|flash), lm_head, host_launch_us, sampling (top-p|direct). Other columns are
-      echoed; one that looks like a misspelt input column (phse, power_cap) is refused: prefix it with
-      x_ to echo it. Column names are case-sensitive. Rows that fail get an `error` cell; exit 1. A file
-      with a header and no rows writes the header alone and says so on stderr (exit 0).
+      Input columns: model, gpu, gpus, tp, ep, pp, precision, kv_precision, ssm_state_precision (hybrids' cached
+      state), phase (forward|decode-step|serve), batch, input_tokens, output_tokens (serve rows only), sm_clock_mhz,
+      power_cap_w, framework (\(EstimateCommand.frameworks)), attention (eager|sdpa|flash), lm_head (forward and
+      decode-step rows), host_launch_us, sampling (top-p|direct). Other columns are echoed; one that looks like a
+      misspelt input column (phse, power_cap) is refused: prefix it with x_ to echo it. Column names are
+      case-sensitive. Forward and decode-step rows get gpu_power_w, forward_time_ms, forward_energy_j (all
+      GPUs), duties, bound shares and kernels (kernel launches in one GPU's pass); serve rows get the serving
+      columns (joules_per_output_token, wh_per_query_gpu, ...). Rows that fail, a ragged row included, get an
+      `error` cell and the others are scored; exit 1. A file with a header and no rows writes the header alone
+      and says so on stderr (exit 0).
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
@@ -19,7 +23,8 @@ enum PredictCommand {
         let file = try args.requirePositional(1, usage: usage)[0]
         let format = try args.format([.csv, .json], default: .csv)
         let estimator = try CommonOptions.estimator(args)
-        let table = try CSVTable.read(path: file)
+        // A ragged row (a trailing comma) is that row's error, not the table's.
+        let table = try CSVTable.read(path: file, keepingRaggedRows: true)
         try PredictTable.checkColumns(table)
         let result = PredictTable.score(table, estimator: estimator)
         switch format {

@@ -15,11 +15,13 @@ public enum RunManifest {
 
     /// Joins a power log to the manifest's runs.
     public static func join(manifest: CSVTable, samples: [PowerSample]) throws -> [MeasuredRun] {
-        try naming(manifest) { try joinSamples(manifest: manifest, samples: samples) }
+        try MeasurementReader.checkMeasuredColumns(manifest)
+        return try naming(manifest) { try joinSamples(manifest: manifest, samples: samples) }
     }
 
     public static func join(manifest: CSVTable, zeus: [ZeusWindow]) throws -> [MeasuredRun] {
-        try naming(manifest) { try joinZeus(manifest: manifest, zeus: zeus) }
+        try MeasurementReader.checkMeasuredColumns(manifest)
+        return try naming(manifest) { try joinZeus(manifest: manifest, zeus: zeus) }
     }
 
     /// Errors about a manifest row name the manifest.
@@ -56,8 +58,9 @@ public enum RunManifest {
             }
             let watts = means.reduce(0, +) / Double(means.count)
             let cells = PredictRowReader.Cells(row: row, table: manifest)
+            let time = try unitTime(req, cells: cells, seconds: end - start, watts: watts, gpus: gpus.count)
             var run = MeasuredRun(request: req, label: MeasurementReader.runLabel(manifest, row), gpuPowerWatts: watts,
-                                  unitTimeSeconds: try unitTime(req, cells: cells, seconds: end - start, watts: watts, gpus: gpus.count))
+                                  unitTimeSeconds: time?.seconds, timeColumn: time?.column)
             run.idleSamples = idle
             windows.append((gpus, start, end))
             return run
@@ -106,15 +109,16 @@ public enum RunManifest {
             }
             let watts = joules.reduce(0, +) / Double(gpus.count) / w.seconds
             let cells = PredictRowReader.Cells(row: row, table: manifest)
+            let time = try unitTime(req, cells: cells, seconds: w.seconds, watts: watts, gpus: gpus.count)
             return MeasuredRun(request: req, label: MeasurementReader.runLabel(manifest, row), gpuPowerWatts: watts,
-                               unitTimeSeconds: try unitTime(req, cells: cells, seconds: w.seconds, watts: watts, gpus: gpus.count))
+                               unitTimeSeconds: time?.seconds, timeColumn: time?.column)
         }
     }
 
     /// The unit time from what the manifest says happened in the window.
-    static func unitTime(_ r: PredictRequest, cells: PredictRowReader.Cells, seconds: Double, watts: Double, gpus: Int) throws -> Double? {
-        if let passes = try cells.int("passes", 1...Int(1e12)) { return seconds / Double(passes) }
-        if let tokens = try cells.double("output_tokens_generated", 1...1e15) { return seconds * Double(r.batch) / tokens }
+    static func unitTime(_ r: PredictRequest, cells: PredictRowReader.Cells, seconds: Double, watts: Double, gpus: Int) throws -> (seconds: Double, column: String)? {
+        if let passes = try cells.int("passes", 1...Int(1e12)) { return (seconds / Double(passes), "passes") }
+        if let tokens = try cells.double("output_tokens_generated", 1...1e15) { return (seconds * Double(r.batch) / tokens, "output_tokens_generated") }
         return try MeasurementReader.unitTime(r, watts: watts, cells: cells)
     }
 
