@@ -311,6 +311,18 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect(r.varianceShares.first.map { $0.share > 0.8 } == true, "\(r.varianceShares)")
     }
 
+    /// Draws come grouped by class, so ties in an input two classes share must not pair each draw
+    /// with its own class's: a few-token output, tied across a short and a long class, explained
+    /// most of the variance the class did (the chat service's output tokens read 15 %, 10 % with
+    /// ties paired at random).
+    @Test func tiesAcrossClassesPairAtRandom() throws {
+        let short = #"{"name": "short", "share": 0.5, "deployment": "d", "input": {"fixed": 100}, "output": {"exponential": {"median": 3}}}"#
+        let long = #"{"name": "long", "share": 0.5, "deployment": "d", "input": {"fixed": 20000}, "output": {"exponential": {"median": 3}}}"#
+        let r = try runWorkload(kernelWorkload(classes: short + ", " + long), samples: 2000)[0]
+        let shares = Dictionary(uniqueKeysWithValues: r.varianceShares.map { ($0.input, $0.share) })
+        #expect(shares["query class"].map { $0 > 0.9 } == true && shares["output tokens"].map { $0 < 0.2 } == true, "\(shares)")
+    }
+
     /// An input that never varies explains none of the variance, and with nothing varying there
     /// is none to explain: fixed lengths were given 100 % each (the shares summed to 200 %), as
     /// was a query class with a share of 0, because every draw tied and Y varied by rounding.

@@ -133,41 +133,6 @@ extension KernelFleet {
             + "for \(formatNumber(queriesPerDay, significant: 3)) queries a day sit mostly idle, and each query carries their idle draw"
     }
 
-    /// Each draw weighted by its class's share over the class's draws, the shares of the classes
-    /// drawn scaled to add up to 1, so the day's mean weighs the classes as the fleet does even
-    /// where rounding, or too few samples, gave a class more or fewer draws than its share: at 7
-    /// draws a 90/10 workload had been weighed 6/7 and 1/7 (0.942 Wh for 0.665).
-    static func weighted(_ draws: [Sample], shares: [Double]) -> [Sample] {
-        var counts: [Int: Int] = [:]
-        for d in draws { counts[d.cls, default: 0] += 1 }
-        let drawnShare = counts.keys.reduce(0.0) { $0 + shares[$1] }
-        return draws.map { d in
-            var w = d
-            w.weight = drawnShare > 0 ? shares[d.cls] / drawnShare / Double(counts[d.cls]!) : 1 / Double(draws.count)
-            return w
-        }
-    }
-
-    /// Half the 95 % interval of the weighted mean of `values`, as a share of `mean`, for draws
-    /// stratified by class (`drawCounts`, `weighted`): Σ W_c² s_c² / n_c is the stratified
-    /// mean's variance, each class's weight W_c and sample variance s_c² (n_c − 1) over its n_c
-    /// draws. Nil with one draw or a mean of 0.
-    static func samplingHalfWidth(_ values: [Double], draws: [Sample], mean: Double) -> Double? {
-        guard values.count > 1, mean > 0 else { return nil }
-        var byClass: [Int: (weight: Double, values: [Double])] = [:]
-        for (v, d) in zip(values, draws) {
-            byClass[d.cls, default: (0, [])].weight += d.weight
-            byClass[d.cls]!.values.append(v)
-        }
-        let variance = byClass.values.reduce(0.0) { sum, c in
-            guard c.values.count > 1 else { return sum }
-            let n = Double(c.values.count), m = c.values.reduce(0, +) / n
-            let s2 = c.values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)
-            return sum + c.weight * c.weight * s2 / n
-        }
-        return 1.96 * variance.squareRoot() / mean
-    }
-
     /// Fleet sizing, per-query idle share, statistics, the median query's ledger and the
     /// variance decomposition. Each class is served by its own replicas of its deployment
     /// (`size`).
@@ -364,49 +329,4 @@ extension KernelFleet {
         }
         return sums
     }
-
-    /// First-order variance shares (first-order Sobol indices): Var(E[Y|X]) / Var(Y) for each
-    /// uncertain input X. None when Y does not vary (beyond rounding: a mean summed from equal
-    /// values differs from them in the last bit), and 0 for an input that took one value in
-    /// every draw: the rank estimator pairs such draws in draw order, and on a Y that varies by
-    /// rounding alone it gave fixed input and output lengths 100 % each.
-    func varianceShares(_ draws: [Sample], values: [Double], classes: [QueryClass]) -> [VarianceShare] {
-        let inputs: [(String, (Sample) -> Double, Bool)] = [
-            ("query class", { Double($0.cls) }, classes.count > 1), ("input tokens", { $0.input }, true),
-            ("output tokens", { $0.output }, true), ("gpu energy scale", { $0.gpuScale }, kernel.gpuEnergyScale.isRandom),
-            ("host power scale", { $0.hostScale }, kernel.hostPowerScale.isRandom), ("PUE", { $0.pue }, scenario.pue.isRandom),
-        ]
-        guard varies(values) else { return [] }
-        let total = variance(values)
-        return inputs.filter(\.2).map { name, key, _ in
-            let x = draws.map(key)
-            return VarianceShare(input: name, share: varies(x) ? min(1, conditionalVariance(x, values) / total) : 0)
-        }.sorted { $0.share != $1.share ? $0.share > $1.share : $0.input < $1.input }
-    }
-}
-
-/// Whether `v` holds values more than rounding apart: a standard deviation above 1e-9 of the
-/// largest magnitude (a sum of equal values divided by their count can miss them by an ulp).
-func varies(_ v: [Double]) -> Bool {
-    guard let scale = v.map(abs).max(), scale > 0 else { return false }
-    return variance(v).squareRoot() > 1e-9 * scale
-}
-
-func variance(_ v: [Double]) -> Double {
-    guard v.count > 1 else { return 0 }
-    let m = v.reduce(0, +) / Double(v.count)
-    return v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count)
-}
-
-/// Var(E[y | x]) by the rank-based estimator (Gamboa, Klein & Lagnoux, SIAM/ASA JUQ 6(2), 2018):
-/// sort the samples by `x` and average the products of neighbouring `y`s. Unlike binning, it
-/// stays unbiased for heavy-tailed inputs, whose top bin would hide most of the variance.
-/// Ties in `x` pair samples at random (draw order), as a categorical input should.
-func conditionalVariance(_ x: [Double], _ y: [Double]) -> Double {
-    guard y.count > 2 else { return 0 }
-    let order = x.indices.sorted { x[$0] != x[$1] ? x[$0] < x[$1] : $0 < $1 }
-    let mean = y.reduce(0, +) / Double(y.count)
-    var products = 0.0
-    for k in 0..<(order.count - 1) { products += (y[order[k]] - mean) * (y[order[k + 1]] - mean) }
-    return max(0, products / Double(order.count - 1))
 }
