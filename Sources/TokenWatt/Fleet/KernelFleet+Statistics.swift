@@ -25,16 +25,21 @@ extension KernelFleet {
     /// draws. Nil with one draw or a mean of 0.
     static func samplingHalfWidth(_ values: [Double], draws: [Sample], mean: Double) -> Double? {
         guard values.count > 1, mean > 0 else { return nil }
-        var byClass: [Int: (weight: Double, values: [Double])] = [:]
+        let classes = (draws.map(\.cls).max() ?? 0) + 1
+        var weight = [Double](repeating: 0, count: classes), n = weight, sum = weight, squares = weight
         for (v, d) in zip(values, draws) {
-            byClass[d.cls, default: (0, [])].weight += d.weight
-            byClass[d.cls]!.values.append(v)
+            weight[d.cls] += d.weight
+            n[d.cls] += 1
+            sum[d.cls] += v
         }
-        let variance = byClass.values.reduce(0.0) { sum, c in
-            guard c.values.count > 1 else { return sum }
-            let n = Double(c.values.count), m = c.values.reduce(0, +) / n
-            let s2 = c.values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)
-            return sum + c.weight * c.weight * s2 / n
+        for (v, d) in zip(values, draws) {
+            let m = sum[d.cls] / n[d.cls]
+            squares[d.cls] += (v - m) * (v - m)
+        }
+        var variance = 0.0
+        for c in 0..<classes where n[c] > 1 {
+            let s2: Double = squares[c] / (n[c] - 1)
+            variance += weight[c] * weight[c] * s2 / n[c]
         }
         return 1.96 * variance.squareRoot() / mean
     }
@@ -42,7 +47,7 @@ extension KernelFleet {
     /// First-order variance shares (first-order Sobol indices): Var(E[Y|X]) / Var(Y) for each
     /// uncertain input X. None when Y does not vary (beyond rounding: a mean summed from equal
     /// values differs from them in the last bit), and 0 for an input that took one value in
-    /// every draw: the rank estimator pairs such draws in draw order, and on a Y that varies by
+    /// every draw: the rank estimator pairs such draws in tie order, and on a Y that varies by
     /// rounding alone it gave fixed input and output lengths 100 % each.
     func varianceShares(_ draws: [Sample], values: [Double], classes: [QueryClass]) -> [VarianceShare] {
         let inputs: [(String, (Sample) -> Double, Bool)] = [
@@ -51,10 +56,10 @@ extension KernelFleet {
             ("host power scale", { $0.hostScale }, kernel.hostPowerScale.isRandom), ("PUE", { $0.pue }, scenario.pue.isRandom),
         ]
         guard varies(values) else { return [] }
-        let total = variance(values)
+        let total = variance(values), ties = scrambledOrder(draws.count)
         return inputs.filter(\.2).map { name, key, _ in
             let x = draws.map(key)
-            return VarianceShare(input: name, share: varies(x) ? min(1, conditionalVariance(x, values) / total) : 0)
+            return VarianceShare(input: name, share: varies(x) ? min(1, conditionalVariance(x, values, ties: ties) / total) : 0)
         }.sorted { $0.share != $1.share ? $0.share > $1.share : $0.input < $1.input }
     }
 }
@@ -78,15 +83,19 @@ func variance(_ v: [Double]) -> Double {
 /// Ties in `x` pair samples at random, as a categorical input should: in a fixed scrambled order
 /// of the draws, not in draw order, which groups the draws by class (`drawCounts`), so a token
 /// count two classes share would pair each draw with its own class's.
-func conditionalVariance(_ x: [Double], _ y: [Double]) -> Double {
+func conditionalVariance(_ x: [Double], _ y: [Double], ties: [UInt64]) -> Double {
     guard y.count > 2 else { return 0 }
-    let shuffle = x.indices.map { i -> UInt64 in
-        var r = SeededRandom(seed: UInt64(i))
-        return r.nextUInt64()
-    }
-    let order = x.indices.sorted { x[$0] != x[$1] ? x[$0] < x[$1] : shuffle[$0] < shuffle[$1] }
+    let order = x.indices.sorted { x[$0] != x[$1] ? x[$0] < x[$1] : ties[$0] < ties[$1] }
     let mean = y.reduce(0, +) / Double(y.count)
     var products = 0.0
     for k in 0..<(order.count - 1) { products += (y[order[k]] - mean) * (y[order[k + 1]] - mean) }
     return max(0, products / Double(order.count - 1))
+}
+
+/// A fixed pseudo-random key per draw index (the same for every run), `conditionalVariance`'s tie order.
+func scrambledOrder(_ count: Int) -> [UInt64] {
+    (0..<count).map { i in
+        var r = SeededRandom(seed: UInt64(i))
+        return r.nextUInt64()
+    }
 }
