@@ -136,8 +136,7 @@ extension KernelFleet {
     /// Fleet sizing, per-query idle share, statistics, the median query's ledger and the
     /// variance decomposition. Each class is served by its own replicas of its deployment
     /// (`size`).
-    func summarize(_ drawn: [Sample], classes: [QueryClass], surfaces: [ServingSurface]) throws -> FleetResult {
-        let draws = Self.weighted(drawn, shares: classes.map(\.share))
+    func summarize(_ draws: [Sample], classes: [QueryClass], surfaces: [ServingSurface]) throws -> FleetResult {
         let perDay = scenario.queriesPerDay
         var idlePerOccupancySecond = [Double](repeating: 0, count: classes.count)
         var gpus = 0, nodes = 0, peakWall = 0.0, idleJoulesPerDay = 0.0

@@ -21,7 +21,7 @@ public struct KernelFleet: Sendable {
         var largestCallBytes = 0.0
         /// Tokens the query's calls prefill and find in the prefix cache, and its calls.
         var prefilled = 0.0, cached = 0.0, calls = 0.0
-        /// The draw's weight in the day's means (`KernelFleet.weighted`): the draws add up to 1.
+        /// The draw's weight in the day's means (`KernelFleet.weigh`): the draws add up to 1.
         var weight = 0.0
     }
 
@@ -73,16 +73,17 @@ public struct KernelFleet: Sendable {
         for (c, count) in Self.drawCounts(shares: classes.map(\.share), samples: n).enumerated() {
             for _ in 0..<count { draws.append(draw(c)) }
         }
+        Self.weigh(&draws, shares: classes.map(\.share))
         return try summarize(draws, classes: classes, surfaces: surfaces)
     }
 
     /// Draws per class: each class its share of `n`, the draws left by rounding down going to the
     /// largest remainders (the first class on a tie), and at least one per class with traffic
-    /// where `n` allows (`weighted` then weighs each class by its share, not its draws). Drawing each query's class at random made the
-    /// day's energy (the mean over draws) weigh the classes as drawn while the fleet, the hourly
-    /// profile and the idle energy weigh them by their shares: at 3,000 draws of the chat service
-    /// the hourly profile added up to 4.1 % more than GWh a day. Stratified, the two agree within
-    /// one draw per class, and the mean's sampling error loses the spread between classes.
+    /// where `n` allows (`weigh` then weighs each class by its share, not its draws). Drawing each
+    /// query's class at random made the day's energy (the mean over draws) weigh the classes as
+    /// drawn while the fleet, the hourly profile and the idle energy weigh them by their shares:
+    /// at 3,000 draws of the chat service the hourly profile added up to 4.1 % more than GWh a
+    /// day. Stratified, the two agree, and the mean's sampling error loses the spread between classes.
     static func drawCounts(shares: [Double], samples n: Int) -> [Int] {
         let total = shares.reduce(0, +)
         guard total > 0, n > 0 else { return shares.map { _ in 0 } }
