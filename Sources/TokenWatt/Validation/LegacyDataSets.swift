@@ -95,8 +95,14 @@ public enum MLEnergyV1Validation {
 /// TokenPowerBench (single node, vLLM, Alpaca prompts): one busy GPU among idle visible ones, or
 /// two running tensor-parallel, on an H100 NVL (95,830 MiB per GPU; the repository says only
 /// "A100/H100"; the two-GPU runs leave the memory column blank and are taken to be the same). The
-/// busy GPUs' energy per output token is their power × the run's duration ÷ tokens. Prompts: 12 tokens (`promptTokens`); the run's concurrency is
-/// the batch setting or the responses, whichever is fewer. Runs shorter than 10 s are skipped:
+/// busy GPUs' energy per output token is their power × the run's duration ÷ tokens. Prompts: 12
+/// tokens (`promptTokens`); the run's concurrency is the batch setting or the responses,
+/// whichever is fewer. Batches of 512 are taken as run: the benchmark leaves `max_num_seqs` unset
+/// (SingleNode/engines/vllm_engine.py at ec00f52), and vLLM's V1 engine (the default from 0.8,
+/// before the code's July 2025 upload) then allows the `LLM` class 1,024 sequences on a GPU of
+/// 70 GiB or more other than an A100 (its batch defaults in vllm/engine/arg_utils.py: "For GPUs
+/// like H100 and MI300x, use larger default values"); the older V0 engine's 256 would have run
+/// them 256 at a time (the README asks only `vllm>=0.4.0`). Runs shorter than 10 s are skipped:
 /// NVML's power average needs seconds to settle (runs of one configuration read 299 W at 5 s and
 /// 385 W at 20 s). DeepSpeed runs are skipped (the engine is not modelled). Its vLLM engine samples
 /// at temperature 0.7 with vLLM's default top-p of 1.0, no top-p filter (chenxuniu/TokenPowerBench
