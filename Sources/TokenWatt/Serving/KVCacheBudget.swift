@@ -38,9 +38,8 @@ public struct KVCacheBudget: Sendable {
         let isStatic = r.isStatic(on: d.framework)
         // Copies of a prompt in flight together share its KV pages (continuous batching only).
         let context = isStatic ? Double(r.inputTokens + r.outputTokens) : r.prefilledTokens + Double(r.outputTokens) / 2
-        let pages = (context / 16).rounded(.up) * 16
         kvBytesPerGPU = .bytes(max(0, free))
-        bytesPerSequence = d.kvBytesPerSequencePerGPU(contextTokens: pages)
+        bytesPerSequence = d.kvBytesPerSequencePerGPU(contextTokens: Self.pages(context))
         let perRank = Int((max(0, free) / bytesPerSequence.bytes).rounded(.down))
         maxBatch = perRank * d.attentionRanks
         guard maxBatch >= 1 else {
@@ -51,8 +50,12 @@ public struct KVCacheBudget: Sendable {
 }
 
 extension KVCacheBudget {
-    /// Tokens rounded up to whole 16-token pages (vLLM's default block size).
-    static func pages(_ tokens: Double) -> Double { (tokens / 16).rounded(.up) * 16 }
+    /// Tokens per KV-cache page (vLLM's default block size): the unit memory is held in and a
+    /// prefix-cache hit comes in (`ModelCall.reading`).
+    static let pageTokens = 16
+
+    /// Tokens rounded up to whole pages.
+    static func pages(_ tokens: Double) -> Double { (tokens / Double(pageTokens)).rounded(.up) * Double(pageTokens) }
 
     /// What one model call holds in one engine's KV cache at its last token, per GPU
     /// (`Deployment.kvBytesPerCallPerGPU`, prompt and answers in whole pages).
@@ -93,8 +96,12 @@ extension KVCacheBudget {
     /// mean did not fit either; weights that leave no room at all get the budget's.
     public static func requireRoom(_ r: ServingRequest, on d: Deployment) throws {
         let free = freeBytes(d, tokenBudget: r.tokenBudget, memoryUtilization: r.memoryUtilization)
-        if free > 0 { try requireRoomForOneSequence(r, on: d, freeBytes: free) }
-        try KVCacheBudget(deployment: d, request: r).requireRoomForOneSequence(r, on: d)
+        guard free > 0 else {
+            _ = try KVCacheBudget(deployment: d, request: r)  // it throws, naming the room the weights leave
+            return
+        }
+        // A sequence that fits at its full length fits at its mean context: the budget holds one.
+        try requireRoomForOneSequence(r, on: d, freeBytes: free)
     }
 }
 

@@ -117,19 +117,17 @@ public struct ModelCall: Sendable, Equatable {
     public var residentKVTokens: Double { Double(newTokens + cachedTokens) + Double(sequences) * Double(outputTokens) / 2 }
 
     /// A call that re-reads `seen` tokens (a fraction `hit` of them from the prefix cache) plus
-    /// `fresh` new ones. The cache serves whole 16-token blocks (the hit rounded down to them) and
-    /// never the prompt's last token,
-    /// whose logits the first output token needs: vLLM caps a hit at the prompt's length − 1,
-    /// block-aligned (`max_cache_hit_length = request.num_tokens - 1`, "when all tokens hit the
-    /// cache, we must recompute the last token to obtain logits", vllm/v1/core/kv_cache_manager.py
-    /// `get_computed_blocks`). So a full hit prefills the last 1–16 tokens, not none: until
-    /// 2026-12-06 `prefixCacheHit: 1` priced a prompt's prefill at exactly 0.
+    /// `fresh` new ones. The cache serves whole pages (`KVCacheBudget.pageTokens`; the hit rounded
+    /// down to them) and never the prompt's last token, whose logits the first output token needs:
+    /// vLLM caps a hit at the prompt's length − 1, block-aligned (`max_cache_hit_length =
+    /// request.num_tokens - 1`, "when all tokens hit the cache, we must recompute the last token to
+    /// obtain logits", vllm/v1/core/kv_cache_manager.py `get_computed_blocks`). So a full hit
+    /// prefills the last 1–16 tokens, not none: until 2026-12-06 `prefixCacheHit: 1` priced a
+    /// prompt's prefill at exactly 0.
     static func reading(seen: Int, fresh: Int, output: Int, hit: Double) -> ModelCall {
-        let cacheable = max(0, (seen + fresh - 1) / blockTokens * blockTokens)
-        let cached = min(Int((Double(seen) * hit).rounded()) / blockTokens * blockTokens, cacheable)
+        let page = KVCacheBudget.pageTokens
+        let cacheable = max(0, (seen + fresh - 1) / page * page)
+        let cached = min(Int((Double(seen) * hit).rounded()) / page * page, cacheable)
         return ModelCall(newTokens: seen - cached + fresh, cachedTokens: cached, outputTokens: output, sequences: 1)
     }
-
-    /// Tokens per KV-cache block (vLLM's default block size), the unit a prefix-cache hit comes in.
-    static let blockTokens = 16
 }
