@@ -90,7 +90,7 @@ extension KernelFleet {
     static func kvNotes(_ cls: QueryClass, draws mine: [Sample], surface s: ServingSurface) -> [String] {
         var notes: [String] = []
         let free = s.kvBudget.kvBytesPerGPU.bytes
-        let overflow = mine.filter { $0.largestCallBytes > free }
+        let overflow = mine.filter { $0.overflows(s) }
         if let worst = overflow.max(by: { $0.largestCallBytes < $1.largestCallBytes }), let call = worst.largestCall {
             notes.append("class \(cls.name): \(formatPercent(Double(overflow.count) / Double(mine.count))) of queries have a call that does not fit "
                          + "in the KV cache even alone: the largest, \(callWords(call)), holds \(formatNumber(worst.largestCallBytes / 1e9, significant: 3)) GB per GPU "
@@ -195,7 +195,7 @@ extension KernelFleet {
                 r.engineBatch = s.localBatch
                 r.engineBatchLimit = s.batchLimit
                 r.overContextShare = Double(mine.filter { draws[$0].overContext }.count) / count
-                r.kvOverflowShare = Double(mine.filter { draws[$0].largestCallBytes > s.kvBudget.kvBytesPerGPU.bytes }.count) / count
+                r.kvOverflowShare = Double(mine.filter { draws[$0].overflows(s) }.count) / count
                 r.meanCalls = mine.reduce(0) { $0 + draws[$1].calls } / count
                 r.meanPrefilledTokens = mine.reduce(0) { $0 + draws[$1].prefilled } / count
                 r.meanCachedTokens = mine.reduce(0) { $0 + draws[$1].cached } / count

@@ -23,6 +23,9 @@ public struct KernelFleet: Sendable {
         var prefilled = 0.0, cached = 0.0, calls = 0.0
         /// The draw's weight in the day's means (`KernelFleet.weigh`): the draws add up to 1.
         var weight = 0.0
+
+        /// Whether its largest call does not fit in the KV cache of one engine of `s` even alone.
+        func overflows(_ s: ServingSurface) -> Bool { largestCallBytes > s.kvBudget.kvBytesPerGPU.bytes }
     }
 
     /// The call of `calls` that holds the most KV cache on one GPU at its last token, and those bytes.
