@@ -49,10 +49,8 @@ enum Output {
         var staged: [(tmp: URL, path: String)] = []
         do {
             for f in files {
-                let url = URL(fileURLWithPath: f.path)
-                let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+                let tmp = URL(fileURLWithPath: temporaryPath(for: f.path))
                 staged.append((tmp, f.path))
-                TemporaryFiles.remember(tmp.path)
                 do { try Data(f.text.utf8).write(to: tmp) } catch {
                     throw InputError.unreadable(file: f.path, reason: "could not be written: \(error.localizedDescription)")
                 }
@@ -93,6 +91,20 @@ enum Output {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         if FileManager.default.fileExists(atPath: url.path) { return url.resolvingSymlinksInPath().path }
         return url.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(url.lastPathComponent).path
+    }
+
+    /// The temporary file an output is written to beside `path` before it is renamed into place,
+    /// remembered for removal if the run is stopped by a signal (`TemporaryFiles`).
+    static func temporaryPath(for path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
+        TemporaryFiles.remember(tmp)
+        return tmp
+    }
+
+    /// `refuseReplacingForeign` for an `--svg` output: it replaces only an SVG.
+    static func refuseReplacingForeignSVG(_ path: String) throws {
+        try refuseReplacingForeign(path, flag: "--svg", kind: "an SVG", isOurs: isSVG)
     }
 
     /// Refuses to replace an existing file that `isOurs` does not recognise as an earlier output
@@ -185,14 +197,13 @@ final class StreamingOutput {
         // The same checks as every other output: no folder, link, FIFO or device is replaced,
         // and a part of the path that is a file is named as such.
         try Output.checkDestination(path)
-        let url = URL(fileURLWithPath: path)
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
+        let tmp = Output.temporaryPath(for: path)
         guard FileManager.default.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp) else {
+            TemporaryFiles.forget(tmp)
             throw InputError.unreadable(file: path, reason: "could not be created")
         }
         handle = h
         temporary = tmp
-        TemporaryFiles.remember(tmp)
     }
 
     func write(_ s: String) throws {

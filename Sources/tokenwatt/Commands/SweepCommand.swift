@@ -24,7 +24,7 @@ enum SweepCommand {
         try Output.refuseOverlaps(outputs: [("-o", out), ("--svg", svg)].compactMap { f, p in p.map { (f, $0) } },
                                   inputs: [("the sweep spec", file)] + CommonOptions.inputFiles(args))
         // As `tune --svg`: a path that holds anything but an SVG is not replaced by one.
-        if let svg { try Output.refuseReplacingForeign(svg, flag: "--svg", kind: "an SVG", isOurs: Output.isSVG) }
+        if let svg { try Output.refuseReplacingForeignSVG(svg) }
         let estimator = try CommonOptions.estimator(args)
         let (spec, notes) = try SweepSpec.read(path: file).resolvingIDs(models: estimator.models, gpus: estimator.gpus, file: file)
         for n in notes { Output.note("note: \(n)") }

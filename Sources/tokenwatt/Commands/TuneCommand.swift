@@ -48,6 +48,6 @@ enum TuneCommand {
     /// that is not an SVG.
     static func checkSVGDestination(_ path: String, args: Arguments) throws {
         try Output.refuseOverlaps(outputs: [("--svg", path)], inputs: CommonOptions.inputFiles(args))
-        try Output.refuseReplacingForeign(path, flag: "--svg", kind: "an SVG", isOurs: Output.isSVG)
+        try Output.refuseReplacingForeignSVG(path)
     }
 }
