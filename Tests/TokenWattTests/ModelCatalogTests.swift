@@ -86,6 +86,24 @@ import Testing
         }
     }
 
+    /// A variant whose config.json lists another context window than its base keeps its own:
+    /// Qwen3-8B-Base had inherited the post-trained model's 40,960 and priced 35,000-token
+    /// requests its checkpoint cannot take. A learned position table cannot be re-sized so.
+    @Test func aVariantsOwnContextWindowIsKept() throws {
+        #expect(try Self.catalog.model("Qwen/Qwen3-8B-Base").maxPositions == 32_768)
+        #expect(try Self.catalog.model("Qwen/Qwen3-8B").maxPositions == 40_960)
+        #expect(try Self.catalog.model("Qwen/Qwen2-72B-Instruct").maxPositions == 32_768)
+        let d = try Estimator().deployment(DeploymentRequest(model: "Qwen/Qwen3-8B-Base", gpu: "h100-sxm"))
+        #expect(d.exceedsContext(tokens: 35_000))
+        let learned = #"{"schemaVersion": 1, "models": [{"id": "a", "aliases": [], "family": "f", "layers": 2, "hiddenSize": 64, "heads": 4, "kvHeads": 4, "headDim": 16, "ffnSize": 128, "ffnGated": false, "activation": "gelu", "norm": "layernorm", "positional": "learned", "maxPositions": 2048, "vocabSize": 1000, "tiedEmbeddings": true, "attention": {"kind": "mha"}, "defaultPrecision": "fp16", "source": "test"}, {"id": "a-long", "variantOf": "a", "aliases": [], "maxPositions": 4096, "source": "test"}]}"#
+        do {
+            _ = try ModelCatalog.load(Data(learned.utf8), file: "m.json")
+            Issue.record("a learned-position variant took another window")
+        } catch {
+            #expect("\(error)".contains("models[1].maxPositions") && "\(error)".contains("learns its position embeddings"))
+        }
+    }
+
     @Test func unknownModelSuggestsClosest() {
         do {
             _ = try Self.catalog.model("meta-llama/Llama-3.1-8B-Instrct")

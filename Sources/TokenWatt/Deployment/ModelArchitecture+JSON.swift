@@ -37,12 +37,27 @@ enum ModelArchitectureReader {
         if let t = try o.optionalDouble("publishedTotalParams", 1...1e14, expected: "a parameter count") { m.publishedTotalParams = t }
         if let a = try o.optionalDouble("publishedActiveParams", 1...1e14, expected: "a parameter count") { m.publishedActiveParams = a }
         if let f = try o.optionalString("family") { m.family = f }
+        if let w = try maxPositions(&o, base: m, file: file, path: path) { m.maxPositions = w }
         if let b = try fp8WeightBlock(&o) { m.fp8WeightBlock = b }
         if let g = try int4GroupSize(&o) { m.int4GroupSize = g }
         m.source = try o.string("source")
         m.sources = try o.stringMap("sources")
         try o.finish()
         return m
+    }
+
+    /// A variant's own context window, where its config.json differs from its base's: Qwen3's
+    /// -Base checkpoints list 32,768 positions where the post-trained models list 40,960, and
+    /// Qwen2's -Instruct ones 32,768 where the base lists 131,072. A learned position table is
+    /// part of the weights' shape, so such a model's window cannot differ in a variant.
+    static func maxPositions(_ o: inout JSONObjectReader, base: ModelArchitecture, file: String, path: String) throws -> Int? {
+        guard let w = try o.optionalInt("maxPositions", 1...Int(1e9), expected: "a positive token count") else { return nil }
+        guard base.positional != .learned else {
+            throw InputError.invalidValue(file: file, field: "\(path).maxPositions", value: String(w),
+                                          expected: "no maxPositions: \(base.id) learns its position embeddings, so its window is part of "
+                                              + "its weights (describe a model with another window as a full entry)")
+        }
+        return w
     }
 
     /// The optional INT4 scale-group size, read alike for full entries and variants.
