@@ -420,3 +420,74 @@ extension SoftwareStackTests {
         #expect(try #require(fits["a100-80gb"]).host.launchTime > fits["h100-80gb"]!.host.launchTime)
     }
 }
+
+/// A corrupt cell in a data set's file stops `validate` naming its file, line and column. Counts
+/// are whole numbers from 1 (a tensor-parallel degree of 1e308 had trapped converting to Int, and
+/// 1.5 had been read as 1); measurements are positive (-1 J had been scored, and a cell that is not
+/// a number had joined the rows the estimator cannot model, its line unnamed); a header-only copy
+/// of a file had dropped its data set with no word.
+@Suite(.enabled(if: sharedData != nil)) struct CorruptDataCellTests {
+    /// A copy of `file` (relative to the data directory) in a fresh directory, with `edit` applied
+    /// to its text; returns the directory.
+    func corrupted(_ file: String, _ edit: (String) -> String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-corrupt-\(UUID().uuidString)").path
+        let path = dir + "/" + file
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try edit(try String(contentsOfFile: sharedData! + "/" + file, encoding: .utf8)).write(toFile: path, atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    /// The file's lines, CRLF or LF (Swift reads "\r\n" as one character, which "\n" does not split).
+    static func lines(_ text: String) -> [String] {
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
+    }
+
+    /// The file's second line with its `column`-th cell replaced by `value`.
+    func secondLine(_ text: String, column: Int, _ value: String) -> String {
+        var lines = Self.lines(text)
+        var cells = lines[1].components(separatedBy: ",")
+        cells[column] = value
+        lines[1] = cells.joined(separator: ",")
+        return lines.joined(separator: "\n")
+    }
+
+    @Test(arguments: ["1e308", "1.5", "0"])
+    func splitwiseRefusesATensorParallelDegreeThatIsNotACount(_ tp: String) throws {
+        let dir = try corrupted("splitwise-perf-model/perf_model.csv") { secondLine($0, column: 10, tp) }
+        #expect { _ = try SplitwiseValidation.profiles(dataDirectory: dir) } throws: { e in
+            "\(e)".contains("perf_model.csv") && "\(e)".contains("line 2 tensor_parallel") && "\(e)".contains("a whole count")
+        }
+    }
+
+    @Test(arguments: ["-1", "0", "abc", "1e308"])
+    func mlEnergyV1RefusesAnEnergyThatIsNotAMeasurement(_ energy: String) throws {
+        let file = "mlenergy-leaderboard-v1-legacy/A100_chat_benchmark.csv"
+        let dir = try corrupted(file) { secondLine($0, column: 4, energy) }
+        #expect { _ = try MLEnergyV1Validation.run(dataDirectory: dir, estimator: Estimator()) } throws: { e in
+            "\(e)".contains("A100_chat_benchmark.csv") && "\(e)".contains("line 2 energy")
+        }
+    }
+
+    @Test func mlEnergyV2RefusesAGPUCountPastAnyMachine() throws {
+        let dir = try corrupted("mlenergy-leaderboard-v2/llm_runs.csv") { text in
+            let header = Self.lines(text)[0].components(separatedBy: ",")
+            return secondLine(text, column: try! #require(header.firstIndex(of: "num_gpus")), "1e308")
+        }
+        #expect { _ = try MLEnergyV2Validation.runs(dataDirectory: dir) } throws: { e in
+            "\(e)".contains("llm_runs.csv") && "\(e)".contains("line 2 num_gpus")
+        }
+    }
+
+    @Test func aHeaderOnlyFileIsRefusedNotDropped() throws {
+        let dir = try corrupted("splitwise-perf-model/perf_model.csv") { Self.lines($0)[0] + "\n" }
+        #expect { _ = try SplitwiseValidation.profiles(dataDirectory: dir) } throws: { e in
+            "\(e)".contains("perf_model.csv") && "\(e)".contains("no measurement rows")
+        }
+    }
+
+    @Test func tokenPowerBenchRefusesAPowerListWithAPartThatIsNotAWattage() throws {
+        let t = try CSVTable.parse("per_gpu_power_W\n300;x\n", file: "runs.csv")
+        #expect(throws: InputError.self) { _ = try TokenPowerBenchValidation.busyWatts("300;x", t: t, r: t.rows[0]) }
+        #expect(try TokenPowerBenchValidation.busyWatts("300; 60", t: t, r: t.rows[0]) == [300])
+    }
+}

@@ -72,7 +72,7 @@ public enum EnergAIzerData {
     }
 
     public static func loadAll(dataDirectory: String, catalog: GPUCatalog = .bundled) throws -> Loaded {
-        let table = try CSVTable.read(path: dataDirectory + "/" + file)
+        let table = try ServingDataSets.table(dataDirectory + "/" + file)
         let c = { (name: String) throws -> Int in
             guard let i = table.column(name) else {
                 throw InputError.missingField(file: table.file, field: name, expected: "a column of the EnergAIzer export")
@@ -106,7 +106,7 @@ public enum EnergAIzerData {
             case let .run(gpu, precision):
                 loaded.rows.append(EnergAIzerRow(
                     gpuID: gpu.id, campaign: f[cols[1]], model: f[cols[2]], precision: precision,
-                    batch: Int(try num(5)), sequenceLength: Int(try num(6)), attention: f[cols[7]],
+                    batch: try ServingDataSets.count(table, r, cols[5]), sequenceLength: try ServingDataSets.count(table, r, cols[6]), attention: f[cols[7]],
                     lockedClockMHz: try num(8), averageClockMHz: try num(9), timeSeconds: try num(10) / 1000,
                     energyJoules: try num(11), powerWatts: try num(12), powerLimitWatts: try num(13),
                     powerLimited: f[cols[15]].contains("power-limited")))

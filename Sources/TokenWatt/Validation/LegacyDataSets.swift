@@ -54,7 +54,7 @@ public enum MLEnergyV1Validation {
         var out = MLEnergyValidation.Result(records: [], skipped: [])
         for (name, gpu) in gpuIDs.sorted(by: { $0.key < $1.key }) {
             for task in tasks {
-                let t = try CSVTable.read(path: "\(dataDirectory)/mlenergy-leaderboard-v1-legacy/\(name)_\(task)_benchmark.csv")
+                let t = try ServingDataSets.table("\(dataDirectory)/mlenergy-leaderboard-v1-legacy/\(name)_\(task)_benchmark.csv")
                 try score(t, gpu: gpu, task: task, estimator: estimator, into: &out)
             }
         }
@@ -66,18 +66,21 @@ public enum MLEnergyV1Validation {
         for r in t.rows {
             let model = r.fields[c[0]]
             let label = "\(model) 1×\(gpu) \(task)"
+            // Read before the estimate, so a corrupt cell stops the run naming its line rather
+            // than joining the rows the estimator cannot model.
+            let length = try ServingDataSets.measurement(t, r, c[2], below: Double(ServingDataSets.largestCount))
+            let energy = try ServingDataSets.measurement(t, r, c[4]), latency = try ServingDataSets.measurement(t, r, c[3])
             do {
                 guard let base = bases[model] ?? (try? estimator.models.model(model)).map(\.id) else {
                     throw DeploymentError.invalidShape(unmodelled[model] ?? "its architecture is not in the model catalog")
                 }
                 let d = try estimator.deployment(DeploymentRequest(model: base, gpu: gpu, gpus: 1, precision: .fp16, framework: .hf))
-                let output = max(1, Int(try ServingDataSets.number(t, r, c[2]).rounded()))
+                let output = max(1, Int(length.rounded()))
                 let s = try estimator.serve(d, ServingRequest(batch: 1, inputTokens: promptTokens[task] ?? 178, outputTokens: output))
-                let energy = try ServingDataSets.number(t, r, c[4]), latency = try ServingDataSets.number(t, r, c[3])
                 // Tokens per second as the energy and power are read: the mean response's length over
                 // its mean latency. The `throughput` column is a mean of per-response rates (0.80–1.63
                 // times this), while the estimate is one request of the mean length.
-                let tps = try ServingDataSets.number(t, r, c[2]) / latency
+                let tps = length / latency
                 let baseline = Baselines.Row(dataset: "mlenergy-v1", gpu: d.gpu, model: d.model, gpus: 1, batch: 1, tokensPerSecond: tps,
                                              time: nil, isPrefill: false, label: label, group: d.model.family)
                 out.add([("j_per_token", energy / Double(output), s.energyPerOutputToken.joules),
@@ -118,7 +121,7 @@ public enum TokenPowerBenchValidation {
     static let shortestSeconds = 10.0
 
     public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {
-        let t = try CSVTable.read(path: dataDirectory + "/tokenpowerbench/runs.csv")
+        let t = try ServingDataSets.table(dataDirectory + "/tokenpowerbench/runs.csv")
         let c = try ["engine", "model", "batch_size", "duration_s", "responses", "total_output_tokens", "per_gpu_power_W",
                      "max_output_tokens_setting"]
             .map { try ServingDataSets.column(t, $0) }
@@ -127,16 +130,21 @@ public enum TokenPowerBenchValidation {
             let f = r.fields
             let model = "meta-llama/" + f[c[1]].replacingOccurrences(of: "models--meta-llama--", with: "")
             let label = "\(f[c[1]]) \(f[c[0]]) b\(f[c[2]]) line \(r.line)"
+            guard f[c[0]] == "vllm" else {
+                out.skipped.append((label, "\(DeploymentError.invalidShape("engine \(f[c[0]]) is not modelled"))"))
+                continue
+            }
+            // Read before the estimate, so a corrupt cell stops the run naming its line.
+            let seconds = try ServingDataSets.measurement(t, r, c[3])
+            let responses = Double(try ServingDataSets.count(t, r, c[4])), tokens = try ServingDataSets.measurement(t, r, c[5])
+            let busy = try busyWatts(f[c[6]], t: t, r: r)
+            let batchSetting = try ServingDataSets.count(t, r, c[2])
             do {
-                guard f[c[0]] == "vllm" else { throw DeploymentError.invalidShape("engine \(f[c[0]]) is not modelled") }
-                let seconds = try ServingDataSets.number(t, r, c[3])
                 guard seconds >= shortestSeconds else { throw DeploymentError.invalidShape("a \(formatNumber(seconds)) s run is too short for NVML power") }
-                let responses = try ServingDataSets.number(t, r, c[4]), tokens = try ServingDataSets.number(t, r, c[5])
-                let busy = try busyWatts(f[c[6]], t: t, r: r)
                 let watts = busy.reduce(0, +) / Double(busy.count)
                 let d = try estimator.deployment(DeploymentRequest(model: model, gpu: "h100-nvl", gpus: busy.count,
                                                                    tensorParallel: busy.count, sampling: .direct))
-                let batch = Int(min(try ServingDataSets.number(t, r, c[2]), responses))
+                let batch = Int(min(Double(batchSetting), responses))
                 let output = max(1, Int((tokens / max(1, responses)).rounded()))
                 let s = try estimator.serve(d, ServingRequest(batch: max(1, batch), inputTokens: promptTokens, outputTokens: output))
                 out.add([("j_per_token", busy.reduce(0, +) * seconds / tokens, s.energyPerOutputToken.joules),
@@ -159,8 +167,10 @@ public enum TokenPowerBenchValidation {
     /// the larger reading, their energy per token was half the measured and the H100 NVL's error
     /// band took its low end, 0.665, from one of them.
     static func busyWatts(_ cell: String, t: CSVTable, r: CSVTable.Row) throws -> [Double] {
-        let values = cell.split(separator: ";").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }.filter(\.isFinite)
-        guard let w = values.max(), w > 0 else {
+        // Every part a wattage: a part that is not one had been dropped, and the run scored as one GPU fewer.
+        let parts = cell.split(separator: ";", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        let values = parts.compactMap { $0 }.filter { $0.isFinite && $0 >= 0 && $0 < 1e5 }
+        guard values.count == parts.count, let w = values.max(), w > 0 else {
             throw InputError.invalidValue(file: t.file, field: "line \(r.line) per_gpu_power_W", value: cell, expected: "';'-separated watts")
         }
         return values.filter { $0 >= 0.5 * w }

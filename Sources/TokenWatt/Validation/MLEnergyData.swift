@@ -110,7 +110,7 @@ public enum MLEnergyData {
 
     /// The export as read from `dataDirectory`.
     public static func table(dataDirectory: String) throws -> CSVTable {
-        try CSVTable.read(path: dataDirectory + "/" + file)
+        try ServingDataSets.table(dataDirectory + "/" + file)
     }
 
     /// Text-task runs of a table in the export's schema.
@@ -127,28 +127,20 @@ public enum MLEnergyData {
         for r in t.rows {
             let f = r.fields
             guard MLEnergyRun.promptTokens[f[c[0]]] != nil, let p = precisions[f[c[5]]] else { continue }
-            func value(_ column: Int) throws -> Double {
-                guard let x = Double(f[column]), x.isFinite else {
-                    throw InputError.invalidValue(file: t.file, field: "line \(r.line) \(t.header[column])", value: f[column], expected: "a number")
-                }
-                return x
-            }
+            // A measurement (mean batch and length, power, J/token, throughput, ITL) of zero or less
+            // is a corrupt row: -483 W entered the error statistics, a 0 J/token row dropped out
+            // unsaid, and a mean length of 1e308 trapped converting to a token count.
             func num(_ i: Int) throws -> Double {
-                let x = try value(c[i])
-                // A measurement (power, J/token, throughput, ITL) of zero or less is a corrupt
-                // row: -483 W entered the error statistics, a 0 J/token row dropped out unsaid.
-                guard i < 9 || x > 0 else {
-                    throw InputError.invalidValue(file: t.file, field: "line \(r.line) \(t.header[c[i]])", value: f[c[i]], expected: "a positive measurement")
-                }
-                return x
+                try ServingDataSets.measurement(t, r, c[i], below: i < 9 ? Double(ServingDataSets.largestCount) : 1e12)
             }
-            let gpus = Int(try num(2))
+            func count(_ i: Int) throws -> Int { try ServingDataSets.count(t, r, c[i]) }
+            let gpus = try count(2)
             runs.append(MLEnergyRun(
-                task: f[c[0]], model: f[c[1]], gpu: f[c[13]].lowercased(), gpus: gpus, tensorParallel: Int(try num(3)), expertParallel: Int(try num(4)),
-                precision: p, maxNumSeqs: Int(try num(6)), averageBatch: try num(7), averageOutputTokens: try num(8),
+                task: f[c[0]], model: f[c[1]], gpu: f[c[13]].lowercased(), gpus: gpus, tensorParallel: try count(3), expertParallel: try count(4),
+                precision: p, maxNumSeqs: try count(6), averageBatch: try num(7), averageOutputTokens: try num(8),
                 powerPerGPU: try num(9) / Double(gpus), joulesPerOutputToken: try num(10),
                 outputTokensPerSecond: try num(11), medianITLMilliseconds: try num(12),
-                p90ITLMilliseconds: try p90.map(value)))
+                p90ITLMilliseconds: try p90.map { try ServingDataSets.measurement(t, r, $0) }))
         }
         return runs
     }

@@ -89,7 +89,7 @@ public enum MLPerfValidation {
     static let gptjRoundsBefore = "v4.0"
 
     public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {
-        let t = try CSVTable.read(path: dataDirectory + "/mlperf-inference-power/llm_power_results.csv")
+        let t = try ServingDataSets.table(dataDirectory + "/mlperf-inference-power/llm_power_results.csv")
         let c = try ["result_id", "accelerator", "num_accelerators", "model", "scenario", "performance", "performance_units",
                      "system_power_W", "weight_data_types", "mlperf_version"].map { try ServingDataSets.column(t, $0) }
         var out = MLEnergyValidation.Result(records: [], skipped: [])
@@ -109,14 +109,15 @@ public enum MLPerfValidation {
                 continue
             }
             runs[run] = "\(f[c[0]]) \(f[c[3]]) \(f[c[4]])"
+            // Read before the estimate, so a corrupt cell stops the run naming its line.
+            let gpus = try ServingDataSets.count(t, r, c[2])
+            let samples = try ServingDataSets.measurement(t, r, c[5]), wall = try ServingDataSets.measurement(t, r, c[7])
             do {
                 guard mapped != nil else { throw DeploymentError.invalidShape("accelerator \(f[c[1]]) is not mapped to a catalog GPU") }
                 let m = try modelToScore(key, units: f[c[6]], round: f[c[9]])
-                let gpus = Int(try ServingDataSets.number(t, r, c[2]))
                 let sub = try submissions["\(key) \(gpu)"]
                     ?? assumedSubmission(model: m, gpu: gpu, gpus: gpus, declared: f[c[8]], estimator: estimator)
-                let tokensPerSecond = tokens(try ServingDataSets.number(t, r, c[5]), units: f[c[6]], outputPerSample: m.output)
-                let wall = try ServingDataSets.number(t, r, c[7])
+                let tokensPerSecond = tokens(samples, units: f[c[6]], outputPerSample: m.output)
                 let server = f[c[4]] == "Server"
                 let (d, s, ledger, overload) = try estimate(model: m, gpu: gpu, gpus: gpus, submission: sub,
                                                             batch: server ? sub.serverBatch : sub.offlineBatch,

@@ -3,6 +3,16 @@ import KernelPower
 /// Readers for the serving data sets beyond ML.ENERGY v3. Each maps a measured run to a
 /// deployment and a serving request, with every assumption the data set forces stated here.
 enum ServingDataSets {
+    /// A data set's table, refused when it holds no rows: a header-only copy had dropped its data
+    /// set from `validate` (and its chart from the report) with no word said.
+    static func table(_ path: String) throws -> CSVTable {
+        let t = try CSVTable.read(path: path)
+        guard !t.rows.isEmpty else {
+            throw InputError.unreadable(file: path, reason: "holds a header and no measurement rows (a truncated copy of the data set?)")
+        }
+        return t
+    }
+
     static func column(_ t: CSVTable, _ name: String) throws -> Int {
         guard let i = t.column(name) else { throw InputError.missingField(file: t.file, field: name, expected: "a column of this data set") }
         return i
@@ -11,6 +21,33 @@ enum ServingDataSets {
     static func number(_ t: CSVTable, _ r: CSVTable.Row, _ c: Int) throws -> Double {
         guard let x = Double(r.fields[c]), x.isFinite else {
             throw InputError.invalidValue(file: t.file, field: "line \(r.line) \(t.header[c])", value: r.fields[c], expected: "a number")
+        }
+        return x
+    }
+
+    /// The largest count (GPUs, sequences, tokens) a data set's row may hold: more than any
+    /// measurement has, and far from the 9.2e18 past which `Int(_:)` traps.
+    static let largestCount = 100_000_000
+
+    /// A count (GPUs, a parallel degree, a batch, a token count): a whole number from 1. A cell of
+    /// 1e308 had trapped converting to Int, and tp 1.5 had been read as 1.
+    static func count(_ t: CSVTable, _ r: CSVTable.Row, _ c: Int) throws -> Int {
+        let x = try number(t, r, c)
+        guard x >= 1, x <= Double(largestCount), x == x.rounded() else {
+            throw InputError.invalidValue(file: t.file, field: "line \(r.line) \(t.header[c])", value: r.fields[c],
+                                          expected: "a whole count from 1 to \(largestCount)")
+        }
+        return Int(x)
+    }
+
+    /// A measured value (energy, power, time, throughput, a mean length): above zero and below
+    /// `limit`. A row of 0 or -1 J/token had been scored as a measurement, and one of 1e308 had
+    /// entered the error statistics.
+    static func measurement(_ t: CSVTable, _ r: CSVTable.Row, _ c: Int, below limit: Double = 1e12) throws -> Double {
+        let x = try number(t, r, c)
+        guard x > 0, x < limit else {
+            throw InputError.invalidValue(file: t.file, field: "line \(r.line) \(t.header[c])", value: r.fields[c],
+                                          expected: "a positive measurement below \(formatNumber(limit, significant: 3))")
         }
         return x
     }
@@ -43,7 +80,7 @@ public enum MLEnergyV2Validation {
 
     /// The runs that can be estimated, and the others with the reason.
     static func runs(dataDirectory: String, catalog: GPUCatalog = .bundled) throws -> (runs: [Run], skipped: [(label: String, reason: String)]) {
-        let t = try CSVTable.read(path: dataDirectory + "/mlenergy-leaderboard-v2/llm_runs.csv")
+        let t = try ServingDataSets.table(dataDirectory + "/mlenergy-leaderboard-v2/llm_runs.csv")
         let c = try ["task", "model", "gpu", "num_gpus", "tp", "pp", "avg_batch_size", "avg_output_tokens",
                      "energy_per_output_token_J", "token_throughput_tok_per_s", "implied_avg_power_W"].map { try ServingDataSets.column(t, $0) }
         var runs: [Run] = [], skipped: [(label: String, reason: String)] = []
@@ -55,17 +92,17 @@ public enum MLEnergyV2Validation {
                 continue
             }
             let label = "\(f[c[1]]) \(f[c[3]])×\(gpu) \(f[c[0]].split(separator: "/").last ?? "") b\(f[c[6]])"
-            let gpus = Int(try ServingDataSets.number(t, r, c[3]))
-            let pp = Int(try ServingDataSets.number(t, r, c[5]))
-            let meanBatch = try ServingDataSets.number(t, r, c[6])
-            let output = max(1, Int(try ServingDataSets.number(t, r, c[7]).rounded()))
+            let gpus = try ServingDataSets.count(t, r, c[3])
+            let pp = try ServingDataSets.count(t, r, c[5])
+            let meanBatch = try ServingDataSets.measurement(t, r, c[6], below: Double(ServingDataSets.largestCount))
+            let output = max(1, Int(try ServingDataSets.measurement(t, r, c[7], below: Double(ServingDataSets.largestCount)).rounded()))
             runs.append(Run(label: label, gpu: gpu, gpus: gpus, meanBatch: meanBatch,
                             deployment: DeploymentRequest(model: f[c[1]], gpu: gpu, gpus: gpus, tensorParallel: gpus / max(1, pp),
                                                           precision: nil, sampling: sampling[f[c[0]]], pipelineParallel: pp),
                             request: ServingRequest(batch: max(1, Int(meanBatch.rounded())), inputTokens: input, outputTokens: output),
-                            joulesPerOutputToken: try ServingDataSets.number(t, r, c[8]),
-                            tokensPerSecond: try ServingDataSets.number(t, r, c[9]),
-                            powerPerGPU: try ServingDataSets.number(t, r, c[10]) / Double(gpus)))
+                            joulesPerOutputToken: try ServingDataSets.measurement(t, r, c[8]),
+                            tokensPerSecond: try ServingDataSets.measurement(t, r, c[9]),
+                            powerPerGPU: try ServingDataSets.measurement(t, r, c[10]) / Double(gpus)))
         }
         return (runs, skipped)
     }
@@ -114,7 +151,7 @@ public enum ArgonneValidation {
     static let gpuIDs = ["Nvidia A100 GPU": "a100-sxm-40gb", "Nvidia H100 GPU": "h100-sxm", "Nvidia GH200 GPU": "gh200"]
 
     public static func run(dataDirectory: String, estimator: Estimator) throws -> MLEnergyValidation.Result {
-        let t = try CSVTable.read(path: dataDirectory + "/argonne-llm-inference-bench/power_runs.csv")
+        let t = try ServingDataSets.table(dataDirectory + "/argonne-llm-inference-bench/power_runs.csv")
         let c = try ["hardware", "framework", "model", "input_len", "output_len", "batch_size", "latency_s", "avg_power_W",
                      "J_per_output_token"].map { try ServingDataSets.column(t, $0) }
         var out = MLEnergyValidation.Result(records: [], skipped: [])
@@ -125,24 +162,26 @@ public enum ArgonneValidation {
                 continue
             }
             let label = "\(f[c[2]]) \(gpu) \(f[c[1]]) b\(f[c[5]])"
+            // Read before the estimate, so a corrupt cell stops the run naming its line.
+            let batch = try ServingDataSets.count(t, r, c[5])
+            let request = ServingRequest(batch: batch, inputTokens: try ServingDataSets.count(t, r, c[3]),
+                                         outputTokens: try ServingDataSets.count(t, r, c[4]), batching: .staticBatch)
+            let measuredLatency = try ServingDataSets.measurement(t, r, c[6])
+            let joules = try ServingDataSets.measurement(t, r, c[8]), watts = try ServingDataSets.measurement(t, r, c[7])
             do {
                 guard let (framework, dataset) = frameworks[f[c[1]]] else {
                     throw DeploymentError.invalidShape("framework \(f[c[1]]) is not modelled")
                 }
                 let d = try estimator.deployment(DeploymentRequest(model: f[c[2]], gpu: gpu, gpus: 1, precision: .bf16,
                                                                    framework: framework, sampling: .direct))
-                let batch = Int(try ServingDataSets.number(t, r, c[5]))
-                let request = ServingRequest(batch: batch, inputTokens: Int(try ServingDataSets.number(t, r, c[3])),
-                                             outputTokens: Int(try ServingDataSets.number(t, r, c[4])), batching: .staticBatch)
                 let s = try estimator.serve(d, request)
                 // The run finishes all `batch` requests; when fewer fit in memory they go in waves.
                 let latency = Double(request.outputTokens) * Double(batch) / s.outputTokensPerSecond
-                let measuredLatency = try ServingDataSets.number(t, r, c[6])
                 let baseline = Baselines.Row(dataset: dataset, gpu: d.gpu, model: d.model, gpus: 1, batch: Double(batch),
                                              tokensPerSecond: Double(batch * request.outputTokens) / measuredLatency, time: nil,
                                              isPrefill: false, label: label, group: d.model.family)
-                out.add([("j_per_token", try ServingDataSets.number(t, r, c[8]), s.energyPerOutputToken.joules),
-                         ("power_w_per_gpu", try ServingDataSets.number(t, r, c[7]), s.gpuPower.watts),
+                out.add([("j_per_token", joules, s.energyPerOutputToken.joules),
+                         ("power_w_per_gpu", watts, s.gpuPower.watts),
                          ("latency_s", measuredLatency, latency)],
                         dataset: dataset, gpu: gpu, group: d.model.family, label: label, baseline: baseline,
                         setting: ["campaign": "argonne", "model": f[c[2]], "gpu": gpu, "framework": framework.rawValue, "batch": String(batch)])

@@ -35,19 +35,19 @@ public enum SplitwiseValidation {
 
     /// The profiles that can be compared, and the others with the reason.
     static func profiles(dataDirectory: String) throws -> (profiles: [Profile], skipped: [(label: String, reason: String)]) {
-        let t = try CSVTable.read(path: dataDirectory + "/splitwise-perf-model/perf_model.csv")
+        let t = try ServingDataSets.table(dataDirectory + "/splitwise-perf-model/perf_model.csv")
         let c = try ["model", "hardware", "tensor_parallel", "prompt_size", "batch_size", "token_size", "prompt_time", "token_time"]
             .map { try ServingDataSets.column(t, $0) }
         var sums: [Config: (Double, Double, Int)] = [:]
         var order: [Config] = []
         for r in t.rows {
             let f = r.fields
-            let cfg = Config(model: f[c[0]], hardware: f[c[1]], tp: Int(try ServingDataSets.number(t, r, c[2])),
-                             prompt: Int(try ServingDataSets.number(t, r, c[3])), batch: Int(try ServingDataSets.number(t, r, c[4])),
-                             tokens: Int(try ServingDataSets.number(t, r, c[5])))
+            let cfg = Config(model: f[c[0]], hardware: f[c[1]], tp: try ServingDataSets.count(t, r, c[2]),
+                             prompt: try ServingDataSets.count(t, r, c[3]), batch: try ServingDataSets.count(t, r, c[4]),
+                             tokens: try ServingDataSets.count(t, r, c[5]))
             if sums[cfg] == nil { order.append(cfg) }
             let s = sums[cfg] ?? (0, 0, 0)
-            sums[cfg] = (s.0 + (try ServingDataSets.number(t, r, c[6])), s.1 + (try ServingDataSets.number(t, r, c[7])), s.2 + 1)
+            sums[cfg] = (s.0 + (try ServingDataSets.measurement(t, r, c[6])), s.1 + (try ServingDataSets.measurement(t, r, c[7])), s.2 + 1)
         }
         var profiles: [Profile] = [], skipped: [(label: String, reason: String)] = []
         for cfg in order {
