@@ -139,6 +139,25 @@ import Testing
         }
     }
 
+    /// Replicas whose expert groups are their own tensor-parallel GPUs exchange no tokens: two
+    /// replicas of tp 4, ep 4 cost per token what one does at half their batch. They had each paid an
+    /// all-to-all dispatch and combine (+4.5 % GPU Wh for Qwen3-235B-A22B on 8 H200s). Data-parallel
+    /// attention ranks that share an expert group (tp 1, ep 8) still do.
+    @Test func replicasWithTheirOwnExpertGroupsExchangeNoTokens() throws {
+        func run(gpus: Int, tp: Int, ep: Int) throws -> (joulesPerToken: Double, exchanges: Bool) {
+            let d = try Self.estimator.deployment(DeploymentRequest(model: "Qwen/Qwen3-235B-A22B", gpu: "h200", gpus: gpus,
+                                                                    tensorParallel: tp, expertParallel: ep))
+            let program = try PhasePlanner(deployment: d).program(for: .decode(batch: 64, context: 1500))
+            let j = try Self.estimator.serve(d, ServingRequest(batch: 32 * gpus / tp, inputTokens: 1000, outputTokens: 1000))
+                .energyPerOutputToken.joules
+            return (j, program.blocks.flatMap(\.kernels).contains { $0.name == "moe_dispatch" })
+        }
+        let one = try run(gpus: 4, tp: 4, ep: 4), two = try run(gpus: 8, tp: 4, ep: 4)
+        #expect(!one.exchanges && !two.exchanges)
+        #expect(approx(one.joulesPerToken, two.joulesPerToken, rel: 1e-9), "\(one.joulesPerToken) vs \(two.joulesPerToken)")
+        #expect(try run(gpus: 8, tp: 1, ep: 8).exchanges)
+    }
+
     @Test func activeExpertsFollowUniformRouting() {
         // One token hits exactly k experts; very many tokens hit all of them.
         #expect(approx(FusedLayerPlanner.activeExperts(experts: 128, perToken: 8, tokens: 1), 8, rel: 1e-12))
