@@ -38,21 +38,42 @@ public struct ThroughputTableModel: Sendable {
                 + Self.hint(s.quantization, among: quantizations, kind: "quantizations"))
         }
         return try s.models.enumerated().map { i, m in
-            let rows = t.rows.filter { $0.fields[model] == m.name && $0.fields[q] == s.quantization }
+            let rows = try t.rows.filter { $0.fields[model] == m.name && $0.fields[q] == s.quantization }
                 .compactMap { r -> (Double, Double, Double)? in
-                    guard let a = Double(decimal: r.fields[li]), let b = Double(decimal: r.fields[lo]), let y = Double(decimal: r.fields[tps]), a > 0, b > 0 else { return nil }
-                    return (a, b, y)
+                    // A row measured at "Variable" lengths cannot be fitted and is left out, as the released code does.
+                    guard let a = Double(decimal: r.fields[li]), let b = Double(decimal: r.fields[lo]), a > 0, b > 0 else { return nil }
+                    return (a, b, try Self.throughput(r, column: tps, in: t))
                 }
             guard let cap = rows.map(\.2).max(), let shortest = rows.map(\.0).min(), let longest = rows.map(\.0).max() else {
-                let names = t.rows.filter { $0.fields[q] == s.quantization }.map { $0.fields[model] }.uniqued()
-                throw FleetError(description: "\(s.field).models[\(i)].name: \(t.file) has no \(s.quantization) rows with numeric lengths for model '\(m.name)'"
-                    + Self.hint(m.name, among: names, kind: "\(s.quantization) models"))
+                throw Self.noRows(for: m.name, at: "\(s.field).models[\(i)].name", quantization: s.quantization, columns: (model, q), in: t)
             }
             guard rows.count >= 3 else { return Fit(name: m.name, coefficients: nil, cap: cap, inputLengths: shortest...longest) }
             let a = rows.map { [1, log($0.0), log($0.1)] }
             let b = rows.map { log($0.2) }
             return Fit(name: m.name, coefficients: NNLS.leastSquares(a, b, columns: [0, 1, 2]), cap: cap, inputLengths: shortest...longest)
         }
+    }
+
+    /// A row's tokens per second, refused unless positive and finite: 0 gave null results,
+    /// -5 negative ones, and ln 0 in the fit a model priced at its cap, all with exit 0.
+    static func throughput(_ r: CSVTable.Row, column: Int, in t: CSVTable) throws -> Double {
+        guard let y = Double(decimal: r.fields[column]), y > 0 else {
+            throw InputError.invalidValue(file: t.file, field: "line \(r.line) \(t.header[column])", value: r.fields[column],
+                                          expected: "a positive number of tokens per second")
+        }
+        return y
+    }
+
+    /// The error for a model with no rows at measured lengths: a suggestion only where the table
+    /// has another name for it (a name it has, whose lengths all read "Variable", was offered as
+    /// its own correction).
+    static func noRows(for name: String, at field: String, quantization: String, columns: (model: Int, q: Int), in t: CSVTable) -> FleetError {
+        let names = t.rows.filter { $0.fields[columns.q] == quantization }.map { $0.fields[columns.model] }.uniqued()
+        guard !names.contains(name) else {
+            return FleetError(description: "\(field): \(t.file) has \(quantization) rows for model '\(name)', but none at numeric input and output lengths")
+        }
+        return FleetError(description: "\(field): \(t.file) has no \(quantization) rows for model '\(name)'"
+            + Self.hint(name, among: names, kind: "\(quantization) models"))
     }
 
     /// "; did you mean 'X'? (the table's ...: A, B)" for an id the table lacks.

@@ -1,0 +1,52 @@
+import Foundation
+import KernelPower
+import Testing
+@testable import TokenWatt
+
+/// A temporary folder holding `files` (name: text), removed when `body` returns.
+func withFiles<T>(_ files: [String: String], _ body: (String) throws -> T) throws -> T {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-input-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    for (name, text) in files { try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+    return try body(dir.path)
+}
+
+/// A class of the default kernel workload with its own name, share and distributions.
+func classJSON(_ name: String, share: Double = 1, input: String = "1000", output: String = "200") -> String {
+    #"{"name": "\#(name)", "share": \#(share), "deployment": "d", "input": \#(input), "output": \#(output)}"#
+}
+
+/// Bad input found by a probe of workload files: each is refused naming the field (and the file
+/// and line of a table) and what was expected, where it had given a wrong number or a misleading word.
+@Suite struct WorkloadInputTests {
+    // MARK: - Throughput tables
+
+    static let tableHeader = "Model,Quantization,Tokens per Second (TPS),Input Length,Output Length\n"
+
+    func tableScenario(_ file: String, models: [String] = ["A"], trims: [(Double, Double)] = []) -> ThroughputScenario {
+        ThroughputScenario(file: file, quantization: "FP8", inputTokens: 500, models: models.map { (name: $0, nodePowerKW: 10.0) }, output: .fixed(300), roundOutput: true,
+                           powerUtilization: .fixed(0.5), samplesPerModel: 100, blendTop: models.count, blendTrims: trims,
+                           fleetOverhead: 1, field: "scenarios[0].throughputTable")
+    }
+
+    func fitError(_ rows: String) throws -> String {
+        try withFiles(["tt.csv": Self.tableHeader + rows]) { dir in
+            do { _ = try ThroughputTableModel.fits(tableScenario("tt.csv"), dataDirectory: dir); return "" } catch { return "\(error)" }
+        }
+    }
+
+    /// 0 gave null results, -5 negative ones, and 0 among good rows ln 0 in the fit: all exit 0.
+    @Test(arguments: ["0", "-5", "nan", "1e400", "fast"])
+    func aThroughputThatIsNotPositiveIsRefused(tps: String) throws {
+        let message = try fitError("A,FP8,100,128,128\nA,FP8,\(tps),1024,128\nA,FP8,100,128,1024\n")
+        #expect(message.contains("tt.csv") && message.contains("line 3 Tokens per Second (TPS)") && message.contains("a positive number"), "\(message)")
+    }
+
+    /// A model whose rows all read "Variable" lengths was told "did you mean 'A'" about 'A'.
+    @Test func aModelWithoutMeasuredLengthsIsNotOfferedItself() throws {
+        let message = try fitError("A,FP8,100,Variable,128\nB,FP8,100,128,128\n")
+        #expect(message.contains("models[0].name") && message.contains("none at numeric input and output lengths"), "\(message)")
+        #expect(!message.contains("did you mean"), "\(message)")
+    }
+}
