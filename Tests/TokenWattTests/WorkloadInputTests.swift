@@ -49,4 +49,13 @@ func classJSON(_ name: String, share: Double = 1, input: String = "1000", output
         #expect(message.contains("models[0].name") && message.contains("none at numeric input and output lengths"), "\(message)")
         #expect(!message.contains("did you mean"), "\(message)")
     }
+
+    /// Trims that keep no sample had reported 0 Wh per query beside a nonzero day.
+    @Test func trimsThatLeaveNoSamplesAreRefused() throws {
+        let samples = [(1...100).map(Double.init)]
+        #expect(throws: Never.self) { try ThroughputTableModel.blend(samples, of: tableScenario("tt.csv", trims: [(0.05, 0.95), (0.1, 0.9)])) }
+        #expect { try ThroughputTableModel.blend(samples, of: tableScenario("tt.csv", trims: [(0.5, 0.5000001)])) } throws: {
+            "\($0)".contains("scenarios[0].throughputTable.blendTrims") && "\($0)".contains("model 'A'")
+        }
+    }
 }

@@ -137,7 +137,7 @@ public struct FleetRunner: Sendable {
         }
         let fits = try ThroughputTableModel.fits(t, dataDirectory: dir)
         let perModel = ThroughputTableModel.samples(t, pue: scenario.pue, fits: fits, seed: seed)
-        let (blend, untrimmed, chosen) = ThroughputTableModel.blend(perModel, top: t.blendTop, trims: t.blendTrims)
+        let (blend, untrimmed, chosen) = try ThroughputTableModel.blend(perModel, of: t)
         let mean = untrimmed.reduce(0, +) / Double(max(1, untrimmed.count))
         var result = FleetResult(
             name: scenario.name, description: scenario.description, boundary: .facility, whPerQuery: QueryStatistics(blend),

@@ -110,20 +110,30 @@ public struct ThroughputTableModel: Sendable {
 
     /// The reported blend: the `top` models by median energy, each trimmed successively to the
     /// given quantile ranges, concatenated; and the untrimmed samples of those models (for fleet means).
-    public static func blend(_ perModel: [[Double]], top: Int, trims: [(Double, Double)]) -> (blend: [Double], untrimmed: [Double], models: [Int]) {
+    /// - Throws: `FleetError` naming `s.field`'s `blendTrims` when they leave a model no samples
+    ///   (`[[0.5, 0.5000001]]` had reported 0 Wh per query beside a nonzero day).
+    public static func blend(_ perModel: [[Double]], of s: ThroughputScenario) throws -> (blend: [Double], untrimmed: [Double], models: [Int]) {
         let medians = perModel.map { QueryStatistics($0).median }
-        let chosen = medians.indices.sorted { medians[$0] != medians[$1] ? medians[$0] > medians[$1] : $0 < $1 }.prefix(top)
+        let chosen = medians.indices.sorted { medians[$0] != medians[$1] ? medians[$0] > medians[$1] : $0 < $1 }.prefix(s.blendTop)
         var blend: [Double] = [], untrimmed: [Double] = []
         for i in chosen {
-            var s = perModel[i].sorted()
-            for (lo, hi) in trims {
-                let a = QueryStatistics.quantile(s, lo), b = QueryStatistics.quantile(s, hi)
-                s = s.filter { $0 >= a && $0 <= b }
+            let kept = trimmed(perModel[i].sorted(), to: s.blendTrims)
+            guard !kept.isEmpty else {
+                throw FleetError(description: "\(s.field).blendTrims: the trims leave model '\(s.models[i].name)' none of its \(perModel[i].count) samples; "
+                                 + "expected quantile ranges that keep some")
             }
-            blend += s
+            blend += kept
             untrimmed += perModel[i]
         }
         return (blend, untrimmed, Array(chosen))
+    }
+
+    /// Sorted samples cut successively to each `[low, high]` quantile range.
+    static func trimmed(_ sorted: [Double], to trims: [(Double, Double)]) -> [Double] {
+        trims.reduce(sorted) { s, trim in
+            let a = QueryStatistics.quantile(s, trim.0), b = QueryStatistics.quantile(s, trim.1)
+            return s.filter { $0 >= a && $0 <= b }
+        }
     }
 }
 
