@@ -58,4 +58,35 @@ func classJSON(_ name: String, share: Double = 1, input: String = "1000", output
             "\($0)".contains("scenarios[0].throughputTable.blendTrims") && "\($0)".contains("model 'A'")
         }
     }
+
+    // MARK: - Sums and weights
+
+    /// 24 hourly weights of 1e308 summed to inf and made every hour 0.
+    @Test func hugeDiurnalWeightsAreAFlatDay() throws {
+        let w = try readWorkload(kernelWorkload(extra: #""diurnal": ["# + Array(repeating: "1e308", count: 24).joined(separator: ", ") + "]"))
+        guard case let .kernel(k) = w.scenarios[0].kind else { Issue.record("not a kernel scenario"); return }
+        #expect(k.diurnal.allSatisfy { approx($0, 1.0 / 24) }, "\(k.diurnal)")
+    }
+
+    /// Weights of 1e308 put every draw in the last bin (and made the mean NaN); subnormal ones
+    /// gave the first of two equal bins 25 %.
+    @Test(arguments: ["1e308", "5e-324"])
+    func extremeHistogramWeightsDrawAsEqualOnes(weight: String) throws {
+        let input = #"{"histogram": {"edges": [1, 100, 200], "weights": [\#(weight), \#(weight)]}}"#
+        let w = try readWorkload(kernelWorkload(classes: classJSON("c", input: input)))
+        guard case let .kernel(k) = w.scenarios[0].kind else { Issue.record("not a kernel scenario"); return }
+        let d = k.classes[0].input
+        #expect(approx(d.mean, Distribution.histogram(edges: [1, 100, 200], weights: [1, 1]).mean), "\(d)")
+        var rng = SeededRandom(seed: 1)
+        let low = (0..<10_000).filter { _ in d.sample(&rng) < 100 }.count
+        #expect(abs(Double(low) / 10_000 - 0.5) < 0.03, "\(low)")
+    }
+
+    /// Rescaling is by a power of two, so ordinary weights keep their exact ratios (and draws).
+    @Test func rescalingIsExact() throws {
+        let w = [0.3, 0.5, 0.0, 0.125], r = Distribution.rescaled(w)
+        let top = try #require(r.max())
+        #expect(top >= 1 && top < 2)
+        #expect(zip(w, r).allSatisfy { $0.1 == $0.0 * 2 })
+    }
 }

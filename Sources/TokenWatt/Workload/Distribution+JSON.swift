@@ -70,11 +70,11 @@ extension WorkloadReader.Context {
         let edges = try numbers("edges"), weights = try numbers("weights")
         try o.finish()
         for (i, e) in edges.enumerated() { _ = try inRange(e, "\(path).edges[\(i)]", range) }
-        guard edges.count == weights.count + 1, weights.reduce(0, +) > 0, zip(edges, edges.dropFirst()).allSatisfy({ $0 < $1 }) else {
+        guard edges.count == weights.count + 1, weights.contains(where: { $0 > 0 }), zip(edges, edges.dropFirst()).allSatisfy({ $0 < $1 }) else {
             throw InputError.invalidValue(file: file, field: path, value: "\(edges.count) edges, \(weights.count) weights",
                                           expected: "increasing edges, one more than the weights, some weight")
         }
-        return .histogram(edges: edges, weights: weights)
+        return .histogram(edges: edges, weights: Distribution.rescaled(weights))
     }
 
     mutating func trace(_ r: JSONObjectReader, path: String, range: ClosedRange<Double>) throws -> Distribution {

@@ -144,6 +144,8 @@ extension WorkloadReader.Context {
                 throw InputError.invalidValue(file: file, field: "\(path).diurnal", value: "all zero", expected: "some load in some hour")
             }
         }
+        // Rescaled first: 24 weights of 1e308 summed to inf and every hour had become 0.
+        diurnal = Distribution.rescaled(diurnal)
         let sum = diurnal.reduce(0, +)
         var unc = try o.optionalObject("uncertain")
         let gpuScale = try unc?.raw("gpuEnergyScale").map { try distribution($0, path: "\(path).uncertain.gpuEnergyScale", range: 0.01...100) } ?? .fixed(1)
