@@ -59,6 +59,43 @@ func classJSON(_ name: String, share: Double = 1, input: String = "1000", output
         }
     }
 
+    @Test func aTableAtAnAbsolutePathIsReadAsGiven() throws {
+        try withFiles(["tt.csv": Self.tableHeader + "A,FP8,100,128,128\n"]) { dir in
+            let fits = try ThroughputTableModel.fits(tableScenario(dir + "/tt.csv"), dataDirectory: "/nonexistent")
+            #expect(fits.map(\.cap) == [100])
+        }
+    }
+
+    // MARK: - Traces
+
+    /// A column of zeros read first as an output was then taken as an input (whose range starts
+    /// at 1) without a check, and its 0-token prompts priced as 1 token.
+    @Test func aTraceIsCheckedForEveryFieldThatReadsIt() throws {
+        let trace = #"{"trace": {"file": "z.csv", "column": "a"}}"#
+        let text = kernelWorkload(classes: classJSON("c1", share: 0.5, output: trace) + ", " + classJSON("c2", share: 0.5, input: trace))
+        let message = try withFiles(["z.csv": "a\n0\n5\n"]) { workloadError(text, dataDirectory: $0) }
+        #expect(message.contains("line 2 a") && message.contains("classes[1].input") && message.contains("from 1 to"), "\(message)")
+    }
+
+    /// A PUE of 1.2 from a trace was refused as "not a whole token count".
+    @Test func aTraceOfANonTokenFieldTakesItsOwnValues() throws {
+        let text = kernelWorkload(extra: #""pue": {"trace": {"file": "p.csv", "column": "pue"}}"#)
+        let pue = try withFiles(["p.csv": "pue\n1.2\n1.3\n1.1\n"]) { try readWorkload(text, dataDirectory: $0).scenarios[0].pue }
+        #expect(pue == .empirical([1.2, 1.3, 1.1]))
+        let message = try withFiles(["p.csv": "pue\n1.2\n44\n"]) { workloadError(text, dataDirectory: $0) }
+        #expect(message.contains("line 3 pue") && message.contains("a value from 1 to 5") && !message.contains("token"), "\(message)")
+    }
+
+    /// An absolute path had been glued onto the data directory (`/data//tmp/t.csv`).
+    @Test func aTraceAtAnAbsolutePathIsReadAsGiven() throws {
+        try withFiles(["t.csv": "n\n100\n300\n"]) { dir in
+            let text = kernelWorkload(classes: classJSON("c", input: #"{"trace": {"file": "\#(dir)/t.csv", "column": "n"}}"#))
+            let w = try readWorkload(text, dataDirectory: nil)
+            guard case let .kernel(k) = w.scenarios[0].kind else { Issue.record("not a kernel scenario"); return }
+            #expect(k.classes[0].input == .empirical([100, 300]))
+        }
+    }
+
     // MARK: - Sums and weights
 
     /// 24 hourly weights of 1e308 summed to inf and made every hour 0.
@@ -88,5 +125,31 @@ func classJSON(_ name: String, share: Double = 1, input: String = "1000", output
         let top = try #require(r.max())
         #expect(top >= 1 && top < 2)
         #expect(zip(w, r).allSatisfy { $0.1 == $0.0 * 2 })
+    }
+
+    // MARK: - Token counts
+
+    /// Fractional token counts were rounded (500.5 drawn as 501) while a trace refused 512.5.
+    @Test(arguments: [
+        (kernelWorkload(classes: classJSON("c", input: "500.5")), "classes[0].input"),
+        (kernelWorkload(classes: classJSON("c", output: #"{"fixed": 1.5}"#)), "classes[0].output.fixed"),
+        (kernelWorkload(classes: classJSON("c", input: #"{"uniform": {"low": 1.5, "high": 10}}"#)), "input.uniform.low"),
+        (kernelWorkload(classes: classJSON("c", input: #"{"uniform": {"low": 1, "high": 10.5}}"#)), "input.uniform.high"),
+        (kernelWorkload(classes: classJSON("c", input: #"{"histogram": {"edges": [1, 2.5, 10], "weights": [1, 1]}}"#)), "input.histogram.edges[1]"),
+        (#"{"schemaVersion": 1, "description": "x", "scenarios": [{"name": "t", "kind": "throughput-table", "throughputTable": {"file": "f.csv", "inputTokens": 1.5, "models": [{"name": "A", "nodePowerKW": 10}], "output": 300, "powerUtilization": 0.5}}]}"#,
+         "throughputTable.inputTokens"),
+        (#"{"schemaVersion": 1, "description": "x", "scenarios": [{"name": "t", "kind": "throughput-table", "throughputTable": {"file": "f.csv", "inputTokens": 500, "models": [{"name": "A", "nodePowerKW": 10}], "output": 300.5, "powerUtilization": 0.5}}]}"#,
+         "throughputTable.output"),
+    ])
+    func aFractionalTokenCountIsRefused(text: String, field: String) {
+        let message = workloadError(text)
+        #expect(message.contains(field) && message.contains("a whole token count"), "\(message)")
+    }
+
+    /// A spread's parameters and non-token fields stay fractional.
+    @Test func fractionalParametersAndNonTokenValuesStand() throws {
+        let text = kernelWorkload(classes: classJSON("c", input: #"{"exponential": {"median": 300.5}}"#, output: #"{"lognormal": {"p5": 10.5, "p95": 99.5}}"#),
+                                  extra: #""pue": 1.25"#)
+        #expect(try readWorkload(text).scenarios[0].pue == .fixed(1.25))
     }
 }

@@ -22,9 +22,10 @@ public struct ThroughputTableModel: Sendable {
         }
     }
 
-    public static func fits(_ s: ThroughputScenario, dataDirectory: String) throws -> [Fit] {
+    /// - Parameter dataDirectory: where a relative `s.file` lies (an absolute one is read as given).
+    public static func fits(_ s: ThroughputScenario, dataDirectory: String?) throws -> [Fit] {
         let t: CSVTable
-        do { t = try CSVTable.read(path: dataDirectory + "/" + s.file) } catch {
+        do { t = try CSVTable.read(path: DataDirectory.file(s.file, in: dataDirectory) ?? s.file) } catch {
             throw FleetError(description: "\(s.field).file '\(s.file)': \(error)")
         }
         guard let model = t.column("Model"), let q = t.column("Quantization"), let tps = t.column("Tokens per Second (TPS)"),

@@ -72,7 +72,8 @@ public enum WorkloadReader {
         let dataDirectory: String?
         let models: ModelCatalog
         let gpus: GPUCatalog
-        var traceCache: [String: [Double]] = [:]
+        /// Trace files by path; their cells are checked against each field that reads them.
+        var traceTables: [String: CSVTable] = [:]
         /// The workload's `emissions`, which a scenario's own object is merged over.
         var workloadEmissions = EmissionsSettings()
     }
@@ -194,8 +195,8 @@ extension WorkloadReader.Context {
         }
         let c = QueryClass(
             name: try o.string("name"), share: try o.double("share", 0...1, expected: "a traffic share from 0 to 1"), deployment: dep,
-            input: try distribution(try required(&o, "input", path), path: "\(path).input", range: 1...10_000_000),
-            output: try distribution(try required(&o, "output", path), path: "\(path).output", range: 0...10_000_000),
+            input: try distribution(try required(&o, "input", path), path: "\(path).input", range: 1...10_000_000, tokens: true),
+            output: try distribution(try required(&o, "output", path), path: "\(path).output", range: 0...10_000_000, tokens: true),
             strategy: try o.optionalObject("strategy").map { try strategy($0) } ?? .single,
             prefixCacheHit: try o.optionalDouble("prefixCacheHit", 0...1, expected: "a fraction from 0 to 1") ?? 0)
         try o.finish()
@@ -288,8 +289,8 @@ extension WorkloadReader.Context {
         }
         let s = ThroughputScenario(
             file: try t.string("file"), quantization: try t.optionalString("quantization") ?? "FP8",
-            inputTokens: try t.double("inputTokens", 1...10_000_000, expected: "tokens"), models: models,
-            output: try distribution(try required(&t, "output", "\(path).throughputTable"), path: "\(path).throughputTable.output", range: 0...1e8),
+            inputTokens: Double(try t.int("inputTokens", 1...10_000_000, expected: "a whole token count")), models: models,
+            output: try distribution(try required(&t, "output", "\(path).throughputTable"), path: "\(path).throughputTable.output", range: 0...1e8, tokens: true),
             roundOutput: try t.optionalBool("roundOutput") ?? true,
             powerUtilization: try distribution(try required(&t, "powerUtilization", "\(path).throughputTable"),
                                                path: "\(path).throughputTable.powerUtilization", range: 0.001...2),
