@@ -127,6 +127,34 @@ func classJSON(_ name: String, share: Double = 1, input: String = "1000", output
         #expect(zip(w, r).allSatisfy { $0.1 == $0.0 * 2 })
     }
 
+    // MARK: - Names
+
+    /// Duplicates said "duplicate deployment id or alias 'd'": no field, and these have no aliases.
+    @Test(arguments: [
+        (kernelWorkload(deployment: #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm"}, {"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h200"}"#),
+         "scenarios[0].deployments[1].name", "scenarios[0].deployments[0].name"),
+        (kernelWorkload(classes: classJSON("c", share: 0.5) + ", " + classJSON("c", share: 0.5)), "scenarios[0].classes[1].name", "scenarios[0].classes[0].name"),
+        (kernelWorkload(more: #"{"name": "s", "kind": "kernel", "deployments": [{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm"}], "classes": [\#(classJSON("c"))]}"#),
+         "scenarios[1].name", "scenarios[0].name"),
+        (kernelWorkload(more: #"{"name": "m", "kind": "mix", "queriesPerDay": 1e7, "mix": [{"scenario": "s", "share": 0.5}, {"scenario": "s", "share": 0.5}]}"#),
+         "scenarios[1].mix[1].scenario", "scenarios[1].mix[0].scenario"),
+    ])
+    func aRepeatedNameSaysWhereBothAre(text: String, field: String, first: String) {
+        let message = workloadError(text)
+        #expect(message.contains("field '\(field)'") && message.contains("\(first) has it") && !message.contains("alias"), "\(message)")
+    }
+
+    /// Blank class and lever names printed as "lever : …"; blank scenario names were refused.
+    @Test(arguments: [
+        (kernelWorkload(classes: classJSON(" ")), "scenarios[0].classes[0].name", "class"),
+        (kernelWorkload(extra: #""levers": [{"name": "", "precision": "fp8"}]"#), "scenarios[0].levers[0].name", "lever"),
+        (kernelWorkload(deployment: #"{"name": "", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm"}"#), "scenarios[0].deployments[0].name", "deployment"),
+    ])
+    func aBlankNameIsRefused(text: String, field: String, kind: String) {
+        let message = workloadError(text)
+        #expect(message.contains(field) && message.contains("a \(kind) name that is not blank"), "\(message)")
+    }
+
     // MARK: - Token counts
 
     /// Fractional token counts were rounded (500.5 drawn as 501) while a trace refused 512.5.
