@@ -180,4 +180,15 @@ func classJSON(_ name: String, share: Double = 1, input: String = "1000", output
                                   extra: #""pue": 1.25"#)
         #expect(try readWorkload(text).scenarios[0].pue == .fixed(1.25))
     }
+
+    // MARK: - Mixes
+
+    /// A mix's traffic had silently defaulted to 1e9 whatever its components carried (a mix of
+    /// 1e6-query scenarios reported 0.0359 GWh a day).
+    @Test func aMixStatesItsTraffic() throws {
+        let message = workloadError(kernelWorkload(more: #"{"name": "m", "kind": "mix", "mix": [{"scenario": "s", "share": 1}]}"#))
+        #expect(message.contains("missing field 'scenarios[1].queriesPerDay'") && message.contains("a mix states its own traffic"), "\(message)")
+        let w = try readWorkload(kernelWorkload(more: #"{"name": "m", "kind": "mix", "queriesPerDay": 1e6, "mix": [{"scenario": "s", "share": 1}]}"#))
+        #expect(w.scenarios[1].queriesPerDay == 1e6)
+    }
 }

@@ -101,7 +101,7 @@ extension WorkloadReader.Context {
         let kind = try o.string("kind", allowed: ["kernel", "throughput-table", "mix"])
         let description = try o.optionalString("description") ?? ""
         let boundary = Boundary(rawValue: try o.optionalString("boundary", allowed: Boundary.allCases.map(\.rawValue)) ?? "facility")!
-        let perDay = try o.optionalDouble("queriesPerDay", 0...1e15, expected: "queries per day (0 to 1e15)") ?? 1e9
+        let perDay = try queriesPerDay(&o, path: path, mix: kind == "mix")
         let sameDrawsAs = try o.optionalString("sameDrawsAs")
         let accounting = try o.optionalObject("emissions").map { try emissions($0, path: "\(path).emissions", base: workloadEmissions) }
         let givenPUE = try o.raw("pue").map { try distribution($0, path: "\(path).pue", range: LedgerSettings.pueRange) }
@@ -119,6 +119,18 @@ extension WorkloadReader.Context {
         try o.finish()
         return Scenario(name: name, description: description, kind: k, boundary: boundary, queriesPerDay: perDay,
                         pue: givenPUE ?? .fixed(LedgerSettings.defaultPUE), pueIsDefault: givenPUE == nil, sameDrawsAs: sameDrawsAs, emissions: accounting)
+    }
+
+    /// A scenario's traffic, 1e9 queries a day unless given; a mix must give its own, its
+    /// components' not being added up (a mix of 1e6-query scenarios had been priced at 1e9).
+    func queriesPerDay(_ o: inout JSONObjectReader, path: String, mix: Bool) throws -> Double {
+        let expected = "queries per day (0 to 1e15)"
+        if let given = try o.optionalDouble("queriesPerDay", 0...1e15, expected: expected) { return given }
+        guard !mix else {
+            throw InputError.missingField(file: file, field: "\(path).queriesPerDay",
+                                          expected: "\(expected); a mix states its own traffic, its components' is not added up")
+        }
+        return 1e9
     }
 
     mutating func kernel(_ o: inout JSONObjectReader, path: String) throws -> KernelScenario {
