@@ -112,7 +112,7 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
     /// ("unknown scenario 'm'; did you mean 'm'?" before).
     @Test func namesAndSelfReferencesAreAnswered() throws {
         #expect { try readWorkload(kernelWorkload(extra: #""emissions": {"region": "germany"}"#)) } throws: { "\($0)".contains("did you mean 'de'") }
-        let selfMix = kernelWorkload(more: #"{"name": "m", "kind": "mix", "mix": [{"scenario": "m", "share": 1}]}"#)
+        let selfMix = kernelWorkload(more: #"{"name": "m", "kind": "mix", "queriesPerDay": 1e7, "mix": [{"scenario": "m", "share": 1}]}"#)
         #expect { try readWorkload(selfMix) } throws: { "\($0)".contains("a mix cannot contain itself") }
     }
 

@@ -61,10 +61,10 @@ func workloadError(_ text: String, dataDirectory: String? = nil) -> String {
         (kernelWorkload(classes: #"{"name": "a", "share": 1, "deployment": "d", "input": {"trace": {"file": "request-length-traces/azure2023_conv.csv", "column": "ContextTokens"}}, "output": {"fixed": 1}}"#), "data"),
         (#"{"schemaVersion": 2, "description": "x", "scenarios": []}"#, "schemaVersion"),
         (#"{"schemaVersion": 1, "description": "x", "scenarios": []}"#, "at least one scenario"),
-        (#"{"schemaVersion": 1, "description": "x", "scenarios": [{"name": "m", "kind": "mix", "mix": [{"scenario": "nope", "share": 1}]}]}"#, "nope"),
-        (kernelWorkload(more: #"{"name": "m", "kind": "mix", "pue": 1.1, "mix": [{"scenario": "s", "share": 1}]}"#), "scenarios[1].pue"),
+        (#"{"schemaVersion": 1, "description": "x", "scenarios": [{"name": "m", "kind": "mix", "queriesPerDay": 1e7, "mix": [{"scenario": "nope", "share": 1}]}]}"#, "nope"),
+        (kernelWorkload(more: #"{"name": "m", "kind": "mix", "queriesPerDay": 1e7, "pue": 1.1, "mix": [{"scenario": "s", "share": 1}]}"#), "scenarios[1].pue"),
         (kernelWorkload(classes: ""), "at least one query class"),
-        (kernelWorkload(more: #"{"name": "m", "kind": "mix", "mix": []}"#), "at least one component scenario"),
+        (kernelWorkload(more: #"{"name": "m", "kind": "mix", "queriesPerDay": 1e7, "mix": []}"#), "at least one component scenario"),
         (kernelWorkload(scenarioName: " "), "not blank"),
         (#"{"schemaVersion": 1, "description": "x", "seed": 1e20, "scenarios": []}"#, "2147483647"),
     ])

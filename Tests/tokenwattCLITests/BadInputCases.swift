@@ -253,7 +253,7 @@ extension BadInput {
         Inputs.fleet("\"description\": \"x\",", "\"description\": \"x\", \"emissions\": {\"provider\": \"gogle\"},", mentions: ["gogle", "google"], name: "workload unknown provider"),
         Inputs.fleet("\"description\": \"x\",", "\"description\": \"x\", \"emissions\": {\"hourlyIntensity\": {\"values\": [1, 2, 3]}},", mentions: ["hourlyIntensity", "24"], name: "workload hourly intensity length"),
         Inputs.fleet("{\"name\": \"s\"", "{\"name\": \"s\", \"kind\": \"kernel\", \"deployments\": [], \"classes\": []}, {\"name\": \"s\"", mentions: ["deployments"], name: "workload empty deployments"),
-        Inputs.fleet("\"scenarios\": [{", "\"scenarios\": [{\"name\": \"m\", \"kind\": \"mix\", \"mix\": [{\"scenario\": \"s\", \"share\": 1}]}, {", mentions: ["s"], name: "workload mix before its scenario"),
+        Inputs.fleet("\"scenarios\": [{", "\"scenarios\": [{\"name\": \"m\", \"kind\": \"mix\", \"queriesPerDay\": 1e7, \"mix\": [{\"scenario\": \"s\", \"share\": 1}]}, {", mentions: ["s"], name: "workload mix before its scenario"),
     ]
 
     static let tables: [BadInput] = [

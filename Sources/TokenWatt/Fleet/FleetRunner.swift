@@ -132,12 +132,12 @@ public struct FleetRunner: Sendable {
     }
 
     func runTable(_ scenario: Scenario, _ t: ThroughputScenario, seed: UInt64) throws -> (FleetResult, (blend: [Double], untrimmed: [Double])) {
-        guard let dir = dataDirectory else {
+        guard DataDirectory.file(t.file, in: dataDirectory) != nil else {
             throw FleetError(description: "scenario \(scenario.name) reads \(t.file) from the shared data directory; pass --data-dir DIR or set TOKENWATT_DATA")
         }
-        let fits = try ThroughputTableModel.fits(t, dataDirectory: dir)
+        let fits = try ThroughputTableModel.fits(t, dataDirectory: dataDirectory)
         let perModel = ThroughputTableModel.samples(t, pue: scenario.pue, fits: fits, seed: seed)
-        let (blend, untrimmed, chosen) = ThroughputTableModel.blend(perModel, top: t.blendTop, trims: t.blendTrims)
+        let (blend, untrimmed, chosen) = try ThroughputTableModel.blend(perModel, of: t)
         let mean = untrimmed.reduce(0, +) / Double(max(1, untrimmed.count))
         var result = FleetResult(
             name: scenario.name, description: scenario.description, boundary: .facility, whPerQuery: QueryStatistics(blend),

@@ -22,9 +22,10 @@ public struct ThroughputTableModel: Sendable {
         }
     }
 
-    public static func fits(_ s: ThroughputScenario, dataDirectory: String) throws -> [Fit] {
+    /// - Parameter dataDirectory: where a relative `s.file` lies (an absolute one is read as given).
+    public static func fits(_ s: ThroughputScenario, dataDirectory: String?) throws -> [Fit] {
         let t: CSVTable
-        do { t = try CSVTable.read(path: dataDirectory + "/" + s.file) } catch {
+        do { t = try CSVTable.read(path: DataDirectory.file(s.file, in: dataDirectory) ?? s.file) } catch {
             throw FleetError(description: "\(s.field).file '\(s.file)': \(error)")
         }
         guard let model = t.column("Model"), let q = t.column("Quantization"), let tps = t.column("Tokens per Second (TPS)"),
@@ -38,21 +39,42 @@ public struct ThroughputTableModel: Sendable {
                 + Self.hint(s.quantization, among: quantizations, kind: "quantizations"))
         }
         return try s.models.enumerated().map { i, m in
-            let rows = t.rows.filter { $0.fields[model] == m.name && $0.fields[q] == s.quantization }
+            let rows = try t.rows.filter { $0.fields[model] == m.name && $0.fields[q] == s.quantization }
                 .compactMap { r -> (Double, Double, Double)? in
-                    guard let a = Double(decimal: r.fields[li]), let b = Double(decimal: r.fields[lo]), let y = Double(decimal: r.fields[tps]), a > 0, b > 0 else { return nil }
-                    return (a, b, y)
+                    // A row measured at "Variable" lengths cannot be fitted and is left out, as the released code does.
+                    guard let a = Double(decimal: r.fields[li]), let b = Double(decimal: r.fields[lo]), a > 0, b > 0 else { return nil }
+                    return (a, b, try Self.throughput(r, column: tps, in: t))
                 }
             guard let cap = rows.map(\.2).max(), let shortest = rows.map(\.0).min(), let longest = rows.map(\.0).max() else {
-                let names = t.rows.filter { $0.fields[q] == s.quantization }.map { $0.fields[model] }.uniqued()
-                throw FleetError(description: "\(s.field).models[\(i)].name: \(t.file) has no \(s.quantization) rows with numeric lengths for model '\(m.name)'"
-                    + Self.hint(m.name, among: names, kind: "\(s.quantization) models"))
+                throw Self.noRows(for: m.name, at: "\(s.field).models[\(i)].name", quantization: s.quantization, columns: (model, q), in: t)
             }
             guard rows.count >= 3 else { return Fit(name: m.name, coefficients: nil, cap: cap, inputLengths: shortest...longest) }
             let a = rows.map { [1, log($0.0), log($0.1)] }
             let b = rows.map { log($0.2) }
             return Fit(name: m.name, coefficients: NNLS.leastSquares(a, b, columns: [0, 1, 2]), cap: cap, inputLengths: shortest...longest)
         }
+    }
+
+    /// A row's tokens per second, refused unless positive and finite: 0 gave null results,
+    /// -5 negative ones, and ln 0 in the fit a model priced at its cap, all with exit 0.
+    static func throughput(_ r: CSVTable.Row, column: Int, in t: CSVTable) throws -> Double {
+        guard let y = Double(decimal: r.fields[column]), y > 0 else {
+            throw InputError.invalidValue(file: t.file, field: "line \(r.line) \(t.header[column])", value: r.fields[column],
+                                          expected: "a positive number of tokens per second")
+        }
+        return y
+    }
+
+    /// The error for a model with no rows at measured lengths: a suggestion only where the table
+    /// has another name for it (a name it has, whose lengths all read "Variable", was offered as
+    /// its own correction).
+    static func noRows(for name: String, at field: String, quantization: String, columns: (model: Int, q: Int), in t: CSVTable) -> FleetError {
+        let names = t.rows.filter { $0.fields[columns.q] == quantization }.map { $0.fields[columns.model] }.uniqued()
+        guard !names.contains(name) else {
+            return FleetError(description: "\(field): \(t.file) has \(quantization) rows for model '\(name)', but none at numeric input and output lengths")
+        }
+        return FleetError(description: "\(field): \(t.file) has no \(quantization) rows for model '\(name)'"
+            + Self.hint(name, among: names, kind: "\(quantization) models"))
     }
 
     /// "; did you mean 'X'? (the table's ...: A, B)" for an id the table lacks.
@@ -89,20 +111,30 @@ public struct ThroughputTableModel: Sendable {
 
     /// The reported blend: the `top` models by median energy, each trimmed successively to the
     /// given quantile ranges, concatenated; and the untrimmed samples of those models (for fleet means).
-    public static func blend(_ perModel: [[Double]], top: Int, trims: [(Double, Double)]) -> (blend: [Double], untrimmed: [Double], models: [Int]) {
+    /// - Throws: `FleetError` naming `s.field`'s `blendTrims` when they leave a model no samples
+    ///   (`[[0.5, 0.5000001]]` had reported 0 Wh per query beside a nonzero day).
+    public static func blend(_ perModel: [[Double]], of s: ThroughputScenario) throws -> (blend: [Double], untrimmed: [Double], models: [Int]) {
         let medians = perModel.map { QueryStatistics($0).median }
-        let chosen = medians.indices.sorted { medians[$0] != medians[$1] ? medians[$0] > medians[$1] : $0 < $1 }.prefix(top)
+        let chosen = medians.indices.sorted { medians[$0] != medians[$1] ? medians[$0] > medians[$1] : $0 < $1 }.prefix(s.blendTop)
         var blend: [Double] = [], untrimmed: [Double] = []
         for i in chosen {
-            var s = perModel[i].sorted()
-            for (lo, hi) in trims {
-                let a = QueryStatistics.quantile(s, lo), b = QueryStatistics.quantile(s, hi)
-                s = s.filter { $0 >= a && $0 <= b }
+            let kept = trimmed(perModel[i].sorted(), to: s.blendTrims)
+            guard !kept.isEmpty else {
+                throw FleetError(description: "\(s.field).blendTrims: the trims leave model '\(s.models[i].name)' none of its \(perModel[i].count) samples; "
+                                 + "expected quantile ranges that keep some")
             }
-            blend += s
+            blend += kept
             untrimmed += perModel[i]
         }
         return (blend, untrimmed, Array(chosen))
+    }
+
+    /// Sorted samples cut successively to each `[low, high]` quantile range.
+    static func trimmed(_ sorted: [Double], to trims: [(Double, Double)]) -> [Double] {
+        trims.reduce(sorted) { s, trim in
+            let a = QueryStatistics.quantile(s, trim.0), b = QueryStatistics.quantile(s, trim.1)
+            return s.filter { $0 >= a && $0 <= b }
+        }
     }
 }
 

@@ -34,6 +34,13 @@ public enum DataDirectory {
         return try? resolve(explicit: nil)
     }
 
+    /// The path of a data file a workload names: `name` itself when absolute (it had been glued
+    /// on, `/data//tmp/t.csv`), else under `directory`; nil when relative with no directory.
+    public static func file(_ name: String, in directory: String?) -> String? {
+        if name.hasPrefix("/") { return name }
+        return directory.map { $0 + "/" + name }
+    }
+
     static func check(_ path: String, reason: String = "is not a directory with the shared measurement data") throws -> String {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {

@@ -97,6 +97,15 @@ public enum Distribution: Sendable, Equatable {
         }
     }
 
+    /// Non-negative weights, some positive, scaled by the power of two that puts the largest in
+    /// [1, 2). The scaling is exact, so draws and shares are unchanged, yet a sum cannot overflow
+    /// (two weights of 1e308 summed to inf and every draw fell in the last bin) nor a draw lose
+    /// its precision among subnormal weights (5e-324 each gave the first bin 25 %, not 50 %).
+    public static func rescaled(_ weights: [Double]) -> [Double] {
+        guard let top = weights.max(), top > 0 else { return weights }
+        return weights.map { scalbn($0, -top.exponent) }
+    }
+
     /// μ and σ of ln X for a lognormal given by its 5th and 95th percentiles.
     static func logParameters(p5: Double, p95: Double) -> (mu: Double, sigma: Double) {
         let sigma = (log(p95) - log(p5)) / (2 * z95)

@@ -24,14 +24,8 @@ public enum WorkloadReader {
         ctx.workloadEmissions = emissions
         try top.finish()
         guard !items.isEmpty else { throw InputError.invalidValue(file: file, field: "scenarios", value: "[]", expected: "at least one scenario") }
-        var scenarios: [Scenario] = []
-        for (i, v) in items.enumerated() {
-            let s = try ctx.scenario(v, path: "scenarios[\(i)]")
-            if scenarios.contains(where: { $0.name == s.name }) {
-                throw InputError.duplicateID(file: file, kind: "scenario", id: s.name)
-            }
-            scenarios.append(s)
-        }
+        let scenarios = try items.enumerated().map { i, v in try ctx.scenario(v, path: "scenarios[\(i)]") }
+        try ctx.requireUnique(scenarios.map(\.name), path: { "scenarios[\($0)].name" }, kind: "scenario")
         try checkReferences(scenarios, file: file)
         return Workload(description: description, samples: samples, seed: UInt64(seed), scenarios: scenarios, emissions: emissions)
     }
@@ -72,24 +66,42 @@ public enum WorkloadReader {
         let dataDirectory: String?
         let models: ModelCatalog
         let gpus: GPUCatalog
-        var traceCache: [String: [Double]] = [:]
+        /// Trace files by path; their cells are checked against each field that reads them.
+        var traceTables: [String: CSVTable] = [:]
         /// The workload's `emissions`, which a scenario's own object is merged over.
         var workloadEmissions = EmissionsSettings()
     }
 }
 
 extension WorkloadReader.Context {
+    /// A name that is not blank: a blank name is a blank first cell in every table ("lever : …"),
+    /// and nothing can refer to it.
+    func nonBlankName(_ o: inout JSONObjectReader, path: String, kind: String) throws -> String {
+        let name = try o.string("name")
+        guard !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw InputError.invalidValue(file: file, field: "\(path).name", value: "\"\(name)\"", expected: "a \(kind) name that is not blank")
+        }
+        return name
+    }
+
+    /// Refuses a name given twice, naming the field of the second and where the first is
+    /// (`scenarios[0].deployments[1].name`): things are found by name, so a second is unreachable.
+    func requireUnique(_ names: [String], path: (Int) -> String, kind: String) throws {
+        for (i, n) in names.enumerated() {
+            if let j = names.prefix(i).firstIndex(of: n) {
+                throw InputError.invalidValue(file: file, field: path(i), value: "'\(n)'",
+                                              expected: "a \(kind) name not already used (\(path(j)) has it)")
+            }
+        }
+    }
+
     mutating func scenario(_ v: JSONValue, path: String) throws -> Scenario {
         var o = try JSONObjectReader(v, file: file, path: path)
-        let name = try o.string("name")
-        // A blank name is a blank first cell in every table, and no other scenario can name it.
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw InputError.invalidValue(file: file, field: "\(path).name", value: "\"\(name)\"", expected: "a scenario name that is not blank")
-        }
+        let name = try nonBlankName(&o, path: path, kind: "scenario")
         let kind = try o.string("kind", allowed: ["kernel", "throughput-table", "mix"])
         let description = try o.optionalString("description") ?? ""
         let boundary = Boundary(rawValue: try o.optionalString("boundary", allowed: Boundary.allCases.map(\.rawValue)) ?? "facility")!
-        let perDay = try o.optionalDouble("queriesPerDay", 0...1e15, expected: "queries per day (0 to 1e15)") ?? 1e9
+        let perDay = try queriesPerDay(&o, path: path, mix: kind == "mix")
         let sameDrawsAs = try o.optionalString("sameDrawsAs")
         let accounting = try o.optionalObject("emissions").map { try emissions($0, path: "\(path).emissions", base: workloadEmissions) }
         let givenPUE = try o.raw("pue").map { try distribution($0, path: "\(path).pue", range: LedgerSettings.pueRange) }
@@ -109,19 +121,25 @@ extension WorkloadReader.Context {
                         pue: givenPUE ?? .fixed(LedgerSettings.defaultPUE), pueIsDefault: givenPUE == nil, sameDrawsAs: sameDrawsAs, emissions: accounting)
     }
 
+    /// A scenario's traffic, 1e9 queries a day unless given; a mix must give its own, its
+    /// components' not being added up (a mix of 1e6-query scenarios had been priced at 1e9).
+    func queriesPerDay(_ o: inout JSONObjectReader, path: String, mix: Bool) throws -> Double {
+        let expected = "queries per day (0 to 1e15)"
+        if let given = try o.optionalDouble("queriesPerDay", 0...1e15, expected: expected) { return given }
+        guard !mix else {
+            throw InputError.missingField(file: file, field: "\(path).queriesPerDay",
+                                          expected: "\(expected); a mix states its own traffic, its components' is not added up")
+        }
+        return 1e9
+    }
+
     mutating func kernel(_ o: inout JSONObjectReader, path: String) throws -> KernelScenario {
         let deployments = try o.array("deployments").enumerated().map { i, v in try deployment(v, path: "\(path).deployments[\(i)]") }
         guard !deployments.isEmpty else { throw InputError.invalidValue(file: file, field: "\(path).deployments", value: "[]", expected: "at least one deployment") }
         let names = deployments.map(\.name)
-        if let dup = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {
-            throw InputError.duplicateID(file: file, kind: "deployment", id: dup)
-        }
-        var classes: [QueryClass] = []
-        for (i, v) in try o.array("classes").enumerated() {
-            let c = try queryClass(v, path: "\(path).classes[\(i)]", deployments: names)
-            if classes.contains(where: { $0.name == c.name }) { throw InputError.duplicateID(file: file, kind: "class", id: c.name) }
-            classes.append(c)
-        }
+        try requireUnique(names, path: { "\(path).deployments[\($0)].name" }, kind: "deployment")
+        let classes = try o.array("classes").enumerated().map { i, v in try queryClass(v, path: "\(path).classes[\(i)]", deployments: names) }
+        try requireUnique(classes.map(\.name), path: { "\(path).classes[\($0)].name" }, kind: "class")
         guard !classes.isEmpty else {
             throw InputError.invalidValue(file: file, field: "\(path).classes", value: "[]", expected: "at least one query class")
         }
@@ -144,6 +162,8 @@ extension WorkloadReader.Context {
                 throw InputError.invalidValue(file: file, field: "\(path).diurnal", value: "all zero", expected: "some load in some hour")
             }
         }
+        // Rescaled first: 24 weights of 1e308 summed to inf and every hour had become 0.
+        diurnal = Distribution.rescaled(diurnal)
         let sum = diurnal.reduce(0, +)
         var unc = try o.optionalObject("uncertain")
         let gpuScale = try unc?.raw("gpuEnergyScale").map { try distribution($0, path: "\(path).uncertain.gpuEnergyScale", range: 0.01...100) } ?? .fixed(1)
@@ -176,7 +196,7 @@ extension WorkloadReader.Context {
         r.powerCapWatts = try o.optionalDouble("powerCapWatts", 1...100_000, expected: "watts")
         r.smClockMHz = try o.optionalDouble("smClockMHz", 1...10_000, expected: "MHz")
         r.sampling = try o.optionalChoice("sampling", Sampling.self)
-        let d = NamedDeployment(name: try o.string("name"), request: r,
+        let d = NamedDeployment(name: try nonBlankName(&o, path: path, kind: "deployment"), request: r,
                                 maxBatch: try o.optionalInt("maxBatch", 1...1_000_000, expected: "a sequence count") ?? 256,
                                 tokenBudget: try o.optionalInt("tokenBudget", 1...10_000_000, expected: "tokens per step") ?? 8192)
         try o.finish()
@@ -191,9 +211,9 @@ extension WorkloadReader.Context {
                                        context: "\(file): \(path).deployment")
         }
         let c = QueryClass(
-            name: try o.string("name"), share: try o.double("share", 0...1, expected: "a traffic share from 0 to 1"), deployment: dep,
-            input: try distribution(try required(&o, "input", path), path: "\(path).input", range: 1...10_000_000),
-            output: try distribution(try required(&o, "output", path), path: "\(path).output", range: 0...10_000_000),
+            name: try nonBlankName(&o, path: path, kind: "class"), share: try o.double("share", 0...1, expected: "a traffic share from 0 to 1"), deployment: dep,
+            input: try distribution(try required(&o, "input", path), path: "\(path).input", range: 1...10_000_000, tokens: true),
+            output: try distribution(try required(&o, "output", path), path: "\(path).output", range: 0...10_000_000, tokens: true),
             strategy: try o.optionalObject("strategy").map { try strategy($0) } ?? .single,
             prefixCacheHit: try o.optionalDouble("prefixCacheHit", 0...1, expected: "a fraction from 0 to 1") ?? 0)
         try o.finish()
@@ -230,7 +250,7 @@ extension WorkloadReader.Context {
 
     mutating func lever(_ v: JSONValue, path: String) throws -> Lever {
         var o = try JSONObjectReader(v, file: file, path: path)
-        let name = try o.string("name")
+        let name = try nonBlankName(&o, path: path, kind: "lever")
         if let d = o.raw("divisor") {
             let lever = Lever(name: name, kind: .divisor(try distribution(d, path: "\(path).divisor", range: 0.01...1000)))
             try o.finish()
@@ -286,8 +306,8 @@ extension WorkloadReader.Context {
         }
         let s = ThroughputScenario(
             file: try t.string("file"), quantization: try t.optionalString("quantization") ?? "FP8",
-            inputTokens: try t.double("inputTokens", 1...10_000_000, expected: "tokens"), models: models,
-            output: try distribution(try required(&t, "output", "\(path).throughputTable"), path: "\(path).throughputTable.output", range: 0...1e8),
+            inputTokens: Double(try t.int("inputTokens", 1...10_000_000, expected: "a whole token count")), models: models,
+            output: try distribution(try required(&t, "output", "\(path).throughputTable"), path: "\(path).throughputTable.output", range: 0...1e8, tokens: true),
             roundOutput: try t.optionalBool("roundOutput") ?? true,
             powerUtilization: try distribution(try required(&t, "powerUtilization", "\(path).throughputTable"),
                                                path: "\(path).throughputTable.powerUtilization", range: 0.001...2),
@@ -328,6 +348,8 @@ extension WorkloadReader.Context {
             throw InputError.invalidValue(file: file, field: "\(path).mix[].share", value: formatNumber(comps.reduce(0) { $0 + $1.1 }),
                                           expected: "shares that sum to 1")
         }
+        // A scenario listed twice is most likely another one mistyped; one entry states its whole share.
+        try requireUnique(comps.map(\.0), path: { "\(path).mix[\($0)].scenario" }, kind: "component scenario")
         return MixScenario(components: comps.map { (scenario: $0.0, share: $0.1, divisor: $0.2) })
     }
 }
