@@ -156,6 +156,18 @@ import Testing
         #expect(long.gpuPower.watts <= 600)
     }
 
+    /// The prefill's power is the mean over every chunk's step, not the last chunk's: a
+    /// 100,000-token prompt on an A100 read 338 W, the short last chunk's step, where its steps
+    /// drew 380 W on average.
+    @Test func prefillPowerIsTheMeanOfItsChunksSteps() throws {
+        let d = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "a100-sxm-80gb"))
+        for input in [8_000, 9_000, 100_000] {
+            let s = try Self.estimator.serve(d, ServingRequest(batch: 1, inputTokens: input, outputTokens: 1))
+            let drawn = s.prefill.energy / s.prefill.time
+            #expect(approx(s.prefill.gpuPower.watts, drawn.watts, rel: 0.02), "\(input): \(s.prefill.gpuPower.watts) W vs \(drawn.watts) W")
+        }
+    }
+
     @Test func raisingPUEChangesOnlyTheFacilityLine() throws {
         let d = try deployment()
         let a = try estimate(d, settings: try LedgerSettings(pue: 1.1))

@@ -220,7 +220,7 @@ extension ServingEstimator {
         let decode = try pass(plan.decode)
         // What each chunk adds to the step it joins, summed over the request's chunks.
         var extraEnergy = Energy.zero, extraTime = Time.zero, extraGap = Energy.zero, ttft = Time.zero
-        var mixedPower = Power.zero, limited = decode.powerLimited
+        var chunkStepsEnergy = Energy.zero, limited = decode.powerLimited
         let mix = plan.chunkMix
         for chunk in plan.chunks {
             let high = try pass(chunk.high), low = try chunk.low.map(pass)
@@ -233,7 +233,7 @@ extension ServingEstimator {
             // A chunk waits for the step it runs in: one of `high` chunks, or of `low`.
             let inHigh = low == nil ? 1 : mix.highChunkShare
             ttft += .seconds((high.time.seconds * inHigh + (low?.time.seconds ?? 0) * (1 - inHigh)) * chunk.weight)
-            mixedPower = high.averagePower
+            chunkStepsEnergy += .joules((high.energy.joules * inHigh + (low?.energy.joules ?? 0) * (1 - inHigh)) * chunk.weight)
             limited = limited || high.powerLimited || (low?.powerLimited ?? false)
         }
         let step = decode.time + extraTime * plan.startsPerStep
@@ -260,7 +260,9 @@ extension ServingEstimator {
             gpuPower: stepEnergy / step, energyPerOutputToken: stepEnergy * (gpus / tokensPerStep),
             // Per query: one request in `sharingCopies` prefills (the rest find the prompt cached).
             prefill: PhaseCost(time: ttft, energy: extraEnergy * (gpus / ranks / r.sharingCopies) + decode.energy * (perPlaceStep * heldSteps),
-                               gpuPower: mixedPower,
+                               // The mean power of the steps the prompt's chunks ran in, over all of them: the
+                               // last chunk's alone had read 338 W for a 100,000-token prompt that drew 380 W.
+                               gpuPower: ttft.seconds > 0 ? chunkStepsEnergy / ttft : decode.averagePower,
                                gapEnergy: extraGap * (gpus / ranks / r.sharingCopies) + decode.gapEnergy * (perPlaceStep * heldSteps)),
             decode: PhaseCost(time: itl * decodeSteps, energy: decode.energy * (perPlaceStep * decodeSteps), gpuPower: decode.averagePower,
                               gapEnergy: decode.gapEnergy * (perPlaceStep * decodeSteps)),
