@@ -304,6 +304,21 @@ extension BadInput {
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1024,64\n", mentions: ["'batchsize'", "'batch'"],
                        name: "predict batch column run together", header: "model,gpu,input_tokens,batchsize\n"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128,nucleus\n", mentions: ["line 2", "sampling", "nucleus"], name: "predict unknown sampling", header: "model,gpu,batch,input_tokens,sampling\n"),
+        // Other tools' names for a setting were carried through unread, the row priced at the default (tp 1, BF16), exit 0.
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,8,512,2\n", mentions: ["p.csv:1", "'tensor_parallel_size'", "column 'tp'", "x_"],
+                       name: "predict vLLM tensor parallel column", header: "model,gpu,batch,input_tokens,tensor_parallel_size\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,8,512,2\n", mentions: ["'tp_size'", "column 'tp'"],
+                       name: "predict tp_size column", header: "model,gpu,batch,input_tokens,tp_size\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,8,512,2\n", mentions: ["'gpu_count'", "column 'gpus'"],
+                       name: "predict gpu_count column", header: "model,gpu,batch,input_tokens,gpu_count\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,8,512,fp8\n", mentions: ["'kv_cache_dtype'", "column 'kv_precision'"],
+                       name: "predict vLLM kv cache dtype column", header: "model,gpu,batch,input_tokens,kv_cache_dtype\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,8,512,fp8\n", mentions: ["'dtype'", "column 'precision'"],
+                       name: "predict dtype column", header: "model,gpu,batch,input_tokens,dtype\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,8,512,300\n", mentions: ["'Power-Limit-W'", "column 'power_cap_w'"],
+                       name: "predict power limit column", header: "model,gpu,batch,input_tokens,Power-Limit-W\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,8,512,serve,200\n", mentions: ["'output_len'", "column 'output_tokens'"],
+                       name: "predict output_len column", header: "model,gpu,batch,input_tokens,phase,output_len\n"),
     ]
 
     static let traces: [BadInput] = [
