@@ -213,6 +213,25 @@ import Testing
         #expect(chart.contains(">\(r.wh(FleetRendering.withinTotal(f.meanLedger, boundary: .facility))) Wh<"))
     }
 
+    /// Scenario and lever names went into the charts' pattern ids and `url(#…)` fills unescaped:
+    /// `<script>` was markup in the page, a space or a quote an invalid reference (the bars lost
+    /// their fills), and a line break in a name ended its Markdown heading or table row.
+    @Test func namesWithMarkupQuotesAndLineBreaksKeepTheReportWhole() throws {
+        let text = kernelWorkload(classes: chatClass(), extra: #""levers": [{"name": "fp8 \"x\"\nzzz", "precision": "fp8"}]"#,
+                                  scenarioName: #"<script>alert(1)</script> a \"b\"\nzzz"#)
+        let files = try WorkloadReport.build(try readWorkload(text), name: "my report", source: "w.json", runner: FleetRunner(dataDirectory: nil),
+                                             accountant: TestCatalogs.accountant).files()
+        let md = files[0].text, html = files[1].text
+        #expect(!html.contains("<script>") && html.contains("&lt;script&gt;"))
+        let ids = Set(html.matches(of: /<pattern id="([^"]*)"/).map { String($0.1) })
+        let fills = html.matches(of: /url\(#([^)]*)\)/).map { String($0.1) }
+        #expect(!fills.isEmpty && fills.allSatisfy(ids.contains), "\(Set(fills).subtracting(ids))")
+        #expect(ids.allSatisfy { $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-._".contains($0)) } }, "\(ids)")
+        let lines = md.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(!lines.contains { $0.hasPrefix("zzz") }, "a name's line break ended its line")
+        #expect(lines.filter { $0.hasPrefix("|") }.allSatisfy { $0.hasSuffix("|") })
+    }
+
     @Test func sameInputsSameBytes() throws {
         let a = try tinyReport().files(), b = try tinyReport().files()
         #expect(a.map(\.text) == b.map(\.text))

@@ -304,6 +304,21 @@ extension BadInput {
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1024,64\n", mentions: ["'batchsize'", "'batch'"],
                        name: "predict batch column run together", header: "model,gpu,input_tokens,batchsize\n"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,128,nucleus\n", mentions: ["line 2", "sampling", "nucleus"], name: "predict unknown sampling", header: "model,gpu,batch,input_tokens,sampling\n"),
+        // Other tools' names for a setting were carried through unread, the row priced at the default (tp 1, BF16), exit 0.
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,8,512,2\n", mentions: ["p.csv:1", "'tensor_parallel_size'", "column 'tp'", "x_"],
+                       name: "predict vLLM tensor parallel column", header: "model,gpu,batch,input_tokens,tensor_parallel_size\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,8,512,2\n", mentions: ["'tp_size'", "column 'tp'"],
+                       name: "predict tp_size column", header: "model,gpu,batch,input_tokens,tp_size\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,8,512,2\n", mentions: ["'gpu_count'", "column 'gpus'"],
+                       name: "predict gpu_count column", header: "model,gpu,batch,input_tokens,gpu_count\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,8,512,fp8\n", mentions: ["'kv_cache_dtype'", "column 'kv_precision'"],
+                       name: "predict vLLM kv cache dtype column", header: "model,gpu,batch,input_tokens,kv_cache_dtype\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,8,512,fp8\n", mentions: ["'dtype'", "column 'precision'"],
+                       name: "predict dtype column", header: "model,gpu,batch,input_tokens,dtype\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,8,512,300\n", mentions: ["'Power-Limit-W'", "column 'power_cap_w'"],
+                       name: "predict power limit column", header: "model,gpu,batch,input_tokens,Power-Limit-W\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,8,512,serve,200\n", mentions: ["'output_len'", "column 'output_tokens'"],
+                       name: "predict output_len column", header: "model,gpu,batch,input_tokens,phase,output_len\n"),
     ]
 
     static let traces: [BadInput] = [
@@ -311,8 +326,18 @@ extension BadInput {
         Inputs.trace("time,prompt,answer\n1,2,3\n", mentions: ["t.csv", "--input-column"], name: "trace unknown header"),
         Inputs.trace(Inputs.azureHeader + "2023-11-16 18:15:46.68,374,44\n2023-11-16 18:15:47.00,lots,44\n", mentions: ["line 3", "lots"], name: "trace tokens text"),
         Inputs.trace(Inputs.azureHeader + "2023-11-16 18:15:46.68,-374,44\n", mentions: ["line 2", "-374"], name: "trace tokens negative"),
+        // The whole line was quoted as the value ("has value 2023-11-16 18:15:46.68,10.5,4"): the cell and its column are.
+        Inputs.trace(Inputs.azureHeader + "2023-11-16 18:15:46.68,10.5,4\n", mentions: ["line 2 input tokens (column ContextTokens)' has value 10.5;"],
+                     name: "trace fractional tokens name their cell"),
+        Inputs.trace("when,prompt,answer\n1,\"5\",7e3\n", mentions: ["line 2 output tokens (column answer)' has value 7e3;"], name: "trace quoted line names its cell",
+                     extra: ["--log-format", "csv", "--time-column", "when", "--input-column", "prompt", "--output-column", "answer"]),
+        // A misspelt key read as a bad value of the right one ("expected a whole number of tokens").
+        Inputs.trace("{\"timestamp\": 0, \"input_lenght\": 5, \"output_length\": 5}\n", mentions: ["missing field 'line 1 input_length'", "'input_lenght'"],
+                     name: "trace jsonl misspelt key"),
+        Inputs.trace("{\"timestamp\": 0, \"input_length\": \"5\", \"output_length\": 5}\n", mentions: ["'line 1 input_length' has value \"5\";"],
+                     name: "trace jsonl token count as a string"),
         // The stray CR of a \r\r\n line end was echoed invisibly: "has value …,44".
-        Inputs.trace(Inputs.azureHeader + "2023-11-16 18:15:46.68,374,44\r\r\n", mentions: ["line 2", "374,44\\r;"], name: "trace stray carriage return"),
+        Inputs.trace(Inputs.azureHeader + "2023-11-16 18:15:46.68,374,44\r\r\n", mentions: ["line 2", "(column GeneratedTokens)", "has value 44\\r;"], name: "trace stray carriage return"),
         Inputs.trace(Inputs.azureHeader + "yesterday,374,44\n", mentions: ["line 2", "timestamp", "yesterday"], name: "trace timestamp text"),
         Inputs.trace(Inputs.azureHeader + "2023-13-16 18:15:46.68,374,44\n", mentions: ["line 2", "timestamp"], name: "trace month 13"),
         Inputs.trace(Inputs.azureHeader + "2023-11-16 18:15:46.68,374,100000000000000000000\n", mentions: ["line 2", "output"], name: "trace tokens huge"),

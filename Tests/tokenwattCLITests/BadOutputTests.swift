@@ -164,4 +164,47 @@ import Testing
         #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGTERM)
         #expect(temporaries().isEmpty && !FileManager.default.fileExists(atPath: dir.path + "/p.csv"))
     }
+
+    /// `report W.json -o DIR` replaced the workload with its report's JSON when DIR held it,
+    /// and `--all --workloads D -o D` every workload; a calibration or a data CSV of a report's
+    /// name went the same way. Each is refused with nothing written; earlier reports are replaced.
+    @Test func reportRefusesToReplaceItsInputs() throws {
+        let dir = try scratch("report-inputs")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let w = dir.appendingPathComponent("w.json")
+        try Inputs.workload.write(to: w, atomically: true, encoding: .utf8)
+        let own = try CLITests.run(["report", w.path, "-o", dir.path])
+        #expect(own.status == 64 && own.stderr.contains("w.json is the same file as the workload"), "\(own.stderr)")
+        let all = try CLITests.run(["report", "--all", "--workloads", dir.path, "-o", dir.path + "/.", "--skip-validation"])
+        #expect(all.status == 64 && all.stderr.contains("same file as the workload"), "\(all.stderr)")
+        #expect(text(w) == Inputs.workload && !FileManager.default.fileExists(atPath: dir.path + "/w.md"))
+        let out = dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let calibration = out.appendingPathComponent("w.json")
+        try FileManager.default.copyItem(atPath: "Sources/KernelPower/Resources/coefficients.json", toPath: calibration.path)
+        let cal = try CLITests.run(["report", w.path, "-o", out.path, "--calibration", calibration.path])
+        #expect(cal.status == 64 && cal.stderr.contains("same file as --calibration"), "\(cal.stderr)")
+        try FileManager.default.removeItem(at: calibration)
+        let data = "input_length,output_length\n100,50\n"
+        try data.write(to: out.appendingPathComponent("w.csv"), atomically: true, encoding: .utf8)
+        let foreign = try CLITests.run(["report", w.path, "-o", out.path])
+        #expect(foreign.status == 1 && foreign.stderr.contains("w.csv: exists and is not a report file"), "\(foreign.stderr)")
+        #expect(text(out.appendingPathComponent("w.csv")) == data && !FileManager.default.fileExists(atPath: out.path + "/w.md"))
+        try FileManager.default.removeItem(at: out.appendingPathComponent("w.csv"))
+        for _ in 0..<2 {
+            let again = try CLITests.run(["report", w.path, "-o", out.path, "--samples", "50"])
+            #expect(again.status == 0, "\(again.stderr)")
+        }
+    }
+
+    /// `-o Reports` with another model wrote the experiment over the committed reports, which
+    /// report's usage says never happens; a catalog named by its variable is an experiment too.
+    @Test func reportExperimentsStayOutOfReports() throws {
+        for dir in ["Reports", "./Reports/"] {
+            let r = try CLITests.run(["report", "Workloads/chat-service.json", "--gpu-catalog", "g.json", "-o", dir])
+            #expect(r.status == 64 && r.stderr.contains("--gpu-catalog") && r.stderr.contains("committed Reports/"), "\(r.stderr)")
+        }
+        let env = try CLITests.run(["report", "Workloads/chat-service.json"], environment: ["TOKENWATT_GPU_CATALOG": "g.json"])
+        #expect(env.status == 64 && env.stderr.contains("TOKENWATT_GPU_CATALOG") && env.stderr.contains("-o DIR"), "\(env.stderr)")
+    }
 }

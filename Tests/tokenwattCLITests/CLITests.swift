@@ -153,6 +153,11 @@ import Testing
         #expect(rows.first?["comment"] as? String == "hello")
         #expect(rows.first?["input_note"] as? String == "mine")
         #expect(rows.first?["gpu_power_w"] is Double)
+        // Another tool's name for a column predict has is carried through: only a synonym of a
+        // setting the file lacks is refused.
+        let beside = "model,gpu,gpu_name,tp,tp_size,batch,input_tokens\nqwen2-1.5b,a10,NVIDIA A10,1,1,1,128\n"
+        let b = try Self.run(["predict", "-", "--format", "json"], stdin: beside)
+        #expect(b.status == 0 && b.stdout.contains("NVIDIA A10"), "\(b.stderr)")
     }
 
     /// `phase` = `serve` rows carry issue 3's columns, agree with `estimate` on the same

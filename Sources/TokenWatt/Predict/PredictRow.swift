@@ -53,12 +53,44 @@ public enum PredictRowReader {
         let known = knownColumns + extra
         for column in table.header where !known.contains(column) && !echoed.contains(column) && !column.hasPrefix("x_") {
             let missing = known.filter { !table.header.contains($0) }
+            if let meant = synonym(column), missing.contains(meant) {
+                throw InputError.syntax(file: table.file, line: 1, message: "unknown column '\(column)'; predict reads that setting from column "
+                    + "'\(meant)' (rename it to \(meant), or prefix it with x_ to carry it through unread)")
+            }
             guard let near = nearMiss(column, among: missing) else { continue }
             // 'Model' for 'model' is no typo to the eye: say why it is unknown.
             let caseOnly = column.lowercased() == near.lowercased() ? " Column names are case-sensitive." : ""
             throw InputError.syntax(file: table.file, line: 1, message: "unknown column '\(column)'; did you mean '\(near)'?\(caseOnly) "
                 + "(known columns: \(known.joined(separator: ", ")); rename it, or prefix it with x_ to carry it through unread)")
         }
+    }
+
+    /// Names other tools give the settings predict reads (vLLM's engine arguments, benchmark
+    /// logs): such a column was carried through unread and its row priced at the default, with
+    /// exit 0, and edit distance cannot see that `tensor_parallel_size` means `tp`.
+    static let synonyms: [String: String] = [
+        "tensor_parallel_size": "tp", "tensor_parallel": "tp", "tensor_parallelism": "tp", "tp_size": "tp", "tp_degree": "tp",
+        "pipeline_parallel_size": "pp", "pipeline_parallel": "pp", "pipeline_parallelism": "pp", "pp_size": "pp",
+        "expert_parallel_size": "ep", "expert_parallel": "ep", "expert_parallelism": "ep", "ep_size": "ep",
+        "gpu_count": "gpus", "gpu_num": "gpus", "num_gpus": "gpus", "n_gpus": "gpus", "ngpus": "gpus", "world_size": "gpus",
+        "dtype": "precision", "quantization": "precision", "quant": "precision", "weight_dtype": "precision", "weights_precision": "precision",
+        "kv_cache_dtype": "kv_precision", "kv_dtype": "kv_precision", "kv_cache_precision": "kv_precision",
+        "mamba_ssm_cache_dtype": "ssm_state_precision", "ssm_cache_dtype": "ssm_state_precision",
+        "power_limit_w": "power_cap_w", "power_limit": "power_cap_w", "power_limit_watts": "power_cap_w", "power_cap_watts": "power_cap_w",
+        "sm_clock": "sm_clock_mhz", "clock_mhz": "sm_clock_mhz", "gpu_clock_mhz": "sm_clock_mhz", "graphics_clock_mhz": "sm_clock_mhz",
+        "input_len": "input_tokens", "input_length": "input_tokens", "prompt_len": "input_tokens", "prompt_tokens": "input_tokens",
+        "output_len": "output_tokens", "output_length": "output_tokens", "max_tokens": "output_tokens", "completion_tokens": "output_tokens",
+        "batch_size": "batch", "bs": "batch",
+        "model_name": "model", "model_id": "model", "gpu_type": "gpu", "gpu_name": "gpu", "gpu_model": "gpu",
+        "attention_backend": "attention",
+    ]
+
+    /// The column `column` names under another tool's name (case, `-` for `_` and a leading
+    /// `--` aside, as a flag copied from a command line has them), or nil.
+    static func synonym(_ column: String) -> String? {
+        var key = column.lowercased().replacingOccurrences(of: "-", with: "_")
+        while key.hasPrefix("_") { key.removeFirst() }
+        return synonyms[key]
     }
 
     /// The known column `column` is most likely a misspelling of: one or two edits for a name

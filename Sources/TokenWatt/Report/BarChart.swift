@@ -26,6 +26,7 @@ public struct BarChart {
         }
     }
 
+    /// Names the chart's hatch patterns; any text (a scenario's name), written as `patternID`.
     public var id: String
     public var title: String
     public var xTitle: String
@@ -41,6 +42,17 @@ public struct BarChart {
     static let patterns = ["", "M0 6L6 0", "M0 0L6 6", "M3 0L3 6", "M0 3L6 3", "M0 0L6 6M0 6L6 0"]
 
     func f(_ x: Double) -> String { formatFixed(x, decimals: 1) }
+
+    /// `id` as an SVG id and `url(#…)` reference: letters, digits, `-` and `.` as they are, every
+    /// other byte of its UTF-8 as `_` and two hex digits. A scenario named `a b` or with a quote
+    /// made an invalid reference (the bars lost their fills), and `<` put markup in the page;
+    /// the encoding is one-to-one, so two names never share an id, and plain names are unchanged.
+    var patternID: String {
+        id.utf8.map { b -> String in
+            let plain = (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 45 || b == 46
+            return plain ? String(UnicodeScalar(b)) : (b < 16 ? "_0" : "_") + String(b, radix: 16, uppercase: true)
+        }.joined()
+    }
 
     public func render() -> String {
         let labelWidth = min(260, max(80, Double(bars.map(\.label.count).max() ?? 8) * 6.6 + 12))
@@ -74,7 +86,7 @@ public struct BarChart {
         var s = "<defs>"
         for i in segmentNames.indices {
             let color = SVGChart.colors[i % SVGChart.colors.count], path = Self.patterns[i % Self.patterns.count]
-            s += "<pattern id=\"\(id)-p\(i)\" patternUnits=\"userSpaceOnUse\" width=\"6\" height=\"6\"><rect width=\"6\" height=\"6\" fill=\"\(color)\"/>"
+            s += "<pattern id=\"\(patternID)-p\(i)\" patternUnits=\"userSpaceOnUse\" width=\"6\" height=\"6\"><rect width=\"6\" height=\"6\" fill=\"\(color)\"/>"
             if !path.isEmpty { s += "<path d=\"\(path)\" stroke=\"#ffffff\" stroke-width=\"1.4\"/>" }
             s += "</pattern>"
         }
@@ -89,7 +101,7 @@ public struct BarChart {
         var x = bar.start
         for (j, v) in bar.segments.enumerated() where v > 0 {
             let out = bar.outside.contains(j)
-            s += "<rect class=\"mark\" x=\"\(f(sx(x)))\" y=\"\(f(cy - h / 2))\" width=\"\(f(max(0.5, sx(x + v) - sx(x))))\" height=\"\(f(h))\" fill=\"url(#\(id)-p\(j))\"\(out ? " fill-opacity=\"0.35\"" : "") stroke=\"#333\" stroke-width=\"0.5\"><title>\(SVGChart.escape(bar.label)): \(SVGChart.escape(segmentNames[j])) \(formatNumber(v, significant: 3))\(out ? " (\(SVGChart.escape(bar.outsideLabel)))" : "")</title></rect>"
+            s += "<rect class=\"mark\" x=\"\(f(sx(x)))\" y=\"\(f(cy - h / 2))\" width=\"\(f(max(0.5, sx(x + v) - sx(x))))\" height=\"\(f(h))\" fill=\"url(#\(patternID)-p\(j))\"\(out ? " fill-opacity=\"0.35\"" : "") stroke=\"#333\" stroke-width=\"0.5\"><title>\(SVGChart.escape(bar.label)): \(SVGChart.escape(segmentNames[j])) \(formatNumber(v, significant: 3))\(out ? " (\(SVGChart.escape(bar.outsideLabel)))" : "")</title></rect>"
             x += v
         }
         if let w = bar.whisker {
@@ -110,7 +122,7 @@ public struct BarChart {
         let columns = Self.legendColumns(segmentNames, width: width)
         for (i, name) in segmentNames.enumerated() {
             let x = 20 + Double(i % columns) * columnWidth, yy = y + Double(i / columns) * 18
-            s += "<rect x=\"\(f(x))\" y=\"\(f(yy - 10))\" width=\"14\" height=\"12\" fill=\"url(#\(id)-p\(i))\" stroke=\"#333\" stroke-width=\"0.5\"/>"
+            s += "<rect x=\"\(f(x))\" y=\"\(f(yy - 10))\" width=\"14\" height=\"12\" fill=\"url(#\(patternID)-p\(i))\" stroke=\"#333\" stroke-width=\"0.5\"/>"
             s += "<text x=\"\(f(x + 20))\" y=\"\(f(yy))\">\(SVGChart.escape(name))</text>"
         }
         return s + "</g>\n"

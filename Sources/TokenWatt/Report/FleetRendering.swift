@@ -216,8 +216,7 @@ public enum FleetRendering {
     /// A Markdown table cell: `|` escaped, as the report's tables write it (a scenario named `a|b`
     /// split its row into one cell too many), and a line break as a space (it ended the row).
     static func cell(_ s: String) -> String {
-        s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\r\n", with: " ")
-            .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
+        ReportDocument.oneLine(s.replacingOccurrences(of: "|", with: "\\|"))
     }
 
     static func table(_ header: [String], _ rows: [[String]]) -> String {

@@ -17,11 +17,13 @@ public enum ReportDocument {
         var out: [String] = []
         for b in blocks {
             switch b {
-            case let .heading(level, text): out.append(String(repeating: "#", count: level) + " " + text)
-            case let .paragraph(text): out.append(text)
-            case let .list(items): out.append(items.map { "- " + $0 }.joined(separator: "\n"))
+            // Names (a scenario's, a class's, a lever's) reach every block: a line break in one
+            // ended its heading, list item or table row, so each block is kept to one line.
+            case let .heading(level, text): out.append(String(repeating: "#", count: level) + " " + oneLine(text))
+            case let .paragraph(text): out.append(oneLine(text))
+            case let .list(items): out.append(items.map { "- " + oneLine($0) }.joined(separator: "\n"))
             case let .table(header, rows, numeric):
-                let cell = { (s: String) in s.replacingOccurrences(of: "|", with: "\\|") }
+                let cell = FleetRendering.cell
                 var t = "| " + header.map(cell).joined(separator: " | ") + " |\n"
                 t += "|" + header.indices.map { numeric.contains($0) ? "---:" : "---" }.joined(separator: "|") + "|\n"
                 t += rows.map { "| " + $0.map(cell).joined(separator: " | ") + " |" }.joined(separator: "\n")
@@ -72,6 +74,11 @@ public enum ReportDocument {
     }
 
     static func escape(_ s: String) -> String { SVGChart.escape(s) }
+
+    /// `s` with each line break (CR, LF or CRLF) as a space: Markdown ends a block's line there.
+    static func oneLine(_ s: String) -> String {
+        s.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
+    }
 
     /// Escapes text and turns `code` spans into <code>.
     static func inline(_ s: String) -> String {

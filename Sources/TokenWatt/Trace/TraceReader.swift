@@ -31,6 +31,8 @@ public struct TraceReader {
     public private(set) var line = 0
     var format: TraceFormat
     var columns: (time: Int?, input: Int, output: Int, count: Int) = (nil, 0, 1, 2)
+    /// The header's names of those columns, for a message about one of their cells.
+    var columnNames = (time: "", input: "", output: "")
 
     /// Opens `path` (`-` for standard input) and reads its header; `format` nil detects it.
     public init(path: String, format: TraceFormat?) throws {
@@ -115,6 +117,7 @@ public struct TraceReader {
         switch fmt {
         case .azure:
             columns = (try index("TIMESTAMP"), try index("ContextTokens"), try index("GeneratedTokens"), header.count)
+            columnNames = ("TIMESTAMP", "ContextTokens", "GeneratedTokens")
         case .mooncake:
             throw InputError.invalidValue(file: name, field: "line 1", value: "a CSV header", expected: "JSON lines for the mooncake format")
         case let .csv(t, i, o, _):
@@ -126,6 +129,7 @@ public struct TraceReader {
                                                   + "each request is priced at the load it arrived into, so the log needs arrival times")
             }
             columns = (try index(t), try index(i), try index(o), header.count)
+            columnNames = (t, i, o)
         }
     }
 
@@ -183,12 +187,14 @@ public struct TraceReader {
             col += 1
             fieldStart = i + 1
         }
-        return try request(fields, count: col, line: b)
+        return try request(fields, count: col)
     }
 
-    /// The columns a request is read from, as they are found on a line.
+    /// The columns a request is read from, as they are found on a line, and the text of a
+    /// token cell that is not a count (kept only then, so a good line allocates nothing).
     struct Fields {
         var time = 0.0, input = -1, output = -1
+        var badInput: String?, badOutput: String?
     }
 
     func parseQuoted(_ b: UnsafeBufferPointer<UInt8>) throws -> TraceRequest {
@@ -198,40 +204,51 @@ public struct TraceReader {
             var bytes = Array(cell.utf8)
             try bytes.withUnsafeMutableBufferPointer { try read(UnsafeBufferPointer($0), column: col, into: &fields, line: b) }
         }
-        return try request(fields, count: cells.count, line: b)
+        return try request(fields, count: cells.count)
     }
 
     /// Reads field `f` if column `column` is one a request needs.
     func read(_ f: UnsafeBufferPointer<UInt8>, column: Int, into fields: inout Fields, line b: UnsafeBufferPointer<UInt8>) throws {
-        if column == columns.input { fields.input = TraceNumbers.integer(f) ?? -1 }
-        else if column == columns.output { fields.output = TraceNumbers.integer(f) ?? -1 }
-        else if column == columns.time {
+        if column == columns.input {
+            fields.input = tokens(f, bad: &fields.badInput)
+        } else if column == columns.output {
+            fields.output = tokens(f, bad: &fields.badOutput)
+        } else if column == columns.time {
             var ms = false
             if case let .csv(_, _, _, m) = format { ms = m }
             let parsed: Double?
             do { parsed = try TraceNumbers.time(f, milliseconds: ms) } catch {
-                throw bad("timestamp", f, expected: "a real date and time: month 1–12, a day the month has, hour 0–23, minutes and seconds 0–59")
+                throw bad("timestamp", f, column: columnNames.time, expected: "a real date and time: month 1–12, a day the month has, hour 0–23, minutes and seconds 0–59")
             }
             guard let t = parsed else {
-                throw bad("timestamp", f, expected: "a number of seconds\(ms ? " (milliseconds with --time-unit ms)" : "") or a date-time YYYY-MM-DD HH:MM:SS[.f]")
+                throw bad("timestamp", f, column: columnNames.time, expected: "a number of seconds\(ms ? " (milliseconds with --time-unit ms)" : "") or a date-time YYYY-MM-DD HH:MM:SS[.f]")
+            }
+            guard abs(t) < Self.latestSeconds else { throw bad("timestamp", f, column: columnNames.time, expected: Self.timeRange) }
+            // Epoch milliseconds read as seconds land tens of thousands of years ahead, and spread
+            // an hour's log over 40 days of idle (×285 energy): refuse them, naming the flag.
+            if case .csv(_, _, _, false) = format, abs(t) >= Self.latestPlausibleSeconds {
+                throw bad("timestamp", f, column: columnNames.time, expected: "seconds (a time after the year 5000 is not one: for milliseconds pass --time-unit ms)")
             }
             fields.time = t
         }
     }
 
+    /// A token cell's count, or -1 with the cell's text in `bad` for the message.
+    func tokens(_ f: UnsafeBufferPointer<UInt8>, bad: inout String?) -> Int {
+        if let n = TraceNumbers.integer(f), n < Self.mostTokens { return n }
+        bad = String(decoding: f.prefix(120), as: UTF8.self)
+        return -1
+    }
+
     /// The request a line's fields make, once the line is known to have the header's columns.
-    func request(_ fields: Fields, count: Int, line b: UnsafeBufferPointer<UInt8>) throws -> TraceRequest {
+    func request(_ fields: Fields, count: Int) throws -> TraceRequest {
         guard count == columns.count else {
             throw InputError.syntax(file: name, line: line, message: "\(count) fields, but the header has \(columns.count) columns")
         }
-        guard abs(fields.time) < Self.latestSeconds else { throw bad("timestamp", b, expected: Self.timeRange) }
-        // Epoch milliseconds read as seconds land tens of thousands of years ahead, and spread
-        // an hour's log over 40 days of idle (×285 energy): refuse them, naming the flag.
-        if case .csv(_, _, _, false) = format, abs(fields.time) >= Self.latestPlausibleSeconds {
-            throw bad("timestamp", b, expected: "seconds (a time after the year 5000 is not one: for milliseconds pass --time-unit ms)")
-        }
-        guard fields.input >= 0, fields.input < Self.mostTokens else { throw bad("input tokens", b) }
-        guard fields.output >= 0, fields.output < Self.mostTokens else { throw bad("output tokens", b) }
+        // The cell, not the line: "has value 2023-11-16 18:15:46.68,10.5,4" left the reader to
+        // find which of three numbers was refused.
+        if let cell = fields.badInput { throw bad("input tokens", text: cell, column: columnNames.input) }
+        if let cell = fields.badOutput { throw bad("output tokens", text: cell, column: columnNames.output) }
         return TraceRequest(timestamp: fields.time, inputTokens: fields.input, outputTokens: fields.output)
     }
 
@@ -249,14 +266,12 @@ public struct TraceReader {
         } catch let InputError.syntax(_, _, message) {
             throw InputError.syntax(file: name, line: line, message: message)
         }
-        func value(_ key: String) -> Double? {
-            if case let .number(x)? = object[key] { return x } else { return nil }
-        }
-        guard let t = value("timestamp") else { throw bad("timestamp", b, expected: "a finite number of milliseconds") }
-        func count(_ x: Double?) -> Bool { x.map { $0 >= 0 && $0 < Double(Self.mostTokens) && $0 == $0.rounded() } ?? false }
-        guard let i = value("input_length"), count(i) else { throw bad("input_length", b) }
-        guard let o = value("output_length"), count(o) else { throw bad("output_length", b) }
-        guard abs(t / 1000) < Self.latestSeconds else { throw bad("timestamp", b, expected: Self.timeRange) }
+        let t = try number("timestamp", in: object, expected: "a finite number of milliseconds")
+        let i = try number("input_length", in: object), o = try number("output_length", in: object)
+        func count(_ x: Double) -> Bool { x >= 0 && x < Double(Self.mostTokens) && x == x.rounded() }
+        guard count(i) else { throw bad("input_length", text: formatDataNumber(i)) }
+        guard count(o) else { throw bad("output_length", text: formatDataNumber(o)) }
+        guard abs(t / 1000) < Self.latestSeconds else { throw bad("timestamp", text: formatDataNumber(t), expected: Self.timeRange) }
         return TraceRequest(timestamp: t / 1000, inputTokens: Int(i), outputTokens: Int(o))
     }
 
@@ -274,10 +289,31 @@ public struct TraceReader {
     /// 1e11 s after the epoch is the year 5138; epoch milliseconds of any date since 1973 are larger.
     static let latestPlausibleSeconds = 1e11
 
-    func bad(_ what: String, _ b: UnsafeBufferPointer<UInt8>,
-             expected: String = "a whole number of tokens from 0 to 1e9") -> InputError {
-        let text = String(decoding: b.prefix(120), as: UTF8.self)
-        return InputError.invalidValue(file: name, field: "line \(line) \(what)", value: text, expected: expected)
+    /// A JSON line's number under `key`: a missing key is named as missing, with the line's key
+    /// it is likely misspelt as (`input_lenght` read as a bad value), and any other value quoted.
+    func number(_ key: String, in object: [String: JSONValue], expected: String = tokenCount) throws -> Double {
+        guard let value = object[key] else {
+            let near = Suggestions.closest(to: key, among: object.keys.sorted(), limit: 1).filter { Suggestions.editDistance($0, key) <= 3 }
+            throw InputError.missingField(file: name, field: "line \(line) \(key)",
+                                          expected: expected + (near.first.map { "; the line has a key '\($0)': is it \(key) misspelt?" } ?? ""))
+        }
+        guard case let .number(x) = value else {
+            throw bad(key, text: String(JSONWriter().write(value).trimmingCharacters(in: .whitespacesAndNewlines).prefix(120)), expected: expected)
+        }
+        return x
+    }
+
+    static let tokenCount = "a whole number of tokens from 0 to 1e9"
+
+    /// A bad cell (or JSON line) of the current line, quoted.
+    func bad(_ what: String, _ b: UnsafeBufferPointer<UInt8>, column: String = "", expected: String = tokenCount) -> InputError {
+        bad(what, text: String(decoding: b.prefix(120), as: UTF8.self), column: column, expected: expected)
+    }
+
+    /// `what` with the cell's column when the header named it (`line 2 input tokens (column ContextTokens)`).
+    func bad(_ what: String, text: String, column: String = "", expected: String = tokenCount) -> InputError {
+        let field = "line \(line) \(what)" + (column.isEmpty ? "" : " (column \(column))")
+        return InputError.invalidValue(file: name, field: field, value: text, expected: expected)
     }
 }
 

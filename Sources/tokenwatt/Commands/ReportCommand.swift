@@ -10,7 +10,8 @@ enum ReportCommand {
                      [--samples N] [--seed S] [--data-dir DIR] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       --all regenerates everything in Reports/: every workload's report and the validation report.
       A report made with --calibration, --model-catalog or --gpu-catalog is an experiment: it is written
-      only to a DIR given with -o, so it never overwrites the committed Reports/.
+      only to a DIR given with -o other than Reports/, so it never overwrites the committed Reports/.
+      A report never replaces its inputs (workloads, catalogs, calibration) or a file it did not write.
     """
 
     /// Options that swap in another model than the bundled one.
@@ -21,11 +22,7 @@ enum ReportCommand {
                                  boolean: ["all", "skip-validation"])
         let all = args.flag("all")
         let explicitDir = try args.outputPath()
-        // Reports/ holds the bundled model's reports only (as for validate's partial runs).
-        if explicitDir == nil, let option = experimentOptions.first(where: { args.string($0) != nil }) {
-            throw UsageError(description: "--\(option) makes an experiment's reports; name their folder with -o DIR "
-                                 + "(Reports/ holds the bundled model's reports only)")
-        }
+        try refuseExperimentInReports(args, explicitDir: explicitDir)
         let files: [String]
         if all {
             guard args.positional.isEmpty else { throw UsageError(description: "--all takes no FILE; usage: \(usage)") }
@@ -52,10 +49,58 @@ enum ReportCommand {
         // Every report's files at once: all of them or none.
         let written = reports.flatMap { r in r.files().map { ext, text in (path: "\(dir)/\(r.name).\(ext)", text: text) } }
         let validationFiles = validation.map { ValidateCommand.files($0.0, suite: $0.1, dir: dir) } ?? []
+        try refuseReplacingInputs(written + validationFiles, workloads: files, args: args)
         try Output.writeFiles(written + validationFiles)
         for f in written { Output.write("wrote \(f.path)\n") }
         if validation != nil { Output.write("wrote \(dir)/validation.md, validation.json and its plots\n") }
         return .success
+    }
+
+    /// Reports/ holds the bundled model's reports only (as for validate's partial runs): a run
+    /// with another calibration or catalog, given by option or by environment variable, writes
+    /// only to a folder named with -o, and not to Reports/ by that name either (`-o Reports`
+    /// replaced the committed reports with an experiment's, which the usage says never happens).
+    static func refuseExperimentInReports(_ args: Arguments, explicitDir: String?) throws {
+        guard let source = experimentSource(args) else { return }
+        guard let dir = explicitDir else {
+            throw UsageError(description: "\(source) makes an experiment's reports; name their folder with -o DIR "
+                                 + "(Reports/ holds the bundled model's reports only)")
+        }
+        if Output.identity(dir) == Output.identity("Reports") {
+            throw UsageError(description: "\(source) makes an experiment's reports, and -o \(dir) is the committed Reports/, "
+                                 + "which holds the bundled model's reports only; choose another folder")
+        }
+    }
+
+    /// The option (or catalog environment variable) that swaps in another model, or nil.
+    static func experimentSource(_ args: Arguments) -> String? {
+        if let option = experimentOptions.first(where: { args.string($0) != nil }) { return "--\(option)" }
+        let variables = [("model-catalog", "TOKENWATT_MODEL_CATALOG"), ("gpu-catalog", "TOKENWATT_GPU_CATALOG")]
+        return variables.first { CommonOptions.catalogPath(args, option: $0.0, variable: $0.1) != nil }?.1
+    }
+
+    /// Refuses a report file that would replace one of the run's inputs or a file no report
+    /// wrote: `report W.json -o DIR` replaced the workload with its own report when DIR held it
+    /// (`--all --workloads D -o D` every workload), and a data file of the same name (a trace or
+    /// throughput CSV) the same way.
+    static func refuseReplacingInputs(_ outputs: [(path: String, text: String)], workloads: [String], args: Arguments) throws {
+        let inputs = workloads.map { ("the workload \($0)", $0) } + CommonOptions.inputFiles(args)
+        try Output.refuseOverlaps(outputs: outputs.map { ("report file", $0.path) }, inputs: inputs)
+        for o in outputs {
+            try Output.refuseReplacingForeign(o.path, flag: "report -o", kind: "a report file", isOurs: isReportFile)
+        }
+    }
+
+    /// Whether `data` is a file `report` or `validate` writes: an SVG plot, a Markdown or HTML
+    /// report (its title names TokenWatt), a report CSV (its first column is the scenario) or a
+    /// report or validation JSON (by its top-level keys).
+    static func isReportFile(_ data: Data) -> Bool {
+        if Output.isSVG(data) { return true }
+        let head = String(decoding: data.prefix(512), as: UTF8.self)
+        if head.hasPrefix("scenario,") || head.contains("TokenWatt report") || head.contains("TokenWatt validation report") { return true }
+        guard case let .object(pairs)? = try? JSONParser.parse(data, file: "") else { return false }
+        let keys = Set(pairs.map(\.key))
+        return keys.isSuperset(of: ["name", "source", "scenarios"]) || keys.isSuperset(of: ["results", "targets"])
     }
 
     /// The workload files of a directory, in name order.
