@@ -274,6 +274,20 @@ import Testing
         #expect(s.effectiveBatch == batch.maxBatch)
     }
 
+    /// A static batch's prefill gives the first token, so O tokens take O − 1 decode passes: one
+    /// token takes none, two take one at context I + 1. O passes had charged a step too many
+    /// (+26 % GPU energy at one output token).
+    @Test func aStaticBatchRunsOneDecodePassFewerThanItsTokens() throws {
+        let d = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "a100-sxm-80gb", framework: .hf))
+        let one = try Self.estimator.serve(d, ServingRequest(batch: 1, inputTokens: 1000, outputTokens: 1))
+        #expect(one.decode.energy.joules == 0 && one.decode.time.seconds == 0)
+        #expect(one.outputTokensPerSecond > 0 && one.interTokenLatency.seconds > 0 && one.decode.gpuPower.watts.isFinite)
+        let two = try Self.estimator.serve(d, ServingRequest(batch: 1, inputTokens: 1000, outputTokens: 2))
+        let step = try Self.estimator.forwardPass(d, phase: .decode(batch: 1, context: 1001))
+        #expect(approx(two.decode.time.seconds, step.time.seconds, rel: 1e-9))
+        #expect(approx(two.prefill.energy.joules, one.prefill.energy.joules, rel: 1e-9))
+    }
+
     /// gpt-oss-120b's 18 sliding-window layers (128 tokens) hold their window and the page being
     /// filled, its 18 full layers the whole context; a context inside the window pays every layer,
     /// and a model without windows pays every layer at any context.

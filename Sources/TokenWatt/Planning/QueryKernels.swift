@@ -32,9 +32,8 @@ public struct QueryKernels: Sendable {
             // Per query: the batch's passes on the tensor-parallel group, shared by its sequences.
             let perQuery = Double(d.tensorParallel) / Double(local)
             prefill = try pass(.prefill(batch: local, tokens: r.inputTokens)).mapValues { $0 * perQuery }
-            for node in ServingEstimator.gaussLegendre {
-                let context = max(1, r.inputTokens + Int(node.x * Double(r.outputTokens)))
-                Self.add(try pass(.decode(batch: local, context: context)), times: node.w * Double(r.outputTokens) * perQuery, to: &decode)
+            for (context, passes) in ServingEstimator.staticDecodeSteps(r) {
+                Self.add(try pass(.decode(batch: local, context: context)), times: passes * perQuery, to: &decode)
             }
         } else {
             let plan = ContinuousPlan(request: r, local: local)
