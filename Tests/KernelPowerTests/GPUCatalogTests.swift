@@ -129,11 +129,66 @@ import Testing
         (userFile().replacingOccurrences(of: "\"tdpWatts\": 350", with: "\"tdpWatts\": 0.35"), "tdpWatts"),
     ])
     func badUserFilesNameTheProblem(_ text: String, _ needle: String) {
+        Self.expectRefusal(text, needle)
+    }
+
+    static func expectRefusal(_ text: String, _ needle: String) {
         do {
             _ = try GPUCatalog.bundled.adding(Data(text.utf8), file: "acme.json")
             Issue.record("accepted: \(needle)")
         } catch {
             #expect("\(error)".contains("acme.json") && "\(error)".contains(needle), "\(error)")
         }
+    }
+
+    static func edited(_ old: String, _ new: String) -> String { userFile().replacingOccurrences(of: old, with: new) }
+
+    /// Fields whose values the schema lists take exactly those spellings: "Hopper" had quietly
+    /// carried over Ampere's coefficients.
+    @Test(arguments: [
+        (edited("\"architecture\": \"ada\"", "\"architecture\": \"Ada\""), "did you mean 'ada'"),
+        (edited("\"formFactor\": \"pcie\"", "\"formFactor\": \"PCIe\""), "gpus[0].formFactor"),
+        (edited("\"kind\": \"pcie4\"", "\"kind\": \"pcie-4\""), "interconnect.kind"),
+    ])
+    func unlistedValuesAreRefusedWithTheClosest(_ text: String, _ needle: String) {
+        Self.expectRefusal(text, needle)
+    }
+
+    /// Curves and power limits no board has: 0 or 1e300 mV, a negative clock, an idle at the TDP
+    /// (it priced a 700 W part at 733 W), a cap above the TDP, a node that cannot feed its GPUs.
+    @Test(arguments: [
+        (edited("\"memoryTechnology\"", "\"voltage\": {\"kind\": \"table\", \"points\": [[100, 0], [2000, 0]]}, \"memoryTechnology\""), "voltage.points[0][1]"),
+        (edited("\"memoryTechnology\"", "\"voltage\": {\"kind\": \"table\", \"points\": [[100, 800], [2000, 1e300]]}, \"memoryTechnology\""), "100 to 2000"),
+        (edited("{\"kind\": \"rule\", \"minWatts\": 67.4, \"maxWatts\": 102.1}", "{\"kind\": \"table\", \"points\": [[-100, 67.4], [2520, 102.1]]}"), "idlePower.points[0][0]"),
+        (edited("\"maxWatts\": 102.1", "\"maxWatts\": 349.9"), "half the TDP"),
+        (edited("{\"kind\": \"rule\", \"minWatts\": 67.4, \"maxWatts\": 102.1}", "{\"kind\": \"table\", \"points\": [[100, 67.4], [2520, 349.9]]}"), "idlePower.points[1][1]"),
+        (edited("\"powerCapMaxWatts\": 350", "\"powerCapMaxWatts\": 5000"), "at most tdpWatts"),
+        (edited("\"maxPowerWatts\": 2200", "\"maxPowerWatts\": 1000"), "4 × 350 W = 1400 W"),
+    ])
+    func impossiblePowerFiguresAreRefused(_ text: String, _ needle: String) {
+        Self.expectRefusal(text, needle)
+    }
+
+    /// Every entry has a source and an id that say something, and its `sources` keys name its fields.
+    @Test(arguments: [
+        (edited("\"source\": \"test\"", "\"source\": \"\""), "gpus[0].source"),
+        (edited("\"acme-node\", \"source\": \"test\", \"sources\": {}", "\"acme-node\", \"source\": \"test\", \"sources\": {\"smCont\": \"x\"}"),
+         "did you mean 'smCount'"),
+        (userFile(id: ""), "gpus[0].id"),
+        (edited("\"aliases\": []", "\"aliases\": [\" \"]"), "aliases[0]"),
+        (edited("\"id\": \"acme-node\"", "\"id\": \"\""), "nodes[0].id"),
+    ])
+    func blankIDsAndStraySourcesAreRefused(_ text: String, _ needle: String) {
+        Self.expectRefusal(text, needle)
+    }
+
+    /// A node's unknown GPU gets the closest ids, as any other unknown id does.
+    @Test func aNodesUnknownGPUGetsSuggestions() {
+        Self.expectRefusal(Self.edited("\"gpu\": \"acme-l40s\"", "\"gpu\": \"acme-l40\""), "did you mean 'acme-l40s'")
+    }
+
+    /// A model catalog given as a GPU catalog is named as one, not as an unknown key 'models'.
+    @Test func aModelCatalogIsNamedAsOne() {
+        Self.expectRefusal(#"{"schemaVersion": 1, "models": [{"id": "x"}]}"#, "this is a model catalog")
     }
 }

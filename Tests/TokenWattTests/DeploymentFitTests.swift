@@ -47,4 +47,31 @@ import Testing
         #expect(text.contains("cannot fit on any deployment its attention heads and layers allow")
                 && text.contains("tp 32 × pp 32 (1024 GPUs)") && !text.contains("needs at least"), "\(text)")
     }
+
+    /// A catalog may give up to 1e9 heads and layers: the search for a shape that fits tried
+    /// every tp up to the heads and every pp up to the layers, and took minutes.
+    @Test(.timeLimit(.minutes(1)))
+    func theFitSearchIsQuickForHugeModels() throws {
+        var m = try ModelCatalog.bundled.model("meta-llama/Llama-3.1-8B-Instruct")
+        m.id = "test/wide"
+        m.aliases = []
+        m.heads = 1_000_000_000
+        m.kvHeads = 1_000_000_000
+        var deep = m
+        deep.id = "test/deep"
+        deep.heads = 32
+        deep.kvHeads = 8
+        deep.layers = 1_000_000_000
+        let e = Estimator(models: try ModelCatalog(models: [m, deep]))
+        let wide = "\(try #require(Self.refusal(e, DeploymentRequest(model: m.id, gpu: "h200"))))"
+        #expect(wide.contains("tp 1000000)"), "\(wide)")
+        let long = "\(try #require(Self.refusal(e, DeploymentRequest(model: deep.id, gpu: "h200"))))"
+        #expect(long.contains("tp 32 × pp"), "\(long)")
+    }
+
+    /// The divisors the tp search walks are every divisor, ascending.
+    @Test(arguments: [1, 2, 12, 36, 97, 128, 1000])
+    func divisorsAreEveryDivisorAscending(_ n: Int) {
+        #expect(Deployment.divisors(of: n) == (1...n).filter { n % $0 == 0 })
+    }
 }

@@ -113,3 +113,85 @@ import Testing
         }
     }
 }
+
+/// What a model catalog file may not say, refused with the file, the field path and what was expected.
+@Suite struct ModelCatalogInputTests {
+    /// A 4-layer model; `EXTRA` sits among its top-level fields, `ATTN` in its attention object.
+    static let entry = #"{"id": "a", "aliases": [], "family": "f", "layers": 4, "hiddenSize": 64, "heads": 4, "kvHeads": 2, "headDim": 16, "ffnSize": 128, "ffnGated": true, "activation": "silu", "norm": "rmsnorm", "positional": "rope", "maxPositions": 4096, "vocabSize": 1000, "tiedEmbeddings": false, "attention": {"kind": "gqa"ATTN}EXTRA, "defaultPrecision": "bf16", "source": "test", "sources": {}}"#
+    static let moe = #", "moe": {"experts": 8, "expertsPerToken": 2, "expertFfnSize": 64MOE}"#
+
+    static func file(attention: String = "", extra: String = "", more: String = "") -> String {
+        let e = entry.replacingOccurrences(of: "ATTN", with: attention).replacingOccurrences(of: "EXTRA", with: extra)
+        return #"{"schemaVersion": 1, "models": ["# + e + more + "]}"
+    }
+
+    static func moeFile(_ fields: String) -> String { file(extra: moe.replacingOccurrences(of: "MOE", with: fields)) }
+
+    static func expectRefusal(_ text: String, _ needles: [String]) {
+        do {
+            _ = try ModelCatalog.bundled.adding(Data(text.utf8), file: "m.json")
+            Issue.record("accepted: \(needles)")
+        } catch {
+            #expect(needles.allSatisfy("\(error)".contains) && "\(error)".contains("m.json"), "\(error)")
+        }
+    }
+
+    @Test func theBaseFileLoads() throws {
+        #expect(try ModelCatalog.bundled.adding(Data(Self.file().utf8), file: "m.json").contains("a"))
+        #expect(try ModelCatalog.bundled.adding(Data(Self.moeFile(#", "denseLayers": 3"#).utf8), file: "m.json").model("a").moeLayerCount == 1)
+    }
+
+    /// A per-layer count beyond the model's layers: 1000 dense layers of a 48-layer MoE priced it
+    /// as dense, and 1000 windowed layers of 32 changed the result without a word.
+    @Test(arguments: [
+        (file(attention: #", "slidingWindow": 128, "slidingWindowLayers": 1000"#), ["models[0].attention.slidingWindowLayers", "at most the attention layers (4)"]),
+        (file(attention: #", "slidingWindowLayers": 2"#), ["models[0].attention.slidingWindowLayers", "attention.slidingWindow"]),
+        (moeFile(#", "denseLayers": 1000"#), ["models[0].moe.denseLayers", "fewer than layers (4)"]),
+        (moeFile(#", "denseLayers": 4"#), ["models[0].moe.denseLayers"]),
+        (moeFile(#", "layerInterval": 1000"#), ["models[0].moe.layerInterval", "(4)"]),
+        (moeFile(#", "denseLayers": 2, "layerInterval": 3"#), ["models[0].moe.layerInterval", "(2)"]),
+        (file(extra: #", "layerKinds": {"linear_attention": 300, "attention": 1}"#), ["layerKinds.linear_attention", "layers (4)"]),
+    ])
+    func layerCountsBeyondTheLayersAreRefused(_ text: String, _ needles: [String]) {
+        Self.expectRefusal(text, needles)
+    }
+
+    /// Ids, aliases and sources that say nothing, `sources` keys that name no field, and a file
+    /// that adds nothing.
+    @Test(arguments: [
+        (file().replacingOccurrences(of: #""source": "test""#, with: #""source": " ""#), ["models[0].source", "non-empty source"]),
+        (file().replacingOccurrences(of: #""id": "a""#, with: #""id": """#), ["models[0].id"]),
+        (file().replacingOccurrences(of: #""aliases": []"#, with: #""aliases": ["a2", ""]"#), ["models[0].aliases[1]"]),
+        (file().replacingOccurrences(of: #""sources": {}"#, with: #""sources": {"layer": "x"}"#), ["models[0].sources.layer", "'layers'"]),
+        (file(more: #", {"id": "b", "variantOf": "a", "aliases": [], "source": "t", "sources": {"hiddenSize": "x"}}"#), ["models[1].sources.hiddenSize"]),
+        (file(more: #", {"id": "b", "variantOf": "a", "aliases": [], "source": ""}"#), ["models[1].source"]),
+        (#"{"schemaVersion": 1, "models": []}"#, ["models", "at least one model"]),
+    ])
+    func emptyAndStrayFieldsAreRefused(_ text: String, _ needles: [String]) {
+        Self.expectRefusal(text, needles)
+    }
+
+    /// The notes the schema documents under `sources` (the converter's assumptions, a transcribed
+    /// config), and a field the entry leaves out on purpose, are kept.
+    @Test func documentedSourceNotesAreKept() throws {
+        let text = Self.file().replacingOccurrences(of: #""sources": {}"#,
+                                                    with: #""sources": {"converter": "x", "config": "y", "publishedTotalParams": "not published", "layers.vision": "z"}"#)
+        #expect(try ModelCatalog.bundled.adding(Data(text.utf8), file: "m.json").model("a").sources["converter"] == "x")
+    }
+
+    /// A variant may be based on another variant of its file, listed before or after it (it said
+    /// "unknown model" although the base was in the file), but not in a cycle.
+    @Test func aVariantOfAVariantInTheFileResolves() throws {
+        let chain = Self.file(more: #", {"id": "c", "variantOf": "b", "aliases": [], "defaultPrecision": "int4", "source": "t"}, {"id": "b", "variantOf": "a", "aliases": [], "defaultPrecision": "fp8", "source": "t"}"#)
+        let c = try ModelCatalog.bundled.adding(Data(chain.utf8), file: "m.json").model("c")
+        #expect(c.variantOf == "b" && c.defaultPrecision == .int4 && c.layers == 4)
+        let cycle = Self.file(more: #", {"id": "c", "variantOf": "b", "aliases": [], "source": "t"}, {"id": "b", "variantOf": "c", "aliases": [], "source": "t"}"#)
+        Self.expectRefusal(cycle, ["variantOf", "cycle"])
+    }
+
+    /// A GPU catalog given as a model catalog is named as one, not as a missing field 'models'.
+    @Test(arguments: [#"{"schemaVersion": 1, "gpus": []}"#, #"{"schemaVersion": 1, "nodes": []}"#])
+    func aGPUCatalogIsNamedAsOne(_ text: String) {
+        Self.expectRefusal(text, ["this is a GPU catalog"])
+    }
+}

@@ -44,7 +44,7 @@ public struct GPUCatalog: Sendable {
     /// an id or alias this catalog already holds is refused, naming the file, so a bundled GPU keeps
     /// its sourced numbers in every result.
     public func adding(_ data: Data, file: String) throws -> GPUCatalog {
-        var top = try JSONObjectReader(try JSONParser.parse(data, file: file), file: file, path: "")
+        var top = try JSONObjectReader(try JSONFileKind.gpuCatalog.parse(data, file: file), file: file, path: "")
         _ = try top.schemaVersion(highest: Self.highestSchemaVersion)
         let gpuItems = try top.optionalArray("gpus") ?? [], nodeItems = try top.optionalArray("nodes") ?? []
         try top.finish()
@@ -83,9 +83,11 @@ public struct GPUCatalog: Sendable {
         for (i, n) in nodes.enumerated() {
             if ni[n.id.lowercased()] != nil { throw InputError.duplicateID(file: nodesFile, kind: "node", id: n.id) }
             ni[n.id.lowercased()] = i
-            guard gi[n.gpuID.lowercased()] != nil else {
-                throw InputError.unknownID(kind: "GPU", id: n.gpuID, suggestions: [], context: "\(nodesFile): node \(n.id)")
+            guard let g = gi[n.gpuID.lowercased()] else {
+                throw InputError.unknownID(kind: "GPU", id: n.gpuID, suggestions: Suggestions.closest(to: n.gpuID, among: gpus.flatMap { [$0.id] + $0.aliases }),
+                                           context: "\(nodesFile): node \(n.id).gpu")
             }
+            try Self.checkPower(of: n, gpu: gpus[g], file: nodesFile)
         }
         for g in gpus where ni[g.defaultNodeID.lowercased()] == nil {
             throw InputError.unknownID(kind: "node", id: g.defaultNodeID,
@@ -96,6 +98,16 @@ public struct GPUCatalog: Sendable {
         self.nodes = nodes
         self.gpuIndex = gi
         self.nodeIndex = ni
+    }
+
+    /// Refuses a node whose rated power cannot feed its GPUs at their TDP (1 W was taken for eight
+    /// 700 W parts); every bundled node rates at least 1.2 times its GPUs' total.
+    static func checkPower(of n: NodeSpec, gpu: GPUSpec, file: String) throws {
+        let total = gpu.tdp.watts * Double(n.gpuCount)
+        guard n.maxPower.watts >= total else {
+            throw InputError.invalidValue(file: file, field: "node \(n.id).maxPowerWatts", value: formatNumber(n.maxPower.watts),
+                                          expected: "at least its GPUs' total TDP (\(n.gpuCount) × \(formatNumber(gpu.tdp.watts)) W = \(formatNumber(total)) W)")
+        }
     }
 
     /// Whether `id` is a GPU id or alias of this catalog (case-insensitive).

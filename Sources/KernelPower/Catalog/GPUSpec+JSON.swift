@@ -1,5 +1,13 @@
 /// Reads and validates `gpus.json` entries.
 enum GPUSpecReader {
+    /// The values docs/catalog-schema.md lists. The architecture picks the power coefficients
+    /// (CarryOver), so an unlisted spelling would change results without a word.
+    static let architectures = ["volta", "ampere", "ada", "hopper", "blackwell", "cdna3", "cdna4"]
+    static let formFactors = ["sxm", "pcie", "nvl", "superchip", "oam"]
+    static let interconnects = ["nvlink2", "nvlink3", "nvlink4", "nvlink5", "pcie4", "pcie5", "infinity-fabric"]
+    /// Clocks a table's points may name, as for the clock fields.
+    static let clocks = 1.0...10_000.0
+
     static func readAll(_ root: JSONValue, file: String) throws -> [GPUSpec] {
         var top = try JSONObjectReader(root, file: file, path: "")
         _ = try top.schemaVersion(highest: GPUCatalog.highestSchemaVersion)
@@ -10,7 +18,7 @@ enum GPUSpecReader {
 
     static func read(_ value: JSONValue, file: String, path: String) throws -> GPUSpec {
         var o = try JSONObjectReader(value, file: file, path: path)
-        let id = try o.string("id")
+        let id = try o.nonBlankString("id", expected: "a non-empty id")
         let p = "\(path) (\(id))"
         // Ranges no accelerator leaves, so that a figure in the wrong unit (3.35 for 3.35 TB/s,
         // 80 for 80 GB) is refused instead of estimated (a 1 B/s memory once gave an ITL of 2e13 ms).
@@ -32,16 +40,18 @@ enum GPUSpecReader {
         let capMin = try o.double("powerCapMinWatts", watts, expected: "watts per GPU (10 to 5000)")
         let capMax = try o.double("powerCapMaxWatts", watts, expected: "watts per GPU (10 to 5000)")
         guard capMin <= capMax else { throw bad("powerCapMinWatts", formatNumber(capMin), "at most powerCapMaxWatts") }
+        // The power model never draws more than the TDP, so a higher cap could not be priced.
+        guard capMax <= tdp else { throw bad("powerCapMaxWatts", formatNumber(capMax), "at most tdpWatts (\(formatNumber(tdp)))") }
         let idle = try readIdle(try o.object("idlePower"), tdp: tdp)
         let voltage = try o.optionalObject("voltage").map { try readVoltage($0) } ?? VoltageCurve.defaultRule(boost: .megahertz(boost))
         var ic = try o.object("interconnect")
-        let interconnect = Interconnect(kind: try ic.string("kind"),
+        let interconnect = Interconnect(kind: try ic.choice("kind", allowed: interconnects),
                                         bidirectionalBandwidth: .bytesPerSecond(try ic.double("bandwidthBytesPerSecond", 1e8...1e14, expected: "bytes per second (1e8 to 1e14; 900 GB/s is 9e11)")))
         try ic.finish()
         var spec = GPUSpec(
-            id: id, aliases: try o.stringArray("aliases"), name: try o.string("name"),
+            id: id, aliases: try o.aliases(), name: try o.string("name"),
             vendor: try o.string("vendor", allowed: ["nvidia", "amd"]),
-            architecture: try o.string("architecture"), formFactor: try o.string("formFactor"),
+            architecture: try o.choice("architecture", allowed: architectures), formFactor: try o.choice("formFactor", allowed: formFactors),
             smCount: try o.int("smCount", 1...10_000, expected: "a positive SM/CU count"),
             baseClock: .megahertz(base), boostClock: .megahertz(boost), peakClock: .megahertz(peakClock),
             tensorPeaks: peaks,
@@ -51,16 +61,17 @@ enum GPUSpecReader {
             l2Size: .bytes(try o.double("l2Bytes", 1e5...1e10, expected: "bytes (1e5 to 1e10; 50 MB is 5e7)")),
             tdp: .watts(tdp), powerCapRange: capMin...capMax, idlePower: idle, voltage: voltage,
             interconnect: interconnect, defaultNodeID: try o.string("defaultNode"),
-            source: try o.string("source"), sources: try o.stringMap("sources"))
+            source: try o.source(), sources: try o.stringMap("sources"))
         let memory = try o.optionalString("memoryTechnology", allowed: GPUSpec.MemoryTechnology.allCases.map(\.rawValue))
         spec.memoryTechnology = memory.flatMap(GPUSpec.MemoryTechnology.init) ?? .hbm
         spec.specialFunctionsPerCyclePerSM = try o.optionalDouble("specialFunctionsPerCyclePerSM", 1...1024, expected: "results per clock per SM")
-        try o.finish()
+        try o.finish(sources: spec.sources)
         if peaks[.bf16] == nil && peaks[.fp16] == nil { throw bad("tensorPeakTFLOPS", "{}", "at least a bf16 or fp16 peak") }
         return spec
     }
 
-    static func points(_ items: [JSONValue], file: String, path: String) throws -> PiecewiseLinear {
+    /// A table of [MHz, value] points: clocks rising within `clocks`, values within `values`.
+    static func points(_ items: [JSONValue], file: String, path: String, values: ClosedRange<Double>, expected: String) throws -> PiecewiseLinear {
         var pts: [(x: Double, y: Double)] = []
         for (i, item) in items.enumerated() {
             guard case let .array(pair) = item, pair.count == 2, case let .number(x) = pair[0], case let .number(y) = pair[1] else {
@@ -68,6 +79,12 @@ enum GPUSpecReader {
             }
             if let last = pts.last, x <= last.x {
                 throw InputError.invalidValue(file: file, field: "\(path)[\(i)]", value: formatNumber(x), expected: "clocks in increasing order")
+            }
+            guard clocks.contains(x) else {
+                throw InputError.invalidValue(file: file, field: "\(path)[\(i)][0]", value: formatNumber(x), expected: "a clock in MHz (1 to 10000)")
+            }
+            guard values.contains(y) else {
+                throw InputError.invalidValue(file: file, field: "\(path)[\(i)][1]", value: formatNumber(y), expected: expected)
             }
             pts.append((x, y))
         }
@@ -78,16 +95,16 @@ enum GPUSpecReader {
     static func readIdle(_ r: JSONObjectReader, tdp: Double) throws -> IdlePowerCurve {
         var o = r
         let kind = try o.string("kind", allowed: ["table", "rule"])
+        // A board idles far below its TDP (the bundled parts at 10 to 45 %); an idle near the TDP
+        // priced a 700 W part at 733 W, above both its TDP and its power cap.
+        let most = tdp / 2, half = "half the TDP (\(formatNumber(tdp / 2)) W)"
         let curve: IdlePowerCurve
         if kind == "table" {
-            let t = try points(try o.array("points"), file: o.file, path: "\(o.path).points")
-            guard t.points.allSatisfy({ $0.y > 0 && $0.y < tdp }) else {
-                throw InputError.invalidValue(file: o.file, field: "\(o.path).points", value: "out of range", expected: "idle watts between 0 and the TDP")
-            }
-            curve = .table(t)
+            curve = .table(try points(try o.array("points"), file: o.file, path: "\(o.path).points",
+                                      values: 0.1...most, expected: "idle watts from 0.1 to \(half)"))
         } else {
-            let lo = try o.double("minWatts", 0.1...tdp, expected: "watts below the TDP")
-            let hi = try o.double("maxWatts", lo...tdp, expected: "watts between minWatts and the TDP")
+            let lo = try o.double("minWatts", 0.1...most, expected: "watts from 0.1 to \(half)")
+            let hi = try o.double("maxWatts", lo...most, expected: "watts from minWatts to \(half)")
             curve = .rule(minWatts: lo, maxWatts: hi)
         }
         try o.finish()
@@ -99,7 +116,8 @@ enum GPUSpecReader {
         let kind = try o.string("kind", allowed: ["table", "rule"])
         let curve: VoltageCurve
         if kind == "table" {
-            curve = .table(try points(try o.array("points"), file: o.file, path: "\(o.path).points"))
+            curve = .table(try points(try o.array("points"), file: o.file, path: "\(o.path).points",
+                                      values: 100...2000, expected: "millivolts (100 to 2000, as for the rule form)"))
         } else {
             let lo = try o.double("minMillivolts", 100...2000, expected: "millivolts")
             let hi = try o.double("maxMillivolts", lo...2000, expected: "millivolts, at least minMillivolts")
@@ -127,13 +145,13 @@ enum NodeSpecReader {
         let maxW = try o.double("maxPowerWatts", 1...1e7, expected: "watts")
         let idle = try o.double("hostIdleWatts", 0...maxW, expected: "watts below maxPowerWatts")
         let node = NodeSpec(
-            id: try o.string("id"), name: try o.string("name"), gpuID: try o.string("gpu"),
+            id: try o.nonBlankString("id", expected: "a non-empty id"), name: try o.string("name"), gpuID: try o.string("gpu"),
             gpuCount: try o.int("gpuCount", 1...1024, expected: "a positive GPU count"),
             maxPower: .watts(maxW), hostIdlePower: .watts(idle),
             hostActivePower: .watts(try o.double("hostActiveWatts", idle...maxW, expected: "watts between hostIdleWatts and maxPowerWatts")),
             psuEfficiency: try o.optionalDouble("psuEfficiency", 0.5...1, expected: "a fraction between 0.5 and 1") ?? 1,
-            source: try o.string("source"), sources: try o.stringMap("sources"))
-        try o.finish()
+            source: try o.source(), sources: try o.stringMap("sources"))
+        try o.finish(sources: node.sources)
         var withNetwork = node
         withNetwork.scaleOutBandwidthPerGPU = scaleOut.map { .bytesPerSecond($0) }
         return withNetwork

@@ -8,6 +8,7 @@ public enum JSONFileKind: String, CaseIterable, Sendable {
     case calibration = "capHoldFraction"
     case sweep = "grid"
     case modelCatalog = "models"
+    case gpuCatalog = "gpus"
 
     /// How a message names the kind.
     public var name: String {
@@ -16,6 +17,15 @@ public enum JSONFileKind: String, CaseIterable, Sendable {
         case .calibration: return "a calibration file (what `tokenwatt calibrate` writes)"
         case .sweep: return "a sweep spec"
         case .modelCatalog: return "a model catalog"
+        case .gpuCatalog: return "a GPU catalog"
+        }
+    }
+
+    /// The top-level keys that mark the kind: a GPU catalog may hold only `nodes`.
+    var markers: [String] {
+        switch self {
+        case .gpuCatalog: return [rawValue, "nodes"]
+        default: return [rawValue]
         }
     }
 
@@ -30,7 +40,9 @@ public enum JSONFileKind: String, CaseIterable, Sendable {
     public func check(_ root: JSONValue, file: String) throws {
         guard case let .object(pairs) = root else { return }
         let keys = Set(pairs.map(\.key))
-        guard !keys.contains(rawValue), let other = Self.allCases.first(where: { keys.contains($0.rawValue) }) else { return }
-        throw InputError.unreadable(file: file, reason: "this is \(other.name) (it has '\(other.rawValue)'), not \(name)")
+        guard !markers.contains(where: keys.contains),
+              let other = Self.allCases.first(where: { $0.markers.contains(where: keys.contains) }),
+              let marker = other.markers.first(where: keys.contains) else { return }
+        throw InputError.unreadable(file: file, reason: "this is \(other.name) (it has '\(marker)'), not \(name)")
     }
 }

@@ -20,6 +20,10 @@ public struct JSONObjectReader {
 
     public var keys: [String] { pairs.map(\.key) }
 
+    /// The keys an accessor has asked for so far, present or not: after an entry is read, the
+    /// fields its schema has (a `sources` key is checked against them).
+    public var askedKeys: Set<String> { used }
+
     public func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     public mutating func raw(_ key: String) -> JSONValue? {

@@ -2,13 +2,20 @@ import KernelPower
 
 /// Reads and validates `models.json`: full entries first, then variants (`variantOf`) that reuse
 /// a full entry's architecture with other weights. A user's catalog file may also name a full
-/// entry of the catalog it extends (`known`, keyed by lowercased id) as a variant's base.
+/// entry of the catalog it extends (`known`, keyed by lowercased id) as a variant's base, and a
+/// variant may be based on another variant, as on a bundled one.
 enum ModelArchitectureReader {
+    /// `sources` keys that name no field but notes the schema documents: the converter's assumed
+    /// defaults, and the config, architecture and KV-cache readings of entries transcribed by hand.
+    static let extraSourceKeys = ["architecture", "config", "converter", "kvCache"]
+
     static func readAll(_ root: JSONValue, file: String, known: [String: ModelArchitecture] = [:]) throws -> [ModelArchitecture] {
         var top = try JSONObjectReader(root, file: file, path: "")
         _ = try top.schemaVersion(highest: ModelCatalog.highestSchemaVersion)
         let items = try top.array("models")
         try top.finish()
+        // A GPU catalog refuses empty arrays too; an empty file added nothing and said nothing.
+        guard !items.isEmpty else { throw InputError.invalidValue(file: file, field: "models", value: "[]", expected: "at least one model") }
         var full = known
         var out: [ModelArchitecture] = []
         var variants: [(Int, JSONValue)] = []
@@ -18,13 +25,34 @@ enum ModelArchitectureReader {
             full[m.id.lowercased()] = m
             out.append(m)
         }
-        for (i, v) in variants { out.append(try readVariant(v, file: file, path: "models[\(i)]", full: full)) }
+        return out + (try readVariants(variants, file: file, full: full))
+    }
+
+    /// The file's variants, each read once its base is known: a variant may name another variant
+    /// of the file listed before or after it (it said "unknown model" for one in the same file).
+    static func readVariants(_ variants: [(Int, JSONValue)], file: String, full: [String: ModelArchitecture]) throws -> [ModelArchitecture] {
+        var pending = variants, known = full, out: [ModelArchitecture] = []
+        func base(_ v: JSONValue) -> String? { if case let .string(b)? = v["variantOf"] { return b.lowercased() } else { return nil } }
+        while !pending.isEmpty {
+            // None ready: the first is read anyway, so its base is refused as unknown.
+            let next = pending.firstIndex { base($0.1).map { known[$0] != nil } ?? true } ?? 0
+            let (i, v) = pending.remove(at: next)
+            if let b = base(v), known[b] == nil, idOf(v) == b || pending.contains(where: { idOf($0.1) == b }) {
+                throw InputError.invalidValue(file: file, field: "models[\(i)].variantOf", value: "\"\(b)\"",
+                                              expected: "a base that is not, through other variants, based on this variant (the variants form a cycle)")
+            }
+            let m = try readVariant(v, file: file, path: "models[\(i)]", full: known)
+            known[m.id.lowercased()] = m
+            out.append(m)
+        }
         return out
     }
 
+    static func idOf(_ v: JSONValue) -> String? { if case let .string(s)? = v["id"] { return s.lowercased() } else { return nil } }
+
     static func readVariant(_ v: JSONValue, file: String, path: String, full: [String: ModelArchitecture]) throws -> ModelArchitecture {
         var o = try JSONObjectReader(v, file: file, path: path)
-        let id = try o.string("id")
+        let id = try o.nonBlankString("id", expected: "a non-empty model id")
         let baseID = try o.string("variantOf")
         guard var m = full[baseID.lowercased()] else {
             throw InputError.unknownID(kind: "model", id: baseID, suggestions: Suggestions.closest(to: baseID, among: Array(full.values.map(\.id))),
@@ -32,7 +60,7 @@ enum ModelArchitectureReader {
         }
         m.variantOf = m.id
         m.id = id
-        m.aliases = try o.stringArray("aliases")
+        m.aliases = try o.aliases()
         if let p = try o.optionalString("defaultPrecision", allowed: Precision.allCases.map(\.rawValue)) { m.defaultPrecision = Precision(rawValue: p)! }
         if let t = try o.optionalDouble("publishedTotalParams", 1...1e14, expected: "a parameter count") { m.publishedTotalParams = t }
         if let a = try o.optionalDouble("publishedActiveParams", 1...1e14, expected: "a parameter count") { m.publishedActiveParams = a }
@@ -40,9 +68,9 @@ enum ModelArchitectureReader {
         if let w = try maxPositions(&o, base: m, file: file, path: path) { m.maxPositions = w }
         if let b = try fp8WeightBlock(&o) { m.fp8WeightBlock = b }
         if let g = try int4GroupSize(&o) { m.int4GroupSize = g }
-        m.source = try o.string("source")
+        m.source = try o.source()
         m.sources = try o.stringMap("sources")
-        try o.finish()
+        try o.finish(sources: m.sources, extra: extraSourceKeys)
         return m
     }
 
@@ -72,7 +100,7 @@ enum ModelArchitectureReader {
 
     static func read(_ v: JSONValue, file: String, path: String) throws -> ModelArchitecture {
         var o = try JSONObjectReader(v, file: file, path: path)
-        let id = try o.string("id")
+        let id = try o.nonBlankString("id", expected: "a non-empty model id")
         let positive = 1...Int(1e9)
         let layers = try o.int("layers", positive, expected: "a positive layer count")
         let heads = try o.int("heads", positive, expected: "a positive head count")
@@ -81,7 +109,7 @@ enum ModelArchitectureReader {
             throw InputError.invalidValue(file: file, field: "\(path).kvHeads", value: String(kvHeads), expected: "a divisor of heads (\(heads))")
         }
         var m = ModelArchitecture(
-            id: id, aliases: try o.stringArray("aliases"), family: try o.string("family"),
+            id: id, aliases: try o.aliases(), family: try o.string("family"),
             kind: ModelArchitecture.Kind(rawValue: try o.optionalString("kind", allowed: ["decoder", "encoder"]) ?? "decoder")!,
             layers: layers, hiddenSize: try o.int("hiddenSize", positive, expected: "a positive size"),
             heads: heads, kvHeads: kvHeads, headDim: try o.int("headDim", positive, expected: "a positive size"),
@@ -98,7 +126,7 @@ enum ModelArchitectureReader {
             defaultPrecision: Precision(rawValue: try o.string("defaultPrecision", allowed: Precision.allCases.map(\.rawValue)))!,
             publishedTotalParams: try o.optionalDouble("publishedTotalParams", 1...1e14, expected: "a parameter count"),
             publishedActiveParams: try o.optionalDouble("publishedActiveParams", 1...1e14, expected: "a parameter count"),
-            variantOf: nil, source: try o.string("source"), sources: try o.stringMap("sources"))
+            variantOf: nil, source: try o.source(), sources: try o.stringMap("sources"))
         m.fp8WeightBlock = try fp8WeightBlock(&o)
         m.int4GroupSize = try int4GroupSize(&o)
         if let q = try o.optionalString("quantizedModules", allowed: ["all", "experts"]) {
@@ -109,13 +137,14 @@ enum ModelArchitectureReader {
         }
         if var k = try o.optionalObject("layerKinds") {
             var kinds: [String: Int] = [:]
-            for key in k.keys { kinds[key] = try k.int(key, 0...100_000, expected: "a layer count") }
+            for key in k.keys { kinds[key] = try k.int(key, 0...layers, expected: "a layer count from 0 to layers (\(layers))") }
             try k.finish()
             m.layerKinds = kinds
         }
         m.hybrid = try o.optionalObject("hybrid").map { try readHybrid($0, layers: layers, file: file, path: path) }
         m.linearAttention = try o.optionalObject("linearAttention").map { try readGatedDeltaNet($0, of: m, file: file, path: path) }
-        try o.finish()
+        try o.finish(sources: m.sources, extra: extraSourceKeys)
+        try checkLayerCounts(m, file: file, path: path)
         if m.hybrid != nil, m.moe != nil {
             throw InputError.invalidValue(file: file, field: "\(path).moe", value: "an object",
                                           expected: "no moe in a hybrid model (Mamba-2 hybrids with experts are not modelled)")
@@ -135,6 +164,25 @@ enum ModelArchitectureReader {
                                           expected: "at most moe.experts (\(moe.experts))")
         }
         return m
+    }
+
+    /// Refuses a per-layer count the model's layers cannot hold: 1000 dense layers of a 48-layer
+    /// MoE priced it as dense, and 1000 windowed layers of 32 were taken as 32.
+    static func checkLayerCounts(_ m: ModelArchitecture, file: String, path: String) throws {
+        func bad(_ field: String, _ value: Int, _ expected: String) -> InputError {
+            .invalidValue(file: file, field: "\(path).\(field)", value: String(value), expected: expected)
+        }
+        if let w = m.attention.slidingWindowLayers {
+            guard m.attention.slidingWindow != nil else { throw bad("attention.slidingWindowLayers", w, "no slidingWindowLayers without attention.slidingWindow") }
+            guard w <= m.attentionLayerCount else { throw bad("attention.slidingWindowLayers", w, "at most the attention layers (\(m.attentionLayerCount))") }
+        }
+        guard let moe = m.moe else { return }
+        // At least one layer must keep its experts, or the model is dense under an moe object.
+        guard moe.denseLayers < m.layers else { throw bad("moe.denseLayers", moe.denseLayers, "fewer than layers (\(m.layers))") }
+        let rest = m.layers - moe.denseLayers
+        guard moe.layerInterval <= rest else {
+            throw bad("moe.layerInterval", moe.layerInterval, "at most the layers after the dense ones (\(rest)), so that one layer has experts")
+        }
     }
 
     static func readAttention(_ r: JSONObjectReader) throws -> ModelArchitecture.Attention {
