@@ -168,6 +168,21 @@ import Testing
         }
     }
 
+    /// A step that adds a short prompt's rows to the decode rows is never priced below the decode
+    /// step alone: at batch 64 on an H100, 65 rows pick a tiling with fewer SMs busy, and a 1-token
+    /// prompt's prefill line read −0.20 J a query. `kernels --per-query` still adds up to it.
+    @Test func aShortPromptsPrefillIsNeverNegative() throws {
+        let d = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"))
+        for batch in [32, 64] { for input in [1, 2, 8, 16] {
+            let r = ServingRequest(batch: batch, inputTokens: input, outputTokens: 100)
+            let s = try Self.estimator.serve(d, r)
+            #expect(s.prefill.energy.joules >= 0, "batch \(batch) input \(input): \(s.prefill.energy.joules) J")
+            #expect(s.p90InterTokenLatency >= s.medianInterTokenLatency)
+            let q = try QueryKernels(estimator: Self.estimator, deployment: d, serving: r)
+            #expect(approx(q.lines.reduce(0) { $0 + $1.prefill.joules }, s.prefill.energy.joules, rel: 1e-6, abs: 1e-9))
+        } }
+    }
+
     @Test func raisingPUEChangesOnlyTheFacilityLine() throws {
         let d = try deployment()
         let a = try estimate(d, settings: try LedgerSettings(pue: 1.1))

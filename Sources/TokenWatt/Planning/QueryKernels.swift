@@ -39,14 +39,20 @@ public struct QueryKernels: Sendable {
             let plan = ContinuousPlan(request: r, local: local)
             let step = try pass(plan.decode)
             let mix = plan.chunkMix, scale = gpus / Double(d.attentionRanks) / r.sharingCopies
+            let serving = ServingEstimator(estimator: estimator, deployment: d)
+            let decodeStep = try serving.pass(plan.decode)
+            // What each kernel adds in a step of chunks, or nothing where the estimate prices that
+            // step as the decode step alone (`ServingEstimator.chunkStep`).
+            func added(_ phase: Phase) throws -> [String: Energy] {
+                guard try serving.pass(phase).energy >= decodeStep.energy else { return [:] }
+                return try pass(phase).merging(step.mapValues { $0 * -1 }) { $0 + $1 }
+            }
             for chunk in plan.chunks {
-                // What each kernel adds in the steps of `high` and of `low` chunks, as the
-                // estimate weighs them (`ChunkMix.perChunk`, linear in the two).
-                let high = try pass(chunk.high).merging(step.mapValues { $0 * -1 }) { $0 + $1 }
-                Self.add(high, times: mix.perChunk(0, 1) * chunk.weight * scale, to: &prefill)
+                // The steps of `high` and of `low` chunks, as the estimate weighs them
+                // (`ChunkMix.perChunk`, linear in the two).
+                Self.add(try added(chunk.high), times: mix.perChunk(0, 1) * chunk.weight * scale, to: &prefill)
                 if let low = chunk.low {
-                    let added = try pass(low).merging(step.mapValues { $0 * -1 }) { $0 + $1 }
-                    Self.add(added, times: mix.perChunk(1, 0) * chunk.weight * scale, to: &prefill)
+                    Self.add(try added(low), times: mix.perChunk(1, 0) * chunk.weight * scale, to: &prefill)
                 }
             }
             Self.add(step, times: gpus / Double(local * d.attentionRanks) * Double(r.outputTokens), to: &decode)
