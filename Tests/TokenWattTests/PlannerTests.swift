@@ -194,6 +194,21 @@ import Testing
         }
     }
 
+    /// HF batches statically: a continuous-batching step names every framework that runs one
+    /// (it named vllm alone, though sglang, trtllm and vllm-eager run them too).
+    @Test func aMixedStepUnderHFNamesTheFrameworksThatRunIt() throws {
+        let step = Phase.mixed(decodeBatch: 8, context: 110, prefillTokens: 100, prefillPast: 0, prefillSequences: 1)
+        do {
+            _ = try PhasePlanner(deployment: try deployment("meta-llama/Llama-3.1-8B-Instruct", framework: .hf)).program(for: step)
+            Issue.record("hf planned a mixed step")
+        } catch let DeploymentError.invalidShape(message) {
+            #expect(message == "the hf framework batches statically; continuous-batching steps need vllm, vllm-eager, trtllm or sglang")
+        }
+        for f in Framework.allCases where f.isFused {
+            #expect(throws: Never.self, "\(f)") { try PhasePlanner(deployment: try deployment("meta-llama/Llama-3.1-8B-Instruct", framework: f)).program(for: step) }
+        }
+    }
+
     @Test func modelTooLargeSaysHowManyGPUs() {
         do {
             _ = try deployment("meta-llama/Llama-3.1-405B-Instruct", gpus: 1)

@@ -26,6 +26,13 @@ public enum Framework: String, Sendable, CaseIterable {
     /// Whether the framework runs fused kernels with continuous (in-flight) batching.
     public var isFused: Bool { self != .hf }
 
+    /// The fused frameworks in words ("vllm, vllm-eager, trtllm or sglang"), so that a refusal
+    /// names every framework that works, not vLLM alone.
+    public static var fusedNames: String {
+        let names = allCases.filter(\.isFused).map(\.rawValue)
+        return names.dropLast().joined(separator: ", ") + " or " + names[names.count - 1]
+    }
+
     /// Whether small steps replay as CUDA graphs (one host launch per graph, not per kernel).
     public var capturesCUDAGraphs: Bool { self == .vllm || self == .trtllm || self == .sglang }
 
