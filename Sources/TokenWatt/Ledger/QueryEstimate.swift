@@ -141,16 +141,17 @@ public struct QueryEstimate: Sendable {
             d.lockedClock.map { "SM clock locked at \(formatNumber($0.megahertz)) MHz" } ?? "SM clock at boost (\(formatNumber(d.gpu.boostClock.megahertz)) MHz) unless the power cap throttles",
             "power cap \(formatNumber((d.powerCap ?? d.gpu.tdp).watts)) W\(s.powerLimited ? " (reached: kernels throttled)" : "")",
             "power coefficients: \(set.provenance)",
-            "host: \(d.node.name) (\(d.node.id)), \(formatNumber(d.node.hostActivePower.watts)) W non-GPU power under load for \(d.node.gpuCount) GPUs",
+            "host: \(d.node.name) (\(d.node.id)), \(formatNumber(d.node.hostActivePower.watts)) W non-GPU power under load for \(formatCount(d.node.gpuCount, "GPU"))",
             "PUE \(formatNumber(settings.pue))\(settings.pue == LedgerSettings.defaultPUE ? " (default: \(LedgerSettings.defaultPUESource))" : "")",
         ]
         if let c = s.promptChunking {
             let (low, high) = (Int(c.chunksPerStep.rounded(.down)), Int(c.chunksPerStep.rounded(.up)))
-            let carried = c.chunksPerStep <= 1 ? "a step that carries a prompt carries one chunk of up to \(c.chunkTokens) tokens"
-                : low == high ? "steps carry \(low) prompt chunks of up to \(c.chunkTokens) tokens, priced together as one pass"
-                : "steps carry \(formatNumber(c.chunksPerStep, significant: 3)) prompt chunks of up to \(c.chunkTokens) tokens on average, "
+            let tokens = formatCount(c.chunkTokens, "token"), starts = formatNumber(c.startsPerStep)
+            let carried = c.chunksPerStep <= 1 ? "a step that carries a prompt carries one chunk of up to \(tokens)"
+                : low == high ? "steps carry \(low) prompt chunks of up to \(tokens), priced together as one pass"
+                : "steps carry \(formatNumber(c.chunksPerStep, significant: 3)) prompt chunks of up to \(tokens) on average, "
                     + "as steps of \(low) and of \(high) chunks, each priced as one pass"
-            a.append("\(formatNumber(c.startsPerStep)) requests start per step per engine (batch ÷ the steps a request holds its place: its output tokens, and its prompt chunks after the first); \(carried)")
+            a.append("\(starts) \(starts == "1" ? "request starts" : "requests start") per step per engine (batch ÷ the steps a request holds its place: its output tokens, and its prompt chunks after the first); \(carried)")
         }
         a += PublishedServing.servingCaveats(for: d)
         if d.framework.isFused, let base = estimator.servingBase(for: set) {
