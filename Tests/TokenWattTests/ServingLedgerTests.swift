@@ -409,6 +409,24 @@ import Testing
         #expect(staticBatch.atLoad == nil)
     }
 
+    /// Under a light load each engine holds one sequence and idles between queries: the note
+    /// gives the mean in flight by Little's law, not one per engine (0.001 queries/s on 8
+    /// replicas read "keep about 8 sequences in flight").
+    @Test func aLightLoadSaysTheMeanInFlight() throws {
+        let d = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", gpus: 8, tensorParallel: 1))
+        let q = try estimate(d, batch: 256, input: 1000, output: 200, settings: try LedgerSettings(utilization: .load(queriesPerSecond: 0.001)))
+        let alt = try #require(q.atLoad)
+        #expect(alt.lightLoad && alt.sequencesInFlight == 8 && alt.meanSequencesInFlight > 0 && alt.meanSequencesInFlight < 0.1)
+        // Little's law: the load times a query's stay, 8 sequences × 200 tokens at the rate of batch 8.
+        let one = try Self.estimator.serve(d, ServingRequest(batch: 8, inputTokens: 1000, outputTokens: 200))
+        #expect(approx(alt.meanSequencesInFlight, 0.001 * 8 * 200 / one.outputTokensPerSecond, rel: 1e-9))
+        let mean = formatNumber(alt.meanSequencesInFlight, significant: 2)
+        #expect(q.assumptions.contains { $0.contains("keep \(mean) sequences in flight on average, not 256 (Little's law: the load times a query's stay), "
+                                                   + "and each of the 8 engines runs one sequence at a time, idle between queries: a query would cost") })
+        #expect(!q.assumptions.contains { $0.contains("about 8 sequences") })
+        #expect(q.csvRow().last?.contains("served alone at this load: \(mean) sequences in flight on average") == true)
+    }
+
     /// A model whose own precision the GPU cannot run is refused with the way out, not as if the
     /// user had asked for it (a BF16 model on a V100 said "cannot run precision bf16" to a user
     /// who never named one).
