@@ -194,6 +194,45 @@ import Testing
         }
     }
 
+    /// A group larger than the deployment says so and how many GPUs it needs ("tp 4 does not
+    /// divide gpus 2" read as a divisibility slip); one that fits but does not divide says that.
+    @Test(arguments: [
+        (gpus: 2, tp: 4, pp: nil, ep: nil, "tp 4 exceeds gpus 2: it needs at least 4 GPUs"),
+        (gpus: 4, tp: 3, pp: nil, ep: nil, "tp 3 does not divide gpus 4: gpus must be a multiple of 3"),
+        (gpus: 2, tp: nil, pp: 4, ep: nil, "pp 4 exceeds gpus 2: it needs at least 4 GPUs"),
+        (gpus: 6, tp: 1, pp: 4, ep: nil, "pp 4 does not divide gpus 6: gpus must be a multiple of 4"),
+        (gpus: 4, tp: 2, pp: 4, ep: nil, "tp 2 × pp 4 = 8 exceeds gpus 4: it needs at least 8 GPUs"),
+        (gpus: 4, tp: 4, pp: nil, ep: 8, "ep 8 exceeds gpus 4: it needs at least 8 GPUs"),
+        (gpus: 6, tp: 2, pp: nil, ep: 4, "ep 4 does not divide gpus 6: gpus must be a multiple of 4"),
+    ] as [(gpus: Int, tp: Int?, pp: Int?, ep: Int?, String)])
+    func aGroupTheGPUsCannotHoldSaysWhy(_ c: (gpus: Int, tp: Int?, pp: Int?, ep: Int?, String)) {
+        let model = c.ep == nil ? "meta-llama/Llama-3.1-8B-Instruct" : "Qwen/Qwen3-30B-A3B-Instruct-2507"
+        do {
+            _ = try Self.estimator.deployment(DeploymentRequest(model: model, gpu: "h100-sxm", gpus: c.gpus, tensorParallel: c.tp,
+                                                                expertParallel: c.ep, pipelineParallel: c.pp))
+            Issue.record("accepted \(c)")
+        } catch let DeploymentError.invalidParallelism(message) {
+            #expect(message == c.4)
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+
+    /// HF batches statically: a continuous-batching step names every framework that runs one
+    /// (it named vllm alone, though sglang, trtllm and vllm-eager run them too).
+    @Test func aMixedStepUnderHFNamesTheFrameworksThatRunIt() throws {
+        let step = Phase.mixed(decodeBatch: 8, context: 110, prefillTokens: 100, prefillPast: 0, prefillSequences: 1)
+        do {
+            _ = try PhasePlanner(deployment: try deployment("meta-llama/Llama-3.1-8B-Instruct", framework: .hf)).program(for: step)
+            Issue.record("hf planned a mixed step")
+        } catch let DeploymentError.invalidShape(message) {
+            #expect(message == "the hf framework batches statically; continuous-batching steps need vllm, vllm-eager, trtllm or sglang")
+        }
+        for f in Framework.allCases where f.isFused {
+            #expect(throws: Never.self, "\(f)") { try PhasePlanner(deployment: try deployment("meta-llama/Llama-3.1-8B-Instruct", framework: f)).program(for: step) }
+        }
+    }
+
     @Test func modelTooLargeSaysHowManyGPUs() {
         do {
             _ = try deployment("meta-llama/Llama-3.1-405B-Instruct", gpus: 1)

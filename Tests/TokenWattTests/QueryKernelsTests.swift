@@ -39,6 +39,21 @@ import KernelPower
         #expect(moe.lines.contains { $0.kernel == "moe_dispatch" } && moe.lines.contains { $0.kernel == "experts_gate_up" })
     }
 
+    /// A negative prefill entry says what the table knows: the kernel cost less in the step with
+    /// the prompt's rows. It blamed the power cap on steps far below it; the cap is named only
+    /// when it throttled a kernel.
+    @Test func aNegativeEntryBlamesTheCapOnlyWhenItIsReached() throws {
+        let uncapped = QueryKernels.negativeNote(powerLimited: false)
+        #expect(uncapped == "; a negative entry is a kernel that cost less in the step with the prompt's rows than in the decode step alone "
+            + "(for instance a GEMM whose extra rows make it pick another tiling)")
+        #expect(QueryKernels.negativeNote(powerLimited: true).hasSuffix("another tiling, or a step the power cap holds at a lower clock)"))
+        // 1-token prompts beside 64 decodes (Llama-3.1-8B on an H100, far below its cap).
+        let q = try check(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"),
+                          ServingRequest(batch: 64, inputTokens: 1, outputTokens: 100))
+        #expect(!q.powerLimited && !q.text().contains("power cap"))
+        if q.lines.contains(where: { $0.prefill.joules < 0 }) { #expect(q.text().contains(uncapped)) }
+    }
+
     /// Each step is a cycle of every stage's microbatches; the stages that finish first wait at
     /// idle power, and that wait is the query's too.
     @Test func pipelinesAddUpWithTheirWaits() throws {

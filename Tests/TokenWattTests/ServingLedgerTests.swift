@@ -303,6 +303,40 @@ import Testing
         #expect(approx(two.prefill.energy.joules, one.prefill.energy.joules, rel: 1e-9))
     }
 
+    /// The decode line counts what runs: O token steps under continuous batching, O − 1 passes
+    /// after a static batch's prefill and none at one token (it read "1 tokens × decode step" and,
+    /// for HF, named a pass per token).
+    @Test func theDecodeLineNamesTheStepsThatRun() throws {
+        func basis(_ framework: Framework, output: Int) throws -> String {
+            let d = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", framework: framework))
+            let q = try estimate(d, batch: 8, input: 100, output: output)
+            return try #require(q.ledger.items.first { $0.item == "decode-gpu" }).basis
+        }
+        #expect(try basis(.vllm, output: 1) == "1 token × decode step ÷ 8 sequences in flight")
+        #expect(try basis(.vllm, output: 3) == "3 tokens × decode step ÷ 8 sequences in flight")
+        #expect(try basis(.hf, output: 1) == "no decode pass: the prefill gives the only output token")
+        #expect(try basis(.hf, output: 2) == "1 pass (2 tokens − 1: the prefill gives the first) × decode step ÷ 8 sequences in flight")
+        #expect(try basis(.hf, output: 3) == "2 passes (3 tokens − 1: the prefill gives the first) × decode step ÷ 8 sequences in flight")
+    }
+
+    /// Counts of one read in the singular: one GPU, one sequence per replica or per engine, one
+    /// request per step, a one-token chunk.
+    @Test func countsOfOneAreSingular() throws {
+        let gh200 = try estimate(try deployment(gpu: "gh200"), batch: 1, input: 1, output: 1)
+        #expect(gh200.ledger.items.first?.basis.hasSuffix(", 1 GPU") == true)
+        #expect(gh200.assumptions.contains { $0.hasSuffix("non-GPU power under load for 1 GPU") })
+        #expect(gh200.assumptions.contains { $0.hasPrefix("1 request starts per step per engine") && $0.hasSuffix("one chunk of up to 1 token") })
+        let replicas = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", gpus: 8, tensorParallel: 1))
+        #expect(try estimate(replicas, batch: 11).assumptions.contains(
+            "batch 11 does not split evenly over 8 data-parallel replicas: each is priced with 1 sequence, 8 in all"))
+        let budget = try estimate(try deployment(), batch: 8, input: 4096, output: 1)
+        #expect(budget.assumptions.contains { $0.hasPrefix("a step's 8192-token budget holds 1 decoding sequence per engine") })
+        for q in [gh200, budget] {
+            let words = q.assumptions + q.ledger.items.map(\.basis)
+            #expect(!words.contains { $0.contains("1 tokens") || $0.contains("1 sequences") || $0.contains("1 GPUs") || $0.contains("(s)") })
+        }
+    }
+
     /// gpt-oss-120b's 18 sliding-window layers (128 tokens) hold their window and the page being
     /// filled, its 18 full layers the whole context; a context inside the window pays every layer,
     /// and a model without windows pays every layer at any context.
@@ -388,6 +422,24 @@ import Testing
         let staticBatch = try QueryEstimate(estimator: Self.estimator, deployment: d, request: r,
                                             settings: try LedgerSettings(utilization: .load(queriesPerSecond: q)))
         #expect(staticBatch.atLoad == nil)
+    }
+
+    /// Under a light load each engine holds one sequence and idles between queries: the note
+    /// gives the mean in flight by Little's law, not one per engine (0.001 queries/s on 8
+    /// replicas read "keep about 8 sequences in flight").
+    @Test func aLightLoadSaysTheMeanInFlight() throws {
+        let d = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", gpus: 8, tensorParallel: 1))
+        let q = try estimate(d, batch: 256, input: 1000, output: 200, settings: try LedgerSettings(utilization: .load(queriesPerSecond: 0.001)))
+        let alt = try #require(q.atLoad)
+        #expect(alt.lightLoad && alt.sequencesInFlight == 8 && alt.meanSequencesInFlight > 0 && alt.meanSequencesInFlight < 0.1)
+        // Little's law: the load times a query's stay, 8 sequences × 200 tokens at the rate of batch 8.
+        let one = try Self.estimator.serve(d, ServingRequest(batch: 8, inputTokens: 1000, outputTokens: 200))
+        #expect(approx(alt.meanSequencesInFlight, 0.001 * 8 * 200 / one.outputTokensPerSecond, rel: 1e-9))
+        let mean = formatNumber(alt.meanSequencesInFlight, significant: 2)
+        #expect(q.assumptions.contains { $0.contains("keep \(mean) sequences in flight on average, not 256 (Little's law: the load times a query's stay), "
+                                                   + "and each of the 8 engines runs one sequence at a time, idle between queries: a query would cost") })
+        #expect(!q.assumptions.contains { $0.contains("about 8 sequences") })
+        #expect(q.csvRow().last?.contains("served alone at this load: \(mean) sequences in flight on average") == true)
     }
 
     /// A model whose own precision the GPU cannot run is refused with the way out, not as if the

@@ -8,9 +8,8 @@ extension Deployment {
                               framework: Framework) throws {
         guard pp >= 1 else { throw DeploymentError.invalidParallelism("pp must be at least 1") }
         guard pp > 1 else { return }
-        guard gpuCount % (tp * pp) == 0 else {
-            throw DeploymentError.invalidParallelism("tp \(tp) × pp \(pp) = \(tp * pp) does not divide gpus \(gpuCount)")
-        }
+        let name = tp == 1 ? "pp \(pp)" : "tp \(tp) × pp \(pp) = \(tp * pp)"
+        if let problem = groupProblem(name, size: tp * pp, gpuCount: gpuCount) { throw DeploymentError.invalidParallelism(problem) }
         guard pp <= layers else {
             throw DeploymentError.invalidParallelism("pp \(pp) is more stages than the model's \(layers) layers")
         }

@@ -26,6 +26,13 @@ public enum Framework: String, Sendable, CaseIterable {
     /// Whether the framework runs fused kernels with continuous (in-flight) batching.
     public var isFused: Bool { self != .hf }
 
+    /// The fused frameworks in words ("vllm, vllm-eager, trtllm or sglang"), so that a refusal
+    /// names every framework that works, not vLLM alone.
+    public static var fusedNames: String {
+        let names = allCases.filter(\.isFused).map(\.rawValue)
+        return names.dropLast().joined(separator: ", ") + " or " + names[names.count - 1]
+    }
+
     /// Whether small steps replay as CUDA graphs (one host launch per graph, not per kernel).
     public var capturesCUDAGraphs: Bool { self == .vllm || self == .trtllm || self == .sglang }
 
@@ -153,8 +160,8 @@ public struct Deployment: Sendable {
             throw DeploymentError.unsupportedModel(
                 "\(model.id)'s sparse attention needs FP8 tensor cores (its indexer scores in FP8; vLLM runs it on Hopper and Blackwell); \(gpu.id) has none")
         }
-        guard gpuCount % tensorParallel == 0 else {
-            throw DeploymentError.invalidParallelism("tp \(tensorParallel) does not divide gpus \(gpuCount)")
+        if let problem = Self.groupProblem("tp \(tensorParallel)", size: tensorParallel, gpuCount: gpuCount) {
+            throw DeploymentError.invalidParallelism(problem)
         }
         try Self.checkPipeline(pipelineParallel, gpuCount: gpuCount, tensorParallel: tensorParallel, expertParallel: expertParallel,
                                layers: model.layers, framework: framework)
@@ -166,8 +173,8 @@ public struct Deployment: Sendable {
             guard moe.experts % expertParallel == 0 else {
                 throw DeploymentError.invalidParallelism("ep \(expertParallel) does not divide the \(moe.experts) experts of \(model.id)")
             }
-            guard expertParallel <= gpuCount, gpuCount % expertParallel == 0 else {
-                throw DeploymentError.invalidParallelism("ep \(expertParallel) must divide gpus \(gpuCount)")
+            if let problem = Self.groupProblem("ep \(expertParallel)", size: expertParallel, gpuCount: gpuCount) {
+                throw DeploymentError.invalidParallelism(problem)
             }
             // Each expert is sliced over the tp/ep GPUs that hold it (or whole on each when ep ≥ tp).
             guard tensorParallel % expertParallel == 0 || expertParallel % tensorParallel == 0 else {
@@ -278,6 +285,15 @@ public struct Deployment: Sendable {
         if let g = model.linearAttention, g.keyHeads % tp != 0 || g.valueHeads % tp != 0 {
             return "tp \(tp) must divide the \(g.keyHeads) key heads and \(g.valueHeads) value heads of \(model.id)'s Gated DeltaNet layers"
         }
+        return nil
+    }
+
+    /// Why groups of `size` GPUs, called `name` (`tp 4`, `tp 2 × pp 2 = 4`), cannot tile
+    /// `gpuCount` GPUs, or nil when they can. A group larger than the deployment says so and how
+    /// many GPUs it needs: "tp 4 does not divide gpus 2" read as a divisibility slip.
+    static func groupProblem(_ name: String, size: Int, gpuCount: Int) -> String? {
+        if size > gpuCount { return "\(name) exceeds gpus \(gpuCount): it needs at least \(size) GPUs" }
+        if gpuCount % size != 0 { return "\(name) does not divide gpus \(gpuCount): gpus must be a multiple of \(size)" }
         return nil
     }
 

@@ -102,7 +102,8 @@ public struct Estimator: Sendable {
         let pp = r.pipelineParallel ?? 1
         guard pp >= 1 else { throw DeploymentError.invalidParallelism("pp must be at least 1") }
         let count = r.gpus ?? (r.tensorParallel ?? 1) * pp
-        let tp = r.tensorParallel ?? count / pp
+        // At least 1, so that more stages than GPUs is refused as such, not as "tp must be at least 1".
+        let tp = r.tensorParallel ?? max(1, count / pp)
         let precision = r.precision ?? model.defaultPrecision
         let set = calibration.coefficients(for: gpu)
         var host = defaultHost(for: r.framework, set: set)

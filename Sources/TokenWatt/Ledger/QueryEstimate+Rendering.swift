@@ -45,7 +45,8 @@ extension QueryEstimate {
     /// Under a load, the batch a continuous-batching engine holds there and a query's cost at it.
     var atLoadJSON: [(String, JSONValue)] {
         guard let a = atLoad else { return [] }
-        return [("atLoad", .obj([("sequencesInFlight", .num(Double(a.sequencesInFlight))),
+        return [("atLoad", .obj([("meanSequencesInFlight", .num(a.meanSequencesInFlight)),
+                                 ("sequencesInFlight", .num(Double(a.sequencesInFlight))),
                                  ("whPerQuery", .obj(Boundary.allCases.map { ($0.rawValue, .num(a.whPerQuery[$0] ?? 0)) }))]))]
     }
 
@@ -69,7 +70,7 @@ extension QueryEstimate {
     /// The load served by this deployment alone, in the CSV row's note.
     var atLoadNote: [String] {
         guard let a = atLoad else { return [] }
-        return ["served alone at this load: \(formatCount(a.sequencesInFlight, "sequence")) in flight, "
+        return ["served alone at this load: \(a.lightLoad ? a.inFlight : formatCount(a.sequencesInFlight, "sequence") + " in flight"), "
                 + "\(formatNumber(a.whPerQuery[boundary] ?? 0, significant: 4)) Wh per query (\(boundary.rawValue))"]
     }
 

@@ -21,9 +21,26 @@ public struct QueryEstimate: Sendable {
     /// is light, and runs on at that smaller, costlier batch. This is that case, for comparison.
     public struct LoadAlternative: Sendable {
         public var queriesPerSecond: Double
-        /// Sequences in flight at the load (whole deployment).
+        /// The batch the engines hold at the load (whole deployment): the smallest per engine
+        /// whose output rate carries it, at least one per engine.
         public var sequencesInFlight: Int
+        /// Sequences in flight on average (Little's law): the batch times the share of the time
+        /// the engines are busy at it. Below one per engine at a light load, where the batch
+        /// cannot shrink further and the engines idle between queries.
+        public var meanSequencesInFlight: Double
+        /// Data-parallel engines that share the load.
+        public var engines: Int
         public var whPerQuery: [Boundary: Double]
+
+        /// Whether each engine holds a single sequence, idle between queries: the batch, one per
+        /// engine, then overstates what is in flight (8 sequences at 0.001 queries/s on 8 ranks).
+        public var lightLoad: Bool { sequencesInFlight == engines && meanSequencesInFlight < Double(sequencesInFlight) }
+
+        /// The sequences in flight in words: the batch, or under a light load the mean.
+        public var inFlight: String {
+            lightLoad ? "\(formatNumber(meanSequencesInFlight, significant: 2)) sequences in flight on average"
+                : "about \(formatCount(sequencesInFlight, "sequence")) in flight"
+        }
     }
 
     public init(estimator: Estimator, deployment d: Deployment, request r: ServingRequest,
@@ -71,17 +88,26 @@ public struct QueryEstimate: Sendable {
         let at = try estimator.serve(d, r, outputTokensPerSecond: q * Double(r.outputTokens), atLimit: s)
         guard !at.overloaded, at.estimate.effectiveBatch < s.effectiveBatch else { return nil }
         let ledger = try QueryLedger.build(serving: at.estimate, deployment: d, outputTokens: r.outputTokens, settings: settings)
-        return LoadAlternative(queriesPerSecond: q, sequencesInFlight: at.estimate.effectiveBatch,
-                               whPerQuery: ledger.totals.mapValues(\.wattHours))
+        let batch = at.estimate.effectiveBatch
+        return LoadAlternative(queriesPerSecond: q, sequencesInFlight: batch, meanSequencesInFlight: ledger.busyFraction * Double(batch),
+                               engines: d.dataParallel, whPerQuery: ledger.totals.mapValues(\.wattHours))
     }
 
     static func describe(_ a: LoadAlternative, _ s: ServingEstimate, _ ledger: QueryLedger, _ boundary: Boundary) -> String {
         let here = ledger.total(at: boundary).wattHours, there = a.whPerQuery[boundary] ?? here
         return "served by this deployment alone (no router packing the load onto fewer engines), \(formatNumber(a.queriesPerSecond)) queries/s "
-            + "keep about \(formatCount(a.sequencesInFlight, "sequence")) in flight, not \(s.effectiveBatch) (Little's law: the smallest batch whose "
-            + "output rate carries the load), and the engine runs on at that batch: a query would cost \(formatNumber(there, significant: 4)) Wh at the \(boundary.rawValue) boundary "
+            + "keep \(a.inFlight), not \(s.effectiveBatch) (Little's law: " + Self.atLoadBatch(a)
+            + ": a query would cost \(formatNumber(there, significant: 4)) Wh at the \(boundary.rawValue) boundary "
             + "(\(there >= here ? "+" : "")\(formatPercent(there / here - 1)) against this ledger's \(formatNumber(here, significant: 4)) Wh at batch \(s.effectiveBatch), "
             + "busy \(formatPercent(ledger.busyFraction)) of the time)"
+    }
+
+    /// How the engines run the load: at the smallest batch whose output rate carries it, or, under
+    /// a light load, one sequence at a time with idle time between queries.
+    static func atLoadBatch(_ a: LoadAlternative) -> String {
+        guard a.lightLoad else { return "the smallest batch whose output rate carries the load), and the engine runs on at that batch" }
+        let who = a.engines == 1 ? "the engine runs" : "each of the \(a.engines) engines runs"
+        return "the load times a query's stay), and \(who) one sequence at a time, idle between queries"
     }
 
     /// Wh per query at every boundary.
@@ -141,16 +167,17 @@ public struct QueryEstimate: Sendable {
             d.lockedClock.map { "SM clock locked at \(formatNumber($0.megahertz)) MHz" } ?? "SM clock at boost (\(formatNumber(d.gpu.boostClock.megahertz)) MHz) unless the power cap throttles",
             "power cap \(formatNumber((d.powerCap ?? d.gpu.tdp).watts)) W\(s.powerLimited ? " (reached: kernels throttled)" : "")",
             "power coefficients: \(set.provenance)",
-            "host: \(d.node.name) (\(d.node.id)), \(formatNumber(d.node.hostActivePower.watts)) W non-GPU power under load for \(d.node.gpuCount) GPUs",
+            "host: \(d.node.name) (\(d.node.id)), \(formatNumber(d.node.hostActivePower.watts)) W non-GPU power under load for \(formatCount(d.node.gpuCount, "GPU"))",
             "PUE \(formatNumber(settings.pue))\(settings.pue == LedgerSettings.defaultPUE ? " (default: \(LedgerSettings.defaultPUESource))" : "")",
         ]
         if let c = s.promptChunking {
             let (low, high) = (Int(c.chunksPerStep.rounded(.down)), Int(c.chunksPerStep.rounded(.up)))
-            let carried = c.chunksPerStep <= 1 ? "a step that carries a prompt carries one chunk of up to \(c.chunkTokens) tokens"
-                : low == high ? "steps carry \(low) prompt chunks of up to \(c.chunkTokens) tokens, priced together as one pass"
-                : "steps carry \(formatNumber(c.chunksPerStep, significant: 3)) prompt chunks of up to \(c.chunkTokens) tokens on average, "
+            let tokens = formatCount(c.chunkTokens, "token"), starts = formatNumber(c.startsPerStep)
+            let carried = c.chunksPerStep <= 1 ? "a step that carries a prompt carries one chunk of up to \(tokens)"
+                : low == high ? "steps carry \(low) prompt chunks of up to \(tokens), priced together as one pass"
+                : "steps carry \(formatNumber(c.chunksPerStep, significant: 3)) prompt chunks of up to \(tokens) on average, "
                     + "as steps of \(low) and of \(high) chunks, each priced as one pass"
-            a.append("\(formatNumber(c.startsPerStep)) requests start per step per engine (batch ÷ the steps a request holds its place: its output tokens, and its prompt chunks after the first); \(carried)")
+            a.append("\(starts) \(starts == "1" ? "request starts" : "requests start") per step per engine (batch ÷ the steps a request holds its place: its output tokens, and its prompt chunks after the first); \(carried)")
         }
         a += PublishedServing.servingCaveats(for: d)
         if d.framework.isFused, let base = estimator.servingBase(for: set) {

@@ -37,9 +37,8 @@ extension QueryLedger {
         let a = try Amounts(serving: s, deployment: d, outputTokens: outputTokens, settings: settings)
         let items = [
             LedgerItem(item: "prefill-gpu", boundary: .gpu, energy: a.prefill,
-                       basis: "kernels of the query's prompt chunks and the batch place they hold, \(d.gpuCount) GPU(s)"),
-            LedgerItem(item: "decode-gpu", boundary: .gpu, energy: a.decode,
-                       basis: "\(outputTokens) tokens × decode step ÷ \(formatCount(s.effectiveBatch, "sequence")) in flight"),
+                       basis: "kernels of the query's prompt chunks and the batch place they hold, \(formatCount(d.gpuCount, "GPU"))"),
+            LedgerItem(item: "decode-gpu", boundary: .gpu, energy: a.decode, basis: decodeBasis(s, outputTokens: outputTokens)),
             LedgerItem(item: "gpu-idle", boundary: .gpu, energy: a.gaps,
                        basis: "idle power in host gaps between kernels and steps"),
             LedgerItem(item: "host", boundary: .node, energy: a.host,
@@ -52,6 +51,18 @@ extension QueryLedger {
         let gpus = Double(d.gpuCount)
         let nodePower = (s.gpuPower * gpus + a.hostPerGPU * gpus) / a.psuEfficiency
         return QueryLedger(items: items, busyFraction: a.busy, pue: settings.pue, nodePower: nodePower)
+    }
+
+    /// The decode line's words. A continuous-batching place holds its sequence for O token steps
+    /// (the last prompt chunk's step emits the first token); a static batch runs O − 1 decode
+    /// passes after the prefill, whose logits give the first token (`staticDecodeSteps`), so
+    /// "O tokens × decode step" overstated its passes by one and named one where none runs.
+    static func decodeBasis(_ s: ServingEstimate, outputTokens o: Int) -> String {
+        let share = "decode step ÷ \(formatCount(s.effectiveBatch, "sequence")) in flight"
+        // `promptChunking` is nil exactly for a static batch.
+        guard s.promptChunking == nil else { return "\(formatCount(o, "token")) × \(share)" }
+        guard o > 1 else { return "no decode pass: the prefill gives the only output token" }
+        return "\(formatCount(o - 1, "pass", plural: "passes")) (\(o) tokens − 1: the prefill gives the first) × \(share)"
     }
 
     /// Wh per query at every boundary, as `build(…).totals` gives them, without the lines' words

@@ -28,7 +28,7 @@ public struct PhasePlanner: Sendable {
                 "the hf framework is modelled for dense attention; run \(deployment.model.id)'s sparse attention under vllm or trtllm")
         }
         if case .mixed = phase, deployment.framework == .hf {
-            throw DeploymentError.invalidShape("the hf framework batches statically; continuous-batching steps need vllm")
+            throw DeploymentError.invalidShape("the hf framework batches statically; continuous-batching steps need \(Framework.fusedNames)")
         }
         let b = KernelBuilder(deployment)
         let graphs = deployment.framework.capturesCUDAGraphs && phase.tokens <= Self.cudaGraphMaxTokens

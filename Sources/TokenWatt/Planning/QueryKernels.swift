@@ -21,10 +21,14 @@ public struct QueryKernels: Sendable {
     /// Largest total first.
     public let lines: [Line]
     public var total: Energy { lines.reduce(.zero) { $0 + $1.total } }
+    /// Whether the power cap throttled any kernel of the query's steps.
+    public let powerLimited: Bool
 
     public init(estimator: Estimator, deployment d: Deployment, serving r: ServingRequest) throws {
         try KVCacheBudget.requireRoom(r, on: d)
-        let local = max(1, try estimator.serve(d, r).effectiveBatch / d.attentionRanks)
+        let serving = try estimator.serve(d, r)
+        let local = max(1, serving.effectiveBatch / d.attentionRanks)
+        powerLimited = serving.powerLimited
         func pass(_ phase: Phase) throws -> [String: Energy] { try Self.energies(of: phase, on: d, estimator: estimator) }
         var prefill: [String: Energy] = [:], decode: [String: Energy] = [:]
         let gpus = Double(d.gpuCount)
@@ -143,13 +147,21 @@ extension QueryKernels {
             [r[0], r[1], r[2], r[3], Double(r[4]).map { formatPercent($0, decimals: 1) } ?? r[4]]
         })
         s += "\nprefill: what the query's prompt chunks add to the steps they join"
-        if lines.contains(where: { $0.prefill.joules < 0 }) {
-            s += "; a negative entry is a kernel the chunk makes cheaper (the step it joins runs at the power cap, at a lower clock)"
-        }
+        if lines.contains(where: { $0.prefill.joules < 0 }) { s += Self.negativeNote(powerLimited: powerLimited) }
         s += "\ndecode: the query's share of every decode step it is in flight for\n"
         if d.pipelineParallel > 1 {
             s += "pipeline_wait: idle power while a stage waits for the slowest stage or microbatch of each cycle (pp \(d.pipelineParallel))\n"
         }
         return s
+    }
+
+    /// What a negative prefill entry means. The table cannot tell why a kernel costs less with the
+    /// prompt's rows: it blamed the power cap, on steps far below it where a GEMM with more rows
+    /// had picked another tiling (Llama-3.1-8B on an H100, batch 64, 1-token prompts). It names
+    /// the cap only when the cap did throttle a kernel of the query's steps.
+    static func negativeNote(powerLimited: Bool) -> String {
+        "; a negative entry is a kernel that cost less in the step with the prompt's rows than in the decode step alone "
+            + "(for instance a GEMM whose extra rows make it pick another tiling"
+            + (powerLimited ? ", or a step the power cap holds at a lower clock)" : ")")
     }
 }

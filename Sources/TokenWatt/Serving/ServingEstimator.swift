@@ -41,7 +41,7 @@ public struct ServingEstimator: Sendable {
             notes.append(note)
         }
         if flight.limit == .stepBudget {
-            notes.append("a step's \(r.tokenBudget)-token budget holds \(r.budgetLimitedBatch) decoding sequences per engine plus the prompts that start beside them (\(r.inputTokens) input tokens per \(r.outputTokens) output); using \(local * ranks) of the \(flight.memoryLocal * ranks) sequences")
+            notes.append("a step's \(r.tokenBudget)-token budget holds \(formatCount(r.budgetLimitedBatch, "decoding sequence")) per engine plus the prompts that start beside them (\(r.inputTokens) input tokens per \(r.outputTokens) output); using \(local * ranks) of the \(flight.memoryLocal * ranks) sequences")
         }
         if let note = Self.pipelineFillNote(local, stages: deployment.pipelineParallel) {
             notes.append(note)
@@ -79,7 +79,7 @@ public struct ServingEstimator: Sendable {
         if batch < ranks {
             return "batch \(batch) is fewer sequences than the \(ranks) data-parallel replicas: each replica is priced with one sequence (\(ranks) in all), as if every replica were serving; with \(batch) in flight, \(ranks - batch) would sit idle"
         }
-        return "batch \(batch) does not split evenly over \(ranks) data-parallel replicas: each is priced with \(perRank) sequences, \(perRank * ranks) in all"
+        return "batch \(batch) does not split evenly over \(ranks) data-parallel replicas: each is priced with \(formatCount(perRank, "sequence")), \(perRank * ranks) in all"
     }
 
     /// A pipeline whose engine holds fewer sequences than stages cannot fill its microbatches:
