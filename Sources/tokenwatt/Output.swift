@@ -97,9 +97,21 @@ enum Output {
     /// remembered for removal if the run is stopped by a signal (`TemporaryFiles`).
     static func temporaryPath(for path: String) -> String {
         let url = URL(fileURLWithPath: path)
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
+        var name = ".\(url.lastPathComponent).tmp-\(getpid())"
+        // A name counts bytes against NAME_MAX (255 on Linux and macOS): a legal 250-byte target
+        // had no legal temporary name, so a long one is named by a hash of the target's name.
+        if name.utf8.count > 255 { name = ".tokenwatt-\(fnv1a(url.lastPathComponent)).tmp-\(getpid())" }
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(name).path
         TemporaryFiles.remember(tmp)
         return tmp
+    }
+
+    /// The 64-bit FNV-1a hash of `text`'s UTF-8 bytes in hex: stable across runs and platforms,
+    /// unlike `Hasher`, which is seeded per process.
+    static func fnv1a(_ text: String) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return String(h, radix: 16)
     }
 
     /// `refuseReplacingForeign` for an `--svg` output: it replaces only an SVG.

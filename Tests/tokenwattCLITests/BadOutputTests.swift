@@ -207,4 +207,15 @@ import Testing
         let env = try CLITests.run(["report", "Workloads/chat-service.json"], environment: ["TOKENWATT_GPU_CATALOG": "g.json"])
         #expect(env.status == 64 && env.stderr.contains("TOKENWATT_GPU_CATALOG") && env.stderr.contains("-o DIR"), "\(env.stderr)")
     }
+
+    /// A legal 250-byte output name was refused: its temporary name `.NAME.tmp-PID` passed the
+    /// 255-byte limit on a name. A long name now gets a shorter temporary name.
+    @Test func aLongOutputNameIsWritten() throws {
+        let dir = try scratch("long-name")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let name = String(repeating: "a", count: 250) + ".json"
+        let r = try CLITests.run(["power", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--seq-length", "1000", "--spec", dir.path + "/" + name])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == [name])
+    }
 }
