@@ -152,9 +152,35 @@ enum Output {
         if FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), !isDir.boolValue {
             throw InputError.unreadable(file: dir.path, reason: "is a file, not a folder to write \(URL(fileURLWithPath: path).lastPathComponent) into")
         }
-        do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
-            throw InputError.unreadable(file: dir.path, reason: "could not be made a folder: \(error.localizedDescription)")
+        try makeFolder(dir)
+    }
+
+    /// The folders this run made for its outputs, shallowest first.
+    nonisolated(unsafe) static var madeFolders: [String] = []
+
+    /// Makes `dir` and its missing parents one by one, remembering each, so that a failed run
+    /// can remove them (a run that failed left the empty folders it had made, 18 deep for a
+    /// path too long to finish).
+    static func makeFolder(_ dir: URL) throws {
+        var missing: [URL] = []
+        var d = dir.standardizedFileURL
+        while !FileManager.default.fileExists(atPath: d.path), d.path != "/" {
+            missing.insert(d, at: 0)
+            d = d.deletingLastPathComponent()
         }
+        for m in missing {
+            do { try FileManager.default.createDirectory(at: m, withIntermediateDirectories: false) } catch {
+                throw InputError.unreadable(file: dir.path, reason: "could not be made a folder: \(error.localizedDescription)")
+            }
+            madeFolders.append(m.path)
+        }
+    }
+
+    /// Removes the folders this run made that are still empty, deepest first: a failed run
+    /// leaves the tree as it found it. rmdir(2) never removes a folder that holds anything.
+    static func removeMadeFolders() {
+        for dir in madeFolders.reversed() { rmdir(dir) }
+        madeFolders = []
     }
 
     /// A text table with aligned columns (numbers right-aligned).

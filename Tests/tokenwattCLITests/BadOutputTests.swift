@@ -218,4 +218,15 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == [name])
     }
+    /// A run that failed left the folders it had made for its outputs (18 of them for a path
+    /// too long to finish): now it removes the ones it made, and only those.
+    @Test func aFailedRunRemovesTheFoldersItMade() throws {
+        let dir = try scratch("folders")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let w = dir.appendingPathComponent("w.json")
+        try Inputs.workload.write(to: w, atomically: true, encoding: .utf8)
+        let r = try CLITests.run(["report", w.path, "-o", dir.path + "/a/b/c/" + String(repeating: "b", count: 300)])
+        #expect(r.status == 1 && r.stderr.contains("could not be made a folder"), "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["w.json"])
+    }
 }
