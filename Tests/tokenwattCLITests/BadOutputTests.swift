@@ -229,4 +229,30 @@ import Testing
         #expect(r.status == 1 && r.stderr.contains("could not be made a folder"), "\(r.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["w.json"])
     }
+    /// Two `report -o DIR` runs at once renamed their files in turn and could leave one run's .md
+    /// beside the other's .json: a run now renames its set holding a lock on DIR (flock(2)).
+    @Test func reportWaitsForTheLockOnItsFolder() throws {
+        let dir = try scratch("lock")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let w = dir.appendingPathComponent("w.json"), out = dir.appendingPathComponent("out")
+        try Inputs.workload.write(to: w, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let fd = open(out.path, O_RDONLY)
+        #expect(fd >= 0 && flock(fd, LOCK_EX) == 0)
+        let p = Process()
+        p.executableURL = try #require(CLITests.binary)
+        p.arguments = ["report", w.path, "-o", out.path]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        func names() -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? [] }
+        let deadline = Date().addingTimeInterval(60)
+        while names().filter({ $0.contains(".tmp-") }).count < 4 && p.isRunning && Date() < deadline { usleep(20_000) }
+        usleep(300_000)
+        #expect(p.isRunning && names().allSatisfy { $0.contains(".tmp-") }, "\(names())")
+        close(fd)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0 && names().sorted() == ["w.csv", "w.html", "w.json", "w.md"], "\(names())")
+    }
+
 }
