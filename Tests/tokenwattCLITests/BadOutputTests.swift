@@ -208,6 +208,55 @@ import Testing
         #expect(env.status == 64 && env.stderr.contains("TOKENWATT_GPU_CATALOG") && env.stderr.contains("-o DIR"), "\(env.stderr)")
     }
 
+    /// `report --all` of a workload named `validation` gave its report and the validation
+    /// report the same two paths: the run replaced half the set, then failed (errno 2).
+    @Test func reportAllRefusesAWorkloadNamedValidation() throws {
+        let dir = try scratch("validation-name")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let wl = dir.appendingPathComponent("wl"), out = dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: wl, withIntermediateDirectories: true)
+        try Inputs.workload.write(to: wl.appendingPathComponent("validation.json"), atomically: true, encoding: .utf8)
+        let r = try CLITests.run(["report", "--all", "--workloads", wl.path, "-o", out.path])
+        #expect(r.status == 64 && r.stderr.contains("wl/validation.json") && r.stderr.contains("the validation report"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+    /// `report W --seed 7` replaced the committed Reports/ and quoted `tokenwatt report W` as the
+    /// command that gives its bytes: another seed or sample count is an experiment, written only
+    /// with -o, and its regenerate line quotes the options. The workload's own values are not.
+    /// (Run in a scratch folder with its own Reports/, so that a regression replaces no committed file.)
+    @Test func reportSeedAndSamplesAreExperiments() throws {
+        let dir = try scratch("seed")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let w = dir.appendingPathComponent("w.json")
+        try Inputs.workload.write(to: w, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("Reports"), withIntermediateDirectories: true)
+        for extra in [[], ["-o", "./Reports"]] {
+            let r = try CLITests.run(["report", "w.json", "--seed", "7"] + extra, directory: dir)
+            #expect(r.status == 64 && r.stderr.contains("--seed") && r.stdout.isEmpty, "\(r.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/Reports").isEmpty)
+        let own = try CLITests.run(["report", w.path, "--samples", "200", "--seed", "42", "-o", dir.path + "/own"])
+        #expect(own.status == 0, "\(own.stderr)")
+        #expect(text(dir.appendingPathComponent("own/w.md"))?.contains("report \(w.path)` (seed 42") == true)
+        let other = try CLITests.run(["report", w.path, "--samples", "50", "-o", dir.path + "/other"])
+        #expect(other.status == 0, "\(other.stderr)")
+        #expect(text(dir.appendingPathComponent("other/w.md"))?.contains("report \(w.path) --samples 50 -o DIR` (seed 42, 50 samples") == true)
+    }
+    /// `--workloads ./W`, `W/` and its absolute path each named the workload differently in the
+    /// report (`./W/x.json`, `W//x.json`, `/abs/W/x.json`), so the bytes differed from `W`'s.
+    @Test func reportAllBytesDoNotDependOnHowTheFolderIsSpelled() throws {
+        let dir = try scratch("spelling")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("wl"), withIntermediateDirectories: true)
+        try Inputs.workload.write(to: dir.appendingPathComponent("wl/w.json"), atomically: true, encoding: .utf8)
+        var texts: Set<String> = []
+        for (i, folder) in ["wl", "./wl", "wl/", dir.path + "/wl"].enumerated() {
+            let r = try CLITests.run(["report", "--all", "--skip-validation", "--workloads", folder, "-o", "out\(i)"], directory: dir)
+            #expect(r.status == 0, "\(folder): \(r.stderr)")
+            texts.insert((text(dir.appendingPathComponent("out\(i)/w.md")) ?? "") + (text(dir.appendingPathComponent("out\(i)/w.json")) ?? ""))
+        }
+        #expect(texts.count == 1 && texts.first?.contains("`tokenwatt report wl/w.json`") == true)
+    }
     /// A legal 250-byte output name was refused: its temporary name `.NAME.tmp-PID` passed the
     /// 255-byte limit on a name. A long name now gets a shorter temporary name.
     @Test func aLongOutputNameIsWritten() throws {
