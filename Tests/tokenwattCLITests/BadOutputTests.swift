@@ -220,6 +220,7 @@ import Testing
         #expect(r.status == 64 && r.stderr.contains("wl/validation.json") && r.stderr.contains("the validation report"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
+
     /// `report W --seed 7` replaced the committed Reports/ and quoted `tokenwatt report W` as the
     /// command that gives its bytes: another seed or sample count is an experiment, written only
     /// with -o, and its regenerate line quotes the options. The workload's own values are not.
@@ -242,6 +243,23 @@ import Testing
         #expect(other.status == 0, "\(other.stderr)")
         #expect(text(dir.appendingPathComponent("other/w.md"))?.contains("report \(w.path) --samples 50 -o DIR` (seed 42, 50 samples") == true)
     }
+
+    /// `validate --quick -o Reports` replaced the committed validation report with one missing
+    /// its refits; a partial run (or another model) is refused there, however Reports is spelled.
+    /// (Run in a scratch folder with its own Reports/, so that a regression replaces no committed file.)
+    @Test func validatePartialRunsStayOutOfReports() throws {
+        let dir = try scratch("validate-partial")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("Reports"), withIntermediateDirectories: true)
+        for args in [["--quick", "-o", "Reports"], ["--rows", "mlperf-power", "-o", "./Reports/"], ["--calibration", "c.json", "-o", "Reports"]] {
+            let r = try CLITests.run(["validate"] + args, directory: dir)
+            #expect(r.status == 64 && r.stderr.contains("committed Reports/") && r.stderr.contains(args[0]), "\(args): \(r.stderr)")
+        }
+        let env = try CLITests.run(["validate", "-o", "Reports"], environment: ["TOKENWATT_GPU_CATALOG": "g.json"], directory: dir)
+        #expect(env.status == 64 && env.stderr.contains("TOKENWATT_GPU_CATALOG"), "\(env.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/Reports").isEmpty)
+    }
+
     /// `--workloads ./W`, `W/` and its absolute path each named the workload differently in the
     /// report (`./W/x.json`, `W//x.json`, `/abs/W/x.json`), so the bytes differed from `W`'s.
     @Test func reportAllBytesDoNotDependOnHowTheFolderIsSpelled() throws {
@@ -257,6 +275,7 @@ import Testing
         }
         #expect(texts.count == 1 && texts.first?.contains("`tokenwatt report wl/w.json`") == true)
     }
+
     /// A legal 250-byte output name was refused: its temporary name `.NAME.tmp-PID` passed the
     /// 255-byte limit on a name. A long name now gets a shorter temporary name.
     @Test func aLongOutputNameIsWritten() throws {
@@ -267,6 +286,7 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == [name])
     }
+
     /// A run that failed left the folders it had made for its outputs (18 of them for a path
     /// too long to finish): now it removes the ones it made, and only those.
     @Test func aFailedRunRemovesTheFoldersItMade() throws {
@@ -278,6 +298,7 @@ import Testing
         #expect(r.status == 1 && r.stderr.contains("could not be made a folder"), "\(r.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["w.json"])
     }
+
     /// Two `report -o DIR` runs at once renamed their files in turn and could leave one run's .md
     /// beside the other's .json: a run now renames its set holding a lock on DIR (flock(2)).
     @Test func reportWaitsForTheLockOnItsFolder() throws {
@@ -303,5 +324,4 @@ import Testing
         p.waitUntilExit()
         #expect(p.terminationStatus == 0 && names().sorted() == ["w.csv", "w.html", "w.json", "w.md"], "\(names())")
     }
-
 }
