@@ -45,7 +45,29 @@ enum Output {
     /// whole (a report whose third file could not be written left two new files beside two old
     /// ones that disagreed with them).
     static func writeFiles(_ files: [(path: String, text: String)], streams: [StreamingOutput] = []) throws {
-        for f in files { try checkDestination(f.path) }
+        let staged: [(tmp: URL, path: String)]
+        do {
+            try refuseDuplicates(files.map(\.path) + streams.map(\.path))
+            for f in files { try checkDestination(f.path) }
+            staged = try stage(files, streams: streams)
+        } catch {
+            for s in streams { s.abandon() }
+            throw error
+        }
+        defer { for s in staged { TemporaryFiles.forget(s.tmp.path) } }
+        try withFolderLocks(staged.map { URL(fileURLWithPath: $0.path).deletingLastPathComponent().path }) {
+            for (i, s) in staged.enumerated() where rename(s.tmp.path, s.path) != 0 {
+                // rename(2) replaces a target atomically; one failing after the checks is rare.
+                let code = errno
+                for rest in staged[i...] { try? FileManager.default.removeItem(at: rest.tmp) }
+                throw InputError.unreadable(file: s.path, reason: "could not be renamed into place (errno \(code))")
+            }
+        }
+    }
+
+    /// Writes each file to its temporary name and closes each stream; on a failure removes
+    /// every temporary file written so far.
+    private static func stage(_ files: [(path: String, text: String)], streams: [StreamingOutput]) throws -> [(tmp: URL, path: String)] {
         var staged: [(tmp: URL, path: String)] = []
         do {
             for f in files {
@@ -57,18 +79,37 @@ enum Output {
             }
             // A streamed output joins the set once its last piece is on disk.
             for s in streams { if let tmp = try s.close() { staged.append((URL(fileURLWithPath: tmp), s.path)) } }
+            return staged
         } catch {
             for s in staged { try? FileManager.default.removeItem(at: s.tmp); TemporaryFiles.forget(s.tmp.path) }
-            for s in streams { s.abandon() }
             throw error
         }
-        defer { for s in staged { TemporaryFiles.forget(s.tmp.path) } }
-        for (i, s) in staged.enumerated() where rename(s.tmp.path, s.path) != 0 {
-            // rename(2) replaces a target atomically; one failing after the checks is rare.
-            let code = errno
-            for rest in staged[i...] { try? FileManager.default.removeItem(at: rest.tmp) }
-            throw InputError.unreadable(file: s.path, reason: "could not be renamed into place (errno \(code))")
+    }
+
+    /// Refuses a set that names one file twice: both copies shared one temporary name, so the
+    /// second rename failed after the first had replaced files (`report --all` of a workload
+    /// named `validation` left half a set). Commands name the sources earlier; this is the net.
+    static func refuseDuplicates(_ paths: [String]) throws {
+        var seen: [String: String] = [:]
+        for path in paths where path != "-" {
+            let id = identity(path)
+            if let first = seen[id] {
+                throw InputError.unreadable(file: path, reason: "is named twice among this run's outputs (also as \(first)); nothing was written")
+            }
+            seen[id] = path
         }
+    }
+
+    /// Runs `body` holding an advisory lock (flock(2)) on each folder, taken in one order so two
+    /// runs cannot deadlock: two `report -o DIR` runs renamed their files in turn and left one
+    /// run's .md beside the other's .json; now one set replaces the other whole. The lock is on
+    /// the folder itself, so no lock file is left in Reports/; a folder that cannot be locked
+    /// (a file system without flock) is written unlocked, as before.
+    static func withFolderLocks(_ folders: [String], _ body: () throws -> Void) throws {
+        let fds = Set(folders.map(identity)).sorted().map { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }.filter { $0 >= 0 }
+        defer { for fd in fds { close(fd) } }
+        for fd in fds { while flock(fd, LOCK_EX) != 0, errno == EINTR {} }
+        try body()
     }
 
     /// Refuses a run whose outputs name one of its inputs or each other (`trace LOG --per-request
@@ -97,9 +138,21 @@ enum Output {
     /// remembered for removal if the run is stopped by a signal (`TemporaryFiles`).
     static func temporaryPath(for path: String) -> String {
         let url = URL(fileURLWithPath: path)
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
+        var name = ".\(url.lastPathComponent).tmp-\(getpid())"
+        // A name counts bytes against NAME_MAX (255 on Linux and macOS): a legal 250-byte target
+        // had no legal temporary name, so a long one is named by a hash of the target's name.
+        if name.utf8.count > 255 { name = ".tokenwatt-\(fnv1a(url.lastPathComponent)).tmp-\(getpid())" }
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(name).path
         TemporaryFiles.remember(tmp)
         return tmp
+    }
+
+    /// The 64-bit FNV-1a hash of `text`'s UTF-8 bytes in hex: stable across runs and platforms,
+    /// unlike `Hasher`, which is seeded per process.
+    static func fnv1a(_ text: String) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return String(h, radix: 16)
     }
 
     /// `refuseReplacingForeign` for an `--svg` output: it replaces only an SVG.
@@ -140,9 +193,35 @@ enum Output {
         if FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), !isDir.boolValue {
             throw InputError.unreadable(file: dir.path, reason: "is a file, not a folder to write \(URL(fileURLWithPath: path).lastPathComponent) into")
         }
-        do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
-            throw InputError.unreadable(file: dir.path, reason: "could not be made a folder: \(error.localizedDescription)")
+        try makeFolder(dir)
+    }
+
+    /// The folders this run made for its outputs, shallowest first.
+    nonisolated(unsafe) static var madeFolders: [String] = []
+
+    /// Makes `dir` and its missing parents one by one, remembering each, so that a failed run
+    /// can remove them (a run that failed left the empty folders it had made, 18 deep for a
+    /// path too long to finish).
+    static func makeFolder(_ dir: URL) throws {
+        var missing: [URL] = []
+        var d = dir.standardizedFileURL
+        while !FileManager.default.fileExists(atPath: d.path), d.path != "/" {
+            missing.insert(d, at: 0)
+            d = d.deletingLastPathComponent()
         }
+        for m in missing {
+            do { try FileManager.default.createDirectory(at: m, withIntermediateDirectories: false) } catch {
+                throw InputError.unreadable(file: dir.path, reason: "could not be made a folder: \(error.localizedDescription)")
+            }
+            madeFolders.append(m.path)
+        }
+    }
+
+    /// Removes the folders this run made that are still empty, deepest first: a failed run
+    /// leaves the tree as it found it. rmdir(2) never removes a folder that holds anything.
+    static func removeMadeFolders() {
+        for dir in madeFolders.reversed() { rmdir(dir) }
+        madeFolders = []
     }
 
     /// A text table with aligned columns (numbers right-aligned).

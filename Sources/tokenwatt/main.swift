@@ -89,6 +89,14 @@ func main() -> ExitCode {
         print("USAGE: \(command.usage)")
         return .success
     }
+    let code = run(command, args)
+    // A failed run leaves no empty folder it made for outputs it never wrote.
+    if code != .success { Output.removeMadeFolders() }
+    return code
+}
+
+/// Runs `command`, turning its error into a message on stderr and an exit code.
+func run(_ command: Command, _ args: [String]) -> ExitCode {
     do {
         return try command.run(args)
     } catch let e as UsageError {

@@ -207,4 +207,121 @@ import Testing
         let env = try CLITests.run(["report", "Workloads/chat-service.json"], environment: ["TOKENWATT_GPU_CATALOG": "g.json"])
         #expect(env.status == 64 && env.stderr.contains("TOKENWATT_GPU_CATALOG") && env.stderr.contains("-o DIR"), "\(env.stderr)")
     }
+
+    /// `report --all` of a workload named `validation` gave its report and the validation
+    /// report the same two paths: the run replaced half the set, then failed (errno 2).
+    @Test func reportAllRefusesAWorkloadNamedValidation() throws {
+        let dir = try scratch("validation-name")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let wl = dir.appendingPathComponent("wl"), out = dir.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: wl, withIntermediateDirectories: true)
+        try Inputs.workload.write(to: wl.appendingPathComponent("validation.json"), atomically: true, encoding: .utf8)
+        let r = try CLITests.run(["report", "--all", "--workloads", wl.path, "-o", out.path])
+        #expect(r.status == 64 && r.stderr.contains("wl/validation.json") && r.stderr.contains("the validation report"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
+    /// `report W --seed 7` replaced the committed Reports/ and quoted `tokenwatt report W` as the
+    /// command that gives its bytes: another seed or sample count is an experiment, written only
+    /// with -o, and its regenerate line quotes the options. The workload's own values are not.
+    /// (Run in a scratch folder with its own Reports/, so that a regression replaces no committed file.)
+    @Test func reportSeedAndSamplesAreExperiments() throws {
+        let dir = try scratch("seed")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let w = dir.appendingPathComponent("w.json")
+        try Inputs.workload.write(to: w, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("Reports"), withIntermediateDirectories: true)
+        for extra in [[], ["-o", "./Reports"]] {
+            let r = try CLITests.run(["report", "w.json", "--seed", "7"] + extra, directory: dir)
+            #expect(r.status == 64 && r.stderr.contains("--seed") && r.stdout.isEmpty, "\(r.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/Reports").isEmpty)
+        let own = try CLITests.run(["report", w.path, "--samples", "200", "--seed", "42", "-o", dir.path + "/own"])
+        #expect(own.status == 0, "\(own.stderr)")
+        #expect(text(dir.appendingPathComponent("own/w.md"))?.contains("report \(w.path)` (seed 42") == true)
+        let other = try CLITests.run(["report", w.path, "--samples", "50", "-o", dir.path + "/other"])
+        #expect(other.status == 0, "\(other.stderr)")
+        #expect(text(dir.appendingPathComponent("other/w.md"))?.contains("report \(w.path) --samples 50 -o DIR` (seed 42, 50 samples") == true)
+    }
+
+    /// `validate --quick -o Reports` replaced the committed validation report with one missing
+    /// its refits; a partial run (or another model) is refused there, however Reports is spelled.
+    /// (Run in a scratch folder with its own Reports/, so that a regression replaces no committed file.)
+    @Test func validatePartialRunsStayOutOfReports() throws {
+        let dir = try scratch("validate-partial")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("Reports"), withIntermediateDirectories: true)
+        for args in [["--quick", "-o", "Reports"], ["--rows", "mlperf-power", "-o", "./Reports/"], ["--calibration", "c.json", "-o", "Reports"]] {
+            let r = try CLITests.run(["validate"] + args, directory: dir)
+            #expect(r.status == 64 && r.stderr.contains("committed Reports/") && r.stderr.contains(args[0]), "\(args): \(r.stderr)")
+        }
+        let env = try CLITests.run(["validate", "-o", "Reports"], environment: ["TOKENWATT_GPU_CATALOG": "g.json"], directory: dir)
+        #expect(env.status == 64 && env.stderr.contains("TOKENWATT_GPU_CATALOG"), "\(env.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/Reports").isEmpty)
+    }
+
+    /// `--workloads ./W`, `W/` and its absolute path each named the workload differently in the
+    /// report (`./W/x.json`, `W//x.json`, `/abs/W/x.json`), so the bytes differed from `W`'s.
+    @Test func reportAllBytesDoNotDependOnHowTheFolderIsSpelled() throws {
+        let dir = try scratch("spelling")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("wl"), withIntermediateDirectories: true)
+        try Inputs.workload.write(to: dir.appendingPathComponent("wl/w.json"), atomically: true, encoding: .utf8)
+        var texts: Set<String> = []
+        for (i, folder) in ["wl", "./wl", "wl/", dir.path + "/wl"].enumerated() {
+            let r = try CLITests.run(["report", "--all", "--skip-validation", "--workloads", folder, "-o", "out\(i)"], directory: dir)
+            #expect(r.status == 0, "\(folder): \(r.stderr)")
+            texts.insert((text(dir.appendingPathComponent("out\(i)/w.md")) ?? "") + (text(dir.appendingPathComponent("out\(i)/w.json")) ?? ""))
+        }
+        #expect(texts.count == 1 && texts.first?.contains("`tokenwatt report wl/w.json`") == true)
+    }
+
+    /// A legal 250-byte output name was refused: its temporary name `.NAME.tmp-PID` passed the
+    /// 255-byte limit on a name. A long name now gets a shorter temporary name.
+    @Test func aLongOutputNameIsWritten() throws {
+        let dir = try scratch("long-name")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let name = String(repeating: "a", count: 250) + ".json"
+        let r = try CLITests.run(["power", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--seq-length", "1000", "--spec", dir.path + "/" + name])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == [name])
+    }
+
+    /// A run that failed left the folders it had made for its outputs (18 of them for a path
+    /// too long to finish): now it removes the ones it made, and only those.
+    @Test func aFailedRunRemovesTheFoldersItMade() throws {
+        let dir = try scratch("folders")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let w = dir.appendingPathComponent("w.json")
+        try Inputs.workload.write(to: w, atomically: true, encoding: .utf8)
+        let r = try CLITests.run(["report", w.path, "-o", dir.path + "/a/b/c/" + String(repeating: "b", count: 300)])
+        #expect(r.status == 1 && r.stderr.contains("could not be made a folder"), "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["w.json"])
+    }
+
+    /// Two `report -o DIR` runs at once renamed their files in turn and could leave one run's .md
+    /// beside the other's .json: a run now renames its set holding a lock on DIR (flock(2)).
+    @Test func reportWaitsForTheLockOnItsFolder() throws {
+        let dir = try scratch("lock")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let w = dir.appendingPathComponent("w.json"), out = dir.appendingPathComponent("out")
+        try Inputs.workload.write(to: w, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let fd = open(out.path, O_RDONLY)
+        #expect(fd >= 0 && flock(fd, LOCK_EX) == 0)
+        let p = Process()
+        p.executableURL = try #require(CLITests.binary)
+        p.arguments = ["report", w.path, "-o", out.path]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        func names() -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? [] }
+        let deadline = Date().addingTimeInterval(60)
+        while names().filter({ $0.contains(".tmp-") }).count < 4 && p.isRunning && Date() < deadline { usleep(20_000) }
+        usleep(300_000)
+        #expect(p.isRunning && names().allSatisfy { $0.contains(".tmp-") }, "\(names())")
+        close(fd)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0 && names().sorted() == ["w.csv", "w.html", "w.json", "w.md"], "\(names())")
+    }
 }

@@ -28,6 +28,10 @@ public struct WorkloadReport: Sendable {
     public var scenarios: [ScenarioReport]
     public var samples: Int
     public var seed: UInt64
+    /// The options besides the workload file that shaped the report (e.g. `--seed 7 -o DIR`),
+    /// quoted in its regenerate line so that the line's command gives the same bytes; empty for
+    /// a report at the workload's own seed and samples.
+    public var regenerateOptions: [String] = []
 
     /// Runs the workload and accounts each scenario.
     public static func build(_ w: Workload, name: String, source: String, runner: FleetRunner,
@@ -58,7 +62,7 @@ public struct WorkloadReport: Sendable {
         var b: [ReportBlock] = [
             .heading(1, "TokenWatt report: \(name)"),
             .paragraph(workload.description),
-            .paragraph("Regenerate with `tokenwatt report \(source)` (seed \(seed), \(samples) samples per scenario); the same command gives the same bytes."),
+            .paragraph("Regenerate with `tokenwatt report \(([source] + regenerateOptions).joined(separator: " "))` (seed \(seed), \(samples) samples per scenario); the same command gives the same bytes."),
             .heading(2, "Boundary"),
             .paragraph("Energy is reported at a stated boundary: `gpu` counts the GPU boards while serving; `node` adds host CPUs, memory, network cards, fans and power-supply losses; `it` adds the idle capacity provisioned for the busiest hour and headroom; `facility` adds cooling and power distribution (PUE). Carbon, water and cost below are computed on the energy at each scenario's boundary; only the `facility` boundary is the electricity a data centre buys."),
         ]

@@ -8,10 +8,17 @@ enum ReportCommand {
     static let usage = """
     tokenwatt report FILE.json [-o DIR] | --all [-o DIR] [--workloads DIR] [--skip-validation]
                      [--samples N] [--seed S] [--data-dir DIR] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
-      --all regenerates everything in Reports/: every workload's report and the validation report.
-      A report made with --calibration, --model-catalog or --gpu-catalog is an experiment: it is written
-      only to a DIR given with -o other than Reports/, so it never overwrites the committed Reports/.
+      --all regenerates everything in Reports/: every workload's report and the validation report
+      (so no workload may be named validation.json unless --skip-validation).
+      A report made with --calibration, --model-catalog or --gpu-catalog, or with a --seed or --samples
+      other than the workload's own, is an experiment: it is written only to a DIR given with -o other
+      than Reports/, so it never overwrites the committed Reports/; its regenerate line quotes --seed
+      and --samples.
+      A report names its workload relative to the current folder when the file is under it, otherwise
+      as given: run it from the repository root to reproduce the committed bytes.
       A report never replaces its inputs (workloads, catalogs, calibration) or a file it did not write.
+      Runs writing one DIR at once each replace the whole set, one after the other (a lock on DIR);
+      on a file system without flock(2) they may leave a mixed set.
     """
 
     /// Options that swap in another model than the bundled one.
@@ -22,54 +29,90 @@ enum ReportCommand {
                                  boolean: ["all", "skip-validation"])
         let all = args.flag("all")
         let explicitDir = try args.outputPath()
-        try refuseExperimentInReports(args, explicitDir: explicitDir)
+        try refuseExperimentInReports(experimentSource(args), explicitDir: explicitDir)
         let files: [String]
         if all {
             guard args.positional.isEmpty else { throw UsageError(description: "--all takes no FILE; usage: \(usage)") }
             files = try workloadFiles(in: args.string("workloads") ?? "Workloads")
+            if !args.flag("skip-validation") { try refuseWorkloadNamedValidation(files) }
         } else {
             files = [shownPath(try args.requirePositional(1, usage: usage)[0])]
         }
         let dir = explicitDir ?? "Reports"
         let data = try DataDirectory.resolveIfNamed(explicit: args.string("data-dir"))
         let runner = FleetRunner(estimator: try CommonOptions.estimator(args), dataDirectory: data)
-        let samples = try args.int("samples", 1...10_000_000)
-        let seed = try args.int("seed", 0...Int(Int32.max)).map { UInt64($0) }
-        let reports = try files.map { file in
-            let workload = try WorkloadReader.read(path: file, dataDirectory: data, models: runner.estimator.models, gpus: runner.estimator.gpus)
-            return try FleetError.naming(file) {
-                try WorkloadReport.build(workload, name: reportName(file), source: file, runner: runner, samples: samples, seed: seed)
-            }
-        }
+        let reports = try build(files, args: args, explicitDir: explicitDir, data: data, runner: runner)
         // The validation report too, so that one command regenerates all of Reports/.
         let validation = try all && !args.flag("skip-validation")
             ? ValidateCommand.build(data: try DataDirectory.resolve(explicit: args.string("data-dir")), estimator: runner.estimator,
                                     quick: args.string("calibration") != nil)
             : nil
         // Every report's files at once: all of them or none.
-        let written = reports.flatMap { r in r.files().map { ext, text in (path: "\(dir)/\(r.name).\(ext)", text: text) } }
+        let written = reports.flatMap { r in r.files().map { ext, text in (path: "\(dir)/\(r.name).\(ext)", text: text, of: "the report of \(r.source)") } }
         let validationFiles = validation.map { ValidateCommand.files($0.0, suite: $0.1, dir: dir) } ?? []
-        try refuseReplacingInputs(written + validationFiles, workloads: files, args: args)
-        try Output.writeFiles(written + validationFiles)
+        try refuseReplacingInputs(written.map { ($0.of, $0.path) } + validationFiles.map { ("the validation report", $0.path) },
+                                  workloads: files, args: args)
+        try Output.writeFiles(written.map { ($0.path, $0.text) } + validationFiles)
         for f in written { Output.write("wrote \(f.path)\n") }
         if validation != nil { Output.write("wrote \(dir)/validation.md, validation.json and its plots\n") }
         return .success
     }
 
-    /// Reports/ holds the bundled model's reports only (as for validate's partial runs): a run
-    /// with another calibration or catalog, given by option or by environment variable, writes
-    /// only to a folder named with -o, and not to Reports/ by that name either (`-o Reports`
-    /// replaced the committed reports with an experiment's, which the usage says never happens).
-    static func refuseExperimentInReports(_ args: Arguments, explicitDir: String?) throws {
-        guard let source = experimentSource(args) else { return }
+    /// Every workload's report. All workloads are read first, so that a --seed or --samples that
+    /// makes an experiment is refused before anything is run.
+    static func build(_ files: [String], args: Arguments, explicitDir: String?, data: String?, runner: FleetRunner) throws -> [WorkloadReport] {
+        let samples = try args.int("samples", 1...10_000_000)
+        let seed = try args.int("seed", 0...Int(Int32.max)).map { UInt64($0) }
+        let workloads = try files.map { try WorkloadReader.read(path: $0, dataDirectory: data, models: runner.estimator.models, gpus: runner.estimator.gpus) }
+        let overrides = workloads.map { overriddenOptions($0, samples: samples, seed: seed) }
+        try refuseExperimentInReports(overrides.first { !$0.isEmpty }?.first, explicitDir: explicitDir)
+        return try zip(files, zip(workloads, overrides)).map { file, w in
+            var report = try FleetError.naming(file) {
+                try WorkloadReport.build(w.0, name: reportName(file), source: file, runner: runner, samples: samples, seed: seed)
+            }
+            // The line quotes the command that gives these bytes; an experiment is written only with -o.
+            report.regenerateOptions = w.1.isEmpty ? [] : w.1 + ["-o", "DIR"]
+            return report
+        }
+    }
+
+    /// Reports/ holds the bundled model's reports at each workload's own seed and samples only
+    /// (as for validate's partial runs): a run with another calibration or catalog, given by
+    /// option or by environment variable, or another --seed or --samples, writes only to a
+    /// folder named with -o, and not to Reports/ by that name either (`-o Reports` replaced the
+    /// committed reports with an experiment's, which the usage says never happens). `source`
+    /// names what makes the run an experiment, nil for none.
+    static func refuseExperimentInReports(_ source: String?, explicitDir: String?) throws {
+        guard let source else { return }
         guard let dir = explicitDir else {
             throw UsageError(description: "\(source) makes an experiment's reports; name their folder with -o DIR "
-                                 + "(Reports/ holds the bundled model's reports only)")
+                                 + "(Reports/ holds the bundled model's reports at each workload's own seed and samples only)")
         }
-        if Output.identity(dir) == Output.identity("Reports") {
-            throw UsageError(description: "\(source) makes an experiment's reports, and -o \(dir) is the committed Reports/, "
-                                 + "which holds the bundled model's reports only; choose another folder")
-        }
+        try refuseCommittedReports(dir, source: source)
+    }
+
+    /// Refuses `-o Reports`, however spelled, for an experiment that `source` names.
+    static func refuseCommittedReports(_ dir: String, source: String) throws {
+        guard Output.identity(dir) == Output.identity("Reports") else { return }
+        throw UsageError(description: "\(source) makes an experiment's reports, and -o \(dir) is the committed Reports/, "
+                             + "which holds the bundled model's reports only; choose another folder")
+    }
+
+    /// The --seed and --samples that differ from the workload's own, as options: they change
+    /// the report's numbers, so its regenerate line quotes them (it quoted the bare command,
+    /// which gives the workload's seed and samples).
+    static func overriddenOptions(_ w: Workload, samples: Int?, seed: UInt64?) -> [String] {
+        let seedOption = seed.flatMap { $0 == w.seed ? nil : ["--seed", "\($0)"] } ?? []
+        return seedOption + (samples.flatMap { $0 == w.samples ? nil : ["--samples", "\($0)"] } ?? [])
+    }
+
+    /// `--all` writes the validation report as DIR/validation.md and .json: a workload of that
+    /// name had its report and the validation report share two paths, and the run failed after
+    /// replacing half the set.
+    static func refuseWorkloadNamedValidation(_ files: [String]) throws {
+        guard let file = files.first(where: { reportName($0) == "validation" }) else { return }
+        throw UsageError(description: "the report of the workload \(file) and the validation report that --all writes would both be "
+                             + "validation.md and validation.json; rename the workload or add --skip-validation")
     }
 
     /// The option (or catalog environment variable) that swaps in another model, or nil.
@@ -83,11 +126,12 @@ enum ReportCommand {
     /// wrote: `report W.json -o DIR` replaced the workload with its own report when DIR held it
     /// (`--all --workloads D -o D` every workload), and a data file of the same name (a trace or
     /// throughput CSV) the same way.
-    static func refuseReplacingInputs(_ outputs: [(path: String, text: String)], workloads: [String], args: Arguments) throws {
+    /// Each output is (whose file it is, its path), so that two outputs of one path are named.
+    static func refuseReplacingInputs(_ outputs: [(String, String)], workloads: [String], args: Arguments) throws {
         let inputs = workloads.map { ("the workload \($0)", $0) } + CommonOptions.inputFiles(args)
-        try Output.refuseOverlaps(outputs: outputs.map { ("report file", $0.path) }, inputs: inputs)
+        try Output.refuseOverlaps(outputs: outputs.map { ("\($0.0)'s file", $0.1) }, inputs: inputs)
         for o in outputs {
-            try Output.refuseReplacingForeign(o.path, flag: "report -o", kind: "a report file", isOurs: isReportFile)
+            try Output.refuseReplacingForeign(o.1, flag: "report -o", kind: "a report file", isOurs: isReportFile)
         }
     }
 
@@ -108,7 +152,10 @@ enum ReportCommand {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
             throw InputError.unreadable(file: dir, reason: "is not a readable directory of workload files")
         }
-        let files = names.filter { $0.hasSuffix(".json") }.sorted().map { "\(dir)/\($0)" }
+        // Named as a single FILE is (`shownPath`), so that `Workloads`, `./Workloads`,
+        // `Workloads/` and its absolute path give the same bytes (they gave four).
+        let folder = dir.count > 1 && dir.hasSuffix("/") ? String(dir.dropLast()) : dir
+        let files = names.filter { $0.hasSuffix(".json") }.sorted().map { shownPath("\(folder)/\($0)") }
         guard !files.isEmpty else { throw InputError.unreadable(file: dir, reason: "holds no .json workload files") }
         return files
     }

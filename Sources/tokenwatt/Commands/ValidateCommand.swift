@@ -9,8 +9,8 @@ enum ValidateCommand {
                        [-o DIR] [--no-report] [--quick] [--rows DATASET] [--bands-out FILE]
       Writes DIR/validation.md, DIR/validation.json and one SVG per data set (DIR defaults to Reports)
       and prints the summary. --quick skips the generalization refits; --no-report writes no files;
-      a partial run (--quick, --rows or --calibration) writes files only to a DIR given with -o, so an
-      experiment never overwrites the committed Reports;
+      a partial run (--quick, --rows, --calibration or a catalog's environment variable) writes files
+      only to a DIR given with -o other than Reports, so an experiment never overwrites the committed Reports;
       --rows prints every TokenWatt row of one data set (e.g. mlperf-power, or energaizer-prefill for
       both its parts) instead of the summary (--format csv or json: measured, predicted, relative error),
       --rows levers every pair of runs behind the lever table (measured and predicted change),
@@ -26,6 +26,8 @@ enum ValidateCommand {
         // Rows are a table: text, CSV or JSON (they printed the text table whatever --format said).
         let format = args.string("rows") == nil ? try args.format([.text, .json, .markdown], default: .text)
             : try args.format([.text, .csv, .json], default: .text)
+        let explicitDir = try args.outputPath()
+        let partial = try refusePartialInReports(args, explicitDir: explicitDir)
         let data = try DataDirectory.resolve(explicit: args.string("data-dir"))
         // The bands file is what estimate reads as the bundled coefficients' error; bands measured
         // on a user file would be presented as those.
@@ -34,8 +36,6 @@ enum ValidateCommand {
                              + "with --calibration FILE they would measure your file instead: leave out one of the two")
         }
         let estimator = try CommonOptions.estimator(args)
-        let partial = args.flag("quick") || args.string("calibration") != nil || args.string("rows") != nil
-        let explicitDir = try args.outputPath()
         // Reports/ holds the bundled model's full run only: a partial run writes where -o says, or nowhere.
         let reportDir = args.flag("no-report") ? nil : partial ? explicitDir : explicitDir ?? "Reports"
         // The generalization refits only feed the report: a run that writes none skips them.
@@ -76,6 +76,16 @@ enum ValidateCommand {
                         + "(\(changed)); `tokenwatt \(ErrorBands.generatedBy.dropFirst("tokenwatt ".count))` updates them")
         }
         return .success
+    }
+
+    /// Whether the run is partial (a part of the suite, or another model than the bundled one);
+    /// refuses one whose -o names the committed Reports/, as report refuses an experiment there
+    /// (`validate --quick -o Reports` replaced the full report with one missing its refits).
+    static func refusePartialInReports(_ args: Arguments, explicitDir: String?) throws -> Bool {
+        let flag = args.flag("quick") ? "--quick" : args.string("rows") != nil ? "--rows" : nil
+        guard let source = flag ?? ReportCommand.experimentSource(args) else { return false }
+        if let dir = explicitDir, !args.flag("no-report") { try ReportCommand.refuseCommittedReports(dir, source: source) }
+        return true
     }
 
     /// Runs every data set (and, unless quick, the generalization refits).
