@@ -143,6 +143,21 @@ import Testing
           "num_experts_per_tok": 8, "num_hidden_layers": 40, "num_key_value_heads": 2, "shared_expert_intermediate_size": 512,
           "vocab_size": 248320}}
         """,
+        // Qwen3-VL's text decoders are Qwen3's and Qwen3-MoE's (the vision tower is left out).
+        "Qwen/Qwen3-VL-8B-Instruct": """
+        {"architectures": ["Qwen3VLForConditionalGeneration"], "model_type": "qwen3_vl", "tie_word_embeddings": false,
+         "text_config": {"attention_bias": false, "dtype": "bfloat16", "head_dim": 128, "hidden_act": "silu", "hidden_size": 4096,
+          "intermediate_size": 12288, "max_position_embeddings": 262144, "model_type": "qwen3_vl_text", "num_attention_heads": 32,
+          "num_hidden_layers": 36, "num_key_value_heads": 8, "rope_theta": 5000000, "vocab_size": 151936},
+         "vision_config": {"depth": 27, "hidden_size": 1152, "model_type": "qwen3_vl"}}
+        """,
+        "Qwen/Qwen3-VL-30B-A3B-Instruct": """
+        {"architectures": ["Qwen3VLMoeForConditionalGeneration"], "model_type": "qwen3_vl_moe", "tie_word_embeddings": false,
+         "text_config": {"attention_bias": false, "decoder_sparse_step": 1, "dtype": "bfloat16", "head_dim": 128, "hidden_act": "silu",
+          "hidden_size": 2048, "intermediate_size": 6144, "max_position_embeddings": 262144, "mlp_only_layers": [],
+          "model_type": "qwen3_vl_moe_text", "moe_intermediate_size": 768, "num_attention_heads": 32, "num_experts": 128,
+          "num_experts_per_tok": 8, "num_hidden_layers": 48, "num_key_value_heads": 4, "rope_theta": 5000000, "vocab_size": 151936}}
+        """,
     ]
 
     /// Qwen3.5's `layer_types`: three linear-attention layers, then one full-attention layer.
@@ -151,8 +166,9 @@ import Testing
             .dropLast(2).description.asJSONArray
     }
 
-    static func convert(_ json: String, id: String?) throws -> ModelArchitecture {
-        let file = try HuggingFaceConfig.catalogFile(Data(json.utf8), file: "config.json", id: id, source: nil)
+    static func convert(_ json: String, id: String?, quant: String? = nil) throws -> ModelArchitecture {
+        let file = try HuggingFaceConfig.catalogFile(Data(json.utf8), file: "config.json", id: id, source: nil,
+                                                     quantConfig: quant.map { (Data($0.utf8), "hf_quant_config.json") })
         return try #require(try ModelCatalog.load(Data(JSONWriter().write(file).utf8), file: "converted.json").models.first)
     }
 

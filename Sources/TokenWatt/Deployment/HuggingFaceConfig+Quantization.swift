@@ -5,62 +5,98 @@ import KernelPower
 /// FP8, INT8, NVFP4). A scheme that leaves the attention layers unquantized on a MoE model
 /// (Kimi-K2-Thinking's ignore list) quantizes its routed experts only.
 extension HuggingFaceConfig {
-    struct Quantization {
+    struct Quantization: Equatable {
         var precision: Precision
         var fp8Block: Int? = nil
         var int4Group: Int? = nil
         var expertsOnly = false
     }
 
-    static let quantizationMethods = ["fp8", "mxfp4", "awq", "gptq", "compressed-tensors"]
+    static let quantizationMethods = ["fp8", "mxfp4", "awq", "gptq", "compressed-tensors", "modelopt"]
 
-    static func quantization(_ r: inout Reader, root: JSONValue, moe: Bool) throws -> Quantization {
-        guard let q = root["quantization_config"] ?? r.config["quantization_config"] else {
-            return Quantization(precision: dtypePrecision(&r, root: root))
+    /// The checkpoint's format: config.json's `quantization_config` (transformers reads a null one
+    /// as none), else a ModelOpt `hf_quant_config.json` beside it (vLLM reads that file only
+    /// when config.json names no quantization), else the saved dtype.
+    static func quantization(_ r: inout Reader, root: JSONValue, quant: QuantFile?, modelType: String, moe: Bool) throws -> Quantization {
+        let inRoot = root["quantization_config"].map { $0 != .null } ?? false
+        let field = inRoot ? "quantization_config" : r.field("quantization_config")
+        guard let q = inRoot ? root["quantization_config"] : r.config["quantization_config"].flatMap({ $0 == .null ? nil : $0 }) else {
+            if let quant { return try modelOptFile(&r, quant, moe: moe) }
+            return Quantization(precision: dtypePrecision(&r, root: root, modelType: modelType))
         }
-        let method = q["quant_method"].flatMap(stringValue) ?? "unknown"
+        if let quant { r.notes.append("\(quant.file) not read: config.json's quantization_config takes precedence, as in vLLM") }
+        // ModelOpt's own configs may name only their producer (Qwen3-32B-FP8-Static-PerTensor).
+        let producer = q["producer"]?["name"].flatMap(stringValue)
+        guard let method = q["quant_method"].flatMap(stringValue) ?? (producer == "modelopt" ? "modelopt" : nil) else {
+            throw InputError.invalidValue(file: r.file, field: "\(field).quant_method", value: "missing",
+                                          expected: "the checkpoint's format, one of " + quantizationMethods.joined(separator: ", ")
+                                              + " (without it the weights' format is unknown; set defaultPrecision by hand)")
+        }
         switch method {
         case "mxfp4": return Quantization(precision: .mxfp4)
-        case "fp8": return Quantization(precision: .fp8, fp8Block: try fp8Block(q["weight_block_size"], r.file, "quantization_config.weight_block_size"))
+        case "fp8": return Quantization(precision: .fp8, fp8Block: try fp8Block(q["weight_block_size"], r.file, "\(field).weight_block_size"))
         case "awq", "gptq":
             guard let bits = q["bits"].flatMap(numberValue), bits == 4 else {
-                throw InputError.invalidValue(file: r.file, field: "quantization_config.bits", value: q["bits"]?.shortDescription ?? "missing",
+                throw InputError.invalidValue(file: r.file, field: "\(field).bits", value: q["bits"]?.shortDescription ?? "missing",
                                               expected: "4 (other \(method) widths are not modelled)")
             }
-            var out = Quantization(precision: .int4, int4Group: try int4Group(&r, q["group_size"], field: "quantization_config.group_size"))
+            var out = Quantization(precision: .int4, int4Group: try int4Group(&r, q["group_size"], field: "\(field).group_size"))
             out.expertsOnly = try expertsOnly(&r, ignored: q["modules_to_not_convert"], moe: moe)
             return out
-        case "compressed-tensors": return try compressedTensors(&r, q, moe: moe)
+        case "compressed-tensors": return try compressedTensors(&r, q, field: field, moe: moe)
+        case "modelopt": return try modelOpt(&r, q, file: r.file, field: field, moe: moe)
         default:
-            throw InputError.invalidValue(file: r.file, field: "quantization_config.quant_method", value: method,
+            throw InputError.invalidValue(file: r.file, field: "\(field).quant_method", value: method,
                                           expected: quantizationMethods.joined(separator: ", ")
                                               + " or no quantization_config (set defaultPrecision by hand for other formats)")
         }
     }
 
-    /// The first config group's weight scheme: 4-bit integers (groups), 8-bit floats (FP8, blocks
-    /// or channels), 8-bit integers, or 4-bit floats (NVFP4).
-    static func compressedTensors(_ r: inout Reader, _ q: JSONValue, moe: Bool) throws -> Quantization {
-        let field = "quantization_config.config_groups"
-        guard case let .object(groups)? = q["config_groups"], let first = groups.first, let w = first.value["weights"] else {
-            throw InputError.invalidValue(file: r.file, field: field, value: "missing", expected: "a config group with a weights scheme")
+    /// Every config group's weight scheme, which must agree: a mix (FP8 attention beside INT4
+    /// experts) is not one the catalog's single precision can describe, and picking one group
+    /// would depend on the file's key order.
+    static func compressedTensors(_ r: inout Reader, _ q: JSONValue, field: String, moe: Bool) throws -> Quantization {
+        guard case let .object(groups)? = q["config_groups"], !groups.isEmpty else {
+            throw InputError.invalidValue(file: r.file, field: "\(field).config_groups", value: "missing", expected: "a config group with a weights scheme")
         }
-        let bits = w["num_bits"].flatMap(numberValue), kind = w["type"].flatMap(stringValue) ?? "int"
-        var out: Quantization
-        switch (bits, kind) {
-        case (4, "int"): out = Quantization(precision: .int4, int4Group: try int4Group(&r, w["group_size"], field: "\(field).\(first.key).weights.group_size"))
-        case (8, "float"):
-            let block = w["strategy"].flatMap(stringValue) == "block" ? w["block_structure"] : nil
-            out = Quantization(precision: .fp8, fp8Block: try fp8Block(block, r.file, "\(field).\(first.key).weights.block_structure"))
-        case (8, "int"): out = Quantization(precision: .int8)
-        case (4, "float"): out = Quantization(precision: .nvfp4)
-        default:
-            throw InputError.invalidValue(file: r.file, field: "\(field).\(first.key).weights", value: "\(bits.map { formatNumber($0) } ?? "?")-bit \(kind)",
-                                          expected: "4-bit int, 8-bit float, 8-bit int or 4-bit float weights")
+        let schemes = try groups.map { try weightScheme(&r, $0.value, field: "\(field).config_groups.\($0.key)") }
+        guard let first = schemes.first, schemes.allSatisfy({ $0.format == first.format }) else {
+            let named = zip(groups, schemes).map { g, s in "\(g.key) \(s.name) (targets \(targets(g.value)))" }
+            throw InputError.invalidValue(file: r.file, field: "\(field).config_groups", value: named.joined(separator: ", "),
+                                          expected: "config groups of one weight format (a mix is not modelled; write the entry by hand)")
         }
-        r.notes.append("compressed-tensors \(formatNumber(bits ?? 0))-bit \(kind) weights read from config group \(first.key)")
+        r.notes.append("compressed-tensors \(first.name) weights read from config group\(groups.count > 1 ? "s" : "") "
+                       + groups.map(\.key).joined(separator: ", "))
+        var out = first.format
         out.expertsOnly = try expertsOnly(&r, ignored: q["ignore"], moe: moe)
         return out
+    }
+
+    /// A config group's `targets` as written (`Linear`, `re:.*mlp.*`).
+    static func targets(_ group: JSONValue) -> String {
+        guard case let .array(items)? = group["targets"] else { return "unstated" }
+        return items.compactMap(stringValue).joined(separator: " ")
+    }
+
+    /// One config group's weights: 4-bit integers (groups), 8-bit floats (FP8, blocks or
+    /// channels), 8-bit integers, or 4-bit floats (NVFP4).
+    static func weightScheme(_ r: inout Reader, _ group: JSONValue, field: String) throws -> (format: Quantization, name: String) {
+        guard let w = group["weights"] else {
+            throw InputError.invalidValue(file: r.file, field: "\(field).weights", value: "missing", expected: "a weights scheme")
+        }
+        let bits = w["num_bits"].flatMap(numberValue), kind = w["type"].flatMap(stringValue) ?? "int"
+        let name = "\(bits.map { formatNumber($0) } ?? "?")-bit \(kind)"
+        switch (bits, kind) {
+        case (4, "int"): return (Quantization(precision: .int4, int4Group: try int4Group(&r, w["group_size"], field: "\(field).weights.group_size")), name)
+        case (8, "float"):
+            let block = w["strategy"].flatMap(stringValue) == "block" ? w["block_structure"] : nil
+            return (Quantization(precision: .fp8, fp8Block: try fp8Block(block, r.file, "\(field).weights.block_structure")), name)
+        case (8, "int"): return (Quantization(precision: .int8), name)
+        case (4, "float"): return (Quantization(precision: .nvfp4), name)
+        default:
+            throw InputError.invalidValue(file: r.file, field: "\(field).weights", value: name,
+                                          expected: "4-bit int, 8-bit float, 8-bit int or 4-bit float weights")
+        }
     }
 
     /// A FP8 scale block's side, nil when the weights are scaled per tensor or channel.
@@ -74,11 +110,11 @@ extension HuggingFaceConfig {
 
     /// An INT4 scale group other than the 128 the `int4` precision assumes; a per-channel scale
     /// (-1, GPTQ) is counted as groups of 128, with a note.
-    static func int4Group(_ r: inout Reader, _ v: JSONValue?, field: String) throws -> Int? {
+    static func int4Group(_ r: inout Reader, _ v: JSONValue?, field: String, file: String? = nil) throws -> Int? {
         guard let g = v.flatMap(numberValue) else { r.notes.append("\(field) missing: groups of 128 assumed"); return nil }
         if g == -1 { r.notes.append("\(field) -1 (one scale per channel): counted as groups of 128"); return nil }
         guard (8...65_536).contains(g), g == g.rounded() else {
-            throw InputError.invalidValue(file: r.file, field: field, value: formatNumber(g), expected: "a group of 8 to 65536 weights, or -1")
+            throw InputError.invalidValue(file: file ?? r.file, field: field, value: formatNumber(g), expected: "a group of 8 to 65536 weights, or -1")
         }
         return g == 128 ? nil : Int(g)
     }

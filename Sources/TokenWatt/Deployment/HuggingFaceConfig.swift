@@ -19,21 +19,27 @@ public enum HuggingFaceConfig {
     /// A one-model catalog file (`{"schemaVersion": 1, "models": [entry]}`) for `config`.
     /// `id` names the entry (default: the config's `_name_or_path`); `source` says where the
     /// config was published (default: the file it was read from).
-    public static func catalogFile(_ data: Data, file: String, id: String?, source: String?) throws -> JSONValue {
-        try conversion(data, file: file, id: id, source: source).file
+    public static func catalogFile(_ data: Data, file: String, id: String?, source: String?, quantConfig: QuantFile? = nil) throws -> JSONValue {
+        try conversion(data, file: file, id: id, source: source, quantConfig: quantConfig).file
     }
+
+    /// A ModelOpt checkpoint's `hf_quant_config.json`, read beside its config.json.
+    public typealias QuantFile = (data: Data, file: String)
 
     /// `catalogFile`, with the assumptions the user should see before using the entry (a dtype
     /// the converter does not map), which are otherwise only in the entry's `sources`.
-    public static func conversion(_ data: Data, file: String, id: String?, source: String?) throws -> (file: JSONValue, warnings: [String]) {
+    public static func conversion(_ data: Data, file: String, id: String?, source: String?,
+                                  quantConfig: QuantFile? = nil) throws -> (file: JSONValue, warnings: [String]) {
         var warnings: [String] = []
-        let entry = try catalogEntry(try JSONParser.parse(data, file: file), file: file, id: id, source: source, warnings: &warnings)
+        let root = try JSONParser.parse(data, file: file)
+        let entry = try catalogEntry(root, file: file, id: id, source: source, quant: quantConfig, warnings: &warnings)
         do {
             _ = try ModelArchitectureReader.read(entry, file: file, path: convertedPath)
         } catch let InputError.invalidValue(f, field, value, expected) where field.hasPrefix(convertedPath + ".") {
             // The entry's own field names ("converted entry.layers") are not in the user's file.
             let own = String(field.dropFirst(convertedPath.count + 1))
-            throw InputError.invalidValue(file: f, field: configKeys[own].map { "\($0) (the entry's \(own))" } ?? field, value: value, expected: expected)
+            let prefix = isWrapper(root) ? "text_config." : ""
+            throw InputError.invalidValue(file: f, field: configKeys[own].map { "\(prefix)\($0) (the entry's \(own))" } ?? field, value: value, expected: expected)
         }
         return (.obj([("schemaVersion", .num(1)), ("models", .array([entry]))]), warnings)
     }
@@ -45,26 +51,23 @@ public enum HuggingFaceConfig {
                              "kvHeads": "num_key_value_heads", "headDim": "head_dim", "ffnSize": "intermediate_size",
                              "maxPositions": "max_position_embeddings", "vocabSize": "vocab_size"]
 
-    static func catalogEntry(_ root: JSONValue, file: String, id: String?, source: String?, warnings: inout [String]) throws -> JSONValue {
+    static func catalogEntry(_ root: JSONValue, file: String, id: String?, source: String?, quant: QuantFile? = nil,
+                             warnings: inout [String]) throws -> JSONValue {
         // Multimodal wrappers (Gemma 3 4B and up) keep the language model's shape in text_config.
-        let nested = root["num_hidden_layers"] == nil && root["text_config"] != nil
-        var r = Reader(config: nested ? inheriting(root["text_config"]!, from: root) : root, file: file, notes: [])
-        let type = try r.string("model_type", in: nested ? "text_config" : "")
-        let modelType = type == "gemma3" ? "gemma3_text" : type
-        guard let family = supported[modelType] else {
-            throw InputError.invalidValue(file: file, field: "model_type", value: type,
-                                          expected: "one of " + supported.keys.sorted().joined(separator: ", ")
-                                              + " (other families need a hand-written catalog entry; see models.json)")
-        }
-        guard let name = id ?? root["_name_or_path"].flatMap(stringValue), !name.isEmpty else {
-            throw InputError.invalidValue(file: file, field: "_name_or_path", value: "missing", expected: "a model id (or pass --id ID)")
-        }
+        let nested = isWrapper(root)
+        var r = Reader(config: nested ? inheriting(root["text_config"]!, from: root) : root, file: file, notes: [],
+                       parent: nested ? "text_config" : "")
+        let modelType = try resolvedModelType(&r, root: root)
+        guard let family = supported[modelType] else { throw unsupportedType(r, root: root) }
+        r.defaults = familyDefaults[modelType]
+        if nested { r.notes.append("only the language decoder (text_config) is described; the rest of the \(root["model_type"].flatMap(stringValue) ?? "wrapper") model is not modelled") }
+        let name = try entryID(root, id: id, file: file)
         let layers = try r.int("num_hidden_layers")
         let heads = try r.int("num_attention_heads")
         let kvHeads = try r.int("num_key_value_heads", default: heads)
         // Grouped-query attention shares each KV head among a whole number of query heads.
         guard kvHeads <= heads, heads % kvHeads == 0 else {
-            throw InputError.invalidValue(file: file, field: "num_key_value_heads", value: String(kvHeads),
+            throw InputError.invalidValue(file: file, field: r.field("num_key_value_heads"), value: String(kvHeads),
                                           expected: "a divisor of num_attention_heads (\(heads))")
         }
         var pairs: [(String, JSONValue)] = [("id", .str(name)), ("aliases", .array([])), ("family", .str(family)), ("kind", .str("decoder"))]
@@ -73,7 +76,7 @@ public enum HuggingFaceConfig {
         pairs.append(("attention", try attention(&r, modelType: modelType, layers: layers, heads: heads, kvHeads: kvHeads)))
         if let moe = try moe(&r, modelType: modelType) { pairs.append(("moe", moe)) }
         if let linear = try gatedDeltaNet(&r, modelType: modelType, layers: layers) { pairs.append(("linearAttention", linear)) }
-        let q = try quantization(&r, root: root, moe: pairs.contains { $0.0 == "moe" })
+        let q = try quantization(&r, root: root, quant: quant, modelType: modelType, moe: pairs.contains { $0.0 == "moe" })
         warnings += r.warnings
         pairs.append(("defaultPrecision", .str(q.precision.rawValue)))
         if let block = q.fp8Block { pairs.append(("fp8WeightBlock", .num(Double(block)))) }
@@ -82,6 +85,62 @@ public enum HuggingFaceConfig {
         pairs.append(("source", .str(source ?? "\(file) (Hugging Face config.json, converted by tokenwatt models --from-hf)")))
         pairs.append(("sources", .obj(r.notes.isEmpty ? [] : [("converter", .str(r.notes.joined(separator: "; ")))])))
         return .obj(pairs)
+    }
+
+    /// Whether the language model's shape sits in `text_config` (multimodal wrappers).
+    static func isWrapper(_ root: JSONValue) -> Bool { root["num_hidden_layers"] == nil && root["text_config"] != nil }
+
+    /// Types converted as another family: a wrapper, or its text part, whose language decoder is
+    /// that family's layer for layer. Qwen3-VL's text decoder is Qwen3's (or Qwen3-MoE's) with
+    /// interleaved M-RoPE, which changes no shape (transformers' modeling_qwen3_vl, _moe).
+    public static let convertedAs = ["gemma3": "gemma3_text", "qwen3_vl": "qwen3", "qwen3_vl_text": "qwen3",
+                                     "qwen3_vl_moe": "qwen3_moe", "qwen3_vl_moe_text": "qwen3_moe"]
+
+    /// The config's `model_type` as converted; a text part without one (MiniMax-M3-VL's) is named
+    /// by its wrapper's.
+    static func resolvedModelType(_ r: inout Reader, root: JSONValue) throws -> String {
+        guard let type = r.config["model_type"].flatMap(stringValue) ?? root["model_type"].flatMap(stringValue) else {
+            throw InputError.invalidValue(file: r.file, field: r.field("model_type"), value: "missing", expected: "a string")
+        }
+        return convertedAs[type] ?? type
+    }
+
+    /// The refusal of a family the converter does not describe, naming the file's own
+    /// `model_type` when the text part's differs (`llama4_text` inside `llama4`).
+    static func unsupportedType(_ r: Reader, root: JSONValue) -> InputError {
+        let own = r.config["model_type"].flatMap(stringValue), top = root["model_type"].flatMap(stringValue)
+        var value = own ?? top ?? "missing"
+        if let own, let top, own != top { value += " (the file's model_type is \(top))" }
+        if own == nil, !r.parent.isEmpty { value += " (\(r.parent) has no model_type)" }
+        return InputError.invalidValue(file: r.file, field: own == nil ? "model_type" : r.field("model_type"), value: value,
+                                       expected: "one of " + (Array(supported.keys) + convertedAs.keys).sorted().joined(separator: ", ")
+                                           + " (other families need a hand-written catalog entry; see models.json)")
+    }
+
+    /// The entry's id: `--id`, else `_name_or_path` when it is a Hub id (`org/name`); a local path
+    /// (`/opt/ckpts/Llama-3.1-70B/`) names the machine the checkpoint was saved on, not the model.
+    /// An id the bundled catalog holds is refused here, saying what to do instead.
+    static func entryID(_ root: JSONValue, id: String?, file: String) throws -> String {
+        let named = root["_name_or_path"].flatMap(stringValue)
+        guard let name = id ?? named.flatMap(hubID), !name.isEmpty else {
+            throw InputError.invalidValue(file: file, field: "_name_or_path", value: named.map { "'\($0)'" } ?? "missing",
+                                          expected: "a Hugging Face id such as org/name (pass --id ID to name the entry)")
+        }
+        if let bundled = try? ModelCatalog.bundled.model(name) {
+            throw InputError.invalidValue(file: file, field: id == nil ? "_name_or_path" : "--id", value: name,
+                                          expected: "an id the bundled catalog does not hold: \(bundled.id) is bundled already (tokenwatt models "
+                                              + "--match '\(name)'); pass --id ID to convert this config under a new id, or name \(bundled.id) in variantOf")
+        }
+        return name
+    }
+
+    /// `s` when it reads as a Hub id: two non-empty parts of letters, digits, `-`, `_` and `.`.
+    static func hubID(_ s: String) -> String? {
+        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
+        let valid = parts.count == 2 && parts.allSatisfy { p in
+            !p.isEmpty && !p.hasPrefix(".") && p.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) }
+        }
+        return valid ? s : nil
     }
 
     /// Sizes, activation and embeddings: every family here is a pre-norm RMSNorm, RoPE, gated-FFN
@@ -106,7 +165,9 @@ public enum HuggingFaceConfig {
     /// all four projections and `mlp_bias` on the FFN.
     static func biases(_ r: inout Reader, modelType: String) throws -> [(String, JSONValue)] {
         let gptOSS = modelType == "gpt_oss"
-        let attentionBias = try r.bool("attention_bias", default: false)
+        // Qwen2's q/k/v biases are part of its layers; its config's attention_bias is not read.
+        if modelType.hasPrefix("qwen2") { r.notes.append("qkvBias true: Qwen2's q/k/v projections always carry biases (modeling_qwen2); attention_bias not read") }
+        let attentionBias = modelType.hasPrefix("qwen2") ? false : try r.bool("attention_bias", default: false)
         let mlpBias = try r.bool("mlp_bias", default: false)
         let qkvOnly = modelType.hasPrefix("qwen2") || (modelType == "glm4_moe" && attentionBias)
         let all = gptOSS || (!qkvOnly && attentionBias)
@@ -115,11 +176,29 @@ public enum HuggingFaceConfig {
 
     static let latentAttentionTypes: Set<String> = ["deepseek_v3", "kimi_k2", "deepseek_v32"]
 
-    /// Query/key head size: MLA's no-rope and rope parts together, else `head_dim` or hidden ÷ heads.
+    /// The families whose transformers config derives a missing `head_dim` as hidden ÷ heads.
+    static let derivedHeadDimTypes: Set<String> = ["llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "phi3"]
+
+    /// Query/key head size: MLA's no-rope and rope parts together, else `head_dim`. A missing one
+    /// is the family's default (Gemma 256, Qwen3 128: `familyDefaults`), or hidden ÷ heads where
+    /// transformers derives it so; other families must state it.
     static func headDim(_ r: inout Reader, modelType: String, hidden: Int, heads: Int) throws -> Int {
         if latentAttentionTypes.contains(modelType) { return try r.int("qk_nope_head_dim") + r.int("qk_rope_head_dim") }
-        return try r.int("head_dim", default: hidden / max(1, heads))
+        return try r.int("head_dim", default: derivedHeadDimTypes.contains(modelType) ? hidden / max(1, heads) : nil)
     }
+
+    /// What transformers' config class sets for a key config.json leaves out, where that is not
+    /// what the converter assumes otherwise (hidden ÷ heads, no window): Gemma2Config and
+    /// Gemma3TextConfig (head_dim 256, sliding_window 4096, their vocabulary and context),
+    /// Qwen3Config (head_dim 128), MistralConfig (sliding_window 4096).
+    static let familyDefaults: [String: Reader.Defaults] = [
+        "gemma2": .init(configClass: "Gemma2Config", values: ["head_dim": 256, "sliding_window": 4096, "vocab_size": 256_000,
+                                                               "max_position_embeddings": 8192]),
+        "gemma3_text": .init(configClass: "Gemma3TextConfig", values: ["head_dim": 256, "sliding_window": 4096, "vocab_size": 262_208,
+                                                                       "max_position_embeddings": 131_072]),
+        "qwen3": .init(configClass: "Qwen3Config", values: ["head_dim": 128]),
+        "mistral": .init(configClass: "MistralConfig", values: ["sliding_window": 4096]),
+    ]
 
     static func activation(_ r: inout Reader, gemma: Bool) throws -> String {
         let key = r.config["hidden_activation"] != nil ? "hidden_activation" : "hidden_act"
@@ -130,7 +209,7 @@ public enum HuggingFaceConfig {
         case "gelu": return "gelu"
         case "relu": return "relu"
         default:
-            throw InputError.invalidValue(file: r.file, field: key, value: act, expected: "silu, gelu, gelu_pytorch_tanh, gelu_new or relu")
+            throw InputError.invalidValue(file: r.file, field: r.field(key), value: act, expected: "silu, gelu, gelu_pytorch_tanh, gelu_new or relu")
         }
     }
 
@@ -141,13 +220,12 @@ public enum HuggingFaceConfig {
         if latentAttentionTypes.contains(modelType) { return try latentAttention(&r, sparse: modelType == "deepseek_v32") }
         let kind = kvHeads == heads ? "mha" : kvHeads == 1 ? "mqa" : "gqa"
         var pairs: [(String, JSONValue)] = [("kind", .str(kind))]
-        let window = r.config["sliding_window"].flatMap(numberValue) == nil ? nil : try r.int("sliding_window")
         if modelType.hasPrefix("qwen"), try r.bool("use_sliding_window", default: false) {
-            throw InputError.invalidValue(file: r.file, field: "use_sliding_window", value: "true",
+            throw InputError.invalidValue(file: r.file, field: r.field("use_sliding_window"), value: "true",
                                           expected: "false (Qwen's per-layer window is not converted; write attention.slidingWindowLayers by hand)")
         }
         if gatedAttentionTypes.contains(modelType), try r.bool("attn_output_gate", default: true) { pairs.append(("outputGate", .bool(true))) }
-        guard let window, !modelType.hasPrefix("qwen") else { return .obj(pairs) }
+        guard !modelType.hasPrefix("qwen"), let window = try slidingWindow(&r) else { return .obj(pairs) }
         let windowed: Int
         if case let .array(types)? = r.config["layer_types"] {
             windowed = types.filter { stringValue($0) == "sliding_attention" }.count
@@ -160,6 +238,16 @@ public enum HuggingFaceConfig {
         }
         pairs += [("slidingWindow", .num(Double(window))), ("slidingWindowLayers", .num(Double(windowed)))]
         return .obj(pairs)
+    }
+
+    /// The window config.json states. An absent key is the family's transformers default (Gemma 2
+    /// and 3, Mistral: 4096) where it has one, while an explicit null means no window.
+    static func slidingWindow(_ r: inout Reader) throws -> Int? {
+        switch r.config["sliding_window"] {
+        case nil: return r.defaults?.values["sliding_window"] == nil ? nil : try r.int("sliding_window")
+        case .null?: return nil
+        case let v?: return numberValue(v) == nil ? nil : try r.int("sliding_window")
+        }
     }
 
     /// DeepSeek-V3's multi-head latent attention (Kimi K2 shares the architecture), with
@@ -216,17 +304,26 @@ public enum HuggingFaceConfig {
         }
     }
 
+    /// The model types vLLM will not run in FP16 (`_FLOAT16_NOT_SUPPORTED_MODELS`, vllm/config/model.py).
+    static let float16Unsupported: Set<String> = ["gemma2", "gemma3_text"]
+
     /// The weights' precision when the checkpoint is not quantized: the dtype it was saved in
     /// (FP32 ones as vLLM serves them).
-    static func dtypePrecision(_ r: inout Reader, root: JSONValue) -> Precision {
+    static func dtypePrecision(_ r: inout Reader, root: JSONValue, modelType: String) -> Precision {
         let key = root["torch_dtype"] != nil ? "torch_dtype" : "dtype"
         let dtype = root[key].flatMap(stringValue) ?? r.config[key].flatMap(stringValue)
         switch dtype {
         case "bfloat16": return .bf16
         case "float16": return .fp16
         case "float32":
-            // vLLM's `--dtype auto` serves FP32 checkpoints in FP16 (vLLM docs, engine arguments).
-            r.notes.append("\(key) float32: served in fp16, as vLLM's --dtype auto does")
+            // vLLM's `--dtype auto` downcasts FP32 to the GPU's first supported type that the model
+            // allows (_resolve_auto_dtype; CUDA lists bf16 first from Ampere on, fp16 before).
+            if float16Unsupported.contains(modelType) {
+                r.notes.append("\(key) float32: served in bf16, as vLLM's --dtype auto does for \(modelType), which it never runs in fp16 "
+                               + "(_FLOAT16_NOT_SUPPORTED_MODELS; fp32 on GPUs without bf16)")
+                return .bf16
+            }
+            r.notes.append("\(key) float32: counted as fp16; vLLM's --dtype auto serves it in bf16 from Ampere on and in fp16 on older GPUs")
             return .fp16
         default:
             r.notes.append("\(key) \(dtype ?? "missing"): defaultPrecision bf16 assumed")
@@ -239,22 +336,24 @@ public enum HuggingFaceConfig {
     /// Lenient reads of a config (configs carry many keys the catalog does not need); a default
     /// taken for a missing key is noted.
     struct Reader {
+        /// A family's transformers defaults for keys a config may leave out.
+        struct Defaults { let configClass: String; let values: [String: Int] }
+
         let config: JSONValue
         let file: String
         var notes: [String]
+        /// The object `config` is in the file (`text_config`), or "" for the top level.
+        var parent = ""
+        var defaults: Defaults? = nil
         /// Assumptions that change the figures, said on stderr as well as in the notes.
         var warnings: [String] = []
 
-        func string(_ key: String, in parent: String) throws -> String {
-            guard let s = config[key].flatMap(stringValue) else {
-                throw InputError.invalidValue(file: file, field: parent.isEmpty ? key : "\(parent).\(key)", value: "missing", expected: "a string")
-            }
-            return s
-        }
+        /// `key`'s path in the file, as errors and notes name it.
+        func field(_ key: String) -> String { parent.isEmpty ? key : "\(parent).\(key)" }
 
         mutating func string(_ key: String, default d: String) throws -> String {
-            guard let v = config[key] else { notes.append("\(key) missing: \(d) assumed"); return d }
-            guard let s = stringValue(v) else { throw InputError.invalidValue(file: file, field: key, value: v.shortDescription, expected: "a string") }
+            guard let v = config[key] else { notes.append("\(field(key)) missing: \(d) assumed"); return d }
+            guard let s = stringValue(v) else { throw InputError.invalidValue(file: file, field: field(key), value: v.shortDescription, expected: "a string") }
             return s
         }
 
@@ -266,19 +365,23 @@ public enum HuggingFaceConfig {
         mutating func whole(_ key: String, default d: Int?, least: Double) throws -> Int {
             let expected = least > 0 ? "a positive whole number" : "a whole number, 0 or more"
             guard let v = config[key], v != .null else {
-                guard let d else { throw InputError.invalidValue(file: file, field: key, value: "missing", expected: expected) }
-                notes.append("\(key) missing: \(d) assumed")
+                if let defaults, let family = defaults.values[key] {
+                    notes.append("\(field(key)) missing: \(family) assumed (transformers' \(defaults.configClass) default)")
+                    return family
+                }
+                guard let d else { throw InputError.invalidValue(file: file, field: field(key), value: "missing", expected: expected) }
+                notes.append("\(field(key)) missing: \(d) assumed")
                 return d
             }
             guard let x = numberValue(v), x >= least, x == x.rounded(), x < 1e12 else {
-                throw InputError.invalidValue(file: file, field: key, value: v.shortDescription, expected: expected)
+                throw InputError.invalidValue(file: file, field: field(key), value: v.shortDescription, expected: expected)
             }
             return Int(x)
         }
 
         mutating func bool(_ key: String, default d: Bool) throws -> Bool {
-            guard let v = config[key], v != .null else { notes.append("\(key) missing: \(d) assumed"); return d }
-            guard case let .bool(b) = v else { throw InputError.invalidValue(file: file, field: key, value: v.shortDescription, expected: "true or false") }
+            guard let v = config[key], v != .null else { notes.append("\(field(key)) missing: \(d) assumed"); return d }
+            guard case let .bool(b) = v else { throw InputError.invalidValue(file: file, field: field(key), value: v.shortDescription, expected: "true or false") }
             return b
         }
     }

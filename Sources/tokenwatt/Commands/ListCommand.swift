@@ -14,7 +14,8 @@ enum ListCommand {
     static let modelUsage = """
     tokenwatt models [--match TEXT] [--model-catalog FILE] [--format text|json|csv]
     tokenwatt models --from-hf CONFIG.json|MODEL_DIR [--id ID] [--source URL]
-      --from-hf writes a catalog file for a Hugging Face config.json (model_type \(HuggingFaceConfig.supported.keys.sorted().joined(separator: ", "))):
+      --from-hf writes a catalog file for a Hugging Face config.json (model_type \((Array(HuggingFaceConfig.supported.keys) + HuggingFaceConfig.convertedAs.keys).sorted().joined(separator: ", "))):
+      A MODEL_DIR's (or CONFIG.json's folder's) hf_quant_config.json, ModelOpt's format, is read too.
       check it, save it, and pass it to any command as --model-catalog FILE (or set TOKENWATT_MODEL_CATALOG).
       A catalog file's variants may name a bundled model in variantOf.
     """
@@ -106,8 +107,12 @@ enum ListCommand {
         var isDirectory: ObjCBool = false
         let path = FileManager.default.fileExists(atPath: given, isDirectory: &isDirectory) && isDirectory.boolValue
             ? (given as NSString).appendingPathComponent("config.json") : given
+        // A ModelOpt checkpoint keeps its format in hf_quant_config.json beside config.json.
+        let quantPath = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("hf_quant_config.json")
+        let quant = FileManager.default.fileExists(atPath: quantPath)
+            ? (data: try InputFile.data(quantPath, expected: "a ModelOpt hf_quant_config.json"), file: quantPath) : nil
         let (file, warnings) = try HuggingFaceConfig.conversion(try InputFile.data(path, expected: "a Hugging Face config.json"), file: path,
-                                                                id: args.string("id"), source: args.string("source"))
+                                                                id: args.string("id"), source: args.string("source"), quantConfig: quant)
         let text = JSONWriter(sortKeys: false).write(file)
         // The entry must also join the bundled catalog: an id it already holds is refused here.
         _ = try ModelCatalog.bundled.adding(Data(text.utf8), file: path)
