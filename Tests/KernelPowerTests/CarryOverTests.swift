@@ -23,6 +23,20 @@ import Testing
         #expect(set.hosts["vllm"] != nil)
     }
 
+    /// A GPU that takes the H100 fit's energies per operation unscaled says so and names the GPU:
+    /// its receipt read "energy per operation × none (same energies per operation as the H100 fit: …)".
+    @Test(arguments: ["h200", "b200"])
+    func anUnscaledCarryOverNamesWhoseEnergiesItTakes(_ id: String) throws {
+        let provenance = Self.file.coefficients(for: try Self.gpus.gpu(id)).provenance
+        #expect(!provenance.contains("× none"), "\(provenance)")
+        #expect(provenance.contains("the energies per operation of the h100-sxm fit, unscaled"), "\(provenance)")
+        // An Ampere part carried from the A100 fit reads alike; a scaled one still gives its factors' source.
+        let a100 = Self.file.coefficients(for: try Self.gpus.gpu("a100-sxm-40gb")).provenance
+        #expect(a100.contains("the energies per operation of the a100-pcie-40gb fit, unscaled (Ampere, as fitted)"), "\(a100)")
+        let mi300x = Self.file.coefficients(for: try Self.gpus.gpu("mi300x")).provenance
+        #expect(mi300x.contains("energy per operation × Antepara et al. SC'25: MI300A vs A100"), "\(mi300x)")
+    }
+
     /// Blackwell carried from the H100 reads L2 at the measured B200/H200 ratio per cycle; Hopper
     /// parts keep the H100's, and a Blackwell GPU carried from elsewhere gets no such change.
     @Test func blackwellReadsL2FasterPerCycle() throws {

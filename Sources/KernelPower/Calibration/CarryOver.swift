@@ -37,7 +37,7 @@ public enum CarryOver {
         guard baseID == hopperBase.id else { return target }
         let base = scale(architecture: hopperBase.architecture, memory: .hbm)
         let factors = zip(target.factors, base.factors).map { $0 / $1 }
-        let source = factors.allSatisfy { $0 == 1 } ? "none (same energies per operation as the H100 fit: \(target.source))"
+        let source = factors.allSatisfy { $0 == 1 } ? "\(gpu.architecture) at the H100's ratios to Ampere: \(target.source)"
             : "\(target.source), relative to the H100"
         return Scale(factors: factors, source: source)
     }
@@ -60,7 +60,7 @@ public enum CarryOver {
             // measured MI300A ratios stand in. A shrink lowers core energy, so this errs high.
             return Scale(factors: cdna3, source: "assumed equal to CDNA 3 (no published CDNA 4 figures); Antepara et al. SC'25 MI300A vs A100")
         case "ampere":
-            return Scale(factors: Array(repeating: 1, count: PowerFeature.allCases.count), source: "1 (Ampere, as fitted)")
+            return Scale(factors: Array(repeating: 1, count: PowerFeature.allCases.count), source: "Ampere, as fitted")
         default:
             return Scale(factors: Array(repeating: 1, count: PowerFeature.allCases.count),
                          source: "no published per-operation energies for \(architecture); assumed equal to Ampere")
@@ -133,9 +133,13 @@ extension CoefficientFile {
         }
         let scale = CarryOver.scale(for: gpu, from: base.gpuID)
         let time = CarryOver.timeModel(for: gpu, from: base.set.timeModel, baseID: base.gpuID)
+        // Unit factors are no scaling: the receipt had read "energy per operation × none (…)".
+        let energies = scale.factors.allSatisfy { $0 == 1 }
+            ? "the energies per operation of the \(base.gpuID) fit, unscaled (\(scale.source))"
+            : "energy per operation × \(scale.source)"
         return CoefficientSet(power: base.set.power.scaled(by: scale.factors), timeModel: time.model,
                               hosts: base.set.hosts,
-                              provenance: "carried over from \(base.gpuID)\(Self.userFitNote(base.set)) by specs; energy per operation × \(scale.source)"
+                              provenance: "carried over from \(base.gpuID)\(Self.userFitNote(base.set)) by specs; \(energies)"
                                   + (time.source.map { "; \($0)" } ?? ""))
     }
 }
