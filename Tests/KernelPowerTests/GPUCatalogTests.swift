@@ -149,6 +149,9 @@ import Testing
         (edited("\"architecture\": \"ada\"", "\"architecture\": \"Ada\""), "did you mean 'ada'"),
         (edited("\"formFactor\": \"pcie\"", "\"formFactor\": \"PCIe\""), "gpus[0].formFactor"),
         (edited("\"kind\": \"pcie4\"", "\"kind\": \"pcie-4\""), "interconnect.kind"),
+        // Equally near by edits, the nearest number of the same kind is the hint ('nvlink2' had been).
+        (edited("\"kind\": \"pcie4\"", "\"kind\": \"nvlink6\""), "did you mean 'nvlink5'"),
+        (edited("\"kind\": \"pcie4\"", "\"kind\": \"pcie6\""), "did you mean 'pcie5'"),
     ])
     func unlistedValuesAreRefusedWithTheClosest(_ text: String, _ needle: String) {
         Self.expectRefusal(text, needle)
@@ -180,6 +183,15 @@ import Testing
     ])
     func blankIDsAndStraySourcesAreRefused(_ text: String, _ needle: String) {
         Self.expectRefusal(text, needle)
+    }
+
+    /// Numbered ids equally near an unknown one rank by the nearest number of the same stem, then
+    /// by name; the number never outranks the edit distance.
+    @Test func numberedSuggestionsPreferTheNearestNumber() {
+        #expect(Suggestions.closest(to: "nvlink6", among: GPUSpecReader.interconnects) == ["nvlink5", "nvlink4", "nvlink3"])
+        #expect(Suggestions.closest(to: "NVLink1", among: GPUSpecReader.interconnects, limit: 1) == ["nvlink2"])
+        #expect(Suggestions.closest(to: "h300", among: ["h100", "h200", "h800", "b300"]) == ["h200", "h100", "h800"])
+        #expect(Suggestions.closest(to: "h1000", among: ["h100", "h200"]) == ["h100", "h200"])
     }
 
     /// A node's unknown GPU gets the closest ids, as any other unknown id does.
