@@ -20,6 +20,20 @@ import Testing
         "nvidia/NVIDIA-Nemotron-Nano-9B-v2", "nvidia/NVIDIA-Nemotron-Nano-12B-v2",
     ]
 
+    /// `--match` also finds models by the architecture words the listing shows: `mla` and `mamba`
+    /// had matched nothing though DeepSeek-V3.1's attention column reads `mla`.
+    @Test func matchFindsArchitectureTerms() {
+        let mla = Self.catalog.matching("MLA")
+        #expect(mla.contains { $0.id == "deepseek-ai/DeepSeek-V3.1" })
+        #expect(mla.allSatisfy { $0.attention.kind == .mla || $0.id.lowercased().contains("mla") })
+        let mamba = Self.catalog.matching("mamba")
+        #expect(mamba.contains { $0.id == "nvidia/NVIDIA-Nemotron-Nano-9B-v2" } && mamba.allSatisfy { $0.hybrid != nil })
+        let deltanet = Self.catalog.matching("gated-deltanet")
+        #expect(!deltanet.isEmpty && deltanet.allSatisfy { $0.linearAttention != nil })
+        // Names still match as before.
+        #expect(Self.catalog.matching("llama-3.1-8b").contains { $0.id == "meta-llama/Llama-3.1-8B-Instruct" })
+    }
+
     @Test(arguments: requiredIDs)
     func requiredModelIsPresent(_ id: String) throws {
         _ = try Self.catalog.model(id)
