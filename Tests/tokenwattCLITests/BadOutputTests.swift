@@ -260,6 +260,14 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/Reports").isEmpty)
     }
 
+    /// Without -o a partial run writes no report, and says so: it had been silent, so a run that
+    /// kept nothing looked like one that refreshed Reports/.
+    @Test(.enabled(if: CLITests.hasSharedData)) func aPartialValidateRunSaysItWroteNothing() throws {
+        let r = try CLITests.run(["validate", "--rows", "mlperf-power", "--format", "csv"])
+        #expect(r.status == 0 && r.stderr.contains("note: a partial run (--rows) writes no report files"), "\(r.stderr)")
+        #expect(!r.stdout.contains("wrote "))
+    }
+
     /// `--workloads ./W`, `W/` and its absolute path each named the workload differently in the
     /// report (`./W/x.json`, `W//x.json`, `/abs/W/x.json`), so the bytes differed from `W`'s.
     @Test func reportAllBytesDoNotDependOnHowTheFolderIsSpelled() throws {

@@ -53,6 +53,10 @@ enum ValidateCommand {
                                   inputs: CommonOptions.inputFiles(args))
         try Output.writeFiles(outputs)
         if let dir = reportDir { Output.write("wrote \(dir)/validation.md, validation.json and its plots\n") }
+        // Said, so that a run that kept no report is not mistaken for one that refreshed Reports/.
+        if partial, reportDir == nil, !args.flag("no-report"), let source = partialSource(args) {
+            Output.note("note: a partial run (\(source)) writes no report files unless -o DIR names a folder; Reports/ keeps the full run")
+        }
         if let dataset = args.string("rows") { return try printRows(of: dataset, report: report, format: format) }
         let rows = args.flag("by-model") ? report.results + report.byFamily : report.results
         switch format {
@@ -82,10 +86,15 @@ enum ValidateCommand {
     /// refuses one whose -o names the committed Reports/, as report refuses an experiment there
     /// (`validate --quick -o Reports` replaced the full report with one missing its refits).
     static func refusePartialInReports(_ args: Arguments, explicitDir: String?) throws -> Bool {
-        let flag = args.flag("quick") ? "--quick" : args.string("rows") != nil ? "--rows" : nil
-        guard let source = flag ?? ReportCommand.experimentSource(args) else { return false }
+        guard let source = partialSource(args) else { return false }
         if let dir = explicitDir, !args.flag("no-report") { try ReportCommand.refuseCommittedReports(dir, source: source) }
         return true
+    }
+
+    /// What makes the run partial (the flag or catalog variable), or nil for a full run.
+    static func partialSource(_ args: Arguments) -> String? {
+        let flag = args.flag("quick") ? "--quick" : args.string("rows") != nil ? "--rows" : nil
+        return flag ?? ReportCommand.experimentSource(args)
     }
 
     /// Runs every data set (and, unless quick, the generalization refits).
