@@ -43,12 +43,11 @@ public struct QueryKernels: Sendable {
             let plan = ContinuousPlan(request: r, local: local)
             let step = try pass(plan.decode)
             let mix = plan.chunkMix, scale = gpus / Double(d.attentionRanks) / r.sharingCopies
-            let serving = ServingEstimator(estimator: estimator, deployment: d)
-            let decodeStep = try serving.pass(plan.decode)
+            let decodeStep = try estimator.forwardPass(d, phase: plan.decode)
             // What each kernel adds in a step of chunks, or nothing where the estimate prices that
             // step as the decode step alone (`ServingEstimator.chunkStep`).
             func added(_ phase: Phase) throws -> [String: Energy] {
-                guard try serving.pass(phase).energy >= decodeStep.energy else { return [:] }
+                guard try !ServingEstimator.pricedAsDecode(estimator.forwardPass(d, phase: phase), decode: decodeStep) else { return [:] }
                 return try pass(phase).merging(step.mapValues { $0 * -1 }) { $0 + $1 }
             }
             for chunk in plan.chunks {

@@ -88,10 +88,7 @@ public enum EnergAIzerData {
             // Vision models are out of scope, and `failed` runs stopped early (the data set's README).
             guard f[cols[3]] == "text", f[cols[14]] != "failed" else { continue }
             func num(_ i: Int) throws -> Double {
-                guard let x = Double(f[cols[i]]), x.isFinite else {
-                    throw InputError.invalidValue(file: table.file, field: "line \(r.line) \(table.header[cols[i]])",
-                                                  value: f[cols[i]], expected: "a number")
-                }
+                let x = try ServingDataSets.number(table, r, cols[i])
                 // Time, energy and power of a pass are measurements: zero or less is a corrupt row.
                 guard !(10...12).contains(i) || x > 0 else {
                     throw InputError.invalidValue(file: table.file, field: "line \(r.line) \(table.header[cols[i]])",

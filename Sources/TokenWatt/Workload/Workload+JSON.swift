@@ -76,12 +76,8 @@ public enum WorkloadReader {
 extension WorkloadReader.Context {
     /// A name that is not blank: a blank name is a blank first cell in every table ("lever : …"),
     /// and nothing can refer to it.
-    func nonBlankName(_ o: inout JSONObjectReader, path: String, kind: String) throws -> String {
-        let name = try o.string("name")
-        guard !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw InputError.invalidValue(file: file, field: "\(path).name", value: "\"\(name)\"", expected: "a \(kind) name that is not blank")
-        }
-        return name
+    func nonBlankName(_ o: inout JSONObjectReader, kind: String) throws -> String {
+        try o.nonBlankString("name", expected: "a \(kind) name that is not blank")
     }
 
     /// Refuses a name given twice, naming the field of the second and where the first is
@@ -97,7 +93,7 @@ extension WorkloadReader.Context {
 
     mutating func scenario(_ v: JSONValue, path: String) throws -> Scenario {
         var o = try JSONObjectReader(v, file: file, path: path)
-        let name = try nonBlankName(&o, path: path, kind: "scenario")
+        let name = try nonBlankName(&o, kind: "scenario")
         let kind = try o.string("kind", allowed: ["kernel", "throughput-table", "mix"])
         let description = try o.optionalString("description") ?? ""
         let boundary = Boundary(rawValue: try o.optionalString("boundary", allowed: Boundary.allCases.map(\.rawValue)) ?? "facility")!
@@ -196,7 +192,7 @@ extension WorkloadReader.Context {
         r.powerCapWatts = try o.optionalDouble("powerCapWatts", 1...100_000, expected: "watts")
         r.smClockMHz = try o.optionalDouble("smClockMHz", 1...10_000, expected: "MHz")
         r.sampling = try o.optionalChoice("sampling", Sampling.self)
-        let d = NamedDeployment(name: try nonBlankName(&o, path: path, kind: "deployment"), request: r,
+        let d = NamedDeployment(name: try nonBlankName(&o, kind: "deployment"), request: r,
                                 maxBatch: try o.optionalInt("maxBatch", 1...1_000_000, expected: "a sequence count") ?? 256,
                                 tokenBudget: try o.optionalInt("tokenBudget", 1...10_000_000, expected: "tokens per step") ?? 8192)
         try o.finish()
@@ -211,7 +207,7 @@ extension WorkloadReader.Context {
                                        context: "\(file): \(path).deployment")
         }
         let c = QueryClass(
-            name: try nonBlankName(&o, path: path, kind: "class"), share: try o.double("share", 0...1, expected: "a traffic share from 0 to 1"), deployment: dep,
+            name: try nonBlankName(&o, kind: "class"), share: try o.double("share", 0...1, expected: "a traffic share from 0 to 1"), deployment: dep,
             input: try distribution(try required(&o, "input", path), path: "\(path).input", range: 1...10_000_000, tokens: true),
             output: try distribution(try required(&o, "output", path), path: "\(path).output", range: 0...10_000_000, tokens: true),
             strategy: try o.optionalObject("strategy").map { try strategy($0) } ?? .single,
@@ -250,7 +246,7 @@ extension WorkloadReader.Context {
 
     mutating func lever(_ v: JSONValue, path: String) throws -> Lever {
         var o = try JSONObjectReader(v, file: file, path: path)
-        let name = try nonBlankName(&o, path: path, kind: "lever")
+        let name = try nonBlankName(&o, kind: "lever")
         if let d = o.raw("divisor") {
             let lever = Lever(name: name, kind: .divisor(try distribution(d, path: "\(path).divisor", range: 0.01...1000)))
             try o.finish()
