@@ -244,6 +244,28 @@ import Testing
         #expect(text(dir.appendingPathComponent("other/w.md"))?.contains("report \(w.path) --samples 50 -o DIR` (seed 42, 50 samples") == true)
     }
 
+    /// A report made with another calibration or catalog quoted the bare command as the one that
+    /// gives its bytes, which gives the bundled model's: its regenerate line quotes them, a catalog
+    /// named by its environment variable as the option.
+    @Test func reportFromAnotherModelQuotesItInItsRegenerateLine() throws {
+        let dir = try scratch("model")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let w = dir.appendingPathComponent("w.json")
+        try Inputs.workload.write(to: w, atomically: true, encoding: .utf8)
+        let root = FileManager.default.currentDirectoryPath
+        let c = root + "/Sources/KernelPower/Resources/coefficients.json", g = dir.path + "/g.json"
+        // A catalog of one GPU that the bundled one lacks: the first entry under another id.
+        let bundled = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/Sources/KernelPower/Resources/gpus.json")))
+        var gpu = try #require(((bundled as? [String: Any])?["gpus"] as? [[String: Any]])?.first)
+        gpu["id"] = "probe-gpu"
+        gpu["aliases"] = [String]()
+        try JSONSerialization.data(withJSONObject: ["schemaVersion": 1, "gpus": [gpu]]).write(to: URL(fileURLWithPath: g))
+        let r = try CLITests.run(["report", w.path, "--calibration", c, "-o", dir.path + "/out"], environment: ["TOKENWATT_GPU_CATALOG": g])
+        #expect(r.status == 0, "\(r.stderr)")
+        let md = text(dir.appendingPathComponent("out/w.md"))
+        #expect(md?.contains("report \(w.path) --calibration \(c) --gpu-catalog \(g) -o DIR` (seed 42") == true, "\(md ?? "")")
+    }
+
     /// `validate --quick -o Reports` replaced the committed validation report with one missing
     /// its refits; a partial run (or another model) is refused there, however Reports is spelled.
     /// (Run in a scratch folder with its own Reports/, so that a regression replaces no committed file.)

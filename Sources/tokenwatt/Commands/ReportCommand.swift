@@ -12,8 +12,8 @@ enum ReportCommand {
       (so no workload may be named validation.json unless --skip-validation).
       A report made with --calibration, --model-catalog or --gpu-catalog, or with a --seed or --samples
       other than the workload's own, is an experiment: it is written only to a DIR given with -o other
-      than Reports/, so it never overwrites the committed Reports/; its regenerate line quotes --seed
-      and --samples.
+      than Reports/, so it never overwrites the committed Reports/; its regenerate line quotes those
+      options (a catalog given by its environment variable as the option).
       A report names its workload relative to the current folder when the file is under it, otherwise
       as given: run it from the repository root to reproduce the committed bytes.
       A report never replaces its inputs (workloads, catalogs, calibration) or a file it did not write.
@@ -64,7 +64,8 @@ enum ReportCommand {
         let samples = try args.int("samples", 1...10_000_000)
         let seed = try args.int("seed", 0...Int(Int32.max)).map { UInt64($0) }
         let workloads = try files.map { try WorkloadReader.read(path: $0, dataDirectory: data, models: runner.estimator.models, gpus: runner.estimator.gpus) }
-        let overrides = workloads.map { overriddenOptions($0, samples: samples, seed: seed) }
+        let model = modelOptions(args)
+        let overrides = workloads.map { overriddenOptions($0, samples: samples, seed: seed) + model }
         try refuseExperimentInReports(overrides.first { !$0.isEmpty }?.first, explicitDir: explicitDir)
         return try zip(files, zip(workloads, overrides)).map { file, w in
             var report = try FleetError.naming(file) {
@@ -104,6 +105,17 @@ enum ReportCommand {
     static func overriddenOptions(_ w: Workload, samples: Int?, seed: UInt64?) -> [String] {
         let seedOption = seed.flatMap { $0 == w.seed ? nil : ["--seed", "\($0)"] } ?? []
         return seedOption + (samples.flatMap { $0 == w.samples ? nil : ["--samples", "\($0)"] } ?? [])
+    }
+
+    /// The calibration and catalogs that swap in another model, as options with their paths (a
+    /// catalog named by its environment variable too): the regenerate line of a report made with
+    /// them quoted the bare command, which gives the bundled model's numbers, not the report's.
+    static func modelOptions(_ args: Arguments) -> [String] {
+        let calibration = args.string("calibration").map { ["--calibration", $0] } ?? []
+        let variables = [("model-catalog", "TOKENWATT_MODEL_CATALOG"), ("gpu-catalog", "TOKENWATT_GPU_CATALOG")]
+        return calibration + variables.flatMap { option, variable in
+            CommonOptions.catalogPath(args, option: option, variable: variable).map { ["--\(option)", $0] } ?? []
+        }
     }
 
     /// `--all` writes the validation report as DIR/validation.md and .json: a workload of that
