@@ -106,6 +106,26 @@ import Testing
         #expect(b.kernels.allSatisfy { $0.throttled == (cap == 70) })
     }
 
+    /// A stream and an all-reduce timed by HBM and the links alone ran faster than L2 can move
+    /// their bytes at a low clock: L2 duty cycles of 1.07–2.15 (H100 at 400 MHz, H200 at 150).
+    /// (The RTX PRO 6000's 188 SMs stream faster than its L2 at any clock; NVLink outruns L2
+    /// below about 400 MHz.)
+    @Test(arguments: ["rtx-pro-6000-server", "h100-sxm", "h200"], [150.0, 400, 1200])
+    func noDutyCycleButSharedMemoryPassesOne(gpuID: String, mhz: Double) throws {
+        let gpu = try GPUCatalog.bundled.gpu(gpuID)
+        let set = CoefficientFile.bundled.coefficients(for: gpu)
+        let e = PassEstimator(gpu: gpu, power: PowerModel(gpu: gpu, coefficients: set.power, capHoldFraction: 0.96),
+                              timeModel: set.timeModel, host: HostModel(launchTime: .microseconds(10), passOverhead: .zero))
+        let reduce = Kernel("all_reduce", .collective(CollectiveShape(kind: .allReduce, bytes: 64e6, participants: 8)))
+        let stream = Kernel("copy", .memory(MemoryOpShape(elements: 1e8, bytesRead: 4e8, bytesWritten: 4e8)))
+        let program = KernelProgram(blocks: [.init(name: "layer", kernels: [stream, reduce], repeats: 2)])
+        for k in e.breakdown(program, clock: .megahertz(mhz)).kernels {
+            for (unit, duty) in zip(DutyCycles.columns, k.dutyCycles.values) where unit != "smem" {
+                #expect(duty >= 0 && duty <= 1 + 1e-12, "\(k.kernel) \(unit) \(duty) at \(mhz) MHz")
+            }
+        }
+    }
+
     @Test func memoryBoundKernelsAreNamedAndBusyTheirUnit() {
         let b = PassEstimatorTests.estimator().breakdown(Self.program(16384))
         let copy = b.kernels[1], gemm = b.kernels[0]

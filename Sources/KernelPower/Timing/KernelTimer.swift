@@ -58,7 +58,9 @@ public struct KernelTimer: Sendable {
 extension KernelTimer {
     func memory(_ m: MemoryOpShape) -> KernelCost {
         let bytes = m.bytesRead + m.bytesWritten
-        let tMem = max(bytes / bandwidth, bytes / streamRate)
+        // Every byte passes through L2 too: at a low clock its rate (bytes per cycle) falls below
+        // HBM's, and a kernel timed by HBM alone drew L2 duty cycles above 1 (H100 at 400 MHz).
+        let tMem = max(bytes / bandwidth, bytes / streamRate, bytes / l2Bandwidth)
         let flops = m.elements * m.flopsPerElement
         let tMath = flops / (fp32Rate * model.cudaCoreEfficiency) + m.elements * m.specialPerElement / sfuRate
         let work = max(tMem, tMath)
@@ -93,11 +95,16 @@ extension KernelTimer {
             tWire = c.kind == .allReduce ? tWire + tInter : max(tWire, tInter)
             tLatency *= 2
         }
-        let work = tWire + tLatency
+        // The local copies (read own buffer, write received, read for reduction) stream through
+        // HBM and L2 while the wire runs; at a low clock they, not the links, set the pace (an
+        // H200 at 150 MHz drew L2 duty cycles of 1.6 when they were left out).
+        let localBytes = c.bytes * 3
+        let tLocal = max(localBytes / bandwidth, localBytes / l2Bandwidth)
+        let work = max(tWire, tLocal) + tLatency
         var a = Activity()
         a.linkBytes = intra + inter
-        a.hbmBytes = c.bytes * 3          // read own buffer, write received, read for reduction
-        a.l2Bytes = c.bytes * 3
+        a.hbmBytes = localBytes
+        a.l2Bytes = localBytes
         a.fp32FLOPs = c.kind == .allReduce ? c.bytes / 2 * (p - 1) / p * 2 : 0
         // NCCL runs on a handful of SMs (channels): about 1/8 of the chip.
         a.activeSMCycles = sms / 8 * (work + model.kernelOverhead.seconds) * hz
