@@ -189,6 +189,53 @@ import Testing
         }
     }
 
+    /// A phase's energy beyond the GPUs is split by what each part scales with: the host's draw
+    /// by the phase's GPU time, the PSU loss, idle share and PUE overhead on the GPUs' own
+    /// energy by its GPU energy. Split all by time, the picks moved with the boundary: for
+    /// Llama-3.1-8B on an H200 at batch 64, 2000 + 300 tokens, decode took 1095 MHz at the nodes
+    /// and a 245.5 W cap at the facility (60.09 J, where 1095 MHz costs 1.725 × 34.36 = 59.27 J and
+    /// is faster), and the README's 70B prefill saved 16.6 % at the nodes, 11.2 % at the facility.
+    @Test(arguments: [("meta-llama/Llama-3.1-8B-Instruct", "h200", 1, 64, 2000, 300, nil, nil),
+                      ("meta-llama/Llama-3.1-70B-Instruct", "h100-sxm", 4, 64, 1000, 500, 500.0, 40.0)])
+    func nodeITAndFacilityPickTheSameSettings(model: String, gpu: String, gpus: Int, batch: Int, input: Int, output: Int,
+                                              ttftMs: Double?, itlMs: Double?) throws {
+        let t = try Tuning(estimator: Estimator(), base: DeploymentRequest(model: model, gpu: gpu, gpus: gpus),
+                           serving: ServingRequest(batch: batch, inputTokens: input, outputTokens: output), targets: .init(ttftMs: ttftMs, itlMs: itlMs))
+        for phase in Tuning.Phase.allCases {
+            let node = t.best(phase, at: .node)
+            #expect(node != nil && t.best(phase, at: .it) == node && t.best(phase, at: .facility) == node, "\(phase)")
+        }
+        // Under the default idle share each phase at the facility is its node figure × the query's own ratio.
+        for p in t.points {
+            let ratio = p.joules(.query, at: .facility) / p.joules(.query, at: .node)
+            for phase in [Tuning.Phase.prefill, .decode] {
+                #expect(approx(p.joules(phase, at: .facility), ratio * p.joules(phase, at: .node), rel: 1e-9), "\(Tuning.label(p)) \(phase)")
+            }
+        }
+        if gpu == "h200" {
+            let decode = try #require(t.bestDecode)
+            #expect(decode.knob == .clock && decode.value == 1095, "\(Tuning.label(decode))")
+        }
+    }
+
+    /// The phases add up to the query at every boundary whatever the idle capacity scales with
+    /// (under a busy fraction idle power runs for a multiple of the query's time), and the
+    /// facility line, (PUE − 1) × IT, makes each phase PUE × its IT figure (split by time, the
+    /// PUE overhead on prefill's energy had gone in part to decode).
+    @Test func phasesAddUpUnderABusyFraction() throws {
+        let settings = try LedgerSettings(pue: 1.3, utilization: .busyFraction(0.4))
+        let t = try Tuning(estimator: Estimator(), base: DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"),
+                           serving: ServingRequest(batch: 16, inputTokens: 500, outputTokens: 200), targets: .init(), steps: 3, settings: settings)
+        for p in t.points {
+            for b in Boundary.allCases {
+                #expect(approx(p.joules(.prefill, at: b) + p.joules(.decode, at: b), p.joules(.query, at: b), rel: 1e-12))
+            }
+            for phase in [Tuning.Phase.prefill, .decode] {
+                #expect(approx(p.joules(phase, at: .facility), 1.3 * p.joules(phase, at: .it), rel: 1e-12), "\(Tuning.label(p)) \(phase)")
+            }
+        }
+    }
+
     @Test func anImpossibleTargetIsSaidSo() throws {
         let t = try Tuning(estimator: Estimator(), base: base, serving: serving, targets: .init(itlMs: 0.01), steps: 3)
         #expect(t.bestDecode == nil && t.bestQuery == nil)
