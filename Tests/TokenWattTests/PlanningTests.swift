@@ -236,6 +236,19 @@ import Testing
         }
     }
 
+    /// On an L4 every clock from 1260 MHz up runs as the power-limited default does, and the
+    /// least of those equal figures, by rounding alone, was recommended: "prefill: clock 1650 MHz
+    /// — 55.29 J per query at the facility (saves 0.0 %)". A tie keeps the default.
+    @Test func aTieWithTheDefaultKeepsTheDefault() throws {
+        let t = try Tuning(estimator: Estimator(), base: DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "l4"),
+                           serving: ServingRequest(batch: 16, inputTokens: 500, outputTokens: 200), targets: .init())
+        let ties = t.points.dropFirst().filter { $0.knob == .clock && approx($0.joules(.prefill, at: .facility), t.baseline.joules(.prefill, at: .facility), rel: 1e-9) }
+        #expect(!ties.isEmpty)
+        let p = try #require(t.bestPrefill)
+        #expect(p.knob == .none, "\(Tuning.label(p))")
+        #expect(t.text().contains("prefill: default (TDP, boost clock)") && !t.text().contains("saves 0.0 %"), "\(t.text())")
+    }
+
     @Test func anImpossibleTargetIsSaidSo() throws {
         let t = try Tuning(estimator: Estimator(), base: base, serving: serving, targets: .init(itlMs: 0.01), steps: 3)
         #expect(t.bestDecode == nil && t.bestQuery == nil)

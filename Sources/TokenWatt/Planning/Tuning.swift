@@ -154,9 +154,19 @@ public struct Tuning: Sendable {
         meets(p, prefill: phase != .decode, decode: phase != .prefill)
     }
 
-    /// The setting with the least energy for `phase` at `boundary` among those that meet its targets.
+    /// How much less than the default a setting must cost, relative to it, to be recommended
+    /// over it: settings that change nothing (on an L4 every clock from 1260 MHz up runs as the
+    /// power-limited default does) differ from the default by rounding alone, and the least of
+    /// them had been recommended as a clock lock that "saves 0.0 %".
+    public static let tieTolerance = 1e-9
+
+    /// The setting with the least energy for `phase` at `boundary` among those that meet its
+    /// targets; the default where it meets them and costs no more than that least within `tieTolerance`.
     public func best(_ phase: Phase, at boundary: Boundary) -> Point? {
-        points.filter { meets($0, for: phase) }.min { $0.joules(phase, at: boundary) < $1.joules(phase, at: boundary) }
+        let least = points.filter { meets($0, for: phase) }.min { $0.joules(phase, at: boundary) < $1.joules(phase, at: boundary) }
+        guard let least, meets(baseline, for: phase),
+              baseline.joules(phase, at: boundary) <= least.joules(phase, at: boundary) * (1 + Self.tieTolerance) else { return least }
+        return baseline
     }
 
     /// The lowest-energy setting at the tuning's boundary for prefill (TTFT target), decode (ITL
