@@ -403,6 +403,21 @@ import Testing
         #expect(c.rows.map(\.gpu) == ["h100-sxm"])
     }
 
+    /// A row names the cap and clock its fleet ran at: a workload's own 300 W cap read "TDP"
+    /// (JSON `powerCapWatts` null) beside the capped run's figures, and its locked clock was
+    /// named nowhere. A `--caps` candidate replaces the cap and keeps the clock.
+    @Test func aRowNamesTheCapAndClockItRanAt() throws {
+        let w = try readWorkload(kernelWorkload(deployment: #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm", "powerCapWatts": 300, "smClockMHz": 1350}"#))
+        let c = try Capacity(workload: w, runner: FleetRunner(dataDirectory: nil), budgetMegawatts: 1, gpus: [nil], caps: [nil, 400])
+        let own = try #require(c.rows.first { $0.powerCapWatts == 300 }), candidate = try #require(c.rows.first { $0.powerCapWatts == 400 })
+        #expect(own.smClockMHz == 1350 && own.setting == "300 W, 1350 MHz" && candidate.setting == "400 W, 1350 MHz")
+        #expect(c.text().contains("300 W, 1350 MHz") && !c.text().contains("TDP"))
+        let json = JSONWriter().write(c.json())
+        #expect(json.contains("\"powerCapWatts\": 300,") && json.contains("\"smClockMHz\": 1350,") && !json.contains("\"powerCapWatts\": null"), "\(json)")
+        let plain = try Capacity(workload: try readWorkload(kernelWorkload()), runner: FleetRunner(dataDirectory: nil), budgetMegawatts: 1, gpus: [nil], caps: [nil])
+        #expect(plain.rows.first?.setting == "TDP" && plain.rows.first?.powerCapWatts == nil && plain.rows.first?.smClockMHz == nil)
+    }
+
     /// A candidate GPU whose KV cache cannot hold a class's call even alone is noted, as `fleet`
     /// notes it (capacity on an L4 at 15,000 + 12,000 tokens of Llama-3.1-8B said nothing).
     @Test func capacityNotesCallsTheKVCacheCannotHold() throws {
