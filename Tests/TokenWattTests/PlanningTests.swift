@@ -106,6 +106,18 @@ import Testing
                                  inputs: .init(batch: 8, inputTokens: 1000, outputTokens: 1000, dutyCycle: 0.5, pue: 1.3, pricePerKWh: nil))
         #expect(slow.shareOfLimit < 0.5 && slow.verdict.contains("SM clock locked at 600 MHz"), "\(slow.verdict)")
     }
+
+    /// JSON carries the text's throughput line and the batch that runs, named as `estimate
+    /// --format json` names them: the text printed 1699 output tokens/s and 0.291 J per output
+    /// token, and the JSON (the --spec document) had neither.
+    @Test func jsonCarriesTheThroughputTheTextPrints() throws {
+        let p = try plan("meta-llama/Llama-3.1-8B-Instruct", batch: 16)
+        guard case let .object(pairs) = p.specJSON() else { Issue.record("not an object"); return }
+        let keys = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        #expect(keys["outputTokensPerSecond"] == .number(p.serving.outputTokensPerSecond))
+        #expect(keys["joulesPerOutputToken"] == .number(p.serving.energyPerOutputToken.joules))
+        #expect(keys["effectiveBatch"] == .number(Double(p.serving.effectiveBatch)) && keys["requestedBatch"] == .number(16))
+    }
 }
 
 @Suite struct TuningTests {

@@ -107,6 +107,9 @@ public struct PowerPlan: Sendable {
             ("powerLimitWatts", .num(powerLimitWatts)), ("shareOfPowerLimit", .num(shareOfLimit)),
             ("coolingBTUPerHour", .num(coolingBTUPerHour)), ("recommendedPSUWatts", .num(recommendedPSUWatts)),
             ("psuHeadroom", .num(Self.psuHeadroom)), ("dutyCycle", .num(inputs.dutyCycle)), ("pue", .num(inputs.pue)),
+            // The throughput line of the text, with the batch that runs, named as `estimate --format json` names them.
+            ("outputTokensPerSecond", .num(serving.outputTokensPerSecond)), ("joulesPerOutputToken", .num(serving.energyPerOutputToken.joules)),
+            ("effectiveBatch", .num(Double(serving.effectiveBatch))), ("requestedBatch", .num(Double(serving.requestedBatch))),
             ("annualKilowattHours", .num(annualKilowattHours)), ("annualCost", .optionalNumber(annualCost)),
             ("pricePerKWh", .optionalNumber(inputs.pricePerKWh)), ("verdict", .str(verdict)),
             ("assumptions", .array(assumptions.map(JSONValue.str))),
