@@ -118,6 +118,27 @@ import Testing
         #expect(keys["joulesPerOutputToken"] == .number(p.serving.energyPerOutputToken.joules))
         #expect(keys["effectiveBatch"] == .number(Double(p.serving.effectiveBatch)) && keys["requestedBatch"] == .number(16))
     }
+
+    /// A locked clock's watts come from the same estimate as `estimate`'s, so they carry its
+    /// caveats: at 600 MHz on an H100 (159 W per GPU) power said nothing of the decode saving
+    /// beyond the largest measured, nor that the measured error is at default clocks.
+    @Test func aLockedClockCarriesEstimatesCaveats() throws {
+        let e = Estimator()
+        var r = DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm")
+        let serving = ServingRequest(batch: 16, inputTokens: 500, outputTokens: 200)
+        let free = try PowerPlan(estimator: e, deployment: try e.deployment(r), inputs: .init(batch: 16, inputTokens: 500, outputTokens: 200))
+        r.smClockMHz = 600
+        let locked = try PowerPlan(estimator: e, deployment: try e.deployment(r), inputs: .init(batch: 16, inputTokens: 500, outputTokens: 200))
+        let estimate = try QueryEstimate(estimator: e, deployment: try e.deployment(r), request: serving, settings: try LedgerSettings())
+        let upperBound = try #require(estimate.assumptions.first { $0.hasSuffix("read it as an upper bound") })
+        #expect(locked.notes.contains(upperBound) && locked.text().contains(upperBound))
+        #expect(locked.notes.contains { $0.contains("default clocks and power limits, not at this clock or cap") })
+        guard case let .object(pairs) = locked.specJSON(), case let .array(listed)? = pairs.first(where: { $0.key == "assumptions" })?.value else {
+            Issue.record("no assumptions in JSON"); return
+        }
+        #expect(listed.contains(.string(upperBound)))
+        #expect(free.notes.isEmpty && !free.text().contains("upper bound"))
+    }
 }
 
 @Suite struct TuningTests {
