@@ -100,12 +100,34 @@ func run(_ command: Command, _ args: [String]) -> ExitCode {
     do {
         return try command.run(args)
     } catch let e as UsageError {
-        Output.error(e.description + "\nusage: \(command.usage.components(separatedBy: "\n")[0])")
-        return .usage
+        return usageError(e, command)
+    } catch let e as DeploymentError {
+        if let flagged = flagError(e, args) { return usageError(flagged, command) }
+        Output.error("\(e)")
+        return .failure
     } catch {
         Output.error("\(error)")
         return .failure
     }
+}
+
+func usageError(_ e: UsageError, _ command: Command) -> ExitCode {
+    Output.error(e.description + "\nusage: \(command.usage.components(separatedBy: "\n")[0])")
+    return .usage
+}
+
+/// A power cap or clock outside the GPU's range, where the command line gave it, as the usage
+/// error that names the flag: only the deployment knows the GPU's range, so it had exited 1 with
+/// no flag named, where a cap of 0 (outside every GPU's range) exited 64 naming `--power-cap-w`.
+func flagError(_ e: DeploymentError, _ args: [String]) -> UsageError? {
+    let (flag, value): (String, Double)
+    switch e {
+    case let .powerCapOutOfRange(_, watts, _): (flag, value) = ("--power-cap-w", watts)
+    case let .clockOutOfRange(_, megahertz, _): (flag, value) = ("--sm-clock-mhz", megahertz)
+    default: return nil
+    }
+    guard args.contains(where: { $0 == flag || $0.hasPrefix(flag + "=") }) else { return nil }
+    return UsageError(description: "\(flag) \(formatNumber(value)): \(e)")
 }
 
 TemporaryFiles.removeOnSignal()

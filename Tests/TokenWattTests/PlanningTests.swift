@@ -106,6 +106,39 @@ import Testing
                                  inputs: .init(batch: 8, inputTokens: 1000, outputTokens: 1000, dutyCycle: 0.5, pue: 1.3, pricePerKWh: nil))
         #expect(slow.shareOfLimit < 0.5 && slow.verdict.contains("SM clock locked at 600 MHz"), "\(slow.verdict)")
     }
+
+    /// JSON carries the text's throughput line and the batch that runs, named as `estimate
+    /// --format json` names them: the text printed 1699 output tokens/s and 0.291 J per output
+    /// token, and the JSON (the --spec document) had neither.
+    @Test func jsonCarriesTheThroughputTheTextPrints() throws {
+        let p = try plan("meta-llama/Llama-3.1-8B-Instruct", batch: 16)
+        guard case let .object(pairs) = p.specJSON() else { Issue.record("not an object"); return }
+        let keys = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        #expect(keys["outputTokensPerSecond"] == .number(p.serving.outputTokensPerSecond))
+        #expect(keys["joulesPerOutputToken"] == .number(p.serving.energyPerOutputToken.joules))
+        #expect(keys["effectiveBatch"] == .number(Double(p.serving.effectiveBatch)) && keys["requestedBatch"] == .number(16))
+    }
+
+    /// A locked clock's watts come from the same estimate as `estimate`'s, so they carry its
+    /// caveats: at 600 MHz on an H100 (159 W per GPU) power said nothing of the decode saving
+    /// beyond the largest measured, nor that the measured error is at default clocks.
+    @Test func aLockedClockCarriesEstimatesCaveats() throws {
+        let e = Estimator()
+        var r = DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm")
+        let serving = ServingRequest(batch: 16, inputTokens: 500, outputTokens: 200)
+        let free = try PowerPlan(estimator: e, deployment: try e.deployment(r), inputs: .init(batch: 16, inputTokens: 500, outputTokens: 200))
+        r.smClockMHz = 600
+        let locked = try PowerPlan(estimator: e, deployment: try e.deployment(r), inputs: .init(batch: 16, inputTokens: 500, outputTokens: 200))
+        let estimate = try QueryEstimate(estimator: e, deployment: try e.deployment(r), request: serving, settings: try LedgerSettings())
+        let upperBound = try #require(estimate.assumptions.first { $0.hasSuffix("read it as an upper bound") })
+        #expect(locked.notes.contains(upperBound) && locked.text().contains(upperBound))
+        #expect(locked.notes.contains { $0.contains("default clocks and power limits, not at this clock or cap") })
+        guard case let .object(pairs) = locked.specJSON(), case let .array(listed)? = pairs.first(where: { $0.key == "assumptions" })?.value else {
+            Issue.record("no assumptions in JSON"); return
+        }
+        #expect(listed.contains(.string(upperBound)))
+        #expect(free.notes.isEmpty && !free.text().contains("upper bound"))
+    }
 }
 
 @Suite struct TuningTests {
@@ -187,6 +220,66 @@ import Testing
             #expect(abs(row.whPerQuery[b]! / est.whPerQuery[b]! - 1) < 1e-9)
             #expect(abs(row.joules(.prefill, at: b) + row.joules(.decode, at: b) - row.joules(.query, at: b)) < 1e-9 * row.joules(.query, at: b))
         }
+    }
+
+    /// A phase's energy beyond the GPUs is split by what each part scales with: the host's draw
+    /// by the phase's GPU time, the PSU loss, idle share and PUE overhead on the GPUs' own
+    /// energy by its GPU energy. Split all by time, the picks moved with the boundary: for
+    /// Llama-3.1-8B on an H200 at batch 64, 2000 + 300 tokens, decode took 1095 MHz at the nodes
+    /// and a 245.5 W cap at the facility (60.09 J, where 1095 MHz costs 1.725 × 34.36 = 59.27 J and
+    /// is faster), and the README's 70B prefill saved 16.6 % at the nodes, 11.2 % at the facility.
+    @Test(arguments: [("meta-llama/Llama-3.1-8B-Instruct", "h200", 1, 64, 2000, 300, nil, nil),
+                      ("meta-llama/Llama-3.1-70B-Instruct", "h100-sxm", 4, 64, 1000, 500, 500.0, 40.0)])
+    func nodeITAndFacilityPickTheSameSettings(model: String, gpu: String, gpus: Int, batch: Int, input: Int, output: Int,
+                                              ttftMs: Double?, itlMs: Double?) throws {
+        let t = try Tuning(estimator: Estimator(), base: DeploymentRequest(model: model, gpu: gpu, gpus: gpus),
+                           serving: ServingRequest(batch: batch, inputTokens: input, outputTokens: output), targets: .init(ttftMs: ttftMs, itlMs: itlMs))
+        for phase in Tuning.Phase.allCases {
+            let node = t.best(phase, at: .node)
+            #expect(node != nil && t.best(phase, at: .it) == node && t.best(phase, at: .facility) == node, "\(phase)")
+        }
+        // Under the default idle share each phase at the facility is its node figure × the query's own ratio.
+        for p in t.points {
+            let ratio = p.joules(.query, at: .facility) / p.joules(.query, at: .node)
+            for phase in [Tuning.Phase.prefill, .decode] {
+                #expect(approx(p.joules(phase, at: .facility), ratio * p.joules(phase, at: .node), rel: 1e-9), "\(Tuning.label(p)) \(phase)")
+            }
+        }
+        if gpu == "h200" {
+            let decode = try #require(t.bestDecode)
+            #expect(decode.knob == .clock && decode.value == 1095, "\(Tuning.label(decode))")
+        }
+    }
+
+    /// The phases add up to the query at every boundary whatever the idle capacity scales with
+    /// (under a busy fraction idle power runs for a multiple of the query's time), and the
+    /// facility line, (PUE − 1) × IT, makes each phase PUE × its IT figure (split by time, the
+    /// PUE overhead on prefill's energy had gone in part to decode).
+    @Test func phasesAddUpUnderABusyFraction() throws {
+        let settings = try LedgerSettings(pue: 1.3, utilization: .busyFraction(0.4))
+        let t = try Tuning(estimator: Estimator(), base: DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"),
+                           serving: ServingRequest(batch: 16, inputTokens: 500, outputTokens: 200), targets: .init(), steps: 3, settings: settings)
+        for p in t.points {
+            for b in Boundary.allCases {
+                #expect(approx(p.joules(.prefill, at: b) + p.joules(.decode, at: b), p.joules(.query, at: b), rel: 1e-12))
+            }
+            for phase in [Tuning.Phase.prefill, .decode] {
+                #expect(approx(p.joules(phase, at: .facility), 1.3 * p.joules(phase, at: .it), rel: 1e-12), "\(Tuning.label(p)) \(phase)")
+            }
+        }
+    }
+
+    /// On an L4 every clock from 1260 MHz up runs as the power-limited default does, and the
+    /// least of those equal figures, by rounding alone, was recommended: "prefill: clock 1650 MHz
+    /// — 55.29 J per query at the facility (saves 0.0 %)". A tie keeps the default.
+    @Test func aTieWithTheDefaultKeepsTheDefault() throws {
+        let t = try Tuning(estimator: Estimator(), base: DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "l4"),
+                           serving: ServingRequest(batch: 16, inputTokens: 500, outputTokens: 200), targets: .init())
+        let ties = t.points.dropFirst().filter { $0.knob == .clock && approx($0.joules(.prefill, at: .facility), t.baseline.joules(.prefill, at: .facility), rel: 1e-9) }
+        #expect(!ties.isEmpty)
+        let p = try #require(t.bestPrefill)
+        #expect(p.knob == .none, "\(Tuning.label(p))")
+        #expect(t.text().contains("prefill: default (TDP, boost clock)") && !t.text().contains("prefill: clock"), "\(t.text())")
     }
 
     @Test func anImpossibleTargetIsSaidSo() throws {
@@ -341,6 +434,21 @@ import Testing
         let w = try readWorkload(kernelWorkload(deployment: #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100"}"#))
         let c = try Capacity(workload: w, runner: FleetRunner(dataDirectory: nil), budgetMegawatts: 1, gpus: [nil], caps: [nil])
         #expect(c.rows.map(\.gpu) == ["h100-sxm"])
+    }
+
+    /// A row names the cap and clock its fleet ran at: a workload's own 300 W cap read "TDP"
+    /// (JSON `powerCapWatts` null) beside the capped run's figures, and its locked clock was
+    /// named nowhere. A `--caps` candidate replaces the cap and keeps the clock.
+    @Test func aRowNamesTheCapAndClockItRanAt() throws {
+        let w = try readWorkload(kernelWorkload(deployment: #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm", "powerCapWatts": 300, "smClockMHz": 1350}"#))
+        let c = try Capacity(workload: w, runner: FleetRunner(dataDirectory: nil), budgetMegawatts: 1, gpus: [nil], caps: [nil, 400])
+        let own = try #require(c.rows.first { $0.powerCapWatts == 300 }), candidate = try #require(c.rows.first { $0.powerCapWatts == 400 })
+        #expect(own.smClockMHz == 1350 && own.setting == "300 W, 1350 MHz" && candidate.setting == "400 W, 1350 MHz")
+        #expect(c.text().contains("300 W, 1350 MHz") && !c.text().contains("TDP"))
+        let json = JSONWriter().write(c.json())
+        #expect(json.contains("\"powerCapWatts\": 300,") && json.contains("\"smClockMHz\": 1350,") && !json.contains("\"powerCapWatts\": null"), "\(json)")
+        let plain = try Capacity(workload: try readWorkload(kernelWorkload()), runner: FleetRunner(dataDirectory: nil), budgetMegawatts: 1, gpus: [nil], caps: [nil])
+        #expect(plain.rows.first?.setting == "TDP" && plain.rows.first?.powerCapWatts == nil && plain.rows.first?.smClockMHz == nil)
     }
 
     /// A candidate GPU whose KV cache cannot hold a class's call even alone is noted, as `fleet`

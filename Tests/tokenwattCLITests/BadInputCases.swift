@@ -195,7 +195,7 @@ extension BadInput {
         BadInput(name: "tp not dividing heads", args: ["estimate", "--model", "meta-llama/Llama-3.1-70B-Instruct", "--gpu", "h100-sxm", "--gpus", "3", "--batch", "1", "--input", "10", "--output", "10"], mentions: ["tp 3", "64 attention heads"]),
         BadInput(name: "ep not dividing experts", args: ["estimate", "--model", "mistralai/Mixtral-8x7B-Instruct-v0.1", "--gpu", "h100-sxm", "--gpus", "3", "--tp", "1", "--ep", "3", "--batch", "1", "--input", "10", "--output", "10"], mentions: ["ep", "3"]),
         BadInput(name: "load above capacity", args: Inputs.estimate + ["--load", "1000000"], mentions: ["load", "queries/s"]),
-        BadInput(name: "power cap below range", args: Inputs.estimate + ["--power-cap-w", "50"], mentions: ["50", "h100-sxm"]),
+        BadInput(name: "power cap below range", args: Inputs.estimate + ["--power-cap-w", "50"], status: 64, mentions: ["--power-cap-w 50", "h100-sxm"]),
         BadInput(name: "hybrid model under hf refused", args: Inputs.estimate(replacing: "--model", with: "nvidia/NVIDIA-Nemotron-Nano-9B-v2") + ["--framework", "hf"], mentions: ["hf framework", "Mamba-2", "vllm"]),
         BadInput(name: "pp not dividing the gpus", args: ["estimate", "--model", "meta-llama/Llama-3.1-70B-Instruct", "--gpu", "h100-sxm", "--gpus", "12", "--tp", "4", "--pp", "2", "--batch", "1", "--input", "10", "--output", "10"], mentions: ["tp 4 × pp 2", "gpus 12"]),
         BadInput(name: "pp with ep", args: ["estimate", "--model", "mistralai/Mixtral-8x7B-v0.1", "--gpu", "h100-sxm", "--gpus", "4", "--tp", "1", "--ep", "2", "--pp", "2", "--batch", "1", "--input", "10", "--output", "10"], mentions: ["pp with ep"]),

@@ -9,8 +9,13 @@ public struct Capacity: Sendable {
     public struct Row: Sendable {
         public var scenario: String
         public var gpu: String
-        /// nil: the GPU's TDP.
+        /// The cap the fleet ran at: the `--caps` candidate, else the one every deployment of the
+        /// scenario sets; nil: the GPU's TDP, or deployments that set different caps (`setting`).
         public var powerCapWatts: Double?
+        /// The SM clock every deployment locks; nil: boost, or deployments that differ.
+        public var smClockMHz: Double?
+        /// The cap and clock in words, each deployment's where they differ ("300 W", "TDP, 1350 MHz").
+        public var setting: String
         public var queriesPerDay: Double
         public var averageQPS: Double
         public var peakQPS: Double
@@ -78,7 +83,9 @@ public struct Capacity: Sendable {
                             notes.append("\(label): \(formatPercent(c.kvOverflowShare)) of class \(c.name)'s queries have a call that does not fit in the KV cache "
                                          + "even alone, which an engine would refuse or preempt; costed as drawn, as `fleet` does")
                         }
-                        rows.append(Row(scenario: scenario.name, gpu: gpuName, powerCapWatts: cap, queriesPerDay: perDay, averageQPS: perDay / 86_400,
+                        let run = Self.settings(k.deployments.map(\.request), cap: cap)
+                        rows.append(Row(scenario: scenario.name, gpu: gpuName, powerCapWatts: run.powerCapWatts, smClockMHz: run.smClockMHz,
+                                        setting: run.label, queriesPerDay: perDay, averageQPS: perDay / 86_400,
                                         peakQPS: perDay / 86_400 * peakShare, gpus: f.hardware.reduce(0) { $0 + $1.gpus },
                                         whPerQuery: f.whPerQuery.mean, boundary: f.boundary))
                     } catch {
@@ -93,6 +100,18 @@ public struct Capacity: Sendable {
         self.rows = rows.sorted { $0.scenario != $1.scenario ? $0.scenario < $1.scenario : $0.queriesPerDay > $1.queriesPerDay }
         self.failures = failures
         self.notes = notes
+    }
+
+    /// The cap and clock the fleet runs at: `cap` (a `--caps` candidate) over each deployment's
+    /// own cap, and each deployment's clock. The row had labelled a workload's own 300 W cap "TDP"
+    /// (its figures were the capped run's) and named no locked clock.
+    static func settings(_ requests: [DeploymentRequest], cap: Double?) -> (powerCapWatts: Double?, smClockMHz: Double?, label: String) {
+        let caps = requests.map { cap ?? $0.powerCapWatts }, clocks = requests.map(\.smClockMHz)
+        func same(_ xs: [Double?]) -> Double? { Set(xs).count == 1 ? xs.first ?? nil : nil }
+        let labels = zip(caps, clocks).map { c, f in
+            (c.map { "\(formatNumber($0)) W" } ?? "TDP") + (f.map { ", \(formatNumber($0)) MHz" } ?? "")
+        }
+        return (same(caps), same(clocks), labels.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: "+"))
     }
 
     /// `x` rounded up to three significant figures: a budget quoted as enough must be enough
@@ -140,7 +159,7 @@ public struct Capacity: Sendable {
     public func text() -> String {
         var s = "TokenWatt capacity — \(formatNumber(budgetMegawatts)) MW at the facility\n\n"
         s += FleetRendering.table(["scenario", "GPU", "cap", "queries/day", "mean QPS", "peak QPS", "GPUs", "Wh/query (mean)"], rows.map { r in
-            [r.scenario, r.gpu, r.powerCapWatts.map { "\(formatNumber($0)) W" } ?? "TDP", FleetRendering.queries(Self.roundedDown(r.queriesPerDay)),
+            [r.scenario, r.gpu, r.setting, FleetRendering.queries(Self.roundedDown(r.queriesPerDay)),
              formatNumber(r.averageQPS, significant: 4), formatNumber(r.peakQPS, significant: 4), String(r.gpus),
              "\(formatNumber(r.whPerQuery, significant: 3)) (\(r.boundary.rawValue))"]
         })
@@ -152,6 +171,7 @@ public struct Capacity: Sendable {
         .obj([("budgetMegawatts", .num(budgetMegawatts)),
               ("rows", .array(rows.map { r in
                   .obj([("scenario", .str(r.scenario)), ("gpu", .str(r.gpu)), ("powerCapWatts", .optionalNumber(r.powerCapWatts)),
+                        ("smClockMHz", .optionalNumber(r.smClockMHz)), ("setting", .str(r.setting)),
                         ("queriesPerDay", .num(r.queriesPerDay)), ("averageQPS", .num(r.averageQPS)), ("peakQPS", .num(r.peakQPS)),
                         ("gpus", .num(Double(r.gpus))), ("whPerQuery", .num(r.whPerQuery)), ("boundary", .str(r.boundary.rawValue))])
               })),

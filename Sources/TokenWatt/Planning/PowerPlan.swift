@@ -44,6 +44,11 @@ public struct PowerPlan: Sendable {
     /// `wattsPerGPU` ÷ `powerLimitWatts`, what the verdict judges.
     public let shareOfLimit: Double
     public let annualKilowattHours: Double
+    /// What qualifies the figures, as `estimate` words it: the serving notes (a batch cut to what
+    /// fits, …) and, at a locked clock or a cap below TDP, that the measured error is at default
+    /// settings and a decode saving beyond the largest measured is an upper bound. `power` had
+    /// dropped them all, though its watts come from the same estimate.
+    public let notes: [String]
 
     public init(estimator: Estimator, deployment d: Deployment, inputs: Inputs) throws {
         deployment = d
@@ -64,6 +69,11 @@ public struct PowerPlan: Sendable {
         peakWatts = (limit + hostPerGPU) * n / node.psuEfficiency
         shareOfLimit = wattsPerGPU / limit
         annualKilowattHours = (totalWatts * inputs.dutyCycle + idleWatts * (1 - inputs.dutyCycle)) * 8760 / 1000 * inputs.pue
+        let measured = estimator.errorBand(for: d.gpu.id) != nil && QueryEstimate.tuned(d)
+        notes = serving.notes
+            + (measured ? ["the runs this GPU's error was measured on (estimate's range) ran at their GPUs' default clocks "
+                           + "and power limits, not at this clock or cap"] : [])
+            + [try QueryEstimate.clockCaveat(estimator, d, request, serving)].compactMap { $0 }
     }
 
     public var coolingBTUPerHour: Double { totalWatts * Self.btuPerHourPerWatt }
@@ -94,7 +104,7 @@ public struct PowerPlan: Sendable {
                 + (inputs.pue == LedgerSettings.defaultPUE ? " (default: \(LedgerSettings.defaultPUESource))" : ""),
             "recommended PSU capacity = peak wall power (every GPU at \(d.powerCap != nil ? "its cap" : "TDP"), host busy) × 1.25 (NEC 210.19(A)(1): continuous loads at 125 %)",
             "cooling load = wall power while serving × 3.412 BTU/h per W (NIST SP 811)",
-        ] + [d.dequantization].compactMap { $0 }
+        ] + [d.dequantization].compactMap { $0 } + notes
     }
 
     public func specJSON() -> JSONValue {
@@ -107,6 +117,9 @@ public struct PowerPlan: Sendable {
             ("powerLimitWatts", .num(powerLimitWatts)), ("shareOfPowerLimit", .num(shareOfLimit)),
             ("coolingBTUPerHour", .num(coolingBTUPerHour)), ("recommendedPSUWatts", .num(recommendedPSUWatts)),
             ("psuHeadroom", .num(Self.psuHeadroom)), ("dutyCycle", .num(inputs.dutyCycle)), ("pue", .num(inputs.pue)),
+            // The throughput line of the text, with the batch that runs, named as `estimate --format json` names them.
+            ("outputTokensPerSecond", .num(serving.outputTokensPerSecond)), ("joulesPerOutputToken", .num(serving.energyPerOutputToken.joules)),
+            ("effectiveBatch", .num(Double(serving.effectiveBatch))), ("requestedBatch", .num(Double(serving.requestedBatch))),
             ("annualKilowattHours", .num(annualKilowattHours)), ("annualCost", .optionalNumber(annualCost)),
             ("pricePerKWh", .optionalNumber(inputs.pricePerKWh)), ("verdict", .str(verdict)),
             ("assumptions", .array(assumptions.map(JSONValue.str))),

@@ -26,19 +26,25 @@ public struct Tuning: Sendable {
         public var whPerQuery: [Boundary: Double]
         /// Prefill's share of the query's GPU time (each phase's GPU energy over its mean GPU power).
         public var prefillTimeShare: Double
+        /// The part of `whPerQuery` beyond the GPUs, in joules at each boundary, that follows the
+        /// query's time rather than the GPUs' energy (`Tuning.timeBoundJoules`).
+        public var timeBoundJoules: [Boundary: Double]
         public var queryJoules: Double { prefillJoules + decodeJoules }
 
-        /// A phase's energy at `boundary`: its GPU energy plus the query's energy beyond the GPUs
-        /// (host, PSU loss, idle capacity, facility overhead) in proportion to the phase's GPU
-        /// time, since host power draws for as long as the GPUs run; the phases add up to the
-        /// query's ledger total at that boundary.
+        /// A phase's energy at `boundary`: its GPU energy, plus the query's energy beyond the GPUs
+        /// split by what each part scales with. The host draws for as long as the GPUs run, so
+        /// the time-bound part (`timeBoundJoules`) goes by the phase's share of GPU time; the
+        /// rest (PSU loss, idle share and PUE overhead on the GPUs' own energy) by its share of
+        /// GPU energy. Splitting all of it by time had moved prefill's overhead onto a long,
+        /// low-power decode and made the picks change between node, IT and facility. The
+        /// phases add up to the query's ledger total at that boundary.
         public func joules(_ phase: Phase, at boundary: Boundary) -> Double {
-            let beyond = ((whPerQuery[boundary] ?? 0) - (whPerQuery[.gpu] ?? 0)) * 3600
-            switch phase {
-            case .prefill: return prefillJoules + beyond * prefillTimeShare
-            case .decode: return decodeJoules + beyond * (1 - prefillTimeShare)
-            case .query: return (whPerQuery[boundary] ?? 0) * 3600
-            }
+            let total = (whPerQuery[boundary] ?? 0) * 3600
+            guard phase != .query else { return total }
+            let gpu = queryJoules, time = timeBoundJoules[boundary] ?? 0
+            let byEnergy = total - gpu - time
+            let (own, timeShare) = phase == .prefill ? (prefillJoules, prefillTimeShare) : (decodeJoules, 1 - prefillTimeShare)
+            return own + (gpu > 0 ? byEnergy * own / gpu : 0) + time * timeShare
         }
     }
 
@@ -98,7 +104,8 @@ public struct Tuning: Sendable {
             return Point(knob: knob, value: value, ttftMs: e.timeToFirstToken.seconds * 1000, itlMs: e.interTokenLatency.seconds * 1000,
                          prefillJoules: e.prefill.energy.joules, decodeJoules: e.decode.energy.joules, gpuWatts: e.gpuPower.watts,
                          whPerQuery: try QueryLedger.totals(serving: e, deployment: d, outputTokens: serving.outputTokens, settings: settings),
-                         prefillTimeShare: Self.prefillTimeShare(e))
+                         prefillTimeShare: Self.prefillTimeShare(e),
+                         timeBoundJoules: try Self.timeBoundJoules(serving: e, deployment: d, outputTokens: serving.outputTokens, settings: settings))
         }
         let deployment = try estimator.deployment(base)
         try KVCacheBudget.requireRoom(serving, on: deployment)
@@ -147,9 +154,19 @@ public struct Tuning: Sendable {
         meets(p, prefill: phase != .decode, decode: phase != .prefill)
     }
 
-    /// The setting with the least energy for `phase` at `boundary` among those that meet its targets.
+    /// How much less than the default a setting must cost, relative to it, to be recommended
+    /// over it: settings that change nothing (on an L4 every clock from 1260 MHz up runs as the
+    /// power-limited default does) differ from the default by rounding alone, and the least of
+    /// them had been recommended as a clock lock that "saves 0.0 %".
+    public static let tieTolerance = 1e-9
+
+    /// The setting with the least energy for `phase` at `boundary` among those that meet its
+    /// targets; the default where it meets them and costs no more than that least within `tieTolerance`.
     public func best(_ phase: Phase, at boundary: Boundary) -> Point? {
-        points.filter { meets($0, for: phase) }.min { $0.joules(phase, at: boundary) < $1.joules(phase, at: boundary) }
+        let least = points.filter { meets($0, for: phase) }.min { $0.joules(phase, at: boundary) < $1.joules(phase, at: boundary) }
+        guard let least, meets(baseline, for: phase),
+              baseline.joules(phase, at: boundary) <= least.joules(phase, at: boundary) * (1 + Self.tieTolerance) else { return least }
+        return baseline
     }
 
     /// The lowest-energy setting at the tuning's boundary for prefill (TTFT target), decode (ITL

@@ -5,7 +5,7 @@ import TokenWatt
 /// `tokenwatt power`: a quick power estimate for a model known by its size (or its id).
 enum PowerCommand {
     static let usage = """
-    tokenwatt power (--params N | --model ID) --gpu ID [--gpus N --tp N] [--precision P] [--batch N]
+    tokenwatt power (--params N | --model ID) --gpu ID [--gpus N --tp N --pp N] [--precision P] [--batch N]
                     (--seq-length N | --input N --output N) [--duty-cycle F] [--pue X] [--price-per-kwh P]
                     [--power-cap-w W] [--sm-clock-mhz F] [--spec FILE] [--format text|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       --params builds a generic Llama-3-shaped decoder of that size (2.779e8 to 1e13); a sequence of --seq-length tokens
@@ -16,7 +16,7 @@ enum PowerCommand {
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["params", "model", "gpu", "gpus", "tp", "precision", "batch", "seq-length", "input", "output",
+        let args = try Arguments(argv, valued: ["params", "model", "gpu", "gpus", "tp", "pp", "precision", "batch", "seq-length", "input", "output",
                                                 "duty-cycle", "pue", "price-per-kwh", "power-cap-w", "sm-clock-mhz", "spec", "format", "calibration", "model-catalog", "gpu-catalog"],
                                  boolean: [])
         _ = try args.requirePositional(0, usage: usage)
@@ -39,6 +39,9 @@ enum PowerCommand {
         var request = DeploymentRequest(model: model, gpu: try EstimateCommand.required(args.string("gpu"), "gpu"))
         request.gpus = try args.int("gpus", 1...4096)
         request.tensorParallel = try args.int("tp", 1...4096)
+        // Pipeline stages, as `estimate` takes them: a model too large for one tensor-parallel
+        // group is told the tp × pp it needs, which power had refused as an unknown option.
+        request.pipelineParallel = try args.int("pp", 1...4096)
         request.precision = precision
         request.powerCapWatts = try args.double("power-cap-w", 1...100_000)
         request.smClockMHz = try args.double("sm-clock-mhz", 1...10_000)
