@@ -369,7 +369,7 @@ extension BadInput {
         Inputs.trace("{\"timestamp\": 0, \"input_length\": 5}\n", mentions: ["line 1", "output_length"], name: "trace jsonl missing key"),
         // A CSV line read as "invalid literal; expected 'true'", a non-object line as "field 'line 2 line'".
         Inputs.trace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 5}\ntimestamp,input_length,output_length\n",
-                     mentions: ["t.csv:2", "one JSON object a line"], name: "trace csv line in a jsonl log"),
+                     mentions: ["'line 2' has value timestamp,input_length", "one JSON object a line"], name: "trace csv line in a jsonl log"),
         Inputs.trace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 5}\n[1, 2]\n",
                      mentions: ["'line 2' has value [1, 2]", "one JSON object a line"], name: "trace jsonl line not an object"),
         Inputs.trace(Inputs.azureHeader + "2023-11-16T18:15:46.5+25:00,374,44\n", mentions: ["line 2", "timestamp", "+25:00"], name: "trace offset past 23 hours"),

@@ -292,6 +292,11 @@ public struct TraceReader {
             i = fast.1
             o = fast.2
         } else {
+            // A line that does not open an object (a CSV header pasted in) is named as such: the
+            // parser's "invalid literal; expected 'true'" read as a typo in a boolean.
+            guard b.first(where: { $0 != 32 && $0 != 9 }) == 123 else {
+                throw InputError.invalidValue(file: name, field: "line \(line)", value: String(decoding: b.prefix(120), as: UTF8.self), expected: Self.jsonLine)
+            }
             let object: [String: JSONValue]
             do {
                 guard case let .object(pairs) = try JSONParser.parse(String(decoding: b, as: UTF8.self), file: name) else {
