@@ -104,4 +104,66 @@ func readAll(_ path: String, _ format: TraceFormat? = nil) throws -> [TraceReque
         defer { try? FileManager.default.removeItem(at: g) }
         #expect { try readAll(g.path) } throws: { "\($0)".contains("--input-column") }
     }
+
+    /// Lines ending in CR alone (classic Mac OS, some spreadsheet exports) are lines: they read as
+    /// a header and nothing else ("the request log holds no requests").
+    @Test func linesEndingInCarriageReturnsAreLines() throws {
+        let text = "TIMESTAMP,ContextTokens,GeneratedTokens\r2023-11-16 18:15:46.68,374,44\r2023-11-16 18:15:47.68,375,45\r"
+        var r = try TraceReader(bytes: Array(text.utf8), name: "cr.csv", format: nil)
+        var rows: [TraceRequest] = []
+        while let x = try r.next() { rows.append(x) }
+        #expect(rows.map(\.inputTokens) == [374, 375] && r.line == 3)
+    }
+
+    /// ISO 8601 times with a fraction and Z, or an offset: `…47.500Z` was refused where `…46Z` was read.
+    @Test func isoTimesWithFractionsAndZonesAreRead() throws {
+        let text = "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16T18:15:46Z,1,1\n2023-11-16T18:15:47.500Z,1,1\n2023-11-16T19:15:48.25+01:00,1,1\n"
+            + "2023-11-16 17:45:49-0030,1,1\n2023-11-16T18:15:50,1,1\n"
+        var r = try TraceReader(bytes: Array(text.utf8), name: "iso.csv", format: nil)
+        var rows: [Double] = []
+        while let x = try r.next() { rows.append(x.timestamp - 1_700_158_546) }
+        #expect(rows == [0, 1.5, 2.25, 3, 4])
+    }
+
+    /// Decimal times are read without a String, to the same Double as `Double(String)`.
+    @Test func decimalTimesAreReadBitForBit() throws {
+        var rng = SeededRandom(seed: 3)
+        var cases = ["0.1", "-0.5", "12.000001", "1700158546.680590", "999999999.999999", " 3.25 ", "0.000000000000001", "-0.0", "5.", ".5", "+1.5", "1e3"]
+        for _ in 0..<20_000 { cases.append(String(format: "%.\(Int(rng.uniform() * 9))f", rng.uniform() * pow(10, rng.uniform() * 12))) }
+        for c in cases {
+            let got = Array(c.utf8).withUnsafeBufferPointer { TraceNumbers.decimal($0) }
+            let want = Double(c.trimmingCharacters(in: .whitespaces))
+            #expect(got?.bitPattern == want?.bitPattern, "\(c): \(String(describing: got)) vs \(String(describing: want))")
+        }
+    }
+
+    /// Mooncake lines read by the fast path give the JSON parser's values, and every line the
+    /// fast path does not take (escapes, exponents, nesting, duplicates) still goes to the parser.
+    @Test func mooncakeLinesReadAsTheParserReadsThem() throws {
+        let lines = ["{\"timestamp\": 27482, \"input_length\": 6955, \"output_length\": 52, \"hash_ids\": [46, 47, 48]}",
+                     "{\"hash_ids\": [], \"output_length\": 7, \"timestamp\": 1500.125, \"input_length\": 100}",
+                     "{\"timestamp\": 1.5e3, \"input_length\": 1, \"output_length\": 2, \"note\": \"a\\\"b\"}",
+                     " {\"timestamp\":0,\"input_length\":0,\"output_length\":0,\"x\":{\"input_length\":9}} "]
+        var r = try TraceReader(bytes: Array(lines.joined(separator: "\n").utf8), name: "m.jsonl", format: nil)
+        var rows: [TraceRequest] = []
+        while let x = try r.next() { rows.append(x) }
+        #expect(rows == [TraceRequest(timestamp: 27.482, inputTokens: 6955, outputTokens: 52), TraceRequest(timestamp: 1.500125, inputTokens: 100, outputTokens: 7),
+                         TraceRequest(timestamp: 1.5, inputTokens: 1, outputTokens: 2), TraceRequest(timestamp: 0, inputTokens: 0, outputTokens: 0)])
+        for line in lines {
+            let fast = Array(line.utf8).withUnsafeBufferPointer { MooncakeLine.scan($0) }
+            guard let fast else { continue }
+            guard case let .object(pairs) = try JSONParser.parse(line, file: "m") else { Issue.record("not an object"); continue }
+            let o = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+            #expect(o["timestamp"] == .number(fast.0) && o["input_length"] == .number(fast.1) && o["output_length"] == .number(fast.2))
+        }
+        let dup = "{\"timestamp\": 1, \"input_length\": 1, \"output_length\": 2, \"timestamp\": 3}"
+        #expect(Array(dup.utf8).withUnsafeBufferPointer { MooncakeLine.scan($0) } == nil)
+    }
+
+    /// One column named for two roles left the other role unread: -1 output tokens on every row.
+    @Test func oneColumnForTwoRolesIsRefused() throws {
+        let text = "t,n\n1,5\n"
+        #expect(throws: InputError.self) { try TraceReader(bytes: Array(text.utf8), name: "x.csv", format: .csv(timestamp: "t", input: "n", output: "n", milliseconds: false)) }
+        #expect(throws: InputError.self) { try TraceReader(bytes: Array(text.utf8), name: "x.csv", format: .csv(timestamp: "n", input: "t", output: "n", milliseconds: false)) }
+    }
 }

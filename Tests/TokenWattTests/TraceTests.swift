@@ -323,6 +323,55 @@ import Testing
         #expect(summary.text(deployment: d, options: .init(), file: "long.csv").contains("over KV cache     1 requests"))
     }
 
+    /// A log whose mix changes is priced near the batch its requests need. The ladder's capacities
+    /// were fixed by the first rows: 2,000 short requests and then 4,000 long ones, all at one a
+    /// second, priced the long ones at the short ones' batch (batch 1, several times their cost
+    /// alone) and counted none as overloaded, the replicas drawing more than they can. The rungs'
+    /// KV-cache batches and chunk mix are still the first rows' (short requests here), so the long
+    /// hour is not its cost alone: 3,251 Wh against 4,878, where the fixed ladder gave several times it.
+    @Test func aLogWhoseMixChangesIsPricedAtTheBatchItsRequestsNeed() throws {
+        let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 4))
+        let short = (0..<2000).map { TraceRequest(timestamp: Double($0), inputTokens: 200, outputTokens: 50) }
+        let long = (0..<4000).map { TraceRequest(timestamp: 2000 + Double($0), inputTokens: 4000, outputTokens: 500) }
+        func total(_ log: [TraceRequest], sample: Int) throws -> (TraceSummary, TraceReplay) {
+            var r = try TraceReplay(estimator: estimator, deployment: d, options: TraceReplay.Options(), sample: Array(log.prefix(sample)))
+            var s = TraceSummary()
+            var rows = log.makeIterator()
+            try r.price(all: { rows.next() }, into: &s)
+            return (s, r)
+        }
+        let (mixed, replay) = try total(short + long, sample: 2000)
+        let (alone, _) = try total(long, sample: 2000), (first, _) = try total(short, sample: 2000)
+        // An hour of long requests in the mixed log against an hour of them alone.
+        #expect(mixed.hours[1].wh < 1.5 * alone.hours[0].wh && mixed.hours[1].wh > alone.hours[0].wh / 1.6,
+                "\(mixed.hours[1].wh) vs \(alone.hours[0].wh)")
+        #expect(approx(mixed.totalWh, alone.totalWh + first.totalWh, rel: 0.15), "\(mixed.totalWh) vs \(alone.totalWh) + \(first.totalWh)")
+        _ = replay
+    }
+
+    /// A log merged from two servers (each sorted, one after the other) costs what the sorted
+    /// log costs: its first rows in file order spanned the whole log at half its rate and held
+    /// one server's requests, and the merged Azure conversation hour cost 8.4 % more.
+    @Test func aLogMergedFromTwoServersCostsWhatTheSortedLogCosts() throws {
+        let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"))
+        let sorted = (0..<3000).map { TraceRequest(timestamp: Double($0) * 0.5 + Double($0 % 3) * 0.01, inputTokens: 300 + ($0 * 37) % 2000,
+                                                   outputTokens: 20 + ($0 * 13) % 400) }
+        let merged = stride(from: 0, to: 3000, by: 2).map { sorted[$0] } + stride(from: 1, to: 3000, by: 2).map { sorted[$0] }
+        func csv(_ rows: [TraceRequest]) -> [UInt8] {
+            Array(("timestamp,input_length,output_length\n" + rows.map { "\($0.timestamp),\($0.inputTokens),\($0.outputTokens)" }.joined(separator: "\n")).utf8)
+        }
+        func total(_ rows: [TraceRequest]) throws -> Double {
+            var reader = try TraceReader(bytes: csv(rows), name: "log.csv", format: nil)
+            let sample = try TraceSample.read(&reader, deployment: d, tokenBudget: 8192, size: 500)
+            var r = try TraceReplay(estimator: estimator, deployment: d, options: TraceReplay.Options(), sample: sample.ladder)
+            var s = TraceSummary()
+            try r.price(sample, rest: { try reader.next() }, into: &s)
+            return s.totalWh
+        }
+        let a = try total(sorted), b = try total(merged)
+        #expect(a == b, "\(b) vs \(a)")
+    }
+
     @Test func moreReplicasThanTheLoadNeedsCostMore() throws {
         let rs = requests(every: 0.02, count: 5000)
         let one = try replay(rs), eight = try replay(rs, replicas: 8)

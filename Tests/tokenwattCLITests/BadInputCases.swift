@@ -165,6 +165,29 @@ extension BadInput {
         BadInput(name: "trace unknown log format", args: ["trace", "x.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--log-format", "splunk"], status: 64, mentions: ["splunk"]),
         BadInput(name: "trace csv without columns", args: ["trace", "x.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--log-format", "csv"], status: 64, mentions: ["--input-column"]),
         BadInput(name: "trace replicas zero", args: ["trace", "x.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--replicas", "0"], status: 64, mentions: ["--replicas"]),
+        // Flags a detected, Azure or Mooncake log would not read were ignored: --time-unit ms on a
+        // Mooncake CSV whose `timestamp` held milliseconds cost 284× with no word, and "us" passed.
+        BadInput(name: "trace time unit on a detected log", args: ["trace", "x.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--time-unit", "ms"],
+                 status: 64, mentions: ["--time-unit", "--time-column, --input-column and --output-column"]),
+        BadInput(name: "trace time unit in microseconds", args: ["trace", "x.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--time-unit", "us"],
+                 status: 64, mentions: ["--time-unit us", "expected s or ms"]),
+        BadInput(name: "trace columns beside the azure format", args: ["trace", "x.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--log-format", "azure",
+                                                                        "--input-column", "foo", "--output-column", "bar", "--time-column", "baz"],
+                 status: 64, mentions: ["--time-column", "--log-format azure", "--log-format csv"]),
+        // One column in two roles: -1 output tokens on every row, or every request at time 0.
+        BadInput(name: "trace one column for input and output", args: ["trace", "x.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--time-column", "t",
+                                                                        "--input-column", "n", "--output-column", "n"],
+                 status: 64, mentions: ["--input-column and --output-column", "column n"]),
+        BadInput(name: "trace one column for time and output", args: ["trace", "x.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--time-column", "n",
+                                                                       "--input-column", "i", "--output-column", "n"],
+                 status: 64, mentions: ["--time-column and --output-column", "column n"]),
+        BadInput(name: "export-sql one column for input and output", args: ["export-sql", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "8",
+                                                                              "--dialect", "sqlite", "--input-column", "n", "--output-column", "n"],
+                 mentions: ["output column", "n", "other than the input column"]),
+        BadInput(name: "trace hourly and rows both on stdout", args: ["trace", "x.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm",
+                                                                       "--per-request", "-", "--hourly", "-"], status: 64, mentions: ["--hourly -", "standard output"]),
+        BadInput(name: "trace hourly on stdout with a format", args: ["trace", "x.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm",
+                                                                       "--hourly", "-", "--format", "json"], status: 64, mentions: ["--hourly -", "--format json"]),
     ]
 
     static let ids: [BadInput] = [
@@ -344,6 +367,14 @@ extension BadInput {
         Inputs.trace("t,in,out\nnan,5,5\n", mentions: ["line 2", "timestamp", "nan"], name: "trace timestamp nan", extra: ["--log-format", "csv", "--time-column", "t", "--input-column", "in", "--output-column", "out"]),
         Inputs.trace("t,in,out\n1,5,5\n", mentions: ["t.csv", "tokns"], name: "trace unknown column", extra: ["--log-format", "csv", "--time-column", "t", "--input-column", "tokns", "--output-column", "out"]),
         Inputs.trace("{\"timestamp\": 0, \"input_length\": 5}\n", mentions: ["line 1", "output_length"], name: "trace jsonl missing key"),
+        // A CSV line read as "invalid literal; expected 'true'", a non-object line as "field 'line 2 line'".
+        Inputs.trace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 5}\ntimestamp,input_length,output_length\n",
+                     mentions: ["'line 2' has value timestamp,input_length", "one JSON object a line"], name: "trace csv line in a jsonl log"),
+        Inputs.trace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 5}\n[1, 2]\n",
+                     mentions: ["'line 2' has value [1, 2]", "one JSON object a line"], name: "trace jsonl line not an object"),
+        Inputs.trace(Inputs.azureHeader + "2023-11-16T18:15:46.5+25:00,374,44\n", mentions: ["line 2", "timestamp", "+25:00"], name: "trace offset past 23 hours"),
+        Inputs.trace(Inputs.azureHeader + "2023-11-16T18:15:46.5 UTC,374,44\n", mentions: ["line 2", "timestamp", "T between date and time", "Z or an offset"],
+                     name: "trace date-time forms named"),
         Inputs.trace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 5}\n{\"timestamp\": 1, \"input_le", mentions: ["t.csv:2"], name: "trace jsonl truncated"),
         Inputs.trace("{\"timestamp\": 0, \"input_length\": 5.5, \"output_length\": 5}\n", mentions: ["line 1", "input_length"], name: "trace jsonl fractional tokens"),
         // Found by the fuzzer: a 50-digit count trapped converting to Int.

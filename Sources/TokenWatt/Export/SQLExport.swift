@@ -51,11 +51,29 @@ public struct SQLExport: Sendable {
                                           expected: "one SQL identifier naming a column of the table: letters, digits, _ and - (quoted), no '.'; "
                                               + "select a nested field into a column of its own first")
         }
+        // One column for both reads a prompt's length as its output: well defined, and a mistake.
+        guard inputColumn != outputColumn else {
+            throw InputError.invalidValue(file: "export-sql", field: "output column", value: outputColumn,
+                                          expected: "a column other than the input column (one column names one role)")
+        }
         self.formula = formula
         self.dialect = dialect
         self.table = table
         self.inputColumn = inputColumn
         self.outputColumn = outputColumn
+    }
+
+    /// What the idle terms of `it` and `facility` assume: the busy fraction (given, or from a
+    /// load), or idle as a share of active energy. The header named the PUE alone, and two
+    /// exports of different busy fractions read the same.
+    var idleWords: String {
+        switch formula.utilization {
+        case let .busyFraction(b): return "busy fraction \(formatNumber(b)) (idle power over the rest, at it and facility)"
+        case let .load(q):
+            return "busy fraction \(formatNumber(formula.busy ?? 0, significant: 4)) from a load of \(formatNumber(q)) queries/s (idle power over the rest, at it and facility)"
+        case let .idleShareOfActive(x):
+            return "idle \(formatNumber(x * 100)) % of active energy (no --busy-fraction or --load; at it and facility)"
+        }
     }
 
     static let identifierCharacters = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "_-"))
@@ -179,7 +197,7 @@ public struct SQLExport: Sendable {
         let header = [
             "-- TokenWatt export-sql (\(dialect.rawValue)): Wh per request at the \(f.boundary.rawValue) boundary",
             "-- \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.precision.rawValue); \(Int(Double(f.localBatch) * f.ranks)) sequences in flight, prompts in chunks of \(Int(f.chunk)) tokens",
-            "-- PUE \(formatNumber(f.pue)); the same numbers as `tokenwatt estimate --method surface` with these flags",
+            "-- PUE \(formatNumber(f.pue)); \(idleWords); the same numbers as `tokenwatt estimate --method surface` with these flags",
             "-- Reads \(table)(\(inputColumn), \(outputColumn)); returns every column plus wh_gpu (GPU Wh), occupancy_s (deployment seconds), \(returns)",
             "-- (1 where input + output exceed the \(d.model.maxPositions)-token context window, else 0: priced as logged, as `trace` does).",
             "-- Every added column is NULL where a token count is not a whole number from 0 to 999,999,999\(dialect == .sqlite ? " (or not a number: 'abc', '')" : ""); an empty prompt is priced as one token, as `trace` does.",

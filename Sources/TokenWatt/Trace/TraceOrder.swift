@@ -93,16 +93,23 @@ public struct TraceOrder: Sendable {
 
 extension TraceReplay {
     /// Prices every request `next` yields in time order (`TraceOrder`) into `summary`, hands each
-    /// priced request and its position in the log to `each`, and closes the summary: the one
-    /// path `tokenwatt trace`, the benchmark and the tests price a log by.
+    /// priced request and its position in the log to `each`, and closes the summary.
     public mutating func price(all next: () throws -> TraceRequest?, into summary: inout TraceSummary,
                                each: (Priced, Int) throws -> Void = { _, _ in }) throws {
-        var order = TraceOrder()
+        try price(TraceSample(), rest: next, into: &summary, each: each)
+    }
+
+    /// Prices the sample's requests, then the rest of the log (`next`) through the sample's
+    /// order: the one path `tokenwatt trace`, the benchmark and the tests price a log by.
+    public mutating func price(_ sample: TraceSample, rest next: () throws -> TraceRequest?, into summary: inout TraceSummary,
+                               each: (Priced, Int) throws -> Void = { _, _ in }) throws {
+        var order = sample.order
         func handle(_ e: TraceOrder.Entry) throws {
             let p = price(e.request)
             summary.add(p)
             try each(p, e.index)
         }
+        for e in sample.entries { try handle(e) }
         while let r = try next() { if let e = order.add(r) { try handle(e) } }
         while let e = order.next() { try handle(e) }
         summary.outOfOrder = order.outOfOrder

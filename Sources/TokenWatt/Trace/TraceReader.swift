@@ -28,6 +28,10 @@ public struct TraceReader {
     var buffer: [UInt8] = []
     var position = 0
     var eof = false
+    /// The byte that ends a line: LF (a CR before it is dropped), or CR in a log whose lines end
+    /// in CR alone (classic Mac OS, some spreadsheet exports), which read as one header line
+    /// followed by nothing ("holds no requests").
+    var lineEnd: UInt8 = 10
     public private(set) var line = 0
     var format: TraceFormat
     var columns: (time: Int?, input: Int, output: Int, count: Int) = (nil, 0, 1, 2)
@@ -65,6 +69,7 @@ public struct TraceReader {
 
     /// Reads the header line (CSV) or peeks at the first line (JSONL) and fixes the columns.
     mutating func start(requested: TraceFormat?) throws {
+        try detectLineEnd()
         guard let (start, end) = try nextLineRange() else {
             throw InputError.invalidValue(file: name, field: "line 1", value: "empty", expected: "a request log")
         }
@@ -128,20 +133,38 @@ public struct TraceReader {
                                               expected: "a time column (--time-column C, or timestamp / timestamp_ms): "
                                                   + "each request is priced at the load it arrived into, so the log needs arrival times")
             }
+            // One column in two roles left the other role's cells unread: -1 output tokens on
+            // every row, or every request at time 0, priced without a word.
+            for (a, b, x, y) in [("time", "input", t, i), ("time", "output", t, o), ("input", "output", i, o)] where x == y {
+                throw InputError.invalidValue(file: name, field: "columns", value: x,
+                                              expected: "a different column for the \(a) and the \(b) (one column names one role)")
+            }
             columns = (try index(t), try index(i), try index(o), header.count)
             columnNames = (t, i, o)
+        }
+    }
+
+    /// Sets `lineEnd` to CR when the log's first line break is a CR not followed by an LF.
+    mutating func detectLineEnd() throws {
+        while true {
+            if let i = buffer.firstIndex(where: { $0 == 10 || $0 == 13 }), buffer[i] == 10 || i + 1 < buffer.count || eof {
+                if buffer[i] == 13 && (i + 1 == buffer.count || buffer[i + 1] != 10) { lineEnd = 13 }
+                return
+            }
+            guard !eof else { return }
+            try refill()
         }
     }
 
     /// Bounds of the next line in `buffer`, refilling it from the file as needed.
     mutating func nextLineRange() throws -> (Int, Int)? {
         while true {
-            if let nl = buffer[position...].firstIndex(of: 10) {
+            if let nl = buffer[position...].firstIndex(of: lineEnd) {
                 let start = position
                 position = nl + 1
                 line += 1
                 var end = nl
-                if end > start && buffer[end - 1] == 13 { end -= 1 }
+                if lineEnd == 10 && end > start && buffer[end - 1] == 13 { end -= 1 }
                 return (start, end)
             }
             if eof {
@@ -151,17 +174,22 @@ public struct TraceReader {
                 line += 1
                 return (start, buffer.count)
             }
-            buffer.removeFirst(position)
-            position = 0
-            guard let handle else { eof = true; continue }
-            // readData(ofLength:) traps on a read error; read(upToCount:) throws it.
-            let chunk: Data
-            do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
-                throw InputError.unreadable(file: name, reason: "could not be read: \(error.localizedDescription)")
-            }
-            if chunk.isEmpty { eof = true } else { buffer.append(contentsOf: chunk) }
-            if line == 0 { Self.dropByteOrderMark(&buffer) }
+            try refill()
         }
+    }
+
+    /// Drops the lines already read and appends the file's next chunk (1 MB).
+    mutating func refill() throws {
+        buffer.removeFirst(position)
+        position = 0
+        guard let handle else { eof = true; return }
+        // readData(ofLength:) traps on a read error; read(upToCount:) throws it.
+        let chunk: Data
+        do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
+            throw InputError.unreadable(file: name, reason: "could not be read: \(error.localizedDescription)")
+        }
+        if chunk.isEmpty { eof = true } else { buffer.append(contentsOf: chunk) }
+        if line == 0 { Self.dropByteOrderMark(&buffer) }
     }
 
     /// The next request, skipping blank lines; a malformed line is an error naming it.
@@ -221,7 +249,8 @@ public struct TraceReader {
                 throw bad("timestamp", f, column: columnNames.time, expected: "a real date and time: month 1–12, a day the month has, hour 0–23, minutes and seconds 0–59")
             }
             guard let t = parsed else {
-                throw bad("timestamp", f, column: columnNames.time, expected: "a number of seconds\(ms ? " (milliseconds with --time-unit ms)" : "") or a date-time YYYY-MM-DD HH:MM:SS[.f]")
+                throw bad("timestamp", f, column: columnNames.time, expected: "a number of seconds\(ms ? " (milliseconds with --time-unit ms)" : "") or a date-time "
+                          + TraceNumbers.dateTimeForms)
             }
             guard abs(t) < Self.latestSeconds else { throw bad("timestamp", f, column: columnNames.time, expected: Self.timeRange) }
             // Epoch milliseconds read as seconds land tens of thousands of years ahead, and spread
@@ -257,23 +286,40 @@ public struct TraceReader {
     /// took a nested `"input_length"` for the request's, the first of two duplicates, and a
     /// line with no closing brace.
     func parseJSONLine(_ b: UnsafeBufferPointer<UInt8>) throws -> TraceRequest {
-        let object: [String: JSONValue]
-        do {
-            guard case let .object(pairs) = try JSONParser.parse(String(decoding: b, as: UTF8.self), file: name) else {
-                throw bad("line", b, expected: "a JSON object with timestamp, input_length and output_length")
+        let t: Double, i: Double, o: Double
+        if let fast = MooncakeLine.scan(b) {
+            t = fast.0
+            i = fast.1
+            o = fast.2
+        } else {
+            // A line that does not open an object (a CSV header pasted in) is named as such: the
+            // parser's "invalid literal; expected 'true'" read as a typo in a boolean.
+            guard b.first(where: { $0 != 32 && $0 != 9 }) == 123 else {
+                throw InputError.invalidValue(file: name, field: "line \(line)", value: String(decoding: b.prefix(120), as: UTF8.self), expected: Self.jsonLine)
             }
-            object = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
-        } catch let InputError.syntax(_, _, message) {
-            throw InputError.syntax(file: name, line: line, message: message)
+            let object: [String: JSONValue]
+            do {
+                guard case let .object(pairs) = try JSONParser.parse(String(decoding: b, as: UTF8.self), file: name) else {
+                    throw InputError.invalidValue(file: name, field: "line \(line)", value: String(decoding: b.prefix(120), as: UTF8.self),
+                                                  expected: Self.jsonLine)
+                }
+                object = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+            } catch let InputError.syntax(_, _, message) {
+                // A CSV line in a JSONL log read as "invalid literal; expected 'true'".
+                throw InputError.syntax(file: name, line: line, message: "\(message); expected \(Self.jsonLine)")
+            }
+            t = try number("timestamp", in: object, expected: "a finite number of milliseconds")
+            i = try number("input_length", in: object)
+            o = try number("output_length", in: object)
         }
-        let t = try number("timestamp", in: object, expected: "a finite number of milliseconds")
-        let i = try number("input_length", in: object), o = try number("output_length", in: object)
         func count(_ x: Double) -> Bool { x >= 0 && x < Double(Self.mostTokens) && x == x.rounded() }
         guard count(i) else { throw bad("input_length", text: formatDataNumber(i)) }
         guard count(o) else { throw bad("output_length", text: formatDataNumber(o)) }
         guard abs(t / 1000) < Self.latestSeconds else { throw bad("timestamp", text: formatDataNumber(t), expected: Self.timeRange) }
         return TraceRequest(timestamp: t / 1000, inputTokens: Int(i), outputTokens: Int(o))
     }
+
+    static let jsonLine = "one JSON object a line, such as {\"timestamp\": 27482, \"input_length\": 6955, \"output_length\": 52}"
 
     /// A UTF-8 byte-order mark at the very start of a log is not part of its header.
     static func dropByteOrderMark(_ b: inout [UInt8]) {
@@ -333,11 +379,42 @@ enum TraceNumbers {
 
     static func decimal(_ f: UnsafeBufferPointer<UInt8>) -> Double? {
         if let n = integer(f) { return Double(n) }
+        if let x = shortDecimal(f) { return x }
         // Digits, a sign, a point and an exponent: Swift's Double(String) also reads "0x10" (16)
         // and "nan", which no log means as a time.
         guard f.allSatisfy({ ($0 >= 48 && $0 <= 57) || [32, 43, 45, 46, 69, 101].contains($0) }),
               let x = Double(String(decoding: f, as: UTF8.self).trimmingCharacters(in: .whitespaces)), x.isFinite else { return nil }
         return x
+    }
+
+    /// Exact powers of ten (every one up to 1e22 is a Double).
+    static let powersOfTen: [Double] = (0...22).map { Double("1e\($0)")! }
+
+    /// `[-]digits.digits` with at most 15 digits in all, without a String: the digits as an
+    /// integer (exact below 2^53) divided by an exact power of ten is one correctly rounded
+    /// operation, so the result is the Double that `Double(String)` gives, bit for bit (Clinger's
+    /// fast path). Each fractional-second time went through a new String and `Double(String)`,
+    /// which made such logs 2–2.5× slower to read than date-times. nil for any other form.
+    static func shortDecimal(_ f: UnsafeBufferPointer<UInt8>) -> Double? {
+        var i = 0, n = 0, digits = 0, fraction = -1
+        while i < f.count && f[i] == 32 { i += 1 }
+        let negative = i < f.count && f[i] == 45
+        if negative { i += 1 }
+        var before = 0
+        while i < f.count {
+            let c = f[i]
+            if c >= 48 && c <= 57 {
+                n = n &* 10 &+ Int(c - 48); digits += 1
+                if fraction >= 0 { fraction += 1 } else { before += 1 }
+            } else if c == 46 && fraction < 0 {
+                fraction = 0
+            } else { break }
+            i += 1
+        }
+        while i < f.count && f[i] == 32 { i += 1 }
+        guard i == f.count, digits <= 15, before > 0, fraction > 0 else { return nil }
+        let x = Double(n) / powersOfTen[fraction]
+        return negative ? -x : x
     }
 
     /// A time field: a date-time (`YYYY-MM-DD HH:MM:SS[.f]`, in any log format), else a number
@@ -348,8 +425,13 @@ enum TraceNumbers {
         return try dateTime(f)
     }
 
-    /// `YYYY-MM-DD HH:MM:SS[.fffffff]` (or with `T`) as seconds since 1970-01-01 UTC. Impossible
-    /// fields are refused: hour 99 stretched a log to 82 h and charged 27.6 kWh of idle.
+    /// The date-times `dateTime` reads, in words for a message.
+    static let dateTimeForms = "YYYY-MM-DD HH:MM:SS[.f] (or T between date and time), UTC or ending in Z or an offset ±HH:MM"
+
+    /// `YYYY-MM-DD HH:MM:SS[.fffffff]` (or with `T`), then `Z` or an offset `±HH:MM` (or `±HHMM`,
+    /// `±HH`), as seconds since 1970-01-01 UTC; with neither, UTC. Impossible fields are refused:
+    /// hour 99 stretched a log to 82 h and charged 27.6 kWh of idle. `…47.500Z` (JavaScript's
+    /// `toISOString`) was refused where `…47Z` was read.
     static func dateTime(_ f: UnsafeBufferPointer<UInt8>) throws -> Double? {
         guard f.count >= 19 else { return nil }
         func num(_ a: Int, _ n: Int) -> Int? {
@@ -362,13 +444,33 @@ enum TraceNumbers {
         guard (1...12).contains(mo), (1...daysIn(month: mo, year: y)).contains(d), h < 24, mi < 60, s < 60 else {
             throw ImpossibleDateTime()
         }
-        var frac = 0.0, scale = 0.1
-        if f.count == 20 && f[19] == 90 { return seconds(y, mo, d, h, mi, s, 0) }  // a trailing Z: UTC, as assumed
-        if f.count > 19 {
-            guard f[19] == 46, f.count > 20 else { return nil }
-            for i in 20..<f.count { guard f[i] >= 48 && f[i] <= 57 else { return nil }; frac += Double(f[i] - 48) * scale; scale /= 10 }
+        var frac = 0.0, scale = 0.1, i = 19
+        if i < f.count && f[i] == 46 {
+            i += 1
+            guard i < f.count, f[i] >= 48 && f[i] <= 57 else { return nil }
+            while i < f.count, f[i] >= 48 && f[i] <= 57 { frac += Double(f[i] - 48) * scale; scale /= 10; i += 1 }
         }
-        return seconds(y, mo, d, h, mi, s, frac)
+        guard let offset = try zone(f, from: i) else { return nil }
+        return seconds(y, mo, d, h, mi, s, frac) - Double(offset)
+    }
+
+    /// The zone after a date-time's seconds, as seconds east of UTC: none or `Z` is 0, `±HH:MM`
+    /// (or `±HHMM`, `±HH`) its offset; nil for anything else.
+    static func zone(_ f: UnsafeBufferPointer<UInt8>, from i: Int) throws -> Int? {
+        if i == f.count { return 0 }
+        if i + 1 == f.count && f[i] == 90 { return 0 }  // Z
+        guard f[i] == 43 || f[i] == 45 else { return nil }
+        func digit(_ k: Int) -> Int? { k < f.count && f[k] >= 48 && f[k] <= 57 ? Int(f[k] - 48) : nil }
+        guard let h1 = digit(i + 1), let h2 = digit(i + 2) else { return nil }
+        var m = 0, k = i + 3
+        if k < f.count {
+            if f[k] == 58 { k += 1 }
+            guard let m1 = digit(k), let m2 = digit(k + 1), k + 2 == f.count else { return nil }
+            m = m1 * 10 + m2
+        }
+        let h = h1 * 10 + h2
+        guard h <= 23 && m <= 59 else { throw ImpossibleDateTime() }
+        return (f[i] == 45 ? -1 : 1) * (h * 3600 + m * 60)
     }
 
     static func seconds(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int, _ frac: Double) -> Double {

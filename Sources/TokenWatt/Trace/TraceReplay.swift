@@ -54,8 +54,16 @@ public struct TraceReplay {
     let options: Options
     /// Surfaces at a ladder of batch sizes, with the requests per second each can carry.
     let surfaces: [ServingSurface]
-    /// Requests per second each rung carries: 1 / the mean occupancy of the sample's requests.
-    let capacity: [Double]
+    /// The recent requests' occupancy on each rung, weighted as the arrival rate weights them
+    /// (e^(−age/window)), and the sum of the weights: a rung carries 1 / their mean occupancy
+    /// requests a second (`capacity`). Fixed by the log's first rows, the ladder priced a log
+    /// whose mix changed 2–3× off: the Azure conversation hour after the code hour at batch 4
+    /// instead of 16, 28.8 kW for two 4 × H100 replicas, where both hours traced alone cost 16.6
+    /// kWh against 35.5.
+    var occupancySums: [Double]
+    var occupancyWeight: Double
+    /// The request being priced on each rung (kept, so that pricing a row allocates nothing).
+    var rungCosts: [QueryCost]
     /// Whether a request fits in a replica's KV cache alone.
     let room: OneSequenceRoom
     /// The estimator's measured error on this GPU (`ErrorBands`); nil under another calibration.
@@ -89,7 +97,7 @@ public struct TraceReplay {
         // prefill grows faster than the prompt, so a log of mixed lengths holds a replica longer
         // than its mean request would (the fleet's busy share counts it so too).
         let calls = sample.map(Self.call)
-        capacity = ladder.map { s in Double(calls.count) / max(1e-12, calls.reduce(0) { $0 + s.cost($1).occupancySeconds }) }
+        let meanOccupancy = ladder.map { s in calls.reduce(0) { $0 + s.cost($1).occupancySeconds } / Double(calls.count) }
         // The span of the sample, not its first and last rows: a log slightly out of time order
         // would otherwise start with no arrival rate at all.
         let times = sample.map(\.timestamp)
@@ -99,7 +107,17 @@ public struct TraceReplay {
             // per replica, which no later request could take back (114 Wh for 1.3).
             rate = last > first ? Double(sample.count - 1) / (last - first) : Double(sample.count) / options.windowSeconds
         }
+        // The sample's occupancy starts the average with the weight the window gives the
+        // arrivals it holds at the starting rate (as the rate itself starts), so it fades at the
+        // window's pace once the log's own requests come.
+        let weight = max(1, rate * options.windowSeconds)
+        occupancyWeight = weight
+        occupancySums = meanOccupancy.map { $0 * weight }
+        rungCosts = Array(repeating: QueryCost(), count: ladder.count)
     }
+
+    /// Requests per second rung `k` carries: 1 / the recent requests' mean occupancy on it.
+    func capacity(_ k: Int) -> Double { occupancyWeight / max(1e-12, occupancySums[k]) }
 
     /// Prices the next request of the log (in arrival order).
     public mutating func price(_ r: TraceRequest) -> Priced {
@@ -116,24 +134,31 @@ public struct TraceReplay {
         // cost +46 %).
         lastTime = max(lastTime ?? r.timestamp, r.timestamp)
         let perReplica = rate / Double(options.replicas)
+        // The request joins the occupancy average before its rung is chosen, with the rate's
+        // decay: the ladder follows the log's mix as the rate follows its load.
+        let call = Self.call(r)
+        occupancyWeight = occupancyWeight * decay + 1
+        for k in surfaces.indices {
+            rungCosts[k] = surfaces[k].cost(call)
+            occupancySums[k] = occupancySums[k] * decay + rungCosts[k].occupancySeconds
+        }
         // The smallest rung of the ladder that carries the load. Between two rungs a request's
         // occupancy and energy both go about as a + b/batch (a step's fixed cost shared by its
         // sequences), so they are interpolated in 1/batch, at the batch whose occupancy is 1/λ:
         // linear in log capacity they overpriced the middle of a rung by up to 11 % against
         // `estimate --load` (0.5 q/s between batches 8 and 16).
-        let hi = capacity.firstIndex { $0 >= perReplica } ?? (capacity.count - 1)
-        let overloaded = capacity[hi] < perReplica
+        let hi = surfaces.indices.first { capacity($0) >= perReplica } ?? (surfaces.count - 1)
+        let overloaded = capacity(hi) < perReplica
         let lo = max(0, hi - 1)
         var w = 1.0
         if hi > lo && !overloaded {
-            let oLo = 1 / capacity[lo], oHi = 1 / capacity[hi]
+            let oLo = 1 / capacity(lo), oHi = 1 / capacity(hi)
             w = oLo > oHi ? max(0, min(1, (oLo - 1 / perReplica) / (oLo - oHi))) : 1
         }
-        let call = Self.call(r)
-        let a = surfaces[lo].cost(call), c = surfaces[hi].cost(call)
+        let a = rungCosts[lo], c = rungCosts[hi]
         let gpuJ = (a.prefillJoules + a.decodeJoules) * (1 - w) + (c.prefillJoules + c.decodeJoules) * w
         let occ = a.occupancySeconds * (1 - w) + c.occupancySeconds * w
-        let meanOcc = 1 / capacity[lo] * (1 - w) + 1 / capacity[hi] * w
+        let meanOcc = 1 / capacity(lo) * (1 - w) + 1 / capacity(hi) * w
         let busy = overloaded ? 1 : min(1, perReplica * meanOcc)
         let s = surfaces[hi]
         let batch = 1 / ((1 - w) / Double(surfaces[lo].localBatch) + w / Double(s.localBatch))
@@ -183,6 +208,22 @@ public struct TraceReplay {
     /// Idle Wh at the chosen boundary that no request had been charged when the log ended (the
     /// part of the replicas' idle time the rate window had not yet passed on; `IdleLedger`).
     public var owedIdleWh: Double { idleWattHours(replicaSeconds: idle.owedSeconds) }
+
+    /// A warning when the requests' occupancy outran the replicas though none counted as
+    /// overloaded: work still queued when the log ended (`IdleLedger`) of more than a window of
+    /// the replicas' time and 1 % of their time over the log (the last requests of any log are
+    /// still being served when it ends: two requests a second apart queued 83 % of that second). With a ladder fixed by the first rows, a conversation hour
+    /// after a code hour queued 3× the replicas' time and drew 28.8 kW from two 4 × H100
+    /// replicas, with no word; each rung now follows the mix, and this says when that was not enough.
+    public func unservedNote(_ s: TraceSummary) -> String? {
+        let span = Double(options.replicas) * s.durationSeconds
+        let window = Double(options.replicas) * options.windowSeconds
+        guard s.overloaded == 0, span > 0, idle.backlogSeconds > max(0.01 * span, window) else { return nil }
+        return "the requests occupy the \(options.replicas) replica\(options.replicas == 1 ? "" : "s") "
+            + "\(formatNumber(idle.backlogSeconds / span * 100, significant: 3)) % longer than the log lasts, "
+            + "though none arrived above a rung's capacity: the hours' power may exceed what the replicas can draw; "
+            + "more replicas, a larger --max-batch or a shorter --window-s would show where"
+    }
 
     /// Adds what is owed to the summary's total, once the log has been read.
     public func close(_ summary: inout TraceSummary) {

@@ -9,16 +9,19 @@ enum TraceCommand {
                     --sm-clock-mhz F --framework F --sampling S]
                     [--log-format azure|mooncake|csv] [--time-column C --input-column C --output-column C [--time-unit s|ms]]
                     [--max-batch N] [--token-budget N] [--replicas N] [--window-s S] [--boundary B] [--pue X]
-                    [--per-request FILE|-] [--hourly FILE] [--format text|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
+                    [--per-request FILE|-] [--hourly FILE|-] [--format text|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       Streams the log (any size, constant memory). Azure (TIMESTAMP,ContextTokens,GeneratedTokens) and
       Mooncake (JSON lines or timestamp_ms,input_length,output_length) logs are recognised by their header.
-      Any other CSV needs all three columns; times are seconds (ms with --time-unit ms) or date-times
-      YYYY-MM-DD HH:MM:SS[.f] (UTC). Fields may be quoted (RFC 4180), one request a line. --log-format
-      mooncake reads either Mooncake form.
-      --per-request - writes the rows to standard output in place of the summary (no --format then:
-      give --per-request FILE to have both).
-      The first \(TraceSample.size) requests set the batch ladder; one too long for a replica to hold alone
-      is left out of them (with a note naming its line) and priced as logged.
+      Any other CSV needs all three columns (--log-format csv, or --input-column and --output-column), each
+      a different column; times are seconds (ms with --time-unit ms) or date-times YYYY-MM-DD HH:MM:SS[.f]
+      (or with T), UTC, or ending in Z or an offset ±HH:MM. The column flags and --time-unit are refused
+      with a detected, Azure or Mooncake log, whose columns and units are fixed. Fields may be quoted
+      (RFC 4180), one request a line (LF, CRLF or CR). --log-format mooncake reads either Mooncake form.
+      --per-request - (or --hourly -) writes those rows to standard output in place of the summary (no
+      --format then: give a FILE to have both).
+      The first \(TraceSample.size) requests in time order set the batch ladder's KV-cache batches; one too long
+      for a replica to hold alone is left out of them (with a note naming its line) and priced as logged.
+      Each rung's capacity then follows the mean occupancy of the requests of the last --window-s.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
@@ -39,9 +42,14 @@ enum TraceCommand {
         options.pue = try args.pue() ?? LedgerSettings.defaultPUE
         let perRequestPath = args.string("per-request"), hourlyPath = args.string("hourly")
         // The rows take standard output: a summary asked for there went nowhere, silently.
-        if perRequestPath == "-", let f = args.string("format") {
-            throw UsageError(description: "--per-request - writes the rows to standard output in place of the summary, so --format \(f) "
-                             + "would write nothing; give --per-request FILE to have the rows and the summary")
+        for (flag, path) in [("per-request", perRequestPath), ("hourly", hourlyPath)] where path == "-" {
+            if let f = args.string("format") {
+                throw UsageError(description: "--\(flag) - writes the rows to standard output in place of the summary, so --format \(f) "
+                                 + "would write nothing; give --\(flag) FILE to have the rows and the summary")
+            }
+        }
+        if perRequestPath == "-" && hourlyPath == "-" {
+            throw UsageError(description: "--per-request - and --hourly - both write to standard output; give one of them a FILE")
         }
         try Output.refuseOverlaps(outputs: [("--per-request", perRequestPath), ("--hourly", hourlyPath)].compactMap { f, p in p.map { (f, $0) } },
                                   inputs: [("the request log", file)] + CommonOptions.inputFiles(args))
@@ -49,25 +57,24 @@ enum TraceCommand {
         let name = file == "-" ? "(stdin)" : file
         let (started, sample) = try startReplay(&reader, name: name, estimator: estimator, deployment: deployment, options: options)
         var replay = started
-        if let h = hourlyPath { try Output.checkDestination(h) }  // before the log is read, not after
+        // `-` is standard output, as for --per-request (it wrote a file named "-").
+        let hourlyFile = hourlyPath == "-" ? nil : hourlyPath
+        if let h = hourlyFile { try Output.checkDestination(h) }  // before the log is read, not after
         let perRequest = try perRequestPath.map(StreamingOutput.init)
         var summary = TraceSummary()
         do {
             try perRequest?.write(TraceReplay.Priced.csvHeader)
-            var read = 0  // the sample first, then the rest of the log
-            try replay.price(all: {
-                guard read < sample.count else { return try reader.next() }
-                read += 1
-                return sample[read - 1]
-            }, into: &summary) { p, index in try perRequest?.write(p.csvRow(index: index)) }
+            try replay.price(sample, rest: { try reader.next() }, into: &summary) { p, index in try perRequest?.write(p.csvRow(index: index)) }
         } catch {
             perRequest?.abandon()
             throw error
         }
         // Both outputs or neither: the per-request file is renamed only once the hourly one is staged.
-        try Output.writeFiles(hourlyPath.map { [($0, summary.hourlyCSV())] } ?? [], streams: perRequest.map { [$0] } ?? [])
+        try Output.writeFiles(hourlyFile.map { [($0, summary.hourlyCSV())] } ?? [], streams: perRequest.map { [$0] } ?? [])
         if perRequest != nil, let note = perRequestNote(summary) { Output.note(note) }
-        if args.string("per-request") == "-" { return .success }
+        if let note = replay.unservedNote(summary) { Output.note("note: \(note)") }
+        if hourlyPath == "-" { Output.write(summary.hourlyCSV()) }
+        if perRequestPath == "-" || hourlyPath == "-" { return .success }
         let range = replay.totalRange(summary)
         Output.write(format == .json ? JSONWriter(sortKeys: false).write(summary.json(options: options, range: range))
                                      : summary.text(deployment: deployment, options: options, file: file, range: range))
@@ -77,7 +84,7 @@ enum TraceCommand {
     /// Reads the log's first requests and builds the replay's batch ladder from them (those a
     /// replica can hold); returns the replay and every request read, all of which are priced.
     static func startReplay(_ reader: inout TraceReader, name: String, estimator: Estimator, deployment: Deployment,
-                            options: TraceReplay.Options) throws -> (TraceReplay, [TraceRequest]) {
+                            options: TraceReplay.Options) throws -> (TraceReplay, TraceSample) {
         let taken = try TraceSample.read(&reader, deployment: deployment, tokenBudget: options.tokenBudget)
         let sample = taken.requests
         guard !sample.isEmpty else {
@@ -91,7 +98,7 @@ enum TraceCommand {
             // With no request that fits, the full sample: the deployment's own error says why.
             let replay = try TraceReplay(estimator: estimator, deployment: deployment, options: options,
                                          sample: taken.ladder.isEmpty ? sample : taken.ladder)
-            return (replay, sample)
+            return (replay, taken)
         } catch let e as DeploymentError {
             let lines = taken.ladder.isEmpty && !taken.leftOutLines.isEmpty ? " (\(taken.leftOutWords))" : ""
             throw FleetError(description: "\(name): the first \(sample.count) requests\(lines), which set the batch ladder: \(e)")
@@ -110,22 +117,40 @@ enum TraceCommand {
             + "with \(formatNumber(s.owedIdleWh, significant: 3)) Wh of \(why) (owedIdleWh)"
     }
 
+    /// The flags that lay out a CSV by name; an Azure or Mooncake log, or one whose format is
+    /// detected from its header, has its own columns and units, and ignored them: a Mooncake CSV
+    /// whose `timestamp` column held milliseconds read `--time-unit ms` as nothing and cost 284×.
+    static let columnFlags = ["time-column", "input-column", "output-column", "time-unit"]
+
     static func logFormat(_ args: Arguments) throws -> TraceFormat? {
-        let input = args.string("input-column"), output = args.string("output-column")
+        let input = args.string("input-column"), output = args.string("output-column"), time = args.string("time-column")
+        let unit = args.string("time-unit")
+        if let unit, unit != "s" && unit != "ms" { throw UsageError(description: "--time-unit \(unit): expected s or ms") }
+        let given = columnFlags.filter { args.string($0) != nil }
         switch args.string("log-format") {
         case nil:
-            guard input != nil || output != nil else { return nil }
+            guard input != nil || output != nil else {
+                guard let flag = given.first else { return nil }
+                throw UsageError(description: "--\(flag) is read only with the columns it applies to: give --time-column, --input-column and "
+                                 + "--output-column (a log whose format is detected from its header has fixed columns and units, and would ignore it)")
+            }
             fallthrough
         case "csv":
             guard let i = input, let o = output else { throw UsageError(description: "--log-format csv needs --input-column and --output-column") }
-            guard args.string("time-column") != nil else {
+            guard let t = time else {
                 throw UsageError(description: "--log-format csv needs --time-column C: each request is priced at the load it arrived into, so the log needs arrival times")
             }
-            let unit = args.string("time-unit") ?? "s"
-            guard unit == "s" || unit == "ms" else { throw UsageError(description: "--time-unit \(unit): expected s or ms") }
-            return .csv(timestamp: args.string("time-column"), input: i, output: o, milliseconds: unit == "ms")
-        case "azure": return .azure
-        case "mooncake": return .mooncake
+            // One column in two roles left the other role unread (-1 output tokens, or every request at time 0).
+            for (a, b, x, y) in [("time", "input", t, i), ("time", "output", t, o), ("input", "output", i, o)] where x == y {
+                throw UsageError(description: "--\(a)-column and --\(b)-column both name column \(x); each role needs its own column")
+            }
+            return .csv(timestamp: t, input: i, output: o, milliseconds: unit == "ms")
+        case let fixed? where fixed == "azure" || fixed == "mooncake":
+            if let flag = given.first {
+                throw UsageError(description: "--\(flag) is not read with --log-format \(fixed), whose columns and time unit are fixed; "
+                                 + "name all three columns with --log-format csv to read them your way")
+            }
+            return fixed == "azure" ? .azure : .mooncake
         case let other?: throw UsageError(description: "--log-format \(other): expected azure, mooncake or csv")
         }
     }
