@@ -252,9 +252,7 @@ import Testing
         let ok = points.filter { $0.error == nil && $0.meetsTargets }
         let frontier = ok.filter(\.pareto)
         #expect(!frontier.isEmpty)
-        for f in frontier {
-            #expect(!ok.contains { $0.whPerQuery < f.whPerQuery && $0.itlMs < f.itlMs }, "point \(f.index) is dominated")
-        }
+        #expect(Set(frontier.map(\.index)) == Self.nonDominated(points))
         #expect(Sweep.csv(points) == Sweep.csv(try Sweep.run(s, estimator: Estimator(), workers: 1)))
         // Every point that ran carries its GPU's measured error band: its own on the H100, the
         // forecast pool on the A100-80GB, which has no serving runs of its own.
@@ -267,6 +265,46 @@ import Testing
         let a100 = try #require(points.first { $0.error == nil && $0.request.gpu == "a100-sxm-80gb" })
         func spread(_ p: SweepPoint) -> Double { p.whPerQueryRange!.high / p.whPerQueryRange!.low }
         #expect(spread(a100) > spread(h100))
+    }
+
+    /// The points of `points` no other one dominates: lower in Wh per query or ITL and no
+    /// higher in the other, among those that ran and meet the targets (the help's definition).
+    static func nonDominated(_ points: [SweepPoint]) -> Set<Int> {
+        let ok = points.filter { $0.error == nil && $0.meetsTargets }
+        return Set(ok.filter { p in
+            !ok.contains { q in
+                q.whPerQuery <= p.whPerQuery && q.itlMs <= p.itlMs && (q.whPerQuery < p.whPerQuery || q.itlMs < p.itlMs)
+            }
+        }.map(\.index))
+    }
+
+    /// The frontier is exactly the points no other point dominates: a point tied with a frontier
+    /// point in both Wh and ITL is on it too, and one tied in one and worse in the other is not
+    /// (a strict `<` on ITL kept only the first of each tie).
+    @Test func theFrontierIsEveryPointNoOtherDominates() {
+        let objectives: [(wh: Double, itl: Double)] = [(1, 5), (1, 5), (1, 6), (2, 5), (2, 4), (2, 4), (3, 1), (3, 1), (0.5, 10), (4, 1), (3, 2)]
+        var points = objectives.enumerated().map { i, o in
+            var p = SweepPoint(index: i, request: DeploymentRequest(model: "m", gpu: "g"), batchLimit: 1)
+            (p.whPerQuery, p.itlMs, p.meetsTargets) = (o.wh, o.itl, true)
+            return p
+        }
+        points[9].error = "refused"  // an error row is never on the frontier
+        let frontier = Set(Sweep.markPareto(points).filter(\.pareto).map(\.index))
+        #expect(frontier == [0, 1, 4, 5, 6, 7, 8] && frontier == Self.nonDominated(points))
+    }
+
+    /// Llama-3.1-8B at max batch 64 on 1 H100 and at 256 on 4 H100s (tp 1: four replicas of 64)
+    /// cost the same Wh and ITL, and the 4 GPUs serve 4× the throughput: both are on the
+    /// frontier, in the CSV and in the JSON summary. Only the 1-GPU point was.
+    @Test func aPointThatTiesAFrontierPointIsOnIt() throws {
+        let s = try SweepSpec.read(Data(#"{"schemaVersion": 1, "input": 1000, "output": 500, "grid": {"model": ["meta-llama/Llama-3.1-8B-Instruct"], "gpu": ["h100-sxm"], "gpus": [1, 4], "tp": [1], "maxBatch": [64, 256]}}"#.utf8), file: "s.json")
+        let points = try Sweep.run(s, estimator: Estimator(), workers: 1)
+        #expect(points[0].whPerQuery == points[3].whPerQuery && points[0].itlMs == points[3].itlMs)
+        #expect(points.map(\.pareto) == [true, true, true, true] && Set(points.filter(\.pareto).map(\.index)) == Self.nonDominated(points))
+        guard case let .object(top) = Sweep.json(s, points), case let .array(frontier)? = top.first(where: { $0.key == "pareto" })?.value else {
+            Issue.record("no pareto array"); return
+        }
+        #expect(frontier.count == 4)
     }
 
     /// A point whose one sequence does not fit in the KV cache even alone cannot run: it is an

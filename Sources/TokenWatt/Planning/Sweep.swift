@@ -3,7 +3,8 @@ import KernelPower
 
 /// A design-space sweep (`tokenwatt sweep FILE`): every combination of a grid of models, GPUs,
 /// GPU counts, tensor-parallel degrees, precisions, batch limits and power caps, each estimated
-/// at steady state, and the points no other point beats on both energy and latency.
+/// at steady state, and the points no other point beats (lower in energy or latency, no higher in
+/// the other).
 public struct SweepSpec: Sendable {
     public var description: String
     public var inputTokens: Int
@@ -117,15 +118,24 @@ public enum Sweep {
         return p
     }
 
-    /// Pareto frontier on (Wh per query, inter-token latency) among points that ran and meet the targets.
+    /// Pareto frontier on (Wh per query, inter-token latency) among points that ran and meet the
+    /// targets: every point no other point dominates (lower in one, no higher in the other).
+    /// Points tied in both are all on it: neither beats the other (a strict `<` kept only the
+    /// first of two tied points, so 4 GPUs serving 4× the throughput at 1 GPU's Wh and ITL were
+    /// left off).
+    ///
+    /// Walked in order of (Wh, ITL): a point is on the frontier when its ITL is below every
+    /// earlier point's, or ties the lowest and its Wh ties that frontier point's too.
     static func markPareto(_ points: [SweepPoint]) -> [SweepPoint] {
         var out = points
         let candidates = points.indices.filter { points[$0].error == nil && points[$0].meetsTargets }
             .sorted { (points[$0].whPerQuery, points[$0].itlMs, $0) < (points[$1].whPerQuery, points[$1].itlMs, $1) }
-        var bestITL = Double.infinity
-        for i in candidates where points[i].itlMs < bestITL {
+        var best = (itlMs: Double.infinity, whPerQuery: Double.infinity)
+        for i in candidates {
+            let p = points[i]
+            guard p.itlMs < best.itlMs || (p.itlMs == best.itlMs && p.whPerQuery == best.whPerQuery) else { continue }
             out[i].pareto = true
-            bestITL = points[i].itlMs
+            best = (p.itlMs, p.whPerQuery)
         }
         return out
     }

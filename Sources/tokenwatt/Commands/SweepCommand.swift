@@ -6,7 +6,9 @@ import TokenWatt
 enum SweepCommand {
     static let usage = """
     tokenwatt sweep FILE.json [--format csv|json] [-o FILE] [--svg FILE] [--workers N] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
-      Writes one CSV row per grid point (or a JSON summary with the Pareto frontier); a point that
+      Writes one CSV row per grid point (or a JSON summary with the Pareto frontier: every point that
+      meets the targets and that no other point beats, lower in Wh per query or ITL and no higher in
+      the other; points tied in both are all on it); a point that
       cannot run (the model does not fit, or one sequence the KV cache cannot hold even alone, which
       estimate refuses) is a row with an error cell, never on the frontier. A progress line goes to
       the terminal when stderr is one.
