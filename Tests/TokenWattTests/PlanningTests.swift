@@ -307,6 +307,36 @@ import Testing
         #expect(frontier.count == 4)
     }
 
+    /// A grid that spells one deployment several ways (tp null and 1 on 1 GPU, ep null and 1,
+    /// precision null and the model's bf16, a cap at the H100's 700 W TDP and none, a batch
+    /// listed twice) runs each deployment once: the 96 points were 6 deployments, each run and
+    /// put on the frontier up to 32 times. The rows left keep their place in the grid.
+    @Test func aDeploymentSpelledTwiceRunsOnce() throws {
+        let s = try spec(#""model": ["meta-llama/Llama-3.1-8B-Instruct"], "gpu": ["h100-sxm"], "gpus": [1, 2], "tp": [null, 1], "ep": [null, 1], "precision": [null, "bf16"], "maxBatch": [64, 64], "powerCapWatts": [null, 700, 400]"#)
+        #expect(s.pointCount == 96)
+        let points = try Sweep.run(s, estimator: Estimator(), workers: 2)
+        func deployment(_ p: SweepPoint) -> String {
+            let r = p.request
+            let cap = r.powerCapWatts.map { $0 == 700 ? "none" : "\($0)" } ?? "none"
+            return "\(r.gpus ?? 0) \(r.tensorParallel ?? 0) \(r.expertParallel ?? 1) \(r.precision ?? .bf16) \(cap) \(p.batchLimit)"
+        }
+        // 1 GPU at tp 1, 2 at tp 2, 2 at tp 1; each uncapped and at 400 W.
+        #expect(points.count == 6 && Set(points.map(deployment)).count == 6, "\(points.map(\.index))")
+        #expect(points.map(\.index) == [0, 2, 48, 50, 72, 74])
+        for p in points { #expect(s.point(p.index).request == p.request && s.point(p.index).batch == p.batchLimit, "point \(p.index)") }
+    }
+
+    /// A GPU under two names is one entry, and its repeats are left out like any other: the
+    /// entries after it keep their index (the alias was dropped from the list, so the A100's
+    /// rows took the alias's indices).
+    @Test func anAliasKeepsTheGridIndex() throws {
+        let s = try spec(#""model": ["meta-llama/Llama-3.1-8B-Instruct"], "gpu": ["h100-sxm", "h100", "a100-sxm-80gb"], "maxBatch": [64]"#)
+        let (resolved, notes) = try s.resolvingIDs(models: ModelCatalog.bundled, gpus: GPUCatalog.bundled, file: "s.json")
+        #expect(notes.count == 1 && notes[0].contains("grid.gpu[1] 'h100' names h100-sxm"))
+        let points = try Sweep.run(resolved, estimator: Estimator(), workers: 1)
+        #expect(points.map(\.index) == [0, 2] && points.map(\.request.gpu) == ["h100-sxm", "a100-sxm-80gb"])
+    }
+
     /// A point whose one sequence does not fit in the KV cache even alone cannot run: it is an
     /// error row, as `estimate` refuses it, and never on the frontier (Llama-3.1-8B on an L4 at
     /// 15,000 + 12,000 tokens was priced at batch 1, 75.4 Wh, and marked Pareto).
