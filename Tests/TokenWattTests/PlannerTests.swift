@@ -290,6 +290,42 @@ import Testing
                                                   "line 4, column gpu: unknown GP", "line 5, column precision: GPU "], "\(errors)")
     }
 
+    /// The shape, KV-cache, SSM-state, attention and framework refusals name their column too
+    /// (they said only "line N"); a tp left blank stood for the gpus cell; a refusal of two cells
+    /// together, or of none the row wrote, names the line only.
+    @Test func everyRefusalOfOneCellNamesItsColumn() throws {
+        let nemotron = "nvidia/NVIDIA-Nemotron-Nano-9B-v2"
+        let rows: [(cells: String, error: String)] = [
+            ("8B,h100-sxm,3,3,,,,,,,", "line 2, column tp: tp 3 does not divide the 32 attention heads"),
+            ("8B,h100-sxm,3,,,,,,,,", "line 3, column gpus: tp 3 does not divide the 32 attention heads"),
+            ("8B,h100-sxm,2,4,,,,,,,", "line 4, column tp: tp 4 exceeds gpus 2"),
+            ("8B,h100-sxm,2,,2,,,,,,", "line 5, column ep: ep 2 needs a mixture-of-experts model"),
+            ("8B,h100-sxm,4,1,,3,,,,,", "line 6, column pp: pp 3 does not divide gpus 4"),
+            ("8B,h100-sxm,64,1,,64,,,,,", "line 7, column pp: pp 64 is more stages than the model's 32 layers"),
+            ("Qwen/Qwen3-30B-A3B,h100-sxm,4,1,3,,,,,,", "line 8, column ep: ep 3 does not divide the 128 experts"),
+            ("8B,h100-sxm,1,,,,int4,,,,", "line 9, column kv_precision: no serving engine modelled here caches keys and values in int4"),
+            ("8B,h100-sxm,1,,,,fp32,,,,", "line 10, column kv_precision: an FP32 KV cache holds"),
+            ("8B,h100-sxm,1,,,,,fp32,,,", "line 11, column ssm_state_precision: an SSM state precision applies to Mamba-2"),
+            ("8B,h100-sxm,1,,,,,,sdpa,,", "line 12, column attention: attention sdpa is an HF transformers choice"),
+            ("8B,mi300x,1,,,,,,,trtllm,", "line 13, column framework: TensorRT-LLM runs on NVIDIA GPUs only"),
+            ("8B,h100-sxm,4,2,,4,,,,,", "line 14: tp 2 × pp 4 = 8 exceeds gpus 4"),
+            ("Qwen/Qwen3-30B-A3B,h100-sxm,8,4,8,2,,,,,", "line 15: pp with ep is not modelled"),
+            ("8B,h100-sxm,2,1,,2,,,,hf,", "line 16: pp is modelled for vllm and vllm-eager only"),
+            ("meta-llama/Llama-3.1-70B-Instruct,h100-sxm,1,,,,,,,,", "line 17: meta-llama/Llama-3.1-70B-Instruct does not fit"),
+            ("8B,h100-sxm,1,,,,nvfp4,,,,", "line 18, column kv_precision: an NVFP4 KV cache needs NVIDIA FP4 tensor cores"),
+            ("\(nemotron),h100-sxm,1,,,,,int8,,,", "line 19, column ssm_state_precision: SSM state precision int8 is not one vLLM caches"),
+            ("\(nemotron),h100-sxm,1,,,,,,,hf,", "line 20, column framework: the hf framework is modelled for transformer layers only"),
+            ("8B,v100-sxm2-32gb,1,,,,,,flash,hf,fp16", "line 21, column attention: FlashAttention-2 (--attention flash) needs an Ampere"),
+        ]
+        let csv = "model,gpu,gpus,tp,ep,pp,kv_precision,ssm_state_precision,attention,framework,precision,input_tokens\n"
+            + rows.map { $0.cells.replacingOccurrences(of: "8B,", with: "meta-llama/Llama-3.1-8B-Instruct,") + ",100\n" }.joined()
+        let t = PredictTable.score(try CSVTable.parse(csv, file: "p.csv"), estimator: Estimator())
+        let column = try #require(t.header.firstIndex(of: "error"))
+        let errors = t.rows.map { if case let .string(s) = $0[column] { return s } else { return "" } }
+        #expect(errors.count == rows.count)
+        for (error, row) in zip(errors, rows) { #expect(error.hasPrefix(row.error), "\(error)") }
+    }
+
     /// `batch` is the deployment's in every phase: two replicas of batch 64 run 32 each, the step
     /// `kernels` lists, and the energy column counts both GPUs (it priced 64 on each, twice).
     @Test func aPassRowsBatchIsTheDeployments() throws {

@@ -345,9 +345,7 @@ import Testing
         let ok = points.filter { $0.error == nil && $0.meetsTargets }
         let frontier = ok.filter(\.pareto)
         #expect(!frontier.isEmpty)
-        for f in frontier {
-            #expect(!ok.contains { $0.whPerQuery < f.whPerQuery && $0.itlMs < f.itlMs }, "point \(f.index) is dominated")
-        }
+        #expect(Set(frontier.map(\.index)) == Self.nonDominated(points))
         #expect(Sweep.csv(points) == Sweep.csv(try Sweep.run(s, estimator: Estimator(), workers: 1)))
         // Every point that ran carries its GPU's measured error band: its own on the H100, the
         // forecast pool on the A100-80GB, which has no serving runs of its own.
@@ -360,6 +358,76 @@ import Testing
         let a100 = try #require(points.first { $0.error == nil && $0.request.gpu == "a100-sxm-80gb" })
         func spread(_ p: SweepPoint) -> Double { p.whPerQueryRange!.high / p.whPerQueryRange!.low }
         #expect(spread(a100) > spread(h100))
+    }
+
+    /// The points of `points` no other one dominates: lower in Wh per query or ITL and no
+    /// higher in the other, among those that ran and meet the targets (the help's definition).
+    static func nonDominated(_ points: [SweepPoint]) -> Set<Int> {
+        let ok = points.filter { $0.error == nil && $0.meetsTargets }
+        return Set(ok.filter { p in
+            !ok.contains { q in
+                q.whPerQuery <= p.whPerQuery && q.itlMs <= p.itlMs && (q.whPerQuery < p.whPerQuery || q.itlMs < p.itlMs)
+            }
+        }.map(\.index))
+    }
+
+    /// The frontier is exactly the points no other point dominates: a point tied with a frontier
+    /// point in both Wh and ITL is on it too, and one tied in one and worse in the other is not
+    /// (a strict `<` on ITL kept only the first of each tie).
+    @Test func theFrontierIsEveryPointNoOtherDominates() {
+        let objectives: [(wh: Double, itl: Double)] = [(1, 5), (1, 5), (1, 6), (2, 5), (2, 4), (2, 4), (3, 1), (3, 1), (0.5, 10), (4, 1), (3, 2)]
+        var points = objectives.enumerated().map { i, o in
+            var p = SweepPoint(index: i, request: DeploymentRequest(model: "m", gpu: "g"), batchLimit: 1)
+            (p.whPerQuery, p.itlMs, p.meetsTargets) = (o.wh, o.itl, true)
+            return p
+        }
+        points[9].error = "refused"  // an error row is never on the frontier
+        let frontier = Set(Sweep.markPareto(points).filter(\.pareto).map(\.index))
+        #expect(frontier == [0, 1, 4, 5, 6, 7, 8] && frontier == Self.nonDominated(points))
+    }
+
+    /// Llama-3.1-8B at max batch 64 on 1 H100 and at 256 on 4 H100s (tp 1: four replicas of 64)
+    /// cost the same Wh and ITL, and the 4 GPUs serve 4× the throughput: both are on the
+    /// frontier, in the CSV and in the JSON summary. Only the 1-GPU point was.
+    @Test func aPointThatTiesAFrontierPointIsOnIt() throws {
+        let s = try SweepSpec.read(Data(#"{"schemaVersion": 1, "input": 1000, "output": 500, "grid": {"model": ["meta-llama/Llama-3.1-8B-Instruct"], "gpu": ["h100-sxm"], "gpus": [1, 4], "tp": [1], "maxBatch": [64, 256]}}"#.utf8), file: "s.json")
+        let points = try Sweep.run(s, estimator: Estimator(), workers: 1)
+        #expect(points[0].whPerQuery == points[3].whPerQuery && points[0].itlMs == points[3].itlMs)
+        #expect(points.map(\.pareto) == [true, true, true, true] && Set(points.filter(\.pareto).map(\.index)) == Self.nonDominated(points))
+        guard case let .object(top) = Sweep.json(s, points), case let .array(frontier)? = top.first(where: { $0.key == "pareto" })?.value else {
+            Issue.record("no pareto array"); return
+        }
+        #expect(frontier.count == 4)
+    }
+
+    /// A grid that spells one deployment several ways (tp null and 1 on 1 GPU, ep null and 1,
+    /// precision null and the model's bf16, a cap at the H100's 700 W TDP and none, a batch
+    /// listed twice) runs each deployment once: the 96 points were 6 deployments, each run and
+    /// put on the frontier up to 32 times. The rows left keep their place in the grid.
+    @Test func aDeploymentSpelledTwiceRunsOnce() throws {
+        let s = try spec(#""model": ["meta-llama/Llama-3.1-8B-Instruct"], "gpu": ["h100-sxm"], "gpus": [1, 2], "tp": [null, 1], "ep": [null, 1], "precision": [null, "bf16"], "maxBatch": [64, 64], "powerCapWatts": [null, 700, 400]"#)
+        #expect(s.pointCount == 96)
+        let points = try Sweep.run(s, estimator: Estimator(), workers: 2)
+        func deployment(_ p: SweepPoint) -> String {
+            let r = p.request
+            let cap = r.powerCapWatts.map { $0 == 700 ? "none" : "\($0)" } ?? "none"
+            return "\(r.gpus ?? 0) \(r.tensorParallel ?? 0) \(r.expertParallel ?? 1) \(r.precision ?? .bf16) \(cap) \(p.batchLimit)"
+        }
+        // 1 GPU at tp 1, 2 at tp 2, 2 at tp 1; each uncapped and at 400 W.
+        #expect(points.count == 6 && Set(points.map(deployment)).count == 6, "\(points.map(\.index))")
+        #expect(points.map(\.index) == [0, 2, 48, 50, 72, 74])
+        for p in points { #expect(s.point(p.index).request == p.request && s.point(p.index).batch == p.batchLimit, "point \(p.index)") }
+    }
+
+    /// A GPU under two names is one entry, and its repeats are left out like any other: the
+    /// entries after it keep their index (the alias was dropped from the list, so the A100's
+    /// rows took the alias's indices).
+    @Test func anAliasKeepsTheGridIndex() throws {
+        let s = try spec(#""model": ["meta-llama/Llama-3.1-8B-Instruct"], "gpu": ["h100-sxm", "h100", "a100-sxm-80gb"], "maxBatch": [64]"#)
+        let (resolved, notes) = try s.resolvingIDs(models: ModelCatalog.bundled, gpus: GPUCatalog.bundled, file: "s.json")
+        #expect(notes.count == 1 && notes[0].contains("grid.gpu[1] 'h100' names h100-sxm"))
+        let points = try Sweep.run(resolved, estimator: Estimator(), workers: 1)
+        #expect(points.map(\.index) == [0, 2] && points.map(\.request.gpu) == ["h100-sxm", "a100-sxm-80gb"])
     }
 
     /// A point whose one sequence does not fit in the KV cache even alone cannot run: it is an

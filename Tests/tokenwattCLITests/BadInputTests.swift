@@ -52,6 +52,22 @@ import Testing
         #expect(r.stderr.contains("grid.gpu[1] 'h100' names h100-sxm, as grid.gpu[0] 'h100-sxm' does; dropped") && r.stderr.contains("grid.gpu[2] 'H100'"), "\(r.stderr)")
     }
 
+    /// A point that spells an earlier point's deployment (here a cap at the H100's 700 W TDP, tp
+    /// and ep null beside 1, precision null beside bf16) ran again as its own row, silently; it
+    /// is left out and a note says how many and which.
+    @Test func sweepRepeatsAreLeftOutWithANote() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-sweep-repeat-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = dir.appendingPathComponent("s.json")
+        try Inputs.sweep.replacingOccurrences(of: "[\"h100-sxm\"]", with: #"["h100-sxm"], "tp": [null, 1], "ep": [null, 1], "precision": [null, "bf16"], "powerCapWatts": [null, 700]"#)
+            .write(to: spec, atomically: true, encoding: .utf8)
+        let r = try CLITests.run(["sweep", spec.path])
+        #expect(r.status == 0 && r.stdout.split(separator: "\n").count == 2 && r.stdout.contains("\n0,"), "\(r.stdout)")
+        #expect(r.stderr.contains("15 of 16 grid points repeat an earlier point's deployment and are left out")
+                && r.stderr.contains("point 1 (grid.powerCapWatts[1] 700) is point 0 (grid.powerCapWatts[0] null)"), "\(r.stderr)")
+    }
+
     /// An input length beyond what the table measured was extrapolated with no word.
     @Test func tableExtrapolationSaysSo() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-table-\(getpid())")

@@ -78,33 +78,36 @@ extension SweepSpec {
 
 extension SweepSpec {
     /// The spec with its grid's model and GPU ids checked against the catalogs and replaced by
-    /// the catalog's ids, and ids that name one entry already named (`h100`, `H100` beside
-    /// `h100-sxm`) dropped, with a note for each: an unknown id was priced as one identical error
-    /// row per point, aliases of one GPU ran every point twice, and rows named a GPU as typed
-    /// (`a100-sxm4-80gb` where `estimate` prints `a100-sxm-80gb`), which broke joins.
+    /// the catalog's ids, with a note for each id that names one entry already named (`h100`,
+    /// `H100` beside `h100-sxm`): its points repeat that entry's, and `SweepRepeats` leaves them
+    /// out. An unknown id was priced as one identical error row per point, aliases of one GPU ran
+    /// every point twice, and rows named a GPU as typed (`a100-sxm4-80gb` where `estimate` prints
+    /// `a100-sxm-80gb`), which broke joins. The entries stay in their lists, so that a point's
+    /// index is its place in the grid as written.
     /// - Throws: `InputError.unknownID` for the first unknown id, naming its grid entry and the
     ///   closest known ids.
     public func resolvingIDs(models: ModelCatalog, gpus: GPUCatalog, file: String) throws -> (spec: SweepSpec, notes: [String]) {
         var s = self, notes: [String] = []
-        s.models = try Self.distinct(self.models, field: "grid.model", file: file, notes: &notes) { try models.model($0, context: $1).id }
-        s.gpus = try Self.distinct(self.gpus, field: "grid.gpu", file: file, notes: &notes) { try gpus.gpu($0, context: $1).id }
+        s.models = try Self.resolved(self.models, field: "grid.model", file: file, notes: &notes) { try models.model($0, context: $1).id }
+        s.gpus = try Self.resolved(self.gpus, field: "grid.gpu", file: file, notes: &notes) { try gpus.gpu($0, context: $1).id }
         return (s, notes)
     }
 
-    /// The ids of `field` with the first of each catalog entry kept; `resolve` gives the entry.
-    static func distinct(_ ids: [String], field: String, file: String, notes: inout [String],
+    /// The ids of `field` as `resolve` names their catalog entries, with a note for each that
+    /// names an entry an earlier id names.
+    static func resolved(_ ids: [String], field: String, file: String, notes: inout [String],
                          resolve: (String, String) throws -> String) throws -> [String] {
-        var first: [String: Int] = [:], kept: [String] = []
+        var first: [String: Int] = [:], entries: [String] = []
         for (i, id) in ids.enumerated() {
             let entry = try resolve(id, "\(file): \(field)[\(i)]")
             if let j = first[entry] {
                 notes.append("\(file): \(field)[\(i)] '\(id)' names \(entry), as \(field)[\(j)] '\(ids[j])' does; dropped, so each point runs once")
             } else {
                 first[entry] = i
-                kept.append(entry)
             }
+            entries.append(entry)
         }
-        return kept
+        return entries
     }
 }
 

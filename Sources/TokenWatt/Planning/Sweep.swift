@@ -3,7 +3,8 @@ import KernelPower
 
 /// A design-space sweep (`tokenwatt sweep FILE`): every combination of a grid of models, GPUs,
 /// GPU counts, tensor-parallel degrees, precisions, batch limits and power caps, each estimated
-/// at steady state, and the points no other point beats on both energy and latency.
+/// at steady state, and the points no other point beats (lower in energy or latency, no higher in
+/// the other).
 public struct SweepSpec: Sendable {
     public var description: String
     public var inputTokens: Int
@@ -33,15 +34,51 @@ public struct SweepSpec: Sendable {
 
     /// The i-th grid point, last dimension fastest.
     public func point(_ i: Int) -> (request: DeploymentRequest, batch: Int) {
+        let p = position(i)
+        let count = gpuCounts[p.count], pp = pipelineParallel[p.pp]
+        var r = DeploymentRequest(model: models[p.model], gpu: gpus[p.gpu], gpus: count, tensorParallel: tensorParallel[p.tp] ?? max(1, count / pp),
+                                  expertParallel: expertParallel[p.ep], pipelineParallel: pp)
+        r.precision = precisions[p.precision]
+        r.powerCapWatts = powerCaps[p.cap]
+        return (r, batchLimits[p.batch])
+    }
+
+    /// A grid point's place in each list. The index counts them as digits, the power caps
+    /// fastest, then maxBatch, precision, ep, pp, tp, gpus, gpu and model.
+    struct Position: Equatable, Sendable {
+        var cap = 0, batch = 0, precision = 0, ep = 0, pp = 0, tp = 0, count = 0, gpu = 0, model = 0
+    }
+
+    func position(_ i: Int) -> Position {
         var k = i
-        func take<T>(_ values: [T]) -> T { let v = values[k % values.count]; k /= values.count; return v }
-        let cap = take(powerCaps), batch = take(batchLimits), precision = take(precisions), ep = take(expertParallel)
-        let pp = take(pipelineParallel), tp = take(tensorParallel), count = take(gpuCounts), gpu = take(gpus), model = take(models)
-        var r = DeploymentRequest(model: model, gpu: gpu, gpus: count, tensorParallel: tp ?? max(1, count / pp),
-                                  expertParallel: ep, pipelineParallel: pp)
-        r.precision = precision
-        r.powerCapWatts = cap
-        return (r, batch)
+        func take(_ n: Int) -> Int { defer { k /= n }; return k % n }
+        return Position(cap: take(powerCaps.count), batch: take(batchLimits.count), precision: take(precisions.count),
+                        ep: take(expertParallel.count), pp: take(pipelineParallel.count), tp: take(tensorParallel.count),
+                        count: take(gpuCounts.count), gpu: take(gpus.count), model: take(models.count))
+    }
+
+    func index(_ p: Position) -> Int {
+        let digits = [(p.model, models.count), (p.gpu, gpus.count), (p.count, gpuCounts.count), (p.tp, tensorParallel.count),
+                      (p.pp, pipelineParallel.count), (p.ep, expertParallel.count), (p.precision, precisions.count),
+                      (p.batch, batchLimits.count), (p.cap, powerCaps.count)]
+        return digits.reduce(0) { $0 * $1.1 + $1.0 }
+    }
+
+    /// The grid entries in which `a` and `b` differ, with their values (`grid.tp[0] null`,
+    /// `grid.powerCapWatts[1] 700`), for `a` and for `b`.
+    func differences(_ a: Position, _ b: Position) -> (String, String) {
+        func text<T>(_ v: T?) -> String { v.map { "\($0)" } ?? "null" }
+        let lists: [(key: String, at: KeyPath<Position, Int>, value: (Int) -> String)] = [
+            ("model", \.model, { models[$0] }), ("gpu", \.gpu, { gpus[$0] }), ("gpus", \.count, { String(gpuCounts[$0]) }),
+            ("tp", \.tp, { text(tensorParallel[$0]) }), ("pp", \.pp, { String(pipelineParallel[$0]) }), ("ep", \.ep, { text(expertParallel[$0]) }),
+            ("precision", \.precision, { text(precisions[$0]?.rawValue) }), ("maxBatch", \.batch, { String(batchLimits[$0]) }),
+            ("powerCapWatts", \.cap, { text(powerCaps[$0].map { formatNumber($0) }) }),
+        ]
+        let differing = lists.filter { a[keyPath: $0.at] != b[keyPath: $0.at] }
+        func describe(_ p: Position) -> String {
+            differing.map { "grid.\($0.key)[\(p[keyPath: $0.at])] \($0.value(p[keyPath: $0.at]))" }.joined(separator: ", ")
+        }
+        return (describe(a), describe(b))
     }
 }
 
@@ -68,17 +105,22 @@ public struct SweepPoint: Sendable {
 }
 
 public enum Sweep {
-    /// Estimates every point, `workers` at a time; `progress` is called with the count done.
+    /// Estimates every point, `workers` at a time, but a point that repeats an earlier point's
+    /// deployment (`SweepRepeats`): its index is missing from the result. `progress` is called
+    /// with the count of grid points done.
     public static func run(_ spec: SweepSpec, estimator: Estimator, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                            progress: (@Sendable (Int) -> Void)? = nil) throws -> [SweepPoint] {
         let settings = try LedgerSettings(pue: spec.pue)
+        let repeats = SweepRepeats(spec, models: estimator.models, gpus: estimator.gpus)
         let n = spec.pointCount
         let results = ResultBox(count: n)
         let chunk = 64
         DispatchQueue.concurrentPerform(iterations: max(1, min(workers, (n + chunk - 1) / chunk))) { worker in
             var start = worker * chunk
             while start < n {
-                for i in start..<min(n, start + chunk) { results.set(i, evaluate(spec, index: i, estimator: estimator, settings: settings)) }
+                for i in start..<min(n, start + chunk) where repeats.original(of: i) == i {
+                    results.set(i, evaluate(spec, index: i, estimator: estimator, settings: settings))
+                }
                 progress?(results.finished(min(n, start + chunk) - start))
                 start += max(1, min(workers, (n + chunk - 1) / chunk)) * chunk
             }
@@ -117,15 +159,24 @@ public enum Sweep {
         return p
     }
 
-    /// Pareto frontier on (Wh per query, inter-token latency) among points that ran and meet the targets.
+    /// Pareto frontier on (Wh per query, inter-token latency) among points that ran and meet the
+    /// targets: every point no other point dominates (lower in one, no higher in the other).
+    /// Points tied in both are all on it: neither beats the other (a strict `<` kept only the
+    /// first of two tied points, so 4 GPUs serving 4× the throughput at 1 GPU's Wh and ITL were
+    /// left off).
+    ///
+    /// Walked in order of (Wh, ITL): a point is on the frontier when its ITL is below every
+    /// earlier point's, or ties the lowest and its Wh ties that frontier point's too.
     static func markPareto(_ points: [SweepPoint]) -> [SweepPoint] {
         var out = points
         let candidates = points.indices.filter { points[$0].error == nil && points[$0].meetsTargets }
             .sorted { (points[$0].whPerQuery, points[$0].itlMs, $0) < (points[$1].whPerQuery, points[$1].itlMs, $1) }
-        var bestITL = Double.infinity
-        for i in candidates where points[i].itlMs < bestITL {
+        var best = (itlMs: Double.infinity, whPerQuery: Double.infinity)
+        for i in candidates {
+            let p = points[i]
+            guard p.itlMs < best.itlMs || (p.itlMs == best.itlMs && p.whPerQuery == best.whPerQuery) else { continue }
             out[i].pareto = true
-            bestITL = points[i].itlMs
+            best = (p.itlMs, p.whPerQuery)
         }
         return out
     }

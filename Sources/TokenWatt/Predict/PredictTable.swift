@@ -44,7 +44,7 @@ public struct PredictTable: Sendable {
                 result = try score(request, estimator: estimator)
             } catch {
                 failed += 1
-                result = ["error": .string(Self.message(error, line: row.line, columns: Set(table.header)))]
+                result = ["error": .string(Self.message(error, line: row.line) { row.value(table.column($0)) })]
             }
             values += resultColumns.map { result[$0] ?? .null }
             out.append(values)
@@ -55,21 +55,56 @@ public struct PredictTable: Sendable {
     /// A row whose field count is not the header's; `message` puts its line in front.
     struct RaggedRow: Error, CustomStringConvertible { let description: String }
 
-    static func message(_ error: Error, line: Int, columns: Set<String> = []) -> String {
+    /// The row's error cell: line, and column where `column(of:cell:)` finds one; `cell` gives
+    /// the row's value of a column, nil when blank or absent.
+    static func message(_ error: Error, line: Int, cell: (String) -> String? = { _ in nil }) -> String {
         if let e = error as? CellError { return e.description }
-        if let c = column(of: error), columns.contains(c) { return "line \(line), column \(c): \(error)" }
+        if let c = column(of: error, cell: cell) { return "line \(line), column \(c): \(error)" }
         return "line \(line): \(error)"
     }
 
-    /// The column a deployment's refusal is about, where one column holds the value refused.
-    static func column(of error: Error) -> String? {
+    /// The column a deployment's refusal is about, where one cell of the row holds the value
+    /// refused: a column left blank held nothing, and a refusal of two cells together (a model
+    /// too large for the GPUs, tp × pp beyond the GPUs, pp beside ep) names none.
+    static func column(of error: Error, cell: (String) -> String?) -> String? {
+        let column: String?
         switch error {
-        case let InputError.unknownID(kind, _, _, _): return kind == "GPU" ? "gpu" : kind == "model" ? "model" : nil
-        case DeploymentError.powerCapOutOfRange: return "power_cap_w"
-        case DeploymentError.clockOutOfRange: return "sm_clock_mhz"
-        case DeploymentError.unsupportedPrecision, DeploymentError.expertsOnlyPrecision: return "precision"
-        default: return nil
+        case let InputError.unknownID(kind, _, _, _): column = kind == "GPU" ? "gpu" : kind == "model" ? "model" : nil
+        case DeploymentError.powerCapOutOfRange: column = "power_cap_w"
+        case DeploymentError.clockOutOfRange: column = "sm_clock_mhz"
+        case DeploymentError.unsupportedPrecision, DeploymentError.expertsOnlyPrecision: column = "precision"
+        case let DeploymentError.invalidParallelism(reason), let DeploymentError.invalidShape(reason):
+            return parallelismColumn(of: reason, cell: cell) ?? settingColumn(of: reason, cell: cell)
+        default: column = nil
         }
+        return column.flatMap { cell($0) == nil ? nil : $0 }
+    }
+
+    /// The column of a refusal that opens with the tp, ep or pp refused ("tp 3 does not divide
+    /// the 32 attention heads", "ep 8 exceeds gpus 4") when the row's cell holds that number. A
+    /// blank tp with no pp stood for the row's gpus, which then holds it; "tp 2 × pp 4" is two cells.
+    static func parallelismColumn(of reason: String, cell: (String) -> String?) -> String? {
+        let words = reason.split(separator: " ", maxSplits: 3).map(String.init)
+        guard words.count == 4, ["tp", "ep", "pp"].contains(words[0]), let refused = Int(words[1]), words[2] != "×" else { return nil }
+        func holds(_ c: String) -> Bool { cell(c).flatMap { Int($0) } == refused }
+        if holds(words[0]) { return words[0] }
+        let tpIsGPUs = words[0] == "tp" && cell("tp") == nil && (cell("pp").flatMap { Int($0) } ?? 1) == 1
+        return tpIsGPUs && holds("gpus") ? "gpus" : nil
+    }
+
+    /// Opening words of the refusals of one other setting, and the column that holds it
+    /// (`Deployment.softwareProblem`, `ModelArchitecture.setSSMStatePrecision`,
+    /// `Estimator.deployment`, `PhasePlanner`). The refusals carry their text only, so the words
+    /// are matched; `everyRefusalOfOneCellNamesItsColumn` holds a row for each.
+    static let settingRefusals: [(opening: String, column: String)] = [
+        ("no serving engine modelled here caches keys and values", "kv_precision"), ("an FP32 KV cache ", "kv_precision"),
+        ("an NVFP4 KV cache ", "kv_precision"), ("an SSM state precision applies ", "ssm_state_precision"),
+        ("SSM state precision ", "ssm_state_precision"), ("attention ", "attention"), ("FlashAttention-2 (--attention flash) ", "attention"),
+        ("TensorRT-LLM runs on NVIDIA GPUs only", "framework"), ("the hf framework ", "framework"),
+    ]
+
+    static func settingColumn(of reason: String, cell: (String) -> String?) -> String? {
+        settingRefusals.first { reason.hasPrefix($0.opening) && cell($0.column) != nil }?.column
     }
 
     static func score(_ r: PredictRequest, estimator: Estimator) throws -> [String: JSONValue] {

@@ -14,8 +14,8 @@ enum PredictCommand {
       case-sensitive. Forward and decode-step rows get gpu_power_w, forward_time_ms, forward_energy_j (all
       GPUs), duties, bound shares and kernels (kernel launches in one GPU's pass); serve rows get the serving
       columns (joules_per_output_token, wh_per_query_gpu, ...). Rows that fail, a ragged row included, get an
-      `error` cell and the others are scored; exit 1. A file with a header and no rows writes the header alone
-      and says so on stderr (exit 0).
+      `error` cell (its line, and its column wherever one cell holds the value refused) and the others are
+      scored; exit 1. A file with a header and no rows writes the header alone and says so on stderr (exit 0).
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {

@@ -6,10 +6,16 @@ import TokenWatt
 enum SweepCommand {
     static let usage = """
     tokenwatt sweep FILE.json [--format csv|json] [-o FILE] [--svg FILE] [--workers N] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
-      Writes one CSV row per grid point (or a JSON summary with the Pareto frontier); a point that
-      cannot run (the model does not fit, or one sequence the KV cache cannot hold even alone, which
-      estimate refuses) is a row with an error cell, never on the frontier. A progress line goes to
-      the terminal when stderr is one.
+      Writes one CSV row per grid point (or a JSON summary with the Pareto frontier: every point that
+      meets the targets and that no other point beats, lower in Wh per query or ITL and no higher in
+      the other; points tied in both are all on it). A point that cannot run (the model does not fit,
+      or one sequence the KV cache cannot hold even alone, which estimate refuses) is a row with an
+      error cell, never on the frontier. A row's index is the point's place in the grid, counting
+      powerCapWatts fastest, then maxBatch, precision, ep, pp, tp, gpus, gpu, model; a point that
+      spells an earlier point's deployment (tp null and gpus ÷ pp, ep null and 1, precision null and
+      the model's own, a cap at TDP and null, a value listed twice, two names of one GPU) is left out
+      with a note, so no deployment runs or counts twice, and its index is missing. A progress line
+      goes to the terminal when stderr is one.
     """
 
     @Sendable static func showProgress(_ done: Int, _ total: Int) {
@@ -28,6 +34,7 @@ enum SweepCommand {
         let estimator = try CommonOptions.estimator(args)
         let (spec, notes) = try SweepSpec.read(path: file).resolvingIDs(models: estimator.models, gpus: estimator.gpus, file: file)
         for n in notes { Output.note("note: \(n)") }
+        if let n = SweepRepeats(spec, models: estimator.models, gpus: estimator.gpus).note(file: file) { Output.note("note: \(n)") }
         let total = spec.pointCount
         let tty = isatty(STDERR_FILENO) == 1
         var progress: (@Sendable (Int) -> Void)? = nil
@@ -40,8 +47,9 @@ enum SweepCommand {
         // -o and --svg are one set, written all or none (a bad --svg left -o replaced).
         try Output.writeFiles((out.map { [($0, text)] } ?? []) + (svg.map { [($0, Sweep.svg(spec, points))] } ?? []))
         if out == nil { Output.write(text) }
+        // Out of the points run: a grid whose repeats were left out and whose every run failed still fails.
         let failed = points.filter { $0.error != nil }.count
-        if failed > 0 { Output.note("note: \(failed) of \(total) points could not be estimated (see the error column)") }
-        return failed == total ? .failure : .success
+        if failed > 0 { Output.note("note: \(failed) of \(points.count) points could not be estimated (see the error column)") }
+        return failed == points.count ? .failure : .success
     }
 }
