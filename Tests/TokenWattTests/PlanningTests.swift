@@ -445,6 +445,22 @@ import Testing
         #expect(moe.alternatives.contains { $0.change == "4 GPUs (tp 2, ep 2) instead of 2" }, "\(moe.alternatives.map(\.change))")
     }
 
+    /// On data-parallel replicas the batch alternatives hold whole sequences per replica, so the
+    /// batch a row names is the batch it compares: a quarter of 4 on 2 replicas asked for 1, ran
+    /// 2 (one each) and read "batch 1 instead of 4" beside a batch column of 2. The KV line says
+    /// that 4 run of the 3 asked for, and the pass lines that each pass is one replica's.
+    @Test func batchAlternativesOnReplicasNameTheBatchThatRuns() throws {
+        let d = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", gpus: 2, tensorParallel: 1),
+                              serving: ServingRequest(batch: 3, inputTokens: 100, outputTokens: 100))
+        let batches = d.alternatives.filter { $0.change.hasPrefix("batch ") }
+        #expect(batches.map(\.change) == ["batch 2 instead of 4", "batch 16 instead of 4"], "\(batches.map(\.change))")
+        for b in batches {
+            #expect(b.change.hasPrefix("batch \(b.effectiveBatch) ") && b.explanation.hasPrefix("batch \(b.effectiveBatch):"), "\(b.change): \(b.explanation)")
+        }
+        #expect(d.kvFinding.contains("4 sequences run (3 requested, 2 on each of 2 data-parallel replicas)"), "\(d.kvFinding)")
+        #expect(d.text().contains("  decode: decode step of 2 sequences at 150 tokens of context, on each of 2 data-parallel replicas\n"))
+    }
+
     /// The share columns are those of the passes `estimate` prices, as `kernels` lists them. The
     /// decode column came from a static batch's last quadrature step (HF at context 542: 31 %
     /// idle, where the mean step at 350 is 48 %), and the prefill column from one batch-1 prompt,

@@ -53,11 +53,19 @@ public struct Diagnosis: Sendable {
         } else if s.batchLimitedByMemory {
             kvFinding = "the KV cache limits the batch: \(s.effectiveBatch) sequences fit of the \(s.requestedBatch) requested (each holds up to \(serving.inputTokens + serving.outputTokens) tokens)"
         } else {
-            kvFinding = "the KV cache does not limit the batch: \(s.requestedBatch) sequences requested, room for \(s.maxBatch)"
+            kvFinding = "the KV cache does not limit the batch: \(Self.batchWords(s, ranks: d.attentionRanks)), room for \(s.maxBatch)"
         }
         alternatives = Self.alternatives(estimator: estimator, request: request, serving: serving,
                                          base: Priced(estimate: base, decodeStep: decode.pass))
         decodeKernels = try KernelListing(estimator: estimator, deployment: d, serving: serving, pass: .decode, estimate: base.serving)
+    }
+
+    /// What runs of the batch asked for: "3 sequences requested", or, where the data-parallel
+    /// replicas each run the same whole number, "4 sequences run (3 requested, 2 on each of 2
+    /// data-parallel replicas)"; it had said "3 requested" of a deployment that runs 4.
+    static func batchWords(_ s: ServingEstimate, ranks: Int) -> String {
+        guard s.effectiveBatch != s.requestedBatch else { return "\(s.requestedBatch) sequences requested" }
+        return "\(s.effectiveBatch) sequences run (\(s.requestedBatch) requested, \(s.effectiveBatch / ranks) on each of \(ranks) data-parallel replicas)"
     }
 
     /// A configuration's estimate and the decode step it prices (`pricedPass(.decode)`), which
@@ -138,8 +146,10 @@ public struct Diagnosis: Sendable {
         run("\(d.gpuCount * 2) GPUs (tp \(d.tensorParallel * 2)\(ep)) instead of \(d.gpuCount)", lever: "gpus", more, serving) { e in explainGPUs(base, e) }
         // Around the batch that runs, not the one asked for: a batch the KV cache cut from 100,000
         // to 392 was compared with 25,000 and 400,000, both cut to 392 again (+0 % each).
-        let running = base.serving.effectiveBatch
-        for b in [max(1, running / 4), running * 4] where b != running && !(b > running && base.serving.batchLimit != .none) {
+        // In whole sequences per data-parallel replica, so that the batch named is the one that
+        // runs: a quarter of 4 on 2 replicas asked for 1, ran 2 and was labelled "batch 1".
+        let running = base.serving.effectiveBatch, ranks = d.attentionRanks
+        for b in [max(1, running / ranks / 4) * ranks, running * 4] where b != running && !(b > running && base.serving.batchLimit != .none) {
             var sr = serving
             sr.batch = b
             run("batch \(b) instead of \(running)", lever: "batch", r, sr) { e in explainBatch(base, e) }
@@ -228,15 +238,18 @@ public struct Diagnosis: Sendable {
     }
 
     static func explainBatch(_ a: Priced, _ b: Priced) -> String {
-        "batch \(b.serving.effectiveBatch) (of \(b.serving.requestedBatch) requested): \(energyChange(a, b)) energy per query, inter-token latency \(ms(a.serving.interTokenLatency)) → \(ms(b.serving.interTokenLatency))" + (b.serving.batchLimitedByMemory ? " (the KV cache caps the batch)" : b.serving.batchLimit == .stepBudget ? " (the step's token budget caps the batch)" : "") + "."
+        "batch \(b.serving.effectiveBatch)" + (b.serving.effectiveBatch != b.serving.requestedBatch ? " (of \(b.serving.requestedBatch) requested)" : "")
+            + ": \(energyChange(a, b)) energy per query, inter-token latency \(ms(a.serving.interTokenLatency)) → \(ms(b.serving.interTokenLatency))" + (b.serving.batchLimitedByMemory ? " (the KV cache caps the batch)" : b.serving.batchLimit == .stepBudget ? " (the step's token budget caps the batch)" : "") + "."
     }
 
-    /// Which pass each column describes; a prompt chunk's step is mostly decode rows, which the
-    /// column would not say on its own.
+    /// Which pass each column describes; a prompt chunk's step is mostly decode rows, and a
+    /// replica's pass holds its share of the batch, which the column would not say on its own.
     var passLines: String {
         let chunk = if case .mixed = prefillPhase { ", the step that carries a prompt's first chunk" } else { "" }
+        let ranks = base.deployment.attentionRanks
+        let each = ranks > 1 ? ", on each of \(ranks) data-parallel replicas" : ""
         return "the passes estimate prices (tokenwatt kernels --pass prefill or decode lists their kernels):\n"
-            + "  prefill: \(KernelListing.words(prefillPhase))\(chunk)\n  decode: \(KernelListing.words(decodePhase))\n"
+            + "  prefill: \(KernelListing.words(prefillPhase))\(chunk)\(each)\n  decode: \(KernelListing.words(decodePhase))\(each)\n"
     }
 
     public func text() -> String {
