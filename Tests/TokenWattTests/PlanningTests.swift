@@ -479,7 +479,8 @@ import Testing
         }
         let text = d.text()
         #expect(text.contains("  decode: decode step of 64 sequences at 350 tokens of context\n"))
-        let share = { (name: String) in d.decodeShares.first { $0.0.hasPrefix(name) }?.1 ?? 0 }
+        let step = try KernelListing(estimator: e, deployment: try e.deployment(r), serving: s, pass: .decode).breakdown.pass
+        let share = { (name: String) in Diagnosis.shares(step).first { $0.0.hasPrefix(name) }?.1 ?? 0 }
         if framework == .hf {
             #expect(share("idle") > 0.45, "\(d.decodeShares)")
             #expect(text.contains("  prefill: prefill of 64 prompts of 100 tokens\n"))
