@@ -621,6 +621,53 @@ import Testing
         #expect(moe.alternatives.contains { $0.change == "4 GPUs (tp 2, ep 2) instead of 2" }, "\(moe.alternatives.map(\.change))")
     }
 
+    /// On data-parallel replicas the batch alternatives hold whole sequences per replica, so the
+    /// batch a row names is the batch it compares: a quarter of 4 on 2 replicas asked for 1, ran
+    /// 2 (one each) and read "batch 1 instead of 4" beside a batch column of 2. The KV line says
+    /// that 4 run of the 3 asked for, and the pass lines that each pass is one replica's.
+    @Test func batchAlternativesOnReplicasNameTheBatchThatRuns() throws {
+        let d = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", gpus: 2, tensorParallel: 1),
+                              serving: ServingRequest(batch: 3, inputTokens: 100, outputTokens: 100))
+        let batches = d.alternatives.filter { $0.change.hasPrefix("batch ") }
+        #expect(batches.map(\.change) == ["batch 2 instead of 4", "batch 16 instead of 4"], "\(batches.map(\.change))")
+        for b in batches {
+            #expect(b.change.hasPrefix("batch \(b.effectiveBatch) ") && b.explanation.hasPrefix("batch \(b.effectiveBatch):"), "\(b.change): \(b.explanation)")
+        }
+        #expect(d.kvFinding.contains("4 sequences run (3 requested, 2 on each of 2 data-parallel replicas)"), "\(d.kvFinding)")
+        #expect(d.text().contains("  decode: decode step of 2 sequences at 150 tokens of context, on each of 2 data-parallel replicas\n"))
+    }
+
+    /// The share columns are those of the passes `estimate` prices, as `kernels` lists them. The
+    /// decode column came from a static batch's last quadrature step (HF at context 542: 31 %
+    /// idle, where the mean step at 350 is 48 %), and the prefill column from one batch-1 prompt,
+    /// where HF prefills all 64 at once (77 % idle against 1 %, 63 % L2-bound) and vLLM runs each
+    /// prompt as a chunk beside 64 decodes. The text names each column's pass, and the precision
+    /// row quotes the step the columns show.
+    @Test(arguments: [Framework.hf, .vllm])
+    func theSharesAreThoseOfThePassesKernelsLists(framework: Framework) throws {
+        let e = Estimator()
+        let r = DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", framework: framework)
+        let s = ServingRequest(batch: 64, inputTokens: 100, outputTokens: 500)
+        let d = try Diagnosis(estimator: e, request: r, serving: s)
+        for (pass, shares) in [(KernelListing.Pass.prefill, d.prefillShares), (.decode, d.decodeShares)] {
+            let listed = try KernelListing(estimator: e, deployment: try e.deployment(r), serving: s, pass: pass).breakdown.pass
+            #expect(zip(shares, Diagnosis.shares(listed)).allSatisfy { $0.0 == $1.0 && approx($0.1, $1.1, abs: 1e-9) }, "\(pass): \(shares)")
+        }
+        let text = d.text()
+        #expect(text.contains("  decode: decode step of 64 sequences at 350 tokens of context\n"))
+        let step = try KernelListing(estimator: e, deployment: try e.deployment(r), serving: s, pass: .decode).breakdown.pass
+        let share = { (name: String) in Diagnosis.shares(step).first { $0.0.hasPrefix(name) }?.1 ?? 0 }
+        if framework == .hf {
+            #expect(share("idle") > 0.45, "\(d.decodeShares)")
+            #expect(text.contains("  prefill: prefill of 64 prompts of 100 tokens\n"))
+            let fixed = share("per-kernel overhead") + share("communication") + share("idle")
+            let fp8 = try #require(d.alternatives.first { $0.change.hasPrefix("fp8") })
+            #expect(fp8.explanation.contains("\(formatPercent(fixed, decimals: 0)) of the step"), "\(fp8.explanation)")
+        } else {
+            #expect(text.contains("  prefill: step of 64 decodes at 350 tokens of context carrying 1 prompt chunk(s) of 100 tokens (after 0), the step that carries a prompt's first chunk\n"))
+        }
+    }
+
     /// A small all-reduce is bound by its synchronisation, not its bytes, and is still
     /// communication: at batch 1 on two GPUs the collectives take about a fifth of the step
     /// (they were filed under per-kernel overhead, and the diagnosis said 0 %).

@@ -389,6 +389,9 @@ import Testing
         let alternatives = try #require(obj["alternatives"] as? [[String: Any]])
         #expect(alternatives.count >= 3 && alternatives.allSatisfy { $0["change"] is String && $0["explanation"] is String })
         #expect((obj["decodeKernels"] as? [[String: Any]])?.first?["kernel"] is String)
+        // Each share column names its pass, the one `estimate` prices and `kernels --pass` lists.
+        #expect(obj["decodePass"] as? String == "decode step of 4 sequences at 600 tokens of context", "\(obj["decodePass"] ?? "none")")
+        #expect((obj["prefillPass"] as? String)?.hasPrefix("step of 4 decodes at 600 tokens of context carrying") == true)
     }
 
     /// A report names its workload the same way however the path is spelled (an absolute path

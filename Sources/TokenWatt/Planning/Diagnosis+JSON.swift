@@ -23,6 +23,7 @@ extension Diagnosis {
             ("wattsPerGPU", .num(s.gpuPower.watts)),
         ]
         let time: [(String, JSONValue)] = [
+            ("prefillPass", .str(KernelListing.words(prefillPhase))), ("decodePass", .str(KernelListing.words(decodePhase))),
             ("prefillTimeShares", shares(prefillShares)), ("decodeTimeShares", shares(decodeShares)), ("energyShares", shares(energyShares)),
             ("decodeKernels", .array(kernels)), ("kvCache", .str(kvFinding)),
         ]

@@ -23,7 +23,11 @@ public struct Diagnosis: Sendable {
     }
 
     public let base: QueryEstimate
-    /// Share of each phase's time by what bounds it (compute, HBM memory, L2 cache, communication, overhead, idle).
+    /// The passes the share columns describe: those `estimate` prices and `kernels --pass` lists
+    /// (`pricedPass`).
+    public let prefillPhase: Phase
+    public let decodePhase: Phase
+    /// Share of each pass's time by what bounds it (compute, HBM memory, L2 cache, communication, overhead, idle).
     public let prefillShares: [(String, Double)]
     public let decodeShares: [(String, Double)]
     public let energyShares: [(String, Double)]
@@ -35,9 +39,12 @@ public struct Diagnosis: Sendable {
     public init(estimator: Estimator, request: DeploymentRequest, serving: ServingRequest) throws {
         let d = try estimator.deployment(request)
         base = try QueryEstimate(estimator: estimator, deployment: d, request: serving, settings: try LedgerSettings(), boundary: .gpu)
-        let prefillPass = try estimator.forwardPass(d, phase: .prefill(batch: 1, tokens: min(serving.inputTokens, serving.tokenBudget)))
-        prefillShares = Self.shares(prefillPass)
-        decodeShares = Self.shares(base.serving.decodeStep)
+        let prefill = try Self.pricedPass(.prefill, estimator: estimator, estimate: base)
+        let decode = try Self.pricedPass(.decode, estimator: estimator, estimate: base)
+        prefillPhase = prefill.phase
+        decodePhase = decode.phase
+        prefillShares = Self.shares(prefill.pass)
+        decodeShares = Self.shares(decode.pass)
         let pe = base.serving.prefill.energy.joules, de = base.serving.decode.energy.joules
         energyShares = zip(prefillShares, decodeShares).map { p, q in (p.0, (p.1 * pe + q.1 * de) / max(1e-12, pe + de)) }
         let s = base.serving
@@ -46,10 +53,39 @@ public struct Diagnosis: Sendable {
         } else if s.batchLimitedByMemory {
             kvFinding = "the KV cache limits the batch: \(s.effectiveBatch) sequences fit of the \(s.requestedBatch) requested (each holds up to \(serving.inputTokens + serving.outputTokens) tokens)"
         } else {
-            kvFinding = "the KV cache does not limit the batch: \(s.requestedBatch) sequences requested, room for \(s.maxBatch)"
+            kvFinding = "the KV cache does not limit the batch: \(Self.batchWords(s, ranks: d.attentionRanks)), room for \(s.maxBatch)"
         }
-        alternatives = Self.alternatives(estimator: estimator, request: request, serving: serving, base: base)
+        alternatives = Self.alternatives(estimator: estimator, request: request, serving: serving,
+                                         base: Priced(estimate: base, decodeStep: decode.pass))
         decodeKernels = try KernelListing(estimator: estimator, deployment: d, serving: serving, pass: .decode, estimate: base.serving)
+    }
+
+    /// What runs of the batch asked for: "3 sequences requested", or, where the data-parallel
+    /// replicas each run the same whole number, "4 sequences run (3 requested, 2 on each of 2
+    /// data-parallel replicas)"; it had said "3 requested" of a deployment that runs 4.
+    static func batchWords(_ s: ServingEstimate, ranks: Int) -> String {
+        guard s.effectiveBatch != s.requestedBatch else { return "\(s.requestedBatch) sequences requested" }
+        return "\(s.effectiveBatch) sequences run (\(s.requestedBatch) requested, \(s.effectiveBatch / ranks) on each of \(ranks) data-parallel replicas)"
+    }
+
+    /// A configuration's estimate and the decode step it prices (`pricedPass(.decode)`), which
+    /// the explanations quote; every other member reads through to the estimate.
+    @dynamicMemberLookup
+    struct Priced {
+        let estimate: QueryEstimate
+        let decodeStep: PassEstimate
+        subscript<T>(dynamicMember path: KeyPath<QueryEstimate, T>) -> T { estimate[keyPath: path] }
+    }
+
+    /// `pass` as the estimate `e` prices it and `kernels --pass` lists it, whole (a pipeline's
+    /// cycle, its stages' waits included). The columns had come from other passes: the decode
+    /// from `ServingEstimate.decodeStep`, a static batch's last quadrature node (HF's host-bound
+    /// step at context 542 read 31 % idle, the mean step at 350 that `estimate` and `kernels` use
+    /// 48 %), and the prefill from one batch-1 prompt, where HF prefills the batch's 64 at once
+    /// (77 % idle against 1.5 %) and vLLM runs chunks inside decode steps.
+    static func pricedPass(_ pass: KernelListing.Pass, estimator: Estimator, estimate e: QueryEstimate) throws -> (phase: Phase, pass: PassEstimate) {
+        let phase = KernelListing.phase(pass, deployment: e.deployment, serving: e.request, estimate: e.serving)
+        return (phase, try estimator.forwardPass(e.deployment, phase: phase))
     }
 
     static func shares(_ p: PassEstimate) -> [(String, Double)] {
@@ -58,13 +94,14 @@ public struct Diagnosis: Sendable {
         return bounds.map { ($0.0, p.timeShare[$0.1] ?? 0) } + [("idle (launch gaps)", p.idleShare)]
     }
 
-    static func alternatives(estimator: Estimator, request r: DeploymentRequest, serving: ServingRequest, base: QueryEstimate) -> [Alternative] {
+    static func alternatives(estimator: Estimator, request r: DeploymentRequest, serving: ServingRequest, base: Priced) -> [Alternative] {
         var out: [Alternative] = []
         let d = base.deployment
-        func run(_ change: String, lever: String, _ req: DeploymentRequest, _ sr: ServingRequest, explain: (QueryEstimate) -> String) {
+        func run(_ change: String, lever: String, _ req: DeploymentRequest, _ sr: ServingRequest, explain: (Priced) -> String) {
             do {
-                let e = try QueryEstimate(estimator: estimator, deployment: try estimator.deployment(req), request: sr, settings: try LedgerSettings(), boundary: .gpu)
-                let step = e.serving.decodeStep
+                let q = try QueryEstimate(estimator: estimator, deployment: try estimator.deployment(req), request: sr, settings: try LedgerSettings(), boundary: .gpu)
+                let step = try pricedPass(.decode, estimator: estimator, estimate: q).pass
+                let e = Priced(estimate: q, decodeStep: step)
                 out.append(Alternative(change: change, gpuWhPerQuery: e.ledger.total(at: .gpu).wattHours, itlMs: e.serving.interTokenLatency.seconds * 1000,
                                        effectiveBatch: e.serving.effectiveBatch, stepMs: step.time.seconds * 1000, wattsPerGPU: e.serving.gpuPower.watts,
                                        overheadAndIdleShare: (step.timeShare[.overhead] ?? 0) + step.idleShare, explanation: explain(e),
@@ -109,8 +146,10 @@ public struct Diagnosis: Sendable {
         run("\(d.gpuCount * 2) GPUs (tp \(d.tensorParallel * 2)\(ep)) instead of \(d.gpuCount)", lever: "gpus", more, serving) { e in explainGPUs(base, e) }
         // Around the batch that runs, not the one asked for: a batch the KV cache cut from 100,000
         // to 392 was compared with 25,000 and 400,000, both cut to 392 again (+0 % each).
-        let running = base.serving.effectiveBatch
-        for b in [max(1, running / 4), running * 4] where b != running && !(b > running && base.serving.batchLimit != .none) {
+        // In whole sequences per data-parallel replica, so that the batch named is the one that
+        // runs: a quarter of 4 on 2 replicas asked for 1, ran 2 and was labelled "batch 1".
+        let running = base.serving.effectiveBatch, ranks = d.attentionRanks
+        for b in [max(1, running / ranks / 4) * ranks, running * 4] where b != running && !(b > running && base.serving.batchLimit != .none) {
             var sr = serving
             sr.batch = b
             run("batch \(b) instead of \(running)", lever: "batch", r, sr) { e in explainBatch(base, e) }
@@ -122,7 +161,7 @@ public struct Diagnosis: Sendable {
     static func ms(_ t: Time) -> String { "\(formatNumber(t.seconds * 1000, significant: 3)) ms" }
 
     /// How `b`'s GPU energy per query compares with `a`'s: "12 % less" or "3 % more".
-    static func energyChange(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
+    static func energyChange(_ a: Priced, _ b: Priced) -> String {
         let ea = a.ledger.total(at: .gpu).wattHours, eb = b.ledger.total(at: .gpu).wattHours
         return "\(pct(eb, ea)) \(eb < ea ? "less" : "more")"
     }
@@ -130,9 +169,9 @@ public struct Diagnosis: Sendable {
     /// A lower precision halves the weight bytes each decode step reads, but the saving is small when
     /// the step is dominated by fixed per-kernel overhead and launch gaps, and scaling kernels add work.
     /// A higher one (FP8 instead of MXFP4, BF16 instead of FP8) reads more bytes every step.
-    static func explainPrecision(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
+    static func explainPrecision(_ a: Priced, _ b: Priced) -> String {
         let ea = a.ledger.total(at: .gpu).wattHours, eb = b.ledger.total(at: .gpu).wattHours
-        let sa = a.serving.decodeStep, sb = b.serving.decodeStep
+        let sa = a.decodeStep, sb = b.decodeStep
         // Weight precision shrinks neither launches nor collectives (activations stay 16-bit).
         let fixed = (sa.timeShare[.overhead] ?? 0) + (sa.timeShare[.communication] ?? 0) + sa.idleShare
         let verb = eb > ea ? "costs \(pct(eb, ea)) more" : "saves \(pct(eb, ea))"
@@ -152,54 +191,65 @@ public struct Diagnosis: Sendable {
 
     /// More GPUs add idle and communication power but can unlock a bigger batch (more KV memory)
     /// and shorter memory-bound steps.
-    static func explainGPUs(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
+    static func explainGPUs(_ a: Priced, _ b: Priced) -> String {
         let ea = a.ledger.total(at: .gpu).wattHours, eb = b.ledger.total(at: .gpu).wattHours
-        var s = "\(b.deployment.gpuCount) GPUs uses \(energyChange(a, b)) GPU energy per query: decode step \(ms(a.serving.decodeStep.time)) → \(ms(b.serving.decodeStep.time)), batch \(a.serving.effectiveBatch) → \(b.serving.effectiveBatch)"
+        var s = "\(b.deployment.gpuCount) GPUs uses \(energyChange(a, b)) GPU energy per query: decode step \(ms(a.decodeStep.time)) → \(ms(b.decodeStep.time)), batch \(a.serving.effectiveBatch) → \(b.serving.effectiveBatch)"
         if eb < ea && b.serving.effectiveBatch > a.serving.effectiveBatch {
             s += ". Counter-intuitive but real: the extra memory holds \(b.serving.effectiveBatch) sequences instead of \(a.serving.effectiveBatch), so each step's weight reads serve \(formatNumber(Double(b.serving.effectiveBatch) / Double(max(1, a.serving.effectiveBatch)), significant: 3))× as many tokens"
         } else if eb < ea {
             s += ". Counter-intuitive but real: each GPU reads 1/\(b.deployment.tensorParallel) of the weights per step, so the memory-bound step shortens more than the added GPUs' power"
         } else {
-            s += "; communication takes \(formatPercent(b.serving.decodeStep.timeShare[.communication] ?? 0, decimals: 0)) of the step"
+            s += "; communication takes \(formatPercent(b.decodeStep.timeShare[.communication] ?? 0, decimals: 0)) of the step"
         }
         return s + "."
     }
 
     /// Two stages on half the tensor-parallel GPUs each: half the all-reduce traffic per GPU and
     /// no collective across the stage boundary, but each stage reads its weights once per microbatch.
-    static func explainPipeline(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
-        let comm = { (q: QueryEstimate) in formatPercent(q.serving.decodeStep.timeShare[.communication] ?? 0, decimals: 0) }
+    static func explainPipeline(_ a: Priced, _ b: Priced) -> String {
+        let comm = { (q: Priced) in formatPercent(q.decodeStep.timeShare[.communication] ?? 0, decimals: 0) }
         return "two pipeline stages use \(energyChange(a, b)) GPU energy per query: the decode cycle is "
-            + "\(ms(b.serving.decodeStep.time)) against a step of \(ms(a.serving.decodeStep.time)), as each stage reads its weights once per "
+            + "\(ms(b.decodeStep.time)) against a step of \(ms(a.decodeStep.time)), as each stage reads its weights once per "
             + "microbatch (2 per cycle), while the time bound by communication falls from \(comm(a)) to \(comm(b))."
     }
 
     /// vLLM's data-parallel attention with expert parallelism: each GPU attends its own share of
     /// the sequences with every head, so KV heads (or MLA's latent, which tensor parallelism
     /// replicates) are held once, and no GPU pads or repeats per-head work; the experts split over the ranks.
-    static func explainDataParallelAttention(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
+    static func explainDataParallelAttention(_ a: Priced, _ b: Priced) -> String {
         let m = a.deployment.model
         let replicated = m.attention.mla != nil || m.kvHeads < a.deployment.tensorParallel
         return "each GPU attends its own share of the sequences with every head"
             + (replicated ? ", so the KV cache is held once rather than on every GPU of the tensor-parallel group" : "")
             + ", while the experts split over the ranks: \(energyChange(a, b)) energy per query, "
-            + "decode step \(ms(a.serving.decodeStep.time)) → \(ms(b.serving.decodeStep.time)), batch \(a.serving.effectiveBatch) → "
+            + "decode step \(ms(a.decodeStep.time)) → \(ms(b.decodeStep.time)), batch \(a.serving.effectiveBatch) → "
             + "\(b.serving.effectiveBatch) (vLLM's --data-parallel-size with --enable-expert-parallel)."
     }
 
     /// Every decode step reads and rewrites each sequence's SSM state, so its precision scales the
     /// step's state traffic (and how many sequences fit).
-    static func explainState(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
-        let mb = { (q: QueryEstimate) in formatNumber(q.deployment.recurrentStateBytesPerSequencePerGPU.bytes / 1e6, significant: 3) }
+    static func explainState(_ a: Priced, _ b: Priced) -> String {
+        let mb = { (q: Priced) in formatNumber(q.deployment.recurrentStateBytesPerSequencePerGPU.bytes / 1e6, significant: 3) }
         return "the state each sequence holds and streams every decode step goes from \(mb(a)) to \(mb(b)) MB per GPU: "
-            + "\(energyChange(a, b)) energy per query, decode step \(ms(a.serving.decodeStep.time)) → "
-            + "\(ms(b.serving.decodeStep.time)), batch \(a.serving.effectiveBatch) → \(b.serving.effectiveBatch) (vLLM's --mamba-ssm-cache-dtype; "
+            + "\(energyChange(a, b)) energy per query, decode step \(ms(a.decodeStep.time)) → "
+            + "\(ms(b.decodeStep.time)), batch \(a.serving.effectiveBatch) → \(b.serving.effectiveBatch) (vLLM's --mamba-ssm-cache-dtype; "
             + (a.deployment.model.hybrid != nil ? "NVIDIA recommends float32 for these models' accuracy)."
                 : "Qwen3.5's config asks for float32, mamba_ssm_dtype).")
     }
 
-    static func explainBatch(_ a: QueryEstimate, _ b: QueryEstimate) -> String {
-        "batch \(b.serving.effectiveBatch) (of \(b.serving.requestedBatch) requested): \(energyChange(a, b)) energy per query, inter-token latency \(ms(a.serving.interTokenLatency)) → \(ms(b.serving.interTokenLatency))" + (b.serving.batchLimitedByMemory ? " (the KV cache caps the batch)" : b.serving.batchLimit == .stepBudget ? " (the step's token budget caps the batch)" : "") + "."
+    static func explainBatch(_ a: Priced, _ b: Priced) -> String {
+        "batch \(b.serving.effectiveBatch)" + (b.serving.effectiveBatch != b.serving.requestedBatch ? " (of \(b.serving.requestedBatch) requested)" : "")
+            + ": \(energyChange(a, b)) energy per query, inter-token latency \(ms(a.serving.interTokenLatency)) → \(ms(b.serving.interTokenLatency))" + (b.serving.batchLimitedByMemory ? " (the KV cache caps the batch)" : b.serving.batchLimit == .stepBudget ? " (the step's token budget caps the batch)" : "") + "."
+    }
+
+    /// Which pass each column describes; a prompt chunk's step is mostly decode rows, and a
+    /// replica's pass holds its share of the batch, which the column would not say on its own.
+    var passLines: String {
+        let chunk = if case .mixed = prefillPhase { ", the step that carries a prompt's first chunk" } else { "" }
+        let ranks = base.deployment.attentionRanks
+        let each = ranks > 1 ? ", on each of \(ranks) data-parallel replicas" : ""
+        return "the passes estimate prices (tokenwatt kernels --pass prefill or decode lists their kernels):\n"
+            + "  prefill: \(KernelListing.words(prefillPhase))\(chunk)\(each)\n  decode: \(KernelListing.words(decodePhase))\(each)\n"
     }
 
     public func text() -> String {
@@ -207,11 +257,12 @@ public struct Diagnosis: Sendable {
         var t = "TokenWatt diagnose — \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.precision.rawValue), batch \(s.requestedBatch), \(base.request.inputTokens) + \(base.request.outputTokens) tokens\n\n"
         let range = base.range.map { ", measured error range \(formatNumber($0.low[.gpu] ?? 0, significant: 4))–\(formatNumber($0.high[.gpu] ?? 0, significant: 4)) Wh" } ?? ""
         t += "GPU energy per query \(formatNumber(base.ledger.total(at: .gpu).wattHours, significant: 4)) Wh (prefill \(formatPercent(s.prefillShare, decimals: 0))\(range)), ITL \(Diagnosis.ms(s.interTokenLatency)), TTFT \(Diagnosis.ms(s.timeToFirstToken)), \(formatNumber(s.gpuPower.watts, significant: 4)) W per GPU\n\n"
-        t += "WHERE THE TIME GOES (share of each phase's time; energy share weighted by phase energy)\n"
+        t += "WHERE THE TIME GOES (share of each pass's time; energy share weighted by phase energy)\n"
         t += FleetRendering.table(["", "prefill", "decode", "energy"], prefillShares.indices.map { i in
             [prefillShares[i].0, formatPercent(prefillShares[i].1, decimals: 0), formatPercent(decodeShares[i].1, decimals: 0), formatPercent(energyShares[i].1, decimals: 0)]
         })
         t += "memory-bound: HBM bandwidth; L2-bound: the on-chip L2 cache's, which follows the SM clock (faster HBM does not help)\n"
+        t += passLines
         if d.pipelineParallel > 1 {
             t += "with pp \(d.pipelineParallel), idle includes the time each stage waits for the cycle's slowest stage or microbatch\n"
         }

@@ -31,18 +31,7 @@ public struct KernelListing: Sendable {
             throw DeploymentError.invalidShape("stage \(stage + 1) does not exist: the pipeline has \(d.pipelineParallel) stage(s)")
         }
         let serving = try estimate ?? estimator.serve(d, r)
-        let local = max(1, serving.effectiveBatch / d.attentionRanks)
-        var phase: Phase
-        switch (pass, r.isStatic(on: d.framework)) {
-        case (.decode, _):
-            // The mean context of the in-flight sequences, I + (O + 1)/2; a static batch's steps
-            // are integrated around the same midpoint.
-            phase = .decode(batch: local, context: context ?? ContinuousPlan(request: r, local: local).context)
-        case (.prefill, true):
-            phase = .prefill(batch: local, tokens: r.inputTokens)
-        case (.prefill, false):
-            phase = ContinuousPlan(request: r, local: local).chunks[0].high
-        }
+        var phase = Self.phase(pass, deployment: d, serving: r, estimate: serving, context: context)
         var notes = serving.notes
         if context != nil, pass == .prefill { notes.append("--context applies to the decode step; the prefill step decodes at the mean context") }
         if let c = context, pass == .decode, case let .decode(b, _) = phase {
@@ -68,6 +57,24 @@ public struct KernelListing: Sendable {
         self.phase = phase
         self.stage = stage
         self.notes = notes
+    }
+
+    /// The phase `pass` prices for `r` on `d` whose serving estimate is `serving`, whole (a
+    /// pipeline splits it into microbatches after): one attention rank's share of the batch that
+    /// runs, and `context` (nil: the mean) for the decode step.
+    public static func phase(_ pass: Pass, deployment d: Deployment, serving r: ServingRequest, estimate serving: ServingEstimate,
+                             context: Int? = nil) -> Phase {
+        let local = max(1, serving.effectiveBatch / d.attentionRanks)
+        switch (pass, r.isStatic(on: d.framework)) {
+        case (.decode, _):
+            // The mean context of the in-flight sequences, I + (O + 1)/2; a static batch's steps
+            // are integrated around the same midpoint.
+            return .decode(batch: local, context: context ?? ContinuousPlan(request: r, local: local).context)
+        case (.prefill, true):
+            return .prefill(batch: local, tokens: r.inputTokens)
+        case (.prefill, false):
+            return ContinuousPlan(request: r, local: local).chunks[0].high
+        }
     }
 
     /// Kernels whose own draw is above the board's limit: the limiter holds the pass's mean,
@@ -143,7 +150,10 @@ extension KernelListing {
     }
 
     /// The pass in words: "decode step of 64 sequences at 4,608 tokens of context".
-    public var phaseWords: String {
+    public var phaseWords: String { Self.words(phase) }
+
+    /// A phase in words, as `phaseWords` gives it.
+    public static func words(_ phase: Phase) -> String {
         switch phase {
         case let .decode(b, c): return "decode step of \(b) sequence\(b == 1 ? "" : "s") at \(c) tokens of context"
         case let .prefill(b, t, _): return "prefill of \(b) prompt\(b == 1 ? "" : "s") of \(t) tokens"
