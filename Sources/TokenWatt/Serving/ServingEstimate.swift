@@ -68,7 +68,9 @@ public struct ServingEstimate: Sendable {
     public var decode: PhaseCost
     /// Part of the query's GPU energy spent idle in the gaps between kernels and steps.
     public var gapEnergy: Energy { prefill.gapEnergy + decode.gapEnergy }
-    /// One decode step at the mean context, per GPU.
+    /// One decode step, per GPU: at the mean context under continuous batching; a static batch's
+    /// last decode pass (its steps are priced at quadrature nodes, none at the mean), which
+    /// `diagnose` and `kernels` do not use: they price the mean-context step themselves.
     public var decodeStep: PassEstimate
     /// Whether the power cap throttled any kernel.
     public var powerLimited: Bool
