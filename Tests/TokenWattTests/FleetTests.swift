@@ -56,7 +56,7 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect(approx(m.whPerQuery.mean * m.queriesPerDay / 1e9, m.gwhPerDay, rel: 1e-9), "\(m.whPerQuery.mean) vs \(m.gwhPerDay)")
         #expect(m.gpus == nil && FleetRendering.scenarioJSON(m)["megawatts"] == .null)
         #expect { try runWorkload(mixText(#", "boundary": "gpu""#), samples: 300) } throws: {
-            "\($0)".contains("scenario b reports at the gpu boundary, the mix at facility")
+            "\($0)".contains("'scenarios[2].boundary' has value facility; expected gpu, as its part b") && "\($0)".contains("set \"boundary\" on the mix or on its parts")
         }
     }
 

@@ -163,9 +163,12 @@ public struct FleetRunner: Sendable {
         for (j, c) in m.components.enumerated() {
             guard let r = results[c.scenario] else { throw FleetError(description: "mix \(scenario.name): scenario \(c.scenario) must come earlier") }
             // Wh at different boundaries do not add up to Wh at any one of them.
+            // A workload file is checked as it is read (`mixBoundaryMismatch`); this guards scenarios built in code.
             guard r.boundary == scenario.boundary else {
+                let fix = tables[c.scenario] != nil ? "a throughput table reports at the facility only: set the mix's \"boundary\" to facility"
+                    : "mix scenarios of one boundary (set \"boundary\" on the mix or its components)"
                 throw FleetError(description: "mix \(scenario.name): scenario \(c.scenario) reports at the \(r.boundary.rawValue) boundary, "
-                                 + "the mix at \(scenario.boundary.rawValue); mix scenarios of one boundary (set \"boundary\" on the mix or its components)")
+                                 + "the mix at \(scenario.boundary.rawValue); \(fix)")
             }
             var lever = rng.stream(UInt64(j))
             let blend = tables[c.scenario]?.blend ?? r.samples

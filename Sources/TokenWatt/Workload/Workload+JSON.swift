@@ -56,8 +56,23 @@ public enum WorkloadReader {
                     throw InputError.invalidValue(file: file, field: "scenarios[\(i)].mix[\(j)].scenario", value: c.scenario,
                                                   expected: "a kernel or throughput-table scenario (mixes do not nest)")
                 }
+                if let why = mixBoundaryMismatch(s, part: scenarios[target]) {
+                    throw InputError.invalidValue(file: file, field: "scenarios[\(i)].boundary", value: s.boundary.rawValue, expected: why)
+                }
             }
         }
+    }
+
+    /// Why a mix cannot report at its boundary with this part, or nil: Wh at different boundaries
+    /// do not add up. The fix it names is one the file can make: a throughput table reports at
+    /// the facility only, so the mix moves, not the table (the message had asked for a `boundary`
+    /// on a table, which was then ignored).
+    static func mixBoundaryMismatch(_ mix: Scenario, part: Scenario) -> String? {
+        guard part.boundary != mix.boundary else { return nil }
+        if case .throughputTable = part.kind {
+            return "facility, as its part \(part.name) (a throughput table reports at the facility only): set the mix's \"boundary\" to facility"
+        }
+        return "\(part.boundary.rawValue), as its part \(part.name) (a mix and its parts report at one boundary): set \"boundary\" on the mix or on its parts"
     }
 
     /// Per-file state: the data directory (needed only by trace distributions) and loaded traces.
@@ -97,6 +112,12 @@ extension WorkloadReader.Context {
         let kind = try o.string("kind", allowed: ["kernel", "throughput-table", "mix"])
         let description = try o.optionalString("description") ?? ""
         let boundary = Boundary(rawValue: try o.optionalString("boundary", allowed: Boundary.allCases.map(\.rawValue)) ?? "facility")!
+        if kind == "throughput-table", boundary != .facility {
+            // Its Wh are node power × PUE: nothing below the facility to report (a `gpu` was
+            // accepted, then printed as facility with nothing said).
+            throw InputError.invalidValue(file: file, field: "\(path).boundary", value: boundary.rawValue,
+                                          expected: "facility: a throughput table reports at the facility only (node power × PUE, no GPU, node or IT share)")
+        }
         let perDay = try queriesPerDay(&o, path: path, mix: kind == "mix")
         let sameDrawsAs = try o.optionalString("sameDrawsAs")
         let accounting = try o.optionalObject("emissions").map { try emissions($0, path: "\(path).emissions", base: workloadEmissions) }
