@@ -307,6 +307,21 @@ enum TestCatalogs {
         #expect(try #require(same.scenarios[0].emissions).notes.isEmpty && same.scenarios[0].emissions?.region == "de")
     }
 
+    /// A cloud's name for its operator is taken (`aws`, as the cloud region ids spell it, had been
+    /// refused with no word of `amazon`), and any other name is told the operators there are.
+    @Test func aProviderIsFoundByItsCloudsNameAndAnUnknownOneIsToldTheList() throws {
+        func workload(_ provider: String) -> String {
+            kernelWorkload().replacingOccurrences(of: #""scenarios": ["#, with: #""emissions": {"provider": "\#(provider)"}, "scenarios": ["#)
+        }
+        for (alias, id) in [("aws", "amazon"), ("Azure", "microsoft"), ("gcp", "google")] {
+            #expect(try readWorkload(workload(alias)).emissions.provider == id)
+        }
+        let message = workloadError(workload("oracle"))
+        #expect(message.contains("w.json") && message.contains("'emissions.provider' has value 'oracle'"), "\(message)")
+        #expect(["google", "microsoft", "amazon", "meta", "aws for amazon"].allSatisfy(message.contains), "\(message)")
+        #expect(workloadError(workload("googel")).contains("did you mean 'google'?"))
+    }
+
     @Test func unknownRegionSuggestsTheClosest() {
         let message = workloadError(kernelWorkload().replacingOccurrences(of: #""scenarios": ["#, with: #""emissions": {"region": "aws-us-east-11"}, "scenarios": ["#))
         #expect(message.contains("aws-us-east-1"), "\(message)")

@@ -271,7 +271,7 @@ public struct EmissionsAccountant: Sendable {
                       factors: inout [AccountingFactor], notes: inout [String]) -> (Double, Double) {
         var wue = facilities.defaultWUE
         if let x = s.wueLitresPerKWh { wue = .init(litresPerKWh: SourcedValue(x, source: "workload file"), perFacilityKWh: false) }
-        else if let p = s.provider.flatMap({ id in facilities.providers.first { $0.id == id.lowercased() } }), let w = p.wue { wue = w }
+        else if let p = s.provider.flatMap(facilities.provider(named:)), let w = p.wue { wue = w }
         var perIT = wue.litresPerKWh.value
         if wue.perFacilityKWh { perIT *= r.sitePUE }
         factors.append(AccountingFactor(name: "on-site water (WUE)", value: "\(formatNumber(wue.litresPerKWh.value)) L per kWh of \(wue.perFacilityKWh ? "facility" : "IT") energy",

@@ -63,8 +63,8 @@ extension WorkloadReader.Context {
         s.contractualGramsPerKWh = try o.optionalDouble("contractualGramsPerKWh", 0...2000, expected: "g CO2e per kWh") ?? s.contractualGramsPerKWh
         s.contractualInstrument = try o.optionalString("contractualInstrument") ?? s.contractualInstrument
         s.residualMixGramsPerKWh = try o.optionalDouble("residualMixGramsPerKWh", 0...2000, expected: "g CO2e per kWh") ?? s.residualMixGramsPerKWh
-        s.provider = try o.optionalString("provider") ?? s.provider
-        if let p = s.provider { _ = try FacilityCatalog.bundled.provider(p, context: "\(file): \(path).provider") }
+        // Kept as the catalog's id, so an alias (`aws`) finds the same figures as its id.
+        if let p = try o.optionalString("provider") { s.provider = try FacilityCatalog.bundled.provider(p, file: file, field: "\(path).provider").id }
         s.wueLitresPerKWh = try o.optionalDouble("wueLitresPerKWh", 0...20, expected: "litres per kWh") ?? s.wueLitresPerKWh
         s.waterLitresPerKWh = try o.optionalDouble("waterLitresPerKWh", 0...100, expected: "litres per kWh") ?? s.waterLitresPerKWh
         s.embodied = try o.optionalBool("embodied") ?? s.embodied
