@@ -322,6 +322,16 @@ enum TestCatalogs {
         #expect(workloadError(workload("googel")).contains("did you mean 'google'?"))
     }
 
+    /// A missing hourly-intensity file is named as a missing trace is: the workload, the field and
+    /// what was expected (it had given the CSV's path alone).
+    @Test func aMissingHourlyFileNamesTheWorkloadAndField() throws {
+        let text = kernelWorkload().replacingOccurrences(of: #""scenarios": ["#, with: #""emissions": {"hourlyIntensity": {"file": "missing.csv", "column": "g"}}, "scenarios": ["#)
+        let message = try withFiles(["w.json": text]) { dir -> String in
+            do { _ = try WorkloadReader.read(path: dir + "/w.json", dataDirectory: nil); return "" } catch { return "\(error)" }
+        }
+        #expect(message.contains("w.json: field 'emissions.hourlyIntensity.file' has value missing.csv") && message.contains("a readable CSV"), "\(message)")
+    }
+
     @Test func unknownRegionSuggestsTheClosest() {
         let message = workloadError(kernelWorkload().replacingOccurrences(of: #""scenarios": ["#, with: #""emissions": {"region": "aws-us-east-11"}, "scenarios": ["#))
         #expect(message.contains("aws-us-east-1"), "\(message)")

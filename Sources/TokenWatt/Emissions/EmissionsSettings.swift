@@ -104,10 +104,15 @@ extension WorkloadReader.Context {
             return (v, "workload file \(file)")
         }
         let name = try o.string("file"), column = try o.string("column")
-        let path = name.hasPrefix("/") ? name : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(name).path
-        let table = try CSVTable.read(path: path)
+        let csv = name.hasPrefix("/") ? name : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(name).path
+        let table: CSVTable
+        // Named as a missing trace is: the workload and its field, not the CSV's path alone.
+        do { table = try CSVTable.read(path: csv) } catch {
+            throw InputError.invalidValue(file: file, field: "\(path).file", value: name,
+                                          expected: "a readable CSV of hourly g CO2e per kWh, relative to the workload file (\(error))")
+        }
         guard let c = table.column(column) else {
-            throw InputError.unknownID(kind: "column", id: column, suggestions: Suggestions.closest(to: column, among: table.header), context: "\(file): \(path)")
+            throw InputError.unknownID(kind: "column", id: column, suggestions: Suggestions.closest(to: column, among: table.header), context: "\(file): \(csv)")
         }
         let values = try table.rows.map { row -> Double in
             guard c < row.fields.count, let x = Double(decimal: row.fields[c]), x >= 0, x <= 5000 else {
