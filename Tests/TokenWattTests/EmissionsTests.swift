@@ -307,6 +307,25 @@ enum TestCatalogs {
         #expect(try #require(same.scenarios[0].emissions).notes.isEmpty && same.scenarios[0].emissions?.region == "de")
     }
 
+    /// AIB's residual mixes count direct CO2 alone ("direct CO2 only", their source says): they
+    /// had been labelled g CO2e/kWh beside Ember's lifecycle CO2e, in all 11 AIB countries.
+    @Test func aibResidualMixesAreLabelledCO2Only() throws {
+        let mixes = try GridCatalog.loadBundled().regions.compactMap(\.residualMix)
+        let aib = mixes.filter { $0.source.contains("Association of Issuing Bodies") }
+        #expect(aib.count == 11 && aib.allSatisfy { $0.basis == .directCO2 && $0.source.contains("direct CO2 only") })
+        #expect(mixes.filter { $0.source.contains("Green-e") }.allSatisfy { $0.basis == .direct })
+        let text = kernelWorkload().replacingOccurrences(of: #""scenarios": ["#, with: #""emissions": {"region": "pl"}, "scenarios": ["#)
+        let report = try WorkloadReport.build(try readWorkload(text), name: "pl", source: "w.json", runner: FleetRunner(dataDirectory: nil), samples: 200)
+        let e = report.scenarios[0].emissions
+        #expect(e.marketBasis == .directCO2)
+        #expect(e.factors.contains { $0.name.hasPrefix("residual mix, Poland") && $0.value == "788.24 g CO2/kWh (2023, direct combustion, CO2 only)" }, "\(e.factors)")
+        #expect(e.notes.contains { $0.contains("CO2 only leaves out the methane and nitrous oxide") }, "\(e.notes)")
+        let files = report.files()
+        #expect(files[0].text.contains("market-based 788.2 g CO2/kWh (direct combustion, CO2 only)"))
+        let csv = try CSVTable.parse(files[2].text, file: "pl.csv")
+        #expect(csv.rows[0].fields[try #require(csv.header.firstIndex(of: "market_basis"))] == "direct-co2")
+    }
+
     /// A cloud's name for its operator is taken (`aws`, as the cloud region ids spell it, had been
     /// refused with no word of `amazon`), and any other name is told the operators there are.
     @Test func aProviderIsFoundByItsCloudsNameAndAnUnknownOneIsToldTheList() throws {

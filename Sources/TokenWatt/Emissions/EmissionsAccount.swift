@@ -173,8 +173,10 @@ public struct EmissionsAccountant: Sendable {
     static func basisNote(_ b: (location: CarbonBasis?, market: CarbonBasis?)) -> String? {
         let upstream = "lifecycle adds fuel supply and plant construction, which the GHG Protocol counts in Scope 3 category 3, not Scope 2"
         if let l = b.location, let m = b.market, l != m {
+            let gases = [l, m].contains(.directCO2) ? "; CO2 only leaves out the methane and nitrous oxide that CO2e counts" : ""
+            let why = [l, m].contains(.lifecycle) ? upstream + gases : String(gases.dropFirst(2))
             return "the location-based factor is \(l.words) and the market-based one \(m.words): they are on different bases "
-                + "(\(upstream)), so part of the gap between the two figures is the basis, not the contracts"
+                + "(\(why)), so part of the gap between the two figures is the basis, not the contracts"
         }
         switch (b.location == .lifecycle, b.market == .lifecycle) {
         case (true, true):
@@ -201,6 +203,9 @@ public struct EmissionsAccountant: Sendable {
             + "(\(formatNumber(grid.location.value, significant: 4)) g CO2e/kWh) stands in for it; \(effect)"
     }
 
+    /// A catalog factor's unit: g CO2/kWh where its basis counts CO2 alone, else g CO2e/kWh.
+    static func unit(_ v: SourcedValue) -> String { (v.basis ?? .lifecycle).unit }
+
     /// A factor's year and basis, as its value cell shows them.
     static func yearAndBasis(_ v: SourcedValue) -> String {
         ([v.year.map(String.init) ?? "year n/a"] + [v.basis?.words].compactMap { $0 }).joined(separator: ", ")
@@ -224,7 +229,7 @@ public struct EmissionsAccountant: Sendable {
         } else {
             let annual = grid.location
             factors.append(AccountingFactor(name: "grid intensity, \(grid.name) (location-based)",
-                                            value: "\(formatNumber(annual.value)) g CO2e/kWh (\(Self.yearAndBasis(annual)))", source: annual.source))
+                                            value: "\(formatNumber(annual.value)) \(Self.unit(annual)) (\(Self.yearAndBasis(annual)))", source: annual.source))
             if let p = grid.hourlyProfile {
                 hourly = p.values.map { $0 * annual.value }
                 factors.append(AccountingFactor(name: "daily shape of intensity, \(grid.name)",
@@ -250,7 +255,7 @@ public struct EmissionsAccountant: Sendable {
         } else if let m = grid.residualMix {
             residual = m.value
             factors.append(AccountingFactor(name: "residual mix, \(grid.name) (market-based)",
-                                            value: "\(formatNumber(m.value)) g CO2e/kWh (\(Self.yearAndBasis(m)))", source: m.source))
+                                            value: "\(formatNumber(m.value)) \(Self.unit(m)) (\(Self.yearAndBasis(m)))", source: m.source))
         } else {
             residual = grid.location.value
             notes.append("no published residual mix for \(grid.id): the market-based figure uses the location-based annual factor for uncovered consumption")

@@ -162,12 +162,15 @@ public struct WorkloadReport: Sendable {
             rows.append(["electricity cost", ReportUnits.money(c, e.currency), ReportUnits.money(cd, e.currency), ReportUnits.money(cp, e.currency)])
         }
         return [
-            .paragraph("Carbon both ways (GHG Protocol Scope 2 dual reporting) on the grid of \(e.regionName) (`\(e.regionID)`): location-based \(formatNumber(e.locationGramsPerKWh, significant: 4)) g CO2e/kWh (\(Self.basisWords(e.locationBasis)); weighted by the hour the energy is used), market-based \(formatNumber(e.marketGramsPerKWh, significant: 4)) g CO2e/kWh (\(Self.basisWords(e.marketBasis))). The median query emits \(ReportUnits.mass(e.medianQueryLocationGrams)) location-based (P5–P95 \(ReportUnits.mass(e.p5QueryLocationGrams))–\(ReportUnits.mass(e.p95QueryLocationGrams)))."),
+            .paragraph("Carbon both ways (GHG Protocol Scope 2 dual reporting) on the grid of \(e.regionName) (`\(e.regionID)`): location-based \(formatNumber(e.locationGramsPerKWh, significant: 4)) \(Self.unit(e.locationBasis)) (\(Self.basisWords(e.locationBasis)); weighted by the hour the energy is used), market-based \(formatNumber(e.marketGramsPerKWh, significant: 4)) \(Self.unit(e.marketBasis)) (\(Self.basisWords(e.marketBasis))). The median query emits \(ReportUnits.mass(e.medianQueryLocationGrams)) location-based (P5–P95 \(ReportUnits.mass(e.p5QueryLocationGrams))–\(ReportUnits.mass(e.p95QueryLocationGrams)))."),
             .table(["", "per query (mean)", "per day", "per \(formatNumber(e.periodDays)) days"], rows, numeric: [1, 2, 3]),
         ]
     }
 
     static func basisWords(_ b: CarbonBasis?) -> String { b?.words ?? "the workload file's figure, basis not stated" }
+
+    /// A factor's unit by its basis; the workload's own figure is read as CO2e, as its keys say.
+    static func unit(_ b: CarbonBasis?) -> String { (b ?? .lifecycle).unit }
 
     /// Classes that think harder than one answer, each against the same class of the workload's
     /// first scenario at the same boundary: Wh at different boundaries, or of different
