@@ -307,6 +307,27 @@ enum TestCatalogs {
         #expect(try #require(same.scenarios[0].emissions).notes.isEmpty && same.scenarios[0].emissions?.region == "de")
     }
 
+    /// On a grid without a residual mix, the workload's hourly series sets the location-based
+    /// figure and the catalog's annual factor the market-based one: that factor is listed with
+    /// its source and the note names it. For `us` its 349.7 g/kWh had appeared in no row, and the
+    /// note called it "the location-based annual factor" beside a location-based 100.
+    @Test func theMarketFallbackNamesTheFigureItUses() throws {
+        let r = try fleet(hour: 12)
+        var s = EmissionsSettings()
+        s.region = "yy"
+        s.hourlyIntensity = [Double](repeating: 50, count: 24)
+        let e = try TestCatalogs.accountant.account(r, settings: s)
+        #expect(approx(e.locationGramsPerKWh, 50) && approx(e.marketGramsPerKWh, 100))
+        #expect(e.factors.contains { $0.name.contains("Flatland") && $0.name.contains("market-based") && $0.value.hasPrefix("100 g CO2e/kWh") }, "\(e.factors)")
+        let note = try #require(e.notes.first { $0.hasPrefix("no published residual mix for yy") })
+        #expect(note.contains("Flatland, 100 g CO2e/kWh") && note.contains("not the workload's hourly series"), "\(note)")
+        // Without the series the location row is that factor already; the note still names it.
+        s.hourlyIntensity = nil
+        let annual = try TestCatalogs.accountant.account(r, settings: s)
+        #expect(annual.factors.filter { $0.value.hasPrefix("100 g CO2e/kWh") }.count == 1)
+        #expect(annual.notes.contains { $0.hasPrefix("no published residual mix for yy") && $0.contains("Flatland, 100 g CO2e/kWh") })
+    }
+
     /// AIB's residual mixes count direct CO2 alone ("direct CO2 only", their source says): they
     /// had been labelled g CO2e/kWh beside Ember's lifecycle CO2e, in all 11 AIB countries.
     @Test func aibResidualMixesAreLabelledCO2Only() throws {

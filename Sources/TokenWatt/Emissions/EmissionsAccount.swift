@@ -258,7 +258,7 @@ public struct EmissionsAccountant: Sendable {
                                             value: "\(formatNumber(m.value)) \(Self.unit(m)) (\(Self.yearAndBasis(m)))", source: m.source))
         } else {
             residual = grid.location.value
-            notes.append("no published residual mix for \(grid.id): the market-based figure uses the location-based annual factor for uncovered consumption")
+            if s.contractualShare < 1 { fallback(grid, settings: s, factors: &factors, notes: &notes) }
         }
         if s.contractualShare > 0 {
             factors.append(AccountingFactor(name: s.contractualInstrument,
@@ -266,6 +266,22 @@ public struct EmissionsAccountant: Sendable {
                                             source: "workload file"))
         }
         return s.contractualShare * s.contractualGramsPerKWh + (1 - s.contractualShare) * residual
+    }
+
+    /// Names the figure a market-based factor takes for uncovered consumption where the grid has
+    /// no residual mix: the catalog's annual location-based factor, listed with its source where
+    /// the location-based figure is the workload's hourly series (its 349.7 g/kWh for `us` had
+    /// appeared in no row, and the note called it "the location-based factor" beside 100).
+    func fallback(_ grid: GridRegion, settings s: EmissionsSettings, factors: inout [AccountingFactor], notes: inout [String]) {
+        let annual = grid.location, figure = "\(formatNumber(annual.value)) \(Self.unit(annual))"
+        var note = "no published residual mix for \(grid.id): for consumption no instrument covers, the market-based figure uses the catalog's "
+            + "annual location-based factor for \(grid.name), \(figure)"
+        if s.hourlyIntensity != nil {
+            factors.append(AccountingFactor(name: "grid intensity, \(grid.name) (annual; market-based, where no instrument covers)",
+                                            value: "\(figure) (\(Self.yearAndBasis(annual)))", source: annual.source))
+            note += ", not the workload's hourly series, which sets the location-based figure"
+        }
+        notes.append(note)
     }
 
     /// On-site water per kWh of IT energy and the off-site water intensity of the electricity.
