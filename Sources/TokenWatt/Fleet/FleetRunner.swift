@@ -173,21 +173,27 @@ public struct FleetRunner: Sendable {
             var lever = rng.stream(UInt64(j))
             let blend = tables[c.scenario]?.blend ?? r.samples
             let untrimmed = tables[c.scenario]?.untrimmed ?? r.samples
+            // A kernel part's draws weigh as its own figures weigh them (a rare class's draw is
+            // not a tenth of its queries because it is a tenth of ten draws); a table's alike.
+            let weights = tables[c.scenario] == nil ? r.sampleWeights : []
             let divided = untrimmed.map { x in c.divisor.map { x / $0.sample(&lever) } ?? x }
-            let overhead = r.whPerQuery.mean > 0 && !untrimmed.isEmpty
-                ? r.gwhPerDay / (untrimmed.reduce(0, +) / Double(untrimmed.count) * r.queriesPerDay / 1e9) : 1
-            let dividedMean = divided.reduce(0, +) / Double(max(1, divided.count))
+            let untrimmedMean = QueryStatistics.weightedMean(untrimmed, weights: weights)
+            // A part of no traffic has no day to divide: no fleet overhead either.
+            let overhead = r.whPerQuery.mean > 0 && untrimmedMean * r.queriesPerDay > 0 ? r.gwhPerDay / (untrimmedMean * r.queriesPerDay / 1e9) : 1
+            let dividedMean = QueryStatistics.weightedMean(divided, weights: weights)
             gwh += c.share * dividedMean * overhead * scenario.queriesPerDay / 1e9
             // The components' own means, blended as the day's energy blends them (a resampled
             // draw's mean missed it by 3 % on the bundled frontier mix, 6 % on a 50/50 mix).
-            let blendMean = blend.reduce(0, +) / Double(max(1, blend.count)), untrimmedMean = untrimmed.reduce(0, +) / Double(max(1, untrimmed.count))
+            let blendMean = QueryStatistics.weightedMean(blend, weights: weights)
             let queryWh = c.share * dividedMean * (untrimmedMean > 0 ? blendMean / untrimmedMean : 1)
             mean += queryWh
             parts.append(MixShare(part: r, queryWh: queryWh, dayWh: c.share * dividedMean * overhead))
             var pick = rng.stream(100 + UInt64(j))
             let count = Int((c.share * Double(max(blend.count, 1))).rounded())
+            var total = 0.0
+            let cumulative = weights.map { total += $0; return total }
             mixed += (0..<count).map { _ in
-                let x = blend[min(blend.count - 1, Int(pick.uniform() * Double(blend.count)))]
+                let x = blend[Self.index(pick.uniform(), cumulative: cumulative, count: blend.count)]
                 return c.divisor.map { x / $0.sample(&pick) } ?? x
             }
         }
@@ -206,6 +212,19 @@ public struct FleetRunner: Sendable {
             result.notes.append("no diurnal fleet power in \(flat.joined(separator: ", ")): \(flat.count == 1 ? "its" : "their") energy is spread evenly over the mix's day")
         }
         return result
+    }
+
+    /// The sample a uniform `u` in [0, 1) picks of `count`: evenly, or by weight where the
+    /// samples' `cumulative` weights are given (the first whose running total passes u × all).
+    static func index(_ u: Double, cumulative: [Double], count: Int) -> Int {
+        guard let all = cumulative.last, cumulative.count == count, all > 0 else { return min(count - 1, Int(u * Double(count))) }
+        let target = u * all
+        var low = 0, high = count - 1
+        while low < high {
+            let mid = (low + high) / 2
+            if cumulative[mid] > target { high = mid } else { low = mid + 1 }
+        }
+        return low
     }
 
     /// What one part adds to a mix's mean query and to its day (per query of the mix, with a
