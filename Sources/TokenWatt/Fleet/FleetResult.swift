@@ -135,6 +135,21 @@ public struct FleetResult: Sendable {
     /// Classes with a share of the traffic that got none of the draws (kernel scenarios): their
     /// queries are counted at the other classes' mean, their replicas nowhere.
     public var undrawnClasses: [String] = []
+    /// A mix's parts as it adds them up, in its order (empty for any other scenario).
+    public var mixContributions: [MixContribution] = []
+}
+
+/// What one part adds to a mix (`FleetRunner.runMix`): the Wh it adds to the mix's mean query and
+/// to its day per query of the mix (a throughput table's fleet overhead included, a divisor
+/// applied), how many of the mix's samples it gave (they come in the parts' order), and its day
+/// at the ends of its measured error band ÷ its day (nil without a band).
+public struct MixContribution: Sendable, Equatable {
+    public var scenario: String
+    public var share: Double
+    public var queryWattHours: Double
+    public var dayWattHours: Double
+    public var samples: Int
+    public var bandRatios: Bounds?
 }
 
 /// A quantity's two ends, low ≤ high: GWh per day, Wh per query, grams of carbon, a saving.

@@ -159,6 +159,7 @@ public struct FleetRunner: Sendable {
         var gwh = 0.0, mean = 0.0
         var mixed: [Double] = []
         var parts: [MixShare] = []
+        var contributions: [MixContribution] = []
         let rng = SeededRandom(seed: seed)
         for (j, c) in m.components.enumerated() {
             guard let r = results[c.scenario] else { throw FleetError(description: "mix \(scenario.name): scenario \(c.scenario) must come earlier") }
@@ -188,6 +189,7 @@ public struct FleetRunner: Sendable {
             let queryWh = c.share * dividedMean * (untrimmedMean > 0 ? blendMean / untrimmedMean : 1)
             mean += queryWh
             parts.append(MixShare(part: r, queryWh: queryWh, dayWh: c.share * dividedMean * overhead))
+            let band = r.gwhPerDayRange.flatMap { b in r.gwhPerDay > 0 ? Bounds(low: b.low / r.gwhPerDay, high: b.high / r.gwhPerDay) : nil }
             var pick = rng.stream(100 + UInt64(j))
             let count = Int((c.share * Double(max(blend.count, 1))).rounded())
             var total = 0.0
@@ -196,6 +198,8 @@ public struct FleetRunner: Sendable {
                 let x = blend[Self.index(pick.uniform(), cumulative: cumulative, count: blend.count)]
                 return c.divisor.map { x / $0.sample(&pick) } ?? x
             }
+            contributions.append(MixContribution(scenario: c.scenario, share: c.share, queryWattHours: queryWh,
+                                                 dayWattHours: c.share * dividedMean * overhead, samples: count, bandRatios: band))
         }
         var stats = QueryStatistics(mixed)
         stats.mean = mean
@@ -206,6 +210,9 @@ public struct FleetRunner: Sendable {
                            notes: ["mix of " + m.components.map { "\(formatPercent($0.share, decimals: 0)) \($0.scenario)\($0.divisor != nil ? " (with levers)" : "")" }.joined(separator: ", ")],
                            samples: mixed)
         (result.overheadShare, result.sitePUE) = Self.site(parts)
+        result.mixContributions = contributions
+        result.gwhPerDayRange = Self.dayRange(contributions, queriesPerDay: scenario.queriesPerDay)
+        if let note = Self.bandNote(contributions) { result.notes.append(note) }
         result.hourlyEnergyShares = Self.hourlyEnergyShares(parts)
         let flat = parts.filter { $0.part.hourlyEnergyShares.isEmpty }.map(\.part.name).uniqued()
         if !result.hourlyEnergyShares.isEmpty, !flat.isEmpty {
@@ -225,6 +232,29 @@ public struct FleetRunner: Sendable {
             if cumulative[mid] > target { high = mid } else { low = mid + 1 }
         }
         return low
+    }
+
+    /// A mix's day with every part's GPU energy at one end of its measured error band: each
+    /// part's share of the day × its own day's band ÷ its day (a divisor divides the GPU energy
+    /// and the rest alike, so the ratio stands). Nil unless every part has a band; a mix had none,
+    /// though its parts had theirs (frontier-kernel's headline `mixed`).
+    static func dayRange(_ parts: [MixContribution], queriesPerDay q: Double) -> Bounds? {
+        guard !parts.isEmpty else { return nil }
+        var low = 0.0, high = 0.0
+        for p in parts {
+            guard let b = p.bandRatios else { return nil }
+            low += p.dayWattHours * b.low
+            high += p.dayWattHours * b.high
+        }
+        return Bounds(low: low * q / 1e9, high: high * q / 1e9)
+    }
+
+    /// Why a mix has no band where some of its parts have one.
+    static func bandNote(_ parts: [MixContribution]) -> String? {
+        let without = parts.filter { $0.bandRatios == nil }.map(\.scenario)
+        guard !without.isEmpty, without.count < parts.count else { return nil }
+        return "no range across the estimator's measured error for this mix's day: \(without.count == 1 ? "part" : "parts") \(without.joined(separator: ", ")) "
+            + "\(without.count == 1 ? "has" : "have") no error band (a throughput table, or a calibration other than the bundled one)"
     }
 
     /// What one part adds to a mix's mean query and to its day (per query of the mix, with a
