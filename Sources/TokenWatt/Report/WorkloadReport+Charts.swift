@@ -132,7 +132,7 @@ extension WorkloadReport {
             ]
             // GPUs and servers without a published footprint, and scenarios with no fleet:
             // embodied_* leave them out (and are empty where nothing was counted).
-            let bases = [e.locationBasis?.rawValue ?? "", e.marketBasis?.rawValue ?? ""]
+            let bases = [e.basisNames.location ?? "", e.basisNames.market ?? ""]
             lines.append(CSVWriter.line(fields + energyRange + carbonRange + [e.embodiedMissing.csvCell] + bases))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -152,7 +152,7 @@ extension WorkloadReport {
                 let e = s.emissions, carbon = s.dayCarbonRange
                 fields.append(("emissions", .obj([
                     ("region", .str(e.regionID)), ("locationGramsPerKWh", .num(e.locationGramsPerKWh)), ("marketGramsPerKWh", .num(e.marketGramsPerKWh)),
-                    ("locationBasis", e.locationBasis.map { .str($0.rawValue) } ?? .null), ("marketBasis", e.marketBasis.map { .str($0.rawValue) } ?? .null),
+                    ("locationBasis", e.basisNames.location.map(JSONValue.str) ?? .null), ("marketBasis", e.basisNames.market.map(JSONValue.str) ?? .null),
                     ("perQuery", impact(e.perQuery)), ("perDay", impact(e.perDay)), ("perPeriod", impact(e.perPeriod)), ("periodDays", .num(e.periodDays)),
                     ("locationGramsPerDayLow", .optionalNumber(carbon?.location.low)),
                     ("locationGramsPerDayHigh", .optionalNumber(carbon?.location.high)),
