@@ -307,6 +307,71 @@ enum TestCatalogs {
         #expect(try #require(same.scenarios[0].emissions).notes.isEmpty && same.scenarios[0].emissions?.region == "de")
     }
 
+    /// On a grid without a residual mix, the workload's hourly series sets the location-based
+    /// figure and the catalog's annual factor the market-based one: that factor is listed with
+    /// its source and the note names it. For `us` its 349.7 g/kWh had appeared in no row, and the
+    /// note called it "the location-based annual factor" beside a location-based 100.
+    @Test func theMarketFallbackNamesTheFigureItUses() throws {
+        let r = try fleet(hour: 12)
+        var s = EmissionsSettings()
+        s.region = "yy"
+        s.hourlyIntensity = [Double](repeating: 50, count: 24)
+        let e = try TestCatalogs.accountant.account(r, settings: s)
+        #expect(approx(e.locationGramsPerKWh, 50) && approx(e.marketGramsPerKWh, 100))
+        #expect(e.factors.contains { $0.name.contains("Flatland") && $0.name.contains("market-based") && $0.value.hasPrefix("100 g CO2e/kWh") }, "\(e.factors)")
+        let note = try #require(e.notes.first { $0.hasPrefix("no published residual mix for yy") })
+        #expect(note.contains("Flatland, 100 g CO2e/kWh") && note.contains("not the workload's hourly series"), "\(note)")
+        // Without the series the location row is that factor already; the note still names it.
+        s.hourlyIntensity = nil
+        let annual = try TestCatalogs.accountant.account(r, settings: s)
+        #expect(annual.factors.filter { $0.value.hasPrefix("100 g CO2e/kWh") }.count == 1)
+        #expect(annual.notes.contains { $0.hasPrefix("no published residual mix for yy") && $0.contains("Flatland, 100 g CO2e/kWh") })
+    }
+
+    /// AIB's residual mixes count direct CO2 alone ("direct CO2 only", their source says): they
+    /// had been labelled g CO2e/kWh beside Ember's lifecycle CO2e, in all 11 AIB countries.
+    @Test func aibResidualMixesAreLabelledCO2Only() throws {
+        let mixes = try GridCatalog.loadBundled().regions.compactMap(\.residualMix)
+        let aib = mixes.filter { $0.source.contains("Association of Issuing Bodies") }
+        #expect(aib.count == 11 && aib.allSatisfy { $0.basis == .directCO2 && $0.source.contains("direct CO2 only") })
+        #expect(mixes.filter { $0.source.contains("Green-e") }.allSatisfy { $0.basis == .direct })
+        let text = kernelWorkload().replacingOccurrences(of: #""scenarios": ["#, with: #""emissions": {"region": "pl"}, "scenarios": ["#)
+        let report = try WorkloadReport.build(try readWorkload(text), name: "pl", source: "w.json", runner: FleetRunner(dataDirectory: nil), samples: 200)
+        let e = report.scenarios[0].emissions
+        #expect(e.marketBasis == .directCO2)
+        #expect(e.factors.contains { $0.name.hasPrefix("residual mix, Poland") && $0.value == "788.24 g CO2/kWh (2023, direct combustion, CO2 only)" }, "\(e.factors)")
+        #expect(e.notes.contains { $0.contains("CO2 only leaves out the methane and nitrous oxide") }, "\(e.notes)")
+        let files = report.files()
+        #expect(files[0].text.contains("market-based 788.2 g CO2/kWh (direct combustion, CO2 only)"))
+        let csv = try CSVTable.parse(files[2].text, file: "pl.csv")
+        #expect(csv.rows[0].fields[try #require(csv.header.firstIndex(of: "market_basis"))] == "direct-co2")
+    }
+
+    /// A cloud's name for its operator is taken (`aws`, as the cloud region ids spell it, had been
+    /// refused with no word of `amazon`), and any other name is told the operators there are.
+    @Test func aProviderIsFoundByItsCloudsNameAndAnUnknownOneIsToldTheList() throws {
+        func workload(_ provider: String) -> String {
+            kernelWorkload().replacingOccurrences(of: #""scenarios": ["#, with: #""emissions": {"provider": "\#(provider)"}, "scenarios": ["#)
+        }
+        for (alias, id) in [("aws", "amazon"), ("Azure", "microsoft"), ("gcp", "google")] {
+            #expect(try readWorkload(workload(alias)).emissions.provider == id)
+        }
+        let message = workloadError(workload("oracle"))
+        #expect(message.contains("w.json") && message.contains("'emissions.provider' has value 'oracle'"), "\(message)")
+        #expect(["google", "microsoft", "amazon", "meta", "aws for amazon"].allSatisfy(message.contains), "\(message)")
+        #expect(workloadError(workload("googel")).contains("did you mean 'google'?"))
+    }
+
+    /// A missing hourly-intensity file is named as a missing trace is: the workload, the field and
+    /// what was expected (it had given the CSV's path alone).
+    @Test func aMissingHourlyFileNamesTheWorkloadAndField() throws {
+        let text = kernelWorkload().replacingOccurrences(of: #""scenarios": ["#, with: #""emissions": {"hourlyIntensity": {"file": "missing.csv", "column": "g"}}, "scenarios": ["#)
+        let message = try withFiles(["w.json": text]) { dir -> String in
+            do { _ = try WorkloadReader.read(path: dir + "/w.json", dataDirectory: nil); return "" } catch { return "\(error)" }
+        }
+        #expect(message.contains("w.json: field 'emissions.hourlyIntensity.file' has value missing.csv") && message.contains("a readable CSV"), "\(message)")
+    }
+
     @Test func unknownRegionSuggestsTheClosest() {
         let message = workloadError(kernelWorkload().replacingOccurrences(of: #""scenarios": ["#, with: #""emissions": {"region": "aws-us-east-11"}, "scenarios": ["#))
         #expect(message.contains("aws-us-east-1"), "\(message)")

@@ -56,7 +56,7 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect(approx(m.whPerQuery.mean * m.queriesPerDay / 1e9, m.gwhPerDay, rel: 1e-9), "\(m.whPerQuery.mean) vs \(m.gwhPerDay)")
         #expect(m.gpus == nil && FleetRendering.scenarioJSON(m)["megawatts"] == .null)
         #expect { try runWorkload(mixText(#", "boundary": "gpu""#), samples: 300) } throws: {
-            "\($0)".contains("scenario b reports at the gpu boundary, the mix at facility")
+            "\($0)".contains("'scenarios[2].boundary' has value facility; expected gpu, as its part b") && "\($0)".contains("set \"boundary\" on the mix or on its parts")
         }
     }
 
@@ -147,6 +147,41 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         let few = try runWorkload(kernelWorkload(classes: classes), samples: 7)[0]
         let fewBlend = few.classes.reduce(0) { $0 + $1.share * $1.whPerQuery.mean }
         #expect(abs(fewBlend / few.whPerQuery.mean - 1) < 1e-9, "\(fewBlend) against \(few.whPerQuery.mean)")
+    }
+
+    /// Percentiles weigh each draw as the mean does (its class's share over the class's draws): at
+    /// 10 draws of a 99/1 % workload the rare class's one draw is 1 % of the queries, not 10 %, so
+    /// the P95 is the common class's (it had read 0.927 Wh, 0.55 of the way to the rare draw, for
+    /// 0.0297), as at 100 draws; so is the carbon of the P95 query.
+    @Test func percentilesWeighTheDrawsAsTheMeanDoes() throws {
+        let classes = classJSON("small", share: 0.99, input: "1000", output: "300") + ", " + classJSON("big", share: 0.01, input: "20000", output: "3000")
+        let text = kernelWorkload(classes: classes)
+        let r = try runWorkload(text, samples: 10)[0]
+        #expect(r.classes.map(\.draws) == [9, 1])
+        let small = r.classes[0].whPerQuery.mean, big = r.classes[1].whPerQuery.mean
+        #expect(big > 10 * small)
+        for q in [r.whPerQuery.p5, r.whPerQuery.p25, r.whPerQuery.median, r.whPerQuery.p75, r.whPerQuery.p95] { #expect(approx(q, small), "\(r.whPerQuery)") }
+        #expect(approx(r.whPerQuery.mean, 0.99 * small + 0.01 * big))
+        let hundred = try runWorkload(text, samples: 100)[0]
+        #expect(approx(hundred.whPerQuery.p95, r.whPerQuery.p95) && approx(hundred.whPerQuery.median, r.whPerQuery.median))
+        let e = try TestCatalogs.accountant.account(r, settings: EmissionsSettings())
+        #expect(approx(e.p95QueryLocationGrams, small / 1000 * e.locationGramsPerKWh))
+        // A mix of it weighs its draws too: its mean is the part's (the draws' plain mean had made it 0.9 / 0.1).
+        let mixed = try runWorkload(kernelWorkload(classes: classes, more: #"{"name": "m", "kind": "mix", "queriesPerDay": 1e7, "mix": [{"scenario": "s", "share": 1}]}"#), samples: 10)
+        #expect(approx(mixed[1].whPerQuery.mean, mixed[0].whPerQuery.mean) && approx(mixed[1].gwhPerDay, mixed[0].gwhPerDay))
+    }
+
+    /// The median query's ledger is of the draws about the weighted median: at 3 draws of a 50/50
+    /// workload (two of one class, one of the other) the median is halfway between the classes,
+    /// where the draws as drawn had put it on the first class, and the band between P45 and P55
+    /// that holds no draw takes the two beside the median (its items had all read 0).
+    @Test func theMedianLedgerFollowsTheWeightedMedian() throws {
+        let text = kernelWorkload(classes: classJSON("a", share: 0.5, input: "1000", output: "200") + ", " + classJSON("b", share: 0.5, input: "4000", output: "200"))
+        let r = try runWorkload(text, samples: 3)[0]
+        #expect(r.classes.map(\.draws) == [2, 1])
+        let a = r.classes[0].whPerQuery.mean, b = r.classes[1].whPerQuery.mean
+        #expect(approx(r.whPerQuery.median, (a + b) / 2), "\(r.whPerQuery.median) for \(a) and \(b)")
+        #expect(approx(FleetRendering.withinTotal(r.medianLedger, boundary: r.boundary), r.whPerQuery.median))
     }
 
     /// A class too rare for the draws is named: it is in no figure, not even the fleet's GPUs.

@@ -62,6 +62,30 @@ import Testing
         #expect(approx(try #require(Double(table.rows[0].fields[low])), c.location.low / 1e6, rel: 1e-5))
     }
 
+    /// A mix's day has a range across the measured error band: each part's share of the mix's day
+    /// at its own band's ends (frontier-kernel's headline `mixed` had none, though both its parts
+    /// had theirs), and with it a carbon range.
+    @Test func aMixsDayHasItsPartsErrorBand() throws {
+        let heavy = chatClass(output: #"{"fixed": 2000}"#)
+        let text = kernelWorkload(scenarioName: "a", more: #"""
+            {"name": "b", "kind": "kernel", "queriesPerDay": 1e7, "deployments": [{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h200"}], "classes": [\#(heavy)]},
+            {"name": "m", "kind": "mix", "queriesPerDay": 4e7, "mix": [{"scenario": "a", "share": 0.25}, {"scenario": "b", "share": 0.75}]}
+            """#)
+        let r = try WorkloadReport.build(try readWorkload(text), name: "m", source: "w.json", runner: FleetRunner(dataDirectory: nil),
+                                         accountant: TestCatalogs.accountant, samples: 300)
+        let (a, b, m) = (r.scenarios[0].fleet, r.scenarios[1].fleet, r.scenarios[2].fleet)
+        let ga = try #require(a.gwhPerDayRange), gb = try #require(b.gwhPerDayRange), g = try #require(m.gwhPerDayRange)
+        // Each part's share of the mix's 4e7 queries is 1e7 and 3e7: its own day once and three times.
+        #expect(approx(g.low, ga.low + 3 * gb.low) && approx(g.high, ga.high + 3 * gb.high), "\(g) from \(ga), \(gb)")
+        #expect(g.low < m.gwhPerDay && m.gwhPerDay < g.high)
+        let c = try #require(r.scenarios[2].dayCarbonRange)
+        #expect(c.location.low < r.scenarios[2].emissions.perDay.locationGrams && r.scenarios[2].emissions.perDay.locationGrams < c.location.high)
+        let csv = try CSVTable.parse(r.files()[2].text, file: "m.csv")
+        let low = try #require(csv.header.firstIndex(of: "gwh_per_day_low"))
+        #expect(!csv.rows[2].fields[low].isEmpty)
+        #expect(r.files()[0].text.contains("mean \(r.wh(m.whPerQuery.mean)); 40 million queries a day use \(formatNumber(m.gwhPerDay, significant: 3)) GWh (\(formatNumber(g.low, significant: 3))–"))
+    }
+
     /// A scenario of the workload as the test-time table needs it: one deployment, its classes.
     func scenario(_ name: String, boundary: String = "facility", _ classes: String...) -> String {
         #"{"name": "\#(name)", "kind": "kernel", "boundary": "\#(boundary)", "queriesPerDay": 1e7, "#

@@ -191,4 +191,32 @@ func classJSON(_ name: String, share: Double = 1, input: String = "1000", output
         let w = try readWorkload(kernelWorkload(more: #"{"name": "m", "kind": "mix", "queriesPerDay": 1e6, "mix": [{"scenario": "s", "share": 1}]}"#))
         #expect(w.scenarios[1].queriesPerDay == 1e6)
     }
+
+    // MARK: - Boundaries
+
+    /// A throughput-table scenario of `boundary` (nil: none given), and a mix of it at `mix`.
+    func tableWorkload(_ boundary: String?, mix: String? = nil) -> String {
+        let table = #""kind": "throughput-table", "throughputTable": {"file": "t.csv", "inputTokens": 500, "models": [{"name": "A", "nodePowerKW": 10}], "output": {"fixed": 300}, "powerUtilization": {"fixed": 0.5}}"#
+        let own = boundary.map { #", "boundary": "\#($0)""# } ?? ""
+        let mixScenario = mix.map { #", {"name": "m", "kind": "mix", "queriesPerDay": 1e9, "boundary": "\#($0)", "mix": [{"scenario": "a", "share": 0.5}, {"scenario": "b", "share": 0.5}]}"# } ?? ""
+        return #"{"schemaVersion": 1, "description": "t", "scenarios": [{"name": "a", \#(table)\#(own)}, {"name": "b", \#(table)}\#(mixScenario)]}"#
+    }
+
+    /// A throughput table's Wh are node power × PUE, with nothing below the facility: a `gpu`
+    /// boundary was accepted, then printed as `facility` with nothing said.
+    @Test(arguments: ["gpu", "node", "it"])
+    func aThroughputTableReportsAtTheFacilityOnly(boundary: String) throws {
+        let message = workloadError(tableWorkload(boundary))
+        #expect(message.contains("w.json") && message.contains("'scenarios[0].boundary' has value \(boundary)") && message.contains("facility only"), "\(message)")
+        #expect(try readWorkload(tableWorkload("facility")).scenarios[0].boundary == .facility)
+    }
+
+    /// A mix at another boundary than its throughput tables is told to move the mix: the run had
+    /// told it to set "boundary" on its components, which a table then ignored.
+    @Test func aMixOfTablesIsToldToMoveTheMix() throws {
+        let message = workloadError(tableWorkload(nil, mix: "it"))
+        #expect(message.contains("w.json") && message.contains("'scenarios[2].boundary' has value it") && message.contains("as its part a"), "\(message)")
+        #expect(message.contains("set the mix's \"boundary\" to facility") && !message.contains("components"), "\(message)")
+        #expect(try readWorkload(tableWorkload(nil, mix: "facility")).scenarios.count == 3)
+    }
 }

@@ -53,21 +53,67 @@ public struct EmissionsResult: Sendable {
     /// What the embodied figure leaves out for want of a published footprint.
     public var embodiedMissing = EmbodiedMissing()
     /// What the location- and market-based factors count (nil: the workload's own figure, whose
-    /// basis the file does not state).
+    /// basis the file does not state, or a mix's parts on different bases: `basesDiffer`).
+    public var locationBasis: CarbonBasis?
+    public var marketBasis: CarbonBasis?
+    /// One kWh of the scenario's energy at its boundary (energyWh 1000): carbon both ways, water
+    /// and cost, no embodied. A mix charges it on the energy each part adds.
+    public var perKWh = Impact()
+    /// Share of the day's energy in each local hour, which weighs the hourly intensity.
+    public var hourlyEnergyShares: [Double] = []
+    /// A day's carbon, g, both ways, with every query's GPU energy at one end of its GPU's measured
+    /// error band, at the intensities the day is charged (nil without a band).
+    public var dayCarbonRange: (location: Bounds, market: Bounds)?
+    /// A mix's parts as its account blends them (empty for any other scenario).
+    public var mixGrids: [MixGrid] = []
+
+    /// Whether a mix's parts' location- and market-based factors differ in basis: their blend
+    /// then mixes what each counts.
+    public var basesDiffer: (location: Bool, market: Bool) {
+        (Set(mixGrids.map { $0.locationBasis?.rawValue ?? "" }).count > 1, Set(mixGrids.map { $0.marketBasis?.rawValue ?? "" }).count > 1)
+    }
+
+    /// The bases as CSV and JSON name them: the catalog's, "mixed" for a mix's parts on different
+    /// bases, nil for the workload's own figure.
+    public var basisNames: (location: String?, market: String?) {
+        (basesDiffer.location ? "mixed" : locationBasis?.rawValue, basesDiffer.market ? "mixed" : marketBasis?.rawValue)
+    }
+}
+
+/// A mix's part as its account names it: its share, its grid and its factors with their bases.
+public struct MixGrid: Sendable, Equatable {
+    public var scenario: String
+    public var share: Double
+    public var regionID: String
+    public var regionName: String
+    public var locationGramsPerKWh: Double
+    public var marketGramsPerKWh: Double
     public var locationBasis: CarbonBasis?
     public var marketBasis: CarbonBasis?
 }
 
-/// A mix's component as its embodied blend needs it: its share of the mix's queries, its own
-/// account, and whether the mix divides its energy by a lever.
+/// A mix's component as the mix's account needs it: its share of the mix's queries, its own
+/// account, whether the mix divides its energy by a lever, and what it adds to the mix
+/// (`MixContribution`: Wh to its mean query and to its day per query of the mix, the samples it
+/// gave, its day's error band ÷ its day).
 public struct MixPart: Sendable {
     public var scenario: String
     public var share: Double
     public var emissions: EmissionsResult
     public var divided: Bool
+    public var queryWattHours: Double
+    public var dayWattHours: Double
+    public var samples: Int
+    public var bandRatios: Bounds?
 
-    public init(scenario: String, share: Double, emissions: EmissionsResult, divided: Bool) {
+    /// - Parameter contribution: what the part adds to the mix; without it, its share of its own
+    ///   mean query, to the mean and the day alike, and no band.
+    public init(scenario: String, share: Double, emissions: EmissionsResult, divided: Bool, contribution: MixContribution? = nil) {
         self.scenario = scenario; self.share = share; self.emissions = emissions; self.divided = divided
+        queryWattHours = contribution?.queryWattHours ?? share * emissions.perQuery.energyWh
+        dayWattHours = contribution?.dayWattHours ?? queryWattHours
+        samples = contribution?.samples ?? 0
+        bandRatios = contribution?.bandRatios
     }
 }
 
@@ -111,9 +157,10 @@ public struct EmissionsAccountant: Sendable {
         self.facilities = facilities
     }
 
-    /// - Parameter mixParts: for a mix scenario, its components' accounts (its embodied figure
-    ///   blends theirs); nil for a scenario that provisions its own fleet or none.
+    /// - Parameter mixParts: for a mix scenario, its components' accounts, which its own blends
+    ///   (`mixAccount`); nil for a scenario that provisions its own fleet or none.
     public func account(_ r: FleetResult, settings s: EmissionsSettings, mixParts: [MixPart]? = nil) throws -> EmissionsResult {
+        if let parts = mixParts, !parts.isEmpty { return mixAccount(r, settings: s, parts: parts) }
         let (grid, cloud) = try grids.region(s.region, context: "scenario \(r.name): emissions.region")
         var factors: [AccountingFactor] = []
         var notes = s.notes
@@ -127,7 +174,7 @@ public struct EmissionsAccountant: Sendable {
         if let note = Self.basisNote(bases) { notes.append(note) }
         let (wue, ewif) = waterFactors(r, grid: grid, settings: s, factors: &factors, notes: &notes)
         var missing = EmbodiedMissing()
-        let embodiedPerDay = embodiedGrams(r, settings: s, mixParts: mixParts, factors: &factors, notes: &notes, missing: &missing)
+        let embodiedPerDay = embodiedGrams(r, settings: s, factors: &factors, notes: &notes, missing: &missing)
         if let p = s.pricePerKWh { factors.append(AccountingFactor(name: "electricity price", value: "\(formatNumber(p)) \(s.currency)/kWh", source: "workload file")) }
 
         let wh = r.whPerQuery.mean
@@ -147,7 +194,7 @@ public struct EmissionsAccountant: Sendable {
         perDay.embodiedGrams = embodiedPerDay
         let weights = loadWeights(r)
         let dayKWh = r.gwhPerDay * 1e6
-        return EmissionsResult(
+        var result = EmissionsResult(
             regionID: grid.id, regionName: grid.name, locationGramsPerKWh: location, marketGramsPerKWh: market,
             perQuery: perQuery, perDay: perDay, perPeriod: perDay.scaled(s.reportingPeriodDays), periodDays: s.reportingPeriodDays,
             medianQueryLocationGrams: r.whPerQuery.median / 1000 * location, p5QueryLocationGrams: r.whPerQuery.p5 / 1000 * location,
@@ -155,6 +202,21 @@ public struct EmissionsAccountant: Sendable {
             hourlyKilograms: (0..<24).map { dayKWh * weights[$0] * hourly[$0] / 1000 },
             currency: s.currency, factors: factors, notes: notes, embodiedMissing: missing,
             locationBasis: bases.location, marketBasis: bases.market)
+        result.perKWh = Impact(energyWh: 1000, locationGrams: location, marketGrams: market, waterOnsiteLitres: (1 - r.overheadShare) * wue,
+                               waterOffsiteLitres: ewif, cost: s.pricePerKWh)
+        result.hourlyEnergyShares = weights
+        result.dayCarbonRange = Self.dayCarbonRange(r, perDay: perDay)
+        return result
+    }
+
+    /// A day's carbon both ways with the day's energy at the ends of its measured error band, at
+    /// the same load-weighted intensities: their hourly weights follow the provisioned power,
+    /// which the band does not move.
+    static func dayCarbonRange(_ r: FleetResult, perDay d: Impact) -> (location: Bounds, market: Bounds)? {
+        guard let g = r.gwhPerDayRange, r.gwhPerDay > 0 else { return nil }
+        func at(_ gwh: Double) -> Double { gwh / r.gwhPerDay }
+        return (Bounds(low: d.locationGrams * at(g.low), high: d.locationGrams * at(g.high)),
+                Bounds(low: d.marketGrams * at(g.low), high: d.marketGrams * at(g.high)))
     }
 
     /// The basis of each factor: the catalog's, unless the workload gives its own figure (an
@@ -173,8 +235,10 @@ public struct EmissionsAccountant: Sendable {
     static func basisNote(_ b: (location: CarbonBasis?, market: CarbonBasis?)) -> String? {
         let upstream = "lifecycle adds fuel supply and plant construction, which the GHG Protocol counts in Scope 3 category 3, not Scope 2"
         if let l = b.location, let m = b.market, l != m {
+            let gases = [l, m].contains(.directCO2) ? "; CO2 only leaves out the methane and nitrous oxide that CO2e counts" : ""
+            let why = [l, m].contains(.lifecycle) ? upstream + gases : String(gases.dropFirst(2))
             return "the location-based factor is \(l.words) and the market-based one \(m.words): they are on different bases "
-                + "(\(upstream)), so part of the gap between the two figures is the basis, not the contracts"
+                + "(\(why)), so part of the gap between the two figures is the basis, not the contracts"
         }
         switch (b.location == .lifecycle, b.market == .lifecycle) {
         case (true, true):
@@ -201,6 +265,9 @@ public struct EmissionsAccountant: Sendable {
             + "(\(formatNumber(grid.location.value, significant: 4)) g CO2e/kWh) stands in for it; \(effect)"
     }
 
+    /// A catalog factor's unit: g CO2/kWh where its basis counts CO2 alone, else g CO2e/kWh.
+    static func unit(_ v: SourcedValue) -> String { (v.basis ?? .lifecycle).unit }
+
     /// A factor's year and basis, as its value cell shows them.
     static func yearAndBasis(_ v: SourcedValue) -> String {
         ([v.year.map(String.init) ?? "year n/a"] + [v.basis?.words].compactMap { $0 }).joined(separator: ", ")
@@ -224,7 +291,7 @@ public struct EmissionsAccountant: Sendable {
         } else {
             let annual = grid.location
             factors.append(AccountingFactor(name: "grid intensity, \(grid.name) (location-based)",
-                                            value: "\(formatNumber(annual.value)) g CO2e/kWh (\(Self.yearAndBasis(annual)))", source: annual.source))
+                                            value: "\(formatNumber(annual.value)) \(Self.unit(annual)) (\(Self.yearAndBasis(annual)))", source: annual.source))
             if let p = grid.hourlyProfile {
                 hourly = p.values.map { $0 * annual.value }
                 factors.append(AccountingFactor(name: "daily shape of intensity, \(grid.name)",
@@ -250,10 +317,10 @@ public struct EmissionsAccountant: Sendable {
         } else if let m = grid.residualMix {
             residual = m.value
             factors.append(AccountingFactor(name: "residual mix, \(grid.name) (market-based)",
-                                            value: "\(formatNumber(m.value)) g CO2e/kWh (\(Self.yearAndBasis(m)))", source: m.source))
+                                            value: "\(formatNumber(m.value)) \(Self.unit(m)) (\(Self.yearAndBasis(m)))", source: m.source))
         } else {
             residual = grid.location.value
-            notes.append("no published residual mix for \(grid.id): the market-based figure uses the location-based annual factor for uncovered consumption")
+            if s.contractualShare < 1 { fallback(grid, settings: s, factors: &factors, notes: &notes) }
         }
         if s.contractualShare > 0 {
             factors.append(AccountingFactor(name: s.contractualInstrument,
@@ -261,6 +328,22 @@ public struct EmissionsAccountant: Sendable {
                                             source: "workload file"))
         }
         return s.contractualShare * s.contractualGramsPerKWh + (1 - s.contractualShare) * residual
+    }
+
+    /// Names the figure a market-based factor takes for uncovered consumption where the grid has
+    /// no residual mix: the catalog's annual location-based factor, listed with its source where
+    /// the location-based figure is the workload's hourly series (its 349.7 g/kWh for `us` had
+    /// appeared in no row, and the note called it "the location-based factor" beside 100).
+    func fallback(_ grid: GridRegion, settings s: EmissionsSettings, factors: inout [AccountingFactor], notes: inout [String]) {
+        let annual = grid.location, figure = "\(formatNumber(annual.value)) \(Self.unit(annual))"
+        var note = "no published residual mix for \(grid.id): for consumption no instrument covers, the market-based figure uses the catalog's "
+            + "annual location-based factor for \(grid.name), \(figure)"
+        if s.hourlyIntensity != nil {
+            factors.append(AccountingFactor(name: "grid intensity, \(grid.name) (annual; market-based, where no instrument covers)",
+                                            value: "\(figure) (\(Self.yearAndBasis(annual)))", source: annual.source))
+            note += ", not the workload's hourly series, which sets the location-based figure"
+        }
+        notes.append(note)
     }
 
     /// On-site water per kWh of IT energy and the off-site water intensity of the electricity.
@@ -271,7 +354,7 @@ public struct EmissionsAccountant: Sendable {
                       factors: inout [AccountingFactor], notes: inout [String]) -> (Double, Double) {
         var wue = facilities.defaultWUE
         if let x = s.wueLitresPerKWh { wue = .init(litresPerKWh: SourcedValue(x, source: "workload file"), perFacilityKWh: false) }
-        else if let p = s.provider.flatMap({ id in facilities.providers.first { $0.id == id.lowercased() } }), let w = p.wue { wue = w }
+        else if let p = s.provider.flatMap(facilities.provider(named:)), let w = p.wue { wue = w }
         var perIT = wue.litresPerKWh.value
         if wue.perFacilityKWh { perIT *= r.sitePUE }
         factors.append(AccountingFactor(name: "on-site water (WUE)", value: "\(formatNumber(wue.litresPerKWh.value)) L per kWh of \(wue.perFacilityKWh ? "facility" : "IT") energy",
@@ -293,17 +376,18 @@ public struct EmissionsAccountant: Sendable {
         return (perIT, ewif?.value ?? 0)
     }
 
-    /// A day's embodied grams: the scenario's own fleet's, or for a mix its parts' blended; nil
-    /// where none is counted.
-    func embodiedGrams(_ r: FleetResult, settings s: EmissionsSettings, mixParts: [MixPart]?, factors: inout [AccountingFactor],
+    /// A day's embodied grams of the scenario's own fleet (a mix's: `mixAccount`); nil where
+    /// none is counted.
+    func embodiedGrams(_ r: FleetResult, settings s: EmissionsSettings, factors: inout [AccountingFactor],
                        notes: inout [String], missing: inout EmbodiedMissing) -> Double? {
         guard s.embodied else {
-            notes.append("embodied emissions are not counted: the workload sets \"embodied\": false")
+            notes.append(Self.embodiedOffNote)
             return nil
         }
-        if let parts = mixParts { return Self.blendedEmbodied(parts, notes: &notes, missing: &missing).map { $0 * r.queriesPerDay } }
         return embodiedGramsPerDay(r, settings: s, factors: &factors, notes: &notes, missing: &missing)
     }
+
+    static let embodiedOffNote = "embodied emissions are not counted: the workload sets \"embodied\": false"
 
     /// A mix's embodied grams per query: its parts' own per-query figures weighted by their
     /// shares of its queries, as its energy is (its day is the mix's queries × that). Where a

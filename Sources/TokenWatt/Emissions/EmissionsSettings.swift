@@ -33,6 +33,8 @@ public struct EmissionsSettings: Sendable {
     /// The keys the file gave (a scenario's: its own and those it inherits), so that a merge
     /// knows what was set rather than defaulted.
     public var givenKeys: Set<String> = []
+    /// The keys this object itself gave (not inherited): a mix's are checked against its parts'.
+    public var ownKeys: Set<String> = []
     /// Notes the report prints beside the account (a scenario on another region inheriting
     /// the workload's region-bound figures).
     public var notes: [String] = []
@@ -43,6 +45,33 @@ public struct EmissionsSettings: Sendable {
     /// inherits them is told so.
     static let regionBoundKeys = ["hourlyIntensity", "contractualShare", "contractualGramsPerKWh", "residualMixGramsPerKWh",
                                   "waterLitresPerKWh", "pricePerKWh"]
+
+    /// Keys whose figures a mix takes from its parts (`EmissionsAccountant.mixAccount`): on a mix
+    /// each must be what every part has; `embodied` and `reportingPeriodDays` are the mix's own.
+    static let partKeys = ["region", "hourlyIntensity", "contractualShare", "contractualGramsPerKWh", "contractualInstrument",
+                           "residualMixGramsPerKWh", "provider", "wueLitresPerKWh", "waterLitresPerKWh", "gpuLifetimeYears",
+                           "nodeLifetimeYears", "pricePerKWh", "currency"]
+
+    /// A key's value as an error quotes it ("none" where unset).
+    func value(of key: String) -> String {
+        func n(_ x: Double?) -> String { x.map { formatNumber($0) } ?? "none" }
+        switch key {
+        case "region": return region.lowercased()
+        case "hourlyIntensity": return hourlyIntensity.map { "[" + $0.map { formatNumber($0) }.joined(separator: ", ") + "]" } ?? "none"
+        case "contractualShare": return n(contractualShare)
+        case "contractualGramsPerKWh": return n(contractualGramsPerKWh)
+        case "contractualInstrument": return contractualInstrument
+        case "residualMixGramsPerKWh": return n(residualMixGramsPerKWh)
+        case "provider": return provider ?? "none"
+        case "wueLitresPerKWh": return n(wueLitresPerKWh)
+        case "waterLitresPerKWh": return n(waterLitresPerKWh)
+        case "gpuLifetimeYears": return n(gpuLifetimeYears)
+        case "nodeLifetimeYears": return n(nodeLifetimeYears)
+        case "pricePerKWh": return n(pricePerKWh)
+        case "currency": return currency
+        default: return ""
+        }
+    }
 }
 
 extension WorkloadReader.Context {
@@ -53,6 +82,7 @@ extension WorkloadReader.Context {
         var o = r
         var s = base
         s.givenKeys = base.givenKeys.union(o.keys)
+        s.ownKeys = Set(o.keys)
         s.region = try o.optionalString("region") ?? s.region
         _ = try GridCatalog.bundled.region(s.region, context: "\(file): \(path).region")
         if var h = try o.optionalObject("hourlyIntensity") {
@@ -63,8 +93,8 @@ extension WorkloadReader.Context {
         s.contractualGramsPerKWh = try o.optionalDouble("contractualGramsPerKWh", 0...2000, expected: "g CO2e per kWh") ?? s.contractualGramsPerKWh
         s.contractualInstrument = try o.optionalString("contractualInstrument") ?? s.contractualInstrument
         s.residualMixGramsPerKWh = try o.optionalDouble("residualMixGramsPerKWh", 0...2000, expected: "g CO2e per kWh") ?? s.residualMixGramsPerKWh
-        s.provider = try o.optionalString("provider") ?? s.provider
-        if let p = s.provider { _ = try FacilityCatalog.bundled.provider(p, context: "\(file): \(path).provider") }
+        // Kept as the catalog's id, so an alias (`aws`) finds the same figures as its id.
+        if let p = try o.optionalString("provider") { s.provider = try FacilityCatalog.bundled.provider(p, file: file, field: "\(path).provider").id }
         s.wueLitresPerKWh = try o.optionalDouble("wueLitresPerKWh", 0...20, expected: "litres per kWh") ?? s.wueLitresPerKWh
         s.waterLitresPerKWh = try o.optionalDouble("waterLitresPerKWh", 0...100, expected: "litres per kWh") ?? s.waterLitresPerKWh
         s.embodied = try o.optionalBool("embodied") ?? s.embodied
@@ -104,10 +134,15 @@ extension WorkloadReader.Context {
             return (v, "workload file \(file)")
         }
         let name = try o.string("file"), column = try o.string("column")
-        let path = name.hasPrefix("/") ? name : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(name).path
-        let table = try CSVTable.read(path: path)
+        let csv = name.hasPrefix("/") ? name : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(name).path
+        let table: CSVTable
+        // Named as a missing trace is: the workload and its field, not the CSV's path alone.
+        do { table = try CSVTable.read(path: csv) } catch {
+            throw InputError.invalidValue(file: file, field: "\(path).file", value: name,
+                                          expected: "a readable CSV of hourly g CO2e per kWh, relative to the workload file (\(error))")
+        }
         guard let c = table.column(column) else {
-            throw InputError.unknownID(kind: "column", id: column, suggestions: Suggestions.closest(to: column, among: table.header), context: "\(file): \(path)")
+            throw InputError.unknownID(kind: "column", id: column, suggestions: Suggestions.closest(to: column, among: table.header), context: "\(file): \(csv)")
         }
         let values = try table.rows.map { row -> Double in
             guard c < row.fields.count, let x = Double(decimal: row.fields[c]), x >= 0, x <= 5000 else {

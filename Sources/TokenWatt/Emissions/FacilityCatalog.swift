@@ -17,6 +17,9 @@ public struct FacilityCatalog: Sendable {
         public var year: Int?
         public var pue: SourcedValue?
         public var wue: WaterUseEffectiveness?
+        /// Other names a workload may give it: its cloud's, as the cloud region ids spell it
+        /// (`aws` for amazon): `aws` had been refused with no word of `amazon`.
+        public var aliases: [String] = []
     }
 
     /// On-site water per kWh, and whether the kWh are IT energy (The Green Grid's WUE) or all
@@ -46,9 +49,23 @@ public struct FacilityCatalog: Sendable {
         return try load(try Data(contentsOf: url), file: "facilities.json")
     }
 
-    public func provider(_ id: String, context: String = "") throws -> Provider {
-        if let p = providers.first(where: { $0.id == id.lowercased() }) { return p }
-        throw InputError.unknownID(kind: "provider", id: id, suggestions: Suggestions.closest(to: id, among: providers.map(\.id)), context: context)
+    /// The operator an id or alias names, case-insensitively; nil for none.
+    public func provider(named id: String) -> Provider? {
+        let key = id.lowercased()
+        return providers.first { $0.id == key || $0.aliases.contains(key) }
+    }
+
+    /// The operator an id or alias names.
+    /// - Throws: for a name the catalog lacks, an error naming `file` and `field`, every operator
+    ///   and alias allowed (four: a near-typo alone had been suggested anything), and the closest.
+    public func provider(_ id: String, file: String, field: String) throws -> Provider {
+        if let p = provider(named: id) { return p }
+        let close = Suggestions.closest(to: id.lowercased(), among: providers.map(\.id) + providers.flatMap(\.aliases))
+        let aliases = providers.flatMap { p in p.aliases.map { "\($0) for \(p.id)" } }
+        throw InputError.invalidValue(file: file, field: field, value: "'\(id)'",
+                                      expected: "a data-centre operator of the facility catalog: \(providers.map(\.id).joined(separator: ", "))"
+                                          + (aliases.isEmpty ? "" : " (or \(aliases.joined(separator: ", ")))")
+                                          + (close.isEmpty ? "" : "; did you mean \(close.map { "'\($0)'" }.joined(separator: ", "))?"))
     }
 
     public static func load(_ data: Data, file: String) throws -> FacilityCatalog {
@@ -74,10 +91,13 @@ public struct FacilityCatalog: Sendable {
             var o = try JSONObjectReader(v, file: file, path: "providers[\(i)]")
             let p = Provider(id: try o.string("id"), name: try o.string("name"), year: try o.optionalInt("year", 1990...2100),
                              pue: try o.optionalObject("pue").map { try GridCatalog.sourced($0, key: "value", range: LedgerSettings.pueRange) },
-                             wue: try o.optionalObject("wueLitresPerKWh").map { try Self.wue($0, file: file, path: "providers[\(i)].wueLitresPerKWh") })
+                             wue: try o.optionalObject("wueLitresPerKWh").map { try Self.wue($0, file: file, path: "providers[\(i)].wueLitresPerKWh") },
+                             aliases: try o.stringArray("aliases").map { $0.lowercased() })
             try o.finish()
             return p
         }
+        let names = providers.flatMap { [$0.id] + $0.aliases }
+        if let dup = names.first(where: { n in names.filter { $0 == n }.count > 1 }) { throw InputError.duplicateID(file: file, kind: "provider", id: dup) }
         var defaults = try top.object("defaults")
         let pue = try GridCatalog.sourced(try defaults.object("pue"), key: "value", range: LedgerSettings.pueRange)
         let water = try Self.wue(try defaults.object("wueLitresPerKWh"), file: file, path: "defaults.wueLitresPerKWh")

@@ -15,15 +15,28 @@ public struct SourcedValue: Sendable, Equatable {
 }
 
 /// What a grid carbon factor counts. Sources differ: Ember's country figures are lifecycle CO2e
-/// (fuel supply, plant construction and methane leaks included), eGRID's and the residual mixes
-/// of AIB and Green-e are direct combustion at the plant. The GHG Protocol puts the upstream
-/// part in Scope 3 category 3, so a location- and a market-based figure on different bases
-/// differ partly by basis, not only by contracts; reports say which each is.
+/// (fuel supply, plant construction and methane leaks included), eGRID's and Green-e's residual
+/// mixes are direct combustion CO2e at the plant, and AIB's residual mixes direct combustion CO2
+/// alone ("direct CO2 only", their own words), without methane or nitrous oxide. The GHG
+/// Protocol puts the upstream part in Scope 3 category 3, so a location- and a market-based
+/// figure on different bases differ partly by basis, not only by contracts; reports say which
+/// each is.
 public enum CarbonBasis: String, Sendable, CaseIterable {
     case lifecycle, direct
+    case directCO2 = "direct-co2"
 
     /// The basis as a report's sentence names it.
-    public var words: String { self == .lifecycle ? "lifecycle CO2e" : "direct combustion" }
+    public var words: String {
+        switch self {
+        case .lifecycle: "lifecycle CO2e"
+        case .direct: "direct combustion"
+        case .directCO2: "direct combustion, CO2 only"
+        }
+    }
+
+    /// The unit of a factor on this basis: CO2 alone is no CO2e (AIB's 788.24 g CO2/kWh for
+    /// Poland had been printed as g CO2e/kWh).
+    public var unit: String { self == .directCO2 ? "g CO2/kWh" : "g CO2e/kWh" }
 }
 
 /// An electricity grid region: a country, a US eGRID subregion or the world, with its

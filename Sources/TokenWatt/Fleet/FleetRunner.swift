@@ -159,34 +159,47 @@ public struct FleetRunner: Sendable {
         var gwh = 0.0, mean = 0.0
         var mixed: [Double] = []
         var parts: [MixShare] = []
+        var contributions: [MixContribution] = []
         let rng = SeededRandom(seed: seed)
         for (j, c) in m.components.enumerated() {
             guard let r = results[c.scenario] else { throw FleetError(description: "mix \(scenario.name): scenario \(c.scenario) must come earlier") }
             // Wh at different boundaries do not add up to Wh at any one of them.
+            // A workload file is checked as it is read (`mixBoundaryMismatch`); this guards scenarios built in code.
             guard r.boundary == scenario.boundary else {
+                let fix = tables[c.scenario] != nil ? "a throughput table reports at the facility only: set the mix's \"boundary\" to facility"
+                    : "mix scenarios of one boundary (set \"boundary\" on the mix or its components)"
                 throw FleetError(description: "mix \(scenario.name): scenario \(c.scenario) reports at the \(r.boundary.rawValue) boundary, "
-                                 + "the mix at \(scenario.boundary.rawValue); mix scenarios of one boundary (set \"boundary\" on the mix or its components)")
+                                 + "the mix at \(scenario.boundary.rawValue); \(fix)")
             }
             var lever = rng.stream(UInt64(j))
             let blend = tables[c.scenario]?.blend ?? r.samples
             let untrimmed = tables[c.scenario]?.untrimmed ?? r.samples
+            // A kernel part's draws weigh as its own figures weigh them (a rare class's draw is
+            // not a tenth of its queries because it is a tenth of ten draws); a table's alike.
+            let weights = tables[c.scenario] == nil ? r.sampleWeights : []
             let divided = untrimmed.map { x in c.divisor.map { x / $0.sample(&lever) } ?? x }
-            let overhead = r.whPerQuery.mean > 0 && !untrimmed.isEmpty
-                ? r.gwhPerDay / (untrimmed.reduce(0, +) / Double(untrimmed.count) * r.queriesPerDay / 1e9) : 1
-            let dividedMean = divided.reduce(0, +) / Double(max(1, divided.count))
+            let untrimmedMean = QueryStatistics.weightedMean(untrimmed, weights: weights)
+            // A part of no traffic has no day to divide: no fleet overhead either.
+            let overhead = r.whPerQuery.mean > 0 && untrimmedMean * r.queriesPerDay > 0 ? r.gwhPerDay / (untrimmedMean * r.queriesPerDay / 1e9) : 1
+            let dividedMean = QueryStatistics.weightedMean(divided, weights: weights)
             gwh += c.share * dividedMean * overhead * scenario.queriesPerDay / 1e9
             // The components' own means, blended as the day's energy blends them (a resampled
             // draw's mean missed it by 3 % on the bundled frontier mix, 6 % on a 50/50 mix).
-            let blendMean = blend.reduce(0, +) / Double(max(1, blend.count)), untrimmedMean = untrimmed.reduce(0, +) / Double(max(1, untrimmed.count))
+            let blendMean = QueryStatistics.weightedMean(blend, weights: weights)
             let queryWh = c.share * dividedMean * (untrimmedMean > 0 ? blendMean / untrimmedMean : 1)
             mean += queryWh
             parts.append(MixShare(part: r, queryWh: queryWh, dayWh: c.share * dividedMean * overhead))
+            let band = r.gwhPerDayRange.flatMap { b in r.gwhPerDay > 0 ? Bounds(low: b.low / r.gwhPerDay, high: b.high / r.gwhPerDay) : nil }
             var pick = rng.stream(100 + UInt64(j))
             let count = Int((c.share * Double(max(blend.count, 1))).rounded())
+            var total = 0.0
+            let cumulative = weights.map { total += $0; return total }
             mixed += (0..<count).map { _ in
-                let x = blend[min(blend.count - 1, Int(pick.uniform() * Double(blend.count)))]
+                let x = blend[Self.index(pick.uniform(), cumulative: cumulative, count: blend.count)]
                 return c.divisor.map { x / $0.sample(&pick) } ?? x
             }
+            contributions.append(MixContribution(scenario: c.scenario, share: c.share, queryWattHours: queryWh,
+                                                 dayWattHours: c.share * dividedMean * overhead, samples: count, bandRatios: band))
         }
         var stats = QueryStatistics(mixed)
         stats.mean = mean
@@ -197,12 +210,51 @@ public struct FleetRunner: Sendable {
                            notes: ["mix of " + m.components.map { "\(formatPercent($0.share, decimals: 0)) \($0.scenario)\($0.divisor != nil ? " (with levers)" : "")" }.joined(separator: ", ")],
                            samples: mixed)
         (result.overheadShare, result.sitePUE) = Self.site(parts)
+        result.mixContributions = contributions
+        result.gwhPerDayRange = Self.dayRange(contributions, queriesPerDay: scenario.queriesPerDay)
+        if let note = Self.bandNote(contributions) { result.notes.append(note) }
         result.hourlyEnergyShares = Self.hourlyEnergyShares(parts)
         let flat = parts.filter { $0.part.hourlyEnergyShares.isEmpty }.map(\.part.name).uniqued()
         if !result.hourlyEnergyShares.isEmpty, !flat.isEmpty {
             result.notes.append("no diurnal fleet power in \(flat.joined(separator: ", ")): \(flat.count == 1 ? "its" : "their") energy is spread evenly over the mix's day")
         }
         return result
+    }
+
+    /// The sample a uniform `u` in [0, 1) picks of `count`: evenly, or by weight where the
+    /// samples' `cumulative` weights are given (the first whose running total passes u × all).
+    static func index(_ u: Double, cumulative: [Double], count: Int) -> Int {
+        guard let all = cumulative.last, cumulative.count == count, all > 0 else { return min(count - 1, Int(u * Double(count))) }
+        let target = u * all
+        var low = 0, high = count - 1
+        while low < high {
+            let mid = (low + high) / 2
+            if cumulative[mid] > target { high = mid } else { low = mid + 1 }
+        }
+        return low
+    }
+
+    /// A mix's day with every part's GPU energy at one end of its measured error band: each
+    /// part's share of the day × its own day's band ÷ its day (a divisor divides the GPU energy
+    /// and the rest alike, so the ratio stands). Nil unless every part has a band; a mix had none,
+    /// though its parts had theirs (frontier-kernel's headline `mixed`).
+    static func dayRange(_ parts: [MixContribution], queriesPerDay q: Double) -> Bounds? {
+        guard !parts.isEmpty else { return nil }
+        var low = 0.0, high = 0.0
+        for p in parts {
+            guard let b = p.bandRatios else { return nil }
+            low += p.dayWattHours * b.low
+            high += p.dayWattHours * b.high
+        }
+        return Bounds(low: low * q / 1e9, high: high * q / 1e9)
+    }
+
+    /// Why a mix has no band where some of its parts have one.
+    static func bandNote(_ parts: [MixContribution]) -> String? {
+        let without = parts.filter { $0.bandRatios == nil }.map(\.scenario)
+        guard !without.isEmpty, without.count < parts.count else { return nil }
+        return "no range across the estimator's measured error for this mix's day: \(without.count == 1 ? "part" : "parts") \(without.joined(separator: ", ")) "
+            + "\(without.count == 1 ? "has" : "have") no error band (a throughput table, or a calibration other than the bundled one)"
     }
 
     /// What one part adds to a mix's mean query and to its day (per query of the mix, with a

@@ -168,10 +168,10 @@ extension KernelFleet {
         let error = estimatorError(surfaces)
         notes += estimatorErrorNote(error).map { [$0] } ?? []
         notes += surfaces.flatMap { PublishedServing.servingCaveats(for: $0.deployment) }.uniqued()
-        let values = draws.map { value($0, idle: idlePerOccupancySecond[$0.cls]) }
-        // Quantiles of the draws as drawn; the mean weighs each class by its share.
-        var stats = QueryStatistics(values)
-        stats.mean = zip(draws, values).reduce(0) { $0 + $1.0.weight * $1.1 }
+        let values = draws.map { value($0, idle: idlePerOccupancySecond[$0.cls]) }, weights = draws.map(\.weight)
+        // The quantiles weigh each class by its share as the mean does (drawn as drawn, a 1 %
+        // class given 1 of 10 draws had set the P95).
+        let stats = QueryStatistics(values, weights: weights)
         let meanPUE = draws.reduce(0) { $0 + $1.weight * $1.pue }
         let mean = draws.isEmpty ? [] : meanLedger(draws, idle: idlePerOccupancySecond)
         if let note = Self.mostlyIdleNote(mean, gpus: gpus, queriesPerDay: perDay) { notes.append(note) }
@@ -204,6 +204,7 @@ extension KernelFleet {
             },
             levers: [], notes: notes, samples: values)
         result.hardware = hardware
+        result.sampleWeights = weights
         result.estimatorError = error
         result.gwhPerDayRange = gwhPerDayRange(draws, surfaces: surfaces, idle: idlePerOccupancySecond)
         result.meanSamplingHalfWidth = Self.samplingHalfWidth(values, draws: draws, mean: stats.mean)
@@ -298,21 +299,32 @@ extension KernelFleet {
     }
 
     /// The median query's ledger: the mean ledger of the draws between the 45th and 55th
-    /// percentiles of Wh per query, scaled so that the items within the scenario's boundary add
-    /// up to the median (all items were, so at the gpu boundary of the Google workload the GPU
-    /// items of a 0.106 Wh median came to 0.054 Wh). The ledger of the one draw
-    /// nearest the median swung with whichever draw that was: the bundled chat service's median
-    /// prefill share went 30 → 12 % when a 2 % PUE tail was clamped, its total unchanged.
+    /// percentiles of Wh per query, each at its weight as the percentiles weigh it, scaled so
+    /// that the items within the scenario's boundary add up to the median (all items were, so at
+    /// the gpu boundary of the Google workload the GPU items of a 0.106 Wh median came to 0.054
+    /// Wh). The ledger of the one draw nearest the median swung with whichever draw that was: the
+    /// bundled chat service's median prefill share went 30 → 12 % when a 2 % PUE tail was
+    /// clamped, its total unchanged.
     func medianLedger(_ draws: [Sample], values: [Double], median: Double, idle: [Double]) -> [LedgerItem] {
         guard !draws.isEmpty else { return [] }
-        let sorted = values.sorted()
-        let low = QueryStatistics.quantile(sorted, 0.45), high = QueryStatistics.quantile(sorted, 0.55)
-        let band = draws.indices.filter { values[$0] >= low && values[$0] <= high }.map { draws[$0] }
-        let sums = summedLedger(band, idle: idle)
+        let band = Self.medianBand(values, weights: draws.map(\.weight), median: median).map { draws[$0] }
+        let sums = summedLedger(band, idle: idle, weight: \.weight)
         let total = zip(Self.ledgerItems, sums).filter { $0.0.boundary <= scenario.boundary }.reduce(0) { $0 + $1.1 }
         let scale = total > 0 ? median / total : 0
-        let pue = band.reduce(0) { $0 + $1.pue } / Double(max(1, band.count))
+        let bandWeight = band.reduce(0) { $0 + $1.weight }
+        let pue = bandWeight > 0 ? band.reduce(0) { $0 + $1.weight * $1.pue } / bandWeight : 1
         return ledger(sums.map { $0 * scale }, pue: pue)
+    }
+
+    /// The draws between the weighted P45 and P55 of `values`, or, where none lies between them
+    /// (a few draws far apart), the draws nearest the median on either side: an empty band had
+    /// given a ledger of zeros beside a nonzero median.
+    static func medianBand(_ values: [Double], weights: [Double], median: Double) -> [Int] {
+        let q = QueryStatistics.weightedQuantiles(values, weights: weights, [0.45, 0.55])
+        let band = values.indices.filter { values[$0] >= q[0] && values[$0] <= q[1] }
+        guard band.isEmpty else { return band }
+        let below = values.filter { $0 <= median }.max(), above = values.filter { $0 >= median }.min()
+        return values.indices.filter { values[$0] == below || values[$0] == above }
     }
 
     /// The ledger averaged over all samples, each at its weight: the decomposition behind GWh per day.

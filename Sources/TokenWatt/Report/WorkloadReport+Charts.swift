@@ -32,12 +32,14 @@ extension WorkloadReport {
         let (a, z) = lo < hi ? (log10(lo), log10(hi)) : (log10(lo0) - 0.5, log10(hi0) + 0.5)
         let bins = 40
         for s in scenarios.prefix(SVGChart.colors.count) {
+            // Each sample at its weight, as the percentiles count it (a kernel scenario's classes by share).
+            let f = s.fleet, weights = f.sampleWeights.count == f.samples.count ? f.sampleWeights : [Double](repeating: 1, count: f.samples.count)
             var counts = [Double](repeating: 0, count: bins)
-            for x in s.fleet.samples where x > 0 {
+            for (x, w) in zip(f.samples, weights) where x > 0 {
                 let i = Int(((log10(x) - a) / (z - a) * Double(bins)).rounded(.down))
-                if i >= 0 && i < bins { counts[i] += 1 }
+                if i >= 0 && i < bins { counts[i] += w }
             }
-            let n = Double(max(1, s.fleet.samples.count))
+            let all = weights.reduce(0, +), n = all > 0 ? all : 1
             let points = (0..<bins).map { i in (x: pow(10, a + (Double(i) + 0.5) * (z - a) / Double(bins)), y: counts[i] / n * 100) }
             chart.series.append(SVGChart.Series(name: s.fleet.name, points: points, style: .line))
         }
@@ -130,7 +132,7 @@ extension WorkloadReport {
             ]
             // GPUs and servers without a published footprint, and scenarios with no fleet:
             // embodied_* leave them out (and are empty where nothing was counted).
-            let bases = [e.locationBasis?.rawValue ?? "", e.marketBasis?.rawValue ?? ""]
+            let bases = [e.basisNames.location ?? "", e.basisNames.market ?? ""]
             lines.append(CSVWriter.line(fields + energyRange + carbonRange + [e.embodiedMissing.csvCell] + bases))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -150,7 +152,7 @@ extension WorkloadReport {
                 let e = s.emissions, carbon = s.dayCarbonRange
                 fields.append(("emissions", .obj([
                     ("region", .str(e.regionID)), ("locationGramsPerKWh", .num(e.locationGramsPerKWh)), ("marketGramsPerKWh", .num(e.marketGramsPerKWh)),
-                    ("locationBasis", e.locationBasis.map { .str($0.rawValue) } ?? .null), ("marketBasis", e.marketBasis.map { .str($0.rawValue) } ?? .null),
+                    ("locationBasis", e.basisNames.location.map(JSONValue.str) ?? .null), ("marketBasis", e.basisNames.market.map(JSONValue.str) ?? .null),
                     ("perQuery", impact(e.perQuery)), ("perDay", impact(e.perDay)), ("perPeriod", impact(e.perPeriod)), ("periodDays", .num(e.periodDays)),
                     ("locationGramsPerDayLow", .optionalNumber(carbon?.location.low)),
                     ("locationGramsPerDayHigh", .optionalNumber(carbon?.location.high)),

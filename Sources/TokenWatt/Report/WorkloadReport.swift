@@ -8,15 +8,9 @@ public struct ScenarioReport: Sendable {
     public var emissions: EmissionsResult
 
     /// A day's location- and market-based carbon, g, with every query's GPU energy at one end of
-    /// its GPU's measured error band (the fleet's day range), priced at the same load-weighted
-    /// intensities: their hourly weights follow the provisioned power, which the band does not move.
-    public var dayCarbonRange: (location: Bounds, market: Bounds)? {
-        guard let g = fleet.gwhPerDayRange, fleet.gwhPerDay > 0 else { return nil }
-        let d = emissions.perDay
-        func at(_ gwh: Double) -> Double { gwh / fleet.gwhPerDay }
-        return (Bounds(low: d.locationGrams * at(g.low), high: d.locationGrams * at(g.high)),
-                Bounds(low: d.marketGrams * at(g.low), high: d.marketGrams * at(g.high)))
-    }
+    /// its GPU's measured error band (`EmissionsResult.dayCarbonRange`; a mix's, its parts' at
+    /// their own factors).
+    public var dayCarbonRange: (location: Bounds, market: Bounds)? { emissions.dayCarbonRange }
 }
 
 /// The report of one workload file: `NAME.md`, `NAME.html`, `NAME.csv`, `NAME.json`.
@@ -41,9 +35,9 @@ public struct WorkloadReport: Sendable {
         for (s, r) in zip(w.scenarios, results) {
             // A mix's parts come earlier in the file, so their accounts exist to blend.
             let parts: [MixPart]? = if case let .mix(m) = s.kind {
-                m.components.compactMap { c in
+                zip(m.components, r.mixContributions).compactMap { c, added in
                     scenarios.first { $0.scenario.name == c.scenario }.map {
-                        MixPart(scenario: c.scenario, share: c.share, emissions: $0.emissions, divided: c.divisor != nil)
+                        MixPart(scenario: c.scenario, share: c.share, emissions: $0.emissions, divided: c.divisor != nil, contribution: added)
                     }
                 }
             } else { nil }
@@ -162,12 +156,29 @@ public struct WorkloadReport: Sendable {
             rows.append(["electricity cost", ReportUnits.money(c, e.currency), ReportUnits.money(cd, e.currency), ReportUnits.money(cp, e.currency)])
         }
         return [
-            .paragraph("Carbon both ways (GHG Protocol Scope 2 dual reporting) on the grid of \(e.regionName) (`\(e.regionID)`): location-based \(formatNumber(e.locationGramsPerKWh, significant: 4)) g CO2e/kWh (\(Self.basisWords(e.locationBasis)); weighted by the hour the energy is used), market-based \(formatNumber(e.marketGramsPerKWh, significant: 4)) g CO2e/kWh (\(Self.basisWords(e.marketBasis))). The median query emits \(ReportUnits.mass(e.medianQueryLocationGrams)) location-based (P5–P95 \(ReportUnits.mass(e.p5QueryLocationGrams))–\(ReportUnits.mass(e.p95QueryLocationGrams)))."),
+            .paragraph("Carbon both ways (GHG Protocol Scope 2 dual reporting) \(Self.gridWords(e)): location-based \(formatNumber(e.locationGramsPerKWh, significant: 4)) \(Self.unit(e.locationBasis)) (\(Self.basisWords(e, location: true)); weighted by the hour the energy is used), market-based \(formatNumber(e.marketGramsPerKWh, significant: 4)) \(Self.unit(e.marketBasis)) (\(Self.basisWords(e, location: false))). The median query emits \(ReportUnits.mass(e.medianQueryLocationGrams)) location-based (P5–P95 \(ReportUnits.mass(e.p5QueryLocationGrams))–\(ReportUnits.mass(e.p95QueryLocationGrams)))."),
             .table(["", "per query (mean)", "per day", "per \(formatNumber(e.periodDays)) days"], rows, numeric: [1, 2, 3]),
         ]
     }
 
     static func basisWords(_ b: CarbonBasis?) -> String { b?.words ?? "the workload file's figure, basis not stated" }
+
+    /// A factor's basis in words; for a mix's parts on different bases, "its parts' bases differ".
+    static func basisWords(_ e: EmissionsResult, location: Bool) -> String {
+        guard location ? e.basesDiffer.location : e.basesDiffer.market else { return basisWords(location ? e.locationBasis : e.marketBasis) }
+        return "its parts' bases differ"
+    }
+
+    /// The grid a scenario's carbon is on: its region, or a mix's parts' where they differ (its
+    /// factors are then their blend, and the notes say whose).
+    static func gridWords(_ e: EmissionsResult) -> String {
+        guard Set(e.mixGrids.map(\.regionID)).count > 1 else { return "on the grid of \(e.regionName) (`\(e.regionID)`)" }
+        return "on its parts' grids (" + e.mixGrids.map { "\($0.scenario): \($0.regionName), `\($0.regionID)`" }.joined(separator: "; ")
+            + "; factors blended by the energy each adds)"
+    }
+
+    /// A factor's unit by its basis; the workload's own figure is read as CO2e, as its keys say.
+    static func unit(_ b: CarbonBasis?) -> String { (b ?? .lifecycle).unit }
 
     /// Classes that think harder than one answer, each against the same class of the workload's
     /// first scenario at the same boundary: Wh at different boundaries, or of different

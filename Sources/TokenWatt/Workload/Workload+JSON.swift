@@ -26,11 +26,11 @@ public enum WorkloadReader {
         guard !items.isEmpty else { throw InputError.invalidValue(file: file, field: "scenarios", value: "[]", expected: "at least one scenario") }
         let scenarios = try items.enumerated().map { i, v in try ctx.scenario(v, path: "scenarios[\(i)]") }
         try ctx.requireUnique(scenarios.map(\.name), path: { "scenarios[\($0)].name" }, kind: "scenario")
-        try checkReferences(scenarios, file: file)
+        try checkReferences(scenarios, file: file, emissions: emissions)
         return Workload(description: description, samples: samples, seed: UInt64(seed), scenarios: scenarios, emissions: emissions)
     }
 
-    static func checkReferences(_ scenarios: [Scenario], file: String) throws {
+    static func checkReferences(_ scenarios: [Scenario], file: String, emissions: EmissionsSettings = EmissionsSettings()) throws {
         for (i, s) in scenarios.enumerated() {
             if let other = s.sameDrawsAs, !scenarios[..<i].contains(where: { $0.name == other }) {
                 throw InputError.unknownID(kind: "earlier scenario", id: other,
@@ -56,8 +56,43 @@ public enum WorkloadReader {
                     throw InputError.invalidValue(file: file, field: "scenarios[\(i)].mix[\(j)].scenario", value: c.scenario,
                                                   expected: "a kernel or throughput-table scenario (mixes do not nest)")
                 }
+                if let why = mixBoundaryMismatch(s, part: scenarios[target]) {
+                    throw InputError.invalidValue(file: file, field: "scenarios[\(i)].boundary", value: s.boundary.rawValue, expected: why)
+                }
+            }
+            let parts = m.components.compactMap { c in scenarios.first { $0.name == c.scenario } }
+            if let own = s.emissions, let x = mixEmissionsMismatch(own, parts: parts, workload: emissions) {
+                throw InputError.invalidValue(file: file, field: "scenarios[\(i)].emissions.\(x.key)", value: own.value(of: x.key),
+                                              expected: "\(x.value), as its part \(x.part) has it: a mix's carbon, water and cost are its parts', "
+                                                  + "each on its own emissions settings (set \(x.key) on the parts, or leave it off the mix)")
             }
         }
+    }
+
+    /// Why a mix cannot report at its boundary with this part, or nil: Wh at different boundaries
+    /// do not add up. The fix it names is one the file can make: a throughput table reports at
+    /// the facility only, so the mix moves, not the table (the message had asked for a `boundary`
+    /// on a table, which was then ignored).
+    static func mixBoundaryMismatch(_ mix: Scenario, part: Scenario) -> String? {
+        guard part.boundary != mix.boundary else { return nil }
+        if case .throughputTable = part.kind {
+            return "facility, as its part \(part.name) (a throughput table reports at the facility only): set the mix's \"boundary\" to facility"
+        }
+        return "\(part.boundary.rawValue), as its part \(part.name) (a mix and its parts report at one boundary): set \"boundary\" on the mix or on its parts"
+    }
+
+    /// A key of a mix's own `emissions` object that one of its parts does not share, the part and
+    /// its value: the mix's carbon, water and cost are its parts' (each on its own settings), so a
+    /// region or price set on the mix alone would stand for figures it does not make. Set where
+    /// every part has it, it stands.
+    static func mixEmissionsMismatch(_ mix: EmissionsSettings, parts: [Scenario], workload: EmissionsSettings) -> (key: String, part: String, value: String)? {
+        for key in EmissionsSettings.partKeys where mix.ownKeys.contains(key) {
+            for p in parts {
+                let theirs = (p.emissions ?? workload).value(of: key)
+                if theirs != mix.value(of: key) { return (key, p.name, theirs) }
+            }
+        }
+        return nil
     }
 
     /// Per-file state: the data directory (needed only by trace distributions) and loaded traces.
@@ -97,6 +132,12 @@ extension WorkloadReader.Context {
         let kind = try o.string("kind", allowed: ["kernel", "throughput-table", "mix"])
         let description = try o.optionalString("description") ?? ""
         let boundary = Boundary(rawValue: try o.optionalString("boundary", allowed: Boundary.allCases.map(\.rawValue)) ?? "facility")!
+        if kind == "throughput-table", boundary != .facility {
+            // Its Wh are node power × PUE: nothing below the facility to report (a `gpu` was
+            // accepted, then printed as facility with nothing said).
+            throw InputError.invalidValue(file: file, field: "\(path).boundary", value: boundary.rawValue,
+                                          expected: "facility: a throughput table reports at the facility only (node power × PUE, no GPU, node or IT share)")
+        }
         let perDay = try queriesPerDay(&o, path: path, mix: kind == "mix")
         let sameDrawsAs = try o.optionalString("sameDrawsAs")
         let accounting = try o.optionalObject("emissions").map { try emissions($0, path: "\(path).emissions", base: workloadEmissions) }
