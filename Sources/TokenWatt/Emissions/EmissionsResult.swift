@@ -1,0 +1,148 @@
+import Foundation
+import KernelPower
+
+/// Carbon (location- and market-based, side by side), water (on-site and off-site), embodied
+/// emissions and cost, in base units: Wh, g CO2e, litres, money.
+public struct Impact: Sendable, Equatable {
+    public var energyWh = 0.0
+    public var locationGrams = 0.0
+    public var marketGrams = 0.0
+    public var waterOnsiteLitres = 0.0
+    public var waterOffsiteLitres = 0.0
+    /// Nil where nothing was counted (no provisioned fleet, no published footprint, or the
+    /// workload turned it off): reports print "not counted", never 0 g.
+    public var embodiedGrams: Double?
+    public var cost: Double?
+
+    func scaled(_ k: Double) -> Impact {
+        Impact(energyWh: energyWh * k, locationGrams: locationGrams * k, marketGrams: marketGrams * k,
+               waterOnsiteLitres: waterOnsiteLitres * k, waterOffsiteLitres: waterOffsiteLitres * k,
+               embodiedGrams: embodiedGrams.map { $0 * k }, cost: cost.map { $0 * k })
+    }
+}
+
+/// A factor used in the accounting, printed with its source in every report.
+public struct AccountingFactor: Sendable, Equatable {
+    public var name: String
+    public var value: String
+    public var source: String
+}
+
+/// A scenario's emissions account.
+public struct EmissionsResult: Sendable {
+    public var regionID: String
+    public var regionName: String
+    /// Load-weighted location-based intensity and the market-based one, g CO2e/kWh.
+    public var locationGramsPerKWh: Double
+    public var marketGramsPerKWh: Double
+    /// Mean query, one day, the reporting period.
+    public var perQuery: Impact
+    public var perDay: Impact
+    public var perPeriod: Impact
+    public var periodDays: Double
+    /// Location-based carbon of the median query and of P5 / P95 queries, g.
+    public var medianQueryLocationGrams: Double
+    public var p5QueryLocationGrams: Double
+    public var p95QueryLocationGrams: Double
+    /// Intensity by local hour (g/kWh) and emissions by hour (kg CO2e/h, location-based).
+    public var hourlyIntensity: [Double]
+    public var hourlyKilograms: [Double]
+    public var currency: String
+    public var factors: [AccountingFactor]
+    public var notes: [String]
+    /// What the embodied figure leaves out for want of a published footprint.
+    public var embodiedMissing = EmbodiedMissing()
+    /// What the location- and market-based factors count (nil: the workload's own figure, whose
+    /// basis the file does not state, or a mix's parts on different bases: `basesDiffer`).
+    public var locationBasis: CarbonBasis?
+    public var marketBasis: CarbonBasis?
+    /// One kWh of the scenario's energy at its boundary (energyWh 1000): carbon both ways, water
+    /// and cost, no embodied. A mix charges it on the energy each part adds.
+    public var perKWh = Impact()
+    /// Share of the day's energy in each local hour, which weighs the hourly intensity.
+    public var hourlyEnergyShares: [Double] = []
+    /// A day's carbon, g, both ways, with every query's GPU energy at one end of its GPU's measured
+    /// error band, at the intensities the day is charged (nil without a band).
+    public var dayCarbonRange: (location: Bounds, market: Bounds)?
+    /// A mix's parts as its account blends them (empty for any other scenario).
+    public var mixGrids: [MixGrid] = []
+
+    /// Whether a mix's parts' location- and market-based factors differ in basis: their blend
+    /// then mixes what each counts.
+    public var basesDiffer: (location: Bool, market: Bool) {
+        (Set(mixGrids.map { $0.locationBasis?.rawValue ?? "" }).count > 1, Set(mixGrids.map { $0.marketBasis?.rawValue ?? "" }).count > 1)
+    }
+
+    /// The bases as CSV and JSON name them: the catalog's, "mixed" for a mix's parts on different
+    /// bases, nil for the workload's own figure.
+    public var basisNames: (location: String?, market: String?) {
+        (basesDiffer.location ? "mixed" : locationBasis?.rawValue, basesDiffer.market ? "mixed" : marketBasis?.rawValue)
+    }
+}
+
+/// A mix's part as its account names it: its share, its grid and its factors with their bases.
+public struct MixGrid: Sendable, Equatable {
+    public var scenario: String
+    public var share: Double
+    public var regionID: String
+    public var regionName: String
+    public var locationGramsPerKWh: Double
+    public var marketGramsPerKWh: Double
+    public var locationBasis: CarbonBasis?
+    public var marketBasis: CarbonBasis?
+}
+
+/// A mix's component as the mix's account needs it: its share of the mix's queries, its own
+/// account, whether the mix divides its energy by a lever, and what it adds to the mix
+/// (`MixContribution`: Wh to its mean query and to its day per query of the mix, the samples it
+/// gave, its day's error band ÷ its day).
+public struct MixPart: Sendable {
+    public var scenario: String
+    public var share: Double
+    public var emissions: EmissionsResult
+    public var divided: Bool
+    public var queryWattHours: Double
+    public var dayWattHours: Double
+    public var samples: Int
+    public var bandRatios: Bounds?
+
+    /// - Parameter contribution: what the part adds to the mix; without it, its share of its own
+    ///   mean query, to the mean and the day alike, and no band.
+    public init(scenario: String, share: Double, emissions: EmissionsResult, divided: Bool, contribution: MixContribution? = nil) {
+        self.scenario = scenario; self.share = share; self.emissions = emissions; self.divided = divided
+        queryWattHours = contribution?.queryWattHours ?? share * emissions.perQuery.energyWh
+        dayWattHours = contribution?.dayWattHours ?? queryWattHours
+        samples = contribution?.samples ?? 0
+        bandRatios = contribution?.bandRatios
+    }
+}
+
+/// The provisioned hardware an embodied figure could not count: GPUs and servers with no
+/// published footprint. A report must not print a partial sum as the whole, nor 0 as none.
+public struct EmbodiedMissing: Sendable, Equatable {
+    public var gpus: [String] = []
+    public var nodes: [String] = []
+    /// Scenarios (a throughput table, or a mix's part) that provision no fleet to count.
+    public var scenarios: [String] = []
+    public var isEmpty: Bool { gpus.isEmpty && nodes.isEmpty && scenarios.isEmpty }
+
+    /// What a figure of `grams` covers, for a table cell: the figure, marked where it is partial,
+    /// or "not counted" where there is none.
+    public func label(_ grams: Double?, _ mass: (Double) -> String) -> String {
+        guard let g = grams else { return "not counted" }
+        if isEmpty { return mass(g) }
+        return mass(g) + (nodes.isEmpty && scenarios.isEmpty ? " (servers only)" : gpus.isEmpty && scenarios.isEmpty ? " (GPUs only)" : " (partial)")
+    }
+
+    /// The list a CSV cell carries: `gpu X; server Y; no fleet: Z`.
+    public var csvCell: String {
+        (gpus.map { "gpu \($0)" } + nodes.map { "server \($0)" } + scenarios.map { "no fleet: \($0)" }).joined(separator: "; ")
+    }
+
+    /// Adds another account's gaps, each name once.
+    mutating func merge(_ o: EmbodiedMissing) {
+        gpus = (gpus + o.gpus).uniqued()
+        nodes = (nodes + o.nodes).uniqued()
+        scenarios = (scenarios + o.scenarios).uniqued()
+    }
+}
