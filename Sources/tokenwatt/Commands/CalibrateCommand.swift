@@ -43,6 +43,7 @@ enum CalibrateCommand {
         }
         var file = result.file
         file.generatedBy = generatedBy(args)
+        file.provenance += try "; " + inputDigests(inputs)
         for (label, reason) in result.skipped { Output.note("warning: skipped \(UserCalibration.named(label, reason))") }
         for warning in result.warnings { Output.note("warning: \(warning)") }
         try Output.writeFile(file.json(), to: out)
