@@ -441,4 +441,18 @@ import Testing
         let result = try UserCalibration.run(runs, estimator: estimator)
         #expect(result.warnings.contains { $0.contains("repeats \(runs[2].label)") }, "\(result.warnings)")
     }
+    /// A warning when the fit is worse in-sample than the set it started from.
+    @Test func calibrateWarnsWhenTheFitIsWorseThanItsStart() {
+        let before = FitSummary(rows: 5, powerMAPE: 0.01, energyMAPE: 0.01, timeMAPE: 0)
+        #expect(UserCalibration.worseThanStart(before: before, after: FitSummary(rows: 5, powerMAPE: 0.03, energyMAPE: 0.01, timeMAPE: 0)).count == 1)
+        #expect(UserCalibration.worseThanStart(before: before, after: FitSummary(rows: 5, powerMAPE: 0.01, energyMAPE: 0.0105, timeMAPE: 0)).isEmpty)
+    }
+
+    /// SHA-256 of FIPS 180-4's examples: the digest a calibration file records of its runs.
+    @Test func sha256MatchesThePublishedVectors() {
+        #expect(SHA256Digest.hex(Data()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256Digest.hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256Digest.hex(Data("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
 }

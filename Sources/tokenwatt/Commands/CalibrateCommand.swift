@@ -78,6 +78,14 @@ enum CalibrateCommand {
         return words.joined(separator: " ")
     }
 
+    /// Each input file's name and SHA-256: two different runs files of one name gave the same
+    /// provenance. Standard input (`-`) has no file to hash, and is named as such.
+    static func inputDigests(_ inputs: [(String, String)]) throws -> String {
+        "inputs: " + (try inputs.map { _, path in
+            path == "-" ? "standard input" : "\((path as NSString).lastPathComponent) SHA-256 \(SHA256Digest.hex(try InputFile.data(path, expected: "an input file")))"
+        }).joined(separator: ", ")
+    }
+
     static func measuredRuns(_ args: Arguments) throws -> [MeasuredRun] {
         if let manifestPath = args.string("manifest") {
             _ = try args.requirePositional(0, usage: usage)
@@ -125,6 +133,7 @@ enum CalibrateCommand {
     static func builtin(_ args: Arguments) throws -> ExitCode {
         let out = try args.outputPath() ?? bundledResource()
         let data = try DataDirectory.resolve(explicit: args.string("data-dir"))
+        try Output.refuseInsideData(outputs: [("-o", out)], dataDirectory: data)
         let file = try BuiltinCalibration.run(dataDirectory: data)
         try Output.writeFile(file.json(), to: out)
         var rows: [[String]] = []
