@@ -8,7 +8,7 @@ import TokenWatt
 /// checked against the catalog, a skipped generalization said so, and reproducible file bytes.
 extension CLITests {
     /// A fresh folder for one test, removed by the caller.
-    static func scratch(_ name: String) throws -> URL {
+    static func probeFolder(_ name: String) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-\(name)-\(getpid())")
         try? FileManager.default.removeItem(at: dir)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -61,7 +61,7 @@ extension CLITests {
         """
 
     @Test func calibrateReadsServeRunsAtTheBatchTheKVCacheHolds() throws {
-        let dir = try Self.scratch("cal-kv")
+        let dir = try Self.probeFolder("cal-kv")
         defer { try? FileManager.default.removeItem(at: dir) }
         let runs = dir.appendingPathComponent("runs.csv")
         try (Self.overKVCacheRuns + "\n").write(to: runs, atomically: true, encoding: .utf8)
@@ -77,7 +77,7 @@ extension CLITests {
     /// Runs the coefficients in use reproduce give (nearly) those coefficients back: pulled
     /// towards the published priors, the A100's power MAPE went from 0.0 to 1.2 % in-sample.
     @Test func calibrateOnRunsTheModelReproducesKeepsItsCoefficients() throws {
-        let dir = try Self.scratch("cal-id")
+        let dir = try Self.probeFolder("cal-id")
         defer { try? FileManager.default.removeItem(at: dir) }
         let runs = dir.appendingPathComponent("runs.csv"), out = dir.appendingPathComponent("cal.json").path
         try (Self.reproducedA100Runs + "\n").write(to: runs, atomically: true, encoding: .utf8)
@@ -96,7 +96,7 @@ extension CLITests {
     /// efficiency stays where it was, with a warning saying why, and no bound is hit (it went to
     /// 1 with a "check their units" warning, and decode steps became 34 % faster).
     @Test func calibrateOnPrefillOnlyRunsKeepsTheMemoryEfficiency() throws {
-        let dir = try Self.scratch("cal-t09")
+        let dir = try Self.probeFolder("cal-t09")
         defer { try? FileManager.default.removeItem(at: dir) }
         let runs = dir.appendingPathComponent("runs.csv"), out = dir.appendingPathComponent("cal.json").path
         let lines = Self.reproducedA100Runs.split(separator: "\n").map(String.init)
@@ -128,7 +128,7 @@ extension CLITests {
     /// `validate --bands-out` and `calibrate --builtin -o` replaced a measurement file with JSON
     /// (the shared data set once, through a symbolic link): any path in the data folder is refused.
     @Test func outputsInsideTheDataFolderAreRefused() throws {
-        let dir = try Self.scratch("data-out")
+        let dir = try Self.probeFolder("data-out")
         defer { try? FileManager.default.removeItem(at: dir) }
         let (data, file) = try Self.fakeDataFolder(dir)
         let link = dir.appendingPathComponent("link")
@@ -164,7 +164,7 @@ extension CLITests {
     /// A file with no GPU priced every GPU at idle power (−75 %); a GPU id the catalog lacks was
     /// ignored; a GPU the file has no fit for uses the bundled fit, and says so.
     @Test func calibrationFilesAreCheckedAgainstTheCatalog() throws {
-        let dir = try Self.scratch("cal-check")
+        let dir = try Self.probeFolder("cal-check")
         defer { try? FileManager.default.removeItem(at: dir) }
         let estimate = ["estimate", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "a100-pcie-40gb", "--batch", "8",
                         "--input", "500", "--output", "200", "--format", "json"]
