@@ -126,6 +126,21 @@ enum Output {
         }
     }
 
+    /// Refuses an output inside the data folder a run reads (`--data-dir`, or ../shared/data):
+    /// `validate --bands-out` and `calibrate --builtin -o` replaced a measurement file with JSON,
+    /// the shared set once through a symbolic link, as root. The whole folder is refused, not
+    /// only the files this run reads, since another command reads the others.
+    static func refuseInsideData(outputs: [(String, String)], dataDirectory: String?) throws {
+        guard let dataDirectory else { return }
+        let folder = identity(dataDirectory)
+        for (what, path) in outputs where path != "-" {
+            let id = identity(path)
+            guard id == folder || id.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/") else { continue }
+            throw UsageError(description: "\(what) \(path) is inside the data folder \(dataDirectory), whose measurements this run reads; "
+                             + "choose a path outside it")
+        }
+    }
+
     /// A path with its folder's symbolic links resolved, so that `./a.csv`, `a.csv` and a link
     /// to it compare equal (the file itself need not exist yet).
     static func identity(_ path: String) -> String {

@@ -110,4 +110,19 @@ extension CLITests {
         #expect(rows.count == csv.stdout.split(separator: "\n").count - 1 && rows.allSatisfy { $0["measured"] is Double })
         #expect(try Self.run(["validate", "--rows", "levers", "--format", "csv", "--quick"]).status == 64)
     }
+
+    /// A run that skips the generalization refits (`--no-report` implies it) says so where the
+    /// table would be: it printed an empty table and `"generalization": []` as if that were a result.
+    @Test(.enabled(if: hasSharedData))
+    func validateSaysWhenTheGeneralizationRefitsWereSkipped() throws {
+        let json = try Self.run(["validate", "--no-report", "--format", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(obj["generalization"] == nil)
+        #expect((obj["generalizationSkipped"] as? String)?.contains("--no-report") == true)
+        let md = try Self.run(["validate", "--no-report", "--quick", "--format", "markdown"])
+        let section = md.stdout.components(separatedBy: "## Generalization").last ?? ""
+        #expect(section.contains("Not run here: the generalization refits are skipped by --quick"), "\(section.prefix(300))")
+        #expect(!section.prefix(600).contains("| experiment"))
+    }
 }

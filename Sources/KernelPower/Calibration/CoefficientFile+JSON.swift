@@ -77,6 +77,10 @@ extension CoefficientFile {
         }
         try gpus.finish()
         try top.finish()
+        // With no GPU at all every estimate priced the GPUs at idle power (−75 %) with exit 0.
+        guard !fitted.isEmpty else {
+            throw InputError.invalidValue(file: file, field: "gpus", value: "{}", expected: "the coefficients of at least one GPU")
+        }
         return CoefficientFile(capHoldFraction: hold, fitted: fitted, provenance: provenance, generatedBy: generatedBy)
     }
 

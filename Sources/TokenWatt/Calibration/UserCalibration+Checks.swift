@@ -144,6 +144,19 @@ extension UserCalibration {
     /// tokens and both kinds of term explain it; the bundled fits span 1 to thousands.
     static let leastTokenSpread = 4.0
 
+    /// A note of the serve runs that held fewer sequences than their batch: their time per step
+    /// is read at the batch held, so a batch typed larger than the engine ran is not a slower
+    /// GPU; a batch the engine did hold, but the model thinks does not fit, is a KV-cache
+    /// configuration to check (`--gpu-memory-utilization`, lengths, precision).
+    static func heldBelow(_ runs: [UserRun]) -> [String] {
+        let held = runs.filter { $0.heldBatch != nil }
+        guard !held.isEmpty else { return [] }
+        let named = held.prefix(3).map { "\($0.row.label) batch \($0.heldBatch!.requested) → \($0.heldBatch!.held)" }
+        return ["\(held.count) of \(runs.count) serve runs ask for more sequences than their KV cache (or step budget) holds "
+            + "(\(named.joined(separator: ", "))\(held.count > 3 ? ", ..." : "")); their step time is read at the batch held, "
+            + "as predict prices them: if the engine really held the batch asked for, check its memory settings and the run's lengths"]
+    }
+
     /// A note of the runs with no time, which fit power only (one empty cell had turned off the
     /// time fit and the unit check for every run).
     static func untimed(_ runs: [UserRun]) -> [String] {
@@ -201,6 +214,25 @@ extension UserCalibration {
         guard !stuck.isEmpty else { return [] }
         return ["fitted constants moved to their search bounds: \(stuck.joined(separator: ", ")); the runs ask for more than the model "
             + "allows, so check their units and configurations before trusting this file"]
+    }
+
+    /// A warning that runs without a decode step left the memory efficiency where it was: prefill
+    /// passes are compute-bound, so they cannot say how fast decode streams the weights.
+    static func decodeUnmeasured(_ runs: [UserRun], estimator: Estimator) -> [String] {
+        guard runs.contains(where: \.isTimed), !runs.contains(where: { $0.isTimed && !$0.isForward }) else { return [] }
+        let start = estimator.calibration.coefficients(for: runs[0].row.gpu).timeModel.memoryEfficiency
+        return ["the timed runs are all forward passes (prefill), which do not determine the memory efficiency that decode steps "
+            + "are priced by; it is kept at its value in use (\(formatNumber(start, significant: 3))): add decode-step or serve runs to fit it"]
+    }
+
+    /// A warning when the fitted set misses the runs by more than the set it started from: the
+    /// runs do not support moving off it (noise, or features they cannot tell apart).
+    static func worseThanStart(before: FitSummary, after: FitSummary) -> [String] {
+        let slack = 0.001  // 0.1 point: the search's last steps move a MAPE by less
+        guard after.powerMAPE > before.powerMAPE + slack || after.energyMAPE > before.energyMAPE + slack else { return [] }
+        return ["the fitted set misses these runs by more than the set it started from (power MAPE \(formatPercent(before.powerMAPE)) → "
+            + "\(formatPercent(after.powerMAPE)), energy MAPE \(formatPercent(before.energyMAPE)) → \(formatPercent(after.energyMAPE))); "
+            + "the runs do not support moving off it: consider keeping the calibration in use"]
     }
 
     /// Tokens a run's pass processes: what sets whether it is memory- or compute-bound.

@@ -36,10 +36,14 @@ extension ValidationReport {
         s += "\n## Generalization\n\nCoefficients refitted without the named GPU, model family or group, then used to forecast it; "
             + "the software-stack rows refit an engine (a host, and for Splitwise its kernel efficiencies) on one set of runs "
             + "and say \"(in sample)\" where they score the runs they were fitted on.\n\n"
-        s += table(["experiment", "data set", "metric", "n", "MAPE", "median APE", "bias"], generalization.map {
-            [$0.experiment, $0.dataset, $0.metric, String($0.metrics.n), formatPercent($0.metrics.mape),
-             formatPercent($0.metrics.medianAPE), formatPercent($0.metrics.bias)]
-        })
+        if let skipped = generalizationSkipped {
+            s += "Not run here: \(skipped). The full run (`tokenwatt validate`, as `Reports/validation.md`) has them.\n"
+        } else {
+            s += table(["experiment", "data set", "metric", "n", "MAPE", "median APE", "bias"], generalization.map {
+                [$0.experiment, $0.dataset, $0.metric, String($0.metrics.n), formatPercent($0.metrics.mape),
+                 formatPercent($0.metrics.medianAPE), formatPercent($0.metrics.bias)]
+            })
+        }
         s += bandsSection()
         s += leversSection()
         s += "\n## Worst rows\n\n"

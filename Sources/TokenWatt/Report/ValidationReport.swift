@@ -16,6 +16,10 @@ public struct ValidationReport: Sendable {
     /// Set when the report scores a user calibration (`validate --calibration FILE`): the report
     /// says so at its top, and `json()` carries it as `calibration`.
     public var calibrationNote: String?
+    /// Why the generalization refits were not run (`validate --quick`, `--no-report`,
+    /// `--calibration`), or nil when they were: such a report says so where the table would be,
+    /// rather than printing an empty table (and `[]` in JSON) as if it were a result.
+    public var generalizationSkipped: String?
 
     public init(suite: ValidationSuite, generalization: [Generalization.Row], fitted: Set<String>? = nil) {
         self.suite = suite
@@ -112,7 +116,7 @@ extension ValidationReport {
                       ("source", .str(c.target.source))])
             })),
             ("byFamily", .array(byFamily.map { Self.rowJSON($0, group: true) })),
-            ("generalization", .array(generalization.map { g in
+            generalizationSkipped.map { ("generalizationSkipped", .str($0)) } ?? ("generalization", .array(generalization.map { g in
                 .obj([("experiment", .str(g.experiment)), ("dataset", .str(g.dataset)), ("metric", .str(g.metric)),
                       ("n", .num(Double(g.metrics.n))), ("mape", .num(g.metrics.mape)), ("medianAPE", .num(g.metrics.medianAPE)),
                       ("bias", .num(g.metrics.bias))])

@@ -43,6 +43,7 @@ enum CalibrateCommand {
         }
         var file = result.file
         file.generatedBy = generatedBy(args)
+        file.provenance += try "; " + inputDigests(inputs)
         for (label, reason) in result.skipped { Output.note("warning: skipped \(UserCalibration.named(label, reason))") }
         for warning in result.warnings { Output.note("warning: \(warning)") }
         try Output.writeFile(file.json(), to: out)
@@ -75,6 +76,14 @@ enum CalibrateCommand {
             words += ["--\(flag)", ["log-format", "interval-ms"].contains(flag) ? value : name(value)]
         }
         return words.joined(separator: " ")
+    }
+
+    /// Each input file's name and SHA-256: two different runs files of one name gave the same
+    /// provenance. Standard input (`-`) has no file to hash, and is named as such.
+    static func inputDigests(_ inputs: [(String, String)]) throws -> String {
+        "inputs: " + (try inputs.map { _, path in
+            path == "-" ? "standard input" : "\((path as NSString).lastPathComponent) SHA-256 \(SHA256Digest.hex(try InputFile.data(path, expected: "an input file")))"
+        }).joined(separator: ", ")
     }
 
     static func measuredRuns(_ args: Arguments) throws -> [MeasuredRun] {
@@ -124,6 +133,7 @@ enum CalibrateCommand {
     static func builtin(_ args: Arguments) throws -> ExitCode {
         let out = try args.outputPath() ?? bundledResource()
         let data = try DataDirectory.resolve(explicit: args.string("data-dir"))
+        try Output.refuseInsideData(outputs: [("-o", out)], dataDirectory: data)
         let file = try BuiltinCalibration.run(dataDirectory: data)
         try Output.writeFile(file.json(), to: out)
         var rows: [[String]] = []

@@ -60,8 +60,11 @@ enum CommonOptions {
     /// file `TOKENWATT_MODEL_CATALOG` names; `tokenwatt models --from-hf` writes one) and GPUs with
     /// their nodes (`--gpu-catalog FILE` or `TOKENWATT_GPU_CATALOG`).
     static func estimator(_ args: Arguments) throws -> Estimator {
-        let calibration = try args.string("calibration").map { try CoefficientFile.read(path: $0) } ?? .bundled
-        return Estimator(gpus: try gpus(args), models: try models(args), calibration: calibration)
+        let gpus = try gpus(args)
+        let calibration = try args.string("calibration").map {
+            try CalibrationFileCheck.checked(try CoefficientFile.read(path: $0), path: $0, catalog: gpus)
+        } ?? .bundled
+        return Estimator(gpus: gpus, models: try models(args), calibration: calibration)
     }
 
     /// The line saying a user calibration is in use, or nil under the bundled one. The error bands

@@ -45,13 +45,14 @@ enum ReportCommand {
         // The validation report too, so that one command regenerates all of Reports/.
         let validation = try all && !args.flag("skip-validation")
             ? ValidateCommand.build(data: try DataDirectory.resolve(explicit: args.string("data-dir")), estimator: runner.estimator,
-                                    quick: args.string("calibration") != nil)
+                                    skipped: ValidateCommand.skippedRefits(args, writesReport: true))
             : nil
         // Every report's files at once: all of them or none.
         let written = reports.flatMap { r in r.files().map { ext, text in (path: "\(dir)/\(r.name).\(ext)", text: text, of: "the report of \(r.source)") } }
         let validationFiles = validation.map { ValidateCommand.files($0.0, suite: $0.1, dir: dir) } ?? []
-        try refuseReplacingInputs(written.map { ($0.of, $0.path) } + validationFiles.map { ("the validation report", $0.path) },
-                                  workloads: files, args: args)
+        let outputs = written.map { ($0.of, $0.path) } + validationFiles.map { ("the validation report", $0.path) }
+        try refuseReplacingInputs(outputs, workloads: files, args: args)
+        try Output.refuseInsideData(outputs: outputs.map { ("\($0.0)'s file", $0.1) }, dataDirectory: data)
         try Output.writeFiles(written.map { ($0.path, $0.text) } + validationFiles)
         for f in written { Output.write("wrote \(f.path)\n") }
         if validation != nil { Output.write("wrote \(dir)/validation.md, validation.json and its plots\n") }

@@ -8,7 +8,8 @@ enum ValidateCommand {
     tokenwatt validate [--format text|json|markdown] [--data-dir DIR] [--calibration FILE] [--by-model]
                        [-o DIR] [--no-report] [--quick] [--rows DATASET] [--bands-out FILE]
       Writes DIR/validation.md, DIR/validation.json and one SVG per data set (DIR defaults to Reports)
-      and prints the summary. --quick skips the generalization refits; --no-report writes no files;
+      and prints the summary. --quick skips the generalization refits; --no-report writes no files and so
+      skips the refits too (the markdown and json it prints say so);
       a partial run (--quick, --rows, --calibration or a catalog's environment variable) writes files
       only to a DIR given with -o other than Reports, so an experiment never overwrites the committed Reports;
       --rows prints every TokenWatt row of one data set (e.g. mlperf-power, or energaizer-prefill for
@@ -38,9 +39,12 @@ enum ValidateCommand {
         let estimator = try CommonOptions.estimator(args)
         // Reports/ holds the bundled model's full run only: a partial run writes where -o says, or nowhere.
         let reportDir = args.flag("no-report") ? nil : partial ? explicitDir : explicitDir ?? "Reports"
+        // Refused before the suite runs (minutes): the run reads every file under the data folder.
+        try Output.refuseInsideData(outputs: [("--bands-out", args.string("bands-out")), ("-o", reportDir.map { $0 + "/validation.md" })]
+            .compactMap { what, path in path.map { (what, $0) } }, dataDirectory: data)
         // The generalization refits only feed the report: a run that writes none skips them.
-        var (report, suite) = try build(data: data, estimator: estimator,
-                                        quick: args.flag("quick") || args.string("calibration") != nil || reportDir == nil)
+        let skipped = skippedRefits(args, writesReport: reportDir != nil)
+        var (report, suite) = try build(data: data, estimator: estimator, skipped: skipped)
         let calibrationNote = CommonOptions.userCalibrationNote(args, estimator: estimator).map {
             "\($0); the figures below score that file, and the targets, levers and bands below are recomputed with it"
         }
@@ -97,13 +101,28 @@ enum ValidateCommand {
         return flag ?? ReportCommand.experimentSource(args)
     }
 
+    /// Why this run skips the generalization refits (minutes), or nil when it runs them: the
+    /// report and the JSON say so where the table would be, instead of showing it empty.
+    static func skippedRefits(_ args: Arguments, writesReport: Bool) -> String? {
+        if args.flag("quick") { return "the generalization refits are skipped by --quick" }
+        if args.string("calibration") != nil {
+            return "the generalization refits refit the bundled calibration's data sets, so a run with --calibration FILE skips them"
+        }
+        if !writesReport {
+            return "the generalization refits only feed a written report, so a run that writes none (--no-report, or a partial run without -o DIR) skips them"
+        }
+        return nil
+    }
+
     /// Runs every data set (and, unless quick, the generalization refits).
-    static func build(data: String, estimator: Estimator, quick: Bool) throws -> (ValidationReport, ValidationSuite) {
+    static func build(data: String, estimator: Estimator, skipped: String?) throws -> (ValidationReport, ValidationSuite) {
         let suite = try ValidationSuite.run(dataDirectory: data, estimator: estimator)
-        let generalization = quick ? [] : try Generalization.leaveOneGPUOut(dataDirectory: data) + Generalization.leaveOneFamilyOut(dataDirectory: data)
+        let generalization = skipped != nil ? [] : try Generalization.leaveOneGPUOut(dataDirectory: data) + Generalization.leaveOneFamilyOut(dataDirectory: data)
             + Generalization.softwareStack(dataDirectory: data).rows + Generalization.splitwiseEngine(dataDirectory: data).rows
         let fitted = Set(estimator.calibration.fitted.map(\.gpuID))
-        return (ValidationReport(suite: suite, generalization: generalization, fitted: fitted), suite)
+        var report = ValidationReport(suite: suite, generalization: generalization, fitted: fitted)
+        report.generalizationSkipped = skipped
+        return (report, suite)
     }
 
     /// DIR/validation.md, DIR/validation.json and one SVG per data set.

@@ -53,12 +53,20 @@ public enum MeasurementReader {
         throw CellError(line: cells.row.line, column: column, message: "value '\(raw)'; expected a number from 1 to 5000 watts per GPU\(hint)")
     }
 
-    /// A run's name in messages and residuals: its file and line, and the `id` (or `run_id`) cell
-    /// where the file has one, which is how a user finds the run in their own notes.
+    /// A run's name in messages and residuals: its file's name and line, and the `id` (or `run_id`)
+    /// cell where the file has one, which is how a user finds the run in their own notes. The
+    /// name without its folders, as `generatedBy` has it: the residuals and warnings go into the
+    /// calibration file, whose bytes then depended on how the path was typed (`./runs.csv:2`).
     static func runLabel(_ table: CSVTable, _ row: CSVTable.Row) -> String {
         let id = ["id", "run_id"].lazy.compactMap { table.column($0) }.first.map { row.fields[$0].trimmingCharacters(in: .whitespaces) }
-        return "\(table.file):\(row.line)" + (id.map { $0.isEmpty ? "" : " (\($0))" } ?? "")
+        return "\((table.file as NSString).lastPathComponent):\(row.line)" + (id.map { $0.isEmpty ? "" : " (\($0))" } ?? "")
     }
+
+    /// The columns a serve run's time comes from as tokens per second on all its GPUs (its unit
+    /// time is batch ÷ that rate): `UserCalibration.userRun` rereads it at the batch the run held.
+    /// A time measured per step (`passes`, `measured_time_ms`) is already the step held.
+    public static let perTokenColumns: Set<String> = ["measured_joules_per_output_token", "output_tokens_generated",
+                                                      "output_throughput_tokens_per_sec"]
 
     /// The measurement columns `plainCSV` reads beside the `predict` ones.
     public static let measuredColumns = ["measured_gpu_power_w", "measured_forward_energy_j", "measured_time_ms",
@@ -90,7 +98,8 @@ public enum MeasurementReader {
         if r.phase == .serve {
             let column = "measured_joules_per_output_token"
             guard let j = try cells.double(column, 1e-9...1e6) else { return nil }
-            // tokens/s = P·gpus / (J/token); a step emits one token per sequence.
+            // tokens/s = P·gpus / (J/token); a step emits one token per sequence. The batch here is
+            // the one asked for: `UserCalibration.userRun` rereads it at the batch the run held.
             return (Double(r.batch) * j / (watts * gpus), column)
         }
         let ms = try cells.double("measured_time_ms", 1e-6...1e9)
