@@ -62,8 +62,6 @@ public struct TraceReplay {
     /// kWh against 35.5.
     var occupancySums: [Double]
     var occupancyWeight: Double
-    /// The request being priced on each rung (kept, so that pricing a row allocates nothing).
-    var rungCosts: [QueryCost]
     /// Whether a request fits in a replica's KV cache alone.
     let room: OneSequenceRoom
     /// The estimator's measured error on this GPU (`ErrorBands`); nil under another calibration.
@@ -113,7 +111,6 @@ public struct TraceReplay {
         let weight = max(1, rate * options.windowSeconds)
         occupancyWeight = weight
         occupancySums = meanOccupancy.map { $0 * weight }
-        rungCosts = Array(repeating: QueryCost(), count: ladder.count)
     }
 
     /// Requests per second rung `k` carries: 1 / the recent requests' mean occupancy on it.
@@ -139,8 +136,7 @@ public struct TraceReplay {
         let call = Self.call(r)
         occupancyWeight = occupancyWeight * decay + 1
         for k in surfaces.indices {
-            rungCosts[k] = surfaces[k].cost(call)
-            occupancySums[k] = occupancySums[k] * decay + rungCosts[k].occupancySeconds
+            occupancySums[k] = occupancySums[k] * decay + surfaces[k].occupancySeconds(call)
         }
         // The smallest rung of the ladder that carries the load. Between two rungs a request's
         // occupancy and energy both go about as a + b/batch (a step's fixed cost shared by its
@@ -155,7 +151,8 @@ public struct TraceReplay {
             let oLo = 1 / capacity(lo), oHi = 1 / capacity(hi)
             w = oLo > oHi ? max(0, min(1, (oLo - 1 / perReplica) / (oLo - oHi))) : 1
         }
-        let a = rungCosts[lo], c = rungCosts[hi]
+        // Energy only on the two rungs the request is priced between.
+        let a = surfaces[lo].cost(call), c = hi == lo ? a : surfaces[hi].cost(call)
         let gpuJ = (a.prefillJoules + a.decodeJoules) * (1 - w) + (c.prefillJoules + c.decodeJoules) * w
         let occ = a.occupancySeconds * (1 - w) + c.occupancySeconds * w
         let meanOcc = 1 / capacity(lo) * (1 - w) + 1 / capacity(hi) * w
