@@ -153,6 +153,21 @@ import Testing
         #expect(approx(short.hours.indices.reduce(0) { $0 + short.wattHours(hour: $1) }, short.totalWh, rel: 1e-12))
     }
 
+    /// The replay weighs every rung by `occupancySeconds` and prices energy on two with `cost`:
+    /// the two must give the same bits, or the rungs' capacities drift from the costs they weigh.
+    @Test func occupancyAloneIsTheCostsOccupancy() throws {
+        let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"))
+        for batch in [1, 64] {
+            let surface = try ServingSurface(estimator: estimator, deployment: d, maxBatch: batch, tokenBudget: 8192,
+                                             meanResidentTokens: 2000, meanOutput: 300)
+            for (new, cached, output) in [(1, 0, 1), (100, 0, 50), (8191, 0, 200), (30_000, 0, 700), (2000, 4000, 10), (9000, 17_000, 3000)] {
+                let calls = [ModelCall(newTokens: new, cachedTokens: cached, outputTokens: output, sequences: 1),
+                             ModelCall(newTokens: new / 2 + 1, cachedTokens: 0, outputTokens: output, sequences: 3)]
+                #expect(surface.occupancySeconds(calls) == surface.cost(calls).occupancySeconds, "batch \(batch), \(new)+\(cached)→\(output)")
+            }
+        }
+    }
+
     /// Law, on seeded random logs (bursts and lulls, a few rows out of order, 1 to 200 replicas):
     /// every row is finite and not negative, the hours add up to the total, and on replicas that
     /// never batch (200 of them) the total does not depend on the window and its idle is the
