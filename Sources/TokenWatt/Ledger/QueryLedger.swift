@@ -69,9 +69,7 @@ extension QueryLedger {
     /// (the range rebuilds the ledger twice per estimate).
     static func totals(serving s: ServingEstimate, deployment d: Deployment, outputTokens: Int,
                        settings: LedgerSettings) throws -> [Boundary: Double] {
-        let a = try Amounts(serving: s, deployment: d, outputTokens: outputTokens, settings: settings)
-        let gpu = a.prefill + a.decode + a.gaps, node = gpu + a.host, it = node + a.provisionedIdle
-        return [.gpu: gpu.wattHours, .node: node.wattHours, .it: it.wattHours, .facility: (it + a.facilityOverhead).wattHours]
+        try Amounts(serving: s, deployment: d, outputTokens: outputTokens, settings: settings).totals
     }
 
     /// The ledger's amounts:
@@ -87,6 +85,12 @@ extension QueryLedger {
         let busy: Double
         let hostPerGPU, idleWall: Power
         let psuEfficiency: Double
+
+        /// Wh per query at every boundary.
+        var totals: [Boundary: Double] {
+            let gpu = prefill + decode + gaps, node = gpu + host, it = node + provisionedIdle
+            return [.gpu: gpu.wattHours, .node: node.wattHours, .it: it.wattHours, .facility: (it + facilityOverhead).wattHours]
+        }
 
         init(serving s: ServingEstimate, deployment d: Deployment, outputTokens: Int, settings: LedgerSettings) throws {
             let gpus = Double(d.gpuCount)

@@ -10,9 +10,8 @@ extension Tuning {
     ///   under a busy fraction or a load all of it, since idle power then runs for a fixed
     ///   multiple of the query's time;
     /// - facility: the IT part × PUE (the facility line is (PUE − 1) × the IT total).
-    static func timeBoundJoules(serving s: ServingEstimate, deployment d: Deployment, outputTokens: Int,
-                                settings: LedgerSettings) throws -> [Boundary: Double] {
-        let a = try QueryLedger.Amounts(serving: s, deployment: d, outputTokens: outputTokens, settings: settings)
+    static func timeBoundJoules(_ a: QueryLedger.Amounts, serving s: ServingEstimate, deployment d: Deployment, outputTokens: Int,
+                                settings: LedgerSettings) -> [Boundary: Double] {
         let queryTime = Time.seconds(Double(outputTokens) / s.outputTokensPerSecond)
         let node = (a.hostPerGPU * Double(d.gpuCount) * queryTime).joules / a.psuEfficiency
         let active = s.queryEnergy.joules / a.psuEfficiency + node  // (GPU + host DC) ÷ PSU efficiency

@@ -101,11 +101,12 @@ public struct Tuning: Sendable {
         }
         func point(_ knob: Knob, _ value: Double, _ run: (ServingEstimate, Deployment)) throws -> Point {
             let (e, d) = run
+            // One ledger gives both the totals and their time-bound part (it was built twice a point).
+            let amounts = try QueryLedger.Amounts(serving: e, deployment: d, outputTokens: serving.outputTokens, settings: settings)
             return Point(knob: knob, value: value, ttftMs: e.timeToFirstToken.seconds * 1000, itlMs: e.interTokenLatency.seconds * 1000,
                          prefillJoules: e.prefill.energy.joules, decodeJoules: e.decode.energy.joules, gpuWatts: e.gpuPower.watts,
-                         whPerQuery: try QueryLedger.totals(serving: e, deployment: d, outputTokens: serving.outputTokens, settings: settings),
-                         prefillTimeShare: Self.prefillTimeShare(e),
-                         timeBoundJoules: try Self.timeBoundJoules(serving: e, deployment: d, outputTokens: serving.outputTokens, settings: settings))
+                         whPerQuery: amounts.totals, prefillTimeShare: Self.prefillTimeShare(e),
+                         timeBoundJoules: Self.timeBoundJoules(amounts, serving: e, deployment: d, outputTokens: serving.outputTokens, settings: settings))
         }
         let deployment = try estimator.deployment(base)
         try KVCacheBudget.requireRoom(serving, on: deployment)
