@@ -95,7 +95,7 @@ public struct TraceReplay {
         // prefill grows faster than the prompt, so a log of mixed lengths holds a replica longer
         // than its mean request would (the fleet's busy share counts it so too).
         let calls = sample.map(Self.call)
-        let meanOccupancy = ladder.map { s in calls.reduce(0) { $0 + s.cost($1).occupancySeconds } / Double(calls.count) }
+        let meanOccupancy = ladder.map { s in calls.reduce(0) { $0 + s.occupancySeconds($1) } / Double(calls.count) }
         // The span of the sample, not its first and last rows: a log slightly out of time order
         // would otherwise start with no arrival rate at all.
         let times = sample.map(\.timestamp)

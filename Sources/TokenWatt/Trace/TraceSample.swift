@@ -15,7 +15,7 @@ import KernelPower
 /// fits`), not the row.
 public struct TraceSample: Sendable {
     /// Every request of the sample, in time order: all are priced.
-    public var requests: [TraceRequest] = []
+    public var requests: [TraceRequest] { entries.map(\.request) }
     /// The requests the ladder is built from.
     public var ladder: [TraceRequest] = []
     /// The log lines of the requests left out of `ladder`, in order.
@@ -41,7 +41,6 @@ public struct TraceSample: Sendable {
         var added = 0
         func take(_ e: TraceOrder.Entry) {
             s.entries.append(e)
-            s.requests.append(e.request)
             if let line = tooLong[e.index] { s.leftOutLines.append(line) } else { s.ladder.append(e.request) }
         }
         while s.entries.count < size, let r = try reader.next() {
