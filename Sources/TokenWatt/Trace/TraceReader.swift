@@ -17,6 +17,13 @@ public enum TraceFormat: Sendable, Equatable {
     case mooncake
     /// Any CSV: the named columns; times in seconds or milliseconds, or date-times.
     case csv(timestamp: String?, input: String, output: String, milliseconds: Bool)
+
+    /// The two roles that name one column, and that column; nil when each role has its own. One
+    /// column in two roles left the other role's cells unread: -1 output tokens on every row, or
+    /// every request at time 0, priced without a word.
+    public static func sharedColumn(time t: String, input i: String, output o: String) -> (first: String, second: String, column: String)? {
+        [("time", "input", t, i), ("time", "output", t, o), ("input", "output", i, o)].first { $0.2 == $0.3 }.map { ($0.0, $0.1, $0.2) }
+    }
 }
 
 /// Streams requests out of a log in fixed-size chunks: memory does not grow with the file.
@@ -133,11 +140,9 @@ public struct TraceReader {
                                               expected: "a time column (--time-column C, or timestamp / timestamp_ms): "
                                                   + "each request is priced at the load it arrived into, so the log needs arrival times")
             }
-            // One column in two roles left the other role's cells unread: -1 output tokens on
-            // every row, or every request at time 0, priced without a word.
-            for (a, b, x, y) in [("time", "input", t, i), ("time", "output", t, o), ("input", "output", i, o)] where x == y {
-                throw InputError.invalidValue(file: name, field: "columns", value: x,
-                                              expected: "a different column for the \(a) and the \(b) (one column names one role)")
+            if let shared = TraceFormat.sharedColumn(time: t, input: i, output: o) {
+                throw InputError.invalidValue(file: name, field: "columns", value: shared.column,
+                                              expected: "a different column for the \(shared.first) and the \(shared.second) (one column names one role)")
             }
             columns = (try index(t), try index(i), try index(o), header.count)
             columnNames = (t, i, o)

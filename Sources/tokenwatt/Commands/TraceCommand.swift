@@ -140,9 +140,8 @@ enum TraceCommand {
             guard let t = time else {
                 throw UsageError(description: "--log-format csv needs --time-column C: each request is priced at the load it arrived into, so the log needs arrival times")
             }
-            // One column in two roles left the other role unread (-1 output tokens, or every request at time 0).
-            for (a, b, x, y) in [("time", "input", t, i), ("time", "output", t, o), ("input", "output", i, o)] where x == y {
-                throw UsageError(description: "--\(a)-column and --\(b)-column both name column \(x); each role needs its own column")
+            if let shared = TraceFormat.sharedColumn(time: t, input: i, output: o) {
+                throw UsageError(description: "--\(shared.first)-column and --\(shared.second)-column both name column \(shared.column); each role needs its own column")
             }
             return .csv(timestamp: t, input: i, output: o, milliseconds: unit == "ms")
         case let fixed? where fixed == "azure" || fixed == "mooncake":
