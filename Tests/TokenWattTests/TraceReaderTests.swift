@@ -158,6 +158,12 @@ func readAll(_ path: String, _ format: TraceFormat? = nil) throws -> [TraceReque
         }
         let dup = "{\"timestamp\": 1, \"input_length\": 1, \"output_length\": 2, \"timestamp\": 3}"
         #expect(Array(dup.utf8).withUnsafeBufferPointer { MooncakeLine.scan($0) } == nil)
+        // Other keys: distinct ones are read, a repeated one (the first or a later) goes to the parser.
+        let head = "{\"timestamp\": 1, \"input_length\": 1, \"output_length\": 2"
+        for (tail, fast) in [(", \"a\": 1, \"b\": [2], \"c\": \"x\"}", true), (", \"a\": 1, \"a\": 2}", false),
+                             (", \"a\": 1, \"b\": 2, \"c\": 3, \"b\": 4}", false), (", \"ab\": 1, \"a\": 2}", true)] {
+            #expect((Array((head + tail).utf8).withUnsafeBufferPointer { MooncakeLine.scan($0) } != nil) == fast, "\(tail)")
+        }
     }
 
     /// One column named for two roles left the other role unread: -1 output tokens on every row.

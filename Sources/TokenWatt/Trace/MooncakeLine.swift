@@ -44,8 +44,11 @@ enum MooncakeLine {
     struct Scanner {
         let b: UnsafeBufferPointer<UInt8>
         var i = 0
-        /// Keys of other names seen (a second one of a name goes to the parser, which refuses it).
-        var others: [ArraySlice<UInt8>] = []
+        /// Where the keys of other names lie in the line (a second one of a name goes to the
+        /// parser, which refuses it): the first apart, so that a Mooncake line, whose one other
+        /// key is `hash_ids`, is read without a heap allocation.
+        var firstOther: Range<Int>?
+        var moreOthers: [Range<Int>] = []
 
         mutating func space() { while i < b.count, b[i] == 32 || b[i] == 9 || b[i] == 13 { i += 1 } }
 
@@ -62,10 +65,17 @@ enum MooncakeLine {
             if k.elementsEqual("timestamp".utf8) { return .timestamp }
             if k.elementsEqual("input_length".utf8) { return .input }
             if k.elementsEqual("output_length".utf8) { return .output }
-            let slice = ArraySlice(k)
-            if others.contains(slice) { return nil }
-            others.append(slice)
-            return .other
+            return isRepeat(start..<end) ? nil : .other
+        }
+
+        /// Whether the key at `range` names one seen before; records it if not.
+        mutating func isRepeat(_ range: Range<Int>) -> Bool {
+            let b = self.b
+            func same(_ other: Range<Int>) -> Bool { UnsafeBufferPointer(rebasing: b[other]).elementsEqual(UnsafeBufferPointer(rebasing: b[range])) }
+            guard let first = firstOther else { firstOther = range; return false }
+            if same(first) || moreOthers.contains(where: same) { return true }
+            moreOthers.append(range)
+            return false
         }
 
         mutating func plainString() -> (Int, Int)? {
