@@ -23,6 +23,8 @@ enum ReportCommand {
 
     /// Options that swap in another model than the bundled one.
     static let experimentOptions = ["calibration", "model-catalog", "gpu-catalog"]
+    /// The catalog options and the environment variables that stand for them.
+    static let catalogVariables = [("model-catalog", "TOKENWATT_MODEL_CATALOG"), ("gpu-catalog", "TOKENWATT_GPU_CATALOG")]
 
     static func run(_ argv: [String]) throws -> ExitCode {
         let args = try Arguments(argv, valued: ["o", "output", "workloads", "samples", "seed", "data-dir", "calibration", "model-catalog", "gpu-catalog"],
@@ -113,8 +115,7 @@ enum ReportCommand {
     /// them quoted the bare command, which gives the bundled model's numbers, not the report's.
     static func modelOptions(_ args: Arguments) -> [String] {
         let calibration = args.string("calibration").map { ["--calibration", $0] } ?? []
-        let variables = [("model-catalog", "TOKENWATT_MODEL_CATALOG"), ("gpu-catalog", "TOKENWATT_GPU_CATALOG")]
-        return calibration + variables.flatMap { option, variable in
+        return calibration + catalogVariables.flatMap { option, variable in
             CommonOptions.catalogPath(args, option: option, variable: variable).map { ["--\(option)", $0] } ?? []
         }
     }
@@ -131,8 +132,7 @@ enum ReportCommand {
     /// The option (or catalog environment variable) that swaps in another model, or nil.
     static func experimentSource(_ args: Arguments) -> String? {
         if let option = experimentOptions.first(where: { args.string($0) != nil }) { return "--\(option)" }
-        let variables = [("model-catalog", "TOKENWATT_MODEL_CATALOG"), ("gpu-catalog", "TOKENWATT_GPU_CATALOG")]
-        return variables.first { CommonOptions.catalogPath(args, option: $0.0, variable: $0.1) != nil }?.1
+        return catalogVariables.first { CommonOptions.catalogPath(args, option: $0.0, variable: $0.1) != nil }?.1
     }
 
     /// Refuses a report file that would replace one of the run's inputs or a file no report
