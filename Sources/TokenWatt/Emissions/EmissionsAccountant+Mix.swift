@@ -33,7 +33,7 @@ extension EmissionsAccountant {
             perQuery: perQuery, perDay: perDay, perPeriod: perDay.scaled(s.reportingPeriodDays), periodDays: s.reportingPeriodDays,
             medianQueryLocationGrams: carbon.median, p5QueryLocationGrams: carbon.p5, p95QueryLocationGrams: carbon.p95,
             hourlyIntensity: hours.intensity, hourlyKilograms: hours.kilograms, currency: currency ?? s.currency,
-            factors: parts.flatMap(\.emissions.factors).reduce(into: []) { all, f in if !all.contains(f) { all.append(f) } },
+            factors: parts.flatMap(\.emissions.factors).uniqued(),
             notes: notes, embodiedMissing: missing,
             locationBasis: Self.common(parts.map(\.emissions.locationBasis)), marketBasis: Self.common(parts.map(\.emissions.marketBasis)))
         result.perKWh = perKWh
