@@ -206,7 +206,10 @@ import Testing
                     #expect(node > 0 && node < 0.05 * s.totalWh && approx(s.totalWh - node, idle, rel: 0.02), "trial \(trial)")
                 }
             }
-            if replicas == 200 { #expect(approx(totals[0], totals[1], rel: 1e-9), "trial \(trial): \(totals)") }
+            // To 1e-8, not the last bits: the windows follow the requests' shape at their own
+            // pace and may price on ladders built for shapes a few per cent apart, whose
+            // batch-1 chunk mix differs (1.1e-9 of the total on trial 11).
+            if replicas == 200 { #expect(approx(totals[0], totals[1], rel: 1e-8), "trial \(trial): \(totals)") }
         }
     }
 
@@ -341,27 +344,79 @@ import Testing
     /// A log whose mix changes is priced near the batch its requests need. The ladder's capacities
     /// were fixed by the first rows: 2,000 short requests and then 4,000 long ones, all at one a
     /// second, priced the long ones at the short ones' batch (batch 1, several times their cost
-    /// alone) and counted none as overloaded, the replicas drawing more than they can. The rungs'
-    /// KV-cache batches and chunk mix are still the first rows' (short requests here), so the long
-    /// hour is not its cost alone: 3,251 Wh against 4,878, where the fixed ladder gave several times it.
+    /// alone) and counted none as overloaded, the replicas drawing more than they can.
     @Test func aLogWhoseMixChangesIsPricedAtTheBatchItsRequestsNeed() throws {
         let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 4))
         let short = (0..<2000).map { TraceRequest(timestamp: Double($0), inputTokens: 200, outputTokens: 50) }
         let long = (0..<4000).map { TraceRequest(timestamp: 2000 + Double($0), inputTokens: 4000, outputTokens: 500) }
-        func total(_ log: [TraceRequest], sample: Int) throws -> (TraceSummary, TraceReplay) {
+        func total(_ log: [TraceRequest], sample: Int) throws -> TraceSummary {
             var r = try TraceReplay(estimator: estimator, deployment: d, options: TraceReplay.Options(), sample: Array(log.prefix(sample)))
             var s = TraceSummary()
             var rows = log.makeIterator()
             try r.price(all: { rows.next() }, into: &s)
-            return (s, r)
+            return s
         }
-        let (mixed, replay) = try total(short + long, sample: 2000)
-        let (alone, _) = try total(long, sample: 2000), (first, _) = try total(short, sample: 2000)
-        // An hour of long requests in the mixed log against an hour of them alone.
-        #expect(mixed.hours[1].wh < 1.5 * alone.hours[0].wh && mixed.hours[1].wh > alone.hours[0].wh / 1.6,
-                "\(mixed.hours[1].wh) vs \(alone.hours[0].wh)")
+        let mixed = try total(short + long, sample: 2000)
+        let alone = try total(long, sample: 2000), first = try total(short, sample: 2000)
+        // A request of the mixed log's long hour against one of the long log's first hour.
+        let perMixed = mixed.hours[1].wh / Double(mixed.hours[1].requests), perAlone = alone.hours[0].wh / Double(alone.hours[0].requests)
+        #expect(approx(perMixed, perAlone, rel: 0.02), "\(perMixed) vs \(perAlone)")
         #expect(approx(mixed.totalWh, alone.totalWh + first.totalWh, rel: 0.15), "\(mixed.totalWh) vs \(alone.totalWh) + \(first.totalWh)")
-        _ = replay
+    }
+
+    /// The rungs' KV-cache batches follow the requests' shape. Built once for the first rows, the
+    /// ladder priced the long requests of a log that grew long at the batch the KV cache holds for
+    /// its short ones: 8,000 + 1,000-token requests after 2,000 + 250-token ones on Llama-3.1-70B,
+    /// 2 × H100 in fp8, at batch 37 and 1.239 Wh where alone they run at batch 27 and cost 1.352
+    /// Wh (−8.3 %); with a ladder for each shape they cost 1.337 Wh at batch 28.
+    @Test func aLogThatGrowsLongIsPricedAtTheKVBatchOfItsLongRequests() throws {
+        let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 2, precision: .fp8))
+        let short = (0..<1500).map { TraceRequest(timestamp: Double($0) * 0.4, inputTokens: 2000, outputTokens: 250) }
+        let long = (0..<2500).map { TraceRequest(timestamp: 600 + Double($0) * 1.2, inputTokens: 8000, outputTokens: 1000) }
+        func lastThousand(_ log: [TraceRequest]) throws -> (wh: Double, batch: Double, ladders: Int) {
+            var r = try TraceReplay(estimator: estimator, deployment: d, options: TraceReplay.Options(), sample: log)
+            var s = TraceSummary()
+            var rows = log.makeIterator()
+            var wh = 0.0, batch = 0.0
+            try r.price(all: { rows.next() }, into: &s) { p, i in
+                if i >= log.count - 1000 { wh += p.wh; batch += p.batch }
+            }
+            return (wh / 1000, batch / 1000, r.ladderShapes.count)
+        }
+        let mixed = try lastThousand(short + long), alone = try lastThousand(long)
+        #expect(alone.ladders == 1 && mixed.ladders > 1)
+        #expect(approx(mixed.wh, alone.wh, rel: 0.03) && mixed.batch < 1.1 * alone.batch, "\(mixed) vs \(alone)")
+    }
+
+    /// A log whose requests vary but whose mean holds steady is priced on one ladder, whatever
+    /// the spread (the rolling mean moves within the tolerances), and a row no replica holds
+    /// alone does not move the shape: a billion-token row would otherwise have asked for a
+    /// ladder no replica can hold.
+    @Test func aSteadyLogIsPricedOnOneLadder() throws {
+        let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"))
+        var rng = SeededRandom(seed: 5)
+        var log = (0..<6000).map { i in
+            TraceRequest(timestamp: Double(i) * 0.2, inputTokens: 100 + Int(rng.uniform() * 3000), outputTokens: 10 + Int(rng.uniform() * 600))
+        }
+        log[4000].inputTokens = 1_000_000_000
+        var r = try TraceReplay(estimator: estimator, deployment: d, options: TraceReplay.Options(), sample: Array(log.prefix(1000)))
+        var s = TraceSummary()
+        var rows = log.makeIterator()
+        try r.price(all: { rows.next() }, into: &s)
+        #expect(r.ladderShapes.count == 1 && r.shapeNote == nil && s.overKVCache == 1)
+    }
+
+    /// Moving to a ladder takes up the rungs' occupancy average from the requests the ring
+    /// holds: taken up on the ladder in use, it is the average the replay kept row by row.
+    @Test func aLadderTakesUpTheOccupancyAverageWhereItWas() throws {
+        let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"))
+        let log = (0..<3000).map { i in TraceRequest(timestamp: Double(i) * 0.3, inputTokens: 200 + (i * 37) % 3000, outputTokens: 20 + (i * 13) % 500) }
+        var r = try TraceReplay(estimator: estimator, deployment: d, options: TraceReplay.Options(), sample: Array(log.prefix(500)))
+        for q in log { _ = r.price(q) }
+        let kept = r.occupancySums
+        r.use(r.ladder)
+        #expect(kept.count == r.occupancySums.count)
+        for (a, b) in zip(kept, r.occupancySums) { #expect(approx(a, b, rel: 1e-9), "\(a) vs \(b)") }
     }
 
     /// A log merged from two servers (each sorted, one after the other) costs what the sorted

@@ -52,8 +52,29 @@ public struct TraceReplay {
 
     let deployment: Deployment
     let options: Options
-    /// Surfaces at a ladder of batch sizes, with the requests per second each can carry.
-    let surfaces: [ServingSurface]
+    let estimator: Estimator
+    /// Surfaces at a ladder of batch sizes, with the requests per second each can carry: those of
+    /// `ladders[ladder]`, the ladder for the recent requests' shape.
+    var surfaces: [ServingSurface]
+    /// The ladders built so far, each for the shape the log had when it was built (the first for
+    /// the first rows'), and which one prices the requests now. Built once for the first rows,
+    /// the ladder priced a log whose requests grew long at the KV-cache batch of its short ones:
+    /// 8,000 + 1,000-token requests after 200 + 50-token ones on Llama-3.1-70B, 2 × H100, fp8, at
+    /// 0.99 Wh and batch 256 where alone they cost 1.35 Wh at batch 27.
+    var ladders: [TraceLadder]
+    var ladder = 0
+    /// Shapes whose mean request does not fit a replica (no ladder can be built for them).
+    var unbuildable: [RequestShape] = []
+    /// The recent requests' input and output tokens and their weight, decayed as the
+    /// occupancy is: the log's shape now.
+    var shapeWeight: Double
+    var inputSum: Double
+    var outputSum: Double
+    /// Of `occupancyWeight`, what is left of the first rows' starting weight, and those rows,
+    /// whose mean occupancy a new ladder's rungs start from as the first one's did.
+    var seedWeight: Double
+    let seed: [TraceRequest]
+    var recent = RecentRequests()
     /// The recent requests' occupancy on each rung, weighted as the arrival rate weights them
     /// (e^(−age/window)), and the sum of the weights: a rung carries 1 / their mean occupancy
     /// requests a second (`capacity`). Fixed by the log's first rows, the ladder priced a log
@@ -76,26 +97,13 @@ public struct TraceReplay {
         guard !sample.isEmpty else { throw FleetError(description: "the request log holds no requests") }
         deployment = d
         self.options = options
+        self.estimator = estimator
         errorBand = estimator.errorBand(for: d.gpu.id)
         room = OneSequenceRoom(deployment: d, tokenBudget: options.tokenBudget)
-        let meanIn = sample.reduce(0.0) { $0 + Double($1.inputTokens) } / Double(sample.count)
-        let meanOut = max(1, sample.reduce(0.0) { $0 + Double($1.outputTokens) } / Double(sample.count))
-        var ladder: [ServingSurface] = []
-        var b = 1
-        while true {
-            let s = try ServingSurface(estimator: estimator, deployment: d, maxBatch: b, tokenBudget: options.tokenBudget,
-                                       meanResidentTokens: meanIn + meanOut / 2, meanOutput: meanOut)
-            if let last = ladder.last, s.localBatch <= last.localBatch { break }  // the KV cache allows no more
-            ladder.append(s)
-            if b >= options.maxBatch { break }
-            b = min(options.maxBatch, b * 2)
-        }
-        surfaces = ladder
-        // The mean occupancy of the sample's requests, not the occupancy of its mean request:
-        // prefill grows faster than the prompt, so a log of mixed lengths holds a replica longer
-        // than its mean request would (the fleet's busy share counts it so too).
-        let calls = sample.map(Self.call)
-        let meanOccupancy = ladder.map { s in calls.reduce(0) { $0 + s.occupancySeconds($1) } / Double(calls.count) }
+        let shape = RequestShape(sample)
+        let first = try TraceLadder(estimator: estimator, deployment: d, options: options, shape: shape)
+        ladders = [first]
+        surfaces = first.surfaces
         // The span of the sample, not its first and last rows: a log slightly out of time order
         // would otherwise start with no arrival rate at all.
         let times = sample.map(\.timestamp)
@@ -110,7 +118,20 @@ public struct TraceReplay {
         // window's pace once the log's own requests come.
         let weight = max(1, rate * options.windowSeconds)
         occupancyWeight = weight
-        occupancySums = meanOccupancy.map { $0 * weight }
+        seedWeight = weight
+        shapeWeight = weight
+        seed = sample
+        inputSum = shape.inputTokens * weight
+        outputSum = shape.outputTokens * weight
+        occupancySums = Self.meanOccupancy(of: sample, on: first.surfaces).map { $0 * weight }
+    }
+
+    /// The mean occupancy of `requests` on each rung, not the occupancy of their mean request:
+    /// prefill grows faster than the prompt, so a log of mixed lengths holds a replica longer
+    /// than its mean request would (the fleet's busy share counts it so too).
+    static func meanOccupancy(of requests: [TraceRequest], on surfaces: [ServingSurface]) -> [Double] {
+        let calls = requests.map(Self.call)
+        return surfaces.map { s in calls.reduce(0) { $0 + s.occupancySeconds($1) } / Double(calls.count) }
     }
 
     /// Requests per second rung `k` carries: 1 / the recent requests' mean occupancy on it.
@@ -138,6 +159,8 @@ public struct TraceReplay {
         for k in surfaces.indices {
             occupancySums[k] = occupancySums[k] * decay + surfaces[k].occupancySeconds(call)
         }
+        let fits = room.fits(inputTokens: r.inputTokens, outputTokens: r.outputTokens)
+        followShape(r, decay: decay, fits: fits)
         // The smallest rung of the ladder that carries the load. Between two rungs a request's
         // occupancy and energy both go about as a + b/batch (a step's fixed cost shared by its
         // sequences), so they are interpolated in 1/batch, at the batch whose occupancy is 1/λ:
@@ -166,7 +189,7 @@ public struct TraceReplay {
                        wh: wh, whLow: errorBand.map { wh + ($0.ratioLow - 1) * gpuJ / 3600 * whPerGPUWh },
                        whHigh: errorBand.map { wh + ($0.ratioHigh - 1) * gpuJ / 3600 * whPerGPUWh }, overloaded: overloaded,
                        overContext: deployment.exceedsContext(tokens: r.inputTokens + r.outputTokens), outOfOrder: outOfOrder)
-        p.overKVCache = !room.fits(inputTokens: r.inputTokens, outputTokens: r.outputTokens)
+        p.overKVCache = !fits
         p.idleWh = idleWattHours(replicaSeconds: charge.seconds)
         if let from = charge.idleFrom, let to = charge.idleTo {
             p.idleBefore = IdleStretch(from: from, to: to, wattHoursPerSecond: idleWattHours(replicaSeconds: Double(options.replicas)))

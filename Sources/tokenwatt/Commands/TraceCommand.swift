@@ -21,7 +21,8 @@ enum TraceCommand {
       --format then: give a FILE to have both).
       The first \(TraceSample.size) requests in time order set the batch ladder's KV-cache batches; one too long
       for a replica to hold alone is left out of them (with a note naming its line) and priced as logged.
-      Each rung's capacity then follows the mean occupancy of the requests of the last --window-s.
+      Each rung's capacity then follows the mean occupancy of the requests of the last --window-s, and
+      the ladder follows their mean shape (a new one past 1.1× in resident tokens or 1.5× in prompt per output).
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
@@ -73,6 +74,7 @@ enum TraceCommand {
         try Output.writeFiles(hourlyFile.map { [($0, summary.hourlyCSV())] } ?? [], streams: perRequest.map { [$0] } ?? [])
         if perRequest != nil, let note = perRequestNote(summary) { Output.note(note) }
         if let note = replay.unservedNote(summary) { Output.note("note: \(note)") }
+        if let note = replay.shapeNote { Output.note("note: \(note)") }
         if hourlyPath == "-" { Output.write(summary.hourlyCSV()) }
         if perRequestPath == "-" || hourlyPath == "-" { return .success }
         let range = replay.totalRange(summary)
