@@ -158,8 +158,11 @@ public struct Tuning: Sendable {
     /// How much less than the default a setting must cost, relative to it, to be recommended
     /// over it: settings that change nothing (on an L4 every clock from 1260 MHz up runs as the
     /// power-limited default does) differ from the default by rounding alone, and the least of
-    /// them had been recommended as a clock lock that "saves 0.0 %".
-    public static let tieTolerance = 1e-9
+    /// them had been recommended as a clock lock that "saves 0.0 %". Not tighter than 1e-6: the
+    /// limiter settles a power-limited pass within 1e-7 of the cap, and a pass held by the board's
+    /// limit retunes its tiles at the clock it settles on, so the same pass reached from another
+    /// locked clock lands a few 1e-8 away.
+    public static let tieTolerance = 1e-6
 
     /// The setting with the least energy for `phase` at `boundary` among those that meet its
     /// targets; the default where it meets them and costs no more than that least within `tieTolerance`.
