@@ -1,0 +1,22 @@
+import Foundation
+import KernelPower
+import Testing
+@testable import TokenWatt
+
+/// Edge cases of the report's wording: tails a chart leaves out, a day of no queries, names
+/// that hold Markdown's own characters.
+extension ReportTests {
+    /// The distribution chart's bins span the pooled P0.5–P99.5, so each scenario's tails are
+    /// not drawn; its axis title says so and by how much (the curves had summed to 96.5 % of a
+    /// scenario's queries under "share of queries per bin" with nothing said).
+    @Test func theDistributionChartSaysWhatItLeavesOut() throws {
+        let long = namedClass("chat").replacingOccurrences(of: #""output": {"fixed": 200}"#, with: #""output": {"exponential": {"median": 300}}"#)
+        let r = try report(scenario("a", long), scenario("b", long.replacingOccurrences(of: "300", with: "3000")))
+        let chart = r.distributionChart()
+        let shown = chart.matches(of: /class="series" data-name="[^"]*"><path class="mark" d="([^"]*)"/).count
+        #expect(shown == 2)
+        let title = try #require(chart.firstMatch(of: /queries beyond all scenarios' P0.5–P99.5 not drawn \(up to ([0-9.]+) % of a scenario\)/), "\(chart.prefix(3000))")
+        let leftOut = try #require(Double(title.1))
+        #expect(leftOut > 0 && leftOut < 5, "\(leftOut)")
+    }
+}
