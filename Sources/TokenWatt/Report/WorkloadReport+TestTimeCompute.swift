@@ -98,7 +98,8 @@ extension WorkloadReport {
 
     /// Why a class's multiple of its base class is not like for like, short (the table's cell)
     /// and long (the list below it): other queries (input or output lengths), another deployment
-    /// (unless the row compares deployments on purpose), another PUE at the facility boundary, a
+    /// (unless the row compares deployments on purpose), another PUE at the facility boundary,
+    /// another headroom, diurnal profile or uncertain scale (`fleetCaveats`), a
     /// prompt the prefix cache holds for one and not the other, queries not drawn with the base's
     /// (no `sameDrawsAs` chain between them), calls beyond the context window or the KV cache, or
     /// more parallel samples than an engine keeps in flight.
@@ -121,6 +122,7 @@ extension WorkloadReport {
         if s.fleet.boundary == .facility, s.scenario.pue != base.scenario.pue {
             out.append(("other PUE", "another PUE than \(b)'s: \(s.scenario.pue.summary) against \(base.scenario.pue.summary)"))
         }
+        out += fleetCaveats(s, base: base)
         let hit = c.queryStrategy.promptCacheHit(c.prefixCacheHit), baseHit = same.queryStrategy.promptCacheHit(same.prefixCacheHit)
         if hit != baseHit {
             out.append(("prompt cached \(formatPercent(hit, decimals: 0))",
@@ -137,6 +139,31 @@ extension WorkloadReport {
         }
         if c.sequencesPerQuery > c.engineBatch {
             out.append(("n > batch", "a query's \(c.sequencesPerQuery) samples are more than the \(formatCount(c.engineBatch, "sequence")) an engine keeps in flight: they decode in turns"))
+        }
+        return out
+    }
+
+    /// Settings of a kernel scenario's fleet that move one side's mean Wh and not the other's:
+    /// the headroom and the diurnal profile size the replicas kept for the busiest hour, whose
+    /// idle power is charged to the queries from the `it` boundary on (below it they change
+    /// nothing), and `uncertain.gpuEnergyScale` and `hostPowerScale` multiply GPU and host energy
+    /// at every boundary. A reasoning scenario with GPU energy × 2 had read "18 × single" where
+    /// like for like is 11.4, unmarked.
+    static func fleetCaveats(_ s: ScenarioReport, base: ScenarioReport) -> [(short: String, long: String)] {
+        guard case let .kernel(k) = s.scenario.kind, case let .kernel(e) = base.scenario.kind else { return [] }
+        var out: [(short: String, long: String)] = []
+        let b = "`\(base.fleet.name)`", idleCounted = s.fleet.boundary >= .it
+        if idleCounted, k.headroom != e.headroom {
+            out.append(("other headroom", "another headroom than \(b)'s: \(formatPercent(k.headroom, decimals: 0)) against \(formatPercent(e.headroom, decimals: 0)) "
+                        + "above the busiest hour, whose idle capacity the `\(s.fleet.boundary.rawValue)` boundary counts"))
+        }
+        if idleCounted, zip(k.diurnal, e.diurnal).contains(where: { abs($0 - $1) > 1e-12 }) {
+            out.append(("other diurnal", "another diurnal profile than \(b)'s: its busiest hour has \(formatPercent(k.diurnal.max() ?? 0)) of the day's queries "
+                        + "against \(formatPercent(e.diurnal.max() ?? 0)), and the fleet kept for that hour idles the rest of the day"))
+        }
+        for (name, mine, theirs) in [("gpuEnergyScale", k.gpuEnergyScale, e.gpuEnergyScale), ("hostPowerScale", k.hostPowerScale, e.hostPowerScale)]
+        where mine != theirs {
+            out.append(("other \(name)", "another uncertain.\(name) than \(b)'s: \(mine.summary) against \(theirs.summary)"))
         }
         return out
     }
