@@ -108,6 +108,20 @@ import Testing
         #expect(fp8.measured != nil && fp8.savingRange != nil)
         #expect(r.notes.contains { $0.hasPrefix("lever bf16 changes nothing here: the scenario already runs that way") }, "\(r.notes)")
     }
+
+    /// A divisor of 1 saved 1e-13 (the same energy averaged in another order) and was ranked
+    /// first among the levers that save nothing, with no note; a lever that repeats the
+    /// deployment's GPU ended its note with an aside about fp16 and bf16.
+    @Test func aLeverWithinRoundingOfTheBaselineChangesNothing() throws {
+        let levers = #""levers": [{"name": "a-gpu", "gpu": "h100-sxm"}, {"name": "b-one", "divisor": {"fixed": 1}}, {"name": "c-bf16", "precision": "bf16"}]"#
+        let r = try runWorkload(kernelWorkload(extra: levers), samples: 500)[0]
+        #expect(r.levers.map(\.saving) == [0, 0, 0], "\(r.levers.map(\.saving))")
+        #expect(r.levers.map(\.name) == ["a-gpu", "b-one", "c-bf16"])
+        #expect(r.notes.contains("lever a-gpu changes nothing here: the scenario already runs that way"), "\(r.notes)")
+        #expect(r.notes.contains("lever b-one changes nothing here: its divisor leaves each query's energy as it is"))
+        #expect(r.notes.contains("lever c-bf16 changes nothing here: the scenario already runs that way, or the model prices both alike (fp16 and bf16 run at one rate)"))
+        #expect(FleetRunner.saving(1.01e-13) == 0 && FleetRunner.saving(-1e-10) == 0 && FleetRunner.saving(1e-6) == 1e-6)
+    }
 }
 
 /// A lever is the edit of the deployment it names, and says what its range leaves out.
