@@ -19,4 +19,18 @@ extension ReportTests {
         let leftOut = try #require(Double(title.1))
         #expect(leftOut > 0 && leftOut < 5, "\(leftOut)")
     }
+
+    /// A day of no queries: the CSV says the embodied figure is not counted per query, as the
+    /// Markdown does, and its day's carbon range is 0–0 beside its GWh range of 0–0 (both cells
+    /// had been empty).
+    @Test func aDayOfNoQueriesIsMarkedInTheCSV() throws {
+        let none = scenario("none", namedClass("chat")).replacingOccurrences(of: #""queriesPerDay": 1e7"#, with: #""queriesPerDay": 0"#)
+        let r = try report(none)
+        let csv = try CSVTable.parse(r.files()[2].text, file: "t.csv")
+        func cell(_ name: String) throws -> String { csv.rows[0].fields[try #require(csv.header.firstIndex(of: name))] }
+        #expect(try cell("embodied_g_per_query") == "")
+        #expect(try cell("embodied_not_counted") == "no queries a day: no per-query figure")
+        #expect(try cell("gwh_per_day_low") == "0" && cell("location_t_per_day_low") == "0" && cell("market_t_per_day_high") == "0")
+        #expect(r.files()[0].text.contains("| embodied carbon (amortised) | not counted |"))
+    }
 }

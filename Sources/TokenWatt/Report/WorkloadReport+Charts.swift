@@ -143,9 +143,18 @@ extension WorkloadReport {
             // GPUs and servers without a published footprint, and scenarios with no fleet:
             // embodied_* leave them out (and are empty where nothing was counted).
             let bases = [e.basisNames.location ?? "", e.basisNames.market ?? ""]
-            lines.append(CSVWriter.line(fields + energyRange + carbonRange + [e.embodiedMissing.csvCell] + bases))
+            lines.append(CSVWriter.line(fields + energyRange + carbonRange + [Self.embodiedNotCounted(s)] + bases))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The CSV's `embodied_not_counted`: the hardware left out, or, for a day of no queries, that
+    /// there is no per-query figure, as the Markdown's "not counted" says (the cell was empty, as
+    /// if the empty `embodied_g_per_query` counted everything).
+    static func embodiedNotCounted(_ s: ScenarioReport) -> String {
+        let e = s.emissions, cell = e.embodiedMissing.csvCell
+        guard e.perQuery.embodiedGrams == nil, s.fleet.queriesPerDay == 0 else { return cell }
+        return ([cell].filter { !$0.isEmpty } + ["no queries a day: no per-query figure"]).joined(separator: "; ")
     }
 
     func json() -> JSONValue {
