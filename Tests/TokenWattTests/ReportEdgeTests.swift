@@ -33,4 +33,17 @@ extension ReportTests {
         #expect(try cell("gwh_per_day_low") == "0" && cell("location_t_per_day_low") == "0" && cell("market_t_per_day_high") == "0")
         #expect(r.files()[0].text.contains("| embodied carbon (amortised) | not counted |"))
     }
+
+    /// A backtick in a scenario's name had closed its heading's code span early (`` ## Scenario
+    /// `a `c` d` `` rendered "a " as code and the rest as text); the span's fence is now longer
+    /// than any run inside it, in Markdown and HTML alike.
+    @Test func aBacktickInANameKeepsItsCodeSpan() throws {
+        let r = try report(scenario("a `c` d", namedClass("chat")))
+        let files = r.files()
+        #expect(files[0].text.contains("## Scenario `` a `c` d ``"), "\(files[0].text.prefix(2000))")
+        #expect(files[1].text.contains("<h2>Scenario <code>a `c` d</code></h2>"))
+        #expect(ReportDocument.code("plain") == "`plain`" && ReportDocument.code("x``y") == "``` x``y ```")
+        #expect(ReportDocument.inline("`a` and `b`") == "<code>a</code> and <code>b</code>")
+        #expect(ReportDocument.inline("a lone ` stays") == "a lone ` stays")
+    }
 }

@@ -18,7 +18,7 @@ extension WorkloadReport {
         let strategies = Set(rows.map(\.1.strategy)), models = Set(rows.map(\.0.fleet.name)).count > 1 && strategies.count == 1
         let what = models ? "Each scenario's `\(rows[0].1.strategy)` queries" : "Each strategy's queries"
         let deploymentsCompared = rows.contains { s, c in Self.baseClass(c, base: baseReport).map { Self.comparesDeployments(c, $0.result) } ?? false }
-        var intro = "\(what), mean Wh per query against the same class of the first scenario (`\(base.name)`, at the `\(base.boundary.rawValue)` boundary; where it has one class, against that class). The batch is what the KV cache allows: long contexts and many samples per query leave room for fewer sequences."
+        var intro = "\(what), mean Wh per query against the same class of the first scenario (\(ReportDocument.code(base.name)), at the `\(base.boundary.rawValue)` boundary; where it has one class, against that class). The batch is what the KV cache allows: long contexts and many samples per query leave room for fewer sequences."
         if deploymentsCompared {
             intro += " Where a class runs the strategy the first scenario's class runs, its multiple compares deployments (model, GPU, layout), which differ by design."
         }
@@ -41,9 +41,9 @@ extension WorkloadReport {
                    },
                    numeric: [3, 4, 5, 6]),
         ]
-        let notes = zip(rows, ratios).compactMap { r, x in x.why.map { "`\(r.0.fleet.name)` class `\(r.1.name)`: \($0) (–: not comparable)" } }
+        let notes = zip(rows, ratios).compactMap { r, x in x.why.map { "\(ReportDocument.code(r.0.fleet.name)) class \(ReportDocument.code(r.1.name)): \($0) (–: not comparable)" } }
             + zip(rows, caveats).filter { !$0.1.isEmpty }.map { r, cav in
-                "`\(r.0.fleet.name)` class `\(r.1.name)`: " + cav.map(\.long).joined(separator: "; ")
+                "\(ReportDocument.code(r.0.fleet.name)) class \(ReportDocument.code(r.1.name)): " + cav.map(\.long).joined(separator: "; ")
             }
         if !notes.isEmpty { b.append(.list(notes)) }
         return b
@@ -53,15 +53,15 @@ extension WorkloadReport {
     /// or why there is none.
     static func ttcRatio(_ f: FleetResult, _ c: ClassResult, base: FleetResult) -> (ratio: Double?, why: String?) {
         guard f.boundary == base.boundary else {
-            return (nil, "at the `\(f.boundary.rawValue)` boundary, `\(base.name)` at `\(base.boundary.rawValue)`")
+            return (nil, "at the `\(f.boundary.rawValue)` boundary, \(ReportDocument.code(base.name)) at `\(base.boundary.rawValue)`")
         }
         guard let same = counterpart(c, in: base) else {
-            return (nil, "`\(base.name)` has no class `\(c.name)` and several others")
+            return (nil, "\(ReportDocument.code(base.name)) has no class \(ReportDocument.code(c.name)) and several others")
         }
         // A class without draws has no mean to divide (its 0 had read "0 × single").
         guard c.draws > 0 else { return (nil, "no queries drawn in this class") }
-        guard same.draws > 0 else { return (nil, "`\(base.name)` class `\(same.name)` has no queries drawn") }
-        guard same.whPerQuery.mean > 0 else { return (nil, "`\(base.name)` class `\(same.name)` uses no energy") }
+        guard same.draws > 0 else { return (nil, "\(ReportDocument.code(base.name)) class \(ReportDocument.code(same.name)) has no queries drawn") }
+        guard same.whPerQuery.mean > 0 else { return (nil, "\(ReportDocument.code(base.name)) class \(ReportDocument.code(same.name)) uses no energy") }
         return (c.whPerQuery.mean / same.whPerQuery.mean, nil)
     }
 
@@ -106,7 +106,7 @@ extension WorkloadReport {
     static func ttcCaveats(_ s: ScenarioReport, _ c: ClassResult, base: ScenarioReport, scenarios: [Scenario]) -> [(short: String, long: String)] {
         guard let (same, baseInput) = baseClass(c, base: base) else { return [] }
         var out: [(short: String, long: String)] = []
-        let b = "`\(base.fleet.name)`"
+        let b = "\(ReportDocument.code(base.fleet.name))"
         if let (mine, deployment) = kernelClass(s, named: c.name), let theirs = baseInput,
            let baseDeployment = kernelClass(base, named: same.name)?.1 {
             if mine.input != theirs.input || mine.output != theirs.output {
@@ -152,7 +152,7 @@ extension WorkloadReport {
     static func fleetCaveats(_ s: ScenarioReport, base: ScenarioReport) -> [(short: String, long: String)] {
         guard case let .kernel(k) = s.scenario.kind, case let .kernel(e) = base.scenario.kind else { return [] }
         var out: [(short: String, long: String)] = []
-        let b = "`\(base.fleet.name)`", idleCounted = s.fleet.boundary >= .it
+        let b = "\(ReportDocument.code(base.fleet.name))", idleCounted = s.fleet.boundary >= .it
         if idleCounted, k.headroom != e.headroom {
             out.append(("other headroom", "another headroom than \(b)'s: \(formatPercent(k.headroom, decimals: 0)) against \(formatPercent(e.headroom, decimals: 0)) "
                         + "above the busiest hour, whose idle capacity the `\(s.fleet.boundary.rawValue)` boundary counts"))

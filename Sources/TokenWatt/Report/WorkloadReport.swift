@@ -91,7 +91,7 @@ public struct WorkloadReport: Sendable {
         let off = scenarios.map(\.fleet).compactMap { f -> String? in
             let perQuery = f.whPerQuery.mean * f.queriesPerDay / 1e9
             guard perQuery > 0, abs(f.gwhPerDay / perQuery - 1) > 0.005 else { return nil }
-            return "`\(f.name)` (× \(formatNumber(f.gwhPerDay / perQuery, significant: 3)))"
+            return "\(ReportDocument.code(f.name)) (× \(formatNumber(f.gwhPerDay / perQuery, significant: 3)))"
         }
         guard !off.isEmpty else { return "A day's totals are the mean query's times the queries a day." }
         return "A day's totals are the mean query's times the queries a day, except in " + off.joined(separator: ", ")
@@ -100,7 +100,7 @@ public struct WorkloadReport: Sendable {
 
     func section(_ s: ScenarioReport, charts: Bool) -> [ReportBlock] {
         let f = s.fleet
-        var b: [ReportBlock] = [.heading(2, "Scenario `\(f.name)`"), .paragraph(f.description.isEmpty ? "(no description)" : f.description)]
+        var b: [ReportBlock] = [.heading(2, "Scenario \(ReportDocument.code(f.name))"), .paragraph(f.description.isEmpty ? "(no description)" : f.description)]
         b.append(.paragraph("Wh per query at the `\(f.boundary.rawValue)` boundary: median \(wh(f.whPerQuery.median)) (IQR \(wh(f.whPerQuery.p25))–\(wh(f.whPerQuery.p75)), P5–P95 \(wh(f.whPerQuery.p5))–\(wh(f.whPerQuery.p95))), mean \(wh(f.whPerQuery.mean)); \(FleetRendering.queries(f.queriesPerDay)) queries a day use \(formatNumber(f.gwhPerDay, significant: 3)) GWh\(FleetRendering.rangeWords(f, unit: " GWh"))."))
         if let g = f.gpus {
             b.append(.paragraph("Fleet: \(g) GPUs in \(f.nodes ?? 0) nodes (" + f.hardware.map { "\($0.className): \($0.gpus) × \($0.gpu) in \($0.nodes) × \($0.node)" }.joined(separator: "; ") + "); peak \(formatNumber(f.megawatts, significant: 3)) MW at the wall, \(formatNumber(f.facilityMegawatts, significant: 3)) MW at the facility; idle provisioned capacity uses \(formatNumber(f.idleGWhPerDay, significant: 3)) GWh a day."))
@@ -212,14 +212,14 @@ public struct WorkloadReport: Sendable {
             for c in k.classes where c.strategy != .single || c.prefixCacheHit > 0 {
                 let words = c.strategy.words(prefixCacheHit: c.prefixCacheHit)
                 if let i = rows.firstIndex(where: { $0.name == c.name && $0.words == words }) {
-                    rows[i].scenarios.append("`\(s.scenario.name)`")
+                    rows[i].scenarios.append("\(ReportDocument.code(s.scenario.name))")
                 } else {
-                    rows.append((c.name, words, ["`\(s.scenario.name)`"]))
+                    rows.append((c.name, words, ["\(ReportDocument.code(s.scenario.name))"]))
                 }
             }
         }
         return rows.map { r in
-            ["strategy of class `\(r.name)`, scenario\(r.scenarios.count == 1 ? "" : "s") " + r.scenarios.joined(separator: ", "), r.words,
+            ["strategy of class \(ReportDocument.code(r.name)), scenario\(r.scenarios.count == 1 ? "" : "s") " + r.scenarios.joined(separator: ", "), r.words,
              "workload file \(source)"]
         }
     }
