@@ -56,6 +56,29 @@ import Testing
         let r = try KernelFleet(scenario: w.scenarios[0], kernel: k, estimator: Estimator()).run(samples: 200, seed: 1, change: change)
         #expect(r.notes.contains("class chat: a decode step's 64-token budget keeps 64 sequences decoding, fewer than the deployment's batch limit"))
     }
+
+    /// Data-parallel replicas are each priced with a whole number of sequences: maxBatch 300 on 8
+    /// replicas runs 8 × 38 = 304, more than the limit, and 299 runs 8 × 37 = 296, which is
+    /// rounding, not the KV cache. The fleet had priced 304 with nothing said, and called 296
+    /// what the KV cache holds; the note now says which, in the fleet's text and the report.
+    @Test func aBatchLimitThatDoesNotSplitOverReplicasIsNamed() throws {
+        func deployment(_ limit: Int) -> String {
+            #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm", "gpus": 8, "tp": 1, "maxBatch": \#(limit)}"#
+        }
+        let over = try runWorkload(kernelWorkload(deployment: deployment(300)), samples: 200)[0]
+        #expect(over.classes[0].effectiveBatch == 304)
+        let note = "class chat: batch 300 does not split evenly over 8 data-parallel replicas: each is priced with 38 sequences, 304 in all, more than the deployment's batch limit of 300"
+        #expect(over.notes.contains(note), "\(over.notes)")
+        let w = try readWorkload(kernelWorkload(deployment: deployment(300)))
+        #expect(FleetRendering.text(w, [over]).contains("note: \(note)"))
+        let report = try WorkloadReport.build(w, name: "t", source: "w.json", runner: FleetRunner(dataDirectory: nil), accountant: TestCatalogs.accountant, samples: 200)
+        #expect(report.files()[0].text.contains("- \(note)"))
+        let under = try runWorkload(kernelWorkload(deployment: deployment(299)), samples: 200)[0]
+        #expect(under.notes.contains("class chat: batch 299 does not split evenly over 8 data-parallel replicas: each is priced with 37 sequences, 296 in all"), "\(under.notes)")
+        #expect(!under.notes.contains { $0.contains("KV cache holds") })
+        let even = try runWorkload(kernelWorkload(deployment: deployment(256)), samples: 200)[0]
+        #expect(!even.notes.contains { $0.contains("batch limit") || $0.contains("split evenly") }, "\(even.notes)")
+    }
 }
 
 /// A fleet of whole replicas for little traffic says that its queries carry its idle draw.
@@ -84,6 +107,20 @@ import Testing
         #expect(same.saving == 0 && same.measured == nil && same.savingRange == nil)
         #expect(fp8.measured != nil && fp8.savingRange != nil)
         #expect(r.notes.contains { $0.hasPrefix("lever bf16 changes nothing here: the scenario already runs that way") }, "\(r.notes)")
+    }
+
+    /// A divisor of 1 saved 1e-13 (the same energy averaged in another order) and was ranked
+    /// first among the levers that save nothing, with no note; a lever that repeats the
+    /// deployment's GPU ended its note with an aside about fp16 and bf16.
+    @Test func aLeverWithinRoundingOfTheBaselineChangesNothing() throws {
+        let levers = #""levers": [{"name": "a-gpu", "gpu": "h100-sxm"}, {"name": "b-one", "divisor": {"fixed": 1}}, {"name": "c-bf16", "precision": "bf16"}]"#
+        let r = try runWorkload(kernelWorkload(extra: levers), samples: 500)[0]
+        #expect(r.levers.map(\.saving) == [0, 0, 0], "\(r.levers.map(\.saving))")
+        #expect(r.levers.map(\.name) == ["a-gpu", "b-one", "c-bf16"])
+        #expect(r.notes.contains("lever a-gpu changes nothing here: the scenario already runs that way"), "\(r.notes)")
+        #expect(r.notes.contains("lever b-one changes nothing here: its divisor leaves each query's energy as it is"))
+        #expect(r.notes.contains("lever c-bf16 changes nothing here: the scenario already runs that way, or the model prices both alike (fp16 and bf16 run at one rate)"))
+        #expect(FleetRunner.saving(1.01e-13) == 0 && FleetRunner.saving(-1e-10) == 0 && FleetRunner.saving(1e-6) == 1e-6)
     }
 }
 

@@ -333,7 +333,9 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect(cold["strategyParameters"] == parameters)
         #expect(warm["prefixCacheHit"] == JSONValue.number(0.95))
         var cached = 0.0
-        for k in 1...9 { cached += ((Double(1000 + (k - 1) * 1500) * 0.95).rounded() / 16).rounded(.down) * 16 }  // whole blocks
+        // Call k re-reads the prompt, every earlier answer and tool output, and the latest answer
+        // (whose KV blocks the cache keeps); only its new tool output is fresh. Whole blocks.
+        for k in 1...9 { cached += ((Double(1000 + (k - 1) * 1500 + 500) * 0.95).rounded() / 16).rounded(.down) * 16 }
         #expect(warm["meanCachedTokens"] == JSONValue.number(cached), "\(warm)")
         #expect(warm["meanPrefilledTokens"] == JSONValue.number(77_500 - cached))
     }

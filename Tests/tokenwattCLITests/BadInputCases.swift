@@ -252,6 +252,9 @@ extension BadInput {
         Inputs.fleet("\"input\": {\"fixed\": 100}", "\"input\": {\"lognormal\": {\"p5\": 100, \"p95\": 10}}", mentions: ["input.lognormal"], name: "workload lognormal reversed"),
         Inputs.fleet("\"input\": {\"fixed\": 100}", "\"input\": {\"exponential\": {\"median\": 0}}", mentions: ["input"], name: "workload exponential zero"),
         Inputs.fleet("\"output\": {\"fixed\": 50}", "\"output\": {\"lognormal\": {\"p5\": 10, \"p95\": 1e15}}", mentions: ["output.lognormal.p95", "10000000"], name: "workload lognormal beyond range"),
+        // Every query generating nothing had been priced as decoding at "batch 7".
+        Inputs.fleet("\"output\": {\"fixed\": 50}", "\"output\": {\"fixed\": 0}", mentions: ["classes[0].output", "some output tokens"], name: "workload output zero"),
+        Inputs.fleet("\"output\": {\"fixed\": 50}", "\"output\": {\"uniform\": {\"low\": 0, \"high\": 0}}", mentions: ["classes[0].output"], name: "workload output uniform zero"),
         Inputs.fleet("\"input\": {\"fixed\": 100}", "\"input\": {\"histogram\": {\"edges\": [1, 2, 1e12], \"weights\": [1, 1]}}", mentions: ["input.histogram.edges[2]"], name: "workload histogram beyond range"),
         Inputs.fleet("\"input\": {\"fixed\": 100}", "\"input\": {\"histogram\": {\"edges\": [1, 2], \"weights\": [1, 1]}}", mentions: ["input"], name: "workload histogram mismatch"),
         Inputs.fleet("\"input\": {\"fixed\": 100}", "\"input\": {\"trace\": {\"file\": \"none.csv\", \"column\": \"x\"}}", mentions: ["none.csv"], name: "workload trace missing"),

@@ -66,8 +66,12 @@ public struct EmissionsAccountant: Sendable {
     /// A day's carbon both ways with the day's energy at the ends of its measured error band, at
     /// the same load-weighted intensities: their hourly weights follow the provisioned power,
     /// which the band does not move.
+    /// A day of no energy at both ends emits nothing at both ends (its CSV cells had been empty
+    /// beside a GWh range of 0–0).
     static func dayCarbonRange(_ r: FleetResult, perDay d: Impact) -> (location: Bounds, market: Bounds)? {
-        guard let g = r.gwhPerDayRange, r.gwhPerDay > 0 else { return nil }
+        guard let g = r.gwhPerDayRange else { return nil }
+        if r.gwhPerDay == 0, g.low == 0, g.high == 0 { return (Bounds(low: 0, high: 0), Bounds(low: 0, high: 0)) }
+        guard r.gwhPerDay > 0 else { return nil }
         func at(_ gwh: Double) -> Double { gwh / r.gwhPerDay }
         return (Bounds(low: d.locationGrams * at(g.low), high: d.locationGrams * at(g.high)),
                 Bounds(low: d.marketGrams * at(g.low), high: d.marketGrams * at(g.high)))

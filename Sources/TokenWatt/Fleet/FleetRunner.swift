@@ -79,15 +79,12 @@ public struct FleetRunner: Sendable {
                                       + "\(b.effectiveBatch) (what the KV cache or step budget holds)")
                 }
                 // A day of no queries has no GWh to compare: the saving is then per query.
-                let saving = base.gwhPerDay > 0 ? 1 - r.gwhPerDay / base.gwhPerDay
-                    : base.whPerQuery.mean > 0 ? 1 - r.whPerQuery.mean / base.whPerQuery.mean : 0
+                let saving = Self.saving(base.gwhPerDay > 0 ? 1 - r.gwhPerDay / base.gwhPerDay
+                    : base.whPerQuery.mean > 0 ? 1 - r.whPerQuery.mean / base.whPerQuery.mean : 0)
                 // A lever the scenario already runs (bf16 on a bf16 deployment) saves nothing, and
                 // no measured error makes that a range (it printed "-17.1 %…+4.4 %" about a no-op).
-                let noOp = r.whPerQuery == base.whPerQuery && r.gwhPerDay == base.gwhPerDay
-                if noOp {
-                    base.notes.append("lever \(lever.name) changes nothing here: the scenario already runs that way, "
-                                      + "or the model prices both alike (fp16 and bf16 run at one rate)")
-                }
+                let noOp = saving == 0 && Self.alike(r.whPerQuery.mean, base.whPerQuery.mean)
+                if noOp { base.notes.append(Self.noChangeNote(lever.name, precision: change.precision != nil || change.kvPrecision != nil)) }
                 base.notes += Self.otherGPUNotes(lever: lever.name, base: base, changed: r)
                 var result = LeverResult(name: lever.name, meanWhPerQuery: r.whPerQuery.mean, gwhPerDay: r.gwhPerDay,
                                          saving: saving, measured: noOp ? nil : change.measuredLever.flatMap(estimator.leverAccuracy))
@@ -102,12 +99,30 @@ public struct FleetRunner: Sendable {
             case let .divisor(d):
                 var rng = SeededRandom(seed: seed).stream(1000 + UInt64(j))
                 let mean = base.samples.reduce(0) { $0 + $1 / d.sample(&rng) } / Double(max(1, base.samples.count))
+                let saving = Self.saving(1 - mean / base.whPerQuery.mean)
+                if saving == 0 { base.notes.append("lever \(lever.name) changes nothing here: its divisor leaves each query's energy as it is") }
                 base.levers.append(LeverResult(name: lever.name, meanWhPerQuery: mean, gwhPerDay: mean * scenario.queriesPerDay / 1e9,
-                                               saving: 1 - mean / base.whPerQuery.mean))
+                                               saving: saving))
             }
         }
         base.levers.sort { $0.saving != $1.saving ? $0.saving > $1.saving : $0.name < $1.name }
         return base
+    }
+
+    /// A saving within 1e-9 of none is none: the same energy summed in another order (a divisor of
+    /// 1 divides each sample, then averages) differs in the last bits, and a lever of 1e-13 had
+    /// been ranked first among those saving nothing, with no note.
+    static func saving(_ x: Double) -> Double { abs(x) < 1e-9 ? 0 : x }
+
+    /// Two means within 1e-9 of each other, relative: the same energy up to rounding.
+    static func alike(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= 1e-9 * max(abs(a), abs(b)) }
+
+    /// The note for a lever that leaves the energy as it was. Only a precision lever can be priced
+    /// alike by the model (fp16 and bf16 run at one rate); the aside had ended every such note,
+    /// a GPU's or a batch limit's too.
+    static func noChangeNote(_ name: String, precision: Bool) -> String {
+        "lever \(name) changes nothing here: the scenario already runs that way"
+            + (precision ? ", or the model prices both alike (fp16 and bf16 run at one rate)" : "")
     }
 
     /// What a lever onto another GPU inherits that its measured range leaves out: the other GPU's

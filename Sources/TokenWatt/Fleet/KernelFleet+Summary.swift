@@ -65,12 +65,8 @@ extension KernelFleet {
         sizing.hardware.replicasNeeded = needed
         sizing.hardware.replicaWallWatts = busyWall
         sizing.hourlyWall = (0..<24).map { h in busy[h] * busyWall + (Double(replicas) - busy[h]) * s.idleWallPower }
-        let inFlight = s.localBatch * s.deployment.attentionRanks
-        if inFlight < (kernel.deployments.first { $0.name == cls.deployment }?.maxBatch ?? 0) {
-            let held = s.batchLimit != .stepBudget ? "the KV cache holds \(formatCount(inFlight, "sequence"))"
-                : s.disaggregated ? "a decode step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding"
-                : "a step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding beside the prompts that join them"
-            sizing.notes.append("class \(cls.name): \(held), fewer than the deployment's batch limit")
+        if let note = Self.batchNote(surface: s, limit: kernel.deployments.first { $0.name == cls.deployment }?.maxBatch ?? 0) {
+            sizing.notes.append("class \(cls.name): \(note)")
         }
         sizing.notes += Self.kvNotes(cls, draws: mine, surface: s)
         let over = mine.filter(\.overContext).count
@@ -79,6 +75,23 @@ extension KernelFleet {
                                 + "the \(s.deployment.model.maxPositions)-token context window of \(s.deployment.model.id); costed as drawn")
         }
         return sizing
+    }
+
+    /// Why a class runs another batch than its deployment's `maxBatch`: the KV cache or a step's
+    /// token budget holds fewer, or the limit does not split evenly over data-parallel replicas,
+    /// each priced with the nearest whole number of sequences (maxBatch 300 on 8 replicas is
+    /// priced as 8 × 38 = 304, more than the limit, which had been said nowhere).
+    static func batchNote(surface s: ServingSurface, limit: Int) -> String? {
+        let ranks = s.deployment.attentionRanks, inFlight = s.localBatch * ranks
+        if inFlight > limit || (inFlight < limit && s.batchLimit == .none),
+           let split = ServingEstimator.replicaSplitNote(limit, perRank: s.localBatch, ranks: ranks) {
+            return split + (inFlight > limit ? ", more than the deployment's batch limit of \(limit)" : "")
+        }
+        guard inFlight < limit else { return nil }
+        let held = s.batchLimit != .stepBudget ? "the KV cache holds \(formatCount(inFlight, "sequence"))"
+            : s.disaggregated ? "a decode step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding"
+            : "a step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding beside the prompts that join them"
+        return "\(held), fewer than the deployment's batch limit"
     }
 
     /// What a class's calls ask of one engine's KV cache and batch that its pricing does not

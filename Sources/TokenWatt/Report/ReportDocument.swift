@@ -80,10 +80,38 @@ public enum ReportDocument {
         s.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
     }
 
-    /// Escapes text and turns `code` spans into <code>.
+    /// `s` as a Markdown code span, whatever it holds: a name with a backtick in a single-backtick
+    /// span ended the span early (a scenario named ``a `c` d`` broke its heading), so the fence is
+    /// one backtick longer than the longest run inside, padded by a space (CommonMark strips it).
+    static func code(_ s: String) -> String {
+        guard s.contains("`") else { return "`\(s)`" }
+        let longest = s.split(whereSeparator: { $0 != "`" }).map(\.count).max() ?? 0
+        let fence = String(repeating: "`", count: longest + 1)
+        return "\(fence) \(s) \(fence)"
+    }
+
+    /// Escapes text and turns code spans into <code>: a run of backticks opens a span that the
+    /// next run of as many closes (`code`'s longer fences included); one that is never closed
+    /// stays as it is.
     static func inline(_ s: String) -> String {
-        let parts = escape(s).components(separatedBy: "`")
-        return parts.enumerated().map { i, p in i % 2 == 1 && i < parts.count - 1 ? "<code>\(p)</code>" : (i % 2 == 1 ? "`" + p : p) }.joined()
+        let c = Array(escape(s))
+        func run(at i: Int) -> Int { var n = 0; while i + n < c.count, c[i + n] == "`" { n += 1 }; return n }
+        var out = "", i = 0
+        while i < c.count {
+            guard c[i] == "`" else { out.append(c[i]); i += 1; continue }
+            let n = run(at: i)
+            var j = i + n, close: Int?
+            while j < c.count, close == nil {
+                let m = c[j] == "`" ? run(at: j) : 0
+                if m == n { close = j } else { j += max(1, m) }
+            }
+            guard let end = close else { out += String(repeating: "`", count: n); i += n; continue }
+            var body = String(c[(i + n)..<end])
+            if n > 1, body.count >= 2, body.hasPrefix(" "), body.hasSuffix(" ") { body = String(body.dropFirst().dropLast()) }
+            out += "<code>\(body)</code>"
+            i = end + n
+        }
+        return out
     }
 }
 

@@ -36,6 +36,17 @@ public struct SVGChart {
     static let colors = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
     static let dashes = ["", "6 3", "2 3", "8 3 2 3", "1 2", "10 4"]
 
+    /// The colour, dash and marker shape of series `i`. Colour cycles over 8 and dash and shape
+    /// over 6, so the first 24 series (8 and 6 share a factor of 2: lcm 24) each get their own
+    /// pair; past 24 the dash and shape step one further, which gives 24 more pairs, since
+    /// `i % 8` and `(i + 1) % 6` then differ in parity where the first 24 agree. A chart of more
+    /// series draws them all, never a palette's worth only (gpu-generations' 9th and 10th GPUs
+    /// had been dropped from its line charts with nothing said).
+    static func look(_ i: Int) -> (color: String, dash: String, shape: Int) {
+        let style = (i + i / 24) % dashes.count
+        return (colors[i % colors.count], dashes[style], style)
+    }
+
     let left = 78.0, right = 20.0, top = 40.0, bottom = 58.0
 
     public func render() -> String {
@@ -80,15 +91,15 @@ public struct SVGChart {
     }
 
     func draw(_ series: Series, index i: Int, sx: (Double) -> Double, sy: (Double) -> Double, baseline: Double) -> String {
-        let color = Self.colors[i % Self.colors.count]
+        let (color, dash, shape) = Self.look(i)
         let pts = series.points.filter { $0.x.isFinite && $0.y.isFinite && (xScale == .linear || $0.x > 0) && (yScale == .linear || $0.y > 0) }
         var s = "<g class=\"series\" data-name=\"\(Self.escape(series.name))\">"
         switch series.style {
         case .line:
             let d = pts.enumerated().map { j, p in "\(j == 0 ? "M" : "L")\(f(sx(p.x))) \(f(sy(p.y)))" }.joined(separator: " ")
-            s += "<path class=\"mark\" d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" stroke-dasharray=\"\(Self.dashes[i % Self.dashes.count])\"/>"
+            s += "<path class=\"mark\" d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" stroke-dasharray=\"\(dash)\"/>"
         case .markers:
-            for p in pts { s += marker(shape: i, x: sx(p.x), y: sy(p.y), color: color) }
+            for p in pts { s += marker(shape: shape, x: sx(p.x), y: sy(p.y), color: color) }
         case .bars:
             let w = max(2, (width - left - right) / Double(max(1, pts.count)) * 0.7)
             for p in pts {
@@ -126,9 +137,10 @@ public struct SVGChart {
             if i < 0 {
                 s += "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x + 14))\" y2=\"\(f(y))\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>"
             } else if series[i].style == .line {
-                s += "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x + 14))\" y2=\"\(f(y))\" stroke=\"\(Self.colors[i % Self.colors.count])\" stroke-width=\"2\" stroke-dasharray=\"\(Self.dashes[i % Self.dashes.count])\"/>"
+                let look = Self.look(i)
+                s += "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x + 14))\" y2=\"\(f(y))\" stroke=\"\(look.color)\" stroke-width=\"2\" stroke-dasharray=\"\(look.dash)\"/>"
             } else {
-                s += marker(shape: i, x: x + 7, y: y, color: Self.colors[i % Self.colors.count], cssClass: "legend-mark")
+                s += marker(shape: Self.look(i).shape, x: x + 7, y: y, color: Self.look(i).color, cssClass: "legend-mark")
             }
             s += "<text x=\"\(f(x + 20))\" y=\"\(f(y + 4))\">\(Self.escape(name))</text>"
             x += w

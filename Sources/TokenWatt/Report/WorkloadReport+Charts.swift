@@ -23,6 +23,9 @@ extension WorkloadReport {
     }
 
     /// Distribution of Wh per query: share of queries in log-spaced bins, one line per scenario.
+    /// The bins span the pooled P0.5–P99.5 of all scenarios, so a scenario's tails beyond it are
+    /// not drawn; the axis title says how much of a scenario that leaves out (the curves had
+    /// summed to 96.5 % with nothing said).
     func distributionChart() -> String {
         var chart = SVGChart(title: "Distribution of Wh per query", xTitle: "Wh per query (log scale)", yTitle: "share of queries per bin, %")
         chart.xScale = .log
@@ -31,17 +34,24 @@ extension WorkloadReport {
         let lo = all[Int(Double(all.count - 1) * 0.005)], hi = all[Int(Double(all.count - 1) * 0.995)]
         let (a, z) = lo < hi ? (log10(lo), log10(hi)) : (log10(lo0) - 0.5, log10(hi0) + 0.5)
         let bins = 40
-        for s in scenarios.prefix(SVGChart.colors.count) {
+        var mostLeftOut = 0.0
+        for s in scenarios {
             // Each sample at its weight, as the percentiles count it (a kernel scenario's classes by share).
             let f = s.fleet, weights = f.sampleWeights.count == f.samples.count ? f.sampleWeights : [Double](repeating: 1, count: f.samples.count)
             var counts = [Double](repeating: 0, count: bins)
             for (x, w) in zip(f.samples, weights) where x > 0 {
-                let i = Int(((log10(x) - a) / (z - a) * Double(bins)).rounded(.down))
+                // The top edge itself (the P99.5 sample) falls in the last bin, not past it.
+                var i = Int(((log10(x) - a) / (z - a) * Double(bins)).rounded(.down))
+                if i == bins, x <= hi { i = bins - 1 }
                 if i >= 0 && i < bins { counts[i] += w }
             }
             let all = weights.reduce(0, +), n = all > 0 ? all : 1
+            mostLeftOut = max(mostLeftOut, 1 - counts.reduce(0, +) / n)
             let points = (0..<bins).map { i in (x: pow(10, a + (Double(i) + 0.5) * (z - a) / Double(bins)), y: counts[i] / n * 100) }
             chart.series.append(SVGChart.Series(name: s.fleet.name, points: points, style: .line))
+        }
+        if mostLeftOut >= 0.0005 {
+            chart.xTitle += "; queries beyond all scenarios' P0.5–P99.5 not drawn (up to \(formatPercent(mostLeftOut)) of a scenario)"
         }
         return chart.render()
     }
@@ -87,7 +97,7 @@ extension WorkloadReport {
 
     /// Facility power and location-based emissions by hour, for scenarios with a fleet.
     func diurnalCharts() -> [String] {
-        let fleets = scenarios.filter { $0.fleet.hourlyMegawatts.count == 24 }.prefix(SVGChart.colors.count)
+        let fleets = scenarios.filter { $0.fleet.hourlyMegawatts.count == 24 }
         guard !fleets.isEmpty else { return [] }
         var power = SVGChart(title: "Facility power by hour of day", xTitle: "local hour", yTitle: "MW at the facility")
         var carbon = SVGChart(title: "Emissions by hour of day (location-based)", xTitle: "local hour", yTitle: "kg CO2e per hour")
@@ -133,9 +143,18 @@ extension WorkloadReport {
             // GPUs and servers without a published footprint, and scenarios with no fleet:
             // embodied_* leave them out (and are empty where nothing was counted).
             let bases = [e.basisNames.location ?? "", e.basisNames.market ?? ""]
-            lines.append(CSVWriter.line(fields + energyRange + carbonRange + [e.embodiedMissing.csvCell] + bases))
+            lines.append(CSVWriter.line(fields + energyRange + carbonRange + [Self.embodiedNotCounted(s)] + bases))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The CSV's `embodied_not_counted`: the hardware left out, or, for a day of no queries, that
+    /// there is no per-query figure, as the Markdown's "not counted" says (the cell was empty, as
+    /// if the empty `embodied_g_per_query` counted everything).
+    static func embodiedNotCounted(_ s: ScenarioReport) -> String {
+        let e = s.emissions, cell = e.embodiedMissing.csvCell
+        guard e.perQuery.embodiedGrams == nil, s.fleet.queriesPerDay == 0 else { return cell }
+        return ([cell].filter { !$0.isEmpty } + ["no queries a day: no per-query figure"]).joined(separator: "; ")
     }
 
     func json() -> JSONValue {

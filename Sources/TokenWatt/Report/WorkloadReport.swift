@@ -91,7 +91,7 @@ public struct WorkloadReport: Sendable {
         let off = scenarios.map(\.fleet).compactMap { f -> String? in
             let perQuery = f.whPerQuery.mean * f.queriesPerDay / 1e9
             guard perQuery > 0, abs(f.gwhPerDay / perQuery - 1) > 0.005 else { return nil }
-            return "`\(f.name)` (× \(formatNumber(f.gwhPerDay / perQuery, significant: 3)))"
+            return "\(ReportDocument.code(f.name)) (× \(formatNumber(f.gwhPerDay / perQuery, significant: 3)))"
         }
         guard !off.isEmpty else { return "A day's totals are the mean query's times the queries a day." }
         return "A day's totals are the mean query's times the queries a day, except in " + off.joined(separator: ", ")
@@ -100,7 +100,7 @@ public struct WorkloadReport: Sendable {
 
     func section(_ s: ScenarioReport, charts: Bool) -> [ReportBlock] {
         let f = s.fleet
-        var b: [ReportBlock] = [.heading(2, "Scenario `\(f.name)`"), .paragraph(f.description.isEmpty ? "(no description)" : f.description)]
+        var b: [ReportBlock] = [.heading(2, "Scenario \(ReportDocument.code(f.name))"), .paragraph(f.description.isEmpty ? "(no description)" : f.description)]
         b.append(.paragraph("Wh per query at the `\(f.boundary.rawValue)` boundary: median \(wh(f.whPerQuery.median)) (IQR \(wh(f.whPerQuery.p25))–\(wh(f.whPerQuery.p75)), P5–P95 \(wh(f.whPerQuery.p5))–\(wh(f.whPerQuery.p95))), mean \(wh(f.whPerQuery.mean)); \(FleetRendering.queries(f.queriesPerDay)) queries a day use \(formatNumber(f.gwhPerDay, significant: 3)) GWh\(FleetRendering.rangeWords(f, unit: " GWh"))."))
         if let g = f.gpus {
             b.append(.paragraph("Fleet: \(g) GPUs in \(f.nodes ?? 0) nodes (" + f.hardware.map { "\($0.className): \($0.gpus) × \($0.gpu) in \($0.nodes) × \($0.node)" }.joined(separator: "; ") + "); peak \(formatNumber(f.megawatts, significant: 3)) MW at the wall, \(formatNumber(f.facilityMegawatts, significant: 3)) MW at the facility; idle provisioned capacity uses \(formatNumber(f.idleGWhPerDay, significant: 3)) GWh a day."))
@@ -180,149 +180,6 @@ public struct WorkloadReport: Sendable {
     /// A factor's unit by its basis; the workload's own figure is read as CO2e, as its keys say.
     static func unit(_ b: CarbonBasis?) -> String { (b ?? .lifecycle).unit }
 
-    /// Classes that think harder than one answer, each against the same class of the workload's
-    /// first scenario at the same boundary: Wh at different boundaries, or of different
-    /// queries, are no multiple of each other (a `gpu`-boundary row had read 1.75 × a
-    /// `facility` single whose like-for-like factor was 3.85). A multiple that is not like for
-    /// like is marked in a caveats column, and the list below the table says why (`ttcCaveats`):
-    /// a best-of-8 on other queries had read "3.76 × single" with nothing said.
-    func testTimeCompute() -> [ReportBlock] {
-        let rows = scenarios.flatMap { s in s.fleet.classes.map { (s, $0) } }.filter { $0.1.strategy != "single" }
-        guard !rows.isEmpty, let baseReport = scenarios.first else { return [] }
-        let base = baseReport.fleet
-        let ratios = rows.map { s, c in Self.ttcRatio(s.fleet, c, base: base) }
-        let caveats = zip(rows, ratios).map { r, x in x.ratio == nil ? [] : Self.ttcCaveats(r.0, r.1, base: baseReport, scenarios: workload.scenarios) }
-        let strategies = Set(rows.map(\.1.strategy)), models = Set(rows.map(\.0.fleet.name)).count > 1 && strategies.count == 1
-        let what = models ? "Each scenario's `\(rows[0].1.strategy)` queries" : "Each strategy's queries"
-        let deploymentsCompared = rows.contains { s, c in Self.baseClass(c, base: baseReport).map { Self.comparesDeployments(c, $0.result) } ?? false }
-        var intro = "\(what), mean Wh per query against the same class of the first scenario (`\(base.name)`, at the `\(base.boundary.rawValue)` boundary; where it has one class, against that class). The batch is what the KV cache allows: long contexts and many samples per query leave room for fewer sequences."
-        if deploymentsCompared {
-            intro += " Where a class runs the strategy the first scenario's class runs, its multiple compares deployments (model, GPU, layout), which differ by design."
-        }
-        let marked = caveats.contains { !$0.isEmpty }
-        if marked {
-            intro += " A caveat marks a multiple that is not like for like (the list below says why)."
-        }
-        var header = ["scenario", "class", "strategy", "output tokens", "batch", "mean Wh", "× \(base.name)"]
-        if marked { header.append("caveats") }
-        var b: [ReportBlock] = [
-            .heading(2, "Test-time compute"),
-            .paragraph(intro),
-            .table(header,
-                   zip(zip(rows, ratios), caveats).map { rx, cav in
-                       let ((s, c), x) = rx
-                       let figures = FleetRendering.classFigures(c)
-                       let cells = [s.fleet.name, c.name, c.strategyWords, figures[2], String(c.effectiveBatch),
-                                    figures[1], x.ratio.map { formatNumber($0, significant: 3) } ?? "–"]
-                       return marked ? cells + [cav.map(\.short).joined(separator: "; ")] : cells
-                   },
-                   numeric: [3, 4, 5, 6]),
-        ]
-        let notes = zip(rows, ratios).compactMap { r, x in x.why.map { "`\(r.0.fleet.name)` class `\(r.1.name)`: \($0) (–: not comparable)" } }
-            + zip(rows, caveats).filter { !$0.1.isEmpty }.map { r, cav in
-                "`\(r.0.fleet.name)` class `\(r.1.name)`: " + cav.map(\.long).joined(separator: "; ")
-            }
-        if !notes.isEmpty { b.append(.list(notes)) }
-        return b
-    }
-
-    /// A class's mean Wh as a multiple of the base scenario's same class (or its only class),
-    /// or why there is none.
-    static func ttcRatio(_ f: FleetResult, _ c: ClassResult, base: FleetResult) -> (ratio: Double?, why: String?) {
-        guard f.boundary == base.boundary else {
-            return (nil, "at the `\(f.boundary.rawValue)` boundary, `\(base.name)` at `\(base.boundary.rawValue)`")
-        }
-        guard let same = counterpart(c, in: base) else {
-            return (nil, "`\(base.name)` has no class `\(c.name)` and several others")
-        }
-        // A class without draws has no mean to divide (its 0 had read "0 × single").
-        guard c.draws > 0 else { return (nil, "no queries drawn in this class") }
-        guard same.draws > 0 else { return (nil, "`\(base.name)` class `\(same.name)` has no queries drawn") }
-        guard same.whPerQuery.mean > 0 else { return (nil, "`\(base.name)` class `\(same.name)` uses no energy") }
-        return (c.whPerQuery.mean / same.whPerQuery.mean, nil)
-    }
-
-    /// The base scenario's class a class is compared with (`ttcRatio`), its result and its input.
-    static func baseClass(_ c: ClassResult, base: ScenarioReport) -> (result: ClassResult, input: QueryClass?)? {
-        guard let same = counterpart(c, in: base.fleet) else { return nil }
-        return (same, kernelClass(base, named: same.name)?.0)
-    }
-
-    /// The class of `f` a class is compared with: the one of the same name, or `f`'s only class.
-    static func counterpart(_ c: ClassResult, in f: FleetResult) -> ClassResult? {
-        f.classes.first { $0.name == c.name } ?? (f.classes.count == 1 ? f.classes[0] : nil)
-    }
-
-    /// A kernel scenario's class and the deployment it runs on, as the workload file gives them.
-    static func kernelClass(_ s: ScenarioReport, named name: String) -> (QueryClass, NamedDeployment)? {
-        guard case let .kernel(k) = s.scenario.kind, let c = k.classes.first(where: { $0.name == name }),
-              let d = k.deployments.first(where: { $0.name == c.deployment }) else { return nil }
-        return (c, d)
-    }
-
-    /// Whether a class runs the strategy its base class runs, with the same prefix-cache hit: its
-    /// multiple then compares deployments, not strategies (ttc-frontier-models).
-    static func comparesDeployments(_ c: ClassResult, _ base: ClassResult) -> Bool {
-        c.queryStrategy == base.queryStrategy && c.prefixCacheHit == base.prefixCacheHit
-    }
-
-    /// The scenario whose draws a scenario reuses, followed to the one that draws its own.
-    static func drawsOf(_ name: String, in scenarios: [Scenario]) -> String {
-        var name = name, seen: Set<String> = []
-        while seen.insert(name).inserted, let next = scenarios.first(where: { $0.name == name })?.sameDrawsAs { name = next }
-        return name
-    }
-
-    /// Why a class's multiple of its base class is not like for like, short (the table's cell)
-    /// and long (the list below it): other queries (input or output lengths), another deployment
-    /// (unless the row compares deployments on purpose), another PUE at the facility boundary, a
-    /// prompt the prefix cache holds for one and not the other, queries not drawn with the base's
-    /// (no `sameDrawsAs` chain between them), calls beyond the context window or the KV cache, or
-    /// more parallel samples than an engine keeps in flight.
-    static func ttcCaveats(_ s: ScenarioReport, _ c: ClassResult, base: ScenarioReport, scenarios: [Scenario]) -> [(short: String, long: String)] {
-        guard let (same, baseInput) = baseClass(c, base: base) else { return [] }
-        var out: [(short: String, long: String)] = []
-        let b = "`\(base.fleet.name)`"
-        if let (mine, deployment) = kernelClass(s, named: c.name), let theirs = baseInput,
-           let baseDeployment = kernelClass(base, named: same.name)?.1 {
-            if mine.input != theirs.input || mine.output != theirs.output {
-                let which = [(mine.input != theirs.input, "input lengths \(mine.input.summary) against \(theirs.input.summary)"),
-                             (mine.output != theirs.output, "output lengths \(mine.output.summary) against \(theirs.output.summary)")]
-                out.append(("other queries", "other queries than \(b)'s: " + which.filter(\.0).map(\.1).joined(separator: ", ")))
-            }
-            let d = deployment, e = baseDeployment
-            if (d.request != e.request || d.maxBatch != e.maxBatch || d.tokenBudget != e.tokenBudget) && !comparesDeployments(c, same) {
-                out.append(("other deployment", "another deployment than \(b)'s: \(deploymentWords(d)) against \(deploymentWords(e))"))
-            }
-        }
-        if s.fleet.boundary == .facility, s.scenario.pue != base.scenario.pue {
-            out.append(("other PUE", "another PUE than \(b)'s: \(s.scenario.pue.summary) against \(base.scenario.pue.summary)"))
-        }
-        let hit = c.queryStrategy.promptCacheHit(c.prefixCacheHit), baseHit = same.queryStrategy.promptCacheHit(same.prefixCacheHit)
-        if hit != baseHit {
-            out.append(("prompt cached \(formatPercent(hit, decimals: 0))",
-                        "\(formatPercent(hit, decimals: 0)) of its prompt is found in the prefix cache, \(formatPercent(baseHit, decimals: 0)) of \(b)'s"))
-        }
-        if drawsOf(s.scenario.name, in: scenarios) != drawsOf(base.scenario.name, in: scenarios) {
-            out.append(("own draws", "its queries are drawn apart from \(b)'s (no `sameDrawsAs` chain to it): the multiple carries both samples' error"))
-        }
-        if c.overContextShare > 0 {
-            out.append(("over context window", "\(formatPercent(c.overContextShare)) of its queries have a call longer than the model's context window, costed as drawn"))
-        }
-        if c.kvOverflowShare > 0 {
-            out.append(("over KV cache", "\(formatPercent(c.kvOverflowShare)) of its queries have a call that does not fit in the KV cache even alone, which an engine would refuse or preempt"))
-        }
-        if c.sequencesPerQuery > c.engineBatch {
-            out.append(("n > batch", "a query's \(c.sequencesPerQuery) samples are more than the \(formatCount(c.engineBatch, "sequence")) an engine keeps in flight: they decode in turns"))
-        }
-        return out
-    }
-
-    static func deploymentWords(_ d: NamedDeployment) -> String {
-        let r = d.request
-        return "\(r.model) on \(r.gpus ?? 1) × \(r.gpu), \(r.precision?.rawValue ?? "model's precision"), up to \(d.maxBatch) sequences"
-    }
-
     /// Every factor used, once, with its source; the scenarios' inputs as the workload states them.
     func assumptions() -> [ReportBlock] {
         var seen = Set<String>(), rows: [[String]] = []
@@ -355,14 +212,14 @@ public struct WorkloadReport: Sendable {
             for c in k.classes where c.strategy != .single || c.prefixCacheHit > 0 {
                 let words = c.strategy.words(prefixCacheHit: c.prefixCacheHit)
                 if let i = rows.firstIndex(where: { $0.name == c.name && $0.words == words }) {
-                    rows[i].scenarios.append("`\(s.scenario.name)`")
+                    rows[i].scenarios.append("\(ReportDocument.code(s.scenario.name))")
                 } else {
-                    rows.append((c.name, words, ["`\(s.scenario.name)`"]))
+                    rows.append((c.name, words, ["\(ReportDocument.code(s.scenario.name))"]))
                 }
             }
         }
         return rows.map { r in
-            ["strategy of class `\(r.name)`, scenario\(r.scenarios.count == 1 ? "" : "s") " + r.scenarios.joined(separator: ", "), r.words,
+            ["strategy of class \(ReportDocument.code(r.name)), scenario\(r.scenarios.count == 1 ? "" : "s") " + r.scenarios.joined(separator: ", "), r.words,
              "workload file \(source)"]
         }
     }

@@ -254,6 +254,13 @@ extension WorkloadReader.Context {
             strategy: try o.optionalObject("strategy").map { try strategy($0) } ?? .single,
             prefixCacheHit: try o.optionalDouble("prefixCacheHit", 0...1, expected: "a fraction from 0 to 1") ?? 0)
         try o.finish()
+        // A draw of 0 output tokens is a prompt that ends at once; a class of nothing but those
+        // has no decode to price (it had been sized at "batch 7, a step's budget keeps 7
+        // sequences decoding"), so it is refused as an input of 0 is.
+        guard c.output.mean > 0 else {
+            throw InputError.invalidValue(file: file, field: "\(path).output", value: c.output.summary,
+                                          expected: "a distribution with some output tokens (a class whose every query generates none has no decode to price)")
+        }
         return c
     }
 

@@ -1,0 +1,175 @@
+import Foundation
+import KernelPower
+
+/// The report's test-time-compute table: each strategy's class against the first scenario's.
+extension WorkloadReport {
+    /// Classes that think harder than one answer, each against the same class of the workload's
+    /// first scenario at the same boundary: Wh at different boundaries, or of different
+    /// queries, are no multiple of each other (a `gpu`-boundary row had read 1.75 × a
+    /// `facility` single whose like-for-like factor was 3.85). A multiple that is not like for
+    /// like is marked in a caveats column, and the list below the table says why (`ttcCaveats`):
+    /// a best-of-8 on other queries had read "3.76 × single" with nothing said.
+    func testTimeCompute() -> [ReportBlock] {
+        let rows = scenarios.flatMap { s in s.fleet.classes.map { (s, $0) } }.filter { $0.1.strategy != "single" }
+        guard !rows.isEmpty, let baseReport = scenarios.first else { return [] }
+        let base = baseReport.fleet
+        let ratios = rows.map { s, c in Self.ttcRatio(s.fleet, c, base: base) }
+        let caveats = zip(rows, ratios).map { r, x in x.ratio == nil ? [] : Self.ttcCaveats(r.0, r.1, base: baseReport, scenarios: workload.scenarios) }
+        let strategies = Set(rows.map(\.1.strategy)), models = Set(rows.map(\.0.fleet.name)).count > 1 && strategies.count == 1
+        let what = models ? "Each scenario's `\(rows[0].1.strategy)` queries" : "Each strategy's queries"
+        let deploymentsCompared = rows.contains { s, c in Self.baseClass(c, base: baseReport).map { Self.comparesDeployments(c, $0.result) } ?? false }
+        var intro = "\(what), mean Wh per query against the same class of the first scenario (\(ReportDocument.code(base.name)), at the `\(base.boundary.rawValue)` boundary; where it has one class, against that class). The batch is what the KV cache allows: long contexts and many samples per query leave room for fewer sequences."
+        if deploymentsCompared {
+            intro += " Where a class runs the strategy the first scenario's class runs, its multiple compares deployments (model, GPU, layout), which differ by design."
+        }
+        let marked = caveats.contains { !$0.isEmpty }
+        if marked {
+            intro += " A caveat marks a multiple that is not like for like (the list below says why)."
+        }
+        var header = ["scenario", "class", "strategy", "output tokens", "batch", "mean Wh", "× \(base.name)"]
+        if marked { header.append("caveats") }
+        var b: [ReportBlock] = [
+            .heading(2, "Test-time compute"),
+            .paragraph(intro),
+            .table(header,
+                   zip(zip(rows, ratios), caveats).map { rx, cav in
+                       let ((s, c), x) = rx
+                       let figures = FleetRendering.classFigures(c)
+                       let cells = [s.fleet.name, c.name, c.strategyWords, figures[2], String(c.effectiveBatch),
+                                    figures[1], x.ratio.map { formatNumber($0, significant: 3) } ?? "–"]
+                       return marked ? cells + [cav.map(\.short).joined(separator: "; ")] : cells
+                   },
+                   numeric: [3, 4, 5, 6]),
+        ]
+        let notes = zip(rows, ratios).compactMap { r, x in x.why.map { "\(ReportDocument.code(r.0.fleet.name)) class \(ReportDocument.code(r.1.name)): \($0) (–: not comparable)" } }
+            + zip(rows, caveats).filter { !$0.1.isEmpty }.map { r, cav in
+                "\(ReportDocument.code(r.0.fleet.name)) class \(ReportDocument.code(r.1.name)): " + cav.map(\.long).joined(separator: "; ")
+            }
+        if !notes.isEmpty { b.append(.list(notes)) }
+        return b
+    }
+
+    /// A class's mean Wh as a multiple of the base scenario's same class (or its only class),
+    /// or why there is none.
+    static func ttcRatio(_ f: FleetResult, _ c: ClassResult, base: FleetResult) -> (ratio: Double?, why: String?) {
+        guard f.boundary == base.boundary else {
+            return (nil, "at the `\(f.boundary.rawValue)` boundary, \(ReportDocument.code(base.name)) at `\(base.boundary.rawValue)`")
+        }
+        guard let same = counterpart(c, in: base) else {
+            return (nil, "\(ReportDocument.code(base.name)) has no class \(ReportDocument.code(c.name)) and several others")
+        }
+        // A class without draws has no mean to divide (its 0 had read "0 × single").
+        guard c.draws > 0 else { return (nil, "no queries drawn in this class") }
+        guard same.draws > 0 else { return (nil, "\(ReportDocument.code(base.name)) class \(ReportDocument.code(same.name)) has no queries drawn") }
+        guard same.whPerQuery.mean > 0 else { return (nil, "\(ReportDocument.code(base.name)) class \(ReportDocument.code(same.name)) uses no energy") }
+        return (c.whPerQuery.mean / same.whPerQuery.mean, nil)
+    }
+
+    /// The base scenario's class a class is compared with (`ttcRatio`), its result and its input.
+    static func baseClass(_ c: ClassResult, base: ScenarioReport) -> (result: ClassResult, input: QueryClass?)? {
+        guard let same = counterpart(c, in: base.fleet) else { return nil }
+        return (same, kernelClass(base, named: same.name)?.0)
+    }
+
+    /// The class of `f` a class is compared with: the one of the same name, or `f`'s only class.
+    static func counterpart(_ c: ClassResult, in f: FleetResult) -> ClassResult? {
+        f.classes.first { $0.name == c.name } ?? (f.classes.count == 1 ? f.classes[0] : nil)
+    }
+
+    /// A kernel scenario's class and the deployment it runs on, as the workload file gives them.
+    static func kernelClass(_ s: ScenarioReport, named name: String) -> (QueryClass, NamedDeployment)? {
+        guard case let .kernel(k) = s.scenario.kind, let c = k.classes.first(where: { $0.name == name }),
+              let d = k.deployments.first(where: { $0.name == c.deployment }) else { return nil }
+        return (c, d)
+    }
+
+    /// Whether a class runs the strategy its base class runs, with the same prefix-cache hit: its
+    /// multiple then compares deployments, not strategies (ttc-frontier-models).
+    static func comparesDeployments(_ c: ClassResult, _ base: ClassResult) -> Bool {
+        c.queryStrategy == base.queryStrategy && c.prefixCacheHit == base.prefixCacheHit
+    }
+
+    /// The scenario whose draws a scenario reuses, followed to the one that draws its own.
+    static func drawsOf(_ name: String, in scenarios: [Scenario]) -> String {
+        var name = name, seen: Set<String> = []
+        while seen.insert(name).inserted, let next = scenarios.first(where: { $0.name == name })?.sameDrawsAs { name = next }
+        return name
+    }
+
+    /// Why a class's multiple of its base class is not like for like, short (the table's cell)
+    /// and long (the list below it): other queries (input or output lengths), another deployment
+    /// (unless the row compares deployments on purpose), another PUE at the facility boundary,
+    /// another headroom, diurnal profile or uncertain scale (`fleetCaveats`), a
+    /// prompt the prefix cache holds for one and not the other, queries not drawn with the base's
+    /// (no `sameDrawsAs` chain between them), calls beyond the context window or the KV cache, or
+    /// more parallel samples than an engine keeps in flight.
+    static func ttcCaveats(_ s: ScenarioReport, _ c: ClassResult, base: ScenarioReport, scenarios: [Scenario]) -> [(short: String, long: String)] {
+        guard let (same, baseInput) = baseClass(c, base: base) else { return [] }
+        var out: [(short: String, long: String)] = []
+        let b = "\(ReportDocument.code(base.fleet.name))"
+        if let (mine, deployment) = kernelClass(s, named: c.name), let theirs = baseInput,
+           let baseDeployment = kernelClass(base, named: same.name)?.1 {
+            if mine.input != theirs.input || mine.output != theirs.output {
+                let which = [(mine.input != theirs.input, "input lengths \(mine.input.summary) against \(theirs.input.summary)"),
+                             (mine.output != theirs.output, "output lengths \(mine.output.summary) against \(theirs.output.summary)")]
+                out.append(("other queries", "other queries than \(b)'s: " + which.filter(\.0).map(\.1).joined(separator: ", ")))
+            }
+            let d = deployment, e = baseDeployment
+            if (d.request != e.request || d.maxBatch != e.maxBatch || d.tokenBudget != e.tokenBudget) && !comparesDeployments(c, same) {
+                out.append(("other deployment", "another deployment than \(b)'s: \(deploymentWords(d)) against \(deploymentWords(e))"))
+            }
+        }
+        if s.fleet.boundary == .facility, s.scenario.pue != base.scenario.pue {
+            out.append(("other PUE", "another PUE than \(b)'s: \(s.scenario.pue.summary) against \(base.scenario.pue.summary)"))
+        }
+        out += fleetCaveats(s, base: base)
+        let hit = c.queryStrategy.promptCacheHit(c.prefixCacheHit), baseHit = same.queryStrategy.promptCacheHit(same.prefixCacheHit)
+        if hit != baseHit {
+            out.append(("prompt cached \(formatPercent(hit, decimals: 0))",
+                        "\(formatPercent(hit, decimals: 0)) of its prompt is found in the prefix cache, \(formatPercent(baseHit, decimals: 0)) of \(b)'s"))
+        }
+        if drawsOf(s.scenario.name, in: scenarios) != drawsOf(base.scenario.name, in: scenarios) {
+            out.append(("own draws", "its queries are drawn apart from \(b)'s (no `sameDrawsAs` chain to it): the multiple carries both samples' error"))
+        }
+        if c.overContextShare > 0 {
+            out.append(("over context window", "\(formatPercent(c.overContextShare)) of its queries have a call longer than the model's context window, costed as drawn"))
+        }
+        if c.kvOverflowShare > 0 {
+            out.append(("over KV cache", "\(formatPercent(c.kvOverflowShare)) of its queries have a call that does not fit in the KV cache even alone, which an engine would refuse or preempt"))
+        }
+        if c.sequencesPerQuery > c.engineBatch {
+            out.append(("n > batch", "a query's \(c.sequencesPerQuery) samples are more than the \(formatCount(c.engineBatch, "sequence")) an engine keeps in flight: they decode in turns"))
+        }
+        return out
+    }
+
+    /// Settings of a kernel scenario's fleet that move one side's mean Wh and not the other's:
+    /// the headroom and the diurnal profile size the replicas kept for the busiest hour, whose
+    /// idle power is charged to the queries from the `it` boundary on (below it they change
+    /// nothing), and `uncertain.gpuEnergyScale` and `hostPowerScale` multiply GPU and host energy
+    /// at every boundary. A reasoning scenario with GPU energy × 2 had read "18 × single" where
+    /// like for like is 11.4, unmarked.
+    static func fleetCaveats(_ s: ScenarioReport, base: ScenarioReport) -> [(short: String, long: String)] {
+        guard case let .kernel(k) = s.scenario.kind, case let .kernel(e) = base.scenario.kind else { return [] }
+        var out: [(short: String, long: String)] = []
+        let b = "\(ReportDocument.code(base.fleet.name))", idleCounted = s.fleet.boundary >= .it
+        if idleCounted, k.headroom != e.headroom {
+            out.append(("other headroom", "another headroom than \(b)'s: \(formatPercent(k.headroom, decimals: 0)) against \(formatPercent(e.headroom, decimals: 0)) "
+                        + "above the busiest hour, whose idle capacity the `\(s.fleet.boundary.rawValue)` boundary counts"))
+        }
+        if idleCounted, zip(k.diurnal, e.diurnal).contains(where: { abs($0 - $1) > 1e-12 }) {
+            out.append(("other diurnal", "another diurnal profile than \(b)'s: its busiest hour has \(formatPercent(k.diurnal.max() ?? 0)) of the day's queries "
+                        + "against \(formatPercent(e.diurnal.max() ?? 0)), and the fleet kept for that hour idles the rest of the day"))
+        }
+        for (name, mine, theirs) in [("gpuEnergyScale", k.gpuEnergyScale, e.gpuEnergyScale), ("hostPowerScale", k.hostPowerScale, e.hostPowerScale)]
+        where mine != theirs {
+            out.append(("other \(name)", "another uncertain.\(name) than \(b)'s: \(mine.summary) against \(theirs.summary)"))
+        }
+        return out
+    }
+
+    static func deploymentWords(_ d: NamedDeployment) -> String {
+        let r = d.request
+        return "\(r.model) on \(r.gpus ?? 1) × \(r.gpu), \(r.precision?.rawValue ?? "model's precision"), up to \(d.maxBatch) sequences"
+    }
+}
