@@ -104,7 +104,7 @@ public struct PowerPlan: Sendable {
                 + (inputs.pue == LedgerSettings.defaultPUE ? " (default: \(LedgerSettings.defaultPUESource))" : ""),
             "recommended PSU capacity = peak wall power (every GPU at \(d.powerCap != nil ? "its cap" : "TDP"), host busy) × 1.25 (NEC 210.19(A)(1): continuous loads at 125 %)",
             "cooling load = wall power while serving × 3.412 BTU/h per W (NIST SP 811)",
-        ] + [d.dequantization].compactMap { $0 } + notes
+        ] + [d.checkpointPrecisionNote, d.dequantization].compactMap { $0 } + notes
     }
 
     public func specJSON() -> JSONValue {
