@@ -45,6 +45,8 @@ import Testing
             #expect(e.averagePower.watts <= d.gpu.tdp.watts + 1e-6, "\(id): \(e.averagePower.watts) W above TDP")
             #expect(e.averagePower.watts >= d.gpu.idle(at: e.clock).watts - 1e-6, "\(id): below idle")
         }
+        // An encoder (BERT) has a forward pass only: its decode step is refused (EncoderServingTests).
+        guard d.model.kind == .decoder else { return }
         let step1 = try Self.estimator.forwardPass(d, phase: .decode(batch: 1, context: 1024))
         let step64 = try Self.estimator.forwardPass(d, phase: .decode(batch: 64, context: 1024))
         #expect(step64.energy.joules / 64 <= step1.energy.joules * (1 + 1e-9), "\(id): batching made tokens dearer")

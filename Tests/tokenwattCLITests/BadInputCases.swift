@@ -68,6 +68,7 @@ enum Inputs {
 
 extension BadInput {
     static let cases: [BadInput] = usage + ids + deployments + workloads + tables + predicts + traces + calibrations + sweeps + reports
+        + encoders + catalogFlags
     static let usage: [BadInput] = [
         BadInput(name: "unknown command", args: ["estimmate"], status: 64, mentions: ["estimmate", "estimate"]),
         BadInput(name: "unknown option", args: Inputs.estimate + ["--bacth", "4"], status: 64, mentions: ["--bacth", "--batch"]),

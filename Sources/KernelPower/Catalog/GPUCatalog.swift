@@ -117,7 +117,7 @@ public struct GPUCatalog: Sendable {
     public func gpu(_ id: String, context: String = "") throws -> GPUSpec {
         if let i = gpuIndex[id.lowercased()] { return gpus[i] }
         throw InputError.unknownID(kind: "GPU", id: id,
-                                   suggestions: Suggestions.closest(to: id, among: gpus.flatMap { [$0.id] + $0.aliases }),
+                                   suggestions: Suggestions.closest(to: id, amongEntries: gpus.map { [$0.id] + $0.aliases }),
                                    context: context)
     }
 

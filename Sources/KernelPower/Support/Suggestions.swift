@@ -30,6 +30,52 @@ public enum Suggestions {
             .prefix(limit).map { $0 }
     }
 
+    /// Up to `limit` catalog entries nearest `id`, each offered once, by its first name (its
+    /// canonical id). An entry is as near as its nearest name, but a name counts only where less
+    /// than half of it would change (a 3-letter host name such as `yz8`, an alias that matches a
+    /// data set's rows, is no hint for `zzz`); among entries equally near, one with a name that
+    /// holds `id` whole comes first (`h100-80gb` → `h100-sxm`, whose alias `h100-80gb-hbm3` holds
+    /// it, before `a100-sxm-80gb` through `a100-80gb`). Listing every name had offered
+    /// `amd mi300x`, `mi300x` and `mi300x-192gb`: one GPU three times.
+    public static func closest(to id: String, amongEntries entries: [[String]], limit: Int = 3) -> [String] {
+        let needle = id.lowercased()
+        let threshold = max(2, needle.count / 2)
+        let ranked: [(entry: String, key: NameScore)] = entries.compactMap { names in
+            guard let canonical = names.first else { return nil }
+            let near = names.compactMap { NameScore(needle: needle, name: $0.lowercased()) }.filter { $0.distance <= threshold }
+            return near.min().map { (canonical, $0) }
+        }
+        return ranked.sorted { $0.key != $1.key ? $0.key < $1.key : $0.entry < $1.entry }.prefix(limit).map(\.entry)
+    }
+
+    /// How near one name is to a needle, ordered nearest first: the distance (a name that holds
+    /// the needle, or that the needle holds, counts as near), then a name that holds the needle
+    /// before one that does not, then the plain edit distance (`llama-3.1` before `llama` for
+    /// `llama-3.9`, which both are near), then the gap between numbers of the same stem
+    /// (`h200` before `h100` for `h300`). Nil where more than half of the name would change.
+    struct NameScore: Comparable {
+        let distance: Int, holds: Bool, editDistance: Int, gap: Int
+
+        init?(needle: String, name: String) {
+            let raw = Suggestions.editDistance(needle, name)
+            holds = needle.count >= 3 && name.contains(needle)
+            var d = raw
+            if min(name.count, needle.count) >= 3, holds || needle.contains(name) { d = min(d, max(1, abs(name.count - needle.count) / 4)) }
+            guard 2 * d < max(2, name.count) else { return nil }
+            distance = d
+            editDistance = raw
+            if let n = Suggestions.numbered(needle), let m = Suggestions.numbered(name), n.stem == m.stem {
+                gap = n.number > m.number ? n.number - m.number : m.number - n.number
+            } else {
+                gap = Int.max
+            }
+        }
+
+        static func < (a: NameScore, b: NameScore) -> Bool {
+            (a.distance, a.holds ? 0 : 1, a.editDistance, a.gap) < (b.distance, b.holds ? 0 : 1, b.editDistance, b.gap)
+        }
+    }
+
     /// A name split into its stem and trailing decimal number (`nvlink4` → `nvlink`, 4), nil
     /// without one or with one too long to compare.
     static func numbered(_ s: String) -> (stem: Substring, number: Int)? {

@@ -23,6 +23,14 @@ extension Deployment {
         return "\(precision.rawValue) expert weights (attention, shared and dense layers \(denseWeightBytes == 4 ? "fp32" : "16-bit"))"
     }
 
+    /// Says that an FP32 checkpoint runs in FP16 on a fused engine (`Estimator.defaultPrecision`),
+    /// so a receipt does not read as if the catalog's fp32 had been priced.
+    public var checkpointPrecisionNote: String? {
+        guard model.defaultPrecision == .fp32, precision == .fp16, framework.isFused else { return nil }
+        return "\(model.id)'s checkpoint is fp32; \(framework.rawValue) runs it in fp16 (vLLM's --dtype auto: fp16 for fp32 "
+            + "checkpoints; HF transformers, --framework hf, keeps fp32; --precision fp32 to price fp32)"
+    }
+
     /// Bytes per element of routed-expert weights.
     public var expertWeightBytes: Double { quantizedWeightBytes }
 

@@ -327,6 +327,8 @@ public enum DeploymentError: Error, Equatable, CustomStringConvertible, Sendable
     case invalidShape(String)
     /// A precision that quantizes experts only (MXFP4), asked of a dense model.
     case expertsOnlyPrecision(model: String, precision: String, supported: [String])
+    /// An encoder (BERT) asked to serve generation: it has no decode steps to price.
+    case encoderOnly(model: String)
 
     public var description: String {
         switch self {
@@ -353,6 +355,10 @@ public enum DeploymentError: Error, Equatable, CustomStringConvertible, Sendable
         case let .expertsOnlyPrecision(model, p, s):
             return "\(model) is dense, and \(p) checkpoints (gpt-oss) quantize a mixture-of-experts model's experts only: every weight "
                 + "would stay 16-bit; choose one of \(s.joined(separator: ", ")) (nvfp4 or int4 for 4-bit dense weights)"
+        case let .encoderOnly(model):
+            return "\(model) is an encoder (bidirectional attention, no KV cache): it reads its input in one pass and generates "
+                + "no tokens, so there are no decode steps, output tokens or sampler to serve; price its forward pass with "
+                + "`tokenwatt predict` (phase forward, input_tokens the sequence length), as validate's EnergAIzer prefill rows do"
         }
     }
 }

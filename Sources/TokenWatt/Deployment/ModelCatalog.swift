@@ -90,7 +90,7 @@ public struct ModelCatalog: Sendable {
     public func model(_ id: String, context: String = "") throws -> ModelArchitecture {
         if let i = index[id.lowercased()] { return models[i] }
         throw InputError.unknownID(kind: "model", id: id,
-                                   suggestions: Suggestions.closest(to: id, among: models.flatMap { [$0.id] + $0.aliases }),
+                                   suggestions: Suggestions.closest(to: id, amongEntries: models.map { [$0.id] + $0.aliases }),
                                    context: context)
     }
 }

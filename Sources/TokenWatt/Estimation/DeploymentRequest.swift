@@ -101,10 +101,12 @@ public struct Estimator: Sendable {
         }
         let pp = r.pipelineParallel ?? 1
         guard pp >= 1 else { throw DeploymentError.invalidParallelism("pp must be at least 1") }
-        let count = r.gpus ?? (r.tensorParallel ?? 1) * pp
+        // An ep group alone asks for its GPUs as a tp group or stages do: `--ep 2` is 2 GPUs, as
+        // `--gpus 2 --ep 2` (where one of tp and ep divides the other, the larger is the count).
+        let count = r.gpus ?? max((r.tensorParallel ?? 1) * pp, r.expertParallel ?? 1)
         // At least 1, so that more stages than GPUs is refused as such, not as "tp must be at least 1".
         let tp = r.tensorParallel ?? max(1, count / pp)
-        let precision = r.precision ?? model.defaultPrecision
+        let precision = r.precision ?? Self.defaultPrecision(of: model, framework: r.framework)
         let set = calibration.coefficients(for: gpu)
         var host = defaultHost(for: r.framework, set: set)
         if let us = r.hostLaunchMicroseconds { host.launchTime = .microseconds(us) }
@@ -124,6 +126,19 @@ public struct Estimator: Sendable {
         } catch let DeploymentError.unsupportedPrecision(g, p, supported) where r.precision == nil && p == precision.rawValue {
             throw DeploymentError.unsupportedDefaultPrecision(model: model.id, gpu: g, precision: p, supported: supported)
         }
+    }
+
+    /// The weights' precision when none is asked for: the checkpoint's, except that the fused
+    /// engines run an FP32 checkpoint in FP16. vLLM's `--dtype auto` (its default) "will use FP16
+    /// precision for FP32 and FP16 models, and BF16 precision for BF16 models" (vLLM engine
+    /// arguments, https://docs.vllm.ai/en/latest/configuration/engine_args.html, `--dtype`);
+    /// SGLang's `--dtype auto` is documented the same way, and TensorRT-LLM is priced by the same
+    /// rule (an assumption: no FP32 TensorRT-LLM engine is measured here). HF transformers
+    /// instantiates a model in FP32 unless `torch_dtype` is given
+    /// (https://huggingface.co/docs/transformers/main_classes/model, "Model Instantiation dtype"),
+    /// so under `hf` an FP32 checkpoint stays FP32, as in the EnergAIzer runs.
+    public static func defaultPrecision(of model: ModelArchitecture, framework: Framework) -> Precision {
+        model.defaultPrecision == .fp32 && framework.isFused ? .fp16 : model.defaultPrecision
     }
 
     /// The pass estimator for a deployment's GPU.

@@ -19,19 +19,35 @@ extension QueryEstimate {
             ("prefill", phase(s.prefill)), ("decode", phase(s.decode)),
             ("outputTokensPerSecond", .num(s.outputTokensPerSecond)),
             ("joulesPerOutputToken", .num(s.energyPerOutputToken.joules)),
-            ("interTokenLatencyMs", .num(s.interTokenLatency.milliseconds)),
-            ("medianInterTokenLatencyMs", .num(s.medianInterTokenLatency.milliseconds)),
-            ("p90InterTokenLatencyMs", .num(s.p90InterTokenLatency.milliseconds)),
+            ("interTokenLatencyMs", .optionalNumber(interTokenMilliseconds(s.interTokenLatency))),
+            ("medianInterTokenLatencyMs", .optionalNumber(interTokenMilliseconds(s.medianInterTokenLatency))),
+            ("p90InterTokenLatencyMs", .optionalNumber(interTokenMilliseconds(s.p90InterTokenLatency))),
             ("timeToFirstTokenMs", .num(s.timeToFirstToken.milliseconds)),
             ("stepTimeMs", .num(s.stepTime.milliseconds)),
             ("gpuPowerWatts", .num(s.gpuPower.watts)), ("nodePowerWatts", .num(ledger.nodePower.watts)),
             ("effectiveBatch", .num(Double(s.effectiveBatch))), ("requestedBatch", .num(Double(s.requestedBatch))),
+            ("engines", .num(Double(deployment.attentionRanks))),
+            ("sequencesPerEngine", .num(Double(s.effectiveBatch / deployment.attentionRanks))),
             ("maxBatch", .num(Double(s.maxBatch))), ("busyFraction", .num(ledger.busyFraction)), ("pue", .num(ledger.pue)),
             ("batchLimit", .str(s.batchLimit.rawValue)),
             ("prefillShare", .num(s.prefillShare)), ("powerLimited", .bool(s.powerLimited)),
         ] + promptChunkingJSON + atLoadJSON + rangeJSON + [
             ("assumptions", .array(assumptions.map(JSONValue.str))),
         ])
+    }
+
+    /// A query's inter-token latency in ms, nil for a one-token answer: its token comes from the
+    /// step that ends its prompt, and no interval follows (the step time is still `stepTimeMs`).
+    func interTokenMilliseconds(_ t: Time) -> Double? {
+        request.outputTokens > 1 ? t.milliseconds : nil
+    }
+
+    /// The decode line's latency words: ITL with its median and p90, or a dash for one token.
+    var interTokenReceipt: String {
+        let s = serving
+        guard request.outputTokens > 1 else { return "ITL – (one output token: no interval between tokens)" }
+        return "ITL \(formatFixed(s.interTokenLatency.milliseconds, decimals: 2)) ms (median \(formatFixed(s.medianInterTokenLatency.milliseconds, decimals: 2)), "
+            + "p90 \(formatFixed(s.p90InterTokenLatency.milliseconds, decimals: 2)))"
     }
 
     /// How continuous batching carries the prompts (absent for a static batch).
@@ -93,7 +109,7 @@ extension QueryEstimate {
         out += rangeReceipt
         out += "\nPHASES (GPU boundary, all GPUs)\n"
         out += "  prefill  \(Self.wh(s.prefill.energy.wattHours)) Wh  TTFT \(formatFixed(s.timeToFirstToken.milliseconds, decimals: 1)) ms  \(formatFixed(s.prefill.gpuPower.watts, decimals: 0)) W/GPU\n"
-        out += "  decode   \(Self.wh(s.decode.energy.wattHours)) Wh  ITL \(formatFixed(s.interTokenLatency.milliseconds, decimals: 2)) ms (median \(formatFixed(s.medianInterTokenLatency.milliseconds, decimals: 2)), p90 \(formatFixed(s.p90InterTokenLatency.milliseconds, decimals: 2)))  \(formatFixed(s.decode.gpuPower.watts, decimals: 0)) W/GPU\n"
+        out += "  decode   \(Self.wh(s.decode.energy.wattHours)) Wh  \(interTokenReceipt)  \(formatFixed(s.decode.gpuPower.watts, decimals: 0)) W/GPU\n"
         out += "  \(formatNumber(s.outputTokensPerSecond, significant: 5)) output tokens/s, \(formatNumber(s.energyPerOutputToken.joules, significant: 4)) J/output token, \(formatFixed(s.gpuPower.watts, decimals: 0)) W/GPU, node \(formatFixed(ledger.nodePower.watts, decimals: 0)) W at the wall\n"
         out += "  prefill share of GPU energy \(formatPercent(s.prefillShare)); batch \(s.effectiveBatch) (requested \(s.requestedBatch), fits \(s.maxBatch))\n"
         out += "\nASSUMPTIONS\n" + assumptions.map { "  - \($0)\n" }.joined()
@@ -103,7 +119,10 @@ extension QueryEstimate {
     public static let csvHeader = ["model", "gpu", "gpus", "input_tokens", "output_tokens", "boundary", "wh_per_query",
                                    "wh_gpu", "wh_node", "wh_it", "wh_facility", "prefill_j", "decode_j", "joules_per_output_token",
                                    "output_tokens_per_s", "itl_ms", "ttft_ms", "gpu_power_w", "node_power_w", "effective_batch",
-                                   "busy_fraction", "pue", "wh_per_query_low", "wh_per_query_high", "note"]
+                                   "busy_fraction", "pue", "wh_per_query_low", "wh_per_query_high", "note",
+                                   // The deployment's layout and levers, after the columns scripts already read by place.
+                                   "tp", "ep", "pp", "precision", "kv_precision", "framework", "requested_batch",
+                                   "power_cap_w", "sm_clock_mhz"]
 
     public func csvRow() -> [String] {
         let s = serving, d = deployment
@@ -111,11 +130,15 @@ extension QueryEstimate {
                 boundary.rawValue, formatNumber(ledger.total(at: boundary).wattHours)]
             + Boundary.allCases.map { formatNumber(ledger.total(at: $0).wattHours) }
             + [formatNumber(s.prefill.energy.joules), formatNumber(s.decode.energy.joules), formatNumber(s.energyPerOutputToken.joules),
-               formatNumber(s.outputTokensPerSecond), formatNumber(s.interTokenLatency.milliseconds),
+               formatNumber(s.outputTokensPerSecond), interTokenMilliseconds(s.interTokenLatency).map { formatNumber($0) } ?? "",
                formatNumber(s.timeToFirstToken.milliseconds), formatNumber(s.gpuPower.watts), formatNumber(ledger.nodePower.watts),
                String(s.effectiveBatch), formatNumber(ledger.busyFraction), formatNumber(ledger.pue),
                range.map { formatNumber($0.low[boundary] ?? 0) } ?? "", range.map { formatNumber($0.high[boundary] ?? 0) } ?? "",
                (s.notes + atLoadNote).joined(separator: "; ")]
+            + [d.tensorParallel, d.expertParallel, d.pipelineParallel].map { String($0) }
+            + [d.precision.rawValue, d.kvPrecision.rawValue, d.framework.rawValue, String(s.requestedBatch),
+               // The cap in force (TDP unless one is set) and the locked clock, empty at boost.
+               formatNumber((d.powerCap ?? d.gpu.tdp).watts), d.lockedClock.map { formatNumber($0.megahertz) } ?? ""]
     }
 
     public func markdown() -> String {

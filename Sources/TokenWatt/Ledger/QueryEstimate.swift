@@ -130,6 +130,21 @@ public struct QueryEstimate: Sendable {
         }
     }
 
+    /// How the batch splits over data-parallel engines, when there are several: each runs its
+    /// own share, so its steps are shared by fewer sequences and a query pays a larger part of
+    /// each (4 H100 at tp 2 run two engines of 16 where 2 H100 run one of 32: +43 % GPU energy
+    /// per query for Qwen3-30B-A3B at batch 32), which the batch alone did not say.
+    static func replicaAssumption(_ d: Deployment, _ s: ServingEstimate) -> String? {
+        let engines = d.attentionRanks
+        guard engines > 1 else { return nil }
+        let group = d.gpuCount / engines
+        let what = d.expertParallel > 1 ? "data-parallel attention ranks (experts spread over ep \(d.expertParallel))"
+            : "data-parallel engines (replicas)"
+        return "\(engines) \(what) of \(formatCount(group, "GPU")) each: the \(s.effectiveBatch) sequences in flight are split "
+            + "\(s.effectiveBatch / engines) per engine, and each engine's steps are shared by its own \(s.effectiveBatch / engines); "
+            + "a query costs what batch \(s.effectiveBatch / engines) costs on one engine (more GPUs at the same batch: a smaller batch each)"
+    }
+
     /// What a hybrid's sequences hold besides their KV cache.
     static func stateAssumption(_ d: Deployment) -> String? {
         guard let state = d.model.recurrentState else { return nil }
@@ -162,7 +177,7 @@ public struct QueryEstimate: Sendable {
             batchingAssumption(d.framework, r),
             "\(formatCount(s.effectiveBatch, "sequence")) in flight of \(r.inputTokens) input + \(r.outputTokens) output tokens (KV cache holds \(formatCount(s.maxBatch, "sequence")))",
             "\(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.weightsInWords), \(d.kvPrecision.rawValue) KV cache, \(formatPercent(r.memoryUtilization, decimals: 0)) of memory",
-        ] + [userCatalogAssumption(d), d.model.attentionPatternNote, d.dequantization, d.pipelineNote, d.scaleOutNote,
+        ] + [replicaAssumption(d, s), userCatalogAssumption(d), d.checkpointPrecisionNote, d.model.attentionPatternNote, d.dequantization, d.pipelineNote, d.scaleOutNote,
              stateAssumption(d), samplingAssumption(d)].compactMap { $0 } + [
             d.lockedClock.map { "SM clock locked at \(formatNumber($0.megahertz)) MHz" } ?? "SM clock at boost (\(formatNumber(d.gpu.boostClock.megahertz)) MHz) unless the power cap throttles",
             "power cap \(formatNumber((d.powerCap ?? d.gpu.tdp).watts)) W\(s.powerLimited ? " (reached: kernels throttled)" : "")",

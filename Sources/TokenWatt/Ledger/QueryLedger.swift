@@ -38,7 +38,7 @@ extension QueryLedger {
         let items = [
             LedgerItem(item: "prefill-gpu", boundary: .gpu, energy: a.prefill,
                        basis: "kernels of the query's prompt chunks and the batch place they hold, \(formatCount(d.gpuCount, "GPU"))"),
-            LedgerItem(item: "decode-gpu", boundary: .gpu, energy: a.decode, basis: decodeBasis(s, outputTokens: outputTokens)),
+            LedgerItem(item: "decode-gpu", boundary: .gpu, energy: a.decode, basis: decodeBasis(s, outputTokens: outputTokens, engines: d.attentionRanks)),
             LedgerItem(item: "gpu-idle", boundary: .gpu, energy: a.gaps,
                        basis: "idle power in host gaps between kernels and steps"),
             LedgerItem(item: "host", boundary: .node, energy: a.host,
@@ -57,10 +57,17 @@ extension QueryLedger {
     /// (the last prompt chunk's step emits the first token); a static batch runs O − 1 decode
     /// passes after the prefill, whose logits give the first token (`staticDecodeSteps`), so
     /// "O tokens × decode step" overstated its passes by one and named one where none runs.
-    static func decodeBasis(_ s: ServingEstimate, outputTokens o: Int) -> String {
-        let share = "decode step ÷ \(formatCount(s.effectiveBatch, "sequence")) in flight"
+    /// Over several data-parallel engines a step is shared by its own engine's sequences only.
+    static func decodeBasis(_ s: ServingEstimate, outputTokens o: Int, engines: Int = 1) -> String {
+        let share = engines > 1
+            ? "decode step ÷ \(formatCount(s.effectiveBatch / engines, "sequence")) per engine (\(s.effectiveBatch) in flight over \(engines) engines)"
+            : "decode step ÷ \(formatCount(s.effectiveBatch, "sequence")) in flight"
         // `promptChunking` is nil exactly for a static batch.
-        guard s.promptChunking == nil else { return "\(formatCount(o, "token")) × \(share)" }
+        guard s.promptChunking == nil else {
+            // One output token: its place's one step is the one that runs the prompt's last chunk.
+            return o > 1 ? "\(formatCount(o, "token")) × \(share)"
+                : "1 token × \(share): the step that runs the prompt's last chunk gives the only token (no decode step follows)"
+        }
         guard o > 1 else { return "no decode pass: the prefill gives the only output token" }
         return "\(formatCount(o - 1, "pass", plural: "passes")) (\(o) tokens − 1: the prefill gives the first) × \(share)"
     }

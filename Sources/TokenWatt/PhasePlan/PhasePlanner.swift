@@ -27,6 +27,12 @@ public struct PhasePlanner: Sendable {
             throw DeploymentError.invalidShape(
                 "the hf framework is modelled for dense attention; run \(deployment.model.id)'s sparse attention under vllm or trtllm")
         }
+        // An encoder has one forward pass over its whole input: a decode step, or a prompt chunk
+        // after cached tokens, would price a KV cache it never keeps.
+        switch phase {
+        case .prefill(_, _, 0): break
+        default: try deployment.requireGenerator()
+        }
         if case .mixed = phase, deployment.framework == .hf {
             throw DeploymentError.invalidShape("the hf framework batches statically; continuous-batching steps need \(Framework.fusedNames)")
         }

@@ -89,9 +89,20 @@ public struct PowerPlan: Sendable {
                 return "below 50 % of \(limit): the SM clock locked at \(formatNumber(f.megahertz)) MHz (boost \(formatNumber(deployment.gpu.boostClock.megahertz))) holds the power down"
             }
             return "below 50 % of \(limit): the batch is too small to keep the GPUs busy, or the deployment has more GPUs than it needs"
+                + (throttledSteps.map { "; \($0)" } ?? "")
         }
         if shareOfLimit > 0.9 { return "above 90 % of \(limit): expect power-limit throttling (clocks drop to hold the limit)" }
+        // The mean can sit well under the limit while the steps that carry prompt chunks reach
+        // it: "without throttling" had stood beside estimate's "power cap reached".
+        if let throttled = throttledSteps { return "between 50 % and 90 % of \(limit) on average: the GPUs are well used; \(throttled)" }
         return "between 50 % and 90 % of \(limit): the GPUs are well used without throttling"
+    }
+
+    /// Which steps reach the power limit (the serving estimate's `powerLimited`), nil when none.
+    var throttledSteps: String? {
+        guard serving.powerLimited else { return nil }
+        let which = serving.decodeStep.powerLimited ? "the decode steps" : "the steps that carry prompt chunks (prefill)"
+        return "\(which) reach the limit and their kernels run throttled (clocks drop to hold it)"
     }
 
     public var assumptions: [String] {
@@ -104,7 +115,7 @@ public struct PowerPlan: Sendable {
                 + (inputs.pue == LedgerSettings.defaultPUE ? " (default: \(LedgerSettings.defaultPUESource))" : ""),
             "recommended PSU capacity = peak wall power (every GPU at \(d.powerCap != nil ? "its cap" : "TDP"), host busy) × 1.25 (NEC 210.19(A)(1): continuous loads at 125 %)",
             "cooling load = wall power while serving × 3.412 BTU/h per W (NIST SP 811)",
-        ] + [d.dequantization].compactMap { $0 } + notes
+        ] + [d.checkpointPrecisionNote, d.dequantization].compactMap { $0 } + notes
     }
 
     public func specJSON() -> JSONValue {

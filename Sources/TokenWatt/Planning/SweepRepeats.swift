@@ -1,7 +1,7 @@
 import KernelPower
 
 /// The grid points that spell a deployment an earlier point already spells: a null tp beside
-/// the GPU count ÷ pp it stands for, a null ep beside 1, a null precision beside the model's own,
+/// the GPU count ÷ pp it stands for, a null ep beside 1, a null precision beside the one the model runs in,
 /// a power cap at the GPU's TDP beside none, a value listed twice (a model or GPU under two of
 /// its names once `resolvingIDs` has named them alike). Each would run again and, tied with
 /// itself in every figure, sit on the frontier twice; the sweep runs the first and leaves the
@@ -15,7 +15,9 @@ public struct SweepRepeats: Sendable {
 
     public init(_ spec: SweepSpec, models: ModelCatalog, gpus: GPUCatalog) {
         self.spec = spec
-        modelPrecisions = spec.models.map { try? models.model($0).defaultPrecision }
+        // What a null precision resolves to: the sweep's points run under vLLM, which runs an
+        // FP32 checkpoint in FP16 (`Estimator.defaultPrecision`).
+        modelPrecisions = spec.models.map { id in (try? models.model(id)).map { Estimator.defaultPrecision(of: $0, framework: .vllm) } }
         tdpWatts = spec.gpus.map { try? gpus.gpu($0).tdp.watts }
     }
 

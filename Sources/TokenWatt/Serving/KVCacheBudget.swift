@@ -34,6 +34,7 @@ public struct KVCacheBudget: Sendable {
     }
 
     public init(deployment d: Deployment, request r: ServingRequest) throws {
+        try d.requireGenerator()
         let free = Self.freeBytes(d, tokenBudget: r.tokenBudget, memoryUtilization: r.memoryUtilization)
         let isStatic = r.isStatic(on: d.framework)
         // Copies of a prompt in flight together share its KV pages (continuous batching only).
@@ -95,6 +96,7 @@ extension KVCacheBudget {
     /// token and the fp8 hint), not the budget's own about its mean context, as it had when the
     /// mean did not fit either; weights that leave no room at all get the budget's.
     public static func requireRoom(_ r: ServingRequest, on d: Deployment) throws {
+        try d.requireGenerator()
         let free = freeBytes(d, tokenBudget: r.tokenBudget, memoryUtilization: r.memoryUtilization)
         guard free > 0 else {
             _ = try KVCacheBudget(deployment: d, request: r)  // it throws, naming the room the weights leave
@@ -126,6 +128,16 @@ public struct OneSequenceRoom: Sendable {
 }
 
 extension Deployment {
+    /// Throws for an encoder (BERT, `ModelArchitecture.Kind.encoder`): it reads its input in one
+    /// bidirectional pass and generates nothing, so serving it has no decode steps, KV cache or
+    /// sampler to price. Every serving command meets this check, since each sizes a KV cache
+    /// (`KVCacheBudget`) or plans a decode step (`PhasePlanner`); a forward pass alone
+    /// (`predict`'s forward phase) still prices it.
+    public func requireGenerator() throws {
+        guard model.kind == .encoder else { return }
+        throw DeploymentError.encoderOnly(model: model.id)
+    }
+
     /// Groups that hold their own KV cache and sequences: data-parallel replicas (or the
     /// data-parallel attention ranks of an expert-parallel MoE deployment).
     public var attentionRanks: Int { dataParallel }

@@ -22,6 +22,7 @@ public struct ServingEstimator: Sendable {
     }
 
     public func estimate(_ r: ServingRequest) throws -> ServingEstimate {
+        try deployment.requireGenerator()
         guard r.batch >= 1, r.inputTokens >= 1, r.outputTokens >= 1 else {
             throw DeploymentError.invalidShape("serving needs batch, input tokens and output tokens of at least 1")
         }

@@ -27,8 +27,34 @@ enum ListCommand {
         guard let text = args.string("match") else { return all }
         let found = matching(text)
         guard found.isEmpty else { return found }
-        let near = Suggestions.closest(to: text, among: all.flatMap(ids))
-        throw UsageError(description: "--match: no \(kind) matches '\(text)'" + (near.isEmpty ? "" : "; closest: \(near.joined(separator: ", "))"))
+        // Fragments are what --match takes, so each name is also tried as its pieces
+        // (`llama-3.1` is near `meta-llama/llama-3.1-8b-instruct`'s piece `llama-3.1-8b`).
+        let near = Suggestions.closest(to: text, amongEntries: all.map { entry in
+            let names = ids(entry)
+            return names + names.flatMap(Self.pieces)
+        })
+        throw UsageError(description: "--match: no \(kind) matches '\(text)'"
+                         + (near.isEmpty ? "; none is near it (`tokenwatt \(kind == "GPU" ? "gpus" : "models")` lists them all)"
+                                         : "; closest: \(near.joined(separator: ", "))"))
+    }
+
+    /// An `--id` must be one catalog id: an empty one had been reported as a missing
+    /// `_name_or_path` in the config, and one with a space was written as it was.
+    static func checkCatalogID(_ id: String) throws {
+        if id.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw UsageError(description: "--id is empty; give the entry's id, such as org/name")
+        }
+        if id.contains(where: \.isWhitespace) {
+            throw UsageError(description: "--id '\(id)' holds a space; a catalog id is one word such as org/name (ids are kebab-case)")
+        }
+    }
+
+    /// A name's parts after an organisation (`org/`) and its runs of dash-joined words from
+    /// the start of each part: the fragments a `--match` is typed as.
+    static func pieces(_ name: String) -> [String] {
+        let base = name.split(separator: "/").last.map(String.init) ?? name
+        let words = base.split(separator: "-")
+        return words.indices.dropLast().map { words[...$0].joined(separator: "-") } + [base]
     }
 
     static func gpus(_ argv: [String]) throws -> ExitCode {
@@ -90,7 +116,7 @@ enum ListCommand {
         let rows: [[String]] = models.map { m in
             [m.id, m.family, String(m.layers), String(m.hiddenSize), String(m.heads), String(m.kvHeads), mixers(m),
              m.moe.map { "\($0.expertsPerToken)/\($0.experts)" } ?? missing, formatNumber(m.totalParams / 1e9, significant: 4),
-             formatNumber(m.activeParams / 1e9, significant: 4), m.defaultPrecision.rawValue, m.unsupportedReason == nil ? "yes" : "no (hybrid)"]
+             formatNumber(m.activeParams / 1e9, significant: 4), m.defaultPrecision.rawValue, supported(m)]
         }
         switch format {
         case .json:
@@ -103,8 +129,20 @@ enum ListCommand {
         return .success
     }
 
+    /// Whether the serving commands price a model: an encoder (BERT) has a forward pass only
+    /// (`predict`), and `estimate` refuses it (`Deployment.requireGenerator`).
+    static func supported(_ m: ModelArchitecture) -> String {
+        m.unsupportedReason != nil ? "no (hybrid)" : m.kind == .encoder ? "forward only (encoder)" : "yes"
+    }
+
     /// `--from-hf CONFIG.json`: the one-model catalog file for a Hugging Face config, on stdout.
     static func fromHuggingFace(_ given: String, _ args: Arguments) throws -> ExitCode {
+        // A catalog file is JSON: `--format csv` had been ignored, writing JSON with nothing said.
+        if let f = args.string("format"), f != "json" {
+            throw UsageError(description: "--format \(f): --from-hf writes a catalog file, which is JSON; give --format json or leave it out")
+        }
+        if args.string("match") != nil { throw UsageError(description: "--match filters the listing; --from-hf converts one config") }
+        if let id = args.string("id") { try checkCatalogID(id) }
         // A downloaded model's directory holds its config.json.
         var isDirectory: ObjCBool = false
         let path = FileManager.default.fileExists(atPath: given, isDirectory: &isDirectory) && isDirectory.boolValue
@@ -140,6 +178,7 @@ enum ListCommand {
     static func modelJSON(_ m: ModelArchitecture) -> JSONValue {
         .obj([
             ("id", .str(m.id)), ("aliases", .array(m.aliases.map(JSONValue.str))), ("family", .str(m.family)),
+            ("kind", .str(m.kind.rawValue)), ("maxPositions", .num(Double(m.maxPositions))),
             ("layers", .num(Double(m.layers))), ("hiddenSize", .num(Double(m.hiddenSize))), ("heads", .num(Double(m.heads))),
             ("kvHeads", .num(Double(m.kvHeads))), ("headDim", .num(Double(m.headDim))), ("ffnSize", .num(Double(m.ffnSize))),
             ("attention", .str(m.attention.kind.rawValue)),
