@@ -131,9 +131,10 @@ public struct Estimator: Sendable {
     /// The weights' precision when none is asked for: the checkpoint's, except that the fused
     /// engines run an FP32 checkpoint in FP16. vLLM's `--dtype auto` (its default) "will use FP16
     /// precision for FP32 and FP16 models, and BF16 precision for BF16 models" (vLLM engine
-    /// arguments, https://docs.vllm.ai/en/latest/configuration/engine_args.html, `--dtype`);
-    /// SGLang's `--dtype auto` is documented the same way, and TensorRT-LLM is priced by the same
-    /// rule (an assumption: no FP32 TensorRT-LLM engine is measured here). HF transformers
+    /// arguments, https://docs.vllm.ai/en/v0.4.0.post1/models/engine_args.html, `--dtype`; the
+    /// same words in later releases). SGLang and TensorRT-LLM are priced by the same rule, an
+    /// assumption not checked against their documents (no FP32 run of either is measured here;
+    /// Mini-SGLang documents its `--dtype auto` that way). HF transformers
     /// instantiates a model in FP32 unless `torch_dtype` is given
     /// (https://huggingface.co/docs/transformers/main_classes/model, "Model Instantiation dtype"),
     /// so under `hf` an FP32 checkpoint stays FP32, as in the EnergAIzer runs.
