@@ -135,9 +135,9 @@ extension TraceReplay {
         }
     }
 
-    /// Ladders a replay builds at most (about 0.08 s each for Llama-3.1-70B on 4 × H100): a
-    /// log drifting from 200 to 200,000 resident tokens needs 38 at the tolerances; past this
-    /// the closest is used.
+    /// Ladders a replay builds at most (about 0.07 s each for Llama-3.1-70B on 4 × H100): a log
+    /// drifting 30-fold, from 250 to 7,800 resident tokens, builds 37 at the 1.1× tolerance;
+    /// past this the closest is used, and `shapeNote` says so.
     static let maxLadders = 64
 
     /// Prices the following requests on ladder `k`, its rungs' occupancy average taken up from
@@ -168,5 +168,6 @@ extension TraceReplay {
         return "the requests' mean length drifted (tokens a sequence keeps resident: \(formatNumber(resident.min()!, significant: 3))"
             + "–\(formatNumber(resident.max()!, significant: 3))): \(ladders.count) batch ladders were built, each request priced on the one for the "
             + "mean shape of the requests of the last --window-s"
+            + (ladders.count >= Self.maxLadders ? " (the most a replay builds: later shapes were priced on the closest)" : "")
     }
 }
