@@ -50,17 +50,13 @@ public final class ServingSurface: Sendable {
         deployment = d
         ranks = Double(d.attentionRanks)
         gpus = Double(d.gpuCount)
-        let probe = ServingRequest(batch: maxBatch, inputTokens: max(1, Int(meanResidentTokens - meanOutput / 2)),
-                                   outputTokens: max(1, Int(meanOutput)), tokenBudget: tokenBudget)
-        let budget = try KVCacheBudget(deployment: d, request: probe)
-        kvBudget = budget
-        self.maxBatch = budget.maxBatch
         let disaggregated = change?.disaggregated == true
         self.disaggregated = disaggregated
-        // Continuous batching keeps no more sequences decoding than a step's token budget holds
-        // beside the prompts that join them; a disaggregated decode pool's steps hold decodes only.
-        let flight = ServingEstimator.inFlight(maxBatch, budget: budget, ranks: d.attentionRanks,
-                                               stepLimit: disaggregated ? max(1, tokenBudget) : probe.budgetLimitedBatch)
+        let (probe, budget, flight) = try Self.inFlight(deployment: d, maxBatch: maxBatch, tokenBudget: tokenBudget,
+                                                        meanResidentTokens: meanResidentTokens, meanOutput: meanOutput,
+                                                        disaggregated: disaggregated)
+        kvBudget = budget
+        self.maxBatch = budget.maxBatch
         let b = flight.local
         localBatch = b
         batchLimit = flight.limit
@@ -89,6 +85,19 @@ public final class ServingSurface: Sendable {
         hostWattsPerGPU = node.hostActivePower.watts / Double(node.gpuCount)
         busyWallPower = (s1.averagePower.watts + hostWattsPerGPU) * gpus / psuEfficiency
         idleWallPower = (d.gpu.idle(at: .megahertz(210)).watts + node.hostIdlePower.watts / Double(node.gpuCount)) * gpus / psuEfficiency
+    }
+
+    /// The mean request a surface is built for, its KV budget and the sequences in flight per
+    /// attention rank: continuous batching keeps no more decoding than a step's token budget holds
+    /// beside the prompts that join them; a disaggregated decode pool's steps hold decodes only.
+    static func inFlight(deployment d: Deployment, maxBatch: Int, tokenBudget: Int, meanResidentTokens: Double, meanOutput: Double,
+                         disaggregated: Bool = false) throws -> (ServingRequest, KVCacheBudget, ServingEstimator.InFlight) {
+        let probe = ServingRequest(batch: maxBatch, inputTokens: max(1, Int(meanResidentTokens - meanOutput / 2)),
+                                   outputTokens: max(1, Int(meanOutput)), tokenBudget: tokenBudget)
+        let budget = try KVCacheBudget(deployment: d, request: probe)
+        let flight = ServingEstimator.inFlight(maxBatch, budget: budget, ranks: d.attentionRanks,
+                                               stepLimit: disaggregated ? max(1, tokenBudget) : probe.budgetLimitedBatch)
+        return (probe, budget, flight)
     }
 
     /// Lengths a cost is priced at: `below`, then doublings from `start` to at least `top` (the

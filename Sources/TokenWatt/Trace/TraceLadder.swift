@@ -27,18 +27,36 @@ public struct RequestShape: Sendable, Equatable {
     /// How far the log may drift from the shape a ladder was built for before it is priced on
     /// another. Where the KV cache binds, a rung's batch goes as 1 / resident tokens, so 1.1×
     /// bounds its error to 10 %: long requests after short ones on Llama-3.1-70B, 2 × H100, fp8,
-    /// cost 1.337 Wh at batch 28 against 1.352 at batch 27 alone (one ladder: 1.239 at 37). The
+    /// cost 1.349 Wh at batch 27.2 against 1.352 at batch 27 alone (one ladder: 1.239 at 37). The
     /// chunk mix moves the cost less, hence the wider 1.5×. Not fitted: the four bundled logs
-    /// (resident tokens 0.78–1.19× their first rows', prompt per output 0.65–1.71×) build 2–5
+    /// (resident tokens 0.78–1.19× their first rows', prompt per output 0.65–1.71×) build 1–3
     /// ladders at these and their totals move by at most 0.4 %.
     public static let residentTolerance = 1.1
     public static let mixTolerance = 1.5
+
+    /// Requests the rolling shape averages over at least, whatever the window: over fewer its
+    /// mean follows the requests' spread, not a change of mix (over 50, the Azure conversation
+    /// hour at a 3 s window moved past 1.1× every few dozen rows and switched ladders thousands
+    /// of times, 10.9 s against 0.17 s for the same total; now 3 ladders, 0.5 s). More makes the
+    /// shape lag a change: over 1,000, long requests after short ones at one per 1.2 s were still
+    /// priced 4.3 % low 1,000 requests later (−0.2 % over 200).
+    public static let minimumRequests = 200.0
+
+    /// Requests between two looks at the shape: it moves over hundreds of requests, and a look
+    /// that leads to another ladder costs a pass over the recent requests.
+    static let checkEvery = 64
 
     /// Whether a ladder built for `self` prices requests shaped like `other` (`residentTolerance`,
     /// `mixTolerance`); plain ratios, for the hot path of every row.
     func holds(_ other: RequestShape) -> Bool {
         let r = other.residentTokens / residentTokens, m = other.promptPerOutput / promptPerOutput
         return r <= Self.residentTolerance && r >= 1 / Self.residentTolerance && m <= Self.mixTolerance && m >= 1 / Self.mixTolerance
+    }
+
+    /// Whether `other`'s prompt tokens per output token are within `mixTolerance` of these.
+    func holdsMix(_ other: RequestShape) -> Bool {
+        let m = other.promptPerOutput / promptPerOutput
+        return m <= Self.mixTolerance && m >= 1 / Self.mixTolerance
     }
 
     /// The drift from `self` to `other` in units of the tolerances (1 at the edge of `holds`).
@@ -53,8 +71,14 @@ public struct RequestShape: Sendable, Equatable {
 struct TraceLadder {
     let shape: RequestShape
     let surfaces: [ServingSurface]
+    /// Sequences per attention rank on the top rung: shapes that give the same run the same
+    /// batches on every rung (each is the smaller of its batch and the top's).
+    let topBatch: Int
+    /// The first rows' mean occupancy on each rung (`TraceReplay.meanOccupancy`), which every
+    /// ladder's average starts from.
+    let seedOccupancy: [Double]
 
-    init(estimator: Estimator, deployment d: Deployment, options: TraceReplay.Options, shape: RequestShape) throws {
+    init(estimator: Estimator, deployment d: Deployment, options: TraceReplay.Options, shape: RequestShape, seed: [TraceRequest]) throws {
         self.shape = shape
         var ladder: [ServingSurface] = []
         var b = 1
@@ -67,6 +91,21 @@ struct TraceLadder {
             b = min(options.maxBatch, b * 2)
         }
         surfaces = ladder
+        topBatch = ladder[ladder.count - 1].localBatch
+        seedOccupancy = TraceReplay.meanOccupancy(of: seed, on: ladder)
+    }
+
+    /// The top rung's sequences per rank for requests of `shape` (nil when one does not fit).
+    static func topBatch(deployment d: Deployment, options: TraceReplay.Options, shape: RequestShape) -> Int? {
+        try? ServingSurface.inFlight(deployment: d, maxBatch: options.maxBatch, tokenBudget: options.tokenBudget,
+                                     meanResidentTokens: shape.residentTokens, meanOutput: shape.outputTokens).2.local
+    }
+
+    /// Whether this ladder prices requests of `shape` (of top batch `top`) as one built for them
+    /// would: within the tolerances, or with the same batch on every rung and a mix near its own
+    /// (with `--max-batch 1`, or below the KV cache's limit, a new ladder changed no price).
+    func serves(_ shape: RequestShape, top: Int) -> Bool {
+        self.shape.holds(shape) || (top == topBatch && self.shape.holdsMix(shape))
     }
 }
 
@@ -103,10 +142,7 @@ extension TraceReplay {
     /// replica holds alone is left out of the shape, as out of the first rows' (`TraceSample`).
     mutating func followShape(_ r: TraceRequest, decay: Double, fits: Bool) {
         seedWeight *= decay
-        // The shape's average holds at least the last `arrivalsPerWindow` requests: over fewer
-        // (a short window, a lull) its mean follows single requests, and a 2 s window on a log
-        // of uniform lengths asked for a ladder every few rows.
-        let kept = max(decay, 1 - 1 / TraceSummary.arrivalsPerWindow)
+        let kept = max(decay, 1 - 1 / RequestShape.minimumRequests)
         shapeWeight *= kept
         inputSum *= kept
         outputSum *= kept
@@ -116,28 +152,30 @@ extension TraceReplay {
             outputSum += Double(r.outputTokens)
         }
         recent.add(r, at: lastTime ?? r.timestamp)
-        guard shapeWeight > 0 else { return }
+        sinceShapeCheck += 1
+        guard sinceShapeCheck >= RequestShape.checkEvery, shapeWeight > 0 else { return }
+        sinceShapeCheck = 0
         let now = RequestShape(inputTokens: inputSum / shapeWeight, outputTokens: outputSum / shapeWeight)
-        guard !ladders[ladder].shape.holds(now), !unbuildable.contains(where: { $0.holds(now) }) else { return }
-        let near = ladders.indices.filter { ladders[$0].shape.holds(now) }
+        guard !ladders[ladder].shape.holds(now) else { return }
+        // Its mean request fits no replica's KV cache at batch 1: the ladder in use goes on.
+        guard let top = TraceLadder.topBatch(deployment: deployment, options: options, shape: now) else { return }
+        let near = ladders.indices.filter { ladders[$0].serves(now, top: top) }
         func closest(_ ks: [Int]) -> Int? { ks.min { ladders[$0].shape.drift(to: now) < ladders[$1].shape.drift(to: now) } }
+        if near.contains(ladder) { return }
         if let k = closest(near) {
             use(k)
         } else if ladders.count >= Self.maxLadders {
             if let k = closest(Array(ladders.indices)), k != ladder { use(k) }
-        } else if let built = try? TraceLadder(estimator: estimator, deployment: deployment, options: options, shape: now) {
+        } else if let built = try? TraceLadder(estimator: estimator, deployment: deployment, options: options, shape: now, seed: seed) {
             ladders.append(built)
             use(ladders.count - 1)
-        } else {
-            // Its mean request fits no replica's KV cache at batch 1: the ladder in use goes on,
-            // and this shape is not tried again.
-            unbuildable.append(now)
         }
     }
 
     /// Ladders a replay builds at most (about 0.07 s each for Llama-3.1-70B on 4 × H100): a log
-    /// drifting 30-fold, from 250 to 7,800 resident tokens, builds 37 at the 1.1× tolerance;
-    /// past this the closest is used, and `shapeNote` says so.
+    /// drifting 35-fold, from 225 to 7,970 resident tokens, builds 13 (rungs whose batches the
+    /// KV cache does not yet bound are shared); past this the closest is used, and `shapeNote`
+    /// says so.
     static let maxLadders = 64
 
     /// Prices the following requests on ladder `k`, its rungs' occupancy average taken up from
@@ -147,13 +185,15 @@ extension TraceReplay {
         ladder = k
         surfaces = ladders[k].surfaces
         let clock = lastTime ?? 0
-        let seeded = Self.meanOccupancy(of: seed, on: surfaces)
+        let seeded = ladders[k].seedOccupancy
         let rest = max(0, occupancyWeight - seedWeight)
-        let weights = recent.weights(now: clock, windowSeconds: options.windowSeconds)
-        let ringWeight = weights.reduce(0, +)
+        // Requests older than 30 windows (weight under 1e-13) are left out: under a 1 s window
+        // most of the ring, and weighing them made each switch cost 8,192 occupancies a rung.
+        let weighed = zip(recent.weights(now: clock, windowSeconds: options.windowSeconds), recent.requests).filter { $0.0 > 1e-13 }
+        let ringWeight = weighed.reduce(0) { $0 + $1.0 }
         occupancySums = surfaces.indices.map { i in
             var ring = 0.0
-            for (w, r) in zip(weights, recent.requests) { ring += w * surfaces[i].occupancySeconds(Self.call(r)) }
+            for (w, r) in weighed { ring += w * surfaces[i].occupancySeconds(Self.call(r)) }
             return seedWeight * seeded[i] + (ringWeight > 0 ? ring / ringWeight * rest : 0)
         }
     }

@@ -63,8 +63,8 @@ public struct TraceReplay {
     /// 0.99 Wh and batch 256 where alone they cost 1.35 Wh at batch 27.
     var ladders: [TraceLadder]
     var ladder = 0
-    /// Shapes whose mean request does not fit a replica (no ladder can be built for them).
-    var unbuildable: [RequestShape] = []
+    /// Requests priced since the shape was last looked at (`RequestShape.checkEvery`).
+    var sinceShapeCheck = 0
     /// The recent requests' input and output tokens and their weight, decayed as the
     /// occupancy is: the log's shape now.
     var shapeWeight: Double
@@ -101,7 +101,7 @@ public struct TraceReplay {
         errorBand = estimator.errorBand(for: d.gpu.id)
         room = OneSequenceRoom(deployment: d, tokenBudget: options.tokenBudget)
         let shape = RequestShape(sample)
-        let first = try TraceLadder(estimator: estimator, deployment: d, options: options, shape: shape)
+        let first = try TraceLadder(estimator: estimator, deployment: d, options: options, shape: shape, seed: sample)
         ladders = [first]
         surfaces = first.surfaces
         // The span of the sample, not its first and last rows: a log slightly out of time order
@@ -123,7 +123,7 @@ public struct TraceReplay {
         seed = sample
         inputSum = shape.inputTokens * weight
         outputSum = shape.outputTokens * weight
-        occupancySums = Self.meanOccupancy(of: sample, on: first.surfaces).map { $0 * weight }
+        occupancySums = first.seedOccupancy.map { $0 * weight }
     }
 
     /// The mean occupancy of `requests` on each rung, not the occupancy of their mean request:
