@@ -47,7 +47,7 @@ public struct RequestShape: Sendable, Equatable {
     static let checkEvery = 64
 
     /// Whether a ladder built for `self` prices requests shaped like `other` (`residentTolerance`,
-    /// `mixTolerance`); plain ratios, for the hot path of every row.
+    /// `mixTolerance`): plain ratios, no logarithms, for the look every `checkEvery` rows.
     func holds(_ other: RequestShape) -> Bool {
         let r = other.residentTokens / residentTokens, m = other.promptPerOutput / promptPerOutput
         return r <= Self.residentTolerance && r >= 1 / Self.residentTolerance && m <= Self.mixTolerance && m >= 1 / Self.mixTolerance
