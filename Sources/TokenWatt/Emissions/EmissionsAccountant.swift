@@ -280,27 +280,25 @@ public struct EmissionsAccountant: Sendable {
         let nodeLife = s.nodeLifetimeYears.map { SourcedValue($0, source: "workload file") } ?? facilities.nodeLifetimeYears
         var grams = 0.0, counted = false
         var seen = Set<String>()
+        // One row's GPUs or servers: amortised where the catalog has a footprint, each id's factor
+        // or missing note said once.
+        func add(_ id: String, units: Int, from catalog: [FacilityCatalog.Embodied], lifeYears: Double, label: String,
+                 made: String, missingIDs: WritableKeyPath<EmbodiedMissing, [String]>) {
+            let first = seen.insert(made + " " + id).inserted
+            guard let e = catalog.first(where: { $0.id == id }) else {
+                if first {
+                    notes.append("no published embodied figure for \(id): its \(made)' manufacturing is not counted")
+                    missing[keyPath: missingIDs].append(id)
+                }
+                return
+            }
+            grams += Double(units) * e.kgCO2e * 1000 / (lifeYears * 365)
+            counted = true
+            if first { factors.append(AccountingFactor(name: "embodied, one \(id)\(label) (\(e.scope))", value: "\(formatNumber(e.kgCO2e)) kg CO2e", source: e.source)) }
+        }
         for h in r.hardware {
-            if let g = facilities.gpus.first(where: { $0.id == h.gpu }) {
-                grams += Double(h.gpus) * g.kgCO2e * 1000 / (gpuLife.value * 365)
-                counted = true
-                if seen.insert("gpu " + h.gpu).inserted {
-                    factors.append(AccountingFactor(name: "embodied, one \(h.gpu) (\(g.scope))", value: "\(formatNumber(g.kgCO2e)) kg CO2e", source: g.source))
-                }
-            } else if seen.insert("gpu " + h.gpu).inserted {
-                notes.append("no published embodied figure for \(h.gpu): its GPUs' manufacturing is not counted")
-                missing.gpus.append(h.gpu)
-            }
-            if let n = facilities.nodes.first(where: { $0.id == h.node }) {
-                grams += Double(h.nodes) * n.kgCO2e * 1000 / (nodeLife.value * 365)
-                counted = true
-                if seen.insert("node " + h.node).inserted {
-                    factors.append(AccountingFactor(name: "embodied, one \(h.node) without GPUs (\(n.scope))", value: "\(formatNumber(n.kgCO2e)) kg CO2e", source: n.source))
-                }
-            } else if seen.insert("node " + h.node).inserted {
-                notes.append("no published embodied figure for \(h.node): its servers' manufacturing is not counted")
-                missing.nodes.append(h.node)
-            }
+            add(h.gpu, units: h.gpus, from: facilities.gpus, lifeYears: gpuLife.value, label: "", made: "GPUs", missingIDs: \.gpus)
+            add(h.node, units: h.nodes, from: facilities.nodes, lifeYears: nodeLife.value, label: " without GPUs", made: "servers", missingIDs: \.nodes)
         }
         factors.append(AccountingFactor(name: "lifetime (GPU / server)", value: "\(formatNumber(gpuLife.value)) / \(formatNumber(nodeLife.value)) years",
                                         source: gpuLife.source == nodeLife.source ? gpuLife.source : "\(gpuLife.source); \(nodeLife.source)"))
