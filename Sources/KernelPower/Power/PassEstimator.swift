@@ -67,11 +67,12 @@ public struct PassEstimator: Sendable {
         func faster(_ a: Settled, _ b: Settled) -> Settled {
             (b.pass.time.seconds, b.pass.energy.joules) < (a.pass.time.seconds, a.pass.energy.joules) ? b : a
         }
-        let underCap = cap < board ? run(tuned(program, at: requested, cap: cap)) : stock
-        var best = faster(stock, underCap)
-        // Under the board's own limit the two are one: retuning it twice cost the forward pass
-        // a second tuning of every GEMM (the benchmark's pass 86 → 171 µs, against 128 once).
-        for seed in cap < board ? [stock, underCap] : [stock] {
+        // The tilings the retune starts from: the board's, and under a lower cap the one tuned
+        // under it. Under the board's own limit the two are one: retuning it twice cost the
+        // forward pass a second tuning of every GEMM (the benchmark's pass 86 → 171 µs, 128 once).
+        let seeds = cap < board ? [stock, run(tuned(program, at: requested, cap: cap))] : [stock]
+        var best = seeds.reduce(stock, faster)
+        for seed in seeds {
             // Retuned at the settled clock until that stops helping (a few rounds at most).
             var current = seed
             for _ in 0..<3 {
