@@ -49,8 +49,8 @@ public struct RequestShape: Sendable, Equatable {
     /// Whether a ladder built for `self` prices requests shaped like `other` (`residentTolerance`,
     /// `mixTolerance`): plain ratios, no logarithms, for the look every `checkEvery` rows.
     func holds(_ other: RequestShape) -> Bool {
-        let r = other.residentTokens / residentTokens, m = other.promptPerOutput / promptPerOutput
-        return r <= Self.residentTolerance && r >= 1 / Self.residentTolerance && m <= Self.mixTolerance && m >= 1 / Self.mixTolerance
+        let r = other.residentTokens / residentTokens
+        return r <= Self.residentTolerance && r >= 1 / Self.residentTolerance && holdsMix(other)
     }
 
     /// Whether `other`'s prompt tokens per output token are within `mixTolerance` of these.
@@ -91,7 +91,7 @@ struct TraceLadder {
             b = min(options.maxBatch, b * 2)
         }
         surfaces = ladder
-        topBatch = ladder[ladder.count - 1].localBatch
+        topBatch = ladder.last!.localBatch
         seedOccupancy = TraceReplay.meanOccupancy(of: seed, on: ladder)
     }
 
@@ -189,11 +189,12 @@ extension TraceReplay {
         let rest = max(0, occupancyWeight - seedWeight)
         // Requests older than 30 windows (weight under 1e-13) are left out: under a 1 s window
         // most of the ring, and weighing them made each switch cost 8,192 occupancies a rung.
-        let weighed = zip(recent.weights(now: clock, windowSeconds: options.windowSeconds), recent.requests).filter { $0.0 > 1e-13 }
-        let ringWeight = weighed.reduce(0) { $0 + $1.0 }
+        let weighed = zip(recent.weights(now: clock, windowSeconds: options.windowSeconds), recent.requests)
+            .filter { $0.0 > 1e-13 }.map { (w: $0.0, call: Self.call($0.1)) }
+        let ringWeight = weighed.reduce(0) { $0 + $1.w }
         occupancySums = surfaces.indices.map { i in
             var ring = 0.0
-            for (w, r) in weighed { ring += w * surfaces[i].occupancySeconds(Self.call(r)) }
+            for (w, call) in weighed { ring += w * surfaces[i].occupancySeconds(call) }
             return seedWeight * seeded[i] + (ringWeight > 0 ? ring / ringWeight * rest : 0)
         }
     }
