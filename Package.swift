@@ -26,7 +26,7 @@ let package = Package(
             resources: [.copy("Resources/models.json"), .copy("Resources/grids.json"), .copy("Resources/facilities.json"),
                         .copy("Resources/gemm-throughput.json"), .copy("Resources/attention-throughput.json"), .copy("Resources/serving-energy.json"),
                         .copy("Resources/error-bands.json"), .copy("Resources/roofline-power.json"),
-                        .copy("Resources/layer-op-times.json")],
+                        .copy("Resources/layer-op-times.json"), .copy("Resources/weight-only-speedup.json")],
             swiftSettings: optimized
         ),
         .executableTarget(name: "tokenwatt", dependencies: ["TokenWatt", "KernelPower"]),

@@ -21,7 +21,8 @@ extension CLITests {
         let tokenwatt = results.filter { $0["estimator"] as? String == "tokenwatt" }
         for set in ["energaizer-prefill/fixed", "energaizer-prefill/dvfs", "mlenergy-v3", "mlenergy-v2", "mlenergy-v1", "argonne",
                     "argonne/trtllm",
-                    "mlperf-power", "splitwise", "tokenpowerbench", "published-roofline", "published-attention", "published-ops"] {
+                    "mlperf-power", "splitwise", "tokenpowerbench", "published-roofline", "published-attention", "published-ops",
+                    "published-weight-only"] {
             let n = tokenwatt.filter { $0["dataset"] as? String == set }.reduce(0.0) { $0 + (($1["n"] as? Double) ?? 0) }
             #expect(n >= 12, "\(set): \(n) rows scored")
         }

@@ -15,17 +15,19 @@ enum PublishedPoints {
     /// `kernel` launched `repeats` times back to back on `gpu` at its boost clock under its TDP as
     /// the power limit, the host never in the way (a benchmark loop of one kernel), with the
     /// calibration's coefficients for that GPU (carried over when it has no fit of its own).
-    static func benchmarkLoop(_ kernel: Kernel, repeats: Int, gpu: GPUSpec, calibration: CoefficientFile) -> PassEstimate {
-        benchmarkLoop(kernel, repeats: repeats, gpu: gpu, set: calibration.coefficients(for: gpu), capHold: calibration.capHoldFraction)
+    /// `clock` locks another clock than the boost one (a benchmark run at the base clock).
+    static func benchmarkLoop(_ kernel: Kernel, repeats: Int, gpu: GPUSpec, calibration: CoefficientFile, clock: Frequency? = nil) -> PassEstimate {
+        benchmarkLoop(kernel, repeats: repeats, gpu: gpu, set: calibration.coefficients(for: gpu), capHold: calibration.capHoldFraction, clock: clock)
     }
 
     /// The same loop with a coefficient set in hand (during a fit, before any file exists).
-    static func benchmarkLoop(_ kernel: Kernel, repeats: Int, gpu: GPUSpec, set: CoefficientSet, capHold: Double) -> PassEstimate {
+    static func benchmarkLoop(_ kernel: Kernel, repeats: Int, gpu: GPUSpec, set: CoefficientSet, capHold: Double,
+                              clock: Frequency? = nil) -> PassEstimate {
         let power = PowerModel(gpu: gpu, coefficients: set.power, capHoldFraction: capHold)
         let estimator = PassEstimator(gpu: gpu, power: power, timeModel: set.timeModel,
                                       host: HostModel(launchTime: .zero, passOverhead: .zero))
         let program = KernelProgram(blocks: [.init(name: kernel.name, kernels: [kernel], repeats: repeats)])
-        return estimator.estimate(program, clock: gpu.boostClock, powerCap: gpu.tdp)
+        return estimator.estimate(program, clock: clock ?? gpu.boostClock, powerCap: gpu.tdp)
     }
 
     /// One record per point, each predicted on its own GPU; a point that names a GPU the catalog

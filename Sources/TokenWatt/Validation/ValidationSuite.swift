@@ -23,6 +23,7 @@ public struct ValidationSuite: Sendable {
             ("published-gemm", PublishedGEMM.run(estimator: e)),
             ("published-attention", PublishedAttention.run(estimator: e)),
             ("published-ops", PublishedOps.run(estimator: e)),
+            ("published-weight-only", PublishedWeightOnly.run(estimator: e)),
             ("published-roofline", PublishedRoofline.run(estimator: e)),
             ("published-serving", PublishedServing.run(estimator: e)),
         ]
