@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+/// Flags and columns one command took or wrote and a sibling did not.
+extension CLITests {
+    /// A scratch folder, removed when `body` returns.
+    static func inScratch<T>(_ name: String, _ body: (URL) throws -> T) throws -> T {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-\(name)-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        return try body(dir)
+    }
+
+    /// A CSV line's cells; a quoted cell (a note) may hold commas.
+    static func csvFields(_ line: Substring) -> [String] {
+        var fields: [String] = [], cell = "", quoted = false
+        for c in line {
+            if c == "\"" { quoted.toggle() } else if c == ",", !quoted { fields.append(cell); cell = "" } else { cell.append(c) }
+        }
+        return fields + [cell]
+    }
+
+    /// `predict` leaves a one-token serve row's ITL empty, as `estimate` does; `tune` says on
+    /// stderr, beside its CSV, that an ITL target cannot bind one.
+    @Test func oneTokenAnswersHaveNoITLInPredictAndTune() throws {
+        let csv = "model,gpu,phase,batch,input_tokens,output_tokens\nmeta-llama/Llama-3.1-8B-Instruct,h100-sxm,serve,8,500,1\n"
+        let p = try Self.run(["predict", "-"], stdin: csv)
+        let rows = p.stdout.split(separator: "\n").map(Self.csvFields)
+        let itl = try #require(rows.first?.firstIndex(of: "itl_ms"))
+        #expect(p.status == 0 && rows[1][itl].isEmpty, "\(p.stdout)")
+        let t = try Self.run(["tune", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--batch", "8", "--input", "500", "--output", "1",
+                              "--itl-ms", "5", "--steps", "2", "--format", "csv"])
+        #expect(t.status == 0 && t.stderr.contains("note: the ITL target of 5 ms cannot bind"), "\(t.stderr)")
+    }
+}
