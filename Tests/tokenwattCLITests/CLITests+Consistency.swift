@@ -20,6 +20,28 @@ extension CLITests {
         return fields + [cell]
     }
 
+    /// `models --from-hf` ignored `--model-catalog FILE`: a conversion under an id the user's
+    /// catalog already holds made a second file that no command could load beside the first,
+    /// and a missing FILE went unnoticed.
+    @Test func fromHFChecksTheEntryAgainstTheUserCatalog() throws {
+        try Self.inScratch("from-hf-catalog") { dir in
+            let config = dir.appendingPathComponent("config.json")
+            try Self.mistralConfig.write(to: config, atomically: true, encoding: .utf8)
+            let first = try Self.run(["models", "--from-hf", config.path])
+            #expect(first.status == 0, "\(first.stderr)")
+            let catalog = dir.appendingPathComponent("models.json")
+            try first.stdout.write(to: catalog, atomically: true, encoding: .utf8)
+
+            let again = try Self.run(["models", "--from-hf", config.path, "--model-catalog", catalog.path])
+            #expect(again.status == 1 && again.stdout.isEmpty, "\(again.stdout)")
+            #expect(again.stderr.contains(catalog.path) && again.stderr.contains("acme/mistral-7b-support") && again.stderr.contains("--id"), "\(again.stderr)")
+            let renamed = try Self.run(["models", "--from-hf", config.path, "--id", "acme/mistral-7b-support-2", "--model-catalog", catalog.path])
+            #expect(renamed.status == 0 && renamed.stdout.contains("\"id\": \"acme/mistral-7b-support-2\""), "\(renamed.stderr)")
+            let missing = try Self.run(["models", "--from-hf", config.path, "--model-catalog", dir.appendingPathComponent("nope.json").path])
+            #expect(missing.status == 1 && missing.stderr.contains("nope.json"), "\(missing.stderr)")
+        }
+    }
+
     /// `predict` leaves a one-token serve row's ITL empty, as `estimate` does; `tune` says on
     /// stderr, beside its CSV, that an ITL target cannot bind one.
     @Test func oneTokenAnswersHaveNoITLInPredictAndTune() throws {
