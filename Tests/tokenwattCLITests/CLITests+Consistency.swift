@@ -42,6 +42,25 @@ extension CLITests {
         }
     }
 
+    /// `--ep 3` alone (no --tp, no --gpus) runs 3 GPUs at tp 3; the refusal had opened with
+    /// "tp 3 does not divide ...", a tp the user never gave.
+    @Test func expertParallelAloneIsNamedInItsRefusal() throws {
+        let r = try Self.run(["estimate", "--model", "Qwen/Qwen3-30B-A3B", "--gpu", "h100-sxm", "--ep", "3", "--batch", "8", "--input", "100", "--output", "10"])
+        #expect(r.status == 1 && r.stderr.hasPrefix("error: ep 3 sets 3 GPUs"), "\(r.stderr)")
+        #expect(r.stderr.contains("tp defaults to") && r.stderr.contains("set tp"), "\(r.stderr)")
+    }
+
+    /// `power` takes `--ep` as the other deployment commands do (it had been an unknown option).
+    @Test func powerTakesExpertParallelism() throws {
+        let shape = ["--model", "Qwen/Qwen3-30B-A3B", "--gpu", "h100-sxm", "--input", "100", "--output", "100", "--format", "json"]
+        let r = try Self.run(["power", "--ep", "2"] + shape)
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(obj["gpus"] as? Double == 2 && (obj["assumptions"] as? [String] ?? []).contains { $0.contains("ep 2") }, "\(r.stdout)")
+        let help = try Self.run(["power", "--help"])
+        #expect(help.stdout.contains("--ep N"), "\(help.stdout)")
+    }
+
     /// `predict` leaves a one-token serve row's ITL empty, as `estimate` does; `tune` says on
     /// stderr, beside its CSV, that an ITL target cannot bind one.
     @Test func oneTokenAnswersHaveNoITLInPredictAndTune() throws {
