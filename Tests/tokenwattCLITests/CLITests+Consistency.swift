@@ -61,6 +61,24 @@ extension CLITests {
         #expect(help.stdout.contains("--ep N"), "\(help.stdout)")
     }
 
+    /// `estimate --method surface --format csv` carries the layout columns the kernel CSV has
+    /// after its own, with the same values.
+    @Test func surfaceCSVCarriesTheLayout() throws {
+        let shape = ["estimate", "--model", "Qwen/Qwen3-30B-A3B", "--gpu", "h100-sxm", "--gpus", "4", "--tp", "2", "--ep", "2", "--batch", "32",
+                     "--input", "1000", "--output", "500", "--power-cap-w", "600", "--sm-clock-mhz", "1500", "--format", "csv"]
+        func table(_ args: [String]) throws -> [String: String] {
+            let r = try Self.run(args)
+            #expect(r.status == 0, "\(r.stderr)")
+            let lines = r.stdout.split(separator: "\n").map(Self.csvFields)
+            try #require(lines.count == 2 && lines[0].count == lines[1].count, "\(r.stdout)")
+            return Dictionary(uniqueKeysWithValues: zip(lines[0], lines[1]))
+        }
+        let surface = try table(shape + ["--method", "surface"]), kernel = try table(shape)
+        let layout = ["tp", "ep", "pp", "precision", "kv_precision", "framework", "requested_batch", "power_cap_w", "sm_clock_mhz"]
+        #expect(layout.allSatisfy { surface[$0] != nil && surface[$0] == kernel[$0] }, "\(surface)")
+        #expect(surface["tp"] == "2" && surface["ep"] == "2" && surface["power_cap_w"] == "600" && surface["sm_clock_mhz"] == "1500")
+    }
+
     /// `predict` leaves a one-token serve row's ITL empty, as `estimate` does; `tune` says on
     /// stderr, beside its CSV, that an ITL target cannot bind one.
     @Test func oneTokenAnswersHaveNoITLInPredictAndTune() throws {
