@@ -49,3 +49,20 @@ import Testing
         #expect(cell("framework") == "vllm" && cell("requested_batch") == "32" && cell("power_cap_w") == "600" && cell("sm_clock_mhz") == "1500")
     }
 }
+
+/// The layout columns `estimate --method surface` adds are the kernel CSV's, name for name and cell for cell.
+@Suite struct LayoutColumnsTests {
+    @Test func theyAreTheEstimateCSVsLayoutColumns() throws {
+        let e = Estimator()
+        let d = try e.deployment(DeploymentRequest(model: "Qwen/Qwen3-30B-A3B", gpu: "h100-sxm", gpus: 4, tensorParallel: 2, expertParallel: 2,
+                                                   smClockMHz: 1500, powerCapWatts: 600))
+        let q = try QueryEstimate(estimator: e, deployment: d, request: ServingRequest(batch: 32, inputTokens: 1000, outputTokens: 500), settings: try LedgerSettings())
+        let header = QueryEstimate.csvHeader, row = q.csvRow()
+        let after = try #require(header.firstIndex(of: "note")) + 1
+        #expect(Array(header[after...]) == LayoutColumns.header)
+        #expect(Array(row[after...]) == LayoutColumns.cells(d, requestedBatch: 32))
+        let plain = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"))
+        let p = try QueryEstimate(estimator: e, deployment: plain, request: ServingRequest(batch: 8, inputTokens: 100, outputTokens: 10), settings: try LedgerSettings())
+        #expect(Array(p.csvRow()[after...]) == LayoutColumns.cells(plain, requestedBatch: 8))
+    }
+}

@@ -125,7 +125,19 @@ public struct Estimator: Sendable {
                 powerCap: r.powerCapWatts.map { .watts($0) }, host: host, sampling: r.sampling, pipelineParallel: pp)
         } catch let DeploymentError.unsupportedPrecision(g, p, supported) where r.precision == nil && p == precision.rawValue {
             throw DeploymentError.unsupportedDefaultPrecision(model: model.id, gpu: g, precision: p, supported: supported)
+        } catch let DeploymentError.invalidParallelism(reason)
+                    where r.gpus == nil && r.tensorParallel == nil && pp == 1 && count > 1 && count == r.expertParallel && reason.hasPrefix("tp \(tp) ") {
+            throw DeploymentError.invalidParallelism(Self.expertParallelAlone(reason, ep: count, model: model))
         }
+    }
+
+    /// An ep group given alone sets the GPU count and, through it, tp (`deployment`): a refusal of
+    /// that tp ("tp 3 does not divide the 32 attention heads") had named a value the user never
+    /// gave. It now opens with the ep given, says where the tp came from and the way out.
+    static func expertParallelAlone(_ reason: String, ep: Int, model: ModelArchitecture) -> String {
+        let way = model.moe == nil ? "ep applies to mixture-of-experts models, and \(model.id) is dense"
+            : "set tp as well (tp 1 with ep \(ep) runs attention data-parallel on each GPU)"
+        return "ep \(ep) sets \(ep) GPUs, and tp defaults to the GPU count: \(reason); \(way)"
     }
 
     /// The weights' precision when none is asked for: the checkpoint's, except that the fused

@@ -19,7 +19,8 @@ extension Diagnosis {
         ]
         let figures: [(String, JSONValue)] = [
             ("gpuWhPerQuery", .num(base.ledger.total(at: .gpu).wattHours)), ("prefillShare", .num(s.prefillShare)),
-            ("itlMs", .num(s.interTokenLatency.seconds * 1000)), ("ttftMs", .num(s.timeToFirstToken.seconds * 1000)),
+            // Null for a one-token answer, as in `estimate`'s JSON.
+            ("itlMs", .optionalNumber(base.interTokenMilliseconds(s.interTokenLatency))), ("ttftMs", .num(s.timeToFirstToken.seconds * 1000)),
             ("wattsPerGPU", .num(s.gpuPower.watts)),
         ]
         let time: [(String, JSONValue)] = [
@@ -34,7 +35,7 @@ extension Diagnosis {
         let possible = a.stepMs > 0
         var pairs: [(String, JSONValue)] = [("change", .str(a.change)), ("possible", .bool(possible))]
         if possible {
-            pairs += [("gpuWhPerQuery", .num(a.gpuWhPerQuery)), ("itlMs", .num(a.itlMs)), ("effectiveBatch", .num(Double(a.effectiveBatch))),
+            pairs += [("gpuWhPerQuery", .num(a.gpuWhPerQuery)), ("itlMs", .optionalNumber(a.itlMs)), ("effectiveBatch", .num(Double(a.effectiveBatch))),
                       ("wattsPerGPU", .num(a.wattsPerGPU))]
         }
         pairs.append(("explanation", .str(a.explanation)))

@@ -10,7 +10,8 @@ public struct Diagnosis: Sendable {
     public struct Alternative: Sendable {
         public var change: String
         public var gpuWhPerQuery: Double
-        public var itlMs: Double
+        /// Nil for a one-token answer, which has no interval between tokens (as `estimate` shows it).
+        public var itlMs: Double?
         public var effectiveBatch: Int
         public var stepMs: Double
         public var wattsPerGPU: Double
@@ -102,12 +103,12 @@ public struct Diagnosis: Sendable {
                 let q = try QueryEstimate(estimator: estimator, deployment: try estimator.deployment(req), request: sr, settings: try LedgerSettings(), boundary: .gpu)
                 let step = try pricedPass(.decode, estimator: estimator, estimate: q).pass
                 let e = Priced(estimate: q, decodeStep: step)
-                out.append(Alternative(change: change, gpuWhPerQuery: e.ledger.total(at: .gpu).wattHours, itlMs: e.serving.interTokenLatency.seconds * 1000,
+                out.append(Alternative(change: change, gpuWhPerQuery: e.ledger.total(at: .gpu).wattHours, itlMs: q.interTokenMilliseconds(q.serving.interTokenLatency),
                                        effectiveBatch: e.serving.effectiveBatch, stepMs: step.time.seconds * 1000, wattsPerGPU: e.serving.gpuPower.watts,
                                        overheadAndIdleShare: (step.timeShare[.overhead] ?? 0) + step.idleShare, explanation: explain(e),
                                        measured: estimator.leverAccuracy(lever)))
             } catch {
-                out.append(Alternative(change: change, gpuWhPerQuery: 0, itlMs: 0, effectiveBatch: 0, stepMs: 0, wattsPerGPU: 0,
+                out.append(Alternative(change: change, gpuWhPerQuery: 0, itlMs: nil, effectiveBatch: 0, stepMs: 0, wattsPerGPU: 0,
                                        overheadAndIdleShare: 0, explanation: "not possible: \(error)"))
             }
         }
@@ -159,6 +160,15 @@ public struct Diagnosis: Sendable {
 
     static func pct(_ a: Double, _ b: Double) -> String { formatPercent(abs(a / b - 1), decimals: 0) }
     static func ms(_ t: Time) -> String { "\(formatNumber(t.seconds * 1000, significant: 3)) ms" }
+
+    /// What `estimate`'s receipt says in place of an ITL for a one-token answer.
+    static let noInterTokenLatency = "– (one output token: no interval between tokens)"
+
+    /// A query's ITL in words, or `noInterTokenLatency` for a one-token answer: its token comes
+    /// from the step that ends the prompt, and the step time is no interval between tokens.
+    static func itl(_ q: QueryEstimate) -> String {
+        q.interTokenMilliseconds(q.serving.interTokenLatency) == nil ? noInterTokenLatency : ms(q.serving.interTokenLatency)
+    }
 
     /// How `b`'s GPU energy per query compares with `a`'s: "12 % less" or "3 % more".
     static func energyChange(_ a: Priced, _ b: Priced) -> String {
@@ -237,9 +247,13 @@ public struct Diagnosis: Sendable {
                 : "Qwen3.5's config asks for float32, mamba_ssm_dtype).")
     }
 
+    /// A one-token answer has no inter-token latency: its latency is the time to its first token.
     static func explainBatch(_ a: Priced, _ b: Priced) -> String {
-        "batch \(b.serving.effectiveBatch)" + (b.serving.effectiveBatch != b.serving.requestedBatch ? " (of \(b.serving.requestedBatch) requested)" : "")
-            + ": \(energyChange(a, b)) energy per query, inter-token latency \(ms(a.serving.interTokenLatency)) → \(ms(b.serving.interTokenLatency))" + (b.serving.batchLimitedByMemory ? " (the KV cache caps the batch)" : b.serving.batchLimit == .stepBudget ? " (the step's token budget caps the batch)" : "") + "."
+        let latency = a.request.outputTokens > 1
+            ? "inter-token latency \(ms(a.serving.interTokenLatency)) → \(ms(b.serving.interTokenLatency))"
+            : "time to its one token \(ms(a.serving.timeToFirstToken)) → \(ms(b.serving.timeToFirstToken))"
+        return "batch \(b.serving.effectiveBatch)" + (b.serving.effectiveBatch != b.serving.requestedBatch ? " (of \(b.serving.requestedBatch) requested)" : "")
+            + ": \(energyChange(a, b)) energy per query, \(latency)" + (b.serving.batchLimitedByMemory ? " (the KV cache caps the batch)" : b.serving.batchLimit == .stepBudget ? " (the step's token budget caps the batch)" : "") + "."
     }
 
     /// Which pass each column describes; a prompt chunk's step is mostly decode rows, and a
@@ -256,7 +270,7 @@ public struct Diagnosis: Sendable {
         let d = base.deployment, s = base.serving
         var t = "TokenWatt diagnose — \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.precision.rawValue), batch \(s.requestedBatch), \(base.request.inputTokens) + \(base.request.outputTokens) tokens\n\n"
         let range = base.range.map { ", measured error range \(formatNumber($0.low[.gpu] ?? 0, significant: 4))–\(formatNumber($0.high[.gpu] ?? 0, significant: 4)) Wh" } ?? ""
-        t += "GPU energy per query \(formatNumber(base.ledger.total(at: .gpu).wattHours, significant: 4)) Wh (prefill \(formatPercent(s.prefillShare, decimals: 0))\(range)), ITL \(Diagnosis.ms(s.interTokenLatency)), TTFT \(Diagnosis.ms(s.timeToFirstToken)), \(formatNumber(s.gpuPower.watts, significant: 4)) W per GPU\n\n"
+        t += "GPU energy per query \(formatNumber(base.ledger.total(at: .gpu).wattHours, significant: 4)) Wh (prefill \(formatPercent(s.prefillShare, decimals: 0))\(range)), ITL \(Diagnosis.itl(base)), TTFT \(Diagnosis.ms(s.timeToFirstToken)), \(formatNumber(s.gpuPower.watts, significant: 4)) W per GPU\n\n"
         t += "WHERE THE TIME GOES (share of each pass's time; energy share weighted by phase energy)\n"
         t += FleetRendering.table(["", "prefill", "decode", "energy"], prefillShares.indices.map { i in
             [prefillShares[i].0, formatPercent(prefillShares[i].1, decimals: 0), formatPercent(decodeShares[i].1, decimals: 0), formatPercent(energyShares[i].1, decimals: 0)]
@@ -279,7 +293,7 @@ public struct Diagnosis: Sendable {
         t += FleetRendering.table(["change", "Wh/query", "vs now", "ITL ms", "batch", "W/GPU"], alternatives.map { a in
             a.stepMs == 0 ? [a.change, "–", "–", "–", "–", "–"]
                 : [a.change, formatNumber(a.gpuWhPerQuery, significant: 4), (a.gpuWhPerQuery >= base.ledger.total(at: .gpu).wattHours ? "+" : "−") + Diagnosis.pct(a.gpuWhPerQuery, base.ledger.total(at: .gpu).wattHours),
-                   formatNumber(a.itlMs, significant: 4), String(a.effectiveBatch), formatNumber(a.wattsPerGPU, significant: 4)]
+                   a.itlMs.map { formatNumber($0, significant: 4) } ?? "–", String(a.effectiveBatch), formatNumber(a.wattsPerGPU, significant: 4)]
         })
         t += "\nWHY\n" + alternatives.map { "  - \($0.change): \($0.explanation)\n" }.joined()
         let measured = alternatives.compactMap(\.measured).uniqued()

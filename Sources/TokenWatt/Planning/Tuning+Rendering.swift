@@ -29,7 +29,7 @@ extension Tuning {
     public func csv() -> String {
         ([CSVWriter.line(Self.csvHeader)] + points.map { p in
             // Six significant digits, as `estimate` and `sweep` write (the times and energies had 5, watts 4).
-            CSVWriter.line([p.knob.rawValue, formatNumber(p.value), formatNumber(p.ttftMs), formatNumber(p.itlMs),
+            CSVWriter.line([p.knob.rawValue, formatNumber(p.value), formatNumber(p.ttftMs), p.itlMs.map { formatNumber($0) } ?? "",
                             formatNumber(p.prefillJoules), formatNumber(p.decodeJoules),
                             formatNumber(p.queryJoules / 3600), formatNumber(p.gpuWatts),
                             meets(p, prefill: true, decode: true) ? "yes" : "no", boundary.rawValue,
@@ -57,7 +57,7 @@ extension Tuning {
     func table() -> String {
         let wide = boundary != .gpu
         let rows = points.map { p in
-            [Tuning.label(p), formatNumber(p.ttftMs, significant: 4), formatNumber(p.itlMs, significant: 4),
+            [Tuning.label(p), formatNumber(p.ttftMs, significant: 4), Self.itlWords(p.itlMs),
              formatNumber(p.prefillJoules, significant: 4), formatNumber(p.decodeJoules, significant: 4),
              formatNumber(p.gpuWatts, significant: 4), formatNumber(p.queryJoules / 3600, significant: 4)]
                 + (wide ? [formatNumber(p.whPerQuery[boundary] ?? 0, significant: 4)] : [])
@@ -79,7 +79,7 @@ extension Tuning {
         } else { s += "prefill: no setting meets the TTFT target\n" }
         if let p = bestDecode {
             let j = p.joules(.decode, at: boundary)
-            s += "decode:  \(Tuning.label(p)) — \(formatNumber(j, significant: 4)) J per query \(at) (saves \(saving(j, b.joules(.decode, at: boundary)))), ITL \(formatNumber(p.itlMs, significant: 4)) ms (was \(formatNumber(b.itlMs, significant: 4)))\n"
+            s += "decode:  \(Tuning.label(p)) — \(formatNumber(j, significant: 4)) J per query \(at) (saves \(saving(j, b.joules(.decode, at: boundary)))), \(Self.itlChange(p, from: b))\n"
             if let note = DecodeClockCaveat.note(decodeJoules: p.decodeJoules, defaultJoules: b.decodeJoules, hbmJoulesPerByte: hbmJoulesPerByte) {
                 s += "         note: \(note)\n"
             }
@@ -131,13 +131,22 @@ extension Tuning {
         ])
     }
 
+    /// A table cell of ITL ms: a dash for a one-token answer, as `estimate`'s receipt writes it.
+    static func itlWords(_ ms: Double?) -> String { ms.map { formatNumber($0, significant: 4) } ?? "–" }
+
+    /// The decode pick's latency against the default's, or that a one-token answer has none.
+    static func itlChange(_ p: Point, from b: Point) -> String {
+        guard let ms = p.itlMs, let was = b.itlMs else { return "no ITL (one output token: no interval between tokens)" }
+        return "ITL \(formatNumber(ms, significant: 4)) ms (was \(formatNumber(was, significant: 4)))"
+    }
+
     /// One setting: its knob and value (`powerCapWatts` or `smClockMHz`, null for the other), its
     /// latencies, GPU energy per phase, Wh per query at every boundary and the phases at the boundary.
     func json(_ p: Point) -> JSONValue {
         .obj([
             ("knob", .str(p.knob.rawValue)),
             ("powerCapWatts", p.knob == .powerCap ? .num(p.value) : .null), ("smClockMHz", p.knob == .clock ? .num(p.value) : .null),
-            ("timeToFirstTokenMs", .num(p.ttftMs)), ("interTokenLatencyMs", .num(p.itlMs)),
+            ("timeToFirstTokenMs", .num(p.ttftMs)), ("interTokenLatencyMs", .optionalNumber(p.itlMs)),
             ("prefillJoules", .num(p.prefillJoules)), ("decodeJoules", .num(p.decodeJoules)), ("gpuPowerWatts", .num(p.gpuWatts)),
             ("whPerQuery", .obj(Boundary.allCases.map { ($0.rawValue, .num(p.whPerQuery[$0] ?? 0)) })),
             ("prefillJoulesAtBoundary", .num(p.joules(.prefill, at: boundary))), ("decodeJoulesAtBoundary", .num(p.joules(.decode, at: boundary))),
@@ -149,16 +158,18 @@ extension Tuning {
 
     /// Energy at the boundary against latency for each phase, caps and clocks as two series, side by side.
     public func svg() -> String {
-        func chart(_ title: String, _ x: String, _ y: String, _ px: (Point) -> Double, _ py: (Point) -> Double) -> String {
+        func chart(_ title: String, _ x: String, _ y: String, _ px: (Point) -> Double?, _ py: (Point) -> Double) -> String {
             var c = SVGChart(title: title, xTitle: x, yTitle: y)
             for knob in [Knob.powerCap, .clock] {
-                c.series.append(SVGChart.Series(name: knob.rawValue, points: points.filter { $0.knob == knob }.map { (px($0), py($0)) }, style: .markers))
+                let drawn = points.filter { $0.knob == knob }.compactMap { p in px(p).map { ($0, py(p)) } }
+                c.series.append(SVGChart.Series(name: knob.rawValue, points: drawn, style: .markers))
             }
             return c.render()
         }
         let at = Self.place(boundary)
         let left = chart("Prefill: energy against time to first token", "TTFT, ms", "prefill energy per query \(at), J",
                          { $0.ttftMs }, { $0.joules(.prefill, at: self.boundary) })
+        // A one-token answer has no ITL, so its decode chart has no points to draw.
         let right = chart("Decode: energy against inter-token latency", "ITL, ms", "decode energy per query \(at), J",
                           { $0.itlMs }, { $0.joules(.decode, at: self.boundary) })
         return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 1280 460\" width=\"1280\" height=\"460\">\n"

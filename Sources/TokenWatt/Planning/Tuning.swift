@@ -18,7 +18,9 @@ public struct Tuning: Sendable {
         /// Watts for a cap, MHz for a clock, 0 for the default.
         public var value: Double
         public var ttftMs: Double
-        public var itlMs: Double
+        /// Nil for a one-token answer: its token comes from the step that ends the prompt, and
+        /// no interval follows (as `estimate` shows it).
+        public var itlMs: Double?
         public var prefillJoules: Double
         public var decodeJoules: Double
         public var gpuWatts: Double
@@ -103,7 +105,8 @@ public struct Tuning: Sendable {
             let (e, d) = run
             // One ledger gives both the totals and their time-bound part (it was built twice a point).
             let amounts = try QueryLedger.Amounts(serving: e, deployment: d, outputTokens: serving.outputTokens, settings: settings)
-            return Point(knob: knob, value: value, ttftMs: e.timeToFirstToken.seconds * 1000, itlMs: e.interTokenLatency.seconds * 1000,
+            return Point(knob: knob, value: value, ttftMs: e.timeToFirstToken.seconds * 1000,
+                         itlMs: serving.outputTokens > 1 ? e.interTokenLatency.seconds * 1000 : nil,
                          prefillJoules: e.prefill.energy.joules, decodeJoules: e.decode.energy.joules, gpuWatts: e.gpuPower.watts,
                          whPerQuery: amounts.totals, prefillTimeShare: Self.prefillTimeShare(e),
                          timeBoundJoules: Self.timeBoundJoules(amounts, serving: e, deployment: d, outputTokens: serving.outputTokens, settings: settings))
@@ -115,7 +118,7 @@ public struct Tuning: Sendable {
         // The default setting's estimate gives the batch that runs and its notes, and the first point.
         let first = try estimate(.none, 0)
         effectiveBatch = first.0.effectiveBatch
-        notes = first.0.notes
+        notes = first.0.notes + [Self.unboundTargetNote(targets, outputTokens: serving.outputTokens)].compactMap { $0 }
         let n = max(2, steps)
         let low: Double = gpu.powerCapRange.lowerBound, tdp: Double = gpu.tdp.watts, boost: Double = gpu.boostClock.megahertz
         let fractions: [Double] = (0..<n).map { Double($0) / Double(n - 1) }
@@ -123,6 +126,14 @@ public struct Tuning: Sendable {
         let clocks = Self.clockSteps(fractions, boost: boost)
         points = try [point(.none, 0, first)] + caps.map { try point(.powerCap, $0, try estimate(.powerCap, $0)) }
             + clocks.map { try point(.clock, $0, try estimate(.clock, $0)) }
+    }
+
+    /// Why an ITL target cannot bind a one-token answer, or nil where it binds: it had been held
+    /// to the step time, and refused every setting for an interval no client sees.
+    public static func unboundTargetNote(_ targets: Targets, outputTokens: Int) -> String? {
+        guard let limit = targets.itlMs, outputTokens <= 1 else { return nil }
+        return "the ITL target of \(formatNumber(limit)) ms cannot bind: one output token has no interval between tokens "
+            + "(it comes from the step that ends the prompt), so no setting is refused for it"
     }
 
     /// Prefill's share of the query's GPU time: each phase's GPU energy over its mean power per GPU.
@@ -146,8 +157,10 @@ public struct Tuning: Sendable {
         return values.filter { seen.insert($0).inserted }
     }
 
+    /// A point without an ITL (a one-token answer) meets any ITL target (`unboundTargetNote`).
     func meets(_ p: Point, prefill: Bool, decode: Bool) -> Bool {
-        (!prefill || targets.ttftMs.map { p.ttftMs <= $0 } ?? true) && (!decode || targets.itlMs.map { p.itlMs <= $0 } ?? true)
+        (!prefill || targets.ttftMs.map { p.ttftMs <= $0 } ?? true)
+            && (!decode || targets.itlMs.map { limit in p.itlMs.map { $0 <= limit } ?? true } ?? true)
     }
 
     /// Whether `p` meets the targets that bear on `phase`.

@@ -181,7 +181,9 @@ public enum ServeColumns {
             "gpu_power_w": .num(s.gpuPower.watts),
             "joules_per_output_token": .num(s.energyPerOutputToken.joules),
             "output_tokens_per_s": .num(s.outputTokensPerSecond),
-            "itl_ms": .num(s.interTokenLatency.milliseconds),
+            // Null (an empty CSV cell) for a one-token answer, as `estimate` writes it: its token
+            // comes from the step that ends the prompt, and no interval follows.
+            "itl_ms": .optionalNumber(q.interTokenMilliseconds(s.interTokenLatency)),
             "ttft_ms": .num(s.timeToFirstToken.milliseconds),
             "effective_batch": .num(Double(s.effectiveBatch)),
             "node_power_w": .num(q.ledger.nodePower.watts),

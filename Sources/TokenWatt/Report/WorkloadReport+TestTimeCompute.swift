@@ -153,7 +153,7 @@ extension WorkloadReport {
         guard case let .kernel(k) = s.scenario.kind, case let .kernel(e) = base.scenario.kind else { return [] }
         var out: [(short: String, long: String)] = []
         let b = "\(ReportDocument.code(base.fleet.name))", idleCounted = s.fleet.boundary >= .it
-        if idleCounted, k.headroom != e.headroom {
+        if idleCounted, !Self.nearlyEqual(k.headroom, e.headroom) {
             out.append(("other headroom", "another headroom than \(b)'s: \(formatPercent(k.headroom, decimals: 0)) against \(formatPercent(e.headroom, decimals: 0)) "
                         + "above the busiest hour, whose idle capacity the `\(s.fleet.boundary.rawValue)` boundary counts"))
         }
@@ -166,6 +166,13 @@ extension WorkloadReport {
             out.append(("other \(name)", "another uncertain.\(name) than \(b)'s: \(mine.summary) against \(theirs.summary)"))
         }
         return out
+    }
+
+    /// Settings equal to a relative 1e-9: a headroom of 0.2000000001 against 0.2 (float noise,
+    /// a file written by a script) had been marked "another headroom: 20 % against 20 %", while
+    /// any difference a report could show (0.1 % of it, say) is far above the tolerance.
+    static func nearlyEqual(_ a: Double, _ b: Double) -> Bool {
+        abs(a - b) <= 1e-9 * max(abs(a), abs(b))
     }
 
     static func deploymentWords(_ d: NamedDeployment) -> String {

@@ -131,6 +131,23 @@ public enum Distribution: Sendable, Equatable {
         }
     }
 
+    /// Whether some draw is at least `x`, the test of a token count whose draws are rounded: a
+    /// draw of 0.5 or more rounds to a whole token. A positive mean is not enough: an exponential
+    /// of median 1e-9 has a mean of 1.4e-9 tokens, and every draw of it rounds to 0. For the
+    /// exponential and lognormal, a chance below double precision's resolution (about 1e-16,
+    /// where P(X < x) rounds to 1) counts as none.
+    public func reaches(_ x: Double) -> Bool {
+        switch self {
+        case let .fixed(v): return v >= x
+        // A uniform draw is lo + (hi − lo)·u with u in [0, 1): hi itself is not drawn.
+        case let .uniform(lo, hi): return lo >= x || hi > x
+        case let .empirical(values): return values.contains { $0 >= x }
+        case let .histogram(edges, weights): return zip(weights, edges.dropFirst()).contains { $0.0 > 0 && $0.1 > x }
+        case .exponential, .lognormal: return probability(below: x) < 1
+        case let .clamped(d, low, high): return low >= x || (high >= x && d.reaches(x))
+        }
+    }
+
     /// Whether the quantity varies (a fixed value is not an uncertain input).
     public var isRandom: Bool {
         switch self {

@@ -256,12 +256,20 @@ extension WorkloadReader.Context {
         try o.finish()
         // A draw of 0 output tokens is a prompt that ends at once; a class of nothing but those
         // has no decode to price (it had been sized at "batch 7, a step's budget keeps 7
-        // sequences decoding"), so it is refused as an input of 0 is.
-        guard c.output.mean > 0 else {
-            throw InputError.invalidValue(file: file, field: "\(path).output", value: c.output.summary,
-                                          expected: "a distribution with some output tokens (a class whose every query generates none has no decode to price)")
-        }
+        // sequences decoding"), so it is refused as an input of 0 is. Draws are rounded to
+        // whole tokens (`KernelFleet.tokens`): one of 0.5 or more is a token.
+        try requireSomeOutput(c.output, field: "\(path).output", least: 0.5,
+                              why: "a class whose every query generates none has no decode to price; draws are rounded to whole tokens")
         return c
+    }
+
+    /// Refuses an output distribution none of whose draws reaches `least` (a whole token once
+    /// rounded): its queries generate nothing, and a positive mean (an exponential of median
+    /// 1e-9) had let them be priced as prompts alone, or at 0 Wh by a throughput table.
+    func requireSomeOutput(_ d: Distribution, field: String, least: Double, why: String) throws {
+        guard d.mean > 0, d.reaches(least) else {
+            throw InputError.invalidValue(file: file, field: field, value: d.summary, expected: "a distribution with some output tokens (\(why))")
+        }
     }
 
     func required(_ o: inout JSONObjectReader, _ key: String, _ path: String) throws -> JSONValue {
@@ -361,6 +369,11 @@ extension WorkloadReader.Context {
             field: "\(path).throughputTable")
         let explicitTop = try t.optionalInt("blendTop", 1...100, expected: "a model count")
         try t.finish()
+        // A draw below one token is priced at 0 Wh (`ThroughputTableModel.samples`); unrounded
+        // draws must reach 1 to be one.
+        try requireSomeOutput(s.output, field: "\(path).throughputTable.output", least: s.roundOutput ? 0.5 : 1,
+                              why: "a scenario whose every query generates none has no decode to price; "
+                                  + (s.roundOutput ? "draws are rounded to whole tokens" : "with roundOutput false a draw below 1 token generates none"))
         guard !models.isEmpty else { throw InputError.invalidValue(file: file, field: "\(path).throughputTable.models", value: "[]", expected: "models") }
         // A model listed twice was blended twice (median 0.309 -> 0.444 Wh), as deployments,
         // classes and levers are not allowed to be.

@@ -13,13 +13,15 @@ enum ListCommand {
     // The converter's model types come from its own table, so the usage cannot fall behind it.
     static let modelUsage = """
     tokenwatt models [--match TEXT] [--model-catalog FILE] [--format text|json|csv]
-    tokenwatt models --from-hf CONFIG.json|MODEL_DIR [--id ID] [--source URL]
+    tokenwatt models --from-hf CONFIG.json|MODEL_DIR [--id ID] [--source URL] [--model-catalog FILE]
       --match TEXT keeps the models whose id, alias, family or architecture (mha, gqa, mqa, mla, moe, mamba2,
       gated-deltanet, sparse, block-sparse, window) contains it.
       --from-hf writes a catalog file for a Hugging Face config.json (model_type \((Array(HuggingFaceConfig.supported.keys) + HuggingFaceConfig.convertedAs.keys).sorted().joined(separator: ", "))):
       A MODEL_DIR's (or CONFIG.json's folder's) hf_quant_config.json, ModelOpt's format, is read too.
       check it, save it, and pass it to any command as --model-catalog FILE (or set TOKENWATT_MODEL_CATALOG).
-      A catalog file's variants may name a bundled model in variantOf.
+      A catalog file's variants may name a bundled model in variantOf. With --model-catalog FILE (or
+      TOKENWATT_MODEL_CATALOG) the entry is checked against that catalog too, which it is to join: an id or alias
+      the file already holds is refused (pass --id ID).
     """
 
     /// `--match TEXT`: the entries whose names contain it; none is an error naming the closest ids.
@@ -156,10 +158,27 @@ enum ListCommand {
         let text = JSONWriter(sortKeys: false).write(file)
         // The entry must also join the bundled catalog: an id it already holds is refused here.
         _ = try ModelCatalog.bundled.adding(Data(text.utf8), file: path)
+        try checkJoins(text, config: path, args: args)
         // A dtype the converter does not map was only a phrase inside the entry's sources.
         for w in warnings { Output.note("note: \(w)") }
         Output.write(text)
         return .success
+    }
+
+    /// The entry must join the user's catalog (`--model-catalog FILE` or TOKENWATT_MODEL_CATALOG)
+    /// as well as the bundled one: the option had been ignored, so an id the file already held
+    /// gave a second file that no command could load beside it, and a missing FILE went unnoticed.
+    static func checkJoins(_ text: String, config: String, args: Arguments) throws {
+        guard let user = CommonOptions.catalogPath(args, option: "model-catalog", variable: "TOKENWATT_MODEL_CATALOG") else { return }
+        let catalog = try CommonOptions.models(args)
+        do {
+            _ = try catalog.adding(Data(text.utf8), file: config)
+        } catch let InputError.invalidValue(file, field, value, _) where field.hasPrefix("model ") {
+            // `adding` names the taken id but not the file that holds it.
+            throw InputError.invalidValue(file: file, field: args.string("id") == nil ? "_name_or_path" : "--id", value: value,
+                                          expected: "an id and aliases \(user) does not hold: it has '\(value)' already; "
+                                              + "pass --id ID to convert this config under a new id")
+        }
     }
 
     /// The attention kind, with a hybrid's block mix (`gqa ×4 + mamba2 ×27`, `gqa ×12 + gated-deltanet ×36`),

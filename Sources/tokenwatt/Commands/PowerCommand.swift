@@ -5,18 +5,19 @@ import TokenWatt
 /// `tokenwatt power`: a quick power estimate for a model known by its size (or its id).
 enum PowerCommand {
     static let usage = """
-    tokenwatt power (--params N | --model ID) --gpu ID [--gpus N --tp N --pp N] [--precision P] [--batch N]
+    tokenwatt power (--params N | --model ID) --gpu ID [--gpus N --tp N --ep N --pp N] [--precision P] [--batch N]
                     (--seq-length N | --input N --output N) [--duty-cycle F] [--pue X] [--price-per-kwh P]
                     [--power-cap-w W] [--sm-clock-mhz F] [--spec FILE] [--format text|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       --params builds a generic Llama-3-shaped decoder of that size (2.779e8 to 1e13); a sequence of --seq-length tokens
       is half prompt, half answer unless --input/--output say otherwise. --spec FILE is an output: it
       writes the power spec as JSON to FILE, and replaces only a spec an earlier --spec wrote.
+      --ep N spreads a mixture-of-experts model's experts over N GPUs, as in estimate (alone, it sets N GPUs at tp N).
       Defaults: --gpus 1, --batch 8 sequences in flight, --duty-cycle 1 (serving all year), --pue \(formatNumber(LedgerSettings.defaultPUE))
       (the facility catalog's default, as in estimate; --pue 1 for IT energy alone), no price, no cap.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["params", "model", "gpu", "gpus", "tp", "pp", "precision", "batch", "seq-length", "input", "output",
+        let args = try Arguments(argv, valued: ["params", "model", "gpu", "gpus", "tp", "ep", "pp", "precision", "batch", "seq-length", "input", "output",
                                                 "duty-cycle", "pue", "price-per-kwh", "power-cap-w", "sm-clock-mhz", "spec", "format", "calibration", "model-catalog", "gpu-catalog"],
                                  boolean: [])
         _ = try args.requirePositional(0, usage: usage)
@@ -39,6 +40,9 @@ enum PowerCommand {
         var request = DeploymentRequest(model: model, gpu: try EstimateCommand.required(args.string("gpu"), "gpu"))
         request.gpus = try args.int("gpus", 1...4096)
         request.tensorParallel = try args.int("tp", 1...4096)
+        // Expert parallelism, as the other deployment commands take it: power had refused --ep
+        // as an unknown option, so an MoE deployment priced elsewhere could not be sized here.
+        request.expertParallel = try args.int("ep", 1...4096)
         // Pipeline stages, as `estimate` takes them: a model too large for one tensor-parallel
         // group is told the tp × pp it needs, which power had refused as an unknown option.
         request.pipelineParallel = try args.int("pp", 1...4096)

@@ -12,6 +12,7 @@ enum TuneCommand {
                    [--token-budget N] [--memory-utilization F] [--host-launch-us US] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       --boundary (default facility, as estimate) is where the energy the best settings minimise is counted: beyond the
       GPUs the host draws over longer steps, so the least GPU energy can cost more at the wall (the output says so).
+      --itl-ms cannot bind a one-token answer (--output 1), which has no interval between tokens: the output says so.
       --format json: the table's rows (points) and the settings chosen at the boundary (bestPrefill, bestDecode,
       bestQuery; null where no setting meets the targets) and at the GPUs alone (atGPUs).
       --svg FILE draws energy against latency for both phases; it replaces only an SVG, never an input of the run.
@@ -36,7 +37,10 @@ enum TuneCommand {
                                 settings: try args.pue().map { try LedgerSettings(pue: $0) })
         if let svg { try Output.writeFile(tuning.svg(), to: svg) }
         switch format {
-        case .csv: Output.write(tuning.csv())
+        case .csv:
+            Output.write(tuning.csv())
+            // The CSV carries no notes: an ITL target that cannot bind is said, not ignored silently.
+            if let note = Tuning.unboundTargetNote(tuning.targets, outputTokens: serving.outputTokens) { Output.note("note: \(note)") }
         case .json: Output.write(JSONWriter(sortKeys: false).write(tuning.json()))
         default: Output.write(tuning.text())
         }

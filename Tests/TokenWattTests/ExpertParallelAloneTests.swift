@@ -1,0 +1,43 @@
+import Foundation
+import KernelPower
+import Testing
+@testable import TokenWatt
+
+/// An ep group given alone (no tp, no gpus) sets the GPU count, and tp defaults to it: a refusal
+/// of that tp had named "tp 3", a value the user never gave.
+@Suite struct ExpertParallelAloneTests {
+    func refusal(_ r: DeploymentRequest) -> String {
+        do {
+            _ = try Estimator().deployment(r)
+            Issue.record("expected a refusal")
+            return ""
+        } catch { return "\(error)" }
+    }
+
+    @Test func theRefusalSpeaksOfTheEPGiven() {
+        let heads = refusal(DeploymentRequest(model: "Qwen/Qwen3-30B-A3B", gpu: "h100-sxm", expertParallel: 3))
+        #expect(heads.hasPrefix("ep 3 sets 3 GPUs, and tp defaults to the GPU count: tp 3 does not divide the 32 attention heads"), "\(heads)")
+        #expect(heads.contains("set tp"), "\(heads)")
+        // A dense model's refusal of its tp comes first, and says so too.
+        let dense = refusal(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", expertParallel: 6))
+        #expect(dense.hasPrefix("ep 6 sets 6 GPUs"), "\(dense)")
+    }
+
+    /// Where the user gave tp or gpus, the refusal is theirs, unchanged; refusals of ep itself are unchanged.
+    @Test func refusalsOfWhatWasGivenAreUnchanged() {
+        #expect(refusal(DeploymentRequest(model: "Qwen/Qwen3-30B-A3B", gpu: "h100-sxm", tensorParallel: 3, expertParallel: 3))
+            .hasPrefix("tp 3 does not divide"))
+        #expect(refusal(DeploymentRequest(model: "Qwen/Qwen3-30B-A3B", gpu: "h100-sxm", gpus: 6, expertParallel: 3)).hasPrefix("tp 6 does not divide"))
+        #expect(refusal(DeploymentRequest(model: "mistralai/Mixtral-8x7B-Instruct-v0.1", gpu: "h100-sxm", expertParallel: 16))
+            .hasPrefix("ep 16 does not divide the 8 experts"))
+    }
+
+    /// A predict row with ep alone has its error on the ep column (no cell held the tp refused).
+    @Test func predictNamesTheEPColumn() throws {
+        let csv = "model,gpu,ep,phase,batch,input_tokens,output_tokens\nQwen/Qwen3-30B-A3B,h100-sxm,3,serve,8,100,10\n"
+        let t = PredictTable.score(try CSVTable.parse(csv, file: "p.csv"), estimator: Estimator())
+        let error = try #require(t.header.firstIndex(of: "error"))
+        #expect(t.rows[0][error] == .string("line 2, column ep: " + refusal(DeploymentRequest(model: "Qwen/Qwen3-30B-A3B", gpu: "h100-sxm", expertParallel: 3))),
+                "\(t.rows[0][error])")
+    }
+}
