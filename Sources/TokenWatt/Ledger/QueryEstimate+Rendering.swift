@@ -119,10 +119,9 @@ extension QueryEstimate {
     public static let csvHeader = ["model", "gpu", "gpus", "input_tokens", "output_tokens", "boundary", "wh_per_query",
                                    "wh_gpu", "wh_node", "wh_it", "wh_facility", "prefill_j", "decode_j", "joules_per_output_token",
                                    "output_tokens_per_s", "itl_ms", "ttft_ms", "gpu_power_w", "node_power_w", "effective_batch",
-                                   "busy_fraction", "pue", "wh_per_query_low", "wh_per_query_high", "note",
-                                   // The deployment's layout and levers, after the columns scripts already read by place.
-                                   "tp", "ep", "pp", "precision", "kv_precision", "framework", "requested_batch",
-                                   "power_cap_w", "sm_clock_mhz"]
+                                   "busy_fraction", "pue", "wh_per_query_low", "wh_per_query_high", "note"]
+        // The deployment's layout and levers, after the columns scripts already read by place.
+        + LayoutColumns.header
 
     public func csvRow() -> [String] {
         let s = serving, d = deployment
@@ -135,10 +134,7 @@ extension QueryEstimate {
                String(s.effectiveBatch), formatNumber(ledger.busyFraction), formatNumber(ledger.pue),
                range.map { formatNumber($0.low[boundary] ?? 0) } ?? "", range.map { formatNumber($0.high[boundary] ?? 0) } ?? "",
                (s.notes + atLoadNote).joined(separator: "; ")]
-            + [d.tensorParallel, d.expertParallel, d.pipelineParallel].map { String($0) }
-            + [d.precision.rawValue, d.kvPrecision.rawValue, d.framework.rawValue, String(s.requestedBatch),
-               // The cap in force (TDP unless one is set) and the locked clock, empty at boost.
-               formatNumber((d.powerCap ?? d.gpu.tdp).watts), d.lockedClock.map { formatNumber($0.megahertz) } ?? ""]
+            + LayoutColumns.cells(d, requestedBatch: s.requestedBatch)
     }
 
     public func markdown() -> String {
