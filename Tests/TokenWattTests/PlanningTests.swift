@@ -366,7 +366,8 @@ import Testing
         let ok = points.filter { $0.error == nil && $0.meetsTargets }
         return Set(ok.filter { p in
             !ok.contains { q in
-                q.whPerQuery <= p.whPerQuery && q.itlMs <= p.itlMs && (q.whPerQuery < p.whPerQuery || q.itlMs < p.itlMs)
+                q.whPerQuery <= p.whPerQuery && q.frontierLatencyMs <= p.frontierLatencyMs
+                    && (q.whPerQuery < p.whPerQuery || q.frontierLatencyMs < p.frontierLatencyMs)
             }
         }.map(\.index))
     }
@@ -384,6 +385,20 @@ import Testing
         points[9].error = "refused"  // an error row is never on the frontier
         let frontier = Set(Sweep.markPareto(points).filter(\.pareto).map(\.index))
         #expect(frontier == [0, 1, 4, 5, 6, 7, 8] && frontier == Self.nonDominated(points))
+    }
+
+    /// A one-token answer has no ITL in a sweep, as in `estimate`: the cell is empty, an ITL
+    /// target cannot refuse a point, and the frontier weighs TTFT. It had held the step time as
+    /// an ITL, so a 100 ms target left the only point off the frontier.
+    @Test func aOneTokenSweepWeighsTimeToFirstToken() throws {
+        let s = try SweepSpec.read(Data(#"{"schemaVersion": 1, "input": 500, "output": 1, "targets": {"itlMs": 100}, "grid": {"model": ["meta-llama/Llama-3.1-8B-Instruct"], "gpu": ["h100-sxm"], "maxBatch": [1, 16]}}"#.utf8), file: "s.json")
+        let points = try Sweep.run(s, estimator: Estimator(), workers: 1)
+        #expect(points.count == 2 && points.allSatisfy { $0.error == nil && $0.itlMs == nil && $0.meetsTargets })
+        #expect(points.allSatisfy { $0.frontierLatencyMs == $0.ttftMs })
+        #expect(Set(points.filter(\.pareto).map(\.index)) == Self.nonDominated(points) && points.contains(where: \.pareto))
+        let header = Sweep.csvHeader, row = Sweep.csv(points).split(separator: "\n")[1].split(separator: ",", omittingEmptySubsequences: false)
+        #expect(row[try #require(header.firstIndex(of: "itl_ms"))].isEmpty)
+        #expect(Sweep.svg(s, points).contains("time to first token"))
     }
 
     /// Llama-3.1-8B at max batch 64 on 1 H100 and at 256 on 4 H100s (tp 1: four replicas of 64)

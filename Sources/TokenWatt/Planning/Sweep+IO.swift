@@ -125,7 +125,7 @@ extension Sweep {
             lines.append(CSVWriter.line([
                 String(p.index), r.model, r.gpu, String(r.gpus ?? 1), String(r.tensorParallel ?? r.gpus ?? 1), r.precision?.rawValue ?? "",
                 String(p.batchLimit), r.powerCapWatts.map { formatDataNumber($0) } ?? "", ok ? String(p.effectiveBatch) : "",
-                n(p.whPerQuery), n(p.gpuWhPerQuery), n(p.ttftMs), n(p.itlMs), n(p.outputTokensPerSecond), n(p.gpuWatts),
+                n(p.whPerQuery), n(p.gpuWhPerQuery), n(p.ttftMs), p.itlMs.map(n) ?? "", n(p.outputTokensPerSecond), n(p.gpuWatts),
                 ok ? (p.meetsTargets ? "yes" : "no") : "", p.pareto ? "yes" : "no", p.error ?? "",
                 p.whPerQueryRange.map { n($0.low) } ?? "", p.whPerQueryRange.map { n($0.high) } ?? "",
                 String(r.pipelineParallel ?? 1), String(r.expertParallel ?? 1), p.notes.joined(separator: "; "),
@@ -146,21 +146,24 @@ extension Sweep {
                       ("powerCapWatts", .optionalNumber(p.request.powerCapWatts)), ("whPerQuery", .num(p.whPerQuery)),
                       ("whPerQueryLow", .optionalNumber(p.whPerQueryRange?.low)), ("whPerQueryHigh", .optionalNumber(p.whPerQueryRange?.high)),
                       ("whPerQueryGPU", .num(p.gpuWhPerQuery)), ("gpuWatts", .num(p.gpuWatts)), ("outputTokensPerSecond", .num(p.outputTokensPerSecond)),
-                      ("ttftMs", .num(p.ttftMs)), ("itlMs", .num(p.itlMs)), ("effectiveBatch", .num(Double(p.effectiveBatch))),
+                      ("ttftMs", .num(p.ttftMs)), ("itlMs", .optionalNumber(p.itlMs)), ("effectiveBatch", .num(Double(p.effectiveBatch))),
                       ("notes", .array(p.notes.map(JSONValue.str)))])
             })),
         ])
     }
 
-    /// Every point's energy against latency, and the frontier.
+    /// Every point's energy against latency (the frontier's: TTFT for one-token answers), and the frontier.
     public static func svg(_ spec: SweepSpec, _ points: [SweepPoint]) -> String {
-        var c = SVGChart(title: "Sweep: energy per query against inter-token latency", xTitle: "inter-token latency, ms (log scale)",
+        let latency = spec.outputTokens > 1 ? "inter-token latency" : "time to first token"
+        var c = SVGChart(title: "Sweep: energy per query against \(latency)", xTitle: "\(latency), ms (log scale)",
                          yTitle: "Wh per query at the \(spec.boundary.rawValue) boundary (log scale)")
         c.xScale = .log
         c.yScale = .log
-        let ok = points.filter { $0.error == nil && $0.whPerQuery > 0 && $0.itlMs > 0 }
-        c.series.append(SVGChart.Series(name: "configurations (\(ok.count))", points: ok.map { ($0.itlMs, $0.whPerQuery) }))
-        c.series.append(SVGChart.Series(name: "Pareto frontier", points: ok.filter(\.pareto).sorted { $0.itlMs < $1.itlMs }.map { ($0.itlMs, $0.whPerQuery) },
+        let ok = points.filter { $0.error == nil && $0.whPerQuery > 0 && $0.frontierLatencyMs > 0 }
+        c.series.append(SVGChart.Series(name: "configurations (\(ok.count))", points: ok.map { ($0.frontierLatencyMs, $0.whPerQuery) }))
+        c.series.append(SVGChart.Series(name: "Pareto frontier",
+                                        points: ok.filter(\.pareto).sorted { $0.frontierLatencyMs < $1.frontierLatencyMs }
+                                            .map { ($0.frontierLatencyMs, $0.whPerQuery) },
                                         style: .line))
         return c.render()
     }

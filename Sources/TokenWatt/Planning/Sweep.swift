@@ -92,7 +92,12 @@ public struct SweepPoint: Sendable {
     public var whPerQueryRange: Bounds?
     public var gpuWhPerQuery = 0.0
     public var ttftMs = 0.0
-    public var itlMs = 0.0
+    /// Nil for a one-token answer: its token comes from the step that ends its prompt, and no
+    /// interval follows (as `estimate` shows it).
+    public var itlMs: Double?
+    /// The latency the frontier and the chart weigh: ITL, or TTFT where there is no interval
+    /// between tokens (a one-token answer waits for its first token alone).
+    public var frontierLatencyMs: Double { itlMs ?? ttftMs }
     public var effectiveBatch = 0
     public var outputTokensPerSecond = 0.0
     public var gpuWatts = 0.0
@@ -146,12 +151,13 @@ public enum Sweep {
             }
             p.gpuWhPerQuery = ledger.total(at: .gpu).wattHours
             p.ttftMs = s.timeToFirstToken.seconds * 1000
-            p.itlMs = s.interTokenLatency.seconds * 1000
+            p.itlMs = spec.outputTokens > 1 ? s.interTokenLatency.seconds * 1000 : nil
             p.effectiveBatch = s.effectiveBatch
             p.notes = s.notes
             p.outputTokensPerSecond = s.outputTokensPerSecond
             p.gpuWatts = s.gpuPower.watts
-            p.meetsTargets = spec.itlTargetMs.map { p.itlMs <= $0 } ?? true
+            // An ITL target cannot bind a one-token answer (`Tuning.unboundTargetNote`).
+            if let target = spec.itlTargetMs, let itl = p.itlMs { p.meetsTargets = itl <= target } else { p.meetsTargets = true }
             p.meetsTargets = p.meetsTargets && (spec.ttftTargetMs.map { p.ttftMs <= $0 } ?? true)
         } catch {
             p.error = "\(error)"
@@ -159,8 +165,9 @@ public enum Sweep {
         return p
     }
 
-    /// Pareto frontier on (Wh per query, inter-token latency) among points that ran and meet the
-    /// targets: every point no other point dominates (lower in one, no higher in the other).
+    /// Pareto frontier on (Wh per query, inter-token latency, or TTFT for one-token answers) among
+    /// points that ran and meet the targets: every point no other point dominates (lower in one,
+    /// no higher in the other).
     /// Points tied in both are all on it: neither beats the other (a strict `<` kept only the
     /// first of two tied points, so 4 GPUs serving 4× the throughput at 1 GPU's Wh and ITL were
     /// left off).
@@ -170,13 +177,13 @@ public enum Sweep {
     static func markPareto(_ points: [SweepPoint]) -> [SweepPoint] {
         var out = points
         let candidates = points.indices.filter { points[$0].error == nil && points[$0].meetsTargets }
-            .sorted { (points[$0].whPerQuery, points[$0].itlMs, $0) < (points[$1].whPerQuery, points[$1].itlMs, $1) }
-        var best = (itlMs: Double.infinity, whPerQuery: Double.infinity)
+            .sorted { (points[$0].whPerQuery, points[$0].frontierLatencyMs, $0) < (points[$1].whPerQuery, points[$1].frontierLatencyMs, $1) }
+        var best = (latencyMs: Double.infinity, whPerQuery: Double.infinity)
         for i in candidates {
-            let p = points[i]
-            guard p.itlMs < best.itlMs || (p.itlMs == best.itlMs && p.whPerQuery == best.whPerQuery) else { continue }
+            let p = points[i], latency = p.frontierLatencyMs
+            guard latency < best.latencyMs || (latency == best.latencyMs && p.whPerQuery == best.whPerQuery) else { continue }
             out[i].pareto = true
-            best = (p.itlMs, p.whPerQuery)
+            best = (latency, p.whPerQuery)
         }
         return out
     }

@@ -8,7 +8,8 @@ enum SweepCommand {
     tokenwatt sweep FILE.json [--format csv|json] [-o FILE] [--svg FILE] [--workers N] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       Writes one CSV row per grid point (or a JSON summary with the Pareto frontier: every point that
       meets the targets and that no other point beats, lower in Wh per query or ITL and no higher in
-      the other; points tied in both are all on it). A point that cannot run (the model does not fit,
+      the other; points tied in both are all on it). A one-token answer has no ITL (empty cell, null):
+      its frontier and chart weigh TTFT instead, and an ITL target cannot bind it. A point that cannot run (the model does not fit,
       or one sequence the KV cache cannot hold even alone, which estimate refuses) is a row with an
       error cell, never on the frontier. A row's index is the point's place in the grid, counting
       powerCapWatts fastest, then maxBatch, precision, ep, pp, tp, gpus, gpu, model; a point that
@@ -35,6 +36,9 @@ enum SweepCommand {
         let (spec, notes) = try SweepSpec.read(path: file).resolvingIDs(models: estimator.models, gpus: estimator.gpus, file: file)
         for n in notes { Output.note("note: \(n)") }
         if let n = SweepRepeats(spec, models: estimator.models, gpus: estimator.gpus).note(file: file) { Output.note("note: \(n)") }
+        if let n = Tuning.unboundTargetNote(Tuning.Targets(itlMs: spec.itlTargetMs), outputTokens: spec.outputTokens) {
+            Output.note("note: \(n); the frontier weighs TTFT")
+        }
         let total = spec.pointCount
         let tty = isatty(STDERR_FILENO) == 1
         var progress: (@Sendable (Int) -> Void)? = nil
