@@ -59,14 +59,17 @@ extension CLITests {
         let before = try? FileManager.default.attributesOfItem(atPath: committed)[.modificationDate] as? Date
         let r = try Self.run(["validate", "--quick", "--rows", "mlperf-power"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(!r.stdout.contains("wrote "))
+        #expect(!r.stdout.contains("wrote ") && !r.stderr.contains("wrote "))
         let after = try? FileManager.default.attributesOfItem(atPath: committed)[.modificationDate] as? Date
         #expect(before == after)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-partial-\(getpid())")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let explicit = try Self.run(["validate", "--quick", "--rows", "mlperf-power", "-o", dir.path])
+        let explicit = try Self.run(["validate", "--quick", "--format", "json", "-o", dir.path])
         #expect(explicit.status == 0, "\(explicit.stderr)")
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("validation.md").path))
+        // What was written is said on stderr: standard output stays one JSON document.
+        #expect(explicit.stderr.contains("wrote \(dir.path)/validation.md"))
+        #expect((try? JSONSerialization.jsonObject(with: Data(explicit.stdout.utf8))) != nil, "\(explicit.stdout.prefix(200))")
     }
 
     /// `validate --rows levers` lists the pairs behind the lever table, the wrong-way ones marked,

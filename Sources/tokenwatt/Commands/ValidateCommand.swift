@@ -56,7 +56,8 @@ enum ValidateCommand {
         try Output.refuseOverlaps(outputs: outputs.map { ($0.path == args.string("bands-out") ? "--bands-out" : "the report", $0.path) },
                                   inputs: CommonOptions.inputFiles(args))
         try Output.writeFiles(outputs)
-        if let dir = reportDir { Output.write("wrote \(dir)/validation.md, validation.json and its plots\n") }
+        // On stderr: standard output is the summary alone, which --format json makes one JSON document.
+        if let dir = reportDir { Output.note("wrote \(dir)/validation.md, validation.json and its plots") }
         // Said, so that a run that kept no report is not mistaken for one that refreshed Reports/.
         if partial, reportDir == nil, !args.flag("no-report"), let source = partialSource(args) {
             Output.note("note: a partial run (\(source)) writes no report files unless -o DIR names a folder; Reports/ keeps the full run")
