@@ -44,14 +44,21 @@ import KernelPower
     /// when it throttled a kernel.
     @Test func aNegativeEntryBlamesTheCapOnlyWhenItIsReached() throws {
         let uncapped = QueryKernels.negativeNote(powerLimited: false)
-        #expect(uncapped == "; a negative entry is a kernel that cost less in the step with the prompt's rows than in the decode step alone "
-            + "(for instance a GEMM whose extra rows make it pick another tiling)")
-        #expect(QueryKernels.negativeNote(powerLimited: true).hasSuffix("another tiling, or a step the power cap holds at a lower clock)"))
+        #expect(uncapped == "a negative prefill entry is a kernel that cost less in the step with the prompt's rows than in the decode step alone "
+            + "(for instance a GEMM whose extra rows make it pick another tiling); the rows still add up to the query's GPU energy")
+        #expect(QueryKernels.negativeNote(powerLimited: true).contains("another tiling, or a step the power cap holds at a lower clock)"))
         // 1-token prompts beside 64 decodes (Llama-3.1-8B on an H100, far below its cap).
         let q = try check(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"),
                           ServingRequest(batch: 64, inputTokens: 1, outputTokens: 100))
         #expect(!q.powerLimited && !q.text().contains("power cap"))
         if q.lines.contains(where: { $0.prefill.joules < 0 }) { #expect(q.text().contains(uncapped)) }
+        // A step the cap holds at a lower clock makes decode attention cheaper beside the prompt
+        // (1,000 + 500 tokens at batch 64): JSON says so too, as the text does (it had said nothing).
+        let capped = try check(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"),
+                               ServingRequest(batch: 64, inputTokens: 1000, outputTokens: 500))
+        #expect(capped.powerLimited && capped.lines.contains { $0.kernel == "decode_attention" && $0.prefill.joules < 0 })
+        let note = try #require(capped.negativeNote)
+        #expect(capped.text().contains(note) && JSONWriter().write(capped.json()).contains("power cap holds at a lower clock"))
     }
 
     /// Each step is a cycle of every stage's microbatches; the stages that finish first wait at

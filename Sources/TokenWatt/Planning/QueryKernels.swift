@@ -134,7 +134,8 @@ extension QueryKernels {
             ("model", .str(d.model.id)), ("gpu", .str(d.gpu.id)), ("gpus", .num(Double(d.gpuCount))),
             ("inputTokens", .num(Double(request.inputTokens))), ("outputTokens", .num(Double(request.outputTokens))),
         ]
-        return .obj(head + [("gpuWhPerQuery", .num(total.wattHours)), ("kernels", .array(kernels))])
+        return .obj(head + [("gpuWhPerQuery", .num(total.wattHours)), ("kernels", .array(kernels)),
+                            ("notes", .array([negativeNote].compactMap { $0 }.map(JSONValue.str)))])
     }
 
     public func text() -> String {
@@ -146,7 +147,7 @@ extension QueryKernels {
             [r[0], r[1], r[2], r[3], Double(r[4]).map { formatPercent($0, decimals: 1) } ?? r[4]]
         })
         s += "\nprefill: what the query's prompt chunks add to the steps they join"
-        if lines.contains(where: { $0.prefill.joules < 0 }) { s += Self.negativeNote(powerLimited: powerLimited) }
+        if let note = negativeNote { s += "; " + note }
         s += "\ndecode: the query's share of every decode step it is in flight for\n"
         if d.pipelineParallel > 1 {
             s += "pipeline_wait: idle power while a stage waits for the slowest stage or microbatch of each cycle (pp \(d.pipelineParallel))\n"
@@ -158,9 +159,15 @@ extension QueryKernels {
     /// prompt's rows: it blamed the power cap, on steps far below it where a GEMM with more rows
     /// had picked another tiling (Llama-3.1-8B on an H100, batch 64, 1-token prompts). It names
     /// the cap only when the cap did throttle a kernel of the query's steps.
+    /// Nil when no entry is negative. CSV and JSON carry it too (stderr, `notes`): their negative
+    /// cells had come without a word.
+    public var negativeNote: String? {
+        lines.contains(where: { $0.prefill.joules < 0 }) ? Self.negativeNote(powerLimited: powerLimited) : nil
+    }
+
     static func negativeNote(powerLimited: Bool) -> String {
-        "; a negative entry is a kernel that cost less in the step with the prompt's rows than in the decode step alone "
+        "a negative prefill entry is a kernel that cost less in the step with the prompt's rows than in the decode step alone "
             + "(for instance a GEMM whose extra rows make it pick another tiling"
-            + (powerLimited ? ", or a step the power cap holds at a lower clock)" : ")")
+            + (powerLimited ? ", or a step the power cap holds at a lower clock)" : ")") + "; the rows still add up to the query's GPU energy"
     }
 }

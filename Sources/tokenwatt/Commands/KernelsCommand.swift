@@ -33,7 +33,9 @@ enum KernelsCommand {
             }
             let q = try QueryKernels(estimator: estimator, deployment: deployment, serving: try EstimateCommand.servingRequest(args))
             switch format {
-            case .csv: Output.write(q.csv())
+            case .csv:
+                Output.write(q.csv())
+                if let note = q.negativeNote { Output.note("note: \(note)") }
             case .json: Output.write(JSONWriter(sortKeys: false).write(q.json()))
             default: Output.write(q.text())
             }
