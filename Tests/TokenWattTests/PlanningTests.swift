@@ -622,6 +622,28 @@ import Testing
         #expect(capacity.text().contains(FleetRendering.queries(Capacity.roundedDown(row.queriesPerDay))))
     }
 
+    /// The energy column is the query's GPU energy by what bounds the kernels that spend it: it
+    /// adds up to 1, and its idle share is the gaps' energy, which `kernels --per-query` puts at
+    /// the same share. It had weighted the passes' time shares: idle 8.8 % against 1.8 %.
+    @Test func theEnergyColumnIsAnEnergyShare() throws {
+        let request = DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm")
+        let serving = ServingRequest(batch: 64, inputTokens: 1000, outputTokens: 500)
+        let e = Estimator()
+        let d = try Diagnosis(estimator: e, request: request, serving: serving)
+        #expect(abs(d.energyShares.map(\.1).reduce(0, +) - 1) < 1e-9)
+        let q = try QueryKernels(estimator: e, deployment: try e.deployment(request), serving: serving)
+        let gaps = try #require(q.lines.first { $0.kernel == "gaps" }).total / q.total
+        let idle = try #require(d.energyShares.last).1
+        #expect(abs(idle - gaps) < 0.005, "diagnose idle \(idle), kernels --per-query gaps \(gaps)")
+        let decodeIdleTime = try #require(d.decodeShares.last).1
+        #expect(idle < decodeIdleTime)
+        // Under pipeline parallelism the stages' waits are idle energy too, and the shares still add up.
+        var pp = request
+        (pp.gpus, pp.tensorParallel, pp.pipelineParallel) = (2, 1, 2)
+        let staged = try Diagnosis(estimator: e, request: pp, serving: serving)
+        #expect(abs(staged.energyShares.map(\.1).reduce(0, +) - 1) < 1e-9)
+    }
+
     /// The batch alternatives are around the batch that runs: asked for 100,000 where the KV
     /// cache holds 392, the diagnosis compared 25,000 and 400,000, both cut back to 392 (+0 %).
     /// The doubled-GPU label names the expert parallelism it keeps.

@@ -378,7 +378,7 @@ import Testing
         let bad = try Self.run(["capacity", workload.path, "--budget-mw", "5", "--gpus", "h100-sxn"])
         #expect(bad.status != 0 && bad.stderr.contains("h100-sxm"))
         let diag = try Self.run(["diagnose", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--batch", "4", "--input", "500", "--output", "200"])
-        #expect(diag.status == 0 && diag.stdout.contains("WHERE THE TIME GOES") && diag.stdout.contains("WHY"))
+        #expect(diag.status == 0 && diag.stdout.contains("WHERE THE TIME AND ENERGY GO") && diag.stdout.contains("WHY"))
         #expect(diag.stdout.contains("HOW WELL SUCH CHANGES ARE PREDICTED") && diag.stdout.contains("batch changes where measured"))
         let query = ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--batch", "4", "--input", "500", "--output", "200"]
         let json = try Self.run(["diagnose"] + query + ["--format", "json"])

@@ -84,17 +84,32 @@ public struct QueryKernels: Sendable {
     /// before the cycle does waits at idle power (`pipeline_wait`); summed over the stages and
     /// divided by them, as `PassEstimator.pipelineCycle` does.
     static func energies(of phase: Phase, on d: Deployment, estimator: Estimator) throws -> [String: Energy] {
-        let first = estimator.passEstimator(for: d)
-        guard d.pipelineParallel > 1 else {
-            return energies(first.breakdown(try PhasePlanner(deployment: d).program(for: phase), clock: d.lockedClock, powerCap: d.powerCap))
-        }
-        let runs = try estimator.pipelineRuns(d, phase: phase) { $0.breakdown($1, clock: d.lockedClock, powerCap: d.powerCap) }
+        let step = try PricedStep(phase, on: d, estimator: estimator)
         var sum: [String: Energy] = [:]
-        for run in runs.joined() { add(energies(run), times: 1, to: &sum) }
-        let stages = Double(d.pipelineParallel)
-        let cycle = first.pipelineCycle(runs.map { $0.map(\.pass) })
-        sum["pipeline_wait"] = cycle.energy * stages - runs.joined().reduce(.zero) { $0 + $1.pass.energy }
-        return sum.mapValues { $0 * (1 / stages) }
+        for run in step.runs { add(energies(run), times: 1, to: &sum) }
+        if d.pipelineParallel > 1 { sum["pipeline_wait"] = step.wait }
+        return sum.mapValues { $0 * (1 / Double(d.pipelineParallel)) }
+    }
+
+    /// The pass `estimate` prices for a phase, kernel by kernel: one breakdown, or under pipeline
+    /// parallelism every stage's microbatches and the idle energy of the stages' waits for the
+    /// cycle's slowest (`PassEstimator.pipelineCycle`), summed over the stages.
+    struct PricedStep {
+        let runs: [PassBreakdown]
+        let wait: Energy
+
+        init(_ phase: Phase, on d: Deployment, estimator: Estimator) throws {
+            let first = estimator.passEstimator(for: d)
+            guard d.pipelineParallel > 1 else {
+                runs = [first.breakdown(try PhasePlanner(deployment: d).program(for: phase), clock: d.lockedClock, powerCap: d.powerCap)]
+                wait = .zero
+                return
+            }
+            let staged = try estimator.pipelineRuns(d, phase: phase) { $0.breakdown($1, clock: d.lockedClock, powerCap: d.powerCap) }
+            runs = Array(staged.joined())
+            let cycle = first.pipelineCycle(staged.map { $0.map(\.pass) })
+            wait = cycle.energy * Double(d.pipelineParallel) - runs.reduce(.zero) { $0 + $1.pass.energy }
+        }
     }
 
     static func add(_ e: [String: Energy], times f: Double, to sum: inout [String: Energy]) {
