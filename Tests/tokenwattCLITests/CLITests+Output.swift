@@ -134,16 +134,18 @@ extension CLITests {
         }
     }
 
-    /// A scenario named `a|b` split its row of the fleet's Markdown table into one cell too many.
+    /// A scenario named `a|b` split its row of the fleet's Markdown table into one cell too many,
+    /// and one whose name held a line break broke its section's heading in two.
     @Test func fleetMarkdownEscapesPipes() throws {
         let dir = try Self.scratch("pipe")
         defer { try? FileManager.default.removeItem(at: dir) }
         let w = dir.appendingPathComponent("w.json")
-        try Inputs.workload.replacingOccurrences(of: #""name": "s""#, with: #""name": "a|b""#)
+        try Inputs.workload.replacingOccurrences(of: #""name": "s""#, with: #""name": "a|b\nnext""#)
             .replacingOccurrences(of: #""name": "c""#, with: #""name": "c|d""#).write(to: w, atomically: true, encoding: .utf8)
         let r = try Self.run(["fleet", w.path, "--format", "markdown"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("| a\\|b | ") && r.stdout.contains("| c\\|d | "), "\(r.stdout)")
+        #expect(r.stdout.contains("| a\\|b next | ") && r.stdout.contains("| c\\|d | "), "\(r.stdout)")
+        #expect(r.stdout.contains("\n## a|b next\n"), "\(r.stdout)")
         // Every row of a table has its header's cells.
         for table in r.stdout.components(separatedBy: "\n\n") where table.hasPrefix("| ") {
             let cells = table.split(separator: "\n").map { $0.replacingOccurrences(of: "\\|", with: "").filter { $0 == "|" }.count }

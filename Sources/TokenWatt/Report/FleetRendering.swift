@@ -177,7 +177,7 @@ public enum FleetRendering {
     }
 
     static func markdownSection(_ r: FleetResult) -> String {
-        var s = "## \(r.name)\n\n\(r.description)\n\n"
+        var s = "## \(ReportDocument.oneLine(r.name))\n\n\(r.description)\n\n"
         s += "Mean \(wh(r.whPerQuery.mean)) Wh per query at the \(r.boundary.rawValue) boundary: \(formatNumber(r.gwhPerDay, significant: 3)) GWh/day"
             + rangeWords(r, unit: " GWh/day") + ".\n\n"
         if let g = r.gpus {
