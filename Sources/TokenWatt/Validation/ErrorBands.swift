@@ -82,7 +82,7 @@ public struct ErrorBands: Sendable, Equatable {
     static let tails = [0.05, 0.04, 0.03, 0.025, 0.02, 0.015, 0.01, 0.005, 0]
     /// Data sets whose software the serving model does not describe, left out with the reason.
     public static let leftOut = [
-        "mlenergy-v2": "vLLM 0.5.4's API server idles the GPU about 17 ms a step, which no bundled framework models (docs/methodology.md §7)",
+        "mlenergy-v2": "vLLM 0.5.4's API server idles the GPU about 15 ms a step (`validate`'s Generalization table refits it), which no bundled framework models (docs/methodology.md §7)",
     ]
 
     /// The band an estimate on `gpu` takes: its own when it has one, else the forecast pool.
