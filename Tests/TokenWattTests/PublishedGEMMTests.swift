@@ -23,7 +23,7 @@ import Testing
     @Test(arguments: PublishedGEMM.bundled.indices)
     func publishedPointIsReproduced(_ i: Int) throws {
         let p = PublishedGEMM.bundled[i]
-        guard try !Self.fromPrefillFit(p), !Self.shortKEpilogueBound(p), p.groups == nil else { return }
+        guard try !Self.fromPrefillFit(p), !Self.shortKEpilogueBound(p), p.groups == nil, p.regime == nil else { return }
         let gpu = try Self.estimator.gpus.gpu(p.gpu)
         let predicted = PublishedGEMM.predictedTFLOPS(p, gpu: gpu, calibration: Self.estimator.calibration)
         #expect(abs(predicted / p.tflops - 1) < 0.25, "\(p.label): \(predicted) TFLOPS against \(p.tflops) published")
@@ -41,10 +41,31 @@ import Testing
         }
     }
 
+    /// Small products whose output is a few tiles (128 or 256 rows, 64–1,280 columns, K = 8,192) on
+    /// the H20, whose tensor rate is a seventh of the H100's, so that they are compute-bound:
+    /// DeepGEMM reaches 15–112 TFLOPS BF16 and 21–198 FP8, and the model, splitting K across the
+    /// SMs at the full tile rate, is fast by 15–191 % (documented: docs/methodology.md §7,
+    /// published-gemm). On the H800 the same kind of thin shape streams its weights and is
+    /// reproduced (above); here the split of K is what sets the time. A model that closes the gap
+    /// fails here, so the note is updated with it.
+    @Test func fewTileProductsOnTheH20AreEstimatedFast() throws {
+        let points = PublishedGEMM.bundled.filter { $0.regime == "few tiles" }
+        #expect(points.count == 20 && points.allSatisfy { $0.gpu == "h20" })
+        let gpu = try Self.estimator.gpus.gpu("h20")
+        let ratios = points.map { PublishedGEMM.predictedTFLOPS($0, gpu: gpu, calibration: Self.estimator.calibration) / $0.tflops }
+        #expect(ratios.allSatisfy { $0 > 1.1 && $0 < 3.0 }, "\(ratios)")
+        // The gap narrows as the product grows: the largest of each precision is the closest.
+        for format in [TensorFormat.bf16, .fp8] {
+            let own = zip(points, ratios).filter { $0.0.format == format }
+            let largest = try #require(own.max { $0.0.m * $0.0.n < $1.0.m * $1.0.n })
+            #expect(own.allSatisfy { $0.1 >= largest.1 - 1e-9 }, "\(format): \(own.map(\.1))")
+        }
+    }
+
     /// DeepGEMM's table times one product at many shapes, most of them decode-thin (M = 64, 128) and
     /// memory-bound. Carried from the H100 fit unchanged, the H800 (the H100's die) reproduces its
     /// 18 dense FP8 shapes at 9.4 % MAPE; a regression in the thin-GEMM timing shows here first.
-    static let deepGEMM = PublishedGEMM.bundled.filter { $0.source.contains("DeepGEMM") && $0.groups == nil }
+    static let deepGEMM = PublishedGEMM.bundled.filter { $0.source.contains("DeepGEMM") && $0.groups == nil && $0.gpu == "h800-sxm" }
 
     /// A large-M product with K = 512 writes far more output than it reads: DeepGEMM's tiles run
     /// their epilogue after a short main loop, which the model's overlap of compute and memory

@@ -17,6 +17,9 @@ public enum PublishedGEMM {
         public var groups: Int?
         /// B carries per-block FP32 scales (DeepGEMM's 128×128 blocks), which expert GEMMs stream.
         public var blockScaled = false
+        /// "few tiles": a small product whose output is a few tiles, compute-bound on its GPU,
+        /// where the split of K across SMs sets the rate (reported apart from the best shapes).
+        public var regime: String?
         public var tflops: Double
         public var source: String
 
@@ -31,7 +34,10 @@ public enum PublishedGEMM {
             return "\(gpu) \(format.rawValue) \(groups) group\(groups == 1 ? "" : "s") of \(m)x\(n)x\(k)"
         }
         /// The by-family group of its record: grouped products apart from dense ones.
-        var kind: String { groups == nil ? format.rawValue : "\(format.rawValue) grouped" }
+        var kind: String {
+            let base = groups == nil ? format.rawValue : "\(format.rawValue) grouped"
+            return regime.map { "\(base), \($0)" } ?? base
+        }
     }
 
     public static let bundled: [Point] = {
@@ -44,10 +50,12 @@ public enum PublishedGEMM {
 
     static func point(_ o: inout JSONObjectReader) throws -> Point {
         let format = try o.string("precision", allowed: TensorFormat.allCases.map(\.rawValue))
-        return Point(gpu: try o.string("gpu"), format: TensorFormat(rawValue: format) ?? .bf16,
-                     m: try o.int("m", 1...1_000_000), n: try o.int("n", 1...1_000_000), k: try o.int("k", 1...1_000_000),
-                     groups: try o.optionalInt("groups", 1...4096), blockScaled: try o.optionalBool("blockScaled") ?? false,
-                     tflops: try o.double("tflops", 1...100_000, expected: "TFLOPS"), source: try o.string("source"))
+        var p = Point(gpu: try o.string("gpu"), format: TensorFormat(rawValue: format) ?? .bf16,
+                      m: try o.int("m", 1...1_000_000), n: try o.int("n", 1...1_000_000), k: try o.int("k", 1...1_000_000),
+                      groups: try o.optionalInt("groups", 1...4096), blockScaled: try o.optionalBool("blockScaled") ?? false,
+                      tflops: try o.double("tflops", 1...100_000, expected: "TFLOPS"), source: try o.string("source"))
+        p.regime = try o.optionalString("regime", allowed: ["few tiles"])
+        return p
     }
 
     /// TFLOPS the model gives `p`'s product: repeated back to back at the GPU's boost clock under
