@@ -17,7 +17,13 @@ import Testing
     @Test func theRefusalSpeaksOfTheEPGiven() {
         let heads = refusal(DeploymentRequest(model: "Qwen/Qwen3-30B-A3B", gpu: "h100-sxm", expertParallel: 3))
         #expect(heads.hasPrefix("ep 3 sets 3 GPUs, and tp defaults to the GPU count: tp 3 does not divide the 32 attention heads"), "\(heads)")
-        #expect(heads.contains("set tp"), "\(heads)")
+        // ep 3 does not divide Qwen3-30B-A3B's 128 experts: "tp 1 with ep 3" is not offered,
+        // since it is refused too; ep 64 divides them, and it is.
+        #expect(heads.hasSuffix("ep 3 does not divide the 128 experts either: choose an ep that does"), "\(heads)")
+        let divides = refusal(DeploymentRequest(model: "Qwen/Qwen3-30B-A3B", gpu: "h100-sxm", expertParallel: 64))
+        #expect(divides.hasPrefix("ep 64 sets 64 GPUs") && divides.contains("tp 1 with ep 64"), "\(divides)")
+        #expect((try? Estimator().deployment(DeploymentRequest(model: "Qwen/Qwen3-30B-A3B", gpu: "h100-sxm", gpus: 64, tensorParallel: 1,
+                                                                expertParallel: 64))) != nil)
         // A dense model's refusal of its tp comes first, and says so too.
         let dense = refusal(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", expertParallel: 6))
         #expect(dense.hasPrefix("ep 6 sets 6 GPUs"), "\(dense)")

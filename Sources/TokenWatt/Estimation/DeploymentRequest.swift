@@ -134,9 +134,16 @@ public struct Estimator: Sendable {
     /// An ep group given alone sets the GPU count and, through it, tp (`deployment`): a refusal of
     /// that tp ("tp 3 does not divide the 32 attention heads") had named a value the user never
     /// gave. It now opens with the ep given, says where the tp came from and the way out.
+    /// The way out is offered only where it runs: "tp 1 with ep 3" had been offered for 128
+    /// experts, which ep 3 does not divide.
     static func expertParallelAlone(_ reason: String, ep: Int, model: ModelArchitecture) -> String {
-        let way = model.moe == nil ? "ep applies to mixture-of-experts models, and \(model.id) is dense"
-            : "set tp as well (tp 1 with ep \(ep) runs attention data-parallel on each GPU)"
+        let way: String
+        if let moe = model.moe {
+            way = moe.experts % ep == 0 ? "set tp as well (tp 1 with ep \(ep) runs attention data-parallel on each GPU)"
+                : "and ep \(ep) does not divide the \(moe.experts) experts either: choose an ep that does"
+        } else {
+            way = "ep applies to mixture-of-experts models, and \(model.id) is dense"
+        }
         return "ep \(ep) sets \(ep) GPUs, and tp defaults to the GPU count: \(reason); \(way)"
     }
 

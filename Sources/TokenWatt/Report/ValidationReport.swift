@@ -142,7 +142,7 @@ extension ValidationReport {
 extension ValidationReport {
     /// Predicted against measured for a data set's energy-like metric, one series per GPU.
     public func plot(_ dataset: String) -> String? {
-        let preferred = ["energy_j", "j_per_token", "node_power_w", "decode_step_ms", "tflops", "power_w", "time_us"]
+        let preferred = ["energy_j", "j_per_token", "node_power_w", "decode_step_ms", "tflops", "power_w", "time_us", "speedup"]
         let mine = suite.records.filter { $0.dataset == dataset && $0.estimator == "tokenwatt" }
         guard let metric = preferred.first(where: { m in mine.contains { $0.metric == m } }) else { return nil }
         var chart = SVGChart(title: "\(dataset): \(Self.metricName(metric))", xTitle: "measured \(Self.metricName(metric))",
@@ -196,6 +196,7 @@ extension ValidationReport {
         case "gflops": return "FP32 throughput (GFLOP/s)"
         case "prefill_slowdown": return "prefill time, capped ÷ uncapped"
         case "decode_slowdown": return "decode step time, capped ÷ uncapped"
+        case "speedup": return "INT4 speed-up over FP16 (×)"
         default: return metric
         }
     }

@@ -20,10 +20,8 @@ public enum PublishedWeightOnly {
         public var source: String
 
         public var label: String { "\(gpu) \(layers) b\(batch)\(lockedBaseClock ? " base clock" : "")" }
-        /// One large matrix across batches apart from a model's layers at one batch.
-        var kind: String {
-            products.count == 1 ? "one matrix, \(lockedBaseClock ? "base" : "boost") clock, batch 1–128" : "model layers, batch 16"
-        }
+        /// One large matrix apart from a model's layers, at each clock.
+        var kind: String { "\(products.count == 1 ? "one matrix" : "model layers"), \(lockedBaseClock ? "base" : "boost") clock" }
     }
 
     public static let bundled: [Point] = {
