@@ -21,5 +21,10 @@ extension ReportTests {
         #expect(!md.contains("- `noise` class `chat`: another headroom"), "\(md)")
         #expect(row("more").hasSuffix("| other headroom |"), "\(row("more"))")
         #expect(md.contains("- `more` class `chat`: another headroom than `single`'s: 21 % against 20 %"), "\(md)")
+        // Near zero the tolerance is absolute (1e-12 against 0 had been "0 % against 0 %"), and
+        // two headrooms that differ are printed with the decimals that tell them apart.
+        #expect(WorkloadReport.nearlyEqual(1e-12, 0) && !WorkloadReport.nearlyEqual(0.2004, 0.2))
+        let (a, b) = WorkloadReport.distinctPercents(0.2004, 0.2)
+        #expect(a != b && a.hasPrefix("20.04"), "\(a) against \(b)")
     }
 }

@@ -154,7 +154,8 @@ extension WorkloadReport {
         var out: [(short: String, long: String)] = []
         let b = "\(ReportDocument.code(base.fleet.name))", idleCounted = s.fleet.boundary >= .it
         if idleCounted, !Self.nearlyEqual(k.headroom, e.headroom) {
-            out.append(("other headroom", "another headroom than \(b)'s: \(formatPercent(k.headroom, decimals: 0)) against \(formatPercent(e.headroom, decimals: 0)) "
+            let (mine, theirs) = distinctPercents(k.headroom, e.headroom)
+            out.append(("other headroom", "another headroom than \(b)'s: \(mine) against \(theirs) "
                         + "above the busiest hour, whose idle capacity the `\(s.fleet.boundary.rawValue)` boundary counts"))
         }
         if idleCounted, zip(k.diurnal, e.diurnal).contains(where: { abs($0 - $1) > 1e-12 }) {
@@ -168,11 +169,22 @@ extension WorkloadReport {
         return out
     }
 
-    /// Settings equal to a relative 1e-9: a headroom of 0.2000000001 against 0.2 (float noise,
-    /// a file written by a script) had been marked "another headroom: 20 % against 20 %", while
-    /// any difference a report could show (0.1 % of it, say) is far above the tolerance.
+    /// Settings equal to 1e-9 of the larger, or of 1 near zero: a headroom of 0.2000000001
+    /// against 0.2 (float noise, a file written by a script) had been marked "another headroom:
+    /// 20 % against 20 %", and 1e-12 against 0 "0 % against 0 %", while any difference a report
+    /// could show (0.1 % of it, say) is far above the tolerance.
     static func nearlyEqual(_ a: Double, _ b: Double) -> Bool {
-        abs(a - b) <= 1e-9 * max(abs(a), abs(b))
+        abs(a - b) <= 1e-9 * max(1, abs(a), abs(b))
+    }
+
+    /// Two percentages with as many decimals (up to 4) as it takes to tell them apart: 0.2004
+    /// against 0.2 had read "20 % against 20 %".
+    static func distinctPercents(_ a: Double, _ b: Double) -> (String, String) {
+        for decimals in 0..<4 {
+            let pair = (formatPercent(a, decimals: decimals), formatPercent(b, decimals: decimals))
+            if pair.0 != pair.1 { return pair }
+        }
+        return (formatPercent(a, decimals: 4), formatPercent(b, decimals: 4))
     }
 
     static func deploymentWords(_ d: NamedDeployment) -> String {
