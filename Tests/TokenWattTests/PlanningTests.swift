@@ -637,11 +637,18 @@ import Testing
         #expect(abs(idle - gaps) < 0.005, "diagnose idle \(idle), kernels --per-query gaps \(gaps)")
         let decodeIdleTime = try #require(d.decodeShares.last).1
         #expect(idle < decodeIdleTime)
-        // Under pipeline parallelism the stages' waits are idle energy too, and the shares still add up.
+        // Under pipeline parallelism the stages' waits are idle energy too: the idle share is
+        // the gaps' and the waits' share that `kernels --per-query` gives, within a point (the
+        // two weigh the prompt's step differently), and well above the gaps' alone.
         var pp = request
         (pp.gpus, pp.tensorParallel, pp.pipelineParallel) = (2, 1, 2)
         let staged = try Diagnosis(estimator: e, request: pp, serving: serving)
         #expect(abs(staged.energyShares.map(\.1).reduce(0, +) - 1) < 1e-9)
+        let sq = try QueryKernels(estimator: e, deployment: try e.deployment(pp), serving: serving)
+        func share(_ k: String) throws -> Double { try #require(sq.lines.first { $0.kernel == k }).total / sq.total }
+        let stagedIdle = try #require(staged.energyShares.last).1
+        #expect(abs(stagedIdle - (try share("gaps") + share("pipeline_wait"))) < 0.01, "diagnose \(stagedIdle)")
+        #expect(stagedIdle > (try share("gaps")) + 0.5 * (try share("pipeline_wait")), "diagnose \(stagedIdle)")
     }
 
     /// The batch alternatives are around the batch that runs: asked for 100,000 where the KV
