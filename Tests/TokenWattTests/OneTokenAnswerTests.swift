@@ -31,6 +31,14 @@ import Testing
         #expect(json["itlMs"] is NSNull)
         let possible = (json["alternatives"] as? [[String: Any]] ?? []).filter { $0["possible"] as? Bool == true }
         #expect(!possible.isEmpty && possible.allSatisfy { $0["itlMs"] is NSNull })
+        // The explanations quote the step that carries the prompt, not a decode step the answer
+        // never runs (HF's batch prefill here: FP8 "saved 30 %" as "the decode step goes from
+        // 40.2 ms to 40.2 ms").
+        let hf = try Diagnosis(estimator: Estimator(), request: DeploymentRequest(model: Self.model, gpu: "h100-sxm", framework: .hf),
+                               serving: ServingRequest(batch: 8, inputTokens: 500, outputTokens: 1))
+        let explained = hf.alternatives.map(\.explanation)
+        #expect(!explained.contains { $0.contains("decode step") } && explained.contains { $0.contains("step carrying the prompt") },
+                "\(explained)")
     }
 
     /// An ITL target cannot bind a one-token answer: no setting is refused for it, the run says

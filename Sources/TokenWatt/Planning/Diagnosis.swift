@@ -62,7 +62,7 @@ public struct Diagnosis: Sendable {
             kvFinding = "the KV cache does not limit the batch: \(Self.batchWords(s, ranks: d.attentionRanks)), room for \(s.maxBatch)"
         }
         alternatives = Self.alternatives(estimator: estimator, request: request, serving: serving,
-                                         base: Priced(estimate: base, decodeStep: decode.pass))
+                                         base: Priced(estimate: base, step: serving.outputTokens > 1 ? decode.pass : prefill.pass))
         decodeKernels = try KernelListing(estimator: estimator, deployment: d, serving: serving, pass: .decode, estimate: base.serving)
     }
 
@@ -74,12 +74,15 @@ public struct Diagnosis: Sendable {
         return "\(s.effectiveBatch) sequences run (\(s.requestedBatch) requested, \(s.effectiveBatch / ranks) on each of \(ranks) data-parallel replicas)"
     }
 
-    /// A configuration's estimate and the decode step it prices (`pricedPass(.decode)`), which
-    /// the explanations quote; every other member reads through to the estimate.
+    /// A configuration's estimate and the step the explanations quote: the decode step it prices
+    /// (`pricedPass(.decode)`), or for a one-token answer, which decodes nothing, the step that
+    /// carries its prompt (FP8 had "saved 30 %: the decode step goes from 40.2 ms to 40.2 ms" of a
+    /// one-token HF answer). Every other member reads through to the estimate.
     @dynamicMemberLookup
     struct Priced {
         let estimate: QueryEstimate
-        let decodeStep: PassEstimate
+        let step: PassEstimate
+        var stepName: String { estimate.request.outputTokens > 1 ? "decode step" : "step carrying the prompt" }
         subscript<T>(dynamicMember path: KeyPath<QueryEstimate, T>) -> T { estimate[keyPath: path] }
     }
 
@@ -123,8 +126,8 @@ public struct Diagnosis: Sendable {
         func run(_ change: String, lever: String, _ req: DeploymentRequest, _ sr: ServingRequest, explain: (Priced) -> String) {
             do {
                 let q = try QueryEstimate(estimator: estimator, deployment: try estimator.deployment(req), request: sr, settings: try LedgerSettings(), boundary: .gpu)
-                let step = try pricedPass(.decode, estimator: estimator, estimate: q).pass
-                let e = Priced(estimate: q, decodeStep: step)
+                let step = try pricedPass(sr.outputTokens > 1 ? .decode : .prefill, estimator: estimator, estimate: q).pass
+                let e = Priced(estimate: q, step: step)
                 out.append(Alternative(change: change, gpuWhPerQuery: e.ledger.total(at: .gpu).wattHours, itlMs: q.interTokenMilliseconds(q.serving.interTokenLatency),
                                        effectiveBatch: e.serving.effectiveBatch, stepMs: step.time.seconds * 1000, wattsPerGPU: e.serving.gpuPower.watts,
                                        overheadAndIdleShare: (step.timeShare[.overhead] ?? 0) + step.idleShare, explanation: explain(e),
@@ -203,15 +206,15 @@ public struct Diagnosis: Sendable {
     /// A higher one (FP8 instead of MXFP4, BF16 instead of FP8) reads more bytes every step.
     static func explainPrecision(_ a: Priced, _ b: Priced) -> String {
         let ea = a.ledger.total(at: .gpu).wattHours, eb = b.ledger.total(at: .gpu).wattHours
-        let sa = a.decodeStep, sb = b.decodeStep
+        let sa = a.step, sb = b.step
         // Weight precision shrinks neither launches nor collectives (activations stay 16-bit).
         let fixed = (sa.timeShare[.overhead] ?? 0) + (sa.timeShare[.communication] ?? 0) + sa.idleShare
         let verb = eb > ea ? "costs \(pct(eb, ea)) more" : "saves \(pct(eb, ea))"
-        var s = "\(b.deployment.precision.rawValue) \(verb) per query: the decode step goes from \(ms(sa.time)) to \(ms(sb.time)) and power per GPU from \(formatNumber(a.serving.gpuPower.watts, significant: 3)) to \(formatNumber(b.serving.gpuPower.watts, significant: 3)) W"
+        var s = "\(b.deployment.precision.rawValue) \(verb) per query: the \(a.stepName) goes from \(ms(sa.time)) to \(ms(sb.time)) and power per GPU from \(formatNumber(a.serving.gpuPower.watts, significant: 3)) to \(formatNumber(b.serving.gpuPower.watts, significant: 3)) W"
         if b.serving.effectiveBatch != a.serving.effectiveBatch { s += "; the batch that fits goes from \(a.serving.effectiveBatch) to \(b.serving.effectiveBatch)" }
         let bytes = b.deployment.precision.weightBytesPerElement / a.deployment.precision.weightBytesPerElement
         if bytes > 1 {
-            s += ". Its weights take \(formatNumber(bytes, significant: 3))× the bytes of \(a.deployment.precision.rawValue) ones, and every decode step reads them"
+            s += ". Its weights take \(formatNumber(bytes, significant: 3))× the bytes of \(a.deployment.precision.rawValue) ones, and every step reads them"
             if eb < ea { s += "; it still saves because \(a.deployment.precision.rawValue)'s scaling and dequantization work outweighs those bytes here" }
         } else if eb > ea {
             s += ". It costs more because \(formatPercent(fixed, decimals: 0)) of the step at batch \(a.serving.effectiveBatch) is per-kernel overhead, collectives and launch gaps that precision does not shrink, while the step runs its kernels at higher power"
@@ -225,13 +228,13 @@ public struct Diagnosis: Sendable {
     /// and shorter memory-bound steps.
     static func explainGPUs(_ a: Priced, _ b: Priced) -> String {
         let ea = a.ledger.total(at: .gpu).wattHours, eb = b.ledger.total(at: .gpu).wattHours
-        var s = "\(b.deployment.gpuCount) GPUs uses \(energyChange(a, b)) GPU energy per query: decode step \(ms(a.decodeStep.time)) → \(ms(b.decodeStep.time)), batch \(a.serving.effectiveBatch) → \(b.serving.effectiveBatch)"
+        var s = "\(b.deployment.gpuCount) GPUs uses \(energyChange(a, b)) GPU energy per query: \(a.stepName) \(ms(a.step.time)) → \(ms(b.step.time)), batch \(a.serving.effectiveBatch) → \(b.serving.effectiveBatch)"
         if eb < ea && b.serving.effectiveBatch > a.serving.effectiveBatch {
             s += ". Counter-intuitive but real: the extra memory holds \(b.serving.effectiveBatch) sequences instead of \(a.serving.effectiveBatch), so each step's weight reads serve \(formatNumber(Double(b.serving.effectiveBatch) / Double(max(1, a.serving.effectiveBatch)), significant: 3))× as many tokens"
         } else if eb < ea {
             s += ". Counter-intuitive but real: each GPU reads 1/\(b.deployment.tensorParallel) of the weights per step, so the memory-bound step shortens more than the added GPUs' power"
         } else {
-            s += "; communication takes \(formatPercent(b.decodeStep.timeShare[.communication] ?? 0, decimals: 0)) of the step"
+            s += "; communication takes \(formatPercent(b.step.timeShare[.communication] ?? 0, decimals: 0)) of the step"
         }
         return s + "."
     }
@@ -239,9 +242,9 @@ public struct Diagnosis: Sendable {
     /// Two stages on half the tensor-parallel GPUs each: half the all-reduce traffic per GPU and
     /// no collective across the stage boundary, but each stage reads its weights once per microbatch.
     static func explainPipeline(_ a: Priced, _ b: Priced) -> String {
-        let comm = { (q: Priced) in formatPercent(q.decodeStep.timeShare[.communication] ?? 0, decimals: 0) }
-        return "two pipeline stages use \(energyChange(a, b)) GPU energy per query: the decode cycle is "
-            + "\(ms(b.decodeStep.time)) against a step of \(ms(a.decodeStep.time)), as each stage reads its weights once per "
+        let comm = { (q: Priced) in formatPercent(q.step.timeShare[.communication] ?? 0, decimals: 0) }
+        return "two pipeline stages use \(energyChange(a, b)) GPU energy per query: the pipeline cycle is "
+            + "\(ms(b.step.time)) against a \(a.stepName) of \(ms(a.step.time)), as each stage reads its weights once per "
             + "microbatch (2 per cycle), while the time bound by communication falls from \(comm(a)) to \(comm(b))."
     }
 
@@ -254,7 +257,7 @@ public struct Diagnosis: Sendable {
         return "each GPU attends its own share of the sequences with every head"
             + (replicated ? ", so the KV cache is held once rather than on every GPU of the tensor-parallel group" : "")
             + ", while the experts split over the ranks: \(energyChange(a, b)) energy per query, "
-            + "decode step \(ms(a.decodeStep.time)) → \(ms(b.decodeStep.time)), batch \(a.serving.effectiveBatch) → "
+            + "\(a.stepName) \(ms(a.step.time)) → \(ms(b.step.time)), batch \(a.serving.effectiveBatch) → "
             + "\(b.serving.effectiveBatch) (vLLM's --data-parallel-size with --enable-expert-parallel)."
     }
 
@@ -263,8 +266,8 @@ public struct Diagnosis: Sendable {
     static func explainState(_ a: Priced, _ b: Priced) -> String {
         let mb = { (q: Priced) in formatNumber(q.deployment.recurrentStateBytesPerSequencePerGPU.bytes / 1e6, significant: 3) }
         return "the state each sequence holds and streams every decode step goes from \(mb(a)) to \(mb(b)) MB per GPU: "
-            + "\(energyChange(a, b)) energy per query, decode step \(ms(a.decodeStep.time)) → "
-            + "\(ms(b.decodeStep.time)), batch \(a.serving.effectiveBatch) → \(b.serving.effectiveBatch) (vLLM's --mamba-ssm-cache-dtype; "
+            + "\(energyChange(a, b)) energy per query, \(a.stepName) \(ms(a.step.time)) → "
+            + "\(ms(b.step.time)), batch \(a.serving.effectiveBatch) → \(b.serving.effectiveBatch) (vLLM's --mamba-ssm-cache-dtype; "
             + (a.deployment.model.hybrid != nil ? "NVIDIA recommends float32 for these models' accuracy)."
                 : "Qwen3.5's config asks for float32, mamba_ssm_dtype).")
     }
