@@ -21,15 +21,18 @@ extension TokenFormula {
         }.joined(separator: "\n") + "\n"
     }
 
-    /// A header and one row; `wh_per_query*` at the chosen boundary, the range's ends empty without a band.
-    public func csv(input: Int, output: Int) -> String {
+    /// A header and one row; `wh_per_query*` at the chosen boundary, the range's ends empty without
+    /// a band, then the layout columns `estimate`'s kernel CSV ends with (`LayoutColumns`), so a
+    /// script reads either the same way.
+    public func csv(input: Int, output: Int, requestedBatch: Int) -> String {
         let wh = wattHours(input: input, output: output), range = self.range(input: input, output: output)
         let d = deployment
         let row = [d.model.id, d.gpu.id, String(d.gpuCount), String(input), String(output), boundary.rawValue, formatNumber(wh[boundary] ?? 0)]
             + Boundary.allCases.map { formatNumber(wh[$0] ?? 0) }
             + [String(effectiveBatch), busy.map { formatNumber($0) } ?? "", formatNumber(pue),
                range.map { formatNumber($0.low[boundary] ?? 0) } ?? "", range.map { formatNumber($0.high[boundary] ?? 0) } ?? ""]
-        return CSVWriter.line(Self.csvHeader) + "\n" + CSVWriter.line(row) + "\n"
+        return CSVWriter.line(Self.csvHeader + LayoutColumns.header) + "\n"
+            + CSVWriter.line(row + LayoutColumns.cells(d, requestedBatch: requestedBatch)) + "\n"
     }
 
     /// Each boundary's Wh (and the range's ends) as a table, as `estimate`'s Markdown shows them.

@@ -65,7 +65,7 @@ enum EstimateCommand {
             if let note = f.shareNote(input: i, output: o) { Output.note("note: " + note) }
             switch format {
             case .json: Output.write(JSONWriter(sortKeys: false).write(f.json(input: i, output: o)))
-            case .csv: Output.write(surfaceCSV(f.csv(input: i, output: o), deployment: deployment, requestedBatch: serving.batch))
+            case .csv: Output.write(f.csv(input: i, output: o, requestedBatch: serving.batch))
             case .markdown: Output.write(f.markdown(input: i, output: o))
             case .text: Output.write(f.text(input: i, output: o))
             }
@@ -80,17 +80,6 @@ enum EstimateCommand {
         case .text: Output.write(e.receipt())
         }
         return .success
-    }
-
-    /// The closed form's CSV (a header line and one row) with the layout columns the kernel CSV
-    /// writes after its own (`LayoutColumns`), so a script reads either the same way. The header
-    /// is fixed text, so the first line break ends it.
-    static func surfaceCSV(_ closed: String, deployment: Deployment, requestedBatch: Int) -> String {
-        guard let end = closed.firstIndex(of: "\n") else { return closed }
-        let rest = closed[closed.index(after: end)...]
-        let header = String(closed[..<end]), row = String(rest.hasSuffix("\n") ? rest.dropLast() : rest)
-        return header + "," + CSVWriter.line(LayoutColumns.header) + "\n"
-            + row + "," + CSVWriter.line(LayoutColumns.cells(deployment, requestedBatch: requestedBatch)) + "\n"
     }
 
     static func required<T>(_ v: T?, _ name: String) throws -> T {
