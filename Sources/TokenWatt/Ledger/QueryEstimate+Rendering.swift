@@ -39,13 +39,13 @@ extension QueryEstimate {
     /// A query's inter-token latency in ms, nil for a one-token answer: its token comes from the
     /// step that ends its prompt, and no interval follows (the step time is still `stepTimeMs`).
     func interTokenMilliseconds(_ t: Time) -> Double? {
-        request.outputTokens > 1 ? t.milliseconds : nil
+        request.hasInterTokenInterval ? t.milliseconds : nil
     }
 
     /// The decode line's latency words: ITL with its median and p90, or a dash for one token.
     var interTokenReceipt: String {
         let s = serving
-        guard request.outputTokens > 1 else { return "ITL – (one output token: no interval between tokens)" }
+        guard request.hasInterTokenInterval else { return "ITL – (\(ServingRequest.noIntervalWords))" }
         return "ITL \(formatFixed(s.interTokenLatency.milliseconds, decimals: 2)) ms (median \(formatFixed(s.medianInterTokenLatency.milliseconds, decimals: 2)), "
             + "p90 \(formatFixed(s.p90InterTokenLatency.milliseconds, decimals: 2)))"
     }

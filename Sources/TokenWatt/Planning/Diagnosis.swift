@@ -62,7 +62,7 @@ public struct Diagnosis: Sendable {
             kvFinding = "the KV cache does not limit the batch: \(Self.batchWords(s, ranks: d.attentionRanks)), room for \(s.maxBatch)"
         }
         alternatives = Self.alternatives(estimator: estimator, request: request, serving: serving,
-                                         base: Priced(estimate: base, step: serving.outputTokens > 1 ? decode.pass : prefill.pass))
+                                         base: Priced(estimate: base, step: serving.hasInterTokenInterval ? decode.pass : prefill.pass))
         decodeKernels = try KernelListing(estimator: estimator, deployment: d, serving: serving, pass: .decode, estimate: base.serving)
     }
 
@@ -82,7 +82,7 @@ public struct Diagnosis: Sendable {
     struct Priced {
         let estimate: QueryEstimate
         let step: PassEstimate
-        var stepName: String { estimate.request.outputTokens > 1 ? "decode step" : "step carrying the prompt" }
+        var stepName: String { estimate.request.hasInterTokenInterval ? "decode step" : "step carrying the prompt" }
         subscript<T>(dynamicMember path: KeyPath<QueryEstimate, T>) -> T { estimate[keyPath: path] }
     }
 
@@ -126,7 +126,7 @@ public struct Diagnosis: Sendable {
         func run(_ change: String, lever: String, _ req: DeploymentRequest, _ sr: ServingRequest, explain: (Priced) -> String) {
             do {
                 let q = try QueryEstimate(estimator: estimator, deployment: try estimator.deployment(req), request: sr, settings: try LedgerSettings(), boundary: .gpu)
-                let step = try pricedPass(sr.outputTokens > 1 ? .decode : .prefill, estimator: estimator, estimate: q).pass
+                let step = try pricedPass(sr.hasInterTokenInterval ? .decode : .prefill, estimator: estimator, estimate: q).pass
                 let e = Priced(estimate: q, step: step)
                 out.append(Alternative(change: change, gpuWhPerQuery: e.ledger.total(at: .gpu).wattHours, itlMs: q.interTokenMilliseconds(q.serving.interTokenLatency),
                                        effectiveBatch: e.serving.effectiveBatch, stepMs: step.time.seconds * 1000, wattsPerGPU: e.serving.gpuPower.watts,
@@ -187,7 +187,7 @@ public struct Diagnosis: Sendable {
     static func ms(_ t: Time) -> String { "\(formatNumber(t.seconds * 1000, significant: 3)) ms" }
 
     /// What `estimate`'s receipt says in place of an ITL for a one-token answer.
-    static let noInterTokenLatency = "– (one output token: no interval between tokens)"
+    static let noInterTokenLatency = "– (\(ServingRequest.noIntervalWords))"
 
     /// A query's ITL in words, or `noInterTokenLatency` for a one-token answer: its token comes
     /// from the step that ends the prompt, and the step time is no interval between tokens.
@@ -274,7 +274,7 @@ public struct Diagnosis: Sendable {
 
     /// A one-token answer has no inter-token latency: its latency is the time to its first token.
     static func explainBatch(_ a: Priced, _ b: Priced) -> String {
-        let latency = a.request.outputTokens > 1
+        let latency = a.request.hasInterTokenInterval
             ? "inter-token latency \(ms(a.serving.interTokenLatency)) → \(ms(b.serving.interTokenLatency))"
             : "time to its one token \(ms(a.serving.timeToFirstToken)) → \(ms(b.serving.timeToFirstToken))"
         return "batch \(b.serving.effectiveBatch)" + (b.serving.effectiveBatch != b.serving.requestedBatch ? " (of \(b.serving.requestedBatch) requested)" : "")

@@ -154,7 +154,7 @@ extension Sweep {
 
     /// Every point's energy against latency (the frontier's: TTFT for one-token answers), and the frontier.
     public static func svg(_ spec: SweepSpec, _ points: [SweepPoint]) -> String {
-        let latency = spec.outputTokens > 1 ? "inter-token latency" : "time to first token"
+        let latency = ServingRequest.hasInterTokenInterval(spec.outputTokens) ? "inter-token latency" : "time to first token"
         var c = SVGChart(title: "Sweep: energy per query against \(latency)", xTitle: "\(latency), ms (log scale)",
                          yTitle: "Wh per query at the \(spec.boundary.rawValue) boundary (log scale)")
         c.xScale = .log

@@ -151,7 +151,7 @@ public enum Sweep {
             }
             p.gpuWhPerQuery = ledger.total(at: .gpu).wattHours
             p.ttftMs = s.timeToFirstToken.seconds * 1000
-            p.itlMs = spec.outputTokens > 1 ? s.interTokenLatency.seconds * 1000 : nil
+            p.itlMs = ServingRequest.hasInterTokenInterval(spec.outputTokens) ? s.interTokenLatency.seconds * 1000 : nil
             p.effectiveBatch = s.effectiveBatch
             p.notes = s.notes
             p.outputTokensPerSecond = s.outputTokensPerSecond

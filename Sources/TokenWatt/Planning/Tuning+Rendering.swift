@@ -136,7 +136,7 @@ extension Tuning {
 
     /// The decode pick's latency against the default's, or that a one-token answer has none.
     static func itlChange(_ p: Point, from b: Point) -> String {
-        guard let ms = p.itlMs, let was = b.itlMs else { return "no ITL (one output token: no interval between tokens)" }
+        guard let ms = p.itlMs, let was = b.itlMs else { return "no ITL (\(ServingRequest.noIntervalWords))" }
         return "ITL \(formatNumber(ms, significant: 4)) ms (was \(formatNumber(was, significant: 4)))"
     }
 

@@ -106,7 +106,7 @@ public struct Tuning: Sendable {
             // One ledger gives both the totals and their time-bound part (it was built twice a point).
             let amounts = try QueryLedger.Amounts(serving: e, deployment: d, outputTokens: serving.outputTokens, settings: settings)
             return Point(knob: knob, value: value, ttftMs: e.timeToFirstToken.seconds * 1000,
-                         itlMs: serving.outputTokens > 1 ? e.interTokenLatency.seconds * 1000 : nil,
+                         itlMs: serving.hasInterTokenInterval ? e.interTokenLatency.seconds * 1000 : nil,
                          prefillJoules: e.prefill.energy.joules, decodeJoules: e.decode.energy.joules, gpuWatts: e.gpuPower.watts,
                          whPerQuery: amounts.totals, prefillTimeShare: Self.prefillTimeShare(e),
                          timeBoundJoules: Self.timeBoundJoules(amounts, serving: e, deployment: d, outputTokens: serving.outputTokens, settings: settings))
@@ -131,7 +131,7 @@ public struct Tuning: Sendable {
     /// Why an ITL target cannot bind a one-token answer, or nil where it binds: it had been held
     /// to the step time, and refused every setting for an interval no client sees.
     public static func unboundTargetNote(_ targets: Targets, outputTokens: Int) -> String? {
-        guard let limit = targets.itlMs, outputTokens <= 1 else { return nil }
+        guard let limit = targets.itlMs, !ServingRequest.hasInterTokenInterval(outputTokens) else { return nil }
         return "the ITL target of \(formatNumber(limit)) ms cannot bind: one output token has no interval between tokens "
             + "(it comes from the step that ends the prompt), so no setting is refused for it"
     }

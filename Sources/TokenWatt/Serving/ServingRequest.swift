@@ -52,3 +52,13 @@ public struct ServingRequest: Sendable, Equatable {
         self.batching = batching
     }
 }
+
+extension ServingRequest {
+    /// Whether an answer of `outputTokens` has an interval between tokens to time: a one-token
+    /// answer's token comes from the step that ends its prompt, so it has a TTFT and no ITL, in
+    /// every command that shows one.
+    public static func hasInterTokenInterval(_ outputTokens: Int) -> Bool { outputTokens > 1 }
+    public var hasInterTokenInterval: Bool { Self.hasInterTokenInterval(outputTokens) }
+    /// The words that say why: "ITL – (one output token: no interval between tokens)".
+    public static let noIntervalWords = "one output token: no interval between tokens"
+}
