@@ -55,6 +55,7 @@ import Testing
         #expect(rows.allSatisfy { $0[itl].isEmpty })
         let json = try #require(try JSONSerialization.jsonObject(with: Data(JSONWriter().write(t.json()).utf8)) as? [String: Any])
         #expect((json["points"] as? [[String: Any]] ?? []).allSatisfy { $0["interTokenLatencyMs"] is NSNull })
+        #expect(t.svg().contains("Decode: nothing to draw (one output token: no interval between tokens)"))
         // Two tokens: the target binds as before.
         let two = try Tuning(estimator: Estimator(), base: DeploymentRequest(model: Self.model, gpu: "h100-sxm"),
                              serving: ServingRequest(batch: 8, inputTokens: 500, outputTokens: 2), targets: .init(itlMs: 5), steps: 3)

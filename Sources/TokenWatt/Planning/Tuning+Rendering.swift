@@ -169,8 +169,10 @@ extension Tuning {
         let at = Self.place(boundary)
         let left = chart("Prefill: energy against time to first token", "TTFT, ms", "prefill energy per query \(at), J",
                          { $0.ttftMs }, { $0.joules(.prefill, at: self.boundary) })
-        // A one-token answer has no ITL, so its decode chart has no points to draw.
-        let right = chart("Decode: energy against inter-token latency", "ITL, ms", "decode energy per query \(at), J",
+        // A one-token answer has no ITL, so its decode chart has no points to draw; its title says why.
+        let decodeTitle = serving.hasInterTokenInterval ? "Decode: energy against inter-token latency"
+            : "Decode: nothing to draw (\(ServingRequest.noIntervalWords))"
+        let right = chart(decodeTitle, "ITL, ms", "decode energy per query \(at), J",
                           { $0.itlMs }, { $0.joules(.decode, at: self.boundary) })
         return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 1280 460\" width=\"1280\" height=\"460\">\n"
             + left.replacingOccurrences(of: "<svg xmlns=\"http://www.w3.org/2000/svg\" ", with: "<svg x=\"0\" ")
