@@ -70,6 +70,10 @@ extension CLITests {
         // What was written is said on stderr: standard output stays one JSON document.
         #expect(explicit.stderr.contains("wrote \(dir.path)/validation.md"))
         #expect((try? JSONSerialization.jsonObject(with: Data(explicit.stdout.utf8))) != nil, "\(explicit.stdout.prefix(200))")
+        // A partial run of one data set's rows writes its report where -o says, too.
+        try FileManager.default.removeItem(at: dir)
+        let rows = try Self.run(["validate", "--quick", "--rows", "mlperf-power", "-o", dir.path])
+        #expect(rows.status == 0 && FileManager.default.fileExists(atPath: dir.appendingPathComponent("validation.md").path), "\(rows.stderr)")
     }
 
     /// `validate --rows levers` lists the pairs behind the lever table, the wrong-way ones marked,
