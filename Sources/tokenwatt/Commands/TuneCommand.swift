@@ -39,8 +39,9 @@ enum TuneCommand {
         switch format {
         case .csv:
             Output.write(tuning.csv())
-            // The CSV carries no notes: an ITL target that cannot bind is said, not ignored silently.
-            if let note = Tuning.unboundTargetNote(tuning.targets, outputTokens: serving.outputTokens) { Output.note("note: \(note)") }
+            // The CSV carries no notes: they go to stderr (an ITL target that cannot bind is said,
+            // not ignored silently, and so is a batch cut to what fits).
+            for note in tuning.notes { Output.note("note: \(note)") }
         case .json: Output.write(JSONWriter(sortKeys: false).write(tuning.json()))
         default: Output.write(tuning.text())
         }
