@@ -24,6 +24,11 @@ import Testing
         #expect(divides.hasPrefix("ep 64 sets 64 GPUs") && divides.contains("tp 1 with ep 64"), "\(divides)")
         #expect((try? Estimator().deployment(DeploymentRequest(model: "Qwen/Qwen3-30B-A3B", gpu: "h100-sxm", gpus: 64, tensorParallel: 1,
                                                                 expertParallel: 64))) != nil)
+        // With stages the refusal speaks of the ep too ("pp 2 does not divide gpus 3" named a
+        // count never given), and the way out is a GPU count.
+        let staged = refusal(DeploymentRequest(model: "Qwen/Qwen3-30B-A3B", gpu: "h100-sxm", expertParallel: 4, pipelineParallel: 3))
+        #expect(staged.hasPrefix("ep 4 sets 4 GPUs, and tp defaults to the GPU count over pp 3: pp 3 does not divide gpus 4")
+                && staged.hasSuffix("give --gpus as well, a multiple of pp 3"), "\(staged)")
         // A dense model's refusal of its tp comes first, and says so too.
         let dense = refusal(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", expertParallel: 6))
         #expect(dense.hasPrefix("ep 6 sets 6 GPUs"), "\(dense)")

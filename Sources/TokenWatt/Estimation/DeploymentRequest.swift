@@ -126,8 +126,9 @@ public struct Estimator: Sendable {
         } catch let DeploymentError.unsupportedPrecision(g, p, supported) where r.precision == nil && p == precision.rawValue {
             throw DeploymentError.unsupportedDefaultPrecision(model: model.id, gpu: g, precision: p, supported: supported)
         } catch let DeploymentError.invalidParallelism(reason)
-                    where r.gpus == nil && r.tensorParallel == nil && pp == 1 && count > 1 && count == r.expertParallel && reason.hasPrefix("tp \(tp) ") {
-            throw DeploymentError.invalidParallelism(Self.expertParallelAlone(reason, ep: count, model: model))
+                    where r.gpus == nil && r.tensorParallel == nil && count > 1 && count == r.expertParallel
+                        && (reason.hasPrefix("tp \(tp) ") || (pp > 1 && reason.hasPrefix("pp \(pp) "))) {
+            throw DeploymentError.invalidParallelism(Self.expertParallelAlone(reason, ep: count, pp: pp, model: model))
         }
     }
 
@@ -135,16 +136,20 @@ public struct Estimator: Sendable {
     /// that tp ("tp 3 does not divide the 32 attention heads") had named a value the user never
     /// gave. It now opens with the ep given, says where the tp came from and the way out.
     /// The way out is offered only where it runs: "tp 1 with ep 3" had been offered for 128
-    /// experts, which ep 3 does not divide.
-    static func expertParallelAlone(_ reason: String, ep: Int, model: ModelArchitecture) -> String {
+    /// experts, which ep 3 does not divide. With stages, the GPUs the ep group sets must also split
+    /// into them (`--ep 3 --pp 2` had been refused as "pp 2 does not divide gpus 3", a count the
+    /// user never gave), and only a GPU count given with them can.
+    static func expertParallelAlone(_ reason: String, ep: Int, pp: Int = 1, model: ModelArchitecture) -> String {
         let way: String
         if let moe = model.moe {
-            way = moe.experts % ep == 0 ? "set tp as well (tp 1 with ep \(ep) runs attention data-parallel on each GPU)"
-                : "and ep \(ep) does not divide the \(moe.experts) experts either: choose an ep that does"
+            way = moe.experts % ep != 0 ? "and ep \(ep) does not divide the \(moe.experts) experts either: choose an ep that does"
+                : pp > 1 ? "give --gpus as well, a multiple of pp \(pp)"
+                : "set tp as well (tp 1 with ep \(ep) runs attention data-parallel on each GPU)"
         } else {
             way = "ep applies to mixture-of-experts models, and \(model.id) is dense"
         }
-        return "ep \(ep) sets \(ep) GPUs, and tp defaults to the GPU count: \(reason); \(way)"
+        let tp = pp > 1 ? "tp defaults to the GPU count over pp \(pp)" : "tp defaults to the GPU count"
+        return "ep \(ep) sets \(ep) GPUs, and \(tp): \(reason); \(way)"
     }
 
     /// The weights' precision when none is asked for: the checkpoint's, except that the fused
