@@ -9,20 +9,13 @@ public enum Suggestions {
         guard !needle.isEmpty else { return Array(candidates.sorted().prefix(limit)) }
         let scored: [(String, Int)] = candidates.map { c in
             let lc = c.lowercased()
-            var d = editDistance(needle, lc)
-            if min(lc.count, needle.count) >= 3, lc.contains(needle) || needle.contains(lc) {
-                d = min(d, max(1, abs(lc.count - needle.count) / 4))
-            }
-            return (c, d)
+            return (c, nearness(needle, lc, edit: editDistance(needle, lc)))
         }
         let threshold = max(2, needle.count / 2)
         var seen = Set<String>()
         // Among ids equally near, a numbered one of the same stem as the needle is ranked by how far
         // its number is ("nvlink6" is nearest "nvlink5", where alphabetical order gave "nvlink2").
-        let gap: (String) -> Int = { c in
-            guard let n = numbered(needle), let m = numbered(c.lowercased()), n.stem == m.stem else { return Int.max }
-            return n.number > m.number ? n.number - m.number : m.number - n.number
-        }
+        let gap: (String) -> Int = { c in numberGap(needle, c.lowercased()) }
         return scored.filter { $0.1 <= threshold }
             .sorted { $0.1 != $1.1 ? $0.1 < $1.1 : gap($0.0) != gap($1.0) ? gap($0.0) < gap($1.0) : $0.0 < $1.0 }
             .map(\.0)
@@ -58,22 +51,32 @@ public enum Suggestions {
 
         init?(needle: String, name: String) {
             let raw = Suggestions.editDistance(needle, name)
-            holds = needle.count >= 3 && name.contains(needle)
-            var d = raw
-            if min(name.count, needle.count) >= 3, holds || needle.contains(name) { d = min(d, max(1, abs(name.count - needle.count) / 4)) }
+            let d = Suggestions.nearness(needle, name, edit: raw)
             guard 2 * d < max(2, name.count) else { return nil }
+            holds = needle.count >= 3 && name.contains(needle)
             distance = d
             editDistance = raw
-            if let n = Suggestions.numbered(needle), let m = Suggestions.numbered(name), n.stem == m.stem {
-                gap = n.number > m.number ? n.number - m.number : m.number - n.number
-            } else {
-                gap = Int.max
-            }
+            gap = Suggestions.numberGap(needle, name)
         }
 
         static func < (a: NameScore, b: NameScore) -> Bool {
             (a.distance, a.holds ? 0 : 1, a.editDistance, a.gap) < (b.distance, b.holds ? 0 : 1, b.editDistance, b.gap)
         }
+    }
+
+    /// The edit distance `edit` between two lowercased names, shortened where one holds the
+    /// other and the shorter has at least 3 characters (a one-letter option such as `-o` is
+    /// inside too many words to be a hint): to a quarter of the length difference, at least 1.
+    static func nearness(_ needle: String, _ name: String, edit: Int) -> Int {
+        guard min(name.count, needle.count) >= 3, name.contains(needle) || needle.contains(name) else { return edit }
+        return min(edit, max(1, abs(name.count - needle.count) / 4))
+    }
+
+    /// How far apart the trailing numbers of two names of the same stem are (`h300` and `h200`:
+    /// 100), `Int.max` for names without one or of different stems.
+    static func numberGap(_ needle: String, _ name: String) -> Int {
+        guard let n = numbered(needle), let m = numbered(name), n.stem == m.stem else { return Int.max }
+        return n.number > m.number ? n.number - m.number : m.number - n.number
     }
 
     /// A name split into its stem and trailing decimal number (`nvlink4` → `nvlink`, 4), nil
