@@ -215,6 +215,19 @@ import Testing
         }
     }
 
+    /// One row past 128 pads Qwen3-32B's decode GEMMs on two A100s to 192 rows: the receipt says
+    /// what the batch at the edge would cost, and says nothing at the edge itself.
+    @Test func aBatchJustPastATileEdgeSaysWhatTheEdgeCosts() throws {
+        let d = try deployment("Qwen/Qwen3-32B", gpu: "a100-sxm-80gb", gpus: 2)
+        let past = try estimate(d, batch: 129, input: 250, output: 300)
+        let edge = try estimate(d, batch: 128, input: 250, output: 300)
+        let note = try #require(past.assumptions.first { $0.contains("128-row edge") })
+        #expect(note.hasPrefix("129 sequences sit 1 row past the 128-row edge"))
+        #expect(past.serving.energyPerOutputToken.joules > edge.serving.energyPerOutputToken.joules * 1.03)
+        #expect(!edge.assumptions.contains { $0.contains("-row edge") })
+        #expect(!(try estimate(d, batch: 200, input: 250, output: 300)).assumptions.contains { $0.contains("-row edge") })
+    }
+
     @Test func batchThatDoesNotFitFallsBackAndSaysSo() throws {
         let q = try estimate(try deployment("meta-llama/Llama-3.1-70B-Instruct", gpus: 2), batch: 4096, input: 8000, output: 2000)
         #expect(q.serving.batchLimitedByMemory)

@@ -53,11 +53,34 @@ public struct ServingEstimator: Sendable {
         } else {
             s = try continuous(r, local: local)
         }
+        if !isStatic, let note = try tileEdgeNote(r, local: local, estimate: s) {
+            notes.append(note)
+        }
         s.requestedBatch = r.batch
         s.maxBatch = budget.maxBatch
         s.batchLimit = flight.limit
         s.notes = notes
         return s
+    }
+
+    /// A decode step a few rows past a multiple of 64 pads its GEMMs to whole tiles (methodology
+    /// §3: GEMM time quantises to whole tiles), which can cost far more than the rows it adds. When
+    /// the batch at that edge costs clearly less per output token, say so: the batch is a setting
+    /// (vLLM's `--max-num-seqs`), and the step explains why a longer query, which leaves fewer
+    /// sequences in the KV cache, can cost less than a shorter one.
+    func tileEdgeNote(_ r: ServingRequest, local b: Int, estimate s: ServingEstimate) throws -> String? {
+        let past = b % 64, edge = b - b % 64
+        guard edge >= 64, past > 0, past <= 16 else { return nil }
+        let atEdge = try continuous(r, local: edge)
+        let saving = 1 - atEdge.energyPerOutputToken / s.energyPerOutputToken
+        guard saving >= 0.03 else { return nil }
+        let ranks = deployment.attentionRanks
+        let engines = ranks > 1 ? " per engine" : ""
+        let throughput = atEdge.outputTokensPerSecond / s.outputTokensPerSecond
+        let rate = throughput >= 1 ? "with \(formatPercent(throughput - 1, decimals: 1)) more" : "at \(formatPercent(throughput, decimals: 1)) of the"
+        return "\(formatCount(b, "sequence"))\(engines) sit \(formatCount(past, "row")) past the \(edge)-row edge of the decode GEMMs' tiles, which run padded to whole tiles: "
+            + "at \(edge * ranks) sequences an output token would cost \(formatPercent(saving, decimals: 1)) less GPU energy \(rate) throughput "
+            + "(vLLM's --max-num-seqs sets the batch); a longer query that leaves fewer sequences in the KV cache can cost less for the same reason"
     }
 
     /// Sequences per attention rank: the requested batch, or what the KV cache holds, split
