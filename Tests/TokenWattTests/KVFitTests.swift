@@ -27,14 +27,48 @@ import Testing
         #expect(note.contains("32500 + 500 tokens"), "\(note)")
     }
 
-    /// Parallel samples hold their prompt once and each answer: 64 answers of 10,000 tokens do
-    /// not fit one engine together, though each would alone.
-    @Test func parallelSamplesAreCheckedTogether() throws {
+    /// Parallel samples are judged one sequence at a time, as `max_model_len` is: 64 answers of
+    /// 10,000 tokens do not fit one engine together, though each would alone, so they decode in
+    /// turns; none is refused and `kvOverflowShare` stays 0 (it had been 1, with "an engine would
+    /// refuse such a request").
+    @Test func parallelSamplesAreJudgedOneSequenceAtATime() throws {
         let many = chatClass(output: #"{"fixed": 1000}"#, strategy: #"{"kind": "best-of-n", "n": 64, "factor": 10}"#)
-        let note = try #require(try runWorkload(kernelWorkload(classes: many), samples: 200)[0].notes.first { $0.contains("even alone") })
-        #expect(note.contains("64 sequences of 10000 tokens from one 1000-token prompt"), "\(note)")
+        let r = try runWorkload(kernelWorkload(classes: many), samples: 200)[0]
+        let c = try #require(r.classes.first)
+        #expect(!r.notes.contains { $0.contains("even alone") } && c.kvOverflowShare == 0 && c.samplesInTurnsShare == 1, "\(r.notes)")
+        let note = try #require(r.notes.first { $0.contains("in turns") }, "\(r.notes)")
+        #expect(note.contains("100.0 % of queries have more samples than one engine's KV cache holds at once")
+                    && note.contains("64 sequences of 10000 tokens from one 1000-token prompt")
+                    && note.contains("1000 + 10000 tokens, one of 64 sequences from one prompt")
+                    && note.contains("with the prompt prefilled once and its KV cache held for every turn") && !note.contains("refuse"), "\(note)")
         let few = chatClass(output: #"{"fixed": 1000}"#, strategy: #"{"kind": "best-of-n", "n": 4, "factor": 10}"#)
-        #expect(try !runWorkload(kernelWorkload(classes: few), samples: 200)[0].notes.contains { $0.contains("even alone") })
+        let narrow = try runWorkload(kernelWorkload(classes: few), samples: 200)[0]
+        #expect(!narrow.notes.contains { $0.contains("even alone") || $0.contains("in turns") } && narrow.classes[0].samplesInTurnsShare == 0)
+    }
+
+    /// The probe's case: best-of-128 of 1,000 + 3,000 tokens on Qwen3-32B, 2 × H100, whose 128
+    /// answers hold 50.6 GB per GPU at their last token and one 0.53 GB: it runs, in turns, at
+    /// the class's batch of 209, where it had read "100.0 % of queries … an engine would refuse".
+    @Test func bestOf128FitsOneSampleAtATime() throws {
+        let qwen = #"{"name": "d", "model": "Qwen/Qwen3-32B", "gpu": "h100-sxm", "gpus": 2, "tp": 2}"#
+        let text = kernelWorkload(classes: chatClass(output: #"{"fixed": 3000}"#, strategy: #"{"kind": "best-of-n", "n": 128}"#), deployment: qwen)
+        let r = try runWorkload(text, samples: 50)[0]
+        let c = try #require(r.classes.first)
+        #expect(c.kvOverflowShare == 0 && c.samplesInTurnsShare == 1 && !r.notes.contains { $0.contains("refuse") }, "\(r.notes)")
+        #expect(r.notes.contains { $0.contains("128 sequences of 3000 tokens from one 1000-token prompt, holds 50.6 GB per GPU") && $0.contains("in turns") },
+                "\(r.notes)")
+    }
+
+    /// A sample that does not fit even alone is still refused, named as one of its query's
+    /// sequences, and is no "in turns" sample.
+    @Test func aSampleThatDoesNotFitAloneIsStillNoted() throws {
+        let text = kernelWorkload(classes: chatClass(output: #"{"fixed": 2000}"#, strategy: #"{"kind": "best-of-n", "n": 4, "factor": 18}"#),
+                                  deployment: Self.qwenOnOne)
+        let r = try runWorkload(text, samples: 200)[0]
+        let note = try #require(r.notes.first { $0.contains("does not fit in the KV cache even alone") }, "\(r.notes)")
+        #expect(note.contains("100.0 % of queries") && note.contains("1000 + 36000 tokens, one of 4 sequences from one prompt")
+                    && note.contains("9.7 GB per GPU"), "\(note)")
+        #expect(r.classes[0].kvOverflowShare == 1 && r.classes[0].samplesInTurnsShare == 0 && !r.notes.contains { $0.contains("in turns") })
     }
 
     /// What one call holds: the prompt once, each sequence's answer, in whole pages.
@@ -94,6 +128,7 @@ import Testing
         let wide = chatClass(output: #"{"fixed": 100}"#, strategy: #"{"kind": "best-of-n", "n": 300}"#)
         let r = try runWorkload(kernelWorkload(classes: wide), samples: 200)[0]
         #expect(r.notes.contains { $0.contains("a query's 300 samples are more than the 256 sequences an engine keeps in flight (its batch limit)") }, "\(r.notes)")
+        #expect(r.classes[0].samplesInTurnsShare == 1)
         let narrow = chatClass(output: #"{"fixed": 100}"#, strategy: #"{"kind": "best-of-n", "n": 8}"#)
         #expect(try !runWorkload(kernelWorkload(classes: narrow), samples: 200)[0].notes.contains { $0.contains("an engine keeps in flight") })
     }

@@ -14,7 +14,7 @@ import Testing
 
     @Test func writesFourFormatsWithoutNaNs() throws {
         let files = try tinyReport().files()
-        #expect(files.map(\.ext) == ["md", "html", "csv", "json"])
+        #expect(files.map(\.ext) == ["md", "html", "csv", "json", "ttc.csv"])
         for (ext, text) in files {
             #expect(!text.contains("NaN") && !text.contains("nan,") && !text.contains("inf"), "\(ext)")
         }
@@ -140,7 +140,8 @@ import Testing
                            same(scenario("revision", namedClass("chat", strategy: #"{"kind": "sequential-revision", "rounds": 3}"#)
                                 .replacingOccurrences(of: #""prefixCacheHit": 0.0"#, with: #""prefixCacheHit": 0.9"#))),
                            scenario("apart", namedClass("chat", strategy: bo)),
-                           same(scenario("wide", namedClass("chat", strategy: #"{"kind": "best-of-n", "n": 300}"#))))
+                           same(scenario("wide", namedClass("chat", strategy: #"{"kind": "best-of-n", "n": 300}"#))),
+                           same(scenario("crowded", namedClass("chat", strategy: #"{"kind": "best-of-n", "n": 128, "factor": 20}"#))))
         let md = r.files()[0].text
         let rows = md.split(separator: "\n").map(String.init)
         func row(_ name: String) -> String { rows.first { $0.hasPrefix("| \(name) | chat |") } ?? "" }
@@ -153,12 +154,56 @@ import Testing
         #expect(md.contains("- `h200` class `chat`: another deployment than `single`'s: meta-llama/Llama-3.1-8B-Instruct on 1 × h200"))
         #expect(md.contains("- `cached` class `chat`: 50 % of its prompt is found in the prefix cache, 0 % of `single`'s"))
         #expect(md.contains("- `wide` class `chat`: a query's 300 samples are more than the 256 sequences an engine keeps in flight"))
+        // 128 answers of 4,000 tokens each fit alone but not together: in turns, not over the KV cache.
+        #expect(row("crowded").hasSuffix("| samples in turns |"), "\(row("crowded"))")
+        #expect(md.contains("- `crowded` class `chat`: 100.0 % of its queries have more samples than an engine's KV cache holds at once"), "\(md)")
         // The base's own strategy on another deployment: a comparison of deployments, unmarked.
         let lr = #"{"kind": "long-reasoning", "factor": 4}"#
         let models = try report(scenario("a", namedClass("chat", strategy: lr)),
                                 same(scenario("b", namedClass("chat", strategy: lr)).replacingOccurrences(of: #""gpu": "h100-sxm""#, with: #""gpu": "h200""#))
                                     .replacingOccurrences(of: #""sameDrawsAs": "single""#, with: #""sameDrawsAs": "a""#)).files()[0].text
         #expect(models.contains("its multiple compares deployments (model, GPU, layout), which differ by design") && !models.contains("caveats"), "\(models)")
+    }
+
+    /// The test-time table is machine-readable: the JSON's `testTimeCompute` and `NAME.ttc.csv`
+    /// give each row's multiple, the class it divides by, why there is none and its caveats in
+    /// the Markdown's words (they had been in the Markdown and HTML only). A report without the
+    /// table writes no `ttc.csv` and an empty `testTimeCompute`.
+    @Test func testTimeComputeIsMachineReadable() throws {
+        let bo = #"{"kind": "best-of-n", "n": 8}"#
+        let r = try report(scenario("single", namedClass("chat")), scenario("bo", namedClass("chat", strategy: bo)),
+                           scenario("bo-gpu", boundary: "gpu", namedClass("chat", strategy: bo)))
+        let files = r.files()
+        #expect(files.map(\.ext) == ["md", "html", "csv", "json", "ttc.csv"])
+        let md = files[0].text
+        let base = r.scenarios[0].fleet.classes[0], mine = r.scenarios[1].fleet.classes[0]
+        let multiple = mine.whPerQuery.mean / base.whPerQuery.mean
+        let long = "its queries are drawn apart from `single`'s (no `sameDrawsAs` chain to it): the multiple carries both samples' error"
+        #expect(md.contains("- `bo` class `chat`: " + long), "\(md)")
+
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(files[3].text.utf8)) as? [String: Any])
+        let rows = try #require(json["testTimeCompute"] as? [[String: Any]])
+        #expect(rows.count == 2 && rows[0]["scenario"] as? String == "bo" && rows[0]["strategy"] as? String == "best-of-n")
+        #expect((rows[0]["strategyParameters"] as? [String: Double]) == ["n": 8, "factor": 1])
+        #expect(approx(try #require(rows[0]["multiple"] as? Double), multiple, rel: 1e-5))
+        let b = try #require(rows[0]["base"] as? [String: Any])
+        #expect(b["scenario"] as? String == "single" && b["class"] as? String == "chat" && b["boundary"] as? String == "facility")
+        #expect(approx(try #require(b["meanWhPerQuery"] as? Double), base.whPerQuery.mean, rel: 1e-5))
+        let caveats = try #require(rows[0]["caveats"] as? [[String: String]])
+        #expect(caveats == [["short": "own draws", "long": long]], "\(caveats)")
+        #expect(rows[1]["multiple"] is NSNull && rows[1]["notComparable"] as? String == "at the `gpu` boundary, `single` at `facility`")
+
+        let csv = try CSVTable.parse(files[4].text, file: "t.ttc.csv")
+        #expect(csv.header == WorkloadReport.testTimeComputeCSVHeader && csv.rows.count == 2)
+        func cell(_ row: Int, _ column: String) throws -> String { csv.rows[row].fields[try #require(csv.header.firstIndex(of: column))] }
+        #expect(try cell(0, "strategy") == "best-of-n" && cell(0, "n") == "8" && cell(0, "factor") == "1" && cell(0, "rounds") == "")
+        #expect(approx(try #require(Double(try cell(0, "multiple"))), multiple, rel: 1e-5))
+        #expect(try cell(0, "base_scenario") == "single" && cell(0, "caveats") == "own draws" && cell(0, "caveat_details") == long)
+        #expect(try cell(1, "multiple") == "" && cell(1, "not_comparable") == "at the `gpu` boundary, `single` at `facility`")
+
+        let plain = try report(scenario("a", namedClass("chat")), scenario("b", namedClass("chat", input: 3000)))
+        let plainFiles = plain.files()
+        #expect(plainFiles.map(\.ext) == ["md", "html", "csv", "json"] && plainFiles[3].text.contains("\"testTimeCompute\": []"))
     }
 
     /// The class and test-time tables name each strategy with its parameters, and the

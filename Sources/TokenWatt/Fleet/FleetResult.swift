@@ -197,9 +197,14 @@ public struct ClassResult: Sendable {
     public var engineBatch = 0
     public var engineBatchLimit: BatchLimit = .none
     /// Share of the class's queries with a call longer than the model's context window, and with
-    /// a call that does not fit in one engine's KV cache even alone (`KVCacheBudget.fits`).
+    /// a call one of whose sequences (its prompt and one answer) does not fit in one engine's KV
+    /// cache even alone (`KVCacheBudget.fits`).
     public var overContextShare = 0.0
     public var kvOverflowShare = 0.0
+    /// Share of the class's queries whose parallel samples, each fitting alone, cannot all be
+    /// resident in one engine at once (more than its batch, or than its KV cache holds at their
+    /// last token): they decode in turns (`KernelFleet.samplesInTurnsNote`).
+    public var samplesInTurnsShare = 0.0
     /// Per query, on average: model calls, prompt tokens prefilled, and prompt tokens found in
     /// the prefix cache (what `Strategy.calls` gives the sampled lengths), so that a strategy's
     /// token accounting can be checked from the output.

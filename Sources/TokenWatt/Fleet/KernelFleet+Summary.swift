@@ -95,28 +95,23 @@ extension KernelFleet {
     }
 
     /// What a class's calls ask of one engine's KV cache and batch that its pricing does not
-    /// give them: queries whose largest call does not fit even alone (priced as drawn, at the
+    /// give them: queries with a sequence that does not fit even alone (priced as drawn, at the
     /// class's batch: a budget sized at the mean context had priced a 37,000-token answer on a
-    /// cache of 31,471 tokens at batch 1 with nothing said), parallel samples more than an engine
-    /// keeps in flight (1,024 samples on 256 sequences were priced with nothing said), and beam
-    /// search's measured underestimate (`validate`'s MLPerf GPT-J rows).
+    /// cache of 31,471 tokens at batch 1 with nothing said), parallel samples that cannot all be
+    /// resident at once (`samplesInTurnsNote`), and beam search's measured underestimate
+    /// (`validate`'s MLPerf GPT-J rows).
     static func kvNotes(_ cls: QueryClass, draws mine: [Sample], surface s: ServingSurface) -> [String] {
         var notes: [String] = []
         let free = s.kvBudget.kvBytesPerGPU.bytes
         let overflow = mine.filter { $0.overflows(s) }
-        if let worst = overflow.max(by: { $0.largestCallBytes < $1.largestCallBytes }), let call = worst.largestCall {
+        if let worst = overflow.max(by: { $0.largestSequenceBytes < $1.largestSequenceBytes }), let call = worst.largestCall {
             notes.append("class \(cls.name): \(formatPercent(Double(overflow.count) / Double(mine.count))) of queries have a call that does not fit "
-                         + "in the KV cache even alone: the largest, \(callWords(call)), holds \(formatNumber(worst.largestCallBytes / 1e9, significant: 3)) GB per GPU "
+                         + "in the KV cache even alone: the largest, \(sequenceWords(call)), holds \(formatNumber(worst.largestSequenceBytes / 1e9, significant: 3)) GB per GPU "
                          + "at its last token, where \(formatNumber(free / 1e9, significant: 3)) GB per GPU is left for the KV cache after weights and activations; "
                          + "an engine would refuse such a request (vLLM starts no engine whose max_model_len needs more KV cache than is free) or preempt it; "
                          + "costed as drawn, at the class's batch of \(s.localBatch * s.deployment.attentionRanks)")
         }
-        if case let .parallelSamples(n, kind, _) = cls.strategy, n > s.localBatch {
-            notes.append("class \(cls.name): a query's \(n) \(kind == "beam-search" ? "beams" : "samples") are more than the "
-                         + "\(formatCount(s.localBatch, "sequence")) an engine keeps in flight (\(Self.limitWords(s.batchLimit))): they cannot decode "
-                         + "together but in turns, so a query takes several times as long as one answer and its shared prompt is held or read "
-                         + "again for each turn; the energy is priced as \(n) shares of a decode step")
-        }
+        if let note = samplesInTurnsNote(cls, draws: mine, surface: s) { notes.append("class \(cls.name): " + note) }
         if case .parallelSamples(_, "beam-search", _) = cls.strategy {
             notes.append("class \(cls.name): beam search is priced as its beams decoding side by side from one shared prompt (each beam's KV held as a "
                          + "separate answer); on MLPerf's GPT-J beam-search rows (4 beams, TensorRT-LLM) tokenwatt validate finds the Offline runs "
@@ -124,6 +119,37 @@ extension KernelFleet {
                          + "own kernels are not counted), so this class's GPU energy is likely low by about as much")
         }
         return notes
+    }
+
+    /// Why a parallel-samples class's samples, each fitting alone, decode in turns, and what the
+    /// price assumes of it; nil when they all fit at once. vLLM fans an n-sample request out into
+    /// n requests of one sequence (`ParentRequest`, vllm/v1/engine/parallel_sampling.py): none is
+    /// refused, as `max_model_len` bounds one sequence, but an engine holds no more than its batch,
+    /// nor, at their last token, more than its KV cache, and preempts the latest admitted when its
+    /// pages run out, freeing them for a recompute from the start (`_preempt_request`,
+    /// vllm/v1/core/sched/scheduler.py). Until 2026-12-07 samples that fit only one by one were
+    /// "a request an engine would refuse" and those within the batch got no "in turns" note.
+    static func samplesInTurnsNote(_ cls: QueryClass, draws mine: [Sample], surface s: ServingSurface) -> String? {
+        guard case let .parallelSamples(n, kind, _) = cls.strategy else { return nil }
+        let crowded = mine.filter { $0.samplesTakeTurns(s) }
+        guard let worst = crowded.max(by: { $0.largestCallBytes < $1.largestCallBytes }), let call = worst.largestCall else { return nil }
+        let what = kind == "beam-search" ? "beams" : "samples", gb = { (x: Double) in formatNumber(x / 1e9, significant: 3) }
+        let why = n > s.localBatch
+            ? "a query's \(n) \(what) are more than the \(formatCount(s.localBatch, "sequence")) an engine keeps in flight (\(Self.limitWords(s.batchLimit)))"
+            : "\(formatPercent(Double(crowded.count) / Double(mine.count))) of queries have more \(what) than one engine's KV cache holds at once: "
+                + "the largest, \(callWords(call)), holds \(gb(worst.largestCallBytes)) GB per GPU at its last token, where "
+                + "\(gb(s.kvBudget.kvBytesPerGPU.bytes)) GB per GPU is left for the KV cache, though each alone (\(sequenceWords(call))) holds "
+                + "\(gb(worst.largestSequenceBytes)) GB"
+        return why + ": they cannot all decode together but in turns (an engine runs them as \(n) requests of one sequence and preempts "
+            + "those its pages cannot hold), so a query takes longer than one answer; the energy is priced as \(n) shares of a decode step "
+            + "at the class's batch, with the prompt prefilled once and its KV cache held for every turn; a preempted \(kind == "beam-search" ? "beam" : "sample") "
+            + "is recomputed from its start (vLLM preempts by recompute; its prompt from the prefix cache while the pages stay there), which is not priced"
+    }
+
+    /// A call's prompt and one of its sequences in words: "1000 + 3000 tokens", and for parallel
+    /// samples "1000 + 3000 tokens, one of 128 sequences from one prompt".
+    static func sequenceWords(_ c: ModelCall) -> String {
+        "\(c.newTokens + c.cachedTokens) + \(c.outputTokens) tokens" + (c.sequences > 1 ? ", one of \(c.sequences) sequences from one prompt" : "")
     }
 
     /// What holds an engine's batch where it is, in words.
@@ -209,6 +235,7 @@ extension KernelFleet {
                 r.engineBatchLimit = s.batchLimit
                 r.overContextShare = Double(mine.filter { draws[$0].overContext }.count) / count
                 r.kvOverflowShare = Double(mine.filter { draws[$0].overflows(s) }.count) / count
+                r.samplesInTurnsShare = Double(mine.filter { draws[$0].samplesTakeTurns(s) }.count) / count
                 r.meanCalls = mine.reduce(0) { $0 + draws[$1].calls } / count
                 r.meanPrefilledTokens = mine.reduce(0) { $0 + draws[$1].prefilled } / count
                 r.meanCachedTokens = mine.reduce(0) { $0 + draws[$1].cached } / count

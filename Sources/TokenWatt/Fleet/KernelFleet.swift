@@ -16,31 +16,48 @@ public struct KernelFleet: Sendable {
         var gpuWh: Double, nodeWh: Double
         /// Whether a call of the query is longer than the model's context window.
         var overContext = false
-        /// The query's call that holds the most KV cache at its last token, and those bytes per GPU.
+        /// The query's call that holds the most KV cache at its last token, and those bytes per GPU:
+        /// all its sequences, and its prompt with one sequence's answer (what an engine must hold
+        /// for the call to run at all: vLLM fans n samples out into n requests of one sequence each).
         var largestCall: ModelCall? = nil
-        var largestCallBytes = 0.0
+        var largestCallBytes = 0.0, largestSequenceBytes = 0.0
         /// Tokens the query's calls prefill and find in the prefix cache, and its calls.
         var prefilled = 0.0, cached = 0.0, calls = 0.0
         /// The draw's weight in the day's means (`KernelFleet.weigh`): the draws add up to 1.
         var weight = 0.0
 
-        /// Whether its largest call does not fit in the KV cache of one engine of `s` even alone.
-        func overflows(_ s: ServingSurface) -> Bool { largestCallBytes > s.kvBudget.kvBytesPerGPU.bytes }
+        /// Whether one sequence of its largest call (the prompt and one answer) does not fit in the
+        /// KV cache of one engine of `s` even alone. Judged per sequence, as `max_model_len` is:
+        /// until 2026-12-07 a best-of-128 of 1,000 + 3,000 tokens on Qwen3-32B, 2 × H100 (50.6 GB
+        /// for all 128 answers, 0.53 GB each) was "a request an engine would refuse", in every query.
+        func overflows(_ s: ServingSurface) -> Bool { largestSequenceBytes > s.kvBudget.kvBytesPerGPU.bytes }
+
+        /// Whether its parallel samples, each fitting alone, cannot all be resident in one engine
+        /// at once: more than it keeps in flight, or more KV cache at their last token than it has.
+        /// They then decode in turns (`KernelFleet.kvNotes`).
+        func samplesTakeTurns(_ s: ServingSurface) -> Bool {
+            guard let c = largestCall, c.sequences > 1, !overflows(s) else { return false }
+            return c.sequences > s.localBatch || largestCallBytes > s.kvBudget.kvBytesPerGPU.bytes
+        }
     }
 
-    /// The call of `calls` that holds the most KV cache on one GPU at its last token, and those bytes.
-    /// The cache a call holds grows with its tokens (the prompt once, each sequence's output), so
-    /// the call with the most is found by counting and only its bytes are priced: pricing every
-    /// call of every draw cost the Monte Carlo 28 % (100,000 draws 0.173 → 0.222 s).
-    static func largest(_ calls: [ModelCall], on kv: KVCallModel) -> (call: ModelCall, bytes: Double)? {
+    /// The call of `calls` that holds the most KV cache on one GPU at its last token, its bytes
+    /// with all its sequences and with its prompt and one sequence. The cache a call holds grows
+    /// with its tokens (the prompt once, each sequence's output), so the call with the most is
+    /// found by counting and only its bytes are priced: pricing every call of every draw cost the
+    /// Monte Carlo 28 % (100,000 draws 0.173 → 0.222 s). A strategy has either one call of
+    /// several sequences (parallel samples) or calls of one, so that call holds the longest
+    /// sequence too.
+    static func largest(_ calls: [ModelCall], on kv: KVCallModel) -> (call: ModelCall, bytes: Double, sequenceBytes: Double)? {
         var best: ModelCall?, most = -1
         for c in calls {
             let held = c.newTokens + c.cachedTokens + c.sequences * c.outputTokens
             if held > most { best = c; most = held }
         }
         return best.map { c in
-            (c, kv.bytes(promptTokens: KVCacheBudget.pages(Double(c.newTokens + c.cachedTokens)),
-                         outputTokens: KVCacheBudget.pages(Double(c.outputTokens)), sequences: c.sequences))
+            let prompt = KVCacheBudget.pages(Double(c.newTokens + c.cachedTokens)), output = KVCacheBudget.pages(Double(c.outputTokens))
+            let all = kv.bytes(promptTokens: prompt, outputTokens: output, sequences: c.sequences)
+            return (c, all, c.sequences > 1 ? kv.bytes(promptTokens: prompt, outputTokens: output, sequences: 1) : all)
         }
     }
 
@@ -69,7 +86,7 @@ public struct KernelFleet: Sendable {
             let big = Self.largest(calls, on: kvModels[c])
             return Sample(cls: c, input: input, output: output, gpuScale: g, hostScale: h, pue: p, cost: cost, gpuWh: gpuWh, nodeWh: nodeWh,
                           overContext: calls.contains { s.deployment.exceedsContext(tokens: $0.newTokens + $0.cachedTokens + $0.outputTokens) },
-                          largestCall: big?.call, largestCallBytes: big?.bytes ?? 0,
+                          largestCall: big?.call, largestCallBytes: big?.bytes ?? 0, largestSequenceBytes: big?.sequenceBytes ?? 0,
                           prefilled: Double(calls.reduce(0) { $0 + $1.newTokens }), cached: Double(calls.reduce(0) { $0 + $1.cachedTokens }),
                           calls: Double(calls.count))
         }
@@ -154,7 +171,7 @@ public struct KernelFleet: Sendable {
                                          output: Int(Self.tokens(c.output.sample(&rng), atLeast: 0)),
                                          prefixCacheHit: c.prefixCacheHit)
             for call in calls { resident += call.residentKVTokens / Double(call.sequences); outputs += Double(call.outputTokens); count += 1 }
-            if let big = Self.largest(calls, on: kv), big.bytes > (largest?.bytes ?? -1) { largest = big }
+            if let big = Self.largest(calls, on: kv), big.bytes > (largest?.bytes ?? -1) { largest = (big.call, big.bytes) }
         }
         do {
             return try ServingSurface(estimator: estimator, deployment: d, maxBatch: named.maxBatch, tokenBudget: named.tokenBudget,

@@ -35,7 +35,8 @@ public enum FleetRendering {
                       ("whPerQuery", c.draws > 0 ? stats(c.whPerQuery) : .null), ("effectiveBatch", .num(Double(c.effectiveBatch))),
                       ("meanOutputTokens", drawn(c.meanOutputTokens)), ("meanCalls", drawn(c.meanCalls)),
                       ("meanPrefilledTokens", drawn(c.meanPrefilledTokens)), ("meanCachedTokens", drawn(c.meanCachedTokens)),
-                      ("overContextShare", drawn(c.overContextShare)), ("kvOverflowShare", drawn(c.kvOverflowShare))])
+                      ("overContextShare", drawn(c.overContextShare)), ("kvOverflowShare", drawn(c.kvOverflowShare)),
+                      ("samplesInTurnsShare", drawn(c.samplesInTurnsShare))])
             })),
             ("levers", .array(r.levers.map { .obj([("name", .str($0.name)), ("meanWhPerQuery", .num($0.meanWhPerQuery)),
                                                     ("gwhPerDay", .num($0.gwhPerDay)), ("saving", .num($0.saving)),

@@ -188,6 +188,7 @@ extension WorkloadReport {
                 ])))
                 return .object(fields)
             })),
+            ("testTimeCompute", testTimeComputeJSON()),
         ])
     }
 }

@@ -1,6 +1,19 @@
 import Foundation
 import KernelPower
 
+/// One row of the report's test-time-compute table: a class that thinks harder than one answer,
+/// the class of the first scenario it is divided by, the multiple (nil where not comparable,
+/// `notComparable` says why) and why the multiple is not like for like (`caveats`, short for the
+/// table's cell, long for the list below it). The Markdown, HTML, JSON and CSV all read these.
+struct TestTimeComputeRow {
+    var scenario: ScenarioReport
+    var cls: ClassResult
+    var base: ClassResult?
+    var multiple: Double?
+    var notComparable: String?
+    var caveats: [(short: String, long: String)]
+}
+
 /// The report's test-time-compute table: each strategy's class against the first scenario's.
 extension WorkloadReport {
     /// Classes that think harder than one answer, each against the same class of the workload's
@@ -9,20 +22,28 @@ extension WorkloadReport {
     /// `facility` single whose like-for-like factor was 3.85). A multiple that is not like for
     /// like is marked in a caveats column, and the list below the table says why (`ttcCaveats`):
     /// a best-of-8 on other queries had read "3.76 × single" with nothing said.
-    func testTimeCompute() -> [ReportBlock] {
+    func testTimeComputeRows() -> [TestTimeComputeRow] {
         let rows = scenarios.flatMap { s in s.fleet.classes.map { (s, $0) } }.filter { $0.1.strategy != "single" }
-        guard !rows.isEmpty, let baseReport = scenarios.first else { return [] }
-        let base = baseReport.fleet
-        let ratios = rows.map { s, c in Self.ttcRatio(s.fleet, c, base: base) }
-        let caveats = zip(rows, ratios).map { r, x in x.ratio == nil ? [] : Self.ttcCaveats(r.0, r.1, base: baseReport, scenarios: workload.scenarios) }
-        let strategies = Set(rows.map(\.1.strategy)), models = Set(rows.map(\.0.fleet.name)).count > 1 && strategies.count == 1
-        let what = models ? "Each scenario's `\(rows[0].1.strategy)` queries" : "Each strategy's queries"
-        let deploymentsCompared = rows.contains { s, c in Self.baseClass(c, base: baseReport).map { Self.comparesDeployments(c, $0.result) } ?? false }
+        guard let baseReport = scenarios.first else { return [] }
+        return rows.map { s, c in
+            let x = Self.ttcRatio(s.fleet, c, base: baseReport.fleet)
+            return TestTimeComputeRow(scenario: s, cls: c, base: Self.counterpart(c, in: baseReport.fleet), multiple: x.ratio, notComparable: x.why,
+                                      caveats: x.ratio == nil ? [] : Self.ttcCaveats(s, c, base: baseReport, scenarios: workload.scenarios))
+        }
+    }
+
+    func testTimeCompute() -> [ReportBlock] {
+        let rows = testTimeComputeRows()
+        guard !rows.isEmpty, let base = scenarios.first?.fleet else { return [] }
+        let strategies = Set(rows.map(\.cls.strategy)), models = Set(rows.map(\.scenario.fleet.name)).count > 1 && strategies.count == 1
+        let what = models ? "Each scenario's `\(rows[0].cls.strategy)` queries" : "Each strategy's queries"
+        let baseReport = scenarios[0]
+        let deploymentsCompared = rows.contains { r in Self.baseClass(r.cls, base: baseReport).map { Self.comparesDeployments(r.cls, $0.result) } ?? false }
         var intro = "\(what), mean Wh per query against the same class of the first scenario (\(ReportDocument.code(base.name)), at the `\(base.boundary.rawValue)` boundary; where it has one class, against that class). The batch is what the KV cache allows: long contexts and many samples per query leave room for fewer sequences."
         if deploymentsCompared {
             intro += " Where a class runs the strategy the first scenario's class runs, its multiple compares deployments (model, GPU, layout), which differ by design."
         }
-        let marked = caveats.contains { !$0.isEmpty }
+        let marked = rows.contains { !$0.caveats.isEmpty }
         if marked {
             intro += " A caveat marks a multiple that is not like for like (the list below says why)."
         }
@@ -32,21 +53,23 @@ extension WorkloadReport {
             .heading(2, "Test-time compute"),
             .paragraph(intro),
             .table(header,
-                   zip(zip(rows, ratios), caveats).map { rx, cav in
-                       let ((s, c), x) = rx
-                       let figures = FleetRendering.classFigures(c)
-                       let cells = [s.fleet.name, c.name, c.strategyWords, figures[2], String(c.effectiveBatch),
-                                    figures[1], x.ratio.map { formatNumber($0, significant: 3) } ?? "–"]
-                       return marked ? cells + [cav.map(\.short).joined(separator: "; ")] : cells
+                   rows.map { r in
+                       let figures = FleetRendering.classFigures(r.cls)
+                       let cells = [r.scenario.fleet.name, r.cls.name, r.cls.strategyWords, figures[2], String(r.cls.effectiveBatch),
+                                    figures[1], r.multiple.map { formatNumber($0, significant: 3) } ?? "–"]
+                       return marked ? cells + [r.caveats.map(\.short).joined(separator: "; ")] : cells
                    },
                    numeric: [3, 4, 5, 6]),
         ]
-        let notes = zip(rows, ratios).compactMap { r, x in x.why.map { "\(ReportDocument.code(r.0.fleet.name)) class \(ReportDocument.code(r.1.name)): \($0) (–: not comparable)" } }
-            + zip(rows, caveats).filter { !$0.1.isEmpty }.map { r, cav in
-                "\(ReportDocument.code(r.0.fleet.name)) class \(ReportDocument.code(r.1.name)): " + cav.map(\.long).joined(separator: "; ")
-            }
+        let notes = rows.compactMap { r in r.notComparable.map { "\(Self.rowName(r)): \($0) (–: not comparable)" } }
+            + rows.filter { !$0.caveats.isEmpty }.map { r in "\(Self.rowName(r)): " + r.caveats.map(\.long).joined(separator: "; ") }
         if !notes.isEmpty { b.append(.list(notes)) }
         return b
+    }
+
+    /// "`best-of-8` class `chat`": a row as the list below the table names it.
+    static func rowName(_ r: TestTimeComputeRow) -> String {
+        "\(ReportDocument.code(r.scenario.fleet.name)) class \(ReportDocument.code(r.cls.name))"
     }
 
     /// A class's mean Wh as a multiple of the base scenario's same class (or its only class),
@@ -102,7 +125,7 @@ extension WorkloadReport {
     /// another headroom, diurnal profile or uncertain scale (`fleetCaveats`), a
     /// prompt the prefix cache holds for one and not the other, queries not drawn with the base's
     /// (no `sameDrawsAs` chain between them), calls beyond the context window or the KV cache, or
-    /// more parallel samples than an engine keeps in flight.
+    /// more parallel samples than an engine keeps in flight or its KV cache holds at once.
     static func ttcCaveats(_ s: ScenarioReport, _ c: ClassResult, base: ScenarioReport, scenarios: [Scenario]) -> [(short: String, long: String)] {
         guard let (same, baseInput) = baseClass(c, base: base) else { return [] }
         var out: [(short: String, long: String)] = []
@@ -135,10 +158,18 @@ extension WorkloadReport {
             out.append(("over context window", "\(formatPercent(c.overContextShare)) of its queries have a call longer than the model's context window, costed as drawn"))
         }
         if c.kvOverflowShare > 0 {
-            out.append(("over KV cache", "\(formatPercent(c.kvOverflowShare)) of its queries have a call that does not fit in the KV cache even alone, which an engine would refuse or preempt"))
+            out.append(("over KV cache", "\(formatPercent(c.kvOverflowShare)) of its queries have a call that does not fit in the KV cache even alone "
+                        + "(its prompt and one answer), which an engine would refuse or preempt"))
         }
+        // Samples that each fit alone but not all at once decode in turns, priced with their
+        // prompt held throughout and no preempted sample recomputed (`KernelFleet.samplesInTurnsNote`).
+        let turns = "priced with the prompt prefilled once and held for every turn, no preempted sample recomputed"
         if c.sequencesPerQuery > c.engineBatch {
-            out.append(("n > batch", "a query's \(c.sequencesPerQuery) samples are more than the \(formatCount(c.engineBatch, "sequence")) an engine keeps in flight: they decode in turns"))
+            out.append(("n > batch", "a query's \(c.sequencesPerQuery) samples are more than the \(formatCount(c.engineBatch, "sequence")) an engine keeps in flight: "
+                        + "they decode in turns, \(turns)"))
+        } else if c.samplesInTurnsShare > 0 {
+            out.append(("samples in turns", "\(formatPercent(c.samplesInTurnsShare)) of its queries have more samples than an engine's KV cache holds at once "
+                        + "at their last token: they decode in turns, \(turns)"))
         }
         return out
     }
@@ -190,5 +221,60 @@ extension WorkloadReport {
     static func deploymentWords(_ d: NamedDeployment) -> String {
         let r = d.request
         return "\(r.model) on \(r.gpus ?? 1) × \(r.gpu), \(r.precision?.rawValue ?? "model's precision"), up to \(d.maxBatch) sequences"
+    }
+}
+
+/// The test-time-compute table for programs: the JSON's `testTimeCompute` and `NAME.ttc.csv`,
+/// one row per row of the Markdown table with its multiple, the class it divides by and its
+/// caveats in the Markdown's words. They had been in the Markdown and HTML only, so a
+/// strategy × model × GPU table meant recomputing the ratios and re-deriving the caveats.
+extension WorkloadReport {
+    /// `testTimeCompute`: the rows (empty when every class answers once).
+    func testTimeComputeJSON() -> JSONValue {
+        .array(testTimeComputeRows().map { r in
+            let c = r.cls
+            func drawn(_ x: Double) -> JSONValue { c.draws > 0 ? .num(x) : .null }
+            let base: JSONValue = r.base.map { b in
+                .obj([("scenario", .str(scenarios[0].fleet.name)), ("class", .str(b.name)), ("boundary", .str(scenarios[0].fleet.boundary.rawValue)),
+                      ("meanWhPerQuery", b.draws > 0 ? .num(b.whPerQuery.mean) : .null)])
+            } ?? .null
+            return .obj([
+                ("scenario", .str(r.scenario.fleet.name)), ("class", .str(c.name)), ("strategy", .str(c.strategy)),
+                ("strategyParameters", .obj(c.queryStrategy.parameters.map { ($0.name, .num($0.value)) })),
+                ("prefixCacheHit", .num(c.prefixCacheHit)), ("strategyWords", .str(c.strategyWords)),
+                ("boundary", .str(r.scenario.fleet.boundary.rawValue)), ("meanWhPerQuery", drawn(c.whPerQuery.mean)),
+                ("meanOutputTokens", drawn(c.meanOutputTokens)), ("effectiveBatch", .num(Double(c.effectiveBatch))),
+                ("base", base), ("multiple", .optionalNumber(r.multiple)), ("notComparable", r.notComparable.map(JSONValue.str) ?? .null),
+                ("caveats", .array(r.caveats.map { .obj([("short", .str($0.short)), ("long", .str($0.long))]) })),
+            ])
+        })
+    }
+
+    /// `NAME.ttc.csv`'s columns: the class, its strategy's parameters (empty where the strategy
+    /// has none of that name), what it costs and runs at, the class it divides by and the multiple.
+    static let testTimeComputeCSVHeader = [
+        "scenario", "class", "strategy", "factor", "n", "beams", "rounds", "calls", "tool_tokens", "prefix_cache_hit", "boundary",
+        "wh_mean", "wh_median", "output_tokens_mean", "effective_batch", "calls_mean", "prefilled_tokens_mean", "cached_tokens_mean",
+        "base_scenario", "base_class", "base_wh_mean", "multiple", "not_comparable", "caveats", "caveat_details",
+    ]
+
+    /// `NAME.ttc.csv`, nil when the report has no test-time-compute table.
+    func testTimeComputeCSV() -> String? {
+        let rows = testTimeComputeRows()
+        guard !rows.isEmpty else { return nil }
+        let n = { (x: Double) in formatDataNumber(x, significant: 6) }
+        var lines = [CSVWriter.line(Self.testTimeComputeCSVHeader)]
+        for r in rows {
+            let c = r.cls, drawn = { (x: Double) in c.draws > 0 ? n(x) : "" }
+            let parameters = ["factor", "n", "beams", "rounds", "calls", "toolTokens"].map { name in
+                c.queryStrategy.parameters.first { $0.name == name }.map { n($0.value) } ?? ""
+            }
+            let base = r.base.map { [scenarios[0].fleet.name, $0.name, $0.draws > 0 ? n($0.whPerQuery.mean) : ""] } ?? ["", "", ""]
+            lines.append(CSVWriter.line([r.scenario.fleet.name, c.name, c.strategy] + parameters + [n(c.prefixCacheHit), r.scenario.fleet.boundary.rawValue,
+                drawn(c.whPerQuery.mean), drawn(c.whPerQuery.median), drawn(c.meanOutputTokens), String(c.effectiveBatch),
+                drawn(c.meanCalls), drawn(c.meanPrefilledTokens), drawn(c.meanCachedTokens)] + base
+                + [r.multiple.map(n) ?? "", r.notComparable ?? "", r.caveats.map(\.short).joined(separator: "; "), r.caveats.map(\.long).joined(separator: "; ")]))
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 }

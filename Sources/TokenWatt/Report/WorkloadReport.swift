@@ -46,10 +46,11 @@ public struct WorkloadReport: Sendable {
         return WorkloadReport(name: name, source: source, workload: w, scenarios: scenarios, samples: samples ?? w.samples, seed: seed ?? w.seed)
     }
 
-    /// The files of the report, by extension, as they are written.
+    /// The files of the report, by extension, as they are written: `ttc.csv` (the test-time
+    /// compute table) last and only where the report has that table.
     public func files() -> [(ext: String, text: String)] {
         [("md", ReportDocument.markdown(blocks(charts: false))), ("html", ReportDocument.html(blocks(charts: true), title: "TokenWatt report: \(name)")),
-         ("csv", csv()), ("json", JSONWriter(sortKeys: false).write(json()))]
+         ("csv", csv()), ("json", JSONWriter(sortKeys: false).write(json()))] + (testTimeComputeCSV().map { [("ttc.csv", $0)] } ?? [])
     }
 
     func blocks(charts: Bool) -> [ReportBlock] {
