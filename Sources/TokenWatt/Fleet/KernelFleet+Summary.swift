@@ -127,7 +127,7 @@ extension KernelFleet {
     /// refused, as `max_model_len` bounds one sequence, but an engine holds no more than its batch,
     /// nor, at their last token, more than its KV cache, and preempts the latest admitted when its
     /// pages run out, freeing them for a recompute from the start (`_preempt_request`,
-    /// vllm/v1/core/sched/scheduler.py). Until 2026-12-07 samples that fit only one by one were
+    /// vllm/v1/core/sched/scheduler.py). Until 2026-12-06 samples that fit only one by one were
     /// "a request an engine would refuse" and those within the batch got no "in turns" note.
     static func samplesInTurnsNote(_ cls: QueryClass, draws mine: [Sample], surface s: ServingSurface) -> String? {
         guard case let .parallelSamples(n, kind, _) = cls.strategy else { return nil }

@@ -28,7 +28,7 @@ public struct KernelFleet: Sendable {
 
         /// Whether one sequence of its largest call (the prompt and one answer) does not fit in the
         /// KV cache of one engine of `s` even alone. Judged per sequence, as `max_model_len` is:
-        /// until 2026-12-07 a best-of-128 of 1,000 + 3,000 tokens on Qwen3-32B, 2 × H100 (50.6 GB
+        /// until 2026-12-06 a best-of-128 of 1,000 + 3,000 tokens on Qwen3-32B, 2 × H100 (50.6 GB
         /// for all 128 answers, 0.53 GB each) was "a request an engine would refuse", in every query.
         func overflows(_ s: ServingSurface) -> Bool { largestSequenceBytes > s.kvBudget.kvBytesPerGPU.bytes }
 
