@@ -22,6 +22,10 @@ public struct DeploymentRequest: Sendable, Equatable {
     public var hostLaunchMicroseconds: Double?
     /// How tokens are sampled; nil takes the framework's default (`Sampling.defaultFor`).
     public var sampling: Sampling?
+    /// Fraction of each GPU's memory the engine may use (`--memory-utilization`); nil is
+    /// `Deployment.memoryUtilization` (0.9). The weights must fit in it; give the serving request
+    /// the same fraction, which sizes the KV cache from it.
+    public var memoryUtilization: Double?
 
     public init(model: String, gpu: String, gpus: Int? = nil, tensorParallel: Int? = nil, expertParallel: Int? = nil,
                 precision: Precision? = nil, kvPrecision: Precision? = nil, framework: Framework = .vllm,
@@ -122,7 +126,8 @@ public struct Estimator: Sendable {
                 expertParallel: r.expertParallel ?? 1, precision: precision,
                 kvPrecision: r.kvPrecision ?? Deployment.defaultKVPrecision(weights: precision, gpu: gpu), framework: r.framework,
                 attention: attention, lockedClock: r.smClockMHz.map { .megahertz($0) },
-                powerCap: r.powerCapWatts.map { .watts($0) }, host: host, sampling: r.sampling, pipelineParallel: pp)
+                powerCap: r.powerCapWatts.map { .watts($0) }, host: host, sampling: r.sampling, pipelineParallel: pp,
+                memoryUtilization: r.memoryUtilization ?? Deployment.memoryUtilization)
         } catch let DeploymentError.unsupportedPrecision(g, p, supported) where r.precision == nil && p == precision.rawValue {
             throw DeploymentError.unsupportedDefaultPrecision(model: model.id, gpu: g, precision: p, supported: supported)
         } catch let DeploymentError.invalidParallelism(reason)
