@@ -261,8 +261,11 @@ public struct Deployment: Sendable {
     var largestFit: ParallelFit { ParallelFit(tp: allowedTensorParallel.last ?? 1, pp: allowedStages) }
 
     /// Tensor-parallel degrees the model's heads allow, ascending.
-    var allowedTensorParallel: [Int] {
-        Self.divisors(of: max(1, model.heads)).filter { Self.tensorParallelProblem($0, model: model) == nil }
+    var allowedTensorParallel: [Int] { Self.allowedTensorParallel(model: model) }
+
+    /// Tensor-parallel degrees `model`'s heads allow (`tensorParallelProblem`), ascending.
+    static func allowedTensorParallel(model: ModelArchitecture) -> [Int] {
+        divisors(of: max(1, model.heads)).filter { tensorParallelProblem($0, model: model) == nil }
     }
 
     /// The divisors of `n`, ascending, found in √n steps: a tp must divide the heads, and trying
