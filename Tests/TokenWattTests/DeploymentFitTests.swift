@@ -25,7 +25,7 @@ import Testing
                       ("meta-llama/Llama-3.1-70B-Instruct", "l4", .vllm), ("deepseek-ai/DeepSeek-V3", "h100-sxm", .vllm)])
     func theSuggestedShapeHoldsTheWeights(_ model: String, _ gpu: String, _ framework: Framework) throws {
         let e = Estimator()
-        guard case let .doesNotFit(_, _, _, _, fit?, _, _)? = Self.refusal(e, DeploymentRequest(model: model, gpu: gpu, framework: framework)) else {
+        guard case let .doesNotFit(_, _, _, _, fit?, _, _, _)? = Self.refusal(e, DeploymentRequest(model: model, gpu: gpu, framework: framework)) else {
             Issue.record("\(model) on one \(gpu) was not refused with a shape"); return
         }
         let r = DeploymentRequest(model: model, gpu: gpu, gpus: fit.gpus, tensorParallel: fit.tp, framework: framework,

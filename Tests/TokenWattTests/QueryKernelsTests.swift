@@ -77,4 +77,20 @@ import KernelPower
         hf.framework = .vllmEager
         _ = try check(hf, ServingRequest(batch: 16, inputTokens: 300, outputTokens: 300))
     }
+
+    /// The header names the batch priced, with the request where the KV cache holds fewer (it
+    /// said "at batch 256" of a query priced at 97), and JSON and CSV carry it.
+    @Test func theBatchPricedIsTheOneNamed() throws {
+        let q = try check(DeploymentRequest(model: "Qwen/Qwen3-32B", gpu: "h100-sxm", gpus: 2),
+                          ServingRequest(batch: 256, inputTokens: 1000, outputTokens: 4500))
+        #expect(q.effectiveBatch < 256 && q.effectiveBatch == q.maxBatch)
+        #expect(q.text().contains("at batch \(q.effectiveBatch) (requested 256, fits \(q.maxBatch)), GPU boundary"), "\(q.text())")
+        let json = JSONWriter().write(q.json())
+        #expect(json.contains("\"effectiveBatch\": \(q.effectiveBatch),") && json.contains("\"requestedBatch\": 256"), "\(json)")
+        let lines = q.csv().split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(lines[0].last == "effective_batch" && lines.dropFirst().allSatisfy { $0.last == String(q.effectiveBatch) })
+        let fits = try check(DeploymentRequest(model: "Qwen/Qwen3-32B", gpu: "h100-sxm", gpus: 2),
+                             ServingRequest(batch: 16, inputTokens: 1000, outputTokens: 500))
+        #expect(fits.text().contains("at batch 16, GPU boundary"))
+    }
 }

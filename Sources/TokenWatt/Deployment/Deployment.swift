@@ -111,6 +111,11 @@ public struct Deployment: Sendable {
     public private(set) var powerCap: Power?
     public let host: HostModel
     public let mathUnit: MathUnit
+    /// Fraction of each GPU's memory the engine may use for weights, activations and KV cache
+    /// (vLLM's `--gpu-memory-utilization`; `Deployment.memoryUtilization`, 0.9, unless asked).
+    /// The weights must fit in it (`checkWeightsFit`); `KVCacheBudget` sizes the cache from the
+    /// serving request's fraction, which the CLI takes from the same flag.
+    public let memoryUtilization: Double
 
     public var dataParallel: Int { gpuCount / (tensorParallel * pipelineParallel) }
 
@@ -137,7 +142,8 @@ public struct Deployment: Sendable {
     public init(model: ModelArchitecture, gpu: GPUSpec, node: NodeSpec, gpuCount: Int, tensorParallel: Int,
                 expertParallel: Int, precision: Precision, kvPrecision: Precision, framework: Framework,
                 attention: AttentionImplementation, lockedClock: Frequency?, powerCap: Power?, host: HostModel,
-                sampling: Sampling? = nil, pipelineParallel: Int = 1) throws {
+                sampling: Sampling? = nil, pipelineParallel: Int = 1,
+                memoryUtilization: Double = Deployment.memoryUtilization) throws {
         if let reason = model.unsupportedReason { throw DeploymentError.unsupportedModel(reason) }
         // MXFP4 checkpoints (gpt-oss) quantize the experts only: a dense model would keep every
         // weight in 16 bits and cost exactly what BF16 does, under a 4-bit label.
@@ -194,6 +200,10 @@ public struct Deployment: Sendable {
         self.attention = attention; self.sampling = sampling ?? .defaultFor(framework)
         self.lockedClock = lockedClock; self.powerCap = powerCap
         self.host = host; self.mathUnit = unit
+        guard (0.05...1).contains(memoryUtilization) else {
+            throw DeploymentError.invalidShape("memory utilization \(formatNumber(memoryUtilization)): expected a fraction from 0.05 to 1")
+        }
+        self.memoryUtilization = memoryUtilization
         try checkGroupsFitNodes()
         try checkWeightsFit()
     }
@@ -207,16 +217,19 @@ public struct Deployment: Sendable {
     }
 
     /// Raises `doesNotFit` with the smallest deployment the model's heads and layers allow that
-    /// holds the weights, or none.
-    func checkWeightsFit() throws {
-        let usable = gpu.memoryCapacity.bytes * Self.memoryUtilization
+    /// holds the weights in `fraction` of each GPU's memory (the deployment's own unless given),
+    /// or none. `KVCacheBudget` asks it with the serving request's fraction, so that weights past
+    /// it are refused with the GPUs they need, not as a KV cache with "0 GB per GPU" left.
+    public func checkWeightsFit(memoryUtilization fraction: Double? = nil) throws {
+        let fraction = fraction ?? memoryUtilization
+        let usable = gpu.memoryCapacity.bytes * fraction
         let perGPU = weightBytesPerGPU.bytes
         guard perGPU > usable else { return }
         // Every stage holds about the heaviest stage's share.
         let total = perGPU * Double(tensorParallel * pipelineParallel)
         throw DeploymentError.doesNotFit(model: model.id, gpu: gpu.id, weightsGB: total / 1e9, usableGB: usable / 1e9,
                                          fit: smallestFit(usableBytes: usable), largest: largestFit,
-                                         pipelined: pipelineParallel > 1)
+                                         pipelined: pipelineParallel > 1, memoryUtilization: fraction)
     }
 
     /// The fewest GPUs whose weights per GPU fit `usableBytes`, as tp × pp with a tp the model's
@@ -248,8 +261,11 @@ public struct Deployment: Sendable {
     var largestFit: ParallelFit { ParallelFit(tp: allowedTensorParallel.last ?? 1, pp: allowedStages) }
 
     /// Tensor-parallel degrees the model's heads allow, ascending.
-    var allowedTensorParallel: [Int] {
-        Self.divisors(of: max(1, model.heads)).filter { Self.tensorParallelProblem($0, model: model) == nil }
+    var allowedTensorParallel: [Int] { Self.allowedTensorParallel(model: model) }
+
+    /// Tensor-parallel degrees `model`'s heads allow (`tensorParallelProblem`), ascending.
+    static func allowedTensorParallel(model: ModelArchitecture) -> [Int] {
+        divisors(of: max(1, model.heads)).filter { tensorParallelProblem($0, model: model) == nil }
     }
 
     /// The divisors of `n`, ascending, found in √n steps: a tp must divide the heads, and trying
@@ -300,7 +316,8 @@ public struct Deployment: Sendable {
     /// Pipeline stages the framework allows: one per layer at most, none beside ep.
     var allowedStages: Int { framework.supportsPipelineParallel && expertParallel == 1 ? model.layers : 1 }
 
-    /// Fraction of GPU memory the framework may use (vLLM's `gpu_memory_utilization` default, 0.9).
+    /// Fraction of GPU memory the framework may use when none is asked for (vLLM's
+    /// `gpu_memory_utilization` default, 0.9).
     public static let memoryUtilization = 0.9
 }
 
@@ -323,7 +340,10 @@ public enum DeploymentError: Error, Equatable, CustomStringConvertible, Sendable
     case powerCapOutOfRange(gpu: String, watts: Double, range: ClosedRange<Double>)
     /// `fit`: the smallest deployment that holds the weights, nil when none the model allows does.
     /// `largest`: the most GPUs the model's heads and layers can be spread over.
-    case doesNotFit(model: String, gpu: String, weightsGB: Double, usableGB: Double, fit: ParallelFit?, largest: ParallelFit, pipelined: Bool = false)
+    /// `memoryUtilization`: the fraction of each GPU's memory `usableGB` is (the message had said
+    /// "90 %" whatever `--memory-utilization` asked).
+    case doesNotFit(model: String, gpu: String, weightsGB: Double, usableGB: Double, fit: ParallelFit?, largest: ParallelFit, pipelined: Bool = false,
+                    memoryUtilization: Double = Deployment.memoryUtilization)
     case invalidShape(String)
     /// A precision that quantizes experts only (MXFP4), asked of a dense model.
     case expertsOnlyPrecision(model: String, precision: String, supported: [String])
@@ -345,12 +365,12 @@ public enum DeploymentError: Error, Equatable, CustomStringConvertible, Sendable
             return "SM clock \(formatNumber(f)) MHz is outside what \(gpu) runs at (100 to \(formatNumber(maxF)) MHz)"
         case let .powerCapOutOfRange(gpu, w, r):
             return "power cap \(formatNumber(w)) W is outside the range \(gpu) allows (\(formatNumber(r.lowerBound)) to \(formatNumber(r.upperBound)) W)"
-        case let .doesNotFit(model, gpu, w, u, fit, largest, pipelined):
+        case let .doesNotFit(model, gpu, w, u, fit, largest, pipelined, fraction):
             let group = pipelined ? "this pipeline" : "this tensor-parallel group"
             let need = fit.map { "it needs at least \($0.gpus) GPUs (\($0.description))" }
                 ?? "it cannot fit on any deployment its attention heads and layers allow: the largest, \(largest.description) "
                 + "(\(largest.gpus) GPUs), holds \(formatNumber(u * Double(largest.gpus), significant: 4)) GB"
-            return "\(model) does not fit: its weights need \(formatNumber(w, significant: 4)) GB, but \(group) holds \(formatNumber(u, significant: 4)) GB per \(gpu) (90 % of memory); \(need)"
+            return "\(model) does not fit: its weights need \(formatNumber(w, significant: 4)) GB, but \(group) holds \(formatNumber(u, significant: 4)) GB per \(gpu) (memory utilization \(formatNumber(fraction)): \(formatNumber(fraction * 100, significant: 4)) % of memory); \(need)"
         case let .invalidShape(r): return r
         case let .expertsOnlyPrecision(model, p, s):
             return "\(model) is dense, and \(p) checkpoints (gpt-oss) quantize a mixture-of-experts model's experts only: every weight "

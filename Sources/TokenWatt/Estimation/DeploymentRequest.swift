@@ -22,6 +22,10 @@ public struct DeploymentRequest: Sendable, Equatable {
     public var hostLaunchMicroseconds: Double?
     /// How tokens are sampled; nil takes the framework's default (`Sampling.defaultFor`).
     public var sampling: Sampling?
+    /// Fraction of each GPU's memory the engine may use (`--memory-utilization`); nil is
+    /// `Deployment.memoryUtilization` (0.9). The weights must fit in it; give the serving request
+    /// the same fraction, which sizes the KV cache from it.
+    public var memoryUtilization: Double?
 
     public init(model: String, gpu: String, gpus: Int? = nil, tensorParallel: Int? = nil, expertParallel: Int? = nil,
                 precision: Precision? = nil, kvPrecision: Precision? = nil, framework: Framework = .vllm,
@@ -122,14 +126,39 @@ public struct Estimator: Sendable {
                 expertParallel: r.expertParallel ?? 1, precision: precision,
                 kvPrecision: r.kvPrecision ?? Deployment.defaultKVPrecision(weights: precision, gpu: gpu), framework: r.framework,
                 attention: attention, lockedClock: r.smClockMHz.map { .megahertz($0) },
-                powerCap: r.powerCapWatts.map { .watts($0) }, host: host, sampling: r.sampling, pipelineParallel: pp)
+                powerCap: r.powerCapWatts.map { .watts($0) }, host: host, sampling: r.sampling, pipelineParallel: pp,
+                memoryUtilization: r.memoryUtilization ?? Deployment.memoryUtilization)
         } catch let DeploymentError.unsupportedPrecision(g, p, supported) where r.precision == nil && p == precision.rawValue {
             throw DeploymentError.unsupportedDefaultPrecision(model: model.id, gpu: g, precision: p, supported: supported)
         } catch let DeploymentError.invalidParallelism(reason)
                     where r.gpus == nil && r.tensorParallel == nil && count > 1 && count == r.expertParallel
                         && (reason.hasPrefix("tp \(tp) ") || (pp > 1 && reason.hasPrefix("pp \(pp) "))) {
             throw DeploymentError.invalidParallelism(Self.expertParallelAlone(reason, ep: count, pp: pp, model: model))
+        } catch let DeploymentError.invalidParallelism(reason)
+                    where r.gpus != nil && r.tensorParallel == nil && pp > 1
+                        && (reason.hasPrefix("tp \(tp) ") || reason.hasPrefix("pp \(pp) does not divide")) {
+            let node = gpus.defaultNode(of: gpu)
+            throw DeploymentError.invalidParallelism(Self.stagesWithDefaultTP(
+                reason, gpus: count, pp: pp, tp: tp, model: model,
+                fitsNodes: { $0 <= node.gpuCount || ($0 % node.gpuCount == 0 && node.scaleOutBandwidthPerGPU != nil) }))
         }
+    }
+
+    /// Stages given with a GPU count but no tp set tp to ⌊gpus ÷ pp⌋ (`deployment`): a refusal of
+    /// that tp ("tp 5 does not divide gpus 16" of `--gpus 16 --pp 3`) had named a value the user
+    /// never gave. It now opens with the pp given, says where the tp came from, and offers the
+    /// nearest GPU counts on either side whose tp the model's heads allow and the node holds.
+    static func stagesWithDefaultTP(_ reason: String, gpus: Int, pp: Int, tp: Int, model: ModelArchitecture,
+                                    fitsNodes: (Int) -> Bool) -> String {
+        let origin = "tp defaults to gpus ÷ pp"
+        let opening = gpus % pp != 0 ? "pp \(pp) does not divide gpus \(gpus) (\(origin))"
+            : "pp \(pp) over gpus \(gpus) sets tp \(tp) (\(origin)), and \(reason)"
+        let fits = Deployment.allowedTensorParallel(model: model).filter(fitsNodes).map { ParallelFit(tp: $0, pp: pp) }
+        let below = fits.last { $0.gpus < gpus }, above = fits.first { $0.gpus > gpus }
+        let offers = [below, above].compactMap { $0 }.map { "\($0.gpus) (\($0.description))" }
+        guard !offers.isEmpty else { return opening }
+        let tpToo = gpus % pp == 0 ? ", or set --tp as well (the GPUs past tp × pp run data-parallel replicas)" : ""
+        return opening + "; give --gpus " + offers.joined(separator: " or ") + tpToo
     }
 
     /// An ep group given alone sets the GPU count and, through it, tp (`deployment`): a refusal of

@@ -14,4 +14,15 @@ public enum LayoutColumns {
             + [d.precision.rawValue, d.kvPrecision.rawValue, d.framework.rawValue, String(requestedBatch),
                formatNumber((d.powerCap ?? d.gpu.tdp).watts), d.lockedClock.map { formatNumber($0.megahertz) } ?? ""]
     }
+
+    /// The same layout and levers as JSON members, with the same values (the cap in force, the
+    /// locked clock or null at boost), under camelCase names that carry their unit: `estimate`'s
+    /// JSON `settings` (its JSON had left out what its CSV said the estimate was made with).
+    public static func json(_ d: Deployment, requestedBatch: Int) -> [(String, JSONValue)] {
+        [("gpus", .num(Double(d.gpuCount))), ("tensorParallel", .num(Double(d.tensorParallel))),
+         ("expertParallel", .num(Double(d.expertParallel))), ("pipelineParallel", .num(Double(d.pipelineParallel))),
+         ("precision", .str(d.precision.rawValue)), ("kvPrecision", .str(d.kvPrecision.rawValue)),
+         ("framework", .str(d.framework.rawValue)), ("requestedBatch", .num(Double(requestedBatch))),
+         ("powerCapWatts", .num((d.powerCap ?? d.gpu.tdp).watts)), ("smClockMHz", .optionalNumber(d.lockedClock?.megahertz))]
+    }
 }

@@ -32,8 +32,18 @@ extension QueryEstimate {
             ("batchLimit", .str(s.batchLimit.rawValue)),
             ("prefillShare", .num(s.prefillShare)), ("powerLimited", .bool(s.powerLimited)),
         ] + promptChunkingJSON + atLoadJSON + rangeJSON + [
+            ("settings", settingsJSON),
             ("assumptions", .array(assumptions.map(JSONValue.str))),
         ])
+    }
+
+    /// What the estimate was made with: the request's lengths, step budget and memory fraction,
+    /// and the layout and levers `estimate --format csv` writes (`LayoutColumns`), with its values.
+    var settingsJSON: JSONValue {
+        .obj([("inputTokens", .num(Double(request.inputTokens))), ("outputTokens", .num(Double(request.outputTokens)))]
+            + LayoutColumns.json(deployment, requestedBatch: serving.requestedBatch)
+            + [("sampling", .str(deployment.sampling.rawValue)), ("tokenBudget", .num(Double(request.tokenBudget))),
+               ("memoryUtilization", .num(request.memoryUtilization))])
     }
 
     /// A query's inter-token latency in ms, nil for a one-token answer: its token comes from the

@@ -28,7 +28,8 @@ extension Diagnosis {
             ("prefillTimeShares", shares(prefillShares)), ("decodeTimeShares", shares(decodeShares)), ("energyShares", shares(energyShares)),
             ("decodeKernels", .array(kernels)), ("kvCache", .str(kvFinding)),
         ]
-        return .obj(setup + figures + time + [("alternatives", .array(alternatives.map(Self.json)))])
+        // The levers it ran with, as `estimate`'s JSON carries them (cap, clock, KV precision...).
+        return .obj(setup + figures + time + [("settings", base.settingsJSON), ("alternatives", .array(alternatives.map(Self.json)))])
     }
 
     static func json(_ a: Alternative) -> JSONValue {

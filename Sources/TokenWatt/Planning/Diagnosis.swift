@@ -291,9 +291,19 @@ public struct Diagnosis: Sendable {
             + "  prefill: \(KernelListing.words(prefillPhase))\(chunk)\(each)\n  decode: \(KernelListing.words(decodePhase))\(each)\n"
     }
 
+    /// The levers the diagnosis ran with, one line under the header: the power cap, clock, KV
+    /// precision and framework had not been said anywhere in the text.
+    var settingsLine: String {
+        let d = base.deployment
+        let cap = d.powerCap.map { "power cap \(formatNumber($0.watts)) W" } ?? "power cap \(formatNumber(d.gpu.tdp.watts)) W (TDP)"
+        let clock = d.lockedClock.map { "SM clock locked at \(formatNumber($0.megahertz)) MHz" } ?? "SM clock at boost"
+        return "settings: \(d.parallelism), \(cap), \(clock), \(d.kvPrecision.rawValue) KV cache, framework \(d.framework.rawValue)"
+    }
+
     public func text() -> String {
         let d = base.deployment, s = base.serving
-        var t = "TokenWatt diagnose — \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.precision.rawValue), batch \(s.requestedBatch), \(base.request.inputTokens) + \(base.request.outputTokens) tokens\n\n"
+        var t = "TokenWatt diagnose — \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.precision.rawValue), batch \(s.requestedBatch), \(base.request.inputTokens) + \(base.request.outputTokens) tokens\n"
+        t += settingsLine + "\n\n"
         let range = base.range.map { ", measured error range \(formatNumber($0.low[.gpu] ?? 0, significant: 4))–\(formatNumber($0.high[.gpu] ?? 0, significant: 4)) Wh" } ?? ""
         t += "GPU energy per query \(formatNumber(base.ledger.total(at: .gpu).wattHours, significant: 4)) Wh (prefill \(formatPercent(s.prefillShare, decimals: 0))\(range)), ITL \(Diagnosis.itl(base)), TTFT \(Diagnosis.ms(s.timeToFirstToken)), \(formatNumber(s.gpuPower.watts, significant: 4)) W per GPU\n\n"
         t += "WHERE THE TIME AND ENERGY GO (prefill, decode: share of each pass's time; energy: share of the query's GPU energy)\n"

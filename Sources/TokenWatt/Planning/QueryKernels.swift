@@ -23,12 +23,18 @@ public struct QueryKernels: Sendable {
     public var total: Energy { lines.reduce(.zero) { $0 + $1.total } }
     /// Whether the power cap throttled any kernel of the query's steps.
     public let powerLimited: Bool
+    /// The batch the query is priced at (`ServingEstimate.effectiveBatch`: the request's, or what
+    /// the KV cache or the step budget holds of it) and the most sequences the KV cache holds.
+    public let effectiveBatch: Int
+    public let maxBatch: Int
 
     public init(estimator: Estimator, deployment d: Deployment, serving r: ServingRequest) throws {
         try KVCacheBudget.requireRoom(r, on: d)
         let serving = try estimator.serve(d, r)
         let local = max(1, serving.effectiveBatch / d.attentionRanks)
         powerLimited = serving.powerLimited
+        effectiveBatch = serving.effectiveBatch
+        maxBatch = serving.maxBatch
         func pass(_ phase: Phase) throws -> [String: Energy] { try Self.energies(of: phase, on: d, estimator: estimator) }
         var prefill: [String: Energy] = [:], decode: [String: Energy] = [:]
         let gpus = Double(d.gpuCount)
@@ -120,7 +126,9 @@ public struct QueryKernels: Sendable {
 // MARK: - Rendering
 
 extension QueryKernels {
-    public static let csvHeader = ["kernel", "prefill_wh", "decode_wh", "wh", "share"]
+    /// `effective_batch`, the batch priced, is the same on every row (after the columns scripts
+    /// read by place).
+    public static let csvHeader = ["kernel", "prefill_wh", "decode_wh", "wh", "share", "effective_batch"]
 
     /// One row per kernel, to the text table's digits.
     public var rows: [[String]] { rows(significant: nil) }
@@ -136,7 +144,7 @@ extension QueryKernels {
     }
 
     public func csv() -> String {
-        ([CSVWriter.line(Self.csvHeader)] + rows(significant: 6).map { CSVWriter.line($0) }).joined(separator: "\n") + "\n"
+        ([CSVWriter.line(Self.csvHeader)] + rows(significant: 6).map { CSVWriter.line($0 + [String(effectiveBatch)]) }).joined(separator: "\n") + "\n"
     }
 
     public func json() -> JSONValue {
@@ -148,6 +156,7 @@ extension QueryKernels {
         let head: [(String, JSONValue)] = [
             ("model", .str(d.model.id)), ("gpu", .str(d.gpu.id)), ("gpus", .num(Double(d.gpuCount))),
             ("inputTokens", .num(Double(request.inputTokens))), ("outputTokens", .num(Double(request.outputTokens))),
+            ("effectiveBatch", .num(Double(effectiveBatch))), ("requestedBatch", .num(Double(request.batch))),
         ]
         return .obj(head + [("gpuWhPerQuery", .num(total.wattHours)), ("kernels", .array(kernels)),
                             ("notes", .array([negativeNote].compactMap { $0 }.map(JSONValue.str)))])
@@ -156,7 +165,7 @@ extension QueryKernels {
     public func text() -> String {
         let d = deployment, r = request
         var s = "TokenWatt kernels — \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.precision.rawValue), \(d.framework.rawValue): "
-            + "one query of \(r.inputTokens) + \(r.outputTokens) tokens at batch \(r.batch), GPU boundary\n\n"
+            + "one query of \(r.inputTokens) + \(r.outputTokens) tokens at \(batchWords), GPU boundary\n\n"
         s += "\(formatNumber(total.wattHours, significant: 4)) Wh per query at the GPUs, kernel by kernel (gaps: idle power between kernels and steps)\n\n"
         s += FleetRendering.table(["kernel", "prefill Wh", "decode Wh", "Wh", "share"], rows.map { r in
             [r[0], r[1], r[2], r[3], Double(r[4]).map { formatPercent($0, decimals: 1) } ?? r[4]]
@@ -168,6 +177,13 @@ extension QueryKernels {
             s += "pipeline_wait: idle power while a stage waits for the slowest stage or microbatch of each cycle (pp \(d.pipelineParallel))\n"
         }
         return s
+    }
+
+    /// The batch priced, as `estimate`'s receipt gives it where it is not the one requested
+    /// ("batch 97 (requested 256, fits 97)"): the header had named the request's 256.
+    var batchWords: String {
+        effectiveBatch == request.batch ? "batch \(effectiveBatch)"
+            : "batch \(effectiveBatch) (requested \(request.batch), fits \(maxBatch))"
     }
 
     /// What a negative prefill entry means. The table cannot tell why a kernel costs less with the

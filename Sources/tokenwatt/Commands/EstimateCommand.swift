@@ -94,7 +94,14 @@ enum EstimateCommand {
             inputTokens: try required(args.int("input", 1...10_000_000), "input"),
             outputTokens: try required(args.int("output", 1...10_000_000), "output"),
             tokenBudget: try args.int("token-budget", 1...10_000_000) ?? 8192,
-            memoryUtilization: try args.double("memory-utilization", 0.05...1) ?? 0.9)
+            memoryUtilization: try memoryUtilization(args) ?? Deployment.memoryUtilization)
+    }
+
+    /// `--memory-utilization F`, read by both `servingRequest` (the KV budget) and
+    /// `deploymentRequest` (the weights' fit), so that the two checks take the same fraction: the
+    /// weights had been held to 90 % whatever was asked.
+    static func memoryUtilization(_ args: Arguments) throws -> Double? {
+        try args.double("memory-utilization", 0.05...1)
     }
 
     /// The deployment flags shared by every command that prices one deployment.
@@ -113,6 +120,7 @@ enum EstimateCommand {
         r.powerCapWatts = try args.double("power-cap-w", 1...100_000)
         r.hostLaunchMicroseconds = try args.double("host-launch-us", 0...1_000_000)
         r.sampling = try args.choice("sampling", Sampling.self)
+        r.memoryUtilization = try memoryUtilization(args)
         return r
     }
 
