@@ -267,7 +267,7 @@ enum TestCatalogs {
     @Test func embodiedIsAmortisedOverLifetimes() throws {
         let r = try fleet(hour: 12)
         let e = try TestCatalogs.accountant.account(r, settings: EmissionsSettings())
-        let gpus = Double(r.hardware.reduce(0) { $0 + $1.gpus }), nodes = Double(r.hardware.reduce(0) { $0 + $1.nodes })
+        let gpus = Double(r.hardware.reduce(0) { $0 + $1.gpus }), nodes = Double(r.servers.reduce(0) { $0 + $1.nodes })
         #expect(gpus == 8 * nodes)
         #expect(approx(try #require(e.perDay.embodiedGrams), gpus * 100_000 / (4 * 365) + nodes * 1_000_000 / (5 * 365)))
         #expect(approx(try #require(e.perQuery.embodiedGrams) * 1e7, try #require(e.perDay.embodiedGrams)))

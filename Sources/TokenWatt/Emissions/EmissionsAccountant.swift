@@ -298,7 +298,10 @@ public struct EmissionsAccountant: Sendable {
         }
         for h in r.hardware {
             add(h.gpu, units: h.gpus, from: facilities.gpus, lifeYears: gpuLife.value, label: "", made: "GPUs", missingIDs: \.gpus)
-            add(h.node, units: h.nodes, from: facilities.nodes, lifeYears: nodeLife.value, label: " without GPUs", made: "servers", missingIDs: \.nodes)
+        }
+        // Servers by deployment, its classes' GPUs packed together (`ServerUse`), not a server per class.
+        for s in r.servers {
+            add(s.node.id, units: s.nodes, from: facilities.nodes, lifeYears: nodeLife.value, label: " without GPUs", made: "servers", missingIDs: \.nodes)
         }
         factors.append(AccountingFactor(name: "lifetime (GPU / server)", value: "\(formatNumber(gpuLife.value)) / \(formatNumber(nodeLife.value)) years",
                                         source: gpuLife.source == nodeLife.source ? gpuLife.source : "\(gpuLife.source); \(nodeLife.source)"))

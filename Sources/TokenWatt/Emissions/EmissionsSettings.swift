@@ -110,9 +110,11 @@ extension WorkloadReader.Context {
 
     /// A scenario on another grid than the workload's that inherits figures bound to the
     /// workload's grid (its hourly series, PPA, residual mix, water, price) keeps them, as any
-    /// inherited key; the report names them so that a reader can check they still hold.
+    /// inherited key; the report names them so that a reader can check they still hold. A
+    /// workload that names no region binds its figures to none: a price set for every scenario
+    /// had been said to differ from the workload's region "world", the default it never chose.
     static func inheritedAcrossRegions(base: EmissionsSettings, own: Set<String>, region: String) -> String? {
-        guard own.contains("region"), region.lowercased() != base.region.lowercased() else { return nil }
+        guard own.contains("region"), base.givenKeys.contains("region"), region.lowercased() != base.region.lowercased() else { return nil }
         let kept = EmissionsSettings.regionBoundKeys.filter { base.givenKeys.contains($0) && !own.contains($0) }
         guard !kept.isEmpty else { return nil }
         return "this scenario's region (\(region)) differs from the workload's (\(base.region)), yet it inherits the workload's "

@@ -95,8 +95,12 @@ public struct FleetResult: Sendable {
     /// Provisioned peak power at the wall and at the facility, MW.
     public var megawatts: Double
     public var facilityMegawatts: Double
-    /// Energy per day of provisioned capacity while idle, GWh.
+    /// Energy per day of provisioned capacity while idle, GWh, at the IT boundary (the wall of
+    /// its servers), where the ledger first counts it.
     public var idleGWhPerDay: Double
+    /// The same with the facility's overhead (× the draws' mean PUE): what it adds to a
+    /// facility-boundary day (kernel scenarios; 0 otherwise).
+    public var idleFacilityGWhPerDay = 0.0
     /// Ledger of the median query (kernel scenarios).
     public var medianLedger: [LedgerItem]
     /// Ledger averaged over the samples (its items within the scenario's boundary sum to the mean).
@@ -112,6 +116,9 @@ public struct FleetResult: Sendable {
     public var classes: [ClassResult]
     /// The provisioned hardware, per class (kernel scenarios; empty otherwise).
     public var hardware: [HardwareUse] = []
+    /// The servers each deployment's GPUs fill, its classes' together (kernel scenarios; empty
+    /// otherwise): `nodes` is theirs added up, and embodied carbon counts them.
+    public var servers: [ServerUse] = []
     /// Share of the mean Wh per query that is facility overhead (0 below the facility boundary).
     public var overheadShare: Double = 0
     /// The site's PUE as the mean query meets it, at every boundary: facility ÷ IT energy of the
@@ -164,13 +171,14 @@ public struct GPUErrorBand: Sendable, Equatable {
     public var band: ErrorBand
 }
 
-/// GPUs and nodes provisioned for one class.
+/// GPUs provisioned for one class; the servers they sit in are its deployment's (`ServerUse`).
 public struct HardwareUse: Sendable, Equatable {
     public var className: String
+    /// The deployment whose replicas serve the class (the classes of one share its servers).
+    public var deployment: String = ""
     public var gpu: String
     public var node: String
     public var gpus: Int
-    public var nodes: Int
     /// GPUs of one replica: the smallest step the class's fleet can shrink or grow by.
     public var gpusPerReplica: Int
     /// Replicas the busiest hour needs with headroom, before rounding up to whole ones.
@@ -181,6 +189,37 @@ public struct HardwareUse: Sendable, Equatable {
     /// The whole replicas a class with traffic runs for `needed` (at least one): the rule
     /// `fleet` sizes by and `capacity` fills a budget by.
     public static func wholeReplicas(needed: Double) -> Int { max(1, Int(needed.rounded(.up))) }
+}
+
+/// The servers of one deployment: the GPUs of every class it serves, packed into whole nodes.
+/// Rounded up per class, three 4-GPU classes on one deployment had taken three 8-GPU servers
+/// where two hold them (embodied carbon +43 %), while the ledger charged host power per GPU.
+public struct ServerUse: Sendable {
+    public var deployment: String
+    /// The server model, with its host power and the catalog's sources for them.
+    public var node: NodeSpec
+    public var gpus: Int
+    /// The classes the deployment serves and each one's GPUs, in the scenario's order.
+    public var classes: [(name: String, gpus: Int)]
+
+    /// ⌈GPUs ÷ GPUs per server⌉.
+    public var nodes: Int { Self.nodes(gpus: gpus, perNode: node.gpuCount) }
+
+    public static func nodes(gpus: Int, perNode: Int) -> Int { perNode > 0 ? (gpus + perNode - 1) / perNode : 0 }
+
+    /// Each deployment's servers from its classes' hardware, in the order deployments first serve a class.
+    static func group(_ hardware: [HardwareUse], nodes: [String: NodeSpec]) -> [ServerUse] {
+        var out: [ServerUse] = []
+        for h in hardware {
+            if let i = out.firstIndex(where: { $0.deployment == h.deployment && $0.node.id == h.node }) {
+                out[i].gpus += h.gpus
+                out[i].classes.append((h.className, h.gpus))
+            } else if let spec = nodes[h.deployment] {
+                out.append(ServerUse(deployment: h.deployment, node: spec, gpus: h.gpus, classes: [(h.className, h.gpus)]))
+            }
+        }
+        return out
+    }
 }
 
 public struct ClassResult: Sendable {
@@ -217,6 +256,13 @@ public struct ClassResult: Sendable {
 
     /// The strategy, its parameters and the prefix-cache hit in words (`Strategy.words`).
     public var strategyWords: String { queryStrategy.words(prefixCacheHit: prefixCacheHit) }
+
+    /// A share of a class's queries as a note prints it: one decimal, or two significant digits
+    /// below 0.05 % ("0.04 %"), so that a share above none never reads "0.0 %" (4 of 10,000 draws
+    /// with a call the KV cache cannot hold had been printed so).
+    public static func shareWords(_ x: Double) -> String {
+        x > 0 && x < 0.0005 ? "\(formatNumber(x * 100, significant: 2)) %" : formatPercent(x)
+    }
 
     /// Sequences one query decodes side by side: a parallel-samples strategy's n, else 1.
     public var sequencesPerQuery: Int {

@@ -39,7 +39,7 @@ public struct FleetRunner: Sendable {
         var out: [FleetResult] = []
         let seeds = Self.scenarioSeeds(w, seed: s)
         for (scenario, scenarioSeed) in zip(w.scenarios, seeds) {
-            let r: FleetResult
+            var r: FleetResult
             switch scenario.kind {
             case let .kernel(k):
                 r = try runKernel(scenario, k, samples: n, seed: scenarioSeed)
@@ -50,10 +50,18 @@ public struct FleetRunner: Sendable {
             case let .mix(m):
                 r = try runMix(scenario, m, results: results, tables: tables, seed: scenarioSeed)
             }
+            if scenario.queriesPerDayIsDefault { r.notes.append(Self.defaultTrafficNote(scenario.queriesPerDay)) }
             results[scenario.name] = r
             out.append(r)
         }
         return out
+    }
+
+    /// A scenario without `queriesPerDay` runs at the default: its day, fleet and idle share are
+    /// those of that traffic, which had been visible only in the figures.
+    static func defaultTrafficNote(_ q: Double) -> String {
+        "the file sets no queriesPerDay: the default of \(FleetRendering.queries(q)) queries a day applies, and the day's totals, "
+            + "the fleet and its idle share are for that traffic"
     }
 
     func runKernel(_ scenario: Scenario, _ k: KernelScenario, samples n: Int, seed: UInt64) throws -> FleetResult {
@@ -224,6 +232,7 @@ public struct FleetRunner: Sendable {
                            hourlyMegawatts: [], classes: [], levers: [],
                            notes: ["mix of " + m.components.map { "\(formatPercent($0.share, decimals: 0)) \($0.scenario)\($0.divisor != nil ? " (with levers)" : "")" }.joined(separator: ", ")],
                            samples: mixed)
+        if let note = Self.trafficNote(scenario, m, results: results) { result.notes.append(note) }
         (result.overheadShare, result.sitePUE) = Self.site(parts)
         result.mixContributions = contributions
         result.gwhPerDayRange = Self.dayRange(contributions, queriesPerDay: scenario.queriesPerDay)
@@ -234,6 +243,38 @@ public struct FleetRunner: Sendable {
             result.notes.append("no diurnal fleet power in \(flat.joined(separator: ", ")): \(flat.count == 1 ? "its" : "their") energy is spread evenly over the mix's day")
         }
         return result
+    }
+
+    /// Says so where a mix gives a part other traffic than the part's own scenario serves (its
+    /// queries a day × share against the part's `queriesPerDay`, beyond a relative 1e-6): the mix
+    /// prices its queries at each part's Wh per query, whose idle share and embodied carbon come
+    /// from a fleet sized for the part's own traffic, so a mix of 100 million over parts of 30 + 20
+    /// million had counted twice the hardware that exists (182 t of embodied carbon a year for 91),
+    /// and a part of no traffic 60 % of the mix, with nothing said. The README's mix is its own
+    /// traffic, not its parts' sum, so this is a note, not an error.
+    static func trafficNote(_ mix: Scenario, _ m: MixScenario, results: [String: FleetResult]) -> String? {
+        let q = mix.queriesPerDay
+        var differ: [String] = [], own = 0.0, fleet = false, idle = false
+        for c in m.components {
+            guard let r = results[c.scenario] else { continue }
+            own += r.queriesPerDay
+            let given = q * c.share
+            guard abs(given - r.queriesPerDay) > 1e-6 * max(given, r.queriesPerDay) else { continue }
+            fleet = fleet || r.gpus != nil
+            idle = idle || r.queriesPerDay == 0
+            let serves = r.queriesPerDay > 0
+                ? "\(FleetRendering.queries(r.queriesPerDay)): × \(formatNumber(given / r.queriesPerDay, significant: 3))" : "none"
+            differ.append("\(c.scenario) \(FleetRendering.queries(given)) (its own scenario serves \(serves))")
+        }
+        guard !differ.isEmpty else { return nil }
+        let rescaled = fleet
+            ? "; each part's Wh per query is that of a fleet sized for its own traffic, so its fleet size, idle share and embodied carbon "
+                + "are re-scaled to the mix's traffic, not re-sized for it"
+                + (idle ? " (a part that serves none has no fleet, so none of these to scale: its queries in the mix carry none)" : "")
+            : ""
+        return "mix traffic differs from its parts': its \(FleetRendering.queries(q)) queries a day × share give "
+            + differ.joined(separator: ", ") + "; the parts serve \(FleetRendering.queries(own)) a day in all, and the mix's day counts its own "
+            + "traffic, not theirs added up" + rescaled
     }
 
     /// The sample a uniform `u` in [0, 1) picks of `count`: evenly, or by weight where the

@@ -29,7 +29,7 @@ extension KernelFleet {
 
     /// One class's replicas, sized for its busiest hour plus headroom, and what they draw.
     struct ClassSizing {
-        var gpus = 0, nodes = 0
+        var gpus = 0
         var idleJoulesPerDay = 0.0, idlePerOccupancySecond = 0.0
         var peakWall = 0.0
         var hourlyWall: [Double] = []
@@ -49,12 +49,10 @@ extension KernelFleet {
         let replicas = perDay * cls.share > 0 ? HardwareUse.wholeReplicas(needed: needed) : 0
         let idleJ = busy.reduce(0) { $0 + (Double(replicas) - $1) * s.idleWallPower * 3600 }
         let occupancyPerDay = perDay * cls.share * meanTau
-        let classNodes = Int((Double(replicas * s.deployment.gpuCount) / Double(s.deployment.node.gpuCount)).rounded(.up))
-        var sizing = ClassSizing(hardware: HardwareUse(className: cls.name, gpu: s.deployment.gpu.id, node: s.deployment.node.id,
-                                                       gpus: replicas * s.deployment.gpuCount, nodes: classNodes,
+        var sizing = ClassSizing(hardware: HardwareUse(className: cls.name, deployment: cls.deployment, gpu: s.deployment.gpu.id,
+                                                       node: s.deployment.node.id, gpus: replicas * s.deployment.gpuCount,
                                                        gpusPerReplica: s.deployment.gpuCount))
         sizing.gpus = replicas * s.deployment.gpuCount
-        sizing.nodes = classNodes
         sizing.idleJoulesPerDay = idleJ
         sizing.idlePerOccupancySecond = occupancyPerDay > 0 ? idleJ / occupancyPerDay : 0
         // A replica's wall power while busy: the class's node energy over the deployment time it
@@ -71,7 +69,7 @@ extension KernelFleet {
         sizing.notes += Self.kvNotes(cls, draws: mine, surface: s)
         let over = mine.filter(\.overContext).count
         if over > 0 {
-            sizing.notes.append("class \(cls.name): \(formatPercent(Double(over) / Double(mine.count))) of queries have a call longer than "
+            sizing.notes.append("class \(cls.name): \(ClassResult.shareWords(Double(over) / Double(mine.count))) of queries have a call longer than "
                                 + "the \(s.deployment.model.maxPositions)-token context window of \(s.deployment.model.id); costed as drawn")
         }
         return sizing
@@ -105,7 +103,7 @@ extension KernelFleet {
         let free = s.kvBudget.kvBytesPerGPU.bytes
         let overflow = mine.filter { $0.overflows(s) }
         if let worst = overflow.max(by: { $0.largestSequenceBytes < $1.largestSequenceBytes }), let call = worst.largestCall {
-            notes.append("class \(cls.name): \(formatPercent(Double(overflow.count) / Double(mine.count))) of queries have a call that does not fit "
+            notes.append("class \(cls.name): \(ClassResult.shareWords(Double(overflow.count) / Double(mine.count))) of queries have a call that does not fit "
                          + "in the KV cache even alone: the largest, \(sequenceWords(call)), holds \(formatNumber(worst.largestSequenceBytes / 1e9, significant: 3)) GB per GPU "
                          + "at its last token, where \(formatNumber(free / 1e9, significant: 3)) GB per GPU is left for the KV cache after weights and activations; "
                          + "an engine would refuse such a request (vLLM starts no engine whose max_model_len needs more KV cache than is free) or preempt it; "
@@ -136,7 +134,7 @@ extension KernelFleet {
         let what = kind == "beam-search" ? "beams" : "samples", gb = { (x: Double) in formatNumber(x / 1e9, significant: 3) }
         let why = n > s.localBatch
             ? "a query's \(n) \(what) are more than the \(formatCount(s.localBatch, "sequence")) an engine keeps in flight (\(Self.limitWords(s.batchLimit)))"
-            : "\(formatPercent(Double(crowded.count) / Double(mine.count))) of queries have more \(what) than one engine's KV cache holds at once: "
+            : "\(ClassResult.shareWords(Double(crowded.count) / Double(mine.count))) of queries have more \(what) than one engine's KV cache holds at once: "
                 + "the largest, \(callWords(call)), holds \(gb(worst.largestCallBytes)) GB per GPU at its last token, where "
                 + "\(gb(s.kvBudget.kvBytesPerGPU.bytes)) GB per GPU is left for the KV cache, though each alone (\(sequenceWords(call))) holds "
                 + "\(gb(worst.largestSequenceBytes)) GB"
@@ -178,7 +176,7 @@ extension KernelFleet {
     func summarize(_ draws: [Sample], classes: [QueryClass], surfaces: [ServingSurface]) throws -> FleetResult {
         let perDay = scenario.queriesPerDay
         var idlePerOccupancySecond = [Double](repeating: 0, count: classes.count)
-        var gpus = 0, nodes = 0, peakWall = 0.0, idleJoulesPerDay = 0.0
+        var gpus = 0, peakWall = 0.0, idleJoulesPerDay = 0.0
         var hourlyWall = [Double](repeating: 0, count: 24)
         var hardware: [HardwareUse] = []
         var notes: [String] = [], undrawn: [String] = []
@@ -198,7 +196,6 @@ extension KernelFleet {
             idleJoulesPerDay += sizing.idleJoulesPerDay
             idlePerOccupancySecond[c] = sizing.idlePerOccupancySecond
             gpus += sizing.gpus
-            nodes += sizing.nodes
             hardware.append(sizing.hardware)
             peakWall += sizing.peakWall
             for h in 0..<24 { hourlyWall[h] += sizing.hourlyWall[h] }
@@ -214,6 +211,10 @@ extension KernelFleet {
         let meanPUE = draws.reduce(0) { $0 + $1.weight * $1.pue }
         let mean = draws.isEmpty ? [] : meanLedger(draws, idle: idlePerOccupancySecond)
         if let note = Self.mostlyIdleNote(mean, gpus: gpus, queriesPerDay: perDay) { notes.append(note) }
+        // Replicas of a deployment's classes share its servers: nodes by deployment, not by class.
+        let servers = ServerUse.group(hardware, nodes: Dictionary(zip(classes.map(\.deployment), surfaces.map(\.deployment.node)),
+                                                                  uniquingKeysWith: { first, _ in first }))
+        let nodes = servers.reduce(0) { $0 + $1.nodes }
         var result = FleetResult(
             name: scenario.name, description: scenario.description, boundary: scenario.boundary, whPerQuery: stats,
             gwhPerDay: stats.mean * perDay / 1e9, queriesPerDay: perDay, gpus: gpus, nodes: nodes,
@@ -244,6 +245,8 @@ extension KernelFleet {
             },
             levers: [], notes: notes, samples: values)
         result.hardware = hardware
+        result.servers = servers
+        result.idleFacilityGWhPerDay = idleJoulesPerDay * meanPUE / 3.6e12
         result.sampleWeights = weights
         result.estimatorError = error
         result.gwhPerDayRange = gwhPerDayRange(draws, surfaces: surfaces, idle: idlePerOccupancySecond)

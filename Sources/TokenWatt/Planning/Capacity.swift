@@ -80,7 +80,7 @@ public struct Capacity: Sendable {
                         // A candidate GPU with less memory than the workload's own can leave a
                         // class's calls too long for its KV cache; `fleet` notes it, capacity had not.
                         for c in f.classes where c.kvOverflowShare > 0 {
-                            notes.append("\(label): \(formatPercent(c.kvOverflowShare)) of class \(c.name)'s queries have a call that does not fit in the KV cache "
+                            notes.append("\(label): \(ClassResult.shareWords(c.kvOverflowShare)) of class \(c.name)'s queries have a call that does not fit in the KV cache "
                                          + "even alone, which an engine would refuse or preempt; costed as drawn, as `fleet` does")
                         }
                         let run = Self.settings(k.deployments.map(\.request), cap: cap)

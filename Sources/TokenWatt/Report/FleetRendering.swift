@@ -24,6 +24,7 @@ public enum FleetRendering {
             ("megawatts", r.gpus == nil ? .null : .num(r.megawatts)), ("facilityMegawatts", .num(r.facilityMegawatts)),
             ("facilityMegawattsIsMean", .bool(r.gpus == nil)),
             ("idleGWhPerDay", r.gpus == nil ? .null : .num(r.idleGWhPerDay)),
+            ("idleFacilityGWhPerDay", r.gpus == nil ? .null : .num(r.idleFacilityGWhPerDay)),
             ("medianLedger", ledgerJSON(r.medianLedger)), ("meanLedger", ledgerJSON(r.meanLedger)),
             ("varianceShares", .array(r.varianceShares.map { .obj([("input", .str($0.input)), ("share", .num($0.share))]) })),
             ("classes", .array(r.classes.map { c in
@@ -122,6 +123,30 @@ public enum FleetRendering {
             + "the estimator's measured error band)"
     }
 
+    /// The idle provisioned capacity's day, with its boundary: the ledger counts it from `it`
+    /// (the servers' wall), and a facility-boundary scenario adds the overhead on it. Unlabelled,
+    /// a facility report's figure had read as the facility's (0.000477 GWh for its 0.00057).
+    /// - Parameter unit: after the IT figure ("GWh a day"); `facilityUnit` after the facility's ("GWh").
+    static func idleWords(_ r: FleetResult, unit: String, facilityUnit: String? = nil) -> String {
+        let it = "\(formatNumber(r.idleGWhPerDay, significant: 3)) \(unit) at the IT boundary"
+        switch r.boundary {
+        case .facility: return it + ", \(formatNumber(r.idleFacilityGWhPerDay, significant: 3)) \(facilityUnit ?? unit) at the facility"
+        case .it: return it
+        case .gpu, .node: return it + ", outside this scenario's \(r.boundary.rawValue) boundary"
+        }
+    }
+
+    /// Each deployment's servers and the GPUs its classes hold in them: "deployment d: 12 ×
+    /// h100-sxm in 2 × dgx-h100, for chat 4, short 4, rag-long 4" (classes of one deployment
+    /// share its servers, so a class has GPUs but no servers of its own).
+    static func serverWords(_ r: FleetResult) -> String {
+        r.servers.map { s in
+            let gpu = r.hardware.first { $0.deployment == s.deployment }?.gpu ?? s.node.gpuID
+            let classes = s.classes.count == 1 ? s.classes[0].name : s.classes.map { "\($0.name) \($0.gpus)" }.joined(separator: ", ")
+            return "deployment \(s.deployment): \(s.gpus) × \(gpu) in \(s.nodes) × \(s.node.id), for \(classes)"
+        }.joined(separator: "; ")
+    }
+
     /// The facility MW of the summary tables: a sized fleet's provisioned peak, or, for a
     /// scenario with no fleet of its own (throughput tables, mixes), the day's mean power, marked so.
     static func facilityMW(_ r: FleetResult) -> String {
@@ -141,7 +166,7 @@ public enum FleetRendering {
             s += "\n\(r.name): \(r.description)\n"
             s += "  Wh per query at \(r.boundary.rawValue): median \(wh(r.whPerQuery.median)) (IQR \(wh(r.whPerQuery.p25))–\(wh(r.whPerQuery.p75))), mean \(wh(r.whPerQuery.mean)); \(queries(r.queriesPerDay)) queries/day → \(formatNumber(r.gwhPerDay, significant: 3)) GWh/day\(rangeWords(r))\n"
             if let g = r.gpus {
-                s += "  fleet: \(g) GPUs in \(r.nodes ?? 0) nodes; peak \(formatNumber(r.megawatts, significant: 3)) MW at the wall, \(formatNumber(r.facilityMegawatts, significant: 3)) MW at the facility; idle capacity \(formatNumber(r.idleGWhPerDay, significant: 3)) GWh/day\n"
+                s += "  fleet: \(g) GPUs in \(r.nodes ?? 0) nodes; peak \(formatNumber(r.megawatts, significant: 3)) MW at the wall, \(formatNumber(r.facilityMegawatts, significant: 3)) MW at the facility; idle capacity \(idleWords(r, unit: "GWh/day"))\n"
             }
             for c in r.classes {
                 let figures = c.draws > 0
@@ -182,7 +207,7 @@ public enum FleetRendering {
         s += "Mean \(wh(r.whPerQuery.mean)) Wh per query at the \(r.boundary.rawValue) boundary: \(formatNumber(r.gwhPerDay, significant: 3)) GWh/day"
             + rangeWords(r, unit: " GWh/day") + ".\n\n"
         if let g = r.gpus {
-            s += "Fleet: \(g) GPUs in \(r.nodes ?? 0) nodes; peak \(formatNumber(r.megawatts, significant: 3)) MW at the wall, \(formatNumber(r.facilityMegawatts, significant: 3)) MW at the facility; idle provisioned capacity \(formatNumber(r.idleGWhPerDay, significant: 3)) GWh/day.\n\n"
+            s += "Fleet: \(g) GPUs in \(r.nodes ?? 0) nodes; peak \(formatNumber(r.megawatts, significant: 3)) MW at the wall, \(formatNumber(r.facilityMegawatts, significant: 3)) MW at the facility; idle provisioned capacity \(idleWords(r, unit: "GWh/day")).\n\n"
         }
         if !r.classes.isEmpty {
             s += "| class | strategy | share | median Wh | mean Wh | output tokens | batch |\n|---|---|---:|---:|---:|---:|---:|\n"

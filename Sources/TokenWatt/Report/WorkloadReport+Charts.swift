@@ -189,6 +189,8 @@ extension WorkloadReport {
                 return .object(fields)
             })),
             ("testTimeCompute", testTimeComputeJSON()),
+            // The Markdown's "Assumptions and sources" table: the PUE's and host power's sources are in no scenario's factors.
+            ("assumptions", .array(assumptionRows().map { r in .obj(zip(["what", "value", "source"], r).map { ($0, JSONValue.str($1)) }) })),
         ])
     }
 }

@@ -155,10 +155,10 @@ extension WorkloadReport {
             out.append(("own draws", "its queries are drawn apart from \(b)'s (no `sameDrawsAs` chain to it): the multiple carries both samples' error"))
         }
         if c.overContextShare > 0 {
-            out.append(("over context window", "\(formatPercent(c.overContextShare)) of its queries have a call longer than the model's context window, costed as drawn"))
+            out.append(("over context window", "\(ClassResult.shareWords(c.overContextShare)) of its queries have a call longer than the model's context window, costed as drawn"))
         }
         if c.kvOverflowShare > 0 {
-            out.append(("over KV cache", "\(formatPercent(c.kvOverflowShare)) of its queries have a call that does not fit in the KV cache even alone "
+            out.append(("over KV cache", "\(ClassResult.shareWords(c.kvOverflowShare)) of its queries have a call that does not fit in the KV cache even alone "
                         + "(its prompt and one answer), which an engine would refuse or preempt"))
         }
         // Samples that each fit alone but not all at once decode in turns, priced with their
@@ -168,7 +168,7 @@ extension WorkloadReport {
             out.append(("n > batch", "a query's \(c.sequencesPerQuery) samples are more than the \(formatCount(c.engineBatch, "sequence")) an engine keeps in flight: "
                         + "they decode in turns, \(turns)"))
         } else if c.samplesInTurnsShare > 0 {
-            out.append(("samples in turns", "\(formatPercent(c.samplesInTurnsShare)) of its queries have more samples than an engine's KV cache holds at once "
+            out.append(("samples in turns", "\(ClassResult.shareWords(c.samplesInTurnsShare)) of its queries have more samples than an engine's KV cache holds at once "
                         + "at their last token: they decode in turns, \(turns)"))
         }
         return out

@@ -104,7 +104,7 @@ public struct WorkloadReport: Sendable {
         var b: [ReportBlock] = [.heading(2, "Scenario \(ReportDocument.code(f.name))"), .paragraph(f.description.isEmpty ? "(no description)" : f.description)]
         b.append(.paragraph("Wh per query at the `\(f.boundary.rawValue)` boundary: median \(wh(f.whPerQuery.median)) (IQR \(wh(f.whPerQuery.p25))–\(wh(f.whPerQuery.p75)), P5–P95 \(wh(f.whPerQuery.p5))–\(wh(f.whPerQuery.p95))), mean \(wh(f.whPerQuery.mean)); \(FleetRendering.queries(f.queriesPerDay)) queries a day use \(formatNumber(f.gwhPerDay, significant: 3)) GWh\(FleetRendering.rangeWords(f, unit: " GWh"))."))
         if let g = f.gpus {
-            b.append(.paragraph("Fleet: \(g) GPUs in \(f.nodes ?? 0) nodes (" + f.hardware.map { "\($0.className): \($0.gpus) × \($0.gpu) in \($0.nodes) × \($0.node)" }.joined(separator: "; ") + "); peak \(formatNumber(f.megawatts, significant: 3)) MW at the wall, \(formatNumber(f.facilityMegawatts, significant: 3)) MW at the facility; idle provisioned capacity uses \(formatNumber(f.idleGWhPerDay, significant: 3)) GWh a day."))
+            b.append(.paragraph("Fleet: \(g) GPUs in \(f.nodes ?? 0) nodes (" + FleetRendering.serverWords(f) + "); peak \(formatNumber(f.megawatts, significant: 3)) MW at the wall, \(formatNumber(f.facilityMegawatts, significant: 3)) MW at the facility; idle provisioned capacity uses \(FleetRendering.idleWords(f, unit: "GWh a day", facilityUnit: "GWh"))."))
         }
         if !f.classes.isEmpty {
             b.append(.table(["class", "strategy", "share", "median Wh", "mean Wh", "output tokens", "batch"],
@@ -183,8 +183,14 @@ public struct WorkloadReport: Sendable {
 
     /// Every factor used, once, with its source; the scenarios' inputs as the workload states them.
     func assumptions() -> [ReportBlock] {
+        [.heading(2, "Assumptions and sources"), .table(["what", "value", "source"], assumptionRows(), numeric: [])]
+    }
+
+    /// The rows of the assumptions table (what, value, source), which the JSON's `assumptions` repeats.
+    func assumptionRows() -> [[String]] {
         var seen = Set<String>(), rows: [[String]] = []
         for s in scenarios {
+            if let row = queriesRow(s) { rows.append(row) }
             if let row = pueRow(s) { rows.append(row) }
             if case let .kernel(k) = s.scenario.kind {
                 for d in k.deployments {
@@ -196,10 +202,32 @@ public struct WorkloadReport: Sendable {
                     }
                 }
             }
+            for n in s.fleet.servers.map(\.node) where seen.insert("node|" + n.id).inserted { rows += Self.hostRows(n) }
             for f in s.emissions.factors where seen.insert(f.name + "|" + f.value).inserted { rows.append([f.name, f.value, f.source]) }
         }
         rows += strategyRows()
-        return [.heading(2, "Assumptions and sources"), .table(["what", "value", "source"], rows, numeric: [])]
+        return rows
+    }
+
+    /// A server's host power and PSU efficiency with the nodes catalog's sources: about a quarter
+    /// of a query's energy, which no output had sourced. A figure the catalog calls assumed (a
+    /// component sum of assumed per-part draws, an assumed PSU class) is marked so in its value.
+    static func hostRows(_ n: NodeSpec) -> [[String]] {
+        func assumed(_ fields: [String]) -> String {
+            fields.contains { n.source(of: $0).lowercased().contains("assumed") } ? "; assumed, not measured" : ""
+        }
+        let power = ["hostActiveWatts", "hostIdleWatts"]
+        let sources = n.source(of: power[0]) == n.source(of: power[1]) ? "nodes catalog: " + n.source(of: power[0])
+            : "nodes catalog; under load: \(n.source(of: power[0])); idle: \(n.source(of: power[1]))"
+        return [
+            ["host power (non-GPU), node \(n.id)",
+             "\(formatNumber(n.hostActivePower.watts)) W under load, \(formatNumber(n.hostIdlePower.watts)) W idle per server of \(n.gpuCount) GPUs "
+                + "(\(formatNumber(n.hostActivePower.watts / Double(max(1, n.gpuCount)), significant: 3)) W and "
+                + "\(formatNumber(n.hostIdlePower.watts / Double(max(1, n.gpuCount)), significant: 3)) W per GPU)\(assumed(power))",
+             sources],
+            ["power-supply efficiency, node \(n.id)", formatPercent(n.psuEfficiency, decimals: 0) + assumed(["psuEfficiency"]),
+             "nodes catalog: " + n.source(of: "psuEfficiency")],
+        ]
     }
 
     /// One row per class strategy other than a plain single answer, with its parameters and
@@ -226,11 +254,24 @@ public struct WorkloadReport: Sendable {
     }
 
     /// A mix has no PUE of its own (its components' rows carry theirs); a scenario without one
-    /// runs at the facility catalog's default, which is cited rather than the workload file.
+    /// runs at its provider's catalogued fleet PUE, or else the facility catalog's default, which
+    /// is cited rather than the workload file.
     func pueRow(_ s: ScenarioReport) -> [String]? {
         if case .mix = s.scenario.kind { return nil }
-        let source = s.scenario.pueIsDefault ? "default (the file sets none): \(FacilityCatalog.bundled.defaultPUE.source)" : "workload file \(self.source)"
+        let catalog = FacilityCatalog.bundled
+        let source = if !s.scenario.pueIsDefault { "workload file \(self.source)" }
+            else if let p = s.scenario.pueProvider.flatMap(catalog.provider(named:)), let pue = p.pue {
+                "provider default (the file sets none; emissions.provider \(p.id)\(p.year.map { ", \($0)" } ?? "")): \(pue.source)"
+            } else { "default (the file sets none): \(catalog.defaultPUE.source)" }
         return ["PUE, scenario \(s.fleet.name)", s.scenario.pue.summary, source]
+    }
+
+    /// A scenario without `queriesPerDay` runs at 1e9 queries a day, cited as a default as the
+    /// PUE's is (it was visible in the figures alone); a mix must state its own.
+    func queriesRow(_ s: ScenarioReport) -> [String]? {
+        guard s.scenario.queriesPerDayIsDefault else { return nil }
+        return ["queries a day, scenario \(s.fleet.name)", formatNumber(s.scenario.queriesPerDay),
+                "default (the file sets no queriesPerDay): a round billion, not a measured traffic"]
     }
 
     func wh(_ x: Double) -> String { formatNumber(x, significant: 3) }

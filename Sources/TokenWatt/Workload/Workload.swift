@@ -21,8 +21,14 @@ public struct Scenario: Sendable {
     public var boundary: Boundary
     public var queriesPerDay: Double
     public var pue: Distribution
-    /// The file gave no pue: the facility catalog's default applies (reports cite its source).
+    /// The file gave no pue: a default applies (reports cite its source), the catalogued fleet PUE
+    /// of `pueProvider` or else the facility catalog's industry average.
     public var pueIsDefault = false
+    /// The data-centre operator (`emissions.provider`, a facility catalog id) whose published PUE
+    /// is the default; nil where the file gives a pue or names no operator with one.
+    public var pueProvider: String?
+    /// The file gave no queriesPerDay: the default 1e9 applies (reports list it as such).
+    public var queriesPerDayIsDefault = false
     /// An earlier scenario whose random draws this one reuses (same queries, same uncertain
     /// inputs), so that two scenarios differing only in, say, boundary compare sample for sample.
     public var sameDrawsAs: String?

@@ -1,0 +1,135 @@
+import Foundation
+import KernelPower
+import Testing
+@testable import TokenWatt
+
+/// What a GHG-style report quotes from a fleet: a mix checked against its parts' traffic, the
+/// provider's PUE, servers per deployment, host power with its source, and the defaults and
+/// boundaries its figures rest on.
+@Suite struct FleetAccountingTests {
+    /// Two parts of `a` and `b` queries a day and their mix of `mix` at `shares`.
+    func mixWorkload(a: Double, b: Double, mix: Double, shares: (Double, Double) = (0.5, 0.5)) -> String {
+        let part = { (name: String, q: Double) in
+            #"{"name": "\#(name)", "kind": "kernel", "queriesPerDay": \#(q), "deployments": [{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm"}], "classes": [\#(chatClass())]}"#
+        }
+        return #"{"schemaVersion": 1, "description": "t", "samples": 300, "seed": 7, "scenarios": [\#(part("a", a)), \#(part("b", b)), "#
+            + #"{"name": "m", "kind": "mix", "queriesPerDay": \#(mix), "mix": [{"scenario": "a", "share": \#(shares.0)}, {"scenario": "b", "share": \#(shares.1)}]}]}"#
+    }
+
+    func trafficNote(_ r: FleetResult) -> String? { r.notes.first { $0.hasPrefix("mix traffic differs from its parts'") } }
+
+    /// A mix whose traffic × share is not its parts' own says so, with both figures and what is
+    /// re-scaled: a mix of 100 million over parts of 30 + 20 million had doubled their GWh and
+    /// hardware, and a part of no traffic had 60 % of a mix, with nothing said.
+    @Test func aMixOfOtherTrafficThanItsPartsSaysSo() throws {
+        #expect(trafficNote(try runWorkload(mixWorkload(a: 1e7, b: 1e7, mix: 2e7))[2]) == nil)
+        let doubled = try runWorkload(mixWorkload(a: 1e7, b: 1e7, mix: 4e7))[2]
+        let note = try #require(trafficNote(doubled), "\(doubled.notes)")
+        #expect(note.contains("a 20 million (its own scenario serves 10 million: × 2)") && note.contains("the parts serve 20 million a day in all"), "\(note)")
+        #expect(note.contains("fleet size, idle share and embodied carbon are re-scaled to the mix's traffic"), "\(note)")
+        let reshared = try #require(trafficNote(try runWorkload(mixWorkload(a: 1e7, b: 1e7, mix: 2e7, shares: (0.6, 0.4)))[2]))
+        #expect(reshared.contains("a 12 million (its own scenario serves 10 million: × 1.2), b 8 million"), "\(reshared)")
+        let idle = try #require(trafficNote(try runWorkload(mixWorkload(a: 0, b: 1e7, mix: 2e7))[2]))
+        #expect(idle.contains("a 10 million (its own scenario serves none)") && idle.contains("a part that serves none has no fleet"), "\(idle)")
+        // The report's caveats and its JSON carry it, as every scenario note.
+        let report = try WorkloadReport.build(try readWorkload(mixWorkload(a: 1e7, b: 1e7, mix: 4e7)), name: "m", source: "w.json",
+                                              runner: FleetRunner(dataDirectory: nil), samples: 300)
+        #expect(report.files()[0].text.contains("- " + note))
+        #expect(report.files()[3].text.contains("mix traffic differs from its parts'"))
+    }
+
+    /// A scenario on a named provider without a pue takes the provider's catalogued PUE (Amazon
+    /// 1.14), cited as the provider default; an explicit pue still wins. Amazon's WUE had stood
+    /// beside the industry's 1.54, 35 % more facility energy than Amazon's own PUE gives.
+    @Test func aProvidersPUEIsTheDefault() throws {
+        let amazon = try #require(FacilityCatalog.bundled.provider(named: "amazon")?.pue)
+        let text = kernelWorkload(extra: #""emissions": {"region": "aws-us-east-1", "provider": "aws"}"#)
+        let s = try readWorkload(text).scenarios[0]
+        #expect(s.pue.mean == amazon.value && s.pueIsDefault && s.pueProvider == "amazon")
+        let report = try WorkloadReport.build(try readWorkload(text), name: "p", source: "w.json", runner: FleetRunner(dataDirectory: nil), samples: 300)
+        #expect(approx(report.scenarios[0].fleet.sitePUE, amazon.value, rel: 1e-6))
+        let row = try #require(report.assumptionRows().first { $0[0] == "PUE, scenario s" })
+        #expect(row[1] == "1.14" && row[2].hasPrefix("provider default (the file sets none; emissions.provider amazon, 2025): ") && row[2].contains(amazon.source), "\(row)")
+        #expect(report.files()[3].text.contains("provider default (the file sets none; emissions.provider amazon"))
+        // The workload's provider is the scenario's too; a pue given wins; no provider, the industry default.
+        let inherited = try readWorkload(kernelWorkload().replacingOccurrences(of: #""scenarios": ["#, with: #""emissions": {"provider": "google"}, "scenarios": ["#))
+        #expect(inherited.scenarios[0].pue.mean == 1.09 && inherited.scenarios[0].pueProvider == "google")
+        let given = try readWorkload(kernelWorkload(extra: #""pue": {"fixed": 1.3}, "emissions": {"provider": "amazon"}"#)).scenarios[0]
+        #expect(given.pue.mean == 1.3 && !given.pueIsDefault && given.pueProvider == nil)
+        let none = try readWorkload(kernelWorkload()).scenarios[0]
+        #expect(none.pue.mean == LedgerSettings.defaultPUE && none.pueProvider == nil)
+    }
+
+    /// Three classes of one deployment share its servers: three 1-GPU replicas fill one 8-GPU
+    /// server, where a server per class had counted three (and their embodied carbon).
+    @Test func theClassesOfADeploymentShareItsServers() throws {
+        let classes = ["a", "b", "c"].map { #"{"name": "\#($0)", "share": 0.3333333333, "deployment": "d", "input": {"fixed": 1000}, "output": {"fixed": 200}}"# }
+        let text = kernelWorkload(classes: classes.joined(separator: ", ")).replacingOccurrences(of: "1e7", with: "1000")
+        let report = try WorkloadReport.build(try readWorkload(text), name: "n", source: "w.json", runner: FleetRunner(dataDirectory: nil), samples: 300)
+        let f = report.scenarios[0].fleet
+        #expect(f.gpus == 3 && f.nodes == 1 && f.servers.count == 1 && f.servers[0].nodes == 1, "\(f.servers)")
+        let e = report.scenarios[0].emissions, facilities = FacilityCatalog.bundled
+        let gpu = try #require(facilities.gpus.first { $0.id == "h100-sxm" }), node = try #require(facilities.nodes.first { $0.id == "dgx-h100" })
+        let perDay = (3 * gpu.kgCO2e + node.kgCO2e) * 1000 / (facilities.gpuLifetimeYears.value * 365)
+        #expect(approx(try #require(e.perDay.embodiedGrams), perDay, rel: 1e-9))
+        #expect(report.files()[0].text.contains("Fleet: 3 GPUs in 1 nodes (deployment d: 3 × h100-sxm in 1 × dgx-h100, for a 1, b 1, c 1);"))
+    }
+
+    /// Host power is about a quarter of a query's energy: the assumptions name the server's host
+    /// power and PSU efficiency with the nodes catalog's sources, marked assumed as it says.
+    @Test func theAssumptionsNameHostPowerAndItsSource() throws {
+        let report = try WorkloadReport.build(try readWorkload(kernelWorkload()), name: "h", source: "w.json", runner: FleetRunner(dataDirectory: nil), samples: 300)
+        let rows = report.assumptionRows()
+        let host = try #require(rows.first { $0[0] == "host power (non-GPU), node dgx-h100" }, "\(rows.map { $0[0] })")
+        #expect(host[1] == "2000 W under load, 1050 W idle per server of 8 GPUs (250 W and 131 W per GPU); assumed, not measured", "\(host[1])")
+        #expect(host[2].hasPrefix("nodes catalog") && host[2].contains("component sum"), "\(host[2])")
+        let psu = try #require(rows.first { $0[0] == "power-supply efficiency, node dgx-h100" })
+        #expect(psu[1] == "95 %; assumed, not measured" && psu[2].contains("Titanium"), "\(psu)")
+        let json = report.files()[3].text
+        #expect(json.contains("\"assumptions\"") && json.contains("host power (non-GPU), node dgx-h100"))
+    }
+
+    /// A workload that names no region binds its price to none: a scenario on a region had been
+    /// told it differs from the workload's "world", a default the file never chose. Named, the
+    /// note stands.
+    @Test func aPriceWithoutARegionIsNotSaidToDiffer() throws {
+        let scenario = kernelWorkload(extra: #""emissions": {"region": "aws-us-east-1"}"#)
+        let priced = try readWorkload(scenario.replacingOccurrences(of: #""scenarios": ["#, with: #""emissions": {"pricePerKWh": 0.09}, "scenarios": ["#))
+        #expect(priced.scenarios[0].emissions?.notes.isEmpty == true, "\(priced.scenarios[0].emissions?.notes ?? [])")
+        let regional = try readWorkload(scenario.replacingOccurrences(of: #""scenarios": ["#, with: #""emissions": {"region": "de", "pricePerKWh": 0.09}, "scenarios": ["#))
+        #expect(regional.scenarios[0].emissions?.notes.contains { $0.contains("differs from the workload's (de)") && $0.contains("`pricePerKWh`") } == true)
+    }
+
+    /// The idle capacity's day names its boundary: the figure is at the IT boundary, and a
+    /// facility-boundary scenario gives it with the overhead too.
+    @Test func theIdleDayNamesItsBoundary() throws {
+        let r = try runWorkload(kernelWorkload(extra: #""pue": {"fixed": 1.5}"#), samples: 300)[0]
+        #expect(approx(r.idleFacilityGWhPerDay, r.idleGWhPerDay * 1.5, rel: 1e-9) && r.idleGWhPerDay > 0)
+        let words = FleetRendering.idleWords(r, unit: "GWh/day")
+        #expect(words.hasSuffix(" GWh/day at the IT boundary, \(formatNumber(r.idleFacilityGWhPerDay, significant: 3)) GWh/day at the facility"), "\(words)")
+        let node = try runWorkload(kernelWorkload(extra: #""boundary": "node""#), samples: 300)[0]
+        #expect(FleetRendering.idleWords(node, unit: "GWh/day").hasSuffix("at the IT boundary, outside this scenario's node boundary"))
+        #expect(FleetRendering.text(try readWorkload(kernelWorkload()), [r]).contains("GWh/day at the IT boundary"))
+    }
+
+    /// A scenario without queriesPerDay runs at 1e9, said in a note and in the assumptions as a
+    /// default, as the PUE's is; one that gives it has neither.
+    @Test func theDefaultTrafficIsListed() throws {
+        let text = kernelWorkload().replacingOccurrences(of: #", "queriesPerDay": 1e7"#, with: "")
+        let w = try readWorkload(text)
+        #expect(w.scenarios[0].queriesPerDayIsDefault && w.scenarios[0].queriesPerDay == 1e9)
+        let report = try WorkloadReport.build(w, name: "q", source: "w.json", runner: FleetRunner(dataDirectory: nil), samples: 300)
+        #expect(report.scenarios[0].fleet.notes.contains { $0.hasPrefix("the file sets no queriesPerDay: the default of 1 billion queries a day applies") })
+        #expect(report.assumptionRows().contains { $0[0] == "queries a day, scenario s" && $0[2].hasPrefix("default (the file sets no queriesPerDay)") })
+        let given = try WorkloadReport.build(try readWorkload(kernelWorkload()), name: "q", source: "w.json", runner: FleetRunner(dataDirectory: nil), samples: 300)
+        #expect(!given.assumptionRows().contains { $0[0].hasPrefix("queries a day") } && !given.scenarios[0].fleet.notes.contains { $0.contains("queriesPerDay") })
+    }
+
+    /// A share of queries above none never prints as "0.0 %": 4 of 10,000 draws over the KV
+    /// cache had read so.
+    @Test func aSmallShareOfQueriesIsNotPrintedAsNone() {
+        #expect(ClassResult.shareWords(0.0004) == "0.04 %")
+        #expect(ClassResult.shareWords(0.000012) == "0.0012 %")
+        #expect(ClassResult.shareWords(0.0005) == "0.1 %" && ClassResult.shareWords(0.25) == "25.0 %" && ClassResult.shareWords(0) == "0.0 %")
+    }
+}
