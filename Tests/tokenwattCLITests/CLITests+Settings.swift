@@ -16,6 +16,17 @@ extension CLITests {
         #expect(refused.status == 1 && refused.stderr.contains("(memory utilization 0.9: 90 % of memory); it needs at least 2 GPUs"), "\(refused.stderr)")
     }
 
+    /// `--method surface` sizes its KV cache with the flag too (it had kept 0.9 whatever was
+    /// asked, printing the default's numbers at 0.5).
+    @Test func theSurfaceMethodTakesTheMemoryUtilization() throws {
+        let args = ["estimate", "--method", "surface", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm",
+                    "--batch", "512", "--input", "1000", "--output", "300", "--format", "json"]
+        let usual = try Self.run(args), half = try Self.run(args + ["--memory-utilization", "0.5"])
+        #expect(usual.status == 0 && half.status == 0, "\(usual.stderr)\(half.stderr)")
+        #expect(usual.stdout != half.stdout)
+        #expect(try Self.run(["estimate", "--method", "surface"] + Self.mixtralOnH20 + ["--memory-utilization", "0.99"]).status == 0)
+    }
+
     /// Below the weights, the refusal quotes the fraction and the GPUs needed (it had passed the
     /// weights at 90 % and then said "0 GB per GPU is left" for the KV cache).
     @Test func aLowMemoryUtilizationSaysHowManyGPUs() throws {

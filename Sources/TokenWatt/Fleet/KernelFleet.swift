@@ -180,7 +180,7 @@ public struct KernelFleet: Sendable {
             // A class whose mean call the KV cache cannot hold: say which class of which scenario,
             // and name its largest call too (the error had named the mean one alone, 5,245,750 + 500
             // tokens for an agent loop whose last call holds 10.5 million).
-            let free = max(0, KVCacheBudget.freeBytes(d, tokenBudget: named.tokenBudget, memoryUtilization: Deployment.memoryUtilization))
+            let free = max(0, KVCacheBudget.freeBytes(d, tokenBudget: named.tokenBudget, memoryUtilization: d.memoryUtilization))
             let mean = d.kvBytesPerSequencePerGPU(contextTokens: KVCacheBudget.pages(max(1, resident / count))).bytes
             guard let big = largest, mean > free else { throw FleetError(description: "\(context), class \(c.name): \(e)") }
             throw FleetError(description: "\(context), class \(c.name): its calls do not fit in the KV cache: they hold "

@@ -93,7 +93,8 @@ public final class ServingSurface: Sendable {
     static func inFlight(deployment d: Deployment, maxBatch: Int, tokenBudget: Int, meanResidentTokens: Double, meanOutput: Double,
                          disaggregated: Bool = false) throws -> (ServingRequest, KVCacheBudget, ServingEstimator.InFlight) {
         let probe = ServingRequest(batch: maxBatch, inputTokens: max(1, Int(meanResidentTokens - meanOutput / 2)),
-                                   outputTokens: max(1, Int(meanOutput)), tokenBudget: tokenBudget)
+                                   outputTokens: max(1, Int(meanOutput)), tokenBudget: tokenBudget,
+                                   memoryUtilization: d.memoryUtilization)
         let budget = try KVCacheBudget(deployment: d, request: probe)
         let flight = ServingEstimator.inFlight(maxBatch, budget: budget, ranks: d.attentionRanks,
                                                stepLimit: disaggregated ? max(1, tokenBudget) : probe.budgetLimitedBatch)
