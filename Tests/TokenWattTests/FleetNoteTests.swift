@@ -47,6 +47,20 @@ import Testing
         #expect(r.notes.contains("class chat: a step's 64-token budget keeps 10 sequences decoding beside the prompts that join them, fewer than the deployment's batch limit"))
     }
 
+    /// Qwen3-32B on two A100s with a 250-token prompt thinking 4,500 tokens: the KV cache holds
+    /// 129 sequences, one row past the 128-row tile edge, and the class says what 128 would cost;
+    /// at 15× (126 sequences) nothing is said.
+    @Test func aBatchJustPastATileEdgeIsNamed() throws {
+        let d = #"{"name": "d", "model": "Qwen/Qwen3-32B", "gpu": "a100-sxm-80gb", "gpus": 2, "maxBatch": 256}"#
+        func notes(input: Int) throws -> [String] {
+            let c = #"{"name": "chat", "share": 1, "deployment": "d", "input": {"fixed": \#(input)}, "output": {"fixed": 4500}}"#
+            return try runWorkload(kernelWorkload(classes: c, deployment: d), samples: 50)[0].notes
+        }
+        let past = try notes(input: 200)
+        #expect(past.contains { $0.hasPrefix("class chat: 129 sequences sit 1 row past the 128-row edge of the decode GEMMs' tiles") }, "\(past)")
+        #expect(!(try notes(input: 250)).contains { $0.contains("-row edge") })
+    }
+
     /// A disaggregated decode pool runs no prompts: its 64-token steps hold 64 decodes.
     @Test func aDecodePoolNamesDecodesOnly() throws {
         let w = try readWorkload(kernelWorkload(deployment: Self.deployment))

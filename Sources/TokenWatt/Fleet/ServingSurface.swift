@@ -22,6 +22,9 @@ public final class ServingSurface: Sendable {
     /// The KV cache of one engine (attention rank): what is left per GPU after weights and
     /// activations. A call needing more (`KVCacheBudget.fits`) does not fit even alone.
     public let kvBudget: KVCacheBudget
+    /// The mean request the surface is built for, when its steps are plain vLLM steps (no lever
+    /// changes them): what a class's tile-edge note re-prices (`KernelFleet.tileEdgeNote`).
+    let plainProbe: ServingRequest?
     let ranks: Double
     let gpus: Double
     /// Per-GPU decode step by mean context (16, 64, then doublings from 256 to the model's
@@ -56,6 +59,7 @@ public final class ServingSurface: Sendable {
                                                         meanResidentTokens: meanResidentTokens, meanOutput: meanOutput,
                                                         disaggregated: disaggregated)
         kvBudget = budget
+        plainProbe = change == nil ? probe : nil
         self.maxBatch = budget.maxBatch
         let b = flight.local
         localBatch = b

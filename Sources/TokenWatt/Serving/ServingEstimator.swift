@@ -63,14 +63,19 @@ public struct ServingEstimator: Sendable {
         return s
     }
 
+    /// The multiple of 64 that `rows` sits 1–16 rows past, and by how many; nil elsewhere.
+    static func tileEdge(below rows: Int) -> (edge: Int, past: Int)? {
+        let past = rows % 64, edge = rows - past
+        return edge >= 64 && (1...16).contains(past) ? (edge, past) : nil
+    }
+
     /// A decode step a few rows past a multiple of 64 pads its GEMMs to whole tiles (methodology
     /// §3: GEMM time quantises to whole tiles), which can cost far more than the rows it adds. When
     /// the batch at that edge costs clearly less per output token, say so: the batch is a setting
     /// (vLLM's `--max-num-seqs`), and the step explains why a longer query, which leaves fewer
     /// sequences in the KV cache, can cost less than a shorter one.
     func tileEdgeNote(_ r: ServingRequest, local b: Int, estimate s: ServingEstimate) throws -> String? {
-        let past = b % 64, edge = b - b % 64
-        guard edge >= 64, past > 0, past <= 16 else { return nil }
+        guard let (edge, past) = Self.tileEdge(below: b) else { return nil }
         let atEdge = try continuous(r, local: edge)
         let saving = 1 - atEdge.energyPerOutputToken / s.energyPerOutputToken
         guard saving >= 0.03 else { return nil }
