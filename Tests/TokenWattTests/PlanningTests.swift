@@ -304,6 +304,12 @@ import Testing
         #expect(keys.count == 32)
     }
 
+    /// A CSV row without its last two cells, the median and p90 ITL (numbers, no commas), which
+    /// came after `note`.
+    static func beforeITLStatistics(_ row: Substring) -> String {
+        row.split(separator: ",", omittingEmptySubsequences: false).dropLast(2).joined(separator: ",")
+    }
+
     /// Pipeline stages are a grid dimension: the tensor-parallel degree left out is the GPUs per stage.
     @Test func pipelineStagesAreADimension() throws {
         let s = try spec(#""model": ["meta-llama/Llama-3.1-70B-Instruct"], "gpu": ["h100-sxm"], "gpus": [4], "pp": [1, 2, 4]"#)
@@ -312,7 +318,8 @@ import Testing
         #expect(requests.map { $0.pipelineParallel } == [1, 2, 4] && requests.map { $0.tensorParallel } == [4, 2, 1])
         let points = try Sweep.run(s, estimator: Estimator(), workers: 1)
         #expect(points.allSatisfy { $0.error == nil })
-        #expect(Sweep.csv(points).split(separator: "\n")[1].hasSuffix(",1,1,") && Sweep.csvHeader.suffix(3) == ["pp", "ep", "note"])
+        #expect(Self.beforeITLStatistics(Sweep.csv(points).split(separator: "\n")[1]).hasSuffix(",1,1,")
+                && Sweep.csvHeader.suffix(5) == ["pp", "ep", "note", "itl_median_ms", "itl_p90_ms"])
     }
 
     /// A point whose batch was cut to what fits, or rounded up to a sequence per data-parallel
@@ -333,7 +340,7 @@ import Testing
         let dp = try #require(points.first { $0.request.tensorParallel == 1 && $0.request.expertParallel == 4 })
         let tp = try #require(points.first { $0.request.tensorParallel == 4 && $0.request.expertParallel == nil })
         #expect(dp.error == nil && tp.error == nil && dp.whPerQuery != tp.whPerQuery)
-        #expect(Sweep.csv(points).split(separator: "\n").contains { $0.hasSuffix(",1,4,") })
+        #expect(Sweep.csv(points).split(separator: "\n").contains { Self.beforeITLStatistics($0).hasSuffix(",1,4,") })
     }
 
     @Test func paretoPointsAreNotDominatedAndFailuresAreRows() throws {

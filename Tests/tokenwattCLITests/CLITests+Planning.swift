@@ -41,3 +41,28 @@ extension CLITests {
         #expect(r.status == 1 && r.stderr.contains("power cap 900 W") && !r.stderr.contains("--power-cap-w"), "\(r.stderr)")
     }
 }
+
+/// `tune --itl-stat`: the ITL target judged on the median or p90, said in the output; a bad value
+/// or one without `--itl-ms` is a usage error.
+extension CLITests {
+    static let tune8B = ["tune", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--batch", "64",
+                         "--input", "1000", "--output", "300", "--steps", "4"]
+
+    @Test func tuneJudgesTheITLTargetOnTheStatisticAsked() throws {
+        let mean = try Self.run(Self.tune8B + ["--itl-ms", "25"])
+        #expect(mean.status == 0 && mean.stdout.contains("ITL ≤ 25 ms, judged on the mean inter-token latency"), "\(mean.stderr)")
+        let p90 = try Self.run(Self.tune8B + ["--itl-ms", "25", "--itl-stat", "p90", "--format", "json"])
+        #expect(p90.status == 0, "\(p90.stderr)")
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(p90.stdout.utf8)) as? [String: Any])
+        let targets = try #require(obj["targets"] as? [String: Any])
+        #expect(targets["interTokenLatencyStatistic"] as? String == "p90")
+        for p in try #require(obj["points"] as? [[String: Any]]) {
+            let itl = try #require(p["p90InterTokenLatencyMs"] as? Double)
+            #expect((p["meetsInterTokenLatency"] as? Bool) == (itl <= 25))
+        }
+        let bad = try Self.run(Self.tune8B + ["--itl-ms", "25", "--itl-stat", "p99"])
+        #expect(bad.status == 64 && bad.stderr.contains("--itl-stat p99: expected one of mean, median, p90"), "\(bad.stderr)")
+        let alone = try Self.run(Self.tune8B + ["--itl-stat", "p90"])
+        #expect(alone.status == 64 && alone.stderr.contains("give --itl-ms too"), "\(alone.stderr)")
+    }
+}

@@ -144,6 +144,13 @@ public struct FleetResult: Sendable {
     public var undrawnClasses: [String] = []
     /// A mix's parts as it adds them up, in its order (empty for any other scenario).
     public var mixContributions: [MixContribution] = []
+    /// `DecodeClockCaveat`'s note where a deployment's locked clock or cap saves more decode
+    /// energy than has been measured (kernel scenarios; `KernelFleet.decodeClockCaveat`).
+    public var decodeClockCaveat: String? = nil
+    /// Mean inter-token latency and time to first token (per model call) of the run's queries, ms
+    /// (kernel scenarios; `KernelFleet.latency`): what its levers are compared by.
+    public var meanITLMs: Double? = nil
+    public var meanTTFTMs: Double? = nil
 }
 
 /// What one part adds to a mix (`FleetRunner.runMix`): the Wh it adds to the mix's mean query and
@@ -283,6 +290,14 @@ public struct LeverResult: Sendable {
     /// The saving with the lever's predicted change of GPU energy at the P5 and P95 of the
     /// measured errors of its kind (`measured`): low ≤ `saving` ≤ high.
     public var savingRange: Bounds? = nil
+    /// For a lever that sets a power cap or a locked clock, `DecodeClockCaveat`'s note where its
+    /// decode saving is beyond the largest measured: read the saving as an upper bound.
+    public var caveat: String? = nil
+    /// The scenario's mean inter-token latency and time to first token (per model call), ms, and
+    /// its GPUs, with the lever (mechanistic levers; nil for a divisor, which prices no deployment).
+    public var meanITLMs: Double? = nil
+    public var meanTTFTMs: Double? = nil
+    public var gpus: Int? = nil
 }
 
 /// Why a workload cannot be run.

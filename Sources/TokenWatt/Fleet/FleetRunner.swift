@@ -68,6 +68,8 @@ public struct FleetRunner: Sendable {
         let fleet = KernelFleet(scenario: scenario, kernel: k, estimator: estimator)
         var base = try fleet.run(samples: n, seed: seed)
         if let note = Self.samplingNote(base) { base.notes.append(note) }
+        // The scenario's own clock or cap, as `estimate` would say of it.
+        if let note = base.decodeClockCaveat { base.notes.append(note) }
         for (j, lever) in k.levers.enumerated() {
             switch lever.kind {
             case let .mechanistic(change):
@@ -96,6 +98,9 @@ public struct FleetRunner: Sendable {
                 base.notes += Self.otherGPUNotes(lever: lever.name, base: base, changed: r)
                 var result = LeverResult(name: lever.name, meanWhPerQuery: r.whPerQuery.mean, gwhPerDay: r.gwhPerDay,
                                          saving: saving, measured: noOp ? nil : change.measuredLever.flatMap(estimator.leverAccuracy))
+                // A cap or clock lever's decode saving beyond the measured is an upper bound (`DecodeClockCaveat`).
+                if change.powerCapWatts != nil || change.smClockMHz != nil { result.caveat = r.decodeClockCaveat }
+                (result.meanITLMs, result.meanTTFTMs, result.gpus) = (r.meanITLMs, r.meanTTFTMs, r.gpus)
                 if let m = result.measured, base.whPerQuery.mean > 0 {
                     // The lever's GPU energy, measured against the base, is its prediction ÷ (1 + error).
                     let part = r.gpuProportionalWhPerQuery, fixed = r.whPerQuery.mean - part

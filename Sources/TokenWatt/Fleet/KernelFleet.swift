@@ -94,7 +94,10 @@ public struct KernelFleet: Sendable {
             for _ in 0..<count { draws.append(draw(c)) }
         }
         Self.weigh(&draws, shares: classes.map(\.share))
-        return try summarize(draws, classes: classes, surfaces: surfaces)
+        var result = try summarize(draws, classes: classes, surfaces: surfaces)
+        result.decodeClockCaveat = try decodeClockCaveat(classes: classes, surfaces: surfaces)
+        (result.meanITLMs, result.meanTTFTMs) = latency(draws, surfaces: surfaces)
+        return result
     }
 
     /// Draws per class: each class its share of `n`, the draws left by rounding down going to the

@@ -40,6 +40,10 @@ public final class ServingSurface: Sendable {
     let grid: [(n: Double, e: Double, t: Double)]
     let pastEnergy: CostCurve, pastTime: CostCurve
     let chunk: Int
+    /// The class's mean context, tokens: where its decode step and the prompt chunks beside it are priced.
+    public let decodeContext: Int
+    /// Prompt tokens that join a step on average (what sets the chunks a step carries, `ChunkMix`).
+    let promptTokensPerStep: Double
     /// Full-load and idle wall power of the whole deployment (W).
     public let busyWallPower: Double
     public let idleWallPower: Double
@@ -81,9 +85,11 @@ public final class ServingSurface: Sendable {
         decodeTime = CostCurve(steps.map { ($0.c, $0.t) })
         chunk = max(1, tokenBudget - b)
         let promptTokensPerStep = Double(b) * Double(probe.inputTokens) / Double(probe.outputTokens)
+        self.promptTokensPerStep = promptTokensPerStep
+        decodeContext = max(1, Int(meanResidentTokens.rounded()))
         (grid, pastEnergy, pastTime) = try Self.prefillGrid(estimator: estimator, d: d, b: b, chunk: chunk, tokenBudget: tokenBudget,
                                                     disaggregated: disaggregated, promptTokensPerStep: promptTokensPerStep,
-                                                    decodeContext: max(1, Int(meanResidentTokens.rounded())), window: d.model.maxPositions)
+                                                    decodeContext: decodeContext, window: d.model.maxPositions)
         let node = d.node
         psuEfficiency = node.psuEfficiency
         hostWattsPerGPU = node.hostActivePower.watts / Double(node.gpuCount)
@@ -245,6 +251,14 @@ public struct QueryCost: Sendable {
     /// Deployment-seconds the query occupies (its share of the deployment's busy time).
     public var occupancySeconds = 0.0
     public var outputTokens = 0.0
+    /// For the latencies (`KernelFleet.latency`): the places in an engine's batch the query holds
+    /// for one step each (its prompt's chunks before the last, then its tokens), the plain decode
+    /// step's seconds over them, its calls, and the seconds to each call's first token summed
+    /// over them (`ServingSurface.chunkStepTime`).
+    public var slotSteps = 0.0
+    public var decodeStepSeconds = 0.0
+    public var calls = 0.0
+    public var firstTokenSeconds = 0.0
 }
 
 extension ServingSurface {
@@ -255,16 +269,17 @@ extension ServingSurface {
         for call in calls {
             var past = Double(call.cachedTokens), left = Double(call.newTokens)
             var chunks = 0.0
+            let step = decodeStep(call.meanDecodeContext)
             while left > 0 {
                 let n = min(left, Double(chunk))
                 let (e, t) = chunkCost(n, past: past)
                 q.prefillJoules += e * gpus / ranks
                 q.occupancySeconds += t / ranks
+                q.firstTokenSeconds += chunkStepTime(decode: step.t, added: t, tokens: n)
                 past += n
                 left -= n
                 chunks += 1
             }
-            let step = decodeStep(call.meanDecodeContext)
             // The place in the batch the prompt holds through its chunks before the last (which
             // emits the first token), as `ContinuousPlan.slotSteps` counts it; a disaggregated
             // decode pool takes the request only once its prompt is read elsewhere.
@@ -276,8 +291,20 @@ extension ServingSurface {
             q.gapJoules += step.gap * perSequenceStep * tokens
             q.occupancySeconds += step.t / (ranks * Double(localBatch)) * tokens
             q.outputTokens += tokens
+            q.slotSteps += held + tokens
+            q.decodeStepSeconds += step.t * (held + tokens)
+            q.calls += 1
         }
         return q
+    }
+
+    /// The step a prompt chunk of `tokens` runs in, s: the decode step (`decode`) with that chunk
+    /// (`added`, what it adds) and the others it shares the step with, as `estimate` prices a
+    /// chunk's wait (`ChunkMix`: a chunk runs in a step of `high` chunks or of `low`).
+    func chunkStepTime(decode: Double, added: Double, tokens: Double) -> Double {
+        let mix = ChunkMix(mean: promptTokensPerStep / max(1, tokens), chunk: Int(tokens), room: tokenBudget - localBatch)
+        let share = mix.highChunkShare
+        return decode + added * (share * Double(mix.high) + (1 - share) * Double(mix.low))
     }
 
     /// `cost(calls).occupancySeconds` alone, the same bits (the same terms added in the same

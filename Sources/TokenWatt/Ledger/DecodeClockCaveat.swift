@@ -28,3 +28,21 @@ enum DecodeClockCaveat {
             + "saving measured from a locked clock on decode (\(source)); \(why): read it as an upper bound"
     }
 }
+
+extension DecodeClockCaveat {
+    /// What the measured error bands say of a deployment at a locked clock or a cap below TDP: their
+    /// runs ran at their GPUs' default clocks and power limits (`estimate`, and `sweep`'s note).
+    static let rangeAtDefaultSettings = "the range's runs ran at their GPUs' default clocks and power limits, not at this clock or cap"
+
+    /// The note for decode on `d`, costing `decodeJoules`, against the same deployment at its GPU's
+    /// default clock and limit, which `atDefault` prices: nil where `d` runs at the default
+    /// (`QueryEstimate.tuned`) or saves no more than has been measured. `estimate` and `sweep` price
+    /// a query's decode, `fleet` a class's decode step; the rule and the words are
+    /// `note(decodeJoules:defaultJoules:hbmJoulesPerByte:)`'s.
+    static func note(_ estimator: Estimator, _ d: Deployment, decodeJoules: Double,
+                     atDefault: (Deployment) throws -> Double) throws -> String? {
+        guard QueryEstimate.tuned(d) else { return nil }
+        return note(decodeJoules: decodeJoules, defaultJoules: try atDefault(d.atDefaultSettings),
+                    hbmJoulesPerByte: estimator.calibration.coefficients(for: d.gpu).power.hbmJoulesPerByte)
+    }
+}

@@ -65,16 +65,13 @@ public struct QueryEstimate: Sendable {
         assumptions = Self.assumptions(d, r, s, settings, estimator: estimator) + s.notes
             + [alternative.map { Self.describe($0, s, ledger, boundary) }].compactMap { $0 }
             + (band != nil ? [] : ["no range: the measured error bands (error-bands.json) are those of the bundled coefficients"])
-            + (band != nil && Self.tuned(d) ? ["the range's runs ran at their GPUs' default clocks and power limits, not at this clock or cap"] : [])
+            + (band != nil && Self.tuned(d) ? [DecodeClockCaveat.rangeAtDefaultSettings] : [])
             + [try Self.clockCaveat(estimator, d, r, s)].compactMap { $0 }
     }
 
     /// Whether a clock or cap saves more decode energy than has been measured (`DecodeClockCaveat`).
     static func clockCaveat(_ estimator: Estimator, _ d: Deployment, _ r: ServingRequest, _ s: ServingEstimate) throws -> String? {
-        guard tuned(d) else { return nil }
-        let base = try estimator.serve(d.atDefaultSettings, r)
-        return DecodeClockCaveat.note(decodeJoules: s.decode.energy.joules, defaultJoules: base.decode.energy.joules,
-                                      hbmJoulesPerByte: estimator.calibration.coefficients(for: d.gpu).power.hbmJoulesPerByte)
+        try DecodeClockCaveat.note(estimator, d, decodeJoules: s.decode.energy.joules) { try estimator.serve($0, r).decode.energy.joules }
     }
 
     /// A locked clock, or a power cap below the GPU's TDP: settings the error bands' runs did not use.

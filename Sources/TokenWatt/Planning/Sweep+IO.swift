@@ -7,7 +7,8 @@ extension SweepSpec {
 
     /// `{"schemaVersion": 1, "description": "...", "input": 1000, "output": 500, "boundary": "facility", "pue": 1.3,
     ///   "grid": {"model": [...], "gpu": [...], "gpus": [...], "tp": [...], "pp": [...], "ep": [...], "precision": [...], "maxBatch": [...],
-    ///            "powerCapWatts": [null, 500]}, "targets": {"itlMs": 50, "ttftMs": 2000}}`
+    ///            "powerCapWatts": [null, 500]}, "targets": {"itlMs": 50, "itlStat": "mean", "ttftMs": 2000}}`
+    /// (`itlStat`: the inter-token latency `itlMs` is judged on, `mean`, `median` or `p90`; the mean unless given).
     public static func read(path: String) throws -> SweepSpec {
         try read(try InputFile.data(path, expected: "a sweep JSON file"), file: path)
     }
@@ -66,6 +67,7 @@ extension SweepSpec {
         if var t = try o.optionalObject("targets") {
             s.itlTargetMs = try t.optionalDouble("itlMs", 0.001...1e9, expected: "milliseconds")
             s.ttftTargetMs = try t.optionalDouble("ttftMs", 0.001...1e9, expected: "milliseconds")
+            s.itlStatistic = ITLStatistic(rawValue: try t.optionalString("itlStat", allowed: ITLStatistic.allCases.map(\.rawValue)) ?? "mean")!
             try t.finish()
         }
         try o.finish()
@@ -114,7 +116,8 @@ extension SweepSpec {
 extension Sweep {
     public static let csvHeader = ["index", "model", "gpu", "gpus", "tp", "precision", "max_batch", "power_cap_w", "effective_batch",
                                    "wh_per_query", "wh_per_query_gpu", "ttft_ms", "itl_ms", "output_tokens_per_s", "gpu_w",
-                                   "meets_targets", "pareto", "error", "wh_per_query_low", "wh_per_query_high", "pp", "ep", "note"]
+                                   "meets_targets", "pareto", "error", "wh_per_query_low", "wh_per_query_high", "pp", "ep", "note",
+                                   "itl_median_ms", "itl_p90_ms"]
 
     public static func csv(_ points: [SweepPoint]) -> String {
         var lines = [CSVWriter.line(csvHeader)]
@@ -129,6 +132,7 @@ extension Sweep {
                 ok ? (p.meetsTargets ? "yes" : "no") : "", p.pareto ? "yes" : "no", p.error ?? "",
                 p.whPerQueryRange.map { n($0.low) } ?? "", p.whPerQueryRange.map { n($0.high) } ?? "",
                 String(r.pipelineParallel ?? 1), String(r.expertParallel ?? 1), p.notes.joined(separator: "; "),
+                p.medianITLMs.map(n) ?? "", p.p90ITLMs.map(n) ?? "",
             ]))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -138,6 +142,8 @@ extension Sweep {
         .obj([
             ("description", .str(spec.description)), ("boundary", .str(spec.boundary.rawValue)), ("points", .num(Double(points.count))),
             ("failed", .num(Double(points.filter { $0.error != nil }.count))),
+            ("targets", .obj([("itlMs", .optionalNumber(spec.itlTargetMs)), ("itlStat", .str(spec.itlStatistic.rawValue)),
+                              ("ttftMs", .optionalNumber(spec.ttftTargetMs))])),
             ("pareto", .array(points.filter(\.pareto).map { p in
                 .obj([("index", .num(Double(p.index))), ("model", .str(p.request.model)), ("gpu", .str(p.request.gpu)),
                       ("gpus", .num(Double(p.request.gpus ?? 1))), ("tp", .num(Double(p.request.tensorParallel ?? p.request.gpus ?? 1))),
@@ -146,7 +152,9 @@ extension Sweep {
                       ("powerCapWatts", .optionalNumber(p.request.powerCapWatts)), ("whPerQuery", .num(p.whPerQuery)),
                       ("whPerQueryLow", .optionalNumber(p.whPerQueryRange?.low)), ("whPerQueryHigh", .optionalNumber(p.whPerQueryRange?.high)),
                       ("whPerQueryGPU", .num(p.gpuWhPerQuery)), ("gpuWatts", .num(p.gpuWatts)), ("outputTokensPerSecond", .num(p.outputTokensPerSecond)),
-                      ("ttftMs", .num(p.ttftMs)), ("itlMs", .optionalNumber(p.itlMs)), ("effectiveBatch", .num(Double(p.effectiveBatch))),
+                      ("ttftMs", .num(p.ttftMs)), ("itlMs", .optionalNumber(p.itlMs)),
+                      ("itlMedianMs", .optionalNumber(p.medianITLMs)), ("itlP90Ms", .optionalNumber(p.p90ITLMs)),
+                      ("effectiveBatch", .num(Double(p.effectiveBatch))),
                       ("notes", .array(p.notes.map(JSONValue.str)))])
             })),
         ])

@@ -22,10 +22,15 @@ public struct SweepSpec: Sendable {
     public var powerCaps: [Double?]
     public var itlTargetMs: Double?
     public var ttftTargetMs: Double?
+    /// The inter-token latency `itlTargetMs` is judged on (`targets.itlStat`; the mean unless given).
+    public var itlStatistic: ITLStatistic = .mean
     /// Pipeline stages; a tensor-parallel degree of nil is then the GPU count ÷ the stages.
     public var pipelineParallel: [Int] = [1]
     /// Expert-parallel ranks of a MoE model (with tp 1: vLLM's data-parallel attention); nil = none.
     public var expertParallel: [Int?] = [nil]
+
+    /// The place of `null` (no cap) among the power caps, if the grid has one.
+    var uncappedPosition: Int? { powerCaps.firstIndex { $0 == nil } }
 
     public var pointCount: Int {
         models.count * gpus.count * gpuCounts.count * tensorParallel.count * pipelineParallel.count * expertParallel.count
@@ -95,15 +100,28 @@ public struct SweepPoint: Sendable {
     /// Nil for a one-token answer: its token comes from the step that ends its prompt, and no
     /// interval follows (as `estimate` shows it).
     public var itlMs: Double?
+    /// The median and p90 inter-token latency (nil as `itlMs` is); an ITL target may be judged on either.
+    public var medianITLMs: Double?
+    public var p90ITLMs: Double?
     /// The latency the frontier and the chart weigh: ITL, or TTFT where there is no interval
     /// between tokens (a one-token answer waits for its first token alone).
     public var frontierLatencyMs: Double { itlMs ?? ttftMs }
+    /// The inter-token latency `statistic` reads, ms (nil for a one-token answer).
+    public func itlMs(_ statistic: ITLStatistic) -> Double? {
+        switch statistic {
+        case .mean: return itlMs
+        case .median: return medianITLMs
+        case .p90: return p90ITLMs
+        }
+    }
     public var effectiveBatch = 0
     public var outputTokensPerSecond = 0.0
     public var gpuWatts = 0.0
     public var meetsTargets = false
     public var pareto = false
     public var error: String?
+    /// Decode's GPU energy per query, J (`Sweep.clockCaveats` reads the uncapped point's).
+    var decodeJoules = 0.0
     /// What the estimate says about the point (a batch cut to what fits, or rounded to whole
     /// sequences per data-parallel replica, so that `effective_batch` exceeds `max_batch`).
     public var notes: [String] = []
@@ -130,7 +148,29 @@ public enum Sweep {
                 start += max(1, min(workers, (n + chunk - 1) / chunk)) * chunk
             }
         }
-        return markPareto(results.values())
+        return markPareto(try clockCaveats(results.values(), spec: spec, repeats: repeats, estimator: estimator))
+    }
+
+    /// `DecodeClockCaveat`'s note on each capped point of a grid that also runs without a cap,
+    /// its decode at the default read from the point that runs that deployment uncapped (as
+    /// `estimate` prices it, `QueryEstimate.clockCaveat`): pricing it again for every capped
+    /// point would cost the sweep two fifths of its speed on a grid of three caps.
+    static func clockCaveats(_ points: [SweepPoint], spec: SweepSpec, repeats: SweepRepeats, estimator: Estimator) throws -> [SweepPoint] {
+        guard let uncapped = spec.uncappedPosition else { return points }
+        let ran = Dictionary(points.filter { $0.error == nil }.map { ($0.index, $0.decodeJoules) }, uniquingKeysWith: { a, _ in a })
+        return try points.map { p in
+            guard p.error == nil, p.request.powerCapWatts != nil else { return p }
+            var position = spec.position(p.index)
+            position.cap = uncapped
+            let atDefault = ran[repeats.original(of: spec.index(position))]
+            let d = try estimator.deployment(p.request)
+            let serving = ServingRequest(batch: p.batchLimit, inputTokens: spec.inputTokens, outputTokens: spec.outputTokens)
+            var out = p
+            if let note = try DecodeClockCaveat.note(estimator, d, decodeJoules: p.decodeJoules, atDefault: {
+                try atDefault ?? estimator.serve($0, serving).decode.energy.joules
+            }) { out.notes.append(note) }
+            return out
+        }
     }
 
     static func evaluate(_ spec: SweepSpec, index i: Int, estimator: Estimator, settings: LedgerSettings) -> SweepPoint {
@@ -151,13 +191,22 @@ public enum Sweep {
             }
             p.gpuWhPerQuery = ledger.total(at: .gpu).wattHours
             p.ttftMs = s.timeToFirstToken.seconds * 1000
-            p.itlMs = ServingRequest.hasInterTokenInterval(spec.outputTokens) ? s.interTokenLatency.seconds * 1000 : nil
+            p.itlMs = ITLStatistic.mean.milliseconds(s, outputTokens: spec.outputTokens)
+            p.medianITLMs = ITLStatistic.median.milliseconds(s, outputTokens: spec.outputTokens)
+            p.p90ITLMs = ITLStatistic.p90.milliseconds(s, outputTokens: spec.outputTokens)
             p.effectiveBatch = s.effectiveBatch
             p.notes = s.notes
+            p.decodeJoules = s.decode.energy.joules
+            // A cap below TDP: what `estimate` says of it, the band's runs at default settings and
+            // a decode saving beyond the measured (an upper bound), on the row that ranks it. The
+            // caveat needs the decode at no cap: the grid's own uncapped point where it has one
+            // (`clockCaveats`, after every point has run), else priced here.
+            if p.whPerQueryRange != nil && QueryEstimate.tuned(d) { p.notes.append(DecodeClockCaveat.rangeAtDefaultSettings) }
+            if spec.uncappedPosition == nil, let note = try QueryEstimate.clockCaveat(estimator, d, serving, s) { p.notes.append(note) }
             p.outputTokensPerSecond = s.outputTokensPerSecond
             p.gpuWatts = s.gpuPower.watts
             // An ITL target cannot bind a one-token answer (`Tuning.unboundTargetNote`).
-            if let target = spec.itlTargetMs, let itl = p.itlMs { p.meetsTargets = itl <= target } else { p.meetsTargets = true }
+            if let target = spec.itlTargetMs, let itl = p.itlMs(spec.itlStatistic) { p.meetsTargets = itl <= target } else { p.meetsTargets = true }
             p.meetsTargets = p.meetsTargets && (spec.ttftTargetMs.map { p.ttftMs <= $0 } ?? true)
         } catch {
             p.error = "\(error)"

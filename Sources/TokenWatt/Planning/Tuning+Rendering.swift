@@ -24,7 +24,7 @@ extension Tuning {
     /// `prefill_j`, `decode_j` and `query_wh_gpu` are at the GPUs; `wh_per_query` and the phases'
     /// `_at_boundary` columns at `boundary`, the figures the best settings minimise.
     public static let csvHeader = ["knob", "value", "ttft_ms", "itl_ms", "prefill_j", "decode_j", "query_wh_gpu", "gpu_w", "meets_targets",
-                                   "boundary", "prefill_j_at_boundary", "decode_j_at_boundary", "wh_per_query"]
+                                   "boundary", "prefill_j_at_boundary", "decode_j_at_boundary", "wh_per_query", "itl_median_ms", "itl_p90_ms"]
 
     public func csv() -> String {
         ([CSVWriter.line(Self.csvHeader)] + points.map { p in
@@ -34,7 +34,8 @@ extension Tuning {
                             formatNumber(p.queryJoules / 3600), formatNumber(p.gpuWatts),
                             meets(p, prefill: true, decode: true) ? "yes" : "no", boundary.rawValue,
                             formatNumber(p.joules(.prefill, at: boundary)), formatNumber(p.joules(.decode, at: boundary)),
-                            formatNumber(p.whPerQuery[boundary] ?? 0)])
+                            formatNumber(p.whPerQuery[boundary] ?? 0),
+                            p.medianITLMs.map { formatNumber($0) } ?? "", p.p90ITLMs.map { formatNumber($0) } ?? ""])
         }).joined(separator: "\n") + "\n"
     }
 
@@ -42,7 +43,8 @@ extension Tuning {
         let batch = effectiveBatch == serving.batch ? "batch \(serving.batch)" : "batch \(effectiveBatch) (requested \(serving.batch))"
         var s = "TokenWatt tune — \(modelID) on \(gpuCount) × \(gpuID), \(batch), \(serving.inputTokens) + \(serving.outputTokens) tokens\n"
         for note in notes { s += "note: \(note)\n" }
-        s += "targets: TTFT \(targets.ttftMs.map { "≤ \(formatNumber($0)) ms" } ?? "none"), ITL \(targets.itlMs.map { "≤ \(formatNumber($0)) ms" } ?? "none")\n"
+        s += "targets: TTFT \(targets.ttftMs.map { "≤ \(formatNumber($0)) ms" } ?? "none"), ITL \(targets.itlMs.map { "≤ \(formatNumber($0)) ms" } ?? "none")"
+            + (targets.itlMs == nil ? "" : ", judged on the \(targets.itlStatistic.words)") + "\n"
         let scope = boundary == .facility ? "PUE \(formatNumber(pue))" : boundary.summary
         s += "boundary: \(boundary.rawValue) (\(scope)), where the best settings below are chosen; prefill J and decode J at the GPUs\n\n"
         s += table() + "\n" + picks()
@@ -56,14 +58,19 @@ extension Tuning {
     /// One row per setting: latency, GPU energy per phase, watts, Wh per query at the GPUs and at the boundary.
     func table() -> String {
         let wide = boundary != .gpu
-        let rows = points.map { p in
-            [Tuning.label(p), formatNumber(p.ttftMs, significant: 4), Self.itlWords(p.itlMs),
-             formatNumber(p.prefillJoules, significant: 4), formatNumber(p.decodeJoules, significant: 4),
-             formatNumber(p.gpuWatts, significant: 4), formatNumber(p.queryJoules / 3600, significant: 4)]
-                + (wide ? [formatNumber(p.whPerQuery[boundary] ?? 0, significant: 4)] : [])
-                + [meets(p, prefill: true, decode: true) ? "yes" : "no"]
+        // An ITL target judged on the median or p90 shows that statistic beside the mean.
+        let stat = targets.itlStatistic, judged = stat != .mean
+        let rows = points.map { p -> [String] in
+            var row = [Tuning.label(p), formatNumber(p.ttftMs, significant: 4), Self.itlWords(p.itlMs)]
+            if judged { row.append(Self.itlWords(p.itlMs(stat))) }
+            row += [formatNumber(p.prefillJoules, significant: 4), formatNumber(p.decodeJoules, significant: 4),
+                    formatNumber(p.gpuWatts, significant: 4), formatNumber(p.queryJoules / 3600, significant: 4)]
+            if wide { row.append(formatNumber(p.whPerQuery[boundary] ?? 0, significant: 4)) }
+            return row + [meets(p, prefill: true, decode: true) ? "yes" : "no"]
         }
-        let header = ["setting", "TTFT ms", "ITL ms", "prefill J", "decode J", "W/GPU", "Wh GPU"] + (wide ? ["Wh \(boundary.rawValue)"] : []) + ["meets"]
+        var header = ["setting", "TTFT ms", "ITL ms"]
+        if judged { header.append("ITL \(stat.rawValue) ms") }
+        header += ["prefill J", "decode J", "W/GPU", "Wh GPU"] + (wide ? ["Wh \(boundary.rawValue)"] : []) + ["meets"]
         return FleetRendering.table(header, rows)
     }
 
@@ -79,7 +86,7 @@ extension Tuning {
         } else { s += "prefill: no setting meets the TTFT target\n" }
         if let p = bestDecode {
             let j = p.joules(.decode, at: boundary)
-            s += "decode:  \(Tuning.label(p)) — \(formatNumber(j, significant: 4)) J per query \(at) (saves \(saving(j, b.joules(.decode, at: boundary)))), \(Self.itlChange(p, from: b))\n"
+            s += "decode:  \(Tuning.label(p)) — \(formatNumber(j, significant: 4)) J per query \(at) (saves \(saving(j, b.joules(.decode, at: boundary)))), \(Self.itlChange(p, from: b, targets.itlStatistic))\n"
             if let note = DecodeClockCaveat.note(decodeJoules: p.decodeJoules, defaultJoules: b.decodeJoules, hbmJoulesPerByte: hbmJoulesPerByte) {
                 s += "         note: \(note)\n"
             }
@@ -123,7 +130,8 @@ extension Tuning {
             ("inputTokens", .num(Double(serving.inputTokens))), ("outputTokens", .num(Double(serving.outputTokens))),
             ("requestedBatch", .num(Double(serving.batch))), ("effectiveBatch", .num(Double(effectiveBatch))),
             ("boundary", .str(boundary.rawValue)), ("pue", .num(pue)),
-            ("targets", .obj([("timeToFirstTokenMs", opt(targets.ttftMs)), ("interTokenLatencyMs", opt(targets.itlMs))])),
+            ("targets", .obj([("timeToFirstTokenMs", opt(targets.ttftMs)), ("interTokenLatencyMs", opt(targets.itlMs)),
+                              ("interTokenLatencyStatistic", .str(targets.itlStatistic.rawValue))])),
             ("points", .array(points.map(json))),
         ] + picks(boundary) + [
             ("atGPUs", .obj(picks(.gpu))),
@@ -134,10 +142,14 @@ extension Tuning {
     /// A table cell of ITL ms: a dash for a one-token answer, as `estimate`'s receipt writes it.
     static func itlWords(_ ms: Double?) -> String { ms.map { formatNumber($0, significant: 4) } ?? "–" }
 
-    /// The decode pick's latency against the default's, or that a one-token answer has none.
-    static func itlChange(_ p: Point, from b: Point) -> String {
+    /// The decode pick's latency against the default's, or that a one-token answer has none; with
+    /// the statistic an ITL target is judged on where it is not the mean.
+    static func itlChange(_ p: Point, from b: Point, _ stat: ITLStatistic = .mean) -> String {
         guard let ms = p.itlMs, let was = b.itlMs else { return "no ITL (\(ServingRequest.noIntervalWords))" }
-        return "ITL \(formatNumber(ms, significant: 4)) ms (was \(formatNumber(was, significant: 4)))"
+        let judged = stat == .mean ? "" : p.itlMs(stat).map { x in
+            ", \(stat.rawValue) \(formatNumber(x, significant: 4)) ms (was \(b.itlMs(stat).map { formatNumber($0, significant: 4) } ?? "–"))"
+        } ?? ""
+        return "ITL \(formatNumber(ms, significant: 4)) ms (was \(formatNumber(was, significant: 4)))" + judged
     }
 
     /// One setting: its knob and value (`powerCapWatts` or `smClockMHz`, null for the other), its
@@ -147,6 +159,7 @@ extension Tuning {
             ("knob", .str(p.knob.rawValue)),
             ("powerCapWatts", p.knob == .powerCap ? .num(p.value) : .null), ("smClockMHz", p.knob == .clock ? .num(p.value) : .null),
             ("timeToFirstTokenMs", .num(p.ttftMs)), ("interTokenLatencyMs", .optionalNumber(p.itlMs)),
+            ("medianInterTokenLatencyMs", .optionalNumber(p.medianITLMs)), ("p90InterTokenLatencyMs", .optionalNumber(p.p90ITLMs)),
             ("prefillJoules", .num(p.prefillJoules)), ("decodeJoules", .num(p.decodeJoules)), ("gpuPowerWatts", .num(p.gpuWatts)),
             ("whPerQuery", .obj(Boundary.allCases.map { ($0.rawValue, .num(p.whPerQuery[$0] ?? 0)) })),
             ("prefillJoulesAtBoundary", .num(p.joules(.prefill, at: boundary))), ("decodeJoulesAtBoundary", .num(p.joules(.decode, at: boundary))),

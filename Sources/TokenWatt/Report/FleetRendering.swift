@@ -39,15 +39,24 @@ public enum FleetRendering {
                       ("overContextShare", drawn(c.overContextShare)), ("kvOverflowShare", drawn(c.kvOverflowShare)),
                       ("samplesInTurnsShare", drawn(c.samplesInTurnsShare))])
             })),
-            ("levers", .array(r.levers.map { .obj([("name", .str($0.name)), ("meanWhPerQuery", .num($0.meanWhPerQuery)),
-                                                    ("gwhPerDay", .num($0.gwhPerDay)), ("saving", .num($0.saving)),
-                                                    ("savingLow", .optionalNumber($0.savingRange?.low)),
-                                                    ("savingHigh", .optionalNumber($0.savingRange?.high)),
-                                                    ("measuredAccuracy", $0.measured.map(\.json) ?? .null)]) })),
+            ("levers", .array(r.levers.map(leverJSON))),
+            // The baseline's latencies, which each lever's are read against (`KernelFleet.latency`).
+            ("interTokenLatencyMs", .optionalNumber(r.meanITLMs)), ("timeToFirstTokenMs", .optionalNumber(r.meanTTFTMs)),
             ("hourlyFacilityMegawatts", .array(r.hourlyMegawatts.map(JSONValue.num))),
             ("estimatorError", .array(r.estimatorError.map { .obj([("gpu", .str($0.gpu)), ("band", ErrorBands.value($0.band))]) })),
             ("notes", .array(r.notes.map(JSONValue.str))),
         ])
+    }
+
+    /// One lever of a scenario's `levers` (the fields other tools read are a contract: see the README).
+    static func leverJSON(_ l: LeverResult) -> JSONValue {
+        .obj([("name", .str(l.name)), ("meanWhPerQuery", .num(l.meanWhPerQuery)), ("gwhPerDay", .num(l.gwhPerDay)), ("saving", .num(l.saving)),
+              ("savingLow", .optionalNumber(l.savingRange?.low)), ("savingHigh", .optionalNumber(l.savingRange?.high)),
+              ("measuredAccuracy", l.measured.map(\.json) ?? .null),
+              ("measuredOn", l.measured.flatMap(measuredOn).map(JSONValue.str) ?? .null),
+              ("caveat", l.caveat.map(JSONValue.str) ?? .null),
+              ("interTokenLatencyMs", .optionalNumber(l.meanITLMs)), ("timeToFirstTokenMs", .optionalNumber(l.meanTTFTMs)),
+              ("gpus", .optionalNumber(l.gpus.map(Double.init)))])
     }
 
     /// A lever's measured accuracy in words: "gpu changes where measured: 8.5 % off on average
@@ -55,6 +64,41 @@ public enum FleetRendering {
     static func accuracyWords(_ l: LeverValidation.Row) -> String {
         "\(l.lever) changes where measured: \(formatPercent(l.mape)) off on average (\(l.pairs) pairs, P5–P95 "
             + "\(signedRange(Bounds(low: l.errorP5, high: l.errorP95))))" + rightWay(l)
+    }
+
+    /// Where a lever's measured pairs were taken, when not in serving: single forward passes,
+    /// whose error does not measure a serving decode's (the locked-clock pairs are EnergAIzer's
+    /// A100 forward passes; no data set here meters serving decode at a locked clock). Nil for
+    /// pairs of serving runs.
+    static func measuredOn(_ l: LeverValidation.Row) -> String? {
+        let campaigns = l.campaign.components(separatedBy: ", ")
+        guard !campaigns.isEmpty, campaigns.allSatisfy(LeverValidation.passCampaigns.contains) else { return nil }
+        let words = campaigns == ["energaizer-dvfs"] ? "A100 forward passes at locked clocks (EnergAIzer DVFS)" : "forward passes (EnergAIzer)"
+        return "measured on \(words), not on serving decode"
+    }
+
+    /// `accuracyWords` with where the pairs were measured, when not in serving (`measuredOn`):
+    /// what a fleet's lever quotes, so that a forward-pass error is not read as a serving one.
+    static func leverAccuracyWords(_ l: LeverValidation.Row) -> String {
+        accuracyWords(l) + (measuredOn(l).map { "; \($0)" } ?? "")
+    }
+
+    /// What a lever does to latency and the fleet, against the baseline: "; ITL 18.6 → 52.1 ms,
+    /// TTFT 97.2 → 150 ms, GPUs 3 → 2" (the scenario's means, `KernelFleet.latency`); what it
+    /// lacks is left out, and nothing for a divisor lever.
+    static func latencyWords(_ l: LeverResult, base r: FleetResult) -> String {
+        func ms(_ name: String, _ from: Double?, _ to: Double?) -> String? {
+            guard let from, let to else { return nil }
+            return "\(name) \(formatNumber(from, significant: 3)) → \(formatNumber(to, significant: 3)) ms"
+        }
+        let gpus = r.gpus.flatMap { from in l.gpus.map { "GPUs \(from) → \($0)" } }
+        let parts = [ms("ITL", r.meanITLMs, l.meanITLMs), ms("TTFT", r.meanTTFTMs, l.meanTTFTMs), gpus].compactMap { $0 }
+        return parts.isEmpty ? "" : "; " + parts.joined(separator: ", ")
+    }
+
+    /// A report's line under its lever table for the levers whose saving is an upper bound.
+    static func caveatLines(_ levers: [LeverResult]) -> [String] {
+        levers.compactMap { l in l.caveat.map { "lever \(l.name): \($0)" } }
     }
 
     /// ", the right way in 97 %" when the row has decisive pairs, else nothing.
@@ -74,7 +118,7 @@ public enum FleetRendering {
         let base = "\(l.saving >= 0 ? "saves" : "costs") \(formatPercent(abs(l.saving), decimals: 0))"
         guard let r = l.savingRange, let m = l.measured else { return base }
         return base + " (saving \(signedRange(r)) across the measured error of \(m.lever) changes: "
-            + "\(formatPercent(m.mape)) off on average over \(m.pairs) pairs" + rightWay(m) + ")"
+            + "\(formatPercent(m.mape)) off on average over \(m.pairs) pairs" + rightWay(m) + (measuredOn(m).map { "; \($0)" } ?? "") + ")"
     }
 
     static func ledgerJSON(_ items: [LedgerItem]) -> JSONValue {
@@ -184,7 +228,8 @@ public enum FleetRendering {
                 s += "  variance explained (first-order; the class overlaps the lengths it sets): " + r.varianceShares.map { "\($0.input) \(formatPercent($0.share, decimals: 0))" }.joined(separator: ", ") + "\n"
             }
             for l in r.levers {
-                s += "  lever \(l.name): \(formatNumber(l.gwhPerDay, significant: 3)) GWh/day, \(savingWords(l))\n"
+                s += "  lever \(l.name): \(formatNumber(l.gwhPerDay, significant: 3)) GWh/day, \(savingWords(l))\(latencyWords(l, base: r))\n"
+                if let c = l.caveat { s += "    note: \(c)\n" }
             }
             for n in r.notes { s += "  note: \(n)\n" }
         }
@@ -231,9 +276,9 @@ public enum FleetRendering {
             for l in r.levers {
                 s += "| \(cell(l.name)) | \(wh(l.meanWhPerQuery)) | \(formatNumber(l.gwhPerDay, significant: 3)) | \(formatPercent(l.saving, decimals: 0)) | "
                     + (l.savingRange.map(signedRange) ?? "–") + " | "
-                    + cell(l.measured.map(accuracyWords) ?? "–") + " |\n"
+                    + cell(l.measured.map(leverAccuracyWords) ?? "–") + " |\n"
             }
-            s += "\n"
+            s += "\n" + caveatLines(r.levers).map { "Upper bound: \($0)\n\n" }.joined()
         }
         for n in r.notes { s += "- \(n)\n" }
         return s

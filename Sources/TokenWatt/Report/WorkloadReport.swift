@@ -130,8 +130,10 @@ public struct WorkloadReport: Sendable {
             b.append(.table(["lever", "mean Wh/query", "GWh/day", "saving", "saving across measured error", "such changes, measured"],
                             f.levers.map { [$0.name, wh($0.meanWhPerQuery), formatNumber($0.gwhPerDay, significant: 3), formatPercent($0.saving, decimals: 1),
                                             $0.savingRange.map(FleetRendering.signedRange) ?? "–",
-                                            $0.measured.map(FleetRendering.accuracyWords) ?? "–"] },
+                                            $0.measured.map(FleetRendering.leverAccuracyWords) ?? "–"] },
                             numeric: [1, 2, 3]))
+            // A cap or clock lever's saving beyond the measured, under the table that ranks it.
+            for line in FleetRendering.caveatLines(f.levers) { b.append(.paragraph("Upper bound: " + line)) }
             if charts { b.append(.chart(leverChart(f))) }
         }
         if !f.varianceShares.isEmpty {

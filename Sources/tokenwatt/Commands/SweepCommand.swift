@@ -8,7 +8,11 @@ enum SweepCommand {
     tokenwatt sweep FILE.json [--format csv|json] [-o FILE] [--svg FILE] [--workers N] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       Writes one CSV row per grid point (or a JSON summary with the Pareto frontier: every point that
       meets the targets and that no other point beats, lower in Wh per query or ITL and no higher in
-      the other; points tied in both are all on it). A one-token answer has no ITL (empty cell, null):
+      the other; points tied in both are all on it). The frontier weighs the mean ITL; an ITL target
+      (targets.itlMs) is judged on the mean unless targets.itlStat says median or p90 (the itl_median_ms
+      and itl_p90_ms columns). A cap below TDP carries estimate's caveats in its note: the error band's
+      runs ran at default settings, and a decode saving beyond the largest measured is an upper bound.
+      A one-token answer has no ITL (empty cell, null):
       its frontier and chart weigh TTFT instead, and an ITL target cannot bind it. A point that cannot run (the model does not fit,
       or one sequence the KV cache cannot hold even alone, which estimate refuses) is a row with an
       error cell, never on the frontier. A row's index is the point's place in the grid, counting
@@ -38,6 +42,8 @@ enum SweepCommand {
         if let n = SweepRepeats(spec, models: estimator.models, gpus: estimator.gpus).note(file: file) { Output.note("note: \(n)") }
         if let n = Tuning.unboundTargetNote(Tuning.Targets(itlMs: spec.itlTargetMs), outputTokens: spec.outputTokens) {
             Output.note("note: \(n); the frontier weighs TTFT")
+        } else if let itl = spec.itlTargetMs {
+            Output.note("note: the ITL target of \(formatNumber(itl)) ms is judged on the \(spec.itlStatistic.words) (targets.itlStat: mean, median or p90)")
         }
         let total = spec.pointCount
         let tty = isatty(STDERR_FILENO) == 1

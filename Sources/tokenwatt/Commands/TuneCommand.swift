@@ -6,20 +6,22 @@ import TokenWatt
 enum TuneCommand {
     static let usage = """
     tokenwatt tune --model ID --gpu ID [--gpus N --tp N --ep N --pp N] [--precision P] --batch N --input N --output N
-                   [--ttft-ms T] [--itl-ms T] [--boundary gpu|node|it|facility] [--pue X] [--steps N] [--svg FILE] [--format text|csv|json]
+                   [--ttft-ms T] [--itl-ms T [--itl-stat mean|median|p90]] [--boundary gpu|node|it|facility] [--pue X] [--steps N] [--svg FILE] [--format text|csv|json]
                    [--kv-precision P] [--ssm-state-precision P] [--framework \(EstimateCommand.frameworks)] [--sampling top-p|direct]
                    [--attention eager|sdpa|flash]
                    [--token-budget N] [--memory-utilization F] [--host-launch-us US] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       --boundary (default facility, as estimate) is where the energy the best settings minimise is counted: beyond the
       GPUs the host draws over longer steps, so the least GPU energy can cost more at the wall (the output says so).
-      --itl-ms cannot bind a one-token answer (--output 1), which has no interval between tokens: the output says so.
+      --itl-ms is judged on the mean inter-token latency unless --itl-stat says median or p90 (estimate reports all
+      three; the p90 can be 2-3 times the mean). It cannot bind a one-token answer (--output 1), which has no interval
+      between tokens: the output says so.
       --format json: the table's rows (points) and the settings chosen at the boundary (bestPrefill, bestDecode,
       bestQuery; null where no setting meets the targets) and at the GPUs alone (atGPUs).
       --svg FILE draws energy against latency for both phases; it replaces only an SVG, never an input of the run.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: EstimateCommand.requestFlags.union(["ttft-ms", "itl-ms", "steps", "svg", "format", "boundary", "pue"]), boolean: [])
+        let args = try Arguments(argv, valued: EstimateCommand.requestFlags.union(["ttft-ms", "itl-ms", "itl-stat", "steps", "svg", "format", "boundary", "pue"]), boolean: [])
         _ = try args.requirePositional(0, usage: usage)
         let format = try args.format([.text, .csv, .json], default: .text)
         let svg = args.string("svg")
@@ -30,8 +32,11 @@ enum TuneCommand {
             throw UsageError(description: "tune chooses the power cap and clock itself; leave out --power-cap-w and --sm-clock-mhz")
         }
         let serving = try EstimateCommand.servingRequest(args)
+        let itlMs = try args.double("itl-ms", 0.001...1e9), itlStatistic = try args.choice("itl-stat", ITLStatistic.self)
+        if itlStatistic != nil && itlMs == nil { throw UsageError(description: "--itl-stat says how --itl-ms is judged; give --itl-ms too") }
         let tuning = try Tuning(estimator: estimator, base: request, serving: serving,
-                                targets: Tuning.Targets(ttftMs: try args.double("ttft-ms", 0.001...1e9), itlMs: try args.double("itl-ms", 0.001...1e9)),
+                                targets: Tuning.Targets(ttftMs: try args.double("ttft-ms", 0.001...1e9), itlMs: itlMs,
+                                                        itlStatistic: itlStatistic ?? .mean),
                                 steps: try args.int("steps", 2...200) ?? 12,
                                 boundary: try args.choice("boundary", Boundary.self) ?? .facility,
                                 settings: try args.pue().map { try LedgerSettings(pue: $0) })

@@ -1,0 +1,68 @@
+import KernelPower
+
+extension KernelFleet {
+    /// `DecodeClockCaveat`'s note for a run whose deployments hold a locked clock or a cap below
+    /// TDP: each class's decode step (its engine batch, at its mean context) against the same step
+    /// at the GPU's default clock and limit, as `estimate` compares a query's decode. The class
+    /// that saves the most speaks for the run, named where there are several. Nil where no class
+    /// saves more than has been measured. `estimate` and `tune` said a lever's decode saving was an
+    /// upper bound; `fleet` ranked the same lever without a word.
+    func decodeClockCaveat(classes: [QueryClass], surfaces: [ServingSurface]) throws -> String? {
+        var most: (ratio: Double, note: String, name: String)?
+        for (c, s) in zip(classes, surfaces) where c.share > 0 && QueryEstimate.tuned(s.deployment) {
+            let step = Phase.decode(batch: s.localBatch, context: s.decodeContext)
+            let tuned = try estimator.forwardPass(s.deployment, phase: step).energy.joules
+            var atDefault = 0.0
+            guard let note = try DecodeClockCaveat.note(estimator, s.deployment, decodeJoules: tuned, atDefault: {
+                atDefault = try estimator.forwardPass($0, phase: step).energy.joules
+                return atDefault
+            }), atDefault > 0 else { continue }
+            let ratio = tuned / atDefault
+            if ratio < most?.ratio ?? .infinity { most = (ratio, note, c.name) }
+        }
+        guard let most else { return nil }
+        return classes.count > 1 ? "class \(most.name): \(most.note)" : most.note
+    }
+}
+
+extension KernelFleet {
+    /// A run's mean inter-token latency and time to first token, ms, from its draws as their
+    /// surfaces priced them: what a lever costs in latency beside what it saves.
+    ///
+    /// Per class, an engine's mean step is its busy time over the places its batch holds:
+    /// t = ranks × b × Σ occupancy ÷ Σ place-steps (each step advances b places on each rank;
+    /// `estimate`'s step time, the decode step plus the prompt chunks that join it). A sequence
+    /// waits on the chunks of the other b − 1 places, never on its own, so ITL = t₀ + (t − t₀) ×
+    /// (b − 1) ÷ b with t₀ the plain decode step, as `estimate` has it. A call's first token comes
+    /// after the steps its prompt's chunks run in (`ServingSurface.chunkStepTime`). The class
+    /// figures weigh by output tokens (ITL) and by calls (TTFT, per model call), the classes by
+    /// their shares. A disaggregated decode pool's steps hold decodes only: ITL is the plain step,
+    /// and TTFT, a prefill pool's batching that the surface does not time, is nil.
+    func latency(_ draws: [Sample], surfaces: [ServingSurface]) -> (itlMs: Double?, ttftMs: Double?) {
+        var itl = (sum: 0.0, weight: 0.0), ttft = (sum: 0.0, weight: 0.0)
+        var disaggregated = false
+        for (c, s) in surfaces.enumerated() {
+            let mine = draws.filter { $0.cls == c }
+            let slots = mine.reduce(0) { $0 + $1.cost.slotSteps }
+            guard slots > 0, s.localBatch > 0 else { continue }
+            let b = Double(s.localBatch), ranks = Double(s.deployment.attentionRanks)
+            let step = ranks * b * mine.reduce(0) { $0 + $1.cost.occupancySeconds } / slots
+            let plain = mine.reduce(0) { $0 + $1.cost.decodeStepSeconds } / slots
+            let share = mine.reduce(0) { $0 + $1.weight }, count = Double(mine.count)
+            let tokens = mine.reduce(0) { $0 + $1.cost.outputTokens }, calls = mine.reduce(0) { $0 + $1.cost.calls }
+            if tokens > 0 {
+                let w = share * tokens / count
+                itl.sum += w * (s.disaggregated ? plain : plain + (step - plain) * (b - 1) / b)
+                itl.weight += w
+            }
+            disaggregated = disaggregated || s.disaggregated
+            if calls > 0 {
+                let w = share * calls / count
+                ttft.sum += w * mine.reduce(0) { $0 + $1.cost.firstTokenSeconds } / calls
+                ttft.weight += w
+            }
+        }
+        return (itl.weight > 0 ? itl.sum / itl.weight * 1000 : nil,
+                ttft.weight > 0 && !disaggregated ? ttft.sum / ttft.weight * 1000 : nil)
+    }
+}
