@@ -7,13 +7,7 @@ import Testing
 @Suite struct DefaultTensorParallelTests {
     let model = "meta-llama/Llama-3.1-70B-Instruct"
 
-    func refusal(_ r: DeploymentRequest) -> String {
-        do {
-            _ = try Estimator().deployment(r)
-            Issue.record("expected a refusal")
-            return ""
-        } catch { return "\(error)" }
-    }
+    func refusal(_ r: DeploymentRequest) -> String { deploymentRefusal(r) }
 
     @Test(arguments: [(16, 3, "pp 3 does not divide gpus 16 (tp defaults to gpus ÷ pp); give --gpus 12 (tp 4 × pp 3) or 24 (tp 8 × pp 3)"),
                       (7, 2, "pp 2 does not divide gpus 7 (tp defaults to gpus ÷ pp); give --gpus 4 (tp 2 × pp 2) or 8 (tp 4 × pp 2)"),

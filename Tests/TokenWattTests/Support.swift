@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 @testable import TokenWatt
 
 /// Relative approximate equality with a stated tolerance.
@@ -21,4 +22,13 @@ extension Estimator {
         let b = try forwardPass(d, phase: .decode(batch: batch, context: long))
         return b.time.seconds - a.time.seconds
     }
+}
+
+/// The message `Estimator().deployment(r)` refuses `r` with (records an issue when it builds).
+func deploymentRefusal(_ r: DeploymentRequest) -> String {
+    do {
+        _ = try Estimator().deployment(r)
+        Issue.record("expected a refusal")
+        return ""
+    } catch { return "\(error)" }
 }
