@@ -21,6 +21,21 @@ import Testing
     /// A mix whose traffic × share is not its parts' own says so, with both figures and what is
     /// re-scaled: a mix of 100 million over parts of 30 + 20 million had doubled their GWh and
     /// hardware, and a part of no traffic had 60 % of a mix, with nothing said.
+    /// A site has one PUE: the day's range with it at the P5 and P95 of its draws is as wide as
+    /// the PUE's spread (a 1.05–2.0 PUE had left the day's relative range as a fixed 1.2 left it).
+    @Test func aDrawnPUEMovesTheWholeDay() throws {
+        func day(_ pue: String) throws -> FleetResult {
+            try runWorkload(kernelWorkload(extra: #""boundary": "facility", "pue": \#(pue)"#), samples: 2000)[0]
+        }
+        let wide = try day(#"{"lognormal": {"p5": 1.05, "p95": 2.0}}"#)
+        let site = try #require(wide.gwhPerDaySitePUE)
+        #expect(site.pue.low > 1.0 && site.pue.low < 1.1 && site.pue.high > 1.9 && site.pue.high < 2.1, "\(site.pue)")
+        #expect(site.gwhPerDay.low < wide.gwhPerDay && wide.gwhPerDay < site.gwhPerDay.high)
+        #expect(approx(site.gwhPerDay.high / site.gwhPerDay.low, site.pue.high / site.pue.low, rel: 1e-9))
+        #expect(FleetRendering.rangeWords(wide).contains("with the site's PUE at"))
+        #expect(try day(#"{"fixed": 1.2}"#).gwhPerDaySitePUE == nil)
+    }
+
     @Test func aMixOfOtherTrafficThanItsPartsSaysSo() throws {
         #expect(trafficNote(try runWorkload(mixWorkload(a: 1e7, b: 1e7, mix: 2e7))[2]) == nil)
         let doubled = try runWorkload(mixWorkload(a: 1e7, b: 1e7, mix: 4e7))[2]

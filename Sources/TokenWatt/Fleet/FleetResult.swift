@@ -85,6 +85,9 @@ public struct FleetResult: Sendable {
     /// GWh per day with every query's GPU energy at the two ends of its GPU's measured error
     /// band (kernel scenarios, the bundled calibration; nil otherwise).
     public var gwhPerDayRange: Bounds?
+    /// GWh per day with every query at the site's PUE at the P5 and at the P95 of its draws
+    /// (kernel scenarios at the facility boundary with a drawn PUE; nil otherwise).
+    public var gwhPerDaySitePUE: SitePUERange?
     /// The part of the mean Wh per query that moves with GPU energy (with its PSU loss and PUE;
     /// kernel scenarios, 0 otherwise): what a lever's measured error scales.
     public var gpuProportionalWhPerQuery = 0.0
@@ -170,6 +173,13 @@ public struct MixContribution: Sendable, Equatable {
 public struct Bounds: Sendable, Equatable {
     public var low: Double
     public var high: Double
+}
+
+/// A day's energy with one PUE for the whole site, at the P5 and P95 of the scenario's draws.
+/// A site runs at one PUE: drawn afresh for each query, its spread averages out of the day.
+public struct SitePUERange: Sendable, Equatable {
+    public var pue: Bounds
+    public var gwhPerDay: Bounds
 }
 
 /// The error band an estimate on `gpu` takes (its own, or the forecast pool).

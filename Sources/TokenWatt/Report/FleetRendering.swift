@@ -17,6 +17,10 @@ public enum FleetRendering {
             ("name", .str(r.name)), ("description", .str(r.description)), ("boundary", .str(r.boundary.rawValue)),
             ("whPerQuery", stats(r.whPerQuery)), ("gwhPerDay", .num(r.gwhPerDay)),
             ("gwhPerDayLow", .optionalNumber(r.gwhPerDayRange?.low)), ("gwhPerDayHigh", .optionalNumber(r.gwhPerDayRange?.high)),
+            ("gwhPerDaySitePUE", r.gwhPerDaySitePUE.map { site in
+                .obj([("pueP5", .num(site.pue.low)), ("pueP95", .num(site.pue.high)),
+                      ("gwhPerDayLow", .num(site.gwhPerDay.low)), ("gwhPerDayHigh", .num(site.gwhPerDay.high))])
+            } ?? .null),
             ("queriesPerDay", .num(r.queriesPerDay)),
             ("gpus", .optionalNumber(r.gpus.map(Double.init))), ("nodes", .optionalNumber(r.nodes.map(Double.init))),
             // A scenario with no fleet of its own has no wall power or idle capacity (null, not 0),
@@ -162,9 +166,18 @@ public enum FleetRendering {
 
     /// The day's range in words, or nothing without one.
     static func rangeWords(_ r: FleetResult, unit: String = "") -> String {
-        guard let g = r.gwhPerDayRange else { return "" }
-        return " (\(formatNumber(g.low, significant: 3))–\(formatNumber(g.high, significant: 3))\(unit) with the GPU energy at the ends of "
-            + "the estimator's measured error band)"
+        var ranges: [String] = []
+        if let g = r.gwhPerDayRange {
+            ranges.append("\(formatNumber(g.low, significant: 3))–\(formatNumber(g.high, significant: 3))\(unit) with the GPU energy at the ends of "
+                          + "the estimator's measured error band")
+        }
+        if let site = r.gwhPerDaySitePUE {
+            let g = site.gwhPerDay, pue = site.pue
+            ranges.append("\(formatNumber(g.low, significant: 3))–\(formatNumber(g.high, significant: 3))\(unit) with the site's PUE at "
+                          + "\(formatNumber(pue.low, significant: 3)) and \(formatNumber(pue.high, significant: 3)), the P5 and P95 of its draws, "
+                          + "for a site has one PUE where the per-query draws average it out of the day")
+        }
+        return ranges.isEmpty ? "" : " (" + ranges.joined(separator: "; ") + ")"
     }
 
     /// The idle provisioned capacity's day, with its boundary: the ledger counts it from `it`
