@@ -39,26 +39,37 @@ extension KernelFleet {
     /// their shares. A disaggregated decode pool's steps hold decodes only: ITL is the plain step,
     /// and TTFT, a prefill pool's batching that the surface does not time, is nil.
     func latency(_ draws: [Sample], surfaces: [ServingSurface]) -> (itlMs: Double?, ttftMs: Double?) {
+        // One pass over the draws, summing per class: filtering the draws class by class copied
+        // every record once per class.
+        struct Sums { var slots = 0.0, occupancy = 0.0, plain = 0.0, weight = 0.0, count = 0.0, tokens = 0.0, calls = 0.0, firstToken = 0.0 }
+        var sums = [Sums](repeating: Sums(), count: surfaces.count)
+        for d in draws {
+            sums[d.cls].slots += d.cost.slotSteps
+            sums[d.cls].occupancy += d.cost.occupancySeconds
+            sums[d.cls].plain += d.cost.decodeStepSeconds
+            sums[d.cls].weight += d.weight
+            sums[d.cls].count += 1
+            sums[d.cls].tokens += d.cost.outputTokens
+            sums[d.cls].calls += d.cost.calls
+            sums[d.cls].firstToken += d.cost.firstTokenSeconds
+        }
         var itl = (sum: 0.0, weight: 0.0), ttft = (sum: 0.0, weight: 0.0)
         var disaggregated = false
         for (c, s) in surfaces.enumerated() {
-            let mine = draws.filter { $0.cls == c }
-            let slots = mine.reduce(0) { $0 + $1.cost.slotSteps }
-            guard slots > 0, s.localBatch > 0 else { continue }
+            let m = sums[c]
+            guard m.slots > 0, s.localBatch > 0 else { continue }
             let b = Double(s.localBatch), ranks = Double(s.deployment.attentionRanks)
-            let step = ranks * b * mine.reduce(0) { $0 + $1.cost.occupancySeconds } / slots
-            let plain = mine.reduce(0) { $0 + $1.cost.decodeStepSeconds } / slots
-            let share = mine.reduce(0) { $0 + $1.weight }, count = Double(mine.count)
-            let tokens = mine.reduce(0) { $0 + $1.cost.outputTokens }, calls = mine.reduce(0) { $0 + $1.cost.calls }
-            if tokens > 0 {
-                let w = share * tokens / count
+            let step = ranks * b * m.occupancy / m.slots
+            let plain = m.plain / m.slots
+            if m.tokens > 0 {
+                let w = m.weight * m.tokens / m.count
                 itl.sum += w * (s.disaggregated ? plain : plain + (step - plain) * (b - 1) / b)
                 itl.weight += w
             }
             disaggregated = disaggregated || s.disaggregated
-            if calls > 0 {
-                let w = share * calls / count
-                ttft.sum += w * mine.reduce(0) { $0 + $1.cost.firstTokenSeconds } / calls
+            if m.calls > 0 {
+                let w = m.weight * m.calls / m.count
+                ttft.sum += w * m.firstToken / m.calls
                 ttft.weight += w
             }
         }
