@@ -220,9 +220,7 @@ public struct ServerUse: Sendable {
     public var classes: [(name: String, gpus: Int)]
 
     /// ⌈GPUs ÷ GPUs per server⌉.
-    public var nodes: Int { Self.nodes(gpus: gpus, perNode: node.gpuCount) }
-
-    public static func nodes(gpus: Int, perNode: Int) -> Int { perNode > 0 ? (gpus + perNode - 1) / perNode : 0 }
+    public var nodes: Int { node.gpuCount > 0 ? (gpus + node.gpuCount - 1) / node.gpuCount : 0 }
 
     /// Each deployment's servers from its classes' hardware, in the order deployments first serve a class.
     static func group(_ hardware: [HardwareUse], nodes: [String: NodeSpec]) -> [ServerUse] {

@@ -108,11 +108,7 @@ public struct SweepPoint: Sendable {
     public var frontierLatencyMs: Double { itlMs ?? ttftMs }
     /// The inter-token latency `statistic` reads, ms (nil for a one-token answer).
     public func itlMs(_ statistic: ITLStatistic) -> Double? {
-        switch statistic {
-        case .mean: return itlMs
-        case .median: return medianITLMs
-        case .p90: return p90ITLMs
-        }
+        statistic.of(mean: itlMs, median: medianITLMs, p90: p90ITLMs)
     }
     public var effectiveBatch = 0
     public var outputTokensPerSecond = 0.0

@@ -12,6 +12,15 @@ public enum ITLStatistic: String, Sendable, CaseIterable {
     /// The statistic in words: "mean inter-token latency".
     public var words: String { self == .p90 ? "p90 inter-token latency" : "\(rawValue) inter-token latency" }
 
+    /// This statistic among the three a point carries (nil for a one-token answer).
+    func of(mean: Double?, median: Double?, p90: Double?) -> Double? {
+        switch self {
+        case .mean: return mean
+        case .median: return median
+        case .p90: return p90
+        }
+    }
+
     /// This statistic of an estimate's inter-token latency, ms; nil for a one-token answer, which
     /// has no interval between tokens.
     func milliseconds(_ e: ServingEstimate, outputTokens: Int) -> Double? {
@@ -61,11 +70,7 @@ public struct Tuning: Sendable {
 
         /// The inter-token latency `statistic` reads, ms (nil for a one-token answer).
         public func itlMs(_ statistic: ITLStatistic) -> Double? {
-            switch statistic {
-            case .mean: return itlMs
-            case .median: return medianITLMs
-            case .p90: return p90ITLMs
-            }
+            statistic.of(mean: itlMs, median: medianITLMs, p90: p90ITLMs)
         }
 
         /// A phase's energy at `boundary`: its GPU energy, plus the query's energy beyond the GPUs

@@ -84,7 +84,12 @@ public enum FleetRendering {
     /// `accuracyWords` with where the pairs were measured, when not in serving (`measuredOn`):
     /// what a fleet's lever quotes, so that a forward-pass error is not read as a serving one.
     static func leverAccuracyWords(_ l: LeverValidation.Row) -> String {
-        accuracyWords(l) + (measuredOn(l).map { "; \($0)" } ?? "")
+        accuracyWords(l) + measuredOnWords(l)
+    }
+
+    /// "; measured on …" where the pairs were not serving runs (`measuredOn`), else nothing.
+    static func measuredOnWords(_ l: LeverValidation.Row) -> String {
+        measuredOn(l).map { "; \($0)" } ?? ""
     }
 
     /// What a lever does to latency and the fleet, against the baseline: "; ITL 18.6 → 52.1 ms,
@@ -122,7 +127,7 @@ public enum FleetRendering {
         let base = "\(l.saving >= 0 ? "saves" : "costs") \(formatPercent(abs(l.saving), decimals: 0))"
         guard let r = l.savingRange, let m = l.measured else { return base }
         return base + " (saving \(signedRange(r)) across the measured error of \(m.lever) changes: "
-            + "\(formatPercent(m.mape)) off on average over \(m.pairs) pairs" + rightWay(m) + (measuredOn(m).map { "; \($0)" } ?? "") + ")"
+            + "\(formatPercent(m.mape)) off on average over \(m.pairs) pairs" + rightWay(m) + measuredOnWords(m) + ")"
     }
 
     static func ledgerJSON(_ items: [LedgerItem]) -> JSONValue {
