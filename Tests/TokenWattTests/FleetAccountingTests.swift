@@ -29,11 +29,33 @@ import Testing
         }
         let wide = try day(#"{"lognormal": {"p5": 1.05, "p95": 2.0}}"#)
         let site = try #require(wide.gwhPerDaySitePUE)
-        #expect(site.pue.low > 1.0 && site.pue.low < 1.1 && site.pue.high > 1.9 && site.pue.high < 2.1, "\(site.pue)")
+        #expect(site.factor.low > 1.0 && site.factor.low < 1.1 && site.factor.high > 1.9 && site.factor.high < 2.1, "\(site.factor)")
         #expect(site.gwhPerDay.low < wide.gwhPerDay && wide.gwhPerDay < site.gwhPerDay.high)
-        #expect(approx(site.gwhPerDay.high / site.gwhPerDay.low, site.pue.high / site.pue.low, rel: 1e-9))
+        #expect(approx(site.gwhPerDay.high / site.gwhPerDay.low, site.factor.high / site.factor.low, rel: 1e-9))
         #expect(FleetRendering.rangeWords(wide).contains("with the site's PUE at"))
         #expect(try day(#"{"fixed": 1.2}"#).gwhPerDaySitePUE == nil)
+    }
+
+    /// One kind of server runs a site: the day with every host at the P5 and the P95 of a drawn
+    /// host-power scale moves by the host's share of the day times the scale's ends, where the
+    /// per-query draws had left the day's ranges untouched. A fixed scale, or the GPU boundary
+    /// (no host in it), has none.
+    @Test func aDrawnHostPowerScaleMovesTheWholeDay() throws {
+        func day(_ scale: String, boundary: String = "node") throws -> FleetResult {
+            try runWorkload(kernelWorkload(extra: #""boundary": "\#(boundary)", "uncertain": {"hostPowerScale": \#(scale)}"#), samples: 2000)[0]
+        }
+        let wide = try day(#"{"lognormal": {"p5": 0.5, "p95": 2.0}}"#)
+        let host = try #require(wide.gwhPerDayHostPower)
+        #expect(host.factor.low > 0.45 && host.factor.low < 0.55 && host.factor.high > 1.9 && host.factor.high < 2.1, "\(host.factor)")
+        #expect(host.gwhPerDay.low < wide.gwhPerDay && wide.gwhPerDay < host.gwhPerDay.high)
+        // At the node boundary the day is (GPU + host × scale) ÷ PSU, a line in the scale: at a
+        // scale of 1 it is the day of a fixed scale of 1 (the same lengths, drawn from their own stream).
+        let fixed = try day(#"{"fixed": 1}"#)
+        #expect(fixed.gwhPerDayHostPower == nil)
+        let slope = (host.gwhPerDay.high - host.gwhPerDay.low) / (host.factor.high - host.factor.low)
+        #expect(slope > 0 && approx(host.gwhPerDay.low + slope * (1 - host.factor.low), fixed.gwhPerDay, rel: 1e-9))
+        #expect(FleetRendering.rangeWords(wide).contains("with the hosts' power at × "))
+        #expect(try day(#"{"lognormal": {"p5": 0.5, "p95": 2.0}}"#, boundary: "gpu").gwhPerDayHostPower == nil)
     }
 
     @Test func aMixOfOtherTrafficThanItsPartsSaysSo() throws {

@@ -87,7 +87,10 @@ public struct FleetResult: Sendable {
     public var gwhPerDayRange: Bounds?
     /// GWh per day with every query at the site's PUE at the P5 and at the P95 of its draws
     /// (kernel scenarios at the facility boundary with a drawn PUE; nil otherwise).
-    public var gwhPerDaySitePUE: SitePUERange?
+    public var gwhPerDaySitePUE: SiteFactorRange?
+    /// GWh per day with every query's host power at the P5 and at the P95 of the drawn
+    /// `uncertain.hostPowerScale` (kernel scenarios from the node boundary out that draw it; nil otherwise).
+    public var gwhPerDayHostPower: SiteFactorRange?
     /// The part of the mean Wh per query that moves with GPU energy (with its PSU loss and PUE;
     /// kernel scenarios, 0 otherwise): what a lever's measured error scales.
     public var gpuProportionalWhPerQuery = 0.0
@@ -175,10 +178,13 @@ public struct Bounds: Sendable, Equatable {
     public var high: Double
 }
 
-/// A day's energy with one PUE for the whole site, at the P5 and P95 of the scenario's draws.
-/// A site runs at one PUE: drawn afresh for each query, its spread averages out of the day.
-public struct SitePUERange: Sendable, Equatable {
-    public var pue: Bounds
+/// A day's energy with one drawn factor of the whole site (its PUE, or the scale on its hosts'
+/// power) held at the P5 and then the P95 of the scenario's draws for every query. A site runs
+/// at one PUE on one kind of server: drawn afresh for each query, such a factor's spread averages
+/// out of the day.
+public struct SiteFactorRange: Sendable, Equatable {
+    /// The factor's P5 and P95 over the draws.
+    public var factor: Bounds
     public var gwhPerDay: Bounds
 }
 

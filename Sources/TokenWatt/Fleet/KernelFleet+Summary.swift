@@ -265,6 +265,7 @@ extension KernelFleet {
         result.estimatorError = error
         result.gwhPerDayRange = gwhPerDayRange(draws, surfaces: surfaces, idle: idlePerOccupancySecond)
         result.gwhPerDaySitePUE = sitePUERange(draws, idle: idlePerOccupancySecond)
+        result.gwhPerDayHostPower = hostPowerRange(draws, surfaces: surfaces, idle: idlePerOccupancySecond)
         result.meanSamplingHalfWidth = Self.samplingHalfWidth(values, draws: draws, mean: stats.mean)
         result.undrawnClasses = undrawn
         if !draws.isEmpty {
@@ -312,14 +313,36 @@ extension KernelFleet {
     /// day the same relative range as a fixed 1.2, and the variance shares credited it with 1 %),
     /// where the whole day moves with it. Nil unless the scenario draws a PUE and counts the
     /// facility.
-    func sitePUERange(_ draws: [Sample], idle: [Double]) -> SitePUERange? {
+    func sitePUERange(_ draws: [Sample], idle: [Double]) -> SiteFactorRange? {
         guard scenario.boundary == .facility, scenario.pue.isRandom, !draws.isEmpty else { return nil }
-        // The P5 and P95 as the day's Wh per query reads its own (`QueryStatistics`, by weight).
-        let q = QueryStatistics.weightedQuantiles(draws.map(\.pue), weights: draws.map(\.weight), [0.05, 0.95])
+        let q = Self.drawnEnds(draws, \.pue)
         // At the facility a query's Wh is its IT energy × its PUE, so one PUE scales the IT day.
         let itDay = draws.reduce(0.0) { $0 + $1.weight * itWattHours($1, idle: idle[$1.cls]) } * scenario.queriesPerDay / 1e9
-        let low = q[0], high = q[1]
-        return SitePUERange(pue: Bounds(low: low, high: high), gwhPerDay: Bounds(low: itDay * low, high: itDay * high))
+        return SiteFactorRange(factor: q, gwhPerDay: Bounds(low: itDay * q.low, high: itDay * q.high))
+    }
+
+    /// GWh per day with every query's host power at one scale, the P5 and then the P95 of the
+    /// drawn `hostPowerScale`: one kind of server runs the site, so the scale's error moves every
+    /// query at once, as the PUE's does (chat service: a 0.7–1.4 scale drawn per query had left
+    /// the host its 0 % of the variance and no say in the day's range). Idle replicas keep their
+    /// catalogued idle power, as drawn. Nil unless the scenario draws the scale and counts the host.
+    func hostPowerRange(_ draws: [Sample], surfaces: [ServingSurface], idle: [Double]) -> SiteFactorRange? {
+        guard scenario.boundary >= .node, kernel.hostPowerScale.isRandom, !draws.isEmpty else { return nil }
+        let q = Self.drawnEnds(draws, \.hostScale)
+        func day(_ scale: Double) -> Double {
+            meanWattHours(draws, idle: idle) { d in
+                // The node's host share, before its PSU loss, re-scaled from the drawn scale to `scale`.
+                let psu = surfaces[d.cls].psuEfficiency, hostWh = d.nodeWh * psu - d.gpuWh
+                d.nodeWh += hostWh * (scale / d.hostScale - 1) / psu
+            } * scenario.queriesPerDay / 1e9
+        }
+        return SiteFactorRange(factor: q, gwhPerDay: Bounds(low: day(q.low), high: day(q.high)))
+    }
+
+    /// The P5 and P95 of one drawn factor, as the day's Wh per query reads its own (`QueryStatistics`, by weight).
+    static func drawnEnds(_ draws: [Sample], _ factor: KeyPath<Sample, Double>) -> Bounds {
+        let q = QueryStatistics.weightedQuantiles(draws.map { $0[keyPath: factor] }, weights: draws.map(\.weight), [0.05, 0.95])
+        return Bounds(low: q[0], high: q[1])
     }
 
     /// GWh per day with each draw's GPU energy replaced by `gpuWh` (host, idle replicas and PUE as
@@ -330,10 +353,18 @@ extension KernelFleet {
 
     /// The mean Wh per query with each draw's GPU energy replaced by `gpuWh`.
     func meanWattHours(_ draws: [Sample], surfaces: [ServingSurface], idle: [Double], gpuWh: (Sample) -> Double) -> Double {
+        meanWattHours(draws, idle: idle) { d in
+            let moved = gpuWh(d)
+            d.nodeWh += (moved - d.gpuWh) / surfaces[d.cls].psuEfficiency
+            d.gpuWh = moved
+        }
+    }
+
+    /// The mean Wh per query with each draw changed by `move` first.
+    func meanWattHours(_ draws: [Sample], idle: [Double], move: (inout Sample) -> Void) -> Double {
         draws.reduce(0.0) { sum, d in
             var moved = d
-            moved.gpuWh = gpuWh(d)
-            moved.nodeWh = d.nodeWh + (moved.gpuWh - d.gpuWh) / surfaces[d.cls].psuEfficiency
+            move(&moved)
             return sum + d.weight * value(moved, idle: idle[d.cls])
         }
     }

@@ -17,10 +17,8 @@ public enum FleetRendering {
             ("name", .str(r.name)), ("description", .str(r.description)), ("boundary", .str(r.boundary.rawValue)),
             ("whPerQuery", stats(r.whPerQuery)), ("gwhPerDay", .num(r.gwhPerDay)),
             ("gwhPerDayLow", .optionalNumber(r.gwhPerDayRange?.low)), ("gwhPerDayHigh", .optionalNumber(r.gwhPerDayRange?.high)),
-            ("gwhPerDaySitePUE", r.gwhPerDaySitePUE.map { site in
-                .obj([("pueP5", .num(site.pue.low)), ("pueP95", .num(site.pue.high)),
-                      ("gwhPerDayLow", .num(site.gwhPerDay.low)), ("gwhPerDayHigh", .num(site.gwhPerDay.high))])
-            } ?? .null),
+            ("gwhPerDaySitePUE", siteFactorJSON(r.gwhPerDaySitePUE, factor: "pue")),
+            ("gwhPerDayHostPower", siteFactorJSON(r.gwhPerDayHostPower, factor: "scale")),
             ("queriesPerDay", .num(r.queriesPerDay)),
             ("gpus", .optionalNumber(r.gpus.map(Double.init))), ("nodes", .optionalNumber(r.nodes.map(Double.init))),
             // A scenario with no fleet of its own has no wall power or idle capacity (null, not 0),
@@ -50,6 +48,14 @@ public enum FleetRendering {
             ("estimatorError", .array(r.estimatorError.map { .obj([("gpu", .str($0.gpu)), ("band", ErrorBands.value($0.band))]) })),
             ("notes", .array(r.notes.map(JSONValue.str))),
         ])
+    }
+
+    /// A site-wide factor's P5 and P95 (`factorP5`, `factorP95`) and the day at each, or null.
+    static func siteFactorJSON(_ range: SiteFactorRange?, factor: String) -> JSONValue {
+        range.map { r in
+            .obj([(factor + "P5", .num(r.factor.low)), (factor + "P95", .num(r.factor.high)),
+                  ("gwhPerDayLow", .num(r.gwhPerDay.low)), ("gwhPerDayHigh", .num(r.gwhPerDay.high))])
+        } ?? .null
     }
 
     /// One lever of a scenario's `levers` (the fields other tools read are a contract: see the README).
@@ -176,11 +182,19 @@ public enum FleetRendering {
             ranges.append("\(formatNumber(g.low, significant: 3))–\(formatNumber(g.high, significant: 3))\(unit) with the GPU energy at the ends of "
                           + "the estimator's measured error band")
         }
-        if let site = r.gwhPerDaySitePUE {
-            let g = site.gwhPerDay, pue = site.pue
-            ranges.append("\(formatNumber(g.low, significant: 3))–\(formatNumber(g.high, significant: 3))\(unit) with the site's PUE at "
-                          + "\(formatNumber(pue.low, significant: 3)) and \(formatNumber(pue.high, significant: 3)), the P5 and P95 of its draws, "
-                          + "for a site has one PUE where the per-query draws average it out of the day")
+        func ends(_ range: SiteFactorRange, _ what: String, _ prefix: String) -> String {
+            let g = range.gwhPerDay, f = range.factor
+            return "\(formatNumber(g.low, significant: 3))–\(formatNumber(g.high, significant: 3))\(unit) with \(what) at "
+                + "\(prefix)\(formatNumber(f.low, significant: 3)) and \(prefix)\(formatNumber(f.high, significant: 3))"
+        }
+        let site = [r.gwhPerDaySitePUE.map { ends($0, "the site's PUE", "") }, r.gwhPerDayHostPower.map { ends($0, "the hosts' power", "× ") }]
+            .compactMap { $0 }
+        if !site.isEmpty {
+            // One site has one PUE and one kind of server: drawn per query, either averages out of the day.
+            let each = site.count > 1 ? "each the P5 and P95 of its draws, held for every query, for a site has one PUE and one kind of server"
+                : r.gwhPerDaySitePUE != nil ? "the P5 and P95 of its draws, held for every query, for a site has one PUE"
+                : "the P5 and P95 of its draws, held for every query, for a site has one kind of server"
+            ranges.append(site.joined(separator: " and ") + ", \(each) where per-query draws average \(site.count > 1 ? "them" : "it") out of the day")
         }
         return ranges.isEmpty ? "" : " (" + ranges.joined(separator: "; ") + ")"
     }
