@@ -67,6 +67,19 @@ public struct QueryEstimate: Sendable {
             + (band != nil ? [] : ["no range: the measured error bands (error-bands.json) are those of the bundled coefficients"])
             + (band != nil && Self.tuned(d) ? [DecodeClockCaveat.rangeAtDefaultSettings] : [])
             + [try Self.clockCaveat(estimator, d, r, s)].compactMap { $0 }
+            + [try Self.eightBitExpertsCaveat(estimator, d, r, settings, ledger, boundary)].compactMap { $0 }
+    }
+
+    /// 8-bit experts without block scales (`EightBitExpertsCaveat`), with what the query costs
+    /// when its FP8 experts stream as the published block-scaled checkpoints' do.
+    static func eightBitExpertsCaveat(_ estimator: Estimator, _ d: Deployment, _ r: ServingRequest, _ settings: LedgerSettings,
+                                      _ ledger: QueryLedger, _ boundary: Boundary) throws -> String? {
+        guard EightBitExpertsCaveat.applies(to: d) else { return nil }
+        let blockWh = try EightBitExpertsCaveat.blockScaled(d).map { b in
+            try QueryLedger.build(serving: try estimator.serve(b, r), deployment: b, outputTokens: r.outputTokens, settings: settings)
+                .total(at: boundary).wattHours
+        }
+        return EightBitExpertsCaveat.note(estimator, d, whPerQuery: ledger.total(at: boundary).wattHours, blockScaledWh: blockWh, boundary: boundary)
     }
 
     /// Whether a clock or cap saves more decode energy than has been measured (`DecodeClockCaveat`).

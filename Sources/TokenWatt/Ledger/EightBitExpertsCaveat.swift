@@ -1,0 +1,66 @@
+import KernelPower
+
+/// 8-bit expert weights that carry no block scales, priced at an efficiency no run measured.
+///
+/// The grouped expert GEMMs stream their weights at a fitted share of the bandwidth, and block-
+/// scaled FP8 ones (`fp8WeightBlock`: the published FP8 checkpoints) at a second, lower share
+/// fitted on Qwen3's FP8 experts under vLLM 0.11 (docs/methodology.md §5). FP8 asked of a 16-bit
+/// checkpoint (vLLM's online, per-tensor quantization) and INT8 carry no block scales, so they
+/// take the 16-bit share with half the bytes: no such mixture-of-experts run is measured here,
+/// and the two rules part widely. A probe found Qwen3-235B-A22B on 8 × H100 (64 sequences, 500 +
+/// 500 tokens) 34 % cheaper in FP8 than in BF16, and its own FP8 checkpoint 0 % cheaper, with
+/// nothing in either output saying why; DeepSeek-V3.1 in INT8 was 38 % cheaper than in its own
+/// block FP8.
+enum EightBitExpertsCaveat {
+    /// Whether `d` prices 8-bit expert weights without block scales where block-scaled ones
+    /// would stream slower (not under `sglang`, whose block-FP8 experts stream like 16-bit ones).
+    static func applies(to d: Deployment) -> Bool {
+        guard d.model.moe != nil, d.framework.isFused, !d.framework.streamsBlockFP8LikeSixteenBit else { return false }
+        switch d.precision {
+        case .fp8: return d.model.fp8WeightBlock == nil
+        case .int8: return true
+        default: return false
+        }
+    }
+
+    /// The note for `d`; `blockScaledWh` is what the same query costs with its FP8 experts block-
+    /// scaled (nil where it is not priced: INT8, or a fleet's class).
+    static func note(_ estimator: Estimator, _ d: Deployment, whPerQuery: Double? = nil, blockScaledWh: Double? = nil,
+                     boundary: Boundary = .facility) -> String? {
+        guard applies(to: d) else { return nil }
+        let t = estimator.timeModel(for: d, set: estimator.calibration.coefficients(for: d.gpu))
+        let ratio = t.groupedMemoryEfficiency > 0 ? t.blockFP8GroupedMemoryEfficiency / t.groupedMemoryEfficiency : 1
+        let what = d.precision == .fp8 ? "FP8 quantized online from a 16-bit checkpoint (vLLM's per-tensor scales)" : "INT8"
+        var s = "the expert weights, \(what), carry no block scales and are priced at the 16-bit grouped-GEMM streaming efficiency "
+            + "with \(formatNumber(d.expertWeightBytes)) byte per weight; no such mixture-of-experts run is measured here. The 8-bit "
+            + "experts measured (block-scaled FP8 checkpoints under vLLM 0.11, ML.ENERGY v3) streamed at "
+            + "\(formatNumber(ratio, significant: 2)) of that efficiency"
+        if let block = blockScaledWh, let here = whPerQuery, here > 0 {
+            s += ": priced so, this query costs \(formatNumber(block, significant: 4)) Wh at the \(boundary.rawValue) boundary "
+                + "(\(block >= here ? "+" : "")\(formatPercent(block / here - 1)) against \(formatNumber(here, significant: 4))). "
+                + "Read the gap as the uncertainty of 8-bit experts without block scales"
+        }
+        return s + alternative(estimator, d)
+    }
+
+    /// Where the catalog prices the block-scaled alternative: this model's own FP8 (its weights
+    /// are block-scaled) or its published FP8 checkpoint.
+    static func alternative(_ estimator: Estimator, _ d: Deployment) -> String {
+        if d.model.fp8WeightBlock != nil { return "; `--precision fp8` prices this model's own block-scaled FP8" }
+        let id = d.model.id + "-FP8"
+        guard estimator.models.contains(id), let m = try? estimator.models.model(id), m.fp8WeightBlock != nil else { return "" }
+        return "; `--model \(m.id)` prices the published block-scaled checkpoint"
+    }
+
+    /// The same deployment with its FP8 expert weights block-scaled (128 × 128, as the published
+    /// checkpoints are), or nil where that is not FP8 asked of a 16-bit checkpoint.
+    static func blockScaled(_ d: Deployment) throws -> Deployment? {
+        guard applies(to: d), d.precision == .fp8 else { return nil }
+        var m = d.model
+        m.fp8WeightBlock = 128
+        return try Deployment(model: m, gpu: d.gpu, node: d.node, gpuCount: d.gpuCount, tensorParallel: d.tensorParallel,
+                              expertParallel: d.expertParallel, precision: d.precision, kvPrecision: d.kvPrecision, framework: d.framework,
+                              attention: d.attention, lockedClock: d.lockedClock, powerCap: d.powerCap, host: d.host,
+                              sampling: d.sampling, pipelineParallel: d.pipelineParallel, memoryUtilization: d.memoryUtilization)
+    }
+}
