@@ -11,7 +11,8 @@ import Testing
     /// `swift run -c release tokenwatt validate --no-report --quick --bands-out Sources/TokenWatt/Resources/error-bands.json`).
     @Test(.enabled(if: sharedData != nil)) func committedBandsAreCurrent() throws {
         let suite = try ValidationSuite.run(dataDirectory: sharedData!)
-        let bands = ErrorBands.compute(from: suite.records, fitted: Set(CoefficientFile.bundled.fitted.map(\.gpuID)))
+        let inFit = try ErrorBands.bundledFitRuns(dataDirectory: sharedData!, estimator: Estimator())
+        let bands = ErrorBands.compute(from: suite.records, fitted: Set(CoefficientFile.bundled.fitted.map(\.gpuID)), inFit: inFit)
         // Held-back runs dropped into ../shared/data change what the bands are read from; the
         // bundled file then describes the data it was made from, and validate says so.
         if let changed = ErrorBands.bundled.staleness(against: bands.runsByDataSet) {
@@ -241,5 +242,33 @@ import Testing
         #expect(try #require(light.range).basis.contains("of the it and facility figures is provisioned idle capacity"))
         #expect(try #require(light.range).provisionedIdleShare > 0.9)
         #expect(!(try #require(busy.range).basis.contains("provisioned idle capacity")))
+    }
+}
+
+/// What a band's runs are beyond its ends: the calibration's own rows, the data sets left out,
+/// and for a GPU that takes the pool, its architecture's bands or the pool's missing vendor.
+@Suite struct ErrorBandCaveatTests {
+    static let estimator = Estimator()
+    func caveat(_ gpu: String) throws -> String {
+        ErrorBands.bundled.caveat(for: try Self.estimator.gpus.gpu(gpu), catalog: Self.estimator.gpus)
+    }
+
+    @Test func theH100BandSaysHowManyOfItsRunsAreFitRows() throws {
+        let b = ErrorBands.bundled.band(for: "h100-sxm")
+        #expect(b.fitRuns > 200 && b.fitRuns < b.runs, "\(b.fitRuns) of \(b.runs)")
+        let outside = try #require(b.outsideFitMedian)
+        #expect(outside > b.ratioMedian)
+        let text = try caveat("h100-sxm")
+        #expect(text.contains("\(b.fitRuns) of its \(b.runs) runs are those the calibration was fitted on"), "\(text)")
+        #expect(text.contains("mlenergy-v2 runs are left out"))
+        // A GPU no fit row ran on says nothing of fit rows.
+        #expect(!(try caveat("a100-sxm-40gb")).contains("fitted on"))
+    }
+
+    @Test func aPooledGPUNamesItsArchitecturesBandsOrTheMissingVendor() throws {
+        let b300 = try caveat("b300")
+        #expect(b300.contains("b200 × \(QueryRange.ratio(ErrorBands.bundled.band(for: "b200").ratioLow))"), "\(b300)")
+        #expect(try caveat("mi300x").contains("which holds no AMD GPU"))
+        #expect(try caveat("h200").contains("h100-nvl") && (try caveat("h200")).contains("h100-sxm"))
     }
 }

@@ -16,9 +16,11 @@ extension KernelFleet {
         let bands = error.map { e -> String in
             let gpu = e.gpu, b = e.band
             let runs = b.gpu == gpu ? "\(b.runs) runs" : "\(b.runs) runs of \(b.whose)"
+            let caveat = (try? estimator.gpus.gpu(gpu)).map { ErrorBands.bundled.caveat(for: $0, catalog: estimator.gpus) } ?? ""
             return "\(gpu) \(QueryRange.ratio(b.ratioLow))–\(QueryRange.ratio(b.ratioHigh)) (\(b.quantiles) of \(runs), median "
-                + "\(QueryRange.ratio(b.ratioMedian)); " + (b.leftOut == "none" ? "not checked out of sample)"
-                    : "it keeps \(formatPercent(b.outOfSampleCoverage, decimals: 0)) of a left-out \(b.leftOut)'s runs)")
+                + "\(QueryRange.ratio(b.ratioMedian)); " + (b.leftOut == "none" ? "not checked out of sample"
+                    : "it keeps \(formatPercent(b.outOfSampleCoverage, decimals: 0)) of a left-out \(b.leftOut)'s runs")
+                + (caveat.isEmpty ? ")" : "; " + caveat + ")")
         }
         let drawn = kernel.gpuEnergyScale.isRandom
             ? "this scenario draws GPU energy × \(kernel.gpuEnergyScale.summary)"

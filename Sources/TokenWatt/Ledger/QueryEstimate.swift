@@ -60,6 +60,7 @@ public struct QueryEstimate: Sendable {
             var q = try QueryRange(band: $0, serving: s, deployment: d, outputTokens: r.outputTokens, settings: settings)
             let it = ledger.total(at: .it).wattHours
             q.provisionedIdleShare = it > 0 ? (ledger.items.first { $0.item == "provisioned-idle" }?.energy.wattHours ?? 0) / it : 0
+            q.caveat = ErrorBands.bundled.caveat(for: d.gpu, catalog: estimator.gpus)
             return q
         }
         assumptions = Self.assumptions(d, r, s, settings, estimator: estimator) + s.notes

@@ -13,6 +13,8 @@ public struct QueryRange: Sendable {
     /// range holds: a load that leaves the deployment idle most of the time gave a range of ±1 %
     /// around a figure that was 62 % idle.
     public var provisionedIdleShare = 0.0
+    /// What the band's runs are beyond its ends (`ErrorBands.caveat`): fit rows, data sets left out, the pool.
+    public var caveat = ""
 
     init(band: ErrorBand, serving s: ServingEstimate, deployment d: Deployment, outputTokens: Int,
          settings: LedgerSettings) throws {
@@ -27,7 +29,7 @@ public struct QueryRange: Sendable {
 
     /// Where the band comes from, in words.
     public var basis: String {
-        Self.describe(band) + "; host power, idle power and PUE as above"
+        Self.describe(band) + (caveat.isEmpty ? "" : "; " + caveat) + "; host power, idle power and PUE as above"
             + (provisionedIdleShare >= 0.25 ? "; \(formatPercent(provisionedIdleShare, decimals: 0)) of the it and facility figures is provisioned idle "
                 + "capacity, which the range holds: the load and the batch set it, not the estimator's error" : "")
     }

@@ -21,12 +21,13 @@ public struct ValidationReport: Sendable {
     /// rather than printing an empty table (and `[]` in JSON) as if it were a result.
     public var generalizationSkipped: String?
 
-    public init(suite: ValidationSuite, generalization: [Generalization.Row], fitted: Set<String>? = nil) {
+    /// `inFit`: the runs the calibration was fitted on (`ErrorBands.bundledFitRuns`), which the bands count.
+    public init(suite: ValidationSuite, generalization: [Generalization.Row], fitted: Set<String>? = nil, inFit: Set<String> = []) {
         self.suite = suite
         self.generalization = generalization
         leverPairs = LeverValidation.pairs(suite.records)
         latencyPairs = LeverValidation.pairs(suite.records, metrics: LeverValidation.latencyMetrics)
-        let bands = fitted.map { ErrorBands.compute(from: suite.records, fitted: $0) }
+        let bands = fitted.map { ErrorBands.compute(from: suite.records, fitted: $0, inFit: inFit) }
         self.bands = bands
         guard let fitted, let bands else { bandCoverage = []; return }
         let kept = ErrorBands.leaveOneGPUOutCoverage(suite.records, fitted: fitted, tail: bands.forecast.tail)

@@ -39,7 +39,9 @@ extension ErrorBands {
         .obj([("gpu", .str(b.gpu)), ("runs", .num(Double(b.runs))), ("datasets", .array(b.datasets.map(JSONValue.str)))]
              + (b.pooledGPUs.isEmpty ? [] : [("pooledGPUs", .array(b.pooledGPUs.map(JSONValue.str)))])
              + [("tail", .num(b.tail)), ("ratioLow", .num(b.ratioLow)), ("ratioMedian", .num(b.ratioMedian)), ("ratioHigh", .num(b.ratioHigh)),
-                ("leftOut", .str(b.leftOut)), ("outOfSampleCoverage", .num(b.outOfSampleCoverage))])
+                ("leftOut", .str(b.leftOut)), ("outOfSampleCoverage", .num(b.outOfSampleCoverage))]
+             + (b.fitRuns > 0 ? [("fitRuns", .num(Double(b.fitRuns)))] : [])
+             + (b.outsideFitMedian.map { [("outsideFitMedian", .num($0))] } ?? []))
     }
 
     /// The bundled bands (a test keeps them equal to a fresh validation run).
@@ -98,13 +100,15 @@ extension ErrorBands {
     static func band(_ v: JSONValue, file: String, path: String) throws -> ErrorBand {
         var o = try JSONObjectReader(v, file: file, path: path)
         let ratio = 1e-3...1e3
-        let b = ErrorBand(gpu: try o.string("gpu"), runs: try o.int("runs", 1...1_000_000), datasets: try o.stringArray("datasets"),
+        var b = ErrorBand(gpu: try o.string("gpu"), runs: try o.int("runs", 1...1_000_000), datasets: try o.stringArray("datasets"),
                           pooledGPUs: o.has("pooledGPUs") ? try o.stringArray("pooledGPUs") : [],
                           tail: try o.double("tail", 0...0.5, expected: "a quantile from 0 to 0.5"),
                           ratioLow: try o.double("ratioLow", ratio), ratioMedian: try o.double("ratioMedian", ratio),
                           ratioHigh: try o.double("ratioHigh", ratio),
                           outOfSampleCoverage: try o.double("outOfSampleCoverage", 0...1, expected: "a share from 0 to 1"),
                           leftOut: try o.string("leftOut", allowed: ["model family", "GPU", "none"]))
+        b.fitRuns = try o.optionalInt("fitRuns", 0...b.runs) ?? 0
+        b.outsideFitMedian = try o.optionalDouble("outsideFitMedian", ratio)
         try o.finish()
         guard b.ratioLow <= b.ratioMedian, b.ratioMedian <= b.ratioHigh else {
             throw InputError.invalidValue(file: file, field: path, value: "\(b.ratioLow), \(b.ratioMedian), \(b.ratioHigh)",

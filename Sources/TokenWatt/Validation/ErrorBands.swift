@@ -26,6 +26,13 @@ public struct ErrorBand: Sendable, Equatable {
     /// What is left out to check the range: `model family`, `GPU`, or `none` when the runs hold
     /// only one, so the range is not checked out of sample.
     public var leftOut = ""
+    /// Of `runs`, those the bundled calibration was fitted on (ML.ENERGY v3's H100 rows): their
+    /// ratios are fit residuals, not errors of a forecast. Leaving a family out re-picks the
+    /// range's quantiles but refits nothing, so such runs stay in sample; an auditor found 223 of
+    /// the H100's 290 runs were, with median 1.02 against 1.23 for the 51 v3 runs outside the fit.
+    public var fitRuns = 0
+    /// The median measured ÷ estimated of the runs outside the fit, where some are in it and some not.
+    public var outsideFitMedian: Double? = nil
 
     /// Whose runs these are, in words: the GPU, or the pooled GPUs without a fit of their own.
     public var whose: String {
@@ -94,18 +101,34 @@ public struct ErrorBands: Sendable, Equatable {
     /// not read from, the pool for a GPU it was not read from. Each family (or pooled GPU) is left
     /// out in turn against the range of the rest, and the narrowest range in `tails` whose
     /// runs-weighted coverage reaches 90 % is kept (the extremes when none does).
-    public static func compute(from records: [ValidationRecord], fitted: Set<String>) -> ErrorBands {
+    /// `inFit` keys (`fitKey`) the runs the calibration was fitted on, which each band counts.
+    public static func compute(from records: [ValidationRecord], fitted: Set<String>, inFit: Set<String> = []) -> ErrorBands {
         let rows = scored(records)
         let byGPU = Dictionary(grouping: rows, by: \.gpu)
         let own = byGPU.keys.sorted().compactMap { gpu -> ErrorBand? in
             let r = byGPU[gpu]!
-            return r.count >= minimumRuns ? calibrated(gpu, r, leavingOut: \.group) : nil
+            guard r.count >= minimumRuns else { return nil }
+            var b = calibrated(gpu, r, leavingOut: \.group)
+            let outside = r.filter { !inFit.contains(fitKey($0.dataset, $0.label)) }
+            b.fitRuns = r.count - outside.count
+            if b.fitRuns > 0, !outside.isEmpty { b.outsideFitMedian = quantile(outside.map { $0.measured / $0.predicted }.sorted(), 0.5) }
+            return b
         }
         let carried = rows.filter { !fitted.contains($0.gpu) }
         var pool = calibrated("forecast", carried, leavingOut: \.gpu)
         pool.pooledGPUs = Set(carried.map(\.gpu)).sorted()
         return ErrorBands(bands: own, forecast: pool, levers: LeverValidation.summarize(LeverValidation.servingFirst(LeverValidation.pairs(records)), pooled: true),
                           runsByDataSet: runs(records))
+    }
+
+    /// A run's key in `compute`'s `inFit`: its data set and label.
+    public static func fitKey(_ dataset: String, _ label: String) -> String { dataset + "/" + label }
+
+    /// The keys of the runs the bundled calibration fits (its H100 serving rows, ML.ENERGY v3):
+    /// the rows `BuiltinCalibration.run` builds, by the same rule.
+    public static func bundledFitRuns(dataDirectory: String, estimator: Estimator) throws -> Set<String> {
+        let rows = ServingCalibration.rows(try MLEnergyData.load(dataDirectory: dataDirectory), gpu: "h100-sxm", estimator: estimator)
+        return Set(rows.map { fitKey(MLEnergyValidation.dataset, $0.label) })
     }
 
     /// The band of `rows` at the narrowest tail whose leave-one-`key`-out coverage reaches 90 %.

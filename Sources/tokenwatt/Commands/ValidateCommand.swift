@@ -121,7 +121,9 @@ enum ValidateCommand {
         let generalization = skipped != nil ? [] : try Generalization.leaveOneGPUOut(dataDirectory: data) + Generalization.leaveOneFamilyOut(dataDirectory: data)
             + Generalization.softwareStack(dataDirectory: data).rows + Generalization.splitwiseEngine(dataDirectory: data).rows
         let fitted = Set(estimator.calibration.fitted.map(\.gpuID))
-        var report = ValidationReport(suite: suite, generalization: generalization, fitted: fitted)
+        // The bundled calibration's own rows; another calibration's are not known here, and none are counted.
+        let inFit = estimator.calibrationIsBundled ? try ErrorBands.bundledFitRuns(dataDirectory: data, estimator: estimator) : []
+        var report = ValidationReport(suite: suite, generalization: generalization, fitted: fitted, inFit: inFit)
         report.generalizationSkipped = skipped
         return (report, suite)
     }

@@ -1,0 +1,41 @@
+import KernelPower
+
+extension ErrorBands {
+    /// What a reader of the band an estimate on `gpu` takes must know beyond its ends: how many of
+    /// its runs the calibration was fitted on, the data sets of that GPU the bands leave out, and,
+    /// for a GPU that takes the pool, what the runs of its own architecture or vendor say. An
+    /// auditor read the H100's 0.798–1.51 as out-of-sample error where 223 of its 290 runs were
+    /// fit rows (median 1.02; 1.23 for the 51 v3 runs outside the fit, 1.17 for all 67 others),
+    /// missed the 157 ML.ENERGY v2 runs it leaves out (measured 1.9× the estimate), and saw B300
+    /// and MI300X given the pool's median 0.957 beside a B200 band of median 1.25 and an AMD
+    /// caveat calling estimates optimistic. "" when nothing.
+    public func caveat(for gpu: GPUSpec, catalog: GPUCatalog) -> String {
+        let b = band(for: gpu.id)
+        var parts: [String] = []
+        if b.fitRuns > 0 {
+            let others = b.outsideFitMedian.map { ", and the \(b.runs - b.fitRuns) others have median × \(QueryRange.ratio($0))" } ?? ""
+            parts.append("\(b.fitRuns) of its \(b.runs) runs are those the calibration was fitted on, whose ratios are fit residuals, "
+                         + "not forecast errors\(others)")
+        }
+        for (set, why) in Self.leftOut.sorted(by: { $0.key < $1.key }) {
+            if let n = runsByDataSet["\(set)/\(gpu.id)"], n > 0 { parts.append("its \(n) \(set) runs are left out: \(why)") }
+        }
+        if b.gpu == forecast.gpu, let words = poolWords(gpu, catalog: catalog) { parts.append(words) }
+        return parts.joined(separator: "; ")
+    }
+
+    /// For a GPU without a band of its own: the band of a GPU of its architecture, or that the
+    /// pool holds no GPU of its vendor.
+    func poolWords(_ gpu: GPUSpec, catalog: GPUCatalog) -> String? {
+        let siblings = bands.filter { (try? catalog.gpu($0.gpu))?.architecture == gpu.architecture }
+        if !siblings.isEmpty {
+            let words = siblings.map { s in
+                "\(s.gpu) × \(QueryRange.ratio(s.ratioLow))–\(QueryRange.ratio(s.ratioHigh)), median × \(QueryRange.ratio(s.ratioMedian))"
+            }
+            return "\(gpu.id) has no band of its own and takes the pool's; GPUs of its architecture (\(gpu.architecture)) with bands "
+                + "of their own: " + words.joined(separator: ", ")
+        }
+        guard !forecast.pooledGPUs.contains(where: { (try? catalog.gpu($0))?.vendor == gpu.vendor }) else { return nil }
+        return "\(gpu.id) has no band of its own and takes the pool's, which holds no \(gpu.vendor.uppercased()) GPU"
+    }
+}
