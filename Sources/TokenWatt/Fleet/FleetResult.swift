@@ -73,6 +73,27 @@ public struct QueryStatistics: Sendable, Equatable {
 public struct VarianceShare: Sendable, Equatable {
     public var input: String
     public var share: Double
+    /// Whether the input took one value in every draw: its 0 is exact, not an estimate.
+    public var constant = false
+
+    /// The share below which the rank estimator (`conditionalVariance`) cannot tell an input from
+    /// one that moves nothing, for `draws` draws: 3 ÷ √draws. For an input that leaves Wh per query
+    /// alone, the estimator reads the lag-1 autocorrelation of the draws in a random order, whose
+    /// standard deviation is 1 ÷ √n (a sum of n − 1 neighbouring products, each of variance σ⁴,
+    /// uncorrelated with the next, over n σ²), clamped at 0; three of them hold the noise of a
+    /// heavy-tailed Wh per query too: at 20,000 draws (threshold 2.1 %) the chat service's PUE
+    /// read 0–1.5 % and its GPU-energy scale 0–1.9 % over seeds 1–10, each printed as a precise
+    /// "0 %" or "2 %". At most 1 (all of it: 9 draws or fewer say nothing).
+    public static func noiseLevel(draws: Int) -> Double { draws > 0 ? min(1, 3 / Double(draws).squareRoot()) : 1 }
+}
+
+/// The GPUs and servers of one GPU type on one server model, over the deployments that use them:
+/// a fleet of several types had printed its GPUs and nodes in all alone ("716 GPUs in 90 nodes").
+public struct HardwareType: Sendable, Equatable {
+    public var gpu: String
+    public var node: String
+    public var gpus: Int
+    public var nodes: Int
 }
 
 /// A fleet scenario's results.
@@ -125,6 +146,22 @@ public struct FleetResult: Sendable {
     /// The servers each deployment's GPUs fill, its classes' together (kernel scenarios; empty
     /// otherwise): `nodes` is theirs added up, and embodied carbon counts them.
     public var servers: [ServerUse] = []
+
+    /// The fleet's GPUs and servers by GPU type and server model (`servers` added up), in the
+    /// order they first serve a class.
+    public var hardwareTypes: [HardwareType] {
+        var out: [HardwareType] = []
+        for s in servers {
+            let gpu = hardware.first { $0.deployment == s.deployment && $0.node == s.node.id }?.gpu ?? s.node.gpuID
+            if let i = out.firstIndex(where: { $0.gpu == gpu && $0.node == s.node.id }) {
+                out[i].gpus += s.gpus
+                out[i].nodes += s.nodes
+            } else {
+                out.append(HardwareType(gpu: gpu, node: s.node.id, gpus: s.gpus, nodes: s.nodes))
+            }
+        }
+        return out
+    }
     /// Share of the mean Wh per query that is facility overhead (0 below the facility boundary).
     public var overheadShare: Double = 0
     /// The site's PUE as the mean query meets it, at every boundary: facility ÷ IT energy of the
@@ -256,6 +293,9 @@ public struct ClassResult: Sendable {
     /// Sequences one engine (attention rank) keeps in flight, and what holds it there.
     public var engineBatch = 0
     public var engineBatchLimit: BatchLimit = .none
+    /// The data-parallel engines of one replica of the class's deployment, among which its
+    /// `maxBatch` is split: `effectiveBatch` is `engines` × `engineBatch`.
+    public var engines = 1
     /// Share of the class's queries with a call longer than the model's context window, and with
     /// a call one of whose sequences (its prompt and one answer) does not fit in one engine's KV
     /// cache even alone (`KVCacheBudget.fits`).

@@ -35,13 +35,16 @@ extension KernelFleet {
     /// waits on the chunks of the other b − 1 places, never on its own, so ITL = t₀ + (t − t₀) ×
     /// (b − 1) ÷ b with t₀ the plain decode step, as `estimate` has it. A call's first token comes
     /// after the steps its prompt's chunks run in (`ServingSurface.chunkStepTime`). The class
-    /// figures weigh by output tokens (ITL) and by calls (TTFT, per model call), the classes by
-    /// their shares. A disaggregated decode pool's steps hold decodes only: ITL is the plain step,
-    /// and TTFT, a prefill pool's batching that the surface does not time, is nil.
+    /// figures weigh by intervals between tokens (ITL) and by calls (TTFT, per model call), the
+    /// classes by their shares. A query with no interval (one-token answers: the step that runs
+    /// its prompt's last chunk gives its only token) has no ITL, and a run with none has none
+    /// (nil), as `estimate` prints "ITL –": weighed by output tokens, a classification class of
+    /// 1,000 + 1 tokens had read 439 ms. A disaggregated decode pool's steps hold decodes only:
+    /// ITL is the plain step, and TTFT, a prefill pool's batching that the surface does not time, is nil.
     func latency(_ draws: [Sample], surfaces: [ServingSurface]) -> (itlMs: Double?, ttftMs: Double?) {
         // One pass over the draws, summing per class: filtering the draws class by class copied
         // every record once per class.
-        struct Sums { var slots = 0.0, occupancy = 0.0, plain = 0.0, weight = 0.0, count = 0.0, tokens = 0.0, calls = 0.0, firstToken = 0.0 }
+        struct Sums { var slots = 0.0, occupancy = 0.0, plain = 0.0, weight = 0.0, count = 0.0, intervals = 0.0, calls = 0.0, firstToken = 0.0 }
         var sums = [Sums](repeating: Sums(), count: surfaces.count)
         for d in draws {
             sums[d.cls].slots += d.cost.slotSteps
@@ -49,7 +52,7 @@ extension KernelFleet {
             sums[d.cls].plain += d.cost.decodeStepSeconds
             sums[d.cls].weight += d.weight
             sums[d.cls].count += 1
-            sums[d.cls].tokens += d.cost.outputTokens
+            sums[d.cls].intervals += d.cost.decodeIntervals
             sums[d.cls].calls += d.cost.calls
             sums[d.cls].firstToken += d.cost.firstTokenSeconds
         }
@@ -61,8 +64,8 @@ extension KernelFleet {
             let b = Double(s.localBatch), ranks = Double(s.deployment.attentionRanks)
             let step = ranks * b * m.occupancy / m.slots
             let plain = m.plain / m.slots
-            if m.tokens > 0 {
-                let w = m.weight * m.tokens / m.count
+            if m.intervals > 0 {
+                let w = m.weight * m.intervals / m.count
                 itl.sum += w * (s.disaggregated ? plain : plain + (step - plain) * (b - 1) / b)
                 itl.weight += w
             }

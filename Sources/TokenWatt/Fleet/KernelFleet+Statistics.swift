@@ -59,7 +59,7 @@ extension KernelFleet {
         let total = variance(values), ties = scrambledOrder(draws.count)
         return inputs.filter(\.2).map { name, key, _ in
             let x = draws.map(key)
-            return VarianceShare(input: name, share: varies(x) ? min(1, conditionalVariance(x, values, ties: ties) / total) : 0)
+            return VarianceShare(input: name, share: varies(x) ? min(1, conditionalVariance(x, values, ties: ties) / total) : 0, constant: !varies(x))
         }.sorted { $0.share != $1.share ? $0.share > $1.share : $0.input < $1.input }
     }
 }

@@ -186,6 +186,12 @@ extension KernelFleet {
             + "for \(formatNumber(queriesPerDay, significant: 3)) queries a day sit mostly idle, and each query carries their idle draw"
     }
 
+    /// What a day of no queries prices: no fleet is sized, so its query carries no idle replicas.
+    /// The chat service at 0 queries a day printed 0 GPUs beside 0.146 Wh per query, lower than
+    /// the 0.171 of 100 million a day, with no word of why.
+    static let noTrafficNote = "no queries a day: no fleet is sized (0 GPUs, no idle capacity), so the Wh per query is that of a query "
+        + "on busy replicas alone, without the share of idle provisioned capacity that a served day's queries carry"
+
     /// Fleet sizing, per-query idle share, statistics, the median query's ledger and the
     /// variance decomposition. Each class is served by its own replicas of its deployment
     /// (`size`).
@@ -227,6 +233,7 @@ extension KernelFleet {
         let meanPUE = draws.reduce(0) { $0 + $1.weight * $1.pue }
         let mean = draws.isEmpty ? [] : meanLedger(draws, idle: idlePerOccupancySecond)
         if let note = Self.mostlyIdleNote(mean, gpus: gpus, queriesPerDay: perDay) { notes.append(note) }
+        if perDay == 0, !draws.isEmpty { notes.append(Self.noTrafficNote) }
         // Replicas of a deployment's classes share its servers: nodes by deployment, not by class.
         let servers = ServerUse.group(hardware, nodes: Dictionary(zip(classes.map(\.deployment), surfaces.map(\.deployment.node)),
                                                                   uniquingKeysWith: { first, _ in first }))
@@ -250,6 +257,7 @@ extension KernelFleet {
                 r.prefixCacheHit = cls.prefixCacheHit
                 r.engineBatch = s.localBatch
                 r.engineBatchLimit = s.batchLimit
+                r.engines = s.deployment.attentionRanks
                 r.overContextShare = Double(mine.filter { draws[$0].overContext }.count) / count
                 r.kvOverflowShare = Double(mine.filter { draws[$0].overflows(s) }.count) / count
                 r.samplesInTurnsShare = Double(mine.filter { draws[$0].samplesTakeTurns(s) }.count) / count

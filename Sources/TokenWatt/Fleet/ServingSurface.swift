@@ -33,6 +33,15 @@ public final class ServingSurface: Sendable {
     /// cost flattens past the window, 8 % low at 1,000 + 3,000 tokens and 18 % high at
     /// 30,000 + 1,000 (DeepSeek-V3.2 on 8 H200s).
     let decodeEnergy: CostCurve, decodeGap: CostCurve, decodeTime: CostCurve
+    /// The plain decode step's energy, host-gap energy and time, per GPU: the place-steps that
+    /// emit one token whatever the lever (a prompt's chunks before its last, and each sequence's
+    /// first token, which the step running the last chunk emits). Under speculative decoding
+    /// they had been priced at the verification step per accepted token, so a class of one-token
+    /// answers, which never decodes, "saved 2 %" (GPUs 512 → 500, TTFT 499 → 488 ms). The same
+    /// curves as the three above without speculation.
+    let plainEnergy: CostCurve, plainGap: CostCurve, plainTime: CostCurve
+    /// Whether the decode curves are speculative decoding's (a verification step per accepted token).
+    let speculative: Bool
     /// Marginal per-GPU cost of a prompt chunk of n tokens after no cached tokens, and the
     /// extra per chunk token by the tokens cached before it (J, s): piecewise linear on doubling
     /// lengths, since sparse attention's cost stops growing with them. A straight line from 8,192
@@ -83,6 +92,10 @@ public final class ServingSurface: Sendable {
         decodeEnergy = CostCurve(steps.map { ($0.c, $0.e) })
         decodeGap = CostCurve(steps.map { ($0.c, $0.gap) })
         decodeTime = CostCurve(steps.map { ($0.c, $0.t) })
+        speculative = change?.speculative != nil
+        (plainEnergy, plainGap, plainTime) = speculative
+            ? (CostCurve(steps.map { ($0.c, $0.pe) }), CostCurve(steps.map { ($0.c, $0.pgap) }), CostCurve(steps.map { ($0.c, $0.pt) }))
+            : (decodeEnergy, decodeGap, decodeTime)
         chunk = max(1, tokenBudget - b)
         let promptTokensPerStep = Double(b) * Double(probe.inputTokens) / Double(probe.outputTokens)
         self.promptTokensPerStep = promptTokensPerStep
@@ -122,9 +135,10 @@ public final class ServingSurface: Sendable {
 
     /// The decode step at each context, per emitted token (speculative decoding: a verification
     /// step of k + 1 tokens emits the accepted ones, and the draft model costs a fraction of a
-    /// plain decode step per drafted token).
+    /// plain decode step per drafted token), with the plain step's energy, gap and time beside it.
     static func decodeSteps(contexts: [Int], speculative: LeverChange.Speculation?, step: (Int) throws -> PassEstimate,
-                            plain: (Int) throws -> PassEstimate) throws -> [(c: Double, e: Double, gap: Double, t: Double)] {
+                            plain: (Int) throws -> PassEstimate) throws
+        -> [(c: Double, e: Double, gap: Double, t: Double, pe: Double, pgap: Double, pt: Double)] {
         var tokensPerStep = 1.0, draftRatio = 0.0
         if let s = speculative {
             tokensPerStep = (1 - pow(s.acceptance, Double(s.draftTokens + 1))) / (1 - s.acceptance)
@@ -133,13 +147,19 @@ public final class ServingSurface: Sendable {
         return try contexts.map { c in
             let s = try step(c), p = speculative == nil ? s : try plain(c)
             func norm(_ x: Double, _ plain: Double) -> Double { (x + draftRatio * plain) / tokensPerStep }
-            return (Double(c), norm(s.energy.joules, p.energy.joules), norm(s.gapEnergy.joules, p.gapEnergy.joules), norm(s.time.seconds, p.time.seconds))
+            return (Double(c), norm(s.energy.joules, p.energy.joules), norm(s.gapEnergy.joules, p.gapEnergy.joules), norm(s.time.seconds, p.time.seconds),
+                    p.energy.joules, p.gapEnergy.joules, p.time.seconds)
         }
     }
 
     /// Per-GPU decode step at mean context `c`: energy, host-gap energy (J) and time (s).
     func decodeStep(_ c: Double) -> (e: Double, gap: Double, t: Double) {
         (decodeEnergy.value(c), decodeGap.value(c), decodeTime.value(c))
+    }
+
+    /// Per-GPU plain decode step at mean context `c` (`plainEnergy`): the step itself without speculation.
+    func plainStep(_ c: Double) -> (e: Double, gap: Double, t: Double) {
+        speculative ? (plainEnergy.value(c), plainGap.value(c), plainTime.value(c)) : decodeStep(c)
     }
 
     /// Energy to move one bit between GPUs: 1.3 pJ/bit, NVIDIA's figure for NVLink ("What Is
@@ -259,6 +279,10 @@ public struct QueryCost: Sendable {
     public var decodeStepSeconds = 0.0
     public var calls = 0.0
     public var firstTokenSeconds = 0.0
+    /// Intervals between a sequence's tokens, over the query's calls: Σ sequences × (output − 1).
+    /// A call of one output token has none (its only token comes with its prompt's last chunk),
+    /// and the inter-token latency skips it, as `estimate` prints "ITL –" for it.
+    public var decodeIntervals = 0.0
 }
 
 extension ServingSurface {
@@ -269,13 +293,14 @@ extension ServingSurface {
         for call in calls {
             var past = Double(call.cachedTokens), left = Double(call.newTokens)
             var chunks = 0.0
-            let step = decodeStep(call.meanDecodeContext)
+            let step = decodeStep(call.meanDecodeContext), plain = plainStep(call.meanDecodeContext)
             while left > 0 {
                 let n = min(left, Double(chunk))
                 let (e, t) = chunkCost(n, past: past)
                 q.prefillJoules += e * gpus / ranks
                 q.occupancySeconds += t / ranks
-                q.firstTokenSeconds += chunkStepTime(decode: step.t, added: t, tokens: n)
+                // A chunk runs beside a plain decode step (`plainStep`).
+                q.firstTokenSeconds += chunkStepTime(decode: plain.t, added: t, tokens: n)
                 past += n
                 left -= n
                 chunks += 1
@@ -284,18 +309,37 @@ extension ServingSurface {
             // emits the first token), as `ContinuousPlan.slotSteps` counts it; a disaggregated
             // decode pool takes the request only once its prompt is read elsewhere.
             let held = disaggregated ? 0 : Double(call.sequences) * max(0, chunks - 1)
-            q.prefillJoules += step.e * perSequenceStep * held
-            q.occupancySeconds += step.t / (ranks * Double(localBatch)) * held
+            q.prefillJoules += plain.e * perSequenceStep * held
+            q.occupancySeconds += plain.t / (ranks * Double(localBatch)) * held
             let tokens = Double(call.sequences * call.outputTokens)
-            q.decodeJoules += step.e * perSequenceStep * tokens
-            q.gapJoules += step.gap * perSequenceStep * tokens
-            q.occupancySeconds += step.t / (ranks * Double(localBatch)) * tokens
+            let (firsts, decoded) = firstTokens(call)
+            q.decodeJoules += step.e * perSequenceStep * decoded + plain.e * perSequenceStep * firsts
+            q.gapJoules += step.gap * perSequenceStep * decoded + plain.gap * perSequenceStep * firsts
+            q.occupancySeconds += step.t / (ranks * Double(localBatch)) * decoded + plain.t / (ranks * Double(localBatch)) * firsts
             q.outputTokens += tokens
-            q.slotSteps += held + tokens
-            q.decodeStepSeconds += step.t * (held + tokens)
+            q.slotSteps += held + decoded + firsts
+            // The plain step's seconds over the one-token place-steps (`firstTokens`), the same sum as before without a lever.
+            q.decodeStepSeconds += speculative ? plain.t * (held + firsts) + step.t * decoded : step.t * (held + decoded)
             q.calls += 1
+            q.decodeIntervals += Double(call.sequences * max(0, call.outputTokens - 1))
         }
         return q
+    }
+
+    /// A call's output tokens as the decode pool's steps emit them: `firsts`, each sequence's
+    /// first token where a place-step of its own emits it, priced at the plain step, and
+    /// `decoded`, those priced at the surface's step. Without a lever every token is `decoded`
+    /// (the sums stay bit for bit what they were). Under speculative decoding the first token of
+    /// each sequence comes from the step that runs the prompt's last chunk, with no draft to
+    /// verify: a plain place-step. A disaggregated decode pool emits no first token at all (the
+    /// prefill pool's pass gives it, and its logits are in that pass's energy): O − 1 steps,
+    /// where O had been priced, so a class of one-token answers "cut ITL 439 → 51.9 ms" in a pool
+    /// it never enters.
+    func firstTokens(_ call: ModelCall) -> (firsts: Double, decoded: Double) {
+        let tokens = Double(call.sequences * call.outputTokens)
+        guard call.outputTokens > 0 else { return (0, tokens) }
+        if disaggregated { return (0, tokens - Double(call.sequences)) }
+        return speculative ? (Double(call.sequences), tokens - Double(call.sequences)) : (0, tokens)
     }
 
     /// The step a prompt chunk of `tokens` runs in, s: the decode step (`decode`) with that chunk
@@ -322,10 +366,11 @@ extension ServingSurface {
                 left -= n
                 chunks += 1
             }
-            let t = decodeTime.value(call.meanDecodeContext)
+            let t = decodeTime.value(call.meanDecodeContext), plain = plainStep(call.meanDecodeContext).t
             let held = disaggregated ? 0 : Double(call.sequences) * max(0, chunks - 1)
-            occupancy += t / (ranks * Double(localBatch)) * held
-            occupancy += t / (ranks * Double(localBatch)) * Double(call.sequences * call.outputTokens)
+            let (firsts, decoded) = firstTokens(call)
+            occupancy += plain / (ranks * Double(localBatch)) * held
+            occupancy += t / (ranks * Double(localBatch)) * decoded + plain / (ranks * Double(localBatch)) * firsts
         }
         return occupancy
     }

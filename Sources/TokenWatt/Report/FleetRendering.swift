@@ -1,3 +1,4 @@
+import Foundation
 import KernelPower
 
 /// Text, JSON and Markdown renderings of a workload's fleet results.
@@ -21,6 +22,10 @@ public enum FleetRendering {
             ("gwhPerDayHostPower", siteFactorJSON(r.gwhPerDayHostPower, factor: "scale")),
             ("queriesPerDay", .num(r.queriesPerDay)),
             ("gpus", .optionalNumber(r.gpus.map(Double.init))), ("nodes", .optionalNumber(r.nodes.map(Double.init))),
+            // The fleet by GPU type and server model (null without a fleet of its own).
+            ("hardware", r.gpus == nil ? .null : .array(r.hardwareTypes.map {
+                .obj([("gpu", .str($0.gpu)), ("node", .str($0.node)), ("gpus", .num(Double($0.gpus))), ("nodes", .num(Double($0.nodes)))])
+            })),
             // A scenario with no fleet of its own has no wall power or idle capacity (null, not 0),
             // and its facility MW is the day's mean.
             ("megawatts", r.gpus == nil ? .null : .num(r.megawatts)), ("facilityMegawatts", .num(r.facilityMegawatts)),
@@ -29,6 +34,8 @@ public enum FleetRendering {
             ("idleFacilityGWhPerDay", r.gpus == nil ? .null : .num(r.idleFacilityGWhPerDay)),
             ("medianLedger", ledgerJSON(r.medianLedger)), ("meanLedger", ledgerJSON(r.meanLedger)),
             ("varianceShares", .array(r.varianceShares.map { .obj([("input", .str($0.input)), ("share", .num($0.share))]) })),
+            // Shares below it cannot be told from none at the draws taken (`VarianceShare.noiseLevel`).
+            ("varianceSharesNoiseLevel", r.varianceShares.isEmpty ? .null : .num(VarianceShare.noiseLevel(draws: r.samples.count))),
             ("classes", .array(r.classes.map { c in
                 // A class without draws has no figures: null, not 0.
                 func drawn(_ x: Double) -> JSONValue { c.draws > 0 ? .num(x) : .null }
@@ -36,6 +43,7 @@ public enum FleetRendering {
                       ("strategyParameters", .obj(c.queryStrategy.parameters.map { ($0.name, .num($0.value)) })),
                       ("prefixCacheHit", .num(c.prefixCacheHit)), ("share", .num(c.share)),
                       ("whPerQuery", c.draws > 0 ? stats(c.whPerQuery) : .null), ("effectiveBatch", .num(Double(c.effectiveBatch))),
+                      ("engineBatch", .num(Double(c.engineBatch))), ("engines", .num(Double(c.engines))),
                       ("meanOutputTokens", drawn(c.meanOutputTokens)), ("meanCalls", drawn(c.meanCalls)),
                       ("meanPrefilledTokens", drawn(c.meanPrefilledTokens)), ("meanCachedTokens", drawn(c.meanCachedTokens)),
                       ("overContextShare", drawn(c.overContextShare)), ("kvOverflowShare", drawn(c.kvOverflowShare)),
@@ -166,8 +174,15 @@ public enum FleetRendering {
         return [wh(c.whPerQuery.median), wh(c.whPerQuery.mean), formatNumber(c.meanOutputTokens, significant: 4)]
     }
 
-    /// A query count in words past a million ("100 million", "1 billion").
+    /// A query count in words past a million ("100 million", "1 billion", "2 trillion"), and as a
+    /// power of ten from 10¹⁵ ("1 × 10^15"), where 1e15 had read "1000000 billion".
     static func queries(_ x: Double) -> String {
+        if x >= 1e15 {
+            let e = Int(log10(x).rounded(.down)), m = x / pow(10, Double(e))
+            // Rounding can carry the mantissa to 10 (9.9996e15): one more power of ten.
+            return formatNumber(m, significant: 3) == "10" ? "1 × 10^\(e + 1)" : "\(formatNumber(m, significant: 3)) × 10^\(e)"
+        }
+        if x >= 1e12 { return "\(formatNumber(x / 1e12, significant: 3)) trillion" }
         if x >= 1e9 { return "\(formatNumber(x / 1e9, significant: 3)) billion" }
         if x >= 1e6 { return "\(formatNumber(x / 1e6, significant: 3)) million" }
         return formatNumber(x, significant: 3)
@@ -226,12 +241,45 @@ public enum FleetRendering {
     /// The facility MW of the summary tables: a sized fleet's provisioned peak, or, for a
     /// scenario with no fleet of its own (throughput tables, mixes), the day's mean power, marked so.
     static func facilityMW(_ r: FleetResult) -> String {
-        formatNumber(r.facilityMegawatts, significant: 3) + (r.gpus == nil ? " (mean)" : "")
+        formatNumber(r.facilityMegawatts, significant: 3) + (r.gpus == nil ? " (day's mean)" : "")
+    }
+
+    /// The summary tables' MW column: a peak, but for the rows marked as a day's mean. Headed
+    /// "MW (facility)", a mix's mean had read as a peak beside its parts' peaks.
+    static let facilityMWHeader = "peak MW (facility)"
+
+    /// A class's batch, and where its deployment's replica holds several data-parallel engines,
+    /// how they split it: "256 (8 engines × 32)". A deployment's `maxBatch` is the replica's, so
+    /// 8 one-GPU engines under "maxBatch 256" run 32 sequences each, which "batch 256" had hidden.
+    static func batchWords(_ c: ClassResult) -> String {
+        c.engines > 1 ? "\(c.effectiveBatch) (\(c.engines) engines × \(c.engineBatch))" : "\(c.effectiveBatch)"
+    }
+
+    /// The fleet's GPUs and servers in all, and by type where it has several:
+    /// "716 GPUs in 90 nodes (568 × h100-sxm in 71 × dgx-h100, 148 × a100-sxm-80gb in 19 × dgx-a100)".
+    static func fleetWords(_ r: FleetResult) -> String {
+        let all = "\(r.gpus ?? 0) GPUs in \(r.nodes ?? 0) nodes", types = r.hardwareTypes
+        guard types.count > 1 else { return all }
+        return all + " (" + types.map { "\($0.gpus) × \($0.gpu) in \($0.nodes) × \($0.node)" }.joined(separator: ", ") + ")"
+    }
+
+    /// The variance shares in words, for one query's Wh: a share below the draws' noise
+    /// (`VarianceShare.noiseLevel`) reads "< 2.1 %", not a precise "0 %". Auditors had read the
+    /// line as a breakdown of the day's total, whose ranges the day's line gives.
+    static func varianceWords(_ r: FleetResult) -> String {
+        let noise = VarianceShare.noiseLevel(draws: r.samples.count)
+        let floor = "< " + formatPercent(noise, decimals: noise < 0.1 ? 1 : 0)
+        // An input of one value explains exactly none: its 0 is no estimate.
+        let shares = r.varianceShares.map { "\($0.input) \($0.constant ? "0 %" : $0.share < noise ? floor : formatPercent($0.share, decimals: 0))" }
+        let within = r.varianceShares.contains { !$0.constant && $0.share < noise }
+            ? "; \(floor): within the noise of \(r.samples.count) draws" : ""
+        return "spread of one query's Wh explained by each input alone (first-order variance shares; a class overlaps the lengths it sets; "
+            + "not the day's total, whose ranges are given above\(within)): " + shares.joined(separator: ", ")
     }
 
     public static func text(_ w: Workload, _ results: [FleetResult]) -> String {
         var s = ""
-        let header = ["scenario", "boundary", "median Wh", "mean Wh", "P5–P95 Wh", "GWh/day", "GPUs", "MW (facility)"]
+        let header = ["scenario", "boundary", "median Wh", "mean Wh", "P5–P95 Wh", "GWh/day", "GPUs", facilityMWHeader]
         let rows = results.map { r in
             [r.name, r.boundary.rawValue, wh(r.whPerQuery.median), wh(r.whPerQuery.mean),
              "\(wh(r.whPerQuery.p5))–\(wh(r.whPerQuery.p95))", formatNumber(r.gwhPerDay, significant: 3),
@@ -241,14 +289,14 @@ public enum FleetRendering {
         for r in results {
             s += "\n\(r.name): \(r.description)\n"
             s += "  Wh per query at \(r.boundary.rawValue): median \(wh(r.whPerQuery.median)) (IQR \(wh(r.whPerQuery.p25))–\(wh(r.whPerQuery.p75))), mean \(wh(r.whPerQuery.mean)); \(queries(r.queriesPerDay)) queries/day → \(formatNumber(r.gwhPerDay, significant: 3)) GWh/day\(rangeWords(r))\n"
-            if let g = r.gpus {
-                s += "  fleet: \(g) GPUs in \(r.nodes ?? 0) nodes; peak \(formatNumber(r.megawatts, significant: 3)) MW at the wall, \(formatNumber(r.facilityMegawatts, significant: 3)) MW at the facility; idle capacity \(idleWords(r, unit: "GWh/day"))\n"
+            if r.gpus != nil {
+                s += "  fleet: \(fleetWords(r)); peak \(formatNumber(r.megawatts, significant: 3)) MW at the wall, \(formatNumber(r.facilityMegawatts, significant: 3)) MW at the facility; idle capacity \(idleWords(r, unit: "GWh/day"))\n"
             }
             for c in r.classes {
                 let figures = c.draws > 0
                     ? "median \(wh(c.whPerQuery.median)) Wh, mean \(wh(c.whPerQuery.mean)) Wh, \(formatNumber(c.meanOutputTokens, significant: 4)) output tokens"
                     : "no queries"
-                s += "  class \(c.name) (\(c.strategyWords), \(formatPercent(c.share, decimals: 0))): \(figures), batch \(c.effectiveBatch)\n"
+                s += "  class \(c.name) (\(c.strategyWords), \(formatPercent(c.share, decimals: 0))): \(figures), batch \(batchWords(c))\n"
             }
             if !r.medianLedger.isEmpty {
                 s += "  median query: " + ledgerLine(r.medianLedger, boundary: r.boundary) + "\n"
@@ -257,7 +305,7 @@ public enum FleetRendering {
                 s += "  mean query:   " + ledgerLine(r.meanLedger, boundary: r.boundary) + "\n"
             }
             if !r.varianceShares.isEmpty {
-                s += "  variance explained (first-order; the class overlaps the lengths it sets): " + r.varianceShares.map { "\($0.input) \(formatPercent($0.share, decimals: 0))" }.joined(separator: ", ") + "\n"
+                s += "  \(varianceWords(r))\n"
             }
             for l in r.levers {
                 s += "  lever \(l.name): \(formatNumber(l.gwhPerDay, significant: 3)) GWh/day, \(savingWords(l))\(latencyWords(l, base: r))\n"
@@ -270,7 +318,7 @@ public enum FleetRendering {
 
     public static func markdown(_ w: Workload, _ results: [FleetResult]) -> String {
         var s = "# Fleet results\n\n\(w.description)\n\n"
-        s += "| scenario | boundary | median Wh | IQR Wh | P5–P95 Wh | mean Wh | GWh/day | GPUs | MW facility |\n|---|---|---:|---|---|---:|---:|---:|---:|\n"
+        s += "| scenario | boundary | median Wh | IQR Wh | P5–P95 Wh | mean Wh | GWh/day | GPUs | \(facilityMWHeader) |\n|---|---|---:|---|---|---:|---:|---:|---:|\n"
         for r in results {
             let q = r.whPerQuery
             s += "| \(cell(r.name)) | \(r.boundary.rawValue) | \(wh(q.median)) | \(wh(q.p25))–\(wh(q.p75)) | \(wh(q.p5))–\(wh(q.p95)) | \(wh(q.mean)) | \(formatNumber(r.gwhPerDay, significant: 3)) | \(r.gpus.map(String.init) ?? "–") | \(facilityMW(r)) |\n"
@@ -283,13 +331,13 @@ public enum FleetRendering {
         var s = "## \(ReportDocument.oneLine(r.name))\n\n\(r.description)\n\n"
         s += "Mean \(wh(r.whPerQuery.mean)) Wh per query at the \(r.boundary.rawValue) boundary: \(formatNumber(r.gwhPerDay, significant: 3)) GWh/day"
             + rangeWords(r, unit: " GWh/day") + ".\n\n"
-        if let g = r.gpus {
-            s += "Fleet: \(g) GPUs in \(r.nodes ?? 0) nodes; peak \(formatNumber(r.megawatts, significant: 3)) MW at the wall, \(formatNumber(r.facilityMegawatts, significant: 3)) MW at the facility; idle provisioned capacity \(idleWords(r, unit: "GWh/day")).\n\n"
+        if r.gpus != nil {
+            s += "Fleet: \(fleetWords(r)); peak \(formatNumber(r.megawatts, significant: 3)) MW at the wall, \(formatNumber(r.facilityMegawatts, significant: 3)) MW at the facility; idle provisioned capacity \(idleWords(r, unit: "GWh/day")).\n\n"
         }
         if !r.classes.isEmpty {
             s += "| class | strategy | share | median Wh | mean Wh | output tokens | batch |\n|---|---|---:|---:|---:|---:|---:|\n"
             for c in r.classes {
-                s += "| \(cell(c.name)) | \(cell(c.strategyWords)) | \(formatPercent(c.share, decimals: 0)) | " + classFigures(c).joined(separator: " | ") + " | \(c.effectiveBatch) |\n"
+                s += "| \(cell(c.name)) | \(cell(c.strategyWords)) | \(formatPercent(c.share, decimals: 0)) | " + classFigures(c).joined(separator: " | ") + " | \(batchWords(c)) |\n"
             }
             s += "\n"
         }
@@ -301,7 +349,7 @@ public enum FleetRendering {
             s += "\n"
         }
         if !r.varianceShares.isEmpty {
-            s += "Variance explained: " + r.varianceShares.map { "\($0.input) \(formatPercent($0.share, decimals: 0))" }.joined(separator: ", ") + ".\n\n"
+            s += varianceWords(r).prefix(1).uppercased() + varianceWords(r).dropFirst() + ".\n\n"
         }
         if !r.levers.isEmpty {
             s += "| lever | mean Wh | GWh/day | saving | saving across measured error | such changes, measured |\n|---|---:|---:|---:|---|---|\n"

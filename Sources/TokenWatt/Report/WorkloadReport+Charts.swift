@@ -118,7 +118,7 @@ extension WorkloadReport {
         "location_t_per_day", "market_t_per_day", "water_m3_per_day", "embodied_t_per_day", "period_days", "location_t_per_period",
         "market_t_per_period", "cost_per_day", "currency", "gwh_per_day_low", "gwh_per_day_high",
         "location_t_per_day_low", "location_t_per_day_high", "market_t_per_day_low", "market_t_per_day_high",
-        "embodied_not_counted", "location_basis", "market_basis",
+        "embodied_not_counted", "location_basis", "market_basis", "hardware",
     ]
 
     func csv() -> String {
@@ -143,9 +143,16 @@ extension WorkloadReport {
             // GPUs and servers without a published footprint, and scenarios with no fleet:
             // embodied_* leave them out (and are empty where nothing was counted).
             let bases = [e.basisNames.location ?? "", e.basisNames.market ?? ""]
-            lines.append(CSVWriter.line(fields + energyRange + carbonRange + [Self.embodiedNotCounted(s)] + bases))
+            lines.append(CSVWriter.line(fields + energyRange + carbonRange + [Self.embodiedNotCounted(s)] + bases + [Self.hardwareCell(f)]))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The CSV's `hardware`: the fleet by GPU type and server model, "568 h100-sxm in 71 dgx-h100;
+    /// 148 a100-sxm-80gb in 19 dgx-a100" (empty without a fleet of its own), where the GPU and
+    /// node columns had only the totals of a fleet of several types.
+    static func hardwareCell(_ f: FleetResult) -> String {
+        f.hardwareTypes.map { "\($0.gpus) \($0.gpu) in \($0.nodes) \($0.node)" }.joined(separator: "; ")
     }
 
     /// The CSV's `embodied_not_counted`: the hardware left out, or, for a day of no queries, that

@@ -74,16 +74,28 @@ public struct WorkloadReport: Sendable {
             let f = s.fleet, e = s.emissions
             return [f.name, f.boundary.rawValue, wh(f.whPerQuery.median), wh(f.whPerQuery.mean), "\(wh(f.whPerQuery.p5))–\(wh(f.whPerQuery.p95))",
                     formatNumber(f.gwhPerDay, significant: 3), f.gpus.map(String.init) ?? "–", FleetRendering.facilityMW(f),
-                    ReportUnits.mass(e.perQuery.locationGrams), ReportUnits.mass(e.perQuery.marketGrams),
+                    Self.carbonCell(e.perQuery.locationGrams, e, location: true), Self.carbonCell(e.perQuery.marketGrams, e, location: false),
                     ReportUnits.water(e.perQuery.waterOnsiteLitres + e.perQuery.waterOffsiteLitres),
                     e.embodiedMissing.label(e.perQuery.embodiedGrams, ReportUnits.mass)]
         }
         return [.heading(2, "Summary"),
                 .paragraph("Per query figures are for the mean query; the median and the P5–P95 range show the spread. "
-                           + dayTotalsSentence() + " MW (facility) is a sized fleet's provisioned peak, or the day's mean power where marked."),
-                .table(["scenario", "boundary", "median Wh", "mean Wh", "P5–P95 Wh", "GWh/day", "GPUs", "MW (facility)",
-                        "CO2e/query, location", "CO2e/query, market", "water/query (on- + off-site)", "embodied CO2e/query"],
+                           + dayTotalsSentence() + " Peak MW (facility) is a sized fleet's provisioned peak, or the day's mean power where marked. "
+                           + "Carbon per query is CO2e, but in a cell marked CO2 only: a residual mix that AIB publishes as direct CO2 alone, "
+                           + "without the methane and nitrous oxide CO2e counts (each scenario's carbon paragraph gives its factors' bases)."),
+                .table(["scenario", "boundary", "median Wh", "mean Wh", "P5–P95 Wh", "GWh/day", "GPUs", FleetRendering.facilityMWHeader,
+                        "carbon/query, location", "carbon/query, market", "water/query (on- + off-site)", "embodied CO2e/query"],
                        rows, numeric: Set(2...11))]
+    }
+
+    /// A summary cell of carbon per query, marked where its factor counts CO2 alone (AIB's
+    /// residual mixes: `de` with half its energy under contracts had printed 359.9 g CO2/kWh's
+    /// figure under "CO2e/query, market"), or where some of a mix's parts' factors do.
+    static func carbonCell(_ grams: Double, _ e: EmissionsResult, location: Bool) -> String {
+        let differ = location ? e.basesDiffer.location : e.basesDiffer.market
+        let bases = differ ? e.mixGrids.map { location ? $0.locationBasis : $0.marketBasis } : [location ? e.locationBasis : e.marketBasis]
+        let co2 = bases.filter { $0 == .directCO2 }.count
+        return ReportUnits.mass(grams) + (co2 == 0 ? "" : co2 == bases.count ? " (CO2 only)" : " (partly CO2 only)")
     }
 
     /// Whether the day's totals are the mean query's × the queries a day, and where not, by how
@@ -108,7 +120,7 @@ public struct WorkloadReport: Sendable {
         }
         if !f.classes.isEmpty {
             b.append(.table(["class", "strategy", "share", "median Wh", "mean Wh", "output tokens", "batch"],
-                            f.classes.map { [$0.name, $0.strategyWords, formatPercent($0.share, decimals: 0)] + FleetRendering.classFigures($0) + [String($0.effectiveBatch)] },
+                            f.classes.map { [$0.name, $0.strategyWords, formatPercent($0.share, decimals: 0)] + FleetRendering.classFigures($0) + [FleetRendering.batchWords($0)] },
                             numeric: [2, 3, 4, 5, 6]))
         }
         if !f.meanLedger.isEmpty {
@@ -137,8 +149,7 @@ public struct WorkloadReport: Sendable {
             if charts { b.append(.chart(leverChart(f))) }
         }
         if !f.varianceShares.isEmpty {
-            b.append(.paragraph("Uncertainty: share of the variance of Wh per query explained by each input alone (first-order; a class and the lengths it sets overlap): "
-                                + f.varianceShares.map { "\($0.input) \(formatPercent($0.share, decimals: 0))" }.joined(separator: ", ") + "."))
+            b.append(.paragraph("Uncertainty: " + FleetRendering.varianceWords(f) + "."))
         }
         let notes = f.notes + s.emissions.notes
         if !notes.isEmpty { b.append(.list(notes)) }
