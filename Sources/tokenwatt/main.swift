@@ -49,6 +49,10 @@ enum CLI {
             usage: CalibrateCommand.usage, run: CalibrateCommand.run),
     Command(name: "gpus", summary: "list the GPU catalog", usage: ListCommand.gpuUsage, run: ListCommand.gpus),
     Command(name: "models", summary: "list the model catalog", usage: ListCommand.modelUsage, run: ListCommand.models),
+    Command(name: "regions", summary: "list the grid and cloud regions: carbon factors, residual mixes, water, each with basis and source",
+            usage: ListCommand.regionUsage, run: ListCommand.regions),
+    Command(name: "facilities", summary: "list operators' PUE and WUE, embodied footprints, lifetimes and node host power, with sources",
+            usage: ListCommand.facilityUsage, run: ListCommand.facilities),
     Command(name: "bench", summary: "measure the tool's own speed on this machine", usage: BenchCommand.usage, run: BenchCommand.run),
     ]
 }

@@ -30,6 +30,7 @@ public enum InputError: Error, Equatable, CustomStringConvertible, Sendable {
                 "GPU": " (list them with `tokenwatt gpus`; add one with --gpu-catalog FILE)",
                 "model": " (list them with `tokenwatt models`; add one from its Hugging Face config.json with `tokenwatt models --from-hf` "
                     + "and --model-catalog FILE)",
+                "grid or cloud region": " (list them with `tokenwatt regions`)",
             ][kind] ?? ""
             if id.trimmingCharacters(in: .whitespaces).isEmpty { return "\(ctx)no \(kind) given (the id is empty)\(listing)" }
             return "\(ctx)unknown \(kind) '\(id.escapingControlCharacters)'\(hint)\(listing)"

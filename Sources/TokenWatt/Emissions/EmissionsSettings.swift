@@ -85,6 +85,8 @@ extension WorkloadReader.Context {
         s.ownKeys = Set(o.keys)
         s.region = try o.optionalString("region") ?? s.region
         _ = try GridCatalog.bundled.region(s.region, context: "\(file): \(path).region")
+        // Kept as the catalog's id, as a provider is, so that `uk` reports and compares as `gb`.
+        s.region = GridCatalog.bundled.canonicalID(s.region)
         if var h = try o.optionalObject("hourlyIntensity") {
             (s.hourlyIntensity, s.hourlySource) = try hourly(&h, path: "\(path).hourlyIntensity")
             try h.finish()
@@ -102,10 +104,21 @@ extension WorkloadReader.Context {
         s.nodeLifetimeYears = try o.optionalDouble("nodeLifetimeYears", 0.5...30, expected: "years") ?? s.nodeLifetimeYears
         s.reportingPeriodDays = try o.optionalDouble("reportingPeriodDays", 1...36_500, expected: "days") ?? s.reportingPeriodDays
         s.pricePerKWh = try o.optionalDouble("pricePerKWh", 0...100, expected: "a price per kWh") ?? s.pricePerKWh
-        s.currency = try o.optionalString("currency") ?? s.currency
+        s.currency = try o.optionalString("currency").map { try Self.currency($0, file: file, field: "\(path).currency") } ?? s.currency
         try o.finish()
         if let note = Self.inheritedAcrossRegions(base: base, own: Set(r.keys), region: s.region) { s.notes.append(note) }
         return s
+    }
+
+    /// A currency as it labels every cost ("0.0284 EUR"): a word without spaces, such as USD or
+    /// EUR. An empty one had been taken, and the cost printed as a bare 2.84e-6 with an empty
+    /// CSV currency cell.
+    static func currency(_ value: String, file: String, field: String) throws -> String {
+        guard !value.isEmpty, !value.contains(where: { $0.isWhitespace || $0.isNewline }), value.count <= 12 else {
+            throw InputError.invalidValue(file: file, field: field, value: "'\(value)'",
+                                          expected: "a currency code such as USD or EUR (one word of at most 12 characters, the unit every cost is printed in)")
+        }
+        return value
     }
 
     /// A scenario on another grid than the workload's that inherits figures bound to the

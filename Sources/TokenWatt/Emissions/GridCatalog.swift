@@ -53,6 +53,22 @@ public struct GridRegion: Sendable {
     public var waterLitresPerKWh: SourcedValue?
     /// 24 multipliers (local hours 0–23, mean 1) on the annual intensity.
     public var hourlyProfile: (values: [Double], source: String)?
+    /// Other names a workload may give it (`uk` for `gb`, whose ISO code it is not): `uk` had
+    /// been offered dk, us and ae, every two-letter code one letter away, and never gb.
+    public var aliases: [String] = []
+
+    /// The names a region may be typed as or is near: its id, its name, its aliases, the eGRID
+    /// acronym its name ends in (`camx` of "WECC California (CAMX)", so that `us-camx` finds
+    /// `us-egrid-camx`) and its name's words of 4 letters or more (`californa` → California).
+    var names: [String] {
+        let name = self.name.lowercased()
+        var code: [String] = []
+        if let open = name.lastIndex(of: "("), name.hasSuffix(")") {
+            code = [String(name[name.index(after: open)..<name.index(before: name.endIndex)])]
+        }
+        let words = name.split { !$0.isLetter }.map(String.init).filter { $0.count >= 4 }
+        return [id, name] + aliases + code + words
+    }
 }
 
 /// A cloud provider's region and the grid region it draws from.
@@ -91,16 +107,27 @@ public struct GridCatalog: Sendable {
         return try load(try Data(contentsOf: url), file: "grids.json")
     }
 
-    /// The grid region an id names: a grid region's own id or a cloud region's.
+    /// The grid region an id names: a grid region's own id or alias, or a cloud region's id.
     public func region(_ id: String, context: String = "") throws -> (grid: GridRegion, cloud: CloudRegion?) {
         let key = id.lowercased()
-        if let r = regions.first(where: { $0.id == key }) { return (r, nil) }
+        if let r = regions.first(where: { $0.id == key || $0.aliases.contains(key) }) { return (r, nil) }
         if let c = cloudRegions.first(where: { $0.id == key }), let r = regions.first(where: { $0.id == c.region }) { return (r, c) }
-        // A region asked for by its name ("germany") suggests its id ("de") first.
+        throw InputError.unknownID(kind: "grid or cloud region", id: id, suggestions: suggestions(for: key), context: context)
+    }
+
+    /// The id a region is kept under: a grid alias's region id (`uk` → `gb`), else `id` itself.
+    public func canonicalID(_ id: String) -> String {
+        regions.first { $0.aliases.contains(id.lowercased()) }?.id ?? id
+    }
+
+    /// The ids nearest an unknown one. A region asked for by its name ("germany") or the start
+    /// of it suggests its id ("de") first; then each region is as near as the nearest of its
+    /// id, name, aliases and eGRID acronym (`germny` → de through "Germany", `us-camx` →
+    /// us-egrid-camx through "CAMX"), where the ids alone had offered nothing for either.
+    func suggestions(for key: String) -> [String] {
         let byName = regions.filter { $0.name.lowercased() == key || $0.name.lowercased().hasPrefix(key + " ") }.map(\.id)
-        throw InputError.unknownID(kind: "grid or cloud region", id: id,
-                                   suggestions: byName + Suggestions.closest(to: key, among: regions.map(\.id) + cloudRegions.map(\.id)).filter { !byName.contains($0) },
-                                   context: context)
+        let near = Suggestions.closest(to: key, amongEntries: regions.map(\.names) + cloudRegions.map { [$0.id] })
+        return byName + near.filter { !byName.contains($0) }
     }
 
     public static func load(_ data: Data, file: String) throws -> GridCatalog {
@@ -123,7 +150,7 @@ public struct GridCatalog: Sendable {
             return c
         }
         try top.finish()
-        let ids = regions.map(\.id) + clouds.map(\.id)
+        let ids = regions.flatMap { [$0.id] + $0.aliases } + clouds.map(\.id)
         if let dup = ids.first(where: { id in ids.filter { $0 == id }.count > 1 }) { throw InputError.duplicateID(file: file, kind: "region", id: dup) }
         return GridCatalog(regions: regions, cloudRegions: clouds)
     }
@@ -133,6 +160,7 @@ public struct GridCatalog: Sendable {
         var r = GridRegion(id: try o.string("id"), name: try o.string("name"), kind: try o.string("kind"),
                            location: try carbon(try o.object("location")))
         r.residualMix = try o.optionalObject("residualMix").map(carbon)
+        r.aliases = try o.stringArray("aliases").map { $0.lowercased() }
         r.waterLitresPerKWh = try o.optionalObject("waterLitresPerKWh").map { try sourced($0, key: "value", range: 0...100) }
         if var h = try o.optionalObject("hourlyProfile") {
             let values = try h.array("values").map { v -> Double in

@@ -36,6 +36,10 @@ public struct TokenFormula: Sendable {
     public let errorBand: ErrorBand?
     /// Tokens the reference request keeps in the KV cache on average (input + output/2).
     let referenceResidentTokens: Double
+    /// What qualifies the reference request, as `estimate` says it: a reference longer than the
+    /// model's context window (200,000 + 1,000 tokens on Llama-3.1-70B's 131,072) is costed as
+    /// asked, which export-sql had done without a word.
+    public let notes: [String]
 
     /// The batch is `batch` or what the KV cache holds for the reference request (`input`, `output`).
     public init(estimator: Estimator, deployment d: Deployment, batch: Int, input: Int, output: Int, tokenBudget: Int = 8192,
@@ -59,6 +63,7 @@ public struct TokenFormula: Sendable {
         idleWallPower = s.idleWallPower
         errorBand = estimator.errorBand(for: d.gpu.id)
         referenceResidentTokens = Double(input) + Double(output) / 2
+        notes = [d.contextNote(tokens: input + output)].compactMap { $0 }.map { "reference request: \($0)" }
         switch settings.utilization {
         case let .busyFraction(f): busy = f
         case let .load(q):

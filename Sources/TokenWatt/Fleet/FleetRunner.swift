@@ -195,7 +195,8 @@ public struct FleetRunner: Sendable {
             gwhPerDay: mean * t.fleetOverhead * scenario.queriesPerDay / 1e9, queriesPerDay: scenario.queriesPerDay, gpus: nil, nodes: nil,
             megawatts: 0, facilityMegawatts: mean * t.fleetOverhead * scenario.queriesPerDay / 24 / 1e6, idleGWhPerDay: 0, medianLedger: [], meanLedger: [],
             varianceShares: [], hourlyMegawatts: [], classes: [], levers: [],
-            notes: ["throughput-table mode (Oviedo et al.): blend of \(chosen.map { t.models[$0].name }.joined(separator: ", ")); fleet energy from the untrimmed mean × \(formatNumber(t.fleetOverhead, significant: 5))"],
+            notes: [ThroughputTableModel.dayNote(t, models: chosen.map { t.models[$0].name }, blendMean: QueryStatistics(blend).mean, untrimmedMean: mean,
+                                                 queriesPerDay: scenario.queriesPerDay), ThroughputTableModel.errorCaveat],
             samples: blend)
         if let note = ThroughputTableModel.extrapolationNote(t, fits: fits) { result.notes.append(note) }
         result.overheadShare = 1 - 1 / scenario.pue.mean

@@ -94,6 +94,37 @@ public struct ThroughputTableModel: Sendable {
             + "their throughput is the fit's extrapolation"
     }
 
+    /// How the scenario's day follows from its per-query figure, every factor named. The per-query
+    /// figures are the trimmed blend's; the day is the untrimmed mean × the fleet overhead × the
+    /// queries: Oviedo's `traditional` reads 0.437 Wh and 0.153 g a query beside 0.729 GWh and
+    /// 255 t a day, and its note had given only "the untrimmed mean × 1.3256", with the untrimmed
+    /// mean (0.55 Wh) printed nowhere and the × 1.67 from a query's figure to the day left to the
+    /// summary alone.
+    /// - Parameters:
+    ///   - blendMean: the trimmed blend's mean Wh per query (the figure the report prints).
+    ///   - untrimmedMean: the mean Wh per query of the blended models' untrimmed samples.
+    public static func dayNote(_ s: ThroughputScenario, models: [String], blendMean: Double, untrimmedMean: Double, queriesPerDay: Double) -> String {
+        let trims = s.blendTrims.map { "P\(formatNumber($0.0 * 100))–P\(formatNumber($0.1 * 100))" }.joined(separator: " then ")
+        let overhead = formatNumber(s.fleetOverhead, significant: 5)
+        let head = "throughput-table mode (Oviedo et al.): blend of \(models.joined(separator: ", ")); "
+        guard blendMean > 0, untrimmedMean > 0 else { return head + "fleet energy from the untrimmed mean × \(overhead)" }
+        let trimRatio = untrimmedMean / blendMean
+        let gwh = untrimmedMean * s.fleetOverhead * queriesPerDay / 1e9
+        return head + "a query's figures are the blend's mean, \(formatNumber(blendMean, significant: 3)) Wh"
+            + (trims.isEmpty ? "" : " (each model trimmed to \(trims))")
+            + "; the day is \(FleetRendering.queries(queriesPerDay)) queries × the untrimmed mean \(formatNumber(untrimmedMean, significant: 3)) Wh "
+            + "× the fleet overhead \(overhead) = \(formatNumber(gwh, significant: 3)) GWh, so a day's energy, carbon and water are "
+            + "× \(formatNumber(trimRatio * s.fleetOverhead, significant: 3)) a query's × the queries "
+            + "(untrimmed ÷ blend mean \(formatNumber(trimRatio, significant: 3)) × \(overhead))"
+    }
+
+    /// The caveat every throughput-table scenario carries: its spread is its drawn inputs', not
+    /// a measured error. `tokenwatt validate` scores the kernel estimator on measured runs; this
+    /// method is Oviedo et al.'s as released and no run here checks it, so its figures carry no
+    /// error band (a kernel scenario's day gives the band's ends; this one's had said nothing).
+    public static let errorCaveat = "no measured error band: the throughput-table method is Oviedo et al.'s as released, not validated by "
+        + "`tokenwatt validate`; its P5–P95 is the spread of the drawn output lengths, power utilization and PUE, not an error range"
+
     /// Samples of Wh per query for each model (facility boundary: PUE included).
     public static func samples(_ s: ThroughputScenario, pue: Distribution, fits: [Fit], seed: UInt64) -> [[Double]] {
         zip(s.models, fits).enumerated().map { i, pair in

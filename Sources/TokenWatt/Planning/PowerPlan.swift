@@ -115,7 +115,9 @@ public struct PowerPlan: Sendable {
                 + (inputs.pue == LedgerSettings.defaultPUE ? " (default: \(LedgerSettings.defaultPUESource))" : ""),
             "recommended PSU capacity = peak wall power (every GPU at \(d.powerCap != nil ? "its cap" : "TDP"), host busy) × 1.25 (NEC 210.19(A)(1): continuous loads at 125 %)",
             "cooling load = wall power while serving × 3.412 BTU/h per W (NIST SP 811)",
-        ] + [d.checkpointPrecisionNote, d.dequantization].compactMap { $0 } + notes
+        // How the batch splits over data-parallel engines, as estimate says it: 8 GPUs at tp 4
+        // and batch 256 run 2 engines of 128 each, which power had left unsaid.
+        ] + [QueryEstimate.replicaAssumption(d, serving), d.checkpointPrecisionNote, d.dequantization].compactMap { $0 } + notes
     }
 
     public func specJSON() -> JSONValue {

@@ -118,11 +118,20 @@ public struct TraceReader {
                     input: "input_length", output: "output_length", milliseconds: ms)
     }
 
+    /// The header's columns as a message lists them, the first 20 and a count of the rest: "unknown
+    /// column 'completion'" had named none of them, so a log whose column is `output_tokens` gave
+    /// no clue which name to pass.
+    static func columnList(_ header: [String]) -> String {
+        let shown = header.prefix(20).map { "'\($0.escapingControlCharacters)'" }.joined(separator: ", ")
+        return "its \(header.count) column\(header.count == 1 ? "" : "s"): \(shown)" + (header.count > 20 ? ", … \(header.count - 20) more" : "")
+    }
+
     /// Finds the columns `fmt` reads; a missing one is named with the closest header names.
     mutating func bindColumns(of fmt: TraceFormat, in header: [String]) throws {
         func index(_ col: String) throws -> Int {
             guard let i = header.firstIndex(of: col) else {
-                throw InputError.unknownID(kind: "column", id: col, suggestions: Suggestions.closest(to: col, among: header), context: "\(name): header")
+                throw InputError.unknownID(kind: "column", id: col, suggestions: Suggestions.closest(to: col, among: header),
+                                           context: "\(name): header (\(Self.columnList(header)))")
             }
             return i
         }

@@ -36,6 +36,7 @@ enum ExportSQLCommand {
             boundary: try args.choice("boundary", Boundary.self) ?? .facility)
         let export = try SQLExport(formula: formula, dialect: d, table: args.string("table") ?? "requests",
                                    inputColumn: args.string("input-column") ?? "input_tokens", outputColumn: args.string("output-column") ?? "output_tokens")
+        for note in formula.notes { Output.note("note: " + note) }
         Output.write(export.sql())
         return .success
     }

@@ -3,7 +3,7 @@ import KernelPower
 import TokenWatt
 
 /// `tokenwatt gpus` and `tokenwatt models`: the catalogs, with the sources of their numbers in
-/// the JSON form.
+/// the JSON form (`regions` and `facilities`, the emissions catalogs, are in ListCommand+Emissions).
 enum ListCommand {
     static let gpuUsage = """
     tokenwatt gpus [--match TEXT] [--gpu-catalog FILE] [--format text|json|csv]
@@ -31,12 +31,15 @@ enum ListCommand {
         guard found.isEmpty else { return found }
         // Fragments are what --match takes, so each name is also tried as its pieces
         // (`llama-3.1` is near `meta-llama/llama-3.1-8b-instruct`'s piece `llama-3.1-8b`).
+        // An emissions catalog has a row per figure, so an id is offered once however many it has.
+        var seen = Set<String>()
         let near = Suggestions.closest(to: text, amongEntries: all.map { entry in
             let names = ids(entry)
             return names + names.flatMap(Self.pieces)
-        })
+        }.filter { seen.insert($0.first ?? "").inserted })
+        let command = ["GPU": "gpus", "model": "models", "region": "regions"][kind] ?? "facilities"
         throw UsageError(description: "--match: no \(kind) matches '\(text)'"
-                         + (near.isEmpty ? "; none is near it (`tokenwatt \(kind == "GPU" ? "gpus" : "models")` lists them all)"
+                         + (near.isEmpty ? "; none is near it (`tokenwatt \(command)` lists them all)"
                                          : "; closest: \(near.joined(separator: ", "))"))
     }
 

@@ -1,0 +1,117 @@
+import Foundation
+import KernelPower
+
+/// One constant of the emissions catalogs, with its unit, basis and source, as `tokenwatt
+/// regions` and `tokenwatt facilities` list it: an auditor had no command that showed the grid
+/// factors, residual mixes, PUE, WUE, embodied footprints or host power a report multiplies by
+/// (only `gpus` and `models` listed), and had to read the bundled JSON.
+public struct CatalogConstant: Sendable, Equatable {
+    /// What the row is: `grid` or `cloud` (regions); `provider`, `default`, `embodied`,
+    /// `lifetime` or `node` (facilities).
+    public var kind: String
+    public var id: String
+    public var name: String
+    /// Which figure of the entry: `location`, `residual mix`, `water`, `PUE`, `host power busy`, …
+    public var figure: String
+    /// The figure, where it is a number.
+    public var value: Double?
+    /// The figure in words, where it is not one number (a cloud region's grid, a profile's range).
+    public var text: String?
+    /// 24 hourly multipliers, for an hourly profile.
+    public var values: [Double]?
+    public var unit: String
+    /// What the figure counts: a carbon factor's basis, a WUE's kWh, an embodied footprint's scope.
+    public var basis: String
+    public var year: Int?
+    public var source: String
+
+    /// The value as a table cell: the number, or the words.
+    public var valueText: String { value.map { formatNumber($0, significant: 6) } ?? text ?? "" }
+}
+
+/// The rows of the emissions catalogs, one per constant.
+public enum CatalogConstants {
+    /// Every grid region's location factor, residual mix, generation water and hourly shape,
+    /// then every cloud region's grid (`grids.json`).
+    public static func regions(_ g: GridCatalog = .bundled) -> [CatalogConstant] {
+        let grids = g.regions.flatMap { r -> [CatalogConstant] in
+            let name = r.name + (r.aliases.isEmpty ? "" : " (also \(r.aliases.joined(separator: ", ")))")
+            func row(_ figure: String, _ v: SourcedValue, unit: String, basis: String) -> CatalogConstant {
+                CatalogConstant(kind: "grid", id: r.id, name: name, figure: figure, value: v.value, unit: unit, basis: basis,
+                                year: v.year, source: v.source)
+            }
+            var rows = [row("location", r.location, unit: (r.location.basis ?? .lifecycle).unit, basis: r.location.basis?.words ?? "")]
+            if let m = r.residualMix { rows.append(row("residual mix", m, unit: (m.basis ?? .lifecycle).unit, basis: m.basis?.words ?? "")) }
+            if let w = r.waterLitresPerKWh { rows.append(row("water", w, unit: "L/kWh", basis: "off-site, consumed per kWh generated")) }
+            if let h = r.hourlyProfile {
+                let text = "\(formatNumber(h.values.min() ?? 0, significant: 3))–\(formatNumber(h.values.max() ?? 0, significant: 3))"
+                rows.append(CatalogConstant(kind: "grid", id: r.id, name: name, figure: "hourly profile", text: text, values: h.values,
+                                            unit: "× annual mean", basis: "24 local hours, mean 1", source: h.source))
+            }
+            return rows
+        }
+        let clouds = g.cloudRegions.map { c in
+            CatalogConstant(kind: "cloud", id: c.id, name: "\(c.provider) \(c.location)", figure: "grid region", text: c.region, unit: "",
+                            basis: c.standsInFor.map { "national average standing in for \($0.grid)" + ($0.relative.map { ", known \($0)" } ?? "") } ?? "",
+                            source: c.source)
+        }
+        return grids + clouds
+    }
+
+    /// Every operator's PUE and WUE, the defaults, embodied footprints, lifetimes
+    /// (`facilities.json`) and every node's host power and PSU efficiency (`nodes.json`, and a
+    /// `--gpu-catalog` file's nodes).
+    public static func facilities(_ f: FacilityCatalog = .bundled, nodes: [NodeSpec]) -> [CatalogConstant] {
+        func wue(_ kind: String, _ id: String, _ name: String, _ w: FacilityCatalog.WaterUseEffectiveness) -> CatalogConstant {
+            CatalogConstant(kind: kind, id: id, name: name, figure: "WUE", value: w.litresPerKWh.value, unit: "L/kWh",
+                            basis: w.perFacilityKWh ? "on-site, per facility kWh" : "on-site, per IT kWh (The Green Grid's WUE)",
+                            year: w.litresPerKWh.year, source: w.litresPerKWh.source)
+        }
+        var rows = f.providers.flatMap { p -> [CatalogConstant] in
+            let name = p.name + (p.aliases.isEmpty ? "" : " (also \(p.aliases.joined(separator: ", ")))")
+            return [p.pue.map { CatalogConstant(kind: "provider", id: p.id, name: name, figure: "PUE", value: $0.value, unit: "",
+                                                basis: "fleet annual average", year: $0.year ?? p.year, source: $0.source) },
+                    p.wue.map { wue("provider", p.id, name, $0) }].compactMap { $0 }
+        }
+        rows.append(CatalogConstant(kind: "default", id: "default", name: "any operator the workload does not name", figure: "PUE",
+                                    value: f.defaultPUE.value, unit: "", basis: "industry average", year: f.defaultPUE.year, source: f.defaultPUE.source))
+        rows.append(wue("default", "default", "any operator the workload does not name", f.defaultWUE))
+        rows += f.gpus.map { e in
+            CatalogConstant(kind: "embodied", id: e.id, name: "GPU", figure: "embodied", value: e.kgCO2e, unit: "kg CO2e", basis: e.scope, source: e.source)
+        }
+        rows += f.nodes.map { e in
+            CatalogConstant(kind: "embodied", id: e.id, name: "host server", figure: "embodied, excluding GPUs", value: e.kgCO2e, unit: "kg CO2e",
+                            basis: e.scope, source: e.source)
+        }
+        for (id, v) in [("gpu", f.gpuLifetimeYears), ("node", f.nodeLifetimeYears)] {
+            rows.append(CatalogConstant(kind: "lifetime", id: id, name: id == "gpu" ? "GPU" : "host server", figure: "amortisation lifetime",
+                                        value: v.value, unit: "years", basis: "embodied emissions spread over it", year: v.year, source: v.source))
+        }
+        for n in nodes {
+            let name = "\(n.name), \(n.gpuCount) × \(n.gpuID)"
+            rows += [("host power idle", n.hostIdlePower.watts, "W", "hostIdleWatts", "non-GPU parts with the GPUs idle"),
+                     ("host power busy", n.hostActivePower.watts, "W", "hostActiveWatts", "non-GPU parts under inference load"),
+                     ("PSU efficiency", n.psuEfficiency, "", "psuEfficiency", "AC to DC at typical load"),
+                     ("max power", n.maxPower.watts, "W", "maxPowerWatts", "rated system maximum")].map { figure, value, unit, key, basis in
+                CatalogConstant(kind: "node", id: n.id, name: name, figure: figure, value: value, unit: unit, basis: basis, source: n.source(of: key))
+            }
+        }
+        return rows
+    }
+
+    /// The rows whose kind, id, name or figure holds `text`, case-insensitively.
+    public static func matching(_ rows: [CatalogConstant], _ text: String) -> [CatalogConstant] {
+        let key = text.lowercased()
+        return rows.filter { r in [r.kind, r.id, r.name, r.figure].contains { $0.lowercased().contains(key) } }
+    }
+
+    /// A row as JSON, every figure with its unit, basis, year and source.
+    public static func json(_ r: CatalogConstant) -> JSONValue {
+        .obj([
+            ("kind", .str(r.kind)), ("id", .str(r.id)), ("name", .str(r.name)), ("figure", .str(r.figure)),
+            ("value", r.value.map(JSONValue.num) ?? r.text.map(JSONValue.str) ?? .null),
+            ("values", r.values.map { .array($0.map(JSONValue.num)) } ?? .null),
+            ("unit", .str(r.unit)), ("basis", .str(r.basis)), ("year", .optionalNumber(r.year.map(Double.init))), ("source", .str(r.source)),
+        ])
+    }
+}
