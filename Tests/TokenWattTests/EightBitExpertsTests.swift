@@ -43,3 +43,14 @@ import Testing
         #expect(note(try estimate("meta-llama/Llama-3.1-70B-Instruct", precision: .fp8)) == nil)
     }
 }
+
+/// A fleet of such a deployment carries the note too, without a per-query figure.
+@Suite struct EightBitExpertsFleetTests {
+    @Test func aFleetOfOnlineFP8ExpertsSaysSo() throws {
+        let deployment = #"{"name": "d", "model": "Qwen/Qwen3-30B-A3B", "gpu": "h100-sxm", "precision": "fp8"}"#
+        let r = try runWorkload(kernelWorkload(deployment: deployment), samples: 200)[0]
+        #expect(r.notes.contains { $0.contains("carry no block scales") }, "\(r.notes)")
+        let bf16 = #"{"name": "d", "model": "Qwen/Qwen3-30B-A3B", "gpu": "h100-sxm"}"#
+        #expect(!(try runWorkload(kernelWorkload(deployment: bf16), samples: 200)[0]).notes.contains { $0.contains("carry no block scales") })
+    }
+}

@@ -225,7 +225,8 @@ extension KernelFleet {
         }
         let error = estimatorError(surfaces)
         notes += estimatorErrorNote(error).map { [$0] } ?? []
-        notes += surfaces.flatMap { PublishedServing.servingCaveats(for: $0.deployment) }.uniqued()
+        notes += (surfaces.flatMap { PublishedServing.servingCaveats(for: $0.deployment) }
+                  + surfaces.compactMap { EightBitExpertsCaveat.note(estimator, $0.deployment) }).uniqued()
         let values = draws.map { value($0, idle: idlePerOccupancySecond[$0.cls]) }, weights = draws.map(\.weight)
         // The quantiles weigh each class by its share as the mean does (drawn as drawn, a 1 %
         // class given 1 of 10 draws had set the P95).
