@@ -538,7 +538,7 @@ import Testing
         let json = JSONWriter().write(c.json())
         #expect(json.contains("\"powerCapWatts\": 300,") && json.contains("\"smClockMHz\": 1350,") && !json.contains("\"powerCapWatts\": null"), "\(json)")
         let plain = try Capacity(workload: try readWorkload(kernelWorkload()), runner: FleetRunner(dataDirectory: nil), budgetMegawatts: 1, gpus: [nil], caps: [nil])
-        #expect(plain.rows.first?.setting == "TDP" && plain.rows.first?.powerCapWatts == nil && plain.rows.first?.smClockMHz == nil)
+        #expect(plain.rows.first?.setting == "TDP (700 W)" && plain.rows.first?.powerCapWatts == nil && plain.rows.first?.smClockMHz == nil)
     }
 
     /// A candidate GPU whose KV cache cannot hold a class's call even alone is noted, as `fleet`

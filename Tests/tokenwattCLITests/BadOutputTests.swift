@@ -68,11 +68,13 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let spec = dir.appendingPathComponent("s.json")
         try Inputs.sweep.write(to: spec, atomically: true, encoding: .utf8)
-        try "OLD".write(to: dir.appendingPathComponent("out.csv"), atomically: true, encoding: .utf8)
+        // An earlier sweep's CSV: -o replaces only a sweep's own output (it replaced a workload).
+        let old = "index,model,gpu,gpus,tp,precision,max_batch,power_cap_w\nOLD\n"
+        try old.write(to: dir.appendingPathComponent("out.csv"), atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("svgdir"), withIntermediateDirectories: true)
         let r = try CLITests.run(["sweep", spec.path, "-o", dir.path + "/out.csv", "--svg", dir.path + "/svgdir"])
         #expect(r.status == 1 && r.stderr.contains("svgdir"), "\(r.stderr)")
-        #expect(text(dir.appendingPathComponent("out.csv")) == "OLD")
+        #expect(text(dir.appendingPathComponent("out.csv")) == old)
         let same = try CLITests.run(["sweep", spec.path, "-o", spec.path])
         #expect(same.status == 64 && same.stderr.contains("the sweep spec"), "\(same.stderr)")
         let twice = try CLITests.run(["sweep", spec.path, "-o", dir.path + "/x", "--svg", dir.path + "/x"])
@@ -81,7 +83,7 @@ import Testing
         // --svg replaces an SVG, never another file (it replaced a CSV beside the spec).
         let foreign = try CLITests.run(["sweep", spec.path, "-o", dir.path + "/y.csv", "--svg", dir.path + "/out.csv"])
         #expect(foreign.status == 1 && foreign.stderr.contains("is not an SVG"), "\(foreign.stderr)")
-        #expect(text(dir.appendingPathComponent("out.csv")) == "OLD" && !FileManager.default.fileExists(atPath: dir.path + "/y.csv"))
+        #expect(text(dir.appendingPathComponent("out.csv")) == old && !FileManager.default.fileExists(atPath: dir.path + "/y.csv"))
     }
 
     /// tune --svg replaced any file it named without a word: the run's own GPU catalog, a workload.

@@ -30,26 +30,72 @@ public struct Capacity: Sendable {
     public let failures: [(candidate: String, reason: String)]
     /// What qualifies a row (the sampling error of a fleet drawn from few samples).
     public let notes: [String]
+    /// The scenarios not sized, with why: capacity sizes a kernel scenario's fleet, and a mix or
+    /// a throughput-table scenario has none of its own. They were skipped with nothing said
+    /// (`capacity Workloads/frontier-kernel.json` listed the kernel parts of its mix alone).
+    public let skipped: [(scenario: String, reason: String)]
 
-    public init(workload w: Workload, runner: FleetRunner, budgetMegawatts: Double, gpus: [String?], caps: [Double?], samples: Int? = nil) throws {
+    /// A power-cap candidate (`--caps`).
+    public enum Cap: Hashable, Sendable {
+        /// Each deployment's own cap as the workload writes it (TDP where it sets none).
+        case asWritten
+        /// No cap on any deployment: the GPU's TDP (`--caps none`).
+        case uncapped
+        /// Every deployment capped at these watts.
+        case watts(Double)
+
+        /// The watts of a `.watts` candidate; nil for the others.
+        var cappedWatts: Double? { if case let .watts(w) = self { return w } else { return nil } }
+    }
+
+    /// As `init(workload:runner:budgetMegawatts:gpus:capCandidates:samples:file:)`, a nil cap
+    /// being the workload's own.
+    public init(workload w: Workload, runner: FleetRunner, budgetMegawatts: Double, gpus: [String?], caps: [Double?], samples: Int? = nil,
+                file: String? = nil) throws {
+        try self.init(workload: w, runner: runner, budgetMegawatts: budgetMegawatts, gpus: gpus,
+                      capCandidates: caps.map { $0.map(Cap.watts) ?? .asWritten }, samples: samples, file: file)
+    }
+
+    /// Sizes each kernel scenario of `w` for each candidate GPU (nil: the workload's own) and cap.
+    /// - Parameter file: the workload's path, named in the error when it has no kernel scenario.
+    /// - Throws: `FleetError` when `w` has no kernel scenario.
+    public init(workload w: Workload, runner: FleetRunner, budgetMegawatts: Double, gpus: [String?], capCandidates caps: [Cap],
+                samples: Int? = nil, file: String? = nil) throws {
         self.budgetMegawatts = budgetMegawatts
         var rows: [Row] = [], failures: [(String, String)] = [], notes: [String] = []
+        skipped = w.scenarios.compactMap { s in Self.skipReason(s).map { (s.name, $0) } }
+        guard skipped.count < w.scenarios.count else {
+            throw FleetError(description: "\(file ?? "the workload"): capacity sizes kernel scenarios (deployments and query classes), and none of its "
+                             + "\(w.scenarios.count) scenario\(w.scenarios.count == 1 ? " is" : "s are") one: "
+                             + skipped.map { "'\($0.scenario)' is \(Self.kindWords($0.reason))" }.joined(separator: ", "))
+        }
         // The seeds `fleet` gives each scenario (a scenario that shares another's draws was
         // drawn afresh here, and the Google workload's four boundaries disagreed by 1 %).
         let seeds = FleetRunner.scenarioSeeds(w, seed: w.seed)
         for (i, scenario) in w.scenarios.enumerated() {
-            guard case let .kernel(k) = scenario.kind else { continue }
-            let fleet = KernelFleet(scenario: scenario, kernel: k, estimator: runner.estimator)
-            let peakShare = (k.diurnal.max() ?? 1.0 / 24) * 24
+            guard case let .kernel(written) = scenario.kind else { continue }
+            let peakShare = (written.diurnal.max() ?? 1.0 / 24) * 24
             for gpu in gpus {
                 for cap in caps {
-                    var change = LeverChange()
+                    var change = LeverChange(), k = written
                     change.gpu = gpu
-                    change.powerCapWatts = cap
+                    switch cap {
+                    case .asWritten: break
+                    case let .watts(watts): change.powerCapWatts = watts
+                    // A lever cannot remove a cap, so the deployments are written without theirs.
+                    case .uncapped: for j in k.deployments.indices { k.deployments[j].request.powerCapWatts = nil }
+                    }
+                    let fleet = KernelFleet(scenario: scenario, kernel: k, estimator: runner.estimator)
                     // The catalog's id, not the workload's alias, as estimate and fleet name it.
                     let gpuName = gpu ?? Set(k.deployments.map { (try? runner.estimator.gpus.gpu($0.request.gpu).id) ?? $0.request.gpu })
                         .sorted().joined(separator: "+")
-                    let label = "\(scenario.name) on \(gpuName)" + (cap.map { " capped at \(formatNumber($0)) W" } ?? "")
+                    let label = "\(scenario.name) on \(gpuName)" + {
+                        switch cap {
+                        case .asWritten: return ""
+                        case .uncapped: return " uncapped"
+                        case let .watts(watts): return " capped at \(formatNumber(watts)) W"
+                        }
+                    }()
                     do {
                         let r = try fleet.run(samples: samples ?? w.samples, seed: seeds[i], change: change)
                         guard r.facilityMegawatts > 0 else { failures.append((label, "the fleet draws no power")); continue }
@@ -83,7 +129,8 @@ public struct Capacity: Sendable {
                             notes.append("\(label): \(ClassResult.shareWords(c.kvOverflowShare)) of class \(c.name)'s queries have a call that does not fit in the KV cache "
                                          + "even alone, which an engine would refuse or preempt; costed as drawn, as `fleet` does")
                         }
-                        let run = Self.settings(k.deployments.map(\.request), cap: cap)
+                        let tdp = { (request: DeploymentRequest) in (try? runner.estimator.gpus.gpu(gpu ?? request.gpu).tdp.watts) }
+                        let run = Self.settings(k.deployments.map(\.request), cap: cap.cappedWatts, tdpWatts: tdp)
                         rows.append(Row(scenario: scenario.name, gpu: gpuName, powerCapWatts: run.powerCapWatts, smClockMHz: run.smClockMHz,
                                         setting: run.label, queriesPerDay: perDay, averageQPS: perDay / 86_400,
                                         peakQPS: perDay / 86_400 * peakShare, gpus: f.hardware.reduce(0) { $0 + $1.gpus },
@@ -94,9 +141,6 @@ public struct Capacity: Sendable {
                 }
             }
         }
-        guard !rows.isEmpty || !failures.isEmpty else {
-            throw FleetError(description: "capacity needs a workload with at least one kernel scenario")
-        }
         self.rows = rows.sorted { $0.scenario != $1.scenario ? $0.scenario < $1.scenario : $0.queriesPerDay > $1.queriesPerDay }
         self.failures = failures
         self.notes = notes
@@ -104,14 +148,35 @@ public struct Capacity: Sendable {
 
     /// The cap and clock the fleet runs at: `cap` (a `--caps` candidate) over each deployment's
     /// own cap, and each deployment's clock. The row had labelled a workload's own 300 W cap "TDP"
-    /// (its figures were the capped run's) and named no locked clock.
-    static func settings(_ requests: [DeploymentRequest], cap: Double?) -> (powerCapWatts: Double?, smClockMHz: Double?, label: String) {
+    /// (its figures were the capped run's) and named no locked clock. No cap reads "TDP (700 W)"
+    /// with the GPU's TDP from `tdpWatts`, as `estimate`'s settings line names it.
+    static func settings(_ requests: [DeploymentRequest], cap: Double?, tdpWatts: (DeploymentRequest) -> Double? = { _ in nil })
+        -> (powerCapWatts: Double?, smClockMHz: Double?, label: String) {
         let caps = requests.map { cap ?? $0.powerCapWatts }, clocks = requests.map(\.smClockMHz)
         func same(_ xs: [Double?]) -> Double? { Set(xs).count == 1 ? xs.first ?? nil : nil }
-        let labels = zip(caps, clocks).map { c, f in
-            (c.map { "\(formatNumber($0)) W" } ?? "TDP") + (f.map { ", \(formatNumber($0)) MHz" } ?? "")
+        let labels = zip(zip(caps, clocks), requests).map { setting, r in
+            let (c, f) = setting
+            return (c.map { "\(formatNumber($0)) W" } ?? "TDP" + (tdpWatts(r).map { " (\(formatNumber($0)) W)" } ?? ""))
+                + (f.map { ", \(formatNumber($0)) MHz" } ?? "")
         }
         return (same(caps), same(clocks), labels.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: "+"))
+    }
+
+    /// Why `s` is not sized (nil: a kernel scenario, which is).
+    static func skipReason(_ s: Scenario) -> String? {
+        switch s.kind {
+        case .kernel: return nil
+        case let .mix(m):
+            return "a mix (of \(m.components.map { "'\($0.scenario)'" }.joined(separator: ", "))): it has no fleet of its own to size "
+                + "(the kernel scenarios it mixes are sized as scenarios of their own)"
+        case .throughputTable:
+            return "a throughput-table scenario: its energy comes from a table of node power and throughput, with no deployments or replicas to size"
+        }
+    }
+
+    /// "a mix", "a throughput-table scenario": the kind from `skipReason`'s words.
+    static func kindWords(_ reason: String) -> String {
+        String(reason.prefix { $0 != ":" && $0 != "(" }).trimmingCharacters(in: .whitespaces)
     }
 
     /// `x` rounded up to three significant figures: a budget quoted as enough must be enough
@@ -164,6 +229,7 @@ public struct Capacity: Sendable {
              "\(formatNumber(r.whPerQuery, significant: 3)) (\(r.boundary.rawValue))"]
         })
         for n in notes { s += "note: \(n)\n" }
+        for k in skipped { s += "note: scenario '\(k.scenario)' is not sized: it is \(k.reason)\n" }
         return s
     }
 
@@ -176,6 +242,7 @@ public struct Capacity: Sendable {
                         ("gpus", .num(Double(r.gpus))), ("whPerQuery", .num(r.whPerQuery)), ("boundary", .str(r.boundary.rawValue))])
               })),
               ("failures", .array(failures.map { .obj([("candidate", .str($0.candidate)), ("reason", .str($0.reason))]) })),
-              ("notes", .array(notes.map(JSONValue.str)))])
+              ("notes", .array(notes.map(JSONValue.str))),
+              ("skipped", .array(skipped.map { .obj([("scenario", .str($0.scenario)), ("reason", .str($0.reason))]) }))])
     }
 }

@@ -187,11 +187,13 @@ extension KernelListing {
     }
 
     /// What of the decode attention kernel's time is the fitted per-sequence decode time, so that
-    /// the row can be held against a profiler's trace of the kernel alone.
+    /// the row can be held against a profiler's trace of the kernel alone. The text table has no
+    /// `fitted_us` column (the CSV and JSON do), so the note names where it is: it had pointed the
+    /// reader of the text to "column fitted_us", which the table does not show.
     var fittedNote: String {
         guard let k = breakdown.kernels.first(where: { $0.fittedTime.seconds > 0 }) else { return "" }
         let us = { (t: Time) in formatNumber(t.seconds * 1e6, significant: 3) }
         return "\(k.kernel): \(us(k.fittedTime)) of its \(us(k.time)) µs per launch is the per-sequence decode time the fit carries "
-            + "(work the measured steps need and no kernel names, methodology §3), not its KV stream (column fitted_us)\n"
+            + "(work the measured steps need and no kernel names, methodology §3), not its KV stream (fitted_us in the CSV and JSON)\n"
     }
 }

@@ -5,16 +5,24 @@ import KernelPower
 extension SweepSpec {
     public static let highestSchemaVersion = 1
 
+    /// The keys of a sweep file's top level, of its `grid` and of its `targets`, as the README's
+    /// "Sweep files" table and `help sweep` document them (a test holds the three to the reader).
+    public static let topLevelKeys = ["schemaVersion", "description", "input", "output", "boundary", "pue", "grid", "targets"]
+    public static let gridKeys = ["model", "gpu", "gpus", "tp", "pp", "ep", "precision", "maxBatch", "powerCapWatts"]
+    public static let targetKeys = ["itlMs", "itlStat", "ttftMs"]
+
     /// `{"schemaVersion": 1, "description": "...", "input": 1000, "output": 500, "boundary": "facility", "pue": 1.3,
     ///   "grid": {"model": [...], "gpu": [...], "gpus": [...], "tp": [...], "pp": [...], "ep": [...], "precision": [...], "maxBatch": [...],
     ///            "powerCapWatts": [null, 500]}, "targets": {"itlMs": 50, "itlStat": "mean", "ttftMs": 2000}}`
     /// (`itlStat`: the inter-token latency `itlMs` is judged on, `mean`, `median` or `p90`; the mean unless given).
+    /// The example under `Workloads/sweeps/` is one such file.
     public static func read(path: String) throws -> SweepSpec {
         try read(try InputFile.data(path, expected: "a sweep JSON file"), file: path)
     }
 
     public static func read(_ data: Data, file: String) throws -> SweepSpec {
         var o = try JSONObjectReader(try JSONFileKind.sweep.parse(data, file: file), file: file, path: "")
+        try refuseMisplacedKeys(o, file: file)
         _ = try o.schemaVersion(highest: highestSchemaVersion)
         let description = try o.optionalString("description") ?? ""
         let input = try o.int("input", 1...10_000_000, expected: "prompt tokens"), output = try o.int("output", 1...10_000_000, expected: "output tokens")
@@ -79,6 +87,22 @@ extension SweepSpec {
 }
 
 extension SweepSpec {
+    /// Refuses a setting on the wrong level, naming where it goes: `input`, `output`, `boundary`,
+    /// `pue` and `targets` inside `grid`, or a grid list at the top level. A user who put them in
+    /// the grid, following a list that named them together, was told only of a missing field.
+    static func refuseMisplacedKeys(_ o: JSONObjectReader, file: String) throws {
+        for key in o.keys where gridKeys.contains(key) {
+            throw InputError.invalidValue(file: file, field: key, value: "at the top level",
+                                          expected: "\(key) inside \"grid\", as a list of values (\"grid\": {\"\(key)\": [...]})")
+        }
+        var copy = o  // read from a copy, so the reader's own count of keys asked is untouched
+        guard case let .object(pairs)? = copy.raw("grid") else { return }
+        for key in pairs.map(\.key) where topLevelKeys.contains(key) {
+            throw InputError.invalidValue(file: file, field: "grid.\(key)", value: "inside grid",
+                                          expected: "\(key) at the top level, beside \"grid\" (grid holds only the lists \(gridKeys.joined(separator: ", ")))")
+        }
+    }
+
     /// The spec with its grid's model and GPU ids checked against the catalogs and replaced by
     /// the catalog's ids, with a note for each id that names one entry already named (`h100`,
     /// `H100` beside `h100-sxm`): its points repeat that entry's, and `SweepRepeats` leaves them
@@ -126,7 +150,7 @@ extension Sweep {
             let r = p.request, ok = p.error == nil
             let n = { (x: Double) in ok ? formatDataNumber(x, significant: 6) : "" }
             lines.append(CSVWriter.line([
-                String(p.index), r.model, r.gpu, String(r.gpus ?? 1), String(r.tensorParallel ?? r.gpus ?? 1), r.precision?.rawValue ?? "",
+                String(p.index), r.model, r.gpu, String(r.gpus ?? 1), String(r.tensorParallel ?? r.gpus ?? 1), p.precision?.rawValue ?? "",
                 String(p.batchLimit), r.powerCapWatts.map { formatDataNumber($0) } ?? "", ok ? String(p.effectiveBatch) : "",
                 n(p.whPerQuery), n(p.gpuWhPerQuery), n(p.ttftMs), p.itlMs.map(n) ?? "", n(p.outputTokensPerSecond), n(p.gpuWatts),
                 ok ? (p.meetsTargets ? "yes" : "no") : "", p.pareto ? "yes" : "no", p.error ?? "",
@@ -138,18 +162,19 @@ extension Sweep {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The frontier's points with their figures, and every point that could not be estimated with
+    /// its settings and error (`failedPoints`): the JSON had only their count, so a note that said
+    /// "88 of 256 points could not be estimated" pointed at nothing the JSON held.
     public static func json(_ spec: SweepSpec, _ points: [SweepPoint]) -> JSONValue {
-        .obj([
+        let failed = points.filter { $0.error != nil }
+        return .obj([
             ("description", .str(spec.description)), ("boundary", .str(spec.boundary.rawValue)), ("points", .num(Double(points.count))),
-            ("failed", .num(Double(points.filter { $0.error != nil }.count))),
+            ("failed", .num(Double(failed.count))),
+            ("failedPoints", .array(failed.map { p in .obj(settings(p) + [("error", .str(p.error ?? ""))]) })),
             ("targets", .obj([("itlMs", .optionalNumber(spec.itlTargetMs)), ("itlStat", .str(spec.itlStatistic.rawValue)),
                               ("ttftMs", .optionalNumber(spec.ttftTargetMs))])),
             ("pareto", .array(points.filter(\.pareto).map { p in
-                .obj([("index", .num(Double(p.index))), ("model", .str(p.request.model)), ("gpu", .str(p.request.gpu)),
-                      ("gpus", .num(Double(p.request.gpus ?? 1))), ("tp", .num(Double(p.request.tensorParallel ?? p.request.gpus ?? 1))),
-                      ("pp", .num(Double(p.request.pipelineParallel ?? 1))), ("ep", .num(Double(p.request.expertParallel ?? 1))),
-                      ("precision", p.request.precision.map { .str($0.rawValue) } ?? .null), ("maxBatch", .num(Double(p.batchLimit))),
-                      ("powerCapWatts", .optionalNumber(p.request.powerCapWatts)), ("whPerQuery", .num(p.whPerQuery)),
+                .obj(settings(p) + [("whPerQuery", .num(p.whPerQuery)),
                       ("whPerQueryLow", .optionalNumber(p.whPerQueryRange?.low)), ("whPerQueryHigh", .optionalNumber(p.whPerQueryRange?.high)),
                       ("whPerQueryGPU", .num(p.gpuWhPerQuery)), ("gpuWatts", .num(p.gpuWatts)), ("outputTokensPerSecond", .num(p.outputTokensPerSecond)),
                       ("ttftMs", .num(p.ttftMs)), ("itlMs", .optionalNumber(p.itlMs)),
@@ -158,6 +183,16 @@ extension Sweep {
                       ("notes", .array(p.notes.map(JSONValue.str)))])
             })),
         ])
+    }
+
+    /// A point's place and settings, as the JSON gives each frontier and failed point.
+    static func settings(_ p: SweepPoint) -> [(String, JSONValue)] {
+        let r = p.request
+        return [("index", .num(Double(p.index))), ("model", .str(r.model)), ("gpu", .str(r.gpu)),
+                ("gpus", .num(Double(r.gpus ?? 1))), ("tp", .num(Double(r.tensorParallel ?? r.gpus ?? 1))),
+                ("pp", .num(Double(r.pipelineParallel ?? 1))), ("ep", .num(Double(r.expertParallel ?? 1))),
+                ("precision", p.precision.map { .str($0.rawValue) } ?? .null), ("maxBatch", .num(Double(p.batchLimit))),
+                ("powerCapWatts", .optionalNumber(r.powerCapWatts))]
     }
 
     /// Every point's energy against latency (the frontier's: TTFT for one-token answers), and the frontier.

@@ -91,6 +91,10 @@ public struct SweepPoint: Sendable {
     public var index: Int
     public var request: DeploymentRequest
     public var batchLimit: Int
+    /// The precision the point runs in: the grid's, or for a null the model's own, as `estimate`
+    /// prints it (nil only for a model the catalog lacks). A null wrote an empty CSV cell beside
+    /// a `bf16` row of the same figures (Llama-3.1-70B, `precision: [null, "bf16", "fp8"]`).
+    public var precision: Precision?
     public var whPerQuery = 0.0
     /// `whPerQuery` with the GPU energy at the two ends of the GPU's measured error band (nil
     /// without a band: another calibration, or a point that did not run).
@@ -172,8 +176,11 @@ public enum Sweep {
     static func evaluate(_ spec: SweepSpec, index i: Int, estimator: Estimator, settings: LedgerSettings) -> SweepPoint {
         let (request, batch) = spec.point(i)
         var p = SweepPoint(index: i, request: request, batchLimit: batch)
+        p.precision = request.precision
+            ?? (try? estimator.models.model(request.model)).map { Estimator.defaultPrecision(of: $0, framework: request.framework) }
         do {
             let d = try estimator.deployment(request)
+            p.precision = d.precision
             let serving = ServingRequest(batch: batch, inputTokens: spec.inputTokens, outputTokens: spec.outputTokens)
             // A point whose one sequence does not fit even alone cannot run (estimate refuses it);
             // priced at batch 1 it had reached the frontier.
@@ -197,7 +204,13 @@ public enum Sweep {
             // a decode saving beyond the measured (an upper bound), on the row that ranks it. The
             // caveat needs the decode at no cap: the grid's own uncapped point where it has one
             // (`clockCaveats`, after every point has run), else priced here.
-            if p.whPerQueryRange != nil && QueryEstimate.tuned(d) { p.notes.append(DecodeClockCaveat.rangeAtDefaultSettings) }
+            // A cap no step reaches changes no figure (B200 × 8 at 600 W priced as at 1,000 W), so
+            // the range holds as at TDP: the caveat said otherwise beside the uncapped row's figures.
+            if let note = Self.unboundCapNote(d, s) {
+                p.notes.append(note)
+            } else if p.whPerQueryRange != nil && QueryEstimate.tuned(d) {
+                p.notes.append(DecodeClockCaveat.rangeAtDefaultSettings)
+            }
             if spec.uncappedPosition == nil, let note = try QueryEstimate.clockCaveat(estimator, d, serving, s) { p.notes.append(note) }
             p.outputTokensPerSecond = s.outputTokensPerSecond
             p.gpuWatts = s.gpuPower.watts
@@ -208,6 +221,14 @@ public enum Sweep {
             p.error = "\(error)"
         }
         return p
+    }
+
+    /// The note on a point capped below TDP whose cap no step reaches (nil otherwise): its figures
+    /// are the uncapped ones, and the error band's runs at default limits apply as they are.
+    static func unboundCapNote(_ d: Deployment, _ s: ServingEstimate) -> String? {
+        guard let cap = d.powerCap, cap.watts < d.gpu.tdp.watts, d.lockedClock == nil, !s.powerLimited else { return nil }
+        return "the \(formatNumber(cap.watts)) W cap does not bind: no step reaches it (mean draw \(formatNumber(s.gpuPower.watts, significant: 3)) W a GPU), "
+            + "so the figures are the uncapped ones and the range holds as at TDP"
     }
 
     /// Pareto frontier on (Wh per query, inter-token latency, or TTFT for one-token answers) among

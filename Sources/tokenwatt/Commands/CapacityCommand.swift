@@ -8,7 +8,10 @@ enum CapacityCommand {
     tokenwatt capacity FILE.json --budget-mw MW [--gpus ID,ID,...] [--caps W,W,...] [--samples N]
                        [--format text|json] [--data-dir DIR] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       For each kernel scenario of the workload, each GPU (default: the workload's own) and each cap
-      (default: none), the queries a day, GPUs and Wh per query that fill the budget.
+      (default: the deployments' own, TDP where they set none), the queries a day, GPUs and Wh per query
+      that fill the budget. --caps takes watts and `none` (no cap: the GPU's TDP, a row labelled
+      "TDP (700 W)"), e.g. --caps none,500. A mix or throughput-table scenario has no fleet of its
+      own to size: a note names each one skipped.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
@@ -24,18 +27,21 @@ enum CapacityCommand {
             let named = try items(list, flag: "gpus", example: "h100-sxm,h200").map { s in (s, try estimator.gpus.gpu(s, context: "--gpus").id) }
             return once(named, flag: "gpus").map { $0.value }
         } ?? [nil]
-        let caps: [Double?] = try args.string("caps").map { list in
-            let named = try items(list, flag: "caps", example: "500,600,700").map { w -> (String, Double) in
+        // `none` is the uncapped run (TDP), beside capped ones: `--caps none,500` was refused, so
+        // a table of capped rows had no uncapped row to read them against.
+        let caps: [Capacity.Cap] = try args.string("caps").map { list in
+            let named = try items(list, flag: "caps", example: "none,500,600").map { w -> (String, Capacity.Cap) in
+                if w.lowercased() == "none" { return (w, .uncapped) }
                 guard let v = Double(decimal: w.trimmingCharacters(in: .whitespaces)), v > 0 else {
-                    throw UsageError(description: "--caps \(list): expected watts separated by commas, e.g. 500,600,700")
+                    throw UsageError(description: "--caps \(list): expected watts or none separated by commas, e.g. none,500,600")
                 }
-                return (w, v)
+                return (w, .watts(v))
             }
             return once(named, flag: "caps").map { $0.value }
-        } ?? [nil]
+        } ?? [.asWritten]
         let capacity = try Capacity(workload: try WorkloadReader.read(path: file, dataDirectory: data, models: estimator.models, gpus: estimator.gpus),
                                     runner: FleetRunner(estimator: estimator, dataDirectory: data), budgetMegawatts: budget,
-                                    gpus: gpus, caps: caps, samples: try args.int("samples", 100...10_000_000))
+                                    gpus: gpus, capCandidates: caps, samples: try args.int("samples", 100...10_000_000), file: file)
         Output.write(format == .json ? JSONWriter(sortKeys: false).write(capacity.json()) : capacity.text())
         // Why each candidate did not run is a diagnostic, not a row of the result: stderr (they
         // were "not run:" lines on stdout, even when none ran).

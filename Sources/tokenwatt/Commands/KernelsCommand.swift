@@ -16,8 +16,8 @@ enum KernelsCommand {
       --stage N picks a pipeline stage (1 to --pp) and lists one of its microbatches.
       --per-query splits one query's GPU energy (estimate's GPU boundary) by kernel, prefill and decode.
       Column bound: compute, memory (HBM bandwidth), l2 (the on-chip L2 cache's bandwidth), communication
-      or overhead; host for the idle row. Column fitted_us: the part of a decode attention launch that is the fitted per-sequence decode
-      time, not the kernel's KV stream.
+      or overhead; host for the idle row. Column fitted_us (CSV and JSON; the text says it under the table): the part of a decode
+      attention launch that is the fitted per-sequence decode time, not the kernel's KV stream.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {

@@ -11,16 +11,49 @@ enum SweepCommand {
       the other; points tied in both are all on it). The frontier weighs the mean ITL; an ITL target
       (targets.itlMs) is judged on the mean unless targets.itlStat says median or p90 (the itl_median_ms
       and itl_p90_ms columns). A cap below TDP carries estimate's caveats in its note: the error band's
-      runs ran at default settings, and a decode saving beyond the largest measured is an upper bound.
+      runs ran at default settings, and a decode saving beyond the largest measured is an upper bound;
+      a cap no step reaches says it does not bind, its figures being the uncapped ones.
       A one-token answer has no ITL (empty cell, null):
       its frontier and chart weigh TTFT instead, and an ITL target cannot bind it. A point that cannot run (the model does not fit,
       or one sequence the KV cache cannot hold even alone, which estimate refuses) is a row with an
-      error cell, never on the frontier. A row's index is the point's place in the grid, counting
+      error cell, never on the frontier (in JSON: failedPoints, each with its settings and error). A row's index is the point's place in the grid, counting
       powerCapWatts fastest, then maxBatch, precision, ep, pp, tp, gpus, gpu, model; a point that
       spells an earlier point's deployment (tp null and gpus ÷ pp, ep null and 1, precision null and
       the model's own, a cap at TDP and null, a value listed twice, two names of one GPU) is left out
-      with a note, so no deployment runs or counts twice, and its index is missing. A progress line
+      with a note, so no deployment runs or counts twice, and its index is missing. The precision
+      column names the precision a point ran in (a null's is the model's own). A progress line
       goes to the terminal when stderr is one.
+      -o FILE and --svg FILE write into an existing folder (a missing one is refused, not made) and
+      replace only a file an earlier sweep wrote (a sweep CSV or JSON; an SVG), never another file.
+
+    The sweep file (JSON; a runnable example: Workloads/sweeps/llama-8b-h100-h200.json):
+      {"schemaVersion": 1, "description": "...", "input": 1000, "output": 500, "boundary": "facility", "pue": 1.2,
+       "grid": {"model": ["meta-llama/Llama-3.1-8B-Instruct"], "gpu": ["h100-sxm", "h200"], "gpus": [1, 2],
+                "tp": [null], "pp": [1], "ep": [null], "precision": [null, "fp8"], "maxBatch": [64, 256],
+                "powerCapWatts": [null, 500]},
+       "targets": {"itlMs": 50, "itlStat": "mean", "ttftMs": 2000}}
+      Top level (input, output, boundary, pue and targets go here, beside grid, not inside it):
+        schemaVersion  1 (required)
+        description    text (default "")
+        input, output  prompt and answer tokens per query, whole numbers from 1 to 10000000 (required)
+        boundary       \(Boundary.allCases.map(\.rawValue).joined(separator: ", ")) (default facility): where Wh per query is counted
+        pue            \(formatNumber(LedgerSettings.pueRange.lowerBound)) to \(formatNumber(LedgerSettings.pueRange.upperBound)) (default \(formatNumber(LedgerSettings.defaultPUE)))
+        grid           object of lists (required); each point takes one value from each list
+        targets        object (optional)
+      grid (every entry a non-empty list):
+        model          model ids (required)
+        gpu            GPU ids (required)
+        gpus           GPUs per deployment, whole numbers (default [1])
+        tp             tensor-parallel degrees, whole numbers or null = gpus ÷ pp (default [null])
+        pp             pipeline stages, whole numbers (default [1])
+        ep             expert-parallel ranks of a MoE model, whole numbers or null = none (default [null])
+        precision      \(Precision.allCases.map(\.rawValue).joined(separator: ", ")), or null = the model's own (default [null])
+        maxBatch       most sequences in flight, whole numbers (default [256])
+        powerCapWatts  watts, or null = no cap (TDP) (default [null])
+      targets (each optional; a point that misses one is never on the frontier):
+        itlMs          inter-token latency target, ms
+        itlStat        mean, median or p90: the ITL itlMs is judged on (default mean)
+        ttftMs         time-to-first-token target, ms
     """
 
     @Sendable static func showProgress(_ done: Int, _ total: Int) {
@@ -35,7 +68,12 @@ enum SweepCommand {
         try Output.refuseOverlaps(outputs: [("-o", out), ("--svg", svg)].compactMap { f, p in p.map { (f, $0) } },
                                   inputs: [("the sweep spec", file)] + CommonOptions.inputFiles(args))
         // As `tune --svg`: a path that holds anything but an SVG is not replaced by one.
-        if let svg { try Output.refuseReplacingForeignSVG(svg) }
+        if let svg { try refuseMissingFolder(svg, flag: "--svg"); try Output.refuseReplacingForeignSVG(svg) }
+        // -o, as --svg and `power --spec`: it replaced a workload JSON it was pointed at with CSV.
+        if let out, out != "-" {
+            try refuseMissingFolder(out, flag: "-o")
+            try Output.refuseReplacingForeign(out, flag: "sweep -o", kind: "a sweep CSV or JSON", isOurs: isSweepOutput)
+        }
         let estimator = try CommonOptions.estimator(args)
         let (spec, notes) = try SweepSpec.read(path: file).resolvingIDs(models: estimator.models, gpus: estimator.gpus, file: file)
         for n in notes { Output.note("note: \(n)") }
@@ -59,7 +97,34 @@ enum SweepCommand {
         if out == nil { Output.write(text) }
         // Out of the points run: a grid whose repeats were left out and whose every run failed still fails.
         let failed = points.filter { $0.error != nil }.count
-        if failed > 0 { Output.note("note: \(failed) of \(points.count) points could not be estimated (see the error column)") }
+        // The JSON has no error column: the note pointed JSON readers at one.
+        let place = format == .json ? "see failedPoints in the JSON, each with its settings and error" : "see the error column"
+        if failed > 0 { Output.note("note: \(failed) of \(points.count) points could not be estimated (\(place))") }
         return failed == points.count ? .failure : .success
+    }
+
+    /// Refuses an output whose folder does not exist. `-o /nonexistent/dir/x.csv` made the
+    /// folders and exited 0, so a mistyped path left a tree of folders and the results where
+    /// no one looked; `report -o DIR` still makes its folder, which is the folder it names.
+    static func refuseMissingFolder(_ path: String, flag: String) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) else {
+            throw InputError.unreadable(file: folder, reason: "does not exist; \(flag) \(path) writes into an existing folder (create it first)")
+        }
+        guard isDir.boolValue else {
+            throw InputError.unreadable(file: folder, reason: "is a file, not a folder to write \(URL(fileURLWithPath: path).lastPathComponent) into")
+        }
+    }
+
+    /// Whether `data` is a file `sweep -o` writes (its CSV, by the first columns of its header,
+    /// or its JSON, by its top-level keys), or empty, which holds nothing to lose.
+    static func isSweepOutput(_ data: Data) -> Bool {
+        if data.isEmpty { return true }
+        let head = String(decoding: data.prefix(256), as: UTF8.self)
+        let header = head.prefix { $0 != "\n" && $0 != "\r" }.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        if header.prefix(8).elementsEqual(Sweep.csvHeader.prefix(8)) { return true }
+        guard case let .object(pairs)? = try? JSONParser.parse(data, file: "") else { return false }
+        return Set(pairs.map(\.key)).isSuperset(of: ["boundary", "points", "failed", "pareto"])
     }
 }
