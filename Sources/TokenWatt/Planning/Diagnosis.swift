@@ -40,6 +40,14 @@ public struct Diagnosis: Sendable {
     /// The decode step kernel by kernel (`tokenwatt kernels`).
     public let decodeKernels: KernelListing
 
+    /// The assumptions and caveats `estimate` gives for this configuration, read from the same
+    /// estimate (`QueryEstimate.assumptions`), so that a note added there reaches `diagnose` too.
+    /// Diagnose had left them out: at a locked 1,200 MHz it printed Llama-3.1-70B's measured error
+    /// range (0.0603–0.1137 Wh) as if it applied and a 47.6 % decode saving without `estimate`'s
+    /// word that only up to 32 % has been measured, and put 82 % of DeepSeek-V3.1's decode energy
+    /// in expert GEMMs without the note that such steps measured 1.35–1.65× shorter.
+    public var notes: [String] { base.assumptions }
+
     public init(estimator: Estimator, request: DeploymentRequest, serving: ServingRequest) throws {
         let d = try estimator.deployment(request)
         base = try QueryEstimate(estimator: estimator, deployment: d, request: serving, settings: try LedgerSettings(), boundary: .gpu)
@@ -304,7 +312,7 @@ public struct Diagnosis: Sendable {
         let d = base.deployment, s = base.serving
         var t = "TokenWatt diagnose — \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.precision.rawValue), batch \(s.requestedBatch), \(base.request.inputTokens) + \(base.request.outputTokens) tokens\n"
         t += settingsLine + "\n\n"
-        let range = base.range.map { ", measured error range \(formatNumber($0.low[.gpu] ?? 0, significant: 4))–\(formatNumber($0.high[.gpu] ?? 0, significant: 4)) Wh" } ?? ""
+        let range = base.range.map { ", measured error range \(formatNumber($0.low[.gpu] ?? 0, significant: 4))–\(formatNumber($0.high[.gpu] ?? 0, significant: 4)) Wh" + rangeCaveat } ?? ""
         t += "GPU energy per query \(formatNumber(base.ledger.total(at: .gpu).wattHours, significant: 4)) Wh (prefill \(formatPercent(s.prefillShare, decimals: 0))\(range)), ITL \(Diagnosis.itl(base)), TTFT \(Diagnosis.ms(s.timeToFirstToken)), \(formatNumber(s.gpuPower.watts, significant: 4)) W per GPU\n\n"
         t += "WHERE THE TIME AND ENERGY GO (prefill, decode: share of each pass's time; energy: share of the query's GPU energy)\n"
         t += FleetRendering.table(["", "prefill", "decode", "energy"], prefillShares.indices.map { i in
@@ -336,6 +344,13 @@ public struct Diagnosis: Sendable {
             t += "\nHOW WELL SUCH CHANGES ARE PREDICTED (tokenwatt validate, pairs of measured runs)\n"
                 + measured.map { "  - \(FleetRendering.accuracyWords($0))\n" }.joined()
         }
+        t += "\nASSUMPTIONS AND CAVEATS (tokenwatt estimate's, for this configuration)\n" + notes.map { "  - \($0)\n" }.joined()
         return t
+    }
+
+    /// Where `estimate` says the error range's runs ran at other settings than these (a locked
+    /// clock, a cap below TDP), the range says so where it is printed, in `estimate`'s words.
+    var rangeCaveat: String {
+        notes.contains(DecodeClockCaveat.rangeAtDefaultSettings) ? "; \(DecodeClockCaveat.rangeAtDefaultSettings)" : ""
     }
 }
