@@ -29,7 +29,9 @@ extension Diagnosis {
             ("decodeKernels", .array(kernels)), ("kvCache", .str(kvFinding)),
         ]
         // The levers it ran with, as `estimate`'s JSON carries them (cap, clock, KV precision...).
-        return .obj(setup + figures + time + [("settings", base.settingsJSON), ("alternatives", .array(alternatives.map(Self.json)))])
+        // `estimate`'s assumptions and caveats, under its JSON's key.
+        return .obj(setup + figures + time + [("settings", base.settingsJSON), ("alternatives", .array(alternatives.map(Self.json))),
+                                              ("assumptions", .array(notes.map(JSONValue.str)))])
     }
 
     static func json(_ a: Alternative) -> JSONValue {

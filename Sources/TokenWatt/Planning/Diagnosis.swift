@@ -40,6 +40,14 @@ public struct Diagnosis: Sendable {
     /// The decode step kernel by kernel (`tokenwatt kernels`).
     public let decodeKernels: KernelListing
 
+    /// The assumptions and caveats `estimate` gives for this configuration, read from the same
+    /// estimate (`QueryEstimate.assumptions`), so that a note added there reaches `diagnose` too.
+    /// Diagnose had left them out: at a locked 1,200 MHz it printed Llama-3.1-70B's measured error
+    /// range (0.0603–0.1137 Wh) as if it applied and a 47.6 % decode saving without `estimate`'s
+    /// word that only up to 32 % has been measured, and put 82 % of DeepSeek-V3.1's decode energy
+    /// in expert GEMMs without the note that such steps measured 1.35–1.65× shorter.
+    public var notes: [String] { base.assumptions }
+
     public init(estimator: Estimator, request: DeploymentRequest, serving: ServingRequest) throws {
         let d = try estimator.deployment(request)
         base = try QueryEstimate(estimator: estimator, deployment: d, request: serving, settings: try LedgerSettings(), boundary: .gpu)
@@ -84,6 +92,7 @@ public struct Diagnosis: Sendable {
         let step: PassEstimate
         var stepName: String { estimate.request.hasInterTokenInterval ? "decode step" : "step carrying the prompt" }
         subscript<T>(dynamicMember path: KeyPath<QueryEstimate, T>) -> T { estimate[keyPath: path] }
+        var gpuWh: Double { estimate.ledger.total(at: .gpu).wattHours }
     }
 
     /// `pass` as the estimate `e` prices it and `kernels --pass` lists it, whole (a pipeline's
@@ -183,7 +192,22 @@ public struct Diagnosis: Sendable {
         return out
     }
 
-    static func pct(_ a: Double, _ b: Double) -> String { formatPercent(abs(a / b - 1), decimals: 0) }
+    /// Within this share of the configuration's GPU energy a neighbour costs "about the same". The
+    /// explanations had read the sign alone: Qwen3-235B-A22B-FP8 on 8 H100 (batch 64, 500 + 500)
+    /// printed "bf16 saves 0 % … it still saves because fp8's scaling … outweighs those bytes" of
+    /// 0.3162 Wh against 0.3171 (0.28 % less).
+    static let aboutTheSame = 0.005
+
+    /// Whether `b` Wh is within `aboutTheSame` of `a`.
+    static func same(_ b: Double, _ a: Double) -> Bool { abs(b / a - 1) < aboutTheSame }
+
+    /// `a` against `b` as an unsigned percentage: whole percents, or within `aboutTheSame` one
+    /// decimal (two below 0.05 %), so that "about the same" is not printed beside "0 %" (Qwen3-30B-A3B's
+    /// data-parallel attention at batch 8 read "0.0 % more").
+    static func pct(_ a: Double, _ b: Double) -> String {
+        let x = abs(a / b - 1)
+        return formatPercent(x, decimals: !same(a, b) ? 0 : x < 0.0005 ? 2 : 1)
+    }
     static func ms(_ t: Time) -> String { "\(formatNumber(t.seconds * 1000, significant: 3)) ms" }
 
     /// What `estimate`'s receipt says in place of an ITL for a one-token answer.
@@ -195,27 +219,38 @@ public struct Diagnosis: Sendable {
         q.interTokenMilliseconds(q.serving.interTokenLatency) == nil ? noInterTokenLatency : ms(q.serving.interTokenLatency)
     }
 
-    /// How `b`'s GPU energy per query compares with `a`'s: "12 % less" or "3 % more".
+    /// How `b`'s GPU energy per query compares with `a`'s: "12 % less", "3 % more", or within
+    /// `aboutTheSame` "about the same (0.3 % less)".
     static func energyChange(_ a: Priced, _ b: Priced) -> String {
-        let ea = a.ledger.total(at: .gpu).wattHours, eb = b.ledger.total(at: .gpu).wattHours
-        return "\(pct(eb, ea)) \(eb < ea ? "less" : "more")"
+        let ea = a.gpuWh, eb = b.gpuWh
+        let change = "\(pct(eb, ea)) \(eb < ea ? "less" : "more")"
+        return same(eb, ea) ? "about the same (\(change))" : change
     }
 
     /// A lower precision halves the weight bytes each decode step reads, but the saving is small when
     /// the step is dominated by fixed per-kernel overhead and launch gaps, and scaling kernels add work.
     /// A higher one (FP8 instead of MXFP4, BF16 instead of FP8) reads more bytes every step.
     static func explainPrecision(_ a: Priced, _ b: Priced) -> String {
-        let ea = a.ledger.total(at: .gpu).wattHours, eb = b.ledger.total(at: .gpu).wattHours
+        let ea = a.gpuWh, eb = b.gpuWh
         let sa = a.step, sb = b.step
         // Weight precision shrinks neither launches nor collectives (activations stay 16-bit).
         let fixed = (sa.timeShare[.overhead] ?? 0) + (sa.timeShare[.communication] ?? 0) + sa.idleShare
-        let verb = eb > ea ? "costs \(pct(eb, ea)) more" : "saves \(pct(eb, ea))"
+        // Within `aboutTheSame` the words say so, and no reason below claims a saving or a cost.
+        let level = same(eb, ea)
+        let verb = level ? "costs \(energyChange(a, b))" : eb > ea ? "costs \(pct(eb, ea)) more" : "saves \(pct(eb, ea))"
         var s = "\(b.deployment.precision.rawValue) \(verb) per query: the \(a.stepName) goes from \(ms(sa.time)) to \(ms(sb.time)) and power per GPU from \(formatNumber(a.serving.gpuPower.watts, significant: 3)) to \(formatNumber(b.serving.gpuPower.watts, significant: 3)) W"
         if b.serving.effectiveBatch != a.serving.effectiveBatch { s += "; the batch that fits goes from \(a.serving.effectiveBatch) to \(b.serving.effectiveBatch)" }
         let bytes = b.deployment.precision.weightBytesPerElement / a.deployment.precision.weightBytesPerElement
         if bytes > 1 {
             s += ". Its weights take \(formatNumber(bytes, significant: 3))× the bytes of \(a.deployment.precision.rawValue) ones, and every step reads them"
-            if eb < ea { s += "; it still saves because \(a.deployment.precision.rawValue)'s scaling and dequantization work outweighs those bytes here" }
+            if level {
+                s += "; yet its " + balance(a, b)
+            } else if eb < ea {
+                s += "; it still saves because \(a.deployment.precision.rawValue)'s scaling and dequantization work outweighs those bytes here"
+            }
+        } else if level {
+            s += ". Its " + balance(a, b)
+            if fixed > 0.3 { s += "; \(formatPercent(fixed, decimals: 0)) of the step at batch \(a.serving.effectiveBatch) is per-kernel overhead, collectives and launch gaps that precision does not shrink" }
         } else if eb > ea {
             s += ". It costs more because \(formatPercent(fixed, decimals: 0)) of the step at batch \(a.serving.effectiveBatch) is per-kernel overhead, collectives and launch gaps that precision does not shrink, while the step runs its kernels at higher power"
         } else if fixed > 0.3 {
@@ -224,14 +259,28 @@ public struct Diagnosis: Sendable {
         return s + "."
     }
 
+    /// Why a precision neighbour within `aboutTheSame` costs about the same, from the figures its
+    /// sentence quotes: its step time and its power per GPU, which the energy per query multiplies,
+    /// move apart or hardly at all. Starts lower-case after "its" ("decode step is 1.9 % shorter …").
+    /// Where a higher precision's step is shorter, `a`'s scaling and dequantization work is why.
+    static func balance(_ a: Priced, _ b: Priced) -> String {
+        let t = b.step.time.seconds / a.step.time.seconds - 1, w = b.serving.gpuPower.watts / a.serving.gpuPower.watts - 1
+        guard abs(t) >= aboutTheSame || abs(w) >= aboutTheSame else { return "\(a.stepName)'s time and power per GPU hardly move" }
+        let scaling = b.deployment.precision.weightBytesPerElement > a.deployment.precision.weightBytesPerElement && t < 0
+            ? " (\(a.deployment.precision.rawValue)'s scaling and dequantization work outweighs those bytes)" : ""
+        return "\(a.stepName) is \(formatPercent(abs(t), decimals: 1)) \(t < 0 ? "shorter" : "longer")\(scaling) and draws "
+            + "\(formatPercent(abs(w), decimals: 1)) \(w > 0 ? "more" : "less") power per GPU" + ((t < 0) == (w > 0) ? ", which about cancel" : "")
+    }
+
     /// More GPUs add idle and communication power but can unlock a bigger batch (more KV memory)
     /// and shorter memory-bound steps.
     static func explainGPUs(_ a: Priced, _ b: Priced) -> String {
-        let ea = a.ledger.total(at: .gpu).wattHours, eb = b.ledger.total(at: .gpu).wattHours
+        let ea = a.gpuWh, eb = b.gpuWh
+        let saves = eb < ea && !same(eb, ea)
         var s = "\(b.deployment.gpuCount) GPUs uses \(energyChange(a, b)) GPU energy per query: \(a.stepName) \(ms(a.step.time)) → \(ms(b.step.time)), batch \(a.serving.effectiveBatch) → \(b.serving.effectiveBatch)"
-        if eb < ea && b.serving.effectiveBatch > a.serving.effectiveBatch {
+        if saves && b.serving.effectiveBatch > a.serving.effectiveBatch {
             s += ". Counter-intuitive but real: the extra memory holds \(b.serving.effectiveBatch) sequences instead of \(a.serving.effectiveBatch), so each step's weight reads serve \(formatNumber(Double(b.serving.effectiveBatch) / Double(max(1, a.serving.effectiveBatch)), significant: 3))× as many tokens"
-        } else if eb < ea {
+        } else if saves {
             s += ". Counter-intuitive but real: each GPU reads 1/\(b.deployment.tensorParallel) of the weights per step, so the memory-bound step shortens more than the added GPUs' power"
         } else {
             s += "; communication takes \(formatPercent(b.step.timeShare[.communication] ?? 0, decimals: 0)) of the step"
@@ -304,7 +353,7 @@ public struct Diagnosis: Sendable {
         let d = base.deployment, s = base.serving
         var t = "TokenWatt diagnose — \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.precision.rawValue), batch \(s.requestedBatch), \(base.request.inputTokens) + \(base.request.outputTokens) tokens\n"
         t += settingsLine + "\n\n"
-        let range = base.range.map { ", measured error range \(formatNumber($0.low[.gpu] ?? 0, significant: 4))–\(formatNumber($0.high[.gpu] ?? 0, significant: 4)) Wh" } ?? ""
+        let range = base.range.map { ", measured error range \(formatNumber($0.low[.gpu] ?? 0, significant: 4))–\(formatNumber($0.high[.gpu] ?? 0, significant: 4)) Wh" + rangeCaveat } ?? ""
         t += "GPU energy per query \(formatNumber(base.ledger.total(at: .gpu).wattHours, significant: 4)) Wh (prefill \(formatPercent(s.prefillShare, decimals: 0))\(range)), ITL \(Diagnosis.itl(base)), TTFT \(Diagnosis.ms(s.timeToFirstToken)), \(formatNumber(s.gpuPower.watts, significant: 4)) W per GPU\n\n"
         t += "WHERE THE TIME AND ENERGY GO (prefill, decode: share of each pass's time; energy: share of the query's GPU energy)\n"
         t += FleetRendering.table(["", "prefill", "decode", "energy"], prefillShares.indices.map { i in
@@ -336,6 +385,13 @@ public struct Diagnosis: Sendable {
             t += "\nHOW WELL SUCH CHANGES ARE PREDICTED (tokenwatt validate, pairs of measured runs)\n"
                 + measured.map { "  - \(FleetRendering.accuracyWords($0))\n" }.joined()
         }
+        t += "\nASSUMPTIONS AND CAVEATS (tokenwatt estimate's, for this configuration)\n" + notes.map { "  - \($0)\n" }.joined()
         return t
+    }
+
+    /// Where `estimate` says the error range's runs ran at other settings than these (a locked
+    /// clock, a cap below TDP), the range says so where it is printed, in `estimate`'s words.
+    var rangeCaveat: String {
+        notes.contains(DecodeClockCaveat.rangeAtDefaultSettings) ? "; \(DecodeClockCaveat.rangeAtDefaultSettings)" : ""
     }
 }
