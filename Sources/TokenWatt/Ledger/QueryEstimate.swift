@@ -67,7 +67,7 @@ public struct QueryEstimate: Sendable {
             + [alternative.map { Self.describe($0, s, ledger, boundary) }].compactMap { $0 }
             + (band != nil ? [] : ["no range: the measured error bands (error-bands.json) are those of the bundled coefficients"])
             + (band != nil && Self.tuned(d) ? [DecodeClockCaveat.rangeAtDefaultSettings] : [])
-            + [try Self.clockCaveat(estimator, d, r, s)].compactMap { $0 }
+            + [try Self.clockCaveat(estimator, d, r, s), ClockRangeCaveat.note(d)].compactMap { $0 }
             + [try Self.eightBitExpertsCaveat(estimator, d, r, settings, ledger, boundary)].compactMap { $0 }
     }
 
