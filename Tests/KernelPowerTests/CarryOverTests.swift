@@ -34,7 +34,10 @@ import Testing
         let a100 = Self.file.coefficients(for: try Self.gpus.gpu("a100-sxm-40gb")).provenance
         #expect(a100.contains("the energies per operation of the a100-pcie-40gb fit, unscaled (Ampere, as fitted)"), "\(a100)")
         let mi300x = Self.file.coefficients(for: try Self.gpus.gpu("mi300x")).provenance
-        #expect(mi300x.contains("energy per operation × Antepara et al. SC'25: MI300A vs A100"), "\(mi300x)")
+        #expect(mi300x.contains("the energies per operation of the a100-pcie-40gb fit, scaled by this GPU's ratios to it (Antepara et al. SC'25: MI300A vs A100"), "\(mi300x)")
+        // A source that is no number reads as one: "× assumed equal to Hopper" had read as a factor left out (L4).
+        let l4 = Self.file.coefficients(for: try Self.gpus.gpu("l4")).provenance
+        #expect(!l4.contains("× assumed") && l4.contains("scaled by this GPU's ratios to it (assumed equal to Hopper"), "\(l4)")
     }
 
     /// Blackwell carried from the H100 reads L2 at the measured B200/H200 ratio per cycle; Hopper

@@ -18,6 +18,16 @@ import Testing
         }
         for c in g.cloudRegions { #expect(rows.contains { $0.kind == "cloud" && $0.id == c.id && $0.text == c.region }, "\(c.id)") }
         #expect(rows.allSatisfy { !$0.source.isEmpty })
+        // JSON's value is a number or null, never words (a cloud row's grid id had been a string there).
+        for r in rows {
+            guard case let .object(fields) = CatalogConstants.json(r), let value = fields.first(where: { $0.0 == "value" })?.1 else {
+                Issue.record("\(r.id): no value field"); continue
+            }
+            switch value {
+            case .number, .null: break
+            default: Issue.record("\(r.id) \(r.figure): value \(value)")
+            }
+        }
     }
 
     /// Every operator's PUE and WUE, the defaults, embodied figures, lifetimes and host power.
@@ -48,6 +58,8 @@ import Testing
         #expect(try GridCatalog.bundled.region("uk").grid.id == "gb")
         let w = try readWorkload(kernelWorkload(extra: #""emissions": {"region": "UK"}"#))
         #expect(w.scenarios[0].emissions?.region == "gb")
+        // An id in capitals is the same region, kept as the catalog spells it.
+        #expect(try readWorkload(kernelWorkload(extra: #""emissions": {"region": "GB"}"#)).scenarios[0].emissions?.region == "gb")
         #expect(throws: InputError.self) { try GridCatalog.bundled.region("ukk-x") }
     }
 

@@ -54,8 +54,19 @@ import Testing
         #expect(fixed.gwhPerDayHostPower == nil)
         let slope = (host.gwhPerDay.high - host.gwhPerDay.low) / (host.factor.high - host.factor.low)
         #expect(slope > 0 && approx(host.gwhPerDay.low + slope * (1 - host.factor.low), fixed.gwhPerDay, rel: 1e-9))
-        #expect(FleetRendering.rangeWords(wide).contains("with the hosts' power at × "))
+        #expect(FleetRendering.rangeWords(wide).contains("with the serving hosts' power at × "))
         #expect(try day(#"{"lognormal": {"p5": 0.5, "p95": 2.0}}"#, boundary: "gpu").gwhPerDayHostPower == nil)
+    }
+
+    /// A drawn host scale of 0 (the reader takes 0–100) had made the day's host range NaN
+    /// (printed null–null): the range re-scaled each draw's host energy by its own scale.
+    @Test func aHostScaleThatDrawsZeroStillGivesARange() throws {
+        let text = kernelWorkload(extra: #""boundary": "node", "uncertain": {"hostPowerScale": {"trace": {"file": "h.csv", "column": "h"}}}"#)
+        let host = try withFiles(["h.csv": "h\n0\n0.9\n1.0\n1.1\n1.3\n"]) { dir in
+            try FleetRunner(dataDirectory: dir).run(try readWorkload(text, dataDirectory: dir), samples: 500, seed: nil)[0].gwhPerDayHostPower
+        }
+        let range = try #require(host)
+        #expect(range.gwhPerDay.low.isFinite && range.gwhPerDay.high.isFinite && range.gwhPerDay.low < range.gwhPerDay.high, "\(range)")
     }
 
     @Test func aMixOfOtherTrafficThanItsPartsSaysSo() throws {

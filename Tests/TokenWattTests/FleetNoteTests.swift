@@ -133,7 +133,7 @@ import Testing
         #expect(r.levers.map(\.name) == ["a-gpu", "b-one", "c-bf16"])
         #expect(r.notes.contains("lever a-gpu changes nothing here: the scenario already runs that way"), "\(r.notes)")
         #expect(r.notes.contains("lever b-one changes nothing here: its divisor leaves each query's energy as it is"))
-        #expect(r.notes.contains("lever c-bf16 changes nothing here: the scenario already runs that way, or the model prices both alike (fp16 and bf16 run at one rate)"))
+        #expect(r.notes.contains("lever c-bf16 changes nothing here: the scenario already runs that way, or the model prices both alike (fp16 and bf16 run at one rate, as do fp8 and int8 where the GPU gives both one rate and the weights one byte)"))
         #expect(FleetRunner.saving(1.01e-13) == 0 && FleetRunner.saving(-1e-10) == 0 && FleetRunner.saving(1e-6) == 1e-6)
     }
 }

@@ -133,10 +133,12 @@ extension CoefficientFile {
         }
         let scale = CarryOver.scale(for: gpu, from: base.gpuID)
         let time = CarryOver.timeModel(for: gpu, from: base.set.timeModel, baseID: base.gpuID)
-        // Unit factors are no scaling: the receipt had read "energy per operation × none (…)".
+        // Unit factors are no scaling: the receipt had read "energy per operation × none (…)". Other
+        // factors are named as ratios, with their source in brackets: "energy per operation ×
+        // assumed equal to Hopper" had read as a multiplier left out (L4).
         let energies = scale.factors.allSatisfy { $0 == 1 }
             ? "the energies per operation of the \(base.gpuID) fit, unscaled (\(scale.source))"
-            : "energy per operation × \(scale.source)"
+            : "the energies per operation of the \(base.gpuID) fit, scaled by this GPU's ratios to it (\(scale.source))"
         return CoefficientSet(power: base.set.power.scaled(by: scale.factors), timeModel: time.model,
                               hosts: base.set.hosts,
                               provenance: "carried over from \(base.gpuID)\(Self.userFitNote(base.set)) by specs; \(energies)"

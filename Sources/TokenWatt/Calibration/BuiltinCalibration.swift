@@ -11,6 +11,9 @@ public enum BuiltinCalibration {
         "../shared/data/mlenergy-benchmark-v3/llm_runs.csv: H100 text-task runs of supported models (vLLM 0.11.1), " +
         "prompt lengths 224/634/2500 tokens for lm-arena-chat/gpqa/sourcegraph-fim (the benchmark authors' Qwen3-32B means from a draft of their v3.0 post, ml-energy/blog 2bfa158; 2500 assumed); runs above 92 % of TDP are left out of the power fit"
 
+    /// The GPU fitted on serving runs (ML.ENERGY v3); `ErrorBands.bundledFitRuns` counts its rows.
+    public static let servingFitGPU = "h100-sxm"
+
     /// Prepares the measurements of the EnergAIzer data set as calibration rows: those of the GPUs
     /// it fits (`EnergAIzerData.fittedGPUs`), so that rows of another GPU dropped into the file
     /// (the held-back H100 runs) stay a forecast and do not move the power-limiter hold either.
@@ -78,7 +81,7 @@ public enum BuiltinCalibration {
             fitted.append(fit(gpu: gpu, rows: rows, capHold: hold, source: "EnergAIzer"))
         }
         // H100 from serving measurements, starting from what Ampere carries over to it.
-        let h100 = try estimator.gpus.gpu("h100-sxm")
+        let h100 = try estimator.gpus.gpu(servingFitGPU)
         let partial = CoefficientFile(capHoldFraction: hold, fitted: fitted, provenance: provenance)
         let servingRows = ServingCalibration.rows(try MLEnergyData.load(dataDirectory: dataDirectory), gpu: h100.id,
                                                   estimator: Estimator(calibration: partial))

@@ -109,7 +109,8 @@ public enum CatalogConstants {
     public static func json(_ r: CatalogConstant) -> JSONValue {
         .obj([
             ("kind", .str(r.kind)), ("id", .str(r.id)), ("name", .str(r.name)), ("figure", .str(r.figure)),
-            ("value", r.value.map(JSONValue.num) ?? r.text.map(JSONValue.str) ?? .null),
+            // A number or null, never words: a cloud region's grid id and a profile's span are `text`.
+            ("value", .optionalNumber(r.value)), ("text", r.text.map(JSONValue.str) ?? .null),
             ("values", r.values.map { .array($0.map(JSONValue.num)) } ?? .null),
             ("unit", .str(r.unit)), ("basis", .str(r.basis)), ("year", .optionalNumber(r.year.map(Double.init))), ("source", .str(r.source)),
         ])

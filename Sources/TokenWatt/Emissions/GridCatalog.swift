@@ -115,9 +115,10 @@ public struct GridCatalog: Sendable {
         throw InputError.unknownID(kind: "grid or cloud region", id: id, suggestions: suggestions(for: key), context: context)
     }
 
-    /// The id a region is kept under: a grid alias's region id (`uk` → `gb`), else `id` itself.
+    /// The id a region is kept under: a grid alias's region id (`uk` → `gb`), else `id` in lower
+    /// case as the catalog spells ids (`GB` had been kept as `GB`, another region to a report).
     public func canonicalID(_ id: String) -> String {
-        regions.first { $0.aliases.contains(id.lowercased()) }?.id ?? id
+        regions.first { $0.aliases.contains(id.lowercased()) }?.id ?? id.lowercased()
     }
 
     /// The ids nearest an unknown one. A region asked for by its name ("germany") or the start

@@ -154,11 +154,13 @@ public struct FleetRunner: Sendable {
     static func alike(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= 1e-9 * max(abs(a), abs(b)) }
 
     /// The note for a lever that leaves the energy as it was. Only a precision lever can be priced
-    /// alike by the model (fp16 and bf16 run at one rate); the aside had ended every such note,
+    /// alike by the model (fp16 and bf16 run at one rate; fp8 and int8 where the GPU gives both one
+    /// rate: a probe's int8 lever on an fp8 MoE had been told only of fp16); the aside had ended every such note,
     /// a GPU's or a batch limit's too.
     static func noChangeNote(_ name: String, precision: Bool) -> String {
         "lever \(name) changes nothing here: the scenario already runs that way"
-            + (precision ? ", or the model prices both alike (fp16 and bf16 run at one rate)" : "")
+            + (precision ? ", or the model prices both alike (fp16 and bf16 run at one rate, as do fp8 and int8 where the GPU "
+                + "gives both one rate and the weights one byte)" : "")
     }
 
     /// What a lever onto another GPU inherits that its measured range leaves out: the other GPU's

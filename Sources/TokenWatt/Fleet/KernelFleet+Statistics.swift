@@ -48,12 +48,15 @@ extension KernelFleet {
     /// uncertain input X. None when Y does not vary (beyond rounding: a mean summed from equal
     /// values differs from them in the last bit), and 0 for an input that took one value in
     /// every draw: the rank estimator pairs such draws in tie order, and on a Y that varies by
-    /// rounding alone it gave fixed input and output lengths 100 % each.
+    /// rounding alone it gave fixed input and output lengths 100 % each. An input outside the
+    /// scenario's boundary (host power before `node`, PUE before `facility`) is left out: it
+    /// cannot move Y, and a gpu-boundary scenario had listed both as "< 4.2 %".
     func varianceShares(_ draws: [Sample], values: [Double], classes: [QueryClass]) -> [VarianceShare] {
         let inputs: [(String, (Sample) -> Double, Bool)] = [
             ("query class", { Double($0.cls) }, classes.count > 1), ("input tokens", { $0.input }, true),
             ("output tokens", { $0.output }, true), ("gpu energy scale", { $0.gpuScale }, kernel.gpuEnergyScale.isRandom),
-            ("host power scale", { $0.hostScale }, kernel.hostPowerScale.isRandom), ("PUE", { $0.pue }, scenario.pue.isRandom),
+            ("host power scale", { $0.hostScale }, kernel.hostPowerScale.isRandom && scenario.boundary >= .node),
+            ("PUE", { $0.pue }, scenario.pue.isRandom && scenario.boundary == .facility),
         ]
         guard varies(values) else { return [] }
         let total = variance(values), ties = scrambledOrder(draws.count)

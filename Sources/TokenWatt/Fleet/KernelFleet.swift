@@ -81,7 +81,7 @@ public struct KernelFleet: Sendable {
             let cost = s.cost(calls)
             let g = kernel.gpuEnergyScale.sample(&gscale), h = kernel.hostPowerScale.sample(&hscale), p = scenario.pue.sample(&pues)
             let gpuWh = (cost.prefillJoules + cost.decodeJoules) * g / 3600
-            let hostWh = s.hostWattsPerGPU * Double(s.deployment.gpuCount) * cost.occupancySeconds * h / 3600
+            let hostWh = s.hostWattHours(occupancySeconds: cost.occupancySeconds, scale: h)
             let nodeWh = (gpuWh + hostWh) / s.psuEfficiency
             let big = Self.largest(calls, on: kvModels[c])
             return Sample(cls: c, input: input, output: output, gpuScale: g, hostScale: h, pue: p, cost: cost, gpuWh: gpuWh, nodeWh: nodeWh,

@@ -157,6 +157,12 @@ public final class ServingSurface: Sendable {
         (decodeEnergy.value(c), decodeGap.value(c), decodeTime.value(c))
     }
 
+    /// The deployment's host energy over `occupancySeconds` of its time, Wh, its power × `scale`
+    /// (the drawn `uncertain.hostPowerScale`).
+    func hostWattHours(occupancySeconds: Double, scale: Double) -> Double {
+        hostWattsPerGPU * Double(deployment.gpuCount) * occupancySeconds * scale / 3600
+    }
+
     /// Per-GPU plain decode step at mean context `c` (`plainEnergy`): the step itself without speculation.
     func plainStep(_ c: Double) -> (e: Double, gap: Double, t: Double) {
         speculative ? (plainEnergy.value(c), plainGap.value(c), plainTime.value(c)) : decodeStep(c)
@@ -318,8 +324,11 @@ extension ServingSurface {
             q.occupancySeconds += step.t / (ranks * Double(localBatch)) * decoded + plain.t / (ranks * Double(localBatch)) * firsts
             q.outputTokens += tokens
             q.slotSteps += held + decoded + firsts
-            // The plain step's seconds over the one-token place-steps (`firstTokens`), the same sum as before without a lever.
-            q.decodeStepSeconds += speculative ? plain.t * (held + firsts) + step.t * decoded : step.t * (held + decoded)
+            // The ITL's t₀ (`KernelFleet.latency`): a sequence's interval waits on the surface's
+            // step, a verification step per token under speculation. Weighing in the plain place-
+            // steps' time had put a 2-token answer's ITL at 13.2 ms, midway between the plain
+            // 18.4 ms and the 8.0 ms verification step its one interval takes.
+            q.decodeStepSeconds += step.t * (held + decoded + firsts)
             q.calls += 1
             q.decodeIntervals += Double(call.sequences * max(0, call.outputTokens - 1))
         }

@@ -1,38 +1,45 @@
 import KernelPower
 
-/// A locked clock below any clock measured for its GPU.
+/// A locked clock below the range the clock model was checked on.
 ///
 /// A deployment accepts clocks from 100 MHz to boost on every GPU: no per-GPU lowest supported
-/// clock is catalogued with a source. The GPU's clock tables are its measured range: below the
-/// lowest point of its idle-power or voltage table the curve is held at that point (clamped), so
-/// idle power and the dynamic-power scale stop falling while the rates keep scaling with the
-/// clock. A probe priced an H100 at 100 MHz (1.61 Wh a query at the facility) where its idle
-/// table starts at 360 MHz, with nothing said.
+/// clock is catalogued with a source. The clock model (rates linear in the clock, dynamic power
+/// at V(f)² f) is checked on EnergAIzer's A100 DVFS runs, 510 to 1,410 MHz, which this reads in
+/// proportion to each GPU's boost clock; and a GPU's idle-power or voltage table holds its first
+/// point's value below it (clamped), while the rates keep falling. A probe priced an H100 at
+/// 100 MHz (1.61 Wh a query at the facility) with nothing said.
 enum ClockRangeCaveat {
-    /// The lowest clock of `gpu`'s measured tables, or nil where it has none (its idle and voltage
-    /// curves are rules).
-    static func lowestMeasured(_ gpu: GPUSpec) -> Frequency? {
-        var lows: [Double] = []
-        if case let .table(t) = gpu.idlePower, let x = t.points.first?.x { lows.append(x) }
-        if case let .table(t) = gpu.voltage, let x = t.points.first?.x { lows.append(x) }
-        return lows.min().map { .megahertz($0) }
+    /// The lowest clock of the A100 DVFS runs over its boost clock (EnergAIzer, 510 of 1,410 MHz:
+    /// ../shared/data/energaizer-prefill).
+    static let dvfsShareOfBoost = 510.0 / 1410.0
+
+    /// The first point of each of `gpu`'s clock tables, named.
+    static func tables(_ gpu: GPUSpec) -> [(name: String, start: Frequency)] {
+        var out: [(String, Frequency)] = []
+        if case let .table(t) = gpu.idlePower, let x = t.points.first?.x { out.append(("idle-power", .megahertz(x))) }
+        if case let .table(t) = gpu.voltage, let x = t.points.first?.x { out.append(("voltage", .megahertz(x))) }
+        return out
     }
 
-    /// The note for `d`'s locked clock, or nil at the default clock or within the measured range.
+    /// The lowest clock inside `gpu`'s checked range: the DVFS runs' share of its boost clock, or
+    /// the first point of a table that starts higher.
+    static func lowestChecked(_ gpu: GPUSpec) -> Frequency {
+        tables(gpu).map(\.start).reduce(gpu.boostClock * dvfsShareOfBoost) { max($0, $1) }
+    }
+
+    /// The note for `d`'s locked clock, or nil at the default clock or within the checked range.
     static func note(_ d: Deployment) -> String? {
-        guard let f = d.lockedClock else { return nil }
-        if let low = lowestMeasured(d.gpu) {
-            guard f < low else { return nil }
-            return "\(formatNumber(f.megahertz)) MHz is below the lowest clock of \(d.gpu.id)'s measured clock tables "
-                + "(\(formatNumber(low.megahertz)) MHz): idle power and voltage are held at their values there while the rates "
-                + "keep falling with the clock, so read figures at this clock as an extrapolation"
+        guard let f = d.lockedClock, f < lowestChecked(d.gpu) else { return nil }
+        let dvfs = d.gpu.boostClock * dvfsShareOfBoost
+        var why: [String] = []
+        if f < dvfs {
+            why.append("the locked-clock runs the clock model is checked on (EnergAIzer's A100 DVFS runs) start at 510 of 1,410 MHz, "
+                       + "\(formatNumber(dvfs.megahertz.rounded())) MHz in proportion to \(d.gpu.id)'s boost clock")
         }
-        // No table: the idle and voltage rules are the A100's shape scaled to this GPU's boost
-        // clock (`VoltageCurve.defaultRule`), whose DVFS data start at 510 of 1,410 MHz.
-        let floor = d.gpu.boostClock * (510.0 / 1410.0)
-        guard f < floor else { return nil }
-        return "\(formatNumber(f.megahertz)) MHz is below \(formatNumber(floor.megahertz.rounded())) MHz, the lowest clock of the A100 "
-            + "DVFS runs (510 of 1,410 MHz, EnergAIzer) whose shape \(d.gpu.id)'s idle and voltage rules take: read figures at this clock "
-            + "as an extrapolation"
+        for t in tables(d.gpu) where f < t.start {
+            why.append("\(d.gpu.id)'s \(t.name) table starts at \(formatNumber(t.start.megahertz)) MHz and holds that value below it")
+        }
+        return "\(formatNumber(f.megahertz)) MHz is below the clocks measured: " + why.joined(separator: "; ")
+            + "; read figures at this clock as an extrapolation"
     }
 }

@@ -49,7 +49,8 @@ enum EightBitExpertsCaveat {
         if d.model.fp8WeightBlock != nil { return "; `--precision fp8` prices this model's own block-scaled FP8" }
         let id = d.model.id + "-FP8"
         guard estimator.models.contains(id), let m = try? estimator.models.model(id), m.fp8WeightBlock != nil else { return "" }
-        return "; `--model \(m.id)` prices the published block-scaled checkpoint"
+        return "; `--model \(m.id)` prices its published block-scaled FP8 checkpoint"
+            + (d.precision == .int8 ? " (no INT8 figure is priced at the block-scaled share)" : "")
     }
 
     /// The same deployment with its FP8 expert weights block-scaled (128 × 128, as the published

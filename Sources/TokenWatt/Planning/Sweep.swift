@@ -212,6 +212,8 @@ public enum Sweep {
                 p.notes.append(DecodeClockCaveat.rangeAtDefaultSettings)
             }
             if spec.uncappedPosition == nil, let note = try QueryEstimate.clockCaveat(estimator, d, serving, s) { p.notes.append(note) }
+            // 8-bit experts without block scales rank on the unmeasured, cheaper pricing: the row says so, with the other figure.
+            if let note = try QueryEstimate.eightBitExpertsCaveat(estimator, d, serving, settings, ledger, spec.boundary) { p.notes.append(note) }
             p.outputTokensPerSecond = s.outputTokensPerSecond
             p.gpuWatts = s.gpuPower.watts
             // An ITL target cannot bind a one-token answer (`Tuning.unboundTargetNote`).

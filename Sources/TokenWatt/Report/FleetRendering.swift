@@ -176,16 +176,18 @@ public enum FleetRendering {
 
     /// A query count in words past a million ("100 million", "1 billion", "2 trillion"), and as a
     /// power of ten from 10¹⁵ ("1 × 10^15"), where 1e15 had read "1000000 billion".
+    /// The count is rounded to 3 significant digits before its unit is chosen: 999.7e12 had
+    /// read "1000 trillion" (and 999.7 million "1000 million").
     static func queries(_ x: Double) -> String {
-        if x >= 1e15 {
-            let e = Int(log10(x).rounded(.down)), m = x / pow(10, Double(e))
-            // Rounding can carry the mantissa to 10 (9.9996e15): one more power of ten.
-            return formatNumber(m, significant: 3) == "10" ? "1 × 10^\(e + 1)" : "\(formatNumber(m, significant: 3)) × 10^\(e)"
+        let r = Double(formatNumber(x, significant: 3)) ?? x
+        if r >= 1e15 {
+            let e = Int(log10(r).rounded(.down))
+            return "\(formatNumber(r / pow(10, Double(e)), significant: 3)) × 10^\(e)"
         }
-        if x >= 1e12 { return "\(formatNumber(x / 1e12, significant: 3)) trillion" }
-        if x >= 1e9 { return "\(formatNumber(x / 1e9, significant: 3)) billion" }
-        if x >= 1e6 { return "\(formatNumber(x / 1e6, significant: 3)) million" }
-        return formatNumber(x, significant: 3)
+        for (scale, word) in [(1e12, "trillion"), (1e9, "billion"), (1e6, "million")] where r >= scale {
+            return "\(formatNumber(r / scale, significant: 3)) \(word)"
+        }
+        return formatNumber(r, significant: 3)
     }
 
     static func wh(_ x: Double) -> String { formatNumber(x, significant: 3) }
@@ -202,14 +204,14 @@ public enum FleetRendering {
             return "\(formatNumber(g.low, significant: 3))–\(formatNumber(g.high, significant: 3))\(unit) with \(what) at "
                 + "\(prefix)\(formatNumber(f.low, significant: 3)) and \(prefix)\(formatNumber(f.high, significant: 3))"
         }
-        let site = [r.gwhPerDaySitePUE.map { ends($0, "the site's PUE", "") }, r.gwhPerDayHostPower.map { ends($0, "the hosts' power", "× ") }]
-            .compactMap { $0 }
+        // One site has one PUE and one kind of server: drawn per query, either averages out of the day.
+        let site = [r.gwhPerDaySitePUE.map { (ends($0, "the site's PUE", ""), "one PUE") },
+                    r.gwhPerDayHostPower.map { (ends($0, "the serving hosts' power", "× "), "one kind of server") }].compactMap { $0 }
         if !site.isEmpty {
-            // One site has one PUE and one kind of server: drawn per query, either averages out of the day.
-            let each = site.count > 1 ? "each the P5 and P95 of its draws, held for every query, for a site has one PUE and one kind of server"
-                : r.gwhPerDaySitePUE != nil ? "the P5 and P95 of its draws, held for every query, for a site has one PUE"
-                : "the P5 and P95 of its draws, held for every query, for a site has one kind of server"
-            ranges.append(site.joined(separator: " and ") + ", \(each) where per-query draws average \(site.count > 1 ? "them" : "it") out of the day")
+            let many = site.count > 1
+            ranges.append(site.map(\.0).joined(separator: " and ") + ", \(many ? "each " : "")the P5 and P95 of its draws, held for every "
+                          + "query, for a site has \(site.map(\.1).joined(separator: " and ")) where per-query draws average "
+                          + "\(many ? "them" : "it") out of the day")
         }
         return ranges.isEmpty ? "" : " (" + ranges.joined(separator: "; ") + ")"
     }

@@ -28,8 +28,7 @@ public struct ErrorBand: Sendable, Equatable {
     public var leftOut = ""
     /// Of `runs`, those the bundled calibration was fitted on (ML.ENERGY v3's H100 rows): their
     /// ratios are fit residuals, not errors of a forecast. Leaving a family out re-picks the
-    /// range's quantiles but refits nothing, so such runs stay in sample; an auditor found 223 of
-    /// the H100's 290 runs were, with median 1.02 against 1.23 for the 51 v3 runs outside the fit.
+    /// range's quantiles but refits nothing, so such runs stay in sample (`ErrorBands.caveat`).
     public var fitRuns = 0
     /// The median measured ÷ estimated of the runs outside the fit, where some are in it and some not.
     public var outsideFitMedian: Double? = nil
@@ -127,7 +126,7 @@ public struct ErrorBands: Sendable, Equatable {
     /// The keys of the runs the bundled calibration fits (its H100 serving rows, ML.ENERGY v3):
     /// the rows `BuiltinCalibration.run` builds, by the same rule.
     public static func bundledFitRuns(dataDirectory: String, estimator: Estimator) throws -> Set<String> {
-        let rows = ServingCalibration.rows(try MLEnergyData.load(dataDirectory: dataDirectory), gpu: "h100-sxm", estimator: estimator)
+        let rows = ServingCalibration.rows(try MLEnergyData.load(dataDirectory: dataDirectory), gpu: BuiltinCalibration.servingFitGPU, estimator: estimator)
         return Set(rows.map { fitKey(MLEnergyValidation.dataset, $0.label) })
     }
 

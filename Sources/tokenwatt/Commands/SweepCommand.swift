@@ -12,12 +12,13 @@ enum SweepCommand {
       (targets.itlMs) is judged on the mean unless targets.itlStat says median or p90 (the itl_median_ms
       and itl_p90_ms columns). A cap below TDP carries estimate's caveats in its note: the error band's
       runs ran at default settings, and a decode saving beyond the largest measured is an upper bound;
-      a cap no step reaches says it does not bind, its figures being the uncapped ones.
-      A one-token answer has no ITL (empty cell, null):
-      its frontier and chart weigh TTFT instead, and an ITL target cannot bind it. A point that cannot run (the model does not fit,
-      or one sequence the KV cache cannot hold even alone, which estimate refuses) is a row with an
-      error cell, never on the frontier (in JSON: failedPoints, each with its settings and error). A row's index is the point's place in the grid, counting
-      powerCapWatts fastest, then maxBatch, precision, ep, pp, tp, gpus, gpu, model; a point that
+      a cap no step reaches says it does not bind, its figures being the uncapped ones. 8-bit experts
+      without block scales carry estimate's note with the block-scaled figure. A one-token answer has
+      no ITL (empty cell, null): its frontier and chart weigh TTFT instead, and an ITL target cannot
+      bind it. A point that cannot run (the model does not fit, or one sequence the KV cache cannot
+      hold even alone, which estimate refuses) is a row with an error cell, never on the frontier
+      (in JSON: failedPoints, each with its settings and error). A row's index is the point's place
+      in the grid, counting powerCapWatts fastest, then maxBatch, precision, ep, pp, tp, gpus, gpu, model; a point that
       spells an earlier point's deployment (tp null and gpus ÷ pp, ep null and 1, precision null and
       the model's own, a cap at TDP and null, a value listed twice, two names of one GPU) is left out
       with a note, so no deployment runs or counts twice, and its index is missing. The precision
