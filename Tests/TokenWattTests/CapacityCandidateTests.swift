@@ -27,7 +27,8 @@ import Testing
         let c = try Capacity(workload: w, runner: FleetRunner(dataDirectory: nil), budgetMegawatts: 1, gpus: [nil], caps: [nil])
         #expect(c.rows.map(\.scenario) == ["s"])
         #expect(c.skipped.map(\.scenario) == ["blend"] && c.skipped[0].reason.contains("a mix (of 's')"))
-        #expect(c.text().contains("note: scenario 'blend' is not sized: it is a mix"), "\(c.text())")
+        #expect(c.text().contains("note: scenario 'blend' is not sized: it is a mix (of 's'); it has no fleet of its own to size, "
+                                  + "and its kernel parts ('s') are sized as scenarios of their own"), "\(c.text())")
         #expect(JSONWriter().write(c.json()).contains("\"skipped\""))
         let plain = try Capacity(workload: try readWorkload(kernelWorkload()), runner: FleetRunner(dataDirectory: nil), budgetMegawatts: 1, gpus: [nil], caps: [nil])
         #expect(plain.skipped.isEmpty && !plain.text().contains("not sized"))

@@ -63,11 +63,12 @@ public struct Capacity: Sendable {
                 samples: Int? = nil, file: String? = nil) throws {
         self.budgetMegawatts = budgetMegawatts
         var rows: [Row] = [], failures: [(String, String)] = [], notes: [String] = []
-        skipped = w.scenarios.compactMap { s in Self.skipReason(s).map { (s.name, $0) } }
-        guard skipped.count < w.scenarios.count else {
+        let skips = w.scenarios.compactMap { s in Self.skipReason(s, in: w).map { (scenario: s.name, kind: $0.kind, why: $0.why) } }
+        skipped = skips.map { ($0.scenario, "\($0.kind); \($0.why)") }
+        guard skips.count < w.scenarios.count else {
             throw FleetError(description: "\(file ?? "the workload"): capacity sizes kernel scenarios (deployments and query classes), and none of its "
                              + "\(w.scenarios.count) scenario\(w.scenarios.count == 1 ? " is" : "s are") one: "
-                             + skipped.map { "'\($0.scenario)' is \(Self.kindWords($0.reason))" }.joined(separator: ", "))
+                             + skips.map { "'\($0.scenario)' is \($0.kind)" }.joined(separator: ", "))
         }
         // The seeds `fleet` gives each scenario (a scenario that shares another's draws was
         // drawn afresh here, and the Google workload's four boundaries disagreed by 1 %).
@@ -162,21 +163,19 @@ public struct Capacity: Sendable {
         return (same(caps), same(clocks), labels.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: "+"))
     }
 
-    /// Why `s` is not sized (nil: a kernel scenario, which is).
-    static func skipReason(_ s: Scenario) -> String? {
+    /// What `s` is and why it is not sized (nil: a kernel scenario, which is). The kind is its
+    /// own field: the refusal had cut it out of the reason's prose at its first ":" or "(".
+    static func skipReason(_ s: Scenario, in w: Workload) -> (kind: String, why: String)? {
         switch s.kind {
         case .kernel: return nil
         case let .mix(m):
-            return "a mix (of \(m.components.map { "'\($0.scenario)'" }.joined(separator: ", "))): it has no fleet of its own to size "
-                + "(the kernel scenarios it mixes are sized as scenarios of their own)"
+            let kernels = m.components.filter { c in w.scenarios.contains { if case .kernel = $0.kind { $0.name == c.scenario } else { false } } }
+            let parts = kernels.isEmpty ? "none of its parts is a kernel scenario"
+                : "its kernel parts (\(kernels.map { "'\($0.scenario)'" }.joined(separator: ", "))) are sized as scenarios of their own"
+            return ("a mix (of \(m.components.map { "'\($0.scenario)'" }.joined(separator: ", ")))", "it has no fleet of its own to size, and \(parts)")
         case .throughputTable:
-            return "a throughput-table scenario: its energy comes from a table of node power and throughput, with no deployments or replicas to size"
+            return ("a throughput-table scenario", "its energy comes from a table of node power and throughput, with no deployments or replicas to size")
         }
-    }
-
-    /// "a mix", "a throughput-table scenario": the kind from `skipReason`'s words.
-    static func kindWords(_ reason: String) -> String {
-        String(reason.prefix { $0 != ":" && $0 != "(" }).trimmingCharacters(in: .whitespaces)
     }
 
     /// `x` rounded up to three significant figures: a budget quoted as enough must be enough
