@@ -136,10 +136,12 @@ extension Arguments {
         return f
     }
 
-    /// Exactly `n` positional arguments.
+    /// Exactly `n` positional arguments. The message names the argument alone: the caller's
+    /// usage error adds the usage line (`usageError`), and the whole usage had been printed before it,
+    /// twice over (`estimate Qwen/Qwen3-235B-A22B`).
     func requirePositional(_ n: Int, usage: String) throws -> [String] {
         guard positional.count == n else {
-            throw UsageError(description: positional.count < n ? "missing argument; usage: \(usage)" : "unexpected argument '\(positional[n])'; usage: \(usage)")
+            throw UsageError(description: positional.count < n ? "missing argument" : "unexpected argument '\(positional[n])'")
         }
         return positional
     }

@@ -4,6 +4,14 @@ import Testing
 /// `sweep`, `capacity` and `kernels` as a user meets them (2026-12-06 probes on a release build).
 extension CLITests {
     /// `help sweep` documents every key of the sweep file and names the bundled example, which runs.
+    /// A stray argument is named once, with the usage line once: the whole usage had come
+    /// before the usage line, so it read twice.
+    @Test func aStrayArgumentPrintsTheUsageOnce() throws {
+        let r = try Self.run(["estimate", "Qwen/Qwen3-235B-A22B"])
+        #expect(r.status == 64 && r.stderr.contains("unexpected argument 'Qwen/Qwen3-235B-A22B'"), "\(r.stderr)")
+        #expect(r.stderr.components(separatedBy: "usage:").count == 2, "\(r.stderr)")
+    }
+
     @Test func helpSweepDocumentsTheFileAndItsExampleRuns() throws {
         let help = try Self.run(["help", "sweep"])
         #expect(help.status == 0)
