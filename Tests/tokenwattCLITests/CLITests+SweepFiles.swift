@@ -12,6 +12,15 @@ extension CLITests {
         #expect(r.stderr.components(separatedBy: "usage:").count == 2, "\(r.stderr)")
     }
 
+    /// `gpus --format json` is a listing whose names are not the catalog's: the help says so and
+    /// names a template that exists (a user had copied the listing as a --gpu-catalog entry).
+    @Test func helpGPUsNamesARealCatalogTemplate() throws {
+        let r = try Self.run(["help", "gpus"])
+        let path = "Sources/KernelPower/Resources/gpus.json"
+        #expect(r.stdout.contains("This is a listing, not a catalog") && r.stdout.contains(path), "\(r.stdout)")
+        #expect(FileManager.default.fileExists(atPath: Self.packageRoot.appendingPathComponent(path).path))
+    }
+
     @Test func helpSweepDocumentsTheFileAndItsExampleRuns() throws {
         let help = try Self.run(["help", "sweep"])
         #expect(help.status == 0)
