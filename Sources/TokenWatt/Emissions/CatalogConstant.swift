@@ -31,11 +31,16 @@ public struct CatalogConstant: Sendable, Equatable {
 
 /// The rows of the emissions catalogs, one per constant.
 public enum CatalogConstants {
+    /// A region's or operator's name with its aliases: "United Kingdom (also uk)".
+    static func named(_ name: String, aliases: [String]) -> String {
+        name + (aliases.isEmpty ? "" : " (also \(aliases.joined(separator: ", ")))")
+    }
+
     /// Every grid region's location factor, residual mix, generation water and hourly shape,
     /// then every cloud region's grid (`grids.json`).
     public static func regions(_ g: GridCatalog = .bundled) -> [CatalogConstant] {
         let grids = g.regions.flatMap { r -> [CatalogConstant] in
-            let name = r.name + (r.aliases.isEmpty ? "" : " (also \(r.aliases.joined(separator: ", ")))")
+            let name = named(r.name, aliases: r.aliases)
             func row(_ figure: String, _ v: SourcedValue, unit: String, basis: String) -> CatalogConstant {
                 CatalogConstant(kind: "grid", id: r.id, name: name, figure: figure, value: v.value, unit: unit, basis: basis,
                                 year: v.year, source: v.source)
@@ -68,7 +73,7 @@ public enum CatalogConstants {
                             year: w.litresPerKWh.year, source: w.litresPerKWh.source)
         }
         var rows = f.providers.flatMap { p -> [CatalogConstant] in
-            let name = p.name + (p.aliases.isEmpty ? "" : " (also \(p.aliases.joined(separator: ", ")))")
+            let name = named(p.name, aliases: p.aliases)
             return [p.pue.map { CatalogConstant(kind: "provider", id: p.id, name: name, figure: "PUE", value: $0.value, unit: "",
                                                 basis: "fleet annual average", year: $0.year ?? p.year, source: $0.source) },
                     p.wue.map { wue("provider", p.id, name, $0) }].compactMap { $0 }

@@ -192,13 +192,14 @@ public struct FleetRunner: Sendable {
         let perModel = ThroughputTableModel.samples(t, pue: scenario.pue, fits: fits, seed: seed)
         let (blend, untrimmed, chosen) = try ThroughputTableModel.blend(perModel, of: t)
         let mean = untrimmed.reduce(0, +) / Double(max(1, untrimmed.count))
+        let stats = QueryStatistics(blend), gwhPerDay = mean * t.fleetOverhead * scenario.queriesPerDay / 1e9
         var result = FleetResult(
-            name: scenario.name, description: scenario.description, boundary: .facility, whPerQuery: QueryStatistics(blend),
-            gwhPerDay: mean * t.fleetOverhead * scenario.queriesPerDay / 1e9, queriesPerDay: scenario.queriesPerDay, gpus: nil, nodes: nil,
+            name: scenario.name, description: scenario.description, boundary: .facility, whPerQuery: stats,
+            gwhPerDay: gwhPerDay, queriesPerDay: scenario.queriesPerDay, gpus: nil, nodes: nil,
             megawatts: 0, facilityMegawatts: mean * t.fleetOverhead * scenario.queriesPerDay / 24 / 1e6, idleGWhPerDay: 0, medianLedger: [], meanLedger: [],
             varianceShares: [], hourlyMegawatts: [], classes: [], levers: [],
-            notes: [ThroughputTableModel.dayNote(t, models: chosen.map { t.models[$0].name }, blendMean: QueryStatistics(blend).mean, untrimmedMean: mean,
-                                                 queriesPerDay: scenario.queriesPerDay), ThroughputTableModel.errorCaveat],
+            notes: [ThroughputTableModel.dayNote(t, models: chosen.map { t.models[$0].name }, blendMean: stats.mean, untrimmedMean: mean,
+                                                 queriesPerDay: scenario.queriesPerDay, gwhPerDay: gwhPerDay), ThroughputTableModel.errorCaveat],
             samples: blend)
         if let note = ThroughputTableModel.extrapolationNote(t, fits: fits) { result.notes.append(note) }
         result.overheadShare = 1 - 1 / scenario.pue.mean

@@ -31,7 +31,7 @@ extension KernelFleet {
         guard scenario.boundary == .facility, scenario.pue.isRandom, !draws.isEmpty else { return nil }
         let q = Self.drawnEnds(draws, \.pue)
         // At the facility a query's Wh is its IT energy × its PUE, so one PUE scales the IT day.
-        let itDay = draws.reduce(0.0) { $0 + $1.weight * itWattHours($1, idle: idle[$1.cls]) } * scenario.queriesPerDay / 1e9
+        let itDay = meanWattHours(draws, idle: idle) { $0.pue = 1 } * scenario.queriesPerDay / 1e9
         return SiteFactorRange(factor: q, gwhPerDay: Bounds(low: itDay * q.low, high: itDay * q.high))
     }
 

@@ -311,17 +311,14 @@ extension ServingSurface {
                 left -= n
                 chunks += 1
             }
-            // The place in the batch the prompt holds through its chunks before the last (which
-            // emits the first token), as `ContinuousPlan.slotSteps` counts it; a disaggregated
-            // decode pool takes the request only once its prompt is read elsewhere.
-            let held = disaggregated ? 0 : Double(call.sequences) * max(0, chunks - 1)
+            let (held, firsts, decoded) = places(call, chunks: chunks)
+            let seconds = placeSeconds(held: held, firsts: firsts, decoded: decoded, step: step.t, plain: plain.t)
             q.prefillJoules += plain.e * perSequenceStep * held
-            q.occupancySeconds += plain.t / (ranks * Double(localBatch)) * held
+            q.occupancySeconds += seconds.held
             let tokens = Double(call.sequences * call.outputTokens)
-            let (firsts, decoded) = firstTokens(call)
             q.decodeJoules += step.e * perSequenceStep * decoded + plain.e * perSequenceStep * firsts
             q.gapJoules += step.gap * perSequenceStep * decoded + plain.gap * perSequenceStep * firsts
-            q.occupancySeconds += step.t / (ranks * Double(localBatch)) * decoded + plain.t / (ranks * Double(localBatch)) * firsts
+            q.occupancySeconds += seconds.tokens
             q.outputTokens += tokens
             q.slotSteps += held + decoded + firsts
             // The ITL's t₀ (`KernelFleet.latency`): a sequence's interval waits on the surface's
@@ -333,6 +330,23 @@ extension ServingSurface {
             q.decodeIntervals += Double(call.sequences * max(0, call.outputTokens - 1))
         }
         return q
+    }
+
+    /// The place-steps a call takes after its prompt's chunks: `held`, those its prompt holds
+    /// through its chunks before the last (which emits the first token), as
+    /// `ContinuousPlan.slotSteps` counts them (a disaggregated decode pool takes the request only
+    /// once its prompt is read elsewhere: none), then its output tokens (`firstTokens`).
+    func places(_ call: ModelCall, chunks: Double) -> (held: Double, firsts: Double, decoded: Double) {
+        let (firsts, decoded) = firstTokens(call)
+        return (disaggregated ? 0 : Double(call.sequences) * max(0, chunks - 1), firsts, decoded)
+    }
+
+    /// The deployment seconds of a call's place-steps (`places`), at the plain step `plain` and
+    /// the surface's step `step`: `cost` and `occupancySeconds` both add `held` then `tokens`,
+    /// so their sums agree to the bit.
+    func placeSeconds(held: Double, firsts: Double, decoded: Double, step: Double, plain: Double) -> (held: Double, tokens: Double) {
+        let places = ranks * Double(localBatch)
+        return (plain / places * held, step / places * decoded + plain / places * firsts)
     }
 
     /// A call's output tokens as the decode pool's steps emit them: `firsts`, each sequence's
@@ -375,11 +389,11 @@ extension ServingSurface {
                 left -= n
                 chunks += 1
             }
-            let t = decodeTime.value(call.meanDecodeContext), plain = plainStep(call.meanDecodeContext).t
-            let held = disaggregated ? 0 : Double(call.sequences) * max(0, chunks - 1)
-            let (firsts, decoded) = firstTokens(call)
-            occupancy += plain / (ranks * Double(localBatch)) * held
-            occupancy += t / (ranks * Double(localBatch)) * decoded + plain / (ranks * Double(localBatch)) * firsts
+            let (held, firsts, decoded) = places(call, chunks: chunks)
+            let seconds = placeSeconds(held: held, firsts: firsts, decoded: decoded, step: decodeTime.value(call.meanDecodeContext),
+                                       plain: plainStep(call.meanDecodeContext).t)
+            occupancy += seconds.held
+            occupancy += seconds.tokens
         }
         return occupancy
     }

@@ -103,13 +103,14 @@ public struct ThroughputTableModel: Sendable {
     /// - Parameters:
     ///   - blendMean: the trimmed blend's mean Wh per query (the figure the report prints).
     ///   - untrimmedMean: the mean Wh per query of the blended models' untrimmed samples.
-    public static func dayNote(_ s: ThroughputScenario, models: [String], blendMean: Double, untrimmedMean: Double, queriesPerDay: Double) -> String {
+    ///   - gwhPerDay: the day the scenario reports, queries × untrimmed mean × the fleet overhead.
+    public static func dayNote(_ s: ThroughputScenario, models: [String], blendMean: Double, untrimmedMean: Double, queriesPerDay: Double,
+                               gwhPerDay gwh: Double) -> String {
         let trims = s.blendTrims.map { "P\(formatNumber($0.0 * 100))–P\(formatNumber($0.1 * 100))" }.joined(separator: " then ")
         let overhead = formatNumber(s.fleetOverhead, significant: 5)
         let head = "throughput-table mode (Oviedo et al.): blend of \(models.joined(separator: ", ")); "
         guard blendMean > 0, untrimmedMean > 0 else { return head + "fleet energy from the untrimmed mean × \(overhead)" }
         let trimRatio = untrimmedMean / blendMean
-        let gwh = untrimmedMean * s.fleetOverhead * queriesPerDay / 1e9
         return head + "a query's figures are the blend's mean, \(formatNumber(blendMean, significant: 3)) Wh"
             + (trims.isEmpty ? "" : " (each model trimmed to \(trims))")
             + "; the day is \(FleetRendering.queries(queriesPerDay)) queries × the untrimmed mean \(formatNumber(untrimmedMean, significant: 3)) Wh "

@@ -45,8 +45,7 @@ extension ListCommand {
                 [r.kind, r.id, r.name, r.figure, r.valueText, r.unit, r.basis, r.year.map(String.init) ?? "", r.source]
             }).map(CSVWriter.line).joined(separator: "\n") + "\n")
         default:
-            let text = ["kind", "id", "name", "figure", "value", "unit", "basis", "year", "source"]
-            Output.write(Output.table(text, rows.map { r in
+            Output.write(Output.table(header, rows.map { r in
                 [r.kind, r.id, firstWords(r.name, limit: 28), r.figure, r.valueText, r.unit, firstWords(r.basis), r.year.map(String.init) ?? "-",
                  firstWords(r.source)]
             }))
