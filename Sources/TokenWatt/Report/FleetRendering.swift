@@ -351,7 +351,8 @@ public enum FleetRendering {
             s += "\n"
         }
         if !r.varianceShares.isEmpty {
-            s += varianceWords(r).prefix(1).uppercased() + varianceWords(r).dropFirst() + ".\n\n"
+            let words = varianceWords(r)
+            s += words.prefix(1).uppercased() + words.dropFirst() + ".\n\n"
         }
         if !r.levers.isEmpty {
             s += "| lever | mean Wh | GWh/day | saving | saving across measured error | such changes, measured |\n|---|---:|---:|---:|---|---|\n"
