@@ -85,9 +85,17 @@ public enum BuiltinCalibration {
         let partial = CoefficientFile(capHoldFraction: hold, fitted: fitted, provenance: provenance)
         let servingRows = ServingCalibration.rows(try MLEnergyData.load(dataDirectory: dataDirectory), gpu: h100.id,
                                                   estimator: Estimator(calibration: partial))
-        fitted.append(try ServingCalibration.fit(gpu: h100, rows: servingRows, start: partial.coefficients(for: h100),
-                                                 capHold: hold, source: "ML.ENERGY v3",
-                                                 attention: (PublishedAttention.hopperFit, estimator.gpus)))
+        fitted.append(try servingFit(servingRows, gpu: h100, partial: partial, gpus: estimator.gpus))
         return CoefficientFile(capHoldFraction: hold, fitted: fitted, provenance: provenance)
+    }
+
+    /// The serving GPU's fit on its ML.ENERGY v3 rows, starting from what the Ampere fits in
+    /// `partial` carry over to it. One function for the bundled fit and for the refits that leave
+    /// a model family out (`Generalization.leaveOneServingFamilyOut`), so that a refit differs
+    /// from the bundled fit only in the rows it sees.
+    public static func servingFit(_ rows: [CalibrationRow], gpu: GPUSpec, partial: CoefficientFile, gpus: GPUCatalog,
+                                  source: String = "ML.ENERGY v3") throws -> FittedGPU {
+        try ServingCalibration.fit(gpu: gpu, rows: rows, start: partial.coefficients(for: gpu), capHold: partial.capHoldFraction,
+                                   source: source, attention: (PublishedAttention.hopperFit, gpus))
     }
 }

@@ -120,6 +120,7 @@ extension ValidationReport {
              QueryRange.ratio($0.ratioHigh), $0.leftOut == "none" ? "not checked (one family)"
                 : "\(formatPercent($0.outOfSampleCoverage, decimals: 0)) (each \($0.leftOut))"]
         })
+        if let refitBand { s += "\n" + refitBand.markdown }
         let runs = bandCoverage.reduce(0) { $0 + $1.runs }
         guard runs > 0 else { return s }
         func share(_ n: Int, _ of: Int) -> String { formatPercent(Double(n) / Double(of), decimals: 0) }

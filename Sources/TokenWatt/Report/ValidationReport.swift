@@ -20,6 +20,9 @@ public struct ValidationReport: Sendable {
     /// `--calibration`), or nil when they were: such a report says so where the table would be,
     /// rather than printing an empty table (and `[]` in JSON) as if it were a result.
     public var generalizationSkipped: String?
+    /// The serving GPU's band with its fit runs forecast by the refits that leave their family
+    /// out (`ErrorBands.refitBand`); nil when the refits were not run.
+    public var refitBand: RefitBand?
 
     /// `inFit`: the runs the calibration was fitted on (`ErrorBands.bundledFitRuns`), which the bands count.
     public init(suite: ValidationSuite, generalization: [Generalization.Row], fitted: Set<String>? = nil, inFit: Set<String> = []) {
@@ -134,7 +137,8 @@ extension ValidationReport {
                                ("errorBandCoverage", .array(bandCoverage.map {
                                    .obj([("gpu", .str($0.gpu)), ("runs", .num(Double($0.runs))), ("covered", .num(Double($0.covered))),
                                          ("coveredAtP5P95", .num(Double($0.coveredAtP5)))])
-                               }))] } ?? []))
+                               }))] } ?? [])
+            + (refitBand.map { [("refitBand", $0.json)] } ?? []))
     }
 }
 

@@ -11,6 +11,15 @@ public enum Generalization {
         public var metrics: ErrorMetrics
     }
 
+    /// Every refit `validate` reports (minutes): the rows of its Generalization table, and the
+    /// serving refits' records, which also re-draw the H100's band out of sample.
+    public static func all(dataDirectory: String) throws -> (rows: [Row], serving: ServingRefits) {
+        let serving = try leaveOneServingFamilyOut(dataDirectory: dataDirectory)
+        let rows = try leaveOneGPUOut(dataDirectory: dataDirectory) + leaveOneFamilyOut(dataDirectory: dataDirectory) + serving.rows
+            + softwareStack(dataDirectory: dataDirectory).rows + splitwiseEngine(dataDirectory: dataDirectory).rows
+        return (rows, serving)
+    }
+
     /// Leave one GPU out: forecast each measured GPU from calibrations that exclude it.
     public static func leaveOneGPUOut(dataDirectory: String) throws -> [Row] {
         let full = CoefficientFile.bundled

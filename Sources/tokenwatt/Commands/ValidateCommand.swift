@@ -118,13 +118,15 @@ enum ValidateCommand {
     /// Runs every data set (and, unless quick, the generalization refits).
     static func build(data: String, estimator: Estimator, skipped: String?) throws -> (ValidationReport, ValidationSuite) {
         let suite = try ValidationSuite.run(dataDirectory: data, estimator: estimator)
-        let generalization = skipped != nil ? [] : try Generalization.leaveOneGPUOut(dataDirectory: data) + Generalization.leaveOneFamilyOut(dataDirectory: data)
-            + Generalization.softwareStack(dataDirectory: data).rows + Generalization.splitwiseEngine(dataDirectory: data).rows
+        let refits = skipped != nil ? nil : try Generalization.all(dataDirectory: data)
         let fitted = Set(estimator.calibration.fitted.map(\.gpuID))
         // The bundled calibration's own rows; another calibration's are not known here, and none are counted.
         let inFit = estimator.calibrationIsBundled ? try ErrorBands.bundledFitRuns(dataDirectory: data, estimator: estimator) : []
-        var report = ValidationReport(suite: suite, generalization: generalization, fitted: fitted, inFit: inFit)
+        var report = ValidationReport(suite: suite, generalization: refits?.rows ?? [], fitted: fitted, inFit: inFit)
         report.generalizationSkipped = skipped
+        if let refits, let band = report.bands?.bands.first(where: { $0.gpu == BuiltinCalibration.servingFitGPU }), estimator.calibrationIsBundled {
+            report.refitBand = ErrorBands.refitBand(band, records: suite.records, forecasts: refits.serving.forecasts)
+        }
         return (report, suite)
     }
 
