@@ -164,31 +164,33 @@ public struct KernelFleet: Sendable {
             // The deployment's own refusal says what is wrong but not where: name the scenario and deployment.
             throw FleetError(description: "\(context): \(e)")
         }
-        // The class's mean KV footprint and output per call set the batch the KV cache allows.
+        // The class's calls, drawn: what a sequence holds in the KV cache while it decodes sets
+        // the batch the cache allows, the prompt tokens per output token the chunks a step carries.
         var rng = SeededRandom(seed: seed).stream(99)
-        var resident = 0.0, outputs = 0.0, count = 0.0
+        var mix = CallMix()
         var largest: (call: ModelCall, bytes: Double)? = nil
         let kv = d.kvCallModel
         for _ in 0..<2000 {
             let calls = c.strategy.calls(input: Int(Self.tokens(c.input.sample(&rng), atLeast: 1)),
                                          output: Int(Self.tokens(c.output.sample(&rng), atLeast: 0)),
                                          prefixCacheHit: c.prefixCacheHit)
-            for call in calls { resident += call.residentKVTokens / Double(call.sequences); outputs += Double(call.outputTokens); count += 1 }
+            for call in calls { mix.add(call) }
             if let big = Self.largest(calls, on: kv), big.bytes > (largest?.bytes ?? -1) { largest = (big.call, big.bytes) }
         }
         do {
             return try ServingSurface(estimator: estimator, deployment: d, maxBatch: named.maxBatch, tokenBudget: named.tokenBudget,
-                                      meanResidentTokens: max(1, resident / count), meanOutput: max(1, outputs / count), change: change)
+                                      meanResidentTokens: mix.residentTokens, meanOutput: mix.outputTokens,
+                                      meanPrompt: mix.promptTokens, change: change)
         } catch let e as DeploymentError {
             // A class whose mean call the KV cache cannot hold: say which class of which scenario,
             // and name its largest call too (the error had named the mean one alone, 5,245,750 + 500
             // tokens for an agent loop whose last call holds 10.5 million).
             let free = max(0, KVCacheBudget.freeBytes(d, tokenBudget: named.tokenBudget, memoryUtilization: d.memoryUtilization))
-            let mean = d.kvBytesPerSequencePerGPU(contextTokens: KVCacheBudget.pages(max(1, resident / count))).bytes
+            let mean = d.kvBytesPerSequencePerGPU(contextTokens: KVCacheBudget.pages(mix.residentTokens)).bytes
             guard let big = largest, mean > free else { throw FleetError(description: "\(context), class \(c.name): \(e)") }
-            throw FleetError(description: "\(context), class \(c.name): its calls do not fit in the KV cache: they hold "
-                             + "\(max(1, Int(resident / count - outputs / count / 2))) + \(max(1, Int(outputs / count))) tokens "
-                             + "on average (the mean sets the batch), and the largest of the 2000 drawn to size it holds \(Self.callWords(big.call)), "
+            throw FleetError(description: "\(context), class \(c.name): its calls do not fit in the KV cache: a sequence holds "
+                             + "\(max(1, Int(mix.residentTokens))) tokens on average while it decodes (the mean sets the batch), "
+                             + "and the largest of the 2000 calls drawn to size it holds \(Self.callWords(big.call)), "
                              + "\(formatNumber(big.bytes / 1e9, significant: 3)) GB per GPU at its last token; \(formatNumber(free / 1e9, significant: 3)) GB per GPU "
                              + "is left for the KV cache after weights and activations; use more GPUs or shorter requests")
         }

@@ -59,10 +59,13 @@ public final class ServingSurface: Sendable {
     public let hostWattsPerGPU: Double
     let psuEfficiency: Double
 
-    /// Builds the surface. `meanCall` sets the batch the KV cache allows; `lever` may switch on
-    /// speculative decoding or disaggregated prefill.
+    /// Builds the surface. `meanResidentTokens` (what a sequence in the batch holds on average)
+    /// sets the batch the KV cache allows and the context decode steps are priced at;
+    /// `meanPrompt` ÷ `meanOutput` the prompt tokens that join a step (nil: the resident tokens
+    /// less half the output, a single shape's prompt); `change` may switch on speculative decoding
+    /// or disaggregated prefill.
     public init(estimator: Estimator, deployment d: Deployment, maxBatch: Int, tokenBudget: Int,
-                meanResidentTokens: Double, meanOutput: Double, change: LeverChange? = nil) throws {
+                meanResidentTokens: Double, meanOutput: Double, meanPrompt: Double? = nil, change: LeverChange? = nil) throws {
         deployment = d
         ranks = Double(d.attentionRanks)
         gpus = Double(d.gpuCount)
@@ -70,7 +73,7 @@ public final class ServingSurface: Sendable {
         self.disaggregated = disaggregated
         let (probe, budget, flight) = try Self.inFlight(deployment: d, maxBatch: maxBatch, tokenBudget: tokenBudget,
                                                         meanResidentTokens: meanResidentTokens, meanOutput: meanOutput,
-                                                        disaggregated: disaggregated)
+                                                        meanPrompt: meanPrompt, disaggregated: disaggregated)
         kvBudget = budget
         plainProbe = change == nil ? probe : nil
         self.maxBatch = budget.maxBatch
@@ -113,12 +116,18 @@ public final class ServingSurface: Sendable {
     /// The mean request a surface is built for, its KV budget and the sequences in flight per
     /// attention rank: continuous batching keeps no more decoding than a step's token budget holds
     /// beside the prompts that join them; a disaggregated decode pool's steps hold decodes only.
+    /// The budget is sized for a request whose mean context is `meanResidentTokens`, the step's
+    /// prompt share from `meanPrompt` (`init`): in a mix of lengths the two differ, since a long
+    /// answer stays in the batch longer than a short one.
     static func inFlight(deployment d: Deployment, maxBatch: Int, tokenBudget: Int, meanResidentTokens: Double, meanOutput: Double,
-                         disaggregated: Bool = false) throws -> (ServingRequest, KVCacheBudget, ServingEstimator.InFlight) {
-        let probe = ServingRequest(batch: maxBatch, inputTokens: max(1, Int(meanResidentTokens - meanOutput / 2)),
-                                   outputTokens: max(1, Int(meanOutput)), tokenBudget: tokenBudget,
-                                   memoryUtilization: d.memoryUtilization)
-        let budget = try KVCacheBudget(deployment: d, request: probe)
+                         meanPrompt: Double? = nil, disaggregated: Bool = false) throws -> (ServingRequest, KVCacheBudget, ServingEstimator.InFlight) {
+        func request(input: Double) -> ServingRequest {
+            ServingRequest(batch: maxBatch, inputTokens: max(1, Int(input)), outputTokens: max(1, Int(meanOutput)),
+                           tokenBudget: tokenBudget, memoryUtilization: d.memoryUtilization)
+        }
+        let held = request(input: meanResidentTokens - meanOutput / 2)
+        let probe = meanPrompt.map { request(input: $0) } ?? held
+        let budget = try KVCacheBudget(deployment: d, request: held)
         let flight = ServingEstimator.inFlight(maxBatch, budget: budget, ranks: d.attentionRanks,
                                                stepLimit: disaggregated ? max(1, tokenBudget) : probe.budgetLimitedBatch)
         return (probe, budget, flight)
