@@ -29,152 +29,6 @@ extension KernelFleet {
             + bands.joined(separator: ", ") + "; " + drawn
     }
 
-    /// One class's replicas, sized for its busiest hour plus headroom, and what they draw.
-    struct ClassSizing {
-        var gpus = 0
-        var idleJoulesPerDay = 0.0, idlePerOccupancySecond = 0.0
-        var peakWall = 0.0
-        var hourlyWall: [Double] = []
-        var hardware: HardwareUse
-        var notes: [String] = []
-    }
-
-    /// Sizes class `cls` from its draws `mine` (not empty) on its serving surface `s`; idle
-    /// provisioned energy is charged to its queries in proportion to the deployment time they occupy.
-    func size(_ cls: QueryClass, draws mine: [Sample], surface s: ServingSurface) -> ClassSizing {
-        let perDay = scenario.queriesPerDay
-        let meanTau = mine.reduce(0) { $0 + $1.cost.occupancySeconds } / Double(mine.count)
-        let busy = kernel.diurnal.map { perDay * cls.share * $0 / 3600 * meanTau }
-        // No traffic, no fleet: a replica kept for a class nobody sends would draw idle power
-        // that no query is charged and no day's total counts.
-        let needed = perDay * cls.share > 0 ? (busy.max() ?? 0) * (1 + kernel.headroom) : 0
-        let replicas = perDay * cls.share > 0 ? HardwareUse.wholeReplicas(needed: needed) : 0
-        let idleJ = busy.reduce(0) { $0 + (Double(replicas) - $1) * s.idleWallPower * 3600 }
-        let occupancyPerDay = perDay * cls.share * meanTau
-        var sizing = ClassSizing(hardware: HardwareUse(className: cls.name, deployment: cls.deployment, gpu: s.deployment.gpu.id,
-                                                       node: s.deployment.node.id, gpus: replicas * s.deployment.gpuCount,
-                                                       gpusPerReplica: s.deployment.gpuCount))
-        sizing.gpus = replicas * s.deployment.gpuCount
-        sizing.idleJoulesPerDay = idleJ
-        sizing.idlePerOccupancySecond = occupancyPerDay > 0 ? idleJ / occupancyPerDay : 0
-        // A replica's wall power while busy: the class's node energy over the deployment time it
-        // occupies, prompts, host and drawn scales included. The decode step's power alone left
-        // the hourly profile 9–16 % short of the day's energy (chat service: 27.2 against 30.9 MWh).
-        let busyWall = occupancyPerDay > 0 ? mine.reduce(0) { $0 + $1.nodeWh * 3600 } / Double(mine.count) / meanTau : s.busyWallPower
-        sizing.peakWall = Double(replicas) * busyWall
-        sizing.hardware.replicasNeeded = needed
-        sizing.hardware.replicaWallWatts = busyWall
-        sizing.hourlyWall = (0..<24).map { h in busy[h] * busyWall + (Double(replicas) - busy[h]) * s.idleWallPower }
-        if let note = Self.batchNote(surface: s, limit: kernel.deployments.first { $0.name == cls.deployment }?.maxBatch ?? 0) {
-            sizing.notes.append("class \(cls.name): \(note)")
-        }
-        if let note = tileEdgeNote(surface: s) {
-            sizing.notes.append("class \(cls.name): \(note)")
-        }
-        sizing.notes += Self.kvNotes(cls, draws: mine, surface: s)
-        let over = mine.filter(\.overContext).count
-        if over > 0 {
-            sizing.notes.append("class \(cls.name): \(ClassResult.shareWords(Double(over) / Double(mine.count))) of queries have a call longer than "
-                                + "the \(s.deployment.model.maxPositions)-token context window of \(s.deployment.model.id); costed as drawn")
-        }
-        return sizing
-    }
-
-    /// What the class's batch costs for sitting a few rows past a GEMM tile edge, priced at its
-    /// mean request as `estimate` prices it (`ServingEstimator.tileEdgeNote`): a KV cache that
-    /// holds 129 sequences had made 15× thinking 7.5 % cheaper than 14× with no word why.
-    func tileEdgeNote(surface s: ServingSurface) -> String? {
-        guard let probe = s.plainProbe, !s.disaggregated, !probe.isStatic(on: s.deployment.framework),
-              ServingEstimator.tileEdge(below: s.localBatch) != nil else { return nil }
-        let serving = ServingEstimator(estimator: estimator, deployment: s.deployment)
-        guard let priced = try? serving.continuous(probe, local: s.localBatch) else { return nil }
-        return (try? serving.tileEdgeNote(probe, local: s.localBatch, estimate: priced)) ?? nil
-    }
-
-    /// Why a class runs another batch than its deployment's `maxBatch`: the KV cache or a step's
-    /// token budget holds fewer, or the limit does not split evenly over data-parallel replicas,
-    /// each priced with the nearest whole number of sequences (maxBatch 300 on 8 replicas is
-    /// priced as 8 × 38 = 304, more than the limit, which had been said nowhere).
-    static func batchNote(surface s: ServingSurface, limit: Int) -> String? {
-        let ranks = s.deployment.attentionRanks, inFlight = s.localBatch * ranks
-        if inFlight > limit || (inFlight < limit && s.batchLimit == .none),
-           let split = ServingEstimator.replicaSplitNote(limit, perRank: s.localBatch, ranks: ranks) {
-            return split + (inFlight > limit ? ", more than the deployment's batch limit of \(limit)" : "")
-        }
-        guard inFlight < limit else { return nil }
-        let held = s.batchLimit != .stepBudget ? "the KV cache holds \(formatCount(inFlight, "sequence"))"
-            : s.disaggregated ? "a decode step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding"
-            : "a step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding beside the prompts that join them"
-        return "\(held), fewer than the deployment's batch limit"
-    }
-
-    /// What a class's calls ask of one engine's KV cache and batch that its pricing does not
-    /// give them: queries with a sequence that does not fit even alone (priced as drawn, at the
-    /// class's batch: a budget sized at the mean context had priced a 37,000-token answer on a
-    /// cache of 31,471 tokens at batch 1 with nothing said), parallel samples that cannot all be
-    /// resident at once (`samplesInTurnsNote`), and beam search's measured underestimate
-    /// (`validate`'s MLPerf GPT-J rows).
-    static func kvNotes(_ cls: QueryClass, draws mine: [Sample], surface s: ServingSurface) -> [String] {
-        var notes: [String] = []
-        let free = s.kvBudget.kvBytesPerGPU.bytes
-        let overflow = mine.filter { $0.overflows(s) }
-        if let worst = overflow.max(by: { $0.largestSequenceBytes < $1.largestSequenceBytes }), let call = worst.largestCall {
-            notes.append("class \(cls.name): \(ClassResult.shareWords(Double(overflow.count) / Double(mine.count))) of queries have a call that does not fit "
-                         + "in the KV cache even alone: the largest, \(sequenceWords(call)), holds \(formatNumber(worst.largestSequenceBytes / 1e9, significant: 3)) GB per GPU "
-                         + "at its last token, where \(formatNumber(free / 1e9, significant: 3)) GB per GPU is left for the KV cache after weights and activations; "
-                         + "an engine would refuse such a request (vLLM starts no engine whose max_model_len needs more KV cache than is free) or preempt it; "
-                         + "costed as drawn, at the class's batch of \(s.localBatch * s.deployment.attentionRanks)")
-        }
-        if let note = samplesInTurnsNote(cls, draws: mine, surface: s) { notes.append("class \(cls.name): " + note) }
-        if case .parallelSamples(_, "beam-search", _) = cls.strategy {
-            notes.append("class \(cls.name): beam search is priced as its beams decoding side by side from one shared prompt (each beam's KV held as a "
-                         + "separate answer); on MLPerf's GPT-J beam-search rows (4 beams, TensorRT-LLM) tokenwatt validate finds the Offline runs "
-                         + "30–46 % faster in the model than measured and their J per token 20–29 % low (docs/methodology.md §7: the beam search's "
-                         + "own kernels are not counted), so this class's GPU energy is likely low by about as much")
-        }
-        return notes
-    }
-
-    /// Why a parallel-samples class's samples, each fitting alone, decode in turns, and what the
-    /// price assumes of it; nil when they all fit at once. vLLM fans an n-sample request out into
-    /// n requests of one sequence (`ParentRequest`, vllm/v1/engine/parallel_sampling.py): none is
-    /// refused, as `max_model_len` bounds one sequence, but an engine holds no more than its batch,
-    /// nor, at their last token, more than its KV cache, and preempts the latest admitted when its
-    /// pages run out, freeing them for a recompute from the start (`_preempt_request`,
-    /// vllm/v1/core/sched/scheduler.py). Until 2026-12-06 samples that fit only one by one were
-    /// "a request an engine would refuse" and those within the batch got no "in turns" note.
-    static func samplesInTurnsNote(_ cls: QueryClass, draws mine: [Sample], surface s: ServingSurface) -> String? {
-        guard case let .parallelSamples(n, kind, _) = cls.strategy else { return nil }
-        let crowded = mine.filter { $0.samplesTakeTurns(s) }
-        guard let worst = crowded.max(by: { $0.largestCallBytes < $1.largestCallBytes }), let call = worst.largestCall else { return nil }
-        let what = kind == "beam-search" ? "beams" : "samples", gb = { (x: Double) in formatNumber(x / 1e9, significant: 3) }
-        let why = n > s.localBatch
-            ? "a query's \(n) \(what) are more than the \(formatCount(s.localBatch, "sequence")) an engine keeps in flight (\(Self.limitWords(s.batchLimit)))"
-            : "\(ClassResult.shareWords(Double(crowded.count) / Double(mine.count))) of queries have more \(what) than one engine's KV cache holds at once: "
-                + "the largest, \(callWords(call)), holds \(gb(worst.largestCallBytes)) GB per GPU at its last token, where "
-                + "\(gb(s.kvBudget.kvBytesPerGPU.bytes)) GB per GPU is left for the KV cache, though each alone (\(sequenceWords(call))) holds "
-                + "\(gb(worst.largestSequenceBytes)) GB"
-        return why + ": they cannot all decode together but in turns (an engine runs them as \(n) requests of one sequence and preempts "
-            + "those its pages cannot hold), so a query takes longer than one answer; the energy is priced as \(n) shares of a decode step "
-            + "at the class's batch, with the prompt prefilled once and its KV cache held for every turn; a preempted \(kind == "beam-search" ? "beam" : "sample") "
-            + "is recomputed from its start (vLLM preempts by recompute; its prompt from the prefix cache while the pages stay there), which is not priced"
-    }
-
-    /// A call's prompt and one of its sequences in words: "1000 + 3000 tokens", and for parallel
-    /// samples "1000 + 3000 tokens, one of 128 sequences from one prompt".
-    static func sequenceWords(_ c: ModelCall) -> String {
-        "\(c.newTokens + c.cachedTokens) + \(c.outputTokens) tokens" + (c.sequences > 1 ? ", one of \(c.sequences) sequences from one prompt" : "")
-    }
-
-    /// What holds an engine's batch where it is, in words.
-    static func limitWords(_ limit: BatchLimit) -> String {
-        switch limit {
-        case .none: return "its batch limit"
-        case .memory: return "what its KV cache holds"
-        case .stepBudget: return "what a step's token budget keeps decoding"
-        }
-    }
-
     /// Says so when idle provisioned capacity is most of a query's energy: a fleet of whole
     /// replicas for little traffic (0.5 queries a day gave 72,600 Wh per query with nothing said).
     /// The share is of the IT energy, which PUE does not move: of the facility total, a fleet
@@ -192,104 +46,100 @@ extension KernelFleet {
     static let noTrafficNote = "no queries a day: no fleet is sized (0 GPUs, no idle capacity), so the Wh per query is that of a query "
         + "on busy replicas alone, without the share of idle provisioned capacity that a served day's queries carry"
 
-    /// Fleet sizing, per-query idle share, statistics, the median query's ledger and the
-    /// variance decomposition. Each class is served by its own replicas of its deployment
+    /// Fleet sizing (`sizeClasses`), per-query idle share, statistics, the median query's ledger
+    /// and the variance decomposition. Each class is served by its own replicas of its deployment
     /// (`size`).
     func summarize(_ draws: [Sample], classes: [QueryClass], surfaces: [ServingSurface]) throws -> FleetResult {
         let perDay = scenario.queriesPerDay
-        var idlePerOccupancySecond = [Double](repeating: 0, count: classes.count)
-        var gpus = 0, peakWall = 0.0, idleJoulesPerDay = 0.0
-        var hourlyWall = [Double](repeating: 0, count: 24)
-        var hardware: [HardwareUse] = []
-        var notes: [String] = [], undrawn: [String] = []
-        for (c, cls) in classes.enumerated() {
-            let mine = draws.filter { $0.cls == c }
-            guard !mine.isEmpty else {
-                // A class too rare for the draws is in no figure, not even its fleet: say so.
-                if cls.share > 0 {
-                    notes.append("class \(cls.name) (\(formatNumber(cls.share * 100, significant: 2)) % of queries) got none of the \(draws.count) draws: "
-                                 + "Wh per query and GWh a day count its queries at the other classes' mean, and its replicas are in no GPU, MW "
-                                 + "or hourly figure; raise samples")
-                    undrawn.append(cls.name)
-                }
-                continue
-            }
-            let sizing = size(cls, draws: mine, surface: surfaces[c])
-            idleJoulesPerDay += sizing.idleJoulesPerDay
-            idlePerOccupancySecond[c] = sizing.idlePerOccupancySecond
-            gpus += sizing.gpus
-            hardware.append(sizing.hardware)
-            peakWall += sizing.peakWall
-            for h in 0..<24 { hourlyWall[h] += sizing.hourlyWall[h] }
-            notes += sizing.notes
-        }
+        var fleet = sizeClasses(draws, classes: classes, surfaces: surfaces)
+        let idle = fleet.idlePerOccupancySecond
         let error = estimatorError(surfaces)
-        notes += estimatorErrorNote(error).map { [$0] } ?? []
-        notes += (surfaces.flatMap { PublishedServing.servingCaveats(for: $0.deployment) }
-                  + surfaces.compactMap { EightBitExpertsCaveat.note(estimator, $0.deployment) }).uniqued()
-        let values = draws.map { value($0, idle: idlePerOccupancySecond[$0.cls]) }, weights = draws.map(\.weight)
+        fleet.notes += estimatorErrorNote(error).map { [$0] } ?? []
+        fleet.notes += (surfaces.flatMap { PublishedServing.servingCaveats(for: $0.deployment) }
+                        + surfaces.compactMap { EightBitExpertsCaveat.note(estimator, $0.deployment) }).uniqued()
+        let values = draws.map { value($0, idle: idle[$0.cls]) }, weights = draws.map(\.weight)
         // The quantiles weigh each class by its share as the mean does (drawn as drawn, a 1 %
         // class given 1 of 10 draws had set the P95).
         let stats = QueryStatistics(values, weights: weights)
         let meanPUE = draws.reduce(0) { $0 + $1.weight * $1.pue }
-        let mean = draws.isEmpty ? [] : meanLedger(draws, idle: idlePerOccupancySecond)
-        if let note = Self.mostlyIdleNote(mean, gpus: gpus, queriesPerDay: perDay) { notes.append(note) }
-        if perDay == 0, !draws.isEmpty { notes.append(Self.noTrafficNote) }
+        let mean = draws.isEmpty ? [] : meanLedger(draws, idle: idle)
+        if let note = Self.mostlyIdleNote(mean, gpus: fleet.gpus, queriesPerDay: perDay) { fleet.notes.append(note) }
+        if perDay == 0, !draws.isEmpty { fleet.notes.append(Self.noTrafficNote) }
         // Replicas of a deployment's classes share its servers: nodes by deployment, not by class.
-        let servers = ServerUse.group(hardware, nodes: Dictionary(zip(classes.map(\.deployment), surfaces.map(\.deployment.node)),
-                                                                  uniquingKeysWith: { first, _ in first }))
+        let servers = ServerUse.group(fleet.hardware, nodes: Dictionary(zip(classes.map(\.deployment), surfaces.map(\.deployment.node)),
+                                                                        uniquingKeysWith: { first, _ in first }))
         let nodes = servers.reduce(0) { $0 + $1.nodes }
         var result = FleetResult(
             name: scenario.name, description: scenario.description, boundary: scenario.boundary, whPerQuery: stats,
-            gwhPerDay: stats.mean * perDay / 1e9, queriesPerDay: perDay, gpus: gpus, nodes: nodes,
-            megawatts: peakWall / 1e6, facilityMegawatts: peakWall * meanPUE / 1e6, idleGWhPerDay: idleJoulesPerDay / 3.6e12,
-            medianLedger: medianLedger(draws, values: values, median: stats.median, idle: idlePerOccupancySecond),
+            gwhPerDay: stats.mean * perDay / 1e9, queriesPerDay: perDay, gpus: fleet.gpus, nodes: nodes,
+            megawatts: fleet.peakWall / 1e6, facilityMegawatts: fleet.peakWall * meanPUE / 1e6, idleGWhPerDay: fleet.idleJoulesPerDay / 3.6e12,
+            medianLedger: medianLedger(draws, values: values, median: stats.median, idle: idle),
             meanLedger: mean,
             varianceShares: varianceShares(draws, values: values, classes: classes),
-            hourlyMegawatts: hourlyWall.map { $0 * meanPUE / 1e6 },
+            hourlyMegawatts: fleet.hourlyWall.map { $0 * meanPUE / 1e6 },
             classes: classes.enumerated().map { c, cls in
-                let mine = draws.indices.filter { draws[$0].cls == c }
-                let s = surfaces[c], count = Double(max(1, mine.count))
-                var r = ClassResult(name: cls.name, strategy: cls.strategy.name, share: cls.share,
-                                    whPerQuery: QueryStatistics(mine.map { values[$0] }),
-                                    effectiveBatch: s.localBatch * s.deployment.attentionRanks,
-                                    meanOutputTokens: mine.reduce(0) { $0 + draws[$1].cost.outputTokens } / count)
-                r.queryStrategy = cls.strategy
-                r.prefixCacheHit = cls.prefixCacheHit
-                r.engineBatch = s.localBatch
-                r.engineBatchLimit = s.batchLimit
-                r.engines = s.deployment.attentionRanks
-                r.overContextShare = Double(mine.filter { draws[$0].overContext }.count) / count
-                r.kvOverflowShare = Double(mine.filter { draws[$0].overflows(s) }.count) / count
-                r.samplesInTurnsShare = Double(mine.filter { draws[$0].samplesTakeTurns(s) }.count) / count
-                r.meanCalls = mine.reduce(0) { $0 + draws[$1].calls } / count
-                r.meanPrefilledTokens = mine.reduce(0) { $0 + draws[$1].prefilled } / count
-                r.meanCachedTokens = mine.reduce(0) { $0 + draws[$1].cached } / count
-                r.draws = mine.count
-                return r
+                Self.classResult(cls, draws: draws, indices: draws.indices.filter { draws[$0].cls == c }, values: values, surface: surfaces[c])
             },
-            levers: [], notes: notes, samples: values)
-        result.hardware = hardware
+            levers: [], notes: fleet.notes, samples: values)
+        result.hardware = fleet.hardware
         result.servers = servers
-        result.idleFacilityGWhPerDay = idleJoulesPerDay * meanPUE / 3.6e12
+        result.idleFacilityGWhPerDay = fleet.idleJoulesPerDay * meanPUE / 3.6e12
         result.sampleWeights = weights
         result.estimatorError = error
-        result.gwhPerDayRange = gwhPerDayRange(draws, surfaces: surfaces, idle: idlePerOccupancySecond)
-        result.gwhPerDaySitePUE = sitePUERange(draws, idle: idlePerOccupancySecond)
-        result.gwhPerDayHostPower = hostPowerRange(draws, surfaces: surfaces, idle: idlePerOccupancySecond)
-        result.meanSamplingHalfWidth = Self.samplingHalfWidth(values, draws: draws, mean: stats.mean)
-        result.undrawnClasses = undrawn
+        result.undrawnClasses = fleet.undrawn
+        addRanges(to: &result, draws: draws, values: values, surfaces: surfaces, idle: idle)
+        addShares(to: &result, mean: mean, meanPUE: meanPUE)
+        return result
+    }
+
+    /// Class `cls`'s figures from its draws (`indices` into `draws`) and their Wh per query
+    /// (`values`, one per draw): a class with none has statistics of nothing and shares of 0.
+    static func classResult(_ cls: QueryClass, draws: [Sample], indices mine: [Int], values: [Double], surface s: ServingSurface) -> ClassResult {
+        let count = Double(max(1, mine.count))
+        var r = ClassResult(name: cls.name, strategy: cls.strategy.name, share: cls.share,
+                            whPerQuery: QueryStatistics(mine.map { values[$0] }),
+                            effectiveBatch: s.localBatch * s.deployment.attentionRanks,
+                            meanOutputTokens: mine.reduce(0) { $0 + draws[$1].cost.outputTokens } / count)
+        r.queryStrategy = cls.strategy
+        r.prefixCacheHit = cls.prefixCacheHit
+        r.engineBatch = s.localBatch
+        r.engineBatchLimit = s.batchLimit
+        r.engines = s.deployment.attentionRanks
+        r.overContextShare = Double(mine.filter { draws[$0].overContext }.count) / count
+        r.kvOverflowShare = Double(mine.filter { draws[$0].overflows(s) }.count) / count
+        r.samplesInTurnsShare = Double(mine.filter { draws[$0].samplesTakeTurns(s) }.count) / count
+        r.meanCalls = mine.reduce(0) { $0 + draws[$1].calls } / count
+        r.meanPrefilledTokens = mine.reduce(0) { $0 + draws[$1].prefilled } / count
+        r.meanCachedTokens = mine.reduce(0) { $0 + draws[$1].cached } / count
+        r.draws = mine.count
+        return r
+    }
+
+    /// The day at the ends of each spread the draws leave out of the mean (the GPUs' measured
+    /// error, the site's PUE, the hosts' power), the mean's sampling error, and the part of the
+    /// mean that moves with GPU energy: each reprices `draws` with the classes' `idle` share.
+    func addRanges(to result: inout FleetResult, draws: [Sample], values: [Double], surfaces: [ServingSurface], idle: [Double]) {
+        let mean = result.whPerQuery.mean
+        result.gwhPerDayRange = gwhPerDayRange(draws, surfaces: surfaces, idle: idle)
+        result.gwhPerDaySitePUE = sitePUERange(draws, idle: idle)
+        result.gwhPerDayHostPower = hostPowerRange(draws, surfaces: surfaces, idle: idle)
+        result.meanSamplingHalfWidth = Self.samplingHalfWidth(values, draws: draws, mean: mean)
         if !draws.isEmpty {
-            result.gpuProportionalWhPerQuery = stats.mean - meanWattHours(draws, surfaces: surfaces, idle: idlePerOccupancySecond) { _ in 0 }
+            result.gpuProportionalWhPerQuery = mean - meanWattHours(draws, surfaces: surfaces, idle: idle) { _ in 0 }
         }
-        if scenario.boundary == .facility, stats.mean > 0, let overhead = mean.last?.energy.wattHours {
-            result.overheadShare = overhead / stats.mean
+    }
+
+    /// The facility's share of the mean query, the site's PUE, and each hour's share of the day's
+    /// energy, from the mean ledger and the hourly power already in `result`.
+    func addShares(to result: inout FleetResult, mean: [LedgerItem], meanPUE: Double) {
+        let whPerQuery = result.whPerQuery.mean
+        if scenario.boundary == .facility, whPerQuery > 0, let overhead = mean.last?.energy.wattHours {
+            result.overheadShare = overhead / whPerQuery
         }
         result.sitePUE = Self.sitePUE(mean, drawn: meanPUE)
         let hourlyTotal = result.hourlyMegawatts.reduce(0, +)
         // A fleet with no power in any hour (no traffic) spreads its nothing evenly.
         result.hourlyEnergyShares = result.hourlyMegawatts.map { hourlyTotal > 0 ? $0 / hourlyTotal : 1.0 / 24 }
-        return result
     }
 
     /// Facility ÷ IT energy of a mean ledger: the PUE weighted by each draw's IT energy, which is

@@ -169,13 +169,3 @@ public struct ThroughputTableModel: Sendable {
         }
     }
 }
-
-extension QueryStatistics {
-    static func quantile(_ sorted: [Double], _ p: Double) -> Double {
-        guard !sorted.isEmpty else { return 0 }
-        let x = p * Double(sorted.count - 1)
-        let i = Int(x.rounded(.down)), f = x - Double(i)
-        return i + 1 < sorted.count ? sorted[i] + (sorted[i + 1] - sorted[i]) * f : sorted[i]
-    }
-}
-

@@ -28,61 +28,91 @@ extension SweepSpec {
         let input = try o.int("input", 1...10_000_000, expected: "prompt tokens"), output = try o.int("output", 1...10_000_000, expected: "output tokens")
         let boundary = Boundary(rawValue: try o.optionalString("boundary", allowed: Boundary.allCases.map(\.rawValue)) ?? "facility")!
         let pue = try o.optionalDouble("pue", LedgerSettings.pueRange, expected: "a PUE from \(formatNumber(LedgerSettings.pueRange.lowerBound)) to \(formatNumber(LedgerSettings.pueRange.upperBound))") ?? LedgerSettings.defaultPUE
-        var g = try o.object("grid")
-        func list<T>(_ key: String, _ parse: (JSONValue, String) throws -> T) throws -> [T]? {
-            guard let raw = try g.optionalArray(key) else { return nil }
-            guard !raw.isEmpty else { throw InputError.invalidValue(file: file, field: "grid.\(key)", value: "[]", expected: "at least one value") }
-            return try raw.enumerated().map { i, v in try parse(v, "grid.\(key)[\(i)]") }
-        }
-        func string(_ v: JSONValue, _ field: String) throws -> String {
-            guard case let .string(s) = v else { throw InputError.invalidValue(file: file, field: field, value: v.shortDescription, expected: "a string") }
-            return s
-        }
-        func int(_ v: JSONValue, _ field: String) throws -> Int {
-            guard case let .number(x) = v, x >= 1, x <= 1_000_000, x == x.rounded() else {
-                throw InputError.invalidValue(file: file, field: field, value: v.shortDescription, expected: "a whole number from 1 to 1000000")
-            }
-            return Int(x)
-        }
-        let models = try list("model", string) ?? []
-        let gpus = try list("gpu", string) ?? []
+        // The lists are read in this order, so that of two bad lists the error names the same one.
+        var g = GridReader(grid: try o.object("grid"), file: file)
+        let models = try g.list("model", GridReader.string) ?? []
+        let gpus = try g.list("gpu", GridReader.string) ?? []
         guard !models.isEmpty, !gpus.isEmpty else {
             throw InputError.missingField(file: file, field: models.isEmpty ? "grid.model" : "grid.gpu", expected: "a list of ids")
         }
-        let spec = SweepSpec(
+        var s = SweepSpec(
             description: description, inputTokens: input, outputTokens: output, boundary: boundary, pue: pue, models: models, gpus: gpus,
-            gpuCounts: try list("gpus", int) ?? [1],
-            tensorParallel: try list("tp") { v, f in v == .null ? nil : try int(v, f) } ?? [nil],
-            precisions: try list("precision") { v, f -> Precision? in
-                if v == .null { return nil }
-                let s = try string(v, f)
-                guard let p = Precision(rawValue: s) else {
-                    throw InputError.invalidValue(file: file, field: f, value: s, expected: Precision.allCases.map(\.rawValue).joined(separator: ", "))
-                }
-                return p
-            } ?? [nil],
-            batchLimits: try list("maxBatch", int) ?? [256],
-            powerCaps: try list("powerCapWatts") { v, f -> Double? in
-                if v == .null { return nil }
-                guard case let .number(x) = v, x > 0, x <= 100_000 else { throw InputError.invalidValue(file: file, field: f, value: v.shortDescription, expected: "watts or null") }
-                return x
-            } ?? [nil],
+            gpuCounts: try g.list("gpus", GridReader.int) ?? [1],
+            tensorParallel: try g.list("tp", GridReader.optionalInt) ?? [nil],
+            precisions: try g.list("precision", GridReader.precision) ?? [nil],
+            batchLimits: try g.list("maxBatch", GridReader.int) ?? [256],
+            powerCaps: try g.list("powerCapWatts", GridReader.powerCap) ?? [nil],
             itlTargetMs: nil, ttftTargetMs: nil)
-        var s = spec
-        s.pipelineParallel = try list("pp", int) ?? [1]
-        s.expertParallel = try list("ep") { v, f in v == .null ? nil : try int(v, f) } ?? [nil]
-        try g.finish()
-        if var t = try o.optionalObject("targets") {
-            s.itlTargetMs = try t.optionalDouble("itlMs", 0.001...1e9, expected: "milliseconds")
-            s.ttftTargetMs = try t.optionalDouble("ttftMs", 0.001...1e9, expected: "milliseconds")
-            s.itlStatistic = ITLStatistic(rawValue: try t.optionalString("itlStat", allowed: ITLStatistic.allCases.map(\.rawValue)) ?? "mean")!
-            try t.finish()
-        }
+        s.pipelineParallel = try g.list("pp", GridReader.int) ?? [1]
+        s.expertParallel = try g.list("ep", GridReader.optionalInt) ?? [nil]
+        try g.grid.finish()
+        try readTargets(&o, into: &s)
         try o.finish()
         guard s.pointCount <= 10_000_000 else {
             throw InputError.invalidValue(file: file, field: "grid", value: "\(s.pointCount) points", expected: "at most 10,000,000 points")
         }
         return s
+    }
+
+    /// The latency targets of `targets`, when given, into `s`: `itlMs`, `ttftMs` and the
+    /// statistic `itlStat` judges (the mean unless given).
+    static func readTargets(_ o: inout JSONObjectReader, into s: inout SweepSpec) throws {
+        guard var t = try o.optionalObject("targets") else { return }
+        s.itlTargetMs = try t.optionalDouble("itlMs", 0.001...1e9, expected: "milliseconds")
+        s.ttftTargetMs = try t.optionalDouble("ttftMs", 0.001...1e9, expected: "milliseconds")
+        s.itlStatistic = ITLStatistic(rawValue: try t.optionalString("itlStat", allowed: ITLStatistic.allCases.map(\.rawValue)) ?? "mean")!
+        try t.finish()
+    }
+}
+
+/// A sweep file's `grid`, read list by list: a list given is not empty, and each entry a parser
+/// refuses is named by its place (`grid.tp[1]`). Its parsers had been closures nested in `read`,
+/// which took 64 lines for a file of eight keys.
+struct GridReader {
+    var grid: JSONObjectReader
+    let file: String
+
+    /// The list under `key`, each entry read by `parse` (a parser of this reader, such as
+    /// `GridReader.int`, given the entry and its field); nil when the grid has no such list.
+    mutating func list<T>(_ key: String, _ parse: (GridReader) -> (JSONValue, String) throws -> T) throws -> [T]? {
+        guard let raw = try grid.optionalArray(key) else { return nil }
+        guard !raw.isEmpty else { throw InputError.invalidValue(file: file, field: "grid.\(key)", value: "[]", expected: "at least one value") }
+        let entry = parse(self)
+        return try raw.enumerated().map { i, v in try entry(v, "grid.\(key)[\(i)]") }
+    }
+
+    func string(_ v: JSONValue, _ field: String) throws -> String {
+        guard case let .string(s) = v else { throw InputError.invalidValue(file: file, field: field, value: v.shortDescription, expected: "a string") }
+        return s
+    }
+
+    func int(_ v: JSONValue, _ field: String) throws -> Int {
+        guard case let .number(x) = v, x >= 1, x <= 1_000_000, x == x.rounded() else {
+            throw InputError.invalidValue(file: file, field: field, value: v.shortDescription, expected: "a whole number from 1 to 1000000")
+        }
+        return Int(x)
+    }
+
+    /// A whole number, or null for the deployment's default (`tp`, `ep`).
+    func optionalInt(_ v: JSONValue, _ field: String) throws -> Int? {
+        v == .null ? nil : try int(v, field)
+    }
+
+    /// A precision's name, or null for the model's own.
+    func precision(_ v: JSONValue, _ field: String) throws -> Precision? {
+        if v == .null { return nil }
+        let s = try string(v, field)
+        guard let p = Precision(rawValue: s) else {
+            throw InputError.invalidValue(file: file, field: field, value: s, expected: Precision.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return p
+    }
+
+    /// Watts, or null for no cap.
+    func powerCap(_ v: JSONValue, _ field: String) throws -> Double? {
+        if v == .null { return nil }
+        guard case let .number(x) = v, x > 0, x <= 100_000 else { throw InputError.invalidValue(file: file, field: field, value: v.shortDescription, expected: "watts or null") }
+        return x
     }
 }
 

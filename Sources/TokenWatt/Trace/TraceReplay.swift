@@ -140,17 +140,7 @@ public struct TraceReplay {
     /// Prices the next request of the log (in arrival order).
     public mutating func price(_ r: TraceRequest) -> Priced {
         let outOfOrder = lastTime.map { r.timestamp < $0 } ?? false
-        var decay = 1.0, dt = 0.0
-        if let t = lastTime {
-            dt = max(0, r.timestamp - t)
-            decay = exp(-dt / options.windowSeconds)
-            rate = rate * decay + 1 / options.windowSeconds
-        }
-        // A request logged out of order adds no time: it is priced as if it came no earlier than
-        // the latest so far. Taking its time as the clock's made the next row's gap too long, the
-        // rate too low and the batch too small (±0.5 s of jitter on the Azure conversation hour
-        // cost +46 %).
-        lastTime = max(lastTime ?? r.timestamp, r.timestamp)
+        let (dt, decay) = advanceClock(to: r.timestamp)
         let perReplica = rate / Double(options.replicas)
         // The request joins the occupancy average before its rung is chosen, with the rate's
         // decay: the ladder follows the log's mix as the rate follows its load.
@@ -161,19 +151,7 @@ public struct TraceReplay {
         }
         let fits = room.fits(inputTokens: r.inputTokens, outputTokens: r.outputTokens)
         followShape(r, decay: decay, fits: fits)
-        // The smallest rung of the ladder that carries the load. Between two rungs a request's
-        // occupancy and energy both go about as a + b/batch (a step's fixed cost shared by its
-        // sequences), so they are interpolated in 1/batch, at the batch whose occupancy is 1/λ:
-        // linear in log capacity they overpriced the middle of a rung by up to 11 % against
-        // `estimate --load` (0.5 q/s between batches 8 and 16).
-        let hi = surfaces.indices.first { capacity($0) >= perReplica } ?? (surfaces.count - 1)
-        let overloaded = capacity(hi) < perReplica
-        let lo = max(0, hi - 1)
-        var w = 1.0
-        if hi > lo && !overloaded {
-            let oLo = 1 / capacity(lo), oHi = 1 / capacity(hi)
-            w = oLo > oHi ? max(0, min(1, (oLo - 1 / perReplica) / (oLo - oHi))) : 1
-        }
+        let (lo, hi, w, overloaded) = rung(perReplica: perReplica)
         // Energy only on the two rungs the request is priced between.
         let a = surfaces[lo].cost(call), c = hi == lo ? a : surfaces[hi].cost(call)
         let gpuJ = (a.prefillJoules + a.decodeJoules) * (1 - w) + (c.prefillJoules + c.decodeJoules) * w
@@ -195,6 +173,42 @@ public struct TraceReplay {
             p.idleBefore = IdleStretch(from: from, to: to, wattHoursPerSecond: idleWattHours(replicaSeconds: Double(options.replicas)))
         }
         return p
+    }
+
+    /// Moves the clock to an arrival at `time` and decays the arrival rate over the gap, adding
+    /// the arrival; returns the gap `dt` (s) and the decay e^(−dt/window), both 0 and 1 for the
+    /// first request. A request logged out of order adds no time: it is priced as if it came no
+    /// earlier than the latest so far. Taking its time as the clock's made the next row's gap too
+    /// long, the rate too low and the batch too small (±0.5 s of jitter on the Azure conversation
+    /// hour cost +46 %).
+    mutating func advanceClock(to time: Double) -> (dt: Double, decay: Double) {
+        var decay = 1.0, dt = 0.0
+        if let t = lastTime {
+            dt = max(0, time - t)
+            decay = exp(-dt / options.windowSeconds)
+            rate = rate * decay + 1 / options.windowSeconds
+        }
+        lastTime = max(lastTime ?? time, time)
+        return (dt, decay)
+    }
+
+    /// The two rungs a replica's load `perReplica` (requests a second) is priced between and the
+    /// weight `w` of the upper one `hi`: the smallest rung that carries the load, and whether even
+    /// the largest does not (`overloaded`: priced on it alone). Between two rungs a request's
+    /// occupancy and energy both go about as a + b/batch (a step's fixed cost shared by its
+    /// sequences), so they are interpolated in 1/batch, at the batch whose occupancy is 1/λ:
+    /// linear in log capacity they overpriced the middle of a rung by up to 11 % against
+    /// `estimate --load` (0.5 q/s between batches 8 and 16).
+    func rung(perReplica: Double) -> (lo: Int, hi: Int, w: Double, overloaded: Bool) {
+        let hi = surfaces.indices.first { capacity($0) >= perReplica } ?? (surfaces.count - 1)
+        let overloaded = capacity(hi) < perReplica
+        let lo = max(0, hi - 1)
+        var w = 1.0
+        if hi > lo && !overloaded {
+            let oLo = 1 / capacity(lo), oHi = 1 / capacity(hi)
+            w = oLo > oHi ? max(0, min(1, (oLo - 1 / perReplica) / (oLo - oHi))) : 1
+        }
+        return (lo, hi, w, overloaded)
     }
 
     /// A logged request as the serving surface prices it (a prompt of at least one token).

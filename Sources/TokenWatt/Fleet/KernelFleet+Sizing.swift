@@ -1,0 +1,194 @@
+import Foundation
+import KernelPower
+
+/// Sizing a kernel scenario's fleet: each class's replicas for its busiest hour, what they draw,
+/// and what the sizing says of the class's batch and KV cache. Apart from `summarize`, which had
+/// sized the classes, built their results and filled the result's ranges in one 96-line body.
+extension KernelFleet {
+    /// Every class sized and added up (`sizeClasses`): the fleet's GPUs, peak and hourly wall
+    /// power, idle energy, and each class's idle J per second of occupancy, which its draws carry.
+    struct FleetSizing {
+        /// Per class, in the scenario's order; 0 for a class with no draws.
+        var idlePerOccupancySecond: [Double]
+        var gpus = 0, peakWall = 0.0, idleJoulesPerDay = 0.0
+        var hourlyWall = [Double](repeating: 0, count: 24)
+        var hardware: [HardwareUse] = []
+        var notes: [String] = []
+        /// Classes with a share of the traffic that got none of the draws.
+        var undrawn: [String] = []
+    }
+
+    /// Sizes each class that has draws (`size`) and adds the classes up in the scenario's order;
+    /// a class with traffic but no draws is in no figure, and a note says so.
+    func sizeClasses(_ draws: [Sample], classes: [QueryClass], surfaces: [ServingSurface]) -> FleetSizing {
+        var fleet = FleetSizing(idlePerOccupancySecond: [Double](repeating: 0, count: classes.count))
+        for (c, cls) in classes.enumerated() {
+            let mine = draws.filter { $0.cls == c }
+            guard !mine.isEmpty else {
+                // A class too rare for the draws is in no figure, not even its fleet: say so.
+                if cls.share > 0 {
+                    fleet.notes.append("class \(cls.name) (\(formatNumber(cls.share * 100, significant: 2)) % of queries) got none of the \(draws.count) draws: "
+                                       + "Wh per query and GWh a day count its queries at the other classes' mean, and its replicas are in no GPU, MW "
+                                       + "or hourly figure; raise samples")
+                    fleet.undrawn.append(cls.name)
+                }
+                continue
+            }
+            let sizing = size(cls, draws: mine, surface: surfaces[c])
+            fleet.idleJoulesPerDay += sizing.idleJoulesPerDay
+            fleet.idlePerOccupancySecond[c] = sizing.idlePerOccupancySecond
+            fleet.gpus += sizing.gpus
+            fleet.hardware.append(sizing.hardware)
+            fleet.peakWall += sizing.peakWall
+            for h in 0..<24 { fleet.hourlyWall[h] += sizing.hourlyWall[h] }
+            fleet.notes += sizing.notes
+        }
+        return fleet
+    }
+
+    /// One class's replicas, sized for its busiest hour plus headroom, and what they draw.
+    struct ClassSizing {
+        var gpus = 0
+        var idleJoulesPerDay = 0.0, idlePerOccupancySecond = 0.0
+        var peakWall = 0.0
+        var hourlyWall: [Double] = []
+        var hardware: HardwareUse
+        var notes: [String] = []
+    }
+
+    /// Sizes class `cls` from its draws `mine` (not empty) on its serving surface `s`; idle
+    /// provisioned energy is charged to its queries in proportion to the deployment time they occupy.
+    func size(_ cls: QueryClass, draws mine: [Sample], surface s: ServingSurface) -> ClassSizing {
+        let perDay = scenario.queriesPerDay
+        let meanTau = mine.reduce(0) { $0 + $1.cost.occupancySeconds } / Double(mine.count)
+        let busy = kernel.diurnal.map { perDay * cls.share * $0 / 3600 * meanTau }
+        // No traffic, no fleet: a replica kept for a class nobody sends would draw idle power
+        // that no query is charged and no day's total counts.
+        let needed = perDay * cls.share > 0 ? (busy.max() ?? 0) * (1 + kernel.headroom) : 0
+        let replicas = perDay * cls.share > 0 ? HardwareUse.wholeReplicas(needed: needed) : 0
+        let idleJ = busy.reduce(0) { $0 + (Double(replicas) - $1) * s.idleWallPower * 3600 }
+        let occupancyPerDay = perDay * cls.share * meanTau
+        var sizing = ClassSizing(hardware: HardwareUse(className: cls.name, deployment: cls.deployment, gpu: s.deployment.gpu.id,
+                                                       node: s.deployment.node.id, gpus: replicas * s.deployment.gpuCount,
+                                                       gpusPerReplica: s.deployment.gpuCount))
+        sizing.gpus = replicas * s.deployment.gpuCount
+        sizing.idleJoulesPerDay = idleJ
+        sizing.idlePerOccupancySecond = occupancyPerDay > 0 ? idleJ / occupancyPerDay : 0
+        // A replica's wall power while busy: the class's node energy over the deployment time it
+        // occupies, prompts, host and drawn scales included. The decode step's power alone left
+        // the hourly profile 9–16 % short of the day's energy (chat service: 27.2 against 30.9 MWh).
+        let busyWall = occupancyPerDay > 0 ? mine.reduce(0) { $0 + $1.nodeWh * 3600 } / Double(mine.count) / meanTau : s.busyWallPower
+        sizing.peakWall = Double(replicas) * busyWall
+        sizing.hardware.replicasNeeded = needed
+        sizing.hardware.replicaWallWatts = busyWall
+        sizing.hourlyWall = (0..<24).map { h in busy[h] * busyWall + (Double(replicas) - busy[h]) * s.idleWallPower }
+        if let note = Self.batchNote(surface: s, limit: kernel.deployments.first { $0.name == cls.deployment }?.maxBatch ?? 0) {
+            sizing.notes.append("class \(cls.name): \(note)")
+        }
+        if let note = tileEdgeNote(surface: s) {
+            sizing.notes.append("class \(cls.name): \(note)")
+        }
+        sizing.notes += Self.kvNotes(cls, draws: mine, surface: s)
+        let over = mine.filter(\.overContext).count
+        if over > 0 {
+            sizing.notes.append("class \(cls.name): \(ClassResult.shareWords(Double(over) / Double(mine.count))) of queries have a call longer than "
+                                + "the \(s.deployment.model.maxPositions)-token context window of \(s.deployment.model.id); costed as drawn")
+        }
+        return sizing
+    }
+
+    /// What the class's batch costs for sitting a few rows past a GEMM tile edge, priced at its
+    /// mean request as `estimate` prices it (`ServingEstimator.tileEdgeNote`): a KV cache that
+    /// holds 129 sequences had made 15× thinking 7.5 % cheaper than 14× with no word why.
+    func tileEdgeNote(surface s: ServingSurface) -> String? {
+        guard let probe = s.plainProbe, !s.disaggregated, !probe.isStatic(on: s.deployment.framework),
+              ServingEstimator.tileEdge(below: s.localBatch) != nil else { return nil }
+        let serving = ServingEstimator(estimator: estimator, deployment: s.deployment)
+        guard let priced = try? serving.continuous(probe, local: s.localBatch) else { return nil }
+        return (try? serving.tileEdgeNote(probe, local: s.localBatch, estimate: priced)) ?? nil
+    }
+
+    /// Why a class runs another batch than its deployment's `maxBatch`: the KV cache or a step's
+    /// token budget holds fewer, or the limit does not split evenly over data-parallel replicas,
+    /// each priced with the nearest whole number of sequences (maxBatch 300 on 8 replicas is
+    /// priced as 8 × 38 = 304, more than the limit, which had been said nowhere).
+    static func batchNote(surface s: ServingSurface, limit: Int) -> String? {
+        let ranks = s.deployment.attentionRanks, inFlight = s.localBatch * ranks
+        if inFlight > limit || (inFlight < limit && s.batchLimit == .none),
+           let split = ServingEstimator.replicaSplitNote(limit, perRank: s.localBatch, ranks: ranks) {
+            return split + (inFlight > limit ? ", more than the deployment's batch limit of \(limit)" : "")
+        }
+        guard inFlight < limit else { return nil }
+        let held = s.batchLimit != .stepBudget ? "the KV cache holds \(formatCount(inFlight, "sequence"))"
+            : s.disaggregated ? "a decode step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding"
+            : "a step's \(s.tokenBudget)-token budget keeps \(inFlight) sequences decoding beside the prompts that join them"
+        return "\(held), fewer than the deployment's batch limit"
+    }
+
+    /// What a class's calls ask of one engine's KV cache and batch that its pricing does not
+    /// give them: queries with a sequence that does not fit even alone (priced as drawn, at the
+    /// class's batch: a budget sized at the mean context had priced a 37,000-token answer on a
+    /// cache of 31,471 tokens at batch 1 with nothing said), parallel samples that cannot all be
+    /// resident at once (`samplesInTurnsNote`), and beam search's measured underestimate
+    /// (`validate`'s MLPerf GPT-J rows).
+    static func kvNotes(_ cls: QueryClass, draws mine: [Sample], surface s: ServingSurface) -> [String] {
+        var notes: [String] = []
+        let free = s.kvBudget.kvBytesPerGPU.bytes
+        let overflow = mine.filter { $0.overflows(s) }
+        if let worst = overflow.max(by: { $0.largestSequenceBytes < $1.largestSequenceBytes }), let call = worst.largestCall {
+            notes.append("class \(cls.name): \(ClassResult.shareWords(Double(overflow.count) / Double(mine.count))) of queries have a call that does not fit "
+                         + "in the KV cache even alone: the largest, \(sequenceWords(call)), holds \(formatNumber(worst.largestSequenceBytes / 1e9, significant: 3)) GB per GPU "
+                         + "at its last token, where \(formatNumber(free / 1e9, significant: 3)) GB per GPU is left for the KV cache after weights and activations; "
+                         + "an engine would refuse such a request (vLLM starts no engine whose max_model_len needs more KV cache than is free) or preempt it; "
+                         + "costed as drawn, at the class's batch of \(s.localBatch * s.deployment.attentionRanks)")
+        }
+        if let note = samplesInTurnsNote(cls, draws: mine, surface: s) { notes.append("class \(cls.name): " + note) }
+        if case .parallelSamples(_, "beam-search", _) = cls.strategy {
+            notes.append("class \(cls.name): beam search is priced as its beams decoding side by side from one shared prompt (each beam's KV held as a "
+                         + "separate answer); on MLPerf's GPT-J beam-search rows (4 beams, TensorRT-LLM) tokenwatt validate finds the Offline runs "
+                         + "30–46 % faster in the model than measured and their J per token 20–29 % low (docs/methodology.md §7: the beam search's "
+                         + "own kernels are not counted), so this class's GPU energy is likely low by about as much")
+        }
+        return notes
+    }
+
+    /// Why a parallel-samples class's samples, each fitting alone, decode in turns, and what the
+    /// price assumes of it; nil when they all fit at once. vLLM fans an n-sample request out into
+    /// n requests of one sequence (`ParentRequest`, vllm/v1/engine/parallel_sampling.py): none is
+    /// refused, as `max_model_len` bounds one sequence, but an engine holds no more than its batch,
+    /// nor, at their last token, more than its KV cache, and preempts the latest admitted when its
+    /// pages run out, freeing them for a recompute from the start (`_preempt_request`,
+    /// vllm/v1/core/sched/scheduler.py). Until 2026-12-06 samples that fit only one by one were
+    /// "a request an engine would refuse" and those within the batch got no "in turns" note.
+    static func samplesInTurnsNote(_ cls: QueryClass, draws mine: [Sample], surface s: ServingSurface) -> String? {
+        guard case let .parallelSamples(n, kind, _) = cls.strategy else { return nil }
+        let crowded = mine.filter { $0.samplesTakeTurns(s) }
+        guard let worst = crowded.max(by: { $0.largestCallBytes < $1.largestCallBytes }), let call = worst.largestCall else { return nil }
+        let what = kind == "beam-search" ? "beams" : "samples", gb = { (x: Double) in formatNumber(x / 1e9, significant: 3) }
+        let why = n > s.localBatch
+            ? "a query's \(n) \(what) are more than the \(formatCount(s.localBatch, "sequence")) an engine keeps in flight (\(Self.limitWords(s.batchLimit)))"
+            : "\(ClassResult.shareWords(Double(crowded.count) / Double(mine.count))) of queries have more \(what) than one engine's KV cache holds at once: "
+                + "the largest, \(callWords(call)), holds \(gb(worst.largestCallBytes)) GB per GPU at its last token, where "
+                + "\(gb(s.kvBudget.kvBytesPerGPU.bytes)) GB per GPU is left for the KV cache, though each alone (\(sequenceWords(call))) holds "
+                + "\(gb(worst.largestSequenceBytes)) GB"
+        return why + ": they cannot all decode together but in turns (an engine runs them as \(n) requests of one sequence and preempts "
+            + "those its pages cannot hold), so a query takes longer than one answer; the energy is priced as \(n) shares of a decode step "
+            + "at the class's batch, with the prompt prefilled once and its KV cache held for every turn; a preempted \(kind == "beam-search" ? "beam" : "sample") "
+            + "is recomputed from its start (vLLM preempts by recompute; its prompt from the prefix cache while the pages stay there), which is not priced"
+    }
+
+    /// A call's prompt and one of its sequences in words: "1000 + 3000 tokens", and for parallel
+    /// samples "1000 + 3000 tokens, one of 128 sequences from one prompt".
+    static func sequenceWords(_ c: ModelCall) -> String {
+        "\(c.newTokens + c.cachedTokens) + \(c.outputTokens) tokens" + (c.sequences > 1 ? ", one of \(c.sequences) sequences from one prompt" : "")
+    }
+
+    /// What holds an engine's batch where it is, in words.
+    static func limitWords(_ limit: BatchLimit) -> String {
+        switch limit {
+        case .none: return "its batch limit"
+        case .memory: return "what its KV cache holds"
+        case .stepBudget: return "what a step's token budget keeps decoding"
+        }
+    }
+}
