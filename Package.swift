@@ -25,7 +25,7 @@ let package = Package(
             dependencies: ["KernelPower"],
             resources: [.copy("Resources/models.json"), .copy("Resources/grids.json"), .copy("Resources/facilities.json"),
                         .copy("Resources/gemm-throughput.json"), .copy("Resources/attention-throughput.json"), .copy("Resources/serving-energy.json"),
-                        .copy("Resources/error-bands.json"), .copy("Resources/roofline-power.json"),
+                        .copy("Resources/error-bands.json"), .copy("Resources/serving-refits.json"), .copy("Resources/roofline-power.json"),
                         .copy("Resources/layer-op-times.json"), .copy("Resources/weight-only-speedup.json")],
             swiftSettings: optimized
         ),

@@ -12,7 +12,8 @@ import Testing
     @Test(.enabled(if: sharedData != nil)) func committedBandsAreCurrent() throws {
         let suite = try ValidationSuite.run(dataDirectory: sharedData!)
         let inFit = try ErrorBands.bundledFitRuns(dataDirectory: sharedData!, estimator: Estimator())
-        let bands = ErrorBands.compute(from: suite.records, fitted: Set(CoefficientFile.bundled.fitted.map(\.gpuID)), inFit: inFit)
+        let bands = ErrorBands.compute(from: suite.records, fitted: Set(CoefficientFile.bundled.fitted.map(\.gpuID)), inFit: inFit,
+                                       forecasts: ServingRefitForecasts.bundled.byKey)
         // Held-back runs dropped into ../shared/data change what the bands are read from; the
         // bundled file then describes the data it was made from, and validate says so.
         if let changed = ErrorBands.bundled.staleness(against: bands.runsByDataSet) {

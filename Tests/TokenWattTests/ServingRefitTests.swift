@@ -1,3 +1,4 @@
+import Foundation
 import KernelPower
 import Testing
 @testable import TokenWatt
@@ -23,15 +24,50 @@ import Testing
         ValidationRecord(dataset: dataset, gpu: "g", group: "f", metric: ErrorBands.metric, label: label, measured: measured, predicted: predicted)
     }
 
-    /// A fit run's ratio is replaced by its forecast; the others keep theirs, and the band keeps
-    /// its quantiles and run count.
-    @Test func forecastsReplaceTheFitRunsRatios() {
+    /// A fit run is scored by its forecast, the others by their own prediction; the band counts
+    /// the runs scored by refits, and the in-sample band beside it keeps its quantiles.
+    @Test func forecastsReplaceTheFitRunsRatios() throws {
         let records = (0..<20).map { Self.record("r\($0)", $0 < 10 ? "fit" : "other", measured: 1, predicted: 1) }
-        let forecasts = (0..<10).map { Self.record("r\($0)", "fit", measured: 1, predicted: 0.5) }
-        let bundled = ErrorBands.band("g", records, tail: 0.05)
-        let r = ErrorBands.refitBand(bundled, records: records, forecasts: forecasts)
-        #expect(r.refit.runs == 20 && r.refit.tail == 0.05 && r.forecastRuns == 10)
-        #expect(r.forecastMedian == 2 && r.inSampleMedian == 1 && r.forecastsInside == 0)
-        #expect(r.refit.ratioHigh == 2 && r.refit.ratioLow == 1)
+        let fit = Set((0..<10).map { ErrorBands.fitKey("fit", "r\($0)") })
+        let forecasts = Dictionary(uniqueKeysWithValues: fit.map { ($0, 0.5) })
+        let b = ErrorBands.compute(from: records, fitted: ["g"], inFit: fit, forecasts: forecasts).band(for: "g")
+        #expect(b.fitRuns == 10 && b.refitRuns == 10 && b.ratioHigh == 2 && b.ratioLow == 1)
+        let r = try #require(ErrorBands.refitBand(b, records: records, forecasts: forecasts))
+        #expect(r.inSample.runs == 20 && r.inSample.tail == b.tail && r.forecastRuns == 10)
+        #expect(r.forecastMedian == 2 && r.inSampleMedian == 1 && r.forecastsInsideInSample == 0)
+        #expect(r.inSample.ratioLow == 1 && r.inSample.ratioHigh == 1)
+        // Without forecasts nothing is refitted and there is nothing to set beside the band.
+        let plain = ErrorBands.compute(from: records, fitted: ["g"], inFit: fit).band(for: "g")
+        #expect(plain.refitRuns == 0 && ErrorBands.refitBand(plain, records: records, forecasts: [:]) == nil)
+    }
+
+    /// The bundled forecasts hold one per fit run label, each under the family its fold left out.
+    @Test(.enabled(if: sharedData != nil)) func bundledForecastsCoverTheFitRuns() throws {
+        let start = try Generalization.ServingFitStart(dataDirectory: sharedData!)
+        let bundled = ServingRefitForecasts.bundled
+        #expect(bundled.gpu == start.gpu.id && bundled.dataset == MLEnergyValidation.dataset)
+        #expect(Set(bundled.forecasts.map(\.label)) == Set(start.rows.map(\.label)))
+        #expect(bundled.forecasts.count == Set(start.rows.map(\.label)).count)
+        for fold in start.folds {
+            #expect(bundled.forecasts.filter { $0.family == fold.family }.map(\.label).sorted() == fold.heldOut.sorted(), "\(fold.family)")
+        }
+    }
+
+    @Test func bundledFileRoundTrips() throws {
+        let path = packageRoot.appendingPathComponent("Sources/TokenWatt/Resources/serving-refits.json")
+        let committed = try String(contentsOf: path, encoding: .utf8)
+        let again = try ServingRefitForecasts.read(Data(committed.utf8), file: "serving-refits.json")
+        #expect(again == ServingRefitForecasts.bundled && again.json() == committed)
+    }
+
+    /// One family refitted afresh forecasts its runs as the bundled file says, to the last digit
+    /// (refresh with `tokenwatt validate --no-report --refits-out …`). One fold, the one with the
+    /// fewest runs left out, as the whole set takes minutes.
+    @Test(.enabled(if: sharedData != nil)) func oneRefitReproducesTheBundledForecasts() throws {
+        let start = try Generalization.ServingFitStart(dataDirectory: sharedData!)
+        let fold = try #require(start.folds.min { $0.heldOutRuns < $1.heldOutRuns })
+        let fresh = ServingRefitForecasts(gpu: start.gpu.id, records: try start.forecast(fold, dataDirectory: sharedData!))
+        let bundled = ServingRefitForecasts.bundled.forecasts.filter { $0.family == fold.family }
+        #expect(!bundled.isEmpty && fresh.forecasts == bundled, "stale serving refits (\(fold.family)): run `\(ServingRefitForecasts.generatedBy)`")
     }
 }

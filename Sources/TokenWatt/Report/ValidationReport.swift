@@ -20,18 +20,22 @@ public struct ValidationReport: Sendable {
     /// `--calibration`), or nil when they were: such a report says so where the table would be,
     /// rather than printing an empty table (and `[]` in JSON) as if it were a result.
     public var generalizationSkipped: String?
-    /// The serving GPU's band with its fit runs forecast by the refits that leave their family
-    /// out (`ErrorBands.refitBand`); nil when the refits were not run.
-    public var refitBand: RefitBand?
+    /// The serving GPU's band beside the same runs scored in sample (`ErrorBands.refitBand`); nil
+    /// when no band scores runs by refits.
+    public let refitBand: RefitBand?
 
-    /// `inFit`: the runs the calibration was fitted on (`ErrorBands.bundledFitRuns`), which the bands count.
-    public init(suite: ValidationSuite, generalization: [Generalization.Row], fitted: Set<String>? = nil, inFit: Set<String> = []) {
+    /// `inFit`: the runs the calibration was fitted on (`ErrorBands.bundledFitRuns`), which the
+    /// bands count; `forecasts`: those runs as refits without their family forecast them, which
+    /// the bands score them by (`ServingRefitForecasts.byKey`).
+    public init(suite: ValidationSuite, generalization: [Generalization.Row], fitted: Set<String>? = nil, inFit: Set<String> = [],
+                forecasts: [String: Double] = [:]) {
         self.suite = suite
         self.generalization = generalization
         leverPairs = LeverValidation.pairs(suite.records)
         latencyPairs = LeverValidation.pairs(suite.records, metrics: LeverValidation.latencyMetrics)
-        let bands = fitted.map { ErrorBands.compute(from: suite.records, fitted: $0, inFit: inFit) }
+        let bands = fitted.map { ErrorBands.compute(from: suite.records, fitted: $0, inFit: inFit, forecasts: forecasts) }
         self.bands = bands
+        refitBand = bands?.bands.lazy.compactMap { ErrorBands.refitBand($0, records: suite.records, forecasts: forecasts) }.first
         guard let fitted, let bands else { bandCoverage = []; return }
         let kept = ErrorBands.leaveOneGPUOutCoverage(suite.records, fitted: fitted, tail: bands.forecast.tail)
         let atP5 = ErrorBands.leaveOneGPUOutCoverage(suite.records, fitted: fitted, tail: 0.05)

@@ -14,8 +14,13 @@ extension ErrorBands {
         var parts: [String] = []
         if b.fitRuns > 0 {
             let others = b.outsideFitMedian.map { ", and the \(b.runs - b.fitRuns) others have median × \(QueryRange.ratio($0))" } ?? ""
-            parts.append("\(b.fitRuns) of its \(b.runs) runs are those the calibration was fitted on, whose ratios are fit residuals, "
-                         + "not forecast errors\(others)")
+            if b.refitRuns == b.fitRuns {
+                parts.append("\(b.fitRuns) of its \(b.runs) runs are those the calibration was fitted on, each scored by a refit "
+                             + "that leaves its model family out, so the range is a forecast's error\(others)")
+            } else {
+                parts.append("\(b.fitRuns) of its \(b.runs) runs are those the calibration was fitted on, whose ratios are fit "
+                             + "residuals, not forecast errors\(others)")
+            }
         }
         for (set, why) in Self.leftOut.sorted(by: { $0.key < $1.key }) {
             if let n = runsByDataSet["\(set)/\(gpu.id)"], n > 0 { parts.append("its \(n) \(set) runs are left out: \(why)") }

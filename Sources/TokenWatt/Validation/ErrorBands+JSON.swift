@@ -41,6 +41,7 @@ extension ErrorBands {
              + [("tail", .num(b.tail)), ("ratioLow", .num(b.ratioLow)), ("ratioMedian", .num(b.ratioMedian)), ("ratioHigh", .num(b.ratioHigh)),
                 ("leftOut", .str(b.leftOut)), ("outOfSampleCoverage", .num(b.outOfSampleCoverage))]
              + (b.fitRuns > 0 ? [("fitRuns", .num(Double(b.fitRuns)))] : [])
+             + (b.refitRuns > 0 ? [("refitRuns", .num(Double(b.refitRuns)))] : [])
              + (b.outsideFitMedian.map { [("outsideFitMedian", .num($0))] } ?? []))
     }
 
@@ -108,6 +109,7 @@ extension ErrorBands {
                           outOfSampleCoverage: try o.double("outOfSampleCoverage", 0...1, expected: "a share from 0 to 1"),
                           leftOut: try o.string("leftOut", allowed: ["model family", "GPU", "none"]))
         b.fitRuns = try o.optionalInt("fitRuns", 0...b.runs) ?? 0
+        b.refitRuns = try o.optionalInt("refitRuns", 0...b.fitRuns) ?? 0
         b.outsideFitMedian = try o.optionalDouble("outsideFitMedian", ratio)
         try o.finish()
         guard b.ratioLow <= b.ratioMedian, b.ratioMedian <= b.ratioHigh else {

@@ -30,6 +30,9 @@ public struct ErrorBand: Sendable, Equatable {
     /// ratios are fit residuals, not errors of a forecast. Leaving a family out re-picks the
     /// range's quantiles but refits nothing, so such runs stay in sample (`ErrorBands.caveat`).
     public var fitRuns = 0
+    /// Of `fitRuns`, those scored by a refit without their model family (`ServingRefitForecasts`):
+    /// their ratios are forecast errors, as a new model's would be.
+    public var refitRuns = 0
     /// The median measured ÷ estimated of the runs outside the fit, where some are in it and some not.
     public var outsideFitMedian: Double? = nil
 
@@ -100,9 +103,11 @@ public struct ErrorBands: Sendable, Equatable {
     /// not read from, the pool for a GPU it was not read from. Each family (or pooled GPU) is left
     /// out in turn against the range of the rest, and the narrowest range in `tails` whose
     /// runs-weighted coverage reaches 90 % is kept (the extremes when none does).
-    /// `inFit` keys (`fitKey`) the runs the calibration was fitted on, which each band counts.
-    public static func compute(from records: [ValidationRecord], fitted: Set<String>, inFit: Set<String> = []) -> ErrorBands {
-        let rows = scored(records)
+    /// `inFit` keys (`fitKey`) the runs the calibration was fitted on, which each band counts;
+    /// `forecasts` (by `fitKey`) score such runs by refits that leave their family out instead.
+    public static func compute(from records: [ValidationRecord], fitted: Set<String>, inFit: Set<String> = [],
+                               forecasts: [String: Double] = [:]) -> ErrorBands {
+        let rows = scored(replacing(records, with: forecasts))
         let byGPU = Dictionary(grouping: rows, by: \.gpu)
         let own = byGPU.keys.sorted().compactMap { gpu -> ErrorBand? in
             let r = byGPU[gpu]!
@@ -110,6 +115,7 @@ public struct ErrorBands: Sendable, Equatable {
             var b = calibrated(gpu, r, leavingOut: \.group)
             let outside = r.filter { !inFit.contains(fitKey($0.dataset, $0.label)) }
             b.fitRuns = r.count - outside.count
+            b.refitRuns = r.filter { inFit.contains(fitKey($0.dataset, $0.label)) && forecasts[fitKey($0.dataset, $0.label)] != nil }.count
             if b.fitRuns > 0, !outside.isEmpty { b.outsideFitMedian = quantile(outside.map { $0.measured / $0.predicted }.sorted(), 0.5) }
             return b
         }

@@ -42,29 +42,50 @@ extension Generalization {
         public var inSample: [ValidationRecord]
     }
 
-    /// Leave one model family out of the H100 serving fit. Rows: each family forecast by a fit
-    /// without it, then every fit run pooled out of sample and, for comparison, in sample.
-    public static func leaveOneServingFamilyOut(dataDirectory: String) throws -> ServingRefits {
-        let full = CoefficientFile.bundled
-        let gpus = GPUCatalog.bundled
-        let gpu = try gpus.gpu(BuiltinCalibration.servingFitGPU)
-        let partial = CoefficientFile(capHoldFraction: full.capHoldFraction, fitted: full.fitted.filter { $0.gpuID != gpu.id },
-                                      provenance: "without \(gpu.id)")
-        let rows = ServingCalibration.rows(try MLEnergyData.load(dataDirectory: dataDirectory), gpu: gpu.id,
+    /// The serving GPU, its fit's rows and what the Ampere fits carry over to it: what every
+    /// refit starts from, as `BuiltinCalibration.run` does.
+    public struct ServingFitStart: Sendable {
+        public var gpu: GPUSpec
+        public var partial: CoefficientFile
+        public var rows: [CalibrationRow]
+
+        public init(dataDirectory: String) throws {
+            let full = CoefficientFile.bundled
+            gpu = try GPUCatalog.bundled.gpu(BuiltinCalibration.servingFitGPU)
+            let id = gpu.id
+            partial = CoefficientFile(capHoldFraction: full.capHoldFraction, fitted: full.fitted.filter { $0.gpuID != id },
+                                      provenance: "without \(id)")
+            rows = ServingCalibration.rows(try MLEnergyData.load(dataDirectory: dataDirectory), gpu: id,
                                            estimator: Estimator(calibration: partial))
-        var out: [Row] = []
-        var forecasts: [ValidationRecord] = []
-        for fold in servingFolds(rows, gpu: gpu.id) {
-            let fit = try BuiltinCalibration.servingFit(fold.training, gpu: gpu, partial: partial, gpus: gpus,
+        }
+
+        public var folds: [ServingFold] { Generalization.servingFolds(rows, gpu: gpu.id) }
+
+        /// TokenWatt's v3 records of `fold`'s runs under the GPU refitted without them.
+        public func forecast(_ fold: ServingFold, dataDirectory: String) throws -> [ValidationRecord] {
+            let fit = try BuiltinCalibration.servingFit(fold.training, gpu: gpu, partial: partial, gpus: GPUCatalog.bundled,
                                                         source: "ML.ENERGY v3 without \(fold.family)")
             let file = CoefficientFile(capHoldFraction: partial.capHoldFraction, fitted: partial.fitted + [fit],
                                        provenance: "without \(gpu.id)/\(fold.family)")
-            let held = try records(dataDirectory: dataDirectory, estimator: Estimator(calibration: file), gpu: gpu.id, labels: fold.heldOut)
-            forecasts += held
-            out += summarize(held, experiment: "\(gpu.id) without \(fold.family) (\(fold.heldOutRuns) fit runs)")
+            return try Generalization.records(dataDirectory: dataDirectory, estimator: Estimator(calibration: file), gpu: gpu.id,
+                                              labels: fold.heldOut)
         }
-        let inSample = try records(dataDirectory: dataDirectory, estimator: Estimator(), gpu: gpu.id, labels: Set(rows.map(\.label)))
-        let runs = "\(rows.count) \(gpu.id) fit runs"
+    }
+
+    /// Leave one model family out of the H100 serving fit. Rows: each family forecast by a fit
+    /// without it, then every fit run pooled out of sample and, for comparison, in sample.
+    public static func leaveOneServingFamilyOut(dataDirectory: String) throws -> ServingRefits {
+        let start = try ServingFitStart(dataDirectory: dataDirectory)
+        let id = start.gpu.id
+        var out: [Row] = []
+        var forecasts: [ValidationRecord] = []
+        for fold in start.folds {
+            let held = try start.forecast(fold, dataDirectory: dataDirectory)
+            forecasts += held
+            out += summarize(held, experiment: "\(id) without \(fold.family) (\(fold.heldOutRuns) fit runs)")
+        }
+        let inSample = try records(dataDirectory: dataDirectory, estimator: Estimator(), gpu: id, labels: Set(start.rows.map(\.label)))
+        let runs = "\(start.rows.count) \(id) fit runs"
         out += summarize(forecasts, experiment: "\(runs), each family forecast by a fit without it")
             + summarize(inSample, experiment: "\(runs), the bundled fit (in sample)")
         return ServingRefits(rows: out, forecasts: forecasts, inSample: inSample)

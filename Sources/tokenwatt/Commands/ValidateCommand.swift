@@ -6,7 +6,7 @@ import TokenWatt
 enum ValidateCommand {
     static let usage = """
     tokenwatt validate [--format text|json|markdown] [--data-dir DIR] [--calibration FILE] [--by-model]
-                       [-o DIR] [--no-report] [--quick] [--rows DATASET] [--bands-out FILE]
+                       [-o DIR] [--no-report] [--quick] [--rows DATASET] [--bands-out FILE] [--refits-out FILE]
       Writes DIR/validation.md, DIR/validation.json and one SVG per data set (DIR defaults to Reports)
       and prints the summary. --quick skips the generalization refits; --no-report writes no files and so
       skips the refits too (the markdown and json it prints say so);
@@ -17,11 +17,14 @@ enum ValidateCommand {
       --rows levers every pair of runs behind the lever table (measured and predicted change),
       --rows targets every MAPE limit the issues set against its row, met or not;
       --bands-out writes the measured ÷ estimated energy bands that estimate's range reads
-      (the bundled file: Sources/TokenWatt/Resources/error-bands.json); not with --calibration FILE.
+      (the bundled file: Sources/TokenWatt/Resources/error-bands.json); not with --calibration FILE;
+      --refits-out runs the refits that leave each model family out of the serving fit (minutes) and
+      writes their forecasts, which the bands score the fit's runs by
+      (the bundled file: Sources/TokenWatt/Resources/serving-refits.json); not with --quick or --calibration FILE.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["format", "data-dir", "calibration", "o", "output", "rows", "bands-out"],
+        let args = try Arguments(argv, valued: ["format", "data-dir", "calibration", "o", "output", "rows", "bands-out", "refits-out"],
                                  boolean: ["by-model", "no-report", "quick"])
         _ = try args.requirePositional(0, usage: usage)
         // Rows are a table: text, CSV or JSON (they printed the text table whatever --format said).
@@ -32,19 +35,23 @@ enum ValidateCommand {
         let data = try DataDirectory.resolve(explicit: args.string("data-dir"))
         // The bands file is what estimate reads as the bundled coefficients' error; bands measured
         // on a user file would be presented as those.
-        if args.string("calibration") != nil, args.string("bands-out") != nil {
-            throw UsageError(description: "--bands-out writes the error bands of the bundled coefficients (the file estimate reads); "
-                             + "with --calibration FILE they would measure your file instead: leave out one of the two")
+        if args.string("calibration") != nil, args.string("bands-out") != nil || args.string("refits-out") != nil {
+            throw UsageError(description: "--bands-out and --refits-out write the error bands and refits of the bundled coefficients "
+                             + "(the files estimate reads); with --calibration FILE they would measure your file instead: leave out one of the two")
+        }
+        if args.string("refits-out") != nil, args.flag("quick") {
+            throw UsageError(description: "--refits-out writes the serving refits, which --quick skips: leave out one of the two")
         }
         let estimator = try CommonOptions.estimator(args)
         // Reports/ holds the bundled model's full run only: a partial run writes where -o says, or nowhere.
         let reportDir = args.flag("no-report") ? nil : partial ? explicitDir : explicitDir ?? "Reports"
         // Refused before the suite runs (minutes): the run reads every file under the data folder.
-        try Output.refuseInsideData(outputs: [("--bands-out", args.string("bands-out")), ("-o", reportDir.map { $0 + "/validation.md" })]
+        try Output.refuseInsideData(outputs: [("--bands-out", args.string("bands-out")), ("--refits-out", args.string("refits-out")),
+                                              ("-o", reportDir.map { $0 + "/validation.md" })]
             .compactMap { what, path in path.map { (what, $0) } }, dataDirectory: data)
         // The generalization refits only feed the report: a run that writes none skips them.
         let skipped = skippedRefits(args, writesReport: reportDir != nil)
-        var (report, suite) = try build(data: data, estimator: estimator, skipped: skipped)
+        var (report, suite, refits) = try build(data: data, estimator: estimator, skipped: skipped)
         let calibrationNote = CommonOptions.userCalibrationNote(args, estimator: estimator).map {
             "\($0); the figures below score that file, and the targets, levers and bands below are recomputed with it"
         }
@@ -53,7 +60,9 @@ enum ValidateCommand {
         // new report beside the old bands.
         var outputs = reportDir.map { Self.files(report, suite: suite, dir: $0) } ?? []
         if let path = args.string("bands-out"), let bands = report.bands { outputs.append((path, bands.json())) }
-        try Output.refuseOverlaps(outputs: outputs.map { ($0.path == args.string("bands-out") ? "--bands-out" : "the report", $0.path) },
+        if let path = args.string("refits-out"), let refits { outputs.append((path, refits.json())) }
+        let names = [args.string("bands-out"): "--bands-out", args.string("refits-out"): "--refits-out"]
+        try Output.refuseOverlaps(outputs: outputs.map { (names[$0.path] ?? "the report", $0.path) },
                                   inputs: CommonOptions.inputFiles(args))
         try Output.writeFiles(outputs)
         // On stderr: standard output is the summary alone, which --format json makes one JSON document.
@@ -79,6 +88,10 @@ enum ValidateCommand {
             Output.note("note: \(name): \(rows.count) rows not estimated (e.g. \(rows[0].label): \(rows[0].reason))")
         }
         for n in suite.notes { Output.note("note: \(n.dataset): \(n.note)") }
+        if let refits, refits != ServingRefitForecasts.bundled {
+            Output.note("note: this run's serving refits differ from the bundled ones the bands read (estimate's range); "
+                        + "`tokenwatt \(ServingRefitForecasts.generatedBy.dropFirst("tokenwatt ".count))` updates them")
+        }
         if estimator.calibrationIsBundled,
            let changed = ErrorBands.bundled.staleness(against: report.bands?.runsByDataSet ?? ErrorBands.runs(suite.records)) {
             Output.note("note: the bundled error bands and lever figures (estimate's range, fleet's levers) were computed from other runs "
@@ -109,25 +122,27 @@ enum ValidateCommand {
         if args.string("calibration") != nil {
             return "the generalization refits refit the bundled calibration's data sets, so a run with --calibration FILE skips them"
         }
-        if !writesReport {
+        if !writesReport, args.string("refits-out") == nil {
             return "the generalization refits only feed a written report, so a run that writes none (--no-report, or a partial run without -o DIR) skips them"
         }
         return nil
     }
 
-    /// Runs every data set (and, unless quick, the generalization refits).
-    static func build(data: String, estimator: Estimator, skipped: String?) throws -> (ValidationReport, ValidationSuite) {
+    /// Runs every data set (and, unless skipped, the generalization refits). The bands score the
+    /// serving fit's runs by the refits' forecasts: this run's when it refitted, else the bundled ones.
+    static func build(data: String, estimator: Estimator, skipped: String?)
+        throws -> (report: ValidationReport, suite: ValidationSuite, refits: ServingRefitForecasts?) {
         let suite = try ValidationSuite.run(dataDirectory: data, estimator: estimator)
         let refits = skipped != nil ? nil : try Generalization.all(dataDirectory: data)
+        let fresh = refits.map { ServingRefitForecasts(gpu: BuiltinCalibration.servingFitGPU, records: $0.serving.forecasts) }
         let fitted = Set(estimator.calibration.fitted.map(\.gpuID))
-        // The bundled calibration's own rows; another calibration's are not known here, and none are counted.
-        let inFit = estimator.calibrationIsBundled ? try ErrorBands.bundledFitRuns(dataDirectory: data, estimator: estimator) : []
-        var report = ValidationReport(suite: suite, generalization: refits?.rows ?? [], fitted: fitted, inFit: inFit)
+        // The bundled calibration's own rows and refits; another calibration's are not known here, and none are counted.
+        let bundled = estimator.calibrationIsBundled
+        let inFit = bundled ? try ErrorBands.bundledFitRuns(dataDirectory: data, estimator: estimator) : []
+        let forecasts = bundled ? (fresh ?? ServingRefitForecasts.bundled).byKey : [:]
+        var report = ValidationReport(suite: suite, generalization: refits?.rows ?? [], fitted: fitted, inFit: inFit, forecasts: forecasts)
         report.generalizationSkipped = skipped
-        if let refits, let band = report.bands?.bands.first(where: { $0.gpu == BuiltinCalibration.servingFitGPU }), estimator.calibrationIsBundled {
-            report.refitBand = ErrorBands.refitBand(band, records: suite.records, forecasts: refits.serving.forecasts)
-        }
-        return (report, suite)
+        return (report, suite, bundled ? fresh : nil)
     }
 
     /// DIR/validation.md, DIR/validation.json and one SVG per data set.
