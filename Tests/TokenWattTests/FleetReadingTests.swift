@@ -62,7 +62,7 @@ import Testing
         #expect(types.map(\.gpu) == ["h100-sxm", "a100-sxm-80gb"])
         #expect(types.reduce(0) { $0 + $1.gpus } == r.gpus && types.reduce(0) { $0 + $1.nodes } == r.nodes)
         let line = types.map { "\($0.gpus) × \($0.gpu) in \($0.nodes) × \($0.node)" }.joined(separator: ", ")
-        #expect(FleetRendering.text(w, [r]).contains("fleet: \(r.gpus ?? 0) GPUs in \(r.nodes ?? 0) nodes (\(line)); peak"))
+        #expect(FleetRendering.text(w, [r]).contains("fleet: \(r.gpus ?? 0) GPUs in \(r.nodes ?? 0) nodes (\(line)); provisioned peak"))
         guard case let .array(hardware)? = try Self.scenarioObject(r).first(where: { $0.0 == "hardware" })?.1 else {
             Issue.record("no hardware"); return
         }

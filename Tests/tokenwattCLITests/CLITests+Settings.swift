@@ -41,7 +41,8 @@ extension CLITests {
     /// estimate's JSON carries the settings its CSV does, with the same values.
     @Test func estimateJSONCarriesTheCSVSettings() throws {
         let base = ["estimate"] + Self.leversGiven + ["--precision", "fp8"]
-        let csv = Self.csvLines(try Self.run(base + ["--format", "csv"]).stdout)
+        // Quote-aware: the note cell carries the receipt's caveats, commas and all.
+        let csv = try Self.run(base + ["--format", "csv"]).stdout.split(separator: "\n").map(Self.csvFields)
         let row = Dictionary(uniqueKeysWithValues: zip(csv[0], csv[1]))
         let r = try Self.run(base + ["--format", "json"])
         let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])

@@ -118,12 +118,32 @@ extension QueryEstimate {
         }
         out += rangeReceipt
         out += "\nPHASES (GPU boundary, all GPUs)\n"
-        out += "  prefill  \(Self.wh(s.prefill.energy.wattHours)) Wh  TTFT \(formatFixed(s.timeToFirstToken.milliseconds, decimals: 1)) ms  \(formatFixed(s.prefill.gpuPower.watts, decimals: 0)) W/GPU\n"
-        out += "  decode   \(Self.wh(s.decode.energy.wattHours)) Wh  \(interTokenReceipt)  \(formatFixed(s.decode.gpuPower.watts, decimals: 0)) W/GPU\n"
-        out += "  \(formatNumber(s.outputTokensPerSecond, significant: 5)) output tokens/s, \(formatNumber(s.energyPerOutputToken.joules, significant: 4)) J/output token, \(formatFixed(s.gpuPower.watts, decimals: 0)) W/GPU, node \(formatFixed(ledger.nodePower.watts, decimals: 0)) W at the wall\n"
-        out += "  prefill share of GPU energy \(formatPercent(s.prefillShare)); batch \(s.effectiveBatch) (requested \(s.requestedBatch), fits \(s.maxBatch))\n"
+        for p in phaseCells { out += "  " + p.phase.padding(toLength: 7, withPad: " ", startingAt: 0) + "  \(p.wh) Wh  \(p.latency)  \(p.watts) W/GPU\n" }
+        out += "  \(rateWords)\n  \(batchWords)\n"
         out += "\nASSUMPTIONS\n" + assumptions.map { "  - \($0)\n" }.joined()
         return out
+    }
+
+    /// Each phase's GPU energy, latency and power per GPU, as the receipt's PHASES block and the
+    /// Markdown's phase table print them (the Markdown had no phases: no TTFT, ITL or prefill share).
+    var phaseCells: [(phase: String, wh: String, latency: String, watts: String)] {
+        let s = serving
+        return [("prefill", Self.wh(s.prefill.energy.wattHours), "TTFT \(formatFixed(s.timeToFirstToken.milliseconds, decimals: 1)) ms",
+                 formatFixed(s.prefill.gpuPower.watts, decimals: 0)),
+                ("decode", Self.wh(s.decode.energy.wattHours), interTokenReceipt, formatFixed(s.decode.gpuPower.watts, decimals: 0))]
+    }
+
+    /// The steady state's rate, energy per token and power, in words.
+    var rateWords: String {
+        let s = serving
+        return "\(formatNumber(s.outputTokensPerSecond, significant: 5)) output tokens/s, \(formatNumber(s.energyPerOutputToken.joules, significant: 4)) J/output token, "
+            + "\(formatFixed(s.gpuPower.watts, decimals: 0)) W/GPU, node \(formatFixed(ledger.nodePower.watts, decimals: 0)) W at the wall"
+    }
+
+    /// The prefill share and the batch, in words.
+    var batchWords: String {
+        let s = serving
+        return "prefill share of GPU energy \(formatPercent(s.prefillShare)); batch \(s.effectiveBatch) (requested \(s.requestedBatch), fits \(s.maxBatch))"
     }
 
     public static let csvHeader = ["model", "gpu", "gpus", "input_tokens", "output_tokens", "boundary", "wh_per_query",
@@ -143,7 +163,9 @@ extension QueryEstimate {
                formatNumber(s.timeToFirstToken.milliseconds), formatNumber(s.gpuPower.watts), formatNumber(ledger.nodePower.watts),
                String(s.effectiveBatch), formatNumber(ledger.busyFraction), formatNumber(ledger.pue),
                range.map { formatNumber($0.low[boundary] ?? 0) } ?? "", range.map { formatNumber($0.high[boundary] ?? 0) } ?? "",
-               (s.notes + atLoadNote).joined(separator: "; ")]
+               // The caveats the receipt lists (a cap's range and upper bound, the AMD gap): the
+               // note had been empty beside a 300 W cap's figures, which the text calls an upper bound.
+               (s.notes + caveats + atLoadNote).joined(separator: "; ")]
             + LayoutColumns.cells(d, requestedBatch: s.requestedBatch)
     }
 
@@ -158,6 +180,9 @@ extension QueryEstimate {
             out += "\nRange: " + Boundary.allCases.map { "\($0.rawValue) \(Self.wh(g.low[$0] ?? 0))–\(Self.wh(g.high[$0] ?? 0)) Wh" }
                 .joined(separator: ", ") + " (\(g.basis)).\n"
         }
+        out += "\n**Phases** (GPU boundary, all GPUs)\n\n| phase | Wh | latency | W per GPU |\n|---|---:|---|---:|\n"
+        for p in phaseCells { out += "| \(p.phase) | \(p.wh) | \(p.latency) | \(p.watts) |\n" }
+        out += "\n\(rateWords); \(batchWords).\n"
         out += "\n**Assumptions**\n\n" + assumptions.map { "- \($0)\n" }.joined()
         return out
     }

@@ -8,6 +8,10 @@ public struct QueryEstimate: Sendable {
     public let ledger: QueryLedger
     public let boundary: Boundary
     public let assumptions: [String]
+    /// The assumptions that qualify the figures (`deploymentCaveats`, the range's runs at default
+    /// settings, a decode saving beyond the measured, 8-bit experts): what estimate's CSV note and
+    /// `predict`'s note carry, where the receipt's list had been the only place they were said.
+    public let caveats: [String]
     /// Given a load, the same load as a continuous-batching engine serves it (see `LoadAlternative`).
     public let atLoad: LoadAlternative?
     /// Wh per query with the GPU energy at the two ends of its GPU's measured error band (the
@@ -63,12 +67,13 @@ public struct QueryEstimate: Sendable {
             q.caveat = ErrorBands.bundled.caveat(for: d.gpu, catalog: estimator.gpus)
             return q
         }
+        let rangeCaveat = band != nil && Self.tuned(d) ? DecodeClockCaveat.rangeAtDefaultSettings : nil
+        let clock = try Self.clockCaveat(estimator, d, r, s), experts = try Self.eightBitExpertsCaveat(estimator, d, r, settings, ledger, boundary)
         assumptions = Self.assumptions(d, r, s, settings, estimator: estimator) + s.notes
             + [alternative.map { Self.describe($0, s, ledger, boundary) }].compactMap { $0 }
             + (band != nil ? [] : ["no range: the measured error bands (error-bands.json) are those of the bundled coefficients"])
-            + (band != nil && Self.tuned(d) ? [DecodeClockCaveat.rangeAtDefaultSettings] : [])
-            + [try Self.clockCaveat(estimator, d, r, s), ClockRangeCaveat.note(d)].compactMap { $0 }
-            + [try Self.eightBitExpertsCaveat(estimator, d, r, settings, ledger, boundary)].compactMap { $0 }
+            + [rangeCaveat, clock, ClockRangeCaveat.note(d), experts].compactMap { $0 }
+        caveats = Self.deploymentCaveats(d) + [rangeCaveat, clock, experts].compactMap { $0 }
     }
 
     /// 8-bit experts without block scales (`EightBitExpertsCaveat`), with what the query costs

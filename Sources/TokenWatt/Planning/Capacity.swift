@@ -57,12 +57,13 @@ public struct Capacity: Sendable {
     }
 
     /// Sizes each kernel scenario of `w` for each candidate GPU (nil: the workload's own) and cap.
+    /// A `.watts` cap at or above a GPU's TDP beside `.uncapped` is the uncapped run, and runs once.
     /// - Parameter file: the workload's path, named in the error when it has no kernel scenario.
     /// - Throws: `FleetError` when `w` has no kernel scenario.
     public init(workload w: Workload, runner: FleetRunner, budgetMegawatts: Double, gpus: [String?], capCandidates caps: [Cap],
                 samples: Int? = nil, file: String? = nil) throws {
         self.budgetMegawatts = budgetMegawatts
-        var rows: [Row] = [], failures: [(String, String)] = [], notes: [String] = []
+        var rows: [Row] = [], failures: [(String, String)] = [], notes: [String] = [], caveats = CaveatList()
         let skips = w.scenarios.compactMap { s in Self.skipReason(s, in: w).map { (scenario: s.name, kind: $0.kind, why: $0.why) } }
         skipped = skips.map { ($0.scenario, "\($0.kind); \($0.why)") }
         guard skips.count < w.scenarios.count else {
@@ -73,78 +74,163 @@ public struct Capacity: Sendable {
         // The seeds `fleet` gives each scenario (a scenario that shares another's draws was
         // drawn afresh here, and the Google workload's four boundaries disagreed by 1 %).
         let seeds = FleetRunner.scenarioSeeds(w, seed: w.seed)
-        for (i, scenario) in w.scenarios.enumerated() {
-            guard case let .kernel(written) = scenario.kind else { continue }
-            let peakShare = (written.diurnal.max() ?? 1.0 / 24) * 24
-            for gpu in gpus {
-                for cap in caps {
-                    var change = LeverChange(), k = written
-                    change.gpu = gpu
-                    switch cap {
-                    case .asWritten: break
-                    case let .watts(watts): change.powerCapWatts = watts
-                    // A lever cannot remove a cap, so the deployments are written without theirs.
-                    case .uncapped: for j in k.deployments.indices { k.deployments[j].request.powerCapWatts = nil }
-                    }
-                    let fleet = KernelFleet(scenario: scenario, kernel: k, estimator: runner.estimator)
-                    // The catalog's id, not the workload's alias, as estimate and fleet name it.
-                    let gpuName = gpu ?? Set(k.deployments.map { (try? runner.estimator.gpus.gpu($0.request.gpu).id) ?? $0.request.gpu })
-                        .sorted().joined(separator: "+")
-                    let label = "\(scenario.name) on \(gpuName)" + {
-                        switch cap {
-                        case .asWritten: return ""
-                        case .uncapped: return " uncapped"
-                        case let .watts(watts): return " capped at \(formatNumber(watts)) W"
-                        }
-                    }()
-                    do {
-                        let r = try fleet.run(samples: samples ?? w.samples, seed: seeds[i], change: change)
-                        guard r.facilityMegawatts > 0 else { failures.append((label, "the fleet draws no power")); continue }
-                        let budget = budgetMegawatts * 1e6
-                        guard let scale = Self.fillingScale(r, budgetWatts: budget) else {
-                            failures.append((label, "\(formatNumber(budgetMegawatts)) MW does not power one replica of each query class; "
-                                             + "the smallest fleet for this traffic mix needs \(formatNumber(Self.roundedUp(Self.facilityWatts(r, scale: 0) / 1e6), significant: 3)) MW at the facility"))
-                            continue
-                        }
-                        // A capacity is whole queries, rounded down: 983,930,832 a day printed as
-                        // 983931000 needed one more replica when fed back into `fleet` (20.0004 MW
-                        // on a 20 MW budget).
-                        var filled = scenario
-                        filled.queriesPerDay = (scenario.queriesPerDay * scale).rounded(.down)
-                        guard filled.queriesPerDay >= 1 else {
-                            failures.append((label, "\(formatNumber(budgetMegawatts)) MW serves less than one query a day"))
-                            continue
-                        }
-                        let f = try KernelFleet(scenario: filled, kernel: k, estimator: runner.estimator)
-                            .run(samples: samples ?? w.samples, seed: seeds[i], change: change)
-                        let perDay = filled.queriesPerDay
-                        if let note = FleetRunner.samplingNote(f) { notes.append("\(label): \(note)") }
-                        // Replicas of a class with no draws are in no GPU or MW figure, so its budget looks roomier than it is.
-                        for name in f.undrawnClasses {
-                            notes.append("\(label): class \(name) got none of the draws, so its replicas are in no GPU or MW figure and the capacity "
-                                         + "is overstated; raise --samples")
-                        }
-                        // A candidate GPU with less memory than the workload's own can leave a
-                        // class's calls too long for its KV cache; `fleet` notes it, capacity had not.
-                        for c in f.classes where c.kvOverflowShare > 0 {
-                            notes.append("\(label): \(ClassResult.shareWords(c.kvOverflowShare)) of class \(c.name)'s queries have a call that does not fit in the KV cache "
-                                         + "even alone, which an engine would refuse or preempt; costed as drawn, as `fleet` does")
-                        }
-                        let tdp = { (request: DeploymentRequest) in (try? runner.estimator.gpus.gpu(gpu ?? request.gpu).tdp.watts) }
-                        let run = Self.settings(k.deployments.map(\.request), cap: cap.cappedWatts, tdpWatts: tdp)
-                        rows.append(Row(scenario: scenario.name, gpu: gpuName, powerCapWatts: run.powerCapWatts, smClockMHz: run.smClockMHz,
-                                        setting: run.label, queriesPerDay: perDay, averageQPS: perDay / 86_400,
-                                        peakQPS: perDay / 86_400 * peakShare, gpus: f.hardware.reduce(0) { $0 + $1.gpus },
-                                        whPerQuery: f.whPerQuery.mean, boundary: f.boundary))
-                    } catch {
-                        failures.append((label, "\(error)"))
-                    }
-                }
+        // Every kernel scenario × GPU × cap, scenario first, as the rows had been run.
+        let candidates = w.scenarios.enumerated().flatMap { i, scenario -> [(seed: UInt64, scenario: Scenario, kernel: KernelScenario, gpu: String?, cap: Cap)] in
+            guard case let .kernel(written) = scenario.kind else { return [] }
+            return gpus.flatMap { gpu in caps.map { (seeds[i], scenario, written, gpu, $0) } }
+        }
+        for (seed, scenario, written, gpu, cap) in candidates {
+            let (k, change) = Self.capped(written, gpu: gpu, cap: cap)
+            let tdp = { (request: DeploymentRequest) in (try? runner.estimator.gpus.gpu(gpu ?? request.gpu).tdp.watts) }
+            let gpuName = Self.gpuName(gpu, k, runner.estimator)
+            // A cap at TDP beside `none` is the uncapped run: `--caps none,700` on an H100 printed
+            // "TDP (700 W)" and "700 W" rows of the same figures.
+            if caps.contains(.uncapped), let note = Self.capAtTDPNote(cap, gpuName: gpuName, tdpWatts: k.deployments.map { tdp($0.request) }) {
+                if !notes.contains(note) { notes.append(note) }
+                continue
+            }
+            let label = Self.label(scenario.name, gpuName: gpuName, cap: cap)
+            do {
+                let sized = try Self.sizeCandidate(scenario, k, change: change, runner: runner, budgetMegawatts: budgetMegawatts,
+                                                   samples: samples ?? w.samples, seed: seed)
+                let run = Self.settings(k.deployments.map(\.request), cap: cap.cappedWatts, tdpWatts: tdp)
+                let f = sized.fleet, perDay = f.queriesPerDay
+                rows.append(Row(scenario: scenario.name, gpu: gpuName, powerCapWatts: run.powerCapWatts, smClockMHz: run.smClockMHz,
+                                setting: run.label, queriesPerDay: perDay, averageQPS: perDay / 86_400,
+                                peakQPS: perDay / 86_400 * sized.peakShare, gpus: f.hardware.reduce(0) { $0 + $1.gpus },
+                                whPerQuery: f.whPerQuery.mean, boundary: f.boundary))
+                notes += Self.fitNotes(f).map { "\(label): \($0)" }
+                for c in sized.caveats { caveats.add(c, for: label) }
+            } catch let failure as CandidateFailure {
+                failures.append((label, failure.reason))
+            } catch {
+                failures.append((label, "\(error)"))
             }
         }
         self.rows = rows.sorted { $0.scenario != $1.scenario ? $0.scenario < $1.scenario : $0.queriesPerDay > $1.queriesPerDay }
         self.failures = failures
-        self.notes = notes
+        self.notes = notes + caveats.notes
+    }
+
+    /// Why a candidate gave no row, in words (`sizeCandidate`'s refusals; other errors are their own).
+    struct CandidateFailure: Error, CustomStringConvertible {
+        let reason: String
+        var description: String { reason }
+    }
+
+    /// The caveats of every candidate, each said once with the candidates it applies to: the AMD
+    /// caveat of three MI300X caps is one note, not three.
+    struct CaveatList {
+        private var entries: [(text: String, labels: [String])] = []
+
+        mutating func add(_ text: String, for label: String) {
+            if let i = entries.firstIndex(where: { $0.text == text }) {
+                if !entries[i].labels.contains(label) { entries[i].labels.append(label) }
+            } else {
+                entries.append((text, [label]))
+            }
+        }
+
+        var notes: [String] { entries.map { "\($0.labels.joined(separator: ", ")): \($0.text)" } }
+    }
+
+    /// The scenario's kernel with the candidate's cap on every deployment, and the lever that
+    /// moves it to the candidate GPU (and cap). A lever cannot remove a cap, so an uncapped
+    /// candidate's deployments are written without theirs.
+    static func capped(_ written: KernelScenario, gpu: String?, cap: Cap) -> (kernel: KernelScenario, change: LeverChange) {
+        var change = LeverChange(), k = written
+        change.gpu = gpu
+        switch cap {
+        case .asWritten: break
+        case let .watts(watts): change.powerCapWatts = watts
+        case .uncapped: for j in k.deployments.indices { k.deployments[j].request.powerCapWatts = nil }
+        }
+        return (k, change)
+    }
+
+    /// The candidate GPU, or the deployments' own, by the catalog's id, not the workload's alias,
+    /// as estimate and fleet name it.
+    static func gpuName(_ gpu: String?, _ k: KernelScenario, _ estimator: Estimator) -> String {
+        gpu ?? Set(k.deployments.map { (try? estimator.gpus.gpu($0.request.gpu).id) ?? $0.request.gpu }).sorted().joined(separator: "+")
+    }
+
+    /// A candidate in words: "chat on h100-sxm capped at 300 W".
+    static func label(_ scenario: String, gpuName: String, cap: Cap) -> String {
+        let setting = switch cap {
+        case .asWritten: ""
+        case .uncapped: " uncapped"
+        case let .watts(watts): " capped at \(formatNumber(watts)) W"
+        }
+        return "\(scenario) on \(gpuName)\(setting)"
+    }
+
+    /// The note for a `.watts` cap at or above the TDP of every deployment's GPU (`tdpWatts`),
+    /// which the uncapped candidate runs (nil for any other cap), as `sweep` leaves out a cap at
+    /// TDP beside none.
+    static func capAtTDPNote(_ cap: Cap, gpuName: String, tdpWatts: [Double?]) -> String? {
+        guard let watts = cap.cappedWatts, !tdpWatts.isEmpty, tdpWatts.allSatisfy({ $0.map { watts >= $0 } ?? false }) else { return nil }
+        let tdps = tdpWatts.compactMap { $0 }.uniqued().map { "\(formatNumber($0)) W" }.joined(separator: ", ")
+        return "\(gpuName) capped at \(formatNumber(watts)) W is not run: the cap is at or above its TDP (\(tdps)), so it is the uncapped run, "
+            + "the row labelled TDP"
+    }
+
+    /// Sizes one candidate: the most traffic whose fleet, on whole replicas for the busiest hour
+    /// with headroom, fits the budget at the facility, and the fleet at that traffic.
+    /// - Throws: `CandidateFailure` when the fleet draws nothing or the budget powers no fleet of
+    ///   it; the fleet's own errors otherwise.
+    static func sizeCandidate(_ scenario: Scenario, _ k: KernelScenario, change: LeverChange, runner: FleetRunner, budgetMegawatts: Double,
+                              samples: Int, seed: UInt64) throws -> (fleet: FleetResult, peakShare: Double, caveats: [String]) {
+        let r = try KernelFleet(scenario: scenario, kernel: k, estimator: runner.estimator).run(samples: samples, seed: seed, change: change)
+        guard r.facilityMegawatts > 0 else { throw CandidateFailure(reason: "the fleet draws no power") }
+        guard let scale = fillingScale(r, budgetWatts: budgetMegawatts * 1e6) else {
+            throw CandidateFailure(reason: "\(formatNumber(budgetMegawatts)) MW does not power one replica of each query class; "
+                                   + "the smallest fleet for this traffic mix needs \(formatNumber(roundedUp(facilityWatts(r, scale: 0) / 1e6), significant: 3)) MW at the facility")
+        }
+        // A capacity is whole queries, rounded down: 983,930,832 a day printed as 983931000
+        // needed one more replica when fed back into `fleet` (20.0004 MW on a 20 MW budget).
+        var filled = scenario
+        filled.queriesPerDay = (scenario.queriesPerDay * scale).rounded(.down)
+        guard filled.queriesPerDay >= 1 else { throw CandidateFailure(reason: "\(formatNumber(budgetMegawatts)) MW serves less than one query a day") }
+        let fleet = KernelFleet(scenario: filled, kernel: k, estimator: runner.estimator)
+        let f = try fleet.run(samples: samples, seed: seed, change: change)
+        return (f, (k.diurnal.max() ?? 1.0 / 24) * 24, caveats(f, fleet: fleet, change: change, estimator: runner.estimator))
+    }
+
+    /// What qualifies a candidate's figures, as `estimate` and `fleet` say it of the same
+    /// deployments (a 2026-12-07 probe ranked MI355X and MI300X above H100 with `"notes": []`):
+    /// the measured error of its GPU's estimates (a B200's median × 1.25: it draws more than its
+    /// row says), each deployment's caveats (`QueryEstimate.deploymentCaveats`: AMD's measured
+    /// throughput 1.2–3.8× below the estimate, 4-bit weights dequantized), 8-bit experts without
+    /// block scales, and a cap's decode saving beyond the largest measured (an upper bound).
+    static func caveats(_ f: FleetResult, fleet: KernelFleet, change: LeverChange, estimator: Estimator) -> [String] {
+        let deployments = fleet.kernel.deployments.compactMap { named -> Deployment? in
+            var r = named.request
+            if let g = change.gpu { r.gpu = g }
+            if let w = change.powerCapWatts { r.powerCapWatts = w }
+            return try? estimator.deployment(r)
+        }
+        return ([fleet.estimatorErrorNote(f.estimatorError)].compactMap { $0 }
+            + deployments.flatMap { QueryEstimate.deploymentCaveats($0) }
+            + deployments.compactMap { EightBitExpertsCaveat.note(estimator, $0) }
+            + [f.decodeClockCaveat].compactMap { $0 }).uniqued()
+    }
+
+    /// What `fleet` notes of a sized fleet that bears on its capacity: too few draws, a class with
+    /// none (its replicas in no GPU or MW figure), calls too long for the KV cache.
+    static func fitNotes(_ f: FleetResult) -> [String] {
+        var notes = [FleetRunner.samplingNote(f)].compactMap { $0 }
+        // Replicas of a class with no draws are in no GPU or MW figure, so its budget looks roomier than it is.
+        for name in f.undrawnClasses {
+            notes.append("class \(name) got none of the draws, so its replicas are in no GPU or MW figure and the capacity "
+                         + "is overstated; raise --samples")
+        }
+        // A candidate GPU with less memory than the workload's own can leave a class's calls too
+        // long for its KV cache; `fleet` notes it, capacity had not.
+        for c in f.classes where c.kvOverflowShare > 0 {
+            notes.append("\(ClassResult.shareWords(c.kvOverflowShare)) of class \(c.name)'s queries have a call that does not fit in the KV cache "
+                         + "even alone, which an engine would refuse or preempt; costed as drawn, as `fleet` does")
+        }
+        return notes
     }
 
     /// The cap and clock the fleet runs at: `cap` (a `--caps` candidate) over each deployment's
@@ -220,8 +306,14 @@ public struct Capacity: Sendable {
         return (x / unit).rounded(.down) * unit
     }
 
+    /// What the budget is held against: the fleet's provisioned peak, as `fleet` sizes it. The
+    /// fleet's busiest hour draws less (its headroom replicas idle), so a budget read against a
+    /// metered peak would look roomier than the sizing.
+    public static let sizingWords = "sized on the provisioned peak: each class on whole replicas for its busiest hour plus headroom, "
+        + "every replica at its busy wall power, × the PUE (the busiest hour draws less, its headroom idle)"
+
     public func text() -> String {
-        var s = "TokenWatt capacity — \(formatNumber(budgetMegawatts)) MW at the facility\n\n"
+        var s = "TokenWatt capacity — \(formatNumber(budgetMegawatts)) MW at the facility, \(Self.sizingWords)\n\n"
         s += FleetRendering.table(["scenario", "GPU", "cap", "queries/day", "mean QPS", "peak QPS", "GPUs", "Wh/query (mean)"], rows.map { r in
             [r.scenario, r.gpu, r.setting, FleetRendering.queries(Self.roundedDown(r.queriesPerDay)),
              formatNumber(r.averageQPS, significant: 4), formatNumber(r.peakQPS, significant: 4), String(r.gpus),
@@ -233,7 +325,7 @@ public struct Capacity: Sendable {
     }
 
     public func json() -> JSONValue {
-        .obj([("budgetMegawatts", .num(budgetMegawatts)),
+        .obj([("budgetMegawatts", .num(budgetMegawatts)), ("sizedOn", .str(Self.sizingWords)),
               ("rows", .array(rows.map { r in
                   .obj([("scenario", .str(r.scenario)), ("gpu", .str(r.gpu)), ("powerCapWatts", .optionalNumber(r.powerCapWatts)),
                         ("smClockMHz", .optionalNumber(r.smClockMHz)), ("setting", .str(r.setting)),

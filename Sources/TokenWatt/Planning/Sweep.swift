@@ -198,7 +198,9 @@ public enum Sweep {
             p.medianITLMs = ITLStatistic.median.milliseconds(s, outputTokens: spec.outputTokens)
             p.p90ITLMs = ITLStatistic.p90.milliseconds(s, outputTokens: spec.outputTokens)
             p.effectiveBatch = s.effectiveBatch
-            p.notes = s.notes
+            // What `estimate` says of the deployment (the AMD gap, 4-bit weights dequantized on
+            // GPUs without FP4 math): the MI300X and NVFP4-on-H100 rows' notes had been empty.
+            p.notes = s.notes + QueryEstimate.deploymentCaveats(d)
             p.decodeJoules = s.decode.energy.joules
             // A cap below TDP: what `estimate` says of it, the band's runs at default settings and
             // a decode saving beyond the measured (an upper bound), on the row that ranks it. The

@@ -115,13 +115,16 @@ public struct PredictTable: Sendable {
         // priced as 128 sequences while its energy column counts every GPU.
         let ranks = d.attentionRanks, perRank = ServingEstimator.perRank(r.batch, ranks: ranks)
         let split = ServingEstimator.replicaSplitNote(r.batch, perRank: perRank, ranks: ranks)
+        // A pass's caveats are the deployment's own (dequantized weights, a clock below those
+        // measured); the published serving runs' are about serving throughput.
+        let caveats = QueryEstimate.deploymentCaveats(d, serving: false)
         switch r.phase {
         case .forward:
             return passValues(try estimator.forwardPass(d, phase: .prefill(batch: perRank, tokens: r.inputTokens), lmHead: r.lmHead), d,
-                              notes: [d.contextNote(tokens: r.inputTokens), split])
+                              notes: [d.contextNote(tokens: r.inputTokens), split] + caveats)
         case .decodeStep:
             return passValues(try estimator.forwardPass(d, phase: .decode(batch: perRank, context: r.inputTokens), lmHead: r.lmHead), d,
-                              notes: [d.contextNote(tokens: r.inputTokens), kvNote(d, batch: r.batch, context: r.inputTokens), split])
+                              notes: [d.contextNote(tokens: r.inputTokens), kvNote(d, batch: r.batch, context: r.inputTokens), split] + caveats)
         case .serve:
             return try ServeColumns.values(estimator: estimator, deployment: d, request: r)
         }
@@ -197,7 +200,10 @@ public enum ServeColumns {
             v["wh_per_query_gpu_low"] = .num(range.low[.gpu] ?? 0)
             v["wh_per_query_gpu_high"] = .num(range.high[.gpu] ?? 0)
         }
-        if !s.notes.isEmpty { v["note"] = .str(s.notes.joined(separator: "; ")) }
+        // What `estimate` says qualifies these figures (a locked clock's decode saving as an upper
+        // bound, the range's runs at default settings): an sm_clock_mhz 1500 row had an empty note.
+        let notes = s.notes + q.caveats
+        if !notes.isEmpty { v["note"] = .str(notes.joined(separator: "; ")) }
         return v
     }
 }

@@ -110,13 +110,46 @@ public enum FleetRendering {
     /// TTFT 97.2 → 150 ms, GPUs 3 → 2" (the scenario's means, `KernelFleet.latency`); what it
     /// lacks is left out, and nothing for a divisor lever.
     static func latencyWords(_ l: LeverResult, base r: FleetResult) -> String {
-        func ms(_ name: String, _ from: Double?, _ to: Double?) -> String? {
-            guard let from, let to else { return nil }
-            return "\(name) \(formatNumber(from, significant: 3)) → \(formatNumber(to, significant: 3)) ms"
-        }
-        let gpus = r.gpus.flatMap { from in l.gpus.map { "GPUs \(from) → \($0)" } }
-        let parts = [ms("ITL", r.meanITLMs, l.meanITLMs), ms("TTFT", r.meanTTFTMs, l.meanTTFTMs), gpus].compactMap { $0 }
+        let c = leverChanges(l, base: r)
+        let parts = [c.itl.map { "ITL \($0) ms" }, c.ttft.map { "TTFT \($0) ms" }, c.gpus.map { "GPUs \($0)" }].compactMap { $0 }
         return parts.isEmpty ? "" : "; " + parts.joined(separator: ", ")
+    }
+
+    /// A lever's ITL, TTFT (ms) and GPUs against the baseline's, "142 → 80.5", each nil where
+    /// either side lacks it (a divisor lever; no ITL where every answer is one token).
+    static func leverChanges(_ l: LeverResult, base r: FleetResult) -> (itl: String?, ttft: String?, gpus: String?) {
+        func change(_ from: Double?, _ to: Double?) -> String? {
+            guard let from, let to else { return nil }
+            return "\(formatNumber(from, significant: 3)) → \(formatNumber(to, significant: 3))"
+        }
+        return (change(r.meanITLMs, l.meanITLMs), change(r.meanTTFTMs, l.meanTTFTMs), r.gpus.flatMap { from in l.gpus.map { "\(from) → \($0)" } })
+    }
+
+    /// The lever tables' latency and fleet columns (Markdown and the report), as the text's lever
+    /// line and the JSON give them: the tables had shown the saving alone, with no latency cost.
+    static let leverChangeHeader = ["ITL ms", "TTFT ms", "GPUs"]
+
+    /// A lever's cells under `leverChangeHeader`, "–" where it has none.
+    static func leverChangeCells(_ l: LeverResult, base r: FleetResult) -> [String] {
+        let c = leverChanges(l, base: r)
+        return [c.itl ?? "–", c.ttft ?? "–", c.gpus ?? "–"]
+    }
+
+    /// A sized scenario's mean ITL and TTFT in words (`KernelFleet.latency`), which the JSON
+    /// carries and each lever's change starts from; nil without a fleet of its own or either figure.
+    static func scenarioLatencyWords(_ r: FleetResult) -> String? {
+        guard r.gpus != nil, r.meanITLMs != nil || r.meanTTFTMs != nil else { return nil }
+        let itl = r.meanITLMs.map { "ITL \(formatNumber($0, significant: 3)) ms" } ?? "no ITL (every answer is one token)"
+        return "mean " + ([itl] + [r.meanTTFTMs.map { "TTFT \(formatNumber($0, significant: 3)) ms" }].compactMap { $0 }).joined(separator: ", ")
+    }
+
+    /// A sized fleet's peak in words: the provisioned peak, every replica (headroom included)
+    /// at its busy wall power, with the busiest hour's draw beside it. Called "peak", 4.61 MW
+    /// read as the largest hourly draw, which is lower.
+    static func peakWords(_ r: FleetResult) -> String {
+        let busiest = r.hourlyMegawatts.max().map { "; the busiest hour draws \(formatNumber($0, significant: 3)) MW at the facility" } ?? ""
+        return "provisioned peak \(formatNumber(r.megawatts, significant: 3)) MW at the wall, \(formatNumber(r.facilityMegawatts, significant: 3)) MW "
+            + "at the facility (every replica busy\(busiest))"
     }
 
     /// A report's line under its lever table for the levers whose saving is an upper bound.
@@ -292,8 +325,9 @@ public enum FleetRendering {
             s += "\n\(r.name): \(r.description)\n"
             s += "  Wh per query at \(r.boundary.rawValue): median \(wh(r.whPerQuery.median)) (IQR \(wh(r.whPerQuery.p25))–\(wh(r.whPerQuery.p75))), mean \(wh(r.whPerQuery.mean)); \(queries(r.queriesPerDay)) queries/day → \(formatNumber(r.gwhPerDay, significant: 3)) GWh/day\(rangeWords(r))\n"
             if r.gpus != nil {
-                s += "  fleet: \(fleetWords(r)); peak \(formatNumber(r.megawatts, significant: 3)) MW at the wall, \(formatNumber(r.facilityMegawatts, significant: 3)) MW at the facility; idle capacity \(idleWords(r, unit: "GWh/day"))\n"
+                s += "  fleet: \(fleetWords(r)); \(peakWords(r)); idle capacity \(idleWords(r, unit: "GWh/day"))\n"
             }
+            if let latency = scenarioLatencyWords(r) { s += "  latency: \(latency)\n" }
             for c in r.classes {
                 let figures = c.draws > 0
                     ? "median \(wh(c.whPerQuery.median)) Wh, mean \(wh(c.whPerQuery.mean)) Wh, \(formatNumber(c.meanOutputTokens, significant: 4)) output tokens"
@@ -334,8 +368,9 @@ public enum FleetRendering {
         s += "Mean \(wh(r.whPerQuery.mean)) Wh per query at the \(r.boundary.rawValue) boundary: \(formatNumber(r.gwhPerDay, significant: 3)) GWh/day"
             + rangeWords(r, unit: " GWh/day") + ".\n\n"
         if r.gpus != nil {
-            s += "Fleet: \(fleetWords(r)); peak \(formatNumber(r.megawatts, significant: 3)) MW at the wall, \(formatNumber(r.facilityMegawatts, significant: 3)) MW at the facility; idle provisioned capacity \(idleWords(r, unit: "GWh/day")).\n\n"
+            s += "Fleet: \(fleetWords(r)); \(peakWords(r)); idle provisioned capacity \(idleWords(r, unit: "GWh/day")).\n\n"
         }
+        if let latency = scenarioLatencyWords(r) { s += "Latency: \(latency).\n\n" }
         if !r.classes.isEmpty {
             s += "| class | strategy | share | median Wh | mean Wh | output tokens | batch |\n|---|---|---:|---:|---:|---:|---:|\n"
             for c in r.classes {
@@ -355,10 +390,11 @@ public enum FleetRendering {
             s += words.prefix(1).uppercased() + words.dropFirst() + ".\n\n"
         }
         if !r.levers.isEmpty {
-            s += "| lever | mean Wh | GWh/day | saving | saving across measured error | such changes, measured |\n|---|---:|---:|---:|---|---|\n"
+            s += "| lever | mean Wh | GWh/day | saving | saving across measured error | " + leverChangeHeader.joined(separator: " | ")
+                + " | such changes, measured |\n|---|---:|---:|---:|---|---:|---:|---:|---|\n"
             for l in r.levers {
                 s += "| \(cell(l.name)) | \(wh(l.meanWhPerQuery)) | \(formatNumber(l.gwhPerDay, significant: 3)) | \(formatPercent(l.saving, decimals: 0)) | "
-                    + (l.savingRange.map(signedRange) ?? "–") + " | "
+                    + (l.savingRange.map(signedRange) ?? "–") + " | " + leverChangeCells(l, base: r).joined(separator: " | ") + " | "
                     + cell(l.measured.map(leverAccuracyWords) ?? "–") + " |\n"
             }
             s += "\n" + caveatLines(r.levers).map { "Upper bound: \($0)\n\n" }.joined()

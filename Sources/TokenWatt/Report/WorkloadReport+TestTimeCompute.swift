@@ -56,7 +56,7 @@ extension WorkloadReport {
                    rows.map { r in
                        let figures = FleetRendering.classFigures(r.cls)
                        let cells = [r.scenario.fleet.name, r.cls.name, r.cls.strategyWords, figures[2], String(r.cls.effectiveBatch),
-                                    figures[1], r.multiple.map { formatNumber($0, significant: 3) } ?? "–"]
+                                    figures[1], r.multiple.map(Self.multipleWords) ?? "–"]
                        return marked ? cells + [r.caveats.map(\.short).joined(separator: "; ")] : cells
                    },
                    numeric: [3, 4, 5, 6]),
@@ -65,6 +65,14 @@ extension WorkloadReport {
             + rows.filter { !$0.caveats.isEmpty }.map { r in "\(Self.rowName(r)): " + r.caveats.map(\.long).joined(separator: "; ") }
         if !notes.isEmpty { b.append(.list(notes)) }
         return b
+    }
+
+    /// A multiple as the table prints it: three significant figures, but whole from 1,000 up,
+    /// where three figures round to a different-looking integer (1005.29 read "1010" beside the
+    /// CSV's and JSON's 1005.29).
+    static func multipleWords(_ x: Double) -> String {
+        guard x >= 1000, x.isFinite else { return formatNumber(x, significant: 3) }
+        return formatNumber(x.rounded(), significant: Int(log10(x.rounded())) + 1)
     }
 
     /// "`best-of-8` class `chat`": a row as the list below the table names it.

@@ -116,8 +116,9 @@ public struct WorkloadReport: Sendable {
         var b: [ReportBlock] = [.heading(2, "Scenario \(ReportDocument.code(f.name))"), .paragraph(f.description.isEmpty ? "(no description)" : f.description)]
         b.append(.paragraph("Wh per query at the `\(f.boundary.rawValue)` boundary: median \(wh(f.whPerQuery.median)) (IQR \(wh(f.whPerQuery.p25))–\(wh(f.whPerQuery.p75)), P5–P95 \(wh(f.whPerQuery.p5))–\(wh(f.whPerQuery.p95))), mean \(wh(f.whPerQuery.mean)); \(FleetRendering.queries(f.queriesPerDay)) queries a day use \(formatNumber(f.gwhPerDay, significant: 3)) GWh\(FleetRendering.rangeWords(f, unit: " GWh"))."))
         if let g = f.gpus {
-            b.append(.paragraph("Fleet: \(g) GPUs in \(f.nodes ?? 0) nodes (" + FleetRendering.serverWords(f) + "); peak \(formatNumber(f.megawatts, significant: 3)) MW at the wall, \(formatNumber(f.facilityMegawatts, significant: 3)) MW at the facility; idle provisioned capacity uses \(FleetRendering.idleWords(f, unit: "GWh a day", facilityUnit: "GWh"))."))
+            b.append(.paragraph("Fleet: \(g) GPUs in \(f.nodes ?? 0) nodes (" + FleetRendering.serverWords(f) + "); \(FleetRendering.peakWords(f)); idle provisioned capacity uses \(FleetRendering.idleWords(f, unit: "GWh a day", facilityUnit: "GWh"))."))
         }
+        if let latency = FleetRendering.scenarioLatencyWords(f) { b.append(.paragraph("Latency: \(latency).")) }
         if !f.classes.isEmpty {
             b.append(.table(["class", "strategy", "share", "median Wh", "mean Wh", "output tokens", "batch"],
                             f.classes.map { [$0.name, $0.strategyWords, formatPercent($0.share, decimals: 0)] + FleetRendering.classFigures($0) + [FleetRendering.batchWords($0)] },
@@ -139,11 +140,14 @@ public struct WorkloadReport: Sendable {
         }
         if !f.levers.isEmpty {
             b.append(.paragraph("Levers, each applied alone and ranked by the energy it saves:"))
-            b.append(.table(["lever", "mean Wh/query", "GWh/day", "saving", "saving across measured error", "such changes, measured"],
+            // With what each lever costs in latency and GPUs, which the text and JSON give: the
+            // table had ranked savings with no word of their latency.
+            b.append(.table(["lever", "mean Wh/query", "GWh/day", "saving", "saving across measured error"] + FleetRendering.leverChangeHeader
+                                + ["such changes, measured"],
                             f.levers.map { [$0.name, wh($0.meanWhPerQuery), formatNumber($0.gwhPerDay, significant: 3), formatPercent($0.saving, decimals: 1),
-                                            $0.savingRange.map(FleetRendering.signedRange) ?? "–",
-                                            $0.measured.map(FleetRendering.leverAccuracyWords) ?? "–"] },
-                            numeric: [1, 2, 3]))
+                                            $0.savingRange.map(FleetRendering.signedRange) ?? "–"] + FleetRendering.leverChangeCells($0, base: f)
+                                           + [$0.measured.map(FleetRendering.leverAccuracyWords) ?? "–"] },
+                            numeric: [1, 2, 3, 5, 6, 7]))
             // A cap or clock lever's saving beyond the measured, under the table that ranks it.
             for line in FleetRendering.caveatLines(f.levers) { b.append(.paragraph("Upper bound: " + line)) }
             if charts { b.append(.chart(leverChart(f))) }

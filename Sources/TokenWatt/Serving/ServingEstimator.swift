@@ -36,7 +36,11 @@ public struct ServingEstimator: Sendable {
         let local = flight.local
         var notes = [deployment.contextNote(tokens: r.inputTokens + r.outputTokens)].compactMap { $0 }
         if r.batch > budget.maxBatch {
-            notes.append("batch \(r.batch) does not fit in memory: the KV cache holds \(formatCount(budget.maxBatch, "sequence")) of \(r.inputTokens)+\(r.outputTokens) tokens; using \(flight.memoryLocal * ranks)")
+            // Continuous batching sizes the cache at the mean context (`KVCacheBudget`): "126
+            // sequences of 1000+3000 tokens" had read as each holding 4,000 where they hold 2,500.
+            let held = isStatic ? "of \(r.inputTokens)+\(r.outputTokens) tokens"
+                : "at their mean context of \(formatNumber((r.prefilledTokens + Double(r.outputTokens) / 2).rounded())) tokens (\(r.inputTokens)+\(r.outputTokens) at the end)"
+            notes.append("batch \(r.batch) does not fit in memory: the KV cache holds \(formatCount(budget.maxBatch, "sequence")) \(held); using \(flight.memoryLocal * ranks)")
         }
         if let note = Self.replicaSplitNote(min(r.batch, budget.maxBatch), perRank: flight.memoryLocal, ranks: ranks) {
             notes.append(note)

@@ -9,9 +9,13 @@ enum CapacityCommand {
                        [--format text|json] [--data-dir DIR] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       For each kernel scenario of the workload, each GPU (default: the workload's own) and each cap
       (default: the deployments' own, TDP where they set none), the queries a day, GPUs and Wh per query
-      that fill the budget. --caps takes watts and `none` (no cap: the GPU's TDP, a row labelled
-      "TDP (700 W)"), e.g. --caps none,500. A mix or throughput-table scenario has no fleet of its
-      own to size: a note names each one skipped.
+      that fill the budget, sized on the fleet's provisioned peak (every replica of the busiest hour
+      plus headroom at busy power, as `fleet` sizes it). --caps takes watts and `none` (no cap: the
+      GPU's TDP, a row labelled "TDP (700 W)"), e.g. --caps none,500; a cap at a GPU's TDP beside
+      `none` is that row, run once. Notes carry what estimate and fleet say of each candidate's
+      deployments (the GPU's measured error, the AMD caveat, dequantized weights, a cap's decode
+      saving as an upper bound), each once with the candidates it applies to. A mix or
+      throughput-table scenario has no fleet of its own to size: a note names each one skipped.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {

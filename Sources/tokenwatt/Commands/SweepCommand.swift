@@ -10,7 +10,8 @@ enum SweepCommand {
       meets the targets and that no other point beats, lower in Wh per query or ITL and no higher in
       the other; points tied in both are all on it). The frontier weighs the mean ITL; an ITL target
       (targets.itlMs) is judged on the mean unless targets.itlStat says median or p90 (the itl_median_ms
-      and itl_p90_ms columns). A cap below TDP carries estimate's caveats in its note: the error band's
+      and itl_p90_ms columns). A row's note carries what estimate says of its deployment (the AMD
+      caveat, 4-bit weights dequantized on GPUs without FP4 math). A cap below TDP carries estimate's caveats in its note: the error band's
       runs ran at default settings, and a decode saving beyond the largest measured is an upper bound;
       a cap no step reaches says it does not bind, its figures being the uncapped ones. 8-bit experts
       without block scales carry estimate's note with the block-scaled figure. A one-token answer has
