@@ -24,21 +24,20 @@ import Testing
         ValidationRecord(dataset: dataset, gpu: "g", group: "f", metric: ErrorBands.metric, label: label, measured: measured, predicted: predicted)
     }
 
-    /// A fit run is scored by its forecast, the others by their own prediction; the band counts
-    /// the runs scored by refits, and the in-sample band beside it keeps its quantiles.
-    @Test func forecastsReplaceTheFitRunsRatios() throws {
+    /// A fit run's forecast is counted against the in-sample range, which it does not move; the
+    /// band redrawn from the forecasts is set beside it.
+    @Test func forecastsAreCountedAgainstTheRangeAndRedrawnBesideIt() throws {
         let records = (0..<20).map { Self.record("r\($0)", $0 < 10 ? "fit" : "other", measured: 1, predicted: 1) }
         let fit = Set((0..<10).map { ErrorBands.fitKey("fit", "r\($0)") })
         let forecasts = Dictionary(uniqueKeysWithValues: fit.map { ($0, 0.5) })
         let b = ErrorBands.compute(from: records, fitted: ["g"], inFit: fit, forecasts: forecasts).band(for: "g")
-        #expect(b.fitRuns == 10 && b.refitRuns == 10 && b.ratioHigh == 2 && b.ratioLow == 1)
+        #expect(b.fitRuns == 10 && b.refitRuns == 10 && b.refitInside == 0 && b.ratioHigh == 1 && b.ratioLow == 1)
+        #expect(b.refitMedian == 2 && b.refitMin == 2 && b.refitMax == 2)
         let r = try #require(ErrorBands.refitBand(b, records: records, forecasts: forecasts))
-        #expect(r.inSample.runs == 20 && r.inSample.tail == b.tail && r.forecastRuns == 10)
-        #expect(r.forecastMedian == 2 && r.inSampleMedian == 1 && r.forecastsInsideInSample == 0)
-        #expect(r.inSample.ratioLow == 1 && r.inSample.ratioHigh == 1)
-        // Without forecasts nothing is refitted and there is nothing to set beside the band.
+        #expect(r.redrawn.runs == 20 && r.redrawn.ratioHigh == 2 && r.redrawn.ratioLow == 1 && r.inSampleMedian == 1)
+        // Without forecasts nothing is counted and there is nothing to set beside the band.
         let plain = ErrorBands.compute(from: records, fitted: ["g"], inFit: fit).band(for: "g")
-        #expect(plain.refitRuns == 0 && ErrorBands.refitBand(plain, records: records, forecasts: [:]) == nil)
+        #expect(plain.refitRuns == 0 && plain.refitMedian == nil && ErrorBands.refitBand(plain, records: records, forecasts: [:]) == nil)
     }
 
     /// The bundled forecasts hold one per fit run label, each under the family its fold left out.

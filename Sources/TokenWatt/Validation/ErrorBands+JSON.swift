@@ -41,7 +41,8 @@ extension ErrorBands {
              + [("tail", .num(b.tail)), ("ratioLow", .num(b.ratioLow)), ("ratioMedian", .num(b.ratioMedian)), ("ratioHigh", .num(b.ratioHigh)),
                 ("leftOut", .str(b.leftOut)), ("outOfSampleCoverage", .num(b.outOfSampleCoverage))]
              + (b.fitRuns > 0 ? [("fitRuns", .num(Double(b.fitRuns)))] : [])
-             + (b.refitRuns > 0 ? [("refitRuns", .num(Double(b.refitRuns)))] : [])
+             + (b.refitRuns > 0 ? [("refitRuns", .num(Double(b.refitRuns))), ("refitInside", .num(Double(b.refitInside)))] : [])
+             + [("refitMedian", b.refitMedian), ("refitMin", b.refitMin), ("refitMax", b.refitMax)].compactMap { k, v in v.map { (k, .num($0)) } }
              + (b.outsideFitMedian.map { [("outsideFitMedian", .num($0))] } ?? []))
     }
 
@@ -110,6 +111,10 @@ extension ErrorBands {
                           leftOut: try o.string("leftOut", allowed: ["model family", "GPU", "none"]))
         b.fitRuns = try o.optionalInt("fitRuns", 0...b.runs) ?? 0
         b.refitRuns = try o.optionalInt("refitRuns", 0...b.fitRuns) ?? 0
+        b.refitInside = try o.optionalInt("refitInside", 0...b.refitRuns) ?? 0
+        b.refitMedian = try o.optionalDouble("refitMedian", ratio)
+        b.refitMin = try o.optionalDouble("refitMin", ratio)
+        b.refitMax = try o.optionalDouble("refitMax", ratio)
         b.outsideFitMedian = try o.optionalDouble("outsideFitMedian", ratio)
         try o.finish()
         guard b.ratioLow <= b.ratioMedian, b.ratioMedian <= b.ratioHigh else {

@@ -30,11 +30,29 @@ public struct ErrorBand: Sendable, Equatable {
     /// ratios are fit residuals, not errors of a forecast. Leaving a family out re-picks the
     /// range's quantiles but refits nothing, so such runs stay in sample (`ErrorBands.caveat`).
     public var fitRuns = 0
-    /// Of `fitRuns`, those scored by a refit without their model family (`ServingRefitForecasts`):
-    /// their ratios are forecast errors, as a new model's would be.
+    /// Of `fitRuns`, those a refit without their model family forecast (`ServingRefitForecasts`),
+    /// and how those forecasts fell: how many inside the range, their median and extremes. The
+    /// range itself stays drawn in sample (methodology §6 says why); these say how far a forecast,
+    /// as for a new model, falls from it.
     public var refitRuns = 0
+    public var refitInside = 0
+    public var refitMedian: Double? = nil
+    public var refitMin: Double? = nil
+    public var refitMax: Double? = nil
     /// The median measured ÷ estimated of the runs outside the fit, where some are in it and some not.
     public var outsideFitMedian: Double? = nil
+
+    /// Counts how the forecasts of `fit` (those `forecasts` holds, by `ErrorBands.fitKey`) fall
+    /// against this range.
+    mutating func addRefits(_ fit: [ValidationRecord], forecasts: [String: Double]) {
+        let ratios = fit.compactMap { r in forecasts[ErrorBands.fitKey(r.dataset, r.label)].map { r.measured / $0 } }.sorted()
+        guard let first = ratios.first, let last = ratios.last else { return }
+        refitRuns = ratios.count
+        refitInside = ratios.filter { $0 >= ratioLow && $0 <= ratioHigh }.count
+        refitMedian = ErrorBands.quantile(ratios, 0.5)
+        refitMin = first
+        refitMax = last
+    }
 
     /// Whose runs these are, in words: the GPU, or the pooled GPUs without a fit of their own.
     public var whose: String {
@@ -104,10 +122,10 @@ public struct ErrorBands: Sendable, Equatable {
     /// out in turn against the range of the rest, and the narrowest range in `tails` whose
     /// runs-weighted coverage reaches 90 % is kept (the extremes when none does).
     /// `inFit` keys (`fitKey`) the runs the calibration was fitted on, which each band counts;
-    /// `forecasts` (by `fitKey`) score such runs by refits that leave their family out instead.
+    /// `forecasts` (by `fitKey`) are such runs as refits that leave their family out forecast them.
     public static func compute(from records: [ValidationRecord], fitted: Set<String>, inFit: Set<String> = [],
                                forecasts: [String: Double] = [:]) -> ErrorBands {
-        let rows = scored(replacing(records, with: forecasts))
+        let rows = scored(records)
         let byGPU = Dictionary(grouping: rows, by: \.gpu)
         let own = byGPU.keys.sorted().compactMap { gpu -> ErrorBand? in
             let r = byGPU[gpu]!
@@ -115,7 +133,7 @@ public struct ErrorBands: Sendable, Equatable {
             var b = calibrated(gpu, r, leavingOut: \.group)
             let outside = r.filter { !inFit.contains(fitKey($0.dataset, $0.label)) }
             b.fitRuns = r.count - outside.count
-            b.refitRuns = r.filter { inFit.contains(fitKey($0.dataset, $0.label)) && forecasts[fitKey($0.dataset, $0.label)] != nil }.count
+            b.addRefits(r.filter { inFit.contains(fitKey($0.dataset, $0.label)) }, forecasts: forecasts)
             if b.fitRuns > 0, !outside.isEmpty { b.outsideFitMedian = quantile(outside.map { $0.measured / $0.predicted }.sorted(), 0.5) }
             return b
         }

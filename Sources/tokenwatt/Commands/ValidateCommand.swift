@@ -61,8 +61,10 @@ enum ValidateCommand {
         var outputs = reportDir.map { Self.files(report, suite: suite, dir: $0) } ?? []
         if let path = args.string("bands-out"), let bands = report.bands { outputs.append((path, bands.json())) }
         if let path = args.string("refits-out"), let refits { outputs.append((path, refits.json())) }
-        let names = [args.string("bands-out"): "--bands-out", args.string("refits-out"): "--refits-out"]
-        try Output.refuseOverlaps(outputs: outputs.map { (names[$0.path] ?? "the report", $0.path) },
+        func name(_ path: String) -> String {
+            path == args.string("bands-out") ? "--bands-out" : path == args.string("refits-out") ? "--refits-out" : "the report"
+        }
+        try Output.refuseOverlaps(outputs: outputs.map { (name($0.path), $0.path) },
                                   inputs: CommonOptions.inputFiles(args))
         try Output.writeFiles(outputs)
         // On stderr: standard output is the summary alone, which --format json makes one JSON document.
