@@ -144,6 +144,23 @@ public struct Deployment: Sendable {
                 attention: AttentionImplementation, lockedClock: Frequency?, powerCap: Power?, host: HostModel,
                 sampling: Sampling? = nil, pipelineParallel: Int = 1,
                 memoryUtilization: Double = Deployment.memoryUtilization) throws {
+        do {
+            try self.init(checking: model, gpu: gpu, node: node, gpuCount: gpuCount, tensorParallel: tensorParallel,
+                          expertParallel: expertParallel, precision: precision, kvPrecision: kvPrecision, framework: framework,
+                          attention: attention, lockedClock: lockedClock, powerCap: powerCap, host: host, sampling: sampling,
+                          pipelineParallel: pipelineParallel, memoryUtilization: memoryUtilization)
+        } catch let refusal as ParallelismRefusal {
+            throw DeploymentError.invalidParallelism(refusal.reason)
+        }
+    }
+
+    /// `init(model:…)`, with its refusals of a tp group or of stages thrown as
+    /// `ParallelismRefusal`, which says which of them each is about: `Estimator.deployment` rewords
+    /// the refusal of a tp or GPU count it set itself, and tells which by that.
+    init(checking model: ModelArchitecture, gpu: GPUSpec, node: NodeSpec, gpuCount: Int, tensorParallel: Int,
+         expertParallel: Int, precision: Precision, kvPrecision: Precision, framework: Framework,
+         attention: AttentionImplementation, lockedClock: Frequency?, powerCap: Power?, host: HostModel,
+         sampling: Sampling?, pipelineParallel: Int, memoryUtilization: Double) throws {
         if let reason = model.unsupportedReason { throw DeploymentError.unsupportedModel(reason) }
         let unit = try Self.checkPrecision(precision, model: model, gpu: gpu)
         if let problem = Self.softwareProblem(gpu: gpu, framework: framework, attention: attention, precision: precision, kvPrecision: kvPrecision) {
@@ -159,11 +176,11 @@ public struct Deployment: Sendable {
                 "\(model.id)'s sparse attention needs FP8 tensor cores (its indexer scores in FP8; vLLM runs it on Hopper and Blackwell); \(gpu.id) has none")
         }
         if let problem = Self.groupProblem("tp \(tensorParallel)", size: tensorParallel, gpuCount: gpuCount) {
-            throw DeploymentError.invalidParallelism(problem)
+            throw ParallelismRefusal(.tensorParallel, problem)
         }
         try Self.checkPipeline(pipelineParallel, gpuCount: gpuCount, tensorParallel: tensorParallel, expertParallel: expertParallel,
                                layers: model.layers, framework: framework)
-        if let problem = Self.tensorParallelProblem(tensorParallel, model: model) { throw DeploymentError.invalidParallelism(problem) }
+        if let problem = Self.tensorParallelProblem(tensorParallel, model: model) { throw ParallelismRefusal(.tensorParallel, problem) }
         try Self.checkExpertParallel(expertParallel, tensorParallel: tensorParallel, gpuCount: gpuCount, model: model)
         try Self.checkSettings(lockedClock: lockedClock, powerCap: powerCap, memoryUtilization: memoryUtilization, gpu: gpu)
         self.model = model; self.gpu = gpu; self.node = node; self.gpuCount = gpuCount
@@ -345,6 +362,34 @@ public struct ParallelFit: Equatable, Sendable {
     public let pp: Int
     public var gpus: Int { tp * pp }
     public var description: String { pp > 1 ? "tp \(tp) × pp \(pp)" : "tp \(tp)" }
+}
+
+/// A refusal of a deployment's tp group or stages, and which of them it is about.
+/// `Deployment.init(checking:…)` throws it and `init(model:…)` turns it into
+/// `DeploymentError.invalidParallelism` with the same reason. `Estimator.deployment` tells by the
+/// subject whether the refused value is one it set itself (a tp from an ep given alone or from
+/// gpus ÷ pp): it had told by the reason's opening words ("tp 3 ", "pp 2 does not divide"), so a
+/// rewording of a message here would have changed, silently, which refusal a user is shown.
+struct ParallelismRefusal: Error {
+    enum Subject: Equatable {
+        /// The tp group, alone or with its stages: the GPUs, the heads or the nodes refuse it
+        /// ("tp 3 does not divide the 32 attention heads", "tp 2 × pp 2 = 4 exceeds gpus 2",
+        /// "tp 1 × pp 4 spans … nodes").
+        case tensorParallel
+        /// Stages that do not divide the GPUs, with a tp of 1 ("pp 3 does not divide gpus 5").
+        case stagesUnevenOverGPUs
+        /// More stages than the GPUs or the layers ("pp 5 exceeds gpus 4", "pp 33 is more stages
+        /// than the model's 32 layers").
+        case stagesBeyondGPUsOrLayers
+    }
+
+    let subject: Subject
+    let reason: String
+
+    init(_ subject: Subject, _ reason: String) {
+        self.subject = subject
+        self.reason = reason
+    }
 }
 
 /// Why a deployment cannot be estimated.
