@@ -2,7 +2,9 @@ import Foundation
 import KernelPower
 
 /// Reads and validates a workload file: strict keys, ranges, references between deployments and
-/// classes, shares that sum to 1, and distributions with sane parameters.
+/// classes, shares that sum to 1, and distributions with sane parameters. This file reads the
+/// workload and its scenarios (mixes among them); a kernel scenario's deployments, classes and
+/// levers are read in WorkloadReader+Kernel.swift, a throughput table in WorkloadReader+Tables.swift.
 public enum WorkloadReader {
     /// Reads the workload at `path`; its model and GPU ids are checked against `models` and `gpus`
     /// (the bundled catalogs, or those a user's catalog files extend).
