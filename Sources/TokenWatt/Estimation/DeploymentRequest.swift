@@ -228,6 +228,18 @@ public struct Estimator: Sendable {
     }
 }
 
+extension Estimator {
+    /// This estimator with a model catalog of one model, the generic decoder of `parameters`
+    /// weights at `precision` (`GenericArchitecture.decoder`), and the same GPUs and calibration:
+    /// what `tokenwatt power --params` prices. Returns it and the generic model's id.
+    /// - Throws: what `GenericArchitecture.decoder` throws for a count outside
+    ///   `GenericArchitecture.parameterRange`.
+    public func withGenericModel(parameters: Double, precision: Precision) throws -> (estimator: Estimator, modelID: String) {
+        let generic = try GenericArchitecture.decoder(parameters: parameters, precision: precision)
+        return (Estimator(gpus: gpus, models: try ModelCatalog(models: [generic]), calibration: calibration), generic.id)
+    }
+}
+
 extension ModelArchitecture {
     /// The precisions vLLM's `--mamba-ssm-cache-dtype` takes (float32, bfloat16, float16).
     public static let ssmStatePrecisions: [Precision] = [.fp32, .bf16, .fp16]
