@@ -15,3 +15,18 @@ extension CLITests {
         #expect(!limited || verdict.contains("run throttled"), "\(verdict)")
     }
 }
+
+extension CLITests {
+    /// `power` reads its deployment flags as `estimate` does (`EstimateCommand.deploymentRequest`),
+    /// with `--params` or `--model`: its own copy had drifted twice (refusing --ep, then --pp).
+    @Test func powerReadsTheDeploymentAsEstimateDoes() throws {
+        for flags in [["--ep", "3"], ["--gpus", "12", "--pp", "4"], ["--tp", "3"]] {
+            let shape = ["--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm"] + flags
+            let e = try Self.run(["estimate"] + shape + ["--batch", "8", "--input", "100", "--output", "100"])
+            let p = try Self.run(["power"] + shape + ["--input", "100", "--output", "100"])
+            #expect(p.status == e.status && p.stderr == e.stderr && p.stderr.hasPrefix("error: "), "\(flags): \(p.stderr)")
+        }
+        let generic = try Self.run(["power", "--params", "8e9", "--gpu", "h100-sxm", "--gpus", "12", "--pp", "4", "--seq-length", "200"])
+        #expect(generic.stderr.contains("pp 4 over gpus 12 sets tp 3 (tp defaults to gpus ÷ pp)"), "\(generic.stderr)")
+    }
+}

@@ -37,17 +37,21 @@ extension Deployment {
     /// for, or that fills its nodes unevenly.
     func checkGroupsFitNodes() throws {
         for (name, size) in [("tp", tensorParallel), ("ep", expertParallel)] where nodesSpanned(by: size) > 1 {
+            // A tp group's refusal says it is one (`ParallelismRefusal`); an ep group's is plain.
+            func refusal(_ reason: String) -> Error {
+                name == "tp" ? ParallelismRefusal(.tensorParallel, reason) : DeploymentError.invalidParallelism(reason)
+            }
             guard size % node.gpuCount == 0 else {
-                throw DeploymentError.invalidParallelism(
+                throw refusal(
                     "\(name) \(size) spans \(node.id) nodes of \(node.gpuCount) GPUs unevenly; use a multiple of \(node.gpuCount)")
             }
             guard node.scaleOutBandwidthPerGPU != nil else {
-                throw DeploymentError.invalidParallelism(
+                throw refusal(
                     "\(name) \(size) spans \(size / node.gpuCount) \(node.id) nodes, and the node catalog has no scale-out network bandwidth for \(node.id); keep \(name) within \(node.gpuCount) GPUs (more GPUs run as data-parallel replicas)")
             }
         }
         if pipelineParallel > 1, nodesSpanned(by: tensorParallel * pipelineParallel) > 1, node.scaleOutBandwidthPerGPU == nil {
-            throw DeploymentError.invalidParallelism(
+            throw ParallelismRefusal(.tensorParallel,
                 "tp \(tensorParallel) × pp \(pipelineParallel) spans \(node.id) nodes, and the node catalog has no scale-out network bandwidth for \(node.id)")
         }
     }

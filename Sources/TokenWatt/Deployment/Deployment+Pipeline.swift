@@ -9,9 +9,13 @@ extension Deployment {
         guard pp >= 1 else { throw DeploymentError.invalidParallelism("pp must be at least 1") }
         guard pp > 1 else { return }
         let name = tp == 1 ? "pp \(pp)" : "tp \(tp) × pp \(pp) = \(tp * pp)"
-        if let problem = groupProblem(name, size: tp * pp, gpuCount: gpuCount) { throw DeploymentError.invalidParallelism(problem) }
+        if let problem = groupProblem(name, size: tp * pp, gpuCount: gpuCount) {
+            // Named for the tp group where it is in the name; else for the stages, beyond the GPUs
+            // (`groupProblem`'s first case) or not dividing them.
+            throw ParallelismRefusal(tp != 1 ? .tensorParallel : pp > gpuCount ? .stagesBeyondGPUsOrLayers : .stagesUnevenOverGPUs, problem)
+        }
         guard pp <= layers else {
-            throw DeploymentError.invalidParallelism("pp \(pp) is more stages than the model's \(layers) layers")
+            throw ParallelismRefusal(.stagesBeyondGPUsOrLayers, "pp \(pp) is more stages than the model's \(layers) layers")
         }
         guard ep == 1 else {
             throw DeploymentError.invalidParallelism("pp with ep is not modelled; use one of them")

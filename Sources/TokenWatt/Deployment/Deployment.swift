@@ -144,16 +144,25 @@ public struct Deployment: Sendable {
                 attention: AttentionImplementation, lockedClock: Frequency?, powerCap: Power?, host: HostModel,
                 sampling: Sampling? = nil, pipelineParallel: Int = 1,
                 memoryUtilization: Double = Deployment.memoryUtilization) throws {
+        do {
+            try self.init(checking: model, gpu: gpu, node: node, gpuCount: gpuCount, tensorParallel: tensorParallel,
+                          expertParallel: expertParallel, precision: precision, kvPrecision: kvPrecision, framework: framework,
+                          attention: attention, lockedClock: lockedClock, powerCap: powerCap, host: host, sampling: sampling,
+                          pipelineParallel: pipelineParallel, memoryUtilization: memoryUtilization)
+        } catch let refusal as ParallelismRefusal {
+            throw DeploymentError.invalidParallelism(refusal.reason)
+        }
+    }
+
+    /// `init(model:…)`, with its refusals of a tp group or of stages thrown as
+    /// `ParallelismRefusal`, which says which of them each is about: `Estimator.deployment` rewords
+    /// the refusal of a tp or GPU count it set itself, and tells which by that.
+    init(checking model: ModelArchitecture, gpu: GPUSpec, node: NodeSpec, gpuCount: Int, tensorParallel: Int,
+         expertParallel: Int, precision: Precision, kvPrecision: Precision, framework: Framework,
+         attention: AttentionImplementation, lockedClock: Frequency?, powerCap: Power?, host: HostModel,
+         sampling: Sampling?, pipelineParallel: Int, memoryUtilization: Double) throws {
         if let reason = model.unsupportedReason { throw DeploymentError.unsupportedModel(reason) }
-        // MXFP4 checkpoints (gpt-oss) quantize the experts only: a dense model would keep every
-        // weight in 16 bits and cost exactly what BF16 does, under a 4-bit label.
-        let offered = gpu.supportedPrecisions.filter { $0 != .mxfp4 || model.moe != nil }.map(\.rawValue)
-        guard let unit = gpu.mathUnit(for: precision) else {
-            throw DeploymentError.unsupportedPrecision(gpu: gpu.id, precision: precision.rawValue, supported: offered)
-        }
-        if precision == .mxfp4, model.moe == nil {
-            throw DeploymentError.expertsOnlyPrecision(model: model.id, precision: precision.rawValue, supported: offered)
-        }
+        let unit = try Self.checkPrecision(precision, model: model, gpu: gpu)
         if let problem = Self.softwareProblem(gpu: gpu, framework: framework, attention: attention, precision: precision, kvPrecision: kvPrecision) {
             throw DeploymentError.invalidShape(problem)
         }
@@ -167,45 +176,71 @@ public struct Deployment: Sendable {
                 "\(model.id)'s sparse attention needs FP8 tensor cores (its indexer scores in FP8; vLLM runs it on Hopper and Blackwell); \(gpu.id) has none")
         }
         if let problem = Self.groupProblem("tp \(tensorParallel)", size: tensorParallel, gpuCount: gpuCount) {
-            throw DeploymentError.invalidParallelism(problem)
+            throw ParallelismRefusal(.tensorParallel, problem)
         }
         try Self.checkPipeline(pipelineParallel, gpuCount: gpuCount, tensorParallel: tensorParallel, expertParallel: expertParallel,
                                layers: model.layers, framework: framework)
-        if let problem = Self.tensorParallelProblem(tensorParallel, model: model) { throw DeploymentError.invalidParallelism(problem) }
-        if expertParallel > 1 {
-            guard let moe = model.moe else {
-                throw DeploymentError.invalidParallelism("ep \(expertParallel) needs a mixture-of-experts model; \(model.id) is dense")
-            }
-            guard moe.experts % expertParallel == 0 else {
-                throw DeploymentError.invalidParallelism("ep \(expertParallel) does not divide the \(moe.experts) experts of \(model.id)")
-            }
-            if let problem = Self.groupProblem("ep \(expertParallel)", size: expertParallel, gpuCount: gpuCount) {
-                throw DeploymentError.invalidParallelism(problem)
-            }
-            // Each expert is sliced over the tp/ep GPUs that hold it (or whole on each when ep ≥ tp).
-            guard tensorParallel % expertParallel == 0 || expertParallel % tensorParallel == 0 else {
-                throw DeploymentError.invalidParallelism("ep \(expertParallel) and tp \(tensorParallel): one must divide the other "
-                    + "(an ep below tp slices each expert over tp/ep GPUs)")
-            }
-        }
-        if let f = lockedClock, f > gpu.boostClock || f.megahertz < 100 {
-            throw DeploymentError.clockOutOfRange(gpu: gpu.id, clockMHz: f.megahertz, maxMHz: gpu.boostClock.megahertz)
-        }
-        if let cap = powerCap, !gpu.powerCapRange.contains(cap.watts) {
-            throw DeploymentError.powerCapOutOfRange(gpu: gpu.id, watts: cap.watts, range: gpu.powerCapRange)
-        }
+        if let problem = Self.tensorParallelProblem(tensorParallel, model: model) { throw ParallelismRefusal(.tensorParallel, problem) }
+        try Self.checkExpertParallel(expertParallel, tensorParallel: tensorParallel, gpuCount: gpuCount, model: model)
+        try Self.checkSettings(lockedClock: lockedClock, powerCap: powerCap, memoryUtilization: memoryUtilization, gpu: gpu)
         self.model = model; self.gpu = gpu; self.node = node; self.gpuCount = gpuCount
         self.tensorParallel = tensorParallel; self.expertParallel = expertParallel; self.pipelineParallel = pipelineParallel
         self.precision = precision; self.kvPrecision = kvPrecision; self.framework = framework
         self.attention = attention; self.sampling = sampling ?? .defaultFor(framework)
         self.lockedClock = lockedClock; self.powerCap = powerCap
         self.host = host; self.mathUnit = unit
-        guard (0.05...1).contains(memoryUtilization) else {
-            throw DeploymentError.invalidShape("memory utilization \(formatNumber(memoryUtilization)): expected a fraction from 0.05 to 1")
-        }
         self.memoryUtilization = memoryUtilization
         try checkGroupsFitNodes()
         try checkWeightsFit()
+    }
+
+    /// The math unit `precision` runs on `gpu`, or the refusal: a precision the GPU has no tensor
+    /// cores for, or MXFP4 on a dense model. Either refusal lists the precisions that run there.
+    static func checkPrecision(_ precision: Precision, model: ModelArchitecture, gpu: GPUSpec) throws -> MathUnit {
+        // MXFP4 checkpoints (gpt-oss) quantize the experts only: a dense model would keep every
+        // weight in 16 bits and cost exactly what BF16 does, under a 4-bit label.
+        let offered = gpu.supportedPrecisions.filter { $0 != .mxfp4 || model.moe != nil }.map(\.rawValue)
+        guard let unit = gpu.mathUnit(for: precision) else {
+            throw DeploymentError.unsupportedPrecision(gpu: gpu.id, precision: precision.rawValue, supported: offered)
+        }
+        if precision == .mxfp4, model.moe == nil {
+            throw DeploymentError.expertsOnlyPrecision(model: model.id, precision: precision.rawValue, supported: offered)
+        }
+        return unit
+    }
+
+    /// Refuses an ep group the model or the GPUs cannot hold: ep on a dense model, an ep that does
+    /// not divide the experts or tile the GPUs, or one that neither divides tp nor is divided by it.
+    static func checkExpertParallel(_ ep: Int, tensorParallel tp: Int, gpuCount: Int, model: ModelArchitecture) throws {
+        guard ep > 1 else { return }
+        guard let moe = model.moe else {
+            throw DeploymentError.invalidParallelism("ep \(ep) needs a mixture-of-experts model; \(model.id) is dense")
+        }
+        guard moe.experts % ep == 0 else {
+            throw DeploymentError.invalidParallelism("ep \(ep) does not divide the \(moe.experts) experts of \(model.id)")
+        }
+        if let problem = groupProblem("ep \(ep)", size: ep, gpuCount: gpuCount) {
+            throw DeploymentError.invalidParallelism(problem)
+        }
+        // Each expert is sliced over the tp/ep GPUs that hold it (or whole on each when ep ≥ tp).
+        guard tp % ep == 0 || ep % tp == 0 else {
+            throw DeploymentError.invalidParallelism("ep \(ep) and tp \(tp): one must divide the other "
+                + "(an ep below tp slices each expert over tp/ep GPUs)")
+        }
+    }
+
+    /// Refuses a locked clock outside 100 MHz to the GPU's boost clock, a power cap outside the
+    /// range the GPU allows, and a memory fraction outside 0.05 to 1.
+    static func checkSettings(lockedClock: Frequency?, powerCap: Power?, memoryUtilization: Double, gpu: GPUSpec) throws {
+        if let f = lockedClock, f > gpu.boostClock || f.megahertz < 100 {
+            throw DeploymentError.clockOutOfRange(gpu: gpu.id, clockMHz: f.megahertz, maxMHz: gpu.boostClock.megahertz)
+        }
+        if let cap = powerCap, !gpu.powerCapRange.contains(cap.watts) {
+            throw DeploymentError.powerCapOutOfRange(gpu: gpu.id, watts: cap.watts, range: gpu.powerCapRange)
+        }
+        guard (0.05...1).contains(memoryUtilization) else {
+            throw DeploymentError.invalidShape("memory utilization \(formatNumber(memoryUtilization)): expected a fraction from 0.05 to 1")
+        }
     }
 
     /// The same deployment at its GPU's default clock and power limit.
@@ -327,6 +362,34 @@ public struct ParallelFit: Equatable, Sendable {
     public let pp: Int
     public var gpus: Int { tp * pp }
     public var description: String { pp > 1 ? "tp \(tp) × pp \(pp)" : "tp \(tp)" }
+}
+
+/// A refusal of a deployment's tp group or stages, and which of them it is about.
+/// `Deployment.init(checking:…)` throws it and `init(model:…)` turns it into
+/// `DeploymentError.invalidParallelism` with the same reason. `Estimator.deployment` tells by the
+/// subject whether the refused value is one it set itself (a tp from an ep given alone or from
+/// gpus ÷ pp): it had told by the reason's opening words ("tp 3 ", "pp 2 does not divide"), so a
+/// rewording of a message here would have changed, silently, which refusal a user is shown.
+struct ParallelismRefusal: Error {
+    enum Subject: Equatable {
+        /// The tp group, alone or with its stages: the GPUs, the heads or the nodes refuse it
+        /// ("tp 3 does not divide the 32 attention heads", "tp 2 × pp 2 = 4 exceeds gpus 2",
+        /// "tp 1 × pp 4 spans … nodes").
+        case tensorParallel
+        /// Stages that do not divide the GPUs, with a tp of 1 ("pp 3 does not divide gpus 5").
+        case stagesUnevenOverGPUs
+        /// More stages than the GPUs or the layers ("pp 5 exceeds gpus 4", "pp 33 is more stages
+        /// than the model's 32 layers").
+        case stagesBeyondGPUsOrLayers
+    }
+
+    let subject: Subject
+    let reason: String
+
+    init(_ subject: Subject, _ reason: String) {
+        self.subject = subject
+        self.reason = reason
+    }
 }
 
 /// Why a deployment cannot be estimated.

@@ -135,24 +135,36 @@ enum ModelArchitectureReader {
                 throw InputError.invalidValue(file: file, field: "\(path).quantizedModules", value: q, expected: "all (\(id) has no experts)")
             }
         }
-        if var k = try o.optionalObject("layerKinds") {
-            var kinds: [String: Int] = [:]
-            for key in k.keys { kinds[key] = try k.int(key, 0...layers, expected: "a layer count from 0 to layers (\(layers))") }
-            try k.finish()
-            m.layerKinds = kinds
-        }
+        if let k = try o.optionalObject("layerKinds") { m.layerKinds = try readLayerKinds(k, layers: layers) }
         m.hybrid = try o.optionalObject("hybrid").map { try readHybrid($0, layers: layers, file: file, path: path) }
         m.linearAttention = try o.optionalObject("linearAttention").map { try readGatedDeltaNet($0, of: m, file: file, path: path) }
         try o.finish(sources: m.sources, extra: extraSourceKeys)
         try checkLayerCounts(m, file: file, path: path)
+        try checkCombinations(m, file: file, path: path)
+        return m
+    }
+
+    /// The optional per-kind layer counts (`layerKinds`), each from 0 to the model's layers.
+    static func readLayerKinds(_ r: JSONObjectReader, layers: Int) throws -> [String: Int] {
+        var k = r
+        var kinds: [String: Int] = [:]
+        for key in k.keys { kinds[key] = try k.int(key, 0...layers, expected: "a layer count from 0 to layers (\(layers))") }
+        try k.finish()
+        return kinds
+    }
+
+    /// Refuses parts that are not modelled together: experts in a Mamba-2 hybrid, block-sparse
+    /// attention on more layers than the model has or beside a window, experts or a hybrid, and
+    /// more experts per token than experts.
+    static func checkCombinations(_ m: ModelArchitecture, file: String, path: String) throws {
         if m.hybrid != nil, m.moe != nil {
             throw InputError.invalidValue(file: file, field: "\(path).moe", value: "an object",
                                           expected: "no moe in a hybrid model (Mamba-2 hybrids with experts are not modelled)")
         }
         if let bs = m.attention.blockSparse {
             let field = "\(path).attention.blockSparse"
-            guard bs.layers <= layers else {
-                throw InputError.invalidValue(file: file, field: field + ".layers", value: String(bs.layers), expected: "at most layers (\(layers))")
+            guard bs.layers <= m.layers else {
+                throw InputError.invalidValue(file: file, field: field + ".layers", value: String(bs.layers), expected: "at most layers (\(m.layers))")
             }
             guard m.attention.slidingWindow == nil, m.moe == nil, m.hybrid == nil else {
                 throw InputError.invalidValue(file: file, field: field, value: "an object",
@@ -163,7 +175,6 @@ enum ModelArchitectureReader {
             throw InputError.invalidValue(file: file, field: "\(path).moe.expertsPerToken", value: String(moe.expertsPerToken),
                                           expected: "at most moe.experts (\(moe.experts))")
         }
-        return m
     }
 
     /// Refuses a per-layer count the model's layers cannot hold: 1000 dense layers of a 48-layer

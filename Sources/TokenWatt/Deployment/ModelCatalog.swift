@@ -61,26 +61,13 @@ public struct ModelCatalog: Sendable {
     }
 
     /// The models whose id, an alias, the family or one of its architecture terms
-    /// (`architectureTerms`) contains `text`, case-insensitively (all of them for an empty text).
+    /// (`ModelArchitecture.architectureTerms`: the words of the listing's attention column, and
+    /// `moe` for a model with experts) contains `text`, case-insensitively (all of them for an empty text).
     /// `--match mla` had found no model though the listing's attention column shows `mla`.
     public func matching(_ text: String) -> [ModelArchitecture] {
         let needle = text.lowercased()
         guard !needle.isEmpty else { return models }
-        return models.filter { m in ([m.id, m.family] + m.aliases + Self.architectureTerms(m)).contains { $0.lowercased().contains(needle) } }
-    }
-
-    /// The words `models` lists a model's architecture with: its attention kind (`mha`, `gqa`,
-    /// `mqa`, `mla`), and `moe`, `mamba2`, `gated-deltanet`, `sparse` (DeepSeek's indexer),
-    /// `block-sparse` and `window` where they apply.
-    public static func architectureTerms(_ m: ModelArchitecture) -> [String] {
-        var terms = [m.attention.kind.rawValue]
-        if m.moe != nil { terms.append("moe") }
-        if m.hybrid != nil { terms.append("mamba2") }
-        if m.linearAttention != nil { terms.append("gated-deltanet") }
-        if m.attention.sparseIndex != nil { terms.append("sparse") }
-        if m.attention.blockSparse != nil { terms.append("block-sparse") }
-        if m.attention.slidingWindow != nil, m.windowedLayerCount > 0 { terms.append("window") }
-        return terms
+        return models.filter { m in ([m.id, m.family] + m.aliases + m.architectureTerms).contains { $0.lowercased().contains(needle) } }
     }
 
     /// Whether `id` is a model id or alias of this catalog (case-insensitive).

@@ -122,7 +122,7 @@ public struct Estimator: Sendable {
         let attention = r.attention ?? (r.framework.isFused ? .flash : .eager)
         do {
             return try Deployment(
-                model: model, gpu: gpu, node: gpus.defaultNode(of: gpu), gpuCount: count, tensorParallel: tp,
+                checking: model, gpu: gpu, node: gpus.defaultNode(of: gpu), gpuCount: count, tensorParallel: tp,
                 expertParallel: r.expertParallel ?? 1, precision: precision,
                 kvPrecision: r.kvPrecision ?? Deployment.defaultKVPrecision(weights: precision, gpu: gpu), framework: r.framework,
                 attention: attention, lockedClock: r.smClockMHz.map { .megahertz($0) },
@@ -130,18 +130,35 @@ public struct Estimator: Sendable {
                 memoryUtilization: r.memoryUtilization ?? Deployment.memoryUtilization)
         } catch let DeploymentError.unsupportedPrecision(g, p, supported) where r.precision == nil && p == precision.rawValue {
             throw DeploymentError.unsupportedDefaultPrecision(model: model.id, gpu: g, precision: p, supported: supported)
-        } catch let DeploymentError.invalidParallelism(reason)
-                    where r.gpus == nil && r.tensorParallel == nil && count > 1 && count == r.expertParallel
-                        && (reason.hasPrefix("tp \(tp) ") || (pp > 1 && reason.hasPrefix("pp \(pp) "))) {
-            throw DeploymentError.invalidParallelism(Self.expertParallelAlone(reason, ep: count, pp: pp, model: model))
-        } catch let DeploymentError.invalidParallelism(reason)
-                    where r.gpus != nil && r.tensorParallel == nil && pp > 1
-                        && (reason.hasPrefix("tp \(tp) ") || reason.hasPrefix("pp \(pp) does not divide")) {
-            let node = gpus.defaultNode(of: gpu)
-            throw DeploymentError.invalidParallelism(Self.stagesWithDefaultTP(
-                reason, gpus: count, pp: pp, tp: tp, model: model,
-                fitsNodes: { $0 <= node.gpuCount || ($0 % node.gpuCount == 0 && node.scaleOutBandwidthPerGPU != nil) }))
+        } catch let refusal as ParallelismRefusal {
+            throw DeploymentError.invalidParallelism(reason(refusal, request: r, gpus: count, tp: tp, pp: pp, model: model, gpu: gpu))
         }
+    }
+
+    /// A parallelism refusal as the user reads it. Where the refused tp or GPU count is one this
+    /// request set itself (from an ep given alone, or tp from gpus ÷ pp), the refusal says so.
+    /// Which refusals those are is told by the refusal's subject, not by its opening words
+    /// ("tp 3 ", "pp 2 does not divide"), which a rewording in `Deployment` would have changed.
+    func reason(_ refusal: ParallelismRefusal, request r: DeploymentRequest, gpus count: Int, tp: Int, pp: Int,
+                model: ModelArchitecture, gpu: GPUSpec) -> String {
+        // An ep given alone set the GPU count, and through it tp and the GPUs the stages split.
+        let epAlone = r.gpus == nil && r.tensorParallel == nil && count > 1 && count == r.expertParallel
+        // Stages with a GPU count and no tp set tp to ⌊gpus ÷ pp⌋.
+        let tpFromStages = r.gpus != nil && r.tensorParallel == nil && pp > 1
+        switch refusal.subject {
+        case .tensorParallel, .stagesUnevenOverGPUs:
+            if epAlone { return Self.expertParallelAlone(refusal.reason, ep: count, pp: pp, model: model) }
+            if tpFromStages {
+                let node = gpus.defaultNode(of: gpu)
+                return Self.stagesWithDefaultTP(
+                    refusal.reason, gpus: count, pp: pp, tp: tp, model: model,
+                    fitsNodes: { $0 <= node.gpuCount || ($0 % node.gpuCount == 0 && node.scaleOutBandwidthPerGPU != nil) })
+            }
+        case .stagesBeyondGPUsOrLayers:
+            // Stages beyond the GPUs given, or the layers, are the user's own pp against them.
+            if epAlone { return Self.expertParallelAlone(refusal.reason, ep: count, pp: pp, model: model) }
+        }
+        return refusal.reason
     }
 
     /// Stages given with a GPU count but no tp set tp to ⌊gpus ÷ pp⌋ (`deployment`): a refusal of
@@ -208,6 +225,18 @@ public struct Estimator: Sendable {
         if d.pipelineParallel > 1 { return try pipelinePass(d, phase: phase, lmHead: lmHead) }
         let program = try PhasePlanner(deployment: d, includeLMHead: lmHead).program(for: phase)
         return passEstimator(for: d).estimate(program, clock: d.lockedClock, powerCap: d.powerCap)
+    }
+}
+
+extension Estimator {
+    /// This estimator with a model catalog of one model, the generic decoder of `parameters`
+    /// weights at `precision` (`GenericArchitecture.decoder`), and the same GPUs and calibration:
+    /// what `tokenwatt power --params` prices. Returns it and the generic model's id.
+    /// - Throws: what `GenericArchitecture.decoder` throws for a count outside
+    ///   `GenericArchitecture.parameterRange`.
+    public func withGenericModel(parameters: Double, precision: Precision) throws -> (estimator: Estimator, modelID: String) {
+        let generic = try GenericArchitecture.decoder(parameters: parameters, precision: precision)
+        return (Estimator(gpus: gpus, models: try ModelCatalog(models: [generic]), calibration: calibration), generic.id)
     }
 }
 

@@ -99,12 +99,16 @@ enum CalibrateCommand {
             guard let data = FileManager.default.contents(atPath: log), let text = String(data: data, encoding: .utf8) else {
                 throw InputError.unreadable(file: log, reason: "no such file or not UTF-8 text")
             }
-            let format = args.string("log-format") ?? (text.contains("#Entity") ? "dcgm" : "nvidia-smi")
+            let format = try args.string("log-format").map { given in
+                guard let f = PowerLog.Format(rawValue: given) else {
+                    throw UsageError(description: "--log-format \(given): expected \(PowerLog.Format.allCases.map(\.rawValue).joined(separator: " or "))")
+                }
+                return f
+            } ?? PowerLog.detectFormat(text)
             let samples: [PowerSample]
             switch format {
-            case "nvidia-smi": samples = try PowerLog.nvidiaSMI(text, file: log)
-            case "dcgm": samples = try PowerLog.dcgmDmon(text, file: log, intervalSeconds: Double(try args.int("interval-ms", 1...3_600_000) ?? 1000) / 1000)
-            default: throw UsageError(description: "--log-format \(format): expected nvidia-smi or dcgm")
+            case .nvidiaSMI: samples = try PowerLog.nvidiaSMI(text, file: log)
+            case .dcgm: samples = try PowerLog.dcgmDmon(text, file: log, intervalSeconds: Double(try args.int("interval-ms", 1...3_600_000) ?? 1000) / 1000)
             }
             return try RunManifest.join(manifest: manifest, samples: samples)
         }

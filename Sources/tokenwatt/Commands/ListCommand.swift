@@ -85,30 +85,13 @@ enum ListCommand {
         }
         switch format {
         case .json:
-            Output.write(JSONWriter().write(.obj([("gpus", .array(gpus.map(gpuJSON)))])))
+            Output.write(JSONWriter().write(.obj([("gpus", .array(gpus.map(\.listingJSON)))])))
         case .csv:
             Output.write(([header] + rows).map(CSVWriter.line).joined(separator: "\n") + "\n")
         default:
             Output.write(Output.table(header, rows))
         }
         return .success
-    }
-
-    static func gpuJSON(_ g: GPUSpec) -> JSONValue {
-        .obj([
-            ("id", .str(g.id)), ("name", .str(g.name)), ("aliases", .array(g.aliases.map(JSONValue.str))),
-            ("architecture", .str(g.architecture)), ("smCount", .num(Double(g.smCount))),
-            ("boostClockMHz", .num(g.boostClock.megahertz)), ("peakClockMHz", .num(g.peakClock.megahertz)),
-            ("tensorPeakTFLOPS", .obj(g.tensorPeaks.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key.rawValue, .num($0.value.teraflopsPerSecond)) })),
-            ("fp32TFLOPS", .num(g.fp32Peak.teraflopsPerSecond)), ("memoryBytes", .num(g.memoryCapacity.bytes)),
-            ("memoryBandwidthBytesPerSecond", .num(g.memoryBandwidth.bytesPerSecond)),
-            ("memoryTechnology", .str(g.memoryTechnology.rawValue)), ("l2Bytes", .num(g.l2Size.bytes)),
-            ("tdpWatts", .num(g.tdp.watts)), ("powerCapRangeWatts", .array([.num(g.powerCapRange.lowerBound), .num(g.powerCapRange.upperBound)])),
-            ("idleWattsAtBoost", .num(g.idle(at: g.boostClock).watts)),
-            ("supportedPrecisions", .array(g.supportedPrecisions.map { .str($0.rawValue) })),
-            ("defaultNode", .str(g.defaultNodeID)), ("source", .str(g.source)),
-            ("sources", .obj(g.sources.sorted { $0.key < $1.key }.map { ($0.key, .str($0.value)) })),
-        ])
     }
 
     static func models(_ argv: [String]) throws -> ExitCode {
@@ -122,25 +105,19 @@ enum ListCommand {
                       "active_params_b", "precision", "supported"]
         let missing = format == .csv ? "" : "-"  // as in `gpus`
         let rows: [[String]] = models.map { m in
-            [m.id, m.family, String(m.layers), String(m.hiddenSize), String(m.heads), String(m.kvHeads), mixers(m),
+            [m.id, m.family, String(m.layers), String(m.hiddenSize), String(m.heads), String(m.kvHeads), m.mixersListing,
              m.moe.map { "\($0.expertsPerToken)/\($0.experts)" } ?? missing, formatNumber(m.totalParams / 1e9, significant: 4),
-             formatNumber(m.activeParams / 1e9, significant: 4), m.defaultPrecision.rawValue, supported(m)]
+             formatNumber(m.activeParams / 1e9, significant: 4), m.defaultPrecision.rawValue, m.servingSupport]
         }
         switch format {
         case .json:
-            Output.write(JSONWriter().write(.obj([("models", .array(models.map(modelJSON)))])))
+            Output.write(JSONWriter().write(.obj([("models", .array(models.map(\.listingJSON)))])))
         case .csv:
             Output.write(([header] + rows).map(CSVWriter.line).joined(separator: "\n") + "\n")
         default:
             Output.write(Output.table(header, rows))
         }
         return .success
-    }
-
-    /// Whether the serving commands price a model: an encoder (BERT) has a forward pass only
-    /// (`predict`), and `estimate` refuses it (`Deployment.requireGenerator`).
-    static func supported(_ m: ModelArchitecture) -> String {
-        m.unsupportedReason != nil ? "no (hybrid)" : m.kind == .encoder ? "forward only (encoder)" : "yes"
     }
 
     /// `--from-hf CONFIG.json`: the one-model catalog file for a Hugging Face config, on stdout.
@@ -185,43 +162,5 @@ enum ListCommand {
                                           expected: "an id and aliases \(user) does not hold: it has '\(value)' already; "
                                               + "pass --id ID to convert this config under a new id")
         }
-    }
-
-    /// The attention kind, with a hybrid's block mix (`gqa ×4 + mamba2 ×27`, `gqa ×12 + gated-deltanet ×36`),
-    /// the layers that attend in a window (`gqa, window 4096 ×21`) or block-sparsely (`gqa, block-sparse ×16`),
-    /// or DeepSeek's sparse selection (`mla, sparse top-2048`).
-    static func mixers(_ m: ModelArchitecture) -> String {
-        let kind = m.attention.kind.rawValue
-        if let h = m.hybrid { return "\(kind) ×\(h.attentionLayers) + mamba2 ×\(h.mambaLayers)" }
-        if let g = m.linearAttention { return "\(kind) ×\(m.attentionLayerCount) + gated-deltanet ×\(g.layers)" }
-        if let x = m.attention.sparseIndex { return "\(kind), sparse top-\(x.topK)" }
-        if let bs = m.attention.blockSparse { return "\(kind), block-sparse ×\(bs.layers)" }
-        if let w = m.attention.slidingWindow { return "\(kind), window \(w) ×\(m.windowedLayerCount)" }
-        return kind
-    }
-
-    static func modelJSON(_ m: ModelArchitecture) -> JSONValue {
-        .obj([
-            ("id", .str(m.id)), ("aliases", .array(m.aliases.map(JSONValue.str))), ("family", .str(m.family)),
-            ("kind", .str(m.kind.rawValue)), ("maxPositions", .num(Double(m.maxPositions))),
-            ("layers", .num(Double(m.layers))), ("hiddenSize", .num(Double(m.hiddenSize))), ("heads", .num(Double(m.heads))),
-            ("kvHeads", .num(Double(m.kvHeads))), ("headDim", .num(Double(m.headDim))), ("ffnSize", .num(Double(m.ffnSize))),
-            ("attention", .str(m.attention.kind.rawValue)),
-            ("slidingWindow", .optionalNumber(m.attention.slidingWindow.map(Double.init))),
-            ("slidingWindowLayers", .optionalNumber(m.attention.slidingWindow == nil ? nil : Double(m.windowedLayerCount))),
-            ("blockSparse", m.attention.blockSparse.map { s in .obj([("blockSize", .num(Double(s.blockSize))), ("localBlocks", .num(Double(s.localBlocks))),
-                                                                     ("verticalStride", .num(Double(s.verticalStride))), ("layers", .num(Double(s.layers)))]) } ?? .null),
-            ("moeExperts", .optionalNumber(m.moe.map { Double($0.experts) })),
-            ("hybrid", m.hybrid.map { h in .obj([("mambaLayers", .num(Double(h.mambaLayers))), ("attentionLayers", .num(Double(h.attentionLayers))),
-                                                  ("mlpLayers", .num(Double(h.mlpLayers))), ("ssmStateBytes", .num(h.mamba.stateBytes))]) } ?? .null),
-            ("sparseIndex", m.attention.sparseIndex.map { x in .obj([("heads", .num(Double(x.heads))), ("headDim", .num(Double(x.headDim))),
-                                                                    ("topK", .num(Double(x.topK)))]) } ?? .null),
-            ("linearAttention", m.linearAttention.map { g in .obj([("kind", .str("gated-deltanet")), ("layers", .num(Double(g.layers))),
-                                                                    ("stateBytes", .num(g.stateBytes))]) } ?? .null),
-            ("totalParams", .num(m.totalParams)), ("activeParams", .num(m.activeParams)),
-            ("publishedTotalParams", .optionalNumber(m.publishedTotalParams)), ("defaultPrecision", .str(m.defaultPrecision.rawValue)),
-            ("variantOf", m.variantOf.map(JSONValue.str) ?? .null), ("unsupportedReason", m.unsupportedReason.map(JSONValue.str) ?? .null),
-            ("source", .str(m.source)),
-        ])
     }
 }

@@ -16,39 +16,34 @@ enum PowerCommand {
       (the facility catalog's default, as in estimate; --pue 1 for IT energy alone), no price, no cap.
     """
 
+    static let valued: Set<String> = ["params", "model", "gpu", "gpus", "tp", "ep", "pp", "precision", "batch", "seq-length", "input", "output",
+                                      "duty-cycle", "pue", "price-per-kwh", "power-cap-w", "sm-clock-mhz", "spec", "format", "calibration",
+                                      "model-catalog", "gpu-catalog"]
+
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["params", "model", "gpu", "gpus", "tp", "ep", "pp", "precision", "batch", "seq-length", "input", "output",
-                                                "duty-cycle", "pue", "price-per-kwh", "power-cap-w", "sm-clock-mhz", "spec", "format", "calibration", "model-catalog", "gpu-catalog"],
-                                 boolean: [])
+        let args = try Arguments(argv, valued: valued, boolean: [])
         _ = try args.requirePositional(0, usage: usage)
         let format = try args.format([.text, .json], default: .text)
         if let spec = args.string("spec") { try checkSpecDestination(spec, args: args) }
         var estimator = try CommonOptions.estimator(args)
         let precision = try args.choice("precision", Precision.self)
-        var modelID = args.string("model")
+        var deploymentArgs = args
         if let p = args.string("params") {
-            guard modelID == nil else { throw UsageError(description: "give --params or --model, not both") }
+            guard args.string("model") == nil else { throw UsageError(description: "give --params or --model, not both") }
             // Out of range is a usage error like every other flag's (0 had exited 1).
             guard let n = Double(decimal: p), GenericArchitecture.parameterRange.contains(n) else {
                 throw UsageError(description: "--params \(p): expected \(GenericArchitecture.parameterRangeText), such as 70e9")
             }
-            let generic = try GenericArchitecture.decoder(parameters: n, precision: precision ?? .bf16)
-            estimator = Estimator(gpus: estimator.gpus, models: try ModelCatalog(models: [generic]), calibration: estimator.calibration)
-            modelID = generic.id
+            let generic = try estimator.withGenericModel(parameters: n, precision: precision ?? .bf16)
+            estimator = generic.estimator
+            // The generic model stands as --model, so that its deployment is read as any other's.
+            deploymentArgs = try Arguments(argv + ["--model", generic.modelID], valued: valued, boolean: [])
         }
-        guard let model = modelID else { throw UsageError(description: "--params or --model is required; usage: \(usage)") }
-        var request = DeploymentRequest(model: model, gpu: try EstimateCommand.required(args.string("gpu"), "gpu"))
-        request.gpus = try args.int("gpus", 1...4096)
-        request.tensorParallel = try args.int("tp", 1...4096)
-        // Expert parallelism, as the other deployment commands take it: power had refused --ep
-        // as an unknown option, so an MoE deployment priced elsewhere could not be sized here.
-        request.expertParallel = try args.int("ep", 1...4096)
-        // Pipeline stages, as `estimate` takes them: a model too large for one tensor-parallel
-        // group is told the tp × pp it needs, which power had refused as an unknown option.
-        request.pipelineParallel = try args.int("pp", 1...4096)
-        request.precision = precision
-        request.powerCapWatts = try args.double("power-cap-w", 1...100_000)
-        request.smClockMHz = try args.double("sm-clock-mhz", 1...10_000)
+        guard deploymentArgs.string("model") != nil else { throw UsageError(description: "--params or --model is required; usage: \(usage)") }
+        // The deployment flags as estimate reads them (gpus, tp, ep, pp, precision, clock, cap):
+        // power had read its own copy, which drifted twice, refusing --ep and then --pp as
+        // unknown options, so an MoE or pipelined deployment priced elsewhere could not be sized here.
+        let request = try EstimateCommand.deploymentRequest(deploymentArgs)
         let (input, output) = try lengths(args)
         let inputs = PowerPlan.Inputs(batch: try args.int("batch", 1...1_000_000) ?? 8, inputTokens: input, outputTokens: output,
                                       dutyCycle: try args.double("duty-cycle", 0...1) ?? 1, pue: try args.pue() ?? LedgerSettings.defaultPUE,

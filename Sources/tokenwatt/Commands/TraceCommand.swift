@@ -56,7 +56,8 @@ enum TraceCommand {
                                   inputs: [("the request log", file)] + CommonOptions.inputFiles(args))
         var reader = try TraceReader(path: file, format: try logFormat(args))
         let name = file == "-" ? "(stdin)" : file
-        let (started, sample) = try startReplay(&reader, name: name, estimator: estimator, deployment: deployment, options: options)
+        let (started, sample) = try TraceReplay.start(&reader, name: name, estimator: estimator, deployment: deployment, options: options,
+                                                      note: { Output.note("note: \($0)") })
         var replay = started
         // `-` is standard output, as for --per-request (it wrote a file named "-").
         let hourlyFile = hourlyPath == "-" ? nil : hourlyPath
@@ -72,7 +73,7 @@ enum TraceCommand {
         }
         // Both outputs or neither: the per-request file is renamed only once the hourly one is staged.
         try Output.writeFiles(hourlyFile.map { [($0, summary.hourlyCSV())] } ?? [], streams: perRequest.map { [$0] } ?? [])
-        if perRequest != nil, let note = perRequestNote(summary) { Output.note(note) }
+        if perRequest != nil, let note = summary.perRequestNote { Output.note("note: \(note)") }
         if let note = replay.unservedNote(summary) { Output.note("note: \(note)") }
         if let note = replay.shapeNote { Output.note("note: \(note)") }
         if hourlyPath == "-" { Output.write(summary.hourlyCSV()) }
@@ -81,42 +82,6 @@ enum TraceCommand {
         Output.write(format == .json ? JSONWriter(sortKeys: false).write(summary.json(options: options, range: range))
                                      : summary.text(deployment: deployment, options: options, file: file, range: range))
         return .success
-    }
-
-    /// Reads the log's first requests and builds the replay's batch ladder from them (those a
-    /// replica can hold); returns the replay and every request read, all of which are priced.
-    static func startReplay(_ reader: inout TraceReader, name: String, estimator: Estimator, deployment: Deployment,
-                            options: TraceReplay.Options) throws -> (TraceReplay, TraceSample) {
-        let taken = try TraceSample.read(&reader, deployment: deployment, tokenBudget: options.tokenBudget)
-        let sample = taken.requests
-        guard !sample.isEmpty else {
-            throw FleetError(description: "\(name): the request log holds no requests (a header and no request lines)")
-        }
-        if !taken.leftOutLines.isEmpty && !taken.ladder.isEmpty {
-            Output.note("note: \(name): \(taken.leftOutWords): no sequence that long fits the KV cache of one replica, even alone; "
-                        + "left out of the requests that set the batch ladder, and priced as logged")
-        }
-        do {
-            // With no request that fits, the full sample: the deployment's own error says why.
-            let replay = try TraceReplay(estimator: estimator, deployment: deployment, options: options,
-                                         sample: taken.ladder.isEmpty ? sample : taken.ladder)
-            return (replay, taken)
-        } catch let e as DeploymentError {
-            let lines = taken.ladder.isEmpty && !taken.leftOutLines.isEmpty ? " (\(taken.leftOutWords))" : ""
-            throw FleetError(description: "\(name): the first \(sample.count) requests\(lines), which set the batch ladder: \(e)")
-        }
-    }
-
-    /// Why the per-request rows do not add up to the total, when they do not by more than
-    /// rounding: the idle still owed (or charged ahead) when the log ended is the log's, not a
-    /// request's. A burst at one timestamp summed to 169.6 Wh against a total of 110.6 Wh.
-    static func perRequestNote(_ s: TraceSummary) -> String? {
-        guard abs(s.owedIdleWh) > 0.001 * abs(s.totalWh) else { return nil }
-        let rows = s.perRequest.sum
-        let why = s.owedIdleWh > 0 ? "the replicas' idle time not yet charged to a request when the log ended"
-                                   : "idle charged to the requests beyond the replicas' idle time up to the last arrival"
-        return "note: the per-request wh add up to \(formatNumber(rows, significant: 4)) Wh; the log's total is \(formatNumber(s.totalWh, significant: 4)) Wh, "
-            + "with \(formatNumber(s.owedIdleWh, significant: 3)) Wh of \(why) (owedIdleWh)"
     }
 
     /// The flags that lay out a CSV by name; an Azure or Mooncake log, or one whose format is

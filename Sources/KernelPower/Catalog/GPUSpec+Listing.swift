@@ -1,0 +1,22 @@
+/// How `tokenwatt gpus --format json` lists a GPU: a listing, not a catalog entry (its names
+/// differ from the catalog's and it leaves out the idle curve and interconnect; `gpus --help`).
+extension GPUSpec {
+    /// Its entry in `tokenwatt gpus --format json`: peaks in TFLOPS, memory in bytes, power in
+    /// watts, the idle power at the boost clock, and the sources of its numbers.
+    public var listingJSON: JSONValue {
+        .obj([
+            ("id", .str(id)), ("name", .str(name)), ("aliases", .array(aliases.map(JSONValue.str))),
+            ("architecture", .str(architecture)), ("smCount", .num(Double(smCount))),
+            ("boostClockMHz", .num(boostClock.megahertz)), ("peakClockMHz", .num(peakClock.megahertz)),
+            ("tensorPeakTFLOPS", .obj(tensorPeaks.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key.rawValue, .num($0.value.teraflopsPerSecond)) })),
+            ("fp32TFLOPS", .num(fp32Peak.teraflopsPerSecond)), ("memoryBytes", .num(memoryCapacity.bytes)),
+            ("memoryBandwidthBytesPerSecond", .num(memoryBandwidth.bytesPerSecond)),
+            ("memoryTechnology", .str(memoryTechnology.rawValue)), ("l2Bytes", .num(l2Size.bytes)),
+            ("tdpWatts", .num(tdp.watts)), ("powerCapRangeWatts", .array([.num(powerCapRange.lowerBound), .num(powerCapRange.upperBound)])),
+            ("idleWattsAtBoost", .num(idle(at: boostClock).watts)),
+            ("supportedPrecisions", .array(supportedPrecisions.map { .str($0.rawValue) })),
+            ("defaultNode", .str(defaultNodeID)), ("source", .str(source)),
+            ("sources", .obj(sources.sorted { $0.key < $1.key }.map { ($0.key, .str($0.value)) })),
+        ])
+    }
+}
