@@ -37,4 +37,15 @@ import Testing
         let (m, l, p) = (try batch(mixed), try batch(long), try batch(perCallMean))
         #expect(m < p && m >= l, "mixed \(m), all long \(l), per-call mean \(p)")
     }
+
+    /// A request log's shape weighs its requests alike: a short request and a long one hold the
+    /// long one's resident tokens for most of the steps.
+    @Test func aLogsShapeWeighsResidentTokensByOutput() {
+        let requests = [TraceRequest(timestamp: 0, inputTokens: 200, outputTokens: 50),
+                        TraceRequest(timestamp: 1, inputTokens: 8000, outputTokens: 1000)]
+        let shape = RequestShape(requests)
+        #expect(abs(shape.residentTokens - (50 * 225.0 + 1000 * 8500.0) / 1050) < 1e-9)
+        #expect(shape.inputTokens == 4100 && shape.outputTokens == 525)
+        #expect(RequestShape(inputTokens: 100, outputTokens: 0).residentTokens == 100.5)
+    }
 }

@@ -7,21 +7,31 @@ import KernelPower
 public struct RequestShape: Sendable, Equatable {
     public var inputTokens: Double
     public var outputTokens: Double
+    /// Tokens a sequence in the batch keeps in the KV cache, on average over the steps it decodes:
+    /// each request's prompt and half its answer, weighed by its output tokens, since a long
+    /// answer sits in the batch longer (`CallMix`, as a fleet class sizes its batch).
+    public var residentTokens: Double
 
-    public init(inputTokens: Double, outputTokens: Double) {
+    /// A shape whose requests all have one length unless `residentTokens` says otherwise.
+    public init(inputTokens: Double, outputTokens: Double, residentTokens: Double? = nil) {
         self.inputTokens = inputTokens
         self.outputTokens = max(1, outputTokens)
+        self.residentTokens = residentTokens ?? inputTokens + max(1, outputTokens) / 2
     }
 
     /// The mean of `requests` (an output of at least one token, as the surfaces price it).
     public init(_ requests: [TraceRequest]) {
         let n = Double(max(1, requests.count))
+        let steps = requests.reduce(0.0) { $0 + Self.steps($1) }
         self.init(inputTokens: requests.reduce(0.0) { $0 + Double($1.inputTokens) } / n,
-                  outputTokens: requests.reduce(0.0) { $0 + Double($1.outputTokens) } / n)
+                  outputTokens: requests.reduce(0.0) { $0 + Double($1.outputTokens) } / n,
+                  residentTokens: steps > 0 ? requests.reduce(0.0) { $0 + Self.steps($1) * Self.resident($1) } / steps : nil)
     }
 
-    /// Tokens a sequence keeps in the KV cache on average: its prompt and half its answer.
-    public var residentTokens: Double { inputTokens + outputTokens / 2 }
+    /// The steps a request stays in the batch, at least one, and what it holds over them on average.
+    static func steps(_ r: TraceRequest) -> Double { Double(max(1, r.outputTokens)) }
+    static func resident(_ r: TraceRequest) -> Double { Double(r.inputTokens) + Double(r.outputTokens) / 2 }
+
     public var promptPerOutput: Double { inputTokens / outputTokens }
 
     /// How far the log may drift from the shape a ladder was built for before it is priced on
@@ -84,7 +94,7 @@ struct TraceLadder {
         var b = 1
         while true {
             let s = try ServingSurface(estimator: estimator, deployment: d, maxBatch: b, tokenBudget: options.tokenBudget,
-                                       meanResidentTokens: shape.residentTokens, meanOutput: shape.outputTokens)
+                                       meanResidentTokens: shape.residentTokens, meanOutput: shape.outputTokens, meanPrompt: shape.inputTokens)
             if let last = ladder.last, s.localBatch <= last.localBatch { break }  // the KV cache allows no more
             ladder.append(s)
             if b >= options.maxBatch { break }
@@ -98,7 +108,8 @@ struct TraceLadder {
     /// The top rung's sequences per rank for requests of `shape` (nil when one does not fit).
     static func topBatch(deployment d: Deployment, options: TraceReplay.Options, shape: RequestShape) -> Int? {
         try? ServingSurface.inFlight(deployment: d, maxBatch: options.maxBatch, tokenBudget: options.tokenBudget,
-                                     meanResidentTokens: shape.residentTokens, meanOutput: shape.outputTokens).2.local
+                                     meanResidentTokens: shape.residentTokens, meanOutput: shape.outputTokens,
+                                     meanPrompt: shape.inputTokens).2.local
     }
 
     /// Whether this ladder prices requests of `shape` (of top batch `top`) as one built for them
@@ -146,16 +157,21 @@ extension TraceReplay {
         shapeWeight *= kept
         inputSum *= kept
         outputSum *= kept
+        stepSum *= kept
+        residentSum *= kept
         if fits {
             shapeWeight += 1
             inputSum += Double(r.inputTokens)
             outputSum += Double(r.outputTokens)
+            stepSum += RequestShape.steps(r)
+            residentSum += RequestShape.steps(r) * RequestShape.resident(r)
         }
         recent.add(r, at: lastTime ?? r.timestamp)
         sinceShapeCheck += 1
         guard sinceShapeCheck >= RequestShape.checkEvery, shapeWeight > 0 else { return }
         sinceShapeCheck = 0
-        let now = RequestShape(inputTokens: inputSum / shapeWeight, outputTokens: outputSum / shapeWeight)
+        let now = RequestShape(inputTokens: inputSum / shapeWeight, outputTokens: outputSum / shapeWeight,
+                               residentTokens: stepSum > 0 ? residentSum / stepSum : nil)
         guard !ladders[ladder].shape.holds(now) else { return }
         // Its mean request fits no replica's KV cache at batch 1: the ladder in use goes on.
         guard let top = TraceLadder.topBatch(deployment: deployment, options: options, shape: now) else { return }

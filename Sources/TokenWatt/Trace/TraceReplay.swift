@@ -70,6 +70,9 @@ public struct TraceReplay {
     var shapeWeight: Double
     var inputSum: Double
     var outputSum: Double
+    /// The same requests' decode steps, and their resident tokens weighed by them (`RequestShape.residentTokens`).
+    var stepSum: Double
+    var residentSum: Double
     /// Of `occupancyWeight`, what is left of the first rows' starting weight, and those rows,
     /// whose mean occupancy a new ladder's rungs start from as the first one's did.
     var seedWeight: Double
@@ -123,6 +126,8 @@ public struct TraceReplay {
         seed = sample
         inputSum = shape.inputTokens * weight
         outputSum = shape.outputTokens * weight
+        stepSum = shape.outputTokens * weight
+        residentSum = shape.residentTokens * stepSum
         occupancySums = first.seedOccupancy.map { $0 * weight }
     }
 
