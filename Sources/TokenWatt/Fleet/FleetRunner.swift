@@ -87,18 +87,22 @@ public struct FleetRunner: Sendable {
         if let note = Self.samplingNote(base) { base.notes.append(note) }
         // The scenario's own clock or cap, as `estimate` would say of it.
         if let note = base.decodeClockCaveat { base.notes.append(note) }
+        var tunedLevers: [String] = []
         for (j, lever) in k.levers.enumerated() {
             switch lever.kind {
             case let .mechanistic(change):
                 // A lever the deployment cannot take (the model does not fit the other GPU, a
                 // precision it lacks) is named and left out; the baseline and the other levers stand.
-                let r: FleetResult
+                let r: FleetResult, said: LeverNotes
                 do {
-                    r = try fleet.run(samples: n, seed: seed, change: change)
+                    let priced = try fleet.priced(samples: n, seed: seed, change: change)
+                    r = priced.result
+                    said = try fleet.leverNotes(change, classes: priced.classes, surfaces: priced.surfaces)
                 } catch {
                     base.notes.append("lever \(lever.name) not run: \(error)")
                     continue
                 }
+                base.notes += said.notes.map { "lever \(lever.name): \($0)" }
                 // A lever that cuts a class's batch (more bytes per weight, fewer GPUs) costs
                 // through it; say so, as the baseline's own notes do.
                 for (c, b) in zip(r.classes, base.classes) where change.maxBatch == nil && c.effectiveBatch * 2 <= b.effectiveBatch {
@@ -119,8 +123,10 @@ public struct FleetRunner: Sendable {
                         : Self.noChangeNote(lever.name, precision: change.precision != nil || change.kvPrecision != nil))
                 }
                 base.notes += Self.otherGPUNotes(lever: lever.name, base: base, changed: r)
+                if said.tuned && !noOp { tunedLevers.append(lever.name) }
                 var result = LeverResult(name: lever.name, meanWhPerQuery: r.whPerQuery.mean, gwhPerDay: r.gwhPerDay,
                                          saving: saving, measured: noOp ? nil : change.measuredLever.flatMap(estimator.leverAccuracy))
+                if let note = Self.unmeasuredPrecisionNote(change, measured: result.measured) { base.notes.append("lever \(lever.name): \(note)") }
                 // A cap or clock lever's decode saving beyond the measured is an upper bound (`DecodeClockCaveat`).
                 if change.powerCapWatts != nil || change.smClockMHz != nil { result.caveat = r.decodeClockCaveat }
                 (result.meanITLMs, result.meanTTFTMs, result.gpus) = (r.meanITLMs, r.meanTTFTMs, r.gpus)
@@ -141,8 +147,29 @@ public struct FleetRunner: Sendable {
                                                saving: saving))
             }
         }
+        if let note = Self.tunedLeversNote(tunedLevers, band: !base.estimatorError.isEmpty) { base.notes.append(note) }
         base.levers.sort { $0.saving != $1.saving ? $0.saving > $1.saving : $0.name < $1.name }
         return base
+    }
+
+    /// Once a scenario, for its levers that lock a clock or cap below TDP: the error band behind
+    /// the scenario's range ran at neither (`DecodeClockCaveat.rangeAtDefaultSettings`, as
+    /// `estimate` and `sweep` say of such a deployment). Fleet had printed no such word beside a
+    /// cap lever of lev8b (cap 300 saves what no band run measured). Nil without such a lever or a band.
+    static func tunedLeversNote(_ names: [String], band: Bool) -> String? {
+        guard !names.isEmpty, band else { return nil }
+        return "lever\(names.count == 1 ? "" : "s") \(names.joined(separator: ", ")) (a locked clock or a cap below TDP): the scenario's range is "
+            + "the estimator's measured error band, and " + DecodeClockCaveat.rangeAtDefaultSettings
+    }
+
+    /// A 4-bit precision lever's range is read from the measured precision pairs, which are all
+    /// BF16 → FP8 (ML.ENERGY v3's 11 serving pairs in the bundled error bands): the lever line had
+    /// given an nvfp4 or int4 lever's range "across the measured error of precision changes" as
+    /// though a change to 4 bits had been measured. Nil for other levers.
+    static func unmeasuredPrecisionNote(_ change: LeverChange, measured: LeverValidation.Row?) -> String? {
+        guard let m = measured, m.lever == "precision", let p = change.precision, [.mxfp4, .nvfp4, .int4].contains(p) else { return nil }
+        let kind = p == .int4 ? "INT4" : "FP4"
+        return "its range is read across the measured error of precision changes (BF16→FP8 pairs; no \(kind) pair measured)"
     }
 
     /// A saving within 1e-9 of none is none: the same energy summed in another order (a divisor of

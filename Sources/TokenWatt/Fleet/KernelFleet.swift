@@ -66,6 +66,12 @@ public struct KernelFleet: Sendable {
     static func tokens(_ x: Double, atLeast low: Double) -> Double { min(10_000_000, max(low, x.rounded())) }
 
     public func run(samples n: Int, seed: UInt64, change: LeverChange? = nil) throws -> FleetResult {
+        try priced(samples: n, seed: seed, change: change).result
+    }
+
+    /// `run`'s result with the classes and surfaces it priced (a lever's notes read them).
+    func priced(samples n: Int, seed: UInt64, change: LeverChange? = nil) throws
+        -> (result: FleetResult, classes: [QueryClass], surfaces: [ServingSurface]) {
         let classes = kernel.classes.map { apply(change, to: $0) }
         let surfaces = try classes.map { try surface(for: $0, seed: seed, change: change) }
         let rng = SeededRandom(seed: seed)
@@ -97,7 +103,7 @@ public struct KernelFleet: Sendable {
         var result = try summarize(draws, classes: classes, surfaces: surfaces)
         result.decodeClockCaveat = try decodeClockCaveat(classes: classes, surfaces: surfaces)
         (result.meanITLMs, result.meanTTFTMs) = latency(draws, surfaces: surfaces)
-        return result
+        return (result, classes, surfaces)
     }
 
     /// Draws per class: each class its share of `n`, the draws left by rounding down going to the
@@ -129,33 +135,62 @@ public struct KernelFleet: Sendable {
         return counts
     }
 
-    /// A class with a mechanistic lever applied.
+    /// A class with a mechanistic lever applied. A `prefixCacheHit` lever raises the class's hit
+    /// rate to at least its own, max(class, lever): it had replaced every class's, so on a probe
+    /// of the chat service with long-context at 0.5 a "50 %" lever turned caching on for the two
+    /// classes at 0 and nothing else, and a lever of 0.3 had raised long-context's energy.
     func apply(_ change: LeverChange?, to c: QueryClass) -> QueryClass {
         var c = c
-        if let h = change?.prefixCacheHit { c.prefixCacheHit = h }
+        if let h = change?.prefixCacheHit { c.prefixCacheHit = max(c.prefixCacheHit, h) }
         return c
     }
 
+    /// The deployment a class names, as a lever edits it.
+    func named(_ name: String, className: String) throws -> NamedDeployment {
+        guard let named = kernel.deployments.first(where: { $0.name == name }) else {
+            throw FleetError(description: "class \(className) names an unknown deployment \(name)")
+        }
+        return named
+    }
+
+    /// `named` with `change`'s deployment fields set: the edit it names and nothing more. A lever
+    /// that names another model and no precision runs that model at its checkpoint's precision
+    /// (`Estimator.defaultPrecision`, what `estimate --model` without `--precision` runs): it had
+    /// kept the deployment's, so gpt-oss-120b on Llama-3.1-70B's 4 × H100 ran in BF16 (saves 73 %,
+    /// ITL 49.6 ms, where at its MXFP4 it saves 82 %) and on one H100 was refused for 233.7 GB of
+    /// BF16 weights.
+    func edited(_ named: NamedDeployment, by change: LeverChange?) -> NamedDeployment {
+        guard let ch = change else { return named }
+        var named = named
+        if let p = ch.precision { named.request.precision = p }
+        if let p = ch.kvPrecision { named.request.kvPrecision = p }
+        if let g = ch.gpu { named.request.gpu = g }
+        // The count alone, as an edit of the deployment would: setting tp to it as well
+        // turned an attention-data-parallel layout (tp 1, ep 8) into tp 8 under "gpus 8".
+        if let n = ch.gpus { named.request.gpus = n }
+        if let t = ch.tensorParallel { named.request.tensorParallel = t }
+        if let e = ch.expertParallel { named.request.expertParallel = e }
+        if let m = ch.model {
+            if ch.precision == nil, !sameModel(m, named.request.model) { named.request.precision = nil }
+            named.request.model = m
+        }
+        if let b = ch.maxBatch { named.maxBatch = b }
+        if let w = ch.powerCapWatts { named.request.powerCapWatts = w }
+        if let f = ch.smClockMHz { named.request.smClockMHz = f }
+        if let f = ch.framework { named.request.framework = f }
+        if let s = ch.sampling { named.request.sampling = s }
+        return named
+    }
+
+    /// Whether two catalog ids (or aliases) name one model; ids the catalog lacks compare as
+    /// written, case-insensitively (the deployment's own refusal names them).
+    func sameModel(_ a: String, _ b: String) -> Bool {
+        let id = { (x: String) in (try? estimator.models.model(x).id) ?? x.lowercased() }
+        return id(a).lowercased() == id(b).lowercased()
+    }
+
     func surface(for c: QueryClass, seed: UInt64, change: LeverChange?) throws -> ServingSurface {
-        guard var named = kernel.deployments.first(where: { $0.name == c.deployment }) else {
-            throw FleetError(description: "class \(c.name) names an unknown deployment \(c.deployment)")
-        }
-        if let ch = change {
-            if let p = ch.precision { named.request.precision = p }
-            if let p = ch.kvPrecision { named.request.kvPrecision = p }
-            if let g = ch.gpu { named.request.gpu = g }
-            // The count alone, as an edit of the deployment would: setting tp to it as well
-            // turned an attention-data-parallel layout (tp 1, ep 8) into tp 8 under "gpus 8".
-            if let n = ch.gpus { named.request.gpus = n }
-            if let t = ch.tensorParallel { named.request.tensorParallel = t }
-            if let e = ch.expertParallel { named.request.expertParallel = e }
-            if let m = ch.model { named.request.model = m }
-            if let b = ch.maxBatch { named.maxBatch = b }
-            if let w = ch.powerCapWatts { named.request.powerCapWatts = w }
-            if let f = ch.smClockMHz { named.request.smClockMHz = f }
-            if let f = ch.framework { named.request.framework = f }
-            if let s = ch.sampling { named.request.sampling = s }
-        }
+        let named = edited(try named(c.deployment, className: c.name), by: change)
         let context = "scenario \(scenario.name), deployment \(named.name)"
         let d: Deployment
         do {

@@ -101,8 +101,11 @@ public struct LeverChange: Sendable {
     /// Tensor- and expert-parallel degree.
     public var tensorParallel: Int?
     public var expertParallel: Int?
+    /// Another model; without `precision` it runs at its checkpoint's (`KernelFleet.edited`).
     public var model: String?
     public var maxBatch: Int?
+    /// The least prefix-cache hit rate of every class: a class that caches more keeps its own
+    /// (`KernelFleet.apply`).
     public var prefixCacheHit: Double?
     public var powerCapWatts: Double?
     public var smClockMHz: Double?
