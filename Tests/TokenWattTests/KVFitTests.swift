@@ -87,7 +87,7 @@ import Testing
                                   deployment: Self.qwenOnOne)
         #expect { try runWorkload(text, samples: 100) } throws: {
             "\($0)".contains("class chat: its calls do not fit in the KV cache: a sequence holds 5246000 tokens on average while it decodes")
-                && "\($0)".contains("the largest of the 2000 calls drawn to size it holds 10490500 + 500 tokens")
+                && "\($0)".contains("the largest call of the 2000 queries drawn to size it holds 10490500 + 500 tokens")
         }
     }
 

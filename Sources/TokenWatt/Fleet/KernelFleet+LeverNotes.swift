@@ -71,7 +71,9 @@ extension KernelFleet {
                                  + "runs \(d.base.precision.rawValue); give the lever a precision to run it at another)"
                                  + (d.changed.dequantization.map { ": \($0)" } ?? ""))
             }
-            let tuned = QueryEstimate.tuned(d.changed)
+            // A lever that sets a clock or cap of its own: one that changes another setting of a
+            // scenario that runs capped had been listed as a clock or cap lever.
+            let tuned = QueryEstimate.tuned(d.changed) && (change.powerCapWatts != nil || change.smClockMHz != nil)
             if tuned, !Self.differences(d.base, d.changed, batch: (d.baseBatch, d.changedBatch), change: change).isEmpty {
                 out.tuned = true
                 // A clock below the range the clock model was checked on, as `estimate` says of it.
@@ -82,7 +84,11 @@ extension KernelFleet {
         // (`batchNote`): lev8b's "batch 512" ran at 352 with nothing said.
         if let limit = change.maxBatch {
             for (c, s) in zip(classes, surfaces) where c.share > 0 {
-                if let note = Self.batchNote(surface: s, limit: limit) { out.notes.append("class \(c.name): \(note) of \(limit)") }
+                if let note = Self.batchNote(surface: s, limit: limit) {
+                    // The limit is named where the note does not already name it.
+                    let named = note.hasSuffix("fewer than the deployment's batch limit") ? note + " of \(limit)" : note
+                    out.notes.append("class \(c.name): \(named)")
+                }
             }
         }
         // Which classes a prefix-cache lever raised (`apply`: at least the lever's rate each).

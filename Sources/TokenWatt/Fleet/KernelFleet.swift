@@ -225,7 +225,7 @@ public struct KernelFleet: Sendable {
             guard let big = largest, mean > free else { throw FleetError(description: "\(context), class \(c.name): \(e)") }
             throw FleetError(description: "\(context), class \(c.name): its calls do not fit in the KV cache: a sequence holds "
                              + "\(max(1, Int(mix.residentTokens))) tokens on average while it decodes (the mean sets the batch), "
-                             + "and the largest of the 2000 calls drawn to size it holds \(Self.callWords(big.call)), "
+                             + "and the largest call of the 2000 queries drawn to size it holds \(Self.callWords(big.call)), "
                              + "\(formatNumber(big.bytes / 1e9, significant: 3)) GB per GPU at its last token; \(formatNumber(free / 1e9, significant: 3)) GB per GPU "
                              + "is left for the KV cache after weights and activations; use more GPUs or shorter requests")
         }

@@ -71,11 +71,12 @@ public final class ServingSurface: Sendable {
         gpus = Double(d.gpuCount)
         let disaggregated = change?.disaggregated == true
         self.disaggregated = disaggregated
-        let (probe, budget, flight) = try Self.inFlight(deployment: d, maxBatch: maxBatch, tokenBudget: tokenBudget,
+        let (probe, budget, flight, held) = try Self.inFlight(deployment: d, maxBatch: maxBatch, tokenBudget: tokenBudget,
                                                         meanResidentTokens: meanResidentTokens, meanOutput: meanOutput,
                                                         meanPrompt: meanPrompt, disaggregated: disaggregated)
         kvBudget = budget
-        plainProbe = change == nil ? probe : nil
+        // The request the KV budget was sized for: the tile-edge note prices its decode at the context the surface does.
+        plainProbe = change == nil ? held : nil
         self.maxBatch = budget.maxBatch
         let b = flight.local
         localBatch = b
@@ -120,7 +121,8 @@ public final class ServingSurface: Sendable {
     /// prompt share from `meanPrompt` (`init`): in a mix of lengths the two differ, since a long
     /// answer stays in the batch longer than a short one.
     static func inFlight(deployment d: Deployment, maxBatch: Int, tokenBudget: Int, meanResidentTokens: Double, meanOutput: Double,
-                         meanPrompt: Double? = nil, disaggregated: Bool = false) throws -> (ServingRequest, KVCacheBudget, ServingEstimator.InFlight) {
+                         meanPrompt: Double? = nil, disaggregated: Bool = false)
+        throws -> (ServingRequest, KVCacheBudget, ServingEstimator.InFlight, held: ServingRequest) {
         func request(input: Double) -> ServingRequest {
             ServingRequest(batch: maxBatch, inputTokens: max(1, Int(input)), outputTokens: max(1, Int(meanOutput)),
                            tokenBudget: tokenBudget, memoryUtilization: d.memoryUtilization)
@@ -130,7 +132,7 @@ public final class ServingSurface: Sendable {
         let budget = try KVCacheBudget(deployment: d, request: held)
         let flight = ServingEstimator.inFlight(maxBatch, budget: budget, ranks: d.attentionRanks,
                                                stepLimit: disaggregated ? max(1, tokenBudget) : probe.budgetLimitedBatch)
-        return (probe, budget, flight)
+        return (probe, budget, flight, held)
     }
 
     /// Lengths a cost is priced at: `below`, then doublings from `start` to at least `top` (the

@@ -26,7 +26,7 @@ public struct ValidationReport: Sendable {
 
     /// `inFit`: the runs the calibration was fitted on (`ErrorBands.bundledFitRuns`), which the
     /// bands count; `forecasts`: those runs as refits without their family forecast them, which
-    /// the bands score them by (`ServingRefitForecasts.byKey`).
+    /// each band counts against its range (`ServingRefitForecasts.byKey`).
     public init(suite: ValidationSuite, generalization: [Generalization.Row], fitted: Set<String>? = nil, inFit: Set<String> = [],
                 forecasts: [String: Double] = [:]) {
         self.suite = suite

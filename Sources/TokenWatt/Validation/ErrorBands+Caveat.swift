@@ -13,14 +13,14 @@ extension ErrorBands {
         let b = band(for: gpu.id)
         var parts: [String] = []
         if b.fitRuns > 0 {
-            let others = b.outsideFitMedian.map { ", and the \(b.runs - b.fitRuns) others have median × \(QueryRange.ratio($0))" } ?? ""
+            let others = b.outsideFitMedian.map { " (the \(b.runs - b.fitRuns) runs outside the fit have median × \(QueryRange.ratio($0)))" } ?? ""
             var words = "\(b.fitRuns) of its \(b.runs) runs are those the calibration was fitted on, whose ratios are fit residuals, "
-                + "not forecast errors"
+                + "not forecast errors" + others
             if b.refitRuns > 0, let median = b.refitMedian, let low = b.refitMin, let high = b.refitMax {
                 words += "; refitted without their model family, as a new model is forecast, \(formatPercent(Double(b.refitInside) / Double(b.refitRuns), decimals: 0)) "
                     + "of \(b.refitRuns) forecasts fall inside this range (median × \(QueryRange.ratio(median)), × \(QueryRange.ratio(low))–\(QueryRange.ratio(high)) at the extremes)"
             }
-            parts.append(words + others)
+            parts.append(words)
         }
         for (set, why) in Self.leftOut.sorted(by: { $0.key < $1.key }) {
             if let n = runsByDataSet["\(set)/\(gpu.id)"], n > 0 { parts.append("its \(n) \(set) runs are left out: \(why)") }

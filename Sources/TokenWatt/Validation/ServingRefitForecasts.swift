@@ -3,8 +3,8 @@ import KernelPower
 
 /// The serving fit's runs as the refits that leave their model family out forecast them
 /// (`Generalization.leaveOneServingFamilyOut`): GPU energy per output token, per run. The error
-/// band of the serving GPU scores its fit runs by these rather than by the bundled fit's
-/// residuals, so that its range is a forecast's error, as for a new model (`ErrorBands.compute`).
+/// band of the serving GPU stays drawn in sample and counts how these forecasts, as for a new
+/// model, fall against it (`ErrorBand.refitRuns`, `ErrorBands.compute`).
 /// The refits take minutes, so their results are bundled (`serving-refits.json`, written by
 /// `validate --refits-out`); a test refits one family and checks its runs against the file.
 public struct ServingRefitForecasts: Sendable, Equatable {
@@ -36,9 +36,17 @@ public struct ServingRefitForecasts: Sendable, Equatable {
         self.gpu = gpu; self.dataset = dataset; self.forecasts = forecasts
     }
 
-    /// Forecasts by `ErrorBands.fitKey`, what `ErrorBands.compute` replaces the fit's predictions with.
+    /// Forecasts by `ErrorBands.fitKey`, what `ErrorBands.compute` counts against each band.
     public var byKey: [String: Double] {
         Dictionary(forecasts.map { (ErrorBands.fitKey(dataset, $0.label), $0.predicted) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The same runs forecast alike to within 1e-12 (a platform's libm may differ in the last digit).
+    public func matches(_ other: ServingRefitForecasts) -> Bool {
+        gpu == other.gpu && dataset == other.dataset && forecasts.count == other.forecasts.count
+            && zip(forecasts, other.forecasts).allSatisfy { a, b in
+                a.label == b.label && a.family == b.family && abs(a.predicted - b.predicted) <= 1e-12 * abs(b.predicted)
+            }
     }
 
     /// Forecasts to 17 significant digits, so that a refit's figures compare exactly with the file's.
@@ -47,8 +55,8 @@ public struct ServingRefitForecasts: Sendable, Equatable {
             ("schemaVersion", .num(1)),
             ("generatedBy", .str(Self.generatedBy)),
             ("description", .str("The \(gpu) serving fit's \(dataset) runs, each forecast by the calibration refitted without its "
-                                 + "model family: GPU energy per output token (J). The error band of \(gpu) scores these runs by "
-                                 + "these forecasts, not by the bundled fit's residuals.")),
+                                 + "model family: GPU energy per output token (J). The error band of \(gpu) stays drawn in sample "
+                                 + "and counts how these forecasts fall against it (refitRuns, refitInside, refitMedian, refitMin, refitMax).")),
             ("gpu", .str(gpu)),
             ("dataset", .str(dataset)),
             ("forecasts", .array(forecasts.map { .obj([("label", .str($0.label)), ("family", .str($0.family)), ("predicted", .num($0.predicted))]) })),

@@ -9,7 +9,7 @@ enum ValidateCommand {
                        [-o DIR] [--no-report] [--quick] [--rows DATASET] [--bands-out FILE] [--refits-out FILE]
       Writes DIR/validation.md, DIR/validation.json and one SVG per data set (DIR defaults to Reports)
       and prints the summary. --quick skips the generalization refits; --no-report writes no files and so
-      skips the refits too (the markdown and json it prints say so);
+      skips the refits too, unless --refits-out asks for them (the markdown and json it prints say so);
       a partial run (--quick, --rows, --calibration or a catalog's environment variable) writes files
       only to a DIR given with -o other than Reports, so an experiment never overwrites the committed Reports;
       --rows prints every TokenWatt row of one data set (e.g. mlperf-power, or energaizer-prefill for
@@ -19,7 +19,7 @@ enum ValidateCommand {
       --bands-out writes the measured ÷ estimated energy bands that estimate's range reads
       (the bundled file: Sources/TokenWatt/Resources/error-bands.json); not with --calibration FILE;
       --refits-out runs the refits that leave each model family out of the serving fit (minutes) and
-      writes their forecasts, which the bands score the fit's runs by
+      writes their forecasts, which the bands count against their ranges
       (the bundled file: Sources/TokenWatt/Resources/serving-refits.json); not with --quick or --calibration FILE.
     """
 
@@ -58,14 +58,12 @@ enum ValidateCommand {
         report.calibrationNote = calibrationNote
         // The report and the bands are one set, written all or none: a bad --bands-out left a
         // new report beside the old bands.
-        var outputs = reportDir.map { Self.files(report, suite: suite, dir: $0) } ?? []
-        if let path = args.string("bands-out"), let bands = report.bands { outputs.append((path, bands.json())) }
-        if let path = args.string("refits-out"), let refits { outputs.append((path, refits.json())) }
-        func name(_ path: String) -> String {
-            path == args.string("bands-out") ? "--bands-out" : path == args.string("refits-out") ? "--refits-out" : "the report"
-        }
-        try Output.refuseOverlaps(outputs: outputs.map { (name($0.path), $0.path) },
-                                  inputs: CommonOptions.inputFiles(args))
+        // Each file with the option that names it, for the refusal of two outputs on one path.
+        var named = (reportDir.map { Self.files(report, suite: suite, dir: $0) } ?? []).map { (option: "the report", file: $0) }
+        if let path = args.string("bands-out"), let bands = report.bands { named.append(("--bands-out", (path, bands.json()))) }
+        if let path = args.string("refits-out"), let refits { named.append(("--refits-out", (path, refits.json()))) }
+        let outputs = named.map(\.file)
+        try Output.refuseOverlaps(outputs: named.map { ($0.option, $0.file.path) }, inputs: CommonOptions.inputFiles(args))
         try Output.writeFiles(outputs)
         // On stderr: standard output is the summary alone, which --format json makes one JSON document.
         if let dir = reportDir { Output.note("wrote \(dir)/validation.md, validation.json and its plots") }
@@ -90,9 +88,10 @@ enum ValidateCommand {
             Output.note("note: \(name): \(rows.count) rows not estimated (e.g. \(rows[0].label): \(rows[0].reason))")
         }
         for n in suite.notes { Output.note("note: \(n.dataset): \(n.note)") }
-        if let refits, refits != ServingRefitForecasts.bundled {
-            Output.note("note: this run's serving refits differ from the bundled ones the bands read (estimate's range); "
-                        + "`tokenwatt \(ServingRefitForecasts.generatedBy.dropFirst("tokenwatt ".count))` updates them")
+        if let refits, !refits.matches(ServingRefitForecasts.bundled) {
+            Output.note("note: this run's serving refits differ from the bundled ones (serving-refits.json), whose counts the bundled "
+                        + "bands (error-bands.json, estimate's caveat) carry; `tokenwatt validate --no-report --refits-out "
+                        + "Sources/TokenWatt/Resources/serving-refits.json --bands-out Sources/TokenWatt/Resources/error-bands.json` updates both")
         }
         if estimator.calibrationIsBundled,
            let changed = ErrorBands.bundled.staleness(against: report.bands?.runsByDataSet ?? ErrorBands.runs(suite.records)) {
@@ -130,8 +129,8 @@ enum ValidateCommand {
         return nil
     }
 
-    /// Runs every data set (and, unless skipped, the generalization refits). The bands score the
-    /// serving fit's runs by the refits' forecasts: this run's when it refitted, else the bundled ones.
+    /// Runs every data set (and, unless skipped, the generalization refits). The bands count the
+    /// serving refits' forecasts against their ranges: this run's when it refitted, else the bundled ones.
     static func build(data: String, estimator: Estimator, skipped: String?)
         throws -> (report: ValidationReport, suite: ValidationSuite, refits: ServingRefitForecasts?) {
         let suite = try ValidationSuite.run(dataDirectory: data, estimator: estimator)
