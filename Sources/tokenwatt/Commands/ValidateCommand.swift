@@ -52,13 +52,18 @@ enum ValidateCommand {
         // The generalization refits only feed the report: a run that writes none skips them.
         let skipped = skippedRefits(args, writesReport: reportDir != nil)
         var (report, suite, refits) = try build(data: data, estimator: estimator, skipped: skipped)
+        // Refused rather than writing nothing: the refits are the bundled calibration's alone.
+        if args.string("refits-out") != nil, refits == nil {
+            throw UsageError(description: "--refits-out writes the refits of the bundled coefficients; this run did not refit "
+                             + "them, so it has none to write")
+        }
         let calibrationNote = CommonOptions.userCalibrationNote(args, estimator: estimator).map {
             "\($0); the figures below score that file, and the targets, levers and bands below are recomputed with it"
         }
         report.calibrationNote = calibrationNote
         // The report and the bands are one set, written all or none: a bad --bands-out left a
-        // new report beside the old bands.
-        // Each file with the option that names it, for the refusal of two outputs on one path.
+        // new report beside the old bands. Each file goes with the option that names it, for the
+        // refusal of two outputs on one path.
         var named = (reportDir.map { Self.files(report, suite: suite, dir: $0) } ?? []).map { (option: "the report", file: $0) }
         if let path = args.string("bands-out"), let bands = report.bands { named.append(("--bands-out", (path, bands.json()))) }
         if let path = args.string("refits-out"), let refits { named.append(("--refits-out", (path, refits.json()))) }
