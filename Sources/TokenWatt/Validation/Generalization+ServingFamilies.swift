@@ -34,12 +34,11 @@ extension Generalization {
         }
     }
 
-    /// What the serving refits give: the generalization rows, and the forecast and in-sample
-    /// records of the fit's runs (what `ErrorBands.refitBand` reads).
+    /// What the serving refits give: the generalization rows, and the fit runs' forecast records
+    /// (what `ServingRefitForecasts` keeps and the bands count).
     public struct ServingRefits: Sendable {
         public var rows: [Row]
         public var forecasts: [ValidationRecord]
-        public var inSample: [ValidationRecord]
     }
 
     /// The serving GPU, its fit's rows and what the Ampere fits carry over to it: what every
@@ -88,7 +87,7 @@ extension Generalization {
         let runs = "\(start.rows.count) \(id) fit runs"
         out += summarize(forecasts, experiment: "\(runs), each family forecast by a fit without it")
             + summarize(inSample, experiment: "\(runs), the bundled fit (in sample)")
-        return ServingRefits(rows: out, forecasts: forecasts, inSample: inSample)
+        return ServingRefits(rows: out, forecasts: forecasts)
     }
 
     /// TokenWatt's v3 records of the named runs on `gpu` under `estimator`.
