@@ -115,9 +115,17 @@ import Testing
     @Test func theReaderNamesWhatIsWrong() {
         let good = #"{"gpu": "g", "runs": 3, "datasets": ["d"], "tail": 0.05, "ratioLow": 0.8, "ratioMedian": 1, "ratioHigh": 1.2, "leftOut": "GPU", "outOfSampleCoverage": 0.9}"#
         let disordered = #"{"gpu": "g", "runs": 3, "datasets": ["d"], "tail": 0.05, "ratioLow": 1.3, "ratioMedian": 1, "ratioHigh": 1.2, "leftOut": "GPU", "outOfSampleCoverage": 0.9}"#
+        // A band that counts its fit runs' forecasts gives their median inside their span, or nothing.
+        func refits(_ low: String, _ median: String?, _ high: String) -> String {
+            #"{"gpu": "g", "runs": 3, "fitRuns": 2, "refitRuns": 2, "refitInside": 1, "refitMin": \#(low), "#
+                + (median.map { #""refitMedian": \#($0), "# } ?? "")
+                + #""refitMax": \#(high), "datasets": ["d"], "tail": 0.05, "ratioLow": 0.8, "ratioMedian": 1, "ratioHigh": 1.2, "leftOut": "GPU", "outOfSampleCoverage": 0.9}"#
+        }
         for (text, expected) in [(#"{"schemaVersion": 1, "bands": [\#(disordered)], "forecast": \#(good)}"#, "bands[0]"),
                                  (#"{"schemaVersion": 1, "bands": [], "forecast": \#(good), "extra": 1}"#, "extra"),
-                                 (#"{"schemaVersion": 1, "bands": []}"#, "forecast")] {
+                                 (#"{"schemaVersion": 1, "bands": []}"#, "forecast"),
+                                 (#"{"schemaVersion": 1, "bands": [\#(refits("0.9", "0.8", "1.1"))], "forecast": \#(good)}"#, "refitMin ≤ refitMedian"),
+                                 (#"{"schemaVersion": 1, "bands": [\#(refits("0.9", nil, "1.1"))], "forecast": \#(good)}"#, "all given")] {
             do {
                 _ = try ErrorBands.read(Data(text.utf8), file: "b.json")
                 Issue.record("accepted: \(text)")

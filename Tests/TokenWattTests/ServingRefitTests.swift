@@ -46,7 +46,9 @@ import Testing
         let bundled = ServingRefitForecasts.bundled
         #expect(bundled.gpu == start.gpu.id && bundled.dataset == MLEnergyValidation.dataset)
         #expect(Set(bundled.forecasts.map(\.label)) == Set(start.rows.map(\.label)))
-        #expect(bundled.forecasts.count == Set(start.rows.map(\.label)).count)
+        // v3 measured three settings twice; each run of a pair has its own label and forecast
+        // (they had shared one, and the second was scored against the first's forecast).
+        #expect(Set(start.rows.map(\.label)).count == start.rows.count && bundled.forecasts.count == start.rows.count)
         for fold in start.folds {
             #expect(bundled.forecasts.filter { $0.family == fold.family }.map(\.label).sorted() == fold.heldOut.sorted(), "\(fold.family)")
         }
@@ -68,5 +70,33 @@ import Testing
         let fresh = ServingRefitForecasts(gpu: start.gpu.id, records: try start.forecast(fold, dataDirectory: sharedData!))
         let bundled = ServingRefitForecasts.bundled.forecasts.filter { $0.family == fold.family }
         #expect(!bundled.isEmpty && fresh.forecasts == bundled, "stale serving refits (\(fold.family)): run `\(ServingRefitForecasts.generatedBy)`")
+    }
+
+    /// A file of forecasts for another GPU or data set, or with a label forecast twice, is refused
+    /// with its field named: the band counts forecasts by label against one GPU's range.
+    @Test func theReaderRefusesForecastsItCannotCount() {
+        func file(gpu: String = "h100-sxm", dataset: String = "mlenergy-v3", labels: [String] = ["a", "b"]) -> String {
+            let f = labels.map { #"{"label": "\#($0)", "family": "f", "predicted": 0.5}"# }.joined(separator: ", ")
+            return #"{"schemaVersion": 1, "gpu": "\#(gpu)", "dataset": "\#(dataset)", "forecasts": [\#(f)]}"#
+        }
+        #expect((try? ServingRefitForecasts.read(Data(file().utf8), file: "r.json"))?.forecasts.count == 2)
+        for (text, field) in [(file(gpu: "a100-sxm-80gb"), "gpu"), (file(dataset: "mlenergy-v2"), "dataset"),
+                              (file(labels: ["a", "b", "a"]), "forecasts[2].label")] {
+            #expect { _ = try ServingRefitForecasts.read(Data(text.utf8), file: "r.json") } throws: { e in
+                "\(e)".contains("r.json") && "\(e)".contains(field)
+            }
+        }
+    }
+
+    /// Two runs of the export with one setting get distinct labels, the second numbered, so that
+    /// everything keyed by label (fit runs, refit forecasts) names one run.
+    @Test func aRepeatedRunIsNumbered() throws {
+        let header = "task,model_id,num_gpus,tensor_parallel,expert_parallel,weight_precision,max_num_seqs,avg_batch_size,"
+            + "avg_output_len,avg_power_watts,energy_per_token_joules,output_throughput_tokens_per_sec,median_itl_ms,gpu_model"
+        let row = { (batch: String, out: String) in "gpqa,openai/gpt-oss-20b,1,1,1,mxfp4,96,\(batch),\(out),500,0.09,5000,20,H100" }
+        let text = [header, row("95.95", "2598.69"), row("95.98", "2285.66"), row("64.2", "2400")].joined(separator: "\n")
+        let runs = try MLEnergyData.parse(try CSVTable.parse(text, file: "llm_runs.csv"))
+        #expect(runs.map(\.label) == ["openai/gpt-oss-20b 1×H100 gpqa b96", "openai/gpt-oss-20b 1×H100 gpqa b96 run 2",
+                                       "openai/gpt-oss-20b 1×H100 gpqa b64"])
     }
 }

@@ -22,13 +22,12 @@ public struct ServingRefitForecasts: Sendable, Equatable {
 
     public static let generatedBy = "tokenwatt validate --no-report --refits-out Sources/TokenWatt/Resources/serving-refits.json"
 
-    /// One forecast per run label (a run measured twice with one setting has one label and one
-    /// forecast), in the order of `records`: TokenWatt's band-metric records of the refits.
+    /// One forecast per run (labels name one run each, `MLEnergyRun.repeatIndex`), in the order
+    /// of `records`: TokenWatt's band-metric records of the refits.
     public init(gpu: String, records: [ValidationRecord]) {
         let dataset = MLEnergyValidation.dataset
-        var seen = Set<String>()
         let forecasts = records.filter { $0.gpu == gpu && $0.dataset == dataset && $0.metric == ErrorBands.metric && $0.estimator == "tokenwatt" }
-            .compactMap { r in seen.insert(r.label).inserted ? Forecast(label: r.label, family: r.group, predicted: r.predicted) : nil }
+            .map { Forecast(label: $0.label, family: $0.group, predicted: $0.predicted) }
         self.init(gpu: gpu, dataset: dataset, forecasts: forecasts)
     }
 
@@ -68,7 +67,10 @@ public struct ServingRefitForecasts: Sendable, Equatable {
         _ = try top.schemaVersion(highest: 1)
         _ = try top.optionalString("generatedBy")
         _ = try top.optionalString("description")
-        let gpu = try top.string("gpu"), dataset = try top.string("dataset")
+        // Only the serving GPU's fit is refitted, and only on ML.ENERGY v3's runs: forecasts of
+        // another GPU or data set would be counted against a band they do not belong to.
+        let gpu = try top.string("gpu", allowed: [BuiltinCalibration.servingFitGPU])
+        let dataset = try top.string("dataset", allowed: [MLEnergyValidation.dataset])
         let forecasts = try top.array("forecasts").enumerated().map { i, v in
             var o = try JSONObjectReader(v, file: file, path: "forecasts[\(i)]")
             let f = Forecast(label: try o.string("label"), family: try o.string("family"),
@@ -77,6 +79,11 @@ public struct ServingRefitForecasts: Sendable, Equatable {
             return f
         }
         try top.finish()
+        var seen = Set<String>()
+        for (i, f) in forecasts.enumerated() where !seen.insert(f.label).inserted {
+            throw InputError.invalidValue(file: file, field: "forecasts[\(i)].label", value: f.label,
+                                          expected: "one forecast per run label (this label is forecast twice)")
+        }
         return ServingRefitForecasts(gpu: gpu, dataset: dataset, forecasts: forecasts)
     }
 
