@@ -426,11 +426,17 @@ extension SoftwareStackTests {
 /// 1.5 had been read as 1); measurements are positive (-1 J had been scored, and a cell that is not
 /// a number had joined the rows the estimator cannot model, its line unnamed); a header-only copy
 /// of a file had dropped its data set with no word.
-@Suite(.enabled(if: sharedData != nil)) struct CorruptDataCellTests {
+@Suite(.enabled(if: sharedData != nil)) final class CorruptDataCellTests {
+    /// The directories this test made, removed when it ends (each run had left hundreds in /tmp).
+    var made: [String] = []
+
+    deinit { for dir in made { try? FileManager.default.removeItem(atPath: dir) } }
+
     /// A copy of `file` (relative to the data directory) in a fresh directory, with `edit` applied
     /// to its text; returns the directory.
     func corrupted(_ file: String, _ edit: (String) -> String) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-corrupt-\(UUID().uuidString)").path
+        made.append(dir)
         let path = dir + "/" + file
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try edit(try String(contentsOfFile: sharedData! + "/" + file, encoding: .utf8)).write(toFile: path, atomically: true, encoding: .utf8)

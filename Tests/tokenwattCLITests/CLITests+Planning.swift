@@ -31,6 +31,7 @@ extension CLITests {
     /// A workload's own cap out of range is no flag's fault: it stays a failed run (exit 1) naming the scenario.
     @Test func aWorkloadCapOutOfRangeIsNoUsageError() throws {
         let dir = try Self.scratch("workload-cap")
+        defer { try? FileManager.default.removeItem(at: dir) }
         let w = dir.appendingPathComponent("w.json")
         try #"""
             {"schemaVersion": 1, "description": "x", "samples": 200, "scenarios": [{"name": "s", "kind": "kernel",
