@@ -17,14 +17,16 @@ struct CallMix {
         let perSequence = call.residentKVTokens / sequences
         residentWeighed += sequences * steps * perSequence
         sequenceSteps += sequences * steps
-        prompts += perSequence - Double(call.outputTokens) / 2
+        // Only the tokens a call prefills join the steps beside decodes: its prefix-cached tokens
+        // are resident (above) but read from the cache, and a shared prompt prefills once.
+        prompts += Double(call.newTokens) / sequences
         outputs += Double(call.outputTokens)
         calls += 1
     }
 
     /// Tokens a sequence in the batch holds in the KV cache, on average over the steps it decodes.
     var residentTokens: Double { sequenceSteps > 0 ? max(1, residentWeighed / sequenceSteps) : 1 }
-    /// Output tokens per call (per sequence), and the prompt a sequence reads, each per call.
+    /// Output tokens per call (per sequence), and the prompt tokens a sequence prefills, each per call.
     var outputTokens: Double { calls > 0 ? max(1, outputs / calls) : 1 }
     var promptTokens: Double { calls > 0 ? prompts / calls : 0 }
 }
