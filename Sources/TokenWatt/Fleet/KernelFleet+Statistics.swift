@@ -52,8 +52,13 @@ extension KernelFleet {
     /// scenario's boundary (host power before `node`, PUE before `facility`) is left out: it
     /// cannot move Y, and a gpu-boundary scenario had listed both as "< 4.2 %".
     func varianceShares(_ draws: [Sample], values: [Double], classes: [QueryClass]) -> [VarianceShare] {
+        // Classes ranked by name, as they are drawn (`priced`): by their place in the file, the
+        // neighbours the estimator pairs had moved with the order the classes were listed in.
+        let byName = classes.indices.sorted { classes[$0].name < classes[$1].name }
+        var rank = [Double](repeating: 0, count: classes.count)
+        for (r, c) in byName.enumerated() { rank[c] = Double(r) }
         let inputs: [(String, (Sample) -> Double, Bool)] = [
-            ("query class", { Double($0.cls) }, classes.count > 1), ("input tokens", { $0.input }, true),
+            ("query class", { rank[$0.cls] }, classes.count > 1), ("input tokens", { $0.input }, true),
             ("output tokens", { $0.output }, true), ("gpu energy scale", { $0.gpuScale }, kernel.gpuEnergyScale.isRandom),
             ("host power scale", { $0.hostScale }, kernel.hostPowerScale.isRandom && scenario.boundary >= .node),
             ("PUE", { $0.pue }, scenario.pue.isRandom && scenario.boundary == .facility),
