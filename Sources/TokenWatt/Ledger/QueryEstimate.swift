@@ -69,11 +69,12 @@ public struct QueryEstimate: Sendable {
         }
         let rangeCaveat = band != nil && Self.tuned(d) ? DecodeClockCaveat.rangeAtDefaultSettings : nil
         let clock = try Self.clockCaveat(estimator, d, r, s), experts = try Self.eightBitExpertsCaveat(estimator, d, r, settings, ledger, boundary)
+        let chunkClock = try ChunkStepClockCaveat.note(estimator, d, r, s)
         assumptions = Self.assumptions(d, r, s, settings, estimator: estimator) + s.notes
             + [alternative.map { Self.describe($0, s, ledger, boundary) }].compactMap { $0 }
             + (band != nil ? [] : ["no range: the measured error bands (error-bands.json) are those of the bundled coefficients"])
-            + [rangeCaveat, clock, ClockRangeCaveat.note(d), experts].compactMap { $0 }
-        caveats = Self.deploymentCaveats(d) + [rangeCaveat, clock, experts].compactMap { $0 }
+            + [rangeCaveat, clock, ClockRangeCaveat.note(d), PowerCapFloorCaveat.note(d), chunkClock, experts].compactMap { $0 }
+        caveats = Self.deploymentCaveats(d) + [rangeCaveat, clock, chunkClock, experts].compactMap { $0 }
     }
 
     /// 8-bit experts without block scales (`EightBitExpertsCaveat`), with what the query costs

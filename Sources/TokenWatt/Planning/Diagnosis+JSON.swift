@@ -26,7 +26,9 @@ extension Diagnosis {
         let time: [(String, JSONValue)] = [
             ("prefillPass", .str(KernelListing.words(prefillPhase))), ("decodePass", .str(KernelListing.words(decodePhase))),
             ("prefillTimeShares", shares(prefillShares)), ("decodeTimeShares", shares(decodeShares)), ("energyShares", shares(energyShares)),
-            ("decodeKernels", .array(kernels)), ("kvCache", .str(kvFinding)),
+            ("decodeKernels", .array(kernels)),
+            // Kernels above the cap or TDP on their own, in `kernels`' words; null where none are.
+            ("decodeKernelsNote", aboveLimitNote.map(JSONValue.str) ?? .null), ("kvCache", .str(kvFinding)),
         ]
         // The levers it ran with, as `estimate`'s JSON carries them (cap, clock, KV precision...).
         // `estimate`'s assumptions and caveats, under its JSON's key.

@@ -184,6 +184,7 @@ public struct Diagnosis: Sendable {
             [k.kernel, formatNumber(k.time.seconds * 1000, significant: 3), formatPercent(k.energy / step.energy, decimals: 0),
              formatNumber(k.power.watts, significant: 3)]
         })
+        if let note = aboveLimitNote { t += "note: \(note)\n" }
         t += "\nKV CACHE: \(kvFinding)\n\nNEARBY CONFIGURATIONS (GPU boundary)\n"
         t += FleetRendering.table(["change", "Wh/query", "vs now", "ITL ms", "batch", "W/GPU"], alternatives.map { a in
             a.stepMs == 0 ? [a.change, "–", "–", "–", "–", "–"]
@@ -199,6 +200,12 @@ public struct Diagnosis: Sendable {
         t += "\nASSUMPTIONS AND CAVEATS (tokenwatt estimate's, for this configuration)\n" + notes.map { "  - \($0)\n" }.joined()
         return t
     }
+
+    /// `kernels`' note on the decode step's kernels that draw more than the cap or TDP on their
+    /// own: the limiter holds the pass's mean. A 2026-12-07 probe found diagnose listing down_proj
+    /// at 360 W and o_proj at 354 W under a 300 W cap (Llama-3.3-70B on 4 × H100) with no word,
+    /// where `kernels` says "6 kernels draw more than the 300 W limit on their own".
+    var aboveLimitNote: String? { KernelListing.aboveBoardNote(decodeKernels.breakdown, base.deployment) }
 
     /// Where `estimate` says the error range's runs ran at other settings than these (a locked
     /// clock, a cap below TDP), the range says so where it is printed, in `estimate`'s words.

@@ -82,6 +82,7 @@ extension Tuning {
         if let p = bestPrefill {
             let j = p.joules(.prefill, at: boundary)
             s += "prefill: \(Tuning.label(p)) — \(formatNumber(j, significant: 4)) J per query \(at) (saves \(saving(j, b.joules(.prefill, at: boundary)))), TTFT \(formatNumber(p.ttftMs, significant: 4)) ms (was \(formatNumber(b.ttftMs, significant: 4)))\n"
+            if let miss = missNote(p, chosenFor: .prefill) { s += "         note: \(miss)\n" }
             s += gpuPickNote(.prefill, chosen: p)
         } else { s += "prefill: no setting meets the TTFT target\n" }
         if let p = bestDecode {
@@ -90,14 +91,48 @@ extension Tuning {
             if let note = DecodeClockCaveat.note(decodeJoules: p.decodeJoules, defaultJoules: b.decodeJoules, hbmJoulesPerByte: hbmJoulesPerByte) {
                 s += "         note: \(note)\n"
             }
+            if let miss = missNote(p, chosenFor: .decode) { s += "         note: \(miss)\n" }
             s += gpuPickNote(.decode, chosen: p)
         } else { s += "decode:  no setting meets the ITL target\n" }
+        if let split = phaseSplitNote { s += "note: \(split)\n" }
         if let p = bestQuery {
             let wh = p.whPerQuery[boundary] ?? 0
             s += "one setting for both: \(Tuning.label(p)) — \(formatNumber(wh, significant: 4)) Wh per query \(at) (saves \(saving(wh, b.whPerQuery[boundary] ?? 0)))\n"
             s += gpuPickNote(.query, chosen: p)
         } else { s += "one setting for both: none meets both targets\n" }
         return s
+    }
+
+    /// Where a phase's pick, judged on its own phase's target, misses the other phase's target
+    /// when it runs the whole query, by how much. A 2026-12-07 probe read "prefill: cap 427.3 W …
+    /// saves 16.0 %" for Llama-3.3-70B on 4 × H200 with targets ITL ≤ 30 ms and TTFT ≤ 120 ms,
+    /// while at that cap the mean ITL is 30.66 ms (the JSON's `meetsTargets` false) and nothing
+    /// in the text said so.
+    func missNote(_ p: Point, chosenFor phase: Phase) -> String? {
+        guard phase != .query, !meets(p, for: .query) else { return nil }
+        let setting = Tuning.label(p)
+        if phase == .prefill, let limit = targets.itlMs, let x = p.itlMs(targets.itlStatistic), x > limit {
+            return "run for the whole query, \(setting) misses the ITL target: \(targets.itlStatistic.words) \(formatNumber(x, significant: 4)) ms, "
+                + "\(formatNumber(x - limit, significant: 3)) ms (\(formatPercent(x / limit - 1, decimals: 1))) over \(formatNumber(limit)) ms; "
+                + "it meets the targets only on prefill run apart from decode"
+        }
+        if phase == .decode, let limit = targets.ttftMs, p.ttftMs > limit {
+            return "run for the whole query, \(setting) misses the TTFT target: \(formatNumber(p.ttftMs, significant: 4)) ms, "
+                + "\(formatNumber(p.ttftMs - limit, significant: 3)) ms (\(formatPercent(p.ttftMs / limit - 1, decimals: 1))) over \(formatNumber(limit)) ms; "
+                + "it meets the targets only on decode run apart from prefill"
+        }
+        return nil
+    }
+
+    /// Where the prefill and decode picks differ, what running them apart takes: in a colocated
+    /// deployment (vLLM's default, prompt chunks batched into the decode steps) every step carries
+    /// both phases and one setting holds for both, so the phase picks need disaggregated prefill
+    /// and decode on separate GPUs, or a cap or clock switched at every phase change.
+    var phaseSplitNote: String? {
+        guard let p = bestPrefill, let d = bestDecode, Tuning.label(p) != Tuning.label(d) else { return nil }
+        return "the prefill and decode settings differ, and a colocated deployment (vLLM's default: prompt chunks run inside the decode steps) "
+            + "runs one setting for both phases; setting each phase apart needs disaggregated prefill and decode on separate GPUs, or a cap "
+            + "or clock switched at every phase change. Colocated, use the setting for both below"
     }
 
     /// Where the least GPU energy is another setting than the least at the boundary, what that
@@ -136,7 +171,16 @@ extension Tuning {
         ] + picks(boundary) + [
             ("atGPUs", .obj(picks(.gpu))),
             ("notes", .array(notes.map(JSONValue.str))),
+            // What the text says of the picks: a phase's pick that misses the other phase's target,
+            // and that different picks per phase need prefill and decode run apart.
+            ("pickNotes", .array(pickNotes.map(JSONValue.str))),
         ])
+    }
+
+    /// The notes on the phase picks (`missNote`, `phaseSplitNote`), in the text's order.
+    var pickNotes: [String] {
+        [bestPrefill.flatMap { missNote($0, chosenFor: .prefill) }, bestDecode.flatMap { missNote($0, chosenFor: .decode) }, phaseSplitNote]
+            .compactMap { $0 }
     }
 
     /// A table cell of ITL ms: a dash for a one-token answer, as `estimate`'s receipt writes it.

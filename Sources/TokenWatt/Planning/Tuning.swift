@@ -164,7 +164,8 @@ public struct Tuning: Sendable {
         // The default setting's estimate gives the batch that runs and its notes, and the first point.
         let first = try estimate(.none, 0)
         effectiveBatch = first.0.effectiveBatch
-        notes = first.0.notes + [Self.unboundTargetNote(targets, outputTokens: serving.outputTokens)].compactMap { $0 }
+        // The caps tried start at the catalog's floor, which for nine GPUs is assumed (`PowerCapFloorCaveat`).
+        notes = first.0.notes + [Self.unboundTargetNote(targets, outputTokens: serving.outputTokens), PowerCapFloorCaveat.tuningNote(gpu)].compactMap { $0 }
         let n = max(2, steps)
         let low: Double = gpu.powerCapRange.lowerBound, tdp: Double = gpu.tdp.watts, boost: Double = gpu.boostClock.megahertz
         let fractions: [Double] = (0..<n).map { Double($0) / Double(n - 1) }
