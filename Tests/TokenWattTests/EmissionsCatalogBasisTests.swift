@@ -90,4 +90,52 @@ import Testing
         let embodied = try #require(factors.first { $0.name.hasPrefix("embodied, one h100-sxm") })
         #expect(embodied.value.hasSuffix("kg CO2e (\(try #require(gpu.year)))"), "\(embodied.value)")
     }
+
+    // MARK: - A cloud region's operator
+
+    /// A workload on gcp-europe-west3 naming no provider, pue or WUE had been charged the
+    /// industry's PUE 1.54 and WUE 0.37 (0.432 Wh a query, where Google's 1.09 gives 0.306).
+    @Test func aCloudRegionBringsItsOperatorsPUEAndWUE() throws {
+        let google = try #require(FacilityCatalog.bundled.provider(named: "google"))
+        let s = try readWorkload(kernelWorkload(extra: #""emissions": {"region": "gcp-europe-west3"}"#)).scenarios[0]
+        #expect(s.emissions?.provider == "google" && s.emissions?.providerFromRegion == true)
+        #expect(approx(s.pue.mean, try #require(google.pue).value) && s.pueProvider == "google")
+        // The report says so, naming the figures.
+        let text = kernelWorkload(extra: #""emissions": {"region": "gcp-europe-west3"}"#)
+        let r = try #require(try WorkloadReport.build(try readWorkload(text), name: "w", source: "w.json", runner: FleetRunner(dataDirectory: nil)).scenarios.first)
+        let note = try #require(r.emissions.notes.first { $0.hasPrefix("cloud region gcp-europe-west3 is run by Google") })
+        let pue = try #require(google.pue).value, wue = try #require(google.wue).litresPerKWh.value
+        #expect(note.contains("PUE \(formatNumber(pue))") && note.contains("WUE \(formatNumber(wue))"), "\(note)")
+        #expect(note.contains("PUE \(formatNumber(FacilityCatalog.bundled.defaultPUE.value))"), "\(note)")
+        #expect(try #require(r.emissions.factors.first { $0.name == "on-site water (WUE)" }).source == google.wue?.litresPerKWh.source)
+    }
+
+    /// The operator stands in only where the file names none and sets no pue or WUE, and only on
+    /// a cloud region; a scenario that leaves the workload's cloud region leaves its operator.
+    @Test func theOperatorStandsInOnlyWhereNothingIsSet() throws {
+        let defaultPUE = FacilityCatalog.bundled.defaultPUE.value
+        let pue = try readWorkload(kernelWorkload(extra: #""pue": {"fixed": 1.3}, "emissions": {"region": "gcp-europe-west3"}"#)).scenarios[0]
+        #expect(pue.emissions?.provider == nil && approx(pue.pue.mean, 1.3))
+        let wue = try readWorkload(kernelWorkload(extra: #""emissions": {"region": "gcp-europe-west3", "wueLitresPerKWh": 0.5}"#)).scenarios[0]
+        #expect(wue.emissions?.provider == nil && approx(wue.pue.mean, defaultPUE))
+        let named = try readWorkload(kernelWorkload(extra: #""emissions": {"region": "gcp-europe-west3", "provider": "meta"}"#)).scenarios[0]
+        #expect(named.emissions?.provider == "meta" && named.emissions?.providerFromRegion == false)
+        let grid = try readWorkload(kernelWorkload(extra: #""emissions": {"region": "de"}"#)).scenarios[0]
+        #expect(grid.emissions?.provider == nil && approx(grid.pue.mean, defaultPUE))
+        // The workload's aws region, a scenario on de: none; a scenario on another cloud: that one's.
+        func moved(_ region: String) throws -> Scenario {
+            let text = kernelWorkload(extra: #""emissions": {"region": "\#(region)"}"#)
+                .replacingOccurrences(of: #""seed": 7,"#, with: #""seed": 7, "emissions": {"region": "aws-us-east-1"},"#)
+            let w = try readWorkload(text)
+            #expect(w.emissions.provider == "amazon")
+            return w.scenarios[0]
+        }
+        #expect(try moved("de").emissions?.provider == nil)
+        #expect(try moved("azure-westeurope").emissions?.provider == "microsoft")
+    }
+
+    /// Every cloud region's operator is one of the facility catalog's.
+    @Test func everyCloudRegionHasAnOperatorInTheFacilityCatalog() {
+        for c in GridCatalog.bundled.cloudRegions { #expect(FacilityCatalog.bundled.cloudOperator(ofRegion: c.id) != nil, "\(c.id): \(c.provider)") }
+    }
 }

@@ -26,6 +26,7 @@ public struct EmissionsAccountant: Sendable {
         let market = marketIntensity(grid: grid, settings: s, factors: &factors, notes: &notes)
         let bases = Self.bases(grid: grid, settings: s)
         if let note = Self.basisNote(bases) { notes.append(note) }
+        if let note = s.regionOperatorNote(facilities) { notes.append(note) }
         let (wue, ewif, waterBases) = waterFactors(r, grid: grid, settings: s, factors: &factors, notes: &notes)
         var missing = EmbodiedMissing()
         let embodiedPerDay = embodiedGrams(r, settings: s, factors: &factors, notes: &notes, missing: &missing)

@@ -65,6 +65,14 @@ public struct FacilityCatalog: Sendable {
         return providers.first { $0.id == key || $0.aliases.contains(key) }
     }
 
+    /// The operator of a cloud region (`gcp-europe-west3` → google), nil for a grid region or a
+    /// cloud whose operator the catalog lacks: a workload on a Google region that named no
+    /// provider had been charged the industry's PUE 1.54 and WUE 0.37 (0.432 Wh a query, where
+    /// Google's 1.09 gives 0.306).
+    public func cloudOperator(ofRegion id: String, grids: GridCatalog = .bundled) -> Provider? {
+        grids.cloudRegions.first { $0.id == id.lowercased() }.flatMap { provider(named: $0.provider) }
+    }
+
     /// The operator an id or alias names.
     /// - Throws: for a name the catalog lacks, an error naming `file` and `field`, every operator
     ///   and alias allowed (four: a near-typo alone had been suggested anything), and the closest.

@@ -289,9 +289,15 @@ public struct WorkloadReport: Sendable {
         let catalog = FacilityCatalog.bundled
         let source = if !s.scenario.pueIsDefault { "workload file \(self.source)" }
             else if let p = s.scenario.pueProvider.flatMap(catalog.provider(named:)), let pue = p.pue {
-                "provider default (the file sets none; emissions.provider \(p.id)\(p.year.map { ", \($0)" } ?? "")): \(pue.source)"
+                "provider default (the file sets none; \(Self.operatorWords(p.id, s.scenario.emissions ?? workload.emissions))\(p.year.map { ", \($0)" } ?? "")): \(pue.source)"
             } else { "default (the file sets none): \(catalog.defaultPUE.source)" }
         return ["PUE, scenario \(s.fleet.name)", s.scenario.pue.summary, source]
+    }
+
+    /// Where a default PUE's operator comes from: the file's `provider`, or the operator of its
+    /// cloud region where it names none (`EmissionsSettings.providerFromRegion`).
+    static func operatorWords(_ id: String, _ e: EmissionsSettings) -> String {
+        e.providerFromRegion ? "\(id), the operator of emissions.region \(e.region)" : "emissions.provider \(id)"
     }
 
     /// A scenario without `queriesPerDay` runs at 1e9 queries a day, cited as a default as the
