@@ -138,4 +138,20 @@ import Testing
     @Test func everyCloudRegionHasAnOperatorInTheFacilityCatalog() {
         for c in GridCatalog.bundled.cloudRegions { #expect(FacilityCatalog.bundled.cloudOperator(ofRegion: c.id) != nil, "\(c.id): \(c.provider)") }
     }
+
+    // MARK: - Unknown regions
+
+    /// "frankfurt" had been offered nothing though `regions --match frankfurt` lists three cloud
+    /// regions; "virginia" only us-egrid-srvc, not aws-us-east-1.
+    @Test(arguments: ["frankfurt", "Virginia", "sydney"]) func anUnknownRegionSuggestsWhatMatchFinds(name: String) throws {
+        let found = CatalogConstants.matching(CatalogConstants.regions(), name).map(\.id).uniqued()
+        #expect(!found.isEmpty && found.count <= 8)
+        #expect { try GridCatalog.bundled.region(name) } throws: { e in found.allSatisfy { "\(e)".contains("'\($0)'") } }
+    }
+
+    @Test func virginiaSuggestsTheCloudRegionsThere() {
+        #expect { try GridCatalog.bundled.region("virginia") } throws: { e in
+            ["aws-us-east-1", "azure-eastus", "gcp-us-east4", "us-egrid-srvc"].allSatisfy { "\(e)".contains("'\($0)'") }
+        }
+    }
 }

@@ -26,4 +26,17 @@ extension CLITests {
         let water = try #require(csv.stdout.split(separator: "\n").first { $0.hasPrefix("grid,de,Germany,water,") })
         #expect(water.contains("no year: EcoLogits"), "\(water)")
     }
+
+    /// region "frankfurt" in a workload had failed with no suggestion.
+    @Test func anUnknownCityRegionSuggestsItsCloudRegions() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-e2-region-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("w.json")
+        let text = try String(contentsOf: Self.packageRoot.appendingPathComponent("Workloads/chat-service.json"), encoding: .utf8)
+            .replacingOccurrences(of: "\"aws-us-east-1\"", with: "\"frankfurt\"")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let r = try Self.run(["fleet", file.path])
+        #expect(r.status != 0 && ["aws-eu-central-1", "azure-germanywestcentral", "gcp-europe-west3"].allSatisfy { r.stderr.contains("'\($0)'") }, "\(r.stderr)")
+    }
 }

@@ -126,13 +126,19 @@ public struct GridCatalog: Sendable {
     }
 
     /// The ids nearest an unknown one. A region asked for by its name ("germany") or the start
-    /// of it suggests its id ("de") first; then each region is as near as the nearest of its
-    /// id, name, aliases and eGRID acronym (`germny` → de through "Germany", `us-camx` →
-    /// us-egrid-camx through "CAMX"), where the ids alone had offered nothing for either.
+    /// of it suggests its id ("de") first; then the regions whose id or name holds it, as
+    /// `regions --match` finds them (a city: "frankfurt" had been offered nothing though three
+    /// cloud regions are there, "virginia" only us-egrid-srvc and not aws-us-east-1); then each
+    /// region is as near as the nearest of its id, name, aliases and eGRID acronym (`germny` →
+    /// de through "Germany", `us-camx` → us-egrid-camx through "CAMX").
     func suggestions(for key: String) -> [String] {
         let byName = regions.filter { $0.name.lowercased() == key || $0.name.lowercased().hasPrefix(key + " ") }.map(\.id)
+        // At most 8 (`regions --match` lists the rest): "east" is in 20 ids.
+        let held = key.count < 3 ? [] : CatalogConstants.regions(self).filter { r in
+            [r.id, r.name].contains { $0.lowercased().contains(key) }
+        }.map(\.id).uniqued().prefix(8)
         let near = Suggestions.closest(to: key, amongEntries: regions.map(\.names) + cloudRegions.map { [$0.id] })
-        return byName + near.filter { !byName.contains($0) }
+        return (byName + held + near).uniqued()
     }
 
     public static func load(_ data: Data, file: String) throws -> GridCatalog {
