@@ -13,7 +13,7 @@ extension CLITests {
         let csv = try Self.run([command, "--format", "csv"])
         #expect(csv.status == 0, "\(csv.stderr)")
         let lines = csv.stdout.split(separator: "\n")
-        #expect(lines.first == "kind,id,name,figure,value,unit,basis,year,source")
+        #expect(lines.first == "kind,id,name,figure,value,unit,basis,year,source,note")
         let json = try Self.run([command, "--format", "json"])
         #expect(json.status == 0 && json.stdout.contains("\"constants\"") && json.stdout.contains("\"source\""))
         // One JSON object per CSV row (each has one "figure" key).

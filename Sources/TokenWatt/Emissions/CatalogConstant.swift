@@ -24,6 +24,8 @@ public struct CatalogConstant: Sendable, Equatable {
     public var basis: String
     public var year: Int?
     public var source: String
+    /// Why the row has no year, where its source gives none (the catalog entry's `yearNote`).
+    public var note: String?
 
     /// The value as a table cell: the number, or the words.
     public var valueText: String { value.map { formatNumber($0, significant: 6) } ?? text ?? "" }
@@ -43,7 +45,7 @@ public enum CatalogConstants {
             let name = named(r.name, aliases: r.aliases)
             func row(_ figure: String, _ v: SourcedValue, unit: String, basis: String) -> CatalogConstant {
                 CatalogConstant(kind: "grid", id: r.id, name: name, figure: figure, value: v.value, unit: unit, basis: basis,
-                                year: v.year, source: v.source)
+                                year: v.year, source: v.source, note: v.yearNote)
             }
             var rows = [row("location", r.location, unit: (r.location.basis ?? .lifecycle).unit, basis: r.location.basis?.words ?? "")]
             if let m = r.residualMix { rows.append(row("residual mix", m, unit: (m.basis ?? .lifecycle).unit, basis: m.basis?.words ?? "")) }
@@ -51,7 +53,7 @@ public enum CatalogConstants {
             if let h = r.hourlyProfile {
                 let text = "\(formatNumber(h.values.min() ?? 0, significant: 3))–\(formatNumber(h.values.max() ?? 0, significant: 3))"
                 rows.append(CatalogConstant(kind: "grid", id: r.id, name: name, figure: "hourly profile", text: text, values: h.values,
-                                            unit: "× annual mean", basis: "24 local hours, mean 1", source: h.source))
+                                            unit: "× annual mean", basis: "24 local hours, mean 1", year: h.year, source: h.source))
             }
             return rows
         }
@@ -69,8 +71,7 @@ public enum CatalogConstants {
     public static func facilities(_ f: FacilityCatalog = .bundled, nodes: [NodeSpec]) -> [CatalogConstant] {
         func wue(_ kind: String, _ id: String, _ name: String, _ w: FacilityCatalog.WaterUseEffectiveness) -> CatalogConstant {
             CatalogConstant(kind: kind, id: id, name: name, figure: "WUE", value: w.litresPerKWh.value, unit: "L/kWh",
-                            basis: w.perFacilityKWh ? "on-site, per facility kWh" : "on-site, per IT kWh (The Green Grid's WUE)",
-                            year: w.litresPerKWh.year, source: w.litresPerKWh.source)
+                            basis: wueBasis(w), year: w.litresPerKWh.year, source: w.litresPerKWh.source, note: w.litresPerKWh.yearNote)
         }
         var rows = f.providers.flatMap { p -> [CatalogConstant] in
             let name = named(p.name, aliases: p.aliases)
@@ -79,18 +80,21 @@ public enum CatalogConstants {
                     p.wue.map { wue("provider", p.id, name, $0) }].compactMap { $0 }
         }
         rows.append(CatalogConstant(kind: "default", id: "default", name: "any operator the workload does not name", figure: "PUE",
-                                    value: f.defaultPUE.value, unit: "", basis: "industry average", year: f.defaultPUE.year, source: f.defaultPUE.source))
+                                    value: f.defaultPUE.value, unit: "", basis: "industry average", year: f.defaultPUE.year, source: f.defaultPUE.source,
+                                    note: f.defaultPUE.yearNote))
         rows.append(wue("default", "default", "any operator the workload does not name", f.defaultWUE))
         rows += f.gpus.map { e in
-            CatalogConstant(kind: "embodied", id: e.id, name: "GPU", figure: "embodied", value: e.kgCO2e, unit: "kg CO2e", basis: e.scope, source: e.source)
+            CatalogConstant(kind: "embodied", id: e.id, name: "GPU", figure: "embodied", value: e.kgCO2e, unit: "kg CO2e", basis: e.scope, year: e.year,
+                            source: e.source, note: e.yearNote)
         }
         rows += f.nodes.map { e in
             CatalogConstant(kind: "embodied", id: e.id, name: "host server", figure: "embodied, excluding GPUs", value: e.kgCO2e, unit: "kg CO2e",
-                            basis: e.scope, source: e.source)
+                            basis: e.scope, year: e.year, source: e.source, note: e.yearNote)
         }
         for (id, v) in [("gpu", f.gpuLifetimeYears), ("node", f.nodeLifetimeYears)] {
             rows.append(CatalogConstant(kind: "lifetime", id: id, name: id == "gpu" ? "GPU" : "host server", figure: "amortisation lifetime",
-                                        value: v.value, unit: "years", basis: "embodied emissions spread over it", year: v.year, source: v.source))
+                                        value: v.value, unit: "years", basis: "embodied emissions spread over it", year: v.year, source: v.source,
+                                        note: v.yearNote))
         }
         for n in nodes {
             let name = "\(n.name), \(n.gpuCount) × \(n.gpuID)"
@@ -102,6 +106,13 @@ public enum CatalogConstants {
             }
         }
         return rows
+    }
+
+    /// A WUE's basis in words: what its litres count (withdrawn or consumed) and per which kWh.
+    /// Every WUE had read "on-site, per IT kWh", Amazon's withdrawal beside Google's consumption.
+    public static func wueBasis(_ w: FacilityCatalog.WaterUseEffectiveness) -> String {
+        let counts = w.basis.map { "on-site \($0.rawValue)" } ?? "on-site, withdrawal or consumption not stated"
+        return counts + (w.perFacilityKWh ? ", per facility kWh" : ", per IT kWh (The Green Grid's WUE)")
     }
 
     /// The rows whose kind, id, name or figure holds `text`, case-insensitively.
@@ -118,6 +129,7 @@ public enum CatalogConstants {
             ("value", .optionalNumber(r.value)), ("text", r.text.map(JSONValue.str) ?? .null),
             ("values", r.values.map { .array($0.map(JSONValue.num)) } ?? .null),
             ("unit", .str(r.unit)), ("basis", .str(r.basis)), ("year", .optionalNumber(r.year.map(Double.init))), ("source", .str(r.source)),
+            ("note", r.note.map(JSONValue.str) ?? .null),
         ])
     }
 }

@@ -39,6 +39,8 @@ extension EmissionsAccountant {
         result.perKWh = perKWh
         result.hourlyEnergyShares = hours.shares
         result.dayCarbonRange = Self.mixCarbonRange(parts, queriesPerDay: r.queriesPerDay)
+        result.waterBases = WaterBases(onsite: Self.common(parts.map(\.emissions.waterBases.onsite)) ?? WaterBases.mixed,
+                                       offsite: Self.common(parts.map(\.emissions.waterBases.offsite)) ?? WaterBases.mixed)
         result.mixGrids = parts.map {
             let e = $0.emissions
             return MixGrid(scenario: $0.scenario, share: $0.share, regionID: e.regionID, regionName: e.regionName, locationGramsPerKWh: e.locationGramsPerKWh,

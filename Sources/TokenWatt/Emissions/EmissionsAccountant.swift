@@ -26,7 +26,8 @@ public struct EmissionsAccountant: Sendable {
         let market = marketIntensity(grid: grid, settings: s, factors: &factors, notes: &notes)
         let bases = Self.bases(grid: grid, settings: s)
         if let note = Self.basisNote(bases) { notes.append(note) }
-        let (wue, ewif) = waterFactors(r, grid: grid, settings: s, factors: &factors, notes: &notes)
+        if let note = s.regionOperatorNote(facilities) { notes.append(note) }
+        let (wue, ewif, waterBases) = waterFactors(r, grid: grid, settings: s, factors: &factors, notes: &notes)
         var missing = EmbodiedMissing()
         let embodiedPerDay = embodiedGrams(r, settings: s, factors: &factors, notes: &notes, missing: &missing)
         if let p = s.pricePerKWh { factors.append(AccountingFactor(name: "electricity price", value: "\(formatNumber(p)) \(s.currency)/kWh", source: "workload file")) }
@@ -60,6 +61,7 @@ public struct EmissionsAccountant: Sendable {
                                waterOffsiteLitres: ewif, cost: s.pricePerKWh)
         result.hourlyEnergyShares = weights
         result.dayCarbonRange = Self.dayCarbonRange(r, perDay: perDay)
+        result.waterBases = waterBases
         return result
     }
 
@@ -209,15 +211,20 @@ public struct EmissionsAccountant: Sendable {
     /// is the site's, and below the facility the scenario's energy is all IT energy, which had
     /// been charged the per-facility figure (low by the PUE, a third at PUE 3).
     func waterFactors(_ r: FleetResult, grid: GridRegion, settings s: EmissionsSettings,
-                      factors: inout [AccountingFactor], notes: inout [String]) -> (Double, Double) {
+                      factors: inout [AccountingFactor], notes: inout [String]) -> (Double, Double, WaterBases) {
         var wue = facilities.defaultWUE
         if let x = s.wueLitresPerKWh { wue = .init(litresPerKWh: SourcedValue(x, source: "workload file"), perFacilityKWh: false) }
         else if let p = s.provider.flatMap(facilities.provider(named:)), let w = p.wue { wue = w }
         var perIT = wue.litresPerKWh.value
         if wue.perFacilityKWh { perIT *= r.sitePUE }
-        factors.append(AccountingFactor(name: "on-site water (WUE)", value: "\(formatNumber(wue.litresPerKWh.value)) L per kWh of \(wue.perFacilityKWh ? "facility" : "IT") energy",
+        // With its year and what it counts, as a grid factor is (a WUE had no year, and withdrawal read as consumption).
+        let counts = wue.basis.map { "water \($0.participle)" } ?? "basis not stated"
+        factors.append(AccountingFactor(name: "on-site water (WUE)", value: "\(formatNumber(wue.litresPerKWh.value)) L per kWh of \(wue.perFacilityKWh ? "facility" : "IT") energy "
+                                            + "(\(wue.litresPerKWh.year.map(String.init) ?? "year n/a"), \(counts))",
                                         source: wue.litresPerKWh.source))
         var ewif: SourcedValue? = s.waterLitresPerKWh.map { SourcedValue($0, source: "workload file") } ?? grid.waterLitresPerKWh
+        // The catalog's off-site figures are water consumed (WRI's method); the file's own states no basis.
+        let offsite: WaterBasis? = s.waterLitresPerKWh == nil ? .consumption : nil
         // A subregion without its own figure takes its country's ("us-egrid-srvc" → "us"), then the world's.
         let country = grid.id.split(separator: "-").first.map(String.init)
         for fallback in [country, "world"].compactMap({ $0 }) where ewif == nil && fallback != grid.id {
@@ -227,11 +234,13 @@ public struct EmissionsAccountant: Sendable {
             }
         }
         if let e = ewif {
-            factors.append(AccountingFactor(name: "off-site water (per kWh generated)", value: "\(formatNumber(e.value)) L/kWh", source: e.source))
+            factors.append(AccountingFactor(name: "off-site water (per kWh generated)",
+                                            value: "\(formatNumber(e.value)) L/kWh (\(e.year.map(String.init) ?? "year n/a"), \(offsite.map { "water \($0.participle)" } ?? "basis not stated"))",
+                                            source: e.source + (e.yearNote.map { "; \($0)" } ?? "")))
         } else {
             notes.append("no water intensity of electricity for \(grid.id): off-site water is not counted")
         }
-        return (perIT, ewif?.value ?? 0)
+        return (perIT, ewif?.value ?? 0, WaterBases(onsite: wue.basis, offsite: ewif == nil ? nil : offsite))
     }
 
     /// A day's embodied grams of the scenario's own fleet (a mix's: `mixAccount`); nil where
@@ -294,7 +303,10 @@ public struct EmissionsAccountant: Sendable {
             }
             grams += Double(units) * e.kgCO2e * 1000 / (lifeYears * 365)
             counted = true
-            if first { factors.append(AccountingFactor(name: "embodied, one \(id)\(label) (\(e.scope))", value: "\(formatNumber(e.kgCO2e)) kg CO2e", source: e.source)) }
+            if first {
+                factors.append(AccountingFactor(name: "embodied, one \(id)\(label) (\(e.scope))", value: "\(formatNumber(e.kgCO2e)) kg CO2e (\(e.year.map(String.init) ?? "year n/a"))",
+                                                source: e.source + (e.yearNote.map { "; \($0)" } ?? "")))
+            }
         }
         for h in r.hardware {
             add(h.gpu, units: h.gpus, from: facilities.gpus, lifeYears: gpuLife.value, label: "", made: "GPUs", missingIDs: \.gpus)
@@ -303,7 +315,8 @@ public struct EmissionsAccountant: Sendable {
         for s in r.servers {
             add(s.node.id, units: s.nodes, from: facilities.nodes, lifeYears: nodeLife.value, label: " without GPUs", made: "servers", missingIDs: \.nodes)
         }
-        factors.append(AccountingFactor(name: "lifetime (GPU / server)", value: "\(formatNumber(gpuLife.value)) / \(formatNumber(nodeLife.value)) years",
+        let lifeYears = [gpuLife.year, nodeLife.year].map { $0.map(String.init) ?? "year n/a" }.uniqued().joined(separator: " / ")
+        factors.append(AccountingFactor(name: "lifetime (GPU / server)", value: "\(formatNumber(gpuLife.value)) / \(formatNumber(nodeLife.value)) years (\(lifeYears))",
                                         source: gpuLife.source == nodeLife.source ? gpuLife.source : "\(gpuLife.source); \(nodeLife.source)"))
         return counted ? grams : nil
     }

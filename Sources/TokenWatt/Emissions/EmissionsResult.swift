@@ -66,6 +66,9 @@ public struct EmissionsResult: Sendable {
     public var dayCarbonRange: (location: Bounds, market: Bounds)?
     /// A mix's parts as its account blends them (empty for any other scenario).
     public var mixGrids: [MixGrid] = []
+    /// What the on-site and off-site water count (withdrawn or consumed): they are summed only
+    /// where both count the same.
+    public var waterBases = WaterBases()
 
     /// Whether a mix's parts' location- and market-based factors differ in basis: their blend
     /// then mixes what each counts.

@@ -20,8 +20,14 @@ public struct EmissionsSettings: Sendable {
     public var contractualGramsPerKWh = 0.0
     public var contractualInstrument = "contractual instruments"
     public var residualMixGramsPerKWh: Double?
-    /// Data-centre operator whose published WUE is the default (`facilities.json`).
+    /// Data-centre operator whose published PUE and WUE are the defaults (`facilities.json`).
     public var provider: String?
+    /// `provider` is the operator of the cloud region (`gcp-europe-west3` → google), the file
+    /// naming no provider, pue or WUE: such a workload had been charged the industry's PUE 1.54
+    /// and WUE 0.37 (0.432 Wh a query, 15.8 GWh a year, where Google's 1.09 gives 0.306 Wh and
+    /// 11.2 GWh) with no word of `provider`. A scenario that sets its own pue drops it
+    /// (`withoutRegionOperator`).
+    public var providerFromRegion = false
     public var wueLitresPerKWh: Double?
     public var waterLitresPerKWh: Double?
     public var embodied = true
@@ -74,6 +80,34 @@ public struct EmissionsSettings: Sendable {
     }
 }
 
+extension EmissionsSettings {
+    /// These settings without the operator taken from the cloud region: for a scenario that
+    /// sets its own pue, whose site is then not known to be the operator's fleet average.
+    public func withoutRegionOperator() -> EmissionsSettings {
+        guard providerFromRegion else { return self }
+        var s = self
+        s.provider = nil
+        s.providerFromRegion = false
+        return s
+    }
+
+    /// The note a report gives where the operator came from the cloud region, naming the
+    /// figures used and those they replace; nil otherwise.
+    public func regionOperatorNote(_ facilities: FacilityCatalog = .bundled) -> String? {
+        guard providerFromRegion, let id = provider, let p = facilities.provider(named: id) else { return nil }
+        func year(_ y: Int?) -> String { y.map { ", \($0)" } ?? "" }
+        func wue(_ w: FacilityCatalog.WaterUseEffectiveness) -> String {
+            "WUE \(formatNumber(w.litresPerKWh.value)) L per \(w.perFacilityKWh ? "facility" : "IT") kWh (\(w.basis?.participle ?? "basis not stated")\(year(w.litresPerKWh.year)))"
+        }
+        let used = [p.pue.map { "fleet PUE \(formatNumber($0.value)) (\(($0.year ?? p.year).map(String.init) ?? "year n/a"))" }, p.wue.map(wue)].compactMap { $0 }
+        guard !used.isEmpty else { return nil }
+        let instead = [p.pue.map { _ in "the industry's PUE \(formatNumber(facilities.defaultPUE.value))" }, p.wue.map { _ in wue(facilities.defaultWUE) }]
+            .compactMap { $0 }
+        return "cloud region \(region) is run by \(p.name): its catalogued \(used.joined(separator: " and ")) apply, as \"provider\": \"\(p.id)\" "
+            + "would give, not \(instead.joined(separator: " and ")) for an unnamed operator; set provider, pue or wueLitresPerKWh in the workload to use others"
+    }
+}
+
 extension WorkloadReader.Context {
     /// Parses an `emissions` object; a `hourlyIntensity.file` is read relative to the workload file.
     /// - Parameter base: the workload's settings, for a scenario's object (merged key by key:
@@ -107,6 +141,13 @@ extension WorkloadReader.Context {
         s.currency = try o.optionalString("currency").map { try Self.currency($0, file: file, field: "\(path).currency") } ?? s.currency
         try o.finish()
         if let note = Self.inheritedAcrossRegions(base: base, own: Set(r.keys), region: s.region) { s.notes.append(note) }
+        // Decided again for each object: a scenario that moves off the workload's cloud region
+        // leaves its operator behind, one that moves onto another takes that one's.
+        if !s.givenKeys.contains("provider") {
+            let op = s.givenKeys.contains("wueLitresPerKWh") ? nil : FacilityCatalog.bundled.cloudOperator(ofRegion: s.region)
+            s.provider = op?.id
+            s.providerFromRegion = op != nil
+        }
         return s
     }
 

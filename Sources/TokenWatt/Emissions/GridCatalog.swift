@@ -8,9 +8,12 @@ public struct SourcedValue: Sendable, Equatable {
     public var source: String
     /// For a grid carbon factor: what its grams count (nil for other figures).
     public var basis: CarbonBasis?
+    /// Why the figure has no year, where its source gives none (`yearNote` in the catalogs): 26
+    /// water intensities and 13 server footprints had an empty year with nothing said.
+    public var yearNote: String?
 
-    public init(_ value: Double, year: Int? = nil, source: String, basis: CarbonBasis? = nil) {
-        self.value = value; self.year = year; self.source = source; self.basis = basis
+    public init(_ value: Double, year: Int? = nil, source: String, basis: CarbonBasis? = nil, yearNote: String? = nil) {
+        self.value = value; self.year = year; self.source = source; self.basis = basis; self.yearNote = yearNote
     }
 }
 
@@ -51,8 +54,9 @@ public struct GridRegion: Sendable {
     public var residualMix: SourcedValue?
     /// Off-site water consumed per kWh generated, litres.
     public var waterLitresPerKWh: SourcedValue?
-    /// 24 multipliers (local hours 0–23, mean 1) on the annual intensity.
-    public var hourlyProfile: (values: [Double], source: String)?
+    /// 24 multipliers (local hours 0–23, mean 1) on the annual intensity, with the year of the
+    /// hourly data they were drawn from (read and dropped before: `regions` printed no year).
+    public var hourlyProfile: (values: [Double], year: Int?, source: String)?
     /// Other names a workload may give it (`uk` for `gb`, whose ISO code it is not): `uk` had
     /// been offered dk, us and ae, every two-letter code one letter away, and never gb.
     public var aliases: [String] = []
@@ -122,13 +126,19 @@ public struct GridCatalog: Sendable {
     }
 
     /// The ids nearest an unknown one. A region asked for by its name ("germany") or the start
-    /// of it suggests its id ("de") first; then each region is as near as the nearest of its
-    /// id, name, aliases and eGRID acronym (`germny` → de through "Germany", `us-camx` →
-    /// us-egrid-camx through "CAMX"), where the ids alone had offered nothing for either.
+    /// of it suggests its id ("de") first; then the regions whose id or name holds it, as
+    /// `regions --match` finds them (a city: "frankfurt" had been offered nothing though three
+    /// cloud regions are there, "virginia" only us-egrid-srvc and not aws-us-east-1); then each
+    /// region is as near as the nearest of its id, name, aliases and eGRID acronym (`germny` →
+    /// de through "Germany", `us-camx` → us-egrid-camx through "CAMX").
     func suggestions(for key: String) -> [String] {
         let byName = regions.filter { $0.name.lowercased() == key || $0.name.lowercased().hasPrefix(key + " ") }.map(\.id)
+        // At most 8 (`regions --match` lists the rest): "east" is in 20 ids.
+        let held = key.count < 3 ? [] : CatalogConstants.regions(self).filter { r in
+            [r.id, r.name].contains { $0.lowercased().contains(key) }
+        }.map(\.id).uniqued().prefix(8)
         let near = Suggestions.closest(to: key, amongEntries: regions.map(\.names) + cloudRegions.map { [$0.id] })
-        return byName + near.filter { !byName.contains($0) }
+        return (byName + held + near).uniqued()
     }
 
     public static func load(_ data: Data, file: String) throws -> GridCatalog {
@@ -175,8 +185,7 @@ public struct GridCatalog: Sendable {
                 throw InputError.invalidValue(file: file, field: "\(path).hourlyProfile.values", value: "\(values.count) values, mean \(formatNumber(mean))",
                                               expected: "24 multipliers with mean 1")
             }
-            _ = try h.optionalInt("year")
-            r.hourlyProfile = (values, try h.string("source"))
+            r.hourlyProfile = (values, try h.optionalInt("year", 1990...2100), try h.string("source"))
             try h.finish()
         }
         try o.finish()
@@ -185,7 +194,8 @@ public struct GridCatalog: Sendable {
 
     static func sourced(_ r: JSONObjectReader, key: String, range: ClosedRange<Double>, basis: Bool = false) throws -> SourcedValue {
         var o = r
-        var v = SourcedValue(try o.double(key, range), year: try o.optionalInt("year", 1990...2100), source: try o.string("source"))
+        var v = SourcedValue(try o.double(key, range), year: try o.optionalInt("year", 1990...2100), source: try o.string("source"),
+                             yearNote: try o.optionalString("yearNote"))
         if basis { v.basis = CarbonBasis(rawValue: try o.string("basis", allowed: CarbonBasis.allCases.map(\.rawValue))) }
         try o.finish()
         return v

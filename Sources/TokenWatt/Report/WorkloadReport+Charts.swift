@@ -119,6 +119,9 @@ extension WorkloadReport {
         "market_t_per_period", "cost_per_day", "currency", "gwh_per_day_low", "gwh_per_day_high",
         "location_t_per_day_low", "location_t_per_day_high", "market_t_per_day_low", "market_t_per_day_high",
         "embodied_not_counted", "location_basis", "market_basis", "hardware",
+        // Last, as new columns go: water_m3_per_day is on- plus off-site whatever their bases
+        // (a contract); these give the two apart with what each counts.
+        "water_onsite_m3_per_day", "water_offsite_m3_per_day", "water_onsite_basis", "water_offsite_basis",
     ]
 
     func csv() -> String {
@@ -143,7 +146,8 @@ extension WorkloadReport {
             // GPUs and servers without a published footprint, and scenarios with no fleet:
             // embodied_* leave them out (and are empty where nothing was counted).
             let bases = [e.basisNames.location ?? "", e.basisNames.market ?? ""]
-            lines.append(CSVWriter.line(fields + energyRange + carbonRange + [Self.embodiedNotCounted(s)] + bases + [Self.hardwareCell(f)]))
+            let water = [n(e.perDay.waterOnsiteLitres / 1e3), n(e.perDay.waterOffsiteLitres / 1e3), e.waterBases.onsite, e.waterBases.offsite]
+            lines.append(CSVWriter.line(fields + energyRange + carbonRange + [Self.embodiedNotCounted(s)] + bases + [Self.hardwareCell(f)] + water))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -179,6 +183,7 @@ extension WorkloadReport {
                 fields.append(("emissions", .obj([
                     ("region", .str(e.regionID)), ("locationGramsPerKWh", .num(e.locationGramsPerKWh)), ("marketGramsPerKWh", .num(e.marketGramsPerKWh)),
                     ("locationBasis", e.basisNames.location.map(JSONValue.str) ?? .null), ("marketBasis", e.basisNames.market.map(JSONValue.str) ?? .null),
+                    ("waterOnsiteBasis", .str(e.waterBases.onsite)), ("waterOffsiteBasis", .str(e.waterBases.offsite)),
                     ("perQuery", impact(e.perQuery)), ("perDay", impact(e.perDay)), ("perPeriod", impact(e.perPeriod)), ("periodDays", .num(e.periodDays)),
                     ("locationGramsPerDayLow", .optionalNumber(carbon?.location.low)),
                     ("locationGramsPerDayHigh", .optionalNumber(carbon?.location.high)),

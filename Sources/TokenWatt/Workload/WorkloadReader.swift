@@ -143,8 +143,10 @@ extension WorkloadReader.Context {
         let perDay = try queriesPerDay(&o, path: path, mix: kind == "mix")
         let perDayIsDefault = o.raw("queriesPerDay") == nil
         let sameDrawsAs = try o.optionalString("sameDrawsAs")
-        let accounting = try o.optionalObject("emissions").map { try emissions($0, path: "\(path).emissions", base: workloadEmissions) }
+        var accounting = try o.optionalObject("emissions").map { try emissions($0, path: "\(path).emissions", base: workloadEmissions) }
         let givenPUE = try o.raw("pue").map { try distribution($0, path: "\(path).pue", range: LedgerSettings.pueRange) }
+        // A cloud region's operator stands in for an unnamed provider only where the scenario sets no pue either.
+        if givenPUE != nil, (accounting ?? workloadEmissions).providerFromRegion { accounting = (accounting ?? workloadEmissions).withoutRegionOperator() }
         if kind == "mix", let given = givenPUE {
             // A mix is priced from its components' draws, each at its own scenario's PUE.
             throw InputError.invalidValue(file: file, field: "\(path).pue", value: given.summary,

@@ -8,15 +8,17 @@ extension ListCommand {
     static let regionUsage = """
     tokenwatt regions [--match TEXT] [--format text|json|csv]
       Every grid region's carbon factors (location-based; residual mix for market-based accounting), water per kWh
-      generated and hourly shape, and every cloud region's grid: one row per constant with its unit, basis (lifecycle
-      CO2e, direct combustion, or direct CO2 only), year and source. The text table cuts long bases and sources to their
+      generated and hourly shape, and every cloud region's grid (and operator): one row per constant with its unit, basis
+      (lifecycle CO2e, direct combustion, or direct CO2 only), year and source, and in csv and json a note saying why
+      a row has no year. The text table cuts long bases and sources to their
       first words (…); --format csv or json gives them whole. --match TEXT keeps rows whose kind, id, name or figure holds it.
     """
     static let facilityUsage = """
     tokenwatt facilities [--match TEXT] [--gpu-catalog FILE] [--format text|json|csv]
       Every operator's PUE and WUE and the defaults for any other, embodied footprints of GPUs and host servers and their
       amortisation lifetimes, and every node's host power (idle, busy), PSU efficiency and maximum: one row per constant
-      with its unit, basis (scope), year and source. The text table cuts long bases and sources to their first words (…);
+      with its unit, basis (scope; a WUE's says whether it counts water withdrawn or consumed), year and source, and in
+      csv and json a note saying why a row has no year. The text table cuts long bases and sources to their first words (…);
       --format csv or json gives them whole. --match TEXT keeps rows whose kind, id, name or figure holds it.
     """
 
@@ -37,12 +39,14 @@ extension ListCommand {
         let rows = try filtered(args, kind, all, ids: { [$0.id, $0.name, $0.kind, $0.figure] },
                                 matching: { CatalogConstants.matching(all, $0) })
         let header = ["kind", "id", "name", "figure", "value", "unit", "basis", "year", "source"]
+        // `note` (why a row has no year) comes last in the CSV, after the columns it had; the text
+        // table leaves it to csv and json.
         switch format {
         case .json:
             Output.write(JSONWriter().write(.obj([("constants", .array(rows.map(CatalogConstants.json)))])))
         case .csv:
-            Output.write(([header] + rows.map { r in
-                [r.kind, r.id, r.name, r.figure, r.valueText, r.unit, r.basis, r.year.map(String.init) ?? "", r.source]
+            Output.write(([header + ["note"]] + rows.map { r in
+                [r.kind, r.id, r.name, r.figure, r.valueText, r.unit, r.basis, r.year.map(String.init) ?? "", r.source, r.note ?? ""]
             }).map(CSVWriter.line).joined(separator: "\n") + "\n")
         default:
             Output.write(Output.table(header, rows.map { r in
