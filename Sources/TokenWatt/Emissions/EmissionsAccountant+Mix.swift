@@ -39,6 +39,10 @@ extension EmissionsAccountant {
         result.perKWh = perKWh
         result.hourlyEnergyShares = hours.shares
         result.dayCarbonRange = Self.mixCarbonRange(parts, queriesPerDay: r.queriesPerDay)
+        result.periodRange = Self.periodRange(r, result: result)
+        result.contractualShare = Self.mixContractualShare(parts)
+        result.host = Self.mixHost(parts)
+        result.locationDerivation = Self.mixLocationDerivation(parts)
         result.mixGrids = parts.map {
             let e = $0.emissions
             return MixGrid(scenario: $0.scenario, share: $0.share, regionID: e.regionID, regionName: e.regionName, locationGramsPerKWh: e.locationGramsPerKWh,
