@@ -115,10 +115,11 @@ public struct Host: Sendable, Equatable {
     /// The provider's id (`amazon`), from the cloud region or the workload's `provider`.
     public var provider: String?
 
-    /// "cloud region `aws-us-east-1` (amazon)", "provider `google`".
+    /// "cloud region `aws-us-east-1`, operated by `amazon`", "the site's operator is `google`"
+    /// (a provider named alone may run its own workload: it is then the operator, not a tenant).
     public var words: String {
-        if let c = cloudRegion { return "cloud region `\(c)`" + (provider.map { " (\($0))" } ?? "") }
-        return "provider `\(provider ?? "")`"
+        if let c = cloudRegion { return "cloud region `\(c)`" + (provider.map { ", operated by `\($0)`" } ?? "") }
+        return "the site's operator is `\(provider ?? "")`"
     }
 }
 

@@ -104,13 +104,16 @@ public struct WorkloadReport: Sendable {
     /// The reason is said in the sentence itself: Oviedo et al.'s `traditional` (0.437 Wh × 1e9 =
     /// 437 MWh beside a 729 MWh day) had its reason only in a note further down.
     func dayTotalsSentence() -> String {
-        let off = scenarios.compactMap { s -> String? in
-            guard let k = Self.dayMultiplier(s.fleet) else { return nil }
-            return "\(ReportDocument.code(s.fleet.name)) (× \(formatNumber(k, significant: 3)): \(Self.dayReason(s)))"
+        var groups: [(reason: String, names: [String])] = []
+        for s in scenarios {
+            guard let k = Self.dayMultiplier(s.fleet) else { continue }
+            let name = "\(ReportDocument.code(s.fleet.name)) (× \(formatNumber(k, significant: 3)))", reason = Self.dayReason(s)
+            if let i = groups.firstIndex(where: { $0.reason == reason }) { groups[i].names.append(name) } else { groups.append((reason, [name])) }
         }
-        guard !off.isEmpty else { return "A day's totals are the mean query's times the queries a day." }
-        return "A day's totals are the mean query's times the queries a day, except in " + off.joined(separator: ", ")
-            + ", whose day carries more than the mean query does (each scenario's notes give the figures)."
+        guard !groups.isEmpty else { return "A day's totals are the mean query's times the queries a day." }
+        return "A day's totals are the mean query's times the queries a day, except in "
+            + groups.map { "\($0.names.joined(separator: ", ")), whose day is \($0.reason)" }.joined(separator: "; and in ")
+            + " (each scenario's notes give the figures)."
     }
 
     /// The day's GWh ÷ (the mean query's Wh × the queries a day), nil where they agree within 0.5 %.
@@ -120,13 +123,13 @@ public struct WorkloadReport: Sendable {
         return f.gwhPerDay / perQuery
     }
 
-    /// Why a scenario's day is not its mean query × its queries, by kind.
+    /// What a scenario's day is where it is not its mean query × its queries, by kind.
     static func dayReason(_ s: ScenarioReport) -> String {
         switch s.scenario.kind {
         case let .throughputTable(t):
-            "the day is the untrimmed mean query × the fleet overhead \(formatNumber(t.fleetOverhead, significant: 5)), the per-query figures the trimmed blend's"
-        case .mix: "the day is its parts' days, which carry what their mean queries do not"
-        case .kernel: "the day carries fleet-level energy the mean query does not"
+            "the untrimmed mean query × the fleet overhead \(formatNumber(t.fleetOverhead, significant: 5)) (the per-query figures are the trimmed blend's)"
+        case .mix: "its parts' days, which carry what their mean queries do not"
+        case .kernel: "its fleet's, which carries energy the mean query does not"
         }
     }
 
@@ -219,7 +222,7 @@ public struct WorkloadReport: Sendable {
                        + "market-based \(formatNumber(e.marketGramsPerKWh, significant: 4)) \(Self.unit(e, location: false)) "
                        + "(\(Self.basisWords(e, location: false))), with \(Self.coveredWords(e)). The median query emits \(ReportUnits.mass(e.medianQueryLocationGrams)) "
                        + "location-based (P5–P95 \(ReportUnits.mass(e.p5QueryLocationGrams))–\(ReportUnits.mass(e.p95QueryLocationGrams)))."
-                       + (Self.dayMultiplier(s.fleet).map { " Per day and per period are × \(formatNumber($0, significant: 3)) the mean query's × the queries: \(Self.dayReason(s))." } ?? "")),
+                       + (Self.dayMultiplier(s.fleet).map { " Per day and per period are × \(formatNumber($0, significant: 3)) the mean query's × the queries: the day is \(Self.dayReason(s))." } ?? "")),
             .table(header, rows, numeric: Set(1..<header.count)),
         ]
     }
