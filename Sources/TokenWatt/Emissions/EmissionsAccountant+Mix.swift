@@ -41,6 +41,10 @@ extension EmissionsAccountant {
         result.dayCarbonRange = Self.mixCarbonRange(parts, queriesPerDay: r.queriesPerDay)
         result.waterBases = WaterBases(onsite: Self.common(parts.map(\.emissions.waterBases.onsite)) ?? WaterBases.mixed,
                                        offsite: Self.common(parts.map(\.emissions.waterBases.offsite)) ?? WaterBases.mixed)
+        result.periodRange = Self.periodRange(r, result: result)
+        result.contractualShare = Self.mixContractualShare(parts)
+        result.host = Self.mixHost(parts)
+        result.locationDerivation = Self.mixLocationDerivation(parts)
         result.mixGrids = parts.map {
             let e = $0.emissions
             return MixGrid(scenario: $0.scenario, share: $0.share, regionID: e.regionID, regionName: e.regionName, locationGramsPerKWh: e.locationGramsPerKWh,

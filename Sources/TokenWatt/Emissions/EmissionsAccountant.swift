@@ -22,14 +22,16 @@ public struct EmissionsAccountant: Sendable {
             factors.append(AccountingFactor(name: "cloud region \(c.id)", value: "\(c.location) → grid \(grid.id)", source: c.source))
             if let note = Self.standInNote(c, grid: grid) { notes.append(note) }
         }
-        let (hourly, location) = locationIntensity(r, grid: grid, settings: s, factors: &factors, notes: &notes)
+        let (hourly, location, derivation) = locationIntensity(r, grid: grid, settings: s, factors: &factors, notes: &notes)
         let market = marketIntensity(grid: grid, settings: s, factors: &factors, notes: &notes)
         let bases = Self.bases(grid: grid, settings: s)
         if let note = Self.basisNote(bases) { notes.append(note) }
         if let note = s.regionOperatorNote(facilities) { notes.append(note) }
+        if let note = Self.yearNote(grid: grid, settings: s) { notes.append(note) }
         let (wue, ewif, waterBases) = waterFactors(r, grid: grid, settings: s, factors: &factors, notes: &notes)
         var missing = EmbodiedMissing()
-        let embodiedPerDay = embodiedGrams(r, settings: s, factors: &factors, notes: &notes, missing: &missing)
+        var gpuEmbodied: Double?
+        let embodiedPerDay = embodiedGrams(r, settings: s, factors: &factors, notes: &notes, missing: &missing, gpus: &gpuEmbodied)
         if let p = s.pricePerKWh { factors.append(AccountingFactor(name: "electricity price", value: "\(formatNumber(p)) \(s.currency)/kWh", source: "workload file")) }
 
         let wh = r.whPerQuery.mean
@@ -62,6 +64,11 @@ public struct EmissionsAccountant: Sendable {
         result.hourlyEnergyShares = weights
         result.dayCarbonRange = Self.dayCarbonRange(r, perDay: perDay)
         result.waterBases = waterBases
+        result.periodRange = Self.periodRange(r, result: result)
+        result.contractualShare = s.contractualShare
+        result.host = cloud.map { Host(cloudRegion: $0.id, provider: s.provider ?? $0.provider) } ?? s.provider.map { Host(cloudRegion: nil, provider: $0) }
+        result.locationDerivation = derivation
+        result.embodiedGPUGramsPerDay = gpuEmbodied
         return result
     }
 
@@ -140,9 +147,10 @@ public struct EmissionsAccountant: Sendable {
     }
 
     /// The location-based intensity by hour and weighted by the load: the user's hourly series,
-    /// or the region's annual figure shaped by its published daily profile, or flat.
+    /// or the region's annual figure shaped by its published daily profile, or flat; with how
+    /// the weighted figure follows from the cited one (nil where it is that figure).
     func locationIntensity(_ r: FleetResult, grid: GridRegion, settings s: EmissionsSettings,
-                           factors: inout [AccountingFactor], notes: inout [String]) -> ([Double], Double) {
+                           factors: inout [AccountingFactor], notes: inout [String]) -> ([Double], Double, String?) {
         let hourly: [Double]
         if let h = s.hourlyIntensity {
             hourly = h
@@ -155,7 +163,8 @@ public struct EmissionsAccountant: Sendable {
             if let p = grid.hourlyProfile {
                 hourly = p.values.map { $0 * annual.value }
                 factors.append(AccountingFactor(name: "daily shape of intensity, \(grid.name)",
-                                                value: "× \(formatNumber(p.values.min() ?? 1))–\(formatNumber(p.values.max() ?? 1)) by hour", source: p.source))
+                                                value: "× \(formatNumber(p.values.min() ?? 1))–\(formatNumber(p.values.max() ?? 1)) by hour, \(Self.hoursWords(p.source))",
+                                                source: p.source))
             } else {
                 hourly = [Double](repeating: annual.value, count: 24)
                 notes.append("no published daily shape for \(grid.id): the annual intensity is used at every hour")
@@ -163,7 +172,46 @@ public struct EmissionsAccountant: Sendable {
         }
         if r.hourlyEnergyShares.count != 24 { notes.append("no diurnal fleet power in this scenario: energy is spread evenly over the day") }
         let w = loadWeights(r)
-        return (hourly, zip(w, hourly).reduce(0) { $0 + $1.0 * $1.1 })
+        let weighted = zip(w, hourly).reduce(0) { $0 + $1.0 * $1.1 }
+        return (hourly, weighted, Self.locationDerivation(grid: grid, settings: s, weighted: weighted, even: r.hourlyEnergyShares.count != 24))
+    }
+
+    /// How the location-based factor used follows from the cited one. A daily shape's
+    /// multipliers average 1, so over an even day the weighted figure is the annual one; a
+    /// diurnal load weights them by the share of the day's energy in each hour (Spain's cited
+    /// 146.15 g CO2e/kWh, 2024, weighted by the chat service's afternoon peak, is 140.7: the
+    /// load is heaviest when Spain's solar makes the grid cleanest). The workload's hours are
+    /// read as the grid's local hours, in the zone its shape's source converted to.
+    static func locationDerivation(grid: GridRegion, settings s: EmissionsSettings, weighted: Double, even: Bool) -> String? {
+        if let h = s.hourlyIntensity {
+            return "the workload's hourly series (\(formatNumber(h.min() ?? 0))–\(formatNumber(h.max() ?? 0)) g CO2e/kWh by local hour) "
+                + "weighted by the share of the day's energy in each hour"
+        }
+        let annual = grid.location
+        let cited = "the catalog's annual \(formatNumber(annual.value)) \(unit(annual))\(annual.year.map { " (\($0))" } ?? "")"
+        guard let p = grid.hourlyProfile, annual.value > 0 else { return "\(cited) at every hour, with no published daily shape" }
+        if even {
+            return "\(cited): its daily shape averages × 1 over a day with the energy spread evenly"
+        }
+        return "\(cited) × \(formatNumber(weighted / annual.value, significant: 4)), its daily shape (\(hoursWords(p.source))) weighted by the share of "
+            + "the day's energy in each hour of the workload's diurnal, whose hours are read as those local hours"
+    }
+
+    /// The hours a daily shape is given in, as its source states them: "local hours, America/Los_Angeles"
+    /// where it names an IANA zone, else "hours as its source gives them".
+    static func hoursWords(_ source: String) -> String {
+        guard let m = source.firstMatch(of: /\(([A-Z][A-Za-z]+\/[A-Za-z_]+(?:\/[A-Za-z_]+)?)\)/) else { return "hours as its source gives them" }
+        return "local hours, \(m.1)"
+    }
+
+    /// Where the location- and market-based factors are the catalog's and from different years
+    /// (Spain: Ember 2024 beside AIB's 2023 residual mix), a note says so: the gap between the
+    /// two figures is then partly a year's change in the grid.
+    static func yearNote(grid: GridRegion, settings s: EmissionsSettings) -> String? {
+        guard s.hourlyIntensity == nil, s.residualMixGramsPerKWh == nil, s.contractualShare < 1, let m = grid.residualMix,
+              let ly = grid.location.year, let my = m.year, ly != my else { return nil }
+        return "the location-based factor is for \(ly) and the market-based residual mix for \(my): part of the gap between the two figures "
+            + "is a year's change in the grid, not the contracts"
     }
 
     /// GHG Protocol Scope 2 market-based: instruments cover a share at their factor; the rest is
@@ -186,6 +234,12 @@ public struct EmissionsAccountant: Sendable {
             factors.append(AccountingFactor(name: s.contractualInstrument,
                                             value: "\(formatPercent(s.contractualShare, decimals: 0)) of consumption at \(formatNumber(s.contractualGramsPerKWh)) g CO2e/kWh",
                                             source: "workload file"))
+        } else {
+            // No instruments stated is a claim of none: a market-based figure at the residual mix
+            // (273 g/kWh) had sat with no line saying 0 % of consumption is covered.
+            factors.append(AccountingFactor(name: "contractual instruments (PPAs, certificates; market-based)",
+                                            value: "0 % of consumption covered: the market-based figure is all at \(grid.residualMix != nil || s.residualMixGramsPerKWh != nil ? "the residual mix" : "the fallback factor")",
+                                            source: "workload file: no contractualShare, so none is counted"))
         }
         return s.contractualShare * s.contractualGramsPerKWh + (1 - s.contractualShare) * residual
     }
@@ -245,13 +299,14 @@ public struct EmissionsAccountant: Sendable {
 
     /// A day's embodied grams of the scenario's own fleet (a mix's: `mixAccount`); nil where
     /// none is counted.
+    /// - Parameter gpus: set to the GPUs' own share of the day's grams, nil where none is counted.
     func embodiedGrams(_ r: FleetResult, settings s: EmissionsSettings, factors: inout [AccountingFactor],
-                       notes: inout [String], missing: inout EmbodiedMissing) -> Double? {
+                       notes: inout [String], missing: inout EmbodiedMissing, gpus: inout Double?) -> Double? {
         guard s.embodied else {
             notes.append(Self.embodiedOffNote)
             return nil
         }
-        return embodiedGramsPerDay(r, settings: s, factors: &factors, notes: &notes, missing: &missing)
+        return embodiedGramsPerDay(r, settings: s, factors: &factors, notes: &notes, missing: &missing, gpus: &gpus)
     }
 
     static let embodiedOffNote = "embodied emissions are not counted: the workload sets \"embodied\": false"
@@ -279,7 +334,7 @@ public struct EmissionsAccountant: Sendable {
     /// lifetimes: the fleet is sized for this workload, so all of its time is the workload's.
     /// Nil where the scenario provisions no fleet or none of its hardware has a footprint.
     func embodiedGramsPerDay(_ r: FleetResult, settings s: EmissionsSettings, factors: inout [AccountingFactor], notes: inout [String],
-                             missing: inout EmbodiedMissing) -> Double? {
+                             missing: inout EmbodiedMissing, gpus gpuGrams: inout Double?) -> Double? {
         guard !r.hardware.isEmpty else {
             notes.append("no provisioned fleet in this scenario (\(r.gpus == nil ? "throughput-table" : "empty")): embodied emissions are not counted")
             missing.scenarios.append(r.name)
@@ -311,6 +366,7 @@ public struct EmissionsAccountant: Sendable {
         for h in r.hardware {
             add(h.gpu, units: h.gpus, from: facilities.gpus, lifeYears: gpuLife.value, label: "", made: "GPUs", missingIDs: \.gpus)
         }
+        gpuGrams = counted ? grams : nil
         // Servers by deployment, its classes' GPUs packed together (`ServerUse`), not a server per class.
         for s in r.servers {
             add(s.node.id, units: s.nodes, from: facilities.nodes, lifeYears: nodeLife.value, label: " without GPUs", made: "servers", missingIDs: \.nodes)

@@ -69,6 +69,26 @@ public struct EmissionsResult: Sendable {
     /// What the on-site and off-site water count (withdrawn or consumed): they are summed only
     /// where both count the same.
     public var waterBases = WaterBases()
+    /// The period's totals with the day's energy at the ends of its measured error band (nil
+    /// without a band): carbon at the intensities the day is charged, water and cost by the
+    /// energy's own ratio, since they are per kWh; embodied has no range (nil at both ends), for
+    /// the catalog's footprints give none. A disclosure had ranges for GWh and t a day only.
+    public var periodRange: ImpactRange?
+    /// Share of consumption under contractual instruments (PPAs, certificates) in the market-based
+    /// figure, 0 where the workload states none (a mix's: its parts' weighted by the energy each
+    /// adds): every report states it, where 0 % had been said by no line.
+    public var contractualShare = 0.0
+    /// Where the scenario's electricity is bought: a cloud region (`aws-us-east-1`, its provider)
+    /// or a named data-centre provider, nil where the workload names neither. A tenant of either
+    /// reports the carbon as Scope 3 category 1, not Scope 2.
+    public var host: Host?
+    /// How the location-based factor used is derived from the cited one (an annual figure shaped
+    /// by the hour and weighted by the load), nil where they are the same figure: Spain's cited
+    /// 146.15 g CO2e/kWh had printed as 140.7 with no word of why.
+    public var locationDerivation: String?
+    /// A day's embodied grams of the provisioned GPUs alone (nil where none is counted): the
+    /// embodied figure counts their servers too, whatever the boundary.
+    public var embodiedGPUGramsPerDay: Double?
 
     /// Whether a mix's parts' location- and market-based factors differ in basis: their blend
     /// then mixes what each counts.
@@ -80,6 +100,29 @@ public struct EmissionsResult: Sendable {
     /// bases, nil for the workload's own figure.
     public var basisNames: (location: String?, market: String?) {
         (basesDiffer.location ? "mixed" : locationBasis?.rawValue, basesDiffer.market ? "mixed" : marketBasis?.rawValue)
+    }
+}
+
+/// Low and high ends of a period's totals (`EmissionsResult.periodRange`): embodied and its
+/// share nil at both.
+public struct ImpactRange: Sendable, Equatable {
+    public var low: Impact
+    public var high: Impact
+}
+
+/// Whose site a scenario runs in, as the workload names it: the operator of that site reports
+/// its electricity as Scope 2; a tenant renting capacity there, as Scope 3 category 1.
+public struct Host: Sendable, Equatable {
+    /// The cloud region's id, nil where only a provider is named.
+    public var cloudRegion: String?
+    /// The provider's id (`amazon`), from the cloud region or the workload's `provider`.
+    public var provider: String?
+
+    /// "cloud region `aws-us-east-1`, operated by `amazon`", "the site's operator is `google`"
+    /// (a provider named alone may run its own workload: it is then the operator, not a tenant).
+    public var words: String {
+        if let c = cloudRegion { return "cloud region `\(c)`" + (provider.map { ", operated by `\($0)`" } ?? "") }
+        return "the site's operator is `\(provider ?? "")`"
     }
 }
 

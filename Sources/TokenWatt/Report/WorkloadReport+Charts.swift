@@ -122,6 +122,13 @@ extension WorkloadReport {
         // Last, as new columns go: water_m3_per_day is on- plus off-site whatever their bases
         // (a contract); these give the two apart with what each counts.
         "water_onsite_m3_per_day", "water_offsite_m3_per_day", "water_onsite_basis", "water_offsite_basis",
+        // Appended (existing names are a contract): the covered share, the period's energy,
+        // water and embodied totals and the period's low–high where the day has a band (a CSV
+        // had no per-period energy, water, embodied or cost, and no range but the day's).
+        "contractual_share", "energy_mwh_per_period", "energy_mwh_per_period_low", "energy_mwh_per_period_high",
+        "location_t_per_period_low", "location_t_per_period_high", "market_t_per_period_low", "market_t_per_period_high",
+        "water_onsite_m3_per_period", "water_offsite_m3_per_period",
+        "water_m3_per_period_low", "water_m3_per_period_high", "embodied_t_per_period", "cost_per_period", "cost_per_period_low", "cost_per_period_high",
     ]
 
     func csv() -> String {
@@ -147,9 +154,39 @@ extension WorkloadReport {
             // embodied_* leave them out (and are empty where nothing was counted).
             let bases = [e.basisNames.location ?? "", e.basisNames.market ?? ""]
             let water = [n(e.perDay.waterOnsiteLitres / 1e3), n(e.perDay.waterOffsiteLitres / 1e3), e.waterBases.onsite, e.waterBases.offsite]
-            lines.append(CSVWriter.line(fields + energyRange + carbonRange + [Self.embodiedNotCounted(s)] + bases + [Self.hardwareCell(f)] + water))
+            lines.append(CSVWriter.line(fields + energyRange + carbonRange + [Self.embodiedNotCounted(s)] + bases + [Self.hardwareCell(f)] + water
+                                        + Self.disclosureCells(e, n)))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The appended columns from `contractual_share` on, in the header's order; a range's cells
+    /// are empty without a band, a cost's without a price, embodied's where none is counted.
+    static func disclosureCells(_ e: EmissionsResult, _ n: (Double) -> String) -> [String] {
+        let p = e.perPeriod, r = e.periodRange
+        func ends(_ f: (Impact) -> Double) -> [String] { r.map { [n(f($0.low)), n(f($0.high))] } ?? ["", ""] }
+        let cost: [String] = p.cost.map { c in [n(c)] + (r.map { [n($0.low.cost ?? 0), n($0.high.cost ?? 0)] } ?? ["", ""]) } ?? ["", "", ""]
+        return [n(e.contractualShare), n(p.energyWh / 1e6)] + ends { $0.energyWh / 1e6 }
+            + ends { $0.locationGrams / 1e6 } + ends { $0.marketGrams / 1e6 }
+            + [n(p.waterOnsiteLitres / 1e3), n(p.waterOffsiteLitres / 1e3)]
+            + ends { ($0.waterOnsiteLitres + $0.waterOffsiteLitres) / 1e3 } + [p.embodiedGrams.map { n($0 / 1e6) } ?? ""] + cost
+    }
+
+    /// The emissions JSON's last keys: the period's low–high (embodied has none), the covered
+    /// share, how the location factor follows from the cited one, and whose scope the carbon and
+    /// the embodied figure are in.
+    static func disclosureJSON(_ s: ScenarioReport) -> [(String, JSONValue)] {
+        let e = s.emissions
+        func range(_ i: Impact) -> JSONValue {
+            .obj([("energyWh", .num(i.energyWh)), ("locationGrams", .num(i.locationGrams)), ("marketGrams", .num(i.marketGrams)),
+                  ("waterOnsiteLitres", .num(i.waterOnsiteLitres)), ("waterOffsiteLitres", .num(i.waterOffsiteLitres)), ("cost", .optionalNumber(i.cost))])
+        }
+        let periodRange: JSONValue = e.periodRange.map { r in
+            .obj([("low", range(r.low)), ("high", range(r.high)), ("derivation", .str(rangeDerivationWords(e)))])
+        } ?? .null
+        return [("perPeriodRange", periodRange), ("contractualShare", .num(e.contractualShare)),
+                ("locationDerivation", e.locationDerivation.map(JSONValue.str) ?? .null),
+                ("attribution", .str(attributionWords(e, boundary: s.fleet.boundary))), ("embodiedScope", .str(embodiedWords(s)))]
     }
 
     /// The CSV's `hardware`: the fleet by GPU type and server model, "568 h100-sxm in 71 dgx-h100;
@@ -176,11 +213,11 @@ extension WorkloadReport {
         }
         return .obj([
             ("name", .str(name)), ("source", .str(source)), ("description", .str(workload.description)),
-            ("seed", .num(Double(seed))), ("samples", .num(Double(samples))),
+            ("seed", .num(Double(seed))), ("samples", .num(Double(samples))), ("excluded", .str(Self.excludedWords)),
             ("scenarios", .array(scenarios.map { s in
                 guard case var .object(fields) = FleetRendering.scenarioJSON(s.fleet) else { return .null }
                 let e = s.emissions, carbon = s.dayCarbonRange
-                fields.append(("emissions", .obj([
+                let base: [(String, JSONValue)] = [
                     ("region", .str(e.regionID)), ("locationGramsPerKWh", .num(e.locationGramsPerKWh)), ("marketGramsPerKWh", .num(e.marketGramsPerKWh)),
                     ("locationBasis", e.basisNames.location.map(JSONValue.str) ?? .null), ("marketBasis", e.basisNames.market.map(JSONValue.str) ?? .null),
                     ("waterOnsiteBasis", .str(e.waterBases.onsite)), ("waterOffsiteBasis", .str(e.waterBases.offsite)),
@@ -197,7 +234,8 @@ extension WorkloadReport {
                     ("embodiedNotCounted", .obj([("gpus", .array(e.embodiedMissing.gpus.map(JSONValue.str))),
                                                  ("servers", .array(e.embodiedMissing.nodes.map(JSONValue.str))),
                                                  ("scenariosWithoutFleet", .array(e.embodiedMissing.scenarios.map(JSONValue.str)))])),
-                ])))
+                ]
+                fields.append(("emissions", .obj(base + Self.disclosureJSON(s))))
                 return .object(fields)
             })),
             ("testTimeCompute", testTimeComputeJSON()),

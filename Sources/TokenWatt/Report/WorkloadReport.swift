@@ -60,6 +60,7 @@ public struct WorkloadReport: Sendable {
             .paragraph("Regenerate with `tokenwatt report \(([source] + regenerateOptions).joined(separator: " "))` (seed \(seed), \(samples) samples per scenario); the same command gives the same bytes."),
             .heading(2, "Boundary"),
             .paragraph("Energy is reported at a stated boundary: `gpu` counts the GPU boards while serving; `node` adds host CPUs, memory, network cards, fans and power-supply losses; `it` adds the idle capacity provisioned for the busiest hour and headroom; `facility` adds cooling and power distribution (PUE). Carbon, water and cost below are computed on the energy at each scenario's boundary; only the `facility` boundary is the electricity a data centre buys."),
+            .paragraph(Self.excludedWords),
         ]
         b += summary()
         if charts { b += summaryCharts() }
@@ -110,15 +111,36 @@ public struct WorkloadReport: Sendable {
 
     /// Whether the day's totals are the mean query's × the queries a day, and where not, by how
     /// much (a throughput table's fleet overhead and untrimmed mean; the notes say which).
+    /// The reason is said in the sentence itself: Oviedo et al.'s `traditional` (0.437 Wh × 1e9 =
+    /// 437 MWh beside a 729 MWh day) had its reason only in a note further down.
     func dayTotalsSentence() -> String {
-        let off = scenarios.map(\.fleet).compactMap { f -> String? in
-            let perQuery = f.whPerQuery.mean * f.queriesPerDay / 1e9
-            guard perQuery > 0, abs(f.gwhPerDay / perQuery - 1) > 0.005 else { return nil }
-            return "\(ReportDocument.code(f.name)) (× \(formatNumber(f.gwhPerDay / perQuery, significant: 3)))"
+        var groups: [(reason: String, names: [String])] = []
+        for s in scenarios {
+            guard let k = Self.dayMultiplier(s.fleet) else { continue }
+            let name = "\(ReportDocument.code(s.fleet.name)) (× \(formatNumber(k, significant: 3)))", reason = Self.dayReason(s)
+            if let i = groups.firstIndex(where: { $0.reason == reason }) { groups[i].names.append(name) } else { groups.append((reason, [name])) }
         }
-        guard !off.isEmpty else { return "A day's totals are the mean query's times the queries a day." }
-        return "A day's totals are the mean query's times the queries a day, except in " + off.joined(separator: ", ")
-            + ", whose day carries more than the mean query does (each scenario's notes say what)."
+        guard !groups.isEmpty else { return "A day's totals are the mean query's times the queries a day." }
+        return "A day's totals are the mean query's times the queries a day, except in "
+            + groups.map { "\($0.names.joined(separator: ", ")), whose day is \($0.reason)" }.joined(separator: "; and in ")
+            + " (each scenario's notes give the figures)."
+    }
+
+    /// The day's GWh ÷ (the mean query's Wh × the queries a day), nil where they agree within 0.5 %.
+    static func dayMultiplier(_ f: FleetResult) -> Double? {
+        let perQuery = f.whPerQuery.mean * f.queriesPerDay / 1e9
+        guard perQuery > 0, abs(f.gwhPerDay / perQuery - 1) > 0.005 else { return nil }
+        return f.gwhPerDay / perQuery
+    }
+
+    /// What a scenario's day is where it is not its mean query × its queries, by kind.
+    static func dayReason(_ s: ScenarioReport) -> String {
+        switch s.scenario.kind {
+        case let .throughputTable(t):
+            "the untrimmed mean query × the fleet overhead \(formatNumber(t.fleetOverhead, significant: 5)) (the per-query figures are the trimmed blend's)"
+        case .mix: "its parts' days, which carry what their mean queries do not"
+        case .kernel: "its fleet's, which carries energy the mean query does not"
+        }
     }
 
     func section(_ s: ScenarioReport, charts: Bool) -> [ReportBlock] {
@@ -142,12 +164,16 @@ public struct WorkloadReport: Sendable {
                                  total > 0 ? FleetRendering.share(a, of: total, boundary: f.boundary, decimals: 1) : "–"]
                             }, numeric: [2, 3, 4]))
         }
-        b += emissionsTable(s.emissions)
+        b += emissionsTable(s)
         if let c = s.dayCarbonRange {
+            // A 0 g market-based day beside a location-based one in t reads "0 t–0 t".
+            let ref = max(abs(c.location.high), abs(c.market.high))
             b.append(.paragraph("With the GPU energy at the two ends of the estimator's measured error band, a day emits "
-                                + "\(ReportUnits.mass(c.location.low))–\(ReportUnits.mass(c.location.high)) location-based and "
-                                + "\(ReportUnits.mass(c.market.low))–\(ReportUnits.mass(c.market.high)) market-based."))
+                                + "\(Self.mass(c.location.low, like: ref))–\(Self.mass(c.location.high, like: ref)) location-based and "
+                                + "\(Self.mass(c.market.low, like: ref))–\(Self.mass(c.market.high, like: ref)) market-based."
+                                + (s.emissions.periodRange == nil ? "" : " " + Self.rangeDerivationWords(s.emissions))))
         }
+        b += disclosure(s)
         if !f.levers.isEmpty {
             b.append(.paragraph("Levers, each applied alone and ranked by the energy it saves:"))
             // With what each lever costs in latency and GPUs, which the text and JSON give: the
@@ -170,23 +196,44 @@ public struct WorkloadReport: Sendable {
         return b
     }
 
-    func emissionsTable(_ e: EmissionsResult) -> [ReportBlock] {
-        let q = e.perQuery, d = e.perDay, p = e.perPeriod
+    /// The emissions table: each figure per mean query, per day and per period, with the period's
+    /// low–high where the day's energy has a measured band. Carbon in a row whose figure is 0
+    /// takes the other carbon row's unit ("0 t" beside "4.44 t", where it had read "0 g").
+    func emissionsTable(_ s: ScenarioReport) -> [ReportBlock] {
+        let e = s.emissions, q = e.perQuery, d = e.perDay, p = e.perPeriod, range = e.periodRange
+        let days = formatNumber(e.periodDays)
+        func carbon(_ at: KeyPath<Impact, Double>) -> [String] {
+            let cells = [q, d, p].map { i in Self.mass(i[keyPath: at], like: max(abs(i.locationGrams), abs(i.marketGrams))) }
+            guard let r = range else { return cells }
+            let ref = max(abs(p.locationGrams), abs(p.marketGrams))
+            return cells + ["\(Self.mass(r.low[keyPath: at], like: ref))–\(Self.mass(r.high[keyPath: at], like: ref))"]
+        }
+        func span(_ f: (Impact) -> String) -> [String] { range.map { ["\(f($0.low))–\(f($0.high))"] } ?? [] }
         var rows: [[String]] = [
-            ["energy", ReportUnits.energy(q.energyWh), ReportUnits.energy(d.energyWh), ReportUnits.energy(p.energyWh)],
-            ["carbon, location-based", ReportUnits.mass(q.locationGrams), ReportUnits.mass(d.locationGrams), ReportUnits.mass(p.locationGrams)],
-            ["carbon, market-based", ReportUnits.mass(q.marketGrams), ReportUnits.mass(d.marketGrams), ReportUnits.mass(p.marketGrams)],
-            ["water, on-site (\(WaterBases.words(e.waterBases.onsite)))", ReportUnits.water(q.waterOnsiteLitres), ReportUnits.water(d.waterOnsiteLitres), ReportUnits.water(p.waterOnsiteLitres)],
-            ["water, off-site (electricity, \(WaterBases.words(e.waterBases.offsite)))", ReportUnits.water(q.waterOffsiteLitres), ReportUnits.water(d.waterOffsiteLitres),
-             ReportUnits.water(p.waterOffsiteLitres)],
-            ["embodied carbon (amortised)"] + [q, d, p].map { e.embodiedMissing.label($0.embodiedGrams, ReportUnits.mass) },
+            ["energy", ReportUnits.energy(q.energyWh), ReportUnits.energy(d.energyWh), ReportUnits.energy(p.energyWh)] + span { ReportUnits.energy($0.energyWh) },
+            ["carbon, location-based"] + carbon(\.locationGrams),
+            ["carbon, market-based"] + carbon(\.marketGrams),
+            ["water, on-site (\(WaterBases.words(e.waterBases.onsite)))", ReportUnits.water(q.waterOnsiteLitres), ReportUnits.water(d.waterOnsiteLitres), ReportUnits.water(p.waterOnsiteLitres)]
+                + span { ReportUnits.water($0.waterOnsiteLitres) },
+            ["water, off-site (electricity, \(WaterBases.words(e.waterBases.offsite)))", ReportUnits.water(q.waterOffsiteLitres), ReportUnits.water(d.waterOffsiteLitres), ReportUnits.water(p.waterOffsiteLitres)]
+                + span { ReportUnits.water($0.waterOffsiteLitres) },
+            ["embodied carbon (amortised)"] + [q, d, p].map { e.embodiedMissing.label($0.embodiedGrams, ReportUnits.mass) }
+                + (range == nil ? [] : [p.embodiedGrams == nil ? "–" : "no range"]),
         ]
         if let c = q.cost, let cd = d.cost, let cp = p.cost {
-            rows.append(["electricity cost", ReportUnits.money(c, e.currency), ReportUnits.money(cd, e.currency), ReportUnits.money(cp, e.currency)])
+            rows.append(["electricity cost", ReportUnits.money(c, e.currency), ReportUnits.money(cd, e.currency), ReportUnits.money(cp, e.currency)]
+                         + span { ReportUnits.money($0.cost ?? 0, e.currency) })
         }
+        let header = ["", "per query (mean)", "per day", "per \(days) days"] + (range == nil ? [] : ["per \(days) days, low–high"])
         return [
-            .paragraph("Carbon both ways (GHG Protocol Scope 2 dual reporting) \(Self.gridWords(e)): location-based \(formatNumber(e.locationGramsPerKWh, significant: 4)) \(Self.unit(e.locationBasis)) (\(Self.basisWords(e, location: true)); weighted by the hour the energy is used), market-based \(formatNumber(e.marketGramsPerKWh, significant: 4)) \(Self.unit(e.marketBasis)) (\(Self.basisWords(e, location: false))). The median query emits \(ReportUnits.mass(e.medianQueryLocationGrams)) location-based (P5–P95 \(ReportUnits.mass(e.p5QueryLocationGrams))–\(ReportUnits.mass(e.p95QueryLocationGrams)))."),
-            .table(["", "per query (mean)", "per day", "per \(formatNumber(e.periodDays)) days"], rows, numeric: [1, 2, 3]),
+            .paragraph("Carbon both ways, location- and market-based (the GHG Protocol's Scope 2 dual-reporting methods; whose scope it falls in is below), "
+                       + "\(Self.gridWords(e)): location-based \(formatNumber(e.locationGramsPerKWh, significant: 4)) \(Self.unit(e, location: true)) "
+                       + "(\(Self.basisWords(e, location: true)); \(e.locationDerivation ?? "weighted by the hour the energy is used")), "
+                       + "market-based \(formatNumber(e.marketGramsPerKWh, significant: 4)) \(Self.unit(e, location: false)) "
+                       + "(\(Self.basisWords(e, location: false))), with \(Self.coveredWords(e)). The median query emits \(ReportUnits.mass(e.medianQueryLocationGrams)) "
+                       + "location-based (P5–P95 \(ReportUnits.mass(e.p5QueryLocationGrams))–\(ReportUnits.mass(e.p95QueryLocationGrams)))."
+                       + (Self.dayMultiplier(s.fleet).map { " Per day and per period are × \(formatNumber($0, significant: 3)) the mean query's × the queries: the day is \(Self.dayReason(s))." } ?? "")),
+            .table(header, rows, numeric: Set(1..<header.count)),
         ]
     }
 
@@ -195,7 +242,8 @@ public struct WorkloadReport: Sendable {
     /// A factor's basis in words; for a mix's parts on different bases, "its parts' bases differ".
     static func basisWords(_ e: EmissionsResult, location: Bool) -> String {
         guard location ? e.basesDiffer.location : e.basesDiffer.market else { return basisWords(location ? e.locationBasis : e.marketBasis) }
-        return "its parts' bases differ"
+        let co2 = e.mixGrids.contains { (location ? $0.locationBasis : $0.marketBasis) == .directCO2 }
+        return "its parts' bases differ" + (co2 ? ": CO2e, partly CO2 only" : "")
     }
 
     /// The grid a scenario's carbon is on: its region, or a mix's parts' where they differ (its
@@ -208,6 +256,16 @@ public struct WorkloadReport: Sendable {
 
     /// A factor's unit by its basis; the workload's own figure is read as CO2e, as its keys say.
     static func unit(_ b: CarbonBasis?) -> String { (b ?? .lifecycle).unit }
+
+    /// A scenario's factor's unit; a mix's whose parts differ in basis and count CO2 alone in some
+    /// is "g/kWh", its basis words marking it "partly CO2 only" as the Summary's cell does (its
+    /// market-based 422.6 had read "g CO2e/kWh" though two of its three parts' residual mixes
+    /// count CO2 alone).
+    static func unit(_ e: EmissionsResult, location: Bool) -> String {
+        guard location ? e.basesDiffer.location : e.basesDiffer.market else { return unit(location ? e.locationBasis : e.marketBasis) }
+        let co2 = e.mixGrids.contains { (location ? $0.locationBasis : $0.marketBasis) == .directCO2 }
+        return co2 ? "g/kWh" : "g CO2e/kWh"
+    }
 
     /// Every factor used, once, with its source; the scenarios' inputs as the workload states them.
     func assumptions() -> [ReportBlock] {
