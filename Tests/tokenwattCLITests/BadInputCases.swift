@@ -159,7 +159,7 @@ extension BadInput {
         BadInput(name: "capacity gpus empty", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--gpus", ""], files: ["w.json": Inputs.workload], status: 64, mentions: ["--gpus", "separated by commas"]),
         BadInput(name: "capacity gpus empty item", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--gpus", "h100-sxm,,h200"], files: ["w.json": Inputs.workload], status: 64, mentions: ["--gpus", "none empty"]),
         BadInput(name: "capacity caps empty", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--caps", ""], files: ["w.json": Inputs.workload], status: 64, mentions: ["--caps"]),
-        BadInput(name: "capacity no candidate runs", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--caps", "50"], files: ["w.json": Inputs.workload], mentions: ["error: none of the 1 candidates", "50"]),
+        BadInput(name: "capacity no candidate runs", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--caps", "50"], files: ["w.json": Inputs.workload], status: 64, mentions: ["--caps 50: outside the range h100-sxm allows"]),
         BadInput(name: "capacity caps in hexadecimal", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--caps", "0x12C"], files: ["w.json": Inputs.workload], status: 64, mentions: ["--caps", "0x12C"]),
         BadInput(name: "capacity budget in hexadecimal", args: ["capacity", "{dir}/w.json", "--budget-mw", "0x14"], files: ["w.json": Inputs.workload], status: 64, mentions: ["--budget-mw 0x14"]),
         BadInput(name: "capacity caps text", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--caps", "high"], files: ["w.json": Inputs.workload], status: 64, mentions: ["--caps", "high"]),

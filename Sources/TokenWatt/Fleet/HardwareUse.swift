@@ -23,6 +23,10 @@ public struct HardwareUse: Sendable, Equatable {
     public var replicasNeeded = 0.0
     /// Wall power of one replica while busy (W): what each replica adds to the peak.
     public var replicaWallWatts = 0.0
+    /// Wall power of one replica at its worst case (W): every GPU at its power cap, else TDP, and
+    /// the host busy, as `power` reports it; never below `replicaWallWatts`. What `capacity
+    /// --sizing worst-case` holds a budget against.
+    public var replicaWorstCaseWallWatts = 0.0
 
     /// The whole replicas a class with traffic runs for `needed` (at least one): the rule
     /// `fleet` sizes by and `capacity` fills a budget by.

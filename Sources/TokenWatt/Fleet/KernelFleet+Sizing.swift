@@ -11,6 +11,8 @@ extension KernelFleet {
         /// Per class, in the scenario's order; 0 for a class with no draws.
         var idlePerOccupancySecond: [Double]
         var gpus = 0, peakWall = 0.0, idleJoulesPerDay = 0.0
+        /// Every replica at its worst case (`HardwareUse.replicaWorstCaseWallWatts`), W at the wall.
+        var worstCaseWall = 0.0
         var hourlyWall = [Double](repeating: 0, count: 24)
         var hardware: [HardwareUse] = []
         var notes: [String] = []
@@ -22,6 +24,7 @@ extension KernelFleet {
     /// a class with traffic but no draws is in no figure, and a note says so.
     func sizeClasses(_ draws: [Sample], classes: [QueryClass], surfaces: [ServingSurface]) -> FleetSizing {
         var fleet = FleetSizing(idlePerOccupancySecond: [Double](repeating: 0, count: classes.count))
+        var packing: [String] = []
         for (c, cls) in classes.enumerated() {
             let mine = draws.filter { $0.cls == c }
             guard !mine.isEmpty else {
@@ -40,10 +43,59 @@ extension KernelFleet {
             fleet.gpus += sizing.gpus
             fleet.hardware.append(sizing.hardware)
             fleet.peakWall += sizing.peakWall
+            fleet.worstCaseWall += Double(sizing.hardware.gpus / max(1, sizing.hardware.gpusPerReplica)) * sizing.hardware.replicaWorstCaseWallWatts
+            if let clause = packingClause(cls, draws: mine, surface: surfaces[c], replicas: sizing.hardware.gpus / max(1, sizing.hardware.gpusPerReplica)) {
+                packing.append(clause)
+            }
             for h in 0..<24 { fleet.hourlyWall[h] += sizing.hourlyWall[h] }
             fleet.notes += sizing.notes
         }
+        if !packing.isEmpty { fleet.notes.append(Self.packingNotePrefix + packing.joined(separator: "; ")) }
         return fleet
+    }
+
+    /// How every note of `packingClause`'s begins: `capacity` picks it out of the fleet's notes.
+    public static let packingNotePrefix = "each class is priced as if a router packs its load onto full batches "
+        + "(busy replicas at the class's batch, the rest idle, which the idle share charges), not spread over every replica: "
+
+    /// What the class's price assumes of the router, and, for a class of one plain call per
+    /// query, what the same load spread evenly over its replicas would cost instead: each replica
+    /// then holds fewer sequences (Little's law), at a smaller and costlier batch, and idles less.
+    /// Priced as `estimate --load` prices a deployment alone (`QueryEstimate.alternative`), at the
+    /// class's mean call and the day's mean load per replica. A 2026-12-07 probe found `fleet`
+    /// and `capacity` silent on it: a 70B class at 3.13 queries/s per 4-H100 replica, packed,
+    /// costs 0.34 Wh; spread, 47 sequences would be in flight, not 64, at 0.3754 Wh (+10.6 %).
+    func packingClause(_ cls: QueryClass, draws mine: [Sample], surface s: ServingSurface, replicas: Int) -> String? {
+        let d = s.deployment, batch = s.localBatch * d.attentionRanks, perDay = scenario.queriesPerDay * cls.share
+        guard replicas > 0, perDay > 0, !mine.isEmpty else { return nil }
+        let perReplica = perDay / 86_400 / Double(replicas)
+        let plain = "class \(cls.name) at \(formatNumber(perReplica, significant: 3)) queries/s per replica on the day's mean, "
+            + "\(formatCount(batch, "sequence")) in flight when busy"
+        // One call of one sequence per query, on plain vLLM steps: the case `estimate --load` prices.
+        let calls = mine.reduce(0) { $0 + $1.calls }
+        guard !s.disaggregated, !s.speculative, calls == Double(mine.count), mine.allSatisfy({ ($0.largestCall?.sequences ?? 1) == 1 }) else {
+            return plain
+        }
+        let input = mine.reduce(0) { $0 + $1.prefilled + $1.cached } / calls, output = mine.reduce(0) { $0 + $1.cost.outputTokens } / calls
+        let r = ServingRequest(batch: batch, inputTokens: max(1, Int(input.rounded())), outputTokens: max(1, Int(output.rounded())),
+                               tokenBudget: s.tokenBudget, memoryUtilization: d.memoryUtilization)
+        let pue = mine.reduce(0) { $0 + $1.pue } / Double(mine.count)
+        guard !r.isStatic(on: d.framework), let full = try? estimator.serve(d, r),
+              let settings = try? LedgerSettings(pue: max(1, pue), utilization: .load(queriesPerSecond: perReplica)),
+              let here = try? QueryLedger.build(serving: full, deployment: d, outputTokens: r.outputTokens, settings: settings),
+              let at = try? estimator.serve(d, r, outputTokensPerSecond: perReplica * Double(r.outputTokens), atLimit: full),
+              !at.overloaded, at.estimate.effectiveBatch < full.effectiveBatch,
+              let there = try? QueryLedger.build(serving: at.estimate, deployment: d, outputTokens: r.outputTokens, settings: settings)
+        else { return plain }
+        let boundary = scenario.boundary
+        let packed = here.total(at: boundary).wattHours, spread = there.total(at: boundary).wattHours
+        let alternative = QueryEstimate.LoadAlternative(queriesPerSecond: perReplica, sequencesInFlight: at.estimate.effectiveBatch,
+                                                        meanSequencesInFlight: there.busyFraction * Double(at.estimate.effectiveBatch),
+                                                        engines: d.dataParallel, whPerQuery: [:])
+        return plain + "; spread over all \(replicas) replicas, each would keep \(alternative.inFlight), and a query of the class's mean "
+            + "\(r.inputTokens) + \(r.outputTokens) tokens would cost \(spread >= packed ? "+" : "")\(formatPercent(spread / packed - 1)) "
+            + "(\(formatNumber(spread, significant: 4)) against \(formatNumber(packed, significant: 4)) Wh at the \(boundary.rawValue) boundary, "
+            + "as `estimate --load \(formatNumber(perReplica, significant: 4))` prices one replica)"
     }
 
     /// One class's replicas, sized for its busiest hour plus headroom, and what they draw.
@@ -81,6 +133,11 @@ extension KernelFleet {
         sizing.peakWall = Double(replicas) * busyWall
         sizing.hardware.replicasNeeded = needed
         sizing.hardware.replicaWallWatts = busyWall
+        // The worst case `power` reports beside the busy draw: every GPU at its cap (else TDP) and
+        // the host busy. A budget held against the busy draw alone can be overrun by it (a 4-H100
+        // replica of a 70B model: 3,368 W busy, 4,000 W worst case; 5 MW sized on the first could draw 5.94).
+        let limit = s.deployment.powerCap?.watts ?? s.deployment.gpu.tdp.watts
+        sizing.hardware.replicaWorstCaseWallWatts = max(busyWall, (limit + s.hostWattsPerGPU) * s.gpus / s.psuEfficiency)
         sizing.hourlyWall = (0..<24).map { h in busy[h] * busyWall + (Double(replicas) - busy[h]) * s.idleWallPower }
         if let note = Self.batchNote(surface: s, limit: kernel.deployments.first { $0.name == cls.deployment }?.maxBatch ?? 0) {
             sizing.notes.append("class \(cls.name): \(note)")

@@ -22,9 +22,66 @@ public struct Capacity: Sendable {
         public var gpus: Int
         public var whPerQuery: Double
         public var boundary: Boundary
+        /// The fleet's mean inter-token latency and time to first token (ms), as `fleet` reports
+        /// them; nil ITL: every answer is one token. Capacity had shown no latency, so a row that
+        /// filled the budget at a cap could not be read against an SLO.
+        public var itlMs: Double? = nil
+        public var ttftMs: Double? = nil
+        /// The row's fleet at the facility with every replica at its mean busy draw, and at its
+        /// worst case (every GPU at its cap or TDP, the host busy), MW.
+        public var busyFacilityMegawatts = 0.0
+        public var worstCaseFacilityMegawatts = 0.0
+        /// What the other sizing basis (`Sizing.other`) fills the same budget with: queries a day
+        /// (rounded down, as the row's) and GPUs; nil where the budget powers no fleet on it.
+        public var otherSizing: (queriesPerDay: Double, gpus: Int)? = nil
+        /// The latency targets the row misses, in words ("ITL 52.1 ms > 40 ms"); empty when it
+        /// meets them or none were given.
+        public var missedTargets: [String] = []
+    }
+
+    /// What a budget is held against (`--sizing`). A 2026-12-07 probe sizing a 5 MW site found
+    /// the budget held against each replica's mean busy draw with no word of the worst case
+    /// `power` reports beside it: 1,142 4-H100 replicas at 3,368 W × PUE 1.3 fill 5.00 MW, and
+    /// at their worst case (4,000 W) draw 5.94 MW; B200 5.00 → 6.58 MW.
+    public enum Sizing: String, Sendable, CaseIterable {
+        /// Every replica at its mean busy wall power (`power`'s "while serving"), the default: a
+        /// site of many replicas seldom has them all at their worst case at once (see `basisNote`).
+        case busy
+        /// Every replica at its worst case: every GPU at its power cap, else TDP, the host busy
+        /// (`power`'s "worst case"), which no draw of the fleet exceeds.
+        case worstCase = "worst-case"
+
+        /// The basis shown beside this one.
+        public var other: Sizing { self == .busy ? .worstCase : .busy }
+
+        /// One replica's wall power on this basis (W).
+        func wallWatts(_ h: HardwareUse) -> Double { self == .busy ? h.replicaWallWatts : max(h.replicaWallWatts, h.replicaWorstCaseWallWatts) }
+
+        /// The draw in words, for headers and notes.
+        public var words: String { self == .busy ? "mean busy draw" : "worst-case draw" }
+    }
+
+    /// Latency targets (`--itl-ms`, `--ttft-ms`), judged on each row's fleet's mean ITL and TTFT.
+    public struct Targets: Sendable, Equatable {
+        public var itlMs: Double?
+        public var ttftMs: Double?
+        public init(itlMs: Double? = nil, ttftMs: Double? = nil) { self.itlMs = itlMs; self.ttftMs = ttftMs }
+        public var isEmpty: Bool { itlMs == nil && ttftMs == nil }
+
+        /// What a fleet of mean ITL `itl` and TTFT `ttft` misses, in words. A fleet with no ITL
+        /// (every answer one token) has none to miss.
+        func missed(itl: Double?, ttft: Double?) -> [String] {
+            var out: [String] = []
+            if let target = itlMs, let v = itl, v > target { out.append("ITL \(formatNumber(v, significant: 3)) ms > \(formatNumber(target)) ms") }
+            if let target = ttftMs, let v = ttft, v > target { out.append("TTFT \(formatNumber(v, significant: 3)) ms > \(formatNumber(target)) ms") }
+            return out
+        }
     }
 
     public let budgetMegawatts: Double
+    /// What the budget is held against; each row gives the other basis beside it.
+    public let sizing: Sizing
+    public let targets: Targets
     public let rows: [Row]
     /// Candidates that could not be run (the model does not fit, a cap outside the GPU's range).
     public let failures: [(candidate: String, reason: String)]
@@ -51,18 +108,24 @@ public struct Capacity: Sendable {
     /// As `init(workload:runner:budgetMegawatts:gpus:capCandidates:samples:file:)`, a nil cap
     /// being the workload's own.
     public init(workload w: Workload, runner: FleetRunner, budgetMegawatts: Double, gpus: [String?], caps: [Double?], samples: Int? = nil,
-                file: String? = nil) throws {
+                file: String? = nil, sizing: Sizing = .busy, targets: Targets = Targets()) throws {
         try self.init(workload: w, runner: runner, budgetMegawatts: budgetMegawatts, gpus: gpus,
-                      capCandidates: caps.map { $0.map(Cap.watts) ?? .asWritten }, samples: samples, file: file)
+                      capCandidates: caps.map { $0.map(Cap.watts) ?? .asWritten }, samples: samples, file: file, sizing: sizing, targets: targets)
     }
 
     /// Sizes each kernel scenario of `w` for each candidate GPU (nil: the workload's own) and cap.
-    /// A `.watts` cap at or above a GPU's TDP beside `.uncapped` is the uncapped run, and runs once.
-    /// - Parameter file: the workload's path, named in the error when it has no kernel scenario.
+    /// A `.watts` cap at or above a GPU's TDP beside `.uncapped` is the uncapped run, and runs once;
+    /// a cap outside a candidate GPU's range is that candidate's failure, naming `--caps`.
+    /// - Parameters:
+    ///   - file: the workload's path, named in the error when it has no kernel scenario.
+    ///   - sizing: what the budget is held against; the other basis is given beside each row.
+    ///   - targets: latency targets; a row that misses them is marked (`Row.missedTargets`), not dropped.
     /// - Throws: `FleetError` when `w` has no kernel scenario.
     public init(workload w: Workload, runner: FleetRunner, budgetMegawatts: Double, gpus: [String?], capCandidates caps: [Cap],
-                samples: Int? = nil, file: String? = nil) throws {
+                samples: Int? = nil, file: String? = nil, sizing: Sizing = .busy, targets: Targets = Targets()) throws {
         self.budgetMegawatts = budgetMegawatts
+        self.sizing = sizing
+        self.targets = targets
         var rows: [Row] = [], failures: [(String, String)] = [], notes: [String] = [], caveats = CaveatList()
         let skips = w.scenarios.compactMap { s in Self.skipReason(s, in: w).map { (scenario: s.name, kind: $0.kind, why: $0.why) } }
         skipped = skips.map { ($0.scenario, "\($0.kind); \($0.why)") }
@@ -90,15 +153,29 @@ public struct Capacity: Sendable {
                 continue
             }
             let label = Self.label(scenario.name, gpuName: gpuName, cap: cap)
+            // A cap outside the GPU's range had failed inside the fleet as "scenario llama70b,
+            // deployment d: power cap 100 W is outside the range…", naming no flag.
+            if let w = cap.cappedWatts,
+               let reason = Self.capRangeRefusal(w, gpus: k.deployments.map { try? runner.estimator.gpus.gpu(gpu ?? $0.request.gpu) }) {
+                failures.append((label, reason))
+                continue
+            }
             do {
                 let sized = try Self.sizeCandidate(scenario, k, change: change, runner: runner, budgetMegawatts: budgetMegawatts,
-                                                   samples: samples ?? w.samples, seed: seed)
+                                                   samples: samples ?? w.samples, seed: seed, sizing: sizing)
                 let run = Self.settings(k.deployments.map(\.request), cap: cap.cappedWatts, tdpWatts: tdp)
                 let f = sized.fleet, perDay = f.queriesPerDay
-                rows.append(Row(scenario: scenario.name, gpu: gpuName, powerCapWatts: run.powerCapWatts, smClockMHz: run.smClockMHz,
-                                setting: run.label, queriesPerDay: perDay, averageQPS: perDay / 86_400,
-                                peakQPS: perDay / 86_400 * sized.peakShare, gpus: f.hardware.reduce(0) { $0 + $1.gpus },
-                                whPerQuery: f.whPerQuery.mean, boundary: f.boundary))
+                var row = Row(scenario: scenario.name, gpu: gpuName, powerCapWatts: run.powerCapWatts, smClockMHz: run.smClockMHz,
+                              setting: run.label, queriesPerDay: perDay, averageQPS: perDay / 86_400,
+                              peakQPS: perDay / 86_400 * sized.peakShare, gpus: f.hardware.reduce(0) { $0 + $1.gpus },
+                              whPerQuery: f.whPerQuery.mean, boundary: f.boundary)
+                row.itlMs = f.meanITLMs
+                row.ttftMs = f.meanTTFTMs
+                row.busyFacilityMegawatts = Self.facilityWatts(f, scale: 1, sizing: .busy) / 1e6
+                row.worstCaseFacilityMegawatts = Self.facilityWatts(f, scale: 1, sizing: .worstCase) / 1e6
+                row.otherSizing = sized.other
+                row.missedTargets = targets.missed(itl: f.meanITLMs, ttft: f.meanTTFTMs)
+                rows.append(row)
                 notes += Self.fitNotes(f).map { "\(label): \($0)" }
                 for c in sized.caveats { caveats.add(c, for: label) }
             } catch let failure as CandidateFailure {
@@ -109,7 +186,7 @@ public struct Capacity: Sendable {
         }
         self.rows = rows.sorted { $0.scenario != $1.scenario ? $0.scenario < $1.scenario : $0.queriesPerDay > $1.queriesPerDay }
         self.failures = failures
-        self.notes = notes + caveats.notes
+        self.notes = notes + caveats.notes + [Self.targetsNote(targets, rows: self.rows)].compactMap { $0 }
     }
 
     /// Why a candidate gave no row, in words (`sizeCandidate`'s refusals; other errors are their own).
@@ -174,28 +251,6 @@ public struct Capacity: Sendable {
             + "the row labelled TDP"
     }
 
-    /// Sizes one candidate: the most traffic whose fleet, on whole replicas for the busiest hour
-    /// with headroom, fits the budget at the facility, and the fleet at that traffic.
-    /// - Throws: `CandidateFailure` when the fleet draws nothing or the budget powers no fleet of
-    ///   it; the fleet's own errors otherwise.
-    static func sizeCandidate(_ scenario: Scenario, _ k: KernelScenario, change: LeverChange, runner: FleetRunner, budgetMegawatts: Double,
-                              samples: Int, seed: UInt64) throws -> (fleet: FleetResult, peakShare: Double, caveats: [String]) {
-        let r = try KernelFleet(scenario: scenario, kernel: k, estimator: runner.estimator).run(samples: samples, seed: seed, change: change)
-        guard r.facilityMegawatts > 0 else { throw CandidateFailure(reason: "the fleet draws no power") }
-        guard let scale = fillingScale(r, budgetWatts: budgetMegawatts * 1e6) else {
-            throw CandidateFailure(reason: "\(formatNumber(budgetMegawatts)) MW does not power one replica of each query class; "
-                                   + "the smallest fleet for this traffic mix needs \(formatNumber(roundedUp(facilityWatts(r, scale: 0) / 1e6), significant: 3)) MW at the facility")
-        }
-        // A capacity is whole queries, rounded down: 983,930,832 a day printed as 983931000
-        // needed one more replica when fed back into `fleet` (20.0004 MW on a 20 MW budget).
-        var filled = scenario
-        filled.queriesPerDay = (scenario.queriesPerDay * scale).rounded(.down)
-        guard filled.queriesPerDay >= 1 else { throw CandidateFailure(reason: "\(formatNumber(budgetMegawatts)) MW serves less than one query a day") }
-        let fleet = KernelFleet(scenario: filled, kernel: k, estimator: runner.estimator)
-        let f = try fleet.run(samples: samples, seed: seed, change: change)
-        return (f, (k.diurnal.max() ?? 1.0 / 24) * 24, caveats(f, fleet: fleet, change: change, estimator: runner.estimator))
-    }
-
     /// What qualifies a candidate's figures, as `estimate` and `fleet` say it of the same
     /// deployments (a 2026-12-07 probe ranked MI355X and MI300X above H100 with `"notes": []`):
     /// the measured error of its GPU's estimates (a B200's median × 1.25: it draws more than its
@@ -216,7 +271,8 @@ public struct Capacity: Sendable {
     }
 
     /// What `fleet` notes of a sized fleet that bears on its capacity: too few draws, a class with
-    /// none (its replicas in no GPU or MW figure), calls too long for the KV cache.
+    /// none (its replicas in no GPU or MW figure), calls too long for the KV cache, and the router
+    /// that packs load onto full batches, which the price assumes.
     static func fitNotes(_ f: FleetResult) -> [String] {
         var notes = [FleetRunner.samplingNote(f)].compactMap { $0 }
         // Replicas of a class with no draws are in no GPU or MW figure, so its budget looks roomier than it is.
@@ -230,6 +286,9 @@ public struct Capacity: Sendable {
             notes.append("\(ClassResult.shareWords(c.kvOverflowShare)) of class \(c.name)'s queries have a call that does not fit in the KV cache "
                          + "even alone, which an engine would refuse or preempt; costed as drawn, as `fleet` does")
         }
+        // The router the price assumes, and what spreading the load would cost: `fleet` says it
+        // of each class (`KernelFleet.packingClause`).
+        notes += f.notes.filter { $0.hasPrefix(KernelFleet.packingNotePrefix) }
         return notes
     }
 
@@ -262,78 +321,5 @@ public struct Capacity: Sendable {
         case .throughputTable:
             return ("a throughput-table scenario", "its energy comes from a table of node power and throughput, with no deployments or replicas to size")
         }
-    }
-
-    /// `x` rounded up to three significant figures: a budget quoted as enough must be enough
-    /// (0.03293 MW was quoted as 0.0329, which was then refused).
-    static func roundedUp(_ x: Double) -> Double {
-        guard x > 0 else { return x }
-        let unit = pow(10, (log10(x)).rounded(.down) - 2)
-        return (x / unit).rounded(.up) * unit
-    }
-
-    /// Facility watts of `r`'s fleet at `scale` times its traffic: each class on the whole
-    /// replicas its busiest hour needs (at least one), each drawing its busy wall power, × the
-    /// fleet's PUE, as `fleet` sizes its peak.
-    static func facilityWatts(_ r: FleetResult, scale: Double) -> Double {
-        let pue = r.megawatts > 0 ? r.facilityMegawatts / r.megawatts : 1
-        return pue * r.hardware.filter { $0.gpus > 0 }.reduce(0) { total, h in
-            total + Double(HardwareUse.wholeReplicas(needed: h.replicasNeeded * scale)) * h.replicaWallWatts
-        }
-    }
-
-    /// The largest multiple of the workload's traffic whose fleet fits `budgetWatts` (nil: not
-    /// even one replica of each class does). Scaling the rounded-up fleet by budget ÷ power had
-    /// scaled its rounding slack too: 1 MW served 253 M queries a day on a small workload where
-    /// `fleet` fits 314 M in the same megawatt.
-    static func fillingScale(_ r: FleetResult, budgetWatts: Double) -> Double? {
-        guard facilityWatts(r, scale: 0) <= budgetWatts else { return nil }
-        var lo = 0.0, hi = 1.0
-        while facilityWatts(r, scale: hi) <= budgetWatts && hi < 1e15 { lo = hi; hi *= 2 }
-        // The power is a step in the traffic: bisect to where the last replica that fits starts.
-        for _ in 0..<200 where hi - lo > lo * 1e-12 {
-            let mid = (lo + hi) / 2
-            if facilityWatts(r, scale: mid) <= budgetWatts { lo = mid } else { hi = mid }
-        }
-        return lo
-    }
-
-    /// `x` rounded down to three significant figures: a capacity quoted must fit the budget
-    /// (983,930,832 queries a day read "984 million", which does not).
-    static func roundedDown(_ x: Double) -> Double {
-        guard x >= 1000 else { return x.rounded(.down) }
-        let unit = pow(10, (log10(x)).rounded(.down) - 2)
-        return (x / unit).rounded(.down) * unit
-    }
-
-    /// What the budget is held against: the fleet's provisioned peak, as `fleet` sizes it. The
-    /// fleet's busiest hour draws less (its headroom replicas idle), so a budget read against a
-    /// metered peak would look roomier than the sizing.
-    public static let sizingWords = "sized on the provisioned peak: each class on whole replicas for its busiest hour plus headroom, "
-        + "every replica at its busy wall power, × the PUE (the busiest hour draws less, its headroom idle)"
-
-    public func text() -> String {
-        var s = "TokenWatt capacity — \(formatNumber(budgetMegawatts)) MW at the facility, \(Self.sizingWords)\n\n"
-        s += FleetRendering.table(["scenario", "GPU", "cap", "queries/day", "mean QPS", "peak QPS", "GPUs", "Wh/query (mean)"], rows.map { r in
-            [r.scenario, r.gpu, r.setting, FleetRendering.queries(Self.roundedDown(r.queriesPerDay)),
-             formatNumber(r.averageQPS, significant: 4), formatNumber(r.peakQPS, significant: 4), String(r.gpus),
-             "\(formatNumber(r.whPerQuery, significant: 3)) (\(r.boundary.rawValue))"]
-        })
-        for n in notes { s += "note: \(n)\n" }
-        for k in skipped { s += "note: scenario '\(k.scenario)' is not sized: it is \(k.reason)\n" }
-        return s
-    }
-
-    public func json() -> JSONValue {
-        .obj([("budgetMegawatts", .num(budgetMegawatts)), ("sizedOn", .str(Self.sizingWords)),
-              ("rows", .array(rows.map { r in
-                  .obj([("scenario", .str(r.scenario)), ("gpu", .str(r.gpu)), ("powerCapWatts", .optionalNumber(r.powerCapWatts)),
-                        ("smClockMHz", .optionalNumber(r.smClockMHz)), ("setting", .str(r.setting)),
-                        ("queriesPerDay", .num(r.queriesPerDay)), ("averageQPS", .num(r.averageQPS)), ("peakQPS", .num(r.peakQPS)),
-                        ("gpus", .num(Double(r.gpus))), ("whPerQuery", .num(r.whPerQuery)), ("boundary", .str(r.boundary.rawValue))])
-              })),
-              ("failures", .array(failures.map { .obj([("candidate", .str($0.candidate)), ("reason", .str($0.reason))]) })),
-              ("notes", .array(notes.map(JSONValue.str))),
-              ("skipped", .array(skipped.map { .obj([("scenario", .str($0.scenario)), ("reason", .str($0.reason))]) }))])
     }
 }

@@ -5,21 +5,31 @@ import TokenWatt
 /// `tokenwatt capacity`: what a facility power budget can serve, per candidate GPU and cap.
 enum CapacityCommand {
     static let usage = """
-    tokenwatt capacity FILE.json --budget-mw MW [--gpus ID,ID,...] [--caps W,W,...] [--samples N]
+    tokenwatt capacity FILE.json --budget-mw MW [--gpus ID,ID,...] [--caps W,W,...] [--sizing busy|worst-case]
+                       [--itl-ms MS] [--ttft-ms MS] [--samples N]
                        [--format text|json] [--data-dir DIR] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       For each kernel scenario of the workload, each GPU (default: the workload's own) and each cap
-      (default: the deployments' own, TDP where they set none), the queries a day, GPUs and Wh per query
-      that fill the budget, sized on the fleet's provisioned peak (every replica of the busiest hour
-      plus headroom at busy power, as `fleet` sizes it). --caps takes watts and `none` (no cap: the
-      GPU's TDP, a row labelled "TDP (700 W)"), e.g. --caps none,500; a cap at a GPU's TDP beside
-      `none` is that row, run once. Notes carry what estimate and fleet say of each candidate's
+      (default: the deployments' own, TDP where they set none), the queries a day, GPUs, Wh per query
+      and mean ITL and TTFT that fill the budget, sized on the fleet's provisioned peak: every replica
+      of the busiest hour plus headroom, as `fleet` sizes it, at its mean busy draw (--sizing busy,
+      the default: `power`'s "while serving") or at its worst case (--sizing worst-case: every GPU
+      at its cap or TDP, the host busy, `power`'s "worst case"). Each row gives the fleet's MW on
+      both and what the other basis fits (queries a day, GPUs). --itl-ms and --ttft-ms are targets
+      on the fleet's mean ITL and TTFT: a row that misses one is marked in a targets column, not
+      dropped. --caps takes watts and `none` (no cap: the GPU's TDP, a row labelled "TDP (700 W)"),
+      e.g. --caps none,500; a cap at a GPU's TDP beside `none` is that row, run once; a cap outside
+      the range of every candidate GPU is a usage error. Prices assume a router that packs the load
+      onto full batches; a note says what spreading it over every replica would cost. Notes carry what estimate and fleet say of each candidate's
       deployments (the GPU's measured error, the AMD caveat, dequantized weights, a cap's decode
       saving as an upper bound), each once with the candidates it applies to. A mix or
       throughput-table scenario has no fleet of its own to size: a note names each one skipped.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["budget-mw", "gpus", "caps", "samples", "format", "data-dir", "calibration", "model-catalog", "gpu-catalog"], boolean: [])
+        let args = try Arguments(argv, valued: ["budget-mw", "gpus", "caps", "sizing", "itl-ms", "ttft-ms", "samples", "format", "data-dir",
+                                                "calibration", "model-catalog", "gpu-catalog"], boolean: [])
+        // "error: missing argument" had named nothing: the argument is the workload file.
+        guard !args.positional.isEmpty else { throw UsageError(description: "missing FILE.json, the workload whose scenarios to size") }
         let file = try args.requirePositional(1, usage: usage)[0]
         let format = try args.format([.text, .json], default: .text)
         guard let budget = try args.double("budget-mw", 1e-6...1e6) else { throw UsageError(description: "--budget-mw is required; usage: \(usage)") }
@@ -43,9 +53,15 @@ enum CapacityCommand {
             }
             return once(named, flag: "caps").map { $0.value }
         } ?? [.asWritten]
-        let capacity = try Capacity(workload: try WorkloadReader.read(path: file, dataDirectory: data, models: estimator.models, gpus: estimator.gpus),
-                                    runner: FleetRunner(estimator: estimator, dataDirectory: data), budgetMegawatts: budget,
-                                    gpus: gpus, capCandidates: caps, samples: try args.int("samples", 100...10_000_000), file: file)
+        let sizing = try args.choice("sizing", Capacity.Sizing.self) ?? .busy
+        let targets = Capacity.Targets(itlMs: try args.double("itl-ms", 1e-6...1e9), ttftMs: try args.double("ttft-ms", 1e-6...1e9))
+        let samples = try args.int("samples", 100...10_000_000)
+        let workload = try WorkloadReader.read(path: file, dataDirectory: data, models: estimator.models, gpus: estimator.gpus)
+        if let refusal = Capacity.capsUsageError(workload, gpus: gpus, caps: caps, catalog: estimator.gpus) {
+            throw UsageError(description: refusal)
+        }
+        let capacity = try Capacity(workload: workload, runner: FleetRunner(estimator: estimator, dataDirectory: data), budgetMegawatts: budget,
+                                    gpus: gpus, capCandidates: caps, samples: samples, file: file, sizing: sizing, targets: targets)
         Output.write(format == .json ? JSONWriter(sortKeys: false).write(capacity.json()) : capacity.text())
         // Why each candidate did not run is a diagnostic, not a row of the result: stderr (they
         // were "not run:" lines on stdout, even when none ran).

@@ -1,0 +1,112 @@
+import Foundation
+import KernelPower
+
+/// Capacity in words and JSON. Apart from `Capacity.swift` since the worst-case basis, latency
+/// columns and targets came (2026-12-07).
+extension Capacity {
+    /// What the budget is held against, in words (the header and JSON `sizedOn`). It had read
+    /// "sized on the provisioned peak … every replica at its busy wall power", which a 2026-12-07
+    /// probe took for the most the site draws, where `power` reports a worst case above it.
+    public static func sizedOnWords(_ sizing: Sizing) -> String {
+        switch sizing {
+        case .busy:
+            return "sized on the provisioned peak at the mean busy draw (--sizing busy): each class on whole replicas for its busiest hour "
+                + "plus headroom, every replica at its mean busy wall power (`power`'s \"while serving\"), × the PUE; the busiest hour draws "
+                + "less (its headroom idle), and the same replicas at their worst case (every GPU at its power limit, the host busy: "
+                + "`power`'s \"worst case\") draw more, the \"worst-case MW\" column"
+        case .worstCase:
+            return "sized on the provisioned peak at the worst-case draw (--sizing worst-case): each class on whole replicas for its busiest "
+                + "hour plus headroom, every replica at its worst case (every GPU at its power limit, the host busy: `power`'s \"worst case\"), "
+                + "× the PUE, which no draw of the fleet exceeds"
+        }
+    }
+
+    /// Why the default basis is the busy draw, and what the other gives: a note under the table.
+    /// Sources: Fan, Weber & Barroso, "Power provisioning for a warehouse-sized computer" (ISCA
+    /// 2007): achieved aggregate peak 7–16 % below the theoretical over thousands of servers,
+    /// almost 40 % over whole datacenters; Patel et al., "POLCA: Power Oversubscription in LLM
+    /// Cloud Providers" (arXiv 2308.12908): 30 % more inference servers in a GPU cluster's power,
+    /// with power capping as the guard when the draw nears the limit.
+    static func basisNote(_ sizing: Sizing) -> String {
+        let other = sizing.other
+        let why = "a site of many replicas seldom has them all at their worst case at once (Fan, Weber & Barroso, ISCA 2007: the "
+            + "achieved aggregate peak of thousands of servers 7–16 % below the sum of theirs; POLCA, arXiv 2308.12908: 30 % more "
+            + "LLM-serving machines in a GPU cluster's power, with power capping to guard the feed)"
+        switch sizing {
+        case .busy:
+            return "sizing: the budget is held against the mean busy draw, the default, since \(why); built so, the fleet at its worst case "
+                + "draws the \"worst-case MW\", above the budget, which the site's feed must carry or power capping must hold. The "
+                + "\"\(other.rawValue)\" columns size the same budget so that even that fits (--sizing \(other.rawValue))"
+        case .worstCase:
+            return "sizing: the budget is held against the worst-case draw, so no draw of the fleet exceeds it. The \"\(other.rawValue)\" "
+                + "columns size it on the mean busy draw (the default, --sizing busy), which fits more when \(why)"
+        }
+    }
+
+    /// The targets in words, and the row that serves the most while meeting them; nil without targets.
+    static func targetsNote(_ targets: Targets, rows: [Row]) -> String? {
+        guard !targets.isEmpty else { return nil }
+        let asked = [targets.itlMs.map { "mean ITL ≤ \(formatNumber($0)) ms (--itl-ms)" },
+                     targets.ttftMs.map { "mean TTFT ≤ \(formatNumber($0)) ms (--ttft-ms)" }].compactMap { $0 }.joined(separator: ", ")
+        let meeting = rows.filter(\.missedTargets.isEmpty)
+        let best = meeting.max { $0.queriesPerDay < $1.queriesPerDay }.map {
+            "the most that meets them: \($0.scenario) on \($0.gpu) at \($0.setting), \(FleetRendering.queries(roundedDown($0.queriesPerDay))) queries a day"
+        } ?? "no row meets them"
+        return "targets: \(asked), judged on each row's fleet's mean, as `fleet` reports it; a row that misses them is marked "
+            + "\"misses …\" in the targets column (JSON missedTargets), not dropped, so what a target costs in traffic shows; "
+            + "\(meeting.count) of \(rows.count) rows meet them; \(best)"
+    }
+
+    public func text() -> String {
+        let other = sizing.other.rawValue
+        var s = "TokenWatt capacity — \(formatNumber(budgetMegawatts)) MW at the facility, \(Self.sizedOnWords(sizing))\n\n"
+        var header: [String] = ["scenario", "GPU", "cap", "queries/day", "mean QPS", "peak QPS", "GPUs", "Wh/query (mean)", "ITL ms", "TTFT ms"]
+        header += ["busy MW", "worst-case MW", "\(other): queries/day", "\(other): GPUs"]
+        if !targets.isEmpty { header.append("targets") }
+        s += FleetRendering.table(header, rows.map(cells))
+        s += "note: \(Self.basisNote(sizing))\n"
+        for n in notes { s += "note: \(n)\n" }
+        for k in skipped { s += "note: scenario '\(k.scenario)' is not sized: it is \(k.reason)\n" }
+        return s
+    }
+
+    /// One row of the text table, in the header's order.
+    func cells(_ r: Row) -> [String] {
+        let queries = FleetRendering.queries(Self.roundedDown(r.queriesPerDay))
+        let wh = "\(formatNumber(r.whPerQuery, significant: 3)) (\(r.boundary.rawValue))"
+        let itl: String = r.itlMs.map { formatNumber($0, significant: 3) } ?? "-"
+        let ttft: String = r.ttftMs.map { formatNumber($0, significant: 3) } ?? "-"
+        let otherQueries: String = r.otherSizing.map { FleetRendering.queries(Self.roundedDown($0.queriesPerDay)) } ?? "none"
+        let otherGPUs: String = r.otherSizing.map { String($0.gpus) } ?? "0"
+        var out: [String] = [r.scenario, r.gpu, r.setting, queries, formatNumber(r.averageQPS, significant: 4), formatNumber(r.peakQPS, significant: 4)]
+        out += [String(r.gpus), wh, itl, ttft, formatNumber(r.busyFacilityMegawatts, significant: 3)]
+        out += [formatNumber(r.worstCaseFacilityMegawatts, significant: 3), otherQueries, otherGPUs]
+        if !targets.isEmpty { out.append(r.missedTargets.isEmpty ? "meets" : "misses " + r.missedTargets.joined(separator: ", ")) }
+        return out
+    }
+
+    public func json() -> JSONValue {
+        .obj([("budgetMegawatts", .num(budgetMegawatts)), ("sizing", .str(sizing.rawValue)), ("sizedOn", .str(Self.sizedOnWords(sizing))),
+              ("targets", .obj([("itlMs", .optionalNumber(targets.itlMs)), ("ttftMs", .optionalNumber(targets.ttftMs))])),
+              ("rows", .array(rows.map(rowJSON))),
+              ("failures", .array(failures.map { .obj([("candidate", .str($0.candidate)), ("reason", .str($0.reason))]) })),
+              ("notes", .array(([Self.basisNote(sizing)] + notes).map(JSONValue.str))),
+              ("skipped", .array(skipped.map { .obj([("scenario", .str($0.scenario)), ("reason", .str($0.reason))]) }))])
+    }
+
+    /// One row in JSON, its keys as `fleet --format json` names the same figures.
+    func rowJSON(_ r: Row) -> JSONValue {
+        let meets: JSONValue = targets.isEmpty ? .null : .bool(r.missedTargets.isEmpty)
+        var fields: [(String, JSONValue)] = [("scenario", .str(r.scenario)), ("gpu", .str(r.gpu)), ("powerCapWatts", .optionalNumber(r.powerCapWatts)),
+                                             ("smClockMHz", .optionalNumber(r.smClockMHz)), ("setting", .str(r.setting))]
+        fields += [("queriesPerDay", .num(r.queriesPerDay)), ("averageQPS", .num(r.averageQPS)), ("peakQPS", .num(r.peakQPS)),
+                   ("gpus", .num(Double(r.gpus))), ("whPerQuery", .num(r.whPerQuery)), ("boundary", .str(r.boundary.rawValue))]
+        fields += [("interTokenLatencyMs", .optionalNumber(r.itlMs)), ("timeToFirstTokenMs", .optionalNumber(r.ttftMs)),
+                   ("busyFacilityMegawatts", .num(r.busyFacilityMegawatts)), ("worstCaseFacilityMegawatts", .num(r.worstCaseFacilityMegawatts))]
+        // Flat keys: a nested "queriesPerDay" was the first a reader matching the row's met.
+        fields += [("otherSizing", .str(sizing.other.rawValue)), ("otherSizingQueriesPerDay", .optionalNumber(r.otherSizing?.queriesPerDay)),
+                   ("otherSizingGPUs", .optionalNumber(r.otherSizing.map { Double($0.gpus) }))]
+        fields += [("meetsTargets", meets), ("missedTargets", .array(r.missedTargets.map(JSONValue.str)))]
+        return .obj(fields)
+    }
+}
