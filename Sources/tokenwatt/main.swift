@@ -54,7 +54,21 @@ enum CLI {
     Command(name: "facilities", summary: "list operators' PUE and WUE, embodied footprints, lifetimes and node host power, with sources",
             usage: ListCommand.facilityUsage, run: ListCommand.facilities),
     Command(name: "bench", summary: "measure the tool's own speed on this machine", usage: BenchCommand.usage, run: BenchCommand.run),
+    Command(name: "version", summary: "the tool's version and a fingerprint of its bundled catalogs (also --version)",
+            usage: versionUsage, run: version),
     ]
+
+    static let versionUsage = """
+    tokenwatt version | tokenwatt --version
+      Prints the tool's version and the FNV-1a 64 fingerprint of its bundled catalogs and tables (the JSON
+      resource files), which changes whenever one of them does: quote both with a figure to say what printed it.
+    """
+
+    static func version(_ argv: [String]) throws -> ExitCode {
+        _ = try Arguments(argv, valued: [], boolean: []).requirePositional(0, usage: versionUsage)
+        print(ToolVersion.line)
+        return .success
+    }
 }
 
 func helpText() -> String {
@@ -66,11 +80,13 @@ func helpText() -> String {
 
 func main() -> ExitCode {
     var args = Array(CommandLine.arguments.dropFirst())
-    guard let name = args.first else {
+    guard let first = args.first else {
         _ = Output.writeAll(STDERR_FILENO, helpText())
         return .usage
     }
     args.removeFirst()
+    // `--version` printed "unknown command"; it is the `version` command's other spelling.
+    let name = first == "--version" ? "version" : first
     if name == "help" || name == "--help" || name == "-h" {
         if let sub = args.first, let c = CLI.commands.first(where: { $0.name == sub }) {
             print("USAGE: \(c.usage)")

@@ -7,7 +7,7 @@ public struct PredictTable: Sendable {
     public let header: [String]
     public let rows: [[JSONValue]]
     public let failedRows: Int
-    /// Lines of forward and decode-step rows that give output_tokens, which only serve rows read:
+    /// Lines of forward and decode-step rows that give output_tokens above 0, which only serve rows read:
     /// a pass is one step, so the count was dropped without a word.
     public var unreadOutputTokenLines: [Int] = []
 
@@ -40,7 +40,9 @@ public struct PredictTable: Sendable {
             do {
                 if let ragged = table.raggedMessage(row) { throw RaggedRow(description: ragged) }
                 let request = try PredictRowReader.read(row, table: table)
-                if request.phase != .serve, row.value(table.column("output_tokens")) != nil { unread.append(row.line) }
+                // 0 is what a blank cell reads as, a pass's own count (Workloads/forward-passes.csv
+                // gives 0 on each of its 10 rows, and each was flagged): only a count above 0 is unread.
+                if request.phase != .serve, request.outputTokens > 0 { unread.append(row.line) }
                 result = try score(request, estimator: estimator)
             } catch {
                 failed += 1

@@ -7,7 +7,7 @@ extension TraceSummary {
         let q = perRequest.statistics
         var s = "TokenWatt trace — \(file) on \(o.replicas) × [\(d.gpuCount) × \(d.gpu.id), \(d.model.id), \(d.precision.rawValue)]\n\n"
         s += "  requests          \(perRequest.count) over \(formatNumber(durationSeconds / 3600, significant: 4)) h (\(inputTokens) input, \(outputTokens) output tokens)\n"
-        s += "  energy            \(formatNumber(totalWh, significant: 5)) Wh at the \(o.boundary.rawValue) boundary (GPUs while busy: \(formatNumber(gpuWh, significant: 5)) Wh)\n"
+        s += "  energy            \(formatNumber(totalWh, significant: 5)) Wh at the \(o.boundary.rawValue) boundary\(Self.pueClause(o)) (GPUs while busy: \(formatNumber(gpuWh, significant: 5)) Wh)\n"
         if owedIdleWh > 0 {
             s += "  idle owed         \(formatNumber(owedIdleWh, significant: 3)) Wh of the replicas' idle time had not been charged to a request when the log ended (in the energy above, not in the requests')\n"
         } else if owedIdleWh < 0 {
@@ -77,8 +77,31 @@ extension TraceSummary {
         }).joined(separator: "\n") + "\n"
     }
 
-    public func json(options o: TraceReplay.Options, range: TraceReplay.TotalRange? = nil) -> JSONValue {
+    /// The PUE the facility boundary multiplied by, as the energy line states it: a log at the
+    /// default boundary printed "5100 Wh at the facility boundary", 3314.8 Wh × 1.54, without the
+    /// 1.54 (2026-12-07 probe). Empty at the boundaries that do not use it.
+    static func pueClause(_ o: TraceReplay.Options) -> String {
+        guard o.boundary == .facility else { return "" }
+        return ", PUE \(formatNumber(o.pue))" + (o.pue == LedgerSettings.defaultPUE ? " (the default; --pue X sets another)" : "")
+    }
+
+    /// What the replay was run on: the log as named, the deployment and the boundary and PUE (null
+    /// at a boundary that does not use it), so that a JSON summary can be rerun (it had none of them).
+    public static func inputs(file: String, deployment d: Deployment, options o: TraceReplay.Options) -> JSONValue {
         .obj([
+            ("log", .str(file)), ("model", .str(d.model.id)), ("gpu", .str(d.gpu.id)), ("gpus", .num(Double(d.gpuCount))),
+            ("tp", .num(Double(d.tensorParallel))), ("pp", .num(Double(d.pipelineParallel))), ("ep", .num(Double(d.expertParallel))),
+            ("precision", .str(d.precision.rawValue)), ("kvPrecision", .str(d.kvPrecision.rawValue)),
+            ("replicas", .num(Double(o.replicas))), ("maxBatch", .num(Double(o.maxBatch))), ("tokenBudget", .num(Double(o.tokenBudget))),
+            ("windowSeconds", .num(o.windowSeconds)), ("boundary", .str(o.boundary.rawValue)),
+            ("pue", o.boundary == .facility ? .num(o.pue) : .null),
+        ])
+    }
+
+    /// The summary as JSON; `inputs` (from `inputs(file:deployment:options:)`) goes first when
+    /// given. The other keys are a contract: added to, never renamed.
+    public func json(options o: TraceReplay.Options, range: TraceReplay.TotalRange? = nil, inputs: JSONValue? = nil) -> JSONValue {
+        .obj((inputs.map { [("inputs", $0)] } ?? []) + [
             ("requests", .num(Double(perRequest.count))), ("durationSeconds", .num(durationSeconds)), ("boundary", .str(o.boundary.rawValue)),
             ("totalWh", .num(totalWh)), ("gpuWh", .num(gpuWh)), ("owedIdleWh", .num(owedIdleWh)),
         ] + (range.map { r in [("totalWhLow", .num(r.low)), ("totalWhHigh", .num(r.high)), ("errorBand", ErrorBands.value(r.band))] } ?? []) + [

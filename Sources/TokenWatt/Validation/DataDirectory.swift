@@ -12,6 +12,15 @@ public enum DataDirectory {
         if let env = ProcessInfo.processInfo.environment[environmentVariable], !env.isEmpty {
             return try check(env, reason: "is not a directory with the shared measurement data (named by \(environmentVariable))")
         }
+        if let found = searched() { return found }
+        throw InputError.unreadable(file: "../shared/data",
+                                    reason: "measurement data not found; pass --data-dir DIR or set \(environmentVariable)")
+    }
+
+    /// The first `shared/data` beside the current folder or one of its parents: the folder found
+    /// with neither `--data-dir` nor the environment variable (a report quotes the option only
+    /// when it names another).
+    public static func searched() -> String? {
         var dir = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         for _ in 0..<6 {
             for candidate in [dir.appendingPathComponent("../shared/data"), dir.appendingPathComponent("shared/data")] {
@@ -20,8 +29,7 @@ public enum DataDirectory {
             }
             dir = dir.deletingLastPathComponent()
         }
-        throw InputError.unreadable(file: "../shared/data",
-                                    reason: "measurement data not found; pass --data-dir DIR or set \(environmentVariable)")
+        return nil
     }
 
     /// The data directory when one is given or found, nil when none is: commands whose

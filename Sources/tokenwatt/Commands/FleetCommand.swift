@@ -21,10 +21,22 @@ enum FleetCommand {
         // Each scenario's notes reach the text, markdown and JSON alike.
         if let note = CommonOptions.userCalibrationNote(args, estimator: estimator) { for i in results.indices { results[i].notes.insert(note, at: 0) } }
         switch format {
-        case .json: Output.write(JSONWriter(sortKeys: false).write(FleetRendering.json(workload, results)))
+        case .json: Output.write(JSONWriter(sortKeys: false).write(json(FleetRendering.json(workload, results), file: file, workload: workload,
+                                                                     samples: samples, seed: seed)))
         case .markdown: Output.write(FleetRendering.markdown(workload, results))
         default: Output.write(FleetRendering.text(workload, results))
         }
         return .success
+    }
+
+    /// The JSON with what made it added at the top: the tool's version, the workload as given,
+    /// and the seed and samples per scenario the run used (its own unless --seed or --samples
+    /// said otherwise). It held only `description` and `scenarios`, so two files could not be
+    /// told apart or rerun (2026-12-07 probe). The existing keys are a contract and keep their order.
+    static func json(_ body: JSONValue, file: String, workload: Workload, samples: Int?, seed: UInt64?) -> JSONValue {
+        guard case let .object(pairs) = body else { return body }
+        return .obj([("tool", .str(ToolVersion.current)), ("workload", .str(file)),
+                     ("seed", .num(Double(seed ?? workload.seed))), ("samples", .num(Double(samples ?? workload.samples)))]
+                    + pairs.map { ($0.key, $0.value) })
     }
 }

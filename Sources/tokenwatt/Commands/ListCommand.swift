@@ -10,8 +10,9 @@ enum ListCommand {
       Columns: memory_gb in GB (1e9 bytes), bandwidth_gbps in GB/s (gigabytes, not gigabits, a second), tdp_w
       and idle_w_at_boost in W, bf16_tflops and fp8_tflops the tensor peaks (empty in CSV where the GPU has none).
       This is a listing, not a catalog: its JSON names differ from the catalog's and leave out the idle
-      curve, interconnect and sources. A --gpu-catalog entry follows docs/catalog-schema.md; the bundled
-      Sources/KernelPower/Resources/gpus.json is a template to copy an entry from.
+      curve and interconnect; each GPU's JSON holds its source and its per-field sources. A --gpu-catalog
+      entry follows docs/catalog-schema.md; the bundled Sources/KernelPower/Resources/gpus.json is a
+      template to copy an entry from.
     """
     // The converter's model types come from its own table, so the usage cannot fall behind it.
     static let modelUsage = """

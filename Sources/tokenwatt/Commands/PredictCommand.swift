@@ -7,7 +7,7 @@ enum PredictCommand {
     static let usage = """
     tokenwatt predict FILE.csv|- [--format csv|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       Input columns: model, gpu, gpus, tp, ep, pp, precision, kv_precision, ssm_state_precision (hybrids' cached
-      state), phase (forward|decode-step|serve), batch, input_tokens, output_tokens (serve rows only), sm_clock_mhz,
+      state), phase (forward|decode-step|serve), batch, input_tokens, output_tokens (serve rows; 0 or blank elsewhere), sm_clock_mhz,
       power_cap_w, framework (\(EstimateCommand.frameworks)), attention (eager|sdpa|flash), lm_head (forward and
       decode-step rows), host_launch_us, sampling (top-p|direct). Other columns are echoed; one that looks like a
       misspelt input column (phse, power_cap) is refused: prefix it with x_ to echo it. Column names are
@@ -41,8 +41,8 @@ enum PredictCommand {
         // A header-only file printed its header and exit 0, as if every row had been scored.
         if let first = result.unreadOutputTokenLines.first {
             let n = result.unreadOutputTokenLines.count
-            Output.note("note: \(table.file): \(n) forward or decode-step row\(n == 1 ? "" : "s") (first on line \(first)) give output_tokens, "
-                        + "which only serve rows read; a pass is priced from batch and input_tokens alone")
+            Output.note("note: \(table.file): \(n) forward or decode-step row\(n == 1 ? "" : "s") (first on line \(first)) give output_tokens above 0, "
+                        + "which only serve rows read; a pass is priced from batch and input_tokens alone (0 or blank there says so)")
         }
         if table.rows.isEmpty { Output.note("note: \(table.file) has a header and no rows; nothing was scored") }
         if result.failedRows > 0 {

@@ -14,6 +14,8 @@ enum ReportCommand {
       other than the workload's own, is an experiment: it is written only to a DIR given with -o other
       than Reports/, so it never overwrites the committed Reports/; its regenerate line quotes those
       options (a catalog given by its environment variable as the option).
+      The regenerate line quotes --data-dir DIR as given (--data-dir $TOKENWATT_DATA when the variable named
+      it) when that is another folder than the shared/data the bare command finds from the current folder.
       A report names its workload relative to the current folder when the file is under it, otherwise
       as given: run it from the repository root to reproduce the committed bytes.
       A report never replaces its inputs (workloads, catalogs, calibration) or a file it did not write.
@@ -51,7 +53,7 @@ enum ReportCommand {
             : nil
         // Every report's files at once: all of them or none.
         let written = reports.flatMap { r in r.files().map { ext, text in (path: "\(dir)/\(r.name).\(ext)", text: text, of: "the report of \(r.source)") } }
-        let validationFiles = validation.map { ValidateCommand.files($0.0, suite: $0.1, dir: dir) } ?? []
+        let validationFiles = validation.map { ValidateCommand.files($0.0, suite: $0.1, dir: dir, header: ValidateCommand.provenance(args)) } ?? []
         let outputs = written.map { ($0.of, $0.path) } + validationFiles.map { ("the validation report", $0.path) }
         try refuseReplacingInputs(outputs, workloads: files, args: args)
         try Output.refuseInsideData(outputs: outputs.map { ("\($0.0)'s file", $0.1) }, dataDirectory: data)
@@ -70,12 +72,13 @@ enum ReportCommand {
         let model = modelOptions(args)
         let overrides = workloads.map { overriddenOptions($0, samples: samples, seed: seed) + model }
         try refuseExperimentInReports(overrides.first { !$0.isEmpty }?.first, explicitDir: explicitDir)
+        let dataOptions = dataDirectoryOptions(args)
         return try zip(files, zip(workloads, overrides)).map { file, w in
             var report = try FleetError.naming(file) {
                 try WorkloadReport.build(w.0, name: reportName(file), source: file, runner: runner, samples: samples, seed: seed)
             }
             // The line quotes the command that gives these bytes; an experiment is written only with -o.
-            report.regenerateOptions = w.1.isEmpty ? [] : w.1 + ["-o", "DIR"]
+            report.regenerateOptions = (w.1.isEmpty ? [] : w.1 + ["-o", "DIR"]) + dataOptions
             return report
         }
     }
@@ -118,6 +121,24 @@ enum ReportCommand {
         return calibration + catalogVariables.flatMap { option, variable in
             CommonOptions.catalogPath(args, option: option, variable: variable).map { ["--\(option)", $0] } ?? []
         }
+    }
+
+    /// The data folder as the regenerate line quotes it: `--data-dir DIR` as given, or
+    /// `--data-dir $TOKENWATT_DATA` when that variable named it, unless it is the folder the
+    /// bare command finds anyway (`../shared/data` from the repository root, so the committed
+    /// reports keep their bytes). `cd /tmp && tokenwatt report ws/Workloads/chat-service.json
+    /// --data-dir ws/../shared/data` quoted the command without it, which fails from any folder
+    /// that has no shared/data beside it.
+    static func dataDirectoryOptions(_ args: Arguments) -> [String] {
+        let variable = DataDirectory.environmentVariable
+        let env = ProcessInfo.processInfo.environment[variable] ?? ""
+        let (named, quoted): (String, String)
+        if let explicit = args.string("data-dir") { (named, quoted) = (explicit, explicit) }
+        else if !env.isEmpty { (named, quoted) = (env, "$" + variable) }
+        else { return [] }
+        let found = DataDirectory.searched()
+        guard found.map({ Output.identity($0) != Output.identity(named) }) ?? true else { return [] }
+        return ["--data-dir", quoted]
     }
 
     /// `--all` writes the validation report as DIR/validation.md and .json: a workload of that

@@ -41,6 +41,10 @@ enum TraceCommand {
         options.windowSeconds = try args.double("window-s", 1...1e7) ?? 300
         options.boundary = try args.choice("boundary", Boundary.self) ?? .facility
         options.pue = try args.pue() ?? LedgerSettings.defaultPUE
+        // `--boundary gpu --pue 1.3` dropped the 1.3 without a word: only the facility boundary multiplies by it.
+        if args.string("pue") != nil, options.boundary != .facility {
+            Output.note("note: --pue is not used at the \(options.boundary.rawValue) boundary (only facility multiplies by the PUE); it is ignored")
+        }
         let perRequestPath = args.string("per-request"), hourlyPath = args.string("hourly")
         // The rows take standard output: a summary asked for there went nowhere, silently.
         for (flag, path) in [("per-request", perRequestPath), ("hourly", hourlyPath)] where path == "-" {
@@ -79,7 +83,8 @@ enum TraceCommand {
         if hourlyPath == "-" { Output.write(summary.hourlyCSV()) }
         if perRequestPath == "-" || hourlyPath == "-" { return .success }
         let range = replay.totalRange(summary)
-        Output.write(format == .json ? JSONWriter(sortKeys: false).write(summary.json(options: options, range: range))
+        Output.write(format == .json ? JSONWriter(sortKeys: false).write(summary.json(options: options, range: range,
+                                                                                           inputs: TraceSummary.inputs(file: name, deployment: deployment, options: options)))
                                      : summary.text(deployment: deployment, options: options, file: file, range: range))
         return .success
     }

@@ -64,7 +64,7 @@ enum ValidateCommand {
         // The report and the bands are one set, written all or none: a bad --bands-out left a
         // new report beside the old bands. Each file goes with the option that names it, for the
         // refusal of two outputs on one path.
-        var named = (reportDir.map { Self.files(report, suite: suite, dir: $0) } ?? []).map { (option: "the report", file: $0) }
+        var named = (reportDir.map { Self.files(report, suite: suite, dir: $0, header: provenance(args)) } ?? []).map { (option: "the report", file: $0) }
         if let path = args.string("bands-out"), let bands = report.bands { named.append(("--bands-out", (path, bands.json()))) }
         if let path = args.string("refits-out"), let refits { named.append(("--refits-out", (path, refits.json()))) }
         let outputs = named.map(\.file)
@@ -80,7 +80,7 @@ enum ValidateCommand {
         let rows = args.flag("by-model") ? report.results + report.byFamily : report.results
         switch format {
         case .json: Output.write(JSONWriter().write(report.json()))
-        case .markdown: Output.write(report.markdown())
+        case .markdown: Output.write(report.markdown(options: provenance(args).options, dataDirectory: provenance(args).dataDirectory))
         default:
             if let note = calibrationNote { Output.write("note: \(note)\n\n") }
             Output.write(Output.table(header, rows.filter { $0.estimator == "tokenwatt" || !args.flag("by-model") }.map(cells)))
@@ -152,8 +152,9 @@ enum ValidateCommand {
     }
 
     /// DIR/validation.md, DIR/validation.json and one SVG per data set.
-    static func files(_ report: ValidationReport, suite: ValidationSuite, dir: String) -> [(path: String, text: String)] {
-        var files = [(path: dir + "/validation.md", text: report.markdown()), (path: dir + "/validation.json", text: JSONWriter().write(report.json()))]
+    static func files(_ report: ValidationReport, suite: ValidationSuite, dir: String,
+                      header: (options: [String], dataDirectory: String?) = ([], nil)) -> [(path: String, text: String)] {
+        var files = [(path: dir + "/validation.md", text: report.markdown(options: header.options, dataDirectory: header.dataDirectory)), (path: dir + "/validation.json", text: JSONWriter().write(report.json()))]
         for ds in Set(suite.records.map(\.dataset)).sorted() {
             if let svg = report.plot(ds) { files.append((dir + "/" + ValidationReport.plotName(ds), svg)) }
         }

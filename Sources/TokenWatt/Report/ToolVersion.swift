@@ -1,0 +1,64 @@
+import Foundation
+import KernelPower
+
+/// The tool's version and a fingerprint of the catalogs and tables it carries, so that a figure
+/// can be traced to the build that printed it: `tokenwatt --version` and `tokenwatt version`
+/// had printed "unknown command", and `fleet --format json` named neither (2026-12-07 probe).
+public enum ToolVersion {
+    /// The version. Bump the minor number when a change moves a figure any command prints or
+    /// adds a key to a JSON output, the patch number for a fix that changes no output; the
+    /// catalog fingerprint changes by itself whenever a bundled file does.
+    public static let current = "0.28.0"
+
+    /// FNV-1a 64 of the bundled resource files (`Sources/*/Resources/*.json`: catalogs,
+    /// calibration, error bands, published tables), as 16 hex digits, or nil when one of the
+    /// two resource bundles cannot be found. Each file contributes its name, a 0 byte, its bytes
+    /// and a 0 byte, in name order, so the value depends on the files' bytes alone, not on the
+    /// platform or the folder the tool is installed in.
+    public static let catalogFingerprint: String? = {
+        guard let files = bundledResourceFiles() else { return nil }
+        return fingerprint(files.map { (name: $0.lastPathComponent, data: (try? Data(contentsOf: $0)) ?? Data()) })
+    }()
+
+    /// The line `tokenwatt version` prints.
+    public static var line: String {
+        "tokenwatt \(current) (bundled catalogs fnv1a64:\(catalogFingerprint ?? "unavailable: resource bundles not found"))"
+    }
+
+    /// FNV-1a 64 (offset basis 0xcbf29ce484222325, prime 0x100000001b3) of `files` taken in
+    /// name order, each as its name, a 0 byte, its bytes and a 0 byte.
+    public static func fingerprint(_ files: [(name: String, data: Data)]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func add<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+            for b in bytes { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        }
+        for f in files.sorted(by: { $0.name < $1.name }) {
+            add(Array(f.name.utf8)); add([0]); add(f.data); add([0])
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// The JSON files of this library's resource bundle and of KernelPower's, which SwiftPM puts
+    /// beside it (`<package>_KernelPower.resources` on Linux, `.bundle` on Apple platforms).
+    static func bundledResourceFiles() -> [URL]? {
+        let own = Bundle.module.bundleURL
+        let name = own.lastPathComponent
+        guard let range = name.range(of: "_TokenWatt.", options: .backwards) else { return nil }
+        let kernel = own.deletingLastPathComponent().appendingPathComponent(name.replacingCharacters(in: range, with: "_KernelPower."))
+        var files: [URL] = []
+        for dir in [own, kernel] {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return nil }
+            let json = names.filter { $0.hasSuffix(".json") }
+            // An Apple bundle keeps its resources under Contents/Resources.
+            if json.isEmpty, FileManager.default.fileExists(atPath: dir.appendingPathComponent("Contents/Resources").path) {
+                let inner = dir.appendingPathComponent("Contents/Resources")
+                guard let more = try? FileManager.default.contentsOfDirectory(atPath: inner.path) else { return nil }
+                files += more.filter { $0.hasSuffix(".json") }.map { inner.appendingPathComponent($0) }
+            } else {
+                files += json.map { dir.appendingPathComponent($0) }
+            }
+        }
+        return files.isEmpty ? nil : files
+    }
+}
