@@ -12,12 +12,18 @@ import Testing
     ]
 
     @Test func classesListedInAnotherOrderGiveTheSameFigures() throws {
-        let given = try runWorkload(kernelWorkload(classes: Self.classes.joined(separator: ", ")), samples: 400)[0]
-        let reversed = try runWorkload(kernelWorkload(classes: Self.classes.reversed().joined(separator: ", ")), samples: 400)[0]
+        // Three classes, so that sums over them (a + b + c is not c + b + a in floating point) are covered too.
+        let three = [Self.classes[0].replacingOccurrences(of: "0.7", with: "0.45"),
+                     #"{"name": "mid", "share": 0.25, "deployment": "d", "input": {"exponential": {"median": 1200}}, "output": {"exponential": {"median": 333}}}"#,
+                     Self.classes[1]]
+        let given = try runWorkload(kernelWorkload(classes: three.joined(separator: ", ")), samples: 400)[0]
+        let reversed = try runWorkload(kernelWorkload(classes: three.reversed().joined(separator: ", ")), samples: 400)[0]
         #expect(given.whPerQuery.mean == reversed.whPerQuery.mean && given.whPerQuery.p95 == reversed.whPerQuery.p95)
         #expect(given.gpus == reversed.gpus && given.gwhPerDay == reversed.gwhPerDay)
         #expect(given.varianceShares.map(\.share) == reversed.varianceShares.map(\.share))
-        #expect(given.classes.map(\.name) == ["short", "long"] && reversed.classes.map(\.name) == ["long", "short"])
+        #expect(given.megawatts == reversed.megawatts && given.idleGWhPerDay == reversed.idleGWhPerDay)
+        #expect(given.hourlyMegawatts == reversed.hourlyMegawatts)
+        #expect(given.classes.map(\.name) == ["short", "mid", "long"] && reversed.classes.map(\.name) == ["long", "mid", "short"])
     }
 
     @Test func mixPartsListedInAnotherOrderGiveTheSameFigures() throws {

@@ -83,7 +83,7 @@ public struct EmissionsResult: Sendable {
     /// reports the carbon as Scope 3 category 1, not Scope 2.
     public var host: Host?
     /// How the location-based factor used is derived from the cited one (an annual figure shaped
-    /// by the hour and weighted by the load), nil where they are the same figure: Spain's cited
+    /// by the hour and weighted by the load, or why it is the cited figure unchanged): Spain's cited
     /// 146.15 g CO2e/kWh had printed as 140.7 with no word of why.
     public var locationDerivation: String?
     /// A day's embodied grams of the provisioned GPUs alone (nil where none is counted): the

@@ -20,13 +20,14 @@ extension KernelFleet {
         var undrawn: [String] = []
     }
 
-    /// Sizes each class that has draws (`size`) and adds the classes up in the scenario's order;
+    /// Sizes each class that has draws (`size`) and adds the classes up in the order of their
+    /// names, as they are drawn (`priced`), so that the sums do not move with the file's order;
     /// a class with traffic but no draws is in no figure, and a note says so.
     func sizeClasses(_ draws: [Sample], classes: [QueryClass], surfaces: [ServingSurface]) -> FleetSizing {
         var fleet = FleetSizing(idlePerOccupancySecond: [Double](repeating: 0, count: classes.count))
         var packing: [String] = []
-        for (c, cls) in classes.enumerated() {
-            let mine = draws.filter { $0.cls == c }
+        for c in classes.indices.sorted(by: { classes[$0].name < classes[$1].name }) {
+            let cls = classes[c], mine = draws.filter { $0.cls == c }
             guard !mine.isEmpty else {
                 // A class too rare for the draws is in no figure, not even its fleet: say so.
                 if cls.share > 0 {

@@ -76,8 +76,8 @@ extension Capacity {
         let wh = "\(formatNumber(r.whPerQuery, significant: 3)) (\(r.boundary.rawValue))"
         let itl: String = r.itlMs.map { formatNumber($0, significant: 3) } ?? "-"
         let ttft: String = r.ttftMs.map { formatNumber($0, significant: 3) } ?? "-"
-        let otherQueries: String = r.otherSizing.map { FleetRendering.queries(Self.roundedDown($0.queriesPerDay)) } ?? "none"
-        let otherGPUs: String = r.otherSizing.map { String($0.gpus) } ?? "0"
+        let otherQueries: String = r.otherSizing.map { FleetRendering.queries(Self.roundedDown($0.queriesPerDay)) } ?? "-"
+        let otherGPUs: String = r.otherSizing.map { String($0.gpus) } ?? "-"
         var out: [String] = [r.scenario, r.gpu, r.setting, queries, formatNumber(r.averageQPS, significant: 4), formatNumber(r.peakQPS, significant: 4)]
         out += [String(r.gpus), wh, itl, ttft, formatNumber(r.busyFacilityMegawatts, significant: 3)]
         out += [formatNumber(r.worstCaseFacilityMegawatts, significant: 3), otherQueries, otherGPUs]

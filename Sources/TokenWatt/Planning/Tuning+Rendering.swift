@@ -132,7 +132,8 @@ extension Tuning {
         guard let p = bestPrefill, let d = bestDecode, Tuning.label(p) != Tuning.label(d) else { return nil }
         return "the prefill and decode settings differ, and a colocated deployment (vLLM's default: prompt chunks run inside the decode steps) "
             + "runs one setting for both phases; setting each phase apart needs disaggregated prefill and decode on separate GPUs, or a cap "
-            + "or clock switched at every phase change. Colocated, use the setting for both below"
+            + "or clock switched at every phase change. "
+            + (bestQuery != nil ? "Colocated, use the setting for both below" : "Colocated, no one setting meets both targets (below)")
     }
 
     /// Where the least GPU energy is another setting than the least at the boundary, what that

@@ -16,8 +16,10 @@ public enum ToolVersion {
     /// and a 0 byte, in name order, so the value depends on the files' bytes alone, not on the
     /// platform or the folder the tool is installed in.
     public static let catalogFingerprint: String? = {
-        guard let files = bundledResourceFiles() else { return nil }
-        return fingerprint(files.map { (name: $0.lastPathComponent, data: (try? Data(contentsOf: $0)) ?? Data()) })
+        // A file that cannot be read gives no fingerprint, not one of an empty file.
+        guard let files = bundledResourceFiles(),
+              let read = try? files.map({ (name: $0.lastPathComponent, data: try Data(contentsOf: $0)) }) else { return nil }
+        return fingerprint(read)
     }()
 
     /// The line `tokenwatt version` prints.

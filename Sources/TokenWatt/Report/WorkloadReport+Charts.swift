@@ -128,7 +128,9 @@ extension WorkloadReport {
         "contractual_share", "energy_mwh_per_period", "energy_mwh_per_period_low", "energy_mwh_per_period_high",
         "location_t_per_period_low", "location_t_per_period_high", "market_t_per_period_low", "market_t_per_period_high",
         "water_onsite_m3_per_period", "water_offsite_m3_per_period",
-        "water_m3_per_period_low", "water_m3_per_period_high", "embodied_t_per_period", "cost_per_period", "cost_per_period_low", "cost_per_period_high",
+        // On- and off-site apart: withdrawn and consumed water do not add up (`WaterBases`).
+        "water_onsite_m3_per_period_low", "water_onsite_m3_per_period_high", "water_offsite_m3_per_period_low", "water_offsite_m3_per_period_high",
+        "embodied_t_per_period", "cost_per_period", "cost_per_period_low", "cost_per_period_high",
     ]
 
     func csv() -> String {
@@ -169,7 +171,7 @@ extension WorkloadReport {
         return [n(e.contractualShare), n(p.energyWh / 1e6)] + ends { $0.energyWh / 1e6 }
             + ends { $0.locationGrams / 1e6 } + ends { $0.marketGrams / 1e6 }
             + [n(p.waterOnsiteLitres / 1e3), n(p.waterOffsiteLitres / 1e3)]
-            + ends { ($0.waterOnsiteLitres + $0.waterOffsiteLitres) / 1e3 } + [p.embodiedGrams.map { n($0 / 1e6) } ?? ""] + cost
+            + ends { $0.waterOnsiteLitres / 1e3 } + ends { $0.waterOffsiteLitres / 1e3 } + [p.embodiedGrams.map { n($0 / 1e6) } ?? ""] + cost
     }
 
     /// The emissions JSON's last keys: the period's low–high (embodied has none), the covered

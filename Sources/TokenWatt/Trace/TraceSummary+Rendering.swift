@@ -89,6 +89,7 @@ extension TraceSummary {
     /// at a boundary that does not use it), so that a JSON summary can be rerun (it had none of them).
     public static func inputs(file: String, deployment d: Deployment, options o: TraceReplay.Options) -> JSONValue {
         .obj([
+            ("tool", .str(ToolVersion.current)), ("catalogs", ToolVersion.catalogFingerprint.map(JSONValue.str) ?? .null),
             ("log", .str(file)), ("model", .str(d.model.id)), ("gpu", .str(d.gpu.id)), ("gpus", .num(Double(d.gpuCount))),
             ("tp", .num(Double(d.tensorParallel))), ("pp", .num(Double(d.pipelineParallel))), ("ep", .num(Double(d.expertParallel))),
             ("precision", .str(d.precision.rawValue)), ("kvPrecision", .str(d.kvPrecision.rawValue)),

@@ -124,8 +124,13 @@ extension ErrorBands {
         // The forecasts' figures come together or not at all, ordered, and only with runs that
         // produced them: the caveat quotes them as a median inside its span.
         let refit = [b.refitMin, b.refitMedian, b.refitMax]
-        guard refit.allSatisfy({ $0 == nil }) && b.refitRuns == 0
-                || refit.allSatisfy({ $0 != nil }) && b.refitRuns > 0 && b.refitMin! <= b.refitMedian! && b.refitMedian! <= b.refitMax! else {
+        let ordered: Bool
+        if case let (low?, median?, high?) = (b.refitMin, b.refitMedian, b.refitMax) {
+            ordered = b.refitRuns > 0 && low <= median && median <= high
+        } else {
+            ordered = refit.allSatisfy { $0 == nil } && b.refitRuns == 0
+        }
+        guard ordered else {
             throw InputError.invalidValue(file: file, field: path, value: "refitRuns \(b.refitRuns), refitMin \(refit[0].map { "\($0)" } ?? "none"), "
                                           + "refitMedian \(refit[1].map { "\($0)" } ?? "none"), refitMax \(refit[2].map { "\($0)" } ?? "none")",
                                           expected: "refitMin ≤ refitMedian ≤ refitMax, all given when refitRuns is above 0 and none when it is 0")

@@ -79,12 +79,19 @@ public struct ServingRefitForecasts: Sendable, Equatable {
             return f
         }
         try top.finish()
+        let read = ServingRefitForecasts(gpu: gpu, dataset: dataset, forecasts: forecasts)
+        try read.checkOneForecastPerLabel(file: file)
+        return read
+    }
+
+    /// Refuses a label forecast twice: the band counts forecasts by label, so the second would be
+    /// scored against the first's. `validate --refits-out` checks before it writes, as `read` does.
+    public func checkOneForecastPerLabel(file: String) throws {
         var seen = Set<String>()
         for (i, f) in forecasts.enumerated() where !seen.insert(f.label).inserted {
             throw InputError.invalidValue(file: file, field: "forecasts[\(i)].label", value: f.label,
                                           expected: "one forecast per run label (this label is forecast twice)")
         }
-        return ServingRefitForecasts(gpu: gpu, dataset: dataset, forecasts: forecasts)
     }
 
     /// The bundled forecasts (a missing or broken file is a packaging error, as for `error-bands.json`).

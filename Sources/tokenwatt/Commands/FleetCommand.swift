@@ -35,7 +35,7 @@ enum FleetCommand {
     /// told apart or rerun (2026-12-07 probe). The existing keys are a contract and keep their order.
     static func json(_ body: JSONValue, file: String, workload: Workload, samples: Int?, seed: UInt64?) -> JSONValue {
         guard case let .object(pairs) = body else { return body }
-        return .obj([("tool", .str(ToolVersion.current)), ("workload", .str(file)),
+        return .obj([("tool", .str(ToolVersion.current)), ("catalogs", ToolVersion.catalogFingerprint.map(JSONValue.str) ?? .null), ("workload", .str(file)),
                      ("seed", .num(Double(seed ?? workload.seed))), ("samples", .num(Double(samples ?? workload.samples)))]
                     + pairs.map { ($0.key, $0.value) })
     }

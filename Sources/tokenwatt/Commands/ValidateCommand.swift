@@ -57,6 +57,8 @@ enum ValidateCommand {
             throw UsageError(description: "--refits-out writes the refits of the bundled coefficients; this run did not refit "
                              + "them, so it has none to write")
         }
+        // A file the bundled reader would refuse is not written (the tool would not start with it).
+        if let path = args.string("refits-out") { try refits?.checkOneForecastPerLabel(file: path) }
         let calibrationNote = CommonOptions.userCalibrationNote(args, estimator: estimator).map {
             "\($0); the figures below score that file, and the targets, levers and bands below are recomputed with it"
         }
