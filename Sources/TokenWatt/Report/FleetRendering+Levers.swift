@@ -1,0 +1,99 @@
+import KernelPower
+
+/// A fleet's levers in JSON and words: each lever's saving with its range at the measured
+/// error of its kind, and its latency and fleet changes against the scenario's own.
+extension FleetRendering {
+    /// One lever of a scenario's `levers` (the fields other tools read are a contract: see the README).
+    static func leverJSON(_ l: LeverResult) -> JSONValue {
+        .obj([("name", .str(l.name)), ("meanWhPerQuery", .num(l.meanWhPerQuery)), ("gwhPerDay", .num(l.gwhPerDay)), ("saving", .num(l.saving)),
+              ("savingLow", .optionalNumber(l.savingRange?.low)), ("savingHigh", .optionalNumber(l.savingRange?.high)),
+              ("measuredAccuracy", l.measured.map(\.json) ?? .null),
+              ("measuredOn", l.measured.flatMap(measuredOn).map(JSONValue.str) ?? .null),
+              ("caveat", l.caveat.map(JSONValue.str) ?? .null),
+              ("interTokenLatencyMs", .optionalNumber(l.meanITLMs)), ("timeToFirstTokenMs", .optionalNumber(l.meanTTFTMs)),
+              ("gpus", .optionalNumber(l.gpus.map(Double.init)))])
+    }
+
+    /// A lever's measured accuracy in words: "gpu changes where measured: 8.5 % off on average
+    /// (213 pairs), the right way in 97 %".
+    static func accuracyWords(_ l: LeverValidation.Row) -> String {
+        "\(l.lever) changes where measured: \(formatPercent(l.mape)) off on average (\(l.pairs) pairs, P5–P95 "
+            + "\(signedRange(Bounds(low: l.errorP5, high: l.errorP95))))" + rightWay(l)
+    }
+
+    /// Where a lever's measured pairs were taken, when not in serving: single forward passes,
+    /// whose error does not measure a serving decode's (the locked-clock pairs are EnergAIzer's
+    /// A100 forward passes; no data set here meters serving decode at a locked clock). Nil for
+    /// pairs of serving runs.
+    static func measuredOn(_ l: LeverValidation.Row) -> String? {
+        let campaigns = l.campaign.components(separatedBy: ", ")
+        guard !campaigns.isEmpty, campaigns.allSatisfy(LeverValidation.passCampaigns.contains) else { return nil }
+        let words = campaigns == ["energaizer-dvfs"] ? "A100 forward passes at locked clocks (EnergAIzer DVFS)" : "forward passes (EnergAIzer)"
+        return "measured on \(words), not on serving decode"
+    }
+
+    /// `accuracyWords` with where the pairs were measured, when not in serving (`measuredOn`):
+    /// what a fleet's lever quotes, so that a forward-pass error is not read as a serving one.
+    static func leverAccuracyWords(_ l: LeverValidation.Row) -> String {
+        accuracyWords(l) + measuredOnWords(l)
+    }
+
+    /// "; measured on …" where the pairs were not serving runs (`measuredOn`), else nothing.
+    static func measuredOnWords(_ l: LeverValidation.Row) -> String {
+        measuredOn(l).map { "; \($0)" } ?? ""
+    }
+
+    /// What a lever does to latency and the fleet, against the baseline: "; ITL 18.6 → 52.1 ms,
+    /// TTFT 97.2 → 150 ms, GPUs 3 → 2" (the scenario's means, `KernelFleet.latency`); what it
+    /// lacks is left out, and nothing for a divisor lever.
+    static func latencyWords(_ l: LeverResult, base r: FleetResult) -> String {
+        let c = leverChanges(l, base: r)
+        let parts = [c.itl.map { "ITL \($0) ms" }, c.ttft.map { "TTFT \($0) ms" }, c.gpus.map { "GPUs \($0)" }].compactMap { $0 }
+        return parts.isEmpty ? "" : "; " + parts.joined(separator: ", ")
+    }
+
+    /// A lever's ITL, TTFT (ms) and GPUs against the baseline's, "142 → 80.5", each nil where
+    /// either side lacks it (a divisor lever; no ITL where every answer is one token).
+    static func leverChanges(_ l: LeverResult, base r: FleetResult) -> (itl: String?, ttft: String?, gpus: String?) {
+        func change(_ from: Double?, _ to: Double?) -> String? {
+            guard let from, let to else { return nil }
+            return "\(formatNumber(from, significant: 3)) → \(formatNumber(to, significant: 3))"
+        }
+        return (change(r.meanITLMs, l.meanITLMs), change(r.meanTTFTMs, l.meanTTFTMs), r.gpus.flatMap { from in l.gpus.map { "\(from) → \($0)" } })
+    }
+
+    /// The lever tables' latency and fleet columns (Markdown and the report), as the text's lever
+    /// line and the JSON give them: the tables had shown the saving alone, with no latency cost.
+    static let leverChangeHeader = ["ITL ms", "TTFT ms", "GPUs"]
+
+    /// A lever's cells under `leverChangeHeader`, "–" where it has none.
+    static func leverChangeCells(_ l: LeverResult, base r: FleetResult) -> [String] {
+        let c = leverChanges(l, base: r)
+        return [c.itl ?? "–", c.ttft ?? "–", c.gpus ?? "–"]
+    }
+
+    /// A report's line under its lever table for the levers whose saving is an upper bound.
+    static func caveatLines(_ levers: [LeverResult]) -> [String] {
+        levers.compactMap { l in l.caveat.map { "lever \(l.name): \($0)" } }
+    }
+
+    /// ", the right way in 97 %" when the row has decisive pairs, else nothing.
+    static func rightWay(_ l: LeverValidation.Row) -> String {
+        l.sameDirection.map { ", the right way in \(formatPercent($0, decimals: 0))" } ?? ""
+    }
+
+    static func signedPercent(_ x: Double, decimals: Int = 1) -> String { (x > 0 ? "+" : "") + formatPercent(x, decimals: decimals) }
+
+    /// "+17.6 %…+32.8 %": a range of signed percentages.
+    static func signedRange(_ b: Bounds) -> String { "\(signedPercent(b.low))…\(signedPercent(b.high))" }
+
+    /// A lever's saving, with its range at the measured error of its kind when it has one:
+    /// "saves 30 % (saving +17.6 %…+32.8 % across the measured error of precision changes: 9.4 %
+    /// off on average over 83 pairs, the right way in 100 %)".
+    static func savingWords(_ l: LeverResult) -> String {
+        let base = "\(l.saving >= 0 ? "saves" : "costs") \(formatPercent(abs(l.saving), decimals: 0))"
+        guard let r = l.savingRange, let m = l.measured else { return base }
+        return base + " (saving \(signedRange(r)) across the measured error of \(m.lever) changes: "
+            + "\(formatPercent(m.mape)) off on average over \(m.pairs) pairs" + rightWay(m) + measuredOnWords(m) + ")"
+    }
+}
