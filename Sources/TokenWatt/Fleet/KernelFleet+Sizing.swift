@@ -26,6 +26,7 @@ extension KernelFleet {
     func sizeClasses(_ draws: [Sample], classes: [QueryClass], surfaces: [ServingSurface]) -> FleetSizing {
         var fleet = FleetSizing(idlePerOccupancySecond: [Double](repeating: 0, count: classes.count))
         var packing: [String] = []
+        var hardware: [(c: Int, use: HardwareUse)] = []
         for c in classes.indices.sorted(by: { classes[$0].name < classes[$1].name }) {
             let cls = classes[c], mine = draws.filter { $0.cls == c }
             guard !mine.isEmpty else {
@@ -42,7 +43,7 @@ extension KernelFleet {
             fleet.idleJoulesPerDay += sizing.idleJoulesPerDay
             fleet.idlePerOccupancySecond[c] = sizing.idlePerOccupancySecond
             fleet.gpus += sizing.gpus
-            fleet.hardware.append(sizing.hardware)
+            hardware.append((c, sizing.hardware))
             fleet.peakWall += sizing.peakWall
             fleet.worstCaseWall += Double(sizing.hardware.gpus / max(1, sizing.hardware.gpusPerReplica)) * sizing.hardware.replicaWorstCaseWallWatts
             if let clause = packingClause(cls, draws: mine, surface: surfaces[c], replicas: sizing.hardware.gpus / max(1, sizing.hardware.gpusPerReplica)) {
@@ -52,6 +53,8 @@ extension KernelFleet {
             fleet.notes += sizing.notes
         }
         if !packing.isEmpty { fleet.notes.append(Self.packingNotePrefix + packing.joined(separator: "; ")) }
+        // Listed as the file lists the classes, as every other per-class list is.
+        fleet.hardware = hardware.sorted { $0.c < $1.c }.map(\.use)
         return fleet
     }
 
