@@ -192,4 +192,14 @@ import Testing
         #expect(sentence.contains("`traditional` (\(times))") && sentence.contains(", whose day is the untrimmed mean query × the fleet overhead 1.3256"), "\(sentence)")
         #expect(try section(r, "traditional").contains("Per day and per period are \(times) the mean query's × the queries"))
     }
+
+    /// The zone a daily shape's source names in parentheses, of two or three parts; nothing else.
+    @Test func theHoursAreTheZoneTheSourceNames() {
+        #expect(EmissionsAccountant.hoursWords("CAISO hourly (America/Los_Angeles), 2023") == "local hours, America/Los_Angeles")
+        #expect(EmissionsAccountant.hoursWords("x (see note) (America/Argentina/Buenos_Aires)") == "local hours, America/Argentina/Buenos_Aires")
+        #expect(EmissionsAccountant.hoursWords("(Europe/Madrid) hourly shape") == "local hours, Europe/Madrid")
+        for none in ["hourly profile (UTC)", "no zone at all", "(europe/madrid)", "(Europe/)", "(Europe/Madrid"] {
+            #expect(EmissionsAccountant.hoursWords(none) == "hours as its source gives them", "\(none)")
+        }
+    }
 }

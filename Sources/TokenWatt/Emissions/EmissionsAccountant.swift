@@ -200,8 +200,19 @@ public struct EmissionsAccountant: Sendable {
     /// The hours a daily shape is given in, as its source states them: "local hours, America/Los_Angeles"
     /// where it names an IANA zone, else "hours as its source gives them".
     static func hoursWords(_ source: String) -> String {
-        guard let m = source.firstMatch(of: /\(([A-Z][A-Za-z]+\/[A-Za-z_]+(?:\/[A-Za-z_]+)?)\)/) else { return "hours as its source gives them" }
-        return "local hours, \(m.1)"
+        // A parenthesised "Area/City" or "Area/Region/City", found without a regex literal, which
+        // the fuzzer's plain swiftc build (no bare-slash regexes) does not parse.
+        func isZone(_ s: Substring) -> Bool {
+            let parts = s.split(separator: "/", omittingEmptySubsequences: false)
+            guard (2...3).contains(parts.count), let first = parts[0].first, first.isUppercase, first.isASCII else { return false }
+            return parts[0].allSatisfy { $0.isASCII && $0.isLetter }
+                && parts.dropFirst().allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0 == "_") } }
+        }
+        let zone = source.split(separator: "(", omittingEmptySubsequences: false).dropFirst()
+            .compactMap { piece in piece.firstIndex(of: ")").map { piece[..<$0] } }
+            .first(where: isZone)
+        guard let zone else { return "hours as its source gives them" }
+        return "local hours, \(zone)"
     }
 
     /// Where the location- and market-based factors are the catalog's and from different years
