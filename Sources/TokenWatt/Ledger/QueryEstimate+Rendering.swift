@@ -102,7 +102,7 @@ extension QueryEstimate {
 
     /// A receipt: the ledger first, then the phases, then the assumptions.
     public func receipt() -> String {
-        let s = serving, d = deployment
+        let d = deployment
         var out = "TokenWatt estimate — \(d.model.id) on \(d.gpuCount) × \(d.gpu.id)\n"
         out += "one query: \(request.inputTokens) input + \(request.outputTokens) output tokens\n\n"
         out += "LEDGER (Wh per query)\n"
