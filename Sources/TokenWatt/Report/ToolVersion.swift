@@ -41,15 +41,11 @@ public enum ToolVersion {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
-    /// The JSON files of this library's resource bundle and of KernelPower's, which SwiftPM puts
-    /// beside it (`<package>_KernelPower.resources` on Linux, `.bundle` on Apple platforms).
+    /// The JSON files of this library's resource bundle and of KernelPower's, each bundle's
+    /// location asked of it (`KernelPowerResources`).
     static func bundledResourceFiles() -> [URL]? {
-        let own = Bundle.module.bundleURL
-        let name = own.lastPathComponent
-        guard let range = name.range(of: "_TokenWatt.", options: .backwards) else { return nil }
-        let kernel = own.deletingLastPathComponent().appendingPathComponent(name.replacingCharacters(in: range, with: "_KernelPower."))
         var files: [URL] = []
-        for dir in [own, kernel] {
+        for dir in [Bundle.module.bundleURL, KernelPowerResources.bundleURL] {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return nil }
             let json = names.filter { $0.hasSuffix(".json") }
             // An Apple bundle keeps its resources under Contents/Resources.
