@@ -137,11 +137,9 @@ extension KernelFleet {
         sizing.peakWall = Double(replicas) * busyWall
         sizing.hardware.replicasNeeded = needed
         sizing.hardware.replicaWallWatts = busyWall
-        // The worst case `power` reports beside the busy draw: every GPU at its cap (else TDP) and
-        // the host busy. A budget held against the busy draw alone can be overrun by it (a 4-H100
-        // replica of a 70B model: 3,368 W busy, 4,000 W worst case; 5 MW sized on the first could draw 5.94).
-        let limit = s.deployment.powerCap?.watts ?? s.deployment.gpu.tdp.watts
-        sizing.hardware.replicaWorstCaseWallWatts = max(busyWall, (limit + s.hostWattsPerGPU) * s.gpus / s.psuEfficiency)
+        // The worst case `power` reports beside the busy draw. A budget held against the busy draw
+        // alone can be overrun by it (5 MW of H100 sized on the busy draw could draw 5.94 MW).
+        sizing.hardware.replicaWorstCaseWallWatts = max(busyWall, s.deployment.worstCaseWallWatts)
         sizing.hourlyWall = (0..<24).map { h in busy[h] * busyWall + (Double(replicas) - busy[h]) * s.idleWallPower }
         if let note = Self.batchNote(surface: s, limit: kernel.deployments.first { $0.name == cls.deployment }?.maxBatch ?? 0) {
             sizing.notes.append("class \(cls.name): \(note)")

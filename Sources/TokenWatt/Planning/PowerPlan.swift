@@ -64,10 +64,9 @@ public struct PowerPlan: Sendable {
         gpuWatts = wattsPerGPU * n
         totalWatts = (wattsPerGPU + hostPerGPU) * n / node.psuEfficiency
         idleWatts = (d.gpu.idle(at: .megahertz(210)).watts + hostIdlePerGPU) * n / node.psuEfficiency
-        let limit = d.powerCap?.watts ?? d.gpu.tdp.watts
-        powerLimitWatts = limit
-        peakWatts = (limit + hostPerGPU) * n / node.psuEfficiency
-        shareOfLimit = wattsPerGPU / limit
+        powerLimitWatts = d.powerLimitWatts
+        peakWatts = d.worstCaseWallWatts
+        shareOfLimit = wattsPerGPU / d.powerLimitWatts
         annualKilowattHours = (totalWatts * inputs.dutyCycle + idleWatts * (1 - inputs.dutyCycle)) * 8760 / 1000 * inputs.pue
         let measured = estimator.errorBand(for: d.gpu.id) != nil && QueryEstimate.tuned(d)
         notes = serving.notes
