@@ -357,3 +357,21 @@ import Testing
         #expect(p.terminationStatus == 0 && names().sorted() == ["w.csv", "w.html", "w.json", "w.md"], "\(names())")
     }
 }
+
+extension BadOutputTests {
+    /// `report -o out.md` made a folder named out.md; a new -o named like a file is refused.
+    @Test func reportAndValidateRefuseAFileNameForTheirFolder() throws {
+        let dir = try scratch("dir-named-file")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.path + "/out.md"
+        let r = try CLITests.run(["report", "Workloads/chat-service.json", "-o", file])
+        #expect(r.status == 64 && r.stderr.contains("-o takes a folder") && r.stderr.contains("-o \(dir.path)/out"), "\(r.stderr)")
+        let v = try CLITests.run(["validate", "--quick", "-o", dir.path + "/validation.html"])
+        #expect(v.status == 64 && v.stderr.contains("-o takes a folder"), "\(v.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: file) && !FileManager.default.fileExists(atPath: dir.path + "/validation.html"))
+        // A folder that already exists under such a name is still a folder to write into.
+        try FileManager.default.createDirectory(atPath: dir.path + "/kept.json", withIntermediateDirectories: true)
+        let kept = try CLITests.run(["report", "no-such-workload.json", "-o", dir.path + "/kept.json"])
+        #expect(kept.status != 0 && !kept.stderr.contains("-o takes a folder") && kept.stderr.contains("no-such-workload.json"), "\(kept.stderr)")
+    }
+}

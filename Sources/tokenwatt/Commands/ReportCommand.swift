@@ -19,6 +19,7 @@ enum ReportCommand {
       A report names its workload relative to the current folder when the file is under it, otherwise
       as given: run it from the repository root to reproduce the committed bytes.
       A report never replaces its inputs (workloads, catalogs, calibration) or a file it did not write.
+      -o names a folder; a new one named like a file (out.md, out.json) is refused as a likely slip.
       Runs writing one DIR at once each replace the whole set, one after the other (a lock on DIR);
       on a file system without flock(2) they may leave a mixed set.
     """
@@ -33,6 +34,7 @@ enum ReportCommand {
                                  boolean: ["all", "skip-validation"])
         let all = args.flag("all")
         let explicitDir = try args.outputPath()
+        try refuseFileNameAsFolder(explicitDir)
         try refuseExperimentInReports(experimentSource(args), explicitDir: explicitDir)
         let files: [String]
         if all {
@@ -81,6 +83,22 @@ enum ReportCommand {
             report.regenerateOptions = (w.1.isEmpty ? [] : w.1 + ["-o", "DIR"]) + dataOptions
             return report
         }
+    }
+
+    /// The extensions a report's files take; a new -o folder named with one is taken for a file.
+    static let reportExtensions = ["md", "html", "csv", "json", "svg"]
+
+    /// -o names a folder. `-o out.md` made a folder called out.md holding five files, which a
+    /// 2026-12-07 check found with nothing said; a name that does not exist yet and ends in a
+    /// report's extension is refused instead (an existing folder of that name is still used).
+    static func refuseFileNameAsFolder(_ dir: String?) throws {
+        guard let dir else { return }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue { return }
+        let ext = (dir as NSString).pathExtension.lowercased()
+        guard reportExtensions.contains(ext) else { return }
+        throw UsageError(description: "-o \(dir): -o takes a folder, and the report's several files (NAME.md, .html, .csv, .json) are written into it; "
+                         + "\((dir as NSString).lastPathComponent) looks like a file name. Give a folder, e.g. -o \(((dir as NSString).deletingPathExtension))")
     }
 
     /// Reports/ holds the bundled model's reports at each workload's own seed and samples only

@@ -31,6 +31,7 @@ enum ValidateCommand {
         let format = args.string("rows") == nil ? try args.format([.text, .json, .markdown], default: .text)
             : try args.format([.text, .csv, .json], default: .text)
         let explicitDir = try args.outputPath()
+        try ReportCommand.refuseFileNameAsFolder(explicitDir)
         let partial = try refusePartialInReports(args, explicitDir: explicitDir)
         let data = try DataDirectory.resolve(explicit: args.string("data-dir"))
         // The bands file is what estimate reads as the bundled coefficients' error; bands measured
