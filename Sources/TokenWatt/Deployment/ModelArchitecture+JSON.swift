@@ -68,10 +68,22 @@ enum ModelArchitectureReader {
         if let w = try maxPositions(&o, base: m, file: file, path: path) { m.maxPositions = w }
         if let b = try fp8WeightBlock(&o) { m.fp8WeightBlock = b }
         if let g = try int4GroupSize(&o) { m.int4GroupSize = g }
+        if let parts = try unmodelledParts(&o) { m.unmodelledParts = parts }
         m.source = try o.source()
         m.sources = try o.stringMap("sources")
         try o.finish(sources: m.sources, extra: extraSourceKeys)
         return m
+    }
+
+    /// The optional parts of a multimodal checkpoint left out ("vision encoder"), read alike for
+    /// full entries and variants (a variant keeps its base's unless it names its own).
+    static func unmodelledParts(_ o: inout JSONObjectReader) throws -> String? {
+        guard let parts = try o.optionalString("unmodelledParts") else { return nil }
+        guard !parts.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw InputError.invalidValue(file: o.file, field: "\(o.path).unmodelledParts", value: "\"\"",
+                                          expected: "the parts left out, e.g. \"vision encoder\"")
+        }
+        return parts
     }
 
     /// A variant's own context window, where its config.json differs from its base's: Qwen3's
@@ -138,6 +150,7 @@ enum ModelArchitectureReader {
         if let k = try o.optionalObject("layerKinds") { m.layerKinds = try readLayerKinds(k, layers: layers) }
         m.hybrid = try o.optionalObject("hybrid").map { try readHybrid($0, layers: layers, file: file, path: path) }
         m.linearAttention = try o.optionalObject("linearAttention").map { try readGatedDeltaNet($0, of: m, file: file, path: path) }
+        m.unmodelledParts = try unmodelledParts(&o)
         try o.finish(sources: m.sources, extra: extraSourceKeys)
         try checkLayerCounts(m, file: file, path: path)
         try checkCombinations(m, file: file, path: path)

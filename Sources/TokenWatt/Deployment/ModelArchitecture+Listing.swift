@@ -62,7 +62,7 @@ extension ModelArchitecture {
             ("totalParams", .num(totalParams)), ("activeParams", .num(activeParams)),
             ("publishedTotalParams", .optionalNumber(publishedTotalParams)), ("defaultPrecision", .str(defaultPrecision.rawValue)),
             ("variantOf", variantOf.map(JSONValue.str) ?? .null), ("unsupportedReason", unsupportedReason.map(JSONValue.str) ?? .null),
-            ("source", .str(source)),
+            ("unmodelledParts", unmodelledParts.map(JSONValue.str) ?? .null), ("source", .str(source)),
         ])
     }
 }

@@ -173,12 +173,23 @@ public struct ModelArchitecture: Sendable {
     /// layers); the rest stay 16-bit. (MXFP4 checkpoints quantize the experts only whatever this says.)
     public enum QuantizedModules: String, Sendable { case all, experts }
     public var quantizedModules = QuantizedModules.all
+    /// Parts of a multimodal checkpoint the catalog leaves out ("vision encoder"), nil for a
+    /// text-only model. Only the language decoder is priced, so estimates say so (`unmodelledNote`).
+    public var unmodelledParts: String? = nil
     /// The entry this one is a variant of (same architecture, other weights), if any.
     public var variantOf: String?
     public var source: String
     public var sources: [String: String]
 
     public func source(of field: String) -> String { sources[field] ?? source }
+
+    /// What an estimate on a multimodal checkpoint leaves out. A 2026-12-07 check priced
+    /// Qwen3-VL-8B (8.77 B published parameters, 8.19 B in its language decoder) with no word
+    /// that the vision encoder's weights and any image's encoding were not counted.
+    public var unmodelledNote: String? {
+        unmodelledParts.map { "\(id) is priced as its language decoder alone: its \($0) is not modelled (neither its weights' "
+            + "memory nor the encoding of image or audio inputs), so these figures hold for text-only queries" }
+    }
 
     /// Whether the estimator can plan this architecture.
     public var unsupportedReason: String? {

@@ -1,7 +1,8 @@
 import KernelPower
 
 extension QueryEstimate {
-    /// What qualifies any estimate on `d`, whatever its load: a checkpoint run in another
+    /// What qualifies any estimate on `d`, whatever its load: a multimodal checkpoint priced as
+    /// its language decoder alone (`ModelArchitecture.unmodelledNote`), a checkpoint run in another
     /// precision (`Deployment.checkpointPrecisionNote`), 4-bit weights dequantized for the matrix
     /// math (`Deployment.dequantization`), the published serving runs' measured gaps
     /// (`PublishedServing.servingCaveats`: AMD GPUs, block-FP8 experts, TensorRT-LLM) and a locked
@@ -13,7 +14,7 @@ extension QueryEstimate {
     /// - Parameter serving: whether the figures are serving's; a single pass (`predict`'s forward
     ///   and decode-step rows) leaves out the published serving runs' caveats, which are about throughput.
     public static func deploymentCaveats(_ d: Deployment, serving: Bool = true) -> [String] {
-        [d.checkpointPrecisionNote, d.dequantization].compactMap { $0 } + (serving ? PublishedServing.servingCaveats(for: d) : [])
+        [d.model.unmodelledNote, d.checkpointPrecisionNote, d.dequantization].compactMap { $0 } + (serving ? PublishedServing.servingCaveats(for: d) : [])
             + [ClockRangeCaveat.note(d), PowerCapFloorCaveat.note(d)].compactMap { $0 }
     }
 }
