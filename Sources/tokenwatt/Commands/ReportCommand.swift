@@ -93,8 +93,8 @@ enum ReportCommand {
     /// report's extension is refused instead (an existing folder of that name is still used).
     static func refuseFileNameAsFolder(_ dir: String?) throws {
         guard let dir else { return }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue { return }
+        // What exists is left to the writer, which says a file is not a folder (exit 1).
+        guard !FileManager.default.fileExists(atPath: dir) else { return }
         let ext = (dir as NSString).pathExtension.lowercased()
         guard reportExtensions.contains(ext) else { return }
         throw UsageError(description: "-o \(dir): -o takes a folder, and the report's several files (NAME.md, .html, .csv, .json) are written into it; "
