@@ -63,8 +63,12 @@ extension Capacity {
         var header: [String] = ["scenario", "GPU", "cap", "queries/day", "mean QPS", "peak QPS", "GPUs", "Wh/query (mean)", "ITL ms", "TTFT ms"]
         header += ["busy MW", "worst-case MW", "\(other): queries/day", "\(other): GPUs"]
         if !targets.isEmpty { header.append("targets") }
+        // Appended after every column there was, so a reader of the columns by place still reads them.
+        header += ["busy MW at band", "queries/day at band high", "± sampling: queries/day", "± sampling: GPUs"]
         s += FleetRendering.table(header, rows.map(cells))
         s += "note: \(Self.basisNote(sizing))\n"
+        if let note = Self.bandNote(rows, sizing: sizing, budgetMegawatts: budgetMegawatts) { s += "note: \(note)\n" }
+        if let note = Self.samplingNote(rows) { s += "note: \(note)\n" }
         for n in notes { s += "note: \(n)\n" }
         for k in skipped { s += "note: scenario '\(k.scenario)' is not sized: it is \(k.reason)\n" }
         return s
@@ -82,7 +86,46 @@ extension Capacity {
         out += [String(r.gpus), wh, itl, ttft, formatNumber(r.busyFacilityMegawatts, significant: 3)]
         out += [formatNumber(r.worstCaseFacilityMegawatts, significant: 3), otherQueries, otherGPUs]
         if !targets.isEmpty { out.append(r.missedTargets.isEmpty ? "meets" : "misses " + r.missedTargets.joined(separator: ", ")) }
+        out.append(r.band.map { "\(formatNumber($0.busyFacilityMegawattsLow, significant: 3))–\(formatNumber($0.busyFacilityMegawattsHigh, significant: 3))"
+            + ($0.highAtWorstCase ? " (worst case)" : "") } ?? "-")
+        out.append(r.band?.queriesPerDayAtHigh.map { FleetRendering.queries(Self.roundedDown($0)) } ?? "-")
+        out.append(r.queriesSamplingHalfWidth.map { "±" + formatPercent($0, decimals: 1) } ?? "-")
+        out.append(r.gpusSamplingHalfWidth.map { "±" + formatPercent($0, decimals: 2) } ?? "-")
         return out
+    }
+
+    /// What the band columns are, with each band the rows were run at; nil when no row has one.
+    /// The rows are sized at the estimate; a fleet built to one draws what its GPUs draw.
+    static func bandNote(_ rows: [Row], sizing: Sizing, budgetMegawatts: Double) -> String? {
+        let banded = rows.filter { $0.band != nil }
+        guard !banded.isEmpty else { return nil }
+        var bands: [String] = []
+        for r in banded {
+            guard let b = r.band?.band else { continue }
+            let words = "\(b.gpu == "forecast" ? "the forecast pool (\(r.gpu))" : b.gpu) × \(QueryRange.ratio(b.ratioLow))–\(QueryRange.ratio(b.ratioHigh))"
+            if !bands.contains(words) { bands.append(words) }
+        }
+        let worst = banded.contains { $0.band?.highAtWorstCase == true }
+            ? "; \"(worst case)\" marks a high end held at the replicas' worst case: their GPUs would draw past their limits, so they run at "
+                + "them and serve fewer queries than the row's" : ""
+        let over = banded.filter { ($0.band?.busyFacilityMegawattsHigh ?? 0) > budgetMegawatts * (1 + 1e-9) }.count
+        return "estimator error: each row is sized at the estimate; \"busy MW at band\" is the row's fleet (its replicas and traffic) "
+            + "at its mean busy draw with every query's GPU energy at the ends of its GPU's measured error band (\(bands.joined(separator: ", ")); "
+            + "measured ÷ estimated GPU energy per output token over tokenwatt validate's runs, as `estimate`'s range and `fleet`'s GWh "
+            + "range take it; host power, idle replicas and PUE as drawn)\(worst), and \"queries/day at band high\" is what \(formatNumber(budgetMegawatts)) MW "
+            + "fills on the \(sizing.words) with the GPU energy at the band's high end. "
+            + "\(over) of \(banded.count) row\(banded.count == 1 ? "" : "s") would draw more than the budget at the high end"
+            + (rows.count > banded.count ? "; a row with \"-\" has no band (another calibration, or GPUs with different bands)" : "")
+    }
+
+    /// The sampling error of queries a day and GPUs, from the rows' draws; nil when no row has one.
+    static func samplingNote(_ rows: [Row]) -> String? {
+        guard rows.contains(where: { $0.queriesSamplingHalfWidth != nil || $0.gpusSamplingHalfWidth != nil }) else { return nil }
+        return "\"± sampling\" is each row's sampling error from its draws alone (95 % interval): for the queries a day, the fleet's for its "
+            + "mean Wh per query (stratified by class), which the traffic a budget fills moves with as the budget over a query's mean energy; "
+            + "for the GPUs, by batch means (the row sized again on \(samplingBatches) fresh seeds, each with 1/\(samplingBatches) of the draws), "
+            + "as they move far less: they are the budget over the busy draw per GPU, and a query's energy and occupancy move together "
+            + "(\"-\": a batch would give a class fewer than \(FleetRunner.minimumClassDraws) draws); --seed N re-draws a row, --samples N tightens it"
     }
 
     public func json() -> JSONValue {
@@ -90,7 +133,8 @@ extension Capacity {
               ("targets", .obj([("itlMs", .optionalNumber(targets.itlMs)), ("ttftMs", .optionalNumber(targets.ttftMs))])),
               ("rows", .array(rows.map(rowJSON))),
               ("failures", .array(failures.map { .obj([("candidate", .str($0.candidate)), ("reason", .str($0.reason))]) })),
-              ("notes", .array(([Self.basisNote(sizing)] + notes).map(JSONValue.str))),
+              ("notes", .array(([Self.basisNote(sizing)] + notes + [Self.bandNote(rows, sizing: sizing, budgetMegawatts: budgetMegawatts),
+                                                                   Self.samplingNote(rows)].compactMap { $0 }).map(JSONValue.str))),
               ("skipped", .array(skipped.map { .obj([("scenario", .str($0.scenario)), ("reason", .str($0.reason))]) }))])
     }
 
@@ -107,6 +151,16 @@ extension Capacity {
         fields += [("otherSizing", .str(sizing.other.rawValue)), ("otherSizingQueriesPerDay", .optionalNumber(r.otherSizing?.queriesPerDay)),
                    ("otherSizingGPUs", .optionalNumber(r.otherSizing.map { Double($0.gpus) }))]
         fields += [("meetsTargets", meets), ("missedTargets", .array(r.missedTargets.map(JSONValue.str)))]
+        // The estimator's error band and the sampling error, after every key there was.
+        fields += [("estimatorBand", r.band.map { .str($0.band.gpu) } ?? .null), ("bandRatioLow", .optionalNumber(r.band?.band.ratioLow)),
+                   ("bandRatioHigh", .optionalNumber(r.band?.band.ratioHigh)),
+                   ("busyFacilityMegawattsLow", .optionalNumber(r.band?.busyFacilityMegawattsLow)),
+                   ("busyFacilityMegawattsHigh", .optionalNumber(r.band?.busyFacilityMegawattsHigh)),
+                   ("bandHighAtWorstCase", r.band.map { .bool($0.highAtWorstCase) } ?? .null),
+                   ("queriesPerDayAtBandHigh", .optionalNumber(r.band?.queriesPerDayAtHigh))]
+        // Shares of the row's figure, as `fleet`'s meanSamplingHalfWidth is.
+        fields += [("queriesPerDaySamplingHalfWidth", .optionalNumber(r.queriesSamplingHalfWidth)),
+                   ("gpusSamplingHalfWidth", .optionalNumber(r.gpusSamplingHalfWidth))]
         return .obj(fields)
     }
 }

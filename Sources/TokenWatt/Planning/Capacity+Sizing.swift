@@ -13,7 +13,8 @@ extension Capacity {
     ///   it; the fleet's own errors otherwise.
     static func sizeCandidate(_ scenario: Scenario, _ k: KernelScenario, change: LeverChange, runner: FleetRunner, budgetMegawatts: Double,
                               samples: Int, seed: UInt64, sizing: Sizing = .busy)
-        throws -> (fleet: FleetResult, peakShare: Double, caveats: [String], other: (queriesPerDay: Double, gpus: Int)?) {
+        throws -> (fleet: FleetResult, peakShare: Double, caveats: [String], other: (queriesPerDay: Double, gpus: Int)?, band: BandRange?,
+                   gpusHalfWidth: Double?) {
         let r = try KernelFleet(scenario: scenario, kernel: k, estimator: runner.estimator).run(samples: samples, seed: seed, change: change)
         guard r.facilityMegawatts > 0 else { throw CandidateFailure(reason: "the fleet draws no power") }
         let budget = budgetMegawatts * 1e6
@@ -33,7 +34,91 @@ extension Capacity {
             let perDay = (scenario.queriesPerDay * s).rounded(.down)
             return perDay >= 1 ? (perDay, gpus(r, scale: perDay / scenario.queriesPerDay)) : nil
         }
-        return (f, (k.diurnal.max() ?? 1.0 / 24) * 24, caveats(f, fleet: fleet, change: change, estimator: runner.estimator), other)
+        let band = try bandRange(f, filled, k, change: change, runner: runner, budgetWatts: budget, samples: samples, seed: seed, sizing: sizing)
+        let gpusHalfWidth = try gpusSamplingHalfWidth(scenario, k, change: change, runner: runner, budgetWatts: budget, samples: samples,
+                                                      seed: seed, sizing: sizing)
+        return (f, (k.diurnal.max() ?? 1.0 / 24) * 24, caveats(f, fleet: fleet, change: change, estimator: runner.estimator), other, band,
+                gpusHalfWidth)
+    }
+
+    /// The sized fleet `f` (scenario `filled`) at the ends of its GPUs' measured error band: run
+    /// again on the same draws with every query's GPU energy × the band's end in place of the
+    /// scale the scenario draws (the replicas, sized on occupancy, stay the same), each replica's
+    /// busy draw held at most at its worst case; and what the budget fills at the band's high end.
+    /// Nil where a GPU of the fleet has no band (another calibration) or its GPUs have different
+    /// bands, which one fixed scale cannot carry.
+    static func bandRange(_ f: FleetResult, _ filled: Scenario, _ k: KernelScenario, change: LeverChange, runner: FleetRunner,
+                          budgetWatts: Double, samples: Int, seed: UInt64, sizing: Sizing) throws -> BandRange? {
+        let gpus = Set(f.hardware.filter { $0.gpus > 0 }.map(\.gpu))
+        let bands = gpus.map { runner.estimator.errorBand(for: $0) }
+        guard let b = bands.first ?? nil, bands.allSatisfy({ $0 == b }) else { return nil }
+        func at(_ ratio: Double) throws -> FleetResult {
+            var fixed = k
+            fixed.gpuEnergyScale = .fixed(ratio)
+            return try KernelFleet(scenario: filled, kernel: fixed, estimator: runner.estimator).run(samples: samples, seed: seed, change: change)
+        }
+        let low = try at(b.ratioLow), high = try at(b.ratioHigh)
+        // Each replica's worst case, from its deployment (its GPUs at their limit, the host busy):
+        // the high end's busy draw cannot pass it (H100 70B replicas: 3,368 W busy × 1.51 of the
+        // GPU share would be past 4,000 W).
+        let worst = Dictionary(k.deployments.map { named -> (String, Double) in
+            var r = named.request
+            if let g = change.gpu { r.gpu = g }
+            if let w = change.powerCapWatts { r.powerCapWatts = w }
+            return (named.name, (try? runner.estimator.deployment(r).worstCaseWallWatts) ?? .infinity)
+        }, uniquingKeysWith: { first, _ in first })
+        var held = high
+        var atWorst = false
+        for i in held.hardware.indices {
+            let limit = worst[held.hardware[i].deployment] ?? .infinity
+            if held.hardware[i].replicaWallWatts > limit {
+                held.hardware[i].replicaWallWatts = limit
+                atWorst = true
+            }
+        }
+        let scale = fillingScale(high, budgetWatts: budgetWatts, sizing: sizing)
+        let perDay = scale.map { (filled.queriesPerDay * $0).rounded(.down) }
+        return BandRange(band: b, busyFacilityMegawattsLow: facilityWatts(low, scale: 1, sizing: .busy) / 1e6,
+                         busyFacilityMegawattsHigh: facilityWatts(held, scale: 1, sizing: .busy) / 1e6, highAtWorstCase: atWorst,
+                         queriesPerDayAtHigh: perDay.flatMap { $0 >= 1 ? $0 : nil })
+    }
+
+    /// Half the 95 % interval of a row's queries a day from the draws alone, as a share: the
+    /// fleet's own for its mean Wh per query (`FleetResult.meanSamplingHalfWidth`, the stratified
+    /// sample mean's, `KernelFleet.samplingHalfWidth`). The budget fills the traffic whose
+    /// replicas' busy draw reaches it, and a replica's busy draw is its class's mean node energy
+    /// over its mean occupancy, so the queries a day are the budget over the mean energy a query
+    /// draws, and move with it by the same share (first order: a relative error of 1/x is x's).
+    /// The chat service at 20 MW over seeds 1–24: queries a day sd 1.78 %, the fleet's ±3.4 % ÷ 1.96 = 1.73 %.
+    static func queriesSamplingHalfWidth(_ f: FleetResult) -> Double? { f.meanSamplingHalfWidth }
+
+    /// Batches `gpusSamplingHalfWidth` splits the draws into.
+    static let samplingBatches = 8
+
+    /// Half the 95 % interval of a row's GPUs from the draws alone, as a share, by batch means:
+    /// the candidate sized again on `samplingBatches` fresh seeds of samples ÷ batches draws each
+    /// (each batch's GPUs where it fills the budget), their standard deviation ÷ √batches the GPUs'
+    /// at the full draws. The fleet's half-width does not carry over: the GPUs a budget powers are
+    /// the budget over the busy draw per GPU, and a query's energy and occupancy move together,
+    /// so over seeds 1–24 the chat service's GPUs at 20 MW moved sd 0.29 % where its queries a
+    /// day moved 1.78 %. Nil where a batch would hold fewer than `FleetRunner.minimumClassDraws`
+    /// draws of a class with traffic, or a batch powers no fleet.
+    static func gpusSamplingHalfWidth(_ scenario: Scenario, _ k: KernelScenario, change: LeverChange, runner: FleetRunner,
+                                      budgetWatts: Double, samples: Int, seed: UInt64, sizing: Sizing) throws -> Double? {
+        let per = samples / samplingBatches
+        let counts = KernelFleet.drawCounts(shares: k.classes.map(\.share), samples: per)
+        guard zip(k.classes, counts).allSatisfy({ $0.share <= 0 || $1 >= FleetRunner.minimumClassDraws }) else { return nil }
+        var batches: [Double] = []
+        for b in 1...samplingBatches {
+            // Seeds apart from the row's and from each other's streams.
+            let r = try KernelFleet(scenario: scenario, kernel: k, estimator: runner.estimator)
+                .run(samples: per, seed: seed &+ UInt64(b) &* 7_777_777, change: change)
+            guard let s = fillingScale(r, budgetWatts: budgetWatts, sizing: sizing) else { return nil }
+            batches.append(Double(gpus(r, scale: (scenario.queriesPerDay * s).rounded(.down) / scenario.queriesPerDay)))
+        }
+        let mean = batches.reduce(0, +) / Double(batches.count)
+        let variance = batches.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(batches.count - 1)
+        return mean > 0 ? 1.96 * (variance / Double(batches.count)).squareRoot() / mean : nil
     }
 
     /// Why a cap of `watts` cannot run on a candidate whose deployments run on `gpus` (nil: not

@@ -37,6 +37,34 @@ public struct Capacity: Sendable {
         /// The latency targets the row misses, in words ("ITL 52.1 ms > 40 ms"); empty when it
         /// meets them or none were given.
         public var missedTargets: [String] = []
+        /// The row's fleet at the ends of its GPU's measured error band (`BandRange`); nil where
+        /// its GPUs have no band, or more than one.
+        public var band: BandRange? = nil
+        /// Half the 95 % interval of queries a day and of GPUs from the draws alone, each as a
+        /// share (`Capacity.queriesSamplingHalfWidth`, `gpusSamplingHalfWidth`); nil where none is given.
+        public var queriesSamplingHalfWidth: Double? = nil
+        public var gpusSamplingHalfWidth: Double? = nil
+    }
+
+    /// A row's fleet with every query's GPU energy at the two ends of its GPU's measured error
+    /// band (`ErrorBand`), in place of the scale the scenario draws per query, as `fleet`'s GWh a
+    /// day range holds it: the band is a systematic error that moves every replica at once. A
+    /// 2026-12-07 statistician's probe found `capacity Workloads/chat-service.json --budget-mw 20`
+    /// printing 928 million queries a day on 16,944 GPUs at 20.0 MW with no range, where the same
+    /// fleet at the H100 band's ends (× 0.798 and × 1.51) draws 17.0 and 27.2 MW.
+    public struct BandRange: Sendable {
+        public var band: ErrorBand
+        /// The row's fleet (its replicas and traffic) at its mean busy draw with the GPU energy at
+        /// the band's low and high end, MW at the facility; each replica at most its worst case,
+        /// the draw of every GPU at its limit, which no GPU exceeds (`highAtWorstCase`).
+        public var busyFacilityMegawattsLow: Double
+        public var busyFacilityMegawattsHigh: Double
+        /// Whether a replica's busy draw at the band's high end passed its worst case, so the high
+        /// end holds there: its GPUs run at their limit and serve fewer queries than the row's.
+        public var highAtWorstCase: Bool
+        /// The queries a day the budget fills on the row's sizing basis with the GPU energy at the
+        /// band's high end (rounded down, as the row's); nil where it powers no fleet.
+        public var queriesPerDayAtHigh: Double?
     }
 
     /// What a budget is held against (`--sizing`). A 2026-12-07 probe sizing a 5 MW site found
@@ -108,21 +136,23 @@ public struct Capacity: Sendable {
     /// As `init(workload:runner:budgetMegawatts:gpus:capCandidates:samples:file:)`, a nil cap
     /// being the workload's own.
     public init(workload w: Workload, runner: FleetRunner, budgetMegawatts: Double, gpus: [String?], caps: [Double?], samples: Int? = nil,
-                file: String? = nil, sizing: Sizing = .busy, targets: Targets = Targets()) throws {
+                seed: UInt64? = nil, file: String? = nil, sizing: Sizing = .busy, targets: Targets = Targets()) throws {
         try self.init(workload: w, runner: runner, budgetMegawatts: budgetMegawatts, gpus: gpus,
-                      capCandidates: caps.map { $0.map(Cap.watts) ?? .asWritten }, samples: samples, file: file, sizing: sizing, targets: targets)
+                      capCandidates: caps.map { $0.map(Cap.watts) ?? .asWritten }, samples: samples, seed: seed, file: file, sizing: sizing,
+                      targets: targets)
     }
 
     /// Sizes each kernel scenario of `w` for each candidate GPU (nil: the workload's own) and cap.
     /// A `.watts` cap at or above a GPU's TDP beside `.uncapped` is the uncapped run, and runs once;
     /// a cap outside a candidate GPU's range is that candidate's failure, naming `--caps`.
     /// - Parameters:
+    ///   - seed: the workload's seed in place of its own (`--seed`), as `fleet` takes it.
     ///   - file: the workload's path, named in the error when it has no kernel scenario.
     ///   - sizing: what the budget is held against; the other basis is given beside each row.
     ///   - targets: latency targets; a row that misses them is marked (`Row.missedTargets`), not dropped.
     /// - Throws: `FleetError` when `w` has no kernel scenario.
     public init(workload w: Workload, runner: FleetRunner, budgetMegawatts: Double, gpus: [String?], capCandidates caps: [Cap],
-                samples: Int? = nil, file: String? = nil, sizing: Sizing = .busy, targets: Targets = Targets()) throws {
+                samples: Int? = nil, seed: UInt64? = nil, file: String? = nil, sizing: Sizing = .busy, targets: Targets = Targets()) throws {
         self.budgetMegawatts = budgetMegawatts
         self.sizing = sizing
         self.targets = targets
@@ -135,8 +165,10 @@ public struct Capacity: Sendable {
                              + skips.map { "'\($0.scenario)' is \($0.kind)" }.joined(separator: ", "))
         }
         // The seeds `fleet` gives each scenario (a scenario that shares another's draws was
-        // drawn afresh here, and the Google workload's four boundaries disagreed by 1 %).
-        let seeds = FleetRunner.scenarioSeeds(w, seed: w.seed)
+        // drawn afresh here, and the Google workload's four boundaries disagreed by 1 %). `--seed`
+        // replaces the workload's as in `fleet`: capacity had refused it, so its sampling error
+        // could not be checked by re-running (chat service GPUs 1760–1872 over seeds 1–48).
+        let seeds = FleetRunner.scenarioSeeds(w, seed: seed ?? w.seed)
         // Every kernel scenario × GPU × cap, scenario first, as the rows had been run.
         let candidates = w.scenarios.enumerated().flatMap { i, scenario -> [(seed: UInt64, scenario: Scenario, kernel: KernelScenario, gpu: String?, cap: Cap)] in
             guard case let .kernel(written) = scenario.kind else { return [] }
@@ -174,6 +206,9 @@ public struct Capacity: Sendable {
                 row.busyFacilityMegawatts = Self.facilityWatts(f, scale: 1, sizing: .busy) / 1e6
                 row.worstCaseFacilityMegawatts = Self.facilityWatts(f, scale: 1, sizing: .worstCase) / 1e6
                 row.otherSizing = sized.other
+                row.band = sized.band
+                row.queriesSamplingHalfWidth = Self.queriesSamplingHalfWidth(f)
+                row.gpusSamplingHalfWidth = sized.gpusHalfWidth
                 row.missedTargets = targets.missed(itl: f.meanITLMs, ttft: f.meanTTFTMs)
                 rows.append(row)
                 notes += Self.fitNotes(f).map { "\(label): \($0)" }

@@ -49,6 +49,30 @@ public struct PowerPlan: Sendable {
     /// settings and a decode saving beyond the largest measured is an upper bound. `power` had
     /// dropped them all, though its watts come from the same estimate.
     public let notes: [String]
+    /// The wall watts while serving and the year's kWh with the GPUs' power at the two ends of
+    /// their measured error band, as `estimate` builds its range (`QueryRange`); nil where the
+    /// GPU has no band (a calibration other than the bundled one).
+    public let range: Range?
+    /// What the band's runs are beyond its ends (`ErrorBands.caveat`), said with the range.
+    let bandCaveat: String
+
+    /// `power`'s figures at the ends of the estimator's measured error band (`ErrorBand`): the
+    /// GPUs' power × `ratioLow` and × `ratioHigh`, each GPU at most its limit (the cap, else TDP);
+    /// host power, idle power, duty cycle and PUE as given. A 2026-12-07 statistician's probe found
+    /// `power … --input 1000 --output 200 --batch 64` printing "a year 37610 kWh" alone where
+    /// `estimate` gives the same deployment −14 %/+36 %.
+    public struct Range: Sendable {
+        public let band: ErrorBand
+        /// Wall power while serving at the band's low and high end (W).
+        public let totalWattsLow: Double
+        public let totalWattsHigh: Double
+        public let annualKilowattHoursLow: Double
+        public let annualKilowattHoursHigh: Double
+        /// Per-GPU watts at the band's high end before the limit holds them (W); above
+        /// `PowerPlan.powerLimitWatts` the GPUs run at the limit and serve fewer tokens a second,
+        /// so the energy per token rises through time, not power.
+        public let unlimitedWattsPerGPUHigh: Double
+    }
 
     public init(estimator: Estimator, deployment d: Deployment, inputs: Inputs) throws {
         deployment = d
@@ -67,12 +91,50 @@ public struct PowerPlan: Sendable {
         powerLimitWatts = d.powerLimitWatts
         peakWatts = d.worstCaseWallWatts
         shareOfLimit = wattsPerGPU / d.powerLimitWatts
-        annualKilowattHours = (totalWatts * inputs.dutyCycle + idleWatts * (1 - inputs.dutyCycle)) * 8760 / 1000 * inputs.pue
+        annualKilowattHours = Self.annualKilowattHours(wall: totalWatts, idle: idleWatts, inputs)
+        let band = estimator.errorBand(for: d.gpu.id)
+        if let b = band {
+            // The band is measured ÷ estimated GPU energy per output token: at the high end a GPU
+            // cannot draw past its limit (H100 at 600 W × 1.51 = 905 W against 700 W TDP), so
+            // the wall watts hold there and the tokens come slower.
+            let limit = d.powerLimitWatts, perGPU = serving.gpuPower.watts, psu = node.psuEfficiency, given = inputs
+            let idle = idleWatts
+            func wall(_ ratio: Double) -> Double { (min(limit, perGPU * ratio) + hostPerGPU) * n / psu }
+            let low = wall(b.ratioLow), high = wall(b.ratioHigh)
+            range = Range(band: b, totalWattsLow: low, totalWattsHigh: high,
+                          annualKilowattHoursLow: Self.annualKilowattHours(wall: low, idle: idle, given),
+                          annualKilowattHoursHigh: Self.annualKilowattHours(wall: high, idle: idle, given),
+                          unlimitedWattsPerGPUHigh: perGPU * b.ratioHigh)
+        } else {
+            range = nil
+        }
+        bandCaveat = band != nil ? ErrorBands.bundled.caveat(for: d.gpu, catalog: estimator.gpus) : ""
         let measured = estimator.errorBand(for: d.gpu.id) != nil && QueryEstimate.tuned(d)
         notes = serving.notes
             + (measured ? ["the runs this GPU's error was measured on (estimate's range) ran at their GPUs' default clocks "
                            + "and power limits, not at this clock or cap"] : [])
             + [try QueryEstimate.clockCaveat(estimator, d, request, serving)].compactMap { $0 }
+    }
+
+    /// kWh a year: `wall` W serving for the duty cycle, `idle` W the rest, × PUE.
+    static func annualKilowattHours(wall: Double, idle: Double, _ inputs: Inputs) -> Double {
+        (wall * inputs.dutyCycle + idle * (1 - inputs.dutyCycle)) * 8760 / 1000 * inputs.pue
+    }
+
+    /// The range in words: the band, where it comes from, and where the limit holds the high end.
+    public var rangeWords: String {
+        guard let r = range else {
+            return "no range: the measured error bands (error-bands.json) are those of the bundled coefficients"
+        }
+        let held = r.unlimitedWattsPerGPUHigh > powerLimitWatts
+            ? "; at the high end each GPU would draw \(formatNumber(r.unlimitedWattsPerGPUHigh, significant: 4)) W, above its "
+                + "\(formatNumber(powerLimitWatts)) W limit, so it runs at the limit and serves fewer tokens a second (the wall watts and kWh "
+                + "hold there; the energy per token still rises, as `estimate`'s range says)"
+            : ""
+        let caveat = bandCaveat
+        return "range: the wall watts while serving and the year's kWh with the GPUs' power at the ends of the estimator's measured error, "
+            + QueryRange.describe(r.band) + (caveat.isEmpty ? "" : "; " + caveat)
+            + "; host power, idle power, duty cycle and PUE as above" + held
     }
 
     public var coolingBTUPerHour: Double { totalWatts * Self.btuPerHourPerWatt }
@@ -116,7 +178,7 @@ public struct PowerPlan: Sendable {
             "cooling load = wall power while serving × 3.412 BTU/h per W (NIST SP 811)",
         // How the batch splits over data-parallel engines, as estimate says it: 8 GPUs at tp 4
         // and batch 256 run 2 engines of 128 each, which power had left unsaid.
-        ] + [QueryEstimate.replicaAssumption(d, serving), d.checkpointPrecisionNote, d.dequantization].compactMap { $0 } + notes
+        ] + [QueryEstimate.replicaAssumption(d, serving), d.checkpointPrecisionNote, d.dequantization].compactMap { $0 } + notes + [rangeWords]
     }
 
     public func specJSON() -> JSONValue {
@@ -135,7 +197,17 @@ public struct PowerPlan: Sendable {
             ("annualKilowattHours", .num(annualKilowattHours)), ("annualCost", .optionalNumber(annualCost)),
             ("pricePerKWh", .optionalNumber(inputs.pricePerKWh)), ("verdict", .str(verdict)),
             ("assumptions", .array(assumptions.map(JSONValue.str))),
+            ("range", rangeJSON),
         ])
+    }
+
+    /// The range as JSON (null without a band): the band's ends and the figures at each.
+    var rangeJSON: JSONValue {
+        guard let r = range else { return .null }
+        return .obj([("band", .str(r.band.gpu)), ("ratioLow", .num(r.band.ratioLow)), ("ratioHigh", .num(r.band.ratioHigh)),
+                     ("totalWattsLow", .num(r.totalWattsLow)), ("totalWattsHigh", .num(r.totalWattsHigh)),
+                     ("annualKilowattHoursLow", .num(r.annualKilowattHoursLow)), ("annualKilowattHoursHigh", .num(r.annualKilowattHoursHigh)),
+                     ("gpuAtLimitHigh", .bool(r.unlimitedWattsPerGPUHigh > powerLimitWatts)), ("basis", .str(rangeWords))])
     }
 
     public func text() -> String {
@@ -148,6 +220,13 @@ public struct PowerPlan: Sendable {
         s += "  a year             \(formatNumber(annualKilowattHours, significant: 4)) kWh at a \(formatPercent(inputs.dutyCycle, decimals: 0)) duty cycle, PUE \(formatNumber(inputs.pue))"
         s += annualCost.map { ", cost \(formatNumber($0, significant: 4)) at \(formatNumber(inputs.pricePerKWh ?? 0)) per kWh\n" } ?? "\n"
         s += "  throughput         \(formatNumber(serving.outputTokensPerSecond, significant: 4)) output tokens/s, \(formatNumber(serving.energyPerOutputToken.joules, significant: 3)) J per output token (GPUs)\n"
+        if let r = range {
+            // Its own line, apart from the year's cost: the wall watts and kWh at the band's ends.
+            s += "  range              \(formatNumber(r.totalWattsLow, significant: 4))–\(formatNumber(r.totalWattsHigh, significant: 4)) W while serving, "
+                + "\(formatNumber(r.annualKilowattHoursLow, significant: 4))–\(formatNumber(r.annualKilowattHoursHigh, significant: 4)) kWh a year "
+                + "(GPU power × \(QueryRange.ratio(r.band.ratioLow))–\(QueryRange.ratio(r.band.ratioHigh)), the estimator's measured error"
+                + (r.unlimitedWattsPerGPUHigh > powerLimitWatts ? "; the high end held at the GPUs' limit" : "") + ")\n"
+        }
         s += "\nVERDICT: \(verdict)\n\nASSUMPTIONS\n" + assumptions.map { "  - \($0)\n" }.joined()
         return s
     }

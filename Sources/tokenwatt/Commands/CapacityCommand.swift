@@ -6,7 +6,7 @@ import TokenWatt
 enum CapacityCommand {
     static let usage = """
     tokenwatt capacity FILE.json --budget-mw MW [--gpus ID,ID,...] [--caps W,W,...] [--sizing busy|worst-case]
-                       [--itl-ms MS] [--ttft-ms MS] [--samples N]
+                       [--itl-ms MS] [--ttft-ms MS] [--samples N] [--seed N]
                        [--format text|json] [--data-dir DIR] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       For each kernel scenario of the workload, each GPU (default: the workload's own) and each cap
       (default: the deployments' own, TDP where they set none), the queries a day, GPUs, Wh per query
@@ -23,10 +23,13 @@ enum CapacityCommand {
       deployments (the GPU's measured error, the AMD caveat, dequantized weights, a cap's decode
       saving as an upper bound), each once with the candidates it applies to. A mix or
       throughput-table scenario has no fleet of its own to size: a note names each one skipped.
+      Each row ends with the fleet's busy MW with the GPU energy at the ends of its GPU's measured
+      error band, the queries a day the budget fills at the band's high end, and the sampling error
+      (±, 95 %) of its queries a day and GPUs; --seed N re-draws them, as in fleet.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["budget-mw", "gpus", "caps", "sizing", "itl-ms", "ttft-ms", "samples", "format", "data-dir",
+        let args = try Arguments(argv, valued: ["budget-mw", "gpus", "caps", "sizing", "itl-ms", "ttft-ms", "samples", "seed", "format", "data-dir",
                                                 "calibration", "model-catalog", "gpu-catalog"], boolean: [])
         // "error: missing argument" had named nothing: the argument is the workload file.
         guard !args.positional.isEmpty else { throw UsageError(description: "missing FILE.json, the workload whose scenarios to size") }
@@ -56,12 +59,13 @@ enum CapacityCommand {
         let sizing = try args.choice("sizing", Capacity.Sizing.self) ?? .busy
         let targets = Capacity.Targets(itlMs: try args.double("itl-ms", 1e-6...1e9), ttftMs: try args.double("ttft-ms", 1e-6...1e9))
         let samples = try args.int("samples", 100...10_000_000)
+        let seed = try args.int("seed", 0...Int(Int32.max)).map { UInt64($0) }
         let workload = try WorkloadReader.read(path: file, dataDirectory: data, models: estimator.models, gpus: estimator.gpus)
         if let refusal = Capacity.capsUsageError(workload, gpus: gpus, caps: caps, catalog: estimator.gpus) {
             throw UsageError(description: refusal)
         }
         let capacity = try Capacity(workload: workload, runner: FleetRunner(estimator: estimator, dataDirectory: data), budgetMegawatts: budget,
-                                    gpus: gpus, capCandidates: caps, samples: samples, file: file, sizing: sizing, targets: targets)
+                                    gpus: gpus, capCandidates: caps, samples: samples, seed: seed, file: file, sizing: sizing, targets: targets)
         Output.write(format == .json ? JSONWriter(sortKeys: false).write(capacity.json()) : capacity.text())
         // Why each candidate did not run is a diagnostic, not a row of the result: stderr (they
         // were "not run:" lines on stdout, even when none ran).
