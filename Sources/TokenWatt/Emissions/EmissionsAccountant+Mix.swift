@@ -45,6 +45,7 @@ extension EmissionsAccountant {
         result.contractualShare = Self.mixContractualShare(parts)
         result.host = Self.mixHost(parts)
         result.locationDerivation = Self.mixLocationDerivation(parts)
+        result.outputTokensPerQuery = Self.mixOutputTokens(parts)
         result.mixGrids = parts.map {
             let e = $0.emissions
             return MixGrid(scenario: $0.scenario, share: $0.share, regionID: e.regionID, regionName: e.regionName, locationGramsPerKWh: e.locationGramsPerKWh,
@@ -106,6 +107,20 @@ extension EmissionsAccountant {
                          + "): their blend mixes what each counts")
         }
         return notes
+    }
+
+    /// The mix's mean query's output tokens: its parts' by their shares of its queries (a
+    /// divisor divides the energy, not the tokens); nil where some part has none (a throughput
+    /// table).
+    static func mixOutputTokens(_ parts: [MixPart]) -> Double? {
+        let shares = parts.reduce(0) { $0 + $1.share }
+        guard shares > 0 else { return nil }
+        var tokens = 0.0
+        for p in parts {
+            guard let t = p.emissions.outputTokensPerQuery else { return nil }
+            tokens += p.share * t
+        }
+        return tokens / shares
     }
 
     /// The currency every part prices in, or nil (no cost) with a note where some part has no

@@ -69,7 +69,19 @@ public struct EmissionsAccountant: Sendable {
         result.host = cloud.map { Host(cloudRegion: $0.id, provider: s.provider ?? $0.provider) } ?? s.provider.map { Host(cloudRegion: nil, provider: $0) }
         result.locationDerivation = derivation
         result.embodiedGPUGramsPerDay = gpuEmbodied
+        result.outputTokensPerQuery = Self.outputTokensPerQuery(r)
         return result
+    }
+
+    /// The mean query's output tokens: its drawn classes' means weighted by their shares, as the
+    /// draws weigh its Wh (an undrawn class is counted at the others' mean); nil without classes
+    /// (a throughput table) or tokens.
+    static func outputTokensPerQuery(_ r: FleetResult) -> Double? {
+        let drawn = r.classes.filter { $0.draws > 0 && $0.share > 0 }
+        let shares = drawn.reduce(0) { $0 + $1.share }
+        guard shares > 0 else { return nil }
+        let tokens = drawn.reduce(0) { $0 + $1.share * $1.meanOutputTokens } / shares
+        return tokens > 0 ? tokens : nil
     }
 
     /// A day's carbon both ways with the day's energy at the ends of its measured error band, at

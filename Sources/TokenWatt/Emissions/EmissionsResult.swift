@@ -89,6 +89,25 @@ public struct EmissionsResult: Sendable {
     /// A day's embodied grams of the provisioned GPUs alone (nil where none is counted): the
     /// embodied figure counts their servers too, whatever the boundary.
     public var embodiedGPUGramsPerDay: Double?
+    /// Output tokens the mean query generates (every call and sequence; a kernel scenario's
+    /// drawn classes by share, a mix's parts' by share where each has one; nil for a throughput
+    /// table, which gives no tokens).
+    public var outputTokensPerQuery: Double?
+
+    /// Electricity cost per million output tokens: the mean query's cost ÷ its output tokens ×
+    /// 10⁶, in `currency` (nil without a price or without tokens). The unit a FinOps comparison
+    /// of models is made in; the report had cost per query and per day only.
+    public var costPerMillionOutputTokens: Double? {
+        guard let c = perQuery.cost, let t = outputTokensPerQuery, t > 0 else { return nil }
+        return c / t * 1e6
+    }
+
+    /// A day's electricity cost with the day's energy at the ends of its measured error band:
+    /// the period's low–high ÷ its days, as cost is per kWh (nil without a band or a price).
+    public var dayCostRange: Bounds? {
+        guard let r = periodRange, let low = r.low.cost, let high = r.high.cost, periodDays > 0 else { return nil }
+        return Bounds(low: low / periodDays, high: high / periodDays)
+    }
 
     /// Whether a mix's parts' location- and market-based factors differ in basis: their blend
     /// then mixes what each counts.

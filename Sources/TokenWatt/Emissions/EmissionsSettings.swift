@@ -80,6 +80,54 @@ public struct EmissionsSettings: Sendable {
     }
 }
 
+// MARK: - Price and currency
+
+extension EmissionsSettings {
+    /// What a currency must be, as an error states it.
+    public static let currencyExpected = "a currency code of three letters A–Z as ISO 4217 has them, such as USD or EUR "
+        + "(lower case is read as upper; the unit every cost is printed in)"
+
+    /// `value` as an ISO 4217 code, upper-cased ("eur" → "EUR"), or nil where it is not three
+    /// ASCII letters. ISO 4217 codes are three upper-case letters A–Z; a mix of parts in "EUR" and
+    /// "eur" had printed no cost ("different currencies (EUR, eur)"), and "<b>X</b>" had been
+    /// taken as one word and gone raw into the Markdown.
+    public static func currencyCode(_ value: String) -> String? {
+        guard value.count == 3, value.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("a"..."z").contains($0) }) else { return nil }
+        return value.uppercased()
+    }
+
+    /// Refuses a currency that labels no price of its own: price and currency are one unit.
+    /// A scenario that set only `currency` over the workload's `pricePerKWh` 0.12 USD had its
+    /// price relabelled 0.12 EUR/kWh with no word (the factors table read "0.12 EUR/kWh |
+    /// workload file"), and a currency with no price anywhere was dropped silently (JSON
+    /// `currency` null). A scenario may restate the currency it inherits; a mix is left to its
+    /// parts, whose costs it adds (`WorkloadReader.mixEmissionsMismatch` checks its own keys).
+    /// - Throws: `InputError.invalidValue` naming `scenarios[i].emissions.currency` or
+    ///   `emissions.currency`.
+    static func checkPriceCurrency(workload w: EmissionsSettings, scenarios: [Scenario], file: String) throws {
+        for (i, s) in scenarios.enumerated() {
+            if case .mix = s.kind { continue }
+            guard let e = s.emissions, e.ownKeys.contains("currency"), !e.ownKeys.contains("pricePerKWh") else { continue }
+            let field = "scenarios[\(i)].emissions.currency"
+            if let p = w.pricePerKWh {
+                guard e.currency != w.currency else { continue }
+                throw InputError.invalidValue(file: file, field: field, value: e.currency,
+                                              expected: "\(w.currency), the currency of the price it inherits (the workload's pricePerKWh "
+                                                  + "\(formatNumber(p)) is \(w.currency) per kWh): a price and its currency are one unit, so set "
+                                                  + "pricePerKWh beside currency in this scenario's emissions object, or leave currency off")
+            }
+            throw InputError.invalidValue(file: file, field: field, value: e.currency,
+                                          expected: "a currency beside a price: this scenario has no pricePerKWh, its own or the workload's, "
+                                              + "so no cost is printed in it (set pricePerKWh, or leave currency off)")
+        }
+        if w.ownKeys.contains("currency"), w.pricePerKWh == nil, !scenarios.contains(where: { $0.emissions?.pricePerKWh != nil }) {
+            throw InputError.invalidValue(file: file, field: "emissions.currency", value: w.currency,
+                                          expected: "a currency beside a price: neither the workload nor any scenario sets pricePerKWh, "
+                                              + "so no cost is printed in it (set pricePerKWh, or leave currency off)")
+        }
+    }
+}
+
 extension EmissionsSettings {
     /// These settings without the operator taken from the cloud region: for a scenario that
     /// sets its own pue, whose site is then not known to be the operator's fleet average.
@@ -151,15 +199,14 @@ extension WorkloadReader.Context {
         return s
     }
 
-    /// A currency as it labels every cost ("0.0284 EUR"): a word without spaces, such as USD or
-    /// EUR. An empty one had been taken, and the cost printed as a bare 2.84e-6 with an empty
-    /// CSV currency cell.
+    /// A currency as it labels every cost ("0.0284 EUR"): an ISO 4217 code (`EmissionsSettings.currencyCode`).
+    /// An empty one had been taken, and the cost printed as a bare 2.84e-6 with an empty CSV
+    /// currency cell.
     static func currency(_ value: String, file: String, field: String) throws -> String {
-        guard !value.isEmpty, !value.contains(where: { $0.isWhitespace || $0.isNewline }), value.count <= 12 else {
-            throw InputError.invalidValue(file: file, field: field, value: "'\(value)'",
-                                          expected: "a currency code such as USD or EUR (one word of at most 12 characters, the unit every cost is printed in)")
+        guard let code = EmissionsSettings.currencyCode(value) else {
+            throw InputError.invalidValue(file: file, field: field, value: "'\(value)'", expected: EmissionsSettings.currencyExpected)
         }
-        return value
+        return code
     }
 
     /// A scenario on another grid than the workload's that inherits figures bound to the
@@ -171,8 +218,13 @@ extension WorkloadReader.Context {
         guard own.contains("region"), base.givenKeys.contains("region"), region.lowercased() != base.region.lowercased() else { return nil }
         let kept = EmissionsSettings.regionBoundKeys.filter { base.givenKeys.contains($0) && !own.contains($0) }
         guard !kept.isEmpty else { return nil }
+        // The price is named with its currency, the unit it is inherited in (the note had said
+        // "`pricePerKWh`" alone beside a scenario that went on to relabel it).
+        let words = kept.map { key in
+            key == "pricePerKWh" ? "`pricePerKWh` with its `currency` (\(base.pricePerKWh.map { formatNumber($0) } ?? "none") \(base.currency)/kWh)" : "`\(key)`"
+        }
         return "this scenario's region (\(region)) differs from the workload's (\(base.region)), yet it inherits the workload's "
-            + kept.map { "`\($0)`" }.joined(separator: ", ") + ": set them in the scenario's emissions object if they do not hold here"
+            + words.joined(separator: ", ") + ": set them in the scenario's emissions object if they do not hold here"
     }
 
     /// `{"values": [24 g/kWh]}` or `{"file": "x.csv", "column": "c"}`: an hourly series starting

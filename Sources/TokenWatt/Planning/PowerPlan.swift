@@ -13,13 +13,16 @@ public struct PowerPlan: Sendable {
         public var dutyCycle: Double
         public var pue: Double
         public var pricePerKWh: Double?
+        /// The ISO 4217 code `pricePerKWh` is in, and so the annual cost (USD unless given, as a
+        /// workload's `currency`): the cost had printed as a bare "4799 at 0.12 per kWh".
+        public var currency: String
 
         /// `pue` defaults to the facility catalog's, as every other command's does: at 1 the
         /// year's kWh had read 1.54 times lower than `estimate`'s facility energy with nothing said.
         public init(batch: Int, inputTokens: Int, outputTokens: Int, dutyCycle: Double = 1, pue: Double = LedgerSettings.defaultPUE,
-                    pricePerKWh: Double? = nil) {
+                    pricePerKWh: Double? = nil, currency: String = "USD") {
             self.batch = batch; self.inputTokens = inputTokens; self.outputTokens = outputTokens
-            self.dutyCycle = dutyCycle; self.pue = pue; self.pricePerKWh = pricePerKWh
+            self.dutyCycle = dutyCycle; self.pue = pue; self.pricePerKWh = pricePerKWh; self.currency = currency
         }
     }
 
@@ -195,7 +198,9 @@ public struct PowerPlan: Sendable {
             ("outputTokensPerSecond", .num(serving.outputTokensPerSecond)), ("joulesPerOutputToken", .num(serving.energyPerOutputToken.joules)),
             ("effectiveBatch", .num(Double(serving.effectiveBatch))), ("requestedBatch", .num(Double(serving.requestedBatch))),
             ("annualKilowattHours", .num(annualKilowattHours)), ("annualCost", .optionalNumber(annualCost)),
-            ("pricePerKWh", .optionalNumber(inputs.pricePerKWh)), ("verdict", .str(verdict)),
+            ("pricePerKWh", .optionalNumber(inputs.pricePerKWh)),
+            // The unit of annualCost and pricePerKWh; null beside no price, as a report's currency.
+            ("currency", annualCost == nil ? .null : .str(inputs.currency)), ("verdict", .str(verdict)),
             ("assumptions", .array(assumptions.map(JSONValue.str))),
             ("range", rangeJSON),
         ])
@@ -218,7 +223,7 @@ public struct PowerPlan: Sendable {
         s += "  cooling            \(formatNumber(coolingBTUPerHour, significant: 4)) BTU/h\n"
         s += "  PSU capacity       \(formatNumber(recommendedPSUWatts, significant: 4)) W recommended (peak × 1.25)\n"
         s += "  a year             \(formatNumber(annualKilowattHours, significant: 4)) kWh at a \(formatPercent(inputs.dutyCycle, decimals: 0)) duty cycle, PUE \(formatNumber(inputs.pue))"
-        s += annualCost.map { ", cost \(formatNumber($0, significant: 4)) at \(formatNumber(inputs.pricePerKWh ?? 0)) per kWh\n" } ?? "\n"
+        s += annualCost.map { ", cost \(formatNumber($0, significant: 4)) \(inputs.currency) at \(formatNumber(inputs.pricePerKWh ?? 0)) \(inputs.currency)/kWh\n" } ?? "\n"
         s += "  throughput         \(formatNumber(serving.outputTokensPerSecond, significant: 4)) output tokens/s, \(formatNumber(serving.energyPerOutputToken.joules, significant: 3)) J per output token (GPUs)\n"
         if let r = range {
             // Its own line, apart from the year's cost: the wall watts and kWh at the band's ends.

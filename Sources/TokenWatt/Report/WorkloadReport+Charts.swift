@@ -131,6 +131,10 @@ extension WorkloadReport {
         // On- and off-site apart: withdrawn and consumed water do not add up (`WaterBases`).
         "water_onsite_m3_per_period_low", "water_onsite_m3_per_period_high", "water_offsite_m3_per_period_low", "water_offsite_m3_per_period_high",
         "embodied_t_per_period", "cost_per_period", "cost_per_period_low", "cost_per_period_high",
+        // Appended: the cost per mean query (JSON perQuery.cost had no CSV column), the day's
+        // cost low–high beside gwh_per_day_low/high, and per million output tokens (a FinOps
+        // probe found cost per day and per period only).
+        "cost_per_query", "cost_per_day_low", "cost_per_day_high", "cost_per_million_output_tokens",
     ]
 
     func csv() -> String {
@@ -157,7 +161,7 @@ extension WorkloadReport {
             let bases = [e.basisNames.location ?? "", e.basisNames.market ?? ""]
             let water = [n(e.perDay.waterOnsiteLitres / 1e3), n(e.perDay.waterOffsiteLitres / 1e3), e.waterBases.onsite, e.waterBases.offsite]
             lines.append(CSVWriter.line(fields + energyRange + carbonRange + [Self.embodiedNotCounted(s)] + bases + [Self.hardwareCell(f)] + water
-                                        + Self.disclosureCells(e, n)))
+                                        + Self.disclosureCells(e, n) + Self.costCells(e, n)))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -172,6 +176,22 @@ extension WorkloadReport {
             + ends { $0.locationGrams / 1e6 } + ends { $0.marketGrams / 1e6 }
             + [n(p.waterOnsiteLitres / 1e3), n(p.waterOffsiteLitres / 1e3)]
             + ends { $0.waterOnsiteLitres / 1e3 } + ends { $0.waterOffsiteLitres / 1e3 } + [p.embodiedGrams.map { n($0 / 1e6) } ?? ""] + cost
+    }
+
+    /// The last columns, from `cost_per_query` on: empty without a price (the day's low–high
+    /// also without a band, per million tokens also without tokens).
+    static func costCells(_ e: EmissionsResult, _ n: (Double) -> String) -> [String] {
+        let day = e.dayCostRange
+        return [e.perQuery.cost.map(n) ?? "", day.map { n($0.low) } ?? "", day.map { n($0.high) } ?? "", e.costPerMillionOutputTokens.map(n) ?? ""]
+    }
+
+    /// The emissions JSON's cost keys after the disclosure's, as the CSV's last columns give them
+    /// (null where the CSV's cell is empty), with the output tokens the per-million figure divides by.
+    static func costJSON(_ e: EmissionsResult) -> [(String, JSONValue)] {
+        let day = e.dayCostRange
+        return [("costPerDayLow", .optionalNumber(day?.low)), ("costPerDayHigh", .optionalNumber(day?.high)),
+                ("outputTokensPerQuery", .optionalNumber(e.outputTokensPerQuery)),
+                ("costPerMillionOutputTokens", .optionalNumber(e.costPerMillionOutputTokens))]
     }
 
     /// The emissions JSON's last keys: the period's low–high (embodied has none), the covered
@@ -237,7 +257,7 @@ extension WorkloadReport {
                                                  ("servers", .array(e.embodiedMissing.nodes.map(JSONValue.str))),
                                                  ("scenariosWithoutFleet", .array(e.embodiedMissing.scenarios.map(JSONValue.str)))])),
                 ]
-                fields.append(("emissions", .obj(base + Self.disclosureJSON(s))))
+                fields.append(("emissions", .obj(base + Self.disclosureJSON(s) + Self.costJSON(e))))
                 return .object(fields)
             })),
             ("testTimeCompute", testTimeComputeJSON()),

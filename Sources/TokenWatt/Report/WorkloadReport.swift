@@ -178,12 +178,18 @@ public struct WorkloadReport: Sendable {
             b.append(.paragraph("Levers, each applied alone and ranked by the energy it saves:"))
             // With what each lever costs in latency and GPUs, which the text and JSON give: the
             // table had ranked savings with no word of their latency.
+            // With a price, what each lever changes the day's electricity cost by, in money (the
+            // table had the saving in % alone); the column is absent without one.
+            let dayCost = s.emissions.perDay.cost
             b.append(.table(["lever", "mean Wh/query", "GWh/day", "saving", "saving across measured error"] + FleetRendering.leverChangeHeader
-                                + ["such changes, measured"],
-                            f.levers.map { [$0.name, wh($0.meanWhPerQuery), formatNumber($0.gwhPerDay, significant: 3), formatPercent($0.saving, decimals: 1),
-                                            $0.savingRange.map(FleetRendering.signedRange) ?? "–"] + FleetRendering.leverChangeCells($0, base: f)
-                                           + [$0.measured.map(FleetRendering.leverAccuracyWords) ?? "–"] },
-                            numeric: [1, 2, 3, 5, 6, 7]))
+                                + ["such changes, measured"] + (dayCost == nil ? [] : ["cost/day change"]),
+                            f.levers.map { l in
+                                [l.name, wh(l.meanWhPerQuery), formatNumber(l.gwhPerDay, significant: 3), formatPercent(l.saving, decimals: 1),
+                                 l.savingRange.map(FleetRendering.signedRange) ?? "–"] + FleetRendering.leverChangeCells(l, base: f)
+                                    + [l.measured.map(FleetRendering.leverAccuracyWords) ?? "–"]
+                                    + (dayCost.map { [Self.signedMoney(-l.saving * $0, s.emissions.currency)] } ?? [])
+                            },
+                            numeric: dayCost == nil ? [1, 2, 3, 5, 6, 7] : [1, 2, 3, 5, 6, 7, 9]))
             // A cap or clock lever's saving beyond the measured, under the table that ranks it.
             for line in FleetRendering.caveatLines(f.levers) { b.append(.paragraph("Upper bound: " + line)) }
             if charts { b.append(.chart(leverChart(f))) }
@@ -225,6 +231,10 @@ public struct WorkloadReport: Sendable {
                          + span { ReportUnits.money($0.cost ?? 0, e.currency) })
         }
         let header = ["", "per query (mean)", "per day", "per \(days) days"] + (range == nil ? [] : ["per \(days) days, low–high"])
+        let perToken: [ReportBlock] = e.costPerMillionOutputTokens.map { c in
+            [.paragraph("Electricity cost per million output tokens: \(ReportUnits.money(c, e.currency)) (the mean query's "
+                        + "\(ReportUnits.money(q.cost ?? 0, e.currency)) ÷ its \(formatNumber(e.outputTokensPerQuery ?? 0, significant: 4)) output tokens).")]
+        } ?? []
         return [
             .paragraph("Carbon both ways, location- and market-based (the GHG Protocol's Scope 2 dual-reporting methods; whose scope it falls in is below), "
                        + "\(Self.gridWords(e)): location-based \(formatNumber(e.locationGramsPerKWh, significant: 4)) \(Self.unit(e, location: true)) "
@@ -234,8 +244,11 @@ public struct WorkloadReport: Sendable {
                        + "location-based (P5–P95 \(ReportUnits.mass(e.p5QueryLocationGrams))–\(ReportUnits.mass(e.p95QueryLocationGrams)))."
                        + (Self.dayMultiplier(s.fleet).map { " Per day and per period are × \(formatNumber($0, significant: 3)) the mean query's × the queries: the day is \(Self.dayReason(s))." } ?? "")),
             .table(header, rows, numeric: Set(1..<header.count)),
-        ]
+        ] + perToken
     }
+
+    /// A change in money with its sign: "+12.3 EUR", "-4.56 EUR", "0 EUR".
+    static func signedMoney(_ x: Double, _ currency: String) -> String { (x > 0 ? "+" : "") + ReportUnits.money(x, currency) }
 
     static func basisWords(_ b: CarbonBasis?) -> String { b?.words ?? "the workload file's figure, basis not stated" }
 

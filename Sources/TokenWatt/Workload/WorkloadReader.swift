@@ -29,6 +29,7 @@ public enum WorkloadReader {
         let scenarios = try items.enumerated().map { i, v in try ctx.scenario(v, path: "scenarios[\(i)]") }
         try ctx.requireUnique(scenarios.map(\.name), path: { "scenarios[\($0)].name" }, kind: "scenario")
         try checkReferences(scenarios, file: file, emissions: emissions)
+        try EmissionsSettings.checkPriceCurrency(workload: emissions, scenarios: scenarios, file: file)
         return Workload(description: description, samples: samples, seed: UInt64(seed), scenarios: scenarios, emissions: emissions)
     }
 

@@ -6,7 +6,7 @@ import TokenWatt
 enum PowerCommand {
     static let usage = """
     tokenwatt power (--params N | --model ID) --gpu ID [--gpus N --tp N --ep N --pp N] [--precision P] [--batch N]
-                    (--seq-length N | --input N --output N) [--duty-cycle F] [--pue X] [--price-per-kwh P]
+                    (--seq-length N | --input N --output N) [--duty-cycle F] [--pue X] [--price-per-kwh P [--currency CODE]]
                     [--power-cap-w W] [--sm-clock-mhz F] [--spec FILE] [--format text|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       --params builds a generic Llama-3-shaped decoder of that size (2.779e8 to 1e13); a sequence of --seq-length tokens
       is half prompt, half answer unless --input/--output say otherwise. --spec FILE is an output: it
@@ -14,10 +14,11 @@ enum PowerCommand {
       --ep N spreads a mixture-of-experts model's experts over N GPUs, as in estimate (alone, it sets N GPUs at tp N).
       Defaults: --gpus 1, --batch 8 sequences in flight, --duty-cycle 1 (serving all year), --pue \(formatNumber(LedgerSettings.defaultPUE))
       (the facility catalog's default, as in estimate; --pue 1 for IT energy alone), no price, no cap.
+      --currency CODE is the ISO 4217 code (three letters, such as EUR) the price and the year's cost are in; USD unless given.
     """
 
     static let valued: Set<String> = ["params", "model", "gpu", "gpus", "tp", "ep", "pp", "precision", "batch", "seq-length", "input", "output",
-                                      "duty-cycle", "pue", "price-per-kwh", "power-cap-w", "sm-clock-mhz", "spec", "format", "calibration",
+                                      "duty-cycle", "pue", "price-per-kwh", "currency", "power-cap-w", "sm-clock-mhz", "spec", "format", "calibration",
                                       "model-catalog", "gpu-catalog"]
 
     static func run(_ argv: [String]) throws -> ExitCode {
@@ -47,7 +48,7 @@ enum PowerCommand {
         let (input, output) = try lengths(args)
         let inputs = PowerPlan.Inputs(batch: try args.int("batch", 1...1_000_000) ?? 8, inputTokens: input, outputTokens: output,
                                       dutyCycle: try args.double("duty-cycle", 0...1) ?? 1, pue: try args.pue() ?? LedgerSettings.defaultPUE,
-                                      pricePerKWh: try args.double("price-per-kwh", 0...100))
+                                      pricePerKWh: try args.double("price-per-kwh", 0...100), currency: try currency(args))
         let plan = try PowerPlan(estimator: estimator, deployment: try estimator.deployment(request), inputs: inputs)
         if let spec = args.string("spec") {
             try Output.writeFile(JSONWriter(sortKeys: false).write(plan.specJSON()), to: spec)
@@ -76,6 +77,19 @@ enum PowerCommand {
             throw InputError.unreadable(file: path, reason: "exists and is not a power spec an earlier --spec wrote; --spec FILE is an output, "
                 + "refusing to replace it (remove it or choose another path)")
         }
+    }
+
+    /// `--currency`, checked as a workload's `currency` is and upper-cased; refused without
+    /// `--price-per-kwh`, whose unit it is (it would label nothing).
+    static func currency(_ args: Arguments) throws -> String {
+        guard let given = args.string("currency") else { return "USD" }
+        guard let code = EmissionsSettings.currencyCode(given) else {
+            throw UsageError(description: "--currency \(given): expected \(EmissionsSettings.currencyExpected)")
+        }
+        guard args.string("price-per-kwh") != nil else {
+            throw UsageError(description: "--currency \(given) names the unit of --price-per-kwh: give the price too (the currency alone prices nothing)")
+        }
+        return code
     }
 
     static func lengths(_ args: Arguments) throws -> (Int, Int) {
