@@ -66,7 +66,13 @@ enum GPUSpecReader {
         spec.memoryTechnology = memory.flatMap(GPUSpec.MemoryTechnology.init) ?? .hbm
         spec.specialFunctionsPerCyclePerSM = try o.optionalDouble("specialFunctionsPerCyclePerSM", 1...1024, expected: "results per clock per SM")
         try o.finish(sources: spec.sources)
-        if peaks[.bf16] == nil && peaks[.fp16] == nil { throw bad("tensorPeakTFLOPS", "{}", "at least a bf16 or fp16 peak") }
+        // The value shows the keys given: `{"fp8": 1000}` had been reported as "has value {}",
+        // as if the object were empty (2026-12-07 probe).
+        if peaks[.bf16] == nil && peaks[.fp16] == nil {
+            let given = peaks.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue): \(formatNumber($0.value.teraflopsPerSecond))" }
+            throw bad("tensorPeakTFLOPS", "{" + given.joined(separator: ", ") + "} (no bf16 or fp16 key)",
+                      "a bf16 or fp16 peak (dense TFLOPS), with or without the other formats")
+        }
         return spec
     }
 

@@ -96,6 +96,18 @@ public enum HuggingFaceConfig {
     public static let convertedAs = ["gemma3": "gemma3_text", "qwen3_vl": "qwen3", "qwen3_vl_text": "qwen3",
                                      "qwen3_vl_moe": "qwen3_moe", "qwen3_vl_moe_text": "qwen3_moe"]
 
+    /// Wrappers whose language decoder is read from `text_config`, by that part's own
+    /// `model_type` (a supported one): Qwen3.5's. `isWrapper` accepts any such wrapper; these are
+    /// the ones named in the lists of accepted types (the refusal's list had left out `qwen3_5`,
+    /// which converts, 2026-12-07 probe).
+    public static let textConfigWrappers = ["qwen3_5": "qwen3_5_text", "qwen3_5_moe": "qwen3_5_moe_text"]
+
+    /// Every `model_type` a config.json may have at its top to be converted, for the lists the
+    /// refusal and `models --from-hf`'s help print.
+    public static var acceptedTypes: [String] {
+        Set(supported.keys).union(convertedAs.keys).union(textConfigWrappers.keys).sorted()
+    }
+
     /// The config's `model_type` as converted; a text part without one (MiniMax-M3-VL's) is named
     /// by its wrapper's.
     static func resolvedModelType(_ r: inout Reader, root: JSONValue) throws -> String {
@@ -113,7 +125,7 @@ public enum HuggingFaceConfig {
         if let own, let top, own != top { value += " (the file's model_type is \(top))" }
         if own == nil, !r.parent.isEmpty { value += " (\(r.parent) has no model_type)" }
         return InputError.invalidValue(file: r.file, field: own == nil ? "model_type" : r.field("model_type"), value: value,
-                                       expected: "one of " + (Array(supported.keys) + convertedAs.keys).sorted().joined(separator: ", ")
+                                       expected: "one of " + acceptedTypes.joined(separator: ", ")
                                            + " (other families need a hand-written catalog entry; see models.json)")
     }
 

@@ -7,7 +7,8 @@ extension QueryEstimate {
         func phase(_ p: PhaseCost) -> JSONValue {
             .obj([("seconds", .num(p.time.seconds)), ("joules", .num(p.energy.joules)), ("gpuPowerWatts", .num(p.gpuPower.watts))])
         }
-        return .obj([
+        // What printed it first, as fleet's JSON: it named no version or catalogs (2026-12-07 probe).
+        return .obj(ToolVersion.jsonFields + [
             ("model", .str(deployment.model.id)), ("gpu", .str(deployment.gpu.id)), ("gpus", .num(Double(deployment.gpuCount))),
             ("tensorParallel", .num(Double(deployment.tensorParallel))), ("expertParallel", .num(Double(deployment.expertParallel))),
             ("pipelineParallel", .num(Double(deployment.pipelineParallel))),
@@ -121,6 +122,7 @@ extension QueryEstimate {
         for p in phaseCells { out += "  " + p.phase.padding(toLength: 7, withPad: " ", startingAt: 0) + "  \(p.wh) Wh  \(p.latency)  \(p.watts) W/GPU\n" }
         out += "  \(rateWords)\n  \(batchWords)\n"
         out += "\nASSUMPTIONS\n" + assumptions.map { "  - \($0)\n" }.joined()
+        out += "\n\(ToolVersion.line)\n"
         return out
     }
 
@@ -184,6 +186,7 @@ extension QueryEstimate {
         for p in phaseCells { out += "| \(p.phase) | \(p.wh) | \(p.latency) | \(p.watts) |\n" }
         out += "\n\(rateWords); \(batchWords).\n"
         out += "\n**Assumptions**\n\n" + assumptions.map { "- \($0)\n" }.joined()
+        out += "\n\(ToolVersion.line)\n"
         return out
     }
 

@@ -22,9 +22,17 @@ public enum ToolVersion {
         return fingerprint(read)
     }()
 
-    /// The line `tokenwatt version` prints.
+    /// The line `tokenwatt version` prints, which reports and receipts quote as their provenance.
     public static var line: String {
         "tokenwatt \(current) (bundled catalogs fnv1a64:\(catalogFingerprint ?? "unavailable: resource bundles not found"))"
+    }
+
+    /// `tool` (the version) and `catalogs` (the fingerprint, null without the bundles): the keys
+    /// a JSON output starts with to say what printed it, as fleet's and trace's do. Reports and
+    /// `estimate --format json` had carried neither, so a figure in them could not be traced to
+    /// a build, which `help version` asks of every figure (2026-12-07 probe).
+    public static var jsonFields: [(String, JSONValue)] {
+        [("tool", .str(current)), ("catalogs", catalogFingerprint.map(JSONValue.str) ?? .null)]
     }
 
     /// FNV-1a 64 (offset basis 0xcbf29ce484222325, prime 0x100000001b3) of `files` taken in

@@ -116,7 +116,7 @@ extension ValidationReport {
 
     public func json() -> JSONValue {
         let calibration: [(String, JSONValue)] = calibrationNote.map { [("calibration", .str($0))] } ?? []
-        return .obj(calibration + [
+        return .obj(ToolVersion.jsonFields + calibration + [
             ("results", .array(results.map { Self.rowJSON($0) })),
             ("targets", .array(targets.map { c in
                 .obj([("dataset", .str(c.row.dataset)), ("gpu", .str(c.row.gpu)), ("metric", .str(c.row.metric)),

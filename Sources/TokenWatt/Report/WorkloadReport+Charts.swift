@@ -233,7 +233,7 @@ extension WorkloadReport {
                   ("waterOnsiteLitres", .num(i.waterOnsiteLitres)), ("waterOffsiteLitres", .num(i.waterOffsiteLitres)),
                   ("embodiedGrams", .optionalNumber(i.embodiedGrams)), ("cost", .optionalNumber(i.cost))])
         }
-        return .obj([
+        return .obj(ToolVersion.jsonFields + [
             ("name", .str(name)), ("source", .str(source)), ("description", .str(workload.description)),
             ("seed", .num(Double(seed))), ("samples", .num(Double(samples))), ("excluded", .str(Self.excludedWords)),
             ("scenarios", .array(scenarios.map { s in

@@ -57,7 +57,8 @@ public struct WorkloadReport: Sendable {
         var b: [ReportBlock] = [
             .heading(1, "TokenWatt report: \(name)"),
             .paragraph(workload.description),
-            .paragraph("Regenerate with `tokenwatt report \(([source] + regenerateOptions).joined(separator: " "))` (seed \(seed), \(samples) samples per scenario); the same command gives the same bytes."),
+            // The build is named, for the same command gives the same bytes only on it.
+            .paragraph("Regenerate with `tokenwatt report \(([source] + regenerateOptions).joined(separator: " "))` (seed \(seed), \(samples) samples per scenario); the same command gives the same bytes with the same build: \(ToolVersion.line)."),
             .heading(2, "Boundary"),
             .paragraph("Energy is reported at a stated boundary: `gpu` counts the GPU boards while serving; `node` adds host CPUs, memory, network cards, fans and power-supply losses; `it` adds the idle capacity provisioned for the busiest hour and headroom; `facility` adds cooling and power distribution (PUE). Carbon, water and cost below are computed on the energy at each scenario's boundary; only the `facility` boundary is the electricity a data centre buys."),
             .paragraph(Self.excludedWords),

@@ -9,6 +9,15 @@ enum DiagnoseCommand {
                        [--kv-precision P] [--ssm-state-precision P] [--power-cap-w W] [--sm-clock-mhz F] [--framework \(EstimateCommand.frameworks)]
                        [--sampling top-p|direct] [--attention eager|sdpa|flash] [--token-budget N] [--memory-utilization F] [--host-launch-us US]
                        [--format text|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
+      Prices one query as `estimate` does, at the GPU boundary only (the GPU boards while serving, at
+      the default ledger settings): it takes no --boundary, --pue, --load or --busy-fraction, which are
+      refused; `estimate` gives the node, IT and facility figures. Prints the GPU energy per query with
+      the measured error range, ITL, TTFT and watts per GPU; where the prefill and decode passes' time
+      and the query's energy go (compute-, memory-, L2- or communication-bound, per-kernel overhead,
+      idle gaps); the decode step's largest kernels (`tokenwatt kernels` lists every one); what limits
+      the batch (KV cache, step budget); nearby configurations (precision, parallelism, GPU count, batch
+      and the like), each priced at the GPU boundary beside this one, and why each costs more or less;
+      how well `validate` found such changes predicted; and estimate's assumptions and caveats.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {

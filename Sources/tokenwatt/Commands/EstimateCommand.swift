@@ -19,6 +19,8 @@ enum EstimateCommand {
       sequences the KV cache holds.
       --sampling top-p (vLLM's default, from the model's generation config) sorts every sequence's
       logits each step under vLLM's PyTorch sampler; direct samples from them as they are.
+      The JSON starts with tool and catalogs, and the receipt and Markdown end with the line
+      `tokenwatt version` prints: the build a figure came from.
     """
 
     /// The serving engines `--framework` takes, for usage texts.
@@ -64,7 +66,7 @@ enum EstimateCommand {
             let (i, o) = (serving.inputTokens, serving.outputTokens)
             if let note = f.shareNote(input: i, output: o) { Output.note("note: " + note) }
             switch format {
-            case .json: Output.write(JSONWriter(sortKeys: false).write(f.json(input: i, output: o)))
+            case .json: Output.write(JSONWriter(sortKeys: false).write(withProvenance(f.json(input: i, output: o))))
             case .csv: Output.write(f.csv(input: i, output: o, requestedBatch: serving.batch))
             case .markdown: Output.write(f.markdown(input: i, output: o))
             case .text: Output.write(f.text(input: i, output: o))
@@ -80,6 +82,13 @@ enum EstimateCommand {
         case .text: Output.write(e.receipt())
         }
         return .success
+    }
+
+    /// The surface's JSON with `tool` and `catalogs` first, as the kernel path's and fleet's
+    /// (it named no version or catalogs, 2026-12-07 probe).
+    static func withProvenance(_ body: JSONValue) -> JSONValue {
+        guard case let .object(pairs) = body else { return body }
+        return .obj(ToolVersion.jsonFields + pairs.map { ($0.key, $0.value) })
     }
 
     static func required<T>(_ v: T?, _ name: String) throws -> T {

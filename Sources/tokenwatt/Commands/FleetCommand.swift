@@ -4,7 +4,32 @@ import TokenWatt
 
 /// `tokenwatt fleet FILE`: the main job: Wh-per-query distributions and GWh per day of a workload.
 enum FleetCommand {
-    static let usage = "tokenwatt fleet FILE.json [--samples N] [--seed S] [--format text|json|markdown] [--data-dir DIR] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]"
+    /// The first line is the one a usage error repeats; the rest is `help fleet`, which had been
+    /// that line alone, with no defaults for --samples or --seed (2026-12-07 probe).
+    static let usage = """
+    tokenwatt fleet FILE.json [--samples N] [--seed S] [--format text|json|markdown] [--data-dir DIR] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
+      Runs a seeded Monte Carlo over each scenario of a workload file (Workloads/*.json; README, "Workload
+      files") and prints, per scenario, Wh per query at its boundary (median, mean, P5–P95), GWh a day,
+      the fleet sized for the busiest hour (GPUs, nodes, provisioned MW at the wall and the facility),
+      latency, each class's figures, the median and mean query's ledgers, the variance shares and each
+      lever the file asks for, ranked by saving.
+      --samples N  draws per scenario (1 to 10000000; default: the file's "samples", else 10000)
+      --seed S     the random seed (0 to 2147483647; default: the file's "seed", else 42); the same file,
+                   samples and seed give the same bytes
+      --format     text (default: a summary table, then one block per scenario), markdown (the same as
+                   tables and lists) or json (tool, catalogs, workload, seed, samples, description, scenarios)
+      Notes (clipped batches, the estimator's measured error, the mean's sampling error, lever caveats) are
+      part of each scenario's output on standard output: "note:" lines in text, a list in markdown,
+      `notes` in JSON; only errors go to standard error.
+      Reading the ranges: median, mean and P5–P95 Wh are the spread of one query's Wh over the draws
+      (lengths, classes and the drawn uncertainties). The GWh/day ranges in parentheses hold one input
+      for every query of the day: the GPU energy at each end of the estimator's measured error band, the
+      site's PUE and the hosts' power at their P5 and P95, for a site has one PUE and one kind of server
+      where per-query draws average them out; a lever's range is its saving across the measured error of
+      changes of its kind (`validate`'s levers).
+      --data-dir DIR  the shared data folder the file's traces and tables are read from (default: $TOKENWATT_DATA, else ../shared/data)
+      --calibration FILE, --model-catalog FILE, --gpu-catalog FILE  your files beside or instead of the bundled ones
+    """
 
     static func run(_ argv: [String]) throws -> ExitCode {
         let args = try Arguments(argv, valued: ["samples", "seed", "format", "data-dir", "calibration", "model-catalog", "gpu-catalog"], boolean: [])

@@ -41,10 +41,16 @@ enum KernelsCommand {
             }
             return .success
         }
+        // A stage past the pipeline is a usage error (64), as README's exit codes say; the
+        // listing's own refusal had exited 1 (`--pp 2 --tp 2 --stage 3`, 2026-12-07 probe).
+        let stage = try args.int("stage", 1...4096) ?? 1
+        guard stage <= deployment.pipelineParallel else {
+            throw UsageError(description: "--stage \(stage): the pipeline has \(deployment.pipelineParallel) stage(s) (--pp); give 1 to \(deployment.pipelineParallel)")
+        }
         let listing = try KernelListing(
             estimator: estimator, deployment: deployment, serving: try EstimateCommand.servingRequest(args),
             pass: try args.choice("pass", KernelListing.Pass.self) ?? .decode,
-            context: try args.int("context", 1...100_000_000), stage: (try args.int("stage", 1...4096) ?? 1) - 1)
+            context: try args.int("context", 1...100_000_000), stage: stage - 1)
         switch format {
         case .csv:
             Output.write(listing.csv())

@@ -20,7 +20,7 @@ enum ListCommand {
     tokenwatt models --from-hf CONFIG.json|MODEL_DIR [--id ID] [--source URL] [--model-catalog FILE]
       --match TEXT keeps the models whose id, alias, family or architecture (mha, gqa, mqa, mla, moe, mamba2,
       gated-deltanet, sparse, block-sparse, window) contains it.
-      --from-hf writes a catalog file for a Hugging Face config.json (model_type \((Array(HuggingFaceConfig.supported.keys) + HuggingFaceConfig.convertedAs.keys).sorted().joined(separator: ", "))):
+      --from-hf writes a catalog file for a Hugging Face config.json (model_type \(HuggingFaceConfig.acceptedTypes.joined(separator: ", "))):
       A MODEL_DIR's (or CONFIG.json's folder's) hf_quant_config.json, ModelOpt's format, is read too.
       check it, save it, and pass it to any command as --model-catalog FILE (or set TOKENWATT_MODEL_CATALOG).
       A catalog file's variants may name a bundled model in variantOf. With --model-catalog FILE (or

@@ -6,12 +6,14 @@ import TokenWatt
 enum ValidateCommand {
     static let usage = """
     tokenwatt validate [--format text|json|markdown] [--data-dir DIR] [--calibration FILE] [--by-model]
-                       [-o DIR] [--no-report] [--quick] [--rows DATASET] [--bands-out FILE] [--refits-out FILE]
+                       [-o DIR] [--no-report] [--quick] [--rows DATASET|levers|targets] [--bands-out FILE] [--refits-out FILE]
       Writes DIR/validation.md, DIR/validation.json and one SVG per data set (DIR defaults to Reports)
       and prints the summary. --quick skips the generalization refits; --no-report writes no files and so
       skips the refits too, unless --refits-out asks for them (the markdown and json it prints say so);
       a partial run (--quick, --rows, --calibration or a catalog's environment variable) writes files
       only to a DIR given with -o other than Reports, so an experiment never overwrites the committed Reports;
+      --format: text, json or markdown for the summary; with --rows DATASET text, csv or json; with
+      --rows levers or --rows targets text only (another format is refused before the suite runs);
       --rows prints every TokenWatt row of one data set (e.g. mlperf-power, or energaizer-prefill for
       both its parts) instead of the summary (--format csv or json: measured, predicted, relative error),
       --rows levers every pair of runs behind the lever table (measured and predicted change),
@@ -30,6 +32,9 @@ enum ValidateCommand {
         // Rows are a table: text, CSV or JSON (they printed the text table whatever --format said).
         let format = args.string("rows") == nil ? try args.format([.text, .json, .markdown], default: .text)
             : try args.format([.text, .csv, .json], default: .text)
+        // Refused before the suite runs and before any note: `--rows levers --format json` had
+        // printed the partial run's note, run the suite and then exited 64 (2026-12-07 probe).
+        if let dataset = args.string("rows") { try refuseRowsFormat(dataset, format: format) }
         let explicitDir = try args.outputPath()
         try ReportCommand.refuseFileNameAsFolder(explicitDir)
         let partial = try refusePartialInReports(args, explicitDir: explicitDir)
@@ -53,6 +58,8 @@ enum ValidateCommand {
         // The generalization refits only feed the report: a run that writes none skips them.
         let skipped = skippedRefits(args, writesReport: reportDir != nil)
         var (report, suite, refits) = try build(data: data, estimator: estimator, skipped: skipped)
+        // An unknown data set is refused before any file is written or note printed.
+        if let dataset = args.string("rows") { _ = try rowSets(dataset, suite: suite) }
         // Refused rather than writing nothing: the refits are the bundled calibration's alone.
         if args.string("refits-out") != nil, refits == nil {
             throw UsageError(description: "--refits-out writes the refits of the bundled coefficients; this run did not refit "
@@ -168,17 +175,11 @@ enum ValidateCommand {
     /// Every TokenWatt record of one data set, or of every part of a split one
     /// (`energaizer-prefill` is `/fixed` and `/dvfs`): which rows an error figure comes from.
     static func printRows(of dataset: String, report: ValidationReport, format: OutputFormat = .text) throws -> ExitCode {
-        if ["levers", "targets"].contains(dataset), format != .text {
-            throw UsageError(description: "--rows \(dataset) prints a text table; --format \(format.rawValue) is for a data set's rows")
-        }
+        try refuseRowsFormat(dataset, format: format)
         if dataset == "levers" { return printLeverPairs(report.leverPairs) }
         if dataset == "targets" { return printTargets(report.targets) }
         let suite = report.suite
-        let known = Set(suite.records.map(\.dataset))
-        let sets = known.contains(dataset) ? [dataset] : known.filter { $0.hasPrefix(dataset + "/") }.sorted()
-        guard !sets.isEmpty else {
-            throw UsageError(description: "--rows: unknown data set '\(dataset)'; known: \((known.sorted() + ["levers", "targets"]).joined(separator: ", "))")
-        }
+        let sets = try rowSets(dataset, suite: suite)
         let records = suite.records.filter { sets.contains($0.dataset) && $0.estimator == "tokenwatt" }
         switch format {
         case .csv:
@@ -201,6 +202,26 @@ enum ValidateCommand {
                 + [$0.gpu, $0.label, $0.metric, formatNumber($0.measured), formatNumber($0.predicted), formatPercent($0.relativeError)]
         }))
         return .success
+    }
+
+    /// `--rows levers` and `--rows targets` print text tables only; a data set's rows take
+    /// text, csv or json (the usage says so).
+    static func refuseRowsFormat(_ dataset: String, format: OutputFormat) throws {
+        if ["levers", "targets"].contains(dataset), format != .text {
+            throw UsageError(description: "--rows \(dataset) prints a text table; --format \(format.rawValue) is for a data set's rows (text, csv or json)")
+        }
+    }
+
+    /// The data sets `--rows DATASET` names: itself, or every part of a split one; none for
+    /// `levers` and `targets`. Refused when the suite has no such data set.
+    static func rowSets(_ dataset: String, suite: ValidationSuite) throws -> [String] {
+        if ["levers", "targets"].contains(dataset) { return [] }
+        let known = Set(suite.records.map(\.dataset))
+        let sets = known.contains(dataset) ? [dataset] : known.filter { $0.hasPrefix(dataset + "/") }.sorted()
+        guard !sets.isEmpty else {
+            throw UsageError(description: "--rows: unknown data set '\(dataset)'; known: \((known.sorted() + ["levers", "targets"]).joined(separator: ", "))")
+        }
+        return sets
     }
 
     /// Every target of the issues against its summary row, met or not.
