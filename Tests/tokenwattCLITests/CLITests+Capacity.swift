@@ -9,6 +9,15 @@ extension CLITests {
         #expect(r.status == 64 && r.stderr.contains("missing FILE.json"), "\(r.stderr)")
     }
 
+    /// A budget no candidate fits printed the header over an empty table on stdout, then the
+    /// same reason twice on stderr; now the error alone.
+    @Test func capacityWithNoCandidateRunPrintsOnlyTheError() throws {
+        let r = try Self.run(["capacity", "Workloads/chat-service.json", "--budget-mw", "0.01", "--samples", "500"])
+        #expect(r.status == 1 && r.stdout.isEmpty, "\(r.stdout)")
+        #expect(r.stderr.contains("error: chat-service on h100-sxm: 0.01 MW does not power one replica")
+                && !r.stderr.contains("note: not run"), "\(r.stderr)")
+    }
+
     /// A cap no candidate GPU allows exited 1 with "scenario s, deployment d: power cap 100 W is
     /// outside the range…", naming no flag; it is a usage error naming `--caps`, as the README says.
     @Test func capacityRefusesACapOutsideTheRangeNamingCaps() throws {

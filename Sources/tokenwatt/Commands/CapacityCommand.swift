@@ -66,14 +66,18 @@ enum CapacityCommand {
         }
         let capacity = try Capacity(workload: workload, runner: FleetRunner(estimator: estimator, dataDirectory: data), budgetMegawatts: budget,
                                     gpus: gpus, capCandidates: caps, samples: samples, seed: seed, file: file, sizing: sizing, targets: targets)
+        // With no candidate run there is no result: the error alone, not a header over an empty
+        // table on stdout (a 2026-12-07 probe's `--budget-mw 0.01` printed both, then failed).
+        if capacity.rows.isEmpty {
+            if capacity.failures.count > 1 { for f in capacity.failures { Output.note("note: not run: \(f.candidate): \(f.reason)") } }
+            Output.error(capacity.failures.count == 1 ? "\(capacity.failures[0].candidate): \(capacity.failures[0].reason)"
+                         : "none of the \(capacity.failures.count) candidates could be run (each is noted above)")
+            return .failure
+        }
         Output.write(format == .json ? JSONWriter(sortKeys: false).write(capacity.json()) : capacity.text())
         // Why each candidate did not run is a diagnostic, not a row of the result: stderr (they
         // were "not run:" lines on stdout, even when none ran).
         for f in capacity.failures { Output.note("note: not run: \(f.candidate): \(f.reason)") }
-        if capacity.rows.isEmpty {
-            Output.error("none of the \(capacity.failures.count) candidates could be run; the first: \(capacity.failures.first.map { "\($0.candidate): \($0.reason)" } ?? "-")")
-            return .failure
-        }
         if !capacity.failures.isEmpty {
             Output.note("note: \(capacity.failures.count) of \(capacity.failures.count + capacity.rows.count) candidates not run: "
                         + capacity.failures.map(\.candidate).joined(separator: ", "))
