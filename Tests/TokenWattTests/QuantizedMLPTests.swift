@@ -60,7 +60,8 @@ import Testing
     /// tensor cores, the other MLPs in FP8; a step reads more weight bytes than the all-FP8
     /// checkpoint's and fewer than BF16's.
     @Test func decodeReadsEachPartAtItsStoredWidth() throws {
-        let d = try deployment("meta-llama/Llama-3.1-405B-Instruct-FP8")
+        // On 8 H200s, which hold the BF16 checkpoint too (811 GB).
+        let d = try deployment("meta-llama/Llama-3.1-405B-Instruct-FP8", gpu: "h200")
         let g = try gemms(d)
         for k in g where ["qkv_proj", "o_proj"].contains(k.name) {
             #expect(k.shape.bBytes == 2 && k.shape.unit == .tensor(.bf16), "\(k.block) \(k.name)")
@@ -70,8 +71,8 @@ import Testing
         #expect(plain.count == 2 && plain.allSatisfy { $0.shape.bBytes == 1 && $0.repeats == 124 && $0.shape.unit == .tensor(.fp8) })
         #expect(ends.count == 2 && ends.allSatisfy { $0.shape.bBytes == 2 && $0.repeats == 2 && $0.shape.unit == .tensor(.bf16) })
         let mlpOnly = try weightBytesRead(d)
-        let allFP8 = try weightBytesRead(try deployment("neuralmagic/Meta-Llama-3.1-405B-Instruct-FP8"))
-        let bf16 = try weightBytesRead(try deployment("meta-llama/Llama-3.1-405B-Instruct"))
+        let allFP8 = try weightBytesRead(try deployment("neuralmagic/Meta-Llama-3.1-405B-Instruct-FP8", gpu: "h200"))
+        let bf16 = try weightBytesRead(try deployment("meta-llama/Llama-3.1-405B-Instruct", gpu: "h200"))
         #expect(mlpOnly > allFP8 * 1.15 && mlpOnly < allFP8 * 1.25 && mlpOnly < bf16, "\(mlpOnly / allFP8)")
     }
 
@@ -140,7 +141,7 @@ import Testing
         for layer in [0, 125] { ignored += ["down", "gate", "up"].map { "model.layers.\(layer).mlp.\($0)_proj" } }
         let list = ignored.map { "\"\($0)\"" }.joined(separator: ", ")
         let config = #"{"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 16384, "intermediate_size": 53248, "num_attention_heads": 128, "num_hidden_layers": 126, "num_key_value_heads": 8, "hidden_act": "silu", "max_position_embeddings": 131072, "rms_norm_eps": 1e-05, "rope_theta": 500000.0, "tie_word_embeddings": false, "vocab_size": 128256, "torch_dtype": "bfloat16", "quantization_config": {"quant_method": "fbgemm_fp8", "activation_scale_ub": 1200.0, "modules_to_not_convert": ["# + list + "]}}"
-        let file = try HuggingFaceConfig.catalogFile(Data(config.utf8), file: "config.json", id: "meta-llama/Llama-3.1-405B-Instruct-FP8", source: nil)
+        let file = try HuggingFaceConfig.catalogFile(Data(config.utf8), file: "config.json", id: "test/llama-3.1-405b-fp8", source: nil)
         let m = try #require(try ModelCatalog.load(Data(JSONWriter().write(file).utf8), file: "converted.json").models.first)
         let bundled = try ModelCatalog.bundled.model("meta-llama/Llama-3.1-405B-Instruct-FP8")
         #expect(m.defaultPrecision == .fp8 && m.quantizedModules == bundled.quantizedModules && m.sixteenBitMLPLayers == bundled.sixteenBitMLPLayers)
