@@ -134,8 +134,9 @@ import Testing
         #expect((ratios.min() ?? 0) < 1.25 && (ratios.max() ?? 0) > 3.75, "\(ratios)")
         #expect(PublishedServing.amdServingCaveat.contains("1.2–3.8×"))
         let dense = llama.map { $0.predicted / $0.measured }
-        #expect(dense.allSatisfy { (1.45...1.65).contains($0) }, "\(dense)")
-        #expect(PublishedServing.amdServingCaveat.contains("1.5–1.6×"))
+        // 1.5-1.6× until Meta's FP8 405B kept its attention in BF16 (quantizedModules mlp, 2026-12-07).
+        #expect(dense.allSatisfy { (1.30...1.55).contains($0) }, "\(dense)")
+        #expect(PublishedServing.amdServingCaveat.contains("1.3–1.5×"))
     }
 
     /// Every AMD estimate carries the caveat in its assumptions; an NVIDIA one does not.

@@ -2,13 +2,44 @@ import KernelPower
 
 /// Weight bytes as stored on the deployment's GPUs.
 extension Deployment {
-    /// Bytes per element of the attention and dense-FFN weights. MXFP4 checkpoints (gpt-oss)
-    /// quantize only the expert weights and keep attention in BF16 (gpt-oss model card), as do
-    /// checkpoints the catalog marks `quantizedModules: experts` under a sub-16-bit precision.
-    public var denseWeightBytes: Double {
-        let expertsOnly = precision == .mxfp4 || model.quantizedModules == .experts
-        return expertsOnly ? max(2, min(4, quantizedWeightBytes)) : quantizedWeightBytes
+    /// The kinds of weight a checkpoint may quantize or leave 16-bit, for a linear layer's bytes.
+    enum WeightPart: Sendable {
+        /// Attention (or another token mixer's) projections.
+        case attention
+        /// A dense layer's FFN or a MoE layer's shared experts.
+        case mlp
+        /// The FFN of a layer whose MLP the checkpoint leaves 16-bit (`sixteenBitMLPLayers`).
+        case sixteenBitMLP
     }
+
+    /// Whether the checkpoint's precision applies to a part (outside the routed experts, which
+    /// always take it): every part under `quantizedModules: all`, none under `experts`, the MLPs
+    /// but for the `sixteenBitMLPLayers` under `mlp`.
+    func quantizes(_ part: WeightPart) -> Bool {
+        switch model.quantizedModules {
+        case .all: return true
+        case .experts: return false
+        case .mlp: return part == .mlp
+        }
+    }
+
+    /// Bytes per element of a part's weights: the quantized width, or 16 bits (32 at fp32) for a
+    /// part the checkpoint leaves unquantized. MXFP4 checkpoints (gpt-oss) quantize only the expert
+    /// weights and keep attention in BF16 (gpt-oss model card).
+    func weightBytes(of part: WeightPart) -> Double {
+        precision == .mxfp4 || !quantizes(part) ? max(2, min(4, quantizedWeightBytes)) : quantizedWeightBytes
+    }
+
+    /// Bytes per element of the attention weights (and, unless the checkpoint quantizes its MLPs
+    /// alone, of the dense FFNs): 16-bit under `quantizedModules: experts` or `mlp` with a
+    /// sub-16-bit precision, and in MXFP4 checkpoints.
+    public var denseWeightBytes: Double { weightBytes(of: .attention) }
+
+    /// Bytes per element of the dense FFN and shared-expert weights (but those of the
+    /// `sixteenBitMLPLayers`): the quantized width under `quantizedModules: all` or `mlp`. Meta's
+    /// FP8 Llama-3.1-405B stores these in FP8 beside BF16 attention (its config's
+    /// modules_to_not_convert), so they are 1 byte where `denseWeightBytes` is 2.
+    public var mlpWeightBytes: Double { weightBytes(of: .mlp) }
 
     /// Bytes per weight at the deployment's precision, scales included: an INT4 checkpoint's own
     /// group size where the catalog gives one (`int4GroupSize`), else the precision's.
@@ -17,10 +48,15 @@ extension Deployment {
         return precision.weightBytesPerElement
     }
 
-    /// The weights' precision in words, naming the 16-bit rest of an experts-only checkpoint.
+    /// The weights' precision in words, naming the 16-bit rest of an experts-only or MLP-only checkpoint.
     public var weightsInWords: String {
         guard denseWeightBytes != quantizedWeightBytes else { return "\(precision.rawValue) weights" }
-        return "\(precision.rawValue) expert weights (attention, shared and dense layers \(denseWeightBytes == 4 ? "fp32" : "16-bit"))"
+        let rest = denseWeightBytes == 4 ? "fp32" : "16-bit"
+        guard mlpWeightBytes == quantizedWeightBytes, model.quantizedModules == .mlp else {
+            return "\(precision.rawValue) expert weights (attention, shared and dense layers \(rest))"
+        }
+        let layers = model.sixteenBitMLPLayers
+        return "\(precision.rawValue) MLP weights (attention projections\(layers > 0 ? " and the MLPs of \(layers) layers" : "") \(rest))"
     }
 
     /// Says that an FP32 checkpoint runs in FP16 on a fused engine (`Estimator.defaultPrecision`),
@@ -57,7 +93,13 @@ extension Deployment {
         let ends = (pipelineParallel > 1 ? max(m.embeddingParams, head) : m.embeddingParams + m.lmHeadParams) * embeddingBytes
         // The lightning indexer is replicated on every GPU of the group (vLLM: ReplicatedLinear).
         let indexer = Double(m.layers) * m.indexerParamsPerLayer
-        let layers = ((denseLinear - indexer) * denseWeightBytes / tp + indexer * denseWeightBytes
+        // The MLPs a `quantizedModules: mlp` checkpoint quantizes, at their width instead of the
+        // attention's (zero where the two widths agree). Llama-3.1-405B-FP8's 7.2e10 attention
+        // weights and its first and last layers' MLPs (5.2e9) had been counted at FP8's 1 byte
+        // where the checkpoint stores them in BF16: 410 GB of weights where it holds 487 GB.
+        let quantizedMLP = m.nonExpertMLPParams - Double(m.sixteenBitMLPLayers) * m.ffnParams(m.ffnSize)
+        let mlpExtra = (mlpWeightBytes - denseWeightBytes) * max(0, quantizedMLP)
+        let layers = ((denseLinear - indexer) * denseWeightBytes / tp + mlpExtra / tp + indexer * denseWeightBytes
                       + routed * expertWeightBytes / expertShards) * heaviestStageShare(stages: pipelineParallel)
         return .bytes(layers + ends / tp)
     }

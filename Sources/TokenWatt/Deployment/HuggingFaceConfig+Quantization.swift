@@ -2,17 +2,22 @@ import KernelPower
 
 /// The checkpoint's weight format from its `quantization_config`: FP8 (with its scale block),
 /// MXFP4, 4-bit integer AWQ/GPTQ, and the `compressed-tensors` schemes vLLM loads (4-bit integer,
-/// FP8, INT8, NVFP4). A scheme that leaves the attention layers unquantized on a MoE model
-/// (Kimi-K2-Thinking's ignore list) quantizes its routed experts only.
+/// FP8, INT8, NVFP4) and FBGEMM's row-wise FP8. A scheme that leaves the attention layers
+/// unquantized on a MoE model (Kimi-K2-Thinking's ignore list) quantizes its routed experts only;
+/// on a dense model, its MLPs only (Meta's FP8 Llama-3.1-405B).
 extension HuggingFaceConfig {
     struct Quantization: Equatable {
         var precision: Precision
         var fp8Block: Int? = nil
         var int4Group: Int? = nil
         var expertsOnly = false
+        /// A dense checkpoint whose attention stays 16-bit (`quantizedModules: mlp`), and the
+        /// layers whose MLP the unquantized list names too.
+        var mlpOnly = false
+        var sixteenBitMLPLayers = 0
     }
 
-    static let quantizationMethods = ["fp8", "mxfp4", "awq", "gptq", "compressed-tensors", "modelopt"]
+    static let quantizationMethods = ["fp8", "fbgemm_fp8", "mxfp4", "awq", "gptq", "compressed-tensors", "modelopt"]
 
     /// The checkpoint's format: config.json's `quantization_config` (transformers reads a null one
     /// as none), else a ModelOpt `hf_quant_config.json` beside it (vLLM reads that file only
@@ -35,13 +40,18 @@ extension HuggingFaceConfig {
         switch method {
         case "mxfp4": return Quantization(precision: .mxfp4)
         case "fp8": return Quantization(precision: .fp8, fp8Block: try fp8Block(q["weight_block_size"], r.file, "\(field).weight_block_size"))
+        case "fbgemm_fp8":
+            // Row-wise FP8 (FBGEMM): no scale blocks; modules_to_not_convert names what stays BF16.
+            var out = Quantization(precision: .fp8)
+            scope(&r, ignored: q["modules_to_not_convert"], moe: moe, into: &out)
+            return out
         case "awq", "gptq":
             guard let bits = q["bits"].flatMap(numberValue), bits == 4 else {
                 throw InputError.invalidValue(file: r.file, field: "\(field).bits", value: q["bits"]?.shortDescription ?? "missing",
                                               expected: "4 (other \(method) widths are not modelled)")
             }
             var out = Quantization(precision: .int4, int4Group: try int4Group(&r, q["group_size"], field: "\(field).group_size"))
-            out.expertsOnly = try expertsOnly(&r, ignored: q["modules_to_not_convert"], moe: moe)
+            scope(&r, ignored: q["modules_to_not_convert"], moe: moe, into: &out)
             return out
         case "compressed-tensors": return try compressedTensors(&r, q, field: field, moe: moe)
         case "modelopt": return try modelOpt(&r, q, file: r.file, field: field, moe: moe)
@@ -68,7 +78,7 @@ extension HuggingFaceConfig {
         r.notes.append("compressed-tensors \(first.name) weights read from config group\(groups.count > 1 ? "s" : "") "
                        + groups.map(\.key).joined(separator: ", "))
         var out = first.format
-        out.expertsOnly = try expertsOnly(&r, ignored: q["ignore"], moe: moe)
+        scope(&r, ignored: q["ignore"], moe: moe, into: &out)
         return out
     }
 
@@ -119,13 +129,26 @@ extension HuggingFaceConfig {
         return g == 128 ? nil : Int(g)
     }
 
-    /// Whether the unquantized modules include the attention layers: on a MoE model the routed
-    /// experts then carry the format alone; on a dense one the catalog cannot say so, and a note does.
-    static func expertsOnly(_ r: inout Reader, ignored: JSONValue?, moe: Bool) throws -> Bool {
-        guard case let .array(items)? = ignored else { return false }
-        let attention = items.compactMap(stringValue).contains { $0.contains("self_attn") || $0.contains("attn") }
-        guard attention else { return false }
-        if !moe { r.notes.append("the attention layers stay 16-bit in the checkpoint; counted at its quantized width") }
-        return moe
+    /// Which weights the format covers, from the modules it leaves unquantized. Attention among
+    /// them: on a MoE model the routed experts carry the format alone (`experts`); on a dense one
+    /// its MLPs do (`mlp`), and a layer whose MLP the list names too keeps it 16-bit (Meta's FP8
+    /// Llama-3.1-405B lists every q/k/v/o projection and the MLPs of layers 0 and 125; it had been
+    /// counted all FP8, 410 GB where the checkpoint holds 487 GB).
+    static func scope(_ r: inout Reader, ignored: JSONValue?, moe: Bool, into out: inout Quantization) {
+        guard case let .array(items)? = ignored else { return }
+        let names = items.compactMap(stringValue)
+        guard names.contains(where: { $0.contains("self_attn") || $0.contains("attn") }) else { return }
+        guard !moe else { out.expertsOnly = true; return }
+        out.mlpOnly = true
+        out.sixteenBitMLPLayers = Set(names.compactMap(mlpLayer)).count
+        r.notes.append("the attention projections stay 16-bit in the checkpoint (quantizedModules mlp)"
+                       + (out.sixteenBitMLPLayers > 0 ? ", and the MLPs of \(out.sixteenBitMLPLayers) layers it names" : ""))
+    }
+
+    /// The layer of a module name such as `model.layers.125.mlp.down_proj`, nil for another module.
+    static func mlpLayer(_ name: String) -> Int? {
+        let parts = name.split(separator: ".")
+        guard let i = parts.firstIndex(of: "layers"), i + 2 < parts.count, parts[i + 2] == "mlp" else { return nil }
+        return Int(parts[i + 1])
     }
 }

@@ -82,6 +82,10 @@ public enum HuggingFaceConfig {
         if let block = q.fp8Block { pairs.append(("fp8WeightBlock", .num(Double(block)))) }
         if let group = q.int4Group { pairs.append(("int4GroupSize", .num(Double(group)))) }
         if q.expertsOnly { pairs.append(("quantizedModules", .str("experts"))) }
+        if q.mlpOnly {
+            pairs.append(("quantizedModules", .str("mlp")))
+            if q.sixteenBitMLPLayers > 0 { pairs.append(("sixteenBitMLPLayers", .num(Double(q.sixteenBitMLPLayers)))) }
+        }
         pairs.append(("source", .str(source ?? "\(file) (Hugging Face config.json, converted by tokenwatt models --from-hf)")))
         pairs.append(("sources", .obj(r.notes.isEmpty ? [] : [("converter", .str(r.notes.joined(separator: "; ")))])))
         return .obj(pairs)

@@ -69,10 +69,42 @@ enum ModelArchitectureReader {
         if let b = try fp8WeightBlock(&o) { m.fp8WeightBlock = b }
         if let g = try int4GroupSize(&o) { m.int4GroupSize = g }
         if let parts = try unmodelledParts(&o) { m.unmodelledParts = parts }
+        try readQuantizedModules(&o, into: &m)
         m.source = try o.source()
         m.sources = try o.stringMap("sources")
         try o.finish(sources: m.sources, extra: extraSourceKeys)
         return m
+    }
+
+    /// Which weights the default precision quantizes (`quantizedModules`) and, under `mlp`, how many
+    /// layers keep their MLP 16-bit (`sixteenBitMLPLayers`), read alike for full entries and
+    /// variants (a variant keeps its base's unless it names its own: Meta's FP8 Llama-3.1-405B
+    /// quantizes what its BF16 base does not). `experts` needs experts; the 16-bit MLP layers are
+    /// modelled in a uniform dense stack only (no experts, hybrid, window, block-sparse or linear
+    /// attention layers), which is where Meta's checkpoint has them.
+    static func readQuantizedModules(_ o: inout JSONObjectReader, into m: inout ModelArchitecture) throws {
+        let field = "\(o.path).quantizedModules"
+        if let q = try o.optionalString("quantizedModules", allowed: ModelArchitecture.QuantizedModules.allCases.map(\.rawValue)) {
+            m.quantizedModules = ModelArchitecture.QuantizedModules(rawValue: q)!
+            m.sixteenBitMLPLayers = 0
+            guard m.quantizedModules != .experts || m.moe != nil else {
+                throw InputError.invalidValue(file: o.file, field: field, value: q, expected: "all or mlp (\(m.id) has no experts)")
+            }
+        }
+        guard let n = try o.optionalInt("sixteenBitMLPLayers", 0...m.layers, expected: "a layer count from 0 to layers (\(m.layers))") else { return }
+        let layersField = "\(o.path).sixteenBitMLPLayers"
+        guard m.quantizedModules == .mlp else {
+            throw InputError.invalidValue(file: o.file, field: layersField, value: String(n),
+                                          expected: "no sixteenBitMLPLayers without quantizedModules mlp (the other modes keep no MLP 16-bit by layer)")
+        }
+        let uniform = m.moe == nil && m.hybrid == nil && m.linearAttention == nil && m.attention.slidingWindow == nil
+            && m.attention.blockSparse == nil
+        guard uniform || n == 0 else {
+            throw InputError.invalidValue(file: o.file, field: layersField, value: String(n),
+                                          expected: "0: 16-bit MLP layers are modelled in a dense transformer whose layers are all alike "
+                                              + "(\(m.id) has experts, a hybrid, windowed, block-sparse or linear-attention layers)")
+        }
+        m.sixteenBitMLPLayers = n
     }
 
     /// The optional parts of a multimodal checkpoint left out ("vision encoder"), read alike for
@@ -141,15 +173,10 @@ enum ModelArchitectureReader {
             variantOf: nil, source: try o.source(), sources: try o.stringMap("sources"))
         m.fp8WeightBlock = try fp8WeightBlock(&o)
         m.int4GroupSize = try int4GroupSize(&o)
-        if let q = try o.optionalString("quantizedModules", allowed: ["all", "experts"]) {
-            m.quantizedModules = ModelArchitecture.QuantizedModules(rawValue: q)!
-            guard m.quantizedModules == .all || m.moe != nil else {
-                throw InputError.invalidValue(file: file, field: "\(path).quantizedModules", value: q, expected: "all (\(id) has no experts)")
-            }
-        }
         if let k = try o.optionalObject("layerKinds") { m.layerKinds = try readLayerKinds(k, layers: layers) }
         m.hybrid = try o.optionalObject("hybrid").map { try readHybrid($0, layers: layers, file: file, path: path) }
         m.linearAttention = try o.optionalObject("linearAttention").map { try readGatedDeltaNet($0, of: m, file: file, path: path) }
+        try readQuantizedModules(&o, into: &m)
         m.unmodelledParts = try unmodelledParts(&o)
         try o.finish(sources: m.sources, extra: extraSourceKeys)
         try checkLayerCounts(m, file: file, path: path)

@@ -49,6 +49,17 @@ extension ModelArchitecture {
         return Double(m.experts) * expertParams + shared + hidden * Double(m.experts)
     }
 
+    /// MLP weights outside the routed experts: the dense layers' FFNs (a hybrid's MLP blocks) and
+    /// the shared experts of the MoE layers, the weights `quantizedModules: mlp` quantizes beside
+    /// the experts.
+    public var nonExpertMLPParams: Double {
+        if let h = hybrid { return Double(h.mlpLayers) * ffnParams(ffnSize) }
+        let shared = moe.map { m in
+            Double(m.sharedExperts) * ffnParams(m.sharedExpertFFNSize > 0 ? m.sharedExpertFFNSize : m.expertFFNSize)
+        } ?? 0
+        return Double(denseLayerCount) * ffnParams(ffnSize) + Double(moeLayerCount) * shared
+    }
+
     /// Norm weights (and biases for LayerNorm) of one layer.
     var normParamsPerLayer: Double { (norm == .layernorm ? 4 : 2) * hidden }
 

@@ -168,11 +168,16 @@ public struct ModelArchitecture: Sendable {
     /// Weights that share one 16-bit scale in an INT4 checkpoint, when not the 128 the `int4`
     /// precision assumes (Kimi-K2-Thinking's groups of 32).
     public var int4GroupSize: Int? = nil
-    /// Which weights the checkpoint's default precision quantizes: all linear layers, or the routed
+    /// Which weights the checkpoint's default precision quantizes: all linear layers, the routed
     /// experts only (Kimi-K2-Thinking's INT4 experts beside BF16 attention, shared expert and dense
-    /// layers); the rest stay 16-bit. (MXFP4 checkpoints quantize the experts only whatever this says.)
-    public enum QuantizedModules: String, Sendable { case all, experts }
+    /// layers), or the MLP weights only (dense FFNs, shared and routed experts: Meta's FBGEMM FP8
+    /// Llama-3.1-405B keeps every attention projection in BF16); the rest stay 16-bit. (MXFP4
+    /// checkpoints quantize the experts only whatever this says.)
+    public enum QuantizedModules: String, Sendable, CaseIterable { case all, experts, mlp }
     public var quantizedModules = QuantizedModules.all
+    /// Layers whose MLP also stays 16-bit under `quantizedModules: mlp`: Meta's FP8 Llama-3.1-405B
+    /// leaves the MLPs of its first and last layers (0 and 125) unquantized, so 2.
+    public var sixteenBitMLPLayers = 0
     /// Parts of a multimodal checkpoint the catalog leaves out ("vision encoder"), nil for a
     /// text-only model. Only the language decoder is priced, so estimates say so (`unmodelledNote`).
     public var unmodelledParts: String? = nil

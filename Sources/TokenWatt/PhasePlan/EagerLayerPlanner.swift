@@ -56,7 +56,7 @@ struct EagerLayerPlanner {
             k.append(b.elementwise("attn_residual", tokens * hidden, inputs: 2))
             k += norm("post_attn_norm")
         }
-        k += mlp()
+        k += mlp(part: v.sixteenBitMLP ? .sixteenBitMLP : .mlp)
         k.append(b.elementwise("mlp_residual", tokens * hidden, inputs: 2))
         if m.kind == .encoder { k += norm("output_norm") }
         return k
@@ -85,17 +85,17 @@ struct EagerLayerPlanner {
         return k
     }
 
-    func mlp() -> [Kernel] {
+    func mlp(part: Deployment.WeightPart) -> [Kernel] {
         let f = m.ffnSize / d.tensorParallel
         let tf = tokens * Double(f)
         if m.ffnGated {
-            return [b.linear("gate_proj", tokens: phase.tokens, n: f, k: m.hiddenSize),
-                    b.linear("up_proj", tokens: phase.tokens, n: f, k: m.hiddenSize),
+            return [b.linear("gate_proj", tokens: phase.tokens, n: f, k: m.hiddenSize, part: part),
+                    b.linear("up_proj", tokens: phase.tokens, n: f, k: m.hiddenSize, part: part),
                     b.elementwise("act", tf, flops: 4, special: 1),
                     b.elementwise("mul", tf, inputs: 2),
-                    b.linear("down_proj", tokens: phase.tokens, n: m.hiddenSize, k: f)]
+                    b.linear("down_proj", tokens: phase.tokens, n: m.hiddenSize, k: f, part: part)]
         }
-        var k = [b.linear("fc1", tokens: phase.tokens, n: f, k: m.hiddenSize)]
+        var k = [b.linear("fc1", tokens: phase.tokens, n: f, k: m.hiddenSize, part: part)]
         if m.activation == .geluTanh && m.family == "gpt2" {
             // gelu_new written out in Python: pow, mul, add, mul, tanh, add, mul, mul.
             for (i, special) in [0.0, 0, 0, 0, 1, 0, 0, 0].enumerated() {
@@ -104,7 +104,7 @@ struct EagerLayerPlanner {
         } else {
             k.append(b.elementwise("act", tf, flops: 4, special: m.activation == .relu ? 0 : 1))
         }
-        k.append(b.linear("fc2", tokens: phase.tokens, n: m.hiddenSize, k: f))
+        k.append(b.linear("fc2", tokens: phase.tokens, n: m.hiddenSize, k: f, part: part))
         return k
     }
 }

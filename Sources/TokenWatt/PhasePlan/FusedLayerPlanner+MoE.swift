@@ -21,7 +21,7 @@ extension FusedLayerPlanner {
     /// the same experts, each serving its share of the tokens. Each GPU thus does 1/gpus of the
     /// expert work.
     func moeFFN() -> [Kernel] {
-        guard let moe = m.moe else { return denseFFN(size: m.ffnSize) }
+        guard let moe = m.moe else { return denseFFN(size: m.ffnSize, part: .mlp) }
         let ep = d.expertParallel
         let slice = ep > 1 ? max(1, d.tensorParallel / ep) : d.tensorParallel
         let groups = ep > 1 ? Double(max(1, d.tensorParallel * d.dataParallel / (ep * slice))) : 1
@@ -73,7 +73,7 @@ extension FusedLayerPlanner {
         k.append(b.stream("combine", elements: assignments * h, read: assignments * h * b.act, written: tokens * h * b.act, flops: 2))
         if moe.sharedExperts > 0 {
             let size = (moe.sharedExpertFFNSize > 0 ? moe.sharedExpertFFNSize : moe.expertFFNSize) * moe.sharedExperts
-            k += denseFFN(size: size, prefix: "shared_")
+            k += denseFFN(size: size, prefix: "shared_", part: .mlp)
         }
         return k
     }

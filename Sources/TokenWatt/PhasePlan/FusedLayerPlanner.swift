@@ -21,14 +21,14 @@ struct FusedLayerPlanner {
         switch v.mixer {
         case .transformer: break
         case .attention: return block(attention(v), allReduce: "attn_all_reduce")
-        case .mlp: return block(denseFFN(size: m.ffnSize), allReduce: "ffn_all_reduce")
+        case .mlp: return block(denseFFN(size: m.ffnSize, part: .mlp), allReduce: "ffn_all_reduce")
         case .mamba2: return block(mamba2(), allReduce: "mixer_all_reduce")
         }
         var k = norm("input_norm")
         k += v.linear ? gatedDeltaNet() : attention(v)
         if let ar = b.allReduce("attn_all_reduce", elements: tokens * hidden) { k.append(ar) }
         k += norm("post_attn_norm")
-        k += v.moe ? moeFFN() : denseFFN(size: m.ffnSize)
+        k += v.moe ? moeFFN() : denseFFN(size: m.ffnSize, part: v.sixteenBitMLP ? .sixteenBitMLP : .mlp)
         if let ar = b.allReduce("ffn_all_reduce", elements: tokens * hidden) { k.append(ar) }
         return k
     }
@@ -140,16 +140,17 @@ struct FusedLayerPlanner {
                                      bBytes: d.denseWeightBytes, cBytes: b.act, unit: b.unit, sharedB: false)))
     }
 
-    func denseFFN(size: Int, prefix: String = "") -> [Kernel] {
+    /// A dense FFN (or shared experts) of intermediate size `size`, its weights of `part`.
+    func denseFFN(size: Int, prefix: String = "", part: Deployment.WeightPart) -> [Kernel] {
         let f = size / d.tensorParallel
         if m.ffnGated {
-            return [b.linear(prefix + "gate_up_proj", tokens: phase.tokens, n: 2 * f, k: m.hiddenSize),
+            return [b.linear(prefix + "gate_up_proj", tokens: phase.tokens, n: 2 * f, k: m.hiddenSize, part: part),
                     b.stream(prefix + "act_and_mul", elements: tokens * Double(f), read: 2 * tokens * Double(f) * b.act,
                              written: tokens * Double(f) * b.act, flops: 4, special: 1),
-                    b.linear(prefix + "down_proj", tokens: phase.tokens, n: m.hiddenSize, k: f)]
+                    b.linear(prefix + "down_proj", tokens: phase.tokens, n: m.hiddenSize, k: f, part: part)]
         }
-        return [b.linear(prefix + "up_proj", tokens: phase.tokens, n: f, k: m.hiddenSize),
+        return [b.linear(prefix + "up_proj", tokens: phase.tokens, n: f, k: m.hiddenSize, part: part),
                 b.elementwise(prefix + "act", tokens * Double(f), flops: 4, special: 1),
-                b.linear(prefix + "down_proj", tokens: phase.tokens, n: m.hiddenSize, k: f)]
+                b.linear(prefix + "down_proj", tokens: phase.tokens, n: m.hiddenSize, k: f, part: part)]
     }
 }

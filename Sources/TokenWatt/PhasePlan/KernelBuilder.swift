@@ -26,12 +26,16 @@ struct KernelBuilder {
         }
     }
 
-    /// A linear layer `tokens × k → tokens × n` against dense (non-expert) weights.
-    func linear(_ name: String, tokens: Int, n: Int, k: Int, weightBytes: Double? = nil) -> Kernel {
-        let wb = weightBytes ?? deployment.denseWeightBytes
-        // Weight-only formats dequantize to 16-bit inside the GEMM; the 16-bit layers of an
-        // experts-only checkpoint run on the 16-bit units too.
-        let sixteenBit = deployment.precision.isWeightOnly || (weightBytes == nil && deployment.model.quantizedModules == .experts)
+    /// A linear layer `tokens × k → tokens × n` against dense (non-expert) weights of one part
+    /// (attention projections unless said otherwise), at that part's stored width.
+    func linear(_ name: String, tokens: Int, n: Int, k: Int, weightBytes: Double? = nil,
+                part: Deployment.WeightPart = .attention) -> Kernel {
+        let wb = weightBytes ?? deployment.weightBytes(of: part)
+        // Weight-only formats dequantize to 16-bit inside the GEMM; the layers a checkpoint leaves
+        // 16-bit (an experts-only one's attention and dense layers, an MLP-only one's attention:
+        // Llama-3.1-405B-FP8 read its BF16 attention as FP8, 19 % fewer weight bytes a step) run
+        // on the 16-bit units too.
+        let sixteenBit = deployment.precision.isWeightOnly || (weightBytes == nil && !deployment.quantizes(part))
         let u: MathUnit = wb >= 2 && sixteenBit ? activationUnit : unit
         return Kernel(name, .gemm(GEMMShape(m: tokens, n: n, k: k, aBytes: wb >= 2 ? act : gemmAct,
                                             bBytes: wb, cBytes: act, unit: u)))

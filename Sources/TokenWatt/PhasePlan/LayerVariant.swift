@@ -12,6 +12,9 @@ struct LayerVariant: Hashable {
     var verticalStride: Int? = nil
     /// A transformer layer whose token mixer is Gated DeltaNet instead of attention.
     var linear = false
+    /// A dense layer whose MLP the checkpoint leaves 16-bit beside quantized ones (the first and
+    /// last of Meta's FP8 Llama-3.1-405B, `sixteenBitMLPLayers`).
+    var sixteenBitMLP = false
 
     /// The variants of a model with their layer counts, MoE and windowed layers spread evenly.
     static func variants(of m: ModelArchitecture) -> [(LayerVariant, Int)] {
@@ -38,7 +41,10 @@ struct LayerVariant: Hashable {
         let moeSpecial = layers > 0 ? Int((Double(moeCount) * Double(special) / Double(layers)).rounded()) : 0
         let denseSpecial = special - moeSpecial
         let window = linear ? nil : m.attention.slidingWindow
-        return [(LayerVariant(moe: false, window: nil), layers - moeCount - denseSpecial),
+        // Only a uniform dense stack has 16-bit MLP layers (the catalog reader refuses others).
+        let sixteenBit = m.quantizedModules == .mlp ? m.sixteenBitMLPLayers : 0
+        return [(LayerVariant(moe: false, window: nil), layers - moeCount - denseSpecial - sixteenBit),
+                (LayerVariant(moe: false, window: nil, sixteenBitMLP: true), sixteenBit),
                 (LayerVariant(moe: false, window: window, linear: linear), denseSpecial),
                 (LayerVariant(moe: true, window: nil), moeCount - moeSpecial),
                 (LayerVariant(moe: true, window: window, linear: linear), moeSpecial)]

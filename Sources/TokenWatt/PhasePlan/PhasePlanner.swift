@@ -120,6 +120,7 @@ extension LayerVariant {
     var blockName: String {
         switch mixer {
         case .transformer where verticalStride != nil: return "layer-blocksparse"
+        case .transformer where sixteenBitMLP: return "layer-16bit-mlp"
         case .transformer: return (moe ? "moe-layer" : "layer") + (linear ? "-gdn" : "") + (window.map { "-window\($0)" } ?? "")
         case .attention: return "attention-block"
         case .mlp: return "mlp-block"

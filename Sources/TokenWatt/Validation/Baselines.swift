@@ -25,11 +25,15 @@ public enum Baselines {
     /// EcoLogits (genai-impact/ecologits, `ecologits/impacts/llm.py`, v0.9.1; shared/research/peers.md
     /// §1): GPU energy per output token per GPU `f_E = α·exp(β·B)·P_active + γ` Wh with
     /// α = 1.1665e-6, β = −0.011206, γ = 4.0529e-5, P_active in billions, B = 64 as shipped; GPUs
-    /// = `ceil(1.2·P_total·16/8 / 80 GB)` rounded up to a power of two.
+    /// = `ceil(1.2·P_total·16/8 / 80 GB)` rounded up to a power of two. P_active and P_total are
+    /// the published counts where the catalog has them, as EcoLogits' own model list gives them
+    /// (ecologits/data/models.json: gpt-oss-20b 21 B total, 3.6 B active); the counts computed
+    /// from the architecture include the input embeddings in the active count, which put
+    /// gpt-oss-20b at 4.19 B (+16 %) and MiniMax-M2 at 11.0 B instead of 10.
     public static func ecologitsJoulesPerToken(model: ModelArchitecture, batch: Double) -> Double {
-        let active = model.activeParams / 1e9
+        let active = (model.publishedActiveParams ?? model.activeParams) / 1e9
         let perGPU = 1.1665e-6 * exp(-0.011206 * batch) * active + 4.0529e-5
-        let memoryGB = 1.2 * model.totalParams / 1e9 * 16 / 8
+        let memoryGB = 1.2 * (model.publishedTotalParams ?? model.totalParams) / 1e9 * 16 / 8
         var gpus = max(1, Int((memoryGB / 80).rounded(.up)))
         var p = 1
         while p < gpus { p *= 2 }

@@ -44,5 +44,5 @@ extension PublishedServing {
     public static let amdServingCaveat = "no AMD serving run is fitted: on InferenceMAX's DeepSeek-R1-0528 FP8 runs (SGLang, "
         + "8 × MI300X, MI325X or MI355X, 1,024 + 1,024 tokens, 4 to 64 requests in flight) the measured output throughput was "
         + "1.2–3.8× lower than estimated, most at 4 requests, and on Llama-3.1-405B FP8 under vLLM (Oracle, 8 × MI300X, batch 1 "
-        + "to 256) 1.5–1.6× lower at every batch (tokenwatt validate, published-serving): read AMD estimates as optimistic"
+        + "to 256) 1.3–1.5× lower at every batch (tokenwatt validate, published-serving): read AMD estimates as optimistic"
 }
