@@ -301,7 +301,7 @@ public enum FleetRendering {
             for l in r.levers {
                 s += "| \(cell(l.name)) | \(wh(l.meanWhPerQuery)) | \(formatNumber(l.gwhPerDay, significant: 3)) | \(formatPercent(l.saving, decimals: 0)) | "
                     + (l.savingRange.map(signedRange) ?? "–") + " | " + leverChangeCells(l, base: r).joined(separator: " | ") + " | "
-                    + cell(l.measured.map(leverAccuracyWords) ?? "–") + " |\n"
+                    + cell(rangeBasisCell(l)) + " |\n"
             }
             s += "\n" + caveatLines(r.levers).map { "Upper bound: \($0)\n\n" }.joined()
         }

@@ -182,7 +182,7 @@ public struct WorkloadReport: Sendable {
                                 + ["such changes, measured"],
                             f.levers.map { [$0.name, wh($0.meanWhPerQuery), formatNumber($0.gwhPerDay, significant: 3), formatPercent($0.saving, decimals: 1),
                                             $0.savingRange.map(FleetRendering.signedRange) ?? "–"] + FleetRendering.leverChangeCells($0, base: f)
-                                           + [$0.measured.map(FleetRendering.leverAccuracyWords) ?? "–"] },
+                                           + [FleetRendering.rangeBasisCell($0)] },
                             numeric: [1, 2, 3, 5, 6, 7]))
             // A cap or clock lever's saving beyond the measured, under the table that ranks it.
             for line in FleetRendering.caveatLines(f.levers) { b.append(.paragraph("Upper bound: " + line)) }
