@@ -65,7 +65,7 @@ public struct FleetRunner: Sendable {
                 tables[scenario.name] = table
                 r = result
             case let .mix(m):
-                r = try runMix(scenario, m, results: results, tables: tables, seed: scenarioSeed)
+                r = try runMix(scenario, m, results: results, tables: tables, scenarios: w.scenarios, seed: scenarioSeed)
             }
             if scenario.queriesPerDayIsDefault { r.notes.append(Self.defaultTrafficNote(scenario.queriesPerDay)) }
             results[scenario.name] = r
@@ -265,7 +265,7 @@ public struct FleetRunner: Sendable {
     /// A traffic mix: GWh per day as the share-weighted sum of its components' (each divided by
     /// its lever drawn per sample), and a per-query distribution drawn from the components.
     func runMix(_ scenario: Scenario, _ m: MixScenario, results: [String: FleetResult],
-                tables: [String: (blend: [Double], untrimmed: [Double])], seed: UInt64) throws -> FleetResult {
+                tables: [String: (blend: [Double], untrimmed: [Double])], scenarios: [Scenario] = [], seed: UInt64) throws -> FleetResult {
         var gwh = 0.0, mean = 0.0
         var mixed: [Double] = []
         var parts: [MixShare] = []
@@ -275,6 +275,9 @@ public struct FleetRunner: Sendable {
         // median had moved 0.3516 → 0.3512 Wh and its P95 3.930 → 3.936 (a 2026-12-07 probe).
         let order = m.components.indices.sorted { m.components[$0].scenario < m.components[$1].scenario }
         var placed: [Int: MixContribution] = [:]
+        // Each part's day at its divisor's P5 and P95 (`divisorDay`), and its site factors (`siteRange`).
+        var divisorDays: [Bounds] = [], drawnDivisor = false
+        var sites: [MixSiteFactors] = []
         for (j, i) in order.enumerated() {
             let c = m.components[i]
             guard let r = results[c.scenario] else { throw FleetError(description: "mix \(scenario.name): scenario \(c.scenario) must come earlier") }
@@ -292,7 +295,8 @@ public struct FleetRunner: Sendable {
             // A kernel part's draws weigh as its own figures weigh them (a rare class's draw is
             // not a tenth of its queries because it is a tenth of ten draws); a table's alike.
             let weights = tables[c.scenario] == nil ? r.sampleWeights : []
-            let divided = untrimmed.map { x in c.divisor.map { x / $0.sample(&lever) } ?? x }
+            let factors = c.divisor.map { d in untrimmed.map { _ in d.sample(&lever) } }
+            let divided = factors.map { f in zip(untrimmed, f).map { $0 / $1 } } ?? untrimmed
             let untrimmedMean = QueryStatistics.weightedMean(untrimmed, weights: weights)
             // A part of no traffic has no day to divide: no fleet overhead either.
             let overhead = r.whPerQuery.mean > 0 && untrimmedMean * r.queriesPerDay > 0 ? r.gwhPerDay / (untrimmedMean * r.queriesPerDay / 1e9) : 1
@@ -304,6 +308,12 @@ public struct FleetRunner: Sendable {
             let queryWh = c.share * dividedMean * (untrimmedMean > 0 ? blendMean / untrimmedMean : 1)
             mean += queryWh
             parts.append(MixShare(part: r, queryWh: queryWh, dayWh: c.share * dividedMean * overhead))
+            let ends = c.divisor.flatMap { d in factors.flatMap { Self.divisorRange(d, factors: $0, weights: weights).ends } }
+            drawnDivisor = drawnDivisor || ends != nil
+            // Every query of the part divided by one factor: its undivided day ÷ that factor.
+            divisorDays.append(ends.map { Bounds(low: c.share * untrimmedMean * overhead / $0.high, high: c.share * untrimmedMean * overhead / $0.low) }
+                               ?? Bounds(low: c.share * dividedMean * overhead, high: c.share * dividedMean * overhead))
+            sites.append(MixSiteFactors(part: r, dayWh: c.share * dividedMean * overhead, scenario: scenarios.first { $0.name == c.scenario }))
             let band = r.gwhPerDayRange.flatMap { b in r.gwhPerDay > 0 ? Bounds(low: b.low / r.gwhPerDay, high: b.high / r.gwhPerDay) : nil }
             var pick = rng.stream(100 + UInt64(j))
             let count = Int((c.share * Double(max(blend.count, 1))).rounded())
@@ -330,6 +340,20 @@ public struct FleetRunner: Sendable {
         result.mixContributions = contributions
         result.gwhPerDayRange = Self.dayRange(contributions, queriesPerDay: scenario.queriesPerDay)
         if let note = Self.bandNote(contributions) { result.notes.append(note) }
+        if drawnDivisor {
+            let q = scenario.queriesPerDay / 1e9
+            result.gwhPerDayDivisorRange = Bounds(low: divisorDays.reduce(0) { $0 + $1.low } * q, high: divisorDays.reduce(0) { $0 + $1.high } * q)
+        }
+        let pue = Self.siteRange(sites, \.gwhPerDaySitePUE, what: "PUE", queriesPerDay: scenario.queriesPerDay) { s in
+            s.part.boundary == .facility && s.scenario?.pue.isRandom != false
+        }
+        let host = Self.siteRange(sites, \.gwhPerDayHostPower, what: "host power scale", queriesPerDay: scenario.queriesPerDay) { s in
+            guard s.part.boundary >= .node, let sc = s.scenario else { return false }
+            if case let .kernel(k) = sc.kind { return k.hostPowerScale.isRandom }
+            return false
+        }
+        (result.gwhPerDaySitePUE, result.gwhPerDayHostPower) = (pue.range, host.range)
+        result.notes += [pue.note, host.note].compactMap { $0 }
         result.hourlyEnergyShares = Self.hourlyEnergyShares(parts)
         let flat = parts.filter { $0.part.hourlyEnergyShares.isEmpty }.map(\.part.name).uniqued()
         if !result.hourlyEnergyShares.isEmpty, !flat.isEmpty {
@@ -396,6 +420,52 @@ public struct FleetRunner: Sendable {
             high += p.dayWattHours * b.high
         }
         return Bounds(low: low * q / 1e9, high: high * q / 1e9)
+    }
+
+    /// A mix part's day and its own site-factor ranges, for the mix's (`siteRange`).
+    struct MixSiteFactors {
+        var part: FleetResult
+        /// What the part adds to the mix's day, Wh per query of the mix.
+        var dayWh: Double
+        /// The part's scenario (nil for a mix built in code without it).
+        var scenario: Scenario?
+    }
+
+    /// A mix's day with one site factor (the PUE, the hosts' power scale) held at its P5 and then
+    /// its P95: each part's share of the day × its own day at that end ÷ its day, as for the error
+    /// band (`dayRange`); a part that does not draw the factor (`draws`) enters at its day. The
+    /// factor's ends are the parts', weighted by the energy each adds to the day, and a note names
+    /// each part's where they differ by more than 1 %. Nil where no part has a range or a part
+    /// draws the factor but has none (a throughput table's PUE), which a note then names. A mix
+    /// had neither range though its parts had both: frontier-kernel's `mixed` (2026-12-07 probe).
+    static func siteRange(_ parts: [MixSiteFactors], _ range: KeyPath<FleetResult, SiteFactorRange?>, what: String,
+                          queriesPerDay q: Double, draws: (MixSiteFactors) -> Bool) -> (range: SiteFactorRange?, note: String?) {
+        let with = parts.compactMap { p in p.part[keyPath: range].map { (name: p.part.name, factor: $0.factor) } }
+        guard !with.isEmpty else { return (nil, nil) }
+        let without = parts.filter { $0.part[keyPath: range] == nil && draws($0) }.map(\.part.name)
+        guard without.isEmpty else {
+            return (nil, "no range with the site's \(what) held for this mix's day: \(without.count == 1 ? "part" : "parts") "
+                + "\(without.joined(separator: ", ")) \(without.count == 1 ? "draws" : "draw") it with no range of \(without.count == 1 ? "its" : "their") own")
+        }
+        var low = 0.0, high = 0.0, weight = 0.0, factorLow = 0.0, factorHigh = 0.0
+        for p in parts {
+            guard let r = p.part[keyPath: range], p.part.gwhPerDay > 0 else {
+                low += p.dayWh
+                high += p.dayWh
+                continue
+            }
+            low += p.dayWh * r.gwhPerDay.low / p.part.gwhPerDay
+            high += p.dayWh * r.gwhPerDay.high / p.part.gwhPerDay
+            weight += p.dayWh
+            factorLow += p.dayWh * r.factor.low
+            factorHigh += p.dayWh * r.factor.high
+        }
+        let factor = weight > 0 ? Bounds(low: factorLow / weight, high: factorHigh / weight) : with[0].factor
+        let differ = with.contains { abs($0.factor.low - factor.low) > 0.01 * factor.low || abs($0.factor.high - factor.high) > 0.01 * factor.high }
+        let note = differ ? "the mix's day with the site's \(what) held reads each part at its own P5 and P95 ("
+            + with.map { "\($0.name) \(formatNumber($0.factor.low, significant: 3))–\(formatNumber($0.factor.high, significant: 3))" }
+                .joined(separator: ", ") + "); the ends it names are their blend by energy" : nil
+        return (SiteFactorRange(factor: factor, gwhPerDay: Bounds(low: low * q / 1e9, high: high * q / 1e9)), note)
     }
 
     /// Why a mix has no band where some of its parts have one.
