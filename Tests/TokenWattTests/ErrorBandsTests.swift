@@ -184,9 +184,10 @@ import Testing
         #expect(try note("", gpu: "l40s")?.contains("runs of GPUs without a fit of their own") == true)
     }
 
-    /// A fleet's day at the band's two ends moves every query's GPU energy at once, in place of
-    /// the scale the scenario draws per query: at the GPU boundary it is the day × the band's
-    /// ratios; at the facility a drawn GPU scale leaves it where it is, and it brackets the day.
+    /// A fleet's day at the band's two ends moves every query's GPU energy at once, the scale the
+    /// scenario draws per query included (`RangesTests`): at the GPU boundary it is the day × the
+    /// band's ratios; at the facility the day plus (ratio − 1) × its GPU-proportional energy, and
+    /// it brackets the day.
     @Test func aFleetsDayRangeMovesEveryQuerysGPUEnergyAtOnce() throws {
         let band = ErrorBands.bundled.band(for: "h100-sxm")
         let gpu = try runWorkload(kernelWorkload(extra: #""boundary": "gpu""#), samples: 500)[0]
@@ -197,8 +198,12 @@ import Testing
                                     samples: 500)[0]
         let (h, d) = (try #require(held.gwhPerDayRange), try #require(drawn.gwhPerDayRange))
         #expect(held.gwhPerDay != drawn.gwhPerDay)
-        #expect(approx(h.low, d.low, rel: 1e-12) && approx(h.high, d.high, rel: 1e-12))
-        #expect(h.low < held.gwhPerDay && held.gwhPerDay < h.high)
+        for (r, range) in [(held, h), (drawn, d)] {
+            let gpuDay = r.gpuProportionalWhPerQuery * r.queriesPerDay / 1e9
+            #expect(approx(range.low, r.gwhPerDay + (band.ratioLow - 1) * gpuDay, rel: 1e-9)
+                    && approx(range.high, r.gwhPerDay + (band.ratioHigh - 1) * gpuDay, rel: 1e-9))
+            #expect(range.low < r.gwhPerDay && r.gwhPerDay < range.high)
+        }
         let json = JSONWriter(sortKeys: false).write(FleetRendering.scenarioJSON(held))
         let text = FleetRendering.text(try readWorkload(kernelWorkload()), [held])
         #expect(json.contains("\"gwhPerDayLow\"") && text.contains("with the GPU energy at the ends"))

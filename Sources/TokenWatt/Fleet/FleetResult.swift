@@ -16,6 +16,9 @@ public struct FleetResult: Sendable {
     /// GWh per day with every query's host power at the P5 and at the P95 of the drawn
     /// `uncertain.hostPowerScale` (kernel scenarios from the node boundary out that draw it; nil otherwise).
     public var gwhPerDayHostPower: SiteFactorRange?
+    /// A mix's GWh per day with each part's lever divisor held for every query at its P5 and then
+    /// at its P95 (low is the day at the larger divisors); nil unless a part has a drawn divisor.
+    public var gwhPerDayDivisorRange: Bounds?
     /// The part of the mean Wh per query that moves with GPU energy (with its PSU loss and PUE;
     /// kernel scenarios, 0 otherwise): what a lever's measured error scales.
     public var gpuProportionalWhPerQuery = 0.0

@@ -65,7 +65,7 @@ public struct FleetRunner: Sendable {
                 tables[scenario.name] = table
                 r = result
             case let .mix(m):
-                r = try runMix(scenario, m, results: results, tables: tables, seed: scenarioSeed)
+                r = try runMix(scenario, m, results: results, tables: tables, scenarios: w.scenarios, seed: scenarioSeed)
             }
             if scenario.queriesPerDayIsDefault { r.notes.append(Self.defaultTrafficNote(scenario.queriesPerDay)) }
             results[scenario.name] = r
@@ -88,16 +88,17 @@ public struct FleetRunner: Sendable {
         // The scenario's own clock or cap, as `estimate` would say of it.
         if let note = base.decodeClockCaveat { base.notes.append(note) }
         var tunedLevers: [String] = []
-        for (j, lever) in k.levers.enumerated() {
+        for lever in k.levers {
             switch lever.kind {
             case let .mechanistic(change):
                 // A lever the deployment cannot take (the model does not fit the other GPU, a
                 // precision it lacks) is named and left out; the baseline and the other levers stand.
-                let r: FleetResult, said: LeverNotes
+                let r: FleetResult, said: LeverNotes, orientation: LeverPairOrientation?
                 do {
                     let priced = try fleet.priced(samples: n, seed: seed, change: change)
                     r = priced.result
                     said = try fleet.leverNotes(change, classes: priced.classes, surfaces: priced.surfaces)
+                    orientation = try fleet.pairOrientation(change, classes: priced.classes, surfaces: priced.surfaces)
                 } catch {
                     base.notes.append("lever \(lever.name) not run: \(error)")
                     continue
@@ -131,20 +132,28 @@ public struct FleetRunner: Sendable {
                 if change.powerCapWatts != nil || change.smClockMHz != nil { result.caveat = r.decodeClockCaveat }
                 (result.meanITLMs, result.meanTTFTMs, result.gpus) = (r.meanITLMs, r.meanTTFTMs, r.gpus)
                 if let m = result.measured, base.whPerQuery.mean > 0 {
-                    // The lever's GPU energy, measured against the base, is its prediction ÷ (1 + error).
+                    // The lever's GPU energy, measured against the base, is its prediction ÷ (1 + error),
+                    // the error read the way the lever runs against its kind's pairs (`LeverPairOrientation`).
                     let part = r.gpuProportionalWhPerQuery, fixed = r.whPerQuery.mean - part
-                    let low = 1 - (fixed + part / (1 + m.errorP5)) / base.whPerQuery.mean
-                    let high = 1 - (fixed + part / (1 + m.errorP95)) / base.whPerQuery.mean
-                    result.savingRange = Bounds(low: min(low, high), high: max(low, high))
+                    // A change that moves its kind's setting nowhere (none found) reads the pairs as they run.
+                    let savings = (orientation ?? .along).errors(p5: m.errorP5, p95: m.errorP95).map { 1 - (fixed + part / (1 + $0)) / base.whPerQuery.mean }
+                    result.savingRange = Bounds(low: savings.min() ?? saving, high: savings.max() ?? saving)
                 }
                 base.levers.append(result)
             case let .divisor(d):
-                var rng = SeededRandom(seed: seed).stream(1000 + UInt64(j))
-                let mean = base.samples.reduce(0) { $0 + $1 / d.sample(&rng) } / Double(max(1, base.samples.count))
+                // The divisor's draws come from a stream keyed on the lever's name, not its place in
+                // the file: with the chat service's levers listed in reverse, model routing's saving
+                // had moved 68.86 → 69.32 % (a 2026-12-07 probe).
+                var rng = SeededRandom(seed: seed).stream(Self.divisorStream(lever.name))
+                let factors = base.samples.map { _ in d.sample(&rng) }
+                // Weighed as the baseline's mean weighs its draws (`sampleWeights`), so a lever that
+                // divides by 1 saves exactly nothing.
+                let mean = QueryStatistics.weightedMean(zip(base.samples, factors).map { $0 / $1 }, weights: base.sampleWeights)
                 let saving = Self.saving(1 - mean / base.whPerQuery.mean)
                 if saving == 0 { base.notes.append("lever \(lever.name) changes nothing here: its divisor leaves each query's energy as it is") }
-                base.levers.append(LeverResult(name: lever.name, meanWhPerQuery: mean, gwhPerDay: mean * scenario.queriesPerDay / 1e9,
-                                               saving: saving))
+                var result = LeverResult(name: lever.name, meanWhPerQuery: mean, gwhPerDay: mean * scenario.queriesPerDay / 1e9, saving: saving)
+                (result.divisorEnds, result.savingRange) = Self.divisorRange(d, factors: factors, weights: base.sampleWeights)
+                base.levers.append(result)
             }
         }
         if let note = Self.tunedLeversNote(tunedLevers, band: !base.estimatorError.isEmpty) { base.notes.append(note) }
@@ -234,10 +243,29 @@ public struct FleetRunner: Sendable {
         return (result, (blend, untrimmed))
     }
 
+    /// The stream a divisor lever draws from: 1000 + the FNV-1a 64 hash of its name (offset
+    /// basis 0xcbf29ce484222325, prime 0x100000001b3), stable across runs and platforms, as
+    /// Swift's own `hashValue` is not, and independent of where the lever is listed.
+    static func divisorStream(_ name: String) -> UInt64 {
+        1000 &+ name.utf8.reduce(0xcbf2_9ce4_8422_2325 as UInt64) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01b3 }
+    }
+
+    /// A divisor lever's factor at the P5 and P95 of its draws, and its saving with every query
+    /// divided by each (1 − 1 ÷ factor); nil for a fixed divisor, whose saving has no spread. A
+    /// router or a model's efficiency divides the whole fleet's queries at once, where a factor
+    /// drawn per query averages out of the day (to 1 − E[1 ÷ X]), as a drawn PUE does
+    /// (`KernelFleet.sitePUERange`): the chat service's model routing, 1.5–10×, saved 69 % with no
+    /// range, where at its ends it saves 33–90 % (a 2026-12-07 statistician's probe).
+    static func divisorRange(_ d: Distribution, factors: [Double], weights: [Double]) -> (ends: Bounds?, saving: Bounds?) {
+        guard d.isRandom, !factors.isEmpty else { return (nil, nil) }
+        let q = QueryStatistics.weightedQuantiles(factors, weights: weights, [0.05, 0.95])
+        return (Bounds(low: q[0], high: q[1]), Bounds(low: 1 - 1 / q[0], high: 1 - 1 / q[1]))
+    }
+
     /// A traffic mix: GWh per day as the share-weighted sum of its components' (each divided by
     /// its lever drawn per sample), and a per-query distribution drawn from the components.
     func runMix(_ scenario: Scenario, _ m: MixScenario, results: [String: FleetResult],
-                tables: [String: (blend: [Double], untrimmed: [Double])], seed: UInt64) throws -> FleetResult {
+                tables: [String: (blend: [Double], untrimmed: [Double])], scenarios: [Scenario] = [], seed: UInt64) throws -> FleetResult {
         var gwh = 0.0, mean = 0.0
         var mixed: [Double] = []
         var parts: [MixShare] = []
@@ -247,6 +275,9 @@ public struct FleetRunner: Sendable {
         // median had moved 0.3516 → 0.3512 Wh and its P95 3.930 → 3.936 (a 2026-12-07 probe).
         let order = m.components.indices.sorted { m.components[$0].scenario < m.components[$1].scenario }
         var placed: [Int: MixContribution] = [:]
+        // Each part's day at its divisor's P5 and P95 (`divisorDay`), and its site factors (`siteRange`).
+        var divisorDays: [Bounds] = [], drawnDivisor = false
+        var sites: [MixSiteFactors] = []
         for (j, i) in order.enumerated() {
             let c = m.components[i]
             guard let r = results[c.scenario] else { throw FleetError(description: "mix \(scenario.name): scenario \(c.scenario) must come earlier") }
@@ -264,7 +295,8 @@ public struct FleetRunner: Sendable {
             // A kernel part's draws weigh as its own figures weigh them (a rare class's draw is
             // not a tenth of its queries because it is a tenth of ten draws); a table's alike.
             let weights = tables[c.scenario] == nil ? r.sampleWeights : []
-            let divided = untrimmed.map { x in c.divisor.map { x / $0.sample(&lever) } ?? x }
+            let factors = c.divisor.map { d in untrimmed.map { _ in d.sample(&lever) } }
+            let divided = factors.map { f in zip(untrimmed, f).map { $0 / $1 } } ?? untrimmed
             let untrimmedMean = QueryStatistics.weightedMean(untrimmed, weights: weights)
             // A part of no traffic has no day to divide: no fleet overhead either.
             let overhead = r.whPerQuery.mean > 0 && untrimmedMean * r.queriesPerDay > 0 ? r.gwhPerDay / (untrimmedMean * r.queriesPerDay / 1e9) : 1
@@ -276,6 +308,12 @@ public struct FleetRunner: Sendable {
             let queryWh = c.share * dividedMean * (untrimmedMean > 0 ? blendMean / untrimmedMean : 1)
             mean += queryWh
             parts.append(MixShare(part: r, queryWh: queryWh, dayWh: c.share * dividedMean * overhead))
+            let ends = c.divisor.flatMap { d in factors.flatMap { Self.divisorRange(d, factors: $0, weights: weights).ends } }
+            drawnDivisor = drawnDivisor || ends != nil
+            // Every query of the part divided by one factor: its undivided day ÷ that factor.
+            divisorDays.append(ends.map { Bounds(low: c.share * untrimmedMean * overhead / $0.high, high: c.share * untrimmedMean * overhead / $0.low) }
+                               ?? Bounds(low: c.share * dividedMean * overhead, high: c.share * dividedMean * overhead))
+            sites.append(MixSiteFactors(part: r, dayWh: c.share * dividedMean * overhead, scenario: scenarios.first { $0.name == c.scenario }))
             let band = r.gwhPerDayRange.flatMap { b in r.gwhPerDay > 0 ? Bounds(low: b.low / r.gwhPerDay, high: b.high / r.gwhPerDay) : nil }
             var pick = rng.stream(100 + UInt64(j))
             let count = Int((c.share * Double(max(blend.count, 1))).rounded())
@@ -302,6 +340,20 @@ public struct FleetRunner: Sendable {
         result.mixContributions = contributions
         result.gwhPerDayRange = Self.dayRange(contributions, queriesPerDay: scenario.queriesPerDay)
         if let note = Self.bandNote(contributions) { result.notes.append(note) }
+        if drawnDivisor {
+            let q = scenario.queriesPerDay / 1e9
+            result.gwhPerDayDivisorRange = Bounds(low: divisorDays.reduce(0) { $0 + $1.low } * q, high: divisorDays.reduce(0) { $0 + $1.high } * q)
+        }
+        let pue = Self.siteRange(sites, \.gwhPerDaySitePUE, what: "PUE", queriesPerDay: scenario.queriesPerDay) { s in
+            s.part.boundary == .facility && s.scenario?.pue.isRandom != false
+        }
+        let host = Self.siteRange(sites, \.gwhPerDayHostPower, what: "host power scale", queriesPerDay: scenario.queriesPerDay) { s in
+            guard s.part.boundary >= .node, let sc = s.scenario else { return false }
+            if case let .kernel(k) = sc.kind { return k.hostPowerScale.isRandom }
+            return false
+        }
+        (result.gwhPerDaySitePUE, result.gwhPerDayHostPower) = (pue.range, host.range)
+        result.notes += [pue.note, host.note].compactMap { $0 }
         result.hourlyEnergyShares = Self.hourlyEnergyShares(parts)
         let flat = parts.filter { $0.part.hourlyEnergyShares.isEmpty }.map(\.part.name).uniqued()
         if !result.hourlyEnergyShares.isEmpty, !flat.isEmpty {
@@ -368,6 +420,52 @@ public struct FleetRunner: Sendable {
             high += p.dayWattHours * b.high
         }
         return Bounds(low: low * q / 1e9, high: high * q / 1e9)
+    }
+
+    /// A mix part's day and its own site-factor ranges, for the mix's (`siteRange`).
+    struct MixSiteFactors {
+        var part: FleetResult
+        /// What the part adds to the mix's day, Wh per query of the mix.
+        var dayWh: Double
+        /// The part's scenario (nil for a mix built in code without it).
+        var scenario: Scenario?
+    }
+
+    /// A mix's day with one site factor (the PUE, the hosts' power scale) held at its P5 and then
+    /// its P95: each part's share of the day × its own day at that end ÷ its day, as for the error
+    /// band (`dayRange`); a part that does not draw the factor (`draws`) enters at its day. The
+    /// factor's ends are the parts', weighted by the energy each adds to the day, and a note names
+    /// each part's where they differ by more than 1 %. Nil where no part has a range or a part
+    /// draws the factor but has none (a throughput table's PUE), which a note then names. A mix
+    /// had neither range though its parts had both: frontier-kernel's `mixed` (2026-12-07 probe).
+    static func siteRange(_ parts: [MixSiteFactors], _ range: KeyPath<FleetResult, SiteFactorRange?>, what: String,
+                          queriesPerDay q: Double, draws: (MixSiteFactors) -> Bool) -> (range: SiteFactorRange?, note: String?) {
+        let with = parts.compactMap { p in p.part[keyPath: range].map { (name: p.part.name, factor: $0.factor) } }
+        guard !with.isEmpty else { return (nil, nil) }
+        let without = parts.filter { $0.part[keyPath: range] == nil && draws($0) }.map(\.part.name)
+        guard without.isEmpty else {
+            return (nil, "no range with the site's \(what) held for this mix's day: \(without.count == 1 ? "part" : "parts") "
+                + "\(without.joined(separator: ", ")) \(without.count == 1 ? "draws" : "draw") it with no range of \(without.count == 1 ? "its" : "their") own")
+        }
+        var low = 0.0, high = 0.0, weight = 0.0, factorLow = 0.0, factorHigh = 0.0
+        for p in parts {
+            guard let r = p.part[keyPath: range], p.part.gwhPerDay > 0 else {
+                low += p.dayWh
+                high += p.dayWh
+                continue
+            }
+            low += p.dayWh * r.gwhPerDay.low / p.part.gwhPerDay
+            high += p.dayWh * r.gwhPerDay.high / p.part.gwhPerDay
+            weight += p.dayWh
+            factorLow += p.dayWh * r.factor.low
+            factorHigh += p.dayWh * r.factor.high
+        }
+        let factor = weight > 0 ? Bounds(low: factorLow / weight, high: factorHigh / weight) : with[0].factor
+        let differ = with.contains { abs($0.factor.low - factor.low) > 0.01 * factor.low || abs($0.factor.high - factor.high) > 0.01 * factor.high }
+        let note = differ ? "the mix's day with the site's \(what) held reads each part at its own P5 and P95 ("
+            + with.map { "\($0.name) \(formatNumber($0.factor.low, significant: 3))–\(formatNumber($0.factor.high, significant: 3))" }
+                .joined(separator: ", ") + "); the ends it names are their blend by energy" : nil
+        return (SiteFactorRange(factor: factor, gwhPerDay: Bounds(low: low * q / 1e9, high: high * q / 1e9)), note)
     }
 
     /// Why a mix has no band where some of its parts have one.

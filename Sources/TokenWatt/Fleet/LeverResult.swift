@@ -11,8 +11,13 @@ public struct LeverResult: Sendable {
     /// measure, several at once, or another calibration).
     public var measured: LeverValidation.Row? = nil
     /// The saving with the lever's predicted change of GPU energy at the P5 and P95 of the
-    /// measured errors of its kind (`measured`): low ≤ `saving` ≤ high.
+    /// measured errors of its kind (`measured`), read the way the lever runs against them
+    /// (`LeverPairOrientation`); for a divisor lever, the saving with every query divided by the
+    /// factor's P5 and then its P95 (`divisorEnds`). Low ≤ high.
     public var savingRange: Bounds? = nil
+    /// A divisor lever's factor at the P5 and P95 of its draws, which `savingRange` holds for
+    /// every query (nil for a fixed divisor and for mechanistic levers).
+    public var divisorEnds: Bounds? = nil
     /// For a lever that sets a power cap or a locked clock, `DecodeClockCaveat`'s note where its
     /// decode saving is beyond the largest measured: read the saving as an upper bound.
     public var caveat: String? = nil

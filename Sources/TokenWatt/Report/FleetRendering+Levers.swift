@@ -92,8 +92,24 @@ extension FleetRendering {
     /// off on average over 83 pairs, the right way in 100 %)".
     static func savingWords(_ l: LeverResult) -> String {
         let base = "\(l.saving >= 0 ? "saves" : "costs") \(formatPercent(abs(l.saving), decimals: 0))"
+        if let r = l.savingRange, let f = l.divisorEnds { return base + " (saving \(signedRange(r)) \(divisorWords(f)))" }
         guard let r = l.savingRange, let m = l.measured else { return base }
         return base + " (saving \(signedRange(r)) across the measured error of \(m.lever) changes: "
             + "\(formatPercent(m.mape)) off on average over \(m.pairs) pairs" + rightWay(m) + measuredOnWords(m) + ")"
+    }
+
+    /// What a divisor lever's saving range holds: "with every query divided by × 1.5 and then
+    /// × 10, the P5 and P95 of its draws, ...", for one router or model divides the whole fleet's
+    /// queries where a factor drawn per query averages out of the day.
+    static func divisorWords(_ f: Bounds) -> String {
+        "with every query divided by × \(formatNumber(f.low, significant: 3)) and then × \(formatNumber(f.high, significant: 3)), the P5 and P95 "
+            + "of its draws, for one change divides the whole fleet's queries where per-query draws average it out of the day"
+    }
+
+    /// The lever tables' last cell: how such changes were measured, or for a divisor lever the
+    /// factors its range holds (a divisor is not measured), else "–".
+    static func rangeBasisCell(_ l: LeverResult) -> String {
+        l.measured.map(leverAccuracyWords) ?? l.divisorEnds.map { "not measured; the range divides every query by × \(formatNumber($0.low, significant: 3)) "
+            + "and × \(formatNumber($0.high, significant: 3)) (the divisor's P5 and P95)" } ?? "–"
     }
 }

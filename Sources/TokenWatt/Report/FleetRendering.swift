@@ -20,6 +20,8 @@ public enum FleetRendering {
             ("gwhPerDayLow", .optionalNumber(r.gwhPerDayRange?.low)), ("gwhPerDayHigh", .optionalNumber(r.gwhPerDayRange?.high)),
             ("gwhPerDaySitePUE", siteFactorJSON(r.gwhPerDaySitePUE, factor: "pue")),
             ("gwhPerDayHostPower", siteFactorJSON(r.gwhPerDayHostPower, factor: "scale")),
+            // A mix's day with each part's lever divisor held at its P95 (low) and P5 (high).
+            ("gwhPerDayDivisors", boundsJSON(r.gwhPerDayDivisorRange)),
             ("queriesPerDay", .num(r.queriesPerDay)),
             ("gpus", .optionalNumber(r.gpus.map(Double.init))), ("nodes", .optionalNumber(r.nodes.map(Double.init))),
             // The fleet by GPU type and server model (null without a fleet of its own).
@@ -59,6 +61,12 @@ public enum FleetRendering {
     }
 
     /// A site-wide factor's P5 and P95 (`factorP5`, `factorP95`) and the day at each, or null.
+    /// A day's two ends as `gwhPerDayLow` and `gwhPerDayHigh`, or null.
+    static func boundsJSON(_ range: Bounds?) -> JSONValue {
+        guard let range else { return .null }
+        return .obj([("gwhPerDayLow", .num(range.low)), ("gwhPerDayHigh", .num(range.high))])
+    }
+
     static func siteFactorJSON(_ range: SiteFactorRange?, factor: String) -> JSONValue {
         range.map { r in
             .obj([(factor + "P5", .num(r.factor.low)), (factor + "P95", .num(r.factor.high)),
@@ -142,6 +150,11 @@ public enum FleetRendering {
             let g = range.gwhPerDay, f = range.factor
             return "\(formatNumber(g.low, significant: 3))–\(formatNumber(g.high, significant: 3))\(unit) with \(what) at "
                 + "\(prefix)\(formatNumber(f.low, significant: 3)) and \(prefix)\(formatNumber(f.high, significant: 3))"
+        }
+        // A mix's lever divisors, each held for every query of its part (`FleetRunner.runMix`).
+        if let g = r.gwhPerDayDivisorRange {
+            ranges.append("\(formatNumber(g.low, significant: 3))–\(formatNumber(g.high, significant: 3))\(unit) with each part's lever divisor "
+                          + "at the P95 and P5 of its draws, held for every query")
         }
         // One site has one PUE and one kind of server: drawn per query, either averages out of the day.
         let site = [r.gwhPerDaySitePUE.map { (ends($0, "the site's PUE", ""), "one PUE") },
@@ -301,7 +314,7 @@ public enum FleetRendering {
             for l in r.levers {
                 s += "| \(cell(l.name)) | \(wh(l.meanWhPerQuery)) | \(formatNumber(l.gwhPerDay, significant: 3)) | \(formatPercent(l.saving, decimals: 0)) | "
                     + (l.savingRange.map(signedRange) ?? "–") + " | " + leverChangeCells(l, base: r).joined(separator: " | ") + " | "
-                    + cell(l.measured.map(leverAccuracyWords) ?? "–") + " |\n"
+                    + cell(rangeBasisCell(l)) + " |\n"
             }
             s += "\n" + caveatLines(r.levers).map { "Upper bound: \($0)\n\n" }.joined()
         }

@@ -187,7 +187,7 @@ public struct WorkloadReport: Sendable {
                             f.levers.map { l in
                                 [l.name, wh(l.meanWhPerQuery), formatNumber(l.gwhPerDay, significant: 3), formatPercent(l.saving, decimals: 1),
                                  l.savingRange.map(FleetRendering.signedRange) ?? "–"] + FleetRendering.leverChangeCells(l, base: f)
-                                    + [l.measured.map(FleetRendering.leverAccuracyWords) ?? "–"]
+                                    + [FleetRendering.rangeBasisCell(l)]
                                     + (dayCost.map { [Self.signedMoney(-l.saving * $0, s.emissions.currency)] } ?? [])
                             },
                             numeric: dayCost == nil ? [1, 2, 3, 5, 6, 7] : [1, 2, 3, 5, 6, 7, 9]))
