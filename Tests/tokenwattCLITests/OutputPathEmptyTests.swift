@@ -10,7 +10,8 @@ import Testing
 /// once a blank value has been refused: on a build without the check, `-o ""` writes into /.
 @Suite struct OutputPathEmptyTests {
     func scratch(_ name: String) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-empty-\(getpid())-\(name)")
+        // One folder per case: the cases run in parallel.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-empty-\(getpid())-\(name)-\(UUID().uuidString)")
         try? FileManager.default.removeItem(at: dir)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
