@@ -1,3 +1,4 @@
+import Foundation
 import KernelPower
 import TokenWatt
 
@@ -44,6 +45,9 @@ struct Arguments {
                         }
                     }
                     if options[name] != nil { throw UsageError(description: "option \(Self.dashed(name)) given twice") }
+                    if let what = Self.pathKind(name, valued: valued), value?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true {
+                        throw UsageError(description: "\(Self.dashed(name)): expected \(what), got an empty string")
+                    }
                     options[name] = value
                 } else {
                     throw UsageError(description: "unknown option \(a)" + Self.hint(for: name, known: valued.union(boolean)))
@@ -66,6 +70,27 @@ struct Arguments {
         if name == "o" { return " (this command writes to standard output; redirect it with > FILE)" }
         let same = known.filter { $0.count == 1 && $0.lowercased() == name.lowercased() }
         return same.first.map { " (did you mean -\($0)?)" } ?? ""
+    }
+
+    /// The options whose value is a path, with what kind of path. An empty one is refused up
+    /// front: `report W.json -o ""` wrote its five files into / ("wrote /chat-service.md", exit 0)
+    /// and `validate --quick -o ""` 19, since "" + "/" + name is an absolute path; `power --spec ""`,
+    /// `trace --per-request ""` and `sweep -o ""` failed only at the rename, with
+    /// "error: : could not be renamed into place (errno 2)", naming no flag. A value of blanks
+    /// is refused too: a file named "  " is a typing slip, not a destination.
+    static let pathOptions: [String: String] = [
+        "o": "a path", "data-dir": "a folder path", "workloads": "a folder path",
+        "calibration": "a file path", "model-catalog": "a file path", "gpu-catalog": "a file path", "svg": "a file path",
+        "spec": "a file path", "per-request": "a file path", "hourly": "a file path", "bands-out": "a file path",
+        "refits-out": "a file path", "manifest": "a file path", "power-log": "a file path", "zeus": "a file path",
+        "from-hf": "a file or folder path",
+    ]
+
+    /// What kind of path option `name` takes, nil for an option that is not a path: `--output`
+    /// is `-o`'s long spelling only where `-o` exists (`power --output` is a token count).
+    static func pathKind(_ name: String, valued: Set<String>) -> String? {
+        if name == "output" { return valued.contains("o") ? pathOptions["o"] : nil }
+        return pathOptions[name]
     }
 
     /// An option as it is typed: `-o`, `--output`.

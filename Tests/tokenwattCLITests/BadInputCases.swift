@@ -152,9 +152,9 @@ extension BadInput {
         BadInput(name: "kernels stage beyond the pipeline", args: ["kernels", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--gpus", "2", "--pp", "2", "--batch", "4", "--input", "5", "--output", "5", "--stage", "3"], status: 64, mentions: ["stage 3", "2 stage"]),
         BadInput(name: "export-sql without dialect", args: ["export-sql", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "8"], status: 64, mentions: ["--dialect"]),
         BadInput(name: "export-sql unknown dialect", args: ["export-sql", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "8", "--dialect", "oracle"], status: 64, mentions: ["oracle", "sqlite"]),
-        BadInput(name: "export-sql table injection", args: ["export-sql", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "8", "--dialect", "sqlite", "--table", "t; DROP TABLE u"], mentions: ["table", "identifier"]),
-        BadInput(name: "export-sql backtick in a BigQuery name", args: ["export-sql", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "8", "--dialect", "bigquery", "--table", "p.d.t` UNION SELECT 1 --"], mentions: ["table", "identifier"]),
-        BadInput(name: "export-sql empty part of a path", args: ["export-sql", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "8", "--dialect", "duckdb", "--input-column", "a..b"], mentions: ["input column", "identifier"]),
+        BadInput(name: "export-sql table injection", args: ["export-sql", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "8", "--dialect", "sqlite", "--table", "t; DROP TABLE u"], status: 64, mentions: ["--table", "identifier"]),
+        BadInput(name: "export-sql backtick in a BigQuery name", args: ["export-sql", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "8", "--dialect", "bigquery", "--table", "p.d.t` UNION SELECT 1 --"], status: 64, mentions: ["--table", "identifier"]),
+        BadInput(name: "export-sql empty part of a path", args: ["export-sql", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "8", "--dialect", "duckdb", "--input-column", "a..b"], status: 64, mentions: ["--input-column", "identifier"]),
         BadInput(name: "capacity without budget", args: ["capacity", "{dir}/w.json"], files: ["w.json": Inputs.workload], status: 64, mentions: ["--budget-mw"]),
         BadInput(name: "capacity gpus empty", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--gpus", ""], files: ["w.json": Inputs.workload], status: 64, mentions: ["--gpus", "separated by commas"]),
         BadInput(name: "capacity gpus empty item", args: ["capacity", "{dir}/w.json", "--budget-mw", "1", "--gpus", "h100-sxm,,h200"], files: ["w.json": Inputs.workload], status: 64, mentions: ["--gpus", "none empty"]),
@@ -184,7 +184,7 @@ extension BadInput {
                  status: 64, mentions: ["--time-column and --output-column", "column n"]),
         BadInput(name: "export-sql one column for input and output", args: ["export-sql", "--model", Inputs.model8B, "--gpu", "h100-sxm", "--batch", "8",
                                                                               "--dialect", "sqlite", "--input-column", "n", "--output-column", "n"],
-                 mentions: ["output column", "n", "other than the input column"]),
+                 status: 64, mentions: ["--output-column", "n", "other than the input column"]),
         BadInput(name: "trace hourly and rows both on stdout", args: ["trace", "x.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm",
                                                                        "--per-request", "-", "--hourly", "-"], status: 64, mentions: ["--hourly -", "standard output"]),
         BadInput(name: "trace hourly on stdout with a format", args: ["trace", "x.csv", "--model", Inputs.model8B, "--gpu", "h100-sxm",
@@ -465,7 +465,7 @@ extension BadInput {
     ]
 
     static let reports: [BadInput] = [
-        BadInput(name: "report into a directory path", args: ["report", "{dir}/w.json", "-o", "{dir}/w.json"], files: ["w.json": Inputs.workload], mentions: ["w.json"]),
+        BadInput(name: "report into a directory path", args: ["report", "{dir}/w.json", "-o", "{dir}/w.json"], files: ["w.json": Inputs.workload], status: 64, mentions: ["w.json"]),
         BadInput(name: "power spec into a directory", args: ["power", "--params", "7e9", "--gpu", "h100-sxm", "--seq-length", "100", "--spec", "{dir}"], mentions: ["not a regular file"]),
         // --spec read like an input and replaced a workload passed to it.
         BadInput(name: "power spec over a workload", args: ["power", "--params", "7e9", "--gpu", "h100-sxm", "--seq-length", "100", "--spec", "{dir}/w.json"],

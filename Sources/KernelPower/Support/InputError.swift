@@ -20,7 +20,8 @@ public enum InputError: Error, Equatable, CustomStringConvertible, Sendable {
             return "\(file): field '\(field)' has value \(value.escapingControlCharacters); expected \(expected)"
         case let .unknownKeys(file, field, keys, allowed):
             let place = field.isEmpty ? "" : " in '\(field)'"
-            return "\(file): unknown key\(keys.count == 1 ? "" : "s") \(keys.map { "'\($0)'" }.joined(separator: ", "))\(place); allowed keys: \(allowed.joined(separator: ", "))"
+            return "\(file): unknown key\(keys.count == 1 ? "" : "s") \(keys.map { "'\($0)'" }.joined(separator: ", "))\(place)"
+                + Self.keyHint(keys, allowed) + "; allowed keys: \(allowed.joined(separator: ", "))"
         case let .unknownID(kind, id, suggestions, context):
             // An empty id is closest to nothing: suggestions for it were arbitrary catalog entries.
             let hint = suggestions.isEmpty || id.trimmingCharacters(in: .whitespaces).isEmpty ? ""
@@ -41,6 +42,18 @@ public enum InputError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .unreadable(file, reason):
             return "\(file): \(reason)"
         }
+    }
+}
+
+extension InputError {
+    /// " (did you mean 'pricePerKWh'?)" for the allowed key nearest each unknown one (as an
+    /// unknown id gets, `Suggestions.closest`): `"pricePerkWh"` was answered with fifteen
+    /// allowed keys and no word of the one it missed by a letter's case, `gpuz` with no `gpu`.
+    static func keyHint(_ keys: [String], _ allowed: [String]) -> String {
+        let near = keys.compactMap { key in Suggestions.closest(to: key, among: allowed, limit: 1).first.map { (key, $0) } }
+        guard !near.isEmpty else { return "" }
+        if keys.count == 1 { return " (did you mean '\(near[0].1)'?)" }
+        return " (did you mean " + near.map { "'\($0.1)' for '\($0.0)'" }.joined(separator: ", ") + "?)"
     }
 }
 

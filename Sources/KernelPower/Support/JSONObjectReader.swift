@@ -43,10 +43,22 @@ public struct JSONObjectReader {
             throw InputError.invalidValue(file: file, field: fieldPath(key), value: v.shortDescription, expected: expected)
         }
         if let r = range, !r.contains(x) {
-            throw InputError.invalidValue(file: file, field: fieldPath(key), value: formatNumber(x),
+            throw InputError.invalidValue(file: file, field: fieldPath(key), value: Self.written(x),
                                           expected: Self.within(expected, formatNumber(r.lowerBound), formatNumber(r.upperBound)))
         }
         return x
+    }
+
+    /// A refused number as it was written, to the digits that tell it from its neighbours: six
+    /// significant digits printed `"gpus": 4.0000000001` as "has value 4; expected a GPU count
+    /// from 1 to 4096", an error that refused what it named as allowed. The shortest form that
+    /// reads back as the same number: `4.0000000001`, `0.1`, `1e20`.
+    static func written(_ x: Double) -> String {
+        for digits in [6] + Array(7...17) {
+            let s = formatNumber(x, significant: digits)
+            if Double(s) == x { return s }
+        }
+        return "\(x)"
     }
 
     /// `expected` with the range it was checked against, unless it already states one ("days"
@@ -66,7 +78,7 @@ public struct JSONObjectReader {
         guard let x = try optionalDouble(key, nil, expected: expected) else { return nil }
         guard x.rounded() == x, abs(x) < 1e15 else {
             // 1e20 is a whole number too: say the range, not only the kind.
-            throw InputError.invalidValue(file: file, field: fieldPath(key), value: formatNumber(x),
+            throw InputError.invalidValue(file: file, field: fieldPath(key), value: Self.written(x),
                                           expected: range.map { Self.within(expected, String($0.lowerBound), String($0.upperBound)) } ?? expected)
         }
         let i = Int(x)

@@ -20,6 +20,8 @@ struct IdleLedger: Sendable {
     private(set) var idleSeconds = 0.0
     /// Replica-seconds of idle charged to requests so far.
     private(set) var chargedSeconds = 0.0
+    /// Of the release at the start of a group of simultaneous arrivals, each one's share.
+    private var releaseShare = 0.0
     /// The latest arrival so far (a request logged out of time order adds no time).
     private var latest: Double?
 
@@ -45,8 +47,12 @@ struct IdleLedger: Sendable {
     /// `occupancy` (replica-seconds) then joins the queue.
     /// `known` is a gap whose decay e^(−gap/window) the caller has already computed (the rate's
     /// own, the same gap unless the log ran out of time order): one exponential a row, not two.
+    /// `sharedWith`: at the first request of a group that arrived at one instant, how many
+    /// others are in it, who share the release evenly with it; nil for each of those others, who
+    /// take their share (the whole release had fallen on the group's first request).
     mutating func charge(arrivalAt time: Double, replicas: Int, windowSeconds: Double,
-                         estimate: Double, occupancy: Double, known: (gap: Double, decay: Double)? = nil) -> Charge {
+                         estimate: Double, occupancy: Double, known: (gap: Double, decay: Double)? = nil,
+                         sharedWith others: Int? = 0) -> Charge {
         let start = latest
         let gap = start.map { max(0, time - $0) } ?? 0
         latest = max(latest ?? time, time)
@@ -56,7 +62,8 @@ struct IdleLedger: Sendable {
         idleSeconds += available - served
         backlogSeconds -= served
         let decay = known.flatMap { $0.gap == gap ? $0.decay : nil } ?? exp(-gap / windowSeconds)
-        let charged = max(0, estimate + owedBefore * (1 - decay))
+        if let others { releaseShare = owedBefore * (1 - decay) / Double(1 + max(0, others)) }
+        let charged = max(0, estimate + releaseShare)
         chargedSeconds += charged
         backlogSeconds += occupancy
         guard let start, available > served else { return Charge(seconds: charged) }

@@ -42,6 +42,23 @@ public struct TraceOrder: Sendable {
         return held > depth ? pop() : nil
     }
 
+    /// The rows held that are logged at `time`, in the order they will be released, when no row
+    /// held is earlier (the rows at the instant just released, which the replay prices as one
+    /// arrival; a group larger than the depth is found as far as it is held).
+    public func held(at time: Double) -> [TraceRequest] {
+        var found: [Entry] = []
+        var i = head
+        while i < run.count, run[i].request.timestamp == time { found.append(run[i]); i += 1 }
+        // The heap's rows at `time` sit at its top: below a later row there is none.
+        var stack = heap.isEmpty ? [] : [0]
+        while let j = stack.popLast() {
+            guard heap[j].request.timestamp <= time else { continue }
+            if heap[j].request.timestamp == time { found.append(heap[j]) }
+            for c in [2 * j + 1, 2 * j + 2] where c < heap.count { stack.append(c) }
+        }
+        return found.sorted { $0.index < $1.index }.map(\.request)
+    }
+
     /// The rows still held, earliest first, once the log has been read.
     public mutating func next() -> Entry? { held == 0 ? nil : pop() }
 
@@ -104,14 +121,22 @@ extension TraceReplay {
     public mutating func price(_ sample: TraceSample, rest next: () throws -> TraceRequest?, into summary: inout TraceSummary,
                                each: (Priced, Int) throws -> Void = { _, _ in }) throws {
         var order = sample.order
-        func handle(_ e: TraceOrder.Entry) throws {
-            let p = price(e.request)
+        // Looked for only at a group's first request: a burst of k rows at one instant costs k, not k².
+        func handle(_ e: TraceOrder.Entry, ahead: () -> [TraceRequest]) throws {
+            let p = price(e.request, together: simultaneous > 0 && e.request.timestamp == simultaneousTime ? [] : ahead())
             summary.add(p)
             try each(p, e.index)
         }
-        for e in sample.entries { try handle(e) }
-        while let r = try next() { if let e = order.add(r) { try handle(e) } }
-        while let e = order.next() { try handle(e) }
+        let entries = sample.entries
+        for (i, e) in entries.enumerated() {
+            try handle(e) {
+                let t = e.request.timestamp
+                let inSample = entries[(i + 1)...].prefix { $0.request.timestamp == t }.map(\.request)
+                return i + 1 + inSample.count == entries.count ? inSample + order.held(at: t) : inSample
+            }
+        }
+        while let r = try next() { if let e = order.add(r) { try handle(e) { order.held(at: e.request.timestamp) } } }
+        while let e = order.next() { try handle(e) { order.held(at: e.request.timestamp) } }
         summary.outOfOrder = order.outOfOrder
         close(&summary)
     }

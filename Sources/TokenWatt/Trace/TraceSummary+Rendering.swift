@@ -18,6 +18,13 @@ extension TraceSummary {
                 + QueryRange.describe(r.band) + "; host, idle and PUE terms held\n"
         }
         s += "  per request (Wh)  median \(formatNumber(q.median, significant: 3)), mean \(formatNumber(q.mean, significant: 3)), P5–P95 \(formatNumber(q.p5, significant: 3))–\(formatNumber(q.p95, significant: 3)), IQR \(formatNumber(q.p25, significant: 3))–\(formatNumber(q.p75, significant: 3))\n"
+        // A log too short for its idle to even out: the rows' idle is their arrival rate's, and
+        // their 18.4 Wh stood under an energy line of 0.0476 Wh with no word of why (two
+        // requests logged at one second; `perRequestNote` said it only beside --per-request).
+        if abs(owedIdleWh) > 0.001 * abs(totalWh) {
+            s += "                    they add up to \(formatNumber(perRequest.sum, significant: 4)) Wh: each holds the idle its arrival rate"
+                + " charges it; the energy above holds the replicas' idle time instead (the idle owed is the difference)\n"
+        }
         if overloaded > 0 {
             s += "  overloaded        \(overloaded) requests arrived faster than \(o.replicas) replica(s) can serve at a batch of \(o.maxBatch): add --replicas"
                 + " (their hours' energy is the work they brought, priced at the top batch, and an hour's mean power can pass what the replicas"

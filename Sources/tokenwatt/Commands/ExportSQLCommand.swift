@@ -34,10 +34,25 @@ enum ExportSQLCommand {
             output: try args.int("reference-output", 1...10_000_000) ?? args.int("output", 1...10_000_000) ?? 250,
             tokenBudget: try args.int("token-budget", 1...10_000_000) ?? 8192, settings: try EstimateCommand.ledgerSettings(args),
             boundary: try args.choice("boundary", Boundary.self) ?? .facility)
-        let export = try SQLExport(formula: formula, dialect: d, table: args.string("table") ?? "requests",
-                                   inputColumn: args.string("input-column") ?? "input_tokens", outputColumn: args.string("output-column") ?? "output_tokens")
+        let export = try flagged {
+            try SQLExport(formula: formula, dialect: d, table: args.string("table") ?? "requests",
+                          inputColumn: args.string("input-column") ?? "input_tokens", outputColumn: args.string("output-column") ?? "output_tokens")
+        }
         for note in formula.notes { Output.note("note: " + note) }
         Output.write(export.sql())
         return .success
+    }
+
+    /// The flag that gave each name `SQLExport` checks, by the field its error names.
+    static let nameFlags = ["table": "--table", "input column": "--input-column", "output column": "--output-column"]
+
+    /// Runs `body`, turning `SQLExport`'s refusal of a name the command line gave into the usage
+    /// error (exit 64) that names the flag: `--table 'a;drop table x'` exited 1 where
+    /// `--dialect mysql` exited 64, though both are a flag's value and nothing else.
+    static func flagged<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let InputError.invalidValue(file, field, value, expected) where file == "export-sql" {
+            guard let flag = nameFlags[field] else { throw InputError.invalidValue(file: file, field: field, value: value, expected: expected) }
+            throw UsageError(description: "\(flag) '\(value.escapingControlCharacters)': expected \(expected)")
+        }
     }
 }
