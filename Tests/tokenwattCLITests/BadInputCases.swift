@@ -465,7 +465,7 @@ extension BadInput {
     ]
 
     static let reports: [BadInput] = [
-        BadInput(name: "report into a directory path", args: ["report", "{dir}/w.json", "-o", "{dir}/w.json"], files: ["w.json": Inputs.workload], status: 64, mentions: ["w.json"]),
+        BadInput(name: "report into a directory path", args: ["report", "{dir}/w.json", "-o", "{dir}/w.json"], files: ["w.json": Inputs.workload], mentions: ["w.json"]),
         BadInput(name: "power spec into a directory", args: ["power", "--params", "7e9", "--gpu", "h100-sxm", "--seq-length", "100", "--spec", "{dir}"], mentions: ["not a regular file"]),
         // --spec read like an input and replaced a workload passed to it.
         BadInput(name: "power spec over a workload", args: ["power", "--params", "7e9", "--gpu", "h100-sxm", "--seq-length", "100", "--spec", "{dir}/w.json"],
