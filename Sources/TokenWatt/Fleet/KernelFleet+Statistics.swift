@@ -26,15 +26,16 @@ extension KernelFleet {
     static func samplingHalfWidth(_ values: [Double], draws: [Sample], mean: Double) -> Double? {
         guard values.count > 1, mean > 0 else { return nil }
         let classes = (draws.map(\.cls).max() ?? 0) + 1
-        var weight = [Double](repeating: 0, count: classes), n = weight, sum = weight, squares = weight
+        // Welford's running mean and squares: draws that are all alike give exactly 0, where a
+        // mean taken as sum ÷ n can miss their value in the last bit (3 equal draws of the
+        // 2026-12-07 refit's figure read a half-width of 1e-16 instead of none).
+        var weight = [Double](repeating: 0, count: classes), n = weight, classMean = weight, squares = weight
         for (v, d) in zip(values, draws) {
             weight[d.cls] += d.weight
             n[d.cls] += 1
-            sum[d.cls] += v
-        }
-        for (v, d) in zip(values, draws) {
-            let m = sum[d.cls] / n[d.cls]
-            squares[d.cls] += (v - m) * (v - m)
+            let delta = v - classMean[d.cls]
+            classMean[d.cls] += delta / n[d.cls]
+            squares[d.cls] += delta * (v - classMean[d.cls])
         }
         var variance = 0.0
         for c in 0..<classes where n[c] > 1 {
