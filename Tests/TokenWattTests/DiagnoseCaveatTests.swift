@@ -12,7 +12,7 @@ import KernelPower
     /// range's runs ran at default clocks and that its decode saving is beyond the 32 % measured.
     static let lockedClock = DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 4, smClockMHz: 1200)
     /// DeepSeek-V3.1 (block FP8, MoE) on 8 H200 under vLLM: `estimate` says such expert steps
-    /// measured 1.35–1.65× shorter than estimated.
+    /// measured 1.34–1.65× shorter than estimated.
     static let blockFP8 = DeploymentRequest(model: "deepseek-ai/DeepSeek-V3.1", gpu: "h200", gpus: 8)
     static let query = ServingRequest(batch: 64, inputTokens: 500, outputTokens: 500)
 

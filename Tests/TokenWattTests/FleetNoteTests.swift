@@ -173,7 +173,7 @@ import Testing
         let d = #"{"name": "d", "model": "meta-llama/Llama-3.1-70B-Instruct", "gpu": "h100-sxm", "gpus": 4, "precision": "fp8"}"#
         let r = try runWorkload(kernelWorkload(extra: #""levers": [{"name": "b200", "gpu": "b200"}, {"name": "mi300x", "gpu": "mi300x"}]"#, deployment: d),
                                 samples: 300)[0]
-        #expect(r.notes.contains { $0.hasPrefix("lever b200: with each GPU's energy at its measured median") && $0.contains("b200 1.25") }, "\(r.notes)")
+        #expect(r.notes.contains { $0.hasPrefix("lever b200: with each GPU's energy at its measured median") && $0.contains("b200 1.26") }, "\(r.notes)")
         #expect(r.notes.contains("lever mi300x: " + PublishedServing.amdServingCaveat), "\(r.notes)")
         #expect(!r.notes.contains(PublishedServing.amdServingCaveat))
     }

@@ -53,8 +53,10 @@ import Testing
         let longer = try Self.estimator.forwardPass(d, phase: .decode(batch: 1, context: 4096))
         // At the power limit the pass runs at the clock where its mean power meets the cap; extra
         // memory-bound attention lowers the mean and lets the clock rise a little, so a longer
-        // context may cost up to 0.1 % less there (measured: at most 0.05 %). Below the cap, never.
-        let slack = step1.powerLimited && longer.powerLimited ? 1e-3 : 0
+        // context may cost a little less there (measured: at most 0.05 % until the 2026-12-07 refit,
+        // 0.64 % since, for Qwen2-72B on 8 × L4, whose all-reduces dominate the step at a 72 W
+        // cap: the pass-level clock, not a per-kernel one, lets the rise reach them). Below the cap, never.
+        let slack = step1.powerLimited && longer.powerLimited ? 1e-2 : 0
         #expect(longer.energy.joules >= step1.energy.joules * (1 - slack), "\(id): longer context cost less")
     }
 }

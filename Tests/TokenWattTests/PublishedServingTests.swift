@@ -159,7 +159,7 @@ import Testing
 
     /// TensorRT-LLM runs are priced with the `trtllm` engine, and the model is slow on them as
     /// documented (docs/methodology.md §7): gpt-oss-120b on B200 under TensorRT-LLM 1.2, 3–13 ms
-    /// steps, 9–31 % fewer tokens per second estimated than measured, steps 1.12–1.49× long, which
+    /// steps, 9–31 % fewer tokens per second estimated than measured, steps 1.13–1.45× long, which
     /// every `trtllm` estimate states. An engine the catalog does not price is refused by name.
     @Test func tensorRTLLMPointsRunOnTheirEngine() throws {
         let trt = PublishedServing.bundled.filter { $0.framework == .trtllm }
@@ -171,9 +171,9 @@ import Testing
         #expect(scored.count == 4)
         #expect(scored.allSatisfy { (-0.35 ... -0.05).contains($0.predicted / $0.measured - 1) }, "\(scored.map { $0.predicted / $0.measured })")
         let steps = Self.records.records.filter { r in r.metric == "tpot_ms" && trt.contains { $0.label == r.label } }.map { $0.predicted / $0.measured }
-        #expect(steps.count == 4 && steps.allSatisfy { (1.115...1.495).contains($0) } && (steps.min() ?? 0) < 1.125 && (steps.max() ?? 0) > 1.485,
+        #expect(steps.count == 4 && steps.allSatisfy { (1.125...1.455).contains($0) } && (steps.min() ?? 0) < 1.135 && (steps.max() ?? 0) > 1.445,
                 "\(steps)")
-        #expect(PublishedServing.tensorRTLLMCaveat.contains("1.12–1.49×"))
+        #expect(PublishedServing.tensorRTLLMCaveat.contains("1.13–1.45×"))
         let d = try Self.estimator.deployment(trt[0].deploymentRequest, context: "test")
         #expect(PublishedServing.servingCaveats(for: d).contains(PublishedServing.tensorRTLLMCaveat))
         var vllm = trt[0]
@@ -240,7 +240,7 @@ import Testing
         }
     }
 
-    /// The block-FP8 MoE caveat states DeepSeek-R1's measured steps against vLLM's pricing: 1.35-1.65×
+    /// The block-FP8 MoE caveat states DeepSeek-R1's measured steps against vLLM's pricing: 1.34-1.65×
     /// shorter than estimated at 16 and 64 requests on H200 and B200, within 10 % at 4. A block-FP8
     /// MoE estimate carries it, unless priced as SGLang; a BF16 one and a dense FP8 one do not.
     @Test func blockFP8MoECaveatStatesTheMeasuredGap() throws {
@@ -248,10 +248,10 @@ import Testing
         let r1 = Self.deepSeekSteps(PublishedServing.run(estimator: Self.estimator, points: asVLLM))
         #expect(r1.count == 6)
         let moderate = r1.filter { !$0.label.hasSuffix("concurrency 4 (SGLang)") }.map { $0.predicted / $0.measured }
-        #expect(moderate.count == 4 && moderate.allSatisfy { (1.345...1.655).contains($0) }, "\(moderate)")
-        #expect((moderate.min() ?? 0) < 1.36 && (moderate.max() ?? 0) > 1.64, "\(moderate)")
+        #expect(moderate.count == 4 && moderate.allSatisfy { (1.335...1.655).contains($0) }, "\(moderate)")
+        #expect((moderate.min() ?? 0) < 1.35 && (moderate.max() ?? 0) > 1.64, "\(moderate)")
         #expect(r1.filter { $0.label.hasSuffix("concurrency 4 (SGLang)") }.allSatisfy { abs($0.predicted / $0.measured - 1) < 0.10 })
-        #expect(PublishedServing.blockFP8MoECaveat.contains("1.35–1.65×") && PublishedServing.blockFP8MoECaveat.contains("within 10 %"))
+        #expect(PublishedServing.blockFP8MoECaveat.contains("1.34–1.65×") && PublishedServing.blockFP8MoECaveat.contains("within 10 %"))
         func caveats(_ model: String, _ framework: Framework = .vllm) throws -> [String] {
             PublishedServing.servingCaveats(for: try Self.estimator.deployment(
                 DeploymentRequest(model: model, gpu: "h200", gpus: 8, framework: framework)))
@@ -263,13 +263,14 @@ import Testing
     }
 
     /// NVIDIA's NVFP4 checkpoint of DeepSeek-R1 on B200 (SGLang, expert-parallel over 4 or 8 GPUs),
-    /// a forecast of Blackwell's FP4 tensor cores: every step within 18 % of the measured TPOT (16 %
+    /// a forecast of Blackwell's FP4 tensor cores: every step within 19 % of the measured TPOT (16 %
     /// until the 2026-12-06 refit with steps of whole chunk counts either side of the mean, whose
-    /// shorter fixed step cost leaves the 8-GPU runs at 4 and 8 requests 17–18 % fast).
+    /// shorter fixed step cost leaves the 8-GPU runs at 4 and 8 requests 17–18 % fast; 18.1 % after
+    /// the 2026-12-07 refit for the 405B FP8 checkpoint's 16-bit attention).
     @Test func nvfp4DeepSeekStepsAreForecast() throws {
         let fp4 = Self.records.records.filter { $0.metric == "tpot_ms" && $0.label.contains("NVFP4") }
         #expect(fp4.count == 33)
-        for r in fp4 { #expect(abs(r.predicted / r.measured - 1) < 0.18, "\(r.label): \(r.predicted) against \(r.measured)") }
+        for r in fp4 { #expect(abs(r.predicted / r.measured - 1) < 0.19, "\(r.label): \(r.predicted) against \(r.measured)") }
         let p = try #require(PublishedServing.bundled.first { $0.label.contains("NVFP4") })
         let d = try Self.estimator.deployment(p.deploymentRequest, context: "test")
         #expect(d.precision == .nvfp4 && d.expertParallel == p.expertParallel && d.framework == .sglang)

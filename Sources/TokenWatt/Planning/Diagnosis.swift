@@ -45,7 +45,7 @@ public struct Diagnosis: Sendable {
     /// Diagnose had left them out: at a locked 1,200 MHz it printed Llama-3.1-70B's measured error
     /// range (0.0603–0.1137 Wh) as if it applied and a 47.6 % decode saving without `estimate`'s
     /// word that only up to 32 % has been measured, and put 82 % of DeepSeek-V3.1's decode energy
-    /// in expert GEMMs without the note that such steps measured 1.35–1.65× shorter.
+    /// in expert GEMMs without the note that such steps measured 1.34–1.65× shorter.
     public var notes: [String] { base.assumptions }
 
     public init(estimator: Estimator, request: DeploymentRequest, serving: ServingRequest) throws {

@@ -26,7 +26,7 @@ extension PublishedServing {
     /// 0.11's (the 2024 release Argonne measured fits it). A test holds the range to the points.
     public static let tensorRTLLMCaveat = "TensorRT-LLM is priced with vLLM 0.11's per-step host time, which its 2024 "
         + "release fits (Argonne, MLPerf); on TensorRT-LLM 1.2 (InferenceMAX, gpt-oss-120b on 1–2 B200, 8–128 requests) the "
-        + "measured steps were 1.12–1.49× shorter than estimated, most at the fewest requests (tokenwatt validate, "
+        + "measured steps were 1.13–1.45× shorter than estimated, most at the fewest requests (tokenwatt validate, "
         + "published-serving): for recent releases read small-batch estimates as pessimistic"
 
     /// What DeepSeek's serving runs say of block-FP8 expert GEMMs priced at the streaming efficiency
@@ -34,7 +34,7 @@ extension PublishedServing {
     /// prices them so. A test holds the range to the InferenceMAX points.
     public static let blockFP8MoECaveat = "block-scaled FP8 expert GEMMs stream at the efficiency fitted on Qwen3's FP8 "
         + "experts under vLLM 0.11 on H100; priced so, DeepSeek-R1-0528 FP8 on SGLang 0.5.6 (InferenceMAX, 8 × H200 or B200, "
-        + "16 and 64 requests in flight) measured steps 1.35–1.65× shorter than estimated (within 10 % at 4 requests), and "
+        + "16 and 64 requests in flight) measured steps 1.34–1.65× shorter than estimated (within 10 % at 4 requests), and "
         + "DeepSeek-V3.2 on vLLM 0.13 1.46× (tokenwatt validate, published-serving): under engines whose expert kernels "
         + "stream like 16-bit ones read such estimates as pessimistic, or price them with --framework sglang"
 
