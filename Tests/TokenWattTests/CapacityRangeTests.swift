@@ -19,12 +19,12 @@ import Testing
         + #""input": {"lognormal": {"p5": 200, "p95": 4000}}, "output": {"lognormal": {"p5": 50, "p95": 1500}}}]}]}"#
 
     /// The fleet a row describes, run by `fleet` at the row's traffic with every query's GPU
-    /// energy × `ratio`.
+    /// energy, its drawn scale included, × `ratio`.
     static func fleet(_ w: Workload, queriesPerDay: Double, ratio: Double, seed: UInt64? = nil) throws -> FleetResult {
         var filled = w
         filled.scenarios[0].queriesPerDay = queriesPerDay
         guard case var .kernel(k) = filled.scenarios[0].kind else { throw FleetError(description: "not a kernel scenario") }
-        k.gpuEnergyScale = .fixed(ratio)
+        k.gpuEnergyScale = k.gpuEnergyScale.scaled(by: ratio)
         filled.scenarios[0].kind = .kernel(k)
         return try #require(try runner.run(filled, seed: seed).first)
     }
@@ -134,5 +134,18 @@ import Testing
         let d = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", gpus: 1))
         let plan = try PowerPlan(estimator: e, deployment: d, inputs: .init(batch: 8, inputTokens: 1000, outputTokens: 200))
         #expect(plan.range == nil && plan.assumptions.contains { $0.hasPrefix("no range: ") })
+    }
+
+    /// The band multiplies the scenario's own GPU-energy scale: replacing it with the band's end
+    /// put a × 1.6 scenario's band below its own busy MW.
+    @Test func theBandMultipliesTheScenariosOwnScale() throws {
+        let text = CapacityAndDiagnosisTests.oneClassFleet.replacingOccurrences(of: #""headroom": 0,"#,
+                                                                               with: #""headroom": 0, "uncertain": {"gpuEnergyScale": {"fixed": 1.6}},"#)
+        let w = try readWorkload(text)
+        let row = try #require(try Capacity(workload: w, runner: Self.runner, budgetMegawatts: 1, gpus: [nil], caps: [nil]).rows.first)
+        let range = try #require(row.band)
+        #expect(range.busyFacilityMegawattsLow < row.busyFacilityMegawatts, "\(range) \(row.busyFacilityMegawatts)")
+        // The high end is held at the replicas' worst case, which a × 1.6 draw may already pass.
+        #expect(range.busyFacilityMegawattsHigh >= row.busyFacilityMegawatts || range.highAtWorstCase, "\(range) \(row.busyFacilityMegawatts)")
     }
 }

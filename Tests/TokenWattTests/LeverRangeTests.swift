@@ -65,10 +65,19 @@ import Testing
         #expect(range.low < l.saving && l.saving < range.high)
         #expect(FleetRendering.savingWords(l).contains("with every query divided by × "))
         let json = JSONWriter(sortKeys: false).write(FleetRendering.leverJSON(l)).replacingOccurrences(of: " ", with: "")
-        #expect(!json.contains("\"savingLow\":null"))
+        #expect(!json.contains("\"savingLow\":null") && json.contains("\"divisorP5\":") && !json.contains("\"divisorP95\":null"))
         // A fixed divisor's saving has no spread.
         let fixed = try runWorkload(kernelWorkload(extra: #""levers": [{"name": "half", "divisor": {"fixed": 2}}]"#), samples: 200)[0]
         #expect(fixed.levers.first?.savingRange == nil && approx(fixed.levers.first?.saving ?? 0, 0.5, rel: 1e-12))
+    }
+
+    /// A divisor with a rare small factor: its mean saving (1 − E[1 ÷ X]) sits below the savings
+    /// at its P5 and P95, and the range is widened to hold it.
+    @Test func aDivisorsRangeHoldsItsPointUnderATail() throws {
+        let tail = #"{"histogram": {"edges": [1.01, 1.02, 100, 101], "weights": [1, 0, 29]}}"#
+        let r = try runWorkload(kernelWorkload(extra: #""levers": [{"name": "tail", "divisor": \#(tail)}]"#), samples: 600)[0]
+        let l = try #require(r.levers.first), range = try #require(l.savingRange)
+        #expect(range.low <= l.saving && l.saving <= range.high, "\(range) \(l.saving)")
     }
 
     /// A divisor's draws do not depend on where its lever is listed: reversing the levers had

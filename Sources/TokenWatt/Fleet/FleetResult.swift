@@ -139,6 +139,12 @@ public struct MixContribution: Sendable, Equatable {
 public struct Bounds: Sendable, Equatable {
     public var low: Double
     public var high: Double
+
+    /// These bounds widened to hold `point`. A divisor's range holds every query at the factor's
+    /// P5 and then its P95, while its point is the mean of 1 ÷ each draw, which a tail towards
+    /// zero can put outside both (a 2026-12-07 review: a divisor of 0.01 in 30 draws read a
+    /// −330 % saving against a 0 %…0 % range).
+    public func including(_ point: Double) -> Bounds { Bounds(low: min(low, point), high: max(high, point)) }
 }
 
 /// A day's energy with one drawn factor of the whole site (its PUE, or the scale on its hosts'

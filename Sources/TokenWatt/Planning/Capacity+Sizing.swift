@@ -42,8 +42,8 @@ extension Capacity {
     }
 
     /// The sized fleet `f` (scenario `filled`) at the ends of its GPUs' measured error band: run
-    /// again on the same draws with every query's GPU energy × the band's end in place of the
-    /// scale the scenario draws (the replicas, sized on occupancy, stay the same), each replica's
+    /// again on the same draws with every query's GPU energy, its drawn scale included, × the
+    /// band's end (the replicas, sized on occupancy, stay the same), each replica's
     /// busy draw held at most at its worst case; and what the budget fills at the band's high end.
     /// Nil where a GPU of the fleet has no band (another calibration) or its GPUs have different
     /// bands, which one fixed scale cannot carry.
@@ -54,7 +54,7 @@ extension Capacity {
         guard let b = bands.first ?? nil, bands.allSatisfy({ $0 == b }) else { return nil }
         func at(_ ratio: Double) throws -> FleetResult {
             var fixed = k
-            fixed.gpuEnergyScale = .fixed(ratio)
+            fixed.gpuEnergyScale = k.gpuEnergyScale.scaled(by: ratio)
             return try KernelFleet(scenario: filled, kernel: fixed, estimator: runner.estimator).run(samples: samples, seed: seed, change: change)
         }
         let low = try at(b.ratioLow), high = try at(b.ratioHigh)

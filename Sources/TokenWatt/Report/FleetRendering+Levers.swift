@@ -11,7 +11,9 @@ extension FleetRendering {
               ("measuredOn", l.measured.flatMap(measuredOn).map(JSONValue.str) ?? .null),
               ("caveat", l.caveat.map(JSONValue.str) ?? .null),
               ("interTokenLatencyMs", .optionalNumber(l.meanITLMs)), ("timeToFirstTokenMs", .optionalNumber(l.meanTTFTMs)),
-              ("gpus", .optionalNumber(l.gpus.map(Double.init)))])
+              ("gpus", .optionalNumber(l.gpus.map(Double.init))),
+              // A divisor lever's range basis, as its words give it: the factor's P5 and P95.
+              ("divisorP5", .optionalNumber(l.divisorEnds?.low)), ("divisorP95", .optionalNumber(l.divisorEnds?.high))])
     }
 
     /// A lever's measured accuracy in words: "gpu changes where measured: 8.5 % off on average

@@ -60,13 +60,13 @@ public enum FleetRendering {
         ])
     }
 
-    /// A site-wide factor's P5 and P95 (`factorP5`, `factorP95`) and the day at each, or null.
     /// A day's two ends as `gwhPerDayLow` and `gwhPerDayHigh`, or null.
     static func boundsJSON(_ range: Bounds?) -> JSONValue {
         guard let range else { return .null }
         return .obj([("gwhPerDayLow", .num(range.low)), ("gwhPerDayHigh", .num(range.high))])
     }
 
+    /// A site-wide factor's P5 and P95 (`factorP5`, `factorP95`) and the day at each, or null.
     static func siteFactorJSON(_ range: SiteFactorRange?, factor: String) -> JSONValue {
         range.map { r in
             .obj([(factor + "P5", .num(r.factor.low)), (factor + "P95", .num(r.factor.high)),

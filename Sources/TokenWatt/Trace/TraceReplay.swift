@@ -216,8 +216,9 @@ public struct TraceReplay {
             decay = exp(-dt / options.windowSeconds)
             if !joining { rate = rate * decay + Double(1 + others) / options.windowSeconds }
         } else {
-            // The log's first request is in the starting rate already, and so is the rest of
-            // the sample a burst at one instant starts with (`init`).
+            // The log's first request is in the starting rate already (`init`); the others of a
+            // burst at that first instant are added as arrivals, as the replay one row at a time
+            // added them before bursts were priced together, so a log's total stays as it was.
             rate += Double(others) / options.windowSeconds
         }
         lastTime = max(lastTime ?? time, time)

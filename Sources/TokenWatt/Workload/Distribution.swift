@@ -21,6 +21,22 @@ public enum Distribution: Sendable, Equatable {
 
     public static let z95 = 1.6448536269514722
 
+    /// The same distribution with every draw × `r` (r > 0), drawing from the same random stream:
+    /// `capacity` multiplies a scenario's drawn GPU-energy scale by an error band's end, as
+    /// `fleet`'s day range does, where replacing it with the end (a 2026-12-07 review) dropped a
+    /// scale of × 3 from the band's figures.
+    public func scaled(by r: Double) -> Distribution {
+        switch self {
+        case let .fixed(x): return .fixed(x * r)
+        case let .exponential(m): return .exponential(median: m * r)
+        case let .lognormal(p5, p95): return .lognormal(p5: p5 * r, p95: p95 * r)
+        case let .uniform(lo, hi): return .uniform(low: lo * r, high: hi * r)
+        case let .empirical(values): return .empirical(values.map { $0 * r })
+        case let .histogram(edges, weights): return .histogram(edges: edges.map { $0 * r }, weights: weights)
+        case let .clamped(d, low, high): return .clamped(d.scaled(by: r), low: low * r, high: high * r)
+        }
+    }
+
     public func sample(_ rng: inout SeededRandom) -> Double {
         switch self {
         case let .fixed(x): return x
