@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TokenWatt
 
 /// Flags and columns one command took or wrote and a sibling did not.
 extension CLITests {
@@ -90,5 +91,16 @@ extension CLITests {
         let t = try Self.run(["tune", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--batch", "8", "--input", "500", "--output", "1",
                               "--itl-ms", "5", "--steps", "2", "--format", "csv"])
         #expect(t.status == 0 && t.stderr.contains("note: the ITL target of 5 ms cannot bind"), "\(t.stderr)")
+    }
+}
+
+extension CLITests {
+    /// `estimate --method surface --format markdown` ended with no word of the build that printed
+    /// it, where the kernel path's markdown names it (a 2026-12-07 review); its JSON has `tool`.
+    @Test func surfaceEstimateNamesTheBuild() throws {
+        let request = ["estimate", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", "h100-sxm", "--batch", "8",
+                       "--input", "500", "--output", "200", "--method", "surface"]
+        let md = try Self.run(request + ["--format", "markdown"])
+        #expect(md.status == 0 && md.stdout.hasSuffix("\n\(ToolVersion.line)\n"), "\(md.stdout.suffix(200))")
     }
 }

@@ -68,7 +68,9 @@ enum EstimateCommand {
             switch format {
             case .json: Output.write(JSONWriter(sortKeys: false).write(withProvenance(f.json(input: i, output: o))))
             case .csv: Output.write(f.csv(input: i, output: o, requestedBatch: serving.batch))
-            case .markdown: Output.write(f.markdown(input: i, output: o))
+            // The markdown ends with the build that printed it, as the kernel path's does; the
+            // text stays its four tab-separated lines, one per boundary, which tools read.
+            case .markdown: Output.write(f.markdown(input: i, output: o) + "\n\(ToolVersion.line)\n")
             case .text: Output.write(f.text(input: i, output: o))
             }
             return .success
