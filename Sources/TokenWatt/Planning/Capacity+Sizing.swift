@@ -61,10 +61,11 @@ extension Capacity {
         // Each replica's worst case, from its deployment (its GPUs at their limit, the host busy):
         // the high end's busy draw cannot pass it (H100 70B replicas: 3,368 W busy × 1.51 of the
         // GPU share would be past 4,000 W).
+        // The deployments as the fleet ran them: `KernelFleet.edited` applies the change, as the
+        // run did, rather than a second copy of its gpu and cap edits.
+        let fleet = KernelFleet(scenario: filled, kernel: k, estimator: runner.estimator)
         let worst = Dictionary(k.deployments.map { named -> (String, Double) in
-            var r = named.request
-            if let g = change.gpu { r.gpu = g }
-            if let w = change.powerCapWatts { r.powerCapWatts = w }
+            let r = fleet.edited(named, by: change).request
             return (named.name, (try? runner.estimator.deployment(r).worstCaseWallWatts) ?? .infinity)
         }, uniquingKeysWith: { first, _ in first })
         var held = high
