@@ -111,7 +111,7 @@ public final class ServingSurface: Sendable {
         psuEfficiency = node.psuEfficiency
         hostWattsPerGPU = node.hostActivePower.watts / Double(node.gpuCount)
         busyWallPower = (s1.averagePower.watts + hostWattsPerGPU) * gpus / psuEfficiency
-        idleWallPower = (d.gpu.idle(at: .megahertz(210)).watts + node.hostIdlePower.watts / Double(node.gpuCount)) * gpus / psuEfficiency
+        idleWallPower = d.idleWallPower.watts
     }
 
     /// The mean request a surface is built for, its KV budget and the sequences in flight per

@@ -83,8 +83,8 @@ extension QueryLedger {
     /// - host: the node's non-GPU power under load, per GPU used, over the query's share of the
     ///   deployment's time (output tokens ÷ output tokens per second), plus PSU losses on GPU and
     ///   host power (wall = DC ÷ PSU efficiency);
-    /// - provisioned idle: idle wall power of the deployment (GPUs at their lowest-clock idle
-    ///   power, hosts at idle) over the idle time that accompanies each busy second,
+    /// - provisioned idle: idle wall power of the deployment (`Deployment.idleWallPower`: GPUs
+    ///   idle with their model loaded, hosts at idle) over the idle time that accompanies each busy second,
     ///   (1 − f)/f, per query;
     /// - facility overhead: (PUE − 1) × the IT total.
     struct Amounts {
@@ -108,7 +108,7 @@ extension QueryLedger {
             let hostDC = hostPerGPU * gpus * queryTime
             let psuLoss = (gpuEnergy + hostDC) * (1 / psuEfficiency - 1)
             let active = gpuEnergy + hostDC + psuLoss
-            idleWall = (d.gpu.idle(at: .megahertz(210)) + d.node.hostIdlePower / Double(d.node.gpuCount)) * gpus / psuEfficiency
+            idleWall = d.idleWallPower
             busy = try QueryLedger.busyFraction(settings.utilization, serving: s, outputTokens: outputTokens, deployment: d,
                                                 activeEnergy: active, idleWall: idleWall, queryTime: queryTime)
             prefill = s.prefill.energy - s.prefill.gapEnergy

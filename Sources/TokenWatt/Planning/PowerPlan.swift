@@ -86,11 +86,10 @@ public struct PowerPlan: Sendable {
         serving = try ServingEstimator(estimator: estimator, deployment: d).estimate(request)
         let n = Double(d.gpuCount), node = d.node
         let hostPerGPU = node.hostActivePower.watts / Double(node.gpuCount)
-        let hostIdlePerGPU = node.hostIdlePower.watts / Double(node.gpuCount)
         wattsPerGPU = serving.gpuPower.watts
         gpuWatts = wattsPerGPU * n
         totalWatts = (wattsPerGPU + hostPerGPU) * n / node.psuEfficiency
-        idleWatts = (d.gpu.idle(at: .megahertz(210)).watts + hostIdlePerGPU) * n / node.psuEfficiency
+        idleWatts = d.idleWallPower.watts
         powerLimitWatts = d.powerLimitWatts
         peakWatts = d.worstCaseWallWatts
         shareOfLimit = wattsPerGPU / d.powerLimitWatts
