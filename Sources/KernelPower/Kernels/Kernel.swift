@@ -170,7 +170,8 @@ public struct MemoryOpShape: Sendable {
 public struct CollectiveShape: Sendable {
     public enum Kind: String, Sendable { case allReduce = "all_reduce", allToAll = "all_to_all", allGather = "all_gather" }
     public var kind: Kind
-    /// The message each GPU contributes, in bytes.
+    /// The message, in bytes: each GPU's whole buffer for an all-reduce or an all-to-all, and for
+    /// an all-gather the gathered buffer every GPU ends with (each contributes a p-th of it).
     public var bytes: Double
     public var participants: Int
     /// Nodes the group spans (1: every GPU on one node's NVLink/PCIe fabric).
