@@ -38,7 +38,7 @@ import Testing
         replacing(#""deployment": "d""#, #""deploymnet": "d""#, key: "deploymnet", path: "scenarios[0].classes[0]", meant: "deployment"),
         replacing(#""output": 50}"#, #""output": 50, "strategy": {"kind": "long-reasoning", "facter": 4}}"#,
                   key: "facter", path: "scenarios[0].classes[0].strategy", meant: "factor"),
-        replacing(#""input": 100"#, #""input": {"lognormal": {"p5": 50, "p59": 200}}"#, key: "p59", path: "scenarios[0].classes[0].input.lognormal", meant: "p95"),
+        replacing(#""input": 100"#, #""input": {"lognormal": {"p5": 50, "p955": 200}}"#, key: "p955", path: "scenarios[0].classes[0].input.lognormal", meant: "p95"),
         replacing(#""input": 100"#, #""input": {"uniform": {"low": 50, "hihg": 200}}"#, key: "hihg", path: "scenarios[0].classes[0].input.uniform", meant: "high"),
         replacing(#""classes""#, #""levers": [{"name": "l", "precison": "fp8"}], "classes""#, key: "precison", path: "scenarios[0].levers[0]", meant: "precision"),
         replacing(#""classes""#, #""levers": [{"name": "l", "speculative": {"draftTokens": 3, "acceptence": 0.7}}], "classes""#,

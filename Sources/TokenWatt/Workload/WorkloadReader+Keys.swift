@@ -7,6 +7,7 @@ import KernelPower
 /// one meant. Checked first, every object says "unknown key 'gpuz' (did you mean 'gpu'?)".
 /// A list names every key of the object whatever its kind (a kernel, throughput-table or mix
 /// scenario; a strategy's kind); `finish()` still refuses a key that the object's kind does not read.
+/// A key a reader comes to take must be added to its list here, or files that give it are refused.
 extension WorkloadReader {
     static let workloadKeys = ["schemaVersion", "description", "samples", "seed", "scenarios", "emissions"]
     static let scenarioKeys = ["name", "kind", "description", "boundary", "queriesPerDay", "sameDrawsAs", "emissions", "pue",
