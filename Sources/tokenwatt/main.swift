@@ -139,6 +139,9 @@ func usageError(_ e: UsageError, _ command: Command) -> ExitCode {
 /// A power cap or clock outside the GPU's range, where the command line gave it, as the usage
 /// error that names the flag: only the deployment knows the GPU's range, so it had exited 1 with
 /// no flag named, where a cap of 0 (outside every GPU's range) exited 64 naming `--power-cap-w`.
+/// A parallel layout the flags give is refused as a usage error where the commands that read
+/// them build the deployment (`EstimateCommand.parallelismFlagged`), not here: `capacity`'s
+/// `--gpus` is a list of GPU ids, and a workload's layout is the file's error.
 func flagError(_ e: DeploymentError, _ args: [String]) -> UsageError? {
     let (flag, value): (String, Double)
     switch e {

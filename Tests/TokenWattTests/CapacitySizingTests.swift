@@ -98,7 +98,7 @@ import Testing
     }
 
     /// The fleet is priced as if a router packs its load onto full batches; the note gives what
-    /// the same load spread over every replica costs, as `estimate --load` prices one replica.
+    /// the same load spread over every replica costs, as the `estimate --load` it quotes prices one replica.
     @Test func thePackingRouterIsSaidWithTheSpreadPrice() throws {
         let w = try readWorkload(kernelWorkload(extra: #""pue": 1.3"#))
         let c = try Capacity(workload: w, runner: Self.runner, budgetMegawatts: 1, gpus: [nil], caps: [nil])
@@ -108,7 +108,8 @@ import Testing
         filled.scenarios[0].queriesPerDay = row.queriesPerDay
         let f = try #require(try Self.runner.run(filled).first)
         #expect(f.notes.contains { $0.hasPrefix(KernelFleet.packingNotePrefix) })
-        let q = row.queriesPerDay / 86_400 / Double(row.gpus)  // one GPU per replica
+        // One GPU per replica; the load as the note's command prints it (4 significant digits).
+        let q = try #require(Double(formatNumber(row.queriesPerDay / 86_400 / Double(row.gpus), significant: 4)))
         let e = Estimator()
         let d = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", gpus: 1, tensorParallel: 1))
         let batch = try #require(f.classes.first?.effectiveBatch)

@@ -169,7 +169,7 @@ extension WorkloadReader.Context {
         _ = try GridCatalog.bundled.region(s.region, context: "\(file): \(path).region")
         // Kept as the catalog's id, as a provider is, so that `uk` reports and compares as `gb`.
         s.region = GridCatalog.bundled.canonicalID(s.region)
-        if var h = try o.optionalObject("hourlyIntensity") {
+        if var h = try o.optionalObject("hourlyIntensity")?.knowing(WorkloadReader.hourlyIntensityKeys) {
             (s.hourlyIntensity, s.hourlySource) = try hourly(&h, path: "\(path).hourlyIntensity")
             try h.finish()
         }

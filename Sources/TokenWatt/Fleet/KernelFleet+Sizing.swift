@@ -22,8 +22,9 @@ extension KernelFleet {
 
     /// Sizes each class that has draws (`size`) and adds the classes up in the order of their
     /// names, as they are drawn (`priced`), so that the sums do not move with the file's order;
-    /// a class with traffic but no draws is in no figure, and a note says so.
-    func sizeClasses(_ draws: [Sample], classes: [QueryClass], surfaces: [ServingSurface]) -> FleetSizing {
+    /// a class with traffic but no draws is in no figure, and a note says so. `change` is the
+    /// edit the surfaces were priced under, which the packing note's command repeats.
+    func sizeClasses(_ draws: [Sample], classes: [QueryClass], surfaces: [ServingSurface], change: LeverChange? = nil) -> FleetSizing {
         var fleet = FleetSizing(idlePerOccupancySecond: [Double](repeating: 0, count: classes.count))
         var packing: [String] = []
         var hardware: [(c: Int, use: HardwareUse)] = []
@@ -46,7 +47,9 @@ extension KernelFleet {
             hardware.append((c, sizing.hardware))
             fleet.peakWall += sizing.peakWall
             fleet.worstCaseWall += Double(sizing.hardware.gpus / max(1, sizing.hardware.gpusPerReplica)) * sizing.hardware.replicaWorstCaseWallWatts
-            if let clause = packingClause(cls, draws: mine, surface: surfaces[c], replicas: sizing.hardware.gpus / max(1, sizing.hardware.gpusPerReplica)) {
+            let request = (try? named(cls.deployment, className: cls.name)).map { edited($0, by: change).request }
+            if let clause = packingClause(cls, draws: mine, surface: surfaces[c], replicas: sizing.hardware.gpus / max(1, sizing.hardware.gpusPerReplica),
+                                          request: request) {
                 packing.append(clause)
             }
             for h in 0..<24 { fleet.hourlyWall[h] += sizing.hourlyWall[h] }
@@ -69,7 +72,12 @@ extension KernelFleet {
     /// class's mean call and the day's mean load per replica. A 2026-12-07 probe found `fleet`
     /// and `capacity` silent on it: a 70B class at 3.13 queries/s per 4-H100 replica, packed,
     /// costs 0.34 Wh; spread, 47 sequences would be in flight, not 64, at 0.3754 Wh (+10.6 %).
-    func packingClause(_ cls: QueryClass, draws mine: [Sample], surface s: ServingSurface, replicas: Int) -> String? {
+    /// The note gives the whole `estimate` command that prints both figures (`estimateCommand`):
+    /// it had said "as `estimate --load 3.734` prices one replica", which with the scenario's
+    /// model and lengths gave other figures, at estimate's default PUE and the batch asked.
+    /// - Parameter request: the class's deployment as the run priced it; nil prints no command.
+    func packingClause(_ cls: QueryClass, draws mine: [Sample], surface s: ServingSurface, replicas: Int,
+                       request: DeploymentRequest? = nil) -> String? {
         let d = s.deployment, batch = s.localBatch * d.attentionRanks, perDay = scenario.queriesPerDay * cls.share
         guard replicas > 0, perDay > 0, !mine.isEmpty else { return nil }
         let perReplica = perDay / 86_400 / Double(replicas)
@@ -83,23 +91,44 @@ extension KernelFleet {
         let input = mine.reduce(0) { $0 + $1.prefilled + $1.cached } / calls, output = mine.reduce(0) { $0 + $1.cost.outputTokens } / calls
         let r = ServingRequest(batch: batch, inputTokens: max(1, Int(input.rounded())), outputTokens: max(1, Int(output.rounded())),
                                tokenBudget: s.tokenBudget, memoryUtilization: d.memoryUtilization)
-        let pue = mine.reduce(0) { $0 + $1.pue } / Double(mine.count)
+        // The load and PUE as the command prints them, so that it gives the figures quoted.
+        let load = Self.printed(perReplica), pue = Self.printed(max(1, mine.reduce(0) { $0 + $1.pue } / Double(mine.count)))
         guard !r.isStatic(on: d.framework), let full = try? estimator.serve(d, r),
-              let settings = try? LedgerSettings(pue: max(1, pue), utilization: .load(queriesPerSecond: perReplica)),
+              let settings = try? LedgerSettings(pue: pue.value, utilization: .load(queriesPerSecond: load.value)),
               let here = try? QueryLedger.build(serving: full, deployment: d, outputTokens: r.outputTokens, settings: settings),
-              let at = try? estimator.serve(d, r, outputTokensPerSecond: perReplica * Double(r.outputTokens), atLimit: full),
+              let at = try? estimator.serve(d, r, outputTokensPerSecond: load.value * Double(r.outputTokens), atLimit: full),
               !at.overloaded, at.estimate.effectiveBatch < full.effectiveBatch,
               let there = try? QueryLedger.build(serving: at.estimate, deployment: d, outputTokens: r.outputTokens, settings: settings)
         else { return plain }
         let boundary = scenario.boundary
         let packed = here.total(at: boundary).wattHours, spread = there.total(at: boundary).wattHours
-        let alternative = QueryEstimate.LoadAlternative(queriesPerSecond: perReplica, sequencesInFlight: at.estimate.effectiveBatch,
+        let alternative = QueryEstimate.LoadAlternative(queriesPerSecond: load.value, sequencesInFlight: at.estimate.effectiveBatch,
                                                         meanSequencesInFlight: there.busyFraction * Double(at.estimate.effectiveBatch),
                                                         engines: d.dataParallel, whPerQuery: [:])
+        let figures = "\(formatNumber(spread, significant: 4)) against \(formatNumber(packed, significant: 4)) Wh at the \(boundary.rawValue) boundary"
+        let command = request.map { estimateCommand($0, r, load: load.text, pue: pue.text) }
         return plain + "; spread over all \(replicas) replicas, each would keep \(alternative.inFlight), and a query of the class's mean "
             + "\(r.inputTokens) + \(r.outputTokens) tokens would cost \(spread >= packed ? "+" : "")\(formatPercent(spread / packed - 1)) "
-            + "(\(formatNumber(spread, significant: 4)) against \(formatNumber(packed, significant: 4)) Wh at the \(boundary.rawValue) boundary, "
-            + "as `estimate --load \(formatNumber(perReplica, significant: 4))` prices one replica)"
+            + "(\(figures)" + (command.map { "; one replica at that load: \($0), whose note on the load served alone gives both" } ?? "") + ")"
+    }
+
+    /// `x` to 4 significant digits, as printed and as read back: the note's figures are priced
+    /// at what its command says.
+    static func printed(_ x: Double) -> (text: String, value: Double) {
+        let text = formatNumber(x, significant: 4)
+        return (text, Double(text) ?? x)
+    }
+
+    /// The `tokenwatt estimate` command, in backticks, that prices request `r` on `request`'s
+    /// deployment at `load` queries/s, with the scenario's PUE and boundary: what `packingClause`
+    /// quotes. A run on catalog or calibration files of the user's says they must be given too.
+    func estimateCommand(_ request: DeploymentRequest, _ r: ServingRequest, load: String, pue: String) -> String {
+        let boundary = scenario.boundary == .facility ? ["--pue", pue] : ["--boundary", scenario.boundary.rawValue]
+        let args = ["tokenwatt", "estimate"] + request.commandLineFlags
+            + ["--batch", "\(r.batch)", "--input", "\(r.inputTokens)", "--output", "\(r.outputTokens)", "--token-budget", "\(r.tokenBudget)",
+               "--load", load] + boundary
+        let own = !estimator.calibrationIsBundled || !ModelCatalog.bundled.contains(request.model) || !GPUCatalog.bundled.contains(request.gpu)
+        return "`\(shellCommand(args))`" + (own ? " with this run's catalog and calibration files" : "")
     }
 
     /// One class's replicas, sized for its busiest hour plus headroom, and what they draw.

@@ -61,9 +61,9 @@ extension KernelFleet {
     /// Fleet sizing (`sizeClasses`), per-query idle share, statistics, the median query's ledger
     /// and the variance decomposition. Each class is served by its own replicas of its deployment
     /// (`size`).
-    func summarize(_ draws: [Sample], classes: [QueryClass], surfaces: [ServingSurface]) throws -> FleetResult {
+    func summarize(_ draws: [Sample], classes: [QueryClass], surfaces: [ServingSurface], change: LeverChange? = nil) throws -> FleetResult {
         let perDay = scenario.queriesPerDay
-        var fleet = sizeClasses(draws, classes: classes, surfaces: surfaces)
+        var fleet = sizeClasses(draws, classes: classes, surfaces: surfaces, change: change)
         let idle = fleet.idlePerOccupancySecond
         let error = estimatorError(surfaces)
         fleet.notes += estimatorErrorNote(error).map { [$0] } ?? []

@@ -104,7 +104,7 @@ public struct KernelFleet: Sendable {
             for _ in 0..<count { draws.append(draw(c)) }
         }
         Self.weigh(&draws, shares: classes.map(\.share))
-        var result = try summarize(draws, classes: classes, surfaces: surfaces)
+        var result = try summarize(draws, classes: classes, surfaces: surfaces, change: change)
         result.decodeClockCaveat = try decodeClockCaveat(classes: classes, surfaces: surfaces)
         (result.meanITLMs, result.meanTTFTMs) = latency(draws, surfaces: surfaces)
         return (result, classes, surfaces)

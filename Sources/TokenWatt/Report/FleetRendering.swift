@@ -8,8 +8,30 @@ public enum FleetRendering {
               ("p75", .num(s.p75)), ("p95", .num(s.p95))])
     }
 
-    public static func json(_ w: Workload, _ results: [FleetResult]) -> JSONValue {
-        .obj([("description", .str(w.description)), ("scenarios", .array(results.map(scenarioJSON)))])
+    /// - Parameter file: the workload file as given, cited where it sets a scenario's PUE.
+    public static func json(_ w: Workload, _ results: [FleetResult], file: String = "") -> JSONValue {
+        .obj([("description", .str(w.description)), ("scenarios", .array(results.map { withPUE(scenarioJSON($0), pueStatement($0, w, file: file)) }))])
+    }
+
+    /// The PUE a result's scenario applies and its source (`Scenario.pueStatement`, as `report`
+    /// states it), nil for a mix.
+    static func pueStatement(_ r: FleetResult, _ w: Workload, file: String) -> (value: String, source: String)? {
+        w.scenarios.first { $0.name == r.name }?.pueStatement(file: file.isEmpty ? nil : file, workloadEmissions: w.emissions)
+    }
+
+    /// A scenario's JSON with `pue` after `boundary`: `{"value", "source"}`, or null for a mix.
+    static func withPUE(_ body: JSONValue, _ pue: (value: String, source: String)?) -> JSONValue {
+        guard case var .object(pairs) = body else { return body }
+        let value: JSONValue = pue.map { .obj([("value", .str($0.value)), ("source", .str($0.source))]) } ?? .null
+        pairs.insert((key: "pue", value: value), at: (pairs.firstIndex { $0.key == "boundary" } ?? pairs.count - 1) + 1)
+        return .object(pairs)
+    }
+
+    /// The PUE line of the text and Markdown: the value and its source, said to lie outside a
+    /// boundary below the facility (there it sets the facility-overhead line alone).
+    static func pueWords(_ r: FleetResult, _ pue: (value: String, source: String)) -> String {
+        let outside = r.boundary == .facility ? "" : " (outside the \(r.boundary.rawValue) boundary: the facility-overhead line only)"
+        return "PUE\(outside): \(pue.value); source: \(pue.source)"
     }
 
     /// One scenario's results (the fields other tools read are a contract: see the README).
@@ -231,7 +253,8 @@ public enum FleetRendering {
             + "not the day's total, whose ranges are given above\(within)): " + shares.joined(separator: ", ")
     }
 
-    public static func text(_ w: Workload, _ results: [FleetResult]) -> String {
+    /// - Parameter file: the workload file as given, cited where it sets a scenario's PUE.
+    public static func text(_ w: Workload, _ results: [FleetResult], file: String = "") -> String {
         var s = ""
         let header = ["scenario", "boundary", "median Wh", "mean Wh", "P5–P95 Wh", "GWh/day", "GPUs", facilityMWHeader]
         let rows = results.map { r in
@@ -243,6 +266,7 @@ public enum FleetRendering {
         for r in results {
             s += "\n\(r.name): \(r.description)\n"
             s += "  Wh per query at \(r.boundary.rawValue): median \(wh(r.whPerQuery.median)) (IQR \(wh(r.whPerQuery.p25))–\(wh(r.whPerQuery.p75))), mean \(wh(r.whPerQuery.mean)); \(queries(r.queriesPerDay)) queries/day → \(formatNumber(r.gwhPerDay, significant: 3)) GWh/day\(rangeWords(r))\n"
+            if let pue = pueStatement(r, w, file: file) { s += "  \(pueWords(r, pue))\n" }
             if r.gpus != nil {
                 s += "  fleet: \(fleetWords(r)); \(peakWords(r)); idle capacity \(idleWords(r, unit: "GWh/day"))\n"
             }
@@ -271,21 +295,23 @@ public enum FleetRendering {
         return s
     }
 
-    public static func markdown(_ w: Workload, _ results: [FleetResult]) -> String {
+    /// - Parameter file: the workload file as given, cited where it sets a scenario's PUE.
+    public static func markdown(_ w: Workload, _ results: [FleetResult], file: String = "") -> String {
         var s = "# Fleet results\n\n\(w.description)\n\n"
         s += "| scenario | boundary | median Wh | IQR Wh | P5–P95 Wh | mean Wh | GWh/day | GPUs | \(facilityMWHeader) |\n|---|---|---:|---|---|---:|---:|---:|---:|\n"
         for r in results {
             let q = r.whPerQuery
             s += "| \(cell(r.name)) | \(r.boundary.rawValue) | \(wh(q.median)) | \(wh(q.p25))–\(wh(q.p75)) | \(wh(q.p5))–\(wh(q.p95)) | \(wh(q.mean)) | \(formatNumber(r.gwhPerDay, significant: 3)) | \(r.gpus.map(String.init) ?? "–") | \(facilityMW(r)) |\n"
         }
-        for r in results { s += "\n" + markdownSection(r) }
+        for r in results { s += "\n" + markdownSection(r, pue: pueStatement(r, w, file: file)) }
         return s
     }
 
-    static func markdownSection(_ r: FleetResult) -> String {
+    static func markdownSection(_ r: FleetResult, pue: (value: String, source: String)? = nil) -> String {
         var s = "## \(ReportDocument.oneLine(r.name))\n\n\(r.description)\n\n"
         s += "Mean \(wh(r.whPerQuery.mean)) Wh per query at the \(r.boundary.rawValue) boundary: \(formatNumber(r.gwhPerDay, significant: 3)) GWh/day"
             + rangeWords(r, unit: " GWh/day") + ".\n\n"
+        if let pue { s += pueWords(r, pue) + ".\n\n" }
         if r.gpus != nil {
             s += "Fleet: \(fleetWords(r)); \(peakWords(r)); idle provisioned capacity \(idleWords(r, unit: "GWh/day")).\n\n"
         }

@@ -353,23 +353,10 @@ public struct WorkloadReport: Sendable {
         }
     }
 
-    /// A mix has no PUE of its own (its components' rows carry theirs); a scenario without one
-    /// runs at its provider's catalogued fleet PUE, or else the facility catalog's default, which
-    /// is cited rather than the workload file.
+    /// The scenario's PUE and its source (`Scenario.pueStatement`, which `fleet` states too); a
+    /// mix has none of its own (its components' rows carry theirs).
     func pueRow(_ s: ScenarioReport) -> [String]? {
-        if case .mix = s.scenario.kind { return nil }
-        let catalog = FacilityCatalog.bundled
-        let source = if !s.scenario.pueIsDefault { "workload file \(self.source)" }
-            else if let p = s.scenario.pueProvider.flatMap(catalog.provider(named:)), let pue = p.pue {
-                "provider default (the file sets none; \(Self.operatorWords(p.id, s.scenario.emissions ?? workload.emissions))\(p.year.map { ", \($0)" } ?? "")): \(pue.source)"
-            } else { "default (the file sets none): \(catalog.defaultPUE.source)" }
-        return ["PUE, scenario \(s.fleet.name)", s.scenario.pue.summary, source]
-    }
-
-    /// Where a default PUE's operator comes from: the file's `provider`, or the operator of its
-    /// cloud region where it names none (`EmissionsSettings.providerFromRegion`).
-    static func operatorWords(_ id: String, _ e: EmissionsSettings) -> String {
-        e.providerFromRegion ? "\(id), the operator of emissions.region \(e.region)" : "emissions.provider \(id)"
+        s.scenario.pueStatement(file: source, workloadEmissions: workload.emissions).map { ["PUE, scenario \(s.fleet.name)", $0.value, $0.source] }
     }
 
     /// A scenario without `queriesPerDay` runs at 1e9 queries a day, cited as a default as the

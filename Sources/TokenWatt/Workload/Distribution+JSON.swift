@@ -21,19 +21,25 @@ extension WorkloadReader.Context {
         switch kind {
         case "fixed": d = .fixed(try inRange(try o.double("fixed"), "\(path).fixed", range, tokens: tokens))
         case "exponential":
-            var e = try o.object("exponential")
+            var e = try parameters(&o, "exponential")
             d = .clamped(.exponential(median: try e.double("median", 1e-9...range.upperBound, expected: "a positive median")),
                          low: range.lowerBound, high: range.upperBound)
             try e.finish()
-        case "lognormal": d = try lognormal(try o.object("lognormal"), range: range)
-        case "uniform": d = try uniform(try o.object("uniform"), path: "\(path).uniform", range: range, tokens: tokens)
-        case "histogram": d = try histogram(try o.object("histogram"), path: "\(path).histogram", range: range, tokens: tokens)
-        case "trace": d = try trace(try o.object("trace"), path: "\(path).trace", range: range, tokens: tokens)
+        case "lognormal": d = try lognormal(try parameters(&o, "lognormal"), range: range)
+        case "uniform": d = try uniform(try parameters(&o, "uniform"), path: "\(path).uniform", range: range, tokens: tokens)
+        case "histogram": d = try histogram(try parameters(&o, "histogram"), path: "\(path).histogram", range: range, tokens: tokens)
+        case "trace": d = try trace(try parameters(&o, "trace"), path: "\(path).trace", range: range, tokens: tokens)
         default:
             throw InputError.unknownKeys(file: file, field: path, keys: [kind], allowed: ["fixed", "exponential", "lognormal", "uniform", "histogram", "trace"])
         }
         try o.finish()
         return d
+    }
+
+    /// A distribution's parameter object, its keys checked first (`WorkloadReader.distributionKeys`):
+    /// `{"lognormal": {"p5": 1, "p59": 2}}` had been "missing field 'p95'", with no word of `p59`.
+    func parameters(_ o: inout JSONObjectReader, _ kind: String) throws -> JSONObjectReader {
+        try o.object(kind).knowing(WorkloadReader.distributionKeys[kind] ?? [])
     }
 
     /// What a field takes, as its errors say it.

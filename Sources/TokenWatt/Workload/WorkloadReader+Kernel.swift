@@ -34,7 +34,7 @@ extension WorkloadReader.Context {
         // Rescaled first: 24 weights of 1e308 summed to inf and every hour had become 0.
         diurnal = Distribution.rescaled(diurnal)
         let sum = diurnal.reduce(0, +)
-        var unc = try o.optionalObject("uncertain")
+        var unc = try o.optionalObject("uncertain")?.knowing(WorkloadReader.uncertainKeys)
         let gpuScale = try unc?.raw("gpuEnergyScale").map { try distribution($0, path: "\(path).uncertain.gpuEnergyScale", range: 0.01...100) } ?? .fixed(1)
         let hostScale = try unc?.raw("hostPowerScale").map { try distribution($0, path: "\(path).uncertain.hostPowerScale", range: 0...100) } ?? .fixed(1)
         try unc?.finish()
@@ -49,7 +49,7 @@ extension WorkloadReader.Context {
     }
 
     func deployment(_ v: JSONValue, path: String) throws -> NamedDeployment {
-        var o = try JSONObjectReader(v, file: file, path: path)
+        var o = try JSONObjectReader(v, file: file, path: path).knowing(WorkloadReader.deploymentKeys)
         var r = DeploymentRequest(model: try o.string("model"), gpu: try o.string("gpu"))
         // Ids are checked here so that the error names the file and field, not a later run.
         _ = try models.model(r.model, context: "\(file): \(path).model")
@@ -69,11 +69,28 @@ extension WorkloadReader.Context {
                                 maxBatch: try o.optionalInt("maxBatch", 1...1_000_000, expected: "a sequence count") ?? 256,
                                 tokenBudget: try o.optionalInt("tokenBudget", 1...10_000_000, expected: "tokens per step") ?? 8192)
         try o.finish()
+        try checkParallelism(r, path: path)
         return d
     }
 
+    /// Refuses a parallel layout the deployment cannot run, naming the file and the deployment's
+    /// field, as a command line's is named by its flags: the refusal had come from the run, as
+    /// "scenario chat-service, deployment h100-70b: tp 2 does not divide gpus 3", with no field.
+    /// Only the layout is judged here (the calibration the run reads does not change it); every
+    /// other refusal of the deployment, such as weights that do not fit, is the run's to make.
+    func checkParallelism(_ r: DeploymentRequest, path: String) throws {
+        do { _ = try Estimator(gpus: gpus, models: models).deployment(r) } catch let DeploymentError.invalidParallelism(reason) {
+            let given = [("gpus", r.gpus), ("tp", r.tensorParallel), ("ep", r.expertParallel), ("pp", r.pipelineParallel)]
+                .compactMap { key, value in value.map { "\(key) \($0)" } }
+            throw InputError.invalidValue(file: file, field: path, value: given.isEmpty ? "(no gpus, tp, ep or pp)" : given.joined(separator: ", "),
+                                          expected: "a parallel layout \(r.model) on \(r.gpu) can run: \(reason)")
+        } catch {
+            return
+        }
+    }
+
     mutating func queryClass(_ v: JSONValue, path: String, deployments: [String]) throws -> QueryClass {
-        var o = try JSONObjectReader(v, file: file, path: path)
+        var o = try JSONObjectReader(v, file: file, path: path).knowing(WorkloadReader.classKeys)
         let dep = try o.string("deployment")
         guard deployments.contains(dep) else {
             throw InputError.unknownID(kind: "deployment", id: dep, suggestions: Suggestions.closest(to: dep, among: deployments),
@@ -96,7 +113,7 @@ extension WorkloadReader.Context {
     }
 
     func strategy(_ r: JSONObjectReader) throws -> Strategy {
-        var o = r
+        var o = try r.knowing(WorkloadReader.strategyKeys)
         let kind = try o.string("kind", allowed: ["single", "long-reasoning", "best-of-n", "self-consistency", "beam-search",
                                                   "sequential-revision", "agent-loop"])
         let s: Strategy
@@ -119,7 +136,7 @@ extension WorkloadReader.Context {
     }
 
     mutating func lever(_ v: JSONValue, path: String) throws -> Lever {
-        var o = try JSONObjectReader(v, file: file, path: path)
+        var o = try JSONObjectReader(v, file: file, path: path).knowing(WorkloadReader.leverKeys)
         let name = try nonBlankName(&o, kind: "lever")
         if let d = o.raw("divisor") {
             let lever = Lever(name: name, kind: .divisor(try distribution(d, path: "\(path).divisor", range: 0.01...1000)))
@@ -143,7 +160,7 @@ extension WorkloadReader.Context {
         c.disaggregated = try o.optionalBool("disaggregated")
         c.framework = try o.optionalChoice("framework", Framework.self)
         c.sampling = try o.optionalChoice("sampling", Sampling.self)
-        if var s = try o.optionalObject("speculative") {
+        if var s = try o.optionalObject("speculative")?.knowing(WorkloadReader.speculativeKeys) {
             c.speculative = (try s.int("draftTokens", 1...64, expected: "draft tokens per step"),
                              try s.double("acceptance", 0...0.999, expected: "an acceptance rate below 1"),
                              try s.optionalDouble("draftCostRatio", 0...1, expected: "a fraction") ?? 0.05)

@@ -3,9 +3,9 @@ import KernelPower
 /// A throughput-table scenario: measured node power and throughput per model, blended.
 extension WorkloadReader.Context {
     mutating func throughputTable(_ o: inout JSONObjectReader, path: String) throws -> ThroughputScenario {
-        var t = try o.object("throughputTable")
+        var t = try o.object("throughputTable").knowing(WorkloadReader.throughputTableKeys)
         let models = try t.array("models").enumerated().map { i, v -> (String, Double) in
-            var m = try JSONObjectReader(v, file: file, path: "\(path).throughputTable.models[\(i)]")
+            var m = try JSONObjectReader(v, file: file, path: "\(path).throughputTable.models[\(i)]").knowing(WorkloadReader.throughputModelKeys)
             let r = (try m.string("name"), try m.double("nodePowerKW", 0.01...1000, expected: "kilowatts"))
             try m.finish()
             return r

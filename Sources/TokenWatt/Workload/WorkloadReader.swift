@@ -15,14 +15,14 @@ public enum WorkloadReader {
 
     public static func read(_ data: Data, file: String, dataDirectory: String?, models: ModelCatalog = .bundled,
                             gpus: GPUCatalog = .bundled) throws -> Workload {
-        var top = try JSONObjectReader(try JSONFileKind.workload.parse(data, file: file), file: file, path: "")
+        var top = try JSONObjectReader(try JSONFileKind.workload.parse(data, file: file), file: file, path: "").knowing(workloadKeys)
         _ = try top.schemaVersion(highest: Workload.highestSchemaVersion)
         let description = try top.string("description")
         let samples = try top.optionalInt("samples", 1...10_000_000, expected: "a sample count from 1 to 10000000") ?? 10_000
         let seed = try top.optionalInt("seed", 0...Int(Int32.max), expected: "a non-negative whole number") ?? 42
         let items = try top.array("scenarios")
         var ctx = Context(file: file, dataDirectory: dataDirectory, models: models, gpus: gpus)
-        let emissions = try top.optionalObject("emissions").map { try ctx.emissions($0, path: "emissions") } ?? EmissionsSettings()
+        let emissions = try top.optionalObject("emissions").map { try ctx.emissions(try $0.knowing(emissionsKeys), path: "emissions") } ?? EmissionsSettings()
         ctx.workloadEmissions = emissions
         try top.finish()
         guard !items.isEmpty else { throw InputError.invalidValue(file: file, field: "scenarios", value: "[]", expected: "at least one scenario") }
@@ -130,7 +130,7 @@ extension WorkloadReader.Context {
     }
 
     mutating func scenario(_ v: JSONValue, path: String) throws -> Scenario {
-        var o = try JSONObjectReader(v, file: file, path: path)
+        var o = try JSONObjectReader(v, file: file, path: path).knowing(WorkloadReader.scenarioKeys)
         let name = try nonBlankName(&o, kind: "scenario")
         let kind = try o.string("kind", allowed: ["kernel", "throughput-table", "mix"])
         let description = try o.optionalString("description") ?? ""
@@ -144,7 +144,9 @@ extension WorkloadReader.Context {
         let perDay = try queriesPerDay(&o, path: path, mix: kind == "mix")
         let perDayIsDefault = o.raw("queriesPerDay") == nil
         let sameDrawsAs = try o.optionalString("sameDrawsAs")
-        var accounting = try o.optionalObject("emissions").map { try emissions($0, path: "\(path).emissions", base: workloadEmissions) }
+        var accounting = try o.optionalObject("emissions").map {
+            try emissions(try $0.knowing(WorkloadReader.emissionsKeys), path: "\(path).emissions", base: workloadEmissions)
+        }
         let givenPUE = try o.raw("pue").map { try distribution($0, path: "\(path).pue", range: LedgerSettings.pueRange) }
         // A cloud region's operator stands in for an unnamed provider only where the scenario sets no pue either.
         if givenPUE != nil, (accounting ?? workloadEmissions).providerFromRegion { accounting = (accounting ?? workloadEmissions).withoutRegionOperator() }
@@ -201,7 +203,7 @@ extension WorkloadReader.Context {
 
     mutating func mix(_ o: inout JSONObjectReader, path: String) throws -> MixScenario {
         let comps = try o.array("mix").enumerated().map { i, v -> (String, Double, Distribution?) in
-            var c = try JSONObjectReader(v, file: file, path: "\(path).mix[\(i)]")
+            var c = try JSONObjectReader(v, file: file, path: "\(path).mix[\(i)]").knowing(WorkloadReader.mixComponentKeys)
             let r = (try c.string("scenario"), try c.double("share", 0...1, expected: "a share"),
                      try c.raw("divisor").map { try distribution($0, path: "\(path).mix[\(i)].divisor", range: 0.01...1000) })
             try c.finish()

@@ -25,7 +25,8 @@ enum DiagnoseCommand {
         _ = try args.requirePositional(0, usage: usage)
         let format = try args.format([.text, .json], default: .text)
         let serving = try EstimateCommand.servingRequest(args)
-        let d = try Diagnosis(estimator: try CommonOptions.estimator(args), request: try EstimateCommand.deploymentRequest(args), serving: serving)
+        let estimator = try CommonOptions.estimator(args), request = try EstimateCommand.deploymentRequest(args)
+        let d = try EstimateCommand.parallelismFlagged { try Diagnosis(estimator: estimator, request: request, serving: serving) }
         Output.write(format == .json ? JSONWriter(sortKeys: false).write(d.json()) : d.text())
         return .success
     }

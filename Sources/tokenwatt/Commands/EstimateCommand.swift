@@ -48,7 +48,7 @@ enum EstimateCommand {
         let serving = try servingRequest(args)
         let settings = try ledgerSettings(args)
         let boundary = try args.choice("boundary", Boundary.self) ?? .facility
-        let deployment = try estimator.deployment(request)
+        let deployment = try parallelismFlagged { try estimator.deployment(request) }
         // A request whose own input + output the whole KV cache cannot hold is refused, as an
         // engine would refuse it; the budget at its mean context had priced it at batch 1.
         try KVCacheBudget.requireRoom(serving, on: deployment)
@@ -133,6 +133,24 @@ enum EstimateCommand {
         r.sampling = try args.choice("sampling", Sampling.self)
         r.memoryUtilization = try memoryUtilization(args)
         return r
+    }
+
+    /// The deployment the command line describes (`deploymentRequest`), its parallelism refused
+    /// as a usage error (`parallelismFlagged`).
+    static func deployment(_ estimator: Estimator, _ args: Arguments) throws -> Deployment {
+        try parallelismFlagged { try estimator.deployment(try deploymentRequest(args)) }
+    }
+
+    /// Runs `body`, turning a refusal of the deployment's parallel layout into a usage error
+    /// (exit 64, with the usage line): `--gpus 3 --tp 2` exited 1 with "tp 2 does not divide
+    /// gpus 3", where a power cap outside the GPU's range exits 64 (`flagError`), though both are
+    /// values of the command line and nothing else. The refusal already names the values given
+    /// ("tp 2", "gpus 3", "ep 3 sets 3 GPUs"), so it is kept as it is. A workload file's layout is
+    /// refused by the file's reader instead (exit 1, naming the file and field).
+    static func parallelismFlagged<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let DeploymentError.invalidParallelism(reason) {
+            throw UsageError(description: reason)
+        }
     }
 
     static func ledgerSettings(_ args: Arguments) throws -> LedgerSettings {

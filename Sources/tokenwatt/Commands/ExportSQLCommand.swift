@@ -27,7 +27,7 @@ enum ExportSQLCommand {
             throw UsageError(description: "--\(alias) and --\(flag) both set the reference request's \(alias) tokens; give one")
         }
         let estimator = try CommonOptions.estimator(args)
-        let deployment = try estimator.deployment(try EstimateCommand.deploymentRequest(args))
+        let deployment = try EstimateCommand.deployment(estimator, args)
         let formula = try TokenFormula(
             estimator: estimator, deployment: deployment, batch: try EstimateCommand.required(args.int("batch", 1...1_000_000), "batch"),
             input: try args.int("reference-input", 1...10_000_000) ?? args.int("input", 1...10_000_000) ?? 1000,

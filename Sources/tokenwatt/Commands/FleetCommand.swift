@@ -46,10 +46,10 @@ enum FleetCommand {
         // Each scenario's notes reach the text, markdown and JSON alike.
         if let note = CommonOptions.userCalibrationNote(args, estimator: estimator) { for i in results.indices { results[i].notes.insert(note, at: 0) } }
         switch format {
-        case .json: Output.write(JSONWriter(sortKeys: false).write(json(FleetRendering.json(workload, results), file: file, workload: workload,
+        case .json: Output.write(JSONWriter(sortKeys: false).write(json(FleetRendering.json(workload, results, file: file), file: file, workload: workload,
                                                                      samples: samples, seed: seed)))
-        case .markdown: Output.write(FleetRendering.markdown(workload, results))
-        default: Output.write(FleetRendering.text(workload, results))
+        case .markdown: Output.write(FleetRendering.markdown(workload, results, file: file))
+        default: Output.write(FleetRendering.text(workload, results, file: file))
         }
         return .success
     }

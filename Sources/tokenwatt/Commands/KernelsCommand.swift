@@ -26,7 +26,7 @@ enum KernelsCommand {
         _ = try args.requirePositional(0, usage: usage)
         let format = try args.format([.text, .csv, .json], default: .text)
         let estimator = try CommonOptions.estimator(args)
-        let deployment = try estimator.deployment(try EstimateCommand.deploymentRequest(args))
+        let deployment = try EstimateCommand.deployment(estimator, args)
         if args.flag("per-query") {
             for flag in ["pass", "context", "stage"] where args.string(flag) != nil {
                 throw UsageError(description: "--\(flag) lists one pass; --per-query splits a whole query, leave one of them out")

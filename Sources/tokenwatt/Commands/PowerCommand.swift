@@ -49,7 +49,8 @@ enum PowerCommand {
         let inputs = PowerPlan.Inputs(batch: try args.int("batch", 1...1_000_000) ?? 8, inputTokens: input, outputTokens: output,
                                       dutyCycle: try args.double("duty-cycle", 0...1) ?? 1, pue: try args.pue() ?? LedgerSettings.defaultPUE,
                                       pricePerKWh: try args.double("price-per-kwh", 0...100), currency: try currency(args))
-        let plan = try PowerPlan(estimator: estimator, deployment: try estimator.deployment(request), inputs: inputs)
+        let deployment = try EstimateCommand.parallelismFlagged { try estimator.deployment(request) }
+        let plan = try PowerPlan(estimator: estimator, deployment: deployment, inputs: inputs)
         if let spec = args.string("spec") {
             try Output.writeFile(JSONWriter(sortKeys: false).write(plan.specJSON()), to: spec)
         }

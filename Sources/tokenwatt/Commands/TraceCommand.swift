@@ -32,7 +32,7 @@ enum TraceCommand {
         let file = try args.requirePositional(1, usage: usage)[0]
         let format = try args.format([.text, .json], default: .text)
         let estimator = try CommonOptions.estimator(args)
-        let deployment = try estimator.deployment(try EstimateCommand.deploymentRequest(args))
+        let deployment = try EstimateCommand.deployment(estimator, args)
         var options = TraceReplay.Options()
         options.maxBatch = try args.int("max-batch", 1...1_000_000) ?? 256
         // A fleet deployment's tokenBudget, so a trace can price what `fleet` priced.

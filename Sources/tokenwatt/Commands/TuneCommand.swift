@@ -34,12 +34,12 @@ enum TuneCommand {
         let serving = try EstimateCommand.servingRequest(args)
         let itlMs = try args.double("itl-ms", 0.001...1e9), itlStatistic = try args.choice("itl-stat", ITLStatistic.self)
         if itlStatistic != nil && itlMs == nil { throw UsageError(description: "--itl-stat says how --itl-ms is judged; give --itl-ms too") }
-        let tuning = try Tuning(estimator: estimator, base: request, serving: serving,
-                                targets: Tuning.Targets(ttftMs: try args.double("ttft-ms", 0.001...1e9), itlMs: itlMs,
-                                                        itlStatistic: itlStatistic ?? .mean),
-                                steps: try args.int("steps", 2...200) ?? 12,
-                                boundary: try args.choice("boundary", Boundary.self) ?? .facility,
-                                settings: try args.pue().map { try LedgerSettings(pue: $0) })
+        let targets = Tuning.Targets(ttftMs: try args.double("ttft-ms", 0.001...1e9), itlMs: itlMs, itlStatistic: itlStatistic ?? .mean)
+        let steps = try args.int("steps", 2...200) ?? 12, boundary = try args.choice("boundary", Boundary.self) ?? .facility
+        let settings = try args.pue().map { try LedgerSettings(pue: $0) }
+        let tuning = try EstimateCommand.parallelismFlagged {
+            try Tuning(estimator: estimator, base: request, serving: serving, targets: targets, steps: steps, boundary: boundary, settings: settings)
+        }
         if let svg { try Output.writeFile(tuning.svg(), to: svg) }
         switch format {
         case .csv:

@@ -1,0 +1,44 @@
+import KernelPower
+
+/// The keys each object of the workload schema has, refused up front when one is not among
+/// them. `JSONObjectReader.finish()` names the nearest known key of an unknown one, but only once
+/// every field has been read: a misspelt required key never got there, so `"gpuz": "h100-sxm"`
+/// in a deployment was answered "missing field '….gpu'", naming neither the key written nor the
+/// one meant. Checked first, every object says "unknown key 'gpuz' (did you mean 'gpu'?)".
+/// A list names every key of the object whatever its kind (a kernel, throughput-table or mix
+/// scenario; a strategy's kind); `finish()` still refuses a key that the object's kind does not read.
+/// A key a reader comes to take must be added to its list here, or files that give it are refused.
+extension WorkloadReader {
+    static let workloadKeys = ["schemaVersion", "description", "samples", "seed", "scenarios", "emissions"]
+    static let scenarioKeys = ["name", "kind", "description", "boundary", "queriesPerDay", "sameDrawsAs", "emissions", "pue",
+                               "deployments", "classes", "diurnal", "uncertain", "levers", "headroom", "throughputTable", "mix"]
+    static let deploymentKeys = ["name", "model", "gpu", "gpus", "tp", "pp", "ep", "precision", "kvPrecision", "ssmStatePrecision",
+                                 "framework", "powerCapWatts", "smClockMHz", "sampling", "maxBatch", "tokenBudget"]
+    static let classKeys = ["name", "share", "deployment", "input", "output", "strategy", "prefixCacheHit"]
+    static let strategyKeys = ["kind", "factor", "n", "beams", "rounds", "calls", "toolTokens"]
+    static let leverKeys = ["name", "divisor", "precision", "kvPrecision", "gpu", "gpus", "tp", "ep", "model", "maxBatch", "prefixCacheHit",
+                            "powerCapWatts", "smClockMHz", "disaggregated", "framework", "sampling", "speculative"]
+    static let speculativeKeys = ["draftTokens", "acceptance", "draftCostRatio"]
+    static let uncertainKeys = ["gpuEnergyScale", "hostPowerScale"]
+    static let mixComponentKeys = ["scenario", "share", "divisor"]
+    static let throughputTableKeys = ["file", "quantization", "inputTokens", "models", "output", "roundOutput", "powerUtilization",
+                                      "samplesPerModel", "blendTop", "blendTrims", "fleetOverhead"]
+    static let throughputModelKeys = ["name", "nodePowerKW"]
+    static let emissionsKeys = ["region", "hourlyIntensity", "contractualShare", "contractualGramsPerKWh", "contractualInstrument",
+                                "residualMixGramsPerKWh", "provider", "wueLitresPerKWh", "waterLitresPerKWh", "embodied", "gpuLifetimeYears",
+                                "nodeLifetimeYears", "reportingPeriodDays", "pricePerKWh", "currency"]
+    static let hourlyIntensityKeys = ["values", "file", "column"]
+    /// A distribution's parameters, by its kind.
+    static let distributionKeys = ["exponential": ["median"], "lognormal": ["p5", "p95"], "uniform": ["low", "high"],
+                                   "histogram": ["edges", "weights"], "trace": ["file", "column"]]
+}
+
+extension JSONObjectReader {
+    /// This object, once no key of it is outside `schema`: an unknown key is refused before any
+    /// field is read, with the nearest key of `schema` (`InputError.keyHint`).
+    func knowing(_ schema: [String]) throws -> JSONObjectReader {
+        let unknown = keys.filter { !schema.contains($0) }
+        guard unknown.isEmpty else { throw InputError.unknownKeys(file: file, field: path, keys: unknown, allowed: schema.sorted()) }
+        return self
+    }
+}
