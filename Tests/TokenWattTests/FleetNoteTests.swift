@@ -18,20 +18,33 @@ import Testing
     }
 }
 
-/// Oviedo et al.'s published v2 figures, reproduced by the bundled workload.
+/// Oviedo et al. reproduced by the bundled workload, against the two sources kept apart: a re-run
+/// of the released code with the v2 parameters (../shared/research/per-query-methods.md §1.2,
+/// §1.8: 0.308, 3.907 Wh; 0.731 / 1.710 / 0.807 GWh) and the paper's v2 abstract (0.31, 3.91 Wh;
+/// 0.7 / 1.7 / 0.8 GWh, one decimal). The test had held the re-run's days, rounded, as
+/// "published" (0.73 / 1.71 / 0.81) within 3 %, where the paper's 0.7 is 4.2 % below 0.729.
 @Suite struct OviedoReproductionTests {
-    @Test(.enabled(if: sharedData != nil)) func reproducesThePublishedFiguresWithin3Percent() throws {
+    @Test(.enabled(if: sharedData != nil)) func reproducesTheReleasedCodesRerunAndThePapersFigures() throws {
         let w = try WorkloadReader.read(path: packageRoot.appendingPathComponent("Workloads/oviedo-2026.json").path, dataDirectory: sharedData)
         let results = try FleetRunner(dataDirectory: sharedData).run(w)
         func r(_ name: String) throws -> FleetResult { try #require(results.first { $0.name == name }) }
-        let checks: [(String, Double, Double)] = [
-            ("traditional median", try r("traditional").whPerQuery.median, 0.31), ("traditional P25", try r("traditional").whPerQuery.p25, 0.16),
-            ("traditional P75", try r("traditional").whPerQuery.p75, 0.60), ("long median", try r("long").whPerQuery.median, 3.91),
-            ("traditional GWh/day", try r("traditional").gwhPerDay, 0.73), ("mixed GWh/day", try r("mixed").gwhPerDay, 1.71),
-            ("mixed-improved GWh/day", try r("mixed-improved").gwhPerDay, 0.81),
+        let traditional = try r("traditional").whPerQuery, long = try r("long").whPerQuery
+        let days = [try r("traditional").gwhPerDay, try r("mixed").gwhPerDay, try r("mixed-improved").gwhPerDay]
+        // (figure, ours, the re-run's, the paper's)
+        let perQuery: [(String, Double, Double, Double)] = [
+            ("traditional median", traditional.median, 0.308, 0.31), ("traditional P25", traditional.p25, 0.165, 0.16),
+            ("traditional P75", traditional.p75, 0.602, 0.60), ("long median", long.median, 3.907, 3.91),
+            ("long P25", long.p25, 2.151, 2.15), ("long P75", long.p75, 7.047, 7.05),
         ]
-        for (name, got, published) in checks {
-            #expect(abs(got / published - 1) <= 0.03, "\(name): \(got) vs \(published)")
+        for (name, got, rerun, paper) in perQuery {
+            #expect(abs(got / rerun - 1) <= 0.02, "\(name): \(got) vs the re-run's \(rerun)")
+            #expect(abs(got / paper - 1) <= 0.02, "\(name): \(got) vs the paper's \(paper)")
+        }
+        // The paper's days in tenths of a GWh: it gives one decimal, and ours so rounded is its figure.
+        let rerunDays = [0.731, 1.710, 0.807], paperTenths = [7, 17, 8]
+        for (i, got) in days.enumerated() {
+            #expect(abs(got / rerunDays[i] - 1) <= 0.005, "GWh/day \(got) vs the re-run's \(rerunDays[i])")
+            #expect(Int((got * 10).rounded()) == paperTenths[i], "GWh/day \(got) does not round to the paper's \(paperTenths[i]) tenths")
         }
     }
 }

@@ -58,7 +58,7 @@ public struct WorkloadReport: Sendable {
             .heading(1, "TokenWatt report: \(name)"),
             .paragraph(workload.description),
             // The build is named, for the same command gives the same bytes only on it.
-            .paragraph("Regenerate with `tokenwatt report \(([source] + regenerateOptions).joined(separator: " "))` (seed \(seed), \(samples) samples per scenario); the same command gives the same bytes with the same build: \(ToolVersion.line)."),
+            .paragraph("Regenerate with `tokenwatt report \(([source] + regenerateOptions).joined(separator: " "))` (seed \(seed), \(drawWords)); the same command gives the same bytes with the same build: \(ToolVersion.line)."),
             .heading(2, "Boundary"),
             .paragraph("Energy is reported at a stated boundary: `gpu` counts the GPU boards while serving; `node` adds host CPUs, memory, network cards, fans and power-supply losses; `it` adds the idle capacity provisioned for the busiest hour and headroom; `facility` adds cooling and power distribution (PUE). Carbon, water and cost below are computed on the energy at each scenario's boundary; only the `facility` boundary is the electricity a data centre buys."),
             .paragraph(Self.excludedWords),
@@ -69,6 +69,21 @@ public struct WorkloadReport: Sendable {
         b += testTimeCompute()
         b += assumptions()
         return b
+    }
+
+    /// What the run drew, as the regenerate line says it. A kernel scenario draws the run's
+    /// `samples` queries; a throughput table draws its own `samplesPerModel` for each model and
+    /// never reads the run's count, so a table-only workload's line had named a count of "samples
+    /// per scenario" that no scenario drew (oviedo-2026: 100000, where each table draws 100000 per
+    /// model, 300000 in all; 2026-12-07 probe).
+    var drawWords: String {
+        let perModel = Set(workload.scenarios.compactMap { s -> Int? in
+            if case let .throughputTable(t) = s.kind { t.samplesPerModel } else { nil }
+        }).sorted().map(String.init).joined(separator: " or ")
+        let kernels = workload.scenarios.contains { if case .kernel = $0.kind { true } else { false } }
+        if perModel.isEmpty { return "\(samples) samples per scenario" }
+        let tables = "\(perModel) samples per model of each throughput table"
+        return kernels ? "\(samples) samples per kernel scenario, \(tables)" : tables
     }
 
     func summary() -> [ReportBlock] {
