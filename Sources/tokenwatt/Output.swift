@@ -170,22 +170,60 @@ enum Output {
         return String(h, radix: 16)
     }
 
-    /// `refuseReplacingForeign` for an `--svg` output: it replaces only an SVG.
-    static func refuseReplacingForeignSVG(_ path: String) throws {
-        try refuseReplacingForeign(path, flag: "--svg", kind: "an SVG", isOurs: isSVG)
+    /// The checks every output FILE option makes before the run does its work: its folder exists
+    /// (`refuseMissingFolder`) and an existing file there is one `isOurs` recognises
+    /// (`refuseReplacingForeign`). `trace --per-request`, `--hourly`, `calibrate -o` and
+    /// `validate --bands-out/--refits-out` replaced any file and made missing folders, where
+    /// `sweep -o`, `--svg` and `power --spec` refused both (2026-12-07 probe).
+    static func checkOutputFile(_ path: String, flag: String, kind: String, isOurs: (Data) -> Bool) throws {
+        try refuseMissingFolder(path, flag: flag)
+        try refuseReplacingForeign(path, flag: flag, kind: kind, isOurs: isOurs)
+    }
+
+    /// Refuses an output whose folder does not exist. `-o /nonexistent/dir/x.csv` made the
+    /// folders and exited 0, so a mistyped path left a tree of folders and the results where
+    /// no one looked; `report -o DIR` and `validate -o DIR` still make their folder, which is
+    /// the folder they name.
+    static func refuseMissingFolder(_ path: String, flag: String) throws {
+        guard path != "-" else { return }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) else {
+            throw InputError.unreadable(file: folder, reason: "does not exist; \(flag) \(path) writes into an existing folder (create it first)")
+        }
+        guard isDir.boolValue else {
+            throw InputError.unreadable(file: folder, reason: "is a file, not a folder to write \(URL(fileURLWithPath: path).lastPathComponent) into")
+        }
     }
 
     /// Refuses to replace an existing file that `isOurs` does not recognise as an earlier output
     /// of `flag` (`tune --svg` replaced a workload it was pointed at): an output flag beside
-    /// input flags may name a file the user meant to keep. A missing file or a folder passes
-    /// (`checkDestination` says what is wrong with a folder).
+    /// input flags may name a file the user meant to keep. A missing file, an empty one (which
+    /// holds nothing to lose: `mktemp` makes one) or a folder passes (`checkDestination` says what
+    /// is wrong with a folder).
     static func refuseReplacingForeign(_ path: String, flag: String, kind: String, isOurs: (Data) -> Bool) throws {
         var isDir: ObjCBool = false
         guard path != "-", FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else { return }
-        guard let data = FileManager.default.contents(atPath: path), isOurs(data) else {
+        // Before reading it: a FIFO would block the read, and a link is refused whatever it points to.
+        try refuseIrregular(path)
+        guard let data = FileManager.default.contents(atPath: path), data.isEmpty || isOurs(data) else {
             throw InputError.unreadable(file: path, reason: "exists and is not \(kind) an earlier \(flag) wrote; \(flag) FILE is an output, "
                 + "refusing to replace it (remove it or choose another path)")
         }
+    }
+
+    /// Whether `data` starts with a CSV header whose first `columns` names are `header`'s.
+    static func hasCSVHeader(_ data: Data, _ header: [String], columns: Int) -> Bool {
+        let head = String(decoding: data.prefix(1024), as: UTF8.self)
+        let line = head.prefix { $0 != "\n" && $0 != "\r" }.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        return line.count >= min(columns, header.count) && line.prefix(columns).elementsEqual(header.prefix(columns))
+    }
+
+    /// Whether `data` is a JSON object holding every key of `keys`: how a JSON output is
+    /// recognised as one of this tool's (its schema's top-level keys).
+    static func isJSONObject(_ data: Data, withKeys keys: Set<String>) -> Bool {
+        guard case let .object(pairs)? = try? JSONParser.parse(data, file: "") else { return false }
+        return Set(pairs.map(\.key)).isSuperset(of: keys)
     }
 
     /// Whether `data` is an SVG document as this tool writes them (its first tag is `<svg`).
@@ -198,17 +236,22 @@ enum Output {
     /// says which part of the path is a file, not a folder).
     static func checkDestination(_ path: String) throws {
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
-            let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
-            guard !isDir.boolValue, type == .typeRegular else {
-                throw InputError.unreadable(file: path, reason: "exists and is not a regular file; refusing to replace it")
-            }
-        }
+        try refuseIrregular(path)
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
         if FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), !isDir.boolValue {
             throw InputError.unreadable(file: dir.path, reason: "is a file, not a folder to write \(URL(fileURLWithPath: path).lastPathComponent) into")
         }
         try makeFolder(dir)
+    }
+
+    /// Refuses an existing path that is a folder, a link, a FIFO or a device: an output replaces
+    /// only a regular file. A missing path passes.
+    static func refuseIrregular(_ path: String) throws {
+        // attributesOfItem does not follow a link, so a link (even a dangling one) is named as such.
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return }
+        guard attributes[.type] as? FileAttributeType == .typeRegular else {
+            throw InputError.unreadable(file: path, reason: "exists and is not a regular file; refusing to replace it")
+        }
     }
 
     /// The folders this run made for its outputs, shallowest first.

@@ -115,7 +115,23 @@ import Testing
         let w = try (0..<3).map { try #require(s.meanWatts(hour: $0)) }
         #expect(approx(w[2], w[1], rel: 0.05) && approx(w[0], w[1], rel: 0.05), "\(w)")
         #expect(approx(s.hours[2].wh, s.hours[1].wh / 2, rel: 0.05))
-        #expect(s.hourlyCSV().split(separator: "\n")[3].split(separator: ",")[3] == Substring(formatNumber(w[2], significant: 8)))
+        #expect(s.hourlyCSV().split(separator: "\n")[3].split(separator: ",")[3] == Substring(formatDataNumber(w[2])))
+    }
+
+    /// The per-request CSV's fast formatter writes what `formatDataNumber` writes (six significant
+    /// digits, integers whole): the rows had been raw doubles beside the six digits of the JSON.
+    @Test func perRequestNumbersAreTheJSONsSixDigits() {
+        var rng = SeededRandom(seed: 11)
+        for i in 0..<200_000 {
+            var x = pow(10, -7 + rng.uniform() * 24) * (i % 2 == 0 ? 1 : -1)
+            if i % 7 == 0 { x = (x * 1000).rounded() / 1000 }
+            if i % 11 == 0 { x = Double(i % 4096) / 8 }
+            #expect(TraceNumbers.csv(x) == formatDataNumber(x), "\(x)")
+        }
+        for x in [0.5420733089894147, 1.0, 999_999.5, 9.999995, 0.1 + 0.2, 1e-5, 123_456.75, 0] {
+            #expect(TraceNumbers.csv(x) == formatDataNumber(x), "\(x)")
+        }
+        #expect(TraceNumbers.csvTime(5.0) == "5" && TraceNumbers.csvTime(1_700_158_546.68059) == "1700158546.68059")
     }
 
     /// A rate window that holds few arrivals is named, with the window that would hold enough.

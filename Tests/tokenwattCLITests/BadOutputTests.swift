@@ -125,11 +125,13 @@ import Testing
         let dir = try scratch("both")
         defer { try? FileManager.default.removeItem(at: dir) }
         try Self.log.write(to: dir.appendingPathComponent("t.csv"), atomically: true, encoding: .utf8)
-        try "OLD".write(to: dir.appendingPathComponent("p.csv"), atomically: true, encoding: .utf8)
+        // An earlier run's rows, which --per-request may replace (it refuses any other file).
+        let old = "index,timestamp_s,input_tokens,output_tokens,batch,busy_fraction,wh_gpu,wh,wh_low,wh_high\nOLD\n"
+        try old.write(to: dir.appendingPathComponent("p.csv"), atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("h.csv"), withIntermediateDirectories: true)
         let r = try CLITests.run(["trace", dir.path + "/t.csv"] + Self.trace + ["--per-request", dir.path + "/p.csv", "--hourly", dir.path + "/h.csv"])
         #expect(r.status == 1 && r.stderr.contains("h.csv"), "\(r.stderr)")
-        #expect(text(dir.appendingPathComponent("p.csv")) == "OLD")
+        #expect(text(dir.appendingPathComponent("p.csv")) == old)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.contains(".tmp-") })
     }
 

@@ -122,6 +122,7 @@ extension CLITests {
                     "--reference-input", "1000", "--reference-output", "500", "--input", "1000"]
         let far = try Self.run(base + ["--output", "8000"]), near = try Self.run(base + ["--output", "600"])
         #expect(far.status == 0 && far.stderr.contains("4× the reference request's tokens") && far.stderr.contains("not of the cache"), "\(far.stderr)")
-        #expect(near.status == 0 && near.stderr.isEmpty, "\(near.stderr)")
+        // The near request has no such note (its stderr carries the batch cut, as the kernel method says it).
+        #expect(near.status == 0 && !near.stderr.contains("reference request's tokens"), "\(near.stderr)")
     }
 }

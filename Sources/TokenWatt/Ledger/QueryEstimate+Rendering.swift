@@ -9,11 +9,12 @@ extension QueryEstimate {
         }
         // What printed it first, as fleet's JSON: it named no version or catalogs (2026-12-07 probe).
         return .obj(ToolVersion.jsonFields + [
+            ("method", .str("kernel")),
             ("model", .str(deployment.model.id)), ("gpu", .str(deployment.gpu.id)), ("gpus", .num(Double(deployment.gpuCount))),
             ("tensorParallel", .num(Double(deployment.tensorParallel))), ("expertParallel", .num(Double(deployment.expertParallel))),
             ("pipelineParallel", .num(Double(deployment.pipelineParallel))),
             ("framework", .str(deployment.framework.rawValue)), ("sampling", .str(deployment.sampling.rawValue)),
-            ("boundary", .str(boundary.rawValue)),
+            ("boundary", .str(boundary.rawValue)), ("wh", .num(ledger.total(at: boundary).wattHours)),
             ("whPerQuery", .obj(Boundary.allCases.map { ($0.rawValue, .num(ledger.total(at: $0).wattHours)) })),
             ("ledger", .array(ledger.items.map { .obj([("item", .str($0.item)), ("boundary", .str($0.boundary.rawValue)),
                                                          ("wattHours", .num($0.energy.wattHours)), ("basis", .str($0.basis))]) })),
@@ -41,10 +42,18 @@ extension QueryEstimate {
     /// What the estimate was made with: the request's lengths, step budget and memory fraction,
     /// and the layout and levers `estimate --format csv` writes (`LayoutColumns`), with its values.
     var settingsJSON: JSONValue {
+        Self.settingsJSON(deployment, request: request, requestedBatch: serving.requestedBatch, reference: nil)
+    }
+
+    /// `settings` for either method: the surface's reference request (null for the kernel method,
+    /// which prices the request itself) beside the same keys.
+    static func settingsJSON(_ d: Deployment, request: ServingRequest, requestedBatch: Int, reference: (input: Int, output: Int)?) -> JSONValue {
         .obj([("inputTokens", .num(Double(request.inputTokens))), ("outputTokens", .num(Double(request.outputTokens)))]
-            + LayoutColumns.json(deployment, requestedBatch: serving.requestedBatch)
-            + [("sampling", .str(deployment.sampling.rawValue)), ("tokenBudget", .num(Double(request.tokenBudget))),
-               ("memoryUtilization", .num(request.memoryUtilization))])
+            + LayoutColumns.json(d, requestedBatch: requestedBatch)
+            + [("sampling", .str(d.sampling.rawValue)), ("tokenBudget", .num(Double(request.tokenBudget))),
+               ("memoryUtilization", .num(request.memoryUtilization)),
+               ("referenceInputTokens", .optionalNumber(reference.map { Double($0.input) })),
+               ("referenceOutputTokens", .optionalNumber(reference.map { Double($0.output) }))])
     }
 
     /// A query's inter-token latency in ms, nil for a one-token answer: its token comes from the
@@ -61,25 +70,28 @@ extension QueryEstimate {
             + "p90 \(formatFixed(s.p90InterTokenLatency.milliseconds, decimals: 2)))"
     }
 
-    /// How continuous batching carries the prompts (absent for a static batch).
+    /// How continuous batching carries the prompts (null for a static batch: the key is always
+    /// there, as `interTokenLatencyMs` is, so a reader's keys do not depend on the framework).
     var promptChunkingJSON: [(String, JSONValue)] {
-        guard let c = serving.promptChunking else { return [] }
+        guard let c = serving.promptChunking else { return [("promptChunking", .null)] }
         return [("promptChunking", .obj([("requestsStartingPerStep", .num(c.startsPerStep)),
                                          ("chunksPerStep", .num(c.chunksPerStep)),
                                          ("chunkTokens", .num(Double(c.chunkTokens)))]))]
     }
 
-    /// Under a load, the batch a continuous-batching engine holds there and a query's cost at it.
+    /// Under a load, the batch a continuous-batching engine holds there and a query's cost at it
+    /// (null without `--load`).
     var atLoadJSON: [(String, JSONValue)] {
-        guard let a = atLoad else { return [] }
+        guard let a = atLoad else { return [("atLoad", .null)] }
         return [("atLoad", .obj([("meanSequencesInFlight", .num(a.meanSequencesInFlight)),
                                  ("sequencesInFlight", .num(Double(a.sequencesInFlight))),
                                  ("whPerQuery", .obj(Boundary.allCases.map { ($0.rawValue, .num(a.whPerQuery[$0] ?? 0)) }))]))]
     }
 
-    /// The measured error band and the Wh per query at its two ends (absent without a range).
+    /// The measured error band and the Wh per query at its two ends (null without a range: under
+    /// another calibration, whose `assumptions` say why).
     var rangeJSON: [(String, JSONValue)] {
-        guard let g = range else { return [] }
+        guard let g = range else { return [("range", .null)] }
         return [("range", QueryRange.json(g.band, low: g.low, high: g.high))]
     }
 
@@ -167,7 +179,8 @@ extension QueryEstimate {
                range.map { formatNumber($0.low[boundary] ?? 0) } ?? "", range.map { formatNumber($0.high[boundary] ?? 0) } ?? "",
                // The caveats the receipt lists (a cap's range and upper bound, the AMD gap): the
                // note had been empty beside a 300 W cap's figures, which the text calls an upper bound.
-               (s.notes + caveats + atLoadNote).joined(separator: "; ")]
+               // Under another calibration, why there is no range and what its fit warned of.
+               (s.notes + caveats + calibrationNotes + atLoadNote).joined(separator: "; ")]
             + LayoutColumns.cells(d, requestedBatch: s.requestedBatch)
     }
 

@@ -12,6 +12,10 @@ public struct QueryEstimate: Sendable {
     /// settings, a decode saving beyond the measured, 8-bit experts): what estimate's CSV note and
     /// `predict`'s note carry, where the receipt's list had been the only place they were said.
     public let caveats: [String]
+    /// What the receipt says of a calibration other than the bundled one: that there is no range
+    /// (`noRangeNote`) and what its own fit warned of (`calibrationWarning`), for the CSV's note,
+    /// which had been empty beside the receipt's and the JSON's words (2026-12-07 probe).
+    public let calibrationNotes: [String]
     /// Given a load, the same load as a continuous-batching engine serves it (see `LoadAlternative`).
     public let atLoad: LoadAlternative?
     /// Wh per query with the GPU energy at the two ends of its GPU's measured error band (the
@@ -72,9 +76,21 @@ public struct QueryEstimate: Sendable {
         let chunkClock = try ChunkStepClockCaveat.note(estimator, d, r, s)
         assumptions = Self.assumptions(d, r, s, settings, estimator: estimator) + s.notes
             + [alternative.map { Self.describe($0, s, ledger, boundary) }].compactMap { $0 }
-            + (band != nil ? [] : ["no range: the measured error bands (error-bands.json) are those of the bundled coefficients"])
+            + (band != nil ? [] : [Self.noRangeNote])
             + [rangeCaveat, clock, ClockRangeCaveat.note(d), PowerCapFloorCaveat.note(d), chunkClock, experts].compactMap { $0 }
         caveats = Self.deploymentCaveats(d) + [rangeCaveat, clock, chunkClock, experts].compactMap { $0 }
+        calibrationNotes = (band != nil ? [] : [Self.noRangeNote])
+            + [Self.calibrationWarning(estimator.calibration.coefficients(for: d.gpu).provenance)].compactMap { $0 }
+    }
+
+    /// Why an estimate under another calibration has no range.
+    public static let noRangeNote = "no range: the measured error bands (error-bands.json) are those of the bundled coefficients"
+
+    /// The warning a user calibration's fit left in its set's provenance (`UserCalibration` appends
+    /// "; warning: ..."), which the receipt shows in its power-coefficients line; nil without one.
+    static func calibrationWarning(_ provenance: String) -> String? {
+        guard let r = provenance.range(of: "; warning: ") else { return nil }
+        return "calibration warning: " + provenance[r.upperBound...]
     }
 
     /// 8-bit experts without block scales (`EightBitExpertsCaveat`), with what the query costs

@@ -29,7 +29,8 @@ extension Tuning {
     public func csv() -> String {
         ([CSVWriter.line(Self.csvHeader)] + points.map { p in
             // Six significant digits, as `estimate` and `sweep` write (the times and energies had 5, watts 4).
-            CSVWriter.line([p.knob.rawValue, formatNumber(p.value), formatNumber(p.ttftMs), p.itlMs.map { formatNumber($0) } ?? "",
+            // The default row has no value (its JSON is null for both knobs): it printed 0, a 0 W cap.
+            CSVWriter.line([p.knob.rawValue, p.knob == .none ? "" : formatNumber(p.value), formatNumber(p.ttftMs), p.itlMs.map { formatNumber($0) } ?? "",
                             formatNumber(p.prefillJoules), formatNumber(p.decodeJoules),
                             formatNumber(p.queryJoules / 3600), formatNumber(p.gpuWatts),
                             meets(p, prefill: true, decode: true) ? "yes" : "no", boundary.rawValue,

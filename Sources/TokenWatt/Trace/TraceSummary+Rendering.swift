@@ -74,14 +74,26 @@ extension TraceSummary {
     }
 
     public static let hourlyHeader = ["hour", "requests", "wh", "mean_watts", "wh_per_request", "mean_batch", "busy_fraction"]
+    /// `hourlyHeader`'s columns as the JSON names them.
+    static let hourlyKeys = ["hour", "requests", "wh", "meanWatts", "whPerRequest", "meanBatch", "busyFraction"]
 
+    /// The hourly profile as CSV: the JSON's `hourly` cells (`hourlyJSON`), written as the JSON
+    /// writes them (six significant digits, integers whole; the CSV had written eight), an hour
+    /// with no requests leaving its per-request columns empty where the JSON has null.
     public func hourlyCSV() -> String {
-        ([CSVWriter.line(Self.hourlyHeader)] + hours.enumerated().map { h, x in
-            CSVWriter.line([String(h), String(x.requests), formatNumber(wattHours(hour: h), significant: 8), meanWatts(hour: h).map { formatNumber($0, significant: 8) } ?? "",
-                            x.requests > 0 ? formatNumber(wattHours(hour: h) / Double(x.requests), significant: 8) : "",
-                            x.requests > 0 ? formatNumber(x.batch / Double(x.requests), significant: 6) : "",
-                            x.requests > 0 ? formatNumber(x.busy / Double(x.requests), significant: 6) : ""])
+        ([CSVWriter.line(Self.hourlyHeader)] + hourlyCells.map { row in
+            CSVWriter.line(row.map { if case let .number(x) = $0 { return formatDataNumber(x) } else { return "" } })
         }).joined(separator: "\n") + "\n"
+    }
+
+    /// Each hour's values under `hourlyHeader`, one source for the CSV and the JSON: the JSON gave
+    /// 0 for the mean batch and busy fraction of an hour with no requests, the CSV nothing.
+    var hourlyCells: [[JSONValue]] {
+        hours.enumerated().map { h, x in
+            let per = { (v: Double) -> JSONValue in x.requests > 0 ? .num(v / Double(x.requests)) : .null }
+            return [.num(Double(h)), .num(Double(x.requests)), .num(wattHours(hour: h)), .optionalNumber(meanWatts(hour: h)),
+                    per(wattHours(hour: h)), per(x.batch), per(x.busy)]
+        }
     }
 
     /// The PUE the facility boundary multiplied by, as the energy line states it: a log at the
@@ -112,19 +124,16 @@ extension TraceSummary {
         .obj((inputs.map { [("inputs", $0)] } ?? []) + [
             ("requests", .num(Double(perRequest.count))), ("durationSeconds", .num(durationSeconds)), ("boundary", .str(o.boundary.rawValue)),
             ("totalWh", .num(totalWh)), ("gpuWh", .num(gpuWh)), ("owedIdleWh", .num(owedIdleWh)),
-        ] + (range.map { r in [("totalWhLow", .num(r.low)), ("totalWhHigh", .num(r.high)), ("errorBand", ErrorBands.value(r.band))] } ?? []) + [
+            // Null without a measured band (under another calibration), not left out: a reader's keys do not depend on it.
+            ("totalWhLow", .optionalNumber(range?.low)), ("totalWhHigh", .optionalNumber(range?.high)),
+            ("errorBand", range.map { ErrorBands.value($0.band) } ?? .null),
+        ] + [
             ("whPerRequest", FleetRendering.stats(perRequest.statistics)),
             ("inputTokens", .num(Double(inputTokens))), ("outputTokens", .num(Double(outputTokens))), ("overloaded", .num(Double(overloaded))),
             ("overContext", .num(Double(overContext))), ("overKVCache", .num(Double(overKVCache))), ("outOfOrder", .num(Double(outOfOrder))), ("late", .num(Double(late))),
             ("windowNote", windowNote(o).map { .str($0) } ?? .null),
-            // The `--hourly` CSV's columns, hour and Wh per request (null in an hour with none) included.
-            ("hourly", .array(hours.enumerated().map { h, x in
-                .obj([("hour", .num(Double(h))), ("requests", .num(Double(x.requests))), ("wh", .num(wattHours(hour: h))),
-                      ("meanWatts", .optionalNumber(meanWatts(hour: h))),
-                      ("whPerRequest", x.requests > 0 ? .num(wattHours(hour: h) / Double(x.requests)) : .null),
-                      ("meanBatch", .num(x.requests > 0 ? x.batch / Double(x.requests) : 0)),
-                      ("busyFraction", .num(x.requests > 0 ? x.busy / Double(x.requests) : 0))])
-            })),
+            // The `--hourly` CSV's columns, from the same cells: the per-request ones null in an hour with none.
+            ("hourly", .array(hourlyCells.map { cells in .obj(zip(Self.hourlyKeys, cells).map { ($0, $1) }) })),
         ])
     }
 }
@@ -133,10 +142,13 @@ extension TraceReplay.Priced {
     /// `wh_low` and `wh_high` are empty under a calibration without a measured error band.
     public static let csvHeader = "index,timestamp_s,input_tokens,output_tokens,batch,busy_fraction,wh_gpu,wh,wh_low,wh_high\n"
 
-    /// One CSV row, formatted without Foundation's formatters (this runs a million times a second).
+    /// One CSV row, formatted without Foundation's formatters (this runs a million times a second):
+    /// numbers as the hourly CSV and the JSON write them (`TraceNumbers.csv`), the time in full.
     public func csvRow(index: Int) -> String {
+        typealias N = TraceNumbers
         var range = ","
-        if let low = whLow, let high = whHigh { range = "\(low),\(high)" }
-        return "\(index),\(request.timestamp),\(request.inputTokens),\(request.outputTokens),\(batch),\(busyFraction),\(gpuWh),\(wh),\(range)\n"
+        if let low = whLow, let high = whHigh { range = "\(N.csv(low)),\(N.csv(high))" }
+        return "\(index),\(N.csvTime(request.timestamp)),\(request.inputTokens),\(request.outputTokens),\(N.csv(batch)),"
+            + "\(N.csv(busyFraction)),\(N.csv(gpuWh)),\(N.csv(wh)),\(range)\n"
     }
 }

@@ -6,6 +6,9 @@ import KernelPower
 /// the repository root). The data is read at run time and never copied into the repository.
 public enum DataDirectory {
     public static let environmentVariable = "TOKENWATT_DATA"
+    /// The folders `searched` climbs: shared/data is looked for beside each (`../shared/data`) and
+    /// in it, so up to this many folders above the current one (the help text says so).
+    public static let searchedLevels = 6
 
     public static func resolve(explicit: String?) throws -> String {
         if let e = explicit { return try check(e) }
@@ -22,7 +25,7 @@ public enum DataDirectory {
     /// when it names another).
     public static func searched() -> String? {
         var dir = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        for _ in 0..<6 {
+        for _ in 0..<searchedLevels {
             for candidate in [dir.appendingPathComponent("../shared/data"), dir.appendingPathComponent("shared/data")] {
                 let path = candidate.standardizedFileURL.path
                 if FileManager.default.fileExists(atPath: path + "/energaizer-prefill") { return path }

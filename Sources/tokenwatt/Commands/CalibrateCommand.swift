@@ -17,7 +17,10 @@ enum CalibrateCommand {
       passes or output_tokens_generated. Writes a calibration file (default calibration.json) that every
       command reads with --calibration FILE. --builtin refits the bundled coefficients on ../shared/data,
       replacing Sources/KernelPower/Resources/coefficients.json when run from the package root without -o.
+      -o FILE writes into an existing folder (a missing one is refused, not made) and replaces only a
+      calibration file (an earlier calibrate's, the bundled coefficients.json among them), never another file.
       --model-catalog FILE and --gpu-catalog FILE add the models and GPUs a user's runs name.
+      \(CommonOptions.dataDirectoryHelp)
     """
 
     static let resourcePath = "Sources/KernelPower/Resources/coefficients.json"
@@ -33,6 +36,7 @@ enum CalibrateCommand {
         let inputs = [("the runs", args.positional.first), ("--manifest", args.string("manifest")), ("--power-log", args.string("power-log")),
                       ("--zeus", args.string("zeus"))].compactMap { what, path in path.map { (what, $0) } }
         try Output.refuseOverlaps(outputs: [("-o", out)], inputs: inputs + CommonOptions.inputFiles(args))
+        try checkOutputFile(out)
         let runs = try measuredRuns(args)
         let result: UserCalibration.Result
         do {
@@ -134,10 +138,21 @@ enum CalibrateCommand {
         return resourcePath
     }
 
+    /// Refuses, before any fit, an `-o` whose folder does not exist or that names a file that is not
+    /// a calibration file (`calibrate -o runs2.csv` replaced it without a word). A calibration file,
+    /// the bundled coefficients.json that `--builtin` rewrites among them, is recognised by its
+    /// schema's top-level keys (`CoefficientFile.json`).
+    static func checkOutputFile(_ path: String) throws {
+        try Output.checkOutputFile(path, flag: "-o", kind: "a calibration file", isOurs: {
+            Output.isJSONObject($0, withKeys: ["schemaVersion", "generatedBy", "provenance", "gpus"])
+        })
+    }
+
     static func builtin(_ args: Arguments) throws -> ExitCode {
         let out = try args.outputPath() ?? bundledResource()
         let data = try DataDirectory.resolve(explicit: args.string("data-dir"))
         try Output.refuseInsideData(outputs: [("-o", out)], dataDirectory: data)
+        try checkOutputFile(out)
         let file = try BuiltinCalibration.run(dataDirectory: data)
         try Output.writeFile(file.json(), to: out)
         var rows: [[String]] = []

@@ -26,6 +26,7 @@ enum CapacityCommand {
       Each row ends with the fleet's busy MW with the GPU energy at the ends of its GPU's measured
       error band, the queries a day the budget fills at the band's high end, and the sampling error
       (±, 95 %) of its queries a day and GPUs; --seed N re-draws them, as in fleet.
+      \(CommonOptions.dataDirectoryHelp)
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {

@@ -59,19 +59,23 @@ enum EstimateCommand {
                 throw UsageError(description: "--\(flag) sets the reference request of --method surface; it has no effect on --method kernel")
             }
         case "surface":
-            let f = try TokenFormula(estimator: estimator, deployment: deployment, batch: serving.batch,
-                                     input: try args.int("reference-input", 1...10_000_000) ?? serving.inputTokens,
-                                     output: try args.int("reference-output", 1...10_000_000) ?? serving.outputTokens,
-                                     tokenBudget: serving.tokenBudget, settings: settings, boundary: boundary)
-            let (i, o) = (serving.inputTokens, serving.outputTokens)
-            if let note = f.shareNote(input: i, output: o) { Output.note("note: " + note) }
+            let reference = (try args.int("reference-input", 1...10_000_000) ?? serving.inputTokens,
+                             try args.int("reference-output", 1...10_000_000) ?? serving.outputTokens)
+            let e = try SurfaceEstimate(estimator: estimator, deployment: deployment, request: serving, reference: reference,
+                                        settings: settings, boundary: boundary)
+            if let note = e.formula.shareNote(input: serving.inputTokens, output: serving.outputTokens) { Output.note("note: " + note) }
             switch format {
-            case .json: Output.write(JSONWriter(sortKeys: false).write(withProvenance(f.json(input: i, output: o))))
-            case .csv: Output.write(f.csv(input: i, output: o, requestedBatch: serving.batch))
+            case .json: Output.write(JSONWriter(sortKeys: false).write(withProvenance(e.json())))
+            case .csv: Output.write(e.csv())
             // The markdown ends with the build that printed it, as the kernel path's does; the
-            // text stays its four tab-separated lines, one per boundary, which tools read.
-            case .markdown: Output.write(f.markdown(input: i, output: o) + "\n\(ToolVersion.line)\n")
-            case .text: Output.write(f.text(input: i, output: o))
+            // text stays its four tab-separated lines, one per boundary, which tools read, and
+            // its caveats go to stderr (the other formats carry them, as the kernel method's do).
+            case .markdown: Output.write(e.markdown() + "\n\(ToolVersion.line)\n")
+            case .text:
+                Output.write(e.text())
+                for c in e.caveats where c != e.formula.shareNote(input: serving.inputTokens, output: serving.outputTokens) {
+                    Output.note("note: " + c)
+                }
             }
             return .success
         case let other: throw UsageError(description: "--method \(other): expected kernel or surface")

@@ -10,7 +10,7 @@ enum PowerCommand {
                     [--power-cap-w W] [--sm-clock-mhz F] [--spec FILE] [--format text|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       --params builds a generic Llama-3-shaped decoder of that size (2.779e8 to 1e13); a sequence of --seq-length tokens
       is half prompt, half answer unless --input/--output say otherwise. --spec FILE is an output: it
-      writes the power spec as JSON to FILE, and replaces only a spec an earlier --spec wrote.
+      writes the power spec as JSON to FILE in an existing folder, and replaces only a spec an earlier --spec wrote.
       --ep N spreads a mixture-of-experts model's experts over N GPUs, as in estimate (alone, it sets N GPUs at tp N).
       Defaults: --gpus 1, --batch 8 sequences in flight, --duty-cycle 1 (serving all year), --pue \(formatNumber(LedgerSettings.defaultPUE))
       (the facility catalog's default, as in estimate; --pue 1 for IT energy alone), no price, no cap.
@@ -63,21 +63,13 @@ enum PowerCommand {
 
     /// `--spec` sat beside input flags with no word that it writes, and replaced a workload
     /// passed to it: it refuses an input of the run and any existing file that is not a spec
-    /// an earlier `--spec` wrote (a JSON object with its `wattsPerGPU` and `recommendedPSUWatts`).
+    /// an earlier `--spec` wrote (a JSON object with its `wattsPerGPU` and `recommendedPSUWatts`),
+    /// and a folder that does not exist (it was made).
     static func checkSpecDestination(_ path: String, args: Arguments) throws {
         try Output.refuseOverlaps(outputs: [("--spec", path)], inputs: CommonOptions.inputFiles(args))
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else { return }
-        let keys: [String]
-        if let data = FileManager.default.contents(atPath: path), case let .object(pairs)? = try? JSONParser.parse(data, file: path) {
-            keys = pairs.map(\.key)
-        } else {
-            keys = []
-        }
-        guard keys.contains("wattsPerGPU"), keys.contains("recommendedPSUWatts") else {
-            throw InputError.unreadable(file: path, reason: "exists and is not a power spec an earlier --spec wrote; --spec FILE is an output, "
-                + "refusing to replace it (remove it or choose another path)")
-        }
+        try Output.checkOutputFile(path, flag: "--spec", kind: "a power spec", isOurs: {
+            Output.isJSONObject($0, withKeys: ["wattsPerGPU", "recommendedPSUWatts"])
+        })
     }
 
     /// `--currency`, checked as a workload's `currency` is and upper-cased; refused without

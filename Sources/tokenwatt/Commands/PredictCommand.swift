@@ -15,7 +15,8 @@ enum PredictCommand {
       GPUs), duties, bound shares and kernels (kernel launches in one GPU's pass); serve rows get the serving
       columns (joules_per_output_token, wh_per_query_gpu, ...). Rows that fail, a ragged row included, get an
       `error` cell (its line, and its column wherever one cell holds the value refused) and the others are
-      scored; exit 1. A file with a header and no rows writes the header alone and says so on stderr (exit 0).
+      scored. Exit status: 1 when any row fails (the table is still written whole), else 0; a file with a
+      header and no rows writes the header alone and says so on stderr (exit 0).
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
@@ -70,6 +71,12 @@ enum CommonOptions {
     /// The line saying a user calibration is in use, or nil under the bundled one. The error bands
     /// and lever ranges measure the bundled coefficients against the data sets, so they say nothing
     /// about another file's error and are not applied under it.
+    /// `--data-dir DIR` in the usage texts of the commands that read the measurements: what the
+    /// tool does without it (the help had said "else ../shared/data", where it searches upwards).
+    static let dataDirectoryHelp = "--data-dir DIR  the shared measurement data (default: $\(DataDirectory.environmentVariable), else the first "
+        + "shared/data holding energaizer-prefill found beside the current folder (../shared/data, as from the package root), in it, "
+        + "or beside or in one of the \(DataDirectory.searchedLevels - 1) folders above it, nearest first)"
+
     static func userCalibrationNote(_ args: Arguments, estimator: Estimator) -> String? {
         // A copy of the bundled file is the bundled calibration: its bands apply.
         guard let path = args.string("calibration"), !estimator.calibrationIsBundled else { return nil }

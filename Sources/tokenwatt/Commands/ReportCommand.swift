@@ -22,6 +22,7 @@ enum ReportCommand {
       -o names a folder; a new one named like a file (out.md, out.json) is refused as a likely slip.
       Runs writing one DIR at once each replace the whole set, one after the other (a lock on DIR);
       on a file system without flock(2) they may leave a mixed set.
+      \(CommonOptions.dataDirectoryHelp)
     """
 
     /// Options that swap in another model than the bundled one.

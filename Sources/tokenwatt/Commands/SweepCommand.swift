@@ -27,6 +27,9 @@ enum SweepCommand {
       goes to the terminal when stderr is one.
       -o FILE and --svg FILE write into an existing folder (a missing one is refused, not made) and
       replace only a file an earlier sweep wrote (a sweep CSV or JSON; an SVG), never another file.
+      Exit status: 0 when at least one point is estimated, failed points included as rows with an error
+      (a note on stderr counts them); 1 only when every point fails (as predict's 1 on any failed row is
+      not: a grid is expected to hold points that cannot run).
 
     The sweep file (JSON; a runnable example: Workloads/sweeps/llama-8b-h100-h200.json):
       {"schemaVersion": 1, "description": "...", "input": 1000, "output": 500, "boundary": "facility", "pue": 1.2,
@@ -70,10 +73,10 @@ enum SweepCommand {
         try Output.refuseOverlaps(outputs: [("-o", out), ("--svg", svg)].compactMap { f, p in p.map { (f, $0) } },
                                   inputs: [("the sweep spec", file)] + CommonOptions.inputFiles(args))
         // As `tune --svg`: a path that holds anything but an SVG is not replaced by one.
-        if let svg { try refuseMissingFolder(svg, flag: "--svg"); try Output.refuseReplacingForeignSVG(svg) }
+        if let svg { try Output.checkOutputFile(svg, flag: "--svg", kind: "an SVG", isOurs: Output.isSVG) }
         // -o, as --svg and `power --spec`: it replaced a workload JSON it was pointed at with CSV.
         if let out, out != "-" {
-            try refuseMissingFolder(out, flag: "-o")
+            try Output.refuseMissingFolder(out, flag: "-o")
             try Output.refuseReplacingForeign(out, flag: "sweep -o", kind: "a sweep CSV or JSON", isOurs: isSweepOutput)
         }
         let estimator = try CommonOptions.estimator(args)
@@ -105,28 +108,10 @@ enum SweepCommand {
         return failed == points.count ? .failure : .success
     }
 
-    /// Refuses an output whose folder does not exist. `-o /nonexistent/dir/x.csv` made the
-    /// folders and exited 0, so a mistyped path left a tree of folders and the results where
-    /// no one looked; `report -o DIR` still makes its folder, which is the folder it names.
-    static func refuseMissingFolder(_ path: String, flag: String) throws {
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) else {
-            throw InputError.unreadable(file: folder, reason: "does not exist; \(flag) \(path) writes into an existing folder (create it first)")
-        }
-        guard isDir.boolValue else {
-            throw InputError.unreadable(file: folder, reason: "is a file, not a folder to write \(URL(fileURLWithPath: path).lastPathComponent) into")
-        }
-    }
-
     /// Whether `data` is a file `sweep -o` writes (its CSV, by the first columns of its header,
     /// or its JSON, by its top-level keys), or empty, which holds nothing to lose.
     static func isSweepOutput(_ data: Data) -> Bool {
-        if data.isEmpty { return true }
-        let head = String(decoding: data.prefix(256), as: UTF8.self)
-        let header = head.prefix { $0 != "\n" && $0 != "\r" }.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        if header.prefix(8).elementsEqual(Sweep.csvHeader.prefix(8)) { return true }
-        guard case let .object(pairs)? = try? JSONParser.parse(data, file: "") else { return false }
-        return Set(pairs.map(\.key)).isSuperset(of: ["boundary", "points", "failed", "pareto"])
+        data.isEmpty || Output.hasCSVHeader(data, Sweep.csvHeader, columns: 8)
+            || Output.isJSONObject(data, withKeys: ["boundary", "points", "failed", "pareto"])
     }
 }

@@ -18,7 +18,8 @@ enum TraceCommand {
       with a detected, Azure or Mooncake log, whose columns and units are fixed. Fields may be quoted
       (RFC 4180), one request a line (LF, CRLF or CR). --log-format mooncake reads either Mooncake form.
       --per-request - (or --hourly -) writes those rows to standard output in place of the summary (no
-      --format then: give a FILE to have both).
+      --format then: give a FILE to have both). A FILE goes in an existing folder (a missing one is refused,
+      not made) and replaces only a file an earlier --per-request or --hourly wrote (by its CSV header).
       The first \(TraceSample.size) requests in time order set the batch ladder's KV-cache batches; one too long
       for a replica to hold alone is left out of them (with a note naming its line) and priced as logged.
       Each rung's capacity then follows the mean occupancy of the requests of the last --window-s, and
@@ -58,6 +59,7 @@ enum TraceCommand {
         }
         try Output.refuseOverlaps(outputs: [("--per-request", perRequestPath), ("--hourly", hourlyPath)].compactMap { f, p in p.map { (f, $0) } },
                                   inputs: [("the request log", file)] + CommonOptions.inputFiles(args))
+        try checkOutputFiles(perRequest: perRequestPath, hourly: hourlyPath)
         var reader = try TraceReader(path: file, format: try logFormat(args))
         let name = file == "-" ? "(stdin)" : file
         let (started, sample) = try TraceReplay.start(&reader, name: name, estimator: estimator, deployment: deployment, options: options,
@@ -87,6 +89,23 @@ enum TraceCommand {
                                                                                            inputs: TraceSummary.inputs(file: name, deployment: deployment, options: options)))
                                      : summary.text(deployment: deployment, options: options, file: file, range: range))
         return .success
+    }
+
+    /// Refuses, before the log is read, an output whose folder does not exist or that names a file
+    /// this command did not write (recognised by its header): `--per-request x.csv` replaced a
+    /// file the user kept there without a word, as `sweep -o` refuses to.
+    static func checkOutputFiles(perRequest: String?, hourly: String?) throws {
+        let perRequestHeader = TraceReplay.Priced.csvHeader.trimmingCharacters(in: .newlines).components(separatedBy: ",")
+        if let path = perRequest {
+            try Output.checkOutputFile(path, flag: "--per-request", kind: "a per-request CSV", isOurs: {
+                Output.hasCSVHeader($0, perRequestHeader, columns: perRequestHeader.count)
+            })
+        }
+        if let path = hourly {
+            try Output.checkOutputFile(path, flag: "--hourly", kind: "an hourly CSV", isOurs: {
+                Output.hasCSVHeader($0, TraceSummary.hourlyHeader, columns: TraceSummary.hourlyHeader.count)
+            })
+        }
     }
 
     /// The flags that lay out a CSV by name; an Azure or Mooncake log, or one whose format is

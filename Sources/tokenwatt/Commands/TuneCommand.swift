@@ -17,7 +17,7 @@ enum TuneCommand {
       between tokens: the output says so.
       --format json: the table's rows (points) and the settings chosen at the boundary (bestPrefill, bestDecode,
       bestQuery; null where no setting meets the targets) and at the GPUs alone (atGPUs).
-      --svg FILE draws energy against latency for both phases; it replaces only an SVG, never an input of the run.
+      --svg FILE draws energy against latency for both phases, in an existing folder; it replaces only an SVG, never an input of the run.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
@@ -55,9 +55,9 @@ enum TuneCommand {
 
     /// `--svg` replaced any file it named, the run's own GPU catalog included: it refuses an
     /// input of the run, as `sweep --svg` does, and, as `power --spec` does, any existing file
-    /// that is not an SVG.
+    /// that is not an SVG, and a folder that does not exist (it was made).
     static func checkSVGDestination(_ path: String, args: Arguments) throws {
         try Output.refuseOverlaps(outputs: [("--svg", path)], inputs: CommonOptions.inputFiles(args))
-        try Output.refuseReplacingForeignSVG(path)
+        try Output.checkOutputFile(path, flag: "--svg", kind: "an SVG", isOurs: Output.isSVG)
     }
 }

@@ -18,11 +18,14 @@ enum ValidateCommand {
       both its parts) instead of the summary (--format csv or json: measured, predicted, relative error),
       --rows levers every pair of runs behind the lever table (measured and predicted change),
       --rows targets every MAPE limit the issues set against its row, met or not;
+      --bands-out FILE and --refits-out FILE write into an existing folder (a missing one is refused, not made)
+      and replace only a file of their own kind; -o DIR replaces only the report files in it;
       --bands-out writes the measured ÷ estimated energy bands that estimate's range reads
       (the bundled file: Sources/TokenWatt/Resources/error-bands.json); not with --calibration FILE;
       --refits-out runs the refits that leave each model family out of the serving fit (minutes) and
       writes their forecasts, which the bands count against their ranges
       (the bundled file: Sources/TokenWatt/Resources/serving-refits.json); not with --quick or --calibration FILE.
+      \(CommonOptions.dataDirectoryHelp)
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
@@ -55,6 +58,7 @@ enum ValidateCommand {
         try Output.refuseInsideData(outputs: [("--bands-out", args.string("bands-out")), ("--refits-out", args.string("refits-out")),
                                               ("-o", reportDir.map { $0 + "/validation.md" })]
             .compactMap { what, path in path.map { (what, $0) } }, dataDirectory: data)
+        try checkOutputFiles(args, reportDir: reportDir)
         // The generalization refits only feed the report: a run that writes none skips them.
         let skipped = skippedRefits(args, writesReport: reportDir != nil)
         var (report, suite, refits) = try build(data: data, estimator: estimator, skipped: skipped)
@@ -79,6 +83,8 @@ enum ValidateCommand {
         if let path = args.string("refits-out"), let refits { named.append(("--refits-out", (path, refits.json()))) }
         let outputs = named.map(\.file)
         try Output.refuseOverlaps(outputs: named.map { ($0.option, $0.file.path) }, inputs: CommonOptions.inputFiles(args))
+        // The plots are named once the suite has run: checked as the report's files were.
+        for (option, file) in named where option == "the report" { try checkReportFile(file.path) }
         try Output.writeFiles(outputs)
         // On stderr: standard output is the summary alone, which --format json makes one JSON document.
         if let dir = reportDir { Output.note("wrote \(dir)/validation.md, validation.json and its plots") }
@@ -114,6 +120,30 @@ enum ValidateCommand {
                         + "(\(changed)); `tokenwatt \(ErrorBands.generatedBy.dropFirst("tokenwatt ".count))` updates them")
         }
         return .success
+    }
+
+    /// Refused before the suite runs (minutes): `--bands-out` and `--refits-out` write into an
+    /// existing folder and replace only the file of their schema (the bundled error-bands.json and
+    /// serving-refits.json among them, which the maintainers rewrite with them), and the report
+    /// replaces only a report file, as `report -o` does; they had replaced any file and made
+    /// missing folders (2026-12-07 probe). `-o DIR` still makes DIR, the folder it names.
+    static func checkOutputFiles(_ args: Arguments, reportDir: String?) throws {
+        if let path = args.string("bands-out") {
+            try Output.checkOutputFile(path, flag: "--bands-out", kind: "an error-bands file", isOurs: {
+                Output.isJSONObject($0, withKeys: ["schemaVersion", "generatedBy", "bands", "runsByDataSet"])
+            })
+        }
+        if let path = args.string("refits-out") {
+            try Output.checkOutputFile(path, flag: "--refits-out", kind: "a serving-refits file", isOurs: {
+                Output.isJSONObject($0, withKeys: ["schemaVersion", "generatedBy", "forecasts"])
+            })
+        }
+        for name in ["validation.md", "validation.json"] { if let dir = reportDir { try checkReportFile(dir + "/" + name) } }
+    }
+
+    /// A report file replaces only a file `report` or `validate` wrote.
+    static func checkReportFile(_ path: String) throws {
+        try Output.refuseReplacingForeign(path, flag: "validate -o", kind: "a report file", isOurs: ReportCommand.isReportFile)
     }
 
     /// Whether the run is partial (a part of the suite, or another model than the bundled one);
