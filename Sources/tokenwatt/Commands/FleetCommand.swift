@@ -27,7 +27,7 @@ enum FleetCommand {
       site's PUE and the hosts' power at their P5 and P95, for a site has one PUE and one kind of server
       where per-query draws average them out; a lever's range is its saving across the measured error of
       changes of its kind (`validate`'s levers).
-      --data-dir DIR  the shared data folder the file's traces and tables are read from (default: $TOKENWATT_DATA, else ../shared/data)
+      \(CommonOptions.dataDirectoryHelp)
       --calibration FILE, --model-catalog FILE, --gpu-catalog FILE  your files beside or instead of the bundled ones
     """
 
