@@ -188,11 +188,15 @@ extension Tuning {
     /// What qualifies `p`, picked for `phase`: a decode saving beyond the largest measured, an
     /// upper bound (`DecodeClockCaveat`; decode's pick and the one setting for both, which runs
     /// decode too), a clock below those measured (`ClockRangeCaveat`), and a phase's pick that
-    /// misses the other phase's target (`missNote`).
+    /// misses the other phase's target (`missNote`). The one setting for both leaves out what the
+    /// phase picks above it said already: it is often decode's pick, whose caveat had printed twice.
     func pickNotes(_ phase: Phase, _ p: Point) -> [String] {
         let decode = phase == .prefill ? nil
             : DecodeClockCaveat.note(decodeJoules: p.decodeJoules, defaultJoules: baseline.decodeJoules, hbmJoulesPerByte: hbmJoulesPerByte)
-        return [decode, p.clockRangeNote, missNote(p, chosenFor: phase)].compactMap { $0 }
+        let notes = [decode, p.clockRangeNote, missNote(p, chosenFor: phase)].compactMap { $0 }
+        guard phase == .query else { return notes }
+        let said = (bestPrefill.map { pickNotes(.prefill, $0) } ?? []) + (bestDecode.map { pickNotes(.decode, $0) } ?? [])
+        return notes.filter { !said.contains($0) }
     }
 
     /// A table cell of ITL ms: a dash for a one-token answer, as `estimate`'s receipt writes it.
