@@ -1,7 +1,8 @@
 /// What a kernel does, counted in operations and bytes: the inputs of the energy-per-operation
 /// power model. Counts add up across kernels, so a layer's activity is the sum of its kernels'.
 public struct Activity: Sendable, Equatable {
-    /// Tensor-core FLOPs, weighted to BF16-equivalents (an FP8 FLOP counts as bf16Peak/fp8Peak).
+    /// Tensor-core FLOPs, weighted to BF16-equivalents (an FP8 FLOP counts as bf16Peak/fp8Peak;
+    /// a format slower than BF16 on its part counts as one BF16 FLOP, `KernelTimer.tensorWeight`).
     public var tensorFLOPs: Double = 0
     /// CUDA-core FP32 FLOPs, special functions included.
     public var fp32FLOPs: Double = 0

@@ -37,11 +37,18 @@ public struct KernelTimer: Sendable {
     }
 
     /// Weight that turns FLOPs of `unit` into BF16-equivalent tensor FLOPs: a format with twice the
-    /// peak does a FLOP for half the energy (same datapath power at full rate).
+    /// peak does a FLOP for half the energy (same datapath power at full rate). At most 1: a
+    /// format slower than BF16 on a part is a rate the part cut, not a costlier operation.
+    /// Blackwell Ultra (B300, GB300) runs INT8 at 153.5 and 165 TOPS dense against 2,250 and
+    /// 2,500 TFLOPS BF16 (NVIDIA's Blackwell Ultra datasheet, in gpus.json), and the uncapped
+    /// ratio charged an INT8 op 14.7 times a BF16 op's energy: Llama-3.1-70B's prefill step on a
+    /// B300 ran 1,337 ms held at the power cap where FP8 runs 65.5 ms. No measurement here prices
+    /// an op of a cut rate. TF32, the one wider format, is priced on no bundled path (FP32 weights
+    /// run on CUDA cores; no published GEMM point is TF32), so the cap moves INT8 on those two parts alone.
     func tensorWeight(_ unit: MathUnit) -> Double {
         guard case let .tensor(f) = unit, let peak = gpu.tensorPeaks[f] else { return 1 }
         let ref = gpu.tensorPeaks[.bf16] ?? gpu.tensorPeaks[.fp16] ?? peak
-        return ref / peak
+        return min(1, ref / peak)
     }
 
     /// Adds the fixed cost and classifies the bound.

@@ -2,7 +2,7 @@ import KernelPower
 
 /// What a mechanistic lever did that its name need not say: the deployments and classes it
 /// changed, the precision a model lever ran at, a batch limit the KV cache clips, a clock below
-/// the range measured. `FleetRunner` prints each as "lever NAME: …".
+/// the range measured, a cap on an assumed floor. `FleetRunner` prints each as "lever NAME: …".
 struct LeverNotes {
     var notes: [String] = []
     /// Whether a deployment the lever changed runs at a locked clock or a cap below TDP
@@ -76,8 +76,9 @@ extension KernelFleet {
             let tuned = QueryEstimate.tuned(d.changed) && (change.powerCapWatts != nil || change.smClockMHz != nil)
             if tuned, !Self.differences(d.base, d.changed, batch: (d.baseBatch, d.changedBatch), change: change).isEmpty {
                 out.tuned = true
-                // A clock below the range the clock model was checked on, as `estimate` says of it.
-                if let note = ClockRangeCaveat.note(d.changed), !out.notes.contains(prefix + note) { out.notes.append(prefix + note) }
+                // A clock below the range the clock model was checked on, and a cap only an assumed
+                // floor admits, as `estimate` says of them (`SettingCaveats`).
+                for note in SettingCaveats.notes(d.changed) where !out.notes.contains(prefix + note) { out.notes.append(prefix + note) }
             }
         }
         // A batch limit the KV cache or the step budget clips, in the words of a class's own note

@@ -168,7 +168,7 @@ extension KernelFleet {
         sizing.hardware.replicaWallWatts = busyWall
         // The worst case `power` reports beside the busy draw. A budget held against the busy draw
         // alone can be overrun by it (5 MW of H100 sized on the busy draw could draw 5.94 MW).
-        sizing.hardware.replicaWorstCaseWallWatts = max(busyWall, s.deployment.worstCaseWallWatts)
+        sizing.hardware.replicaWorstCaseWallWatts = max(busyWall, s.deployment.worstCaseWallWatts(estimator))
         sizing.hourlyWall = (0..<24).map { h in busy[h] * busyWall + (Double(replicas) - busy[h]) * s.idleWallPower }
         if let note = Self.batchNote(surface: s, limit: kernel.deployments.first { $0.name == cls.deployment }?.maxBatch ?? 0) {
             sizing.notes.append("class \(cls.name): \(note)")

@@ -50,10 +50,11 @@ extension KernelFleet {
     /// (every GPU at its cap or TDP, the host busy), as `power` gives both: a 2026-12-07 probe
     /// read "provisioned peak 0.81 MW" as the feed to build, where the worst case is 19 % more
     /// on H100 at TDP (3,368 W against 4,000 W per 4-GPU replica). Nil with no fleet.
-    static func worstCaseNote(busyWall: Double, worstCaseWall: Double, pue: Double) -> String? {
+    /// `lockedClock`: where a locked clock holds a GPU's worst case below its limit, at what (`KernelFleet.lockedClockWorstCase`).
+    static func worstCaseNote(busyWall: Double, worstCaseWall: Double, pue: Double, lockedClock: String? = nil) -> String? {
         guard busyWall > 0, worstCaseWall > 0 else { return nil }
         return "the provisioned peak is every replica at its mean busy draw (`power`'s \"while serving\"); at their worst case, every GPU at "
-            + "its power cap or TDP and the host busy (`power`'s \"worst case\"), the same replicas draw \(formatNumber(worstCaseWall / 1e6, significant: 3)) MW "
+            + "its power cap or TDP\(lockedClock.map { ", a GPU at a locked clock at \($0)," } ?? "") and the host busy (`power`'s \"worst case\"), the same replicas draw \(formatNumber(worstCaseWall / 1e6, significant: 3)) MW "
             + "at the wall, \(formatNumber(worstCaseWall * pue / 1e6, significant: 3)) MW at the facility (+\(formatPercent(worstCaseWall / busyWall - 1))); "
             + "`capacity --sizing worst-case` holds a budget against that"
     }
@@ -77,7 +78,7 @@ extension KernelFleet {
         let mean = draws.isEmpty ? [] : meanLedger(draws, idle: idle)
         if let note = Self.mostlyIdleNote(mean, gpus: fleet.gpus, queriesPerDay: perDay) { fleet.notes.append(note) }
         if perDay == 0, !draws.isEmpty { fleet.notes.append(Self.noTrafficNote) }
-        if let note = Self.worstCaseNote(busyWall: fleet.peakWall, worstCaseWall: fleet.worstCaseWall, pue: meanPUE) { fleet.notes.append(note) }
+        if let note = Self.worstCaseNote(busyWall: fleet.peakWall, worstCaseWall: fleet.worstCaseWall, pue: meanPUE, lockedClock: lockedClockWorstCase(surfaces)) { fleet.notes.append(note) }
         // Replicas of a deployment's classes share its servers: nodes by deployment, not by class.
         let servers = ServerUse.group(fleet.hardware, nodes: Dictionary(zip(classes.map(\.deployment), surfaces.map(\.deployment.node)),
                                                                         uniquingKeysWith: { first, _ in first }))

@@ -6,8 +6,8 @@ extension QueryEstimate {
     /// precision (`Deployment.checkpointPrecisionNote`), 4-bit weights dequantized for the matrix
     /// math (`Deployment.dequantization`), the published serving runs' measured gaps
     /// (`PublishedServing.servingCaveats`: AMD GPUs, block-FP8 experts, TensorRT-LLM) and a locked
-    /// clock below those measured (`ClockRangeCaveat`) and a cap that only an assumed floor admits
-    /// (`PowerCapFloorCaveat`). `estimate` lists them among its
+    /// clock below those measured and a cap that only an assumed floor admits (`SettingCaveats`),
+    /// and a precision whose tensor rate the part cut (`CutTensorRateCaveat`). `estimate` lists them among its
     /// assumptions; `sweep`, `predict`, `capacity` and estimate's CSV note carry the same words.
     /// A 2026-12-07 probe found sweep's MI300X rows and its NVFP4 rows on H100 and A100 with an
     /// empty note, and capacity ranking MI355X and MI300X above H100 with `"notes": []`.
@@ -15,6 +15,6 @@ extension QueryEstimate {
     ///   and decode-step rows) leaves out the published serving runs' caveats, which are about throughput.
     public static func deploymentCaveats(_ d: Deployment, serving: Bool = true) -> [String] {
         [d.model.unmodelledNote, d.checkpointPrecisionNote, d.dequantization].compactMap { $0 } + (serving ? PublishedServing.servingCaveats(for: d) : [])
-            + [ClockRangeCaveat.note(d), PowerCapFloorCaveat.note(d)].compactMap { $0 }
+            + SettingCaveats.notes(d) + [CutTensorRateCaveat.note(d)].compactMap { $0 }
     }
 }

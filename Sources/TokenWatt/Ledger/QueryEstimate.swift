@@ -71,13 +71,13 @@ public struct QueryEstimate: Sendable {
             q.caveat = ErrorBands.bundled.caveat(for: d.gpu, catalog: estimator.gpus)
             return q
         }
-        let rangeCaveat = band != nil && Self.tuned(d) ? DecodeClockCaveat.rangeAtDefaultSettings : nil
+        let rangeCaveat = SettingCaveats.rangeNote(d, s, band: band != nil)
         let clock = try Self.clockCaveat(estimator, d, r, s), experts = try Self.eightBitExpertsCaveat(estimator, d, r, settings, ledger, boundary)
         let chunkClock = try ChunkStepClockCaveat.note(estimator, d, r, s)
         assumptions = Self.assumptions(d, r, s, settings, estimator: estimator) + s.notes
             + [alternative.map { Self.describe($0, s, ledger, boundary) }].compactMap { $0 }
             + (band != nil ? [] : [Self.noRangeNote])
-            + [rangeCaveat, clock, ClockRangeCaveat.note(d), PowerCapFloorCaveat.note(d), chunkClock, experts].compactMap { $0 }
+            + [rangeCaveat, clock].compactMap { $0 } + SettingCaveats.notes(d) + [CutTensorRateCaveat.note(d), chunkClock, experts].compactMap { $0 }
         caveats = Self.deploymentCaveats(d) + [rangeCaveat, clock, chunkClock, experts].compactMap { $0 }
         calibrationNotes = (band != nil ? [] : [Self.noRangeNote])
             + [Self.calibrationWarning(estimator.calibration.coefficients(for: d.gpu).provenance)].compactMap { $0 }

@@ -66,7 +66,7 @@ extension Capacity {
         let fleet = KernelFleet(scenario: filled, kernel: k, estimator: runner.estimator)
         let worst = Dictionary(k.deployments.map { named -> (String, Double) in
             let r = fleet.edited(named, by: change).request
-            return (named.name, (try? runner.estimator.deployment(r).worstCaseWallWatts) ?? .infinity)
+            return (named.name, (try? runner.estimator.deployment(r).worstCaseWallWatts(runner.estimator)) ?? .infinity)
         }, uniquingKeysWith: { first, _ in first })
         var held = high
         var atWorst = false

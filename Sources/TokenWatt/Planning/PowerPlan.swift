@@ -40,8 +40,11 @@ public struct PowerPlan: Sendable {
     /// The deployment's wall power while serving: GPUs plus its share of host power, over PSU loss.
     public let totalWatts: Double
     public let idleWatts: Double
-    /// Worst-case wall power: every GPU at its cap (or TDP) and the host busy.
+    /// Worst-case wall power: every GPU at its cap (or TDP), or at a locked clock that bounds it
+    /// lower at that bound (`Deployment.worstCaseGPUWatts`), and the host busy.
     public let peakWatts: Double
+    /// What `peakWatts` holds each GPU at, in words (`Deployment.worstCaseBasis`).
+    public let worstCaseBasis: String
     /// The per-GPU limit in force: the power cap, else TDP.
     public let powerLimitWatts: Double
     /// `wattsPerGPU` ÷ `powerLimitWatts`, what the verdict judges.
@@ -91,7 +94,8 @@ public struct PowerPlan: Sendable {
         totalWatts = (wattsPerGPU + hostPerGPU) * n / node.psuEfficiency
         idleWatts = d.idleWallPower.watts
         powerLimitWatts = d.powerLimitWatts
-        peakWatts = d.worstCaseWallWatts
+        peakWatts = d.worstCaseWallWatts(estimator)
+        worstCaseBasis = d.worstCaseBasis(estimator)
         shareOfLimit = wattsPerGPU / d.powerLimitWatts
         annualKilowattHours = Self.annualKilowattHours(wall: totalWatts, idle: idleWatts, inputs)
         let band = estimator.errorBand(for: d.gpu.id)
@@ -111,11 +115,11 @@ public struct PowerPlan: Sendable {
             range = nil
         }
         bandCaveat = band != nil ? ErrorBands.bundled.caveat(for: d.gpu, catalog: estimator.gpus) : ""
-        let measured = estimator.errorBand(for: d.gpu.id) != nil && QueryEstimate.tuned(d)
+        // The range's settings in `estimate`'s words (`SettingCaveats.rangeNote`: a cap no step
+        // reaches does not bind), then the clock and cap notes `estimate` gives (`SettingCaveats.notes`).
         notes = serving.notes
-            + (measured ? ["the runs this GPU's error was measured on (estimate's range) ran at their GPUs' default clocks "
-                           + "and power limits, not at this clock or cap"] : [])
-            + [try QueryEstimate.clockCaveat(estimator, d, request, serving)].compactMap { $0 }
+            + [SettingCaveats.rangeNote(d, serving, band: band != nil), try QueryEstimate.clockCaveat(estimator, d, request, serving)].compactMap { $0 }
+            + SettingCaveats.notes(d)
     }
 
     /// kWh a year: `wall` W serving for the duty cycle, `idle` W the rest, × PUE.
@@ -176,7 +180,7 @@ public struct PowerPlan: Sendable {
             "host: \(d.node.name) (\(d.node.id)), \(formatNumber(d.node.hostActivePower.watts)) W busy / \(formatNumber(d.node.hostIdlePower.watts)) W idle for \(d.node.gpuCount) GPUs, PSU efficiency \(formatPercent(d.node.psuEfficiency, decimals: 0))",
             "duty cycle \(formatPercent(inputs.dutyCycle, decimals: 0)) of 8760 h a year serving, idle otherwise; PUE \(formatNumber(inputs.pue))"
                 + (inputs.pue == LedgerSettings.defaultPUE ? " (default: \(LedgerSettings.defaultPUESource))" : ""),
-            "recommended PSU capacity = peak wall power (every GPU at \(d.powerCap != nil ? "its cap" : "TDP"), host busy) × 1.25 (NEC 210.19(A)(1): continuous loads at 125 %)",
+            "recommended PSU capacity = peak wall power (every GPU at \(worstCaseBasis), host busy) × 1.25 (NEC 210.19(A)(1): continuous loads at 125 %)",
             "cooling load = wall power while serving × 3.412 BTU/h per W (NIST SP 811)",
         // How the batch splits over data-parallel engines, as estimate says it: 8 GPUs at tp 4
         // and batch 256 run 2 engines of 128 each, which power had left unsaid.

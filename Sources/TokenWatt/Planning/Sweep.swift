@@ -208,11 +208,7 @@ public enum Sweep {
             // (`clockCaveats`, after every point has run), else priced here.
             // A cap no step reaches changes no figure (B200 × 8 at 600 W priced as at 1,000 W), so
             // the range holds as at TDP: the caveat said otherwise beside the uncapped row's figures.
-            if let note = Self.unboundCapNote(d, s) {
-                p.notes.append(note)
-            } else if p.whPerQueryRange != nil && QueryEstimate.tuned(d) {
-                p.notes.append(DecodeClockCaveat.rangeAtDefaultSettings)
-            }
+            if let note = SettingCaveats.rangeNote(d, s, band: p.whPerQueryRange != nil) { p.notes.append(note) }
             if spec.uncappedPosition == nil, let note = try QueryEstimate.clockCaveat(estimator, d, serving, s) { p.notes.append(note) }
             // 8-bit experts without block scales rank on the unmeasured, cheaper pricing: the row says so, with the other figure.
             if let note = try QueryEstimate.eightBitExpertsCaveat(estimator, d, serving, settings, ledger, spec.boundary) { p.notes.append(note) }
@@ -225,14 +221,6 @@ public enum Sweep {
             p.error = "\(error)"
         }
         return p
-    }
-
-    /// The note on a point capped below TDP whose cap no step reaches (nil otherwise): its figures
-    /// are the uncapped ones, and the error band's runs at default limits apply as they are.
-    static func unboundCapNote(_ d: Deployment, _ s: ServingEstimate) -> String? {
-        guard let cap = d.powerCap, cap.watts < d.gpu.tdp.watts, d.lockedClock == nil, !s.powerLimited else { return nil }
-        return "the \(formatNumber(cap.watts)) W cap does not bind: no step reaches it (mean draw \(formatNumber(s.gpuPower.watts, significant: 3)) W a GPU), "
-            + "so the figures are the uncapped ones and the range holds as at TDP"
     }
 
     /// Pareto frontier on (Wh per query, inter-token latency, or TTFT for one-token answers) among

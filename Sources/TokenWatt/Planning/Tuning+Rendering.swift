@@ -83,22 +83,20 @@ extension Tuning {
         if let p = bestPrefill {
             let j = p.joules(.prefill, at: boundary)
             s += "prefill: \(Tuning.label(p)) — \(formatNumber(j, significant: 4)) J per query \(at) (saves \(saving(j, b.joules(.prefill, at: boundary)))), TTFT \(formatNumber(p.ttftMs, significant: 4)) ms (was \(formatNumber(b.ttftMs, significant: 4)))\n"
-            if let miss = missNote(p, chosenFor: .prefill) { s += "         note: \(miss)\n" }
+            s += pickNotes(.prefill, p).map { "         note: \($0)\n" }.joined()
             s += gpuPickNote(.prefill, chosen: p)
         } else { s += "prefill: no setting meets the TTFT target\n" }
         if let p = bestDecode {
             let j = p.joules(.decode, at: boundary)
             s += "decode:  \(Tuning.label(p)) — \(formatNumber(j, significant: 4)) J per query \(at) (saves \(saving(j, b.joules(.decode, at: boundary)))), \(Self.itlChange(p, from: b, targets.itlStatistic))\n"
-            if let note = DecodeClockCaveat.note(decodeJoules: p.decodeJoules, defaultJoules: b.decodeJoules, hbmJoulesPerByte: hbmJoulesPerByte) {
-                s += "         note: \(note)\n"
-            }
-            if let miss = missNote(p, chosenFor: .decode) { s += "         note: \(miss)\n" }
+            s += pickNotes(.decode, p).map { "         note: \($0)\n" }.joined()
             s += gpuPickNote(.decode, chosen: p)
         } else { s += "decode:  no setting meets the ITL target\n" }
         if let split = phaseSplitNote { s += "note: \(split)\n" }
         if let p = bestQuery {
             let wh = p.whPerQuery[boundary] ?? 0
             s += "one setting for both: \(Tuning.label(p)) — \(formatNumber(wh, significant: 4)) Wh per query \(at) (saves \(saving(wh, b.whPerQuery[boundary] ?? 0)))\n"
+            s += pickNotes(.query, p).map { "         note: \($0)\n" }.joined()
             s += gpuPickNote(.query, chosen: p)
         } else { s += "one setting for both: none meets both targets\n" }
         return s
@@ -173,16 +171,33 @@ extension Tuning {
         ] + picks(boundary) + [
             ("atGPUs", .obj(picks(.gpu))),
             ("notes", .array(notes.map(JSONValue.str))),
-            // What the text says of the picks: a phase's pick that misses the other phase's target,
-            // and that different picks per phase need prefill and decode run apart.
+            // What the text says of the picks: a decode saving read as an upper bound, a clock below
+            // those measured, a phase's pick that misses the other phase's target, and that
+            // different picks per phase need prefill and decode run apart.
             ("pickNotes", .array(pickNotes.map(JSONValue.str))),
         ])
     }
 
-    /// The notes on the phase picks (`missNote`, `phaseSplitNote`), in the text's order.
+    /// The notes on the picks (`pickNotes(_:_:)`, `phaseSplitNote`), in the text's order. The
+    /// decode pick's upper-bound caveat had been printed in the text alone: the JSON's `notes`
+    /// and `pickNotes` left it out (a 2026-12-07 probe).
     var pickNotes: [String] {
-        [bestPrefill.flatMap { missNote($0, chosenFor: .prefill) }, bestDecode.flatMap { missNote($0, chosenFor: .decode) }, phaseSplitNote]
-            .compactMap { $0 }
+        let prefill = bestPrefill.map { pickNotes(.prefill, $0) } ?? [], decode = bestDecode.map { pickNotes(.decode, $0) } ?? []
+        return prefill + decode + [phaseSplitNote].compactMap { $0 } + (bestQuery.map { pickNotes(.query, $0) } ?? [])
+    }
+
+    /// What qualifies `p`, picked for `phase`: a decode saving beyond the largest measured, an
+    /// upper bound (`DecodeClockCaveat`; decode's pick and the one setting for both, which runs
+    /// decode too), a clock below those measured (`ClockRangeCaveat`), and a phase's pick that
+    /// misses the other phase's target (`missNote`). The one setting for both leaves out what the
+    /// phase picks above it said already: it is often decode's pick, whose caveat had printed twice.
+    func pickNotes(_ phase: Phase, _ p: Point) -> [String] {
+        let decode = phase == .prefill ? nil
+            : DecodeClockCaveat.note(decodeJoules: p.decodeJoules, defaultJoules: baseline.decodeJoules, hbmJoulesPerByte: hbmJoulesPerByte)
+        let notes = [decode, p.clockRangeNote, missNote(p, chosenFor: phase)].compactMap { $0 }
+        guard phase == .query else { return notes }
+        let said = (bestPrefill.map { pickNotes(.prefill, $0) } ?? []) + (bestDecode.map { pickNotes(.decode, $0) } ?? [])
+        return notes.filter { !said.contains($0) }
     }
 
     /// A table cell of ITL ms: a dash for a one-token answer, as `estimate`'s receipt writes it.

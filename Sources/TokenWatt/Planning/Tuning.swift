@@ -66,6 +66,10 @@ public struct Tuning: Sendable {
         /// The part of `whPerQuery` beyond the GPUs, in joules at each boundary, that follows the
         /// query's time rather than the GPUs' energy (`Tuning.timeBoundJoules`).
         public var timeBoundJoules: [Boundary: Double]
+        /// `ClockRangeCaveat`'s note where the setting is a clock below those measured (the table
+        /// runs from 30 % of boost, below the 36 % the clock model was checked at): a pick there
+        /// had been recommended with no word that its figures are an extrapolation.
+        public var clockRangeNote: String? = nil
         public var queryJoules: Double { prefillJoules + decodeJoules }
 
         /// The inter-token latency `statistic` reads, ms (nil for a one-token answer).
@@ -155,7 +159,8 @@ public struct Tuning: Sendable {
                          p90ITLMs: ITLStatistic.p90.milliseconds(e, outputTokens: serving.outputTokens),
                          prefillJoules: e.prefill.energy.joules, decodeJoules: e.decode.energy.joules, gpuWatts: e.gpuPower.watts,
                          whPerQuery: amounts.totals, prefillTimeShare: Self.prefillTimeShare(e),
-                         timeBoundJoules: Self.timeBoundJoules(amounts, serving: e, deployment: d, outputTokens: serving.outputTokens, settings: settings))
+                         timeBoundJoules: Self.timeBoundJoules(amounts, serving: e, deployment: d, outputTokens: serving.outputTokens, settings: settings),
+                         clockRangeNote: ClockRangeCaveat.note(d))
         }
         let deployment = try estimator.deployment(base)
         try KVCacheBudget.requireRoom(serving, on: deployment)

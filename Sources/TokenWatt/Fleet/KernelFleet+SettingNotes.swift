@@ -1,0 +1,32 @@
+import KernelPower
+
+extension KernelFleet {
+    /// What the scenario's own deployments' clocks and caps need said, as `estimate` says it of
+    /// one deployment: that the error band behind the scenario's range ran at the GPUs' default
+    /// clocks and limits (`DecodeClockCaveat.rangeAtDefaultSettings`, where there is a band), a
+    /// clock below those measured and a cap only an assumed floor admits (`SettingCaveats`). Only
+    /// a lever's setting had been said: a 2026-12-07 probe ran a scenario at 600 MHz on H100 and
+    /// one capped at 400 W on B200 with neither note. A deployment is named where the scenario
+    /// runs several; deployments no class with traffic uses are left out.
+    func settingNotes(band: Bool) throws -> [String] {
+        let used = kernel.deployments.filter { named in kernel.classes.contains { $0.deployment == named.name && $0.share > 0 } }
+        var notes: [String] = [], tuned: [String] = []
+        for named in used {
+            let d = try estimator.deployment(named.request, context: "scenario \(scenario.name), deployment \(named.name)")
+            if QueryEstimate.tuned(d) { tuned.append(named.name) }
+            notes += SettingCaveats.notes(d).map { used.count > 1 ? "deployment \(named.name): \($0)" : $0 }
+        }
+        guard band, !tuned.isEmpty else { return notes }
+        let who = used.count == 1 ? "the scenario runs" : tuned.count == 1 ? "deployment \(tuned[0]) runs" : "deployments \(tuned.joined(separator: ", ")) run"
+        return ["\(who) at a locked clock or a cap below TDP: the scenario's range is the estimator's measured error band, and "
+                + DecodeClockCaveat.rangeAtDefaultSettings] + notes
+    }
+
+    /// Where a deployment's locked clock holds its GPUs' worst case below their power limit, the
+    /// basis `power` gives (`Deployment.worstCaseBasis`), each once; nil where none does. The
+    /// fleet's worst-case note had said "every GPU at its power cap or TDP" of GPUs locked at 600 MHz.
+    func lockedClockWorstCase(_ surfaces: [ServingSurface]) -> String? {
+        let held = surfaces.map(\.deployment).filter { $0.worstCaseGPUWatts(estimator) < $0.powerLimitWatts }
+        return held.isEmpty ? nil : held.map { $0.worstCaseBasis(estimator) }.uniqued().joined(separator: "; ")
+    }
+}
