@@ -73,19 +73,14 @@ public enum HuggingFaceConfig {
         var pairs: [(String, JSONValue)] = [("id", .str(name)), ("aliases", .array([])), ("family", .str(family)), ("kind", .str("decoder"))]
         pairs += try shape(&r, modelType: modelType, layers: layers, heads: heads, kvHeads: kvHeads)
         pairs += try biases(&r, modelType: modelType)
-        pairs.append(("attention", try attention(&r, modelType: modelType, layers: layers, heads: heads, kvHeads: kvHeads)))
+        let attn = try attention(&r, modelType: modelType, layers: layers, heads: heads, kvHeads: kvHeads)
+        pairs.append(("attention", attn))
         if let moe = try moe(&r, modelType: modelType) { pairs.append(("moe", moe)) }
-        if let linear = try gatedDeltaNet(&r, modelType: modelType, layers: layers) { pairs.append(("linearAttention", linear)) }
+        let linear = try gatedDeltaNet(&r, modelType: modelType, layers: layers)
+        if let linear { pairs.append(("linearAttention", linear)) }
         let q = try quantization(&r, root: root, quant: quant, modelType: modelType, moe: pairs.contains { $0.0 == "moe" })
         warnings += r.warnings
-        pairs.append(("defaultPrecision", .str(q.precision.rawValue)))
-        if let block = q.fp8Block { pairs.append(("fp8WeightBlock", .num(Double(block)))) }
-        if let group = q.int4Group { pairs.append(("int4GroupSize", .num(Double(group)))) }
-        if q.expertsOnly { pairs.append(("quantizedModules", .str("experts"))) }
-        if q.mlpOnly {
-            pairs.append(("quantizedModules", .str("mlp")))
-            if q.sixteenBitMLPLayers > 0 { pairs.append(("sixteenBitMLPLayers", .num(Double(q.sixteenBitMLPLayers)))) }
-        }
+        pairs += try precisionFields(q, r: r, layers: layers, attention: attn, linearAttention: linear != nil)
         pairs.append(("source", .str(source ?? "\(file) (Hugging Face config.json, converted by tokenwatt models --from-hf)")))
         pairs.append(("sources", .obj(r.notes.isEmpty ? [] : [("converter", .str(r.notes.joined(separator: "; ")))])))
         return .obj(pairs)
