@@ -15,6 +15,10 @@ extension HuggingFaceConfig {
         /// layers whose MLP the unquantized list names too.
         var mlpOnly = false
         var sixteenBitMLPLayers = 0
+        /// The list that named those layers' MLPs (`quantization_config.modules_to_not_convert`,
+        /// `.ignore`), and the MLP modules it named, for a refusal to point at.
+        var unconvertedField = ""
+        var sixteenBitMLPModules: [String] = []
     }
 
     static let quantizationMethods = ["fp8", "fbgemm_fp8", "mxfp4", "awq", "gptq", "compressed-tensors", "modelopt"]
@@ -43,7 +47,7 @@ extension HuggingFaceConfig {
         case "fbgemm_fp8":
             // Row-wise FP8 (FBGEMM): no scale blocks; modules_to_not_convert names what stays BF16.
             var out = Quantization(precision: .fp8)
-            scope(&r, ignored: q["modules_to_not_convert"], moe: moe, into: &out)
+            scope(&r, ignored: q["modules_to_not_convert"], field: "\(field).modules_to_not_convert", moe: moe, into: &out)
             return out
         case "awq", "gptq":
             guard let bits = q["bits"].flatMap(numberValue), bits == 4 else {
@@ -51,7 +55,7 @@ extension HuggingFaceConfig {
                                               expected: "4 (other \(method) widths are not modelled)")
             }
             var out = Quantization(precision: .int4, int4Group: try int4Group(&r, q["group_size"], field: "\(field).group_size"))
-            scope(&r, ignored: q["modules_to_not_convert"], moe: moe, into: &out)
+            scope(&r, ignored: q["modules_to_not_convert"], field: "\(field).modules_to_not_convert", moe: moe, into: &out)
             return out
         case "compressed-tensors": return try compressedTensors(&r, q, field: field, moe: moe)
         case "modelopt": return try modelOpt(&r, q, file: r.file, field: field, moe: moe)
@@ -78,7 +82,7 @@ extension HuggingFaceConfig {
         r.notes.append("compressed-tensors \(first.name) weights read from config group\(groups.count > 1 ? "s" : "") "
                        + groups.map(\.key).joined(separator: ", "))
         var out = first.format
-        scope(&r, ignored: q["ignore"], moe: moe, into: &out)
+        scope(&r, ignored: q["ignore"], field: "\(field).ignore", moe: moe, into: &out)
         return out
     }
 
@@ -134,13 +138,15 @@ extension HuggingFaceConfig {
     /// its MLPs do (`mlp`), and a layer whose MLP the list names too keeps it 16-bit (Meta's FP8
     /// Llama-3.1-405B lists every q/k/v/o projection and the MLPs of layers 0 and 125; it had been
     /// counted all FP8, 410 GB where the checkpoint holds 487 GB).
-    static func scope(_ r: inout Reader, ignored: JSONValue?, moe: Bool, into out: inout Quantization) {
+    static func scope(_ r: inout Reader, ignored: JSONValue?, field: String, moe: Bool, into out: inout Quantization) {
         guard case let .array(items)? = ignored else { return }
         let names = items.compactMap(stringValue)
         guard names.contains(where: { $0.contains("self_attn") || $0.contains("attn") }) else { return }
         guard !moe else { out.expertsOnly = true; return }
         out.mlpOnly = true
         out.sixteenBitMLPLayers = Set(names.compactMap(mlpLayer)).count
+        out.unconvertedField = field
+        out.sixteenBitMLPModules = names.filter { mlpLayer($0) != nil }
         r.notes.append("the attention projections stay 16-bit in the checkpoint (quantizedModules mlp)"
                        + (out.sixteenBitMLPLayers > 0 ? ", and the MLPs of \(out.sixteenBitMLPLayers) layers it names" : ""))
     }
@@ -150,5 +156,49 @@ extension HuggingFaceConfig {
         let parts = name.split(separator: ".")
         guard let i = parts.firstIndex(of: "layers"), i + 2 < parts.count, parts[i + 2] == "mlp" else { return nil }
         return Int(parts[i + 1])
+    }
+
+    /// The entry's weight-format fields: `defaultPrecision`, the FP8 block or INT4 group, and
+    /// what the format covers (`quantizedModules`, `sixteenBitMLPLayers`).
+    static func precisionFields(_ q: Quantization, r: Reader, layers: Int, attention: JSONValue,
+                                linearAttention: Bool) throws -> [(String, JSONValue)] {
+        var pairs: [(String, JSONValue)] = [("defaultPrecision", .str(q.precision.rawValue))]
+        if let block = q.fp8Block { pairs.append(("fp8WeightBlock", .num(Double(block)))) }
+        if let group = q.int4Group { pairs.append(("int4GroupSize", .num(Double(group)))) }
+        if q.expertsOnly { pairs.append(("quantizedModules", .str("experts"))) }
+        if q.mlpOnly {
+            pairs.append(("quantizedModules", .str("mlp")))
+            if q.sixteenBitMLPLayers > 0 {
+                try checkSixteenBitMLPs(q, r: r, layers: layers, attention: attention, linearAttention: linearAttention)
+                pairs.append(("sixteenBitMLPLayers", .num(Double(q.sixteenBitMLPLayers))))
+            }
+        }
+        return pairs
+    }
+
+    /// Refuses MLP modules in the unquantized list that the catalog cannot hold as
+    /// `sixteenBitMLPLayers`, naming the list: a layer the model does not have, or any layer of
+    /// a stack whose layers differ (windowed or Gated DeltaNet layers), where the reader
+    /// models no 16-bit MLP layers (`ModelArchitectureReader.readQuantizedModules`). The
+    /// converter had written such an entry and then refused it as "converted entry.
+    /// sixteenBitMLPLayers", a field of no file the user has.
+    static func checkSixteenBitMLPs(_ q: Quantization, r: Reader, layers: Int, attention: JSONValue,
+                                    linearAttention: Bool) throws {
+        let modules = q.sixteenBitMLPModules
+        if let outside = modules.first(where: { (mlpLayer($0) ?? 0) >= layers }) {
+            throw InputError.invalidValue(file: r.file, field: q.unconvertedField, value: outside,
+                                          expected: "modules of layers 0 to \(layers - 1) (\(r.field("num_hidden_layers")) \(layers))")
+        }
+        // The key that made the layers differ: the window, or the layers Gated DeltaNet takes.
+        let linearKey = r.config["layer_types"] == nil ? "full_attention_interval" : "layer_types"
+        let kinds = (attention["slidingWindow"] == nil ? [] : ["sliding-window attention layers (\(r.field("sliding_window")))"])
+            + (linearAttention ? ["Gated DeltaNet linear-attention layers (\(r.field(linearKey)))"] : [])
+        guard !kinds.isEmpty else { return }
+        let shown = modules.prefix(3).joined(separator: ", ") + (modules.count > 3 ? ", … (\(modules.count) MLP modules)" : "")
+        throw InputError.invalidValue(file: r.file, field: q.unconvertedField, value: shown,
+                                      expected: "no MLP modules of single layers: the model has " + kinds.joined(separator: " and ")
+                                          + ", and a 16-bit MLP in some layers is modelled only where every layer is alike "
+                                          + "(sixteenBitMLPLayers); drop them from the list to count those MLPs at \(q.precision.rawValue), "
+                                          + "or write the entry by hand")
     }
 }

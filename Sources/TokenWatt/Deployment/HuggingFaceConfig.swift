@@ -73,19 +73,14 @@ public enum HuggingFaceConfig {
         var pairs: [(String, JSONValue)] = [("id", .str(name)), ("aliases", .array([])), ("family", .str(family)), ("kind", .str("decoder"))]
         pairs += try shape(&r, modelType: modelType, layers: layers, heads: heads, kvHeads: kvHeads)
         pairs += try biases(&r, modelType: modelType)
-        pairs.append(("attention", try attention(&r, modelType: modelType, layers: layers, heads: heads, kvHeads: kvHeads)))
+        let attn = try attention(&r, modelType: modelType, layers: layers, heads: heads, kvHeads: kvHeads)
+        pairs.append(("attention", attn))
         if let moe = try moe(&r, modelType: modelType) { pairs.append(("moe", moe)) }
-        if let linear = try gatedDeltaNet(&r, modelType: modelType, layers: layers) { pairs.append(("linearAttention", linear)) }
+        let linear = try gatedDeltaNet(&r, modelType: modelType, layers: layers)
+        if let linear { pairs.append(("linearAttention", linear)) }
         let q = try quantization(&r, root: root, quant: quant, modelType: modelType, moe: pairs.contains { $0.0 == "moe" })
         warnings += r.warnings
-        pairs.append(("defaultPrecision", .str(q.precision.rawValue)))
-        if let block = q.fp8Block { pairs.append(("fp8WeightBlock", .num(Double(block)))) }
-        if let group = q.int4Group { pairs.append(("int4GroupSize", .num(Double(group)))) }
-        if q.expertsOnly { pairs.append(("quantizedModules", .str("experts"))) }
-        if q.mlpOnly {
-            pairs.append(("quantizedModules", .str("mlp")))
-            if q.sixteenBitMLPLayers > 0 { pairs.append(("sixteenBitMLPLayers", .num(Double(q.sixteenBitMLPLayers)))) }
-        }
+        pairs += try precisionFields(q, r: r, layers: layers, attention: attn, linearAttention: linear != nil)
         pairs.append(("source", .str(source ?? "\(file) (Hugging Face config.json, converted by tokenwatt models --from-hf)")))
         pairs.append(("sources", .obj(r.notes.isEmpty ? [] : [("converter", .str(r.notes.joined(separator: "; ")))])))
         return .obj(pairs)
@@ -190,8 +185,6 @@ public enum HuggingFaceConfig {
         return [("qkvBias", .bool(qkvOnly || all)), ("outputBias", .bool(all)), ("mlpBias", .bool(gptOSS || mlpBias))]
     }
 
-    static let latentAttentionTypes: Set<String> = ["deepseek_v3", "kimi_k2", "deepseek_v32"]
-
     /// The families whose transformers config derives a missing `head_dim` as hidden ÷ heads.
     static let derivedHeadDimTypes: Set<String> = ["llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "phi3"]
 
@@ -227,61 +220,6 @@ public enum HuggingFaceConfig {
         default:
             throw InputError.invalidValue(file: r.file, field: r.field(key), value: act, expected: "silu, gelu, gelu_pytorch_tanh, gelu_new or relu")
         }
-    }
-
-    /// Attention kind and sliding window: Mistral's window on every layer; Gemma 2 alternates
-    /// local and global layers; Gemma 3 has one global layer in `sliding_window_pattern` (or the
-    /// layers `layer_types` calls sliding). Qwen's optional window is not converted.
-    static func attention(_ r: inout Reader, modelType: String, layers: Int, heads: Int, kvHeads: Int) throws -> JSONValue {
-        if latentAttentionTypes.contains(modelType) { return try latentAttention(&r, sparse: modelType == "deepseek_v32") }
-        let kind = kvHeads == heads ? "mha" : kvHeads == 1 ? "mqa" : "gqa"
-        var pairs: [(String, JSONValue)] = [("kind", .str(kind))]
-        if modelType.hasPrefix("qwen"), try r.bool("use_sliding_window", default: false) {
-            throw InputError.invalidValue(file: r.file, field: r.field("use_sliding_window"), value: "true",
-                                          expected: "false (Qwen's per-layer window is not converted; write attention.slidingWindowLayers by hand)")
-        }
-        if gatedAttentionTypes.contains(modelType), try r.bool("attn_output_gate", default: true) { pairs.append(("outputGate", .bool(true))) }
-        guard !modelType.hasPrefix("qwen"), let window = try slidingWindow(&r) else { return .obj(pairs) }
-        let windowed: Int
-        if case let .array(types)? = r.config["layer_types"] {
-            windowed = types.filter { stringValue($0) == "sliding_attention" }.count
-        } else {
-            switch modelType {
-            case "gemma2", "gpt_oss": windowed = layers / 2
-            case "gemma3_text": windowed = layers - layers / max(1, try r.int("sliding_window_pattern", default: 6))
-            default: windowed = layers
-            }
-        }
-        pairs += [("slidingWindow", .num(Double(window))), ("slidingWindowLayers", .num(Double(windowed)))]
-        return .obj(pairs)
-    }
-
-    /// The window config.json states. An absent key is the family's transformers default (Gemma 2
-    /// and 3, Mistral: 4096) where it has one, while an explicit null means no window.
-    static func slidingWindow(_ r: inout Reader) throws -> Int? {
-        switch r.config["sliding_window"] {
-        case nil: return r.defaults?.values["sliding_window"] == nil ? nil : try r.int("sliding_window")
-        case .null?: return nil
-        case let v?: return numberValue(v) == nil ? nil : try r.int("sliding_window")
-        }
-    }
-
-    /// DeepSeek-V3's multi-head latent attention (Kimi K2 shares the architecture), with
-    /// DeepSeek-V3.2's lightning indexer (`index_n_heads`, `index_head_dim`, `index_topk`).
-    static func latentAttention(_ r: inout Reader, sparse: Bool) throws -> JSONValue {
-        var pairs: [(String, JSONValue)] = [("kind", .str("mla"))]
-        // V2-Lite-style configs project queries directly (q_lora_rank null).
-        if let q = r.config["q_lora_rank"], q != .null { pairs.append(("qLoraRank", .num(Double(try r.int("q_lora_rank"))))) }
-        for (key, field) in [("kv_lora_rank", "kvLoraRank"), ("qk_nope_head_dim", "qkNopeHeadDim"), ("qk_rope_head_dim", "qkRopeHeadDim"),
-                             ("v_head_dim", "vHeadDim")] {
-            pairs.append((field, .num(Double(try r.int(key)))))
-        }
-        if sparse {
-            pairs.append(("sparseIndex", .obj([("heads", .num(Double(try r.int("index_n_heads")))),
-                                               ("headDim", .num(Double(try r.int("index_head_dim")))),
-                                               ("topK", .num(Double(try r.int("index_topk"))))])))
-        }
-        return .obj(pairs)
     }
 
     static func moe(_ r: inout Reader, modelType: String) throws -> JSONValue? {
@@ -348,60 +286,4 @@ public enum HuggingFaceConfig {
             return .bf16
         }
     }
-
-    /// Lenient reads of a config (configs carry many keys the catalog does not need); a default
-    /// taken for a missing key is noted.
-    struct Reader {
-        /// A family's transformers defaults for keys a config may leave out.
-        struct Defaults { let configClass: String; let values: [String: Int] }
-
-        let config: JSONValue
-        let file: String
-        var notes: [String]
-        /// The object `config` is in the file (`text_config`), or "" for the top level.
-        var parent = ""
-        var defaults: Defaults? = nil
-        /// Assumptions that change the figures, said on stderr as well as in the notes.
-        var warnings: [String] = []
-
-        /// `key`'s path in the file, as errors and notes name it.
-        func field(_ key: String) -> String { parent.isEmpty ? key : "\(parent).\(key)" }
-
-        mutating func string(_ key: String, default d: String) throws -> String {
-            guard let v = config[key] else { notes.append("\(field(key)) missing: \(d) assumed"); return d }
-            guard let s = stringValue(v) else { throw InputError.invalidValue(file: file, field: field(key), value: v.shortDescription, expected: "a string") }
-            return s
-        }
-
-        mutating func int(_ key: String, default d: Int? = nil) throws -> Int { try whole(key, default: d, least: 1) }
-
-        /// A count that may be 0 (shared experts, leading dense layers).
-        mutating func count(_ key: String, default d: Int) throws -> Int { try whole(key, default: d, least: 0) }
-
-        mutating func whole(_ key: String, default d: Int?, least: Double) throws -> Int {
-            let expected = least > 0 ? "a positive whole number" : "a whole number, 0 or more"
-            guard let v = config[key], v != .null else {
-                if let defaults, let family = defaults.values[key] {
-                    notes.append("\(field(key)) missing: \(family) assumed (transformers' \(defaults.configClass) default)")
-                    return family
-                }
-                guard let d else { throw InputError.invalidValue(file: file, field: field(key), value: "missing", expected: expected) }
-                notes.append("\(field(key)) missing: \(d) assumed")
-                return d
-            }
-            guard let x = numberValue(v), x >= least, x == x.rounded(), x < 1e12 else {
-                throw InputError.invalidValue(file: file, field: field(key), value: v.shortDescription, expected: expected)
-            }
-            return Int(x)
-        }
-
-        mutating func bool(_ key: String, default d: Bool) throws -> Bool {
-            guard let v = config[key], v != .null else { notes.append("\(field(key)) missing: \(d) assumed"); return d }
-            guard case let .bool(b) = v else { throw InputError.invalidValue(file: file, field: field(key), value: v.shortDescription, expected: "true or false") }
-            return b
-        }
-    }
-
-    static func stringValue(_ v: JSONValue) -> String? { if case let .string(s) = v { return s } else { return nil } }
-    static func numberValue(_ v: JSONValue) -> Double? { if case let .number(x) = v { return x } else { return nil } }
 }

@@ -34,21 +34,8 @@ public struct EmissionsAccountant: Sendable {
         let embodiedPerDay = embodiedGrams(r, settings: s, factors: &factors, notes: &notes, missing: &missing, gpus: &gpuEmbodied)
         if let p = s.pricePerKWh { factors.append(AccountingFactor(name: "electricity price", value: "\(formatNumber(p)) \(s.currency)/kWh", source: "workload file")) }
 
-        let wh = r.whPerQuery.mean
-        // The IT energy within the boundary: all of it below the facility, less the overhead at it.
-        let itWh = wh * (1 - r.overheadShare)
-        let perQuery = Impact(energyWh: wh, locationGrams: wh / 1000 * location, marketGrams: wh / 1000 * market,
-                              waterOnsiteLitres: itWh / 1000 * wue, waterOffsiteLitres: wh / 1000 * ewif,
-                              embodiedGrams: r.queriesPerDay > 0 ? embodiedPerDay.map { $0 / r.queriesPerDay } : nil,
-                              cost: s.pricePerKWh.map { wh / 1000 * $0 })
-        // A day without queries has its hardware's share per day but none per query (it read 0 g).
-        if r.queriesPerDay == 0, embodiedPerDay != nil {
-            notes.append("no queries a day: embodied carbon has no per-query figure (the day's is the fleet's share)")
-        }
-        // A day's figures follow the day's energy (which may carry fleet-level factors the mean
-        // query does not, e.g. Oviedo et al.'s orchestration overhead); embodied is per day already.
-        var perDay = perQuery.scaled(wh > 0 ? r.gwhPerDay * 1e9 / wh : r.queriesPerDay)
-        perDay.embodiedGrams = embodiedPerDay
+        let (perQuery, perDay) = Self.impacts(r, settings: s, intensity: (location, market), water: (wue, ewif),
+                                              embodiedPerDay: embodiedPerDay, notes: &notes)
         let weights = loadWeights(r)
         let dayKWh = r.gwhPerDay * 1e6
         var result = EmissionsResult(
@@ -71,6 +58,29 @@ public struct EmissionsAccountant: Sendable {
         result.embodiedGPUGramsPerDay = gpuEmbodied
         result.outputTokensPerQuery = Self.outputTokensPerQuery(r)
         return result
+    }
+
+    /// The mean query's impacts and a day's, at the load-weighted location- and market-based
+    /// intensities (g/kWh), on-site water per IT kWh and off-site water per kWh (L/kWh), with the
+    /// day's embodied grams shared among its queries.
+    static func impacts(_ r: FleetResult, settings s: EmissionsSettings, intensity: (location: Double, market: Double),
+                        water: (wue: Double, ewif: Double), embodiedPerDay: Double?, notes: inout [String]) -> (perQuery: Impact, perDay: Impact) {
+        let wh = r.whPerQuery.mean
+        // The IT energy within the boundary: all of it below the facility, less the overhead at it.
+        let itWh = wh * (1 - r.overheadShare)
+        let perQuery = Impact(energyWh: wh, locationGrams: wh / 1000 * intensity.location, marketGrams: wh / 1000 * intensity.market,
+                              waterOnsiteLitres: itWh / 1000 * water.wue, waterOffsiteLitres: wh / 1000 * water.ewif,
+                              embodiedGrams: r.queriesPerDay > 0 ? embodiedPerDay.map { $0 / r.queriesPerDay } : nil,
+                              cost: s.pricePerKWh.map { wh / 1000 * $0 })
+        // A day without queries has its hardware's share per day but none per query (it read 0 g).
+        if r.queriesPerDay == 0, embodiedPerDay != nil {
+            notes.append("no queries a day: embodied carbon has no per-query figure (the day's is the fleet's share)")
+        }
+        // A day's figures follow the day's energy (which may carry fleet-level factors the mean
+        // query does not, e.g. Oviedo et al.'s orchestration overhead); embodied is per day already.
+        var perDay = perQuery.scaled(wh > 0 ? r.gwhPerDay * 1e9 / wh : r.queriesPerDay)
+        perDay.embodiedGrams = embodiedPerDay
+        return (perQuery, perDay)
     }
 
     /// The mean query's output tokens: its drawn classes' means weighted by their shares, as the
@@ -318,85 +328,5 @@ public struct EmissionsAccountant: Sendable {
             notes.append("no water intensity of electricity for \(grid.id): off-site water is not counted")
         }
         return (perIT, ewif?.value ?? 0, WaterBases(onsite: wue.basis, offsite: ewif == nil ? nil : offsite))
-    }
-
-    /// A day's embodied grams of the scenario's own fleet (a mix's: `mixAccount`); nil where
-    /// none is counted.
-    /// - Parameter gpus: set to the GPUs' own share of the day's grams, nil where none is counted.
-    func embodiedGrams(_ r: FleetResult, settings s: EmissionsSettings, factors: inout [AccountingFactor],
-                       notes: inout [String], missing: inout EmbodiedMissing, gpus: inout Double?) -> Double? {
-        guard s.embodied else {
-            notes.append(Self.embodiedOffNote)
-            return nil
-        }
-        return embodiedGramsPerDay(r, settings: s, factors: &factors, notes: &notes, missing: &missing, gpus: &gpus)
-    }
-
-    static let embodiedOffNote = "embodied emissions are not counted: the workload sets \"embodied\": false"
-
-    /// A mix's embodied grams per query: its parts' own per-query figures weighted by their
-    /// shares of its queries, as its energy is (its day is the mix's queries × that). Where a
-    /// part has none the mix has none, and names what that part left out.
-    static func blendedEmbodied(_ parts: [MixPart], notes: inout [String], missing: inout EmbodiedMissing) -> Double? {
-        for p in parts { missing.merge(p.emissions.embodiedMissing) }
-        let uncounted = parts.filter { $0.emissions.perQuery.embodiedGrams == nil }.map(\.scenario)
-        guard uncounted.isEmpty else {
-            notes.append("embodied emissions are not counted: \(uncounted.count == 1 ? "part" : "parts") \(uncounted.joined(separator: ", ")) of this mix \(uncounted.count == 1 ? "has" : "have") no embodied figure")
-            return nil
-        }
-        notes.append("embodied emissions: the parts' per-query figures weighted by their shares ("
-                     + parts.map { "\(formatPercent($0.share, decimals: 0)) \($0.scenario)" }.joined(separator: ", ") + ")")
-        if parts.contains(where: \.divided) {
-            // A lever's divisor is an energy gain; it need not shrink the hardware bought.
-            notes.append("the mix's levers divide its energy, not its parts' embodied figures")
-        }
-        return parts.reduce(0) { $0 + $1.share * ($1.emissions.perQuery.embodiedGrams ?? 0) }
-    }
-
-    /// Manufacturing emissions of the provisioned GPUs and servers, amortised over their
-    /// lifetimes: the fleet is sized for this workload, so all of its time is the workload's.
-    /// Nil where the scenario provisions no fleet or none of its hardware has a footprint.
-    func embodiedGramsPerDay(_ r: FleetResult, settings s: EmissionsSettings, factors: inout [AccountingFactor], notes: inout [String],
-                             missing: inout EmbodiedMissing, gpus gpuGrams: inout Double?) -> Double? {
-        guard !r.hardware.isEmpty else {
-            notes.append("no provisioned fleet in this scenario (\(r.gpus == nil ? "throughput-table" : "empty")): embodied emissions are not counted")
-            missing.scenarios.append(r.name)
-            return nil
-        }
-        let gpuLife = s.gpuLifetimeYears.map { SourcedValue($0, source: "workload file") } ?? facilities.gpuLifetimeYears
-        let nodeLife = s.nodeLifetimeYears.map { SourcedValue($0, source: "workload file") } ?? facilities.nodeLifetimeYears
-        var grams = 0.0, counted = false
-        var seen = Set<String>()
-        // One row's GPUs or servers: amortised where the catalog has a footprint, each id's factor
-        // or missing note said once.
-        func add(_ id: String, units: Int, from catalog: [FacilityCatalog.Embodied], lifeYears: Double, label: String,
-                 made: String, missingIDs: WritableKeyPath<EmbodiedMissing, [String]>) {
-            let first = seen.insert(made + " " + id).inserted
-            guard let e = catalog.first(where: { $0.id == id }) else {
-                if first {
-                    notes.append("no published embodied figure for \(id): its \(made)' manufacturing is not counted")
-                    missing[keyPath: missingIDs].append(id)
-                }
-                return
-            }
-            grams += Double(units) * e.kgCO2e * 1000 / (lifeYears * 365)
-            counted = true
-            if first {
-                factors.append(AccountingFactor(name: "embodied, one \(id)\(label) (\(e.scope))", value: "\(formatNumber(e.kgCO2e)) kg CO2e (\(e.year.map(String.init) ?? "year n/a"))",
-                                                source: e.source + (e.yearNote.map { "; \($0)" } ?? "")))
-            }
-        }
-        for h in r.hardware {
-            add(h.gpu, units: h.gpus, from: facilities.gpus, lifeYears: gpuLife.value, label: "", made: "GPUs", missingIDs: \.gpus)
-        }
-        gpuGrams = counted ? grams : nil
-        // Servers by deployment, its classes' GPUs packed together (`ServerUse`), not a server per class.
-        for s in r.servers {
-            add(s.node.id, units: s.nodes, from: facilities.nodes, lifeYears: nodeLife.value, label: " without GPUs", made: "servers", missingIDs: \.nodes)
-        }
-        let lifeYears = [gpuLife.year, nodeLife.year].map { $0.map(String.init) ?? "year n/a" }.uniqued().joined(separator: " / ")
-        factors.append(AccountingFactor(name: "lifetime (GPU / server)", value: "\(formatNumber(gpuLife.value)) / \(formatNumber(nodeLife.value)) years (\(lifeYears))",
-                                        source: gpuLife.source == nodeLife.source ? gpuLife.source : "\(gpuLife.source); \(nodeLife.source)"))
-        return counted ? grams : nil
     }
 }
