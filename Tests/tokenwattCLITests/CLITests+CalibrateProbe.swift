@@ -27,11 +27,11 @@ extension CLITests {
     /// efficiency to its bound and a later estimate 13× up).
     static let overKVCacheRuns = """
         model,gpu,gpus,tp,precision,phase,batch,input_tokens,output_tokens,framework,measured_gpu_power_w,measured_time_ms,measured_joules_per_output_token
-        Qwen/Qwen3-32B,h100-sxm,1,1,bf16,serve,64,2000,500,vllm,498.085,,1.36595
-        Qwen/Qwen3-32B,h100-sxm,1,1,bf16,serve,128,2000,1000,vllm,480.789,,1.32765
-        Qwen/Qwen3-32B,h100-sxm,1,1,bf16,serve,256,1000,1000,vllm,490.953,,0.820994
-        Qwen/Qwen3-32B,h100-sxm,1,1,bf16,serve,192,4000,500,vllm,492.8,,2.53899
-        Qwen/Qwen3-32B,h100-sxm,1,1,bf16,serve,128,8000,200,vllm,520.112,,7.42065
+        Qwen/Qwen3-32B,h100-sxm,1,1,bf16,serve,64,2000,500,vllm,497.929,,1.36664
+        Qwen/Qwen3-32B,h100-sxm,1,1,bf16,serve,128,2000,1000,vllm,480.636,,1.32835
+        Qwen/Qwen3-32B,h100-sxm,1,1,bf16,serve,256,1000,1000,vllm,490.83,,0.821969
+        Qwen/Qwen3-32B,h100-sxm,1,1,bf16,serve,192,4000,500,vllm,492.625,,2.53907
+        Qwen/Qwen3-32B,h100-sxm,1,1,bf16,serve,128,8000,200,vllm,519.928,,7.41816
         """
 
     /// `predict`'s own output for 20 A100 forward passes (4 models, batch 1-16, 128-2048 tokens,
