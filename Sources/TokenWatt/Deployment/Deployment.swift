@@ -137,7 +137,8 @@ public struct Deployment: Sendable {
     static func unplannedFeatures(model: ModelArchitecture, framework: Framework) -> [String]? {
         guard framework == .hf else { return nil }
         let features = [model.moe != nil ? "mixture-of-experts layers" : nil,
-                        model.attention.mla != nil ? "multi-head latent attention (MLA)" : nil].compactMap { $0 }
+                        model.attention.mla != nil ? "multi-head latent attention (MLA)" : nil,
+                        model.attention.sparseIndex != nil ? "sparse attention (a lightning indexer)" : nil].compactMap { $0 }
         return features.isEmpty ? nil : features
     }
 
