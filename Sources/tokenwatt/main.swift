@@ -147,6 +147,10 @@ func flagError(_ e: DeploymentError, _ args: [String]) -> UsageError? {
     switch e {
     case let .powerCapOutOfRange(_, watts, _): (flag, value) = ("--power-cap-w", watts)
     case let .clockOutOfRange(_, megahertz, _): (flag, value) = ("--sm-clock-mhz", megahertz)
+    // A framework the model's layers have no planner under, as the flag that chose it.
+    case let .unsupportedFramework(framework, _, _):
+        guard args.contains(where: { $0 == "--framework" || $0.hasPrefix("--framework=") }) else { return nil }
+        return UsageError(description: "--framework \(framework): \(e)")
     default: return nil
     }
     guard args.contains(where: { $0 == flag || $0.hasPrefix(flag + "=") }) else { return nil }

@@ -228,7 +228,9 @@ extension BadInput {
         BadInput(name: "ssm state precision vllm lacks", args: Inputs.estimate(replacing: "--model", with: "nvidia/NVIDIA-Nemotron-Nano-9B-v2") + ["--ssm-state-precision", "fp8"], mentions: ["fp8", "fp32, bf16, fp16"]),
         BadInput(name: "unknown sampling", args: Inputs.estimate + ["--sampling", "nucleus"], status: 64, mentions: ["--sampling", "nucleus", "top-p"]),
         BadInput(name: "sparse attention without fp8 tensor cores", args: ["estimate", "--model", "deepseek-ai/DeepSeek-V3.2", "--gpu", "a100-sxm-80gb", "--gpus", "8", "--precision", "bf16", "--batch", "1", "--input", "10", "--output", "10"], mentions: ["sparse attention", "FP8 tensor cores", "a100-sxm-80gb"]),
-        BadInput(name: "sparse attention under hf", args: ["estimate", "--model", "deepseek-ai/DeepSeek-V3.2", "--gpu", "h200", "--gpus", "8", "--framework", "hf", "--batch", "1", "--input", "10", "--output", "10"], mentions: ["hf framework", "sparse attention", "vllm"]),
+        BadInput(name: "sparse attention under hf", args: ["estimate", "--model", "deepseek-ai/DeepSeek-V3.2", "--gpu", "h200", "--gpus", "8", "--framework", "hf", "--batch", "1", "--input", "10", "--output", "10"], status: 64, mentions: ["--framework hf", "sparse attention", "vllm"]),
+        BadInput(name: "mixture of experts under hf", args: Inputs.estimate(replacing: "--model", with: "Qwen/Qwen3-30B-A3B") + ["--framework", "hf"], status: 64,
+                 mentions: ["--framework hf", "mixture-of-experts layers", "run it under vllm"]),
     ]
 
     static let workloads: [BadInput] = [

@@ -39,10 +39,19 @@ extension Deployment {
             + "work or the slowest microbatch's trip through the stages, whichever is longer)"
     }
 
-    /// Layers of each variant on `stage`: the stages split every variant's layers as evenly as
-    /// whole layers allow, the earlier stages taking the remainder.
-    func stageCount(_ count: Int, stage: Int) -> Int {
-        count / pipelineParallel + (stage < count % pipelineParallel ? 1 : 0)
+    /// The layers `stage` holds, a contiguous run as vLLM cuts them (`get_pp_indices`,
+    /// vllm/distributed/utils.py): ⌊layers ÷ pp⌋ each, the remainder one more each on the stages
+    /// before the last, from the second-to-last back (the last also runs the norm, LM head and
+    /// sampler; 61 layers over 2 stages: 0..<31 and 31..<61). Each variant's layers had been split
+    /// evenly over the stages instead, so DeepSeek-V3.1's 3 dense layers ran 2 on the first
+    /// stage and 1 on the second.
+    public func stageLayers(_ stage: Int) -> Range<Int> {
+        let layers = model.layers, pp = pipelineParallel
+        let extra = layers % pp
+        // partitions[-i] += 1 for i in 2...extra + 1: stages pp − 1 − extra ..< pp − 1 take one more.
+        func size(_ s: Int) -> Int { layers / pp + (s >= pp - 1 - extra && s < pp - 1 ? 1 : 0) }
+        let start = (0..<stage).reduce(0) { $0 + size($1) }
+        return start..<(start + size(stage))
     }
 
     /// The share of the layers the most loaded stage holds (1 without pipeline parallelism), which

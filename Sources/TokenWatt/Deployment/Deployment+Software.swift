@@ -20,6 +20,16 @@ extension Deployment {
         return kvCacheProblem(gpu: gpu, framework: framework, precision: precision, kvPrecision: kvPrecision)
     }
 
+    /// Why `model`'s cache cannot be kept at `kv`, or nil: a sparse-attention model's MLA cache
+    /// (DeepSeek-V3.2) is vLLM's 16-bit latent or its `fp8_ds_mla` format
+    /// (`sparseMLACacheBytesPerToken`); no 4-bit format of it is published, and an NVFP4 cache had
+    /// been priced as the FP8 one under an "nvfp4 KV cache" label.
+    static func sparseCacheProblem(model: ModelArchitecture, kvPrecision kv: Precision) -> String? {
+        guard model.attention.sparseIndex != nil, kv.weightBytesPerElement < 1 else { return nil }
+        return "\(model.id)'s sparse MLA cache is kept in bf16 or fp16, or in fp8 (vLLM's fp8_ds_mla: an FP8 latent with FP32 scales "
+            + "and a 16-bit rope key); no \(kv.rawValue) format of it is published (use --kv-precision fp8, bf16 or fp16)"
+    }
+
     /// The KV cache an engine keeps by default: the model's activation type (vLLM's "auto"), FP16
     /// on a GPU without BF16 (a V100's fp16 model was labelled "bf16 KV cache").
     public static func defaultKVPrecision(weights: Precision, gpu: GPUSpec) -> Precision {

@@ -6,11 +6,14 @@ public struct Deployment: Sendable {
     public let gpu: GPUSpec
     public let node: NodeSpec
     /// GPUs of the deployment (tensor-parallel group × pipeline stages × data-parallel replicas).
-    public let gpuCount: Int
-    public let tensorParallel: Int
-    /// Pipeline stages: each holds a contiguous 1/pp of the layers on its own tensor-parallel group.
-    public let pipelineParallel: Int
-    public let expertParallel: Int
+    // The layout is settable here so that the does-not-fit search (`smallestFit`) can try other
+    // shapes of this deployment by the same rules (`checkShape`, `leavesRoom`).
+    public internal(set) var gpuCount: Int
+    public internal(set) var tensorParallel: Int
+    /// Pipeline stages: each holds a contiguous run of the layers on its own tensor-parallel group
+    /// (`stageLayers`).
+    public internal(set) var pipelineParallel: Int
+    public internal(set) var expertParallel: Int
     public let precision: Precision
     public let kvPrecision: Precision
     public let framework: Framework
@@ -70,11 +73,16 @@ public struct Deployment: Sendable {
     init(checking model: ModelArchitecture, gpu: GPUSpec, node: NodeSpec, gpuCount: Int, tensorParallel: Int,
          expertParallel: Int, precision: Precision, kvPrecision: Precision, framework: Framework,
          attention: AttentionImplementation, lockedClock: Frequency?, powerCap: Power?, host: HostModel,
-         sampling: Sampling?, pipelineParallel: Int, memoryUtilization: Double) throws {
+         sampling: Sampling?, pipelineParallel: Int, memoryUtilization: Double,
+         fitRequirement: FitRequirement = .minimal) throws {
         if let reason = model.unsupportedReason { throw DeploymentError.unsupportedModel(reason) }
         let unit = try Self.checkPrecision(precision, model: model, gpu: gpu)
-        if let problem = Self.softwareProblem(gpu: gpu, framework: framework, attention: attention, precision: precision, kvPrecision: kvPrecision) {
+        if let problem = Self.softwareProblem(gpu: gpu, framework: framework, attention: attention, precision: precision, kvPrecision: kvPrecision)
+            ?? Self.sparseCacheProblem(model: model, kvPrecision: kvPrecision) {
             throw DeploymentError.invalidShape(problem)
+        }
+        if let features = Self.unplannedFeatures(model: model, framework: framework) {
+            throw DeploymentError.unsupportedFramework(framework: framework.rawValue, model: model.id, features: features)
         }
         guard gpuCount >= 1, tensorParallel >= 1, expertParallel >= 1 else {
             throw DeploymentError.invalidParallelism("gpus, tp and ep must be at least 1")
@@ -85,13 +93,8 @@ public struct Deployment: Sendable {
             throw DeploymentError.unsupportedModel(
                 "\(model.id)'s sparse attention needs FP8 tensor cores (its indexer scores in FP8; vLLM runs it on Hopper and Blackwell); \(gpu.id) has none")
         }
-        if let problem = Self.groupProblem("tp \(tensorParallel)", size: tensorParallel, gpuCount: gpuCount) {
-            throw ParallelismRefusal(.tensorParallel, problem)
-        }
-        try Self.checkPipeline(pipelineParallel, gpuCount: gpuCount, tensorParallel: tensorParallel, expertParallel: expertParallel,
-                               layers: model.layers, framework: framework)
-        if let problem = Self.tensorParallelProblem(tensorParallel, model: model) { throw ParallelismRefusal(.tensorParallel, problem) }
-        try Self.checkExpertParallel(expertParallel, tensorParallel: tensorParallel, gpuCount: gpuCount, model: model)
+        try Self.checkLayout(model: model, gpuCount: gpuCount, tensorParallel: tensorParallel, pipelineParallel: pipelineParallel,
+                             expertParallel: expertParallel, framework: framework)
         try Self.checkSettings(lockedClock: lockedClock, powerCap: powerCap, memoryUtilization: memoryUtilization, gpu: gpu)
         self.model = model; self.gpu = gpu; self.node = node; self.gpuCount = gpuCount
         self.tensorParallel = tensorParallel; self.expertParallel = expertParallel; self.pipelineParallel = pipelineParallel
@@ -101,7 +104,21 @@ public struct Deployment: Sendable {
         self.host = host; self.mathUnit = unit
         self.memoryUtilization = memoryUtilization
         try checkGroupsFitNodes()
-        try checkWeightsFit()
+        try checkWeightsFit(requirement: fitRequirement)
+    }
+
+    /// Refuses a tp group, stages or an ep group the GPUs, heads, layers, experts or framework do
+    /// not allow (the nodes are `checkGroupsFitNodes`'s): the init's rules, which the does-not-fit
+    /// search (`smallestFit`) tries its shapes by too.
+    static func checkLayout(model: ModelArchitecture, gpuCount: Int, tensorParallel: Int, pipelineParallel: Int,
+                            expertParallel: Int, framework: Framework) throws {
+        if let problem = Self.groupProblem("tp \(tensorParallel)", size: tensorParallel, gpuCount: gpuCount) {
+            throw ParallelismRefusal(.tensorParallel, problem)
+        }
+        try Self.checkPipeline(pipelineParallel, gpuCount: gpuCount, tensorParallel: tensorParallel, expertParallel: expertParallel,
+                               layers: model.layers, framework: framework)
+        if let problem = Self.tensorParallelProblem(tensorParallel, model: model) { throw ParallelismRefusal(.tensorParallel, problem) }
+        try Self.checkExpertParallel(expertParallel, tensorParallel: tensorParallel, gpuCount: gpuCount, model: model)
     }
 
     /// The same deployment at its GPU's default clock and power limit.
@@ -110,6 +127,19 @@ public struct Deployment: Sendable {
         d.lockedClock = nil
         d.powerCap = nil
         return d
+    }
+
+    /// The features of `model` that `framework`'s planner has no path for, in words, or nil: the
+    /// HF eager planner (`EagerLayerPlanner`) writes a dense FFN and q/k/v projections, so under
+    /// `hf` a mixture of experts was priced as dense FFNs of its `ffnSize` in every layer and
+    /// multi-head latent attention as plain multi-head attention (DeepSeek-V3.1: 3.203 Wh against
+    /// vLLM's 1.295, no caveat). Hybrids and sparse attention are refused by `PhasePlanner`.
+    static func unplannedFeatures(model: ModelArchitecture, framework: Framework) -> [String]? {
+        guard framework == .hf else { return nil }
+        let features = [model.moe != nil ? "mixture-of-experts layers" : nil,
+                        model.attention.mla != nil ? "multi-head latent attention (MLA)" : nil,
+                        model.attention.sparseIndex != nil ? "sparse attention (a lightning indexer)" : nil].compactMap { $0 }
+        return features.isEmpty ? nil : features
     }
 
     /// Why `model`'s layers cannot be sharded over `tp` GPUs, or nil when they can: the one rule
@@ -141,9 +171,6 @@ public struct Deployment: Sendable {
         if gpuCount % size != 0 { return "\(name) does not divide gpus \(gpuCount): gpus must be a multiple of \(size)" }
         return nil
     }
-
-    /// Pipeline stages the framework allows: one per layer at most, none beside ep.
-    var allowedStages: Int { framework.supportsPipelineParallel && expertParallel == 1 ? model.layers : 1 }
 
     /// Fraction of GPU memory the framework may use when none is asked for (vLLM's
     /// `gpu_memory_utilization` default, 0.9).

@@ -37,8 +37,10 @@ public enum DeploymentError: Error, Equatable, CustomStringConvertible, Sendable
     case invalidParallelism(String)
     case clockOutOfRange(gpu: String, clockMHz: Double, maxMHz: Double)
     case powerCapOutOfRange(gpu: String, watts: Double, range: ClosedRange<Double>)
-    /// `fit`: the smallest deployment that holds the weights, nil when none the model allows does.
-    /// `largest`: the most GPUs the model's heads and layers can be spread over.
+    /// `weightsGB`: all the model's weights at the deployment's precision (`totalWeightBytes`).
+    /// `fit`: the smallest layout the deployment's checks accept whose GPUs hold the weights, the
+    /// activations and one sequence (`Deployment.smallestFit`), nil when none does.
+    /// `largest`: the most GPUs the checks let the model be spread over.
     /// `memoryUtilization`: the fraction of each GPU's memory `usableGB` is (the message had said
     /// "90 %" whatever `--memory-utilization` asked).
     case doesNotFit(model: String, gpu: String, weightsGB: Double, usableGB: Double, fit: ParallelFit?, largest: ParallelFit, pipelined: Bool = false,
@@ -48,6 +50,9 @@ public enum DeploymentError: Error, Equatable, CustomStringConvertible, Sendable
     case expertsOnlyPrecision(model: String, precision: String, supported: [String])
     /// An encoder (BERT) asked to serve generation: it has no decode steps to price.
     case encoderOnly(model: String)
+    /// A framework whose planner has no path for the model's layers (`features`, in words):
+    /// `--framework hf` with a mixture of experts or multi-head latent attention.
+    case unsupportedFramework(framework: String, model: String, features: [String])
 
     public var description: String {
         switch self {
@@ -67,8 +72,9 @@ public enum DeploymentError: Error, Equatable, CustomStringConvertible, Sendable
         case let .doesNotFit(model, gpu, w, u, fit, largest, pipelined, fraction):
             let group = pipelined ? "this pipeline" : "this tensor-parallel group"
             let need = fit.map { "it needs at least \($0.gpus) GPUs (\($0.description))" }
-                ?? "it cannot fit on any deployment its attention heads and layers allow: the largest, \(largest.description) "
-                + "(\(largest.gpus) GPUs), holds \(formatNumber(u * Double(largest.gpus), significant: 4)) GB"
+                ?? "it cannot fit on any deployment of \(gpu) that its attention heads, layers and the nodes allow: the largest, \(largest.description) "
+                + "(\(largest.gpus) GPUs), holds \(formatNumber(u * Double(largest.gpus), significant: 4)) GB, and each GPU must also keep "
+                + "the activations and one sequence's KV cache"
             return "\(model) does not fit: its weights need \(formatNumber(w, significant: 4)) GB, but \(group) holds \(formatNumber(u, significant: 4)) GB per \(gpu) (memory utilization \(formatNumber(fraction)): \(formatNumber(fraction * 100, significant: 4)) % of memory); \(need)"
         case let .invalidShape(r): return r
         case let .expertsOnlyPrecision(model, p, s):
@@ -78,6 +84,10 @@ public enum DeploymentError: Error, Equatable, CustomStringConvertible, Sendable
             return "\(model) is an encoder (bidirectional attention, no KV cache): it reads its input in one pass and generates "
                 + "no tokens, so there are no decode steps, output tokens or sampler to serve; price its forward pass with "
                 + "`tokenwatt predict` (phase forward, input_tokens the sequence length), as validate's EnergAIzer prefill rows do"
+        case let .unsupportedFramework(framework, model, features):
+            return "the \(framework) framework is modelled for dense FFNs and multi-head or grouped-query attention; \(model) has "
+                + "\(features.joined(separator: " and ")), which its planner would price as dense layers and plain attention; "
+                + "run it under vllm (--framework vllm), or trtllm or sglang"
         }
     }
 }

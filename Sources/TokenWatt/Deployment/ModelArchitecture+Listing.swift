@@ -39,6 +39,14 @@ extension ModelArchitecture {
         unsupportedReason != nil ? "no (hybrid)" : kind == .encoder ? "forward only (encoder)" : "yes"
     }
 
+    /// What the listing's parameter counts include, for `tokenwatt models`: both are counted from
+    /// the architecture, the input embeddings and the LM head included (gpt-oss-120b's 5.712B
+    /// active is its card's 5.13B plus its 0.58B input embeddings); `activeParams` counts the
+    /// routed experts a token uses, not all of them.
+    public static let parameterCountsNote = "total_params_b and active_params_b are counted from the architecture, input "
+        + "embeddings and LM head included (active: the weights one token uses, its routed experts only); model cards often "
+        + "leave the embeddings out (their figures: publishedTotalParams and publishedActiveParams in --format json)"
+
     /// Its entry in `tokenwatt models --format json`: the shape, the derived and published
     /// parameter counts, and its provenance (a listing, not a catalog entry: no `sources`).
     public var listingJSON: JSONValue {
@@ -60,7 +68,8 @@ extension ModelArchitecture {
             ("linearAttention", linearAttention.map { g in .obj([("kind", .str("gated-deltanet")), ("layers", .num(Double(g.layers))),
                                                                   ("stateBytes", .num(g.stateBytes))]) } ?? .null),
             ("totalParams", .num(totalParams)), ("activeParams", .num(activeParams)),
-            ("publishedTotalParams", .optionalNumber(publishedTotalParams)), ("defaultPrecision", .str(defaultPrecision.rawValue)),
+            ("publishedTotalParams", .optionalNumber(publishedTotalParams)),
+            ("publishedActiveParams", .optionalNumber(publishedActiveParams)), ("defaultPrecision", .str(defaultPrecision.rawValue)),
             ("variantOf", variantOf.map(JSONValue.str) ?? .null), ("unsupportedReason", unsupportedReason.map(JSONValue.str) ?? .null),
             ("unmodelledParts", unmodelledParts.map(JSONValue.str) ?? .null), ("source", .str(source)),
         ])

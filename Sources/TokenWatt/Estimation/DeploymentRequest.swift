@@ -26,6 +26,10 @@ public struct DeploymentRequest: Sendable, Equatable {
     /// `Deployment.memoryUtilization` (0.9). The weights must fit in it; give the serving request
     /// the same fraction, which sizes the KV cache from it.
     public var memoryUtilization: Double?
+    /// The serving request's shape, where one is known, for the smallest layout a does-not-fit
+    /// refusal suggests (`Deployment.smallestFit`): it must leave room for the activations and one
+    /// sequence of it, or the suggestion is refused in turn for its KV cache.
+    public var fitRequirement: FitRequirement?
 
     public init(model: String, gpu: String, gpus: Int? = nil, tensorParallel: Int? = nil, expertParallel: Int? = nil,
                 precision: Precision? = nil, kvPrecision: Precision? = nil, framework: Framework = .vllm,
@@ -127,7 +131,8 @@ public struct Estimator: Sendable {
                 kvPrecision: r.kvPrecision ?? Deployment.defaultKVPrecision(weights: precision, gpu: gpu), framework: r.framework,
                 attention: attention, lockedClock: r.smClockMHz.map { .megahertz($0) },
                 powerCap: r.powerCapWatts.map { .watts($0) }, host: host, sampling: r.sampling, pipelineParallel: pp,
-                memoryUtilization: r.memoryUtilization ?? Deployment.memoryUtilization)
+                memoryUtilization: r.memoryUtilization ?? Deployment.memoryUtilization,
+                fitRequirement: r.fitRequirement ?? .minimal)
         } catch let DeploymentError.unsupportedPrecision(g, p, supported) where r.precision == nil && p == precision.rawValue {
             throw DeploymentError.unsupportedDefaultPrecision(model: model.id, gpu: g, precision: p, supported: supported)
         } catch let refusal as ParallelismRefusal {
@@ -143,16 +148,20 @@ public struct Estimator: Sendable {
                 model: ModelArchitecture, gpu: GPUSpec) -> String {
         // An ep given alone set the GPU count, and through it tp and the GPUs the stages split.
         let epAlone = r.gpus == nil && r.tensorParallel == nil && count > 1 && count == r.expertParallel
-        // Stages with a GPU count and no tp set tp to ⌊gpus ÷ pp⌋.
+        // Stages with a GPU count and no tp set tp to ⌊gpus ÷ pp⌋; a GPU count alone sets tp to it.
         let tpFromStages = r.gpus != nil && r.tensorParallel == nil && pp > 1
+        let tpFromGPUs = r.gpus != nil && r.tensorParallel == nil && pp == 1
+        let node = gpus.defaultNode(of: gpu)
+        let fitsNodes = { (tp: Int) in tp <= node.gpuCount || (tp % node.gpuCount == 0 && node.scaleOutBandwidthPerGPU != nil) }
         switch refusal.subject {
         case .tensorParallel, .stagesUnevenOverGPUs:
             if epAlone { return Self.expertParallelAlone(refusal.reason, ep: count, pp: pp, model: model) }
             if tpFromStages {
-                let node = gpus.defaultNode(of: gpu)
-                return Self.stagesWithDefaultTP(
-                    refusal.reason, gpus: count, pp: pp, tp: tp, model: model,
-                    fitsNodes: { $0 <= node.gpuCount || ($0 % node.gpuCount == 0 && node.scaleOutBandwidthPerGPU != nil) })
+                return Self.stagesWithDefaultTP(refusal.reason, gpus: count, pp: pp, tp: tp, model: model, fitsNodes: fitsNodes)
+            }
+            if tpFromGPUs {
+                return Self.gpusWithDefaultTP(refusal.reason, gpus: count, ep: r.expertParallel ?? 1, model: model, fitsNodes: fitsNodes,
+                                              runs: { tp, pp in self.runs(r, gpus: count, tp: tp, pp: pp) })
             }
         case .stagesBeyondGPUsOrLayers:
             // Stages beyond the GPUs given, or the layers, are the user's own pp against them.
@@ -176,6 +185,40 @@ public struct Estimator: Sendable {
         guard !offers.isEmpty else { return opening }
         let tpToo = gpus % pp == 0 ? ", or set --tp as well (the GPUs past tp × pp run data-parallel replicas)" : ""
         return opening + "; give --gpus " + offers.joined(separator: " or ") + tpToo
+    }
+
+    /// A GPU count given without tp or stages sets tp to it (`deployment`): a refusal of that tp
+    /// ("tp 12 does not divide the 128 attention heads" of `--gpus 12`) had named a value the user
+    /// never gave and offered no way out. It now says where the tp came from and offers the largest
+    /// tp that the heads allow, divides the GPUs, the node holds and any ep given goes with, the
+    /// rest of the GPUs running as data-parallel replicas.
+    /// The offer is the first layout over the GPUs that `runs` (builds and leaves room for the
+    /// request), fewest stages first and then the largest tp; else the largest tp the checks allow.
+    static func gpusWithDefaultTP(_ reason: String, gpus: Int, ep: Int, model: ModelArchitecture, fitsNodes: (Int) -> Bool,
+                                  runs: (Int, Int) -> Bool = { _, _ in true }) -> String {
+        let opening = "gpus \(gpus) sets tp \(gpus) (tp defaults to the GPU count), and \(reason)"
+        let tps = Deployment.allowedTensorParallel(model: model).reversed().filter {
+            $0 < gpus && gpus % $0 == 0 && fitsNodes($0) && (ep == 1 || $0 % ep == 0 || ep % $0 == 0)
+        }
+        // Stages only without ep (pp beside ep is not modelled).
+        let layouts = (1...(ep == 1 ? gpus : 1)).flatMap { pp in tps.filter { gpus % ($0 * pp) == 0 }.map { (tp: $0, pp: pp) } }
+        guard let offer = layouts.first(where: { runs($0.tp, $0.pp) }) ?? tps.first.map({ (tp: $0, pp: 1) }) else { return opening }
+        let flags = "--gpus \(gpus) --tp \(offer.tp)" + (offer.pp > 1 ? " --pp \(offer.pp)" : "") + (ep > 1 ? " --ep \(ep)" : "")
+        let replicas = gpus / (offer.tp * offer.pp)
+        let layout = ParallelFit(tp: offer.tp, pp: offer.pp).description
+        return opening + "; set --tp \(offer.tp)\(offer.pp > 1 ? " and --pp \(offer.pp)" : "") as well (\(flags): "
+            + (replicas > 1 ? "\(replicas) data-parallel replicas of \(layout))" : "\(layout))")
+    }
+
+    /// Whether `r` on `gpus` GPUs as `tp` × `pp` builds and leaves room for its serving request
+    /// (`Deployment.leavesRoom`), for the layouts a refusal offers.
+    func runs(_ r: DeploymentRequest, gpus: Int, tp: Int, pp: Int) -> Bool {
+        var tried = r
+        tried.gpus = gpus
+        tried.tensorParallel = tp
+        tried.pipelineParallel = pp
+        guard let d = try? deployment(tried) else { return false }
+        return d.leavesRoom(memoryUtilization: d.memoryUtilization, for: r.fitRequirement ?? .minimal)
     }
 
     /// An ep group given alone sets the GPU count and, through it, tp (`deployment`): a refusal of

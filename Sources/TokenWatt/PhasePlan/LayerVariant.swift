@@ -21,6 +21,44 @@ struct LayerVariant: Hashable {
         counts(of: m).filter { $0.1 > 0 }
     }
 
+    /// The variants among `layers` (a pipeline stage's contiguous run, `Deployment.stageLayers`)
+    /// with their counts there, in the order a model stacks them: a MoE model's leading dense
+    /// layers first, then every `layerInterval`-th layer MoE (HF Llama 4's `moe_layers`,
+    /// DeepSeek's `first_k_dense_replace`); the 16-bit-MLP layers of Meta's FP8 Llama-3.1-405B first
+    /// and last; the rest (windowed or Gated DeltaNet layers, a hybrid's blocks, block-sparse
+    /// layers) spread evenly as `variants(of:)` assumes. The counts over all the layers are
+    /// `variants(of:)`'s.
+    static func variants(of m: ModelArchitecture, in layers: Range<Int>) -> [(LayerVariant, Int)] {
+        let end = cumulative(m, through: layers.upperBound), start = cumulative(m, through: layers.lowerBound)
+        return zip(end, start).map { ($0.0, $0.1 - $1.1) }.filter { $0.1 > 0 }
+    }
+
+    /// `counts(of:)` over the first `x` layers, variant by variant in `counts`' order.
+    private static func cumulative(_ m: ModelArchitecture, through x: Int) -> [(LayerVariant, Int)] {
+        let total = counts(of: m), layers = max(1, m.layers)
+        // The first `y` of `n` items of which `k` are spread evenly hold ⌊y·k ÷ n⌋ of them.
+        func spread(_ y: Int, _ k: Int, _ n: Int) -> Int { n > 0 ? Int((Double(y) * Double(k) / Double(n)).rounded(.down)) : 0 }
+        if m.hybrid != nil || m.attention.blockSparse != nil {
+            // Nested, so that every running count only grows: the last variant among all, each
+            // earlier one among those the later ones leave.
+            var left = x, remaining = layers, out = total
+            for i in total.indices.reversed() {
+                let n = i == 0 ? left : spread(left, total[i].1, remaining)
+                out[i].1 = n
+                left -= n
+                remaining -= total[i].1
+            }
+            return out
+        }
+        let moe = m.moe.map { max(0, x - $0.denseLayers) / max(1, $0.layerInterval) } ?? 0
+        let moeAll = m.moeLayerCount, denseAll = m.layers - moeAll
+        let sixteen = total[1].1, dense = x - moe
+        let sixteenHere = min(x, (sixteen + 1) / 2) + max(0, x - (m.layers - sixteen / 2))
+        let denseSpecial = spread(dense, total[2].1, denseAll), moeSpecial = spread(moe, total[4].1, moeAll)
+        return [(total[0].0, dense - sixteenHere - denseSpecial), (total[1].0, sixteenHere), (total[2].0, denseSpecial),
+                (total[3].0, moe - moeSpecial), (total[4].0, moeSpecial)]
+    }
+
     /// Every variant a model's kind of stack has, with its layer count (zero for a variant it lacks).
     private static func counts(of m: ModelArchitecture) -> [(LayerVariant, Int)] {
         if let h = m.hybrid {

@@ -41,7 +41,9 @@ public struct PhasePlanner: Sendable {
         let stages = deployment.pipelineParallel
         let s = stage ?? 0
         let first = stage == nil || s == 0, last = stage == nil || s == stages - 1
-        func count(_ n: Int) -> Int { stage == nil ? n : deployment.stageCount(n, stage: s) }
+        // A stage runs the variants of its own contiguous run of layers.
+        let variants = stage.map { LayerVariant.variants(of: deployment.model, in: deployment.stageLayers($0)) }
+            ?? LayerVariant.variants(of: deployment.model)
         var planned: [(block: KernelProgram.Block, rule: GraphRule)] = []
         func add(_ name: String, _ kernels: [Kernel], _ repeats: Int = 1, _ rule: GraphRule = .captured) {
             planned.append((.init(name: name, kernels: kernels, repeats: repeats), rule))
@@ -50,8 +52,8 @@ public struct PhasePlanner: Sendable {
         case .vllm, .vllmEager, .trtllm, .sglang:
             let p = FusedLayerPlanner(b: b, phase: phase)
             if first { add("embedding", p.embedding()) }
-            for (variant, n) in LayerVariant.variants(of: deployment.model) where count(n) > 0 {
-                add(variant.blockName, p.layer(variant), count(n), variant.graphRule)
+            for (variant, n) in variants {
+                add(variant.blockName, p.layer(variant), n, variant.graphRule)
             }
             if last {
                 add("head", p.head(lmHead: includeLMHead))

@@ -68,19 +68,22 @@ extension Diagnosis {
             out.append(Neighbour(change: "tp \(d.tensorParallel / 2) × pp 2 instead of tp \(d.tensorParallel)", lever: "pp", request: staged, serving: serving,
                                  explain: explainPipeline))
         }
-        if d.model.moe != nil, d.tensorParallel > 1, d.expertParallel == 1, d.pipelineParallel == 1, d.framework.isFused, d.framework != .trtllm {
+        if d.model.moe != nil, d.tensorParallel > 1, d.expertParallel == 1, d.pipelineParallel == 1, d.framework.isFused, d.framework != .trtllm,
+           d.reshaped(tp: 1, pp: 1, ep: d.tensorParallel).layoutIsAllowed {
             var dp = r
             dp.tensorParallel = 1
             dp.expertParallel = d.tensorParallel
             out.append(Neighbour(change: "attention data-parallel, experts over \(d.tensorParallel) ranks (tp 1, ep \(d.tensorParallel)) instead of tp \(d.tensorParallel)",
                                  lever: "ep", request: dp, serving: serving, explain: explainDataParallelAttention))
         }
-        var more = r
-        more.gpus = d.gpuCount * 2
-        more.tensorParallel = d.tensorParallel * 2
-        let ep = d.expertParallel > 1 ? ", ep \(d.expertParallel)" : ""
-        out.append(Neighbour(change: "\(d.gpuCount * 2) GPUs (tp \(d.tensorParallel * 2)\(ep)) instead of \(d.gpuCount)", lever: "gpus", request: more,
-                             serving: serving, explain: explainGPUs))
+        if let wider = twiceTheGPUs(d) {
+            var more = r
+            more.gpus = wider.gpus
+            more.tensorParallel = wider.tp
+            more.expertParallel = d.expertParallel > 1 ? wider.ep : r.expertParallel
+            out.append(Neighbour(change: "\(wider.gpus) GPUs (\(wider.description)) instead of \(d.gpuCount)", lever: "gpus", request: more,
+                                 serving: serving, explain: explainGPUs))
+        }
         // Around the batch that runs, not the one asked for: a batch the KV cache cut from 100,000
         // to 392 was compared with 25,000 and 400,000, both cut to 392 again (+0 % each).
         // In whole sequences per data-parallel replica, so that the batch named is the one that
@@ -92,6 +95,23 @@ extension Diagnosis {
             out.append(Neighbour(change: "batch \(b) instead of \(running)", lever: "batch", request: r, serving: sr, explain: explainBatch))
         }
         return out
+    }
+
+    /// Twice `d`'s GPUs, spread as its checks allow: tp doubled where the heads, the ep group and
+    /// the nodes allow it, else the ep group doubled where the experts divide; nil when neither
+    /// does. It had always doubled tp, and offered Maverick's tp 8, ep 16 "32 GPUs (tp 16, ep 16)",
+    /// which it then priced as impossible (tp 16 does not divide its 40 heads).
+    static func twiceTheGPUs(_ d: Deployment) -> (gpus: Int, tp: Int, ep: Int, description: String)? {
+        var tries = [(tp: d.tensorParallel * 2, ep: d.expertParallel)]
+        if d.expertParallel > 1 { tries.append((tp: d.tensorParallel, ep: d.expertParallel * 2)) }
+        for t in tries {
+            var wider = d
+            wider.gpuCount = d.gpuCount * 2
+            wider.tensorParallel = t.tp
+            wider.expertParallel = t.ep
+            if wider.layoutIsAllowed { return (wider.gpuCount, t.tp, t.ep, ParallelFit(tp: t.tp, pp: d.pipelineParallel, ep: t.ep).description) }
+        }
+        return nil
     }
 
     /// Within this share of the configuration's GPU energy a neighbour costs "about the same". The
@@ -195,11 +215,18 @@ extension Diagnosis {
     static func explainDataParallelAttention(_ a: Priced, _ b: Priced) -> String {
         let m = a.deployment.model
         let replicated = m.attention.mla != nil || m.kvHeads < a.deployment.tensorParallel
-        return "each GPU attends its own share of the sequences with every head"
-            + (replicated ? ", so the KV cache is held once rather than on every GPU of the tensor-parallel group" : "")
+        let roomA = a.serving.maxBatch, roomB = b.serving.maxBatch
+        // The cache held once is a saving only where the room it leaves grows: each GPU now also
+        // holds every non-expert weight (Qwen3-235B-A22B on 8 H100s went from room for 271
+        // sequences to 56, under "the KV cache is held once").
+        let cache = roomB >= roomA
+            ? (replicated ? ", so the KV cache is held once rather than on every GPU of the tensor-parallel group" : "")
+            : "; each GPU holds every non-expert weight, so the KV cache has room for \(roomB) sequences instead of \(roomA)"
+        let capped = b.serving.batchLimitedByMemory ? " (the KV cache caps the batch)" : ""
+        return "each GPU attends its own share of the sequences with every head" + cache
             + ", while the experts split over the ranks: \(energyChange(a, b)) energy per query, "
             + "\(a.stepName) \(ms(a.step.time)) → \(ms(b.step.time)), batch \(a.serving.effectiveBatch) → "
-            + "\(b.serving.effectiveBatch) (vLLM's --data-parallel-size with --enable-expert-parallel)."
+            + "\(b.serving.effectiveBatch)\(capped) (vLLM's --data-parallel-size with --enable-expert-parallel)."
     }
 
     /// Every decode step reads and rewrites each sequence's SSM state, so its precision scales the

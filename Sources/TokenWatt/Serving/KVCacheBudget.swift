@@ -37,7 +37,7 @@ public struct KVCacheBudget: Sendable {
         try d.requireGenerator()
         // Weights past the request's fraction are refused as such, with the GPUs they need: the
         // cache had been "0 GB per GPU" with no count when this fraction was below the deployment's.
-        try d.checkWeightsFit(memoryUtilization: r.memoryUtilization)
+        try d.checkWeightsFit(memoryUtilization: r.memoryUtilization, requirement: FitRequirement(r))
         let free = Self.freeBytes(d, tokenBudget: r.tokenBudget, memoryUtilization: r.memoryUtilization)
         let isStatic = r.isStatic(on: d.framework)
         // Copies of a prompt in flight together share its KV pages (continuous batching only).

@@ -136,6 +136,11 @@ enum EstimateCommand {
         r.hostLaunchMicroseconds = try args.double("host-launch-us", 0...1_000_000)
         r.sampling = try args.choice("sampling", Sampling.self)
         r.memoryUtilization = try memoryUtilization(args)
+        // The request's shape, where given, sizes the layout a does-not-fit refusal suggests
+        // (read leniently: `servingRequest` refuses bad values, and some commands take no request).
+        if let i = try? args.int("input", 1...10_000_000), let o = try? args.int("output", 1...10_000_000) {
+            r.fitRequirement = FitRequirement(tokenBudget: (try? args.int("token-budget", 1...10_000_000)) ?? 8192, inputTokens: i, outputTokens: o)
+        }
         return r
     }
 

@@ -20,6 +20,7 @@ enum ListCommand {
     tokenwatt models --from-hf CONFIG.json|MODEL_DIR [--id ID] [--source URL] [--model-catalog FILE]
       --match TEXT keeps the models whose id, alias, family or architecture (mha, gqa, mqa, mla, moe, mamba2,
       gated-deltanet, sparse, block-sparse, window) contains it.
+      \(ModelArchitecture.parameterCountsNote).
       --from-hf writes a catalog file for a Hugging Face config.json (model_type \(HuggingFaceConfig.acceptedTypes.joined(separator: ", "))):
       A MODEL_DIR's (or CONFIG.json's folder's) hf_quant_config.json, ModelOpt's format, is read too.
       check it, save it, and pass it to any command as --model-catalog FILE (or set TOKENWATT_MODEL_CATALOG).
@@ -117,6 +118,7 @@ enum ListCommand {
             Output.write(([header] + rows).map(CSVWriter.line).joined(separator: "\n") + "\n")
         default:
             Output.write(Output.table(header, rows))
+            Output.note("note: " + ModelArchitecture.parameterCountsNote)
         }
         return .success
     }
