@@ -202,9 +202,13 @@ enum Output {
     /// holds nothing to lose: `mktemp` makes one) or a folder passes (`checkDestination` says what
     /// is wrong with a folder).
     static func refuseReplacingForeign(_ path: String, flag: String, kind: String, isOurs: (Data) -> Bool) throws {
+        guard path != "-" else { return }
+        // A link is refused whatever it points to, even nothing or a folder, which `fileExists`
+        // would follow and let pass, to be refused only when the run writes, minutes later.
+        if (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType == .typeSymbolicLink { try refuseIrregular(path) }
         var isDir: ObjCBool = false
-        guard path != "-", FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else { return }
-        // Before reading it: a FIFO would block the read, and a link is refused whatever it points to.
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else { return }
+        // Before reading it: a FIFO would block the read.
         try refuseIrregular(path)
         guard let data = FileManager.default.contents(atPath: path), data.isEmpty || isOurs(data) else {
             throw InputError.unreadable(file: path, reason: "exists and is not \(kind) an earlier \(flag) wrote; \(flag) FILE is an output, "

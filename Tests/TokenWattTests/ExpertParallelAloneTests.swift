@@ -28,11 +28,13 @@ import Testing
         #expect(dense.hasPrefix("ep 6 sets 6 GPUs"), "\(dense)")
     }
 
-    /// Where the user gave tp or gpus, the refusal is theirs, unchanged; refusals of ep itself are unchanged.
+    /// Where the user gave tp, the refusal is theirs, unchanged; where they gave gpus, it says the
+    /// tp came from them; refusals of ep itself are unchanged.
     @Test func refusalsOfWhatWasGivenAreUnchanged() {
         #expect(refusal(DeploymentRequest(model: "Qwen/Qwen3-30B-A3B", gpu: "h100-sxm", tensorParallel: 3, expertParallel: 3))
             .hasPrefix("tp 3 does not divide"))
-        #expect(refusal(DeploymentRequest(model: "Qwen/Qwen3-30B-A3B", gpu: "h100-sxm", gpus: 6, expertParallel: 3)).hasPrefix("tp 6 does not divide"))
+        #expect(refusal(DeploymentRequest(model: "Qwen/Qwen3-30B-A3B", gpu: "h100-sxm", gpus: 6, expertParallel: 3))
+            .hasPrefix("gpus 6 sets tp 6 (tp defaults to the GPU count), and tp 6 does not divide"))
         #expect(refusal(DeploymentRequest(model: "mistralai/Mixtral-8x7B-Instruct-v0.1", gpu: "h100-sxm", expertParallel: 16))
             .hasPrefix("ep 16 does not divide the 8 experts"))
     }

@@ -137,15 +137,14 @@ import Testing
         let whole = LayerVariant.variants(of: m)
         for pp in [2, 3, 5] where pp <= m.layers {
             var sums: [LayerVariant: Int] = [:]
-            var start = 0
+            var next = 0
             for s in 0..<pp {
-                let size = m.layers / pp + (s >= pp - 1 - m.layers % pp && s < pp - 1 ? 1 : 0)
-                for (v, n) in LayerVariant.variants(of: m, in: start..<(start + size)) {
-                    #expect(n > 0)
-                    sums[v, default: 0] += n
-                }
-                start += size
+                let run = Deployment.stageLayers(layers: m.layers, stages: pp, stage: s)
+                #expect(run.lowerBound == next && !run.isEmpty, "\(m.id) pp \(pp) stage \(s): \(run)")  // contiguous, none empty
+                next = run.upperBound
+                for (v, n) in LayerVariant.variants(of: m, in: run) { sums[v, default: 0] += n }
             }
+            #expect(next == m.layers, "\(m.id) pp \(pp): the stages end at layer \(next)")
             #expect(whole.count == sums.count && whole.allSatisfy { sums[$0.0] == $0.1 }, "\(m.id) pp \(pp)")
         }
     }

@@ -297,7 +297,7 @@ import Testing
         let nemotron = "nvidia/NVIDIA-Nemotron-Nano-9B-v2"
         let rows: [(cells: String, error: String)] = [
             ("8B,h100-sxm,3,3,,,,,,,", "line 2, column tp: tp 3 does not divide the 32 attention heads"),
-            ("8B,h100-sxm,3,,,,,,,,", "line 3, column gpus: tp 3 does not divide the 32 attention heads"),
+            ("8B,h100-sxm,3,,,,,,,,", "line 3, column gpus: gpus 3 sets tp 3 (tp defaults to the GPU count), and tp 3 does not divide the 32 attention heads"),
             ("8B,h100-sxm,2,4,,,,,,,", "line 4, column tp: tp 4 exceeds gpus 2"),
             ("8B,h100-sxm,2,,2,,,,,,", "line 5, column ep: ep 2 needs a mixture-of-experts model"),
             ("8B,h100-sxm,4,1,,3,,,,,", "line 6, column pp: pp 3 does not divide gpus 4"),

@@ -82,6 +82,43 @@ import Testing
         #expect(SettingCaveats.rangeNote(d, e.serving, band: true) == note)
     }
 
+    /// Without a range (a user calibration, a GPU without a band) the unbound cap's note says
+    /// nothing of one: it had read "the range holds as at TDP" beside "no range".
+    @Test func anUnboundCapSaysNoRangeWhereThereIsNone() throws {
+        let d = try Self.estimator.deployment(DeploymentRequest(model: "Qwen/Qwen3-30B-A3B", gpu: "h200", powerCapWatts: 650))
+        let s = try Self.estimator.serve(d, ServingRequest(batch: 128, inputTokens: 1000, outputTokens: 500))
+        let note = try #require(SettingCaveats.rangeNote(d, s, band: false))
+        #expect(note.hasPrefix("the 650 W cap does not bind") && !note.contains("range"), "\(note)")
+    }
+
+    /// A fleet scenario capped where no step reaches the cap says so as `estimate` does, not that
+    /// its band's runs ran at other settings (a review found `fleet` and `estimate` saying opposite things).
+    @Test func aFleetSaysAnUnboundCapDoesNotBind() throws {
+        let (_, r) = try fleet(#"{"name": "d", "model": "Qwen/Qwen3-30B-A3B", "gpu": "h200", "gpus": 1, "maxBatch": 128, "powerCapWatts": 650}"#)
+        #expect(r.unboundCapDeployments == ["d"])
+        #expect(r.notes.contains { $0.hasPrefix("the 650 W cap does not bind: no step reaches it, so the figures are the uncapped ones and the range holds as at TDP") }, "\(r.notes)")
+        #expect(!r.notes.contains { $0.contains("locked clock or a cap below TDP") }, "\(r.notes)")
+        let (_, bound) = try fleet(Self.deployment("b200", #""powerCapWatts": 400"#))
+        #expect(bound.unboundCapDeployments.isEmpty, "a 400 W cap binds on a B200")
+    }
+
+    /// Every command that prices a deployment lists the cut tensor rate with the clock and cap notes.
+    @Test func theSettingNotesCarryACutTensorRate() throws {
+        let d = try Self.estimator.deployment(DeploymentRequest(model: Self.llama8B, gpu: "b300", precision: .int8))
+        #expect(SettingCaveats.notes(d).contains { $0.hasPrefix("b300 runs INT8 matrix math at") }, "\(SettingCaveats.notes(d))")
+        let plan = try PowerPlan(estimator: Self.estimator, deployment: d, inputs: .init(batch: 32, inputTokens: 1000, outputTokens: 500))
+        #expect(plan.assumptions.contains { $0.hasPrefix("b300 runs INT8 matrix math at") }, "power says it too")
+    }
+
+    /// The error band's high end in `capacity` is held at the physical ceiling (GPUs at their
+    /// limit), not at a locked clock's model bound, which is the power model's own figure.
+    @Test func thePowerLimitCeilingIsNotTheModelBound() throws {
+        let d = try Self.estimator.deployment(DeploymentRequest(model: Self.llama8B, gpu: "h100-sxm", smClockMHz: 600))
+        #expect(d.worstCaseWallWatts(Self.estimator) < d.powerLimitWallWatts)
+        let host = d.node.hostActivePower.watts / Double(d.node.gpuCount)
+        #expect(abs(d.powerLimitWallWatts - (700 + host) / d.node.psuEfficiency) < 1e-9)
+    }
+
     // MARK: - tune
 
     /// The decode pick's upper-bound caveat, printed in the text, is in the JSON too; a pick at a

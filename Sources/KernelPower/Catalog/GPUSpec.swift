@@ -63,6 +63,11 @@ public struct GPUSpec: Sendable {
     /// The source of a field, falling back to the entry's main source.
     public func source(of field: String) -> String { sources[field] ?? source }
 
+    /// The part's 16-bit tensor peak (BF16, else FP16), against which other formats' rates are
+    /// read: the energy weight of an operation (`KernelTimer.tensorWeight`) and whether a part cut
+    /// a format's rate (`CutTensorRateCaveat`) compare with the same figure.
+    public var sixteenBitTensorPeak: FLOPRate? { tensorPeaks[.bf16] ?? tensorPeaks[.fp16] }
+
     /// Tensor throughput in `format` at SM clock `clock` (linear in the clock).
     public func tensorRate(_ format: TensorFormat, at clock: Frequency) -> FLOPRate? {
         tensorPeaks[format].map { $0 * (clock / peakClock) }

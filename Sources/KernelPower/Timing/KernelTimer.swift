@@ -47,7 +47,7 @@ public struct KernelTimer: Sendable {
     /// run on CUDA cores; no published GEMM point is TF32), so the cap moves INT8 on those two parts alone.
     func tensorWeight(_ unit: MathUnit) -> Double {
         guard case let .tensor(f) = unit, let peak = gpu.tensorPeaks[f] else { return 1 }
-        let ref = gpu.tensorPeaks[.bf16] ?? gpu.tensorPeaks[.fp16] ?? peak
+        let ref = gpu.sixteenBitTensorPeak ?? peak
         return min(1, ref / peak)
     }
 

@@ -159,7 +159,7 @@ public struct FitRequirement: Sendable, Equatable {
 
     /// Without a request: a step of `ServingRequest`'s default budget (8192 tokens) and one
     /// one-token sequence (a page).
-    public static let minimal = FitRequirement(tokenBudget: 8192, inputTokens: 1, outputTokens: 0)
+    public static let minimal = FitRequirement(tokenBudget: ServingRequest.defaultTokenBudget, inputTokens: 1, outputTokens: 0)
 }
 
 /// A parallel layout: `tp` × `pp` GPUs, or an ep group of `ep` GPUs over tp groups (one of tp and

@@ -46,7 +46,11 @@ extension Deployment {
     /// evenly over the stages instead, so DeepSeek-V3.1's 3 dense layers ran 2 on the first
     /// stage and 1 on the second.
     public func stageLayers(_ stage: Int) -> Range<Int> {
-        let layers = model.layers, pp = pipelineParallel
+        Self.stageLayers(layers: model.layers, stages: pipelineParallel, stage: stage)
+    }
+
+    /// Stage `stage`'s run of `layers` layers cut into `stages` (`stageLayers(_:)`).
+    static func stageLayers(layers: Int, stages pp: Int, stage: Int) -> Range<Int> {
         let extra = layers % pp
         // partitions[-i] += 1 for i in 2...extra + 1: stages pp − 1 − extra ..< pp − 1 take one more.
         func size(_ s: Int) -> Int { layers / pp + (s >= pp - 1 - extra && s < pp - 1 ? 1 : 0) }

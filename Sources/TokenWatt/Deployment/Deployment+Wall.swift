@@ -40,8 +40,18 @@ extension Deployment {
     /// sized on one figure and checked against another would disagree (a 4-H100 replica of a 70B
     /// model: 3,368 W busy, 4,000 W worst case).
     public func worstCaseWallWatts(_ estimator: Estimator) -> Double {
+        wallWatts(gpuWatts: worstCaseGPUWatts(estimator))
+    }
+
+    /// Every GPU at its power limit (cap or TDP) and every host busy, at the wall: the physical
+    /// ceiling, which a locked clock's model bound (`lockedClockPowerBound`) does not replace where
+    /// the question is how far real draw may pass the model (`capacity`'s error band).
+    public var powerLimitWallWatts: Double { wallWatts(gpuWatts: powerLimitWatts) }
+
+    /// `gpuWatts` on each GPU and every host busy, through the node's PSU.
+    func wallWatts(gpuWatts: Double) -> Double {
         let hostPerGPU = node.hostActivePower.watts / Double(node.gpuCount)
-        return (worstCaseGPUWatts(estimator) + hostPerGPU) * Double(gpuCount) / node.psuEfficiency
+        return (gpuWatts + hostPerGPU) * Double(gpuCount) / node.psuEfficiency
     }
 
     /// What the worst case holds each GPU at, in words: "its cap", "TDP", or at a locked clock

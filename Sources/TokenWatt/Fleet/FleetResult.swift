@@ -97,6 +97,8 @@ public struct FleetResult: Sendable {
     /// `DecodeClockCaveat`'s note where a deployment's locked clock or cap saves more decode
     /// energy than has been measured (kernel scenarios; `KernelFleet.decodeClockCaveat`).
     public var decodeClockCaveat: String? = nil
+    /// Deployments capped below TDP whose steps never reach the cap (`KernelFleet.unboundCaps`).
+    public var unboundCapDeployments: [String] = []
     /// Mean inter-token latency and time to first token (per model call) of the run's queries, ms
     /// (kernel scenarios; `KernelFleet.latency`): what its levers are compared by.
     public var meanITLMs: Double? = nil

@@ -87,7 +87,7 @@ public struct FleetRunner: Sendable {
         if let note = Self.samplingNote(base) { base.notes.append(note) }
         // The scenario's own clock or cap, as `estimate` would say of it.
         if let note = base.decodeClockCaveat { base.notes.append(note) }
-        base.notes += try fleet.settingNotes(band: !base.estimatorError.isEmpty)
+        base.notes += try fleet.settingNotes(band: !base.estimatorError.isEmpty, unbound: base.unboundCapDeployments)
         var tunedLevers: [String] = []
         for lever in k.levers {
             switch lever.kind {

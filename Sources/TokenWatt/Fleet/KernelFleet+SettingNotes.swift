@@ -8,18 +8,45 @@ extension KernelFleet {
     /// a lever's setting had been said: a 2026-12-07 probe ran a scenario at 600 MHz on H100 and
     /// one capped at 400 W on B200 with neither note. A deployment is named where the scenario
     /// runs several; deployments no class with traffic uses are left out.
-    func settingNotes(band: Bool) throws -> [String] {
+    /// A deployment in `unbound` (`unboundCaps`) is capped where no step reaches the cap: it is
+    /// said so, as `estimate` says it, and not counted as running at a setting the band did not use.
+    func settingNotes(band: Bool, unbound: [String] = []) throws -> [String] {
         let used = kernel.deployments.filter { named in kernel.classes.contains { $0.deployment == named.name && $0.share > 0 } }
         var notes: [String] = [], tuned: [String] = []
         for named in used {
             let d = try estimator.deployment(named.request, context: "scenario \(scenario.name), deployment \(named.name)")
-            if QueryEstimate.tuned(d) { tuned.append(named.name) }
-            notes += SettingCaveats.notes(d).map { used.count > 1 ? "deployment \(named.name): \($0)" : $0 }
+            let prefix = used.count > 1 ? "deployment \(named.name): " : ""
+            if let cap = d.powerCap, unbound.contains(named.name) {
+                notes.append(prefix + SettingCaveats.unboundCapWords(capWatts: cap.watts, meanDrawWatts: nil, band: band))
+            } else if QueryEstimate.tuned(d) {
+                tuned.append(named.name)
+            }
+            notes += SettingCaveats.notes(d).map { prefix + $0 }
         }
         guard band, !tuned.isEmpty else { return notes }
         let who = used.count == 1 ? "the scenario runs" : tuned.count == 1 ? "deployment \(tuned[0]) runs" : "deployments \(tuned.joined(separator: ", ")) run"
         return ["\(who) at a locked clock or a cap below TDP: the scenario's range is the estimator's measured error band, and "
                 + DecodeClockCaveat.rangeAtDefaultSettings] + notes
+    }
+
+    /// The capped deployments (a cap below TDP, no locked clock) whose classes' heaviest steps,
+    /// a decode step at the class's batch and mean context and the same step with a chunk of the
+    /// class's mean prompt beside it (up to the step's budget), as `estimate` prices its mean
+    /// request, never reach the cap: their figures are the uncapped ones, as `estimate` says of
+    /// such a cap (`SettingCaveats.unboundCapNote`); `fleet` had said their band's runs ran at
+    /// other settings, where `estimate` says the range holds as at TDP.
+    func unboundCaps(classes: [QueryClass], surfaces: [ServingSurface]) throws -> [String] {
+        var capped: Set<String> = [], bound: Set<String> = []
+        for (c, s) in zip(classes, surfaces) where c.share > 0 {
+            let d = s.deployment
+            guard let cap = d.powerCap, cap.watts < d.gpu.tdp.watts, d.lockedClock == nil else { continue }
+            capped.insert(c.deployment)
+            let steps: [Phase] = [.decode(batch: s.localBatch, context: s.decodeContext),
+                                  .mixed(decodeBatch: s.localBatch, context: s.decodeContext,
+                                         prefillTokens: min(s.chunk, max(1, Int(c.input.mean.rounded()))), prefillPast: 0)]
+            if try steps.contains(where: { try estimator.forwardPass(d, phase: $0).powerLimited }) { bound.insert(c.deployment) }
+        }
+        return capped.subtracting(bound).sorted()
     }
 
     /// Where a deployment's locked clock holds its GPUs' worst case below their power limit, the

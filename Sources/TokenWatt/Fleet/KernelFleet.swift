@@ -106,6 +106,7 @@ public struct KernelFleet: Sendable {
         Self.weigh(&draws, shares: classes.map(\.share))
         var result = try summarize(draws, classes: classes, surfaces: surfaces, change: change)
         result.decodeClockCaveat = try decodeClockCaveat(classes: classes, surfaces: surfaces)
+        result.unboundCapDeployments = try unboundCaps(classes: classes, surfaces: surfaces)
         (result.meanITLMs, result.meanTTFTMs) = latency(draws, surfaces: surfaces)
         return (result, classes, surfaces)
     }

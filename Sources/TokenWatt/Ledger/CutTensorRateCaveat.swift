@@ -12,7 +12,7 @@ enum CutTensorRateCaveat {
     /// The note for `d`, or nil where its matrix math runs at least at the part's 16-bit rate.
     static func note(_ d: Deployment) -> String? {
         guard case let .tensor(format) = d.mathUnit, let peak = d.gpu.tensorPeaks[format]?.teraflopsPerSecond,
-              let sixteen = (d.gpu.tensorPeaks[.bf16] ?? d.gpu.tensorPeaks[.fp16])?.teraflopsPerSecond, peak < sixteen else { return nil }
+              let sixteen = d.gpu.sixteenBitTensorPeak?.teraflopsPerSecond, peak < sixteen else { return nil }
         let name = format.rawValue.uppercased()
         let source = d.gpu.sources["tensorPeakTFLOPS.\(format.rawValue)"].map { " (catalog: \(firstClause($0)))" } ?? ""
         let times = formatNumber(sixteen / peak, significant: 3)

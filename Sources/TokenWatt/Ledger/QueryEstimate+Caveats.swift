@@ -15,6 +15,6 @@ extension QueryEstimate {
     ///   and decode-step rows) leaves out the published serving runs' caveats, which are about throughput.
     public static func deploymentCaveats(_ d: Deployment, serving: Bool = true) -> [String] {
         [d.model.unmodelledNote, d.checkpointPrecisionNote, d.dequantization].compactMap { $0 } + (serving ? PublishedServing.servingCaveats(for: d) : [])
-            + SettingCaveats.notes(d) + [CutTensorRateCaveat.note(d)].compactMap { $0 }
+            + SettingCaveats.notes(d)
     }
 }

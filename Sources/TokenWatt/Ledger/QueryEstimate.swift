@@ -77,7 +77,7 @@ public struct QueryEstimate: Sendable {
         assumptions = Self.assumptions(d, r, s, settings, estimator: estimator) + s.notes
             + [alternative.map { Self.describe($0, s, ledger, boundary) }].compactMap { $0 }
             + (band != nil ? [] : [Self.noRangeNote])
-            + [rangeCaveat, clock].compactMap { $0 } + SettingCaveats.notes(d) + [CutTensorRateCaveat.note(d), chunkClock, experts].compactMap { $0 }
+            + [rangeCaveat, clock].compactMap { $0 } + SettingCaveats.notes(d) + [chunkClock, experts].compactMap { $0 }
         caveats = Self.deploymentCaveats(d) + [rangeCaveat, clock, chunkClock, experts].compactMap { $0 }
         calibrationNotes = (band != nil ? [] : [Self.noRangeNote])
             + [Self.calibrationWarning(estimator.calibration.coefficients(for: d.gpu).provenance)].compactMap { $0 }

@@ -58,15 +58,17 @@ extension Capacity {
             return try KernelFleet(scenario: filled, kernel: fixed, estimator: runner.estimator).run(samples: samples, seed: seed, change: change)
         }
         let low = try at(b.ratioLow), high = try at(b.ratioHigh)
-        // Each replica's worst case, from its deployment (its GPUs at their limit, the host busy):
-        // the high end's busy draw cannot pass it (H100 70B replicas: 3,368 W busy × 1.51 of the
-        // GPU share would be past 4,000 W).
+        // Each replica's physical ceiling, from its deployment (its GPUs at their power limit, the
+        // host busy): the high end's busy draw cannot pass it (H100 70B replicas: 3,368 W busy ×
+        // 1.51 of the GPU share would be past 4,000 W). Not the locked-clock bound of the worst
+        // case: that is the power model's own figure, and the band is how far real draw passes
+        // the model.
         // The deployments as the fleet ran them: `KernelFleet.edited` applies the change, as the
         // run did, rather than a second copy of its gpu and cap edits.
         let fleet = KernelFleet(scenario: filled, kernel: k, estimator: runner.estimator)
         let worst = Dictionary(k.deployments.map { named -> (String, Double) in
             let r = fleet.edited(named, by: change).request
-            return (named.name, (try? runner.estimator.deployment(r).worstCaseWallWatts(runner.estimator)) ?? .infinity)
+            return (named.name, (try? runner.estimator.deployment(r).powerLimitWallWatts) ?? .infinity)
         }, uniquingKeysWith: { first, _ in first })
         var held = high
         var atWorst = false

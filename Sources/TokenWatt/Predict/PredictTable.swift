@@ -85,9 +85,11 @@ public struct PredictTable: Sendable {
     /// The column of a refusal that opens with the tp, ep or pp refused ("tp 3 does not divide
     /// the 32 attention heads", "ep 8 exceeds gpus 4") when the row's cell holds that number. A
     /// blank tp with no pp stood for the row's gpus, which then holds it; "tp 2 × pp 4" is two cells.
+    /// A refusal that opens with the GPU count whose default tp failed ("gpus 3 sets tp 3 (tp
+    /// defaults to the GPU count), and …") is the gpus cell's.
     static func parallelismColumn(of reason: String, cell: (String) -> String?) -> String? {
         let words = reason.split(separator: " ", maxSplits: 3).map(String.init)
-        guard words.count == 4, ["tp", "ep", "pp"].contains(words[0]), let refused = Int(words[1]), words[2] != "×" else { return nil }
+        guard words.count == 4, ["tp", "ep", "pp", "gpus"].contains(words[0]), let refused = Int(words[1]), words[2] != "×" else { return nil }
         func holds(_ c: String) -> Bool { cell(c).flatMap { Int($0) } == refused }
         if holds(words[0]) { return words[0] }
         let tpIsGPUs = words[0] == "tp" && cell("tp") == nil && (cell("pp").flatMap { Int($0) } ?? 1) == 1

@@ -6,8 +6,10 @@ public struct ServingRequest: Sendable, Equatable {
     public var inputTokens: Int
     public var outputTokens: Int
     /// Tokens per continuous-batching step (vLLM `max_num_batched_tokens`; its default with
-    /// chunked prefill in the V1 engine is 8192).
+    /// chunked prefill in the V1 engine is 8192, `defaultTokenBudget`).
     public var tokenBudget: Int
+    /// vLLM V1's default step budget with chunked prefill, the one figure every default reads.
+    public static let defaultTokenBudget = 8192
     /// Fraction of GPU memory the engine may use (vLLM `gpu_memory_utilization`, default 0.9).
     public var memoryUtilization: Double
     /// Continuous batching at steady state (a live service), or one static batch of identical
@@ -42,7 +44,7 @@ public struct ServingRequest: Sendable, Equatable {
     /// Whether `framework` serves this request as one static batch: HF transformers always does.
     public func isStatic(on framework: Framework) -> Bool { framework == .hf || batching == .staticBatch }
 
-    public init(batch: Int, inputTokens: Int, outputTokens: Int, tokenBudget: Int = 8192, memoryUtilization: Double = Deployment.memoryUtilization,
+    public init(batch: Int, inputTokens: Int, outputTokens: Int, tokenBudget: Int = ServingRequest.defaultTokenBudget, memoryUtilization: Double = Deployment.memoryUtilization,
                 batching: Batching = .continuous) {
         self.batch = batch
         self.inputTokens = inputTokens

@@ -108,7 +108,7 @@ enum EstimateCommand {
             batch: try required(args.int("batch", 1...1_000_000), "batch"),
             inputTokens: try required(args.int("input", 1...10_000_000), "input"),
             outputTokens: try required(args.int("output", 1...10_000_000), "output"),
-            tokenBudget: try args.int("token-budget", 1...10_000_000) ?? 8192,
+            tokenBudget: try args.int("token-budget", 1...10_000_000) ?? ServingRequest.defaultTokenBudget,
             memoryUtilization: try memoryUtilization(args) ?? Deployment.memoryUtilization)
     }
 
@@ -139,7 +139,8 @@ enum EstimateCommand {
         // The request's shape, where given, sizes the layout a does-not-fit refusal suggests
         // (read leniently: `servingRequest` refuses bad values, and some commands take no request).
         if let i = try? args.int("input", 1...10_000_000), let o = try? args.int("output", 1...10_000_000) {
-            r.fitRequirement = FitRequirement(tokenBudget: (try? args.int("token-budget", 1...10_000_000)) ?? 8192, inputTokens: i, outputTokens: o)
+            r.fitRequirement = FitRequirement(tokenBudget: (try? args.int("token-budget", 1...10_000_000)) ?? ServingRequest.defaultTokenBudget,
+                                              inputTokens: i, outputTokens: o)
         }
         return r
     }

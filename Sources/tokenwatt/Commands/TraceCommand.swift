@@ -82,6 +82,7 @@ enum TraceCommand {
         if perRequest != nil, let note = summary.perRequestNote { Output.note("note: \(note)") }
         if let note = replay.unservedNote(summary) { Output.note("note: \(note)") }
         if let note = replay.shapeNote { Output.note("note: \(note)") }
+        for note in SettingCaveats.notes(deployment) { Output.note("note: \(note)") }  // as estimate says of the same deployment
         if hourlyPath == "-" { Output.write(summary.hourlyCSV()) }
         if perRequestPath == "-" || hourlyPath == "-" { return .success }
         let range = replay.totalRange(summary)
