@@ -191,7 +191,12 @@ enum Output {
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) else {
             throw InputError.unreadable(file: folder, reason: "does not exist; \(flag) \(path) writes into an existing folder (create it first)")
         }
-        guard isDir.boolValue else {
+        try refuseFileAsFolder(folder, isDirectory: isDir.boolValue, for: path)
+    }
+
+    /// Refuses a folder of an output path that is a file, naming the file to be written there.
+    static func refuseFileAsFolder(_ folder: String, isDirectory: Bool, for path: String) throws {
+        guard isDirectory else {
             throw InputError.unreadable(file: folder, reason: "is a file, not a folder to write \(URL(fileURLWithPath: path).lastPathComponent) into")
         }
     }
@@ -202,12 +207,10 @@ enum Output {
     /// holds nothing to lose: `mktemp` makes one) or a folder passes (`checkDestination` says what
     /// is wrong with a folder).
     static func refuseReplacingForeign(_ path: String, flag: String, kind: String, isOurs: (Data) -> Bool) throws {
-        guard path != "-" else { return }
-        // A link is refused whatever it points to, even nothing or a folder, which `fileExists`
-        // would follow and let pass, to be refused only when the run writes, minutes later.
-        if (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType == .typeSymbolicLink { try refuseIrregular(path) }
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else { return }
+        // The path's own type, a link not followed: a link to nothing or to a folder is refused
+        // with the rest (`refuseIrregular`), not let pass until the run writes, minutes later.
+        guard path != "-", let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType,
+              type != .typeDirectory else { return }
         // Before reading it: a FIFO would block the read.
         try refuseIrregular(path)
         guard let data = FileManager.default.contents(atPath: path), data.isEmpty || isOurs(data) else {
@@ -242,8 +245,8 @@ enum Output {
         var isDir: ObjCBool = false
         try refuseIrregular(path)
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
-        if FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), !isDir.boolValue {
-            throw InputError.unreadable(file: dir.path, reason: "is a file, not a folder to write \(URL(fileURLWithPath: path).lastPathComponent) into")
+        if FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir) {
+            try refuseFileAsFolder(dir.path, isDirectory: isDir.boolValue, for: path)
         }
         try makeFolder(dir)
     }
