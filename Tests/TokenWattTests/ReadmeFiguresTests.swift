@@ -72,13 +72,14 @@ import Testing
     }
 
     /// The test-time-compute table's "× single" column quotes each report's strategy table (a
-    /// scenario's row there has seven cells: its sixth is the mean Wh, its seventh the ratio).
+    /// scenario's row there has eight cells: its sixth is the mean Wh, its seventh the ratio, its
+    /// eighth the ratio's sampling range).
     @Test(arguments: quotes.prefix(8))
     func theTestTimeComputeRatiosQuoteTheReports(_ q: Quote) throws {
         let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         let report = try String(contentsOf: packageRoot.appendingPathComponent("Reports/\(q.report).md"), encoding: .utf8)
         let line = try #require(readme.split(separator: "\n").first { $0.hasPrefix("| " + q.row) })
-        let strategy = try #require(report.split(separator: "\n").map(Self.cells).first { $0.count == 7 && $0[0] == q.scenario },
+        let strategy = try #require(report.split(separator: "\n").map(Self.cells).first { $0.count == 8 && $0[0] == q.scenario },
                                     "Reports/\(q.report).md has no strategy row '\(q.scenario)'")
         #expect(Self.quotes(Self.cells(line)[3], strategy[6]), "README '\(q.row)' says × \(Self.cells(line)[3]); the report says \(strategy[6])")
     }

@@ -118,8 +118,8 @@ import Testing
         #expect(ratio != formatNumber(code.whPerQuery.mean / base.whPerQuery.mean, significant: 3))
         let rows = md.split(separator: "\n").map(String.init)
         #expect(rows.contains { $0.hasPrefix("| code-bo | code | best-of-n: n 8 |") && $0.contains("| \(ratio) |") }, "\(md)")
-        #expect(rows.contains { $0.hasPrefix("| chat-bo-gpu | chat | best-of-n: n 8 |") && $0.hasSuffix("| – |  |") })
-        #expect(rows.contains { $0.hasPrefix("| other-bo | other | best-of-n: n 8 |") && $0.hasSuffix("| – |  |") })
+        #expect(rows.contains { $0.hasPrefix("| chat-bo-gpu | chat | best-of-n: n 8 |") && $0.hasSuffix("| – | – |  |") })
+        #expect(rows.contains { $0.hasPrefix("| other-bo | other | best-of-n: n 8 |") && $0.hasSuffix("| – | – |  |") })
         #expect(md.contains("- `chat-bo-gpu` class `chat`: at the `gpu` boundary, `base` at `facility`"))
         #expect(md.contains("- `other-bo` class `other`: `base` has no class `other`"))
     }
@@ -146,7 +146,7 @@ import Testing
         let md = r.files()[0].text
         let rows = md.split(separator: "\n").map(String.init)
         func row(_ name: String) -> String { rows.first { $0.hasPrefix("| \(name) | chat |") } ?? "" }
-        #expect(md.contains("| scenario | class | strategy | output tokens | batch | mean Wh | × single | caveats |"), "\(md)")
+        #expect(md.contains("| scenario | class | strategy | output tokens | batch | mean Wh | × single | 95 % sampling range | caveats |"), "\(md)")
         #expect(row("alike").hasSuffix(" |  |") && row("revision").hasSuffix(" |  |"), "\(row("alike")) \(row("revision"))")
         #expect(row("longer").hasSuffix("| other queries |") && row("h200").hasSuffix("| other deployment |"), "\(row("longer")) \(row("h200"))")
         #expect(row("pue").hasSuffix("| other PUE |") && row("cached").hasSuffix("| prompt cached 50 % |"), "\(row("pue")) \(row("cached"))")
@@ -164,6 +164,47 @@ import Testing
                                 same(scenario("b", namedClass("chat", strategy: lr)).replacingOccurrences(of: #""gpu": "h100-sxm""#, with: #""gpu": "h200""#))
                                     .replacingOccurrences(of: #""sameDrawsAs": "single""#, with: #""sameDrawsAs": "a""#)).files()[0].text
         #expect(models.contains("its multiple compares deployments (model, GPU, layout), which differ by design") && !models.contains("caveats"), "\(models)")
+    }
+
+    /// A multiple carries its 95 % sampling range: the two classes' relative half-widths added in
+    /// quadrature on the log scale, in the Markdown, the JSON and the CSV alike ("12.7 ×" had been
+    /// printed alone, with no way to tell it from "12.5 ×" short of rerunning other seeds). Over
+    /// 30 seeds the bundled long-reasoning multiple's own spread (±1.2 %) sat inside the ±1.7 %
+    /// this gives: its draws are shared, so the independent sum is the wider one.
+    @Test func testTimeMultipleCarriesItsSamplingRange() throws {
+        let spread = #"{"lognormal": {"p5": 200, "p95": 4000}}"#
+        func varied(_ name: String, _ strategy: String?) -> String {
+            scenario(name, chatClass(input: spread, output: spread, strategy: strategy).replacingOccurrences(of: #""share": 1"#, with: #""share": 1.0"#))
+        }
+        let r = try report(varied("single", nil), varied("bo", #"{"kind": "best-of-n", "n": 4}"#))
+        let base = r.scenarios[0].fleet.classes[0], mine = r.scenarios[1].fleet.classes[0]
+        let a = try #require(mine.meanSamplingHalfWidth), b = try #require(base.meanSamplingHalfWidth)
+        #expect(a > 0.01 && b > 0.01, "\(a) \(b)")
+        let multiple = mine.whPerQuery.mean / base.whPerQuery.mean, h = (a * a + b * b).squareRoot()
+        let files = r.files()
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(files[3].text.utf8)) as? [String: Any])
+        let row = try #require((json["testTimeCompute"] as? [[String: Any]])?.first)
+        let low = try #require(row["multipleLow"] as? Double), high = try #require(row["multipleHigh"] as? Double)
+        #expect(approx(low, multiple * exp(-h), rel: 1e-5) && approx(high, multiple * exp(h), rel: 1e-5), "\(low) \(high)")
+        #expect(low < multiple && multiple < high)
+        let csv = try CSVTable.parse(files[4].text, file: "t.ttc.csv")
+        func cell(_ column: String) throws -> Double {
+            let index = try #require(csv.header.firstIndex(of: column))
+            return try #require(Double(csv.rows[0].fields[index]))
+        }
+        #expect(try approx(cell("multiple_low"), low, rel: 1e-5) && approx(cell("multiple_high"), high, rel: 1e-5))
+        let words = "\(WorkloadReport.multipleWords(low))–\(WorkloadReport.multipleWords(high))"
+        #expect(files[0].text.contains("| \(WorkloadReport.multipleWords(multiple)) | \(words) |"), "\(files[0].text)")
+        #expect(files[0].text.contains("Beside each multiple is its 95 % sampling range"))
+    }
+
+    /// A class's sampling half-width is 1.96 standard errors of its mean over the mean: draws
+    /// 1, 2, 3, 4 have s² = 5/3, so 1.96 × √(5/3 ÷ 4) ÷ 2.5 = 0.50606; alike draws have none
+    /// to speak of, one draw none at all.
+    @Test func classHalfWidthIsTheMeansStandardError() throws {
+        #expect(approx(try #require(KernelFleet.relativeHalfWidth(of: [1, 2, 3, 4])), 1.96 * (5.0 / 3 / 4).squareRoot() / 2.5, rel: 1e-12))
+        #expect(KernelFleet.relativeHalfWidth(of: [0.3, 0.3, 0.3]) == 0)
+        #expect(KernelFleet.relativeHalfWidth(of: [0.3]) == nil)
     }
 
     /// The test-time table is machine-readable: the JSON's `testTimeCompute` and `NAME.ttc.csv`

@@ -36,6 +36,9 @@ public struct ClassResult: Sendable {
     /// The class's draws. None (no traffic, or too rare for the draws): its Wh, tokens and shares
     /// are none, not 0, and reports print "–" or null (a 0 % class had read 0 Wh per query).
     public var draws = 0
+    /// Half the 95 % interval of the class's mean Wh per query from its draws alone, as a share
+    /// of the mean (`KernelFleet.relativeHalfWidth`); nil with fewer than two draws.
+    public var meanSamplingHalfWidth: Double? = nil
 
     /// The strategy, its parameters and the prefix-cache hit in words (`Strategy.words`).
     public var strategyWords: String { queryStrategy.words(prefixCacheHit: prefixCacheHit) }

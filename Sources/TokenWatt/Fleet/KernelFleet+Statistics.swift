@@ -19,6 +19,23 @@ extension KernelFleet {
         }
     }
 
+    /// Half the 95 % interval of the plain mean of `values` (one class's draws, alike in weight),
+    /// as a share of that mean, by the same running sums as `samplingHalfWidth`. Nil with one
+    /// draw or a mean of 0. A test-time-compute multiple divides two such means, and a seed
+    /// moves it by both of their errors (`WorkloadReport.ttcInterval`).
+    static func relativeHalfWidth(of values: [Double]) -> Double? {
+        guard values.count > 1 else { return nil }
+        var n = 0.0, mean = 0.0, squares = 0.0
+        for v in values {
+            n += 1
+            let delta = v - mean
+            mean += delta / n
+            squares += delta * (v - mean)
+        }
+        guard mean > 0 else { return nil }
+        return 1.96 * (squares / (n - 1) / n).squareRoot() / mean
+    }
+
     /// Half the 95 % interval of the weighted mean of `values`, as a share of `mean`, for draws
     /// stratified by class (`drawCounts`, `weigh`): Σ W_c² s_c² / n_c is the stratified
     /// mean's variance, each class's weight W_c and sample variance s_c² (n_c − 1) over its n_c

@@ -109,9 +109,9 @@ extension KernelFleet {
     /// Class `cls`'s figures from its draws (`indices` into `draws`) and their Wh per query
     /// (`values`, one per draw): a class with none has statistics of nothing and shares of 0.
     static func classResult(_ cls: QueryClass, draws: [Sample], indices mine: [Int], values: [Double], surface s: ServingSurface) -> ClassResult {
-        let count = Double(max(1, mine.count))
+        let count = Double(max(1, mine.count)), wattHours = mine.map { values[$0] }
         var r = ClassResult(name: cls.name, strategy: cls.strategy.name, share: cls.share,
-                            whPerQuery: QueryStatistics(mine.map { values[$0] }),
+                            whPerQuery: QueryStatistics(wattHours),
                             effectiveBatch: s.localBatch * s.deployment.attentionRanks,
                             meanOutputTokens: mine.reduce(0) { $0 + draws[$1].cost.outputTokens } / count)
         r.queryStrategy = cls.strategy
@@ -126,6 +126,7 @@ extension KernelFleet {
         r.meanPrefilledTokens = mine.reduce(0) { $0 + draws[$1].prefilled } / count
         r.meanCachedTokens = mine.reduce(0) { $0 + draws[$1].cached } / count
         r.draws = mine.count
+        r.meanSamplingHalfWidth = relativeHalfWidth(of: wattHours)
         return r
     }
 

@@ -10,6 +10,8 @@ struct TestTimeComputeRow {
     var cls: ClassResult
     var base: ClassResult?
     var multiple: Double?
+    /// The multiple's 95 % interval from the two classes' sampling errors (`ttcInterval`).
+    var interval: (low: Double, high: Double)?
     var notComparable: String?
     var caveats: [(short: String, long: String)]
 }
@@ -26,8 +28,12 @@ extension WorkloadReport {
         let rows = scenarios.flatMap { s in s.fleet.classes.map { (s, $0) } }.filter { $0.1.strategy != "single" }
         guard let baseReport = scenarios.first else { return [] }
         return rows.map { s, c in
-            let x = Self.ttcRatio(s.fleet, c, base: baseReport.fleet)
-            return TestTimeComputeRow(scenario: s, cls: c, base: Self.counterpart(c, in: baseReport.fleet), multiple: x.ratio, notComparable: x.why,
+            let x = Self.ttcRatio(s.fleet, c, base: baseReport.fleet), base = Self.counterpart(c, in: baseReport.fleet)
+            // The base class itself is 1 exactly: no sampling range.
+            let itself = s.fleet.name == baseReport.fleet.name && base?.name == c.name
+            return TestTimeComputeRow(scenario: s, cls: c, base: base, multiple: x.ratio,
+                                      interval: itself ? nil : x.ratio.flatMap { r in base.flatMap { Self.ttcInterval(r, c, base: $0) } },
+                                      notComparable: x.why,
                                       caveats: x.ratio == nil ? [] : Self.ttcCaveats(s, c, base: baseReport, scenarios: workload.scenarios))
         }
     }
@@ -43,11 +49,16 @@ extension WorkloadReport {
         if deploymentsCompared {
             intro += " Where a class runs the strategy the first scenario's class runs, its multiple compares deployments (model, GPU, layout), which differ by design."
         }
+        let ranged = rows.contains { $0.interval != nil }
+        if ranged {
+            intro += " Beside each multiple is its 95 % sampling range: where another seed would put it, from both classes' sampling errors taken as independent (classes that share their draws through `sameDrawsAs` move together, so theirs is narrower than shown); the first scenario's own class is 1 exactly. The estimator's error band is not in it."
+        }
         let marked = rows.contains { !$0.caveats.isEmpty }
         if marked {
             intro += " A caveat marks a multiple that is not like for like (the list below says why)."
         }
         var header = ["scenario", "class", "strategy", "output tokens", "batch", "mean Wh", "× \(base.name)"]
+        if ranged { header.append("95 % sampling range") }
         if marked { header.append("caveats") }
         var b: [ReportBlock] = [
             .heading(2, "Test-time compute"),
@@ -55,11 +66,12 @@ extension WorkloadReport {
             .table(header,
                    rows.map { r in
                        let figures = FleetRendering.classFigures(r.cls)
-                       let cells = [r.scenario.fleet.name, r.cls.name, r.cls.strategyWords, figures[2], String(r.cls.effectiveBatch),
+                       var cells = [r.scenario.fleet.name, r.cls.name, r.cls.strategyWords, figures[2], String(r.cls.effectiveBatch),
                                     figures[1], r.multiple.map(Self.multipleWords) ?? "–"]
+                       if ranged { cells.append(r.interval.map { "\(Self.multipleWords($0.low))–\(Self.multipleWords($0.high))" } ?? "–") }
                        return marked ? cells + [r.caveats.map(\.short).joined(separator: "; ")] : cells
                    },
-                   numeric: [3, 4, 5, 6]),
+                   numeric: ranged ? [3, 4, 5, 6, 7] : [3, 4, 5, 6]),
         ]
         let notes = rows.compactMap { r in r.notComparable.map { "\(Self.rowName(r)): \($0) (–: not comparable)" } }
             + rows.filter { !$0.caveats.isEmpty }.map { r in "\(Self.rowName(r)): " + r.caveats.map(\.long).joined(separator: "; ") }
@@ -94,6 +106,17 @@ extension WorkloadReport {
         guard same.draws > 0 else { return (nil, "\(ReportDocument.code(base.name)) class \(ReportDocument.code(same.name)) has no queries drawn") }
         guard same.whPerQuery.mean > 0 else { return (nil, "\(ReportDocument.code(base.name)) class \(ReportDocument.code(same.name)) uses no energy") }
         return (c.whPerQuery.mean / same.whPerQuery.mean, nil)
+    }
+
+    /// A multiple's 95 % interval from the sampling errors of the two means it divides: on the log
+    /// scale their relative half-widths add in quadrature (the delta method, draws taken as
+    /// independent). Nil where either class has fewer than two draws. The multiples had been
+    /// printed alone, so "12.7 ×" could not be told from "12.5 ×" by a reader without rerunning
+    /// the workload under other seeds.
+    static func ttcInterval(_ ratio: Double, _ c: ClassResult, base: ClassResult) -> (low: Double, high: Double)? {
+        guard let a = c.meanSamplingHalfWidth, let b = base.meanSamplingHalfWidth else { return nil }
+        let h = (a * a + b * b).squareRoot()
+        return (ratio * exp(-h), ratio * exp(h))
     }
 
     /// The base scenario's class a class is compared with (`ttcRatio`), its result and its input.
@@ -252,7 +275,8 @@ extension WorkloadReport {
                 ("prefixCacheHit", .num(c.prefixCacheHit)), ("strategyWords", .str(c.strategyWords)),
                 ("boundary", .str(r.scenario.fleet.boundary.rawValue)), ("meanWhPerQuery", drawn(c.whPerQuery.mean)),
                 ("meanOutputTokens", drawn(c.meanOutputTokens)), ("effectiveBatch", .num(Double(c.effectiveBatch))),
-                ("base", base), ("multiple", .optionalNumber(r.multiple)), ("notComparable", r.notComparable.map(JSONValue.str) ?? .null),
+                ("base", base), ("multiple", .optionalNumber(r.multiple)),
+                ("multipleLow", .optionalNumber(r.interval?.low)), ("multipleHigh", .optionalNumber(r.interval?.high)), ("notComparable", r.notComparable.map(JSONValue.str) ?? .null),
                 ("caveats", .array(r.caveats.map { .obj([("short", .str($0.short)), ("long", .str($0.long))]) })),
             ])
         })
@@ -264,6 +288,7 @@ extension WorkloadReport {
         "scenario", "class", "strategy", "factor", "n", "beams", "rounds", "calls", "tool_tokens", "prefix_cache_hit", "boundary",
         "wh_mean", "wh_median", "output_tokens_mean", "effective_batch", "calls_mean", "prefilled_tokens_mean", "cached_tokens_mean",
         "base_scenario", "base_class", "base_wh_mean", "multiple", "not_comparable", "caveats", "caveat_details",
+        "multiple_low", "multiple_high",
     ]
 
     /// `NAME.ttc.csv`, nil when the report has no test-time-compute table.
@@ -281,7 +306,8 @@ extension WorkloadReport {
             lines.append(CSVWriter.line([r.scenario.fleet.name, c.name, c.strategy] + parameters + [n(c.prefixCacheHit), r.scenario.fleet.boundary.rawValue,
                 drawn(c.whPerQuery.mean), drawn(c.whPerQuery.median), drawn(c.meanOutputTokens), String(c.effectiveBatch),
                 drawn(c.meanCalls), drawn(c.meanPrefilledTokens), drawn(c.meanCachedTokens)] + base
-                + [r.multiple.map(n) ?? "", r.notComparable ?? "", r.caveats.map(\.short).joined(separator: "; "), r.caveats.map(\.long).joined(separator: "; ")]))
+                + [r.multiple.map(n) ?? "", r.notComparable ?? "", r.caveats.map(\.short).joined(separator: "; "), r.caveats.map(\.long).joined(separator: "; "),
+                   r.interval.map { n($0.low) } ?? "", r.interval.map { n($0.high) } ?? ""]))
         }
         return lines.joined(separator: "\n") + "\n"
     }
