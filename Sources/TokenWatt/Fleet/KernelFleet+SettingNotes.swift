@@ -35,11 +35,14 @@ extension KernelFleet {
     /// request, never reach the cap: their figures are the uncapped ones, as `estimate` says of
     /// such a cap (`SettingCaveats.unboundCapNote`); `fleet` had said their band's runs ran at
     /// other settings, where `estimate` says the range holds as at TDP.
+    ///
+    /// Runs on every fleet run and lever, so a deployment that cannot have such a cap (no cap, a
+    /// cap at TDP, or a locked clock: `mayHaveUnboundCap`) is passed over before any step is
+    /// priced; for a scenario with neither cap nor clock lock this is a loop over its classes.
     func unboundCaps(classes: [QueryClass], surfaces: [ServingSurface]) throws -> [String] {
         var capped: Set<String> = [], bound: Set<String> = []
-        for (c, s) in zip(classes, surfaces) where c.share > 0 {
+        for (c, s) in zip(classes, surfaces) where c.share > 0 && Self.mayHaveUnboundCap(s.deployment) {
             let d = s.deployment
-            guard let cap = d.powerCap, cap.watts < d.gpu.tdp.watts, d.lockedClock == nil else { continue }
             capped.insert(c.deployment)
             let steps: [Phase] = [.decode(batch: s.localBatch, context: s.decodeContext),
                                   .mixed(decodeBatch: s.localBatch, context: s.decodeContext,
@@ -47,6 +50,13 @@ extension KernelFleet {
             if try steps.contains(where: { try estimator.forwardPass(d, phase: $0).powerLimited }) { bound.insert(c.deployment) }
         }
         return capped.subtracting(bound).sorted()
+    }
+
+    /// Whether `d` is capped below TDP with its clock free: the only deployments whose cap
+    /// `unboundCaps` checks against their heaviest steps.
+    private static func mayHaveUnboundCap(_ d: Deployment) -> Bool {
+        guard let cap = d.powerCap else { return false }
+        return cap.watts < d.gpu.tdp.watts && d.lockedClock == nil
     }
 
     /// Where a deployment's locked clock holds its GPUs' worst case below their power limit, the

@@ -34,6 +34,27 @@ enum TraceCommand {
         let format = try args.format([.text, .json], default: .text)
         let estimator = try CommonOptions.estimator(args)
         let deployment = try EstimateCommand.deployment(estimator, args)
+        let options = try replayOptions(args)
+        let perRequestPath = args.string("per-request"), hourlyPath = args.string("hourly")
+        try refuseOutputs(args, perRequest: perRequestPath, hourly: hourlyPath, log: file)
+        let name = file == "-" ? "(stdin)" : file
+        let (replay, summary) = try price(file, name: name, format: try logFormat(args), estimator: estimator, deployment: deployment,
+                                          options: options, perRequest: perRequestPath, hourly: hourlyPath)
+        if perRequestPath != nil, let note = summary.perRequestNote { Output.note("note: \(note)") }
+        if let note = replay.unservedNote(summary) { Output.note("note: \(note)") }
+        if let note = replay.shapeNote { Output.note("note: \(note)") }
+        for note in SettingCaveats.notes(deployment) { Output.note("note: \(note)") }  // as estimate says of the same deployment
+        if hourlyPath == "-" { Output.write(summary.hourlyCSV()) }
+        if perRequestPath == "-" || hourlyPath == "-" { return .success }
+        let range = replay.totalRange(summary)
+        Output.write(format == .json ? JSONWriter(sortKeys: false).write(summary.json(options: options, range: range,
+                                                                                           inputs: TraceSummary.inputs(file: name, deployment: deployment, options: options)))
+                                     : summary.text(deployment: deployment, options: options, file: file, range: range))
+        return .success
+    }
+
+    /// The replay's settings from the command's flags (each with its default).
+    private static func replayOptions(_ args: Arguments) throws -> TraceReplay.Options {
         var options = TraceReplay.Options()
         options.maxBatch = try args.int("max-batch", 1...1_000_000) ?? 256
         // A fleet deployment's tokenBudget, so a trace can price what `fleet` priced.
@@ -46,22 +67,34 @@ enum TraceCommand {
         if args.string("pue") != nil, options.boundary != .facility {
             Output.note("note: --pue is not used at the \(options.boundary.rawValue) boundary (only facility multiplies by the PUE); it is ignored")
         }
-        let perRequestPath = args.string("per-request"), hourlyPath = args.string("hourly")
+        return options
+    }
+
+    /// Refuses, before the log is read, outputs that cannot all be written: two on standard
+    /// output, a summary format with the rows on standard output, one on an input's path, or a
+    /// file this command did not write (`checkOutputFiles`).
+    private static func refuseOutputs(_ args: Arguments, perRequest: String?, hourly: String?, log file: String) throws {
         // The rows take standard output: a summary asked for there went nowhere, silently.
-        for (flag, path) in [("per-request", perRequestPath), ("hourly", hourlyPath)] where path == "-" {
+        for (flag, path) in [("per-request", perRequest), ("hourly", hourly)] where path == "-" {
             if let f = args.string("format") {
                 throw UsageError(description: "--\(flag) - writes the rows to standard output in place of the summary, so --format \(f) "
                                  + "would write nothing; give --\(flag) FILE to have the rows and the summary")
             }
         }
-        if perRequestPath == "-" && hourlyPath == "-" {
+        if perRequest == "-" && hourly == "-" {
             throw UsageError(description: "--per-request - and --hourly - both write to standard output; give one of them a FILE")
         }
-        try Output.refuseOverlaps(outputs: [("--per-request", perRequestPath), ("--hourly", hourlyPath)].compactMap { f, p in p.map { (f, $0) } },
+        try Output.refuseOverlaps(outputs: [("--per-request", perRequest), ("--hourly", hourly)].compactMap { f, p in p.map { (f, $0) } },
                                   inputs: [("the request log", file)] + CommonOptions.inputFiles(args))
-        try checkOutputFiles(perRequest: perRequestPath, hourly: hourlyPath)
-        var reader = try TraceReader(path: file, format: try logFormat(args))
-        let name = file == "-" ? "(stdin)" : file
+        try checkOutputFiles(perRequest: perRequest, hourly: hourly)
+    }
+
+    /// Streams the log through the replay, writing each priced request to `perRequest` as it
+    /// goes, then the hourly rows: both files or neither (`-` is standard output).
+    private static func price(_ file: String, name: String, format: TraceFormat?, estimator: Estimator, deployment: Deployment,
+                              options: TraceReplay.Options, perRequest perRequestPath: String?, hourly hourlyPath: String?)
+        throws -> (replay: TraceReplay, summary: TraceSummary) {
+        var reader = try TraceReader(path: file, format: format)
         let (started, sample) = try TraceReplay.start(&reader, name: name, estimator: estimator, deployment: deployment, options: options,
                                                       note: { Output.note("note: \($0)") })
         var replay = started
@@ -79,17 +112,7 @@ enum TraceCommand {
         }
         // Both outputs or neither: the per-request file is renamed only once the hourly one is staged.
         try Output.writeFiles(hourlyFile.map { [($0, summary.hourlyCSV())] } ?? [], streams: perRequest.map { [$0] } ?? [])
-        if perRequest != nil, let note = summary.perRequestNote { Output.note("note: \(note)") }
-        if let note = replay.unservedNote(summary) { Output.note("note: \(note)") }
-        if let note = replay.shapeNote { Output.note("note: \(note)") }
-        for note in SettingCaveats.notes(deployment) { Output.note("note: \(note)") }  // as estimate says of the same deployment
-        if hourlyPath == "-" { Output.write(summary.hourlyCSV()) }
-        if perRequestPath == "-" || hourlyPath == "-" { return .success }
-        let range = replay.totalRange(summary)
-        Output.write(format == .json ? JSONWriter(sortKeys: false).write(summary.json(options: options, range: range,
-                                                                                           inputs: TraceSummary.inputs(file: name, deployment: deployment, options: options)))
-                                     : summary.text(deployment: deployment, options: options, file: file, range: range))
-        return .success
+        return (replay, summary)
     }
 
     /// Refuses, before the log is read, an output whose folder does not exist or that names a file

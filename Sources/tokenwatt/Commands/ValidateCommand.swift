@@ -29,19 +29,60 @@ enum ValidateCommand {
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
-        let args = try Arguments(argv, valued: ["format", "data-dir", "calibration", "o", "output", "rows", "bands-out", "refits-out"],
+        let setup = try Setup(argv)
+        let args = setup.args
+        // The generalization refits only feed the report: a run that writes none skips them.
+        let skipped = skippedRefits(args, writesReport: setup.reportDir != nil)
+        var (report, suite, refits) = try build(data: setup.data, estimator: setup.estimator, skipped: skipped)
+        try refuseAfterSuite(args, suite: suite, refits: refits)
+        report.calibrationNote = CommonOptions.userCalibrationNote(args, estimator: setup.estimator).map {
+            "\($0); the figures below score that file, and the targets, levers and bands below are recomputed with it"
+        }
+        try writeOutputs(setup, report: report, suite: suite, refits: refits)
+        if let dataset = args.string("rows") { return try printRows(of: dataset, report: report, format: setup.format) }
+        printSummary(report, args: args, format: setup.format)
+        noteSuite(suite, report: report, refits: refits, estimator: setup.estimator)
+        return .success
+    }
+
+    /// What `run` settles before the suite runs (minutes): every refusal of the arguments and
+    /// outputs that needs no result comes here, so a slip costs no run.
+    private struct Setup {
+        let args: Arguments, format: OutputFormat, data: String, estimator: Estimator
+        /// Where the report goes: nil with --no-report, or for a partial run without -o DIR.
+        let reportDir: String?
+        /// Whether the run is partial (`partialSource`).
+        let partial: Bool
+
+        init(_ argv: [String]) throws {
+            args = try Arguments(argv, valued: ["format", "data-dir", "calibration", "o", "output", "rows", "bands-out", "refits-out"],
                                  boolean: ["by-model", "no-report", "quick"])
-        _ = try args.requirePositional(0, usage: usage)
-        // Rows are a table: text, CSV or JSON (they printed the text table whatever --format said).
-        let format = args.string("rows") == nil ? try args.format([.text, .json, .markdown], default: .text)
-            : try args.format([.text, .csv, .json], default: .text)
-        // Refused before the suite runs and before any note: `--rows levers --format json` had
-        // printed the partial run's note, run the suite and then exited 64 (2026-12-07 probe).
-        if let dataset = args.string("rows") { try refuseRowsFormat(dataset, format: format) }
-        let explicitDir = try args.outputPath()
-        try ReportCommand.refuseFileNameAsFolder(explicitDir)
-        let partial = try refusePartialInReports(args, explicitDir: explicitDir)
-        let data = try DataDirectory.resolve(explicit: args.string("data-dir"))
+            _ = try args.requirePositional(0, usage: usage)
+            // Rows are a table: text, CSV or JSON (they printed the text table whatever --format said).
+            format = args.string("rows") == nil ? try args.format([.text, .json, .markdown], default: .text)
+                : try args.format([.text, .csv, .json], default: .text)
+            // Refused before the suite runs and before any note: `--rows levers --format json` had
+            // printed the partial run's note, run the suite and then exited 64 (2026-12-07 probe).
+            if let dataset = args.string("rows") { try refuseRowsFormat(dataset, format: format) }
+            let explicitDir = try args.outputPath()
+            try ReportCommand.refuseFileNameAsFolder(explicitDir)
+            partial = try refusePartialInReports(args, explicitDir: explicitDir)
+            data = try DataDirectory.resolve(explicit: args.string("data-dir"))
+            try refuseBundledOutputConflicts(args)
+            estimator = try CommonOptions.estimator(args)
+            // Reports/ holds the bundled model's full run only: a partial run writes where -o says, or nowhere.
+            reportDir = args.flag("no-report") ? nil : partial ? explicitDir : explicitDir ?? "Reports"
+            // Refused before the suite runs (minutes): the run reads every file under the data folder.
+            try Output.refuseInsideData(outputs: [("--bands-out", args.string("bands-out")), ("--refits-out", args.string("refits-out")),
+                                                  ("-o", reportDir.map { $0 + "/validation.md" })]
+                .compactMap { what, path in path.map { (what, $0) } }, dataDirectory: data)
+            try checkOutputFiles(args, reportDir: reportDir)
+        }
+    }
+
+    /// --bands-out and --refits-out write the bundled coefficients' files, so they are refused
+    /// beside what would make them something else.
+    private static func refuseBundledOutputConflicts(_ args: Arguments) throws {
         // The bands file is what estimate reads as the bundled coefficients' error; bands measured
         // on a user file would be presented as those.
         if args.string("calibration") != nil, args.string("bands-out") != nil || args.string("refits-out") != nil {
@@ -51,17 +92,10 @@ enum ValidateCommand {
         if args.string("refits-out") != nil, args.flag("quick") {
             throw UsageError(description: "--refits-out writes the serving refits, which --quick skips: leave out one of the two")
         }
-        let estimator = try CommonOptions.estimator(args)
-        // Reports/ holds the bundled model's full run only: a partial run writes where -o says, or nowhere.
-        let reportDir = args.flag("no-report") ? nil : partial ? explicitDir : explicitDir ?? "Reports"
-        // Refused before the suite runs (minutes): the run reads every file under the data folder.
-        try Output.refuseInsideData(outputs: [("--bands-out", args.string("bands-out")), ("--refits-out", args.string("refits-out")),
-                                              ("-o", reportDir.map { $0 + "/validation.md" })]
-            .compactMap { what, path in path.map { (what, $0) } }, dataDirectory: data)
-        try checkOutputFiles(args, reportDir: reportDir)
-        // The generalization refits only feed the report: a run that writes none skips them.
-        let skipped = skippedRefits(args, writesReport: reportDir != nil)
-        var (report, suite, refits) = try build(data: data, estimator: estimator, skipped: skipped)
+    }
+
+    /// The refusals that need the suite's result, made before any file is written or note printed.
+    private static func refuseAfterSuite(_ args: Arguments, suite: ValidationSuite, refits: ServingRefitForecasts?) throws {
         // An unknown data set is refused before any file is written or note printed.
         if let dataset = args.string("rows") { _ = try rowSets(dataset, suite: suite) }
         // Refused rather than writing nothing: the refits are the bundled calibration's alone.
@@ -71,39 +105,52 @@ enum ValidateCommand {
         }
         // A file the bundled reader would refuse is not written (the tool would not start with it).
         if let path = args.string("refits-out") { try refits?.checkOneForecastPerLabel(file: path) }
-        let calibrationNote = CommonOptions.userCalibrationNote(args, estimator: estimator).map {
-            "\($0); the figures below score that file, and the targets, levers and bands below are recomputed with it"
-        }
-        report.calibrationNote = calibrationNote
+    }
+
+    /// Writes the report, the bands and the refits the options ask for, and says on stderr what
+    /// was written (or, for a partial run, why nothing was).
+    private static func writeOutputs(_ setup: Setup, report: ValidationReport, suite: ValidationSuite,
+                                     refits: ServingRefitForecasts?) throws {
+        let args = setup.args
         // The report and the bands are one set, written all or none: a bad --bands-out left a
         // new report beside the old bands. Each file goes with the option that names it, for the
         // refusal of two outputs on one path.
-        var named = (reportDir.map { Self.files(report, suite: suite, dir: $0, header: provenance(args)) } ?? []).map { (option: "the report", file: $0) }
+        var named = (setup.reportDir.map { Self.files(report, suite: suite, dir: $0, header: provenance(args)) } ?? [])
+            .map { (option: "the report", file: $0) }
         if let path = args.string("bands-out"), let bands = report.bands { named.append(("--bands-out", (path, bands.json()))) }
         if let path = args.string("refits-out"), let refits { named.append(("--refits-out", (path, refits.json()))) }
-        let outputs = named.map(\.file)
         try Output.refuseOverlaps(outputs: named.map { ($0.option, $0.file.path) }, inputs: CommonOptions.inputFiles(args))
         // The plots are named once the suite has run: checked as the report's files were.
         for (option, file) in named where option == "the report" { try checkReportFile(file.path) }
-        try Output.writeFiles(outputs)
+        try Output.writeFiles(named.map(\.file))
         // On stderr: standard output is the summary alone, which --format json makes one JSON document.
-        if let dir = reportDir { Output.note("wrote \(dir)/validation.md, validation.json and its plots") }
+        if let dir = setup.reportDir { Output.note("wrote \(dir)/validation.md, validation.json and its plots") }
         // Said, so that a run that kept no report is not mistaken for one that refreshed Reports/.
-        if partial, reportDir == nil, !args.flag("no-report"), let source = partialSource(args) {
+        if setup.partial, setup.reportDir == nil, !args.flag("no-report"), let source = partialSource(args) {
             Output.note("note: a partial run (\(source)) writes no report files unless -o DIR names a folder; Reports/ keeps the full run")
         }
-        if let dataset = args.string("rows") { return try printRows(of: dataset, report: report, format: format) }
-        let rows = args.flag("by-model") ? report.results + report.byFamily : report.results
+    }
+
+    /// The summary on stdout: the report as JSON or Markdown, or the text tables (summary rows,
+    /// targets, levers) under the calibration's note.
+    private static func printSummary(_ report: ValidationReport, args: Arguments, format: OutputFormat) {
         switch format {
         case .json: Output.write(JSONWriter().write(report.json()))
         case .markdown: Output.write(report.markdown(options: provenance(args).options, dataDirectory: provenance(args).dataDirectory))
         default:
-            if let note = calibrationNote { Output.write("note: \(note)\n\n") }
-            Output.write(Output.table(header, rows.filter { $0.estimator == "tokenwatt" || !args.flag("by-model") }.map(cells)))
+            let byModel = args.flag("by-model")
+            let rows = byModel ? report.results + report.byFamily : report.results
+            if let note = report.calibrationNote { Output.write("note: \(note)\n\n") }
+            Output.write(Output.table(header, rows.filter { $0.estimator == "tokenwatt" || !byModel }.map(cells)))
             Output.write("\nTARGETS (MAPE limits set by the issues): " + AccuracyTarget.summary(report.targets) + "\n")
             Output.write("\nLEVERS (runs that differ in one setting: predicted ÷ measured change − 1)\n" + Output.table(
                 ["lever", "campaign", "pairs", "MAPE", "median", "bias", "P5–P95", "same direction"], report.levers.map(ValidationReport.leverCells)))
         }
+    }
+
+    /// The suite's own notes on stderr: rows not estimated, each data set's notes, and refits or
+    /// bands that no longer match the bundled files estimate reads.
+    private static func noteSuite(_ suite: ValidationSuite, report: ValidationReport, refits: ServingRefitForecasts?, estimator: Estimator) {
         let skippedSets = Dictionary(grouping: suite.skipped, by: \.dataset)
         for (name, rows) in skippedSets.sorted(by: { $0.key < $1.key }) {
             Output.note("note: \(name): \(rows.count) rows not estimated (e.g. \(rows[0].label): \(rows[0].reason))")
@@ -119,7 +166,6 @@ enum ValidateCommand {
             Output.note("note: the bundled error bands and lever figures (estimate's range, fleet's levers) were computed from other runs "
                         + "(\(changed)); `tokenwatt \(ErrorBands.generatedBy.dropFirst("tokenwatt ".count))` updates them")
         }
-        return .success
     }
 
     /// Refused before the suite runs (minutes): `--bands-out` and `--refits-out` write into an
@@ -200,74 +246,6 @@ enum ValidateCommand {
         }
         if let svg = report.leverPlot() { files.append((dir + "/" + ValidationReport.leverPlotName, svg)) }
         return files
-    }
-
-    /// Every TokenWatt record of one data set, or of every part of a split one
-    /// (`energaizer-prefill` is `/fixed` and `/dvfs`): which rows an error figure comes from.
-    static func printRows(of dataset: String, report: ValidationReport, format: OutputFormat = .text) throws -> ExitCode {
-        try refuseRowsFormat(dataset, format: format)
-        if dataset == "levers" { return printLeverPairs(report.leverPairs) }
-        if dataset == "targets" { return printTargets(report.targets) }
-        let suite = report.suite
-        let sets = try rowSets(dataset, suite: suite)
-        let records = suite.records.filter { sets.contains($0.dataset) && $0.estimator == "tokenwatt" }
-        switch format {
-        case .csv:
-            Output.write(([CSVWriter.line(["dataset", "gpu", "row", "metric", "measured", "predicted", "relative_error"])] + records.map {
-                CSVWriter.line([$0.dataset, $0.gpu, $0.label, $0.metric, formatDataNumber($0.measured), formatDataNumber($0.predicted),
-                                formatDataNumber($0.relativeError)])
-            }).joined(separator: "\n") + "\n")
-            return .success
-        case .json:
-            Output.write(JSONWriter(sortKeys: false).write(.array(records.map {
-                .obj([("dataset", .str($0.dataset)), ("gpu", .str($0.gpu)), ("row", .str($0.label)), ("metric", .str($0.metric)),
-                      ("measured", .num($0.measured)), ("predicted", .num($0.predicted)), ("relativeError", .num($0.relativeError))])
-            })))
-            return .success
-        default: break
-        }
-        let parts = sets.count > 1
-        Output.write(Output.table((parts ? ["data set"] : []) + ["gpu", "row", "metric", "measured", "predicted", "error"], records.map {
-            (parts ? [$0.dataset] : [])
-                + [$0.gpu, $0.label, $0.metric, formatNumber($0.measured), formatNumber($0.predicted), formatPercent($0.relativeError)]
-        }))
-        return .success
-    }
-
-    /// `--rows levers` and `--rows targets` print text tables only; a data set's rows take
-    /// text, csv or json (the usage says so).
-    static func refuseRowsFormat(_ dataset: String, format: OutputFormat) throws {
-        if ["levers", "targets"].contains(dataset), format != .text {
-            throw UsageError(description: "--rows \(dataset) prints a text table; --format \(format.rawValue) is for a data set's rows (text, csv or json)")
-        }
-    }
-
-    /// The data sets `--rows DATASET` names: itself, or every part of a split one; none for
-    /// `levers` and `targets`. Refused when the suite has no such data set.
-    static func rowSets(_ dataset: String, suite: ValidationSuite) throws -> [String] {
-        if ["levers", "targets"].contains(dataset) { return [] }
-        let known = Set(suite.records.map(\.dataset))
-        let sets = known.contains(dataset) ? [dataset] : known.filter { $0.hasPrefix(dataset + "/") }.sorted()
-        guard !sets.isEmpty else {
-            throw UsageError(description: "--rows: unknown data set '\(dataset)'; known: \((known.sorted() + ["levers", "targets"]).joined(separator: ", "))")
-        }
-        return sets
-    }
-
-    /// Every target of the issues against its summary row, met or not.
-    static func printTargets(_ checks: [AccuracyTarget.Check]) -> ExitCode {
-        Output.write(Output.table(["dataset", "gpu", "metric", "n", "MAPE", "target", "met", "set in"], checks.map(ValidationReport.targetCells)))
-        return .success
-    }
-
-    /// Every lever pair: the runs behind each lever's figure, the ones moved the wrong way marked.
-    static func printLeverPairs(_ pairs: [LeverValidation.Pair]) -> ExitCode {
-        Output.write(Output.table(["lever", "campaign", "change", "shared setting", "measured", "predicted", "error", ""],
-                                  pairs.map { p in
-            [p.lever, p.campaign, "\(p.from) → \(p.to)", p.shared, formatNumber(p.measuredRatio, significant: 4),
-             formatNumber(p.predictedRatio, significant: 4), formatPercent(p.error), p.decisive && !p.sameDirection ? "wrong way" : ""]
-        }))
-        return .success
     }
 
     static let header = ["dataset", "gpu", "model", "metric", "estimator", "n", "MAPE", "median APE", "bias", "max APE"]
