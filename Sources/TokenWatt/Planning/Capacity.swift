@@ -288,12 +288,9 @@ public struct Capacity: Sendable {
     /// throughput 1.2–3.8× below the estimate, 4-bit weights dequantized), 8-bit experts without
     /// block scales, and a cap's decode saving beyond the largest measured (an upper bound).
     static func caveats(_ f: FleetResult, fleet: KernelFleet, change: LeverChange, estimator: Estimator) -> [String] {
-        let deployments = fleet.kernel.deployments.compactMap { named -> Deployment? in
-            var r = named.request
-            if let g = change.gpu { r.gpu = g }
-            if let w = change.powerCapWatts { r.powerCapWatts = w }
-            return try? estimator.deployment(r)
-        }
+        // As the fleet ran them (`KernelFleet.edited`): a cap above a GPU's limit runs it uncapped
+        // there, and a copy of the edit that set it had lost that deployment's caveats.
+        let deployments = fleet.kernel.deployments.compactMap { try? estimator.deployment(fleet.edited($0, by: change).request) }
         return ([fleet.estimatorErrorNote(f.estimatorError)].compactMap { $0 }
             + deployments.flatMap { QueryEstimate.deploymentCaveats($0) }
             + deployments.compactMap { EightBitExpertsCaveat.note(estimator, $0) }
