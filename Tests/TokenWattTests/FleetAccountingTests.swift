@@ -120,7 +120,7 @@ import Testing
         let gpu = try #require(facilities.gpus.first { $0.id == "h100-sxm" }), node = try #require(facilities.nodes.first { $0.id == "dgx-h100" })
         let perDay = (3 * gpu.kgCO2e + node.kgCO2e) * 1000 / (facilities.gpuLifetimeYears.value * 365)
         #expect(approx(try #require(e.perDay.embodiedGrams), perDay, rel: 1e-9))
-        #expect(report.files()[0].text.contains("Fleet: 3 GPUs in 1 nodes (deployment d: 3 × h100-sxm in 1 × dgx-h100, for a 1, b 1, c 1);"))
+        #expect(report.files()[0].text.contains("Fleet: 3 GPUs in 1 node (deployment d: 3 × h100-sxm in 1 × dgx-h100, for a 1, b 1, c 1);"))
     }
 
     /// Host power is about a quarter of a query's energy: the assumptions name the server's host

@@ -22,6 +22,9 @@ public struct FleetResult: Sendable {
     /// The part of the mean Wh per query that moves with GPU energy (with its PSU loss and PUE;
     /// kernel scenarios, 0 otherwise): what a lever's measured error scales.
     public var gpuProportionalWhPerQuery = 0.0
+    /// `gpuProportionalWhPerQuery` split by the GPU (catalog id) whose energy it is, GPUs with
+    /// traffic only (`KernelFleet.gpuProportionalByGPU`): what each GPU's measured bias scales.
+    public var gpuProportionalWhPerQueryByGPU: [String: Double] = [:]
     public var queriesPerDay: Double
     /// GPUs provisioned for the peak hour with headroom (nil for throughput-table scenarios).
     public var gpus: Int?

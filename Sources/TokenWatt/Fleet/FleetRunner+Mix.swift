@@ -95,7 +95,8 @@ extension FleetRunner {
                            whPerQuery: stats, gwhPerDay: gwh, queriesPerDay: scenario.queriesPerDay, gpus: nil, nodes: nil,
                            megawatts: 0, facilityMegawatts: gwh * 1e3 / 24, idleGWhPerDay: 0, medianLedger: [], meanLedger: [], varianceShares: [],
                            hourlyMegawatts: [], classes: [], levers: [],
-                           notes: ["mix of " + m.components.map { "\(formatPercent($0.share, decimals: 0)) \($0.scenario)\($0.divisor != nil ? " (with levers)" : "")" }.joined(separator: ", ")],
+                           notes: ["mix of " + zip(ShareWords.parts(m.components.map(\.share)), m.components)
+                               .map { "\($0) \($1.scenario)\($1.divisor != nil ? " (with levers)" : "")" }.joined(separator: ", ")],
                            samples: mixed)
         if let note = Self.trafficNote(scenario, m, results: results) { result.notes.append(note) }
         (result.overheadShare, result.sitePUE) = Self.site(parts)

@@ -60,6 +60,7 @@ public struct FleetRunner: Sendable {
             switch scenario.kind {
             case let .kernel(k):
                 r = try runKernel(scenario, k, samples: n, seed: scenarioSeed)
+                r.notes += dequantizationNotes(k) + Self.ownReplicasNotes(r)
             case let .throughputTable(t):
                 let (result, table) = try runTable(scenario, t, seed: scenarioSeed)
                 tables[scenario.name] = table
@@ -122,20 +123,10 @@ public struct FleetRunner: Sendable {
     /// What a lever onto another GPU inherits that its measured range leaves out: the other GPU's
     /// own measured bias (measured ÷ estimated GPU energy at its band's median: 1.25 for the B200
     /// against the H100's 1.03, so an H100 → B200 lever printed 39 % where the medians give 31 %,
-    /// outside its range from NVIDIA A100/H100 pairs) and the caveats its estimates carry (AMD's).
+    /// outside its range from NVIDIA A100/H100 pairs; `measuredMedianNote`, each deployment's GPU
+    /// in a scenario on several) and the caveats its estimates carry (AMD's).
     static func otherGPUNotes(lever name: String, base: FleetResult, changed r: FleetResult) -> [String] {
-        var notes: [String] = []
-        if base.estimatorError.count == 1, r.estimatorError.count == 1, r.estimatorError[0].gpu != base.estimatorError[0].gpu,
-           case let (b, l) = (base.estimatorError[0].band, r.estimatorError[0].band),
-           base.whPerQuery.mean > 0, abs(l.ratioMedian / b.ratioMedian - 1) > 0.005 {
-            func corrected(_ x: FleetResult, _ m: Double) -> Double { x.whPerQuery.mean + x.gpuProportionalWhPerQuery * (m - 1) }
-            let saving = 1 - corrected(r, l.ratioMedian) / corrected(base, b.ratioMedian)
-            // A GPU without runs of its own takes the pool's band (GPUs forecast from specs).
-            func median(_ e: GPUErrorBand) -> String { "\(e.gpu) \(QueryRange.ratio(e.band.ratioMedian))" + (e.band.gpu == e.gpu ? "" : " (pooled)") }
-            let gpus = "\(median(r.estimatorError[0])), \(median(base.estimatorError[0]))"
-            notes.append("lever \(name): with each GPU's energy at its measured median (measured ÷ estimated: \(gpus); tokenwatt validate) "
-                         + "it \(saving >= 0 ? "saves" : "costs") \(formatPercent(abs(saving), decimals: 0))")
-        }
+        var notes = [measuredMedianNote(lever: name, base: base, changed: r)].compactMap { $0 }
         notes += r.notes.filter { PublishedServing.isServingCaveat($0) && !base.notes.contains($0) }.map { "lever \(name): \($0)" }
         return notes
     }

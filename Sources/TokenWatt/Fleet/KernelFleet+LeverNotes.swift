@@ -62,6 +62,7 @@ extension KernelFleet {
                     : "changes deployment\(edits.count == 1 ? "" : "s") \(words); \(same.joined(separator: ", ")) already run\(same.count == 1 ? "s" : "") that way")
             }
         }
+        if let note = CapAtTDP.leverNote(change, deployments: deployments.map { ($0.name, $0.changed) }) { out.notes.append(note) }
         for d in deployments {
             let prefix = several ? "deployment \(d.name): " : ""
             // The precision a model lever ran at where the lever gave none and it is not the

@@ -107,7 +107,7 @@ extension KernelFleet {
                                                         engines: d.dataParallel, whPerQuery: [:])
         let figures = "\(formatNumber(spread, significant: 4)) against \(formatNumber(packed, significant: 4)) Wh at the \(boundary.rawValue) boundary"
         let command = request.map { estimateCommand($0, r, load: load.text, pue: pue.text) }
-        return plain + "; spread over all \(replicas) replicas, each would keep \(alternative.inFlight), and a query of the class's mean "
+        return plain + "; spread over \(replicas == 1 ? "its one replica, it" : "all \(replicas) replicas, each") would keep \(alternative.inFlight), and a query of the class's mean "
             + "\(r.inputTokens) + \(r.outputTokens) tokens would cost \(spread >= packed ? "+" : "")\(formatPercent(spread / packed - 1)) "
             + "(\(figures)" + (command.map { "; one replica at that load: \($0), whose note on the load served alone gives both" } ?? "") + ")"
     }

@@ -141,6 +141,7 @@ extension KernelFleet {
         result.meanSamplingHalfWidth = Self.samplingHalfWidth(values, draws: draws, mean: mean)
         if !draws.isEmpty {
             result.gpuProportionalWhPerQuery = mean - meanWattHours(draws, surfaces: surfaces, idle: idle) { _ in 0 }
+            result.gpuProportionalWhPerQueryByGPU = gpuProportionalByGPU(draws, surfaces: surfaces, idle: idle, mean: mean)
         }
     }
 

@@ -180,7 +180,8 @@ public struct KernelFleet: Sendable {
             named.request.model = m
         }
         if let b = ch.maxBatch { named.maxBatch = b }
-        if let w = ch.powerCapWatts { named.request.powerCapWatts = w }
+        // A cap above the (edited) GPU's highest limit runs it uncapped where another deployment takes it (`CapAtTDP`).
+        if let w = ch.powerCapWatts { named.request.powerCapWatts = leverCap(w, gpu: named.request.gpu, change: ch) }
         if let f = ch.smClockMHz { named.request.smClockMHz = f }
         if let f = ch.framework { named.request.framework = f }
         if let s = ch.sampling { named.request.sampling = s }

@@ -125,10 +125,13 @@ extension Capacity {
     }
 
     /// Why a cap of `watts` cannot run on a candidate whose deployments run on `gpus` (nil: not
-    /// in the catalog, which the fleet refuses in its own words), naming `--caps`; nil when every
-    /// GPU allows it.
+    /// in the catalog, which the fleet refuses in its own words), naming `--caps`: below some
+    /// GPU's range, or above every GPU's; nil otherwise. Above some GPUs' range but within
+    /// another's, those GPUs run uncapped (`CapAtTDP`), as a lever applies to each deployment it can.
     static func capRangeRefusal(_ watts: Double, gpus: [GPUSpec?]) -> String? {
-        let outside = gpus.compactMap { $0 }.filter { !$0.powerCapRange.contains(watts) }
+        let known = gpus.compactMap { $0 }
+        let below = known.filter { watts < $0.powerCapRange.lowerBound }
+        let outside = (below.isEmpty && known.allSatisfy({ watts > $0.powerCapRange.upperBound }) ? known : below)
             .reduce(into: [GPUSpec]()) { kept, g in if !kept.contains(where: { $0.id == g.id }) { kept.append(g) } }
         guard !outside.isEmpty else { return nil }
         return "--caps \(formatNumber(watts)): outside the range "
@@ -146,7 +149,7 @@ extension Capacity {
         let candidates: [[GPUSpec?]] = gpus.flatMap { gpu -> [[GPUSpec?]] in
             w.scenarios.compactMap { s in
                 guard case let .kernel(k) = s.kind else { return nil }
-                return k.deployments.map { try? catalog.gpu(gpu ?? $0.request.gpu) }
+                return served(k).map { try? catalog.gpu(gpu ?? $0.request.gpu) }
             }
         }
         for case let .watts(watts) in caps {

@@ -176,29 +176,30 @@ public struct Capacity: Sendable {
         }
         for (seed, scenario, written, gpu, cap) in candidates {
             let (k, change) = Self.capped(written, gpu: gpu, cap: cap)
-            let tdp = { (request: DeploymentRequest) in (try? runner.estimator.gpus.gpu(gpu ?? request.gpu).tdp.watts) }
-            let gpuName = Self.gpuName(gpu, k, runner.estimator)
+            let specs = Self.served(k).map { try? runner.estimator.gpus.gpu(gpu ?? $0.request.gpu) }
+            let hardware = Self.hardware(k, gpu: gpu, cap: cap, estimator: runner.estimator)
+            let gpuName = hardware.gpu
             // A cap at TDP beside `none` is the uncapped run: `--caps none,700` on an H100 printed
             // "TDP (700 W)" and "700 W" rows of the same figures.
-            if caps.contains(.uncapped), let note = Self.capAtTDPNote(cap, gpuName: gpuName, tdpWatts: k.deployments.map { tdp($0.request) }) {
+            if caps.contains(.uncapped), let note = Self.capAtTDPNote(cap, gpuName: gpuName, tdpWatts: specs.map { $0?.tdp.watts }) {
                 if !notes.contains(note) { notes.append(note) }
                 continue
             }
             let label = Self.label(scenario.name, gpuName: gpuName, cap: cap)
             // A cap outside the GPU's range had failed inside the fleet as "scenario llama70b,
             // deployment d: power cap 100 W is outside the range…", naming no flag.
-            if let w = cap.cappedWatts,
-               let reason = Self.capRangeRefusal(w, gpus: k.deployments.map { try? runner.estimator.gpus.gpu(gpu ?? $0.request.gpu) }) {
+            if let w = cap.cappedWatts, let reason = Self.capRangeRefusal(w, gpus: specs) {
                 failures.append((label, reason))
                 continue
             }
+            // A cap above some GPU's highest limit runs it uncapped where another GPU takes it (`CapAtTDP`), as a lever does.
+            if let w = cap.cappedWatts, let clause = CapAtTDP.clause(w, gpus: specs) { notes.append("\(label): \(clause)") }
             do {
                 let sized = try Self.sizeCandidate(scenario, k, change: change, runner: runner, budgetMegawatts: budgetMegawatts,
                                                    samples: samples ?? w.samples, seed: seed, sizing: sizing)
-                let run = Self.settings(k.deployments.map(\.request), cap: cap.cappedWatts, tdpWatts: tdp)
                 let f = sized.fleet, perDay = f.queriesPerDay
-                var row = Row(scenario: scenario.name, gpu: gpuName, powerCapWatts: run.powerCapWatts, smClockMHz: run.smClockMHz,
-                              setting: run.label, queriesPerDay: perDay, averageQPS: perDay / 86_400,
+                var row = Row(scenario: scenario.name, gpu: gpuName, powerCapWatts: hardware.powerCapWatts, smClockMHz: hardware.smClockMHz,
+                              setting: hardware.setting, queriesPerDay: perDay, averageQPS: perDay / 86_400,
                               peakQPS: perDay / 86_400 * sized.peakShare, gpus: f.hardware.reduce(0) { $0 + $1.gpus },
                               whPerQuery: f.whPerQuery.mean, boundary: f.boundary)
                 row.itlMs = f.meanITLMs
@@ -260,12 +261,6 @@ public struct Capacity: Sendable {
         return (k, change)
     }
 
-    /// The candidate GPU, or the deployments' own, by the catalog's id, not the workload's alias,
-    /// as estimate and fleet name it.
-    static func gpuName(_ gpu: String?, _ k: KernelScenario, _ estimator: Estimator) -> String {
-        gpu ?? Set(k.deployments.map { (try? estimator.gpus.gpu($0.request.gpu).id) ?? $0.request.gpu }).sorted().joined(separator: "+")
-    }
-
     /// A candidate in words: "chat on h100-sxm capped at 300 W".
     static func label(_ scenario: String, gpuName: String, cap: Cap) -> String {
         let setting = switch cap {
@@ -293,12 +288,9 @@ public struct Capacity: Sendable {
     /// throughput 1.2–3.8× below the estimate, 4-bit weights dequantized), 8-bit experts without
     /// block scales, and a cap's decode saving beyond the largest measured (an upper bound).
     static func caveats(_ f: FleetResult, fleet: KernelFleet, change: LeverChange, estimator: Estimator) -> [String] {
-        let deployments = fleet.kernel.deployments.compactMap { named -> Deployment? in
-            var r = named.request
-            if let g = change.gpu { r.gpu = g }
-            if let w = change.powerCapWatts { r.powerCapWatts = w }
-            return try? estimator.deployment(r)
-        }
+        // As the fleet ran them (`KernelFleet.edited`): a cap above a GPU's limit runs it uncapped
+        // there, and a copy of the edit that set it had lost that deployment's caveats.
+        let deployments = fleet.kernel.deployments.compactMap { try? estimator.deployment(fleet.edited($0, by: change).request) }
         return ([fleet.estimatorErrorNote(f.estimatorError)].compactMap { $0 }
             + deployments.flatMap { QueryEstimate.deploymentCaveats($0) }
             + deployments.compactMap { EightBitExpertsCaveat.note(estimator, $0) }
@@ -325,22 +317,6 @@ public struct Capacity: Sendable {
         // of each class (`KernelFleet.packingClause`).
         notes += f.notes.filter { $0.hasPrefix(KernelFleet.packingNotePrefix) }
         return notes
-    }
-
-    /// The cap and clock the fleet runs at: `cap` (a `--caps` candidate) over each deployment's
-    /// own cap, and each deployment's clock. The row had labelled a workload's own 300 W cap "TDP"
-    /// (its figures were the capped run's) and named no locked clock. No cap reads "TDP (700 W)"
-    /// with the GPU's TDP from `tdpWatts`, as `estimate`'s settings line names it.
-    static func settings(_ requests: [DeploymentRequest], cap: Double?, tdpWatts: (DeploymentRequest) -> Double? = { _ in nil })
-        -> (powerCapWatts: Double?, smClockMHz: Double?, label: String) {
-        let caps = requests.map { cap ?? $0.powerCapWatts }, clocks = requests.map(\.smClockMHz)
-        func same(_ xs: [Double?]) -> Double? { Set(xs).count == 1 ? xs.first ?? nil : nil }
-        let labels = zip(zip(caps, clocks), requests).map { setting, r in
-            let (c, f) = setting
-            return (c.map { "\(formatNumber($0)) W" } ?? "TDP" + (tdpWatts(r).map { " (\(formatNumber($0)) W)" } ?? ""))
-                + (f.map { ", \(formatNumber($0)) MHz" } ?? "")
-        }
-        return (same(caps), same(clocks), labels.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: "+"))
     }
 
     /// What `s` is and why it is not sized (nil: a kernel scenario, which is). The kind is its

@@ -178,7 +178,7 @@ public struct PowerPlan: Sendable {
             "model \(m.id): \(m.layers) layers, hidden \(m.hiddenSize), \(m.heads) heads (\(m.kvHeads) KV), FFN \(m.ffnSize), \(formatNumber(m.totalParams / 1e9, significant: 4))B parameters; \(m.source)",
             "\(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.precision.rawValue) weights, vLLM continuous batching of \(serving.effectiveBatch) sequences (requested \(inputs.batch)) of \(inputs.inputTokens) + \(inputs.outputTokens) tokens",
             "host: \(d.node.name) (\(d.node.id)), \(formatNumber(d.node.hostActivePower.watts)) W busy / \(formatNumber(d.node.hostIdlePower.watts)) W idle for \(d.node.gpuCount) GPUs, PSU efficiency \(formatPercent(d.node.psuEfficiency, decimals: 0))",
-            "duty cycle \(formatPercent(inputs.dutyCycle, decimals: 0)) of 8760 h a year serving, idle otherwise; PUE \(formatNumber(inputs.pue))"
+            "duty cycle \(ShareWords.whole(inputs.dutyCycle)) of 8760 h a year serving, idle otherwise; PUE \(formatNumber(inputs.pue))"
                 + (inputs.pue == LedgerSettings.defaultPUE ? " (default: \(LedgerSettings.defaultPUESource))" : ""),
             "recommended PSU capacity = peak wall power (every GPU at \(worstCaseBasis), host busy) × 1.25 (NEC 210.19(A)(1): continuous loads at 125 %)",
             "cooling load = wall power while serving × 3.412 BTU/h per W (NIST SP 811)",
@@ -225,7 +225,7 @@ public struct PowerPlan: Sendable {
         s += "  at the wall        \(formatNumber(totalWatts, significant: 4)) W while serving, \(formatNumber(idleWatts, significant: 4)) W idle, \(formatNumber(peakWatts, significant: 4)) W worst case\n"
         s += "  cooling            \(formatNumber(coolingBTUPerHour, significant: 4)) BTU/h\n"
         s += "  PSU capacity       \(formatNumber(recommendedPSUWatts, significant: 4)) W recommended (peak × 1.25)\n"
-        s += "  a year             \(formatNumber(annualKilowattHours, significant: 4)) kWh at a \(formatPercent(inputs.dutyCycle, decimals: 0)) duty cycle, PUE \(formatNumber(inputs.pue))"
+        s += "  a year             \(formatNumber(annualKilowattHours, significant: 4)) kWh at a \(ShareWords.whole(inputs.dutyCycle)) duty cycle, PUE \(formatNumber(inputs.pue))"
         s += annualCost.map { ", cost \(formatNumber($0, significant: 4)) \(inputs.currency) at \(formatNumber(inputs.pricePerKWh ?? 0)) \(inputs.currency)/kWh\n" } ?? "\n"
         s += "  throughput         \(formatNumber(serving.outputTokensPerSecond, significant: 4)) output tokens/s, \(formatNumber(serving.energyPerOutputToken.joules, significant: 3)) J per output token (GPUs)\n"
         if let r = range {

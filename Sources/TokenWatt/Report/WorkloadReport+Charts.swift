@@ -135,6 +135,9 @@ extension WorkloadReport {
         // cost low–high beside gwh_per_day_low/high, and per million output tokens (a FinOps
         // probe found cost per day and per period only).
         "cost_per_query", "cost_per_day_low", "cost_per_day_high", "cost_per_million_output_tokens",
+        // Appended: facility_megawatts is a fleet's provisioned peak, but the day's mean for a
+        // scenario with no fleet of its own (a mix, a throughput table), as JSON's facilityMegawattsIsMean says.
+        "facility_megawatts_is_mean",
     ]
 
     func csv() -> String {
@@ -161,7 +164,7 @@ extension WorkloadReport {
             let bases = [e.basisNames.location ?? "", e.basisNames.market ?? ""]
             let water = [n(e.perDay.waterOnsiteLitres / 1e3), n(e.perDay.waterOffsiteLitres / 1e3), e.waterBases.onsite, e.waterBases.offsite]
             lines.append(CSVWriter.line(fields + energyRange + carbonRange + [Self.embodiedNotCounted(s)] + bases + [Self.hardwareCell(f)] + water
-                                        + Self.disclosureCells(e, n) + Self.costCells(e, n)))
+                                        + Self.disclosureCells(e, n) + Self.costCells(e, n) + [f.gpus == nil ? "true" : "false"]))
         }
         return lines.joined(separator: "\n") + "\n"
     }

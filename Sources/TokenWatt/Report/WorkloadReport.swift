@@ -164,12 +164,12 @@ public struct WorkloadReport: Sendable {
         var b: [ReportBlock] = [.heading(2, "Scenario \(ReportDocument.code(f.name))"), .paragraph(f.description.isEmpty ? "(no description)" : f.description)]
         b.append(.paragraph("Wh per query at the `\(f.boundary.rawValue)` boundary: median \(wh(f.whPerQuery.median)) (IQR \(wh(f.whPerQuery.p25))–\(wh(f.whPerQuery.p75)), P5–P95 \(wh(f.whPerQuery.p5))–\(wh(f.whPerQuery.p95))), mean \(wh(f.whPerQuery.mean)); \(FleetRendering.queries(f.queriesPerDay)) queries a day use \(formatNumber(f.gwhPerDay, significant: 3)) GWh\(FleetRendering.rangeWords(f, unit: " GWh"))."))
         if let g = f.gpus {
-            b.append(.paragraph("Fleet: \(g) GPUs in \(f.nodes ?? 0) nodes (" + FleetRendering.serverWords(f) + "); \(FleetRendering.peakWords(f)); idle provisioned capacity uses \(FleetRendering.idleWords(f, unit: "GWh a day", facilityUnit: "GWh"))."))
+            b.append(.paragraph("Fleet: \(formatCount(g, "GPU")) in \(formatCount(f.nodes ?? 0, "node")) (" + FleetRendering.serverWords(f) + "); \(FleetRendering.peakWords(f)); idle provisioned capacity uses \(FleetRendering.idleWords(f, unit: "GWh a day", facilityUnit: "GWh"))."))
         }
         if let latency = FleetRendering.scenarioLatencyWords(f) { b.append(.paragraph("Latency: \(latency).")) }
         if !f.classes.isEmpty {
             b.append(.table(["class", "strategy", "share", "median Wh", "mean Wh", "output tokens", "batch"],
-                            f.classes.map { [$0.name, $0.strategyWords, formatPercent($0.share, decimals: 0)] + FleetRendering.classFigures($0) + [FleetRendering.batchWords($0)] },
+                            f.classes.map { [$0.name, $0.strategyWords, ShareWords.whole($0.share)] + FleetRendering.classFigures($0) + [FleetRendering.batchWords($0)] },
                             numeric: [2, 3, 4, 5, 6]))
         }
         if !f.meanLedger.isEmpty {

@@ -1,0 +1,50 @@
+import KernelPower
+
+extension KernelFleet {
+    /// The part of the mean Wh per query that moves with each GPU's energy (with its PSU loss and
+    /// PUE), by GPU id: the mean less the mean with that GPU's draws at no GPU energy. The mean is
+    /// linear in each draw's GPU energy, so the parts add up to `gpuProportionalWhPerQuery`.
+    /// GPUs whose part is none (no traffic) are left out.
+    func gpuProportionalByGPU(_ draws: [Sample], surfaces: [ServingSurface], idle: [Double], mean: Double) -> [String: Double] {
+        var parts: [String: Double] = [:]
+        for gpu in surfaces.map(\.deployment.gpu.id).uniqued() {
+            let part = mean - meanWattHours(draws, surfaces: surfaces, idle: idle) { surfaces[$0.cls].deployment.gpu.id == gpu ? 0 : $0.gpuWh }
+            if part != 0 { parts[gpu] = part }
+        }
+        return parts
+    }
+}
+
+extension FleetRunner {
+    /// A lever onto other GPUs with each GPU's energy at its measured median (measured ÷
+    /// estimated GPU energy, `ErrorBand.ratioMedian`) before and after, deployment by deployment:
+    /// the mean + Σ over GPUs of its GPU-proportional part × (median − 1). Nil where the lever
+    /// leaves the GPUs as they are, a GPU with traffic has no band, or the medians are alike
+    /// (within 0.5 %). It had been said only of a scenario on one GPU: an A100 + H200 router's
+    /// lever onto B200 printed no word of the B200's 1.26 median against the pool's 0.957.
+    static func measuredMedianNote(lever name: String, base: FleetResult, changed r: FleetResult) -> String? {
+        guard base.whPerQuery.mean > 0, let before = medians(base), let after = medians(r),
+              Set(before.map(\.error.gpu)) != Set(after.map(\.error.gpu)) else { return nil }
+        let all = after + before.filter { b in !after.contains { $0.error.gpu == b.error.gpu } }
+        let ratios = all.map(\.error.band.ratioMedian)
+        guard let low = ratios.min(), let high = ratios.max(), low > 0, high / low - 1 > 0.005 else { return nil }
+        func corrected(_ x: FleetResult, _ m: [(error: GPUErrorBand, part: Double)]) -> Double {
+            x.whPerQuery.mean + m.reduce(0) { $0 + $1.part * ($1.error.band.ratioMedian - 1) }
+        }
+        let saving = 1 - corrected(r, after) / corrected(base, before)
+        // A GPU without runs of its own takes the pool's band (GPUs forecast from specs).
+        let gpus = all.map { e in "\(e.error.gpu) \(QueryRange.ratio(e.error.band.ratioMedian))" + (e.error.band.gpu == e.error.gpu ? "" : " (pooled)") }
+        return "lever \(name): with each GPU's energy at its measured median (measured ÷ estimated: \(gpus.joined(separator: ", ")); tokenwatt validate) "
+            + "it \(saving >= 0 ? "saves" : "costs") \(formatPercent(abs(saving), decimals: 0))"
+    }
+
+    /// Each GPU with traffic in `x`, in the order its error bands are listed, with its band and
+    /// GPU-proportional part; nil where one has no band (another calibration) or none has traffic.
+    /// A result without the split (one GPU) takes its whole part.
+    static func medians(_ x: FleetResult) -> [(error: GPUErrorBand, part: Double)]? {
+        let parts = x.gpuProportionalWhPerQueryByGPU.isEmpty && x.estimatorError.count == 1
+            ? [x.estimatorError[0].gpu: x.gpuProportionalWhPerQuery] : x.gpuProportionalWhPerQueryByGPU
+        guard !parts.isEmpty, parts.keys.allSatisfy({ g in x.estimatorError.contains { $0.gpu == g } }) else { return nil }
+        return x.estimatorError.compactMap { e in parts[e.gpu].map { (e, $0) } }
+    }
+}
