@@ -84,24 +84,25 @@ import Testing
         #expect(r.notes.contains("class chat: a decode step's 64-token budget keeps 64 sequences decoding, fewer than the deployment's batch limit"))
     }
 
-    /// Data-parallel replicas are each priced with a whole number of sequences: maxBatch 300 on 8
-    /// replicas runs 8 × 38 = 304, more than the limit, and 299 runs 8 × 37 = 296, which is
-    /// rounding, not the KV cache. The fleet had priced 304 with nothing said, and called 296
-    /// what the KV cache holds; the note now says which, in the fleet's text and the report.
+    /// Data-parallel replicas are each priced with a whole number of sequences, rounded down
+    /// since the limit is a maximum: maxBatch 300 and 299 on 8 replicas both run 8 × 37 = 296,
+    /// which is rounding, not the KV cache (300 had run 8 × 38 = 304, past the limit, until
+    /// 2026-12-07). The fleet had priced 304 with nothing said, and called 296 what the KV cache
+    /// holds; the note now says which, in the fleet's text and the report.
     @Test func aBatchLimitThatDoesNotSplitOverReplicasIsNamed() throws {
         func deployment(_ limit: Int) -> String {
             #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm", "gpus": 8, "tp": 1, "maxBatch": \#(limit)}"#
         }
         let over = try runWorkload(kernelWorkload(deployment: deployment(300)), samples: 200)[0]
-        #expect(over.classes[0].effectiveBatch == 304)
-        let note = "class chat: batch 300 does not split evenly over 8 data-parallel replicas: each is priced with 38 sequences, 304 in all, more than the deployment's batch limit of 300"
+        #expect(over.classes[0].effectiveBatch == 296)
+        let note = "class chat: batch 300 does not split evenly over 8 data-parallel replicas: each is priced with 37 sequences, 296 in all (rounded down: the batch is a maximum)"
         #expect(over.notes.contains(note), "\(over.notes)")
         let w = try readWorkload(kernelWorkload(deployment: deployment(300)))
         #expect(FleetRendering.text(w, [over]).contains("note: \(note)"))
         let report = try WorkloadReport.build(w, name: "t", source: "w.json", runner: FleetRunner(dataDirectory: nil), accountant: TestCatalogs.accountant, samples: 200)
         #expect(report.files()[0].text.contains("- \(note)"))
         let under = try runWorkload(kernelWorkload(deployment: deployment(299)), samples: 200)[0]
-        #expect(under.notes.contains("class chat: batch 299 does not split evenly over 8 data-parallel replicas: each is priced with 37 sequences, 296 in all"), "\(under.notes)")
+        #expect(under.notes.contains("class chat: batch 299 does not split evenly over 8 data-parallel replicas: each is priced with 37 sequences, 296 in all (rounded down: the batch is a maximum)"), "\(under.notes)")
         #expect(!under.notes.contains { $0.contains("KV cache holds") })
         let even = try runWorkload(kernelWorkload(deployment: deployment(256)), samples: 200)[0]
         #expect(!even.notes.contains { $0.contains("batch limit") || $0.contains("split evenly") }, "\(even.notes)")

@@ -237,12 +237,13 @@ import Testing
 
     /// Every data-parallel replica is priced with the same whole number of sequences, so a batch
     /// that does not split evenly is served as another batch; the estimate says which (it used to
-    /// turn 100 over 8 replicas into 104, and 1 over 4 into 4, without a word).
+    /// turn 100 over 8 replicas into 104, and 1 over 4 into 4, without a word). The split rounds
+    /// down, since the batch is a maximum (until 2026-12-07 it rounded 100 over 8 up to 104).
     @Test func aBatchThatDoesNotSplitOverTheReplicasSaysWhatIsPriced() throws {
         let d = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", gpus: 8, tensorParallel: 1))
         let uneven = try estimate(d, batch: 100)
-        #expect(uneven.serving.effectiveBatch == 104)
-        #expect(uneven.assumptions.contains("batch 100 does not split evenly over 8 data-parallel replicas: each is priced with 13 sequences, 104 in all"))
+        #expect(uneven.serving.effectiveBatch == 96)
+        #expect(uneven.assumptions.contains("batch 100 does not split evenly over 8 data-parallel replicas: each is priced with 12 sequences, 96 in all (rounded down: the batch is a maximum)"))
         let few = try estimate(d, batch: 3)
         #expect(few.serving.effectiveBatch == 8)
         #expect(few.assumptions.contains { $0.hasPrefix("batch 3 is fewer sequences than the 8 data-parallel replicas") && $0.hasSuffix("5 would sit idle") })
@@ -344,7 +345,7 @@ import Testing
         #expect(gh200.assumptions.contains { $0.hasPrefix("1 request starts per step per engine") && $0.hasSuffix("one chunk of up to 1 token") })
         let replicas = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", gpus: 8, tensorParallel: 1))
         #expect(try estimate(replicas, batch: 11).assumptions.contains(
-            "batch 11 does not split evenly over 8 data-parallel replicas: each is priced with 1 sequence, 8 in all"))
+            "batch 11 does not split evenly over 8 data-parallel replicas: each is priced with 1 sequence, 8 in all (rounded down: the batch is a maximum)"))
         let budget = try estimate(try deployment(), batch: 8, input: 4096, output: 1)
         #expect(budget.assumptions.contains { $0.hasPrefix("a step's 8192-token budget holds 1 decoding sequence per engine") })
         for q in [gh200, budget] {

@@ -12,6 +12,8 @@ extension Kernel.Shape {
                 + (a.window.map { " window \($0)" } ?? "")
         case let .memory(m):
             return "stream \(Self.bytes(m.bytesRead + m.bytesWritten))"
+        case let .collective(c) where c.kind == .send:
+            return "send \(Self.bytes(c.bytes)) point to point" + (c.nodes > 1 ? " across nodes" : "")
         case let .collective(c):
             return "\(c.kind.rawValue) \(Self.bytes(c.bytes)) × \(c.participants)" + (c.nodes > 1 ? " over \(c.nodes) nodes" : "")
         }

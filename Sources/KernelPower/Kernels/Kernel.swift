@@ -166,12 +166,19 @@ public struct MemoryOpShape: Sendable {
     }
 }
 
-/// A collective across the GPUs of a tensor- or expert-parallel group.
+/// A collective across the GPUs of a tensor- or expert-parallel group, or a point-to-point send
+/// between two pipeline stages.
 public struct CollectiveShape: Sendable {
-    public enum Kind: String, Sendable { case allReduce = "all_reduce", allToAll = "all_to_all", allGather = "all_gather" }
+    /// `send`: one GPU hands its buffer to one peer (a pipeline stage's activations, NCCL
+    /// `ncclSend`/`ncclRecv`); it had been an all-to-all of two parties and twice the message, the
+    /// same bytes on the wire, listed as "all_to_all 524 kB × 2".
+    public enum Kind: String, Sendable {
+        case allReduce = "all_reduce", allToAll = "all_to_all", allGather = "all_gather", send
+    }
     public var kind: Kind
-    /// The message, in bytes: each GPU's whole buffer for an all-reduce or an all-to-all, and for
-    /// an all-gather the gathered buffer every GPU ends with (each contributes a p-th of it).
+    /// The message, in bytes: each GPU's whole buffer for an all-reduce or an all-to-all, for
+    /// an all-gather the gathered buffer every GPU ends with (each contributes a p-th of it), and
+    /// for a send the buffer the sender hands its peer.
     public var bytes: Double
     public var participants: Int
     /// Nodes the group spans (1: every GPU on one node's NVLink/PCIe fabric).
@@ -188,24 +195,27 @@ public struct CollectiveShape: Sendable {
     /// of g = p / nodes GPUs. An all-reduce runs hierarchically, as NCCL does across nodes:
     /// reduce-scatter and all-gather within the node (2(g−1)/g of the message over NVLink), and
     /// between them a ring all-reduce across the nodes of each GPU's 1/g shard (2(N−1)/N of it,
-    /// over the GPU's own NIC). All-to-all and all-gather send (p−g)/p of the message off the node.
+    /// over the GPU's own NIC). All-to-all and all-gather send (p−g)/p of the message off the node;
+    /// a send between nodes puts its whole message on the scale-out network.
     public var hierarchicalBytes: (intra: Double, inter: Double) {
         guard nodes > 1 else { return (bytesOnWire, 0) }
         let p = Double(participants), n = Double(nodes), g = p / n
         switch kind {
         case .allReduce: return (2 * (g - 1) / g * bytes, 2 * (n - 1) / n * bytes / g)
         case .allToAll, .allGather: return ((g - 1) / p * bytes, (p - g) / p * bytes)
+        case .send: return (0, bytesOnWire)
         }
     }
 
     /// Bytes each GPU sends over its links: ring all-reduce 2(p−1)/p, all-to-all and
-    /// all-gather (p−1)/p of the message.
+    /// all-gather (p−1)/p of the message, a send the whole message.
     public var bytesOnWire: Double {
         let p = Double(participants)
         guard p > 1 else { return 0 }
         switch kind {
         case .allReduce: return 2 * (p - 1) / p * bytes
         case .allToAll, .allGather: return (p - 1) / p * bytes
+        case .send: return bytes
         }
     }
 }

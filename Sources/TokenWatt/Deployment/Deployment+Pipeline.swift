@@ -74,7 +74,6 @@ extension Deployment {
     func stageSend(tokens: Double) -> Kernel {
         let bytes = tokens * Double(model.hiddenSize) * precision.activationBytes
         let crossesNodes = nodesSpanned(by: tensorParallel * pipelineParallel) > 1
-        // A two-party exchange of twice the message puts exactly the message on the wire.
-        return Kernel("pp_send", .collective(collective(.allToAll, bytes: 2 * bytes, participants: 2, nodes: crossesNodes ? 2 : 1)))
+        return Kernel("pp_send", .collective(collective(.send, bytes: bytes, participants: 2, nodes: crossesNodes ? 2 : 1)))
     }
 }

@@ -35,9 +35,10 @@ extension SurfaceEstimate {
             ("whPerQuery", .obj(Boundary.allCases.map { ($0.rawValue, .num(wh[$0] ?? 0)) })),
         ] + kernelOnly + [
             ("effectiveBatch", numbers(formula.effectiveBatch)), ("requestedBatch", numbers(request.batch)),
-            ("engines", numbers(d.attentionRanks)), ("sequencesPerEngine", numbers(formula.localBatch)), ("maxBatch", .null),
+            ("engines", numbers(d.attentionRanks)), ("sequencesPerEngine", numbers(formula.localBatch)),
+            ("maxBatch", numbers(formula.maxBatch)),
             ("busyFraction", .optionalNumber(formula.busy)), ("pue", .num(formula.pue)),
-            ("batchLimit", .null), ("prefillShare", .null), ("powerLimited", .null), ("promptChunking", .null), ("atLoad", .null),
+            ("batchLimit", .str(formula.batchLimit.rawValue)), ("prefillShare", .null), ("powerLimited", .null), ("promptChunking", .null), ("atLoad", .null),
             ("range", range.map { QueryRange.json($0.band, low: $0.low, high: $0.high) } ?? .null),
             ("settings", QueryEstimate.settingsJSON(d, request: request, requestedBatch: request.batch, reference: reference)),
             ("assumptions", .array(caveats.map(JSONValue.str))),

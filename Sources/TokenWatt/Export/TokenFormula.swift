@@ -22,6 +22,9 @@ public struct TokenFormula: Sendable {
     public let utilization: Utilization
     /// Sequences in flight per attention rank, and the chunk length of chunked prefill.
     public let localBatch: Int
+    /// Sequences of the reference request the KV cache holds, and what holds the batch below the
+    /// one asked for (`ServingSurface`), for `estimate --method surface`'s JSON.
+    public let maxBatch: Int, batchLimit: BatchLimit
     let chunk: Double
     let ranks: Double, gpus: Double
     /// Per-GPU decode step (J, s) by mean context, and a prompt chunk's extra cost per token by
@@ -51,6 +54,7 @@ public struct TokenFormula: Sendable {
         pue = settings.pue
         utilization = settings.utilization
         localBatch = s.localBatch
+        (maxBatch, batchLimit) = (s.maxBatch, s.batchLimit)
         chunk = Double(s.chunk)
         ranks = Double(d.attentionRanks)
         gpus = Double(d.gpuCount)

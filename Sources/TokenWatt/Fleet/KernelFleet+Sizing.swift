@@ -198,8 +198,9 @@ extension KernelFleet {
 
     /// Why a class runs another batch than its deployment's `maxBatch`: the KV cache or a step's
     /// token budget holds fewer, or the limit does not split evenly over data-parallel replicas,
-    /// each priced with the nearest whole number of sequences (maxBatch 300 on 8 replicas is
-    /// priced as 8 × 38 = 304, more than the limit, which had been said nowhere).
+    /// each priced with ⌊limit / replicas⌋ sequences (`ServingEstimator.perRank`; maxBatch 300 on
+    /// 8 replicas is priced as 8 × 37 = 296), or one each when the limit is below the replicas
+    /// (more than the limit).
     static func batchNote(surface s: ServingSurface, limit: Int) -> String? {
         let ranks = s.deployment.attentionRanks, inFlight = s.localBatch * ranks
         if inFlight > limit || (inFlight < limit && s.batchLimit == .none),

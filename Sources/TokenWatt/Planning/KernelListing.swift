@@ -87,10 +87,13 @@ public struct KernelListing: Sendable {
         let limit = (d.powerCap ?? d.gpu.tdp).watts
         let over = b.kernels.filter { $0.power.watts > limit * 1.001 }
         guard let top = over.max(by: { $0.power.watts < $1.power.watts }) else { return nil }
-        return "\(over.count) kernel\(over.count == 1 ? "" : "s") draw more than the \(formatNumber(limit)) W limit on their own "
+        return "\(kernelsDraw(over.count)) more than the \(formatNumber(limit)) W limit on \(over.count == 1 ? "its" : "their") own "
             + "(\(top.kernel) \(formatNumber(top.power.watts, significant: 4)) W): the limiter holds the pass's mean power, not each kernel's, "
             + "so these watts are the model's energy per operation over the kernel's time, not a draw the board sustains"
     }
+
+    /// "1 kernel draws", "6 kernels draw": the note had read "1 kernel draw more … on their own".
+    static func kernelsDraw(_ n: Int) -> String { "\(formatCount(n, "kernel")) \(n == 1 ? "draws" : "draw")" }
 }
 
 // MARK: - Rendering

@@ -83,7 +83,8 @@ public struct PowerPlan: Sendable {
     public init(estimator: Estimator, deployment d: Deployment, inputs: Inputs) throws {
         deployment = d
         self.inputs = inputs
-        let request = ServingRequest(batch: inputs.batch, inputTokens: inputs.inputTokens, outputTokens: inputs.outputTokens)
+        let request = ServingRequest(batch: inputs.batch, inputTokens: inputs.inputTokens, outputTokens: inputs.outputTokens,
+                                     tokenBudget: ServingRequest.defaultTokenBudget(for: d))
         // Refused as `estimate` refuses it: priced at batch 1, it gave a power no engine draws.
         try KVCacheBudget.requireRoom(request, on: d)
         serving = try ServingEstimator(estimator: estimator, deployment: d).estimate(request)

@@ -164,7 +164,8 @@ public enum Sweep {
             position.cap = uncapped
             let atDefault = ran[repeats.original(of: spec.index(position))]
             let d = try estimator.deployment(p.request)
-            let serving = ServingRequest(batch: p.batchLimit, inputTokens: spec.inputTokens, outputTokens: spec.outputTokens)
+            let serving = ServingRequest(batch: p.batchLimit, inputTokens: spec.inputTokens, outputTokens: spec.outputTokens,
+                                         tokenBudget: ServingRequest.defaultTokenBudget(for: d))
             var out = p
             if let note = try DecodeClockCaveat.note(estimator, d, decodeJoules: p.decodeJoules, atDefault: {
                 try atDefault ?? estimator.serve($0, serving).decode.energy.joules
@@ -181,7 +182,8 @@ public enum Sweep {
         do {
             let d = try estimator.deployment(request)
             p.precision = d.precision
-            let serving = ServingRequest(batch: batch, inputTokens: spec.inputTokens, outputTokens: spec.outputTokens)
+            let serving = ServingRequest(batch: batch, inputTokens: spec.inputTokens, outputTokens: spec.outputTokens,
+                                         tokenBudget: ServingRequest.defaultTokenBudget(for: d))
             // A point whose one sequence does not fit even alone cannot run (estimate refuses it);
             // priced at batch 1 it had reached the frontier.
             try KVCacheBudget.requireRoom(serving, on: d)

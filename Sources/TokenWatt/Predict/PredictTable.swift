@@ -181,7 +181,8 @@ public enum ServeColumns {
                                "wh_per_query_gpu_low", "wh_per_query_gpu_high"]
 
     static func values(estimator: Estimator, deployment d: Deployment, request r: PredictRequest) throws -> [String: JSONValue] {
-        let serving = ServingRequest(batch: r.batch, inputTokens: r.inputTokens, outputTokens: r.outputTokens)
+        let serving = ServingRequest(batch: r.batch, inputTokens: r.inputTokens, outputTokens: r.outputTokens,
+                                     tokenBudget: ServingRequest.defaultTokenBudget(for: d))
         let q = try QueryEstimate(estimator: estimator, deployment: d, request: serving, settings: try LedgerSettings())
         let s = q.serving
         var v: [String: JSONValue] = [

@@ -98,21 +98,26 @@ public struct ServingEstimator: Sendable {
         perRank(min(batch, budget.maxBatch), ranks: ranks)
     }
 
-    /// A deployment's batch split evenly over its attention ranks (data-parallel replicas), to
-    /// the nearest whole sequence and at least one each.
+    /// A deployment's batch split evenly over its attention ranks (data-parallel replicas):
+    /// ⌊batch / ranks⌋ each, at least one. The batch is a maximum (vLLM's `max_num_seqs`, a sweep's
+    /// `maxBatch`), so a split that does not come out even rounds down: rounding to the nearest had
+    /// priced `--gpus 3 --tp 1 --batch 8` at 9 sequences and a sweep's maxBatch 10 on 4 GPUs at 12.
+    /// Every replica runs the same batch, so one price serves them all; the few sequences left over
+    /// (fewer than the replicas) are not priced, and `replicaSplitNote` says so.
     public static func perRank(_ batch: Int, ranks: Int) -> Int {
-        max(1, Int((Double(batch) / Double(ranks)).rounded()))
+        max(1, batch / max(1, ranks))
     }
 
     /// Says so when the batch does not split evenly over the data-parallel replicas: every
-    /// replica is priced with the same whole number of sequences, so the deployment's batch and
-    /// throughput are that number times the replicas, not the batch asked for.
+    /// replica is priced with the same whole number of sequences, ⌊batch / replicas⌋, so the
+    /// deployment's batch and throughput are that number times the replicas, below the batch asked for.
     static func replicaSplitNote(_ batch: Int, perRank: Int, ranks: Int) -> String? {
         guard ranks > 1, perRank * ranks != batch else { return nil }
         if batch < ranks {
             return "batch \(batch) is fewer sequences than the \(ranks) data-parallel replicas: each replica is priced with one sequence (\(ranks) in all), as if every replica were serving; with \(batch) in flight, \(ranks - batch) would sit idle"
         }
-        return "batch \(batch) does not split evenly over \(ranks) data-parallel replicas: each is priced with \(formatCount(perRank, "sequence")), \(perRank * ranks) in all"
+        return "batch \(batch) does not split evenly over \(ranks) data-parallel replicas: each is priced with \(formatCount(perRank, "sequence")), "
+            + "\(perRank * ranks) in all (rounded down: the batch is a maximum)"
     }
 
     /// A pipeline whose engine holds fewer sequences than stages cannot fill its microbatches:

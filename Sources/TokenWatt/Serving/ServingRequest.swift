@@ -1,3 +1,5 @@
+import KernelPower
+
 /// What a deployment serves at steady state: how many sequences are in flight and how long the
 /// requests are.
 public struct ServingRequest: Sendable, Equatable {
@@ -5,11 +7,15 @@ public struct ServingRequest: Sendable, Equatable {
     public var batch: Int
     public var inputTokens: Int
     public var outputTokens: Int
-    /// Tokens per continuous-batching step (vLLM `max_num_batched_tokens`; its default with
-    /// chunked prefill in the V1 engine is 8192, `defaultTokenBudget`).
+    /// Tokens per continuous-batching step (vLLM `max_num_batched_tokens`). `estimate`,
+    /// `diagnose`, `tune`, `kernels`, `sweep`, `power` and `predict` take vLLM's default for the
+    /// GPU (`defaultTokenBudget(for:)`): 8192 on a GPU of 70 GiB or more other than an A100, 2048
+    /// elsewhere.
     public var tokenBudget: Int
-    /// vLLM V1's default step budget with chunked prefill, the one figure every default reads.
-    public static let defaultTokenBudget = 8192
+    /// The step budget of a request built without its engine's default in hand (a data set's runs,
+    /// which `validate` prices at their own engines' settings; a calibration's runs; `bench`):
+    /// vLLM's server default on an H100-class GPU (`EngineDefaults.largeGPU`).
+    public static let defaultTokenBudget = EngineDefaults.largeGPU.tokenBudget
     /// Fraction of GPU memory the engine may use (vLLM `gpu_memory_utilization`, default 0.9).
     public var memoryUtilization: Double
     /// Continuous batching at steady state (a live service), or one static batch of identical
@@ -63,4 +69,51 @@ extension ServingRequest {
     public var hasInterTokenInterval: Bool { Self.hasInterTokenInterval(outputTokens) }
     /// The words that say why: "ITL – (one output token: no interval between tokens)".
     public static let noIntervalWords = "one output token: no interval between tokens"
+}
+
+extension ServingRequest {
+    /// A serving engine's default step budget (`max_num_batched_tokens`) and cap on sequences in
+    /// flight (`max_num_seqs`) when neither is set. The batch is always given here (`--batch`, a
+    /// sweep's `maxBatch`, a workload's), so `maxSequences` is what vLLM would run without one.
+    public struct EngineDefaults: Sendable, Equatable {
+        public let tokenBudget: Int
+        public let maxSequences: Int
+
+        /// vLLM's OpenAI API server (`vllm serve`) on a GPU of at least 70 GiB that is not an A100.
+        public static let largeGPU = EngineDefaults(tokenBudget: 8192, maxSequences: 1024)
+        /// vLLM's OpenAI API server on every other GPU.
+        public static let otherGPU = EngineDefaults(tokenBudget: 2048, maxSequences: 256)
+    }
+
+    /// The device memory from which vLLM takes its larger defaults: 70 GiB.
+    static let largeGPUMemory = ByteCount.gibibytes(70)
+
+    /// vLLM's defaults for its OpenAI API server on `gpu`: `largeGPU` (8192 tokens, 1024
+    /// sequences) where the device has at least 70 GiB and its name does not contain "a100",
+    /// `otherGPU` (2048, 256) elsewhere. Source: vllm-project/vllm@99d7eb5d6a51 (the 0.11 line),
+    /// vllm/engine/arg_utils.py, `EngineArgs._set_default_args`, the
+    /// `UsageContext.OPENAI_API_SERVER` entries ("Setting large `max_num_batched_tokens` for A100
+    /// reduces throughput, see PR #17885"); tests/engine/test_arg_utils.py,
+    /// `test_defaults_with_usage_context`. vLLM reads the device's total memory and name at start-up;
+    /// here the catalog's memory and its id and name stand for them (no catalog GPU lies between
+    /// 48 and 80 GiB, so the few GiB a driver keeps move none across the line). vLLM also caps
+    /// `max_num_seqs` at `max_num_batched_tokens`, which neither pair reaches.
+    public static func vllmServerDefaults(on gpu: GPUSpec) -> EngineDefaults {
+        let isA100 = (gpu.id + " " + gpu.name).lowercased().contains("a100")
+        return gpu.memoryCapacity.bytes >= largeGPUMemory.bytes && !isA100 ? .largeGPU : .otherGPU
+    }
+
+    /// The step budget a request on `d` takes when none is given: vLLM's default on `gpu`
+    /// (`vllmServerDefaults`) under vLLM (CUDA graphs or eager), `defaultTokenBudget` (8192) under
+    /// every other engine, whose defaults this does not model per GPU (TensorRT-LLM's
+    /// `max_num_tokens` defaults to 8192; HF transformers runs one static batch with no step budget).
+    public static func defaultTokenBudget(for d: Deployment) -> Int { defaultTokenBudget(on: d.gpu, framework: d.framework) }
+
+    /// `defaultTokenBudget(for:)` for a GPU and engine before a deployment is read.
+    public static func defaultTokenBudget(on gpu: GPUSpec, framework: Framework) -> Int {
+        switch framework {
+        case .vllm, .vllmEager: vllmServerDefaults(on: gpu).tokenBudget
+        default: defaultTokenBudget
+        }
+    }
 }

@@ -24,10 +24,13 @@ enum DiagnoseCommand {
         let args = try Arguments(argv, valued: EstimateCommand.requestFlags.union(["format"]), boolean: [])
         _ = try args.requirePositional(0, usage: usage)
         let format = try args.format([.text, .json], default: .text)
-        let serving = try EstimateCommand.servingRequest(args)
-        let estimator = try CommonOptions.estimator(args), request = try EstimateCommand.deploymentRequest(args)
+        let estimator = try CommonOptions.estimator(args)
+        let serving = try EstimateCommand.servingRequest(args, gpus: estimator.gpus)
+        let request = try EstimateCommand.deploymentRequest(args, gpus: estimator.gpus)
         let d = try EstimateCommand.parallelismFlagged { try Diagnosis(estimator: estimator, request: request, serving: serving) }
-        Output.write(format == .json ? JSONWriter(sortKeys: false).write(d.json()) : d.text())
+        // The JSON carries the KV cache in vLLM's start-up figures, as estimate's does.
+        let kvCache = KVCacheCapacity(deployment: d.base.deployment, request: d.base.request)
+        Output.write(format == .json ? JSONWriter(sortKeys: false).write(kvCache.appended(to: d.json())) : d.text())
         return .success
     }
 }

@@ -19,8 +19,11 @@ enum EstimateCommand {
       sequences the KV cache holds.
       --sampling top-p (vLLM's default, from the model's generation config) sorts every sequence's
       logits each step under vLLM's PyTorch sampler; direct samples from them as they are.
+      --token-budget N is vLLM's max_num_batched_tokens; left out, vLLM's server default for the GPU:
+      8192 on a GPU of 70 GiB or more other than an A100, 2048 elsewhere (8192 under trtllm or sglang).
       The JSON starts with tool and catalogs, and the receipt and Markdown end with the line
-      `tokenwatt version` prints: the build a figure came from.
+      `tokenwatt version` prints: the build a figure came from. The JSON's kvCache gives the KV cache
+      as vLLM's start-up log does: GiB per GPU, tokens per engine, bytes per token per GPU, page size.
     """
 
     /// The serving engines `--framework` takes, for usage texts.
@@ -44,14 +47,16 @@ enum EstimateCommand {
         _ = try args.requirePositional(0, usage: usage)
         let format = try args.format([.text, .json, .csv, .markdown], default: .text)
         let estimator = try CommonOptions.estimator(args)
-        let request = try deploymentRequest(args)
-        let serving = try servingRequest(args)
+        let request = try deploymentRequest(args, gpus: estimator.gpus)
+        let serving = try servingRequest(args, gpus: estimator.gpus)
         let settings = try ledgerSettings(args)
         let boundary = try args.choice("boundary", Boundary.self) ?? .facility
         let deployment = try parallelismFlagged { try estimator.deployment(request) }
         // A request whose own input + output the whole KV cache cannot hold is refused, as an
         // engine would refuse it; the budget at its mean context had priced it at batch 1.
         try KVCacheBudget.requireRoom(serving, on: deployment)
+        // The cache in vLLM's start-up figures, for the JSON of either method.
+        let kvCache = KVCacheCapacity(deployment: deployment, request: serving)
         switch args.string("method") ?? "kernel" {
         case "kernel":
             // The kernel path prices the request itself: a reference shape there was ignored silently.
@@ -65,7 +70,7 @@ enum EstimateCommand {
                                         settings: settings, boundary: boundary)
             if let note = e.formula.shareNote(input: serving.inputTokens, output: serving.outputTokens) { Output.note("note: " + note) }
             switch format {
-            case .json: Output.write(JSONWriter(sortKeys: false).write(withProvenance(e.json())))
+            case .json: Output.write(JSONWriter(sortKeys: false).write(kvCache.appended(to: withProvenance(e.json()))))
             case .csv: Output.write(e.csv())
             // The markdown ends with the build that printed it, as the kernel path's does; the
             // text stays its four tab-separated lines, one per boundary, which tools read, and
@@ -82,7 +87,7 @@ enum EstimateCommand {
         }
         let e = try QueryEstimate(estimator: estimator, deployment: deployment, request: serving, settings: settings, boundary: boundary)
         switch format {
-        case .json: Output.write(JSONWriter(sortKeys: false).write(e.json()))
+        case .json: Output.write(JSONWriter(sortKeys: false).write(kvCache.appended(to: e.json())))
         case .csv: Output.write(CSVWriter.line(QueryEstimate.csvHeader) + "\n" + CSVWriter.line(e.csvRow()) + "\n")
         case .markdown: Output.write(e.markdown())
         case .text: Output.write(e.receipt())
@@ -102,14 +107,25 @@ enum EstimateCommand {
         return v
     }
 
-    /// The request shape shared by `estimate`, `diagnose`, `tune` and `kernels`.
-    static func servingRequest(_ args: Arguments) throws -> ServingRequest {
+    /// The request shape shared by `estimate`, `diagnose`, `tune` and `kernels`; the step budget is
+    /// `--token-budget`, or the engine's default on the GPU `--gpu` names (`defaultTokenBudget`).
+    static func servingRequest(_ args: Arguments, gpus: GPUCatalog) throws -> ServingRequest {
         ServingRequest(
             batch: try required(args.int("batch", 1...1_000_000), "batch"),
             inputTokens: try required(args.int("input", 1...10_000_000), "input"),
             outputTokens: try required(args.int("output", 1...10_000_000), "output"),
-            tokenBudget: try args.int("token-budget", 1...10_000_000) ?? ServingRequest.defaultTokenBudget,
+            tokenBudget: try args.int("token-budget", 1...10_000_000) ?? defaultTokenBudget(args, gpus: gpus),
             memoryUtilization: try memoryUtilization(args) ?? Deployment.memoryUtilization)
+    }
+
+    /// The step budget when `--token-budget` is not given: vLLM's default on the GPU and engine the
+    /// command line names (`ServingRequest.defaultTokenBudget(on:framework:)`), 8192 on an H100 and
+    /// 2048 on an A100 or L40S; every estimate had taken 8192. An unknown GPU or engine takes 8192
+    /// here, and is refused where the deployment is read, naming the flag.
+    static func defaultTokenBudget(_ args: Arguments, gpus: GPUCatalog?) -> Int {
+        guard let gpus, let id = args.string("gpu"), let gpu = try? gpus.gpu(id) else { return ServingRequest.defaultTokenBudget }
+        let framework = (try? args.choice("framework", Framework.self)) ?? .vllm
+        return ServingRequest.defaultTokenBudget(on: gpu, framework: framework)
     }
 
     /// `--memory-utilization F`, read by both `servingRequest` (the KV budget) and
@@ -119,8 +135,10 @@ enum EstimateCommand {
         try args.double("memory-utilization", 0.05...1)
     }
 
-    /// The deployment flags shared by every command that prices one deployment.
-    static func deploymentRequest(_ args: Arguments) throws -> DeploymentRequest {
+    /// The deployment flags shared by every command that prices one deployment. `gpus` resolves
+    /// the default step budget that sizes a does-not-fit refusal's suggestion (`defaultTokenBudget`;
+    /// without it, 8192, as `power` prices its batch).
+    static func deploymentRequest(_ args: Arguments, gpus: GPUCatalog? = nil) throws -> DeploymentRequest {
         var r = DeploymentRequest(model: try required(args.string("model"), "model"), gpu: try required(args.string("gpu"), "gpu"))
         r.gpus = try args.int("gpus", 1...4096)
         r.tensorParallel = try args.int("tp", 1...4096)
@@ -139,7 +157,7 @@ enum EstimateCommand {
         // The request's shape, where given, sizes the layout a does-not-fit refusal suggests
         // (read leniently: `servingRequest` refuses bad values, and some commands take no request).
         if let i = try? args.int("input", 1...10_000_000), let o = try? args.int("output", 1...10_000_000) {
-            r.fitRequirement = FitRequirement(tokenBudget: (try? args.int("token-budget", 1...10_000_000)) ?? ServingRequest.defaultTokenBudget,
+            r.fitRequirement = FitRequirement(tokenBudget: (try? args.int("token-budget", 1...10_000_000)) ?? defaultTokenBudget(args, gpus: gpus),
                                               inputTokens: i, outputTokens: o)
         }
         return r
@@ -148,7 +166,7 @@ enum EstimateCommand {
     /// The deployment the command line describes (`deploymentRequest`), its parallelism refused
     /// as a usage error (`parallelismFlagged`).
     static func deployment(_ estimator: Estimator, _ args: Arguments) throws -> Deployment {
-        try parallelismFlagged { try estimator.deployment(try deploymentRequest(args)) }
+        try parallelismFlagged { try estimator.deployment(try deploymentRequest(args, gpus: estimator.gpus)) }
     }
 
     /// Runs `body`, turning a refusal of the deployment's parallel layout into a usage error

@@ -31,7 +31,7 @@ enum KernelsCommand {
             for flag in ["pass", "context", "stage"] where args.string(flag) != nil {
                 throw UsageError(description: "--\(flag) lists one pass; --per-query splits a whole query, leave one of them out")
             }
-            let q = try QueryKernels(estimator: estimator, deployment: deployment, serving: try EstimateCommand.servingRequest(args))
+            let q = try QueryKernels(estimator: estimator, deployment: deployment, serving: try EstimateCommand.servingRequest(args, gpus: estimator.gpus))
             switch format {
             case .csv:
                 Output.write(q.csv())
@@ -48,7 +48,7 @@ enum KernelsCommand {
             throw UsageError(description: "--stage \(stage): the pipeline has \(deployment.pipelineParallel) stage(s) (--pp); give 1 to \(deployment.pipelineParallel)")
         }
         let listing = try KernelListing(
-            estimator: estimator, deployment: deployment, serving: try EstimateCommand.servingRequest(args),
+            estimator: estimator, deployment: deployment, serving: try EstimateCommand.servingRequest(args, gpus: estimator.gpus),
             pass: try args.choice("pass", KernelListing.Pass.self) ?? .decode,
             context: try args.int("context", 1...100_000_000), stage: stage - 1)
         switch format {

@@ -27,11 +27,11 @@ enum TuneCommand {
         let svg = args.string("svg")
         if let svg { try checkSVGDestination(svg, args: args) }
         let estimator = try CommonOptions.estimator(args)
-        let request = try EstimateCommand.deploymentRequest(args)
+        let request = try EstimateCommand.deploymentRequest(args, gpus: estimator.gpus)
         if request.powerCapWatts != nil || request.smClockMHz != nil {
             throw UsageError(description: "tune chooses the power cap and clock itself; leave out --power-cap-w and --sm-clock-mhz")
         }
-        let serving = try EstimateCommand.servingRequest(args)
+        let serving = try EstimateCommand.servingRequest(args, gpus: estimator.gpus)
         let itlMs = try args.double("itl-ms", 0.001...1e9), itlStatistic = try args.choice("itl-stat", ITLStatistic.self)
         if itlStatistic != nil && itlMs == nil { throw UsageError(description: "--itl-stat says how --itl-ms is judged; give --itl-ms too") }
         let targets = Tuning.Targets(ttftMs: try args.double("ttft-ms", 0.001...1e9), itlMs: itlMs, itlStatistic: itlStatistic ?? .mean)
