@@ -44,10 +44,7 @@ enum GPUSpecReader {
         guard capMax <= tdp else { throw bad("powerCapMaxWatts", formatNumber(capMax), "at most tdpWatts (\(formatNumber(tdp)))") }
         let idle = try readIdle(try o.object("idlePower"), tdp: tdp)
         let voltage = try o.optionalObject("voltage").map { try readVoltage($0) } ?? VoltageCurve.defaultRule(boost: .megahertz(boost))
-        var ic = try o.object("interconnect")
-        let interconnect = Interconnect(kind: try ic.choice("kind", allowed: interconnects),
-                                        bidirectionalBandwidth: .bytesPerSecond(try ic.double("bandwidthBytesPerSecond", 1e8...1e14, expected: "bytes per second (1e8 to 1e14; 900 GB/s is 9e11)")))
-        try ic.finish()
+        let interconnect = try readInterconnect(try o.object("interconnect"))
         var spec = GPUSpec(
             id: id, aliases: try o.aliases(), name: try o.string("name"),
             vendor: try o.string("vendor", allowed: ["nvidia", "amd"]),
@@ -96,6 +93,41 @@ enum GPUSpecReader {
         }
         guard !pts.isEmpty else { throw InputError.invalidValue(file: file, field: path, value: "[]", expected: "at least one point") }
         return PiecewiseLinear(points: pts)
+    }
+
+    /// The values `interconnect.topology` takes (`Interconnect.Topology.name`).
+    static let topologies = ["switched", "mesh", "bridged-pairs"]
+
+    /// `interconnect`: kind, bandwidth, and the topology, "switched" when absent (every catalog
+    /// written before the field was added describes NVSwitch or single-link parts, or was priced
+    /// as one). A mesh gives its `links`; bridged pairs give the bus bandwidth beyond the pair,
+    /// below the bridge's (else the bridge would not be the faster path). A field that belongs to
+    /// another topology is refused, not ignored.
+    static func readInterconnect(_ r: JSONObjectReader) throws -> Interconnect {
+        var ic = r
+        let kind = try ic.choice("kind", allowed: interconnects)
+        let bandwidth = try ic.double("bandwidthBytesPerSecond", 1e8...1e14, expected: "bytes per second (1e8 to 1e14; 900 GB/s is 9e11)")
+        let name = ic.has("topology") ? try ic.choice("topology", allowed: topologies) : "switched"
+        let beyondKey = "beyondPairBandwidthBytesPerSecond"
+        // Every topology's fields are this object's keys: a misspelt one is refused with all of them listed.
+        for key in ["topology", "links", beyondKey] { _ = ic.raw(key) }
+        for (key, owner) in [("links", "mesh"), (beyondKey, "bridged-pairs")] where name != owner && ic.has(key) {
+            throw InputError.invalidValue(file: ic.file, field: ic.fieldPath(key), value: ic.raw(key)?.shortDescription ?? "null",
+                                          expected: "no \(key) with topology \(name) (it belongs to topology \(owner))")
+        }
+        let topology: Interconnect.Topology
+        switch name {
+        case "mesh":
+            topology = .mesh(links: try ic.int("links", 1...64, expected: "point-to-point links per GPU (1 to 64; an 8-GPU full mesh has 7)"))
+        case "bridged-pairs":
+            let beyond = try ic.double(beyondKey, 1e8...bandwidth,
+                                       expected: "bytes per second beyond the pair, at most bandwidthBytesPerSecond (\(formatNumber(bandwidth))); PCIe Gen5 x16 is 1.28e11")
+            topology = .bridgedPairs(beyondPair: .bytesPerSecond(beyond))
+        default:
+            topology = .switched
+        }
+        try ic.finish()
+        return Interconnect(kind: kind, bidirectionalBandwidth: .bytesPerSecond(bandwidth), topology: topology)
     }
 
     static func readIdle(_ r: JSONObjectReader, tdp: Double) throws -> IdlePowerCurve {

@@ -147,13 +147,62 @@ public struct GPUSpec: Sendable {
 /// GPU-to-GPU link of a node.
 public struct Interconnect: Sendable {
     public let kind: String
-    /// Per GPU, both directions together, as vendors quote it (NVLink 4: 900 GB/s).
+    /// Per GPU, both directions together, as vendors quote it (NVLink 4: 900 GB/s): every link of
+    /// the GPU added up.
     public let bidirectionalBandwidth: Bandwidth
-    /// One direction, what a ring all-reduce step moves data at.
+    /// How the GPUs of a node reach each other, which sets how much of `bidirectionalBandwidth` a
+    /// group of fewer GPUs than the node can use (`unidirectionalBandwidth(participants:)`).
+    public var topology: Topology = .switched
+
+    /// One direction of every link together: what a collective over the whole fabric moves data
+    /// at, and the capacity the link duty cycle is read against (`PassEstimator.dutyCycles`).
     public var unidirectionalBandwidth: Bandwidth { bidirectionalBandwidth / 2 }
 
-    public init(kind: String, bidirectionalBandwidth: Bandwidth) {
+    /// How a node's GPUs are joined.
+    public enum Topology: Sendable, Equatable {
+        /// Every GPU reaches every peer at its full rate: NVSwitch nodes, and PCIe-only parts
+        /// whose one x16 link is their whole interconnect.
+        case switched
+        /// Fully connected point-to-point links, `links` per GPU, each an equal share of the
+        /// bandwidth (AMD's 8-GPU Infinity Fabric platforms: 7 links per GPU).
+        case mesh(links: Int)
+        /// A bridge joins pairs of GPUs; beyond its pair a GPU moves data over the host bus at
+        /// `beyondPair`, both directions together (H100 NVL: NVLink bridge, then PCIe Gen5 x16).
+        case bridgedPairs(beyondPair: Bandwidth)
+
+        /// The catalog's spelling (`"topology"` in gpus.json).
+        public var name: String {
+            switch self {
+            case .switched: return "switched"
+            case .mesh: return "mesh"
+            case .bridgedPairs: return "bridged-pairs"
+            }
+        }
+    }
+
+    public init(kind: String, bidirectionalBandwidth: Bandwidth, topology: Topology = .switched) {
         self.kind = kind
         self.bidirectionalBandwidth = bidirectionalBandwidth
+        self.topology = topology
+    }
+
+    /// The rate, one direction, at which each GPU of a group of `participants` GPUs on one node
+    /// sends to the others: what a ring or all-to-all step moves data at.
+    ///
+    /// Switched: the full `unidirectionalBandwidth` whatever the group. Mesh of L links: a group
+    /// of p reaches its peers over only min(p − 1, L) of them, `unidirectionalBandwidth ×
+    /// min(p − 1, L) / L` (MI300X tp 2: 1/7 of 448 GB/s, 64 GB/s; tp 4: 3/7; tp 8: all).
+    /// Bridged pairs: the bridge for a pair, and for a larger group the bus beyond it,
+    /// `beyondPair / 2`, which paces the ring (H100 NVL tp 4: 64 GB/s, not the bridge's 300).
+    public func unidirectionalBandwidth(participants: Int) -> Bandwidth {
+        switch topology {
+        case .switched:
+            return unidirectionalBandwidth
+        case let .mesh(links):
+            let used = min(max(participants - 1, 1), links)
+            return unidirectionalBandwidth * (Double(used) / Double(links))
+        case let .bridgedPairs(beyondPair):
+            return participants <= 2 ? unidirectionalBandwidth : beyondPair / 2
+        }
     }
 }

@@ -258,6 +258,10 @@ public struct PassEstimator: Sendable {
             l2: a.l2Bytes / (time * timeModel.l2BytesPerCycle * f),
             hbm: a.hbmBytes / (time * gpu.memoryBandwidth.bytesPerSecond),
             activeSM: a.activeSMCycles / (time * sms * f),
+            // Against every link's capacity, not the group's rate (`unidirectionalBandwidth(participants:)`):
+            // a duty cycle is the share of the unit in use, and a tp 2 group on a 7-link mesh leaves
+            // 6 links idle (at most 1/7 busy). The power model charges the link per byte (e_link ·
+            // n_link), so topology changes the time a byte takes, not its energy.
             link: a.linkBytes / (time * gpu.interconnect.unidirectionalBandwidth.bytesPerSecond))
     }
 }

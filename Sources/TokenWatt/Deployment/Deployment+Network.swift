@@ -33,6 +33,32 @@ extension Deployment {
             + "\(formatNumber(bw.gigabytesPerSecond, significant: 3)) GB/s per GPU (all-reduces hierarchically: NVLink within the node, the GPU's NIC between nodes)"
     }
 
+    /// A note where the GPUs' topology paces a tensor- or expert-parallel group's collectives below
+    /// the fabric's full rate (`Interconnect.unidirectionalBandwidth(participants:)`): a mesh group
+    /// that reaches its peers over p − 1 of the GPU's links, a group larger than a bridged pair.
+    public var topologyNote: String? {
+        let ic = gpu.interconnect, full = ic.unidirectionalBandwidth
+        let notes = [("tp", tensorParallel), ("ep", expertParallel)].compactMap { name, size -> String? in
+            let perNode = size / nodesSpanned(by: size)
+            let rate = ic.unidirectionalBandwidth(participants: perNode)
+            guard size > 1, rate < full else { return nil }
+            let perDirection = "\(formatNumber(rate.gigabytesPerSecond, significant: 3)) GB/s per direction"
+            let whole = "\(formatNumber(full.gigabytesPerSecond, significant: 3)) GB/s"
+            switch ic.topology {
+            case let .mesh(links):
+                let used = min(perNode - 1, links)
+                return "\(gpu.id) \(name) \(size): the collectives reach \(formatCount(used, "peer")) over \(used) of the GPU's \(links) \(ic.kind) links "
+                    + "(a full mesh, no switch), \(perDirection) of the \(whole) all \(links) carry"
+            case .bridgedPairs:
+                return "\(gpu.id) \(name) \(size): beyond its bridged pair the collectives cross the host bus (PCIe) at \(perDirection), "
+                    + "not the \(ic.kind) bridge's \(whole)"
+            case .switched:
+                return nil
+            }
+        }
+        return notes.isEmpty ? nil : notes.joined(separator: "; ")
+    }
+
     /// Refuses a tensor- or expert-parallel group that spans nodes the catalog has no network
     /// for, or that fills its nodes unevenly.
     func checkGroupsFitNodes() throws {

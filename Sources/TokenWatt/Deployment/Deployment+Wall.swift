@@ -24,6 +24,8 @@ extension Deployment {
         a.sharedMemoryBytes = max(sms * pass.timeModel.sharedMemoryBytesPerCyclePerSM * hz, 3 * a.l2Bytes)
         a.activeSMCycles = sms * hz
         a.hbmBytes = gpu.memoryBandwidth.bytesPerSecond
+        // Every link at its rate: a group that reaches fewer of them (a mesh's tp 2, a bridged
+        // pair's tp 4 on PCIe) draws less, so the whole fabric's rate keeps this a bound.
         a.linkBytes = gpu.interconnect.unidirectionalBandwidth.bytesPerSecond
         return pass.power.averagePower(activity: a, time: .seconds(1), at: f)
     }

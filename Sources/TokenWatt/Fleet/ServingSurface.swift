@@ -198,9 +198,12 @@ public final class ServingSurface: Sendable {
             guard let base else {  // disaggregated
                 let prompts = max(1, tokenBudget / max(1, tokens + past))
                 let p = try estimator.forwardPass(d, phase: .prefill(batch: prompts, tokens: tokens, pastTokens: past))
-                // KV transfer to the decode pool over the node's links.
+                // KV transfer to the decode pool over the node's links: each prefill GPU sends its
+                // shard to one decode GPU, point to point, which on a mesh is one link of seven
+                // (the group size is two, whatever the pools' tp); a bridged pair is taken to
+                // straddle the pools, so the bridge carries it.
                 let kv = d.kvBytesPerTokenPerGPU.bytes * Double(tokens + past)
-                let link = kv / d.gpu.interconnect.unidirectionalBandwidth.bytesPerSecond
+                let link = kv / d.gpu.interconnect.unidirectionalBandwidth(participants: 2).bytesPerSecond
                 return (p.energy.joules / Double(prompts) + kv * 8 * linkJoulesPerBit, p.time.seconds / Double(prompts) + link)
             }
             let mix = ChunkMix(mean: promptTokensPerStep / Double(tokens), chunk: tokens, room: tokenBudget - b)

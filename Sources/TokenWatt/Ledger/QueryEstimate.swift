@@ -210,7 +210,7 @@ public struct QueryEstimate: Sendable {
             batchingAssumption(d.framework, r),
             "\(formatCount(s.effectiveBatch, "sequence")) in flight of \(r.inputTokens) input + \(r.outputTokens) output tokens (KV cache holds \(formatCount(s.maxBatch, "sequence")))",
             "\(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.weightsInWords), \(d.kvPrecision.rawValue) KV cache, \(formatPercent(r.memoryUtilization, decimals: 0)) of memory",
-        ] + [replicaAssumption(d, s), userCatalogAssumption(d), d.checkpointPrecisionNote, d.model.attentionPatternNote, d.dequantization, d.pipelineNote, d.scaleOutNote,
+        ] + [replicaAssumption(d, s), userCatalogAssumption(d), d.checkpointPrecisionNote, d.model.attentionPatternNote, d.dequantization, d.pipelineNote, d.scaleOutNote, d.topologyNote,
              stateAssumption(d), samplingAssumption(d)].compactMap { $0 } + [
             d.lockedClock.map { "SM clock locked at \(formatNumber($0.megahertz)) MHz" } ?? "SM clock at boost (\(formatNumber(d.gpu.boostClock.megahertz)) MHz) unless the power cap throttles",
             "power cap \(formatNumber((d.powerCap ?? d.gpu.tdp).watts)) W\(s.powerLimited ? " (reached: kernels throttled)" : "")",

@@ -8,9 +8,12 @@ enum ListCommand {
     static let gpuUsage = """
     tokenwatt gpus [--match TEXT] [--gpu-catalog FILE] [--format text|json|csv]
       Columns: memory_gb in GB (1e9 bytes), bandwidth_gbps in GB/s (gigabytes, not gigabits, a second), tdp_w
-      and idle_w_at_boost in W, bf16_tflops and fp8_tflops the tensor peaks (empty in CSV where the GPU has none).
+      and idle_w_at_boost in W, bf16_tflops and fp8_tflops the tensor peaks (empty in CSV where the GPU has none),
+      link_gbps the GPU-to-GPU link in GB/s (both directions, per GPU) and topology how a node's GPUs reach it:
+      switched (every peer at the full rate), mesh (a group of p GPUs uses p - 1 of the links) or bridged pairs
+      (beyond its pair a GPU crosses the bus at the rate given).
       This is a listing, not a catalog: its JSON names differ from the catalog's and leave out the idle
-      curve and interconnect; each GPU's JSON holds its source and its per-field sources. A --gpu-catalog
+      curve; each GPU's JSON holds its source and its per-field sources. A --gpu-catalog
       entry follows docs/catalog-schema.md; the bundled Sources/KernelPower/Resources/gpus.json is a
       template to copy an entry from.
     """
@@ -74,7 +77,7 @@ enum ListCommand {
         let catalog = try CommonOptions.gpus(args)
         let gpus = try filtered(args, "GPU", catalog.gpus, ids: { [$0.id] + $0.aliases }, matching: catalog.matching)
         let header = ["id", "name", "sms", "boost_mhz", "bf16_tflops", "fp8_tflops", "memory_gb", "bandwidth_gbps", "tdp_w",
-                      "idle_w_at_boost", "node"]
+                      "idle_w_at_boost", "node", "link_gbps", "topology"]
         // A missing number is an empty cell in CSV, as in every other CSV ("-" made the column text
         // to pandas and spreadsheets), and "-" in the text table.
         let missing = format == .csv ? "" : "-"
@@ -83,7 +86,8 @@ enum ListCommand {
              g.tensorPeaks[.bf16].map { formatNumber($0.teraflopsPerSecond) } ?? missing,
              g.tensorPeaks[.fp8].map { formatNumber($0.teraflopsPerSecond) } ?? missing,
              formatNumber(g.memoryCapacity.gigabytes, significant: 4), formatNumber(g.memoryBandwidth.gigabytesPerSecond, significant: 4),
-             formatNumber(g.tdp.watts), formatFixed(g.idle(at: g.boostClock).watts, decimals: 1), g.defaultNodeID]
+             formatNumber(g.tdp.watts), formatFixed(g.idle(at: g.boostClock).watts, decimals: 1), g.defaultNodeID,
+             formatNumber(g.interconnect.bidirectionalBandwidth.gigabytesPerSecond, significant: 5), g.interconnect.topologyInWords]
         }
         switch format {
         case .json:
