@@ -270,6 +270,9 @@ public struct WorkloadReport: Sendable {
 
     /// A factor's basis in words; for a mix's parts on different bases, "its parts' bases differ".
     static func basisWords(_ e: EmissionsResult, location: Bool) -> String {
+        // All under contracts, the market factor is the instruments', which may be the default
+        // 0 g rather than the file's (the factors table says which).
+        if !location, !e.basesDiffer.market, e.marketBasis == nil, e.contractualShare >= 1 { return "the contractual instruments' factor, basis not stated" }
         guard location ? e.basesDiffer.location : e.basesDiffer.market else { return basisWords(location ? e.locationBasis : e.marketBasis) }
         let co2 = e.mixGrids.contains { (location ? $0.locationBasis : $0.marketBasis) == .directCO2 }
         return "its parts' bases differ" + (co2 ? ": CO2e, partly CO2 only" : "")
