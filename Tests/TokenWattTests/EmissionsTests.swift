@@ -319,13 +319,13 @@ enum TestCatalogs {
         let e = try TestCatalogs.accountant.account(r, settings: s)
         #expect(approx(e.locationGramsPerKWh, 50) && approx(e.marketGramsPerKWh, 100))
         #expect(e.factors.contains { $0.name.contains("Flatland") && $0.name.contains("market-based") && $0.value.hasPrefix("100 g CO2e/kWh") }, "\(e.factors)")
-        let note = try #require(e.notes.first { $0.hasPrefix("no published residual mix for yy") })
+        let note = try #require(e.notes.first { $0.hasPrefix("no residual mix for yy in the catalog") })
         #expect(note.contains("Flatland, 100 g CO2e/kWh") && note.contains("not the workload's hourly series"), "\(note)")
         // Without the series the location row is that factor already; the note still names it.
         s.hourlyIntensity = nil
         let annual = try TestCatalogs.accountant.account(r, settings: s)
         #expect(annual.factors.filter { $0.value.hasPrefix("100 g CO2e/kWh") }.count == 1)
-        #expect(annual.notes.contains { $0.hasPrefix("no published residual mix for yy") && $0.contains("Flatland, 100 g CO2e/kWh") })
+        #expect(annual.notes.contains { $0.hasPrefix("no residual mix for yy in the catalog") && $0.contains("Flatland, 100 g CO2e/kWh") })
     }
 
     /// AIB's residual mixes count direct CO2 alone ("direct CO2 only", their source says): they
