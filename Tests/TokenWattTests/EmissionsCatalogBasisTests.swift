@@ -110,7 +110,8 @@ import Testing
         #expect(note.contains("PUE \(formatNumber(FacilityCatalog.bundled.defaultPUE.value))"), "\(note)")
         // Cited as the operator's default, as its PUE is.
         let wueSource = try #require(r.emissions.factors.first { $0.name == "on-site water (WUE)" }).source
-        #expect(wueSource.hasPrefix("provider default") && wueSource.hasSuffix(try #require(google.wue).litresPerKWh.source), "\(wueSource)")
+        let googleSource = try #require(google.wue).litresPerKWh.source
+        #expect(wueSource.hasPrefix("provider default") && wueSource.hasSuffix(googleSource), "\(wueSource)")
     }
 
     /// The operator stands in only where the file names none and sets no pue or WUE, and only on
