@@ -382,7 +382,7 @@ enum TestCatalogs {
         let g = try GridCatalog.loadBundled(), f = try FacilityCatalog.loadBundled()
         #expect(g.regions.count >= 30)
         #expect(g.regions.filter { $0.kind == "us-egrid-subregion" }.count >= 8)
-        #expect(g.cloudRegions.count >= 10 && Set(g.cloudRegions.map(\.provider)).isSuperset(of: ["aws", "azure", "gcp"]))
+        #expect(g.cloudRegions.count >= 10 && Set(g.cloudRegions.map(\.provider)).isSuperset(of: ["amazon", "microsoft", "google"]))
         #expect(g.regions.allSatisfy { !$0.location.source.isEmpty && $0.location.value > 0 })
         #expect(g.regions.contains { $0.residualMix != nil } && g.regions.contains { $0.waterLitresPerKWh != nil })
         #expect(f.gpus.contains { $0.id == "h100-sxm" } && !f.defaultWUE.litresPerKWh.source.isEmpty)
