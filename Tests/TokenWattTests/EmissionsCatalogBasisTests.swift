@@ -84,7 +84,7 @@ import Testing
         let wue = try #require(FacilityCatalog.bundled.provider(named: "amazon")?.wue)
         let factors = s.emissions.factors
         let onsite = try #require(factors.first { $0.name == "on-site water (WUE)" })
-        #expect(onsite.value.hasSuffix("(\(try #require(wue.litresPerKWh.year)), water withdrawn)"), "\(onsite.value)")
+        #expect(onsite.value.hasSuffix("(\(try #require(wue.litresPerKWh.year)), water withdrawn (inferred from the source))"), "\(onsite.value)")
         let offsite = try #require(factors.first { $0.name.hasPrefix("off-site water") })
         #expect(offsite.value.hasSuffix("(year n/a, water consumed)") && offsite.source.contains("no year:"), "\(offsite.value)")
         let gpu = try #require(FacilityCatalog.bundled.gpus.first { $0.id == "h100-sxm" })
