@@ -319,13 +319,13 @@ enum TestCatalogs {
         let e = try TestCatalogs.accountant.account(r, settings: s)
         #expect(approx(e.locationGramsPerKWh, 50) && approx(e.marketGramsPerKWh, 100))
         #expect(e.factors.contains { $0.name.contains("Flatland") && $0.name.contains("market-based") && $0.value.hasPrefix("100 g CO2e/kWh") }, "\(e.factors)")
-        let note = try #require(e.notes.first { $0.hasPrefix("no published residual mix for yy") })
+        let note = try #require(e.notes.first { $0.hasPrefix("no residual mix for yy in the catalog") })
         #expect(note.contains("Flatland, 100 g CO2e/kWh") && note.contains("not the workload's hourly series"), "\(note)")
         // Without the series the location row is that factor already; the note still names it.
         s.hourlyIntensity = nil
         let annual = try TestCatalogs.accountant.account(r, settings: s)
         #expect(annual.factors.filter { $0.value.hasPrefix("100 g CO2e/kWh") }.count == 1)
-        #expect(annual.notes.contains { $0.hasPrefix("no published residual mix for yy") && $0.contains("Flatland, 100 g CO2e/kWh") })
+        #expect(annual.notes.contains { $0.hasPrefix("no residual mix for yy in the catalog") && $0.contains("Flatland, 100 g CO2e/kWh") })
     }
 
     /// AIB's residual mixes count direct CO2 alone ("direct CO2 only", their source says): they
@@ -382,7 +382,7 @@ enum TestCatalogs {
         let g = try GridCatalog.loadBundled(), f = try FacilityCatalog.loadBundled()
         #expect(g.regions.count >= 30)
         #expect(g.regions.filter { $0.kind == "us-egrid-subregion" }.count >= 8)
-        #expect(g.cloudRegions.count >= 10 && Set(g.cloudRegions.map(\.provider)).isSuperset(of: ["aws", "azure", "gcp"]))
+        #expect(g.cloudRegions.count >= 10 && Set(g.cloudRegions.map(\.provider)).isSuperset(of: ["amazon", "microsoft", "google"]))
         #expect(g.regions.allSatisfy { !$0.location.source.isEmpty && $0.location.value > 0 })
         #expect(g.regions.contains { $0.residualMix != nil } && g.regions.contains { $0.waterLitresPerKWh != nil })
         #expect(f.gpus.contains { $0.id == "h100-sxm" } && !f.defaultWUE.litresPerKWh.source.isEmpty)

@@ -118,7 +118,8 @@ import Testing
         #expect(f.gpus == 3 && f.nodes == 1 && f.servers.count == 1 && f.servers[0].nodes == 1, "\(f.servers)")
         let e = report.scenarios[0].emissions, facilities = FacilityCatalog.bundled
         let gpu = try #require(facilities.gpus.first { $0.id == "h100-sxm" }), node = try #require(facilities.nodes.first { $0.id == "dgx-h100" })
-        let perDay = (3 * gpu.kgCO2e + node.kgCO2e) * 1000 / (facilities.gpuLifetimeYears.value * 365)
+        // The server's footprint by the GPUs' share of it (3 of 8), as its host power is.
+        let perDay = (3 * gpu.kgCO2e + 3.0 / 8 * node.kgCO2e) * 1000 / (facilities.gpuLifetimeYears.value * 365)
         #expect(approx(try #require(e.perDay.embodiedGrams), perDay, rel: 1e-9))
         #expect(report.files()[0].text.contains("Fleet: 3 GPUs in 1 node (deployment d: 3 × h100-sxm in 1 × dgx-h100, for a 1, b 1, c 1);"))
     }

@@ -38,6 +38,17 @@ public enum CatalogConstants {
         name + (aliases.isEmpty ? "" : " (also \(aliases.joined(separator: ", ")))")
     }
 
+    /// Why a cloud region's row has no year: `help regions` promised a note on every row
+    /// without one, and the 76 cloud rows had neither.
+    static let cloudNote = "no year: a cloud region's location and the grid it draws from are a mapping, not a dated figure; "
+        + "the grid region's own rows give its factors' years"
+
+    /// Why a node's row has no year: the node catalog's figures are vendor specifications and
+    /// assumed component draws, each with its source but none with a year (the 100 node rows
+    /// had neither year nor note).
+    static let nodeNote = "no year: the node catalog (nodes.json) gives its host power, PSU efficiency and maximum without a year; "
+        + "the source names the specification or assumption each is from"
+
     /// Every grid region's location factor, residual mix, generation water and hourly shape,
     /// then every cloud region's grid (`grids.json`).
     public static func regions(_ g: GridCatalog = .bundled) -> [CatalogConstant] {
@@ -60,7 +71,7 @@ public enum CatalogConstants {
         let clouds = g.cloudRegions.map { c in
             CatalogConstant(kind: "cloud", id: c.id, name: "\(c.provider) \(c.location)", figure: "grid region", text: c.region, unit: "",
                             basis: c.standsInFor.map { "national average standing in for \($0.grid)" + ($0.relative.map { ", known \($0)" } ?? "") } ?? "",
-                            source: c.source)
+                            source: c.source, note: cloudNote)
         }
         return grids + clouds
     }
@@ -102,7 +113,8 @@ public enum CatalogConstants {
                      ("host power busy", n.hostActivePower.watts, "W", "hostActiveWatts", "non-GPU parts under inference load"),
                      ("PSU efficiency", n.psuEfficiency, "", "psuEfficiency", "AC to DC at typical load"),
                      ("max power", n.maxPower.watts, "W", "maxPowerWatts", "rated system maximum")].map { figure, value, unit, key, basis in
-                CatalogConstant(kind: "node", id: n.id, name: name, figure: figure, value: value, unit: unit, basis: basis, source: n.source(of: key))
+                CatalogConstant(kind: "node", id: n.id, name: name, figure: figure, value: value, unit: unit, basis: basis, source: n.source(of: key),
+                                note: nodeNote)
             }
         }
         return rows
@@ -111,7 +123,7 @@ public enum CatalogConstants {
     /// A WUE's basis in words: what its litres count (withdrawn or consumed) and per which kWh.
     /// Every WUE had read "on-site, per IT kWh", Amazon's withdrawal beside Google's consumption.
     public static func wueBasis(_ w: FacilityCatalog.WaterUseEffectiveness) -> String {
-        let counts = w.basis.map { "on-site \($0.rawValue)" } ?? "on-site, withdrawal or consumption not stated"
+        let counts = w.basis.map { "on-site \($0.rawValue)" + (w.basisInferred ? " (inferred from the source)" : "") } ?? "on-site, withdrawal or consumption not stated"
         return counts + (w.perFacilityKWh ? ", per facility kWh" : ", per IT kWh (The Green Grid's WUE)")
     }
 

@@ -46,6 +46,8 @@ extension EmissionsAccountant {
         result.host = Self.mixHost(parts)
         result.locationDerivation = Self.mixLocationDerivation(parts)
         result.outputTokensPerQuery = Self.mixOutputTokens(parts)
+        result.locationYear = Self.common(parts.map(\.emissions.locationYear))
+        result.marketYear = Self.common(parts.map(\.emissions.marketYear))
         result.mixGrids = parts.map {
             let e = $0.emissions
             return MixGrid(scenario: $0.scenario, share: $0.share, regionID: e.regionID, regionName: e.regionName, locationGramsPerKWh: e.locationGramsPerKWh,

@@ -53,8 +53,11 @@ public struct EmissionsAccountant: Sendable {
         result.waterBases = waterBases
         result.periodRange = Self.periodRange(r, result: result)
         result.contractualShare = s.contractualShare
-        result.host = cloud.map { Host(cloudRegion: $0.id, provider: s.provider ?? $0.provider) } ?? s.provider.map { Host(cloudRegion: nil, provider: $0) }
+        result.host = cloud.map { Host(cloudRegion: $0.id, provider: s.provider ?? facilities.provider(named: $0.provider)?.id ?? $0.provider) } ?? s.provider.map { Host(cloudRegion: nil, provider: $0) }
         result.locationDerivation = derivation
+        // The years of the factors the figures use, machine-readable (nil: the workload's own figure).
+        result.locationYear = s.hourlyIntensity == nil ? grid.location.year : nil
+        result.marketYear = s.contractualShare < 1 && s.residualMixGramsPerKWh == nil ? (grid.residualMix ?? grid.location).year : nil
         result.embodiedGPUGramsPerDay = gpuEmbodied
         result.outputTokensPerQuery = Self.outputTokensPerQuery(r)
         return result
@@ -180,13 +183,16 @@ public struct EmissionsAccountant: Sendable {
                                             value: "\(formatNumber(h.min() ?? 0))–\(formatNumber(h.max() ?? 0)) g CO2e/kWh", source: s.hourlySource ?? "workload file"))
         } else {
             let annual = grid.location
+            // The region itself may be the default (`world`), said as every default is.
+            let origin = s.givenKeys.contains("region") || s.region != EmissionsSettings().region ? "" : "default region (the file sets none): "
             factors.append(AccountingFactor(name: "grid intensity, \(grid.name) (location-based)",
-                                            value: "\(formatNumber(annual.value)) \(Self.unit(annual)) (\(Self.yearAndBasis(annual)))", source: annual.source))
+                                            value: "\(formatNumber(annual.value)) \(Self.unit(annual)) (\(Self.yearAndBasis(annual)))", source: origin + annual.source))
             if let p = grid.hourlyProfile {
                 hourly = p.values.map { $0 * annual.value }
                 factors.append(AccountingFactor(name: "daily shape of intensity, \(grid.name)",
                                                 value: "× \(formatNumber(p.values.min() ?? 1))–\(formatNumber(p.values.max() ?? 1)) by hour, \(Self.hoursWords(p.source))",
                                                 source: p.source))
+                if let note = Self.shapeNote(annual, shapeYear: p.year, shapeBasis: p.basis) { notes.append(note) }
             } else {
                 hourly = [Double](repeating: annual.value, count: 24)
                 notes.append("no published daily shape for \(grid.id): the annual intensity is used at every hour")
@@ -196,6 +202,20 @@ public struct EmissionsAccountant: Sendable {
         let w = loadWeights(r)
         let weighted = zip(w, hourly).reduce(0) { $0 + $1.0 * $1.1 }
         return (hourly, weighted, Self.locationDerivation(grid: grid, settings: s, weighted: weighted, even: r.hourlyEnergyShares.count != 24))
+    }
+
+    /// Where the daily shape comes from another year or basis than the annual mean it shapes
+    /// (Electricity Maps' 2023 direct intensity on Ember's 2024 lifecycle mean), a note names
+    /// both: only the shape's multipliers are used, but hours cleaner or dirtier in one year's
+    /// direct emissions need not be so by as much in another year's lifecycle ones.
+    static func shapeNote(_ annual: SourcedValue, shapeYear: Int?, shapeBasis: CarbonBasis?) -> String? {
+        let years = shapeYear != nil && annual.year != nil && shapeYear != annual.year
+        let bases = shapeBasis != nil && annual.basis != nil && shapeBasis != annual.basis
+        guard years || bases else { return nil }
+        func words(_ y: Int?, _ b: CarbonBasis?) -> String { [y.map(String.init), b?.words].compactMap { $0 }.joined(separator: " ") }
+        return "the daily shape of intensity is drawn from \(words(shapeYear, shapeBasis)) hourly data and applied to the annual mean of "
+            + "\(words(annual.year, annual.basis)): only its multipliers (mean 1) are used, but the hours' relative cleanliness may differ "
+            + "in \(years && bases ? "another year and on another basis" : years ? "another year" : "another basis")"
     }
 
     /// How the location-based factor used follows from the cited one. A daily shape's
@@ -264,9 +284,14 @@ public struct EmissionsAccountant: Sendable {
             if s.contractualShare < 1 { fallback(grid, settings: s, factors: &factors, notes: &notes) }
         }
         if s.contractualShare > 0 {
+            // The share is the file's; the factor may be the default 0 g, which the file did not
+            // state (the row had said "workload file" for both).
+            let ownFactor = s.givenKeys.contains("contractualGramsPerKWh") || s.contractualGramsPerKWh != EmissionsSettings().contractualGramsPerKWh
             factors.append(AccountingFactor(name: s.contractualInstrument,
-                                            value: "\(formatPercent(s.contractualShare, decimals: 0)) of consumption at \(formatNumber(s.contractualGramsPerKWh)) g CO2e/kWh",
-                                            source: "workload file"))
+                                            value: "\(formatPercent(s.contractualShare, decimals: 0)) of consumption at \(formatNumber(s.contractualGramsPerKWh)) g CO2e/kWh"
+                                                + (ownFactor ? "" : " (default: the instruments' own factor is not given)"),
+                                            source: ownFactor ? "workload file" : "workload file (contractualShare); the 0 g CO2e/kWh is TokenWatt's default "
+                                                + "for instruments whose factor the file does not give (contractualGramsPerKWh), as for renewable certificates"))
         } else {
             // No instruments stated is a claim of none: a market-based figure at the residual mix
             // (273 g/kWh) had sat with no line saying 0 % of consumption is covered.
@@ -283,50 +308,16 @@ public struct EmissionsAccountant: Sendable {
     /// appeared in no row, and the note called it "the location-based factor" beside 100).
     func fallback(_ grid: GridRegion, settings s: EmissionsSettings, factors: inout [AccountingFactor], notes: inout [String]) {
         let annual = grid.location, figure = "\(formatNumber(annual.value)) \(Self.unit(annual))"
-        var note = "no published residual mix for \(grid.id): for consumption no instrument covers, the market-based figure uses the catalog's "
+        // "Not in the catalog", not "no published": AIB publishes Norway's, whose residual mix is
+        // far above its generation mix (the note had read as if none existed).
+        var note = "no residual mix for \(grid.id) in the catalog: for consumption no instrument covers, the market-based figure uses the catalog's "
             + "annual location-based factor for \(grid.name), \(figure)"
         if s.hourlyIntensity != nil {
             factors.append(AccountingFactor(name: "grid intensity, \(grid.name) (annual; market-based, where no instrument covers)",
                                             value: "\(figure) (\(Self.yearAndBasis(annual)))", source: annual.source))
             note += ", not the workload's hourly series, which sets the location-based figure"
         }
+        if let missing = grid.residualMixMissing { note += "; " + missing }
         notes.append(note)
-    }
-
-    /// On-site water per kWh of IT energy and the off-site water intensity of the electricity.
-    /// A WUE stated per facility kWh is per IT kWh × the site's PUE at every boundary: the water
-    /// is the site's, and below the facility the scenario's energy is all IT energy, which had
-    /// been charged the per-facility figure (low by the PUE, a third at PUE 3).
-    func waterFactors(_ r: FleetResult, grid: GridRegion, settings s: EmissionsSettings,
-                      factors: inout [AccountingFactor], notes: inout [String]) -> (Double, Double, WaterBases) {
-        var wue = facilities.defaultWUE
-        if let x = s.wueLitresPerKWh { wue = .init(litresPerKWh: SourcedValue(x, source: "workload file"), perFacilityKWh: false) }
-        else if let p = s.provider.flatMap(facilities.provider(named:)), let w = p.wue { wue = w }
-        var perIT = wue.litresPerKWh.value
-        if wue.perFacilityKWh { perIT *= r.sitePUE }
-        // With its year and what it counts, as a grid factor is (a WUE had no year, and withdrawal read as consumption).
-        let counts = wue.basis.map { "water \($0.participle)" } ?? "basis not stated"
-        factors.append(AccountingFactor(name: "on-site water (WUE)", value: "\(formatNumber(wue.litresPerKWh.value)) L per kWh of \(wue.perFacilityKWh ? "facility" : "IT") energy "
-                                            + "(\(wue.litresPerKWh.year.map(String.init) ?? "year n/a"), \(counts))",
-                                        source: wue.litresPerKWh.source))
-        var ewif: SourcedValue? = s.waterLitresPerKWh.map { SourcedValue($0, source: "workload file") } ?? grid.waterLitresPerKWh
-        // The catalog's off-site figures are water consumed (WRI's method); the file's own states no basis.
-        let offsite: WaterBasis? = s.waterLitresPerKWh == nil ? .consumption : nil
-        // A subregion without its own figure takes its country's ("us-egrid-srvc" → "us"), then the world's.
-        let country = grid.id.split(separator: "-").first.map(String.init)
-        for fallback in [country, "world"].compactMap({ $0 }) where ewif == nil && fallback != grid.id {
-            if let r = grids.regions.first(where: { $0.id == fallback }), let w = r.waterLitresPerKWh {
-                ewif = w
-                notes.append("no published water intensity of electricity for \(grid.id): the figure for \(r.name) is used")
-            }
-        }
-        if let e = ewif {
-            factors.append(AccountingFactor(name: "off-site water (per kWh generated)",
-                                            value: "\(formatNumber(e.value)) L/kWh (\(e.year.map(String.init) ?? "year n/a"), \(offsite.map { "water \($0.participle)" } ?? "basis not stated"))",
-                                            source: e.source + (e.yearNote.map { "; \($0)" } ?? "")))
-        } else {
-            notes.append("no water intensity of electricity for \(grid.id): off-site water is not counted")
-        }
-        return (perIT, ewif?.value ?? 0, WaterBases(onsite: wue.basis, offsite: ewif == nil ? nil : offsite))
     }
 }

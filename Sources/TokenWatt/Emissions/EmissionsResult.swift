@@ -66,6 +66,11 @@ public struct EmissionsResult: Sendable {
     public var dayCarbonRange: (location: Bounds, market: Bounds)?
     /// A mix's parts as its account blends them (empty for any other scenario).
     public var mixGrids: [MixGrid] = []
+    /// The year of the location- and market-based factors from the catalog (nil: the workload's
+    /// own figure, no year, or a mix whose parts' years differ): CSV `location_year`,
+    /// `market_year`, which had been in words only ("(2024, lifecycle CO2e)").
+    public var locationYear: Int?
+    public var marketYear: Int?
     /// What the on-site and off-site water count (withdrawn or consumed): they are summed only
     /// where both count the same.
     public var waterBases = WaterBases()

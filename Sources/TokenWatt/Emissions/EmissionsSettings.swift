@@ -28,6 +28,11 @@ public struct EmissionsSettings: Sendable {
     /// 11.2 GWh) with no word of `provider`. A scenario that sets its own pue drops it
     /// (`withoutRegionOperator`).
     public var providerFromRegion = false
+    /// The cloud region's operator whose paired figures this scenario does not take because the
+    /// file sets its own `pue` (its WUE is dropped with its PUE) or `wueLitresPerKWh` (its PUE is
+    /// dropped with its WUE): the report says so, where it had printed the default beside the
+    /// other figure with no word of why the operator's was not used.
+    public var droppedRegionOperator: (id: String, because: String)?
     public var wueLitresPerKWh: Double?
     public var waterLitresPerKWh: Double?
     public var embodied = true
@@ -129,11 +134,33 @@ extension EmissionsSettings {
 }
 
 extension EmissionsSettings {
+    /// Refuses an instruments' factor that covers no consumption: `contractualGramsPerKWh` 50
+    /// with no `contractualShare` (0) had been dropped with no word, the market-based figure all
+    /// at the residual mix. A workload's factor stands where some scenario sets a share for it.
+    /// - Throws: `InputError.invalidValue` naming `emissions.contractualGramsPerKWh` or
+    ///   `scenarios[i].emissions.contractualGramsPerKWh`.
+    static func checkContractualFactor(workload w: EmissionsSettings, scenarios: [Scenario], file: String) throws {
+        let expected = "a contractualShare above 0 beside it: a factor with no share of consumption covers nothing, so it would be ignored "
+            + "(set contractualShare, the share of consumption the instruments cover, or leave contractualGramsPerKWh off)"
+        for (i, s) in scenarios.enumerated() {
+            if case .mix = s.kind { continue }
+            guard let e = s.emissions, e.ownKeys.contains("contractualGramsPerKWh"), e.contractualShare == 0 else { continue }
+            throw InputError.invalidValue(file: file, field: "scenarios[\(i)].emissions.contractualGramsPerKWh",
+                                          value: formatNumber(e.contractualGramsPerKWh), expected: expected)
+        }
+        guard w.ownKeys.contains("contractualGramsPerKWh"), w.contractualShare == 0,
+              !scenarios.contains(where: { ($0.emissions?.contractualShare ?? 0) > 0 }) else { return }
+        throw InputError.invalidValue(file: file, field: "emissions.contractualGramsPerKWh", value: formatNumber(w.contractualGramsPerKWh), expected: expected)
+    }
+}
+
+extension EmissionsSettings {
     /// These settings without the operator taken from the cloud region: for a scenario that
     /// sets its own pue, whose site is then not known to be the operator's fleet average.
     public func withoutRegionOperator() -> EmissionsSettings {
         guard providerFromRegion else { return self }
         var s = self
+        s.droppedRegionOperator = provider.map { ($0, "pue") }
         s.provider = nil
         s.providerFromRegion = false
         return s
@@ -145,7 +172,7 @@ extension EmissionsSettings {
         guard providerFromRegion, let id = provider, let p = facilities.provider(named: id) else { return nil }
         func year(_ y: Int?) -> String { y.map { ", \($0)" } ?? "" }
         func wue(_ w: FacilityCatalog.WaterUseEffectiveness) -> String {
-            "WUE \(formatNumber(w.litresPerKWh.value)) L per \(w.perFacilityKWh ? "facility" : "IT") kWh (\(w.basis?.participle ?? "basis not stated")\(year(w.litresPerKWh.year)))"
+            "WUE \(formatNumber(w.litresPerKWh.value)) L per \(w.perFacilityKWh ? "facility" : "IT") kWh (\(w.basis.map(w.basisWords(of:)) ?? "basis not stated")\(year(w.litresPerKWh.year)))"
         }
         let used = [p.pue.map { "fleet PUE \(formatNumber($0.value)) (\(($0.year ?? p.year).map(String.init) ?? "year n/a"))" }, p.wue.map(wue)].compactMap { $0 }
         guard !used.isEmpty else { return nil }
@@ -191,12 +218,31 @@ extension WorkloadReader.Context {
         if let note = Self.inheritedAcrossRegions(base: base, own: Set(r.keys), region: s.region) { s.notes.append(note) }
         // Decided again for each object: a scenario that moves off the workload's cloud region
         // leaves its operator behind, one that moves onto another takes that one's.
+        let regionOperator = FacilityCatalog.bundled.cloudOperator(ofRegion: s.region)
+        s.droppedRegionOperator = nil
         if !s.givenKeys.contains("provider") {
-            let op = s.givenKeys.contains("wueLitresPerKWh") ? nil : FacilityCatalog.bundled.cloudOperator(ofRegion: s.region)
+            let op = s.givenKeys.contains("wueLitresPerKWh") ? nil : regionOperator
             s.provider = op?.id
             s.providerFromRegion = op != nil
+            if op == nil, let r = regionOperator { s.droppedRegionOperator = (r.id, "wueLitresPerKWh") }
         }
+        try Self.checkProvider(s, regionOperator: regionOperator, file: file, path: path)
         return s
+    }
+
+    /// Refuses a provider that does not run the cloud region named: `aws-us-east-1` with
+    /// `"provider": "google"` had been reported as "operated by `google`" and charged Google's
+    /// PUE and WUE for an Amazon site. A grid region may have any operator.
+    /// - Throws: `InputError.invalidValue` naming `emissions.provider` (or the region, where the
+    ///   provider is inherited) and the region's operator.
+    static func checkProvider(_ s: EmissionsSettings, regionOperator op: FacilityCatalog.Provider?, file: String, path: String) throws {
+        guard let op, let p = s.provider, p != op.id else { return }
+        let own = s.ownKeys.contains("provider")
+        throw InputError.invalidValue(file: file, field: own || !s.ownKeys.contains("region") ? "\(path).provider" : "\(path).region",
+                                      value: own || !s.ownKeys.contains("region") ? p : s.region,
+                                      expected: "a provider that runs the cloud region: \(s.region) is operated by \(op.id) (\(op.name)), "
+                                          + "not \(p); leave provider off (the region's operator applies), set it to \(op.id), "
+                                          + "or name a grid region for a site that \(p) runs")
     }
 
     /// A currency as it labels every cost ("0.0284 EUR"): an ISO 4217 code (`EmissionsSettings.currencyCode`).

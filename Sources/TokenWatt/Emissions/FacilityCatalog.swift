@@ -33,10 +33,16 @@ public struct FacilityCatalog: Sendable {
         public var litresPerKWh: SourcedValue
         public var perFacilityKWh: Bool
         public var basis: WaterBasis?
+        /// Whether the catalog infers the basis from how the source publishes the figure rather
+        /// than the source stating it (`basisInferred`: Amazon's "appears to be withdrawal-based").
+        public var basisInferred = false
 
-        public init(litresPerKWh: SourcedValue, perFacilityKWh: Bool, basis: WaterBasis? = nil) {
-            self.litresPerKWh = litresPerKWh; self.perFacilityKWh = perFacilityKWh; self.basis = basis
+        public init(litresPerKWh: SourcedValue, perFacilityKWh: Bool, basis: WaterBasis? = nil, basisInferred: Bool = false) {
+            self.litresPerKWh = litresPerKWh; self.perFacilityKWh = perFacilityKWh; self.basis = basis; self.basisInferred = basisInferred
         }
+
+        /// A basis as a factor's value names it: "withdrawn", or "withdrawn (inferred from the source)".
+        public func basisWords(of b: WaterBasis) -> String { b.participle + (basisInferred ? " (inferred from the source)" : "") }
     }
 
     public let gpus: [Embodied]
@@ -133,9 +139,10 @@ public struct FacilityCatalog: Sendable {
         // water consumed, and a report had added withdrawal to consumption unsaid. Every bundled
         // WUE states its basis (a test holds it); another catalog's may not, and is reported so.
         let basis = try o.optionalString("basis", allowed: WaterBasis.allCases.map(\.rawValue)).flatMap(WaterBasis.init(rawValue:))
+        let inferred = try o.optionalBool("basisInferred") ?? false
         let v = SourcedValue(try o.double("value", 0...20, expected: "litres per kWh"), year: try o.optionalInt("year", 1990...2100), source: try o.string("source"),
                              yearNote: try o.optionalString("yearNote"))
         try o.finish()
-        return WaterUseEffectiveness(litresPerKWh: v, perFacilityKWh: per == "facility", basis: basis)
+        return WaterUseEffectiveness(litresPerKWh: v, perFacilityKWh: per == "facility", basis: basis, basisInferred: inferred)
     }
 }

@@ -52,11 +52,17 @@ public struct GridRegion: Sendable {
     /// Annual average intensity, g CO2e per kWh.
     public var location: SourcedValue
     public var residualMix: SourcedValue?
+    /// Where a residual mix is published for the region but the catalog holds none (Norway,
+    /// Switzerland and the UK, in AIB's area outside the EU; Austria, which AIB prints as N/A):
+    /// what is published and which way the fallback errs, with its source.
+    public var residualMixMissing: String?
     /// Off-site water consumed per kWh generated, litres.
     public var waterLitresPerKWh: SourcedValue?
     /// 24 multipliers (local hours 0–23, mean 1) on the annual intensity, with the year of the
     /// hourly data they were drawn from (read and dropped before: `regions` printed no year).
-    public var hourlyProfile: (values: [Double], year: Int?, source: String)?
+    /// `basis`: what the hourly data counted (Electricity Maps' "direct"), which may differ from
+    /// the annual factor's; only the shape is used, and a report says where year or basis differ.
+    public var hourlyProfile: (values: [Double], year: Int?, source: String, basis: CarbonBasis?)?
     /// Other names a workload may give it (`uk` for `gb`, whose ISO code it is not): `uk` had
     /// been offered dk, us and ae, every two-letter code one letter away, and never gb.
     public var aliases: [String] = []
@@ -78,6 +84,8 @@ public struct GridRegion: Sendable {
 /// A cloud provider's region and the grid region it draws from.
 public struct CloudRegion: Sendable {
     public var id: String
+    /// The operator as the facility catalog's provider id (`amazon`, not `aws`), so that every
+    /// report and listing spells it one way (one report had said `aws`, another `amazon`).
     public var provider: String
     public var location: String
     public var region: String
@@ -171,6 +179,7 @@ public struct GridCatalog: Sendable {
         var r = GridRegion(id: try o.string("id"), name: try o.string("name"), kind: try o.string("kind"),
                            location: try carbon(try o.object("location")))
         r.residualMix = try o.optionalObject("residualMix").map(carbon)
+        r.residualMixMissing = try o.optionalString("residualMixMissing")
         r.aliases = try o.stringArray("aliases").map { $0.lowercased() }
         r.waterLitresPerKWh = try o.optionalObject("waterLitresPerKWh").map { try sourced($0, key: "value", range: 0...100) }
         if var h = try o.optionalObject("hourlyProfile") {
@@ -185,7 +194,8 @@ public struct GridCatalog: Sendable {
                 throw InputError.invalidValue(file: file, field: "\(path).hourlyProfile.values", value: "\(values.count) values, mean \(formatNumber(mean))",
                                               expected: "24 multipliers with mean 1")
             }
-            r.hourlyProfile = (values, try h.optionalInt("year", 1990...2100), try h.string("source"))
+            let basis = try h.optionalString("basis", allowed: CarbonBasis.allCases.map(\.rawValue)).flatMap(CarbonBasis.init(rawValue:))
+            r.hourlyProfile = (values, try h.optionalInt("year", 1990...2100), try h.string("source"), basis)
             try h.finish()
         }
         try o.finish()

@@ -17,6 +17,10 @@ public enum WaterBasis: String, Sendable, CaseIterable {
 public struct WaterBases: Sendable, Equatable {
     public var onsite: String
     public var offsite: String
+    /// Whether the on-site basis is the catalog's inference from its source rather than the
+    /// source's own word (Amazon's WUE "appears to be withdrawal-based"): it had been printed
+    /// flatly "withdrawn".
+    public var onsiteInferred = false
 
     public static let notStated = "not stated"
     public static let mixed = "mixed"
@@ -37,4 +41,7 @@ public struct WaterBases: Sendable, Equatable {
     public static func words(_ basis: String) -> String {
         WaterBasis(rawValue: basis)?.participle ?? (basis == mixed ? "on mixed bases" : "basis not stated")
     }
+
+    /// The on-site basis in words, marked where it is inferred: "withdrawn (inferred from the source)".
+    public var onsiteWords: String { Self.words(onsite) + (onsiteInferred ? " (inferred from the source)" : "") }
 }

@@ -119,8 +119,9 @@ extension WorkloadReport {
         "market_t_per_period", "cost_per_day", "currency", "gwh_per_day_low", "gwh_per_day_high",
         "location_t_per_day_low", "location_t_per_day_high", "market_t_per_day_low", "market_t_per_day_high",
         "embodied_not_counted", "location_basis", "market_basis", "hardware",
-        // Last, as new columns go: water_m3_per_day is on- plus off-site whatever their bases
-        // (a contract); these give the two apart with what each counts.
+        // Last, as new columns go: water_m3_per_day is on- plus off-site where both count the
+        // same (empty where they differ: withdrawn and consumed water do not add up, as the
+        // Markdown will not add them); these give the two apart with what each counts.
         "water_onsite_m3_per_day", "water_offsite_m3_per_day", "water_onsite_basis", "water_offsite_basis",
         // Appended (existing names are a contract): the covered share, the period's energy,
         // water and embodied totals and the period's low–high where the day has a band (a CSV
@@ -138,6 +139,9 @@ extension WorkloadReport {
         // Appended: facility_megawatts is a fleet's provisioned peak, but the day's mean for a
         // scenario with no fleet of its own (a mix, a throughput table), as JSON's facilityMegawattsIsMean says.
         "facility_megawatts_is_mean",
+        // Appended: the catalog factors' years (empty for the workload's own figure), which had
+        // been in the factors' words only.
+        "location_year", "market_year",
     ]
 
     func csv() -> String {
@@ -155,7 +159,7 @@ extension WorkloadReport {
                 f.gpus.map(String.init) ?? "", f.nodes.map(String.init) ?? "", f.gpus == nil ? "" : n(f.megawatts), n(f.facilityMegawatts), e.regionID,
                 n(e.locationGramsPerKWh), n(e.marketGramsPerKWh), n(e.perQuery.locationGrams), n(e.perQuery.marketGrams),
                 n(e.perQuery.waterOnsiteLitres), n(e.perQuery.waterOffsiteLitres), e.perQuery.embodiedGrams.map(n) ?? "",
-                n(e.perDay.locationGrams / 1e6), n(e.perDay.marketGrams / 1e6), n((e.perDay.waterOnsiteLitres + e.perDay.waterOffsiteLitres) / 1e3),
+                n(e.perDay.locationGrams / 1e6), n(e.perDay.marketGrams / 1e6), e.waterBases.summable ? n((e.perDay.waterOnsiteLitres + e.perDay.waterOffsiteLitres) / 1e3) : "",
                 e.perDay.embodiedGrams.map { n($0 / 1e6) } ?? "", n(e.periodDays), n(e.perPeriod.locationGrams / 1e6), n(e.perPeriod.marketGrams / 1e6),
                 e.perDay.cost.map(n) ?? "", e.perDay.cost == nil ? "" : e.currency,
             ]
@@ -164,7 +168,8 @@ extension WorkloadReport {
             let bases = [e.basisNames.location ?? "", e.basisNames.market ?? ""]
             let water = [n(e.perDay.waterOnsiteLitres / 1e3), n(e.perDay.waterOffsiteLitres / 1e3), e.waterBases.onsite, e.waterBases.offsite]
             lines.append(CSVWriter.line(fields + energyRange + carbonRange + [Self.embodiedNotCounted(s)] + bases + [Self.hardwareCell(f)] + water
-                                        + Self.disclosureCells(e, n) + Self.costCells(e, n) + [f.gpus == nil ? "true" : "false"]))
+                                        + Self.disclosureCells(e, n) + Self.costCells(e, n) + [f.gpus == nil ? "true" : "false"]
+                                        + [e.locationYear, e.marketYear].map { $0.map(String.init) ?? "" }))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -194,7 +199,8 @@ extension WorkloadReport {
         let day = e.dayCostRange
         return [("costPerDayLow", .optionalNumber(day?.low)), ("costPerDayHigh", .optionalNumber(day?.high)),
                 ("outputTokensPerQuery", .optionalNumber(e.outputTokensPerQuery)),
-                ("costPerMillionOutputTokens", .optionalNumber(e.costPerMillionOutputTokens))]
+                ("costPerMillionOutputTokens", .optionalNumber(e.costPerMillionOutputTokens)),
+                ("locationYear", .optionalNumber(e.locationYear.map(Double.init))), ("marketYear", .optionalNumber(e.marketYear.map(Double.init)))]
     }
 
     /// The emissions JSON's last keys: the period's low–high (embodied has none), the covered
@@ -238,7 +244,7 @@ extension WorkloadReport {
         }
         return .obj(ToolVersion.jsonFields + [
             ("name", .str(name)), ("source", .str(source)), ("description", .str(workload.description)),
-            ("seed", .num(Double(seed))), ("samples", .num(Double(samples))), ("excluded", .str(Self.excludedWords)),
+            ("seed", .num(Double(seed))), ("samples", .num(Double(samples))), ("excluded", .str(excludedWords)),
             ("scenarios", .array(scenarios.map { s in
                 guard case var .object(fields) = FleetRendering.scenarioJSON(s.fleet) else { return .null }
                 let e = s.emissions, carbon = s.dayCarbonRange

@@ -6,11 +6,29 @@ import KernelPower
 /// under contracts. A sustainability analyst's probe had found the cloud-hosted chat service's
 /// 3210 t a year labelled Scope 2, which for a tenant of the cloud region it is not.
 extension WorkloadReport {
-    /// What no boundary counts, printed once under the boundaries.
-    static let excludedWords = "Excluded at every boundary: inter-node network switches and storage systems; API gateways, front-end and "
-        + "orchestration servers; failover and disaster-recovery capacity beyond the provisioned headroom; transmission and distribution losses "
-        + "and the upstream supply of fuel (Scope 3 category 3); on-site fuel for backup generators and refrigerant leaks (Scope 1); "
-        + "and the hardware's end of life. Embodied carbon counts the GPUs and their servers only."
+    /// What no boundary counts, printed once under the boundaries. Transmission and
+    /// distribution losses are out everywhere; the upstream supply of fuel is out only where the
+    /// grid factors are direct combustion: a lifecycle factor (Ember's, 29 of the 57 grids)
+    /// includes it, where every report had said it was excluded at every boundary.
+    var excludedWords: String {
+        let lifecycle = scenarios.filter { Self.countsUpstream($0.emissions) }.map(\.fleet.name)
+        let fuel = lifecycle.isEmpty ? "transmission and distribution losses and the upstream supply of fuel (Scope 3 category 3)"
+            : "transmission and distribution losses (Scope 3 category 3)"
+        let words = "Excluded at every boundary: inter-node network switches and storage systems; API gateways, front-end and "
+            + "orchestration servers; failover and disaster-recovery capacity beyond the provisioned headroom; \(fuel); on-site fuel for "
+            + "backup generators and refrigerant leaks (Scope 1); and the hardware's end of life. Embodied carbon counts the GPUs and their servers only."
+        guard !lifecycle.isEmpty else { return words }
+        let which = lifecycle.count == scenarios.count ? "one of every scenario's factors" : "in " + lifecycle.joined(separator: ", ")
+        return words + " The upstream supply of fuel is excluded only where a grid factor is direct combustion: a lifecycle CO2e factor "
+            + "(here \(which)) includes the fuel's supply and the plants' construction, upstream emissions that the GHG Protocol counts in "
+            + "Scope 3 category 3, not Scope 2."
+    }
+
+    /// Whether a scenario's carbon counts upstream fuel: a location- or market-based factor (or a
+    /// mix's part's) on the lifecycle basis.
+    static func countsUpstream(_ e: EmissionsResult) -> Bool {
+        [e.locationBasis, e.marketBasis].contains(.lifecycle) || e.mixGrids.contains { [$0.locationBasis, $0.marketBasis].contains(.lifecycle) }
+    }
 
     /// The scenario's paragraphs on scope: whose Scope 2 or Scope 3 the carbon is, whether the
     /// boundary is the whole site's, and what the embodied figure is and counts.
@@ -55,6 +73,7 @@ extension WorkloadReport {
             + "to queries, not a reported figure. A tenant's share of it is within the provider's services (Scope 3 category 1)."
         guard e.perDay.embodiedGrams != nil else { return words + " It is not counted here (the notes say why)." }
         words += " It has no low–high range: the catalog's footprints carry none."
+            + " A server's footprint is charged by the GPUs' share of it (GPUs ÷ GPUs per server), as its host power is, not by whole servers."
         if b < .it {
             words += " It counts every provisioned GPU and its servers whatever the boundary, so at the `\(b.rawValue)` boundary it is wider than the energy"
             if let g = e.embodiedGPUGramsPerDay, let all = e.perDay.embodiedGrams, b == .gpu {

@@ -61,7 +61,7 @@ public struct WorkloadReport: Sendable {
             .paragraph("Regenerate with `tokenwatt report \(([source] + regenerateOptions).joined(separator: " "))` (seed \(seed), \(drawWords)); the same command gives the same bytes with the same build: \(ToolVersion.line)."),
             .heading(2, "Boundary"),
             .paragraph("Energy is reported at a stated boundary: `gpu` counts the GPU boards while serving; `node` adds host CPUs, memory, network cards, fans and power-supply losses; `it` adds the idle capacity provisioned for the busiest hour and headroom; `facility` adds cooling and power distribution (PUE). Carbon, water and cost below are computed on the energy at each scenario's boundary; only the `facility` boundary is the electricity a data centre buys."),
-            .paragraph(Self.excludedWords),
+            .paragraph(excludedWords),
         ]
         b += summary()
         if charts { b += summaryCharts() }
@@ -112,7 +112,7 @@ public struct WorkloadReport: Sendable {
     /// been added to 1.02 mL consumed off-site and printed as 1.05 mL).
     static func waterCell(_ i: Impact, _ b: WaterBases) -> String {
         if b.summable { return ReportUnits.water(i.waterOnsiteLitres + i.waterOffsiteLitres) + " " + WaterBases.words(b.onsite) }
-        return "\(ReportUnits.water(i.waterOnsiteLitres)) \(WaterBases.words(b.onsite)) + \(ReportUnits.water(i.waterOffsiteLitres)) \(WaterBases.words(b.offsite))"
+        return "\(ReportUnits.water(i.waterOnsiteLitres)) \(b.onsiteWords) + \(ReportUnits.water(i.waterOffsiteLitres)) \(WaterBases.words(b.offsite))"
     }
 
     /// A summary cell of carbon per query, marked where its factor counts CO2 alone (AIB's
@@ -235,7 +235,7 @@ public struct WorkloadReport: Sendable {
             ["energy", ReportUnits.energy(q.energyWh), ReportUnits.energy(d.energyWh), ReportUnits.energy(p.energyWh)] + span { ReportUnits.energy($0.energyWh) },
             ["carbon, location-based"] + carbon(\.locationGrams),
             ["carbon, market-based"] + carbon(\.marketGrams),
-            ["water, on-site (\(WaterBases.words(e.waterBases.onsite)))", ReportUnits.water(q.waterOnsiteLitres), ReportUnits.water(d.waterOnsiteLitres), ReportUnits.water(p.waterOnsiteLitres)]
+            ["water, on-site (\(e.waterBases.onsiteWords))", ReportUnits.water(q.waterOnsiteLitres), ReportUnits.water(d.waterOnsiteLitres), ReportUnits.water(p.waterOnsiteLitres)]
                 + span { ReportUnits.water($0.waterOnsiteLitres) },
             ["water, off-site (electricity, \(WaterBases.words(e.waterBases.offsite)))", ReportUnits.water(q.waterOffsiteLitres), ReportUnits.water(d.waterOffsiteLitres), ReportUnits.water(p.waterOffsiteLitres)]
                 + span { ReportUnits.water($0.waterOffsiteLitres) },
@@ -270,6 +270,9 @@ public struct WorkloadReport: Sendable {
 
     /// A factor's basis in words; for a mix's parts on different bases, "its parts' bases differ".
     static func basisWords(_ e: EmissionsResult, location: Bool) -> String {
+        // All under contracts, the market factor is the instruments', which may be the default
+        // 0 g rather than the file's (the factors table says which).
+        if !location, !e.basesDiffer.market, e.marketBasis == nil, e.contractualShare >= 1 { return "the contractual instruments' factor, basis not stated" }
         guard location ? e.basesDiffer.location : e.basesDiffer.market else { return basisWords(location ? e.locationBasis : e.marketBasis) }
         let co2 = e.mixGrids.contains { (location ? $0.locationBasis : $0.marketBasis) == .directCO2 }
         return "its parts' bases differ" + (co2 ? ": CO2e, partly CO2 only" : "")

@@ -30,6 +30,7 @@ public enum WorkloadReader {
         try ctx.requireUnique(scenarios.map(\.name), path: { "scenarios[\($0)].name" }, kind: "scenario")
         try checkReferences(scenarios, file: file, emissions: emissions)
         try EmissionsSettings.checkPriceCurrency(workload: emissions, scenarios: scenarios, file: file)
+        try EmissionsSettings.checkContractualFactor(workload: emissions, scenarios: scenarios, file: file)
         return Workload(description: description, samples: samples, seed: UInt64(seed), scenarios: scenarios, emissions: emissions)
     }
 
