@@ -35,12 +35,14 @@ import Testing
             guard case let .number(x) = t.rows[0][try #require(t.header.firstIndex(of: name))] else { return .nan }
             return x
         }
-        #expect(try cell("per_sequence_share") > 0.5 && cell("memory_bound_share") < 0.5, "\(t.rows[0])")
+        let perSequenceShare = try cell("per_sequence_share"), memoryShare = try cell("memory_bound_share")
+        #expect(perSequenceShare > 0.5 && memoryShare < 0.5, "\(t.rows[0])")
         let shares = ["compute_bound_share", "memory_bound_share", "communication_share", "overhead_share", "per_sequence_share", "idle_share"]
         #expect(approx(try shares.map(cell).reduce(0, +), 1, rel: 1e-9))
         let d = try Diagnosis(estimator: Self.estimator, request: Self.request, serving: ServingRequest(batch: 512, inputTokens: 64, outputTokens: 128))
         let decode = Dictionary(uniqueKeysWithValues: d.decodeShares)
-        #expect(try #require(decode[Diagnosis.perSequenceWords]) > try #require(decode["memory-bound"]), "\(d.decodeShares)")
+        let perSequence = try #require(decode[Diagnosis.perSequenceWords]), memory = try #require(decode["memory-bound"])
+        #expect(perSequence > memory, "\(d.decodeShares)")
         #expect(d.text().contains(Diagnosis.perSequenceNote))
     }
 }
