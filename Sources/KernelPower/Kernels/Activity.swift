@@ -58,6 +58,11 @@ public enum Bound: String, Sendable, CaseIterable {
     case communication
     /// The fixed per-kernel cost (launch latency, pipeline fill and drain) exceeds the work.
     case overhead
+    /// The fitted per-sequence decode time (`TimeModel.decodeSequenceTime`) exceeds decode
+    /// attention's KV stream and math: work each sequence adds whose nature is not known, and
+    /// which is not counted as HBM traffic (methodology §3). Filed under `memory`, Llama-3.1-8B's
+    /// 512 sequences at 128 tokens of context read 92 % HBM-bound with HBM 30 % busy.
+    case perSequence = "per-sequence"
 }
 
 /// A kernel's predicted time and activity on one GPU at one SM clock.

@@ -3,9 +3,11 @@ extension Kernel.Shape {
     public var summary: String {
         switch self {
         case let .gemm(g):
-            let groups = g.expectedBatch.map { "\(formatNumber($0, significant: 3)) × " } ?? (g.batch > 1 ? "\(g.batch) × " : "")
+            // The busiest GPU's products, which its time is; the mean GPU's, which its energy is, after them.
+            let groups = (g.busiestBatch ?? g.expectedBatch).map { "\(formatNumber($0, significant: 3)) × " } ?? (g.batch > 1 ? "\(g.batch) × " : "")
             let weights = g.bBytes == 2 || !g.sharedB && !g.grouped ? "" : ", B \(formatNumber(g.bBytes * 8, significant: 3)) bit"
-            return "gemm \(groups)\(g.m)×\(g.n)×\(g.k) \(g.unit.label)\(weights)"
+            let mean = g.busiestBatch == nil ? "" : g.expectedBatch.map { ", \(formatNumber($0, significant: 3)) on the mean GPU" } ?? ""
+            return "gemm \(groups)\(g.m)×\(g.n)×\(g.k) \(g.unit.label)\(weights)\(mean)"
         case let .attention(a):
             let dims = a.valueHeadDim == a.headDim ? "d\(a.headDim)" : "d\(a.headDim)/\(a.valueHeadDim)"
             return "attention b\(a.batch) h\(a.heads)/\(a.kvHeads) q\(a.queryLength) kv\(a.kvLength) \(dims)"

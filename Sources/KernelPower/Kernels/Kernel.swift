@@ -49,6 +49,12 @@ public struct GEMMShape: Sendable {
     /// The expected number of products when it is not a whole number (the experts that random
     /// routing hits: 3.5 of 8 for two tokens choosing 2 each), used for work and bytes.
     public var expectedBatch: Double?
+    /// The products the busiest GPU of an expert-parallel group runs, where that is more than the
+    /// mean GPU's `expectedBatch`: it sets the kernel's time, and the mean GPU's work sets its
+    /// activity, the rest of that time waiting for the busiest GPU at idle power (nil: every GPU
+    /// runs `expectedBatch`). Mixtral at ep 8 and one token: two GPUs stream one expert each, the
+    /// other six none, so the step lasts one expert's stream and each GPU's energy streams 0.25.
+    public var busiestBatch: Double?
     /// The routing that deals rows to the products of a grouped expert GEMM: tiles are counted
     /// expert by expert over its random counts, not at the mean `m` (nil: every product has `m`).
     public var routing: ExpertRouting?

@@ -54,14 +54,27 @@ extension KernelTimer {
         return g.blockScaledB ? model.blockFP8GroupedMemoryEfficiency : model.groupedMemoryEfficiency
     }
 
-    /// Time and activity of `g` with one tile configuration.
+    /// Time and activity of `g` with one tile configuration; with a `busiestBatch`, the busiest
+    /// GPU's time and the mean GPU's activity (methodology §2: the GPUs together do the expert
+    /// work of the tokens in flight, while the step waits for the GPU with the most).
+    func gemm(_ g: GEMMShape, tile: GEMMTile) -> KernelCost {
+        guard let busiest = g.busiestBatch else { return gemmOnOneGPU(g, tile: tile) }
+        var slowest = g, mean = g
+        slowest.expectedBatch = busiest
+        slowest.busiestBatch = nil
+        mean.busiestBatch = nil
+        let timed = gemmOnOneGPU(slowest, tile: tile)
+        return KernelCost(time: timed.time, activity: gemmOnOneGPU(mean, tile: tile).activity, bound: timed.bound)
+    }
+
+    /// Time and activity of `g` with one tile configuration on a GPU that runs its `expectedBatch`.
     ///
     /// tiles T = batch·⌈m/tm⌉·⌈n/tn⌉ (× split-K when there are fewer tiles than SMs), with
     /// Σ_experts E[⌈rows/tm⌉] for batch·⌈m/tm⌉ when routing deals the rows; the busiest SM
     /// runs ⌈T/S⌉ tiles (wave quantization); each tile does 2·tm·tn·k FLOPs padded to the tile
     /// (tile quantization). DRAM reads each operand once (L2 reuse under a swizzled raster); L2
     /// serves every tile's (tm + tn)·k operand panel.
-    func gemm(_ g: GEMMShape, tile: GEMMTile) -> KernelCost {
+    func gemmOnOneGPU(_ g: GEMMShape, tile: GEMMTile) -> KernelCost {
         let batch = g.expectedBatch ?? Double(g.batch), m = Double(g.m), n = Double(g.n), k = Double(g.k)
         let rowTiles = g.routing?.expectedTiles(rowsPerTile: tile.m) ?? batch * (m / Double(tile.m)).rounded(.up)
         let tilesMN = rowTiles * (n / Double(tile.n)).rounded(.up)

@@ -33,8 +33,12 @@ extension FusedLayerPlanner {
         let exchanges = ranks > groups
         let localExperts = moe.experts / ep
         let assignments = globalTokens * Double(moe.expertsPerToken) / Double(ep)
-        let hit = max(1, Self.activeExperts(experts: moe.experts, perToken: moe.expertsPerToken, tokens: globalTokens)
-                      * Double(localExperts) / Double(moe.experts))
+        // Experts hit on the mean GPU, and on the busiest, whose whole expert sets the step's time
+        // where fewer than one is hit on average (any GPU a token routes to streams at least one).
+        // The busiest is the mean above one expert: its expected maximum is not modelled.
+        let expected = Self.activeExperts(experts: moe.experts, perToken: moe.expertsPerToken, tokens: globalTokens)
+            * Double(localExperts) / Double(moe.experts)
+        let hit = max(1, expected)
         // The mean rows an expert hit gets, for the listing; time and bytes follow `routing`.
         let rowsPerExpert = max(1, Int((assignments / hit).rounded()))
         let f = moe.expertFFNSize / slice
@@ -44,7 +48,10 @@ extension FusedLayerPlanner {
         func grouped(_ name: String, n: Int, k: Int) -> Kernel {
             var shape = GEMMShape(batch: batch, m: rowsPerExpert, n: n, k: k, aBytes: b.gemmAct,
                                   bBytes: wb, cBytes: b.act, unit: unit, sharedB: false, grouped: true)
-            shape.expectedBatch = hit  // weights of the experts hit on average, not rounded up
+            // Weights of the experts hit on average, not rounded up: at ep 8, Mixtral's one token
+            // had charged every GPU a whole expert (8 streamed per step where 2 are hit).
+            shape.expectedBatch = expected
+            if hit > expected { shape.busiestBatch = hit }
             shape.routing = ExpertRouting(experts: Double(localExperts), tokens: globalTokens,
                                           probability: Double(moe.expertsPerToken) / Double(moe.experts))
             shape.blockScaledB = d.precision == .fp8 && m.fp8WeightBlock != nil

@@ -28,7 +28,8 @@ public struct Diagnosis: Sendable {
     /// (`pricedPass`).
     public let prefillPhase: Phase
     public let decodePhase: Phase
-    /// Share of each pass's time by what bounds it (compute, HBM memory, L2 cache, communication, overhead, idle).
+    /// Share of each pass's time by what bounds it (compute, HBM memory, L2 cache, communication, overhead, the
+    /// fitted per-sequence decode time, idle).
     public let prefillShares: [(String, Double)]
     public let decodeShares: [(String, Double)]
     /// Share of the query's GPU energy by what bounds the kernels that spend it: each pass's
@@ -107,8 +108,14 @@ public struct Diagnosis: Sendable {
     }
 
     static let bounds: [(String, Bound)] = [("compute-bound", .compute), ("memory-bound", .memory), ("L2-bound", .l2),
-                                            ("communication", .communication), ("per-kernel overhead", .overhead)]
+                                            ("communication", .communication), ("per-kernel overhead", .overhead),
+                                            (perSequenceWords, .perSequence)]
     static let idle = "idle (launch gaps)"
+    static let perSequenceWords = "per-sequence decode time"
+    /// What the per-sequence row is, said where a decode step has some: it is no HBM traffic.
+    static let perSequenceNote = "\(perSequenceWords): decode attention's fitted time for each sequence beyond its KV stream, "
+        + "work the measured steps need whose nature is not known: carried to other GPUs by their HBM bandwidth, but not HBM traffic "
+        + "(HBM is not busy while it runs; methodology §3)\n"
 
     static func shares(_ p: PassEstimate) -> [(String, Double)] {
         bounds.map { ($0.0, p.timeShare[$0.1] ?? 0) } + [(idle, p.idleShare)]
@@ -171,6 +178,7 @@ public struct Diagnosis: Sendable {
             [prefillShares[i].0, formatPercent(prefillShares[i].1, decimals: 0), formatPercent(decodeShares[i].1, decimals: 0), formatPercent(energyShares[i].1, decimals: 0)]
         })
         t += "memory-bound: HBM bandwidth; L2-bound: the on-chip L2 cache's, which follows the SM clock (faster HBM does not help)\n"
+        if decodeShares.contains(where: { $0.0 == Self.perSequenceWords && $0.1 > 0 }) { t += Self.perSequenceNote }
         t += passLines
         if d.pipelineParallel > 1 {
             t += "with pp \(d.pipelineParallel), idle includes the time each stage waits for the cycle's slowest stage or microbatch\n"

@@ -15,7 +15,8 @@ public struct PredictTable: Sendable {
     public static let passColumns = [
         "gpu_power_w", "forward_time_ms", "forward_energy_j", "sm_clock_effective_mhz", "power_limited", "launch_bound",
         "duty_tensor", "duty_fp32", "duty_smem", "duty_l2", "duty_hbm", "duty_sm", "duty_link",
-        "compute_bound_share", "memory_bound_share", "communication_share", "overhead_share", "idle_share", "kernels",
+        "compute_bound_share", "memory_bound_share", "communication_share", "overhead_share", "per_sequence_share", "idle_share",
+        "kernels",
     ]
 
     /// The columns `score` adds to each row.
@@ -163,7 +164,10 @@ public struct PredictTable: Sendable {
         for (name, x) in zip(["duty_tensor", "duty_fp32", "duty_smem", "duty_l2", "duty_hbm", "duty_sm", "duty_link"], duty.values) {
             v[name] = .num(x)
         }
-        for (bound, column) in [(Bound.compute, "compute_bound_share"), (.communication, "communication_share"), (.overhead, "overhead_share")] {
+        // per_sequence_share: decode attention's fitted per-sequence time where it outlasts the KV
+        // stream, no HBM traffic; it had been in memory_bound_share (0.92 with HBM 30 % busy).
+        for (bound, column) in [(Bound.compute, "compute_bound_share"), (.communication, "communication_share"), (.overhead, "overhead_share"),
+                                (.perSequence, "per_sequence_share")] {
             v[column] = .num(e.timeShare[bound] ?? 0)
         }
         // The column's contract predates the L2 bound: bandwidth-bound time, HBM or L2.

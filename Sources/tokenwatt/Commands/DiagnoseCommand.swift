@@ -14,7 +14,7 @@ enum DiagnoseCommand {
       refused; `estimate` gives the node, IT and facility figures. Prints the GPU energy per query with
       the measured error range, ITL, TTFT and watts per GPU; where the prefill and decode passes' time
       and the query's energy go (compute-, memory-, L2- or communication-bound, per-kernel overhead,
-      idle gaps); the decode step's largest kernels (`tokenwatt kernels` lists every one); what limits
+      decode attention's fitted per-sequence time, idle gaps); the decode step's largest kernels (`tokenwatt kernels` lists every one); what limits
       the batch (KV cache, step budget); nearby configurations (precision, parallelism, GPU count, batch
       and the like), each priced at the GPU boundary beside this one, and why each costs more or less;
       how well `validate` found such changes predicted; and estimate's assumptions and caveats.

@@ -15,8 +15,9 @@ enum KernelsCommand {
       prompt's first chunk beside the decodes (continuous batching) or the batch's prefill (hf).
       --stage N picks a pipeline stage (1 to --pp) and lists one of its microbatches.
       --per-query splits one query's GPU energy (estimate's GPU boundary) by kernel, prefill and decode.
-      Column bound: compute, memory (HBM bandwidth), l2 (the on-chip L2 cache's bandwidth), communication
-      or overhead; host for the idle row. Column fitted_us (CSV and JSON; the text says it under the table): the part of a decode
+      Column bound: compute, memory (HBM bandwidth), l2 (the on-chip L2 cache's bandwidth), communication,
+      overhead, or per-sequence (a decode attention launch whose fitted per-sequence decode time outlasts its
+      KV stream: not HBM traffic); host for the idle row. Column fitted_us (CSV and JSON; the text says it under the table): the part of a decode
       attention launch that is the fitted per-sequence decode time, not the kernel's KV stream.
     """
 
