@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func theReproducedPointsAreTheDenseOnes() {
-        #expect(Self.reproducedPoints.count >= 33, "\(Self.reproducedPoints.count) of \(PublishedGEMM.bundled.count)")
+        #expect(Self.reproducedPoints.count >= 32, "\(Self.reproducedPoints.count) of \(PublishedGEMM.bundled.count)")
     }
 
     /// The A100's known gap, as documented (docs/methodology.md §7, published-gemm): its best shape
