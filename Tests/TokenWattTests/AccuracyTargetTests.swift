@@ -28,8 +28,10 @@ import Testing
 
     /// The targets the bundled model meets on the shared data stay met: ML.ENERGY v3 within 12 %,
     /// Argonne (vLLM and TensorRT-LLM) and MLPerf Power within 15 %. (Splitwise's latencies are not
-    /// met, docs/methodology.md §7.) Each (data set, GPU) is held on the runs it has now; one that
-    /// has gained runs (held-back rows dropped in) is scored by `validate`, not held here.
+    /// met, docs/methodology.md §7.) Each (data set, GPU) keeps at least the runs pinned here (fewer
+    /// is the estimator no longer pricing some) and is held to its target on them; one that has
+    /// gained runs (held-back rows dropped in) is scored by `validate`, and a miss here shows as a
+    /// known issue. (Any change of a row's count had turned its check off.)
     @Test(.enabled(if: sharedData != nil)) func bundledModelMeetsTheServingTargets() throws {
         let e = Estimator()
         let records = try MLEnergyValidation.run(dataDirectory: sharedData!, estimator: e).records
@@ -40,8 +42,17 @@ import Testing
                     "argonne/trtllm gh200": 8, "argonne/trtllm h100-sxm": 8, "mlperf-power h100-sxm": 8, "mlperf-power h200": 6]
         let present = checks.filter { runs["\($0.row.dataset) \($0.row.gpu)"] != nil }
         #expect(present.count == 2 + 3 * 5 + 2 * 2)
-        for c in present where c.row.metrics.n == runs["\(c.row.dataset) \(c.row.gpu)"] {
-            #expect(c.met, "\(c.row.dataset) \(c.row.gpu) \(c.row.metric) \(formatPercent(c.row.metrics.mape))")
+        for c in present {
+            let key = "\(c.row.dataset) \(c.row.gpu)", n = c.row.metrics.n, pinned = runs[key] ?? 0
+            let label = "\(key) \(c.row.metric) \(formatPercent(c.row.metrics.mape)) on \(n) runs"
+            #expect(n >= pinned, "\(label): \(pinned) pinned, so runs are no longer scored")
+            if n > pinned {
+                withKnownIssue("\(key) has \(n) runs, \(pinned) pinned: held-back rows dropped in", isIntermittent: true) {
+                    #expect(c.met, "\(label)")
+                }
+            } else {
+                #expect(c.met, "\(label)")
+            }
         }
     }
 }

@@ -287,7 +287,10 @@ enum TestCatalogs {
         #expect(w.emissions.hourlyIntensity == [Double](repeating: 200, count: 24))
         let bad = text.replacingOccurrences(of: "ci.csv", with: "missing.csv")
         try bad.write(to: file, atomically: true, encoding: .utf8)
-        #expect(throws: (any Error).self) { try WorkloadReader.read(path: file.path, dataDirectory: nil) }
+        // The workload's field and the name it gives, not any error (an unreadable workload passed).
+        #expect { try WorkloadReader.read(path: file.path, dataDirectory: nil) } throws: { error in
+            "\(error)".contains("hourlyIntensity.file' has value missing.csv") && "\(error)".contains("a readable CSV of hourly g CO2e per kWh")
+        }
     }
 
     /// A scenario's `emissions` object is merged over the workload's key by key: setting only a

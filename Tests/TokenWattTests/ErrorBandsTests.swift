@@ -14,13 +14,20 @@ import Testing
         let inFit = try ErrorBands.bundledFitRuns(dataDirectory: sharedData!, estimator: Estimator())
         let bands = ErrorBands.compute(from: suite.records, fitted: Set(CoefficientFile.bundled.fitted.map(\.gpuID)), inFit: inFit,
                                        forecasts: ServingRefitForecasts.bundled.byKey)
-        // Held-back runs dropped into ../shared/data change what the bands are read from; the
-        // bundled file then describes the data it was made from, and validate says so.
-        if let changed = ErrorBands.bundled.staleness(against: bands.runsByDataSet) {
-            print("note: ../shared/data holds other runs than error-bands.json was computed from (\(changed)); not compared")
+        let committed = try String(contentsOf: Self.file, encoding: .utf8)
+        // A data set whose runs went down is the estimator no longer pricing some of them (or data
+        // lost): a failure, whatever else changed.
+        let change = RunCountChange(committed: ErrorBands.bundled.runsByDataSet, fresh: bands.runsByDataSet)
+        #expect(change.lost.isEmpty, "runs no longer scored: \(change.lost)")
+        // Held-back runs dropped into ../shared/data (counts up only) change what the bands are
+        // read from; the bundled file then describes the data it was made from, and validate says
+        // so. The comparison still runs, and its difference shows as a known issue.
+        if !change.gained.isEmpty {
+            withKnownIssue("../shared/data holds runs error-bands.json was not computed from: \(change.gained)", isIntermittent: true) {
+                #expect(bands.json() == committed)
+            }
             return
         }
-        let committed = try String(contentsOf: Self.file, encoding: .utf8)
         #expect(bands.json() == committed, "stale error bands: run `\(ErrorBands.generatedBy)`")
         #expect(bands.band(for: "h100-sxm").runs > 200)
     }

@@ -257,8 +257,8 @@ import Testing
         #expect(code.components(separatedBy: "SELECT").count == 2 && code.contains("AS wh_low") && code.contains("AS wh_high"))
         #expect(code.contains("r.\(q)prompt_tokens\(q)") && code.contains("r.\(q)completion_tokens\(q)") && !code.contains("CREATE FUNCTION"))
         #expect(code.components(separatedBy: "(").count == code.components(separatedBy: ")").count)
-        #expect(throws: (any Error).self) { try SQLExport(formula: try formula(boundary: .gpu), dialect: dialect, table: "x; DROP TABLE y") }
     }
+
     /// Names are quoted part by part for the dialect: reserved words (`order`, `select`) passed
     /// the check and broke the SQL at run time, and BigQuery's usual `my-project.dataset.table`
     /// was refused for its hyphen. Nothing that could close the quotes or leave them is let in.

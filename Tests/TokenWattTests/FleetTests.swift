@@ -415,7 +415,10 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
         #expect(message.contains("top-p") && message.contains("levers[0].sampling"))
     }
 
+    /// The refusal names the field and the id; any error at all had passed.
     @Test func unknownLeverGPUNamesTheScenario() {
-        #expect(throws: (any Error).self) { try runWorkload(kernelWorkload(extra: #""levers": [{"name": "x", "gpu": "h900"}]"#)) }
+        #expect { try runWorkload(kernelWorkload(extra: #""levers": [{"name": "x", "gpu": "h900"}]"#)) } throws: { error in
+            "\(error)".contains("scenarios[0].levers[0].gpu") && "\(error)".contains("unknown GPU 'h900'")
+        }
     }
 }

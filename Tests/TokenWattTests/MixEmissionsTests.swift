@@ -44,6 +44,27 @@ import Testing
         #expect(csv.rows[2].fields[try #require(csv.header.firstIndex(of: "grid_region"))] == "mixed")
     }
 
+    /// A mix of unequal parts weighs each part's figures by its share: 90 % of its queries on an
+    /// 8B model on one H100 in France, 10 % on a 70B model over four in Poland. The mixes the other
+    /// tests build (here, EmissionsTests, CurrencyTests) have parts of one energy, which cannot
+    /// tell a share-weighted blend from an unweighted one or from either part's figures.
+    @Test func aMixOfUnequalPartsWeighsThemByShare() throws {
+        let big = #"{"name": "b", "kind": "kernel", "queriesPerDay": 1e6, "emissions": {"region": "pl"}, "deployments": "#
+            + #"[{"name": "d", "model": "meta-llama/Llama-3.1-70B-Instruct", "gpu": "h100-sxm", "gpus": 4}], "classes": [\#(chatClass())]}"#
+        let m = #"{"name": "m", "kind": "mix", "queriesPerDay": 1e7, "mix": [{"scenario": "a", "share": 0.9}, {"scenario": "b", "share": 0.1}]}"#
+        let text = kernelWorkload(extra: #""emissions": {"region": "fr"}"#, scenarioName: "a", more: big + ", " + m)
+        let r = try WorkloadReport.build(try readWorkload(text), name: "m", source: "w.json", runner: FleetRunner(dataDirectory: nil), samples: 200)
+        let (a, b, mix) = (r.scenarios[0].emissions.perQuery, r.scenarios[1].emissions.perQuery, r.scenarios[2].emissions.perQuery)
+        // The parts differ in energy and in grams per kWh, so no unweighted blend passes.
+        #expect(b.energyWh > 3 * a.energyWh && b.locationGrams / b.energyWh > 5 * a.locationGrams / a.energyWh, "\(a) \(b)")
+        for figure in [\Impact.energyWh, \.locationGrams, \.marketGrams, \.waterOnsiteLitres, \.waterOffsiteLitres] {
+            let blend = 0.9 * a[keyPath: figure] + 0.1 * b[keyPath: figure]
+            #expect(approx(mix[keyPath: figure], blend, rel: 1e-9), "\(figure): \(mix[keyPath: figure]) against \(blend)")
+        }
+        let embodied = 0.9 * (try #require(a.embodiedGrams)) + 0.1 * (try #require(b.embodiedGrams))
+        #expect(approx(try #require(mix.embodiedGrams), embodied, rel: 1e-9), "\(mix.embodiedGrams ?? 0) against \(embodied)")
+    }
+
     /// A mix of two identical parts is each part: with a PPA at 0 g, Google's WUE and a price on
     /// both, the mix had read Germany's residual mix (0.0213 g market-based for 0), the catalog's
     /// default WUE and no cost at all. A part without a price leaves the mix without a cost.

@@ -16,9 +16,16 @@ import Testing
         #expect(m.hiddenSize == 4096 && (30...34).contains(m.layers), "\(m.layers) × \(m.hiddenSize)")
     }
 
+    /// The refusal names `--params`, the value and the range (any error had passed).
+    static func refuses(_ n: Double, saying value: String) {
+        #expect { try GenericArchitecture.decoder(parameters: n, precision: .bf16) } throws: { error in
+            "\(error)".hasPrefix("--params: field 'params' has value \(value); expected \(GenericArchitecture.parameterRangeText)")
+        }
+    }
+
     @Test func refusesNonsense() {
-        #expect(throws: (any Error).self) { try GenericArchitecture.decoder(parameters: 1000, precision: .bf16) }
-        #expect(throws: (any Error).self) { try GenericArchitecture.decoder(parameters: .nan, precision: .bf16) }
+        Self.refuses(1000, saying: "1000")
+        Self.refuses(.nan, saying: "nan")
     }
 
     /// Below 1e9 the count is built near the request (4e8–6e8 had been one layer × 2048 of
@@ -36,7 +43,7 @@ import Testing
         let m = try GenericArchitecture.decoder(parameters: smallest, precision: .bf16)
         #expect(m.layers == 1 && m.hiddenSize == 1024 && approx(m.totalParams, smallest))
         for n in [1e8, 2e8, smallest * 0.99] {
-            #expect(throws: (any Error).self) { try GenericArchitecture.decoder(parameters: n, precision: .bf16) }
+            Self.refuses(n, saying: formatNumber(n))
         }
     }
 }

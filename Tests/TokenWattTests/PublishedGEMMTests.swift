@@ -17,16 +17,30 @@ import Testing
         return gpu.vendor == "nvidia" && ["a100-pcie-40gb", "a10"].contains(base)
     }
 
+    /// The points `publishedPointIsReproduced` holds to 25 %: dense products of GPUs not carried
+    /// from the prefill fit. The rest have tests of their own (the Ampere gap, the short-K epilogue,
+    /// the grouped and few-tile products). A point whose GPU the catalog lacks stays in, and fails.
+    static let reproducedPoints = PublishedGEMM.bundled.indices.filter { i in
+        let p = PublishedGEMM.bundled[i]
+        return (try? fromPrefillFit(p)) != true && !shortKEpilogueBound(p) && p.groups == nil && p.regime == nil
+    }
+
     /// Every published point of a Hopper, datacenter Blackwell or CDNA GPU is reproduced within 25 %
-    /// (the bundled model is within 19 %; before Blackwell's 2-SM tiles and L2 rate the B200 points
-    /// were 46-57 % low, and before AMD's L2 and LDS rates the MI355X was 34 % low).
-    @Test(arguments: PublishedGEMM.bundled.indices)
+    /// (the bundled model's widest is +21.7 %, the H800's FP8 128×2112×7168, one of DeepGEMM's
+    /// decode-thin shapes, which land within −12 to +22 %: docs/methodology.md §7, published-gemm;
+    /// before Blackwell's 2-SM tiles and L2 rate the B200 points were 46-57 % low, and before AMD's
+    /// L2 and LDS rates the MI355X was 34 % low). Half the bundled points had passed this test with
+    /// no expectation run, returning early; they are filtered out of its arguments instead.
+    @Test(arguments: reproducedPoints)
     func publishedPointIsReproduced(_ i: Int) throws {
         let p = PublishedGEMM.bundled[i]
-        guard try !Self.fromPrefillFit(p), !Self.shortKEpilogueBound(p), p.groups == nil, p.regime == nil else { return }
         let gpu = try Self.estimator.gpus.gpu(p.gpu)
         let predicted = PublishedGEMM.predictedTFLOPS(p, gpu: gpu, calibration: Self.estimator.calibration)
         #expect(abs(predicted / p.tflops - 1) < 0.25, "\(p.label): \(predicted) TFLOPS against \(p.tflops) published")
+    }
+
+    @Test func theReproducedPointsAreTheDenseOnes() {
+        #expect(Self.reproducedPoints.count >= 32, "\(Self.reproducedPoints.count) of \(PublishedGEMM.bundled.count)")
     }
 
     /// The A100's known gap, as documented (docs/methodology.md §7, published-gemm): its best shape

@@ -53,7 +53,14 @@ import KernelPower
         // The table's notes, above estimate's assumptions (which name every cap, "power cap 700 W").
         let tableNotes = q.text().components(separatedBy: "\nassumptions and caveats")[0]
         #expect(!q.powerLimited && !tableNotes.contains("power cap"))
-        if q.lines.contains(where: { $0.prefill.joules < 0 }) { #expect(q.text().contains(uncapped)) }
+        // That query has no negative entry, so the note went untested there: the first short prompt
+        // that moves a GEMM to another tiling far below the cap gives one, and the note names no
+        // cap; a query whose entries are all ≥ 0 has no note.
+        let (negative, clean) = try uncappedQueries()
+        let shifted = try #require(negative, "no short prompt below the cap gives a negative prefill entry")
+        #expect(shifted.negativeNote == uncapped && shifted.text().contains(uncapped))
+        let plain = try #require(clean)
+        #expect(plain.negativeNote == nil && !plain.text().contains("a negative prefill entry"))
         // A step the cap holds at a lower clock makes decode attention cheaper beside the prompt
         // (1,000 + 500 tokens at batch 64): JSON says so too, as the text does (it had said nothing).
         let capped = try check(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm"),
@@ -61,6 +68,23 @@ import KernelPower
         #expect(capped.powerLimited && capped.lines.contains { $0.kernel == "decode_attention" && $0.prefill.joules < 0 })
         let note = try #require(capped.negativeNote)
         #expect(capped.text().contains(note) && JSONWriter().write(capped.json()).contains("power cap holds at a lower clock"))
+    }
+
+    /// Short prompts beside decode batches on an H100 and an A100, below their caps: the first
+    /// with a negative prefill entry and the first without one.
+    func uncappedQueries() throws -> (negative: QueryKernels?, clean: QueryKernels?) {
+        var negative: QueryKernels?, clean: QueryKernels?
+        for gpu in ["h100-sxm", "a100-sxm-80gb"] {
+            for batch in [64, 32, 16, 8] {
+                for input in [1, 2, 4, 8, 16, 32, 64, 128] where negative == nil || clean == nil {
+                    let q = try check(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: gpu),
+                                      ServingRequest(batch: batch, inputTokens: input, outputTokens: 100))
+                    guard !q.powerLimited else { continue }
+                    if q.lines.contains(where: { $0.prefill.joules < 0 }) { negative = negative ?? q } else { clean = clean ?? q }
+                }
+            }
+        }
+        return (negative, clean)
     }
 
     /// Each step is a cycle of every stage's microbatches; the stages that finish first wait at

@@ -100,13 +100,31 @@ extension CLITests {
         #expect(r.status == 0, "\(r.stderr)")
         let written = try String(contentsOf: out, encoding: .utf8)
         let bundled = try String(contentsOf: Self.packageRoot.appendingPathComponent("Sources/TokenWatt/Resources/error-bands.json"), encoding: .utf8)
-        // Other runs in ../shared/data (held-back ones dropped in) make another file; validate says so.
+        // A data set with fewer runs than the bundled file counted is runs no longer priced: a failure.
         let fresh = try ErrorBands.read(Data(written.utf8), file: out.path)
-        if let changed = ErrorBands.bundled.staleness(against: fresh.runsByDataSet) {
-            #expect(r.stderr.contains("were computed from other runs"), "\(changed)")
+        let (lost, gained) = Self.runCountChange(committed: ErrorBands.bundled.runsByDataSet, fresh: fresh.runsByDataSet)
+        #expect(lost.isEmpty, "runs no longer scored: \(lost)")
+        // Held-back runs dropped into ../shared/data (counts up only) make another file, and
+        // validate says so; the difference shows as a known issue.
+        if !gained.isEmpty {
+            #expect(r.stderr.contains("were computed from other runs"), "\(gained)")
+            withKnownIssue("../shared/data holds runs error-bands.json was not computed from: \(gained)", isIntermittent: true) {
+                #expect(written == bundled)
+            }
             return
         }
         #expect(written == bundled)
+    }
+
+    /// The "data set/GPU" keys whose run count went down and up from `committed` to `fresh`.
+    static func runCountChange(committed: [String: Int], fresh: [String: Int]) -> (lost: [String], gained: [String]) {
+        var lost: [String] = [], gained: [String] = []
+        for key in Set(committed.keys).union(fresh.keys).sorted() {
+            let (before, now) = (committed[key] ?? 0, fresh[key] ?? 0)
+            if now < before { lost.append("\(key) \(before) → \(now)") }
+            if now > before { gained.append("\(key) \(before) → \(now)") }
+        }
+        return (lost, gained)
     }
 
     /// `--rows` writes CSV and JSON for scripts (it printed the text table whatever --format said).

@@ -20,11 +20,14 @@ import Testing
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }()
 
-    /// Runs the binary in the package root, or in `directory`.
+    /// Runs the binary in the package root, or in `directory`, with this process's environment
+    /// less its `TOKENWATT_*` variables, plus `environment`: a developer's TOKENWATT_DATA or
+    /// catalog variable had reached every run, so the tests checked other data or catalogs than
+    /// `hasSharedData` looked for.
     static func run(_ args: [String], stdin: String? = nil, environment: [String: String] = [:], directory: URL? = nil) throws -> Result {
         let exe = try #require(binary, "tokenwatt executable not built; run `swift build` first")
         let p = Process()
-        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        p.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TOKENWATT_") }.merging(environment) { $1 }
         p.executableURL = exe
         p.arguments = args
         p.currentDirectoryURL = directory ?? packageRoot
@@ -251,7 +254,10 @@ import Testing
         #expect(text.stdout.contains("LEDGER") && text.stdout.contains("RANGE") && text.stdout.contains("ASSUMPTIONS"))
     }
 
-    static let hasSharedData = FileManager.default.fileExists(atPath: packageRoot.appendingPathComponent("../shared/data/energaizer-prefill").path)
+    /// Whether ../shared/data is beside the package: where the binary, run in the package root
+    /// with no TOKENWATT_DATA, finds it, and where the library tests' `sharedData` looks.
+    static let hasSharedData = FileManager.default.fileExists(
+        atPath: packageRoot.appendingPathComponent("../shared/data").standardizedFileURL.path + "/energaizer-prefill")
 
     /// A workload that needs no shared data: fixed and lognormal lengths.
     static let tinyWorkload = """

@@ -14,7 +14,10 @@ enum CalibrateCommand {
       are given) or measured_joules_per_output_token (serve rows, all GPUs); a run without a time fits power
       only; another measured_* column is refused. Or the ML.ENERGY export schema. A manifest adds
       start and end (timestamps in the log's clock) or a Zeus window name per run, optionally gpu_indices,
-      passes or output_tokens_generated. Writes a calibration file (default calibration.json) that every
+      passes or output_tokens_generated. --log-format says which log --power-log is (detected from its header
+      when left out); --interval-ms N is the sampling interval of a dcgm log (`dcgmi dmon -d N`): dmon prints no
+      timestamps, so sample k of each GPU is read at k × N ms from the log's start, the clock the manifest's
+      start and end are in; default 1000. Writes a calibration file (default calibration.json) that every
       command reads with --calibration FILE. --builtin refits the bundled coefficients on ../shared/data,
       replacing Sources/KernelPower/Resources/coefficients.json when run from the package root without -o.
       -o FILE writes into an existing folder (a missing one is refused, not made) and replaces only a

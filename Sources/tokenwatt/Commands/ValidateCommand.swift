@@ -18,6 +18,9 @@ enum ValidateCommand {
       both its parts) instead of the summary (--format csv or json: measured, predicted, relative error),
       --rows levers every pair of runs behind the lever table (measured and predicted change),
       --rows targets every MAPE limit the issues set against its row, met or not;
+      --by-model: the text table gives TokenWatt's rows per model family too (e.g. llama-2, llama-3 beside
+      each data set's `all` row) and leaves out the baseline estimators' rows; JSON (byFamily) and
+      markdown carry the families either way;
       --bands-out FILE and --refits-out FILE write into an existing folder (a missing one is refused, not made)
       and replace only a file of their own kind; -o DIR replaces only the report files in it;
       --bands-out writes the measured ÷ estimated energy bands that estimate's range reads
