@@ -215,7 +215,7 @@ import Testing
         #expect(q.knob == .clock && q.value == 1095 && gpu.knob == .clock && gpu.value == 600)
         for p in t.points { #expect(q.whPerQuery[.facility]! <= p.whPerQuery[.facility]!) }
         #expect(t.text().contains("one setting for both: clock 1095 MHz — 0.03134 Wh per query at the facility"), "\(t.text())")
-        #expect(t.text().contains("at the GPUs alone the least is clock 600 MHz (0.007381 Wh"))
+        #expect(t.text().contains("at the GPUs alone the least is clock 600 MHz (0.00738 Wh"))
         let atGPUs = try Tuning(estimator: e, base: r, serving: serving, targets: .init(), boundary: .gpu)
         #expect(atGPUs.bestQuery?.value == 600 && !atGPUs.text().contains("at the GPUs alone"))
         // Each row's ledger is estimate's, at a PUE given or not; the phases add up to the query.

@@ -120,8 +120,8 @@ extension BadInput {
         // A request the whole KV cache cannot hold was priced at batch 1 ("KV cache holds 1").
         BadInput(name: "request longer than the KV cache", args: Inputs.longerThanTheCache, mentions: ["1000+36000 tokens", "does not fit in the KV cache even alone", "9.7 GB", "8.25 GB"]),
         // power priced it at batch 1 (69.33 W per L4, exit 0) where estimate refuses it.
-        BadInput(name: "power request longer than the KV cache", args: ["power", "--model", Inputs.model8B, "--gpu", "l4", "--batch", "1", "--input", "15000", "--output", "12000"],
-                 mentions: ["15000+12000 tokens", "does not fit in the KV cache even alone"]),
+        BadInput(name: "power request longer than the KV cache", args: ["power", "--model", Inputs.model8B, "--gpu", "l4", "--batch", "1", "--input", "20000", "--output", "15000"],
+                 mentions: ["20000+15000 tokens", "does not fit in the KV cache even alone"]),
         BadInput(name: "request longer than the KV cache, surface", args: Inputs.longerThanTheCache + ["--method", "surface"], mentions: ["1000+36000 tokens", "even alone"]),
         BadInput(name: "fleet without a file", args: ["fleet"], status: 64, mentions: ["missing argument"]),
         BadInput(name: "fleet two files", args: ["fleet", "a.json", "b.json"], status: 64, mentions: ["unexpected argument", "b.json"]),

@@ -12,7 +12,7 @@ extension CLITests {
         let lines = csv.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasSuffix(",source,note") == true, "\(lines.first ?? "")")
         let amazon = try #require(lines.first { $0.hasPrefix("provider,amazon,") })
-        #expect(amazon.contains("\"on-site withdrawal, per IT kWh") && amazon.contains(",2025,"), "\(amazon)")
+        #expect(amazon.contains("\"on-site withdrawal (inferred from the source), per IT kWh") && amazon.contains(",2025,"), "\(amazon)")
         #expect(try #require(lines.first { $0.hasPrefix("provider,google,") }).contains("\"on-site consumption, per IT kWh"))
         let text = try Self.run(["facilities", "--match", "WUE"])
         #expect(text.stdout.contains("on-site withdrawal, per IT kWh"), "\(text.stdout)")

@@ -44,4 +44,8 @@ public struct WaterBases: Sendable, Equatable {
 
     /// The on-site basis in words, marked where it is inferred: "withdrawn (inferred from the source)".
     public var onsiteWords: String { Self.words(onsite) + (onsiteInferred ? " (inferred from the source)" : "") }
+
+    /// The same inside a label's parentheses: "withdrawn, inferred from the source" (the table's
+    /// row had read "water, on-site (withdrawn (inferred from the source))").
+    public var onsiteClause: String { Self.words(onsite) + (onsiteInferred ? ", inferred from the source" : "") }
 }

@@ -235,7 +235,7 @@ public struct WorkloadReport: Sendable {
             ["energy", ReportUnits.energy(q.energyWh), ReportUnits.energy(d.energyWh), ReportUnits.energy(p.energyWh)] + span { ReportUnits.energy($0.energyWh) },
             ["carbon, location-based"] + carbon(\.locationGrams),
             ["carbon, market-based"] + carbon(\.marketGrams),
-            ["water, on-site (\(e.waterBases.onsiteWords))", ReportUnits.water(q.waterOnsiteLitres), ReportUnits.water(d.waterOnsiteLitres), ReportUnits.water(p.waterOnsiteLitres)]
+            ["water, on-site (\(e.waterBases.onsiteClause))", ReportUnits.water(q.waterOnsiteLitres), ReportUnits.water(d.waterOnsiteLitres), ReportUnits.water(p.waterOnsiteLitres)]
                 + span { ReportUnits.water($0.waterOnsiteLitres) },
             ["water, off-site (electricity, \(WaterBases.words(e.waterBases.offsite)))", ReportUnits.water(q.waterOffsiteLitres), ReportUnits.water(d.waterOffsiteLitres), ReportUnits.water(p.waterOffsiteLitres)]
                 + span { ReportUnits.water($0.waterOffsiteLitres) },
