@@ -19,6 +19,21 @@ import Testing
         #expect(mesh.contains("mi300x tp 2") && mesh.contains("1 of the GPU's 7") && mesh.contains("64 GB/s per direction"), "\(mesh)")
     }
 
+    /// An expert-parallel group is named only where tokens cross GPUs: at tp 4, ep 4 on one
+    /// replica the experts ride the tensor-parallel all-reduce, and the note had named an "ep 4"
+    /// collective no kernel runs; two data-parallel replicas sharing ep 8 do exchange tokens.
+    @Test func anExpertGroupIsNamedOnlyWhereTokensCrossGPUs() throws {
+        func moe(tp: Int, ep: Int, gpus: Int) throws -> Deployment {
+            try estimator.deployment(DeploymentRequest(model: "mistralai/Mixtral-8x7B-v0.1", gpu: "h100-nvl", gpus: gpus, tensorParallel: tp, expertParallel: ep))
+        }
+        let together = try moe(tp: 4, ep: 4, gpus: 4)
+        #expect(!together.exchangesExpertTokens)
+        let note = try #require(together.topologyNote)
+        #expect(note.contains("h100-nvl tp 4") && !note.contains("ep 4"), "\(note)")
+        let apart = try moe(tp: 4, ep: 8, gpus: 8)
+        #expect(apart.exchangesExpertTokens && (apart.topologyNote ?? "").contains("ep 8"), "\(apart.topologyNote ?? "")")
+    }
+
     @Test(arguments: [("h100-nvl", 2), ("mi300x", 8), ("h100-sxm", 4), ("h100-sxm", 8)])
     func groupsAtTheFullRateHaveNoNote(gpu: String, tp: Int) throws {
         #expect(try note(gpu, tp: tp) == nil)

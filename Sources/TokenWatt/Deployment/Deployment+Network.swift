@@ -33,12 +33,27 @@ extension Deployment {
             + "\(formatNumber(bw.gigabytesPerSecond, significant: 3)) GB/s per GPU (all-reduces hierarchically: NVLink within the node, the GPU's NIC between nodes)"
     }
 
+    /// Whether an expert-parallel layout sends tokens between GPUs (an all-to-all each MoE layer):
+    /// only where several data-parallel ranks share one group's experts; a group that is one
+    /// replica's tensor-parallel GPUs already holds its tokens on every GPU (`FusedLayerPlanner`).
+    public var exchangesExpertTokens: Bool {
+        let ep = expertParallel
+        guard ep > 1 else { return false }
+        let slice = max(1, tensorParallel / ep)
+        let groups = max(1, tensorParallel * dataParallel / (ep * slice))
+        return dataParallel > groups
+    }
+
     /// A note where the GPUs' topology paces a tensor- or expert-parallel group's collectives below
     /// the fabric's full rate (`Interconnect.unidirectionalBandwidth(participants:)`): a mesh group
     /// that reaches its peers over p − 1 of the GPU's links, a group larger than a bridged pair.
     public var topologyNote: String? {
         let ic = gpu.interconnect, full = ic.unidirectionalBandwidth
-        let notes = [("tp", tensorParallel), ("ep", expertParallel)].compactMap { name, size -> String? in
+        // The expert-parallel group has collectives of its own only where tokens cross GPUs
+        // (`exchangesExpertTokens`): at tp = ep it rides the tensor-parallel all-reduce, and a
+        // note on it had named collectives no kernel runs.
+        let groups = [("tp", tensorParallel)] + (exchangesExpertTokens ? [("ep", expertParallel)] : [])
+        let notes = groups.compactMap { name, size -> String? in
             let perNode = size / nodesSpanned(by: size)
             let rate = ic.unidirectionalBandwidth(participants: perNode)
             guard size > 1, rate < full else { return nil }

@@ -92,7 +92,7 @@ extension EmissionsAccountant {
     /// the share host power is charged by (`ServingSurface.hostWattsPerGPU`); whole servers for a
     /// node that states no GPU count.
     static func serverShare(_ s: ServerUse) -> Double {
-        s.node.gpuCount > 0 ? Double(s.gpus) / Double(s.node.gpuCount) : Double(s.nodes)
+        s.node.gpuCount > 0 ? Double(s.gpus) / Double(s.node.gpuCount) : Double(max(1, s.nodes))
     }
 
     /// A reporting period longer than the hardware's life charges the amortised rate every day

@@ -30,7 +30,7 @@ extension FusedLayerPlanner {
         // Tokens cross GPUs only where several data-parallel ranks share one group's experts. A
         // group that is one replica's tensor-parallel GPUs already holds its tokens on every GPU:
         // two replicas of tp 4, ep 4 had each paid an all-to-all one replica does not (+4.5 % Wh).
-        let exchanges = ranks > groups
+        let exchanges = d.exchangesExpertTokens  // ranks > groups
         let localExperts = moe.experts / ep
         let assignments = globalTokens * Double(moe.expertsPerToken) / Double(ep)
         // Experts hit on the mean GPU, and on the busiest, whose whole expert sets the step's time

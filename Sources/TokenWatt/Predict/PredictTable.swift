@@ -15,12 +15,13 @@ public struct PredictTable: Sendable {
     public static let passColumns = [
         "gpu_power_w", "forward_time_ms", "forward_energy_j", "sm_clock_effective_mhz", "power_limited", "launch_bound",
         "duty_tensor", "duty_fp32", "duty_smem", "duty_l2", "duty_hbm", "duty_sm", "duty_link",
-        "compute_bound_share", "memory_bound_share", "communication_share", "overhead_share", "per_sequence_share", "idle_share",
+        "compute_bound_share", "memory_bound_share", "communication_share", "overhead_share", "idle_share",
         "kernels",
     ]
 
-    /// The columns `score` adds to each row.
-    public static let resultColumns = passColumns + ServeColumns.names + ["note", "error"]
+    /// The columns `score` adds to each row. `per_sequence_share` (2026-12-07) goes after the
+    /// others, so that a reader by position keeps every column it had.
+    public static let resultColumns = passColumns + ServeColumns.names + ["note", "error", "per_sequence_share"]
 
     /// Refuses a misspelt input column (`PredictRowReader.checkColumns`); result columns and
     /// their `input_` echoes (a re-scored output) are not misspellings.

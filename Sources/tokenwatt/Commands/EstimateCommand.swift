@@ -136,8 +136,8 @@ enum EstimateCommand {
     }
 
     /// The deployment flags shared by every command that prices one deployment. `gpus` resolves
-    /// the default step budget that sizes a does-not-fit refusal's suggestion (`defaultTokenBudget`;
-    /// without it, 8192, as `power` prices its batch).
+    /// the default step budget that sizes a does-not-fit refusal's suggestion (`defaultTokenBudget`:
+    /// vLLM's for the GPU, the one `estimate` and `power` price at; without it, 8192).
     static func deploymentRequest(_ args: Arguments, gpus: GPUCatalog? = nil) throws -> DeploymentRequest {
         var r = DeploymentRequest(model: try required(args.string("model"), "model"), gpu: try required(args.string("gpu"), "gpu"))
         r.gpus = try args.int("gpus", 1...4096)

@@ -32,7 +32,7 @@ enum ExportSQLCommand {
             estimator: estimator, deployment: deployment, batch: try EstimateCommand.required(args.int("batch", 1...1_000_000), "batch"),
             input: try args.int("reference-input", 1...10_000_000) ?? args.int("input", 1...10_000_000) ?? 1000,
             output: try args.int("reference-output", 1...10_000_000) ?? args.int("output", 1...10_000_000) ?? 250,
-            tokenBudget: try args.int("token-budget", 1...10_000_000) ?? 8192, settings: try EstimateCommand.ledgerSettings(args),
+            tokenBudget: try args.int("token-budget", 1...10_000_000) ?? ServingRequest.defaultTokenBudget(for: deployment), settings: try EstimateCommand.ledgerSettings(args),
             boundary: try args.choice("boundary", Boundary.self) ?? .facility)
         let export = try flagged {
             try SQLExport(formula: formula, dialect: d, table: args.string("table") ?? "requests",

@@ -44,7 +44,7 @@ enum PowerCommand {
         // The deployment flags as estimate reads them (gpus, tp, ep, pp, precision, clock, cap):
         // power had read its own copy, which drifted twice, refusing --ep and then --pp as
         // unknown options, so an MoE or pipelined deployment priced elsewhere could not be sized here.
-        let request = try EstimateCommand.deploymentRequest(deploymentArgs)
+        let request = try EstimateCommand.deploymentRequest(deploymentArgs, gpus: estimator.gpus)
         let (input, output) = try lengths(args)
         let inputs = PowerPlan.Inputs(batch: try args.int("batch", 1...1_000_000) ?? 8, inputTokens: input, outputTokens: output,
                                       dutyCycle: try args.double("duty-cycle", 0...1) ?? 1, pue: try args.pue() ?? LedgerSettings.defaultPUE,
