@@ -88,6 +88,25 @@ import Testing
         #expect(!r.notes.contains { $0.hasPrefix("lever batch 64:") }, "64 fits")
     }
 
+    /// A deployment without `tokenBudget` takes vLLM's default on its GPU, as `estimate` does: an
+    /// A100 had run 8192-token steps where vLLM runs 2048, so a fleet and the estimate its note
+    /// quotes priced different engines. A lever to an A100 takes the A100's; a budget the workload
+    /// sets is kept on every GPU.
+    @Test func aDeploymentWithoutABudgetTakesItsGPUsDefault() throws {
+        func budget(_ deployment: String, _ change: LeverChange? = nil) throws -> Int {
+            let fleet = try Self.fleet(deployment)
+            return try fleet.priced(samples: 20, seed: 7, change: change).surfaces[0].tokenBudget
+        }
+        let a100 = #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "a100-sxm-80gb", "maxBatch": 256}"#
+        let set = #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "a100-sxm-80gb", "maxBatch": 256, "tokenBudget": 4096}"#
+        var toA100 = LeverChange()
+        toA100.gpu = "a100-sxm-80gb"
+        #expect(try budget(Self.llama8) == 8192)
+        #expect(try budget(a100) == 2048)
+        #expect(try budget(Self.llama8, toA100) == 2048)
+        #expect(try budget(set) == 4096 && budget(set, toA100) == 4096)
+    }
+
     static func fleet(_ deployment: String, levers: String = "[]") throws -> KernelFleet {
         let w = try readWorkload(kernelWorkload(classes: chatClass(input: #"{"fixed": 1000}"#, output: #"{"fixed": 500}"#),
                                                 extra: #""levers": "# + levers, deployment: deployment))

@@ -73,6 +73,19 @@ extension CLITests {
         #expect(small > standard, "prompts of ~900 tokens in 300-token steps: \(small) against \(standard) Wh")
     }
 
+    /// Without --token-budget a trace takes vLLM's default on the GPU, as `estimate` does (it
+    /// had taken 8192 on an A100, whose vLLM server runs 2048-token steps).
+    @Test func traceTakesTheGPUsDefaultBudget() throws {
+        let log = "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:10:00.5,900,20\n2023-11-16 18:10:01.5,800,30\n"
+        func budget(_ gpu: String) throws -> Int? {
+            let r = try Self.run(["trace", "-", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--gpu", gpu, "--format", "json"], stdin: log)
+            #expect(r.status == 0, "\(r.stderr)")
+            let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            return (obj["inputs"] as? [String: Any])?["tokenBudget"] as? Int
+        }
+        #expect(try budget("a100-sxm-80gb") == 2048 && budget("h100-sxm") == 8192)
+    }
+
     static let python: String? = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// export-sql run in SQLite gives what `estimate --method surface` prints for the same tokens.

@@ -219,14 +219,14 @@ public struct KernelFleet: Sendable {
             if let big = Self.largest(calls, on: kv), big.bytes > (largest?.bytes ?? -1) { largest = (big.call, big.bytes) }
         }
         do {
-            return try ServingSurface(estimator: estimator, deployment: d, maxBatch: named.maxBatch, tokenBudget: named.tokenBudget,
+            return try ServingSurface(estimator: estimator, deployment: d, maxBatch: named.maxBatch, tokenBudget: named.budget(on: d),
                                       meanResidentTokens: mix.residentTokens, meanOutput: mix.outputTokens,
                                       meanPrompt: mix.promptTokens, change: change)
         } catch let e as DeploymentError {
             // A class whose mean call the KV cache cannot hold: say which class of which scenario,
             // and name its largest call too (the error had named the mean one alone, 5,245,750 + 500
             // tokens for an agent loop whose last call holds 10.5 million).
-            let free = max(0, KVCacheBudget.freeBytes(d, tokenBudget: named.tokenBudget, memoryUtilization: d.memoryUtilization))
+            let free = max(0, KVCacheBudget.freeBytes(d, tokenBudget: named.budget(on: d), memoryUtilization: d.memoryUtilization))
             let mean = d.kvBytesPerSequencePerGPU(contextTokens: KVCacheBudget.pages(mix.residentTokens)).bytes
             guard let big = largest, mean > free else { throw FleetError(description: "\(context), class \(c.name): \(e)") }
             throw FleetError(description: "\(context), class \(c.name): its calls do not fit in the KV cache: a sequence holds "

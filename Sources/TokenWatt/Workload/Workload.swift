@@ -63,7 +63,15 @@ public struct NamedDeployment: Sendable {
     public var request: DeploymentRequest
     /// Most sequences in flight per deployment (vLLM `max_num_seqs`); the KV cache may allow fewer.
     public var maxBatch: Int
-    public var tokenBudget: Int
+    /// Tokens per step (vLLM `max_num_batched_tokens`) as the workload sets it; nil takes the
+    /// engine's default on the deployment's GPU (`budget(on:)`), as `estimate` does.
+    public var tokenBudget: Int?
+
+    /// The step budget `d` runs at: the workload's, or `ServingRequest.defaultTokenBudget(for:)`
+    /// (8192 on an H100, 2048 on an A100 or L4 under vLLM). It is resolved on the deployment a
+    /// lever leaves, so a lever that moves a deployment to an A100 takes the A100's budget, as
+    /// vLLM started there would.
+    public func budget(on d: Deployment) -> Int { tokenBudget ?? ServingRequest.defaultTokenBudget(for: d) }
 }
 
 public struct QueryClass: Sendable {

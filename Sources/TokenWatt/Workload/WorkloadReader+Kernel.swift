@@ -67,7 +67,7 @@ extension WorkloadReader.Context {
         r.sampling = try o.optionalChoice("sampling", Sampling.self)
         let d = NamedDeployment(name: try nonBlankName(&o, kind: "deployment"), request: r,
                                 maxBatch: try o.optionalInt("maxBatch", 1...1_000_000, expected: "a sequence count") ?? 256,
-                                tokenBudget: try o.optionalInt("tokenBudget", 1...10_000_000, expected: "tokens per step") ?? 8192)
+                                tokenBudget: try o.optionalInt("tokenBudget", 1...10_000_000, expected: "tokens per step"))
         try o.finish()
         try checkParallelism(r, path: path)
         return d

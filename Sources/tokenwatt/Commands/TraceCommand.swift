@@ -34,7 +34,7 @@ enum TraceCommand {
         let format = try args.format([.text, .json], default: .text)
         let estimator = try CommonOptions.estimator(args)
         let deployment = try EstimateCommand.deployment(estimator, args)
-        let options = try replayOptions(args)
+        let options = try replayOptions(args, deployment: deployment)
         let perRequestPath = args.string("per-request"), hourlyPath = args.string("hourly")
         try refuseOutputs(args, perRequest: perRequestPath, hourly: hourlyPath, log: file)
         let name = file == "-" ? "(stdin)" : file
@@ -54,11 +54,12 @@ enum TraceCommand {
     }
 
     /// The replay's settings from the command's flags (each with its default).
-    private static func replayOptions(_ args: Arguments) throws -> TraceReplay.Options {
+    private static func replayOptions(_ args: Arguments, deployment: Deployment) throws -> TraceReplay.Options {
         var options = TraceReplay.Options()
         options.maxBatch = try args.int("max-batch", 1...1_000_000) ?? 256
-        // A fleet deployment's tokenBudget, so a trace can price what `fleet` priced.
-        options.tokenBudget = try args.int("token-budget", 1...10_000_000) ?? 8192
+        // The engine's default on the GPU, as `estimate` and a fleet deployment without
+        // `tokenBudget` take it, so a trace prices what they priced.
+        options.tokenBudget = try args.int("token-budget", 1...10_000_000) ?? ServingRequest.defaultTokenBudget(for: deployment)
         options.replicas = try args.int("replicas", 1...1_000_000) ?? 1
         options.windowSeconds = try args.double("window-s", 1...1e7) ?? 300
         options.boundary = try args.choice("boundary", Boundary.self) ?? .facility
