@@ -37,6 +37,22 @@ import Testing
         #expect(approx(rate, expected, rel: 1e-9), "\(rate)")
     }
 
+    /// A send between two GPUs of different bridged pairs crosses PCIe (a pipeline stage of tp 2
+    /// sends to the next pair); a mesh's send keeps its one link and a switched GPU its full rate.
+    @Test(arguments: [("h100-nvl", false, 300e9), ("h100-nvl", true, 64e9), ("mi300x", true, 64e9), ("h100-sxm", true, 450e9)])
+    func aSendThatLeavesItsPairCrossesTheHostBus(gpuID: String, leavesPair: Bool, expected: Double) throws {
+        let gpu = try GPUCatalog.bundled.gpu(gpuID)
+        let model = CoefficientFile.bundled.coefficients(for: gpu).timeModel
+        let timer = KernelTimer(gpu: gpu, clock: gpu.boostClock, model: model)
+        func time(_ bytes: Double) -> Double {
+            var send = CollectiveShape(kind: .send, bytes: bytes, participants: 2)
+            send.leavesPair = leavesPair
+            return timer.cost(Kernel("pp_send", .collective(send))).time.seconds
+        }
+        let rate = (2e8 - 1e8) / (time(2e8) - time(1e8)) / model.linkEfficiency
+        #expect(approx(rate, expected, rel: 1e-9), "\(rate)")
+    }
+
     /// A switched GPU keeps its full rate for every group.
     @Test(arguments: [2, 4, 8])
     func switchedGroupsKeepTheFullRate(participants: Int) throws {

@@ -34,6 +34,24 @@ import Testing
         #expect(apart.exchangesExpertTokens && (apart.topologyNote ?? "").contains("ep 8"), "\(apart.topologyNote ?? "")")
     }
 
+    /// A pipeline's send leaves its bridged pair unless two stages of one GPU each share it: tp 2 ×
+    /// pp 2 on H100 NVL hands activations over PCIe, and says so; it had been timed at the bridge's rate.
+    @Test func aPipelineSendBeyondItsPairIsNamed() throws {
+        func pipeline(tp: Int, pp: Int) throws -> Deployment {
+            try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-nvl", gpus: tp * pp,
+                                                       tensorParallel: tp,
+                                                       pipelineParallel: pp))
+        }
+        let pair = try pipeline(tp: 1, pp: 2), split = try pipeline(tp: 2, pp: 2), four = try pipeline(tp: 1, pp: 4)
+        #expect(!pair.stageSendLeavesPair && split.stageSendLeavesPair && four.stageSendLeavesPair)
+        #expect(pair.topologyNote == nil)
+        let note = try #require(split.topologyNote)
+        #expect(note.contains("h100-nvl pp 2") && note.contains("host bus (PCIe) at 64 GB/s per direction"), "\(note)")
+        let sxm = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 4,
+                                                             tensorParallel: 2, pipelineParallel: 2))
+        #expect(sxm.topologyNote == nil)
+    }
+
     @Test(arguments: [("h100-nvl", 2), ("mi300x", 8), ("h100-sxm", 4), ("h100-sxm", 8)])
     func groupsAtTheFullRateHaveNoNote(gpu: String, tp: Int) throws {
         #expect(try note(gpu, tp: tp) == nil)

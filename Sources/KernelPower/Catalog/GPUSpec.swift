@@ -205,4 +205,13 @@ public struct Interconnect: Sendable {
             return participants <= 2 ? unidirectionalBandwidth : beyondPair / 2
         }
     }
+
+    /// `unidirectionalBandwidth(participants:)` for a group whose GPUs may sit in different bridged
+    /// pairs though it has only two: a send from one pipeline stage of tp ≥ 2 (which fills a pair)
+    /// to the next, or a KV cache handed from a prefill GPU to a decode GPU, crosses the host bus
+    /// at `beyondPair / 2` (H100 NVL: 64 GB/s, not the bridge's 300). Other topologies ignore it.
+    public func unidirectionalBandwidth(participants: Int, leavesPair: Bool) -> Bandwidth {
+        if leavesPair, case let .bridgedPairs(beyondPair) = topology { return beyondPair / 2 }
+        return unidirectionalBandwidth(participants: participants)
+    }
 }

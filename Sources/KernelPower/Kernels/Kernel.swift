@@ -191,6 +191,10 @@ public struct CollectiveShape: Sendable {
     public var nodes: Int = 1
     /// Each GPU's scale-out network bandwidth, for a group that spans nodes.
     public var scaleOutBytesPerSecond: Double = 0
+    /// Whether the group's GPUs sit in different bridged pairs though it is a pair itself
+    /// (`Interconnect.unidirectionalBandwidth(participants:leavesPair:)`): a pipeline send from a
+    /// stage of tp ≥ 2. Only a bridged-pair topology reads it.
+    public var leavesPair = false
 
     public init(kind: Kind, bytes: Double, participants: Int, nodes: Int = 1, scaleOutBytesPerSecond: Double = 0) {
         self.kind = kind; self.bytes = bytes; self.participants = participants

@@ -92,7 +92,7 @@ extension KernelTimer {
         // The node's share of the group sets how much of the fabric it reaches: all of an NVSwitch
         // node's, p − 1 of a mesh's links, a bridge only within its pair (`Interconnect.Topology`).
         let perNode = max(1, c.participants / max(1, c.nodes))
-        let link = gpu.interconnect.unidirectionalBandwidth(participants: perNode).bytesPerSecond * model.linkEfficiency
+        let link = gpu.interconnect.unidirectionalBandwidth(participants: perNode, leavesPair: c.leavesPair).bytesPerSecond * model.linkEfficiency
         // One synchronisation latency (NCCL's low-latency protocols and vLLM's custom all-reduce
         // pipeline the ring steps) plus the bytes each GPU sends at the link rate.
         let (intra, inter) = c.hierarchicalBytes

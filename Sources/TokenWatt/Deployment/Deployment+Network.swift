@@ -71,7 +71,19 @@ extension Deployment {
                 return nil
             }
         }
-        return notes.isEmpty ? nil : notes.joined(separator: "; ")
+        let all = notes + [stageSendTopologyNote].compactMap { $0 }
+        return all.isEmpty ? nil : all.joined(separator: "; ")
+    }
+
+    /// The pipeline's clause of `topologyNote`: a stage send that leaves its bridged pair
+    /// (`stageSendLeavesPair`) within one node crosses the host bus.
+    var stageSendTopologyNote: String? {
+        let ic = gpu.interconnect
+        guard case .bridgedPairs = ic.topology, stageSendLeavesPair, nodesSpanned(by: tensorParallel * pipelineParallel) == 1 else { return nil }
+        let rate = ic.unidirectionalBandwidth(participants: 2, leavesPair: true)
+        return "\(gpu.id) pp \(pipelineParallel): a stage hands its activations to the next across the host bus (PCIe) at "
+            + "\(formatNumber(rate.gigabytesPerSecond, significant: 3)) GB/s per direction, not the \(ic.kind) bridge's "
+            + "\(formatNumber(ic.unidirectionalBandwidth.gigabytesPerSecond, significant: 3)) GB/s"
     }
 
     /// Refuses a tensor- or expert-parallel group that spans nodes the catalog has no network

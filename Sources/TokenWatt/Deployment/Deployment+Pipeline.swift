@@ -74,6 +74,14 @@ extension Deployment {
     func stageSend(tokens: Double) -> Kernel {
         let bytes = tokens * Double(model.hiddenSize) * precision.activationBytes
         let crossesNodes = nodesSpanned(by: tensorParallel * pipelineParallel) > 1
-        return Kernel("pp_send", .collective(collective(.send, bytes: bytes, participants: 2, nodes: crossesNodes ? 2 : 1)))
+        var send = collective(.send, bytes: bytes, participants: 2, nodes: crossesNodes ? 2 : 1)
+        send.leavesPair = stageSendLeavesPair
+        return Kernel("pp_send", .collective(send))
     }
+
+    /// Whether some stage hands its activations to a GPU outside its bridged pair: always but for
+    /// two stages of one GPU each (GPU 0 to GPU 1, one pair). A stage of tp ≥ 2 fills its pair,
+    /// and with three or more stages of one GPU the send from GPU 1 to GPU 2 crosses pairs; the
+    /// step waits on that slowest send. Only a bridged-pair topology (H100 NVL) reads it.
+    var stageSendLeavesPair: Bool { pipelineParallel > 1 && !(tensorParallel == 1 && pipelineParallel == 2) }
 }

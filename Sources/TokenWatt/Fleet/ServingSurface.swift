@@ -200,10 +200,12 @@ public final class ServingSurface: Sendable {
                 let p = try estimator.forwardPass(d, phase: .prefill(batch: prompts, tokens: tokens, pastTokens: past))
                 // KV transfer to the decode pool over the node's links: each prefill GPU sends its
                 // shard to one decode GPU, point to point, which on a mesh is one link of seven
-                // (the group size is two, whatever the pools' tp); a bridged pair is taken to
-                // straddle the pools, so the bridge carries it.
+                // (the group size is two, whatever the pools' tp). A bridged pair straddles the
+                // pools only where each pool's engine is one GPU; at tp ≥ 2 a pool fills its
+                // pairs and the shard crosses the host bus.
                 let kv = d.kvBytesPerTokenPerGPU.bytes * Double(tokens + past)
-                let link = kv / d.gpu.interconnect.unidirectionalBandwidth(participants: 2).bytesPerSecond
+                let rate = d.gpu.interconnect.unidirectionalBandwidth(participants: 2, leavesPair: d.tensorParallel > 1)
+                let link = kv / rate.bytesPerSecond
                 return (p.energy.joules / Double(prompts) + kv * 8 * linkJoulesPerBit, p.time.seconds / Double(prompts) + link)
             }
             let mix = ChunkMix(mean: promptTokensPerStep / Double(tokens), chunk: tokens, room: tokenBudget - b)
