@@ -20,7 +20,8 @@ enum EstimateCommand {
       --sampling top-p (vLLM's default, from the model's generation config) sorts every sequence's
       logits each step under vLLM's PyTorch sampler; direct samples from them as they are.
       --token-budget N is vLLM's max_num_batched_tokens; left out, vLLM's server default for the GPU:
-      8192 on a GPU of 70 GiB or more other than an A100, 2048 elsewhere (8192 under trtllm or sglang).
+      8192 on a GPU of 70 GiB or more other than an A100, 2048 elsewhere (8192 under trtllm; under
+      sglang its default chunked_prefill_size: 2048 on a GPU under 25,000 MiB, an L4 or A10, else 8192).
       The JSON starts with tool and catalogs, and the receipt and Markdown end with the line
       `tokenwatt version` prints: the build a figure came from. The JSON's kvCache gives the KV cache
       as vLLM's start-up log does: GiB per GPU, tokens per engine, bytes per token per GPU, page size.
@@ -166,7 +167,10 @@ enum EstimateCommand {
     /// The deployment the command line describes (`deploymentRequest`), its parallelism refused
     /// as a usage error (`parallelismFlagged`).
     static func deployment(_ estimator: Estimator, _ args: Arguments) throws -> Deployment {
-        try parallelismFlagged { try estimator.deployment(try deploymentRequest(args, gpus: estimator.gpus)) }
+        let d = try parallelismFlagged { try estimator.deployment(try deploymentRequest(args, gpus: estimator.gpus)) }
+        // An alias another GPU's name extends ("a100": SXM4 80GB, not a PCIe card) says what it chose.
+        if let name = args.string("gpu"), let note = estimator.gpus.aliasNote(name) { Output.note("note: \(note)") }
+        return d
     }
 
     /// Runs `body`, turning a refusal of the deployment's parallel layout into a usage error
