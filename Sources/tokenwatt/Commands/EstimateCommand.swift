@@ -141,6 +141,8 @@ enum EstimateCommand {
     /// vLLM's for the GPU, the one `estimate` and `power` price at; without it, 8192).
     static func deploymentRequest(_ args: Arguments, gpus: GPUCatalog? = nil) throws -> DeploymentRequest {
         var r = DeploymentRequest(model: try required(args.string("model"), "model"), gpu: try required(args.string("gpu"), "gpu"))
+        // An alias another GPU's name extends ("a100": the SXM4 80GB, not a PCIe card) says what it chose.
+        if let note = gpus?.aliasNote(r.gpu) { Output.note("note: \(note)") }
         r.gpus = try args.int("gpus", 1...4096)
         r.tensorParallel = try args.int("tp", 1...4096)
         r.expertParallel = try args.int("ep", 1...4096)
@@ -167,10 +169,7 @@ enum EstimateCommand {
     /// The deployment the command line describes (`deploymentRequest`), its parallelism refused
     /// as a usage error (`parallelismFlagged`).
     static func deployment(_ estimator: Estimator, _ args: Arguments) throws -> Deployment {
-        let d = try parallelismFlagged { try estimator.deployment(try deploymentRequest(args, gpus: estimator.gpus)) }
-        // An alias another GPU's name extends ("a100": SXM4 80GB, not a PCIe card) says what it chose.
-        if let name = args.string("gpu"), let note = estimator.gpus.aliasNote(name) { Output.note("note: \(note)") }
-        return d
+        try parallelismFlagged { try estimator.deployment(try deploymentRequest(args, gpus: estimator.gpus)) }
     }
 
     /// Runs `body`, turning a refusal of the deployment's parallel layout into a usage error
