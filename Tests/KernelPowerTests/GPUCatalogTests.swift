@@ -3,7 +3,7 @@ import Testing
 @testable import KernelPower
 
 @Suite struct GPUCatalogTests {
-    static let requiredIDs = ["v100-sxm2-32gb", "a100-pcie-40gb", "a100-sxm-40gb", "a100-sxm-80gb", "a10", "a40", "l4", "l40s",
+    static let requiredIDs = ["v100-sxm2-32gb", "a100-pcie-40gb", "a100-pcie-80gb", "a100-sxm-40gb", "a100-sxm-80gb", "a10", "a40", "l4", "l40s",
                               "h100-pcie", "h100-sxm", "h100-nvl", "h200", "gh200", "h20", "b200", "b300", "gb200", "gb300", "h800-sxm", "mi300x", "mi325x",
                               "mi350x", "mi355x", "rtx-pro-6000-server"]
     static let catalog = GPUCatalog.bundled

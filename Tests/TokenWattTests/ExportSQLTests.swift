@@ -167,6 +167,28 @@ import Testing
         }
     }
 
+    /// A row whose one sequence does not fit in the KV cache even alone is flagged, as `estimate`
+    /// refuses it and `trace` counts it: Llama-3.1-8B on one L4 at batch 8 priced 40000 + 256 tokens
+    /// at 3.12 Wh with no flag. The column follows `OneSequenceRoom.fits` on either side of the line.
+    @Test(.enabled(if: python != nil)) func rowsPastTheKVCacheAreFlaggedAsTraceCountsThem() throws {
+        let e = Estimator()
+        let d = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "l4"))
+        let budget = ServingRequest.defaultTokenBudget(for: d)
+        let f = try TokenFormula(estimator: e, deployment: d, batch: 8, input: 1000, output: 250, tokenBudget: budget,
+                                 settings: try LedgerSettings(), boundary: .facility)
+        let room = OneSequenceRoom(deployment: d, tokenBudget: budget)
+        // The longest prompt with a 256-token answer that still fits, found by bisection on the Swift test.
+        var (lo, hi) = (1, 1_000_000)
+        while hi - lo > 1 { let m = (lo + hi) / 2; if room.fits(inputTokens: m, outputTokens: 256) { lo = m } else { hi = m } }
+        let rows = [(40_000, 256), (1000, 250), (lo, 256), (hi, 256), (0, 0)]
+        let got = try runSQLite(try SQLExport(formula: f, dialect: .sqlite).sql(), rows: rows, python: try #require(Self.python))
+        for (k, row) in rows.enumerated() {
+            let want: Double = room.fits(inputTokens: row.0, outputTokens: row.1) ? 0 : 1
+            #expect(got[k]["over_kv_cache"] == want, "\(row)")
+        }
+        #expect(got[0]["over_kv_cache"] == 1 && got[1]["over_kv_cache"] == 0 && got[0]["wh"] != nil)
+    }
+
     /// An empty prompt is priced as the one-token prompt `trace` prices it as (`TraceReplay.call`
     /// takes max(1, input)), in Swift and in SQL: 0 + 10 tokens came to 0.00609 Wh in SQL where
     /// `trace` priced a one-token prompt, and 0 + 0 to 0 Wh.
@@ -214,7 +236,7 @@ import Testing
         let f = try TokenFormula(estimator: e, deployment: d, batch: 32, input: 500, output: 300, settings: try LedgerSettings(), boundary: .it)
         #expect(f.errorBand == nil && f.range(input: 500, output: 300) == nil)
         let sql = try SQLExport(formula: f, dialect: .postgres).sql()
-        #expect(sql.contains(" AS wh,\n") && sql.contains(" AS over_context\nFROM \"requests\" AS r;") && !sql.contains("wh_low"))
+        #expect(sql.contains(" AS wh,\n") && sql.contains(" AS over_context,\n") && sql.contains(" AS over_kv_cache\nFROM \"requests\" AS r;") && !sql.contains("wh_low"))
     }
 
     /// The formula is the serving surface `fleet` and `trace` price queries with.

@@ -19,6 +19,12 @@ public enum CarryOver {
         return "a100-pcie-40gb"
     }
 
+    /// The fitted GPU whose link efficiency a PCIe-linked GPU carried from a fit over another link
+    /// takes (`CoefficientFile.pcieLinkEfficiency`). Its single-GPU EnergAIzer rows carry no
+    /// collective, so the value is the time model's starting 0.8 (`TimeModel.starting`), which the
+    /// A10 set holds too: PCIe's own figure, not NVSwitch's.
+    public static let pcieBase = "a100-pcie-40gb"
+
     /// The measured Hopper GPU and the architectures carried over from it.
     static let hopperBase = (id: "h100-sxm", architecture: "hopper", architectures: Set(["hopper", "blackwell"]))
 
@@ -123,6 +129,19 @@ extension CoefficientFile {
         return " (\(base.provenance.split(separator: ";").first.map(String.init) ?? base.provenance), not the bundled fit)"
     }
 
+    /// The link efficiency of a GPU whose link is PCIe, carried from a fit made over another kind
+    /// of link: the PCIe fits' value (`CarryOver.pcieBase`) with its source, or nil where the GPU's
+    /// link is not PCIe or its base is itself a PCIe fit. The H100 fit's 1.0 was found on NVSwitch
+    /// (ML.ENERGY's tensor-parallel H100 SXM runs); an H100 PCIe, which borrows that fit by specs,
+    /// moves its collectives over PCIe Gen5 as the RTX PRO 6000 does, whose A10 base holds 0.8.
+    func pcieLinkEfficiency(for gpu: GPUSpec, baseID: String) -> (value: Double, source: String)? {
+        guard gpu.interconnect.isPCIe, baseID != CarryOver.pcieBase,
+              let pcie = fittedSet(for: CarryOver.pcieBase) else { return nil }
+        let value = pcie.set.timeModel.linkEfficiency
+        return (value, "link efficiency \(formatNumber(value)) of the \(CarryOver.pcieBase) set, a PCIe GPU's, not the \(baseID) fit's "
+                    + "\(formatNumber(fittedSet(for: baseID)?.set.timeModel.linkEfficiency ?? value)) (fitted over NVLink)")
+    }
+
     /// The coefficient set for `gpu`: its own fit when it has one, otherwise carried over.
     public func coefficients(for gpu: GPUSpec) -> CoefficientSet {
         if let f = fittedSet(for: gpu.id) { return f.set }
@@ -132,7 +151,11 @@ extension CoefficientFile {
                                   timeModel: .starting, hosts: [:], provenance: "no calibration available")
         }
         let scale = CarryOver.scale(for: gpu, from: base.gpuID)
-        let time = CarryOver.timeModel(for: gpu, from: base.set.timeModel, baseID: base.gpuID)
+        var time = CarryOver.timeModel(for: gpu, from: base.set.timeModel, baseID: base.gpuID)
+        if let link = pcieLinkEfficiency(for: gpu, baseID: base.gpuID), link.value != time.model.linkEfficiency {
+            time.model.linkEfficiency = link.value
+            time.source = [time.source, link.source].compactMap { $0 }.joined(separator: "; ")
+        }
         // Unit factors are no scaling: the receipt had read "energy per operation × none (…)". Other
         // factors are named as ratios, with their source in brackets: "energy per operation ×
         // assumed equal to Hopper" had read as a multiplier left out (L4).

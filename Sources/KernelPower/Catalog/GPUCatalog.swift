@@ -94,6 +94,7 @@ public struct GPUCatalog: Sendable {
                                        suggestions: Suggestions.closest(to: g.defaultNodeID, among: nodes.map(\.id)),
                                        context: "\(gpusFile): GPU \(g.id).defaultNode")
         }
+        for g in gpus { try Self.checkServerNode(of: g, nodes: nodes, index: ni, file: gpusFile) }
         self.gpus = gpus
         self.nodes = nodes
         self.gpuIndex = gi
@@ -110,8 +111,44 @@ public struct GPUCatalog: Sendable {
         }
     }
 
+    /// Refuses a `serverNode` that is no node of the catalog, holds another GPU, or holds no more
+    /// of the GPU than its default node (it would never be chosen).
+    static func checkServerNode(of g: GPUSpec, nodes: [NodeSpec], index: [String: Int], file: String) throws {
+        guard let id = g.serverNodeID else { return }
+        guard let i = index[id.lowercased()] else {
+            throw InputError.unknownID(kind: "node", id: id, suggestions: Suggestions.closest(to: id, among: nodes.map(\.id)),
+                                       context: "\(file): GPU \(g.id).serverNode")
+        }
+        let server = nodes[i], home = nodes[index[g.defaultNodeID.lowercased()]!]
+        guard server.gpuID.lowercased() == g.id.lowercased() || g.aliases.contains(where: { $0.lowercased() == server.gpuID.lowercased() }) else {
+            throw InputError.invalidValue(file: file, field: "GPU \(g.id).serverNode", value: id, expected: "a node of \(g.id) (\(id) holds \(server.gpuID))")
+        }
+        guard server.gpuCount > home.gpuCount else {
+            throw InputError.invalidValue(file: file, field: "GPU \(g.id).serverNode", value: id,
+                                          expected: "a node of more GPUs than the default node \(home.id) (\(home.gpuCount)); \(id) holds \(server.gpuCount)")
+        }
+    }
+
     /// Whether `id` is a GPU id or alias of this catalog (case-insensitive).
     public func contains(_ id: String) -> Bool { gpuIndex[id.lowercased()] != nil }
+
+    /// A note where `name` is an alias that other GPUs' names extend: `a100` and `a100-80gb` read
+    /// as the A100 SXM4 80GB (400 W, NVLink, a DGX host) while `a100-pcie-40gb` and
+    /// `a100-pcie-80gb` are the same family's PCIe cards, `h100` as the SXM part beside `h100-pcie`
+    /// and `h100-nvl`. The alias keeps its meaning (data sets and workloads name GPUs by it); the
+    /// note says which form factor it chose and how to name the others. Nil for an id, an unknown
+    /// name, or an alias no other GPU's id or alias extends (by "-" or a space).
+    public func aliasNote(_ name: String) -> String? {
+        let key = name.lowercased()
+        guard let i = gpuIndex[key], gpus[i].id.lowercased() != key else { return nil }
+        let chosen = gpus[i]
+        let others = gpus.filter { o in
+            o.id != chosen.id && ([o.id] + o.aliases).contains { let n = $0.lowercased(); return n.hasPrefix(key + "-") || n.hasPrefix(key + " ") }
+        }
+        guard !others.isEmpty else { return nil }
+        return "'\(name)' reads as \(chosen.id) (\(chosen.name), \(chosen.formFactor) form factor); it could also mean "
+            + others.map { "\($0.id) (\($0.formFactor))" }.joined(separator: ", ") + ": give that id to price it"
+    }
 
     /// Looks up a GPU by id or alias, case-insensitively; unknown ids get the closest known ones.
     public func gpu(_ id: String, context: String = "") throws -> GPUSpec {
@@ -130,5 +167,15 @@ public struct GPUCatalog: Sendable {
     /// The default node of a GPU.
     public func defaultNode(of gpu: GPUSpec) -> NodeSpec {
         nodes[nodeIndex[gpu.defaultNodeID.lowercased()]!]
+    }
+
+    /// The node a deployment of `gpuCount` of `gpu` runs in: the default node where it holds them
+    /// (the A10's single-GPU workstation for one A10, so the EnergAIzer validation keeps its host),
+    /// else the GPU's `serverNode` where the catalog gives one (2 × A10 at tp 2 share one PCIe
+    /// server rather than two workstations with tp over separate hosts), else the default node.
+    public func node(of gpu: GPUSpec, gpuCount: Int) -> NodeSpec {
+        let home = defaultNode(of: gpu)
+        guard gpuCount > home.gpuCount, let id = gpu.serverNodeID, let i = nodeIndex[id.lowercased()] else { return home }
+        return nodes[i]
     }
 }

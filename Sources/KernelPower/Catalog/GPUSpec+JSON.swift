@@ -61,6 +61,7 @@ enum GPUSpecReader {
             source: try o.source(), sources: try o.stringMap("sources"))
         let memory = try o.optionalString("memoryTechnology", allowed: GPUSpec.MemoryTechnology.allCases.map(\.rawValue))
         spec.memoryTechnology = memory.flatMap(GPUSpec.MemoryTechnology.init) ?? .hbm
+        spec.serverNodeID = try o.optionalString("serverNode")
         spec.specialFunctionsPerCyclePerSM = try o.optionalDouble("specialFunctionsPerCyclePerSM", 1...1024, expected: "results per clock per SM")
         try o.finish(sources: spec.sources)
         // The value shows the keys given: `{"fp8": 1000}` had been reported as "has value {}",

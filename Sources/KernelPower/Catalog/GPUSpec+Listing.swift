@@ -18,7 +18,7 @@ extension GPUSpec {
             ("interconnect", interconnect.listingJSON),
             ("defaultNode", .str(defaultNodeID)), ("source", .str(source)),
             ("sources", .obj(sources.sorted { $0.key < $1.key }.map { ($0.key, .str($0.value)) })),
-        ])
+        ] + (serverNodeID.map { [("serverNode", JSONValue.str($0))] } ?? []))
     }
 }
 

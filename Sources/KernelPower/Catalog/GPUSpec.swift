@@ -25,6 +25,12 @@ public struct GPUSpec: Sendable {
     public let voltage: VoltageCurve
     public let interconnect: Interconnect
     public let defaultNodeID: String
+    /// A node of this GPU that holds more of them than `defaultNodeID`, for deployments of more
+    /// GPUs than the default node holds (`GPUCatalog.node(of:gpuCount:)`); nil where the default
+    /// node is the GPU's only one. The A10 and A100 PCIe default to single-GPU workstations that
+    /// match the EnergAIzer measurements; a tp 2 deployment of them runs in a PCIe server, not
+    /// across two workstations.
+    public var serverNodeID: String?
     public let source: String
     public let sources: [String: String]
     /// The memory's technology: which measured GPU's energies per operation a GPU without its
@@ -153,6 +159,10 @@ public struct Interconnect: Sendable {
     /// How the GPUs of a node reach each other, which sets how much of `bidirectionalBandwidth` a
     /// group of fewer GPUs than the node can use (`unidirectionalBandwidth(participants:)`).
     public var topology: Topology = .switched
+
+    /// Whether the link is the host bus alone (`pcie4`, `pcie5`): no NVLink, Infinity Fabric or
+    /// bridge between the GPUs.
+    public var isPCIe: Bool { kind.lowercased().hasPrefix("pcie") }
 
     /// One direction of every link together: what a collective over the whole fabric moves data
     /// at, and the capacity the link duty cycle is read against (`PassEstimator.dutyCycles`).

@@ -126,7 +126,7 @@ public struct Estimator: Sendable {
         let attention = r.attention ?? (r.framework.isFused ? .flash : .eager)
         do {
             return try Deployment(
-                checking: model, gpu: gpu, node: gpus.defaultNode(of: gpu), gpuCount: count, tensorParallel: tp,
+                checking: model, gpu: gpu, node: gpus.node(of: gpu, gpuCount: count), gpuCount: count, tensorParallel: tp,
                 expertParallel: r.expertParallel ?? 1, precision: precision,
                 kvPrecision: r.kvPrecision ?? Deployment.defaultKVPrecision(weights: precision, gpu: gpu), framework: r.framework,
                 attention: attention, lockedClock: r.smClockMHz.map { .megahertz($0) },
@@ -151,7 +151,7 @@ public struct Estimator: Sendable {
         // Stages with a GPU count and no tp set tp to ⌊gpus ÷ pp⌋; a GPU count alone sets tp to it.
         let tpFromStages = r.gpus != nil && r.tensorParallel == nil && pp > 1
         let tpFromGPUs = r.gpus != nil && r.tensorParallel == nil && pp == 1
-        let node = gpus.defaultNode(of: gpu)
+        let node = gpus.node(of: gpu, gpuCount: count)
         let fitsNodes = { (tp: Int) in tp <= node.gpuCount || (tp % node.gpuCount == 0 && node.scaleOutBandwidthPerGPU != nil) }
         switch refusal.subject {
         case .tensorParallel, .stagesUnevenOverGPUs:

@@ -193,18 +193,43 @@ public struct SQLExport: Sendable {
         let bandLine = f.errorBand.map { ["-- wh_low/wh_high: " + QueryRange.describe($0)] } ?? []
         // Priced as logged, as `trace` prices them, but flagged: engines refuse such a request by default.
         added.append(("over_context", "CASE WHEN \(i) + \(o) > \(Self.lit(Double(d.model.maxPositions))) THEN 1 ELSE 0 END"))
+        // Appended after every column it had, so positional readers keep theirs. Priced as logged too.
+        added.append(("over_kv_cache", overKVCache(input: i, output: o)))
         let returns = added.dropFirst(2).map(\.0).joined(separator: ", ")
         let header = [
             "-- TokenWatt export-sql (\(dialect.rawValue)): Wh per request at the \(f.boundary.rawValue) boundary",
             "-- \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.precision.rawValue); \(Int(Double(f.localBatch) * f.ranks)) sequences in flight, prompts in chunks of \(Int(f.chunk)) tokens",
             "-- PUE \(formatNumber(f.pue)); \(idleWords); the same numbers as `tokenwatt estimate --method surface` with these flags",
             "-- Reads \(table)(\(inputColumn), \(outputColumn)); returns every column plus wh_gpu (GPU Wh), occupancy_s (deployment seconds), \(returns)",
-            "-- (1 where input + output exceed the \(d.model.maxPositions)-token context window, else 0: priced as logged, as `trace` does).",
+            "-- (over_context: 1 where input + output exceed the \(d.model.maxPositions)-token context window, else 0;",
+            "-- over_kv_cache: 1 where one sequence of input + output tokens does not fit in one engine's KV cache even alone",
+            "-- (\(formatNumber(max(0, f.room.freeBytes) / 1e9, significant: 3)) GB per GPU left after weights and activations), which `estimate` refuses, else 0;",
+            "-- both are priced as logged, as `trace` prices and counts them).",
             "-- Every added column is NULL where a token count is not a whole number from 0 to 999,999,999\(dialect == .sqlite ? " (or not a number: 'abc', '')" : ""); an empty prompt is priced as one token, as `trace` does.",
             "-- Each added column is computed from the two token columns alone; a column of the table with the same name is returned too, before it.",
         ] + bandLine
         return header.joined(separator: "\n")
             + "\nSELECT r.*,\n" + added.map { "  \(perRow($0.1)) AS \($0.0)" }.joined(separator: ",\n") + "\nFROM \(quoted(table)) AS r;\n"
+    }
+
+    /// `over_kv_cache` of a row: 1 where one sequence of the row's input + output tokens, in whole
+    /// 16-token pages (an empty prompt as one token), needs more KV cache at its last token than
+    /// one engine has free (`OneSequenceRoom.fits`, the test `estimate` refuses with and `trace`
+    /// counts as "over KV cache"), else 0. The free bytes and the KV bytes per token and layer are
+    /// the deployment's constants; a sliding-window layer holds at most its window. Pages are
+    /// rounded up as −FLOOR(−x / 16), since not every dialect has CEIL.
+    func overKVCache(input i: String, output o: String) -> String {
+        let m = formula.room.model, free = formula.room.freeBytes
+        guard free > 0 else { return "1" }
+        let page = Self.lit(Double(KVCacheBudget.pageTokens))
+        func pages(_ x: String) -> String { "(-FLOOR(-(\(x)) / \(page)) * \(page))" }
+        let tokens = "(\(pages("CASE WHEN \(i) < 1 THEN 1 ELSE \(i) END")) + \(pages(o)))"
+        let full = "\(Self.lit(m.perLayerToken * (m.layers - m.windowed))) * \(tokens)"
+        let windowed = m.windowed > 0
+            ? " + \(Self.lit(m.perLayerToken * m.windowed)) * " + (m.window.map { "CASE WHEN \(tokens) < \(Self.lit($0)) THEN \(tokens) ELSE \(Self.lit($0)) END" } ?? tokens)
+            : ""
+        let need = "\(full)\(windowed) + \(Self.lit(m.recurrentBytes))"
+        return "CASE WHEN \(need) > \(Self.lit(free)) THEN 1 ELSE 0 END"
     }
 
     /// The prompt a row is priced with: its input tokens (an SQL expression), or the one token

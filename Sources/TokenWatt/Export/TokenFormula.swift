@@ -43,6 +43,10 @@ public struct TokenFormula: Sendable {
     /// model's context window (200,000 + 1,000 tokens on Llama-3.1-70B's 131,072) is costed as
     /// asked, which export-sql had done without a word.
     public let notes: [String]
+    /// Whether one sequence fits in one engine's KV cache alone at its full length: the free bytes
+    /// and KV bytes per token `estimate` and `trace` test a request with (`OneSequenceRoom`), for
+    /// export-sql's `over_kv_cache`.
+    let room: OneSequenceRoom
 
     /// The batch is `batch` or what the KV cache holds for the reference request (`input`, `output`).
     public init(estimator: Estimator, deployment d: Deployment, batch: Int, input: Int, output: Int, tokenBudget: Int = 8192,
@@ -67,6 +71,7 @@ public struct TokenFormula: Sendable {
         idleWallPower = s.idleWallPower
         errorBand = estimator.errorBand(for: d.gpu.id)
         referenceResidentTokens = Double(input) + Double(output) / 2
+        room = OneSequenceRoom(deployment: d, tokenBudget: tokenBudget, memoryUtilization: d.memoryUtilization)
         notes = [d.contextNote(tokens: input + output)].compactMap { $0 }.map { "reference request: \($0)" }
         switch settings.utilization {
         case let .busyFraction(f): busy = f

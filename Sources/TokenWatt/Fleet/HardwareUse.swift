@@ -43,19 +43,24 @@ public struct ServerUse: Sendable {
     public var gpus: Int
     /// The classes the deployment serves and each one's GPUs, in the scenario's order.
     public var classes: [(name: String, gpus: Int)]
+    /// The step budget the deployment's engines run at (its `tokenBudget`, or the engine's default
+    /// for the GPU), which the fleet's text, JSON and report had never stated; nil where unknown.
+    public var tokenBudget: Int?
 
     /// ⌈GPUs ÷ GPUs per server⌉.
     public var nodes: Int { node.gpuCount > 0 ? (gpus + node.gpuCount - 1) / node.gpuCount : 0 }
 
     /// Each deployment's servers from its classes' hardware, in the order deployments first serve a class.
-    static func group(_ hardware: [HardwareUse], nodes: [String: NodeSpec]) -> [ServerUse] {
+    /// `budgets`: each deployment's step budget, by name.
+    static func group(_ hardware: [HardwareUse], nodes: [String: NodeSpec], budgets: [String: Int] = [:]) -> [ServerUse] {
         var out: [ServerUse] = []
         for h in hardware {
             if let i = out.firstIndex(where: { $0.deployment == h.deployment && $0.node.id == h.node }) {
                 out[i].gpus += h.gpus
                 out[i].classes.append((h.className, h.gpus))
             } else if let spec = nodes[h.deployment] {
-                out.append(ServerUse(deployment: h.deployment, node: spec, gpus: h.gpus, classes: [(h.className, h.gpus)]))
+                out.append(ServerUse(deployment: h.deployment, node: spec, gpus: h.gpus, classes: [(h.className, h.gpus)],
+                                     tokenBudget: budgets[h.deployment]))
             }
         }
         return out

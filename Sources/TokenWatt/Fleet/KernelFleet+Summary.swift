@@ -81,7 +81,8 @@ extension KernelFleet {
         if let note = Self.worstCaseNote(busyWall: fleet.peakWall, worstCaseWall: fleet.worstCaseWall, pue: meanPUE, lockedClock: lockedClockWorstCase(surfaces)) { fleet.notes.append(note) }
         // Replicas of a deployment's classes share its servers: nodes by deployment, not by class.
         let servers = ServerUse.group(fleet.hardware, nodes: Dictionary(zip(classes.map(\.deployment), surfaces.map(\.deployment.node)),
-                                                                        uniquingKeysWith: { first, _ in first }))
+                                                                        uniquingKeysWith: { first, _ in first }),
+                                      budgets: Dictionary(zip(classes.map(\.deployment), surfaces.map(\.tokenBudget)), uniquingKeysWith: { first, _ in first }))
         let nodes = servers.reduce(0) { $0 + $1.nodes }
         var result = FleetResult(
             name: scenario.name, description: scenario.description, boundary: scenario.boundary, whPerQuery: stats,

@@ -215,7 +215,8 @@ public struct QueryEstimate: Sendable {
             d.lockedClock.map { "SM clock locked at \(formatNumber($0.megahertz)) MHz" } ?? "SM clock at boost (\(formatNumber(d.gpu.boostClock.megahertz)) MHz) unless the power cap throttles",
             "power cap \(formatNumber((d.powerCap ?? d.gpu.tdp).watts)) W\(s.powerLimited ? " (reached: kernels throttled)" : "")",
             "power coefficients: \(set.provenance)",
-            "host: \(d.node.name) (\(d.node.id)), \(formatNumber(d.node.hostActivePower.watts)) W non-GPU power under load for \(formatCount(d.node.gpuCount, "GPU"))",
+            "host: \(d.node.name) (\(d.node.id)), \(formatNumber(d.node.hostActivePower.watts)) W non-GPU power under load for \(formatCount(d.node.gpuCount, "GPU"))"
+                + (d.node.id == d.gpu.defaultNodeID ? "" : "; \(d.gpu.id)'s server node, as \(d.gpuCount) GPUs are more than its default node \(d.gpu.defaultNodeID) holds"),
             "PUE \(formatNumber(settings.pue))\(settings.pue == LedgerSettings.defaultPUE ? " (default: \(LedgerSettings.defaultPUESource))" : "")",
         ]
         if let c = s.promptChunking {

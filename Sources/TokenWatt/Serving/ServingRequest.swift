@@ -104,16 +104,37 @@ extension ServingRequest {
     }
 
     /// The step budget a request on `d` takes when none is given: vLLM's default on `gpu`
-    /// (`vllmServerDefaults`) under vLLM (CUDA graphs or eager), `defaultTokenBudget` (8192) under
-    /// every other engine, whose defaults this does not model per GPU (TensorRT-LLM's
-    /// `max_num_tokens` defaults to 8192; HF transformers runs one static batch with no step budget).
+    /// (`vllmServerDefaults`) under vLLM (CUDA graphs or eager), SGLang's (`sglangChunkedPrefillSize`)
+    /// under SGLang, `defaultTokenBudget` (8192) under TensorRT-LLM, whose `max_num_tokens`
+    /// defaults to 8192 on every GPU, and HF transformers, which runs one static batch with no step
+    /// budget.
     public static func defaultTokenBudget(for d: Deployment) -> Int { defaultTokenBudget(on: d.gpu, framework: d.framework) }
 
     /// `defaultTokenBudget(for:)` for a GPU and engine before a deployment is read.
     public static func defaultTokenBudget(on gpu: GPUSpec, framework: Framework) -> Int {
         switch framework {
         case .vllm, .vllmEager: vllmServerDefaults(on: gpu).tokenBudget
+        case .sglang: sglangChunkedPrefillSize(on: gpu)
         default: defaultTokenBudget
         }
+    }
+
+    /// The device memory below which SGLang takes its small-GPU chunk: 25,000 MiB (SGLang reads
+    /// the device's total memory in MiB from nvidia-smi, `get_nvgpu_memory_capacity`).
+    static let sglangSmallGPUMemory = ByteCount.bytes(25_000 * 1_048_576)
+
+    /// SGLang's default `chunked_prefill_size`, the tokens of prompt a step carries, which is the
+    /// step budget its scheduler fills: 2048 on a GPU of less than 25,000 MiB, 8192 elsewhere.
+    /// Source: sgl-project/sglang python/sglang/srt/server_args.py, `ServerArgs.__post_init__`
+    /// ("Set chunked prefill size, which depends on the gpu memory capacity": `if gpu_mem is not
+    /// None and gpu_mem < 25_000: self.chunked_prefill_size = 2048 else 8192`), as read at commit
+    /// 8d26bc970df80364bd381b06a1f40187664ff6a0 (stored from the fork CatherineSue/sglang).
+    /// Later versions move the lines but not the small-GPU answer: the 0.4.8 line reads 2048
+    /// below 35 GiB, 8192 below 160 GiB and 16384 above; the 0.5 line 2048 below 35 GiB, 4096
+    /// below 60 GiB (A100 40GB, L40S), 8192 below 160 GiB and 16384 above. Every catalog GPU
+    /// under 25,000 MiB (L4, A10: 24 GB) reads 2048 in all three; above it this keeps the 8192
+    /// every SGLang deployment had, since the versions disagree there.
+    public static func sglangChunkedPrefillSize(on gpu: GPUSpec) -> Int {
+        gpu.memoryCapacity.bytes < sglangSmallGPUMemory.bytes ? EngineDefaults.otherGPU.tokenBudget : EngineDefaults.largeGPU.tokenBudget
     }
 }

@@ -20,7 +20,8 @@ enum EstimateCommand {
       --sampling top-p (vLLM's default, from the model's generation config) sorts every sequence's
       logits each step under vLLM's PyTorch sampler; direct samples from them as they are.
       --token-budget N is vLLM's max_num_batched_tokens; left out, vLLM's server default for the GPU:
-      8192 on a GPU of 70 GiB or more other than an A100, 2048 elsewhere (8192 under trtllm or sglang).
+      8192 on a GPU of 70 GiB or more other than an A100, 2048 elsewhere (8192 under trtllm; under
+      sglang its default chunked_prefill_size: 2048 on a GPU under 25,000 MiB, an L4 or A10, else 8192).
       The JSON starts with tool and catalogs, and the receipt and Markdown end with the line
       `tokenwatt version` prints: the build a figure came from. The JSON's kvCache gives the KV cache
       as vLLM's start-up log does: GiB per GPU, tokens per engine, bytes per token per GPU, page size.
@@ -140,6 +141,8 @@ enum EstimateCommand {
     /// vLLM's for the GPU, the one `estimate` and `power` price at; without it, 8192).
     static func deploymentRequest(_ args: Arguments, gpus: GPUCatalog? = nil) throws -> DeploymentRequest {
         var r = DeploymentRequest(model: try required(args.string("model"), "model"), gpu: try required(args.string("gpu"), "gpu"))
+        // An alias another GPU's name extends ("a100": the SXM4 80GB, not a PCIe card) says what it chose.
+        if let note = gpus?.aliasNote(r.gpu) { Output.note("note: \(note)") }
         r.gpus = try args.int("gpus", 1...4096)
         r.tensorParallel = try args.int("tp", 1...4096)
         r.expertParallel = try args.int("ep", 1...4096)

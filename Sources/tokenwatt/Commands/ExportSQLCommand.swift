@@ -14,6 +14,10 @@ enum ExportSQLCommand {
       for its tokens with the same flags and reference. Names are quoted for the dialect (a table path's parts, such
       as BigQuery's my-project.logs.requests, one by one; a column is one name, without '.'), so give them as
       stored, case included.
+      Added columns: wh_gpu, occupancy_s, wh, wh_low and wh_high (where the GPU has an error band),
+      over_context (1 where input + output exceed the model's context window) and over_kv_cache (1 where
+      one sequence of input + output tokens does not fit in one engine's KV cache even alone, which
+      estimate refuses and trace counts as "over KV cache"); rows of both are priced as logged.
     """
 
     static func run(_ argv: [String]) throws -> ExitCode {
