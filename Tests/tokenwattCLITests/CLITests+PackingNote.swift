@@ -35,7 +35,12 @@ extension CLITests {
         let fleet = try Self.run(workload == "chat-service" ? ["fleet", "Workloads/chat-service.json", "--samples", "500"] : ["fleet", file.path])
         #expect(fleet.status == 0, "\(fleet.stderr)")
         let clauses = try Self.packingClauses(fleet.stdout)
-        #expect(clauses.count == (workload == "chat-service" ? 3 : 1), "\(fleet.stdout)")
+        // The chat service's long-context class caches 40 % of its prompts, which `estimate` cannot
+        // price: its clause says so and quotes no figures (it had quoted 2.172 against 1.743 Wh).
+        #expect(clauses.count == (workload == "chat-service" ? 2 : 1), "\(fleet.stdout)")
+        if workload == "chat-service" {
+            #expect(fleet.stdout.contains("class long-context at") && fleet.stdout.contains("`tokenwatt estimate` has no prefix cache"), "\(fleet.stdout)")
+        }
         for c in clauses {
             if workload != "chat-service" { #expect(c.args.contains("--power-cap-w") && c.args.contains("--boundary") && c.args.contains("--tp"), "\(c.args)") }
             let e = try Self.run(c.args)

@@ -38,17 +38,19 @@ extension FleetRunner {
                                      samples n: Int, seed: UInt64) -> Bool {
         // A lever the deployment cannot take (the model does not fit the other GPU, a
         // precision it lacks) is named and left out; the baseline and the other levers stand.
-        let r: FleetResult, said: LeverNotes, orientation: LeverPairOrientation?
+        let r: FleetResult, said: LeverNotes, orientation: LeverPairOrientation?, context: [String]
         do {
             let priced = try fleet.priced(samples: n, seed: seed, change: change)
             r = priced.result
+            // A model whose window every query of a class exceeds is a lever it cannot take.
+            context = try KernelFleet.contextNotes(changed: r.classes, base: base.classes, surfaces: priced.surfaces)
             said = try fleet.leverNotes(change, classes: priced.classes, surfaces: priced.surfaces)
             orientation = try fleet.pairOrientation(change, classes: priced.classes, surfaces: priced.surfaces)
         } catch {
             base.notes.append("lever \(name) not run: \(error)")
             return false
         }
-        base.notes += said.notes.map { "lever \(name): \($0)" }
+        base.notes += (said.notes + context).map { "lever \(name): \($0)" }
         base.notes += Self.batchCutNotes(name, change, changed: r, base: base)
         // A day of no queries has no GWh to compare: the saving is then per query.
         let saving = Self.saving(base.gwhPerDay > 0 ? 1 - r.gwhPerDay / base.gwhPerDay

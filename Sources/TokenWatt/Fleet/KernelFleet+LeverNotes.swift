@@ -107,3 +107,30 @@ extension KernelFleet {
         return out
     }
 }
+
+extension KernelFleet {
+    /// What a lever's classes ask beyond the model's context window, against the baseline's:
+    /// a class whose share of queries with a call longer than the window moves gets the note the
+    /// baseline's classes get (`size`), and a lever under which every query of a class with
+    /// traffic is too long, where the baseline ran some, is one the deployment cannot take (vLLM
+    /// refuses a request longer than `max_model_len`, which it caps at the model's window): it
+    /// throws, so that the lever is left out with the reason (`FleetRunner.addMechanisticLever`).
+    /// A 2026-12-07 probe ranked gemma-3-1b-it (a 32,768-token window) "saves 94 %" on 60,000 +
+    /// 300-token queries with nothing said.
+    /// - Parameters: `changed` and `base` are the lever's and the baseline's classes, in the
+    ///   scenario's order, as `surfaces` (the lever's) are.
+    static func contextNotes(changed: [ClassResult], base: [ClassResult], surfaces: [ServingSurface]) throws -> [String] {
+        var notes: [String] = []
+        for (i, c) in changed.enumerated() where c.share > 0 && c.draws > 0 && i < base.count && i < surfaces.count {
+            let before = base[i].overContextShare, after = c.overContextShare
+            guard after > 0, after != before else { continue }
+            let window = "the \(surfaces[i].deployment.model.maxPositions)-token context window of \(surfaces[i].deployment.model.id)"
+            if after >= 1, before < 1 {
+                throw FleetError(description: "class \(c.name): every query has a call longer than \(window), which an engine refuses "
+                                 + "(vLLM caps max_model_len at the model's max_position_embeddings)")
+            }
+            notes.append("class \(c.name): \(ClassResult.shareWords(after)) of queries have a call longer than \(window); costed as drawn")
+        }
+        return notes
+    }
+}

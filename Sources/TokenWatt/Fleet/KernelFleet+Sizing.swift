@@ -88,6 +88,15 @@ extension KernelFleet {
         guard !s.disaggregated, !s.speculative, calls == Double(mine.count), mine.allSatisfy({ ($0.largestCall?.sequences ?? 1) == 1 }) else {
             return plain
         }
+        // `estimate` has no prefix cache: its figures would prefill every prompt token the class
+        // finds cached, so they would not price the class. The README's long-context class (hit
+        // 0.4) had quoted 2.172 against 1.743 Wh and +24.6 % for 12,171 tokens prefilled, where
+        // with its cache it costs 1.12 Wh (a 2026-12-07 probe).
+        let cached = mine.reduce(0) { $0 + $1.cached } / calls
+        if cached > 0 {
+            return plain + "; the same load spread over every replica is not priced for it: `tokenwatt estimate` has no prefix cache, "
+                + "so it would prefill the \(formatNumber(cached, significant: 3)) prompt tokens a call of the class finds cached on average"
+        }
         let input = mine.reduce(0) { $0 + $1.prefilled + $1.cached } / calls, output = mine.reduce(0) { $0 + $1.cost.outputTokens } / calls
         let r = ServingRequest(batch: batch, inputTokens: max(1, Int(input.rounded())), outputTokens: max(1, Int(output.rounded())),
                                tokenBudget: s.tokenBudget, memoryUtilization: d.memoryUtilization)
@@ -176,6 +185,7 @@ extension KernelFleet {
         if let note = tileEdgeNote(surface: s) {
             sizing.notes.append("class \(cls.name): \(note)")
         }
+        if let note = Self.unsharedPrefixNote(cls, draws: mine, surface: s) { sizing.notes.append("class \(cls.name): \(note)") }
         sizing.notes += Self.kvNotes(cls, draws: mine, surface: s)
         let over = mine.filter(\.overContext).count
         if over > 0 {
@@ -183,6 +193,24 @@ extension KernelFleet {
                                 + "the \(s.deployment.model.maxPositions)-token context window of \(s.deployment.model.id); costed as drawn")
         }
         return sizing
+    }
+
+    /// What a class's batch leaves out of a prefix-cache hit, where the KV cache sets the batch:
+    /// each sequence in flight is counted with its whole prompt, the cached part as pages of its
+    /// own. vLLM's prefix cache holds a block once for every request whose prompt hashes to it
+    /// (as `validate` counts `promptCopies`), so sequences that share a cached prefix (one system
+    /// prompt, one document) fit more to the cache; but a hit rate does not say how many sequences
+    /// in flight share a prefix (an agent's own earlier turns share with no other query), so the
+    /// batch is not raised. At 32,000 + 300 tokens with a hit of 0.9 the KV cache of one H100
+    /// holds 13 sequences of Llama-3.1-8B either way (a 2026-12-07 probe). Nil without cached tokens.
+    static func unsharedPrefixNote(_ cls: QueryClass, draws mine: [Sample], surface s: ServingSurface) -> String? {
+        let calls = mine.reduce(0) { $0 + $1.calls }, cached = mine.reduce(0) { $0 + $1.cached }
+        guard s.batchLimit == .memory, !s.disaggregated, calls > 0, cached > 0 else { return nil }
+        let prompt = mine.reduce(0) { $0 + $1.prefilled } + cached
+        return "the KV cache holds \(formatCount(s.localBatch * s.deployment.attentionRanks, "sequence")) counting each one's whole prompt: the "
+            + "\(formatPercent(cached / prompt, decimals: 0)) of prompt tokens found in the prefix cache are counted as pages of each sequence's own; "
+            + "where sequences in flight share a cached prefix (one system prompt or document), vLLM holds its pages once and more fit, "
+            + "which the batch does not count (a hit rate does not say how many share one; docs/methodology.md §8, Strategies)"
     }
 
     /// What the class's batch costs for sitting a few rows past a GEMM tile edge, priced at its

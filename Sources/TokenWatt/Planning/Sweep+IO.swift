@@ -7,8 +7,8 @@ extension SweepSpec {
 
     /// The keys of a sweep file's top level, of its `grid` and of its `targets`, as the README's
     /// "Sweep files" table and `help sweep` document them (a test holds the three to the reader).
-    public static let topLevelKeys = ["schemaVersion", "description", "input", "output", "boundary", "pue", "grid", "targets"]
-    public static let gridKeys = ["model", "gpu", "gpus", "tp", "pp", "ep", "precision", "maxBatch", "powerCapWatts"]
+    public static let topLevelKeys = ["schemaVersion", "description", "input", "output", "boundary", "pue", "tokenBudget", "grid", "targets"]
+    public static let gridKeys = ["model", "gpu", "gpus", "tp", "pp", "ep", "precision", "kvPrecision", "maxBatch", "powerCapWatts"]
     public static let targetKeys = ["itlMs", "itlStat", "ttftMs"]
 
     /// `{"schemaVersion": 1, "description": "...", "input": 1000, "output": 500, "boundary": "facility", "pue": 1.3,
@@ -28,6 +28,8 @@ extension SweepSpec {
         let input = try o.int("input", 1...10_000_000, expected: "prompt tokens"), output = try o.int("output", 1...10_000_000, expected: "output tokens")
         let boundary = Boundary(rawValue: try o.optionalString("boundary", allowed: Boundary.allCases.map(\.rawValue)) ?? "facility")!
         let pue = try o.optionalDouble("pue", LedgerSettings.pueRange, expected: "a PUE from \(formatNumber(LedgerSettings.pueRange.lowerBound)) to \(formatNumber(LedgerSettings.pueRange.upperBound))") ?? LedgerSettings.defaultPUE
+        // The range `estimate --token-budget` and a workload deployment's `tokenBudget` take.
+        let tokenBudget = try o.optionalInt("tokenBudget", 1...10_000_000, expected: "tokens per step")
         // The lists are read in this order, so that of two bad lists the error names the same one.
         var g = GridReader(grid: try o.object("grid"), file: file)
         let models = try g.list("model", GridReader.string) ?? []
@@ -45,6 +47,8 @@ extension SweepSpec {
             itlTargetMs: nil, ttftTargetMs: nil)
         s.pipelineParallel = try g.list("pp", GridReader.int) ?? [1]
         s.expertParallel = try g.list("ep", GridReader.optionalInt) ?? [nil]
+        s.kvPrecisions = try g.list("kvPrecision", GridReader.precision) ?? [nil]
+        s.tokenBudget = tokenBudget
         try g.grid.finish()
         try readTargets(&o, into: &s)
         try o.finish()
@@ -171,7 +175,7 @@ extension Sweep {
     public static let csvHeader = ["index", "model", "gpu", "gpus", "tp", "precision", "max_batch", "power_cap_w", "effective_batch",
                                    "wh_per_query", "wh_per_query_gpu", "ttft_ms", "itl_ms", "output_tokens_per_s", "gpu_w",
                                    "meets_targets", "pareto", "error", "wh_per_query_low", "wh_per_query_high", "pp", "ep", "note",
-                                   "itl_median_ms", "itl_p90_ms"]
+                                   "itl_median_ms", "itl_p90_ms", "kv_precision"]
 
     public static func csv(_ points: [SweepPoint]) -> String {
         var lines = [CSVWriter.line(csvHeader)]
@@ -186,7 +190,7 @@ extension Sweep {
                 ok ? (p.meetsTargets ? "yes" : "no") : "", p.pareto ? "yes" : "no", p.error ?? "",
                 p.whPerQueryRange.map { n($0.low) } ?? "", p.whPerQueryRange.map { n($0.high) } ?? "",
                 String(r.pipelineParallel ?? 1), String(r.expertParallel ?? 1), p.notes.joined(separator: "; "),
-                p.medianITLMs.map(n) ?? "", p.p90ITLMs.map(n) ?? "",
+                p.medianITLMs.map(n) ?? "", p.p90ITLMs.map(n) ?? "", p.kvPrecision?.rawValue ?? "",
             ]))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -199,6 +203,7 @@ extension Sweep {
         let failed = points.filter { $0.error != nil }
         return .obj([
             ("description", .str(spec.description)), ("boundary", .str(spec.boundary.rawValue)), ("points", .num(Double(points.count))),
+            ("tokenBudget", .optionalNumber(spec.tokenBudget.map(Double.init))),
             ("failed", .num(Double(failed.count))),
             ("failedPoints", .array(failed.map { p in .obj(settings(p) + [("error", .str(p.error ?? ""))]) })),
             ("targets", .obj([("itlMs", .optionalNumber(spec.itlTargetMs)), ("itlStat", .str(spec.itlStatistic.rawValue)),
@@ -221,7 +226,8 @@ extension Sweep {
         return [("index", .num(Double(p.index))), ("model", .str(r.model)), ("gpu", .str(r.gpu)),
                 ("gpus", .num(Double(r.gpus ?? 1))), ("tp", .num(Double(r.tensorParallel ?? r.gpus ?? 1))),
                 ("pp", .num(Double(r.pipelineParallel ?? 1))), ("ep", .num(Double(r.expertParallel ?? 1))),
-                ("precision", p.precision.map { .str($0.rawValue) } ?? .null), ("maxBatch", .num(Double(p.batchLimit))),
+                ("precision", p.precision.map { .str($0.rawValue) } ?? .null),
+                ("kvPrecision", p.kvPrecision.map { .str($0.rawValue) } ?? .null), ("maxBatch", .num(Double(p.batchLimit))),
                 ("powerCapWatts", .optionalNumber(r.powerCapWatts))]
     }
 

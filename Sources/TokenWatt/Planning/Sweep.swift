@@ -2,7 +2,7 @@ import Foundation
 import KernelPower
 
 /// A design-space sweep (`tokenwatt sweep FILE`): every combination of a grid of models, GPUs,
-/// GPU counts, tensor-parallel degrees, precisions, batch limits and power caps, each estimated
+/// GPU counts, tensor-parallel degrees, precisions, KV cache precisions, batch limits and power caps, each estimated
 /// at steady state, and the points no other point beats (lower in energy or latency, no higher in
 /// the other).
 public struct SweepSpec: Sendable {
@@ -28,13 +28,23 @@ public struct SweepSpec: Sendable {
     public var pipelineParallel: [Int] = [1]
     /// Expert-parallel ranks of a MoE model (with tp 1: vLLM's data-parallel attention); nil = none.
     public var expertParallel: [Int?] = [nil]
+    /// KV cache precisions; nil = the deployment's default (`Deployment.defaultKVPrecision`), as
+    /// `estimate` without `--kv-precision`.
+    public var kvPrecisions: [Precision?] = [nil]
+    /// The step's token budget (vLLM's max_num_batched_tokens) every point runs at; nil = vLLM's
+    /// default for the point's GPU (`ServingRequest.defaultTokenBudget`), as `estimate` without
+    /// `--token-budget`.
+    public var tokenBudget: Int?
+
+    /// The step budget a point on `d` runs at: the file's, or vLLM's default for the GPU.
+    func tokenBudget(on d: Deployment) -> Int { tokenBudget ?? ServingRequest.defaultTokenBudget(for: d) }
 
     /// The place of `null` (no cap) among the power caps, if the grid has one.
     var uncappedPosition: Int? { powerCaps.firstIndex { $0 == nil } }
 
     public var pointCount: Int {
         models.count * gpus.count * gpuCounts.count * tensorParallel.count * pipelineParallel.count * expertParallel.count
-            * precisions.count * batchLimits.count * powerCaps.count
+            * precisions.count * kvPrecisions.count * batchLimits.count * powerCaps.count
     }
 
     /// The i-th grid point, last dimension fastest.
@@ -44,20 +54,22 @@ public struct SweepSpec: Sendable {
         var r = DeploymentRequest(model: models[p.model], gpu: gpus[p.gpu], gpus: count, tensorParallel: tensorParallel[p.tp] ?? max(1, count / pp),
                                   expertParallel: expertParallel[p.ep], pipelineParallel: pp)
         r.precision = precisions[p.precision]
+        r.kvPrecision = kvPrecisions[p.kv]
         r.powerCapWatts = powerCaps[p.cap]
         return (r, batchLimits[p.batch])
     }
 
     /// A grid point's place in each list. The index counts them as digits, the power caps
-    /// fastest, then maxBatch, precision, ep, pp, tp, gpus, gpu and model.
+    /// fastest, then maxBatch, kvPrecision, precision, ep, pp, tp, gpus, gpu and model (a grid
+    /// without kvPrecision numbers its points as before the list existed).
     struct Position: Equatable, Sendable {
-        var cap = 0, batch = 0, precision = 0, ep = 0, pp = 0, tp = 0, count = 0, gpu = 0, model = 0
+        var cap = 0, batch = 0, kv = 0, precision = 0, ep = 0, pp = 0, tp = 0, count = 0, gpu = 0, model = 0
     }
 
     func position(_ i: Int) -> Position {
         var k = i
         func take(_ n: Int) -> Int { defer { k /= n }; return k % n }
-        return Position(cap: take(powerCaps.count), batch: take(batchLimits.count), precision: take(precisions.count),
+        return Position(cap: take(powerCaps.count), batch: take(batchLimits.count), kv: take(kvPrecisions.count), precision: take(precisions.count),
                         ep: take(expertParallel.count), pp: take(pipelineParallel.count), tp: take(tensorParallel.count),
                         count: take(gpuCounts.count), gpu: take(gpus.count), model: take(models.count))
     }
@@ -65,7 +77,7 @@ public struct SweepSpec: Sendable {
     func index(_ p: Position) -> Int {
         let digits = [(p.model, models.count), (p.gpu, gpus.count), (p.count, gpuCounts.count), (p.tp, tensorParallel.count),
                       (p.pp, pipelineParallel.count), (p.ep, expertParallel.count), (p.precision, precisions.count),
-                      (p.batch, batchLimits.count), (p.cap, powerCaps.count)]
+                      (p.kv, kvPrecisions.count), (p.batch, batchLimits.count), (p.cap, powerCaps.count)]
         return digits.reduce(0) { $0 * $1.1 + $1.0 }
     }
 
@@ -76,7 +88,8 @@ public struct SweepSpec: Sendable {
         let lists: [(key: String, at: KeyPath<Position, Int>, value: (Int) -> String)] = [
             ("model", \.model, { models[$0] }), ("gpu", \.gpu, { gpus[$0] }), ("gpus", \.count, { String(gpuCounts[$0]) }),
             ("tp", \.tp, { text(tensorParallel[$0]) }), ("pp", \.pp, { String(pipelineParallel[$0]) }), ("ep", \.ep, { text(expertParallel[$0]) }),
-            ("precision", \.precision, { text(precisions[$0]?.rawValue) }), ("maxBatch", \.batch, { String(batchLimits[$0]) }),
+            ("precision", \.precision, { text(precisions[$0]?.rawValue) }), ("kvPrecision", \.kv, { text(kvPrecisions[$0]?.rawValue) }),
+            ("maxBatch", \.batch, { String(batchLimits[$0]) }),
             ("powerCapWatts", \.cap, { text(powerCaps[$0].map { formatNumber($0) }) }),
         ]
         let differing = lists.filter { a[keyPath: $0.at] != b[keyPath: $0.at] }
@@ -95,6 +108,9 @@ public struct SweepPoint: Sendable {
     /// prints it (nil only for a model the catalog lacks). A null wrote an empty CSV cell beside
     /// a `bf16` row of the same figures (Llama-3.1-70B, `precision: [null, "bf16", "fp8"]`).
     public var precision: Precision?
+    /// The KV cache precision the point runs in: the grid's, or for a null the deployment's
+    /// default (nil only where the deployment cannot be built).
+    public var kvPrecision: Precision?
     public var whPerQuery = 0.0
     /// `whPerQuery` with the GPU energy at the two ends of the GPU's measured error band (nil
     /// without a band: another calibration, or a point that did not run).
@@ -119,6 +135,11 @@ public struct SweepPoint: Sendable {
     public var gpuWatts = 0.0
     public var meetsTargets = false
     public var pareto = false
+    /// Whether a sequence of the point (its prompt and answer) is longer than the model's context
+    /// window: priced as `estimate` prices it, with its note, but never on the frontier, since an
+    /// engine refuses such a request unless the limit is lifted (gemma-3-1b-it at 60,000 + 300
+    /// tokens had been the one frontier point of a probe's sweep).
+    public var overContext = false
     public var error: String?
     /// Decode's GPU energy per query, J (`Sweep.clockCaveats` reads the uncapped point's).
     var decodeJoules = 0.0
@@ -165,7 +186,7 @@ public enum Sweep {
             let atDefault = ran[repeats.original(of: spec.index(position))]
             let d = try estimator.deployment(p.request)
             let serving = ServingRequest(batch: p.batchLimit, inputTokens: spec.inputTokens, outputTokens: spec.outputTokens,
-                                         tokenBudget: ServingRequest.defaultTokenBudget(for: d))
+                                         tokenBudget: spec.tokenBudget(on: d))
             var out = p
             if let note = try DecodeClockCaveat.note(estimator, d, decodeJoules: p.decodeJoules, atDefault: {
                 try atDefault ?? estimator.serve($0, serving).decode.energy.joules
@@ -182,8 +203,10 @@ public enum Sweep {
         do {
             let d = try estimator.deployment(request)
             p.precision = d.precision
+            p.kvPrecision = d.kvPrecision
+            p.overContext = d.exceedsContext(tokens: spec.inputTokens + spec.outputTokens)
             let serving = ServingRequest(batch: batch, inputTokens: spec.inputTokens, outputTokens: spec.outputTokens,
-                                         tokenBudget: ServingRequest.defaultTokenBudget(for: d))
+                                         tokenBudget: spec.tokenBudget(on: d))
             // A point whose one sequence does not fit even alone cannot run (estimate refuses it);
             // priced at batch 1 it had reached the frontier.
             try KVCacheBudget.requireRoom(serving, on: d)
@@ -203,6 +226,7 @@ public enum Sweep {
             // What `estimate` says of the deployment (the AMD gap, 4-bit weights dequantized on
             // GPUs without FP4 math): the MI300X and NVFP4-on-H100 rows' notes had been empty.
             p.notes = s.notes + QueryEstimate.deploymentCaveats(d)
+            if p.overContext { p.notes.append("never on the frontier: longer than the context window, which an engine refuses unless the limit is lifted") }
             p.decodeJoules = s.decode.energy.joules
             // A cap below TDP: what `estimate` says of it, the band's runs at default settings and
             // a decode saving beyond the measured (an upper bound), on the row that ranks it. The
@@ -226,8 +250,8 @@ public enum Sweep {
     }
 
     /// Pareto frontier on (Wh per query, inter-token latency, or TTFT for one-token answers) among
-    /// points that ran and meet the targets: every point no other point dominates (lower in one,
-    /// no higher in the other).
+    /// points that ran, meet the targets and fit the model's context window: every point no other
+    /// point dominates (lower in one, no higher in the other).
     /// Points tied in both are all on it: neither beats the other (a strict `<` kept only the
     /// first of two tied points, so 4 GPUs serving 4× the throughput at 1 GPU's Wh and ITL were
     /// left off).
@@ -236,7 +260,7 @@ public enum Sweep {
     /// earlier point's, or ties the lowest and its Wh ties that frontier point's too.
     static func markPareto(_ points: [SweepPoint]) -> [SweepPoint] {
         var out = points
-        let candidates = points.indices.filter { points[$0].error == nil && points[$0].meetsTargets }
+        let candidates = points.indices.filter { points[$0].error == nil && points[$0].meetsTargets && !points[$0].overContext }
             .sorted { (points[$0].whPerQuery, points[$0].frontierLatencyMs, $0) < (points[$1].whPerQuery, points[$1].frontierLatencyMs, $1) }
         var best = (latencyMs: Double.infinity, whPerQuery: Double.infinity)
         for i in candidates {

@@ -2,6 +2,7 @@ import KernelPower
 
 /// The grid points that spell a deployment an earlier point already spells: a null tp beside
 /// the GPU count ÷ pp it stands for, a null ep beside 1, a null precision beside the one the model runs in,
+/// a null KV cache precision beside the deployment's default,
 /// a power cap at the GPU's TDP beside none, a value listed twice (a model or GPU under two of
 /// its names once `resolvingIDs` has named them alike). Each would run again and, tied with
 /// itself in every figure, sit on the frontier twice; the sweep runs the first and leaves the
@@ -12,6 +13,8 @@ public struct SweepRepeats: Sendable {
     let modelPrecisions: [Precision?]
     /// Each grid GPU's TDP in watts; nil for an id the catalog lacks.
     let tdpWatts: [Double?]
+    /// Each grid GPU's catalog entry (what a null KV cache precision resolves by); nil for an id the catalog lacks.
+    let gpuSpecs: [GPUSpec?]
 
     public init(_ spec: SweepSpec, models: ModelCatalog, gpus: GPUCatalog) {
         self.spec = spec
@@ -19,6 +22,7 @@ public struct SweepRepeats: Sendable {
         // FP32 checkpoint in FP16 (`Estimator.defaultPrecision`).
         modelPrecisions = spec.models.map { id in (try? models.model(id)).map { Estimator.defaultPrecision(of: $0, framework: .vllm) } }
         tdpWatts = spec.gpus.map { try? gpus.gpu($0).tdp.watts }
+        gpuSpecs = spec.gpus.map { try? gpus.gpu($0) }
     }
 
     /// The first grid point that runs point `i`'s deployment at its batch limit: `i` itself
@@ -34,6 +38,11 @@ public struct SweepRepeats: Sendable {
         let own = modelPrecisions[p.model], tdp = tdpWatts[p.gpu]
         p.cap = Self.first(spec.powerCaps, at: p.cap) { $0 == tdp ? nil : $0 }
         p.batch = Self.first(spec.batchLimits, at: p.batch) { $0 }
+        // A null KV cache precision is the deployment's default for the weights it runs (resolved
+        // as above) on its GPU; unresolved (an id the catalogs lack), it stays apart.
+        let weights = spec.precisions[p.precision] ?? own
+        let defaultKV = weights.flatMap { w in gpuSpecs[p.gpu].map { Deployment.defaultKVPrecision(weights: w, gpu: $0) } }
+        p.kv = Self.first(spec.kvPrecisions, at: p.kv) { $0 ?? defaultKV }
         p.precision = Self.first(spec.precisions, at: p.precision) { $0 ?? own }
         p.ep = Self.first(spec.expertParallel, at: p.ep) { $0 ?? 1 }
         p.pp = Self.first(spec.pipelineParallel, at: p.pp) { $0 }
@@ -63,7 +72,8 @@ public struct SweepRepeats: Sendable {
         guard let first else { return nil }
         let (a, b) = spec.differences(spec.position(first.point), spec.position(first.original))
         return "\(file): \(count) of \(spec.pointCount) grid points repeat an earlier point's deployment and are left out, so each "
-            + "deployment runs and counts once (a null tp is gpus ÷ pp, a null ep 1, a null precision the model's own, a cap at the "
+            + "deployment runs and counts once (a null tp is gpus ÷ pp, a null ep 1, a null precision the model's own, a null "
+            + "kvPrecision the deployment's default, a cap at the "
             + "GPU's TDP none, an entry listed twice one); rows keep their grid index. The first: point \(first.point) (\(a)) "
             + "is point \(first.original) (\(b))"
     }

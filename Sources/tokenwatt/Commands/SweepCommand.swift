@@ -18,12 +18,15 @@ enum SweepCommand {
       no ITL (empty cell, null): its frontier and chart weigh TTFT instead, and an ITL target cannot
       bind it. A point that cannot run (the model does not fit, or one sequence the KV cache cannot
       hold even alone, which estimate refuses) is a row with an error cell, never on the frontier
-      (in JSON: failedPoints, each with its settings and error). A row's index is the point's place
-      in the grid, counting powerCapWatts fastest, then maxBatch, precision, ep, pp, tp, gpus, gpu, model; a point that
+      (in JSON: failedPoints, each with its settings and error). A point whose input + output is
+      longer than the model's context window is priced with estimate's note but never on the frontier
+      (an engine refuses it unless the limit is lifted). A row's index is the point's place
+      in the grid, counting powerCapWatts fastest, then maxBatch, kvPrecision, precision, ep, pp, tp, gpus, gpu, model; a point that
       spells an earlier point's deployment (tp null and gpus ÷ pp, ep null and 1, precision null and
-      the model's own, a cap at TDP and null, a value listed twice, two names of one GPU) is left out
+      the model's own, kvPrecision null and the deployment's default, a cap at TDP and null, a value listed twice, two names of one GPU) is left out
       with a note, so no deployment runs or counts twice, and its index is missing. The precision
-      column names the precision a point ran in (a null's is the model's own). A progress line
+      and kv_precision columns name the precisions a point ran in (a null's is the model's own, and
+      the deployment's default KV cache). A progress line
       goes to the terminal when stderr is one.
       -o FILE and --svg FILE write into an existing folder (a missing one is refused, not made) and
       replace only a file an earlier sweep wrote (a sweep CSV or JSON; an SVG), never another file.
@@ -37,12 +40,14 @@ enum SweepCommand {
                 "tp": [null], "pp": [1], "ep": [null], "precision": [null, "fp8"], "maxBatch": [64, 256],
                 "powerCapWatts": [null, 500]},
        "targets": {"itlMs": 50, "itlStat": "mean", "ttftMs": 2000}}
-      Top level (input, output, boundary, pue and targets go here, beside grid, not inside it):
+      Top level (input, output, boundary, pue, tokenBudget and targets go here, beside grid, not inside it):
         schemaVersion  1 (required)
         description    text (default "")
         input, output  prompt and answer tokens per query, whole numbers from 1 to 10000000 (required)
         boundary       \(Boundary.allCases.map(\.rawValue).joined(separator: ", ")) (default facility): where Wh per query is counted
         pue            \(formatNumber(LedgerSettings.pueRange.lowerBound)) to \(formatNumber(LedgerSettings.pueRange.upperBound)) (default \(formatNumber(LedgerSettings.defaultPUE)))
+        tokenBudget    tokens per step (vLLM's max_num_batched_tokens), 1 to 10000000, for every point
+                       (default: vLLM's default for each point's GPU, as estimate without --token-budget)
         grid           object of lists (required); each point takes one value from each list
         targets        object (optional)
       grid (every entry a non-empty list):
@@ -53,6 +58,7 @@ enum SweepCommand {
         pp             pipeline stages, whole numbers (default [1])
         ep             expert-parallel ranks of a MoE model, whole numbers or null = none (default [null])
         precision      \(Precision.allCases.map(\.rawValue).joined(separator: ", ")), or null = the model's own (default [null])
+        kvPrecision    KV cache precisions, as precision, or null = the deployment's default (default [null])
         maxBatch       most sequences in flight, whole numbers (default [256])
         powerCapWatts  watts, or null = no cap (TDP) (default [null])
       targets (each optional; a point that misses one is never on the frontier):
