@@ -64,7 +64,8 @@ import Testing
     /// 129 sequences, one row past the 128-row tile edge, and the class says what 128 would cost;
     /// at 15× (126 sequences) nothing is said.
     @Test func aBatchJustPastATileEdgeIsNamed() throws {
-        let d = #"{"name": "d", "model": "Qwen/Qwen3-32B", "gpu": "a100-sxm-80gb", "gpus": 2, "maxBatch": 256}"#
+        // At 8192-token steps, as the KV-cache figures below were taken (vLLM's A100 default, 2048, reserves less and holds 132).
+        let d = #"{"name": "d", "model": "Qwen/Qwen3-32B", "gpu": "a100-sxm-80gb", "gpus": 2, "maxBatch": 256, "tokenBudget": 8192}"#
         func notes(input: Int) throws -> [String] {
             let c = #"{"name": "chat", "share": 1, "deployment": "d", "input": {"fixed": \#(input)}, "output": {"fixed": 4500}}"#
             return try runWorkload(kernelWorkload(classes: c, deployment: d), samples: 50)[0].notes
