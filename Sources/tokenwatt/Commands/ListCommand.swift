@@ -76,18 +76,22 @@ enum ListCommand {
         let format = try args.format([.text, .json, .csv], default: .text)
         let catalog = try CommonOptions.gpus(args)
         let gpus = try filtered(args, "GPU", catalog.gpus, ids: { [$0.id] + $0.aliases }, matching: catalog.matching)
+        // The FP4, INT8 and FP16 peaks go last (new columns are appended): the listing had shown
+        // BF16 and FP8 alone, so neither the FP4 parts nor a Volta's FP16 peak could be read from it.
         let header = ["id", "name", "sms", "boost_mhz", "bf16_tflops", "fp8_tflops", "memory_gb", "bandwidth_gbps", "tdp_w",
-                      "idle_w_at_boost", "node", "link_gbps", "topology"]
+                      "idle_w_at_boost", "node", "link_gbps", "topology", "fp4_tflops", "int8_tops", "fp16_tflops"]
         // A missing number is an empty cell in CSV, as in every other CSV ("-" made the column text
         // to pandas and spreadsheets), and "-" in the text table.
         let missing = format == .csv ? "" : "-"
+        func peak(_ g: GPUSpec, _ f: TensorFormat) -> String { g.tensorPeaks[f].map { formatNumber($0.teraflopsPerSecond) } ?? missing }
         let rows: [[String]] = gpus.map { g in
-            [g.id, g.name, String(g.smCount), formatNumber(g.boostClock.megahertz),
-             g.tensorPeaks[.bf16].map { formatNumber($0.teraflopsPerSecond) } ?? missing,
-             g.tensorPeaks[.fp8].map { formatNumber($0.teraflopsPerSecond) } ?? missing,
-             formatNumber(g.memoryCapacity.gigabytes, significant: 4), formatNumber(g.memoryBandwidth.gigabytesPerSecond, significant: 4),
-             formatNumber(g.tdp.watts), formatFixed(g.idle(at: g.boostClock).watts, decimals: 1), g.defaultNodeID,
-             formatNumber(g.interconnect.bidirectionalBandwidth.gigabytesPerSecond, significant: 5), g.interconnect.topologyInWords]
+            // The text names the FP16 peak, labelled, where a part has no BF16 (V100); the CSV keeps its column numeric.
+            let bf16 = g.tensorPeaks[.bf16] == nil && g.tensorPeaks[.fp16] != nil && format != .csv ? "\(peak(g, .fp16)) (fp16)" : peak(g, .bf16)
+            return [g.id, g.name, String(g.smCount), formatNumber(g.boostClock.megahertz), bf16, peak(g, .fp8),
+                    formatNumber(g.memoryCapacity.gigabytes, significant: 4), formatNumber(g.memoryBandwidth.gigabytesPerSecond, significant: 4),
+                    formatNumber(g.tdp.watts), formatFixed(g.idle(at: g.boostClock).watts, decimals: 1), g.defaultNodeID,
+                    formatNumber(g.interconnect.bidirectionalBandwidth.gigabytesPerSecond, significant: 5), g.interconnect.topologyInWords,
+                    peak(g, .fp4), peak(g, .int8), peak(g, .fp16)]
         }
         switch format {
         case .json:
