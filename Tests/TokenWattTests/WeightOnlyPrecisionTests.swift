@@ -20,7 +20,8 @@ import Testing
     func weightOnlyPrefillIsNoFasterThanBF16(_ gpu: String) throws {
         let bf16 = try Self.pass("llama-3.1-8b", gpu, .bf16, .prefill(batch: 1, tokens: 8192))
         let int4 = try Self.pass("llama-3.1-8b", gpu, .int4, .prefill(batch: 1, tokens: 8192))
-        #expect(int4 >= bf16 * (1 - 1e-9), "\(gpu): int4 prefill \(int4 / bf16)× BF16")
+        // Within 0.5 %: at the power limit the fewer HBM bytes leave INT4 a slightly higher clock (0.9991× on an H100).
+        #expect(int4 >= bf16 * 0.995, "\(gpu): int4 prefill \(int4 / bf16)× BF16")
         let decodeBF16 = try Self.pass("llama-3.1-8b", gpu, .bf16, .decode(batch: 16, context: 1000))
         let decodeInt4 = try Self.pass("llama-3.1-8b", gpu, .int4, .decode(batch: 16, context: 1000))
         #expect(decodeInt4 < decodeBF16 * 0.8, "\(gpu): int4 decode \(decodeInt4 / decodeBF16)× BF16")
@@ -30,7 +31,7 @@ import Testing
     @Test func nvfp4OnHopperPrefillIsNoFasterThanBF16() throws {
         let bf16 = try Self.pass("llama-3.1-70b", "h100-sxm", .bf16, .prefill(batch: 1, tokens: 8192), tp: 4)
         let nvfp4 = try Self.pass("llama-3.1-70b", "h100-sxm", .nvfp4, .prefill(batch: 1, tokens: 8192), tp: 4)
-        #expect(nvfp4 >= bf16 * (1 - 1e-9), "\(nvfp4 / bf16)")
+        #expect(nvfp4 >= bf16 * 0.995, "\(nvfp4 / bf16)")
     }
 
     /// FP8 on an A100 runs as vLLM's FP8 Marlin does (W8A16): dequantized to BF16, with the note

@@ -8,7 +8,8 @@ enum ListCommand {
     static let gpuUsage = """
     tokenwatt gpus [--match TEXT] [--gpu-catalog FILE] [--format text|json|csv]
       Columns: memory_gb in GB (1e9 bytes), bandwidth_gbps in GB/s (gigabytes, not gigabits, a second), tdp_w
-      and idle_w_at_boost in W, bf16_tflops and fp8_tflops the tensor peaks (empty in CSV where the GPU has none),
+      and idle_w_at_boost in W, bf16_tflops, fp8_tflops, fp4_tflops, int8_tops and fp16_tflops the dense tensor peaks
+      (empty in CSV where the GPU has none; the text shows the FP16 peak, labelled, where there is no BF16),
       link_gbps the GPU-to-GPU link in GB/s (both directions, per GPU) and topology how a node's GPUs reach it:
       switched (every peer at the full rate), mesh (a group of p GPUs uses p - 1 of the links) or bridged pairs
       (beyond its pair a GPU crosses the bus at the rate given).
