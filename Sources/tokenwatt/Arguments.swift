@@ -144,6 +144,19 @@ struct Arguments {
         }
         return t
     }
+
+    /// A precision flag: an unknown name lists only `offered` and suggests the nearest ("fp4":
+    /// nvfp4 or mxfp4); a known one outside them is left for the deployment to refuse with its reason
+    /// (`--kv-precision int8` says no engine caches INT8).
+    func precision(_ name: String, offered: [Precision] = Precision.allCases) throws -> Precision? {
+        guard let v = options[name] else { return nil }
+        guard let p = Precision(rawValue: v.lowercased()) else {
+            let near = Precision.suggestions(for: v, among: offered).map { "'\($0)'" }
+            throw UsageError(description: "--\(name) \(v): expected one of \(offered.map(\.rawValue).joined(separator: ", "))"
+                             + (near.isEmpty ? "" : " (did you mean \(near.joined(separator: " or "))?)"))
+        }
+        return p
+    }
 }
 
 /// Output formats a command may offer.

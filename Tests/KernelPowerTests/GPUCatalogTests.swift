@@ -39,7 +39,9 @@ import Testing
     }
 
     @Test func precisionSupportFollowsTheHardware() throws {
-        #expect(try Self.catalog.gpu("a100-sxm-80gb").mathUnit(for: .fp8) == nil)
+        // No FP8 tensor cores: vLLM's FP8 Marlin dequantizes FP8 weights to BF16 (W8A16); not on Volta.
+        #expect(try Self.catalog.gpu("a100-sxm-80gb").mathUnit(for: .fp8) == .tensor(.bf16))
+        #expect(try Self.catalog.gpu("v100-sxm2-32gb").mathUnit(for: .fp8) == nil)
         #expect(try Self.catalog.gpu("h100-sxm").mathUnit(for: .fp8) == .tensor(.fp8))
         #expect(try Self.catalog.gpu("h100-sxm").mathUnit(for: .mxfp4) == .tensor(.bf16))
         #expect(try Self.catalog.gpu("b200").mathUnit(for: .mxfp4) == .tensor(.bf16))

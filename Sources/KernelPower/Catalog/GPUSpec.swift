@@ -93,7 +93,8 @@ public struct GPUSpec: Sendable {
 
     /// The math unit a GEMM in `precision` runs on, or nil when this GPU cannot run it.
     ///
-    /// FP8 needs FP8 tensor cores (Ada, Hopper, Blackwell, CDNA3); INT8 needs INT8 tensor cores.
+    /// FP8 runs on FP8 tensor cores (Ada, Hopper, Blackwell, CDNA3) and is otherwise dequantized to
+    /// BF16 where vLLM's FP8 Marlin runs (`dequantizesFP8`); INT8 needs INT8 tensor cores.
     /// NVFP4 (W4A4) runs natively where FP4 tensor cores exist and is otherwise dequantized to BF16
     /// (as vLLM's Marlin FP4 kernels do on Hopper). MXFP4 as gpt-oss ships it keeps 16-bit
     /// activations, and no tensor-core product takes a 16-bit operand with a 4-bit one (Blackwell's
@@ -107,7 +108,9 @@ public struct GPUSpec: Sendable {
         case .fp32: return .cudaCoreFP32
         case .bf16: return tensorPeaks[.bf16] != nil ? .tensor(.bf16) : nil
         case .fp16: return tensorPeaks[.fp16] != nil ? .tensor(.fp16) : nil
-        case .fp8: return tensorPeaks[.fp8] != nil ? .tensor(.fp8) : nil
+        case .fp8:
+            if tensorPeaks[.fp8] != nil { return .tensor(.fp8) }
+            return dequantizesFP8 ? sixteenBitUnit : nil
         case .int8: return tensorPeaks[.int8] != nil ? .tensor(.int8) : nil
         case .nvfp4:
             if tensorPeaks[.fp4] != nil, vendor == "nvidia" { return .tensor(.fp4) }
@@ -128,6 +131,14 @@ public struct GPUSpec: Sendable {
     /// capability 7.5 or later (`marlin_utils_fp4.is_fp4_marlin_supported`), so Volta (7.0) runs
     /// neither NVFP4 nor MXFP4; INT4 (GPTQ) runs from 6.0.
     var dequantizesFP4: Bool { architecture != "volta" }
+
+    /// Whether FP8 weights can be dequantized here (W8A16): vLLM runs FP8 checkpoints on GPUs
+    /// without FP8 tensor cores through FP8 Marlin (vllm-project/vllm PR #5975; vLLM docs, "FP8
+    /// W8A8": "Turing/Ampere GPUs are supported for W8A16 (weight-only FP8) utilizing Marlin
+    /// kernels"), dense and, since `fused_marlin_moe` took FP8 (`prepare_moe_fp8_layer_for_marlin`
+    /// in `marlin_utils_fp8.py`), mixture-of-experts layers; `is_fp8_marlin_supported` asks for
+    /// compute capability 8.0, so not Volta. A CUDA kernel: not AMD's GPUs.
+    var dequantizesFP8: Bool { vendor == "nvidia" && architecture != "volta" }
 
     /// The precisions this GPU can run.
     public var supportedPrecisions: [Precision] { Precision.allCases.filter { mathUnit(for: $0) != nil } }

@@ -35,16 +35,18 @@ public struct Deployment: Sendable {
     /// Whether each step sorts every sampled sequence's logits: top-p under vLLM's PyTorch sampler.
     public var sortsLogits: Bool { sampling == .topP && framework.usesVLLMSampler }
 
-    /// How a weight-only format is computed, for the assumptions: its weights stream at 4 bits but
-    /// the matrix units run at 16 (NVFP4 is native on FP4 tensor cores; MXFP4, with 16-bit
-    /// activations, is native nowhere), nil otherwise.
+    /// How a weight-only format is computed, for the assumptions: its weights stream at 4 or 8
+    /// bits but the matrix units run at 16 (NVFP4 is native on FP4 tensor cores; MXFP4, with
+    /// 16-bit activations, is native nowhere; FP8 is dequantized where there are no FP8 tensor
+    /// cores, as vLLM's FP8 Marlin does), nil otherwise.
     public var dequantization: String? {
-        guard precision.isWeightOnly, case let .tensor(format) = mathUnit, format != .fp4 else { return nil }
+        guard precision.isDequantized(on: mathUnit), case let .tensor(format) = mathUnit else { return nil }
         let why = precision == .int4 ? "a weight-only format"
+            : precision == .fp8 ? "\(gpu.id) has no FP8 tensor cores; vLLM runs FP8 checkpoints there as W8A16 through FP8 Marlin"
             : gpu.tensorPeaks[.fp4] == nil ? "\(gpu.id) has no FP4 tensor cores"
             : "its activations stay 16-bit, and FP4 tensor cores multiply only 4-, 6- or 8-bit operands"
         return "\(precision.rawValue) weights dequantized to \(format.rawValue) for the matrix math (\(why)): "
-            + "weights read at 4 bits, tensor cores at the \(format.rawValue) rate"
+            + "weights read at \(precision == .fp8 ? 8 : 4) bits, tensor cores at the \(format.rawValue) rate"
     }
 
     /// Heads and KV heads held by one GPU of the tensor-parallel group (KV heads are replicated

@@ -42,7 +42,15 @@ extension HuggingFaceConfig {
                                               + " (without it the weights' format is unknown; set defaultPrecision by hand)")
         }
         switch method {
-        case "mxfp4": return Quantization(precision: .mxfp4)
+        case "mxfp4":
+            // gpt-oss's format quantizes the routed experts only (`Deployment.checkPrecision`
+            // refuses mxfp4 on a dense model): an entry written here would be refused by every command.
+            guard moe else {
+                throw InputError.invalidValue(file: r.file, field: "\(field).quant_method", value: method,
+                                              expected: "a mixture-of-experts model for mxfp4 (the format quantizes routed experts only, as "
+                                                  + "gpt-oss ships it; a dense model's MXFP4 checkpoint is not modelled: write the entry by hand)")
+            }
+            return Quantization(precision: .mxfp4)
         case "fp8": return Quantization(precision: .fp8, fp8Block: try fp8Block(q["weight_block_size"], r.file, "\(field).weight_block_size"))
         case "fbgemm_fp8":
             // Row-wise FP8 (FBGEMM): no scale blocks; modules_to_not_convert names what stays BF16.
@@ -100,17 +108,38 @@ extension HuggingFaceConfig {
         }
         let bits = w["num_bits"].flatMap(numberValue), kind = w["type"].flatMap(stringValue) ?? "int"
         let name = "\(bits.map { formatNumber($0) } ?? "?")-bit \(kind)"
+        // A scheme whose `input_activations` is null quantizes the weights alone (W8A16, W4A16);
+        // llm-compressor writes the key in every group, so one left out is read as unstated.
+        let weightOnly = group["input_activations"] == .null
         switch (bits, kind) {
         case (4, "int"): return (Quantization(precision: .int4, int4Group: try int4Group(&r, w["group_size"], field: "\(field).weights.group_size")), name)
         case (8, "float"):
             let block = w["strategy"].flatMap(stringValue) == "block" ? w["block_structure"] : nil
+            if weightOnly { r.notes.append(weightOnlyNote(field: field, name: name, precision: .fp8, native: "FP8")) }
             return (Quantization(precision: .fp8, fp8Block: try fp8Block(block, r.file, "\(field).weights.block_structure")), name)
-        case (8, "int"): return (Quantization(precision: .int8), name)
-        case (4, "float"): return (Quantization(precision: .nvfp4), name)
+        case (8, "int"):
+            // `int8` is W8A8 on INT8 tensor cores; no precision here streams 8-bit integers into 16-bit math.
+            guard !weightOnly else {
+                throw InputError.invalidValue(file: r.file, field: "\(field).input_activations", value: "null (8-bit int weights only, W8A16)",
+                                              expected: "quantized input activations (W8A8, which int8 prices); weight-only INT8 is not modelled "
+                                                  + "(vLLM runs it through Marlin at the 16-bit rate): write the entry by hand")
+            }
+            return (Quantization(precision: .int8), name)
+        case (4, "float"):
+            if weightOnly { r.notes.append(weightOnlyNote(field: field, name: name, precision: .nvfp4, native: "FP4")) }
+            return (Quantization(precision: .nvfp4), name)
         default:
             throw InputError.invalidValue(file: r.file, field: "\(field).weights", value: name,
                                           expected: "4-bit int, 8-bit float, 8-bit int or 4-bit float weights")
         }
+    }
+
+    /// What a weight-only float scheme is priced as: the precision computes natively where the
+    /// GPU has the tensor cores, dequantized to 16 bits (as the checkpoint runs) elsewhere.
+    static func weightOnlyNote(field: String, name: String, precision: Precision, native: String) -> String {
+        "\(field) \(name) weights with input_activations null (weight-only; vLLM runs it through Marlin at the 16-bit rate): "
+            + "read as \(precision.rawValue), which is dequantized to 16 bits on GPUs without \(native) tensor cores but computed "
+            + "natively, activations quantized, on GPUs with them (prefill priced faster than this checkpoint runs there)"
     }
 
     /// A FP8 scale block's side, nil when the weights are scaled per tensor or channel.

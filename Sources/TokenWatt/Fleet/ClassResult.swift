@@ -39,6 +39,10 @@ public struct ClassResult: Sendable {
     /// Half the 95 % interval of the class's mean Wh per query from its draws alone, as a share
     /// of the mean (`KernelFleet.relativeHalfWidth`); nil with fewer than two draws.
     public var meanSamplingHalfWidth: Double? = nil
+    /// The weights' and KV cache's formats of the deployment serving the class (nil where the
+    /// scenario prices no deployment of its own: a throughput table, a mix); reports had named neither.
+    public var precision: Precision? = nil
+    public var kvPrecision: Precision? = nil
 
     /// The strategy, its parameters and the prefix-cache hit in words (`Strategy.words`).
     public var strategyWords: String { queryStrategy.words(prefixCacheHit: prefixCacheHit) }

@@ -60,9 +60,15 @@ extension FleetRunner {
         let noOp = saving == 0 && Self.alike(r.whPerQuery.mean, base.whPerQuery.mean)
         if noOp { base.notes.append(Self.noOpNote(name, change, base: base)) }
         base.notes += Self.otherGPUNotes(lever: name, base: base, changed: r)
+        // A model lever to the scenario's own model in another checkpoint is a precision change.
+        let checkpoint = checkpointPrecision(change, deployments: fleet.kernel.deployments)
+        let kind = checkpoint != nil && change.measuredLever == "model" ? "precision" : change.measuredLever
         var result = LeverResult(name: name, meanWhPerQuery: r.whPerQuery.mean, gwhPerDay: r.gwhPerDay,
-                                 saving: saving, measured: noOp ? nil : change.measuredLever.flatMap(estimator.leverAccuracy))
-        if let note = Self.unmeasuredPrecisionNote(change, measured: result.measured) { base.notes.append("lever \(name): \(note)") }
+                                 saving: saving, measured: noOp ? nil : kind.flatMap(estimator.leverAccuracy))
+        let dense = fleet.kernel.deployments.contains { (try? estimator.models.model($0.request.model))?.moe == nil }
+        if let note = Self.unmeasuredPrecisionNote(target: change.precision ?? checkpoint, dense: dense, measured: result.measured) {
+            base.notes.append("lever \(name): \(note)")
+        }
         // A cap or clock lever's decode saving beyond the measured is an upper bound (`DecodeClockCaveat`).
         if change.powerCapWatts != nil || change.smClockMHz != nil { result.caveat = r.decodeClockCaveat }
         (result.meanITLMs, result.meanTTFTMs, result.gpus) = (r.meanITLMs, r.meanTTFTMs, r.gpus)

@@ -92,14 +92,45 @@ public struct FleetRunner: Sendable {
             + "the estimator's measured error band, and " + DecodeClockCaveat.rangeAtDefaultSettings
     }
 
-    /// A 4-bit precision lever's range is read from the measured precision pairs, which are all
-    /// BF16 → FP8 (ML.ENERGY v3's 11 serving pairs in the bundled error bands): the lever line had
-    /// given an nvfp4 or int4 lever's range "across the measured error of precision changes" as
-    /// though a change to 4 bits had been measured. Nil for other levers.
-    static func unmeasuredPrecisionNote(_ change: LeverChange, measured: LeverValidation.Row?) -> String? {
-        guard let m = measured, m.lever == "precision", let p = change.precision, [.mxfp4, .nvfp4, .int4].contains(p) else { return nil }
-        let kind = p == .int4 ? "INT4" : "FP4"
-        return "its range is read across the measured error of precision changes (BF16→FP8 pairs; no \(kind) pair measured)"
+    /// What a precision lever's range leaves out. The measured precision pairs are all BF16 → FP8
+    /// (ML.ENERGY v3's 11 serving pairs in the bundled error bands): the lever line had given an
+    /// nvfp4, int4 or, silently, int8 lever's range "across the measured error of precision
+    /// changes" as though such a change had been measured. Those pairs are one mixture-of-experts
+    /// model with block-FP8 weights (Qwen3-235B-A22B on 8 × H100), which a dense model's lever
+    /// borrowed unsaid; and their latencies went another way than predicted (methodology §7: FP8
+    /// ran 22–26 % slower per token at 8 sequences, 10–14 % faster at 32–128, predicted within 2 %),
+    /// while fleet printed a lever's ITL change without a word. `target` is the precision the
+    /// lever runs at (a model lever to its own quantized checkpoint too), `dense` whether any of
+    /// the scenario's models is dense. Nil for other levers.
+    static func unmeasuredPrecisionNote(target: Precision?, dense: Bool, measured: LeverValidation.Row?) -> String? {
+        guard let m = measured, m.lever == "precision", let p = target else { return nil }
+        var parts: [String] = []
+        let kind: String? = p == .int4 ? "INT4" : p == .int8 ? "INT8" : [.mxfp4, .nvfp4].contains(p) ? "FP4" : nil
+        if let kind { parts.append("its range is read across the measured error of precision changes (BF16→FP8 pairs; no \(kind) pair measured)") }
+        if dense, m.campaign == "mlenergy-v3" {
+            parts.append("the \(m.pairs) measured pairs are all one mixture-of-experts model (Qwen3-235B-A22B, block-FP8 weights, 8 × H100): "
+                         + "no dense model's precision change is measured")
+        }
+        parts.append("its latency change is the model's alone: measured BF16→FP8 inter-token latency went against the prediction "
+                     + "at small batches (22–26 % slower at 8 sequences, 10–14 % faster at 32–128, predicted within 2 %; methodology §7)")
+        return parts.joined(separator: "; ")
+    }
+
+    /// The precision a model lever moves to where the new model is the scenario's own model in
+    /// another checkpoint (the same architecture at another default precision: Llama-3.1-70B →
+    /// nvidia/Llama-3.1-70B-Instruct-FP8), nil otherwise. Such a lever is a precision change: it
+    /// prices as `{"precision": "fp8"}` does and had read the model-lever band instead.
+    func checkpointPrecision(_ change: LeverChange, deployments: [NamedDeployment]) -> Precision? {
+        guard let id = change.model, let new = try? estimator.models.model(id) else { return nil }
+        let olds = deployments.compactMap { try? estimator.models.model($0.request.model) }
+        guard !olds.isEmpty, olds.allSatisfy({ Self.sameArchitecture($0, new) && $0.defaultPrecision != new.defaultPrecision }) else { return nil }
+        return new.defaultPrecision
+    }
+
+    /// The same layers, widths, heads, vocabulary and experts: one model in two checkpoints.
+    static func sameArchitecture(_ a: ModelArchitecture, _ b: ModelArchitecture) -> Bool {
+        a.layers == b.layers && a.hiddenSize == b.hiddenSize && a.heads == b.heads && a.kvHeads == b.kvHeads
+            && a.ffnSize == b.ffnSize && a.vocabSize == b.vocabSize && a.moe == b.moe && a.attention.kind == b.attention.kind
     }
 
     /// A saving within 1e-9 of none is none: the same energy summed in another order (a divisor of

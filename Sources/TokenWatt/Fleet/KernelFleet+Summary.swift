@@ -120,6 +120,7 @@ extension KernelFleet {
         r.engineBatch = s.localBatch
         r.engineBatchLimit = s.batchLimit
         r.engines = s.deployment.attentionRanks
+        (r.precision, r.kvPrecision) = (s.deployment.precision, s.deployment.kvPrecision)
         r.overContextShare = Double(mine.filter { draws[$0].overContext }.count) / count
         r.kvOverflowShare = Double(mine.filter { draws[$0].overflows(s) }.count) / count
         r.samplesInTurnsShare = Double(mine.filter { draws[$0].samplesTakeTurns(s) }.count) / count

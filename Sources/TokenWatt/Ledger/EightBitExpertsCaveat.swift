@@ -17,7 +17,7 @@ enum EightBitExpertsCaveat {
     static func applies(to d: Deployment) -> Bool {
         guard d.model.moe != nil, d.framework.isFused, !d.framework.streamsBlockFP8LikeSixteenBit else { return false }
         switch d.precision {
-        case .fp8: return d.model.fp8WeightBlock == nil
+        case .fp8: return d.model.fp8WeightBlock == nil && d.mathUnit == .tensor(.fp8)
         case .int8: return true
         default: return false
         }

@@ -44,7 +44,7 @@ extension FusedLayerPlanner {
         let f = moe.expertFFNSize / slice
         let batch = Int(hit.rounded(.up))
         let wb = d.expertWeightBytes
-        let unit: MathUnit = d.precision.isWeightOnly ? d.mathUnit : b.unit
+        let unit: MathUnit = d.mathUnit
         func grouped(_ name: String, n: Int, k: Int) -> Kernel {
             var shape = GEMMShape(batch: batch, m: rowsPerExpert, n: n, k: k, aBytes: b.gemmAct,
                                   bBytes: wb, cBytes: b.act, unit: unit, sharedB: false, grouped: true)
@@ -54,7 +54,8 @@ extension FusedLayerPlanner {
             if hit > expected { shape.busiestBatch = hit }
             shape.routing = ExpertRouting(experts: Double(localExperts), tokens: globalTokens,
                                           probability: Double(moe.expertsPerToken) / Double(moe.experts))
-            shape.blockScaledB = d.precision == .fp8 && m.fp8WeightBlock != nil
+            // Block scales slow vLLM's Triton W8A8 kernel; dequantized (FP8 Marlin) they are read per group.
+            shape.blockScaledB = d.precision == .fp8 && unit == .tensor(.fp8) && m.fp8WeightBlock != nil
             return Kernel(name, .gemm(shape))
         }
         let h = hidden

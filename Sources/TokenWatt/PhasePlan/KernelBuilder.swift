@@ -35,7 +35,7 @@ struct KernelBuilder {
         // 16-bit (an experts-only one's attention and dense layers, an MLP-only one's attention:
         // Llama-3.1-405B-FP8 read its BF16 attention as FP8, 19 % fewer weight bytes a step) run
         // on the 16-bit units too.
-        let sixteenBit = deployment.precision.isWeightOnly || (weightBytes == nil && !deployment.quantizes(part))
+        let sixteenBit = deployment.precision.isDequantized(on: deployment.mathUnit) || (weightBytes == nil && !deployment.quantizes(part))
         let u: MathUnit = wb >= 2 && sixteenBit ? activationUnit : unit
         return Kernel(name, .gemm(GEMMShape(m: tokens, n: n, k: k, aBytes: wb >= 2 ? act : gemmAct,
                                             bBytes: wb, cBytes: act, unit: u)))

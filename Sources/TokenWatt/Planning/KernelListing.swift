@@ -39,7 +39,8 @@ public struct KernelListing: Sendable {
         if let c = context, pass == .decode, case let .decode(b, _) = phase {
             // The notes predict gives the same decode step: a context past the window, or a KV
             // cache that cannot exist (32 × 1e8 tokens was priced with nothing said).
-            notes += [d.contextNote(tokens: c), PredictTable.kvNote(d, batch: b, context: c)].compactMap { $0 }
+            notes += [d.contextNote(tokens: c), PredictTable.kvNote(d, batch: b, context: c, tokenBudget: r.tokenBudget,
+                                                                 memoryUtilization: r.memoryUtilization)].compactMap { $0 }
         }
         let planner = PhasePlanner(deployment: d)
         var microbatchCount = 1
@@ -101,7 +102,7 @@ public struct KernelListing: Sendable {
 extension KernelListing {
     public static let csvHeader = ["block", "kernel", "launches", "us_each", "ms_total", "time_share", "bound", "clock_mhz",
                                    "watts", "joules_total", "energy_share", "duty_tensor", "duty_fp32", "duty_smem", "duty_l2",
-                                   "duty_hbm", "duty_sm", "duty_link", "shape", "fitted_us"]
+                                   "duty_hbm", "duty_sm", "duty_link", "shape", "fitted_us", "precision", "kv_precision"]
 
     /// One row per kernel, then one `idle` row for the gaps, to the text table's digits; the rows
     /// add up to the pass.
@@ -130,12 +131,14 @@ extension KernelListing {
     }
 
     public func csv() -> String {
-        ([CSVWriter.line(Self.csvHeader)] + rows(significant: 6).map { CSVWriter.line($0) }).joined(separator: "\n") + "\n"
+        let formats = [deployment.precision.rawValue, deployment.kvPrecision.rawValue]
+        return ([CSVWriter.line(Self.csvHeader)] + rows(significant: 6).map { CSVWriter.line($0 + formats) }).joined(separator: "\n") + "\n"
     }
 
     public func json() -> JSONValue {
         let p = breakdown.pass
-        let numeric: Set<String> = Set(Self.csvHeader).subtracting(["block", "kernel", "bound", "shape"])
+        let numeric: Set<String> = Set(Self.csvHeader).subtracting(["block", "kernel", "bound", "shape", "precision", "kv_precision"])
+        // The rows' keys stop at the kernel's own columns: the formats are the run's, in `setup`.
         let kernels: [JSONValue] = rows(significant: 6).map { row in
             .obj(zip(Self.csvHeader, row).map { key, cell in
                 (key, numeric.contains(key) ? (Double(cell).map(JSONValue.num) ?? .null) : .str(cell))
@@ -144,8 +147,8 @@ extension KernelListing {
         let d = deployment
         let setup: [(String, JSONValue)] = [
             ("model", .str(d.model.id)), ("gpu", .str(d.gpu.id)), ("gpus", .num(Double(d.gpuCount))),
-            ("precision", .str(d.precision.rawValue)), ("framework", .str(d.framework.rawValue)),
-            ("pass", .str(pass.rawValue)), ("phase", .str(phaseWords)),
+            ("precision", .str(d.precision.rawValue)), ("kvPrecision", .str(d.kvPrecision.rawValue)),
+            ("framework", .str(d.framework.rawValue)), ("pass", .str(pass.rawValue)), ("phase", .str(phaseWords)),
         ]
         let totals: [(String, JSONValue)] = [
             ("passMs", .num(p.time.seconds * 1e3)), ("passJoules", .num(p.energy.joules)), ("gpuWatts", .num(p.averagePower.watts)),
@@ -169,7 +172,7 @@ extension KernelListing {
 
     public func text() -> String {
         let d = deployment, p = breakdown.pass
-        var s = "TokenWatt kernels — \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.precision.rawValue), \(d.framework.rawValue): \(phaseWords)\n\n"
+        var s = "TokenWatt kernels — \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.precisionWords), \(d.framework.rawValue): \(phaseWords)\n\n"
         s += "pass \(formatNumber(p.time.seconds * 1e3, significant: 4)) ms at \(formatNumber(p.clock.megahertz, significant: 4)) MHz"
             + (p.powerLimited ? " (held by the power cap)" : "")
             + ", \(formatNumber(p.averagePower.watts, significant: 4)) W and \(formatNumber(p.energy.joules, significant: 4)) J per GPU; "

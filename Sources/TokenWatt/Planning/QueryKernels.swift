@@ -136,7 +136,7 @@ public struct QueryKernels: Sendable {
 extension QueryKernels {
     /// `effective_batch`, the batch priced, is the same on every row (after the columns scripts
     /// read by place).
-    public static let csvHeader = ["kernel", "prefill_wh", "decode_wh", "wh", "share", "effective_batch"]
+    public static let csvHeader = ["kernel", "prefill_wh", "decode_wh", "wh", "share", "effective_batch", "precision", "kv_precision"]
 
     /// One row per kernel, to the text table's digits.
     public var rows: [[String]] { rows(significant: nil) }
@@ -152,7 +152,8 @@ extension QueryKernels {
     }
 
     public func csv() -> String {
-        ([CSVWriter.line(Self.csvHeader)] + rows(significant: 6).map { CSVWriter.line($0 + [String(effectiveBatch)]) }).joined(separator: "\n") + "\n"
+        let run = [String(effectiveBatch), deployment.precision.rawValue, deployment.kvPrecision.rawValue]
+        return ([CSVWriter.line(Self.csvHeader)] + rows(significant: 6).map { CSVWriter.line($0 + run) }).joined(separator: "\n") + "\n"
     }
 
     public func json() -> JSONValue {
@@ -163,6 +164,7 @@ extension QueryKernels {
         let d = deployment
         let head: [(String, JSONValue)] = [
             ("model", .str(d.model.id)), ("gpu", .str(d.gpu.id)), ("gpus", .num(Double(d.gpuCount))),
+            ("precision", .str(d.precision.rawValue)), ("kvPrecision", .str(d.kvPrecision.rawValue)),
             ("inputTokens", .num(Double(request.inputTokens))), ("outputTokens", .num(Double(request.outputTokens))),
             ("effectiveBatch", .num(Double(effectiveBatch))), ("requestedBatch", .num(Double(request.batch))),
         ]
@@ -173,7 +175,7 @@ extension QueryKernels {
 
     public func text() -> String {
         let d = deployment, r = request
-        var s = "TokenWatt kernels — \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.precision.rawValue), \(d.framework.rawValue): "
+        var s = "TokenWatt kernels — \(d.model.id) on \(d.gpuCount) × \(d.gpu.id), \(d.precisionWords), \(d.framework.rawValue): "
             + "one query of \(r.inputTokens) + \(r.outputTokens) tokens at \(batchWords), GPU boundary\n\n"
         s += "\(formatNumber(total.wattHours, significant: 4)) Wh per query at the GPUs, kernel by kernel (gaps: idle power between kernels and steps)\n\n"
         s += FleetRendering.table(["kernel", "prefill Wh", "decode Wh", "Wh", "share"], rows.map { r in

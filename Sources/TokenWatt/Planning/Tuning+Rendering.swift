@@ -24,7 +24,8 @@ extension Tuning {
     /// `prefill_j`, `decode_j` and `query_wh_gpu` are at the GPUs; `wh_per_query` and the phases'
     /// `_at_boundary` columns at `boundary`, the figures the best settings minimise.
     public static let csvHeader = ["knob", "value", "ttft_ms", "itl_ms", "prefill_j", "decode_j", "query_wh_gpu", "gpu_w", "meets_targets",
-                                   "boundary", "prefill_j_at_boundary", "decode_j_at_boundary", "wh_per_query", "itl_median_ms", "itl_p90_ms"]
+                                   "boundary", "prefill_j_at_boundary", "decode_j_at_boundary", "wh_per_query", "itl_median_ms", "itl_p90_ms",
+                                   "precision", "kv_precision"]
 
     public func csv() -> String {
         ([CSVWriter.line(Self.csvHeader)] + points.map { p in
@@ -36,13 +37,14 @@ extension Tuning {
                             meets(p, prefill: true, decode: true) ? "yes" : "no", boundary.rawValue,
                             formatNumber(p.joules(.prefill, at: boundary)), formatNumber(p.joules(.decode, at: boundary)),
                             formatNumber(p.whPerQuery[boundary] ?? 0),
-                            p.medianITLMs.map { formatNumber($0) } ?? "", p.p90ITLMs.map { formatNumber($0) } ?? ""])
+                            p.medianITLMs.map { formatNumber($0) } ?? "", p.p90ITLMs.map { formatNumber($0) } ?? "",
+                            precision.rawValue, kvPrecision.rawValue])
         }).joined(separator: "\n") + "\n"
     }
 
     public func text() -> String {
         let batch = effectiveBatch == serving.batch ? "batch \(serving.batch)" : "batch \(effectiveBatch) (requested \(serving.batch))"
-        var s = "TokenWatt tune — \(modelID) on \(gpuCount) × \(gpuID), \(batch), \(serving.inputTokens) + \(serving.outputTokens) tokens\n"
+        var s = "TokenWatt tune — \(modelID) on \(gpuCount) × \(gpuID), \(precisionWords), \(batch), \(serving.inputTokens) + \(serving.outputTokens) tokens\n"
         for note in notes { s += "note: \(note)\n" }
         s += "targets: TTFT \(targets.ttftMs.map { "≤ \(formatNumber($0)) ms" } ?? "none"), ITL \(targets.itlMs.map { "≤ \(formatNumber($0)) ms" } ?? "none")"
             + (targets.itlMs == nil ? "" : ", judged on the \(targets.itlStatistic.words)") + "\n"
@@ -162,6 +164,7 @@ extension Tuning {
             ("model", .str(modelID)), ("gpu", .str(gpuID)), ("gpus", .num(Double(gpuCount))),
             ("tensorParallel", .num(Double(parallelism.tensor))), ("pipelineParallel", .num(Double(parallelism.pipeline))),
             ("expertParallel", .num(Double(parallelism.expert))),
+            ("precision", .str(precision.rawValue)), ("kvPrecision", .str(kvPrecision.rawValue)),
             ("inputTokens", .num(Double(serving.inputTokens))), ("outputTokens", .num(Double(serving.outputTokens))),
             ("requestedBatch", .num(Double(serving.batch))), ("effectiveBatch", .num(Double(effectiveBatch))),
             ("boundary", .str(boundary.rawValue)), ("pue", .num(pue)),

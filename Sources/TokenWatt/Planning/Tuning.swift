@@ -126,6 +126,11 @@ public struct Tuning: Sendable {
     /// Tensor, pipeline and expert parallelism as resolved (4 GPUs at tp 2 × pp 2 and at tp 2 ×
     /// ep 2 read alike in JSON without them).
     public let parallelism: (tensor: Int, pipeline: Int, expert: Int)
+    /// The weights' and the KV cache's formats as resolved, and the header's words for them
+    /// (`Deployment.precisionWords`): no output had named either.
+    public let precision: Precision
+    public let kvPrecision: Precision
+    let precisionWords: String
     /// The GPU's fitted HBM energy, for `DecodeClockCaveat`'s note on the chosen decode setting.
     let hbmJoulesPerByte: Double
 
@@ -166,11 +171,14 @@ public struct Tuning: Sendable {
         try KVCacheBudget.requireRoom(serving, on: deployment)
         (modelID, gpuID, gpuCount) = (deployment.model.id, deployment.gpu.id, deployment.gpuCount)
         parallelism = (deployment.tensorParallel, deployment.pipelineParallel, deployment.expertParallel)
+        (precision, kvPrecision, precisionWords) = (deployment.precision, deployment.kvPrecision, deployment.precisionWords)
         // The default setting's estimate gives the batch that runs and its notes, and the first point.
         let first = try estimate(.none, 0)
         effectiveBatch = first.0.effectiveBatch
         // The caps tried start at the catalog's floor, which for nine GPUs is assumed (`PowerCapFloorCaveat`).
-        notes = first.0.notes + [Self.unboundTargetNote(targets, outputTokens: serving.outputTokens), PowerCapFloorCaveat.tuningNote(gpu)].compactMap { $0 }
+        // Dequantized weights are estimate's caveat too (its assumptions); tune had dropped it.
+        notes = first.0.notes + [deployment.dequantization, Self.unboundTargetNote(targets, outputTokens: serving.outputTokens),
+                                 PowerCapFloorCaveat.tuningNote(gpu)].compactMap { $0 }
         let n = max(2, steps)
         let low: Double = gpu.powerCapRange.lowerBound, tdp: Double = gpu.tdp.watts, boost: Double = gpu.boostClock.megahertz
         let fractions: [Double] = (0..<n).map { Double($0) / Double(n - 1) }

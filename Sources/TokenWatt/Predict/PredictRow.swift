@@ -115,8 +115,8 @@ public enum PredictRowReader {
         d.tensorParallel = try cells.int("tp", 1...4096)
         d.expertParallel = try cells.int("ep", 1...4096)
         d.pipelineParallel = try cells.int("pp", 1...4096)
-        d.precision = try cells.choice("precision", Precision.self)
-        d.kvPrecision = try cells.choice("kv_precision", Precision.self)
+        d.precision = try cells.precision("precision")
+        d.kvPrecision = try cells.precision("kv_precision", offered: Precision.kvCacheFormats)
         d.ssmStatePrecision = try cells.choice("ssm_state_precision", Precision.self)
         d.framework = try cells.choice("framework", Framework.self) ?? .vllm
         d.attention = try cells.choice("attention", AttentionImplementation.self)
@@ -192,6 +192,19 @@ public enum PredictRowReader {
                                 message: "value '\(v)'; expected one of \(options.joined(separator: ", "))" + (near.isEmpty ? "" : " (did you mean '\(near[0])'?)"))
             }
             return t
+        }
+
+        /// A precision among `offered` (an unknown name lists only those, and "fp4" suggests both
+        /// 4-bit float formats); a known one outside them is left for the deployment to refuse with its reason.
+        func precision(_ c: String, offered: [Precision] = Precision.allCases) throws -> Precision? {
+            guard let v = raw(c) else { return nil }
+            guard let p = Precision(rawValue: v.lowercased()) else {
+                let near = Precision.suggestions(for: v, among: offered).map { "'\($0)'" }
+                throw CellError(line: row.line, column: c,
+                                message: "value '\(v)'; expected one of \(offered.map(\.rawValue).joined(separator: ", "))"
+                                    + (near.isEmpty ? "" : " (did you mean \(near.joined(separator: " or "))?)"))
+            }
+            return p
         }
     }
 }

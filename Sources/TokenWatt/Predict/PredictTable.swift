@@ -137,9 +137,15 @@ public struct PredictTable: Sendable {
     }
 
     /// A note when a decode step's KV cache (batch × context, in vLLM's 16-token pages, beside the
-    /// weights and one step's activations) does not fit: the step is costed as asked, not shrunk.
-    static func kvNote(_ d: Deployment, batch: Int, context: Int) -> String? {
-        let request = ServingRequest(batch: batch, inputTokens: context, outputTokens: 1, tokenBudget: batch, batching: .staticBatch)
+    /// weights and the activations of the engine's step budget) does not fit: the step is costed
+    /// as asked, not shrunk. The reserve is the engine's, as `estimate` sizes it (vLLM profiles
+    /// its activations at `max_num_batched_tokens` whatever a step carries): sized at the batch,
+    /// the note had left 59.6 GB for the KV cache where `estimate` said 58.5 (Llama-3.1-8B, H100).
+    static func kvNote(_ d: Deployment, batch: Int, context: Int, tokenBudget: Int? = nil,
+                       memoryUtilization: Double? = nil) -> String? {
+        let request = ServingRequest(batch: batch, inputTokens: context, outputTokens: 1,
+                                     tokenBudget: tokenBudget ?? ServingRequest.defaultTokenBudget(for: d),
+                                     memoryUtilization: memoryUtilization ?? d.memoryUtilization, batching: .staticBatch)
         do {
             let budget = try KVCacheBudget(deployment: d, request: request)
             guard batch > budget.maxBatch else { return nil }

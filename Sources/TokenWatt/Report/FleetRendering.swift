@@ -73,7 +73,9 @@ public enum FleetRendering {
                       ("meanOutputTokens", drawn(c.meanOutputTokens)), ("meanCalls", drawn(c.meanCalls)),
                       ("meanPrefilledTokens", drawn(c.meanPrefilledTokens)), ("meanCachedTokens", drawn(c.meanCachedTokens)),
                       ("overContextShare", drawn(c.overContextShare)), ("kvOverflowShare", drawn(c.kvOverflowShare)),
-                      ("samplesInTurnsShare", drawn(c.samplesInTurnsShare))])
+                      ("samplesInTurnsShare", drawn(c.samplesInTurnsShare)),
+                      ("precision", c.precision.map { .str($0.rawValue) } ?? .null),
+                      ("kvPrecision", c.kvPrecision.map { .str($0.rawValue) } ?? .null)])
             })),
             ("levers", .array(r.levers.map(leverJSON))),
             // The baseline's latencies, which each lever's are read against (`KernelFleet.latency`).

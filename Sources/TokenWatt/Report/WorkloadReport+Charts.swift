@@ -142,6 +142,9 @@ extension WorkloadReport {
         // Appended: the catalog factors' years (empty for the workload's own figure), which had
         // been in the factors' words only.
         "location_year", "market_year",
+        // Appended: the formats of the classes' deployments, each once in class order, space-
+        // separated (empty without a deployment of the scenario's own); no column had named them.
+        "precision", "kv_precision",
     ]
 
     func csv() -> String {
@@ -169,10 +172,14 @@ extension WorkloadReport {
             let water = [n(e.perDay.waterOnsiteLitres / 1e3), n(e.perDay.waterOffsiteLitres / 1e3), e.waterBases.onsite, e.waterBases.offsite]
             lines.append(CSVWriter.line(fields + energyRange + carbonRange + [Self.embodiedNotCounted(s)] + bases + [Self.hardwareCell(f)] + water
                                         + Self.disclosureCells(e, n) + Self.costCells(e, n) + [f.gpus == nil ? "true" : "false"]
-                                        + [e.locationYear, e.marketYear].map { $0.map(String.init) ?? "" }))
+                                        + [e.locationYear, e.marketYear].map { $0.map(String.init) ?? "" }
+                                        + [Self.formats(f.classes.compactMap(\.precision)), Self.formats(f.classes.compactMap(\.kvPrecision))]))
         }
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// Precisions each once, in order, space-separated ("fp8", "bf16 fp8").
+    static func formats(_ p: [Precision]) -> String { p.uniqued().map(\.rawValue).joined(separator: " ") }
 
     /// The appended columns from `contractual_share` on, in the header's order; a range's cells
     /// are empty without a band, a cost's without a price, embodied's where none is counted.

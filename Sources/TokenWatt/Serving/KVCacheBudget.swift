@@ -91,7 +91,18 @@ extension KVCacheBudget {
                 + "\(formatNumber(need.bytes / 1e9, significant: 3)) GB per GPU\(d.model.recurrentState != nil ? " with its recurrent state" : ""), "
                 + "and \(formatNumber(free / 1e9, significant: 3)) GB per GPU is left for the KV cache after weights and activations; "
                 + "an engine would refuse the request (vLLM starts no engine whose max_model_len needs more KV cache than is free) or preempt it; "
-                + "use more GPUs, an fp8 KV cache (--kv-precision fp8) or a shorter request")
+                + "use more GPUs, \(fp8Advice(d, promptTokens: r.inputTokens, outputTokens: r.outputTokens, freeBytes: free).map { "\($0) " } ?? "")"
+                + "or a shorter request")
+    }
+
+    /// "an fp8 KV cache (--kv-precision fp8)," where that cache would hold the call in `freeBytes`,
+    /// nil where the cache is 8-bit or narrower already, the engine keeps no fp8 cache for this
+    /// deployment, or it would not fit either (the advice had been given to an fp8 cache, and to a
+    /// 16-bit one needing 65.6 GB in fp8 beside 58.5 GB free).
+    static func fp8Advice(_ d: Deployment, promptTokens: Int, outputTokens: Int, freeBytes free: Double) -> String? {
+        guard d.kvPrecision.weightBytesPerElement > 1, let fp8 = try? d.withKVPrecision(.fp8) else { return nil }
+        let need = callBytes(fp8, promptTokens: promptTokens, outputTokens: outputTokens, sequences: 1)
+        return need.bytes <= free ? "an fp8 KV cache (--kv-precision fp8)," : nil
     }
 
     /// `requireRoomForOneSequence` for `r` on `d`, with the budget `r` leaves. The full length is

@@ -147,8 +147,8 @@ enum EstimateCommand {
         r.tensorParallel = try args.int("tp", 1...4096)
         r.expertParallel = try args.int("ep", 1...4096)
         r.pipelineParallel = try args.int("pp", 1...4096)
-        r.precision = try args.choice("precision", Precision.self)
-        r.kvPrecision = try args.choice("kv-precision", Precision.self)
+        r.precision = try args.precision("precision")
+        r.kvPrecision = try args.precision("kv-precision", offered: Precision.kvCacheFormats)
         r.ssmStatePrecision = try args.choice("ssm-state-precision", Precision.self)
         r.framework = try args.choice("framework", Framework.self) ?? .vllm
         r.attention = try args.choice("attention", AttentionImplementation.self)

@@ -8,7 +8,8 @@ enum ListCommand {
     static let gpuUsage = """
     tokenwatt gpus [--match TEXT] [--gpu-catalog FILE] [--format text|json|csv]
       Columns: memory_gb in GB (1e9 bytes), bandwidth_gbps in GB/s (gigabytes, not gigabits, a second), tdp_w
-      and idle_w_at_boost in W, bf16_tflops and fp8_tflops the tensor peaks (empty in CSV where the GPU has none),
+      and idle_w_at_boost in W, bf16_tflops, fp8_tflops, fp4_tflops, int8_tops and fp16_tflops the dense tensor peaks
+      (empty in CSV where the GPU has none; the text shows the FP16 peak, labelled, where there is no BF16),
       link_gbps the GPU-to-GPU link in GB/s (both directions, per GPU) and topology how a node's GPUs reach it:
       switched (every peer at the full rate), mesh (a group of p GPUs uses p - 1 of the links) or bridged pairs
       (beyond its pair a GPU crosses the bus at the rate given).
@@ -76,18 +77,22 @@ enum ListCommand {
         let format = try args.format([.text, .json, .csv], default: .text)
         let catalog = try CommonOptions.gpus(args)
         let gpus = try filtered(args, "GPU", catalog.gpus, ids: { [$0.id] + $0.aliases }, matching: catalog.matching)
+        // The FP4, INT8 and FP16 peaks go last (new columns are appended): the listing had shown
+        // BF16 and FP8 alone, so neither the FP4 parts nor a Volta's FP16 peak could be read from it.
         let header = ["id", "name", "sms", "boost_mhz", "bf16_tflops", "fp8_tflops", "memory_gb", "bandwidth_gbps", "tdp_w",
-                      "idle_w_at_boost", "node", "link_gbps", "topology"]
+                      "idle_w_at_boost", "node", "link_gbps", "topology", "fp4_tflops", "int8_tops", "fp16_tflops"]
         // A missing number is an empty cell in CSV, as in every other CSV ("-" made the column text
         // to pandas and spreadsheets), and "-" in the text table.
         let missing = format == .csv ? "" : "-"
+        func peak(_ g: GPUSpec, _ f: TensorFormat) -> String { g.tensorPeaks[f].map { formatNumber($0.teraflopsPerSecond) } ?? missing }
         let rows: [[String]] = gpus.map { g in
-            [g.id, g.name, String(g.smCount), formatNumber(g.boostClock.megahertz),
-             g.tensorPeaks[.bf16].map { formatNumber($0.teraflopsPerSecond) } ?? missing,
-             g.tensorPeaks[.fp8].map { formatNumber($0.teraflopsPerSecond) } ?? missing,
-             formatNumber(g.memoryCapacity.gigabytes, significant: 4), formatNumber(g.memoryBandwidth.gigabytesPerSecond, significant: 4),
-             formatNumber(g.tdp.watts), formatFixed(g.idle(at: g.boostClock).watts, decimals: 1), g.defaultNodeID,
-             formatNumber(g.interconnect.bidirectionalBandwidth.gigabytesPerSecond, significant: 5), g.interconnect.topologyInWords]
+            // The text names the FP16 peak, labelled, where a part has no BF16 (V100); the CSV keeps its column numeric.
+            let bf16 = g.tensorPeaks[.bf16] == nil && g.tensorPeaks[.fp16] != nil && format != .csv ? "\(peak(g, .fp16)) (fp16)" : peak(g, .bf16)
+            return [g.id, g.name, String(g.smCount), formatNumber(g.boostClock.megahertz), bf16, peak(g, .fp8),
+                    formatNumber(g.memoryCapacity.gigabytes, significant: 4), formatNumber(g.memoryBandwidth.gigabytesPerSecond, significant: 4),
+                    formatNumber(g.tdp.watts), formatFixed(g.idle(at: g.boostClock).watts, decimals: 1), g.defaultNodeID,
+                    formatNumber(g.interconnect.bidirectionalBandwidth.gigabytesPerSecond, significant: 5), g.interconnect.topologyInWords,
+                    peak(g, .fp4), peak(g, .int8), peak(g, .fp16)]
         }
         switch format {
         case .json:

@@ -5,7 +5,7 @@ import TokenWatt
 /// `tokenwatt power`: a quick power estimate for a model known by its size (or its id).
 enum PowerCommand {
     static let usage = """
-    tokenwatt power (--params N | --model ID) --gpu ID [--gpus N --tp N --ep N --pp N] [--precision P] [--batch N]
+    tokenwatt power (--params N | --model ID) --gpu ID [--gpus N --tp N --ep N --pp N] [--precision P] [--kv-precision P] [--batch N]
                     (--seq-length N | --input N --output N) [--duty-cycle F] [--pue X] [--price-per-kwh P [--currency CODE]]
                     [--power-cap-w W] [--sm-clock-mhz F] [--spec FILE] [--format text|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       --params builds a generic Llama-3-shaped decoder of that size (2.779e8 to 1e13); a sequence of --seq-length tokens
@@ -17,7 +17,7 @@ enum PowerCommand {
       --currency CODE is the ISO 4217 code (three letters, such as EUR) the price and the year's cost are in; USD unless given.
     """
 
-    static let valued: Set<String> = ["params", "model", "gpu", "gpus", "tp", "ep", "pp", "precision", "batch", "seq-length", "input", "output",
+    static let valued: Set<String> = ["params", "model", "gpu", "gpus", "tp", "ep", "pp", "precision", "kv-precision", "batch", "seq-length", "input", "output",
                                       "duty-cycle", "pue", "price-per-kwh", "currency", "power-cap-w", "sm-clock-mhz", "spec", "format", "calibration",
                                       "model-catalog", "gpu-catalog"]
 
@@ -27,7 +27,7 @@ enum PowerCommand {
         let format = try args.format([.text, .json], default: .text)
         if let spec = args.string("spec") { try checkSpecDestination(spec, args: args) }
         var estimator = try CommonOptions.estimator(args)
-        let precision = try args.choice("precision", Precision.self)
+        let precision = try args.precision("precision")
         var deploymentArgs = args
         if let p = args.string("params") {
             guard args.string("model") == nil else { throw UsageError(description: "give --params or --model, not both") }
