@@ -73,14 +73,6 @@ public struct GEMMShape: Sendable {
     }
 
     public var flops: Double { 2 * Double(batch) * Double(m) * Double(n) * Double(k) }
-
-    /// The width of the operand B the tensor cores multiply, where B is stored narrower and
-    /// dequantized inside the kernel (weight-only INT4, NVFP4/MXFP4 and FP8 on a 16-bit unit:
-    /// Marlin, Machete); nil when B is multiplied as stored.
-    public var dequantizedBBytes: Double? {
-        guard case let .tensor(f) = unit, f == .bf16 || f == .fp16, bBytes < 2 else { return nil }
-        return 2
-    }
 }
 
 /// Fused attention (FlashAttention-style prefill, or paged/flash decode).

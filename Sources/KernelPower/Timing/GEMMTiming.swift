@@ -97,16 +97,9 @@ extension KernelTimer {
         let partials = split > 1 ? rows * n * 4 * 2 * split : 0
         let dram = aBytes + bBytes + cBytes + partials
         let operandColumns = tile.pairedB ? Double(tile.n) / 2 : Double(tile.n)
-        let panels = tiles * (Double(tile.m) + operandColumns) * kPerTile
-        let l2 = panels * (g.aBytes + g.bBytes) / 2 + cBytes + partials
+        let l2 = tiles * (Double(tile.m) + operandColumns) * kPerTile * (g.aBytes + g.bBytes) / 2 + cBytes + partials
         let tDram = dram / (bandwidth * groupedMemoryEfficiency(g))
-        // A dequantizing kernel feeds its MMAs the 16-bit operand a BF16 GEMM feeds them, and at
-        // no better pace: on Hopper the BF16 GEMM's shortfall from the tensor peak sits in this
-        // L2 limit (a 256×128 tile needs 11.6 TB/s of operand at 989 TFLOPS, 5,120 B/cycle gives
-        // 10.1), and timing the narrow bytes there made INT4 prefill 10 % faster than BF16
-        // (methodology §3). Its weights still stream from HBM at their stored width: the decode gain.
-        let feed = g.dequantizedBBytes.map { panels * (g.aBytes + $0) / 2 + cBytes + partials } ?? l2
-        let tL2 = max(l2, feed) / l2Bandwidth
+        let tL2 = l2 / l2Bandwidth
         let work = max(tMath, tDram, tL2)
 
         var a = Activity()
