@@ -44,7 +44,7 @@ extension Deployment {
     /// more activations, eager scores included, than each GPU has beside its weights and the CUDA
     /// context: `predict`'s forward rows price such a pass as asked (64 × 131,072 tokens at 791 s
     /// with no word), so they say it cannot run. Nil when it fits.
-    public func activationNote(sequences: Int, tokens: Int, past: Int = 0, memoryUtilization: Double = Deployment.memoryUtilization) -> String? {
+    public func activationNote(sequences: Int, tokens: Int, past: Int = 0) -> String? {
         let free = gpu.memoryCapacity.bytes * memoryUtilization - weightBytesPerGPU.bytes - KVCacheBudget.contextBytes
         let scores = eagerScoreBytes(sequences: sequences, queryTokens: tokens, kvTokens: past + tokens)
         let need = Double(sequences) * Double(tokens) * activationBytesPerToken + scores

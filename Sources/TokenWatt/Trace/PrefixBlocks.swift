@@ -1,3 +1,5 @@
+import KernelPower
+
 /// How often a Mooncake log's prompt blocks repeat: its `hash_ids` name each request's prompt in
 /// 512-token blocks (Mooncake FAST'25 traces, kvcache-ai/Mooncake; ../shared/data/request-length-
 /// traces/README.md: "512-token prefix-cache block hashes"), and a block seen on an earlier
