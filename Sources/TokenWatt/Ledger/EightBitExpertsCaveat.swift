@@ -57,8 +57,13 @@ enum EightBitExpertsCaveat {
     /// checkpoints are), or nil where that is not FP8 asked of a 16-bit checkpoint.
     static func blockScaled(_ d: Deployment) throws -> Deployment? {
         guard applies(to: d), d.precision == .fp8 else { return nil }
+        return try withWeightBlock(d, 128)
+    }
+
+    /// `d` with its model's FP8 weights scaled in `block` × `block` tiles (nil: per tensor).
+    static func withWeightBlock(_ d: Deployment, _ block: Int?) throws -> Deployment {
         var m = d.model
-        m.fp8WeightBlock = 128
+        m.fp8WeightBlock = block
         return try Deployment(model: m, gpu: d.gpu, node: d.node, gpuCount: d.gpuCount, tensorParallel: d.tensorParallel,
                               expertParallel: d.expertParallel, precision: d.precision, kvPrecision: d.kvPrecision, framework: d.framework,
                               attention: d.attention, lockedClock: d.lockedClock, powerCap: d.powerCap, host: d.host,

@@ -18,9 +18,16 @@ public struct QueryRange: Sendable {
 
     init(band: ErrorBand, serving s: ServingEstimate, deployment d: Deployment, outputTokens: Int,
          settings: LedgerSettings) throws {
+        // The busy fraction stays the one the nominal ledger derives: idle power is not varied
+        // (methodology §6). Left to the default idle share of active energy, it had been derived
+        // again at each end, so the provisioned-idle line moved with the GPU energy (8B example:
+        // 0.003845 Wh nominal, 0.003279–0.005264 across the range) and the range differed from
+        // the one the same busy fraction gives when stated (facility 0.0471–0.0757 against 0.0480–0.0735).
+        var held = settings
+        held.utilization = .busyFraction(try QueryLedger.Amounts(serving: s, deployment: d, outputTokens: outputTokens, settings: settings).busy)
         func totals(_ ratio: Double) throws -> [Boundary: Double] {
             try QueryLedger.totals(serving: s.scalingGPUEnergy(by: ratio), deployment: d, outputTokens: outputTokens,
-                                   settings: settings)
+                                   settings: held)
         }
         self.band = band
         low = try totals(band.ratioLow)

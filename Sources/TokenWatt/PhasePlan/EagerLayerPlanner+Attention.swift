@@ -70,7 +70,7 @@ extension EagerLayerPlanner {
         k.append(b.elementwise("mask_add", scores, inputs: 1.5))
         // transformers' shared eager_attention_forward runs softmax in FP32 and casts back;
         // GPT-2's and BERT's own attention code keep the input dtype.
-        let fp32Softmax = !["gpt2", "bert"].contains(m.family) || d.precision == .fp32
+        let fp32Softmax = d.eagerSoftmaxInFP32
         k.append(b.stream("softmax", elements: scores, read: scores * act, written: scores * (fp32Softmax ? 4 : act),
                           flops: 5, special: 1))
         if fp32Softmax && d.precision != .fp32 {

@@ -18,7 +18,7 @@ extension Diagnosis {
 
     /// Each neighbour priced (`price`), in `neighbours`' order.
     static func alternatives(estimator: Estimator, request r: DeploymentRequest, serving: ServingRequest, base: Priced) -> [Alternative] {
-        neighbours(request: r, serving: serving, base: base).map { price($0, estimator: estimator, base: base) }
+        neighbours(estimator: estimator, request: r, serving: serving, base: base).map { price($0, estimator: estimator, base: base) }
     }
 
     /// `n` estimated as the configuration is (GPU boundary, default ledger settings), with its
@@ -43,7 +43,7 @@ extension Diagnosis {
     /// SSM-state precision, two pipeline stages, data-parallel attention for a mixture of experts,
     /// twice the GPUs, and a quarter and four times the batch that runs. Pricing had run inside
     /// this list, in one 62-line function.
-    static func neighbours(request r: DeploymentRequest, serving: ServingRequest, base: Priced) -> [Neighbour] {
+    static func neighbours(estimator: Estimator, request r: DeploymentRequest, serving: ServingRequest, base: Priced) -> [Neighbour] {
         var out: [Neighbour] = []
         let d = base.deployment
         let other: Precision? = d.precision == .fp8 ? .bf16 : (d.gpu.tensorPeaks[.fp8] != nil && d.precision != .fp32 ? .fp8 : nil)
@@ -51,8 +51,9 @@ extension Diagnosis {
             var req = r
             req.precision = p
             out.append(Neighbour(change: "\(p.rawValue) weights instead of \(d.precision.rawValue)", lever: "precision", request: req, serving: serving,
-                                 explain: explainPrecision))
+                                 explain: { a, b in explainPrecision(a, b) + blockFP8Words(a, b, estimator: estimator, serving: serving) }))
         }
+        if let kv = fp8KVCache(r, base: base) { out.append(kv) }
         if let state = d.model.recurrentState {
             var req = r
             let other: Precision = state.stateBytes == 4 ? .bf16 : .fp32

@@ -32,10 +32,15 @@ public struct Diagnosis: Sendable {
     /// fitted per-sequence decode time, idle).
     public let prefillShares: [(String, Double)]
     public let decodeShares: [(String, Double)]
-    /// Share of the query's GPU energy by what bounds the kernels that spend it: each pass's
-    /// energy split weighted by its phase's energy. It had weighted the passes' time shares, so
-    /// idle gaps read 8.8 % of the energy where `kernels --per-query` puts them at 1.8 %.
+    /// Share of the query's GPU energy by what bounds the kernels that spend it, from the split
+    /// `kernels --per-query` prints (`QueryKernels.byBound`): every chunk of the prompt and every
+    /// decode step the query is in. It had weighted the two listed passes' splits by their
+    /// phases' energy, and the prefill pass is one chunk's step: on a 100,000-token prompt (8B on
+    /// an H100) it read 33 % compute-bound and 45 % L2-bound where prefill attention alone, compute-bound,
+    /// is 59 % of the query.
     public let energyShares: [(String, Double)]
+    /// Which chunk of the prompt the prefill pass carries, in words (empty for a whole prefill).
+    let prefillChunkWords: String
     public let kvFinding: String
     public let alternatives: [Alternative]
     /// The decode step kernel by kernel (`tokenwatt kernels`).
@@ -58,10 +63,8 @@ public struct Diagnosis: Sendable {
         decodePhase = decode.phase
         prefillShares = Self.shares(prefill.pass)
         decodeShares = Self.shares(decode.pass)
-        let pe = base.serving.prefill.energy.joules, de = base.serving.decode.energy.joules
-        let prefillEnergy = try Self.energyShares(of: prefill.phase, on: d, estimator: estimator)
-        let decodeEnergy = try Self.energyShares(of: decode.phase, on: d, estimator: estimator)
-        energyShares = zip(prefillEnergy, decodeEnergy).map { p, q in (p.0, (p.1 * pe + q.1 * de) / max(1e-12, pe + de)) }
+        energyShares = Self.energyShares(try QueryKernels(estimator: estimator, estimate: base))
+        prefillChunkWords = Self.chunkWords(prefill.phase, request: serving, local: max(1, base.serving.effectiveBatch / d.attentionRanks))
         let s = base.serving
         if s.batchLimit == .stepBudget {
             kvFinding = "the step's \(serving.tokenBudget)-token budget limits the batch: \(s.effectiveBatch) sequences keep decoding of the \(s.requestedBatch) requested, the KV cache has room for \(s.maxBatch)"
@@ -121,19 +124,23 @@ public struct Diagnosis: Sendable {
         bounds.map { ($0.0, p.timeShare[$0.1] ?? 0) } + [(idle, p.idleShare)]
     }
 
-    /// The energy of the pass `estimate` prices for `phase` by what bounds each kernel, its gaps
-    /// (and under pipeline parallelism the stages' waits) as idle, as shares of the pass's energy.
-    static func energyShares(of phase: Phase, on d: Deployment, estimator: Estimator) throws -> [(String, Double)] {
-        let step = try QueryKernels.PricedStep(phase, on: d, estimator: estimator)
-        var byBound: [Bound: Double] = [:]
-        var gaps = step.wait.joules
-        for run in step.runs {
-            for k in run.kernels { byBound[k.bound, default: 0] += k.totalEnergy.joules }
-            gaps += run.pass.gapEnergy.joules
-        }
-        let total = byBound.values.reduce(gaps, +)
-        func share(_ x: Double) -> Double { total > 0 ? x / total : 0 }
-        return bounds.map { ($0.0, share(byBound[$0.1] ?? 0)) } + [(idle, share(gaps))]
+    /// The query's GPU energy by what bounds each kernel, its gaps (and under pipeline
+    /// parallelism the stages' waits) as idle, as shares of the query's energy.
+    static func energyShares(_ q: QueryKernels) -> [(String, Double)] {
+        let total = q.byBound.values.reduce(.zero, +).joules
+        func share(_ b: Bound?) -> Double { total > 0 ? (q.byBound[b]?.joules ?? 0) / total : 0 }
+        return bounds.map { ($0.0, share($0.1)) } + [(idle, share(nil))]
+    }
+
+    /// Which of a prompt's chunks the prefill pass carries: the first, or where the estimate
+    /// weighs a long prompt's chunks at quadrature positions, the first of those. It had said
+    /// "the step that carries a prompt's first chunk" of a chunk at 10,151 tokens.
+    static func chunkWords(_ phase: Phase, request r: ServingRequest, local: Int) -> String {
+        guard case let .mixed(_, _, _, past, _) = phase else { return "" }
+        if past == 0 { return ", the step that carries a prompt's first chunk" }
+        let plan = ContinuousPlan(request: r, local: local)
+        return ", the step that carries the chunk at the first of the \(plan.chunks.count) positions at which the estimate "
+            + "weighs the prompt's \(plan.chunksPerPrompt) chunks"
     }
 
     /// A time in milliseconds, to three significant digits.
@@ -151,7 +158,7 @@ public struct Diagnosis: Sendable {
     /// Which pass each column describes; a prompt chunk's step is mostly decode rows, and a
     /// replica's pass holds its share of the batch, which the column would not say on its own.
     var passLines: String {
-        let chunk = if case .mixed = prefillPhase { ", the step that carries a prompt's first chunk" } else { "" }
+        let chunk = prefillChunkWords
         let ranks = base.deployment.attentionRanks
         let each = ranks > 1 ? ", on each of \(ranks) data-parallel replicas" : ""
         return "the passes estimate prices (tokenwatt kernels --pass prefill or decode lists their kernels):\n"

@@ -33,25 +33,37 @@ public struct QueryKernels: Sendable {
     /// split had carried none: at a locked 1,200 MHz, Llama-3.1-70B on 4 H100 priced decode 47.6 %
     /// below the default clock with no word that only up to 32 % was measured.
     public let assumptions: [String]
+    /// The same energy by what bounds the kernels that spend it (`Bound`; nil: the gaps and
+    /// pipeline waits, at idle power): a kernel's prefill entry under its bound in the step of
+    /// chunks that spends it, its decode entry under its bound in the decode step. `diagnose`
+    /// reads its energy column from here; it had split one chunk's step, at the first quadrature
+    /// position (10,151 tokens of a 100,000-token prompt), and put 45 % of the query in L2-bound
+    /// GEMMs where the prompt's later chunks make prefill attention 59 %.
+    public let byBound: [Bound?: Energy]
 
     public init(estimator: Estimator, deployment d: Deployment, serving r: ServingRequest) throws {
         // The estimate refuses a request the KV cache cannot hold, as an engine would.
-        let estimate = try QueryEstimate(estimator: estimator, deployment: d, request: r, settings: try LedgerSettings(), boundary: .gpu)
+        try self.init(estimator: estimator, estimate: QueryEstimate(estimator: estimator, deployment: d, request: r, settings: try LedgerSettings(), boundary: .gpu))
+    }
+
+    /// The split of `estimate`'s GPU energy, for a caller that has the estimate already.
+    init(estimator: Estimator, estimate: QueryEstimate) throws {
+        let d = estimate.deployment, r = estimate.request
         let serving = estimate.serving
         assumptions = estimate.assumptions.filter { $0 != DecodeClockCaveat.rangeAtDefaultSettings }
         let local = max(1, serving.effectiveBatch / d.attentionRanks)
         powerLimited = serving.powerLimited
         effectiveBatch = serving.effectiveBatch
         maxBatch = serving.maxBatch
-        func pass(_ phase: Phase) throws -> [String: Energy] { try Self.energies(of: phase, on: d, estimator: estimator) }
-        var prefill: [String: Energy] = [:], decode: [String: Energy] = [:]
+        var prefill = Tally(), decode = Tally()
+        func pass(_ phase: Phase) throws -> StepEnergies { try Self.energies(of: phase, on: d, estimator: estimator) }
         let gpus = Double(d.gpuCount)
         if r.isStatic(on: d.framework) {
             // Per query: the batch's passes on the tensor-parallel group, shared by its sequences.
             let perQuery = Double(d.tensorParallel) / Double(local)
-            prefill = try pass(.prefill(batch: local, tokens: r.inputTokens)).mapValues { $0 * perQuery }
+            prefill.add(try pass(.prefill(batch: local, tokens: r.inputTokens)), times: perQuery)
             for (context, passes) in ServingEstimator.staticDecodeSteps(r) {
-                Self.add(try pass(.decode(batch: local, context: context)), times: passes * perQuery, to: &decode)
+                decode.add(try pass(.decode(batch: local, context: context)), times: passes * perQuery)
             }
         } else {
             let plan = ContinuousPlan(request: r, local: local)
@@ -60,49 +72,81 @@ public struct QueryKernels: Sendable {
             let decodeStep = try estimator.forwardPass(d, phase: plan.decode)
             // What each kernel adds in a step of chunks, or nothing where the estimate prices that
             // step as the decode step alone (`ServingEstimator.chunkStep`).
-            func added(_ phase: Phase) throws -> [String: Energy] {
-                guard try !ServingEstimator.pricedAsDecode(estimator.forwardPass(d, phase: phase), decode: decodeStep) else { return [:] }
-                return try pass(phase).merging(step.mapValues { $0 * -1 }) { $0 + $1 }
+            func added(_ phase: Phase) throws -> StepEnergies {
+                guard try !ServingEstimator.pricedAsDecode(estimator.forwardPass(d, phase: phase), decode: decodeStep) else { return StepEnergies() }
+                return try pass(phase).less(step)
             }
             for chunk in plan.chunks {
                 // The steps of `high` and of `low` chunks, as the estimate weighs them
                 // (`ChunkMix.perChunk`, linear in the two).
-                Self.add(try added(chunk.high), times: mix.perChunk(0, 1) * chunk.weight * scale, to: &prefill)
+                prefill.add(try added(chunk.high), times: mix.perChunk(0, 1) * chunk.weight * scale)
                 if let low = chunk.low {
-                    Self.add(try added(low), times: mix.perChunk(1, 0) * chunk.weight * scale, to: &prefill)
+                    prefill.add(try added(low), times: mix.perChunk(1, 0) * chunk.weight * scale)
                 }
             }
-            Self.add(step, times: gpus / Double(local * d.attentionRanks) * Double(r.outputTokens), to: &decode)
+            decode.add(step, times: gpus / Double(local * d.attentionRanks) * Double(r.outputTokens))
             // The batch place a prompt holds through its chunks before the last, charged to
             // prefill as the ledger charges it (left out, a 30,000-token prompt fell 0.3 % short).
-            Self.add(step, times: gpus / Double(local * d.attentionRanks) * (plan.slotSteps - Double(r.outputTokens)), to: &prefill)
+            prefill.add(step, times: gpus / Double(local * d.attentionRanks) * (plan.slotSteps - Double(r.outputTokens)))
         }
+        byBound = prefill.byBound.merging(decode.byBound, uniquingKeysWith: +)
         // A kernel the chunk leaves alone differs between the two steps by rounding alone (1e-19 Wh):
         // below a billionth of the query it is zero.
-        let floor = (prefill.values.reduce(.zero, +) + decode.values.reduce(.zero, +)).joules * 1e-9
+        let floor = (prefill.byKernel.values.reduce(.zero, +) + decode.byKernel.values.reduce(.zero, +)).joules * 1e-9
         func clean(_ e: Energy?) -> Energy { e.map { abs($0.joules) < floor ? .zero : $0 } ?? .zero }
-        let names = Set(prefill.keys).union(decode.keys)
-        lines = names.map { Line(kernel: $0, prefill: clean(prefill[$0]), decode: clean(decode[$0])) }
+        let names = Set(prefill.byKernel.keys).union(decode.byKernel.keys)
+        lines = names.map { Line(kernel: $0, prefill: clean(prefill.byKernel[$0]), decode: clean(decode.byKernel[$0])) }
             .sorted { $0.total.joules != $1.total.joules ? $0.total.joules > $1.total.joules : $0.kernel < $1.kernel }
         deployment = d
         request = r
     }
 
-    /// A pass's energy per kernel name (summed over the blocks that run it) and its gaps as `gaps`.
-    static func energies(_ b: PassBreakdown) -> [String: Energy] {
-        Dictionary(uniqueKeysWithValues: b.totalsByKernel.map { ($0.kernel, $0.energy) })
+    /// One step's energy per GPU by kernel name, and how each name's energy there splits by the
+    /// bound of its kernels (fractions adding to 1; none for `gaps` and `pipeline_wait`).
+    struct StepEnergies {
+        var byKernel: [String: Energy] = [:]
+        var bounds: [String: [Bound: Double]] = [:]
+
+        /// What this step spends beyond `base`, kernel by kernel, split by the bounds here (or in
+        /// `base` for a kernel this step does not run).
+        func less(_ base: StepEnergies) -> StepEnergies {
+            StepEnergies(byKernel: byKernel.merging(base.byKernel.mapValues { $0 * -1 }) { $0 + $1 },
+                         bounds: bounds.merging(base.bounds) { here, _ in here })
+        }
     }
 
-    /// The energy per GPU of the pass `estimate` prices for `phase`, by kernel name. Under pipeline
-    /// parallelism that is one cycle: every stage runs every microbatch, and a stage that finishes
-    /// before the cycle does waits at idle power (`pipeline_wait`); summed over the stages and
-    /// divided by them, as `PassEstimator.pipelineCycle` does.
-    static func energies(of phase: Phase, on d: Deployment, estimator: Estimator) throws -> [String: Energy] {
+    /// A query's energy by kernel name and by bound, summed over the steps it is charged for.
+    struct Tally {
+        var byKernel: [String: Energy] = [:]
+        var byBound: [Bound?: Energy] = [:]
+
+        mutating func add(_ step: StepEnergies, times f: Double) {
+            QueryKernels.add(step.byKernel, times: f, to: &byKernel)
+            for (k, v) in step.byKernel {
+                guard let split = step.bounds[k] else { byBound[nil, default: .zero] += v * f; continue }
+                for (b, share) in split { byBound[b, default: .zero] += v * (f * share) }
+            }
+        }
+    }
+
+    /// The energy per GPU of the pass `estimate` prices for `phase`, by kernel name, its gaps as
+    /// `gaps`. Under pipeline parallelism that is one cycle: every stage runs every microbatch, and
+    /// a stage that finishes before the cycle does waits at idle power (`pipeline_wait`); summed
+    /// over the stages and divided by them, as `PassEstimator.pipelineCycle` does.
+    static func energies(of phase: Phase, on d: Deployment, estimator: Estimator) throws -> StepEnergies {
         let step = try PricedStep(phase, on: d, estimator: estimator)
         var sum: [String: Energy] = [:]
-        for run in step.runs { add(energies(run), times: 1, to: &sum) }
+        var bound: [String: [Bound: Double]] = [:]
+        for run in step.runs {
+            add(Dictionary(uniqueKeysWithValues: run.totalsByKernel.map { ($0.kernel, $0.energy) }), times: 1, to: &sum)
+            for k in run.kernels { bound[k.kernel, default: [:]][k.bound, default: 0] += k.totalEnergy.joules }
+        }
         if d.pipelineParallel > 1 { sum["pipeline_wait"] = step.wait }
-        return sum.mapValues { $0 * (1 / Double(d.pipelineParallel)) }
+        let fractions = bound.mapValues { split in
+            let all = split.values.reduce(0, +)
+            return all > 0 ? split.mapValues { $0 / all } : split.mapValues { _ in 1 / Double(split.count) }
+        }
+        return StepEnergies(byKernel: sum.mapValues { $0 * (1 / Double(d.pipelineParallel)) }, bounds: fractions)
     }
 
     /// The pass `estimate` prices for a phase, kernel by kernel: one breakdown, or under pipeline

@@ -127,7 +127,7 @@ public struct PredictTable: Sendable {
         switch r.phase {
         case .forward:
             return passValues(try estimator.forwardPass(d, phase: .prefill(batch: perRank, tokens: r.inputTokens), lmHead: r.lmHead), d,
-                              notes: [d.contextNote(tokens: r.inputTokens), split] + caveats)
+                              notes: [d.contextNote(tokens: r.inputTokens), d.activationNote(sequences: perRank, tokens: r.inputTokens), split] + caveats)
         case .decodeStep:
             return passValues(try estimator.forwardPass(d, phase: .decode(batch: perRank, context: r.inputTokens), lmHead: r.lmHead), d,
                               notes: [d.contextNote(tokens: r.inputTokens), kvNote(d, batch: r.batch, context: r.inputTokens), split] + caveats)
@@ -147,7 +147,7 @@ public struct PredictTable: Sendable {
                                      tokenBudget: tokenBudget ?? ServingRequest.defaultTokenBudget(for: d),
                                      memoryUtilization: memoryUtilization ?? d.memoryUtilization, batching: .staticBatch)
         do {
-            let budget = try KVCacheBudget(deployment: d, request: request)
+            let budget = try KVCacheBudget(deployment: d, request: request, prefill: false)
             guard batch > budget.maxBatch else { return nil }
             return "the KV cache of \(batch) sequences at \(context) tokens does not fit: it holds \(budget.maxBatch) on "
                 + "\(d.gpuCount) × \(d.gpu.id); costed as asked"

@@ -15,25 +15,30 @@ public struct KVCacheBudget: Sendable {
     public let bytesPerSequence: ByteCount
     /// Sequences the whole deployment can hold.
     public let maxBatch: Int
+    /// Bytes per GPU of one prompt's eager score matrix at its prefill (`Deployment.eagerScoreBytes`;
+    /// 0 unless transformers' eager attention), and whether it, not the cache, sets `maxBatch`.
+    public let scoreBytesPerSequence: ByteCount
+    public let scoresLimitBatch: Bool
 
     /// Memory the engine keeps besides weights and KV cache: peak activations of one step of
     /// `tokenBudget` tokens (profiled by vLLM at start-up) and a fixed 1.5 GiB for the CUDA
     /// context, CUDA graphs and library workspaces (an assumption: vLLM start-up logs typically
     /// report 0.5–2 GiB for these).
     public static func reservedBytes(_ d: Deployment, tokenBudget: Int) -> ByteCount {
-        let m = d.model
-        let perToken = Double(4 * m.hiddenSize + 2 * (d.localHeads + 2 * d.localKVHeads) * m.headDim
-                              + 3 * max(m.ffnSize, m.moe?.expertFFNSize ?? 0) / d.tensorParallel)
-        let activations = Double(tokenBudget) * perToken * d.precision.activationBytes
-        return .bytes(activations + 1.5 * 1_073_741_824)
+        .bytes(Double(tokenBudget) * d.activationBytesPerToken + contextBytes)
     }
+
+    /// The CUDA context, CUDA graphs and library workspaces (`reservedBytes`).
+    static let contextBytes = 1.5 * 1_073_741_824
 
     /// Bytes per GPU left for the KV cache (may be negative: the weights and activations do not fit).
     static func freeBytes(_ d: Deployment, tokenBudget: Int, memoryUtilization: Double) -> Double {
         d.gpu.memoryCapacity.bytes * memoryUtilization - d.weightBytesPerGPU.bytes - reservedBytes(d, tokenBudget: tokenBudget).bytes
     }
 
-    public init(deployment d: Deployment, request r: ServingRequest) throws {
+    /// The budget of `r` on `d`; `prefill` false leaves out what the prompt's prefill holds beside
+    /// the cache (eager attention's score matrix), for a decode step costed on its own.
+    public init(deployment d: Deployment, request r: ServingRequest, prefill: Bool = true) throws {
         try d.requireGenerator()
         // Weights past the request's fraction are refused as such, with the GPUs they need: the
         // cache had been "0 GB per GPU" with no count when this fraction was below the deployment's.
@@ -44,7 +49,18 @@ public struct KVCacheBudget: Sendable {
         let context = isStatic ? Double(r.inputTokens + r.outputTokens) : r.prefilledTokens + Double(r.outputTokens) / 2
         kvBytesPerGPU = .bytes(max(0, free))
         bytesPerSequence = d.kvBytesPerSequencePerGPU(contextTokens: Self.pages(context))
-        let perRank = Int((max(0, free) / bytesPerSequence.bytes).rounded(.down))
+        var perRank = Int((max(0, free) / bytesPerSequence.bytes).rounded(.down))
+        // Eager attention's prefill holds each prompt's score matrix beside the cache filled so far.
+        scoreBytesPerSequence = .bytes(prefill ? d.eagerScoreBytes(sequences: 1, queryTokens: r.inputTokens, kvTokens: r.inputTokens) : 0)
+        if scoreBytesPerSequence.bytes > 0 {
+            let prefill = d.kvBytesPerSequencePerGPU(contextTokens: Self.pages(Double(r.inputTokens))).bytes + scoreBytesPerSequence.bytes
+            let held = Int((max(0, free) / prefill).rounded(.down))
+            if held < 1 { throw Self.scoresDoNotFit(r, on: d, scores: scoreBytesPerSequence.bytes, free: free) }
+            scoresLimitBatch = held < perRank
+            perRank = min(perRank, held)
+        } else {
+            scoresLimitBatch = false
+        }
         maxBatch = perRank * d.attentionRanks
         guard maxBatch >= 1 else {
             throw DeploymentError.invalidShape(
@@ -54,6 +70,14 @@ public struct KVCacheBudget: Sendable {
 }
 
 extension KVCacheBudget {
+    /// The refusal of a prompt whose eager score matrix does not fit even for one sequence.
+    static func scoresDoNotFit(_ r: ServingRequest, on d: Deployment, scores: Double, free: Double) -> DeploymentError {
+        .invalidShape("eager attention materialises the score matrix of one \(r.inputTokens)-token prompt: \(d.localHeads) heads × "
+            + "\(r.inputTokens)² × \(formatNumber(d.eagerScoreElementBytes)) B (QKᵀ and its \(d.eagerSoftmaxInFP32 ? "FP32 " : "")softmax) = "
+            + "\(Deployment.gigabytes(scores)) per GPU, and \(Deployment.gigabytes(max(0, free))) is left after weights and activations; "
+            + "transformers would run out of memory: use --attention sdpa or flash (neither holds the matrix), more GPUs, or a shorter prompt")
+    }
+
     /// Tokens per KV-cache page (vLLM's default block size): the unit memory is held in and a
     /// prefix-cache hit comes in (`ModelCall.reading`).
     static let pageTokens = 16
@@ -118,6 +142,7 @@ extension KVCacheBudget {
         }
         // A sequence that fits at its full length fits at its mean context: the budget holds one.
         try requireRoomForOneSequence(r, on: d, freeBytes: free)
+        if d.materialisesScores { _ = try KVCacheBudget(deployment: d, request: r) }  // it throws where one prompt's scores do not fit
     }
 }
 

@@ -40,7 +40,9 @@ public struct ServingEstimator: Sendable {
             // sequences of 1000+3000 tokens" had read as each holding 4,000 where they hold 2,500.
             let held = isStatic ? "of \(r.inputTokens)+\(r.outputTokens) tokens"
                 : "at their mean context of \(formatNumber((r.prefilledTokens + Double(r.outputTokens) / 2).rounded())) tokens (\(r.inputTokens)+\(r.outputTokens) at the end)"
-            notes.append("batch \(r.batch) does not fit in memory: the KV cache holds \(formatCount(budget.maxBatch, "sequence")) \(held); using \(flight.memoryLocal * ranks)")
+            let scores = budget.scoresLimitBatch
+                ? " beside eager attention's score matrix of each prompt at its prefill (\(Deployment.gigabytes(budget.scoreBytesPerSequence.bytes)) per GPU a sequence)" : ""
+            notes.append("batch \(r.batch) does not fit in memory: the KV cache holds \(formatCount(budget.maxBatch, "sequence")) \(held)\(scores); using \(flight.memoryLocal * ranks)")
         }
         if let note = Self.replicaSplitNote(min(r.batch, budget.maxBatch), perRank: flight.memoryLocal, ranks: ranks) {
             notes.append(note)

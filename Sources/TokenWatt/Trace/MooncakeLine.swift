@@ -5,10 +5,11 @@
 /// exponent, a duplicate or missing key, a syntax error) returns nil, and the line goes to the
 /// parser, whose values and messages are then the reader's: this path never decides an error.
 enum MooncakeLine {
-    /// The line's `timestamp`, `input_length` and `output_length`, as the JSON parser reads them.
-    static func scan(_ b: UnsafeBufferPointer<UInt8>) -> (Double, Double, Double)? {
+    /// The line's `timestamp`, `input_length` and `output_length`, as the JSON parser reads them,
+    /// and where its `hash_ids` array lies in the line (nil without one; `blockIDs` reads it).
+    static func scan(_ b: UnsafeBufferPointer<UInt8>) -> (Double, Double, Double, Range<Int>?)? {
         var s = Scanner(b: b)
-        var t: Double?, input: Double?, output: Double?
+        var t: Double?, input: Double?, output: Double?, hashIDs: Range<Int>?
         s.space()
         guard s.take(123) else { return nil }  // {
         s.space()
@@ -27,6 +28,10 @@ enum MooncakeLine {
                 case .input: if input != nil { return nil }; input = x
                 default: if output != nil { return nil }; output = x
                 }
+            case .hashIDs:
+                let start = s.i
+                guard hashIDs == nil, s.i < b.count, b[s.i] == 91, s.skipValue() else { return nil }  // [
+                hashIDs = start..<s.i
             case .other:
                 guard s.skipValue() else { return nil }
             }
@@ -35,18 +40,32 @@ enum MooncakeLine {
             guard s.take(125) else { return nil }  // }
             s.space()
             guard s.i == b.count, let t, let input, let output else { return nil }
-            return (t, input, output)
+            return (t, input, output, hashIDs)
         }
     }
 
-    enum Key { case timestamp, input, output, other }
+    /// Adds the block ids of the `hash_ids` array at `range` of a line `scan` read to `blocks`
+    /// (the scan has checked that it holds numbers only).
+    static func blockIDs(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into blocks: inout PrefixBlocks) {
+        var s = Scanner(b: UnsafeBufferPointer(rebasing: b[range]))
+        _ = s.take(91)  // [
+        while true {
+            s.space()
+            guard let x = s.number() else { return }
+            blocks.add(x)
+            s.space()
+            guard s.take(44) else { return }  // ,
+        }
+    }
+
+    enum Key { case timestamp, input, output, hashIDs, other }
 
     struct Scanner {
         let b: UnsafeBufferPointer<UInt8>
         var i = 0
         /// Where the keys of other names lie in the line (a second one of a name goes to the
-        /// parser, which refuses it): the first apart, so that a Mooncake line, whose one other
-        /// key is `hash_ids`, is read without a heap allocation.
+        /// parser, which refuses it): the first apart, so that a line with one key of another
+        /// name is read without a heap allocation.
         var firstOther: Range<Int>?
         var moreOthers: [Range<Int>] = []
 
@@ -65,6 +84,7 @@ enum MooncakeLine {
             if k.elementsEqual("timestamp".utf8) { return .timestamp }
             if k.elementsEqual("input_length".utf8) { return .input }
             if k.elementsEqual("output_length".utf8) { return .output }
+            if k.elementsEqual("hash_ids".utf8) { return .hashIDs }
             return isRepeat(start..<end) ? nil : .other
         }
 

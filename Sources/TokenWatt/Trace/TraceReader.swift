@@ -44,6 +44,8 @@ public struct TraceReader {
     var columns: (time: Int?, input: Int, output: Int, count: Int) = (nil, 0, 1, 2)
     /// The header's names of those columns, for a message about one of their cells.
     var columnNames = (time: "", input: "", output: "")
+    /// A Mooncake log's prompt block ids, counted as the lines are read (`PrefixBlocks`).
+    public private(set) var prefixBlocks = PrefixBlocks()
 
     /// Opens `path` (`-` for standard input) and reads its header; `format` nil detects it.
     public init(path: String, format: TraceFormat?) throws {
@@ -210,14 +212,19 @@ public struct TraceReader {
     public mutating func next() throws -> TraceRequest? {
         while let (start, end) = try nextLineRange() {
             if end == start { continue }
-            let r = try buffer.withUnsafeBufferPointer { b in try parse(UnsafeBufferPointer(rebasing: b[start..<end])) }
+            // Moved out while the line is parsed, so that the count is not copied (it may hold a
+            // million ids) and `parse` can read the reader meanwhile.
+            var blocks = prefixBlocks
+            prefixBlocks = PrefixBlocks()
+            defer { prefixBlocks = blocks }
+            let r = try buffer.withUnsafeBufferPointer { b in try parse(UnsafeBufferPointer(rebasing: b[start..<end]), blocks: &blocks) }
             return r
         }
         return nil
     }
 
-    func parse(_ b: UnsafeBufferPointer<UInt8>) throws -> TraceRequest {
-        if case .mooncake = format { return try parseJSONLine(b) }
+    func parse(_ b: UnsafeBufferPointer<UInt8>, blocks: inout PrefixBlocks) throws -> TraceRequest {
+        if case .mooncake = format { return try parseJSONLine(b, blocks: &blocks) }
         // A quote means RFC 4180 fields (a prompt with commas in it): the project's CSV parser
         // splits them. Other lines are split on commas here, bytes only, which is the same.
         if b.contains(34) { return try parseQuoted(b) }
@@ -299,12 +306,15 @@ public struct TraceReader {
     /// the line's top-level object, read by the project's JSON parser. Scanning for the key text
     /// took a nested `"input_length"` for the request's, the first of two duplicates, and a
     /// line with no closing brace.
-    func parseJSONLine(_ b: UnsafeBufferPointer<UInt8>) throws -> TraceRequest {
+    func parseJSONLine(_ b: UnsafeBufferPointer<UInt8>, blocks: inout PrefixBlocks) throws -> TraceRequest {
         let t: Double, i: Double, o: Double
+        var ids: [Double] = []
+        var idRange: Range<Int>?
         if let fast = MooncakeLine.scan(b) {
             t = fast.0
             i = fast.1
             o = fast.2
+            idRange = fast.3
         } else {
             // A line that does not open an object (a CSV header pasted in) is named as such: the
             // parser's "invalid literal; expected 'true'" read as a typo in a boolean.
@@ -325,11 +335,17 @@ public struct TraceReader {
             t = try number("timestamp", in: object, expected: "a finite number of milliseconds")
             i = try number("input_length", in: object)
             o = try number("output_length", in: object)
+            if case let .array(values)? = object["hash_ids"] {
+                ids = values.compactMap { if case let .number(x) = $0 { x } else { nil } }
+            }
         }
         func count(_ x: Double) -> Bool { x >= 0 && x < Double(Self.mostTokens) && x == x.rounded() }
         guard count(i) else { throw bad("input_length", text: formatDataNumber(i)) }
         guard count(o) else { throw bad("output_length", text: formatDataNumber(o)) }
         guard abs(t / 1000) < Self.latestSeconds else { throw bad("timestamp", text: formatDataNumber(t), expected: Self.timeRange) }
+        // Counted once the line is known good, so a refused line adds none.
+        if let idRange { MooncakeLine.blockIDs(b, idRange, into: &blocks) }
+        for id in ids { blocks.add(id) }
         return TraceRequest(timestamp: t / 1000, inputTokens: Int(i), outputTokens: Int(o))
     }
 

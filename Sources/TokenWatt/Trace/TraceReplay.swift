@@ -29,6 +29,10 @@ public struct TraceReplay {
         public var whLow: Double?
         public var whHigh: Double?
         public var overloaded: Bool
+        /// Sequences in flight (all ranks) on the top rung of the ladder that priced it: the most
+        /// a replica runs for requests of the log's shape then (`--max-batch`, or what the KV
+        /// cache holds).
+        public var topBatch = 0
         /// Whether the request is longer than the model's context window (costed as logged).
         public var overContext = false
         /// Whether one sequence of it at its full length does not fit in a replica's KV cache even
@@ -194,6 +198,7 @@ public struct TraceReplay {
                        whHigh: errorBand.map { wh + ($0.ratioHigh - 1) * gpuJ / 3600 * whPerGPUWh }, overloaded: overloaded,
                        overContext: deployment.exceedsContext(tokens: r.inputTokens + r.outputTokens), outOfOrder: outOfOrder)
         p.overKVCache = !fits
+        p.topBatch = surfaces[surfaces.count - 1].localBatch * deployment.attentionRanks
         p.idleWh = idleWattHours(replicaSeconds: charge.seconds)
         if let from = charge.idleFrom, let to = charge.idleTo {
             p.idleBefore = IdleStretch(from: from, to: to, wattHoursPerSecond: idleWattHours(replicaSeconds: Double(options.replicas)))

@@ -26,7 +26,7 @@ extension TraceSummary {
                 + " charges it; the energy above holds the replicas' idle time instead (the idle owed is the difference)\n"
         }
         if overloaded > 0 {
-            s += "  overloaded        \(overloaded) requests arrived faster than \(o.replicas) replica(s) can serve at a batch of \(o.maxBatch): add --replicas"
+            s += "  overloaded        \(overloaded) requests arrived faster than \(o.replicas) replica(s) can serve at \(overloadedBatchWords(o)): add --replicas"
                 + " (their hours' energy is the work they brought, priced at the top batch, and an hour's mean power can pass what the replicas"
                 + " draw flat out: a queue would carry that work into later hours)\n"
         }
@@ -52,6 +52,15 @@ extension TraceSummary {
              x.requests > 0 ? formatPercent(x.busy / Double(x.requests), decimals: 0) : "–"]
         })
         return s
+    }
+
+    /// The batch the overloaded requests were priced at: the top rung of their ladder, which the
+    /// KV cache may hold below `--max-batch`. It had printed --max-batch 64 where the cache held
+    /// 13 of the log's long requests.
+    func overloadedBatchWords(_ o: TraceReplay.Options) -> String {
+        guard let b = overloadedBatch else { return "a batch of \(o.maxBatch)" }
+        let top = b.lowerBound == b.upperBound ? "a batch of \(b.upperBound)" : "batches of \(b.lowerBound)–\(b.upperBound) (as the requests' length drifted)"
+        return top + (b.upperBound < o.maxBatch ? ", the most the KV cache holds of these requests (--max-batch \(o.maxBatch))" : "")
     }
 
     /// Arrivals a rate window should hold on average: with fewer, each request sees the rate of

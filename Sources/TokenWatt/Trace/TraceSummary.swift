@@ -75,6 +75,9 @@ public struct TraceSummary: Sendable {
     public var inputTokens = 0
     public var outputTokens = 0
     public var overloaded = 0
+    /// The smallest and largest top-rung batch the overloaded requests were priced at
+    /// (`TraceReplay.Priced.topBatch`); nil when none was overloaded.
+    public var overloadedBatch: ClosedRange<Int>?
     /// Requests longer than the model's context window.
     public var overContext = 0
     /// Requests one replica's KV cache cannot hold even alone at their full length.
@@ -109,7 +112,10 @@ public struct TraceSummary: Sendable {
         gpuWh += p.gpuWh
         inputTokens += p.request.inputTokens
         outputTokens += p.request.outputTokens
-        if p.overloaded { overloaded += 1 }
+        if p.overloaded {
+            overloaded += 1
+            overloadedBatch = overloadedBatch.map { min($0.lowerBound, p.topBatch)...max($0.upperBound, p.topBatch) } ?? p.topBatch...p.topBatch
+        }
         if p.overContext { overContext += 1 }
         if p.overKVCache { overKVCache += 1 }
         // A request's hour holds its active energy; the replicas' idle goes to the hours in which

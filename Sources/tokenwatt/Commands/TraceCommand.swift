@@ -38,11 +38,12 @@ enum TraceCommand {
         let perRequestPath = args.string("per-request"), hourlyPath = args.string("hourly")
         try refuseOutputs(args, perRequest: perRequestPath, hourly: hourlyPath, log: file)
         let name = file == "-" ? "(stdin)" : file
-        let (replay, summary) = try price(file, name: name, format: try logFormat(args), estimator: estimator, deployment: deployment,
+        let (replay, summary, blocks) = try price(file, name: name, format: try logFormat(args), estimator: estimator, deployment: deployment,
                                           options: options, perRequest: perRequestPath, hourly: hourlyPath)
         if perRequestPath != nil, let note = summary.perRequestNote { Output.note("note: \(note)") }
         if let note = replay.unservedNote(summary) { Output.note("note: \(note)") }
         if let note = replay.shapeNote { Output.note("note: \(note)") }
+        if let note = blocks.note { Output.note("note: \(note)") }
         for note in SettingCaveats.notes(deployment) { Output.note("note: \(note)") }  // as estimate says of the same deployment
         if hourlyPath == "-" { Output.write(summary.hourlyCSV()) }
         if perRequestPath == "-" || hourlyPath == "-" { return .success }
@@ -94,7 +95,7 @@ enum TraceCommand {
     /// goes, then the hourly rows: both files or neither (`-` is standard output).
     private static func price(_ file: String, name: String, format: TraceFormat?, estimator: Estimator, deployment: Deployment,
                               options: TraceReplay.Options, perRequest perRequestPath: String?, hourly hourlyPath: String?)
-        throws -> (replay: TraceReplay, summary: TraceSummary) {
+        throws -> (replay: TraceReplay, summary: TraceSummary, blocks: PrefixBlocks) {
         var reader = try TraceReader(path: file, format: format)
         let (started, sample) = try TraceReplay.start(&reader, name: name, estimator: estimator, deployment: deployment, options: options,
                                                       note: { Output.note("note: \($0)") })
@@ -113,7 +114,7 @@ enum TraceCommand {
         }
         // Both outputs or neither: the per-request file is renamed only once the hourly one is staged.
         try Output.writeFiles(hourlyFile.map { [($0, summary.hourlyCSV())] } ?? [], streams: perRequest.map { [$0] } ?? [])
-        return (replay, summary)
+        return (replay, summary, reader.prefixBlocks)
     }
 
     /// Refuses, before the log is read, an output whose folder does not exist or that names a file
