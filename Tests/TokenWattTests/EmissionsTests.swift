@@ -144,8 +144,9 @@ enum TestCatalogs {
         s.region = "cloud-x"
         #expect(!(try TestCatalogs.accountant.account(r, settings: s)).notes.contains { $0.contains("stands in") })
         let bundled = try GridCatalog.loadBundled()
-        let montreal = try #require(bundled.cloudRegions.first { $0.id == "aws-ca-central-1" })
-        #expect(montreal.standsInFor?.relative == "cleaner")
+        // Montréal's regions have Québec's own grid since 2026-12-07; Toronto still stands in.
+        let toronto = try #require(bundled.cloudRegions.first { $0.id == "azure-canadacentral" })
+        #expect(toronto.standsInFor?.grid == "Ontario (CA-ON)")
     }
 
     @Test func locationAndMarketAreBothReportedFromTheirOwnFactors() throws {

@@ -14,4 +14,17 @@ public enum Sampling: String, Sendable, CaseIterable {
     /// below 1 for most instruct models (Llama 3.1 0.9, Qwen3 0.8–0.95, Gemma 3 0.95); TensorRT-LLM
     /// samples with its own kernels and HF's top-p warper is off unless asked for.
     public static func defaultFor(_ f: Framework) -> Sampling { f.usesVLLMSampler ? .topP : .direct }
+
+    /// Why top-p costs what direct costs on an engine without vLLM's sorting sampler, whatever
+    /// sampling is asked; nil for vLLM's engines, which sort under top-p. `--framework sglang
+    /// --sampling top-p` had echoed top-p and priced direct with no word why.
+    public static func sortFreeNote(_ f: Framework) -> String? {
+        switch f {
+        case .vllm, .vllmEager: nil
+        case .sglang: "SGLang samples top-p without sorting the logits (FlashInfer's sorting-free kernels, its default sampling backend), "
+            + "whatever sampling is asked: top-p costs what direct costs"
+        case .trtllm: "TensorRT-LLM samples with its own kernels, charged no sort whatever sampling is asked: top-p costs what direct costs"
+        case .hf: "the HF planner prices no sampler, so the sampling asked changes nothing"
+        }
+    }
 }

@@ -127,10 +127,17 @@ public enum CatalogConstants {
         return counts + (w.perFacilityKWh ? ", per facility kWh" : ", per IT kWh (The Green Grid's WUE)")
     }
 
-    /// The rows whose kind, id, name or figure holds `text`, case-insensitively.
+    /// The rows whose kind, id, name (with its aliases) or figure, or a cloud region's grid id,
+    /// holds `text`, ignoring case and accents: "Montréal" finds the cloud regions spelt
+    /// "Montreal" and the Québec grid (alias `montreal`), `ca-qc` the cloud regions on it.
     public static func matching(_ rows: [CatalogConstant], _ text: String) -> [CatalogConstant] {
-        let key = text.lowercased()
-        return rows.filter { r in [r.kind, r.id, r.name, r.figure].contains { $0.lowercased().contains(key) } }
+        let key = folded(text)
+        return rows.filter { r in [r.kind, r.id, r.name, r.figure, r.kind == "cloud" ? r.text ?? "" : ""].contains { folded($0).contains(key) } }
+    }
+
+    /// `s` in lower case without accents, as `--match` compares ("Québec" as "quebec").
+    static func folded(_ s: String) -> String {
+        s.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil).lowercased()
     }
 
     /// A row as JSON, every figure with its unit, basis, year and source.

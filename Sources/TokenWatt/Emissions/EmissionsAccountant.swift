@@ -98,8 +98,8 @@ public struct EmissionsAccountant: Sendable {
     }
 
     /// A day's carbon both ways with the day's energy at the ends of its measured error band, at
-    /// the same load-weighted intensities: their hourly weights follow the provisioned power,
-    /// which the band does not move.
+    /// the same load-weighted intensities: their hourly weights follow the energy inside the
+    /// boundary by hour, whose shape the band does not move.
     /// A day of no energy at both ends emits nothing at both ends (its CSV cells had been empty
     /// beside a GWh range of 0–0).
     static func dayCarbonRange(_ r: FleetResult, perDay d: Impact) -> (location: Bounds, market: Bounds)? {
@@ -165,8 +165,9 @@ public struct EmissionsAccountant: Sendable {
         ([v.year.map(String.init) ?? "year n/a"] + [v.basis?.words].compactMap { $0 }).joined(separator: ", ")
     }
 
-    /// Share of the day's energy in each hour: the fleet's hourly power (a mix's parts', blended),
-    /// otherwise flat.
+    /// Share of the day's energy in each hour: the energy inside the scenario's boundary by hour
+    /// (`KernelFleet.hourlyEnergyShares`: its queries' at `gpu` and `node`, the fleet's power with
+    /// its idle replicas at `it` and `facility`; a mix's parts', blended), otherwise flat.
     func loadWeights(_ r: FleetResult) -> [Double] {
         r.hourlyEnergyShares.count == 24 ? r.hourlyEnergyShares : [Double](repeating: 1.0 / 24, count: 24)
     }

@@ -46,7 +46,9 @@ public struct FleetResult: Sendable {
     /// Per-hour mean power at the facility, MW (24 values; kernel scenarios).
     public var hourlyMegawatts: [Double]
     /// Share of the day's energy used in each local hour (24 values adding up to 1), which weights
-    /// the grid's hourly intensity: a fleet's hourly power, or a mix's parts' shares weighted by
+    /// the grid's hourly intensity: the energy inside the scenario's boundary by hour (a fleet's
+    /// queries at `gpu` and `node`, its hourly power with idle replicas at `it` and `facility`;
+    /// `KernelFleet.hourlyEnergyShares`), or a mix's parts' shares weighted by
     /// the energy each adds to its day. Empty where no fleet behind the scenario has a daily
     /// profile (a throughput table): its energy is then spread evenly over the day.
     public var hourlyEnergyShares: [Double] = []

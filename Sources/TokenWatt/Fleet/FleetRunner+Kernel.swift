@@ -38,7 +38,7 @@ extension FleetRunner {
                                      samples n: Int, seed: UInt64) -> Bool {
         // A lever the deployment cannot take (the model does not fit the other GPU, a
         // precision it lacks) is named and left out; the baseline and the other levers stand.
-        let r: FleetResult, said: LeverNotes, orientation: LeverPairOrientation?, context: [String]
+        let r: FleetResult, said: LeverNotes, orientation: LeverPairOrientation?, context: [String], unmeasured: [Framework]
         do {
             let priced = try fleet.priced(samples: n, seed: seed, change: change)
             r = priced.result
@@ -46,6 +46,7 @@ extension FleetRunner {
             context = try KernelFleet.contextNotes(changed: r.classes, base: base.classes, surfaces: priced.surfaces)
             said = try fleet.leverNotes(change, classes: priced.classes, surfaces: priced.surfaces)
             orientation = try fleet.pairOrientation(change, classes: priced.classes, surfaces: priced.surfaces)
+            unmeasured = try fleet.unmeasuredFrameworks(change, classes: priced.classes, surfaces: priced.surfaces)
         } catch {
             base.notes.append("lever \(name) not run: \(error)")
             return false
@@ -58,13 +59,15 @@ extension FleetRunner {
         // A lever the scenario already runs (bf16 on a bf16 deployment) saves nothing, and
         // no measured error makes that a range (it printed "-17.1 %…+4.4 %" about a no-op).
         let noOp = saving == 0 && Self.alike(r.whPerQuery.mean, base.whPerQuery.mean)
-        if noOp { base.notes.append(Self.noOpNote(name, change, base: base)) }
+        if noOp { base.notes.append(Self.noOpNote(name, change, base: base, fleet: fleet)) }
         base.notes += Self.otherGPUNotes(lever: name, base: base, changed: r)
+        // Framework pairs are measured between vLLM and TensorRT-LLM only (`unmeasuredFrameworks`).
+        if !noOp, !unmeasured.isEmpty { base.notes.append("lever \(name): " + KernelFleet.unmeasuredFrameworkNote(unmeasured)) }
         // A model lever to the scenario's own model in another checkpoint is a precision change.
         let checkpoint = checkpointPrecision(change, deployments: fleet.kernel.deployments)
         let kind = checkpoint != nil && change.measuredLever == "model" ? "precision" : change.measuredLever
-        var result = LeverResult(name: name, meanWhPerQuery: r.whPerQuery.mean, gwhPerDay: r.gwhPerDay,
-                                 saving: saving, measured: noOp ? nil : kind.flatMap(estimator.leverAccuracy))
+        var result = LeverResult(name: name, meanWhPerQuery: r.whPerQuery.mean, gwhPerDay: r.gwhPerDay, saving: saving,
+                                 measured: noOp || !unmeasured.isEmpty ? nil : kind.flatMap(estimator.leverAccuracy))
         let dense = fleet.kernel.deployments.contains { (try? estimator.models.model($0.request.model))?.moe == nil }
         if let note = Self.unmeasuredPrecisionNote(target: change.precision ?? checkpoint, dense: dense, measured: result.measured) {
             base.notes.append("lever \(name): \(note)")
@@ -90,11 +93,24 @@ extension FleetRunner {
     }
 
     /// The note for a lever that changes nothing. Speculative decoding with no decode step to
-    /// speed (one-token answers) is no setting the scenario already runs.
-    private static func noOpNote(_ name: String, _ change: LeverChange, base: FleetResult) -> String {
-        change.speculative != nil && base.meanITLMs == nil
-            ? "lever \(name) changes nothing here: no query has a decode step for it to speed (every answer is one token)"
-            : Self.noChangeNote(name, precision: change.precision != nil || change.kvPrecision != nil)
+    /// speed (one-token answers) is no setting the scenario already runs, and neither is a
+    /// sampler lever on engines that sample without the sort whatever `sampling` says.
+    private static func noOpNote(_ name: String, _ change: LeverChange, base: FleetResult, fleet: KernelFleet) -> String {
+        if change.speculative != nil && base.meanITLMs == nil {
+            return "lever \(name) changes nothing here: no query has a decode step for it to speed (every answer is one token)"
+        }
+        if change.sampling != nil, let why = samplerNote(fleet) { return "lever \(name) changes nothing here: \(why)" }
+        return Self.noChangeNote(name, precision: change.precision != nil || change.kvPrecision != nil)
+    }
+
+    /// Why a sampler lever moves nothing on this scenario's engines, where none of them runs
+    /// vLLM's sorting sampler (`Sampling.sortFreeNote`); nil where one does. A `sampling:
+    /// direct` lever on SGLang with `sampling: top-p` had been told "the scenario already runs
+    /// that way" though the file says top-p (a 2026-12-07 sustainability probe).
+    private static func samplerNote(_ fleet: KernelFleet) -> String? {
+        let frameworks = fleet.kernel.deployments.map(\.request.framework).uniqued()
+        guard !frameworks.isEmpty, frameworks.allSatisfy({ !$0.usesVLLMSampler }) else { return nil }
+        return frameworks.compactMap { Sampling.sortFreeNote($0) }.joined(separator: "; ")
     }
 
     /// The saving with the lever's GPU energy, measured against the base, at its prediction ÷

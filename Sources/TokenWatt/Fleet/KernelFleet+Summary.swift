@@ -155,9 +155,7 @@ extension KernelFleet {
             result.overheadShare = overhead / whPerQuery
         }
         result.sitePUE = Self.sitePUE(mean, drawn: meanPUE)
-        let hourlyTotal = result.hourlyMegawatts.reduce(0, +)
-        // A fleet with no power in any hour (no traffic) spreads its nothing evenly.
-        result.hourlyEnergyShares = result.hourlyMegawatts.map { hourlyTotal > 0 ? $0 / hourlyTotal : 1.0 / 24 }
+        result.hourlyEnergyShares = hourlyEnergyShares(hourlyMegawatts: result.hourlyMegawatts)
     }
 
     /// Facility ÷ IT energy of a mean ledger: the PUE weighted by each draw's IT energy, which is

@@ -21,8 +21,17 @@ enum LeverPairOrientation: Equatable {
     /// range spans the errors read either way.
     case both
 
+    /// The engines the measured framework pairs ran: Argonne's vLLM and TensorRT-LLM runs
+    /// (`ArgonneValidation.frameworks`), the only runs `validate` pairs by framework. A lever to
+    /// or from another engine (SGLang, vLLM eager, HF) has no measured pair, so their error
+    /// band is not its: an SGLang lever had been read across it, and as `sglang` sorts after
+    /// `trtllm` and before `vllm`, vLLM → SGLang read "against" like vLLM → TensorRT-LLM, and
+    /// SGLang → TensorRT-LLM "against" too (a 2026-12-07 sustainability probe).
+    static let measuredFrameworks: Set<Framework> = Set(ArgonneValidation.frameworks.values.map(\.0))
+
     /// The orientation of the change `from` → `to` of one setting, compared as `LeverValidation`
-    /// orders a pair's two runs; nil where the two are alike.
+    /// orders a pair's two runs (for a framework, `trtllm` → `vllm` is along); nil where the two
+    /// are alike.
     static func of(_ from: String, _ to: String) -> LeverPairOrientation? {
         guard from != to else { return nil }
         if let a = Double(from), let b = Double(to) { return a < b ? .along : .against }
@@ -76,5 +85,25 @@ extension KernelFleet {
                   let to = LeverPairOrientation.setting(lever, d.changed, batch: d.changedBatch) else { return nil }
             return LeverPairOrientation.of(from, to)
         })
+    }
+
+    /// The engines a framework lever moves a deployment from or to that no measured pair ran
+    /// (`LeverPairOrientation.measuredFrameworks`), in the order met; empty for another kind of
+    /// lever and for one between vLLM and TensorRT-LLM, which their measured pairs cover.
+    func unmeasuredFrameworks(_ change: LeverChange, classes: [QueryClass], surfaces: [ServingSurface]) throws -> [Framework] {
+        guard change.measuredLever == "framework" else { return [] }
+        return try leverDeployments(change, classes: classes, surfaces: surfaces)
+            .filter { $0.base.framework != $0.changed.framework }
+            .flatMap { [$0.base.framework, $0.changed.framework] }
+            .filter { !LeverPairOrientation.measuredFrameworks.contains($0) }
+            .uniqued()
+    }
+
+    /// What a framework lever without measured pairs is told: which engine no pair measured, and
+    /// that its saving has no range across measured error, as a lever of an unmeasured kind (a
+    /// sampler, speculative decoding) has none.
+    static func unmeasuredFrameworkNote(_ engines: [Framework]) -> String {
+        "no framework pair was measured for \(engines.map(\.rawValue).joined(separator: " or ")): the measured framework pairs are "
+            + "Argonne's vLLM ↔ TensorRT-LLM runs only, so their error is not read into this lever's saving, which has no range across measured error"
     }
 }

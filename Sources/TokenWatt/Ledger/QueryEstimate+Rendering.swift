@@ -164,8 +164,9 @@ extension QueryEstimate {
                                    "wh_gpu", "wh_node", "wh_it", "wh_facility", "prefill_j", "decode_j", "joules_per_output_token",
                                    "output_tokens_per_s", "itl_ms", "ttft_ms", "gpu_power_w", "node_power_w", "effective_batch",
                                    "busy_fraction", "pue", "wh_per_query_low", "wh_per_query_high", "note"]
-        // The deployment's layout and levers, after the columns scripts already read by place.
-        + LayoutColumns.header
+        // The deployment's layout and levers, after the columns scripts already read by place;
+        // then the sampler, which the JSON gave and the CSV had not (appended, so no column moves).
+        + LayoutColumns.header + ["sampling"]
 
     public func csvRow() -> [String] {
         let s = serving, d = deployment
@@ -181,7 +182,7 @@ extension QueryEstimate {
                // note had been empty beside a 300 W cap's figures, which the text calls an upper bound.
                // Under another calibration, why there is no range and what its fit warned of.
                (s.notes + caveats + calibrationNotes + atLoadNote).joined(separator: "; ")]
-            + LayoutColumns.cells(d, requestedBatch: s.requestedBatch)
+            + LayoutColumns.cells(d, requestedBatch: s.requestedBatch) + [d.sampling.rawValue]
     }
 
     public func markdown() -> String {

@@ -146,8 +146,9 @@ public struct QueryEstimate: Sendable {
     /// Wh per query at every boundary.
     public var whPerQuery: [Boundary: Double] { ledger.totals.mapValues(\.wattHours) }
 
-    /// How `f` batches the request, and what its kernels are charged, in words.
-    static func batchingAssumption(_ f: Framework, _ r: ServingRequest) -> String {
+    /// How `d`'s framework batches the request, and what its kernels are charged, in words.
+    static func batchingAssumption(_ d: Deployment, _ r: ServingRequest) -> String {
+        let f = d.framework
         let engine = switch f {
         case .trtllm: "TensorRT-LLM in-flight"
         case .sglang: "SGLang continuous"
@@ -158,9 +159,22 @@ public struct QueryEstimate: Sendable {
         switch f {
         case .vllmEager: return batching + ", kernels launched eagerly (no CUDA graphs)"
         case .trtllm: return batching + "; decode attention charged its KV stream only, host as fitted for vLLM"
-        case .sglang: return batching + "; vLLM's kernels and host, block-FP8 experts streamed like 16-bit ones"
+        case .sglang: return batching + sglangDifference(d)
         case .vllm, .hf: return batching
         }
+    }
+
+    /// What SGLang is priced with beyond vLLM's kernels and host: its sampler always, and its
+    /// block-FP8 experts only where the model has them (`FusedLayerPlanner`'s `blockScaledB`).
+    /// The line had named the experts on every model, so a dense Llama-3.1-70B on SGLang, priced
+    /// exactly as `--framework vllm --sampling direct`, read as if its experts made the difference.
+    static func sglangDifference(_ d: Deployment) -> String {
+        let sampler = "its sampler (top-p without sorting the logits, FlashInfer's sorting-free kernels)"
+        guard d.model.moe != nil, d.precision == .fp8, d.model.fp8WeightBlock != nil else {
+            return "; vLLM's kernels and host: SGLang's only modelled difference from vLLM here is \(sampler), "
+                + "so it prices as --framework vllm --sampling direct at the same step budget"
+        }
+        return "; vLLM's kernels and host: SGLang's modelled differences from vLLM are \(sampler) and its block-FP8 experts, streamed like 16-bit ones"
     }
 
     /// How the batch splits over data-parallel engines, when there are several: each runs its
@@ -197,8 +211,13 @@ public struct QueryEstimate: Sendable {
     }
 
     /// What the sampler costs, when it sorts.
+    /// Top-p asked of an engine that does not sort (`Sampling.sortFreeNote`) is said so: it had
+    /// been echoed as top-p and priced as direct with no line saying why.
     static func samplingAssumption(_ d: Deployment) -> String? {
-        guard d.sortsLogits else { return nil }
+        guard d.sortsLogits else {
+            guard d.sampling == .topP, let why = Sampling.sortFreeNote(d.framework) else { return nil }
+            return "top-p sampling asked: " + why
+        }
         return "top-p sampling: vLLM's PyTorch sampler sorts each sequence's \(d.model.vocabSize) logits every step "
             + "(--sampling direct for greedy or temperature-only requests)"
     }
@@ -207,7 +226,7 @@ public struct QueryEstimate: Sendable {
                             estimator: Estimator) -> [String] {
         let set = estimator.calibration.coefficients(for: d.gpu)
         var a = [
-            batchingAssumption(d.framework, r),
+            batchingAssumption(d, r),
             "\(formatCount(s.effectiveBatch, "sequence")) in flight of \(r.inputTokens) input + \(r.outputTokens) output tokens (KV cache holds \(formatCount(s.maxBatch, "sequence")))",
             "\(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.weightsInWords), \(d.kvPrecision.rawValue) KV cache, \(formatPercent(r.memoryUtilization, decimals: 0)) of memory",
         ] + [replicaAssumption(d, s), userCatalogAssumption(d), d.checkpointPrecisionNote, d.model.attentionPatternNote, d.dequantization, d.pipelineNote, d.scaleOutNote, d.topologyNote,

@@ -53,6 +53,12 @@ enum EstimateCommand {
         let settings = try ledgerSettings(args)
         let boundary = try args.choice("boundary", Boundary.self) ?? .facility
         let deployment = try parallelismFlagged { try estimator.deployment(request) }
+        // hf batches statically, with no step budget: a --token-budget there had been taken and
+        // dropped without a word (a 2026-12-07 probe).
+        if args.string("token-budget") != nil, !deployment.framework.isFused {
+            Output.note("note: --token-budget has no effect under --framework hf: it runs static batching (prefill of the batch, then decode), "
+                        + "with no step budget; the budget is vLLM's, TensorRT-LLM's and SGLang's (\(Framework.fusedNames))")
+        }
         // A request whose own input + output the whole KV cache cannot hold is refused, as an
         // engine would refuse it; the budget at its mean context had priced it at batch 1.
         try KVCacheBudget.requireRoom(serving, on: deployment)

@@ -5,7 +5,8 @@ import TokenWatt
 /// `tokenwatt export-sql`: the per-request Wh of a deployment as one SQL statement.
 enum ExportSQLCommand {
     static let usage = """
-    tokenwatt export-sql --model ID --gpu ID [--gpus N --tp N --ep N --pp N --precision P --kv-precision P --framework F --sampling S]
+    tokenwatt export-sql --model ID --gpu ID [--gpus N --tp N --ep N --pp N --precision P --kv-precision P
+                         --framework \(TraceCommand.continuousFrameworks) --sampling S]
                          --batch N --dialect duckdb|spark|bigquery|postgres|sqlite [--token-budget N]
                          [--reference-input N --reference-output N] [--busy-fraction F | --load QPS] [--pue X] [--boundary B]
                          [--table T] [--input-column C] [--output-column C] [--power-cap-w W] [--sm-clock-mhz F] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
@@ -13,7 +14,8 @@ enum ExportSQLCommand {
       many sequences the KV cache holds. Each row then gets what `tokenwatt estimate --method surface` gives
       for its tokens with the same flags and reference. Names are quoted for the dialect (a table path's parts, such
       as BigQuery's my-project.logs.requests, one by one; a column is one name, without '.'), so give them as
-      stored, case included.
+      stored, case included. --framework takes the continuous-batching engines only: hf batches statically
+      and is refused.
       Added columns: wh_gpu, occupancy_s, wh, wh_low and wh_high (where the GPU has an error band),
       over_context (1 where input + output exceed the model's context window) and over_kv_cache (1 where
       one sequence of input + output tokens does not fit in one engine's KV cache even alone, which

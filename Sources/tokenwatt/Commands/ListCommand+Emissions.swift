@@ -11,7 +11,9 @@ extension ListCommand {
       generated and hourly shape, and every cloud region's grid (and operator): one row per constant with its unit, basis
       (lifecycle CO2e, direct combustion, or direct CO2 only), year and source, and in csv and json a note saying why
       a row has no year. The text table cuts long bases and sources to their
-      first words (…); --format csv or json gives them whole. --match TEXT keeps rows whose kind, id, name or figure holds it.
+      first words (…); --format csv or json gives them whole. --match TEXT keeps rows whose kind, id, name (aliases
+      included) or figure, or a cloud region's grid, holds it, ignoring case and accents (quebec, Québec and Montréal
+      all find the Québec grid, ca-qc).
     """
     static let facilityUsage = """
     tokenwatt facilities [--match TEXT] [--gpu-catalog FILE] [--format text|json|csv]

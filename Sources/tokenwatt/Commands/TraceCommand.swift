@@ -6,7 +6,7 @@ import TokenWatt
 enum TraceCommand {
     static let usage = """
     tokenwatt trace FILE|- --model ID --gpu ID [--gpus N --tp N --ep N --pp N --precision P --kv-precision P --power-cap-w W
-                    --sm-clock-mhz F --framework F --sampling S]
+                    --sm-clock-mhz F --framework \(continuousFrameworks) --sampling S]
                     [--log-format azure|mooncake|csv] [--time-column C --input-column C --output-column C [--time-unit s|ms]]
                     [--max-batch N] [--token-budget N] [--replicas N] [--window-s S] [--boundary B] [--pue X]
                     [--per-request FILE|-] [--hourly FILE|-] [--format text|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
@@ -24,7 +24,12 @@ enum TraceCommand {
       for a replica to hold alone is left out of them (with a note naming its line) and priced as logged.
       Each rung's capacity then follows the mean occupancy of the requests of the last --window-s, and
       the ladder follows their mean shape (a new one past 1.1× in resident tokens or 1.5× in prompt per output).
+      --framework takes the continuous-batching engines only: hf batches statically and is refused.
     """
+
+    /// The engines `--framework` takes where requests are priced on continuous-batching steps
+    /// (trace, export-sql): the help had listed `--framework F`, and hf was refused only once run.
+    static let continuousFrameworks = Framework.allCases.filter(\.isFused).map(\.rawValue).joined(separator: "|")
 
     static func run(_ argv: [String]) throws -> ExitCode {
         let args = try Arguments(argv, valued: EstimateCommand.deploymentFlags.union(EstimateCommand.catalogFlags).union([
