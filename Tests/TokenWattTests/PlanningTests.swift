@@ -60,7 +60,7 @@ import Testing
     @Test func specArithmeticHolds() throws {
         let p = try plan("meta-llama/Llama-3.1-70B-Instruct", gpus: 4, batch: 32)
         #expect(approx(p.coolingBTUPerHour, p.totalWatts * 3.412))
-        #expect(approx(p.recommendedPSUWatts, p.peakWatts * 1.25))
+        #expect(approx(p.recommendedPSUWatts, max(p.peakWatts, p.ratedMaximumWatts) * 1.25))
         #expect(p.peakWatts > p.totalWatts && p.totalWatts > p.gpuWatts && p.gpuWatts > p.idleWatts)
         #expect(approx(p.annualKilowattHours, (p.totalWatts * 0.5 + p.idleWatts * 0.5) * 8.76 * 1.3))
         #expect(approx(p.annualCost ?? 0, p.annualKilowattHours * 0.1))
