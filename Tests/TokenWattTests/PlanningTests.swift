@@ -60,7 +60,7 @@ import Testing
     @Test func specArithmeticHolds() throws {
         let p = try plan("meta-llama/Llama-3.1-70B-Instruct", gpus: 4, batch: 32)
         #expect(approx(p.coolingBTUPerHour, p.totalWatts * 3.412))
-        #expect(approx(p.recommendedPSUWatts, p.peakWatts * 1.25))
+        #expect(approx(p.recommendedPSUWatts, max(p.peakWatts, p.ratedMaximumWatts) * 1.25))
         #expect(p.peakWatts > p.totalWatts && p.totalWatts > p.gpuWatts && p.gpuWatts > p.idleWatts)
         #expect(approx(p.annualKilowattHours, (p.totalWatts * 0.5 + p.idleWatts * 0.5) * 8.76 * 1.3))
         #expect(approx(p.annualCost ?? 0, p.annualKilowattHours * 0.1))
@@ -553,7 +553,8 @@ import Testing
     /// A candidate GPU whose KV cache cannot hold a class's call even alone is noted, as `fleet`
     /// notes it (capacity on an L4 at 15,000 + 12,000 tokens of Llama-3.1-8B said nothing).
     @Test func capacityNotesCallsTheKVCacheCannotHold() throws {
-        let w = try readWorkload(kernelWorkload(classes: #"{"name": "long", "share": 1, "deployment": "d", "input": {"fixed": 15000}, "output": {"fixed": 12000}}"#))
+        // 20000 + 15000 tokens: at the L4's 2048-token default step budget 15000 + 12000 fits alone.
+        let w = try readWorkload(kernelWorkload(classes: #"{"name": "long", "share": 1, "deployment": "d", "input": {"fixed": 20000}, "output": {"fixed": 15000}}"#))
         let c = try Capacity(workload: w, runner: FleetRunner(dataDirectory: nil), budgetMegawatts: 1, gpus: ["l4", "h100-sxm"], caps: [nil])
         #expect(c.notes.contains { $0.contains("on l4") && $0.contains("class long's queries have a call that does not fit in the KV cache even alone") }, "\(c.notes)")
         #expect(!c.notes.contains { $0.contains("on h100-sxm") && $0.contains("KV cache") })

@@ -102,12 +102,16 @@ public struct GPUCatalog: Sendable {
     }
 
     /// Refuses a node whose rated power cannot feed its GPUs at their TDP (1 W was taken for eight
-    /// 700 W parts); every bundled node rates at least 1.2 times its GPUs' total.
+    /// 700 W parts), like with like: the GPUs' TDP is DC board power, so a wall rating is taken
+    /// after its PSU loss (`NodeSpec.maxDCPower`).
     static func checkPower(of n: NodeSpec, gpu: GPUSpec, file: String) throws {
         let total = gpu.tdp.watts * Double(n.gpuCount)
-        guard n.maxPower.watts >= total else {
+        guard n.maxDCPower.watts >= total else {
+            let dc = n.maxPowerBasis == .wall
+                ? " at the DC side of its PSUs (\(formatNumber(n.maxPower.watts)) W at the wall × PSU efficiency \(formatNumber(n.psuEfficiency)) = "
+                    + "\(formatNumber(n.maxDCPower.watts, significant: 4)) W)" : ""
             throw InputError.invalidValue(file: file, field: "node \(n.id).maxPowerWatts", value: formatNumber(n.maxPower.watts),
-                                          expected: "at least its GPUs' total TDP (\(n.gpuCount) × \(formatNumber(gpu.tdp.watts)) W = \(formatNumber(total)) W)")
+                                          expected: "at least its GPUs' total TDP\(dc) (\(n.gpuCount) × \(formatNumber(gpu.tdp.watts)) W = \(formatNumber(total)) W)")
         }
     }
 

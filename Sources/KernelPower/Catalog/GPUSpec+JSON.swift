@@ -182,6 +182,7 @@ enum NodeSpecReader {
         var o = try JSONObjectReader(v, file: file, path: path)
         let scaleOut = try o.optionalDouble("scaleOutBytesPerSecondPerGPU", 1e6...1e13, expected: "bytes per second per GPU")
         let maxW = try o.double("maxPowerWatts", 1...1e7, expected: "watts")
+        let basis = try o.optionalChoice("maxPowerBasis", NodeSpec.MaxPowerBasis.self) ?? .wall
         let idle = try o.double("hostIdleWatts", 0...maxW, expected: "watts below maxPowerWatts")
         let node = NodeSpec(
             id: try o.nonBlankString("id", expected: "a non-empty id"), name: try o.string("name"), gpuID: try o.string("gpu"),
@@ -192,6 +193,7 @@ enum NodeSpecReader {
             source: try o.source(), sources: try o.stringMap("sources"))
         try o.finish(sources: node.sources)
         var withNetwork = node
+        withNetwork.maxPowerBasis = basis
         withNetwork.scaleOutBandwidthPerGPU = scaleOut.map { .bytesPerSecond($0) }
         return withNetwork
     }

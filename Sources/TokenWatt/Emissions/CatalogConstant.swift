@@ -112,12 +112,21 @@ public enum CatalogConstants {
             rows += [("host power idle", n.hostIdlePower.watts, "W", "hostIdleWatts", "non-GPU parts with the GPUs idle"),
                      ("host power busy", n.hostActivePower.watts, "W", "hostActiveWatts", "non-GPU parts under inference load"),
                      ("PSU efficiency", n.psuEfficiency, "", "psuEfficiency", "AC to DC at typical load"),
-                     ("max power", n.maxPower.watts, "W", "maxPowerWatts", "rated system maximum")].map { figure, value, unit, key, basis in
-                CatalogConstant(kind: "node", id: n.id, name: name, figure: figure, value: value, unit: unit, basis: basis, source: n.source(of: key),
+                     ("max power", n.maxPower.watts, "W", "maxPowerWatts", maxPowerBasis(n))].map { figure, value, unit, key, basis in
+                CatalogConstant(kind: "node", id: n.id, name: name, figure: figure, value: value, unit: unit, basis: basis,
+                                source: key == "maxPowerWatts" ? n.source(of: key) + "; basis: " + n.source(of: "maxPowerBasis") : n.source(of: key),
                                 note: nodeNote)
             }
         }
         return rows
+    }
+
+    /// A node's maximum power basis in words: every row had read "rated system maximum", a DGX's
+    /// AC rating beside a GH200 node's DC sum, which sat below `power`'s own worst case at the wall.
+    /// A DC sum gives its wall figure (÷ PSU efficiency), what a feed is sized against.
+    static func maxPowerBasis(_ n: NodeSpec) -> String {
+        n.maxPowerBasis.words + (n.maxPowerBasis == .dc
+            ? "; at the wall \(formatNumber(n.maxWallPower.watts, significant: 4)) W (÷ PSU efficiency \(formatNumber(n.psuEfficiency)))" : "")
     }
 
     /// A WUE's basis in words: what its litres count (withdrawn or consumed) and per which kWh.

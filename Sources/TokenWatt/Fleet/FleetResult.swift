@@ -43,8 +43,12 @@ public struct FleetResult: Sendable {
     /// Ledger averaged over the samples (its items within the scenario's boundary sum to the mean).
     public var meanLedger: [LedgerItem]
     public var varianceShares: [VarianceShare]
-    /// Per-hour mean power at the facility, MW (24 values; kernel scenarios).
+    /// Per-hour mean power at the facility, MW (24 values; kernel scenarios), at the draws' mean
+    /// PUE: the energy of each hour, which `hourlyEnergyShares` weighs.
     public var hourlyMegawatts: [Double]
+    /// The busiest hour's power at the facility, MW, at the scenario's `peakPUE` where it sets
+    /// one (the hot hours the peak comes on), else the draws' mean PUE; nil without a fleet.
+    public var busiestHourFacilityMegawatts: Double? = nil
     /// Share of the day's energy used in each local hour (24 values adding up to 1), which weights
     /// the grid's hourly intensity: the energy inside the scenario's boundary by hour (a fleet's
     /// queries at `gpu` and `node`, its hourly power with idle replicas at `it` and `facility`;

@@ -51,12 +51,20 @@ extension KernelFleet {
     /// read "provisioned peak 0.81 MW" as the feed to build, where the worst case is 19 % more
     /// on H100 at TDP (3,368 W against 4,000 W per 4-GPU replica). Nil with no fleet.
     /// `lockedClock`: where a locked clock holds a GPU's worst case below its limit, at what (`KernelFleet.lockedClockWorstCase`).
-    static func worstCaseNote(busyWall: Double, worstCaseWall: Double, pue: Double, lockedClock: String? = nil) -> String? {
+    /// `nameplateWall`: the servers at their rated maximum at the wall (`nameplateWallWatts`), said
+    /// beside the worst case, which the power model bounds and boot and transients do not (the
+    /// bundled chat service's 229 DGX H100: 2.34 MW rated against 1.83 MW worst case); 0: unsaid.
+    static func worstCaseNote(busyWall: Double, worstCaseWall: Double, pue: Double, lockedClock: String? = nil, nameplateWall: Double = 0) -> String? {
         guard busyWall > 0, worstCaseWall > 0 else { return nil }
+        let nameplate = nameplateWall > 0
+            ? "; the servers' rated maximum (nameplate: boot, fans at full speed and transients reach past the model's worst case) is "
+                + "\(formatNumber(nameplateWall / 1e6, significant: 3)) MW at the wall, \(formatNumber(nameplateWall * pue / 1e6, significant: 3)) MW at the "
+                + "facility, which `capacity --sizing nameplate` holds a budget against"
+            : ""
         return "the provisioned peak is every replica at its mean busy draw (`power`'s \"while serving\"); at their worst case, every GPU at "
             + "its power cap or TDP\(lockedClock.map { ", a GPU at a locked clock at \($0)," } ?? "") and the host busy (`power`'s \"worst case\"), the same replicas draw \(formatNumber(worstCaseWall / 1e6, significant: 3)) MW "
             + "at the wall, \(formatNumber(worstCaseWall * pue / 1e6, significant: 3)) MW at the facility (+\(formatPercent(worstCaseWall / busyWall - 1))); "
-            + "`capacity --sizing worst-case` holds a budget against that"
+            + "`capacity --sizing worst-case` holds a budget against that" + nameplate
     }
 
     /// Fleet sizing (`sizeClasses`), per-query idle share, statistics, the median query's ledger
@@ -75,19 +83,24 @@ extension KernelFleet {
         // class given 1 of 10 draws had set the P95).
         let stats = QueryStatistics(values, weights: weights)
         let meanPUE = draws.reduce(0) { $0 + $1.weight * $1.pue }
+        // The peak's PUE: the hot hours' where the scenario gives it, else the draws' mean (energy stays at the mean).
+        let peakPUE = scenario.peakPUE ?? meanPUE
         let mean = draws.isEmpty ? [] : meanLedger(draws, idle: idle)
         if let note = Self.mostlyIdleNote(mean, gpus: fleet.gpus, queriesPerDay: perDay) { fleet.notes.append(note) }
         if perDay == 0, !draws.isEmpty { fleet.notes.append(Self.noTrafficNote) }
-        if let note = Self.worstCaseNote(busyWall: fleet.peakWall, worstCaseWall: fleet.worstCaseWall, pue: meanPUE, lockedClock: lockedClockWorstCase(surfaces)) { fleet.notes.append(note) }
         // Replicas of a deployment's classes share its servers: nodes by deployment, not by class.
         let servers = ServerUse.group(fleet.hardware, nodes: Dictionary(zip(classes.map(\.deployment), surfaces.map(\.deployment.node)),
                                                                         uniquingKeysWith: { first, _ in first }),
                                       budgets: Dictionary(zip(classes.map(\.deployment), surfaces.map(\.tokenBudget)), uniquingKeysWith: { first, _ in first }))
         let nodes = servers.reduce(0) { $0 + $1.nodes }
+        if let note = Self.worstCaseNote(busyWall: fleet.peakWall, worstCaseWall: fleet.worstCaseWall, pue: peakPUE, lockedClock: lockedClockWorstCase(surfaces),
+                                         nameplateWall: Self.nameplateWallWatts(servers)) { fleet.notes.append(note) }
+        if fleet.gpus > 0 { fleet.notes.append(Self.peakPUENote(scenario.peakPUE, meanPUE: meanPUE)) }
+        fleet.notes += Self.rackScaleNotes(servers)
         var result = FleetResult(
             name: scenario.name, description: scenario.description, boundary: scenario.boundary, whPerQuery: stats,
             gwhPerDay: stats.mean * perDay / 1e9, queriesPerDay: perDay, gpus: fleet.gpus, nodes: nodes,
-            megawatts: fleet.peakWall / 1e6, facilityMegawatts: fleet.peakWall * meanPUE / 1e6, idleGWhPerDay: fleet.idleJoulesPerDay / 3.6e12,
+            megawatts: fleet.peakWall / 1e6, facilityMegawatts: fleet.peakWall * peakPUE / 1e6, idleGWhPerDay: fleet.idleJoulesPerDay / 3.6e12,
             medianLedger: medianLedger(draws, values: values, median: stats.median, idle: idle),
             meanLedger: mean,
             varianceShares: varianceShares(draws, values: values, classes: classes),
@@ -98,6 +111,7 @@ extension KernelFleet {
             levers: [], notes: fleet.notes, samples: values)
         result.hardware = fleet.hardware
         result.servers = servers
+        result.busiestHourFacilityMegawatts = fleet.hourlyWall.max().map { $0 * peakPUE / 1e6 }
         result.idleFacilityGWhPerDay = fleet.idleJoulesPerDay * meanPUE / 3.6e12
         result.sampleWeights = weights
         result.estimatorError = error

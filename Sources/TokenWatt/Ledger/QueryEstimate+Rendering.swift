@@ -26,6 +26,8 @@ extension QueryEstimate {
             ("p90InterTokenLatencyMs", .optionalNumber(interTokenMilliseconds(s.p90InterTokenLatency))),
             ("timeToFirstTokenMs", .num(s.timeToFirstToken.milliseconds)),
             ("stepTimeMs", .num(s.stepTime.milliseconds)),
+            // nodePowerWatts is the deployment's wall power (its GPUs with the nodes' share), not
+            // one node's; the key keeps its name for the readers of it (`QueryLedger.nodePower`).
             ("gpuPowerWatts", .num(s.gpuPower.watts)), ("nodePowerWatts", .num(ledger.nodePower.watts)),
             ("effectiveBatch", .num(Double(s.effectiveBatch))), ("requestedBatch", .num(Double(s.requestedBatch))),
             ("engines", .num(Double(deployment.attentionRanks))),
@@ -147,11 +149,15 @@ extension QueryEstimate {
                 ("decode", Self.wh(s.decode.energy.wattHours), interTokenReceipt, formatFixed(s.decode.gpuPower.watts, decimals: 0))]
     }
 
-    /// The steady state's rate, energy per token and power, in words.
+    /// The steady state's rate, energy per token and power, in words. The wall figure is the
+    /// deployment's (its GPUs with their share of the nodes' host power and PSU loss), not one
+    /// node's: labelled "node 899 W at the wall" for one H100, it read as a server drawing 899 W,
+    /// and 16 GPUs' 11,564 W as one node above a DGX's 10.2 kW rating (2026-12-07 facility probe).
     var rateWords: String {
-        let s = serving
+        let s = serving, n = deployment.gpuCount
         return "\(formatNumber(s.outputTokensPerSecond, significant: 5)) output tokens/s, \(formatNumber(s.energyPerOutputToken.joules, significant: 4)) J/output token, "
-            + "\(formatFixed(s.gpuPower.watts, decimals: 0)) W/GPU, node \(formatFixed(ledger.nodePower.watts, decimals: 0)) W at the wall"
+            + "\(formatFixed(s.gpuPower.watts, decimals: 0)) W/GPU, \(formatFixed(ledger.nodePower.watts, decimals: 0)) W at the wall for \(n) GPU\(n == 1 ? "" : "s") "
+            + "with the nodes' share"
     }
 
     /// The prefill share and the batch, in words.
@@ -160,6 +166,8 @@ extension QueryEstimate {
         return "prefill share of GPU energy \(formatPercent(s.prefillShare)); batch \(s.effectiveBatch) (requested \(s.requestedBatch), fits \(s.maxBatch))"
     }
 
+    /// `node_power_w` is the deployment's wall power (its GPUs with the nodes' share), not one
+    /// node's, under the column name scripts read (`QueryLedger.nodePower`).
     public static let csvHeader = ["model", "gpu", "gpus", "input_tokens", "output_tokens", "boundary", "wh_per_query",
                                    "wh_gpu", "wh_node", "wh_it", "wh_facility", "prefill_j", "decode_j", "joules_per_output_token",
                                    "output_tokens_per_s", "itl_ms", "ttft_ms", "gpu_power_w", "node_power_w", "effective_batch",

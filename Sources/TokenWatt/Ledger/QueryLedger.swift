@@ -17,7 +17,9 @@ public struct QueryLedger: Sendable {
     /// Fraction of time the deployment is busy (given, or implied by the load or idle share).
     public let busyFraction: Double
     public let pue: Double
-    /// Wall power of the nodes used while serving (GPUs + host, PSU losses included).
+    /// Wall power of the deployment while serving: its GPUs plus their share of the nodes' host
+    /// power, PSU losses included, for all `gpuCount` GPUs; not one node's draw (one H100 of a
+    /// DGX gives 899 W, 16 GPUs two nodes' worth). JSON `nodePowerWatts`, CSV `node_power_w`.
     public let nodePower: Power
 
     /// Total at `boundary`: every line whose boundary is that one or inside it.

@@ -17,7 +17,12 @@ extension Capacity {
         case .worstCase:
             return "sized on the provisioned peak at the worst-case draw (--sizing worst-case): each class on whole replicas for its busiest "
                 + "hour plus headroom, every replica at its worst case (every GPU at its power limit, the host busy: `power`'s \"worst case\"), "
-                + "× the PUE, which no draw of the fleet exceeds"
+                + "× the PUE, the most the power model lets the replicas draw; their servers' rated maximum (boot, fans at full speed, "
+                + "transients) is higher, the \"nameplate MW\" column (--sizing nameplate)"
+        case .nameplate:
+            return "sized on the servers' nameplate (--sizing nameplate): each class on whole replicas for its busiest hour plus headroom, "
+                + "their GPUs in whole servers, every server at its rated maximum at the wall (the node catalog's, a DC sum ÷ PSU efficiency), "
+                + "× the PUE, which no draw of the servers exceeds"
         }
     }
 
@@ -38,9 +43,24 @@ extension Capacity {
                 + "draws the \"worst-case MW\", above the budget, which the site's feed must carry or power capping must hold. The "
                 + "\"\(other.rawValue)\" columns size the same budget so that even that fits (--sizing \(other.rawValue))"
         case .worstCase:
-            return "sizing: the budget is held against the worst-case draw, so no draw of the fleet exceeds it. The \"\(other.rawValue)\" "
+            return "sizing: the budget is held against the worst-case draw, so no draw the power model gives the fleet exceeds it; its "
+                + "servers' rated maximum (\"nameplate MW\") can, which --sizing nameplate holds the budget against. The \"\(other.rawValue)\" "
                 + "columns size it on the mean busy draw (the default, --sizing busy), which fits more when \(why)"
+        case .nameplate:
+            return "sizing: the budget is held against the servers' rated maximum, so no draw of the fleet's servers exceeds it. The "
+                + "\"\(other.rawValue)\" columns size it on the mean busy draw (the default, --sizing busy), which fits more when \(why)"
         }
+    }
+
+    /// Which PUE a scenario's budget is held at: its `peakPUE`, or the PUE's annual mean, below
+    /// a hot hour's, when the peak comes (the budget had been held at the mean with nothing said).
+    static func peakPUENote(_ scenario: Scenario) -> String {
+        guard let peak = scenario.peakPUE else {
+            return "scenario \(scenario.name): the budget is held at the facility at the PUE's annual mean; the hot hours the peak comes on run "
+                + "a higher PUE, so the fleet's peak there is higher: set the scenario's peakPUE to hold the budget at it"
+        }
+        return "scenario \(scenario.name): the budget is held at the facility at its peakPUE \(formatNumber(peak)), the hot hours'; the Wh "
+            + "per query at the PUE's annual mean"
     }
 
     /// The targets in words, and the row that serves the most while meeting them; nil without targets.
@@ -64,7 +84,7 @@ extension Capacity {
         header += ["busy MW", "worst-case MW", "\(other): queries/day", "\(other): GPUs"]
         if !targets.isEmpty { header.append("targets") }
         // Appended after every column there was, so a reader of the columns by place still reads them.
-        header += ["busy MW at band", "queries/day at band high", "± sampling: queries/day", "± sampling: GPUs"]
+        header += ["busy MW at band", "queries/day at band high", "± sampling: queries/day", "± sampling: GPUs", "nameplate MW"]
         s += FleetRendering.table(header, rows.map(cells))
         s += "note: \(Self.basisNote(sizing))\n"
         if let note = Self.bandNote(rows, sizing: sizing, budgetMegawatts: budgetMegawatts) { s += "note: \(note)\n" }
@@ -91,6 +111,7 @@ extension Capacity {
         out.append(r.band?.queriesPerDayAtHigh.map { FleetRendering.queries(Self.roundedDown($0)) } ?? "-")
         out.append(r.queriesSamplingHalfWidth.map { "±" + formatPercent($0, decimals: 1) } ?? "-")
         out.append(r.gpusSamplingHalfWidth.map { "±" + formatPercent($0, decimals: 2) } ?? "-")
+        out.append(formatNumber(r.nameplateFacilityMegawatts, significant: 3))
         return out
     }
 
@@ -161,6 +182,8 @@ extension Capacity {
         // Shares of the row's figure, as `fleet`'s meanSamplingHalfWidth is.
         fields += [("queriesPerDaySamplingHalfWidth", .optionalNumber(r.queriesSamplingHalfWidth)),
                    ("gpusSamplingHalfWidth", .optionalNumber(r.gpusSamplingHalfWidth))]
+        // The servers at their rated maximum, after every key there was.
+        fields += [("nameplateFacilityMegawatts", .num(r.nameplateFacilityMegawatts))]
         return .obj(fields)
     }
 }

@@ -188,12 +188,36 @@ extension Capacity {
 
     /// Facility watts of `r`'s fleet at `scale` times its traffic: each class on the whole
     /// replicas its busiest hour needs (at least one), each drawing its wall power on `sizing`
-    /// (its mean busy draw, as `fleet` sizes its provisioned peak, or its worst case), × the
-    /// fleet's PUE.
+    /// (its mean busy draw, as `fleet` sizes its provisioned peak, or its worst case; or the
+    /// servers they fill at their rating, `nameplateWallWatts`), × the fleet's PUE.
     static func facilityWatts(_ r: FleetResult, scale: Double, sizing: Sizing = .busy) -> Double {
         let pue = r.megawatts > 0 ? r.facilityMegawatts / r.megawatts : 1
+        if sizing == .nameplate { return pue * nameplateWallWatts(r, scale: scale) }
         return pue * r.hardware.filter { $0.gpus > 0 }.reduce(0) { total, h in
             total + Double(HardwareUse.wholeReplicas(needed: h.replicasNeeded * scale)) * sizing.wallWatts(h)
+        }
+    }
+
+    /// Wall watts of the servers `r`'s fleet fills at `scale` times its traffic, each at its
+    /// rated maximum (`NodeSpec.maxWallPower`): each deployment's classes on whole replicas, their
+    /// GPUs packed into whole servers as `fleet` counts nodes (`ServerUse`). A deployment whose
+    /// server is unknown counts its replicas at their worst case. In the hardware's order, so
+    /// the sum is the same on every run.
+    static func nameplateWallWatts(_ r: FleetResult, scale: Double) -> Double {
+        var order: [String] = [], gpus: [String: Int] = [:], fallback = 0.0
+        for h in r.hardware where h.gpus > 0 {
+            let replicas = HardwareUse.wholeReplicas(needed: h.replicasNeeded * scale)
+            guard r.servers.contains(where: { $0.deployment == h.deployment }) else {
+                fallback += Double(replicas) * Sizing.worstCase.wallWatts(h)
+                continue
+            }
+            if gpus[h.deployment] == nil { order.append(h.deployment) }
+            gpus[h.deployment, default: 0] += replicas * h.gpusPerReplica
+        }
+        return order.reduce(fallback) { total, deployment in
+            guard let node = r.servers.first(where: { $0.deployment == deployment })?.node, node.gpuCount > 0 else { return total }
+            let servers = ((gpus[deployment] ?? 0) + node.gpuCount - 1) / node.gpuCount
+            return total + Double(servers) * node.maxWallPower.watts
         }
     }
 

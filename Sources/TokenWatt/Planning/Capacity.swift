@@ -31,6 +31,9 @@ public struct Capacity: Sendable {
         /// worst case (every GPU at its cap or TDP, the host busy), MW.
         public var busyFacilityMegawatts = 0.0
         public var worstCaseFacilityMegawatts = 0.0
+        /// The row's servers, whole ones, at their rated maximum at the wall (`NodeSpec.maxWallPower`),
+        /// × the PUE, MW: what boot, fans at full speed and transients can reach, above the worst case.
+        public var nameplateFacilityMegawatts = 0.0
         /// What the other sizing basis (`Sizing.other`) fills the same budget with: queries a day
         /// (rounded down, as the row's) and GPUs; nil where the budget powers no fleet on it.
         public var otherSizing: (queriesPerDay: Double, gpus: Int)? = nil
@@ -76,17 +79,31 @@ public struct Capacity: Sendable {
         /// site of many replicas seldom has them all at their worst case at once (see `basisNote`).
         case busy
         /// Every replica at its worst case: every GPU at its power cap, else TDP, the host busy
-        /// (`power`'s "worst case"), which no draw of the fleet exceeds.
+        /// (`power`'s "worst case"), the most the power model lets a replica draw. Not the most
+        /// its servers can draw: it had been called the draw "which no draw of the fleet
+        /// exceeds", where the 229 DGX H100 of the bundled chat service are rated 2.34 MW at the
+        /// wall against its 1.83 MW worst case (2026-12-07 facility probe).
         case worstCase = "worst-case"
+        /// Every server of the fleet, whole ones, at its rated maximum at the wall (the node
+        /// catalog's maxPowerWatts, a DC sum ÷ its PSU efficiency): the nameplate a feed is sized
+        /// on, which no draw of the servers exceeds.
+        case nameplate
 
         /// The basis shown beside this one.
         public var other: Sizing { self == .busy ? .worstCase : .busy }
 
-        /// One replica's wall power on this basis (W).
+        /// One replica's wall power on this basis (W); the nameplate is whole servers', not a
+        /// replica's (`Capacity.nameplateWallWatts`), and takes the worst case here.
         func wallWatts(_ h: HardwareUse) -> Double { self == .busy ? h.replicaWallWatts : max(h.replicaWallWatts, h.replicaWorstCaseWallWatts) }
 
         /// The draw in words, for headers and notes.
-        public var words: String { self == .busy ? "mean busy draw" : "worst-case draw" }
+        public var words: String {
+            switch self {
+            case .busy: "mean busy draw"
+            case .worstCase: "worst-case draw"
+            case .nameplate: "servers' rated maximum (nameplate)"
+            }
+        }
     }
 
     /// Latency targets (`--itl-ms`, `--ttft-ms`), judged on each row's fleet's mean ITL and TTFT.
@@ -206,6 +223,7 @@ public struct Capacity: Sendable {
                 row.ttftMs = f.meanTTFTMs
                 row.busyFacilityMegawatts = Self.facilityWatts(f, scale: 1, sizing: .busy) / 1e6
                 row.worstCaseFacilityMegawatts = Self.facilityWatts(f, scale: 1, sizing: .worstCase) / 1e6
+                row.nameplateFacilityMegawatts = Self.facilityWatts(f, scale: 1, sizing: .nameplate) / 1e6
                 row.otherSizing = sized.other
                 row.band = sized.band
                 row.queriesSamplingHalfWidth = Self.queriesSamplingHalfWidth(f)
@@ -213,6 +231,8 @@ public struct Capacity: Sendable {
                 row.missedTargets = targets.missed(itl: f.meanITLMs, ttft: f.meanTTFTMs)
                 rows.append(row)
                 notes += Self.fitNotes(f).map { "\(label): \($0)" }
+                let pueNote = Self.peakPUENote(scenario)
+                if !notes.contains(pueNote) { notes.append(pueNote) }
                 for c in sized.caveats { caveats.add(c, for: label) }
             } catch let failure as CandidateFailure {
                 failures.append((label, failure.reason))

@@ -26,8 +26,12 @@ public struct PowerPlan: Sendable {
         }
     }
 
-    /// Headroom on the power supplies: continuous loads sized at 125 % (US National Electrical
-    /// Code, NFPA 70, 210.19(A)(1) and 215.2(A)(1): conductors for continuous loads at 125 %).
+    /// The circuit that feeds the deployment, sized at 125 % of its load: a server draws its load
+    /// for three hours or more, a continuous load (US National Electrical Code, NFPA 70, Article
+    /// 100), whose branch-circuit conductors and overcurrent device are sized at 125 % of it
+    /// (210.19(A)(1) and 210.20(A); https://www.ecmweb.com/mro-insider/nec-facility-july-10-2012).
+    /// A rule for the circuit, not for the PSUs: "PSU capacity … (NEC 210.19(A)(1))" had cited it
+    /// for the supplies. The name and JSON key stay for their readers.
     public static let psuHeadroom = 1.25
     /// 1 W = 3.412 BTU/h (3.412141633, NIST SP 811 Appendix B.8).
     public static let btuPerHourPerWatt = 3.412
@@ -45,6 +49,14 @@ public struct PowerPlan: Sendable {
     public let peakWatts: Double
     /// What `peakWatts` holds each GPU at, in words (`Deployment.worstCaseBasis`).
     public let worstCaseBasis: String
+    /// The node catalog's maximum at the wall (`NodeSpec.maxWallPower`) for the deployment's GPUs:
+    /// the node's × GPUs ÷ its GPUs, pro rata where the deployment uses part of a node (4 of a
+    /// DGX H100's 8: 5,100 W), two nodes' for 16. `power` had only estimated a worst case (8,000 W
+    /// on a DGX H100 rated 10,200 W), which a software cap lowers further (6,842 W at 400 W) though
+    /// a cap bounds neither boot nor transients; the supply circuit is sized on the larger.
+    public let ratedMaximumWatts: Double
+    /// GPUs of the deployment ÷ GPUs of its node: the share of the node's rating charged.
+    public let ratedMaximumShare: Double
     /// The per-GPU limit in force: the power cap, else TDP.
     public let powerLimitWatts: Double
     /// `wattsPerGPU` ÷ `powerLimitWatts`, what the verdict judges.
@@ -97,6 +109,8 @@ public struct PowerPlan: Sendable {
         powerLimitWatts = d.powerLimitWatts
         peakWatts = d.worstCaseWallWatts(estimator)
         worstCaseBasis = d.worstCaseBasis(estimator)
+        ratedMaximumShare = n / Double(node.gpuCount)
+        ratedMaximumWatts = node.maxWallPower.watts * ratedMaximumShare
         shareOfLimit = wattsPerGPU / d.powerLimitWatts
         annualKilowattHours = Self.annualKilowattHours(wall: totalWatts, idle: idleWatts, inputs)
         let band = estimator.errorBand(for: d.gpu.id)
@@ -144,9 +158,39 @@ public struct PowerPlan: Sendable {
             + "; host power, idle power, duty cycle and PUE as above" + held
     }
 
+    /// The heat to remove while serving, BTU/h: the wall power while serving, all of it heat.
     public var coolingBTUPerHour: Double { totalWatts * Self.btuPerHourPerWatt }
-    public var recommendedPSUWatts: Double { peakWatts * Self.psuHeadroom }
+    /// The heat at the estimated worst case (`peakWatts`), BTU/h, the peak the cooling must meet.
+    public var peakCoolingBTUPerHour: Double { peakWatts * Self.btuPerHourPerWatt }
+    /// The load the supply circuit is sized on: the larger of the rated maximum and the estimated
+    /// worst case, W at the wall.
+    public var supplySizingWatts: Double { max(peakWatts, ratedMaximumWatts) }
+    /// The supply circuit's capacity (W): `supplySizingWatts` × 1.25 (`psuHeadroom`, a continuous
+    /// load's rule). It had been the worst case × 1.25, below the rated maximum it must carry
+    /// (DGX H100: 10,000 W for a 10,200 W system); the key keeps its name for its readers.
+    public var recommendedPSUWatts: Double { supplySizingWatts * Self.psuHeadroom }
     public var annualCost: Double? { inputs.pricePerKWh.map { $0 * annualKilowattHours } }
+
+    /// The rated maximum in words: the node, its basis, and the share charged where the
+    /// deployment uses part of a node or several.
+    var ratedMaximumWords: String {
+        let node = deployment.node, n = deployment.gpuCount
+        let rating = node.maxPowerBasis == .wall
+            ? "\(formatNumber(node.maxPower.watts)) W \(node.maxPowerBasis.words)"
+            : "\(formatNumber(node.maxPower.watts)) W, the \(node.maxPowerBasis.words), ÷ PSU efficiency \(formatNumber(node.psuEfficiency))"
+        if n == node.gpuCount { return "\(node.id): \(rating)" }
+        if n < node.gpuCount { return "\(n) of \(node.id)'s \(node.gpuCount) GPUs: \(n)/\(node.gpuCount) of its \(rating), pro rata" }
+        return "\(n) GPUs on \(node.gpuCount)-GPU \(node.id) nodes: \(formatNumber(ratedMaximumShare, significant: 4)) × its \(rating), pro rata"
+    }
+
+    /// Where the rated maximum comes from, for the assumptions.
+    var ratedMaximumAssumption: String {
+        let node = deployment.node
+        return "rated maximum = the node catalog's maxPowerWatts for \(node.id) (\(node.maxPowerBasis.words)"
+            + (node.maxPowerBasis == .dc ? ", ÷ PSU efficiency at the wall" : "") + ")"
+            + (ratedMaximumShare == 1 ? "" : " × \(deployment.gpuCount)/\(node.gpuCount) for the GPUs used, the deployment's share of the node's rating")
+            + "; \(node.source(of: "maxPowerWatts"))"
+    }
 
     /// A plain reading of how hard the GPUs are driven.
     public var verdict: String {
@@ -181,8 +225,11 @@ public struct PowerPlan: Sendable {
             "host: \(d.node.name) (\(d.node.id)), \(formatNumber(d.node.hostActivePower.watts)) W busy / \(formatNumber(d.node.hostIdlePower.watts)) W idle for \(d.node.gpuCount) GPUs, PSU efficiency \(formatPercent(d.node.psuEfficiency, decimals: 0))",
             "duty cycle \(ShareWords.whole(inputs.dutyCycle)) of 8760 h a year serving, idle otherwise; PUE \(formatNumber(inputs.pue))"
                 + (inputs.pue == LedgerSettings.defaultPUE ? " (default: \(LedgerSettings.defaultPUESource))" : ""),
-            "recommended PSU capacity = peak wall power (every GPU at \(worstCaseBasis), host busy) × 1.25 (NEC 210.19(A)(1): continuous loads at 125 %)",
-            "cooling load = wall power while serving × 3.412 BTU/h per W (NIST SP 811)",
+            ratedMaximumAssumption,
+            "supply circuit = 125 % of the larger of the rated maximum and the worst case at the wall (every GPU at \(worstCaseBasis), host busy): "
+                + "a server's load runs three hours or more, a continuous load, whose branch-circuit conductors and breaker are sized at 125 % "
+                + "(NEC, NFPA 70, 210.19(A)(1) and 210.20(A)); a power cap or locked clock lowers the worst case but bounds neither boot nor transients",
+            "cooling load = wall power while serving (and at the worst case, its peak) × 3.412 BTU/h per W (NIST SP 811)",
         // How the batch splits over data-parallel engines, as estimate says it: 8 GPUs at tp 4
         // and batch 256 run 2 engines of 128 each, which power had left unsaid.
         ] + [QueryEstimate.replicaAssumption(d, serving), d.checkpointPrecisionNote, d.dequantization].compactMap { $0 } + notes + [rangeWords]
@@ -197,7 +244,11 @@ public struct PowerPlan: Sendable {
             ("peakWatts", .num(peakWatts)), ("shareOfTDP", .num(wattsPerGPU / deployment.gpu.tdp.watts)),
             ("powerLimitWatts", .num(powerLimitWatts)), ("shareOfPowerLimit", .num(shareOfLimit)),
             ("coolingBTUPerHour", .num(coolingBTUPerHour)), ("recommendedPSUWatts", .num(recommendedPSUWatts)),
-            ("psuHeadroom", .num(Self.psuHeadroom)), ("dutyCycle", .num(inputs.dutyCycle)), ("pue", .num(inputs.pue)),
+            ("psuHeadroom", .num(Self.psuHeadroom)),
+            // The rated maximum beside the estimated worst case, and what the circuit is sized on.
+            ("ratedMaximumWatts", .num(ratedMaximumWatts)), ("ratedMaximumShare", .num(ratedMaximumShare)),
+            ("ratedMaximumBasis", .str(deployment.node.maxPowerBasis.rawValue)), ("supplySizingWatts", .num(supplySizingWatts)),
+            ("peakCoolingBTUPerHour", .num(peakCoolingBTUPerHour)), ("dutyCycle", .num(inputs.dutyCycle)), ("pue", .num(inputs.pue)),
             // The throughput line of the text, with the batch that runs, named as `estimate --format json` names them.
             ("outputTokensPerSecond", .num(serving.outputTokensPerSecond)), ("joulesPerOutputToken", .num(serving.energyPerOutputToken.joules)),
             ("effectiveBatch", .num(Double(serving.effectiveBatch))), ("requestedBatch", .num(Double(serving.requestedBatch))),
@@ -224,8 +275,11 @@ public struct PowerPlan: Sendable {
         s += "  per GPU            \(formatNumber(wattsPerGPU, significant: 4)) W  (\(formatPercent(shareOfLimit, decimals: 0)) of \(deployment.powerCap != nil ? "the cap" : "TDP"), \(formatNumber(powerLimitWatts)) W)\n"
         s += "  all GPUs           \(formatNumber(gpuWatts, significant: 4)) W\n"
         s += "  at the wall        \(formatNumber(totalWatts, significant: 4)) W while serving, \(formatNumber(idleWatts, significant: 4)) W idle, \(formatNumber(peakWatts, significant: 4)) W worst case\n"
-        s += "  cooling            \(formatNumber(coolingBTUPerHour, significant: 4)) BTU/h\n"
-        s += "  PSU capacity       \(formatNumber(recommendedPSUWatts, significant: 4)) W recommended (peak × 1.25)\n"
+        s += "  rated maximum      \(formatNumber(ratedMaximumWatts, significant: 4)) W (\(ratedMaximumWords))\n"
+        s += "  cooling            \(formatNumber(coolingBTUPerHour, significant: 4)) BTU/h while serving, \(formatNumber(peakCoolingBTUPerHour, significant: 4)) BTU/h at the worst case\n"
+        let sizedOn = ratedMaximumWatts >= peakWatts ? "the rated maximum, above the worst case" : "the worst case, above the rated maximum"
+        s += "  supply circuit     \(formatNumber(recommendedPSUWatts, significant: 4)) W (1.25 × \(sizedOn): a continuous load's branch circuit, "
+            + "NEC 210.19(A)(1), 210.20(A))\n"
         s += "  a year             \(formatNumber(annualKilowattHours, significant: 4)) kWh at a \(ShareWords.whole(inputs.dutyCycle)) duty cycle, PUE \(formatNumber(inputs.pue))"
         s += annualCost.map { ", cost \(formatNumber($0, significant: 4)) \(inputs.currency) at \(formatNumber(inputs.pricePerKWh ?? 0)) \(inputs.currency)/kWh\n" } ?? "\n"
         s += "  throughput         \(formatNumber(serving.outputTokensPerSecond, significant: 4)) output tokens/s, \(formatNumber(serving.energyPerOutputToken.joules, significant: 3)) J per output token (GPUs)\n"

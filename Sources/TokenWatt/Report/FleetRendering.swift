@@ -132,7 +132,7 @@ public enum FleetRendering {
     /// at its mean busy wall power, not its worst case (a note gives that), with the busiest
     /// hour's draw beside it. Called "peak", 4.61 MW read as the largest hourly draw, which is lower.
     static func peakWords(_ r: FleetResult) -> String {
-        let busiest = r.hourlyMegawatts.max().map { "; the busiest hour draws \(formatNumber($0, significant: 3)) MW at the facility" } ?? ""
+        let busiest = (r.busiestHourFacilityMegawatts ?? r.hourlyMegawatts.max()).map { "; the busiest hour draws \(formatNumber($0, significant: 3)) MW at the facility" } ?? ""
         return "provisioned peak \(formatNumber(r.megawatts, significant: 3)) MW at the wall, \(formatNumber(r.facilityMegawatts, significant: 3)) MW "
             + "at the facility (every replica at its mean busy draw, not its worst case\(busiest))"
     }

@@ -27,6 +27,10 @@ public struct Scenario: Sendable {
     /// The data-centre operator (`emissions.provider`, a facility catalog id) whose published PUE
     /// is the default; nil where the file gives a pue or names no operator with one.
     public var pueProvider: String?
+    /// The PUE of the hot hours the peak comes on (`peakPUE`), by which a kernel fleet's peak,
+    /// busiest-hour and worst-case facility MW and `capacity`'s budget are taken; nil: the mean of
+    /// the PUE draws, the annual average, which a hot hour's cooling passes (a note says so).
+    public var peakPUE: Double?
     /// The file gave no queriesPerDay: the default 1e9 applies (reports list it as such).
     public var queriesPerDayIsDefault = false
     /// An earlier scenario whose random draws this one reuses (same queries, same uncertain

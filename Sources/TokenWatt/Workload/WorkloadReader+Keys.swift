@@ -10,7 +10,7 @@ import KernelPower
 /// A key a reader comes to take must be added to its list here, or files that give it are refused.
 extension WorkloadReader {
     static let workloadKeys = ["schemaVersion", "description", "samples", "seed", "scenarios", "emissions"]
-    static let scenarioKeys = ["name", "kind", "description", "boundary", "queriesPerDay", "sameDrawsAs", "emissions", "pue",
+    static let scenarioKeys = ["name", "kind", "description", "boundary", "queriesPerDay", "sameDrawsAs", "emissions", "pue", "peakPUE",
                                "deployments", "classes", "diurnal", "uncertain", "levers", "headroom", "throughputTable", "mix"]
     static let deploymentKeys = ["name", "model", "gpu", "gpus", "tp", "pp", "ep", "precision", "kvPrecision", "ssmStatePrecision",
                                  "framework", "powerCapWatts", "smClockMHz", "sampling", "maxBatch", "tokenBudget"]

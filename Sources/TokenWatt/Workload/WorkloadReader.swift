@@ -156,6 +156,7 @@ extension WorkloadReader.Context {
             throw InputError.invalidValue(file: file, field: "\(path).pue", value: given.summary,
                                           expected: "no pue on a mix scenario: each component scenario's own pue applies; set it there")
         }
+        let peakPUE = try self.peakPUE(&o, path: path, kind: kind, pue: givenPUE)
         let k: Scenario.Kind
         switch kind {
         case "kernel": k = .kernel(try kernel(&o, path: path))
@@ -172,8 +173,27 @@ extension WorkloadReader.Context {
                          pue: givenPUE ?? .fixed(providerPUE?.value ?? LedgerSettings.defaultPUE), pueIsDefault: givenPUE == nil,
                          sameDrawsAs: sameDrawsAs, emissions: accounting)
         s.pueProvider = providerPUE == nil ? nil : provider?.id
+        s.peakPUE = peakPUE
         s.queriesPerDayIsDefault = perDayIsDefault
         return s
+    }
+
+    /// A kernel scenario's `peakPUE` (nil where not given): a number from 1 to the PUE range's
+    /// top, not below a fixed `pue` (the hot hours' PUE is the year's highest). A mix or
+    /// throughput table has no provisioned fleet whose MW it would take, so it is refused there.
+    func peakPUE(_ o: inout JSONObjectReader, path: String, kind: String, pue: Distribution?) throws -> Double? {
+        let range = LedgerSettings.pueRange
+        guard let peak = try o.optionalDouble("peakPUE", range, expected: "the PUE of the hot hours, from \(formatNumber(range.lowerBound)) to "
+                                                  + "\(formatNumber(range.upperBound))") else { return nil }
+        guard kind == "kernel" else {
+            throw InputError.invalidValue(file: file, field: "\(path).peakPUE", value: formatNumber(peak),
+                                          expected: "no peakPUE on a \(kind) scenario: it takes a kernel fleet's peak facility MW, which a \(kind) has none of")
+        }
+        if case let .fixed(annual)? = pue, peak < annual {
+            throw InputError.invalidValue(file: file, field: "\(path).peakPUE", value: formatNumber(peak),
+                                          expected: "at least the scenario's pue \(formatNumber(annual)): the hot hours' PUE is the year's highest")
+        }
+        return peak
     }
 
     /// A scenario's traffic, 1e9 queries a day unless given; a mix must give its own, its

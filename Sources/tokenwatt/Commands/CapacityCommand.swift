@@ -5,7 +5,7 @@ import TokenWatt
 /// `tokenwatt capacity`: what a facility power budget can serve, per candidate GPU and cap.
 enum CapacityCommand {
     static let usage = """
-    tokenwatt capacity FILE.json --budget-mw MW [--gpus ID,ID,...] [--caps W,W,...] [--sizing busy|worst-case]
+    tokenwatt capacity FILE.json --budget-mw MW [--gpus ID,ID,...] [--caps W,W,...] [--sizing busy|worst-case|nameplate]
                        [--itl-ms MS] [--ttft-ms MS] [--samples N] [--seed N]
                        [--format text|json] [--data-dir DIR] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
       For each kernel scenario of the workload, each GPU (default: the workload's own) and each cap
@@ -13,8 +13,10 @@ enum CapacityCommand {
       and mean ITL and TTFT that fill the budget, sized on the fleet's provisioned peak: every replica
       of the busiest hour plus headroom, as `fleet` sizes it, at its mean busy draw (--sizing busy,
       the default: `power`'s "while serving") or at its worst case (--sizing worst-case: every GPU
-      at its cap or TDP, the host busy, `power`'s "worst case"). Each row gives the fleet's MW on
-      both and what the other basis fits (queries a day, GPUs). --itl-ms and --ttft-ms are targets
+      at its cap or TDP, the host busy, `power`'s "worst case") or at its servers' nameplate
+      (--sizing nameplate: the replicas' GPUs in whole servers, each at its rated maximum at the
+      wall, which boot and transients can reach). Each row gives the fleet's MW on all three and
+      what the other basis fits (queries a day, GPUs; busy beside the others, worst case beside busy). --itl-ms and --ttft-ms are targets
       on the fleet's mean ITL and TTFT: a row that misses one is marked in a targets column, not
       dropped. --caps takes watts and `none` (no cap: the GPU's TDP, a row labelled "TDP (700 W)"),
       e.g. --caps none,500; a cap at a GPU's TDP beside `none` is that row, run once; a cap outside
