@@ -6,15 +6,15 @@ import Testing
 /// `checkExpertParallel`, `checkSettings`), and the order in which a deployment wrong in several
 /// ways is refused: the init had held all of them in 68 lines.
 @Suite struct DeploymentChecksTests {
-    let h100 = try! GPUCatalog.bundled.gpu("h100-sxm"), a100 = try! GPUCatalog.bundled.gpu("a100-sxm-80gb")
+    let h100 = try! GPUCatalog.bundled.gpu("h100-sxm"), v100 = try! GPUCatalog.bundled.gpu("v100-sxm2-32gb")
     let dense = try! ModelCatalog.bundled.model("meta-llama/Llama-3.1-8B-Instruct")
     let moe = try! ModelCatalog.bundled.model("Qwen/Qwen3-30B-A3B")
 
     @Test func precisionIsCheckedAgainstTheGPUAndTheModel() throws {
         #expect(try Deployment.checkPrecision(.bf16, model: dense, gpu: h100) == h100.mathUnit(for: .bf16))
-        let fp8 = #expect(throws: DeploymentError.self) { try Deployment.checkPrecision(.fp8, model: dense, gpu: a100) }
+        let fp8 = #expect(throws: DeploymentError.self) { try Deployment.checkPrecision(.fp8, model: dense, gpu: v100) }
         guard case let .unsupportedPrecision(gpu, p, offered)? = fp8 else { Issue.record("\(String(describing: fp8))"); return }
-        #expect(gpu == "a100-sxm-80gb" && p == "fp8" && !offered.contains("fp8"))
+        #expect(gpu == "v100-sxm2-32gb" && p == "fp8" && !offered.contains("fp8"))
         // MXFP4 quantizes experts only: offered to the MoE model, refused and not offered to the dense one.
         let mxfp4 = #expect(throws: DeploymentError.self) { try Deployment.checkPrecision(.mxfp4, model: dense, gpu: h100) }
         guard case let .expertsOnlyPrecision(_, _, denseOffer)? = mxfp4 else { Issue.record("\(String(describing: mxfp4))"); return }
@@ -52,9 +52,10 @@ import Testing
     /// precision, then the shape of its parallelism (tp, pp, the heads, ep), then its settings.
     @Test func theFirstCheckInOrderWins() {
         func refusal(_ r: DeploymentRequest) -> String { deploymentRefusal(r) }
-        var r = DeploymentRequest(model: dense.id, gpu: "a100-sxm-80gb", gpus: 3, tensorParallel: 3, precision: .fp8, smClockMHz: 5000)
-        #expect(refusal(r).hasPrefix("GPU a100-sxm-80gb cannot run precision fp8"), "\(refusal(r))")
-        r.precision = .bf16
+        // A V100 has no FP8 at all (an A100 runs FP8 weight-only since vLLM's FP8 Marlin).
+        var r = DeploymentRequest(model: dense.id, gpu: "v100-sxm2-32gb", gpus: 3, tensorParallel: 3, precision: .fp8, smClockMHz: 5000)
+        #expect(refusal(r).hasPrefix("GPU v100-sxm2-32gb cannot run precision fp8"), "\(refusal(r))")
+        r.precision = .fp16
         #expect(refusal(r).hasPrefix("tp 3 does not divide the 32 attention heads"), "\(refusal(r))")
         r.gpus = 2; r.tensorParallel = 2; r.expertParallel = 2
         #expect(refusal(r).hasPrefix("ep 2 needs a mixture-of-experts model"), "\(refusal(r))")

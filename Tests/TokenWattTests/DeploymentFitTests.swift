@@ -21,7 +21,8 @@ import Testing
 
     /// The shape suggested holds the weights (the doubling suggestion could name a tp the heads
     /// do not allow, and a count whose stages, rounded to whole layers, still did not fit).
-    @Test(arguments: [("meta-llama/Llama-3.1-405B-Instruct", "a10", Framework.vllm), ("meta-llama/Llama-3.1-405B-Instruct", "a10", .hf),
+    /// (A10s sit 8 to a PCIe server with no scale-out network, which 405B outgrows: A100 40GB nodes have one.)
+    @Test(arguments: [("meta-llama/Llama-3.1-405B-Instruct", "a100-sxm-40gb", Framework.vllm), ("meta-llama/Llama-3.1-405B-Instruct", "a100-sxm-40gb", .hf),
                       ("meta-llama/Llama-3.1-70B-Instruct", "l4", .vllm), ("deepseek-ai/DeepSeek-V3", "h100-sxm", .vllm)])
     func theSuggestedShapeHoldsTheWeights(_ model: String, _ gpu: String, _ framework: Framework) throws {
         let e = Estimator()
@@ -75,5 +76,25 @@ import Testing
     @Test(arguments: [1, 2, 12, 36, 97, 128, 1000])
     func divisorsAreEveryDivisorAscending(_ n: Int) {
         #expect(Deployment.divisors(of: n) == (1...n).filter { n % $0 == 0 })
+    }
+}
+
+/// The does-not-fit search sizes its shapes on the node they run on: an A10 deployment of one
+/// GPU sits on a workstation, of more on the 8-GPU PCIe server, which has no scale-out network,
+/// so 405B (810 GB of BF16 weights) has no shape there; the search had suggested tp 32 over
+/// workstations, a layout the deployment then refused.
+@Suite struct FitSearchNodeTests {
+    @Test func theSearchUsesTheServerAShapeRunsOn() throws {
+        let e = Estimator()
+        guard case let .doesNotFit(_, _, _, _, fit, _, _, _)? = DeploymentFitTests.refusal(e, DeploymentRequest(model: "meta-llama/Llama-3.1-405B-Instruct", gpu: "a10")) else {
+            Issue.record("405B on one A10 was not refused for its weights"); return
+        }
+        #expect(fit == nil, "\(String(describing: fit))")
+        guard case let .doesNotFit(_, _, _, _, small?, _, _, _)? = DeploymentFitTests.refusal(e, DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "a10")) else {
+            Issue.record("70B on one A10 was not refused with a shape"); return
+        }
+        #expect(small.gpus <= 8, "\(small.description)")
+        _ = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "a10", gpus: small.gpus, tensorParallel: small.tp,
+                                               pipelineParallel: small.pp))
     }
 }

@@ -121,7 +121,7 @@ import Testing
         // The server's footprint by the GPUs' share of it (3 of 8), as its host power is.
         let perDay = (3 * gpu.kgCO2e + 3.0 / 8 * node.kgCO2e) * 1000 / (facilities.gpuLifetimeYears.value * 365)
         #expect(approx(try #require(e.perDay.embodiedGrams), perDay, rel: 1e-9))
-        #expect(report.files()[0].text.contains("Fleet: 3 GPUs in 1 node (deployment d: 3 × h100-sxm in 1 × dgx-h100, for a 1, b 1, c 1);"))
+        #expect(report.files()[0].text.contains("Fleet: 3 GPUs in 1 node (deployment d: 3 × h100-sxm in 1 × dgx-h100, step budget 8192 tokens, for a 1, b 1, c 1);"))
     }
 
     /// Host power is about a quarter of a query's energy: the assumptions name the server's host

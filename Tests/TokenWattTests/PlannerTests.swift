@@ -244,7 +244,7 @@ import Testing
     }
 
     @Test func precisionTheGPULacksIsRefused() {
-        #expect(throws: DeploymentError.self) { try deployment("meta-llama/Llama-3.1-8B-Instruct", gpu: "a100-sxm-80gb", precision: .fp8) }
+        #expect(throws: DeploymentError.self) { try deployment("meta-llama/Llama-3.1-8B-Instruct", gpu: "v100-sxm2-32gb", precision: .fp8) }
     }
 
     @Test func clockAboveMaximumIsRefused() {
@@ -282,7 +282,7 @@ import Testing
             + "meta-llama/Llama-3.1-8B-Instruct,h100-sxm,serve,8,100,50,900,,\n"
             + "meta-llama/Llama-3.1-8B-Instruct,h100-sxm,serve,8,100,50,,5000,\n"
             + "meta-llama/Llama-3.1-8B-Instruct,nogpu,serve,8,100,50,,,\n"
-            + "meta-llama/Llama-3.1-8B-Instruct,a100-sxm-80gb,serve,8,100,50,,,fp8\n"
+            + "meta-llama/Llama-3.1-8B-Instruct,v100-sxm2-32gb,serve,8,100,50,,,fp8\n"
         let t = PredictTable.score(try CSVTable.parse(csv, file: "p.csv"), estimator: Estimator())
         let column = try #require(t.header.firstIndex(of: "error"))
         let errors = t.rows.map { if case let .string(s) = $0[column] { return s } else { return "" } }

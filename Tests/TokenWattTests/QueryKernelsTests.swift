@@ -114,7 +114,8 @@ import KernelPower
         let json = JSONWriter().write(q.json())
         #expect(json.contains("\"effectiveBatch\": \(q.effectiveBatch),") && json.contains("\"requestedBatch\": 256"), "\(json)")
         let lines = q.csv().split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        #expect(lines[0].last == "effective_batch" && lines.dropFirst().allSatisfy { $0.last == String(q.effectiveBatch) })
+        let column = try #require(lines[0].firstIndex(of: "effective_batch"))
+        #expect(lines.dropFirst().allSatisfy { $0[column] == String(q.effectiveBatch) })
         let fits = try check(DeploymentRequest(model: "Qwen/Qwen3-32B", gpu: "h100-sxm", gpus: 2),
                              ServingRequest(batch: 16, inputTokens: 1000, outputTokens: 500))
         #expect(fits.text().contains("at batch 16, GPU boundary"))

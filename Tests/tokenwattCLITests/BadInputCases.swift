@@ -215,7 +215,7 @@ extension BadInput {
         BadInput(name: "fp32 kv cache beside bf16 weights", args: Inputs.estimate + ["--kv-precision", "fp32"], mentions: ["FP32 KV cache", "bf16 weights"]),
         BadInput(name: "nvfp4 kv cache before blackwell", args: Inputs.estimate + ["--kv-precision", "nvfp4"], mentions: ["NVFP4 KV cache", "h100-sxm"]),
         BadInput(name: "model larger than memory", args: ["estimate", "--model", "meta-llama/Llama-3.1-405B-Instruct", "--gpu", "a10", "--batch", "1", "--input", "10", "--output", "10"], mentions: ["does not fit", "811.7 GB", "a10"]),
-        BadInput(name: "precision the gpu lacks", args: Inputs.estimate(replacing: "--gpu", with: "a100-sxm-80gb") + ["--precision", "fp8"], mentions: ["a100-sxm-80gb", "fp8"]),
+        BadInput(name: "precision the gpu lacks", args: Inputs.estimate(replacing: "--gpu", with: "v100-sxm2-32gb") + ["--precision", "fp8"], mentions: ["v100-sxm2-32gb", "fp8"]),
         BadInput(name: "tp not dividing heads", args: ["estimate", "--model", "meta-llama/Llama-3.1-70B-Instruct", "--gpu", "h100-sxm", "--gpus", "3", "--batch", "1", "--input", "10", "--output", "10"], status: 64, mentions: ["tp 3", "64 attention heads"]),
         BadInput(name: "ep not dividing experts", args: ["estimate", "--model", "mistralai/Mixtral-8x7B-Instruct-v0.1", "--gpu", "h100-sxm", "--gpus", "3", "--tp", "1", "--ep", "3", "--batch", "1", "--input", "10", "--output", "10"], status: 64, mentions: ["ep", "3"]),
         BadInput(name: "load above capacity", args: Inputs.estimate + ["--load", "1000000"], mentions: ["load", "queries/s"]),
@@ -324,7 +324,7 @@ extension BadInput {
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,\"12\"8\n", mentions: ["p.csv:2", "closing quote"], name: "predict stray quote"),
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,\"128\n", mentions: ["unterminated"], name: "predict unterminated quote"),
         Inputs.predict("meta-llama/Llama-3.1-70B-Instruct,h100-sxm,1,128\n", mentions: ["line 2", "does not fit"], name: "predict model too big"),
-        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,a10,1,128,fp8\n", mentions: ["line 2", "fp8", "a10"], name: "predict precision lacking", header: "model,gpu,batch,input_tokens,precision\n"),
+        Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,v100-sxm2-32gb,1,128,fp8\n", mentions: ["line 2", "fp8", "v100-sxm2-32gb"], name: "predict precision lacking", header: "model,gpu,batch,input_tokens,precision\n"),
         // Misspelt columns were ignored and the rows priced at the defaults (a forward pass, no cap, batch 1), exit 0.
         Inputs.predict("meta-llama/Llama-3.1-8B-Instruct,h100-sxm,64,1024,serve\n", mentions: ["p.csv:1", "'phse'", "did you mean 'phase'", "x_"],
                        name: "predict misspelt phase column", header: "model,gpu,batch,input_tokens,phse\n"),

@@ -65,8 +65,8 @@ extension CLITests {
         let dir = try Self.scratch("sweep-failed")
         defer { try? FileManager.default.removeItem(at: dir) }
         let spec = dir.appendingPathComponent("s.json")
-        try Inputs.sweep.replacingOccurrences(of: "[\"h100-sxm\"]", with: #"["h100-sxm"], "gpus": [1], "precision": ["bf16", "fp8"]"#)
-            .replacingOccurrences(of: "h100-sxm", with: "a100-sxm-80gb").write(to: spec, atomically: true, encoding: .utf8)
+        try Inputs.sweep.replacingOccurrences(of: "[\"h100-sxm\"]", with: #"["h100-sxm"], "gpus": [1], "precision": ["fp16", "fp8"]"#)
+            .replacingOccurrences(of: "h100-sxm", with: "v100-sxm2-32gb").write(to: spec, atomically: true, encoding: .utf8)
         let json = try Self.run(["sweep", spec.path, "--format", "json"])
         #expect(json.status == 0 && json.stderr.contains("1 of 2 points could not be estimated (see failedPoints in the JSON"), "\(json.stderr)")
         #expect(json.stdout.contains("\"failedPoints\": [") && json.stdout.contains("\"precision\": \"fp8\""), "\(json.stdout)")

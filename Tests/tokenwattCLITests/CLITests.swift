@@ -102,7 +102,7 @@ import Testing
         let csv = """
         model,gpu,gpus,precision,phase,batch,input_tokens
         meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,bf16,forward,4,512
-        meta-llama/Llama-3.1-8B-Instruct,a100-sxm-80gb,1,fp8,forward,4,512
+        meta-llama/Llama-3.1-8B-Instruct,v100-sxm2-32gb,1,fp8,forward,4,512
         meta-llama/Llama-3.1-8B-Instruct,h100-smx,1,bf16,forward,4,512
         meta-llama/Llama-3.1-8B-Instruct,h100-sxm,1,bf16,forward,0,512
 

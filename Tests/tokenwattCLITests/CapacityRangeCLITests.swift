@@ -25,7 +25,7 @@ extension CLITests {
         let text = try Self.run(["capacity", w.path, "--budget-mw", "1", "--seed", "3"])
         let header = try #require(text.stdout.split(separator: "\n").first { $0.hasPrefix("scenario") })
         let columns = header.split(separator: "  ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        #expect(columns.suffix(4) == ["busy MW at band", "queries/day at band high", "± sampling: queries/day", "± sampling: GPUs"], "\(columns)")
+        #expect(columns.suffix(5) == ["busy MW at band", "queries/day at band high", "± sampling: queries/day", "± sampling: GPUs", "nameplate MW"], "\(columns)")
         #expect(text.stdout.contains("note: \"± sampling\" is each row's sampling error"))
         let bad = try Self.run(["capacity", w.path, "--budget-mw", "1", "--seed", "x"])
         #expect(bad.status == 64 && bad.stderr.contains("--seed"), "\(bad.stderr)")

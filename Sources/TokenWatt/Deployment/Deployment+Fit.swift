@@ -31,6 +31,7 @@ extension Deployment {
         d.pipelineParallel = pp
         d.expertParallel = ep
         d.gpuCount = max(tp * pp, ep)
+        d.node = node(forGPUs: d.gpuCount)
         return d
     }
 
@@ -89,8 +90,15 @@ extension Deployment {
     /// holds (`checkGroupsFitNodes`).
     func stageLimit(tensorParallel tp: Int, expertParallel ep: Int) -> Int {
         let stages = framework.supportsPipelineParallel && ep == 1 ? model.layers : 1
+        let node = node(forGPUs: Int.max)
         guard node.gpuCount > 1, node.scaleOutBandwidthPerGPU == nil else { return stages }
         return min(stages, node.gpuCount / tp)
+    }
+
+    /// The node a shape of `count` GPUs runs on: `serverNode` where `node` holds fewer.
+    func node(forGPUs count: Int) -> NodeSpec {
+        guard let server = serverNode, count > node.gpuCount, server.gpuCount > node.gpuCount else { return node }
+        return server
     }
 
     /// The tp and ep groups the search tries: every tp the heads allow with no ep group, and for

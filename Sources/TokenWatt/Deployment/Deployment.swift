@@ -4,7 +4,12 @@ import KernelPower
 public struct Deployment: Sendable {
     public let model: ModelArchitecture
     public let gpu: GPUSpec
-    public let node: NodeSpec
+    /// The server the deployment's GPUs sit in (settable for the does-not-fit search's shapes).
+    public internal(set) var node: NodeSpec
+    /// The node a shape of more GPUs than `node` holds takes (`GPUCatalog.node(of:gpuCount:)`): an
+    /// A10 deployment of one GPU runs on a workstation, of two on the 8-GPU server. The
+    /// does-not-fit search sizes its layouts on it, or it suggested tp 32 over workstations.
+    var serverNode: NodeSpec? = nil
     /// GPUs of the deployment (tensor-parallel group × pipeline stages × data-parallel replicas).
     // The layout is settable here so that the does-not-fit search (`smallestFit`) can try other
     // shapes of this deployment by the same rules (`checkShape`, `leavesRoom`).
@@ -76,7 +81,7 @@ public struct Deployment: Sendable {
          expertParallel: Int, precision: Precision, kvPrecision: Precision, framework: Framework,
          attention: AttentionImplementation, lockedClock: Frequency?, powerCap: Power?, host: HostModel,
          sampling: Sampling?, pipelineParallel: Int, memoryUtilization: Double,
-         fitRequirement: FitRequirement = .minimal) throws {
+         fitRequirement: FitRequirement = .minimal, serverNode: NodeSpec? = nil) throws {
         if let reason = model.unsupportedReason { throw DeploymentError.unsupportedModel(reason) }
         let unit = try Self.checkPrecision(precision, model: model, gpu: gpu)
         if let problem = Self.softwareProblem(gpu: gpu, framework: framework, attention: attention, precision: precision, kvPrecision: kvPrecision)
@@ -105,6 +110,7 @@ public struct Deployment: Sendable {
         self.lockedClock = lockedClock; self.powerCap = powerCap
         self.host = host; self.mathUnit = unit
         self.memoryUtilization = memoryUtilization
+        self.serverNode = serverNode
         try checkGroupsFitNodes()
         try checkWeightsFit(requirement: fitRequirement)
     }

@@ -132,7 +132,7 @@ public struct Estimator: Sendable {
                 attention: attention, lockedClock: r.smClockMHz.map { .megahertz($0) },
                 powerCap: r.powerCapWatts.map { .watts($0) }, host: host, sampling: r.sampling, pipelineParallel: pp,
                 memoryUtilization: r.memoryUtilization ?? Deployment.memoryUtilization,
-                fitRequirement: r.fitRequirement ?? .minimal)
+                fitRequirement: r.fitRequirement ?? .minimal, serverNode: gpus.node(of: gpu, gpuCount: Int.max))
         } catch let DeploymentError.unsupportedPrecision(g, p, supported) where r.precision == nil && p == precision.rawValue {
             throw DeploymentError.unsupportedDefaultPrecision(model: model.id, gpu: g, precision: p, supported: supported)
         } catch let refusal as ParallelismRefusal {
