@@ -27,7 +27,8 @@ extension CLITests {
 
     @Test(arguments: ["chat-service", "capped at it"])
     func thePackingNoteCommandGivesItsFigures(workload: String) throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-packing-\(getpid())")
+        // One folder per case: the two cases run at once, and one's cleanup had removed the other's file.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-packing-\(getpid())-\(workload.replacingOccurrences(of: " ", with: "-"))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("w.json")
