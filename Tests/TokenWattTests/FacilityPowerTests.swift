@@ -43,6 +43,16 @@ import Testing
         #expect(p.text().contains("4 of dgx-h100's 8 GPUs: 4/8 of its 10200 W rated system maximum"), "\(p.text())")
     }
 
+    /// Beyond one node the rating is whole servers', as fleet and capacity --sizing nameplate count
+    /// them: 12 H100s (tp 4, three replicas) sit in 2 DGX H100, 20,400 W, not 1.5 × 10,200.
+    @Test func severalNodesAreChargedWholeServers() throws {
+        let e = Estimator()
+        let d = try e.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 12, tensorParallel: 4))
+        let p = try PowerPlan(estimator: e, deployment: d, inputs: .init(batch: 64, inputTokens: 1000, outputTokens: 200))
+        #expect(approx(p.ratedMaximumShare, 2) && approx(p.ratedMaximumWatts, 20400), "\(p.ratedMaximumWatts)")
+        #expect(p.text().contains("12 GPUs on 2 8-GPU dgx-h100 nodes: 2 × its 10200 W rated system maximum"), "\(p.text())")
+    }
+
     /// A DC sum is taken at the wall through the PSU: a GH200 node's 1,250 W is 1,316 W there,
     /// above the 1,263 W worst case it had read below.
     @Test func aDCSumIsRatedAtTheWall() throws {
@@ -75,6 +85,19 @@ import Testing
     func aPeakPUEBelowThePUEIsRefused(_ extra: String) {
         #expect(throws: (any Error).self) { try Self.fleet(extra) }
         do { _ = try Self.fleet(extra) } catch { #expect("\(error)".contains("peakPUE"), "\(error)") }
+    }
+
+    /// A scenario that gives no pue runs at the default (1.54 here, no operator): a peakPUE below
+    /// it is refused too (it had been checked against a given pue only, so 1.05 lowered the peak).
+    @Test func aPeakPUEBelowTheDefaultPUEIsRefused() throws {
+        let text = CapacityAndDiagnosisTests.oneClassFleet.replacingOccurrences(of: "\"pue\": 1.3,", with: "\"peakPUE\": 1.05,")
+        #expect(!text.contains("\"pue\""))
+        do {
+            _ = try readWorkload(text)
+            Issue.record("a peakPUE below the default PUE was accepted")
+        } catch {
+            #expect("\(error)".contains("peakPUE") && "\(error)".contains("default PUE, 1.54"), "\(error)")
+        }
     }
 
     /// The worst-case note gives the servers' nameplate: whole DGX H100 at 10,200 W.

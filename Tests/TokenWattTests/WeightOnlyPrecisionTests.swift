@@ -23,6 +23,21 @@ import Testing
         #expect(decodeInt4 < decodeBF16 * 0.8, "\(gpu): int4 decode \(decodeInt4 / decodeBF16)× BF16")
     }
 
+    /// Block-FP8 experts dequantized on an A100 are read per group, not block-scaled, so neither
+    /// estimate's block-FP8 caveat nor SGLang's "block-FP8 experts" difference is said of them
+    /// (both had been, while the A100 priced them exactly as vLLM's); on an H100 both still are.
+    @Test func dequantizedBlockFP8ExpertsCarryNoBlockFP8Caveat() throws {
+        func deployment(_ gpu: String, _ framework: Framework = .vllm) throws -> Deployment {
+            try Self.estimator.deployment(DeploymentRequest(model: "Qwen/Qwen3-30B-A3B-FP8", gpu: gpu, framework: framework))
+        }
+        let a100 = try deployment("a100-sxm-80gb"), h100 = try deployment("h100-sxm")
+        #expect(!a100.hasBlockScaledFP8Experts && h100.hasBlockScaledFP8Experts)
+        #expect(!PublishedServing.servingCaveats(for: a100).contains(PublishedServing.blockFP8MoECaveat))
+        #expect(PublishedServing.servingCaveats(for: h100).contains(PublishedServing.blockFP8MoECaveat))
+        #expect(!QueryEstimate.sglangDifference(try deployment("a100-sxm-80gb", .sglang)).contains("block-FP8"))
+        #expect(QueryEstimate.sglangDifference(try deployment("h100-sxm", .sglang)).contains("block-FP8"))
+    }
+
     /// FP8 on an A100 runs as vLLM's FP8 Marlin does (W8A16): dequantized to BF16, with the note
     /// estimate gives INT4; a V100 (no Marlin FP8) still refuses it.
     @Test func fp8IsDequantizedOnAmpere() throws {

@@ -4,6 +4,14 @@ import KernelPower
 public struct Deployment: Sendable {
     public let model: ModelArchitecture
     public let gpu: GPUSpec
+    /// Whether the expert GEMMs carry FP8 block scales on FP8 tensor cores (`FusedLayerPlanner`'s
+    /// `blockScaledB`): an FP8 mixture of experts with a weight block. Dequantized on a GPU
+    /// without FP8 units (FP8 Marlin) they are read per group, not block-scaled, and the
+    /// caveats on block-FP8 expert kernels do not apply there.
+    public var hasBlockScaledFP8Experts: Bool {
+        model.moe != nil && precision == .fp8 && model.fp8WeightBlock != nil && mathUnit == .tensor(.fp8)
+    }
+
     /// The server the deployment's GPUs sit in (settable for the does-not-fit search's shapes).
     public internal(set) var node: NodeSpec
     /// The node a shape of more GPUs than `node` holds takes (`GPUCatalog.node(of:gpuCount:)`): an

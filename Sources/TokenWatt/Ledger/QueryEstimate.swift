@@ -170,7 +170,7 @@ public struct QueryEstimate: Sendable {
     /// exactly as `--framework vllm --sampling direct`, read as if its experts made the difference.
     static func sglangDifference(_ d: Deployment) -> String {
         let sampler = "its sampler (top-p without sorting the logits, FlashInfer's sorting-free kernels)"
-        guard d.model.moe != nil, d.precision == .fp8, d.model.fp8WeightBlock != nil else {
+        guard d.hasBlockScaledFP8Experts else {
             return "; vLLM's kernels and host: SGLang's only modelled difference from vLLM here is \(sampler), "
                 + "so it prices as --framework vllm --sampling direct at the same step budget"
         }

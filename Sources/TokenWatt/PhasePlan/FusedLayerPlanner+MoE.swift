@@ -55,7 +55,7 @@ extension FusedLayerPlanner {
             shape.routing = ExpertRouting(experts: Double(localExperts), tokens: globalTokens,
                                           probability: Double(moe.expertsPerToken) / Double(moe.experts))
             // Block scales slow vLLM's Triton W8A8 kernel; dequantized (FP8 Marlin) they are read per group.
-            shape.blockScaledB = d.precision == .fp8 && unit == .tensor(.fp8) && m.fp8WeightBlock != nil
+            shape.blockScaledB = d.hasBlockScaledFP8Experts
             return Kernel(name, .gemm(shape))
         }
         let h = hidden

@@ -109,7 +109,9 @@ public struct PowerPlan: Sendable {
         powerLimitWatts = d.powerLimitWatts
         peakWatts = d.worstCaseWallWatts(estimator)
         worstCaseBasis = d.worstCaseBasis(estimator)
-        ratedMaximumShare = n / Double(node.gpuCount)
+        // Part of one node by its GPUs' share; beyond one node whole servers, as fleet and
+        // capacity --sizing nameplate count them (12 GPUs on 8-GPU nodes: 2 nodes, not 1.5).
+        ratedMaximumShare = n <= Double(node.gpuCount) ? n / Double(node.gpuCount) : (n / Double(node.gpuCount)).rounded(.up)
         ratedMaximumWatts = node.maxWallPower.watts * ratedMaximumShare
         shareOfLimit = wattsPerGPU / d.powerLimitWatts
         annualKilowattHours = Self.annualKilowattHours(wall: totalWatts, idle: idleWatts, inputs)
@@ -180,7 +182,7 @@ public struct PowerPlan: Sendable {
             : "\(formatNumber(node.maxPower.watts)) W, the \(node.maxPowerBasis.words), ÷ PSU efficiency \(formatNumber(node.psuEfficiency))"
         if n == node.gpuCount { return "\(node.id): \(rating)" }
         if n < node.gpuCount { return "\(n) of \(node.id)'s \(node.gpuCount) GPUs: \(n)/\(node.gpuCount) of its \(rating), pro rata" }
-        return "\(n) GPUs on \(node.gpuCount)-GPU \(node.id) nodes: \(formatNumber(ratedMaximumShare, significant: 4)) × its \(rating), pro rata"
+        return "\(n) GPUs on \(formatNumber(ratedMaximumShare)) \(node.gpuCount)-GPU \(node.id) nodes: \(formatNumber(ratedMaximumShare)) × its \(rating), whole servers"
     }
 
     /// Where the rated maximum comes from, for the assumptions.
@@ -188,7 +190,9 @@ public struct PowerPlan: Sendable {
         let node = deployment.node
         return "rated maximum = the node catalog's maxPowerWatts for \(node.id) (\(node.maxPowerBasis.words)"
             + (node.maxPowerBasis == .dc ? ", ÷ PSU efficiency at the wall" : "") + ")"
-            + (ratedMaximumShare == 1 ? "" : " × \(deployment.gpuCount)/\(node.gpuCount) for the GPUs used, the deployment's share of the node's rating")
+            + (ratedMaximumShare == 1 ? "" : ratedMaximumShare < 1
+                ? " × \(deployment.gpuCount)/\(node.gpuCount) for the GPUs used, the deployment's share of the node's rating"
+                : " × \(formatNumber(ratedMaximumShare)) whole servers for the \(deployment.gpuCount) GPUs, as fleet and capacity count them")
             + "; \(node.source(of: "maxPowerWatts"))"
     }
 

@@ -9,8 +9,7 @@ extension PublishedServing {
     public static func servingCaveats(for d: Deployment) -> [String] {
         var caveats: [String] = []
         if d.gpu.vendor == "amd" { caveats.append(amdServingCaveat) }
-        if d.model.moe != nil, d.precision == .fp8, d.model.fp8WeightBlock != nil, d.framework.isFused,
-           !d.framework.streamsBlockFP8LikeSixteenBit {
+        if d.hasBlockScaledFP8Experts, d.framework.isFused, !d.framework.streamsBlockFP8LikeSixteenBit {
             caveats.append(blockFP8MoECaveat)
         }
         if d.framework == .trtllm { caveats.append(tensorRTLLMCaveat) }

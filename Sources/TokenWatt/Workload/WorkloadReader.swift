@@ -173,13 +173,20 @@ extension WorkloadReader.Context {
                          pue: givenPUE ?? .fixed(providerPUE?.value ?? LedgerSettings.defaultPUE), pueIsDefault: givenPUE == nil,
                          sameDrawsAs: sameDrawsAs, emissions: accounting)
         s.pueProvider = providerPUE == nil ? nil : provider?.id
+        // Against the PUE the scenario runs at, given or not: an operator's 1.14 or the industry's
+        // 1.54 had let a peakPUE of 1.05 through, lowering the peak MW below the year's mean.
+        if let peak = peakPUE, peak < s.pue.mean {
+            let source = givenPUE != nil ? "pue" : providerPUE != nil ? "operator's published PUE" : "default PUE"
+            throw InputError.invalidValue(file: file, field: "\(path).peakPUE", value: formatNumber(peak),
+                                          expected: "at least the scenario's \(source), \(formatNumber(s.pue.mean, significant: 3)) on average: the hot hours' PUE is the year's highest")
+        }
         s.peakPUE = peakPUE
         s.queriesPerDayIsDefault = perDayIsDefault
         return s
     }
 
     /// A kernel scenario's `peakPUE` (nil where not given): a number from 1 to the PUE range's
-    /// top, not below a fixed `pue` (the hot hours' PUE is the year's highest). A mix or
+    /// top (the scenario's own PUE, given or not, is checked against it once resolved). A mix or
     /// throughput table has no provisioned fleet whose MW it would take, so it is refused there.
     func peakPUE(_ o: inout JSONObjectReader, path: String, kind: String, pue: Distribution?) throws -> Double? {
         let range = LedgerSettings.pueRange
@@ -188,10 +195,6 @@ extension WorkloadReader.Context {
         guard kind == "kernel" else {
             throw InputError.invalidValue(file: file, field: "\(path).peakPUE", value: formatNumber(peak),
                                           expected: "no peakPUE on a \(kind) scenario: it takes a kernel fleet's peak facility MW, which a \(kind) has none of")
-        }
-        if case let .fixed(annual)? = pue, peak < annual {
-            throw InputError.invalidValue(file: file, field: "\(path).peakPUE", value: formatNumber(peak),
-                                          expected: "at least the scenario's pue \(formatNumber(annual)): the hot hours' PUE is the year's highest")
         }
         return peak
     }
