@@ -199,26 +199,24 @@ extension Capacity {
     }
 
     /// Wall watts of the servers `r`'s fleet fills at `scale` times its traffic, each at its
-    /// rated maximum (`NodeSpec.maxWallPower`): each deployment's classes on whole replicas, their
-    /// GPUs packed into whole servers as `fleet` counts nodes (`ServerUse`). A deployment whose
-    /// server is unknown counts its replicas at their worst case. In the hardware's order, so
-    /// the sum is the same on every run.
+    /// rated maximum: each class on whole replicas, packed into whole servers per deployment
+    /// (`ServerUse.group`) and summed as `fleet` sums its nameplate (`KernelFleet.nameplateWallWatts`),
+    /// so the two cannot drift apart. A deployment whose server is unknown counts its replicas at
+    /// their worst case.
     static func nameplateWallWatts(_ r: FleetResult, scale: Double) -> Double {
-        var order: [String] = [], gpus: [String: Int] = [:], fallback = 0.0
+        let nodes = Dictionary(r.servers.map { ($0.deployment, $0.node) }, uniquingKeysWith: { first, _ in first })
+        var scaled: [HardwareUse] = [], fallback = 0.0
         for h in r.hardware where h.gpus > 0 {
             let replicas = HardwareUse.wholeReplicas(needed: h.replicasNeeded * scale)
-            guard r.servers.contains(where: { $0.deployment == h.deployment }) else {
+            guard nodes[h.deployment] != nil else {
                 fallback += Double(replicas) * Sizing.worstCase.wallWatts(h)
                 continue
             }
-            if gpus[h.deployment] == nil { order.append(h.deployment) }
-            gpus[h.deployment, default: 0] += replicas * h.gpusPerReplica
+            var s = h
+            s.gpus = replicas * h.gpusPerReplica
+            scaled.append(s)
         }
-        return order.reduce(fallback) { total, deployment in
-            guard let node = r.servers.first(where: { $0.deployment == deployment })?.node, node.gpuCount > 0 else { return total }
-            let servers = ((gpus[deployment] ?? 0) + node.gpuCount - 1) / node.gpuCount
-            return total + Double(servers) * node.maxWallPower.watts
-        }
+        return fallback + KernelFleet.nameplateWallWatts(ServerUse.group(scaled, nodes: nodes))
     }
 
     /// The largest multiple of the workload's traffic whose fleet fits `budgetWatts` (nil: not
