@@ -417,6 +417,26 @@ import Testing
         #expect(!message.contains("measured_time_ms") && !message.contains("measured_forward_energy_j") && !message.contains(": measured "), "\(message)")
     }
 
+    /// A serve run measured on an A100 was planned at a step budget of 8192, where `predict`
+    /// prices the same row at vLLM's A100 default of 2048: a 3000-token prompt ran as one chunk
+    /// in the fit and two in the prediction it was scored against.
+    @Test func plansAServeRunAtTheGPUsDefaultStepBudget() throws {
+        let estimator = Estimator()
+        let row = "meta-llama/Llama-3.1-8B-Instruct,a100-sxm-80gb,serve,8,3000,256"
+        let csv = try Self.ownRunsCSV("model,gpu,phase,batch,input_tokens,output_tokens", [row], estimator: estimator)
+        let run = try #require(try Self.runs(csv).first)
+        let planned = try UserCalibration.userRun(run, estimator: estimator).row
+        let d = try estimator.deployment(run.request.deployment, context: run.label)
+        func weights(budget: Int) throws -> [Double] {
+            let r = ServingRequest(batch: 8, inputTokens: 3000, outputTokens: 256, tokenBudget: budget)
+            let local = ServingEstimator.localBatch(r, budget: try KVCacheBudget(deployment: d, request: r), ranks: d.attentionRanks)
+            return ContinuousPlan(request: r, local: local).meanStep.map(\.weight)
+        }
+        #expect(ServingRequest.defaultTokenBudget(for: d) == 2048)
+        #expect(try weights(budget: 2048) != weights(budget: 8192))
+        #expect(try planned.passes.map(\.weight) == weights(budget: 2048))
+    }
+
     /// `measured_energy_j` was echoed unread and the fit fell back to power only, exit 0.
     @Test func refusesAnUnknownMeasuredColumn() throws {
         let csv = "model,gpu,phase,batch,input_tokens,measured_gpu_power_w,measured_energy_j\nqwen2-1.5b,a10,forward,1,128,60,8\n"

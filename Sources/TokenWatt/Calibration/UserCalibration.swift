@@ -193,7 +193,10 @@ public enum UserCalibration {
         case .forward: passes = [(try planner.program(for: .prefill(batch: run.request.batch, tokens: run.request.inputTokens)), 1)]
         case .decodeStep: passes = [(try planner.program(for: .decode(batch: run.request.batch, context: run.request.inputTokens)), 1)]
         case .serve:
-            let request = ServingRequest(batch: run.request.batch, inputTokens: run.request.inputTokens, outputTokens: run.request.outputTokens)
+            // At the step budget `predict` prices the same row at (the engine's default for the GPU):
+            // at 8192 on every GPU, a run measured on an A100 was planned as an engine it was not.
+            let request = ServingRequest(batch: run.request.batch, inputTokens: run.request.inputTokens, outputTokens: run.request.outputTokens,
+                                         tokenBudget: ServingRequest.defaultTokenBudget(for: d))
             let local = ServingEstimator.localBatch(request, budget: try KVCacheBudget(deployment: d, request: request),
                                                     ranks: d.attentionRanks)
             passes = try ContinuousPlan(request: request, local: local).meanStep.map { (try planner.program(for: $0.phase), $0.weight) }
