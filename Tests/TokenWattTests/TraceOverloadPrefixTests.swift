@@ -26,6 +26,21 @@ import Testing
         #expect(!text.contains("at a batch of 64"))
     }
 
+    /// The text names the engine the log ran on: its batch ceiling and step budget, which only the
+    /// JSON had carried; under hf there is no step budget to name.
+    @Test func theTextNamesTheEnginesBatchAndStepBudget() throws {
+        let d = try estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "a100-sxm-80gb"))
+        var o = TraceReplay.Options()
+        o.maxBatch = 64
+        o.tokenBudget = ServingRequest.defaultTokenBudget(for: d)
+        let text = TraceSummary().text(deployment: d, options: o, file: "t.csv")
+        #expect(text.contains("engine            vllm, up to 64 sequences per replica (--max-batch), step budget 2048 tokens"), "\(text)")
+        var hf = DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "a100-sxm-80gb")
+        hf.framework = .hf
+        let h = TraceSummary().text(deployment: try estimator.deployment(hf), options: o, file: "t.csv")
+        #expect(h.contains("(hf runs no step budget)") && !h.contains("step budget 2048"), "\(h)")
+    }
+
     static let mooncake = (0..<4).map { i in
         "{\"timestamp\": \(1000 * i), \"input_length\": 2048, \"output_length\": 10, \"hash_ids\": [0, 1, 2, \(100 + i)]}"
     }

@@ -7,6 +7,7 @@ extension TraceSummary {
         let q = perRequest.statistics
         var s = "TokenWatt trace — \(file) on \(o.replicas) × [\(d.gpuCount) × \(d.gpu.id), \(d.model.id), \(d.precision.rawValue)]\n\n"
         s += "  requests          \(perRequest.count) over \(formatNumber(durationSeconds / 3600, significant: 4)) h (\(inputTokens) input, \(outputTokens) output tokens)\n"
+        s += engineLine(deployment: d, options: o)
         s += "  energy            \(formatNumber(totalWh, significant: 5)) Wh at the \(o.boundary.rawValue) boundary\(Self.pueClause(o)) (GPUs while busy: \(formatNumber(gpuWh, significant: 5)) Wh)\n"
         if owedIdleWh > 0 {
             s += "  idle owed         \(formatNumber(owedIdleWh, significant: 3)) Wh of the replicas' idle time had not been charged to a request when the log ended (in the energy above, not in the requests')\n"
@@ -52,6 +53,14 @@ extension TraceSummary {
              x.requests > 0 ? formatPercent(x.busy / Double(x.requests), decimals: 0) : "–"]
         })
         return s
+    }
+
+    /// The engine the log is priced on: its batch ceiling and step budget, which JSON carried and
+    /// the text never said (a trace on an A100 runs at 2048 tokens a step, on an H100 at 8192).
+    func engineLine(deployment d: Deployment, options o: TraceReplay.Options) -> String {
+        let budget = d.framework.isFused ? ", step budget \(o.tokenBudget) tokens (--token-budget, else the engine's default for the GPU)"
+            : " (\(d.framework.rawValue) runs no step budget)"
+        return "  engine            \(d.framework.rawValue), up to \(o.maxBatch) sequences per replica (--max-batch)\(budget)\n"
     }
 
     /// The batch the overloaded requests were priced at: the top rung of their ladder, which the
