@@ -193,3 +193,15 @@ import Testing
         #expect(!r.notes.contains(PublishedServing.amdServingCaveat))
     }
 }
+
+/// A scenario's GPU named by an alias other GPUs' names extend ("a100": the SXM4 80GB, beside two
+/// PCIe cards) is said as `estimate` says it of `--gpu a100`; fleet had priced it with no word.
+@Suite struct FleetAliasNoteTests {
+    @Test func anAmbiguousGPUAliasIsNamed() throws {
+        let alias = #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "a100"}"#
+        let notes = try runWorkload(kernelWorkload(deployment: alias), samples: 50)[0].notes
+        #expect(notes.contains { $0.hasPrefix("'a100' reads as a100-sxm-80gb") && $0.contains("a100-pcie-80gb") }, "\(notes)")
+        let id = #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "a100-sxm-80gb"}"#
+        #expect(!(try runWorkload(kernelWorkload(deployment: id), samples: 50)[0].notes.contains { $0.contains("reads as") }))
+    }
+}

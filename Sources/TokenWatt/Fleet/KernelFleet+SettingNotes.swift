@@ -10,6 +10,7 @@ extension KernelFleet {
     /// runs several; deployments no class with traffic uses are left out.
     /// A deployment in `unbound` (`unboundCaps`) is capped where no step reaches the cap: it is
     /// said so, as `estimate` says it, and not counted as running at a setting the band did not use.
+    /// A GPU named by an ambiguous alias gets `GPUCatalog.aliasNote`.
     func settingNotes(band: Bool, unbound: [String] = []) throws -> [String] {
         let used = kernel.deployments.filter { named in kernel.classes.contains { $0.deployment == named.name && $0.share > 0 } }
         var notes: [String] = [], tuned: [String] = []
@@ -22,6 +23,9 @@ extension KernelFleet {
                 tuned.append(named.name)
             }
             notes += SettingCaveats.notes(d).map { prefix + $0 }
+            // A GPU named by an alias other GPUs' names extend, as `estimate` says of its flag:
+            // a scenario's "a100" priced the SXM4 80GB server with no word of it.
+            if let alias = estimator.gpus.aliasNote(named.request.gpu) { notes.append(prefix + alias) }
         }
         guard band, !tuned.isEmpty else { return notes }
         let who = used.count == 1 ? "the scenario runs" : tuned.count == 1 ? "deployment \(tuned[0]) runs" : "deployments \(tuned.joined(separator: ", ")) run"
