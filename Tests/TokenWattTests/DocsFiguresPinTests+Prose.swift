@@ -97,6 +97,24 @@ extension DocsFiguresPinTests {
         #expect(ReadmeFiguresTests.states(readme[0], level) && ReadmeFiguresTests.states(readme[1], String(pairs)), "README \(readme); the report \(level) and \(pairs) %")
     }
 
+    /// `--framework sglang` against InferenceMAX's DeepSeek-R1-0528 FP8 runs on SGLang: 1,024 + 1,024
+    /// tokens on 8 H200s and 8 B200s, and the worst configuration of every length and GPU count.
+    @Test func sglangStepsInProseQuoteTheRows() throws {
+        let q = try ProseFiguresTests.groups(#"its InferenceMAX steps at 1,024 \+ 1,024 tokens on 8 GPUs within ([0-9]+) % at 16 and 64 requests, ([0-9]+)–([0-9]+) % short at 4; at other lengths and on 4 GPUs up to ([0-9]+) % short: tp 4 at 8,192 \+ 1,024 tokens and 32 requests"#,
+                                             in: try ProseFiguresTests.text("README.md"))
+        let runs = Self.serving.filter { $0.metric == "tpot_ms" && $0.label.hasPrefix("InferenceMAX DeepSeek-R1-0528 ") && $0.label.hasSuffix("(SGLang)")
+            && ($0.gpu == "h200" || $0.gpu == "b200") }
+        func errors(_ length: String, _ requests: [Int]) -> [Double] {
+            runs.filter { r in r.label.contains("8×") && r.label.contains(" \(length), ") && requests.contains { r.label.contains("concurrency \($0) ") } }.map { $0.relativeError * 100 }
+        }
+        let busy = errors("1024/1024", [16, 64]).map(abs), four = errors("1024/1024", [4]).map { -$0 }
+        let worst = try #require(runs.min { $0.relativeError < $1.relativeError })
+        try #require(busy.count == 4 && four.count == 2, "\(busy) \(four)")
+        #expect(q[0] == String(Int((busy.max() ?? 0).rounded(.up))), "README within \(q[0]) %; the runs \(busy)")
+        Self.expectQuotes([q[1], q[2], q[3]], [four.min() ?? 0, four.max() ?? 0, -worst.relativeError * 100], "README's SGLang steps")
+        #expect(worst.label.contains("4×B200 8192/1024, concurrency 32"), "the most short is \(worst.label)")
+    }
+
     /// The roofline kernel's streaming and FP32-bound points: signed biases of the family rows.
     @Test func rooflineProseQuotesTheReport() throws {
         let pr = "published-roofline"

@@ -53,6 +53,16 @@ extension ProseFiguresTests {
         Self.expectQuotes(shown, joules, "README's pipeline layouts")
     }
 
+    /// The sort top-p costs: the query's GPU energy with it less that with `--sampling direct`, as a share.
+    @Test func topPSortShareQuotesTheEstimate() throws {
+        let shown = try Self.groups(#"PyTorch sampler: ([0-9.]+) % of the GPU energy of a Llama-3\.1-70B query of 1000 \+ 300 tokens on 4 H100s at batch 256\)"#, in: try Self.text("README.md"))
+        let wh = try [Sampling.topP, .direct].map { s in
+            let d = try Self.estimator.deployment(DeploymentRequest(model: Self.llama70B, gpu: "h100-sxm", gpus: 4, sampling: s))
+            return try Self.receipt(d, batch: 256, input: 1000, output: 300).ledger.total(at: .gpu).wattHours
+        }
+        Self.expectQuotes(shown, [(1 - wh[1] / wh[0]) * 100], "README's top-p share")
+    }
+
     /// Three models on 8 H100s at tp 8, 32,000 + 1,000 tokens, at the batch memory allows.
     @Test func hybridModelFiguresQuoteTheEstimate() throws {
         let shown = try Self.groups(#"Qwen3-Next-80B-A3B gives ([0-9,]+) output tokens/s at ([0-9.]+) Wh of GPU energy per query \(batch ([0-9]+)\), Qwen3-30B-A3B-Instruct-2507 ([0-9,]+) at ([0-9.]+) \(batch ([0-9]+)\), Qwen3-32B ([0-9,]+) at ([0-9.]+) \(batch ([0-9]+)\)"#,

@@ -98,6 +98,9 @@ extension CLITests {
         let figures = try ["totalWh", "totalWhLow", "totalWhHigh"].map { try #require(json[$0] as? Double, "no \($0)") }
         #expect(Self.rounds(q[0], mean), "README \(q[0]) Wh a request; trace \(mean)")
         for (shown, value) in zip(q.dropFirst(), figures) { #expect(Self.rounds(shown, value), "README \(shown) Wh; trace \(value)") }
+        let raw = try String(contentsOf: packageRoot.appendingPathComponent("docs/methodology.md"), encoding: .utf8)
+        let sorted = try Self.captures(#"both now cost the sorted log's ([0-9,]+) Wh to the last digit"#, in: raw.split(whereSeparator: \.isWhitespace).joined(separator: " "))[0]
+        #expect(Self.rounds(sorted, figures[0]), "methodology §10 \(sorted) Wh; trace \(figures[0])")
     }
 }
 
@@ -116,5 +119,42 @@ extension CLITests {
             #expect(Self.rounds(total, wh / 1e6), "README \(total) MWh; trace at a \(window) s window \(wh / 1e6)")
             if window == "3000" { #expect(Self.rounds(owed, idle / wh * 100), "README owes +\(owed) %; trace \(idle / wh * 100) %") }
         }
+    }
+}
+
+extension CLITests {
+    /// Methodology §6: a steady log of 0.5 query/s of 1000 + 1000 tokens replayed on one replica of
+    /// Llama-3.1-70B on 4 H100 runs at a fractional batch, against `estimate --load 0.5`'s whole one.
+    @Test(.enabled(if: hasSharedData)) func steadyLogExampleIsWhatTraceAndEstimatePrint() throws {
+        let raw = try String(contentsOf: packageRoot.appendingPathComponent("docs/methodology.md"), encoding: .utf8)
+        let q = try Self.captures(#"\(0\.5 query/s: ([0-9.]+) sequences, ([0-9.]+) Wh of GPU energy against ([0-9.]+) at batch ([0-9]+)\)"#,
+                                  in: raw.split(whereSeparator: \.isWhitespace).joined(separator: " "))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tokenwatt-steady-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("steady.csv")
+        try (["t,input,output"] + (0..<3000).map { "\($0 * 2),1000,1000" }).joined(separator: "\n").write(to: log, atomically: true, encoding: .utf8)
+        let model = ["--model", "meta-llama/Llama-3.1-70B-Instruct", "--gpu", "h100-sxm", "--gpus", "4"]
+        let r = try Self.run(["trace", log.path, "--time-column", "t", "--input-column", "input", "--output-column", "output", "--replicas", "1", "--format", "json"] + model)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stderr)")
+        let gpuWh = try #require(json["gpuWh"] as? Double) / 3000
+        let batch = try #require((json["hourly"] as? [[String: Any]])?.first?["meanBatch"] as? Double)
+        #expect(Self.rounds(q[0], batch) && Self.rounds(q[1], gpuWh), "methodology \(q[0]) sequences, \(q[1]) Wh; trace \(batch), \(gpuWh)")
+        let e = try #require(try JSONSerialization.jsonObject(with: Data(try Self.run(["estimate"] + model + ["--batch", "64", "--input", "1000", "--output", "1000",
+                                                                                                          "--load", "0.5", "--format", "json"]).stdout.utf8)) as? [String: Any])
+        let at = try #require(e["atLoad"] as? [String: Any])
+        let wh = try #require((at["whPerQuery"] as? [String: Double])?["gpu"]), inFlight = try #require(at["sequencesInFlight"] as? Double)
+        #expect(Self.rounds(q[2], wh) && q[3] == String(Int(inFlight)), "methodology \(q[2]) Wh at batch \(q[3]); estimate \(wh) at \(inFlight)")
+
+        // §10 tells the same comparison: the replay's fractional batch against estimate's whole one.
+        let text = raw.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let ladder = try Self.captures(#"now ([0-9.]+) at ([0-9.]+), between batch 10's [0-9.]+ and batch 11's\. That is not `estimate --load`, which prices the whole number of sequences at or above its Little's-law mean \(11 for a mean of ([0-9.]+): ([0-9.]+) Wh\)"#, in: text)
+        let mean = try #require(at["meanSequencesInFlight"] as? Double)
+        #expect(Self.rounds(ladder[0], gpuWh) && Self.rounds(ladder[1], batch) && Self.rounds(ladder[2], mean) && Self.rounds(ladder[3], wh),
+                "methodology §10 \(ladder); trace \(gpuWh) at \(batch), estimate \(wh) at a mean of \(mean)")
+        let above = try Self.captures(#"\(\+([0-9.]+) % at 0\.5 query/s, ([0-9.]+) % at the facility;"#, in: text)
+        let facility = try #require(json["totalWh"] as? Double) / 3000, facilityAtLoad = try #require((at["whPerQuery"] as? [String: Double])?["facility"])
+        #expect(Self.rounds(above[0], (gpuWh / wh - 1) * 100) && Self.rounds(above[1], (facility / facilityAtLoad - 1) * 100),
+                "methodology §10 +\(above[0]) %, \(above[1]) %; trace against estimate \((gpuWh / wh - 1) * 100), \((facility / facilityAtLoad - 1) * 100)")
     }
 }
