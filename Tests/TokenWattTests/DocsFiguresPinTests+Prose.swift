@@ -102,7 +102,7 @@ extension DocsFiguresPinTests {
     @Test func sglangStepsInProseQuoteTheRows() throws {
         let q = try ProseFiguresTests.groups(#"its InferenceMAX steps at 1,024 \+ 1,024 tokens on 8 GPUs within ([0-9]+) % at 16 and 64 requests, ([0-9]+)–([0-9]+) % short at 4; at other lengths and on 4 GPUs up to ([0-9]+) % short: tp 4 at 8,192 \+ 1,024 tokens and 32 requests"#,
                                              in: try ProseFiguresTests.text("README.md"))
-        let runs = Self.serving.filter { $0.metric == "tpot_ms" && $0.label.hasPrefix("InferenceMAX DeepSeek-R1-0528 ") && $0.label.hasSuffix("(SGLang)")
+        let runs = Self.serving.filter { $0.metric == "tpot_ms" && $0.label.hasPrefix("InferenceMAX DeepSeek-R1-0528 ") && $0.label.hasSuffix("(SGLang)") && !$0.label.contains("NVFP4")
             && ($0.gpu == "h200" || $0.gpu == "b200") }
         func errors(_ length: String, _ requests: [Int]) -> [Double] {
             runs.filter { r in r.label.contains("8×") && r.label.contains(" \(length), ") && requests.contains { r.label.contains("concurrency \($0) ") } }.map { $0.relativeError * 100 }

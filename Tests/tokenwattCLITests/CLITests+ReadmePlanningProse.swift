@@ -9,7 +9,7 @@ import Testing
 extension CLITests {
     /// README as one line: a sentence broken over lines (and list indentation) reads as one.
     static func readmeProse() throws -> String {
-        let raw = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let raw = try String(contentsOf: Self.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         return raw.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
@@ -34,7 +34,7 @@ extension CLITests {
     /// The indented excerpt under "Llama-3.1-70B on 4 × H100, batch 64, 1000 + 500 tokens, TTFT ≤ 500
     /// ms, ITL ≤ 40 ms": every line of it is a line `tune` prints for those flags.
     @Test(.enabled(if: hasSharedData)) func tuneExcerptIsWhatTunePrints() throws {
-        let lines = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8).components(separatedBy: "\n")
+        let lines = try String(contentsOf: Self.packageRoot.appendingPathComponent("README.md"), encoding: .utf8).components(separatedBy: "\n")
         let start = try #require(lines.firstIndex(of: "  4 × H100, batch 64, 1000 + 500 tokens, TTFT ≤ 500 ms, ITL ≤ 40 ms:"), "the excerpt is gone")
         let excerpt = lines[(start + 2)...].prefix { $0 != "  ```" }.map { String($0.dropFirst(2)) }
         try #require(lines[start + 1] == "  ```" && excerpt.count >= 4, "the excerpt is not a fenced block")
@@ -98,7 +98,7 @@ extension CLITests {
         let figures = try ["totalWh", "totalWhLow", "totalWhHigh"].map { try #require(json[$0] as? Double, "no \($0)") }
         #expect(Self.rounds(q[0], mean), "README \(q[0]) Wh a request; trace \(mean)")
         for (shown, value) in zip(q.dropFirst(), figures) { #expect(Self.rounds(shown, value), "README \(shown) Wh; trace \(value)") }
-        let raw = try String(contentsOf: packageRoot.appendingPathComponent("docs/methodology.md"), encoding: .utf8)
+        let raw = try String(contentsOf: Self.packageRoot.appendingPathComponent("docs/methodology.md"), encoding: .utf8)
         let sorted = try Self.captures(#"both now cost the sorted log's ([0-9,]+) Wh to the last digit"#, in: raw.split(whereSeparator: \.isWhitespace).joined(separator: " "))[0]
         #expect(Self.rounds(sorted, figures[0]), "methodology §10 \(sorted) Wh; trace \(figures[0])")
     }
@@ -126,7 +126,7 @@ extension CLITests {
     /// Methodology §6: a steady log of 0.5 query/s of 1000 + 1000 tokens replayed on one replica of
     /// Llama-3.1-70B on 4 H100 runs at a fractional batch, against `estimate --load 0.5`'s whole one.
     @Test(.enabled(if: hasSharedData)) func steadyLogExampleIsWhatTraceAndEstimatePrint() throws {
-        let raw = try String(contentsOf: packageRoot.appendingPathComponent("docs/methodology.md"), encoding: .utf8)
+        let raw = try String(contentsOf: Self.packageRoot.appendingPathComponent("docs/methodology.md"), encoding: .utf8)
         let q = try Self.captures(#"\(0\.5 query/s: ([0-9.]+) sequences, ([0-9.]+) Wh of GPU energy against ([0-9.]+) at batch ([0-9]+)\)"#,
                                   in: raw.split(whereSeparator: \.isWhitespace).joined(separator: " "))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tokenwatt-steady-\(getpid())")
