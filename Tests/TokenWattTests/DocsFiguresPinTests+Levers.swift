@@ -78,18 +78,24 @@ extension DocsFiguresPinTests {
         #expect(ReadmeFiguresTests.states(quoted, nodes), "README says \(quoted) nodes; the report \(nodes)")
     }
 
-    /// The headline table's ML.ENERGY v3 J/token by kind of model (dense, mixture-of-experts, Mamba-2
-    /// hybrid), which the report does not split out: from the v3 rows, each model's kind from the catalog.
-    @Test(.enabled(if: sharedData != nil)) func v3ByModelKindQuotesTheRows() throws {
-        let records = try MLEnergyValidation.run(dataDirectory: try #require(sharedData), estimator: Self.estimator).records
+    /// ML.ENERGY v3's J/token MAPE of dense, mixture-of-experts and Mamba-2 hybrid models, in
+    /// that order, each model's kind from the catalog (README's table and methodology §7 quote it).
+    static func v3ByModelKind() throws -> [Figure] {
+        let records = try MLEnergyValidation.run(dataDirectory: try #require(sharedData), estimator: estimator).records
             .filter { $0.metric == "j_per_token" && $0.estimator == "tokenwatt" }
         func kind(_ r: ValidationRecord) throws -> Int {
             let id = try #require(r.setting?["model"], "\(r.label) has no model")
-            let m = try Self.estimator.models.model(id)
+            let m = try estimator.models.model(id)
             return m.hybrid != nil ? 2 : m.moe != nil ? 1 : 0
         }
         let kinds = try records.map(kind)
-        let figures = (0..<3).map { k in Self.mape(zip(records, kinds).filter { $0.1 == k }.map(\.0)) }
+        return (0..<3).map { k in mape(zip(records, kinds).filter { $0.1 == k }.map(\.0)) }
+    }
+
+    /// The headline table's ML.ENERGY v3 J/token by kind of model (dense, mixture-of-experts, Mamba-2
+    /// hybrid), which the report does not split out: from the v3 rows, each model's kind from the catalog.
+    @Test(.enabled(if: sharedData != nil)) func v3ByModelKindQuotesTheRows() throws {
+        let figures = try Self.v3ByModelKind()
         let cells = try Self.readmeCells("ML.ENERGY v3, dense / mixture-of-experts / Mamba-2 hybrid")
         #expect(Self.numbers(cells[2]) == figures.map { String($0.n) }, "README \(cells[2]); the rows \(figures)")
         let shown = Self.numbers(cells[3])
