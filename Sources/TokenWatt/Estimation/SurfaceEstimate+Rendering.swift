@@ -39,7 +39,7 @@ extension SurfaceEstimate {
             ("maxBatch", numbers(formula.maxBatch)),
             ("busyFraction", .optionalNumber(formula.busy)), ("pue", .num(formula.pue)),
             ("batchLimit", .str(formula.batchLimit.rawValue)), ("prefillShare", .null), ("powerLimited", .null), ("promptChunking", .null), ("atLoad", .null),
-            ("range", range.map { QueryRange.json($0.band, low: $0.low, high: $0.high) } ?? .null),
+            ("range", range.map { QueryRange.json($0.band, low: $0.low, high: $0.high, caveat: formula.bandCaveat) } ?? .null),
             ("settings", QueryEstimate.settingsJSON(d, request: request, requestedBatch: request.batch, reference: reference)),
             ("assumptions", .array(caveats.map(JSONValue.str))),
         ])

@@ -94,7 +94,7 @@ extension QueryEstimate {
     /// another calibration, whose `assumptions` say why).
     var rangeJSON: [(String, JSONValue)] {
         guard let g = range else { return [("range", .null)] }
-        return [("range", QueryRange.json(g.band, low: g.low, high: g.high))]
+        return [("range", QueryRange.json(g.band, low: g.low, high: g.high, caveat: g.caveat))]
     }
 
     /// The range's lines of the receipt: each boundary's Wh at the band's two ends.
