@@ -73,5 +73,7 @@ import Testing
         #expect(e.json()["range"]?["caveat"] == .string(e.range?.caveat ?? "-"))
         #expect(e.range?.caveat.contains("which holds no AMD GPU") == true)
         #expect(e.csvRow().contains { $0.contains("read AMD estimates as optimistic") })
+        #expect(e.csvRow()[QueryEstimate.csvHeader.firstIndex(of: "range_caveat") ?? 0].contains("which holds no AMD GPU"))
+        #expect(QueryEstimate.csvHeader.last == "range_caveat" && e.csvRow().count == QueryEstimate.csvHeader.count)
     }
 }

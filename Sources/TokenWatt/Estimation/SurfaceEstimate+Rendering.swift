@@ -16,7 +16,7 @@ extension SurfaceEstimate {
             + [String(formula.effectiveBatch), formula.busy.map { formatNumber($0) } ?? "", formatNumber(formula.pue),
                range.map { formatNumber($0.low[boundary] ?? 0) } ?? "", range.map { formatNumber($0.high[boundary] ?? 0) } ?? "",
                caveats.joined(separator: "; ")]
-            + LayoutColumns.cells(d, requestedBatch: request.batch) + [d.sampling.rawValue]
+            + LayoutColumns.cells(d, requestedBatch: request.batch) + [d.sampling.rawValue, range == nil ? "" : formula.bandCaveat]
         return CSVWriter.line(QueryEstimate.csvHeader) + "\n" + CSVWriter.line(row) + "\n"
     }
 
