@@ -30,7 +30,18 @@ extension Deployment {
         }
         let groups = crossing.map { "\($0.0) \($0.1)" }.joined(separator: " and ")
         return "\(groups) span\(crossing.count == 1 ? "s" : "") \(nodesSpanned(by: first.1)) \(node.id) nodes: collectives cross the scale-out network at "
-            + "\(formatNumber(bw.gigabytesPerSecond, significant: 3)) GB/s per GPU (all-reduces hierarchically: NVLink within the node, the GPU's NIC between nodes)"
+            + "\(formatNumber(bw.gigabytesPerSecond, significant: 3)) GB/s per GPU (all-reduces hierarchically: \(Self.linkName(gpu.interconnect)) within the node, the GPU's NIC between nodes)"
+    }
+
+    /// The intra-node link in the words its vendor uses, from the GPU catalog's interconnect kind:
+    /// the note had said "NVLink within the node" of an MI325X, whose GPUs are joined by Infinity
+    /// Fabric (a 2026-12-07 AMD probe).
+    static func linkName(_ ic: Interconnect) -> String {
+        let kind = ic.kind.lowercased()
+        if kind.hasPrefix("nvlink") { return "NVLink" }
+        if kind.hasPrefix("pcie") { return "PCIe" + (kind.dropFirst(4).isEmpty ? "" : " Gen" + kind.dropFirst(4)) }
+        if kind == "infinity-fabric" { return "Infinity Fabric" }
+        return ic.kind
     }
 
     /// Whether an expert-parallel layout sends tokens between GPUs (an all-to-all each MoE layer):

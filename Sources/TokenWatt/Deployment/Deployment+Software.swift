@@ -54,7 +54,15 @@ extension Deployment {
             guard framework == .trtllm || framework == .vllm else {
                 return "an NVFP4 KV cache is a TensorRT-LLM or vLLM option; \(framework.rawValue) caches bf16, fp16 or fp8"
             }
-            return gpu.vendor == "nvidia" && gpu.tensorPeaks[.fp4] != nil ? nil
+            guard gpu.vendor == "nvidia" else {
+                // MI355X has FP4 matrix cores: "has none" was wrong of it; what it lacks is NVFP4's scaling.
+                return gpu.tensorPeaks[.fp4] != nil
+                    ? "an NVFP4 KV cache needs NVIDIA FP4 tensor cores (Blackwell); \(gpu.id)'s FP4 matrix cores take MX scaling (one E8M0 "
+                        + "scale per 32 values, OCP MX), not NVFP4's (one E4M3 scale per 16), and no engine here caches keys and values in "
+                        + "MXFP4 (use fp8 or bf16)"
+                    : "an NVFP4 KV cache needs NVIDIA FP4 tensor cores (Blackwell); \(gpu.id) has none (use fp8 or bf16)"
+            }
+            return gpu.tensorPeaks[.fp4] != nil ? nil
                 : "an NVFP4 KV cache needs NVIDIA FP4 tensor cores (Blackwell); \(gpu.id) has none (use fp8 or bf16)"
         case .int8, .mxfp4, .int4:
             return "no serving engine modelled here caches keys and values in \(kv.rawValue) (KV cache formats: bf16, fp16, fp8, and nvfp4 on Blackwell)"

@@ -16,7 +16,7 @@ extension SurfaceEstimate {
             + [String(formula.effectiveBatch), formula.busy.map { formatNumber($0) } ?? "", formatNumber(formula.pue),
                range.map { formatNumber($0.low[boundary] ?? 0) } ?? "", range.map { formatNumber($0.high[boundary] ?? 0) } ?? "",
                caveats.joined(separator: "; ")]
-            + LayoutColumns.cells(d, requestedBatch: request.batch) + [d.sampling.rawValue]
+            + LayoutColumns.cells(d, requestedBatch: request.batch) + [d.sampling.rawValue, range == nil ? "" : formula.bandCaveat]
         return CSVWriter.line(QueryEstimate.csvHeader) + "\n" + CSVWriter.line(row) + "\n"
     }
 
@@ -39,7 +39,7 @@ extension SurfaceEstimate {
             ("maxBatch", numbers(formula.maxBatch)),
             ("busyFraction", .optionalNumber(formula.busy)), ("pue", .num(formula.pue)),
             ("batchLimit", .str(formula.batchLimit.rawValue)), ("prefillShare", .null), ("powerLimited", .null), ("promptChunking", .null), ("atLoad", .null),
-            ("range", range.map { QueryRange.json($0.band, low: $0.low, high: $0.high) } ?? .null),
+            ("range", range.map { QueryRange.json($0.band, low: $0.low, high: $0.high, caveat: formula.bandCaveat) } ?? .null),
             ("settings", QueryEstimate.settingsJSON(d, request: request, requestedBatch: request.batch, reference: reference)),
             ("assumptions", .array(caveats.map(JSONValue.str))),
         ])

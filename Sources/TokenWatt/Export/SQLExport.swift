@@ -190,7 +190,10 @@ public struct SQLExport: Sendable {
                 + band.map { name, ratio in (name, boundaryWh(gpuJoules: "\(gpuJ) * \(Self.lit(ratio))", occupancy: occupancy)) }
         }
         var added = zip(priced(.tokens(i)), priced(.one)).map { tokens, one in (tokens.0, "CASE WHEN \(i) < 1 THEN \(one.1) ELSE \(tokens.1) END") }
-        let bandLine = f.errorBand.map { ["-- wh_low/wh_high: " + QueryRange.describe($0)] } ?? []
+        let bandLine = f.errorBand.map { ["-- wh_low/wh_high: " + QueryRange.describe($0) + (f.bandCaveat.isEmpty ? "" : "; " + f.bandCaveat)] } ?? []
+        // What the published serving runs say of estimates like it (the AMD gap), as estimate says
+        // it: the query is the document a reader keeps, so the caveat travels in it.
+        let caveatLines = PublishedServing.servingCaveats(for: d).map { "-- caveat: " + $0 }
         // Priced as logged, as `trace` prices them, but flagged: engines refuse such a request by default.
         added.append(("over_context", "CASE WHEN \(i) + \(o) > \(Self.lit(Double(d.model.maxPositions))) THEN 1 ELSE 0 END"))
         // Appended after every column it had, so positional readers keep theirs. Priced as logged too.
@@ -207,7 +210,7 @@ public struct SQLExport: Sendable {
             "-- both are priced as logged, as `trace` prices and counts them).",
             "-- Every added column is NULL where a token count is not a whole number from 0 to 999,999,999\(dialect == .sqlite ? " (or not a number: 'abc', '')" : ""); an empty prompt is priced as one token, as `trace` does.",
             "-- Each added column is computed from the two token columns alone; a column of the table with the same name is returned too, before it.",
-        ] + bandLine
+        ] + bandLine + caveatLines
         return header.joined(separator: "\n")
             + "\nSELECT r.*,\n" + added.map { "  \(perRow($0.1)) AS \($0.0)" }.joined(separator: ",\n") + "\nFROM \(quoted(table)) AS r;\n"
     }

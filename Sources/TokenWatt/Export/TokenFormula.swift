@@ -37,6 +37,9 @@ public struct TokenFormula: Sendable {
     let busy: Double?
     /// The estimator's measured error on this GPU (`ErrorBands`); nil under another calibration.
     public let errorBand: ErrorBand?
+    /// What the band's runs are beyond its ends (`ErrorBands.caveat`), "" without a band or caveat:
+    /// export-sql had printed an MI300X's band without "holds no AMD GPU", which estimate says.
+    public let bandCaveat: String
     /// Tokens the reference request keeps in the KV cache on average (input + output/2).
     let referenceResidentTokens: Double
     /// What qualifies the reference request, as `estimate` says it: a reference longer than the
@@ -70,6 +73,7 @@ public struct TokenFormula: Sendable {
         psuEfficiency = s.psuEfficiency
         idleWallPower = s.idleWallPower
         errorBand = estimator.errorBand(for: d.gpu.id)
+        bandCaveat = errorBand != nil ? ErrorBands.bundled.caveat(for: d.gpu, catalog: estimator.gpus) : ""
         referenceResidentTokens = Double(input) + Double(output) / 2
         room = OneSequenceRoom(deployment: d, tokenBudget: tokenBudget, memoryUtilization: d.memoryUtilization)
         notes = [d.contextNote(tokens: input + output)].compactMap { $0 }.map { "reference request: \($0)" }

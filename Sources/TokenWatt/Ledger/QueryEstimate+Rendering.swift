@@ -94,7 +94,7 @@ extension QueryEstimate {
     /// another calibration, whose `assumptions` say why).
     var rangeJSON: [(String, JSONValue)] {
         guard let g = range else { return [("range", .null)] }
-        return [("range", QueryRange.json(g.band, low: g.low, high: g.high))]
+        return [("range", QueryRange.json(g.band, low: g.low, high: g.high, caveat: g.caveat))]
     }
 
     /// The range's lines of the receipt: each boundary's Wh at the band's two ends.
@@ -175,6 +175,10 @@ extension QueryEstimate {
         // The deployment's layout and levers, after the columns scripts already read by place;
         // then the sampler, which the JSON gave and the CSV had not (appended, so no column moves).
         + LayoutColumns.header + ["sampling"]
+        // What the band's runs are beyond its ends (`ErrorBands.caveat`), which the receipt's range
+        // gives: the CSV had an MI300X's low and high with no word that its band is the pool's,
+        // which holds no AMD GPU (appended, so no column moves; empty without a range or caveat).
+        + ["range_caveat"]
 
     public func csvRow() -> [String] {
         let s = serving, d = deployment
@@ -190,7 +194,7 @@ extension QueryEstimate {
                // note had been empty beside a 300 W cap's figures, which the text calls an upper bound.
                // Under another calibration, why there is no range and what its fit warned of.
                (s.notes + caveats + calibrationNotes + atLoadNote).joined(separator: "; ")]
-            + LayoutColumns.cells(d, requestedBatch: s.requestedBatch) + [d.sampling.rawValue]
+            + LayoutColumns.cells(d, requestedBatch: s.requestedBatch) + [d.sampling.rawValue, range?.caveat ?? ""]
     }
 
     public func markdown() -> String {

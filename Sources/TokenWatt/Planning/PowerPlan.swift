@@ -134,9 +134,12 @@ public struct PowerPlan: Sendable {
         bandCaveat = band != nil ? ErrorBands.bundled.caveat(for: d.gpu, catalog: estimator.gpus) : ""
         // The range's settings in `estimate`'s words (`SettingCaveats.rangeNote`: a cap no step
         // reaches does not bind), then the clock and cap notes `estimate` gives (`SettingCaveats.notes`).
+        // Then what the published serving runs say of estimates like it (`PublishedServing.servingCaveats`:
+        // AMD GPUs, block-FP8 experts, TensorRT-LLM), as estimate says: power had stated an MI355X's
+        // tokens a second and a year's kWh with no word that AMD estimates read optimistic.
         notes = serving.notes
             + [SettingCaveats.rangeNote(d, serving, band: band != nil), try QueryEstimate.clockCaveat(estimator, d, request, serving)].compactMap { $0 }
-            + SettingCaveats.notes(d)
+            + SettingCaveats.notes(d) + PublishedServing.servingCaveats(for: d)
     }
 
     /// kWh a year: `wall` W serving for the duty cycle, `idle` W the rest, × PUE.

@@ -269,12 +269,16 @@ public struct TraceReplay {
         public var band: ErrorBand
         public var low: Double
         public var high: Double
+        /// What the band's runs are beyond its ends (`ErrorBands.caveat`), as estimate says it: the
+        /// trace had dropped it, so an MI300X's band read as measured ("holds no AMD GPU" unsaid).
+        public var caveat = ""
     }
 
     public func totalRange(_ s: TraceSummary) -> TotalRange? {
         guard let b = errorBand else { return nil }
         return TotalRange(band: b, low: s.totalWh + (b.ratioLow - 1) * s.gpuWh * whPerGPUWh,
-                          high: s.totalWh + (b.ratioHigh - 1) * s.gpuWh * whPerGPUWh)
+                          high: s.totalWh + (b.ratioHigh - 1) * s.gpuWh * whPerGPUWh,
+                          caveat: ErrorBands.bundled.caveat(for: deployment.gpu, catalog: estimator.gpus))
     }
 
     /// Idle Wh at the chosen boundary that no request had been charged when the log ended (the

@@ -16,8 +16,10 @@ extension TraceSummary {
         }
         if let r = range {
             s += "  range             \(formatNumber(r.low, significant: 5))–\(formatNumber(r.high, significant: 5)) Wh: "
-                + QueryRange.describe(r.band) + "; host, idle and PUE terms held\n"
+                + QueryRange.describe(r.band) + (r.caveat.isEmpty ? "" : "; " + r.caveat) + "; host, idle and PUE terms held\n"
         }
+        // What the published serving runs say of estimates like it, as estimate says it (the AMD gap).
+        for caveat in PublishedServing.servingCaveats(for: d) { s += "  caveat            \(caveat)\n" }
         s += "  per request (Wh)  median \(formatNumber(q.median, significant: 3)), mean \(formatNumber(q.mean, significant: 3)), P5–P95 \(formatNumber(q.p5, significant: 3))–\(formatNumber(q.p95, significant: 3)), IQR \(formatNumber(q.p25, significant: 3))–\(formatNumber(q.p75, significant: 3))\n"
         // A log too short for its idle to even out: the rows' idle is their arrival rate's, and
         // their 18.4 Wh stood under an energy line of 0.0476 Wh with no word of why (two
@@ -138,7 +140,9 @@ extension TraceSummary {
 
     /// The summary as JSON; `inputs` (from `inputs(file:deployment:options:)`) goes first when
     /// given. The other keys are a contract: added to, never renamed.
-    public func json(options o: TraceReplay.Options, range: TraceReplay.TotalRange? = nil, inputs: JSONValue? = nil) -> JSONValue {
+    /// `caveats` are what the published serving runs say of the deployment (`PublishedServing.servingCaveats`).
+    public func json(options o: TraceReplay.Options, range: TraceReplay.TotalRange? = nil, inputs: JSONValue? = nil,
+                     caveats: [String] = []) -> JSONValue {
         .obj((inputs.map { [("inputs", $0)] } ?? []) + [
             ("requests", .num(Double(perRequest.count))), ("durationSeconds", .num(durationSeconds)), ("boundary", .str(o.boundary.rawValue)),
             ("totalWh", .num(totalWh)), ("gpuWh", .num(gpuWh)), ("owedIdleWh", .num(owedIdleWh)),
@@ -152,6 +156,9 @@ extension TraceSummary {
             ("windowNote", windowNote(o).map { .str($0) } ?? .null),
             // The `--hourly` CSV's columns, from the same cells: the per-request ones null in an hour with none.
             ("hourly", .array(hourlyCells.map { cells in .obj(zip(Self.hourlyKeys, cells).map { ($0, $1) }) })),
+            // Appended: the band's caveat (null without a band) and the serving caveats the text gives.
+            ("errorBandCaveat", range.map { .str($0.caveat) } ?? .null),
+            ("caveats", .array(caveats.map(JSONValue.str))),
         ])
     }
 }

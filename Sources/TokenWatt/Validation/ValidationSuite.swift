@@ -16,6 +16,7 @@ public struct ValidationSuite: Sendable {
             ("mlenergy-v3", try MLEnergyValidation.run(dataDirectory: d, estimator: e)),
             ("mlenergy-v2", try MLEnergyV2Validation.run(dataDirectory: d, estimator: e)),
             ("argonne", try ArgonneValidation.run(dataDirectory: d, estimator: e)),
+            (ArgonneThroughput.dataset, try ArgonneThroughput.run(dataDirectory: d, estimator: e)),
             ("mlperf-power", try MLPerfValidation.run(dataDirectory: d, estimator: e)),
             ("splitwise", try SplitwiseValidation.run(dataDirectory: d, estimator: e)),
             ("mlenergy-v1", try MLEnergyV1Validation.run(dataDirectory: d, estimator: e)),

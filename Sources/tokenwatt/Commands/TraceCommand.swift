@@ -54,7 +54,8 @@ enum TraceCommand {
         if perRequestPath == "-" || hourlyPath == "-" { return .success }
         let range = replay.totalRange(summary)
         Output.write(format == .json ? JSONWriter(sortKeys: false).write(summary.json(options: options, range: range,
-                                                                                           inputs: TraceSummary.inputs(file: name, deployment: deployment, options: options)))
+                                                                                           inputs: TraceSummary.inputs(file: name, deployment: deployment, options: options),
+                                                                                           caveats: PublishedServing.servingCaveats(for: deployment)))
                                      : summary.text(deployment: deployment, options: options, file: file, range: range))
         return .success
     }
