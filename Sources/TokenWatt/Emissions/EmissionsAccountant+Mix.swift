@@ -15,7 +15,12 @@ extension EmissionsAccountant {
         notes += Self.mixNotes(parts)
         var missing = EmbodiedMissing()
         var embodied: Double?
-        if s.embodied { embodied = Self.blendedEmbodied(parts, notes: &notes, missing: &missing) } else { notes.append(Self.embodiedOffNote) }
+        if s.embodied {
+            embodied = Self.blendedEmbodied(parts, notes: &notes, missing: &missing)
+        } else {
+            notes.append(Self.embodiedOffNote(s))
+            missing.switchedOff.append(r.name)
+        }
         let currency = Self.mixCurrency(parts, notes: &notes)
         var perQuery = Self.blend(parts) { $0.queryWattHours }
         var perDay = Self.blend(parts) { $0.dayWattHours * r.queriesPerDay }

@@ -194,25 +194,44 @@ public struct EmbodiedMissing: Sendable, Equatable {
     public var nodes: [String] = []
     /// Scenarios (a throughput table, or a mix's part) that provision no fleet to count.
     public var scenarios: [String] = []
-    public var isEmpty: Bool { gpus.isEmpty && nodes.isEmpty && scenarios.isEmpty }
+    /// Scenarios whose settings turn embodied emissions off (`"embodied": false`): the CSV and
+    /// JSON had left `embodied_not_counted` empty beside an empty figure, with no word of why.
+    public var switchedOff: [String] = []
+    /// Whether some GPU's, some server's footprint was counted: a scenario with 270 H100s counted
+    /// and its MI300Xs missing had printed "200 kg (servers only)", 74 kg of it the H100s'.
+    public var gpusCounted = false
+    public var serversCounted = false
+    /// Counted hardware whose footprint counts stages beyond manufacturing, by id (`a100-pcie-40gb`:
+    /// distribution and end of life), which the report's exclusions must not deny.
+    public var beyondManufacturing: [String: [String]] = [:]
+    public var isEmpty: Bool { gpus.isEmpty && nodes.isEmpty && scenarios.isEmpty && switchedOff.isEmpty }
 
-    /// What a figure of `grams` covers, for a table cell: the figure, marked where it is partial,
-    /// or "not counted" where there is none.
+    /// What a figure of `grams` covers, for a table cell: the figure, marked where it is partial
+    /// ("(servers only)" where no GPU was counted, "(GPUs only)" where no server was), or
+    /// "not counted" where there is none.
     public func label(_ grams: Double?, _ mass: (Double) -> String) -> String {
         guard let g = grams else { return "not counted" }
         if isEmpty { return mass(g) }
-        return mass(g) + (nodes.isEmpty && scenarios.isEmpty ? " (servers only)" : gpus.isEmpty && scenarios.isEmpty ? " (GPUs only)" : " (partial)")
+        let whole = scenarios.isEmpty && switchedOff.isEmpty
+        let serversOnly = whole && nodes.isEmpty && !gpus.isEmpty && !gpusCounted
+        let gpusOnly = whole && gpus.isEmpty && !nodes.isEmpty && !serversCounted
+        return mass(g) + (serversOnly ? " (servers only)" : gpusOnly ? " (GPUs only)" : " (partial)")
     }
 
-    /// The list a CSV cell carries: `gpu X; server Y; no fleet: Z`.
+    /// The list a CSV cell carries: `gpu X; server Y; no fleet: Z; embodied: false in scenario W`.
     public var csvCell: String {
-        (gpus.map { "gpu \($0)" } + nodes.map { "server \($0)" } + scenarios.map { "no fleet: \($0)" }).joined(separator: "; ")
+        (gpus.map { "gpu \($0)" } + nodes.map { "server \($0)" } + scenarios.map { "no fleet: \($0)" }
+            + switchedOff.map { "embodied: false in scenario \($0)" }).joined(separator: "; ")
     }
 
-    /// Adds another account's gaps, each name once.
+    /// Adds another account's gaps, each name once, and what it counted.
     mutating func merge(_ o: EmbodiedMissing) {
         gpus = (gpus + o.gpus).uniqued()
         nodes = (nodes + o.nodes).uniqued()
         scenarios = (scenarios + o.scenarios).uniqued()
+        switchedOff = (switchedOff + o.switchedOff).uniqued()
+        gpusCounted = gpusCounted || o.gpusCounted
+        serversCounted = serversCounted || o.serversCounted
+        beyondManufacturing.merge(o.beyondManufacturing) { a, _ in a }
     }
 }

@@ -36,6 +36,9 @@ public struct EmissionsSettings: Sendable {
     public var wueLitresPerKWh: Double?
     public var waterLitresPerKWh: Double?
     public var embodied = true
+    /// Whether a scenario's own `emissions` object set `embodied`, not the workload's: the report
+    /// says whose setting leaves embodied emissions out.
+    public var embodiedSetByScenario = false
     public var gpuLifetimeYears: Double?
     public var nodeLifetimeYears: Double?
     public var reportingPeriodDays = 365.0
@@ -208,7 +211,11 @@ extension WorkloadReader.Context {
         if let p = try o.optionalString("provider") { s.provider = try FacilityCatalog.bundled.provider(p, file: file, field: "\(path).provider").id }
         s.wueLitresPerKWh = try o.optionalDouble("wueLitresPerKWh", 0...20, expected: "litres per kWh") ?? s.wueLitresPerKWh
         s.waterLitresPerKWh = try o.optionalDouble("waterLitresPerKWh", 0...100, expected: "litres per kWh") ?? s.waterLitresPerKWh
-        s.embodied = try o.optionalBool("embodied") ?? s.embodied
+        if let e = try o.optionalBool("embodied") {
+            s.embodied = e
+            // The workload's own object is read at path "emissions" (`WorkloadReader`); any other is a scenario's.
+            s.embodiedSetByScenario = path != "emissions"
+        }
         s.gpuLifetimeYears = try o.optionalDouble("gpuLifetimeYears", 0.5...30, expected: "years") ?? s.gpuLifetimeYears
         s.nodeLifetimeYears = try o.optionalDouble("nodeLifetimeYears", 0.5...30, expected: "years") ?? s.nodeLifetimeYears
         s.reportingPeriodDays = try o.optionalDouble("reportingPeriodDays", 1...36_500, expected: "days") ?? s.reportingPeriodDays

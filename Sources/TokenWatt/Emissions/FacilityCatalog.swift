@@ -13,7 +13,19 @@ public struct FacilityCatalog: Sendable {
         /// `facilities` had no year at all.
         public var year: Int?
         public var yearNote: String?
+        /// How the footprint's boundary differs from the catalog's default (cradle-to-gate
+        /// manufacturing; for an SXM GPU, its 1/8 share of the 8-GPU baseboard with NVSwitch and
+        /// thermal solution, as NVIDIA's HGX PCFs count it), nil where it does not: the A100
+        /// PCIe's Hubblo/ADEME figure counts distribution and end of life, the A100 SXM figures
+        /// no baseboard share, and every report had called them all "manufacturing".
+        public var boundaryNote: String?
+        /// The life-cycle stages the footprint counts beyond manufacturing (`distribution`,
+        /// `end of life`), which a report must not call excluded.
+        public var alsoCounts: [String] = []
     }
+
+    /// The stages beyond manufacturing that a footprint may count (`alsoCounts`).
+    public static let stagesBeyondManufacturing = ["distribution", "end of life"]
 
     public struct Provider: Sendable {
         public var id: String
@@ -101,7 +113,8 @@ public struct FacilityCatalog: Sendable {
                 var o = try JSONObjectReader(v, file: file, path: "\(key)[\(i)]")
                 let e = Embodied(id: try o.string(idKey), kgCO2e: try o.double(valueKey, 0...1_000_000, expected: "kg CO2e"),
                                  scope: try o.string("scope"), source: try o.string("source"), year: try o.optionalInt("year", 1990...2100),
-                                 yearNote: try o.optionalString("yearNote"))
+                                 yearNote: try o.optionalString("yearNote"), boundaryNote: try o.optionalString("boundaryNote"),
+                                 alsoCounts: try Self.stages(&o, file: file))
                 try o.finish()
                 return e
             }
@@ -130,6 +143,16 @@ public struct FacilityCatalog: Sendable {
         try top.finish()
         return FacilityCatalog(gpus: gpus, nodes: nodes, gpuLifetimeYears: gpuLife, nodeLifetimeYears: nodeLife, providers: providers,
                                defaultPUE: pue, defaultWUE: water)
+    }
+
+    /// An embodied row's `alsoCounts`, each a stage of `stagesBeyondManufacturing`.
+    static func stages(_ o: inout JSONObjectReader, file: String) throws -> [String] {
+        let stages = try o.stringArray("alsoCounts")
+        if let bad = stages.first(where: { !stagesBeyondManufacturing.contains($0) }) {
+            throw InputError.invalidValue(file: file, field: o.fieldPath("alsoCounts"), value: "\"\(bad)\"",
+                                          expected: "life-cycle stages beyond manufacturing: \(stagesBeyondManufacturing.joined(separator: ", "))")
+        }
+        return stages
     }
 
     static func wue(_ r: JSONObjectReader, file: String, path: String) throws -> WaterUseEffectiveness {

@@ -271,7 +271,9 @@ extension WorkloadReport {
                     ("notes", .array(e.notes.map(JSONValue.str))),
                     ("embodiedNotCounted", .obj([("gpus", .array(e.embodiedMissing.gpus.map(JSONValue.str))),
                                                  ("servers", .array(e.embodiedMissing.nodes.map(JSONValue.str))),
-                                                 ("scenariosWithoutFleet", .array(e.embodiedMissing.scenarios.map(JSONValue.str)))])),
+                                                 ("scenariosWithoutFleet", .array(e.embodiedMissing.scenarios.map(JSONValue.str))),
+                                                 // Scenarios whose settings say `"embodied": false` (the object had been all empty).
+                                                 ("scenariosEmbodiedFalse", .array(e.embodiedMissing.switchedOff.map(JSONValue.str)))])),
                 ]
                 fields.append(("emissions", .obj(base + Self.disclosureJSON(s) + Self.costJSON(e))))
                 return .object(fields)

@@ -8,7 +8,7 @@ import KernelPower
 extension WorkloadReport {
     /// What no boundary counts, printed once under the boundaries. Transmission and
     /// distribution losses are out everywhere; the upstream supply of fuel is out only where the
-    /// grid factors are direct combustion: a lifecycle factor (Ember's, 29 of the 57 grids)
+    /// grid factors are direct combustion: a lifecycle factor (Ember's, 29 of the 58 grids)
     /// includes it, where every report had said it was excluded at every boundary.
     var excludedWords: String {
         let lifecycle = scenarios.filter { Self.countsUpstream($0.emissions) }.map(\.fleet.name)
@@ -16,12 +16,34 @@ extension WorkloadReport {
             : "transmission and distribution losses (Scope 3 category 3)"
         let words = "Excluded at every boundary: inter-node network switches and storage systems; API gateways, front-end and "
             + "orchestration servers; failover and disaster-recovery capacity beyond the provisioned headroom; \(fuel); on-site fuel for "
-            + "backup generators and refrigerant leaks (Scope 1); and the hardware's end of life. Embodied carbon counts the GPUs and their servers only."
+            + "backup generators and refrigerant leaks (Scope 1); and the hardware's end of life\(endOfLifeExceptions). Embodied carbon counts the GPUs and their servers only."
         guard !lifecycle.isEmpty else { return words }
         let which = lifecycle.count == scenarios.count ? "one of every scenario's factors" : "in " + lifecycle.joined(separator: ", ")
         return words + " The upstream supply of fuel is excluded only where a grid factor is direct combustion: a lifecycle CO2e factor "
             + "(here \(which)) includes the fuel's supply and the plants' construction, upstream emissions that the GHG Protocol counts in "
             + "Scope 3 category 3, not Scope 2."
+    }
+
+    /// Where a counted footprint's source counts the hardware's end of life (the A100 PCIe's
+    /// Hubblo/ADEME figure), the exclusion's exception: every report had said end of life was
+    /// excluded at every boundary, 181 kg of such a footprint counted beside it.
+    var endOfLifeExceptions: String {
+        var ids: [String: [String]] = [:]
+        for s in scenarios where s.emissions.perDay.embodiedGrams != nil {
+            for (id, stages) in s.emissions.embodiedMissing.beyondManufacturing where stages.contains("end of life") { ids[id, default: []].append(s.fleet.name) }
+        }
+        guard !ids.isEmpty else { return "" }
+        let which = ids.keys.sorted().map { "\($0) (\(ids[$0, default: []].uniqued().joined(separator: ", ")))" }.joined(separator: ", ")
+        return ", except in the embodied footprint of \(which), whose source counts it"
+    }
+
+    /// What a scenario's embodied figure counts beyond manufacturing, by hardware: " (for
+    /// a100-pcie-40gb also its distribution and end of life, as its source counts them)".
+    static func beyondManufacturingWords(_ e: EmissionsResult) -> String {
+        let b = e.embodiedMissing.beyondManufacturing
+        guard e.perDay.embodiedGrams != nil, !b.isEmpty else { return "" }
+        return " (for " + b.keys.sorted().map { "\($0) also its \(b[$0, default: []].joined(separator: " and "))" }.joined(separator: "; ")
+            + ", which \(b.count == 1 ? "its source counts" : "their sources count") in one figure with its manufacturing)"
     }
 
     /// Whether a scenario's carbon counts upstream fuel: a location- or market-based factor (or a
@@ -68,7 +90,7 @@ extension WorkloadReport {
     /// `facility` one did), and it has no range.
     static func embodiedWords(_ s: ScenarioReport) -> String {
         let e = s.emissions, b = s.fleet.boundary
-        var words = "Embodied carbon is the hardware's manufacturing: Scope 3 category 2 (capital goods) for the hardware's owner, which the GHG Protocol "
+        var words = "Embodied carbon is the hardware's manufacturing\(beyondManufacturingWords(e)): Scope 3 category 2 (capital goods) for the hardware's owner, which the GHG Protocol "
             + "counts in full in the year the hardware is bought; its straight-line amortisation over the hardware's life is TokenWatt's allocation "
             + "to queries, not a reported figure. A tenant's share of it is within the provider's services (Scope 3 category 1)."
         guard e.perDay.embodiedGrams != nil else { return words + " It is not counted here (the notes say why)." }
@@ -97,6 +119,15 @@ extension WorkloadReport {
     static func rangeDerivationWords(_ e: EmissionsResult) -> String {
         "The \(formatNumber(e.periodDays)) days' low–high is that day's range × \(formatNumber(e.periodDays)): its energy at the ends of the band, its carbon as above; "
             + "water and cost are per kWh, so they carry the energy's relative range; embodied carbon has no range."
+    }
+
+    /// A volume of water in the unit `reference` reads in where it is 0 ("0 m³" beside "184 m³"),
+    /// else as `ReportUnits.water` gives it: an off-site row at 0 L/kWh had read "0 mL" a day
+    /// beside an on-site "184 m³".
+    static func water(_ litres: Double, like reference: Double) -> String {
+        guard litres == 0, reference != 0 else { return ReportUnits.water(litres) }
+        let unit = ReportUnits.water(reference).split(separator: " ").last.map(String.init) ?? "mL"
+        return "0 \(unit)"
     }
 
     /// A mass in the unit `reference` reads in where it is 0 ("0 t" beside "4.44 t"), else as

@@ -231,14 +231,18 @@ public struct WorkloadReport: Sendable {
             return cells + ["\(Self.mass(r.low[keyPath: at], like: ref))–\(Self.mass(r.high[keyPath: at], like: ref))"]
         }
         func span(_ f: (Impact) -> String) -> [String] { range.map { ["\(f($0.low))–\(f($0.high))"] } ?? [] }
+        // Water in a row whose figure is 0 takes the other water row's unit, as carbon does.
+        func water(_ at: KeyPath<Impact, Double>) -> [String] {
+            let cells = [q, d, p].map { i in Self.water(i[keyPath: at], like: max(i.waterOnsiteLitres, i.waterOffsiteLitres)) }
+            let ref = max(p.waterOnsiteLitres, p.waterOffsiteLitres)
+            return cells + span { "\(Self.water($0[keyPath: at], like: ref))" }
+        }
         var rows: [[String]] = [
             ["energy", ReportUnits.energy(q.energyWh), ReportUnits.energy(d.energyWh), ReportUnits.energy(p.energyWh)] + span { ReportUnits.energy($0.energyWh) },
             ["carbon, location-based"] + carbon(\.locationGrams),
             ["carbon, market-based"] + carbon(\.marketGrams),
-            ["water, on-site (\(e.waterBases.onsiteClause))", ReportUnits.water(q.waterOnsiteLitres), ReportUnits.water(d.waterOnsiteLitres), ReportUnits.water(p.waterOnsiteLitres)]
-                + span { ReportUnits.water($0.waterOnsiteLitres) },
-            ["water, off-site (electricity, \(WaterBases.words(e.waterBases.offsite)))", ReportUnits.water(q.waterOffsiteLitres), ReportUnits.water(d.waterOffsiteLitres), ReportUnits.water(p.waterOffsiteLitres)]
-                + span { ReportUnits.water($0.waterOffsiteLitres) },
+            ["water, on-site (\(e.waterBases.onsiteClause))"] + water(\.waterOnsiteLitres),
+            ["water, off-site (electricity, \(WaterBases.words(e.waterBases.offsite)))"] + water(\.waterOffsiteLitres),
             ["embodied carbon (amortised)"] + [q, d, p].map { e.embodiedMissing.label($0.embodiedGrams, ReportUnits.mass) }
                 + (range == nil ? [] : [p.embodiedGrams == nil ? "–" : "no range"]),
         ]
@@ -307,6 +311,7 @@ public struct WorkloadReport: Sendable {
     /// The rows of the assumptions table (what, value, source), which the JSON's `assumptions` repeats.
     func assumptionRows() -> [[String]] {
         var seen = Set<String>(), rows: [[String]] = []
+        let lifetimes = lifetimeScenarios
         for s in scenarios {
             if let row = queriesRow(s) { rows.append(row) }
             if let row = pueRow(s) { rows.append(row) }
@@ -321,7 +326,12 @@ public struct WorkloadReport: Sendable {
                 }
             }
             for n in s.fleet.servers.map(\.node) where seen.insert("node|" + n.id).inserted { rows += Self.hostRows(n) }
-            for f in s.emissions.factors where seen.insert(f.name + "|" + f.value).inserted { rows.append([f.name, f.value, f.source]) }
+            for f in s.emissions.factors {
+                // A lifetime row is one per value and source: a file's 5 years and the catalog's are two.
+                let lifetime = f.name == EmissionsAccountant.lifetimeFactorName
+                guard seen.insert(f.name + "|" + f.value + (lifetime ? "|" + f.source : "")).inserted else { continue }
+                rows.append([(lifetime ? lifetimes[f.value + "|" + f.source] : nil).map { "\(f.name), \($0)" } ?? f.name, f.value, f.source])
+            }
         }
         rows += strategyRows()
         return rows
