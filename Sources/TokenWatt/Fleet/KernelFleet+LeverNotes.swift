@@ -69,6 +69,7 @@ extension KernelFleet {
             }
         }
         if let note = CapAtTDP.leverNote(change, deployments: deployments.map { ($0.name, $0.changed) }) { out.notes.append(note) }
+        var dequantized: [(name: String, text: String)] = []
         for d in deployments {
             let prefix = several ? "deployment \(d.name): " : ""
             // The precision a model lever ran at where the lever gave none and it is not the
@@ -84,7 +85,7 @@ extension KernelFleet {
             // says of them (`Deployment.dequantization`), whatever the lever sets: only a model
             // lever's had been said, so "precision nvfp4" on H100s or "gpu a100-sxm-80gb" on an FP8
             // deployment (178 % dearer) had carried no word. The model note above says it already.
-            if !checkpoint, let text = d.changed.dequantization, text != d.base.dequantization { out.notes.append(prefix + text) }
+            if !checkpoint, let text = d.changed.dequantization, text != d.base.dequantization { dequantized.append((d.name, text)) }
             // A lever that sets a clock or cap of its own: one that changes another setting of a
             // scenario that runs capped had been listed as a clock or cap lever.
             let tuned = QueryEstimate.tuned(d.changed) && (change.powerCapWatts != nil || change.smClockMHz != nil)
@@ -94,6 +95,11 @@ extension KernelFleet {
                 // floor admits, as `estimate` says of them (`SettingCaveats`).
                 for note in SettingCaveats.notes(d.changed) where !out.notes.contains(prefix + note) { out.notes.append(prefix + note) }
             }
+        }
+        // Deployments dequantized alike share one note, as the scenario's own say it (`dequantizationNotes`).
+        for text in dequantized.map(\.text).uniqued() {
+            let names = dequantized.filter { $0.text == text }.map(\.name)
+            out.notes.append((several ? "deployment\(names.count == 1 ? "" : "s") \(names.joined(separator: ", ")): " : "") + text)
         }
         // A batch limit the KV cache or the step budget clips, in the words of a class's own note
         // (`batchNote`): lev8b's "batch 512" ran at 352 with nothing said.

@@ -129,7 +129,7 @@ public struct KernelFleet: Sendable {
         }
         guard failures.isEmpty else {
             throw FleetError(description: failures.count == 1 ? failures[0]
-                             : "each of these fails: " + failures.enumerated().map { "(\($0 + 1)) \($1)" }.joined(separator: " "))
+                             : "each of these fails: " + failures.enumerated().map { "(\($0 + 1)) \($1)" }.joined(separator: "; "))
         }
         return out
     }
