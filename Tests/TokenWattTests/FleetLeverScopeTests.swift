@@ -123,7 +123,7 @@ import Testing
         let r = try run(#"[{"name": "tp2", "gpus": 2, "tp": 2}, {"name": "model 8B", "model": "meta-llama/Llama-3.1-8B-Instruct"}, {"name": "fp8", "precision": "fp8"}]"#,
                         deployment: deployments, classes: classes)
         #expect(r.notes.contains("lever tp2: changes every deployment of the scenario: small (gpus 1 → 2, tp 1 → 2), big (gpus 4 → 2, tp 4 → 2); "
-                                 + "a lever applies to each deployment it can"), "\(r.notes)")
+                                 + "a lever applies to every deployment of the scenario, and one that a deployment cannot take is not run"), "\(r.notes)")
         #expect(r.notes.contains("lever model 8B: changes deployment big (model meta-llama/Llama-3.1-70B-Instruct → meta-llama/Llama-3.1-8B-Instruct); "
                                  + "small already runs that way"))
         #expect(r.notes.contains { $0.hasPrefix("lever fp8: changes every deployment of the scenario: small (precision bf16 → fp8") })

@@ -90,7 +90,7 @@ func chatClass(input: String = #"{"fixed": 1000}"#, output: String = #"{"fixed":
             "\($0)".contains("levers[0]") && "\($0)".contains("a lever that sets one of")
         }
         #expect { try readWorkload(kernelWorkload(extra: #""levers": [{"name": "a", "precision": "fp8"}, {"name": "a", "gpus": 8}]"#, deployment: d)) } throws: {
-            "\($0)".contains("levers[].name")
+            "\($0)".contains("levers[1].name") && "\($0)".contains("levers[0].name has it")
         }
         let r = try runWorkload(kernelWorkload(extra: #""levers": [{"name": "fp32", "precision": "fp32"}]"#, deployment: d), samples: 300)[0]
         #expect(r.notes.contains { $0.hasPrefix("lever fp32: class chat runs ") && $0.contains("where the baseline runs") }, "\(r.notes)")

@@ -43,6 +43,17 @@ public struct ClassResult: Sendable {
     /// scenario prices no deployment of its own: a throughput table, a mix); reports had named neither.
     public var precision: Precision? = nil
     public var kvPrecision: Precision? = nil
+    /// The deployment that serves the class and its model as priced (catalog id; nil where the
+    /// scenario prices no deployment of its own): the JSON had carried neither, so which model
+    /// served which class could not be read from it.
+    public var deployment: String? = nil
+    public var model: String? = nil
+    /// The class's own mean inter-token latency and time to first token (per model call), ms
+    /// (`KernelFleet.classLatencies`; nil without draws, ITL nil where every answer is one token,
+    /// TTFT nil on a disaggregated deployment). The fleet's mean had been the only figure, so a
+    /// class at 63.9 ms hid behind a mean of 54.4.
+    public var interTokenLatencyMs: Double? = nil
+    public var timeToFirstTokenMs: Double? = nil
 
     /// The strategy, its parameters and the prefix-cache hit in words (`Strategy.words`).
     public var strategyWords: String { queryStrategy.words(prefixCacheHit: prefixCacheHit) }

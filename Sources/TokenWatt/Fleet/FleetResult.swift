@@ -109,7 +109,7 @@ public struct FleetResult: Sendable {
     /// Deployments capped below TDP whose steps never reach the cap (`KernelFleet.unboundCaps`).
     public var unboundCapDeployments: [String] = []
     /// Mean inter-token latency and time to first token (per model call) of the run's queries, ms
-    /// (kernel scenarios; `KernelFleet.latency`): what its levers are compared by.
+    /// (kernel scenarios; `KernelFleet.meanLatency`): what its levers are compared by.
     public var meanITLMs: Double? = nil
     public var meanTTFTMs: Double? = nil
 }

@@ -39,3 +39,26 @@ extension FleetRunner {
         }
     }
 }
+
+extension FleetRunner {
+    /// The deployments of `k` that no class with traffic runs on, which are in no figure and are
+    /// not run: each named, with the classes of no traffic that name it, and the reason where it
+    /// could not even run as given (`estimate`'s refusal). Nil where every deployment serves
+    /// traffic. A 2026-12-07 probe's 405B on one H100, named by no class, had run silently (rc 0)
+    /// while `report` listed it among the assumptions.
+    func unusedDeploymentNote(_ scenario: Scenario, _ k: KernelScenario) -> String? {
+        let unused = k.deployments.filter { d in !k.classes.contains { $0.deployment == d.name && $0.share > 0 } }
+        guard !unused.isEmpty else { return nil }
+        let words = unused.map { d in
+            let idle = k.classes.filter { $0.deployment == d.name }.map(\.name)
+            var parts: [String] = []
+            if !idle.isEmpty { parts.append("named only by class\(idle.count == 1 ? "" : "es") \(idle.joined(separator: ", ")), of no traffic") }
+            do { _ = try estimator.deployment(d.request, context: "scenario \(scenario.name), deployment \(d.name)") } catch {
+                parts.append("it would not even run as given: \(error)")
+            }
+            return d.name + (parts.isEmpty ? "" : " (\(parts.joined(separator: "; ")))")
+        }
+        return "deployment\(unused.count == 1 ? "" : "s") \(words.joined(separator: ", ")) serve\(unused.count == 1 ? "s" : "") no class with traffic: "
+            + "\(unused.count == 1 ? "it is" : "they are") not run and in no figure"
+    }
+}

@@ -60,7 +60,7 @@ public struct FleetRunner: Sendable {
             switch scenario.kind {
             case let .kernel(k):
                 r = try runKernel(scenario, k, samples: n, seed: scenarioSeed)
-                r.notes += dequantizationNotes(k) + Self.ownReplicasNotes(r)
+                r.notes += dequantizationNotes(k) + Self.ownReplicasNotes(r) + [unusedDeploymentNote(scenario, k)].compactMap { $0 }
             case let .throughputTable(t):
                 let (result, table) = try runTable(scenario, t, seed: scenarioSeed)
                 tables[scenario.name] = table

@@ -45,6 +45,12 @@ extension KernelFleet {
         return out
     }
 
+    /// How far a lever reaches, as its note says: every deployment, or none. It had said "a
+    /// lever applies to each deployment it can", while a GPU or model lever one deployment
+    /// cannot take was not run at all (`pricedSurfaces` names each one that cannot); only a power
+    /// cap applies where it can (`CapAtTDP`), and its own note says where it does not.
+    static let leverScope = "a lever applies to every deployment of the scenario, and one that a deployment cannot take is not run"
+
     /// A mechanistic lever's notes (`LeverNotes`), from the run that priced it.
     func leverNotes(_ change: LeverChange, classes: [QueryClass], surfaces: [ServingSurface]) throws -> LeverNotes {
         var out = LeverNotes()
@@ -58,20 +64,28 @@ extension KernelFleet {
             if !edits.isEmpty {
                 let words = edits.map { "\($0.0) (\($0.1.joined(separator: ", ")))" }.joined(separator: ", ")
                 out.notes.append(same.isEmpty
-                    ? "changes every deployment of the scenario: \(words); a lever applies to each deployment it can"
+                    ? "changes every deployment of the scenario: \(words); \(Self.leverScope)"
                     : "changes deployment\(edits.count == 1 ? "" : "s") \(words); \(same.joined(separator: ", ")) already run\(same.count == 1 ? "s" : "") that way")
             }
         }
         if let note = CapAtTDP.leverNote(change, deployments: deployments.map { ($0.name, $0.changed) }) { out.notes.append(note) }
+        var dequantized: [(name: String, text: String)] = []
         for d in deployments {
             let prefix = several ? "deployment \(d.name): " : ""
             // The precision a model lever ran at where the lever gave none and it is not the
             // deployment's (`edited`): at the deployment's, the lever's name says all it changed.
-            if change.model != nil, change.precision == nil, d.base.model.id != d.changed.model.id, d.changed.precision != d.base.precision {
+            let checkpoint = change.model != nil && change.precision == nil && d.base.model.id != d.changed.model.id
+                && d.changed.precision != d.base.precision
+            if checkpoint {
                 out.notes.append(prefix + "runs \(d.changed.model.id) at \(d.changed.precision.rawValue) (its checkpoint's precision; the deployment "
                                  + "runs \(d.base.precision.rawValue); give the lever a precision to run it at another)"
                                  + (d.changed.dequantization.map { ": \($0)" } ?? ""))
             }
+            // Weights the lever leaves dequantized where the deployment's were not, as `estimate`
+            // says of them (`Deployment.dequantization`), whatever the lever sets: only a model
+            // lever's had been said, so "precision nvfp4" on H100s or "gpu a100-sxm-80gb" on an FP8
+            // deployment (178 % dearer) had carried no word. The model note above says it already.
+            if !checkpoint, let text = d.changed.dequantization, text != d.base.dequantization { dequantized.append((d.name, text)) }
             // A lever that sets a clock or cap of its own: one that changes another setting of a
             // scenario that runs capped had been listed as a clock or cap lever.
             let tuned = QueryEstimate.tuned(d.changed) && (change.powerCapWatts != nil || change.smClockMHz != nil)
@@ -81,6 +95,11 @@ extension KernelFleet {
                 // floor admits, as `estimate` says of them (`SettingCaveats`).
                 for note in SettingCaveats.notes(d.changed) where !out.notes.contains(prefix + note) { out.notes.append(prefix + note) }
             }
+        }
+        // Deployments dequantized alike share one note, as the scenario's own say it (`dequantizationNotes`).
+        for text in dequantized.map(\.text).uniqued() {
+            let names = dequantized.filter { $0.text == text }.map(\.name)
+            out.notes.append((several ? "deployment\(names.count == 1 ? "" : "s") \(names.joined(separator: ", ")): " : "") + text)
         }
         // A batch limit the KV cache or the step budget clips, in the words of a class's own note
         // (`batchNote`): lev8b's "batch 512" ran at 352 with nothing said.

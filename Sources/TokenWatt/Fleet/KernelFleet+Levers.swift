@@ -26,8 +26,15 @@ extension KernelFleet {
 }
 
 extension KernelFleet {
-    /// A run's mean inter-token latency and time to first token, ms, from its draws as their
-    /// surfaces priced them: what a lever costs in latency beside what it saves.
+    /// One class's mean ITL and TTFT, seconds (nil: none to give), and the weights they carry in
+    /// the run's means (`meanLatency`).
+    struct ClassLatency {
+        var itl: Double? = nil, itlWeight = 0.0, ttft: Double? = nil, ttftWeight = 0.0
+    }
+
+    /// A run's mean inter-token latency and time to first token, ms, from its classes' figures
+    /// (`classLatencies`, their draws as their surfaces priced them): what a lever costs in
+    /// latency beside what it saves.
     ///
     /// Per class, an engine's mean step is its busy time over the places its batch holds:
     /// t = ranks × b × Σ occupancy ÷ Σ place-steps (each step advances b places on each rank;
@@ -41,7 +48,21 @@ extension KernelFleet {
     /// (nil), as `estimate` prints "ITL –": weighed by output tokens, a classification class of
     /// 1,000 + 1 tokens had read 439 ms. A disaggregated decode pool's steps hold decodes only:
     /// ITL is the plain step, and TTFT, a prefill pool's batching that the surface does not time, is nil.
-    func latency(_ draws: [Sample], surfaces: [ServingSurface]) -> (itlMs: Double?, ttftMs: Double?) {
+    static func meanLatency(_ classes: [ClassLatency], disaggregated: Bool)
+        -> (itlMs: Double?, ttftMs: Double?) {
+        var itl = (sum: 0.0, weight: 0.0), ttft = (sum: 0.0, weight: 0.0)
+        for c in classes {
+            if let v = c.itl { itl.sum += c.itlWeight * v; itl.weight += c.itlWeight }
+            if let v = c.ttft { ttft.sum += c.ttftWeight * v; ttft.weight += c.ttftWeight }
+        }
+        return (itl.weight > 0 ? itl.sum / itl.weight * 1000 : nil,
+                ttft.weight > 0 && !disaggregated ? ttft.sum / ttft.weight * 1000 : nil)
+    }
+
+    /// Each class's ITL and TTFT, seconds, as `meanLatency` defines them, with the weight it has in the
+    /// run's mean (its share of the day's intervals between tokens, of its calls); a figure is nil
+    /// where the class has no interval or call (or no draws), and TTFT nil on a disaggregated surface.
+    func classLatencies(_ draws: [Sample], surfaces: [ServingSurface]) -> [ClassLatency] {
         // One pass over the draws, summing per class: filtering the draws class by class copied
         // every record once per class.
         struct Sums { var slots = 0.0, occupancy = 0.0, plain = 0.0, weight = 0.0, count = 0.0, intervals = 0.0, calls = 0.0, firstToken = 0.0 }
@@ -56,27 +77,16 @@ extension KernelFleet {
             sums[d.cls].calls += d.cost.calls
             sums[d.cls].firstToken += d.cost.firstTokenSeconds
         }
-        var itl = (sum: 0.0, weight: 0.0), ttft = (sum: 0.0, weight: 0.0)
-        var disaggregated = false
-        for (c, s) in surfaces.enumerated() {
+        return surfaces.enumerated().map { (c, s) -> ClassLatency in
             let m = sums[c]
-            guard m.slots > 0, s.localBatch > 0 else { continue }
+            guard m.slots > 0, s.localBatch > 0 else { return ClassLatency() }
             let b = Double(s.localBatch), ranks = Double(s.deployment.attentionRanks)
             let step = ranks * b * m.occupancy / m.slots
             let plain = m.plain / m.slots
-            if m.intervals > 0 {
-                let w = m.weight * m.intervals / m.count
-                itl.sum += w * (s.disaggregated ? plain : plain + (step - plain) * (b - 1) / b)
-                itl.weight += w
-            }
-            disaggregated = disaggregated || s.disaggregated
-            if m.calls > 0 {
-                let w = m.weight * m.calls / m.count
-                ttft.sum += w * m.firstToken / m.calls
-                ttft.weight += w
-            }
+            let itl: Double? = m.intervals > 0 ? (s.disaggregated ? plain : plain + (step - plain) * (b - 1) / b) : nil
+            let ttft: Double? = m.calls > 0 && !s.disaggregated ? m.firstToken / m.calls : nil
+            return ClassLatency(itl: itl, itlWeight: m.intervals > 0 ? m.weight * m.intervals / m.count : 0,
+                                ttft: ttft, ttftWeight: m.calls > 0 ? m.weight * m.calls / m.count : 0)
         }
-        return (itl.weight > 0 ? itl.sum / itl.weight * 1000 : nil,
-                ttft.weight > 0 && !disaggregated ? ttft.sum / ttft.weight * 1000 : nil)
     }
 }

@@ -84,31 +84,36 @@ extension KernelFleet {
         let plain = "class \(cls.name) at \(formatNumber(perReplica, significant: 3)) queries/s per replica on the day's mean, "
             + "\(formatCount(batch, "sequence")) in flight when busy"
         // One call of one sequence per query, on plain vLLM steps: the case `estimate --load` prices.
+        // Another class gets the reason it has no figure, and the cached tokens are its own: the
+        // note had given an agent loop's class no word, and its closing "it would prefill the 496
+        // prompt tokens a call of the class finds cached" had read as every class's (a 2026-12-07 probe).
         let calls = mine.reduce(0) { $0 + $1.calls }
-        guard !s.disaggregated, !s.speculative, calls == Double(mine.count), mine.allSatisfy({ ($0.largestCall?.sequences ?? 1) == 1 }) else {
-            return plain
-        }
+        let unpriced = plain + "; the same load spread over every replica is not priced for \(cls.name): "
+        if let why = Self.unpricedSpreadReason(calls: calls / Double(mine.count), draws: mine, surface: s) { return unpriced + why }
         // `estimate` has no prefix cache: its figures would prefill every prompt token the class
         // finds cached, so they would not price the class. The README's long-context class (hit
         // 0.4) had quoted 2.172 against 1.743 Wh and +24.6 % for 12,171 tokens prefilled, where
         // with its cache it costs 1.12 Wh (a 2026-12-07 probe).
         let cached = mine.reduce(0) { $0 + $1.cached } / calls
         if cached > 0 {
-            return plain + "; the same load spread over every replica is not priced for it: `tokenwatt estimate` has no prefix cache, "
-                + "so it would prefill the \(formatNumber(cached, significant: 3)) prompt tokens a call of the class finds cached on average"
+            return unpriced + "`tokenwatt estimate` has no prefix cache, so it would prefill the \(formatNumber(cached, significant: 3)) "
+                + "prompt tokens a call of \(cls.name) finds cached on average"
         }
         let input = mine.reduce(0) { $0 + $1.prefilled + $1.cached } / calls, output = mine.reduce(0) { $0 + $1.cost.outputTokens } / calls
         let r = ServingRequest(batch: batch, inputTokens: max(1, Int(input.rounded())), outputTokens: max(1, Int(output.rounded())),
                                tokenBudget: s.tokenBudget, memoryUtilization: d.memoryUtilization)
         // The load and PUE as the command prints them, so that it gives the figures quoted.
         let load = Self.printed(perReplica), pue = Self.printed(max(1, mine.reduce(0) { $0 + $1.pue } / Double(mine.count)))
-        guard !r.isStatic(on: d.framework), let full = try? estimator.serve(d, r),
+        guard !r.isStatic(on: d.framework) else { return unpriced + "its engine batches statically, which `tokenwatt estimate --load` does not spread" }
+        guard let full = try? estimator.serve(d, r),
               let settings = try? LedgerSettings(pue: pue.value, utilization: .load(queriesPerSecond: load.value)),
               let here = try? QueryLedger.build(serving: full, deployment: d, outputTokens: r.outputTokens, settings: settings),
-              let at = try? estimator.serve(d, r, outputTokensPerSecond: load.value * Double(r.outputTokens), atLimit: full),
-              !at.overloaded, at.estimate.effectiveBatch < full.effectiveBatch,
+              let at = try? estimator.serve(d, r, outputTokensPerSecond: load.value * Double(r.outputTokens), atLimit: full)
+        else { return unpriced + "`tokenwatt estimate` cannot price its mean query \(r.inputTokens) + \(r.outputTokens) tokens on one replica" }
+        guard !at.overloaded, at.estimate.effectiveBatch < full.effectiveBatch,
               let there = try? QueryLedger.build(serving: at.estimate, deployment: d, outputTokens: r.outputTokens, settings: settings)
-        else { return plain }
+        else { return plain + "; spread over every replica, \(cls.name) would run as packed: at its load one replica keeps its full batch "
+            + "in flight (`tokenwatt estimate --load`)" }
         let boundary = scenario.boundary
         let packed = here.total(at: boundary).wattHours, spread = there.total(at: boundary).wattHours
         let alternative = QueryEstimate.LoadAlternative(queriesPerSecond: load.value, sequencesInFlight: at.estimate.effectiveBatch,
@@ -119,6 +124,21 @@ extension KernelFleet {
         return plain + "; spread over \(replicas == 1 ? "its one replica, it" : "all \(replicas) replicas, each") would keep \(alternative.inFlight), and a query of the class's mean "
             + "\(r.inputTokens) + \(r.outputTokens) tokens would cost \(spread >= packed ? "+" : "")\(formatPercent(spread / packed - 1)) "
             + "(\(figures)" + (command.map { "; one replica at that load: \($0), whose note on the load served alone gives both" } ?? "") + ")"
+    }
+
+    /// Why a class's load spread over every replica has no figure (`packingClause`), where
+    /// `estimate --load`, which prices one call of one sequence per query on plain steps, cannot
+    /// price its queries; nil where it can. `calls` is the class's mean model calls per query.
+    static func unpricedSpreadReason(calls: Double, draws mine: [Sample], surface s: ServingSurface) -> String? {
+        if s.disaggregated { return "its prefill and decode run on separate pools, which `tokenwatt estimate --load` does not price" }
+        if s.speculative { return "it decodes speculatively, which `tokenwatt estimate --load` does not price" }
+        if let n = mine.compactMap({ $0.largestCall?.sequences }).max(), n > 1 {
+            return "a query decodes up to \(n) sequences from one prompt, and `tokenwatt estimate` prices one sequence per query"
+        }
+        if calls != 1 {
+            return "a query makes \(formatNumber(calls, significant: 3)) model calls on average, and `tokenwatt estimate` prices one call per query"
+        }
+        return nil
     }
 
     /// `x` to 4 significant digits, as printed and as read back: the note's figures are priced

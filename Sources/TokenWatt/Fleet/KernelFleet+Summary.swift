@@ -135,6 +135,7 @@ extension KernelFleet {
         r.engineBatchLimit = s.batchLimit
         r.engines = s.deployment.attentionRanks
         (r.precision, r.kvPrecision) = (s.deployment.precision, s.deployment.kvPrecision)
+        (r.deployment, r.model) = (cls.deployment, s.deployment.model.id)
         r.overContextShare = Double(mine.filter { draws[$0].overContext }.count) / count
         r.kvOverflowShare = Double(mine.filter { draws[$0].overflows(s) }.count) / count
         r.samplesInTurnsShare = Double(mine.filter { draws[$0].samplesTakeTurns(s) }.count) / count

@@ -73,7 +73,7 @@ public struct KernelFleet: Sendable {
     func priced(samples n: Int, seed: UInt64, change: LeverChange? = nil) throws
         -> (result: FleetResult, classes: [QueryClass], surfaces: [ServingSurface]) {
         let classes = kernel.classes.map { apply(change, to: $0) }
-        let surfaces = try classes.map { try surface(for: $0, seed: seed, change: change) }
+        let surfaces = try pricedSurfaces(classes, seed: seed, change: change)
         let rng = SeededRandom(seed: seed)
         var lengths = rng.stream(1), gscale = rng.stream(2), hscale = rng.stream(3), pues = rng.stream(4)
         var draws: [Sample] = []
@@ -107,8 +107,31 @@ public struct KernelFleet: Sendable {
         var result = try summarize(draws, classes: classes, surfaces: surfaces, change: change)
         result.decodeClockCaveat = try decodeClockCaveat(classes: classes, surfaces: surfaces)
         result.unboundCapDeployments = try unboundCaps(classes: classes, surfaces: surfaces)
-        (result.meanITLMs, result.meanTTFTMs) = latency(draws, surfaces: surfaces)
+        let perClass = classLatencies(draws, surfaces: surfaces)
+        (result.meanITLMs, result.meanTTFTMs) = Self.meanLatency(perClass, disaggregated: surfaces.contains(where: \.disaggregated))
+        for (c, l) in perClass.enumerated() where c < result.classes.count {
+            (result.classes[c].interTokenLatencyMs, result.classes[c].timeToFirstTokenMs) = (l.itl.map { $0 * 1000 }, l.ttft.map { $0 * 1000 })
+        }
         return (result, classes, surfaces)
+    }
+
+    /// Each class's surface (`surface`), or one error that names every deployment (and class)
+    /// that cannot be priced, each with its reason, in the file's order: the first had been named
+    /// alone, so a lever to 4 × L4 was "not run: … deployment medium: … does not fit" with
+    /// nothing of the 70B deployment that does not fit either (a 2026-12-07 probe).
+    func pricedSurfaces(_ classes: [QueryClass], seed: UInt64, change: LeverChange?) throws -> [ServingSurface] {
+        var out: [ServingSurface] = [], failures: [String] = []
+        for c in classes {
+            do { out.append(try surface(for: c, seed: seed, change: change)) } catch {
+                // Classes of one deployment fail alike where the deployment itself cannot run: said once.
+                if !failures.contains("\(error)") { failures.append("\(error)") }
+            }
+        }
+        guard failures.isEmpty else {
+            throw FleetError(description: failures.count == 1 ? failures[0]
+                             : "each of these fails: " + failures.enumerated().map { "(\($0 + 1)) \($1)" }.joined(separator: "; "))
+        }
+        return out
     }
 
     /// Draws per class: each class its share of `n`, the draws left by rounding down going to the

@@ -6,7 +6,7 @@ public struct QueryCost: Sendable {
     /// Deployment-seconds the query occupies (its share of the deployment's busy time).
     public var occupancySeconds = 0.0
     public var outputTokens = 0.0
-    /// For the latencies (`KernelFleet.latency`): the places in an engine's batch the query holds
+    /// For the latencies (`KernelFleet.meanLatency`): the places in an engine's batch the query holds
     /// for one step each (its prompt's chunks before the last, then its tokens), the plain decode
     /// step's seconds over them, its calls, and the seconds to each call's first token summed
     /// over them (`ServingSurface.chunkStepTime`).

@@ -39,7 +39,7 @@ extension ServingSurface {
             q.occupancySeconds += seconds.tokens
             q.outputTokens += tokens
             q.slotSteps += held + decoded + firsts
-            // The ITL's t₀ (`KernelFleet.latency`): a sequence's interval waits on the surface's
+            // The ITL's t₀ (`KernelFleet.meanLatency`): a sequence's interval waits on the surface's
             // step, a verification step per token under speculation. Weighing in the plain place-
             // steps' time had put a 2-token answer's ITL at 13.2 ms, midway between the plain
             // 18.4 ms and the 8.0 ms verification step its one interval takes.

@@ -72,7 +72,8 @@ extension Capacity {
         let best = meeting.max { $0.queriesPerDay < $1.queriesPerDay }.map {
             "the most that meets them: \($0.scenario) on \($0.gpu) at \($0.setting), \(FleetRendering.queries(roundedDown($0.queriesPerDay))) queries a day"
         } ?? "no row meets them"
-        return "targets: \(asked), judged on each row's fleet's mean, as `fleet` reports it; a row that misses them is marked "
+        return "targets: \(asked), judged on each row's fleet's mean and on each class's with traffic, as `fleet` reports them "
+            + "(a row meets them only where every class does); a row that misses them is marked "
             + "\"misses …\" in the targets column (JSON missedTargets), not dropped, so what a target costs in traffic shows; "
             + "\(meeting.count) of \(rows.count) rows meet them; \(best)"
     }

@@ -18,13 +18,22 @@ extension FleetRendering {
     }
 
     /// Each deployment of a sized fleet, for the JSON: its name, GPU, server model, GPUs, servers
-    /// and the step budget its engines run at (`tokenBudget`, null where unknown).
+    /// and the step budget its engines run at (`tokenBudget`, null where unknown), then the model
+    /// and weights' format it runs (as its classes were priced) and each class's GPUs in it, which
+    /// the text gives ("for large-reasoning 844, large-agent 972") and the JSON had not.
     static func deploymentsJSON(_ r: FleetResult) -> JSONValue {
         guard r.gpus != nil else { return .null }
         return .array(r.servers.map { s in
-            .obj([("name", .str(s.deployment)), ("gpu", .str(r.hardware.first { $0.deployment == s.deployment }?.gpu ?? s.node.gpuID)),
-                  ("node", .str(s.node.id)), ("gpus", .num(Double(s.gpus))), ("nodes", .num(Double(s.nodes))),
-                  ("tokenBudget", .optionalNumber(s.tokenBudget.map(Double.init)))])
+            let served = r.classes.first { $0.deployment == s.deployment }
+            let gpu = r.hardware.first { $0.deployment == s.deployment }?.gpu ?? s.node.gpuID
+            let model: JSONValue = served?.model.map(JSONValue.str) ?? .null
+            let precision: JSONValue = served?.precision.map { JSONValue.str($0.rawValue) } ?? .null
+            let classes: [JSONValue] = s.classes.map { JSONValue.obj([("name", .str($0.name)), ("gpus", .num(Double($0.gpus)))]) }
+            let pairs: [(String, JSONValue)] = [("name", .str(s.deployment)), ("gpu", .str(gpu)),
+                                                ("node", .str(s.node.id)), ("gpus", .num(Double(s.gpus))), ("nodes", .num(Double(s.nodes))),
+                                                ("tokenBudget", .optionalNumber(s.tokenBudget.map(Double.init))),
+                                                ("model", model), ("precision", precision), ("classes", .array(classes))]
+            return JSONValue.obj(pairs)
         })
     }
 }

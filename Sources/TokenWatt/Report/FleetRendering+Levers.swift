@@ -46,7 +46,7 @@ extension FleetRendering {
     }
 
     /// What a lever does to latency and the fleet, against the baseline: "; ITL 18.6 → 52.1 ms,
-    /// TTFT 97.2 → 150 ms, GPUs 3 → 2" (the scenario's means, `KernelFleet.latency`); what it
+    /// TTFT 97.2 → 150 ms, GPUs 3 → 2" (the scenario's means, `KernelFleet.meanLatency`); what it
     /// lacks is left out, and nothing for a divisor lever.
     static func latencyWords(_ l: LeverResult, base r: FleetResult) -> String {
         let c = leverChanges(l, base: r)

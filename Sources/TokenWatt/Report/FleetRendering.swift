@@ -62,23 +62,9 @@ public enum FleetRendering {
             ("varianceShares", .array(r.varianceShares.map { .obj([("input", .str($0.input)), ("share", .num($0.share))]) })),
             // Shares below it cannot be told from none at the draws taken (`VarianceShare.noiseLevel`).
             ("varianceSharesNoiseLevel", r.varianceShares.isEmpty ? .null : .num(VarianceShare.noiseLevel(draws: r.samples.count))),
-            ("classes", .array(r.classes.map { c in
-                // A class without draws has no figures: null, not 0.
-                func drawn(_ x: Double) -> JSONValue { c.draws > 0 ? .num(x) : .null }
-                return .obj([("name", .str(c.name)), ("strategy", .str(c.strategy)),
-                      ("strategyParameters", .obj(c.queryStrategy.parameters.map { ($0.name, .num($0.value)) })),
-                      ("prefixCacheHit", .num(c.prefixCacheHit)), ("share", .num(c.share)),
-                      ("whPerQuery", c.draws > 0 ? stats(c.whPerQuery) : .null), ("effectiveBatch", .num(Double(c.effectiveBatch))),
-                      ("engineBatch", .num(Double(c.engineBatch))), ("engines", .num(Double(c.engines))),
-                      ("meanOutputTokens", drawn(c.meanOutputTokens)), ("meanCalls", drawn(c.meanCalls)),
-                      ("meanPrefilledTokens", drawn(c.meanPrefilledTokens)), ("meanCachedTokens", drawn(c.meanCachedTokens)),
-                      ("overContextShare", drawn(c.overContextShare)), ("kvOverflowShare", drawn(c.kvOverflowShare)),
-                      ("samplesInTurnsShare", drawn(c.samplesInTurnsShare)),
-                      ("precision", c.precision.map { .str($0.rawValue) } ?? .null),
-                      ("kvPrecision", c.kvPrecision.map { .str($0.rawValue) } ?? .null)])
-            })),
+            ("classes", JSONValue.array(r.classes.map(Self.classJSON))),
             ("levers", .array(r.levers.map(leverJSON))),
-            // The baseline's latencies, which each lever's are read against (`KernelFleet.latency`).
+            // The baseline's latencies, which each lever's are read against (`KernelFleet.meanLatency`).
             ("interTokenLatencyMs", .optionalNumber(r.meanITLMs)), ("timeToFirstTokenMs", .optionalNumber(r.meanTTFTMs)),
             ("hourlyFacilityMegawatts", .array(r.hourlyMegawatts.map(JSONValue.num))),
             ("estimatorError", .array(r.estimatorError.map { .obj([("gpu", .str($0.gpu)), ("band", ErrorBands.value($0.band))]) })),
@@ -100,7 +86,7 @@ public enum FleetRendering {
         } ?? .null
     }
 
-    /// A sized scenario's mean ITL and TTFT in words (`KernelFleet.latency`), which the JSON
+    /// A sized scenario's mean ITL and TTFT in words (`KernelFleet.meanLatency`), which the JSON
     /// carries and each lever's change starts from; nil without a fleet of its own or either figure.
     static func scenarioLatencyWords(_ r: FleetResult) -> String? {
         guard r.gpus != nil, r.meanITLMs != nil || r.meanTTFTMs != nil else { return nil }
@@ -110,7 +96,7 @@ public enum FleetRendering {
     }
 
     /// Which batch the latency is for where a class's load cannot fill it: the fleet prices each
-    /// class at its batch when busy (`KernelFleet.latency`, the router packing load onto full
+    /// class at its batch when busy (`KernelFleet.meanLatency`, the router packing load onto full
     /// batches), but a class whose busiest hour, headroom included, keeps fewer sequences in
     /// flight than one replica's batch never runs that batch, and its steps, smaller, are
     /// quicker. 1,000 queries a day on one 4 × H100 replica (0.044 sequences in flight on the
@@ -289,7 +275,8 @@ public enum FleetRendering {
                 let figures = c.draws > 0
                     ? "median \(wh(c.whPerQuery.median)) Wh, mean \(wh(c.whPerQuery.mean)) Wh, \(formatNumber(c.meanOutputTokens, significant: 4)) output tokens"
                     : "no queries"
-                s += "  class \(c.name) (\(c.strategyWords), \(ShareWords.whole(c.share))): \(figures), batch \(batchWords(c))\n"
+                s += "  class \(c.name) (\(c.strategyWords), \(ShareWords.whole(c.share))): \(figures), batch \(batchWords(c))"
+                    + (classLatencyShown(r) ? classLatencyWords(c).map { ", \($0)" } ?? "" : "") + "\n"
             }
             if !r.medianLedger.isEmpty {
                 s += "  median query: " + ledgerLine(r.medianLedger, boundary: r.boundary) + "\n"
@@ -331,9 +318,12 @@ public enum FleetRendering {
         }
         if let latency = scenarioLatencyWords(r) { s += "Latency: \(latency).\n\n" }
         if !r.classes.isEmpty {
-            s += "| class | strategy | share | median Wh | mean Wh | output tokens | batch |\n|---|---|---:|---:|---:|---:|---:|\n"
+            let latency = classLatencyShown(r)
+            s += "| class | strategy | share | median Wh | mean Wh | output tokens | batch |" + (latency ? " ITL ms | TTFT ms |" : "")
+                + "\n|---|---|---:|---:|---:|---:|---:|" + (latency ? "---:|---:|" : "") + "\n"
             for c in r.classes {
-                s += "| \(cell(c.name)) | \(cell(c.strategyWords)) | \(ShareWords.whole(c.share)) | " + classFigures(c).joined(separator: " | ") + " | \(batchWords(c)) |\n"
+                s += "| \(cell(c.name)) | \(cell(c.strategyWords)) | \(ShareWords.whole(c.share)) | " + classFigures(c).joined(separator: " | ") + " | \(batchWords(c)) |"
+                    + (latency ? " " + classLatencyCells(c).joined(separator: " | ") + " |" : "") + "\n"
             }
             s += "\n"
         }

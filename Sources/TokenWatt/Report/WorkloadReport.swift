@@ -316,7 +316,8 @@ public struct WorkloadReport: Sendable {
             if let row = queriesRow(s) { rows.append(row) }
             if let row = pueRow(s) { rows.append(row) }
             if case let .kernel(k) = s.scenario.kind {
-                for d in k.deployments {
+                // The deployments its classes with traffic run on: one no class uses is no assumption of its figures.
+                for d in Capacity.served(k) {
                     let r = d.request
                     let key = "\(d.name)|\(r.model)|\(r.gpu)|\(r.gpus ?? 1)|\(r.precision?.rawValue ?? "")|\(d.maxBatch)"
                     if seen.insert(key).inserted {

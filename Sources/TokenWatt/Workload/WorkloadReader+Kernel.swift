@@ -40,9 +40,9 @@ extension WorkloadReader.Context {
         try unc?.finish()
         let levers = try (try o.optionalArray("levers") ?? []).enumerated().map { i, v in try lever(v, path: "\(path).levers[\(i)]") }
         // Reports and charts find a lever by its name.
-        if let twice = Dictionary(grouping: levers.map(\.name), by: { $0 }).first(where: { $0.value.count > 1 })?.key {
-            throw InputError.invalidValue(file: file, field: "\(path).levers[].name", value: twice, expected: "a name no other lever of the scenario has")
-        }
+        // Named by index, as a class or deployment given twice is: "levers[].name" had said
+        // neither which lever nor where the first is.
+        try requireUnique(levers.map(\.name), path: { "\(path).levers[\($0)].name" }, kind: "lever")
         return KernelScenario(deployments: deployments, classes: classes, diurnal: diurnal.map { $0 / sum },
                               headroom: try o.optionalDouble("headroom", 0...10, expected: "a fraction from 0 to 10") ?? 0.2,
                               gpuEnergyScale: gpuScale, hostPowerScale: hostScale, levers: levers)
@@ -113,9 +113,8 @@ extension WorkloadReader.Context {
     }
 
     func strategy(_ r: JSONObjectReader) throws -> Strategy {
-        var o = try r.knowing(WorkloadReader.strategyKeys)
-        let kind = try o.string("kind", allowed: ["single", "long-reasoning", "best-of-n", "self-consistency", "beam-search",
-                                                  "sequential-revision", "agent-loop"])
+        var o = try WorkloadReader.knowingStrategyKind(r)
+        let kind = try o.string("kind", allowed: WorkloadReader.strategyKinds)
         let s: Strategy
         switch kind {
         case "long-reasoning": s = .longReasoning(factor: try o.double("factor", 1...1000, expected: "an output multiplier from 1 to 1000"))

@@ -16,6 +16,12 @@ extension WorkloadReader {
                                  "framework", "powerCapWatts", "smClockMHz", "sampling", "maxBatch", "tokenBudget"]
     static let classKeys = ["name", "share", "deployment", "input", "output", "strategy", "prefixCacheHit"]
     static let strategyKeys = ["kind", "factor", "n", "beams", "rounds", "calls", "toolTokens"]
+    static let strategyKinds = ["single", "long-reasoning", "best-of-n", "self-consistency", "beam-search", "sequential-revision", "agent-loop"]
+    /// The keys of each strategy kind besides `kind` (`WorkloadReader.Context.strategy` reads
+    /// them): a key of another kind is refused with this kind's list (`knowingStrategyKind`).
+    static let strategyKindKeys: [String: [String]] = ["single": [], "long-reasoning": ["factor"], "best-of-n": ["n", "factor"],
+                                   "self-consistency": ["n", "factor"], "beam-search": ["beams"], "sequential-revision": ["rounds"],
+                                   "agent-loop": ["calls", "toolTokens"]]
     static let leverKeys = ["name", "divisor", "precision", "kvPrecision", "gpu", "gpus", "tp", "ep", "model", "maxBatch", "prefixCacheHit",
                             "powerCapWatts", "smClockMHz", "disaggregated", "framework", "sampling", "speculative"]
     static let speculativeKeys = ["draftTokens", "acceptance", "draftCostRatio"]
@@ -40,5 +46,19 @@ extension JSONObjectReader {
         let unknown = keys.filter { !schema.contains($0) }
         guard unknown.isEmpty else { throw InputError.unknownKeys(file: file, field: path, keys: unknown, allowed: schema.sorted()) }
         return self
+    }
+}
+
+extension WorkloadReader {
+    /// A strategy object, once no key of it is outside its kind's (`strategyKindKeys`). Checked
+    /// against every kind's keys, an agent loop with a bad key had listed "beams, calls, factor,
+    /// kind, n, rounds, toolTokens", then refused the `factor` it suggested; and a long-reasoning
+    /// strategy given `calls` had been told only that `factor` was missing. A kind that is
+    /// missing or not a strategy's is left to the `kind` field's own error, after the keys of
+    /// every kind are checked (so that a misspelt `kind` is named).
+    static func knowingStrategyKind(_ r: JSONObjectReader) throws -> JSONObjectReader {
+        var probe = r
+        guard case let .string(kind)? = probe.raw("kind"), let keys = strategyKindKeys[kind] else { return try r.knowing(strategyKeys) }
+        return try r.knowing(["kind"] + keys)
     }
 }

@@ -17,8 +17,9 @@ enum CapacityCommand {
       (--sizing nameplate: the replicas' GPUs in whole servers, each at its rated maximum at the
       wall, which boot and transients can reach). Each row gives the fleet's MW on all three and
       what the other basis fits (queries a day, GPUs; busy beside the others, worst case beside busy). --itl-ms and --ttft-ms are targets
-      on the fleet's mean ITL and TTFT: a row that misses one is marked in a targets column, not
-      dropped. --caps takes watts and `none` (no cap: the GPU's TDP, a row labelled "TDP (700 W)"),
+      on mean ITL and TTFT, the fleet's and each class's with traffic: a row meets them only where
+      every class does, and one that misses is marked in a targets column (naming each class that
+      misses), not dropped. --caps takes watts and `none` (no cap: the GPU's TDP, a row labelled "TDP (700 W)"),
       e.g. --caps none,500; a cap at a GPU's TDP beside `none` is that row, run once; a cap outside
       the range of every candidate GPU is a usage error. Prices assume a router that packs the load
       onto full batches; a note says what spreading it over every replica would cost. Notes carry what estimate and fleet say of each candidate's
