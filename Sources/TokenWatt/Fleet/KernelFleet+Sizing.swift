@@ -283,7 +283,7 @@ extension KernelFleet {
         if case .parallelSamples(_, "beam-search", _) = cls.strategy {
             notes.append("class \(cls.name): beam search is priced as its beams decoding side by side from one shared prompt (each beam's KV held as a "
                          + "separate answer); on MLPerf's GPT-J beam-search rows (4 beams, TensorRT-LLM) tokenwatt validate finds the Offline runs "
-                         + "30–46 % faster in the model than measured and their J per token 20–29 % low (docs/methodology.md §7: the beam search's "
+                         + "29–46 % faster in the model than measured and their J per token 19–29 % low (docs/methodology.md §7: the beam search's "
                          + "own kernels are not counted), so this class's GPU energy is likely low by about as much")
         }
         return notes
