@@ -59,12 +59,15 @@ public struct QueryRange: Sendable {
     /// 1.0351 read 1.04 in validation.md and, stored as 1.035, 1.03 in fleet's notes).
     static func ratio(_ x: Double) -> String { formatNumber(ErrorBands.stored(x), significant: 3) }
 
-    /// A range as JSON: the band, what it keeps out of sample, and the Wh per query at its two ends.
+    /// A range as JSON: the band, what it keeps out of sample (`inSampleReadRuns`: its runs read
+    /// off a data set's publication, `readFrom`, which it is scored against), and the Wh per query
+    /// at its two ends.
     public static func json(_ b: ErrorBand, low: [Boundary: Double], high: [Boundary: Double]) -> JSONValue {
         func totals(_ t: [Boundary: Double]) -> JSONValue { .obj(Boundary.allCases.map { ($0.rawValue, .num(t[$0] ?? 0)) }) }
         return .obj([("band", .str(b.gpu)), ("runs", .num(Double(b.runs))), ("datasets", .array(b.datasets.map(JSONValue.str))),
                      ("quantiles", .str(b.quantiles)), ("leftOut", .str(b.leftOut)), ("outOfSampleCoverage", .num(b.outOfSampleCoverage)),
                      ("ratioLow", .num(b.ratioLow)), ("ratioMedian", .num(b.ratioMedian)), ("ratioHigh", .num(b.ratioHigh)),
+                     ("inSampleReadRuns", .num(Double(b.readRuns))), ("readFrom", .array(b.readFrom.map(JSONValue.str))),
                      ("whPerQueryLow", totals(low)), ("whPerQueryHigh", totals(high))])
     }
 }

@@ -156,10 +156,12 @@ extension ValidationReport {
             + ErrorBands.leftOut.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: "; ") + ".\n\n"
         s += table(["GPU", "runs", "data sets", "range", "low", "median", "high", "held when left out"], (b.bands + [f]).map {
             [$0.gpu == "forecast" ? "forecast pool (\($0.pooledGPUs.joined(separator: ", ")))" : $0.gpu, String($0.runs),
-             $0.datasets.joined(separator: ", "), $0.quantiles, QueryRange.ratio($0.ratioLow), QueryRange.ratio($0.ratioMedian),
+             $0.datasets.joined(separator: ", ") + ($0.readRuns > 0 ? " (\($0.readRuns) in sample: \($0.readFrom.joined(separator: ", ")) runs read off their publication)" : ""),
+             $0.quantiles, QueryRange.ratio($0.ratioLow), QueryRange.ratio($0.ratioMedian),
              QueryRange.ratio($0.ratioHigh), $0.leftOut == "none" ? "not checked (one family)"
                 : "\(formatPercent($0.outOfSampleCoverage, decimals: 0)) (each \($0.leftOut))"]
         })
+        for band in b.bands where band.readRuns > 0 { s += "\nThe \(band.gpu) band: " + (ErrorBands.readWords(band) ?? "") + ".\n" }
         if let refitBand { s += "\n" + refitBand.markdown }
         let runs = bandCoverage.reduce(0) { $0 + $1.runs }
         guard runs > 0 else { return s }

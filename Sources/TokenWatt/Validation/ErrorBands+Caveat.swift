@@ -22,6 +22,7 @@ extension ErrorBands {
             }
             parts.append(words)
         }
+        if let words = Self.readWords(b) { parts.append(words) }
         for (set, why) in Self.leftOut.sorted(by: { $0.key < $1.key }) {
             if let n = runsByDataSet["\(set)/\(gpu.id)"], n > 0 { parts.append("its \(n) \(set) runs are left out: \(why)") }
         }
@@ -42,5 +43,16 @@ extension ErrorBands {
         }
         guard !forecast.pooledGPUs.contains(where: { (try? catalog.gpu($0))?.vendor == gpu.vendor }) else { return nil }
         return "\(gpu.id) has no band of its own and takes the pool's, which holds no \(gpu.vendor.uppercased()) GPU"
+    }
+
+    /// That a band's runs read off a data set's publication are in sample (`ErrorBand.readRuns`):
+    /// the B200's min–max held all 64 of the ML.ENERGY v3 points it is scored against, by
+    /// construction, and read as a forecast error. Nil when it has none.
+    static func readWords(_ b: ErrorBand) -> String? {
+        guard b.readRuns > 0 else { return nil }
+        let which = b.readRuns == b.runs ? "its \(b.runs) runs are" : "\(b.readRuns) of its \(b.runs) runs are"
+        return "in sample: \(which) \(b.readFrom.joined(separator: ", ")) runs read off their publication's figures (published-serving), "
+            + "the same runs the range is built on and validate scores, watched while the model changed; "
+            + "the data set's own rows, held back from ../shared/data, are the independent check"
     }
 }

@@ -24,7 +24,9 @@ extension ErrorBands {
                                  + "runs take. Each range leaves `tail` outside each end: the largest tail at which, each model "
                                  + "family (own band) or GPU (pool) left out in turn, \(formatPercent(Self.nominalCoverage, decimals: 0)) "
                                  + "of the runs fall inside the range of the rest (outOfSampleCoverage, the extremes when none "
-                                 + "reaches it). tokenwatt estimate scales a query's GPU energy by ratioLow and ratioHigh. Levers: "
+                                 + "reaches it). readRuns: a band's runs of published points read off the publication of the runs of "
+                                 + "a data set (readFrom) that ../shared/data holds back, the runs the range is scored against: in sample. "
+                                 + "tokenwatt estimate scales a query's GPU energy by ratioLow and ratioHigh. Levers: "
                                  + "pairs of runs of one campaign that differ in one setting alone, predicted ÷ measured change "
                                  + "of energy per output token − 1, the campaigns pooled (serving ones alone where a lever has 10 serving pairs or more, forward-pass ones otherwise); tokenwatt fleet cites them beside its levers.")),
             ("leftOut", .obj(Self.leftOut.sorted { $0.key < $1.key }.map { ($0.key, .str($0.value)) })),
@@ -43,7 +45,8 @@ extension ErrorBands {
              + (b.fitRuns > 0 ? [("fitRuns", .num(Double(b.fitRuns)))] : [])
              + (b.refitRuns > 0 ? [("refitRuns", .num(Double(b.refitRuns))), ("refitInside", .num(Double(b.refitInside)))] : [])
              + [("refitMedian", b.refitMedian), ("refitMin", b.refitMin), ("refitMax", b.refitMax)].compactMap { k, v in v.map { (k, .num($0)) } }
-             + (b.outsideFitMedian.map { [("outsideFitMedian", .num($0))] } ?? []))
+             + (b.outsideFitMedian.map { [("outsideFitMedian", .num($0))] } ?? [])
+             + (b.readRuns > 0 ? [("readRuns", .num(Double(b.readRuns))), ("readFrom", .array(b.readFrom.map(JSONValue.str)))] : []))
     }
 
     /// The bundled bands (a test keeps them equal to a fresh validation run).
@@ -116,6 +119,12 @@ extension ErrorBands {
         b.refitMin = try o.optionalDouble("refitMin", ratio)
         b.refitMax = try o.optionalDouble("refitMax", ratio)
         b.outsideFitMedian = try o.optionalDouble("outsideFitMedian", ratio)
+        b.readRuns = try o.optionalInt("readRuns", 0...b.runs) ?? 0
+        b.readFrom = o.has("readFrom") ? try o.stringArray("readFrom") : []
+        guard (b.readRuns > 0) == !b.readFrom.isEmpty else {
+            throw InputError.invalidValue(file: file, field: path + ".readFrom", value: b.readFrom.joined(separator: ", "),
+                                          expected: "the data sets of the readRuns runs, given exactly when readRuns is above 0")
+        }
         try o.finish()
         guard b.ratioLow <= b.ratioMedian, b.ratioMedian <= b.ratioHigh else {
             throw InputError.invalidValue(file: file, field: path, value: "\(b.ratioLow), \(b.ratioMedian), \(b.ratioHigh)",

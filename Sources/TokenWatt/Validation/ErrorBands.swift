@@ -41,6 +41,13 @@ public struct ErrorBand: Sendable, Equatable {
     public var refitMax: Double? = nil
     /// The median measured ÷ estimated of the runs outside the fit, where some are in it and some not.
     public var outsideFitMedian: Double? = nil
+    /// Of `runs`, those of published points read off the publication of a data set's runs
+    /// (`ValidationRecord.readFrom`: the ML.ENERGY v3.0 post's B200 figures), and those data sets.
+    /// The range is built on the runs `validate` scores, and the model was changed while these were
+    /// scored (J/token 29.7 % blind, 23.1 % at 0.32.0: docs/methodology.md §7), so they are in
+    /// sample, not a forecast; the data set's own rows, held back, are the independent check.
+    public var readRuns = 0
+    public var readFrom: [String] = []
 
     /// Counts how the forecasts of `fit` (those `forecasts` holds, by `ErrorBands.fitKey`) fall
     /// against this range.
@@ -201,8 +208,11 @@ public struct ErrorBands: Sendable, Equatable {
 
     static func band(_ gpu: String, _ rows: [ValidationRecord], tail: Double) -> ErrorBand {
         let ratios = rows.map { $0.measured / $0.predicted }.sorted()
-        return ErrorBand(gpu: gpu, runs: rows.count, datasets: Set(rows.map(\.dataset)).sorted(), tail: tail,
-                         ratioLow: quantile(ratios, tail), ratioMedian: quantile(ratios, 0.5), ratioHigh: quantile(ratios, 1 - tail))
+        var b = ErrorBand(gpu: gpu, runs: rows.count, datasets: Set(rows.map(\.dataset)).sorted(), tail: tail,
+                          ratioLow: quantile(ratios, tail), ratioMedian: quantile(ratios, 0.5), ratioHigh: quantile(ratios, 1 - tail))
+        b.readRuns = rows.filter { $0.readFrom != nil }.count
+        b.readFrom = Set(rows.compactMap(\.readFrom)).sorted()
+        return b
     }
 
     /// Linear interpolation between order statistics (`QueryStatistics.quantile`); 1, no error,
