@@ -8,10 +8,15 @@ extension ErrorBands {
     /// fit rows (median 1.02; 1.23 for the 51 v3 runs outside the fit, 1.17 for all 67 others),
     /// missed the 157 ML.ENERGY v2 runs it leaves out (measured 1.9× the estimate), and saw B300
     /// and MI300X given the pool's median 0.957 beside a B200 band of median 1.25 and an AMD
-    /// caveat calling estimates optimistic. "" when nothing.
+    /// caveat calling estimates optimistic (B300 now takes the B200's band, `band(for:catalog:)`,
+    /// and says so). "" when nothing.
     public func caveat(for gpu: GPUSpec, catalog: GPUCatalog) -> String {
-        let b = band(for: gpu.id)
+        let b = band(for: gpu, catalog: catalog)
         var parts: [String] = []
+        if b.gpu != gpu.id, b.gpu != forecast.gpu {
+            parts.append("\(gpu.id) has no band of its own and takes \(b.gpu)'s, the same architecture (\(gpu.architecture)), "
+                + "whose runs are forecasts from another GPU's fit as \(gpu.id)'s estimates are")
+        }
         if b.fitRuns > 0 {
             let others = b.outsideFitMedian.map { " (the \(b.runs - b.fitRuns) runs outside the fit have median × \(QueryRange.ratio($0)))" } ?? ""
             var words = "\(b.fitRuns) of its \(b.runs) runs are those the calibration was fitted on, whose ratios are fit residuals, "

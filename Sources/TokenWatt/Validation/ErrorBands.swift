@@ -119,8 +119,26 @@ public struct ErrorBands: Sendable, Equatable {
         "mlenergy-v2": "vLLM 0.5.4's API server idles the GPU about 15 ms a step (`validate`'s Generalization table refits it), which no bundled framework models (docs/methodology.md §7)",
     ]
 
-    /// The band an estimate on `gpu` takes: its own when it has one, else the forecast pool.
+    /// The band of `gpu` by id alone: its own when it has one, else the forecast pool. Estimates
+    /// take `band(for:catalog:)`, which looks for a band of the GPU's architecture first.
     public func band(for gpu: String) -> ErrorBand { bands.first { $0.gpu == gpu } ?? forecast }
+
+    /// The band an estimate on `gpu` takes: its own; else that of a GPU of its architecture
+    /// (`GPUSpec.architecture`) whose runs are forecasts, a GPU of the pool carried over from
+    /// another GPU's fit as estimates of `gpu` are (the most runs where several); else the pool.
+    /// GB200, B300 and GB300 had taken the pool's median 0.957 while the B200, carried over from
+    /// the same H100 fit by the same rule, measured 1.26, and `fleet`'s median-corrected lever
+    /// notes grew their savings by it (GB200 35 → 37 %, B300 39 → 42 %).
+    public func band(for gpu: GPUSpec, catalog: GPUCatalog) -> ErrorBand {
+        bands.first { $0.gpu == gpu.id } ?? sibling(of: gpu, catalog: catalog) ?? forecast
+    }
+
+    /// The band of a pooled GPU of `gpu`'s architecture with the most runs; nil when none has one.
+    /// A GPU with a fit of its own is passed over: its band's runs are largely fit residuals.
+    func sibling(of gpu: GPUSpec, catalog: GPUCatalog) -> ErrorBand? {
+        bands.filter { b in forecast.pooledGPUs.contains(b.gpu) && (try? catalog.gpu(b.gpu))?.architecture == gpu.architecture }
+            .max { ($0.runs, $1.gpu) < ($1.runs, $0.gpu) }
+    }
 
     /// Bands from a validation run: TokenWatt's `j_per_token` records per GPU; `fitted` are the
     /// GPUs with coefficients of their own (the rest make the forecast pool). Each range is set the
