@@ -46,7 +46,9 @@ extension ErrorBands {
              + (b.refitRuns > 0 ? [("refitRuns", .num(Double(b.refitRuns))), ("refitInside", .num(Double(b.refitInside)))] : [])
              + [("refitMedian", b.refitMedian), ("refitMin", b.refitMin), ("refitMax", b.refitMax)].compactMap { k, v in v.map { (k, .num($0)) } }
              + (b.outsideFitMedian.map { [("outsideFitMedian", .num($0))] } ?? [])
-             + (b.readRuns > 0 ? [("readRuns", .num(Double(b.readRuns))), ("readFrom", .array(b.readFrom.map(JSONValue.str)))] : []))
+             + (b.readRuns > 0 ? [("readRuns", .num(Double(b.readRuns))), ("readFrom", .array(b.readFrom.map(JSONValue.str)))] : [])
+             + [("smallBatchRuns", b.smallBatchRuns, b.smallBatchBias), ("smallBatchPowerRuns", b.smallBatchPowerRuns, b.smallBatchPowerBias)]
+                .flatMap { key, n, bias in bias.map { [(key, .num(Double(n))), (key.replacingOccurrences(of: "Runs", with: "Bias"), .num($0))] } ?? [] })
     }
 
     /// The bundled bands (a test keeps them equal to a fresh validation run).
@@ -121,6 +123,14 @@ extension ErrorBands {
         b.outsideFitMedian = try o.optionalDouble("outsideFitMedian", ratio)
         b.readRuns = try o.optionalInt("readRuns", 0...b.runs) ?? 0
         b.readFrom = o.has("readFrom") ? try o.stringArray("readFrom") : []
+        for (runs, bias) in [("smallBatchRuns", "smallBatchBias"), ("smallBatchPowerRuns", "smallBatchPowerBias")] {
+            let n = try o.optionalInt(runs, 1...1_000_000) ?? 0, x = try o.optionalDouble(bias, -1...1000, expected: "a mean relative error above −1")
+            guard (n > 0) == (x != nil) else {
+                throw InputError.invalidValue(file: file, field: path + "." + bias, value: x.map { "\($0)" } ?? "none",
+                                              expected: "given exactly when \(runs) is given")
+            }
+            if runs == "smallBatchRuns" { (b.smallBatchRuns, b.smallBatchBias) = (n, x) } else { (b.smallBatchPowerRuns, b.smallBatchPowerBias) = (n, x) }
+        }
         guard (b.readRuns > 0) == !b.readFrom.isEmpty else {
             throw InputError.invalidValue(file: file, field: path + ".readFrom", value: b.readFrom.joined(separator: ", "),
                                           expected: "the data sets of the readRuns runs, given exactly when readRuns is above 0")

@@ -48,6 +48,14 @@ public struct ErrorBand: Sendable, Equatable {
     /// sample, not a forecast; the data set's own rows, held back, are the independent check.
     public var readRuns = 0
     public var readFrom: [String] = []
+    /// Of `runs`, those at `ErrorBands.smallBatch` sequences or fewer (their `batch` setting), and
+    /// the estimate's mean error on them (estimated ÷ measured − 1 of J/token); then the same for
+    /// the GPU's power-per-GPU rows at such batches in the band's data sets. nil where none is that
+    /// small. `estimate` says so at such a batch (`ErrorBands.smallBatchCaveat`).
+    public var smallBatchRuns = 0
+    public var smallBatchBias: Double? = nil
+    public var smallBatchPowerRuns = 0
+    public var smallBatchPowerBias: Double? = nil
 
     /// Counts how the forecasts of `fit` (those `forecasts` holds, by `ErrorBands.fitKey`) fall
     /// against this range.
@@ -160,6 +168,10 @@ public struct ErrorBands: Sendable, Equatable {
             b.fitRuns = r.count - outside.count
             b.addRefits(r.filter { inFit.contains(fitKey($0.dataset, $0.label)) }, forecasts: forecasts)
             if b.fitRuns > 0, !outside.isEmpty { b.outsideFitMedian = quantile(outside.map { $0.measured / $0.predicted }.sorted(), 0.5) }
+            let sets = Set(b.datasets)
+            b.addSmallBatch(r, power: records.filter {
+                $0.estimator == "tokenwatt" && $0.metric == smallBatchPowerMetric && $0.gpu == gpu && sets.contains($0.dataset)
+            })
             return b
         }
         let carried = rows.filter { !fitted.contains($0.gpu) }
