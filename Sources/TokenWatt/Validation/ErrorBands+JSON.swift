@@ -38,17 +38,20 @@ extension ErrorBands {
     }
 
     static func value(_ b: ErrorBand) -> JSONValue {
-        .obj([("gpu", .str(b.gpu)), ("runs", .num(Double(b.runs))), ("datasets", .array(b.datasets.map(JSONValue.str)))]
-             + (b.pooledGPUs.isEmpty ? [] : [("pooledGPUs", .array(b.pooledGPUs.map(JSONValue.str)))])
-             + [("tail", .num(b.tail)), ("ratioLow", .num(b.ratioLow)), ("ratioMedian", .num(b.ratioMedian)), ("ratioHigh", .num(b.ratioHigh)),
-                ("leftOut", .str(b.leftOut)), ("outOfSampleCoverage", .num(b.outOfSampleCoverage))]
-             + (b.fitRuns > 0 ? [("fitRuns", .num(Double(b.fitRuns)))] : [])
-             + (b.refitRuns > 0 ? [("refitRuns", .num(Double(b.refitRuns))), ("refitInside", .num(Double(b.refitInside)))] : [])
-             + [("refitMedian", b.refitMedian), ("refitMin", b.refitMin), ("refitMax", b.refitMax)].compactMap { k, v in v.map { (k, .num($0)) } }
-             + (b.outsideFitMedian.map { [("outsideFitMedian", .num($0))] } ?? [])
-             + (b.readRuns > 0 ? [("readRuns", .num(Double(b.readRuns))), ("readFrom", .array(b.readFrom.map(JSONValue.str)))] : [])
-             + [("smallBatchRuns", b.smallBatchRuns, b.smallBatchBias), ("smallBatchPowerRuns", b.smallBatchPowerRuns, b.smallBatchPowerBias)]
-                .flatMap { key, n, bias in bias.map { [(key, .num(Double(n))), (key.replacingOccurrences(of: "Runs", with: "Bias"), .num($0))] } ?? [] })
+        // Built in parts: one expression of all of them took the type checker past its limit.
+        typealias Field = (String, JSONValue)
+        var fields: [Field] = [("gpu", .str(b.gpu)), ("runs", .num(Double(b.runs))), ("datasets", .array(b.datasets.map(JSONValue.str)))]
+        if !b.pooledGPUs.isEmpty { fields.append(("pooledGPUs", .array(b.pooledGPUs.map(JSONValue.str)))) }
+        fields += [("tail", .num(b.tail)), ("ratioLow", .num(b.ratioLow)), ("ratioMedian", .num(b.ratioMedian)), ("ratioHigh", .num(b.ratioHigh)),
+                   ("leftOut", .str(b.leftOut)), ("outOfSampleCoverage", .num(b.outOfSampleCoverage))]
+        if b.fitRuns > 0 { fields.append(("fitRuns", .num(Double(b.fitRuns)))) }
+        if b.refitRuns > 0 { fields += [("refitRuns", .num(Double(b.refitRuns))), ("refitInside", .num(Double(b.refitInside)))] }
+        let refits: [(String, Double?)] = [("refitMedian", b.refitMedian), ("refitMin", b.refitMin), ("refitMax", b.refitMax), ("outsideFitMedian", b.outsideFitMedian)]
+        fields += refits.compactMap { k, v in v.map { (k, JSONValue.num($0)) } }
+        if b.readRuns > 0 { fields += [("readRuns", .num(Double(b.readRuns))), ("readFrom", .array(b.readFrom.map(JSONValue.str)))] }
+        if let x = b.smallBatchBias { fields += [("smallBatchRuns", .num(Double(b.smallBatchRuns))), ("smallBatchBias", .num(x))] }
+        if let x = b.smallBatchPowerBias { fields += [("smallBatchPowerRuns", .num(Double(b.smallBatchPowerRuns))), ("smallBatchPowerBias", .num(x))] }
+        return .obj(fields)
     }
 
     /// The bundled bands (a test keeps them equal to a fresh validation run).
