@@ -21,7 +21,8 @@ import Testing
                      row("power_w_per_gpu", gpu: "other", batch: 8, measured: 4, family: "f0")]
         let b = try #require(ErrorBands.compute(from: energy + power, fitted: ["g"]).bands.first { $0.gpu == "g" })
         #expect(b.smallBatchRuns == 4 && b.smallBatchPowerRuns == 1)
-        #expect(approx(try #require(b.smallBatchBias), -0.5) && approx(try #require(b.smallBatchPowerBias), -0.2))
+        let bias = try #require(b.smallBatchBias), powerBias = try #require(b.smallBatchPowerBias)
+        #expect(approx(bias, -0.5) && approx(powerBias, -0.2))
         let words = try #require(ErrorBands.smallBatchCaveat(b, batch: 64))
         #expect(words.contains("energy per output token 50 % low on average over 4 runs, power per GPU 20 % low over 1"), "\(words)")
         #expect(ErrorBands.smallBatchCaveat(b, batch: 65) == nil)
