@@ -86,6 +86,7 @@ def main():
             p["expertParallel"] = ep
         p.update({"batch": batch, "inputTokens": PROMPT[task], "outputTokens": output, "task": task})
         p.update({k: float(f"{v:.4g}") for k, v in metrics.items()})
+        p["runsOf"] = "mlenergy-v3"  # the benchmark's B200 runs, held back from ../shared/data (PublishedServing.Point.runsOf)
         p["source"] = (f"{POST}: {note}; read from the marker positions of ml-energy/blog@{commit[:12]} {FIGURES}{figure}-light.svg "
                        f"(scripts/mlenergy-v3-figures.py); batch is the run's max_num_seqs; {output} output tokens: {origin}; "
                        f"input {PROMPT[task]}: the post's mean for the task; {REQUESTS[task]} distinct prompts: ml-energy/benchmark "

@@ -286,10 +286,30 @@ import Testing
         #expect(!(try caveat("a100-sxm-40gb")).contains("fitted on"))
     }
 
-    @Test func aPooledGPUNamesItsArchitecturesBandsOrTheMissingVendor() throws {
+    @Test func aGPUWithoutABandNamesTheBandItTakesOrTheMissingVendor() throws {
         let b300 = try caveat("b300")
-        #expect(b300.contains("b200 × \(QueryRange.ratio(ErrorBands.bundled.band(for: "b200").ratioLow))"), "\(b300)")
+        #expect(b300.hasPrefix("b300 has no band of its own and takes b200's, the same architecture (blackwell)"), "\(b300)")
         #expect(try caveat("mi300x").contains("which holds no AMD GPU"))
-        #expect(try caveat("h200").contains("h100-nvl") && (try caveat("h200")).contains("h100-sxm"))
+        #expect(try caveat("h200").hasPrefix("h200 has no band of its own and takes h100-nvl's"))
+    }
+
+    /// A GPU without a band takes that of a pooled GPU of its architecture, carried over from
+    /// another fit as it is: GB200, B300 and GB300 had taken the pool's median 0.957 beside the
+    /// B200's 1.26. A fitted GPU's band (fit residuals) is passed over; no such GPU, the pool.
+    @Test func aGPUWithoutABandTakesItsArchitecturesForecastBand() throws {
+        let e = Self.estimator
+        for gpu in ["gb200", "b300", "gb300"] { #expect(e.errorBand(for: gpu)?.gpu == "b200", "\(gpu)") }
+        #expect(e.errorBand(for: "b200")?.gpu == "b200")
+        #expect(e.errorBand(for: "mi300x")?.gpu == "forecast" && e.errorBand(for: "l40s")?.gpu == "forecast")
+        func band(_ gpu: String, runs: Int) -> ErrorBand {
+            ErrorBand(gpu: gpu, runs: runs, datasets: ["d"], tail: 0, ratioLow: 0.9, ratioMedian: 1, ratioHigh: 1.1)
+        }
+        var pool = band("forecast", runs: 40)
+        pool.pooledGPUs = ["h100-nvl"]
+        let bands = ErrorBands(bands: [band("h100-sxm", runs: 300), band("h100-nvl", runs: 40)], forecast: pool)
+        #expect(bands.band(for: try e.gpus.gpu("h200"), catalog: e.gpus).gpu == "h100-nvl")
+        pool.pooledGPUs = []
+        let fittedOnly = ErrorBands(bands: [band("h100-sxm", runs: 300)], forecast: pool)
+        #expect(fittedOnly.band(for: try e.gpus.gpu("h200"), catalog: e.gpus).gpu == "forecast")
     }
 }

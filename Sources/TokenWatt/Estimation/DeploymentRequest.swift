@@ -63,7 +63,9 @@ public struct Estimator: Sendable {
     /// The measured error band an estimate on `gpu` takes (`ErrorBands`): nil under a calibration
     /// other than the bundled one, which the bands do not measure.
     public func errorBand(for gpu: String) -> ErrorBand? {
-        calibrationIsBundled ? ErrorBands.bundled.band(for: gpu) : nil
+        guard calibrationIsBundled else { return nil }
+        // A catalog GPU without a band of its own takes its architecture's (`ErrorBands.band(for:catalog:)`).
+        return (try? gpus.gpu(gpu)).map { ErrorBands.bundled.band(for: $0, catalog: gpus) } ?? ErrorBands.bundled.band(for: gpu)
     }
 
     /// How well changes of one kind of lever were predicted where measured (`LeverValidation`,

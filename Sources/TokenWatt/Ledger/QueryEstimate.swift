@@ -72,13 +72,15 @@ public struct QueryEstimate: Sendable {
             return q
         }
         let rangeCaveat = SettingCaveats.rangeNote(d, s, band: band != nil)
+        // Where the band's runs at such small batches fell well off the estimate one way (B200).
+        let smallBatch = band.flatMap { ErrorBands.smallBatchCaveat($0, batch: r.batch) }
         let clock = try Self.clockCaveat(estimator, d, r, s), experts = try Self.eightBitExpertsCaveat(estimator, d, r, settings, ledger, boundary)
         let chunkClock = try ChunkStepClockCaveat.note(estimator, d, r, s)
         assumptions = Self.assumptions(d, r, s, settings, estimator: estimator) + s.notes
             + [alternative.map { Self.describe($0, s, ledger, boundary) }].compactMap { $0 }
             + (band != nil ? [] : [Self.noRangeNote])
-            + [rangeCaveat, clock].compactMap { $0 } + SettingCaveats.notes(d) + [chunkClock, experts].compactMap { $0 }
-        caveats = Self.deploymentCaveats(d) + [rangeCaveat, clock, chunkClock, experts].compactMap { $0 }
+            + [rangeCaveat, smallBatch, clock].compactMap { $0 } + SettingCaveats.notes(d) + [chunkClock, experts].compactMap { $0 }
+        caveats = Self.deploymentCaveats(d) + [rangeCaveat, smallBatch, clock, chunkClock, experts].compactMap { $0 }
         calibrationNotes = (band != nil ? [] : [Self.noRangeNote])
             + [Self.calibrationWarning(estimator.calibration.coefficients(for: d.gpu).provenance)].compactMap { $0 }
     }

@@ -124,7 +124,8 @@ extension Capacity {
         var bands: [String] = []
         for r in banded {
             guard let b = r.band?.band else { continue }
-            let words = "\(b.gpu == "forecast" ? "the forecast pool (\(r.gpu))" : b.gpu) × \(QueryRange.ratio(b.ratioLow))–\(QueryRange.ratio(b.ratioHigh))"
+            let whose = b.gpu == "forecast" ? "the forecast pool (\(r.gpu))" : b.gpu == r.gpu ? b.gpu : "\(b.gpu)'s band (\(r.gpu))"
+            let words = "\(whose) × \(QueryRange.ratio(b.ratioLow))–\(QueryRange.ratio(b.ratioHigh))"
             if !bands.contains(words) { bands.append(words) }
         }
         let worst = banded.contains { $0.band?.highAtWorstCase == true }

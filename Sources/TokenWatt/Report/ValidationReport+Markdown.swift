@@ -149,17 +149,20 @@ extension ValidationReport {
         let f = b.forecast
         var s = "\n## Error bands (the range `tokenwatt estimate` gives)\n\n"
             + "Measured ÷ estimated GPU energy per output token (`\(ErrorBands.metric)` rows), per GPU with at least "
-            + "\(ErrorBands.minimumRuns) runs; any other GPU takes the forecast pool, the runs on GPUs without a fit of their own. "
+            + "\(ErrorBands.minimumRuns) runs; any other GPU takes the band of a GPU of its architecture without a fit of its own "
+            + "where one has a band (`estimate` says which), else the forecast pool, the runs on GPUs without a fit of their own. "
             + "Each range is set for work its runs do not hold: each model family (own band) or GPU (pool) is left out in turn "
             + "against the range of the rest, and the narrowest range holding \(formatPercent(ErrorBands.nominalCoverage, decimals: 0)) "
             + "of the runs that way is kept (min–max when none does; the last column says how much it holds). Left out: "
             + ErrorBands.leftOut.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: "; ") + ".\n\n"
         s += table(["GPU", "runs", "data sets", "range", "low", "median", "high", "held when left out"], (b.bands + [f]).map {
             [$0.gpu == "forecast" ? "forecast pool (\($0.pooledGPUs.joined(separator: ", ")))" : $0.gpu, String($0.runs),
-             $0.datasets.joined(separator: ", "), $0.quantiles, QueryRange.ratio($0.ratioLow), QueryRange.ratio($0.ratioMedian),
+             $0.datasets.joined(separator: ", ") + ($0.readRuns > 0 ? " (\($0.readRuns) in sample: \($0.readFrom.joined(separator: ", ")) runs read off their publication)" : ""),
+             $0.quantiles, QueryRange.ratio($0.ratioLow), QueryRange.ratio($0.ratioMedian),
              QueryRange.ratio($0.ratioHigh), $0.leftOut == "none" ? "not checked (one family)"
                 : "\(formatPercent($0.outOfSampleCoverage, decimals: 0)) (each \($0.leftOut))"]
         })
+        for band in b.bands where band.readRuns > 0 { s += "\nThe \(band.gpu) band: " + (ErrorBands.readWords(band) ?? "") + ".\n" }
         if let refitBand { s += "\n" + refitBand.markdown }
         let runs = bandCoverage.reduce(0) { $0 + $1.runs }
         guard runs > 0 else { return s }

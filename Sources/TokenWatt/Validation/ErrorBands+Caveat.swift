@@ -8,10 +8,15 @@ extension ErrorBands {
     /// fit rows (median 1.02; 1.23 for the 51 v3 runs outside the fit, 1.17 for all 67 others),
     /// missed the 157 ML.ENERGY v2 runs it leaves out (measured 1.9× the estimate), and saw B300
     /// and MI300X given the pool's median 0.957 beside a B200 band of median 1.25 and an AMD
-    /// caveat calling estimates optimistic. "" when nothing.
+    /// caveat calling estimates optimistic (B300 now takes the B200's band, `band(for:catalog:)`,
+    /// and says so). "" when nothing.
     public func caveat(for gpu: GPUSpec, catalog: GPUCatalog) -> String {
-        let b = band(for: gpu.id)
+        let b = band(for: gpu, catalog: catalog)
         var parts: [String] = []
+        if b.gpu != gpu.id, b.gpu != forecast.gpu {
+            parts.append("\(gpu.id) has no band of its own and takes \(b.gpu)'s, the same architecture (\(gpu.architecture)), "
+                + "whose runs are forecasts from another GPU's fit as \(gpu.id)'s estimates are")
+        }
         if b.fitRuns > 0 {
             let others = b.outsideFitMedian.map { " (the \(b.runs - b.fitRuns) runs outside the fit have median × \(QueryRange.ratio($0)))" } ?? ""
             var words = "\(b.fitRuns) of its \(b.runs) runs are those the calibration was fitted on, whose ratios are fit residuals, "
@@ -22,6 +27,7 @@ extension ErrorBands {
             }
             parts.append(words)
         }
+        if let words = Self.readWords(b) { parts.append(words) }
         for (set, why) in Self.leftOut.sorted(by: { $0.key < $1.key }) {
             if let n = runsByDataSet["\(set)/\(gpu.id)"], n > 0 { parts.append("its \(n) \(set) runs are left out: \(why)") }
         }
@@ -42,5 +48,16 @@ extension ErrorBands {
         }
         guard !forecast.pooledGPUs.contains(where: { (try? catalog.gpu($0))?.vendor == gpu.vendor }) else { return nil }
         return "\(gpu.id) has no band of its own and takes the pool's, which holds no \(gpu.vendor.uppercased()) GPU"
+    }
+
+    /// That a band's runs read off a data set's publication are in sample (`ErrorBand.readRuns`):
+    /// the B200's min–max held all 64 of the ML.ENERGY v3 points it is scored against, by
+    /// construction, and read as a forecast error. Nil when it has none.
+    static func readWords(_ b: ErrorBand) -> String? {
+        guard b.readRuns > 0 else { return nil }
+        let which = b.readRuns == b.runs ? "its \(b.runs) runs are" : "\(b.readRuns) of its \(b.runs) runs are"
+        return "in sample: \(which) \(b.readFrom.joined(separator: ", ")) runs read off their publication's figures (published-serving), "
+            + "the same runs the range is built on and validate scores, watched while the model changed; "
+            + "the data set's own rows, held back from ../shared/data, are the independent check"
     }
 }

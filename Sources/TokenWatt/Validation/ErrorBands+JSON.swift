@@ -21,10 +21,12 @@ extension ErrorBands {
             ("description", .str("Measured ÷ estimated GPU energy per output token (\(Self.metric)) over the validation runs in "
                                  + "../shared/data and the bundled published points, per GPU with at least \(Self.minimumRuns) "
                                  + "runs, and the pool of runs on GPUs without a fit of their own (forecast), which GPUs with fewer "
-                                 + "runs take. Each range leaves `tail` outside each end: the largest tail at which, each model "
+                                 + "runs take unless a GPU of their architecture in the pool has a band, whose band they take. Each range leaves `tail` outside each end: the largest tail at which, each model "
                                  + "family (own band) or GPU (pool) left out in turn, \(formatPercent(Self.nominalCoverage, decimals: 0)) "
                                  + "of the runs fall inside the range of the rest (outOfSampleCoverage, the extremes when none "
-                                 + "reaches it). tokenwatt estimate scales a query's GPU energy by ratioLow and ratioHigh. Levers: "
+                                 + "reaches it). readRuns: a band's runs of published points read off the publication of the runs of "
+                                 + "a data set (readFrom) that ../shared/data holds back, the runs the range is scored against: in sample. "
+                                 + "tokenwatt estimate scales a query's GPU energy by ratioLow and ratioHigh. Levers: "
                                  + "pairs of runs of one campaign that differ in one setting alone, predicted ÷ measured change "
                                  + "of energy per output token − 1, the campaigns pooled (serving ones alone where a lever has 10 serving pairs or more, forward-pass ones otherwise); tokenwatt fleet cites them beside its levers.")),
             ("leftOut", .obj(Self.leftOut.sorted { $0.key < $1.key }.map { ($0.key, .str($0.value)) })),
@@ -36,14 +38,20 @@ extension ErrorBands {
     }
 
     static func value(_ b: ErrorBand) -> JSONValue {
-        .obj([("gpu", .str(b.gpu)), ("runs", .num(Double(b.runs))), ("datasets", .array(b.datasets.map(JSONValue.str)))]
-             + (b.pooledGPUs.isEmpty ? [] : [("pooledGPUs", .array(b.pooledGPUs.map(JSONValue.str)))])
-             + [("tail", .num(b.tail)), ("ratioLow", .num(b.ratioLow)), ("ratioMedian", .num(b.ratioMedian)), ("ratioHigh", .num(b.ratioHigh)),
-                ("leftOut", .str(b.leftOut)), ("outOfSampleCoverage", .num(b.outOfSampleCoverage))]
-             + (b.fitRuns > 0 ? [("fitRuns", .num(Double(b.fitRuns)))] : [])
-             + (b.refitRuns > 0 ? [("refitRuns", .num(Double(b.refitRuns))), ("refitInside", .num(Double(b.refitInside)))] : [])
-             + [("refitMedian", b.refitMedian), ("refitMin", b.refitMin), ("refitMax", b.refitMax)].compactMap { k, v in v.map { (k, .num($0)) } }
-             + (b.outsideFitMedian.map { [("outsideFitMedian", .num($0))] } ?? []))
+        // Built in parts: one expression of all of them took the type checker past its limit.
+        typealias Field = (String, JSONValue)
+        var fields: [Field] = [("gpu", .str(b.gpu)), ("runs", .num(Double(b.runs))), ("datasets", .array(b.datasets.map(JSONValue.str)))]
+        if !b.pooledGPUs.isEmpty { fields.append(("pooledGPUs", .array(b.pooledGPUs.map(JSONValue.str)))) }
+        fields += [("tail", .num(b.tail)), ("ratioLow", .num(b.ratioLow)), ("ratioMedian", .num(b.ratioMedian)), ("ratioHigh", .num(b.ratioHigh)),
+                   ("leftOut", .str(b.leftOut)), ("outOfSampleCoverage", .num(b.outOfSampleCoverage))]
+        if b.fitRuns > 0 { fields.append(("fitRuns", .num(Double(b.fitRuns)))) }
+        if b.refitRuns > 0 { fields += [("refitRuns", .num(Double(b.refitRuns))), ("refitInside", .num(Double(b.refitInside)))] }
+        let refits: [(String, Double?)] = [("refitMedian", b.refitMedian), ("refitMin", b.refitMin), ("refitMax", b.refitMax), ("outsideFitMedian", b.outsideFitMedian)]
+        fields += refits.compactMap { k, v in v.map { (k, JSONValue.num($0)) } }
+        if b.readRuns > 0 { fields += [("readRuns", .num(Double(b.readRuns))), ("readFrom", .array(b.readFrom.map(JSONValue.str)))] }
+        if let x = b.smallBatchBias { fields += [("smallBatchRuns", .num(Double(b.smallBatchRuns))), ("smallBatchBias", .num(x))] }
+        if let x = b.smallBatchPowerBias { fields += [("smallBatchPowerRuns", .num(Double(b.smallBatchPowerRuns))), ("smallBatchPowerBias", .num(x))] }
+        return .obj(fields)
     }
 
     /// The bundled bands (a test keeps them equal to a fresh validation run).
@@ -116,6 +124,20 @@ extension ErrorBands {
         b.refitMin = try o.optionalDouble("refitMin", ratio)
         b.refitMax = try o.optionalDouble("refitMax", ratio)
         b.outsideFitMedian = try o.optionalDouble("outsideFitMedian", ratio)
+        b.readRuns = try o.optionalInt("readRuns", 0...b.runs) ?? 0
+        b.readFrom = o.has("readFrom") ? try o.stringArray("readFrom") : []
+        for (runs, bias) in [("smallBatchRuns", "smallBatchBias"), ("smallBatchPowerRuns", "smallBatchPowerBias")] {
+            let n = try o.optionalInt(runs, 1...1_000_000) ?? 0, x = try o.optionalDouble(bias, -1...1000, expected: "a mean relative error above −1")
+            guard (n > 0) == (x != nil) else {
+                throw InputError.invalidValue(file: file, field: path + "." + bias, value: x.map { "\($0)" } ?? "none",
+                                              expected: "given exactly when \(runs) is given")
+            }
+            if runs == "smallBatchRuns" { (b.smallBatchRuns, b.smallBatchBias) = (n, x) } else { (b.smallBatchPowerRuns, b.smallBatchPowerBias) = (n, x) }
+        }
+        guard (b.readRuns > 0) == !b.readFrom.isEmpty else {
+            throw InputError.invalidValue(file: file, field: path + ".readFrom", value: b.readFrom.joined(separator: ", "),
+                                          expected: "the data sets of the readRuns runs, given exactly when readRuns is above 0")
+        }
         try o.finish()
         guard b.ratioLow <= b.ratioMedian, b.ratioMedian <= b.ratioHigh else {
             throw InputError.invalidValue(file: file, field: path, value: "\(b.ratioLow), \(b.ratioMedian), \(b.ratioHigh)",

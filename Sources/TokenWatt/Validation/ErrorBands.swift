@@ -41,6 +41,21 @@ public struct ErrorBand: Sendable, Equatable {
     public var refitMax: Double? = nil
     /// The median measured ÷ estimated of the runs outside the fit, where some are in it and some not.
     public var outsideFitMedian: Double? = nil
+    /// Of `runs`, those of published points read off the publication of a data set's runs
+    /// (`ValidationRecord.readFrom`: the ML.ENERGY v3.0 post's B200 figures), and those data sets.
+    /// The range is built on the runs `validate` scores, and the model was changed while these were
+    /// scored (J/token 29.7 % blind, 23.1 % at 0.32.0: docs/methodology.md §7), so they are in
+    /// sample, not a forecast; the data set's own rows, held back, are the independent check.
+    public var readRuns = 0
+    public var readFrom: [String] = []
+    /// Of `runs`, those at `ErrorBands.smallBatch` sequences or fewer (their `batch` setting), and
+    /// the estimate's mean error on them (estimated ÷ measured − 1 of J/token); then the same for
+    /// the GPU's power-per-GPU rows at such batches in the band's data sets. nil where none is that
+    /// small. `estimate` says so at such a batch (`ErrorBands.smallBatchCaveat`).
+    public var smallBatchRuns = 0
+    public var smallBatchBias: Double? = nil
+    public var smallBatchPowerRuns = 0
+    public var smallBatchPowerBias: Double? = nil
 
     /// Counts how the forecasts of `fit` (those `forecasts` holds, by `ErrorBands.fitKey`) fall
     /// against this range.
@@ -112,8 +127,38 @@ public struct ErrorBands: Sendable, Equatable {
         "mlenergy-v2": "vLLM 0.5.4's API server idles the GPU about 15 ms a step (`validate`'s Generalization table refits it), which no bundled framework models (docs/methodology.md §7)",
     ]
 
-    /// The band an estimate on `gpu` takes: its own when it has one, else the forecast pool.
+    /// The band of `gpu` by id alone: its own when it has one, else the forecast pool. Estimates
+    /// take `band(for:catalog:)`, which looks for a band of the GPU's architecture first.
     public func band(for gpu: String) -> ErrorBand { bands.first { $0.gpu == gpu } ?? forecast }
+
+    /// The band an estimate on `gpu` takes: its own; else that of a GPU of its architecture
+    /// (`GPUSpec.architecture`) whose runs are forecasts, a GPU of the pool carried over from
+    /// another GPU's fit as estimates of `gpu` are (the most runs where several); else the pool.
+    /// GB200, B300 and GB300 had taken the pool's median 0.957 while the B200, carried over from
+    /// the same H100 fit by the same rule, measured 1.26, and `fleet`'s median-corrected lever
+    /// notes grew their savings by it (GB200 35 → 37 %, B300 39 → 42 %).
+    public func band(for gpu: GPUSpec, catalog: GPUCatalog) -> ErrorBand {
+        bands.first { $0.gpu == gpu.id } ?? sibling(of: gpu, catalog: catalog) ?? forecast
+    }
+
+    /// The band of a pooled GPU of `gpu`'s architecture with the most runs; nil when none has one.
+    /// A GPU with a fit of its own is passed over: its band's runs are largely fit residuals.
+    /// Only for the architectures in `siblingArchitectures`, and not from or to a PCIe card (an
+    /// RTX PRO 6000's GDDR7 on PCIe is not a B200's HBM on NVLink): a Hopper GPU taking the H100
+    /// NVL's band (0.911–2.28) would take one that keeps 53 % of a left-out family's runs, where
+    /// the pool was sized to keep 90 % of a left-out GPU's.
+    func sibling(of gpu: GPUSpec, catalog: GPUCatalog) -> ErrorBand? {
+        guard Self.siblingArchitectures.contains(gpu.architecture), !gpu.interconnect.isPCIe else { return nil }
+        return bands.filter { b in
+            guard forecast.pooledGPUs.contains(b.gpu), let g = try? catalog.gpu(b.gpu) else { return false }
+            return g.architecture == gpu.architecture && !g.interconnect.isPCIe
+        }.max { ($0.runs, $1.gpu) < ($1.runs, $0.gpu) }
+    }
+
+    /// Architectures whose GPUs without a band take a measured sibling's: Blackwell, whose one
+    /// measured GPU (the B200, carried over from the H100 fit as GB200, B300 and GB300 are) reads
+    /// a median of 1.26 where the pool's is 0.957, so the pool turned its evidence around.
+    static let siblingArchitectures: Set<String> = ["blackwell"]
 
     /// Bands from a validation run: TokenWatt's `j_per_token` records per GPU; `fitted` are the
     /// GPUs with coefficients of their own (the rest make the forecast pool). Each range is set the
@@ -135,6 +180,10 @@ public struct ErrorBands: Sendable, Equatable {
             b.fitRuns = r.count - outside.count
             b.addRefits(r.filter { inFit.contains(fitKey($0.dataset, $0.label)) }, forecasts: forecasts)
             if b.fitRuns > 0, !outside.isEmpty { b.outsideFitMedian = quantile(outside.map { $0.measured / $0.predicted }.sorted(), 0.5) }
+            let sets = Set(b.datasets)
+            b.addSmallBatch(r, power: records.filter {
+                $0.estimator == "tokenwatt" && $0.metric == smallBatchPowerMetric && $0.gpu == gpu && sets.contains($0.dataset)
+            })
             return b
         }
         let carried = rows.filter { !fitted.contains($0.gpu) }
@@ -201,8 +250,11 @@ public struct ErrorBands: Sendable, Equatable {
 
     static func band(_ gpu: String, _ rows: [ValidationRecord], tail: Double) -> ErrorBand {
         let ratios = rows.map { $0.measured / $0.predicted }.sorted()
-        return ErrorBand(gpu: gpu, runs: rows.count, datasets: Set(rows.map(\.dataset)).sorted(), tail: tail,
-                         ratioLow: quantile(ratios, tail), ratioMedian: quantile(ratios, 0.5), ratioHigh: quantile(ratios, 1 - tail))
+        var b = ErrorBand(gpu: gpu, runs: rows.count, datasets: Set(rows.map(\.dataset)).sorted(), tail: tail,
+                          ratioLow: quantile(ratios, tail), ratioMedian: quantile(ratios, 0.5), ratioHigh: quantile(ratios, 1 - tail))
+        b.readRuns = rows.filter { $0.readFrom != nil }.count
+        b.readFrom = Set(rows.compactMap(\.readFrom)).sorted()
+        return b
     }
 
     /// Linear interpolation between order statistics (`QueryStatistics.quantile`); 1, no error,

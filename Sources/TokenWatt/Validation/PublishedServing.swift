@@ -49,6 +49,12 @@ public enum PublishedServing {
         /// The ML.ENERGY benchmark task the run served (`lm-arena-chat`, `gpqa`, `sourcegraph-fim`);
         /// nil when the source does not say.
         public var task: String? = nil
+        /// The data set of ../shared/data (as `validate` names it) whose runs the point is read
+        /// from, off their publication: `mlenergy-v3` for the ML.ENERGY v3.0 post's B200 case study
+        /// and figures, whose rows the data set holds back. When that data set holds rows on the
+        /// point's GPU the point is not scored, so that no run counts twice; until then its records
+        /// carry the name (`ValidationRecord.readFrom`), so a band built on them says it is in sample.
+        public var runsOf: String? = nil
         public var source: String
 
         /// Distinct prompts the run's benchmark cycles through (`MLEnergyRun.distinctPrompts` of its
@@ -106,6 +112,10 @@ public enum PublishedServing {
 
     public static func load(_ data: Data, file: String) throws -> [Point] { try PublishedPoints.load(data, file: file, point) }
 
+    /// The data sets a point may be read from (`Point.runsOf`): those whose rows `validate` reads
+    /// from ../shared/data by GPU, so it can tell when they hold the point's run.
+    static let readableDataSets = [MLEnergyValidation.dataset]
+
     /// The metrics a point may publish; it must publish at least one.
     static let metricKeys = ["joulesPerOutputToken", "gpuPowerWatts", "medianITLMs", "medianTPOTMs", "outputTokensPerSecond"]
 
@@ -125,6 +135,7 @@ public enum PublishedServing {
                           .flatMap(Framework.init) ?? .vllm,
                       sampling: try o.optionalChoice("sampling", Sampling.self) ?? .topP,
                       task: try o.optionalString("task", allowed: MLEnergyRun.distinctPrompts.keys.sorted()),
+                      runsOf: try o.optionalString("runsOf", allowed: readableDataSets),
                       source: try o.string("source"))
         guard !p.metrics.isEmpty else {
             throw InputError.missingField(file: o.file, field: o.path, expected: "at least one of \(metricKeys.joined(separator: ", "))")
@@ -134,18 +145,28 @@ public enum PublishedServing {
 
     /// Every published figure of every point as a `published-serving` record, against the serving
     /// estimate of the point's deployment: vLLM at its batch, tensor-parallel over its GPUs.
-    public static func run(estimator: Estimator, points: [Point] = bundled) -> MLEnergyValidation.Result {
+    /// `held`: the "data set/GPU" pairs ../shared/data holds rows of (`ValidationRecord.dataset`,
+    /// `gpu`); a point read from such rows (`Point.runsOf`) is left out with a note, as the rows
+    /// themselves are scored: the held-back ML.ENERGY v3 B200 rows are the runs the post plots.
+    public static func run(estimator: Estimator, points: [Point] = bundled, held: Set<String> = []) -> MLEnergyValidation.Result {
         var out = MLEnergyValidation.Result(records: [], skipped: [])
+        var duplicates: [String: Int] = [:]
         for p in points {
             do {
                 let d = try estimator.deployment(p.deploymentRequest, context: "serving-energy.json: \(p.label)")
+                if let set = p.runsOf, held.contains("\(set)/\(d.gpu.id)") {
+                    duplicates["\(set)/\(d.gpu.id)", default: 0] += 1
+                    continue
+                }
                 let s = try estimator.serve(d, try p.servingRequest(on: d))
                 for (metric, measured) in p.metrics {
-                    out.records.append(ValidationRecord(dataset: "published-serving", gpu: d.gpu.id, group: d.model.family,
-                                                        metric: metric.rawValue, label: p.label, measured: measured,
-                                                        predicted: metric.predicted(by: s),
-                                                        setting: ["campaign": "published-serving", "model": p.model, "gpu": p.gpu,
-                                                                  "gpus": String(p.gpus), "task": p.task ?? "", "batch": String(p.batch)]))
+                    var record = ValidationRecord(dataset: "published-serving", gpu: d.gpu.id, group: d.model.family,
+                                                  metric: metric.rawValue, label: p.label, measured: measured,
+                                                  predicted: metric.predicted(by: s),
+                                                  setting: ["campaign": "published-serving", "model": p.model, "gpu": p.gpu,
+                                                            "gpus": String(p.gpus), "task": p.task ?? "", "batch": String(p.batch)])
+                    record.readFrom = p.runsOf
+                    out.records.append(record)
                 }
                 // What the serving estimate says about the point (a batch the KV cache or the step
                 // budget does not hold, a context past the model's window), in its own words.
@@ -154,7 +175,10 @@ public enum PublishedServing {
                 out.skipped.append((p.label, "\(error)"))
             }
         }
-        out.notes = groupedMemoryNotes(out.notes)
+        out.notes = groupedMemoryNotes(out.notes) + duplicates.sorted { $0.key < $1.key }.map { key, n in
+            "\(n) points read off the publication of \(key) runs are not scored: ../shared/data holds those runs (\(key)), "
+                + "which are scored instead, so no run counts twice"
+        }
         return out
     }
 

@@ -15,6 +15,10 @@ public struct ValidationRecord: Sendable {
     /// `batch`, `clock`, `task`), where the data set controls them: two runs whose settings differ
     /// in one lever alone measure what that lever changes (`LeverValidation`). Nil elsewhere.
     public var setting: [String: String]?
+    /// For a published point read off the publication of another data set's runs
+    /// (`PublishedServing.Point.runsOf`), that data set: its ratio is scored against the runs a
+    /// band is built on and was watched while the model changed, so it is in sample. Nil elsewhere.
+    public var readFrom: String? = nil
 
     public init(dataset: String, gpu: String, group: String, metric: String, estimator: String = "tokenwatt",
                 label: String, measured: Double, predicted: Double, setting: [String: String]? = nil) {
