@@ -26,13 +26,15 @@ import Testing
         #expect(!(single.assumptions.first { $0.hasPrefix("host: ") } ?? "").contains("server node"))
     }
 
-    /// SGLang's default `chunked_prefill_size` is 2048 below 25,000 MiB (an L4 or A10) and 8192
-    /// above, where every SGLang deployment had taken 8192; TensorRT-LLM keeps 8192 everywhere.
+    /// SGLang's default `chunked_prefill_size` follows sglang 0.5.5's tiers by GPU memory (2048
+    /// below 35 GiB, 4096 below 60, 8192 below 160, 16384 above: `AMDServingTests` holds each
+    /// catalog GPU's); TensorRT-LLM keeps 8192 everywhere.
     @Test(arguments: GPUCatalog.bundled.gpus.map(\.id))
-    func sglangTakesItsSmallGPUChunkBelow25000MiB(id: String) throws {
+    func sglangTakesItsChunkByMemoryTier(id: String) throws {
         let gpu = try GPUCatalog.bundled.gpu(id)
-        let small = gpu.memoryCapacity.bytes < 25_000 * 1_048_576
-        #expect(ServingRequest.defaultTokenBudget(on: gpu, framework: .sglang) == (small ? 2048 : 8192), "\(id)")
+        let gib = gpu.memoryCapacity.bytes / 1_073_741_824
+        let tier = gib < 35 ? 2048 : gib < 60 ? 4096 : gib < 160 ? 8192 : 16384
+        #expect(ServingRequest.defaultTokenBudget(on: gpu, framework: .sglang) == tier, "\(id)")
         #expect(ServingRequest.defaultTokenBudget(on: gpu, framework: .trtllm) == 8192)
     }
 
@@ -40,7 +42,7 @@ import Testing
         let budgets = try ["l4", "a10", "l40s", "a100-pcie-40gb", "h100-sxm"].map {
             ServingRequest.defaultTokenBudget(on: try GPUCatalog.bundled.gpu($0), framework: .sglang)
         }
-        #expect(budgets == [2048, 2048, 8192, 8192, 8192])
+        #expect(budgets == [2048, 2048, 4096, 4096, 8192])
     }
 
     /// A fleet's deployment line (text and Markdown) and its JSON give the step budget each

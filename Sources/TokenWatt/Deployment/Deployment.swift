@@ -45,8 +45,9 @@ public struct Deployment: Sendable {
 
     public var dataParallel: Int { gpuCount / (tensorParallel * pipelineParallel) }
 
-    /// Whether each step sorts every sampled sequence's logits: top-p under vLLM's PyTorch sampler.
-    public var sortsLogits: Bool { sampling == .topP && framework.usesVLLMSampler }
+    /// Whether each step sorts every sampled sequence's logits: top-p under an engine that sorts
+    /// for it on this GPU (`Framework.sortsTopP`: vLLM's PyTorch sampler; SGLang on an AMD GPU).
+    public var sortsLogits: Bool { sampling == .topP && framework.sortsTopP(on: gpu) }
 
     /// How a weight-only format is computed, for the assumptions: its weights stream at 4 or 8
     /// bits but the matrix units run at 16 (NVFP4 is native on FP4 tensor cores; MXFP4, with
@@ -57,10 +58,18 @@ public struct Deployment: Sendable {
         let why = precision == .int4 ? "a weight-only format"
             : precision == .fp8 ? "\(gpu.id) has no FP8 tensor cores; vLLM runs FP8 checkpoints there as W8A16 through FP8 Marlin"
             : gpu.tensorPeaks[.fp4] == nil ? "\(gpu.id) has no FP4 tensor cores"
+            : precision == .nvfp4 && gpu.vendor == "amd" ? Self.nvfp4OnCDNA4
             : "its activations stay 16-bit, and FP4 tensor cores multiply only 4-, 6- or 8-bit operands"
         return "\(precision.rawValue) weights dequantized to \(format.rawValue) for the matrix math (\(why)): "
             + "weights read at \(precision == .fp8 ? 8 : 4) bits, tensor cores at the \(format.rawValue) rate"
     }
+
+    /// Why NVFP4 is dequantized on an AMD GPU with FP4 matrix cores (CDNA 4: MI350X, MI355X): its
+    /// scales are not the ones those cores take, whatever the activations (`GPUSpec.mathUnit`).
+    /// It had been told "FP4 tensor cores multiply only 4-, 6- or 8-bit operands", which is the
+    /// reason for gpt-oss's MXFP4 (16-bit activations), not for NVFP4.
+    static let nvfp4OnCDNA4 = "CDNA 4's FP4 matrix cores take the OCP MX format's scales, one 8-bit power of two (E8M0) per 32 "
+        + "elements, not NVFP4's FP8 (E4M3) scale per 16, so NVFP4 weights are not multiplied natively there"
 
     /// Heads and KV heads held by one GPU of the tensor-parallel group (KV heads are replicated
     /// when the group is larger than their count, as vLLM does).
@@ -114,7 +123,7 @@ public struct Deployment: Sendable {
         self.model = model; self.gpu = gpu; self.node = node; self.gpuCount = gpuCount
         self.tensorParallel = tensorParallel; self.expertParallel = expertParallel; self.pipelineParallel = pipelineParallel
         self.precision = precision; self.kvPrecision = kvPrecision; self.framework = framework
-        self.attention = attention; self.sampling = sampling ?? .defaultFor(framework)
+        self.attention = attention; self.sampling = sampling ?? .defaultFor(framework, on: gpu)
         self.lockedClock = lockedClock; self.powerCap = powerCap
         self.host = host; self.mathUnit = unit
         self.memoryUtilization = memoryUtilization

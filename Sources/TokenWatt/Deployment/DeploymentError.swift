@@ -78,8 +78,14 @@ public enum DeploymentError: Error, Equatable, CustomStringConvertible, Sendable
             return "\(model) does not fit: its weights need \(formatNumber(w, significant: 4)) GB, but \(group) holds \(formatNumber(u, significant: 4)) GB per \(gpu) (memory utilization \(formatNumber(fraction)): \(formatNumber(fraction * 100, significant: 4)) % of memory); \(need)"
         case let .invalidShape(r): return r
         case let .expertsOnlyPrecision(model, p, s):
-            return "\(model) is dense, and \(p) checkpoints (gpt-oss) quantize a mixture-of-experts model's experts only: every weight "
-                + "would stay 16-bit; choose one of \(s.joined(separator: ", ")) (nvfp4 or int4 for 4-bit dense weights)"
+            // Dense MXFP4 checkpoints exist (AMD's W4A4 amd/Llama-3.3-70B-Instruct-MXFP4-Preview,
+            // which vLLM runs on MI350X/MI355X), so the refusal is of the model, not the format:
+            // MXFP4 is priced only as gpt-oss lays it out, a mixture-of-experts model's experts at
+            // 4 bits, the rest 16-bit, multiplied at 16 bits (docs/methodology.md).
+            return "\(model) is dense, and a dense \(p) checkpoint (W4A4, as AMD's Llama-3.3-70B-Instruct-MXFP4-Preview) is not "
+                + "modelled here: \(p) is priced only as gpt-oss's checkpoints lay it out, a mixture-of-experts model's experts at 4 bits "
+                + "dequantized to 16-bit for the matrix math, every other weight 16-bit; choose one of \(s.joined(separator: ", "))"
+                + Self.denseFourBitHint(s)
         case let .encoderOnly(model):
             return "\(model) is an encoder (bidirectional attention, no KV cache): it reads its input in one pass and generates "
                 + "no tokens, so there are no decode steps, output tokens or sampler to serve; price its forward pass with "
@@ -89,5 +95,17 @@ public enum DeploymentError: Error, Equatable, CustomStringConvertible, Sendable
                 + "\(features.joined(separator: " and ")), which its planner would price as dense layers and plain attention; "
                 + "run it under vllm (--framework vllm), or trtllm or sglang"
         }
+    }
+}
+
+extension DeploymentError {
+    /// What prices 4-bit dense weights instead of a dense MXFP4 checkpoint, among the precisions
+    /// `offered`: int4 (weight-only) and nvfp4 (W4A4 on NVIDIA Blackwell's FP4 tensor cores,
+    /// weight-only elsewhere, AMD's GPUs included, `GPUSpec.mathUnit`); "" where neither runs.
+    static func denseFourBitHint(_ offered: [String]) -> String {
+        let words = [offered.contains("int4") ? "int4 (weight-only: weights read at 4 bits, multiplied at 16)" : nil,
+                     offered.contains("nvfp4") ? "nvfp4 (W4A4 on NVIDIA Blackwell's FP4 tensor cores, weight-only like int4 elsewhere, "
+                        + "AMD's GPUs included)" : nil].compactMap { $0 }
+        return words.isEmpty ? "" : "; what is priced for 4-bit dense weights: " + words.joined(separator: " or ")
     }
 }

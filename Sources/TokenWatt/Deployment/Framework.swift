@@ -15,9 +15,9 @@ public enum Framework: String, Sendable, CaseIterable {
     /// No TensorRT-LLM step has been measured separately, so its host is the `vllm` host.
     case trtllm
     /// SGLang: vLLM's kinds of kernels (fused layers, FlashInfer or FA3 attention, CUDA graphs in
-    /// decode) and vLLM's host, with two differences that are its own. It samples with FlashInfer's
-    /// sorting-free kernels by default (sgl-project/sglang, python/sglang/srt/server_args.py:
-    /// `sampling_backend` falls back to "flashinfer"), and its block-FP8 expert GEMMs stream like
+    /// decode) and vLLM's host, with two differences that are its own. On NVIDIA GPUs it samples
+    /// with FlashInfer's sorting-free kernels by default (`sortsTopP`: on AMD GPUs it sorts as
+    /// vLLM does), and its block-FP8 expert GEMMs stream like
     /// 16-bit ones: DeepSeek-R1's steps on SGLang 0.5.6 (InferenceMAX, H200 and B200) grow with the
     /// experts a batch touches at about the dense rate, not at the block-FP8 efficiency fitted on
     /// vLLM 0.11's kernel for Qwen3 (docs/methodology.md §7, published-serving).
@@ -42,6 +42,25 @@ public enum Framework: String, Sendable, CaseIterable {
     /// Whether tokens are picked by vLLM's PyTorch sampler (TensorRT-LLM samples with its own
     /// kernels; the HF planner has no sampler).
     public var usesVLLMSampler: Bool { self == .vllm || self == .vllmEager }
+
+    /// Whether top-p sorts every sequence's logits on `gpu`. vLLM's PyTorch sampler always does.
+    /// SGLang picks FlashInfer's sorting-free sampler where FlashInfer is available, and FlashInfer
+    /// is CUDA-only; elsewhere its PyTorch backend sorts. Source: sglang 0.5.5 (PyPI wheel
+    /// sglang-0.5.5-py3-none-any.whl, sha256 3c57f135…c1bb995, tag v0.5.5):
+    /// srt/server_args.py `_handle_sampling_backend` sets `"flashinfer" if is_flashinfer_available()
+    /// else "pytorch"`; srt/utils/common.py `is_flashinfer_available()` returns
+    /// `find_spec("flashinfer") is not None and is_cuda()` ("only available on NVIDIA GPUs"), false
+    /// on ROCm; srt/layers/sampler.py's pytorch path, `top_k_top_p_min_p_sampling_from_probs_torch`,
+    /// begins with `probs.sort(dim=-1, descending=True)`. So SGLang on an AMD GPU sorts under
+    /// top-p as vLLM does; it had been priced with FlashInfer's kernels, which do not exist on ROCm.
+    /// TensorRT-LLM samples with its own kernels and the HF planner prices no sampler.
+    public func sortsTopP(on gpu: GPUSpec) -> Bool {
+        switch self {
+        case .vllm, .vllmEager: true
+        case .sglang: gpu.vendor != "nvidia"
+        case .trtllm, .hf: false
+        }
+    }
 
     /// Whether its expert kernels stream block-FP8 weights at the 16-bit grouped efficiency rather
     /// than the block-FP8 one fitted on vLLM 0.11 (SGLang's do).

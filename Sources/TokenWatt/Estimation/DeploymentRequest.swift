@@ -74,6 +74,13 @@ public struct Estimator: Sendable {
         calibrationIsBundled ? ErrorBands.bundled.lever(lever) : nil
     }
 
+    /// `leverAccuracy` as quoted for a change on `gpus` (catalog ids): the row names those of them
+    /// its pairs were not measured on (`LeverValidation.Row.unmeasuredGPUs`), which the words
+    /// and a fleet lever's `measuredOn` then say.
+    public func leverAccuracy(_ lever: String, on gpus: [String]) -> LeverValidation.Row? {
+        leverAccuracy(lever)?.onGPUs(gpus)
+    }
+
     /// vLLM's host before calibration: 5 µs per kernel launched outside CUDA graphs (a CUDA
     /// launch costs a few µs of CPU; NVIDIA CUDA C++ Best Practices Guide) and 0.5 ms of scheduler
     /// and sampler work per step; the per-step cost is refitted on serving measurements.

@@ -60,14 +60,15 @@ extension FleetRunner {
         // no measured error makes that a range (it printed "-17.1 %…+4.4 %" about a no-op).
         let noOp = saving == 0 && Self.alike(r.whPerQuery.mean, base.whPerQuery.mean)
         if noOp { base.notes.append(Self.noOpNote(name, change, base: base, fleet: fleet)) }
-        base.notes += Self.otherGPUNotes(lever: name, base: base, changed: r)
+        base.notes += Self.otherGPUNotes(lever: name, base: base, changed: r, gpus: estimator.gpus)
         // Framework pairs are measured between vLLM and TensorRT-LLM only (`unmeasuredFrameworks`).
         if !noOp, !unmeasured.isEmpty { base.notes.append("lever \(name): " + KernelFleet.unmeasuredFrameworkNote(unmeasured)) }
         // A model lever to the scenario's own model in another checkpoint is a precision change.
         let checkpoint = checkpointPrecision(change, deployments: fleet.kernel.deployments)
         let kind = checkpoint != nil && change.measuredLever == "model" ? "precision" : change.measuredLever
         var result = LeverResult(name: name, meanWhPerQuery: r.whPerQuery.mean, gwhPerDay: r.gwhPerDay, saving: saving,
-                                 measured: noOp || !unmeasured.isEmpty ? nil : kind.flatMap(estimator.leverAccuracy))
+                                 measured: noOp || !unmeasured.isEmpty ? nil
+                                     : kind.flatMap { estimator.leverAccuracy($0, on: (base.estimatorError + r.estimatorError).map(\.gpu)) })
         let dense = fleet.kernel.deployments.contains { (try? estimator.models.model($0.request.model))?.moe == nil }
         if let note = Self.unmeasuredPrecisionNote(target: change.precision ?? checkpoint, dense: dense, measured: result.measured) {
             base.notes.append("lever \(name): \(note)")
@@ -108,9 +109,11 @@ extension FleetRunner {
     /// direct` lever on SGLang with `sampling: top-p` had been told "the scenario already runs
     /// that way" though the file says top-p (a 2026-12-07 sustainability probe).
     private static func samplerNote(_ fleet: KernelFleet) -> String? {
-        let frameworks = fleet.kernel.deployments.map(\.request.framework).uniqued()
-        guard !frameworks.isEmpty, frameworks.allSatisfy({ !$0.usesVLLMSampler }) else { return nil }
-        return frameworks.compactMap { Sampling.sortFreeNote($0) }.joined(separator: "; ")
+        // Per engine and GPU: SGLang sorts on an AMD GPU (`Framework.sortsTopP`).
+        let engines = fleet.kernel.deployments.compactMap { d in (try? fleet.estimator.gpus.gpu(d.request.gpu)).map { (d.request.framework, $0) } }
+        let notes = engines.map { Sampling.sortFreeNote($0.0, on: $0.1) }
+        guard !notes.isEmpty, notes.count == fleet.kernel.deployments.count, notes.allSatisfy({ $0 != nil }) else { return nil }
+        return notes.compactMap { $0 }.uniqued().joined(separator: "; ")
     }
 
     /// The saving with the lever's GPU energy, measured against the base, at its prediction ÷

@@ -22,12 +22,22 @@ extension FleetRunner {
     /// leaves the GPUs as they are, a GPU with traffic has no band, or the medians are alike
     /// (within 0.5 %). It had been said only of a scenario on one GPU: an A100 + H200 router's
     /// lever onto B200 printed no word of the B200's 1.26 median against the pool's 0.957.
-    static func measuredMedianNote(lever name: String, base: FleetResult, changed r: FleetResult) -> String? {
+    ///
+    /// A GPU that takes the pool when the pool holds no GPU of its vendor (every AMD GPU: the
+    /// pool's runs are NVIDIA's) has no measured median: the pool's says nothing of another
+    /// vendor's hardware and software, and the only AMD runs here (`validate`'s published-serving
+    /// InferenceMAX and Oracle points, `PublishedServing.amdServingCaveat`) measured less
+    /// throughput than estimated, the other way from the pool's median below 1. The saving is
+    /// then not adjusted at all, and the note says why (`foreignPoolNote`): a lever onto an
+    /// MI355X had printed "mi355x 0.957 (pooled)" as a measured median beside "read AMD estimates
+    /// as optimistic".
+    static func measuredMedianNote(lever name: String, base: FleetResult, changed r: FleetResult, gpus catalog: GPUCatalog) -> String? {
         guard base.whPerQuery.mean > 0, let before = medians(base), let after = medians(r),
               Set(before.map(\.error.gpu)) != Set(after.map(\.error.gpu)) else { return nil }
         let all = after + before.filter { b in !after.contains { $0.error.gpu == b.error.gpu } }
         let ratios = all.map(\.error.band.ratioMedian)
         guard let low = ratios.min(), let high = ratios.max(), low > 0, high / low - 1 > 0.005 else { return nil }
+        if let note = foreignPoolNote(lever: name, all.map(\.error), catalog: catalog) { return note }
         func corrected(_ x: FleetResult, _ m: [(error: GPUErrorBand, part: Double)]) -> Double {
             x.whPerQuery.mean + m.reduce(0) { $0 + $1.part * ($1.error.band.ratioMedian - 1) }
         }
@@ -36,6 +46,30 @@ extension FleetRunner {
         let gpus = all.map { e in "\(e.error.gpu) \(QueryRange.ratio(e.error.band.ratioMedian))" + (e.error.band.gpu == e.error.gpu ? "" : " (pooled)") }
         return "lever \(name): with each GPU's energy at its measured median (measured ÷ estimated: \(gpus.joined(separator: ", ")); tokenwatt validate) "
             + "it \(saving >= 0 ? "saves" : "costs") \(formatPercent(abs(saving), decimals: 0))"
+    }
+
+    /// Why no measured-median saving is given where a GPU takes a pool that holds no GPU of its
+    /// vendor (`measuredMedianNote`); nil where every GPU has a band of its own or a pool with its
+    /// vendor in it. A GPU the catalog does not know is taken as of the pool's vendor.
+    static func foreignPoolNote(lever name: String, _ errors: [GPUErrorBand], catalog: GPUCatalog) -> String? {
+        func vendor(_ id: String) -> String? { (try? catalog.gpu(id))?.vendor }
+        let foreign = errors.filter { e in
+            guard e.band.gpu != e.gpu, let v = vendor(e.gpu) else { return false }
+            return !e.band.pooledGPUs.contains { vendor($0) == v }
+        }
+        guard let pool = foreign.first?.band else { return nil }
+        let vendors = foreign.compactMap { vendor($0.gpu) }.uniqued()
+        let ids = foreign.map(\.gpu).joined(separator: ", ")
+        let poolVendors = pool.pooledGPUs.compactMap(vendor).uniqued().map { $0.uppercased() }
+        var words = "lever \(name): no saving at measured medians: \(ids) \(foreign.count == 1 ? "has" : "have") no energy runs of \(foreign.count == 1 ? "its" : "their") own, "
+            + "and the pool of GPUs without a fit of their own (median × \(QueryRange.ratio(pool.ratioMedian)): \(pool.pooledGPUs.joined(separator: ", ")), "
+            + "\(poolVendors.joined(separator: " and ")) only) holds no \(vendors.map { $0.uppercased() }.joined(separator: " or ")) GPU, so its median "
+            + "measures nothing of \(foreign.count == 1 ? "it" : "them")"
+        if vendors.contains("amd"), pool.ratioMedian < 1 {
+            words += "; AMD's published serving runs measured less throughput than estimated (tokenwatt validate, published-serving), "
+                + "the other way from the pool's median"
+        }
+        return words
     }
 
     /// Each GPU with traffic in `x`, in the order its error bands are listed, with its band and

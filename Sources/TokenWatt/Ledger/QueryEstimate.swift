@@ -170,7 +170,15 @@ public struct QueryEstimate: Sendable {
     /// block-FP8 experts only where the model has them (`FusedLayerPlanner`'s `blockScaledB`).
     /// The line had named the experts on every model, so a dense Llama-3.1-70B on SGLang, priced
     /// exactly as `--framework vllm --sampling direct`, read as if its experts made the difference.
+    /// On an AMD GPU SGLang's sampler sorts as vLLM's does (`Framework.sortsTopP`), so its sampler
+    /// is no difference there.
     static func sglangDifference(_ d: Deployment) -> String {
+        if d.framework.sortsTopP(on: d.gpu) {
+            let why = "its sampler sorts under top-p as vLLM's does (FlashInfer's sorting-free one is CUDA-only)"
+            return d.hasBlockScaledFP8Experts ? "; vLLM's kernels and host: SGLang's modelled difference from vLLM on \(d.gpu.id) is its "
+                + "block-FP8 experts, streamed like 16-bit ones; \(why)"
+                : "; vLLM's kernels and host: on \(d.gpu.id) \(why), so SGLang prices as --framework vllm at the same step budget"
+        }
         let sampler = "its sampler (top-p without sorting the logits, FlashInfer's sorting-free kernels)"
         guard d.hasBlockScaledFP8Experts else {
             return "; vLLM's kernels and host: SGLang's only modelled difference from vLLM here is \(sampler), "
@@ -217,10 +225,10 @@ public struct QueryEstimate: Sendable {
     /// been echoed as top-p and priced as direct with no line saying why.
     static func samplingAssumption(_ d: Deployment) -> String? {
         guard d.sortsLogits else {
-            guard d.sampling == .topP, let why = Sampling.sortFreeNote(d.framework) else { return nil }
+            guard d.sampling == .topP, let why = Sampling.sortFreeNote(d.framework, on: d.gpu) else { return nil }
             return "top-p sampling asked: " + why
         }
-        return "top-p sampling: vLLM's PyTorch sampler sorts each sequence's \(d.model.vocabSize) logits every step "
+        return "top-p sampling: \(Sampling.sorterWords(d.framework, on: d.gpu)) sorts each sequence's \(d.model.vocabSize) logits every step "
             + "(--sampling direct for greedy or temperature-only requests)"
     }
 

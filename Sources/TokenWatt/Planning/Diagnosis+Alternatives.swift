@@ -32,7 +32,7 @@ extension Diagnosis {
             return Alternative(change: n.change, gpuWhPerQuery: e.ledger.total(at: .gpu).wattHours, itlMs: q.interTokenMilliseconds(q.serving.interTokenLatency),
                                effectiveBatch: e.serving.effectiveBatch, stepMs: step.time.seconds * 1000, wattsPerGPU: e.serving.gpuPower.watts,
                                overheadAndIdleShare: (step.timeShare[.overhead] ?? 0) + step.idleShare, explanation: n.explain(base, e),
-                               measured: estimator.leverAccuracy(n.lever))
+                               measured: estimator.leverAccuracy(n.lever, on: [q.deployment.gpu.id]))
         } catch {
             return Alternative(change: n.change, gpuWhPerQuery: 0, itlMs: nil, effectiveBatch: 0, stepMs: 0, wattsPerGPU: 0,
                                overheadAndIdleShare: 0, explanation: "not possible: \(error)")

@@ -46,7 +46,8 @@ extension Diagnosis {
         pairs.append(("explanation", .str(a.explanation)))
         if let m = a.measured {
             pairs.append(("measured", .obj([("pairs", .num(Double(m.pairs))), ("mape", .num(m.mape)), ("errorP5", .num(m.errorP5)),
-                                            ("errorP95", .num(m.errorP95)), ("sameDirection", .optionalNumber(m.sameDirection))])))
+                                            ("errorP95", .num(m.errorP95)), ("sameDirection", .optionalNumber(m.sameDirection)),
+                                            ("measuredOn", FleetRendering.gpuWords(m).map(JSONValue.str) ?? .null)])))
         }
         return .obj(pairs)
     }

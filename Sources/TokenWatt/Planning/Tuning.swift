@@ -144,8 +144,8 @@ public struct Tuning: Sendable {
         self.boundary = boundary
         let settings = try settings ?? LedgerSettings()
         pue = settings.pue
-        clockAccuracy = estimator.leverAccuracy("clock")
         let gpu = try estimator.gpus.gpu(base.gpu)
+        clockAccuracy = estimator.leverAccuracy("clock", on: [gpu.id])
         hbmJoulesPerByte = estimator.calibration.coefficients(for: gpu).power.hbmJoulesPerByte
         func estimate(_ knob: Knob, _ value: Double) throws -> (ServingEstimate, Deployment) {
             var r = base

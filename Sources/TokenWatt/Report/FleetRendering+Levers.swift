@@ -17,27 +17,45 @@ extension FleetRendering {
     }
 
     /// A lever's measured accuracy in words: "gpu changes where measured: 8.5 % off on average
-    /// (213 pairs), the right way in 97 %".
+    /// (213 pairs), the right way in 97 %", with the GPUs its pairs ran on where the change is on
+    /// others (`gpuWords`), as diagnose and tune quote it.
     static func accuracyWords(_ l: LeverValidation.Row) -> String {
+        pairWords(l) + (gpuWords(l).map { "; \($0)" } ?? "")
+    }
+
+    /// `accuracyWords` without the GPUs.
+    static func pairWords(_ l: LeverValidation.Row) -> String {
         "\(l.lever) changes where measured: \(formatPercent(l.mape)) off on average (\(l.pairs) pairs, P5–P95 "
             + "\(signedRange(Bounds(low: l.errorP5, high: l.errorP95))))" + rightWay(l)
+    }
+
+    /// On which GPUs the pairs were measured, where the change quoted is on GPUs they were not
+    /// (`LeverValidation.Row.unmeasuredGPUs`): "its pairs were measured on a100-sxm-40gb, h100-sxm,
+    /// none on mi300x". Nil where every GPU of the change is among the pairs'. An MI300X's diagnosis had
+    /// quoted 11 precision pairs of 8 × H100 and 326 batch pairs with no GPU named.
+    static func gpuWords(_ l: LeverValidation.Row) -> String? {
+        guard !l.unmeasuredGPUs.isEmpty else { return nil }
+        return "its pairs were measured on \(l.gpus.joined(separator: ", ")), none on \(l.unmeasuredGPUs.joined(separator: " or "))"
     }
 
     /// Where a lever's measured pairs were taken, when not in serving: single forward passes,
     /// whose error does not measure a serving decode's (the locked-clock pairs are EnergAIzer's
     /// A100 forward passes; no data set here meters serving decode at a locked clock). Nil for
-    /// pairs of serving runs.
+    /// pairs of serving runs on every GPU the lever runs on; where it runs on GPUs the pairs were
+    /// not measured on, the GPUs they were (`gpuWords`).
     static func measuredOn(_ l: LeverValidation.Row) -> String? {
         let campaigns = l.campaign.components(separatedBy: ", ")
-        guard !campaigns.isEmpty, campaigns.allSatisfy(LeverValidation.passCampaigns.contains) else { return nil }
+        let passes = !campaigns.isEmpty && campaigns.allSatisfy(LeverValidation.passCampaigns.contains)
         let words = campaigns == ["energaizer-dvfs"] ? "A100 forward passes at locked clocks (EnergAIzer DVFS)" : "forward passes (EnergAIzer)"
-        return "measured on \(words), not on serving decode"
+        let parts = [passes ? "measured on \(words), not on serving decode" : nil, gpuWords(l)].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 
-    /// `accuracyWords` with where the pairs were measured, when not in serving (`measuredOn`):
-    /// what a fleet's lever quotes, so that a forward-pass error is not read as a serving one.
+    /// The pairs' words with where the pairs were measured (`measuredOn`): what a fleet's lever
+    /// quotes, so that a forward-pass error is not read as a serving one, nor one of other GPUs as
+    /// the lever's.
     static func leverAccuracyWords(_ l: LeverValidation.Row) -> String {
-        accuracyWords(l) + measuredOnWords(l)
+        pairWords(l) + measuredOnWords(l)
     }
 
     /// "; measured on …" where the pairs were not serving runs (`measuredOn`), else nothing.

@@ -119,22 +119,31 @@ extension ServingRequest {
         }
     }
 
-    /// The device memory below which SGLang takes its small-GPU chunk: 25,000 MiB (SGLang reads
-    /// the device's total memory in MiB from nvidia-smi, `get_nvgpu_memory_capacity`).
-    static let sglangSmallGPUMemory = ByteCount.bytes(25_000 * 1_048_576)
+    /// SGLang's default `chunked_prefill_size` by the device memory it reads at start-up, in MiB
+    /// (nvidia-smi's `memory.total`; on ROCm rocminfo's pool size ÷ 1024): the first tier whose
+    /// bound the memory is below, else the last chunk. Source: sglang 0.5.5 (PyPI wheel
+    /// sglang-0.5.5-py3-none-any.whl, tag v0.5.5), python/sglang/srt/server_args.py,
+    /// `ServerArgs._handle_gpu_memory_settings`: below 20 × 1024 MiB 2048 ("T4, 4080"), below 35 ×
+    /// 1024 2048 ("A10, 4090, 5090"), below 60 × 1024 4096 ("A100 (40GB), L40"), below 90 × 1024
+    /// 8192 ("H100, A100"), below 160 × 1024 8192 ("H20, H200"), else 16384 ("B200, MI300"); the
+    /// NPU-only tiers (Ascend) are left out. The 0.4.8 line had the same ends (2048 below 35 GiB,
+    /// 16384 from 160 GiB) without the 4096 tier; the line first read here (commit 8d26bc97,
+    /// 2048 below 25,000 MiB, else 8192) had been kept for every GPU, so B200s and AMD's
+    /// MI300X–MI355X ran 8192-token steps where SGLang runs 16384 and an A100 40GB, A40 or L40S
+    /// 8192 where it runs 4096.
+    static let sglangChunkTiers: [(belowMiB: Double, tokens: Int)] = [
+        (20 * 1024, 2048), (35 * 1024, 2048), (60 * 1024, 4096), (90 * 1024, 8192), (160 * 1024, 8192),
+    ]
+    /// SGLang's chunk on a GPU at or above every tier's bound (160 GiB: B200, GB200, B300, MI300X…).
+    static let sglangLargestChunk = 16384
 
     /// SGLang's default `chunked_prefill_size`, the tokens of prompt a step carries, which is the
-    /// step budget its scheduler fills: 2048 on a GPU of less than 25,000 MiB, 8192 elsewhere.
-    /// Source: sgl-project/sglang python/sglang/srt/server_args.py, `ServerArgs.__post_init__`
-    /// ("Set chunked prefill size, which depends on the gpu memory capacity": `if gpu_mem is not
-    /// None and gpu_mem < 25_000: self.chunked_prefill_size = 2048 else 8192`), as read at commit
-    /// 8d26bc970df80364bd381b06a1f40187664ff6a0 (stored from the fork CatherineSue/sglang).
-    /// Later versions move the lines but not the small-GPU answer: the 0.4.8 line reads 2048
-    /// below 35 GiB, 8192 below 160 GiB and 16384 above; the 0.5 line 2048 below 35 GiB, 4096
-    /// below 60 GiB (A100 40GB, L40S), 8192 below 160 GiB and 16384 above. Every catalog GPU
-    /// under 25,000 MiB (L4, A10: 24 GB) reads 2048 in all three; above it this keeps the 8192
-    /// every SGLang deployment had, since the versions disagree there.
+    /// step budget its scheduler fills (`sglangChunkTiers`). SGLang reads the device's memory in
+    /// MiB; the catalog's capacity stands for it (the few hundred MiB a driver keeps move no
+    /// catalog GPU across a bound where the chunk changes, 35, 60 or 160 GiB: the nearest is the
+    /// V100's 32 GiB).
     public static func sglangChunkedPrefillSize(on gpu: GPUSpec) -> Int {
-        gpu.memoryCapacity.bytes < sglangSmallGPUMemory.bytes ? EngineDefaults.otherGPU.tokenBudget : EngineDefaults.largeGPU.tokenBudget
+        let mib = gpu.memoryCapacity.bytes / 1_048_576
+        return sglangChunkTiers.first { mib < $0.belowMiB }?.tokens ?? sglangLargestChunk
     }
 }

@@ -97,7 +97,8 @@ extension ErrorBands {
                                       errorP5: try o.double("errorP5", -0.999...1000, expected: "a relative error above −1"),
                                       errorP95: try o.double("errorP95", -0.999...1000, expected: "a relative error above −1"),
                                       decisivePairs: try o.int("decisivePairs", 0...10_000_000),
-                                      sameDirection: try o.optionalDouble("sameDirection", 0...1))
+                                      sameDirection: try o.optionalDouble("sameDirection", 0...1),
+                                      gpus: o.has("gpus") ? try o.stringArray("gpus") : [])
         try o.finish()
         return row
     }

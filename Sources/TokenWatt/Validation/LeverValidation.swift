@@ -27,6 +27,8 @@ public enum LeverValidation {
         public var shared: String
         public var measuredRatio: Double
         public var predictedRatio: Double
+        /// The catalog ids of the GPUs the two runs ran on (two for a GPU change, one otherwise).
+        public var gpus: [String] = []
 
         /// Predicted change ÷ measured change − 1.
         public var error: Double { predictedRatio / measuredRatio - 1 }
@@ -40,6 +42,8 @@ public enum LeverValidation {
     struct Run {
         var setting: [String: String]
         var measured: Double, predicted: Double
+        /// The GPU's catalog id (`ValidationRecord.gpu`; not every campaign's setting names it).
+        var gpu: String = ""
     }
 
     /// Every lever pair among `records` (TokenWatt's, with a setting, on an energy metric, or on
@@ -58,7 +62,7 @@ public enum LeverValidation {
         for r in records {
             guard let s = r.setting, r.measured > 0, r.predicted > 0 else { continue }
             let key = s.keys.sorted().map { "\($0)=\(s[$0]!)" }.joined(separator: "\u{1F}")
-            if sums[key] == nil { order.append(key); sums[key] = Run(setting: s, measured: 0, predicted: 0) }
+            if sums[key] == nil { order.append(key); sums[key] = Run(setting: s, measured: 0, predicted: 0, gpu: r.gpu) }
             sums[key]!.measured += r.measured
             sums[key]!.predicted += r.predicted
             counts[key, default: 0] += 1
@@ -93,7 +97,8 @@ public enum LeverValidation {
             return indices.map { i, j in
                 let a = sorted[i], b = sorted[j]
                 return Pair(lever: lever, campaign: a.setting["campaign"] ?? "", from: a.setting[lever]!, to: b.setting[lever]!,
-                            shared: key, measuredRatio: b.measured / a.measured, predictedRatio: b.predicted / a.predicted)
+                            shared: key, measuredRatio: b.measured / a.measured, predictedRatio: b.predicted / a.predicted,
+                            gpus: [a.gpu, b.gpu].filter { !$0.isEmpty }.uniqued())
             }
         }
     }
@@ -112,13 +117,29 @@ public enum LeverValidation {
         /// estimator moves the same way.
         public var decisivePairs: Int
         public var sameDirection: Double?
+        /// The GPUs the pairs ran on (catalog ids, sorted); empty in a file written before they were kept.
+        public var gpus: [String] = []
+        /// The GPUs of the change it is quoted for that are not among `gpus` (`onGPUs`): set where
+        /// a lever is priced, never stored. A lever from an MI300X to an MI355X had been quoted the
+        /// GPU pairs' "9.0 % off … the right way in 98 %" with nothing saying those pairs were
+        /// A100, A40, V100, A10, H100 and GH200 ones.
+        public var unmeasuredGPUs: [String] = []
+
+        /// This row as quoted for a change on `leverGPUs`: `unmeasuredGPUs` holds those its pairs
+        /// did not run on (none where the row does not record its GPUs).
+        public func onGPUs(_ leverGPUs: [String]) -> Row {
+            var r = self
+            r.unmeasuredGPUs = gpus.isEmpty ? [] : leverGPUs.uniqued().filter { !gpus.contains($0) }
+            return r
+        }
 
         /// The one JSON form of a row: `validate`'s report, the bundled error bands and `fleet`'s
         /// levers all write it.
         public var json: JSONValue {
             .obj([("lever", .str(lever)), ("campaign", .str(campaign)), ("pairs", .num(Double(pairs))), ("mape", .num(mape)),
                   ("medianAPE", .num(medianAPE)), ("bias", .num(bias)), ("errorP5", .num(errorP5)), ("errorP95", .num(errorP95)),
-                  ("decisivePairs", .num(Double(decisivePairs))), ("sameDirection", .optionalNumber(sameDirection))])
+                  ("decisivePairs", .num(Double(decisivePairs))), ("sameDirection", .optionalNumber(sameDirection))]
+                 + (gpus.isEmpty ? [] : [("gpus", .array(gpus.map(JSONValue.str)))]))
         }
     }
 
@@ -153,7 +174,8 @@ public enum LeverValidation {
                        bias: errors.reduce(0, +) / Double(errors.count),
                        errorP5: QueryStatistics.quantile(sorted, 0.05), errorP95: QueryStatistics.quantile(sorted, 0.95),
                        decisivePairs: decisive.count,
-                       sameDirection: decisive.isEmpty ? nil : Double(decisive.filter(\.sameDirection).count) / Double(decisive.count))
+                       sameDirection: decisive.isEmpty ? nil : Double(decisive.filter(\.sameDirection).count) / Double(decisive.count),
+                       gpus: Set(mine.flatMap(\.gpus)).sorted())
         }
     }
 }

@@ -21,7 +21,8 @@ enum EstimateCommand {
       logits each step under vLLM's PyTorch sampler; direct samples from them as they are.
       --token-budget N is vLLM's max_num_batched_tokens; left out, vLLM's server default for the GPU:
       8192 on a GPU of 70 GiB or more other than an A100, 2048 elsewhere (8192 under trtllm; under
-      sglang its default chunked_prefill_size: 2048 on a GPU under 25,000 MiB, an L4 or A10, else 8192).
+      sglang its default chunked_prefill_size by GPU memory: 2048 under 35 GiB (L4, A10, V100), 4096 under
+      60 GiB (A100 40GB, A40, L40S), 8192 under 160 GiB, 16384 from 160 GiB (B200, MI300X and larger)).
       The JSON starts with tool and catalogs, and the receipt and Markdown end with the line
       `tokenwatt version` prints: the build a figure came from. The JSON's kvCache gives the KV cache
       as vLLM's start-up log does: GiB per GPU, tokens per engine, bytes per token per GPU, page size.
