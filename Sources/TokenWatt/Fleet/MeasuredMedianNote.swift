@@ -42,8 +42,13 @@ extension FleetRunner {
             x.whPerQuery.mean + m.reduce(0) { $0 + $1.part * ($1.error.band.ratioMedian - 1) }
         }
         let saving = 1 - corrected(r, after) / corrected(base, before)
-        // A GPU without runs of its own takes the pool's band (GPUs forecast from specs).
-        let gpus = all.map { e in "\(e.error.gpu) \(QueryRange.ratio(e.error.band.ratioMedian))" + (e.error.band.gpu == e.error.gpu ? "" : " (pooled)") }
+        // A GPU without runs of its own takes a sibling's band (`ErrorBands.sibling`: gb200 takes
+        // b200's) or the pool's (GPUs forecast from specs); the label says which.
+        let gpus = all.map { e in
+            let band = e.error.band.gpu
+            return "\(e.error.gpu) \(QueryRange.ratio(e.error.band.ratioMedian))"
+                + (band == e.error.gpu ? "" : band == "forecast" ? " (pooled)" : " (\(band)'s band)")
+        }
         return "lever \(name): with each GPU's energy at its measured median (measured ÷ estimated: \(gpus.joined(separator: ", ")); tokenwatt validate) "
             + "it \(saving >= 0 ? "saves" : "costs") \(formatPercent(abs(saving), decimals: 0))"
     }
@@ -54,7 +59,8 @@ extension FleetRunner {
     static func foreignPoolNote(lever name: String, _ errors: [GPUErrorBand], catalog: GPUCatalog) -> String? {
         func vendor(_ id: String) -> String? { (try? catalog.gpu(id))?.vendor }
         let foreign = errors.filter { e in
-            guard e.band.gpu != e.gpu, let v = vendor(e.gpu) else { return false }
+            // Only the pool: a sibling's band is of the GPU's own architecture, so its vendor's.
+            guard e.band.gpu == "forecast", let v = vendor(e.gpu) else { return false }
             return !e.band.pooledGPUs.contains { vendor($0) == v }
         }
         guard let pool = foreign.first?.band else { return nil }
