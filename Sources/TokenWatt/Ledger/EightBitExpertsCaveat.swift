@@ -23,22 +23,37 @@ enum EightBitExpertsCaveat {
         }
     }
 
+    /// The streaming efficiency of block-scaled FP8 expert weights as a share of the 16-bit one in
+    /// `d`'s time model, or nil where the coefficients hold no lower block-FP8 figure (a share of 1
+    /// is no measurement: the note had read "streamed at 1 of that efficiency … +0.0 %" on GPUs
+    /// whose carried set left the H100 serving fit's 0.48 behind).
+    static func measuredShare(_ estimator: Estimator, _ d: Deployment) -> Double? {
+        let t = estimator.timeModel(for: d, set: estimator.calibration.coefficients(for: d.gpu))
+        let share = t.groupedMemoryEfficiency > 0 ? t.blockFP8GroupedMemoryEfficiency / t.groupedMemoryEfficiency : 1
+        return share < 1 ? share : nil
+    }
+
     /// The note for `d`; `blockScaledWh` is what the same query costs with its FP8 experts block-
     /// scaled (nil where it is not priced: INT8, or a fleet's class).
     static func note(_ estimator: Estimator, _ d: Deployment, whPerQuery: Double? = nil, blockScaledWh: Double? = nil,
                      boundary: Boundary = .facility) -> String? {
         guard applies(to: d) else { return nil }
-        let t = estimator.timeModel(for: d, set: estimator.calibration.coefficients(for: d.gpu))
-        let ratio = t.groupedMemoryEfficiency > 0 ? t.blockFP8GroupedMemoryEfficiency / t.groupedMemoryEfficiency : 1
         let what = d.precision == .fp8 ? "FP8 quantized online from a 16-bit checkpoint (vLLM's per-tensor scales)" : "INT8"
         var s = "the expert weights, \(what), carry no block scales and are priced at the 16-bit grouped-GEMM streaming efficiency "
-            + "with \(formatNumber(d.expertWeightBytes)) byte per weight; no such mixture-of-experts run is measured here. The 8-bit "
-            + "experts measured (block-scaled FP8 checkpoints under vLLM 0.11, ML.ENERGY v3) streamed at "
+            + "with \(formatNumber(d.expertWeightBytes)) byte per weight; no such mixture-of-experts run is measured here. "
+        guard let ratio = measuredShare(estimator, d) else {
+            return s + "The coefficients in use for \(d.gpu.id) hold no block-scaled FP8 streaming figure below the 16-bit one, "
+                + "so no block-scaled alternative is priced apart" + alternative(estimator, d)
+        }
+        s += "The 8-bit experts measured (block-scaled FP8 checkpoints under vLLM 0.11, ML.ENERGY v3) streamed at "
             + "\(formatNumber(ratio, significant: 2)) of that efficiency"
         if let block = blockScaledWh, let here = whPerQuery, here > 0 {
             s += ": priced so, this query costs \(formatNumber(block, significant: 4)) Wh at the \(boundary.rawValue) boundary "
-                + "(\(block >= here ? "+" : "")\(formatPercent(block / here - 1)) against \(formatNumber(here, significant: 4))). "
-                + "Read the gap as the uncertainty of 8-bit experts without block scales"
+            // A gap that prints as +0.0 % is no measured equality: the slower stream binds no expert GEMM here.
+            s += formatPercent(abs(block / here - 1)) == formatPercent(0)
+                ? "as well, the slower weight stream binding none of its expert GEMMs at this batch"
+                : "(\(block >= here ? "+" : "")\(formatPercent(block / here - 1)) against \(formatNumber(here, significant: 4))). "
+                    + "Read the gap as the uncertainty of 8-bit experts without block scales"
         }
         return s + alternative(estimator, d)
     }

@@ -134,6 +134,7 @@ extension QueryEstimate {
         out += rangeReceipt
         out += "\nPHASES (GPU boundary, all GPUs)\n"
         for p in phaseCells { out += "  " + p.phase.padding(toLength: 7, withPad: " ", startingAt: 0) + "  \(p.wh) Wh  \(p.latency)  \(p.watts) W/GPU\n" }
+        out += "  (\(phaseWords))\n"
         out += "  \(rateWords)\n  \(batchWords)\n"
         out += "\nASSUMPTIONS\n" + assumptions.map { "  - \($0)\n" }.joined()
         out += "\n\(ToolVersion.line)\n"
@@ -147,6 +148,21 @@ extension QueryEstimate {
         return [("prefill", Self.wh(s.prefill.energy.wattHours), "TTFT \(formatFixed(s.timeToFirstToken.milliseconds, decimals: 1)) ms",
                  formatFixed(s.prefill.gpuPower.watts, decimals: 0)),
                 ("decode", Self.wh(s.decode.energy.wattHours), interTokenReceipt, formatFixed(s.decode.gpuPower.watts, decimals: 0))]
+    }
+
+    /// What the phase lines' figures are, and why a phase's Wh is not its W/GPU × time × GPUs
+    /// (JSON `prefill` and `decode`: `seconds`, `joules`, `gpuPowerWatts` hold the same). A 2026-12-07
+    /// probe read 674 W × 31.8 ms = 0.00596 Wh beside a prefill of 0.004434 Wh, and only a locked
+    /// clock's note (`ChunkStepClockCaveat`) said why. Each phase's Wh holds its share of the
+    /// ledger's gpu-idle line, which the ledger's prefill-gpu and decode-gpu leave out.
+    var phaseWords: String {
+        let gaps = "each Wh with its share of the gpu-idle line"
+        guard serving.promptChunking != nil else {
+            return "W/GPU: each GPU's mean draw in the batch's passes; Wh: this query's share, W/GPU × the phase's time "
+                + "(TTFT; ITL × decode passes) × GPUs ÷ sequences in the batch; \(gaps)"
+        }
+        return "W/GPU: each GPU's mean draw over the whole steps a phase runs in, which the batch shares; Wh: this query's part of them, "
+            + "for prefill what its prompt chunks add to the decode steps they join and its held place, so Wh ≠ W/GPU × TTFT × GPUs; \(gaps)"
     }
 
     /// The steady state's rate, energy per token and power, in words. The wall figure is the
@@ -210,6 +226,7 @@ extension QueryEstimate {
         }
         out += "\n**Phases** (GPU boundary, all GPUs)\n\n| phase | Wh | latency | W per GPU |\n|---|---:|---|---:|\n"
         for p in phaseCells { out += "| \(p.phase) | \(p.wh) | \(p.latency) | \(p.watts) |\n" }
+        out += "\n\(phaseWords.prefix(1).uppercased() + phaseWords.dropFirst()).\n"
         out += "\n\(rateWords); \(batchWords).\n"
         out += "\n**Assumptions**\n\n" + assumptions.map { "- \($0)\n" }.joined()
         out += "\n\(ToolVersion.line)\n"

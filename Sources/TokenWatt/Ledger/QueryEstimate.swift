@@ -76,11 +76,17 @@ public struct QueryEstimate: Sendable {
         let smallBatch = band.flatMap { ErrorBands.smallBatchCaveat($0, batch: r.batch) }
         let clock = try Self.clockCaveat(estimator, d, r, s), experts = try Self.eightBitExpertsCaveat(estimator, d, r, settings, ledger, boundary)
         let chunkClock = try ChunkStepClockCaveat.note(estimator, d, r, s)
+        let budgetStep = BudgetStepCaveat.note(d, r, s, here: ledger.total(at: boundary).wattHours, boundary: boundary) { next in
+            // A load the longer query would overload prices nothing.
+            guard let served = try? estimator.serve(d, next),
+                  let l = try? QueryLedger.build(serving: served, deployment: d, outputTokens: next.outputTokens, settings: settings) else { return nil }
+            return (l.total(at: boundary).wattHours, served.effectiveBatch)
+        }
         assumptions = Self.assumptions(d, r, s, settings, estimator: estimator) + s.notes
             + [alternative.map { Self.describe($0, s, ledger, boundary) }].compactMap { $0 }
             + (band != nil ? [] : [Self.noRangeNote])
-            + [rangeCaveat, smallBatch, clock].compactMap { $0 } + SettingCaveats.notes(d) + [chunkClock, experts].compactMap { $0 }
-        caveats = Self.deploymentCaveats(d) + [rangeCaveat, smallBatch, clock, chunkClock, experts].compactMap { $0 }
+            + [rangeCaveat, smallBatch, clock].compactMap { $0 } + SettingCaveats.notes(d) + [chunkClock, experts, budgetStep].compactMap { $0 }
+        caveats = Self.deploymentCaveats(d) + [rangeCaveat, smallBatch, clock, chunkClock, experts, budgetStep].compactMap { $0 }
         calibrationNotes = (band != nil ? [] : [Self.noRangeNote])
             + [Self.calibrationWarning(estimator.calibration.coefficients(for: d.gpu).provenance)].compactMap { $0 }
     }
@@ -100,7 +106,9 @@ public struct QueryEstimate: Sendable {
     static func eightBitExpertsCaveat(_ estimator: Estimator, _ d: Deployment, _ r: ServingRequest, _ settings: LedgerSettings,
                                       _ ledger: QueryLedger, _ boundary: Boundary) throws -> String? {
         guard EightBitExpertsCaveat.applies(to: d) else { return nil }
-        let blockWh = try EightBitExpertsCaveat.blockScaled(d).map { b in
+        // Without a lower block-FP8 share the alternative costs the same: not priced.
+        let blockScaled = EightBitExpertsCaveat.measuredShare(estimator, d) == nil ? nil : try EightBitExpertsCaveat.blockScaled(d)
+        let blockWh = try blockScaled.map { b in
             try QueryLedger.build(serving: try estimator.serve(b, r), deployment: b, outputTokens: r.outputTokens, settings: settings)
                 .total(at: boundary).wattHours
         }
@@ -259,7 +267,8 @@ public struct QueryEstimate: Sendable {
         }
         a += PublishedServing.servingCaveats(for: d)
         if d.framework.isFused, let base = estimator.servingBase(for: set) {
-            a.append("fused-kernel memory efficiency and per-sequence decode traffic from the \(base.gpuID) serving fit, "
+            a.append("fused-kernel memory efficiency (with the grouped expert GEMMs' 16-bit and block-scaled FP8 streaming shares) "
+                     + "and per-sequence decode traffic from the \(base.gpuID) serving fit, "
                      + "read at \(d.gpu.id)'s bandwidth (its own coefficients come from HF-eager prefill only)")
         }
         switch settings.utilization {
