@@ -42,7 +42,7 @@ import Testing
     @Test func sglangsDefaultSamplingFollowsItsSampler() throws {
         #expect(try gpuWh("mi355x", .sglang, nil).1.deployment.sampling == .topP)
         #expect(try gpuWh("h200", .sglang, nil).1.deployment.sampling == .direct)
-        #expect(try gpuWh("mi355x", .trtllm, nil).1.deployment.sampling == .direct)
+        #expect(try gpuWh("mi355x", .vllm, nil).1.deployment.sampling == .topP)
     }
 
     // MARK: - A lever onto an AMD GPU

@@ -290,12 +290,14 @@ import Testing
         let b300 = try caveat("b300")
         #expect(b300.hasPrefix("b300 has no band of its own and takes b200's, the same architecture (blackwell)"), "\(b300)")
         #expect(try caveat("mi300x").contains("which holds no AMD GPU"))
-        #expect(try caveat("h200").hasPrefix("h200 has no band of its own and takes h100-nvl's"))
+        // Only Blackwell takes a sibling's band: the H100 NVL's would keep 53 % of left-out runs.
+        #expect(!(try caveat("h200")).contains("h100-nvl's"))
     }
 
     /// A GPU without a band takes that of a pooled GPU of its architecture, carried over from
     /// another fit as it is: GB200, B300 and GB300 had taken the pool's median 0.957 beside the
     /// B200's 1.26. A fitted GPU's band (fit residuals) is passed over; no such GPU, the pool.
+    /// Only Blackwell NVLink parts (`ErrorBands.siblingArchitectures`).
     @Test func aGPUWithoutABandTakesItsArchitecturesForecastBand() throws {
         let e = Self.estimator
         for gpu in ["gb200", "b300", "gb300"] { #expect(e.errorBand(for: gpu)?.gpu == "b200", "\(gpu)") }
@@ -305,11 +307,14 @@ import Testing
             ErrorBand(gpu: gpu, runs: runs, datasets: ["d"], tail: 0, ratioLow: 0.9, ratioMedian: 1, ratioHigh: 1.1)
         }
         var pool = band("forecast", runs: 40)
-        pool.pooledGPUs = ["h100-nvl"]
-        let bands = ErrorBands(bands: [band("h100-sxm", runs: 300), band("h100-nvl", runs: 40)], forecast: pool)
-        #expect(bands.band(for: try e.gpus.gpu("h200"), catalog: e.gpus).gpu == "h100-nvl")
+        pool.pooledGPUs = ["b200", "h100-nvl"]
+        let bands = ErrorBands(bands: [band("h100-sxm", runs: 300), band("h100-nvl", runs: 40), band("b200", runs: 30)], forecast: pool)
+        #expect(bands.band(for: try e.gpus.gpu("gb200"), catalog: e.gpus).gpu == "b200")
+        // Hopper keeps the pool; a PCIe Blackwell card takes no NVLink sibling's band.
+        #expect(bands.band(for: try e.gpus.gpu("h200"), catalog: e.gpus).gpu == "forecast")
+        #expect(bands.band(for: try e.gpus.gpu("rtx-pro-6000-server"), catalog: e.gpus).gpu == "forecast")
         pool.pooledGPUs = []
-        let fittedOnly = ErrorBands(bands: [band("h100-sxm", runs: 300)], forecast: pool)
-        #expect(fittedOnly.band(for: try e.gpus.gpu("h200"), catalog: e.gpus).gpu == "forecast")
+        let fittedOnly = ErrorBands(bands: [band("h100-sxm", runs: 300), band("b200", runs: 30)], forecast: pool)
+        #expect(fittedOnly.band(for: try e.gpus.gpu("gb200"), catalog: e.gpus).gpu == "forecast")
     }
 }

@@ -8,8 +8,9 @@ import Testing
 
     func estimate(gpu: String, batch: Int, input: Int, output: Int, framework: Framework = .vllm) throws -> QueryEstimate {
         let d = try Self.estimator.deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: gpu, framework: framework))
-        return try QueryEstimate(estimator: Self.estimator, deployment: d, request: ServingRequest(batch: batch, inputTokens: input, outputTokens: output),
-                                 settings: try LedgerSettings(), boundary: .gpu)
+        // At the engine's default step budget for the GPU, as `estimate` runs (2048 on an L40S).
+        let r = ServingRequest(batch: batch, inputTokens: input, outputTokens: output, tokenBudget: ServingRequest.defaultTokenBudget(for: d))
+        return try QueryEstimate(estimator: Self.estimator, deployment: d, request: r, settings: try LedgerSettings(), boundary: .gpu)
     }
 
     /// 674 W × 31.8 ms read 0.00596 Wh beside a prefill of 0.004434 Wh with nothing said unless a

@@ -73,18 +73,6 @@ import Testing
         }
     }
 
-    /// The block-scaled FP8 experts' streaming share travels with the serving fit's grouped-GEMM
-    /// efficiency: GPUs carried from the A100 or A10 fits (L40S, L4, RTX PRO 6000, MI300X, MI325X,
-    /// MI355X) had kept their prefill fits' unfitted 1, so a block-scaled FP8 checkpoint cost
-    /// exactly what online FP8 did there, against the H100 fit's 0.48.
-    @Test(arguments: GPUCatalog.bundled.gpus.map(\.id))
-    func everyGPUServingVLLMStreamsBlockFP8ExpertsAtTheServingFitsShare(_ gpu: String) throws {
-        let h100 = try #require(CoefficientFile.bundled.fittedSet(for: "h100-sxm")).set.timeModel
-        let served = try timeModel(gpu, .vllm)
-        #expect(h100.blockFP8GroupedMemoryEfficiency < h100.groupedMemoryEfficiency)
-        #expect(approx(Estimator.blockFP8Share(served), Estimator.blockFP8Share(h100), rel: 1e-12), "\(gpu)")
-    }
-
     /// A user calibration on fused runs is the GPU's own serving fit: nothing is borrowed over it.
     @Test func aUserServingFitIsNotOverridden() throws {
         let bundled = CoefficientFile.bundled

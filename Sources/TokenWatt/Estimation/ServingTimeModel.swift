@@ -41,20 +41,11 @@ extension Estimator {
         // beat it at tensor-parallel small batches (Llama-3.1-8B on 8 GPUs, batch 1: ITL 3.46
         // against 3.80 ms).
         t.collectiveLatency = serving.collectiveLatency
-        // The grouped expert GEMMs' streaming shares are fused-kernel figures too (the prefill
-        // fits' are the unfitted 1): the 16-bit one, and the block-FP8 one as its ratio to it,
-        // so the two stay consistent. Left behind, an L40S or MI300X priced a block-scaled FP8
-        // checkpoint at exactly the online-FP8 cost (ratio 1) where the H100 fit measured 0.48.
-        t.groupedMemoryEfficiency = serving.groupedMemoryEfficiency
-        t.blockFP8GroupedMemoryEfficiency = serving.groupedMemoryEfficiency * Self.blockFP8Share(serving)
+        // The grouped expert GEMMs' block-FP8 streaming share is left at the prefill fits'
+        // unfitted 1 (the 8-bit-experts note says so): carried with the H100's 0.48 it made a
+        // block-FP8 mixture of experts on an MI325X or RTX PRO 6000 cost more per token at batch
+        // 4 than at 2 (MiniMax-M2, +3.5 %), which no measurement here checks (methodology §11).
         return t
-    }
-
-    /// The block-scaled FP8 expert weights' streaming efficiency as a share of the 16-bit one
-    /// (`TimeModel.blockFP8GroupedMemoryEfficiency` ÷ `groupedMemoryEfficiency`), 1 where the
-    /// latter is not positive. The H100 serving fit's is 0.48 (Qwen3's FP8 experts, vLLM 0.11).
-    static func blockFP8Share(_ t: TimeModel) -> Double {
-        t.groupedMemoryEfficiency > 0 ? t.blockFP8GroupedMemoryEfficiency / t.groupedMemoryEfficiency : 1
     }
 
     /// The fitted GPU whose serving constants `set` borrows, or nil when its own fit saw fused
