@@ -115,7 +115,7 @@ import Testing
     /// had been empty beside an empty figure, and a scenario's own setting put down to the workload.
     @Test func embodiedFalseIsSaidInEveryFormat() throws {
         let r = try report(#"{"region": "us", "embodied": false}"#, scenario("s"))
-        #expect(try csvCell(r, "embodied_not_counted") == "embodied: false in scenario s")
+        #expect(try csvCell(r, "embodied_not_counted") == "embodied: false for scenario s")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.files()[3].text.utf8)) as? [String: Any])
         let emissions = try #require(((json["scenarios"] as? [[String: Any]])?.first?["emissions"]) as? [String: Any])
         #expect((emissions["embodiedNotCounted"] as? [String: Any])?["scenariosEmbodiedFalse"] as? [String] == ["s"], "\(emissions["embodiedNotCounted"] ?? "")")
@@ -134,7 +134,7 @@ import Testing
         #expect(m.notes.contains("embodied emissions are not counted: part h200 of this mix is set not to count it (\"embodied\": false)"), "\(m.notes)")
         #expect(!m.notes.contains { $0.contains("has no embodied figure") })
         #expect(r.scenarios[1].emissions.notes.contains(#"embodied emissions are not counted: the scenario sets "embodied": false"#))
-        #expect(try csvCell(r, row: 2, "embodied_not_counted") == "embodied: false in scenario h200")
+        #expect(try csvCell(r, row: 2, "embodied_not_counted") == "embodied: false for scenario h200")
     }
 
     // MARK: - 5. Lifetime rows

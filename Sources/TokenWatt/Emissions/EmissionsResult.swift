@@ -218,10 +218,12 @@ public struct EmbodiedMissing: Sendable, Equatable {
         return mass(g) + (serversOnly ? " (servers only)" : gpusOnly ? " (GPUs only)" : " (partial)")
     }
 
-    /// The list a CSV cell carries: `gpu X; server Y; no fleet: Z; embodied: false in scenario W`.
+    /// The list a CSV cell carries: `gpu X; server Y; no fleet: Z; embodied: false for scenario W`
+    /// ("for", not "in": the workload's own setting turns every scenario's off, and the note says
+    /// which of the two set it).
     public var csvCell: String {
         (gpus.map { "gpu \($0)" } + nodes.map { "server \($0)" } + scenarios.map { "no fleet: \($0)" }
-            + switchedOff.map { "embodied: false in scenario \($0)" }).joined(separator: "; ")
+            + switchedOff.map { "embodied: false for scenario \($0)" }).joined(separator: "; ")
     }
 
     /// Adds another account's gaps, each name once, and what it counted.

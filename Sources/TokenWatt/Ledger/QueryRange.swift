@@ -62,7 +62,7 @@ public struct QueryRange: Sendable {
     /// A range as JSON: the band, what it keeps out of sample, and the Wh per query at its two ends.
     /// `caveat` is what the band's runs are beyond its ends (`ErrorBands.caveat`), appended as
     /// `caveat` ("" where none): an MI300X's range block had read as an H200's, with no word that
-    /// its band is the pool's, which holds no AMD GPU. `inSampleReadRuns`: the band's runs read off
+    /// its band is the pool's, which holds no AMD GPU. `readRuns` (as error-bands.json names it): the band's runs read off
     /// a data set's publication (`readFrom`), which it is scored against.
     public static func json(_ b: ErrorBand, low: [Boundary: Double], high: [Boundary: Double], caveat: String = "") -> JSONValue {
         func totals(_ t: [Boundary: Double]) -> JSONValue { .obj(Boundary.allCases.map { ($0.rawValue, .num(t[$0] ?? 0)) }) }
@@ -70,7 +70,7 @@ public struct QueryRange: Sendable {
                      ("quantiles", .str(b.quantiles)), ("leftOut", .str(b.leftOut)), ("outOfSampleCoverage", .num(b.outOfSampleCoverage)),
                      ("ratioLow", .num(b.ratioLow)), ("ratioMedian", .num(b.ratioMedian)), ("ratioHigh", .num(b.ratioHigh)),
                      ("whPerQueryLow", totals(low)), ("whPerQueryHigh", totals(high)), ("caveat", .str(caveat)),
-                     ("inSampleReadRuns", .num(Double(b.readRuns))), ("readFrom", .array(b.readFrom.map(JSONValue.str)))])
+                     ("readRuns", .num(Double(b.readRuns))), ("readFrom", .array(b.readFrom.map(JSONValue.str)))])
     }
 }
 

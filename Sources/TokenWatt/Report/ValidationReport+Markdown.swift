@@ -149,8 +149,8 @@ extension ValidationReport {
         let f = b.forecast
         var s = "\n## Error bands (the range `tokenwatt estimate` gives)\n\n"
             + "Measured ÷ estimated GPU energy per output token (`\(ErrorBands.metric)` rows), per GPU with at least "
-            + "\(ErrorBands.minimumRuns) runs; any other GPU takes the band of a GPU of its architecture without a fit of its own "
-            + "where one has a band (`estimate` says which), else the forecast pool, the runs on GPUs without a fit of their own. "
+            + "\(ErrorBands.minimumRuns) runs; any other GPU takes the forecast pool, except a Blackwell GPU on NVLink, which takes the band of a "
+            + "pooled Blackwell GPU (the B200's; `estimate` says which): the pool, the runs on GPUs without a fit of their own. "
             + "Each range is set for work its runs do not hold: each model family (own band) or GPU (pool) is left out in turn "
             + "against the range of the rest, and the narrowest range holding \(formatPercent(ErrorBands.nominalCoverage, decimals: 0)) "
             + "of the runs that way is kept (min–max when none does; the last column says how much it holds). Left out: "

@@ -72,6 +72,7 @@ extension ArgonneThroughput {
     public static func caveatFigures(mi300x: [Double], h100: [Double]) -> String {
         func q(_ xs: [Double], _ p: Double) -> String {
             let s = xs.sorted()
+            guard !s.isEmpty else { return "–" }
             return formatNumber(s[min(s.count - 1, Int((Double(s.count - 1) * p).rounded()))], significant: 2)
         }
         return "\(q(mi300x, 0.05))–\(q(mi300x, 0.95))× lower than estimated in 90 % of them (median \(q(mi300x, 0.5))×, "

@@ -182,7 +182,10 @@ public struct ErrorBands: Sendable, Equatable {
             if b.fitRuns > 0, !outside.isEmpty { b.outsideFitMedian = quantile(outside.map { $0.measured / $0.predicted }.sorted(), 0.5) }
             let sets = Set(b.datasets)
             b.addSmallBatch(r, power: records.filter {
+                // Measured and predicted both positive, as `scored` holds the energy rows: one zero
+                // reading would make the bias infinite and the bundled file unreadable.
                 $0.estimator == "tokenwatt" && $0.metric == smallBatchPowerMetric && $0.gpu == gpu && sets.contains($0.dataset)
+                    && $0.measured > 0 && $0.predicted > 0
             })
             return b
         }
