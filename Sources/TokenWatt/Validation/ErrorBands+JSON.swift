@@ -21,7 +21,7 @@ extension ErrorBands {
             ("description", .str("Measured ÷ estimated GPU energy per output token (\(Self.metric)) over the validation runs in "
                                  + "../shared/data and the bundled published points, per GPU with at least \(Self.minimumRuns) "
                                  + "runs, and the pool of runs on GPUs without a fit of their own (forecast), which GPUs with fewer "
-                                 + "runs take; a Blackwell GPU on NVLink without a band takes the band of a pooled one (B200's). Each range leaves `tail` outside each end: the largest tail at which, each model "
+                                 + "runs take unless a GPU of their architecture in the pool has a band, whose band they take. Each range leaves `tail` outside each end: the largest tail at which, each model "
                                  + "family (own band) or GPU (pool) left out in turn, \(formatPercent(Self.nominalCoverage, decimals: 0)) "
                                  + "of the runs fall inside the range of the rest (outOfSampleCoverage, the extremes when none "
                                  + "reaches it). readRuns: a band's runs of published points read off the publication of the runs of "
