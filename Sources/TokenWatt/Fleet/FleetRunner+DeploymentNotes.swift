@@ -47,7 +47,7 @@ extension FleetRunner {
     /// traffic. A 2026-12-07 probe's 405B on one H100, named by no class, had run silently (rc 0)
     /// while `report` listed it among the assumptions.
     func unusedDeploymentNote(_ scenario: Scenario, _ k: KernelScenario) -> String? {
-        let unused = k.deployments.filter { d in !k.classes.contains { $0.deployment == d.name && $0.share > 0 } }
+        let unused = k.deployments.filter { !k.servesTraffic($0) }
         guard !unused.isEmpty else { return nil }
         let words = unused.map { d in
             let idle = k.classes.filter { $0.deployment == d.name }.map(\.name)

@@ -12,7 +12,7 @@ extension KernelFleet {
     /// said so, as `estimate` says it, and not counted as running at a setting the band did not use.
     /// A GPU named by an ambiguous alias gets `GPUCatalog.aliasNote`.
     func settingNotes(band: Bool, unbound: [String] = []) throws -> [String] {
-        let used = kernel.deployments.filter { named in kernel.classes.contains { $0.deployment == named.name && $0.share > 0 } }
+        let used = kernel.deployments.filter(kernel.servesTraffic)
         var notes: [String] = [], tuned: [String] = []
         for named in used {
             let d = try estimator.deployment(named.request, context: "scenario \(scenario.name), deployment \(named.name)")

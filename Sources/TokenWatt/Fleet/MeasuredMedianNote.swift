@@ -61,7 +61,7 @@ extension FleetRunner {
         let foreign = errors.filter { e in
             // Only the pool: a sibling's band is of the GPU's own architecture, so its vendor's.
             guard e.band.gpu == "forecast", let v = vendor(e.gpu) else { return false }
-            return !e.band.pooledGPUs.contains { vendor($0) == v }
+            return !e.band.pools(vendor: v, catalog: catalog)
         }
         guard let pool = foreign.first?.band else { return nil }
         let vendors = foreign.compactMap { vendor($0.gpu) }.uniqued()

@@ -6,7 +6,7 @@ extension Capacity {
     /// `fleet`'s hardware list counts them (all of them where none has traffic). A share-0 class
     /// on a B200 deployment had put "b200+h100-sxm  TDP (700 W)+TDP (1000 W)" on a row of H100s.
     static func served(_ k: KernelScenario) -> [NamedDeployment] {
-        let used = k.deployments.filter { d in k.classes.contains { $0.deployment == d.name && $0.share > 0 } }
+        let used = k.deployments.filter(k.servesTraffic)
         return used.isEmpty ? k.deployments : used
     }
 

@@ -46,7 +46,7 @@ extension ErrorBands {
             return "\(gpu.id) has no band of its own and takes the pool's; GPUs of its architecture (\(gpu.architecture)) with bands "
                 + "of their own: " + words.joined(separator: ", ")
         }
-        guard !forecast.pooledGPUs.contains(where: { (try? catalog.gpu($0))?.vendor == gpu.vendor }) else { return nil }
+        guard !forecast.pools(vendor: gpu.vendor, catalog: catalog) else { return nil }
         return "\(gpu.id) has no band of its own and takes the pool's, which holds no \(gpu.vendor.uppercased()) GPU"
     }
 

@@ -14,6 +14,12 @@ public struct ErrorBand: Sendable, Equatable {
     public var datasets: [String]
     /// For `forecast`: the GPUs whose runs are pooled.
     public var pooledGPUs: [String] = []
+
+    /// Whether a pooled GPU is `vendor`'s (`GPUSpec.vendor`): a pool of NVIDIA runs measures
+    /// nothing of an AMD GPU, which the band's caveat and the lever's median note both say.
+    public func pools(vendor: String, catalog: GPUCatalog) -> Bool {
+        pooledGPUs.contains { (try? catalog.gpu($0))?.vendor == vendor }
+    }
     /// The quantile each end leaves outside: the largest whose leave-one-out coverage reaches
     /// 90 % (`ErrorBands.compute`).
     public var tail: Double

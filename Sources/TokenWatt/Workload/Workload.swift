@@ -60,6 +60,12 @@ public struct KernelScenario: Sendable {
     /// Multiplier on host (non-GPU) power per sample.
     public var hostPowerScale: Distribution
     public var levers: [Lever]
+
+    /// Whether some class with traffic runs on `d`: what `fleet` prices, `capacity` sizes, the
+    /// setting notes speak of and the unused-deployment note leaves out, one rule for all four.
+    public func servesTraffic(_ d: NamedDeployment) -> Bool {
+        classes.contains { $0.deployment == d.name && $0.share > 0 }
+    }
 }
 
 public struct NamedDeployment: Sendable {
