@@ -35,3 +35,36 @@ import Testing
         }
     }
 }
+
+/// `power`, `tune` and `kernels` give estimate's caveats of the deployment through one function
+/// (`QueryEstimate.deploymentCaveats`); each had assembled them by hand and none said that a
+/// multimodal checkpoint was priced as its language decoder alone.
+@Suite struct PlanningCaveatsTests {
+    static let estimator = Estimator()
+    static let query = ServingRequest(batch: 16, inputTokens: 500, outputTokens: 200)
+    static let model = "Qwen/Qwen3-VL-8B-Instruct"
+
+    static func saysDecoderAlone(_ notes: [String]) -> Bool { notes.contains { $0.contains("language decoder alone") } }
+
+    @Test func powerTuneAndKernelsSayAMultimodalModelIsPricedAsItsDecoder() throws {
+        let e = Self.estimator
+        let request = DeploymentRequest(model: Self.model, gpu: "h100-sxm")
+        let d = try e.deployment(request)
+        let plan = try PowerPlan(estimator: e, deployment: d, inputs: .init(batch: 16, inputTokens: 500, outputTokens: 200))
+        #expect(Self.saysDecoderAlone(plan.assumptions), "power: \(plan.assumptions)")
+        let tune = try Tuning(estimator: e, base: request, serving: Self.query, targets: .init(), steps: 2)
+        #expect(Self.saysDecoderAlone(tune.notes), "tune: \(tune.notes)")
+        let listing = try KernelListing(estimator: e, deployment: d, serving: Self.query, pass: .decode)
+        #expect(Self.saysDecoderAlone(listing.notes), "kernels: \(listing.notes)")
+    }
+
+    @Test func eachCaveatIsSaidOnce() throws {
+        let e = Self.estimator
+        let d = try e.deployment(DeploymentRequest(model: Self.model, gpu: "mi300x"))
+        let plan = try PowerPlan(estimator: e, deployment: d, inputs: .init(batch: 16, inputTokens: 500, outputTokens: 200))
+        let listing = try KernelListing(estimator: e, deployment: d, serving: Self.query, pass: .prefill)
+        for notes in [plan.assumptions, listing.notes] {
+            #expect(Set(notes).count == notes.count, "\(notes)")
+        }
+    }
+}

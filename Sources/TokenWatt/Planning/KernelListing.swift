@@ -34,8 +34,9 @@ public struct KernelListing: Sendable {
         var phase = Self.phase(pass, deployment: d, serving: r, estimate: serving, context: context)
         var notes = serving.notes
         if let note = try QueryEstimate.clockCaveat(estimator, d, r, serving) { notes.append(note) }  // estimate's: a decode saving beyond the measured 32 %
-        notes += SettingCaveats.notes(d)  // estimate's: a clock below those measured, an assumed cap floor, a cut tensor rate
-        notes += PublishedServing.servingCaveats(for: d)  // estimate's: the AMD runs' measured gap (the listing had none)
+        // estimate's caveats of the deployment: a decoder priced alone, another checkpoint precision,
+        // dequantized weights, the published runs' measured gaps, a clock or cap beyond those measured.
+        notes += QueryEstimate.deploymentCaveats(d)
         if context != nil, pass == .prefill { notes.append("--context applies to the decode step; the prefill step decodes at the mean context") }
         if let c = context, pass == .decode, case let .decode(b, _) = phase {
             // The notes predict gives the same decode step: a context past the window, or a KV

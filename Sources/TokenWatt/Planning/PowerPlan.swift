@@ -134,12 +134,12 @@ public struct PowerPlan: Sendable {
         bandCaveat = band != nil ? ErrorBands.bundled.caveat(for: d.gpu, catalog: estimator.gpus) : ""
         // The range's settings in `estimate`'s words (`SettingCaveats.rangeNote`: a cap no step
         // reaches does not bind), then the clock and cap notes `estimate` gives (`SettingCaveats.notes`).
-        // Then what the published serving runs say of estimates like it (`PublishedServing.servingCaveats`:
-        // AMD GPUs, block-FP8 experts, TensorRT-LLM), as estimate says: power had stated an MI355X's
-        // tokens a second and a year's kWh with no word that AMD estimates read optimistic.
+        // Then the rest of estimate's caveats of the deployment (`QueryEstimate.deploymentCaveats`), the
+        // published serving runs' among them: power had stated an MI355X's tokens a second and a year's
+        // kWh with no word that AMD estimates read optimistic.
         notes = serving.notes
             + [SettingCaveats.rangeNote(d, serving, band: band != nil), try QueryEstimate.clockCaveat(estimator, d, request, serving)].compactMap { $0 }
-            + SettingCaveats.notes(d) + PublishedServing.servingCaveats(for: d)
+            + QueryEstimate.deploymentCaveats(d)
     }
 
     /// kWh a year: `wall` W serving for the duty cycle, `idle` W the rest, × PUE.
@@ -239,7 +239,7 @@ public struct PowerPlan: Sendable {
             "cooling load = wall power while serving (and at the worst case, its peak) × 3.412 BTU/h per W (NIST SP 811)",
         // How the batch splits over data-parallel engines, as estimate says it: 8 GPUs at tp 4
         // and batch 256 run 2 engines of 128 each, which power had left unsaid.
-        ] + [QueryEstimate.replicaAssumption(d, serving), d.checkpointPrecisionNote, d.dequantization].compactMap { $0 } + notes + [rangeWords]
+        ] + [QueryEstimate.replicaAssumption(d, serving)].compactMap { $0 } + notes + [rangeWords]
     }
 
     public func specJSON() -> JSONValue {

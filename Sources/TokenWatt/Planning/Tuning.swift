@@ -176,10 +176,10 @@ public struct Tuning: Sendable {
         let first = try estimate(.none, 0)
         effectiveBatch = first.0.effectiveBatch
         // The caps tried start at the catalog's floor, which for nine GPUs is assumed (`PowerCapFloorCaveat`).
-        // Dequantized weights are estimate's caveat too (its assumptions); tune had dropped it.
-        // And the published serving runs' caveats, as estimate gives them (tune had dropped the AMD one).
-        notes = first.0.notes + [deployment.dequantization, Self.unboundTargetNote(targets, outputTokens: serving.outputTokens),
-                                 PowerCapFloorCaveat.tuningNote(gpu)].compactMap { $0 } + PublishedServing.servingCaveats(for: deployment)
+        // And estimate's caveats of the deployment (`QueryEstimate.deploymentCaveats`): tune had
+        // dropped the dequantized weights and the AMD runs' gap, and never said a decoder was priced alone.
+        notes = first.0.notes + [Self.unboundTargetNote(targets, outputTokens: serving.outputTokens),
+                                 PowerCapFloorCaveat.tuningNote(gpu)].compactMap { $0 } + QueryEstimate.deploymentCaveats(deployment)
         let n = max(2, steps)
         let low: Double = gpu.powerCapRange.lowerBound, tdp: Double = gpu.tdp.watts, boost: Double = gpu.boostClock.megahertz
         let fractions: [Double] = (0..<n).map { Double($0) / Double(n - 1) }
