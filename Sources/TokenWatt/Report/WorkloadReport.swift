@@ -168,9 +168,13 @@ public struct WorkloadReport: Sendable {
         }
         if let latency = FleetRendering.scenarioLatencyWords(f) { b.append(.paragraph("Latency: \(latency).")) }
         if !f.classes.isEmpty {
-            b.append(.table(["class", "strategy", "share", "median Wh", "mean Wh", "output tokens", "batch"],
-                            f.classes.map { [$0.name, $0.strategyWords, ShareWords.whole($0.share)] + FleetRendering.classFigures($0) + [FleetRendering.batchWords($0)] },
-                            numeric: [2, 3, 4, 5, 6]))
+            // Each class's own ITL and TTFT where `fleet --format markdown` gives them: the report had
+            // printed the scenario's mean alone (chat-service: 142 ms, where code ran at 486 ms).
+            let latency = FleetRendering.classLatencyShown(f)
+            b.append(.table(["class", "strategy", "share", "median Wh", "mean Wh", "output tokens", "batch"] + (latency ? ["ITL ms", "TTFT ms"] : []),
+                            f.classes.map { [$0.name, $0.strategyWords, ShareWords.whole($0.share)] + FleetRendering.classFigures($0) + [FleetRendering.batchWords($0)]
+                                + (latency ? FleetRendering.classLatencyCells($0) : []) },
+                            numeric: latency ? [2, 3, 4, 5, 6, 7, 8] : [2, 3, 4, 5, 6]))
         }
         if !f.meanLedger.isEmpty {
             let total = FleetRendering.withinTotal(f.meanLedger, boundary: f.boundary)
