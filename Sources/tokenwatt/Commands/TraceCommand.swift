@@ -10,9 +10,7 @@ enum TraceCommand {
                     [--log-format azure|mooncake|csv] [--time-column C --input-column C --output-column C [--time-unit s|ms]]
                     [--max-batch N] [--token-budget N] [--replicas N] [--window-s S] [--boundary B] [--pue X]
                     [--per-request FILE|-] [--hourly FILE|-] [--format text|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
-      Streams the log: memory does not grow with its requests, only with the hours it spans (a profile row an
-      hour, up to \(TraceSummary.maxHours) hours; past them it keeps its totals and says so). A gap between two
-      requests longer than a year, or than a day and 100× the rest of the log, is warned of. Azure (TIMESTAMP,ContextTokens,GeneratedTokens) and
+      Streams the log (its requests in constant memory). Azure (TIMESTAMP,ContextTokens,GeneratedTokens) and
       Mooncake (JSON lines or timestamp_ms,input_length,output_length) logs are recognised by their header.
       Any other CSV needs all three columns (--log-format csv, or --input-column and --output-column), each
       a different column; times are seconds (ms with --time-unit ms) or date-times YYYY-MM-DD HH:MM:SS[.f]
@@ -27,6 +25,9 @@ enum TraceCommand {
       Each rung's capacity then follows the mean occupancy of the requests of the last --window-s, and
       the ladder follows their mean shape (a new one past 1.1× in resident tokens or 1.5× in prompt per output).
       --framework takes the continuous-batching engines only: hf batches statically and is refused.
+      The hourly profile holds a row for each hour the log spans, up to \(TraceSummary.maxHours) (past them the totals
+      hold the rest, and say so); the text summary writes a run of idle hours as one row. A gap between two
+      requests over a year, or over a day and 100× the rest of the log, is warned of on standard error.
     """
 
     /// The engines `--framework` takes where requests are priced on continuous-batching steps
