@@ -124,7 +124,7 @@ extension TraceReplay {
         // Looked for only at a group's first request: a burst of k rows at one instant costs k, not k².
         func handle(_ e: TraceOrder.Entry, ahead: () -> [TraceRequest]) throws {
             let p = price(e.request, together: simultaneous > 0 && e.request.timestamp == simultaneousTime ? [] : ahead())
-            summary.add(p)
+            summary.add(p, index: e.index)
             try each(p, e.index)
         }
         let entries = sample.entries

@@ -379,7 +379,9 @@ public struct TraceReader {
         return x
     }
 
-    static let tokenCount = "a whole number of tokens from 0 to 1e9"
+    /// `mostTokens` is exclusive, so the message names the largest count taken: "from 0 to 1e9"
+    /// refused 1,000,000,000 (2026-12-08 probe).
+    static let tokenCount = "a whole number of tokens from 0 to \(mostTokens - 1)"
 
     /// A bad cell (or JSON line) of the current line, quoted.
     func bad(_ what: String, _ b: UnsafeBufferPointer<UInt8>, column: String = "", expected: String = tokenCount) -> InputError {

@@ -12,6 +12,9 @@ public struct TraceReplay {
         public var replicas = 1
         /// Time constant of the arrival-rate average, seconds.
         public var windowSeconds = 300.0
+        /// What `--window-s` takes: one second up to 10^7 s (116 days), longer than any log whose
+        /// requests a rate average could follow. `TraceSummary.windowNote` advises within it.
+        public static let windowSecondsRange = 1.0...1e7
         public var boundary = Boundary.facility
         public var pue = LedgerSettings.defaultPUE
         public init() {}

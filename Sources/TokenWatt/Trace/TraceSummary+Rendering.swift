@@ -9,9 +9,9 @@ extension TraceSummary {
         s += "  requests          \(perRequest.count) over \(formatNumber(durationSeconds / 3600, significant: 4)) h (\(inputTokens) input, \(outputTokens) output tokens)\n"
         s += engineLine(deployment: d, options: o)
         s += "  energy            \(formatNumber(totalWh, significant: 5)) Wh at the \(o.boundary.rawValue) boundary\(Self.pueClause(o)) (GPUs while busy: \(formatNumber(gpuWh, significant: 5)) Wh)\n"
-        if owedIdleWh > 0 {
+        if owedIdleWh > 0 && !owedIdleIsRounding {
             s += "  idle owed         \(formatNumber(owedIdleWh, significant: 3)) Wh of the replicas' idle time had not been charged to a request when the log ended (in the energy above, not in the requests')\n"
-        } else if owedIdleWh < 0 {
+        } else if owedIdleWh < 0 && !owedIdleIsRounding {
             s += "  idle owed         the requests were charged \(formatNumber(-owedIdleWh, significant: 3)) Wh of idle ahead of the replicas' idle time when the log ended (taken off the energy above)\n"
         }
         if let r = range {
@@ -28,32 +28,9 @@ extension TraceSummary {
             s += "                    they add up to \(formatNumber(perRequest.sum, significant: 4)) Wh: each holds the idle its arrival rate"
                 + " charges it; the energy above holds the replicas' idle time instead (the idle owed is the difference)\n"
         }
-        if overloaded > 0 {
-            s += "  overloaded        \(overloaded) requests arrived faster than \(o.replicas) replica(s) can serve at \(overloadedBatchWords(o)): add --replicas"
-                + " (their hours' energy is the work they brought, priced at the top batch, and an hour's mean power can pass what the replicas"
-                + " draw flat out: a queue would carry that work into later hours)\n"
-        }
-        if overContext > 0 {
-            s += "  over context      \(overContext) requests are longer than the \(d.model.maxPositions)-token context window of \(d.model.id); costed as logged\n"
-        }
-        if overKVCache > 0 {
-            s += "  over KV cache     \(overKVCache) requests do not fit in one replica's KV cache even alone at their full length"
-                + " (an engine would refuse or preempt them; use more GPUs per replica or an fp8 KV cache); costed as logged\n"
-        }
-        if let note = windowNote(o) {
-            s += "  short window      \(note)\n"
-        }
-        if outOfOrder > 0 {
-            s += "  out of order      \(outOfOrder) requests are logged earlier than a request before them: priced in time order (the log is read \(TraceOrder.defaultDepth) rows ahead)"
-                + (late > 0 ? "; \(late) further out of place, each at the arrival rate so far, as if it came no earlier than the latest request before it" : "") + "\n"
-        }
+        for f in findings(deployment: d, options: o) { s += "  " + f.label.padding(toLength: 18, withPad: " ", startingAt: 0) + f.text + "\n" }
         s += "\nHOURLY PROFILE\n"
-        s += FleetRendering.table(["hour", "requests", "Wh", "mean W", "Wh/request", "mean batch", "busy"], hours.enumerated().map { h, x in
-            [String(h), String(x.requests), formatNumber(wattHours(hour: h), significant: 4), meanWatts(hour: h).map { formatNumber($0, significant: 4) } ?? "–",
-             x.requests > 0 ? formatNumber(wattHours(hour: h) / Double(x.requests), significant: 3) : "–",
-             x.requests > 0 ? formatNumber(x.batch / Double(x.requests), significant: 3) : "–",
-             x.requests > 0 ? formatPercent(x.busy / Double(x.requests), decimals: 0) : "–"]
-        })
+        s += FleetRendering.table(["hour", "requests", "Wh", "mean W", "Wh/request", "mean batch", "busy"], hourlyTextRows())
         return s
     }
 
@@ -81,16 +58,21 @@ extension TraceSummary {
     /// replicas: P5–P95 29–427 Wh at 300 s, 0.24–289 Wh at 10 s).
     static let arrivalsPerWindow = 50.0
 
-    /// Says so when `--window-s` is short for this log's arrival rate.
+    /// Says so when `--window-s` is short for this log's arrival rate, and what window would not
+    /// be, within the flag's range (`TraceReplay.Options.windowSecondsRange`): a log of 20 rows
+    /// 3 days apart was told `--window-s 12960000 or more`, which the flag refuses.
     func windowNote(_ o: TraceReplay.Options) -> String? {
         guard perRequest.count > 1, durationSeconds > 0 else { return nil }
         let rate = Double(perRequest.count - 1) / durationSeconds
         let held = rate * o.windowSeconds
         guard held < Self.arrivalsPerWindow else { return nil }
+        let needed = (Self.arrivalsPerWindow / rate).rounded(.up), most = TraceReplay.Options.windowSecondsRange.upperBound
+        let advice = needed <= most ? "use --window-s \(formatNumber(needed)) or more for a per-request spread that reflects the load"
+            : "--window-s takes at most \(formatNumber(most)) s, which holds \(formatNumber(rate * most, significant: 2)) arrivals at this rate: "
+                + "the log is too sparse for any window to give a per-request spread that reflects the load; read its total and hourly profile"
         return "the \(formatNumber(o.windowSeconds)) s rate window holds \(formatNumber(held, significant: 2)) arrivals at this log's mean rate; "
             + "with fewer than \(formatNumber(Self.arrivalsPerWindow)) each request is priced at the rate of its own burst, and the idle "
-            + "falls on the requests that end a quiet stretch (the total is the same; use --window-s "
-            + "\(formatNumber((Self.arrivalsPerWindow / rate).rounded(.up))) or more for a per-request spread that reflects the load)"
+            + "falls on the requests that end a quiet stretch (the total is the same; \(advice))"
     }
 
     public static let hourlyHeader = ["hour", "requests", "wh", "mean_watts", "wh_per_request", "mean_batch", "busy_fraction"]
@@ -159,6 +141,9 @@ extension TraceSummary {
             // Appended: the band's caveat (null without a band) and the serving caveats the text gives.
             ("errorBandCaveat", range.map { .str($0.caveat) } ?? .null),
             ("caveats", .array(caveats.map(JSONValue.str))),
+            // Appended: the implausible gap and a cut profile, which the text says (null when none).
+            ("implausibleGap", implausibleGapJSON),
+            ("hourlyNote", profileNote.map(JSONValue.str) ?? .null),
         ])
     }
 }

@@ -96,16 +96,31 @@ public struct TraceSummary: Sendable {
     /// Idle Wh of the replicas that no request had been charged when the log ended
     /// (`TraceReplay.close`); counted in the total. The hours hold the idle where it happened.
     public var owedIdleWh = 0.0
+    /// The longest gap between one arrival and the next in time order (`TraceSummary+Gap`).
+    public internal(set) var longestGap: Gap?
+    /// The log index of the latest arrival so far: the request a gap starts at.
+    var latestIndex: Int?
+    /// Whether the hourly profile stopped at `maxHours` with the log still going (its totals
+    /// hold what fell after; `profileNote` says how much).
+    public internal(set) var profileCut = false
+
+    /// Hours the profile holds at most: 114 years, so a far-future timestamp cannot overflow Int
+    /// and the profile (40 bytes an hour) stays under 40 MB.
+    public static let maxHours = 1_000_000
 
     /// Wh of the whole log at the chosen boundary: the requests' and the idle still owed.
     public var totalWh: Double { perRequest.sum + owedIdleWh }
 
     public init() {}
 
-    public mutating func add(_ p: TraceReplay.Priced) {
+    /// - Parameter index: the request's position in the log (0-based, as `--per-request` numbers
+    ///   rows), which names the ends of an implausible gap.
+    public mutating func add(_ p: TraceReplay.Priced, index: Int? = nil) {
         let t0 = firstTime ?? p.request.timestamp
+        if firstTime != nil { noteGap(p, index: index) }
         firstTime = t0
         if p.outOfOrder { late += 1 }
+        if p.request.timestamp >= lastTime { latestIndex = index }
         earliestTime = min(earliestTime, p.request.timestamp)
         lastTime = max(lastTime, p.request.timestamp)
         perRequest.add(p.wh)
@@ -131,11 +146,11 @@ public struct TraceSummary: Sendable {
     }
 
     /// The hour of the log `time` falls in (earlier times in hour 0), growing the profile to it;
-    /// nil past a million hours: a far-future timestamp must not overflow Int, and logs that
-    /// span more than that keep their totals but not their profile.
+    /// nil past `maxHours`: logs that span more keep their totals but not their profile, and
+    /// `profileCut` records it for `profileNote` (it had been cut without a word).
     mutating func hourIndex(_ time: Double, _ t0: Double) -> Int? {
         let hour = max(0, ((time - t0) / 3600).rounded(.down))
-        guard hour < 1_000_000 else { return nil }
+        guard hour < Double(Self.maxHours) else { profileCut = true; return nil }
         let h = Int(hour)
         while hours.count <= h { hours.append(Hour()) }
         return h
@@ -151,7 +166,8 @@ public struct TraceSummary: Sendable {
                 hours[h].wh += (end - from) * idle.wattHoursPerSecond
                 from = end
             }
-            guard from < idle.to, h + 1 < 1_000_000 else { return }
+            guard from < idle.to else { return }
+            guard h + 1 < Self.maxHours else { profileCut = true; return }
             h += 1
             if hours.count <= h { hours.append(Hour()) }
         }

@@ -10,7 +10,7 @@ enum TraceCommand {
                     [--log-format azure|mooncake|csv] [--time-column C --input-column C --output-column C [--time-unit s|ms]]
                     [--max-batch N] [--token-budget N] [--replicas N] [--window-s S] [--boundary B] [--pue X]
                     [--per-request FILE|-] [--hourly FILE|-] [--format text|json] [--calibration FILE] [--model-catalog FILE] [--gpu-catalog FILE]
-      Streams the log (any size, constant memory). Azure (TIMESTAMP,ContextTokens,GeneratedTokens) and
+      Streams the log (its requests in constant memory). Azure (TIMESTAMP,ContextTokens,GeneratedTokens) and
       Mooncake (JSON lines or timestamp_ms,input_length,output_length) logs are recognised by their header.
       Any other CSV needs all three columns (--log-format csv, or --input-column and --output-column), each
       a different column; times are seconds (ms with --time-unit ms) or date-times YYYY-MM-DD HH:MM:SS[.f]
@@ -25,6 +25,9 @@ enum TraceCommand {
       Each rung's capacity then follows the mean occupancy of the requests of the last --window-s, and
       the ladder follows their mean shape (a new one past 1.1× in resident tokens or 1.5× in prompt per output).
       --framework takes the continuous-batching engines only: hf batches statically and is refused.
+      The hourly profile holds a row for each hour the log spans, up to \(TraceSummary.maxHours) (past them the totals
+      hold the rest, and say so); the text summary writes a run of idle hours as one row. A gap between two
+      requests over a year, or over a day and 100× the rest of the log, is warned of on standard error.
     """
 
     /// The engines `--framework` takes where requests are priced on continuous-batching steps
@@ -50,8 +53,17 @@ enum TraceCommand {
         if let note = replay.shapeNote { Output.note("note: \(note)") }
         if let note = blocks.note { Output.note("note: \(note)") }
         for note in SettingCaveats.notes(deployment) { Output.note("note: \(note)") }  // as estimate says of the same deployment
+        // A gap that holds most of the energy is said on standard error whatever the output (a
+        // mistyped year charged 357,220,000 Wh of idle with only "out of order" to show for it).
+        if let gap = summary.gapNote { Output.note("warning: implausible gap: \(gap)") }
         if hourlyPath == "-" { Output.write(summary.hourlyCSV()) }
-        if perRequestPath == "-" || hourlyPath == "-" { return .success }
+        if perRequestPath == "-" || hourlyPath == "-" {
+            // The rows take the summary's place, not its findings on the data (they had been dropped).
+            for f in summary.findings(deployment: deployment, options: options) where f.label != "implausible gap" {
+                Output.note("note: \(f.label): \(f.text)")
+            }
+            return .success
+        }
         let range = replay.totalRange(summary)
         Output.write(format == .json ? JSONWriter(sortKeys: false).write(summary.json(options: options, range: range,
                                                                                            inputs: TraceSummary.inputs(file: name, deployment: deployment, options: options),
@@ -68,7 +80,7 @@ enum TraceCommand {
         // `tokenBudget` take it, so a trace prices what they priced.
         options.tokenBudget = try args.int("token-budget", 1...10_000_000) ?? ServingRequest.defaultTokenBudget(for: deployment)
         options.replicas = try args.int("replicas", 1...1_000_000) ?? 1
-        options.windowSeconds = try args.double("window-s", 1...1e7) ?? 300
+        options.windowSeconds = try args.double("window-s", TraceReplay.Options.windowSecondsRange) ?? 300
         options.boundary = try args.choice("boundary", Boundary.self) ?? .facility
         options.pue = try args.pue() ?? LedgerSettings.defaultPUE
         // `--boundary gpu --pue 1.3` dropped the 1.3 without a word: only the facility boundary multiplies by it.
