@@ -66,7 +66,7 @@ enum CLI {
 
     static func version(_ argv: [String]) throws -> ExitCode {
         _ = try Arguments(argv, valued: [], boolean: []).requirePositional(0, usage: versionUsage)
-        print(ToolVersion.line)
+        Output.write(ToolVersion.line + "\n")
         return .success
     }
 }
@@ -89,14 +89,14 @@ func main() -> ExitCode {
     let name = first == "--version" ? "version" : first
     if name == "help" || name == "--help" || name == "-h" {
         if let sub = args.first, let c = CLI.commands.first(where: { $0.name == sub }) {
-            print("USAGE: \(c.usage)")
+            Output.write("USAGE: \(c.usage)\n")
         } else if let sub = args.first {
             // `help flet` printed the general help with exit 0, as if flet were a topic.
             let near = Suggestions.closest(to: sub, among: CLI.commands.map(\.name), limit: 1)
             Output.error("unknown command '\(sub)'" + (near.isEmpty ? "" : " (did you mean '\(near[0])'?)") + "; run `tokenwatt help`")
             return .usage
         } else {
-            print(helpText(), terminator: "")
+            Output.write(helpText())
         }
         return .success
     }
@@ -105,8 +105,9 @@ func main() -> ExitCode {
         Output.error("unknown command '\(name)'" + (near.isEmpty ? "" : " (did you mean '\(near[0])'?)") + "; run `tokenwatt help`")
         return .usage
     }
+    // Help and version go through the checked write too: `version > /dev/full` exited 0 with nothing written.
     if args.contains("--help") || args.contains("-h") {
-        print("USAGE: \(command.usage)")
+        Output.write("USAGE: \(command.usage)\n")
         return .success
     }
     let code = run(command, args)

@@ -51,7 +51,7 @@ import Testing
 
 /// What a fleet says holds a class's batch, in words that fit the deployment.
 @Suite struct FleetBatchNoteTests {
-    static let deployment = #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm", "tokenBudget": 64}"#
+    static let deployment = #"{"name": "d", "model": "meta-llama/Llama-3.1-8B-Instruct", "gpu": "h100-sxm", "maxBatch": 64, "tokenBudget": 64}"#
 
     /// 1000 + 200 tokens in a 64-token step: 64·200/1200 = 10 sequences keep decoding beside the
     /// prompts that join them.

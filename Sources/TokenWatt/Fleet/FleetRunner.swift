@@ -72,7 +72,24 @@ public struct FleetRunner: Sendable {
             results[scenario.name] = r
             out.append(r)
         }
+        Self.addDrawnApartNotes(w, seeds: seeds, to: &out)
         return out
+    }
+
+    /// Notes each scenario that is an earlier one's fleet under other emissions settings
+    /// (`Workload.emissionsTwins`) but draws its own queries, with how far their mean Wh differ:
+    /// by sampling alone, the fleet being the same. Not where they share a seed (`sameDrawsAs`,
+    /// directly or through another scenario), nor where the emissions settings moved the PUE (a
+    /// provider's published PUE as the default), which changes the energy itself.
+    static func addDrawnApartNotes(_ w: Workload, seeds: [UInt64], to out: inout [FleetResult]) {
+        for (j, b) in w.scenarios.enumerated() {
+            guard let aName = w.emissionsTwins[b.name], let i = w.scenarios.firstIndex(where: { $0.name == aName }),
+                  seeds[i] != seeds[j], w.scenarios[i].pue == b.pue, out[i].whPerQuery.mean > 0 else { continue }
+            let gap = abs(out[j].whPerQuery.mean / out[i].whPerQuery.mean - 1)
+            out[j].notes.append("scenarios \(aName) and \(b.name) differ only in their emissions settings but are drawn apart: their energy "
+                                + "differs by sampling alone (\(formatPercent(gap)) in mean Wh); add \"sameDrawsAs\": \"\(aName)\" to \(b.name) "
+                                + "to compare them on the same draws")
+        }
     }
 
     /// A scenario without `queriesPerDay` runs at the default: its day, fleet and idle share are

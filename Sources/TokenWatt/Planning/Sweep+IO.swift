@@ -25,7 +25,7 @@ extension SweepSpec {
         try refuseMisplacedKeys(o, file: file)
         _ = try o.schemaVersion(highest: highestSchemaVersion)
         let description = try o.optionalString("description") ?? ""
-        let input = try o.int("input", 1...10_000_000, expected: "prompt tokens"), output = try o.int("output", 1...10_000_000, expected: "output tokens")
+        let input = try o.int("input", ServingRequest.tokensPerQueryRange, expected: "prompt tokens"), output = try o.int("output", ServingRequest.tokensPerQueryRange, expected: "output tokens")
         let boundary = Boundary(rawValue: try o.optionalString("boundary", allowed: Boundary.allCases.map(\.rawValue)) ?? "facility")!
         let pue = try o.optionalDouble("pue", LedgerSettings.pueRange, expected: "a PUE from \(formatNumber(LedgerSettings.pueRange.lowerBound)) to \(formatNumber(LedgerSettings.pueRange.upperBound))") ?? LedgerSettings.defaultPUE
         // The range `estimate --token-budget` and a workload deployment's `tokenBudget` take.

@@ -9,6 +9,10 @@ public struct Workload: Sendable {
     public var scenarios: [Scenario]
     /// How the electricity is accounted (carbon, water, embodied) unless a scenario says otherwise.
     public var emissions = EmissionsSettings()
+    /// Kernel scenarios the file wrote as one fleet under other emissions settings: the earlier
+    /// scenario's name by the later one's (`WorkloadReader.emissionsTwins`), for the note that
+    /// says where their energy differs by sampling alone.
+    public var emissionsTwins: [String: String] = [:]
 
     public static let highestSchemaVersion = 1
 }

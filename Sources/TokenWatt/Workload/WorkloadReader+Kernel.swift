@@ -70,7 +70,23 @@ extension WorkloadReader.Context {
                                 tokenBudget: try o.optionalInt("tokenBudget", 1...10_000_000, expected: "tokens per step"))
         try o.finish()
         try checkParallelism(r, path: path)
+        try checkTokenBudget(d, path: path)
         return d
+    }
+
+    /// Refuses a step budget below the batch limit, as vLLM does: `SchedulerConfig._verify_args`
+    /// (vllm/config/scheduler.py) raises "max_num_batched_tokens (…) must be greater than or
+    /// equal to max_num_seqs (…)", a step having to hold at least one token of each decoding
+    /// sequence. `"tokenBudget": 8` beside the default 256 sequences had been priced as an engine
+    /// vLLM would not start, its mean rising from 0.221 to 4.78 Wh with no word. (Without chunked
+    /// prefill vLLM also wants the budget to hold the longest prompt; its V1 engine chunks
+    /// prefills by default, and the estimator prices chunked steps, so that rule does not apply.)
+    func checkTokenBudget(_ d: NamedDeployment, path: String) throws {
+        guard let budget = d.tokenBudget, budget < d.maxBatch else { return }
+        throw InputError.invalidValue(file: file, field: "\(path).tokenBudget", value: "\(budget)",
+                                      expected: "at least the deployment's maxBatch, \(d.maxBatch) (256 unless given): "
+                                          + "a step holds at least one token of each decoding sequence, and vLLM refuses "
+                                          + "max_num_batched_tokens below max_num_seqs; raise tokenBudget or lower maxBatch")
     }
 
     /// Refuses a parallel layout the deployment cannot run, naming the file and the deployment's

@@ -27,6 +27,13 @@ extension WorkloadReader {
     static let speculativeKeys = ["draftTokens", "acceptance", "draftCostRatio"]
     static let uncertainKeys = ["gpuEnergyScale", "hostPowerScale"]
     static let mixComponentKeys = ["scenario", "share", "divisor"]
+    /// The keys a mix scenario takes (`pue` and `peakPUE` are refused there with their own
+    /// reasons). Checked against every kind's keys, a mix's `classes` or `headroom` had been
+    /// "unknown" beside a list of allowed keys that named `pue` and `peakPUE`, then refused.
+    static let mixScenarioKeys = ["name", "kind", "description", "boundary", "queriesPerDay", "sameDrawsAs", "emissions", "mix"]
+    /// The scenario keys that belong to one other kind, with that kind: named where a mix is given one.
+    static let otherKindKeys = ["deployments": "kernel", "classes": "kernel", "diurnal": "kernel", "uncertain": "kernel",
+                                "levers": "kernel", "headroom": "kernel", "throughputTable": "throughput-table"]
     static let throughputTableKeys = ["file", "quantization", "inputTokens", "models", "output", "roundOutput", "powerUtilization",
                                       "samplesPerModel", "blendTop", "blendTrims", "fleetOverhead"]
     static let throughputModelKeys = ["name", "nodePowerKW"]
@@ -34,6 +41,8 @@ extension WorkloadReader {
                                 "residualMixGramsPerKWh", "provider", "wueLitresPerKWh", "waterLitresPerKWh", "embodied", "gpuLifetimeYears",
                                 "nodeLifetimeYears", "reportingPeriodDays", "pricePerKWh", "currency"]
     static let hourlyIntensityKeys = ["values", "file", "column"]
+    /// What each `emissions` key holds, for the error that refuses an explicit null.
+    static let emissionsStringKeys: Set = ["region", "provider", "contractualInstrument", "currency"]
     /// A distribution's parameters, by its kind.
     static let distributionKeys = ["exponential": ["median"], "lognormal": ["p5", "p95"], "uniform": ["low", "high"],
                                    "histogram": ["edges", "weights"], "trace": ["file", "column"]]
@@ -60,5 +69,45 @@ extension WorkloadReader {
         var probe = r
         guard case let .string(kind)? = probe.raw("kind"), let keys = strategyKindKeys[kind] else { return try r.knowing(strategyKeys) }
         return try r.knowing(["kind"] + keys)
+    }
+}
+
+extension WorkloadReader {
+    /// A scenario object, once no key of it is outside its kind's: a mix is checked against
+    /// `mixScenarioKeys`, and a key of another kind is named with the kind it belongs to. Other
+    /// kinds (and a missing or misspelt `kind`, left to the `kind` field's own error) are checked
+    /// against every scenario key, `finish()` refusing what the kind does not read.
+    static func knowingScenarioKind(_ r: JSONObjectReader) throws -> JSONObjectReader {
+        var probe = r
+        guard case .string("mix")? = probe.raw("kind") else { return try r.knowing(scenarioKeys) }
+        let taken = mixScenarioKeys + ["pue", "peakPUE"]
+        for key in r.keys where !taken.contains(key) {
+            guard let owner = otherKindKeys[key] else { continue }
+            throw InputError.invalidValue(file: r.file, field: r.fieldPath(key), value: "on a mix scenario",
+                                          expected: "no \(key) on a mix: '\(key)' belongs to \(owner) scenarios (a mix's parts carry their own); "
+                                              + "a mix takes \(mixScenarioKeys.joined(separator: ", "))")
+        }
+        let unknown = r.keys.filter { !taken.contains($0) }
+        guard unknown.isEmpty else { throw InputError.unknownKeys(file: r.file, field: r.path, keys: unknown, allowed: mixScenarioKeys.sorted()) }
+        return r
+    }
+
+    /// An `emissions` object, once no key of it is outside `emissionsKeys` and none is an explicit
+    /// null. `JSONObjectReader` reads a null as absent, so `"provider": null` or `"region": null`
+    /// on a scenario had silently kept the workload's value, which a user writing null to clear
+    /// it does not expect; README's emissions table gives no meaning to null, so it is refused.
+    /// - Parameter scenario: whether the object is a scenario's (whose omitted keys inherit the
+    ///   workload's) or the workload's own (whose omitted keys take the defaults).
+    static func knowingEmissions(_ r: JSONObjectReader, scenario: Bool) throws -> JSONObjectReader {
+        let checked = try r.knowing(emissionsKeys)
+        for key in r.keys {
+            var probe = r
+            guard probe.raw(key) == nil else { continue }  // present, and read as absent: a null
+            let kind = emissionsStringKeys.contains(key) ? "a string" : key == "embodied" ? "true or false"
+                : key == "hourlyIntensity" ? "an object" : "a number"
+            throw InputError.invalidValue(file: r.file, field: r.fieldPath(key), value: "null",
+                                          expected: "\(kind); omit the key to " + (scenario ? "inherit the workload's" : "take the default"))
+        }
+        return checked
     }
 }

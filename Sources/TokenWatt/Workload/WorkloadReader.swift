@@ -22,7 +22,7 @@ public enum WorkloadReader {
         let seed = try top.optionalInt("seed", 0...Int(Int32.max), expected: "a non-negative whole number") ?? 42
         let items = try top.array("scenarios")
         var ctx = Context(file: file, dataDirectory: dataDirectory, models: models, gpus: gpus)
-        let emissions = try top.optionalObject("emissions").map { try ctx.emissions(try $0.knowing(emissionsKeys), path: "emissions") } ?? EmissionsSettings()
+        let emissions = try top.optionalObject("emissions").map { try ctx.emissions(try knowingEmissions($0, scenario: false), path: "emissions") } ?? EmissionsSettings()
         ctx.workloadEmissions = emissions
         try top.finish()
         guard !items.isEmpty else { throw InputError.invalidValue(file: file, field: "scenarios", value: "[]", expected: "at least one scenario") }
@@ -31,7 +31,9 @@ public enum WorkloadReader {
         try checkReferences(scenarios, file: file, emissions: emissions)
         try EmissionsSettings.checkPriceCurrency(workload: emissions, scenarios: scenarios, file: file)
         try EmissionsSettings.checkContractualFactor(workload: emissions, scenarios: scenarios, file: file)
-        return Workload(description: description, samples: samples, seed: UInt64(seed), scenarios: scenarios, emissions: emissions)
+        var w = Workload(description: description, samples: samples, seed: UInt64(seed), scenarios: scenarios, emissions: emissions)
+        w.emissionsTwins = emissionsTwins(items, scenarios)
+        return w
     }
 
     static func checkReferences(_ scenarios: [Scenario], file: String, emissions: EmissionsSettings = EmissionsSettings()) throws {
@@ -131,7 +133,7 @@ extension WorkloadReader.Context {
     }
 
     mutating func scenario(_ v: JSONValue, path: String) throws -> Scenario {
-        var o = try JSONObjectReader(v, file: file, path: path).knowing(WorkloadReader.scenarioKeys)
+        var o = try WorkloadReader.knowingScenarioKind(JSONObjectReader(v, file: file, path: path))
         let name = try nonBlankName(&o, kind: "scenario")
         let kind = try o.string("kind", allowed: ["kernel", "throughput-table", "mix"])
         let description = try o.optionalString("description") ?? ""
@@ -146,7 +148,7 @@ extension WorkloadReader.Context {
         let perDayIsDefault = o.raw("queriesPerDay") == nil
         let sameDrawsAs = try o.optionalString("sameDrawsAs")
         var accounting = try o.optionalObject("emissions").map {
-            try emissions(try $0.knowing(WorkloadReader.emissionsKeys), path: "\(path).emissions", base: workloadEmissions)
+            try emissions(try WorkloadReader.knowingEmissions($0, scenario: true), path: "\(path).emissions", base: workloadEmissions)
         }
         let givenPUE = try o.raw("pue").map { try distribution($0, path: "\(path).pue", range: LedgerSettings.pueRange) }
         // A cloud region's operator stands in for an unnamed provider only where the scenario sets no pue either.

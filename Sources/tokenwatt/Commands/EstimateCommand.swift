@@ -72,8 +72,8 @@ enum EstimateCommand {
                 throw UsageError(description: "--\(flag) sets the reference request of --method surface; it has no effect on --method kernel")
             }
         case "surface":
-            let reference = (try args.int("reference-input", 1...10_000_000) ?? serving.inputTokens,
-                             try args.int("reference-output", 1...10_000_000) ?? serving.outputTokens)
+            let reference = (try args.int("reference-input", ServingRequest.tokensPerQueryRange) ?? serving.inputTokens,
+                             try args.int("reference-output", ServingRequest.tokensPerQueryRange) ?? serving.outputTokens)
             let e = try SurfaceEstimate(estimator: estimator, deployment: deployment, request: serving, reference: reference,
                                         settings: settings, boundary: boundary)
             if let note = e.formula.shareNote(input: serving.inputTokens, output: serving.outputTokens) { Output.note("note: " + note) }
@@ -120,8 +120,8 @@ enum EstimateCommand {
     static func servingRequest(_ args: Arguments, gpus: GPUCatalog) throws -> ServingRequest {
         ServingRequest(
             batch: try required(args.int("batch", 1...1_000_000), "batch"),
-            inputTokens: try required(args.int("input", 1...10_000_000), "input"),
-            outputTokens: try required(args.int("output", 1...10_000_000), "output"),
+            inputTokens: try required(args.int("input", ServingRequest.tokensPerQueryRange), "input"),
+            outputTokens: try required(args.int("output", ServingRequest.tokensPerQueryRange), "output"),
             tokenBudget: try args.int("token-budget", 1...10_000_000) ?? defaultTokenBudget(args, gpus: gpus),
             memoryUtilization: try memoryUtilization(args) ?? Deployment.memoryUtilization)
     }
@@ -166,7 +166,7 @@ enum EstimateCommand {
         r.memoryUtilization = try memoryUtilization(args)
         // The request's shape, where given, sizes the layout a does-not-fit refusal suggests
         // (read leniently: `servingRequest` refuses bad values, and some commands take no request).
-        if let i = try? args.int("input", 1...10_000_000), let o = try? args.int("output", 1...10_000_000) {
+        if let i = try? args.int("input", ServingRequest.tokensPerQueryRange), let o = try? args.int("output", ServingRequest.tokensPerQueryRange) {
             r.fitRequirement = FitRequirement(tokenBudget: (try? args.int("token-budget", 1...10_000_000)) ?? defaultTokenBudget(args, gpus: gpus),
                                               inputTokens: i, outputTokens: o)
         }

@@ -36,8 +36,8 @@ enum ExportSQLCommand {
         let deployment = try EstimateCommand.deployment(estimator, args)
         let formula = try TokenFormula(
             estimator: estimator, deployment: deployment, batch: try EstimateCommand.required(args.int("batch", 1...1_000_000), "batch"),
-            input: try args.int("reference-input", 1...10_000_000) ?? args.int("input", 1...10_000_000) ?? 1000,
-            output: try args.int("reference-output", 1...10_000_000) ?? args.int("output", 1...10_000_000) ?? 250,
+            input: try args.int("reference-input", ServingRequest.tokensPerQueryRange) ?? args.int("input", ServingRequest.tokensPerQueryRange) ?? 1000,
+            output: try args.int("reference-output", ServingRequest.tokensPerQueryRange) ?? args.int("output", ServingRequest.tokensPerQueryRange) ?? 250,
             tokenBudget: try args.int("token-budget", 1...10_000_000) ?? ServingRequest.defaultTokenBudget(for: deployment), settings: try EstimateCommand.ledgerSettings(args),
             boundary: try args.choice("boundary", Boundary.self) ?? .facility)
         let export = try flagged {

@@ -86,8 +86,8 @@ enum PowerCommand {
     }
 
     static func lengths(_ args: Arguments) throws -> (Int, Int) {
-        let input = try args.int("input", 1...10_000_000), output = try args.int("output", 1...10_000_000)
-        if let seq = try args.int("seq-length", 2...20_000_000) {
+        let input = try args.int("input", ServingRequest.tokensPerQueryRange), output = try args.int("output", ServingRequest.tokensPerQueryRange)
+        if let seq = try args.int("seq-length", 2...(2 * ServingRequest.maxTokensPerQuery)) {
             guard input == nil && output == nil else { throw UsageError(description: "give --seq-length or --input/--output, not both") }
             return (seq / 2, seq - seq / 2)
         }

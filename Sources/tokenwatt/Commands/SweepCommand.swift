@@ -43,7 +43,7 @@ enum SweepCommand {
       Top level (input, output, boundary, pue, tokenBudget and targets go here, beside grid, not inside it):
         schemaVersion  1 (required)
         description    text (default "")
-        input, output  prompt and answer tokens per query, whole numbers from 1 to 10000000 (required)
+        input, output  prompt and answer tokens per query, whole numbers from 1 to \(ServingRequest.maxTokensPerQuery) (required)
         boundary       \(Boundary.allCases.map(\.rawValue).joined(separator: ", ")) (default facility): where Wh per query is counted
         pue            \(formatNumber(LedgerSettings.pueRange.lowerBound)) to \(formatNumber(LedgerSettings.pueRange.upperBound)) (default \(formatNumber(LedgerSettings.defaultPUE)))
         tokenBudget    tokens per step (vLLM's max_num_batched_tokens), 1 to 10000000, for every point
