@@ -249,14 +249,16 @@ import Testing
     }
 
     /// The class and test-time tables name each strategy with its parameters, and the
-    /// assumptions list each class strategy with the scenarios that run it and its source.
+    /// assumptions list each class strategy with the scenarios that run it and its source, in
+    /// plain words (`WorkloadReport.plainStrategyWords`), not the workload file's keys.
     @Test func strategiesAreShownWithTheirParameters() throws {
         let sc = #"{"kind": "self-consistency", "n": 16, "factor": 4}"#
         let md = try report(scenario("single", namedClass("chat")), scenario("sc", namedClass("chat", strategy: sc)),
                             scenario("sc2", namedClass("chat", strategy: sc))).files()[0].text
-        #expect(md.contains("| chat | self-consistency: n 16, factor 4 | 100 % |"), "\(md)")
-        #expect(md.contains("| sc | chat | self-consistency: n 16, factor 4 |"))
-        #expect(md.contains("| strategy of class `chat`, scenarios `sc`, `sc2` | self-consistency: n 16, factor 4 | workload file w.json |"), "\(md)")
+        let words = "self-consistency: 16 parallel samples, each 4 × the base output length"
+        #expect(md.contains("| chat | \(words) | 100 % |"), "\(md)")
+        #expect(md.contains("| sc | chat | \(words) |"))
+        #expect(md.contains("| strategy of class `chat`, scenarios `sc`, `sc2` | \(words) | workload file w.json |"), "\(md)")
     }
 
     /// Rows that are all one strategy on several scenarios compare the scenarios (models), and
