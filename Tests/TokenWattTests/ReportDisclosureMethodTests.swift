@@ -49,7 +49,7 @@ import Testing
         for words in ["vLLM continuous batching", "step budget", "KV cache", "of memory", "sampling", "SM clock", "power cap 700 W"] {
             #expect(serving[1].contains(words), "\(serving)")
         }
-        #expect(serving[2].contains("defaults: step budget 8192 tokens, the engine's default on h100-sxm"), "\(serving)")
+        #expect(serving[2].contains("Defaults where it sets none: step budget 8192 tokens (the engine's default on h100-sxm)"), "\(serving)")
         #expect(serving[2].contains("vLLM 0.11.1"), "\(serving)")
         #expect(row("power coefficients, h100-sxm")?[1].hasPrefix("fitted on") == true, "\(rows)")
     }
@@ -109,7 +109,9 @@ import Testing
         for term in ["| ITL |", "| TTFT |", "| IQR |", "| P5, P95 (Pn) |", "| KV cache |", "| step budget |", "| `gpu-idle` |", "| `provisioned-idle` |"] {
             #expect(glossary.contains(term), "\(glossary)")
         }
-        let rows = WorkloadReport.glossary(for: [.paragraph("mean ITL 12 ms over the SMs' output, `gpu-idle` included")])
+        // Whole words only ("SMs" is not SM, "output" not tp), ledger ids from a ledger table only.
+        let rows = WorkloadReport.glossary(for: [.paragraph("mean ITL 12 ms over the SMs' output, host included"),
+                                                 .table(["ledger item", "Wh"], [["gpu-idle", "1"]], numeric: [1])])
         guard case let .table(_, cells, _)? = rows.last else { Issue.record("no glossary table: \(rows)"); return }
         #expect(cells.map { $0[0] } == ["ITL", "`gpu-idle`"])
         #expect(WorkloadReport.glossary(for: [.paragraph("nothing to define")]).isEmpty)
