@@ -162,7 +162,7 @@ import Testing
     }
 
     /// A scenario without queriesPerDay runs at 1e9, said in a note and in the assumptions as a
-    /// default, as the PUE's is; one that gives it has neither.
+    /// default, as the PUE's is; one that gives it has no note, and its row cites the workload.
     @Test func theDefaultTrafficIsListed() throws {
         let text = kernelWorkload().replacingOccurrences(of: #", "queriesPerDay": 1e7"#, with: "")
         let w = try readWorkload(text)
@@ -171,7 +171,8 @@ import Testing
         #expect(report.scenarios[0].fleet.notes.contains { $0.hasPrefix("the file sets no queriesPerDay: the default of 1 billion queries a day applies") })
         #expect(report.assumptionRows().contains { $0[0] == "queries a day, scenario s" && $0[2].hasPrefix("default (the file sets no queriesPerDay)") })
         let given = try WorkloadReport.build(try readWorkload(kernelWorkload()), name: "q", source: "w.json", runner: FleetRunner(dataDirectory: nil), samples: 300)
-        #expect(!given.assumptionRows().contains { $0[0].hasPrefix("queries a day") } && !given.scenarios[0].fleet.notes.contains { $0.contains("queriesPerDay") })
+        #expect(given.assumptionRows().contains { $0 == ["queries a day, scenario s", "10000000", "workload file w.json"] })
+        #expect(!given.scenarios[0].fleet.notes.contains { $0.contains("queriesPerDay") })
     }
 
     /// A share of queries above none never prints as "0.0 %": 4 of 10,000 draws over the KV

@@ -1,4 +1,5 @@
 import Foundation
+import KernelPower
 import Testing
 @testable import TokenWatt
 

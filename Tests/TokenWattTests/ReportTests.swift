@@ -117,9 +117,9 @@ import Testing
         let ratio = formatNumber(code.whPerQuery.mean / baseCode.whPerQuery.mean, significant: 3)
         #expect(ratio != formatNumber(code.whPerQuery.mean / base.whPerQuery.mean, significant: 3))
         let rows = md.split(separator: "\n").map(String.init)
-        #expect(rows.contains { $0.hasPrefix("| code-bo | code | best-of-n: n 8 |") && $0.contains("| \(ratio) |") }, "\(md)")
-        #expect(rows.contains { $0.hasPrefix("| chat-bo-gpu | chat | best-of-n: n 8 |") && $0.hasSuffix("| – | – |  |") })
-        #expect(rows.contains { $0.hasPrefix("| other-bo | other | best-of-n: n 8 |") && $0.hasSuffix("| – | – |  |") })
+        #expect(rows.contains { $0.hasPrefix("| code-bo | code | best-of-N: 8 parallel samples |") && $0.contains("| \(ratio) |") }, "\(md)")
+        #expect(rows.contains { $0.hasPrefix("| chat-bo-gpu | chat | best-of-N: 8 parallel samples |") && $0.hasSuffix("| – | – |  |") })
+        #expect(rows.contains { $0.hasPrefix("| other-bo | other | best-of-N: 8 parallel samples |") && $0.hasSuffix("| – | – |  |") })
         #expect(md.contains("- `chat-bo-gpu` class `chat`: at the `gpu` boundary, `base` at `facility`"))
         #expect(md.contains("- `other-bo` class `other`: `base` has no class `other`"))
     }
@@ -249,14 +249,16 @@ import Testing
     }
 
     /// The class and test-time tables name each strategy with its parameters, and the
-    /// assumptions list each class strategy with the scenarios that run it and its source.
+    /// assumptions list each class strategy with the scenarios that run it and its source, in
+    /// plain words (`WorkloadReport.plainStrategyWords`), not the workload file's keys.
     @Test func strategiesAreShownWithTheirParameters() throws {
         let sc = #"{"kind": "self-consistency", "n": 16, "factor": 4}"#
         let md = try report(scenario("single", namedClass("chat")), scenario("sc", namedClass("chat", strategy: sc)),
                             scenario("sc2", namedClass("chat", strategy: sc))).files()[0].text
-        #expect(md.contains("| chat | self-consistency: n 16, factor 4 | 100 % |"), "\(md)")
-        #expect(md.contains("| sc | chat | self-consistency: n 16, factor 4 |"))
-        #expect(md.contains("| strategy of class `chat`, scenarios `sc`, `sc2` | self-consistency: n 16, factor 4 | workload file w.json |"), "\(md)")
+        let words = "self-consistency: 16 parallel samples, each 4 × the base output length"
+        #expect(md.contains("| chat | \(words) | 100 % |"), "\(md)")
+        #expect(md.contains("| sc | chat | \(words) |"))
+        #expect(md.contains("| strategy of class `chat`, scenarios `sc`, `sc2` | \(words) | workload file w.json |"), "\(md)")
     }
 
     /// Rows that are all one strategy on several scenarios compare the scenarios (models), and
@@ -303,8 +305,9 @@ import Testing
     @Test func aClassWithoutQueriesHasNoFigures() throws {
         let r = try report(scenario("a", namedClass("chat"), namedClass("rare", share: 0, input: 8000)))
         let files = r.files()
-        for text in [files[0].text, FleetRendering.markdown(r.workload, [r.scenarios[0].fleet])] {
-            #expect(text.contains("| rare | single | 0 % | – | – | – |"), "\(text)")
+        // The report names the strategy in plain words, fleet's Markdown by its key.
+        for (text, strategy) in [(files[0].text, "single answer"), (FleetRendering.markdown(r.workload, [r.scenarios[0].fleet]), "single")] {
+            #expect(text.contains("| rare | \(strategy) | 0 % | – | – | – |"), "\(text)")
         }
         #expect(FleetRendering.text(r.workload, [r.scenarios[0].fleet]).contains("class rare (single, 0 %): no queries"))
         guard case let .object(s) = FleetRendering.scenarioJSON(r.scenarios[0].fleet), case let .array(classes)? = s.first(where: { $0.0 == "classes" })?.1,

@@ -8,8 +8,13 @@ public enum BuiltinCalibration {
     public static let provenance =
         "../shared/data/energaizer-prefill/forward_pass_measurements.csv: language-model rows with status ok " +
         "(A100-40GB-PCIe fixed 900 MHz and DVFS 510-1410 MHz; A10 fixed 900 MHz); power-limited rows fit only capHoldFraction. " +
-        "../shared/data/mlenergy-benchmark-v3/llm_runs.csv: H100 text-task runs of supported models (vLLM 0.11.1), " +
+        "../shared/data/mlenergy-benchmark-v3/llm_runs.csv: H100 text-task runs of supported models (\(servingFitEngine)), " +
         "prompt lengths 224/634/2500 tokens for lm-arena-chat/gpqa/sourcegraph-fim (the benchmark authors' Qwen3-32B means from a draft of their v3.0 post, ml-energy/blog 2bfa158; 2500 assumed); runs above 92 % of TDP are left out of the power fit"
+
+    /// The serving engine and release the serving fit's runs were measured under (ML.ENERGY v3's
+    /// `llm_runs.csv`), whose fit (fused-kernel efficiency, per-step host time) the fused engines
+    /// are priced with: `report` names it beside each deployment's framework.
+    public static let servingFitEngine = "vLLM 0.11.1"
 
     /// The GPU fitted on serving runs (ML.ENERGY v3); `ErrorBands.bundledFitRuns` counts its rows.
     public static let servingFitGPU = "h100-sxm"

@@ -302,6 +302,7 @@ extension WorkloadReader.Context {
             throw InputError.invalidValue(file: file, field: "\(path).file", value: name,
                                           expected: "a readable CSV of hourly g CO2e per kWh, relative to the workload file (\(error))")
         }
+        inputs.record(role: "hourly carbon intensity", name: name, full: csv, base: .workloadFolder)
         guard let c = table.column(column) else {
             throw InputError.unknownID(kind: "column", id: column, suggestions: Suggestions.closest(to: column, among: table.header), context: "\(file): \(csv)")
         }

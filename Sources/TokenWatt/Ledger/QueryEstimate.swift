@@ -240,16 +240,27 @@ public struct QueryEstimate: Sendable {
             + "(--sampling direct for greedy or temperature-only requests)"
     }
 
+    /// The GPUs, layout, weights, KV-cache precision and memory share `d` runs with, in words:
+    /// estimate's assumption, which `report` repeats.
+    static func layoutAssumption(_ d: Deployment, memoryUtilization: Double) -> String {
+        "\(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.weightsInWords), \(d.kvPrecision.rawValue) KV cache, \(formatPercent(memoryUtilization, decimals: 0)) of memory"
+    }
+
+    /// The SM clock `d` runs at, in words: estimate's assumption, which `report` repeats.
+    static func clockAssumption(_ d: Deployment) -> String {
+        d.lockedClock.map { "SM clock locked at \(formatNumber($0.megahertz)) MHz" } ?? "SM clock at boost (\(formatNumber(d.gpu.boostClock.megahertz)) MHz) unless the power cap throttles"
+    }
+
     static func assumptions(_ d: Deployment, _ r: ServingRequest, _ s: ServingEstimate, _ settings: LedgerSettings,
                             estimator: Estimator) -> [String] {
         let set = estimator.calibration.coefficients(for: d.gpu)
         var a = [
             batchingAssumption(d, r),
             "\(formatCount(s.effectiveBatch, "sequence")) in flight of \(r.inputTokens) input + \(r.outputTokens) output tokens (KV cache holds \(formatCount(s.maxBatch, "sequence")))",
-            "\(d.gpuCount) × \(d.gpu.id), \(d.parallelism), \(d.weightsInWords), \(d.kvPrecision.rawValue) KV cache, \(formatPercent(r.memoryUtilization, decimals: 0)) of memory",
+            layoutAssumption(d, memoryUtilization: r.memoryUtilization),
         ] + [replicaAssumption(d, s), userCatalogAssumption(d), d.checkpointPrecisionNote, d.model.attentionPatternNote, d.dequantization, d.pipelineNote, d.scaleOutNote, d.topologyNote,
              stateAssumption(d), samplingAssumption(d)].compactMap { $0 } + [
-            d.lockedClock.map { "SM clock locked at \(formatNumber($0.megahertz)) MHz" } ?? "SM clock at boost (\(formatNumber(d.gpu.boostClock.megahertz)) MHz) unless the power cap throttles",
+            clockAssumption(d),
             "power cap \(formatNumber((d.powerCap ?? d.gpu.tdp).watts)) W\(s.powerLimited ? " (reached: kernels throttled)" : "")",
             "power coefficients: \(set.provenance)",
             "host: \(d.node.name) (\(d.node.id)), \(formatNumber(d.node.hostActivePower.watts)) W non-GPU power under load for \(formatCount(d.node.gpuCount, "GPU"))"

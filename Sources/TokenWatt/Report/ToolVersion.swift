@@ -38,15 +38,32 @@ public enum ToolVersion {
     /// FNV-1a 64 (offset basis 0xcbf29ce484222325, prime 0x100000001b3) of `files` taken in
     /// name order, each as its name, a 0 byte, its bytes and a 0 byte.
     public static func fingerprint(_ files: [(name: String, data: Data)]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func add<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
-            for b in bytes { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-        }
+        var hash = FNV1a64()
         for f in files.sorted(by: { $0.name < $1.name }) {
-            add(Array(f.name.utf8)); add([0]); add(f.data); add([0])
+            hash.add(Array(f.name.utf8)); hash.add([0]); hash.add(f.data); hash.add([0])
         }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        return hash.hex
+    }
+
+    /// FNV-1a 64 of `data`'s bytes alone, as 16 hex digits: what an `fnv1a64` tool prints for a
+    /// file, so that a report's inputs (its workload file, the traces it read) can be checked by
+    /// anyone holding them.
+    public static func fnv1a64(_ data: Data) -> String {
+        var hash = FNV1a64()
+        hash.add(data)
+        return hash.hex
+    }
+
+    /// The FNV-1a 64 state, shared by the catalogs' fingerprint and a single file's.
+    struct FNV1a64 {
+        var value: UInt64 = 0xcbf2_9ce4_8422_2325
+        mutating func add<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+            for b in bytes { value = (value ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        }
+        var hex: String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
     }
 
     /// The JSON files of this library's resource bundle and of KernelPower's, each bundle's

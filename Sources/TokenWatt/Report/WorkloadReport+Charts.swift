@@ -251,7 +251,9 @@ extension WorkloadReport {
         }
         return .obj(ToolVersion.jsonFields + [
             ("name", .str(name)), ("source", .str(source)), ("description", .str(workload.description)),
-            ("seed", .num(Double(seed))), ("samples", .num(Double(samples))), ("excluded", .str(excludedWords)),
+            ("seed", .num(Double(seed))), ("samples", .num(Double(samples))),
+            // The files read, fingerprinted, and how the figures are made (modelled, not metered).
+            ("inputs", inputsJSON()), ("method", methodJSON()), ("excluded", .str(excludedWords)),
             ("scenarios", .array(scenarios.map { s in
                 guard case var .object(fields) = FleetRendering.scenarioJSON(s.fleet) else { return .null }
                 let e = s.emissions, carbon = s.dayCarbonRange

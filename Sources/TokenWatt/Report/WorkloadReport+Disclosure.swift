@@ -14,7 +14,7 @@ extension WorkloadReport {
         let lifecycle = scenarios.filter { Self.countsUpstream($0.emissions) }.map(\.fleet.name)
         let fuel = lifecycle.isEmpty ? "transmission and distribution losses and the upstream supply of fuel (Scope 3 category 3)"
             : "transmission and distribution losses (Scope 3 category 3)"
-        let words = "Excluded at every boundary: inter-node network switches and storage systems; API gateways, front-end and "
+        let words = Self.inferenceOnlyWords + " Excluded at every boundary: inter-node network switches and storage systems; API gateways, front-end and "
             + "orchestration servers; failover and disaster-recovery capacity beyond the provisioned headroom; \(fuel); on-site fuel for "
             + "backup generators and refrigerant leaks (Scope 1); and the hardware's end of life\(endOfLifeExceptions). Embodied carbon counts the GPUs and their servers only."
         guard !lifecycle.isEmpty else { return words }
@@ -23,6 +23,12 @@ extension WorkloadReport {
             + "(here \(which)) includes the fuel's supply and the plants' construction, upstream emissions that the GHG Protocol counts in "
             + "Scope 3 category 3, not Scope 2."
     }
+
+    /// That the figures are the serving of the queries alone: a disclosure of a model's energy
+    /// (EU AI Act Annex XI) asks for training's too, which no figure here counts (a compliance
+    /// probe, 2026-12-08, found the exclusions silent on it).
+    static let inferenceOnlyWords = "The figures are inference only, the serving of the queries above: training, fine-tuning, evaluation "
+        + "and any other GPU time that does not serve these queries are excluded, their energy and the hardware they use alike."
 
     /// Where a counted footprint's source counts the hardware's end of life (the A100 PCIe's
     /// Hubblo/ADEME figure), the exclusion's exception: every report had said end of life was

@@ -66,7 +66,7 @@ extension WorkloadReport {
             .table(header,
                    rows.map { r in
                        let figures = FleetRendering.classFigures(r.cls)
-                       var cells = [r.scenario.fleet.name, r.cls.name, r.cls.strategyWords, figures[2], String(r.cls.effectiveBatch),
+                       var cells = [r.scenario.fleet.name, r.cls.name, Self.plainStrategyWords(r.cls.queryStrategy, prefixCacheHit: r.cls.prefixCacheHit), figures[2], String(r.cls.effectiveBatch),
                                     figures[1], r.multiple.map(Self.multipleWords) ?? "–"]
                        if ranged { cells.append(r.interval.map { "\(Self.multipleWords($0.low))–\(Self.multipleWords($0.high))" } ?? "–") }
                        return marked ? cells + [r.caveats.map(\.short).joined(separator: "; ")] : cells

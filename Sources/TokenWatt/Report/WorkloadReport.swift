@@ -26,6 +26,12 @@ public struct WorkloadReport: Sendable {
     /// quoted in its regenerate line so that the line's command gives the same bytes; empty for
     /// a report at the workload's own seed and samples.
     public var regenerateOptions: [String] = []
+    /// Each served deployment's serving settings and power coefficients, and the data files the
+    /// run read (`WorkloadReport+Inputs.swift`), gathered at build; whether the estimator's
+    /// calibration is the bundled one, whose error `validate` publishes.
+    public var serving: [ServingSettings] = []
+    public var inputs: [WorkloadInput] = []
+    public var calibrationIsBundled = true
 
     /// Runs the workload and accounts each scenario.
     public static func build(_ w: Workload, name: String, source: String, runner: FleetRunner,
@@ -43,7 +49,11 @@ public struct WorkloadReport: Sendable {
             } else { nil }
             scenarios.append(ScenarioReport(scenario: s, fleet: r, emissions: try accountant.account(r, settings: s.emissions ?? w.emissions, mixParts: parts)))
         }
-        return WorkloadReport(name: name, source: source, workload: w, scenarios: scenarios, samples: samples ?? w.samples, seed: seed ?? w.seed)
+        var report = WorkloadReport(name: name, source: source, workload: w, scenarios: scenarios, samples: samples ?? w.samples, seed: seed ?? w.seed)
+        report.serving = try Self.servingSettings(w, estimator: runner.estimator)
+        report.inputs = w.inputs + Self.tableInputs(w, dataDirectory: runner.dataDirectory)
+        report.calibrationIsBundled = runner.estimator.calibrationIsBundled
+        return report
     }
 
     /// The files of the report, by extension, as they are written: `ttc.csv` (the test-time
@@ -57,8 +67,10 @@ public struct WorkloadReport: Sendable {
         var b: [ReportBlock] = [
             .heading(1, "TokenWatt report: \(name)"),
             .paragraph(workload.description),
-            // The build is named, for the same command gives the same bytes only on it.
-            .paragraph("Regenerate with `tokenwatt report \(([source] + regenerateOptions).joined(separator: " "))` (seed \(seed), \(drawWords)); the same command gives the same bytes with the same build: \(ToolVersion.line)."),
+            // The build is named, for the same command gives the same bytes only on it, and the
+            // inputs' fingerprints follow: an edited trace had given other figures under this line.
+            .paragraph("Regenerate with `tokenwatt report \(([source] + regenerateOptions).joined(separator: " "))` (seed \(seed), \(drawWords)); the same command gives the same bytes with the same build, \(ToolVersion.line)\(inputList.isEmpty ? "" : ", and the same inputs")."),
+        ] + (inputsWords.map { [ReportBlock.paragraph($0)] } ?? []) + method() + [
             .heading(2, "Boundary"),
             .paragraph("Energy is reported at a stated boundary: `gpu` counts the GPU boards while serving; `node` adds host CPUs, memory, network cards, fans and power-supply losses; `it` adds the idle capacity provisioned for the busiest hour and headroom; `facility` adds cooling and power distribution (PUE). Carbon, water and cost below are computed on the energy at each scenario's boundary; only the `facility` boundary is the electricity a data centre buys."),
             .paragraph(excludedWords),
@@ -68,7 +80,7 @@ public struct WorkloadReport: Sendable {
         for s in scenarios { b += section(s, charts: charts) }
         b += testTimeCompute()
         b += assumptions()
-        return b
+        return b + Self.glossary(for: b)
     }
 
     /// What the run drew, as the regenerate line says it. A kernel scenario draws the run's
@@ -172,7 +184,7 @@ public struct WorkloadReport: Sendable {
             // printed the scenario's mean alone (chat-service: 142 ms, where code ran at 486 ms).
             let latency = FleetRendering.classLatencyShown(f)
             b.append(.table(["class", "strategy", "share", "median Wh", "mean Wh", "output tokens", "batch"] + (latency ? ["ITL ms", "TTFT ms"] : []),
-                            f.classes.map { [$0.name, $0.strategyWords, ShareWords.whole($0.share)] + FleetRendering.classFigures($0) + [FleetRendering.batchWords($0)]
+                            f.classes.map { [$0.name, Self.plainStrategyWords($0.queryStrategy, prefixCacheHit: $0.prefixCacheHit), ShareWords.whole($0.share)] + FleetRendering.classFigures($0) + [FleetRendering.batchWords($0)]
                                 + (latency ? FleetRendering.classLatencyCells($0) : []) },
                             numeric: latency ? [2, 3, 4, 5, 6, 7, 8] : [2, 3, 4, 5, 6]))
         }
@@ -305,99 +317,6 @@ public struct WorkloadReport: Sendable {
         guard location ? e.basesDiffer.location : e.basesDiffer.market else { return unit(location ? e.locationBasis : e.marketBasis) }
         let co2 = e.mixGrids.contains { (location ? $0.locationBasis : $0.marketBasis) == .directCO2 }
         return co2 ? "g/kWh" : "g CO2e/kWh"
-    }
-
-    /// Every factor used, once, with its source; the scenarios' inputs as the workload states them.
-    func assumptions() -> [ReportBlock] {
-        [.heading(2, "Assumptions and sources"), .table(["what", "value", "source"], assumptionRows(), numeric: [])]
-    }
-
-    /// The rows of the assumptions table (what, value, source), which the JSON's `assumptions` repeats.
-    func assumptionRows() -> [[String]] {
-        var seen = Set<String>(), rows: [[String]] = []
-        let lifetimes = lifetimeScenarios
-        for s in scenarios {
-            if let row = queriesRow(s) { rows.append(row) }
-            if let row = pueRow(s) { rows.append(row) }
-            if case let .kernel(k) = s.scenario.kind {
-                // The deployments its classes with traffic run on: one no class uses is no assumption of its figures.
-                for d in Capacity.served(k) {
-                    let r = d.request
-                    let key = "\(d.name)|\(r.model)|\(r.gpu)|\(r.gpus ?? 1)|\(r.precision?.rawValue ?? "")|\(d.maxBatch)"
-                    if seen.insert(key).inserted {
-                        rows.append(["deployment \(d.name)", "\(r.model) on \(r.gpus ?? 1) × \(r.gpu), \(r.precision?.rawValue ?? "model's precision"), up to \(d.maxBatch) sequences",
-                                     "model and GPU catalogs (`tokenwatt models`, `tokenwatt gpus` list each figure's source)"])
-                    }
-                }
-            }
-            for n in s.fleet.servers.map(\.node) where seen.insert("node|" + n.id).inserted { rows += Self.hostRows(n) }
-            for f in s.emissions.factors {
-                // A lifetime row is one per value and source: a file's 5 years and the catalog's are two.
-                let lifetime = f.name == EmissionsAccountant.lifetimeFactorName
-                guard seen.insert(f.name + "|" + f.value + (lifetime ? "|" + f.source : "")).inserted else { continue }
-                rows.append([(lifetime ? lifetimes[f.value + "|" + f.source] : nil).map { "\(f.name), \($0)" } ?? f.name, f.value, f.source])
-            }
-        }
-        rows += strategyRows()
-        return rows
-    }
-
-    /// A server's host power and PSU efficiency with the nodes catalog's sources: about a quarter
-    /// of a query's energy, which no output had sourced. A figure the catalog calls assumed (a
-    /// component sum of assumed per-part draws, an assumed PSU class) is marked so in its value.
-    static func hostRows(_ n: NodeSpec) -> [[String]] {
-        func assumed(_ fields: [String]) -> String {
-            fields.contains { n.source(of: $0).lowercased().contains("assumed") } ? "; assumed, not measured" : ""
-        }
-        let power = ["hostActiveWatts", "hostIdleWatts"]
-        let sources = n.source(of: power[0]) == n.source(of: power[1]) ? "nodes catalog: " + n.source(of: power[0])
-            : "nodes catalog; under load: \(n.source(of: power[0])); idle: \(n.source(of: power[1]))"
-        return [
-            ["host power (non-GPU), node \(n.id)",
-             "\(formatNumber(n.hostActivePower.watts)) W under load, \(formatNumber(n.hostIdlePower.watts)) W idle per server of \(n.gpuCount) GPUs "
-                + "(\(formatNumber(n.hostActivePower.watts / Double(max(1, n.gpuCount)), significant: 3)) W and "
-                + "\(formatNumber(n.hostIdlePower.watts / Double(max(1, n.gpuCount)), significant: 3)) W per GPU)\(assumed(power))",
-             sources],
-            ["power-supply efficiency, node \(n.id)", formatPercent(n.psuEfficiency, decimals: 0) + assumed(["psuEfficiency"]),
-             "nodes catalog: " + n.source(of: "psuEfficiency")],
-        ]
-    }
-
-    /// One row per class strategy other than a plain single answer, with its parameters and
-    /// prefix-cache hit and the scenarios that run it: the reports had named the kind alone
-    /// ("self-consistency" for 16 paths and for 16 paths × 4). Their source is the workload file
-    /// (the bundled ones' descriptions say which figures are illustrative).
-    func strategyRows() -> [[String]] {
-        var rows: [(name: String, words: String, scenarios: [String])] = []
-        for s in scenarios {
-            guard case let .kernel(k) = s.scenario.kind else { continue }
-            for c in k.classes where c.strategy != .single || c.prefixCacheHit > 0 {
-                let words = c.strategy.words(prefixCacheHit: c.prefixCacheHit)
-                if let i = rows.firstIndex(where: { $0.name == c.name && $0.words == words }) {
-                    rows[i].scenarios.append("\(ReportDocument.code(s.scenario.name))")
-                } else {
-                    rows.append((c.name, words, ["\(ReportDocument.code(s.scenario.name))"]))
-                }
-            }
-        }
-        return rows.map { r in
-            ["strategy of class \(ReportDocument.code(r.name)), scenario\(r.scenarios.count == 1 ? "" : "s") " + r.scenarios.joined(separator: ", "), r.words,
-             "workload file \(source)"]
-        }
-    }
-
-    /// The scenario's PUE and its source (`Scenario.pueStatement`, which `fleet` states too); a
-    /// mix has none of its own (its components' rows carry theirs).
-    func pueRow(_ s: ScenarioReport) -> [String]? {
-        s.scenario.pueStatement(file: source, workloadEmissions: workload.emissions).map { ["PUE, scenario \(s.fleet.name)", $0.value, $0.source] }
-    }
-
-    /// A scenario without `queriesPerDay` runs at 1e9 queries a day, cited as a default as the
-    /// PUE's is (it was visible in the figures alone); a mix must state its own.
-    func queriesRow(_ s: ScenarioReport) -> [String]? {
-        guard s.scenario.queriesPerDayIsDefault else { return nil }
-        return ["queries a day, scenario \(s.fleet.name)", formatNumber(s.scenario.queriesPerDay),
-                "default (the file sets no queriesPerDay): a round billion, not a measured traffic"]
     }
 
     func wh(_ x: Double) -> String { formatNumber(x, significant: 3) }

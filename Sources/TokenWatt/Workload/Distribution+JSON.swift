@@ -133,6 +133,7 @@ extension WorkloadReader.Context {
             throw InputError.invalidValue(file: file, field: "\(path).file", value: name, expected: "a readable CSV trace\(under) (\(error))")
         }
         traceTables[full] = table
+        inputs.record(role: "request-length trace", name: name, full: full, base: .dataFolder)
         return table
     }
 }

@@ -13,6 +13,12 @@ public struct Workload: Sendable {
     /// scenario's name by the later one's (`WorkloadReader.emissionsTwins`), for the note that
     /// says where their energy differs by sampling alone.
     public var emissionsTwins: [String: String] = [:]
+    /// FNV-1a 64 of the workload file's bytes as read, and the data files it read (traces, an
+    /// hourly intensity CSV), each once in the order first read: a report records them so that
+    /// its figures can be traced to its inputs, not to the build alone. Nil and empty for a
+    /// workload made in code.
+    public var fingerprint: String?
+    public var inputs: [WorkloadInput] = []
 
     public static let highestSchemaVersion = 1
 }
@@ -96,6 +102,10 @@ public struct QueryClass: Sendable {
     public var output: Distribution
     public var strategy: Strategy
     public var prefixCacheHit: Double
+    /// The trace columns `input` and `output` are drawn from, where they are traces (the
+    /// distributions keep the values alone), which the report's assumptions name.
+    public var inputTrace: TraceColumn? = nil
+    public var outputTrace: TraceColumn? = nil
 }
 
 /// An efficiency lever: a change to the deployments or classes (mechanistic), or an Oviedo-style

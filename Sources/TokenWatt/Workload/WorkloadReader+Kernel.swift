@@ -112,12 +112,14 @@ extension WorkloadReader.Context {
             throw InputError.unknownID(kind: "deployment", id: dep, suggestions: Suggestions.closest(to: dep, among: deployments),
                                        context: "\(file): \(path).deployment")
         }
-        let c = QueryClass(
+        var c = QueryClass(
             name: try nonBlankName(&o, kind: "class"), share: try o.double("share", 0...1, expected: "a traffic share from 0 to 1"), deployment: dep,
             input: try distribution(try required(&o, "input", path), path: "\(path).input", range: 1...10_000_000, tokens: true),
             output: try distribution(try required(&o, "output", path), path: "\(path).output", range: 0...10_000_000, tokens: true),
             strategy: try o.optionalObject("strategy").map { try strategy($0) } ?? .single,
             prefixCacheHit: try o.optionalDouble("prefixCacheHit", 0...1, expected: "a fraction from 0 to 1") ?? 0)
+        // The trace files the lengths are drawn from, which the distributions do not keep.
+        (c.inputTrace, c.outputTrace) = (o.raw("input").flatMap(TraceColumn.named), o.raw("output").flatMap(TraceColumn.named))
         try o.finish()
         // A draw of 0 output tokens is a prompt that ends at once; a class of nothing but those
         // has no decode to price (it had been sized at "batch 7, a step's budget keeps 7

@@ -31,7 +31,8 @@ public enum WorkloadReader {
         try checkReferences(scenarios, file: file, emissions: emissions)
         try EmissionsSettings.checkPriceCurrency(workload: emissions, scenarios: scenarios, file: file)
         try EmissionsSettings.checkContractualFactor(workload: emissions, scenarios: scenarios, file: file)
-        var w = Workload(description: description, samples: samples, seed: UInt64(seed), scenarios: scenarios, emissions: emissions)
+        var w = Workload(description: description, samples: samples, seed: UInt64(seed), scenarios: scenarios, emissions: emissions,
+                         fingerprint: ToolVersion.fnv1a64(data), inputs: ctx.inputs.files)
         w.emissionsTwins = emissionsTwins(items, scenarios)
         return w
     }
@@ -111,6 +112,19 @@ public enum WorkloadReader {
         var traceTables: [String: CSVTable] = [:]
         /// The workload's `emissions`, which a scenario's own object is merged over.
         var workloadEmissions = EmissionsSettings()
+        /// The data files read, fingerprinted (a reference, so that a reader that does not
+        /// mutate the context, the emissions settings', can record its CSV too).
+        let inputs = InputLog()
+    }
+
+    /// The data files a workload read, each once, in the order first read.
+    final class InputLog {
+        private(set) var files: [WorkloadInput] = []
+        func record(role: String, name: String, full: String, base: WorkloadInput.Base) {
+            guard !files.contains(where: { $0.path == name && $0.base == (name.hasPrefix("/") ? .absolute : base) }),
+                  let f = WorkloadInput.read(role: role, name: name, full: full, base: base) else { return }
+            files.append(f)
+        }
     }
 }
 
