@@ -53,6 +53,12 @@ extension EmissionsAccountant {
         result.outputTokensPerQuery = Self.mixOutputTokens(parts)
         result.locationYear = Self.common(parts.map(\.emissions.locationYear))
         result.marketYear = Self.common(parts.map(\.emissions.marketYear))
+        // The parts' numeric factors where all agree (a blend of two WUEs is no operator's WUE).
+        result.marketFactor = Self.common(parts.map(\.emissions.marketFactor))
+        let wues = parts.map(\.emissions.wue)
+        if let w = wues.first ?? nil, wues.allSatisfy({ $0?.litresPerKWh == w.litresPerKWh && $0?.perFacilityKWh == w.perFacilityKWh }) { result.wue = w }
+        result.waterOffsiteLitresPerKWh = Self.common(parts.map(\.emissions.waterOffsiteLitresPerKWh))
+        result.pricePerKWh = currency == nil ? nil : Self.common(parts.map(\.emissions.pricePerKWh))
         result.mixGrids = parts.map {
             let e = $0.emissions
             return MixGrid(scenario: $0.scenario, share: $0.share, regionID: e.regionID, regionName: e.regionName, locationGramsPerKWh: e.locationGramsPerKWh,

@@ -4,12 +4,14 @@ import KernelPower
 /// On-site and off-site water: the WUE (the file's, its operator's or the default, each said
 /// as such) and the water intensity of the electricity.
 extension EmissionsAccountant {
-    /// On-site water per kWh of IT energy and the off-site water intensity of the electricity.
+    /// On-site water per kWh of IT energy and the off-site water intensity of the electricity
+    /// (nil where none is published), with the WUE as published, which CSV and JSON give as numbers.
     /// A WUE stated per facility kWh is per IT kWh × the site's PUE at every boundary: the water
     /// is the site's, and below the facility the scenario's energy is all IT energy, which had
     /// been charged the per-facility figure (low by the PUE, a third at PUE 3).
     func waterFactors(_ r: FleetResult, grid: GridRegion, settings s: EmissionsSettings,
-                      factors: inout [AccountingFactor], notes: inout [String]) -> (Double, Double, WaterBases) {
+                      factors: inout [AccountingFactor], notes: inout [String])
+        -> (perIT: Double, offsite: Double?, bases: WaterBases, wue: FacilityCatalog.WaterUseEffectiveness) {
         var wue = facilities.defaultWUE
         // Which default, as the PUE row names its own: with a pue set on a cloud region the
         // operator's WUE was dropped and the LBNL average printed with no word of "default".
@@ -47,7 +49,7 @@ extension EmissionsAccountant {
         }
         var bases = WaterBases(onsite: wue.basis, offsite: ewif == nil ? nil : offsite)
         bases.onsiteInferred = wue.basisInferred
-        return (perIT, ewif?.value ?? 0, bases)
+        return (perIT, ewif?.value, bases, wue)
     }
 
     /// Where the file's own `pue` (or `wueLitresPerKWh`) on a cloud region drops the operator's

@@ -17,7 +17,7 @@ public struct EmissionsAccountant: Sendable {
         if let parts = mixParts, !parts.isEmpty { return mixAccount(r, settings: s, parts: parts) }
         let (grid, cloud) = try grids.region(s.region, context: "scenario \(r.name): emissions.region")
         var factors: [AccountingFactor] = []
-        var notes = s.notes
+        var notes = s.notes + unitSlipNotes(s)
         if let c = cloud {
             factors.append(AccountingFactor(name: "cloud region \(c.id)", value: "\(c.location) → grid \(grid.id)", source: c.source))
             if let note = Self.standInNote(c, grid: grid) { notes.append(note) }
@@ -28,7 +28,8 @@ public struct EmissionsAccountant: Sendable {
         if let note = Self.basisNote(bases) { notes.append(note) }
         if let note = s.regionOperatorNote(facilities) { notes.append(note) }
         if let note = Self.yearNote(grid: grid, settings: s) { notes.append(note) }
-        let (wue, ewif, waterBases) = waterFactors(r, grid: grid, settings: s, factors: &factors, notes: &notes)
+        let water = waterFactors(r, grid: grid, settings: s, factors: &factors, notes: &notes)
+        let (wue, ewif, waterBases) = (water.perIT, water.offsite ?? 0, water.bases)
         var missing = EmbodiedMissing()
         var gpuEmbodied: Double?
         let embodiedPerDay = embodiedGrams(r, settings: s, factors: &factors, notes: &notes, missing: &missing, gpus: &gpuEmbodied)
@@ -59,6 +60,10 @@ public struct EmissionsAccountant: Sendable {
         result.locationYear = s.hourlyIntensity == nil ? grid.location.year : nil
         result.marketYear = s.contractualShare < 1 && s.residualMixGramsPerKWh == nil ? (grid.residualMix ?? grid.location).year : nil
         result.embodiedGPUGramsPerDay = gpuEmbodied
+        result.marketFactor = Self.marketFactor(grid: grid, settings: s)
+        result.wue = (water.wue.litresPerKWh.value, water.wue.perFacilityKWh)
+        result.waterOffsiteLitresPerKWh = water.offsite
+        result.pricePerKWh = s.pricePerKWh
         result.outputTokensPerQuery = Self.outputTokensPerQuery(r)
         return result
     }
@@ -268,6 +273,14 @@ public struct EmissionsAccountant: Sendable {
             + "is a year's change in the grid, not the contracts"
     }
 
+    /// What the market-based figure charges uncovered consumption: nothing where instruments
+    /// cover it all, else the file's residual mix, the catalog's, or the location-based fallback.
+    static func marketFactor(grid: GridRegion, settings s: EmissionsSettings) -> MarketFactor {
+        if s.contractualShare >= 1 { return .contract }
+        if s.residualMixGramsPerKWh != nil { return .workloadResidualMix }
+        return grid.residualMix != nil ? .residualMix : .locationFallback
+    }
+
     /// GHG Protocol Scope 2 market-based: instruments cover a share at their factor; the rest is
     /// at the residual mix (or, where none is published, the location-based factor, as the
     /// Scope 2 Guidance's hierarchy falls back to).
@@ -297,7 +310,7 @@ public struct EmissionsAccountant: Sendable {
             // No instruments stated is a claim of none: a market-based figure at the residual mix
             // (273 g/kWh) had sat with no line saying 0 % of consumption is covered.
             factors.append(AccountingFactor(name: "contractual instruments (PPAs, certificates; market-based)",
-                                            value: "0 % of consumption covered: the market-based figure is all at \(grid.residualMix != nil || s.residualMixGramsPerKWh != nil ? "the residual mix" : "the fallback factor")",
+                                            value: "0 % of consumption covered: the market-based figure is all at \(grid.residualMix != nil || s.residualMixGramsPerKWh != nil ? "the residual mix" : "the location-based factor (no residual mix in the catalog)")",
                                             source: "workload file: no contractualShare, so none is counted"))
         }
         return s.contractualShare * s.contractualGramsPerKWh + (1 - s.contractualShare) * residual
@@ -317,6 +330,12 @@ public struct EmissionsAccountant: Sendable {
             factors.append(AccountingFactor(name: "grid intensity, \(grid.name) (annual; market-based, where no instrument covers)",
                                             value: "\(figure) (\(Self.yearAndBasis(annual)))", source: annual.source))
             note += ", not the workload's hourly series, which sets the location-based figure"
+        } else {
+            // A row of its own, so the factors table says beside the figures that the market-based
+            // one is no market-based factor (the note alone had said so, far from the figure).
+            factors.append(AccountingFactor(name: "market-based factor, \(grid.name), where no instrument covers",
+                                            value: "location-based fallback: the \(figure) above, no residual mix (\(MarketFactor.locationFallback.rawValue))",
+                                            source: grid.residualMixMissing ?? "grids.json holds no residual mix for \(grid.id)"))
         }
         if let missing = grid.residualMixMissing { note += "; " + missing }
         notes.append(note)

@@ -94,6 +94,18 @@ public struct EmissionsResult: Sendable {
     /// A day's embodied grams of the provisioned GPUs alone (nil where none is counted): the
     /// embodied figure counts their servers too, whatever the boundary.
     public var embodiedGPUGramsPerDay: Double?
+    /// What the market-based figure charges consumption no instrument covers (nil: a mix whose
+    /// parts differ): a grid without a residual mix in the catalog (Norway, Switzerland, the UK)
+    /// takes its location-based factor, which had been admitted in a note alone, so Norway's
+    /// 30.75 g read as the cleanest market-based figure in a table of regions.
+    public var marketFactor: MarketFactor?
+    /// The numeric factors a comparison of regions needs, which `factors` gives in words only:
+    /// the on-site WUE as published (L per kWh of IT or facility energy) and the off-site water
+    /// per kWh generated (nil where none is counted), and the price per kWh in `currency`
+    /// (nil without one). A mix's are its parts' where all agree, else nil.
+    public var wue: (litresPerKWh: Double, perFacilityKWh: Bool)?
+    public var waterOffsiteLitresPerKWh: Double?
+    public var pricePerKWh: Double?
     /// Output tokens the mean query generates (every call and sequence; a kernel scenario's
     /// drawn classes by share, a mix's parts' by share where each has one; nil for a throughput
     /// table, which gives no tokens).
@@ -125,6 +137,23 @@ public struct EmissionsResult: Sendable {
     public var basisNames: (location: String?, market: String?) {
         (basesDiffer.location ? "mixed" : locationBasis?.rawValue, basesDiffer.market ? "mixed" : marketBasis?.rawValue)
     }
+}
+
+/// What a market-based figure charges the consumption no contractual instrument covers.
+public enum MarketFactor: String, Sendable, CaseIterable {
+    /// The catalog's residual mix for the grid (AIB, Green-e).
+    case residualMix = "residual-mix"
+    /// The workload file's own `residualMixGramsPerKWh`.
+    case workloadResidualMix = "workload-residual-mix"
+    /// No residual mix in the catalog: the grid's annual location-based factor stands in (the
+    /// GHG Protocol Scope 2 Guidance's last resort), which usually understates it.
+    case locationFallback = "location-fallback"
+    /// Instruments cover all consumption: nothing is left to a residual mix.
+    case contract
+
+    /// What a table cell beside the market-based figure adds: " (location factor)" for the
+    /// fallback, where the figure is the grid's location-based factor and no market-based one.
+    public var cellMark: String { self == .locationFallback ? " (location factor)" : "" }
 }
 
 /// Low and high ends of a period's totals (`EmissionsResult.periodRange`): embodied and its

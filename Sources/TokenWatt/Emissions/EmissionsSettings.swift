@@ -204,9 +204,9 @@ extension WorkloadReader.Context {
             try h.finish()
         }
         s.contractualShare = try o.optionalDouble("contractualShare", 0...1, expected: "a fraction of consumption from 0 to 1") ?? s.contractualShare
-        s.contractualGramsPerKWh = try o.optionalDouble("contractualGramsPerKWh", 0...2000, expected: "g CO2e per kWh") ?? s.contractualGramsPerKWh
+        s.contractualGramsPerKWh = try o.optionalDouble("contractualGramsPerKWh", 0...2000, expected: Self.gramsPerKWhExpected) ?? s.contractualGramsPerKWh
         s.contractualInstrument = try o.optionalString("contractualInstrument") ?? s.contractualInstrument
-        s.residualMixGramsPerKWh = try o.optionalDouble("residualMixGramsPerKWh", 0...2000, expected: "g CO2e per kWh") ?? s.residualMixGramsPerKWh
+        s.residualMixGramsPerKWh = try o.optionalDouble("residualMixGramsPerKWh", 0...2000, expected: Self.gramsPerKWhExpected) ?? s.residualMixGramsPerKWh
         // Kept as the catalog's id, so an alias (`aws`) finds the same figures as its id.
         if let p = try o.optionalString("provider") { s.provider = try FacilityCatalog.bundled.provider(p, file: file, field: "\(path).provider").id }
         s.wueLitresPerKWh = try o.optionalDouble("wueLitresPerKWh", 0...20, expected: "litres per kWh") ?? s.wueLitresPerKWh
@@ -236,6 +236,12 @@ extension WorkloadReader.Context {
         try Self.checkProvider(s, regionOperator: regionOperator, file: file, path: path)
         return s
     }
+
+    /// What a g/kWh field takes, its range in words: the reader adds the range only where the
+    /// words hold no digit, and the 2 of "CO2e" had kept it out ("has value 2001; expected g CO2e
+    /// per kWh", where the PUE's, WUE's and price's errors say theirs). The bound is the one
+    /// `GridCatalog.carbon` holds the catalog's factors to.
+    static let gramsPerKWhExpected = "g CO2e per kWh from 0 to 2000"
 
     /// Refuses a provider that does not run the cloud region named: `aws-us-east-1` with
     /// `"provider": "google"` had been reported as "operated by `google`" and charged Google's

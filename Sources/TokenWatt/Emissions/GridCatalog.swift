@@ -66,10 +66,15 @@ public struct GridRegion: Sendable {
     /// Other names a workload may give it (`uk` for `gb`, whose ISO code it is not): `uk` had
     /// been offered dk, us and ae, every two-letter code one letter away, and never gb.
     public var aliases: [String] = []
+    /// The ISO 3166 alpha-3 code the region's own sources key it by (`deu`: co2.js's "key DEU",
+    /// EcoLogits' "row DEU"), nil where they give none: `deu`, `gbr` and `sgp` had been offered
+    /// nothing, the two-letter ids being too short to fall within any edit distance.
+    public var iso3: String?
 
-    /// The names a region may be typed as or is near: its id, its name, its aliases, the eGRID
-    /// acronym its name ends in (`camx` of "WECC California (CAMX)", so that `us-camx` finds
-    /// `us-egrid-camx`) and its name's words of 4 letters or more (`californa` → California).
+    /// The names a region may be typed as or is near: its id, its name, its aliases, its ISO-3
+    /// code, the eGRID acronym its name ends in (`camx` of "WECC California (CAMX)", so that
+    /// `us-camx` finds `us-egrid-camx`) and its name's words of 4 letters or more (`californa` →
+    /// California).
     var names: [String] {
         let name = self.name.lowercased()
         var code: [String] = []
@@ -77,7 +82,21 @@ public struct GridRegion: Sendable {
             code = [String(name[name.index(after: open)..<name.index(before: name.endIndex)])]
         }
         let words = name.split { !$0.isLetter }.map(String.init).filter { $0.count >= 4 }
-        return [id, name] + aliases + code + words
+        return [id, name] + aliases + [iso3].compactMap { $0 } + code + words
+    }
+
+    /// The ISO-3 code a source keys a country by: co2.js's "key DEU" (the location factor's),
+    /// else EcoLogits' "row DEU" (the water's). Only for countries: the world's "row WOR" is
+    /// EcoLogits' own code.
+    static func iso3(kind: String, sources: [String]) -> String? {
+        guard kind == "country" else { return nil }
+        for (source, marker) in zip(sources, ["key ", "row "]) {
+            for piece in source.components(separatedBy: marker).dropFirst() {
+                let code = piece.prefix(while: { $0.isASCII && $0.isUppercase })
+                if code.count == 3 { return code.lowercased() }
+            }
+        }
+        return nil
     }
 }
 
@@ -90,6 +109,13 @@ public struct CloudRegion: Sendable {
     public var location: String
     public var region: String
     public var source: String
+    /// The names a cloud region is near: its id, its location ("EU (Frankfurt)") and the
+    /// location's words of 4 letters or more (`frankfrut` → Frankfurt): it had been compared by
+    /// id alone, so a misspelt city was offered nothing where the right one found three.
+    var names: [String] {
+        [id, location.lowercased()] + location.lowercased().split { !$0.isLetter }.map(String.init).filter { $0.count >= 4 }
+    }
+
     /// The finer grid this region's factor stands in for, where it is a national (or wider)
     /// average for a sub-grid known to differ (Montréal's cloud regions on Québec's hydro grid
     /// take Canada's mean): a report says so beside the figure.
@@ -139,15 +165,24 @@ public struct GridCatalog: Sendable {
     /// cloud regions are there, "virginia" only us-egrid-srvc and not aws-us-east-1); then each
     /// region is as near as the nearest of its id, name, aliases and eGRID acronym (`germny` →
     /// de through "Germany", `us-camx` → us-egrid-camx through "CAMX").
+    /// A short key first offers the country it codes: its ISO-3 code (`deu` → de), or a
+    /// two-letter id it starts with (`sgp` → sg).
     func suggestions(for key: String) -> [String] {
+        let coded = regions.filter { $0.iso3 == key || (key.count == 3 && $0.id.count == 2 && key.hasPrefix($0.id)) }.map(\.id)
         let byName = regions.filter { $0.name.lowercased() == key || $0.name.lowercased().hasPrefix(key + " ") }.map(\.id)
         // At most 8 (`regions --match` lists the rest): "east" is in 20 ids.
         let held = key.count < 3 ? [] : CatalogConstants.regions(self).filter { r in
             [r.id, r.name].contains { $0.lowercased().contains(key) }
         }.map(\.id).uniqued().prefix(8)
-        let near = Suggestions.closest(to: key, amongEntries: regions.map(\.names) + cloudRegions.map { [$0.id] })
-        return (byName + held + near).uniqued()
+        // Grids before clouds: `germny` offers de before the German cloud regions.
+        let near = Suggestions.closest(to: key, amongEntries: regions.map(\.names))
+            + Suggestions.closest(to: key, amongEntries: cloudRegions.map(\.names))
+        return (coded + byName + held + near).uniqued()
     }
+
+    /// The ids nearest `text`, as an unknown region in a workload is told them (`sgp` → sg,
+    /// `frankfrut` → the three Frankfurt cloud regions), for `regions --match`.
+    public func nearestIDs(to text: String) -> [String] { suggestions(for: text.lowercased()) }
 
     public static func load(_ data: Data, file: String) throws -> GridCatalog {
         var top = try JSONObjectReader(try JSONParser.parse(data, file: file), file: file, path: "")
@@ -182,6 +217,7 @@ public struct GridCatalog: Sendable {
         r.residualMixMissing = try o.optionalString("residualMixMissing")
         r.aliases = try o.stringArray("aliases").map { $0.lowercased() }
         r.waterLitresPerKWh = try o.optionalObject("waterLitresPerKWh").map { try sourced($0, key: "value", range: 0...100) }
+        r.iso3 = GridRegion.iso3(kind: r.kind, sources: [r.location.source, r.waterLitresPerKWh?.source ?? ""])
         if var h = try o.optionalObject("hourlyProfile") {
             let values = try h.array("values").map { v -> Double in
                 guard case let .number(x) = v, x >= 0, x.isFinite else {

@@ -10,7 +10,9 @@ public enum FleetRendering {
 
     /// - Parameter file: the workload file as given, cited where it sets a scenario's PUE.
     public static func json(_ w: Workload, _ results: [FleetResult], file: String = "") -> JSONValue {
-        .obj([("description", .str(w.description)), ("scenarios", .array(results.map { withPUE(scenarioJSON($0), pueStatement($0, w, file: file)) }))])
+        .obj([("description", .str(w.description)), ("scenarios", .array(results.map { r in
+            withPUE(scenarioJSON(r), pueStatement(r, w, file: file), mean: w.scenarios.first { $0.name == r.name }?.pue.mean)
+        }))])
     }
 
     /// The PUE a result's scenario applies and its source (`Scenario.pueStatement`, as `report`
@@ -19,10 +21,13 @@ public enum FleetRendering {
         w.scenarios.first { $0.name == r.name }?.pueStatement(file: file.isEmpty ? nil : file, workloadEmissions: w.emissions)
     }
 
-    /// A scenario's JSON with `pue` after `boundary`: `{"value", "source"}`, or null for a mix.
-    static func withPUE(_ body: JSONValue, _ pue: (value: String, source: String)?) -> JSONValue {
+    /// A scenario's JSON with `pue` after `boundary`: `{"value", "mean", "source"}`, or null for a
+    /// mix. `value` is the words a report prints, a string since a PUE may be a distribution
+    /// ("lognormal (P5 1.1, P95 1.4)"); `mean` is the number (the value itself where fixed),
+    /// which every other output gives PUE as and a comparison of regions had to parse out of "1.14".
+    static func withPUE(_ body: JSONValue, _ pue: (value: String, source: String)?, mean: Double? = nil) -> JSONValue {
         guard case var .object(pairs) = body else { return body }
-        let value: JSONValue = pue.map { .obj([("value", .str($0.value)), ("source", .str($0.source))]) } ?? .null
+        let value: JSONValue = pue.map { .obj([("value", .str($0.value)), ("mean", .optionalNumber(mean)), ("source", .str($0.source))]) } ?? .null
         pairs.insert((key: "pue", value: value), at: (pairs.firstIndex { $0.key == "boundary" } ?? pairs.count - 1) + 1)
         return .object(pairs)
     }

@@ -145,6 +145,10 @@ extension WorkloadReport {
         // Appended: the formats of the classes' deployments, each once in class order, space-
         // separated (empty without a deployment of the scenario's own); no column had named them.
         "precision", "kv_precision",
+        // Appended: the numeric factors a comparison of regions needs, which had been in the
+        // factors' words only (`factorCells`), and what the market-based figure charges
+        // uncovered consumption (`location-fallback` where the grid has no residual mix).
+        "pue", "wue_l_per_kwh", "wue_per_kwh_of", "water_offsite_l_per_kwh", "price_per_kwh", "cloud_region", "provider", "market_factor",
     ]
 
     func csv() -> String {
@@ -173,7 +177,8 @@ extension WorkloadReport {
             lines.append(CSVWriter.line(fields + energyRange + carbonRange + [Self.embodiedNotCounted(s)] + bases + [Self.hardwareCell(f)] + water
                                         + Self.disclosureCells(e, n) + Self.costCells(e, n) + [f.gpus == nil ? "true" : "false"]
                                         + [e.locationYear, e.marketYear].map { $0.map(String.init) ?? "" }
-                                        + [Self.formats(f.classes.compactMap(\.precision)), Self.formats(f.classes.compactMap(\.kvPrecision))]))
+                                        + [Self.formats(f.classes.compactMap(\.precision)), Self.formats(f.classes.compactMap(\.kvPrecision))]
+                                        + Self.factorCells(s, n)))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -198,6 +203,29 @@ extension WorkloadReport {
     static func costCells(_ e: EmissionsResult, _ n: (Double) -> String) -> [String] {
         let day = e.dayCostRange
         return [e.perQuery.cost.map(n) ?? "", day.map { n($0.low) } ?? "", day.map { n($0.high) } ?? "", e.costPerMillionOutputTokens.map(n) ?? ""]
+    }
+
+    /// The last columns, from `pue` on: the site's PUE (facility ÷ IT energy as the mean query
+    /// meets it, at every boundary; a mix's, its parts' blended), the WUE as published with the
+    /// kWh it is per (`it` or `facility`), the off-site water per kWh generated, the price (in
+    /// `currency`), the cloud region and operator, and `market_factor` (`MarketFactor`, or
+    /// `mixed` for a mix's parts that differ). Empty where there is none.
+    static func factorCells(_ s: ScenarioReport, _ n: (Double) -> String) -> [String] {
+        let e = s.emissions
+        return [n(s.fleet.sitePUE), e.wue.map { n($0.litresPerKWh) } ?? "", e.wue.map { $0.perFacilityKWh ? "facility" : "it" } ?? "",
+                e.waterOffsiteLitresPerKWh.map(n) ?? "", e.pricePerKWh.map(n) ?? "", e.host?.cloudRegion ?? "", e.host?.provider ?? "",
+                e.marketFactor?.rawValue ?? "mixed"]
+    }
+
+    /// The emissions JSON's keys for the same factors as numbers, beside `factors`' words (null
+    /// where the CSV's cell is empty).
+    static func factorJSON(_ s: ScenarioReport) -> [(String, JSONValue)] {
+        let e = s.emissions
+        return [("sitePUE", .num(s.fleet.sitePUE)), ("wueLitresPerKWh", .optionalNumber(e.wue?.litresPerKWh)),
+                ("wuePerKWhOf", e.wue.map { .str($0.perFacilityKWh ? "facility" : "it") } ?? .null),
+                ("waterOffsiteLitresPerKWh", .optionalNumber(e.waterOffsiteLitresPerKWh)), ("pricePerKWh", .optionalNumber(e.pricePerKWh)),
+                ("cloudRegion", e.host?.cloudRegion.map(JSONValue.str) ?? .null), ("provider", e.host?.provider.map(JSONValue.str) ?? .null),
+                ("marketFactor", .str(e.marketFactor?.rawValue ?? "mixed"))]
     }
 
     /// The emissions JSON's cost keys after the disclosure's, as the CSV's last columns give them
@@ -277,7 +305,7 @@ extension WorkloadReport {
                                                  // Scenarios whose settings say `"embodied": false` (the object had been all empty).
                                                  ("scenariosEmbodiedFalse", .array(e.embodiedMissing.switchedOff.map(JSONValue.str)))])),
                 ]
-                fields.append(("emissions", .obj(base + Self.disclosureJSON(s) + Self.costJSON(e))))
+                fields.append(("emissions", .obj(base + Self.disclosureJSON(s) + Self.costJSON(e) + Self.factorJSON(s))))
                 return .object(fields)
             })),
             ("testTimeCompute", testTimeComputeJSON()),

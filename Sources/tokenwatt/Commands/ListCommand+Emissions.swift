@@ -27,7 +27,14 @@ extension ListCommand {
     static func regions(_ argv: [String]) throws -> ExitCode {
         let args = try Arguments(argv, valued: ["format", "match"], boolean: [])
         _ = try args.requirePositional(0, usage: regionUsage)
-        return try constants(args, CatalogConstants.regions(), kind: "region")
+        let all = CatalogConstants.regions()
+        // A region missed is offered what a workload's unknown region is (`GridCatalog`): its
+        // ISO-3 code or a prefix of it (`sgp` → sg) and a cloud region's city (`frankfrut`).
+        if let text = args.string("match"), CatalogConstants.matching(all, text).isEmpty {
+            let near = GridCatalog.bundled.nearestIDs(to: text)
+            if !near.isEmpty { throw UsageError(description: "--match: no region matches '\(text)'; closest: \(near.joined(separator: ", "))") }
+        }
+        return try constants(args, all, kind: "region")
     }
 
     static func facilities(_ argv: [String]) throws -> ExitCode {
