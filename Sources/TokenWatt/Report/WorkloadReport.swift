@@ -134,7 +134,9 @@ public struct WorkloadReport: Sendable {
         let differ = location ? e.basesDiffer.location : e.basesDiffer.market
         let bases = differ ? e.mixGrids.map { location ? $0.locationBasis : $0.marketBasis } : [location ? e.locationBasis : e.marketBasis]
         let co2 = bases.filter { $0 == .directCO2 }.count
+        // A market-based figure that is the grid's location factor says so (Norway's had read as the cleanest market-based figure).
         return ReportUnits.mass(grams) + (co2 == 0 ? "" : co2 == bases.count ? " (CO2 only)" : " (partly CO2 only)")
+            + (location ? "" : e.marketFactor?.cellMark ?? "")
     }
 
     /// Whether the day's totals are the mean query's × the queries a day, and where not, by how
@@ -276,7 +278,8 @@ public struct WorkloadReport: Sendable {
                        + "\(Self.gridWords(e)): location-based \(formatNumber(e.locationGramsPerKWh, significant: 4)) \(Self.unit(e, location: true)) "
                        + "(\(Self.basisWords(e, location: true)); \(e.locationDerivation ?? "weighted by the hour the energy is used")), "
                        + "market-based \(formatNumber(e.marketGramsPerKWh, significant: 4)) \(Self.unit(e, location: false)) "
-                       + "(\(Self.basisWords(e, location: false))), with \(Self.coveredWords(e)). The median query emits \(ReportUnits.mass(e.medianQueryLocationGrams)) "
+                       + "(\(Self.basisWords(e, location: false))\(e.marketFactor == .locationFallback ? "; the location-based factor: the catalog has no residual mix for this grid" : "")), "
+                       + "with \(Self.coveredWords(e)). The median query emits \(ReportUnits.mass(e.medianQueryLocationGrams)) "
                        + "location-based (P5–P95 \(ReportUnits.mass(e.p5QueryLocationGrams))–\(ReportUnits.mass(e.p95QueryLocationGrams)))."
                        + (Self.dayMultiplier(s.fleet).map { " Per day and per period are × \(formatNumber($0, significant: 3)) the mean query's × the queries: the day is \(Self.dayReason(s))." } ?? "")),
             .table(header, rows, numeric: Set(1..<header.count)),
