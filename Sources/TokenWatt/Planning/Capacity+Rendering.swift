@@ -130,7 +130,8 @@ extension Capacity {
         }
         let worst = banded.contains { $0.band?.highAtWorstCase == true }
             ? "; \"(worst case)\" marks a high end held at the replicas' worst case: their GPUs would draw past their limits, so they run at "
-                + "them and serve fewer queries than the row's" : ""
+                + "them and serve fewer queries than the row's, so \"queries/day at band high\" fills the budget with more replicas "
+                + "for the same traffic, each at that limit, on every sizing (a nameplate is not lowered by it)" : ""
         let over = banded.filter { ($0.band?.busyFacilityMegawattsHigh ?? 0) > budgetMegawatts * (1 + 1e-9) }.count
         return "estimator error: each row is sized at the estimate; \"busy MW at band\" is the row's fleet (its replicas and traffic) "
             + "at its mean busy draw with every query's GPU energy at the ends of its GPU's measured error band (\(bands.joined(separator: ", ")); "
