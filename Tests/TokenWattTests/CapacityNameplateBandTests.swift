@@ -32,6 +32,6 @@ import Testing
         let worstHigh = try #require(worst.band?.queriesPerDayAtHigh), busyHigh = try #require(busy.band?.queriesPerDayAtHigh)
         #expect(atHigh <= worstHigh && worstHigh <= busyHigh * (1 + 1e-3), "nameplate \(atHigh), worst case \(worstHigh), busy \(busyHigh)")
         let note = try #require(Capacity.bandNote([nameplate], sizing: .nameplate, budgetMegawatts: 10))
-        #expect(note.contains("serve fewer queries than the row's") && note.contains("more replicas"), "\(note)")
+        #expect(note.contains("serve fewer queries than the row's") && note.contains("needs more replicas, each at that limit"), "\(note)")
     }
 }

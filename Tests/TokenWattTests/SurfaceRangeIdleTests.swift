@@ -20,7 +20,7 @@ import KernelPower
     static let cases = [
         Case(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 4, batch: 64, input: 1000, output: 300, pue: 1.3),
         Case(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", gpus: 1, batch: 32, input: 500, output: 200, pue: 1.1),
-        Case(model: "Qwen/Qwen3-30B-A3B", gpu: "h100-sxm", gpus: 2, batch: 16, input: 2000, output: 500, pue: 1.2),
+        Case(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm", gpus: 1, batch: 64, input: 500, output: 300, pue: 1.2),
         Case(model: "meta-llama/Llama-3.1-70B-Instruct", gpu: "h100-sxm", gpus: 4, batch: 64, input: 1000, output: 300, pue: 1.3, busyFraction: 0.6),
     ]
 
