@@ -49,9 +49,13 @@ import Testing
         if !range.highAtWorstCase { #expect(approx(range.busyFacilityMegawattsHigh, high.facilityMegawatts, rel: 1e-9)) }
         let atHigh = try #require(range.queriesPerDayAtHigh)
         #expect(atHigh < row.queriesPerDay, "\(atHigh) vs \(row.queriesPerDay)")
-        // What fills the budget at the high end is what `fleet` fits there.
+        // What fills the budget at the high end is what `fleet` fits there, each replica that
+        // `fleet` would run past its power limit at the limit, serving that much fewer queries
+        // (`Capacity.throttled`; `fleet` itself does not cap a draw the band pushes past it).
         let filled = try Self.fleet(w, queriesPerDay: atHigh, ratio: band.ratioHigh)
-        #expect(filled.facilityMegawatts <= 1 + 1e-9, "\(filled.facilityMegawatts) MW")
+        let limit = try Estimator().deployment(DeploymentRequest(model: "meta-llama/Llama-3.1-8B-Instruct", gpu: "h100-sxm")).powerLimitWallWatts
+        let atLimit = Capacity.facilityWatts(Capacity.throttled(filled, limits: ["d": limit]), scale: 1) / 1e6
+        #expect(atLimit <= 1 + 1e-9, "\(atLimit) MW")
     }
 
     /// A calibration other than the bundled one has no band, and no range.

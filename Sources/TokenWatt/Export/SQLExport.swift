@@ -187,7 +187,7 @@ public struct SQLExport: Sendable {
             let gpuJ = gpuJoules(p, output: o), occupancy = occupancySeconds(p, output: o)
             let band = f.errorBand.map { [("wh_low", $0.ratioLow), ("wh_high", $0.ratioHigh)] } ?? []
             return [("wh_gpu", "\(gpuJ) / 3600"), ("occupancy_s", occupancy), ("wh", boundaryWh(gpuJoules: gpuJ, occupancy: occupancy))]
-                + band.map { name, ratio in (name, boundaryWh(gpuJoules: "\(gpuJ) * \(Self.lit(ratio))", occupancy: occupancy)) }
+                + band.map { name, ratio in (name, boundaryWh(gpuJoules: gpuJ, occupancy: occupancy, gpuEnergyScale: ratio)) }
         }
         var added = zip(priced(.tokens(i)), priced(.one)).map { tokens, one in (tokens.0, "CASE WHEN \(i) < 1 THEN \(one.1) ELSE \(tokens.1) END") }
         let bandLine = f.errorBand.map { ["-- wh_low/wh_high: " + QueryRange.describe($0) + (f.bandCaveat.isEmpty ? "" : "; " + f.bandCaveat)] } ?? []
@@ -284,20 +284,32 @@ public struct SQLExport: Sendable {
     /// (G + k·occupancy) / PSU efficiency · m / 3600, with k the host power (and at `it` and
     /// `facility` under a busy fraction, the idle wall power over the idle time per busy second,
     /// times the PSU efficiency) and m the idle share and PUE factors.
-    func boundaryWh(gpuJoules gpuJ: String, occupancy: String) -> String {
+    ///
+    /// At a band's end (`gpuEnergyScale` r ≠ 1) G is scaled and the idle held: under a busy
+    /// fraction k already holds it; under the default idle share x it is x of the nominal node
+    /// energy, (G·(r + x) + k·(1 + x)·occupancy) / PSU efficiency · PUE / 3600, so wh_low and
+    /// wh_high agree with `estimate`'s range (x of the scaled energy had moved the idle with it).
+    func boundaryWh(gpuJoules gpuJ: String, occupancy: String, gpuEnergyScale r: Double = 1) -> String {
         let f = formula
-        var k = f.hostWattsPerGPU * f.gpus, m = 1.0
+        var k = f.hostWattsPerGPU * f.gpus, share = 0.0
         if f.boundary == .it || f.boundary == .facility {
             if let busy = f.busy {
                 k += f.psuEfficiency * f.idleWallPower * (1 - busy) / busy
-            } else if case let .idleShareOfActive(share) = f.utilization {
-                m = 1 + share
+            } else if case let .idleShareOfActive(x) = f.utilization {
+                share = x
             }
         }
-        if f.boundary == .facility { m *= f.pue }
+        let pue = f.boundary == .facility ? f.pue : 1
+        let scaled = r == 1 ? gpuJ : "\(gpuJ) * \(Self.lit(r))"
         switch f.boundary {
-        case .gpu: return "\(gpuJ) / 3600"
-        case .node, .it, .facility: return "(\(gpuJ) + \(occupancy) * \(Self.lit(k))) / \(Self.lit(f.psuEfficiency)) * \(Self.lit(m)) / 3600"
+        case .gpu: return "\(scaled) / 3600"
+        case .node, .it, .facility:
+            // The nominal price keeps the expression it has always had: (G + k·occ)/PSU·(1 + x)·PUE.
+            guard r != 1, share > 0 else {
+                let m = (1 + share) * pue
+                return "(\(scaled) + \(occupancy) * \(Self.lit(k))) / \(Self.lit(f.psuEfficiency)) * \(Self.lit(m)) / 3600"
+            }
+            return "(\(gpuJ) * \(Self.lit(r + share)) + \(occupancy) * \(Self.lit(k * (1 + share)))) / \(Self.lit(f.psuEfficiency)) * \(Self.lit(pue)) / 3600"
         }
     }
 }

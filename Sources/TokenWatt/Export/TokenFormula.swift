@@ -142,17 +142,32 @@ public struct TokenFormula: Sendable {
     /// host, idle power and PUE held, as the ledger's range holds them). An empty prompt is priced
     /// as one token, as `trace` prices it (`TraceReplay.call`): a request is at least one token of
     /// prompt through the model before its first output token.
+    ///
+    /// The provisioned idle is held at the nominal figure too: under a busy fraction it is idle
+    /// power over the request's occupancy, which the scale leaves alone; under the default idle
+    /// share it is that share of the request's nominal node energy, as `QueryRange` holds the
+    /// busy fraction the nominal ledger derives. It had been the share of the scaled node energy,
+    /// so the surface's it and facility ends had moved the idle line with the GPU energy (Llama-3.1-70B
+    /// on 4 H100, PUE 1.3: facility 0.215241–0.346451 against estimate's 0.219247–0.336399).
     public func wattHours(input: Int, output: Int, gpuEnergyScale: Double = 1) -> [Boundary: Double] {
         let i = Double(max(1, input)), o = Double(output)
         let context = i + o / 2
         let steps = o + heldSteps(i)
-        let gpuJ = (prefill(i, segments: energySegments, past: pastEnergy) * gpus / ranks
-                    + decodeEnergy.value(context) * gpus / (ranks * Double(localBatch)) * steps) * gpuEnergyScale
+        let nominalGPUJ = prefill(i, segments: energySegments, past: pastEnergy) * gpus / ranks
+            + decodeEnergy.value(context) * gpus / (ranks * Double(localBatch)) * steps
+        let gpuJ = nominalGPUJ * gpuEnergyScale
         let occupancy = prefill(i, segments: timeSegments, past: pastTime) / ranks
             + decodeTime.value(context) / (ranks * Double(localBatch)) * steps
-        let nodeJ = (gpuJ + hostWattsPerGPU * gpus * occupancy) / psuEfficiency
+        let hostJ = hostWattsPerGPU * gpus * occupancy
+        let nodeJ = (gpuJ + hostJ) / psuEfficiency
         let idleJ: Double
-        if let f = busy { idleJ = idleWallPower * occupancy * (1 - f) / f } else if case let .idleShareOfActive(share) = utilization { idleJ = share * nodeJ } else { idleJ = 0 }
+        if let f = busy {
+            idleJ = idleWallPower * occupancy * (1 - f) / f
+        } else if case let .idleShareOfActive(share) = utilization {
+            idleJ = share * (nominalGPUJ + hostJ) / psuEfficiency
+        } else {
+            idleJ = 0
+        }
         return [.gpu: gpuJ / 3600, .node: nodeJ / 3600, .it: (nodeJ + idleJ) / 3600, .facility: (nodeJ + idleJ) * pue / 3600]
     }
 

@@ -44,11 +44,18 @@ public struct FleetResult: Sendable {
     public var meanLedger: [LedgerItem]
     public var varianceShares: [VarianceShare]
     /// Per-hour mean power at the facility, MW (24 values; kernel scenarios), at the draws' mean
-    /// PUE: the energy of each hour, which `hourlyEnergyShares` weighs.
+    /// PUE (`hourlyPUE`): the energy of each hour, which `hourlyEnergyShares` weighs.
     public var hourlyMegawatts: [Double]
-    /// The busiest hour's power at the facility, MW, at the scenario's `peakPUE` where it sets
-    /// one (the hot hours the peak comes on), else the draws' mean PUE; nil without a fleet.
+    /// The PUE `hourlyMegawatts` is at: the draws' mean, never the scenario's `peakPUE`; nil
+    /// without an hourly series. Its maximum is below `busiestHourFacilityMegawatts` where the
+    /// scenario's peak PUE is above the mean, and a reader of the series alone could not tell why
+    /// (chat service at peakPUE 1.5: series peak 1.79 MW, busiest hour 2.16 MW).
+    public var hourlyPUE: Double? = nil
+    /// The busiest hour's power at the facility, MW, at `busiestHourPUE`; nil without a fleet.
     public var busiestHourFacilityMegawatts: Double? = nil
+    /// The PUE the busiest hour is at: the scenario's `peakPUE` where it sets one (the hot hours
+    /// the peak comes on), else the draws' mean PUE; nil without a fleet.
+    public var busiestHourPUE: Double? = nil
     /// Share of the day's energy used in each local hour (24 values adding up to 1), which weights
     /// the grid's hourly intensity: the energy inside the scenario's boundary by hour (a fleet's
     /// queries at `gpu` and `node`, its hourly power with idle replicas at `it` and `facility`;

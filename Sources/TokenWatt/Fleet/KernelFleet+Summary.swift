@@ -112,6 +112,9 @@ extension KernelFleet {
         result.hardware = fleet.hardware
         result.servers = servers
         result.busiestHourFacilityMegawatts = fleet.hourlyWall.max().map { $0 * peakPUE / 1e6 }
+        // Each figure with the PUE it is at: the series (energy) at the mean, the busiest hour at the peak's.
+        result.busiestHourPUE = result.busiestHourFacilityMegawatts == nil ? nil : peakPUE
+        result.hourlyPUE = result.hourlyMegawatts.isEmpty ? nil : meanPUE
         result.idleFacilityGWhPerDay = fleet.idleJoulesPerDay * meanPUE / 3.6e12
         result.sampleWeights = weights
         result.estimatorError = error

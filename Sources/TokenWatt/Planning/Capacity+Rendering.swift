@@ -131,12 +131,15 @@ extension Capacity {
         let worst = banded.contains { $0.band?.highAtWorstCase == true }
             ? "; \"(worst case)\" marks a high end held at the replicas' worst case: their GPUs would draw past their limits, so they run at "
                 + "them and serve fewer queries than the row's" : ""
+        // Where a replica runs at its limit, the queries it fills the budget with are fewer on every basis.
+        let throttled = worst.isEmpty ? "" : " (a replica held at its worst case serving its limit ÷ its draw of the queries, so the traffic "
+            + "needs more replicas, each at that limit; the servers' nameplate does not fall with them)"
         let over = banded.filter { ($0.band?.busyFacilityMegawattsHigh ?? 0) > budgetMegawatts * (1 + 1e-9) }.count
         return "estimator error: each row is sized at the estimate; \"busy MW at band\" is the row's fleet (its replicas and traffic) "
             + "at its mean busy draw with every query's GPU energy at the ends of its GPU's measured error band (\(bands.joined(separator: ", ")); "
             + "measured ÷ estimated GPU energy per output token over tokenwatt validate's runs, as `estimate`'s range and `fleet`'s GWh "
             + "range take it; host power, idle replicas and PUE as drawn)\(worst), and \"queries/day at band high\" is what \(formatNumber(budgetMegawatts)) MW "
-            + "fills on the \(sizing.words) with the GPU energy at the band's high end. "
+            + "fills on the \(sizing.words) with the GPU energy at the band's high end\(throttled). "
             + "\(over) of \(banded.count) row\(banded.count == 1 ? "" : "s") would draw more than the budget at the high end"
             + (rows.count > banded.count ? "; a row with \"-\" has no band (another calibration, or GPUs with different bands)" : "")
     }

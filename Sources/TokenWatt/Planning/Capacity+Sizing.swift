@@ -79,11 +79,30 @@ extension Capacity {
                 atWorst = true
             }
         }
-        let scale = fillingScale(high, budgetWatts: budgetWatts, sizing: sizing)
+        let scale = fillingScale(throttled(high, limits: worst), budgetWatts: budgetWatts, sizing: sizing)
         let perDay = scale.map { (filled.queriesPerDay * $0).rounded(.down) }
         return BandRange(band: b, busyFacilityMegawattsLow: facilityWatts(low, scale: 1, sizing: .busy) / 1e6,
                          busyFacilityMegawattsHigh: facilityWatts(held, scale: 1, sizing: .busy) / 1e6, highAtWorstCase: atWorst,
                          queriesPerDayAtHigh: perDay.flatMap { $0 >= 1 ? $0 : nil })
+    }
+
+    /// `r`'s fleet with each replica whose busy draw passes its physical ceiling (`limits`, wall
+    /// W by deployment) run at that ceiling: the GPUs at their limit, it serves ceiling ÷ draw of
+    /// the queries it would, so the traffic needs draw ÷ ceiling as many replicas, each drawing
+    /// the ceiling (its worst case too). The queries a day at the band's high end had held the
+    /// replicas: under `--sizing nameplate`, whose servers' rating does not move with energy, the
+    /// chat service at 10 MW filled 345,520,580 a day there, the row's own, while its "(worst
+    /// case)" note said those replicas serve fewer. A replica under its ceiling is left as it is.
+    static func throttled(_ r: FleetResult, limits: [String: Double]) -> FleetResult {
+        var out = r
+        for i in out.hardware.indices {
+            let limit = limits[out.hardware[i].deployment] ?? .infinity, draw = out.hardware[i].replicaWallWatts
+            guard draw > limit, limit > 0 else { continue }
+            out.hardware[i].replicasNeeded *= draw / limit
+            out.hardware[i].replicaWallWatts = limit
+            out.hardware[i].replicaWorstCaseWallWatts = limit
+        }
+        return out
     }
 
     /// Half the 95 % interval of a row's queries a day from the draws alone, as a share: the

@@ -66,7 +66,8 @@ public struct Capacity: Sendable {
         /// end holds there: its GPUs run at their limit and serve fewer queries than the row's.
         public var highAtWorstCase: Bool
         /// The queries a day the budget fills on the row's sizing basis with the GPU energy at the
-        /// band's high end (rounded down, as the row's); nil where it powers no fleet.
+        /// band's high end (rounded down, as the row's), each replica whose draw would pass its
+        /// power limit running at it and serving fewer (`Capacity.throttled`); nil where it powers no fleet.
         public var queriesPerDayAtHigh: Double?
     }
 
