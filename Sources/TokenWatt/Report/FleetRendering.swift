@@ -171,12 +171,19 @@ public enum FleetRendering {
 
     static func wh(_ x: Double) -> String { formatNumber(x, significant: 3) }
 
+    /// The band behind a day's GPU-energy range: "the estimator's measured error band" where each
+    /// GPU has its own, else whose runs it was measured on (`FleetResult.gwhPerDayRangeSource`), so
+    /// a pool GPU's range does not read as measured on it.
+    public static func rangeSourceWords(_ r: FleetResult) -> String {
+        r.gwhPerDayRangeSource ?? "the estimator's measured error band"
+    }
+
     /// The day's range in words, or nothing without one.
     static func rangeWords(_ r: FleetResult, unit: String = "") -> String {
         var ranges: [String] = []
         if let g = r.gwhPerDayRange {
             ranges.append("\(formatNumber(g.low, significant: 3))–\(formatNumber(g.high, significant: 3))\(unit) with the GPU energy at the ends of "
-                          + "the estimator's measured error band")
+                          + rangeSourceWords(r))
         }
         func ends(_ range: SiteFactorRange, _ what: String, _ prefix: String) -> String {
             let g = range.gwhPerDay, f = range.factor
