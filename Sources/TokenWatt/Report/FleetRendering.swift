@@ -10,7 +10,8 @@ public enum FleetRendering {
 
     /// - Parameter file: the workload file as given, cited where it sets a scenario's PUE.
     public static func json(_ w: Workload, _ results: [FleetResult], file: String = "") -> JSONValue {
-        .obj([("description", .str(w.description)), ("scenarios", .array(results.map { withPUE(scenarioJSON($0), pueStatement($0, w, file: file)) }))])
+        .obj([("description", .str(w.description)),
+              ("scenarios", .array(results.map { withPUE(scenarioJSON($0, dayCost: dayCost($0, w)), pueStatement($0, w, file: file)) }))])
     }
 
     /// The PUE a result's scenario applies and its source (`Scenario.pueStatement`, as `report`
@@ -35,7 +36,8 @@ public enum FleetRendering {
     }
 
     /// One scenario's results (the fields other tools read are a contract: see the README).
-    public static func scenarioJSON(_ r: FleetResult) -> JSONValue {
+    /// `dayCost`: the day's cost at the scenario's price, which each lever's `costPerDayChange` is of.
+    public static func scenarioJSON(_ r: FleetResult, dayCost: DayCost? = nil) -> JSONValue {
         .obj([
             ("name", .str(r.name)), ("description", .str(r.description)), ("boundary", .str(r.boundary.rawValue)),
             ("whPerQuery", stats(r.whPerQuery)), ("gwhPerDay", .num(r.gwhPerDay)),
@@ -63,7 +65,7 @@ public enum FleetRendering {
             // Shares below it cannot be told from none at the draws taken (`VarianceShare.noiseLevel`).
             ("varianceSharesNoiseLevel", r.varianceShares.isEmpty ? .null : .num(VarianceShare.noiseLevel(draws: r.samples.count))),
             ("classes", JSONValue.array(r.classes.map(Self.classJSON))),
-            ("levers", .array(r.levers.map(leverJSON))),
+            ("levers", .array(r.levers.map { leverJSON($0, dayCost: dayCost) })),
             // The baseline's latencies, which each lever's are read against (`KernelFleet.meanLatency`).
             ("interTokenLatencyMs", .optionalNumber(r.meanITLMs)), ("timeToFirstTokenMs", .optionalNumber(r.meanTTFTMs)),
             ("hourlyFacilityMegawatts", .array(r.hourlyMegawatts.map(JSONValue.num))),
