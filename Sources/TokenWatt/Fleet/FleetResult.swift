@@ -10,6 +10,9 @@ public struct FleetResult: Sendable {
     /// GWh per day with every query's GPU energy at the two ends of its GPU's measured error
     /// band (kernel scenarios, the bundled calibration; nil otherwise).
     public var gwhPerDayRange: Bounds?
+    /// Whose runs `gwhPerDayRange`'s bands were measured on, where a GPU takes another's band
+    /// (`ErrorBands.rangeSource`); nil where each GPU has its own or there is no range.
+    public var gwhPerDayRangeSource: String? = nil
     /// GWh per day with every query at the site's PUE at the P5 and at the P95 of its draws
     /// (kernel scenarios at the facility boundary with a drawn PUE; nil otherwise).
     public var gwhPerDaySitePUE: SiteFactorRange?

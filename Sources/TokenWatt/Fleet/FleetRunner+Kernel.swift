@@ -60,15 +60,18 @@ extension FleetRunner {
         // no measured error makes that a range (it printed "-17.1 %…+4.4 %" about a no-op).
         let noOp = saving == 0 && Self.alike(r.whPerQuery.mean, base.whPerQuery.mean)
         if noOp { base.notes.append(Self.noOpNote(name, change, base: base, fleet: fleet)) }
-        base.notes += Self.otherGPUNotes(lever: name, base: base, changed: r, gpus: estimator.gpus)
-        // Framework pairs are measured between vLLM and TensorRT-LLM only (`unmeasuredFrameworks`).
-        if !noOp, !unmeasured.isEmpty { base.notes.append("lever \(name): " + KernelFleet.unmeasuredFrameworkNote(unmeasured)) }
         // A model lever to the scenario's own model in another checkpoint is a precision change.
         let checkpoint = checkpointPrecision(change, deployments: fleet.kernel.deployments)
         let kind = checkpoint != nil && change.measuredLever == "model" ? "precision" : change.measuredLever
         var result = LeverResult(name: name, meanWhPerQuery: r.whPerQuery.mean, gwhPerDay: r.gwhPerDay, saving: saving,
                                  measured: noOp || !unmeasured.isEmpty ? nil
                                      : kind.flatMap { estimator.leverAccuracy($0, on: (base.estimatorError + r.estimatorError).map(\.gpu)) })
+        // Before the notes: the measured-median note says where its saving falls outside this range.
+        result.savingRange = Self.measuredSavingRange(result.measured, orientation: orientation, changed: r, base: base, saving: saving)
+        base.notes += Self.otherGPUNotes(lever: name, base: base, changed: r, gpus: estimator.gpus,
+                                         range: result.savingRange.flatMap { b in result.measured.map { (b, $0) } })
+        // Framework pairs are measured between vLLM and TensorRT-LLM only (`unmeasuredFrameworks`).
+        if !noOp, !unmeasured.isEmpty { base.notes.append("lever \(name): " + KernelFleet.unmeasuredFrameworkNote(unmeasured)) }
         let dense = fleet.kernel.deployments.contains { (try? estimator.models.model($0.request.model))?.moe == nil }
         if let note = Self.unmeasuredPrecisionNote(target: change.precision ?? checkpoint, dense: dense, measured: result.measured) {
             base.notes.append("lever \(name): \(note)")
@@ -76,9 +79,6 @@ extension FleetRunner {
         // A cap or clock lever's decode saving beyond the measured is an upper bound (`DecodeClockCaveat`).
         if change.powerCapWatts != nil || change.smClockMHz != nil { result.caveat = r.decodeClockCaveat }
         (result.meanITLMs, result.meanTTFTMs, result.gpus) = (r.meanITLMs, r.meanTTFTMs, r.gpus)
-        if let range = Self.measuredSavingRange(result.measured, orientation: orientation, changed: r, base: base, saving: saving) {
-            result.savingRange = range
-        }
         base.levers.append(result)
         return said.tuned && !noOp
     }

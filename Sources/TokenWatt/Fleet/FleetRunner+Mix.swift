@@ -102,6 +102,7 @@ extension FleetRunner {
         (result.overheadShare, result.sitePUE) = Self.site(parts)
         result.mixContributions = contributions
         result.gwhPerDayRange = Self.dayRange(contributions, queriesPerDay: scenario.queriesPerDay)
+        if result.gwhPerDayRange != nil { result.gwhPerDayRangeSource = Self.rangeSource(parts.map(\.part)) }
         if let note = Self.bandNote(contributions) { result.notes.append(note) }
         if drawnDivisor {
             let q = scenario.queriesPerDay / 1e9
@@ -238,6 +239,15 @@ extension FleetRunner {
         guard !without.isEmpty, without.count < parts.count else { return nil }
         return "no range across the estimator's measured error for this mix's day: \(without.count == 1 ? "part" : "parts") \(without.joined(separator: ", ")) "
             + "\(without.count == 1 ? "has" : "have") no error band (a throughput table, or a calibration other than the bundled one)"
+    }
+
+    /// Whose runs a mix's range was measured on, where a part's GPU takes another's band: each
+    /// such part's words (`KernelFleet.gwhPerDayRangeSource`), the others' bands their own; nil where none does.
+    static func rangeSource(_ parts: [FleetResult]) -> String? {
+        let borrowed = parts.filter { $0.gwhPerDayRangeSource != nil }.map(\.name).uniqued()
+        guard !borrowed.isEmpty else { return nil }
+        let words = borrowed.compactMap { n in parts.first { $0.name == n }?.gwhPerDayRangeSource.map { "\(n): \($0)" } }
+        return "each part's error band, the GPUs' own but for " + words.joined(separator: "; ")
     }
 
     /// What one part adds to a mix's mean query and to its day (per query of the mix, with a

@@ -173,8 +173,9 @@ public struct FleetRunner: Sendable {
     /// against the H100's 1.03, so an H100 → B200 lever printed 39 % where the medians give 31 %,
     /// outside its range from NVIDIA A100/H100 pairs; `measuredMedianNote`, each deployment's GPU
     /// in a scenario on several) and the caveats its estimates carry (AMD's).
-    static func otherGPUNotes(lever name: String, base: FleetResult, changed r: FleetResult, gpus: GPUCatalog) -> [String] {
-        var notes = [measuredMedianNote(lever: name, base: base, changed: r, gpus: gpus)].compactMap { $0 }
+    static func otherGPUNotes(lever name: String, base: FleetResult, changed r: FleetResult, gpus: GPUCatalog,
+                              range: (saving: Bounds, pairs: LeverValidation.Row)? = nil) -> [String] {
+        var notes = [measuredMedianNote(lever: name, base: base, changed: r, gpus: gpus, range: range)].compactMap { $0 }
         notes += r.notes.filter { PublishedServing.isServingCaveat($0) && !base.notes.contains($0) }.map { "lever \(name): \($0)" }
         return notes
     }

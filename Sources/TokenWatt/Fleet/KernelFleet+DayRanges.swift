@@ -27,6 +27,20 @@ extension KernelFleet {
         return Bounds(low: gwh(\.ratioLow), high: gwh(\.ratioHigh))
     }
 
+    /// Whose runs the day's range was measured on, where a GPU the scenario serves on takes
+    /// another's band (`ErrorBands.rangeSource`): one GPU's words, or each GPU's; nil where each
+    /// has a band of its own or none has a band (another calibration).
+    func gwhPerDayRangeSource(_ surfaces: [ServingSurface]) -> String? {
+        var gpus: [GPUSpec] = []
+        for g in surfaces.map(\.deployment.gpu) where !gpus.contains(where: { $0.id == g.id }) { gpus.append(g) }
+        let bands = ErrorBands.bundled
+        guard let first = gpus.first, estimator.errorBand(for: first.id) != nil,
+              gpus.contains(where: { bands.band(for: $0, catalog: estimator.gpus).gpu != $0.id }) else { return nil }
+        let words = gpus.map { "\($0.id): " + bands.rangeSource(for: $0, catalog: estimator.gpus) }
+        return gpus.count == 1 ? bands.rangeSource(for: first, catalog: estimator.gpus)
+            : "each GPU's error band (" + words.joined(separator: "; ") + ")"
+    }
+
     /// GWh per day with every query at one PUE, the P5 and then the P95 of the drawn PUEs. A site
     /// has one PUE: a spread drawn per query averages out of the day (a PUE of 1.05–2.0 gave the
     /// day the same relative range as a fixed 1.2, and the variance shares credited it with 1 %),

@@ -156,6 +156,7 @@ extension KernelFleet {
     func addRanges(to result: inout FleetResult, draws: [Sample], values: [Double], surfaces: [ServingSurface], idle: [Double]) {
         let mean = result.whPerQuery.mean
         result.gwhPerDayRange = gwhPerDayRange(draws, surfaces: surfaces, idle: idle)
+        if result.gwhPerDayRange != nil { result.gwhPerDayRangeSource = gwhPerDayRangeSource(surfaces) }
         result.gwhPerDaySitePUE = sitePUERange(draws, idle: idle)
         result.gwhPerDayHostPower = hostPowerRange(draws, surfaces: surfaces, idle: idle)
         result.meanSamplingHalfWidth = Self.samplingHalfWidth(values, draws: draws, mean: mean)

@@ -31,7 +31,12 @@ extension FleetRunner {
     /// then not adjusted at all, and the note says why (`foreignPoolNote`): a lever onto an
     /// MI355X had printed "mi355x 0.957 (pooled)" as a measured median beside "read AMD estimates
     /// as optimistic".
-    static func measuredMedianNote(lever name: String, base: FleetResult, changed r: FleetResult, gpus catalog: GPUCatalog) -> String? {
+    ///
+    /// `range`: the lever's saving across the measured error of its kind and the pairs it reads
+    /// (`LeverResult.savingRange`, `measured`); where this note's saving falls outside it, the note
+    /// says so and why (`outsideRangeWords`).
+    static func measuredMedianNote(lever name: String, base: FleetResult, changed r: FleetResult, gpus catalog: GPUCatalog,
+                                   range: (saving: Bounds, pairs: LeverValidation.Row)? = nil) -> String? {
         guard base.whPerQuery.mean > 0, let before = medians(base), let after = medians(r),
               Set(before.map(\.error.gpu)) != Set(after.map(\.error.gpu)) else { return nil }
         let all = after + before.filter { b in !after.contains { $0.error.gpu == b.error.gpu } }
@@ -50,7 +55,21 @@ extension FleetRunner {
                 + (band == e.error.gpu ? "" : band == "forecast" ? " (pooled)" : " (\(band)'s band)")
         }
         return "lever \(name): with each GPU's energy at its measured median (measured ÷ estimated: \(gpus.joined(separator: ", ")); tokenwatt validate) "
-            + "it \(saving >= 0 ? "saves" : "costs") \(formatPercent(abs(saving), decimals: 0))"
+            + "it \(saving >= 0 ? "saves" : "costs") \(formatPercent(abs(saving), decimals: 0))" + (range.flatMap { outsideRangeWords(saving, $0) } ?? "")
+    }
+
+    /// Why a median-corrected saving lies outside the lever's saving across measured error: that
+    /// range applies the P5–P95 error of its kind's pairs, pooled over the GPU pairs measured, to the
+    /// predicted change, where the median note moves each GPU's energy by its own band's median. A
+    /// 0.33.0 probe read a b200 lever on 4 × H100 "+9.5 %…+27.9 % across the measured error of gpu
+    /// changes" beside "saves 6 %" at the GPUs' medians, with no word. Nil inside the range.
+    static func outsideRangeWords(_ saving: Double, _ range: (saving: Bounds, pairs: LeverValidation.Row)) -> String? {
+        let b = range.saving, m = range.pairs
+        guard saving < b.low || saving > b.high else { return nil }
+        let pairs = FleetRendering.gpuWords(m) ?? "its pairs were measured on \(m.gpus.joined(separator: ", "))"
+        return ", outside its saving across measured error (\(FleetRendering.signedRange(b))): that range applies the P5–P95 error of measured "
+            + "\(m.lever) changes, pooled over GPU pairs (\(pairs)), to the predicted change, where this figure moves each GPU's energy by "
+            + "its own band's median"
     }
 
     /// Why no measured-median saving is given where a GPU takes a pool that holds no GPU of its

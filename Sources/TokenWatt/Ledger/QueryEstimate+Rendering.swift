@@ -100,7 +100,7 @@ extension QueryEstimate {
     /// The range's lines of the receipt: each boundary's Wh at the band's two ends.
     var rangeReceipt: String {
         guard let g = range else { return "" }
-        var out = "\nRANGE (Wh per query, GPU energy across the estimator's measured error)\n"
+        var out = "\nRANGE (Wh per query, GPU energy across \(g.source))\n"
         for b in Boundary.allCases {
             out += "  " + "\(b.rawValue)".padding(toLength: 19, withPad: " ", startingAt: 0)
                 + "\(Self.wh(g.low[b] ?? 0))–\(Self.wh(g.high[b] ?? 0))".leftPadded(17) + (b == boundary ? "  ◀ reported" : "") + "\n"

@@ -69,6 +69,7 @@ public struct QueryEstimate: Sendable {
             let it = ledger.total(at: .it).wattHours
             q.provisionedIdleShare = it > 0 ? (ledger.items.first { $0.item == "provisioned-idle" }?.energy.wattHours ?? 0) / it : 0
             q.caveat = ErrorBands.bundled.caveat(for: d.gpu, catalog: estimator.gpus)
+            q.source = ErrorBands.bundled.rangeSource(for: d.gpu, catalog: estimator.gpus, noun: "error")
             return q
         }
         let rangeCaveat = SettingCaveats.rangeNote(d, s, band: band != nil)

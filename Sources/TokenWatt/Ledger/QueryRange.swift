@@ -15,6 +15,9 @@ public struct QueryRange: Sendable {
     public var provisionedIdleShare = 0.0
     /// What the band's runs are beyond its ends (`ErrorBands.caveat`): fit rows, data sets left out, the pool.
     public var caveat = ""
+    /// Whose runs the band was measured on, as the receipt's range line names it
+    /// (`ErrorBands.rangeSource`): the GPU's own, or other GPUs' for a GPU that takes the pool or a sibling's.
+    public var source = "the estimator's measured error"
 
     init(band: ErrorBand, serving s: ServingEstimate, deployment d: Deployment, outputTokens: Int,
          settings: LedgerSettings) throws {

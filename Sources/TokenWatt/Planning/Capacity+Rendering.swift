@@ -136,7 +136,7 @@ extension Capacity {
             + "needs more replicas, each at that limit; the servers' nameplate does not fall with them)"
         let over = banded.filter { ($0.band?.busyFacilityMegawattsHigh ?? 0) > budgetMegawatts * (1 + 1e-9) }.count
         return "estimator error: each row is sized at the estimate; \"busy MW at band\" is the row's fleet (its replicas and traffic) "
-            + "at its mean busy draw with every query's GPU energy at the ends of its GPU's measured error band (\(bands.joined(separator: ", ")); "
+            + "at its mean busy draw with every query's GPU energy at the ends of the error band its GPU takes, measured on it or on the GPUs named (\(bands.joined(separator: ", ")); "
             + "measured ÷ estimated GPU energy per output token over tokenwatt validate's runs, as `estimate`'s range and `fleet`'s GWh "
             + "range take it; host power, idle replicas and PUE as drawn)\(worst), and \"queries/day at band high\" is what \(formatNumber(budgetMegawatts)) MW "
             + "fills on the \(sizing.words) with the GPU energy at the band's high end\(throttled). "

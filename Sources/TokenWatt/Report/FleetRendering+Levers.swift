@@ -3,9 +3,27 @@ import KernelPower
 /// A fleet's levers in JSON and words: each lever's saving with its range at the measured
 /// error of its kind, and its latency and fleet changes against the scenario's own.
 extension FleetRendering {
+    /// A scenario's electricity cost of a day and its currency, where the workload sets a price.
+    public typealias DayCost = (amount: Double, currency: String)
+
+    /// The day's cost of `r` at its scenario's price (`pricePerKWh`, its own or the workload's,
+    /// as `report` charges it: the day's energy at the boundary × the price); nil without a price.
+    public static func dayCost(_ r: FleetResult, _ w: Workload) -> DayCost? {
+        let settings = w.scenarios.first { $0.name == r.name }?.emissions ?? w.emissions
+        return settings.pricePerKWh.map { (r.gwhPerDay * 1e6 * $0, settings.currency) }
+    }
+
+    /// What a lever changes the day's cost by, in money: its saving of the day's energy × the
+    /// day's cost, negative where it saves, as the report's "cost/day change" column prints it.
+    public static func costPerDayChange(_ l: LeverResult, dayCost: DayCost) -> Double { -l.saving * dayCost.amount }
+
     /// One lever of a scenario's `levers` (the fields other tools read are a contract: see the README).
-    static func leverJSON(_ l: LeverResult) -> JSONValue {
+    /// `dayCost`: with a price, `costPerDayChange` and its `currency` (null without): the JSON had
+    /// lacked the change of the day's cost that the Markdown and HTML print.
+    static func leverJSON(_ l: LeverResult, dayCost: DayCost? = nil) -> JSONValue {
         .obj([("name", .str(l.name)), ("meanWhPerQuery", .num(l.meanWhPerQuery)), ("gwhPerDay", .num(l.gwhPerDay)), ("saving", .num(l.saving)),
+              ("costPerDayChange", .optionalNumber(dayCost.map { costPerDayChange(l, dayCost: $0) })),
+              ("currency", dayCost.map { JSONValue.str($0.currency) } ?? .null),
               ("savingLow", .optionalNumber(l.savingRange?.low)), ("savingHigh", .optionalNumber(l.savingRange?.high)),
               ("measuredAccuracy", l.measured.map(\.json) ?? .null),
               ("measuredOn", l.measured.flatMap(measuredOn).map(JSONValue.str) ?? .null),

@@ -11,7 +11,7 @@ public enum FleetRendering {
     /// - Parameter file: the workload file as given, cited where it sets a scenario's PUE.
     public static func json(_ w: Workload, _ results: [FleetResult], file: String = "") -> JSONValue {
         .obj([("description", .str(w.description)), ("scenarios", .array(results.map { r in
-            withPUE(scenarioJSON(r), pueStatement(r, w, file: file), mean: w.scenarios.first { $0.name == r.name }?.pue.mean)
+            withPUE(scenarioJSON(r, dayCost: dayCost(r, w)), pueStatement(r, w, file: file), mean: w.scenarios.first { $0.name == r.name }?.pue.mean)
         }))])
     }
 
@@ -40,7 +40,8 @@ public enum FleetRendering {
     }
 
     /// One scenario's results (the fields other tools read are a contract: see the README).
-    public static func scenarioJSON(_ r: FleetResult) -> JSONValue {
+    /// `dayCost`: the day's cost at the scenario's price, which each lever's `costPerDayChange` is of.
+    public static func scenarioJSON(_ r: FleetResult, dayCost: DayCost? = nil) -> JSONValue {
         .obj([
             ("name", .str(r.name)), ("description", .str(r.description)), ("boundary", .str(r.boundary.rawValue)),
             ("whPerQuery", stats(r.whPerQuery)), ("gwhPerDay", .num(r.gwhPerDay)),
@@ -68,10 +69,15 @@ public enum FleetRendering {
             // Shares below it cannot be told from none at the draws taken (`VarianceShare.noiseLevel`).
             ("varianceSharesNoiseLevel", r.varianceShares.isEmpty ? .null : .num(VarianceShare.noiseLevel(draws: r.samples.count))),
             ("classes", JSONValue.array(r.classes.map(Self.classJSON))),
-            ("levers", .array(r.levers.map(leverJSON))),
+            ("levers", .array(r.levers.map { leverJSON($0, dayCost: dayCost) })),
             // The baseline's latencies, which each lever's are read against (`KernelFleet.meanLatency`).
             ("interTokenLatencyMs", .optionalNumber(r.meanITLMs)), ("timeToFirstTokenMs", .optionalNumber(r.meanTTFTMs)),
             ("hourlyFacilityMegawatts", .array(r.hourlyMegawatts.map(JSONValue.num))),
+            // The PUE the hourly series is at, and the busiest hour at its own (peakPUE where set):
+            // text said 2.16 MW where the series peaked at 1.79 with nothing in the JSON to show why.
+            ("hourlyFacilityMegawattsPUE", .optionalNumber(r.hourlyPUE)),
+            ("busiestHourFacilityMegawatts", .optionalNumber(r.busiestHourFacilityMegawatts)),
+            ("busiestHourPUE", .optionalNumber(r.busiestHourPUE)),
             ("estimatorError", .array(r.estimatorError.map { .obj([("gpu", .str($0.gpu)), ("band", ErrorBands.value($0.band))]) })),
             ("notes", .array(r.notes.map(JSONValue.str))),
         ])
@@ -176,12 +182,19 @@ public enum FleetRendering {
 
     static func wh(_ x: Double) -> String { formatNumber(x, significant: 3) }
 
+    /// The band behind a day's GPU-energy range: "the estimator's measured error band" where each
+    /// GPU has its own, else whose runs it was measured on (`FleetResult.gwhPerDayRangeSource`), so
+    /// a pool GPU's range does not read as measured on it.
+    public static func rangeSourceWords(_ r: FleetResult) -> String {
+        r.gwhPerDayRangeSource ?? "the estimator's measured error band"
+    }
+
     /// The day's range in words, or nothing without one.
     static func rangeWords(_ r: FleetResult, unit: String = "") -> String {
         var ranges: [String] = []
         if let g = r.gwhPerDayRange {
             ranges.append("\(formatNumber(g.low, significant: 3))–\(formatNumber(g.high, significant: 3))\(unit) with the GPU energy at the ends of "
-                          + "the estimator's measured error band")
+                          + rangeSourceWords(r))
         }
         func ends(_ range: SiteFactorRange, _ what: String, _ prefix: String) -> String {
             let g = range.gwhPerDay, f = range.factor

@@ -283,7 +283,7 @@ extension WorkloadReport {
             // The files read, fingerprinted, and how the figures are made (modelled, not metered).
             ("inputs", inputsJSON()), ("method", methodJSON()), ("excluded", .str(excludedWords)),
             ("scenarios", .array(scenarios.map { s in
-                guard case var .object(fields) = FleetRendering.scenarioJSON(s.fleet) else { return .null }
+                guard case var .object(fields) = FleetRendering.scenarioJSON(s.fleet, dayCost: s.emissions.perDay.cost.map { ($0, s.emissions.currency) }) else { return .null }
                 let e = s.emissions, carbon = s.dayCarbonRange
                 let base: [(String, JSONValue)] = [
                     ("region", .str(e.regionID)), ("locationGramsPerKWh", .num(e.locationGramsPerKWh)), ("marketGramsPerKWh", .num(e.marketGramsPerKWh)),

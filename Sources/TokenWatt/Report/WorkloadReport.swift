@@ -202,7 +202,7 @@ public struct WorkloadReport: Sendable {
         if let c = s.dayCarbonRange {
             // A 0 g market-based day beside a location-based one in t reads "0 t–0 t".
             let ref = max(abs(c.location.high), abs(c.market.high))
-            b.append(.paragraph("With the GPU energy at the two ends of the estimator's measured error band, a day emits "
+            b.append(.paragraph("With the GPU energy at the two ends of \(FleetRendering.rangeSourceWords(f)), a day emits "
                                 + "\(Self.mass(c.location.low, like: ref))–\(Self.mass(c.location.high, like: ref)) location-based and "
                                 + "\(Self.mass(c.market.low, like: ref))–\(Self.mass(c.market.high, like: ref)) market-based."
                                 + (s.emissions.periodRange == nil ? "" : " " + Self.rangeDerivationWords(s.emissions))))

@@ -35,6 +35,32 @@ extension ErrorBands {
         return parts.joined(separator: "; ")
     }
 
+    /// Whose runs the band an estimate on `gpu` takes were measured on, as a range's sentence names
+    /// it: "the estimator's measured error band" where they are `gpu`'s own; else "the error band
+    /// measured on other GPUs (b200's band, the same architecture)" or "(the forecast pool: a100-sxm-40gb,
+    /// …)", with `foreignPoolWords` where that pool holds no GPU of `gpu`'s vendor. A 0.33.0 probe
+    /// read an 8 × MI355X day "at the ends of the estimator's measured error band": the NVIDIA
+    /// pool's × 0.662–1.85, beside a note that AMD's measured throughput fell 1.2–3.8× below the
+    /// estimate. `noun`: what the sentence calls the band ("error band", "error").
+    public func rangeSource(for gpu: GPUSpec, catalog: GPUCatalog, noun: String = "error band") -> String {
+        let b = band(for: gpu, catalog: catalog)
+        guard b.gpu != gpu.id else { return "the estimator's measured \(noun)" }
+        let whose = b.gpu == forecast.gpu ? "the forecast pool: \(b.pooledGPUs.joined(separator: ", "))" : "\(b.gpu)'s band, the same architecture"
+        return "the \(noun) measured on other GPUs (\(whose))" + (foreignPoolWords(gpu, catalog: catalog).map { ": \($0)" } ?? "")
+    }
+
+    /// For a GPU that takes a pool holding no GPU of its vendor (every AMD GPU: the pool is NVIDIA's),
+    /// that the range is no bound, with, for AMD, the gap its published serving runs measured
+    /// (`PublishedServing.amdThroughputGap`, the gist of `amdServingCaveat`); nil otherwise.
+    public func foreignPoolWords(_ gpu: GPUSpec, catalog: GPUCatalog) -> String? {
+        guard band(for: gpu, catalog: catalog).gpu == forecast.gpu, !forecast.pools(vendor: gpu.vendor, catalog: catalog) else { return nil }
+        let measured = gpu.vendor == "amd"
+            ? ", and AMD's published serving runs measured output throughput \(PublishedServing.amdThroughputGap) lower than estimated "
+                + "(tokenwatt validate, published-serving)"
+            : ""
+        return "the pool holds no \(gpu.vendor.uppercased()) GPU\(measured), so the range is not a bound on \(gpu.id)"
+    }
+
     /// For a GPU without a band of its own: the band of a GPU of its architecture, or that the
     /// pool holds no GPU of its vendor.
     func poolWords(_ gpu: GPUSpec, catalog: GPUCatalog) -> String? {

@@ -37,13 +37,18 @@ extension PublishedServing {
         + "DeepSeek-V3.2 on vLLM 0.13 1.46× (tokenwatt validate, published-serving): under engines whose expert kernels "
         + "stream like 16-bit ones read such estimates as pessimistic, or price them with --framework sglang"
 
+    /// How far below the estimate InferenceMAX's AMD DeepSeek-R1 runs measured output throughput
+    /// (`amdServingCaveat`; PublishedServingTests holds it to the points): what a range on an AMD
+    /// GPU, the NVIDIA pool's, says it leaves out (`ErrorBands.foreignPoolWords`).
+    public static let amdThroughputGap = "1.2–3.8×"
+
     /// What the published AMD serving runs say of this model's AMD estimates, stated wherever an
     /// AMD GPU is priced (estimate's assumptions, fleet notes). No AMD serving run is fitted; the
     /// InferenceMAX and Oracle points and Argonne's MI300X throughput table (`ArgonneThroughput`,
     /// scored, not fitted) are its only checks, and tests hold these figures to them.
     public static let amdServingCaveat = "no AMD serving run is fitted: on InferenceMAX's DeepSeek-R1-0528 FP8 runs (SGLang, "
         + "8 × MI300X, MI325X or MI355X, 1,024 + 1,024 tokens, 4 to 64 requests in flight) the measured output throughput was "
-        + "1.2–3.8× lower than estimated, most at 4 requests, and on Llama-3.1-405B FP8 under vLLM (Oracle, 8 × MI300X, batch 1 "
+        + "\(amdThroughputGap) lower than estimated, most at 4 requests, and on Llama-3.1-405B FP8 under vLLM (Oracle, 8 × MI300X, batch 1 "
         + "to 256) 1.3–1.5× lower at every batch (tokenwatt validate, published-serving); on Argonne LLM-Inference-Bench's "
         + "MI300X vLLM runs (a 2024 ROCm build, 1 to 8 GPUs, 128 to 2,048 tokens in and as many out, batch 1 to 256, static "
         + "batches; ../shared/data/argonne-llm-inference-bench/all_results_perf.csv) it was "
