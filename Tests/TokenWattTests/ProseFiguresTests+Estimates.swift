@@ -44,7 +44,7 @@ extension ProseFiguresTests {
     }
 
     @Test func pipelineJoulesPerTokenQuoteTheEstimate() throws {
-        let shown = try Self.groups(#"same model at batch 64: tp 4 ([0-9.]+) J per output token, tp 2 × pp 2 ([0-9.]+), pp 4 ([0-9.]+),"#, in: try Self.text("README.md"))
+        let shown = try Self.groups(#"same model at batch 64 and 1000 \+ 1000 tokens: tp 4 ([0-9.]+) J per output token, tp 2 × pp 2 ([0-9.]+), pp 4 ([0-9.]+),"#, in: try Self.text("README.md"))
         let joules = try [(4, 1), (2, 2), (1, 4)].map { tp, pp in
             let d = try Self.deployment(Self.llama70B, "h100-sxm", gpus: 4, tp: tp, pp: pp)
             return try Self.estimator.serve(d, ServingRequest(batch: 64, inputTokens: 1000, outputTokens: 1000, tokenBudget: ServingRequest.defaultTokenBudget(for: d)))

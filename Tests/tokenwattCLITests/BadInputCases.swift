@@ -384,7 +384,7 @@ extension BadInput {
         Inputs.trace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 5}\n{\"timestamp\": 1, \"input_le", mentions: ["t.csv:2"], name: "trace jsonl truncated"),
         Inputs.trace("{\"timestamp\": 0, \"input_length\": 5.5, \"output_length\": 5}\n", mentions: ["line 1", "input_length"], name: "trace jsonl fractional tokens"),
         // Found by the fuzzer: a 50-digit count trapped converting to Int.
-        Inputs.trace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 20496382304121724007777770000000000000000000000}\n", mentions: ["line 1", "output_length", "1e9"], name: "trace jsonl tokens huge"),
+        Inputs.trace("{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 20496382304121724007777770000000000000000000000}\n", mentions: ["line 1", "output_length", "999999999"], name: "trace jsonl tokens huge"),
         Inputs.trace("{\"timestamp\": 1e300, \"input_length\": 5, \"output_length\": 5}\n", mentions: ["line 1", "timestamp", "1e13"], name: "trace jsonl timestamp far future"),
         Inputs.trace("t,in,out\n1e300,5,5\n", mentions: ["line 2", "timestamp"], name: "trace csv timestamp far future", extra: ["--log-format", "csv", "--time-column", "t", "--input-column", "in", "--output-column", "out"]),
         Inputs.trace("t,in,out\n1,5,123456789012345\n", mentions: ["line 2", "output"], name: "trace csv tokens beyond 1e9", extra: ["--log-format", "csv", "--time-column", "t", "--input-column", "in", "--output-column", "out"]),

@@ -88,6 +88,10 @@ public struct QueryKernels: Sendable {
             // The batch place a prompt holds through its chunks before the last, charged to
             // prefill as the ledger charges it (left out, a 30,000-token prompt fell 0.3 % short).
             prefill.add(step, times: gpus / Double(local * d.attentionRanks) * (plan.slotSteps - Double(r.outputTokens)))
+            // The estimate's phase split (`ServingEstimator.phaseGaps`): a chunk that leaves its step
+            // less idle takes that idle from the decode steps, so prefill's gaps are never negative.
+            let gaps = ServingEstimator.phaseGaps(prefill: prefill.byKernel["gaps"] ?? .zero, decode: decode.byKernel["gaps"] ?? .zero)
+            (prefill.byKernel["gaps"], decode.byKernel["gaps"]) = (gaps.prefill, gaps.decode)
         }
         byBound = prefill.byBound.merging(decode.byBound, uniquingKeysWith: +)
         // A kernel the chunk leaves alone differs between the two steps by rounding alone (1e-19 Wh):
