@@ -8,7 +8,7 @@ public enum ToolVersion {
     /// The version. Bump the minor number when a change moves a figure any command prints or
     /// adds a key to a JSON output, the patch number for a fix that changes no output; the
     /// catalog fingerprint changes by itself whenever a bundled file does.
-    public static let current = "0.33.0"
+    public static let current = "0.34.0"
 
     /// FNV-1a 64 of the bundled resource files (`Sources/*/Resources/*.json`: catalogs,
     /// calibration, error bands, published tables), as 16 hex digits, or nil when one of the
