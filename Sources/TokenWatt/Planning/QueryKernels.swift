@@ -89,9 +89,14 @@ public struct QueryKernels: Sendable {
             // prefill as the ledger charges it (left out, a 30,000-token prompt fell 0.3 % short).
             prefill.add(step, times: gpus / Double(local * d.attentionRanks) * (plan.slotSteps - Double(r.outputTokens)))
             // The estimate's phase split (`ServingEstimator.phaseGaps`): a chunk that leaves its step
-            // less idle takes that idle from the decode steps, so prefill's gaps are never negative.
-            let gaps = ServingEstimator.phaseGaps(prefill: prefill.byKernel["gaps"] ?? .zero, decode: decode.byKernel["gaps"] ?? .zero)
-            (prefill.byKernel["gaps"], decode.byKernel["gaps"]) = (gaps.prefill, gaps.decode)
+            // less idle takes that idle from the decode steps, so prefill's idle (its gaps and, in a
+            // pipeline, its stages' waits) is never negative; what moves is charged to `gaps`.
+            let idle = { (t: Tally) in ["gaps", "pipeline_wait"].reduce(Energy.zero) { $0 + (t.byKernel[$1] ?? .zero) } }
+            let moved = ServingEstimator.phaseGaps(prefill: idle(prefill), decode: idle(decode)).moved
+            if moved > .zero {
+                prefill.byKernel["gaps", default: .zero] += moved
+                decode.byKernel["gaps", default: .zero] -= moved
+            }
         }
         byBound = prefill.byBound.merging(decode.byBound, uniquingKeysWith: +)
         // A kernel the chunk leaves alone differs between the two steps by rounding alone (1e-19 Wh):
